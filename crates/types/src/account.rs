@@ -1,0 +1,120 @@
+//! Accounts, roles and statuses as stored in the ledger state.
+
+use crate::hash::{AccountId, Hash32};
+use crate::keys::PublicKey;
+use borsh::{BorshDeserialize, BorshSerialize};
+use serde::{Deserialize, Serialize};
+
+/// What an account may do. An account holds a sorted set of roles.
+#[derive(
+    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+#[borsh(use_discriminant = true)]
+#[repr(u8)]
+pub enum Role {
+    /// Ordinary KYC'd user.
+    User = 0,
+    /// Governance council member (X.1405 8.8).
+    Council = 1,
+    /// Opens accounts after an identity check (X.1407 9.1.1 b).
+    Registrar = 2,
+    /// Registers proofs and issues tokens.
+    Issuer = 3,
+    /// Reads everything, changes nothing.
+    Auditor = 4,
+    /// Freezes accounts and decides monitoring holds (X.1405 8.4).
+    Compliance = 5,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] =
+        [Role::User, Role::Council, Role::Registrar, Role::Issuer, Role::Auditor, Role::Compliance];
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Council => "council",
+            Role::Registrar => "registrar",
+            Role::Issuer => "issuer",
+            Role::Auditor => "auditor",
+            Role::Compliance => "compliance",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.name() == text)
+    }
+}
+
+/// Whether an account may act.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[borsh(use_discriminant = true)]
+#[repr(u8)]
+pub enum AccountStatus {
+    Active = 0,
+    /// Temporarily blocked (incident response); may be unfrozen.
+    Frozen = 1,
+    /// Permanently closed; never active again.
+    Revoked = 2,
+}
+
+impl AccountStatus {
+    pub fn name(&self) -> &'static str {
+        match self {
+            AccountStatus::Active => "active",
+            AccountStatus::Frozen => "frozen",
+            AccountStatus::Revoked => "revoked",
+        }
+    }
+}
+
+/// An account as the ledger stores it. No personal data: only a salted commitment to the
+/// identity record that the registrar keeps off-ledger (X.1407 9.1.1 b, 9.1.3).
+#[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct Account {
+    pub id: AccountId,
+    /// Keys allowed to sign for this account; the first one derived `id`.
+    pub keys: Vec<PublicKey>,
+    pub status: AccountStatus,
+    /// Sorted, no duplicates.
+    pub roles: Vec<Role>,
+    /// A label the registrar attaches (a role or category, never a name).
+    pub label: String,
+    /// `SHA-256(KYC tag ‖ salt ‖ identity record)`, computed off-ledger; `None` for genesis accounts.
+    #[serde(with = "opt_hex32")]
+    pub kyc_commitment: Option<Hash32>,
+    /// Account that opened this one (`None` for genesis accounts).
+    pub opened_by: Option<AccountId>,
+    pub opened_height: u64,
+    /// The nonce the next transaction from this account must carry.
+    pub next_nonce: u64,
+}
+
+impl Account {
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.binary_search(&role).is_ok()
+    }
+}
+
+mod opt_hex32 {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<[u8; 32]>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(bytes) => s.serialize_some(&hex::encode(bytes)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<[u8; 32]>, D::Error> {
+        let text: Option<String> = Option::deserialize(d)?;
+        text.map(|t| {
+            let mut out = [0u8; 32];
+            hex::decode_to_slice(&t, &mut out).map_err(serde::de::Error::custom)?;
+            Ok(out)
+        })
+        .transpose()
+    }
+}

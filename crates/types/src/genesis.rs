@@ -1,0 +1,184 @@
+//! The genesis file: the chain's root of trust.
+
+use crate::account::Role;
+use crate::encoding::{canonical, domain};
+use crate::hash::{AccountId, Hash32, sha256};
+use crate::keys::PublicKey;
+use crate::limits::{
+    BLOCK_BYTES_MAX, BLOCK_TXS_MAX, CHAIN_ID_BYTES_MAX, GENESIS_ACCOUNTS_MAX, LABEL_BYTES_MAX, NAME_BYTES_MAX,
+    VALIDATORS_MAX,
+};
+use borsh::{BorshDeserialize, BorshSerialize};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// Consensus parameters every validator enforces the same way. Each is bounded by a hard
+/// ceiling in [`crate::limits`].
+#[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct ConsensusParams {
+    pub block_txs_max: u32,
+    pub block_bytes_max: u32,
+    /// A proposal whose time is further ahead of a verifier's clock than this is rejected.
+    pub block_time_future_skew_ms: u64,
+    /// A proposal whose time is further behind a verifier's clock than this is rejected.
+    pub block_time_past_skew_ms: u64,
+}
+
+impl Default for ConsensusParams {
+    fn default() -> Self {
+        Self {
+            block_txs_max: 10_000,
+            block_bytes_max: 2 * 1024 * 1024,
+            block_time_future_skew_ms: 1_000,
+            block_time_past_skew_ms: 10_000,
+        }
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct GenesisValidator {
+    pub name: String,
+    /// Ed25519 key that signs consensus votes (and so finalization certificates).
+    #[serde(with = "hex32")]
+    pub consensus_key: [u8; 32],
+    /// Ed25519 key that authenticates the validator's encrypted p2p connections.
+    #[serde(with = "hex32")]
+    pub p2p_key: [u8; 32],
+    /// `host:port` of the p2p listener.
+    pub address: String,
+}
+
+#[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct GenesisAccount {
+    pub public_key: PublicKey,
+    pub roles: Vec<Role>,
+    pub label: String,
+}
+
+impl GenesisAccount {
+    pub fn id(&self) -> AccountId {
+        self.public_key.account_id()
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct Genesis {
+    pub chain_id: String,
+    /// Time of the genesis block; the first block must be later.
+    pub genesis_time_ms: u64,
+    pub params: ConsensusParams,
+    pub validators: Vec<GenesisValidator>,
+    pub accounts: Vec<GenesisAccount>,
+}
+
+/// Why a genesis was rejected.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum GenesisError {
+    #[error("chain id must be 1..={CHAIN_ID_BYTES_MAX} bytes of [a-z0-9-]")]
+    ChainId,
+    #[error("genesis needs 1..={VALIDATORS_MAX} validators, has {0}")]
+    ValidatorCount(usize),
+    #[error("validator {0}: duplicate consensus or p2p key")]
+    DuplicateValidatorKey(String),
+    #[error("validator name or address too long or empty: {0}")]
+    ValidatorField(String),
+    #[error("genesis may name at most {GENESIS_ACCOUNTS_MAX} accounts")]
+    AccountCount,
+    #[error("account {0} appears twice")]
+    DuplicateAccount(AccountId),
+    #[error("account {0}: roles must be non-empty, sorted and unique")]
+    Roles(AccountId),
+    #[error("account {0}: label longer than {LABEL_BYTES_MAX} bytes")]
+    Label(AccountId),
+    #[error("params: {0}")]
+    Params(String),
+}
+
+impl Genesis {
+    /// The chain's root of trust: clients pin it (T-CHECKPOINT).
+    pub fn hash(&self) -> Hash32 {
+        sha256(&canonical(domain::GENESIS, self))
+    }
+
+    /// Consensus keys in the order consensus uses (sorted).
+    pub fn sorted_consensus_keys(&self) -> Vec<[u8; 32]> {
+        let mut keys: Vec<[u8; 32]> = self.validators.iter().map(|v| v.consensus_key).collect();
+        keys.sort();
+        keys
+    }
+
+    pub fn validator_set_hash(&self) -> Hash32 {
+        validator_set_hash(&self.sorted_consensus_keys())
+    }
+
+    pub fn validate(&self) -> Result<(), GenesisError> {
+        let id_ok = !self.chain_id.is_empty()
+            && self.chain_id.len() <= CHAIN_ID_BYTES_MAX
+            && self.chain_id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !id_ok {
+            return Err(GenesisError::ChainId);
+        }
+        if self.validators.is_empty() || self.validators.len() > VALIDATORS_MAX {
+            return Err(GenesisError::ValidatorCount(self.validators.len()));
+        }
+        let mut keys = BTreeSet::new();
+        for v in &self.validators {
+            let field_ok = |s: &str| !s.is_empty() && s.len() <= NAME_BYTES_MAX;
+            if !field_ok(&v.name) || !field_ok(&v.address) {
+                return Err(GenesisError::ValidatorField(v.name.clone()));
+            }
+            if !keys.insert((0u8, v.consensus_key)) || !keys.insert((1u8, v.p2p_key)) {
+                return Err(GenesisError::DuplicateValidatorKey(v.name.clone()));
+            }
+        }
+        if self.accounts.len() > GENESIS_ACCOUNTS_MAX {
+            return Err(GenesisError::AccountCount);
+        }
+        let mut ids = BTreeSet::new();
+        for a in &self.accounts {
+            let id = a.id();
+            if !ids.insert(id) {
+                return Err(GenesisError::DuplicateAccount(id));
+            }
+            if a.roles.is_empty() || !a.roles.windows(2).all(|w| w[0] < w[1]) {
+                return Err(GenesisError::Roles(id));
+            }
+            if a.label.len() > LABEL_BYTES_MAX {
+                return Err(GenesisError::Label(id));
+            }
+        }
+        let p = &self.params;
+        if p.block_txs_max == 0 || p.block_txs_max as usize > BLOCK_TXS_MAX {
+            return Err(GenesisError::Params(format!("block_txs_max must be 1..={BLOCK_TXS_MAX}")));
+        }
+        // Leave room for the header inside the hard ceiling.
+        if (p.block_bytes_max as usize) < 64 * 1024 || p.block_bytes_max as usize > BLOCK_BYTES_MAX - 4096 {
+            return Err(GenesisError::Params("block_bytes_max out of range".into()));
+        }
+        if p.block_time_future_skew_ms == 0 || p.block_time_past_skew_ms == 0 {
+            return Err(GenesisError::Params("clock skew bounds must be positive".into()));
+        }
+        Ok(())
+    }
+}
+
+/// `SHA-256(VALIDATOR-SET tag ‖ version ‖ borsh(sorted consensus keys))`.
+pub fn validator_set_hash(sorted_keys: &[[u8; 32]]) -> Hash32 {
+    debug_assert!(sorted_keys.windows(2).all(|w| w[0] < w[1]));
+    sha256(&canonical(domain::VALIDATOR_SET, &sorted_keys.to_vec()))
+}
+
+mod hex32 {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode(v))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
+        let text = String::deserialize(d)?;
+        let mut out = [0u8; 32];
+        hex::decode_to_slice(&text, &mut out).map_err(serde::de::Error::custom)?;
+        Ok(out)
+    }
+}

@@ -1,0 +1,22 @@
+//! Canonical Vellum types and their byte encodings.
+//!
+//! Everything that is signed, hashed or sent between nodes is defined here, together with its
+//! canonical encoding: `domain tag ‖ version ‖ borsh(value)` (see [`encoding`]). This crate does
+//! no I/O and knows nothing of JSON, HTTP or consensus; every other crate depends on it.
+
+pub mod account;
+pub mod block;
+pub mod encoding;
+pub mod genesis;
+pub mod hash;
+pub mod keys;
+pub mod limits;
+pub mod tx;
+
+pub use account::{Account, AccountStatus, Role};
+pub use block::{Block, BlockHeader};
+pub use encoding::{DecodeError, ENCODING_VERSION};
+pub use genesis::{ConsensusParams, Genesis, GenesisAccount, GenesisValidator};
+pub use hash::{AccountId, Hash32, TxId, sha256, sha256_parts};
+pub use keys::{PublicKey, Signature};
+pub use tx::{Transaction, TxBody, UnsignedTx};
