@@ -1,0 +1,13 @@
+//! Cryptography for Vellum: transaction signatures (Ed25519 under ZIP-215 rules, secp256k1
+//! with key recovery), the RFC 6962 Merkle log, and the authenticated state map.
+//!
+//! Pure functions and data structures only: no I/O, no clock, no OS randomness (callers pass
+//! seeds in), so the ledger can use all of it deterministically.
+
+pub mod merkle;
+pub mod sig;
+pub mod smt;
+
+pub use merkle::CompactLog;
+pub use sig::{SecretKey, SigError, verify_signature, verify_tx};
+pub use smt::AuthMap;

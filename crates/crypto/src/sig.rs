@@ -1,0 +1,319 @@
+//! Transaction signatures.
+//!
+//! Ed25519 is verified with `ed25519-consensus` (ZIP-215 rules), so single and batch
+//! verification accept exactly the same signatures and every validator agrees. secp256k1 uses
+//! ECDSA over SHA-256 of the signed bytes with low S only; the signer's key is *recovered* from
+//! the signature and the ledger matches it to the account (X.1407 9.1.1 a).
+
+use rand_chacha::rand_core::SeedableRng;
+use sha2::Digest;
+use thiserror::Error;
+use vellum_types::{PublicKey, Signature, Transaction, sha256};
+
+/// Why a signature was rejected.
+#[derive(Debug, Error, PartialEq, Eq, Clone)]
+pub enum SigError {
+    #[error("signature {index}: malformed Ed25519 public key")]
+    Ed25519Key { index: usize },
+    #[error("signature {index}: Ed25519 signature does not verify")]
+    Ed25519Invalid { index: usize },
+    #[error("signature {index}: malformed secp256k1 signature")]
+    Secp256k1Malformed { index: usize },
+    #[error("signature {index}: secp256k1 signature has high S (only low-S is accepted)")]
+    Secp256k1HighS { index: usize },
+    #[error("signature {index}: recovery id must be 0 or 1")]
+    Secp256k1RecoveryId { index: usize },
+    #[error("signature {index}: no secp256k1 key can be recovered from it")]
+    Secp256k1Recovery { index: usize },
+    #[error("signature {index} repeats a signer")]
+    DuplicateSigner { index: usize },
+}
+
+impl SigError {
+    fn at(self, index: usize) -> Self {
+        use SigError::*;
+        match self {
+            Ed25519Key { .. } => Ed25519Key { index },
+            Ed25519Invalid { .. } => Ed25519Invalid { index },
+            Secp256k1Malformed { .. } => Secp256k1Malformed { index },
+            Secp256k1HighS { .. } => Secp256k1HighS { index },
+            Secp256k1RecoveryId { .. } => Secp256k1RecoveryId { index },
+            Secp256k1Recovery { .. } => Secp256k1Recovery { index },
+            DuplicateSigner { .. } => DuplicateSigner { index },
+        }
+    }
+}
+
+/// Verifies one signature over `message` and returns the signer's public key.
+pub fn verify_signature(signature: &Signature, message: &[u8]) -> Result<PublicKey, SigError> {
+    match signature {
+        Signature::Ed25519 { public_key, signature } => {
+            let key = ed25519_consensus::VerificationKey::try_from(*public_key)
+                .map_err(|_| SigError::Ed25519Key { index: 0 })?;
+            key.verify(&ed25519_consensus::Signature::from(*signature), message)
+                .map_err(|_| SigError::Ed25519Invalid { index: 0 })?;
+            Ok(PublicKey::Ed25519(*public_key))
+        }
+        Signature::Secp256k1Recoverable { signature, recovery_id } => {
+            let sig = k256::ecdsa::Signature::from_slice(signature)
+                .map_err(|_| SigError::Secp256k1Malformed { index: 0 })?;
+            // Both (r, s) and (r, n - s) verify; accepting only low S gives each message one
+            // valid signature per nonce (no malleability).
+            if sig.normalize_s() != sig {
+                return Err(SigError::Secp256k1HighS { index: 0 });
+            }
+            // Ids 2 and 3 (x-coordinate reduced mod n) practically never occur; refusing them
+            // keeps one recovery path.
+            if *recovery_id > 1 {
+                return Err(SigError::Secp256k1RecoveryId { index: 0 });
+            }
+            let rid = k256::ecdsa::RecoveryId::from_byte(*recovery_id)
+                .ok_or(SigError::Secp256k1RecoveryId { index: 0 })?;
+            let prehash = sha256(message);
+            // Recovery computes the unique key for which (r, s) verifies over this prehash.
+            let key = k256::ecdsa::VerifyingKey::recover_from_prehash(&prehash, &sig, rid)
+                .map_err(|_| SigError::Secp256k1Recovery { index: 0 })?;
+            Ok(PublicKey::Secp256k1(compressed(&key)))
+        }
+    }
+}
+
+fn compressed(key: &k256::ecdsa::VerifyingKey) -> [u8; 33] {
+    let point = key.to_sec1_point(true);
+    let mut out = [0u8; 33];
+    out.copy_from_slice(point.as_bytes());
+    out
+}
+
+/// Verifies every signature of a transaction over its signing bytes and returns the distinct
+/// signer keys in signature order. Whether those keys may sign for the sender is the ledger's
+/// decision.
+pub fn verify_tx(tx: &Transaction) -> Result<Vec<PublicKey>, SigError> {
+    let message = tx.unsigned.signing_bytes();
+    let mut signers: Vec<PublicKey> = Vec::with_capacity(tx.signatures.len());
+    for (index, signature) in tx.signatures.iter().enumerate() {
+        let key = verify_signature(signature, &message).map_err(|e| e.at(index))?;
+        if signers.contains(&key) {
+            return Err(SigError::DuplicateSigner { index });
+        }
+        signers.push(key);
+    }
+    Ok(signers)
+}
+
+/// Verifies the signatures of many transactions at once, batching the Ed25519 ones (ZIP-215
+/// batch verification accepts exactly what single verification accepts). On a batch failure
+/// it falls back to one-by-one to name the offending transaction.
+pub fn verify_txs(txs: &[Transaction]) -> Result<Vec<Vec<PublicKey>>, (usize, SigError)> {
+    let mut batch = ed25519_consensus::batch::Verifier::new();
+    let mut out = Vec::with_capacity(txs.len());
+    let mut any_ed25519 = false;
+    // Batch verification's random coefficients must be unpredictable to whoever chose the
+    // signatures. Deriving them from a hash of the whole batch (Fiat-Shamir) achieves that
+    // without OS randomness, so the ledger stays deterministic; ZIP-215 makes the outcome
+    // independent of the coefficients anyway.
+    let mut transcript = sha2::Sha256::new();
+    for (t, tx) in txs.iter().enumerate() {
+        let message = tx.unsigned.signing_bytes();
+        let mut signers: Vec<PublicKey> = Vec::with_capacity(tx.signatures.len());
+        for (index, signature) in tx.signatures.iter().enumerate() {
+            let key = match signature {
+                Signature::Ed25519 { public_key, signature } => {
+                    let vk = ed25519_consensus::VerificationKeyBytes::from(*public_key);
+                    batch.queue((vk, ed25519_consensus::Signature::from(*signature), &message));
+                    transcript.update(public_key);
+                    transcript.update(signature);
+                    transcript.update(sha256(&message));
+                    any_ed25519 = true;
+                    PublicKey::Ed25519(*public_key)
+                }
+                other => verify_signature(other, &message).map_err(|e| (t, e.at(index)))?,
+            };
+            if signers.contains(&key) {
+                return Err((t, SigError::DuplicateSigner { index }));
+            }
+            signers.push(key);
+        }
+        out.push(signers);
+    }
+    let seed: [u8; 32] = transcript.finalize().into();
+    if any_ed25519 && batch.verify(rand_chacha::ChaCha20Rng::from_seed(seed)).is_err() {
+        for (t, tx) in txs.iter().enumerate() {
+            verify_tx(tx).map_err(|e| (t, e))?;
+        }
+        unreachable!("batch verification failed but every signature verifies singly");
+    }
+    Ok(out)
+}
+
+/// A signing key held by a client (CLI, tests, load generator). Never used inside the ledger.
+#[derive(Clone)]
+pub enum SecretKey {
+    Ed25519(ed25519_consensus::SigningKey),
+    Secp256k1(k256::ecdsa::SigningKey),
+}
+
+/// Why secret key bytes were rejected.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum SecretKeyError {
+    #[error("secp256k1 secret key is zero or not below the group order")]
+    Secp256k1OutOfRange,
+    #[error("unknown key scheme `{0}` (expected ed25519 or secp256k1)")]
+    UnknownScheme(String),
+}
+
+impl SecretKey {
+    /// Builds a key from 32 secret bytes (from the OS RNG, a mnemonic or a keystore).
+    pub fn from_bytes(scheme: &str, bytes: [u8; 32]) -> Result<Self, SecretKeyError> {
+        match scheme {
+            "ed25519" => Ok(SecretKey::Ed25519(ed25519_consensus::SigningKey::from(bytes))),
+            "secp256k1" => k256::ecdsa::SigningKey::from_slice(&bytes)
+                .map(SecretKey::Secp256k1)
+                .map_err(|_| SecretKeyError::Secp256k1OutOfRange),
+            other => Err(SecretKeyError::UnknownScheme(other.to_string())),
+        }
+    }
+
+    pub fn scheme(&self) -> &'static str {
+        match self {
+            SecretKey::Ed25519(_) => "ed25519",
+            SecretKey::Secp256k1(_) => "secp256k1",
+        }
+    }
+
+    pub fn to_bytes(&self) -> [u8; 32] {
+        match self {
+            SecretKey::Ed25519(k) => k.to_bytes(),
+            SecretKey::Secp256k1(k) => {
+                let mut out = [0u8; 32];
+                out.copy_from_slice(&k.to_bytes());
+                out
+            }
+        }
+    }
+
+    pub fn public_key(&self) -> PublicKey {
+        match self {
+            SecretKey::Ed25519(k) => PublicKey::Ed25519(k.verification_key().to_bytes()),
+            SecretKey::Secp256k1(k) => PublicKey::Secp256k1(compressed(k.verifying_key())),
+        }
+    }
+
+    pub fn sign(&self, message: &[u8]) -> Signature {
+        match self {
+            SecretKey::Ed25519(k) => Signature::Ed25519 {
+                public_key: k.verification_key().to_bytes(),
+                signature: k.sign(message).to_bytes(),
+            },
+            SecretKey::Secp256k1(k) => {
+                let (sig, rid) = k.sign_prehash_recoverable(&sha256(message));
+                // Normalising S negates the nonce point, which flips the parity of its y.
+                let (sig, rid) = match sig.normalize_s() {
+                    n if n == sig => (sig, rid.to_byte()),
+                    n => (n, rid.to_byte() ^ 1),
+                };
+                let mut signature = [0u8; 64];
+                signature.copy_from_slice(&sig.to_bytes());
+                Signature::Secp256k1Recoverable { signature, recovery_id: rid }
+            }
+        }
+    }
+
+    /// Signs a transaction's signing bytes.
+    pub fn sign_tx(&self, tx: &vellum_types::UnsignedTx) -> Signature {
+        self.sign(&tx.signing_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vellum_types::{AccountId, Role, TxBody, UnsignedTx};
+
+    fn unsigned() -> UnsignedTx {
+        UnsignedTx {
+            chain_id: "t".into(),
+            sender: AccountId([3; 32]),
+            nonce: 0,
+            expiry_height: 10,
+            body: TxBody::OpenAccount {
+                public_key: PublicKey::Ed25519([1; 32]),
+                kyc_commitment: [0; 32],
+                label: String::new(),
+                role: Role::User,
+            },
+        }
+    }
+
+    /// RFC 8032 §7.1 test 1 (empty message) and test 2 (one byte).
+    #[test]
+    fn rfc8032_vectors() {
+        let cases = [
+            (
+                "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+                "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+                "",
+                "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
+            ),
+            (
+                "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+                "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c",
+                "72",
+                "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00",
+            ),
+        ];
+        for (sk, pk, msg, sig) in cases {
+            let mut seed = [0u8; 32];
+            hex::decode_to_slice(sk, &mut seed).unwrap();
+            let key = SecretKey::from_bytes("ed25519", seed).unwrap();
+            assert_eq!(key.public_key().key_bytes(), hex::decode(pk).unwrap().as_slice());
+            let message = hex::decode(msg).unwrap();
+            let s = key.sign(&message);
+            let Signature::Ed25519 { signature, .. } = s else { panic!() };
+            assert_eq!(hex::encode(signature), sig);
+            assert_eq!(verify_signature(&s, &message).unwrap(), key.public_key());
+            assert!(verify_signature(&s, b"other").is_err());
+        }
+    }
+
+    #[test]
+    fn secp256k1_recovers_the_signer_and_rejects_high_s() {
+        let key = SecretKey::from_bytes("secp256k1", [7; 32]).unwrap();
+        for i in 0..20u8 {
+            let msg = [i; 5];
+            let sig = key.sign(&msg);
+            assert_eq!(verify_signature(&sig, &msg).unwrap(), key.public_key());
+            let Signature::Secp256k1Recoverable { signature, recovery_id } = sig else { panic!() };
+            // The high-S twin verifies mathematically but must be refused.
+            let s = k256::ecdsa::Signature::from_slice(&signature).unwrap();
+            let (r, s_scalar) = s.split_scalars();
+            let high = k256::ecdsa::Signature::from_scalars(r.to_bytes(), (-*s_scalar).to_bytes()).unwrap();
+            let mut hs = [0u8; 64];
+            hs.copy_from_slice(&high.to_bytes());
+            let twin = Signature::Secp256k1Recoverable { signature: hs, recovery_id: recovery_id ^ 1 };
+            assert!(matches!(verify_signature(&twin, &msg), Err(SigError::Secp256k1HighS { .. })));
+            let bad_rid = Signature::Secp256k1Recoverable { signature, recovery_id: 2 };
+            assert!(matches!(verify_signature(&bad_rid, &msg), Err(SigError::Secp256k1RecoveryId { .. })));
+            // A different message recovers a different key, never the signer's.
+            assert_ne!(verify_signature(&sig, b"other").ok(), Some(key.public_key()));
+        }
+        assert_eq!(SecretKey::from_bytes("secp256k1", [0; 32]).err(), Some(SecretKeyError::Secp256k1OutOfRange));
+    }
+
+    #[test]
+    fn tx_and_batch_verification_agree() {
+        let a = SecretKey::from_bytes("ed25519", [1; 32]).unwrap();
+        let b = SecretKey::from_bytes("secp256k1", [2; 32]).unwrap();
+        let u = unsigned();
+        let good = Transaction { unsigned: u.clone(), signatures: vec![a.sign_tx(&u), b.sign_tx(&u)] };
+        assert_eq!(verify_tx(&good).unwrap(), vec![a.public_key(), b.public_key()]);
+        let dup = Transaction { unsigned: u.clone(), signatures: vec![a.sign_tx(&u), a.sign_tx(&u)] };
+        assert_eq!(verify_tx(&dup), Err(SigError::DuplicateSigner { index: 1 }));
+        let mut forged = good.clone();
+        forged.unsigned.nonce = 1;
+        assert_eq!(verify_tx(&forged), Err(SigError::Ed25519Invalid { index: 0 }));
+        let txs = vec![good.clone(), good.clone(), forged, good];
+        assert_eq!(verify_txs(&txs).unwrap_err().0, 2);
+        assert_eq!(verify_txs(&txs[..2]).unwrap().len(), 2);
+    }
+}
