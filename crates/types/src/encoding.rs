@@ -40,7 +40,7 @@ pub mod domain {
 
 /// Why bytes could not be decoded. Decoding never panics and never allocates more than the
 /// input's size allows.
-#[derive(Debug, Error, PartialEq, Eq)]
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum DecodeError {
     #[error("input is {actual} bytes, more than the {max} allowed")]
     TooLarge { actual: usize, max: usize },

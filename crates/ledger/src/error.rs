@@ -1,0 +1,87 @@
+use thiserror::Error;
+use vellum_crypto::SigError;
+use vellum_types::{AccountId, DecodeError, Role};
+
+/// Why a transaction cannot execute. Every variant leaves the state untouched.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum TxError {
+    #[error("malformed transaction: {0}")]
+    Malformed(#[from] DecodeError),
+    #[error("wrong chain id: this chain is `{expected}`, the transaction names `{got}`")]
+    WrongChain { expected: String, got: String },
+    #[error("expired: valid up to height {expiry_height}, the block is at {height}")]
+    Expired { expiry_height: u64, height: u64 },
+    #[error("bad signature: {0}")]
+    Signature(#[from] SigError),
+    #[error("unknown sender account {0}")]
+    UnknownSender(AccountId),
+    #[error("sender account {account} is {status}")]
+    SenderNotActive { account: AccountId, status: &'static str },
+    #[error("bad nonce: the account expects {expected}, the transaction carries {got}")]
+    BadNonce { expected: u64, got: u64 },
+    #[error("signer {signer} is not a key of account {account}")]
+    UnauthorizedSigner { account: AccountId, signer: String },
+    #[error("sender lacks the `{}` role", .0.name())]
+    MissingRole(Role),
+    #[error("account {0} already exists")]
+    AccountExists(AccountId),
+    #[error("a registrar may only grant the `user` role; `{}` needs governance", .0.name())]
+    PrivilegedRole(Role),
+    #[error("unknown account {0}")]
+    UnknownAccount(AccountId),
+    #[error("account {account} is already {status}")]
+    StatusUnchanged { account: AccountId, status: &'static str },
+    #[error("account {0} is revoked; revocation is final")]
+    AccountRevoked(AccountId),
+    #[error("an account cannot change its own status")]
+    SelfStatusChange,
+    #[error("arithmetic overflow in {0}")]
+    Overflow(&'static str),
+}
+
+impl TxError {
+    /// A stable machine-readable code for APIs and metrics.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TxError::Malformed(_) => "malformed",
+            TxError::WrongChain { .. } => "wrong_chain",
+            TxError::Expired { .. } => "expired",
+            TxError::Signature(_) => "bad_signature",
+            TxError::UnknownSender(_) => "unknown_sender",
+            TxError::SenderNotActive { .. } => "sender_not_active",
+            TxError::BadNonce { .. } => "bad_nonce",
+            TxError::UnauthorizedSigner { .. } => "unauthorized_signer",
+            TxError::MissingRole(_) => "missing_role",
+            TxError::AccountExists(_) => "account_exists",
+            TxError::PrivilegedRole(_) => "privileged_role",
+            TxError::UnknownAccount(_) => "unknown_account",
+            TxError::StatusUnchanged { .. } => "status_unchanged",
+            TxError::AccountRevoked(_) => "account_revoked",
+            TxError::SelfStatusChange => "self_status_change",
+            TxError::Overflow(_) => "overflow",
+        }
+    }
+}
+
+/// Why a proposed or finalized block is invalid.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum BlockError {
+    #[error("height {got} does not follow parent height {parent}")]
+    Height { parent: u64, got: u64 },
+    #[error("parent hash does not match the parent block")]
+    Parent,
+    #[error("block time {got} ms is not after parent time {parent} ms")]
+    TimeNotMonotonic { parent: u64, got: u64 },
+    #[error("block has {count} transactions, the limit is {max}")]
+    TooManyTxs { count: usize, max: usize },
+    #[error("block is {bytes} bytes, the limit is {max}")]
+    TooLarge { bytes: usize, max: usize },
+    #[error("tx_count {header} does not match {actual} transactions")]
+    TxCount { header: u32, actual: usize },
+    #[error("transaction {index} is invalid: {error}")]
+    Tx { index: usize, error: TxError },
+    #[error("header field `{0}` does not match the executed block")]
+    Commitment(&'static str),
+    #[error("validator set hash does not match")]
+    ValidatorSet,
+}

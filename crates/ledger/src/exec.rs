@@ -1,0 +1,303 @@
+use crate::error::{BlockError, TxError};
+use crate::state::{LedgerState, StateKey};
+use std::collections::BTreeSet;
+use vellum_crypto::merkle::{leaf_hash, root};
+use vellum_crypto::{AuthMap, CompactLog, verify_txs};
+use vellum_types::{
+    Account, AccountStatus, Block, BlockHeader, Genesis, Hash32, PublicKey, Role, Transaction, TxBody, TxId,
+};
+
+/// What the block being executed tells its transactions about the world.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlockEnv {
+    pub height: u64,
+    pub time_ms: u64,
+}
+
+/// Where an executed transaction landed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TxReceipt {
+    pub tx_id: TxId,
+    pub height: u64,
+    /// Position within the block.
+    pub index: u32,
+    /// Position in the RFC 6962 log, and the leaf hash stored there.
+    pub log_index: u64,
+    pub leaf_hash: Hash32,
+}
+
+/// The result of executing a block: the new state, a receipt per transaction, and the state
+/// keys it wrote (sorted), which is what storage must persist.
+#[derive(Clone, Debug)]
+pub struct BlockOutcome {
+    pub state: LedgerState,
+    pub receipts: Vec<TxReceipt>,
+    pub touched: Vec<Hash32>,
+}
+
+/// The genesis state and block (height 0). The block's `parent` is the genesis file's hash,
+/// binding the whole chain to that file.
+pub fn genesis_block(genesis: &Genesis) -> (LedgerState, Block) {
+    genesis.validate().expect("genesis must be validated before use");
+    let mut state = LedgerState {
+        chain_id: genesis.chain_id.clone(),
+        params: genesis.params.clone(),
+        validator_set_hash: genesis.validator_set_hash(),
+        map: AuthMap::new(),
+        log: CompactLog::new(),
+        height: 0,
+        block_hash: [0; 32],
+        time_ms: genesis.genesis_time_ms,
+    };
+    for a in &genesis.accounts {
+        state.put_account(&Account {
+            id: a.id(),
+            keys: vec![a.public_key],
+            status: AccountStatus::Active,
+            roles: a.roles.clone(),
+            label: a.label.clone(),
+            kyc_commitment: None,
+            opened_by: None,
+            opened_height: 0,
+            next_nonce: 0,
+        });
+    }
+    let header = BlockHeader {
+        height: 0,
+        parent: genesis.hash(),
+        epoch: 0,
+        view: 0,
+        time_ms: genesis.genesis_time_ms,
+        proposer: [0; 32],
+        txs_root: root(&[]),
+        tx_count: 0,
+        log_size: 0,
+        log_root: state.log.root(),
+        state_root: state.state_root(),
+        validator_set_hash: state.validator_set_hash,
+    };
+    state.block_hash = header.hash();
+    (state, Block { header, txs: Vec::new() })
+}
+
+/// Executes one transaction whose signatures were already verified (`signers` are the keys
+/// they recovered or named). On error the state is unchanged: every check happens before the
+/// first write.
+pub fn apply_tx(
+    state: &mut LedgerState,
+    tx: &Transaction,
+    signers: &[PublicKey],
+    env: BlockEnv,
+    touched: &mut BTreeSet<Hash32>,
+) -> Result<TxReceipt, TxError> {
+    let u = &tx.unsigned;
+    tx.check_shape()?;
+    if u.chain_id != state.chain_id {
+        return Err(TxError::WrongChain { expected: state.chain_id.clone(), got: u.chain_id.clone() });
+    }
+    if env.height > u.expiry_height {
+        return Err(TxError::Expired { expiry_height: u.expiry_height, height: env.height });
+    }
+    let mut sender = state.account(&u.sender).ok_or(TxError::UnknownSender(u.sender))?;
+    if sender.status != AccountStatus::Active {
+        return Err(TxError::SenderNotActive { account: sender.id, status: sender.status.name() });
+    }
+    if u.nonce != sender.next_nonce {
+        return Err(TxError::BadNonce { expected: sender.next_nonce, got: u.nonce });
+    }
+    // Every signer must hold a key of the sender (U-SIG); at least one signature is guaranteed
+    // by the shape check. Thresholds for multisig accounts come with the payments work.
+    for signer in signers {
+        if !sender.keys.contains(signer) {
+            return Err(TxError::UnauthorizedSigner { account: sender.id, signer: signer.to_string() });
+        }
+    }
+    assert!(!signers.is_empty(), "shape check guarantees a signature");
+
+    // Body: compute every write first, then apply them together.
+    let mut writes: Vec<Account> = Vec::with_capacity(2);
+    match &u.body {
+        TxBody::OpenAccount { public_key, kyc_commitment, label, role } => {
+            if !sender.has_role(Role::Registrar) {
+                return Err(TxError::MissingRole(Role::Registrar));
+            }
+            if *role != Role::User {
+                return Err(TxError::PrivilegedRole(*role));
+            }
+            let id = public_key.account_id();
+            if state.account(&id).is_some() {
+                return Err(TxError::AccountExists(id));
+            }
+            writes.push(Account {
+                id,
+                keys: vec![*public_key],
+                status: AccountStatus::Active,
+                roles: vec![*role],
+                label: label.clone(),
+                kyc_commitment: Some(*kyc_commitment),
+                opened_by: Some(sender.id),
+                opened_height: env.height,
+                next_nonce: 0,
+            });
+        }
+        TxBody::SetAccountStatus { account, status, reason: _ } => {
+            if *account == sender.id {
+                return Err(TxError::SelfStatusChange);
+            }
+            let needed_ok = match status {
+                AccountStatus::Revoked => sender.has_role(Role::Compliance) || sender.has_role(Role::Registrar),
+                AccountStatus::Active | AccountStatus::Frozen => sender.has_role(Role::Compliance),
+            };
+            if !needed_ok {
+                return Err(TxError::MissingRole(Role::Compliance));
+            }
+            let mut target = state.account(account).ok_or(TxError::UnknownAccount(*account))?;
+            if target.status == AccountStatus::Revoked {
+                return Err(TxError::AccountRevoked(*account));
+            }
+            if target.status == *status {
+                return Err(TxError::StatusUnchanged { account: *account, status: status.name() });
+            }
+            target.status = *status;
+            writes.push(target);
+        }
+    }
+
+    sender.next_nonce = sender.next_nonce.checked_add(1).ok_or(TxError::Overflow("nonce"))?;
+    writes.push(sender);
+    for account in &writes {
+        state.put_account(account);
+        touched.insert(StateKey::Account(account.id).hash());
+    }
+    let leaf = leaf_hash(&tx.leaf_bytes());
+    let log_index = state.log.size();
+    state.log.append(leaf);
+    Ok(TxReceipt { tx_id: tx.id(), height: env.height, index: 0, log_index, leaf_hash: leaf })
+}
+
+/// Checks a block against its parent's state and executes it. Any invalid transaction, limit
+/// breach or header commitment that differs from the re-execution makes the whole block
+/// invalid, and the parent state is untouched.
+pub fn execute_block(parent: &LedgerState, block: &Block) -> Result<BlockOutcome, BlockError> {
+    let h = &block.header;
+    if h.height != parent.height + 1 {
+        return Err(BlockError::Height { parent: parent.height, got: h.height });
+    }
+    if h.parent != parent.block_hash {
+        return Err(BlockError::Parent);
+    }
+    if h.time_ms <= parent.time_ms {
+        return Err(BlockError::TimeNotMonotonic { parent: parent.time_ms, got: h.time_ms });
+    }
+    if h.validator_set_hash != parent.validator_set_hash {
+        return Err(BlockError::ValidatorSet);
+    }
+    if h.tx_count as usize != block.txs.len() {
+        return Err(BlockError::TxCount { header: h.tx_count, actual: block.txs.len() });
+    }
+    let txs_max = parent.params.block_txs_max as usize;
+    if block.txs.len() > txs_max {
+        return Err(BlockError::TooManyTxs { count: block.txs.len(), max: txs_max });
+    }
+    let bytes: usize = block.txs.iter().map(Transaction::wire_bytes).sum();
+    if bytes > parent.params.block_bytes_max as usize {
+        return Err(BlockError::TooLarge { bytes, max: parent.params.block_bytes_max as usize });
+    }
+    let signers =
+        verify_txs(&block.txs).map_err(|(index, e)| BlockError::Tx { index, error: TxError::Signature(e) })?;
+
+    let mut state = parent.clone();
+    let env = BlockEnv { height: h.height, time_ms: h.time_ms };
+    let mut touched = BTreeSet::new();
+    let mut receipts = Vec::with_capacity(block.txs.len());
+    for (index, (tx, keys)) in block.txs.iter().zip(&signers).enumerate() {
+        let mut receipt =
+            apply_tx(&mut state, tx, keys, env, &mut touched).map_err(|error| BlockError::Tx { index, error })?;
+        receipt.index = index as u32;
+        receipts.push(receipt);
+    }
+    let ids: Vec<Hash32> = block.txs.iter().map(|t| t.id().0).collect();
+    if h.txs_root != root(&ids) {
+        return Err(BlockError::Commitment("txs_root"));
+    }
+    if h.log_size != state.log.size() {
+        return Err(BlockError::Commitment("log_size"));
+    }
+    if h.log_root != state.log.root() {
+        return Err(BlockError::Commitment("log_root"));
+    }
+    if h.state_root != state.state_root() {
+        return Err(BlockError::Commitment("state_root"));
+    }
+    state.height = h.height;
+    state.block_hash = h.hash();
+    state.time_ms = h.time_ms;
+    Ok(BlockOutcome { state, receipts, touched: touched.into_iter().collect() })
+}
+
+/// A block built by a proposer, with the state it leads to and the candidates left out.
+pub struct Built {
+    pub block: Block,
+    pub outcome: BlockOutcome,
+    /// Candidates that could not execute on this parent, with the reason.
+    pub rejected: Vec<(TxId, TxError)>,
+}
+
+/// Builds the next block from candidates (already signature-checked, with their signers), in
+/// order, skipping those that fail and stopping at the block limits.
+pub fn build_block<'a>(
+    parent: &LedgerState,
+    time_ms: u64,
+    epoch: u64,
+    view: u64,
+    proposer: [u8; 32],
+    candidates: impl IntoIterator<Item = (&'a Transaction, &'a [PublicKey])>,
+) -> Built {
+    assert!(time_ms > parent.time_ms, "block time must advance");
+    let env = BlockEnv { height: parent.height + 1, time_ms };
+    let mut state = parent.clone();
+    let mut touched = BTreeSet::new();
+    let mut txs = Vec::new();
+    let mut receipts = Vec::new();
+    let mut rejected = Vec::new();
+    let mut bytes = 0usize;
+    let txs_max = parent.params.block_txs_max as usize;
+    for (tx, signers) in candidates {
+        if txs.len() >= txs_max {
+            break;
+        }
+        let size = tx.wire_bytes();
+        if bytes + size > parent.params.block_bytes_max as usize {
+            continue;
+        }
+        match apply_tx(&mut state, tx, signers, env, &mut touched) {
+            Ok(mut receipt) => {
+                receipt.index = txs.len() as u32;
+                receipts.push(receipt);
+                txs.push(tx.clone());
+                bytes += size;
+            }
+            Err(e) => rejected.push((tx.id(), e)),
+        }
+    }
+    let ids: Vec<Hash32> = txs.iter().map(|t| t.id().0).collect();
+    let header = BlockHeader {
+        height: env.height,
+        parent: parent.block_hash,
+        epoch,
+        view,
+        time_ms,
+        proposer,
+        txs_root: root(&ids),
+        tx_count: txs.len() as u32,
+        log_size: state.log.size(),
+        log_root: state.log.root(),
+        state_root: state.state_root(),
+        validator_set_hash: parent.validator_set_hash,
+    };
+    state.height = header.height;
+    state.block_hash = header.hash();
+    state.time_ms = time_ms;
+    let block = Block { header, txs };
+    Built { block, outcome: BlockOutcome { state, receipts, touched: touched.into_iter().collect() }, rejected }
+}

@@ -1,0 +1,20 @@
+//! The Vellum ledger: a pure, deterministic state machine.
+//!
+//! `execute_block(parent_state, block) -> state` is the only way state changes after genesis.
+//! Nothing in this crate reads a clock, draws randomness, does I/O or iterates a hash map:
+//! block time comes from the block header (agreed by consensus), and every collection that is
+//! iterated is ordered. Validators run the same code on the same blocks and so reach the same
+//! state root; the node only decides *which* blocks (consensus) and keeps them (storage).
+
+mod error;
+mod exec;
+mod state;
+
+pub use error::{BlockError, TxError};
+pub use exec::{BlockEnv, BlockOutcome, Built, TxReceipt, apply_tx, build_block, execute_block, genesis_block};
+pub use state::{LedgerState, StateKey};
+
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;
+#[cfg(test)]
+mod tests;

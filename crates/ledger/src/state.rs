@@ -1,0 +1,57 @@
+use borsh::{BorshDeserialize, BorshSerialize};
+use std::sync::Arc;
+use vellum_crypto::{AuthMap, CompactLog};
+use vellum_types::encoding::{canonical, domain, from_wire, to_wire};
+use vellum_types::{Account, AccountId, ConsensusParams, Hash32, sha256};
+
+/// What a key of the authenticated map names. The map stores `SHA-256(STATE-KEY tag ‖ v ‖
+/// borsh(StateKey))`, so keys of different kinds can never collide.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub enum StateKey {
+    Account(AccountId),
+}
+
+impl StateKey {
+    pub fn hash(&self) -> Hash32 {
+        sha256(&canonical(domain::STATE_KEY, self))
+    }
+}
+
+/// Largest encoded value in the state map.
+pub const STATE_VALUE_BYTES_MAX: usize = 64 * 1024;
+
+/// The ledger state after some block. Cloning is O(1) (the map is persistent), so the node can
+/// keep the state after every unfinalized block it has seen.
+#[derive(Clone, Debug)]
+pub struct LedgerState {
+    pub chain_id: String,
+    pub params: ConsensusParams,
+    pub validator_set_hash: Hash32,
+    /// Authenticated map of accounts (and later registry entries).
+    pub map: AuthMap,
+    /// RFC 6962 log of every executed transaction's leaf bytes.
+    pub log: CompactLog,
+    /// Height, header hash and time of the last applied block.
+    pub height: u64,
+    pub block_hash: Hash32,
+    pub time_ms: u64,
+}
+
+impl LedgerState {
+    pub fn state_root(&self) -> Hash32 {
+        self.map.root()
+    }
+
+    pub fn account(&self, id: &AccountId) -> Option<Account> {
+        let bytes = self.map.get(&StateKey::Account(*id).hash())?;
+        // Values are written only by `put_account`; a value that does not decode means the
+        // state is corrupt, and continuing would fork this node from the others.
+        Some(from_wire(bytes, STATE_VALUE_BYTES_MAX).expect("stored account decodes"))
+    }
+
+    pub(crate) fn put_account(&mut self, account: &Account) {
+        let bytes = to_wire(account);
+        assert!(bytes.len() <= STATE_VALUE_BYTES_MAX, "account value over the limit");
+        self.map.insert(StateKey::Account(account.id).hash(), Arc::from(bytes));
+    }
+}

@@ -1,0 +1,63 @@
+//! Fixtures shared by the tests of this crate and of the crates above it (feature `testkit`).
+//! Keys here are derived from fixed bytes: never use them outside tests.
+
+use vellum_crypto::SecretKey;
+use vellum_types::*;
+
+/// A one-validator genesis with a registrar (Ed25519), a compliance officer (secp256k1) and a
+/// user (Ed25519).
+pub struct Fixture {
+    pub genesis: Genesis,
+    pub registrar: SecretKey,
+    pub compliance: SecretKey,
+    pub user: SecretKey,
+}
+
+pub fn key(scheme: &str, n: u8) -> SecretKey {
+    SecretKey::from_bytes(scheme, [n; 32]).unwrap()
+}
+
+pub fn fixture() -> Fixture {
+    let registrar = key("ed25519", 1);
+    let compliance = key("secp256k1", 2);
+    let user = key("ed25519", 3);
+    let genesis = Genesis {
+        chain_id: "vellum-test".into(),
+        genesis_time_ms: 1_000,
+        params: ConsensusParams::default(),
+        validators: vec![GenesisValidator {
+            name: "v0".into(),
+            consensus_key: [9; 32],
+            p2p_key: [9; 32],
+            address: "127.0.0.1:1".into(),
+        }],
+        accounts: vec![
+            GenesisAccount { public_key: registrar.public_key(), roles: vec![Role::Registrar], label: "reg".into() },
+            GenesisAccount { public_key: compliance.public_key(), roles: vec![Role::Compliance], label: "c".into() },
+            GenesisAccount { public_key: user.public_key(), roles: vec![Role::User], label: "u".into() },
+        ],
+    };
+    Fixture { genesis, registrar, compliance, user }
+}
+
+pub fn sign(key: &SecretKey, chain: &str, nonce: u64, body: TxBody) -> Transaction {
+    let unsigned = UnsignedTx {
+        chain_id: chain.into(),
+        sender: key.public_key().account_id(),
+        nonce,
+        expiry_height: 1_000,
+        body,
+    };
+    let signature = key.sign_tx(&unsigned);
+    Transaction { unsigned, signatures: vec![signature] }
+}
+
+pub fn open(new_key: &SecretKey) -> TxBody {
+    TxBody::OpenAccount {
+        public_key: new_key.public_key(),
+        kyc_commitment: tx::kyc_commitment(b"salt-0123456789ab", b"identity record"),
+        label: "employee".into(),
+        role: Role::User,
+    }
+}
+

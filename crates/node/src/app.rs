@@ -1,0 +1,217 @@
+//! The consensus application: builds and verifies blocks by running the ledger, and applies
+//! finalized blocks in order, persisting each before acknowledging it to marshal.
+
+use crate::block::ChainBlock;
+use crate::core::NodeHandle;
+use commonware_actor::Feedback;
+use commonware_consensus::marshal::Update;
+use commonware_consensus::marshal::ancestry::Ancestry;
+use commonware_consensus::simplex::scheme::ed25519;
+use commonware_consensus::simplex::types::Context;
+use commonware_consensus::{Application, Reporter};
+use commonware_cryptography::sha256::Digest;
+use commonware_cryptography::{Digestible, Digested};
+use commonware_runtime::Clock;
+use commonware_utils::{Acknowledgement, SystemTimeExt};
+use futures::StreamExt;
+use futures::channel::mpsc;
+use std::sync::Arc;
+use std::time::Duration;
+use tracing::{debug, info, warn};
+use vellum_ledger::{LedgerState, build_block, execute_block};
+
+pub type ConsensusContext = Context<Digest, commonware_cryptography::ed25519::PublicKey>;
+
+/// A finalized block handed from marshal to the executor, with its acknowledgement.
+pub type Finalized = (Digested<ChainBlock>, commonware_utils::acknowledgement::Exact);
+
+#[derive(Clone)]
+pub struct App {
+    pub(crate) node: NodeHandle,
+    pub(crate) finalized_tx: mpsc::UnboundedSender<Finalized>,
+}
+
+fn now_ms(clock: &impl Clock) -> u64 {
+    clock.current().epoch_millis()
+}
+
+impl App {
+    /// The post-state of `first` (a block whose ancestry continues in `ancestry`), executing
+    /// any blocks between the newest state this node knows and `first`.
+    async fn state_after(
+        &self,
+        first: Digested<ChainBlock>,
+        ancestry: &mut (impl Ancestry<ChainBlock> + Unpin),
+    ) -> Option<LedgerState> {
+        let mut missing: Vec<Digested<ChainBlock>> = Vec::new();
+        let mut cursor = first;
+        let mut base = loop {
+            let (known, finalized_height) = {
+                let core = self.node.lock();
+                (core.state_after(&cursor.digest()), core.finalized.height)
+            };
+            if let Some(state) = known {
+                break state;
+            }
+            if cursor.inner().block().header.height <= finalized_height {
+                // An ancestor at or below our finalized height that is not our finalized
+                // block: this branch conflicts with finality.
+                warn!(height = cursor.inner().block().header.height, "ancestry conflicts with the finalized chain");
+                return None;
+            }
+            missing.push(cursor);
+            cursor = ancestry.next().await?;
+        };
+        for block in missing.into_iter().rev() {
+            match execute_block(&base, block.inner().block()) {
+                Ok(outcome) => {
+                    base = outcome.state.clone();
+                    self.node.lock().remember_executed(block.digest(), Arc::new(outcome));
+                }
+                Err(e) => {
+                    warn!(error = %e, "ancestor does not execute");
+                    return None;
+                }
+            }
+        }
+        Some(base)
+    }
+}
+
+impl<E> Application<E> for App
+where
+    E: Clock + Send + Sync + 'static,
+{
+    type SigningScheme = ed25519::Scheme;
+    type Context = ConsensusContext;
+    type Block = ChainBlock;
+    type Input = ();
+
+    async fn propose(
+        &mut self,
+        (clock, context): (E, Self::Context),
+        mut ancestry: impl Ancestry<Self::Block>,
+        _: (),
+    ) -> Option<Digested<Self::Block>> {
+        let parent = ancestry.next().await?;
+        let parent_state = self.state_after(parent, &mut ancestry).await?;
+        // BFT time: the proposer's clock, but strictly after the parent (monotonic).
+        let time_ms = now_ms(&clock).max(parent_state.time_ms + 1);
+        let mut proposer = [0u8; 32];
+        proposer.copy_from_slice(context.leader.as_ref());
+        let built = {
+            let core = self.node.lock();
+            let candidates = core.candidates(&parent_state);
+            build_block(
+                &parent_state,
+                time_ms,
+                context.round.epoch().get(),
+                context.round.view().get(),
+                proposer,
+                candidates.iter().map(|p| (p.tx.as_ref(), p.signers.as_ref())),
+            )
+        };
+        let block = ChainBlock::new(built.block);
+        let digest = block.digest();
+        {
+            let mut core = self.node.lock();
+            for (id, error) in &built.rejected {
+                core.reject(*id, error);
+            }
+            core.remember_executed(digest, Arc::new(built.outcome));
+        }
+        debug!(height = block.block().header.height, txs = block.block().txs.len(), "proposed");
+        Some(Digested::precomputed(block, digest))
+    }
+
+    async fn verify(&mut self, (clock, context): (E, Self::Context), mut ancestry: impl Ancestry<Self::Block>) -> bool {
+        let Some(block) = ancestry.next().await else { return false };
+        let header = block.inner().block().header.clone();
+        if header.epoch != context.round.epoch().get()
+            || header.view != context.round.view().get()
+            || header.proposer.as_slice() != context.leader.as_ref()
+        {
+            warn!(height = header.height, "block header does not match its consensus round or leader");
+            return false;
+        }
+        // Bounded BFT time (T-TIME): a block from the future is voted for only once our clock
+        // is within the allowed skew (waiting, not rejecting, so honest validators with small
+        // clock differences still agree); a block too far in the past is refused.
+        let params = self.node.genesis.params.clone();
+        let now = now_ms(&clock);
+        if header.time_ms + params.block_time_past_skew_ms < now {
+            warn!(height = header.height, block_ms = header.time_ms, now_ms = now, "block time too far in the past");
+            return false;
+        }
+        let earliest = header.time_ms.saturating_sub(params.block_time_future_skew_ms);
+        if earliest > now {
+            clock.sleep(Duration::from_millis(earliest - now)).await;
+        }
+        let Some(parent) = ancestry.next().await else { return false };
+        let Some(parent_state) = self.state_after(parent, &mut ancestry).await else { return false };
+        match execute_block(&parent_state, block.inner().block()) {
+            Ok(outcome) => {
+                self.node.lock().remember_executed(block.digest(), Arc::new(outcome));
+                true
+            }
+            Err(e) => {
+                warn!(height = header.height, error = %e, "rejecting invalid block");
+                false
+            }
+        }
+    }
+}
+
+/// Marshal reports finalized blocks here, in height order, at least once each.
+impl Reporter for App {
+    type Activity = Update<ChainBlock>;
+
+    fn report(&mut self, activity: Self::Activity) -> Feedback {
+        match activity {
+            Update::Tip(..) => Feedback::Ok,
+            Update::Block(block, ack) => match self.finalized_tx.unbounded_send((block, ack)) {
+                Ok(()) => Feedback::Ok,
+                Err(_) => Feedback::Closed,
+            },
+        }
+    }
+}
+
+/// Applies finalized blocks one by one: execute (or reuse the verified execution), persist in
+/// one atomic commit, then acknowledge. See `vellum-storage` for why this order is crash-safe.
+pub async fn run_executor(node: NodeHandle, mut finalized_rx: mpsc::UnboundedReceiver<Finalized>) {
+    while let Some((block, ack)) = finalized_rx.next().await {
+        let height = block.inner().block().header.height;
+        let (outcome, parent_height) = {
+            let core = node.lock();
+            if height <= core.finalized.height {
+                // Redelivery after a restart: already durable.
+                drop(core);
+                ack.acknowledge();
+                continue;
+            }
+            let cached = core.executed.get(&block.digest()).cloned();
+            (cached, core.finalized.height)
+        };
+        assert_eq!(height, parent_height + 1, "marshal delivers finalized blocks without gaps");
+        let outcome = match outcome {
+            Some(o) => o,
+            None => {
+                let parent = node.lock().finalized.clone();
+                // A block finalized by a quorum that does not execute here means this node's
+                // state diverged (or the code is not deterministic): stop rather than fork.
+                Arc::new(execute_block(&parent, block.inner().block()).unwrap_or_else(|e| {
+                    panic!("finalized block {height} does not execute on the finalized state: {e}")
+                }))
+            }
+        };
+        node.store
+            .commit_block(block.inner().block(), &outcome)
+            .unwrap_or_else(|e| panic!("cannot persist finalized block {height}: {e}"));
+        node.lock().finalize(&outcome);
+        ack.acknowledge();
+        if height % 100 == 0 || !outcome.receipts.is_empty() {
+            info!(height, txs = outcome.receipts.len(), state_root = %hex::encode(outcome.state.state_root()), "finalized");
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! Files a validator reads: its config (TOML), the genesis (TOML) and its key.
+
+use crate::engine::Timeouts;
+use crate::mempool::MempoolLimits;
+use commonware_codec::{DecodeExt, Encode};
+use commonware_cryptography::ed25519::PrivateKey;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+use vellum_types::Genesis;
+
+/// Largest config, genesis or key file read (a limit on everything).
+pub const CONFIG_FILE_BYTES_MAX: u64 = 16 * 1024 * 1024;
+
+/// `node.toml`. Relative paths are relative to the file's own directory.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeConfig {
+    /// Name of this validator in the genesis.
+    pub name: String,
+    pub genesis: PathBuf,
+    /// Hex of the 32-byte Ed25519 secret that signs votes and authenticates p2p connections.
+    pub key: PathBuf,
+    pub data_dir: PathBuf,
+    pub p2p_listen: SocketAddr,
+    pub api_listen: SocketAddr,
+    /// Allow peers on private/loopback addresses (devnets, LANs).
+    #[serde(default)]
+    pub allow_private_ips: bool,
+    #[serde(default)]
+    pub mempool_txs_max: Option<usize>,
+    #[serde(default)]
+    pub mempool_per_account_max: Option<usize>,
+    #[serde(default)]
+    pub leader_timeout_ms: Option<u64>,
+    /// Messages per second each peer may send on each consensus channel.
+    #[serde(default)]
+    pub p2p_channel_rate_per_second: Option<u32>,
+}
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("{path} is larger than {CONFIG_FILE_BYTES_MAX} bytes")]
+    TooLarge { path: String },
+    #[error("{path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("genesis {path} is invalid: {source}")]
+    Genesis { path: String, source: vellum_types::genesis::GenesisError },
+    #[error("key file {path} must hold 64 hex characters (a 32-byte Ed25519 secret)")]
+    Key { path: String },
+    #[error("validator `{0}` is not in the genesis, or its key does not match the genesis")]
+    NotAValidator(String),
+}
+
+pub fn read_file(path: &Path) -> Result<String, ConfigError> {
+    let p = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|source| ConfigError::Read { path: p.clone(), source })?;
+    if meta.len() > CONFIG_FILE_BYTES_MAX {
+        return Err(ConfigError::TooLarge { path: p });
+    }
+    std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: p, source })
+}
+
+pub fn load_genesis(path: &Path) -> Result<Genesis, ConfigError> {
+    let text = read_file(path)?;
+    let p = path.display().to_string();
+    let genesis: Genesis =
+        toml::from_str(&text).map_err(|e| ConfigError::Parse { path: p.clone(), message: e.to_string() })?;
+    genesis.validate().map_err(|source| ConfigError::Genesis { path: p, source })?;
+    Ok(genesis)
+}
+
+pub fn load_key(path: &Path) -> Result<PrivateKey, ConfigError> {
+    let text = read_file(path)?;
+    let bad = || ConfigError::Key { path: path.display().to_string() };
+    let mut seed = [0u8; 32];
+    hex::decode_to_slice(text.trim(), &mut seed).map_err(|_| bad())?;
+    PrivateKey::decode(seed.as_slice()).map_err(|_| bad())
+}
+
+pub fn key_to_hex(key: &PrivateKey) -> String {
+    hex::encode(key.encode())
+}
+
+impl NodeConfig {
+    pub fn load(path: &Path) -> Result<(Self, PathBuf), ConfigError> {
+        let text = read_file(path)?;
+        let mut cfg: NodeConfig = toml::from_str(&text)
+            .map_err(|e| ConfigError::Parse { path: path.display().to_string(), message: e.to_string() })?;
+        let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        for p in [&mut cfg.genesis, &mut cfg.key, &mut cfg.data_dir] {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
+        Ok((cfg, base))
+    }
+
+    pub fn mempool_limits(&self) -> MempoolLimits {
+        let d = MempoolLimits::default();
+        MempoolLimits {
+            txs_max: self.mempool_txs_max.unwrap_or(d.txs_max),
+            bytes_max: d.bytes_max,
+            per_account_max: self.mempool_per_account_max.unwrap_or(d.per_account_max),
+        }
+    }
+
+    pub fn timeouts(&self) -> Timeouts {
+        let mut t = Timeouts::default();
+        if let Some(ms) = self.leader_timeout_ms {
+            t.leader = std::time::Duration::from_millis(ms);
+        }
+        t
+    }
+}

@@ -1,0 +1,258 @@
+//! The node's shared state between consensus (propose / verify / finalize) and its clients,
+//! and [`NodeHandle`], the one door the API and tests use.
+
+use crate::mempool::{Mempool, MempoolError, MempoolLimits, Pending};
+use commonware_cryptography::sha256::Digest;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+use thiserror::Error;
+use vellum_ledger::{BlockOutcome, LedgerState, TxError, apply_tx};
+use vellum_storage::{Store, TxLocation};
+use vellum_types::{DecodeError, Genesis, Hash32, Transaction, TxId};
+
+/// Most executed-but-unfinalized blocks whose post-state a node keeps. Simplex finalizes
+/// within a few views, so thousands means something is badly wrong; beyond it the oldest are
+/// dropped (they can be re-executed from their ancestry if needed).
+pub const EXECUTED_BLOCKS_MAX: usize = 4_096;
+/// Most rejection reasons remembered for `GET /v1/tx/{hash}`.
+pub const REJECTED_REMEMBERED_MAX: usize = 100_000;
+
+pub(crate) struct Core {
+    pub finalized: LedgerState,
+    /// Post-state of blocks this node proposed or verified, by digest.
+    pub executed: HashMap<Digest, Arc<BlockOutcome>>,
+    pub mempool: Mempool,
+    rejected: HashMap<TxId, (String, String)>,
+    rejected_order: VecDeque<TxId>,
+    pub finalized_txs_total: u64,
+}
+
+impl Core {
+    /// State after the block with `digest`, if this node knows it.
+    pub fn state_after(&self, digest: &Digest) -> Option<LedgerState> {
+        if digest.0 == self.finalized.block_hash {
+            return Some(self.finalized.clone());
+        }
+        self.executed.get(digest).map(|o| o.state.clone())
+    }
+
+    pub fn remember_executed(&mut self, digest: Digest, outcome: Arc<BlockOutcome>) {
+        if self.executed.len() >= EXECUTED_BLOCKS_MAX {
+            // Drop the lowest heights first: they are the least likely to be built on.
+            let mut heights: Vec<(u64, Digest)> =
+                self.executed.iter().map(|(d, o)| (o.state.height, *d)).collect();
+            heights.sort();
+            for (_, d) in heights.iter().take(EXECUTED_BLOCKS_MAX / 4) {
+                self.executed.remove(d);
+            }
+        }
+        self.executed.insert(digest, outcome);
+    }
+
+    pub fn reject(&mut self, id: TxId, error: &TxError) {
+        self.mempool.remove(&id);
+        if self.rejected.insert(id, (error.code().to_string(), error.to_string())).is_none() {
+            self.rejected_order.push_back(id);
+            if self.rejected_order.len() > REJECTED_REMEMBERED_MAX {
+                let old = self.rejected_order.pop_front().expect("non-empty");
+                self.rejected.remove(&old);
+            }
+        }
+    }
+
+    /// Installs a newly finalized state: drops executed states at or below it and stale
+    /// transactions from the mempool.
+    pub fn finalize(&mut self, outcome: &BlockOutcome) {
+        assert_eq!(outcome.state.height, self.finalized.height + 1, "finalized blocks apply in order");
+        self.finalized = outcome.state.clone();
+        let h = self.finalized.height;
+        self.executed.retain(|_, o| o.state.height > h);
+        self.finalized_txs_total += outcome.receipts.len() as u64;
+        self.mempool.prune(&self.finalized);
+    }
+
+    pub fn candidates(&self, state: &LedgerState) -> Vec<Pending> {
+        self.mempool.candidates(state, state.params.block_txs_max as usize)
+    }
+}
+
+/// What a client learns about a transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TxStatus {
+    Pending,
+    Finalized(TxLocation),
+    Rejected { code: String, message: String },
+    Unknown,
+}
+
+/// Why a submitted transaction was not admitted. Nothing changes when this is returned.
+#[derive(Debug, Error)]
+pub enum SubmitError {
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    #[error(transparent)]
+    Invalid(#[from] TxError),
+    #[error(transparent)]
+    Mempool(#[from] MempoolError),
+    #[error("storage error: {0}")]
+    Storage(String),
+}
+
+impl SubmitError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            SubmitError::Decode(DecodeError::TooLarge { .. }) => "too_large",
+            SubmitError::Decode(_) => "malformed",
+            SubmitError::Invalid(e) => e.code(),
+            SubmitError::Mempool(e) => e.code(),
+            SubmitError::Storage(_) => "storage",
+        }
+    }
+}
+
+/// A snapshot for `GET /v1/status`.
+#[derive(Clone, Debug)]
+pub struct NodeStatus {
+    pub chain_id: String,
+    pub genesis_hash: Hash32,
+    pub height: u64,
+    pub block_hash: Hash32,
+    pub time_ms: u64,
+    pub state_root: Hash32,
+    pub log_root: Hash32,
+    pub log_size: u64,
+    pub validator_set_hash: Hash32,
+    pub mempool_txs: usize,
+    pub finalized_txs_total: u64,
+}
+
+/// Cheap to clone; safe to use from any thread.
+#[derive(Clone)]
+pub struct NodeHandle {
+    pub(crate) core: Arc<Mutex<Core>>,
+    pub(crate) store: Arc<Store>,
+    pub(crate) genesis: Arc<Genesis>,
+    /// Admitted transactions to gossip to the other validators.
+    pub(crate) gossip: futures::channel::mpsc::UnboundedSender<Vec<u8>>,
+}
+
+impl NodeHandle {
+    pub(crate) fn new(
+        finalized: LedgerState,
+        store: Arc<Store>,
+        genesis: Arc<Genesis>,
+        limits: MempoolLimits,
+        gossip: futures::channel::mpsc::UnboundedSender<Vec<u8>>,
+    ) -> Self {
+        let core = Core {
+            finalized,
+            executed: HashMap::new(),
+            mempool: Mempool::new(limits),
+            rejected: HashMap::new(),
+            rejected_order: VecDeque::new(),
+            finalized_txs_total: 0,
+        };
+        Self { core: Arc::new(Mutex::new(core)), store, genesis, gossip }
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Core> {
+        // A poisoned lock means a thread panicked mid-update: the invariants may be broken,
+        // so this node must stop rather than carry on.
+        self.core.lock().expect("node core lock poisoned")
+    }
+
+    pub fn genesis(&self) -> &Genesis {
+        &self.genesis
+    }
+
+    /// Admits a transaction from a client and gossips it to the other validators.
+    pub fn submit(&self, bytes: &[u8]) -> Result<TxId, SubmitError> {
+        let id = self.admit(bytes)?;
+        // The gossip task may be gone during shutdown; the transaction stays admitted here.
+        let _ = self.gossip.unbounded_send(bytes.to_vec());
+        Ok(id)
+    }
+
+    /// Admission without gossip (used for transactions gossiped to us).
+    pub(crate) fn admit(&self, bytes: &[u8]) -> Result<TxId, SubmitError> {
+        let tx = Transaction::from_wire(bytes)?;
+        let signers = vellum_crypto::verify_tx(&tx).map_err(TxError::Signature)?;
+        let id = tx.id();
+        if let Some(loc) = self.store.tx_location(&id).map_err(|e| SubmitError::Storage(e.to_string()))? {
+            let _ = loc;
+            return Err(MempoolError::Duplicate.into());
+        }
+        let mut core = self.lock();
+        let state = &core.finalized;
+        let sender = state.account(&tx.unsigned.sender).ok_or(TxError::UnknownSender(tx.unsigned.sender))?;
+        // A transaction for the account's next nonce is executed against the finalized state
+        // on a scratch copy, so every reason it would fail is reported now. Later nonces
+        // depend on pending ones and get the cheaper checks only.
+        if tx.unsigned.nonce <= sender.next_nonce {
+            let mut scratch = state.clone();
+            let env = vellum_ledger::BlockEnv { height: state.height + 1, time_ms: state.time_ms + 1 };
+            apply_tx(&mut scratch, &tx, &signers, env, &mut Default::default())?;
+        } else {
+            if tx.unsigned.chain_id != state.chain_id {
+                return Err(TxError::WrongChain { expected: state.chain_id.clone(), got: tx.unsigned.chain_id }.into());
+            }
+            for s in &signers {
+                if !sender.keys.contains(s) {
+                    return Err(TxError::UnauthorizedSigner { account: sender.id, signer: s.to_string() }.into());
+                }
+            }
+        }
+        let next = sender.next_nonce;
+        Ok(core.mempool.insert(tx, signers, next)?)
+    }
+
+    pub fn tx_status(&self, id: &TxId) -> TxStatus {
+        if let Ok(Some(loc)) = self.store.tx_location(id) {
+            return TxStatus::Finalized(loc);
+        }
+        let core = self.lock();
+        if core.mempool.contains(id) {
+            return TxStatus::Pending;
+        }
+        match core.rejected.get(id) {
+            Some((code, message)) => TxStatus::Rejected { code: code.clone(), message: message.clone() },
+            None => TxStatus::Unknown,
+        }
+    }
+
+    pub fn status(&self) -> NodeStatus {
+        let core = self.lock();
+        let s = &core.finalized;
+        NodeStatus {
+            chain_id: s.chain_id.clone(),
+            genesis_hash: self.genesis.hash(),
+            height: s.height,
+            block_hash: s.block_hash,
+            time_ms: s.time_ms,
+            state_root: s.state_root(),
+            log_root: s.log.root(),
+            log_size: s.log.size(),
+            validator_set_hash: s.validator_set_hash,
+            mempool_txs: core.mempool.len(),
+            finalized_txs_total: core.finalized_txs_total,
+        }
+    }
+
+    /// The finalized state (cheap clone), e.g. for tests comparing validators.
+    pub fn finalized_state(&self) -> LedgerState {
+        self.lock().finalized.clone()
+    }
+
+    /// Header of the finalized block at `height`, if this node has applied it.
+    pub fn header(&self, height: u64) -> Option<vellum_types::BlockHeader> {
+        if height == 0 {
+            return Some(vellum_ledger::genesis_block(&self.genesis).1.header);
+        }
+        self.store.header(height).ok().flatten()
+    }
+
+    pub fn account(&self, id: &vellum_types::AccountId) -> Option<vellum_types::Account> {
+        self.lock().finalized.account(id)
+    }
+}
+

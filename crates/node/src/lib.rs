@@ -1,0 +1,18 @@
+//! A Vellum validator node: Commonware consensus around the pure ledger.
+//!
+//! - [`engine`]: wiring of simplex + marshal + broadcast + gossip, generic over runtime and
+//!   network (tokio/TCP in production, deterministic/simulated in tests);
+//! - [`app`]: the consensus application (propose, verify, apply finalized blocks);
+//! - [`core`]: shared node state and [`NodeHandle`], the door for the API and tests;
+//! - [`mempool`]: bounded pending-transaction pool;
+//! - [`config`] and [`run`]: files on disk and the production runner.
+
+pub mod app;
+pub mod block;
+pub mod config;
+pub mod core;
+pub mod engine;
+pub mod mempool;
+pub mod run;
+
+pub use core::{NodeHandle, NodeStatus, SubmitError, TxStatus};

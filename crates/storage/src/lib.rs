@@ -1,0 +1,270 @@
+//! Durable storage of the executed ledger: state entries, transaction index, RFC 6962 log
+//! leaves and block headers, in one redb database per node.
+//!
+//! # Commit protocol and why it is crash-safe
+//!
+//! Consensus (Commonware marshal) keeps finalized blocks and their certificates in its own
+//! archives and delivers each finalized block to the application at least once, in height
+//! order, until the application acknowledges it. For each delivered block the node:
+//!
+//! 1. skips it (and acknowledges) if `height <= applied height` — a redelivery after a crash;
+//! 2. executes it (pure ledger) and calls [`Store::commit_block`], which writes *everything*
+//!    the block changed — state entries, transaction locations, log leaves, header and the new
+//!    applied height — in **one** redb write transaction with immediate durability;
+//! 3. only after `commit_block` returns, acknowledges the block to marshal.
+//!
+//! redb commits are atomic (copy-on-write B-trees, a checksummed root swapped by one commit)
+//! and durable when `commit` returns. So after a crash at any point the database holds either
+//! the state before the block or the state after it, never a mix; and marshal redelivers every
+//! block that was not acknowledged, which step 1 makes idempotent. The applied height never
+//! runs ahead of what marshal has durably finalized, because marshal only delivers blocks it
+//! has persisted with their finalization.
+//!
+//! On open, [`Store::load_state`] rebuilds the authenticated map and checks its root against
+//! the state root in the last committed header: a corrupted or hand-edited database is
+//! refused rather than silently forking the node.
+
+use borsh::{BorshDeserialize, BorshSerialize};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use std::path::Path;
+use std::sync::Arc;
+use thiserror::Error;
+use vellum_crypto::{AuthMap, CompactLog};
+use vellum_ledger::{BlockOutcome, LedgerState, genesis_block};
+use vellum_types::{Block, BlockHeader, Genesis, Hash32, TxId};
+
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+const STATE: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("state");
+const TXS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("txs");
+const LEAVES: TableDefinition<u64, [u8; 32]> = TableDefinition::new("log_leaves");
+const HEADERS: TableDefinition<u64, &[u8]> = TableDefinition::new("headers");
+
+const META_GENESIS: &str = "genesis_hash";
+const META_APPLIED: &str = "applied";
+
+/// Where a finalized transaction is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct TxLocation {
+    pub height: u64,
+    pub index: u32,
+    pub log_index: u64,
+}
+
+/// The applied tip, written with every block.
+#[derive(Clone, Debug, BorshSerialize, BorshDeserialize)]
+struct Applied {
+    height: u64,
+    block_hash: Hash32,
+    time_ms: u64,
+    log: CompactLog,
+}
+
+#[derive(Debug, Error)]
+pub enum OpenError {
+    #[error("cannot open the database at {path}: {source}")]
+    Database { path: String, source: redb::DatabaseError },
+    #[error("this data directory belongs to another chain (genesis {stored}, expected {expected})")]
+    WrongGenesis { stored: String, expected: String },
+    #[error("storage error: {0}")]
+    Storage(#[from] redb::Error),
+}
+
+#[derive(Debug, Error)]
+pub enum LoadError {
+    #[error("stored state is corrupt: {0}")]
+    Corrupt(String),
+    #[error("storage error: {0}")]
+    Storage(#[from] redb::Error),
+}
+
+#[derive(Debug, Error)]
+pub enum CommitError {
+    #[error("block {got} does not follow the applied height {applied}")]
+    OutOfOrder { applied: u64, got: u64 },
+    #[error("storage error: {0}")]
+    Storage(#[from] redb::Error),
+}
+
+#[derive(Debug, Error)]
+#[error("storage error: {0}")]
+pub struct ReadError(#[from] redb::Error);
+
+macro_rules! from_redb {
+    ($($t:ty),*) => {$(
+        impl From<redb::TransactionError> for $t { fn from(e: redb::TransactionError) -> Self { redb::Error::from(e).into() } }
+        impl From<redb::TableError> for $t { fn from(e: redb::TableError) -> Self { redb::Error::from(e).into() } }
+        impl From<redb::StorageError> for $t { fn from(e: redb::StorageError) -> Self { redb::Error::from(e).into() } }
+        impl From<redb::CommitError> for $t { fn from(e: redb::CommitError) -> Self { redb::Error::from(e).into() } }
+    )*};
+}
+from_redb!(OpenError, LoadError, CommitError, ReadError);
+
+pub struct Store {
+    db: Database,
+}
+
+fn enc<T: BorshSerialize>(v: &T) -> Vec<u8> {
+    borsh::to_vec(v).expect("borsh into Vec is infallible")
+}
+
+impl Store {
+    /// Opens (or creates) the database and binds it to `genesis`.
+    pub fn open(path: &Path, genesis: &Genesis) -> Result<Self, OpenError> {
+        let db = Database::create(path)
+            .map_err(|source| OpenError::Database { path: path.display().to_string(), source })?;
+        let expected = genesis.hash();
+        let txn = db.begin_write()?;
+        {
+            let mut meta = txn.open_table(META)?;
+            let stored = meta.get(META_GENESIS)?.map(|g| g.value().to_vec());
+            match stored {
+                Some(g) if g != expected => {
+                    return Err(OpenError::WrongGenesis { stored: hex(&g), expected: hex(&expected) });
+                }
+                Some(_) => {}
+                None => {
+                    // A new database starts as the genesis state: every entry of it, so the
+                    // state table alone always rebuilds the whole map.
+                    meta.insert(META_GENESIS, expected.as_slice())?;
+                    let (state, block) = genesis_block(genesis);
+                    let mut table = txn.open_table(STATE)?;
+                    for (k, v) in state.map.iter() {
+                        table.insert(*k, v.as_ref())?;
+                    }
+                    txn.open_table(HEADERS)?.insert(0, enc(&block.header).as_slice())?;
+                }
+            }
+            // Create every table so readers never meet a missing one.
+            txn.open_table(STATE)?;
+            txn.open_table(TXS)?;
+            txn.open_table(LEAVES)?;
+            txn.open_table(HEADERS)?;
+        }
+        txn.commit()?;
+        Ok(Self { db })
+    }
+
+    /// The state after the last committed block (genesis state if none).
+    pub fn load_state(&self, genesis: &Genesis) -> Result<LedgerState, LoadError> {
+        let (mut state, _) = genesis_block(genesis);
+        let txn = self.db.begin_read()?;
+        let meta = txn.open_table(META)?;
+        let Some(applied) = meta.get(META_APPLIED)? else {
+            return Ok(state);
+        };
+        let applied: Applied = borsh::from_slice(applied.value())
+            .map_err(|e| LoadError::Corrupt(format!("applied record: {e}")))?;
+        let headers = txn.open_table(HEADERS)?;
+        let header = headers
+            .get(applied.height)?
+            .ok_or_else(|| LoadError::Corrupt(format!("no header at applied height {}", applied.height)))?;
+        let header: BlockHeader =
+            borsh::from_slice(header.value()).map_err(|e| LoadError::Corrupt(format!("header: {e}")))?;
+        let mut map = AuthMap::new();
+        for entry in txn.open_table(STATE)?.iter()? {
+            let (k, v) = entry?;
+            map.insert(k.value(), Arc::from(v.value()));
+        }
+        if map.root() != header.state_root {
+            return Err(LoadError::Corrupt("state entries do not hash to the committed state root".into()));
+        }
+        if applied.log.root() != header.log_root || applied.log.size() != header.log_size {
+            return Err(LoadError::Corrupt("log frontier does not match the committed log root".into()));
+        }
+        if header.hash() != applied.block_hash {
+            return Err(LoadError::Corrupt("applied block hash does not match its header".into()));
+        }
+        state.map = map;
+        state.log = applied.log;
+        state.height = applied.height;
+        state.block_hash = applied.block_hash;
+        state.time_ms = applied.time_ms;
+        Ok(state)
+    }
+
+    /// Applied height (0 = only genesis).
+    pub fn applied_height(&self) -> Result<u64, ReadError> {
+        let txn = self.db.begin_read()?;
+        let meta = txn.open_table(META)?;
+        Ok(match meta.get(META_APPLIED)? {
+            Some(v) => borsh::from_slice::<Applied>(v.value()).map(|a| a.height).unwrap_or(0),
+            None => 0,
+        })
+    }
+
+    /// Persists everything `block` changed, atomically and durably (see the module docs).
+    pub fn commit_block(&self, block: &Block, outcome: &BlockOutcome) -> Result<(), CommitError> {
+        let state = &outcome.state;
+        assert_eq!(state.height, block.header.height, "outcome belongs to the block");
+        assert_eq!(state.block_hash, block.header.hash(), "outcome belongs to the block");
+        let txn = self.db.begin_write()?;
+        {
+            let mut meta = txn.open_table(META)?;
+            let applied_height = match meta.get(META_APPLIED)? {
+                Some(v) => borsh::from_slice::<Applied>(v.value()).map(|a| a.height).unwrap_or(0),
+                None => 0,
+            };
+            if block.header.height != applied_height + 1 {
+                return Err(CommitError::OutOfOrder { applied: applied_height, got: block.header.height });
+            }
+            let mut table = txn.open_table(STATE)?;
+            for key in &outcome.touched {
+                match state.map.get(key) {
+                    Some(value) => {
+                        table.insert(*key, value.as_ref())?;
+                    }
+                    None => {
+                        table.remove(*key)?;
+                    }
+                }
+            }
+            let mut txs = txn.open_table(TXS)?;
+            let mut leaves = txn.open_table(LEAVES)?;
+            for r in &outcome.receipts {
+                let loc = TxLocation { height: r.height, index: r.index, log_index: r.log_index };
+                txs.insert(r.tx_id.0, enc(&loc).as_slice())?;
+                leaves.insert(r.log_index, r.leaf_hash)?;
+            }
+            txn.open_table(HEADERS)?.insert(block.header.height, enc(&block.header).as_slice())?;
+            let applied = Applied {
+                height: state.height,
+                block_hash: state.block_hash,
+                time_ms: state.time_ms,
+                log: state.log.clone(),
+            };
+            meta.insert(META_APPLIED, enc(&applied).as_slice())?;
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    pub fn tx_location(&self, id: &TxId) -> Result<Option<TxLocation>, ReadError> {
+        let txn = self.db.begin_read()?;
+        let txs = txn.open_table(TXS)?;
+        Ok(txs.get(id.0)?.and_then(|v| borsh::from_slice(v.value()).ok()))
+    }
+
+    pub fn header(&self, height: u64) -> Result<Option<BlockHeader>, ReadError> {
+        let txn = self.db.begin_read()?;
+        let headers = txn.open_table(HEADERS)?;
+        Ok(headers.get(height)?.and_then(|v| borsh::from_slice(v.value()).ok()))
+    }
+
+    /// Leaf hashes `[from, to)` of the RFC 6962 log, for proofs.
+    pub fn log_leaves(&self, from: u64, to: u64) -> Result<Vec<Hash32>, ReadError> {
+        let txn = self.db.begin_read()?;
+        let leaves = txn.open_table(LEAVES)?;
+        let mut out = Vec::with_capacity(to.saturating_sub(from) as usize);
+        for entry in leaves.range(from..to)? {
+            out.push(entry?.1.value());
+        }
+        Ok(out)
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,105 @@
+use super::*;
+use vellum_crypto::verify_tx;
+use vellum_ledger::testkit::{fixture, key, open, sign};
+use vellum_ledger::{build_block, execute_block};
+use vellum_types::Transaction;
+
+/// Builds `n` blocks of one account-opening each on top of `state`.
+fn chain(state: &LedgerState, n: u8, registrar: &vellum_crypto::SecretKey, first_nonce: u64) -> Vec<(Block, BlockOutcome)> {
+    let mut out = Vec::new();
+    let mut s = state.clone();
+    for i in 0..n {
+        let tx: Transaction = sign(registrar, "vellum-test", first_nonce + i as u64, open(&key("ed25519", 100 + i)));
+        let signers = verify_tx(&tx).unwrap();
+        let built = build_block(&s, s.time_ms + 10, 0, s.height + 1, [1; 32], [(&tx, signers.as_slice())]);
+        assert!(built.rejected.is_empty());
+        let outcome = execute_block(&s, &built.block).unwrap();
+        s = outcome.state.clone();
+        out.push((built.block, outcome));
+    }
+    out
+}
+
+#[test]
+fn commits_survive_reopen_and_match_the_model() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.redb");
+    let mut store = Store::open(&path, &f.genesis).unwrap();
+    let genesis_state = store.load_state(&f.genesis).unwrap();
+    assert_eq!(genesis_state.height, 0);
+    let blocks = chain(&genesis_state, 5, &f.registrar, 0);
+    for (i, (block, outcome)) in blocks.iter().enumerate() {
+        store.commit_block(block, outcome).unwrap();
+        // "Crash" after every commit: drop and reopen; the state is exactly the model's.
+        drop(store);
+        store = Store::open(&path, &f.genesis).unwrap();
+        let loaded = store.load_state(&f.genesis).unwrap();
+        assert_eq!(loaded.height, i as u64 + 1);
+        assert_eq!(loaded.state_root(), outcome.state.state_root());
+        assert_eq!(loaded.log.root(), outcome.state.log.root());
+        assert_eq!(loaded.block_hash, outcome.state.block_hash);
+    }
+    drop(store);
+    let store = Store::open(&path, &f.genesis).unwrap();
+    for (block, outcome) in &blocks {
+        let r = &outcome.receipts[0];
+        let loc = store.tx_location(&r.tx_id).unwrap().unwrap();
+        assert_eq!((loc.height, loc.log_index), (block.header.height, r.log_index));
+        assert_eq!(store.header(block.header.height).unwrap().unwrap(), block.header);
+    }
+    let leaves = store.log_leaves(0, 5).unwrap();
+    assert_eq!(vellum_crypto::merkle::root(&leaves), blocks[4].1.state.log.root());
+}
+
+#[test]
+fn out_of_order_and_replayed_commits_are_refused_without_change() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.redb");
+    let store = Store::open(&path, &f.genesis).unwrap();
+    let genesis_state = store.load_state(&f.genesis).unwrap();
+    let blocks = chain(&genesis_state, 3, &f.registrar, 0);
+    assert!(matches!(
+        store.commit_block(&blocks[1].0, &blocks[1].1),
+        Err(CommitError::OutOfOrder { applied: 0, got: 2 })
+    ));
+    store.commit_block(&blocks[0].0, &blocks[0].1).unwrap();
+    assert!(matches!(store.commit_block(&blocks[0].0, &blocks[0].1), Err(CommitError::OutOfOrder { .. })));
+    assert_eq!(store.applied_height().unwrap(), 1);
+    assert_eq!(store.load_state(&f.genesis).unwrap().state_root(), blocks[0].1.state.state_root());
+}
+
+#[test]
+fn another_chains_directory_and_corruption_are_refused() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.redb");
+    let store = Store::open(&path, &f.genesis).unwrap();
+    let genesis_state = store.load_state(&f.genesis).unwrap();
+    let blocks = chain(&genesis_state, 2, &f.registrar, 0);
+    for (b, o) in &blocks {
+        store.commit_block(b, o).unwrap();
+    }
+    drop(store);
+    let mut other = f.genesis.clone();
+    other.chain_id = "vellum-elsewhere".into();
+    assert!(matches!(Store::open(&path, &other), Err(OpenError::WrongGenesis { .. })));
+
+    // Flip a stored account value behind the ledger's back: loading must refuse.
+    let store = Store::open(&path, &f.genesis).unwrap();
+    {
+        let txn = store.db.begin_write().unwrap();
+        {
+            let mut t = txn.open_table(STATE).unwrap();
+            let (k, mut v) = {
+                let first = t.iter().unwrap().next().unwrap().unwrap();
+                (first.0.value(), first.1.value().to_vec())
+            };
+            v[5] ^= 1;
+            t.insert(k, v.as_slice()).unwrap();
+        }
+        txn.commit().unwrap();
+    }
+    assert!(matches!(store.load_state(&f.genesis), Err(LoadError::Corrupt(_))));
+}
