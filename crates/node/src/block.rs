@@ -1,8 +1,9 @@
 //! The block as Commonware sees it: a [`vellum_types::Block`] with its canonical wire bytes
 //! and digest computed once.
 
-use bytes::{Buf, BufMut, Bytes};
-use commonware_codec::{EncodeSize, Error as CodecError, RangeCfg, Read, Write};
+use bytes::Bytes;
+use bytes::BufMut;
+use commonware_codec::{Buf, EncodeSize, Error as CodecError, RangeCfg, Read, Write};
 use commonware_consensus::types::Height;
 use commonware_consensus::{Block as CwBlock, BoundedBlock, Heightable};
 use commonware_cryptography::Digestible;

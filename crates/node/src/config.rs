@@ -78,7 +78,7 @@ pub fn load_key(path: &Path) -> Result<PrivateKey, ConfigError> {
     let bad = || ConfigError::Key { path: path.display().to_string() };
     let mut seed = [0u8; 32];
     hex::decode_to_slice(text.trim(), &mut seed).map_err(|_| bad())?;
-    PrivateKey::decode(seed.as_slice()).map_err(|_| bad())
+    PrivateKey::decode(seed.to_vec()).map_err(|_| bad())
 }
 
 pub fn key_to_hex(key: &PrivateKey) -> String {

@@ -8,7 +8,7 @@ use crate::block::ChainBlock;
 use crate::core::NodeHandle;
 use crate::mempool::MempoolLimits;
 use commonware_broadcast::buffered;
-use commonware_consensus::marshal::{self, core::Actor as MarshalActor, standard::{Inline, Standard}};
+use commonware_consensus::marshal::{self, core::Actor as MarshalActor, standard::Inline};
 use commonware_consensus::simplex::{self, elector::RoundRobin, scheme::ed25519};
 use commonware_consensus::types::{Epoch, FixedEpocher, ViewDelta};
 use commonware_cryptography::certificate::ConstantProvider;
@@ -22,7 +22,7 @@ use commonware_runtime::{Clock, Handle, Metrics, Spawner, Storage};
 use commonware_storage::archive::immutable;
 use commonware_utils::ordered::Set;
 use commonware_utils::{NZDuration, NZU64, NZUsize, union};
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use futures::channel::mpsc;
 use std::num::{NonZeroU64, NonZeroUsize};
 use std::sync::Arc;
@@ -102,6 +102,28 @@ pub fn participants(genesis: &Genesis) -> Set<PublicKey> {
     }))
 }
 
+fn archive_config<C>(prefix: &str, name: &str, page_cache: &CacheRef, codec: C) -> immutable::Config<C> {
+    immutable::Config {
+        metadata_partition: format!("{prefix}-{name}-metadata"),
+        freezer_table_partition: format!("{prefix}-{name}-freezer-table"),
+        freezer_table_initial_size: 1 << 14,
+        freezer_table_resize_frequency: 4,
+        freezer_table_resize_chunk_size: 1 << 14,
+        freezer_key_partition: format!("{prefix}-{name}-freezer-key"),
+        freezer_key_page_cache: page_cache.clone(),
+        freezer_key_write_buffer: WRITE_BUFFER,
+        freezer_value_partition: format!("{prefix}-{name}-freezer-value"),
+        freezer_value_write_buffer: WRITE_BUFFER,
+        freezer_value_target_size: 1 << 30,
+        freezer_value_compression: None,
+        ordinal_partition: format!("{prefix}-{name}-ordinal"),
+        ordinal_write_buffer: WRITE_BUFFER,
+        items_per_section: IMMUTABLE_ITEMS_PER_SECTION,
+        codec_config: codec,
+        replay_buffer: REPLAY_BUFFER,
+    }
+}
+
 /// The (sender, receiver) pair of each p2p channel the validator uses.
 pub struct Channels<S, R> {
     pub votes: (S, R),
@@ -122,7 +144,7 @@ pub async fn start<E, B, P, S, R>(
     channels: Channels<S, R>,
 ) -> (NodeHandle, Handle<()>)
 where
-    E: Clock + Spawner + Storage + Metrics + rand::CryptoRng + rand::Rng + Clone + Send + Sync + 'static,
+    E: Clock + Spawner + Storage + Metrics + rand::CryptoRng + rand::Rng + Send + Sync + 'static,
     B: Blocker<PublicKey = PublicKey>,
     P: Provider<PublicKey = PublicKey>,
     S: Sender<PublicKey = PublicKey>,
@@ -144,35 +166,16 @@ where
     let node = NodeHandle::new(finalized, cfg.store.clone(), cfg.genesis.clone(), cfg.mempool, gossip_tx);
 
     let page_cache = CacheRef::new(page_size(4_096), PAGE_CACHE_CAPACITY);
-    let archive = |name: &str, codec| immutable::Config {
-        metadata_partition: format!("{prefix}-{name}-metadata"),
-        freezer_table_partition: format!("{prefix}-{name}-freezer-table"),
-        freezer_table_initial_size: 1 << 14,
-        freezer_table_resize_frequency: 4,
-        freezer_table_resize_chunk_size: 1 << 14,
-        freezer_key_partition: format!("{prefix}-{name}-freezer-key"),
-        freezer_key_page_cache: page_cache.clone(),
-        freezer_key_write_buffer: WRITE_BUFFER,
-        freezer_value_partition: format!("{prefix}-{name}-freezer-value"),
-        freezer_value_write_buffer: WRITE_BUFFER,
-        freezer_value_target_size: 1 << 30,
-        freezer_value_compression: None,
-        ordinal_partition: format!("{prefix}-{name}-ordinal"),
-        ordinal_write_buffer: WRITE_BUFFER,
-        items_per_section: IMMUTABLE_ITEMS_PER_SECTION,
-        codec_config: codec,
-        replay_buffer: REPLAY_BUFFER,
-    };
     // Validators keep every finalized block and certificate (no pruning): they are the
     // evidence proofs refer to, and what lagging or wiped peers backfill from.
     let finalizations = immutable::Archive::init(
         context.child("finalizations"),
-        archive("finalizations", <ed25519::Scheme as commonware_cryptography::certificate::Verifier>::certificate_codec_config_unbounded()),
+        archive_config(&prefix, "finalizations", &page_cache, <ed25519::Scheme as commonware_cryptography::certificate::Verifier>::certificate_codec_config_unbounded()),
     )
     .await
     .expect("open finalizations archive");
     let blocks: immutable::Archive<E, Digest, Arc<ChainBlock>> =
-        immutable::Archive::init(context.child("blocks"), archive("blocks", ()))
+        immutable::Archive::init(context.child("blocks"), archive_config(&prefix, "blocks", &page_cache, ()))
             .await
             .expect("open blocks archive");
 

@@ -37,7 +37,7 @@ enum Scenario {
 }
 
 fn validator_key(i: usize) -> PrivateKey {
-    PrivateKey::decode([i as u8 + 1; 32].as_slice()).unwrap()
+    PrivateKey::decode(vec![i as u8 + 1; 32]).unwrap()
 }
 
 fn genesis() -> Genesis {
@@ -240,6 +240,11 @@ fn run(seed: u64, scenario: Scenario) {
             })
             .collect();
         assert_eq!(states.len(), 1);
+        eprintln!(
+            "  seed {seed} {scenario:?}: heights {tips:?}, {} transactions final on every honest validator, simulated time {:?}",
+            submitted.len(),
+            context.current().duration_since(std::time::UNIX_EPOCH).unwrap()
+        );
         for i in &honest {
             let node = &nodes[*i].as_ref().unwrap().0;
             let s = node.status();
