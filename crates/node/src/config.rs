@@ -78,7 +78,12 @@ pub fn load_key(path: &Path) -> Result<PrivateKey, ConfigError> {
     let bad = || ConfigError::Key { path: path.display().to_string() };
     let mut seed = [0u8; 32];
     hex::decode_to_slice(text.trim(), &mut seed).map_err(|_| bad())?;
-    PrivateKey::decode(seed.to_vec()).map_err(|_| bad())
+    Ok(private_key_from_seed(seed))
+}
+
+/// The validator key for a 32-byte secret (every 32-byte string is a valid Ed25519 secret).
+pub fn private_key_from_seed(seed: [u8; 32]) -> PrivateKey {
+    PrivateKey::decode(seed.to_vec()).expect("any 32 bytes are an Ed25519 secret key")
 }
 
 pub fn key_to_hex(key: &PrivateKey) -> String {

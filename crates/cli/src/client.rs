@@ -1,0 +1,115 @@
+//! A small blocking HTTP client for the node API, and the client config file.
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use vellum_types::Transaction;
+
+/// `client.toml`, written by `vellum devnet up`: where the nodes are and which chain they run.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientConfig {
+    pub chain_id: String,
+    /// Pin: a node answering with another genesis is refused.
+    pub genesis_hash: String,
+    pub api: Vec<String>,
+    /// Directory of the devnet's account keys (relative to this file).
+    pub keys_dir: PathBuf,
+}
+
+impl ClientConfig {
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read client config {}", path.display()))?;
+        let mut cfg: ClientConfig = toml::from_str(&text).with_context(|| format!("invalid client config {}", path.display()))?;
+        if cfg.keys_dir.is_relative() {
+            cfg.keys_dir = path.parent().unwrap_or(Path::new(".")).join(&cfg.keys_dir);
+        }
+        if cfg.api.is_empty() {
+            bail!("client config {} lists no API address", path.display());
+        }
+        Ok(cfg)
+    }
+}
+
+/// What the node said about a submitted transaction.
+#[derive(Debug)]
+pub enum Submitted {
+    Accepted(String),
+    Refused { status: u16, code: String, message: String, expected_nonce: Option<u64> },
+}
+
+#[derive(Clone)]
+pub struct Client {
+    agent: ureq::Agent,
+    pub base: String,
+}
+
+impl Client {
+    pub fn new(base: &str) -> Self {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(10)))
+            .build()
+            .new_agent();
+        Self { agent, base: base.trim_end_matches('/').to_string() }
+    }
+
+    fn read(resp: ureq::http::Response<ureq::Body>) -> Result<(u16, Value)> {
+        let status = resp.status().as_u16();
+        let mut resp = resp;
+        let text = resp.body_mut().read_to_string()?;
+        let value = serde_json::from_str(&text).map_err(|e| anyhow!("node sent non-JSON ({e}): {text}"))?;
+        Ok((status, value))
+    }
+
+    pub fn get(&self, path: &str) -> Result<(u16, Value)> {
+        let resp = self.agent.get(&format!("{}{path}", self.base)).call().with_context(|| format!("cannot reach {}", self.base))?;
+        Self::read(resp)
+    }
+
+    pub fn status(&self) -> Result<Value> {
+        match self.get("/v1/status")? {
+            (200, v) => Ok(v),
+            (s, v) => bail!("status request failed ({s}): {v}"),
+        }
+    }
+
+    pub fn submit(&self, tx: &Transaction) -> Result<Submitted> {
+        let resp = self
+            .agent
+            .post(&format!("{}/v1/tx", self.base))
+            .header("content-type", "application/octet-stream")
+            .send(&tx.to_wire()[..])
+            .with_context(|| format!("cannot reach {}", self.base))?;
+        let (status, v) = Self::read(resp)?;
+        if status == 202 {
+            return Ok(Submitted::Accepted(v["tx_hash"].as_str().unwrap_or_default().to_string()));
+        }
+        let e = &v["error"];
+        Ok(Submitted::Refused {
+            status,
+            code: e["code"].as_str().unwrap_or("unknown").to_string(),
+            message: e["message"].as_str().unwrap_or_default().to_string(),
+            expected_nonce: e["expected_nonce"].as_u64(),
+        })
+    }
+
+    pub fn tx_status(&self, hash: &str) -> Result<(u16, Value)> {
+        self.get(&format!("/v1/tx/{hash}"))
+    }
+
+    /// Polls until the transaction is finalized or rejected.
+    pub fn wait_final(&self, hash: &str, timeout: Duration) -> Result<Value> {
+        let start = Instant::now();
+        loop {
+            let (_, v) = self.tx_status(hash)?;
+            match v["status"].as_str() {
+                Some("finalized") | Some("rejected") => return Ok(v),
+                _ if start.elapsed() > timeout => bail!("transaction {hash} not final after {timeout:?}: {v}"),
+                _ => std::thread::sleep(Duration::from_millis(20)),
+            }
+        }
+    }
+}

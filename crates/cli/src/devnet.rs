@@ -1,0 +1,265 @@
+//! `vellum devnet up|down`: a local multi-validator network of real processes on 127.0.0.1.
+
+use crate::client::{Client, ClientConfig};
+use crate::keys;
+use anyhow::{Context, Result, bail};
+use commonware_cryptography::Signer;
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+use vellum_node::config::{NodeConfig, key_to_hex};
+use vellum_types::{ConsensusParams, Genesis, GenesisAccount, GenesisValidator, Role};
+
+pub const VALIDATORS_MAX: usize = 16;
+const PIDS_FILE: &str = "devnet.pids";
+/// Accounts every devnet genesis creates, with their roles.
+const DEVNET_ACCOUNTS: [(&str, Role); 7] = [
+    ("council-1", Role::Council),
+    ("council-2", Role::Council),
+    ("council-3", Role::Council),
+    ("registrar", Role::Registrar),
+    ("issuer", Role::Issuer),
+    ("auditor", Role::Auditor),
+    ("compliance", Role::Compliance),
+];
+
+pub struct UpOptions {
+    pub dir: PathBuf,
+    pub validators: usize,
+    pub p2p_port: u16,
+    pub api_port: u16,
+    pub detach: bool,
+    pub json: bool,
+}
+
+fn port_free(port: u16) -> bool {
+    TcpListener::bind(("127.0.0.1", port)).is_ok()
+}
+
+/// Creates keys, genesis, node configs and the client config in `dir` (first run only).
+fn generate(o: &UpOptions) -> Result<()> {
+    std::fs::create_dir_all(o.dir.join("keys"))?;
+    let mut accounts = Vec::new();
+    for (name, role) in DEVNET_ACCOUNTS {
+        let key = keys::generate("ed25519")?;
+        keys::save(&o.dir.join("keys").join(format!("{name}.key")), &key)?;
+        accounts.push(GenesisAccount { public_key: key.public_key(), roles: vec![role], label: name.to_string() });
+    }
+    let mut validators = Vec::new();
+    let mut node_configs = Vec::new();
+    for i in 0..o.validators {
+        let vdir = o.dir.join(format!("v{i}"));
+        std::fs::create_dir_all(&vdir)?;
+        let signer = vellum_node::config::private_key_from_seed(keys::random_bytes());
+        keys::write_secret(&vdir.join("validator.key"), &key_to_hex(&signer))?;
+        let mut k = [0u8; 32];
+        k.copy_from_slice(signer.public_key().as_ref());
+        let p2p = format!("127.0.0.1:{}", o.p2p_port + i as u16);
+        validators.push(GenesisValidator { name: format!("v{i}"), consensus_key: k, p2p_key: k, address: p2p.clone() });
+        node_configs.push(NodeConfig {
+            name: format!("v{i}"),
+            genesis: PathBuf::from("../genesis.toml"),
+            key: PathBuf::from("validator.key"),
+            data_dir: PathBuf::from("data"),
+            p2p_listen: p2p.parse()?,
+            api_listen: format!("127.0.0.1:{}", o.api_port + i as u16).parse()?,
+            allow_private_ips: true,
+            mempool_txs_max: None,
+            mempool_per_account_max: None,
+            leader_timeout_ms: None,
+            p2p_channel_rate_per_second: None,
+        });
+    }
+    let now_ms = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH)?.as_millis() as u64;
+    let genesis = Genesis {
+        chain_id: "vellum-devnet".into(),
+        genesis_time_ms: now_ms,
+        params: ConsensusParams::default(),
+        validators,
+        accounts,
+    };
+    genesis.validate()?;
+    std::fs::write(o.dir.join("genesis.toml"), toml::to_string_pretty(&genesis)?)?;
+    for (i, cfg) in node_configs.iter().enumerate() {
+        std::fs::write(o.dir.join(format!("v{i}")).join("node.toml"), toml::to_string_pretty(cfg)?)?;
+    }
+    let client = ClientConfig {
+        chain_id: genesis.chain_id.clone(),
+        genesis_hash: hex::encode(genesis.hash()),
+        api: node_configs.iter().map(|c| format!("http://{}", c.api_listen)).collect(),
+        keys_dir: PathBuf::from("keys"),
+    };
+    std::fs::write(o.dir.join("client.toml"), toml::to_string_pretty(&client)?)?;
+    Ok(())
+}
+
+fn pid_alive(pid: i32) -> bool {
+    // Signal 0 checks existence without delivering anything.
+    unsafe { libc::kill(pid, 0) == 0 }
+}
+
+fn read_pids(dir: &Path) -> Vec<i32> {
+    std::fs::read_to_string(dir.join(PIDS_FILE))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+/// Starts one validator process of the devnet, detached from our process group so a Ctrl-C
+/// in the terminal reaches only `devnet up`, which then stops the nodes itself.
+pub fn spawn_node(dir: &Path, i: usize) -> Result<Child> {
+    let vdir = dir.join(format!("v{i}"));
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(vdir.join("node.log"))?;
+    let child = Command::new(std::env::current_exe()?)
+        .arg("node")
+        .arg("--config")
+        .arg(vdir.join("node.toml"))
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .process_group(0)
+        .spawn()
+        .context("cannot start validator process")?;
+    Ok(child)
+}
+
+fn stop_pids(pids: &[i32]) {
+    for &pid in pids {
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+    }
+    let start = Instant::now();
+    while pids.iter().any(|p| pid_alive(*p)) && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for &pid in pids {
+        if pid_alive(pid) {
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+    }
+}
+
+pub fn up(o: UpOptions) -> Result<()> {
+    if o.validators == 0 || o.validators > VALIDATORS_MAX {
+        bail!("--validators must be 1..={VALIDATORS_MAX}");
+    }
+    let running: Vec<i32> = read_pids(&o.dir).into_iter().filter(|p| pid_alive(*p)).collect();
+    if !running.is_empty() {
+        bail!("a devnet is already running in {} (pids {running:?}); stop it with `vellum devnet down --dir {}`", o.dir.display(), o.dir.display());
+    }
+    let fresh = !o.dir.join("genesis.toml").exists();
+    if fresh {
+        for i in 0..o.validators as u16 {
+            for port in [o.p2p_port + i, o.api_port + i] {
+                if !port_free(port) {
+                    bail!("port {port} on 127.0.0.1 is in use; pick others with --p2p-port / --api-port");
+                }
+            }
+        }
+        generate(&o)?;
+    }
+    let genesis = vellum_node::config::load_genesis(&o.dir.join("genesis.toml"))?;
+    let n = genesis.validators.len();
+    let mut children = Vec::new();
+    for i in 0..n {
+        children.push(spawn_node(&o.dir, i)?);
+    }
+    let pids: Vec<i32> = children.iter().map(|c| c.id() as i32).collect();
+    std::fs::write(o.dir.join(PIDS_FILE), pids.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"))?;
+    let client_cfg = ClientConfig::load(&o.dir.join("client.toml"))?;
+    let clients: Vec<Client> = client_cfg.api.iter().map(|a| Client::new(a)).collect();
+
+    // Wait until every node answers and the network has finalized a block.
+    let start = Instant::now();
+    loop {
+        for (i, c) in children.iter_mut().enumerate() {
+            if let Some(status) = c.try_wait()? {
+                stop_pids(&pids);
+                let log = std::fs::read_to_string(o.dir.join(format!("v{i}")).join("node.log")).unwrap_or_default();
+                let tail: Vec<&str> = log.lines().rev().take(15).collect();
+                bail!("validator v{i} exited ({status}); last log lines:\n{}", tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
+            }
+        }
+        let heights: Vec<Option<u64>> = clients.iter().map(|c| c.status().ok().and_then(|s| s["height"].as_u64())).collect();
+        if heights.iter().all(|h| matches!(h, Some(h) if *h >= 1)) {
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(90) {
+            stop_pids(&pids);
+            bail!("devnet did not finalize a block within 90 s (heights {heights:?}); see {}/v*/node.log", o.dir.display());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let status = clients[0].status()?;
+    if o.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "dir": o.dir, "validators": n, "api": client_cfg.api, "client_config": o.dir.join("client.toml"),
+                "chain_id": status["chain_id"], "genesis_hash": status["genesis_hash"], "height": status["height"], "pids": pids,
+            })
+        );
+    } else {
+        println!("devnet up: {n} validators finalizing blocks (height {})", status["height"]);
+        println!("  chain id      {}", status["chain_id"].as_str().unwrap_or_default());
+        println!("  genesis hash  {}", status["genesis_hash"].as_str().unwrap_or_default());
+        for (i, a) in client_cfg.api.iter().enumerate() {
+            println!("  v{i} API       {a}    log {}", o.dir.join(format!("v{i}")).join("node.log").display());
+        }
+        println!("  client config {}", o.dir.join("client.toml").display());
+        println!("  account keys  {}", o.dir.join("keys").display());
+    }
+    if o.detach {
+        if !o.json {
+            println!("detached; stop with: vellum devnet down --dir {}", o.dir.display());
+        }
+        return Ok(());
+    }
+    if !o.json {
+        println!("press Ctrl-C to stop the devnet");
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst)).context("cannot install Ctrl-C handler")?;
+    }
+    let mut last_report = Instant::now();
+    while !stop.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(200));
+        for (i, c) in children.iter_mut().enumerate() {
+            if let Some(status) = c.try_wait()? {
+                eprintln!("validator v{i} exited ({status}); see {}/v{i}/node.log", o.dir.display());
+            }
+        }
+        if last_report.elapsed() > Duration::from_secs(10) && !o.json {
+            if let Ok(s) = clients[0].status() {
+                println!("height {}  finalized txs {}  mempool {}", s["height"], s["finalized_txs_total"], s["mempool_txs"]);
+            }
+            last_report = Instant::now();
+        }
+    }
+    println!("stopping {n} validators…");
+    stop_pids(&pids);
+    for mut c in children {
+        let _ = c.wait();
+    }
+    let _ = std::fs::remove_file(o.dir.join(PIDS_FILE));
+    println!("devnet stopped; state kept in {} (run `devnet up` again to resume)", o.dir.display());
+    Ok(())
+}
+
+pub fn down(dir: &Path) -> Result<()> {
+    let pids = read_pids(dir);
+    if pids.is_empty() {
+        bail!("no devnet is recorded as running in {}", dir.display());
+    }
+    let alive: Vec<i32> = pids.into_iter().filter(|p| pid_alive(*p)).collect();
+    stop_pids(&alive);
+    std::fs::remove_file(dir.join(PIDS_FILE))?;
+    println!("stopped {} validator processes", alive.len());
+    Ok(())
+}

@@ -1,0 +1,343 @@
+//! `vellum`: run a validator or a local devnet, and talk to a node.
+
+mod bench;
+mod client;
+mod devnet;
+mod keys;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use client::{Client, ClientConfig, Submitted};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use vellum_crypto::SecretKey;
+use vellum_types::{AccountId, AccountStatus, Role, Transaction, TxBody, UnsignedTx};
+
+/// Blocks a CLI transaction stays valid for.
+const EXPIRY_BLOCKS: u64 = 100_000;
+
+#[derive(Parser)]
+#[command(name = "vellum", version, about = "Vellum: a permissioned BFT ledger for integrity proofs and payments")]
+struct Cli {
+    /// Machine-readable JSON output.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run one validator (see README for a multi-machine setup).
+    Node {
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// A local multi-validator network of real processes on 127.0.0.1.
+    Devnet {
+        #[command(subcommand)]
+        command: DevnetCommand,
+    },
+    /// Chain status from a node.
+    Status {
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Key files.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+    /// Account transactions.
+    Account {
+        #[command(subcommand)]
+        command: AccountCommand,
+    },
+    /// Transaction queries.
+    Tx {
+        #[command(subcommand)]
+        command: TxCommand,
+    },
+    /// Load a devnet with account openings and report finalized tx/s, blocks/s and latency.
+    Bench(bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum DevnetCommand {
+    /// Generate keys, genesis and configs in DIR (first time), start the validators.
+    Up {
+        #[arg(long, default_value = "devnet")]
+        dir: PathBuf,
+        #[arg(long, default_value_t = 4)]
+        validators: usize,
+        /// First p2p port (validator i listens on this + i).
+        #[arg(long, default_value_t = 7100)]
+        p2p_port: u16,
+        /// First API port (validator i serves on this + i).
+        #[arg(long, default_value_t = 8100)]
+        api_port: u16,
+        /// Leave the validators running and return.
+        #[arg(long)]
+        detach: bool,
+    },
+    /// Stop a detached devnet.
+    Down {
+        #[arg(long, default_value = "devnet")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(clap::Args, Clone)]
+pub struct Target {
+    /// Client config written by `devnet up`.
+    #[arg(long, default_value = "devnet/client.toml")]
+    client: PathBuf,
+    /// A node API address (overrides the client config's list).
+    #[arg(long)]
+    api: Option<String>,
+}
+
+impl Target {
+    fn config(&self) -> Result<ClientConfig> {
+        ClientConfig::load(&self.client)
+    }
+
+    fn client(&self) -> Result<Client> {
+        match &self.api {
+            Some(a) => Ok(Client::new(a)),
+            None => Ok(Client::new(&self.config()?.api[0])),
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Generate a key (devnet-grade plain file; the encrypted keystore comes later).
+    New {
+        #[arg(long, default_value = "ed25519", value_parser = ["ed25519", "secp256k1"])]
+        scheme: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Show a key file's public key and account id.
+    Show { path: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum AccountCommand {
+    /// A registrar opens an account after checking the owner's identity off-ledger. Only a
+    /// salted commitment to the identity record goes on the ledger.
+    Open {
+        #[command(flatten)]
+        target: Target,
+        /// Registrar key (a path, or a name in the client config's keys directory).
+        #[arg(long, default_value = "registrar")]
+        key: String,
+        /// The new account's public key (`ed25519:<hex>` or `secp256k1:<hex>`).
+        #[arg(long)]
+        public_key: vellum_types::PublicKey,
+        /// The identity record the registrar checked (stays off-ledger).
+        #[arg(long)]
+        identity_file: PathBuf,
+        #[arg(long, default_value = "user")]
+        label: String,
+    },
+    /// Freeze, unfreeze or revoke an account (compliance; revocation also registrar).
+    SetStatus {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, default_value = "compliance")]
+        key: String,
+        #[arg(long)]
+        account: String,
+        #[arg(long, value_parser = ["active", "frozen", "revoked"])]
+        status: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TxCommand {
+    /// Pending, finalized (with height) or rejected (with reason).
+    Status {
+        #[command(flatten)]
+        target: Target,
+        hash: String,
+    },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let json = cli.json;
+    if let Err(e) = run(cli) {
+        if json {
+            println!("{}", json!({ "error": format!("{e:#}") }));
+        } else {
+            eprintln!("error: {e:#}");
+        }
+        std::process::exit(1);
+    }
+}
+
+fn print(json: bool, value: &Value, human: impl FnOnce() -> String) {
+    if json {
+        println!("{value}");
+    } else {
+        println!("{}", human());
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let json = cli.json;
+    match cli.command {
+        Command::Node { config } => run_node(&config),
+        Command::Devnet { command: DevnetCommand::Up { dir, validators, p2p_port, api_port, detach } } => {
+            devnet::up(devnet::UpOptions { dir, validators, p2p_port, api_port, detach, json })
+        }
+        Command::Devnet { command: DevnetCommand::Down { dir } } => devnet::down(&dir),
+        Command::Status { target } => {
+            let s = target.client()?.status()?;
+            print(json, &s, || {
+                format!(
+                    "chain {}  height {}  block {}\nstate root {}\nlog root   {} ({} entries)\nvalidators {}  mempool {}",
+                    s["chain_id"].as_str().unwrap_or_default(),
+                    s["height"],
+                    s["block_hash"].as_str().unwrap_or_default(),
+                    s["state_root"].as_str().unwrap_or_default(),
+                    s["log_root"].as_str().unwrap_or_default(),
+                    s["log_size"],
+                    s["validators"].as_array().map_or(0, |v| v.len()),
+                    s["mempool_txs"],
+                )
+            });
+            Ok(())
+        }
+        Command::Key { command: KeyCommand::New { scheme, out } } => {
+            let key = keys::generate(&scheme)?;
+            keys::save(&out, &key)?;
+            let v = json!({ "path": out, "public_key": key.public_key().to_string(), "account_id": key.public_key().account_id().to_hex() });
+            print(json, &v, || format!("wrote {}\npublic key {}\naccount id {}", out.display(), key.public_key(), key.public_key().account_id()));
+            Ok(())
+        }
+        Command::Key { command: KeyCommand::Show { path } } => {
+            let key = keys::load(&path)?;
+            let v = json!({ "public_key": key.public_key().to_string(), "account_id": key.public_key().account_id().to_hex() });
+            print(json, &v, || format!("public key {}\naccount id {}", key.public_key(), key.public_key().account_id()));
+            Ok(())
+        }
+        Command::Account { command: AccountCommand::Open { target, key, public_key, identity_file, label } } => {
+            let record = std::fs::read(&identity_file).with_context(|| format!("cannot read {}", identity_file.display()))?;
+            let salt = keys::random_bytes();
+            let commitment = vellum_types::tx::kyc_commitment(&salt, &record);
+            let body = TxBody::OpenAccount { public_key, kyc_commitment: commitment, label, role: Role::User };
+            let result = send(&target, &key, body)?;
+            let v = json!({ "account_id": public_key.account_id().to_hex(), "kyc_salt": hex::encode(salt), "kyc_commitment": hex::encode(commitment), "tx": result });
+            print(json, &v, || {
+                format!(
+                    "account {} opened at height {}\nkeep this salt with the identity record (off-ledger): {}",
+                    public_key.account_id(),
+                    result["height"],
+                    hex::encode(salt)
+                )
+            });
+            Ok(())
+        }
+        Command::Account { command: AccountCommand::SetStatus { target, key, account, status, reason } } => {
+            let account = AccountId::from_hex(&account).context("--account must be 64 hex characters")?;
+            let status = match status.as_str() {
+                "active" => AccountStatus::Active,
+                "frozen" => AccountStatus::Frozen,
+                _ => AccountStatus::Revoked,
+            };
+            let result = send(&target, &key, TxBody::SetAccountStatus { account, status, reason })?;
+            print(json, &result, || format!("account {account} is now {} (height {})", status.name(), result["height"]));
+            Ok(())
+        }
+        Command::Tx { command: TxCommand::Status { target, hash } } => {
+            let (code, v) = target.client()?.tx_status(&hash)?;
+            print(json, &v, || match code {
+                200 => format!("{}", serde_json::to_string_pretty(&v).unwrap_or_default()),
+                _ => format!("{}", v["error"]["message"].as_str().unwrap_or("unknown")),
+            });
+            if code != 200 {
+                bail!("transaction not found");
+            }
+            Ok(())
+        }
+        Command::Bench(args) => bench::run(args, json),
+    }
+}
+
+fn run_node(config: &Path) -> Result<()> {
+    let (cfg, _) = vellum_node::config::NodeConfig::load(config)?;
+    let api = cfg.api_listen;
+    let name = cfg.name.clone();
+    vellum_node::run::run_validator(cfg, move |node| match vellum_api::spawn(api, node) {
+        Ok(addr) => tracing_info(&format!("validator {name} serving the API on http://{addr}")),
+        Err(e) => {
+            eprintln!("error: cannot serve the API on {api}: {e}");
+            std::process::exit(1);
+        }
+    })?;
+    Ok(())
+}
+
+fn tracing_info(message: &str) {
+    eprintln!("{message}");
+}
+
+/// Resolves `--key`: a path, or a name in the keys directory of the client config.
+pub fn resolve_key(target: &Target, key: &str) -> Result<SecretKey> {
+    let path = Path::new(key);
+    if path.exists() {
+        return keys::load(path);
+    }
+    let cfg = target.config()?;
+    keys::load(&cfg.keys_dir.join(format!("{key}.key")))
+}
+
+/// Signs and submits `body` from `key`'s account, finding the right nonce, and waits until
+/// the transaction is final. Fails with the node's reason if it is refused or rejected.
+fn send(target: &Target, key: &str, body: TxBody) -> Result<Value> {
+    let signer = resolve_key(target, key)?;
+    let client = target.client()?;
+    let status = client.status()?;
+    if let Ok(cfg) = target.config() {
+        if status["genesis_hash"].as_str() != Some(cfg.genesis_hash.as_str()) {
+            bail!("node {} runs another chain (genesis {}), not the pinned {}", client.base, status["genesis_hash"], cfg.genesis_hash);
+        }
+    }
+    let chain_id = status["chain_id"].as_str().context("status lacks chain_id")?.to_string();
+    let height = status["height"].as_u64().unwrap_or(0);
+    let mut nonce = 0u64;
+    for _ in 0..4 {
+        let tx = sign(&signer, &chain_id, nonce, height + EXPIRY_BLOCKS, body.clone());
+        match client.submit(&tx)? {
+            Submitted::Accepted(hash) => {
+                let v = client.wait_final(&hash, Duration::from_secs(60))?;
+                if v["status"] == "rejected" {
+                    bail!("transaction {hash} rejected: {} ({})", v["message"].as_str().unwrap_or_default(), v["code"]);
+                }
+                return Ok(v);
+            }
+            Submitted::Refused { code, expected_nonce: Some(expected), .. } if code == "bad_nonce" => nonce = expected,
+            Submitted::Refused { code, .. } if code == "nonce_taken" => nonce += 1,
+            Submitted::Refused { status, code, message, .. } => bail!("refused by the node ({status} {code}): {message}"),
+        }
+    }
+    bail!("could not find a usable nonce (the account has many pending transactions)")
+}
+
+pub fn sign(key: &SecretKey, chain_id: &str, nonce: u64, expiry_height: u64, body: TxBody) -> Transaction {
+    let unsigned = UnsignedTx {
+        chain_id: chain_id.to_string(),
+        sender: key.public_key().account_id(),
+        nonce,
+        expiry_height,
+        body,
+    };
+    let signature = key.sign_tx(&unsigned);
+    Transaction { unsigned, signatures: vec![signature] }
+}
