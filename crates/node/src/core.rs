@@ -155,6 +155,14 @@ impl NodeHandle {
         Self { core: Arc::new(Mutex::new(core)), store, genesis, gossip }
     }
 
+    /// A handle with no consensus behind it: admission and queries against the stored state.
+    /// For tests and tools; a validator gets its handle from [`crate::engine::start`].
+    pub fn offline(genesis: Arc<Genesis>, store: Arc<Store>, limits: MempoolLimits) -> Result<Self, vellum_storage::LoadError> {
+        let finalized = store.load_state(&genesis)?;
+        let (gossip, _) = futures::channel::mpsc::unbounded();
+        Ok(Self::new(finalized, store, genesis, limits, gossip))
+    }
+
     pub(crate) fn lock(&self) -> MutexGuard<'_, Core> {
         // A poisoned lock means a thread panicked mid-update: the invariants may be broken,
         // so this node must stop rather than carry on.

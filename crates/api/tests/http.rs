@@ -1,0 +1,113 @@
+//! The HTTP API against a node handle: every kind of bad input gets a clear JSON error with a
+//! stable code, and none of it changes state.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use std::sync::Arc;
+use tower::ServiceExt;
+use vellum_ledger::testkit::{fixture, key, open, sign};
+use vellum_node::NodeHandle;
+use vellum_node::mempool::MempoolLimits;
+use vellum_storage::Store;
+
+struct Env {
+    node: NodeHandle,
+    _dir: tempfile::TempDir,
+}
+
+fn env() -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let genesis = Arc::new(fixture().genesis);
+    let store = Arc::new(Store::open(&dir.path().join("l.redb"), &genesis).unwrap());
+    Env { node: NodeHandle::offline(genesis, store, MempoolLimits::default()).unwrap(), _dir: dir }
+}
+
+async fn call(node: &NodeHandle, req: Request<Body>) -> (StatusCode, serde_json::Value) {
+    let resp = vellum_api::router(node.clone()).oneshot(req).await.unwrap();
+    let status = resp.status();
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap();
+    (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+}
+
+fn post(body: Vec<u8>, content_type: &str) -> Request<Body> {
+    Request::post("/v1/tx").header("content-type", content_type).body(Body::from(body)).unwrap()
+}
+
+fn get(path: &str) -> Request<Body> {
+    Request::get(path).body(Body::empty()).unwrap()
+}
+
+#[tokio::test]
+async fn submit_query_and_every_refusal() {
+    let e = env();
+    let f = fixture();
+    let root_before = e.node.status().state_root;
+    let good = sign(&f.registrar, "vellum-test", 0, open(&key("ed25519", 200)));
+
+    let (s, v) = call(&e.node, post(good.to_wire(), "application/octet-stream")).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    assert_eq!(v["tx_hash"], good.id().to_hex());
+    let (s, v) = call(&e.node, get(&format!("/v1/tx/{}", good.id().to_hex()))).await;
+    assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("pending")));
+    let (s, v) = call(&e.node, post(good.to_wire(), "application/octet-stream")).await;
+    assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("duplicate")));
+
+    let second = sign(&f.registrar, "vellum-test", 1, open(&key("ed25519", 201)));
+    let body = serde_json::json!({ "tx_hex": hex::encode(second.to_wire()) }).to_string().into_bytes();
+    let (s, v) = call(&e.node, post(body, "application/json")).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+
+    let cases: Vec<(Vec<u8>, &str, StatusCode, &str)> = vec![
+        (b"garbage".to_vec(), "application/octet-stream", StatusCode::BAD_REQUEST, "malformed"),
+        (vec![], "application/octet-stream", StatusCode::BAD_REQUEST, "malformed"),
+        (b"{\"tx_hex\": \"zz\"}".to_vec(), "application/json", StatusCode::BAD_REQUEST, "bad_hex"),
+        (b"{\"tx\": 1}".to_vec(), "application/json", StatusCode::BAD_REQUEST, "bad_json"),
+        (good.to_wire(), "text/plain", StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+        (vec![1u8; vellum_api::REQUEST_BODY_BYTES_MAX + 1], "application/octet-stream", StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+        (vec![1u8; vellum_types::limits::TX_BYTES_MAX + 1], "application/octet-stream", StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+        (sign(&f.registrar, "other-chain", 0, open(&key("ed25519", 202))).to_wire(), "application/octet-stream", StatusCode::BAD_REQUEST, "wrong_chain"),
+        (sign(&key("ed25519", 203), "vellum-test", 0, open(&key("ed25519", 204))).to_wire(), "application/octet-stream", StatusCode::BAD_REQUEST, "unknown_sender"),
+        (sign(&f.user, "vellum-test", 0, open(&key("ed25519", 205))).to_wire(), "application/octet-stream", StatusCode::BAD_REQUEST, "missing_role"),
+        (
+            {
+                let mut t = sign(&f.user, "vellum-test", 0, open(&key("ed25519", 206)));
+                t.unsigned.nonce = 9;
+                t.to_wire()
+            },
+            "application/octet-stream",
+            StatusCode::BAD_REQUEST,
+            "bad_signature",
+        ),
+        // A tampered secp256k1 transaction recovers some other key, which is not the sender's.
+        (
+            {
+                let mut t = sign(&f.compliance, "vellum-test", 0, open(&key("ed25519", 206)));
+                t.unsigned.nonce = 9;
+                t.to_wire()
+            },
+            "application/octet-stream",
+            StatusCode::BAD_REQUEST,
+            "unauthorized_signer",
+        ),
+    ];
+    for (body, ct, status, code) in cases {
+        let (s, v) = call(&e.node, post(body, ct)).await;
+        assert_eq!((s, v["error"]["code"].as_str()), (status, Some(code)), "{v}");
+        assert!(v["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+    let (s, v) = call(&e.node, get("/v1/tx/zz")).await;
+    assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_hash")));
+    let (s, v) = call(&e.node, get(&format!("/v1/tx/{}", "00".repeat(32)))).await;
+    assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("unknown_tx")));
+    let (s, v) = call(&e.node, get("/v1/block/x")).await;
+    assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_height")));
+    let (s, v) = call(&e.node, get("/v1/block/0")).await;
+    assert_eq!((s, v["height"].as_u64()), (StatusCode::OK, Some(0)));
+    let (s, v) = call(&e.node, get("/v1/nothing")).await;
+    assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    let (s, v) = call(&e.node, get("/v1/status")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["mempool_txs"], 2, "only the two valid transactions were admitted");
+    assert_eq!(v["validators"].as_array().unwrap().len(), 1);
+    assert_eq!(e.node.status().state_root, root_before, "admission never changes state");
+}
