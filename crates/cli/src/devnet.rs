@@ -71,6 +71,7 @@ fn generate(o: &UpOptions) -> Result<()> {
             mempool_txs_max: None,
             mempool_per_account_max: None,
             leader_timeout_ms: None,
+            empty_block_interval_ms: None,
             p2p_channel_rate_per_second: None,
         });
     }

@@ -29,7 +29,14 @@ pub type Finalized = (Digested<ChainBlock>, commonware_utils::acknowledgement::E
 pub struct App {
     pub(crate) node: NodeHandle,
     pub(crate) finalized_tx: mpsc::UnboundedSender<Finalized>,
+    /// With nothing to include, a leader waits this long after its parent's time before
+    /// proposing an empty block, so an idle chain does not write ~100 empty blocks a second.
+    /// Must stay well below the leader timeout.
+    pub(crate) empty_block_interval: Duration,
 }
+
+/// How often a waiting leader looks at the mempool again.
+const EMPTY_BLOCK_POLL: Duration = Duration::from_millis(5);
 
 fn now_ms(clock: &impl Clock) -> u64 {
     clock.current().epoch_millis()
@@ -95,6 +102,10 @@ where
     ) -> Option<Digested<Self::Block>> {
         let parent = ancestry.next().await?;
         let parent_state = self.state_after(parent, &mut ancestry).await?;
+        let idle_until = parent_state.time_ms + self.empty_block_interval.as_millis() as u64;
+        while now_ms(&clock) < idle_until && self.node.lock().mempool.is_empty() {
+            clock.sleep(EMPTY_BLOCK_POLL).await;
+        }
         // BFT time: the proposer's clock, but strictly after the parent (monotonic).
         let time_ms = now_ms(&clock).max(parent_state.time_ms + 1);
         let mut proposer = [0u8; 32];

@@ -86,6 +86,8 @@ impl Default for Timeouts {
 
 pub struct EngineConfig {
     pub genesis: Arc<Genesis>,
+    /// See [`App`]: the pause before an empty block.
+    pub empty_block_interval: Duration,
     pub signer: PrivateKey,
     /// Prefix of every storage partition of this validator (unique per validator when several
     /// share one runtime, as in simulations).
@@ -232,7 +234,8 @@ where
     .await;
 
     let (finalized_tx, finalized_rx) = mpsc::unbounded();
-    let app = App { node: node.clone(), finalized_tx };
+    assert!(cfg.empty_block_interval < cfg.timeouts.leader / 2, "empty-block interval must stay well below the leader timeout");
+    let app = App { node: node.clone(), finalized_tx, empty_block_interval: cfg.empty_block_interval };
     let inline: Inline<E, ed25519::Scheme, App, ChainBlock, FixedEpocher> =
         Inline::new(context.child("inline"), app.clone(), marshal_mailbox.clone(), epocher);
 

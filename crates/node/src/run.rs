@@ -116,6 +116,7 @@ pub fn run_validator(config: NodeConfig, on_ready: impl FnOnce(NodeHandle) + Sen
         let network_handle = network.start();
         let cfg = EngineConfig {
             genesis: genesis.clone(),
+            empty_block_interval: config.empty_block_interval(),
             signer,
             partition_prefix: "vellum".into(),
             store,

@@ -97,6 +97,7 @@ async fn start_validator(
     let store = Arc::new(Store::open(&dir.join(format!("v{i}.redb")), genesis).unwrap());
     let cfg = EngineConfig {
         genesis: genesis.clone(),
+        empty_block_interval: Duration::from_millis(100),
         signer: validator_key(i),
         partition_prefix: format!("v{i}"),
         store,
