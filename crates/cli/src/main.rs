@@ -122,6 +122,12 @@ enum KeyCommand {
     },
     /// Show a key file's public key and account id.
     Show { path: PathBuf },
+    /// Generate a validator key (Ed25519: signs votes, authenticates p2p) and print the
+    /// public key to put in the genesis.
+    NewValidator {
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -225,6 +231,16 @@ fn run(cli: Cli) -> Result<()> {
             let key = keys::load(&path)?;
             let v = json!({ "public_key": key.public_key().to_string(), "account_id": key.public_key().account_id().to_hex() });
             print(json, &v, || format!("public key {}\naccount id {}", key.public_key(), key.public_key().account_id()));
+            Ok(())
+        }
+        Command::Key { command: KeyCommand::NewValidator { out } } => {
+            let signer = vellum_node::config::private_key_from_seed(keys::random_bytes());
+            keys::write_secret(&out, &vellum_node::config::key_to_hex(&signer))?;
+            use commonware_cryptography::Signer;
+            let public = hex::encode(signer.public_key().as_ref());
+            let v = json!({ "path": out, "consensus_key": public });
+            print(json, &v, || format!("wrote {}
+consensus_key = \"{public}\"  (also its p2p_key)", out.display()));
             Ok(())
         }
         Command::Account { command: AccountCommand::Open { target, key, public_key, identity_file, label } } => {
