@@ -56,11 +56,10 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
         let (seen, stop, c) = (seen.clone(), stop.clone(), clients[0].clone());
         std::thread::spawn(move || {
             while !stop.load(Ordering::Relaxed) {
-                if let Ok(s) = c.status() {
-                    if let Some(h) = s["height"].as_u64() {
+                if let Ok(s) = c.status()
+                    && let Some(h) = s["height"].as_u64() {
                         seen.lock().unwrap().entry(h).or_insert_with(Instant::now);
                     }
-                }
                 std::thread::sleep(Duration::from_millis(2));
             }
         })

@@ -274,8 +274,8 @@ consensus_key = \"{public}\"  (also its p2p_key)", out.display()));
         Command::Tx { command: TxCommand::Status { target, hash } } => {
             let (code, v) = target.client()?.tx_status(&hash)?;
             print(json, &v, || match code {
-                200 => format!("{}", serde_json::to_string_pretty(&v).unwrap_or_default()),
-                _ => format!("{}", v["error"]["message"].as_str().unwrap_or("unknown")),
+                200 => serde_json::to_string_pretty(&v).unwrap_or_default().to_string(),
+                _ => v["error"]["message"].as_str().unwrap_or("unknown").to_string(),
             });
             if code != 200 {
                 bail!("transaction not found");
@@ -320,11 +320,10 @@ fn send(target: &Target, key: &str, body: TxBody) -> Result<Value> {
     let signer = resolve_key(target, key)?;
     let client = target.client()?;
     let status = client.status()?;
-    if let Ok(cfg) = target.config() {
-        if status["genesis_hash"].as_str() != Some(cfg.genesis_hash.as_str()) {
+    if let Ok(cfg) = target.config()
+        && status["genesis_hash"].as_str() != Some(cfg.genesis_hash.as_str()) {
             bail!("node {} runs another chain (genesis {}), not the pinned {}", client.base, status["genesis_hash"], cfg.genesis_hash);
         }
-    }
     let chain_id = status["chain_id"].as_str().context("status lacks chain_id")?.to_string();
     let height = status["height"].as_u64().unwrap_or(0);
     let mut nonce = 0u64;

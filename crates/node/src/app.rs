@@ -48,7 +48,7 @@ impl App {
     async fn state_after(
         &self,
         first: Digested<ChainBlock>,
-        ancestry: &mut (impl Ancestry<ChainBlock> + Unpin),
+        ancestry: &mut impl Ancestry<ChainBlock>,
     ) -> Option<LedgerState> {
         let mut missing: Vec<Digested<ChainBlock>> = Vec::new();
         let mut cursor = first;

@@ -133,15 +133,12 @@ impl Mempool {
         let mut runs: Vec<Vec<&Pending>> = Vec::new();
         for (sender, queue) in &self.by_sender {
             let Some(account) = state.account(sender) else { continue };
-            let mut next = account.next_nonce;
-            let mut run = Vec::new();
-            for (nonce, id) in queue.range(next..) {
-                if *nonce != next {
-                    break;
-                }
-                run.push(&self.by_id[id]);
-                next += 1;
-            }
+            // The executable prefix: consecutive nonces from the account's next one.
+            let run: Vec<&Pending> = (account.next_nonce..)
+                .zip(queue.range(account.next_nonce..))
+                .take_while(|(expected, (nonce, _))| *nonce == expected)
+                .map(|(_, (_, id))| &self.by_id[id])
+                .collect();
             if !run.is_empty() {
                 runs.push(run);
             }

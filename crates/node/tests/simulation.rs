@@ -16,7 +16,7 @@ use commonware_p2p::simulated::{self, Link, Network, Oracle};
 use commonware_runtime::{Clock, Handle, Quota, Runner, Spawner, Supervisor, deterministic};
 use commonware_utils::{NZU32, NZUsize, probability};
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use vellum_ledger::testkit::{fixture, open, sign};
@@ -89,7 +89,7 @@ async fn start_validator(
     context: &deterministic::Context,
     oracle: &Oracle<PublicKey, deterministic::Context>,
     genesis: &Arc<Genesis>,
-    dir: &PathBuf,
+    dir: &Path,
     i: usize,
 ) -> (NodeHandle, Handle<()>) {
     let pk = validator_key(i).public_key();
@@ -141,10 +141,10 @@ fn run(seed: u64, scenario: Scenario) {
         let genesis = Arc::new(genesis());
         let byzantine = (scenario == Scenario::Byzantine).then_some(VALIDATORS - 1);
         let mut nodes: Vec<Option<(NodeHandle, Handle<()>)>> = Vec::new();
-        for i in 0..VALIDATORS {
+        for (i, key) in keys.iter().enumerate() {
             if Some(i) == byzantine {
                 // Votes for conflicting proposals in every view it can.
-                let channels = register(&oracle, &keys[i]).await;
+                let channels = register(&oracle, key).await;
                 let s = scheme::Scheme::signer(&engine::consensus_namespace(), set.clone(), validator_key(i)).unwrap();
                 let byz: conflicter::Conflicter<_, _, Sha256> =
                     conflicter::Conflicter::new(context.child("byzantine"), conflicter::Config { scheme: s });
@@ -163,12 +163,11 @@ fn run(seed: u64, scenario: Scenario) {
             for _ in 0..count {
                 let tx = sign(&f.registrar, "vellum-test", nonce, open_nth(nonce));
                 let target = honest[(nonce as usize) % honest.len()];
-                if let Some((node, _)) = &nodes[target] {
-                    if node.submit(&tx.to_wire()).is_ok() {
+                if let Some((node, _)) = &nodes[target]
+                    && node.submit(&tx.to_wire()).is_ok() {
                         submitted.push(tx.id());
                         nonce += 1;
                     }
-                }
             }
         };
 
