@@ -65,13 +65,8 @@ pub fn leaf_hash_from_value_hash(key: &Hash32, value_hash: &Hash32) -> Hash32 {
     h.finalize().into()
 }
 
-pub fn internal_hash(left: &Hash32, right: &Hash32) -> Hash32 {
-    let mut h = Sha256::new();
-    h.update([0x01]);
-    h.update(left);
-    h.update(right);
-    h.finalize().into()
-}
+/// Same hashing as an RFC 6962 interior node.
+pub use crate::merkle::node_hash as internal_hash;
 
 /// Bit `depth` of `key`, most significant first: `true` goes right.
 fn bit(key: &Hash32, depth: usize) -> bool {
