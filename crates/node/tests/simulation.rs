@@ -8,7 +8,9 @@
 //! Run more seeds: `VELLUM_SIM_SECONDS=600` (the budget per scenario, real time).
 
 use commonware_codec::DecodeExt;
-use commonware_consensus::simplex::mocks::conflicter;
+use commonware_consensus::simplex::elector::RoundRobin;
+use commonware_consensus::simplex::mocks::{conflicter, equivocator, relay};
+use commonware_consensus::types::Epoch;
 use commonware_consensus::simplex::scheme::ed25519 as scheme;
 use commonware_cryptography::ed25519::{PrivateKey, PublicKey};
 use commonware_cryptography::{Sha256, Signer};
@@ -33,7 +35,10 @@ enum Scenario {
     AllHonest,
     CrashRestart,
     Partition,
+    /// A validator that votes for conflicting proposals.
     Byzantine,
+    /// A validator that, as leader, sends different proposals to different peers.
+    Equivocator,
 }
 
 fn validator_key(i: usize) -> PrivateKey {
@@ -139,16 +144,28 @@ fn run(seed: u64, scenario: Scenario) {
             }
         }
         let genesis = Arc::new(genesis());
-        let byzantine = (scenario == Scenario::Byzantine).then_some(VALIDATORS - 1);
+        let byzantine = matches!(scenario, Scenario::Byzantine | Scenario::Equivocator).then_some(VALIDATORS - 1);
         let mut nodes: Vec<Option<(NodeHandle, Handle<()>)>> = Vec::new();
         for (i, key) in keys.iter().enumerate() {
             if Some(i) == byzantine {
-                // Votes for conflicting proposals in every view it can.
                 let channels = register(&oracle, key).await;
                 let s = scheme::Scheme::signer(&engine::consensus_namespace(), set.clone(), validator_key(i)).unwrap();
-                let byz: conflicter::Conflicter<_, _, Sha256> =
-                    conflicter::Conflicter::new(context.child("byzantine"), conflicter::Config { scheme: s });
-                byz.start(channels.votes);
+                if scenario == Scenario::Byzantine {
+                    let byz: conflicter::Conflicter<_, _, Sha256> =
+                        conflicter::Conflicter::new(context.child("byzantine"), conflicter::Config { scheme: s });
+                    byz.start(channels.votes);
+                } else {
+                    let byz: equivocator::Equivocator<_, _, _, Sha256> = equivocator::Equivocator::new(
+                        context.child("byzantine"),
+                        equivocator::Config {
+                            scheme: s,
+                            elector: RoundRobin::<Sha256>::default(),
+                            epoch: Epoch::zero(),
+                            relay: Arc::new(relay::Relay::default()),
+                        },
+                    );
+                    byz.start(channels.votes, channels.certificates);
+                }
                 nodes.push(None);
                 continue;
             }
@@ -205,7 +222,7 @@ fn run(seed: u64, scenario: Scenario) {
                     }
                 }
             }
-            Scenario::AllHonest | Scenario::Byzantine => {}
+            Scenario::AllHonest | Scenario::Byzantine | Scenario::Equivocator => {}
         }
 
         // Phase 2: more load, then wait until every submitted transaction is final everywhere.
@@ -309,4 +326,9 @@ fn partition_heals() {
 #[test]
 fn byzantine_conflicter() {
     seeds(Scenario::Byzantine);
+}
+
+#[test]
+fn byzantine_equivocating_leader() {
+    seeds(Scenario::Equivocator);
 }

@@ -78,8 +78,10 @@ pub enum GenesisError {
     ChainId,
     #[error("genesis needs 1..={VALIDATORS_MAX} validators, has {0}")]
     ValidatorCount(usize),
-    #[error("validator {0}: duplicate consensus or p2p key")]
+    #[error("validator {0}: duplicate consensus key")]
     DuplicateValidatorKey(String),
+    #[error("validator {0}: p2p_key must equal consensus_key in this release (one Ed25519 key signs votes and authenticates p2p)")]
+    P2pKeyMismatch(String),
     #[error("validator name or address too long or empty: {0}")]
     ValidatorField(String),
     #[error("genesis may name at most {GENESIS_ACCOUNTS_MAX} accounts")]
@@ -121,14 +123,19 @@ impl Genesis {
         if self.validators.is_empty() || self.validators.len() > VALIDATORS_MAX {
             return Err(GenesisError::ValidatorCount(self.validators.len()));
         }
-        let mut keys = BTreeSet::new();
+        let mut keys: BTreeSet<[u8; 32]> = BTreeSet::new();
         for v in &self.validators {
             let field_ok = |s: &str| !s.is_empty() && s.len() <= NAME_BYTES_MAX;
             if !field_ok(&v.name) || !field_ok(&v.address) {
                 return Err(GenesisError::ValidatorField(v.name.clone()));
             }
-            if !keys.insert((0u8, v.consensus_key)) || !keys.insert((1u8, v.p2p_key)) {
+            if !keys.insert(v.consensus_key) {
                 return Err(GenesisError::DuplicateValidatorKey(v.name.clone()));
+            }
+            // Commonware simplex identifies a voter by the key of the p2p connection its vote
+            // arrived on, so the two keys must be one (ARCHITECTURE.md).
+            if v.p2p_key != v.consensus_key {
+                return Err(GenesisError::P2pKeyMismatch(v.name.clone()));
             }
         }
         if self.accounts.len() > GENESIS_ACCOUNTS_MAX {
@@ -180,5 +187,62 @@ mod hex32 {
         let mut out = [0u8; 32];
         hex::decode_to_slice(&text, &mut out).map_err(serde::de::Error::custom)?;
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn genesis() -> Genesis {
+        Genesis {
+            chain_id: "vellum-test".into(),
+            genesis_time_ms: 0,
+            params: ConsensusParams::default(),
+            validators: vec![GenesisValidator {
+                name: "v0".into(),
+                consensus_key: [1; 32],
+                p2p_key: [1; 32],
+                address: "127.0.0.1:1".into(),
+            }],
+            accounts: vec![GenesisAccount { public_key: PublicKey::Ed25519([5; 32]), roles: vec![Role::Registrar], label: "r".into() }],
+        }
+    }
+
+    #[test]
+    fn validation_names_each_problem() {
+        assert_eq!(genesis().validate(), Ok(()));
+        let mut g = genesis();
+        g.chain_id = "Bad Chain".into();
+        assert_eq!(g.validate(), Err(GenesisError::ChainId));
+        let mut g = genesis();
+        g.validators.clear();
+        assert_eq!(g.validate(), Err(GenesisError::ValidatorCount(0)));
+        let mut g = genesis();
+        g.validators.push(g.validators[0].clone());
+        assert!(matches!(g.validate(), Err(GenesisError::DuplicateValidatorKey(_))));
+        let mut g = genesis();
+        g.validators[0].p2p_key = [2; 32];
+        assert!(matches!(g.validate(), Err(GenesisError::P2pKeyMismatch(_))));
+        let mut g = genesis();
+        g.accounts.push(g.accounts[0].clone());
+        assert!(matches!(g.validate(), Err(GenesisError::DuplicateAccount(_))));
+        let mut g = genesis();
+        g.accounts[0].roles = vec![Role::Issuer, Role::Council];
+        assert!(matches!(g.validate(), Err(GenesisError::Roles(_))));
+        let mut g = genesis();
+        g.params.block_txs_max = 0;
+        assert!(matches!(g.validate(), Err(GenesisError::Params(_))));
+    }
+
+    #[test]
+    fn hash_changes_with_any_field_and_survives_toml() {
+        let g = genesis();
+        let text = toml::to_string(&g).unwrap();
+        let back: Genesis = toml::from_str(&text).unwrap();
+        assert_eq!(back.hash(), g.hash());
+        let mut other = g.clone();
+        other.genesis_time_ms = 1;
+        assert_ne!(other.hash(), g.hash());
     }
 }
