@@ -37,6 +37,18 @@ pub enum TxError {
     SelfStatusChange,
     #[error("arithmetic overflow in {0}")]
     Overflow(&'static str),
+    #[error("{digest} is already registered by this issuer as live proof {proof}")]
+    DuplicateProof { digest: String, proof: String },
+    #[error("unknown proof {0}")]
+    UnknownProof(String),
+    #[error("only the registrant may change proof {0}")]
+    NotRegistrant(String),
+    #[error("proof {proof} is already {status}")]
+    ProofNotLive { proof: String, status: &'static str },
+    #[error("proof {proof} has no member {index} (it covers {count} documents)")]
+    NoSuchMember { proof: String, index: u32, count: u32 },
+    #[error("a proof cannot supersede itself, and members are revoked, not superseded")]
+    BadSupersede,
 }
 
 impl TxError {
@@ -59,6 +71,12 @@ impl TxError {
             TxError::AccountRevoked(_) => "account_revoked",
             TxError::SelfStatusChange => "self_status_change",
             TxError::Overflow(_) => "overflow",
+            TxError::DuplicateProof { .. } => "duplicate_proof",
+            TxError::UnknownProof(_) => "unknown_proof",
+            TxError::NotRegistrant(_) => "not_registrant",
+            TxError::ProofNotLive { .. } => "proof_not_live",
+            TxError::NoSuchMember { .. } => "no_such_member",
+            TxError::BadSupersede => "bad_supersede",
         }
     }
 }

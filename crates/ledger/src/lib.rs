@@ -11,7 +11,7 @@ mod exec;
 mod state;
 
 pub use error::{BlockError, TxError};
-pub use exec::{BlockEnv, BlockOutcome, Built, TxReceipt, apply_tx, build_block, execute_block, genesis_block};
+pub use exec::{BlockEnv, BlockOutcome, Built, Evidence, TxReceipt, apply_tx, build_block, execute_block, genesis_block};
 pub use state::{LedgerState, StateKey};
 
 #[cfg(any(test, feature = "testkit"))]

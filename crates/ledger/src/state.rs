@@ -2,13 +2,19 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use std::sync::Arc;
 use vellum_crypto::{AuthMap, CompactLog};
 use vellum_types::encoding::{canonical, domain, from_wire, to_wire};
-use vellum_types::{Account, AccountId, ConsensusParams, Hash32, sha256};
+use vellum_types::{Account, AccountId, ConsensusParams, Hash32, MemberEntry, ProofEntry, ProofId, sha256};
 
 /// What a key of the authenticated map names. The map stores `SHA-256(STATE-KEY tag ‖ v ‖
 /// borsh(StateKey))`, so keys of different kinds can never collide.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub enum StateKey {
     Account(AccountId),
+    /// A registration's [`ProofEntry`].
+    Proof(ProofId),
+    /// A live registration of `digest` by `issuer` (its proof id): rejects duplicates.
+    LiveDigest(AccountId, Hash32),
+    /// Status of one member of a batch, present only once it changed.
+    Member(ProofId, u32),
 }
 
 impl StateKey {
@@ -47,6 +53,49 @@ impl LedgerState {
         // Values are written only by `put_account`; a value that does not decode means the
         // state is corrupt, and continuing would fork this node from the others.
         Some(from_wire(bytes, STATE_VALUE_BYTES_MAX).expect("stored account decodes"))
+    }
+
+    fn get<T: BorshDeserialize>(&self, key: &StateKey) -> Option<T> {
+        let bytes = self.map.get(&key.hash())?;
+        Some(from_wire(bytes, STATE_VALUE_BYTES_MAX).expect("stored state value decodes"))
+    }
+
+    fn put<T: BorshSerialize>(&mut self, key: &StateKey, value: &T) -> Hash32 {
+        let bytes = to_wire(value);
+        assert!(bytes.len() <= STATE_VALUE_BYTES_MAX, "state value over the limit");
+        let k = key.hash();
+        self.map.insert(k, Arc::from(bytes));
+        k
+    }
+
+    pub fn proof(&self, id: &ProofId) -> Option<ProofEntry> {
+        self.get(&StateKey::Proof(*id))
+    }
+
+    pub fn member(&self, id: &ProofId, index: u32) -> Option<MemberEntry> {
+        self.get(&StateKey::Member(*id, index))
+    }
+
+    pub fn live_digest(&self, issuer: &AccountId, digest: &Hash32) -> Option<ProofId> {
+        self.get(&StateKey::LiveDigest(*issuer, *digest))
+    }
+
+    pub(crate) fn put_proof(&mut self, id: &ProofId, entry: &ProofEntry) -> Hash32 {
+        self.put(&StateKey::Proof(*id), entry)
+    }
+
+    pub(crate) fn put_member(&mut self, id: &ProofId, index: u32, entry: &MemberEntry) -> Hash32 {
+        self.put(&StateKey::Member(*id, index), entry)
+    }
+
+    pub(crate) fn put_live_digest(&mut self, issuer: &AccountId, digest: &Hash32, id: &ProofId) -> Hash32 {
+        self.put(&StateKey::LiveDigest(*issuer, *digest), id)
+    }
+
+    pub(crate) fn remove_live_digest(&mut self, issuer: &AccountId, digest: &Hash32) -> Hash32 {
+        let k = StateKey::LiveDigest(*issuer, *digest).hash();
+        self.map.remove(&k);
+        k
     }
 
     pub(crate) fn put_account(&mut self, account: &Account) {

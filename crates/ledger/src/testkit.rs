@@ -11,6 +11,7 @@ pub struct Fixture {
     pub registrar: SecretKey,
     pub compliance: SecretKey,
     pub user: SecretKey,
+    pub issuer: SecretKey,
 }
 
 pub fn key(scheme: &str, n: u8) -> SecretKey {
@@ -21,6 +22,7 @@ pub fn fixture() -> Fixture {
     let registrar = key("ed25519", 1);
     let compliance = key("secp256k1", 2);
     let user = key("ed25519", 3);
+    let issuer = key("ed25519", 4);
     let genesis = Genesis {
         chain_id: "vellum-test".into(),
         genesis_time_ms: 1_000,
@@ -35,9 +37,10 @@ pub fn fixture() -> Fixture {
             GenesisAccount { public_key: registrar.public_key(), roles: vec![Role::Registrar], label: "reg".into() },
             GenesisAccount { public_key: compliance.public_key(), roles: vec![Role::Compliance], label: "c".into() },
             GenesisAccount { public_key: user.public_key(), roles: vec![Role::User], label: "u".into() },
+            GenesisAccount { public_key: issuer.public_key(), roles: vec![Role::Issuer], label: "university".into() },
         ],
     };
-    Fixture { genesis, registrar, compliance, user }
+    Fixture { genesis, registrar, compliance, user, issuer }
 }
 
 pub fn sign(key: &SecretKey, chain: &str, nonce: u64, body: TxBody) -> Transaction {
@@ -61,3 +64,13 @@ pub fn open(new_key: &SecretKey) -> TxBody {
     }
 }
 
+
+/// A single-document registration of `digest` with the whole-file schema.
+pub fn register(digest: Hash32) -> TxBody {
+    TxBody::RegisterProof {
+        digest,
+        schema: proof::SCHEMA_WHOLE_FILE.into(),
+        metadata_digest: sha256(b"metadata"),
+        salted: false,
+    }
+}

@@ -270,10 +270,103 @@ proptest! {
                         shadow.insert(public_key.account_id(), ModelAccount { status: AccountStatus::Active, nonce: 0, roles: vec![Role::User] });
                     }
                     TxBody::SetAccountStatus { account, status, .. } => shadow.get_mut(&account).unwrap().status = status,
+                    _ => unreachable!("the model only generates account transactions"),
                 }
             }
             pending.push(tx);
             expect_ok.push(ok);
         }
+    }
+}
+
+mod proofs {
+    use super::*;
+
+    fn run(state: &LedgerState, txs: &[Transaction]) -> (LedgerState, Vec<(TxId, TxError)>) {
+        step(state, txs)
+    }
+
+    #[test]
+    fn issuer_registers_and_the_record_follows_its_transaction_in_the_log() {
+        let f = fixture();
+        let (state, _) = genesis_block(&f.genesis);
+        let digest = sha256(b"diploma of Alice");
+        let tx = sign(&f.issuer, "vellum-test", 0, register(digest));
+        let signers = vellum_crypto::verify_tx(&tx).unwrap();
+        let built = build_block(&state, state.time_ms + 5, 0, 1, [7; 32], [(&tx, signers.as_slice())]);
+        let receipt = &built.outcome.receipts[0];
+        let evidence = receipt.evidence.as_ref().expect("registration yields an evidence record");
+        assert_eq!(evidence.log_index, receipt.log_index + 1);
+        assert_eq!(evidence.record.registered, Registered::Single { digest });
+        assert_eq!(evidence.record.registrant, f.issuer.public_key().account_id());
+        assert_eq!(evidence.record.signer, f.issuer.public_key());
+        assert_eq!(evidence.record.time_ms, built.block.header.time_ms);
+        assert_eq!(evidence.record.height, 1);
+        let state = execute_block(&state, &built.block).unwrap().state;
+        assert_eq!(state.log.size(), 2);
+        let entry = state.proof(&evidence.record.proof_id).unwrap();
+        assert_eq!(entry.record_hash, evidence.record.hash());
+        assert_eq!(entry.leaf_index, 1);
+        assert_eq!(entry.status, ProofStatus::Live);
+
+        // Duplicate of a live digest by the same issuer: refused with a clear error.
+        let dup = sign(&f.issuer, "vellum-test", 1, register(digest));
+        assert!(matches!(reject_reason(&state, &dup), TxError::DuplicateProof { .. }));
+        // Not an issuer: refused.
+        let stranger = sign(&f.user, "vellum-test", 0, register(sha256(b"x")));
+        assert_eq!(reject_reason(&state, &stranger), TxError::MissingRole(Role::Issuer));
+
+        // Revoke, then the digest may be registered again.
+        let id = evidence.record.proof_id;
+        let revoke = TxBody::SetProofStatus { proof: id, member: None, change: ProofChange::Revoke { reason: "error in grade".into() } };
+        let (state, rejected) = run(&state, &[sign(&f.issuer, "vellum-test", 1, revoke.clone())]);
+        assert!(rejected.is_empty(), "{rejected:?}");
+        assert!(matches!(state.proof(&id).unwrap().status, ProofStatus::Revoked { .. }));
+        assert!(matches!(reject_reason(&state, &sign(&f.issuer, "vellum-test", 2, revoke)), TxError::ProofNotLive { .. }));
+        let (state, rejected) = run(&state, &[sign(&f.issuer, "vellum-test", 2, register(digest))]);
+        assert!(rejected.is_empty(), "{rejected:?}");
+        assert_eq!(state.log.size(), 5, "tx, record, revoke tx, tx, record");
+    }
+
+    #[test]
+    fn batches_members_and_supersession() {
+        let f = fixture();
+        let (state, _) = genesis_block(&f.genesis);
+        let batch = TxBody::RegisterBatch {
+            root: sha256(b"root"),
+            count: 3,
+            schema: "sha256:file".into(),
+            metadata_digest: [0; 32],
+            salted: true,
+        };
+        let batch_tx = sign(&f.issuer, "vellum-test", 0, batch);
+        let single_tx = sign(&f.issuer, "vellum-test", 1, register(sha256(b"one")));
+        let newer_tx = sign(&f.issuer, "vellum-test", 2, register(sha256(b"one, corrected")));
+        let (state, rejected) = run(&state, &[batch_tx.clone(), single_tx.clone(), newer_tx.clone()]);
+        assert!(rejected.is_empty(), "{rejected:?}");
+        let batch_id = ProofId::of_tx(&batch_tx.id());
+        let single_id = ProofId::of_tx(&single_tx.id());
+        let newer_id = ProofId::of_tx(&newer_tx.id());
+        assert_eq!(state.proof(&batch_id).unwrap().count, 3);
+
+        let revoke = |member| TxBody::SetProofStatus { proof: batch_id, member, change: ProofChange::Revoke { reason: "fraud".into() } };
+        let (state, rejected) = run(&state, &[sign(&f.issuer, "vellum-test", 3, revoke(Some(1)))]);
+        assert!(rejected.is_empty(), "{rejected:?}");
+        assert!(matches!(state.member(&batch_id, 1).unwrap().status, ProofStatus::Revoked { .. }));
+        assert!(state.member(&batch_id, 0).is_none(), "other members stay live");
+        assert_eq!(state.proof(&batch_id).unwrap().status, ProofStatus::Live);
+        assert!(matches!(reject_reason(&state, &sign(&f.issuer, "vellum-test", 4, revoke(Some(1)))), TxError::ProofNotLive { .. }));
+        assert!(matches!(reject_reason(&state, &sign(&f.issuer, "vellum-test", 4, revoke(Some(3)))), TxError::NoSuchMember { .. }));
+        let single_member = TxBody::SetProofStatus { proof: single_id, member: Some(0), change: ProofChange::Revoke { reason: "x".into() } };
+        assert!(matches!(reject_reason(&state, &sign(&f.issuer, "vellum-test", 4, single_member)), TxError::NoSuchMember { .. }));
+
+        let supersede = |by| TxBody::SetProofStatus { proof: single_id, member: None, change: ProofChange::Supersede { by } };
+        assert_eq!(reject_reason(&state, &sign(&f.issuer, "vellum-test", 4, supersede(single_id))), TxError::BadSupersede);
+        assert!(matches!(reject_reason(&state, &sign(&f.registrar, "vellum-test", 0, supersede(newer_id))), TxError::NotRegistrant(_)));
+        let (state, rejected) = run(&state, &[sign(&f.issuer, "vellum-test", 4, supersede(newer_id))]);
+        assert!(rejected.is_empty(), "{rejected:?}");
+        assert!(matches!(state.proof(&single_id).unwrap().status, ProofStatus::Superseded { by, .. } if by == newer_id));
+        let unknown = TxBody::SetProofStatus { proof: ProofId([9; 32]), member: None, change: ProofChange::Revoke { reason: String::new() } };
+        assert!(matches!(reject_reason(&state, &sign(&f.issuer, "vellum-test", 5, unknown)), TxError::UnknownProof(_)));
     }
 }

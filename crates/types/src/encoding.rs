@@ -36,6 +36,16 @@ pub mod domain {
     pub const STATE_VALUE: &[u8] = b"VELLUM:STATE-VALUE:";
     /// Salted commitment to an off-ledger identity record (KYC).
     pub const KYC_COMMITMENT: &[u8] = b"VELLUM:KYC-COMMITMENT:";
+    /// Proof id of a registration.
+    pub const PROOF_ID: &[u8] = b"VELLUM:PROOF-ID:";
+    /// Leaf data of an evidence record in the RFC 6962 log.
+    pub const EVIDENCE_LEAF: &[u8] = b"VELLUM:EVIDENCE-LEAF:";
+    /// Hash of an evidence record kept in its state entry.
+    pub const EVIDENCE_RECORD: &[u8] = b"VELLUM:EVIDENCE-RECORD:";
+    /// Salted commitment to a document digest.
+    pub const SALTED_DIGEST: &[u8] = b"VELLUM:SALTED-DIGEST:";
+    /// Hash of the genesis details (full validator entries and accounts).
+    pub const GENESIS_DETAILS: &[u8] = b"VELLUM:GENESIS-DETAILS:";
 }
 
 /// Why bytes could not be decoded. Decoding never panics and never allocates more than the
@@ -103,6 +113,11 @@ mod tests {
             domain::STATE_KEY,
             domain::STATE_VALUE,
             domain::KYC_COMMITMENT,
+            domain::PROOF_ID,
+            domain::EVIDENCE_LEAF,
+            domain::EVIDENCE_RECORD,
+            domain::SALTED_DIGEST,
+            domain::GENESIS_DETAILS,
         ];
         for (i, a) in tags.iter().enumerate() {
             for (j, b) in tags.iter().enumerate() {

@@ -96,10 +96,41 @@ pub enum GenesisError {
     Params(String),
 }
 
-impl Genesis {
-    /// The chain's root of trust: clients pin it (T-CHECKPOINT).
+/// What a genesis hash commits to, in a form small enough to travel in every evidence
+/// bundle: chain id, time, parameters and the sorted validator keys in the clear, and the rest
+/// (validator names and addresses, accounts) by hash.
+#[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize)]
+pub struct GenesisCommitment {
+    pub chain_id: String,
+    pub genesis_time_ms: u64,
+    pub params: ConsensusParams,
+    /// Consensus keys, sorted: index `i` is participant `i` of every certificate.
+    pub validators: Vec<[u8; 32]>,
+    /// `SHA-256(GENESIS-DETAILS tag ‖ v ‖ borsh((validators, accounts)))`.
+    pub details_hash: Hash32,
+}
+
+impl GenesisCommitment {
+    /// The genesis hash: `SHA-256(GENESIS tag ‖ v ‖ borsh(commitment))`.
     pub fn hash(&self) -> Hash32 {
         sha256(&canonical(domain::GENESIS, self))
+    }
+}
+
+impl Genesis {
+    pub fn commitment(&self) -> GenesisCommitment {
+        GenesisCommitment {
+            chain_id: self.chain_id.clone(),
+            genesis_time_ms: self.genesis_time_ms,
+            params: self.params.clone(),
+            validators: self.sorted_consensus_keys(),
+            details_hash: sha256(&canonical(domain::GENESIS_DETAILS, &(&self.validators, &self.accounts))),
+        }
+    }
+
+    /// The chain's root of trust: clients pin it (T-CHECKPOINT).
+    pub fn hash(&self) -> Hash32 {
+        self.commitment().hash()
     }
 
     /// Consensus keys in the order consensus uses (sorted).

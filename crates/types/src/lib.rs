@@ -11,12 +11,14 @@ pub mod genesis;
 pub mod hash;
 pub mod keys;
 pub mod limits;
+pub mod proof;
 pub mod tx;
 
 pub use account::{Account, AccountStatus, Role};
 pub use block::{Block, BlockHeader};
 pub use encoding::{DecodeError, ENCODING_VERSION};
-pub use genesis::{ConsensusParams, Genesis, GenesisAccount, GenesisValidator};
+pub use genesis::{ConsensusParams, Genesis, GenesisAccount, GenesisCommitment, GenesisValidator};
 pub use hash::{AccountId, Hash32, TxId, sha256, sha256_parts};
 pub use keys::{PublicKey, Signature};
+pub use proof::{EvidenceRecord, MemberEntry, ProofChange, ProofEntry, ProofId, ProofStatus, Registered};
 pub use tx::{Transaction, TxBody, UnsignedTx};

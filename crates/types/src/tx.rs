@@ -5,6 +5,7 @@ use crate::encoding::{DecodeError, canonical, domain, from_wire, to_wire};
 use crate::hash::{AccountId, Hash32, TxId, sha256};
 use crate::keys::{PublicKey, Signature};
 use crate::limits::{CHAIN_ID_BYTES_MAX, LABEL_BYTES_MAX, TX_BYTES_MAX, TX_SIGNATURES_MAX};
+use crate::proof::{BATCH_DOCUMENTS_MAX, ProofChange, ProofId, SCHEMA_BYTES_MAX};
 use borsh::{BorshDeserialize, BorshSerialize};
 
 /// Longest reason text on a status change (recorded with the actor, X.1405 8.4.4).
@@ -18,6 +19,12 @@ pub enum TxBody {
     OpenAccount { public_key: PublicKey, kyc_commitment: Hash32, label: String, role: Role },
     /// Compliance freezes or unfreezes an account; a registrar or compliance revokes one.
     SetAccountStatus { account: AccountId, status: AccountStatus, reason: String },
+    /// An issuer registers one document's digest (X.1407 7.2.1).
+    RegisterProof { digest: Hash32, schema: String, metadata_digest: Hash32, salted: bool },
+    /// An issuer registers the RFC 6962 root over `count` document digests at once.
+    RegisterBatch { root: Hash32, count: u32, schema: String, metadata_digest: Hash32, salted: bool },
+    /// The registrant revokes or supersedes its registration, or one member of a batch.
+    SetProofStatus { proof: ProofId, member: Option<u32>, change: ProofChange },
 }
 
 impl TxBody {
@@ -25,6 +32,9 @@ impl TxBody {
         match self {
             TxBody::OpenAccount { .. } => "open_account",
             TxBody::SetAccountStatus { .. } => "set_account_status",
+            TxBody::RegisterProof { .. } => "register_proof",
+            TxBody::RegisterBatch { .. } => "register_batch",
+            TxBody::SetProofStatus { .. } => "set_proof_status",
         }
     }
 }
@@ -107,8 +117,19 @@ impl Transaction {
             TxBody::OpenAccount { label, .. } if label.len() > LABEL_BYTES_MAX => {
                 invalid(format!("label longer than {LABEL_BYTES_MAX} bytes"))
             }
-            TxBody::SetAccountStatus { reason, .. } if reason.len() > REASON_BYTES_MAX => {
+            TxBody::SetAccountStatus { reason, .. }
+            | TxBody::SetProofStatus { change: ProofChange::Revoke { reason }, .. }
+                if reason.len() > REASON_BYTES_MAX =>
+            {
                 invalid(format!("reason longer than {REASON_BYTES_MAX} bytes"))
+            }
+            TxBody::RegisterProof { schema, .. } | TxBody::RegisterBatch { schema, .. }
+                if schema.is_empty() || schema.len() > SCHEMA_BYTES_MAX =>
+            {
+                invalid(format!("schema label must be 1..={SCHEMA_BYTES_MAX} bytes"))
+            }
+            TxBody::RegisterBatch { count, .. } if *count == 0 || *count > BATCH_DOCUMENTS_MAX => {
+                invalid(format!("a batch covers 1..={BATCH_DOCUMENTS_MAX} documents"))
             }
             _ => Ok(()),
         }

@@ -1,0 +1,161 @@
+//! Integrity proofs (X.1407 clause 7): evidence records, proof statuses and the hashes that
+//! tie a document to a registration.
+//!
+//! A registration is either one document digest or the RFC 6962 root over a batch of
+//! document digests. The ledger turns each into an [`EvidenceRecord`] (digest, ledger time,
+//! registrant, metadata digest, height, ...) that it appends to the log, and keeps a
+//! [`ProofEntry`] (record hash, log position, status) in the authenticated state.
+
+use crate::encoding::{canonical, domain, to_wire};
+use crate::hash::{AccountId, Hash32, TxId, sha256};
+use crate::keys::PublicKey;
+use borsh::{BorshDeserialize, BorshSerialize};
+
+/// Longest schema label ("which features were hashed").
+pub const SCHEMA_BYTES_MAX: usize = 64;
+/// Most documents one batch registration may cover.
+pub const BATCH_DOCUMENTS_MAX: u32 = 1 << 20;
+/// The default schema: SHA-256 over the whole file's bytes.
+pub const SCHEMA_WHOLE_FILE: &str = "sha256:file";
+
+macro_rules! id_newtype {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, BorshSerialize, BorshDeserialize)]
+        pub struct $name(pub Hash32);
+
+        impl $name {
+            pub fn to_hex(&self) -> String {
+                hex::encode(self.0)
+            }
+            pub fn from_hex(text: &str) -> Result<Self, hex::FromHexError> {
+                let mut out = [0u8; 32];
+                hex::decode_to_slice(text, &mut out)?;
+                Ok(Self(out))
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.to_hex())
+            }
+        }
+    };
+}
+
+id_newtype!(
+    /// Identifies a registration: `SHA-256(PROOF-ID tag ‖ v ‖ borsh(tx id))`.
+    ProofId
+);
+
+impl ProofId {
+    pub fn of_tx(tx: &TxId) -> Self {
+        ProofId(sha256(&canonical(domain::PROOF_ID, tx)))
+    }
+}
+
+/// What was registered.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub enum Registered {
+    /// One document digest (or its salted commitment).
+    Single { digest: Hash32 },
+    /// The RFC 6962 root over `count` document digests (leaf data = the 32-byte digest).
+    Batch { root: Hash32, count: u32 },
+}
+
+/// The evidence record the ledger builds for a registration and appends to the log.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct EvidenceRecord {
+    pub proof_id: ProofId,
+    pub registered: Registered,
+    /// Which features of the document were hashed, e.g. `sha256:file`.
+    pub schema: String,
+    /// SHA-256 of the off-ledger metadata describing the document(s).
+    pub metadata_digest: Hash32,
+    /// Whether the registered digest(s) are salted commitments ([`salted_digest`]).
+    pub salted: bool,
+    pub registrant: AccountId,
+    /// The key whose signature the validators checked.
+    pub signer: PublicKey,
+    pub tx_id: TxId,
+    /// Block height and BFT time at which the registration was executed.
+    pub height: u64,
+    pub time_ms: u64,
+}
+
+impl EvidenceRecord {
+    /// Leaf data in the RFC 6962 log: `EVIDENCE-LEAF tag ‖ v ‖ borsh(record)`.
+    pub fn leaf_bytes(&self) -> Vec<u8> {
+        canonical(domain::EVIDENCE_LEAF, self)
+    }
+
+    /// `SHA-256(EVIDENCE-RECORD tag ‖ v ‖ borsh(record))`, kept in the state entry.
+    pub fn hash(&self) -> Hash32 {
+        sha256(&canonical(domain::EVIDENCE_RECORD, self))
+    }
+}
+
+/// Where a proof stands.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub enum ProofStatus {
+    Live,
+    Revoked { reason: String, tx_id: TxId, height: u64, time_ms: u64 },
+    Superseded { by: ProofId, tx_id: TxId, height: u64, time_ms: u64 },
+}
+
+impl ProofStatus {
+    pub fn name(&self) -> &'static str {
+        match self {
+            ProofStatus::Live => "live",
+            ProofStatus::Revoked { .. } => "revoked",
+            ProofStatus::Superseded { .. } => "superseded",
+        }
+    }
+}
+
+/// State entry of a registration, under `StateKey::Proof(proof_id)`.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct ProofEntry {
+    pub record_hash: Hash32,
+    /// Position of the evidence record's leaf in the log.
+    pub leaf_index: u64,
+    pub registrant: AccountId,
+    /// The registered digest or batch root (indexes duplicates while live).
+    pub registered_digest: Hash32,
+    /// Members of a batch (0 for a single registration, which has none).
+    pub count: u32,
+    pub status: ProofStatus,
+}
+
+impl ProofEntry {
+    /// The bytes stored in the state map (their SHA-256 is what a map proof commits to).
+    pub fn value_bytes(&self) -> Vec<u8> {
+        to_wire(self)
+    }
+}
+
+/// State entry of one batch member whose status changed, under `StateKey::Member(id, index)`.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct MemberEntry {
+    pub status: ProofStatus,
+}
+
+impl MemberEntry {
+    pub fn value_bytes(&self) -> Vec<u8> {
+        to_wire(self)
+    }
+}
+
+/// A status change an issuer makes to its own registration.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub enum ProofChange {
+    Revoke { reason: String },
+    Supersede { by: ProofId },
+}
+
+/// The salted commitment registered instead of a low-entropy document's digest:
+/// `SHA-256(SALTED-DIGEST tag ‖ v ‖ borsh((salt, document digest)))`. The salt travels with the
+/// evidence bundle, never to the ledger.
+pub fn salted_digest(salt: &[u8; 32], document_digest: &Hash32) -> Hash32 {
+    sha256(&canonical(domain::SALTED_DIGEST, &(salt, document_digest)))
+}
