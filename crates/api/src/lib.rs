@@ -191,6 +191,7 @@ pub fn header_json(h: &BlockHeader) -> serde_json::Value {
         "log_root": hex::encode(h.log_root),
         "state_root": hex::encode(h.state_root),
         "validator_set_hash": hex::encode(h.validator_set_hash),
+        "genesis_hash": hex::encode(h.genesis_hash),
     })
 }
 

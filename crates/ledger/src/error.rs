@@ -100,6 +100,6 @@ pub enum BlockError {
     Tx { index: usize, error: TxError },
     #[error("header field `{0}` does not match the executed block")]
     Commitment(&'static str),
-    #[error("validator set hash does not match")]
+    #[error("validator set or genesis hash does not match")]
     ValidatorSet,
 }

@@ -54,6 +54,7 @@ pub fn genesis_block(genesis: &Genesis) -> (LedgerState, Block) {
         chain_id: genesis.chain_id.clone(),
         params: genesis.params.clone(),
         validator_set_hash: genesis.validator_set_hash(),
+        genesis_hash: genesis.hash(),
         map: AuthMap::new(),
         log: CompactLog::new(),
         height: 0,
@@ -86,6 +87,7 @@ pub fn genesis_block(genesis: &Genesis) -> (LedgerState, Block) {
         log_root: state.log.root(),
         state_root: state.state_root(),
         validator_set_hash: state.validator_set_hash,
+        genesis_hash: state.genesis_hash,
     };
     state.block_hash = header.hash();
     (state, Block { header, txs: Vec::new() })
@@ -344,7 +346,7 @@ pub fn execute_block(parent: &LedgerState, block: &Block) -> Result<BlockOutcome
     if h.time_ms <= parent.time_ms {
         return Err(BlockError::TimeNotMonotonic { parent: parent.time_ms, got: h.time_ms });
     }
-    if h.validator_set_hash != parent.validator_set_hash {
+    if h.validator_set_hash != parent.validator_set_hash || h.genesis_hash != parent.genesis_hash {
         return Err(BlockError::ValidatorSet);
     }
     if h.tx_count as usize != block.txs.len() {
@@ -449,6 +451,7 @@ pub fn build_block<'a>(
         log_root: state.log.root(),
         state_root: state.state_root(),
         validator_set_hash: parent.validator_set_hash,
+        genesis_hash: parent.genesis_hash,
     };
     state.height = header.height;
     state.block_hash = header.hash();

@@ -1,27 +1,9 @@
 use borsh::{BorshDeserialize, BorshSerialize};
 use std::sync::Arc;
 use vellum_crypto::{AuthMap, CompactLog};
-use vellum_types::encoding::{canonical, domain, from_wire, to_wire};
-use vellum_types::{Account, AccountId, ConsensusParams, Hash32, MemberEntry, ProofEntry, ProofId, sha256};
-
-/// What a key of the authenticated map names. The map stores `SHA-256(STATE-KEY tag ‖ v ‖
-/// borsh(StateKey))`, so keys of different kinds can never collide.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
-pub enum StateKey {
-    Account(AccountId),
-    /// A registration's [`ProofEntry`].
-    Proof(ProofId),
-    /// A live registration of `digest` by `issuer` (its proof id): rejects duplicates.
-    LiveDigest(AccountId, Hash32),
-    /// Status of one member of a batch, present only once it changed.
-    Member(ProofId, u32),
-}
-
-impl StateKey {
-    pub fn hash(&self) -> Hash32 {
-        sha256(&canonical(domain::STATE_KEY, self))
-    }
-}
+use vellum_types::encoding::{from_wire, to_wire};
+pub use vellum_types::StateKey;
+use vellum_types::{Account, AccountId, ConsensusParams, Hash32, MemberEntry, ProofEntry, ProofId};
 
 /// Largest encoded value in the state map.
 pub const STATE_VALUE_BYTES_MAX: usize = 64 * 1024;
@@ -33,6 +15,7 @@ pub struct LedgerState {
     pub chain_id: String,
     pub params: ConsensusParams,
     pub validator_set_hash: Hash32,
+    pub genesis_hash: Hash32,
     /// Authenticated map of accounts (and later registry entries).
     pub map: AuthMap,
     /// RFC 6962 log of every executed transaction's leaf bytes.

@@ -8,9 +8,11 @@
 //! order, until the application acknowledges it. For each delivered block the node:
 //!
 //! 1. skips it (and acknowledges) if `height <= applied height` — a redelivery after a crash;
-//! 2. executes it (pure ledger) and calls [`Store::commit_block`], which writes *everything*
-//!    the block changed — state entries, transaction locations, log leaves, header and the new
-//!    applied height — in **one** redb write transaction with immediate durability;
+//! 2. executes it (pure ledger), fetches the block's finalization certificate from marshal, and
+//!    calls [`Store::commit_block`], which writes *everything* the block changed — state
+//!    entries, transaction locations, log leaves, evidence records and their digest index,
+//!    header, certificate and the new applied height — in **one** redb write transaction with
+//!    immediate durability;
 //! 3. only after `commit_block` returns, acknowledges the block to marshal.
 //!
 //! redb commits are atomic (copy-on-write B-trees, a checksummed root swapped by one commit)
@@ -31,13 +33,19 @@ use std::sync::Arc;
 use thiserror::Error;
 use vellum_crypto::{AuthMap, CompactLog};
 use vellum_ledger::{BlockOutcome, LedgerState, genesis_block};
-use vellum_types::{Block, BlockHeader, Genesis, Hash32, TxId};
+use vellum_types::{Block, BlockHeader, EvidenceRecord, Genesis, Hash32, ProofId, Registered, TxId};
 
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 const STATE: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("state");
 const TXS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("txs");
 const LEAVES: TableDefinition<u64, [u8; 32]> = TableDefinition::new("log_leaves");
 const HEADERS: TableDefinition<u64, &[u8]> = TableDefinition::new("headers");
+/// Finalization certificate of each block (Commonware encoding), by height.
+const CERTIFICATES: TableDefinition<u64, &[u8]> = TableDefinition::new("certificates");
+/// Evidence records by proof id (the ledger state keeps only their hash).
+const RECORDS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("evidence_records");
+/// Registered digest (or batch root) → proof ids, for lookups by digest.
+const DIGESTS: redb::MultimapTableDefinition<[u8; 32], [u8; 32]> = redb::MultimapTableDefinition::new("digests");
 
 const META_GENESIS: &str = "genesis_hash";
 const META_APPLIED: &str = "applied";
@@ -139,6 +147,9 @@ impl Store {
             txn.open_table(TXS)?;
             txn.open_table(LEAVES)?;
             txn.open_table(HEADERS)?;
+            txn.open_table(CERTIFICATES)?;
+            txn.open_table(RECORDS)?;
+            txn.open_multimap_table(DIGESTS)?;
         }
         txn.commit()?;
         Ok(Self { db })
@@ -192,8 +203,9 @@ impl Store {
         })
     }
 
-    /// Persists everything `block` changed, atomically and durably (see the module docs).
-    pub fn commit_block(&self, block: &Block, outcome: &BlockOutcome) -> Result<(), CommitError> {
+    /// Persists everything `block` changed, with its finalization certificate, atomically and
+    /// durably (see the module docs).
+    pub fn commit_block(&self, block: &Block, outcome: &BlockOutcome, certificate: &[u8]) -> Result<(), CommitError> {
         let state = &outcome.state;
         assert_eq!(state.height, block.header.height, "outcome belongs to the block");
         assert_eq!(state.block_hash, block.header.hash(), "outcome belongs to the block");
@@ -220,12 +232,24 @@ impl Store {
             }
             let mut txs = txn.open_table(TXS)?;
             let mut leaves = txn.open_table(LEAVES)?;
+            let mut records = txn.open_table(RECORDS)?;
+            let mut digests = txn.open_multimap_table(DIGESTS)?;
             for r in &outcome.receipts {
                 let loc = TxLocation { height: r.height, index: r.index, log_index: r.log_index };
                 txs.insert(r.tx_id.0, enc(&loc).as_slice())?;
                 leaves.insert(r.log_index, r.leaf_hash)?;
+                if let Some(e) = &r.evidence {
+                    leaves.insert(e.log_index, e.leaf_hash)?;
+                    records.insert(e.record.proof_id.0, enc(&e.record).as_slice())?;
+                    let digest = match &e.record.registered {
+                        Registered::Single { digest } => *digest,
+                        Registered::Batch { root, .. } => *root,
+                    };
+                    digests.insert(digest, e.record.proof_id.0)?;
+                }
             }
             txn.open_table(HEADERS)?.insert(block.header.height, enc(&block.header).as_slice())?;
+            txn.open_table(CERTIFICATES)?.insert(block.header.height, certificate)?;
             let applied = Applied {
                 height: state.height,
                 block_hash: state.block_hash,
@@ -236,6 +260,30 @@ impl Store {
         }
         txn.commit()?;
         Ok(())
+    }
+
+    /// The finalization certificate stored with the block at `height` (none for genesis).
+    pub fn certificate(&self, height: u64) -> Result<Option<Vec<u8>>, ReadError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(CERTIFICATES)?;
+        Ok(table.get(height)?.map(|v| v.value().to_vec()))
+    }
+
+    pub fn record(&self, id: &ProofId) -> Result<Option<EvidenceRecord>, ReadError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(RECORDS)?;
+        Ok(table.get(id.0)?.and_then(|v| borsh::from_slice(v.value()).ok()))
+    }
+
+    /// Proof ids registered with `digest` (a single document's digest or a batch root).
+    pub fn proofs_by_digest(&self, digest: &Hash32) -> Result<Vec<ProofId>, ReadError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_multimap_table(DIGESTS)?;
+        let mut out = Vec::new();
+        for v in table.get(*digest)? {
+            out.push(ProofId(v?.value()));
+        }
+        Ok(out)
     }
 
     pub fn tx_location(&self, id: &TxId) -> Result<Option<TxLocation>, ReadError> {

@@ -30,7 +30,7 @@ fn commits_survive_reopen_and_match_the_model() {
     assert_eq!(genesis_state.height, 0);
     let blocks = chain(&genesis_state, 5, &f.registrar, 0);
     for (i, (block, outcome)) in blocks.iter().enumerate() {
-        store.commit_block(block, outcome).unwrap();
+        store.commit_block(block, outcome, b"cert").unwrap();
         // "Crash" after every commit: drop and reopen; the state is exactly the model's.
         drop(store);
         store = Store::open(&path, &f.genesis).unwrap();
@@ -61,11 +61,11 @@ fn out_of_order_and_replayed_commits_are_refused_without_change() {
     let genesis_state = store.load_state(&f.genesis).unwrap();
     let blocks = chain(&genesis_state, 3, &f.registrar, 0);
     assert!(matches!(
-        store.commit_block(&blocks[1].0, &blocks[1].1),
+        store.commit_block(&blocks[1].0, &blocks[1].1, b"cert"),
         Err(CommitError::OutOfOrder { applied: 0, got: 2 })
     ));
-    store.commit_block(&blocks[0].0, &blocks[0].1).unwrap();
-    assert!(matches!(store.commit_block(&blocks[0].0, &blocks[0].1), Err(CommitError::OutOfOrder { .. })));
+    store.commit_block(&blocks[0].0, &blocks[0].1, b"cert").unwrap();
+    assert!(matches!(store.commit_block(&blocks[0].0, &blocks[0].1, b"cert"), Err(CommitError::OutOfOrder { .. })));
     assert_eq!(store.applied_height().unwrap(), 1);
     assert_eq!(store.load_state(&f.genesis).unwrap().state_root(), blocks[0].1.state.state_root());
 }
@@ -79,7 +79,7 @@ fn another_chains_directory_and_corruption_are_refused() {
     let genesis_state = store.load_state(&f.genesis).unwrap();
     let blocks = chain(&genesis_state, 2, &f.registrar, 0);
     for (b, o) in &blocks {
-        store.commit_block(b, o).unwrap();
+        store.commit_block(b, o, b"cert").unwrap();
     }
     drop(store);
     let mut other = f.genesis.clone();

@@ -33,6 +33,8 @@ pub struct BlockHeader {
     pub state_root: Hash32,
     /// Hash of the validator set that finalizes this block.
     pub validator_set_hash: Hash32,
+    /// The chain's genesis hash, so every header (and so every certificate) names its chain.
+    pub genesis_hash: Hash32,
 }
 
 impl BlockHeader {

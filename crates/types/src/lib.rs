@@ -20,5 +20,5 @@ pub use encoding::{DecodeError, ENCODING_VERSION};
 pub use genesis::{ConsensusParams, Genesis, GenesisAccount, GenesisCommitment, GenesisValidator};
 pub use hash::{AccountId, Hash32, TxId, sha256, sha256_parts};
 pub use keys::{PublicKey, Signature};
-pub use proof::{EvidenceRecord, MemberEntry, ProofChange, ProofEntry, ProofId, ProofStatus, Registered};
+pub use proof::{EvidenceRecord, MemberEntry, ProofChange, ProofEntry, ProofId, ProofStatus, Registered, StateKey};
 pub use tx::{Transaction, TxBody, UnsignedTx};

@@ -159,3 +159,23 @@ pub enum ProofChange {
 pub fn salted_digest(salt: &[u8; 32], document_digest: &Hash32) -> Hash32 {
     sha256(&canonical(domain::SALTED_DIGEST, &(salt, document_digest)))
 }
+
+/// What a key of the authenticated map names. The map stores `SHA-256(STATE-KEY tag ‖ v ‖
+/// borsh(StateKey))`, so keys of different kinds can never collide.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub enum StateKey {
+    Account(AccountId),
+    /// A registration's [`ProofEntry`].
+    Proof(ProofId),
+    /// A live registration of `digest` by `issuer` (its proof id): rejects duplicates.
+    LiveDigest(AccountId, Hash32),
+    /// Status of one member of a batch, present only once it changed.
+    Member(ProofId, u32),
+}
+
+impl StateKey {
+    pub fn hash(&self) -> Hash32 {
+        sha256(&canonical(domain::STATE_KEY, self))
+    }
+}
+

@@ -1,0 +1,36 @@
+//! Evidence bundles (X.1407 7.2.2 b): one self-contained file that proves, with no network and
+//! no trust in any operator, that a document's digest was registered on a Vellum chain at a
+//! time, by an account, and what its status is.
+//!
+//! The chain of evidence, checked in this order by [`verify`] (each failure names its step):
+//!
+//! 1. **decode** — magic, version, size limit, canonical borsh;
+//! 2. **checkpoint** — the genesis commitment hashes to the pinned genesis hash;
+//! 3. **validator set** — the header's validator-set hash matches the genesis validators;
+//! 4. **certificate** — more than 2/3 of those validators signed the finalize vote for the
+//!    header's hash (Commonware simplex message format, Ed25519);
+//! 5. **log inclusion** — the evidence record's leaf is in the RFC 6962 log whose root and size
+//!    the header commits to;
+//! 6. **state entry** — the proof's state entry (record hash, log position, status) is in the
+//!    authenticated state map whose root the header commits to;
+//! 7. **batch inclusion** — for a batch, the document's digest is leaf `index` of the batch
+//!    root, and the member's status entry (or its absence) is proven against the state root;
+//! 8. **document** — the document (if given) hashes to the registered digest (through the salt
+//!    when the registration is salted).
+//!
+//! The byte-level specification is `docs/evidence-format.md`.
+
+mod assemble;
+mod bundle;
+mod verify;
+
+pub use assemble::{AssembleError, Snapshot, assemble, batch_root};
+
+pub use bundle::{
+    BUNDLE_BYTES_MAX, BUNDLE_MAGIC, BUNDLE_VERSION, Bundle, Certificate, DocumentOpening, MemberEvidence,
+    finalize_message, CONSENSUS_NAMESPACE,
+};
+pub use verify::{DocumentCheck, Step, Verified, VerifyError, decode, verify, verify_bundle};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,273 @@
+use crate::bundle::{BUNDLE_BYTES_MAX, BUNDLE_MAGIC, BUNDLE_VERSION, Bundle, finalize_message};
+use std::fmt;
+use thiserror::Error;
+use vellum_crypto::merkle::{leaf_hash, verify_inclusion};
+use vellum_types::genesis::validator_set_hash;
+use vellum_types::proof::salted_digest;
+use vellum_types::{AccountId, EvidenceRecord, Hash32, ProofStatus, PublicKey, Registered, StateKey, sha256};
+
+/// The verification steps, in order (see the crate docs and `docs/evidence-format.md`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    Decode,
+    Checkpoint,
+    ValidatorSet,
+    Certificate,
+    LogInclusion,
+    StateEntry,
+    BatchInclusion,
+    Document,
+}
+
+impl Step {
+    pub fn number(&self) -> u8 {
+        *self as u8 + 1
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Step::Decode => "decode",
+            Step::Checkpoint => "checkpoint",
+            Step::ValidatorSet => "validator set",
+            Step::Certificate => "certificate",
+            Step::LogInclusion => "log inclusion",
+            Step::StateEntry => "state entry",
+            Step::BatchInclusion => "batch inclusion",
+            Step::Document => "document",
+        }
+    }
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "step {} ({})", self.number(), self.name())
+    }
+}
+
+/// Which step failed, and why.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[error("{step} failed: {detail}")]
+pub struct VerifyError {
+    pub step: Step,
+    pub detail: String,
+}
+
+fn fail<T>(step: Step, detail: impl Into<String>) -> Result<T, VerifyError> {
+    Err(VerifyError { step, detail: detail.into() })
+}
+
+/// What the document check established.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DocumentCheck {
+    /// The given document hashes to the registered digest.
+    Matched,
+    /// No document was given; the bundle proves the registered digest only.
+    NotChecked,
+}
+
+/// A successful verification: what the bundle proves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verified {
+    pub genesis_hash: Hash32,
+    pub chain_id: String,
+    /// Whether the genesis hash was checked against a pinned checkpoint.
+    pub checkpoint_pinned: bool,
+    pub record: EvidenceRecord,
+    pub registrant: AccountId,
+    pub signer: PublicKey,
+    /// The document's registered digest (the member's leaf for a batch).
+    pub registered_digest: Hash32,
+    pub member_index: Option<u32>,
+    /// Status as of `status_height` / `status_time_ms` (the bundle's header).
+    pub status: ProofStatus,
+    pub status_height: u64,
+    pub status_time_ms: u64,
+    /// Validators that signed the header, of how many.
+    pub signers: usize,
+    pub validators: usize,
+    pub document: DocumentCheck,
+    /// Intermediate values, step by step (for `vellum verify --explain` and the spec example).
+    pub trace: Vec<(String, String)>,
+}
+
+/// Decodes a bundle file: magic, version, size, canonical borsh with no trailing bytes.
+pub fn decode(bytes: &[u8]) -> Result<Bundle, VerifyError> {
+    if bytes.len() > BUNDLE_BYTES_MAX {
+        return fail(Step::Decode, format!("{} bytes is over the {BUNDLE_BYTES_MAX}-byte limit", bytes.len()));
+    }
+    if bytes.len() < BUNDLE_MAGIC.len() + 1 || bytes[..BUNDLE_MAGIC.len()] != BUNDLE_MAGIC {
+        return fail(Step::Decode, "not a Vellum evidence bundle (bad magic)");
+    }
+    let version = bytes[BUNDLE_MAGIC.len()];
+    if version != BUNDLE_VERSION {
+        return fail(Step::Decode, format!("bundle version {version}; this verifier knows {BUNDLE_VERSION}"));
+    }
+    borsh::from_slice(&bytes[BUNDLE_MAGIC.len() + 1..]).or_else(|e| fail(Step::Decode, format!("malformed bundle: {e}")))
+}
+
+/// Verifies bundle bytes; see [`verify_bundle`].
+pub fn verify(bytes: &[u8], document: Option<&[u8]>, checkpoint: Option<&Hash32>) -> Result<Verified, VerifyError> {
+    verify_bundle(&decode(bytes)?, document, checkpoint)
+}
+
+/// Verifies a decoded bundle, optionally against the document itself and a pinned genesis
+/// hash. Offline: reads nothing but its arguments.
+pub fn verify_bundle(b: &Bundle, document: Option<&[u8]>, checkpoint: Option<&Hash32>) -> Result<Verified, VerifyError> {
+    let mut trace: Vec<(String, String)> = Vec::new();
+    let mut note = |k: &str, v: &[u8]| trace.push((k.to_string(), hex::encode(v)));
+
+    // 2. Checkpoint.
+    let genesis_hash = b.genesis.hash();
+    note("genesis_hash", &genesis_hash);
+    if let Some(pinned) = checkpoint {
+        if *pinned != genesis_hash {
+            return fail(
+                Step::Checkpoint,
+                format!("bundle is for genesis {}, not the pinned {}", hex::encode(genesis_hash), hex::encode(pinned)),
+            );
+        }
+    }
+
+    // 3. Validator set.
+    let validators = &b.genesis.validators;
+    if validators.is_empty() || !validators.windows(2).all(|w| w[0] < w[1]) {
+        return fail(Step::ValidatorSet, "genesis validator keys must be non-empty, sorted and unique");
+    }
+    let set_hash = validator_set_hash(validators);
+    note("validator_set_hash", &set_hash);
+    if set_hash != b.header.validator_set_hash {
+        return fail(Step::ValidatorSet, "the header was not produced by the genesis validator set");
+    }
+    if b.header.genesis_hash != genesis_hash {
+        return fail(Step::ValidatorSet, "the header belongs to another chain (its genesis hash differs)");
+    }
+
+    // 4. Certificate.
+    let header_hash = b.header.hash();
+    note("header_hash", &header_hash);
+    let c = &b.certificate;
+    let n = validators.len();
+    let quorum = n - (n - 1) / 3;
+    if c.signers.len() != c.signatures.len() {
+        return fail(Step::Certificate, "signer and signature counts differ");
+    }
+    if !c.signers.windows(2).all(|w| w[0] < w[1]) || c.signers.last().is_some_and(|i| *i as usize >= n) {
+        return fail(Step::Certificate, "signer indices must be increasing and below the validator count");
+    }
+    if c.signers.len() < quorum {
+        return fail(Step::Certificate, format!("{} of {n} validators signed; more than 2/3 ({quorum}) are needed", c.signers.len()));
+    }
+    let message = finalize_message(b.header.epoch, b.header.view, c.parent_view, &header_hash);
+    note("finalize_message", &message);
+    for (index, signature) in c.signers.iter().zip(&c.signatures) {
+        let key = ed25519_consensus::VerificationKey::try_from(validators[*index as usize])
+            .or_else(|_| fail(Step::Certificate, format!("validator {index} has an invalid key")))?;
+        key.verify(&ed25519_consensus::Signature::from(*signature), &message)
+            .or_else(|_| fail(Step::Certificate, format!("signature of validator {index} does not verify")))?;
+    }
+
+    // 5. Log inclusion of the evidence record.
+    let r = &b.record;
+    let record_leaf = leaf_hash(&r.leaf_bytes());
+    note("record_leaf_hash", &record_leaf);
+    verify_inclusion(b.entry.leaf_index, b.header.log_size, &record_leaf, &b.log_proof, &b.header.log_root)
+        .or_else(|e| fail(Step::LogInclusion, format!("record is not at log index {}: {e}", b.entry.leaf_index)))?;
+    if r.height > b.header.height || r.time_ms > b.header.time_ms {
+        return fail(Step::LogInclusion, "the record claims a height or time after the header that includes it");
+    }
+
+    // 6. State entry: record hash, log position, registrant and status as of the header.
+    let entry_key = StateKey::Proof(r.proof_id).hash();
+    let entry_value = b.entry.value_bytes();
+    note("entry_key", &entry_key);
+    note("entry_value_hash", &sha256(&entry_value));
+    match b.entry_proof.verify(&b.header.state_root, &entry_key) {
+        Ok(Some(value_hash)) if value_hash == sha256(&entry_value) => {}
+        Ok(Some(_)) => return fail(Step::StateEntry, "the state holds a different entry for this proof"),
+        Ok(None) => return fail(Step::StateEntry, "the state holds no entry for this proof"),
+        Err(e) => return fail(Step::StateEntry, format!("state proof does not match the header's state root: {e}")),
+    }
+    if b.entry.record_hash != r.hash() || b.entry.registrant != r.registrant {
+        return fail(Step::StateEntry, "the state entry belongs to another record");
+    }
+    let mut status = b.entry.status.clone();
+
+    // 7. Batch membership.
+    let (registered_digest, member_index) = match (&r.registered, &b.member) {
+        (Registered::Single { digest }, None) => (*digest, None),
+        (Registered::Single { .. }, Some(_)) => return fail(Step::BatchInclusion, "a single registration has no members"),
+        (Registered::Batch { .. }, None) => {
+            return fail(Step::BatchInclusion, "the bundle names no document of this batch");
+        }
+        (Registered::Batch { root, count }, Some(m)) => {
+            verify_inclusion(m.index as u64, *count as u64, &leaf_hash(&m.leaf), &m.batch_proof, root)
+                .or_else(|e| fail(Step::BatchInclusion, format!("document is not member {} of the batch: {e}", m.index)))?;
+            let member_key = StateKey::Member(r.proof_id, m.index).hash();
+            let proven = m
+                .status_proof
+                .verify(&b.header.state_root, &member_key)
+                .or_else(|e| fail(Step::BatchInclusion, format!("member status proof does not match the state root: {e}")))?;
+            match (&m.status, proven) {
+                (None, None) => {}
+                (Some(entry), Some(h)) if sha256(&entry.value_bytes()) == h => {
+                    // A member's own change (revocation) is what applies to it, unless the
+                    // whole batch changed.
+                    if status == ProofStatus::Live {
+                        status = entry.status.clone();
+                    }
+                }
+                _ => return fail(Step::BatchInclusion, "member status does not match the state"),
+            }
+            (m.leaf, Some(m.index))
+        }
+    };
+    note("registered_digest", &registered_digest);
+
+    // 8. The document.
+    let opening = b.document.as_ref();
+    if let Some(o) = opening {
+        let committed = match (r.salted, &o.salt) {
+            (true, Some(salt)) => salted_digest(salt, &o.digest),
+            (false, None) => o.digest,
+            (true, None) => return fail(Step::Document, "the registration is salted but the bundle carries no salt"),
+            (false, Some(_)) => return fail(Step::Document, "the bundle carries a salt for an unsalted registration"),
+        };
+        if committed != registered_digest {
+            return fail(Step::Document, "the bundle's document digest does not open the registered digest");
+        }
+    }
+    let document = match document {
+        None => DocumentCheck::NotChecked,
+        Some(bytes) => {
+            let d = sha256(bytes);
+            note("document_sha256", &d);
+            let matches = match (r.salted, opening) {
+                (false, _) => d == registered_digest,
+                (true, Some(o)) => o.digest == d,
+                (true, None) => return fail(Step::Document, "salted registration: the bundle needs the salt to check a document"),
+            };
+            if !matches {
+                return fail(Step::Document, format!("the document's SHA-256 {} is not the registered one", hex::encode(d)));
+            }
+            DocumentCheck::Matched
+        }
+    };
+
+    Ok(Verified {
+        genesis_hash,
+        chain_id: b.genesis.chain_id.clone(),
+        checkpoint_pinned: checkpoint.is_some(),
+        record: r.clone(),
+        registrant: r.registrant,
+        signer: r.signer,
+        registered_digest,
+        member_index,
+        status,
+        status_height: b.header.height,
+        status_time_ms: b.header.time_ms,
+        signers: c.signers.len(),
+        validators: n,
+        document,
+        trace,
+    })
+}
