@@ -190,7 +190,12 @@ impl Reporter for App {
 
 /// Applies finalized blocks one by one: execute (or reuse the verified execution), persist in
 /// one atomic commit, then acknowledge. See `vellum-storage` for why this order is crash-safe.
-pub async fn run_executor(node: NodeHandle, mut finalized_rx: mpsc::UnboundedReceiver<Finalized>) {
+pub type MarshalMailbox = commonware_consensus::marshal::core::Mailbox<
+    ed25519::Scheme,
+    commonware_consensus::marshal::standard::Standard<ChainBlock>,
+>;
+
+pub async fn run_executor(node: NodeHandle, marshal: MarshalMailbox, mut finalized_rx: mpsc::UnboundedReceiver<Finalized>) {
     while let Some((block, ack)) = finalized_rx.next().await {
         let height = block.inner().block().header.height;
         let (outcome, parent_height) = {
@@ -216,8 +221,15 @@ pub async fn run_executor(node: NodeHandle, mut finalized_rx: mpsc::UnboundedRec
                 }))
             }
         };
+        // Marshal delivers a block only after persisting it with its finalization, so the
+        // certificate is there; it is stored with the block as the evidence proofs point to.
+        let finalization = marshal
+            .get_finalization(commonware_consensus::types::Height::new(height))
+            .await
+            .unwrap_or_else(|| panic!("marshal delivered block {height} without its finalization"));
+        let certificate = commonware_codec::Encode::encode(&finalization);
         node.store
-            .commit_block(block.inner().block(), &outcome)
+            .commit_block(block.inner().block(), &outcome, &certificate)
             .unwrap_or_else(|e| panic!("cannot persist finalized block {height}: {e}"));
         node.lock().finalize(&outcome);
         ack.acknowledge();

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use thiserror::Error;
 use vellum_ledger::{BlockOutcome, LedgerState, TxError, apply_tx};
 use vellum_storage::{Store, TxLocation};
-use vellum_types::{DecodeError, Genesis, Hash32, Transaction, TxId};
+use vellum_types::{DecodeError, EvidenceRecord, Genesis, Hash32, ProofEntry, ProofId, Transaction, TxId};
 
 /// Most executed-but-unfinalized blocks whose post-state a node keeps. Simplex finalizes
 /// within a few views, so thousands means something is badly wrong; beyond it the oldest are
@@ -106,6 +106,34 @@ impl SubmitError {
             SubmitError::Invalid(e) => e.code(),
             SubmitError::Mempool(e) => e.code(),
             SubmitError::Storage(_) => "storage",
+        }
+    }
+}
+
+/// Why no bundle could be made.
+#[derive(Debug, Error)]
+pub enum BundleError {
+    #[error("unknown proof")]
+    UnknownProof,
+    #[error("no block has been finalized yet")]
+    NothingFinalized,
+    #[error("the finalized {0} is missing from storage")]
+    Missing(&'static str),
+    #[error("storage error: {0}")]
+    Storage(String),
+    #[error(transparent)]
+    Assemble(vellum_evidence::AssembleError),
+}
+
+impl BundleError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            BundleError::UnknownProof => "unknown_proof",
+            BundleError::NothingFinalized => "not_ready",
+            BundleError::Missing(_) | BundleError::Storage(_) => "storage",
+            BundleError::Assemble(vellum_evidence::AssembleError::NoSuchMember { .. }) => "no_such_member",
+            BundleError::Assemble(vellum_evidence::AssembleError::NotABatch) => "not_a_batch",
+            BundleError::Assemble(_) => "internal",
         }
     }
 }
@@ -257,6 +285,44 @@ impl NodeHandle {
             return Some(vellum_ledger::genesis_block(&self.genesis).1.header);
         }
         self.store.header(height).ok().flatten()
+    }
+
+    /// An evidence bundle for a registration (and, for a batch, one member's status), against
+    /// the latest finalized header. The caller adds the document opening and, for a batch, the
+    /// member's digest and path from its manifest.
+    pub fn bundle(&self, id: &ProofId, member: Option<u32>) -> Result<vellum_evidence::Bundle, BundleError> {
+        let state = self.finalized_state();
+        if state.height == 0 {
+            return Err(BundleError::NothingFinalized);
+        }
+        let storage = |e: vellum_storage::ReadError| BundleError::Storage(e.to_string());
+        let record = self.store.record(id).map_err(storage)?.ok_or(BundleError::UnknownProof)?;
+        let header = self.store.header(state.height).map_err(storage)?.ok_or(BundleError::Missing("header"))?;
+        let certificate = self.store.certificate(state.height).map_err(storage)?.ok_or(BundleError::Missing("certificate"))?;
+        let certificate = crate::certificate::to_bundle(&certificate, self.genesis.validators.len())
+            .map_err(|e| BundleError::Storage(format!("stored certificate: {e}")))?;
+        let leaves = self.store.log_leaves(0, header.log_size).map_err(storage)?;
+        let snapshot = vellum_evidence::Snapshot {
+            genesis: self.genesis.commitment(),
+            header,
+            certificate,
+            map: &state.map,
+            log_leaves: &leaves,
+        };
+        vellum_evidence::assemble(&snapshot, record, member).map_err(BundleError::Assemble)
+    }
+
+    /// Proof ids registered with a digest (single document digest or batch root).
+    pub fn proofs_by_digest(&self, digest: &Hash32) -> Result<Vec<ProofId>, BundleError> {
+        self.store.proofs_by_digest(digest).map_err(|e| BundleError::Storage(e.to_string()))
+    }
+
+    /// A registration's record and current state entry.
+    pub fn proof(&self, id: &ProofId) -> Result<Option<(EvidenceRecord, ProofEntry)>, BundleError> {
+        let Some(record) = self.store.record(id).map_err(|e| BundleError::Storage(e.to_string()))? else {
+            return Ok(None);
+        };
+        Ok(self.lock().finalized.proof(id).map(|entry| (record, entry)))
     }
 
     pub fn account(&self, id: &vellum_types::AccountId) -> Option<vellum_types::Account> {

@@ -273,7 +273,8 @@ where
     // replays its journal, or replayed events wait on a full mailbox.
     let executor = context.child("executor").spawn({
         let node = node.clone();
-        move |_| run_executor(node, finalized_rx)
+        let marshal = marshal_mailbox.clone();
+        move |_| run_executor(node, marshal, finalized_rx)
     });
     let gossip = context.child("gossip").spawn({
         let node = node.clone();

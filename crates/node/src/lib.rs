@@ -9,10 +9,11 @@
 
 pub mod app;
 pub mod block;
+pub mod certificate;
 pub mod config;
 pub mod core;
 pub mod engine;
 pub mod mempool;
 pub mod run;
 
-pub use core::{NodeHandle, NodeStatus, SubmitError, TxStatus};
+pub use core::{BundleError, NodeHandle, NodeStatus, SubmitError, TxStatus};
