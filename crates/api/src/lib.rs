@@ -8,7 +8,14 @@
 //! - `GET /v1/status` — height, block hash, state and log roots, validators.
 //! - `GET /v1/block/{height}` — a finalized block header (roots only, no transaction data).
 //!
-//! The full API (authenticated reads, OpenAPI, metrics) is built on this in a later issue.
+//! - `GET /v1/proof/{id}` — a registration's record, status and audit trail;
+//!   `GET /v1/proof/{id}/bundle[?member=N]` — its evidence bundle (binary);
+//!   `GET /v1/proofs?digest=HEX` — proof ids registered with a digest.
+//!   These **require a signed request** (headers `x-vellum-account`, `-timestamp`, `-nonce`,
+//!   `-signature`; see `vellum_types::request`): an auditor reads every proof, an issuer its
+//!   own; anonymous callers get 401, others 403, and every attempt is audited.
+//!
+//! OpenAPI, metrics and TLS come with the interfaces issue.
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -19,9 +26,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use vellum_node::{NodeHandle, SubmitError, TxStatus};
+use vellum_node::{AuthError, BundleError, NodeHandle, SubmitError, TxStatus};
 use vellum_types::limits::TX_BYTES_MAX;
-use vellum_types::{BlockHeader, TxId};
+use vellum_types::{BlockHeader, ProofId, TxId};
 
 /// Largest request body: a hex-encoded transaction in JSON plus room for the wrapper.
 pub const REQUEST_BODY_BYTES_MAX: usize = 2 * TX_BYTES_MAX + 1024;
@@ -32,6 +39,9 @@ pub fn router(node: NodeHandle) -> Router {
         .route("/v1/tx/{hash}", get(tx_status))
         .route("/v1/status", get(status))
         .route("/v1/block/{height}", get(block))
+        .route("/v1/proof/{id}", get(proof_show))
+        .route("/v1/proof/{id}/bundle", get(proof_bundle))
+        .route("/v1/proofs", get(proofs_by_digest))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
         .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))
         .with_state(node)
@@ -203,4 +213,223 @@ async fn block(State(node): State<NodeHandle>, Path(height): Path<String>) -> Re
         Some(h) => Json(header_json(&h)).into_response(),
         None => error(StatusCode::NOT_FOUND, "unknown_block", format!("no finalized block at height {height} here")),
     }
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Authenticates a signed request (see `vellum_types::request`).
+fn caller(node: &NodeHandle, headers: &HeaderMap, method: &str, uri: &axum::http::Uri) -> Result<vellum_types::Account, AuthError> {
+    use vellum_types::request::*;
+    let (Some(account), Some(ts), Some(nonce), Some(sig)) = (
+        header(headers, HEADER_ACCOUNT),
+        header(headers, HEADER_TIMESTAMP),
+        header(headers, HEADER_NONCE),
+        header(headers, HEADER_SIGNATURE),
+    ) else {
+        return Err(AuthError::Missing);
+    };
+    let account = vellum_types::AccountId::from_hex(account).map_err(|_| AuthError::Malformed("account"))?;
+    let ts: u64 = ts.parse().map_err(|_| AuthError::Malformed("timestamp"))?;
+    let mut n = [0u8; 16];
+    hex::decode_to_slice(nonce, &mut n).map_err(|_| AuthError::Malformed("nonce"))?;
+    let sig_bytes = hex::decode(sig).map_err(|_| AuthError::Malformed("signature"))?;
+    let signature: vellum_types::Signature = borsh::from_slice(&sig_bytes).map_err(|_| AuthError::Malformed("signature"))?;
+    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let signed = request_signing_bytes(&node.genesis().chain_id, &account, method, path, b"", ts, &n);
+    node.authenticate(&account, ts, n, &signature, &signed, now_ms())
+}
+
+fn auth_error(e: &AuthError) -> Response {
+    let status = if *e == AuthError::Forbidden { StatusCode::FORBIDDEN } else { StatusCode::UNAUTHORIZED };
+    error(status, e.code(), e.to_string())
+}
+
+fn bundle_error(e: &BundleError) -> Response {
+    let status = match e {
+        BundleError::UnknownProof => StatusCode::NOT_FOUND,
+        BundleError::NothingFinalized => StatusCode::SERVICE_UNAVAILABLE,
+        BundleError::Assemble(_) => StatusCode::BAD_REQUEST,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    error(status, e.code(), e.to_string())
+}
+
+/// Authenticates, authorises (auditor: every proof; issuer: its own) and audits a read of
+/// `id`. Returns the record and entry to serve, or the response refusing it.
+fn authorised_read(
+    node: &NodeHandle,
+    headers: &HeaderMap,
+    uri: &axum::http::Uri,
+    id: &ProofId,
+    action: &str,
+) -> Result<(vellum_types::EvidenceRecord, vellum_types::ProofEntry), Response> {
+    let now = now_ms();
+    let caller = match caller(node, headers, "GET", uri) {
+        Ok(c) => c,
+        Err(e) => {
+            // Refused reads are audited too (anonymous when the caller is not proven).
+            if let Err(err) = node.audit(id, None, action, false, now) {
+                return Err(bundle_error(&err));
+            }
+            return Err(auth_error(&e));
+        }
+    };
+    let (record, entry) = match node.proof(id) {
+        Ok(Some(p)) => p,
+        Ok(None) => return Err(bundle_error(&BundleError::UnknownProof)),
+        Err(e) => return Err(bundle_error(&e)),
+    };
+    let allowed = caller.has_role(vellum_types::Role::Auditor) || caller.id == record.registrant;
+    if let Err(e) = node.audit(id, Some(caller.id), action, allowed, now) {
+        return Err(bundle_error(&e));
+    }
+    if !allowed {
+        return Err(auth_error(&AuthError::Forbidden));
+    }
+    Ok((record, entry))
+}
+
+fn parse_proof_id(text: &str) -> Result<ProofId, Response> {
+    ProofId::from_hex(text).map_err(|_| error(StatusCode::BAD_REQUEST, "bad_proof_id", "proof id must be 64 hex characters"))
+}
+
+fn status_json(s: &vellum_types::ProofStatus) -> serde_json::Value {
+    match s {
+        vellum_types::ProofStatus::Live => json!({ "status": "live" }),
+        vellum_types::ProofStatus::Revoked { reason, tx_id, height, time_ms } => {
+            json!({ "status": "revoked", "reason": reason, "tx": tx_id.to_hex(), "height": height, "time_ms": time_ms })
+        }
+        vellum_types::ProofStatus::Superseded { by, tx_id, height, time_ms } => {
+            json!({ "status": "superseded", "by": by.to_hex(), "tx": tx_id.to_hex(), "height": height, "time_ms": time_ms })
+        }
+    }
+}
+
+pub fn record_json(r: &vellum_types::EvidenceRecord) -> serde_json::Value {
+    let registered = match &r.registered {
+        vellum_types::Registered::Single { digest } => json!({ "kind": "single", "digest": hex::encode(digest) }),
+        vellum_types::Registered::Batch { root, count } => json!({ "kind": "batch", "root": hex::encode(root), "count": count }),
+    };
+    json!({
+        "proof_id": r.proof_id.to_hex(),
+        "registered": registered,
+        "schema": r.schema,
+        "metadata_digest": hex::encode(r.metadata_digest),
+        "salted": r.salted,
+        "registrant": r.registrant.to_hex(),
+        "signer": r.signer.to_string(),
+        "tx": r.tx_id.to_hex(),
+        "height": r.height,
+        "time_ms": r.time_ms,
+    })
+}
+
+async fn proof_show(State(node): State<NodeHandle>, Path(id): Path<String>, headers: HeaderMap, uri: axum::http::Uri) -> Response {
+    let id = match parse_proof_id(&id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    tokio::task::spawn_blocking(move || {
+        let (record, entry) = match authorised_read(&node, &headers, &uri, &id, "show") {
+            Ok(p) => p,
+            Err(r) => return r,
+        };
+        let audit: Vec<_> = node
+            .audit_trail(&id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|a| json!({ "reader": a.reader.map(|r| r.to_hex()), "action": a.action, "allowed": a.allowed, "time_ms": a.time_ms }))
+            .collect();
+        Json(json!({
+            "record": record_json(&record),
+            "status": status_json(&entry.status),
+            "log_index": entry.leaf_index,
+            "audit": audit,
+        }))
+        .into_response()
+    })
+    .await
+    .unwrap_or_else(|e| error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))
+}
+
+#[derive(Deserialize)]
+struct BundleQuery {
+    member: Option<u32>,
+}
+
+async fn proof_bundle(
+    State(node): State<NodeHandle>,
+    Path(id): Path<String>,
+    query: Result<axum::extract::Query<BundleQuery>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+) -> Response {
+    let id = match parse_proof_id(&id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let Ok(axum::extract::Query(query)) = query else {
+        return error(StatusCode::BAD_REQUEST, "bad_query", "member must be a non-negative integer");
+    };
+    tokio::task::spawn_blocking(move || {
+        if let Err(r) = authorised_read(&node, &headers, &uri, &id, "bundle") {
+            return r;
+        }
+        match node.bundle(&id, query.member) {
+            Ok(b) => ([(header::CONTENT_TYPE, "application/octet-stream")], b.to_bytes()).into_response(),
+            Err(e) => bundle_error(&e),
+        }
+    })
+    .await
+    .unwrap_or_else(|e| error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))
+}
+
+#[derive(Deserialize)]
+struct DigestQuery {
+    digest: String,
+}
+
+async fn proofs_by_digest(
+    State(node): State<NodeHandle>,
+    query: Result<axum::extract::Query<DigestQuery>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+) -> Response {
+    let Ok(axum::extract::Query(query)) = query else {
+        return error(StatusCode::BAD_REQUEST, "bad_query", "expected ?digest=<64 hex>");
+    };
+    let mut digest = [0u8; 32];
+    if hex::decode_to_slice(&query.digest, &mut digest).is_err() {
+        return error(StatusCode::BAD_REQUEST, "bad_digest", "digest must be 64 hex characters");
+    }
+    tokio::task::spawn_blocking(move || {
+        let caller = match caller(&node, &headers, "GET", &uri) {
+            Ok(c) => c,
+            Err(e) => return auth_error(&e),
+        };
+        let ids = match node.proofs_by_digest(&digest) {
+            Ok(ids) => ids,
+            Err(e) => return bundle_error(&e),
+        };
+        let mut visible = Vec::new();
+        for id in ids {
+            let Ok(Some((record, _))) = node.proof(&id) else { continue };
+            let allowed = caller.has_role(vellum_types::Role::Auditor) || caller.id == record.registrant;
+            if node.audit(&id, Some(caller.id), "lookup", allowed, now_ms()).is_err() {
+                return error(StatusCode::INTERNAL_SERVER_ERROR, "storage", "cannot write the audit trail");
+            }
+            if allowed {
+                visible.push(id.to_hex());
+            }
+        }
+        Json(json!({ "digest": query.digest, "proofs": visible })).into_response()
+    })
+    .await
+    .unwrap_or_else(|e| error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))
 }

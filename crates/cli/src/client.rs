@@ -69,6 +69,29 @@ impl Client {
         Self::read(resp)
     }
 
+    /// A GET signed with an account key (authenticated read). Returns the status and raw body.
+    pub fn get_signed(&self, path: &str, key: &vellum_crypto::SecretKey, chain_id: &str) -> Result<(u16, Vec<u8>)> {
+        use vellum_types::request::*;
+        let account = key.public_key().account_id();
+        let timestamp_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as u64;
+        let mut nonce = [0u8; 16];
+        nonce.copy_from_slice(&crate::keys::random_bytes()[..16]);
+        let signed = request_signing_bytes(chain_id, &account, "GET", path, b"", timestamp_ms, &nonce);
+        let signature = borsh::to_vec(&key.sign(&signed)).expect("borsh into Vec");
+        let mut resp = self
+            .agent
+            .get(&format!("{}{path}", self.base))
+            .header(HEADER_ACCOUNT, account.to_hex())
+            .header(HEADER_TIMESTAMP, timestamp_ms.to_string())
+            .header(HEADER_NONCE, hex::encode(nonce))
+            .header(HEADER_SIGNATURE, hex::encode(signature))
+            .call()
+            .with_context(|| format!("cannot reach {}", self.base))?;
+        let status = resp.status().as_u16();
+        let body = resp.body_mut().read_to_vec()?;
+        Ok((status, body))
+    }
+
     pub fn status(&self) -> Result<Value> {
         match self.get("/v1/status")? {
             (200, v) => Ok(v),

@@ -4,6 +4,7 @@ mod bench;
 mod client;
 mod devnet;
 mod keys;
+mod proof;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -59,8 +60,95 @@ enum Command {
         #[command(subcommand)]
         command: TxCommand,
     },
+    /// Integrity proofs: register documents, fetch evidence bundles, revoke, supersede.
+    Proof {
+        #[command(subcommand)]
+        command: ProofCommand,
+    },
+    /// Verify an evidence bundle offline (no network).
+    Verify {
+        bundle: PathBuf,
+        /// The document to check against the registered digest.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// The genesis hash you trust (pin it; without it the bundle's chain is only reported).
+        #[arg(long)]
+        checkpoint: Option<String>,
+        /// Print every intermediate hash.
+        #[arg(long)]
+        explain: bool,
+    },
     /// Load a devnet with account openings and report finalized tx/s, blocks/s and latency.
     Bench(bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum ProofCommand {
+    /// Register one file (RegisterProof) or several as one batch (RegisterBatch).
+    Register {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, default_value = "issuer")]
+        key: String,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Register salted commitments so low-entropy documents cannot be guessed.
+        #[arg(long)]
+        salted: bool,
+        /// A metadata file whose SHA-256 is registered with the proof.
+        #[arg(long)]
+        metadata: Option<PathBuf>,
+        /// Where the manifest (digests, salts, batch positions) is written.
+        #[arg(long, default_value = "proofs")]
+        out_dir: PathBuf,
+    },
+    /// Write the evidence bundle for a file (or a document digest).
+    Bundle {
+        #[command(flatten)]
+        target: Target,
+        /// Account reading the proof (its registrant, or an auditor).
+        #[arg(long, default_value = "issuer")]
+        key: String,
+        /// A file path or a 64-hex document digest.
+        what: String,
+        #[arg(long, default_value = "proofs")]
+        manifests: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Revoke a registration, or one member of a batch.
+    Revoke {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, default_value = "issuer")]
+        key: String,
+        #[arg(long)]
+        proof: String,
+        #[arg(long)]
+        member: Option<u32>,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Mark a registration superseded by a newer one.
+    Supersede {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, default_value = "issuer")]
+        key: String,
+        #[arg(long)]
+        proof: String,
+        #[arg(long)]
+        by: String,
+    },
+    /// A registration's record, status and audit trail (authenticated read).
+    Show {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, default_value = "issuer")]
+        key: String,
+        #[arg(long)]
+        proof: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -187,7 +275,7 @@ fn main() {
     }
 }
 
-fn print(json: bool, value: &Value, human: impl FnOnce() -> String) {
+pub(crate) fn print(json: bool, value: &Value, human: impl FnOnce() -> String) {
     if json {
         println!("{value}");
     } else {
@@ -283,6 +371,23 @@ consensus_key = \"{public}\"  (also its p2p_key)", out.display()));
             Ok(())
         }
         Command::Bench(args) => bench::run(args, json),
+        Command::Verify { bundle, file, checkpoint, explain } => {
+            proof::verify(&bundle, file.as_deref(), checkpoint.as_deref(), explain, json)
+        }
+        Command::Proof { command } => match command {
+            ProofCommand::Register { target, key, files, salted, metadata, out_dir } => {
+                proof::register(&target, &key, &files, salted, metadata.as_deref(), &out_dir, json)
+            }
+            ProofCommand::Bundle { target, key, what, manifests, out } => proof::bundle(&target, &key, &what, &manifests, &out, json),
+            ProofCommand::Revoke { target, key, proof: id, member, reason } => {
+                proof::change(&target, &key, &id, member, vellum_types::ProofChange::Revoke { reason }, json)
+            }
+            ProofCommand::Supersede { target, key, proof: id, by } => {
+                let by = vellum_types::ProofId::from_hex(&by).context("--by must be 64 hex characters")?;
+                proof::change(&target, &key, &id, None, vellum_types::ProofChange::Supersede { by }, json)
+            }
+            ProofCommand::Show { target, key, proof: id } => proof::show(&target, &key, &id, json),
+        },
     }
 }
 
@@ -316,7 +421,7 @@ pub fn resolve_key(target: &Target, key: &str) -> Result<SecretKey> {
 
 /// Signs and submits `body` from `key`'s account, finding the right nonce, and waits until
 /// the transaction is final. Fails with the node's reason if it is refused or rejected.
-fn send(target: &Target, key: &str, body: TxBody) -> Result<Value> {
+pub(crate) fn send(target: &Target, key: &str, body: TxBody) -> Result<Value> {
     let signer = resolve_key(target, key)?;
     let client = target.client()?;
     let status = client.status()?;

@@ -8,7 +8,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use thiserror::Error;
 use vellum_ledger::{BlockOutcome, LedgerState, TxError, apply_tx};
 use vellum_storage::{Store, TxLocation};
-use vellum_types::{DecodeError, EvidenceRecord, Genesis, Hash32, ProofEntry, ProofId, Transaction, TxId};
+use vellum_types::request::REQUEST_FRESHNESS_MS;
+use vellum_types::{
+    Account, AccountId, AccountStatus, DecodeError, EvidenceRecord, Genesis, Hash32, ProofEntry, ProofId, Signature,
+    Transaction, TxId,
+};
 
 /// Most executed-but-unfinalized blocks whose post-state a node keeps. Simplex finalizes
 /// within a few views, so thousands means something is badly wrong; beyond it the oldest are
@@ -25,7 +29,13 @@ pub(crate) struct Core {
     rejected: HashMap<TxId, (String, String)>,
     rejected_order: VecDeque<TxId>,
     pub finalized_txs_total: u64,
+    /// Request nonces seen within the freshness window (replay protection).
+    seen_nonces: HashMap<(AccountId, [u8; 16]), u64>,
+    seen_order: VecDeque<(u64, AccountId, [u8; 16])>,
 }
+
+/// Most request nonces remembered; beyond it, the oldest are forgotten (they are also stale).
+pub const REQUEST_NONCES_MAX: usize = 200_000;
 
 impl Core {
     /// State after the block with `digest`, if this node knows it.
@@ -110,6 +120,42 @@ impl SubmitError {
     }
 }
 
+/// Why an authenticated request was refused.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum AuthError {
+    #[error("this endpoint needs a signed request (x-vellum-account, -timestamp, -nonce, -signature headers)")]
+    Missing,
+    #[error("malformed authentication header: {0}")]
+    Malformed(&'static str),
+    #[error("request timestamp is more than {} s from the node's clock", REQUEST_FRESHNESS_MS / 1000)]
+    Stale,
+    #[error("request nonce already used")]
+    Replayed,
+    #[error("request signature does not verify for the account's keys")]
+    BadSignature,
+    #[error("unknown account")]
+    UnknownAccount,
+    #[error("account is {0}")]
+    Inactive(&'static str),
+    #[error("the account's role does not allow reading this")]
+    Forbidden,
+}
+
+impl AuthError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            AuthError::Missing => "unauthenticated",
+            AuthError::Malformed(_) => "bad_auth_header",
+            AuthError::Stale => "stale_request",
+            AuthError::Replayed => "replayed_request",
+            AuthError::BadSignature => "bad_request_signature",
+            AuthError::UnknownAccount => "unknown_account",
+            AuthError::Inactive(_) => "account_not_active",
+            AuthError::Forbidden => "forbidden",
+        }
+    }
+}
+
 /// Why no bundle could be made.
 #[derive(Debug, Error)]
 pub enum BundleError {
@@ -179,6 +225,8 @@ impl NodeHandle {
             rejected: HashMap::new(),
             rejected_order: VecDeque::new(),
             finalized_txs_total: 0,
+            seen_nonces: HashMap::new(),
+            seen_order: VecDeque::new(),
         };
         Self { core: Arc::new(Mutex::new(core)), store, genesis, gossip }
     }
@@ -310,6 +358,56 @@ impl NodeHandle {
             log_leaves: &leaves,
         };
         vellum_evidence::assemble(&snapshot, record, member).map_err(BundleError::Assemble)
+    }
+
+    /// Checks a signed request (signature by one of the account's keys, freshness, no replay,
+    /// active account) and returns the caller's account.
+    pub fn authenticate(
+        &self,
+        account: &AccountId,
+        timestamp_ms: u64,
+        nonce: [u8; 16],
+        signature: &Signature,
+        signed_bytes: &[u8],
+        now_ms: u64,
+    ) -> Result<Account, AuthError> {
+        if timestamp_ms.abs_diff(now_ms) > REQUEST_FRESHNESS_MS {
+            return Err(AuthError::Stale);
+        }
+        let key = vellum_crypto::verify_signature(signature, signed_bytes).map_err(|_| AuthError::BadSignature)?;
+        let mut core = self.lock();
+        let caller = core.finalized.account(account).ok_or(AuthError::UnknownAccount)?;
+        if !caller.keys.contains(&key) {
+            return Err(AuthError::BadSignature);
+        }
+        if caller.status != AccountStatus::Active {
+            return Err(AuthError::Inactive(caller.status.name()));
+        }
+        // Forget nonces that are stale anyway, then refuse a repeat.
+        while let Some((ts, a, n)) = core.seen_order.front().copied() {
+            if ts + 2 * REQUEST_FRESHNESS_MS < now_ms || core.seen_order.len() >= REQUEST_NONCES_MAX {
+                core.seen_order.pop_front();
+                core.seen_nonces.remove(&(a, n));
+            } else {
+                break;
+            }
+        }
+        if core.seen_nonces.insert((*account, nonce), timestamp_ms).is_some() {
+            return Err(AuthError::Replayed);
+        }
+        core.seen_order.push_back((timestamp_ms, *account, nonce));
+        Ok(caller)
+    }
+
+    /// Records a read (or refused read) of a proof's data in the node's audit trail, durably,
+    /// before any data is returned.
+    pub fn audit(&self, proof: &ProofId, reader: Option<AccountId>, action: &str, allowed: bool, now_ms: u64) -> Result<(), BundleError> {
+        let entry = vellum_storage::AuditEntry { reader, action: action.to_string(), allowed, time_ms: now_ms };
+        self.store.append_audit(proof, &entry).map_err(|e| BundleError::Storage(e.to_string()))
+    }
+
+    pub fn audit_trail(&self, proof: &ProofId) -> Result<Vec<vellum_storage::AuditEntry>, BundleError> {
+        self.store.audit(proof).map_err(|e| BundleError::Storage(e.to_string()))
     }
 
     /// Proof ids registered with a digest (single document digest or batch root).

@@ -16,4 +16,4 @@ pub mod engine;
 pub mod mempool;
 pub mod run;
 
-pub use core::{BundleError, NodeHandle, NodeStatus, SubmitError, TxStatus};
+pub use core::{AuthError, BundleError, NodeHandle, NodeStatus, SubmitError, TxStatus};

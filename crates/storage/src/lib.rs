@@ -46,6 +46,21 @@ const CERTIFICATES: TableDefinition<u64, &[u8]> = TableDefinition::new("certific
 const RECORDS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("evidence_records");
 /// Registered digest (or batch root) → proof ids, for lookups by digest.
 const DIGESTS: redb::MultimapTableDefinition<[u8; 32], [u8; 32]> = redb::MultimapTableDefinition::new("digests");
+/// Local audit trail of reads of proof data: (proof id, sequence) → entry.
+const AUDIT: TableDefinition<([u8; 32], u64), &[u8]> = TableDefinition::new("audit");
+
+/// Most audit entries returned for one proof.
+pub const AUDIT_ENTRIES_RETURNED_MAX: usize = 1_000;
+
+/// One read of proof data, allowed or refused.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct AuditEntry {
+    /// `None` for an anonymous (unauthenticated) caller.
+    pub reader: Option<vellum_types::AccountId>,
+    pub action: String,
+    pub allowed: bool,
+    pub time_ms: u64,
+}
 
 const META_GENESIS: &str = "genesis_hash";
 const META_APPLIED: &str = "applied";
@@ -150,6 +165,7 @@ impl Store {
             txn.open_table(CERTIFICATES)?;
             txn.open_table(RECORDS)?;
             txn.open_multimap_table(DIGESTS)?;
+            txn.open_table(AUDIT)?;
         }
         txn.commit()?;
         Ok(Self { db })
@@ -282,6 +298,35 @@ impl Store {
         let mut out = Vec::new();
         for v in table.get(*digest)? {
             out.push(ProofId(v?.value()));
+        }
+        Ok(out)
+    }
+
+    /// Appends an audit entry for a read of `proof`'s data (durably, before the data is
+    /// returned).
+    pub fn append_audit(&self, proof: &ProofId, entry: &AuditEntry) -> Result<(), CommitError> {
+        let txn = self.db.begin_write()?;
+        {
+            let mut table = txn.open_table(AUDIT)?;
+            let next = match table.range((proof.0, 0)..=(proof.0, u64::MAX))?.next_back() {
+                Some(last) => last?.0.value().1 + 1,
+                None => 0,
+            };
+            table.insert((proof.0, next), enc(entry).as_slice())?;
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// The audit trail of `proof`, oldest first (at most [`AUDIT_ENTRIES_RETURNED_MAX`]).
+    pub fn audit(&self, proof: &ProofId) -> Result<Vec<AuditEntry>, ReadError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(AUDIT)?;
+        let mut out = Vec::new();
+        for row in table.range((proof.0, 0)..=(proof.0, u64::MAX))?.take(AUDIT_ENTRIES_RETURNED_MAX) {
+            if let Ok(e) = borsh::from_slice(row?.1.value()) {
+                out.push(e);
+            }
         }
         Ok(out)
     }

@@ -46,6 +46,8 @@ pub mod domain {
     pub const SALTED_DIGEST: &[u8] = b"VELLUM:SALTED-DIGEST:";
     /// Hash of the genesis details (full validator entries and accounts).
     pub const GENESIS_DETAILS: &[u8] = b"VELLUM:GENESIS-DETAILS:";
+    /// An authenticated API request.
+    pub const REQUEST: &[u8] = b"VELLUM:REQUEST:";
 }
 
 /// Why bytes could not be decoded. Decoding never panics and never allocates more than the
@@ -118,6 +120,7 @@ mod tests {
             domain::EVIDENCE_RECORD,
             domain::SALTED_DIGEST,
             domain::GENESIS_DETAILS,
+            domain::REQUEST,
         ];
         for (i, a) in tags.iter().enumerate() {
             for (j, b) in tags.iter().enumerate() {

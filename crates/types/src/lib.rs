@@ -12,6 +12,7 @@ pub mod hash;
 pub mod keys;
 pub mod limits;
 pub mod proof;
+pub mod request;
 pub mod tx;
 
 pub use account::{Account, AccountStatus, Role};

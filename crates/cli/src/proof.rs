@@ -1,0 +1,309 @@
+//! `vellum proof ...` and `vellum verify`: registering documents, fetching evidence bundles,
+//! changing proof status, and verifying bundles offline.
+
+use crate::client::Client;
+use crate::{Target, keys, print, resolve_key, send};
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use vellum_evidence::{Bundle, DocumentCheck};
+use vellum_types::proof::{SCHEMA_WHOLE_FILE, salted_digest};
+use vellum_types::{Hash32, ProofChange, ProofId, ProofStatus, TxBody, sha256};
+
+/// Most documents `register-batch` takes in one call (a batch transaction covers up to
+/// `BATCH_DOCUMENTS_MAX`; files are read into memory one at a time).
+pub const BATCH_FILES_MAX: usize = 100_000;
+/// Largest document hashed by the CLI.
+pub const DOCUMENT_BYTES_MAX: u64 = 1 << 30;
+
+/// What the registrant keeps for each registration (never sent to the ledger): which files,
+/// their digests and salts. Needed to make a bundle that ties a document to its proof.
+#[derive(Serialize, Deserialize)]
+pub struct Manifest {
+    pub proof_id: String,
+    pub tx: String,
+    pub schema: String,
+    pub salted: bool,
+    pub batch: bool,
+    pub documents: Vec<ManifestDocument>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct ManifestDocument {
+    pub file: String,
+    pub sha256: String,
+    pub salt: Option<String>,
+    /// The digest registered for this document (salted commitment if salted).
+    pub leaf: String,
+}
+
+fn hex32(text: &str, what: &str) -> Result<Hash32> {
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(text, &mut out).with_context(|| format!("{what} must be 64 hex characters"))?;
+    Ok(out)
+}
+
+pub fn file_digest(path: &Path) -> Result<Hash32> {
+    let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if meta.len() > DOCUMENT_BYTES_MAX {
+        bail!("{} is larger than {DOCUMENT_BYTES_MAX} bytes", path.display());
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(sha256(&bytes))
+}
+
+fn documents(files: &[PathBuf], salted: bool) -> Result<Vec<ManifestDocument>> {
+    files
+        .iter()
+        .map(|f| {
+            let d = file_digest(f)?;
+            let salt = salted.then(keys::random_bytes);
+            let leaf = match &salt {
+                Some(s) => salted_digest(s, &d),
+                None => d,
+            };
+            Ok(ManifestDocument {
+                file: f.display().to_string(),
+                sha256: hex::encode(d),
+                salt: salt.map(hex::encode),
+                leaf: hex::encode(leaf),
+            })
+        })
+        .collect()
+}
+
+/// Registers files: one `RegisterProof` for a single file, one `RegisterBatch` for several.
+pub fn register(
+    target: &Target,
+    key: &str,
+    files: &[PathBuf],
+    salted: bool,
+    metadata: Option<&Path>,
+    out_dir: &Path,
+    json: bool,
+) -> Result<()> {
+    if files.is_empty() || files.len() > BATCH_FILES_MAX {
+        bail!("give 1..={BATCH_FILES_MAX} files");
+    }
+    let docs = documents(files, salted)?;
+    let metadata_digest = match metadata {
+        Some(m) => file_digest(m)?,
+        None => sha256(b""),
+    };
+    let leaves: Vec<Hash32> = docs.iter().map(|d| hex32(&d.leaf, "leaf")).collect::<Result<_>>()?;
+    let batch = files.len() > 1;
+    let body = if batch {
+        TxBody::RegisterBatch {
+            root: vellum_evidence::batch_root(&leaves),
+            count: leaves.len() as u32,
+            schema: SCHEMA_WHOLE_FILE.into(),
+            metadata_digest,
+            salted,
+        }
+    } else {
+        TxBody::RegisterProof { digest: leaves[0], schema: SCHEMA_WHOLE_FILE.into(), metadata_digest, salted }
+    };
+    let result = send(target, key, body)?;
+    let tx = result["tx_hash"].as_str().unwrap_or_default().to_string();
+    let proof_id = ProofId::of_tx(&vellum_types::TxId::from_hex(&tx).context("node returned a bad tx hash")?);
+    let manifest = Manifest {
+        proof_id: proof_id.to_hex(),
+        tx,
+        schema: SCHEMA_WHOLE_FILE.into(),
+        salted,
+        batch,
+        documents: docs,
+    };
+    std::fs::create_dir_all(out_dir)?;
+    let path = out_dir.join(format!("{}.json", proof_id.to_hex()));
+    std::fs::write(&path, serde_json::to_string_pretty(&manifest)?)?;
+    let v = json!({ "proof_id": proof_id.to_hex(), "height": result["height"], "documents": files.len(), "manifest": path });
+    print(json, &v, || {
+        format!(
+            "registered {} document(s) as proof {} at height {}\nmanifest (keep it: salts and batch positions) {}",
+            files.len(),
+            proof_id,
+            result["height"],
+            path.display()
+        )
+    });
+    Ok(())
+}
+
+/// Finds the manifest and document index for a file or digest among the manifests in `dir`.
+fn find_in_manifests(dir: &Path, digest: &Hash32) -> Result<Option<(Manifest, usize)>> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Ok(None) };
+    let want = hex::encode(digest);
+    let mut found: Option<(Manifest, usize)> = None;
+    for e in entries {
+        let path = e?.path();
+        if path.extension().and_then(|x| x.to_str()) != Some("json") {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        let Ok(m) = serde_json::from_str::<Manifest>(&text) else { continue };
+        if let Some(i) = m.documents.iter().position(|d| d.sha256 == want || d.leaf == want) {
+            // Prefer the newest registration: manifests are named by proof id, so compare tx
+            // heights is not possible offline; keep the last one read and say so below.
+            found = Some((m, i));
+        }
+    }
+    Ok(found)
+}
+
+/// `vellum proof bundle (FILE|DIGEST) --out F`.
+pub fn bundle(target: &Target, key: &str, what: &str, manifests: &Path, out: &Path, json: bool) -> Result<()> {
+    let (digest, from_file) = if Path::new(what).exists() {
+        (file_digest(Path::new(what))?, true)
+    } else {
+        (hex32(what, "the argument (a file path or a document digest)")?, false)
+    };
+    let signer = resolve_key(target, key)?;
+    let client = target.client()?;
+    let chain_id = client.status()?["chain_id"].as_str().unwrap_or_default().to_string();
+    let (proof_id, member, manifest_doc) = match find_in_manifests(manifests, &digest)? {
+        Some((m, i)) => {
+            let member = m.batch.then_some(i as u32);
+            (ProofId::from_hex(&m.proof_id)?, member, Some((m, i)))
+        }
+        None => {
+            // No manifest: an unsalted single registration found by its digest.
+            let (status, body) = client.get_signed(&format!("/v1/proofs?digest={}", hex::encode(digest)), &signer, &chain_id)?;
+            let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            if status != 200 {
+                bail!("lookup refused ({status}): {}", v["error"]["message"].as_str().unwrap_or_default());
+            }
+            let ids = v["proofs"].as_array().cloned().unwrap_or_default();
+            let Some(last) = ids.last().and_then(|x| x.as_str()) else {
+                bail!("no proof registered with digest {} is visible to this account (and no manifest in {} covers it)", hex::encode(digest), manifests.display());
+            };
+            (ProofId::from_hex(last)?, None, None)
+        }
+    };
+    let path = match member {
+        Some(i) => format!("/v1/proof/{}/bundle?member={i}", proof_id.to_hex()),
+        None => format!("/v1/proof/{}/bundle", proof_id.to_hex()),
+    };
+    let (status, body) = client.get_signed(&path, &signer, &chain_id)?;
+    if status != 200 {
+        let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        bail!("bundle refused ({status} {}): {}", v["error"]["code"], v["error"]["message"].as_str().unwrap_or_default());
+    }
+    let mut b: Bundle = vellum_evidence::decode(&body).map_err(|e| anyhow::anyhow!("node sent an invalid bundle: {e}"))?;
+    if let Some((m, i)) = &manifest_doc {
+        if m.batch {
+            let leaves: Vec<Hash32> = m.documents.iter().map(|d| hex32(&d.leaf, "leaf")).collect::<Result<_>>()?;
+            b.fill_member(&leaves)?;
+        }
+        let d = &m.documents[*i];
+        let salt = d.salt.as_deref().map(|s| hex32(s, "salt")).transpose()?;
+        b.open_document(hex32(&d.sha256, "sha256")?, salt);
+    } else if from_file {
+        b.open_document(digest, None);
+    }
+    // Check before writing: never hand out a bundle that does not verify.
+    vellum_evidence::verify_bundle(&b, None, None).map_err(|e| anyhow::anyhow!("assembled bundle does not verify: {e}"))?;
+    let bytes = b.to_bytes();
+    std::fs::write(out, &bytes).with_context(|| format!("cannot write {}", out.display()))?;
+    let v = json!({ "proof_id": proof_id.to_hex(), "member": member, "bytes": bytes.len(), "out": out, "status": b.entry.status.name() });
+    print(json, &v, || format!("wrote {} ({} bytes) for proof {}{}", out.display(), bytes.len(), proof_id, member.map(|m| format!(" member {m}")).unwrap_or_default()));
+    Ok(())
+}
+
+fn fmt_time(ms: u64) -> String {
+    format!("{ms} ms since 1970-01-01 UTC ({} s)", ms / 1000)
+}
+
+fn status_line(s: &ProofStatus) -> String {
+    match s {
+        ProofStatus::Live => "LIVE (not revoked)".into(),
+        ProofStatus::Revoked { reason, height, .. } => format!("REVOKED at height {height}: {reason}"),
+        ProofStatus::Superseded { by, height, .. } => format!("SUPERSEDED at height {height} by {by}"),
+    }
+}
+
+/// `vellum verify BUNDLE [--file DOC] [--checkpoint HASH]`: offline.
+pub fn verify(bundle: &Path, file: Option<&Path>, checkpoint: Option<&str>, explain: bool, json: bool) -> Result<()> {
+    let bytes = std::fs::read(bundle).with_context(|| format!("cannot read {}", bundle.display()))?;
+    let document = file.map(|f| std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))).transpose()?;
+    let pinned = checkpoint.map(|c| hex32(c, "--checkpoint")).transpose()?;
+    match vellum_evidence::verify(&bytes, document.as_deref(), pinned.as_ref()) {
+        Ok(v) => {
+            let out = json!({
+                "valid": true,
+                "chain_id": v.chain_id,
+                "genesis_hash": hex::encode(v.genesis_hash),
+                "checkpoint_pinned": v.checkpoint_pinned,
+                "proof_id": v.record.proof_id.to_hex(),
+                "registrant": v.registrant.to_hex(),
+                "signer": v.signer.to_string(),
+                "registered_height": v.record.height,
+                "registered_time_ms": v.record.time_ms,
+                "registered_digest": hex::encode(v.registered_digest),
+                "member": v.member_index,
+                "status": v.status.name(),
+                "status_as_of_height": v.status_height,
+                "signers": v.signers,
+                "validators": v.validators,
+                "document": match v.document { DocumentCheck::Matched => "matched", DocumentCheck::NotChecked => "not checked" },
+                "trace": v.trace.iter().map(|(k, val)| json!({ k: val })).collect::<Vec<_>>(),
+            });
+            print(json, &out, || {
+                let mut lines = vec![
+                    format!("VALID evidence on chain {} (genesis {})", v.chain_id, hex::encode(v.genesis_hash)),
+                    format!("  registered by account {} (key {})", v.registrant, v.signer),
+                    format!("  at height {}, time {}", v.record.height, fmt_time(v.record.time_ms)),
+                    format!("  digest {}{}", hex::encode(v.registered_digest), v.member_index.map(|m| format!(" (batch member {m})")).unwrap_or_default()),
+                    format!("  status {} as of height {}", status_line(&v.status), v.status_height),
+                    format!("  finalized by {} of {} validators", v.signers, v.validators),
+                    match v.document {
+                        DocumentCheck::Matched => "  document MATCHES the registered digest".into(),
+                        DocumentCheck::NotChecked => "  document not checked (give --file DOC)".into(),
+                    },
+                ];
+                if !v.checkpoint_pinned {
+                    lines.push("  warning: no --checkpoint given; compare the genesis hash above with one you trust".into());
+                }
+                if explain {
+                    lines.push("  intermediate values:".into());
+                    lines.extend(v.trace.iter().map(|(k, val)| format!("    {k} = {val}")));
+                }
+                lines.join("\n")
+            });
+            if !matches!(v.status, ProofStatus::Live) && !json {
+                // Valid evidence of a proof that is no longer live: say so in the exit code.
+                std::process::exit(2);
+            }
+            Ok(())
+        }
+        Err(e) => {
+            if json {
+                println!("{}", json!({ "valid": false, "step": e.step.name(), "step_number": e.step.number(), "error": e.detail }));
+            } else {
+                eprintln!("INVALID: {e}");
+            }
+            std::process::exit(1);
+        }
+    }
+}
+
+pub fn change(target: &Target, key: &str, proof: &str, member: Option<u32>, change: ProofChange, json: bool) -> Result<()> {
+    let proof = ProofId::from_hex(proof).context("--proof must be 64 hex characters")?;
+    let result = send(target, key, TxBody::SetProofStatus { proof, member, change })?;
+    print(json, &result, || format!("proof {proof}{} changed at height {}", member.map(|m| format!(" member {m}")).unwrap_or_default(), result["height"]));
+    Ok(())
+}
+
+pub fn show(target: &Target, key: &str, proof: &str, json: bool) -> Result<()> {
+    let signer = resolve_key(target, key)?;
+    let client: Client = target.client()?;
+    let chain_id = client.status()?["chain_id"].as_str().unwrap_or_default().to_string();
+    let (status, body) = client.get_signed(&format!("/v1/proof/{proof}"), &signer, &chain_id)?;
+    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    if status != 200 {
+        bail!("refused ({status} {}): {}", v["error"]["code"], v["error"]["message"].as_str().unwrap_or_default());
+    }
+    print(json, &v, || serde_json::to_string_pretty(&v).unwrap_or_default());
+    Ok(())
+}

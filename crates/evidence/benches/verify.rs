@@ -1,0 +1,80 @@
+//! `cargo bench -p vellum-evidence`: evidence bundle size and offline verification time, on a
+//! bundle built from a real ledger execution with a 3-of-4 certificate and a 1,000-document
+//! salted batch in a log of 2,000 entries.
+
+use std::time::Instant;
+use vellum_evidence::{Certificate, Snapshot, assemble, batch_root, finalize_message, verify};
+use vellum_ledger::testkit::{fixture, sign};
+use vellum_ledger::{build_block, execute_block, genesis_block};
+use vellum_types::proof::salted_digest;
+use vellum_types::*;
+
+fn main() {
+    let f = fixture();
+    let mut validators: Vec<ed25519_consensus::SigningKey> =
+        (0..4u8).map(|i| ed25519_consensus::SigningKey::from([40 + i; 32])).collect();
+    validators.sort_by_key(|k| k.verification_key().to_bytes());
+    let mut genesis = f.genesis.clone();
+    genesis.validators = validators
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let key = k.verification_key().to_bytes();
+            GenesisValidator { name: format!("v{i}"), consensus_key: key, p2p_key: key, address: "127.0.0.1:1".into() }
+        })
+        .collect();
+    let (mut state, _) = genesis_block(&genesis);
+    let mut leaves = Vec::new();
+    // 999 single registrations then one 1,000-document batch: a log of 2,000 leaves.
+    let documents: Vec<Vec<u8>> = (0..1000u32).map(|i| format!("document {i}").into_bytes()).collect();
+    let salts: Vec<[u8; 32]> = (0..1000u32).map(|i| sha256(&i.to_be_bytes())).collect();
+    let manifest: Vec<Hash32> = documents.iter().zip(&salts).map(|(d, s)| salted_digest(s, &sha256(d))).collect();
+    let mut txs = Vec::new();
+    for n in 0..999u64 {
+        txs.push(sign(&f.issuer, "vellum-test", n, vellum_ledger::testkit::register(sha256(&n.to_be_bytes()))));
+    }
+    txs.push(sign(
+        &f.issuer,
+        "vellum-test",
+        999,
+        TxBody::RegisterBatch { root: batch_root(&manifest), count: 1000, schema: "sha256:file".into(), metadata_digest: [0; 32], salted: true },
+    ));
+    let signers: Vec<Vec<PublicKey>> = txs.iter().map(|t| vellum_crypto::verify_tx(t).unwrap()).collect();
+    let built = build_block(&state, state.time_ms + 1, 0, 1, [0; 32], txs.iter().zip(signers.iter().map(Vec::as_slice)));
+    let outcome = execute_block(&state, &built.block).unwrap();
+    for r in &outcome.receipts {
+        leaves.push(r.leaf_hash);
+        if let Some(e) = &r.evidence {
+            leaves.push(e.leaf_hash);
+        }
+    }
+    state = outcome.state.clone();
+    let header = built.block.header.clone();
+    let message = finalize_message(header.epoch, header.view, 0, &header.hash());
+    let certificate = Certificate {
+        parent_view: 0,
+        signers: vec![0, 1, 2],
+        signatures: (0..3).map(|i| validators[i].sign(&message).to_bytes()).collect(),
+    };
+    let snap = Snapshot { genesis: genesis.commitment(), header, certificate, map: &state.map, log_leaves: &leaves };
+    let single = outcome.receipts[500].evidence.clone().unwrap().record;
+    let batch = outcome.receipts[999].evidence.clone().unwrap().record;
+    let single_bundle = assemble(&snap, single, None).unwrap().to_bytes();
+    let mut member = assemble(&snap, batch, Some(421)).unwrap();
+    member.fill_member(&manifest).unwrap();
+    member.open_document(sha256(&documents[421]), Some(salts[421]));
+    let member_bundle = member.to_bytes();
+    let pinned = genesis.hash();
+    for (name, bytes, doc) in [
+        ("single registration", &single_bundle, None),
+        ("batch member (1,000 documents, salted) with document", &member_bundle, Some(documents[421].as_slice())),
+    ] {
+        let iterations = 2_000;
+        let start = Instant::now();
+        for _ in 0..iterations {
+            verify(bytes, doc, Some(&pinned)).expect("bundle verifies");
+        }
+        let per = start.elapsed() / iterations;
+        println!("{name}: bundle {} bytes, verify {:.1} µs/bundle ({iterations} iterations)", bytes.len(), per.as_secs_f64() * 1e6);
+    }
+}
