@@ -2,78 +2,12 @@
 //! HTTP; one validator `kill -9`ed and restarted, another restarted with its data directory
 //! wiped; all four converge on the same blocks and state root.
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use common::*;
+use std::path::Path;
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
-
-const BIN: &str = env!("CARGO_BIN_EXE_vellum");
-
-/// `count` consecutive free ports on 127.0.0.1 (bound then released; good enough for tests).
-fn free_ports(count: u16) -> u16 {
-    'search: for _ in 0..100 {
-        let probe = TcpListener::bind("127.0.0.1:0").unwrap();
-        let base = probe.local_addr().unwrap().port();
-        drop(probe);
-        if base > 65_000 - count {
-            continue;
-        }
-        for p in base..base + count {
-            if TcpListener::bind(("127.0.0.1", p)).is_err() {
-                continue 'search;
-            }
-        }
-        return base;
-    }
-    panic!("no free port range");
-}
-
-/// Stops whatever the test started, even when it fails.
-struct Devnet {
-    dir: PathBuf,
-    extra: Vec<Child>,
-}
-
-impl Drop for Devnet {
-    fn drop(&mut self) {
-        for c in &mut self.extra {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-        let _ = Command::new(BIN).args(["devnet", "down", "--dir"]).arg(&self.dir).output();
-    }
-}
-
-fn vellum(args: &[&str]) -> (bool, String) {
-    let out = Command::new(BIN).args(args).stdin(Stdio::null()).output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    (out.status.success(), text)
-}
-
-fn json(args: &[&str]) -> serde_json::Value {
-    let mut full = vec!["--json"];
-    full.extend_from_slice(args);
-    let (ok, text) = vellum(&full);
-    assert!(ok, "vellum {args:?} failed: {text}");
-    serde_json::from_str(text.lines().last().unwrap()).unwrap_or_else(|e| panic!("{e}: {text}"))
-}
-
-fn status(api: &str) -> Option<serde_json::Value> {
-    let out = Command::new(BIN).args(["--json", "status", "--api", api]).output().ok()?;
-    serde_json::from_slice(&out.stdout).ok().filter(|v: &serde_json::Value| v.get("height").is_some())
-}
-
-fn block(api: &str, height: u64) -> Option<serde_json::Value> {
-    // The CLI has no block command yet; ask the API directly over a raw TCP request.
-    use std::io::{Read, Write};
-    let addr = api.trim_start_matches("http://");
-    let mut s = std::net::TcpStream::connect(addr).ok()?;
-    write!(s, "GET /v1/block/{height} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").ok()?;
-    let mut text = String::new();
-    s.read_to_string(&mut text).ok()?;
-    let body = text.split("\r\n\r\n").nth(1)?;
-    serde_json::from_str(body).ok().filter(|v: &serde_json::Value| v.get("state_root").is_some())
-}
 
 fn pids(dir: &Path) -> Vec<i32> {
     std::fs::read_to_string(dir.join("devnet.pids")).unwrap().split_whitespace().map(|p| p.parse().unwrap()).collect()
@@ -116,15 +50,7 @@ fn converge(apis: &[String], target: u64) {
 fn devnet_survives_kill_and_wipe() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("net");
-    let p2p = free_ports(4);
-    let api = free_ports(4);
-    let net = Devnet { dir: dir.clone(), extra: Vec::new() };
-    let mut net = net;
-    let up = json(&[
-        "devnet", "up", "--dir", dir.to_str().unwrap(), "--detach",
-        "--p2p-port", &p2p.to_string(), "--api-port", &api.to_string(),
-    ]);
-    let apis: Vec<String> = up["api"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect();
+    let (mut net, apis) = devnet_up(&dir);
     assert_eq!(apis.len(), 4);
     let client = dir.join("client.toml");
     let client = client.to_str().unwrap();

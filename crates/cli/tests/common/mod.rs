@@ -1,0 +1,88 @@
+//! Helpers shared by the real-process tests.
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_vellum");
+
+/// `count` consecutive free ports on 127.0.0.1 (bound then released; good enough for tests).
+pub fn free_ports(count: u16) -> u16 {
+    'search: for _ in 0..100 {
+        let probe = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = probe.local_addr().unwrap().port();
+        drop(probe);
+        if base > 65_000 - count {
+            continue;
+        }
+        for p in base..base + count {
+            if TcpListener::bind(("127.0.0.1", p)).is_err() {
+                continue 'search;
+            }
+        }
+        return base;
+    }
+    panic!("no free port range");
+}
+
+/// Stops whatever the test started, even when it fails.
+pub struct Devnet {
+    pub dir: PathBuf,
+    pub extra: Vec<Child>,
+}
+
+impl Drop for Devnet {
+    fn drop(&mut self) {
+        for c in &mut self.extra {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        let _ = Command::new(BIN).args(["devnet", "down", "--dir"]).arg(&self.dir).output();
+    }
+}
+
+pub fn vellum(args: &[&str]) -> (bool, String) {
+    let out = Command::new(BIN).args(args).stdin(Stdio::null()).output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
+pub fn json(args: &[&str]) -> serde_json::Value {
+    let mut full = vec!["--json"];
+    full.extend_from_slice(args);
+    let (ok, text) = vellum(&full);
+    assert!(ok, "vellum {args:?} failed: {text}");
+    serde_json::from_str(text.lines().last().unwrap()).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+pub fn status(api: &str) -> Option<serde_json::Value> {
+    let out = Command::new(BIN).args(["--json", "status", "--api", api]).output().ok()?;
+    serde_json::from_slice(&out.stdout).ok().filter(|v: &serde_json::Value| v.get("height").is_some())
+}
+
+pub fn block(api: &str, height: u64) -> Option<serde_json::Value> {
+    // The CLI has no block command yet; ask the API directly over a raw TCP request.
+    use std::io::{Read, Write};
+    let addr = api.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).ok()?;
+    write!(s, "GET /v1/block/{height} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").ok()?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).ok()?;
+    let body = text.split("\r\n\r\n").nth(1)?;
+    serde_json::from_str(body).ok().filter(|v: &serde_json::Value| v.get("state_root").is_some())
+}
+
+
+/// Starts a detached 4-validator devnet in `dir` on free ports; returns its guard and APIs.
+pub fn devnet_up(dir: &std::path::Path) -> (Devnet, Vec<String>) {
+    let p2p = free_ports(4);
+    let api = free_ports(4);
+    let guard = Devnet { dir: dir.to_path_buf(), extra: Vec::new() };
+    let up = json(&[
+        "devnet", "up", "--dir", dir.to_str().unwrap(), "--detach",
+        "--p2p-port", &p2p.to_string(), "--api-port", &api.to_string(),
+    ]);
+    let apis = up["api"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect();
+    (guard, apis)
+}
