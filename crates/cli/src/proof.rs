@@ -211,8 +211,31 @@ pub fn bundle(target: &Target, key: &str, what: &str, manifests: &Path, out: &Pa
     Ok(())
 }
 
-fn fmt_time(ms: u64) -> String {
-    format!("{ms} ms since 1970-01-01 UTC ({} s)", ms / 1000)
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC) from milliseconds since the Unix epoch.
+pub fn fmt_time(ms: u64) -> String {
+    let secs = ms / 1000;
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil-from-days (Howard Hinnant's algorithm), proleptic Gregorian calendar.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z", rem / 3600, rem % 3600 / 60, rem % 60, ms % 1000)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn utc_times() {
+        assert_eq!(super::fmt_time(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(super::fmt_time(951_782_400_123), "2000-02-29T00:00:00.123Z");
+        assert_eq!(super::fmt_time(1_795_253_477_847), "2026-11-21T09:31:17.847Z");
+    }
 }
 
 fn status_line(s: &ProofStatus) -> String {

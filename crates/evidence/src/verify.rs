@@ -200,9 +200,12 @@ pub fn verify_bundle(b: &Bundle, document: Option<&[u8]>, checkpoint: Option<&Ha
             return fail(Step::BatchInclusion, "the bundle names no document of this batch");
         }
         (Registered::Batch { root, count }, Some(m)) => {
+            note("batch_root", root);
+            note("member_leaf_hash", &leaf_hash(&m.leaf));
             verify_inclusion(m.index as u64, *count as u64, &leaf_hash(&m.leaf), &m.batch_proof, root)
                 .or_else(|e| fail(Step::BatchInclusion, format!("document is not member {} of the batch: {e}", m.index)))?;
             let member_key = StateKey::Member(r.proof_id, m.index).hash();
+            note("member_key", &member_key);
             let proven = m
                 .status_proof
                 .verify(&b.header.state_root, &member_key)
@@ -227,7 +230,11 @@ pub fn verify_bundle(b: &Bundle, document: Option<&[u8]>, checkpoint: Option<&Ha
     let opening = b.document.as_ref();
     if let Some(o) = opening {
         let committed = match (r.salted, &o.salt) {
-            (true, Some(salt)) => salted_digest(salt, &o.digest),
+            (true, Some(salt)) => {
+                let s = salted_digest(salt, &o.digest);
+                note("salted_digest", &s);
+                s
+            }
             (false, None) => o.digest,
             (true, None) => return fail(Step::Document, "the registration is salted but the bundle carries no salt"),
             (false, Some(_)) => return fail(Step::Document, "the bundle carries a salt for an unsalted registration"),

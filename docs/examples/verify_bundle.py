@@ -1,0 +1,259 @@
+#!/usr/bin/env python3
+"""An independent verifier of Vellum evidence bundles, written from docs/evidence-format.md
+alone (no Vellum code). Usage: verify_bundle.py BUNDLE [DOCUMENT] [GENESIS_HASH_HEX]
+
+Exit 0 and print VALID (with the status) or exit 1 and print the failing step.
+Ed25519 signatures are checked with the `cryptography` package when it is installed.
+"""
+import hashlib
+import struct
+import sys
+
+H = lambda b: hashlib.sha256(b).digest()
+
+
+class Reader:
+    def __init__(self, data):
+        self.data, self.pos = data, 0
+
+    def take(self, n):
+        if self.pos + n > len(self.data):
+            raise ValueError("truncated")
+        out = self.data[self.pos:self.pos + n]
+        self.pos += n
+        return out
+
+    def u8(self): return self.take(1)[0]
+    def u32(self): return struct.unpack("<I", self.take(4))[0]
+    def u64(self): return struct.unpack("<Q", self.take(8))[0]
+    def b32(self): return self.take(32)
+    def string(self): return self.take(self.u32()).decode("utf-8")
+    def vec(self, f): return [f() for _ in range(self.u32())]
+
+    def option(self, f):
+        tag = self.u8()
+        if tag not in (0, 1):
+            raise ValueError("bad option tag")
+        return f() if tag else None
+
+    def boolean(self):
+        v = self.u8()
+        if v not in (0, 1):
+            raise ValueError("bad bool")
+        return v == 1
+
+
+def status(r):
+    kind = r.u8()
+    if kind == 0:
+        return ("live",)
+    if kind == 1:
+        return ("revoked", r.string(), r.b32(), r.u64(), r.u64())
+    if kind == 2:
+        return ("superseded", r.b32(), r.b32(), r.u64(), r.u64())
+    raise ValueError("bad status")
+
+
+def map_proof(r):
+    return {"siblings": r.vec(r.b32), "terminal": r.option(lambda: (r.b32(), r.b32()))}
+
+
+def parse(data):
+    if data[:8] != b"VELLUMEV" or len(data) < 9 or data[8] != 1:
+        raise ValueError("bad magic or version")
+    r = Reader(data)
+    r.take(9)
+    b = {}
+    g_start = r.pos
+    b["chain_id"] = r.string(); r.u64(); r.u32(); r.u32(); r.u64(); r.u64()
+    b["validators"] = r.vec(r.b32); r.b32()
+    b["genesis_bytes"] = data[g_start:r.pos]
+    h_start = r.pos
+    hd = {"height": r.u64(), "parent": r.b32(), "epoch": r.u64(), "view": r.u64(), "time_ms": r.u64(), "proposer": r.b32(),
+          "txs_root": r.b32(), "tx_count": r.u32(), "log_size": r.u64(), "log_root": r.b32(), "state_root": r.b32(),
+          "validator_set_hash": r.b32(), "genesis_hash": r.b32()}
+    hd["bytes"] = data[h_start:r.pos]
+    b["header"] = hd
+    b["cert"] = {"parent_view": r.u64(), "signers": r.vec(r.u32), "signatures": r.vec(lambda: r.take(64))}
+    rec_start = r.pos
+    rec = {"proof_id": r.b32()}
+    kind = r.u8()
+    rec["registered"] = ("single", r.b32()) if kind == 0 else ("batch", r.b32(), r.u32()) if kind == 1 else None
+    rec["schema"] = r.string(); rec["metadata_digest"] = r.b32(); rec["salted"] = r.boolean(); rec["registrant"] = r.b32()
+    key_kind = r.u8()
+    rec["signer"] = r.take(32 if key_kind == 0 else 33)
+    rec["tx_id"] = r.b32(); rec["height"] = r.u64(); rec["time_ms"] = r.u64()
+    rec["bytes"] = data[rec_start:r.pos]
+    b["record"] = rec
+    b["log_proof"] = r.vec(r.b32)
+    e_start = r.pos
+    entry = {"record_hash": r.b32(), "leaf_index": r.u64(), "registrant": r.b32(), "registered_digest": r.b32(),
+             "count": r.u32(), "status": status(r)}
+    entry["bytes"] = data[e_start:r.pos]
+    b["entry"] = entry
+    b["entry_proof"] = map_proof(r)
+
+    def member():
+        m = {"index": r.u32(), "leaf": r.b32(), "batch_proof": r.vec(r.b32)}
+        s_start = r.pos
+        m["status"] = r.option(lambda: status(r))
+        m["status_bytes"] = data[s_start + 1:r.pos] if m["status"] else None
+        m["status_proof"] = map_proof(r)
+        return m
+
+    b["member"] = r.option(member)
+    b["document"] = r.option(lambda: {"digest": r.b32(), "salt": r.option(r.b32)})
+    if r.pos != len(data):
+        raise ValueError("trailing bytes")
+    return b
+
+
+def canonical(tag, body): return tag + b"\x01" + body
+def leaf(d): return H(b"\x00" + d)
+def node(l, r): return H(b"\x01" + l + r)
+
+
+def verify_inclusion(index, size, leaf_hash, proof, root):
+    if index >= size:
+        return False
+    fn, sn, r = index, size - 1, leaf_hash
+    for p in proof:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node(p, r)
+            while fn & 1 == 0 and fn != 0:
+                fn >>= 1; sn >>= 1
+        else:
+            r = node(r, p)
+        fn >>= 1; sn >>= 1
+    return sn == 0 and r == root
+
+
+def bit(key, depth): return (key[depth // 8] >> (7 - depth % 8)) & 1
+
+
+def verify_map(proof, root, key):
+    """Returns ('present', value_hash) / ('absent', None), or raises."""
+    sib = proof["siblings"]
+    t = proof["terminal"]
+    if t is None:
+        h = b"\x00" * 32
+    else:
+        k, vh = t
+        if k != key and any(bit(k, d) != bit(key, d) for d in range(len(sib))):
+            raise ValueError("terminal leaf not on the key's path")
+        h = H(b"\x00" + k + vh)
+    for depth in range(len(sib) - 1, -1, -1):
+        h = node(sib[depth], h) if bit(key, depth) else node(h, sib[depth])
+    if h != root:
+        raise ValueError("map proof does not match the state root")
+    return ("present", t[1]) if t and t[0] == key else ("absent", None)
+
+
+def varint(v):
+    out = bytearray()
+    while True:
+        byte = v & 0x7F
+        v >>= 7
+        if v == 0:
+            out.append(byte)
+            return bytes(out)
+        out.append(byte | 0x80)
+
+
+def main():
+    data = open(sys.argv[1], "rb").read()
+    document = open(sys.argv[2], "rb").read() if len(sys.argv) > 2 and sys.argv[2] else None
+    pinned = bytes.fromhex(sys.argv[3]) if len(sys.argv) > 3 else None
+
+    def fail(step, why):
+        print(f"INVALID at {step}: {why}")
+        sys.exit(1)
+
+    try:
+        b = parse(data)
+    except Exception as e:
+        fail("1 decode", e)
+    genesis_hash = H(canonical(b"VELLUM:GENESIS:", b["genesis_bytes"]))
+    if pinned and pinned != genesis_hash:
+        fail("2 checkpoint", "genesis hash differs from the pinned one")
+    hd = b["header"]
+    vals = b["validators"]
+    vs = H(canonical(b"VELLUM:VALIDATOR-SET:", struct.pack("<I", len(vals)) + b"".join(vals)))
+    if vs != hd["validator_set_hash"] or hd["genesis_hash"] != genesis_hash or sorted(vals) != vals:
+        fail("3 validator set", "header not produced by the genesis validators")
+    header_hash = H(canonical(b"VELLUM:BLOCK-HEADER:", hd["bytes"]))
+    c = b["cert"]
+    n = len(vals)
+    quorum = n - (n - 1) // 3
+    if len(c["signers"]) != len(c["signatures"]) or len(c["signers"]) < quorum or \
+            any(x >= y for x, y in zip(c["signers"], c["signers"][1:])) or any(i >= n for i in c["signers"]):
+        fail("4 certificate", "not a quorum of distinct validators")
+    ns = b"VELLUM_CONSENSUS_FINALIZE"
+    msg = varint(len(ns)) + ns + varint(hd["epoch"]) + varint(hd["view"]) + varint(c["parent_view"]) + header_hash
+    try:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+        for i, sig in zip(c["signers"], c["signatures"]):
+            try:
+                Ed25519PublicKey.from_public_bytes(vals[i]).verify(sig, msg)
+            except Exception:
+                fail("4 certificate", f"signature of validator {i} does not verify")
+        sigs = "checked"
+    except ImportError:
+        sigs = "NOT checked (install the `cryptography` package)"
+    rec = b["record"]
+    rec_leaf = leaf(canonical(b"VELLUM:EVIDENCE-LEAF:", rec["bytes"]))
+    e = b["entry"]
+    if not verify_inclusion(e["leaf_index"], hd["log_size"], rec_leaf, b["log_proof"], hd["log_root"]) \
+            or rec["height"] > hd["height"] or rec["time_ms"] > hd["time_ms"]:
+        fail("5 log inclusion", "record not in the header's log")
+    key = H(canonical(b"VELLUM:STATE-KEY:", b"\x01" + rec["proof_id"]))
+    try:
+        found = verify_map(b["entry_proof"], hd["state_root"], key)
+    except ValueError as err:
+        fail("6 state entry", err)
+    if found != ("present", H(b"\x01" + e["bytes"])) or e["record_hash"] != H(canonical(b"VELLUM:EVIDENCE-RECORD:", rec["bytes"])) \
+            or e["registrant"] != rec["registrant"]:
+        fail("6 state entry", "entry does not match")
+    st = e["status"]
+    m = b["member"]
+    if rec["registered"][0] == "single":
+        if m:
+            fail("7 batch inclusion", "single registration has no members")
+        registered = rec["registered"][1]
+    else:
+        if not m:
+            fail("7 batch inclusion", "no member named")
+        _, root, count = rec["registered"]
+        if not verify_inclusion(m["index"], count, leaf(m["leaf"]), m["batch_proof"], root):
+            fail("7 batch inclusion", "document not in the batch")
+        mkey = H(canonical(b"VELLUM:STATE-KEY:", b"\x03" + rec["proof_id"] + struct.pack("<I", m["index"])))
+        try:
+            mf = verify_map(m["status_proof"], hd["state_root"], mkey)
+        except ValueError as err:
+            fail("7 batch inclusion", err)
+        if m["status"] is None:
+            if mf != ("absent", None):
+                fail("7 batch inclusion", "member status hidden")
+        else:
+            if mf != ("present", H(b"\x01" + m["status_bytes"])):
+                fail("7 batch inclusion", "member status does not match")
+            if st[0] == "live":
+                st = m["status"]
+        registered = m["leaf"]
+    d = b["document"]
+    if d:
+        opened = H(canonical(b"VELLUM:SALTED-DIGEST:", d["salt"] + d["digest"])) if rec["salted"] and d["salt"] else d["digest"]
+        if (rec["salted"] and not d["salt"]) or (not rec["salted"] and d["salt"]) or opened != registered:
+            fail("8 document", "opening does not match the registered digest")
+    if document is not None:
+        dd = H(document)
+        if (rec["salted"] and (not d or d["digest"] != dd)) or (not rec["salted"] and dd != registered):
+            fail("8 document", "document does not match")
+    print(f"VALID: chain {b['chain_id']}, registered at height {rec['height']} (time {rec['time_ms']} ms), "
+          f"status {st[0]}, {len(c['signers'])}/{n} signatures {sigs}, document {'matched' if document else 'not checked'}")
+
+
+if __name__ == "__main__":
+    main()
