@@ -15,6 +15,10 @@
 //!   `-signature`; see `vellum_types::request`): an auditor reads every proof, an issuer its
 //!   own; anonymous callers get 401, others 403, and every attempt is audited.
 //!
+//! - `GET /v1/log/checkpoint[?size=N]` — a C2SP signed-note checkpoint of the finalized log,
+//!   signed by this validator; `GET /v1/log/consistency?old=N&new=M` — an RFC 9162
+//!   consistency proof (public: they reveal only log sizes and roots).
+//!
 //! OpenAPI, metrics and TLS come with the interfaces issue.
 
 use axum::body::Bytes;
@@ -42,6 +46,8 @@ pub fn router(node: NodeHandle) -> Router {
         .route("/v1/proof/{id}", get(proof_show))
         .route("/v1/proof/{id}/bundle", get(proof_bundle))
         .route("/v1/proofs", get(proofs_by_digest))
+        .route("/v1/log/checkpoint", get(log_checkpoint))
+        .route("/v1/log/consistency", get(log_consistency))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
         .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))
         .with_state(node)
@@ -254,7 +260,7 @@ fn bundle_error(e: &BundleError) -> Response {
     let status = match e {
         BundleError::UnknownProof => StatusCode::NOT_FOUND,
         BundleError::NothingFinalized => StatusCode::SERVICE_UNAVAILABLE,
-        BundleError::Assemble(_) => StatusCode::BAD_REQUEST,
+        BundleError::Assemble(_) | BundleError::Range(_) => StatusCode::BAD_REQUEST,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
     error(status, e.code(), e.to_string())
@@ -432,4 +438,43 @@ async fn proofs_by_digest(
     })
     .await
     .unwrap_or_else(|e| error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))
+}
+
+#[derive(Deserialize)]
+struct CheckpointQuery {
+    size: Option<u64>,
+}
+
+async fn log_checkpoint(
+    State(node): State<NodeHandle>,
+    query: Result<axum::extract::Query<CheckpointQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Ok(axum::extract::Query(query)) = query else {
+        return error(StatusCode::BAD_REQUEST, "bad_query", "size must be a positive integer");
+    };
+    match tokio::task::spawn_blocking(move || node.checkpoint(query.size)).await {
+        Ok(Ok(cp)) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], cp.to_note()).into_response(),
+        Ok(Err(e)) => bundle_error(&e),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
+    }
+}
+
+#[derive(Deserialize)]
+struct ConsistencyQuery {
+    old: u64,
+    new: u64,
+}
+
+async fn log_consistency(
+    State(node): State<NodeHandle>,
+    query: Result<axum::extract::Query<ConsistencyQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Ok(axum::extract::Query(q)) = query else {
+        return error(StatusCode::BAD_REQUEST, "bad_query", "expected ?old=N&new=M");
+    };
+    match tokio::task::spawn_blocking(move || node.consistency(q.old, q.new)).await {
+        Ok(Ok(proof)) => Json(json!({ "old": q.old, "new": q.new, "proof": proof.iter().map(hex::encode).collect::<Vec<_>>() })).into_response(),
+        Ok(Err(e)) => bundle_error(&e),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
+    }
 }

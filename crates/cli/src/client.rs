@@ -92,6 +92,12 @@ impl Client {
         Ok((status, body))
     }
 
+    /// A GET returning text (checkpoint notes).
+    pub fn get_text(&self, path: &str) -> Result<(u16, String)> {
+        let mut resp = self.agent.get(&format!("{}{path}", self.base)).call().with_context(|| format!("cannot reach {}", self.base))?;
+        Ok((resp.status().as_u16(), resp.body_mut().read_to_string()?))
+    }
+
     pub fn status(&self) -> Result<Value> {
         match self.get("/v1/status")? {
             (200, v) => Ok(v),

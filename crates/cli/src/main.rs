@@ -4,6 +4,7 @@ mod bench;
 mod client;
 mod devnet;
 mod keys;
+mod log;
 mod proof;
 
 use anyhow::{Context, Result, bail};
@@ -65,6 +66,11 @@ enum Command {
         #[command(subcommand)]
         command: ProofCommand,
     },
+    /// Log checkpoints (C2SP signed notes) and consistency between them.
+    Log {
+        #[command(subcommand)]
+        command: LogCommand,
+    },
     /// Verify an evidence bundle offline (no network).
     Verify {
         bundle: PathBuf,
@@ -80,6 +86,27 @@ enum Command {
     },
     /// Load a devnet with account openings and report finalized tx/s, blocks/s and latency.
     Bench(bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum LogCommand {
+    /// A checkpoint of the finalized log signed by every reachable validator.
+    Checkpoint {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Prove that checkpoint NEW extends checkpoint OLD (RFC 9162 consistency).
+    Consistency {
+        #[command(flatten)]
+        target: Target,
+        old: PathBuf,
+        new: PathBuf,
+        /// The genesis file whose validators must have signed both checkpoints.
+        #[arg(long)]
+        genesis: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -373,6 +400,10 @@ consensus_key = \"{public}\"  (also its p2p_key)", out.display()));
         Command::Bench(args) => bench::run(args, json),
         Command::Verify { bundle, file, checkpoint, explain } => {
             proof::verify(&bundle, file.as_deref(), checkpoint.as_deref(), explain, json)
+        }
+        Command::Log { command: LogCommand::Checkpoint { target, out } } => log::checkpoint(&target, out.as_deref(), json),
+        Command::Log { command: LogCommand::Consistency { target, old, new, genesis } } => {
+            log::consistency(&target, &old, &new, &genesis, json)
         }
         Command::Proof { command } => match command {
             ProofCommand::Register { target, key, files, salted, metadata, out_dir } => {

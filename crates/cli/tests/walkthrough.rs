@@ -58,6 +58,11 @@ fn university_certificates_verified_offline_by_an_employer() {
     let proof_id = reg["proof_id"].as_str().unwrap().to_string();
     assert_eq!(reg["documents"], 5);
 
+    // An auditor keeps a checkpoint signed by the validators.
+    let old_note = work.join("old.note");
+    let (code, text) = run(&["log", "checkpoint", "--client", client, "--out", old_note.to_str().unwrap()]);
+    assert_eq!(code, 0, "{text}");
+
     // Student 3's bundle; student 4's certificate is revoked, then its bundle is taken.
     let b3 = work.join("cert-3.vellum");
     let (code, text) = run(&["proof", "bundle", "--client", client, "--manifests", proofs_dir, &pdfs[2], "--out", b3.to_str().unwrap()]);
@@ -80,6 +85,25 @@ fn university_certificates_verified_offline_by_an_employer() {
     assert!(audit.iter().any(|a| !a["reader"].is_null() && a["allowed"] == false), "wrong-role attempt audited");
     assert!(audit.iter().filter(|a| a["action"] == "bundle" && a["allowed"] == true).count() >= 2);
     let genesis_hash = status(&apis[0]).unwrap()["genesis_hash"].as_str().unwrap().to_string();
+
+    // Later the auditor checks that the log only grew: the new checkpoint extends the old one;
+    // a forged checkpoint (root changed) is refused.
+    let new_note = work.join("new.note");
+    let (code, text) = run(&["log", "checkpoint", "--client", client, "--out", new_note.to_str().unwrap()]);
+    assert_eq!(code, 0, "{text}");
+    let genesis_file = dir.join("genesis.toml");
+    let g = genesis_file.to_str().unwrap();
+    let (code, text) = run(&["log", "consistency", "--client", client, old_note.to_str().unwrap(), new_note.to_str().unwrap(), "--genesis", g]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("CONSISTENT"), "{text}");
+    let note = std::fs::read_to_string(&new_note).unwrap();
+    let mut lines: Vec<String> = note.lines().map(str::to_string).collect();
+    lines[1] = (lines[1].parse::<u64>().unwrap() + 1).to_string();
+    let forged = work.join("forged.note");
+    std::fs::write(&forged, lines.join("\n") + "\n").unwrap();
+    let (code, text) = run(&["log", "consistency", "--client", client, old_note.to_str().unwrap(), forged.to_str().unwrap(), "--genesis", g]);
+    assert_ne!(code, 0, "{text}");
+    assert!(text.contains("quorum"), "{text}");
 
     // The employer works offline: stop the whole network first.
     drop(guard);

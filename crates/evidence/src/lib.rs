@@ -22,6 +22,7 @@
 
 mod assemble;
 mod bundle;
+pub mod checkpoint;
 mod verify;
 
 pub use assemble::{AssembleError, Snapshot, assemble, batch_root};

@@ -169,6 +169,8 @@ pub enum BundleError {
     Storage(String),
     #[error(transparent)]
     Assemble(vellum_evidence::AssembleError),
+    #[error("{0}")]
+    Range(String),
 }
 
 impl BundleError {
@@ -180,6 +182,7 @@ impl BundleError {
             BundleError::Assemble(vellum_evidence::AssembleError::NoSuchMember { .. }) => "no_such_member",
             BundleError::Assemble(vellum_evidence::AssembleError::NotABatch) => "not_a_batch",
             BundleError::Assemble(_) => "internal",
+            BundleError::Range(_) => "bad_range",
         }
     }
 }
@@ -208,6 +211,8 @@ pub struct NodeHandle {
     pub(crate) genesis: Arc<Genesis>,
     /// Admitted transactions to gossip to the other validators.
     pub(crate) gossip: futures::channel::mpsc::UnboundedSender<Vec<u8>>,
+    /// `(note key name, key)` this validator signs log checkpoints with.
+    pub(crate) note_key: Option<Arc<(String, vellum_crypto::SecretKey)>>,
 }
 
 impl NodeHandle {
@@ -228,7 +233,7 @@ impl NodeHandle {
             seen_nonces: HashMap::new(),
             seen_order: VecDeque::new(),
         };
-        Self { core: Arc::new(Mutex::new(core)), store, genesis, gossip }
+        Self { core: Arc::new(Mutex::new(core)), store, genesis, gossip, note_key: None }
     }
 
     /// A handle with no consensus behind it: admission and queries against the stored state.
@@ -408,6 +413,38 @@ impl NodeHandle {
 
     pub fn audit_trail(&self, proof: &ProofId) -> Result<Vec<vellum_storage::AuditEntry>, BundleError> {
         self.store.audit(proof).map_err(|e| BundleError::Storage(e.to_string()))
+    }
+
+    /// A C2SP checkpoint of the finalized log at `size` (default: the latest size), signed by
+    /// this validator.
+    pub fn checkpoint(&self, size: Option<u64>) -> Result<vellum_evidence::checkpoint::Checkpoint, BundleError> {
+        let state = self.finalized_state();
+        let latest = state.log.size();
+        let size = size.unwrap_or(latest);
+        if size == 0 || size > latest {
+            return Err(BundleError::Range(format!("size must be 1..={latest} (the finalized log size here)")));
+        }
+        let root = if size == latest {
+            state.log.root()
+        } else {
+            let leaves = self.store.log_leaves(0, size).map_err(|e| BundleError::Storage(e.to_string()))?;
+            vellum_crypto::merkle::root(&leaves)
+        };
+        let mut cp = vellum_evidence::checkpoint::Checkpoint::new(&state.chain_id, size, root);
+        if let Some(key) = &self.note_key {
+            cp.sign(&key.0, &key.1);
+        }
+        Ok(cp)
+    }
+
+    /// RFC 9162 consistency proof from log size `old` to `new` (both finalized here).
+    pub fn consistency(&self, old: u64, new: u64) -> Result<Vec<Hash32>, BundleError> {
+        let latest = self.finalized_state().log.size();
+        if old == 0 || old > new || new > latest {
+            return Err(BundleError::Range(format!("need 1 <= old <= new <= {latest}")));
+        }
+        let leaves = self.store.log_leaves(0, new).map_err(|e| BundleError::Storage(e.to_string()))?;
+        Ok(vellum_crypto::merkle::consistency_proof(old as usize, &leaves))
     }
 
     /// Proof ids registered with a digest (single document digest or batch root).

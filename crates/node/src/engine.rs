@@ -165,7 +165,14 @@ where
     let genesis_digest = genesis_block.digest();
 
     let (gossip_tx, gossip_rx) = mpsc::unbounded();
-    let node = NodeHandle::new(finalized, cfg.store.clone(), cfg.genesis.clone(), cfg.mempool, gossip_tx);
+    let mut node = NodeHandle::new(finalized, cfg.store.clone(), cfg.genesis.clone(), cfg.mempool, gossip_tx);
+    // Checkpoint notes are signed with the validator's Ed25519 key as plain RFC 8032 (no
+    // Commonware namespace framing), under the key name `<chain id>/<validator name>`.
+    let seed: [u8; 32] = commonware_codec::Encode::encode(&cfg.signer).as_ref().try_into().expect("32-byte Ed25519 seed");
+    let note_key = vellum_crypto::SecretKey::from_bytes("ed25519", seed).expect("any 32 bytes are an Ed25519 key");
+    if let Some(v) = cfg.genesis.validators.iter().find(|v| v.consensus_key.as_slice() == me.as_ref()) {
+        node.note_key = Some(Arc::new((format!("{}/{}", cfg.genesis.chain_id, v.name), note_key)));
+    }
 
     let page_cache = CacheRef::new(page_size(4_096), PAGE_CACHE_CAPACITY);
     // Validators keep every finalized block and certificate (no pruning): they are the

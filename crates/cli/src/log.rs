@@ -1,0 +1,116 @@
+//! `vellum log checkpoint|consistency`: C2SP checkpoints signed by the validators, and RFC 9162
+//! consistency between an old checkpoint and a new one.
+
+use crate::{Target, print};
+use anyhow::{Context, Result, bail};
+use serde_json::json;
+use std::path::Path;
+use vellum_evidence::checkpoint::Checkpoint;
+use vellum_types::Hash32;
+
+/// Collects a checkpoint of the latest finalized log size signed by every reachable validator.
+pub fn checkpoint(target: &Target, out: Option<&Path>, json: bool) -> Result<()> {
+    let cfg = target.config()?;
+    let first = crate::client::Client::new(&cfg.api[0]);
+    let status = first.status()?;
+    let size = status["log_size"].as_u64().unwrap_or(0);
+    if size == 0 {
+        bail!("the log is empty: nothing to checkpoint yet");
+    }
+    let mut merged: Option<Checkpoint> = None;
+    let mut missing = Vec::new();
+    for api in &cfg.api {
+        let c = crate::client::Client::new(api);
+        let note = match c.get_text(&format!("/v1/log/checkpoint?size={size}")) {
+            Ok((200, note)) => note,
+            Ok((code, body)) => {
+                missing.push(format!("{api}: {code} {body}"));
+                continue;
+            }
+            Err(e) => {
+                missing.push(format!("{api}: {e:#}"));
+                continue;
+            }
+        };
+        let cp = Checkpoint::parse(&note).with_context(|| format!("{api} sent a malformed checkpoint"))?;
+        match &mut merged {
+            None => merged = Some(cp),
+            Some(m) => m.merge(&cp).with_context(|| format!("{api} disagrees about the log at size {size}"))?,
+        }
+    }
+    let cp = merged.context("no validator answered")?;
+    let note = cp.to_note();
+    match out {
+        Some(path) => std::fs::write(path, &note).with_context(|| format!("cannot write {}", path.display()))?,
+        None if !json => print!("{note}"),
+        None => {}
+    }
+    let v = json!({ "origin": cp.origin, "size": cp.size, "root": hex::encode(cp.root), "signatures": cp.signatures.len(), "unreachable": missing, "note": note });
+    if json || out.is_some() {
+        print(json, &v, || format!("checkpoint of {} entries signed by {} validators written to {}", cp.size, cp.signatures.len(), out.map(|p| p.display().to_string()).unwrap_or_default()));
+    }
+    Ok(())
+}
+
+/// The validators' note keys from a genesis file: `(<chain id>/<name>, key)`, and the quorum.
+fn keys(genesis: &Path) -> Result<(Vec<(String, [u8; 32])>, usize, String)> {
+    let g = vellum_node::config::load_genesis(genesis)?;
+    let keys: Vec<(String, [u8; 32])> =
+        g.validators.iter().map(|v| (format!("{}/{}", g.chain_id, v.name), v.consensus_key)).collect();
+    let n = keys.len();
+    Ok((keys, n - (n - 1) / 3, g.chain_id))
+}
+
+fn load(path: &Path) -> Result<Checkpoint> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Checkpoint::parse(&text).with_context(|| format!("{} is not a checkpoint note", path.display()))
+}
+
+/// Verifies both checkpoints' signatures (a quorum of the genesis validators) and that NEW
+/// extends OLD, with a consistency proof fetched from a node (the proof needs no trust).
+pub fn consistency(target: &Target, old: &Path, new: &Path, genesis: &Path, json: bool) -> Result<()> {
+    let (keys, quorum, chain_id) = keys(genesis)?;
+    let (old_cp, new_cp) = (load(old)?, load(new)?);
+    for (name, cp) in [("OLD", &old_cp), ("NEW", &new_cp)] {
+        if cp.origin != chain_id {
+            bail!("{name} is a checkpoint of `{}`, not of `{chain_id}`", cp.origin);
+        }
+        cp.verify(&keys, quorum).with_context(|| format!("{name} is not signed by a quorum of the genesis validators"))?;
+    }
+    if old_cp.size > new_cp.size {
+        bail!("OLD ({} entries) is larger than NEW ({} entries): swap them", old_cp.size, new_cp.size);
+    }
+    let proof: Vec<Hash32> = if old_cp.size == new_cp.size {
+        Vec::new()
+    } else {
+        let (code, v) = target.client()?.get(&format!("/v1/log/consistency?old={}&new={}", old_cp.size, new_cp.size))?;
+        if code != 200 {
+            bail!("node refused the consistency proof ({code}): {v}");
+        }
+        v["proof"]
+            .as_array()
+            .context("no proof in the answer")?
+            .iter()
+            .map(|h| {
+                let mut out = [0u8; 32];
+                hex::decode_to_slice(h.as_str().unwrap_or_default(), &mut out).context("bad proof hash")?;
+                Ok(out)
+            })
+            .collect::<Result<_>>()?
+    };
+    match vellum_crypto::merkle::verify_consistency(old_cp.size, new_cp.size, &old_cp.root, &new_cp.root, &proof) {
+        Ok(()) => {
+            let v = json!({ "consistent": true, "old_size": old_cp.size, "new_size": new_cp.size });
+            print(json, &v, || format!("CONSISTENT: the log of {} entries extends the log of {} entries (no history rewritten)", new_cp.size, old_cp.size));
+            Ok(())
+        }
+        Err(e) => {
+            if json {
+                println!("{}", json!({ "consistent": false, "error": e.to_string() }));
+            } else {
+                eprintln!("INCONSISTENT: NEW does not extend OLD ({e}): the log was rewritten, or a checkpoint is forged");
+            }
+            std::process::exit(1);
+        }
+    }
+}
