@@ -352,11 +352,23 @@ async fn proof_show(State(node): State<NodeHandle>, Path(id): Path<String>, head
             .into_iter()
             .map(|a| json!({ "reader": a.reader.map(|r| r.to_hex()), "action": a.action, "allowed": a.allowed, "time_ms": a.time_ms }))
             .collect();
+        let ledger_audit: Vec<_> = node
+            .ledger_audit(&id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|a| {
+                json!({
+                    "reader": a.record.reader.map(|r| r.to_hex()), "action": a.record.action, "allowed": a.record.allowed,
+                    "time_ms": a.record.time_ms, "recorded_by": a.node.to_hex(), "tx": a.tx_id.to_hex(), "height": a.height,
+                })
+            })
+            .collect();
         Json(json!({
             "record": record_json(&record),
             "status": status_json(&entry.status),
             "log_index": entry.leaf_index,
             "audit": audit,
+            "audit_on_ledger": ledger_audit,
         }))
         .into_response()
     })

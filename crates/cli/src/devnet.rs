@@ -58,6 +58,11 @@ fn generate(o: &UpOptions) -> Result<()> {
         keys::write_secret(&vdir.join("validator.key"), &key_to_hex(&signer))?;
         let mut k = [0u8; 32];
         k.copy_from_slice(signer.public_key().as_ref());
+        // Each validator also has a ledger account (role `node`) that signs audit records; a
+        // separate key from its consensus key (K-PURPOSE).
+        let node_account = keys::generate("ed25519")?;
+        keys::save(&vdir.join("node-account.key"), &node_account)?;
+        accounts.push(GenesisAccount { public_key: node_account.public_key(), roles: vec![Role::Node], label: format!("node-v{i}") });
         let p2p = format!("127.0.0.1:{}", o.p2p_port + i as u16);
         validators.push(GenesisValidator { name: format!("v{i}"), consensus_key: k, p2p_key: k, address: p2p.clone() });
         node_configs.push(NodeConfig {
@@ -68,6 +73,7 @@ fn generate(o: &UpOptions) -> Result<()> {
             p2p_listen: p2p.parse()?,
             api_listen: format!("127.0.0.1:{}", o.api_port + i as u16).parse()?,
             allow_private_ips: true,
+            audit_key: Some(PathBuf::from("node-account.key")),
             mempool_txs_max: None,
             mempool_per_account_max: None,
             leader_timeout_ms: None,

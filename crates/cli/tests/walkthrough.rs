@@ -85,6 +85,19 @@ fn university_certificates_verified_offline_by_an_employer() {
     assert!(audit.iter().any(|a| !a["reader"].is_null() && a["allowed"] == false), "wrong-role attempt audited");
     assert!(audit.iter().filter(|a| a["action"] == "bundle" && a["allowed"] == true).count() >= 2);
     let genesis_hash = status(&apis[0]).unwrap()["genesis_hash"].as_str().unwrap().to_string();
+    // The nodes batch these records into node-signed audit transactions on the ledger.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let shown = json(&["proof", "show", "--client", client, "--key", "auditor", "--proof", &proof_id]);
+        let on_ledger = shown["audit_on_ledger"].as_array().unwrap();
+        if on_ledger.iter().any(|a| a["reader"].is_null() && a["allowed"] == false)
+            && on_ledger.iter().any(|a| a["action"] == "bundle" && a["allowed"] == true)
+        {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "audit records never reached the ledger: {shown}");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
 
     // Later the auditor checks that the log only grew: the new checkpoint extends the old one;
     // a forged checkpoint (root changed) is refused.

@@ -176,6 +176,12 @@ pub fn apply_tx(
             writes.push(target);
         }
         TxBody::RegisterProof { .. } | TxBody::RegisterBatch { .. } | TxBody::SetProofStatus { .. } => {}
+        // Audit records live in the log (inside the transaction's leaf); they change no state.
+        TxBody::AuditBatch { .. } => {
+            if !sender.has_role(Role::Node) {
+                return Err(TxError::MissingRole(Role::Node));
+            }
+        }
     }
 
     sender.next_nonce = sender.next_nonce.checked_add(1).ok_or(TxError::Overflow("nonce"))?;

@@ -375,3 +375,14 @@ mod proofs {
         assert!(matches!(reject_reason(&state, &sign(&f.issuer, "vellum-test", 5, unknown)), TxError::UnknownProof(_)));
     }
 }
+
+#[test]
+fn only_node_accounts_record_audits() {
+    let f = fixture();
+    let (state, _) = genesis_block(&f.genesis);
+    let record = proof::AuditRecord { proof: ProofId([1; 32]), reader: None, action: "bundle".into(), allowed: false, time_ms: 5 };
+    let tx = sign(&f.issuer, "vellum-test", 0, TxBody::AuditBatch { entries: vec![record.clone()] });
+    assert_eq!(reject_reason(&state, &tx), TxError::MissingRole(Role::Node));
+    let empty = sign(&f.issuer, "vellum-test", 0, TxBody::AuditBatch { entries: vec![] });
+    assert!(Transaction::from_wire(&empty.to_wire()).is_err(), "an empty audit batch is malformed");
+}

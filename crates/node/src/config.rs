@@ -31,6 +31,10 @@ pub struct NodeConfig {
     /// Allow peers on private/loopback addresses (devnets, LANs).
     #[serde(default)]
     pub allow_private_ips: bool,
+    /// Key file (`scheme:hex`) of this node's ledger account (role `node`), which signs the
+    /// audit transactions recording reads of proof data.
+    #[serde(default)]
+    pub audit_key: Option<PathBuf>,
     #[serde(default)]
     pub mempool_txs_max: Option<usize>,
     #[serde(default)]
@@ -102,7 +106,7 @@ impl NodeConfig {
         let mut cfg: NodeConfig = toml::from_str(&text)
             .map_err(|e| ConfigError::Parse { path: path.display().to_string(), message: e.to_string() })?;
         let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
-        for p in [&mut cfg.genesis, &mut cfg.key, &mut cfg.data_dir] {
+        for p in [&mut cfg.genesis, &mut cfg.key, &mut cfg.data_dir].into_iter().chain(cfg.audit_key.as_mut()) {
             if p.is_relative() {
                 *p = base.join(&*p);
             }
@@ -130,4 +134,14 @@ impl NodeConfig {
         }
         t
     }
+}
+
+/// Reads an account key file: `scheme:hex` (as `vellum key new` writes).
+pub fn load_account_key(path: &Path) -> Result<vellum_crypto::SecretKey, ConfigError> {
+    let text = read_file(path)?;
+    let bad = || ConfigError::Key { path: path.display().to_string() };
+    let (scheme, hex_part) = text.trim().split_once(':').ok_or_else(bad)?;
+    let mut bytes = [0u8; 32];
+    hex::decode_to_slice(hex_part, &mut bytes).map_err(|_| bad())?;
+    vellum_crypto::SecretKey::from_bytes(scheme, bytes).map_err(|_| bad())
 }

@@ -213,7 +213,14 @@ pub struct NodeHandle {
     pub(crate) gossip: futures::channel::mpsc::UnboundedSender<Vec<u8>>,
     /// `(note key name, key)` this validator signs log checkpoints with.
     pub(crate) note_key: Option<Arc<(String, vellum_crypto::SecretKey)>>,
+    /// The node account's key that signs audit transactions, and the records waiting for one.
+    pub(crate) audit_key: Option<Arc<vellum_crypto::SecretKey>>,
+    pub(crate) audit_queue: Arc<Mutex<Vec<vellum_types::proof::AuditRecord>>>,
 }
+
+/// Most audit records waiting for an audit transaction; beyond it reads are refused rather
+/// than served unaudited.
+pub const AUDIT_QUEUE_MAX: usize = 100_000;
 
 impl NodeHandle {
     pub(crate) fn new(
@@ -233,7 +240,15 @@ impl NodeHandle {
             seen_nonces: HashMap::new(),
             seen_order: VecDeque::new(),
         };
-        Self { core: Arc::new(Mutex::new(core)), store, genesis, gossip, note_key: None }
+        Self {
+            core: Arc::new(Mutex::new(core)),
+            store,
+            genesis,
+            gossip,
+            note_key: None,
+            audit_key: None,
+            audit_queue: Arc::default(),
+        }
     }
 
     /// A handle with no consensus behind it: admission and queries against the stored state.
@@ -407,8 +422,61 @@ impl NodeHandle {
     /// Records a read (or refused read) of a proof's data in the node's audit trail, durably,
     /// before any data is returned.
     pub fn audit(&self, proof: &ProofId, reader: Option<AccountId>, action: &str, allowed: bool, now_ms: u64) -> Result<(), BundleError> {
+        if self.audit_key.is_some() {
+            let mut queue = self.audit_queue.lock().expect("audit queue lock");
+            if queue.len() >= AUDIT_QUEUE_MAX {
+                return Err(BundleError::Storage("audit queue full: reads are refused until audit records reach the ledger".into()));
+            }
+            queue.push(vellum_types::proof::AuditRecord { proof: *proof, reader, action: action.to_string(), allowed, time_ms: now_ms });
+        }
         let entry = vellum_storage::AuditEntry { reader, action: action.to_string(), allowed, time_ms: now_ms };
         self.store.append_audit(proof, &entry).map_err(|e| BundleError::Storage(e.to_string()))
+    }
+
+    /// Audit records of `proof` finalized on the ledger (recorded by any node).
+    pub fn ledger_audit(&self, proof: &ProofId) -> Result<Vec<vellum_storage::LedgerAuditEntry>, BundleError> {
+        self.store.ledger_audit(proof).map_err(|e| BundleError::Storage(e.to_string()))
+    }
+
+    /// Submits queued audit records as one node-signed `AuditBatch` transaction. Returns how
+    /// many records it submitted.
+    pub fn flush_audit(&self) -> usize {
+        let Some(key) = &self.audit_key else { return 0 };
+        let entries: Vec<_> = {
+            let mut queue = self.audit_queue.lock().expect("audit queue lock");
+            let n = queue.len().min(vellum_types::proof::AUDIT_BATCH_ENTRIES_MAX);
+            queue.drain(..n).collect()
+        };
+        if entries.is_empty() {
+            return 0;
+        }
+        let sender = key.public_key().account_id();
+        let (chain_id, nonce, height) = {
+            let core = self.lock();
+            let next = core.finalized.account(&sender).map_or(0, |a| a.next_nonce);
+            (core.finalized.chain_id.clone(), core.mempool.next_free_nonce(&sender, next), core.finalized.height)
+        };
+        let count = entries.len();
+        let unsigned = vellum_types::UnsignedTx {
+            chain_id,
+            sender,
+            nonce,
+            expiry_height: height + 10_000,
+            body: vellum_types::TxBody::AuditBatch { entries: entries.clone() },
+        };
+        let tx = Transaction { signatures: vec![key.sign_tx(&unsigned)], unsigned };
+        match self.submit(&tx.to_wire()) {
+            Ok(_) => count,
+            Err(e) => {
+                // Put them back: they are retried with the next flush.
+                tracing::warn!(error = %e, "audit transaction not admitted; retrying later");
+                let mut queue = self.audit_queue.lock().expect("audit queue lock");
+                let rest: Vec<_> = queue.drain(..).collect();
+                queue.extend(entries);
+                queue.extend(rest);
+                0
+            }
+        }
     }
 
     pub fn audit_trail(&self, proof: &ProofId) -> Result<Vec<vellum_storage::AuditEntry>, BundleError> {

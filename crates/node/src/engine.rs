@@ -59,6 +59,8 @@ const REPLAY_BUFFER: NonZeroUsize = NZUsize!(8 << 20);
 const PAGE_CACHE_CAPACITY: NonZeroUsize = NZUsize!(4_096);
 const IMMUTABLE_ITEMS_PER_SECTION: NonZeroU64 = NZU64!(262_144);
 const PRUNABLE_ITEMS_PER_SECTION: NonZeroU64 = NZU64!(4_096);
+/// How often queued audit records are submitted as an audit transaction.
+const AUDIT_FLUSH_INTERVAL: Duration = Duration::from_secs(1);
 /// One epoch for the whole chain until validator-set changes (governance issue) arrive.
 const EPOCH_LENGTH: NonZeroU64 = NZU64!(u64::MAX);
 
@@ -86,6 +88,9 @@ impl Default for Timeouts {
 
 pub struct EngineConfig {
     pub genesis: Arc<Genesis>,
+    /// The node account key that signs audit transactions (reads of proof data are recorded
+    /// on the ledger only when set).
+    pub audit_key: Option<vellum_crypto::SecretKey>,
     /// See [`App`]: the pause before an empty block.
     pub empty_block_interval: Duration,
     pub signer: PrivateKey,
@@ -170,6 +175,7 @@ where
     // Commonware namespace framing), under the key name `<chain id>/<validator name>`.
     let seed: [u8; 32] = commonware_codec::Encode::encode(&cfg.signer).as_ref().try_into().expect("32-byte Ed25519 seed");
     let note_key = vellum_crypto::SecretKey::from_bytes("ed25519", seed).expect("any 32 bytes are an Ed25519 key");
+    node.audit_key = cfg.audit_key.clone().map(Arc::new);
     if let Some(v) = cfg.genesis.validators.iter().find(|v| v.consensus_key.as_slice() == me.as_ref()) {
         node.note_key = Some(Arc::new((format!("{}/{}", cfg.genesis.chain_id, v.name), note_key)));
     }
@@ -287,12 +293,22 @@ where
         let node = node.clone();
         move |_| run_gossip(node, gossip_rx, channels.txs)
     });
+    let auditor = context.child("audit").spawn({
+        let node = node.clone();
+        move |ctx| async move {
+            // Reads are recorded on the ledger in batches, at most a second late.
+            loop {
+                ctx.sleep(AUDIT_FLUSH_INTERVAL).await;
+                while node.flush_audit() > 0 {}
+            }
+        }
+    });
     let buffer_handle = buffer_engine.start(channels.blocks);
     let marshal_handle = marshal_actor.start(app, buffer, resolver);
     let consensus_handle = engine.start(channels.votes, channels.certificates, channels.resolver);
 
     let all = context.child("supervisor").spawn(move |_| async move {
-        let results = futures::future::join_all([executor, gossip, buffer_handle, marshal_handle, consensus_handle]).await;
+        let results = futures::future::join_all([executor, gossip, auditor, buffer_handle, marshal_handle, consensus_handle]).await;
         for r in results {
             if let Err(e) = r {
                 warn!(error = ?e, "validator task ended with an error");

@@ -127,6 +127,17 @@ impl Mempool {
         Some(p)
     }
 
+    /// The first nonce after `next` that no pending transaction of `sender` uses in an unbroken
+    /// run from `next` (where a node's own next transaction should go).
+    pub fn next_free_nonce(&self, sender: &AccountId, next: u64) -> u64 {
+        let Some(q) = self.by_sender.get(sender) else { return next };
+        let mut n = next;
+        while q.contains_key(&n) {
+            n += 1;
+        }
+        n
+    }
+
     /// Candidates for a block on top of `state`: each sender's run of consecutive nonces from
     /// its next nonce, interleaved round-robin across senders so no account starves others.
     pub fn candidates(&self, state: &LedgerState, max: usize) -> Vec<Pending> {

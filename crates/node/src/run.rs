@@ -46,6 +46,7 @@ pub enum RunError {
 pub fn run_validator(config: NodeConfig, on_ready: impl FnOnce(NodeHandle) + Send + 'static) -> Result<(), RunError> {
     let genesis = Arc::new(load_genesis(&config.genesis)?);
     let signer = load_key(&config.key)?;
+    let audit_key = config.audit_key.as_deref().map(crate::config::load_account_key).transpose()?;
     let me = signer.public_key();
     let mine = genesis
         .validators
@@ -117,6 +118,7 @@ pub fn run_validator(config: NodeConfig, on_ready: impl FnOnce(NodeHandle) + Sen
         let cfg = EngineConfig {
             genesis: genesis.clone(),
             empty_block_interval: config.empty_block_interval(),
+            audit_key,
             signer,
             partition_prefix: "vellum".into(),
             store,

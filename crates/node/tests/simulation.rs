@@ -103,6 +103,7 @@ async fn start_validator(
     let cfg = EngineConfig {
         genesis: genesis.clone(),
         empty_block_interval: Duration::from_millis(100),
+        audit_key: None,
         signer: validator_key(i),
         partition_prefix: format!("v{i}"),
         store,

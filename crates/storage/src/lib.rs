@@ -49,6 +49,19 @@ const DIGESTS: redb::MultimapTableDefinition<[u8; 32], [u8; 32]> = redb::Multima
 /// Local audit trail of reads of proof data: (proof id, sequence) → entry.
 const AUDIT: TableDefinition<([u8; 32], u64), &[u8]> = TableDefinition::new("audit");
 
+/// Audit records committed on the ledger, by proof: (proof id, sequence) → entry.
+const LEDGER_AUDIT: TableDefinition<([u8; 32], u64), &[u8]> = TableDefinition::new("ledger_audit");
+
+/// An audit record as finalized on the ledger, with where it is.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct LedgerAuditEntry {
+    pub record: vellum_types::proof::AuditRecord,
+    /// The node account that recorded it.
+    pub node: vellum_types::AccountId,
+    pub tx_id: TxId,
+    pub height: u64,
+}
+
 /// Most audit entries returned for one proof.
 pub const AUDIT_ENTRIES_RETURNED_MAX: usize = 1_000;
 
@@ -166,6 +179,7 @@ impl Store {
             txn.open_table(RECORDS)?;
             txn.open_multimap_table(DIGESTS)?;
             txn.open_table(AUDIT)?;
+            txn.open_table(LEDGER_AUDIT)?;
         }
         txn.commit()?;
         Ok(Self { db })
@@ -264,6 +278,19 @@ impl Store {
                     digests.insert(digest, e.record.proof_id.0)?;
                 }
             }
+            let mut ledger_audit = txn.open_table(LEDGER_AUDIT)?;
+            for (tx, r) in block.txs.iter().zip(&outcome.receipts) {
+                if let vellum_types::TxBody::AuditBatch { entries } = &tx.unsigned.body {
+                    for record in entries {
+                        let next = match ledger_audit.range((record.proof.0, 0)..=(record.proof.0, u64::MAX))?.next_back() {
+                            Some(last) => last?.0.value().1 + 1,
+                            None => 0,
+                        };
+                        let entry = LedgerAuditEntry { record: record.clone(), node: tx.unsigned.sender, tx_id: r.tx_id, height: r.height };
+                        ledger_audit.insert((record.proof.0, next), enc(&entry).as_slice())?;
+                    }
+                }
+            }
             txn.open_table(HEADERS)?.insert(block.header.height, enc(&block.header).as_slice())?;
             txn.open_table(CERTIFICATES)?.insert(block.header.height, certificate)?;
             let applied = Applied {
@@ -322,6 +349,19 @@ impl Store {
     pub fn audit(&self, proof: &ProofId) -> Result<Vec<AuditEntry>, ReadError> {
         let txn = self.db.begin_read()?;
         let table = txn.open_table(AUDIT)?;
+        let mut out = Vec::new();
+        for row in table.range((proof.0, 0)..=(proof.0, u64::MAX))?.take(AUDIT_ENTRIES_RETURNED_MAX) {
+            if let Ok(e) = borsh::from_slice(row?.1.value()) {
+                out.push(e);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The audit records of reads of `proof` finalized on the ledger, by every node.
+    pub fn ledger_audit(&self, proof: &ProofId) -> Result<Vec<LedgerAuditEntry>, ReadError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(LEDGER_AUDIT)?;
         let mut out = Vec::new();
         for row in table.range((proof.0, 0)..=(proof.0, u64::MAX))?.take(AUDIT_ENTRIES_RETURNED_MAX) {
             if let Ok(e) = borsh::from_slice(row?.1.value()) {

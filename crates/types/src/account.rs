@@ -25,11 +25,13 @@ pub enum Role {
     Auditor = 4,
     /// Freezes accounts and decides monitoring holds (X.1405 8.4).
     Compliance = 5,
+    /// A validator node's own account: signs the audit records of reads it served.
+    Node = 6,
 }
 
 impl Role {
-    pub const ALL: [Role; 6] =
-        [Role::User, Role::Council, Role::Registrar, Role::Issuer, Role::Auditor, Role::Compliance];
+    pub const ALL: [Role; 7] =
+        [Role::User, Role::Council, Role::Registrar, Role::Issuer, Role::Auditor, Role::Compliance, Role::Node];
 
     pub fn name(&self) -> &'static str {
         match self {
@@ -39,6 +41,7 @@ impl Role {
             Role::Issuer => "issuer",
             Role::Auditor => "auditor",
             Role::Compliance => "compliance",
+            Role::Node => "node",
         }
     }
 

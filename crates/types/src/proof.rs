@@ -179,3 +179,22 @@ impl StateKey {
     }
 }
 
+
+/// Most audit records in one audit transaction.
+pub const AUDIT_BATCH_ENTRIES_MAX: usize = 256;
+/// Longest action name in an audit record.
+pub const AUDIT_ACTION_BYTES_MAX: usize = 16;
+
+/// One read (or refused read) of a proof's data, as a node records it on the ledger
+/// (X.1407 9.1.1 c).
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct AuditRecord {
+    pub proof: ProofId,
+    /// `None` when the caller could not be authenticated.
+    pub reader: Option<AccountId>,
+    /// `show`, `bundle` or `lookup`.
+    pub action: String,
+    pub allowed: bool,
+    /// The serving node's clock when the read happened.
+    pub time_ms: u64,
+}

@@ -5,7 +5,9 @@ use crate::encoding::{DecodeError, canonical, domain, from_wire, to_wire};
 use crate::hash::{AccountId, Hash32, TxId, sha256};
 use crate::keys::{PublicKey, Signature};
 use crate::limits::{CHAIN_ID_BYTES_MAX, LABEL_BYTES_MAX, TX_BYTES_MAX, TX_SIGNATURES_MAX};
-use crate::proof::{BATCH_DOCUMENTS_MAX, ProofChange, ProofId, SCHEMA_BYTES_MAX};
+use crate::proof::{
+    AUDIT_ACTION_BYTES_MAX, AUDIT_BATCH_ENTRIES_MAX, AuditRecord, BATCH_DOCUMENTS_MAX, ProofChange, ProofId, SCHEMA_BYTES_MAX,
+};
 use borsh::{BorshDeserialize, BorshSerialize};
 
 /// Longest reason text on a status change (recorded with the actor, X.1405 8.4.4).
@@ -25,6 +27,8 @@ pub enum TxBody {
     RegisterBatch { root: Hash32, count: u32, schema: String, metadata_digest: Hash32, salted: bool },
     /// The registrant revokes or supersedes its registration, or one member of a batch.
     SetProofStatus { proof: ProofId, member: Option<u32>, change: ProofChange },
+    /// A validator node records the reads of proof data it served (node role only).
+    AuditBatch { entries: Vec<AuditRecord> },
 }
 
 impl TxBody {
@@ -35,6 +39,7 @@ impl TxBody {
             TxBody::RegisterProof { .. } => "register_proof",
             TxBody::RegisterBatch { .. } => "register_batch",
             TxBody::SetProofStatus { .. } => "set_proof_status",
+            TxBody::AuditBatch { .. } => "audit_batch",
         }
     }
 }
@@ -130,6 +135,15 @@ impl Transaction {
             }
             TxBody::RegisterBatch { count, .. } if *count == 0 || *count > BATCH_DOCUMENTS_MAX => {
                 invalid(format!("a batch covers 1..={BATCH_DOCUMENTS_MAX} documents"))
+            }
+            TxBody::AuditBatch { entries }
+                if entries.is_empty()
+                    || entries.len() > AUDIT_BATCH_ENTRIES_MAX
+                    || entries.iter().any(|e| e.action.len() > AUDIT_ACTION_BYTES_MAX) =>
+            {
+                invalid(format!(
+                    "an audit batch holds 1..={AUDIT_BATCH_ENTRIES_MAX} records with actions of at most {AUDIT_ACTION_BYTES_MAX} bytes"
+                ))
             }
             _ => Ok(()),
         }
