@@ -46,6 +46,13 @@ pub fn router(node: NodeHandle) -> Router {
         .route("/v1/proof/{id}", get(proof_show))
         .route("/v1/proof/{id}/bundle", get(proof_bundle))
         .route("/v1/proofs", get(proofs_by_digest))
+        .route(
+            "/v1/proof/{id}/original",
+            get(original_get)
+                .put(original_put)
+                .delete(original_delete)
+                .layer(DefaultBodyLimit::max(vellum_types::proof::ORIGINAL_BYTES_MAX + 64 * 1024)),
+        )
         .route("/v1/log/checkpoint", get(log_checkpoint))
         .route("/v1/log/consistency", get(log_consistency))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
@@ -231,6 +238,16 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// Authenticates a signed request (see `vellum_types::request`).
 fn caller(node: &NodeHandle, headers: &HeaderMap, method: &str, uri: &axum::http::Uri) -> Result<vellum_types::Account, AuthError> {
+    caller_with_body(node, headers, method, uri, b"")
+}
+
+fn caller_with_body(
+    node: &NodeHandle,
+    headers: &HeaderMap,
+    method: &str,
+    uri: &axum::http::Uri,
+    body: &[u8],
+) -> Result<vellum_types::Account, AuthError> {
     use vellum_types::request::*;
     let (Some(account), Some(ts), Some(nonce), Some(sig)) = (
         header(headers, HEADER_ACCOUNT),
@@ -247,7 +264,7 @@ fn caller(node: &NodeHandle, headers: &HeaderMap, method: &str, uri: &axum::http
     let sig_bytes = hex::decode(sig).map_err(|_| AuthError::Malformed("signature"))?;
     let signature: vellum_types::Signature = borsh::from_slice(&sig_bytes).map_err(|_| AuthError::Malformed("signature"))?;
     let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let signed = request_signing_bytes(&node.genesis().chain_id, &account, method, path, b"", ts, &n);
+    let signed = request_signing_bytes(&node.genesis().chain_id, &account, method, path, body, ts, &n);
     node.authenticate(&account, ts, n, &signature, &signed, now_ms())
 }
 
@@ -259,7 +276,7 @@ fn auth_error(e: &AuthError) -> Response {
 fn bundle_error(e: &BundleError) -> Response {
     let status = match e {
         BundleError::UnknownProof => StatusCode::NOT_FOUND,
-        BundleError::NothingFinalized => StatusCode::SERVICE_UNAVAILABLE,
+        BundleError::NothingFinalized | BundleError::Missing(_) => StatusCode::SERVICE_UNAVAILABLE,
         BundleError::Assemble(_) | BundleError::Range(_) => StatusCode::BAD_REQUEST,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
@@ -275,8 +292,24 @@ fn authorised_read(
     id: &ProofId,
     action: &str,
 ) -> Result<(vellum_types::EvidenceRecord, vellum_types::ProofEntry), Response> {
+    authorised(node, headers, "GET", uri, b"", id, action, false)
+}
+
+/// Authenticates and authorises an operation on proof `id`: the registrant always; an
+/// auditor too unless `registrant_only`. Every attempt is audited.
+#[allow(clippy::too_many_arguments)]
+fn authorised(
+    node: &NodeHandle,
+    headers: &HeaderMap,
+    method: &str,
+    uri: &axum::http::Uri,
+    body: &[u8],
+    id: &ProofId,
+    action: &str,
+    registrant_only: bool,
+) -> Result<(vellum_types::EvidenceRecord, vellum_types::ProofEntry), Response> {
     let now = now_ms();
-    let caller = match caller(node, headers, "GET", uri) {
+    let caller = match caller_with_body(node, headers, method, uri, body) {
         Ok(c) => c,
         Err(e) => {
             // Refused reads are audited too (anonymous when the caller is not proven).
@@ -291,7 +324,7 @@ fn authorised_read(
         Ok(None) => return Err(bundle_error(&BundleError::UnknownProof)),
         Err(e) => return Err(bundle_error(&e)),
     };
-    let allowed = caller.has_role(vellum_types::Role::Auditor) || caller.id == record.registrant;
+    let allowed = caller.id == record.registrant || (!registrant_only && caller.has_role(vellum_types::Role::Auditor));
     if let Err(e) = node.audit(id, Some(caller.id), action, allowed, now) {
         return Err(bundle_error(&e));
     }
@@ -489,4 +522,142 @@ async fn log_consistency(
         Ok(Err(e)) => bundle_error(&e),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
     }
+}
+
+#[derive(Deserialize)]
+struct MemberQuery {
+    member: Option<u32>,
+}
+
+/// Checks the member index against the registration (0 for a single registration).
+fn member_index(entry: &vellum_types::ProofEntry, member: Option<u32>) -> Result<u32, Response> {
+    let m = member.unwrap_or(0);
+    if m >= entry.count.max(1) {
+        return Err(error(StatusCode::BAD_REQUEST, "no_such_member", format!("member {m} is out of range")));
+    }
+    Ok(m)
+}
+
+async fn original_put(
+    State(node): State<NodeHandle>,
+    Path(id): Path<String>,
+    query: Result<axum::extract::Query<MemberQuery>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let id = match parse_proof_id(&id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let Ok(axum::extract::Query(query)) = query else {
+        return error(StatusCode::BAD_REQUEST, "bad_query", "member must be a non-negative integer");
+    };
+    let body = match body {
+        Ok(b) => b,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return error(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "encrypted original over the size limit");
+        }
+        Err(e) => return error(StatusCode::BAD_REQUEST, "bad_body", e.body_text()),
+    };
+    tokio::task::spawn_blocking(move || {
+        let (_, entry) = match authorised(&node, &headers, "PUT", &uri, &body, &id, "store", true) {
+            Ok(p) => p,
+            Err(r) => return r,
+        };
+        let member = match member_index(&entry, query.member) {
+            Ok(m) => m,
+            Err(r) => return r,
+        };
+        let original: vellum_types::proof::EncryptedOriginal = match vellum_types::encoding::from_wire(&body, vellum_types::proof::ORIGINAL_BYTES_MAX + 1024) {
+            Ok(o) => o,
+            Err(e) => return error(StatusCode::BAD_REQUEST, "malformed", format!("encrypted original: {e}")),
+        };
+        if original.key_envelope.is_empty() || original.key_envelope.len() > vellum_types::proof::ORIGINAL_KEY_ENVELOPE_BYTES_MAX {
+            return error(StatusCode::BAD_REQUEST, "malformed", "key envelope missing or too large");
+        }
+        let payload = borsh::to_vec(&(original.nonce, &original.ciphertext)).expect("borsh into Vec");
+        match node.store().put_original(&id, member, &original.key_envelope, &payload) {
+            Ok(true) => (StatusCode::CREATED, Json(json!({ "proof_id": id.to_hex(), "member": member, "stored_bytes": body.len() }))).into_response(),
+            Ok(false) => error(StatusCode::CONFLICT, "original_exists", "an original is (or was) already stored for this document"),
+            Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "storage", e.to_string()),
+        }
+    })
+    .await
+    .unwrap_or_else(|e| error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))
+}
+
+async fn original_get(
+    State(node): State<NodeHandle>,
+    Path(id): Path<String>,
+    query: Result<axum::extract::Query<MemberQuery>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+) -> Response {
+    let id = match parse_proof_id(&id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let Ok(axum::extract::Query(query)) = query else {
+        return error(StatusCode::BAD_REQUEST, "bad_query", "member must be a non-negative integer");
+    };
+    tokio::task::spawn_blocking(move || {
+        let (_, entry) = match authorised_read(&node, &headers, &uri, &id, "original") {
+            Ok(p) => p,
+            Err(r) => return r,
+        };
+        let member = match member_index(&entry, query.member) {
+            Ok(m) => m,
+            Err(r) => return r,
+        };
+        match node.store().original(&id, member) {
+            Ok(vellum_storage::Original::Stored { key_envelope, payload }) => {
+                let Ok((nonce, ciphertext)) = borsh::from_slice::<([u8; 24], Vec<u8>)>(&payload) else {
+                    return error(StatusCode::INTERNAL_SERVER_ERROR, "storage", "stored payload is corrupt");
+                };
+                let original = vellum_types::proof::EncryptedOriginal { key_envelope, nonce, ciphertext };
+                ([(header::CONTENT_TYPE, "application/octet-stream")], vellum_types::encoding::to_wire(&original)).into_response()
+            }
+            Ok(vellum_storage::Original::Deleted { at_ms }) => {
+                error(StatusCode::GONE, "original_deleted", format!("the original was deleted (its key destroyed) at {at_ms} ms; the proof stays verifiable"))
+            }
+            Ok(vellum_storage::Original::Absent) => error(StatusCode::NOT_FOUND, "no_original", "no original is stored for this document"),
+            Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "storage", e.to_string()),
+        }
+    })
+    .await
+    .unwrap_or_else(|e| error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))
+}
+
+async fn original_delete(
+    State(node): State<NodeHandle>,
+    Path(id): Path<String>,
+    query: Result<axum::extract::Query<MemberQuery>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+) -> Response {
+    let id = match parse_proof_id(&id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let Ok(axum::extract::Query(query)) = query else {
+        return error(StatusCode::BAD_REQUEST, "bad_query", "member must be a non-negative integer");
+    };
+    tokio::task::spawn_blocking(move || {
+        let (_, entry) = match authorised(&node, &headers, "DELETE", &uri, b"", &id, "delete", true) {
+            Ok(p) => p,
+            Err(r) => return r,
+        };
+        let member = match member_index(&entry, query.member) {
+            Ok(m) => m,
+            Err(r) => return r,
+        };
+        match node.store().delete_original(&id, member, now_ms()) {
+            Ok(true) => Json(json!({ "proof_id": id.to_hex(), "member": member, "deleted": true })).into_response(),
+            Ok(false) => error(StatusCode::NOT_FOUND, "no_original", "no original is stored for this document"),
+            Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "storage", e.to_string()),
+        }
+    })
+    .await
+    .unwrap_or_else(|e| error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))
 }

@@ -71,24 +71,44 @@ impl Client {
 
     /// A GET signed with an account key (authenticated read). Returns the status and raw body.
     pub fn get_signed(&self, path: &str, key: &vellum_crypto::SecretKey, chain_id: &str) -> Result<(u16, Vec<u8>)> {
+        self.signed("GET", path, &[], key, chain_id)
+    }
+
+    /// A request signed with an account key (see `vellum_types::request`).
+    pub fn signed(&self, method: &str, path: &str, body: &[u8], key: &vellum_crypto::SecretKey, chain_id: &str) -> Result<(u16, Vec<u8>)> {
         use vellum_types::request::*;
         let account = key.public_key().account_id();
         let timestamp_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as u64;
         let mut nonce = [0u8; 16];
         nonce.copy_from_slice(&crate::keys::random_bytes()[..16]);
-        let signed = request_signing_bytes(chain_id, &account, "GET", path, b"", timestamp_ms, &nonce);
+        let signed = request_signing_bytes(chain_id, &account, method, path, body, timestamp_ms, &nonce);
         let signature = borsh::to_vec(&key.sign(&signed)).expect("borsh into Vec");
-        let mut resp = self
-            .agent
-            .get(&format!("{}{path}", self.base))
-            .header(HEADER_ACCOUNT, account.to_hex())
-            .header(HEADER_TIMESTAMP, timestamp_ms.to_string())
-            .header(HEADER_NONCE, hex::encode(nonce))
-            .header(HEADER_SIGNATURE, hex::encode(signature))
-            .call()
-            .with_context(|| format!("cannot reach {}", self.base))?;
+        let url = format!("{}{path}", self.base);
+        let headers = [
+            (HEADER_ACCOUNT, account.to_hex()),
+            (HEADER_TIMESTAMP, timestamp_ms.to_string()),
+            (HEADER_NONCE, hex::encode(nonce)),
+            (HEADER_SIGNATURE, hex::encode(signature)),
+        ];
+        let result = match method {
+            "GET" | "DELETE" => {
+                let mut req = if method == "GET" { self.agent.get(&url) } else { self.agent.delete(&url) };
+                for (k, v) in &headers {
+                    req = req.header(*k, v);
+                }
+                req.call()
+            }
+            _ => {
+                let mut req = self.agent.put(&url).header("content-type", "application/octet-stream");
+                for (k, v) in &headers {
+                    req = req.header(*k, v);
+                }
+                req.send(body)
+            }
+        };
+        let mut resp = result.with_context(|| format!("cannot reach {}", self.base))?;
         let status = resp.status().as_u16();
-        let body = resp.body_mut().read_to_vec()?;
+        let body = resp.body_mut().with_config().limit(64 * 1024 * 1024).read_to_vec()?;
         Ok((status, body))
     }
 

@@ -49,6 +49,10 @@ fn generate(o: &UpOptions) -> Result<()> {
         keys::save(&o.dir.join("keys").join(format!("{name}.key")), &key)?;
         accounts.push(GenesisAccount { public_key: key.public_key(), roles: vec![role], label: name.to_string() });
     }
+    // Encryption keys (age X25519) for encrypted originals: the issuer's and the auditor's.
+    for name in ["issuer", "auditor"] {
+        crate::originals::new_identity(&o.dir.join("keys").join(format!("{name}.age")))?;
+    }
     let mut validators = Vec::new();
     let mut node_configs = Vec::new();
     for i in 0..o.validators {

@@ -5,6 +5,7 @@ mod client;
 mod devnet;
 mod keys;
 mod log;
+mod originals;
 mod proof;
 
 use anyhow::{Context, Result, bail};
@@ -128,6 +129,41 @@ enum ProofCommand {
         /// Where the manifest (digests, salts, batch positions) is written.
         #[arg(long, default_value = "proofs")]
         out_dir: PathBuf,
+        /// Also upload each original, encrypted, to the node's off-chain store.
+        #[arg(long)]
+        store: bool,
+        /// age recipients the document key is wrapped for (default: `<key>.age` and
+        /// `auditor.age` in the keys directory).
+        #[arg(long)]
+        recipient: Vec<String>,
+    },
+    /// Fetch and decrypt a stored original (registrant or auditor).
+    Original {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, default_value = "issuer")]
+        key: String,
+        #[arg(long)]
+        proof: String,
+        #[arg(long)]
+        member: Option<u32>,
+        /// The age identity the document key was wrapped for (default `<key>.age`).
+        #[arg(long)]
+        identity: Option<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Delete a stored original: its wrapped key is destroyed (crypto-shredding); the proof
+    /// stays verifiable.
+    DeleteOriginal {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, default_value = "issuer")]
+        key: String,
+        #[arg(long)]
+        proof: String,
+        #[arg(long)]
+        member: Option<u32>,
     },
     /// Write the evidence bundle for a file (or a document digest).
     Bundle {
@@ -240,6 +276,12 @@ enum KeyCommand {
     /// Generate a validator key (Ed25519: signs votes, authenticates p2p) and print the
     /// public key to put in the genesis.
     NewValidator {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Generate an encryption key (age X25519 identity) for encrypted originals; prints the
+    /// recipient to share.
+    NewEncryption {
         #[arg(long)]
         out: PathBuf,
     },
@@ -358,6 +400,12 @@ fn run(cli: Cli) -> Result<()> {
 consensus_key = \"{public}\"  (also its p2p_key)", out.display()));
             Ok(())
         }
+        Command::Key { command: KeyCommand::NewEncryption { out } } => {
+            let recipient = originals::new_identity(&out)?;
+            let v = json!({ "path": out, "recipient": recipient });
+            print(json, &v, || format!("wrote {}\nrecipient {recipient}", out.display()));
+            Ok(())
+        }
         Command::Account { command: AccountCommand::Open { target, key, public_key, identity_file, label } } => {
             let record = std::fs::read(&identity_file).with_context(|| format!("cannot read {}", identity_file.display()))?;
             let salt = keys::random_bytes();
@@ -406,9 +454,14 @@ consensus_key = \"{public}\"  (also its p2p_key)", out.display()));
             log::consistency(&target, &old, &new, &genesis, json)
         }
         Command::Proof { command } => match command {
-            ProofCommand::Register { target, key, files, salted, metadata, out_dir } => {
-                proof::register(&target, &key, &files, salted, metadata.as_deref(), &out_dir, json)
+            ProofCommand::Register { target, key, files, salted, metadata, out_dir, store, recipient } => {
+                let stored = if store { Some(recipient) } else { None };
+                proof::register(&target, &key, &files, salted, metadata.as_deref(), &out_dir, stored, json)
             }
+            ProofCommand::Original { target, key, proof: id, member, identity, out } => {
+                proof::fetch_original(&target, &key, &id, member, identity.as_deref(), &out, json)
+            }
+            ProofCommand::DeleteOriginal { target, key, proof: id, member } => proof::delete_original(&target, &key, &id, member, json),
             ProofCommand::Bundle { target, key, what, manifests, out } => proof::bundle(&target, &key, &what, &manifests, &out, json),
             ProofCommand::Revoke { target, key, proof: id, member, reason } => {
                 proof::change(&target, &key, &id, member, vellum_types::ProofChange::Revoke { reason }, json)

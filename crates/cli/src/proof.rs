@@ -74,6 +74,7 @@ fn documents(files: &[PathBuf], salted: bool) -> Result<Vec<ManifestDocument>> {
 }
 
 /// Registers files: one `RegisterProof` for a single file, one `RegisterBatch` for several.
+#[allow(clippy::too_many_arguments)]
 pub fn register(
     target: &Target,
     key: &str,
@@ -81,11 +82,31 @@ pub fn register(
     salted: bool,
     metadata: Option<&Path>,
     out_dir: &Path,
+    store: Option<Vec<String>>,
     json: bool,
 ) -> Result<()> {
     if files.is_empty() || files.len() > BATCH_FILES_MAX {
         bail!("give 1..={BATCH_FILES_MAX} files");
     }
+    // Resolve the recipients before registering, so a bad one fails early.
+    let recipients = match &store {
+        None => None,
+        Some(given) if !given.is_empty() => Some(given.iter().map(|r| crate::originals::parse_recipient(r)).collect::<Result<Vec<_>>>()?),
+        Some(_) => {
+            let dir = target.config()?.keys_dir;
+            let mut out = Vec::new();
+            for name in [key, "auditor"] {
+                let path = dir.join(format!("{name}.age"));
+                if path.exists() {
+                    out.push(crate::originals::load_identity(&path)?.to_public());
+                }
+            }
+            if out.is_empty() {
+                bail!("--store needs --recipient, or `{key}.age` / `auditor.age` in {}", dir.display());
+            }
+            Some(out)
+        }
+    };
     let docs = documents(files, salted)?;
     let metadata_digest = match metadata {
         Some(m) => file_digest(m)?,
@@ -118,7 +139,29 @@ pub fn register(
     std::fs::create_dir_all(out_dir)?;
     let path = out_dir.join(format!("{}.json", proof_id.to_hex()));
     std::fs::write(&path, serde_json::to_string_pretty(&manifest)?)?;
-    let v = json!({ "proof_id": proof_id.to_hex(), "height": result["height"], "documents": files.len(), "manifest": path });
+    let mut stored = 0usize;
+    if let Some(recipients) = &recipients {
+        let signer = resolve_key(target, key)?;
+        let client = target.client()?;
+        let chain_id = client.status()?["chain_id"].as_str().unwrap_or_default().to_string();
+        for (i, f) in files.iter().enumerate() {
+            let document = std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
+            let member = i as u32;
+            let sealed = crate::originals::seal(&document, &proof_id, member, recipients)?;
+            let path = if batch {
+                format!("/v1/proof/{}/original?member={member}", proof_id.to_hex())
+            } else {
+                format!("/v1/proof/{}/original", proof_id.to_hex())
+            };
+            let (status, body) = client.signed("PUT", &path, &vellum_types::encoding::to_wire(&sealed), &signer, &chain_id)?;
+            if status != 201 {
+                let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                bail!("storing {} refused ({status}): {}", f.display(), v["error"]["message"].as_str().unwrap_or_default());
+            }
+            stored += 1;
+        }
+    }
+    let v = json!({ "proof_id": proof_id.to_hex(), "height": result["height"], "documents": files.len(), "manifest": path, "originals_stored": stored });
     print(json, &v, || {
         format!(
             "registered {} document(s) as proof {} at height {}\nmanifest (keep it: salts and batch positions) {}",
@@ -328,5 +371,52 @@ pub fn show(target: &Target, key: &str, proof: &str, json: bool) -> Result<()> {
         bail!("refused ({status} {}): {}", v["error"]["code"], v["error"]["message"].as_str().unwrap_or_default());
     }
     print(json, &v, || serde_json::to_string_pretty(&v).unwrap_or_default());
+    Ok(())
+}
+
+fn original_path(proof: &str, member: Option<u32>) -> Result<(ProofId, u32, String)> {
+    let id = ProofId::from_hex(proof).context("--proof must be 64 hex characters")?;
+    let m = member.unwrap_or(0);
+    let path = match member {
+        Some(m) => format!("/v1/proof/{}/original?member={m}", id.to_hex()),
+        None => format!("/v1/proof/{}/original", id.to_hex()),
+    };
+    Ok((id, m, path))
+}
+
+pub fn fetch_original(target: &Target, key: &str, proof: &str, member: Option<u32>, identity: Option<&Path>, out: &Path, json: bool) -> Result<()> {
+    let (id, m, path) = original_path(proof, member)?;
+    let identity = match identity {
+        Some(p) => crate::originals::load_identity(p)?,
+        None => crate::originals::load_identity(&target.config()?.keys_dir.join(format!("{key}.age")))?,
+    };
+    let signer = resolve_key(target, key)?;
+    let client = target.client()?;
+    let chain_id = client.status()?["chain_id"].as_str().unwrap_or_default().to_string();
+    let (status, body) = client.get_signed(&path, &signer, &chain_id)?;
+    if status != 200 {
+        let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        bail!("refused ({status} {}): {}", v["error"]["code"], v["error"]["message"].as_str().unwrap_or_default());
+    }
+    let sealed: vellum_types::proof::EncryptedOriginal = vellum_types::encoding::from_wire(&body, vellum_types::proof::ORIGINAL_BYTES_MAX + 1024)
+        .map_err(|e| anyhow::anyhow!("node sent a malformed original: {e}"))?;
+    let document = crate::originals::open(&sealed, &id, m, &identity)?;
+    std::fs::write(out, &document).with_context(|| format!("cannot write {}", out.display()))?;
+    let v = json!({ "proof_id": id.to_hex(), "member": m, "bytes": document.len(), "sha256": hex::encode(sha256(&document)), "out": out });
+    print(json, &v, || format!("decrypted original ({} bytes, sha256 {}) written to {}", document.len(), hex::encode(sha256(&document)), out.display()));
+    Ok(())
+}
+
+pub fn delete_original(target: &Target, key: &str, proof: &str, member: Option<u32>, json: bool) -> Result<()> {
+    let (id, m, path) = original_path(proof, member)?;
+    let signer = resolve_key(target, key)?;
+    let client = target.client()?;
+    let chain_id = client.status()?["chain_id"].as_str().unwrap_or_default().to_string();
+    let (status, body) = client.signed("DELETE", &path, &[], &signer, &chain_id)?;
+    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    if status != 200 {
+        bail!("refused ({status} {}): {}", v["error"]["code"], v["error"]["message"].as_str().unwrap_or_default());
+    }
+    print(json, &v, || format!("original of proof {id} member {m} deleted: its key is destroyed; the proof stays verifiable"));
     Ok(())
 }

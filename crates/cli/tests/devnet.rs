@@ -28,14 +28,23 @@ fn open_account(client: &str, n: u32) {
 
 /// Waits until every API has finalized past `target`, then checks all agree on the header
 /// (hash, state root, log root) at `target`.
-fn converge(apis: &[String], target: u64) {
+fn converge(apis: &[String], target: u64, dir: &Path) {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let heights: Vec<u64> = apis.iter().map(|a| status(a).and_then(|s| s["height"].as_u64()).unwrap_or(0)).collect();
         if heights.iter().all(|h| *h >= target) {
             break;
         }
-        assert!(Instant::now() < deadline, "validators did not reach height {target}: {heights:?}");
+        if Instant::now() >= deadline {
+            let logs: Vec<String> = (0..apis.len())
+                .map(|i| {
+                    let log = String::from_utf8_lossy(&std::fs::read(dir.join(format!("v{i}")).join("node.log")).unwrap_or_default()).to_string();
+                    let tail: Vec<&str> = log.lines().rev().take(12).collect();
+                    format!("v{i}:\n{}", tail.into_iter().rev().collect::<Vec<_>>().join("\n"))
+                })
+                .collect();
+            panic!("validators did not reach height {target}: {heights:?}\n{}", logs.join("\n"));
+        }
         std::thread::sleep(Duration::from_millis(200));
     }
     let headers: Vec<serde_json::Value> = apis.iter().map(|a| block(a, target).expect("header at target")).collect();
@@ -71,7 +80,7 @@ fn devnet_survives_kill_and_wipe() {
     // Restart it on the same data: it replays, catches up, and agrees.
     net.extra.push(spawn_node(&dir, 3));
     let target = status(&apis[0]).unwrap()["height"].as_u64().unwrap() + 5;
-    converge(&apis, target);
+    converge(&apis, target, &dir);
 
     // Wipe another validator's data directory and restart it: it backfills from its peers.
     let victim = pids(&dir)[2];
@@ -83,7 +92,7 @@ fn devnet_survives_kill_and_wipe() {
     }
     net.extra.push(spawn_node(&dir, 2));
     let target = status(&apis[0]).unwrap()["height"].as_u64().unwrap() + 5;
-    converge(&apis, target);
+    converge(&apis, target, &dir);
     let finals: Vec<u64> = apis.iter().map(|a| status(a).unwrap()["log_size"].as_u64().unwrap()).collect();
     assert!(finals.iter().all(|s| *s >= 8), "every account opening is in every log: {finals:?}");
 }

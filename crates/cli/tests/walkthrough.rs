@@ -58,6 +58,37 @@ fn university_certificates_verified_offline_by_an_employer() {
     let proof_id = reg["proof_id"].as_str().unwrap().to_string();
     assert_eq!(reg["documents"], 5);
 
+    // The university also keeps a transcript's original off-chain, encrypted for itself and
+    // the auditor; others cannot fetch it; deleting it shreds the key, the proof survives.
+    let transcript = work.join("transcript-3.pdf");
+    std::fs::write(&transcript, "%PDF-1.7 transcript of student 3: all grades\n%%EOF").unwrap();
+    let t = transcript.to_str().unwrap();
+    let reg = json(&["proof", "register", "--client", client, "--store", "--out-dir", proofs_dir, t]);
+    assert_eq!(reg["originals_stored"], 1, "{reg}");
+    let transcript_id = reg["proof_id"].as_str().unwrap().to_string();
+    for key in ["issuer", "auditor"] {
+        let out = work.join(format!("fetched-by-{key}.pdf"));
+        let (code, text) = run(&["proof", "original", "--client", client, "--key", key, "--proof", &transcript_id, "--out", out.to_str().unwrap()]);
+        assert_eq!(code, 0, "{text}");
+        assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&transcript).unwrap());
+    }
+    let identity = dir.join("keys").join("issuer.age");
+    let (code, text) = run(&[
+        "proof", "original", "--client", client, "--key", "registrar", "--proof", &transcript_id,
+        "--identity", identity.to_str().unwrap(), "--out", work.join("x").to_str().unwrap(),
+    ]);
+    assert!(code != 0 && text.contains("403"), "{text}");
+    assert_eq!(http_get_status(&apis[0], &format!("/v1/proof/{transcript_id}/original")), 401);
+    let (code, text) = run(&["proof", "delete-original", "--client", client, "--proof", &transcript_id]);
+    assert_eq!(code, 0, "{text}");
+    let (code, text) = run(&["proof", "original", "--client", client, "--proof", &transcript_id, "--out", work.join("y").to_str().unwrap()]);
+    assert!(code != 0 && text.contains("410"), "{text}");
+    let tb = work.join("transcript.vellum");
+    let (code, text) = run(&["proof", "bundle", "--client", client, "--manifests", proofs_dir, t, "--out", tb.to_str().unwrap()]);
+    assert_eq!(code, 0, "{text}");
+    let v = json(&["verify", tb.to_str().unwrap(), "--file", t]);
+    assert_eq!(v["document"], "matched", "the proof outlives its deleted original");
+
     // An auditor keeps a checkpoint signed by the validators.
     let old_note = work.join("old.note");
     let (code, text) = run(&["log", "checkpoint", "--client", client, "--out", old_note.to_str().unwrap()]);

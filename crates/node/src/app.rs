@@ -221,13 +221,14 @@ pub async fn run_executor(node: NodeHandle, marshal: MarshalMailbox, mut finaliz
                 }))
             }
         };
-        // Marshal delivers a block only after persisting it with its finalization, so the
-        // certificate is there; it is stored with the block as the evidence proofs point to.
-        let finalization = marshal
-            .get_finalization(commonware_consensus::types::Height::new(height))
-            .await
-            .unwrap_or_else(|| panic!("marshal delivered block {height} without its finalization"));
-        let certificate = commonware_codec::Encode::encode(&finalization);
+        // The block's own finalization certificate, stored with it as the evidence bundles
+        // point to. Marshal has one for every block finalized while this node was live; a
+        // block backfilled as the ancestor of a later finalized block may have none (its
+        // finality follows from the descendant's), and is then stored without one.
+        let certificate = match marshal.get_finalization(commonware_consensus::types::Height::new(height)).await {
+            Some(finalization) => commonware_codec::Encode::encode(&finalization).to_vec(),
+            None => Vec::new(),
+        };
         node.store
             .commit_block(block.inner().block(), &outcome, &certificate)
             .unwrap_or_else(|e| panic!("cannot persist finalized block {height}: {e}"));

@@ -34,6 +34,9 @@ pub(crate) struct Core {
     seen_order: VecDeque<(u64, AccountId, [u8; 16])>,
 }
 
+/// How many times (100 ms apart) a bundle waits for the latest block's certificate.
+const CERTIFICATE_WAIT_ATTEMPTS: u32 = 50;
+
 /// Most request nonces remembered; beyond it, the oldest are forgotten (they are also stale).
 pub const REQUEST_NONCES_MAX: usize = 200_000;
 
@@ -178,7 +181,8 @@ impl BundleError {
         match self {
             BundleError::UnknownProof => "unknown_proof",
             BundleError::NothingFinalized => "not_ready",
-            BundleError::Missing(_) | BundleError::Storage(_) => "storage",
+            BundleError::Missing(_) => "not_ready",
+            BundleError::Storage(_) => "storage",
             BundleError::Assemble(vellum_evidence::AssembleError::NoSuchMember { .. }) => "no_such_member",
             BundleError::Assemble(vellum_evidence::AssembleError::NotABatch) => "not_a_batch",
             BundleError::Assemble(_) => "internal",
@@ -359,14 +363,26 @@ impl NodeHandle {
     /// the latest finalized header. The caller adds the document opening and, for a batch, the
     /// member's digest and path from its manifest.
     pub fn bundle(&self, id: &ProofId, member: Option<u32>) -> Result<vellum_evidence::Bundle, BundleError> {
-        let state = self.finalized_state();
-        if state.height == 0 {
-            return Err(BundleError::NothingFinalized);
-        }
         let storage = |e: vellum_storage::ReadError| BundleError::Storage(e.to_string());
         let record = self.store.record(id).map_err(storage)?.ok_or(BundleError::UnknownProof)?;
+        // The bundle needs a header with its own certificate. A node that just backfilled may
+        // lack one for its tip for a moment (see the executor); the next block brings one.
+        let mut attempts = 0;
+        let (state, certificate) = loop {
+            let state = self.finalized_state();
+            if state.height == 0 {
+                return Err(BundleError::NothingFinalized);
+            }
+            if let Some(c) = self.store.certificate(state.height).map_err(storage)? {
+                break (state, c);
+            }
+            attempts += 1;
+            if attempts >= CERTIFICATE_WAIT_ATTEMPTS {
+                return Err(BundleError::Missing("certificate of the latest block"));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        };
         let header = self.store.header(state.height).map_err(storage)?.ok_or(BundleError::Missing("header"))?;
-        let certificate = self.store.certificate(state.height).map_err(storage)?.ok_or(BundleError::Missing("certificate"))?;
         let certificate = crate::certificate::to_bundle(&certificate, self.genesis.validators.len())
             .map_err(|e| BundleError::Storage(format!("stored certificate: {e}")))?;
         let leaves = self.store.log_leaves(0, header.log_size).map_err(storage)?;
@@ -431,6 +447,10 @@ impl NodeHandle {
         }
         let entry = vellum_storage::AuditEntry { reader, action: action.to_string(), allowed, time_ms: now_ms };
         self.store.append_audit(proof, &entry).map_err(|e| BundleError::Storage(e.to_string()))
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 
     /// Audit records of `proof` finalized on the ledger (recorded by any node).

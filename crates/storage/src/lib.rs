@@ -62,6 +62,22 @@ pub struct LedgerAuditEntry {
     pub height: u64,
 }
 
+/// Encrypted originals (X.1407 9.3.2), off-chain, by (proof id, member): the wrapped
+/// per-document key and the encrypted payload are kept apart so that deleting the key
+/// envelope shreds the document even where a payload copy survives.
+const ORIGINAL_KEYS: TableDefinition<([u8; 32], u32), &[u8]> = TableDefinition::new("original_keys");
+const ORIGINAL_PAYLOADS: TableDefinition<([u8; 32], u32), &[u8]> = TableDefinition::new("original_payloads");
+/// When an original was deleted (ms since the epoch).
+const ORIGINAL_DELETED: TableDefinition<([u8; 32], u32), u64> = TableDefinition::new("original_deleted");
+
+/// What the store holds for an original.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Original {
+    Stored { key_envelope: Vec<u8>, payload: Vec<u8> },
+    Deleted { at_ms: u64 },
+    Absent,
+}
+
 /// Most audit entries returned for one proof.
 pub const AUDIT_ENTRIES_RETURNED_MAX: usize = 1_000;
 
@@ -180,6 +196,9 @@ impl Store {
             txn.open_multimap_table(DIGESTS)?;
             txn.open_table(AUDIT)?;
             txn.open_table(LEDGER_AUDIT)?;
+            txn.open_table(ORIGINAL_KEYS)?;
+            txn.open_table(ORIGINAL_PAYLOADS)?;
+            txn.open_table(ORIGINAL_DELETED)?;
         }
         txn.commit()?;
         Ok(Self { db })
@@ -233,8 +252,8 @@ impl Store {
         })
     }
 
-    /// Persists everything `block` changed, with its finalization certificate, atomically and
-    /// durably (see the module docs).
+    /// Persists everything `block` changed, with its finalization certificate (empty: none
+    /// known, e.g. a backfilled ancestor), atomically and durably (see the module docs).
     pub fn commit_block(&self, block: &Block, outcome: &BlockOutcome, certificate: &[u8]) -> Result<(), CommitError> {
         let state = &outcome.state;
         assert_eq!(state.height, block.header.height, "outcome belongs to the block");
@@ -292,7 +311,9 @@ impl Store {
                 }
             }
             txn.open_table(HEADERS)?.insert(block.header.height, enc(&block.header).as_slice())?;
-            txn.open_table(CERTIFICATES)?.insert(block.header.height, certificate)?;
+            if !certificate.is_empty() {
+                txn.open_table(CERTIFICATES)?.insert(block.header.height, certificate)?;
+            }
             let applied = Applied {
                 height: state.height,
                 block_hash: state.block_hash,
@@ -369,6 +390,49 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// Stores an encrypted original (replacing none: an original is stored once).
+    pub fn put_original(&self, proof: &ProofId, member: u32, key_envelope: &[u8], payload: &[u8]) -> Result<bool, CommitError> {
+        let txn = self.db.begin_write()?;
+        {
+            let mut keys = txn.open_table(ORIGINAL_KEYS)?;
+            if keys.get((proof.0, member))?.is_some() || txn.open_table(ORIGINAL_DELETED)?.get((proof.0, member))?.is_some() {
+                return Ok(false);
+            }
+            keys.insert((proof.0, member), key_envelope)?;
+            txn.open_table(ORIGINAL_PAYLOADS)?.insert((proof.0, member), payload)?;
+        }
+        txn.commit()?;
+        Ok(true)
+    }
+
+    pub fn original(&self, proof: &ProofId, member: u32) -> Result<Original, ReadError> {
+        let txn = self.db.begin_read()?;
+        if let Some(at) = txn.open_table(ORIGINAL_DELETED)?.get((proof.0, member))? {
+            return Ok(Original::Deleted { at_ms: at.value() });
+        }
+        let keys = txn.open_table(ORIGINAL_KEYS)?;
+        let Some(k) = keys.get((proof.0, member))? else { return Ok(Original::Absent) };
+        let payloads = txn.open_table(ORIGINAL_PAYLOADS)?;
+        let payload = payloads.get((proof.0, member))?.map(|p| p.value().to_vec()).unwrap_or_default();
+        Ok(Original::Stored { key_envelope: k.value().to_vec(), payload })
+    }
+
+    /// Deletes an original: the key envelope and the payload go, a tombstone stays. Returns
+    /// whether there was one.
+    pub fn delete_original(&self, proof: &ProofId, member: u32, now_ms: u64) -> Result<bool, CommitError> {
+        let txn = self.db.begin_write()?;
+        let existed;
+        {
+            existed = txn.open_table(ORIGINAL_KEYS)?.remove((proof.0, member))?.is_some();
+            txn.open_table(ORIGINAL_PAYLOADS)?.remove((proof.0, member))?;
+            if existed {
+                txn.open_table(ORIGINAL_DELETED)?.insert((proof.0, member), now_ms)?;
+            }
+        }
+        txn.commit()?;
+        Ok(existed)
     }
 
     pub fn tx_location(&self, id: &TxId) -> Result<Option<TxLocation>, ReadError> {

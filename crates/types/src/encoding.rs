@@ -48,6 +48,8 @@ pub mod domain {
     pub const GENESIS_DETAILS: &[u8] = b"VELLUM:GENESIS-DETAILS:";
     /// An authenticated API request.
     pub const REQUEST: &[u8] = b"VELLUM:REQUEST:";
+    /// Associated data of an encrypted original.
+    pub const ORIGINAL: &[u8] = b"VELLUM:ORIGINAL:";
 }
 
 /// Why bytes could not be decoded. Decoding never panics and never allocates more than the
@@ -121,6 +123,7 @@ mod tests {
             domain::SALTED_DIGEST,
             domain::GENESIS_DETAILS,
             domain::REQUEST,
+            domain::ORIGINAL,
         ];
         for (i, a) in tags.iter().enumerate() {
             for (j, b) in tags.iter().enumerate() {

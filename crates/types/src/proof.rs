@@ -198,3 +198,24 @@ pub struct AuditRecord {
     /// The serving node's clock when the read happened.
     pub time_ms: u64,
 }
+
+/// Largest encrypted original a node stores (X.1407 9.3.2).
+pub const ORIGINAL_BYTES_MAX: usize = 16 * 1024 * 1024;
+/// Largest wrapped key envelope.
+pub const ORIGINAL_KEY_ENVELOPE_BYTES_MAX: usize = 8 * 1024;
+
+/// An original document as a node stores it off-chain: encrypted by the client with a fresh
+/// per-document key (XChaCha20-Poly1305, associated data = proof id ‖ member index), the key
+/// wrapped (age, X25519) for the owner and the auditor. The node never sees the plaintext.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct EncryptedOriginal {
+    pub key_envelope: Vec<u8>,
+    pub nonce: [u8; 24],
+    /// Encrypts `SHA-256(document) ‖ document`.
+    pub ciphertext: Vec<u8>,
+}
+
+/// Associated data binding an encrypted original to its registration.
+pub fn original_aad(proof: &ProofId, member: u32) -> Vec<u8> {
+    canonical(domain::ORIGINAL, &(proof, member))
+}
