@@ -21,6 +21,9 @@
 //!
 //! OpenAPI, metrics and TLS come with the interfaces issue.
 
+// Handlers return `Result<_, Response>`: the error *is* the HTTP answer, by design.
+#![allow(clippy::result_large_err)]
+
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};

@@ -52,8 +52,11 @@ pub fn checkpoint(target: &Target, out: Option<&Path>, json: bool) -> Result<()>
     Ok(())
 }
 
+/// Note key names and Ed25519 keys, the quorum, and the chain id.
+type NoteKeys = (Vec<(String, [u8; 32])>, usize, String);
+
 /// The validators' note keys from a genesis file: `(<chain id>/<name>, key)`, and the quorum.
-fn keys(genesis: &Path) -> Result<(Vec<(String, [u8; 32])>, usize, String)> {
+fn keys(genesis: &Path) -> Result<NoteKeys> {
     let g = vellum_node::config::load_genesis(genesis)?;
     let keys: Vec<(String, [u8; 32])> =
         g.validators.iter().map(|v| (format!("{}/{}", g.chain_id, v.name), v.consensus_key)).collect();

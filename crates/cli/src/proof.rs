@@ -271,16 +271,6 @@ pub fn fmt_time(ms: u64) -> String {
     format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z", rem / 3600, rem % 3600 / 60, rem % 60, ms % 1000)
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn utc_times() {
-        assert_eq!(super::fmt_time(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(super::fmt_time(951_782_400_123), "2000-02-29T00:00:00.123Z");
-        assert_eq!(super::fmt_time(1_795_253_477_847), "2026-11-21T09:31:17.847Z");
-    }
-}
-
 fn status_line(s: &ProofStatus) -> String {
     match s {
         ProofStatus::Live => "LIVE (not revoked)".into(),
@@ -419,4 +409,14 @@ pub fn delete_original(target: &Target, key: &str, proof: &str, member: Option<u
     }
     print(json, &v, || format!("original of proof {id} member {m} deleted: its key is destroyed; the proof stays verifiable"));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn utc_times() {
+        assert_eq!(super::fmt_time(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(super::fmt_time(951_782_400_123), "2000-02-29T00:00:00.123Z");
+        assert_eq!(super::fmt_time(1_795_253_477_847), "2026-11-21T09:31:17.847Z");
+    }
 }

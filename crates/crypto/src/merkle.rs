@@ -352,4 +352,47 @@ mod tests {
         }
         assert!(matches!(verify_inclusion(3, 3, &leaves[0], &[], &leaves[0]), Err(ProofError::IndexOutOfRange { .. })));
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+        /// Random trees: every leaf's inclusion proof and every prefix's consistency proof
+        /// verify, the compact log agrees with the full tree, and any flipped bit in a proof,
+        /// a leaf or a root makes verification fail.
+        #[test]
+        fn random_trees(
+            data in proptest::collection::vec(proptest::collection::vec(proptest::num::u8::ANY, 0..8), 1..150),
+            pick in proptest::num::usize::ANY,
+            bit in 0usize..256,
+        ) {
+            let leaves: Vec<Hash32> = data.iter().map(|d| leaf_hash(d)).collect();
+            let n = leaves.len();
+            let r = root(&leaves);
+            let mut log = CompactLog::new();
+            for l in &leaves { log.append(*l); }
+            proptest::prop_assert_eq!(log.root(), r);
+            let i = pick % n;
+            let proof = inclusion_proof(i, &leaves);
+            proptest::prop_assert!(verify_inclusion(i as u64, n as u64, &leaves[i], &proof, &r).is_ok());
+            let flip = |h: &Hash32| { let mut h = *h; h[bit / 8] ^= 1 << (bit % 8); h };
+            proptest::prop_assert!(verify_inclusion(i as u64, n as u64, &flip(&leaves[i]), &proof, &r).is_err());
+            proptest::prop_assert!(verify_inclusion(i as u64, n as u64, &leaves[i], &proof, &flip(&r)).is_err());
+            if !proof.is_empty() {
+                let mut bad = proof.clone();
+                let j = pick % bad.len();
+                bad[j] = flip(&bad[j]);
+                proptest::prop_assert!(verify_inclusion(i as u64, n as u64, &leaves[i], &bad, &r).is_err());
+            }
+            let m = 1 + pick % n;
+            let c = consistency_proof(m, &leaves);
+            let old = root(&leaves[..m]);
+            proptest::prop_assert!(verify_consistency(m as u64, n as u64, &old, &r, &c).is_ok());
+            proptest::prop_assert!(verify_consistency(m as u64, n as u64, &flip(&old), &r, &c).is_err());
+            if !c.is_empty() {
+                let mut bad = c.clone();
+                let j = pick % bad.len();
+                bad[j] = flip(&bad[j]);
+                proptest::prop_assert!(verify_consistency(m as u64, n as u64, &old, &r, &bad).is_err());
+            }
+        }
+    }
 }

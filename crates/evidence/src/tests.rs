@@ -157,7 +157,8 @@ fn every_field_tampered_fails_at_its_step() {
     assert_eq!(verify(&vec![0u8; BUNDLE_BYTES_MAX + 1], None, None).unwrap_err().step, Step::Decode);
     assert_eq!(verify(&bytes, None, Some(&[7; 32])).unwrap_err().step, Step::Checkpoint);
 
-    let cases: Vec<(Box<dyn Fn(&mut Bundle)>, Step)> = vec![
+    type Tamper = Box<dyn Fn(&mut Bundle)>;
+    let cases: Vec<(Tamper, Step)> = vec![
         (Box::new(|b| b.genesis.chain_id.push('x')), Step::Checkpoint),
         (Box::new(|b| b.genesis.params.block_txs_max += 1), Step::Checkpoint),
         (Box::new(|b| b.genesis.details_hash[0] ^= 1), Step::Checkpoint),

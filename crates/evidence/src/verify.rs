@@ -119,14 +119,13 @@ pub fn verify_bundle(b: &Bundle, document: Option<&[u8]>, checkpoint: Option<&Ha
     // 2. Checkpoint.
     let genesis_hash = b.genesis.hash();
     note("genesis_hash", &genesis_hash);
-    if let Some(pinned) = checkpoint {
-        if *pinned != genesis_hash {
+    if let Some(pinned) = checkpoint
+        && *pinned != genesis_hash {
             return fail(
                 Step::Checkpoint,
                 format!("bundle is for genesis {}, not the pinned {}", hex::encode(genesis_hash), hex::encode(pinned)),
             );
         }
-    }
 
     // 3. Validator set.
     let validators = &b.genesis.validators;

@@ -332,7 +332,7 @@ impl ProofEffect {
                     }
                 }
                 // Status changes add no record leaf: their transaction leaf is their evidence.
-                return None;
+                None
             }
         }
     }
