@@ -532,6 +532,17 @@ struct MemberQuery {
     member: Option<u32>,
 }
 
+type MemberQueryResult = Result<axum::extract::Query<MemberQuery>, axum::extract::rejection::QueryRejection>;
+
+/// Parses the proof id and `?member=` of an original's URL.
+fn original_target(id: &str, query: MemberQueryResult) -> Result<(ProofId, MemberQuery), Response> {
+    let id = parse_proof_id(id)?;
+    let Ok(axum::extract::Query(query)) = query else {
+        return Err(error(StatusCode::BAD_REQUEST, "bad_query", "member must be a non-negative integer"));
+    };
+    Ok((id, query))
+}
+
 /// Checks the member index against the registration (0 for a single registration).
 fn member_index(entry: &vellum_types::ProofEntry, member: Option<u32>) -> Result<u32, Response> {
     let m = member.unwrap_or(0);
@@ -544,17 +555,14 @@ fn member_index(entry: &vellum_types::ProofEntry, member: Option<u32>) -> Result
 async fn original_put(
     State(node): State<NodeHandle>,
     Path(id): Path<String>,
-    query: Result<axum::extract::Query<MemberQuery>, axum::extract::rejection::QueryRejection>,
+    query: MemberQueryResult,
     headers: HeaderMap,
     uri: axum::http::Uri,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let id = match parse_proof_id(&id) {
-        Ok(id) => id,
+    let (id, query) = match original_target(&id, query) {
+        Ok(t) => t,
         Err(r) => return r,
-    };
-    let Ok(axum::extract::Query(query)) = query else {
-        return error(StatusCode::BAD_REQUEST, "bad_query", "member must be a non-negative integer");
     };
     let body = match body {
         Ok(b) => b,
@@ -593,16 +601,13 @@ async fn original_put(
 async fn original_get(
     State(node): State<NodeHandle>,
     Path(id): Path<String>,
-    query: Result<axum::extract::Query<MemberQuery>, axum::extract::rejection::QueryRejection>,
+    query: MemberQueryResult,
     headers: HeaderMap,
     uri: axum::http::Uri,
 ) -> Response {
-    let id = match parse_proof_id(&id) {
-        Ok(id) => id,
+    let (id, query) = match original_target(&id, query) {
+        Ok(t) => t,
         Err(r) => return r,
-    };
-    let Ok(axum::extract::Query(query)) = query else {
-        return error(StatusCode::BAD_REQUEST, "bad_query", "member must be a non-negative integer");
     };
     tokio::task::spawn_blocking(move || {
         let (_, entry) = match authorised_read(&node, &headers, &uri, &id, "original") {
@@ -635,16 +640,13 @@ async fn original_get(
 async fn original_delete(
     State(node): State<NodeHandle>,
     Path(id): Path<String>,
-    query: Result<axum::extract::Query<MemberQuery>, axum::extract::rejection::QueryRejection>,
+    query: MemberQueryResult,
     headers: HeaderMap,
     uri: axum::http::Uri,
 ) -> Response {
-    let id = match parse_proof_id(&id) {
-        Ok(id) => id,
+    let (id, query) = match original_target(&id, query) {
+        Ok(t) => t,
         Err(r) => return r,
-    };
-    let Ok(axum::extract::Query(query)) = query else {
-        return error(StatusCode::BAD_REQUEST, "bad_query", "member must be a non-negative integer");
     };
     tokio::task::spawn_blocking(move || {
         let (_, entry) = match authorised(&node, &headers, "DELETE", &uri, b"", &id, "delete", true) {

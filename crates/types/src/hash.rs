@@ -1,8 +1,6 @@
 //! Hashes and identifiers.
 
-use borsh::{BorshDeserialize, BorshSerialize};
 use sha2::{Digest, Sha256};
-use std::fmt;
 
 /// A SHA-256 digest.
 pub type Hash32 = [u8; 32];
@@ -25,7 +23,7 @@ macro_rules! hash_newtype {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(
-            Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, BorshSerialize, BorshDeserialize,
+            Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, borsh::BorshSerialize, borsh::BorshDeserialize,
         )]
         pub struct $name(pub Hash32);
 
@@ -42,14 +40,14 @@ macro_rules! hash_newtype {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(&self.to_hex())
             }
         }
 
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 write!(f, "{}({})", stringify!($name), &self.to_hex()[..16])
             }
         }
@@ -68,6 +66,8 @@ macro_rules! hash_newtype {
         }
     };
 }
+
+pub(crate) use hash_newtype;
 
 hash_newtype!(
     /// An account identifier: derived once from the account's first public key

@@ -18,32 +18,7 @@ pub const BATCH_DOCUMENTS_MAX: u32 = 1 << 20;
 /// The default schema: SHA-256 over the whole file's bytes.
 pub const SCHEMA_WHOLE_FILE: &str = "sha256:file";
 
-macro_rules! id_newtype {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, BorshSerialize, BorshDeserialize)]
-        pub struct $name(pub Hash32);
-
-        impl $name {
-            pub fn to_hex(&self) -> String {
-                hex::encode(self.0)
-            }
-            pub fn from_hex(text: &str) -> Result<Self, hex::FromHexError> {
-                let mut out = [0u8; 32];
-                hex::decode_to_slice(text, &mut out)?;
-                Ok(Self(out))
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(&self.to_hex())
-            }
-        }
-    };
-}
-
-id_newtype!(
+crate::hash::hash_newtype!(
     /// Identifies a registration: `SHA-256(PROOF-ID tag ‖ v ‖ borsh(tx id))`.
     ProofId
 );
