@@ -13,7 +13,10 @@
 //!   `GET /v1/proofs?digest=HEX` — proof ids registered with a digest.
 //!   These **require a signed request** (headers `x-vellum-account`, `-timestamp`, `-nonce`,
 //!   `-signature`; see `vellum_types::request`): an auditor reads every proof, an issuer its
-//!   own; anonymous callers get 401, others 403, and every attempt is audited.
+//!   own; anonymous callers get 401, others 403, and every attempt on an existing proof is
+//!   audited (anonymous ones coalesced to one record per proof and action per second).
+//!   Known limit: a signed request names the chain, not the node, so within its 60 s window
+//!   a captured request could be replayed once to each *other* validator.
 //!
 //! - `GET /v1/log/checkpoint[?size=N]` — a C2SP signed-note checkpoint of the finalized log,
 //!   signed by this validator; `GET /v1/log/consistency?old=N&new=M` — an RFC 9162
@@ -272,7 +275,11 @@ fn caller_with_body(
 }
 
 fn auth_error(e: &AuthError) -> Response {
-    let status = if *e == AuthError::Forbidden { StatusCode::FORBIDDEN } else { StatusCode::UNAUTHORIZED };
+    let status = match e {
+        AuthError::Forbidden => StatusCode::FORBIDDEN,
+        AuthError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::UNAUTHORIZED,
+    };
     error(status, e.code(), e.to_string())
 }
 
@@ -312,20 +319,25 @@ fn authorised(
     registrant_only: bool,
 ) -> Result<(vellum_types::EvidenceRecord, vellum_types::ProofEntry), Response> {
     let now = now_ms();
+    let proof = node.proof(id).map_err(|e| bundle_error(&e))?;
     let caller = match caller_with_body(node, headers, method, uri, body) {
         Ok(c) => c,
         Err(e) => {
-            // Refused reads are audited too (anonymous when the caller is not proven).
-            if let Err(err) = node.audit(id, None, action, false, now) {
-                return Err(bundle_error(&err));
+            // Refused attempts on an existing proof are audited too (anonymous when the caller
+            // is not proven; coalesced so they cannot flood the trail).
+            if proof.is_some() {
+                node.audit(id, None, action, false, now).map_err(|err| bundle_error(&err))?;
             }
             return Err(auth_error(&e));
         }
     };
-    let (record, entry) = match node.proof(id) {
-        Ok(Some(p)) => p,
-        Ok(None) => return Err(bundle_error(&BundleError::UnknownProof)),
-        Err(e) => return Err(bundle_error(&e)),
+    let Some((record, entry)) = proof else {
+        // Only an auditor learns that a proof does not exist; anyone else gets the same 403
+        // as for a proof it may not read.
+        if caller.has_role(vellum_types::Role::Auditor) {
+            return Err(bundle_error(&BundleError::UnknownProof));
+        }
+        return Err(auth_error(&AuthError::Forbidden));
     };
     let allowed = caller.id == record.registrant || (!registrant_only && caller.has_role(vellum_types::Role::Auditor));
     if let Err(e) = node.audit(id, Some(caller.id), action, allowed, now) {

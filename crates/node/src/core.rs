@@ -142,6 +142,8 @@ pub enum AuthError {
     Inactive(&'static str),
     #[error("the account's role does not allow reading this")]
     Forbidden,
+    #[error("too many authenticated requests in the last minutes; retry shortly")]
+    Busy,
 }
 
 impl AuthError {
@@ -155,6 +157,7 @@ impl AuthError {
             AuthError::UnknownAccount => "unknown_account",
             AuthError::Inactive(_) => "account_not_active",
             AuthError::Forbidden => "forbidden",
+            AuthError::Busy => "busy",
         }
     }
 }
@@ -220,7 +223,12 @@ pub struct NodeHandle {
     /// The node account's key that signs audit transactions, and the records waiting for one.
     pub(crate) audit_key: Option<Arc<vellum_crypto::SecretKey>>,
     pub(crate) audit_queue: Arc<Mutex<Vec<vellum_types::proof::AuditRecord>>>,
+    /// When each (proof, action) last had an anonymous attempt recorded.
+    anonymous_audits: Arc<Mutex<HashMap<(ProofId, String), u64>>>,
 }
+
+/// Most (proof, action) pairs tracked for coalescing anonymous audit records.
+const ANONYMOUS_AUDIT_KEYS_MAX: usize = 10_000;
 
 /// Most audit records waiting for an audit transaction; beyond it reads are refused rather
 /// than served unaudited.
@@ -252,6 +260,7 @@ impl NodeHandle {
             note_key: None,
             audit_key: None,
             audit_queue: Arc::default(),
+            anonymous_audits: Arc::default(),
         }
     }
 
@@ -419,18 +428,24 @@ impl NodeHandle {
         if caller.status != AccountStatus::Active {
             return Err(AuthError::Inactive(caller.status.name()));
         }
-        // Forget nonces that are stale anyway, then refuse a repeat.
+        // Forget nonces that are stale anyway (a stale request is refused before this), then
+        // refuse a repeat. A full cache refuses new requests rather than forgetting a fresh
+        // nonce, which would let a flood of requests re-open a replay window.
         while let Some((ts, a, n)) = core.seen_order.front().copied() {
-            if ts + 2 * REQUEST_FRESHNESS_MS < now_ms || core.seen_order.len() >= REQUEST_NONCES_MAX {
+            if ts + 2 * REQUEST_FRESHNESS_MS < now_ms {
                 core.seen_order.pop_front();
                 core.seen_nonces.remove(&(a, n));
             } else {
                 break;
             }
         }
-        if core.seen_nonces.insert((*account, nonce), timestamp_ms).is_some() {
+        if core.seen_nonces.contains_key(&(*account, nonce)) {
             return Err(AuthError::Replayed);
         }
+        if core.seen_order.len() >= REQUEST_NONCES_MAX {
+            return Err(AuthError::Busy);
+        }
+        core.seen_nonces.insert((*account, nonce), timestamp_ms);
         core.seen_order.push_back((timestamp_ms, *account, nonce));
         Ok(caller)
     }
@@ -438,6 +453,23 @@ impl NodeHandle {
     /// Records a read (or refused read) of a proof's data in the node's audit trail, durably,
     /// before any data is returned.
     pub fn audit(&self, proof: &ProofId, reader: Option<AccountId>, action: &str, allowed: bool, now_ms: u64) -> Result<(), BundleError> {
+        if reader.is_none() {
+            // Anonymous attempts cost the caller nothing, so they are recorded at most once per
+            // (proof, action) per second: enough to show they happened, too little to flood
+            // the disk or the ledger.
+            let mut last = self.anonymous_audits.lock().expect("anonymous audit lock");
+            let key = (*proof, action.to_string());
+            if last.get(&key).is_some_and(|t| now_ms < t + 1_000) {
+                return Ok(());
+            }
+            if last.len() >= ANONYMOUS_AUDIT_KEYS_MAX {
+                last.retain(|_, t| now_ms < *t + 1_000);
+            }
+            if last.len() >= ANONYMOUS_AUDIT_KEYS_MAX {
+                return Ok(());
+            }
+            last.insert(key, now_ms);
+        }
         if self.audit_key.is_some() {
             let mut queue = self.audit_queue.lock().expect("audit queue lock");
             if queue.len() >= AUDIT_QUEUE_MAX {
@@ -553,3 +585,51 @@ impl NodeHandle {
     }
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vellum_ledger::testkit::{fixture, key};
+    use vellum_types::request::request_signing_bytes;
+
+    fn handle() -> (NodeHandle, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let genesis = Arc::new(fixture().genesis);
+        let store = Arc::new(Store::open(&dir.path().join("l.redb"), &genesis).unwrap());
+        (NodeHandle::offline(genesis, store, MempoolLimits::default()).unwrap(), dir)
+    }
+
+    #[test]
+    fn signed_requests_fresh_once_and_by_the_account() {
+        let (node, _dir) = handle();
+        let f = fixture();
+        let account = f.issuer.public_key().account_id();
+        let now = 1_000_000;
+        let sign = |k: &vellum_crypto::SecretKey, nonce: [u8; 16], ts: u64| {
+            let bytes = request_signing_bytes("vellum-test", &account, "GET", "/v1/proof/x", b"", ts, &nonce);
+            (k.sign(&bytes), bytes)
+        };
+        let (sig, bytes) = sign(&f.issuer, [1; 16], now);
+        assert!(node.authenticate(&account, now, [1; 16], &sig, &bytes, now).is_ok());
+        assert_eq!(node.authenticate(&account, now, [1; 16], &sig, &bytes, now).unwrap_err(), AuthError::Replayed);
+        let (sig, bytes) = sign(&f.issuer, [2; 16], now - 61_000);
+        assert_eq!(node.authenticate(&account, now - 61_000, [2; 16], &sig, &bytes, now).unwrap_err(), AuthError::Stale);
+        let (sig, bytes) = sign(&key("ed25519", 99), [3; 16], now);
+        assert_eq!(node.authenticate(&account, now, [3; 16], &sig, &bytes, now).unwrap_err(), AuthError::BadSignature);
+        let stranger = key("ed25519", 98).public_key().account_id();
+        let (sig, bytes) = sign(&f.issuer, [4; 16], now);
+        assert_eq!(node.authenticate(&stranger, now, [4; 16], &sig, &bytes, now).unwrap_err(), AuthError::UnknownAccount);
+    }
+
+    #[test]
+    fn anonymous_attempts_are_coalesced() {
+        let (node, _dir) = handle();
+        let proof = ProofId([5; 32]);
+        for t in 0..50 {
+            node.audit(&proof, None, "bundle", false, 10_000 + t).unwrap();
+        }
+        node.audit(&proof, None, "bundle", false, 11_000).unwrap();
+        node.audit(&proof, Some(AccountId([1; 32])), "bundle", false, 11_001).unwrap();
+        assert_eq!(node.audit_trail(&proof).unwrap().len(), 3, "two anonymous (one per second) and one attributed");
+    }
+}

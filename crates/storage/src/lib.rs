@@ -133,6 +133,8 @@ pub enum LoadError {
 pub enum CommitError {
     #[error("block {got} does not follow the applied height {applied}")]
     OutOfOrder { applied: u64, got: u64 },
+    #[error("stored applied record is corrupt: {0}")]
+    Corrupt(String),
     #[error("storage error: {0}")]
     Storage(#[from] redb::Error),
 }
@@ -247,7 +249,9 @@ impl Store {
         let txn = self.db.begin_read()?;
         let meta = txn.open_table(META)?;
         Ok(match meta.get(META_APPLIED)? {
-            Some(v) => borsh::from_slice::<Applied>(v.value()).map(|a| a.height).unwrap_or(0),
+            Some(v) => borsh::from_slice::<Applied>(v.value()).map(|a| a.height).map_err(|e| {
+                ReadError(redb::Error::Corrupted(format!("applied record: {e}")))
+            })?,
             None => 0,
         })
     }
@@ -261,12 +265,16 @@ impl Store {
         let txn = self.db.begin_write()?;
         {
             let mut meta = txn.open_table(META)?;
-            let applied_height = match meta.get(META_APPLIED)? {
-                Some(v) => borsh::from_slice::<Applied>(v.value()).map(|a| a.height).unwrap_or(0),
-                None => 0,
+            let applied = match meta.get(META_APPLIED)? {
+                Some(v) => Some(borsh::from_slice::<Applied>(v.value()).map_err(|e| CommitError::Corrupt(e.to_string()))?),
+                None => None,
             };
+            let applied_height = applied.as_ref().map_or(0, |a| a.height);
             if block.header.height != applied_height + 1 {
                 return Err(CommitError::OutOfOrder { applied: applied_height, got: block.header.height });
+            }
+            if let Some(a) = &applied {
+                assert_eq!(block.header.parent, a.block_hash, "a finalized block extends the applied one");
             }
             let mut table = txn.open_table(STATE)?;
             for key in &outcome.touched {
