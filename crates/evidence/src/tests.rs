@@ -21,18 +21,8 @@ struct Chain {
 
 fn chain() -> Chain {
     let f = fixture();
-    let mut validators: Vec<ed25519_consensus::SigningKey> =
-        (0..4u8).map(|i| ed25519_consensus::SigningKey::from([40 + i; 32])).collect();
-    validators.sort_by_key(|k| k.verification_key().to_bytes());
-    let mut genesis = f.genesis.clone();
-    genesis.validators = validators
-        .iter()
-        .enumerate()
-        .map(|(i, k)| {
-            let key = k.verification_key().to_bytes();
-            GenesisValidator { name: format!("v{i}"), consensus_key: key, p2p_key: key, address: "127.0.0.1:1".into() }
-        })
-        .collect();
+    let (genesis, seeds) = vellum_ledger::testkit::genesis_with_validators(4);
+    let validators: Vec<ed25519_consensus::SigningKey> = seeds.into_iter().map(ed25519_consensus::SigningKey::from).collect();
     let (state, _) = genesis_block(&genesis);
 
     let document = b"%PDF diploma of Alice, BSc 2026".to_vec();

@@ -74,3 +74,21 @@ pub fn register(digest: Hash32) -> TxBody {
         salted: false,
     }
 }
+
+/// The fixture genesis with `n` validators whose Ed25519 secret keys are fixed bytes, sorted
+/// by public key as consensus orders them; returns the secrets in that order.
+pub fn genesis_with_validators(n: u8) -> (Genesis, Vec<[u8; 32]>) {
+    let mut seeds: Vec<[u8; 32]> = (0..n).map(|i| [40 + i; 32]).collect();
+    let public = |s: &[u8; 32]| SecretKey::from_bytes("ed25519", *s).unwrap().public_key().key_bytes().try_into().unwrap();
+    seeds.sort_by_key(|s| -> [u8; 32] { public(s) });
+    let mut genesis = fixture().genesis;
+    genesis.validators = seeds
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let key: [u8; 32] = public(s);
+            GenesisValidator { name: format!("v{i}"), consensus_key: key, p2p_key: key, address: "127.0.0.1:1".into() }
+        })
+        .collect();
+    (genesis, seeds)
+}

@@ -376,21 +376,22 @@ impl Store {
 
     /// The audit trail of `proof`, oldest first (at most [`AUDIT_ENTRIES_RETURNED_MAX`]).
     pub fn audit(&self, proof: &ProofId) -> Result<Vec<AuditEntry>, ReadError> {
-        let txn = self.db.begin_read()?;
-        let table = txn.open_table(AUDIT)?;
-        let mut out = Vec::new();
-        for row in table.range((proof.0, 0)..=(proof.0, u64::MAX))?.take(AUDIT_ENTRIES_RETURNED_MAX) {
-            if let Ok(e) = borsh::from_slice(row?.1.value()) {
-                out.push(e);
-            }
-        }
-        Ok(out)
+        self.by_proof(AUDIT, proof)
     }
 
     /// The audit records of reads of `proof` finalized on the ledger, by every node.
     pub fn ledger_audit(&self, proof: &ProofId) -> Result<Vec<LedgerAuditEntry>, ReadError> {
+        self.by_proof(LEDGER_AUDIT, proof)
+    }
+
+    /// Entries of a `(proof id, sequence)` table for one proof, oldest first.
+    fn by_proof<T: BorshDeserialize>(
+        &self,
+        table: TableDefinition<([u8; 32], u64), &[u8]>,
+        proof: &ProofId,
+    ) -> Result<Vec<T>, ReadError> {
         let txn = self.db.begin_read()?;
-        let table = txn.open_table(LEDGER_AUDIT)?;
+        let table = txn.open_table(table)?;
         let mut out = Vec::new();
         for row in table.range((proof.0, 0)..=(proof.0, u64::MAX))?.take(AUDIT_ENTRIES_RETURNED_MAX) {
             if let Ok(e) = borsh::from_slice(row?.1.value()) {
