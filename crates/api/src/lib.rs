@@ -18,8 +18,8 @@
 //!   Known limit: a signed request names the chain, not the node, so within its 60 s window
 //!   a captured request could be replayed once to each *other* validator.
 //!
-//! - `GET /v1/log/checkpoint[?size=N]` — a C2SP signed-note checkpoint of the finalized log,
-//!   signed by this validator; `GET /v1/log/consistency?old=N&new=M` — an RFC 9162
+//! - `GET /v1/log/checkpoint[?size=N | ?height=H]` — a C2SP signed-note checkpoint of the
+//!   finalized log (latest, at a size, or as block H committed it), signed by this validator; `GET /v1/log/consistency?old=N&new=M` — an RFC 9162
 //!   consistency proof (public: they reveal only log sizes and roots).
 //!
 //! OpenAPI, metrics and TLS come with the interfaces issue.
@@ -503,6 +503,7 @@ async fn proofs_by_digest(
 #[derive(Deserialize)]
 struct CheckpointQuery {
     size: Option<u64>,
+    height: Option<u64>,
 }
 
 async fn log_checkpoint(
@@ -512,7 +513,12 @@ async fn log_checkpoint(
     let Ok(axum::extract::Query(query)) = query else {
         return error(StatusCode::BAD_REQUEST, "bad_query", "size must be a positive integer");
     };
-    match tokio::task::spawn_blocking(move || node.checkpoint(query.size)).await {
+    let answer = tokio::task::spawn_blocking(move || match (query.height, query.size) {
+        (Some(_), Some(_)) => Err(BundleError::Range("give size or height, not both".into())),
+        (Some(h), None) => node.checkpoint_at_height(h),
+        (None, size) => node.checkpoint(size),
+    });
+    match answer.await {
         Ok(Ok(cp)) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], cp.to_note()).into_response(),
         Ok(Err(e)) => bundle_error(&e),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),

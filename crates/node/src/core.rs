@@ -535,6 +535,22 @@ impl NodeHandle {
         self.store.audit(proof).map_err(|e| BundleError::Storage(e.to_string()))
     }
 
+    /// The C2SP checkpoint of the log as finalized block `height` committed it (its header's
+    /// log size and root), signed by this validator: every finalized block yields one.
+    pub fn checkpoint_at_height(&self, height: u64) -> Result<vellum_evidence::checkpoint::Checkpoint, BundleError> {
+        let header = self
+            .header(height)
+            .ok_or_else(|| BundleError::Range(format!("no finalized block at height {height} here")))?;
+        if header.log_size == 0 {
+            return Err(BundleError::Range(format!("the log is empty at height {height}")));
+        }
+        let mut cp = vellum_evidence::checkpoint::Checkpoint::new(&self.genesis.chain_id, header.log_size, header.log_root);
+        if let Some(key) = &self.note_key {
+            cp.sign(&key.0, &key.1);
+        }
+        Ok(cp)
+    }
+
     /// A C2SP checkpoint of the finalized log at `size` (default: the latest size), signed by
     /// this validator.
     pub fn checkpoint(&self, size: Option<u64>) -> Result<vellum_evidence::checkpoint::Checkpoint, BundleError> {
