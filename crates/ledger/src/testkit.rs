@@ -12,6 +12,8 @@ pub struct Fixture {
     pub compliance: SecretKey,
     pub user: SecretKey,
     pub issuer: SecretKey,
+    /// A validator node's ledger account (role `node`).
+    pub node: SecretKey,
 }
 
 pub fn key(scheme: &str, n: u8) -> SecretKey {
@@ -23,6 +25,7 @@ pub fn fixture() -> Fixture {
     let compliance = key("secp256k1", 2);
     let user = key("ed25519", 3);
     let issuer = key("ed25519", 4);
+    let node = key("ed25519", 5);
     let genesis = Genesis {
         chain_id: "vellum-test".into(),
         genesis_time_ms: 1_000,
@@ -38,9 +41,10 @@ pub fn fixture() -> Fixture {
             GenesisAccount { public_key: compliance.public_key(), roles: vec![Role::Compliance], label: "c".into() },
             GenesisAccount { public_key: user.public_key(), roles: vec![Role::User], label: "u".into() },
             GenesisAccount { public_key: issuer.public_key(), roles: vec![Role::Issuer], label: "university".into() },
+            GenesisAccount { public_key: node.public_key(), roles: vec![Role::Node], label: "node-v0".into() },
         ],
     };
-    Fixture { genesis, registrar, compliance, user, issuer }
+    Fixture { genesis, registrar, compliance, user, issuer, node }
 }
 
 pub fn sign(key: &SecretKey, chain: &str, nonce: u64, body: TxBody) -> Transaction {

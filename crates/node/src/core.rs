@@ -222,7 +222,9 @@ pub struct NodeHandle {
     pub(crate) note_key: Option<Arc<(String, vellum_crypto::SecretKey)>>,
     /// The node account's key that signs audit transactions, and the records waiting for one.
     pub(crate) audit_key: Option<Arc<vellum_crypto::SecretKey>>,
-    pub(crate) audit_queue: Arc<Mutex<Vec<vellum_types::proof::AuditRecord>>>,
+    /// Pending audit records (by their storage sequence number) already submitted in an audit
+    /// transaction, and when; resubmitted if still pending after `AUDIT_RETRY_MS`.
+    pub(crate) audit_in_flight: Arc<Mutex<HashMap<u64, u64>>>,
     /// When each (proof, action) last had an anonymous attempt recorded.
     anonymous_audits: Arc<Mutex<HashMap<(ProofId, String), u64>>>,
 }
@@ -233,6 +235,9 @@ const ANONYMOUS_AUDIT_KEYS_MAX: usize = 10_000;
 /// Most audit records waiting for an audit transaction; beyond it reads are refused rather
 /// than served unaudited.
 pub const AUDIT_QUEUE_MAX: usize = 100_000;
+/// How long a submitted audit record may stay pending before it is submitted again (its
+/// transaction may have been dropped, or this node restarted).
+const AUDIT_RETRY_MS: u64 = 30_000;
 
 impl NodeHandle {
     pub(crate) fn new(
@@ -259,7 +264,7 @@ impl NodeHandle {
             gossip,
             note_key: None,
             audit_key: None,
-            audit_queue: Arc::default(),
+            audit_in_flight: Arc::default(),
             anonymous_audits: Arc::default(),
         }
     }
@@ -470,15 +475,17 @@ impl NodeHandle {
             }
             last.insert(key, now_ms);
         }
-        if self.audit_key.is_some() {
-            let mut queue = self.audit_queue.lock().expect("audit queue lock");
-            if queue.len() >= AUDIT_QUEUE_MAX {
+        let pending = if self.audit_key.is_some() {
+            let queued = self.store.pending_audit_len().map_err(|e| BundleError::Storage(e.to_string()))?;
+            if queued >= AUDIT_QUEUE_MAX as u64 {
                 return Err(BundleError::Storage("audit queue full: reads are refused until audit records reach the ledger".into()));
             }
-            queue.push(vellum_types::proof::AuditRecord { proof: *proof, reader, action: action.to_string(), allowed, time_ms: now_ms });
-        }
+            Some(vellum_types::proof::AuditRecord { proof: *proof, reader, action: action.to_string(), allowed, time_ms: now_ms })
+        } else {
+            None
+        };
         let entry = vellum_storage::AuditEntry { reader, action: action.to_string(), allowed, time_ms: now_ms };
-        self.store.append_audit(proof, &entry).map_err(|e| BundleError::Storage(e.to_string()))
+        self.store.append_audit(proof, &entry, pending.as_ref()).map_err(|e| BundleError::Storage(e.to_string()))
     }
 
     pub fn store(&self) -> &Store {
@@ -490,14 +497,19 @@ impl NodeHandle {
         self.store.ledger_audit(proof).map_err(|e| BundleError::Storage(e.to_string()))
     }
 
-    /// Submits queued audit records as one node-signed `AuditBatch` transaction. Returns how
-    /// many records it submitted.
-    pub fn flush_audit(&self) -> usize {
+    /// Submits pending audit records (durably queued, not already in flight) as one
+    /// node-signed `AuditBatch` transaction. Returns how many records it submitted.
+    pub fn flush_audit(&self, now_ms: u64) -> usize {
         let Some(key) = &self.audit_key else { return 0 };
-        let entries: Vec<_> = {
-            let mut queue = self.audit_queue.lock().expect("audit queue lock");
-            let n = queue.len().min(vellum_types::proof::AUDIT_BATCH_ENTRIES_MAX);
-            queue.drain(..n).collect()
+        let Ok(pending) = self.store.pending_audit(AUDIT_QUEUE_MAX) else { return 0 };
+        let (seqs, entries): (Vec<u64>, Vec<_>) = {
+            let mut in_flight = self.audit_in_flight.lock().expect("audit in-flight lock");
+            in_flight.retain(|seq, _| pending.iter().any(|(s, _)| s == seq));
+            pending
+                .into_iter()
+                .filter(|(seq, _)| in_flight.get(seq).is_none_or(|at| now_ms >= at + AUDIT_RETRY_MS))
+                .take(vellum_types::proof::AUDIT_BATCH_ENTRIES_MAX)
+                .unzip()
         };
         if entries.is_empty() {
             return 0;
@@ -514,18 +526,20 @@ impl NodeHandle {
             sender,
             nonce,
             expiry_height: height + 10_000,
-            body: vellum_types::TxBody::AuditBatch { entries: entries.clone() },
+            body: vellum_types::TxBody::AuditBatch { entries },
         };
         let tx = Transaction { signatures: vec![key.sign_tx(&unsigned)], unsigned };
         match self.submit(&tx.to_wire()) {
-            Ok(_) => count,
+            Ok(_) => {
+                let mut in_flight = self.audit_in_flight.lock().expect("audit in-flight lock");
+                for seq in seqs {
+                    in_flight.insert(seq, now_ms);
+                }
+                count
+            }
             Err(e) => {
-                // Put them back: they are retried with the next flush.
+                // They stay pending and are retried with the next flush.
                 tracing::warn!(error = %e, "audit transaction not admitted; retrying later");
-                let mut queue = self.audit_queue.lock().expect("audit queue lock");
-                let rest: Vec<_> = queue.drain(..).collect();
-                queue.extend(entries);
-                queue.extend(rest);
                 0
             }
         }

@@ -299,7 +299,8 @@ where
             // Reads are recorded on the ledger in batches, at most a second late.
             loop {
                 ctx.sleep(AUDIT_FLUSH_INTERVAL).await;
-                while node.flush_audit() > 0 {}
+                let now = commonware_utils::SystemTimeExt::epoch_millis(&ctx.current());
+                while node.flush_audit(now) > 0 {}
             }
         }
     });

@@ -78,6 +78,11 @@ pub enum Original {
     Absent,
 }
 
+/// Audit records waiting to reach the ledger in a node-signed audit transaction: seq → record.
+/// Written with the local trail, removed when a finalized block carries the record, so a
+/// crash loses none.
+const PENDING_AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("pending_audit");
+
 /// Most audit entries returned for one proof.
 pub const AUDIT_ENTRIES_RETURNED_MAX: usize = 1_000;
 
@@ -198,6 +203,7 @@ impl Store {
             txn.open_multimap_table(DIGESTS)?;
             txn.open_table(AUDIT)?;
             txn.open_table(LEDGER_AUDIT)?;
+            txn.open_table(PENDING_AUDIT)?;
             txn.open_table(ORIGINAL_KEYS)?;
             txn.open_table(ORIGINAL_PAYLOADS)?;
             txn.open_table(ORIGINAL_DELETED)?;
@@ -308,6 +314,19 @@ impl Store {
             let mut ledger_audit = txn.open_table(LEDGER_AUDIT)?;
             for (tx, r) in block.txs.iter().zip(&outcome.receipts) {
                 if let vellum_types::TxBody::AuditBatch { entries } = &tx.unsigned.body {
+                    // Records this node queued are now on the ledger: drop them from its queue.
+                    let mut pending = txn.open_table(PENDING_AUDIT)?;
+                    let mut done = Vec::new();
+                    for row in pending.iter()? {
+                        let (k, v) = row?;
+                        if let Ok(r) = borsh::from_slice::<vellum_types::proof::AuditRecord>(v.value())
+                            && entries.contains(&r) {
+                                done.push(k.value());
+                            }
+                    }
+                    for k in done {
+                        pending.remove(k)?;
+                    }
                     for record in entries {
                         let next = match ledger_audit.range((record.proof.0, 0)..=(record.proof.0, u64::MAX))?.next_back() {
                             Some(last) => last?.0.value().1 + 1,
@@ -360,7 +379,13 @@ impl Store {
 
     /// Appends an audit entry for a read of `proof`'s data (durably, before the data is
     /// returned).
-    pub fn append_audit(&self, proof: &ProofId, entry: &AuditEntry) -> Result<(), CommitError> {
+    /// With `pending`, the record is also queued (in the same commit) for the ledger.
+    pub fn append_audit(
+        &self,
+        proof: &ProofId,
+        entry: &AuditEntry,
+        pending: Option<&vellum_types::proof::AuditRecord>,
+    ) -> Result<(), CommitError> {
         let txn = self.db.begin_write()?;
         {
             let mut table = txn.open_table(AUDIT)?;
@@ -369,9 +394,37 @@ impl Store {
                 None => 0,
             };
             table.insert((proof.0, next), enc(entry).as_slice())?;
+            if let Some(record) = pending {
+                let mut queue = txn.open_table(PENDING_AUDIT)?;
+                let seq = match queue.last()? {
+                    Some(last) => last.0.value() + 1,
+                    None => 0,
+                };
+                queue.insert(seq, enc(record).as_slice())?;
+            }
         }
         txn.commit()?;
         Ok(())
+    }
+
+    /// Up to `limit` audit records waiting for the ledger, oldest first.
+    pub fn pending_audit(&self, limit: usize) -> Result<Vec<(u64, vellum_types::proof::AuditRecord)>, ReadError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(PENDING_AUDIT)?;
+        let mut out = Vec::new();
+        for row in table.iter()?.take(limit) {
+            let (k, v) = row?;
+            if let Ok(r) = borsh::from_slice(v.value()) {
+                out.push((k.value(), r));
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn pending_audit_len(&self) -> Result<u64, ReadError> {
+        use redb::ReadableTableMetadata;
+        let txn = self.db.begin_read()?;
+        Ok(txn.open_table(PENDING_AUDIT)?.len()?)
     }
 
     /// The audit trail of `proof`, oldest first (at most [`AUDIT_ENTRIES_RETURNED_MAX`]).

@@ -103,3 +103,35 @@ fn another_chains_directory_and_corruption_are_refused() {
     }
     assert!(matches!(store.load_state(&f.genesis), Err(LoadError::Corrupt(_))));
 }
+
+#[test]
+fn pending_audit_records_survive_reopen_and_leave_when_finalized() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.redb");
+    let record = vellum_types::proof::AuditRecord {
+        proof: vellum_types::ProofId([1; 32]),
+        reader: None,
+        action: "bundle".into(),
+        allowed: false,
+        time_ms: 7,
+    };
+    {
+        let store = Store::open(&path, &f.genesis).unwrap();
+        let entry = AuditEntry { reader: None, action: "bundle".into(), allowed: false, time_ms: 7 };
+        store.append_audit(&record.proof, &entry, Some(&record)).unwrap();
+    }
+    // A crash before the record reached the ledger loses nothing.
+    let store = Store::open(&path, &f.genesis).unwrap();
+    assert_eq!(store.pending_audit(10).unwrap(), vec![(0, record.clone())]);
+    assert_eq!(store.audit(&record.proof).unwrap().len(), 1);
+    let state = store.load_state(&f.genesis).unwrap();
+    let tx = sign(&f.node, "vellum-test", 0, vellum_types::TxBody::AuditBatch { entries: vec![record.clone()] });
+    let signers = verify_tx(&tx).unwrap();
+    let built = build_block(&state, state.time_ms + 1, 0, 1, [1; 32], [(&tx, signers.as_slice())]);
+    assert!(built.rejected.is_empty(), "{:?}", built.rejected);
+    let outcome = execute_block(&state, &built.block).unwrap();
+    store.commit_block(&built.block, &outcome, b"cert").unwrap();
+    assert!(store.pending_audit(10).unwrap().is_empty(), "finalized records leave the queue");
+    assert_eq!(store.ledger_audit(&record.proof).unwrap().len(), 1);
+}
