@@ -234,6 +234,13 @@ async fn block(State(node): State<NodeHandle>, Path(height): Path<String>) -> Re
     }
 }
 
+/// Runs request work that touches storage or verifies signatures off the async workers.
+async fn blocking(work: impl FnOnce() -> Response + Send + 'static) -> Response {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|e| error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))
+}
+
 fn now_ms() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
@@ -389,7 +396,7 @@ async fn proof_show(State(node): State<NodeHandle>, Path(id): Path<String>, head
         Ok(id) => id,
         Err(r) => return r,
     };
-    tokio::task::spawn_blocking(move || {
+    blocking(move || {
         let (record, entry) = match authorised_read(&node, &headers, &uri, &id, "show") {
             Ok(p) => p,
             Err(r) => return r,
@@ -421,7 +428,6 @@ async fn proof_show(State(node): State<NodeHandle>, Path(id): Path<String>, head
         .into_response()
     })
     .await
-    .unwrap_or_else(|e| error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))
 }
 
 #[derive(Deserialize)]
@@ -443,7 +449,7 @@ async fn proof_bundle(
     let Ok(axum::extract::Query(query)) = query else {
         return error(StatusCode::BAD_REQUEST, "bad_query", "member must be a non-negative integer");
     };
-    tokio::task::spawn_blocking(move || {
+    blocking(move || {
         if let Err(r) = authorised_read(&node, &headers, &uri, &id, "bundle") {
             return r;
         }
@@ -453,7 +459,6 @@ async fn proof_bundle(
         }
     })
     .await
-    .unwrap_or_else(|e| error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))
 }
 
 #[derive(Deserialize)]
@@ -474,7 +479,7 @@ async fn proofs_by_digest(
     if hex::decode_to_slice(&query.digest, &mut digest).is_err() {
         return error(StatusCode::BAD_REQUEST, "bad_digest", "digest must be 64 hex characters");
     }
-    tokio::task::spawn_blocking(move || {
+    blocking(move || {
         let caller = match caller(&node, &headers, "GET", &uri) {
             Ok(c) => c,
             Err(e) => return auth_error(&e),
@@ -497,7 +502,6 @@ async fn proofs_by_digest(
         Json(json!({ "digest": query.digest, "proofs": visible })).into_response()
     })
     .await
-    .unwrap_or_else(|e| error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))
 }
 
 #[derive(Deserialize)]
@@ -513,16 +517,18 @@ async fn log_checkpoint(
     let Ok(axum::extract::Query(query)) = query else {
         return error(StatusCode::BAD_REQUEST, "bad_query", "size must be a positive integer");
     };
-    let answer = tokio::task::spawn_blocking(move || match (query.height, query.size) {
-        (Some(_), Some(_)) => Err(BundleError::Range("give size or height, not both".into())),
-        (Some(h), None) => node.checkpoint_at_height(h),
-        (None, size) => node.checkpoint(size),
-    });
-    match answer.await {
-        Ok(Ok(cp)) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], cp.to_note()).into_response(),
-        Ok(Err(e)) => bundle_error(&e),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
-    }
+    blocking(move || {
+        let cp = match (query.height, query.size) {
+            (Some(_), Some(_)) => Err(BundleError::Range("give size or height, not both".into())),
+            (Some(h), None) => node.checkpoint_at_height(h),
+            (None, size) => node.checkpoint(size),
+        };
+        match cp {
+            Ok(cp) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], cp.to_note()).into_response(),
+            Err(e) => bundle_error(&e),
+        }
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -538,11 +544,11 @@ async fn log_consistency(
     let Ok(axum::extract::Query(q)) = query else {
         return error(StatusCode::BAD_REQUEST, "bad_query", "expected ?old=N&new=M");
     };
-    match tokio::task::spawn_blocking(move || node.consistency(q.old, q.new)).await {
-        Ok(Ok(proof)) => Json(json!({ "old": q.old, "new": q.new, "proof": proof.iter().map(hex::encode).collect::<Vec<_>>() })).into_response(),
-        Ok(Err(e)) => bundle_error(&e),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
-    }
+    blocking(move || match node.consistency(q.old, q.new) {
+        Ok(proof) => Json(json!({ "old": q.old, "new": q.new, "proof": proof.iter().map(hex::encode).collect::<Vec<_>>() })).into_response(),
+        Err(e) => bundle_error(&e),
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -559,6 +565,23 @@ fn original_target(id: &str, query: MemberQueryResult) -> Result<(ProofId, Membe
         return Err(error(StatusCode::BAD_REQUEST, "bad_query", "member must be a non-negative integer"));
     };
     Ok((id, query))
+}
+
+/// Authorises an operation on an original and resolves its member index.
+#[allow(clippy::too_many_arguments)]
+fn original_access(
+    node: &NodeHandle,
+    headers: &HeaderMap,
+    method: &str,
+    uri: &axum::http::Uri,
+    body: &[u8],
+    id: &ProofId,
+    member: Option<u32>,
+    action: &str,
+    registrant_only: bool,
+) -> Result<u32, Response> {
+    let (_, entry) = authorised(node, headers, method, uri, body, id, action, registrant_only)?;
+    member_index(&entry, member)
 }
 
 /// Checks the member index against the registration (0 for a single registration).
@@ -589,12 +612,8 @@ async fn original_put(
         }
         Err(e) => return error(StatusCode::BAD_REQUEST, "bad_body", e.body_text()),
     };
-    tokio::task::spawn_blocking(move || {
-        let (_, entry) = match authorised(&node, &headers, "PUT", &uri, &body, &id, "store", true) {
-            Ok(p) => p,
-            Err(r) => return r,
-        };
-        let member = match member_index(&entry, query.member) {
+    blocking(move || {
+        let member = match original_access(&node, &headers, "PUT", &uri, &body, &id, query.member, "store", true) {
             Ok(m) => m,
             Err(r) => return r,
         };
@@ -613,7 +632,6 @@ async fn original_put(
         }
     })
     .await
-    .unwrap_or_else(|e| error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))
 }
 
 async fn original_get(
@@ -627,12 +645,8 @@ async fn original_get(
         Ok(t) => t,
         Err(r) => return r,
     };
-    tokio::task::spawn_blocking(move || {
-        let (_, entry) = match authorised_read(&node, &headers, &uri, &id, "original") {
-            Ok(p) => p,
-            Err(r) => return r,
-        };
-        let member = match member_index(&entry, query.member) {
+    blocking(move || {
+        let member = match original_access(&node, &headers, "GET", &uri, b"", &id, query.member, "original", false) {
             Ok(m) => m,
             Err(r) => return r,
         };
@@ -652,7 +666,6 @@ async fn original_get(
         }
     })
     .await
-    .unwrap_or_else(|e| error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))
 }
 
 async fn original_delete(
@@ -666,12 +679,8 @@ async fn original_delete(
         Ok(t) => t,
         Err(r) => return r,
     };
-    tokio::task::spawn_blocking(move || {
-        let (_, entry) = match authorised(&node, &headers, "DELETE", &uri, b"", &id, "delete", true) {
-            Ok(p) => p,
-            Err(r) => return r,
-        };
-        let member = match member_index(&entry, query.member) {
+    blocking(move || {
+        let member = match original_access(&node, &headers, "DELETE", &uri, b"", &id, query.member, "delete", true) {
             Ok(m) => m,
             Err(r) => return r,
         };
@@ -682,5 +691,4 @@ async fn original_delete(
         }
     })
     .await
-    .unwrap_or_else(|e| error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))
 }

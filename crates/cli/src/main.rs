@@ -110,6 +110,21 @@ enum LogCommand {
     },
 }
 
+/// Which proof (and batch member) an operation is about, and as which account.
+#[derive(clap::Args)]
+pub struct ProofAt {
+    #[command(flatten)]
+    target: Target,
+    /// The acting account's key (a path, or a name in the keys directory).
+    #[arg(long, default_value = "issuer")]
+    key: String,
+    #[arg(long)]
+    proof: String,
+    /// Member index within a batch registration.
+    #[arg(long)]
+    member: Option<u32>,
+}
+
 #[derive(Subcommand)]
 enum ProofCommand {
     /// Register one file (RegisterProof) or several as one batch (RegisterBatch).
@@ -140,13 +155,7 @@ enum ProofCommand {
     /// Fetch and decrypt a stored original (registrant or auditor).
     Original {
         #[command(flatten)]
-        target: Target,
-        #[arg(long, default_value = "issuer")]
-        key: String,
-        #[arg(long)]
-        proof: String,
-        #[arg(long)]
-        member: Option<u32>,
+        at: ProofAt,
         /// The age identity the document key was wrapped for (default `<key>.age`).
         #[arg(long)]
         identity: Option<PathBuf>,
@@ -157,13 +166,7 @@ enum ProofCommand {
     /// stays verifiable.
     DeleteOriginal {
         #[command(flatten)]
-        target: Target,
-        #[arg(long, default_value = "issuer")]
-        key: String,
-        #[arg(long)]
-        proof: String,
-        #[arg(long)]
-        member: Option<u32>,
+        at: ProofAt,
     },
     /// Write the evidence bundle for a file (or a document digest).
     Bundle {
@@ -182,13 +185,7 @@ enum ProofCommand {
     /// Revoke a registration, or one member of a batch.
     Revoke {
         #[command(flatten)]
-        target: Target,
-        #[arg(long, default_value = "issuer")]
-        key: String,
-        #[arg(long)]
-        proof: String,
-        #[arg(long)]
-        member: Option<u32>,
+        at: ProofAt,
         #[arg(long)]
         reason: String,
     },
@@ -458,13 +455,11 @@ consensus_key = \"{public}\"  (also its p2p_key)", out.display()));
                 let stored = if store { Some(recipient) } else { None };
                 proof::register(&target, &key, &files, salted, metadata.as_deref(), &out_dir, stored, json)
             }
-            ProofCommand::Original { target, key, proof: id, member, identity, out } => {
-                proof::fetch_original(&target, &key, &id, member, identity.as_deref(), &out, json)
-            }
-            ProofCommand::DeleteOriginal { target, key, proof: id, member } => proof::delete_original(&target, &key, &id, member, json),
+            ProofCommand::Original { at, identity, out } => proof::fetch_original(&at, identity.as_deref(), &out, json),
+            ProofCommand::DeleteOriginal { at } => proof::delete_original(&at, json),
             ProofCommand::Bundle { target, key, what, manifests, out } => proof::bundle(&target, &key, &what, &manifests, &out, json),
-            ProofCommand::Revoke { target, key, proof: id, member, reason } => {
-                proof::change(&target, &key, &id, member, vellum_types::ProofChange::Revoke { reason }, json)
+            ProofCommand::Revoke { at, reason } => {
+                proof::change(&at.target, &at.key, &at.proof, at.member, vellum_types::ProofChange::Revoke { reason }, json)
             }
             ProofCommand::Supersede { target, key, proof: id, by } => {
                 let by = vellum_types::ProofId::from_hex(&by).context("--by must be 64 hex characters")?;

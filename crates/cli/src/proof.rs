@@ -374,8 +374,9 @@ fn original_path(proof: &str, member: Option<u32>) -> Result<(ProofId, u32, Stri
     Ok((id, m, path))
 }
 
-pub fn fetch_original(target: &Target, key: &str, proof: &str, member: Option<u32>, identity: Option<&Path>, out: &Path, json: bool) -> Result<()> {
-    let (id, m, path) = original_path(proof, member)?;
+pub fn fetch_original(at: &crate::ProofAt, identity: Option<&Path>, out: &Path, json: bool) -> Result<()> {
+    let (target, key) = (&at.target, at.key.as_str());
+    let (id, m, path) = original_path(&at.proof, at.member)?;
     let identity = match identity {
         Some(p) => crate::originals::load_identity(p)?,
         None => crate::originals::load_identity(&target.config()?.keys_dir.join(format!("{key}.age")))?,
@@ -397,8 +398,9 @@ pub fn fetch_original(target: &Target, key: &str, proof: &str, member: Option<u3
     Ok(())
 }
 
-pub fn delete_original(target: &Target, key: &str, proof: &str, member: Option<u32>, json: bool) -> Result<()> {
-    let (id, m, path) = original_path(proof, member)?;
+pub fn delete_original(at: &crate::ProofAt, json: bool) -> Result<()> {
+    let (target, key) = (&at.target, at.key.as_str());
+    let (id, m, path) = original_path(&at.proof, at.member)?;
     let signer = resolve_key(target, key)?;
     let client = target.client()?;
     let chain_id = client.status()?["chain_id"].as_str().unwrap_or_default().to_string();

@@ -16,7 +16,6 @@ struct Chain {
     bundle_member: Bundle,
     document: Vec<u8>,
     batch_documents: Vec<Vec<u8>>,
-    salts: Vec<[u8; 32]>,
 }
 
 fn chain() -> Chain {
@@ -85,7 +84,7 @@ fn chain() -> Chain {
     let mut reordered = manifest.clone();
     reordered.swap(0, 1);
     assert_eq!(wrong.fill_member(&reordered).unwrap_err(), AssembleError::ManifestRoot);
-    Chain { genesis, bundle_revoked, bundle_single, bundle_member, document, batch_documents, salts }
+    Chain { genesis, bundle_revoked, bundle_single, bundle_member, document, batch_documents }
 }
 
 #[test]
@@ -114,7 +113,6 @@ fn revoked_member_verifies_as_revoked() {
     let mut hidden = c.bundle_revoked.clone();
     hidden.member.as_mut().unwrap().status = None;
     assert_eq!(verify_bundle(&hidden, None, None).unwrap_err().step, Step::BatchInclusion);
-    let _ = &c.salts;
 }
 
 #[test]

@@ -300,8 +300,8 @@ impl NodeHandle {
         let tx = Transaction::from_wire(bytes)?;
         let signers = vellum_crypto::verify_tx(&tx).map_err(TxError::Signature)?;
         let id = tx.id();
-        if let Some(loc) = self.store.tx_location(&id).map_err(|e| SubmitError::Storage(e.to_string()))? {
-            let _ = loc;
+        // Already finalized: a replay of a finalized transaction is a duplicate.
+        if self.store.tx_location(&id).map_err(|e| SubmitError::Storage(e.to_string()))?.is_some() {
             return Err(MempoolError::Duplicate.into());
         }
         let mut core = self.lock();

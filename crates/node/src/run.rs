@@ -48,12 +48,9 @@ pub fn run_validator(config: NodeConfig, on_ready: impl FnOnce(NodeHandle) + Sen
     let signer = load_key(&config.key)?;
     let audit_key = config.audit_key.as_deref().map(crate::config::load_account_key).transpose()?;
     let me = signer.public_key();
-    let mine = genesis
-        .validators
-        .iter()
-        .find(|v| v.name == config.name && v.consensus_key.as_slice() == me.as_ref())
-        .ok_or_else(|| crate::config::ConfigError::NotAValidator(config.name.clone()))?;
-    let _ = mine;
+    if !genesis.validators.iter().any(|v| v.name == config.name && v.consensus_key.as_slice() == me.as_ref()) {
+        return Err(crate::config::ConfigError::NotAValidator(config.name.clone()).into());
+    }
     let mut peers = Vec::new();
     for v in &genesis.validators {
         let addr: SocketAddr = v
