@@ -49,6 +49,54 @@ pub enum TxError {
     NoSuchMember { proof: String, index: u32, count: u32 },
     #[error("a proof cannot supersede itself, and members are revoked, not superseded")]
     BadSupersede,
+    #[error("key {0} signed twice")]
+    DuplicateSigner(String),
+    #[error("signatures on account {account} weigh {weight}, its threshold is {threshold}")]
+    Threshold { account: AccountId, weight: u32, threshold: u32 },
+    #[error("account {account} has no KYC commitment, which {what} requires")]
+    KycRequired { account: AccountId, what: String },
+    #[error("unknown token {0}")]
+    UnknownToken(String),
+    #[error("token {0} already exists")]
+    TokenExists(String),
+    #[error("unknown sub-ledger `{0}`")]
+    UnknownSubledger(String),
+    #[error("sub-ledger `{0}` already exists")]
+    SubledgerExists(String),
+    #[error("only the issuer of {0} may mint or burn it")]
+    NotIssuer(String),
+    #[error("token {0} is paused")]
+    TokenPaused(String),
+    #[error("token {token} is not {flag}")]
+    FlagOff { token: String, flag: &'static str },
+    #[error("token {token} already has paused = {paused}")]
+    PauseUnchanged { token: String, paused: bool },
+    #[error("account {account} has {available} {token} available, needs {needed}")]
+    InsufficientFunds { account: AccountId, token: String, available: u128, needed: u128 },
+    #[error("account {account} cannot hold {token}: they belong to different sub-ledgers (convert at a governed rate instead)")]
+    WrongSubledger { account: AccountId, token: String },
+    #[error("recipient {account} is {status}")]
+    RecipientNotActive { account: AccountId, status: &'static str },
+    #[error("a leg cannot pay the sender itself")]
+    SelfTransfer,
+    #[error("no governed conversion rate from {from} to {to}")]
+    NoRate { from: String, to: String },
+    #[error("the {from}→{to} rate is at version {current}, the transfer quoted version {quoted}")]
+    RateChanged { from: String, to: String, current: u64, quoted: u64 },
+    #[error("the conversion credits nothing (amount too small for the rate)")]
+    ZeroCredit,
+    #[error("the conversion desk cannot be the sender or the recipient of a converted leg")]
+    DeskConflict,
+    #[error("account {0} does not have the `desk` role")]
+    NotDesk(AccountId),
+    #[error("unknown hold {0}")]
+    UnknownHold(u64),
+    #[error("hold {hold} is already {status}")]
+    HoldNotPending { hold: u64, status: &'static str },
+    #[error("hold {0} timed out; it is voided automatically")]
+    HoldExpired(u64),
+    #[error("account {account} is not a member of sub-ledger `{subledger}`")]
+    NotAMember { account: AccountId, subledger: String },
 }
 
 impl TxError {
@@ -77,6 +125,30 @@ impl TxError {
             TxError::ProofNotLive { .. } => "proof_not_live",
             TxError::NoSuchMember { .. } => "no_such_member",
             TxError::BadSupersede => "bad_supersede",
+            TxError::DuplicateSigner(_) => "duplicate_signer",
+            TxError::Threshold { .. } => "below_threshold",
+            TxError::KycRequired { .. } => "kyc_required",
+            TxError::UnknownToken(_) => "unknown_token",
+            TxError::TokenExists(_) => "token_exists",
+            TxError::UnknownSubledger(_) => "unknown_subledger",
+            TxError::SubledgerExists(_) => "subledger_exists",
+            TxError::NotIssuer(_) => "not_issuer",
+            TxError::TokenPaused(_) => "token_paused",
+            TxError::FlagOff { .. } => "flag_off",
+            TxError::PauseUnchanged { .. } => "pause_unchanged",
+            TxError::InsufficientFunds { .. } => "insufficient_funds",
+            TxError::WrongSubledger { .. } => "wrong_subledger",
+            TxError::RecipientNotActive { .. } => "recipient_not_active",
+            TxError::SelfTransfer => "self_transfer",
+            TxError::NoRate { .. } => "no_rate",
+            TxError::RateChanged { .. } => "rate_changed",
+            TxError::ZeroCredit => "zero_credit",
+            TxError::DeskConflict => "desk_conflict",
+            TxError::NotDesk(_) => "not_desk",
+            TxError::UnknownHold(_) => "unknown_hold",
+            TxError::HoldNotPending { .. } => "hold_not_pending",
+            TxError::HoldExpired(_) => "hold_expired",
+            TxError::NotAMember { .. } => "not_a_member",
         }
     }
 }

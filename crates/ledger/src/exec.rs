@@ -1,10 +1,11 @@
 use crate::error::{BlockError, TxError};
+use crate::payments;
 use crate::state::{LedgerState, StateKey};
 use std::collections::BTreeSet;
 use vellum_crypto::merkle::{leaf_hash, root};
 use vellum_crypto::{AuthMap, CompactLog, verify_txs};
 use vellum_types::{
-    Account, AccountStatus, Block, BlockHeader, EvidenceRecord, Genesis, Hash32, MemberEntry, ProofChange, ProofEntry,
+    Account, AccountStatus, Block, PaymentRecord, SignerSet, account::StatusNote, BlockHeader, EvidenceRecord, Genesis, Hash32, MemberEntry, ProofChange, ProofEntry,
     ProofId, ProofStatus, PublicKey, Registered, Role, Transaction, TxBody, TxId,
 };
 
@@ -27,6 +28,16 @@ pub struct TxReceipt {
     pub leaf_hash: Hash32,
     /// The evidence record a registration appended right after its transaction leaf.
     pub evidence: Option<Evidence>,
+    /// The payment record a transfer or hold decision appended right after its transaction leaf.
+    pub payment: Option<PaymentEvidence>,
+}
+
+/// A payment record and where its leaf is in the log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaymentEvidence {
+    pub record: PaymentRecord,
+    pub log_index: u64,
+    pub leaf_hash: Hash32,
 }
 
 /// An evidence record and where its leaf is in the log.
@@ -64,8 +75,10 @@ pub fn genesis_block(genesis: &Genesis) -> (LedgerState, Block) {
     for a in &genesis.accounts {
         state.put_account(&Account {
             id: a.id(),
-            keys: vec![a.public_key],
+            signers: a.signer_set(),
             status: AccountStatus::Active,
+            status_note: None,
+            subledger: None,
             roles: a.roles.clone(),
             label: a.label.clone(),
             kyc_commitment: None,
@@ -103,6 +116,23 @@ pub fn apply_tx(
     env: BlockEnv,
     touched: &mut BTreeSet<Hash32>,
 ) -> Result<TxReceipt, TxError> {
+    // Work on a copy (O(1): the map is persistent) so a transaction that fails part-way leaves
+    // neither state nor touched keys behind.
+    let mut scratch = state.clone();
+    let mut wrote = BTreeSet::new();
+    let receipt = apply_tx_inner(&mut scratch, tx, signers, env, &mut wrote)?;
+    *state = scratch;
+    touched.extend(wrote);
+    Ok(receipt)
+}
+
+fn apply_tx_inner(
+    state: &mut LedgerState,
+    tx: &Transaction,
+    signers: &[PublicKey],
+    env: BlockEnv,
+    touched: &mut BTreeSet<Hash32>,
+) -> Result<TxReceipt, TxError> {
     let u = &tx.unsigned;
     tx.check_shape()?;
     if u.chain_id != state.chain_id {
@@ -118,20 +148,29 @@ pub fn apply_tx(
     if u.nonce != sender.next_nonce {
         return Err(TxError::BadNonce { expected: sender.next_nonce, got: u.nonce });
     }
-    // Every signer must hold a key of the sender (U-SIG); at least one signature is guaranteed
-    // by the shape check. Thresholds for multisig accounts come with the payments work.
-    for signer in signers {
-        if !sender.keys.contains(signer) {
-            return Err(TxError::UnauthorizedSigner { account: sender.id, signer: signer.to_string() });
-        }
-    }
+    // Every signer must be a distinct key of the sender (U-SIG), and their weights must reach
+    // the account's threshold (X.1405 8.5.4). The shape check guarantees one signature.
     assert!(!signers.is_empty(), "shape check guarantees a signature");
+    let mut weight = 0u32;
+    for (i, signer) in signers.iter().enumerate() {
+        let w = sender.signers.weight_of(signer).ok_or_else(|| TxError::UnauthorizedSigner {
+            account: sender.id,
+            signer: signer.to_string(),
+        })?;
+        if signers[..i].contains(signer) {
+            return Err(TxError::DuplicateSigner(signer.to_string()));
+        }
+        weight += u32::from(w);
+    }
+    if weight < sender.signers.threshold {
+        return Err(TxError::Threshold { account: sender.id, weight, threshold: sender.signers.threshold });
+    }
 
-    // Body: compute every write first, then apply them together.
     let proof_effect = ProofEffect::check(state, &sender, tx)?;
     let mut writes: Vec<Account> = Vec::with_capacity(2);
+    let mut payment = None;
     match &u.body {
-        TxBody::OpenAccount { public_key, kyc_commitment, label, role } => {
+        TxBody::OpenAccount { public_key, kyc_commitment, label, role, subledger } => {
             if !sender.has_role(Role::Registrar) {
                 return Err(TxError::MissingRole(Role::Registrar));
             }
@@ -142,19 +181,30 @@ pub fn apply_tx(
             if state.account(&id).is_some() {
                 return Err(TxError::AccountExists(id));
             }
+            // KYC on opening (X.1405 8.4.2): always on the main ledger, per policy in a sub-ledger.
+            let kyc_required = match subledger {
+                None => true,
+                Some(name) => state.subledger(name).ok_or_else(|| TxError::UnknownSubledger(name.clone()))?.kyc_required,
+            };
+            if kyc_required && kyc_commitment.is_none() {
+                let what = subledger.as_ref().map_or("the main ledger".to_string(), |n| format!("sub-ledger `{n}`"));
+                return Err(TxError::KycRequired { account: id, what });
+            }
             writes.push(Account {
                 id,
-                keys: vec![*public_key],
+                signers: SignerSet::single(*public_key),
                 status: AccountStatus::Active,
+                status_note: None,
+                subledger: subledger.clone(),
                 roles: vec![*role],
                 label: label.clone(),
-                kyc_commitment: Some(*kyc_commitment),
+                kyc_commitment: *kyc_commitment,
                 opened_by: Some(sender.id),
                 opened_height: env.height,
                 next_nonce: 0,
             });
         }
-        TxBody::SetAccountStatus { account, status, reason: _ } => {
+        TxBody::SetAccountStatus { account, status, reason } => {
             if *account == sender.id {
                 return Err(TxError::SelfStatusChange);
             }
@@ -173,6 +223,7 @@ pub fn apply_tx(
                 return Err(TxError::StatusUnchanged { account: *account, status: status.name() });
             }
             target.status = *status;
+            target.status_note = Some(StatusNote { by: sender.id, reason: reason.clone(), height: env.height });
             writes.push(target);
         }
         TxBody::RegisterProof { .. } | TxBody::RegisterBatch { .. } | TxBody::SetProofStatus { .. } => {}
@@ -181,6 +232,10 @@ pub fn apply_tx(
             if !sender.has_role(Role::Node) {
                 return Err(TxError::MissingRole(Role::Node));
             }
+        }
+        body => {
+            assert!(payments::is_payment(body), "every body kind is handled");
+            payment = payments::apply(state, &mut sender, tx, env, touched)?;
         }
     }
 
@@ -193,9 +248,15 @@ pub fn apply_tx(
     let leaf = leaf_hash(&tx.leaf_bytes());
     let log_index = state.log.size();
     state.log.append(leaf);
-    // A registration's evidence record follows its transaction in the log.
+    // A registration's evidence record, or a payment's record, follows its transaction leaf.
     let evidence = proof_effect.and_then(|effect| effect.apply(state, tx, signers[0], env, touched));
-    Ok(TxReceipt { tx_id: tx.id(), height: env.height, index: 0, log_index, leaf_hash: leaf, evidence })
+    let payment = payment.map(|record| {
+        let leaf_hash = leaf_hash(&record.leaf_bytes());
+        let log_index = state.log.size();
+        state.log.append(leaf_hash);
+        PaymentEvidence { record, log_index, leaf_hash }
+    });
+    Ok(TxReceipt { tx_id: tx.id(), height: env.height, index: 0, log_index, leaf_hash: leaf, evidence, payment })
 }
 
 /// What a proof transaction will write, decided before any write.
@@ -372,6 +433,7 @@ pub fn execute_block(parent: &LedgerState, block: &Block) -> Result<BlockOutcome
     let mut state = parent.clone();
     let env = BlockEnv { height: h.height, time_ms: h.time_ms };
     let mut touched = BTreeSet::new();
+    payments::sweep_holds(&mut state, env, &mut touched);
     let mut receipts = Vec::with_capacity(block.txs.len());
     for (index, (tx, keys)) in block.txs.iter().zip(&signers).enumerate() {
         let mut receipt =
@@ -420,6 +482,7 @@ pub fn build_block<'a>(
     let env = BlockEnv { height: parent.height + 1, time_ms };
     let mut state = parent.clone();
     let mut touched = BTreeSet::new();
+    payments::sweep_holds(&mut state, env, &mut touched);
     let mut txs = Vec::new();
     let mut receipts = Vec::new();
     let mut rejected = Vec::new();

@@ -8,13 +8,16 @@
 
 mod error;
 mod exec;
+mod payments;
 mod state;
 
 pub use error::{BlockError, TxError};
-pub use exec::{BlockEnv, BlockOutcome, Built, Evidence, TxReceipt, apply_tx, build_block, execute_block, genesis_block};
+pub use exec::{BlockEnv, BlockOutcome, Built, Evidence, PaymentEvidence, TxReceipt, apply_tx, build_block, execute_block, genesis_block};
 pub use state::{LedgerState, StateKey};
 
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod payment_tests;

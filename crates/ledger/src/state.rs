@@ -3,7 +3,11 @@ use std::sync::Arc;
 use vellum_crypto::{AuthMap, CompactLog};
 use vellum_types::encoding::{from_wire, to_wire};
 pub use vellum_types::StateKey;
-use vellum_types::{Account, AccountId, ConsensusParams, Hash32, MemberEntry, ProofEntry, ProofId};
+use vellum_types::payment::{HoldQueue, Window};
+use vellum_types::{
+    Account, AccountId, Balance, ConsensusParams, Hash32, Hold, MemberEntry, MonitoringRules, ProofEntry, ProofId, Rate,
+    Subledger, Token,
+};
 
 /// Largest encoded value in the state map.
 pub const STATE_VALUE_BYTES_MAX: usize = 64 * 1024;
@@ -61,6 +65,56 @@ impl LedgerState {
 
     pub fn live_digest(&self, issuer: &AccountId, digest: &Hash32) -> Option<ProofId> {
         self.get(&StateKey::LiveDigest(*issuer, *digest))
+    }
+
+    pub fn token(&self, symbol: &str) -> Option<Token> {
+        self.get(&StateKey::Token(symbol.to_string()))
+    }
+
+    /// An account's balance of a token (zero if it never held any).
+    pub fn balance(&self, account: &AccountId, symbol: &str) -> Balance {
+        self.get(&StateKey::Balance(*account, symbol.to_string())).unwrap_or_default()
+    }
+
+    pub fn window(&self, account: &AccountId, symbol: &str) -> Window {
+        self.get(&StateKey::Window(*account, symbol.to_string())).unwrap_or_default()
+    }
+
+    pub fn monitoring(&self, symbol: &str) -> Option<MonitoringRules> {
+        self.get(&StateKey::Monitoring(symbol.to_string()))
+    }
+
+    pub fn hold(&self, id: u64) -> Option<Hold> {
+        self.get(&StateKey::Hold(id))
+    }
+
+    pub fn hold_queue(&self) -> HoldQueue {
+        self.get(&StateKey::HoldQueue).unwrap_or_default()
+    }
+
+    pub fn subledger(&self, name: &str) -> Option<Subledger> {
+        self.get(&StateKey::Subledger(name.to_string()))
+    }
+
+    pub fn rate(&self, from: &str, to: &str) -> Option<Rate> {
+        self.get(&StateKey::Rate(from.to_string(), to.to_string()))
+    }
+
+    /// Writes any state value under its key and returns the key hash (for `touched`).
+    pub(crate) fn put_value<T: BorshSerialize>(&mut self, key: &StateKey, value: &T) -> Hash32 {
+        self.put(key, value)
+    }
+
+    /// Writes a balance; an all-zero balance is removed so the map holds only live holdings.
+    pub(crate) fn put_balance(&mut self, account: &AccountId, symbol: &str, balance: &Balance) -> Hash32 {
+        let key = StateKey::Balance(*account, symbol.to_string());
+        if *balance == Balance::default() {
+            let k = key.hash();
+            self.map.remove(&k);
+            k
+        } else {
+            self.put(&key, balance)
+        }
     }
 
     pub(crate) fn put_proof(&mut self, id: &ProofId, entry: &ProofEntry) -> Hash32 {

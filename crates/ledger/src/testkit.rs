@@ -14,6 +14,13 @@ pub struct Fixture {
     pub issuer: SecretKey,
     /// A validator node's ledger account (role `node`).
     pub node: SecretKey,
+    /// The governance council: a 2-of-3 multi-signature account whose id derives from
+    /// `council[0]`.
+    pub council: Vec<SecretKey>,
+    /// A conversion desk (role `desk`).
+    pub desk: SecretKey,
+    /// An auditor.
+    pub auditor: SecretKey,
 }
 
 pub fn key(scheme: &str, n: u8) -> SecretKey {
@@ -26,6 +33,19 @@ pub fn fixture() -> Fixture {
     let user = key("ed25519", 3);
     let issuer = key("ed25519", 4);
     let node = key("ed25519", 5);
+    let council: Vec<SecretKey> = vec![key("ed25519", 6), key("secp256k1", 7), key("ed25519", 8)];
+    let desk = key("ed25519", 10);
+    let auditor = key("ed25519", 11);
+    let council_set = SignerSet {
+        signers: council.iter().map(|k| Signer { key: k.public_key(), weight: 1 }).collect(),
+        threshold: 2,
+    };
+    let account = |k: &SecretKey, role: Role, label: &str| GenesisAccount {
+        public_key: k.public_key(),
+        roles: vec![role],
+        label: label.into(),
+        multisig: None,
+    };
     let genesis = Genesis {
         chain_id: "vellum-test".into(),
         genesis_time_ms: 1_000,
@@ -37,14 +57,17 @@ pub fn fixture() -> Fixture {
             address: "127.0.0.1:1".into(),
         }],
         accounts: vec![
-            GenesisAccount { public_key: registrar.public_key(), roles: vec![Role::Registrar], label: "reg".into() },
-            GenesisAccount { public_key: compliance.public_key(), roles: vec![Role::Compliance], label: "c".into() },
-            GenesisAccount { public_key: user.public_key(), roles: vec![Role::User], label: "u".into() },
-            GenesisAccount { public_key: issuer.public_key(), roles: vec![Role::Issuer], label: "university".into() },
-            GenesisAccount { public_key: node.public_key(), roles: vec![Role::Node], label: "node-v0".into() },
+            account(&registrar, Role::Registrar, "reg"),
+            account(&compliance, Role::Compliance, "c"),
+            account(&user, Role::User, "u"),
+            account(&issuer, Role::Issuer, "university"),
+            account(&node, Role::Node, "node-v0"),
+            GenesisAccount { multisig: Some(council_set), ..account(&council[0], Role::Council, "council") },
+            account(&desk, Role::Desk, "desk"),
+            account(&auditor, Role::Auditor, "auditor"),
         ],
     };
-    Fixture { genesis, registrar, compliance, user, issuer, node }
+    Fixture { genesis, registrar, compliance, user, issuer, node, council, desk, auditor }
 }
 
 pub fn sign(key: &SecretKey, chain: &str, nonce: u64, body: TxBody) -> Transaction {
@@ -62,10 +85,34 @@ pub fn sign(key: &SecretKey, chain: &str, nonce: u64, body: TxBody) -> Transacti
 pub fn open(new_key: &SecretKey) -> TxBody {
     TxBody::OpenAccount {
         public_key: new_key.public_key(),
-        kyc_commitment: tx::kyc_commitment(b"salt-0123456789ab", b"identity record"),
+        kyc_commitment: Some(tx::kyc_commitment(b"salt-0123456789ab", b"identity record")),
         label: "employee".into(),
         role: Role::User,
+        subledger: None,
     }
+}
+
+/// Opens an account in a sub-ledger.
+pub fn open_in(new_key: &SecretKey, subledger: &str) -> TxBody {
+    match open(new_key) {
+        TxBody::OpenAccount { public_key, kyc_commitment, label, role, .. } => {
+            TxBody::OpenAccount { public_key, kyc_commitment, label, role, subledger: Some(subledger.into()) }
+        }
+        _ => unreachable!(),
+    }
+}
+
+impl Fixture {
+    pub fn council_id(&self) -> AccountId {
+        self.council[0].public_key().account_id()
+    }
+}
+
+/// A transaction from `account` signed by each of `keys` (multi-signature).
+pub fn sign_multi(keys: &[&SecretKey], account: AccountId, chain: &str, nonce: u64, body: TxBody) -> Transaction {
+    let unsigned = UnsignedTx { chain_id: chain.into(), sender: account, nonce, expiry_height: 1_000, body };
+    let signatures = keys.iter().map(|k| k.sign_tx(&unsigned)).collect();
+    Transaction { unsigned, signatures }
 }
 
 

@@ -2,6 +2,7 @@
 
 use crate::hash::{AccountId, Hash32};
 use crate::keys::PublicKey;
+use crate::payment::SignerSet;
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
@@ -27,11 +28,22 @@ pub enum Role {
     Compliance = 5,
     /// A validator node's own account: signs the audit records of reads it served.
     Node = 6,
+    /// A conversion desk: may hold every sub-ledger's tokens and provides the liquidity of the
+    /// governed conversion rates that name it (X.1405 6.3).
+    Desk = 7,
 }
 
 impl Role {
-    pub const ALL: [Role; 7] =
-        [Role::User, Role::Council, Role::Registrar, Role::Issuer, Role::Auditor, Role::Compliance, Role::Node];
+    pub const ALL: [Role; 8] = [
+        Role::User,
+        Role::Council,
+        Role::Registrar,
+        Role::Issuer,
+        Role::Auditor,
+        Role::Compliance,
+        Role::Node,
+        Role::Desk,
+    ];
 
     pub fn name(&self) -> &'static str {
         match self {
@@ -42,6 +54,7 @@ impl Role {
             Role::Auditor => "auditor",
             Role::Compliance => "compliance",
             Role::Node => "node",
+            Role::Desk => "desk",
         }
     }
 
@@ -78,9 +91,14 @@ impl AccountStatus {
 #[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Account {
     pub id: AccountId,
-    /// Keys allowed to sign for this account; the first one derived `id`.
-    pub keys: Vec<PublicKey>,
+    /// Keys allowed to sign for this account, their weights and the threshold (X.1405 8.5.4).
+    /// `id` derives from the key the account was opened with, so it survives key changes.
+    pub signers: SignerSet,
     pub status: AccountStatus,
+    /// Who last changed `status`, why and when (X.1405 8.4.4).
+    pub status_note: Option<StatusNote>,
+    /// The sub-ledger the account belongs to (`None`: the main ledger).
+    pub subledger: Option<String>,
     /// Sorted, no duplicates.
     pub roles: Vec<Role>,
     /// A label the registrar attaches (a role or category, never a name).
@@ -95,9 +113,28 @@ pub struct Account {
     pub next_nonce: u64,
 }
 
+/// The actor, reason and height of an account's last status change.
+#[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct StatusNote {
+    pub by: AccountId,
+    pub reason: String,
+    pub height: u64,
+}
+
 impl Account {
     pub fn has_role(&self, role: Role) -> bool {
         self.roles.binary_search(&role).is_ok()
+    }
+
+    /// Whether `key` may sign for this account (alone or with others).
+    pub fn is_signer(&self, key: &PublicKey) -> bool {
+        self.signers.weight_of(key).is_some()
+    }
+
+    /// Whether the account passed an identity check: a registrar stored a KYC commitment, or
+    /// it was named in genesis (institutions checked by the founding ceremony).
+    pub fn is_kyc(&self) -> bool {
+        self.kyc_commitment.is_some() || self.opened_by.is_none()
     }
 }
 

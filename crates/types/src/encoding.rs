@@ -50,6 +50,8 @@ pub mod domain {
     pub const REQUEST: &[u8] = b"VELLUM:REQUEST:";
     /// Associated data of an encrypted original.
     pub const ORIGINAL: &[u8] = b"VELLUM:ORIGINAL:";
+    /// A payment record's log leaf data.
+    pub const PAYMENT_RECORD: &[u8] = b"VELLUM:PAYMENT-RECORD:";
 }
 
 /// Why bytes could not be decoded. Decoding never panics and never allocates more than the
@@ -124,6 +126,7 @@ mod tests {
             domain::GENESIS_DETAILS,
             domain::REQUEST,
             domain::ORIGINAL,
+            domain::PAYMENT_RECORD,
         ];
         for (i, a) in tags.iter().enumerate() {
             for (j, b) in tags.iter().enumerate() {

@@ -53,11 +53,19 @@ pub struct GenesisAccount {
     pub public_key: PublicKey,
     pub roles: Vec<Role>,
     pub label: String,
+    /// A k-of-n signer set (e.g. the governance council); `None`: `public_key` alone signs.
+    /// The account id still derives from `public_key`.
+    #[serde(default)]
+    pub multisig: Option<crate::payment::SignerSet>,
 }
 
 impl GenesisAccount {
     pub fn id(&self) -> AccountId {
         self.public_key.account_id()
+    }
+
+    pub fn signer_set(&self) -> crate::payment::SignerSet {
+        self.multisig.clone().unwrap_or_else(|| crate::payment::SignerSet::single(self.public_key))
     }
 }
 
@@ -92,6 +100,8 @@ pub enum GenesisError {
     Roles(AccountId),
     #[error("account {0}: label longer than {LABEL_BYTES_MAX} bytes")]
     Label(AccountId),
+    #[error("account {0}: multisig: {1}")]
+    Multisig(AccountId, String),
     #[error("params: {0}")]
     Params(String),
 }
@@ -184,6 +194,9 @@ impl Genesis {
             if a.label.len() > LABEL_BYTES_MAX {
                 return Err(GenesisError::Label(id));
             }
+            if let Some(set) = &a.multisig {
+                set.check().map_err(|e| GenesisError::Multisig(id, e))?;
+            }
         }
         let p = &self.params;
         if p.block_txs_max == 0 || p.block_txs_max as usize > BLOCK_TXS_MAX {
@@ -236,7 +249,7 @@ mod tests {
                 p2p_key: [1; 32],
                 address: "127.0.0.1:1".into(),
             }],
-            accounts: vec![GenesisAccount { public_key: PublicKey::Ed25519([5; 32]), roles: vec![Role::Registrar], label: "r".into() }],
+            accounts: vec![GenesisAccount { public_key: PublicKey::Ed25519([5; 32]), roles: vec![Role::Registrar], label: "r".into(), multisig: None }],
         }
     }
 

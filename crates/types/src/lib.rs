@@ -11,6 +11,7 @@ pub mod genesis;
 pub mod hash;
 pub mod keys;
 pub mod limits;
+pub mod payment;
 pub mod proof;
 pub mod request;
 pub mod tx;
@@ -21,5 +22,9 @@ pub use encoding::{DecodeError, ENCODING_VERSION};
 pub use genesis::{ConsensusParams, Genesis, GenesisAccount, GenesisCommitment, GenesisValidator};
 pub use hash::{AccountId, Hash32, TxId, sha256, sha256_parts};
 pub use keys::{PublicKey, Signature};
+pub use payment::{
+    Alert, Balance, Hold, HoldStatus, Leg, MonitoringRules, PaymentOutcome, PaymentRecord, Rate, SettledLeg, Signer, SignerSet,
+    Subledger, Token, TokenFlags,
+};
 pub use proof::{EvidenceRecord, MemberEntry, ProofChange, ProofEntry, ProofId, ProofStatus, Registered, StateKey};
 pub use tx::{Transaction, TxBody, UnsignedTx};

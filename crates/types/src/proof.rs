@@ -146,6 +146,22 @@ pub enum StateKey {
     LiveDigest(AccountId, Hash32),
     /// Status of one member of a batch, present only once it changed.
     Member(ProofId, u32),
+    /// A token (by symbol).
+    Token(String),
+    /// An account's balance of a token.
+    Balance(AccountId, String),
+    /// An account's monitoring window for a token.
+    Window(AccountId, String),
+    /// A token's monitoring rules.
+    Monitoring(String),
+    /// A hold (by id).
+    Hold(u64),
+    /// Hold numbering and sweep position.
+    HoldQueue,
+    /// A sub-ledger (by name).
+    Subledger(String),
+    /// The conversion rate from one token to another.
+    Rate(String, String),
 }
 
 impl StateKey {

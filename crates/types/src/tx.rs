@@ -5,6 +5,9 @@ use crate::encoding::{DecodeError, canonical, domain, from_wire, to_wire};
 use crate::hash::{AccountId, Hash32, TxId, sha256};
 use crate::keys::{PublicKey, Signature};
 use crate::limits::{CHAIN_ID_BYTES_MAX, LABEL_BYTES_MAX, TX_BYTES_MAX, TX_SIGNATURES_MAX};
+use crate::payment::{
+    Leg, MonitoringRules, SignerSet, TRANSFER_LEGS_MAX, TokenFlags, DECIMALS_MAX, valid_subledger, valid_symbol,
+};
 use crate::proof::{
     AUDIT_ACTION_BYTES_MAX, AUDIT_BATCH_ENTRIES_MAX, AuditRecord, BATCH_DOCUMENTS_MAX, ProofChange, ProofId, SCHEMA_BYTES_MAX,
 };
@@ -18,7 +21,15 @@ pub const REASON_BYTES_MAX: usize = 256;
 pub enum TxBody {
     /// A registrar opens an account for a user whose identity it checked off-ledger. Only a
     /// salted commitment to the identity record is stored (X.1407 9.1.1 b).
-    OpenAccount { public_key: PublicKey, kyc_commitment: Hash32, label: String, role: Role },
+    /// `subledger` names the sub-ledger the account joins (`None`: the main ledger); the
+    /// commitment may be absent only where the sub-ledger's policy does not require KYC.
+    OpenAccount {
+        public_key: PublicKey,
+        kyc_commitment: Option<Hash32>,
+        label: String,
+        role: Role,
+        subledger: Option<String>,
+    },
     /// Compliance freezes or unfreezes an account; a registrar or compliance revokes one.
     SetAccountStatus { account: AccountId, status: AccountStatus, reason: String },
     /// An issuer registers one document's digest (X.1407 7.2.1).
@@ -29,6 +40,29 @@ pub enum TxBody {
     SetProofStatus { proof: ProofId, member: Option<u32>, change: ProofChange },
     /// A validator node records the reads of proof data it served (node role only).
     AuditBatch { entries: Vec<AuditRecord> },
+    /// Governance (a council-role account, itself k-of-n) creates a token.
+    CreateToken { symbol: String, decimals: u8, issuer: AccountId, subledger: Option<String>, flags: TokenFlags },
+    /// The token's issuer creates `amount` in `to`'s balance.
+    Mint { token: String, to: AccountId, amount: u128 },
+    /// The token's issuer destroys `amount` of its own balance.
+    Burn { token: String, amount: u128 },
+    /// The sender pays every leg atomically (all or none). `reference` links the payment to
+    /// something else on the ledger (an invoice's proof id, an earlier payment).
+    Transfer { legs: Vec<Leg>, reference: Option<Hash32> },
+    /// The account replaces its signer set; the transaction must meet the current threshold.
+    SetSigners { set: SignerSet },
+    /// Governance sets a token's monitoring rules (the ledger assigns the version).
+    SetMonitoring { token: String, rules: MonitoringRules },
+    /// Compliance posts (`post = true`) or voids a pending hold.
+    DecideHold { hold: u64, post: bool, reason: String },
+    /// Compliance or the issuer pauses or unpauses a pausable token.
+    SetTokenPaused { token: String, paused: bool, reason: String },
+    /// Compliance moves `amount` from `from` back to the issuer (clawback-enabled tokens only).
+    Clawback { token: String, from: AccountId, amount: u128, reason: String },
+    /// Governance creates a sub-ledger.
+    CreateSubledger { name: String, kyc_required: bool },
+    /// Governance sets the conversion rate `from → to` and the desk that provides liquidity.
+    SetRate { from: String, to: String, num: u64, den: u64, desk: AccountId },
 }
 
 impl TxBody {
@@ -40,6 +74,17 @@ impl TxBody {
             TxBody::RegisterBatch { .. } => "register_batch",
             TxBody::SetProofStatus { .. } => "set_proof_status",
             TxBody::AuditBatch { .. } => "audit_batch",
+            TxBody::CreateToken { .. } => "create_token",
+            TxBody::Mint { .. } => "mint",
+            TxBody::Burn { .. } => "burn",
+            TxBody::Transfer { .. } => "transfer",
+            TxBody::SetSigners { .. } => "set_signers",
+            TxBody::SetMonitoring { .. } => "set_monitoring",
+            TxBody::DecideHold { .. } => "decide_hold",
+            TxBody::SetTokenPaused { .. } => "set_token_paused",
+            TxBody::Clawback { .. } => "clawback",
+            TxBody::CreateSubledger { .. } => "create_subledger",
+            TxBody::SetRate { .. } => "set_rate",
         }
     }
 }
@@ -122,8 +167,14 @@ impl Transaction {
             TxBody::OpenAccount { label, .. } if label.len() > LABEL_BYTES_MAX => {
                 invalid(format!("label longer than {LABEL_BYTES_MAX} bytes"))
             }
+            TxBody::OpenAccount { subledger: Some(name), .. } if !valid_subledger(name) => {
+                invalid(format!("sub-ledger name `{name}` must be 1..=32 bytes of [a-z0-9-], starting with a letter"))
+            }
             TxBody::SetAccountStatus { reason, .. }
             | TxBody::SetProofStatus { change: ProofChange::Revoke { reason }, .. }
+            | TxBody::DecideHold { reason, .. }
+            | TxBody::SetTokenPaused { reason, .. }
+            | TxBody::Clawback { reason, .. }
                 if reason.len() > REASON_BYTES_MAX =>
             {
                 invalid(format!("reason longer than {REASON_BYTES_MAX} bytes"))
@@ -145,8 +196,68 @@ impl Transaction {
                     "an audit batch holds 1..={AUDIT_BATCH_ENTRIES_MAX} records with actions of at most {AUDIT_ACTION_BYTES_MAX} bytes"
                 ))
             }
+            TxBody::CreateToken { symbol, decimals, subledger, .. } => {
+                check_symbol(symbol)?;
+                if *decimals > DECIMALS_MAX {
+                    return invalid(format!("decimals at most {DECIMALS_MAX}"));
+                }
+                match subledger {
+                    Some(name) if !valid_subledger(name) => invalid(format!("bad sub-ledger name `{name}`")),
+                    _ => Ok(()),
+                }
+            }
+            TxBody::Mint { token, amount, .. }
+            | TxBody::Burn { token, amount }
+            | TxBody::Clawback { token, amount, .. } => {
+                check_symbol(token)?;
+                if *amount == 0 { invalid("amount must be positive".into()) } else { Ok(()) }
+            }
+            TxBody::Transfer { legs, .. } => {
+                if legs.is_empty() || legs.len() > TRANSFER_LEGS_MAX {
+                    return invalid(format!("a transfer has 1..={TRANSFER_LEGS_MAX} legs"));
+                }
+                for leg in legs {
+                    check_symbol(&leg.token)?;
+                    if leg.amount == 0 {
+                        return invalid("every leg's amount must be positive".into());
+                    }
+                    if let Some(q) = &leg.convert {
+                        check_symbol(&q.to_token)?;
+                        if q.to_token == leg.token {
+                            return invalid("a conversion needs two different tokens".into());
+                        }
+                    }
+                }
+                Ok(())
+            }
+            TxBody::SetSigners { set } => set.check().map_err(DecodeError::Invalid),
+            TxBody::SetMonitoring { token, rules } => {
+                check_symbol(token)?;
+                rules.check().map_err(DecodeError::Invalid)
+            }
+            TxBody::SetTokenPaused { token, .. } => check_symbol(token),
+            TxBody::CreateSubledger { name, .. } if !valid_subledger(name) => {
+                invalid(format!("sub-ledger name `{name}` must be 1..=32 bytes of [a-z0-9-], starting with a letter"))
+            }
+            TxBody::SetRate { from, to, num, den, .. } => {
+                check_symbol(from)?;
+                check_symbol(to)?;
+                if from == to || *num == 0 || *den == 0 {
+                    invalid("a rate joins two different tokens with a positive num/den".into())
+                } else {
+                    Ok(())
+                }
+            }
             _ => Ok(()),
         }
+    }
+}
+
+fn check_symbol(symbol: &str) -> Result<(), DecodeError> {
+    if valid_symbol(symbol) {
+        Ok(())
+    } else {
+        Err(DecodeError::Invalid(format!("token symbol `{symbol}` must be 1..=12 bytes of [A-Z0-9], starting with a letter")))
     }
 }
 
@@ -170,9 +281,10 @@ mod tests {
                 expiry_height: 100,
                 body: TxBody::OpenAccount {
                     public_key: PublicKey::Ed25519([9; 32]),
-                    kyc_commitment: [4; 32],
+                    kyc_commitment: Some([4; 32]),
                     label: "employee".into(),
                     role: Role::User,
+                    subledger: None,
                 },
             },
             signatures: vec![Signature::Ed25519 { public_key: [9; 32], signature: [5; 64] }],
