@@ -22,10 +22,22 @@
 //!   finalized log (latest, at a size, or as block H committed it), signed by this validator; `GET /v1/log/consistency?old=N&new=M` — an RFC 9162
 //!   consistency proof (public: they reveal only log sizes and roots).
 //!
-//! OpenAPI, metrics and TLS come with the interfaces issue.
+//! - Payments (signed requests; the account itself, auditors, compliance and — inside a
+//!   sub-ledger — its members): `GET /v1/account/{id}` (account and balances),
+//!   `GET /v1/account/{id}/history[?limit=N]`, `GET /v1/payment/{tx}` (what a payment did),
+//!   `GET /v1/payment/{tx}/receipt` (binary receipt, verifiable offline), `GET /v1/holds[?pending=true]`
+//!   and `GET /v1/hold/{id}` (compliance and auditors; a hold's sender sees its own).
+//!   Public: `GET /v1/token/{symbol}` (main-ledger tokens; a sub-ledger's only to its members)
+//!   and `GET /v1/rate/{from}/{to}` (the governed rate and its version, to quote a conversion).
+//! - `GET /metrics` — Prometheus text: height, finalized transactions, mempool, log size,
+//!   holds and monitoring alerts by rule.
+//!
+//! OpenAPI and TLS come with the interfaces issue.
 
 // Handlers return `Result<_, Response>`: the error *is* the HTTP answer, by design.
 #![allow(clippy::result_large_err)]
+
+mod payments;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -59,6 +71,15 @@ pub fn router(node: NodeHandle) -> Router {
                 .delete(original_delete)
                 .layer(DefaultBodyLimit::max(vellum_types::proof::ORIGINAL_BYTES_MAX + 64 * 1024)),
         )
+        .route("/v1/account/{id}", get(payments::account))
+        .route("/v1/account/{id}/history", get(payments::history))
+        .route("/v1/token/{symbol}", get(payments::token))
+        .route("/v1/rate/{from}/{to}", get(payments::rate))
+        .route("/v1/holds", get(payments::holds))
+        .route("/v1/hold/{id}", get(payments::hold))
+        .route("/v1/payment/{tx}", get(payments::payment))
+        .route("/v1/payment/{tx}/receipt", get(payments::receipt))
+        .route("/metrics", get(payments::metrics))
         .route("/v1/log/checkpoint", get(log_checkpoint))
         .route("/v1/log/consistency", get(log_consistency))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })

@@ -105,7 +105,7 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
         },
         _ => {
             let k = crate::keys::generate("ed25519").expect("key generation");
-            TxBody::OpenAccount { public_key: k.public_key(), kyc_commitment: [7; 32], label: "bench".into(), role: Role::User }
+            TxBody::OpenAccount { public_key: k.public_key(), kyc_commitment: Some([7; 32]), label: "bench".into(), role: Role::User, subledger: None }
         }
     };
     let probe = sign(&signer, &chain_id, 0, height + 100_000, new_body());

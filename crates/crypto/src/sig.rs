@@ -238,9 +238,10 @@ mod tests {
             expiry_height: 10,
             body: TxBody::OpenAccount {
                 public_key: PublicKey::Ed25519([1; 32]),
-                kyc_commitment: [0; 32],
+                kyc_commitment: Some([0; 32]),
                 label: String::new(),
                 role: Role::User,
+                subledger: None,
             },
         }
     }

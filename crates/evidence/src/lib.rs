@@ -23,6 +23,7 @@
 mod assemble;
 mod bundle;
 pub mod checkpoint;
+mod receipt;
 mod verify;
 
 pub use assemble::{AssembleError, Snapshot, assemble, batch_root};
@@ -31,6 +32,7 @@ pub use bundle::{
     BUNDLE_BYTES_MAX, BUNDLE_MAGIC, BUNDLE_VERSION, Bundle, Certificate, DocumentOpening, MemberEvidence,
     finalize_message, CONSENSUS_NAMESPACE,
 };
+pub use receipt::{RECEIPT_MAGIC, RECEIPT_VERSION, Receipt, VerifiedReceipt, assemble_receipt, verify_receipt};
 pub use verify::{DocumentCheck, Step, Verified, VerifyError, decode, verify, verify_bundle};
 
 #[cfg(test)]

@@ -1,10 +1,10 @@
-use crate::bundle::{BUNDLE_BYTES_MAX, BUNDLE_MAGIC, BUNDLE_VERSION, Bundle, finalize_message};
+use crate::bundle::{BUNDLE_BYTES_MAX, BUNDLE_MAGIC, BUNDLE_VERSION, Bundle, Certificate, finalize_message};
 use std::fmt;
 use thiserror::Error;
 use vellum_crypto::merkle::{leaf_hash, verify_inclusion};
 use vellum_types::genesis::validator_set_hash;
 use vellum_types::proof::salted_digest;
-use vellum_types::{AccountId, EvidenceRecord, Hash32, ProofStatus, PublicKey, Registered, StateKey, sha256};
+use vellum_types::{AccountId, BlockHeader, EvidenceRecord, GenesisCommitment, Hash32, ProofStatus, PublicKey, Registered, StateKey, sha256};
 
 /// The verification steps, in order (see the crate docs and `docs/evidence-format.md`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,7 +52,7 @@ pub struct VerifyError {
     pub detail: String,
 }
 
-fn fail<T>(step: Step, detail: impl Into<String>) -> Result<T, VerifyError> {
+pub(crate) fn fail<T>(step: Step, detail: impl Into<String>) -> Result<T, VerifyError> {
     Err(VerifyError { step, detail: detail.into() })
 }
 
@@ -116,54 +116,8 @@ pub fn verify_bundle(b: &Bundle, document: Option<&[u8]>, checkpoint: Option<&Ha
     let mut trace: Vec<(String, String)> = Vec::new();
     let mut note = |k: &str, v: &[u8]| trace.push((k.to_string(), hex::encode(v)));
 
-    // 2. Checkpoint.
-    let genesis_hash = b.genesis.hash();
-    note("genesis_hash", &genesis_hash);
-    if let Some(pinned) = checkpoint
-        && *pinned != genesis_hash {
-            return fail(
-                Step::Checkpoint,
-                format!("bundle is for genesis {}, not the pinned {}", hex::encode(genesis_hash), hex::encode(pinned)),
-            );
-        }
-
-    // 3. Validator set.
-    let validators = &b.genesis.validators;
-    if validators.is_empty() || !validators.windows(2).all(|w| w[0] < w[1]) {
-        return fail(Step::ValidatorSet, "genesis validator keys must be non-empty, sorted and unique");
-    }
-    let set_hash = validator_set_hash(validators);
-    note("validator_set_hash", &set_hash);
-    if set_hash != b.header.validator_set_hash {
-        return fail(Step::ValidatorSet, "the header was not produced by the genesis validator set");
-    }
-    if b.header.genesis_hash != genesis_hash {
-        return fail(Step::ValidatorSet, "the header belongs to another chain (its genesis hash differs)");
-    }
-
-    // 4. Certificate.
-    let header_hash = b.header.hash();
-    note("header_hash", &header_hash);
+    let (genesis_hash, n) = verify_anchor(&b.genesis, &b.header, &b.certificate, checkpoint, &mut note)?;
     let c = &b.certificate;
-    let n = validators.len();
-    let quorum = n - (n - 1) / 3;
-    if c.signers.len() != c.signatures.len() {
-        return fail(Step::Certificate, "signer and signature counts differ");
-    }
-    if !c.signers.windows(2).all(|w| w[0] < w[1]) || c.signers.last().is_some_and(|i| *i as usize >= n) {
-        return fail(Step::Certificate, "signer indices must be increasing and below the validator count");
-    }
-    if c.signers.len() < quorum {
-        return fail(Step::Certificate, format!("{} of {n} validators signed; more than 2/3 ({quorum}) are needed", c.signers.len()));
-    }
-    let message = finalize_message(b.header.epoch, b.header.view, c.parent_view, &header_hash);
-    note("finalize_message", &message);
-    for (index, signature) in c.signers.iter().zip(&c.signatures) {
-        let key = ed25519_consensus::VerificationKey::try_from(validators[*index as usize])
-            .or_else(|_| fail(Step::Certificate, format!("validator {index} has an invalid key")))?;
-        key.verify(&ed25519_consensus::Signature::from(*signature), &message)
-            .or_else(|_| fail(Step::Certificate, format!("signature of validator {index} does not verify")))?;
-    }
 
     // 5. Log inclusion of the evidence record.
     let r = &b.record;
@@ -276,4 +230,66 @@ pub fn verify_bundle(b: &Bundle, document: Option<&[u8]>, checkpoint: Option<&Ha
         document,
         trace,
     })
+}
+
+/// Steps 2–4, shared by bundles and payment receipts: the genesis commitment matches the pinned
+/// hash, the header belongs to its validator set, and more than 2/3 of them finalized it.
+/// Returns the genesis hash and the validator count.
+pub(crate) fn verify_anchor(
+    genesis: &GenesisCommitment,
+    header: &BlockHeader,
+    certificate: &Certificate,
+    checkpoint: Option<&Hash32>,
+    note: &mut impl FnMut(&str, &[u8]),
+) -> Result<(Hash32, usize), VerifyError> {
+    // 2. Checkpoint.
+    let genesis_hash = genesis.hash();
+    note("genesis_hash", &genesis_hash);
+    if let Some(pinned) = checkpoint
+        && *pinned != genesis_hash {
+            return fail(
+                Step::Checkpoint,
+                format!("bundle is for genesis {}, not the pinned {}", hex::encode(genesis_hash), hex::encode(pinned)),
+            );
+        }
+
+    // 3. Validator set.
+    let validators = &genesis.validators;
+    if validators.is_empty() || !validators.windows(2).all(|w| w[0] < w[1]) {
+        return fail(Step::ValidatorSet, "genesis validator keys must be non-empty, sorted and unique");
+    }
+    let set_hash = validator_set_hash(validators);
+    note("validator_set_hash", &set_hash);
+    if set_hash != header.validator_set_hash {
+        return fail(Step::ValidatorSet, "the header was not produced by the genesis validator set");
+    }
+    if header.genesis_hash != genesis_hash {
+        return fail(Step::ValidatorSet, "the header belongs to another chain (its genesis hash differs)");
+    }
+
+    // 4. Certificate.
+    let header_hash = header.hash();
+    note("header_hash", &header_hash);
+    let c = certificate;
+    let n = validators.len();
+    let quorum = n - (n - 1) / 3;
+    if c.signers.len() != c.signatures.len() {
+        return fail(Step::Certificate, "signer and signature counts differ");
+    }
+    if !c.signers.windows(2).all(|w| w[0] < w[1]) || c.signers.last().is_some_and(|i| *i as usize >= n) {
+        return fail(Step::Certificate, "signer indices must be increasing and below the validator count");
+    }
+    if c.signers.len() < quorum {
+        return fail(Step::Certificate, format!("{} of {n} validators signed; more than 2/3 ({quorum}) are needed", c.signers.len()));
+    }
+    let message = finalize_message(header.epoch, header.view, c.parent_view, &header_hash);
+    note("finalize_message", &message);
+    for (index, signature) in c.signers.iter().zip(&c.signatures) {
+        let key = ed25519_consensus::VerificationKey::try_from(validators[*index as usize])
+            .or_else(|_| fail(Step::Certificate, format!("validator {index} has an invalid key")))?;
+        key.verify(&ed25519_consensus::Signature::from(*signature), &message)
+            .or_else(|_| fail(Step::Certificate, format!("signature of validator {index} does not verify")))?;
+    }
+
+    Ok((genesis_hash, n))
 }

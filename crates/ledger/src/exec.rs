@@ -234,7 +234,7 @@ fn apply_tx_inner(
             }
         }
         body => {
-            assert!(payments::is_payment(body), "every body kind is handled");
+            assert!(body.is_payment(), "every body kind is handled");
             payment = payments::apply(state, &mut sender, tx, env, touched)?;
         }
     }

@@ -7,7 +7,7 @@ use crate::error::TxError;
 use crate::exec::BlockEnv;
 use crate::state::LedgerState;
 use std::collections::BTreeSet;
-use vellum_types::payment::{Conversion, Hash32Text, HOLD_SWEEP_PER_BLOCK_MAX, SettledLeg, Window};
+use vellum_types::payment::{Conversion, TOKENS_MAX, Hash32Text, HOLD_SWEEP_PER_BLOCK_MAX, SettledLeg, Window};
 use vellum_types::{
     Account, AccountId, AccountStatus, Alert, Balance, Hash32, Hold, HoldStatus, Leg, PaymentOutcome, PaymentRecord, Rate,
     Role, StateKey, Subledger, Token, Transaction, TxBody,
@@ -55,6 +55,12 @@ pub(crate) fn apply(
                 created_height: env.height,
             };
             touched.insert(state.put_value(&StateKey::Token(symbol.clone()), &token));
+            let mut list = state.token_list();
+            if list.len() >= TOKENS_MAX {
+                return Err(TxError::Overflow("token count"));
+            }
+            list.push(symbol.clone());
+            touched.insert(state.put_value(&StateKey::TokenList, &list));
             Ok(None)
         }
         TxBody::Mint { token: symbol, to, amount } => {
@@ -148,11 +154,11 @@ pub(crate) fn apply(
                     release(state, &hold.sender, &leg.token, leg.amount, touched);
                     settle_credit(state, leg, true, touched)?;
                 }
-                PaymentOutcome::HoldPosted { hold: *id, transfer: hold.tx_id, legs: hold.legs.clone() }
+                PaymentOutcome::HoldPosted { hold: *id, transfer: hold.tx_id, from: hold.sender, legs: hold.legs.clone() }
             } else {
                 hold.status = HoldStatus::Voided { by: Some(sender.id), reason: reason.clone(), height: env.height };
                 void_reservations(state, &hold, touched)?;
-                PaymentOutcome::HoldVoided { hold: *id, transfer: hold.tx_id }
+                PaymentOutcome::HoldVoided { hold: *id, transfer: hold.tx_id, from: hold.sender }
             };
             touched.insert(state.put_value(&StateKey::Hold(*id), &hold));
             Ok(Some(record(outcome)))
@@ -208,24 +214,6 @@ pub(crate) fn apply(
         }
         _ => unreachable!("apply_tx routes only payment bodies here"),
     }
-}
-
-/// Whether a body is handled by this module.
-pub(crate) fn is_payment(body: &TxBody) -> bool {
-    matches!(
-        body,
-        TxBody::CreateToken { .. }
-            | TxBody::Mint { .. }
-            | TxBody::Burn { .. }
-            | TxBody::Transfer { .. }
-            | TxBody::SetSigners { .. }
-            | TxBody::SetMonitoring { .. }
-            | TxBody::DecideHold { .. }
-            | TxBody::SetTokenPaused { .. }
-            | TxBody::Clawback { .. }
-            | TxBody::CreateSubledger { .. }
-            | TxBody::SetRate { .. }
-    )
 }
 
 /// Voids pending holds whose timeout passed, oldest first, at most

@@ -72,6 +72,11 @@ impl LedgerState {
     }
 
     /// An account's balance of a token (zero if it never held any).
+    /// Every token symbol, in creation order.
+    pub fn token_list(&self) -> Vec<String> {
+        self.get(&StateKey::TokenList).unwrap_or_default()
+    }
+
     pub fn balance(&self, account: &AccountId, symbol: &str) -> Balance {
         self.get(&StateKey::Balance(*account, symbol.to_string())).unwrap_or_default()
     }

@@ -29,6 +29,9 @@ pub(crate) struct Core {
     rejected: HashMap<TxId, (String, String)>,
     rejected_order: VecDeque<TxId>,
     pub finalized_txs_total: u64,
+    /// Monitoring alerts raised by finalized transfers, by rule (X.1405 8.4.3), and holds.
+    pub alerts_total: std::collections::BTreeMap<&'static str, u64>,
+    pub holds_total: u64,
     /// Request nonces seen within the freshness window (replay protection).
     seen_nonces: HashMap<(AccountId, [u8; 16]), u64>,
     seen_order: VecDeque<(u64, AccountId, [u8; 16])>,
@@ -81,6 +84,14 @@ impl Core {
         let h = self.finalized.height;
         self.executed.retain(|_, o| o.state.height > h);
         self.finalized_txs_total += outcome.receipts.len() as u64;
+        for r in &outcome.receipts {
+            if let Some(vellum_types::PaymentOutcome::Held { alerts, .. }) = r.payment.as_ref().map(|p| &p.record.outcome) {
+                self.holds_total += 1;
+                for a in alerts {
+                    *self.alerts_total.entry(a.rule()).or_default() += 1;
+                }
+            }
+        }
         self.mempool.prune(&self.finalized);
     }
 
@@ -167,6 +178,8 @@ impl AuthError {
 pub enum BundleError {
     #[error("unknown proof")]
     UnknownProof,
+    #[error("{0}")]
+    NotFound(String),
     #[error("no block has been finalized yet")]
     NothingFinalized,
     #[error("the finalized {0} is missing from storage")]
@@ -183,6 +196,7 @@ impl BundleError {
     pub fn code(&self) -> &'static str {
         match self {
             BundleError::UnknownProof => "unknown_proof",
+            BundleError::NotFound(_) => "not_found",
             BundleError::NothingFinalized => "not_ready",
             BundleError::Missing(_) => "not_ready",
             BundleError::Storage(_) => "storage",
@@ -254,6 +268,8 @@ impl NodeHandle {
             rejected: HashMap::new(),
             rejected_order: VecDeque::new(),
             finalized_txs_total: 0,
+            alerts_total: Default::default(),
+            holds_total: 0,
             seen_nonces: HashMap::new(),
             seen_order: VecDeque::new(),
         };
@@ -319,7 +335,7 @@ impl NodeHandle {
                 return Err(TxError::WrongChain { expected: state.chain_id.clone(), got: tx.unsigned.chain_id }.into());
             }
             for s in &signers {
-                if !sender.keys.contains(s) {
+                if !sender.is_signer(s) {
                     return Err(TxError::UnauthorizedSigner { account: sender.id, signer: s.to_string() }.into());
                 }
             }
@@ -377,29 +393,8 @@ impl NodeHandle {
     /// the latest finalized header. The caller adds the document opening and, for a batch, the
     /// member's digest and path from its manifest.
     pub fn bundle(&self, id: &ProofId, member: Option<u32>) -> Result<vellum_evidence::Bundle, BundleError> {
-        let storage = |e: vellum_storage::ReadError| BundleError::Storage(e.to_string());
-        let record = self.store.record(id).map_err(storage)?.ok_or(BundleError::UnknownProof)?;
-        // The bundle needs a header with its own certificate. A node that just backfilled may
-        // lack one for its tip for a moment (see the executor); the next block brings one.
-        let mut attempts = 0;
-        let (state, certificate) = loop {
-            let state = self.finalized_state();
-            if state.height == 0 {
-                return Err(BundleError::NothingFinalized);
-            }
-            if let Some(c) = self.store.certificate(state.height).map_err(storage)? {
-                break (state, c);
-            }
-            attempts += 1;
-            if attempts >= CERTIFICATE_WAIT_ATTEMPTS {
-                return Err(BundleError::Missing("certificate of the latest block"));
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        };
-        let header = self.store.header(state.height).map_err(storage)?.ok_or(BundleError::Missing("header"))?;
-        let certificate = crate::certificate::to_bundle(&certificate, self.genesis.validators.len())
-            .map_err(|e| BundleError::Storage(format!("stored certificate: {e}")))?;
-        let leaves = self.store.log_leaves(0, header.log_size).map_err(storage)?;
+        let record = self.store.record(id).map_err(storage_error)?.ok_or(BundleError::UnknownProof)?;
+        let (state, header, certificate, leaves) = self.anchor()?;
         let snapshot = vellum_evidence::Snapshot {
             genesis: self.genesis.commitment(),
             header,
@@ -408,6 +403,33 @@ impl NodeHandle {
             log_leaves: &leaves,
         };
         vellum_evidence::assemble(&snapshot, record, member).map_err(BundleError::Assemble)
+    }
+
+    /// The latest finalized state whose header has its own certificate, with the log leaves up
+    /// to it: what every bundle and receipt is anchored to.
+    fn anchor(&self) -> Result<(LedgerState, vellum_types::BlockHeader, vellum_evidence::Certificate, Vec<Hash32>), BundleError> {
+        // A node that just backfilled may lack a certificate for its tip for a moment (see the
+        // executor); the next block brings one.
+        let mut attempts = 0;
+        let (state, certificate) = loop {
+            let state = self.finalized_state();
+            if state.height == 0 {
+                return Err(BundleError::NothingFinalized);
+            }
+            if let Some(c) = self.store.certificate(state.height).map_err(storage_error)? {
+                break (state, c);
+            }
+            attempts += 1;
+            if attempts >= CERTIFICATE_WAIT_ATTEMPTS {
+                return Err(BundleError::Missing("certificate of the latest block"));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        };
+        let header = self.store.header(state.height).map_err(storage_error)?.ok_or(BundleError::Missing("header"))?;
+        let certificate = crate::certificate::to_bundle(&certificate, self.genesis.validators.len())
+            .map_err(|e| BundleError::Storage(format!("stored certificate: {e}")))?;
+        let leaves = self.store.log_leaves(0, header.log_size).map_err(storage_error)?;
+        Ok((state, header, certificate, leaves))
     }
 
     /// Checks a signed request (signature by one of the account's keys, freshness, no replay,
@@ -427,7 +449,7 @@ impl NodeHandle {
         let key = vellum_crypto::verify_signature(signature, signed_bytes).map_err(|_| AuthError::BadSignature)?;
         let mut core = self.lock();
         let caller = core.finalized.account(account).ok_or(AuthError::UnknownAccount)?;
-        if !caller.keys.contains(&key) {
+        if !caller.is_signer(&key) {
             return Err(AuthError::BadSignature);
         }
         if caller.status != AccountStatus::Active {
@@ -615,6 +637,13 @@ impl NodeHandle {
     }
 }
 
+
+fn storage_error(e: vellum_storage::ReadError) -> BundleError {
+    BundleError::Storage(e.to_string())
+}
+
+mod payments;
+pub use payments::{AccountView, can_read_account};
 
 #[cfg(test)]
 mod tests {

@@ -82,6 +82,22 @@ pub enum Original {
 /// Written with the local trail, removed when a finalized block carries the record, so a
 /// crash loses none.
 const PENDING_AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("pending_audit");
+/// tx id → borsh(PaymentEntry): every finalized payment-family transaction, for receipts.
+const PAYMENTS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("payments");
+/// (account, sequence) → tx id: the payment transactions each account is a party to.
+const ACCOUNT_PAYMENTS: TableDefinition<([u8; 32], u64), [u8; 32]> = TableDefinition::new("account_payments");
+
+/// Most history rows returned for one account.
+pub const HISTORY_ROWS_MAX: usize = 1_000;
+
+/// A finalized payment-family transaction, its log position and its payment record.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct PaymentEntry {
+    pub tx: vellum_types::Transaction,
+    pub height: u64,
+    pub tx_index: u64,
+    pub record: Option<vellum_types::PaymentRecord>,
+}
 
 /// Most audit entries returned for one proof.
 pub const AUDIT_ENTRIES_RETURNED_MAX: usize = 1_000;
@@ -204,6 +220,8 @@ impl Store {
             txn.open_table(AUDIT)?;
             txn.open_table(LEDGER_AUDIT)?;
             txn.open_table(PENDING_AUDIT)?;
+            txn.open_table(PAYMENTS)?;
+            txn.open_table(ACCOUNT_PAYMENTS)?;
             txn.open_table(ORIGINAL_KEYS)?;
             txn.open_table(ORIGINAL_PAYLOADS)?;
             txn.open_table(ORIGINAL_DELETED)?;
@@ -310,6 +328,26 @@ impl Store {
                     };
                     digests.insert(digest, e.record.proof_id.0)?;
                 }
+            }
+            let mut payments = txn.open_table(PAYMENTS)?;
+            let mut history = txn.open_table(ACCOUNT_PAYMENTS)?;
+            for (tx, r) in block.txs.iter().zip(&outcome.receipts) {
+                if !tx.unsigned.body.is_payment() {
+                    continue;
+                }
+                if let Some(p) = &r.payment {
+                    leaves.insert(p.log_index, p.leaf_hash)?;
+                }
+                let record = r.payment.as_ref().map(|p| p.record.clone());
+                for party in vellum_types::payment::parties(tx, record.as_ref()) {
+                    let next = match history.range((party.0, 0)..=(party.0, u64::MAX))?.next_back() {
+                        Some(last) => last?.0.value().1 + 1,
+                        None => 0,
+                    };
+                    history.insert((party.0, next), r.tx_id.0)?;
+                }
+                let entry = PaymentEntry { tx: tx.clone(), height: r.height, tx_index: r.log_index, record };
+                payments.insert(r.tx_id.0, enc(&entry).as_slice())?;
             }
             let mut ledger_audit = txn.open_table(LEDGER_AUDIT)?;
             for (tx, r) in block.txs.iter().zip(&outcome.receipts) {
@@ -495,6 +533,27 @@ impl Store {
         }
         txn.commit()?;
         Ok(existed)
+    }
+
+    /// A finalized payment-family transaction.
+    pub fn payment(&self, id: &TxId) -> Result<Option<PaymentEntry>, ReadError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(PAYMENTS)?;
+        Ok(match table.get(id.0)? {
+            Some(v) => Some(borsh::from_slice(v.value()).map_err(|e| ReadError(redb::Error::Corrupted(format!("payment entry: {e}"))))?),
+            None => None,
+        })
+    }
+
+    /// The newest payment transactions `account` is a party to, newest first.
+    pub fn account_payments(&self, account: &vellum_types::AccountId, limit: usize) -> Result<Vec<TxId>, ReadError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(ACCOUNT_PAYMENTS)?;
+        let mut out = Vec::new();
+        for row in table.range((account.0, 0)..=(account.0, u64::MAX))?.rev().take(limit.min(HISTORY_ROWS_MAX)) {
+            out.push(TxId(row?.1.value()));
+        }
+        Ok(out)
     }
 
     pub fn tx_location(&self, id: &TxId) -> Result<Option<TxLocation>, ReadError> {

@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 pub const SYMBOL_BYTES_MAX: usize = 12;
 /// Longest sub-ledger name (`[a-z0-9-]`).
 pub const SUBLEDGER_NAME_BYTES_MAX: usize = 32;
+/// Most tokens a chain may define.
+pub const TOKENS_MAX: usize = 1_000;
 /// Most legs in one transfer.
 pub const TRANSFER_LEGS_MAX: usize = 16;
 /// Most signers of a multi-signature account.
@@ -378,9 +380,9 @@ pub enum PaymentOutcome {
     /// Monitoring held the whole transfer; nothing moved yet.
     Held { hold: u64, legs: Vec<SettledLeg>, alerts: Vec<Alert>, reference: Option<Hash32Text> },
     /// Compliance posted a hold: its legs moved now.
-    HoldPosted { hold: u64, transfer: TxId, legs: Vec<SettledLeg> },
+    HoldPosted { hold: u64, transfer: TxId, from: AccountId, legs: Vec<SettledLeg> },
     /// Compliance voided a hold: funds back with the sender.
-    HoldVoided { hold: u64, transfer: TxId },
+    HoldVoided { hold: u64, transfer: TxId, from: AccountId },
 }
 
 impl PaymentRecord {
@@ -392,6 +394,60 @@ impl PaymentRecord {
     pub fn hash(&self) -> Hash32 {
         sha256(&to_wire(self))
     }
+}
+
+impl crate::tx::TxBody {
+    /// Whether the body is a payment-family transaction (X.1405).
+    pub fn is_payment(&self) -> bool {
+        use crate::tx::TxBody as B;
+        matches!(
+            self,
+            B::CreateToken { .. }
+                | B::Mint { .. }
+                | B::Burn { .. }
+                | B::Transfer { .. }
+                | B::SetSigners { .. }
+                | B::SetMonitoring { .. }
+                | B::DecideHold { .. }
+                | B::SetTokenPaused { .. }
+                | B::Clawback { .. }
+                | B::CreateSubledger { .. }
+                | B::SetRate { .. }
+        )
+    }
+}
+
+/// The accounts a finalized payment transaction concerns (sender first, no duplicates): who
+/// may read it, and whose history lists it.
+pub fn parties(tx: &crate::tx::Transaction, record: Option<&PaymentRecord>) -> Vec<AccountId> {
+    use crate::tx::TxBody as B;
+    let mut out = vec![tx.unsigned.sender];
+    let mut add = |id: AccountId| {
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    };
+    match &tx.unsigned.body {
+        B::Mint { to, .. } => add(*to),
+        B::Clawback { from, .. } => add(*from),
+        _ => {}
+    }
+    if let Some(r) = record {
+        if let PaymentOutcome::HoldPosted { from, .. } | PaymentOutcome::HoldVoided { from, .. } = &r.outcome {
+            add(*from);
+        }
+        let legs: &[SettledLeg] = match &r.outcome {
+            PaymentOutcome::Settled { legs, .. } | PaymentOutcome::Held { legs, .. } | PaymentOutcome::HoldPosted { legs, .. } => legs,
+            PaymentOutcome::HoldVoided { .. } => &[],
+        };
+        for leg in legs {
+            add(leg.to);
+            if let Some(c) = &leg.conversion {
+                add(c.desk);
+            }
+        }
+    }
+    out
 }
 
 /// Formats a base-unit amount with the token's decimals (`1234500`, 4 → `123.45`).

@@ -162,6 +162,8 @@ pub enum StateKey {
     Subledger(String),
     /// The conversion rate from one token to another.
     Rate(String, String),
+    /// Every token symbol, in creation order.
+    TokenList,
 }
 
 impl StateKey {

@@ -1,0 +1,229 @@
+//! Payment endpoints. Every read of account data needs a signed request: the account itself,
+//! auditors and compliance read it; inside a sub-ledger its members do too (PAY-SUB,
+//! S-CONF). Unknown and forbidden look the same (403) to anyone but auditors and compliance,
+//! so the API is no oracle for which accounts, payments or holds exist.
+
+use crate::{auth_error, blocking, bundle_error, caller, error};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use vellum_node::core::{AccountView, can_read_account};
+use vellum_node::{AuthError, NodeHandle};
+use vellum_storage::PaymentEntry;
+use vellum_types::payment::format_amount;
+use vellum_types::{Account, AccountId, Role, TxId};
+
+fn oversight(caller: &Account) -> bool {
+    caller.has_role(Role::Auditor) || caller.has_role(Role::Compliance)
+}
+
+/// 404 for oversight roles, 403 for everyone else: existence is not revealed.
+fn not_found_or_forbidden(caller: &Account, what: String) -> Response {
+    if oversight(caller) {
+        error(StatusCode::NOT_FOUND, "not_found", what)
+    } else {
+        auth_error(&AuthError::Forbidden)
+    }
+}
+
+fn view_json(v: &AccountView) -> Value {
+    let balances: Vec<Value> = v
+        .balances
+        .iter()
+        .map(|(t, b)| {
+            json!({
+                "token": t.symbol, "decimals": t.decimals,
+                "available": b.available.to_string(), "held": b.held.to_string(),
+                "available_display": format_amount(b.available, t.decimals),
+                "held_display": format_amount(b.held, t.decimals),
+            })
+        })
+        .collect();
+    json!({ "account": v.account, "balances": balances })
+}
+
+pub(crate) async fn account(State(node): State<NodeHandle>, Path(id): Path<String>, headers: HeaderMap, uri: Uri) -> Response {
+    blocking(move || {
+        let caller = match caller(&node, &headers, "GET", &uri) {
+            Ok(c) => c,
+            Err(e) => return auth_error(&e),
+        };
+        let Ok(id) = AccountId::from_hex(&id) else {
+            return error(StatusCode::BAD_REQUEST, "bad_account_id", "account id must be 64 hex characters");
+        };
+        match node.account_view(&id) {
+            Some(v) if can_read_account(&caller, &v.account) => Json(view_json(&v)).into_response(),
+            Some(_) => auth_error(&AuthError::Forbidden),
+            None => not_found_or_forbidden(&caller, format!("unknown account {id}")),
+        }
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LimitQuery {
+    limit: Option<usize>,
+    pending: Option<bool>,
+}
+
+pub(crate) fn entry_json(e: &PaymentEntry) -> Value {
+    json!({
+        "tx_id": e.tx.id().to_hex(),
+        "kind": e.tx.unsigned.body.kind(),
+        "sender": e.tx.unsigned.sender.to_hex(),
+        "height": e.height,
+        "log_index": e.tx_index,
+        "record": e.record,
+    })
+}
+
+pub(crate) async fn history(
+    State(node): State<NodeHandle>,
+    Path(id): Path<String>,
+    query: Query<LimitQuery>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    blocking(move || {
+        let caller = match caller(&node, &headers, "GET", &uri) {
+            Ok(c) => c,
+            Err(e) => return auth_error(&e),
+        };
+        let Ok(id) = AccountId::from_hex(&id) else {
+            return error(StatusCode::BAD_REQUEST, "bad_account_id", "account id must be 64 hex characters");
+        };
+        match node.account(&id) {
+            Some(a) if can_read_account(&caller, &a) => {}
+            Some(_) => return auth_error(&AuthError::Forbidden),
+            None => return not_found_or_forbidden(&caller, format!("unknown account {id}")),
+        }
+        match node.history(&id, query.limit.unwrap_or(100)) {
+            Ok(entries) => Json(json!({ "account": id.to_hex(), "payments": entries.iter().map(entry_json).collect::<Vec<_>>() })).into_response(),
+            Err(e) => bundle_error(&e),
+        }
+    })
+    .await
+}
+
+/// Main-ledger tokens are public; a sub-ledger's token is read by its members and oversight.
+pub(crate) async fn token(State(node): State<NodeHandle>, Path(symbol): Path<String>, headers: HeaderMap, uri: Uri) -> Response {
+    blocking(move || {
+        let Some(token) = node.token(&symbol) else {
+            return error(StatusCode::NOT_FOUND, "unknown_token", format!("unknown token {symbol}"));
+        };
+        if let Some(sub) = &token.subledger {
+            let caller = match caller(&node, &headers, "GET", &uri) {
+                Ok(c) => c,
+                Err(e) => return auth_error(&e),
+            };
+            if caller.subledger.as_ref() != Some(sub) && !oversight(&caller) && caller.id != token.issuer {
+                return auth_error(&AuthError::Forbidden);
+            }
+        }
+        Json(json!({ "token": token, "monitoring": node.monitoring(&symbol) })).into_response()
+    })
+    .await
+}
+
+/// Governed rates are public: clients need the version to quote a conversion.
+pub(crate) async fn rate(State(node): State<NodeHandle>, Path((from, to)): Path<(String, String)>) -> Response {
+    match node.rate(&from, &to) {
+        Some(r) => Json(json!({ "from": from, "to": to, "rate": r })).into_response(),
+        None => error(StatusCode::NOT_FOUND, "no_rate", format!("no governed rate from {from} to {to}")),
+    }
+}
+
+/// Holds (alerts) are for compliance and auditors (X.1405 8.4.3).
+pub(crate) async fn holds(State(node): State<NodeHandle>, query: Query<LimitQuery>, headers: HeaderMap, uri: Uri) -> Response {
+    blocking(move || {
+        let caller = match caller(&node, &headers, "GET", &uri) {
+            Ok(c) => c,
+            Err(e) => return auth_error(&e),
+        };
+        if !oversight(&caller) {
+            return auth_error(&AuthError::Forbidden);
+        }
+        let holds = node.holds(query.pending.unwrap_or(false), query.limit.unwrap_or(100));
+        Json(json!({ "holds": holds })).into_response()
+    })
+    .await
+}
+
+/// One hold: oversight, or the transfer's sender.
+pub(crate) async fn hold(State(node): State<NodeHandle>, Path(id): Path<u64>, headers: HeaderMap, uri: Uri) -> Response {
+    blocking(move || {
+        let caller = match caller(&node, &headers, "GET", &uri) {
+            Ok(c) => c,
+            Err(e) => return auth_error(&e),
+        };
+        match node.hold(id) {
+            Some(h) if oversight(&caller) || h.sender == caller.id => Json(json!({ "hold": h })).into_response(),
+            Some(_) => auth_error(&AuthError::Forbidden),
+            None => not_found_or_forbidden(&caller, format!("unknown hold {id}")),
+        }
+    })
+    .await
+}
+
+/// Loads a payment the caller may read, or the refusal.
+fn readable_payment(node: &NodeHandle, headers: &HeaderMap, uri: &Uri, id: &str) -> Result<(TxId, PaymentEntry), Response> {
+    let caller = caller(node, headers, "GET", uri).map_err(|e| auth_error(&e))?;
+    let id = TxId::from_hex(id).map_err(|_| error(StatusCode::BAD_REQUEST, "bad_tx_hash", "tx hash must be 64 hex characters"))?;
+    match node.payment(&id).map_err(|e| bundle_error(&e))? {
+        Some(e) if node.can_read_payment(&caller, &e) => Ok((id, e)),
+        Some(_) => Err(auth_error(&AuthError::Forbidden)),
+        None => Err(not_found_or_forbidden(&caller, format!("no finalized payment {id}"))),
+    }
+}
+
+pub(crate) async fn payment(State(node): State<NodeHandle>, Path(id): Path<String>, headers: HeaderMap, uri: Uri) -> Response {
+    blocking(move || match readable_payment(&node, &headers, &uri, &id) {
+        Ok((_, e)) => Json(entry_json(&e)).into_response(),
+        Err(r) => r,
+    })
+    .await
+}
+
+pub(crate) async fn receipt(State(node): State<NodeHandle>, Path(id): Path<String>, headers: HeaderMap, uri: Uri) -> Response {
+    blocking(move || {
+        let (id, _) = match readable_payment(&node, &headers, &uri, &id) {
+            Ok(p) => p,
+            Err(r) => return r,
+        };
+        match node.receipt(&id) {
+            Ok(r) => ([(header::CONTENT_TYPE, "application/octet-stream")], r.to_bytes()).into_response(),
+            Err(e) => bundle_error(&e),
+        }
+    })
+    .await
+}
+
+/// Prometheus text exposition: chain progress, mempool, monitoring alerts and holds.
+pub(crate) async fn metrics(State(node): State<NodeHandle>) -> Response {
+    let s = node.status();
+    let (alerts, holds_total) = node.alert_counters();
+    let pending = node.holds(true, usize::MAX).len();
+    let mut out = String::new();
+    let mut metric = |name: &str, kind: &str, help: &str, rows: Vec<(String, u64)>| {
+        out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
+        for (labels, v) in rows {
+            out.push_str(&format!("{name}{labels} {v}\n"));
+        }
+    };
+    metric("vellum_height", "gauge", "Height of the last finalized block applied here.", vec![(String::new(), s.height)]);
+    metric("vellum_finalized_txs_total", "counter", "Transactions finalized since this process started.", vec![(String::new(), s.finalized_txs_total)]);
+    metric("vellum_mempool_txs", "gauge", "Transactions waiting in the mempool.", vec![(String::new(), s.mempool_txs as u64)]);
+    metric("vellum_log_size", "gauge", "Entries in the RFC 6962 log.", vec![(String::new(), s.log_size)]);
+    metric("vellum_holds_total", "counter", "Transfers held by monitoring since this process started.", vec![(String::new(), holds_total)]);
+    metric("vellum_holds_pending", "gauge", "Held transfers awaiting a compliance decision.", vec![(String::new(), pending as u64)]);
+    let rules = ["large_transfer", "velocity_amount", "velocity_count", "structuring"];
+    let rows = rules
+        .iter()
+        .map(|r| (format!("{{rule=\"{r}\"}}"), alerts.iter().find(|(k, _)| k == r).map_or(0, |(_, v)| *v)))
+        .collect();
+    metric("vellum_alerts_total", "counter", "Monitoring alerts raised since this process started, by rule.", rows);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
+}

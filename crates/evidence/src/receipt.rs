@@ -1,0 +1,129 @@
+//! Payment receipts: one file that proves, offline, that a payment transaction was finalized
+//! and what it did (legs, credited amounts, conversion quotes, hold). Same anchor as evidence
+//! bundles (genesis commitment, validator set, finalization certificate); then both log
+//! leaves: the signed transaction at `tx_index` and its payment record at `tx_index + 1`.
+//!
+//! Layout: `VELLUMRC ‖ 0x01 ‖ borsh(Receipt)`.
+
+use crate::bundle::{Certificate, BUNDLE_BYTES_MAX};
+use crate::verify::{Step, VerifyError, fail, verify_anchor};
+use borsh::{BorshDeserialize, BorshSerialize};
+use vellum_crypto::merkle::{inclusion_proof, leaf_hash, verify_inclusion};
+use vellum_types::{BlockHeader, GenesisCommitment, Hash32, PaymentRecord, PublicKey, Transaction};
+
+pub const RECEIPT_MAGIC: [u8; 8] = *b"VELLUMRC";
+pub const RECEIPT_VERSION: u8 = 1;
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct Receipt {
+    pub genesis: GenesisCommitment,
+    /// A finalized header at or after the payment.
+    pub header: BlockHeader,
+    pub certificate: Certificate,
+    /// The signed transaction, exactly as it is in the log.
+    pub tx: Transaction,
+    pub tx_index: u64,
+    pub tx_proof: Vec<Hash32>,
+    /// What the transaction did, the leaf right after it.
+    pub record: PaymentRecord,
+    pub record_proof: Vec<Hash32>,
+}
+
+impl Receipt {
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(2048);
+        out.extend_from_slice(&RECEIPT_MAGIC);
+        out.push(RECEIPT_VERSION);
+        self.serialize(&mut out).expect("borsh into Vec is infallible");
+        out
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Receipt, VerifyError> {
+        if bytes.len() > BUNDLE_BYTES_MAX {
+            return fail(Step::Decode, format!("{} bytes is over the {BUNDLE_BYTES_MAX}-byte limit", bytes.len()));
+        }
+        if bytes.len() < RECEIPT_MAGIC.len() + 1 || bytes[..RECEIPT_MAGIC.len()] != RECEIPT_MAGIC {
+            return fail(Step::Decode, "not a Vellum payment receipt (bad magic)");
+        }
+        let version = bytes[RECEIPT_MAGIC.len()];
+        if version != RECEIPT_VERSION {
+            return fail(Step::Decode, format!("receipt version {version}; this verifier knows {RECEIPT_VERSION}"));
+        }
+        borsh::from_slice(&bytes[RECEIPT_MAGIC.len() + 1..]).or_else(|e| fail(Step::Decode, format!("malformed receipt: {e}")))
+    }
+}
+
+/// Builds a receipt from a finalized snapshot's log leaves (`[0, header.log_size)`).
+pub fn assemble_receipt(
+    genesis: GenesisCommitment,
+    header: BlockHeader,
+    certificate: Certificate,
+    tx: Transaction,
+    tx_index: u64,
+    record: PaymentRecord,
+    log_leaves: &[Hash32],
+) -> Option<Receipt> {
+    let size = header.log_size as usize;
+    if tx_index + 1 >= header.log_size || log_leaves.len() < size {
+        return None;
+    }
+    let leaves = &log_leaves[..size];
+    Some(Receipt {
+        tx_proof: inclusion_proof(tx_index as usize, leaves),
+        record_proof: inclusion_proof(tx_index as usize + 1, leaves),
+        genesis,
+        header,
+        certificate,
+        tx,
+        tx_index,
+        record,
+    })
+}
+
+/// What a verified receipt proves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedReceipt {
+    pub genesis_hash: Hash32,
+    pub chain_id: String,
+    pub checkpoint_pinned: bool,
+    pub tx: Transaction,
+    /// Keys whose signatures on the transaction verified.
+    pub signers: Vec<PublicKey>,
+    pub record: PaymentRecord,
+    pub header_height: u64,
+    pub certificate_signers: usize,
+    pub validators: usize,
+}
+
+/// Verifies receipt bytes offline, optionally against a pinned genesis hash.
+pub fn verify_receipt(bytes: &[u8], checkpoint: Option<&Hash32>) -> Result<VerifiedReceipt, VerifyError> {
+    let r = Receipt::decode(bytes)?;
+    let mut note = |_: &str, _: &[u8]| {};
+    let (genesis_hash, validators) = verify_anchor(&r.genesis, &r.header, &r.certificate, checkpoint, &mut note)?;
+    let h = &r.header;
+    let tx_leaf = leaf_hash(&r.tx.leaf_bytes());
+    verify_inclusion(r.tx_index, h.log_size, &tx_leaf, &r.tx_proof, &h.log_root)
+        .or_else(|e| fail(Step::LogInclusion, format!("the transaction is not at log index {}: {e}", r.tx_index)))?;
+    let record_leaf = leaf_hash(&r.record.leaf_bytes());
+    verify_inclusion(r.tx_index + 1, h.log_size, &record_leaf, &r.record_proof, &h.log_root)
+        .or_else(|e| fail(Step::LogInclusion, format!("the payment record is not at log index {}: {e}", r.tx_index + 1)))?;
+    if r.record.tx_id != r.tx.id() || r.record.sender != r.tx.unsigned.sender {
+        return fail(Step::StateEntry, "the payment record belongs to another transaction");
+    }
+    if r.record.height > h.height || r.record.time_ms > h.time_ms {
+        return fail(Step::LogInclusion, "the record claims a height or time after the header that includes it");
+    }
+    let signers = vellum_crypto::verify_tx(&r.tx)
+        .or_else(|e| fail(Step::StateEntry, format!("the transaction's signatures do not verify: {e}")))?;
+    Ok(VerifiedReceipt {
+        genesis_hash,
+        chain_id: r.genesis.chain_id.clone(),
+        checkpoint_pinned: checkpoint.is_some(),
+        signers,
+        header_height: h.height,
+        certificate_signers: r.certificate.signers.len(),
+        validators,
+        record: r.record,
+        tx: r.tx,
+    })
+}

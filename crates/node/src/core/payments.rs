@@ -1,0 +1,161 @@
+//! Payment reads: accounts with balances, tokens, rates, holds, payment entries, receipts and
+//! history, with the read policy of sub-ledgers (X.1405 3.2.1, 6.3).
+
+use super::{BundleError, NodeHandle, storage_error};
+use vellum_storage::PaymentEntry;
+use vellum_types::payment::parties;
+use vellum_types::{Account, AccountId, Balance, Hold, HoldStatus, Rate, Role, Token, TxId};
+
+/// Most holds one listing returns.
+pub const HOLDS_LISTED_MAX: usize = 500;
+
+/// Who may read an account (its balances and history): the account itself, auditors and
+/// compliance officers, and — inside a sub-ledger — the sub-ledger's members. Main-ledger
+/// accounts are private to their owner and the oversight roles.
+pub fn can_read_account(caller: &Account, target: &Account) -> bool {
+    caller.id == target.id
+        || caller.has_role(Role::Auditor)
+        || caller.has_role(Role::Compliance)
+        || (target.subledger.is_some() && caller.subledger == target.subledger)
+}
+
+/// An account and its non-zero balances.
+pub struct AccountView {
+    pub account: Account,
+    pub balances: Vec<(Token, Balance)>,
+}
+
+impl NodeHandle {
+    pub fn account_view(&self, id: &AccountId) -> Option<AccountView> {
+        let state = self.finalized_state();
+        let account = state.account(id)?;
+        let balances = state
+            .token_list()
+            .into_iter()
+            .filter_map(|symbol| {
+                let b = state.balance(id, &symbol);
+                (b != Balance::default()).then(|| (state.token(&symbol).expect("listed tokens exist"), b))
+            })
+            .collect();
+        Some(AccountView { account, balances })
+    }
+
+    pub fn tokens(&self) -> Vec<Token> {
+        let state = self.finalized_state();
+        state.token_list().iter().map(|s| state.token(s).expect("listed tokens exist")).collect()
+    }
+
+    pub fn token(&self, symbol: &str) -> Option<Token> {
+        self.finalized_state().token(symbol)
+    }
+
+    pub fn rate(&self, from: &str, to: &str) -> Option<Rate> {
+        self.finalized_state().rate(from, to)
+    }
+
+    pub fn monitoring(&self, symbol: &str) -> Option<vellum_types::MonitoringRules> {
+        self.finalized_state().monitoring(symbol)
+    }
+
+    pub fn hold(&self, id: u64) -> Option<Hold> {
+        self.finalized_state().hold(id)
+    }
+
+    /// Holds newest first; only pending ones when `pending_only`.
+    pub fn holds(&self, pending_only: bool, limit: usize) -> Vec<Hold> {
+        let state = self.finalized_state();
+        let queue = state.hold_queue();
+        let floor = if pending_only { queue.sweep_from } else { 0 };
+        let mut out = Vec::new();
+        let mut id = queue.next_id;
+        while id > floor && out.len() < limit.min(HOLDS_LISTED_MAX) {
+            id -= 1;
+            let hold = state.hold(id).expect("holds below next_id exist");
+            if !pending_only || hold.status == HoldStatus::Pending {
+                out.push(hold);
+            }
+        }
+        out
+    }
+
+    /// Counters for `/metrics`: alerts by rule and holds created since this process started.
+    pub fn alert_counters(&self) -> (Vec<(&'static str, u64)>, u64) {
+        let core = self.lock();
+        (core.alerts_total.iter().map(|(k, v)| (*k, *v)).collect(), core.holds_total)
+    }
+
+    pub fn payment(&self, id: &TxId) -> Result<Option<PaymentEntry>, BundleError> {
+        self.store.payment(id).map_err(storage_error)
+    }
+
+    /// Whether `caller` may read a payment: a party to it, an auditor or compliance officer,
+    /// or a member of a party's sub-ledger.
+    pub fn can_read_payment(&self, caller: &Account, entry: &PaymentEntry) -> bool {
+        let state = self.finalized_state();
+        parties(&entry.tx, entry.record.as_ref())
+            .iter()
+            .filter_map(|id| state.account(id))
+            .any(|party| can_read_account(caller, &party))
+    }
+
+    /// A receipt (binary, verifiable offline) for a finalized transfer or hold decision.
+    pub fn receipt(&self, id: &TxId) -> Result<vellum_evidence::Receipt, BundleError> {
+        let entry = self.payment(id)?.ok_or_else(|| BundleError::NotFound(format!("no finalized payment {id}")))?;
+        let record = entry.record.ok_or_else(|| {
+            BundleError::NotFound(format!("transaction {id} has no payment record (only transfers and hold decisions do)"))
+        })?;
+        let (_, header, certificate, leaves) = self.anchor()?;
+        vellum_evidence::assemble_receipt(self.genesis.commitment(), header, certificate, entry.tx, entry.tx_index, record, &leaves)
+            .ok_or(BundleError::Missing("log leaves of the payment"))
+    }
+
+    pub fn history(&self, account: &AccountId, limit: usize) -> Result<Vec<PaymentEntry>, BundleError> {
+        let ids = self.store.account_payments(account, limit).map_err(storage_error)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(self.payment(&id)?.ok_or(BundleError::Missing("indexed payment"))?);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vellum_types::{AccountStatus, SignerSet};
+
+    fn account(n: u8, roles: Vec<Role>, subledger: Option<&str>) -> Account {
+        let key = vellum_types::PublicKey::Ed25519([n; 32]);
+        Account {
+            id: key.account_id(),
+            signers: SignerSet::single(key),
+            status: AccountStatus::Active,
+            status_note: None,
+            subledger: subledger.map(str::to_string),
+            roles,
+            label: String::new(),
+            kyc_commitment: None,
+            opened_by: None,
+            opened_height: 0,
+            next_nonce: 0,
+        }
+    }
+
+    #[test]
+    fn sub_ledger_data_is_for_members_and_oversight_only() {
+        let a1 = account(1, vec![Role::User], Some("a"));
+        let a2 = account(2, vec![Role::User], Some("a"));
+        let b1 = account(3, vec![Role::User], Some("b"));
+        let main1 = account(4, vec![Role::User], None);
+        let main2 = account(5, vec![Role::User], None);
+        let auditor = account(6, vec![Role::Auditor], None);
+        let issuer = account(7, vec![Role::Issuer], None);
+        assert!(can_read_account(&a2, &a1), "members read each other");
+        assert!(!can_read_account(&b1, &a1), "another sub-ledger's member does not");
+        assert!(!can_read_account(&main1, &a1), "a main-ledger account does not");
+        assert!(!can_read_account(&issuer, &a1), "nor does an issuer");
+        assert!(can_read_account(&auditor, &a1), "auditors do");
+        assert!(!can_read_account(&main2, &main1), "main-ledger accounts are private");
+        assert!(can_read_account(&main1, &main1));
+    }
+}
