@@ -12,19 +12,19 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 use vellum_node::config::{NodeConfig, key_to_hex};
-use vellum_types::{ConsensusParams, Genesis, GenesisAccount, GenesisValidator, Role};
+use vellum_types::{ConsensusParams, Genesis, GenesisAccount, GenesisValidator, Role, SignerSet};
 
 pub const VALIDATORS_MAX: usize = 16;
 const PIDS_FILE: &str = "devnet.pids";
 /// Accounts every devnet genesis creates, with their roles.
-const DEVNET_ACCOUNTS: [(&str, Role); 7] = [
-    ("council-1", Role::Council),
-    ("council-2", Role::Council),
-    ("council-3", Role::Council),
+/// Single-key accounts of the devnet. The governance council is one 2-of-3 account (keys
+/// `council-1..3`, id from `council-1`).
+const DEVNET_ACCOUNTS: [(&str, Role); 5] = [
     ("registrar", Role::Registrar),
     ("issuer", Role::Issuer),
     ("auditor", Role::Auditor),
     ("compliance", Role::Compliance),
+    ("desk", Role::Desk),
 ];
 
 pub struct UpOptions {
@@ -47,8 +47,16 @@ fn generate(o: &UpOptions) -> Result<()> {
     for (name, role) in DEVNET_ACCOUNTS {
         let key = keys::generate("ed25519")?;
         keys::save(&o.dir.join("keys").join(format!("{name}.key")), &key)?;
-        accounts.push(GenesisAccount { public_key: key.public_key(), roles: vec![role], label: name.to_string() });
+        accounts.push(GenesisAccount { public_key: key.public_key(), roles: vec![role], label: name.to_string(), multisig: None });
     }
+    let mut council = Vec::new();
+    for i in 1..=3 {
+        let key = keys::generate("ed25519")?;
+        keys::save(&o.dir.join("keys").join(format!("council-{i}.key")), &key)?;
+        council.push(key.public_key());
+    }
+    let set = SignerSet { signers: council.iter().map(|k| vellum_types::Signer { key: *k, weight: 1 }).collect(), threshold: 2 };
+    accounts.push(GenesisAccount { public_key: council[0], roles: vec![Role::Council], label: "council".into(), multisig: Some(set) });
     // Encryption keys (age X25519) for encrypted originals: the issuer's and the auditor's.
     for name in ["issuer", "auditor"] {
         crate::originals::new_identity(&o.dir.join("keys").join(format!("{name}.age")))?;
@@ -66,7 +74,12 @@ fn generate(o: &UpOptions) -> Result<()> {
         // separate key from its consensus key (K-PURPOSE).
         let node_account = keys::generate("ed25519")?;
         keys::save(&vdir.join("node-account.key"), &node_account)?;
-        accounts.push(GenesisAccount { public_key: node_account.public_key(), roles: vec![Role::Node], label: format!("node-v{i}") });
+        accounts.push(GenesisAccount {
+            public_key: node_account.public_key(),
+            roles: vec![Role::Node],
+            label: format!("node-v{i}"),
+            multisig: None,
+        });
         let p2p = format!("127.0.0.1:{}", o.p2p_port + i as u16);
         validators.push(GenesisValidator { name: format!("v{i}"), consensus_key: k, p2p_key: k, address: p2p.clone() });
         node_configs.push(NodeConfig {

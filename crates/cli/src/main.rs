@@ -6,6 +6,7 @@ mod devnet;
 mod keys;
 mod log;
 mod originals;
+mod pay;
 mod proof;
 
 use anyhow::{Context, Result, bail};
@@ -87,6 +88,79 @@ enum Command {
     },
     /// Load a devnet with account openings and report finalized tx/s, blocks/s and latency.
     Bench(bench::BenchArgs),
+    /// Pay: one or several legs, atomic and final; optionally converted into another
+    /// sub-ledger's token at the governed rate.
+    Pay(pay::PayArgs),
+    /// An account's balances (signed read: the account itself, its sub-ledger, oversight).
+    Balance {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        key: String,
+        /// Another account to read (id or key name); default: the key's own.
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// The payments an account is a party to, newest first.
+    History {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        key: String,
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// Write the receipt of a finalized payment (verify it offline with `vellum verify`).
+    Receipt {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        key: String,
+        hash: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Tokens: create (governance), mint, burn, pause, clawback, show.
+    Token {
+        #[command(subcommand)]
+        command: pay::TokenCommand,
+    },
+    /// Set a token's monitoring rules (governance): large transfers, velocity, structuring.
+    Monitor(pay::MonitorArgs),
+    /// Transfers held by monitoring: list, release (post) or reject (void).
+    Hold {
+        #[command(subcommand)]
+        command: pay::HoldCommand,
+    },
+    /// Create a sub-ledger (governance).
+    Subledger {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        council: pay::Council,
+        #[arg(long)]
+        name: String,
+        /// Accounts may be opened without a KYC commitment.
+        #[arg(long)]
+        no_kyc: bool,
+    },
+    /// Set the governed conversion rate FROM → TO and its liquidity desk (governance).
+    Rate {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        council: pay::Council,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        num: u64,
+        #[arg(long)]
+        den: u64,
+        #[arg(long, default_value = "desk")]
+        desk: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -302,6 +376,22 @@ enum AccountCommand {
         identity_file: PathBuf,
         #[arg(long, default_value = "user")]
         label: String,
+        /// Open the account in this sub-ledger (default: the main ledger).
+        #[arg(long)]
+        subledger: Option<String>,
+    },
+    /// Replace the account's signer set (multi-signature, key rotation); the transaction is
+    /// signed by every `--key` and must meet the current threshold.
+    SetSigners {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, required = true)]
+        key: Vec<String>,
+        /// `KEY[:WEIGHT]`: a public key (`ed25519:<hex>`) or a key name/path; weight 1 by default.
+        #[arg(long, required = true)]
+        signer: Vec<String>,
+        #[arg(long)]
+        threshold: u32,
     },
     /// Freeze, unfreeze or revoke an account (compliance; revocation also registrar).
     SetStatus {
@@ -403,11 +493,28 @@ consensus_key = \"{public}\"  (also its p2p_key)", out.display()));
             print(json, &v, || format!("wrote {}\nrecipient {recipient}", out.display()));
             Ok(())
         }
-        Command::Account { command: AccountCommand::Open { target, key, public_key, identity_file, label } } => {
+        Command::Account { command: AccountCommand::SetSigners { target, key, signer, threshold } } => {
+            pay::set_signers(&target, &key, &signer, threshold, json)
+        }
+        Command::Pay(args) => pay::pay(args, json),
+        Command::Balance { target, key, account } => pay::balance(&target, &key, account.as_deref(), json),
+        Command::History { target, key, account } => pay::history(&target, &key, account.as_deref(), json),
+        Command::Receipt { target, key, hash, out } => {
+            let signer = resolve_key(&target, &key)?;
+            pay::write_receipt(&target, &target.client()?, &signer, &hash, &out)?;
+            print(json, &json!({ "out": out }), || format!("wrote {}", out.display()));
+            Ok(())
+        }
+        Command::Token { command } => pay::token(command, json),
+        Command::Monitor(args) => pay::monitor(args, json),
+        Command::Hold { command } => pay::hold(command, json),
+        Command::Subledger { target, council, name, no_kyc } => pay::subledger(&target, &council, &name, no_kyc, json),
+        Command::Rate { target, council, from, to, num, den, desk } => pay::rate(&target, &council, &from, &to, num, den, &desk, json),
+        Command::Account { command: AccountCommand::Open { target, key, public_key, identity_file, label, subledger } } => {
             let record = std::fs::read(&identity_file).with_context(|| format!("cannot read {}", identity_file.display()))?;
             let salt = keys::random_bytes();
             let commitment = vellum_types::tx::kyc_commitment(&salt, &record);
-            let body = TxBody::OpenAccount { public_key, kyc_commitment: commitment, label, role: Role::User };
+            let body = TxBody::OpenAccount { public_key, kyc_commitment: Some(commitment), label, role: Role::User, subledger };
             let result = send(&target, &key, body)?;
             let v = json!({ "account_id": public_key.account_id().to_hex(), "kyc_salt": hex::encode(salt), "kyc_commitment": hex::encode(commitment), "tx": result });
             print(json, &v, || {
@@ -502,17 +609,20 @@ pub fn resolve_key(target: &Target, key: &str) -> Result<SecretKey> {
 /// the transaction is final. Fails with the node's reason if it is refused or rejected.
 pub(crate) fn send(target: &Target, key: &str, body: TxBody) -> Result<Value> {
     let signer = resolve_key(target, key)?;
+    let sender = signer.public_key().account_id();
+    send_as(target, &[signer], sender, body)
+}
+
+/// Like [`send`], for an account whose transactions need several signatures: every key in
+/// `signers` signs (a k-of-n account such as the governance council).
+pub(crate) fn send_as(target: &Target, signers: &[SecretKey], sender: AccountId, body: TxBody) -> Result<Value> {
     let client = target.client()?;
-    let status = client.status()?;
-    if let Ok(cfg) = target.config()
-        && status["genesis_hash"].as_str() != Some(cfg.genesis_hash.as_str()) {
-            bail!("node {} runs another chain (genesis {}), not the pinned {}", client.base, status["genesis_hash"], cfg.genesis_hash);
-        }
-    let chain_id = status["chain_id"].as_str().context("status lacks chain_id")?.to_string();
-    let height = status["height"].as_u64().unwrap_or(0);
+    let (chain_id, height) = chain(target, &client)?;
     let mut nonce = 0u64;
     for _ in 0..4 {
-        let tx = sign(&signer, &chain_id, nonce, height + EXPIRY_BLOCKS, body.clone());
+        let unsigned = UnsignedTx { chain_id: chain_id.clone(), sender, nonce, expiry_height: height + EXPIRY_BLOCKS, body: body.clone() };
+        let signatures = signers.iter().map(|k| k.sign_tx(&unsigned)).collect();
+        let tx = Transaction { unsigned, signatures };
         match client.submit(&tx)? {
             Submitted::Accepted(hash) => {
                 let v = client.wait_final(&hash, Duration::from_secs(60))?;
@@ -527,6 +637,17 @@ pub(crate) fn send(target: &Target, key: &str, body: TxBody) -> Result<Value> {
         }
     }
     bail!("could not find a usable nonce (the account has many pending transactions)")
+}
+
+/// The chain id and height of the target node, after checking it runs the pinned genesis.
+pub(crate) fn chain(target: &Target, client: &Client) -> Result<(String, u64)> {
+    let status = client.status()?;
+    if let Ok(cfg) = target.config()
+        && status["genesis_hash"].as_str() != Some(cfg.genesis_hash.as_str()) {
+            bail!("node {} runs another chain (genesis {}), not the pinned {}", client.base, status["genesis_hash"], cfg.genesis_hash);
+        }
+    let chain_id = status["chain_id"].as_str().context("status lacks chain_id")?.to_string();
+    Ok((chain_id, status["height"].as_u64().unwrap_or(0)))
 }
 
 pub fn sign(key: &SecretKey, chain_id: &str, nonce: u64, expiry_height: u64, body: TxBody) -> Transaction {

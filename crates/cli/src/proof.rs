@@ -284,6 +284,9 @@ pub fn verify(bundle: &Path, file: Option<&Path>, checkpoint: Option<&str>, expl
     let bytes = std::fs::read(bundle).with_context(|| format!("cannot read {}", bundle.display()))?;
     let document = file.map(|f| std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))).transpose()?;
     let pinned = checkpoint.map(|c| hex32(c, "--checkpoint")).transpose()?;
+    if bytes.starts_with(&vellum_evidence::RECEIPT_MAGIC) {
+        return verify_receipt(&bytes, pinned.as_ref(), json);
+    }
     match vellum_evidence::verify(&bytes, document.as_deref(), pinned.as_ref()) {
         Ok(v) => {
             let out = json!({
@@ -420,5 +423,52 @@ mod tests {
         assert_eq!(super::fmt_time(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(super::fmt_time(951_782_400_123), "2000-02-29T00:00:00.123Z");
         assert_eq!(super::fmt_time(1_795_253_477_847), "2026-11-21T09:31:17.847Z");
+    }
+}
+
+/// Verifies a payment receipt offline; exit 0 valid, 1 invalid.
+fn verify_receipt(bytes: &[u8], pinned: Option<&[u8; 32]>, json: bool) -> Result<()> {
+    match vellum_evidence::verify_receipt(bytes, pinned) {
+        Ok(v) => {
+            let out = json!({
+                "valid": true,
+                "kind": "payment_receipt",
+                "chain_id": v.chain_id,
+                "genesis_hash": hex::encode(v.genesis_hash),
+                "checkpoint_pinned": v.checkpoint_pinned,
+                "tx_id": v.record.tx_id.to_hex(),
+                "tx_kind": v.tx.unsigned.body.kind(),
+                "sender": v.record.sender.to_hex(),
+                "signers": v.signers.iter().map(|k| k.to_string()).collect::<Vec<_>>(),
+                "height": v.record.height,
+                "time_ms": v.record.time_ms,
+                "record": v.record,
+                "certified_at_height": v.header_height,
+                "certificate_signers": v.certificate_signers,
+                "validators": v.validators,
+            });
+            print(json, &out, || {
+                format!(
+                    "VALID payment receipt on chain {} (genesis {})\n  {} {} from account {}\n  final at height {}, time {}\n  outcome {}\n  certified by {} of {} validators at height {}{}",
+                    v.chain_id,
+                    hex::encode(v.genesis_hash),
+                    v.tx.unsigned.body.kind(),
+                    v.record.tx_id,
+                    v.record.sender,
+                    v.record.height,
+                    fmt_time(v.record.time_ms),
+                    serde_json::to_string(&v.record.outcome).unwrap_or_default(),
+                    v.certificate_signers,
+                    v.validators,
+                    v.header_height,
+                    if v.checkpoint_pinned { "" } else { "\n  WARNING: no --checkpoint given: the chain itself was not pinned" },
+                )
+            });
+            Ok(())
+        }
+        Err(e) => {
+            print(json, &json!({ "valid": false, "kind": "payment_receipt", "step": e.step.name(), "error": e.detail }), || format!("INVALID receipt: {e}"));
+            std::process::exit(1);
+        }
     }
 }
