@@ -18,12 +18,15 @@ pub struct Council {
     /// Council member keys that sign (the first one's account is the council account).
     #[arg(long = "council", default_values = ["council-1", "council-2"])]
     pub keys: Vec<String>,
+    /// The council account (id, or the key name its id derives from).
+    #[arg(long, default_value = "council-1")]
+    pub council_account: String,
 }
 
 impl Council {
     fn send(&self, target: &Target, body: TxBody) -> Result<Value> {
         let keys: Vec<SecretKey> = self.keys.iter().map(|k| resolve_key(target, k)).collect::<Result<_>>()?;
-        let sender = keys.first().context("--council needs at least one key")?.public_key().account_id();
+        let sender = account_arg(target, &self.council_account)?;
         send_as(target, &keys, sender, body)
     }
 }

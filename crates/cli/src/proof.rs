@@ -295,6 +295,8 @@ pub fn verify(bundle: &Path, file: Option<&Path>, checkpoint: Option<&str>, expl
                 "genesis_hash": hex::encode(v.genesis_hash),
                 "checkpoint_pinned": v.checkpoint_pinned,
                 "proof_id": v.record.proof_id.to_hex(),
+                "metadata_digest": hex::encode(v.record.metadata_digest),
+                "schema": v.record.schema,
                 "registrant": v.registrant.to_hex(),
                 "signer": v.signer.to_string(),
                 "registered_height": v.record.height,

@@ -1,0 +1,171 @@
+//! Payments end to end on real processes (a 4-validator devnet), through the CLI only:
+//! governance creates a token (one council key alone cannot), the e-invoice use case of
+//! X.1407 Appendix I (buyer pays seller; the tax authority registers the invoice referencing
+//! the payment; the employer reimburses referencing the invoice; an auditor verifies the chain
+//! offline), a monitoring hold released by compliance, a freeze, sub-ledger confidentiality
+//! and a conversion between sub-ledgers.
+
+mod common;
+
+use common::*;
+use std::process::Command;
+
+fn run(args: &[&str]) -> (i32, String) {
+    let out = Command::new(BIN).args(args).output().unwrap();
+    (out.status.code().unwrap_or(-1), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
+fn http_get(api: &str, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let addr = api.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    let code = text.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (code, text.split("\r\n\r\n").nth(1).unwrap_or_default().to_string())
+}
+
+/// Available balance (base units) of `token` in the balance JSON.
+fn available(balance: &serde_json::Value, token: &str) -> u128 {
+    balance["balances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["token"] == token)
+        .map_or(0, |b| b["available"].as_str().unwrap().parse().unwrap())
+}
+
+#[test]
+fn e_invoice_holds_freezes_and_sub_ledgers_on_a_devnet() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("net");
+    let (guard, apis) = devnet_up(&dir);
+    let c = dir.join("client.toml");
+    let c = c.to_str().unwrap();
+    let keys = dir.join("keys");
+    let work = tmp.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let path = |name: &str| work.join(name).to_str().unwrap().to_string();
+
+    // People: a buyer, a seller and the buyer's employer, opened by the registrar after KYC.
+    for who in ["buyer", "seller", "employer"] {
+        let k = json(&["key", "new", "--out", keys.join(format!("{who}.key")).to_str().unwrap()]);
+        std::fs::write(path(&format!("{who}-id.txt")), format!("{who}: passport checked")).unwrap();
+        json(&[
+            "account", "open", "--client", c, "--public-key", k["public_key"].as_str().unwrap(),
+            "--identity-file", &path(&format!("{who}-id.txt")), "--label", who,
+        ]);
+    }
+
+    // Governance: one council key alone cannot create a token; two of three can.
+    let (code, text) = run(&["token", "create", "--client", c, "--council", "council-3", "--symbol", "EUR", "--decimals", "2", "--clawback", "--pausable", "--kyc-required"]);
+    assert_ne!(code, 0);
+    assert!(text.contains("below_threshold"), "{text}");
+    json(&["token", "create", "--client", c, "--symbol", "EUR", "--decimals", "2", "--clawback", "--pausable", "--kyc-required"]);
+    for who in ["buyer", "employer"] {
+        json(&["token", "mint", "--client", c, "--token", "EUR", "--to", who, "--amount", "1000.00"]);
+    }
+
+    // 1. The buyer pays the seller for an invoice; the receipt is kept.
+    let pay1 = json(&["pay", "--client", c, "--key", "buyer", "--token", "EUR", "--to", "seller=119.00", "--receipt", &path("payment.vellumrc")]);
+    let pay1_hash = pay1["tx"]["tx_hash"].as_str().unwrap().to_string();
+    assert_eq!(pay1["payment"]["record"]["outcome"]["outcome"], "settled", "{pay1}");
+    let seller = json(&["balance", "--client", c, "--key", "seller"]);
+    assert_eq!(available(&seller, "EUR"), 11_900);
+
+    // 2. The tax authority (issuer role) registers the invoice; its metadata names the payment.
+    std::fs::write(path("invoice.pdf"), "%PDF-1.7 invoice 2026-0042: 1 x consulting, 119.00 EUR incl. VAT\n%%EOF").unwrap();
+    let metadata = format!("{{\"invoice\":\"2026-0042\",\"payment_tx\":\"{pay1_hash}\",\"amount\":\"119.00 EUR\"}}");
+    std::fs::write(path("invoice-meta.json"), &metadata).unwrap();
+    let reg = json(&["proof", "register", "--client", c, "--metadata", &path("invoice-meta.json"), "--out-dir", &path("proofs"), &path("invoice.pdf")]);
+    let invoice_proof = reg["proof_id"].as_str().unwrap().to_string();
+
+    // 3. The employer reimburses the buyer, referencing the invoice's proof.
+    let pay2 = json(&[
+        "pay", "--client", c, "--key", "employer", "--token", "EUR", "--to", "buyer=119.00",
+        "--reference", &invoice_proof, "--receipt", &path("reimbursement.vellumrc"),
+    ]);
+    assert_eq!(pay2["payment"]["record"]["outcome"]["reference"], invoice_proof.as_str());
+
+    // The auditor fetches the invoice bundle (the seller may not read the buyer's account).
+    let (code, _) = run(&["proof", "bundle", "--client", c, "--key", "auditor", "--manifests", &path("proofs"), &path("invoice.pdf"), "--out", &path("invoice.vellum")]);
+    assert_eq!(code, 0);
+    let (code, text) = run(&["balance", "--client", c, "--key", "seller", "--account", "buyer"]);
+    assert!(code != 0 && text.contains("403"), "{text}");
+    let auditor_view = json(&["balance", "--client", c, "--key", "auditor", "--account", "buyer"]);
+    assert_eq!(available(&auditor_view, "EUR"), 100_000);
+    let history = json(&["history", "--client", c, "--key", "buyer"]);
+    assert_eq!(history["payments"].as_array().unwrap().len(), 3, "mint, payment, reimbursement: {history}");
+
+    // Monitoring: transfers of 500.00 EUR or more are held until compliance decides.
+    json(&["monitor", "--client", c, "--token", "EUR", "--large", "500.00", "--hold-timeout-secs", "3600"]);
+    let held = json(&["pay", "--client", c, "--key", "buyer", "--token", "EUR", "--to", "seller=600.00"]);
+    assert_eq!(held["payment"]["record"]["outcome"]["outcome"], "held", "{held}");
+    let hold_id = held["payment"]["record"]["outcome"]["hold"].as_u64().unwrap().to_string();
+    let buyer = json(&["balance", "--client", c, "--key", "buyer"]);
+    assert_eq!(buyer["balances"][0]["held"], "60000", "{buyer}");
+    let (code, text) = run(&["hold", "list", "--client", c, "--key", "seller"]);
+    assert!(code != 0 && text.contains("403"), "{text}");
+    let pending = json(&["hold", "list", "--client", c, "--pending"]);
+    assert_eq!(pending["holds"].as_array().unwrap().len(), 1);
+    assert_eq!(pending["holds"][0]["alerts"][0]["rule"], "large_transfer");
+    json(&["hold", "release", "--client", c, &hold_id, "--reason", "invoice 2026-0051 checked"]);
+    let seller = json(&["balance", "--client", c, "--key", "seller"]);
+    assert_eq!(available(&seller, "EUR"), 71_900);
+    let (code, metrics) = http_get(&apis[1], "/metrics");
+    assert_eq!(code, 200);
+    assert!(metrics.contains("vellum_alerts_total{rule=\"large_transfer\"} 1"), "{metrics}");
+
+    // Incident response: a frozen account cannot pay; unfrozen it can.
+    let buyer_id = json(&["key", "show", keys.join("buyer.key").to_str().unwrap()])["account_id"].as_str().unwrap().to_string();
+    json(&["account", "set-status", "--client", c, "--account", &buyer_id, "--status", "frozen", "--reason", "card reported stolen"]);
+    let (code, text) = run(&["pay", "--client", c, "--key", "buyer", "--token", "EUR", "--to", "seller=1.00"]);
+    assert!(code != 0 && text.contains("sender_not_active"), "{text}");
+    json(&["account", "set-status", "--client", c, "--account", &buyer_id, "--status", "active", "--reason", "owner re-verified"]);
+    json(&["pay", "--client", c, "--key", "buyer", "--token", "EUR", "--to", "seller=1.00"]);
+
+    // Sub-ledgers: a cooperative with its own token; EUR converts into it at a governed rate.
+    json(&["subledger", "--client", c, "--name", "coop"]);
+    json(&["token", "create", "--client", c, "--symbol", "COOP", "--decimals", "2", "--subledger", "coop"]);
+    let member = json(&["key", "new", "--out", keys.join("member.key").to_str().unwrap()]);
+    std::fs::write(path("member-id.txt"), "member: id card checked").unwrap();
+    json(&["account", "open", "--client", c, "--public-key", member["public_key"].as_str().unwrap(), "--identity-file", &path("member-id.txt"), "--subledger", "coop"]);
+    json(&["token", "mint", "--client", c, "--token", "COOP", "--to", "desk", "--amount", "10000.00"]);
+    json(&["rate", "--client", c, "--from", "EUR", "--to", "COOP", "--num", "2", "--den", "1"]);
+    let (code, text) = run(&["pay", "--client", c, "--key", "buyer", "--token", "EUR", "--to", "member=10.00"]);
+    assert!(code != 0 && text.contains("wrong_subledger"), "{text}");
+    let conv = json(&["pay", "--client", c, "--key", "buyer", "--token", "EUR", "--to", "member=10.00", "--convert-to", "COOP"]);
+    let leg = &conv["payment"]["record"]["outcome"]["legs"][0];
+    assert_eq!((leg["credit_token"].as_str(), leg["credit_amount"].as_str()), (Some("COOP"), Some("2000")), "{conv}");
+    assert_eq!(leg["conversion"]["rate_version"], 1);
+    let member_view = json(&["balance", "--client", c, "--key", "member"]);
+    assert_eq!(available(&member_view, "COOP"), 2_000);
+    // A main-ledger account cannot read the sub-ledger's token or accounts.
+    let (code, text) = run(&["token", "show", "--client", c, "--key", "seller", "COOP"]);
+    assert!(code != 0 && text.contains("403"), "{text}");
+    let (code, text) = run(&["balance", "--client", c, "--key", "seller", "--account", "member"]);
+    assert!(code != 0 && text.contains("403"), "{text}");
+    let genesis_hash = status(&apis[0]).unwrap()["genesis_hash"].as_str().unwrap().to_string();
+
+    // The auditor verifies the whole chain offline, with the network stopped.
+    drop(guard);
+    let invoice = json(&["verify", &path("invoice.vellum"), "--file", &path("invoice.pdf"), "--checkpoint", &genesis_hash]);
+    assert_eq!(invoice["valid"], true);
+    assert_eq!(invoice["metadata_digest"].as_str().unwrap(), hex::encode(vellum_types::sha256(metadata.as_bytes())));
+    let payment = json(&["verify", &path("payment.vellumrc"), "--checkpoint", &genesis_hash]);
+    assert_eq!((payment["valid"].as_bool(), payment["tx_id"].as_str()), (Some(true), Some(pay1_hash.as_str())));
+    assert!(metadata.contains(payment["tx_id"].as_str().unwrap()), "the invoice names the verified payment");
+    let reimbursement = json(&["verify", &path("reimbursement.vellumrc"), "--checkpoint", &genesis_hash]);
+    assert_eq!(reimbursement["record"]["outcome"]["reference"], invoice["proof_id"], "the reimbursement references the invoice");
+    assert_eq!(reimbursement["record"]["outcome"]["legs"][0]["credit_amount"], "11900");
+    // A tampered receipt, or one checked against another chain, fails.
+    let mut bytes = std::fs::read(path("reimbursement.vellumrc")).unwrap();
+    let n = bytes.len();
+    bytes[n - 40] ^= 1;
+    std::fs::write(path("tampered.vellumrc"), &bytes).unwrap();
+    let (code, text) = run(&["verify", &path("tampered.vellumrc"), "--checkpoint", &genesis_hash]);
+    assert_eq!(code, 1, "{text}");
+    let (code, _) = run(&["verify", &path("payment.vellumrc"), "--checkpoint", &"00".repeat(32)]);
+    assert_eq!(code, 1);
+}
