@@ -29,12 +29,37 @@ pub struct BenchArgs {
     /// Seconds of idle chain observed first, for the empty-block rate.
     #[arg(long, default_value_t = 3)]
     idle_seconds: u64,
-    /// `account` (registrar opens accounts), `proof` (issuer registers single digests) or
-    /// `proof-batch` (issuer registers batches of `--batch-size` digests).
-    #[arg(long, default_value = "account", value_parser = ["account", "proof", "proof-batch"])]
+    /// `account` (registrar opens accounts), `proof` (issuer registers single digests),
+    /// `proof-batch` (issuer registers batches of `--batch-size` digests) or `transfer` (the
+    /// issuer pays token BENCH to the devnet's genesis accounts in turn; the token is created
+    /// by the council and minted on first use).
+    #[arg(long, default_value = "account", value_parser = ["account", "proof", "proof-batch", "transfer"])]
     scenario: String,
     #[arg(long, default_value_t = 10_000)]
     batch_size: u32,
+}
+
+/// The token the transfer scenario moves.
+const BENCH_TOKEN: &str = "BENCH";
+
+/// Creates BENCH (council, 2 of 3) and mints the issuer a stock, unless done before; returns
+/// the recipients (the devnet's single-key genesis accounts other than the issuer).
+fn transfer_setup(target: &Target, issuer: &vellum_crypto::SecretKey) -> Result<Vec<vellum_types::AccountId>> {
+    let client = target.client()?;
+    let issuer_id = issuer.public_key().account_id();
+    if client.get(&format!("/v1/token/{BENCH_TOKEN}"))?.0 == 404 {
+        let council: Vec<_> = ["council-1", "council-2"].iter().map(|k| resolve_key(target, k)).collect::<Result<_>>()?;
+        let council_id = council[0].public_key().account_id();
+        let flags = vellum_types::TokenFlags::default();
+        let body = TxBody::CreateToken { symbol: BENCH_TOKEN.into(), decimals: 0, issuer: issuer_id, subledger: None, flags };
+        crate::send_as(target, &council, council_id, body)?;
+        let mint = TxBody::Mint { token: BENCH_TOKEN.into(), to: issuer_id, amount: 1_000_000_000_000 };
+        crate::send_as(target, std::slice::from_ref(issuer), issuer_id, mint)?;
+    }
+    ["registrar", "auditor", "compliance", "desk"]
+        .iter()
+        .map(|k| Ok(resolve_key(target, k)?.public_key().account_id()))
+        .collect()
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -52,7 +77,7 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
     let cfg = args.target.config()?;
     let clients: Vec<Client> = cfg.api.iter().map(|a| Client::new(a)).collect();
     let key_name = match (args.scenario.as_str(), args.key.as_str()) {
-        ("proof" | "proof-batch", "registrar") => "issuer",
+        ("proof" | "proof-batch" | "transfer", "registrar") => "issuer",
         (_, k) => k,
     };
     let signer = resolve_key(&args.target, key_name)?;
@@ -83,6 +108,9 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
     let idle_h1 = clients[0].status()?["height"].as_u64().unwrap_or(0);
     let idle_blocks_per_s = (idle_h1 - idle_h0) as f64 / idle_start.elapsed().as_secs_f64();
 
+    let recipients = if args.scenario == "transfer" { transfer_setup(&args.target, &signer)? } else { Vec::new() };
+    let next_recipient = std::cell::Cell::new(0usize);
+
     // Find the registrar's next nonce with a first real transaction.
     let height = clients[0].status()?["height"].as_u64().unwrap_or(0);
     let scenario = args.scenario.clone();
@@ -103,6 +131,12 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
             metadata_digest: [0; 32],
             salted: false,
         },
+        "transfer" => {
+            let i = next_recipient.get();
+            next_recipient.set(i + 1);
+            let to = recipients[i % recipients.len()];
+            TxBody::Transfer { legs: vec![vellum_types::Leg { to, token: BENCH_TOKEN.into(), amount: 1, convert: None }], reference: None }
+        }
         _ => {
             let k = crate::keys::generate("ed25519").expect("key generation");
             TxBody::OpenAccount { public_key: k.public_key(), kyc_commitment: Some([7; 32]), label: "bench".into(), role: Role::User, subledger: None }
