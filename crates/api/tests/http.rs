@@ -111,3 +111,68 @@ async fn submit_query_and_every_refusal() {
     assert_eq!(v["validators"].as_array().unwrap().len(), 1);
     assert_eq!(e.node.status().state_root, root_before, "admission never changes state");
 }
+
+/// A GET signed by `k` for its own account (see `vellum_types::request`).
+fn signed_get(k: &vellum_crypto::SecretKey, path: &str, nonce: u8) -> Request<Body> {
+    use vellum_types::request::*;
+    let account = k.public_key().account_id();
+    let ts = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
+    let n = [nonce; 16];
+    let bytes = request_signing_bytes("vellum-test", &account, "GET", path, b"", ts, &n);
+    let sig = borsh::to_vec(&k.sign(&bytes)).unwrap();
+    Request::get(path)
+        .header(HEADER_ACCOUNT, account.to_hex())
+        .header(HEADER_TIMESTAMP, ts.to_string())
+        .header(HEADER_NONCE, hex::encode(n))
+        .header(HEADER_SIGNATURE, hex::encode(sig))
+        .body(Body::empty())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn payment_reads_need_a_signed_request_by_an_entitled_account() {
+    let e = env();
+    let f = fixture();
+    let user = f.user.public_key().account_id().to_hex();
+    let zero = "00".repeat(32);
+    // Anonymous: 401 on every protected payment route.
+    for path in [
+        format!("/v1/account/{user}"),
+        format!("/v1/account/{user}/history"),
+        "/v1/holds".to_string(),
+        "/v1/hold/0".to_string(),
+        format!("/v1/payment/{zero}"),
+        format!("/v1/payment/{zero}/receipt"),
+    ] {
+        let (s, v) = call(&e.node, get(&path)).await;
+        assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthenticated")), "{path}");
+    }
+    // The account reads itself; another plain account is refused; an auditor reads it.
+    let (s, v) = call(&e.node, signed_get(&f.user, &format!("/v1/account/{user}"), 1)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["account"]["id"], user);
+    let (s, _) = call(&e.node, signed_get(&f.issuer, &format!("/v1/account/{user}"), 2)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = call(&e.node, signed_get(&f.auditor, &format!("/v1/account/{user}"), 3)).await;
+    assert_eq!(s, StatusCode::OK);
+    // Holds are for oversight; unknown payments look forbidden to non-oversight callers.
+    let (s, _) = call(&e.node, signed_get(&f.user, "/v1/holds", 4)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = call(&e.node, signed_get(&f.compliance, "/v1/holds?pending=true", 5)).await;
+    assert_eq!((s, v["holds"].as_array().map(Vec::len)), (StatusCode::OK, Some(0)));
+    let (s, _) = call(&e.node, signed_get(&f.user, &format!("/v1/payment/{zero}"), 6)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = call(&e.node, signed_get(&f.auditor, &format!("/v1/payment/{zero}"), 7)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // A replayed signed request is refused.
+    let (s, v) = call(&e.node, signed_get(&f.user, &format!("/v1/account/{user}"), 1)).await;
+    assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("replayed_request")));
+    // Public: rates (none yet), unknown tokens, metrics.
+    let (s, _) = call(&e.node, get("/v1/rate/AE/BE")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let resp = vellum_api::router(e.node.clone()).oneshot(get("/metrics")).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let text = axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap();
+    let text = String::from_utf8(text.to_vec()).unwrap();
+    assert!(text.contains("vellum_alerts_total{rule=\"structuring\"} 0"), "{text}");
+}

@@ -37,3 +37,5 @@ pub use verify::{DocumentCheck, Step, Verified, VerifyError, decode, verify, ver
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod receipt_tests;
