@@ -100,3 +100,16 @@ proptest::proptest! {
         let _ = verify_receipt(&bytes, None);
     }
 }
+
+/// The example receipt in `docs/examples` (made on a devnet with the CLI) verifies against its
+/// pinned genesis hash.
+#[test]
+fn the_documented_example_receipt_verifies() {
+    let bytes = include_bytes!("../../../docs/examples/payment.vellumrc");
+    let pinned = include_str!("../../../docs/examples/payment-genesis-hash.txt").trim();
+    let mut genesis_hash = [0u8; 32];
+    hex::decode_to_slice(pinned, &mut genesis_hash).unwrap();
+    let v = verify_receipt(bytes, Some(&genesis_hash)).unwrap();
+    let PaymentOutcome::Settled { legs, .. } = &v.record.outcome else { panic!() };
+    assert_eq!(legs.iter().map(|l| l.credit_amount).collect::<Vec<_>>(), vec![11_900, 100]);
+}
