@@ -507,7 +507,8 @@ pub fn subledger(target: &Target, council: &Council, name: &str, no_kyc: bool, j
     Ok(())
 }
 
-pub fn rate(target: &Target, council: &Council, from: &str, to: &str, num: u64, den: u64, desk: &str, json: bool) -> Result<()> {
+/// Sets the governed rate `from → to` to `num/den` with `desk` providing the liquidity.
+pub fn rate(target: &Target, council: &Council, (from, to): (&str, &str), (num, den): (u64, u64), desk: &str, json: bool) -> Result<()> {
     let desk = account_arg(target, desk)?;
     let r = council.send(target, TxBody::SetRate { from: from.into(), to: to.into(), num, den, desk })?;
     done(json, &r, format!("rate {from}→{to} set to {num}/{den}"));

@@ -418,16 +418,6 @@ pub fn delete_original(at: &crate::ProofAt, json: bool) -> Result<()> {
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn utc_times() {
-        assert_eq!(super::fmt_time(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(super::fmt_time(951_782_400_123), "2000-02-29T00:00:00.123Z");
-        assert_eq!(super::fmt_time(1_795_253_477_847), "2026-11-21T09:31:17.847Z");
-    }
-}
-
 /// Verifies a payment receipt offline; exit 0 valid, 1 invalid.
 fn verify_receipt(bytes: &[u8], pinned: Option<&[u8; 32]>, json: bool) -> Result<()> {
     match vellum_evidence::verify_receipt(bytes, pinned) {
@@ -472,5 +462,15 @@ fn verify_receipt(bytes: &[u8], pinned: Option<&[u8; 32]>, json: bool) -> Result
             print(json, &json!({ "valid": false, "kind": "payment_receipt", "step": e.step.name(), "error": e.detail }), || format!("INVALID receipt: {e}"));
             std::process::exit(1);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn utc_times() {
+        assert_eq!(super::fmt_time(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(super::fmt_time(951_782_400_123), "2000-02-29T00:00:00.123Z");
+        assert_eq!(super::fmt_time(1_795_253_477_847), "2026-11-21T09:31:17.847Z");
     }
 }

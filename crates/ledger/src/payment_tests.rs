@@ -479,12 +479,16 @@ fn model_op() -> impl Strategy<Value = Op> {
 /// The model: balances (available, held) per (party, token), frozen users, pending holds.
 /// Party `USERS` is the desk. Rates: AE→BE ×3/2, BE→AE ×2/3. Only the large-transfer rule is
 /// on (AE and BE, `LARGE`), with a long timeout.
+/// A held leg: (to, debit token, amount, credit token, credit amount, via desk).
+type ModelLeg = (usize, usize, u128, usize, u128, bool);
+/// (hold id, sender, legs).
+type ModelHold = (u64, usize, Vec<ModelLeg>);
+
 #[derive(Default)]
 struct Model {
     bal: BTreeMap<(usize, usize), (u128, u128)>,
     frozen: BTreeSet<usize>,
-    /// (hold id, sender, [(to, debit token, amount, credit token, credit amount, via desk)])
-    holds: Vec<(u64, usize, Vec<(usize, usize, u128, usize, u128, bool)>)>,
+    holds: Vec<ModelHold>,
     supply: [u128; 2],
 }
 
@@ -616,10 +620,10 @@ proptest! {
                 Op::Tick => { c.block(&[]); }
             }
             // Model and ledger agree on every balance; supply is conserved per token.
-            for p in 0..=USERS {
+            for (p, id) in ids.iter().enumerate() {
                 for (t, symbol) in TOKENS.iter().enumerate() {
                     let (available, held) = m.bal.get(&(p, t)).copied().unwrap_or_default();
-                    prop_assert_eq!(c.state.balance(&ids[p], symbol), Balance { available, held }, "party {} token {}", p, symbol);
+                    prop_assert_eq!(c.state.balance(id, symbol), Balance { available, held }, "party {} token {}", p, symbol);
                 }
             }
             for (t, symbol) in TOKENS.iter().enumerate() {
