@@ -218,7 +218,7 @@ pub(crate) async fn metrics(State(node): State<NodeHandle>) -> Response {
     metric("vellum_mempool_txs", "gauge", "Transactions waiting in the mempool.", vec![(String::new(), s.mempool_txs as u64)]);
     metric("vellum_log_size", "gauge", "Entries in the RFC 6962 log.", vec![(String::new(), s.log_size)]);
     metric("vellum_holds_total", "counter", "Transfers held by monitoring since this process started.", vec![(String::new(), holds_total)]);
-    metric("vellum_holds_pending", "gauge", "Held transfers awaiting a compliance decision.", vec![(String::new(), pending as u64)]);
+    metric("vellum_holds_pending", "gauge", "Held transfers awaiting a compliance decision (counted up to 500).", vec![(String::new(), pending as u64)]);
     let rules = ["large_transfer", "velocity_amount", "velocity_count", "structuring"];
     let rows = rules
         .iter()
