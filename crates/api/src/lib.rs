@@ -32,11 +32,17 @@
 //! - `GET /metrics` — Prometheus text: height, finalized transactions, mempool, log size,
 //!   holds and monitoring alerts by rule.
 //!
+//! - Governance (public): `GET /v1/governance` (council, rules in force, counters),
+//!   `/v1/governance/proposals`, `/v1/governance/proposal/{id}`,
+//!   `/v1/governance/history[?from=N&limit=M]` (every executed change, versioned),
+//!   `/v1/governance/module/{name}`.
+//!
 //! OpenAPI and TLS come with the interfaces issue.
 
 // Handlers return `Result<_, Response>`: the error *is* the HTTP answer, by design.
 #![allow(clippy::result_large_err)]
 
+mod governance;
 mod payments;
 
 use axum::body::Bytes;
@@ -80,6 +86,11 @@ pub fn router(node: NodeHandle) -> Router {
         .route("/v1/payment/{tx}", get(payments::payment))
         .route("/v1/payment/{tx}/receipt", get(payments::receipt))
         .route("/metrics", get(payments::metrics))
+        .route("/v1/governance", get(governance::summary))
+        .route("/v1/governance/proposals", get(governance::proposals))
+        .route("/v1/governance/proposal/{id}", get(governance::proposal))
+        .route("/v1/governance/history", get(governance::history))
+        .route("/v1/governance/module/{name}", get(governance::module))
         .route("/v1/log/checkpoint", get(log_checkpoint))
         .route("/v1/log/consistency", get(log_consistency))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })

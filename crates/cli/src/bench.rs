@@ -51,8 +51,9 @@ fn transfer_setup(target: &Target, issuer: &vellum_crypto::SecretKey) -> Result<
         let council: Vec<_> = ["council-1", "council-2"].iter().map(|k| resolve_key(target, k)).collect::<Result<_>>()?;
         let council_id = council[0].public_key().account_id();
         let flags = vellum_types::TokenFlags::default();
-        let body = TxBody::CreateToken { symbol: BENCH_TOKEN.into(), decimals: 0, issuer: issuer_id, subledger: None, flags };
-        crate::send_as(target, &council, council_id, body)?;
+        let action = vellum_types::GovAction::CreateToken { symbol: BENCH_TOKEN.into(), decimals: 0, issuer: issuer_id, subledger: None, flags };
+        let height = client.status()?["height"].as_u64().unwrap_or(0);
+        crate::send_as(target, &council, council_id, TxBody::Propose { action, deadline_height: height + 1_000 })?;
         let mint = TxBody::Mint { token: BENCH_TOKEN.into(), to: issuer_id, amount: 1_000_000_000_000 };
         crate::send_as(target, std::slice::from_ref(issuer), issuer_id, mint)?;
     }

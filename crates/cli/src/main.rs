@@ -3,6 +3,7 @@
 mod bench;
 mod client;
 mod devnet;
+mod gov;
 mod keys;
 mod log;
 mod originals;
@@ -143,6 +144,26 @@ enum Command {
         /// Accounts may be opened without a KYC commitment.
         #[arg(long)]
         no_kyc: bool,
+    },
+    /// Governance: vote on proposals, list and show them, replace the council.
+    Gov {
+        #[command(subcommand)]
+        command: gov::GovCommand,
+    },
+    /// The governing rules: propose a new version, show the one in force, list every change.
+    Rules {
+        #[command(subcommand)]
+        command: gov::RulesCommand,
+    },
+    /// Propose appointing or removing roles (registrar, issuer, auditor, compliance, desk).
+    Role {
+        #[command(subcommand)]
+        command: gov::RoleCommand,
+    },
+    /// Propose registering, pausing or resuming modules/contracts.
+    Module {
+        #[command(subcommand)]
+        command: gov::ModuleCommand,
     },
     /// Set the governed conversion rate FROM → TO and its liquidity desk (governance).
     Rate {
@@ -508,6 +529,10 @@ consensus_key = \"{public}\"  (also its p2p_key)", out.display()));
         Command::Token { command } => pay::token(command, json),
         Command::Monitor(args) => pay::monitor(args, json),
         Command::Hold { command } => pay::hold(command, json),
+        Command::Gov { command } => gov::gov(command, json),
+        Command::Rules { command } => gov::rules(command, json),
+        Command::Role { command } => gov::role_cmd(command, json),
+        Command::Module { command } => gov::module(command, json),
         Command::Subledger { target, council, name, no_kyc } => pay::subledger(&target, &council, &name, no_kyc, json),
         Command::Rate { target, council, from, to, num, den, desk } => pay::rate(&target, &council, (&from, &to), (num, den), &desk, json),
         Command::Account { command: AccountCommand::Open { target, key, public_key, identity_file, label, subledger } } => {

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use std::path::PathBuf;
 use vellum_crypto::SecretKey;
 use vellum_types::payment::{ConvertQuote, format_amount, parse_amount};
-use vellum_types::{AccountId, Leg, MonitoringRules, Signer, SignerSet, TokenFlags, TxBody};
+use vellum_types::{AccountId, GovAction, Leg, MonitoringRules, Signer, SignerSet, TokenFlags, TxBody};
 
 /// The governance council signs together: its first key names the account (as in genesis),
 /// the others co-sign until the threshold is met.
@@ -18,16 +18,54 @@ pub struct Council {
     /// Council member keys that sign (the first one's account is the council account).
     #[arg(long = "council", default_values = ["council-1", "council-2"])]
     pub keys: Vec<String>,
-    /// The council account (id, or the key name its id derives from).
+    /// The council member account proposing (id, or the key name its id derives from).
     #[arg(long, default_value = "council-1")]
     pub council_account: String,
+    /// Blocks the proposal stays open for votes.
+    #[arg(long, default_value_t = 100_000)]
+    pub deadline_blocks: u64,
 }
 
 impl Council {
-    fn send(&self, target: &Target, body: TxBody) -> Result<Value> {
+    /// Proposes a governed action from the council member account and reports where it
+    /// stands: executed (enough approvals, e.g. a k-of-n member account alone when it is the
+    /// whole council), open (others must `vellum gov vote`), or failed (with the reason).
+    pub fn propose(&self, target: &Target, action: GovAction) -> Result<Value> {
         let keys: Vec<SecretKey> = self.keys.iter().map(|k| resolve_key(target, k)).collect::<Result<_>>()?;
         let sender = account_arg(target, &self.council_account)?;
-        send_as(target, &keys, sender, body)
+        let client = target.client()?;
+        let (_, height) = chain(target, &client)?;
+        let kind = action.kind();
+        let r = send_as(target, &keys, sender, TxBody::Propose { action, deadline_height: height + self.deadline_blocks })?;
+        let (_, list) = client.get("/v1/governance/proposals?limit=100")?;
+        let proposal = list["proposals"]
+            .as_array()
+            .and_then(|ps| {
+                ps.iter().find(|p| {
+                    p["proposer"] == sender.to_hex() && p["created_height"] == r["height"] && p["action"]["action"] == kind
+                })
+            })
+            .cloned()
+            .context("the proposal is not listed by the node")?;
+        if proposal["status"]["state"] == "failed" {
+            bail!("proposal {} reached the threshold but failed: {} ({})", proposal["id"], proposal["status"]["message"].as_str().unwrap_or(""), proposal["status"]["code"].as_str().unwrap_or(""));
+        }
+        Ok(json!({ "tx": r, "proposal": proposal, "height": r["height"] }))
+    }
+
+    fn send(&self, target: &Target, body: TxBody) -> Result<Value> {
+        self.propose(target, to_action(body))
+    }
+}
+
+/// The governance action of a governed payment body.
+fn to_action(body: TxBody) -> GovAction {
+    match body {
+        TxBody::CreateToken { symbol, decimals, issuer, subledger, flags } => GovAction::CreateToken { symbol, decimals, issuer, subledger, flags },
+        TxBody::SetMonitoring { token, rules } => GovAction::SetMonitoring { token, rules },
+        TxBody::SetRate { from, to, num, den, desk } => GovAction::SetRate { from, to, num, den, desk },
+        TxBody::CreateSubledger { name, kyc_required } => GovAction::CreateSubledger { name, kyc_required },
+        other => unreachable!("{} is not governed", other.kind()),
     }
 }
 
@@ -247,8 +285,17 @@ fn amount(target: &Target, key: &SecretKey, symbol: &str, text: &str) -> Result<
     parse_amount(text, decimals(target, key, symbol)?).map_err(anyhow::Error::msg)
 }
 
-fn done(json: bool, result: &Value, what: String) {
-    print(json, result, || format!("{what} (height {})", result["height"]));
+pub(crate) fn done(json: bool, result: &Value, what: String) {
+    print(json, result, || match result["proposal"]["status"]["state"].as_str() {
+        Some("open") => format!(
+            "proposal {} is open with {} approval(s): other council members run `vellum gov vote {}`",
+            result["proposal"]["id"],
+            result["proposal"]["approvals"].as_array().map_or(0, Vec::len),
+            result["proposal"]["id"]
+        ),
+        Some(_) => format!("{what} by proposal {} (height {})", result["proposal"]["id"], result["height"]),
+        None => format!("{what} (height {})", result["height"]),
+    });
 }
 
 pub fn pay(a: PayArgs, json: bool) -> Result<()> {

@@ -35,7 +35,7 @@ fn receipt() -> (Receipt, Hash32) {
     let create = TxBody::CreateToken { symbol: "EUR".into(), decimals: 2, issuer, subledger: None, flags: TokenFlags::default() };
     let (state, _, _) = block(
         &state,
-        &[sign_multi(&[&f.council[0], &f.council[1]], f.council_id(), "vellum-test", 0, create), sign(&f.registrar, "vellum-test", 0, open(&bob))],
+        &[sign_multi(&[&f.council[0], &f.council[1]], f.council_id(), "vellum-test", 0, vellum_ledger::testkit::propose(create)), sign(&f.registrar, "vellum-test", 0, open(&bob))],
         &mut leaves,
     );
     let mint = TxBody::Mint { token: "EUR".into(), to: f.user.public_key().account_id(), amount: 500 };

@@ -33,7 +33,7 @@ fn main() {
         council,
         "vellum-test",
         0,
-        TxBody::CreateToken { symbol: "EUR".into(), decimals: 2, issuer, subledger: None, flags: TokenFlags::default() },
+        vellum_ledger::testkit::propose(TxBody::CreateToken { symbol: "EUR".into(), decimals: 2, issuer, subledger: None, flags: TokenFlags::default() }),
     )];
     for (n, u) in users.iter().enumerate() {
         setup.push(sign(&f.registrar, "vellum-test", n as u64, open(u)));

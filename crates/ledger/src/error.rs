@@ -97,6 +97,32 @@ pub enum TxError {
     HoldExpired(u64),
     #[error("account {account} is not a member of sub-ledger `{subledger}`")]
     NotAMember { account: AccountId, subledger: String },
+    #[error("`{0}` is a governed action: submit it as a proposal (`Propose`) for the council to pass")]
+    Governed(&'static str),
+    #[error("this chain has no governance council")]
+    NoCouncil,
+    #[error("account {0} is not a member of the governance council")]
+    NotCouncilMember(AccountId),
+    #[error("deadline height {deadline} must be after the current height {height} and at most 1,000,000 blocks away")]
+    BadDeadline { deadline: u64, height: u64 },
+    #[error("unknown proposal {0}")]
+    UnknownProposal(u64),
+    #[error("proposal {proposal} is already {status}")]
+    ProposalClosed { proposal: u64, status: &'static str },
+    #[error("proposal {proposal} expired at height {deadline}")]
+    ProposalExpired { proposal: u64, deadline: u64 },
+    #[error("proposal {0} was made to a council that has since changed")]
+    ProposalStale(u64),
+    #[error("{member} already approved proposal {proposal}")]
+    AlreadyVoted { proposal: u64, member: AccountId },
+    #[error("account {account} already has (or lacks) the `{role}` role")]
+    RoleUnchanged { account: AccountId, role: &'static str },
+    #[error("unknown module `{0}`")]
+    UnknownModule(String),
+    #[error("module `{0}` is paused by governance")]
+    ModulePaused(&'static str),
+    #[error("module `{0}` already has that paused state")]
+    ModuleUnchanged(String),
 }
 
 impl TxError {
@@ -149,6 +175,19 @@ impl TxError {
             TxError::HoldNotPending { .. } => "hold_not_pending",
             TxError::HoldExpired(_) => "hold_expired",
             TxError::NotAMember { .. } => "not_a_member",
+            TxError::Governed(_) => "governed",
+            TxError::NoCouncil => "no_council",
+            TxError::NotCouncilMember(_) => "not_council_member",
+            TxError::BadDeadline { .. } => "bad_deadline",
+            TxError::UnknownProposal(_) => "unknown_proposal",
+            TxError::ProposalClosed { .. } => "proposal_closed",
+            TxError::ProposalExpired { .. } => "proposal_expired",
+            TxError::ProposalStale(_) => "proposal_stale",
+            TxError::AlreadyVoted { .. } => "already_voted",
+            TxError::RoleUnchanged { .. } => "role_unchanged",
+            TxError::UnknownModule(_) => "unknown_module",
+            TxError::ModulePaused(_) => "module_paused",
+            TxError::ModuleUnchanged(_) => "module_unchanged",
         }
     }
 }

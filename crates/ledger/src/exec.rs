@@ -1,5 +1,5 @@
 use crate::error::{BlockError, TxError};
-use crate::payments;
+use crate::{governance, payments};
 use crate::state::{LedgerState, StateKey};
 use std::collections::BTreeSet;
 use vellum_crypto::merkle::{leaf_hash, root};
@@ -72,6 +72,10 @@ pub fn genesis_block(genesis: &Genesis) -> (LedgerState, Block) {
         block_hash: [0; 32],
         time_ms: genesis.genesis_time_ms,
     };
+    let council_members = genesis.accounts.iter().filter(|a| a.roles.contains(&Role::Council)).map(|a| a.id()).collect();
+    if let Some(council) = governance::genesis_council(council_members) {
+        state.put_value(&StateKey::Council, &council);
+    }
     for a in &genesis.accounts {
         state.put_account(&Account {
             id: a.id(),
@@ -166,6 +170,11 @@ fn apply_tx_inner(
         return Err(TxError::Threshold { account: sender.id, weight, threshold: sender.signers.threshold });
     }
 
+    if let Some(module) = governance::module_of(&u.body)
+        && state.module(module).is_some_and(|m| m.paused)
+    {
+        return Err(TxError::ModulePaused(module));
+    }
     let proof_effect = ProofEffect::check(state, &sender, tx)?;
     let mut writes: Vec<Account> = Vec::with_capacity(2);
     let mut payment = None;
@@ -233,6 +242,7 @@ fn apply_tx_inner(
                 return Err(TxError::MissingRole(Role::Node));
             }
         }
+        TxBody::Propose { .. } | TxBody::Vote { .. } => governance::apply(state, &sender, &u.body, env, touched)?,
         body => {
             assert!(body.is_payment(), "every body kind is handled");
             payment = payments::apply(state, &mut sender, tx, env, touched)?;

@@ -8,6 +8,7 @@
 
 mod error;
 mod exec;
+mod governance;
 mod payments;
 mod state;
 
@@ -21,3 +22,5 @@ pub mod testkit;
 mod tests;
 #[cfg(test)]
 mod payment_tests;
+#[cfg(test)]
+mod governance_tests;

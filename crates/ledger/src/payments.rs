@@ -32,37 +32,6 @@ pub(crate) fn apply(
         outcome,
     };
     match &tx.unsigned.body {
-        TxBody::CreateToken { symbol, decimals, issuer, subledger, flags } => {
-            require(sender, Role::Council)?;
-            if state.token(symbol).is_some() {
-                return Err(TxError::TokenExists(symbol.clone()));
-            }
-            if let Some(name) = subledger {
-                state.subledger(name).ok_or_else(|| TxError::UnknownSubledger(name.clone()))?;
-            }
-            let issuer_account = state.account(issuer).ok_or(TxError::UnknownAccount(*issuer))?;
-            if !issuer_account.has_role(Role::Issuer) {
-                return Err(TxError::MissingRole(Role::Issuer));
-            }
-            let token = Token {
-                symbol: symbol.clone(),
-                decimals: *decimals,
-                issuer: *issuer,
-                subledger: subledger.clone(),
-                flags: *flags,
-                paused: false,
-                supply: 0,
-                created_height: env.height,
-            };
-            touched.insert(state.put_value(&StateKey::Token(symbol.clone()), &token));
-            let mut list = state.token_list();
-            if list.len() >= TOKENS_MAX {
-                return Err(TxError::Overflow("token count"));
-            }
-            list.push(symbol.clone());
-            touched.insert(state.put_value(&StateKey::TokenList, &list));
-            Ok(None)
-        }
         TxBody::Mint { token: symbol, to, amount } => {
             let mut token = movable_token(state, symbol)?;
             if token.issuer != sender.id {
@@ -128,14 +97,6 @@ pub(crate) fn apply(
             sender.signers = set.clone();
             Ok(None)
         }
-        TxBody::SetMonitoring { token, rules } => {
-            require(sender, Role::Council)?;
-            state.token(token).ok_or_else(|| TxError::UnknownToken(token.clone()))?;
-            let mut rules = rules.clone();
-            rules.version = state.monitoring(token).map_or(1, |r| r.version + 1);
-            touched.insert(state.put_value(&StateKey::Monitoring(token.clone()), &rules));
-            Ok(None)
-        }
         TxBody::DecideHold { hold: id, post, reason } => {
             require(sender, Role::Compliance)?;
             let mut hold = state.hold(*id).ok_or(TxError::UnknownHold(*id))?;
@@ -190,8 +151,55 @@ pub(crate) fn apply(
             credit(state, &token.issuer, symbol, *amount, touched)?;
             Ok(None)
         }
+        body @ (TxBody::CreateToken { .. } | TxBody::SetMonitoring { .. } | TxBody::CreateSubledger { .. } | TxBody::SetRate { .. }) => {
+            Err(TxError::Governed(body.kind()))
+        }
+        _ => unreachable!("apply_tx routes only payment bodies here"),
+    }
+}
+
+/// Executes a governed payment action (token creation, monitoring rules, rates, sub-ledgers)
+/// for a passed proposal. Returns the version now in force for versioned targets.
+pub(crate) fn apply_governed(state: &mut LedgerState, body: &TxBody, env: BlockEnv, touched: &mut Touched) -> Result<Option<u64>, TxError> {
+    match body {
+        TxBody::CreateToken { symbol, decimals, issuer, subledger, flags } => {
+            if state.token(symbol).is_some() {
+                return Err(TxError::TokenExists(symbol.clone()));
+            }
+            if let Some(name) = subledger {
+                state.subledger(name).ok_or_else(|| TxError::UnknownSubledger(name.clone()))?;
+            }
+            let issuer_account = state.account(issuer).ok_or(TxError::UnknownAccount(*issuer))?;
+            if !issuer_account.has_role(Role::Issuer) {
+                return Err(TxError::MissingRole(Role::Issuer));
+            }
+            let token = Token {
+                symbol: symbol.clone(),
+                decimals: *decimals,
+                issuer: *issuer,
+                subledger: subledger.clone(),
+                flags: *flags,
+                paused: false,
+                supply: 0,
+                created_height: env.height,
+            };
+            touched.insert(state.put_value(&StateKey::Token(symbol.clone()), &token));
+            let mut list = state.token_list();
+            if list.len() >= TOKENS_MAX {
+                return Err(TxError::Overflow("token count"));
+            }
+            list.push(symbol.clone());
+            touched.insert(state.put_value(&StateKey::TokenList, &list));
+            Ok(None)
+        }
+        TxBody::SetMonitoring { token, rules } => {
+            state.token(token).ok_or_else(|| TxError::UnknownToken(token.clone()))?;
+            let mut rules = rules.clone();
+            rules.version = state.monitoring(token).map_or(1, |r| r.version + 1);
+            touched.insert(state.put_value(&StateKey::Monitoring(token.clone()), &rules));
+            Ok(Some(rules.version))
+        }
         TxBody::CreateSubledger { name, kyc_required } => {
-            require(sender, Role::Council)?;
             if state.subledger(name).is_some() {
                 return Err(TxError::SubledgerExists(name.clone()));
             }
@@ -200,7 +208,6 @@ pub(crate) fn apply(
             Ok(None)
         }
         TxBody::SetRate { from, to, num, den, desk } => {
-            require(sender, Role::Council)?;
             state.token(from).ok_or_else(|| TxError::UnknownToken(from.clone()))?;
             state.token(to).ok_or_else(|| TxError::UnknownToken(to.clone()))?;
             let desk_account = state.account(desk).ok_or(TxError::UnknownAccount(*desk))?;
@@ -210,9 +217,9 @@ pub(crate) fn apply(
             let version = state.rate(from, to).map_or(1, |r| r.version + 1);
             let rate = Rate { num: *num, den: *den, desk: *desk, version, set_height: env.height };
             touched.insert(state.put_value(&StateKey::Rate(from.clone(), to.clone()), &rate));
-            Ok(None)
+            Ok(Some(version))
         }
-        _ => unreachable!("apply_tx routes only payment bodies here"),
+        _ => unreachable!("only governed payment bodies are executed by governance"),
     }
 }
 

@@ -105,6 +105,34 @@ impl LedgerState {
         self.get(&StateKey::Rate(from.to_string(), to.to_string()))
     }
 
+    pub fn council(&self) -> Option<vellum_types::Council> {
+        self.get(&StateKey::Council)
+    }
+
+    pub fn proposal(&self, id: u64) -> Option<vellum_types::Proposal> {
+        self.get(&StateKey::Proposal(id))
+    }
+
+    pub fn proposal_count(&self) -> u64 {
+        self.get(&StateKey::ProposalCount).unwrap_or(0)
+    }
+
+    pub fn rules(&self) -> vellum_types::RulesDoc {
+        self.get(&StateKey::Rules).unwrap_or_default()
+    }
+
+    pub fn gov_event(&self, seq: u64) -> Option<vellum_types::GovEvent> {
+        self.get(&StateKey::GovEvent(seq))
+    }
+
+    pub fn gov_event_count(&self) -> u64 {
+        self.get(&StateKey::GovEventCount).unwrap_or(0)
+    }
+
+    pub fn module(&self, name: &str) -> Option<vellum_types::Module> {
+        self.get(&StateKey::Module(name.to_string()))
+    }
+
     /// Writes any state value under its key and returns the key hash (for `touched`).
     pub(crate) fn put_value<T: BorshSerialize>(&mut self, key: &StateKey, value: &T) -> Hash32 {
         self.put(key, value)

@@ -8,6 +8,7 @@ pub mod account;
 pub mod block;
 pub mod encoding;
 pub mod genesis;
+pub mod governance;
 pub mod hash;
 pub mod keys;
 pub mod limits;
@@ -20,6 +21,7 @@ pub use account::{Account, AccountStatus, Role};
 pub use block::{Block, BlockHeader};
 pub use encoding::{DecodeError, ENCODING_VERSION};
 pub use genesis::{ConsensusParams, Genesis, GenesisAccount, GenesisCommitment, GenesisValidator};
+pub use governance::{Council, GovAction, GovEvent, Module, Proposal, ProposalStatus, RulesDoc};
 pub use hash::{AccountId, Hash32, TxId, sha256, sha256_parts};
 pub use keys::{PublicKey, Signature};
 pub use payment::{

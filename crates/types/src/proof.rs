@@ -164,6 +164,18 @@ pub enum StateKey {
     Rate(String, String),
     /// Every token symbol, in creation order.
     TokenList,
+    /// The governance council.
+    Council,
+    /// A governance proposal (by id), and how many exist.
+    Proposal(u64),
+    ProposalCount,
+    /// The governing rules document.
+    Rules,
+    /// An executed governance change (by sequence), and how many exist.
+    GovEvent(u64),
+    GovEventCount,
+    /// A registered module or contract (by name).
+    Module(String),
 }
 
 impl StateKey {

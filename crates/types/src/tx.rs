@@ -63,6 +63,11 @@ pub enum TxBody {
     CreateSubledger { name: String, kyc_required: bool },
     /// Governance sets the conversion rate `from → to` and the desk that provides liquidity.
     SetRate { from: String, to: String, num: u64, den: u64, desk: AccountId },
+    /// A council member proposes a governed action (its own approval counts); it executes
+    /// once approvals reach the council threshold at or before `deadline_height`.
+    Propose { action: crate::governance::GovAction, deadline_height: u64 },
+    /// A council member approves an open proposal.
+    Vote { proposal: u64 },
 }
 
 impl TxBody {
@@ -85,6 +90,8 @@ impl TxBody {
             TxBody::Clawback { .. } => "clawback",
             TxBody::CreateSubledger { .. } => "create_subledger",
             TxBody::SetRate { .. } => "set_rate",
+            TxBody::Propose { .. } => "propose",
+            TxBody::Vote { .. } => "vote",
         }
     }
 }
@@ -236,6 +243,7 @@ impl Transaction {
                 rules.check().map_err(DecodeError::Invalid)
             }
             TxBody::SetTokenPaused { token, .. } => check_symbol(token),
+            TxBody::Propose { action, .. } => action.check().map_err(DecodeError::Invalid),
             TxBody::CreateSubledger { name, .. } if !valid_subledger(name) => {
                 invalid(format!("sub-ledger name `{name}` must be 1..=32 bytes of [a-z0-9-], starting with a letter"))
             }

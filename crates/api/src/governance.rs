@@ -1,0 +1,69 @@
+//! Governance endpoints, public by design (X.1405 8.8: rules and their changes are announced
+//! to every user): the council, the rules in force, proposals, the history of executed changes.
+
+use crate::error;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+use vellum_node::NodeHandle;
+
+/// Most proposals or events one listing returns.
+pub const GOVERNANCE_ROWS_MAX: u64 = 500;
+
+#[derive(Deserialize)]
+pub(crate) struct Page {
+    from: Option<u64>,
+    limit: Option<u64>,
+}
+
+/// Council, rules document and counters: a client compares `rules.version` and `events` with
+/// what it saw last to show "rules changed since you last looked".
+pub(crate) async fn summary(State(node): State<NodeHandle>) -> Response {
+    let s = node.finalized_state();
+    Json(json!({
+        "council": s.council(),
+        "rules": s.rules(),
+        "events": s.gov_event_count(),
+        "proposals": s.proposal_count(),
+        "height": s.height,
+    }))
+    .into_response()
+}
+
+/// Proposals, newest first.
+pub(crate) async fn proposals(State(node): State<NodeHandle>, Query(page): Query<Page>) -> Response {
+    let s = node.finalized_state();
+    let count = s.proposal_count();
+    let limit = page.limit.unwrap_or(50).min(GOVERNANCE_ROWS_MAX);
+    let out: Vec<_> = (0..count).rev().take(limit as usize).filter_map(|i| s.proposal(i)).collect();
+    Json(json!({ "proposals": out })).into_response()
+}
+
+pub(crate) async fn proposal(State(node): State<NodeHandle>, Path(id): Path<u64>) -> Response {
+    match node.finalized_state().proposal(id) {
+        Some(p) => Json(json!({ "proposal": p })).into_response(),
+        None => error(StatusCode::NOT_FOUND, "unknown_proposal", format!("unknown proposal {id}")),
+    }
+}
+
+/// Executed changes in order, from `from` (default 0).
+pub(crate) async fn history(State(node): State<NodeHandle>, Query(page): Query<Page>) -> Response {
+    let s = node.finalized_state();
+    let from = page.from.unwrap_or(0);
+    let to = s.gov_event_count().min(from.saturating_add(page.limit.unwrap_or(GOVERNANCE_ROWS_MAX).min(GOVERNANCE_ROWS_MAX)));
+    let events: Vec<_> = (from..to).filter_map(|i| s.gov_event(i)).collect();
+    Json(json!({ "events": events, "total": s.gov_event_count() })).into_response()
+}
+
+pub(crate) async fn module(State(node): State<NodeHandle>, Path(name): Path<String>) -> Response {
+    match node.finalized_state().module(&name) {
+        Some(m) => Json(json!({ "module": m })).into_response(),
+        None if vellum_types::governance::STANDARD_MODULES.contains(&name.as_str()) => {
+            Json(json!({ "module": { "name": name, "standard": true, "paused": false } })).into_response()
+        }
+        None => error(StatusCode::NOT_FOUND, "unknown_module", format!("unknown module `{name}`")),
+    }
+}

@@ -1,0 +1,291 @@
+//! Governance from the command line: proposals and votes, rules, roles, modules, the council.
+
+use crate::pay::{Council, account_arg, done};
+use crate::{Target, print, send};
+use anyhow::{Context, Result, bail};
+use clap::Subcommand;
+use serde_json::Value;
+use std::path::PathBuf;
+use vellum_types::payment::Hash32Text;
+use vellum_types::{GovAction, Role, TxBody, sha256};
+
+#[derive(Subcommand)]
+pub enum GovCommand {
+    /// Approve an open proposal (a council member).
+    Vote {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        key: String,
+        id: u64,
+    },
+    /// One proposal: action, approvals, deadline, status.
+    Show {
+        #[command(flatten)]
+        target: Target,
+        id: u64,
+    },
+    /// Recent proposals, newest first.
+    List {
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Propose a new council (members by account id or key name) and threshold.
+    SetCouncil {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        council: Council,
+        #[arg(long = "member", required = true)]
+        members: Vec<String>,
+        #[arg(long)]
+        threshold: u32,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum RulesCommand {
+    /// Propose a new version of the governing rules: the text's SHA-256 goes on the ledger,
+    /// the text itself is published at `--uri`.
+    Set {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        council: Council,
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long)]
+        uri: String,
+    },
+    /// The rules in force, the council, and counters.
+    Show {
+        #[command(flatten)]
+        target: Target,
+        /// A copy of the rules text to check against the digest on the ledger.
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+    /// Every executed governance change, oldest first, with the version it put in force.
+    History {
+        #[command(flatten)]
+        target: Target,
+        /// Only changes after this many (what you saw last time).
+        #[arg(long, default_value_t = 0)]
+        since: u64,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum RoleCommand {
+    /// Propose appointing an account to a role.
+    Grant {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        council: Council,
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        role: String,
+    },
+    /// Propose removing a role from an account.
+    Revoke {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        council: Council,
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        role: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ModuleCommand {
+    /// Propose registering (or upgrading) a module: its code and review record are hashed and
+    /// the digests stored with the approval.
+    Register {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        council: Council,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        code: PathBuf,
+        #[arg(long)]
+        review: PathBuf,
+    },
+    /// Propose pausing a module (standard: registry, transfer, multisig).
+    Pause {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        council: Council,
+        #[arg(long)]
+        name: String,
+    },
+    /// Propose resuming a paused module.
+    Resume {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        council: Council,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+fn file_digest(path: &PathBuf) -> Result<Hash32Text> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(Hash32Text(sha256(&bytes)))
+}
+
+fn get(target: &Target, path: &str) -> Result<Value> {
+    match target.client()?.get(path)? {
+        (200, v) => Ok(v),
+        (s, v) => bail!("{} ({s})", v["error"]["message"].as_str().unwrap_or("request failed")),
+    }
+}
+
+fn role(text: &str) -> Result<Role> {
+    Role::parse(text).with_context(|| format!("unknown role `{text}` (registrar, issuer, auditor, compliance, desk, node, user)"))
+}
+
+pub fn gov(command: GovCommand, json: bool) -> Result<()> {
+    match command {
+        GovCommand::Vote { target, key, id } => {
+            let r = send(&target, &key, TxBody::Vote { proposal: id })?;
+            let p = get(&target, &format!("/v1/governance/proposal/{id}"))?;
+            let state = p["proposal"]["status"]["state"].as_str().unwrap_or_default().to_string();
+            if state == "failed" {
+                bail!("proposal {id} reached the threshold but failed: {}", p["proposal"]["status"]["message"]);
+            }
+            print(json, &p, || format!("voted for proposal {id} (height {}): it is now {state}", r["height"]));
+        }
+        GovCommand::Show { target, id } => {
+            let p = get(&target, &format!("/v1/governance/proposal/{id}"))?;
+            print(json, &p, || serde_json::to_string_pretty(&p["proposal"]).unwrap_or_default());
+        }
+        GovCommand::List { target } => {
+            let v = get(&target, "/v1/governance/proposals")?;
+            print(json, &v, || {
+                let rows = v["proposals"].as_array().cloned().unwrap_or_default();
+                if rows.is_empty() {
+                    return "no proposals".into();
+                }
+                rows.iter()
+                    .map(|p| {
+                        format!(
+                            "{:>4}  {:<9} {:<18} approvals {}  deadline {}",
+                            p["id"],
+                            p["status"]["state"].as_str().unwrap_or_default(),
+                            p["action"]["action"].as_str().unwrap_or_default(),
+                            p["approvals"].as_array().map_or(0, Vec::len),
+                            p["deadline_height"]
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        GovCommand::SetCouncil { target, council, members, threshold } => {
+            let members = members.iter().map(|m| account_arg(&target, m)).collect::<Result<Vec<_>>>()?;
+            let r = council.propose(&target, GovAction::SetCouncil { members, threshold })?;
+            done(json, &r, "council replaced".into());
+        }
+    }
+    Ok(())
+}
+
+pub fn rules(command: RulesCommand, json: bool) -> Result<()> {
+    match command {
+        RulesCommand::Set { target, council, file, uri } => {
+            let digest = file_digest(&file)?;
+            let r = council.propose(&target, GovAction::SetRules { digest, uri })?;
+            done(json, &r, "rules updated".into());
+        }
+        RulesCommand::Show { target, file } => {
+            let v = get(&target, "/v1/governance")?;
+            let matches = match (&file, v["rules"]["digest"].as_str()) {
+                (Some(f), Some(d)) => Some(hex::encode(file_digest(f)?.0) == d),
+                _ => None,
+            };
+            print(json, &v, || {
+                let mut out = format!(
+                    "rules version {}  digest {}  published at {}\ncouncil {} members, threshold {} (version {})\n{} governance changes, {} proposals",
+                    v["rules"]["version"],
+                    v["rules"]["digest"].as_str().unwrap_or("(none)"),
+                    v["rules"]["uri"].as_str().unwrap_or(""),
+                    v["council"]["members"].as_array().map_or(0, Vec::len),
+                    v["council"]["threshold"],
+                    v["council"]["version"],
+                    v["events"],
+                    v["proposals"],
+                );
+                if let Some(m) = matches {
+                    out.push_str(if m { "\nyour copy of the rules MATCHES the ledger" } else { "\nyour copy of the rules DIFFERS from the ledger" });
+                }
+                out
+            });
+            if matches == Some(false) {
+                std::process::exit(1);
+            }
+        }
+        RulesCommand::History { target, since } => {
+            let v = get(&target, &format!("/v1/governance/history?from={since}"))?;
+            print(json, &v, || {
+                let rows = v["events"].as_array().cloned().unwrap_or_default();
+                if rows.is_empty() {
+                    return format!("no changes since {since}");
+                }
+                rows.iter()
+                    .map(|e| {
+                        let version = if e["version"].is_null() { String::new() } else { format!(" → version {}", e["version"]) };
+                        format!(
+                            "#{:<4} height {:>7}  proposal {:>4}  {}{version}",
+                            e["seq"],
+                            e["height"],
+                            e["proposal"],
+                            e["action"]["action"].as_str().unwrap_or_default()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+    }
+    Ok(())
+}
+
+pub fn role_cmd(command: RoleCommand, json: bool) -> Result<()> {
+    let (target, council, account, text, grant) = match command {
+        RoleCommand::Grant { target, council, account, role } => (target, council, account, role, true),
+        RoleCommand::Revoke { target, council, account, role } => (target, council, account, role, false),
+    };
+    let account = account_arg(&target, &account)?;
+    let role = role(&text)?;
+    let action = if grant { GovAction::GrantRole { account, role } } else { GovAction::RevokeRole { account, role } };
+    let r = council.propose(&target, action)?;
+    done(json, &r, format!("role {text} {} account {account}", if grant { "granted to" } else { "revoked from" }));
+    Ok(())
+}
+
+pub fn module(command: ModuleCommand, json: bool) -> Result<()> {
+    let (target, council, action, what) = match command {
+        ModuleCommand::Register { target, council, name, code, review } => {
+            let action = GovAction::RegisterModule { name: name.clone(), code_digest: file_digest(&code)?, review_digest: file_digest(&review)? };
+            (target, council, action, format!("module {name} registered"))
+        }
+        ModuleCommand::Pause { target, council, name } => {
+            (target, council, GovAction::SetModulePaused { name: name.clone(), paused: true }, format!("module {name} paused"))
+        }
+        ModuleCommand::Resume { target, council, name } => {
+            (target, council, GovAction::SetModulePaused { name: name.clone(), paused: false }, format!("module {name} resumed"))
+        }
+    };
+    let r = council.propose(&target, action)?;
+    done(json, &r, what);
+    Ok(())
+}

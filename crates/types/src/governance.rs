@@ -1,0 +1,198 @@
+//! Governance (X.1405 8.8, X.1407 9.3.1 f): a k-of-n council of accounts decides by
+//! proposals and votes; every executed change is a versioned, listable event.
+
+use crate::account::Role;
+use crate::hash::AccountId;
+use crate::payment::{MonitoringRules, TokenFlags};
+use crate::payment::Hash32Text;
+use borsh::{BorshDeserialize, BorshSerialize};
+use serde::{Deserialize, Serialize};
+
+/// Most council members.
+pub const COUNCIL_MEMBERS_MAX: usize = 32;
+/// Longest a proposal may stay open, in blocks.
+pub const PROPOSAL_BLOCKS_MAX: u64 = 1_000_000;
+/// Longest rules-document or module name / URI.
+pub const GOV_TEXT_BYTES_MAX: usize = 256;
+
+/// The council, under `StateKey::Council`. Members may themselves be multi-signature accounts.
+#[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct Council {
+    /// Sorted, unique.
+    pub members: Vec<AccountId>,
+    pub threshold: u32,
+    pub version: u64,
+}
+
+impl Council {
+    pub fn is_member(&self, id: &AccountId) -> bool {
+        self.members.binary_search(id).is_ok()
+    }
+
+    pub fn check(&self) -> Result<(), String> {
+        if self.members.is_empty() || self.members.len() > COUNCIL_MEMBERS_MAX {
+            return Err(format!("a council has 1..={COUNCIL_MEMBERS_MAX} members"));
+        }
+        if !self.members.windows(2).all(|w| w[0] < w[1]) {
+            return Err("council members must be sorted and unique".into());
+        }
+        if self.threshold == 0 || self.threshold as usize > self.members.len() {
+            return Err(format!("threshold must be 1..={}", self.members.len()));
+        }
+        Ok(())
+    }
+}
+
+/// What a proposal does when it passes. New kinds are appended.
+#[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "action")]
+pub enum GovAction {
+    CreateToken {
+        symbol: String,
+        decimals: u8,
+        issuer: AccountId,
+        subledger: Option<String>,
+        flags: TokenFlags,
+    },
+    SetMonitoring { token: String, rules: MonitoringRules },
+    SetRate { from: String, to: String, num: u64, den: u64, desk: AccountId },
+    CreateSubledger { name: String, kyc_required: bool },
+    /// Appoint an account to a role (registrar, issuer, auditor, compliance, desk, node).
+    GrantRole { account: AccountId, role: Role },
+    RevokeRole { account: AccountId, role: Role },
+    /// A new version of the governing rules: the digest of the human-readable text and where
+    /// it is published (G-RULES).
+    SetRules { digest: Hash32Text, uri: String },
+    /// Replace the council itself.
+    SetCouncil { members: Vec<AccountId>, threshold: u32 },
+    /// Register or upgrade a module/contract: its code digest and the digest of its review
+    /// record (X.1405 8.6.1–8.6.3).
+    RegisterModule { name: String, code_digest: Hash32Text, review_digest: Hash32Text },
+    /// Pause or resume a registered module (X.1405 8.6.3).
+    SetModulePaused { name: String, paused: bool },
+}
+
+impl GovAction {
+    /// Shape checks that need no state (sizes, names).
+    pub fn check(&self) -> Result<(), String> {
+        use crate::payment::{valid_subledger, valid_symbol};
+        let text = |t: &str, what: &str| {
+            if t.is_empty() || t.len() > GOV_TEXT_BYTES_MAX { Err(format!("{what} must be 1..={GOV_TEXT_BYTES_MAX} bytes")) } else { Ok(()) }
+        };
+        match self {
+            GovAction::CreateToken { symbol, decimals, subledger, .. } => {
+                if !valid_symbol(symbol) || *decimals > crate::payment::DECIMALS_MAX {
+                    return Err(format!("bad token symbol `{symbol}` or decimals"));
+                }
+                match subledger {
+                    Some(n) if !valid_subledger(n) => Err(format!("bad sub-ledger name `{n}`")),
+                    _ => Ok(()),
+                }
+            }
+            GovAction::SetMonitoring { token, rules } => {
+                if !valid_symbol(token) {
+                    return Err(format!("bad token symbol `{token}`"));
+                }
+                rules.check()
+            }
+            GovAction::SetRate { from, to, num, den, .. } => {
+                if !valid_symbol(from) || !valid_symbol(to) || from == to || *num == 0 || *den == 0 {
+                    return Err("a rate joins two different tokens with a positive num/den".into());
+                }
+                Ok(())
+            }
+            GovAction::CreateSubledger { name, .. } if !valid_subledger(name) => Err(format!("bad sub-ledger name `{name}`")),
+            GovAction::GrantRole { role: Role::Council, .. } | GovAction::RevokeRole { role: Role::Council, .. } => {
+                Err("council membership changes through set_council".into())
+            }
+            GovAction::SetRules { uri, .. } => text(uri, "the rules URI"),
+            GovAction::SetCouncil { members, threshold } => {
+                let mut sorted = members.clone();
+                sorted.sort();
+                sorted.dedup();
+                Council { members: sorted, threshold: *threshold, version: 0 }.check()
+            }
+            GovAction::RegisterModule { name, .. } | GovAction::SetModulePaused { name, .. } => text(name, "a module name"),
+            _ => Ok(()),
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            GovAction::CreateToken { .. } => "create_token",
+            GovAction::SetMonitoring { .. } => "set_monitoring",
+            GovAction::SetRate { .. } => "set_rate",
+            GovAction::CreateSubledger { .. } => "create_subledger",
+            GovAction::GrantRole { .. } => "grant_role",
+            GovAction::RevokeRole { .. } => "revoke_role",
+            GovAction::SetRules { .. } => "set_rules",
+            GovAction::SetCouncil { .. } => "set_council",
+            GovAction::RegisterModule { .. } => "register_module",
+            GovAction::SetModulePaused { .. } => "set_module_paused",
+        }
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum ProposalStatus {
+    Open,
+    Executed { height: u64 },
+    /// Reached the threshold but the action could not apply (the reason's stable code).
+    Failed { height: u64, code: String, message: String },
+}
+
+/// A proposal, under `StateKey::Proposal(id)`.
+#[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct Proposal {
+    pub id: u64,
+    pub proposer: AccountId,
+    pub created_height: u64,
+    pub action: GovAction,
+    /// Last height at which a vote counts.
+    pub deadline_height: u64,
+    /// Members that approved, in vote order.
+    pub approvals: Vec<AccountId>,
+    /// The council version the votes count against; a council change makes older proposals
+    /// unpassable (they were proposed to another council).
+    pub council_version: u64,
+    pub status: ProposalStatus,
+}
+
+/// The governing rules document, under `StateKey::Rules`.
+#[derive(Clone, PartialEq, Eq, Debug, Default, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct RulesDoc {
+    /// 0 until the first `SetRules`.
+    pub version: u64,
+    pub digest: Option<Hash32Text>,
+    pub uri: String,
+    pub height: u64,
+}
+
+/// One executed governance change, under `StateKey::GovEvent(seq)`; `StateKey::GovEventCount`
+/// holds how many exist. Users list them (`vellum rules history`).
+#[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct GovEvent {
+    pub seq: u64,
+    pub proposal: u64,
+    pub height: u64,
+    pub time_ms: u64,
+    pub action: GovAction,
+    /// For versioned targets (rules, monitoring, rates, council): the version now in force.
+    pub version: Option<u64>,
+}
+
+/// A registered module or contract, under `StateKey::Module(name)`.
+#[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct Module {
+    pub name: String,
+    pub code_digest: Hash32Text,
+    pub review_digest: Hash32Text,
+    pub version: u64,
+    pub paused: bool,
+    pub approved_by_proposal: u64,
+    pub height: u64,
+}
+
+/// The standard modules built into the ledger (X.1405 8.6.5), registered at genesis.
+pub const STANDARD_MODULES: [&str; 4] = ["registry", "transfer", "multisig", "monitoring"];
