@@ -33,13 +33,21 @@ pub struct App {
     /// proposing an empty block, so an idle chain does not write ~100 empty blocks a second.
     /// Must stay well below the leader timeout.
     pub(crate) empty_block_interval: Duration,
+    /// Correction added to the runtime clock: the offset a trusted time check measured (and,
+    /// in simulations, a deliberately skewed clock). Every time decision uses the corrected
+    /// clock.
+    pub(crate) clock_offset_ms: i64,
 }
 
 /// How often a waiting leader looks at the mempool again.
 const EMPTY_BLOCK_POLL: Duration = Duration::from_millis(5);
 
-fn now_ms(clock: &impl Clock) -> u64 {
-    clock.current().epoch_millis()
+impl App {
+    /// The validator's checked clock, in ms since the epoch.
+    fn now_ms(&self, clock: &impl Clock) -> u64 {
+        let raw = i64::try_from(clock.current().epoch_millis()).unwrap_or(i64::MAX);
+        raw.saturating_add(self.clock_offset_ms).max(0) as u64
+    }
 }
 
 impl App {
@@ -103,11 +111,19 @@ where
         let parent = ancestry.next().await?;
         let parent_state = self.state_after(parent, &mut ancestry).await?;
         let idle_until = parent_state.time_ms + self.empty_block_interval.as_millis() as u64;
-        while now_ms(&clock) < idle_until && self.node.lock().mempool.is_empty() {
+        while self.now_ms(&clock) < idle_until && self.node.lock().mempool.is_empty() {
             clock.sleep(EMPTY_BLOCK_POLL).await;
         }
-        // BFT time: the proposer's clock, but strictly after the parent (monotonic).
-        let time_ms = now_ms(&clock).max(parent_state.time_ms + 1);
+        // BFT time: the proposer's clock, but strictly after the parent (monotonic). A proposer
+        // whose clock is so far behind the chain that the block would be outside the skew
+        // bound of its own clock does not propose (T-TIME).
+        let now = self.now_ms(&clock);
+        let future_skew = self.node.genesis.params.block_time_future_skew_ms;
+        if parent_state.time_ms + 1 > now.saturating_add(future_skew) {
+            warn!(parent_ms = parent_state.time_ms, now_ms = now, "clock behind the chain beyond the skew bound: not proposing");
+            return None;
+        }
+        let time_ms = now.max(parent_state.time_ms + 1);
         let mut proposer = [0u8; 32];
         proposer.copy_from_slice(context.leader.as_ref());
         let built = {
@@ -145,18 +161,18 @@ where
             warn!(height = header.height, "block header does not match its consensus round or leader");
             return false;
         }
-        // Bounded BFT time (T-TIME): a block from the future is voted for only once our clock
-        // is within the allowed skew (waiting, not rejecting, so honest validators with small
-        // clock differences still agree); a block too far in the past is refused.
+        // Bounded BFT time (T-TIME, X.1407 9.2.3 a): a block whose time is outside the skew
+        // bounds of this validator's checked clock gets no vote — too far ahead (a proposer
+        // with a fast clock) or too far behind.
         let params = self.node.genesis.params.clone();
-        let now = now_ms(&clock);
+        let now = self.now_ms(&clock);
         if header.time_ms + params.block_time_past_skew_ms < now {
             warn!(height = header.height, block_ms = header.time_ms, now_ms = now, "block time too far in the past");
             return false;
         }
-        let earliest = header.time_ms.saturating_sub(params.block_time_future_skew_ms);
-        if earliest > now {
-            clock.sleep(Duration::from_millis(earliest - now)).await;
+        if header.time_ms > now.saturating_add(params.block_time_future_skew_ms) {
+            warn!(height = header.height, block_ms = header.time_ms, now_ms = now, "block time too far in the future");
+            return false;
         }
         let Some(parent) = ancestry.next().await else { return false };
         let Some(parent_state) = self.state_after(parent, &mut ancestry).await else { return false };

@@ -100,6 +100,9 @@ pub struct EngineConfig {
     pub store: Arc<Store>,
     pub mempool: MempoolLimits,
     pub timeouts: Timeouts,
+    /// Correction added to the runtime clock (ms): what a trusted time check measured; a
+    /// simulation sets it to give a validator a skewed clock.
+    pub clock_offset_ms: i64,
 }
 
 /// The consensus participants, sorted, as Commonware orders them.
@@ -248,7 +251,7 @@ where
 
     let (finalized_tx, finalized_rx) = mpsc::unbounded();
     assert!(cfg.empty_block_interval < cfg.timeouts.leader / 2, "empty-block interval must stay well below the leader timeout");
-    let app = App { node: node.clone(), finalized_tx, empty_block_interval: cfg.empty_block_interval };
+    let app = App { node: node.clone(), finalized_tx, empty_block_interval: cfg.empty_block_interval, clock_offset_ms: cfg.clock_offset_ms };
     let inline: Inline<E, ed25519::Scheme, App, ChainBlock, FixedEpocher> =
         Inline::new(context.child("inline"), app.clone(), marshal_mailbox.clone(), epocher);
 

@@ -121,6 +121,9 @@ pub fn run_validator(config: NodeConfig, on_ready: impl FnOnce(NodeHandle) + Sen
             store,
             mempool: config.mempool_limits(),
             timeouts: config.timeouts(),
+            // The host clock as is (NTP-disciplined); a Roughtime-measured correction is not
+            // built yet (governance/time issue).
+            clock_offset_ms: 0,
         };
         let (node, handle) = engine::start(context.child("validator"), cfg, oracle.clone(), oracle, channels).await;
         on_ready(node);

@@ -1,6 +1,6 @@
 //! Seeded deterministic simulations of a 4-validator network on Commonware's deterministic
-//! runtime and simulated p2p: all honest, crash and restart, partition and heal, and a
-//! byzantine validator. Each checks that honest validators finalize the same blocks and reach
+//! runtime and simulated p2p: all honest, crash and restart, partition and heal, a byzantine
+//! validator, and a validator whose clock is outside the skew bound. Each checks that honest validators finalize the same blocks and reach
 //! the same state root, that no transaction is applied twice, and that the network stays live
 //! while the fault model allows.
 //!
@@ -39,7 +39,13 @@ enum Scenario {
     Byzantine,
     /// A validator that, as leader, sends different proposals to different peers.
     Equivocator,
+    /// An honest validator whose clock runs 5 s fast (the future skew bound is 1 s): its
+    /// proposals get no votes, the others carry on, block time stays monotonic.
+    SkewedClock,
 }
+
+/// The fast clock of validator 0 in `SkewedClock`.
+const SKEW_MS: i64 = 5_000;
 
 fn validator_key(i: usize) -> PrivateKey {
     PrivateKey::decode(vec![i as u8 + 1; 32]).unwrap()
@@ -96,6 +102,7 @@ async fn start_validator(
     genesis: &Arc<Genesis>,
     dir: &Path,
     i: usize,
+    clock_offset_ms: i64,
 ) -> (NodeHandle, Handle<()>) {
     let pk = validator_key(i).public_key();
     let channels = register(oracle, &pk).await;
@@ -109,6 +116,7 @@ async fn start_validator(
         store,
         mempool: MempoolLimits::default(),
         timeouts: timeouts(),
+        clock_offset_ms,
     };
     let control = oracle.control(pk);
     let manager = oracle.manager();
@@ -170,7 +178,8 @@ fn run(seed: u64, scenario: Scenario) {
                 nodes.push(None);
                 continue;
             }
-            nodes.push(Some(start_validator(&context, &oracle, &genesis, &dir_path, i).await));
+            let offset = if scenario == Scenario::SkewedClock && i == 0 { SKEW_MS } else { 0 };
+            nodes.push(Some(start_validator(&context, &oracle, &genesis, &dir_path, i, offset).await));
         }
         let honest: Vec<usize> = (0..VALIDATORS).filter(|i| Some(*i) != byzantine).collect();
 
@@ -206,7 +215,7 @@ fn run(seed: u64, scenario: Scenario) {
                 submit_round(&nodes, 20);
                 context.sleep(Duration::from_secs(10)).await;
                 assert!(height(&nodes, &alive) > before, "with one of four down, blocks keep finalizing");
-                nodes[victim] = Some(start_validator(&context, &oracle, &genesis, &dir_path, victim).await);
+                nodes[victim] = Some(start_validator(&context, &oracle, &genesis, &dir_path, victim, 0).await);
             }
             Scenario::Partition => {
                 for a in [0usize, 1] {
@@ -223,7 +232,7 @@ fn run(seed: u64, scenario: Scenario) {
                     }
                 }
             }
-            Scenario::AllHonest | Scenario::Byzantine | Scenario::Equivocator => {}
+            Scenario::AllHonest | Scenario::Byzantine | Scenario::Equivocator | Scenario::SkewedClock => {}
         }
 
         // Phase 2: more load, then wait until every submitted transaction is final everywhere.
@@ -258,6 +267,24 @@ fn run(seed: u64, scenario: Scenario) {
             })
             .collect();
         assert_eq!(states.len(), 1);
+        // Block time never goes backwards; the fast-clock validator never got a block in.
+        let node0 = &nodes[honest[0]].as_ref().unwrap().0;
+        let mut previous = 0;
+        let mut skewed_proposals = 0;
+        for h in 1..=common {
+            let header = node0.header(h).unwrap();
+            assert!(header.time_ms > previous, "seed {seed} {scenario:?}: time not monotonic at height {h}");
+            previous = header.time_ms;
+            if header.proposer.as_slice() == keys[0].as_ref() {
+                skewed_proposals += 1;
+            }
+        }
+        match scenario {
+            Scenario::SkewedClock => assert_eq!(skewed_proposals, 0, "seed {seed}: a proposal from a clock {SKEW_MS} ms fast was finalized"),
+            // The same check is not vacuous: with a correct clock, validator 0 does lead blocks.
+            Scenario::AllHonest => assert!(skewed_proposals > 0, "seed {seed}: validator 0 never proposed"),
+            _ => {}
+        }
 
         eprintln!(
             "  seed {seed} {scenario:?}: heights {tips:?}, {} transactions final on every honest validator, simulated time {:?}",
@@ -351,4 +378,9 @@ fn byzantine_conflicter() {
 #[test]
 fn byzantine_equivocating_leader() {
     seeds(Scenario::Equivocator);
+}
+
+#[test]
+fn skewed_clock_cannot_get_proposals_accepted() {
+    seeds(Scenario::SkewedClock);
 }
