@@ -45,20 +45,25 @@ fn view_json(v: &AccountView) -> Value {
     json!({ "account": v.account, "balances": balances })
 }
 
+/// Authenticates the caller and checks it may read account `id`; returns the account id.
+fn readable_account(node: &NodeHandle, headers: &HeaderMap, uri: &Uri, id: &str) -> Result<AccountId, Response> {
+    let caller = caller(node, headers, "GET", uri).map_err(|e| auth_error(&e))?;
+    let id = AccountId::from_hex(id)
+        .map_err(|_| error(StatusCode::BAD_REQUEST, "bad_account_id", "account id must be 64 hex characters"))?;
+    match node.account(&id) {
+        Some(a) if can_read_account(&caller, &a) => Ok(id),
+        Some(_) => Err(auth_error(&AuthError::Forbidden)),
+        None => Err(not_found_or_forbidden(&caller, format!("unknown account {id}"))),
+    }
+}
+
 pub(crate) async fn account(State(node): State<NodeHandle>, Path(id): Path<String>, headers: HeaderMap, uri: Uri) -> Response {
-    blocking(move || {
-        let caller = match caller(&node, &headers, "GET", &uri) {
-            Ok(c) => c,
-            Err(e) => return auth_error(&e),
-        };
-        let Ok(id) = AccountId::from_hex(&id) else {
-            return error(StatusCode::BAD_REQUEST, "bad_account_id", "account id must be 64 hex characters");
-        };
-        match node.account_view(&id) {
-            Some(v) if can_read_account(&caller, &v.account) => Json(view_json(&v)).into_response(),
-            Some(_) => auth_error(&AuthError::Forbidden),
-            None => not_found_or_forbidden(&caller, format!("unknown account {id}")),
-        }
+    blocking(move || match readable_account(&node, &headers, &uri, &id) {
+        Ok(id) => match node.account_view(&id) {
+            Some(v) => Json(view_json(&v)).into_response(),
+            None => error(StatusCode::NOT_FOUND, "not_found", format!("unknown account {id}")),
+        },
+        Err(r) => r,
     })
     .await
 }
@@ -88,18 +93,10 @@ pub(crate) async fn history(
     uri: Uri,
 ) -> Response {
     blocking(move || {
-        let caller = match caller(&node, &headers, "GET", &uri) {
-            Ok(c) => c,
-            Err(e) => return auth_error(&e),
+        let id = match readable_account(&node, &headers, &uri, &id) {
+            Ok(id) => id,
+            Err(r) => return r,
         };
-        let Ok(id) = AccountId::from_hex(&id) else {
-            return error(StatusCode::BAD_REQUEST, "bad_account_id", "account id must be 64 hex characters");
-        };
-        match node.account(&id) {
-            Some(a) if can_read_account(&caller, &a) => {}
-            Some(_) => return auth_error(&AuthError::Forbidden),
-            None => return not_found_or_forbidden(&caller, format!("unknown account {id}")),
-        }
         match node.history(&id, query.limit.unwrap_or(100)) {
             Ok(entries) => Json(json!({ "account": id.to_hex(), "payments": entries.iter().map(entry_json).collect::<Vec<_>>() })).into_response(),
             Err(e) => bundle_error(&e),

@@ -111,8 +111,8 @@ pub fn genesis_block(genesis: &Genesis) -> (LedgerState, Block) {
 }
 
 /// Executes one transaction whose signatures were already verified (`signers` are the keys
-/// they recovered or named). On error the state is unchanged: every check happens before the
-/// first write.
+/// they recovered or named). On error the state and `touched` are unchanged: the transaction
+/// runs on a copy of the state that is installed only on success.
 pub fn apply_tx(
     state: &mut LedgerState,
     tx: &Transaction,
@@ -120,14 +120,7 @@ pub fn apply_tx(
     env: BlockEnv,
     touched: &mut BTreeSet<Hash32>,
 ) -> Result<TxReceipt, TxError> {
-    // Work on a copy (O(1): the map is persistent) so a transaction that fails part-way leaves
-    // neither state nor touched keys behind.
-    let mut scratch = state.clone();
-    let mut wrote = BTreeSet::new();
-    let receipt = apply_tx_inner(&mut scratch, tx, signers, env, &mut wrote)?;
-    *state = scratch;
-    touched.extend(wrote);
-    Ok(receipt)
+    state.atomically(touched, |scratch, wrote| apply_tx_inner(scratch, tx, signers, env, wrote))
 }
 
 fn apply_tx_inner(

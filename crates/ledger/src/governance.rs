@@ -73,12 +73,8 @@ pub(crate) fn apply(state: &mut LedgerState, sender: &Account, body: &TxBody, en
         _ => unreachable!("apply_tx routes only governance bodies here"),
     };
     if proposal.approvals.len() >= council.threshold as usize {
-        let mut scratch = state.clone();
-        let mut wrote = Touched::new();
-        match execute(&mut scratch, &proposal, env, &mut wrote) {
+        match state.atomically(touched, |scratch, wrote| execute(scratch, &proposal, env, wrote)) {
             Ok(()) => {
-                *state = scratch;
-                touched.extend(wrote);
                 proposal.status = ProposalStatus::Executed { height: env.height };
             }
             Err(e) => {

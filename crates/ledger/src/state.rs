@@ -31,6 +31,21 @@ pub struct LedgerState {
 }
 
 impl LedgerState {
+    /// Runs `f` on a copy of the state (O(1): the map is persistent) and installs the copy, and
+    /// the keys `f` touched, only if `f` succeeds: a failure part-way leaves nothing behind.
+    pub(crate) fn atomically<T, E>(
+        &mut self,
+        touched: &mut std::collections::BTreeSet<Hash32>,
+        f: impl FnOnce(&mut LedgerState, &mut std::collections::BTreeSet<Hash32>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut scratch = self.clone();
+        let mut wrote = std::collections::BTreeSet::new();
+        let value = f(&mut scratch, &mut wrote)?;
+        *self = scratch;
+        touched.extend(wrote);
+        Ok(value)
+    }
+
     pub fn state_root(&self) -> Hash32 {
         self.map.root()
     }
