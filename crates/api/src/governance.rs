@@ -67,3 +67,32 @@ pub(crate) async fn module(State(node): State<NodeHandle>, Path(name): Path<Stri
         None => error(StatusCode::NOT_FOUND, "unknown_module", format!("unknown module `{name}`")),
     }
 }
+
+#[derive(Deserialize)]
+pub(crate) struct WindowQuery {
+    window: Option<u64>,
+}
+
+/// Validator liveness: blocks each validator proposed among the last `window` (default 1,000)
+/// finalized blocks, and the last height it proposed. Public, like `/v1/status`.
+pub(crate) async fn validators(State(node): State<NodeHandle>, Query(q): Query<WindowQuery>) -> Response {
+    let window = q.window.unwrap_or(1_000);
+    crate::blocking(move || match node.validator_activity(window) {
+        Ok(v) => {
+            let n = v.len() as u64;
+            let expected = window.min(node.status().height) / n.max(1);
+            Json(json!({
+                "window": window,
+                "expected_per_validator": expected,
+                "validators": v.iter().map(|a| json!({
+                    "name": a.name, "key": hex::encode(a.key), "proposed": a.proposed,
+                    "last_proposed_height": a.last_proposed_height,
+                    "live": a.proposed > 0 || expected == 0,
+                })).collect::<Vec<_>>(),
+            }))
+            .into_response()
+        }
+        Err(e) => crate::bundle_error(&e),
+    })
+    .await
+}

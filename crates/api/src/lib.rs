@@ -35,7 +35,8 @@
 //! - Governance (public): `GET /v1/governance` (council, rules in force, counters),
 //!   `/v1/governance/proposals`, `/v1/governance/proposal/{id}`,
 //!   `/v1/governance/history[?from=N&limit=M]` (every executed change, versioned),
-//!   `/v1/governance/module/{name}`.
+//!   `/v1/governance/module/{name}`; `GET /v1/validators[?window=N]` — blocks each validator
+//!   proposed among the last N finalized (liveness).
 //!
 //! OpenAPI and TLS come with the interfaces issue.
 
@@ -91,6 +92,7 @@ pub fn router(node: NodeHandle) -> Router {
         .route("/v1/governance/proposal/{id}", get(governance::proposal))
         .route("/v1/governance/history", get(governance::history))
         .route("/v1/governance/module/{name}", get(governance::module))
+        .route("/v1/validators", get(governance::validators))
         .route("/v1/log/checkpoint", get(log_checkpoint))
         .route("/v1/log/consistency", get(log_consistency))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })

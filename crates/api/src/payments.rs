@@ -200,6 +200,11 @@ pub(crate) async fn receipt(State(node): State<NodeHandle>, Path(id): Path<Strin
 
 /// Prometheus text exposition: chain progress, mempool, monitoring alerts and holds.
 pub(crate) async fn metrics(State(node): State<NodeHandle>) -> Response {
+    // Reads stored headers (validator liveness): off the async workers.
+    blocking(move || metrics_text(&node)).await
+}
+
+fn metrics_text(node: &NodeHandle) -> Response {
     let s = node.status();
     let (alerts, holds_total) = node.alert_counters();
     let pending = node.holds(true, usize::MAX).len();
@@ -222,5 +227,8 @@ pub(crate) async fn metrics(State(node): State<NodeHandle>) -> Response {
         .map(|r| (format!("{{rule=\"{r}\"}}"), alerts.iter().find(|(k, _)| k == r).map_or(0, |(_, v)| *v)))
         .collect();
     metric("vellum_alerts_total", "counter", "Monitoring alerts raised since this process started, by rule.", rows);
+    let activity = node.validator_activity(1_000).unwrap_or_default();
+    let rows = activity.iter().map(|a| (format!("{{validator=\"{}\"}}", a.name), a.proposed)).collect();
+    metric("vellum_validator_blocks_proposed", "gauge", "Finalized blocks each validator proposed among the last 1000 (liveness).", rows);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
 }

@@ -175,4 +175,5 @@ async fn payment_reads_need_a_signed_request_by_an_entitled_account() {
     let text = axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap();
     let text = String::from_utf8(text.to_vec()).unwrap();
     assert!(text.contains("vellum_alerts_total{rule=\"structuring\"} 0"), "{text}");
+    assert!(text.contains("vellum_validator_blocks_proposed{validator=\"v0\"} 0"), "{text}");
 }

@@ -643,7 +643,7 @@ fn storage_error(e: vellum_storage::ReadError) -> BundleError {
 }
 
 mod payments;
-pub use payments::{AccountView, can_read_account};
+pub use payments::{AccountView, ValidatorActivity, can_read_account};
 
 #[cfg(test)]
 mod tests {

@@ -19,6 +19,25 @@ pub fn can_read_account(caller: &Account, target: &Account) -> bool {
         || (target.subledger.is_some() && caller.subledger == target.subledger)
 }
 
+/// Most blocks a liveness window covers.
+pub const VALIDATOR_WINDOW_MAX: u64 = 10_000;
+
+/// One validator's proposals in a window of finalized blocks.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ValidatorActivity {
+    pub name: String,
+    #[serde(with = "hex_key")]
+    pub key: [u8; 32],
+    pub proposed: u64,
+    pub last_proposed_height: Option<u64>,
+}
+
+mod hex_key {
+    pub fn serialize<S: serde::Serializer>(k: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode(k))
+    }
+}
+
 /// An account and its non-zero balances.
 pub struct AccountView {
     pub account: Account,
@@ -107,6 +126,29 @@ impl NodeHandle {
         let (_, header, certificate, leaves) = self.anchor()?;
         vellum_evidence::assemble_receipt(self.genesis.commitment(), header, certificate, entry.tx, entry.tx_index, record, &leaves)
             .ok_or(BundleError::Missing("log leaves of the payment"))
+    }
+
+    /// Liveness of each validator over the last `window` finalized blocks: how many of them it
+    /// proposed and the last height it proposed (X.1407 9.2.1 b). With round-robin leaders a
+    /// live validator proposes about `window / n`; one that proposes none is not live (or its
+    /// proposals are refused, e.g. for a skewed clock).
+    pub fn validator_activity(&self, window: u64) -> Result<Vec<ValidatorActivity>, BundleError> {
+        let tip = self.finalized_state().height;
+        let from = tip.saturating_sub(window.min(VALIDATOR_WINDOW_MAX)) + 1;
+        let mut out: Vec<ValidatorActivity> = self
+            .genesis
+            .validators
+            .iter()
+            .map(|v| ValidatorActivity { name: v.name.clone(), key: v.consensus_key, proposed: 0, last_proposed_height: None })
+            .collect();
+        for h in from..=tip {
+            let Some(header) = self.store.header(h).map_err(storage_error)? else { continue };
+            if let Some(v) = out.iter_mut().find(|v| v.key == header.proposer) {
+                v.proposed += 1;
+                v.last_proposed_height = Some(h);
+            }
+        }
+        Ok(out)
     }
 
     pub fn history(&self, account: &AccountId, limit: usize) -> Result<Vec<PaymentEntry>, BundleError> {
