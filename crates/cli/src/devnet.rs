@@ -41,7 +41,7 @@ fn port_free(port: u16) -> bool {
 }
 
 /// Creates keys, genesis, node configs and the client config in `dir` (first run only).
-fn generate(o: &UpOptions) -> Result<()> {
+pub(crate) fn generate(o: &UpOptions) -> Result<()> {
     std::fs::create_dir_all(o.dir.join("keys"))?;
     let mut accounts = Vec::new();
     for (name, role) in DEVNET_ACCOUNTS {
@@ -96,6 +96,7 @@ fn generate(o: &UpOptions) -> Result<()> {
             leader_timeout_ms: None,
             empty_block_interval_ms: None,
             p2p_channel_rate_per_second: None,
+            peer_addresses: Default::default(),
         });
     }
     let now_ms = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH)?.as_millis() as u64;

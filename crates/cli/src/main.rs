@@ -1,6 +1,7 @@
 //! `vellum`: run a validator or a local devnet, and talk to a node.
 
 mod bench;
+mod chaos;
 mod client;
 mod devnet;
 mod gov;
@@ -89,6 +90,10 @@ enum Command {
     },
     /// Load a devnet with account openings and report finalized tx/s, blocks/s and latency.
     Bench(bench::BenchArgs),
+    /// Fault injection on real processes: a devnet under load while validators are killed,
+    /// stopped, wiped and partitioned; then every finalized transaction, header and balance
+    /// is checked on every validator.
+    Chaos(chaos::ChaosArgs),
     /// Pay: one or several legs, atomic and final; optionally converted into another
     /// sub-ledger's token at the governed rate.
     Pay(pay::PayArgs),
@@ -518,6 +523,7 @@ consensus_key = \"{public}\"  (also its p2p_key)", out.display()));
             pay::set_signers(&target, &key, &signer, threshold, json)
         }
         Command::Pay(args) => pay::pay(args, json),
+        Command::Chaos(args) => chaos::run(args, json),
         Command::Balance { target, key, account } => pay::balance(&target, &key, account.as_deref(), json),
         Command::History { target, key, account } => pay::history(&target, &key, account.as_deref(), json),
         Command::Receipt { target, key, hash, out } => {

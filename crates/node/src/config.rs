@@ -47,6 +47,10 @@ pub struct NodeConfig {
     /// Messages per second each peer may send on each consensus channel.
     #[serde(default)]
     pub p2p_channel_rate_per_second: Option<u32>,
+    /// Where this node dials a peer, by validator name, when not at its genesis address (NAT,
+    /// a relay, or the fault-injecting proxies of `vellum chaos`).
+    #[serde(default)]
+    pub peer_addresses: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Error)]

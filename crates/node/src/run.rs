@@ -53,10 +53,10 @@ pub fn run_validator(config: NodeConfig, on_ready: impl FnOnce(NodeHandle) + Sen
     }
     let mut peers = Vec::new();
     for v in &genesis.validators {
-        let addr: SocketAddr = v
-            .address
-            .parse()
-            .map_err(|_| RunError::Address { name: v.name.clone(), address: v.address.clone() })?;
+        // A node may reach a peer at another address than the genesis one (NAT, a proxy).
+        let address = config.peer_addresses.get(&v.name).unwrap_or(&v.address);
+        let addr: SocketAddr =
+            address.parse().map_err(|_| RunError::Address { name: v.name.clone(), address: address.clone() })?;
         let key = PublicKey::try_from(v.consensus_key.as_slice()).expect("validated genesis key");
         peers.push((key, Address::from(addr)));
     }
