@@ -1,66 +1,56 @@
-//! `vellum bench`: a first load generator. Opens accounts from the registrar (the one
-//! transaction type every devnet can send in bulk), measures finalized tx/s, blocks/s and
-//! submit-to-finalized latency. The full benchmark suite (scenarios, open loop, CPU/RSS) is a
-//! later issue; this is what `docs/benchmarks.md` quotes for the devnet today.
+//! `vellum bench`: a load generator against a devnet (or any node list in a client config).
+//! It prepares sender accounts for the scenario (opened by the registrar; funded, or appointed
+//! issuer/registrar by a council proposal), pre-signs every transaction, then drives them
+//! open-loop at `--rate` tx/s or closed-loop as fast as the nodes take them, round-robin over
+//! the validators. It reports finalized tx/s, submit → finalized latency percentiles, refusals
+//! and rejections by reason, and the CPU time and peak RSS of each validator process.
 
 use crate::client::{Client, Submitted};
-use crate::{Target, resolve_key, sign};
+use crate::{Target, resolve_key, send, send_as};
 use anyhow::{Result, bail};
 use serde_json::json;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use vellum_types::{Role, TxBody};
+use vellum_crypto::SecretKey;
+use vellum_types::{AccountId, GovAction, Role, Transaction, TxBody, UnsignedTx};
 
-/// Most transactions one run submits (the registrar's per-account mempool limit bounds what
-/// can be in flight at once anyway).
-pub const BENCH_TXS_MAX: usize = 1_000;
+/// Most transactions one run submits.
+pub const BENCH_TXS_MAX: usize = 200_000;
+/// Most pre-signed transactions per sender (the mempool admits 1,024 pending per account).
+pub const TXS_PER_SENDER_MAX: usize = 1_000;
+/// Most sender accounts a run prepares.
+pub const SENDERS_MAX: usize = 64;
+/// The token the transfer scenarios move.
+const BENCH_TOKEN: &str = "BENCH";
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
     #[command(flatten)]
     target: Target,
-    /// Transactions to submit (at most 1000: one account's pending limit).
-    #[arg(long, default_value_t = 500)]
+    /// Transactions to submit in total (split over the senders).
+    #[arg(long, default_value_t = 1_000)]
     txs: usize,
-    #[arg(long, default_value = "registrar")]
-    key: String,
+    /// Sender accounts (each gets at most 1,000 transactions).
+    #[arg(long, default_value_t = 1)]
+    senders: usize,
+    /// Open loop: submit at this many tx/s. 0: closed loop, as fast as the nodes accept.
+    #[arg(long, default_value_t = 0)]
+    rate: u64,
+    /// Submitting threads (closed loop) or in-flight requests (open loop).
+    #[arg(long, default_value_t = 8)]
+    threads: usize,
     /// Seconds of idle chain observed first, for the empty-block rate.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 1)]
     idle_seconds: u64,
-    /// `account` (registrar opens accounts), `proof` (issuer registers single digests),
-    /// `proof-batch` (issuer registers batches of `--batch-size` digests) or `transfer` (the
-    /// issuer pays token BENCH to the devnet's genesis accounts in turn; the token is created
-    /// by the council and minted on first use).
-    #[arg(long, default_value = "account", value_parser = ["account", "proof", "proof-batch", "transfer"])]
+    /// `account` (registrars open accounts), `transfer` (token payments between the senders),
+    /// `proof` (issuers register single digests), `proof-batch` (issuers register batches of
+    /// `--batch-size` digests) or `mixed` (half transfers, half single registrations).
+    #[arg(long, default_value = "transfer", value_parser = ["account", "transfer", "proof", "proof-batch", "mixed"])]
     scenario: String,
     #[arg(long, default_value_t = 10_000)]
     batch_size: u32,
-}
-
-/// The token the transfer scenario moves.
-const BENCH_TOKEN: &str = "BENCH";
-
-/// Creates BENCH (council, 2 of 3) and mints the issuer a stock, unless done before; returns
-/// the recipients (the devnet's single-key genesis accounts other than the issuer).
-fn transfer_setup(target: &Target, issuer: &vellum_crypto::SecretKey) -> Result<Vec<vellum_types::AccountId>> {
-    let client = target.client()?;
-    let issuer_id = issuer.public_key().account_id();
-    if client.get(&format!("/v1/token/{BENCH_TOKEN}"))?.0 == 404 {
-        let council: Vec<_> = ["council-1", "council-2"].iter().map(|k| resolve_key(target, k)).collect::<Result<_>>()?;
-        let council_id = council[0].public_key().account_id();
-        let flags = vellum_types::TokenFlags::default();
-        let action = vellum_types::GovAction::CreateToken { symbol: BENCH_TOKEN.into(), decimals: 0, issuer: issuer_id, subledger: None, flags };
-        let height = client.status()?["height"].as_u64().unwrap_or(0);
-        crate::send_as(target, &council, council_id, TxBody::Propose { action, deadline_height: height + 1_000 })?;
-        let mint = TxBody::Mint { token: BENCH_TOKEN.into(), to: issuer_id, amount: 1_000_000_000_000 };
-        crate::send_as(target, std::slice::from_ref(issuer), issuer_id, mint)?;
-    }
-    ["registrar", "auditor", "compliance", "desk"]
-        .iter()
-        .map(|k| Ok(resolve_key(target, k)?.public_key().account_id()))
-        .collect()
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -71,22 +61,153 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i]
 }
 
+/// What a sender sends: the role it needs and how to make its `n`-th body.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Open,
+    Transfer,
+    Proof,
+    ProofBatch(u32),
+}
+
+/// Opens `count` fresh accounts and prepares them for `kind` (funds or a role by governance).
+fn prepare(target: &Target, kind: Kind, count: usize) -> Result<Vec<SecretKey>> {
+    let client = target.client()?;
+    let senders: Vec<SecretKey> = (0..count).map(|_| crate::keys::generate("ed25519")).collect::<Result<_>>()?;
+    let council: Vec<SecretKey> = ["council-1", "council-2"].iter().map(|k| resolve_key(target, k)).collect::<Result<_>>()?;
+    let council_id = council[0].public_key().account_id();
+    let issuer = resolve_key(target, "issuer")?.public_key().account_id();
+    let propose = |action: GovAction| -> Result<()> {
+        let height = client.status()?["height"].as_u64().unwrap_or(0);
+        send_as(target, &council, council_id, TxBody::Propose { action, deadline_height: height + 1_000 })?;
+        Ok(())
+    };
+    if kind == Kind::Transfer && client.get(&format!("/v1/token/{BENCH_TOKEN}"))?.0 == 404 {
+        let flags = vellum_types::TokenFlags::default();
+        propose(GovAction::CreateToken { symbol: BENCH_TOKEN.into(), decimals: 0, issuer, subledger: None, flags })?;
+    }
+    for s in &senders {
+        let body = TxBody::OpenAccount {
+            public_key: s.public_key(),
+            kyc_commitment: Some(crate::keys::random_bytes()),
+            label: "bench".into(),
+            role: Role::User,
+            subledger: None,
+        };
+        send(target, "registrar", body)?;
+        let id = s.public_key().account_id();
+        match kind {
+            Kind::Transfer => {
+                send(target, "issuer", TxBody::Mint { token: BENCH_TOKEN.into(), to: id, amount: 1_000_000_000 })?;
+            }
+            Kind::Open => propose(GovAction::GrantRole { account: id, role: Role::Registrar })?,
+            Kind::Proof | Kind::ProofBatch(_) => propose(GovAction::GrantRole { account: id, role: Role::Issuer })?,
+        }
+    }
+    Ok(senders)
+}
+
+/// The `n`-th body of a sender; a transfer pays another of `peers` (never the sender itself).
+fn body(kind: Kind, sender: &AccountId, peers: &[AccountId], n: usize) -> Result<TxBody> {
+    Ok(match kind {
+        Kind::Open => {
+            let k = crate::keys::generate("ed25519")?;
+            TxBody::OpenAccount { public_key: k.public_key(), kyc_commitment: Some([7; 32]), label: "bench".into(), role: Role::User, subledger: None }
+        }
+        Kind::Transfer => {
+            let others: Vec<&AccountId> = peers.iter().filter(|p| *p != sender).collect();
+            let to = *others[n % others.len()];
+            TxBody::Transfer { legs: vec![vellum_types::Leg { to, token: BENCH_TOKEN.into(), amount: 1, convert: None }], reference: None }
+        }
+        Kind::Proof => TxBody::RegisterProof { digest: crate::keys::random_bytes(), schema: "sha256:file".into(), metadata_digest: [0; 32], salted: false },
+        // The batch root is all the ledger sees; the documents' digests stay with the issuer.
+        Kind::ProofBatch(count) => TxBody::RegisterBatch {
+            root: crate::keys::random_bytes(),
+            count,
+            schema: "sha256:file".into(),
+            metadata_digest: [0; 32],
+            salted: false,
+        },
+    })
+}
+
+/// CPU seconds (user + system) and peak RSS (KiB) of a process, from /proc.
+fn proc_usage(pid: i32) -> Option<(f64, u64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let hwm = status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()?;
+    Some((ticks as f64 / hz, hwm))
+}
+
+/// The validator pids of a devnet started by `vellum devnet up` next to the client config.
+fn devnet_pids(target: &Target) -> Vec<i32> {
+    let dir = target.client.parent().map(|p| p.to_path_buf()).unwrap_or_default();
+    std::fs::read_to_string(dir.join("devnet.pids"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
 pub fn run(args: BenchArgs, json: bool) -> Result<()> {
     if args.txs == 0 || args.txs > BENCH_TXS_MAX {
         bail!("--txs must be 1..={BENCH_TXS_MAX}");
     }
-    let cfg = args.target.config()?;
-    let clients: Vec<Client> = cfg.api.iter().map(|a| Client::new(a)).collect();
-    let key_name = match (args.scenario.as_str(), args.key.as_str()) {
-        ("proof" | "proof-batch" | "transfer", "registrar") => "issuer",
-        (_, k) => k,
-    };
-    let signer = resolve_key(&args.target, key_name)?;
+    if args.senders == 0 || args.senders > SENDERS_MAX || args.txs.div_ceil(args.senders) > TXS_PER_SENDER_MAX {
+        bail!("--senders must be 1..={SENDERS_MAX}, with at most {TXS_PER_SENDER_MAX} transactions each");
+    }
     if args.batch_size == 0 || args.batch_size > vellum_types::proof::BATCH_DOCUMENTS_MAX {
         bail!("--batch-size must be 1..={}", vellum_types::proof::BATCH_DOCUMENTS_MAX);
     }
+    let cfg = args.target.config()?;
+    let clients: Vec<Client> = cfg.api.iter().map(|a| Client::new(a)).collect();
     let status = clients[0].status()?;
     let chain_id = status["chain_id"].as_str().unwrap_or_default().to_string();
+
+    // Senders and their pre-signed transactions.
+    let kinds: Vec<Kind> = (0..args.senders)
+        .map(|i| match args.scenario.as_str() {
+            "account" => Kind::Open,
+            "proof" => Kind::Proof,
+            "proof-batch" => Kind::ProofBatch(args.batch_size),
+            "mixed" if i % 2 == 1 => Kind::Proof,
+            _ => Kind::Transfer,
+        })
+        .collect();
+    let mut senders: Vec<(Kind, SecretKey)> = Vec::new();
+    for kind in [Kind::Open, Kind::Transfer, Kind::Proof, Kind::ProofBatch(args.batch_size)] {
+        let count = kinds.iter().filter(|k| **k == kind).count();
+        if count > 0 {
+            senders.extend(prepare(&args.target, kind, count)?.into_iter().map(|k| (kind, k)));
+        }
+    }
+    // Transfers go to the other transfer senders and the issuer (which may hold its token).
+    let mut peers: Vec<AccountId> = senders.iter().filter(|(k, _)| *k == Kind::Transfer).map(|(_, s)| s.public_key().account_id()).collect();
+    peers.push(resolve_key(&args.target, "issuer")?.public_key().account_id());
+    let height = clients[0].status()?["height"].as_u64().unwrap_or(0);
+    let per_sender = args.txs.div_ceil(args.senders);
+    let mut txs: Vec<Transaction> = Vec::with_capacity(args.txs);
+    // Interleave senders so every stretch of the stream carries all of them.
+    for n in 0..per_sender {
+        for (i, (kind, key)) in senders.iter().enumerate() {
+            if txs.len() == args.txs {
+                break;
+            }
+            let unsigned = UnsignedTx {
+                chain_id: chain_id.clone(),
+                sender: key.public_key().account_id(),
+                nonce: n as u64,
+                expiry_height: height + 100_000,
+                body: body(*kind, &key.public_key().account_id(), &peers, n + i)?,
+            };
+            let signature = key.sign_tx(&unsigned);
+            txs.push(Transaction { unsigned, signatures: vec![signature] });
+        }
+    }
 
     // Height watcher: when each height was first seen finalized on node 0.
     let seen: Arc<Mutex<BTreeMap<u64, Instant>>> = Arc::default();
@@ -96,9 +217,10 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
         std::thread::spawn(move || {
             while !stop.load(Ordering::Relaxed) {
                 if let Ok(s) = c.status()
-                    && let Some(h) = s["height"].as_u64() {
-                        seen.lock().unwrap().entry(h).or_insert_with(Instant::now);
-                    }
+                    && let Some(h) = s["height"].as_u64()
+                {
+                    seen.lock().unwrap().entry(h).or_insert_with(Instant::now);
+                }
                 std::thread::sleep(Duration::from_millis(2));
             }
         })
@@ -109,123 +231,80 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
     let idle_h1 = clients[0].status()?["height"].as_u64().unwrap_or(0);
     let idle_blocks_per_s = (idle_h1 - idle_h0) as f64 / idle_start.elapsed().as_secs_f64();
 
-    let recipients = if args.scenario == "transfer" { transfer_setup(&args.target, &signer)? } else { Vec::new() };
-    let next_recipient = std::cell::Cell::new(0usize);
-
-    // Find the registrar's next nonce with a first real transaction.
-    let height = clients[0].status()?["height"].as_u64().unwrap_or(0);
-    let scenario = args.scenario.clone();
-    let batch_size = args.batch_size;
-    let new_body = || match scenario.as_str() {
-        "proof" => TxBody::RegisterProof {
-            digest: crate::keys::random_bytes(),
-            schema: "sha256:file".into(),
-            metadata_digest: [0; 32],
-            salted: false,
-        },
-        // The batch root is all the ledger sees; the documents' digests stay with the issuer
-        // (computing a real root over random digests would only time the client).
-        "proof-batch" => TxBody::RegisterBatch {
-            root: crate::keys::random_bytes(),
-            count: batch_size,
-            schema: "sha256:file".into(),
-            metadata_digest: [0; 32],
-            salted: false,
-        },
-        "transfer" => {
-            let i = next_recipient.get();
-            next_recipient.set(i + 1);
-            let to = recipients[i % recipients.len()];
-            TxBody::Transfer { legs: vec![vellum_types::Leg { to, token: BENCH_TOKEN.into(), amount: 1, convert: None }], reference: None }
-        }
-        _ => {
-            let k = crate::keys::generate("ed25519").expect("key generation");
-            TxBody::OpenAccount { public_key: k.public_key(), kyc_commitment: Some([7; 32]), label: "bench".into(), role: Role::User, subledger: None }
-        }
-    };
-    let probe = sign(&signer, &chain_id, 0, height + 100_000, new_body());
-    let mut txs = Vec::new();
-    let start_nonce = match clients[0].submit(&probe)? {
-        Submitted::Accepted(_) => 1,
-        Submitted::Refused { expected_nonce: Some(n), .. } => n,
-        Submitted::Refused { code, message, .. } => bail!("probe transaction refused ({code}): {message}"),
-    };
-    for i in 0..args.txs as u64 {
-        txs.push(sign(&signer, &chain_id, start_nonce + i, height + 100_000, new_body()));
-    }
+    let pids = devnet_pids(&args.target);
+    let usage_before: Vec<Option<(f64, u64)>> = pids.iter().map(|p| proc_usage(*p)).collect();
     let load_h0 = clients[0].status()?["height"].as_u64().unwrap_or(0);
     let load_start = Instant::now();
-    // One submitting thread per node, transactions dealt round-robin.
-    let mut submitted: Vec<(String, Instant)> = Vec::with_capacity(txs.len());
-    let per_node: Vec<Vec<(usize, vellum_types::Transaction)>> = {
-        let mut v = vec![Vec::new(); clients.len()];
-        for (i, tx) in txs.into_iter().enumerate() {
-            v[i % clients.len()].push((i, tx));
+    // Submission: threads take the next transaction in order; open loop waits for its slot.
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<(usize, Result<String, String>, Instant)>> = Mutex::new(Vec::with_capacity(txs.len()));
+    std::thread::scope(|s| {
+        for t in 0..args.threads.max(1) {
+            let (next, results, txs, clients) = (&next, &results, &txs, &clients);
+            let rate = args.rate;
+            s.spawn(move || {
+                let c = &clients[t % clients.len()];
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= txs.len() {
+                        break;
+                    }
+                    if rate > 0 {
+                        let slot = load_start + Duration::from_secs_f64(i as f64 / rate as f64);
+                        if let Some(wait) = slot.checked_duration_since(Instant::now()) {
+                            std::thread::sleep(wait);
+                        }
+                    }
+                    let at = Instant::now();
+                    let r = match c.submit(&txs[i]) {
+                        Ok(Submitted::Accepted(h)) => Ok(h),
+                        Ok(Submitted::Refused { code, .. }) => Err(code),
+                        Err(e) => Err(format!("transport: {e}")),
+                    };
+                    results.lock().unwrap().push((i, r, at));
+                }
+            });
         }
-        v
-    };
-    let results: Vec<Vec<(usize, Result<String>, Instant)>> = std::thread::scope(|s| {
-        let handles: Vec<_> = per_node
-            .into_iter()
-            .zip(clients.iter().cloned())
-            .map(|(batch, c)| {
-                s.spawn(move || {
-                    batch
-                        .into_iter()
-                        .map(|(i, tx)| {
-                            let at = Instant::now();
-                            let r = match c.submit(&tx) {
-                                Ok(Submitted::Accepted(h)) => Ok(h),
-                                Ok(Submitted::Refused { code, message, .. }) => Err(anyhow::anyhow!("{code}: {message}")),
-                                Err(e) => Err(e),
-                            };
-                            (i, r, at)
-                        })
-                        .collect()
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().expect("submitter")).collect()
     });
-    let mut refused = BTreeMap::<String, usize>::new();
-    let mut flat: Vec<(usize, Result<String>, Instant)> = results.into_iter().flatten().collect();
+    let submit_elapsed = load_start.elapsed();
+    let mut flat = results.into_inner().unwrap();
     flat.sort_by_key(|(i, _, _)| *i);
+    let mut refused = BTreeMap::<String, usize>::new();
+    let mut submitted: Vec<(String, Instant)> = Vec::new();
     for (_, r, at) in flat {
         match r {
             Ok(h) => submitted.push((h, at)),
-            Err(e) => *refused.entry(e.to_string()).or_default() += 1,
+            Err(code) => *refused.entry(code).or_default() += 1,
         }
     }
-    let submit_elapsed = load_start.elapsed();
 
-    // Wait for finality of every accepted transaction.
+    // Wait for every accepted transaction to be final (or rejected, with its reason).
     let mut heights: Vec<Option<u64>> = vec![None; submitted.len()];
-    let mut rejected = 0usize;
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let mut pending = 0;
-        for (i, (hash, _)) in submitted.iter().enumerate() {
-            if heights[i].is_some() {
-                continue;
+    let mut rejected = BTreeMap::<String, usize>::new();
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let mut cursor = 0;
+    while cursor < submitted.len() {
+        // Finality is in order per sender, and roughly in order overall: poll the oldest.
+        let (_, v) = clients[0].tx_status(&submitted[cursor].0)?;
+        match v["status"].as_str() {
+            Some("finalized") => {
+                heights[cursor] = v["height"].as_u64();
+                cursor += 1;
             }
-            let (_, v) = clients[0].tx_status(hash)?;
-            match v["status"].as_str() {
-                Some("finalized") => heights[i] = v["height"].as_u64(),
-                Some("rejected") => {
-                    rejected += 1;
-                    heights[i] = Some(u64::MAX);
+            Some("rejected") => {
+                *rejected.entry(v["code"].as_str().unwrap_or("unknown").to_string()).or_default() += 1;
+                heights[cursor] = Some(u64::MAX);
+                cursor += 1;
+            }
+            _ => {
+                if Instant::now() > deadline {
+                    bail!("{} transactions not final after 300 s", submitted.len() - cursor);
                 }
-                _ => pending += 1,
+                std::thread::sleep(Duration::from_millis(10));
             }
         }
-        if pending == 0 {
-            break;
-        }
-        if Instant::now() > deadline {
-            bail!("{pending} transactions not final after 120 s");
-        }
-        std::thread::sleep(Duration::from_millis(10));
     }
+    let usage_after: Vec<Option<(f64, u64)>> = pids.iter().map(|p| proc_usage(*p)).collect();
     stop.store(true, Ordering::Relaxed);
     watcher.join().expect("watcher");
     let seen = seen.lock().unwrap().clone();
@@ -233,7 +312,6 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
     let mut last_final = load_start;
     for ((_, at), h) in submitted.iter().zip(&heights) {
         let Some(h) = h.filter(|h| *h != u64::MAX) else { continue };
-        // The first observation at or above the transaction's height.
         if let Some((_, t)) = seen.range(h..).next() {
             latencies.push(t.saturating_duration_since(*at));
             last_final = last_final.max(*t);
@@ -243,17 +321,36 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
     let load_h1 = *seen.keys().next_back().unwrap_or(&load_h0);
     let window = last_final.duration_since(load_start).as_secs_f64().max(1e-9);
     let finalized = latencies.len();
+    let documents: usize = txs
+        .iter()
+        .take(finalized)
+        .map(|t| match &t.unsigned.body {
+            TxBody::RegisterBatch { count, .. } => *count as usize,
+            TxBody::RegisterProof { .. } => 1,
+            _ => 0,
+        })
+        .sum();
+    let validators: Vec<serde_json::Value> = pids
+        .iter()
+        .zip(usage_before.iter().zip(&usage_after))
+        .map(|(pid, (b, a))| match (b, a) {
+            (Some((cpu0, _)), Some((cpu1, rss))) => json!({ "pid": pid, "cpu_seconds": cpu1 - cpu0, "cpu_share": (cpu1 - cpu0) / window, "peak_rss_mib": *rss as f64 / 1024.0 }),
+            _ => json!({ "pid": pid, "error": "process not readable" }),
+        })
+        .collect();
     let report = json!({
+        "scenario": args.scenario,
         "validators": clients.len(),
-        "txs_submitted": submitted.len() + refused.values().sum::<usize>(),
+        "senders": args.senders,
+        "mode": if args.rate > 0 { format!("open loop at {} tx/s", args.rate) } else { "closed loop".to_string() },
+        "txs_submitted": txs.len(),
         "txs_accepted": submitted.len(),
         "txs_finalized": finalized,
-        "txs_rejected_after_acceptance": rejected,
         "refused_by_reason": refused,
+        "rejected_by_reason": rejected,
         "submit_seconds": submit_elapsed.as_secs_f64(),
-        "scenario": args.scenario,
         "finalized_tx_per_s": finalized as f64 / window,
-        "documents_per_s": finalized as f64 * if args.scenario == "proof-batch" { args.batch_size as f64 } else { 1.0 } / window,
+        "documents_per_s": documents as f64 / window,
         "blocks_per_s_idle": idle_blocks_per_s,
         "blocks_per_s_under_load": (load_h1 - load_h0) as f64 / window,
         "latency_ms": {
@@ -262,25 +359,25 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
             "p99": percentile(&latencies, 0.99).as_secs_f64() * 1e3,
             "max": latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
         },
+        "validator_processes": validators,
     });
     if json {
         println!("{report}");
-    } else {
-        println!("validators                {}", clients.len());
-        println!("transactions finalized    {finalized} of {} submitted ({} refused: {:?})", report["txs_submitted"], refused.values().sum::<usize>(), refused);
-        println!("scenario                  {}", args.scenario);
-        println!("finalized tx/s            {:.0}", report["finalized_tx_per_s"].as_f64().unwrap_or(0.0));
-        if args.scenario != "account" {
-            println!("documents registered/s    {:.0}", report["documents_per_s"].as_f64().unwrap_or(0.0));
-        }
-        println!("blocks/s idle / loaded    {:.1} / {:.1}", idle_blocks_per_s, report["blocks_per_s_under_load"].as_f64().unwrap_or(0.0));
-        println!(
-            "submit→final latency ms  p50 {:.0}  p90 {:.0}  p99 {:.0}  max {:.0}",
-            report["latency_ms"]["p50"].as_f64().unwrap_or(0.0),
-            report["latency_ms"]["p90"].as_f64().unwrap_or(0.0),
-            report["latency_ms"]["p99"].as_f64().unwrap_or(0.0),
-            report["latency_ms"]["max"].as_f64().unwrap_or(0.0),
-        );
+        return Ok(());
+    }
+    let f = |k: &str| report[k].as_f64().unwrap_or(0.0);
+    println!("scenario                  {} ({}, {} senders)", args.scenario, report["mode"].as_str().unwrap_or(""), args.senders);
+    println!("transactions finalized    {finalized} of {} (refused {refused:?}, rejected {rejected:?})", txs.len());
+    println!("finalized tx/s            {:.0}", f("finalized_tx_per_s"));
+    if documents > 0 {
+        println!("documents registered/s    {:.0}", f("documents_per_s"));
+    }
+    println!("blocks/s idle / loaded    {:.1} / {:.1}", idle_blocks_per_s, f("blocks_per_s_under_load"));
+    let l = &report["latency_ms"];
+    let ms = |k: &str| l[k].as_f64().unwrap_or(0.0);
+    println!("submit→final latency ms  p50 {:.0}  p90 {:.0}  p99 {:.0}  max {:.0}", ms("p50"), ms("p90"), ms("p99"), ms("max"));
+    for v in &validators {
+        println!("validator pid {}  cpu {:.1} s ({:.0} % of one core)  peak RSS {:.0} MiB", v["pid"], v["cpu_seconds"].as_f64().unwrap_or(0.0), v["cpu_share"].as_f64().unwrap_or(0.0) * 100.0, v["peak_rss_mib"].as_f64().unwrap_or(0.0));
     }
     Ok(())
 }

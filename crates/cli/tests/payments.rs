@@ -148,6 +148,12 @@ fn e_invoice_holds_freezes_and_sub_ledgers_on_a_devnet() {
     assert!(code != 0 && text.contains("403"), "{text}");
     let genesis_hash = status(&apis[0]).unwrap()["genesis_hash"].as_str().unwrap().to_string();
 
+    // The load generator works on this devnet: a small mixed run (transfers and registrations
+    // from freshly prepared senders), every transaction finalized.
+    let b = json(&["bench", "--client", c, "--scenario", "mixed", "--senders", "2", "--txs", "40", "--idle-seconds", "0", "--json"]);
+    assert_eq!(b["txs_finalized"], 40, "{b}");
+    assert!(b["latency_ms"]["p99"].as_f64().unwrap() > 0.0, "{b}");
+
     // The auditor verifies the whole chain offline, with the network stopped.
     drop(guard);
     let invoice = json(&["verify", &path("invoice.vellum"), "--file", &path("invoice.pdf"), "--checkpoint", &genesis_hash]);
