@@ -177,3 +177,31 @@ async fn payment_reads_need_a_signed_request_by_an_entitled_account() {
     assert!(text.contains("vellum_alerts_total{rule=\"structuring\"} 0"), "{text}");
     assert!(text.contains("vellum_validator_blocks_proposed{validator=\"v0\"} 0"), "{text}");
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+    /// Fuzzed request bodies (arbitrary bytes, hex-in-JSON, content types): always a 4xx JSON
+    /// error with a code, never a 5xx, never a state change.
+    #[test]
+    fn arbitrary_request_bodies_get_clear_errors(
+        bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..600),
+        kind in 0u8..4,
+    ) {
+        let e = env();
+        let root = e.node.status().state_root;
+        let (body, content_type) = match kind {
+            0 => (bytes.clone(), "application/octet-stream"),
+            1 => (serde_json::json!({ "tx_hex": hex::encode(&bytes) }).to_string().into_bytes(), "application/json"),
+            2 => (bytes.clone(), "application/json"),
+            _ => (bytes.clone(), "text/plain"),
+        };
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let (s, v) = rt.block_on(call(&e.node, post(body, content_type)));
+        proptest::prop_assert!(s.is_client_error(), "{} {}", s, v);
+        proptest::prop_assert!(v["error"]["code"].as_str().is_some_and(|c| !c.is_empty()), "{}", v);
+        proptest::prop_assert_eq!(e.node.status().state_root, root);
+        let put = Request::put(format!("/v1/proof/{}/original", "11".repeat(32))).body(Body::from(bytes)).unwrap();
+        let (s, _) = rt.block_on(call(&e.node, put));
+        proptest::prop_assert!(s.is_client_error(), "{}", s);
+    }
+}
