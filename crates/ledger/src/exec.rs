@@ -406,6 +406,14 @@ impl ProofEffect {
 /// breach or header commitment that differs from the re-execution makes the whole block
 /// invalid, and the parent state is untouched.
 pub fn execute_block(parent: &LedgerState, block: &Block) -> Result<BlockOutcome, BlockError> {
+    execute_block_with(parent, block, &[])
+}
+
+/// [`execute_block`], reusing signature checks already done: `known[i]`, when present, holds
+/// the signers of `block.txs[i]` as verified earlier *for exactly these bytes* (a validator's
+/// mempool compares the whole envelope, signatures included, before offering them). Every
+/// other transaction is batch-verified here. Validity does not change: only the work.
+pub fn execute_block_with(parent: &LedgerState, block: &Block, known: &[Option<Vec<PublicKey>>]) -> Result<BlockOutcome, BlockError> {
     let h = &block.header;
     if h.height != parent.height + 1 {
         return Err(BlockError::Height { parent: parent.height, got: h.height });
@@ -430,8 +438,14 @@ pub fn execute_block(parent: &LedgerState, block: &Block) -> Result<BlockOutcome
     if bytes > parent.params.block_bytes_max as usize {
         return Err(BlockError::TooLarge { bytes, max: parent.params.block_bytes_max as usize });
     }
-    let signers =
-        verify_txs(&block.txs).map_err(|(index, e)| BlockError::Tx { index, error: TxError::Signature(e) })?;
+    let unknown: Vec<usize> = (0..block.txs.len()).filter(|i| known.get(*i).is_none_or(Option::is_none)).collect();
+    let to_verify: Vec<Transaction> = unknown.iter().map(|i| block.txs[*i].clone()).collect();
+    let verified =
+        verify_txs(&to_verify).map_err(|(index, e)| BlockError::Tx { index: unknown[index], error: TxError::Signature(e) })?;
+    let mut signers: Vec<Vec<PublicKey>> = (0..block.txs.len()).map(|i| known.get(i).cloned().flatten().unwrap_or_default()).collect();
+    for (i, s) in unknown.into_iter().zip(verified) {
+        signers[i] = s;
+    }
 
     let mut state = parent.clone();
     let env = BlockEnv { height: h.height, time_ms: h.time_ms };

@@ -13,7 +13,7 @@ mod payments;
 mod state;
 
 pub use error::{BlockError, TxError};
-pub use exec::{BlockEnv, BlockOutcome, Built, Evidence, PaymentEvidence, TxReceipt, apply_tx, build_block, execute_block, genesis_block};
+pub use exec::{BlockEnv, BlockOutcome, Built, Evidence, PaymentEvidence, TxReceipt, apply_tx, build_block, execute_block, execute_block_with, genesis_block};
 pub use state::{LedgerState, StateKey};
 
 #[cfg(any(test, feature = "testkit"))]

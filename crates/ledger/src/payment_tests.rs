@@ -654,3 +654,23 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn reused_signature_checks_change_no_result() {
+    let (a, b) = (key("ed25519", 82), key("ed25519", 83));
+    let mut c = Chain::with_two_subledgers(&[&a, &b], &[]);
+    let txs: Vec<Transaction> = (0..6).map(|_| c.tx(&a, transfer(vec![pay(&b, "AE", 1)]))).collect();
+    let signers: Vec<Vec<PublicKey>> = txs.iter().map(|t| vellum_crypto::verify_tx(t).unwrap()).collect();
+    let built = build_block(&c.state, c.state.time_ms + 1, 0, c.state.height + 1, [7; 32], txs.iter().zip(signers.iter().map(Vec::as_slice)));
+    let plain = execute_block(&c.state, &built.block).unwrap();
+    let known: Vec<Option<Vec<PublicKey>>> = signers.iter().enumerate().map(|(i, s)| (i % 2 == 0).then(|| s.clone())).collect();
+    let reused = execute_block_with(&c.state, &built.block, &known).unwrap();
+    assert_eq!(plain.state.state_root(), reused.state.state_root());
+    assert_eq!(plain.receipts, reused.receipts);
+    // A bad signature among the transactions not vouched for is still found, at its index.
+    let mut bad = built.block.clone();
+    if let Signature::Ed25519 { signature, .. } = &mut bad.txs[3].signatures[0] {
+        signature[0] ^= 1;
+    }
+    assert!(matches!(execute_block_with(&c.state, &bad, &known), Err(BlockError::Tx { index: 3, .. })));
+}

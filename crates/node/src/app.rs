@@ -18,7 +18,7 @@ use futures::channel::mpsc;
 use std::sync::Arc;
 use std::time::Duration;
 use tracing::{debug, info, warn};
-use vellum_ledger::{LedgerState, build_block, execute_block};
+use vellum_ledger::{LedgerState, build_block, execute_block, execute_block_with};
 
 pub type ConsensusContext = Context<Digest, commonware_cryptography::ed25519::PublicKey>;
 
@@ -43,6 +43,13 @@ pub struct App {
 const EMPTY_BLOCK_POLL: Duration = Duration::from_millis(5);
 
 impl App {
+    /// Executes a block, reusing the signature checks of transactions this validator already
+    /// admitted to its mempool (byte-identical envelopes only).
+    fn execute(&self, parent: &LedgerState, block: &vellum_types::Block) -> Result<vellum_ledger::BlockOutcome, vellum_ledger::BlockError> {
+        let known = self.node.lock().mempool.known_signers(&block.txs);
+        execute_block_with(parent, block, &known)
+    }
+
     /// The validator's checked clock, in ms since the epoch.
     fn now_ms(&self, clock: &impl Clock) -> u64 {
         let raw = i64::try_from(clock.current().epoch_millis()).unwrap_or(i64::MAX);
@@ -78,7 +85,7 @@ impl App {
             cursor = ancestry.next().await?;
         };
         for block in missing.into_iter().rev() {
-            match execute_block(&base, block.inner().block()) {
+            match self.execute(&base, block.inner().block()) {
                 Ok(outcome) => {
                     base = outcome.state.clone();
                     self.node.lock().remember_executed(block.digest(), Arc::new(outcome));
@@ -176,7 +183,7 @@ where
         }
         let Some(parent) = ancestry.next().await else { return false };
         let Some(parent_state) = self.state_after(parent, &mut ancestry).await else { return false };
-        match execute_block(&parent_state, block.inner().block()) {
+        match self.execute(&parent_state, block.inner().block()) {
             Ok(outcome) => {
                 self.node.lock().remember_executed(block.digest(), Arc::new(outcome));
                 true

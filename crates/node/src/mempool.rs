@@ -76,6 +76,14 @@ impl Mempool {
         self.by_id.is_empty()
     }
 
+    /// For each transaction, its signers if this mempool holds exactly that envelope
+    /// (signatures included) — verified at admission, so a block need not verify it again.
+    pub fn known_signers(&self, txs: &[Transaction]) -> Vec<Option<Vec<PublicKey>>> {
+        txs.iter()
+            .map(|tx| self.by_id.get(&tx.id()).filter(|p| *p.tx == *tx).map(|p| p.signers.to_vec()))
+            .collect()
+    }
+
     pub fn contains(&self, id: &TxId) -> bool {
         self.by_id.contains_key(id)
     }
