@@ -77,7 +77,7 @@ impl Client {
     /// A request signed with an account key (see `vellum_types::request`).
     pub fn signed(&self, method: &str, path: &str, body: &[u8], key: &vellum_crypto::SecretKey, chain_id: &str) -> Result<(u16, Vec<u8>)> {
         use vellum_types::request::*;
-        let account = key.public_key().account_id();
+        let account = crate::keys::account_for(key);
         let timestamp_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as u64;
         let mut nonce = [0u8; 16];
         nonce.copy_from_slice(&crate::keys::random_bytes()[..16]);

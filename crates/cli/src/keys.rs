@@ -1,14 +1,24 @@
-//! Key files for devnet accounts and validators.
-//!
-//! Devnet account keys are stored as plain `scheme:hex` text with mode 0600 — fine for a
-//! throwaway local network. The encrypted keystore (Argon2id + XChaCha20-Poly1305) for real
-//! keys is a later issue; until then these files must never hold real funds or identities.
+//! Key files. Real account keys live in the encrypted keystore (`keystore.rs`: Argon2id +
+//! XChaCha20-Poly1305, JSON); devnet and validator keys are plain `scheme:hex` text with mode
+//! 0600 — fine for a throwaway local network, never for real funds or identities. `load`
+//! reads either kind (asking for the password of a keystore).
 
 use anyhow::{Context, Result, bail};
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use vellum_crypto::SecretKey;
+
+/// Accounts whose keys were rotated: a keystore records the account it signs for, and every
+/// key loaded this run is looked up here (`account_for`), so a rotated key keeps acting for
+/// its original account.
+static ACCOUNTS: std::sync::Mutex<Vec<(vellum_types::PublicKey, vellum_types::AccountId)>> = std::sync::Mutex::new(Vec::new());
+
+/// The account `key` signs for: the one its keystore records, else the one it derives.
+pub fn account_for(key: &SecretKey) -> vellum_types::AccountId {
+    let public = key.public_key();
+    ACCOUNTS.lock().unwrap().iter().find(|(k, _)| *k == public).map_or_else(|| public.account_id(), |(_, a)| *a)
+}
 
 pub fn random_bytes() -> [u8; 32] {
     let mut b = [0u8; 32];
@@ -43,8 +53,35 @@ pub fn save(path: &Path, key: &SecretKey) -> Result<()> {
     write_secret(path, &format!("{}:{}\n", key.scheme(), hex::encode(key.to_bytes())))
 }
 
+/// Writes `key` as an encrypted keystore file (mode 0600; refuses to overwrite).
+pub fn save_encrypted(path: &Path, key: &SecretKey, password: &str) -> Result<()> {
+    save_encrypted_for(path, key, password, None)
+}
+
+/// Like [`save_encrypted`], recording the account the key signs for (after a rotation).
+pub fn save_encrypted_for(path: &Path, key: &SecretKey, password: &str, account: Option<vellum_types::AccountId>) -> Result<()> {
+    let ks = crate::keystore::Keystore::seal_for(key, password, crate::keystore::Cost::DEFAULT, account.map(|a| a.to_hex()))?;
+    write_secret(path, &format!("{}\n", serde_json::to_string_pretty(&ks)?))
+}
+
+/// Whether a key file is an encrypted keystore.
+pub fn is_encrypted(path: &Path) -> bool {
+    std::fs::read_to_string(path).is_ok_and(|t| t.trim_start().starts_with('{'))
+}
+
 pub fn load(path: &Path) -> Result<SecretKey> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read key file {}", path.display()))?;
+    if text.trim_start().starts_with('{') {
+        let ks: crate::keystore::Keystore =
+            serde_json::from_str(&text).with_context(|| format!("{}: not a valid keystore file", path.display()))?;
+        let password = crate::keystore::password(&format!("password for {}: ", path.display()), false)?;
+        let key = ks.open(&password).with_context(|| format!("cannot open {}", path.display()))?;
+        if let Some(account) = &ks.account_id {
+            let id = vellum_types::AccountId::from_hex(account).with_context(|| format!("{}: bad account_id", path.display()))?;
+            ACCOUNTS.lock().unwrap().push((key.public_key(), id));
+        }
+        return Ok(key);
+    }
     let (scheme, hex_part) = text.trim().split_once(':').with_context(|| format!("{}: expected `scheme:hex`", path.display()))?;
     let mut bytes = [0u8; 32];
     hex::decode_to_slice(hex_part, &mut bytes).with_context(|| format!("{}: bad key hex", path.display()))?;

@@ -6,6 +6,7 @@ mod client;
 mod devnet;
 mod gov;
 mod keys;
+mod keystore;
 mod log;
 mod originals;
 mod pay;
@@ -361,10 +362,76 @@ impl Target {
 
 #[derive(Subcommand)]
 enum KeyCommand {
-    /// Generate a key (devnet-grade plain file; the encrypted keystore comes later).
+    /// Generate a key into an encrypted keystore (Argon2id + XChaCha20-Poly1305; password from
+    /// a prompt or VELLUM_PASSWORD). `--plain` writes an unencrypted devnet-grade file.
     New {
         #[arg(long, default_value = "ed25519", value_parser = ["ed25519", "secp256k1"])]
         scheme: String,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        plain: bool,
+    },
+    /// Key files in a directory (default: the client config's keys directory).
+    List {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Show a key's 24-word BIP-39 mnemonic (backup on paper), or write it to a plain file.
+    Export {
+        #[arg(long)]
+        key: PathBuf,
+        /// Write the secret unencrypted here instead (`scheme:hex`).
+        #[arg(long)]
+        plain_out: Option<PathBuf>,
+    },
+    /// Restore a key into an encrypted keystore from a mnemonic or a plain key file.
+    Import {
+        #[arg(long, conflicts_with = "from")]
+        mnemonic: Option<String>,
+        #[arg(long, default_value = "ed25519", value_parser = ["ed25519", "secp256k1"])]
+        scheme: String,
+        /// A plain `scheme:hex` key file.
+        #[arg(long)]
+        from: Option<PathBuf>,
+        /// The account the key signs for, if it was rotated in (not derived from it).
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Split a key into Shamir shares, any `--threshold` of which recover it.
+    Split {
+        #[arg(long)]
+        key: PathBuf,
+        #[arg(long, default_value_t = 5)]
+        shares: u8,
+        #[arg(long, default_value_t = 3)]
+        threshold: u8,
+        /// Directory for the share files (share-1.txt …), one per custodian.
+        #[arg(long)]
+        out_dir: PathBuf,
+    },
+    /// Recover a key from Shamir share files into an encrypted keystore.
+    Recover {
+        #[arg(long = "share", required = true)]
+        shares: Vec<PathBuf>,
+        /// The account the key signs for, if it was rotated in (not derived from it).
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Replace an account's key on the ledger (the account id stays): generates a new key
+    /// into `--out` and sends `SetSigners` signed by the old one.
+    Rotate {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        key: String,
+        /// The new keystore (it records the account it signs for).
         #[arg(long)]
         out: PathBuf,
     },
@@ -490,17 +557,32 @@ fn run(cli: Cli) -> Result<()> {
             });
             Ok(())
         }
-        Command::Key { command: KeyCommand::New { scheme, out } } => {
+        Command::Key { command: KeyCommand::New { scheme, out, plain } } => {
             let key = keys::generate(&scheme)?;
-            keys::save(&out, &key)?;
+            if plain {
+                keys::save(&out, &key)?;
+            } else {
+                let password = keystore::password(&format!("new password for {}: ", out.display()), true)?;
+                keys::save_encrypted(&out, &key, &password)?;
+            }
             let v = json!({ "path": out, "public_key": key.public_key().to_string(), "account_id": key.public_key().account_id().to_hex() });
             print(json, &v, || format!("wrote {}\npublic key {}\naccount id {}", out.display(), key.public_key(), key.public_key().account_id()));
             Ok(())
         }
+        Command::Key {
+            command:
+                command @ (KeyCommand::List { .. }
+                | KeyCommand::Export { .. }
+                | KeyCommand::Import { .. }
+                | KeyCommand::Split { .. }
+                | KeyCommand::Recover { .. }
+                | KeyCommand::Rotate { .. }),
+        } => key_command(command, json),
         Command::Key { command: KeyCommand::Show { path } } => {
             let key = keys::load(&path)?;
-            let v = json!({ "public_key": key.public_key().to_string(), "account_id": key.public_key().account_id().to_hex() });
-            print(json, &v, || format!("public key {}\naccount id {}", key.public_key(), key.public_key().account_id()));
+            let account = keys::account_for(&key);
+            let v = json!({ "public_key": key.public_key().to_string(), "account_id": account.to_hex() });
+            print(json, &v, || format!("public key {}\naccount id {account}", key.public_key()));
             Ok(())
         }
         Command::Key { command: KeyCommand::NewValidator { out } } => {
@@ -608,6 +690,102 @@ consensus_key = \"{public}\"  (also its p2p_key)", out.display()));
     }
 }
 
+/// The keystore commands: list, export, import, split, recover, rotate.
+fn key_command(command: KeyCommand, json: bool) -> Result<()> {
+    let new_password = |out: &Path| keystore::password(&format!("new password for {}: ", out.display()), true);
+    match command {
+        KeyCommand::List { target, dir } => {
+            let dir = match dir {
+                Some(d) => d,
+                None => target.config()?.keys_dir,
+            };
+            let mut rows = Vec::new();
+            let mut entries: Vec<_> = std::fs::read_dir(&dir).with_context(|| format!("cannot read {}", dir.display()))?.flatten().collect();
+            entries.sort_by_key(|e| e.file_name());
+            for e in entries {
+                let path = e.path();
+                if path.extension().is_none_or(|x| x != "key") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                let (kind, public) = if keys::is_encrypted(&path) {
+                    let ks: Option<keystore::Keystore> = serde_json::from_str(&text).ok();
+                    ("encrypted", ks.map(|k| k.public_key).unwrap_or_else(|| "(unreadable)".into()))
+                } else {
+                    ("plain", keys::load(&path).map(|k| k.public_key().to_string()).unwrap_or_else(|_| "(unreadable)".into()))
+                };
+                rows.push(json!({ "file": path, "storage": kind, "public_key": public }));
+            }
+            print(json, &json!({ "keys": rows }), || {
+                rows.iter()
+                    .map(|r| format!("{:<10} {}  {}", r["storage"].as_str().unwrap_or(""), r["public_key"].as_str().unwrap_or(""), r["file"].as_str().unwrap_or("")))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        KeyCommand::Export { key, plain_out } => {
+            let secret = keys::load(&key)?;
+            match plain_out {
+                Some(out) => {
+                    keys::save(&out, &secret)?;
+                    print(json, &json!({ "out": out }), || format!("wrote the UNENCRYPTED key to {}", out.display()));
+                }
+                None => {
+                    let words = keystore::mnemonic(&secret);
+                    let v = json!({ "scheme": secret.scheme(), "public_key": secret.public_key().to_string(), "mnemonic": words });
+                    print(json, &v, || format!("{} key {}\nwrite these 24 words down and keep them offline:\n{words}", secret.scheme(), secret.public_key()));
+                }
+            }
+        }
+        KeyCommand::Import { mnemonic, scheme, from, account, out } => {
+            let secret = match (mnemonic, from) {
+                (Some(words), None) => keystore::from_mnemonic(&words, &scheme)?,
+                (None, Some(path)) => keys::load(&path)?,
+                _ => bail!("give --mnemonic or --from"),
+            };
+            let account = account.map(|a| AccountId::from_hex(&a)).transpose().context("--account must be 64 hex characters")?;
+            keys::save_encrypted_for(&out, &secret, &new_password(&out)?, account)?;
+            let id = account.unwrap_or_else(|| secret.public_key().account_id());
+            let v = json!({ "out": out, "public_key": secret.public_key().to_string(), "account_id": id.to_hex() });
+            print(json, &v, || format!("restored {} into {}\naccount id {id}", secret.public_key(), out.display()));
+        }
+        KeyCommand::Split { key, shares, threshold, out_dir } => {
+            let secret = keys::load(&key)?;
+            let parts = keystore::split(&secret, shares, threshold)?;
+            std::fs::create_dir_all(&out_dir)?;
+            let mut files = Vec::new();
+            for (i, s) in parts.iter().enumerate() {
+                let f = out_dir.join(format!("share-{}.txt", i + 1));
+                keys::write_secret(&f, &format!("{s}\n"))?;
+                files.push(f);
+            }
+            let v = json!({ "shares": files, "threshold": threshold });
+            print(json, &v, || format!("wrote {shares} shares to {}; any {threshold} recover the key — give each to a different custodian", out_dir.display()));
+        }
+        KeyCommand::Recover { shares, account, out } => {
+            let texts: Vec<String> = shares.iter().map(|p| std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))).collect::<Result<_>>()?;
+            let secret = keystore::combine(&texts)?;
+            let account = account.map(|a| AccountId::from_hex(&a)).transpose().context("--account must be 64 hex characters")?;
+            keys::save_encrypted_for(&out, &secret, &new_password(&out)?, account)?;
+            let v = json!({ "out": out, "public_key": secret.public_key().to_string() });
+            print(json, &v, || format!("recovered {} into {}", secret.public_key(), out.display()));
+        }
+        KeyCommand::Rotate { target, key, out } => {
+            let old = resolve_key(&target, &key)?;
+            let new = keys::generate(old.scheme())?;
+            let account = keys::account_for(&old);
+            // Write the new key first: if the transaction then fails, nothing is lost.
+            keys::save_encrypted_for(&out, &new, &new_password(&out)?, Some(account))?;
+            let set = vellum_types::SignerSet::single(new.public_key());
+            let r = send_as(&target, &[old], account, TxBody::SetSigners { set })?;
+            let v = json!({ "account_id": account.to_hex(), "new_public_key": new.public_key().to_string(), "out": out, "height": r["height"] });
+            print(json, &v, || format!("account {account} now signs with {} (in {}); the old key no longer works", new.public_key(), out.display()));
+        }
+        KeyCommand::Show { .. } | KeyCommand::New { .. } | KeyCommand::NewValidator { .. } | KeyCommand::NewEncryption { .. } => unreachable!("handled in run"),
+    }
+    Ok(())
+}
+
 fn run_node(config: &Path) -> Result<()> {
     let (cfg, _) = vellum_node::config::NodeConfig::load(config)?;
     let api = cfg.api_listen;
@@ -640,7 +818,7 @@ pub fn resolve_key(target: &Target, key: &str) -> Result<SecretKey> {
 /// the transaction is final. Fails with the node's reason if it is refused or rejected.
 pub(crate) fn send(target: &Target, key: &str, body: TxBody) -> Result<Value> {
     let signer = resolve_key(target, key)?;
-    let sender = signer.public_key().account_id();
+    let sender = keys::account_for(&signer);
     send_as(target, &[signer], sender, body)
 }
 
@@ -684,7 +862,7 @@ pub(crate) fn chain(target: &Target, client: &Client) -> Result<(String, u64)> {
 pub fn sign(key: &SecretKey, chain_id: &str, nonce: u64, expiry_height: u64, body: TxBody) -> Transaction {
     let unsigned = UnsignedTx {
         chain_id: chain_id.to_string(),
-        sender: key.public_key().account_id(),
+        sender: keys::account_for(key),
         nonce,
         expiry_height,
         body,

@@ -261,7 +261,7 @@ pub fn account_arg(target: &Target, text: &str) -> Result<AccountId> {
     {
         return Ok(id);
     }
-    Ok(resolve_key(target, text).with_context(|| format!("`{text}` is neither an account id nor a key"))?.public_key().account_id())
+    Ok(crate::keys::account_for(&resolve_key(target, text).with_context(|| format!("`{text}` is neither an account id nor a key"))?))
 }
 
 /// A signed GET that must succeed; returns its JSON.
@@ -328,7 +328,7 @@ pub fn pay(a: PayArgs, json: bool) -> Result<()> {
         Some(r) => Some(vellum_types::TxId::from_hex(r).context("--reference must be 64 hex characters")?.0),
         None => None,
     };
-    let sender = signer.public_key().account_id();
+    let sender = crate::keys::account_for(&signer);
     let mut keys = vec![signer.clone()];
     keys.extend(cosigners);
     let result = send_as(&a.target, &keys, sender, TxBody::Transfer { legs, reference })?;
@@ -379,7 +379,7 @@ pub fn balance(target: &Target, key: &str, account: Option<&str>, json: bool) ->
     let signer = resolve_key(target, key)?;
     let id = match account {
         Some(a) => account_arg(target, a)?,
-        None => signer.public_key().account_id(),
+        None => crate::keys::account_for(&signer),
     };
     let v = signed_json(target, &target.client()?, &signer, &format!("/v1/account/{id}"))?;
     print(json, &v, || {
@@ -406,7 +406,7 @@ pub fn history(target: &Target, key: &str, account: Option<&str>, json: bool) ->
     let signer = resolve_key(target, key)?;
     let id = match account {
         Some(a) => account_arg(target, a)?,
-        None => signer.public_key().account_id(),
+        None => crate::keys::account_for(&signer),
     };
     let v = signed_json(target, &target.client()?, &signer, &format!("/v1/account/{id}/history"))?;
     print(json, &v, || {
@@ -565,7 +565,7 @@ pub fn rate(target: &Target, council: &Council, (from, to): (&str, &str), (num, 
 /// Replaces an account's signer set; `signers` are `KEY[:WEIGHT]` (public key or key name).
 pub fn set_signers(target: &Target, keys: &[String], signers: &[String], threshold: u32, json: bool) -> Result<()> {
     let signing: Vec<SecretKey> = keys.iter().map(|k| resolve_key(target, k)).collect::<Result<_>>()?;
-    let sender = signing.first().context("--key needs at least one key")?.public_key().account_id();
+    let sender = crate::keys::account_for(signing.first().context("--key needs at least one key")?);
     let mut set = Vec::new();
     for s in signers {
         let (key, weight) = match s.rsplit_once(':') {

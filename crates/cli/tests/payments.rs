@@ -50,7 +50,7 @@ fn e_invoice_holds_freezes_and_sub_ledgers_on_a_devnet() {
 
     // People: a buyer, a seller and the buyer's employer, opened by the registrar after KYC.
     for who in ["buyer", "seller", "employer"] {
-        let k = json(&["key", "new", "--out", keys.join(format!("{who}.key")).to_str().unwrap()]);
+        let k = json(&["key", "new", "--plain", "--out", keys.join(format!("{who}.key")).to_str().unwrap()]);
         std::fs::write(path(&format!("{who}-id.txt")), format!("{who}: passport checked")).unwrap();
         json(&[
             "account", "open", "--client", c, "--public-key", k["public_key"].as_str().unwrap(),
@@ -128,7 +128,7 @@ fn e_invoice_holds_freezes_and_sub_ledgers_on_a_devnet() {
     // Sub-ledgers: a cooperative with its own token; EUR converts into it at a governed rate.
     json(&["subledger", "--client", c, "--name", "coop"]);
     json(&["token", "create", "--client", c, "--symbol", "COOP", "--decimals", "2", "--subledger", "coop"]);
-    let member = json(&["key", "new", "--out", keys.join("member.key").to_str().unwrap()]);
+    let member = json(&["key", "new", "--plain", "--out", keys.join("member.key").to_str().unwrap()]);
     std::fs::write(path("member-id.txt"), "member: id card checked").unwrap();
     json(&["account", "open", "--client", c, "--public-key", member["public_key"].as_str().unwrap(), "--identity-file", &path("member-id.txt"), "--subledger", "coop"]);
     json(&["token", "mint", "--client", c, "--token", "COOP", "--to", "desk", "--amount", "10000.00"]);
