@@ -53,6 +53,9 @@ pub struct BenchArgs {
     batch_size: u32,
 }
 
+/// One submission: the transaction's index, its hash or the refusal code, and when it was sent.
+type Submission = (usize, Result<String, String>, Instant);
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -237,7 +240,7 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
     let load_start = Instant::now();
     // Submission: threads take the next transaction in order; open loop waits for its slot.
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<(usize, Result<String, String>, Instant)>> = Mutex::new(Vec::with_capacity(txs.len()));
+    let results: Mutex<Vec<Submission>> = Mutex::new(Vec::with_capacity(txs.len()));
     std::thread::scope(|s| {
         for t in 0..args.threads.max(1) {
             let (next, results, txs, clients) = (&next, &results, &txs, &clients);
