@@ -21,6 +21,7 @@ pub(crate) struct Page {
 
 /// Council, rules document and counters: a client compares `rules.version` and `events` with
 /// what it saw last to show "rules changed since you last looked".
+#[utoipa::path(get, path = "/v1/governance", tag = "governance", summary = "Council, rules in force and counters", responses((status = 200, description = "success", content_type = "application/json")))]
 pub(crate) async fn summary(State(node): State<NodeHandle>) -> Response {
     let s = node.finalized_state();
     Json(json!({
@@ -34,6 +35,7 @@ pub(crate) async fn summary(State(node): State<NodeHandle>) -> Response {
 }
 
 /// Proposals, newest first.
+#[utoipa::path(get, path = "/v1/governance/proposals", tag = "governance", summary = "Proposals, newest first", params(("limit" = u64, Query, description = "Most rows")), responses((status = 200, description = "success", content_type = "application/json")))]
 pub(crate) async fn proposals(State(node): State<NodeHandle>, Query(page): Query<Page>) -> Response {
     let s = node.finalized_state();
     let count = s.proposal_count();
@@ -42,6 +44,7 @@ pub(crate) async fn proposals(State(node): State<NodeHandle>, Query(page): Query
     Json(json!({ "proposals": out })).into_response()
 }
 
+#[utoipa::path(get, path = "/v1/governance/proposal/{id}", tag = "governance", summary = "One proposal", params(("id" = u64, Path, description = "Proposal id")), responses((status = 200, description = "success", content_type = "application/json"), (status = 404, description = "error with a stable code", body = crate::ErrorBody)))]
 pub(crate) async fn proposal(State(node): State<NodeHandle>, Path(id): Path<u64>) -> Response {
     match node.finalized_state().proposal(id) {
         Some(p) => Json(json!({ "proposal": p })).into_response(),
@@ -50,6 +53,7 @@ pub(crate) async fn proposal(State(node): State<NodeHandle>, Path(id): Path<u64>
 }
 
 /// Executed changes in order, from `from` (default 0).
+#[utoipa::path(get, path = "/v1/governance/history", tag = "governance", summary = "Executed governance changes, in order", params(("from" = u64, Query, description = "First event"), ("limit" = u64, Query, description = "Most rows")), responses((status = 200, description = "success", content_type = "application/json")))]
 pub(crate) async fn history(State(node): State<NodeHandle>, Query(page): Query<Page>) -> Response {
     let s = node.finalized_state();
     let from = page.from.unwrap_or(0);
@@ -58,6 +62,7 @@ pub(crate) async fn history(State(node): State<NodeHandle>, Query(page): Query<P
     Json(json!({ "events": events, "total": s.gov_event_count() })).into_response()
 }
 
+#[utoipa::path(get, path = "/v1/governance/module/{name}", tag = "governance", summary = "A registered or standard module", params(("name" = String, Path, description = "Module name")), responses((status = 200, description = "success", content_type = "application/json"), (status = 404, description = "error with a stable code", body = crate::ErrorBody)))]
 pub(crate) async fn module(State(node): State<NodeHandle>, Path(name): Path<String>) -> Response {
     match node.finalized_state().module(&name) {
         Some(m) => Json(json!({ "module": m })).into_response(),
@@ -75,6 +80,7 @@ pub(crate) struct WindowQuery {
 
 /// Validator liveness: blocks each validator proposed among the last `window` (default 1,000)
 /// finalized blocks, and the last height it proposed. Public, like `/v1/status`.
+#[utoipa::path(get, path = "/v1/validators", tag = "chain", summary = "Validator liveness: blocks each proposed among the last N", params(("window" = u64, Query, description = "Blocks")), responses((status = 200, description = "success", content_type = "application/json")))]
 pub(crate) async fn validators(State(node): State<NodeHandle>, Query(q): Query<WindowQuery>) -> Response {
     let window = q.window.unwrap_or(1_000);
     crate::blocking(move || match node.validator_activity(window) {

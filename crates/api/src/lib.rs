@@ -38,7 +38,10 @@
 //!   `/v1/governance/module/{name}`; `GET /v1/validators[?window=N]` — blocks each validator
 //!   proposed among the last N finalized (liveness).
 //!
-//! OpenAPI and TLS come with the interfaces issue.
+//! - `GET /v1/openapi.json` — the OpenAPI 3.1 description, generated from the handlers'
+//!   annotations (utoipa); a test checks it lists exactly the served operations.
+//!
+//! TLS comes with the interfaces issue.
 
 // Handlers return `Result<_, Response>`: the error *is* the HTTP answer, by design.
 #![allow(clippy::result_large_err)]
@@ -64,6 +67,7 @@ pub const REQUEST_BODY_BYTES_MAX: usize = 2 * TX_BYTES_MAX + 1024;
 
 pub fn router(node: NodeHandle) -> Router {
     Router::new()
+        .route("/v1/openapi.json", get(openapi))
         .route("/v1/tx", post(submit_tx))
         .route("/v1/tx/{hash}", get(tx_status))
         .route("/v1/status", get(status))
@@ -127,6 +131,49 @@ pub fn spawn(addr: std::net::SocketAddr, node: NodeHandle) -> std::io::Result<st
     Ok(local)
 }
 
+/// Every error body: a stable machine `code` and a human `message`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+}
+
+/// The OpenAPI 3.1 description of this API, generated from the handlers' annotations.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "Vellum node API", description = "Integrity proofs (X.1407) and payments (X.1405) on a permissioned BFT ledger. Protected reads need a signed request: headers x-vellum-account, x-vellum-timestamp, x-vellum-nonce, x-vellum-signature over the method, path and query, body digest, timestamp and nonce (see vellum_types::request)."),
+    paths(submit_tx, tx_status, status, block, proof_show, proof_bundle, proofs_by_digest, original_put, original_get, original_delete, log_checkpoint, log_consistency, payments::account, payments::history, payments::token, payments::rate, payments::holds, payments::hold, payments::payment, payments::receipt, payments::metrics, governance::summary, governance::proposals, governance::proposal, governance::history, governance::module, governance::validators),
+    components(schemas(ErrorBody, ErrorDetail)),
+    modifiers(&SignedRequest)
+)]
+pub struct ApiDoc;
+
+/// Declares the signed-request scheme the protected operations use.
+struct SignedRequest;
+
+impl utoipa::Modify for SignedRequest {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "signed_request",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "x-vellum-signature",
+                "Signature by one of the account's keys; with x-vellum-account, x-vellum-timestamp (±60 s) and x-vellum-nonce (single use)",
+            ))),
+        );
+    }
+}
+
+async fn openapi() -> Response {
+    Json(<ApiDoc as utoipa::OpenApi>::openapi()).into_response()
+}
+
 fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
     (status, Json(json!({ "error": { "code": code, "message": message.into() } }))).into_response()
 }
@@ -143,6 +190,7 @@ struct Accepted {
     status: &'static str,
 }
 
+#[utoipa::path(post, path = "/v1/tx", tag = "transactions", request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "Wire bytes: version byte and borsh of the signed transaction; or JSON {\"tx_hex\": \"...\"} as application/json"), summary = "Submit a signed transaction (wire bytes, or {\"tx_hex\"} JSON)", responses((status = 202, description = "success", content_type = "application/json"), (status = 400, description = "error with a stable code", body = crate::ErrorBody), (status = 409, description = "error with a stable code", body = crate::ErrorBody), (status = 413, description = "error with a stable code", body = crate::ErrorBody), (status = 415, description = "error with a stable code", body = crate::ErrorBody), (status = 429, description = "error with a stable code", body = crate::ErrorBody)))]
 async fn submit_tx(State(node): State<NodeHandle>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
     let body = match body {
         Ok(b) => b,
@@ -195,6 +243,7 @@ async fn submit_tx(State(node): State<NodeHandle>, headers: HeaderMap, body: Res
     }
 }
 
+#[utoipa::path(get, path = "/v1/tx/{hash}", tag = "transactions", summary = "Status of a transaction: pending, finalized (with position) or rejected (with reason)", params(("hash" = String, Path, description = "Transaction hash, 64 hex")), responses((status = 200, description = "success", content_type = "application/json"), (status = 400, description = "error with a stable code", body = crate::ErrorBody), (status = 404, description = "error with a stable code", body = crate::ErrorBody)))]
 async fn tx_status(State(node): State<NodeHandle>, Path(hash): Path<String>) -> Response {
     let Ok(id) = TxId::from_hex(&hash) else {
         return error(StatusCode::BAD_REQUEST, "bad_hash", "transaction hash must be 64 hex characters");
@@ -214,6 +263,7 @@ async fn tx_status(State(node): State<NodeHandle>, Path(hash): Path<String>) -> 
     }
 }
 
+#[utoipa::path(get, path = "/v1/status", tag = "chain", summary = "Chain id, genesis hash, height, roots, validators", responses((status = 200, description = "success", content_type = "application/json")))]
 async fn status(State(node): State<NodeHandle>) -> Response {
     let s = node.status();
     let validators: Vec<_> = node
@@ -258,6 +308,7 @@ pub fn header_json(h: &BlockHeader) -> serde_json::Value {
     })
 }
 
+#[utoipa::path(get, path = "/v1/block/{height}", tag = "chain", summary = "A finalized block header", params(("height" = u64, Path, description = "Block height")), responses((status = 200, description = "success", content_type = "application/json"), (status = 400, description = "error with a stable code", body = crate::ErrorBody), (status = 404, description = "error with a stable code", body = crate::ErrorBody)))]
 async fn block(State(node): State<NodeHandle>, Path(height): Path<String>) -> Response {
     let Ok(height) = height.parse::<u64>() else {
         return error(StatusCode::BAD_REQUEST, "bad_height", "height must be a non-negative integer");
@@ -425,6 +476,7 @@ pub fn record_json(r: &vellum_types::EvidenceRecord) -> serde_json::Value {
     })
 }
 
+#[utoipa::path(get, path = "/v1/proof/{id}", tag = "proofs", summary = "A registration's record, status and audit trail", params(("id" = String, Path, description = "Proof id, 64 hex")), responses((status = 200, description = "success", content_type = "application/json"), (status = 400, description = "error with a stable code", body = crate::ErrorBody), (status = 401, description = "error with a stable code", body = crate::ErrorBody), (status = 403, description = "error with a stable code", body = crate::ErrorBody), (status = 404, description = "error with a stable code", body = crate::ErrorBody)), security(("signed_request" = [])))]
 async fn proof_show(State(node): State<NodeHandle>, Path(id): Path<String>, headers: HeaderMap, uri: axum::http::Uri) -> Response {
     let id = match parse_proof_id(&id) {
         Ok(id) => id,
@@ -469,6 +521,7 @@ struct BundleQuery {
     member: Option<u32>,
 }
 
+#[utoipa::path(get, path = "/v1/proof/{id}/bundle", tag = "proofs", summary = "The evidence bundle of a registration (binary, verifiable offline)", params(("id" = String, Path, description = "Proof id, 64 hex"), ("member" = u32, Query, description = "Member index within a batch")), responses((status = 200, description = "success", content_type = "application/octet-stream"), (status = 400, description = "error with a stable code", body = crate::ErrorBody), (status = 401, description = "error with a stable code", body = crate::ErrorBody), (status = 403, description = "error with a stable code", body = crate::ErrorBody), (status = 404, description = "error with a stable code", body = crate::ErrorBody), (status = 503, description = "error with a stable code", body = crate::ErrorBody)), security(("signed_request" = [])))]
 async fn proof_bundle(
     State(node): State<NodeHandle>,
     Path(id): Path<String>,
@@ -500,6 +553,7 @@ struct DigestQuery {
     digest: String,
 }
 
+#[utoipa::path(get, path = "/v1/proofs", tag = "proofs", summary = "Proof ids registered with a digest", params(("digest" = String, Query, description = "Document digest or batch root, 64 hex")), responses((status = 200, description = "success", content_type = "application/json"), (status = 400, description = "error with a stable code", body = crate::ErrorBody), (status = 401, description = "error with a stable code", body = crate::ErrorBody), (status = 403, description = "error with a stable code", body = crate::ErrorBody)), security(("signed_request" = [])))]
 async fn proofs_by_digest(
     State(node): State<NodeHandle>,
     query: Result<axum::extract::Query<DigestQuery>, axum::extract::rejection::QueryRejection>,
@@ -544,6 +598,7 @@ struct CheckpointQuery {
     height: Option<u64>,
 }
 
+#[utoipa::path(get, path = "/v1/log/checkpoint", tag = "log", summary = "A C2SP signed-note checkpoint of the finalized log, signed by this validator", params(("size" = u64, Query, description = "Log size"), ("height" = u64, Query, description = "Block height")), responses((status = 200, description = "success", content_type = "text/plain"), (status = 400, description = "error with a stable code", body = crate::ErrorBody), (status = 404, description = "error with a stable code", body = crate::ErrorBody)))]
 async fn log_checkpoint(
     State(node): State<NodeHandle>,
     query: Result<axum::extract::Query<CheckpointQuery>, axum::extract::rejection::QueryRejection>,
@@ -571,6 +626,7 @@ struct ConsistencyQuery {
     new: u64,
 }
 
+#[utoipa::path(get, path = "/v1/log/consistency", tag = "log", summary = "An RFC 9162 consistency proof between two log sizes", params(("old" = u64, Query, description = "Older size"), ("new" = u64, Query, description = "Newer size")), responses((status = 200, description = "success", content_type = "application/json"), (status = 400, description = "error with a stable code", body = crate::ErrorBody)))]
 async fn log_consistency(
     State(node): State<NodeHandle>,
     query: Result<axum::extract::Query<ConsistencyQuery>, axum::extract::rejection::QueryRejection>,
@@ -627,6 +683,7 @@ fn member_index(entry: &vellum_types::ProofEntry, member: Option<u32>) -> Result
     Ok(m)
 }
 
+#[utoipa::path(put, path = "/v1/proof/{id}/original", tag = "originals", request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "borsh of (key envelope, EncryptedOriginal)"), summary = "Store an encrypted original off-chain (registrant)", params(("id" = String, Path, description = "Proof id, 64 hex"), ("member" = u32, Query, description = "Member index within a batch")), responses((status = 201, description = "success", content_type = "application/json"), (status = 400, description = "error with a stable code", body = crate::ErrorBody), (status = 401, description = "error with a stable code", body = crate::ErrorBody), (status = 403, description = "error with a stable code", body = crate::ErrorBody), (status = 404, description = "error with a stable code", body = crate::ErrorBody), (status = 409, description = "error with a stable code", body = crate::ErrorBody), (status = 413, description = "error with a stable code", body = crate::ErrorBody)), security(("signed_request" = [])))]
 async fn original_put(
     State(node): State<NodeHandle>,
     Path(id): Path<String>,
@@ -668,6 +725,7 @@ async fn original_put(
     .await
 }
 
+#[utoipa::path(get, path = "/v1/proof/{id}/original", tag = "originals", summary = "Fetch an encrypted original (registrant or auditor)", params(("id" = String, Path, description = "Proof id, 64 hex"), ("member" = u32, Query, description = "Member index within a batch")), responses((status = 200, description = "success", content_type = "application/octet-stream"), (status = 400, description = "error with a stable code", body = crate::ErrorBody), (status = 401, description = "error with a stable code", body = crate::ErrorBody), (status = 403, description = "error with a stable code", body = crate::ErrorBody), (status = 404, description = "error with a stable code", body = crate::ErrorBody), (status = 410, description = "error with a stable code", body = crate::ErrorBody)), security(("signed_request" = [])))]
 async fn original_get(
     State(node): State<NodeHandle>,
     Path(id): Path<String>,
@@ -702,6 +760,7 @@ async fn original_get(
     .await
 }
 
+#[utoipa::path(delete, path = "/v1/proof/{id}/original", tag = "originals", summary = "Delete an original: its key envelope is destroyed (registrant)", params(("id" = String, Path, description = "Proof id, 64 hex"), ("member" = u32, Query, description = "Member index within a batch")), responses((status = 200, description = "success", content_type = "application/json"), (status = 400, description = "error with a stable code", body = crate::ErrorBody), (status = 401, description = "error with a stable code", body = crate::ErrorBody), (status = 403, description = "error with a stable code", body = crate::ErrorBody), (status = 404, description = "error with a stable code", body = crate::ErrorBody)), security(("signed_request" = [])))]
 async fn original_delete(
     State(node): State<NodeHandle>,
     Path(id): Path<String>,

@@ -57,6 +57,7 @@ fn readable_account(node: &NodeHandle, headers: &HeaderMap, uri: &Uri, id: &str)
     }
 }
 
+#[utoipa::path(get, path = "/v1/account/{id}", tag = "payments", summary = "An account and its balances (the account, its sub-ledger's members, auditors, compliance)", params(("id" = String, Path, description = "Account id, 64 hex")), responses((status = 200, description = "success", content_type = "application/json"), (status = 400, description = "error with a stable code", body = crate::ErrorBody), (status = 401, description = "error with a stable code", body = crate::ErrorBody), (status = 403, description = "error with a stable code", body = crate::ErrorBody), (status = 404, description = "error with a stable code", body = crate::ErrorBody)), security(("signed_request" = [])))]
 pub(crate) async fn account(State(node): State<NodeHandle>, Path(id): Path<String>, headers: HeaderMap, uri: Uri) -> Response {
     blocking(move || match readable_account(&node, &headers, &uri, &id) {
         Ok(id) => match node.account_view(&id) {
@@ -85,6 +86,7 @@ pub(crate) fn entry_json(e: &PaymentEntry) -> Value {
     })
 }
 
+#[utoipa::path(get, path = "/v1/account/{id}/history", tag = "payments", summary = "Payments an account is a party to, newest first", params(("id" = String, Path, description = "Account id, 64 hex"), ("limit" = usize, Query, description = "Most rows")), responses((status = 200, description = "success", content_type = "application/json"), (status = 400, description = "error with a stable code", body = crate::ErrorBody), (status = 401, description = "error with a stable code", body = crate::ErrorBody), (status = 403, description = "error with a stable code", body = crate::ErrorBody), (status = 404, description = "error with a stable code", body = crate::ErrorBody)), security(("signed_request" = [])))]
 pub(crate) async fn history(
     State(node): State<NodeHandle>,
     Path(id): Path<String>,
@@ -106,6 +108,7 @@ pub(crate) async fn history(
 }
 
 /// Main-ledger tokens are public; a sub-ledger's token is read by its members and oversight.
+#[utoipa::path(get, path = "/v1/token/{symbol}", tag = "payments", summary = "A token, its supply and monitoring rules (sub-ledger tokens: members and oversight)", params(("symbol" = String, Path, description = "Token symbol")), responses((status = 200, description = "success", content_type = "application/json"), (status = 401, description = "error with a stable code", body = crate::ErrorBody), (status = 403, description = "error with a stable code", body = crate::ErrorBody), (status = 404, description = "error with a stable code", body = crate::ErrorBody)))]
 pub(crate) async fn token(State(node): State<NodeHandle>, Path(symbol): Path<String>, headers: HeaderMap, uri: Uri) -> Response {
     blocking(move || {
         let Some(token) = node.token(&symbol) else {
@@ -126,6 +129,7 @@ pub(crate) async fn token(State(node): State<NodeHandle>, Path(symbol): Path<Str
 }
 
 /// Governed rates are public: clients need the version to quote a conversion.
+#[utoipa::path(get, path = "/v1/rate/{from}/{to}", tag = "payments", summary = "The governed conversion rate and its version", params(("from" = String, Path, description = "Debited token"), ("to" = String, Path, description = "Credited token")), responses((status = 200, description = "success", content_type = "application/json"), (status = 404, description = "error with a stable code", body = crate::ErrorBody)))]
 pub(crate) async fn rate(State(node): State<NodeHandle>, Path((from, to)): Path<(String, String)>) -> Response {
     match node.rate(&from, &to) {
         Some(r) => Json(json!({ "from": from, "to": to, "rate": r })).into_response(),
@@ -134,6 +138,7 @@ pub(crate) async fn rate(State(node): State<NodeHandle>, Path((from, to)): Path<
 }
 
 /// Holds (alerts) are for compliance and auditors (X.1405 8.4.3).
+#[utoipa::path(get, path = "/v1/holds", tag = "payments", summary = "Transfers held by monitoring, with their alerts (compliance, auditors)", params(("pending" = bool, Query, description = "Only pending holds"), ("limit" = usize, Query, description = "Most rows")), responses((status = 200, description = "success", content_type = "application/json"), (status = 401, description = "error with a stable code", body = crate::ErrorBody), (status = 403, description = "error with a stable code", body = crate::ErrorBody)), security(("signed_request" = [])))]
 pub(crate) async fn holds(State(node): State<NodeHandle>, query: Query<LimitQuery>, headers: HeaderMap, uri: Uri) -> Response {
     blocking(move || {
         let caller = match caller(&node, &headers, "GET", &uri) {
@@ -150,6 +155,7 @@ pub(crate) async fn holds(State(node): State<NodeHandle>, query: Query<LimitQuer
 }
 
 /// One hold: oversight, or the transfer's sender.
+#[utoipa::path(get, path = "/v1/hold/{id}", tag = "payments", summary = "One hold (oversight, or the transfer's sender)", params(("id" = u64, Path, description = "Hold id")), responses((status = 200, description = "success", content_type = "application/json"), (status = 401, description = "error with a stable code", body = crate::ErrorBody), (status = 403, description = "error with a stable code", body = crate::ErrorBody), (status = 404, description = "error with a stable code", body = crate::ErrorBody)), security(("signed_request" = [])))]
 pub(crate) async fn hold(State(node): State<NodeHandle>, Path(id): Path<u64>, headers: HeaderMap, uri: Uri) -> Response {
     blocking(move || {
         let caller = match caller(&node, &headers, "GET", &uri) {
@@ -176,6 +182,7 @@ fn readable_payment(node: &NodeHandle, headers: &HeaderMap, uri: &Uri, id: &str)
     }
 }
 
+#[utoipa::path(get, path = "/v1/payment/{tx}", tag = "payments", summary = "What a finalized payment did (parties, their sub-ledger, oversight)", params(("tx" = String, Path, description = "Transaction hash, 64 hex")), responses((status = 200, description = "success", content_type = "application/json"), (status = 400, description = "error with a stable code", body = crate::ErrorBody), (status = 401, description = "error with a stable code", body = crate::ErrorBody), (status = 403, description = "error with a stable code", body = crate::ErrorBody), (status = 404, description = "error with a stable code", body = crate::ErrorBody)), security(("signed_request" = [])))]
 pub(crate) async fn payment(State(node): State<NodeHandle>, Path(id): Path<String>, headers: HeaderMap, uri: Uri) -> Response {
     blocking(move || match readable_payment(&node, &headers, &uri, &id) {
         Ok((_, e)) => Json(entry_json(&e)).into_response(),
@@ -184,6 +191,7 @@ pub(crate) async fn payment(State(node): State<NodeHandle>, Path(id): Path<Strin
     .await
 }
 
+#[utoipa::path(get, path = "/v1/payment/{tx}/receipt", tag = "payments", summary = "A payment's receipt (binary, verifiable offline)", params(("tx" = String, Path, description = "Transaction hash, 64 hex")), responses((status = 200, description = "success", content_type = "application/octet-stream"), (status = 400, description = "error with a stable code", body = crate::ErrorBody), (status = 401, description = "error with a stable code", body = crate::ErrorBody), (status = 403, description = "error with a stable code", body = crate::ErrorBody), (status = 404, description = "error with a stable code", body = crate::ErrorBody), (status = 503, description = "error with a stable code", body = crate::ErrorBody)), security(("signed_request" = [])))]
 pub(crate) async fn receipt(State(node): State<NodeHandle>, Path(id): Path<String>, headers: HeaderMap, uri: Uri) -> Response {
     blocking(move || {
         let (id, _) = match readable_payment(&node, &headers, &uri, &id) {
@@ -199,6 +207,7 @@ pub(crate) async fn receipt(State(node): State<NodeHandle>, Path(id): Path<Strin
 }
 
 /// Prometheus text exposition: chain progress, mempool, monitoring alerts and holds.
+#[utoipa::path(get, path = "/metrics", tag = "operations", summary = "Prometheus metrics", responses((status = 200, description = "success", content_type = "text/plain")))]
 pub(crate) async fn metrics(State(node): State<NodeHandle>) -> Response {
     // Reads stored headers (validator liveness): off the async workers.
     blocking(move || metrics_text(&node)).await
