@@ -41,7 +41,8 @@
 //! - `GET /v1/openapi.json` — the OpenAPI 3.1 description, generated from the handlers'
 //!   annotations (utoipa); a test checks it lists exactly the served operations.
 //!
-//! TLS comes with the interfaces issue.
+//! HTTPS: set `tls_cert` and `tls_key` (PEM files) in `node.toml` and the API is served over
+//! rustls only (`spawn_with`).
 
 // Handlers return `Result<_, Response>`: the error *is* the HTTP answer, by design.
 #![allow(clippy::result_large_err)]
@@ -112,18 +113,46 @@ pub async fn serve(listener: tokio::net::TcpListener, node: NodeHandle) -> std::
 /// Runs the API on its own thread and tokio runtime, so HTTP load never competes with the
 /// consensus runtime's scheduler. Returns once the listener is bound.
 pub fn spawn(addr: std::net::SocketAddr, node: NodeHandle) -> std::io::Result<std::net::SocketAddr> {
+    spawn_with(addr, node, None)
+}
+
+/// Certificate chain and private key (PEM files) for serving the API over TLS (rustls).
+#[derive(Clone, Debug)]
+pub struct Tls {
+    pub cert_pem: std::path::PathBuf,
+    pub key_pem: std::path::PathBuf,
+}
+
+/// [`spawn`], over HTTPS when `tls` is given. The certificate files are read before this
+/// returns, so a bad certificate is a start-up error, not a silent plain-HTTP fallback.
+pub fn spawn_with(addr: std::net::SocketAddr, node: NodeHandle, tls: Option<Tls>) -> std::io::Result<std::net::SocketAddr> {
     let listener = std::net::TcpListener::bind(addr)?;
     listener.set_nonblocking(true)?;
     let local = listener.local_addr()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
+    let rustls = match tls {
+        None => None,
+        Some(t) => {
+            // Several rustls crypto providers are linked in; pick one explicitly.
+            let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+            Some(runtime.block_on(axum_server::tls_rustls::RustlsConfig::from_pem_file(&t.cert_pem, &t.key_pem)).map_err(|e| {
+                std::io::Error::new(e.kind(), format!("TLS certificate {} / key {}: {e}", t.cert_pem.display(), t.key_pem.display()))
+            })?)
+        }
+    };
     std::thread::Builder::new().name("vellum-api".into()).spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("build API runtime");
         runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).expect("adopt listener");
-            if let Err(e) = serve(listener, node).await {
+            let result = match rustls {
+                None => {
+                    let listener = tokio::net::TcpListener::from_std(listener).expect("adopt listener");
+                    serve(listener, node).await
+                }
+                Some(config) => axum_server::from_tcp_rustls(listener, config)
+                    .expect("adopt listener")
+                    .serve(router(node).into_make_service())
+                    .await,
+            };
+            if let Err(e) = result {
                 tracing::error!(error = %e, "API server stopped");
             }
         });

@@ -239,3 +239,50 @@ async fn openapi_describes_exactly_the_served_routes() {
     let (s, v) = call(&e.node, get("/v1/not-a-route")).await;
     assert_eq!((s, v["error"]["message"].as_str()), (StatusCode::NOT_FOUND, Some("no such endpoint")));
 }
+
+/// The API over TLS (rustls) with a certificate from the config: an HTTPS client that trusts
+/// the certificate gets answers; a bad certificate path is a start-up error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_serves_the_api_with_the_configured_certificate() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let e = env();
+    let dir = tempfile::tempdir().unwrap();
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let (cert_pem, key_pem) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_pem, cert.cert.pem()).unwrap();
+    std::fs::write(&key_pem, cert.signing_key.serialize_pem()).unwrap();
+    let bad = vellum_api::Tls { cert_pem: dir.path().join("missing.pem"), key_pem: key_pem.clone() };
+    let node = e.node.clone();
+    let err = tokio::task::spawn_blocking(move || vellum_api::spawn_with("127.0.0.1:0".parse().unwrap(), node, Some(bad)))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(err.to_string().contains("missing.pem"), "{err}");
+    let node = e.node.clone();
+    let tls = vellum_api::Tls { cert_pem, key_pem };
+    let addr = tokio::task::spawn_blocking(move || vellum_api::spawn_with("127.0.0.1:0".parse().unwrap(), node, Some(tls)))
+        .await
+        .unwrap()
+        .unwrap();
+
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(cert.cert.der().clone()).unwrap();
+    let config = rustls::ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut stream = connector.connect(name, tcp).await.unwrap();
+    stream.write_all(b"GET /v1/status HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap_or_default();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("\"chain_id\":\"vellum-test\""), "{response}");
+
+    // Plain HTTP to the TLS port gets no API answer.
+    let mut plain = tokio::net::TcpStream::connect(addr).await.unwrap();
+    plain.write_all(b"GET /v1/status HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    let mut buf = Vec::new();
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), plain.read_to_end(&mut buf)).await;
+    assert!(!String::from_utf8_lossy(&buf).contains("chain_id"));
+}

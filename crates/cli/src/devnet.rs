@@ -97,6 +97,8 @@ pub(crate) fn generate(o: &UpOptions) -> Result<()> {
             empty_block_interval_ms: None,
             p2p_channel_rate_per_second: None,
             peer_addresses: Default::default(),
+            tls_cert: None,
+            tls_key: None,
         });
     }
     let now_ms = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH)?.as_millis() as u64;

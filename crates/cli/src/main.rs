@@ -790,7 +790,12 @@ fn run_node(config: &Path) -> Result<()> {
     let (cfg, _) = vellum_node::config::NodeConfig::load(config)?;
     let api = cfg.api_listen;
     let name = cfg.name.clone();
-    vellum_node::run::run_validator(cfg, move |node| match vellum_api::spawn(api, node) {
+    let tls = match (cfg.tls_cert.clone(), cfg.tls_key.clone()) {
+        (Some(cert_pem), Some(key_pem)) => Some(vellum_api::Tls { cert_pem, key_pem }),
+        (None, None) => None,
+        _ => bail!("{}: set both tls_cert and tls_key, or neither", config.display()),
+    };
+    vellum_node::run::run_validator(cfg, move |node| match vellum_api::spawn_with(api, node, tls) {
         Ok(addr) => tracing_info(&format!("validator {name} serving the API on http://{addr}")),
         Err(e) => {
             eprintln!("error: cannot serve the API on {api}: {e}");

@@ -51,6 +51,11 @@ pub struct NodeConfig {
     /// a relay, or the fault-injecting proxies of `vellum chaos`).
     #[serde(default)]
     pub peer_addresses: std::collections::BTreeMap<String, String>,
+    /// Serve the API over HTTPS with this PEM certificate chain and key (both or neither).
+    #[serde(default)]
+    pub tls_cert: Option<PathBuf>,
+    #[serde(default)]
+    pub tls_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Error)]
@@ -110,7 +115,12 @@ impl NodeConfig {
         let mut cfg: NodeConfig = toml::from_str(&text)
             .map_err(|e| ConfigError::Parse { path: path.display().to_string(), message: e.to_string() })?;
         let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
-        for p in [&mut cfg.genesis, &mut cfg.key, &mut cfg.data_dir].into_iter().chain(cfg.audit_key.as_mut()) {
+        for p in [&mut cfg.genesis, &mut cfg.key, &mut cfg.data_dir]
+            .into_iter()
+            .chain(cfg.audit_key.as_mut())
+            .chain(cfg.tls_cert.as_mut())
+            .chain(cfg.tls_key.as_mut())
+        {
             if p.is_relative() {
                 *p = base.join(&*p);
             }
