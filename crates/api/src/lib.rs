@@ -41,6 +41,9 @@
 //! - `GET /v1/openapi.json` — the OpenAPI 3.1 description, generated from the handlers'
 //!   annotations (utoipa); a test checks it lists exactly the served operations.
 //!
+//! - `GET /` — the verification page (drop a document and its bundle; both are checked in the
+//!   browser, nothing is uploaded) and a small explorer; `GET /verify.js` — its verifier.
+//!
 //! HTTPS: set `tls_cert` and `tls_key` (PEM files) in `node.toml` and the API is served over
 //! rustls only (`spawn_with`).
 
@@ -68,6 +71,8 @@ pub const REQUEST_BODY_BYTES_MAX: usize = 2 * TX_BYTES_MAX + 1024;
 
 pub fn router(node: NodeHandle) -> Router {
     Router::new()
+        .route("/", get(web_page))
+        .route("/verify.js", get(web_verifier))
         .route("/v1/openapi.json", get(openapi))
         .route("/v1/tx", post(submit_tx))
         .route("/v1/tx/{hash}", get(tx_status))
@@ -197,6 +202,19 @@ impl utoipa::Modify for SignedRequest {
             ))),
         );
     }
+}
+
+/// The verification page and explorer (no build step: plain HTML and one ES module).
+pub const WEB_PAGE: &str = include_str!("../web/index.html");
+/// The in-browser bundle verifier (WebCrypto), also runnable under Node for tests.
+pub const WEB_VERIFIER: &str = include_str!("../web/verify.js");
+
+async fn web_page() -> Response {
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], WEB_PAGE).into_response()
+}
+
+async fn web_verifier() -> Response {
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], WEB_VERIFIER).into_response()
 }
 
 async fn openapi() -> Response {
