@@ -289,3 +289,77 @@ pub fn module(command: ModuleCommand, json: bool) -> Result<()> {
     done(json, &r, what);
     Ok(())
 }
+
+#[derive(Subcommand)]
+pub enum RecoveryCommand {
+    /// Name the account's recovery guardians (k of n) and the time lock.
+    Guardians {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        key: String,
+        #[arg(long = "guardian", required = true)]
+        guardians: Vec<String>,
+        #[arg(long)]
+        threshold: u32,
+        /// Blocks between the first approval and the earliest execution (the owner's window
+        /// to cancel).
+        #[arg(long)]
+        delay_blocks: u64,
+    },
+    /// As a guardian, start or approve replacing the account's key with `--new-key`.
+    Propose {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        key: String,
+        #[arg(long)]
+        account: String,
+        /// The owner's new public key (`ed25519:<hex>`) or key file.
+        #[arg(long)]
+        new_key: String,
+    },
+    /// As the owner, cancel a pending recovery of your account.
+    Cancel {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        key: String,
+    },
+    /// Complete a recovery whose time lock passed with enough approvals.
+    Execute {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        key: String,
+        #[arg(long)]
+        account: String,
+    },
+}
+
+pub fn recovery(command: RecoveryCommand, json: bool) -> Result<()> {
+    let (target, key, body, what) = match command {
+        RecoveryCommand::Guardians { target, key, guardians, threshold, delay_blocks } => {
+            let guardians = guardians.iter().map(|g| account_arg(&target, g)).collect::<Result<Vec<_>>>()?;
+            let what = format!("{} guardians set, {threshold} needed, time lock {delay_blocks} blocks", guardians.len());
+            (target, key, TxBody::SetGuardians { guardians, threshold, delay_blocks }, what)
+        }
+        RecoveryCommand::Propose { target, key, account, new_key } => {
+            let account = account_arg(&target, &account)?;
+            let public = match new_key.parse::<vellum_types::PublicKey>() {
+                Ok(p) => p,
+                Err(_) => crate::resolve_key(&target, &new_key)?.public_key(),
+            };
+            let set = vellum_types::SignerSet::single(public);
+            (target, key, TxBody::ProposeRecovery { account, set }, format!("recovery of {account} approved"))
+        }
+        RecoveryCommand::Cancel { target, key } => (target, key, TxBody::CancelRecovery, "pending recovery cancelled".to_string()),
+        RecoveryCommand::Execute { target, key, account } => {
+            let account = account_arg(&target, &account)?;
+            (target, key, TxBody::ExecuteRecovery { account }, format!("account {account} recovered: its old keys no longer work"))
+        }
+    };
+    let r = send(&target, &key, body)?;
+    done(json, &r, what);
+    Ok(())
+}

@@ -166,6 +166,11 @@ enum Command {
         #[command(subcommand)]
         command: gov::RoleCommand,
     },
+    /// Key recovery by guardians with a time lock (lost device).
+    Recovery {
+        #[command(subcommand)]
+        command: gov::RecoveryCommand,
+    },
     /// Propose registering, pausing or resuming modules/contracts.
     Module {
         #[command(subcommand)]
@@ -621,6 +626,7 @@ consensus_key = \"{public}\"  (also its p2p_key)", out.display()));
         Command::Rules { command } => gov::rules(command, json),
         Command::Role { command } => gov::role_cmd(command, json),
         Command::Module { command } => gov::module(command, json),
+        Command::Recovery { command } => gov::recovery(command, json),
         Command::Subledger { target, council, name, no_kyc } => pay::subledger(&target, &council, &name, no_kyc, json),
         Command::Rate { target, council, from, to, num, den, desk } => pay::rate(&target, &council, (&from, &to), (num, den), &desk, json),
         Command::Account { command: AccountCommand::Open { target, key, public_key, identity_file, label, subledger } } => {

@@ -1,6 +1,7 @@
 //! Key lifecycle through the CLI against a devnet: an encrypted keystore (right and wrong
 //! password), mnemonic backup and restore, Shamir split and recovery (any 3 of 5; 2 are not
-//! enough), rotation on the ledger that keeps the account id, and the rotated-out key refused.
+//! enough), rotation on the ledger that keeps the account id, the rotated-out key refused, and
+//! recovery of a lost key by two guardians after a time lock.
 
 mod common;
 
@@ -74,6 +75,36 @@ fn keystore_backup_recovery_and_rotation() {
     assert_eq!(v["account"]["id"], account.as_str());
     let (success, _, text) = run(pw, &["key", "rotate", "--client", c, "--key", &path("alice.key"), "--out", &path("alice-x.key")]);
     assert!(!success && text.contains("unauthorized_signer"), "the rotated-out key cannot sign: {text}");
+    // Lost device: two guardians recover the account to a new key after the time lock; the
+    // owner could have cancelled in between.
+    for g in ["g1", "g2"] {
+        let k = ok(pw, &["key", "new", "--plain", "--out", &path(&format!("{g}.key"))]);
+        std::fs::write(dir.join(format!("{g}.id")), g).unwrap();
+        ok(pw, &["account", "open", "--client", c, "--public-key", k["public_key"].as_str().unwrap(), "--identity-file", dir.join(format!("{g}.id")).to_str().unwrap()]);
+    }
+    ok(pw, &["recovery", "guardians", "--client", c, "--key", &path("alice-2027.key"), "--guardian", "g1", "--guardian", "g2", "--threshold", "2", "--delay-blocks", "8"]);
+    let fresh = ok(pw, &["key", "new", "--plain", "--out", &path("alice-new-phone.key")]);
+    ok(pw, &["recovery", "propose", "--client", c, "--key", "g1", "--account", &account, "--new-key", fresh["public_key"].as_str().unwrap()]);
+    let (success, _, text) = run(pw, &["recovery", "execute", "--client", c, "--key", "g1", "--account", &account]);
+    assert!(!success && text.contains("recovery_locked"), "time-locked: {text}");
+    ok(pw, &["recovery", "propose", "--client", c, "--key", "g2", "--account", &account, "--new-key", fresh["public_key"].as_str().unwrap()]);
+    let (success, _, text) = run(pw, &["recovery", "execute", "--client", c, "--key", "g1", "--account", &account]);
+    assert!(!success && text.contains("recovery_locked"), "{text}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let (success, _, text) = run(pw, &["recovery", "execute", "--client", c, "--key", "g1", "--account", &account]);
+        if success {
+            break;
+        }
+        assert!(text.contains("recovery_locked") && std::time::Instant::now() < deadline, "{text}");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    let (success, _, text) = run(pw, &["balance", "--client", c, "--key", &path("alice-2027.key")]);
+    assert!(!success && text.contains("401"), "the lost key no longer authenticates: {text}");
+    ok(pw, &["key", "import", "--from", &path("alice-new-phone.key"), "--account", &account, "--out", &path("alice-phone.key")]);
+    let b = ok(pw, &["balance", "--client", c, "--key", &path("alice-phone.key")]);
+    assert_eq!(b["account"]["id"], account.as_str());
+
     let list = ok(pw, &["key", "list", "--dir", keys.to_str().unwrap()]);
     let rows = list["keys"].as_array().unwrap();
     assert!(rows.iter().any(|r| r["storage"] == "encrypted" && r["public_key"] == public_key.as_str()), "{list}");

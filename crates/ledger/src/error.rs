@@ -123,6 +123,20 @@ pub enum TxError {
     ModulePaused(&'static str),
     #[error("module `{0}` already has that paused state")]
     ModuleUnchanged(String),
+    #[error("account {0} has no recovery guardians")]
+    NoGuardians(AccountId),
+    #[error("{guardian} is not a recovery guardian of {account}")]
+    NotGuardian { guardian: AccountId, account: AccountId },
+    #[error("an account cannot be its own recovery guardian")]
+    GuardianIsSelf,
+    #[error("no recovery of {0} is pending")]
+    NoRecovery(AccountId),
+    #[error("a different recovery of this account is pending (cancel it, or approve the same signer set)")]
+    RecoveryMismatch,
+    #[error("the recovery is time-locked until height {eligible_height} (now {height})")]
+    RecoveryLocked { eligible_height: u64, height: u64 },
+    #[error("the recovery has {have} guardian approvals, {need} are needed")]
+    RecoveryApprovals { have: u32, need: u32 },
 }
 
 impl TxError {
@@ -188,6 +202,13 @@ impl TxError {
             TxError::UnknownModule(_) => "unknown_module",
             TxError::ModulePaused(_) => "module_paused",
             TxError::ModuleUnchanged(_) => "module_unchanged",
+            TxError::NoGuardians(_) => "no_guardians",
+            TxError::NotGuardian { .. } => "not_guardian",
+            TxError::GuardianIsSelf => "guardian_is_self",
+            TxError::NoRecovery(_) => "no_recovery",
+            TxError::RecoveryMismatch => "recovery_mismatch",
+            TxError::RecoveryLocked { .. } => "recovery_locked",
+            TxError::RecoveryApprovals { .. } => "recovery_approvals",
         }
     }
 }

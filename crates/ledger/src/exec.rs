@@ -1,5 +1,5 @@
 use crate::error::{BlockError, TxError};
-use crate::{governance, payments};
+use crate::{governance, payments, recovery};
 use crate::state::{LedgerState, StateKey};
 use std::collections::BTreeSet;
 use vellum_crypto::merkle::{leaf_hash, root};
@@ -236,6 +236,9 @@ fn apply_tx_inner(
             }
         }
         TxBody::Propose { .. } | TxBody::Vote { .. } => governance::apply(state, &sender, &u.body, env, touched)?,
+        TxBody::SetGuardians { .. } | TxBody::ProposeRecovery { .. } | TxBody::CancelRecovery | TxBody::ExecuteRecovery { .. } => {
+            recovery::apply(state, &mut sender, &u.body, env, touched)?
+        }
         body => {
             assert!(body.is_payment(), "every body kind is handled");
             payment = payments::apply(state, &mut sender, tx, env, touched)?;

@@ -10,6 +10,7 @@ mod error;
 mod exec;
 mod governance;
 mod payments;
+mod recovery;
 mod state;
 
 pub use error::{BlockError, TxError};

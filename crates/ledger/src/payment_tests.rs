@@ -674,3 +674,56 @@ fn reused_signature_checks_change_no_result() {
     }
     assert!(matches!(execute_block_with(&c.state, &bad, &known), Err(BlockError::Tx { index: 3, .. })));
 }
+
+#[test]
+fn guardians_recover_a_lost_key_after_the_time_lock_and_the_owner_can_cancel() {
+    let (a, g1, g2, g3, b) = (key("ed25519", 84), key("ed25519", 85), key("ed25519", 86), key("ed25519", 87), key("ed25519", 88));
+    let mut c = Chain::with_two_subledgers(&[&a, &g1, &g2, &g3, &b], &[]);
+    let id = |k: &SecretKey| k.public_key().account_id();
+    let aid = id(&a);
+    let fresh = key("secp256k1", 89);
+    let new_set = SignerSet::single(fresh.public_key());
+    let t = c.tx(&a, TxBody::SetGuardians { guardians: vec![id(&g1), id(&g2), id(&g3)], threshold: 2, delay_blocks: 5 });
+    c.ok(&[t]);
+    let t = c.tx(&a, TxBody::SetGuardians { guardians: vec![aid], threshold: 1, delay_blocks: 5 });
+    assert_eq!(c.err(t), TxError::GuardianIsSelf);
+    // An outsider cannot start a recovery; a guardian can, and it is time-locked.
+    let t = c.tx(&b, TxBody::ProposeRecovery { account: aid, set: new_set.clone() });
+    assert!(matches!(c.err(t), TxError::NotGuardian { .. }));
+    let t = c.tx(&g1, TxBody::ProposeRecovery { account: aid, set: new_set.clone() });
+    c.ok(&[t]);
+    let t = c.tx(&g2, TxBody::ProposeRecovery { account: aid, set: SignerSet::single(key("ed25519", 90).public_key()) });
+    assert_eq!(c.err(t), TxError::RecoveryMismatch);
+    let t = c.tx(&g2, TxBody::ProposeRecovery { account: aid, set: new_set.clone() });
+    c.ok(&[t]);
+    let t = c.tx(&g3, TxBody::ExecuteRecovery { account: aid });
+    assert!(matches!(c.err(t), TxError::RecoveryLocked { .. }));
+    // The owner still has the key (say the device was found): it cancels within the lock.
+    let t = c.tx(&a, TxBody::CancelRecovery);
+    c.ok(&[t]);
+    for _ in 0..6 {
+        c.block(&[]);
+    }
+    let t = c.tx(&g3, TxBody::ExecuteRecovery { account: aid });
+    assert_eq!(c.err(t), TxError::NoRecovery(aid));
+    // The device is really lost: a new recovery with one approval is not enough after the lock…
+    let t = c.tx(&g1, TxBody::ProposeRecovery { account: aid, set: new_set.clone() });
+    c.ok(&[t]);
+    for _ in 0..6 {
+        c.block(&[]);
+    }
+    let t = c.tx(&g3, TxBody::ExecuteRecovery { account: aid });
+    assert_eq!(c.err(t), TxError::RecoveryApprovals { have: 1, need: 2 });
+    // …two are: the old key stops working, the new one signs for the same account.
+    let t = c.tx(&g2, TxBody::ProposeRecovery { account: aid, set: new_set.clone() });
+    c.ok(&[t]);
+    let t = c.tx(&g3, TxBody::ExecuteRecovery { account: aid });
+    c.ok(&[t]);
+    assert_eq!(c.state.account(&aid).unwrap().signers, new_set);
+    let n = c.nonce(aid);
+    let old = sign_multi(&[&a], aid, CHAIN, n, transfer(vec![pay(&b, "AE", 1)]));
+    assert!(matches!(c.err(old), TxError::UnauthorizedSigner { .. }));
+    let n = c.nonce(aid);
+    let new = sign_multi(&[&fresh], aid, CHAIN, n, transfer(vec![pay(&b, "AE", 1)]));
+    c.ok(&[new]);
+}

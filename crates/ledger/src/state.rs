@@ -148,6 +148,21 @@ impl LedgerState {
         self.get(&StateKey::Module(name.to_string()))
     }
 
+    pub fn guardians(&self, account: &AccountId) -> Option<vellum_types::payment::Guardians> {
+        self.get(&StateKey::Guardians(*account))
+    }
+
+    pub fn recovery(&self, account: &AccountId) -> Option<vellum_types::payment::Recovery> {
+        self.get(&StateKey::Recovery(*account))
+    }
+
+    /// Removes a state value; returns its key hash (for `touched`).
+    pub(crate) fn remove_value(&mut self, key: &StateKey) -> Hash32 {
+        let k = key.hash();
+        self.map.remove(&k);
+        k
+    }
+
     /// Writes any state value under its key and returns the key hash (for `touched`).
     pub(crate) fn put_value<T: BorshSerialize>(&mut self, key: &StateKey, value: &T) -> Hash32 {
         self.put(key, value)

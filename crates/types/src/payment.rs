@@ -12,6 +12,28 @@ use serde::{Deserialize, Serialize};
 pub const SYMBOL_BYTES_MAX: usize = 12;
 /// Longest sub-ledger name (`[a-z0-9-]`).
 pub const SUBLEDGER_NAME_BYTES_MAX: usize = 32;
+/// Longest recovery time lock (about 30 days at 4 blocks/s).
+pub const RECOVERY_DELAY_BLOCKS_MAX: u64 = 10_000_000;
+
+/// An account's recovery guardians, under `StateKey::Guardians(account)`.
+#[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct Guardians {
+    /// Sorted, unique.
+    pub guardians: Vec<AccountId>,
+    pub threshold: u32,
+    pub delay_blocks: u64,
+}
+
+/// A pending recovery of an account, under `StateKey::Recovery(account)`.
+#[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct Recovery {
+    pub set: SignerSet,
+    pub approvals: Vec<AccountId>,
+    pub started_height: u64,
+    /// The first height at which it may execute.
+    pub eligible_height: u64,
+}
+
 /// Most tokens a chain may define.
 pub const TOKENS_MAX: usize = 1_000;
 /// Most legs in one transfer.

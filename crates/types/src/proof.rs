@@ -176,6 +176,10 @@ pub enum StateKey {
     GovEventCount,
     /// A registered module or contract (by name).
     Module(String),
+    /// An account's recovery guardians.
+    Guardians(AccountId),
+    /// A pending recovery of an account.
+    Recovery(AccountId),
 }
 
 impl StateKey {

@@ -68,6 +68,17 @@ pub enum TxBody {
     Propose { action: crate::governance::GovAction, deadline_height: u64 },
     /// A council member approves an open proposal.
     Vote { proposal: u64 },
+    /// The account names its recovery guardians (k of n accounts) and the time lock of a
+    /// recovery (X.1405 8.2.1). Needs the account's current threshold.
+    SetGuardians { guardians: Vec<AccountId>, threshold: u32, delay_blocks: u64 },
+    /// A guardian starts (or another guardian approves) replacing `account`'s signer set, for
+    /// a lost or stolen device. It takes effect only after the time lock, with enough approvals.
+    ProposeRecovery { account: AccountId, set: SignerSet },
+    /// The account's owner cancels a pending recovery within the time lock.
+    CancelRecovery,
+    /// Anyone completes a recovery whose time lock passed and whose approvals reach the
+    /// guardians' threshold: the old keys stop working.
+    ExecuteRecovery { account: AccountId },
 }
 
 impl TxBody {
@@ -92,6 +103,10 @@ impl TxBody {
             TxBody::SetRate { .. } => "set_rate",
             TxBody::Propose { .. } => "propose",
             TxBody::Vote { .. } => "vote",
+            TxBody::SetGuardians { .. } => "set_guardians",
+            TxBody::ProposeRecovery { .. } => "propose_recovery",
+            TxBody::CancelRecovery => "cancel_recovery",
+            TxBody::ExecuteRecovery { .. } => "execute_recovery",
         }
     }
 }
@@ -244,6 +259,19 @@ impl Transaction {
             }
             TxBody::SetTokenPaused { token, .. } => check_symbol(token),
             TxBody::Propose { action, .. } => action.check().map_err(DecodeError::Invalid),
+            TxBody::ProposeRecovery { set, .. } => set.check().map_err(DecodeError::Invalid),
+            TxBody::SetGuardians { guardians, threshold, delay_blocks } => {
+                if guardians.is_empty() || guardians.len() > crate::payment::SIGNERS_MAX {
+                    return invalid(format!("an account has 1..={} guardians", crate::payment::SIGNERS_MAX));
+                }
+                if *threshold == 0 || *threshold as usize > guardians.len() {
+                    return invalid("the guardian threshold must be 1..=the number of guardians".into());
+                }
+                if *delay_blocks == 0 || *delay_blocks > crate::payment::RECOVERY_DELAY_BLOCKS_MAX {
+                    return invalid(format!("the recovery time lock must be 1..={} blocks", crate::payment::RECOVERY_DELAY_BLOCKS_MAX));
+                }
+                Ok(())
+            }
             TxBody::CreateSubledger { name, .. } if !valid_subledger(name) => {
                 invalid(format!("sub-ledger name `{name}` must be 1..=32 bytes of [a-z0-9-], starting with a letter"))
             }

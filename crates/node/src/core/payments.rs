@@ -42,6 +42,8 @@ mod hex_key {
 pub struct AccountView {
     pub account: Account,
     pub balances: Vec<(Token, Balance)>,
+    pub guardians: Option<vellum_types::payment::Guardians>,
+    pub recovery: Option<vellum_types::payment::Recovery>,
 }
 
 impl NodeHandle {
@@ -56,7 +58,7 @@ impl NodeHandle {
                 (b != Balance::default()).then(|| (state.token(&symbol).expect("listed tokens exist"), b))
             })
             .collect();
-        Some(AccountView { account, balances })
+        Some(AccountView { account, balances, guardians: state.guardians(id), recovery: state.recovery(id) })
     }
 
     pub fn tokens(&self) -> Vec<Token> {
