@@ -51,6 +51,7 @@
 #![allow(clippy::result_large_err)]
 
 mod governance;
+pub mod limit;
 mod payments;
 
 use axum::body::Bytes;
@@ -70,6 +71,11 @@ use vellum_types::{BlockHeader, ProofId, TxId};
 pub const REQUEST_BODY_BYTES_MAX: usize = 2 * TX_BYTES_MAX + 1024;
 
 pub fn router(node: NodeHandle) -> Router {
+    router_with_limit(node, limit::RateLimit::new(limit::API_RATE_PER_SECOND_DEFAULT))
+}
+
+/// The API with a per-client request rate limit.
+pub fn router_with_limit(node: NodeHandle, rate: limit::RateLimit) -> Router {
     Router::new()
         .route("/", get(web_page))
         .route("/verify.js", get(web_verifier))
@@ -107,12 +113,13 @@ pub fn router(node: NodeHandle) -> Router {
         .route("/v1/log/consistency", get(log_consistency))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
         .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))
+        .layer(axum::middleware::from_fn_with_state(rate, limit::limit))
         .with_state(node)
 }
 
 /// Serves the API until the listener fails.
 pub async fn serve(listener: tokio::net::TcpListener, node: NodeHandle) -> std::io::Result<()> {
-    axum::serve(listener, router(node)).await
+    axum::serve(listener, router(node).into_make_service_with_connect_info::<std::net::SocketAddr>()).await
 }
 
 /// Runs the API on its own thread and tokio runtime, so HTTP load never competes with the
@@ -154,7 +161,7 @@ pub fn spawn_with(addr: std::net::SocketAddr, node: NodeHandle, tls: Option<Tls>
                 }
                 Some(config) => axum_server::from_tcp_rustls(listener, config)
                     .expect("adopt listener")
-                    .serve(router(node).into_make_service())
+                    .serve(router(node).into_make_service_with_connect_info::<std::net::SocketAddr>())
                     .await,
             };
             if let Err(e) = result {

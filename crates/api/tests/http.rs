@@ -286,3 +286,22 @@ async fn tls_serves_the_api_with_the_configured_certificate() {
     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), plain.read_to_end(&mut buf)).await;
     assert!(!String::from_utf8_lossy(&buf).contains("chain_id"));
 }
+
+#[tokio::test]
+async fn a_client_over_its_rate_is_refused_with_429() {
+    let e = env();
+    let app = vellum_api::router_with_limit(e.node.clone(), vellum_api::limit::RateLimit::new(5));
+    let mut codes = Vec::new();
+    for _ in 0..12 {
+        let resp = app.clone().oneshot(get("/v1/status")).await.unwrap();
+        codes.push((resp.status(), resp.headers().get("retry-after").cloned()));
+    }
+    // A burst of twice the rate passes, then the client is refused with a retry hint.
+    assert!(codes[..10].iter().all(|(s, _)| *s == StatusCode::OK), "{codes:?}");
+    assert_eq!(codes[10].0, StatusCode::TOO_MANY_REQUESTS);
+    assert!(codes[10].1.is_some());
+    let resp = app.clone().oneshot(get("/v1/status")).await.unwrap();
+    let body = axum::body::to_bytes(resp.into_body(), 1 << 16).await.unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["error"]["code"], "rate_limited");
+}
