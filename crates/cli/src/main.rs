@@ -166,6 +166,11 @@ enum Command {
         #[command(subcommand)]
         command: gov::RoleCommand,
     },
+    /// Print shell completions (`vellum completions bash > /etc/bash_completion.d/vellum`).
+    Completions {
+        #[arg(value_parser = ["bash", "zsh", "fish", "elvish", "powershell"])]
+        shell: String,
+    },
     /// Key recovery by guardians with a time lock (lost device).
     Recovery {
         #[command(subcommand)]
@@ -627,6 +632,15 @@ consensus_key = \"{public}\"  (also its p2p_key)", out.display()));
         Command::Role { command } => gov::role_cmd(command, json),
         Command::Module { command } => gov::module(command, json),
         Command::Recovery { command } => gov::recovery(command, json),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let shell: clap_complete::Shell = shell.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "vellum", &mut script);
+            // A closed pipe (`| head`) is not an error worth a message.
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), &script);
+            Ok(())
+        }
         Command::Subledger { target, council, name, no_kyc } => pay::subledger(&target, &council, &name, no_kyc, json),
         Command::Rate { target, council, from, to, num, den, desk } => pay::rate(&target, &council, (&from, &to), (num, den), &desk, json),
         Command::Account { command: AccountCommand::Open { target, key, public_key, identity_file, label, subledger } } => {
