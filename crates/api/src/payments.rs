@@ -42,7 +42,7 @@ fn view_json(v: &AccountView) -> Value {
             })
         })
         .collect();
-    json!({ "account": v.account, "balances": balances, "guardians": v.guardians, "pending_recovery": v.recovery })
+    json!({ "account": v.account, "balances": balances, "guardians": v.guardians, "pending_recovery": v.recovery, "purpose_keys": v.purpose_keys })
 }
 
 /// Authenticates the caller and checks it may read account `id`; returns the account id.

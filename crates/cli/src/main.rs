@@ -434,6 +434,20 @@ enum KeyCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Keys by purpose: the keys that authenticate the account's read requests (then only
+    /// they do), and its encryption recipient (age) for originals.
+    Purpose {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        key: String,
+        /// A request-signing key (public key `ed25519:<hex>` or key file); repeat for several.
+        #[arg(long = "request-key")]
+        request_keys: Vec<String>,
+        /// An age X25519 recipient (`age1…`).
+        #[arg(long)]
+        encryption: Option<String>,
+    },
     /// Replace an account's key on the ledger (the account id stays): generates a new key
     /// into `--out` and sends `SetSigners` signed by the old one.
     Rotate {
@@ -586,7 +600,8 @@ fn run(cli: Cli) -> Result<()> {
                 | KeyCommand::Import { .. }
                 | KeyCommand::Split { .. }
                 | KeyCommand::Recover { .. }
-                | KeyCommand::Rotate { .. }),
+                | KeyCommand::Rotate { .. }
+                | KeyCommand::Purpose { .. }),
         } => key_command(command, json),
         Command::Key { command: KeyCommand::Show { path } } => {
             let key = keys::load(&path)?;
@@ -800,6 +815,25 @@ fn key_command(command: KeyCommand, json: bool) -> Result<()> {
             let r = send_as(&target, &[old], account, TxBody::SetSigners { set })?;
             let v = json!({ "account_id": account.to_hex(), "new_public_key": new.public_key().to_string(), "out": out, "height": r["height"] });
             print(json, &v, || format!("account {account} now signs with {} (in {}); the old key no longer works", new.public_key(), out.display()));
+        }
+        KeyCommand::Purpose { target, key, request_keys, encryption } => {
+            let mut keys_out = Vec::new();
+            for k in &request_keys {
+                keys_out.push(match k.parse::<vellum_types::PublicKey>() {
+                    Ok(p) => p,
+                    Err(_) => resolve_key(&target, k)?.public_key(),
+                });
+            }
+            let n = keys_out.len();
+            let r = send(&target, &key, TxBody::SetPurposeKeys { request_keys: keys_out, encryption_recipient: encryption })?;
+            let v = json!({ "height": r["height"], "request_keys": n });
+            print(json, &v, || {
+                if n == 0 {
+                    "read requests are signed with the transaction keys again".to_string()
+                } else {
+                    format!("{n} request key(s) set: only they authenticate this account's reads (height {})", r["height"])
+                }
+            });
         }
         KeyCommand::Show { .. } | KeyCommand::New { .. } | KeyCommand::NewValidator { .. } | KeyCommand::NewEncryption { .. } => unreachable!("handled in run"),
     }

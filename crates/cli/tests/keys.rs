@@ -1,7 +1,8 @@
 //! Key lifecycle through the CLI against a devnet: an encrypted keystore (right and wrong
 //! password), mnemonic backup and restore, Shamir split and recovery (any 3 of 5; 2 are not
 //! enough), rotation on the ledger that keeps the account id, the rotated-out key refused, and
-//! recovery of a lost key by two guardians after a time lock.
+//! recovery of a lost key by two guardians after a time lock, and keys by purpose (a request
+//! key that reads but cannot transact).
 
 mod common;
 
@@ -104,6 +105,18 @@ fn keystore_backup_recovery_and_rotation() {
     ok(pw, &["key", "import", "--from", &path("alice-new-phone.key"), "--account", &account, "--out", &path("alice-phone.key")]);
     let b = ok(pw, &["balance", "--client", c, "--key", &path("alice-phone.key")]);
     assert_eq!(b["account"]["id"], account.as_str());
+
+    // Keys by purpose: a separate key for read requests; then the transaction key no longer
+    // authenticates reads, and the request key cannot sign transactions.
+    ok(pw, &["key", "new", "--plain", "--out", &path("alice-reader-plain.key")]);
+    ok(pw, &["key", "purpose", "--client", c, "--key", &path("alice-phone.key"), "--request-key", &path("alice-reader-plain.key")]);
+    ok(pw, &["key", "import", "--from", &path("alice-reader-plain.key"), "--account", &account, "--out", &path("alice-reader.key")]);
+    let b = ok(pw, &["balance", "--client", c, "--key", &path("alice-reader.key")]);
+    assert_eq!(b["account"]["id"], account.as_str());
+    let (success, _, text) = run(pw, &["balance", "--client", c, "--key", &path("alice-phone.key")]);
+    assert!(!success && text.contains("401"), "transaction keys no longer sign reads: {text}");
+    let (success, _, text) = run(pw, &["key", "purpose", "--client", c, "--key", &path("alice-reader.key")]);
+    assert!(!success && text.contains("unauthorized_signer"), "request keys cannot sign transactions: {text}");
 
     let list = ok(pw, &["key", "list", "--dir", keys.to_str().unwrap()]);
     let rows = list["keys"].as_array().unwrap();

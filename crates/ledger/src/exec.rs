@@ -236,6 +236,10 @@ fn apply_tx_inner(
             }
         }
         TxBody::Propose { .. } | TxBody::Vote { .. } => governance::apply(state, &sender, &u.body, env, touched)?,
+        TxBody::SetPurposeKeys { request_keys, encryption_recipient } => {
+            let keys = vellum_types::payment::PurposeKeys { request_keys: request_keys.clone(), encryption_recipient: encryption_recipient.clone() };
+            touched.insert(state.put_value(&StateKey::PurposeKeys(sender.id), &keys));
+        }
         TxBody::SetGuardians { .. } | TxBody::ProposeRecovery { .. } | TxBody::CancelRecovery | TxBody::ExecuteRecovery { .. } => {
             recovery::apply(state, &mut sender, &u.body, env, touched)?
         }

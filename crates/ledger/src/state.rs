@@ -156,6 +156,19 @@ impl LedgerState {
         self.get(&StateKey::Recovery(*account))
     }
 
+    pub fn purpose_keys(&self, account: &AccountId) -> Option<vellum_types::payment::PurposeKeys> {
+        self.get(&StateKey::PurposeKeys(*account))
+    }
+
+    /// Whether `key` may authenticate a read request of `account`: its request keys when it
+    /// set any, else its transaction signers.
+    pub fn may_sign_requests(&self, account: &vellum_types::Account, key: &vellum_types::PublicKey) -> bool {
+        match self.purpose_keys(&account.id) {
+            Some(p) if !p.request_keys.is_empty() => p.request_keys.contains(key),
+            _ => account.is_signer(key),
+        }
+    }
+
     /// Removes a state value; returns its key hash (for `touched`).
     pub(crate) fn remove_value(&mut self, key: &StateKey) -> Hash32 {
         let k = key.hash();

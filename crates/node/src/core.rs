@@ -449,7 +449,7 @@ impl NodeHandle {
         let key = vellum_crypto::verify_signature(signature, signed_bytes).map_err(|_| AuthError::BadSignature)?;
         let mut core = self.lock();
         let caller = core.finalized.account(account).ok_or(AuthError::UnknownAccount)?;
-        if !caller.is_signer(&key) {
+        if !core.finalized.may_sign_requests(&caller, &key) {
             return Err(AuthError::BadSignature);
         }
         if caller.status != AccountStatus::Active {

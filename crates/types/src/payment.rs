@@ -24,6 +24,15 @@ pub struct Guardians {
     pub delay_blocks: u64,
 }
 
+/// An account's keys by purpose, under `StateKey::PurposeKeys(account)` (X.1405 8.7.2).
+#[derive(Clone, PartialEq, Eq, Debug, Default, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct PurposeKeys {
+    /// When non-empty, the only keys that authenticate the account's signed read requests.
+    pub request_keys: Vec<PublicKey>,
+    /// Age X25519 recipient for encrypting originals to this account.
+    pub encryption_recipient: Option<String>,
+}
+
 /// A pending recovery of an account, under `StateKey::Recovery(account)`.
 #[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Recovery {

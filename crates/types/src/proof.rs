@@ -180,6 +180,8 @@ pub enum StateKey {
     Guardians(AccountId),
     /// A pending recovery of an account.
     Recovery(AccountId),
+    /// An account's keys by purpose.
+    PurposeKeys(AccountId),
 }
 
 impl StateKey {

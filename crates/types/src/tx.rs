@@ -79,6 +79,10 @@ pub enum TxBody {
     /// Anyone completes a recovery whose time lock passed and whose approvals reach the
     /// guardians' threshold: the old keys stop working.
     ExecuteRecovery { account: AccountId },
+    /// Keys by purpose (X.1405 8.7.2): the keys that authenticate the account's read requests
+    /// (then only they do — transaction keys no longer can), and the public encryption
+    /// recipient others use to encrypt originals for it. Needs the account's threshold.
+    SetPurposeKeys { request_keys: Vec<PublicKey>, encryption_recipient: Option<String> },
 }
 
 impl TxBody {
@@ -107,6 +111,7 @@ impl TxBody {
             TxBody::ProposeRecovery { .. } => "propose_recovery",
             TxBody::CancelRecovery => "cancel_recovery",
             TxBody::ExecuteRecovery { .. } => "execute_recovery",
+            TxBody::SetPurposeKeys { .. } => "set_purpose_keys",
         }
     }
 }
@@ -260,6 +265,15 @@ impl Transaction {
             TxBody::SetTokenPaused { token, .. } => check_symbol(token),
             TxBody::Propose { action, .. } => action.check().map_err(DecodeError::Invalid),
             TxBody::ProposeRecovery { set, .. } => set.check().map_err(DecodeError::Invalid),
+            TxBody::SetPurposeKeys { request_keys, encryption_recipient } => {
+                if request_keys.len() > crate::payment::SIGNERS_MAX {
+                    return invalid(format!("at most {} request keys", crate::payment::SIGNERS_MAX));
+                }
+                match encryption_recipient {
+                    Some(r) if !r.starts_with("age1") || r.len() > 128 => invalid("the encryption recipient must be an age X25519 recipient (age1…)".into()),
+                    _ => Ok(()),
+                }
+            }
             TxBody::SetGuardians { guardians, threshold, delay_blocks } => {
                 if guardians.is_empty() || guardians.len() > crate::payment::SIGNERS_MAX {
                     return invalid(format!("an account has 1..={} guardians", crate::payment::SIGNERS_MAX));

@@ -44,6 +44,7 @@ pub struct AccountView {
     pub balances: Vec<(Token, Balance)>,
     pub guardians: Option<vellum_types::payment::Guardians>,
     pub recovery: Option<vellum_types::payment::Recovery>,
+    pub purpose_keys: Option<vellum_types::payment::PurposeKeys>,
 }
 
 impl NodeHandle {
@@ -58,7 +59,7 @@ impl NodeHandle {
                 (b != Balance::default()).then(|| (state.token(&symbol).expect("listed tokens exist"), b))
             })
             .collect();
-        Some(AccountView { account, balances, guardians: state.guardians(id), recovery: state.recovery(id) })
+        Some(AccountView { account, balances, guardians: state.guardians(id), recovery: state.recovery(id), purpose_keys: state.purpose_keys(id) })
     }
 
     pub fn tokens(&self) -> Vec<Token> {
