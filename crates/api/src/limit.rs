@@ -15,11 +15,14 @@ pub const API_RATE_PER_SECOND_DEFAULT: u32 = 5_000;
 /// Most client addresses tracked; beyond it the idlest are forgotten.
 const CLIENTS_TRACKED_MAX: usize = 10_000;
 
+/// Tokens left and when they were counted, per client address (`None`: unknown address).
+type Buckets = HashMap<Option<IpAddr>, (f64, Instant)>;
+
 #[derive(Clone)]
 pub struct RateLimit {
     rate_per_second: f64,
     burst: f64,
-    buckets: Arc<Mutex<HashMap<Option<IpAddr>, (f64, Instant)>>>,
+    buckets: Arc<Mutex<Buckets>>,
 }
 
 impl RateLimit {
