@@ -236,6 +236,21 @@ fn metrics_text(node: &NodeHandle) -> Response {
         .map(|r| (format!("{{rule=\"{r}\"}}"), alerts.iter().find(|(k, _)| k == r).map_or(0, |(_, v)| *v)))
         .collect();
     metric("vellum_alerts_total", "counter", "Monitoring alerts raised since this process started, by rule.", rows);
+    let (latency, refused) = node.latency_and_refusals();
+    metric("vellum_submissions_refused_total", "counter", "Submitted transactions refused at admission, by reason.", refused.iter().map(|(c, n)| (format!("{{code=\"{c}\"}}"), *n)).collect());
+    out.push_str("# HELP vellum_tx_finality_seconds Admission to finalization latency of transactions this node admitted.\n# TYPE vellum_tx_finality_seconds histogram\n");
+    let mut cumulative = 0;
+    for (bound, n) in vellum_node::core::LATENCY_BUCKETS_S.iter().zip(latency.counts) {
+        cumulative += n;
+        out.push_str(&format!("vellum_tx_finality_seconds_bucket{{le=\"{bound}\"}} {cumulative}\n"));
+    }
+    out.push_str(&format!("vellum_tx_finality_seconds_bucket{{le=\"+Inf\"}} {}\nvellum_tx_finality_seconds_sum {}\nvellum_tx_finality_seconds_count {}\n", latency.count, latency.sum, latency.count));
+    let mut metric = |name: &str, kind: &str, help: &str, rows: Vec<(String, u64)>| {
+        out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
+        for (labels, v) in rows {
+            out.push_str(&format!("{name}{labels} {v}\n"));
+        }
+    };
     let activity = node.validator_activity(1_000).unwrap_or_default();
     let rows = activity.iter().map(|a| (format!("{{validator=\"{}\"}}", a.name), a.proposed)).collect();
     metric("vellum_validator_blocks_proposed", "gauge", "Finalized blocks each validator proposed among the last 1000 (liveness).", rows);

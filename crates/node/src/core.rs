@@ -32,9 +32,35 @@ pub(crate) struct Core {
     /// Monitoring alerts raised by finalized transfers, by rule (X.1405 8.4.3), and holds.
     pub alerts_total: std::collections::BTreeMap<&'static str, u64>,
     pub holds_total: u64,
+    /// Admission → finalized latency of transactions this node admitted, and refusals of
+    /// submissions by reason (for `/metrics`).
+    pub finality_latency: Histogram,
+    pub refused_total: std::collections::BTreeMap<String, u64>,
     /// Request nonces seen within the freshness window (replay protection).
     seen_nonces: HashMap<(AccountId, [u8; 16]), u64>,
     seen_order: VecDeque<(u64, AccountId, [u8; 16])>,
+}
+
+/// Upper bounds (seconds) of the latency histogram buckets.
+pub const LATENCY_BUCKETS_S: [f64; 11] = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+
+/// A Prometheus-style cumulative histogram with fixed buckets.
+#[derive(Clone, Debug, Default)]
+pub struct Histogram {
+    /// Observations at or below each bucket bound (not cumulative; summed when exported).
+    pub counts: [u64; LATENCY_BUCKETS_S.len()],
+    pub count: u64,
+    pub sum: f64,
+}
+
+impl Histogram {
+    pub fn observe(&mut self, value: f64) {
+        if let Some(i) = LATENCY_BUCKETS_S.iter().position(|b| value <= *b) {
+            self.counts[i] += 1;
+        }
+        self.count += 1;
+        self.sum += value;
+    }
 }
 
 /// How many times (100 ms apart) a bundle waits for the latest block's certificate.
@@ -84,6 +110,12 @@ impl Core {
         let h = self.finalized.height;
         self.executed.retain(|_, o| o.state.height > h);
         self.finalized_txs_total += outcome.receipts.len() as u64;
+        let now = std::time::Instant::now();
+        for r in &outcome.receipts {
+            if let Some(at) = self.mempool.admitted_at(&r.tx_id) {
+                self.finality_latency.observe(now.duration_since(at).as_secs_f64());
+            }
+        }
         for r in &outcome.receipts {
             if let Some(vellum_types::PaymentOutcome::Held { alerts, .. }) = r.payment.as_ref().map(|p| &p.record.outcome) {
                 self.holds_total += 1;
@@ -270,6 +302,8 @@ impl NodeHandle {
             finalized_txs_total: 0,
             alerts_total: Default::default(),
             holds_total: 0,
+            finality_latency: Histogram::default(),
+            refused_total: Default::default(),
             seen_nonces: HashMap::new(),
             seen_order: VecDeque::new(),
         };
@@ -305,7 +339,9 @@ impl NodeHandle {
 
     /// Admits a transaction from a client and gossips it to the other validators.
     pub fn submit(&self, bytes: &[u8]) -> Result<TxId, SubmitError> {
-        let id = self.admit(bytes)?;
+        let id = self.admit(bytes).inspect_err(|e| {
+            *self.lock().refused_total.entry(e.code().to_string()).or_default() += 1;
+        })?;
         // The gossip task may be gone during shutdown; the transaction stays admitted here.
         let _ = self.gossip.unbounded_send(bytes.to_vec());
         Ok(id)

@@ -53,6 +53,8 @@ pub struct Pending {
     pub tx: Arc<Transaction>,
     pub signers: Arc<[PublicKey]>,
     bytes: usize,
+    /// When this node admitted it (for the admission → finalized latency metric).
+    pub admitted: std::time::Instant,
 }
 
 #[derive(Default)]
@@ -82,6 +84,11 @@ impl Mempool {
         txs.iter()
             .map(|tx| self.by_id.get(&tx.id()).filter(|p| *p.tx == *tx).map(|p| p.signers.to_vec()))
             .collect()
+    }
+
+    /// When a pending transaction was admitted here.
+    pub fn admitted_at(&self, id: &TxId) -> Option<std::time::Instant> {
+        self.by_id.get(id).map(|p| p.admitted)
     }
 
     pub fn contains(&self, id: &TxId) -> bool {
@@ -118,7 +125,7 @@ impl Mempool {
         }
         self.by_sender.entry(u.sender).or_default().insert(u.nonce, id);
         self.bytes += bytes;
-        self.by_id.insert(id, Pending { tx: Arc::new(tx), signers: signers.into(), bytes });
+        self.by_id.insert(id, Pending { tx: Arc::new(tx), signers: signers.into(), bytes, admitted: std::time::Instant::now() });
         Ok(id)
     }
 

@@ -106,6 +106,12 @@ impl NodeHandle {
         (core.alerts_total.iter().map(|(k, v)| (*k, *v)).collect(), core.holds_total)
     }
 
+    /// The admission → finalized latency histogram and submission refusals by reason.
+    pub fn latency_and_refusals(&self) -> (super::Histogram, Vec<(String, u64)>) {
+        let core = self.lock();
+        (core.finality_latency.clone(), core.refused_total.iter().map(|(k, v)| (k.clone(), *v)).collect())
+    }
+
     pub fn payment(&self, id: &TxId) -> Result<Option<PaymentEntry>, BundleError> {
         self.store.payment(id).map_err(storage_error)
     }
