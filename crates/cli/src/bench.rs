@@ -240,10 +240,11 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
     let load_start = Instant::now();
     // Submission: threads take the next transaction in order; open loop waits for its slot.
     let next = AtomicUsize::new(0);
+    let bar = if json { indicatif::ProgressBar::hidden() } else { crate::progress(txs.len() as u64, "submitting") };
     let results: Mutex<Vec<Submission>> = Mutex::new(Vec::with_capacity(txs.len()));
     std::thread::scope(|s| {
         for t in 0..args.threads.max(1) {
-            let (next, results, txs, clients) = (&next, &results, &txs, &clients);
+            let (next, results, txs, clients, bar) = (&next, &results, &txs, &clients, &bar);
             let rate = args.rate;
             s.spawn(move || {
                 let c = &clients[t % clients.len()];
@@ -265,10 +266,12 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
                         Err(e) => Err(format!("transport: {e}")),
                     };
                     results.lock().unwrap().push((i, r, at));
+                    bar.inc(1);
                 }
             });
         }
     });
+    bar.finish_and_clear();
     let submit_elapsed = load_start.elapsed();
     let mut flat = results.into_inner().unwrap();
     flat.sort_by_key(|(i, _, _)| *i);

@@ -548,6 +548,23 @@ fn main() {
     }
 }
 
+/// A progress bar on stderr for long work — only when stderr is a terminal (never in `--json`
+/// output or logs).
+pub(crate) fn progress(len: u64, what: &str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() || len < 2 {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} {per_sec} eta {eta}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(what.to_string());
+    bar
+}
+
 pub(crate) fn print(json: bool, value: &Value, human: impl FnOnce() -> String) {
     if json {
         println!("{value}");

@@ -54,9 +54,11 @@ pub fn file_digest(path: &Path) -> Result<Hash32> {
 }
 
 fn documents(files: &[PathBuf], salted: bool) -> Result<Vec<ManifestDocument>> {
-    files
+    let bar = crate::progress(files.len() as u64, "hashing");
+    let out = files
         .iter()
         .map(|f| {
+            bar.inc(1);
             let d = file_digest(f)?;
             let salt = salted.then(keys::random_bytes);
             let leaf = match &salt {
@@ -70,7 +72,9 @@ fn documents(files: &[PathBuf], salted: bool) -> Result<Vec<ManifestDocument>> {
                 leaf: hex::encode(leaf),
             })
         })
-        .collect()
+        .collect();
+    bar.finish_and_clear();
+    out
 }
 
 /// Registers files: one `RegisterProof` for a single file, one `RegisterBatch` for several.
