@@ -228,7 +228,16 @@ async fn openapi() -> Response {
     Json(<ApiDoc as utoipa::OpenApi>::openapi()).into_response()
 }
 
+/// Error responses sent, by code, since the process started (for `/metrics`).
+static ERRORS_BY_CODE: std::sync::Mutex<std::collections::BTreeMap<String, u64>> = std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+/// Error responses by code.
+pub fn errors_by_code() -> Vec<(String, u64)> {
+    ERRORS_BY_CODE.lock().unwrap().iter().map(|(k, v)| (k.clone(), *v)).collect()
+}
+
 fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+    *ERRORS_BY_CODE.lock().unwrap().entry(code.to_string()).or_default() += 1;
     (status, Json(json!({ "error": { "code": code, "message": message.into() } }))).into_response()
 }
 

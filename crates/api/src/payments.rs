@@ -237,6 +237,12 @@ fn metrics_text(node: &NodeHandle) -> Response {
         .collect();
     metric("vellum_alerts_total", "counter", "Monitoring alerts raised since this process started, by rule.", rows);
     let (latency, refused) = node.latency_and_refusals();
+    metric(
+        "vellum_api_errors_total",
+        "counter",
+        "API requests answered with an error, by code (auth, access, bad input, rate limit, …).",
+        crate::errors_by_code().into_iter().map(|(c, n)| (format!("{{code=\"{c}\"}}"), n)).collect(),
+    );
     metric("vellum_submissions_refused_total", "counter", "Submitted transactions refused at admission, by reason.", refused.iter().map(|(c, n)| (format!("{{code=\"{c}\"}}"), *n)).collect());
     out.push_str("# HELP vellum_tx_finality_seconds Admission to finalization latency of transactions this node admitted.\n# TYPE vellum_tx_finality_seconds histogram\n");
     let mut cumulative = 0;

@@ -311,9 +311,12 @@ async fn metrics_count_refusals_by_reason_and_export_the_finality_histogram() {
     let e = env();
     let (s, _) = call(&e.node, post(vec![0xff; 40], "application/octet-stream")).await;
     assert!(s.is_client_error());
+    let (s, _) = call(&e.node, get("/v1/holds")).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
     let resp = vellum_api::router(e.node.clone()).oneshot(get("/metrics")).await.unwrap();
     let text = String::from_utf8(axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap().to_vec()).unwrap();
     assert!(text.contains("vellum_submissions_refused_total{code=\"malformed\"} 1"), "{text}");
+    assert!(text.contains("vellum_api_errors_total{code=\"unauthenticated\"}"), "{text}");
     assert!(text.contains("# TYPE vellum_tx_finality_seconds histogram"), "{text}");
     assert!(text.contains("vellum_tx_finality_seconds_bucket{le=\"+Inf\"} 0"), "{text}");
 }

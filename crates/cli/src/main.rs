@@ -434,6 +434,20 @@ enum KeyCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Remove a key from the account's signer set (a lost or retired device). Signed by
+    /// `--key` (and `--cosign` keys to meet the threshold); refuses to leave the account
+    /// unable to reach its threshold.
+    Revoke {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        key: String,
+        #[arg(long)]
+        cosign: Vec<String>,
+        /// The key to revoke: public key (`ed25519:<hex>`) or key file.
+        #[arg(long)]
+        revoke: String,
+    },
     /// Keys by purpose: the keys that authenticate the account's read requests (then only
     /// they do), and its encryption recipient (age) for originals.
     Purpose {
@@ -618,7 +632,8 @@ fn run(cli: Cli) -> Result<()> {
                 | KeyCommand::Split { .. }
                 | KeyCommand::Recover { .. }
                 | KeyCommand::Rotate { .. }
-                | KeyCommand::Purpose { .. }),
+                | KeyCommand::Purpose { .. }
+                | KeyCommand::Revoke { .. }),
         } => key_command(command, json),
         Command::Key { command: KeyCommand::Show { path } } => {
             let key = keys::load(&path)?;
@@ -832,6 +847,31 @@ fn key_command(command: KeyCommand, json: bool) -> Result<()> {
             let r = send_as(&target, &[old], account, TxBody::SetSigners { set })?;
             let v = json!({ "account_id": account.to_hex(), "new_public_key": new.public_key().to_string(), "out": out, "height": r["height"] });
             print(json, &v, || format!("account {account} now signs with {} (in {}); the old key no longer works", new.public_key(), out.display()));
+        }
+        KeyCommand::Revoke { target, key, cosign, revoke } => {
+            let signer = resolve_key(&target, &key)?;
+            let mut signing = vec![signer.clone()];
+            for k in &cosign {
+                signing.push(resolve_key(&target, k)?);
+            }
+            let gone = match revoke.parse::<vellum_types::PublicKey>() {
+                Ok(p) => p,
+                Err(_) => resolve_key(&target, &revoke)?.public_key(),
+            };
+            let account = keys::account_for(&signer);
+            let client = target.client()?;
+            let v = pay::signed_json(&target, &client, &signer, &format!("/v1/account/{account}"))?;
+            let mut set: vellum_types::SignerSet =
+                serde_json::from_value(v["account"]["signers"].clone()).context("the node did not return the signer set")?;
+            let before = set.signers.len();
+            set.signers.retain(|s| s.key != gone);
+            if set.signers.len() == before {
+                bail!("{gone} is not a key of account {account}");
+            }
+            set.check().map_err(|e| anyhow::anyhow!("revoking {gone} would leave an unusable signer set: {e}"))?;
+            let r = send_as(&target, &signing, account, TxBody::SetSigners { set })?;
+            let out = json!({ "account_id": account.to_hex(), "revoked": gone.to_string(), "height": r["height"] });
+            print(json, &out, || format!("key {gone} revoked from account {account}: its signatures are refused from now on"));
         }
         KeyCommand::Purpose { target, key, request_keys, encryption } => {
             let mut keys_out = Vec::new();

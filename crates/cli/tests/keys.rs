@@ -106,6 +106,14 @@ fn keystore_backup_recovery_and_rotation() {
     let b = ok(pw, &["balance", "--client", c, "--key", &path("alice-phone.key")]);
     assert_eq!(b["account"]["id"], account.as_str());
 
+    // Revocation: a second device is added, then revoked; the last key cannot be revoked.
+    ok(pw, &["key", "new", "--plain", "--out", &path("alice-laptop.key")]);
+    ok(pw, &["account", "set-signers", "--client", c, "--key", &path("alice-phone.key"), "--signer", &path("alice-phone.key"), "--signer", &path("alice-laptop.key"), "--threshold", "1"]);
+    let r = ok(pw, &["key", "revoke", "--client", c, "--key", &path("alice-phone.key"), "--revoke", &path("alice-laptop.key")]);
+    assert_eq!(r["account_id"], account.as_str());
+    let (success, _, text) = run(pw, &["key", "revoke", "--client", c, "--key", &path("alice-phone.key"), "--revoke", &path("alice-phone.key")]);
+    assert!(!success && text.contains("unusable signer set"), "{text}");
+
     // Keys by purpose: a separate key for read requests; then the transaction key no longer
     // authenticates reads, and the request key cannot sign transactions.
     ok(pw, &["key", "new", "--plain", "--out", &path("alice-reader-plain.key")]);
