@@ -5,7 +5,7 @@
 //!
 //! Layout: `VELLUMRC ‖ 0x01 ‖ borsh(Receipt)`.
 
-use crate::bundle::{Certificate, BUNDLE_BYTES_MAX};
+use crate::bundle::Certificate;
 use crate::verify::{Step, VerifyError, fail, verify_anchor};
 use borsh::{BorshDeserialize, BorshSerialize};
 use vellum_crypto::merkle::{inclusion_proof, leaf_hash, verify_inclusion};
@@ -39,17 +39,7 @@ impl Receipt {
     }
 
     pub fn decode(bytes: &[u8]) -> Result<Receipt, VerifyError> {
-        if bytes.len() > BUNDLE_BYTES_MAX {
-            return fail(Step::Decode, format!("{} bytes is over the {BUNDLE_BYTES_MAX}-byte limit", bytes.len()));
-        }
-        if bytes.len() < RECEIPT_MAGIC.len() + 1 || bytes[..RECEIPT_MAGIC.len()] != RECEIPT_MAGIC {
-            return fail(Step::Decode, "not a Vellum payment receipt (bad magic)");
-        }
-        let version = bytes[RECEIPT_MAGIC.len()];
-        if version != RECEIPT_VERSION {
-            return fail(Step::Decode, format!("receipt version {version}; this verifier knows {RECEIPT_VERSION}"));
-        }
-        borsh::from_slice(&bytes[RECEIPT_MAGIC.len() + 1..]).or_else(|e| fail(Step::Decode, format!("malformed receipt: {e}")))
+        crate::verify::decode_file(bytes, &RECEIPT_MAGIC, RECEIPT_VERSION, "payment receipt")
     }
 }
 

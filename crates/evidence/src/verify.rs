@@ -92,17 +92,23 @@ pub struct Verified {
 
 /// Decodes a bundle file: magic, version, size, canonical borsh with no trailing bytes.
 pub fn decode(bytes: &[u8]) -> Result<Bundle, VerifyError> {
+    decode_file(bytes, &BUNDLE_MAGIC, BUNDLE_VERSION, "evidence bundle")
+}
+
+/// `magic ‖ version ‖ borsh(T)` within the size limit, with no trailing bytes (bundles and
+/// receipts share the framing).
+pub(crate) fn decode_file<T: borsh::BorshDeserialize>(bytes: &[u8], magic: &[u8; 8], version: u8, what: &str) -> Result<T, VerifyError> {
     if bytes.len() > BUNDLE_BYTES_MAX {
         return fail(Step::Decode, format!("{} bytes is over the {BUNDLE_BYTES_MAX}-byte limit", bytes.len()));
     }
-    if bytes.len() < BUNDLE_MAGIC.len() + 1 || bytes[..BUNDLE_MAGIC.len()] != BUNDLE_MAGIC {
-        return fail(Step::Decode, "not a Vellum evidence bundle (bad magic)");
+    if bytes.len() < magic.len() + 1 || bytes[..magic.len()] != magic[..] {
+        return fail(Step::Decode, format!("not a Vellum {what} (bad magic)"));
     }
-    let version = bytes[BUNDLE_MAGIC.len()];
-    if version != BUNDLE_VERSION {
-        return fail(Step::Decode, format!("bundle version {version}; this verifier knows {BUNDLE_VERSION}"));
+    let got = bytes[magic.len()];
+    if got != version {
+        return fail(Step::Decode, format!("{what} version {got}; this verifier knows {version}"));
     }
-    borsh::from_slice(&bytes[BUNDLE_MAGIC.len() + 1..]).or_else(|e| fail(Step::Decode, format!("malformed bundle: {e}")))
+    borsh::from_slice(&bytes[magic.len() + 1..]).or_else(|e| fail(Step::Decode, format!("malformed {what}: {e}")))
 }
 
 /// Verifies bundle bytes; see [`verify_bundle`].
