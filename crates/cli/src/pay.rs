@@ -54,18 +54,7 @@ impl Council {
     }
 
     fn send(&self, target: &Target, body: TxBody) -> Result<Value> {
-        self.propose(target, to_action(body))
-    }
-}
-
-/// The governance action of a governed payment body.
-fn to_action(body: TxBody) -> GovAction {
-    match body {
-        TxBody::CreateToken { symbol, decimals, issuer, subledger, flags } => GovAction::CreateToken { symbol, decimals, issuer, subledger, flags },
-        TxBody::SetMonitoring { token, rules } => GovAction::SetMonitoring { token, rules },
-        TxBody::SetRate { from, to, num, den, desk } => GovAction::SetRate { from, to, num, den, desk },
-        TxBody::CreateSubledger { name, kyc_required } => GovAction::CreateSubledger { name, kyc_required },
-        other => unreachable!("{} is not governed", other.kind()),
+        self.propose(target, GovAction::from_governed_body(body).expect("only governed bodies are proposed"))
     }
 }
 

@@ -89,25 +89,8 @@ pub(crate) fn apply(state: &mut LedgerState, sender: &Account, body: &TxBody, en
 /// Applies a passed proposal's action and records the event.
 fn execute(state: &mut LedgerState, proposal: &Proposal, env: BlockEnv, touched: &mut Touched) -> Result<(), TxError> {
     let version = match &proposal.action {
-        GovAction::CreateToken { symbol, decimals, issuer, subledger, flags } => {
-            let body = TxBody::CreateToken {
-                symbol: symbol.clone(),
-                decimals: *decimals,
-                issuer: *issuer,
-                subledger: subledger.clone(),
-                flags: *flags,
-            };
-            payments::apply_governed(state, &body, env, touched)?
-        }
-        GovAction::SetMonitoring { token, rules } => {
-            payments::apply_governed(state, &TxBody::SetMonitoring { token: token.clone(), rules: rules.clone() }, env, touched)?
-        }
-        GovAction::SetRate { from, to, num, den, desk } => {
-            let body = TxBody::SetRate { from: from.clone(), to: to.clone(), num: *num, den: *den, desk: *desk };
-            payments::apply_governed(state, &body, env, touched)?
-        }
-        GovAction::CreateSubledger { name, kyc_required } => {
-            let body = TxBody::CreateSubledger { name: name.clone(), kyc_required: *kyc_required };
+        GovAction::CreateToken { .. } | GovAction::SetMonitoring { .. } | GovAction::SetRate { .. } | GovAction::CreateSubledger { .. } => {
+            let body = proposal.action.governed_body().expect("payment actions have a body");
             payments::apply_governed(state, &body, env, touched)?
         }
         GovAction::GrantRole { account, role } | GovAction::RevokeRole { account, role } => {

@@ -206,9 +206,7 @@ impl LedgerState {
     }
 
     pub(crate) fn remove_live_digest(&mut self, issuer: &AccountId, digest: &Hash32) -> Hash32 {
-        let k = StateKey::LiveDigest(*issuer, *digest).hash();
-        self.map.remove(&k);
-        k
+        self.remove_value(&StateKey::LiveDigest(*issuer, *digest))
     }
 
     pub(crate) fn put_account(&mut self, account: &Account) {

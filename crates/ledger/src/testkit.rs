@@ -144,19 +144,7 @@ pub fn genesis_with_validators(n: u8) -> (Genesis, Vec<[u8; 32]>) {
     (genesis, seeds)
 }
 
-/// The governance action equivalent to a governed body (token creation, monitoring rules,
-/// rates, sub-ledgers), for tests that write them as bodies.
-pub fn to_action(body: TxBody) -> GovAction {
-    match body {
-        TxBody::CreateToken { symbol, decimals, issuer, subledger, flags } => GovAction::CreateToken { symbol, decimals, issuer, subledger, flags },
-        TxBody::SetMonitoring { token, rules } => GovAction::SetMonitoring { token, rules },
-        TxBody::SetRate { from, to, num, den, desk } => GovAction::SetRate { from, to, num, den, desk },
-        TxBody::CreateSubledger { name, kyc_required } => GovAction::CreateSubledger { name, kyc_required },
-        other => panic!("{} is not a governed body", other.kind()),
-    }
-}
-
 /// A proposal of the governed `body` (deadline far ahead).
 pub fn propose(body: TxBody) -> TxBody {
-    TxBody::Propose { action: to_action(body), deadline_height: 900 }
+    TxBody::Propose { action: GovAction::from_governed_body(body).expect("a governed body"), deadline_height: 900 }
 }

@@ -73,6 +73,31 @@ pub enum GovAction {
 }
 
 impl GovAction {
+    /// The action proposing a governed payment body (token creation, monitoring rules, rates,
+    /// sub-ledgers), which may not be submitted directly; `None` for any other body.
+    pub fn from_governed_body(body: crate::tx::TxBody) -> Option<GovAction> {
+        use crate::tx::TxBody as B;
+        Some(match body {
+            B::CreateToken { symbol, decimals, issuer, subledger, flags } => GovAction::CreateToken { symbol, decimals, issuer, subledger, flags },
+            B::SetMonitoring { token, rules } => GovAction::SetMonitoring { token, rules },
+            B::SetRate { from, to, num, den, desk } => GovAction::SetRate { from, to, num, den, desk },
+            B::CreateSubledger { name, kyc_required } => GovAction::CreateSubledger { name, kyc_required },
+            _ => return None,
+        })
+    }
+
+    /// The inverse of [`GovAction::from_governed_body`]: the payment body a passed action runs.
+    pub fn governed_body(&self) -> Option<crate::tx::TxBody> {
+        use crate::tx::TxBody as B;
+        Some(match self.clone() {
+            GovAction::CreateToken { symbol, decimals, issuer, subledger, flags } => B::CreateToken { symbol, decimals, issuer, subledger, flags },
+            GovAction::SetMonitoring { token, rules } => B::SetMonitoring { token, rules },
+            GovAction::SetRate { from, to, num, den, desk } => B::SetRate { from, to, num, den, desk },
+            GovAction::CreateSubledger { name, kyc_required } => B::CreateSubledger { name, kyc_required },
+            _ => return None,
+        })
+    }
+
     /// Shape checks that need no state (sizes, names).
     pub fn check(&self) -> Result<(), String> {
         use crate::payment::{valid_subledger, valid_symbol};
