@@ -45,6 +45,11 @@ impl SigError {
 }
 
 /// Verifies one signature over `message` and returns the signer's public key.
+/// Whether 32 bytes are a usable Ed25519 public key (a point that decodes).
+pub fn check_ed25519_key(bytes: &[u8; 32]) -> Result<(), SigError> {
+    ed25519_consensus::VerificationKey::try_from(*bytes).map(|_| ()).map_err(|_| SigError::Ed25519Key { index: 0 })
+}
+
 pub fn verify_signature(signature: &Signature, message: &[u8]) -> Result<PublicKey, SigError> {
     match signature {
         Signature::Ed25519 { public_key, signature } => {

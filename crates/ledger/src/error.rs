@@ -137,6 +137,16 @@ pub enum TxError {
     RecoveryLocked { eligible_height: u64, height: u64 },
     #[error("the recovery has {have} guardian approvals, {need} are needed")]
     RecoveryApprovals { have: u32, need: u32 },
+    #[error("bad validator: {0}")]
+    BadValidator(String),
+    #[error("validator {0} is already in the validator set")]
+    ValidatorPresent(String),
+    #[error("no validator with consensus key {0}")]
+    UnknownValidator(String),
+    #[error("bad consensus parameters: {0}")]
+    BadParams(String),
+    #[error("this misbehaviour is already recorded")]
+    MisbehaviorKnown,
 }
 
 impl TxError {
@@ -209,6 +219,11 @@ impl TxError {
             TxError::RecoveryMismatch => "recovery_mismatch",
             TxError::RecoveryLocked { .. } => "recovery_locked",
             TxError::RecoveryApprovals { .. } => "recovery_approvals",
+            TxError::BadValidator(_) => "bad_validator",
+            TxError::ValidatorPresent(_) => "validator_present",
+            TxError::UnknownValidator(_) => "unknown_validator",
+            TxError::BadParams(_) => "bad_params",
+            TxError::MisbehaviorKnown => "misbehavior_known",
         }
     }
 }
@@ -234,4 +249,6 @@ pub enum BlockError {
     Commitment(&'static str),
     #[error("validator set or genesis hash does not match")]
     ValidatorSet,
+    #[error("block {height} belongs to epoch {expected}, its header says {got}")]
+    Epoch { height: u64, expected: u64, got: u64 },
 }

@@ -1,5 +1,5 @@
 use crate::error::{BlockError, TxError};
-use crate::{governance, payments, recovery};
+use crate::{governance, payments, recovery, validators};
 use crate::state::{LedgerState, StateKey};
 use std::collections::BTreeSet;
 use vellum_crypto::merkle::{leaf_hash, root};
@@ -66,6 +66,7 @@ pub fn genesis_block(genesis: &Genesis) -> (LedgerState, Block) {
         params: genesis.params.clone(),
         validator_set_hash: genesis.validator_set_hash(),
         genesis_hash: genesis.hash(),
+        epoch_length: genesis.epoch_length(),
         map: AuthMap::new(),
         log: CompactLog::new(),
         height: 0,
@@ -76,6 +77,10 @@ pub fn genesis_block(genesis: &Genesis) -> (LedgerState, Block) {
     if let Some(council) = governance::genesis_council(council_members) {
         state.put_value(&StateKey::Council, &council);
     }
+    let set = validators::genesis_record(&genesis.validators);
+    assert_eq!(set.hash(), state.validator_set_hash);
+    state.put_value(&StateKey::ValidatorSetChange(0), &set);
+    state.put_value(&StateKey::ValidatorSet, &set);
     for a in &genesis.accounts {
         state.put_account(&Account {
             id: a.id(),
@@ -236,6 +241,7 @@ fn apply_tx_inner(
             }
         }
         TxBody::Propose { .. } | TxBody::Vote { .. } => governance::apply(state, &sender, &u.body, env, touched)?,
+        TxBody::ReportMisbehavior { .. } => validators::report(state, &sender, &u.body, env, touched)?,
         TxBody::SetPurposeKeys { request_keys, encryption_recipient } => {
             let keys = vellum_types::payment::PurposeKeys { request_keys: request_keys.clone(), encryption_recipient: encryption_recipient.clone() };
             touched.insert(state.put_value(&StateKey::PurposeKeys(sender.id), &keys));
@@ -434,6 +440,10 @@ pub fn execute_block_with(parent: &LedgerState, block: &Block, known: &[Option<V
     if h.validator_set_hash != parent.validator_set_hash || h.genesis_hash != parent.genesis_hash {
         return Err(BlockError::ValidatorSet);
     }
+    let epoch = validators::epoch_of(h.height, parent.epoch_length);
+    if h.epoch != epoch {
+        return Err(BlockError::Epoch { height: h.height, expected: epoch, got: h.epoch });
+    }
     if h.tx_count as usize != block.txs.len() {
         return Err(BlockError::TxCount { header: h.tx_count, actual: block.txs.len() });
     }
@@ -465,6 +475,7 @@ pub fn execute_block_with(parent: &LedgerState, block: &Block, known: &[Option<V
         receipt.index = index as u32;
         receipts.push(receipt);
     }
+    validators::end_block(&mut state, env, &mut touched);
     let ids: Vec<Hash32> = block.txs.iter().map(|t| t.id().0).collect();
     if h.txs_root != root(&ids) {
         return Err(BlockError::Commitment("txs_root"));
@@ -481,6 +492,7 @@ pub fn execute_block_with(parent: &LedgerState, block: &Block, known: &[Option<V
     state.height = h.height;
     state.block_hash = h.hash();
     state.time_ms = h.time_ms;
+    validators::after_block(&mut state);
     Ok(BlockOutcome { state, receipts, touched: touched.into_iter().collect() })
 }
 
@@ -503,6 +515,7 @@ pub fn build_block<'a>(
     candidates: impl IntoIterator<Item = (&'a Transaction, &'a [PublicKey])>,
 ) -> Built {
     assert!(time_ms > parent.time_ms, "block time must advance");
+    assert_eq!(epoch, validators::epoch_of(parent.height + 1, parent.epoch_length), "consensus and the ledger agree on epochs");
     let env = BlockEnv { height: parent.height + 1, time_ms };
     let mut state = parent.clone();
     let mut touched = BTreeSet::new();
@@ -530,6 +543,7 @@ pub fn build_block<'a>(
             Err(e) => rejected.push((tx.id(), e)),
         }
     }
+    validators::end_block(&mut state, env, &mut touched);
     let ids: Vec<Hash32> = txs.iter().map(|t| t.id().0).collect();
     let header = BlockHeader {
         height: env.height,
@@ -549,6 +563,7 @@ pub fn build_block<'a>(
     state.height = header.height;
     state.block_hash = header.hash();
     state.time_ms = time_ms;
+    validators::after_block(&mut state);
     let block = Block { header, txs };
     Built { block, outcome: BlockOutcome { state, receipts, touched: touched.into_iter().collect() }, rejected }
 }

@@ -165,6 +165,15 @@ fn execute(state: &mut LedgerState, proposal: &Proposal, env: BlockEnv, touched:
             touched.insert(state.put_value(&StateKey::Module(name.clone()), &module));
             None
         }
+        GovAction::AddValidator { validator } => {
+            crate::validators::add(state, validator, touched)?;
+            None
+        }
+        GovAction::RemoveValidator { consensus_key } => {
+            crate::validators::remove(state, &consensus_key.0, touched)?;
+            None
+        }
+        GovAction::SetConsensusParams { params } => Some(crate::validators::set_params(state, params, touched)?),
     };
     let seq = state.gov_event_count();
     let event = GovEvent { seq, proposal: proposal.id, height: env.height, time_ms: env.time_ms, action: proposal.action.clone(), version };

@@ -12,6 +12,7 @@ mod governance;
 mod payments;
 mod recovery;
 mod state;
+pub mod validators;
 
 pub use error::{BlockError, TxError};
 pub use exec::{BlockEnv, BlockOutcome, Built, Evidence, PaymentEvidence, TxReceipt, apply_tx, build_block, execute_block, execute_block_with, genesis_block};
@@ -25,3 +26,5 @@ mod tests;
 mod payment_tests;
 #[cfg(test)]
 mod governance_tests;
+#[cfg(test)]
+mod validators_tests;

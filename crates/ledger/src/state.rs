@@ -18,8 +18,11 @@ pub const STATE_VALUE_BYTES_MAX: usize = 64 * 1024;
 pub struct LedgerState {
     pub chain_id: String,
     pub params: ConsensusParams,
+    /// Hash of the validator set that signs the next block (derived from the map).
     pub validator_set_hash: Hash32,
     pub genesis_hash: Hash32,
+    /// Blocks per consensus epoch (from the genesis; `u64::MAX`: one epoch).
+    pub epoch_length: u64,
     /// Authenticated map of accounts (and later registry entries).
     pub map: AuthMap,
     /// RFC 6962 log of every executed transaction's leaf bytes.
@@ -174,6 +177,10 @@ impl LedgerState {
         let k = key.hash();
         self.map.remove(&k);
         k
+    }
+
+    pub(crate) fn get_value<T: BorshDeserialize>(&self, key: &StateKey) -> Option<T> {
+        self.get(key)
     }
 
     /// Writes any state value under its key and returns the key hash (for `touched`).

@@ -66,6 +66,7 @@ pub fn fixture() -> Fixture {
             account(&desk, Role::Desk, "desk"),
             account(&auditor, Role::Auditor, "auditor"),
         ],
+        epoch_length_blocks: None,
     };
     Fixture { genesis, registrar, compliance, user, issuer, node, council, desk, auditor }
 }

@@ -265,6 +265,9 @@ impl Store {
         state.height = applied.height;
         state.block_hash = applied.block_hash;
         state.time_ms = applied.time_ms;
+        // Governed parameters and the validator set live in the map; the fields derived from
+        // them follow it.
+        state.refresh_derived();
         Ok(state)
     }
 

@@ -52,6 +52,8 @@ pub mod domain {
     pub const ORIGINAL: &[u8] = b"VELLUM:ORIGINAL:";
     /// A payment record's log leaf data.
     pub const PAYMENT_RECORD: &[u8] = b"VELLUM:PAYMENT-RECORD:";
+    /// Genesis details of a chain with finite epochs (validator-set changes possible).
+    pub const GENESIS_DETAILS_EPOCHS: &[u8] = b"VELLUM:GENESIS-DETAILS-EPOCHS:";
 }
 
 /// Why bytes could not be decoded. Decoding never panics and never allocates more than the

@@ -77,6 +77,10 @@ pub struct Genesis {
     pub params: ConsensusParams,
     pub validators: Vec<GenesisValidator>,
     pub accounts: Vec<GenesisAccount>,
+    /// Blocks per consensus epoch. The validator set can change only at an epoch boundary
+    /// (governance); `None`: one epoch forever (chains made before validator-set changes).
+    #[serde(default)]
+    pub epoch_length_blocks: Option<u64>,
 }
 
 /// Why a genesis was rejected.
@@ -134,7 +138,12 @@ impl Genesis {
             genesis_time_ms: self.genesis_time_ms,
             params: self.params.clone(),
             validators: self.sorted_consensus_keys(),
-            details_hash: sha256(&canonical(domain::GENESIS_DETAILS, &(&self.validators, &self.accounts))),
+            // The epoch length is committed only when set, so chains made before epochs keep
+            // their genesis hash (and their evidence keeps verifying).
+            details_hash: match self.epoch_length_blocks {
+                None => sha256(&canonical(domain::GENESIS_DETAILS, &(&self.validators, &self.accounts))),
+                Some(n) => sha256(&canonical(domain::GENESIS_DETAILS_EPOCHS, &(&self.validators, &self.accounts, n))),
+            },
         }
     }
 
@@ -154,6 +163,11 @@ impl Genesis {
         validator_set_hash(&self.sorted_consensus_keys())
     }
 
+    /// Blocks per epoch (`u64::MAX`: a single epoch).
+    pub fn epoch_length(&self) -> u64 {
+        self.epoch_length_blocks.unwrap_or(u64::MAX)
+    }
+
     pub fn validate(&self) -> Result<(), GenesisError> {
         let id_ok = !self.chain_id.is_empty()
             && self.chain_id.len() <= CHAIN_ID_BYTES_MAX
@@ -166,18 +180,15 @@ impl Genesis {
         }
         let mut keys: BTreeSet<[u8; 32]> = BTreeSet::new();
         for v in &self.validators {
-            let field_ok = |s: &str| !s.is_empty() && s.len() <= NAME_BYTES_MAX;
-            if !field_ok(&v.name) || !field_ok(&v.address) {
-                return Err(GenesisError::ValidatorField(v.name.clone()));
-            }
+            v.check()?;
             if !keys.insert(v.consensus_key) {
                 return Err(GenesisError::DuplicateValidatorKey(v.name.clone()));
             }
-            // Commonware simplex identifies a voter by the key of the p2p connection its vote
-            // arrived on, so the two keys must be one (ARCHITECTURE.md).
-            if v.p2p_key != v.consensus_key {
-                return Err(GenesisError::P2pKeyMismatch(v.name.clone()));
-            }
+        }
+        if let Some(n) = self.epoch_length_blocks
+            && !(EPOCH_LENGTH_BLOCKS_MIN..=EPOCH_LENGTH_BLOCKS_MAX).contains(&n)
+        {
+            return Err(GenesisError::Params(format!("epoch_length_blocks must be {EPOCH_LENGTH_BLOCKS_MIN}..={EPOCH_LENGTH_BLOCKS_MAX}")));
         }
         if self.accounts.len() > GENESIS_ACCOUNTS_MAX {
             return Err(GenesisError::AccountCount);
@@ -198,16 +209,47 @@ impl Genesis {
                 set.check().map_err(|e| GenesisError::Multisig(id, e))?;
             }
         }
-        let p = &self.params;
-        if p.block_txs_max == 0 || p.block_txs_max as usize > BLOCK_TXS_MAX {
-            return Err(GenesisError::Params(format!("block_txs_max must be 1..={BLOCK_TXS_MAX}")));
+        self.params.check().map_err(GenesisError::Params)
+    }
+}
+
+/// Shortest and longest epoch a genesis may set: an epoch change restarts the consensus
+/// engine, so very short epochs waste time; very long ones delay validator-set changes.
+pub const EPOCH_LENGTH_BLOCKS_MIN: u64 = 10;
+pub const EPOCH_LENGTH_BLOCKS_MAX: u64 = 1_000_000;
+
+impl ConsensusParams {
+    /// The bounds every parameter set must respect (genesis and governance alike).
+    pub fn check(&self) -> Result<(), String> {
+        if self.block_txs_max == 0 || self.block_txs_max as usize > BLOCK_TXS_MAX {
+            return Err(format!("block_txs_max must be 1..={BLOCK_TXS_MAX}"));
         }
         // Leave room for the header inside the hard ceiling.
-        if (p.block_bytes_max as usize) < 64 * 1024 || p.block_bytes_max as usize > BLOCK_BYTES_MAX - 4096 {
-            return Err(GenesisError::Params("block_bytes_max out of range".into()));
+        if (self.block_bytes_max as usize) < 64 * 1024 || self.block_bytes_max as usize > BLOCK_BYTES_MAX - 4096 {
+            return Err("block_bytes_max out of range".into());
         }
-        if p.block_time_future_skew_ms == 0 || p.block_time_past_skew_ms == 0 {
-            return Err(GenesisError::Params("clock skew bounds must be positive".into()));
+        if self.block_time_future_skew_ms == 0 || self.block_time_past_skew_ms == 0 {
+            return Err("clock skew bounds must be positive".into());
+        }
+        // A bound above an hour would make the time check meaningless.
+        if self.block_time_future_skew_ms > 3_600_000 || self.block_time_past_skew_ms > 3_600_000 {
+            return Err("clock skew bounds must be at most one hour".into());
+        }
+        Ok(())
+    }
+}
+
+impl GenesisValidator {
+    /// Shape checks of one validator entry (genesis or a governance proposal).
+    pub fn check(&self) -> Result<(), GenesisError> {
+        let field_ok = |s: &str| !s.is_empty() && s.len() <= NAME_BYTES_MAX;
+        if !field_ok(&self.name) || !field_ok(&self.address) {
+            return Err(GenesisError::ValidatorField(self.name.clone()));
+        }
+        // Commonware simplex identifies a voter by the key of the p2p connection its vote
+        // arrived on, so the two keys must be one (ARCHITECTURE.md).
+        if self.p2p_key != self.consensus_key {
+            return Err(GenesisError::P2pKeyMismatch(self.name.clone()));
         }
         Ok(())
     }
@@ -250,6 +292,7 @@ mod tests {
                 address: "127.0.0.1:1".into(),
             }],
             accounts: vec![GenesisAccount { public_key: PublicKey::Ed25519([5; 32]), roles: vec![Role::Registrar], label: "r".into(), multisig: None }],
+            epoch_length_blocks: None,
         }
     }
 
@@ -288,5 +331,17 @@ mod tests {
         let mut other = g.clone();
         other.genesis_time_ms = 1;
         assert_ne!(other.hash(), g.hash());
+        // The epoch length is committed (and survives TOML) once set; unset, the hash is the
+        // one chains made before epochs have.
+        let mut epochs = g.clone();
+        epochs.epoch_length_blocks = Some(100);
+        assert_ne!(epochs.hash(), g.hash());
+        let back: Genesis = toml::from_str(&toml::to_string(&epochs).unwrap()).unwrap();
+        assert_eq!(back.hash(), epochs.hash());
+        let mut longer = epochs.clone();
+        longer.epoch_length_blocks = Some(101);
+        assert_ne!(longer.hash(), epochs.hash());
+        longer.epoch_length_blocks = Some(5);
+        assert!(matches!(longer.validate(), Err(GenesisError::Params(_))));
     }
 }

@@ -70,6 +70,13 @@ pub enum GovAction {
     RegisterModule { name: String, code_digest: Hash32Text, review_digest: Hash32Text },
     /// Pause or resume a registered module (X.1405 8.6.3).
     SetModulePaused { name: String, paused: bool },
+    /// Add a validator from the next epoch boundary on.
+    AddValidator { validator: crate::genesis::GenesisValidator },
+    /// Remove a validator (by consensus key) from the next epoch boundary on — also the
+    /// penalty for recorded misbehaviour (X.1407 9.2.3 e).
+    RemoveValidator { consensus_key: Hash32Text },
+    /// New consensus parameters (block limits, clock skew bounds) from the next block on.
+    SetConsensusParams { params: crate::genesis::ConsensusParams },
 }
 
 impl GovAction {
@@ -138,6 +145,8 @@ impl GovAction {
                 Council { members: sorted, threshold: *threshold, version: 0 }.check()
             }
             GovAction::RegisterModule { name, .. } | GovAction::SetModulePaused { name, .. } => text(name, "a module name"),
+            GovAction::AddValidator { validator } => validator.check().map_err(|e| e.to_string()),
+            GovAction::SetConsensusParams { params } => params.check(),
             _ => Ok(()),
         }
     }
@@ -154,6 +163,9 @@ impl GovAction {
             GovAction::SetCouncil { .. } => "set_council",
             GovAction::RegisterModule { .. } => "register_module",
             GovAction::SetModulePaused { .. } => "set_module_paused",
+            GovAction::AddValidator { .. } => "add_validator",
+            GovAction::RemoveValidator { .. } => "remove_validator",
+            GovAction::SetConsensusParams { .. } => "set_consensus_params",
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod payment;
 pub mod proof;
 pub mod request;
 pub mod tx;
+pub mod validators;
 
 pub use account::{Account, AccountStatus, Role};
 pub use block::{Block, BlockHeader};

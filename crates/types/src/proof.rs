@@ -182,6 +182,20 @@ pub enum StateKey {
     Recovery(AccountId),
     /// An account's keys by purpose.
     PurposeKeys(AccountId),
+    /// The validator set in force ([`crate::validators::ValidatorSetRecord`]).
+    ValidatorSet,
+    /// The validators governance has decided on for the next epoch boundary.
+    ValidatorsPending,
+    /// Every validator-set change (by sequence, from 1), and how many exist.
+    ValidatorSetChange(u64),
+    ValidatorSetChangeCount,
+    /// Recorded validator misbehaviour (by sequence), and how many exist.
+    Misbehavior(u64),
+    MisbehaviorCount,
+    /// Duplicate guard: (validator, epoch, view, kind) already reported.
+    MisbehaviorSeen(Hash32),
+    /// Consensus parameters changed by governance (absent: the genesis ones).
+    ConsensusParams,
 }
 
 impl StateKey {

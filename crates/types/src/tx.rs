@@ -83,6 +83,16 @@ pub enum TxBody {
     /// (then only they do — transaction keys no longer can), and the public encryption
     /// recipient others use to encrypt originals for it. Needs the account's threshold.
     SetPurposeKeys { request_keys: Vec<PublicKey>, encryption_recipient: Option<String> },
+    /// A validator's node account reports misbehaviour its consensus engine proved: the
+    /// accused validator's consensus key, what kind, where, and Commonware's encoding of the
+    /// two conflicting signed votes (X.1407 9.2.1 b).
+    ReportMisbehavior {
+        validator: [u8; 32],
+        kind: crate::validators::MisbehaviorKind,
+        epoch: u64,
+        view: u64,
+        evidence: Vec<u8>,
+    },
 }
 
 impl TxBody {
@@ -112,6 +122,7 @@ impl TxBody {
             TxBody::CancelRecovery => "cancel_recovery",
             TxBody::ExecuteRecovery { .. } => "execute_recovery",
             TxBody::SetPurposeKeys { .. } => "set_purpose_keys",
+            TxBody::ReportMisbehavior { .. } => "report_misbehavior",
         }
     }
 }
@@ -273,6 +284,12 @@ impl Transaction {
                     Some(r) if !r.starts_with("age1") || r.len() > 128 => invalid("the encryption recipient must be an age X25519 recipient (age1…)".into()),
                     _ => Ok(()),
                 }
+            }
+            TxBody::ReportMisbehavior { evidence, .. } => {
+                if evidence.is_empty() || evidence.len() > crate::validators::MISBEHAVIOR_EVIDENCE_BYTES_MAX {
+                    return invalid(format!("evidence must be 1..={} bytes", crate::validators::MISBEHAVIOR_EVIDENCE_BYTES_MAX));
+                }
+                Ok(())
             }
             TxBody::SetGuardians { guardians, threshold, delay_blocks } => {
                 if guardians.is_empty() || guardians.len() > crate::payment::SIGNERS_MAX {
