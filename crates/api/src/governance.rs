@@ -87,9 +87,19 @@ pub(crate) async fn validators(State(node): State<NodeHandle>, Query(q): Query<W
         Ok(v) => {
             let n = v.len() as u64;
             let expected = window.min(node.status().height) / n.max(1);
+            let state = node.finalized_state();
+            let set = state.validator_set();
+            let misbehavior: Vec<_> = (0..state.misbehavior_count()).filter_map(|i| state.misbehavior(i)).collect();
             Json(json!({
                 "window": window,
                 "expected_per_validator": expected,
+                "epoch": vellum_ledger::validators::epoch_of(state.height + 1, state.epoch_length),
+                "epoch_length_blocks": (state.epoch_length != u64::MAX).then_some(state.epoch_length),
+                "validator_set": set,
+                "pending": state.pending_validators(),
+                "changes": state.validator_set_change_count(),
+                "params": state.params,
+                "misbehavior": misbehavior,
                 "validators": v.iter().map(|a| json!({
                     "name": a.name, "key": hex::encode(a.key), "proposed": a.proposed,
                     "last_proposed_height": a.last_proposed_height,

@@ -260,5 +260,16 @@ fn metrics_text(node: &NodeHandle) -> Response {
     let activity = node.validator_activity(1_000).unwrap_or_default();
     let rows = activity.iter().map(|a| (format!("{{validator=\"{}\"}}", a.name), a.proposed)).collect();
     metric("vellum_validator_blocks_proposed", "gauge", "Finalized blocks each validator proposed among the last 1000 (liveness).", rows);
+    // Misbehaviour recorded on the ledger, by accused validator (alert on any increase).
+    let state = node.finalized_state();
+    let mut by_validator: std::collections::BTreeMap<String, u64> = Default::default();
+    for i in 0..state.misbehavior_count() {
+        if let Some(m) = state.misbehavior(i) {
+            *by_validator.entry(hex::encode(m.validator.0)).or_default() += 1;
+        }
+    }
+    let rows = by_validator.into_iter().map(|(k, n)| (format!("{{validator_key=\"{k}\"}}"), n)).collect();
+    metric("vellum_validator_misbehavior_total", "counter", "Equivocation recorded on the ledger, by validator consensus key.", rows);
+    metric("vellum_epoch", "gauge", "Consensus epoch of the next block.", vec![(String::new(), vellum_ledger::validators::epoch_of(state.height + 1, state.epoch_length))]);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
 }

@@ -103,6 +103,7 @@ pub(crate) fn generate(o: &UpOptions) -> Result<()> {
             peer_addresses: Default::default(),
             tls_cert: None,
             tls_key: None,
+            roughtime: Vec::new(),
         });
     }
     let now_ms = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH)?.as_millis() as u64;

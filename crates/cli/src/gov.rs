@@ -41,6 +41,44 @@ pub enum GovCommand {
         #[arg(long)]
         threshold: u32,
     },
+    /// Propose adding a validator; it signs blocks from the next epoch boundary on.
+    AddValidator {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        council: Council,
+        #[arg(long)]
+        name: String,
+        /// Its consensus (and p2p) Ed25519 public key, hex.
+        #[arg(long)]
+        key: String,
+        /// `host:port` of its p2p listener.
+        #[arg(long)]
+        address: String,
+    },
+    /// Propose removing a validator (by name or consensus key) at the next epoch boundary.
+    RemoveValidator {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        council: Council,
+        validator: String,
+    },
+    /// Propose new consensus parameters (unset flags keep their current value).
+    SetParams {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        council: Council,
+        #[arg(long)]
+        block_txs_max: Option<u32>,
+        #[arg(long)]
+        block_bytes_max: Option<u32>,
+        #[arg(long)]
+        future_skew_ms: Option<u64>,
+        #[arg(long)]
+        past_skew_ms: Option<u64>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -194,6 +232,46 @@ pub fn gov(command: GovCommand, json: bool) -> Result<()> {
             let members = members.iter().map(|m| account_arg(&target, m)).collect::<Result<Vec<_>>>()?;
             let r = council.propose(&target, GovAction::SetCouncil { members, threshold })?;
             done(json, &r, "council replaced".into());
+        }
+        GovCommand::AddValidator { target, council, name, key, address } => {
+            let mut k = [0u8; 32];
+            hex::decode_to_slice(key.trim(), &mut k).context("--key must be 64 hex characters (an Ed25519 public key)")?;
+            let validator = vellum_types::GenesisValidator { name: name.clone(), consensus_key: k, p2p_key: k, address };
+            let r = council.propose(&target, GovAction::AddValidator { validator })?;
+            done(json, &r, format!("validator {name} added from the next epoch boundary"));
+        }
+        GovCommand::RemoveValidator { target, council, validator } => {
+            let v = get(&target, "/v1/validators")?;
+            let set = v["pending"].as_array().cloned().unwrap_or_default();
+            let key = set
+                .iter()
+                .find(|e| e["name"].as_str() == Some(validator.as_str()) || e["consensus_key"].as_str() == Some(validator.as_str()))
+                .and_then(|e| e["consensus_key"].as_str())
+                .with_context(|| format!("no validator named or keyed `{validator}` in the next epoch's set"))?;
+            let mut k = [0u8; 32];
+            hex::decode_to_slice(key, &mut k)?;
+            let r = council.propose(&target, GovAction::RemoveValidator { consensus_key: Hash32Text(k) })?;
+            done(json, &r, format!("validator {validator} removed from the next epoch boundary"));
+        }
+        GovCommand::SetParams { target, council, block_txs_max, block_bytes_max, future_skew_ms, past_skew_ms } => {
+            let v = get(&target, "/v1/validators")?;
+            let mut params: vellum_types::ConsensusParams =
+                serde_json::from_value(v["params"].clone()).context("the node did not report its consensus parameters")?;
+            if let Some(x) = block_txs_max {
+                params.block_txs_max = x;
+            }
+            if let Some(x) = block_bytes_max {
+                params.block_bytes_max = x;
+            }
+            if let Some(x) = future_skew_ms {
+                params.block_time_future_skew_ms = x;
+            }
+            if let Some(x) = past_skew_ms {
+                params.block_time_past_skew_ms = x;
+            }
+            params.check().map_err(anyhow::Error::msg)?;
+            let r = council.propose(&target, GovAction::SetConsensusParams { params })?;
+            done(json, &r, "consensus parameters changed".into());
         }
     }
     Ok(())

@@ -32,6 +32,8 @@ pub struct Snapshot<'a> {
     pub map: &'a AuthMap,
     /// Leaf hashes `[0, header.log_size)` of the log.
     pub log_leaves: &'a [Hash32],
+    /// The validator-set changes leading to `header`'s set.
+    pub validator_chain: Vec<crate::bundle::SetLink>,
 }
 
 /// The node-side bundle for `record`: everything but the document opening and, for a batch,
@@ -71,6 +73,7 @@ pub fn assemble(s: &Snapshot<'_>, record: EvidenceRecord, member: Option<u32>) -
         entry,
         member,
         document: None,
+        validator_chain: s.validator_chain.clone(),
     })
 }
 

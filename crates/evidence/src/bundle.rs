@@ -4,7 +4,10 @@ use vellum_types::{BlockHeader, EvidenceRecord, GenesisCommitment, Hash32, Membe
 
 /// First bytes of every bundle file.
 pub const BUNDLE_MAGIC: [u8; 8] = *b"VELLUMEV";
+/// Version 1: anchored in the genesis validator set. Version 2 appends the chain of
+/// validator-set changes ([`SetLink`]) the anchor header's set descends from.
 pub const BUNDLE_VERSION: u8 = 1;
+pub const BUNDLE_VERSION_CHAINED: u8 = 2;
 /// Largest bundle accepted (a bundle is a few KiB; this bounds hostile input).
 pub const BUNDLE_BYTES_MAX: usize = 64 * 1024;
 
@@ -59,17 +62,45 @@ pub struct Bundle {
     pub entry_proof: MapProof,
     pub member: Option<MemberEvidence>,
     pub document: Option<DocumentOpening>,
+    /// The validator-set changes from the genesis set to the one that signed `header` (empty
+    /// while the set never changed; then the file is version 1).
+    pub validator_chain: Vec<SetLink>,
+}
+
+/// One validator-set change: the boundary block that installed it, finalized by the set
+/// before, and the change record in that block's state.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct SetLink {
+    pub header: BlockHeader,
+    pub certificate: Certificate,
+    pub record: vellum_types::validators::ValidatorSetRecord,
+    /// Proof of `record` under `StateKey::ValidatorSetChange(record.seq)` against
+    /// `header.state_root`.
+    pub record_proof: MapProof,
 }
 
 impl Bundle {
-    /// `magic ‖ version ‖ borsh(bundle)`.
+    /// `magic ‖ version ‖ borsh(bundle)`; version 1 files leave out the (empty) chain, so
+    /// verifiers that predate validator-set changes read them unchanged.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(2048);
-        out.extend_from_slice(&BUNDLE_MAGIC);
-        out.push(BUNDLE_VERSION);
-        self.serialize(&mut out).expect("borsh into Vec is infallible");
-        out
+        framed(&BUNDLE_MAGIC, self, self.validator_chain.is_empty())
     }
+}
+
+/// `magic ‖ version ‖ borsh(value)` where the value's last field is a chain of set links:
+/// version 1 without it (it must be empty), version 2 with it.
+pub(crate) fn framed<T: BorshSerialize>(magic: &[u8; 8], value: &T, unchained: bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(2048);
+    out.extend_from_slice(magic);
+    out.push(if unchained { BUNDLE_VERSION } else { BUNDLE_VERSION_CHAINED });
+    value.serialize(&mut out).expect("borsh into Vec is infallible");
+    if unchained {
+        // Borsh ends the value with the empty chain's length (four zero bytes): drop them.
+        let len = out.len();
+        assert_eq!(out[len - 4..], [0, 0, 0, 0]);
+        out.truncate(len - 4);
+    }
+    out
 }
 
 /// LEB128 (Commonware `UInt`): 7 bits per byte, least significant first, high bit = more.

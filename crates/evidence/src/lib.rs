@@ -30,7 +30,7 @@ pub use assemble::{AssembleError, Snapshot, assemble, batch_root};
 
 pub use bundle::{
     BUNDLE_BYTES_MAX, BUNDLE_MAGIC, BUNDLE_VERSION, Bundle, Certificate, DocumentOpening, MemberEvidence,
-    finalize_message, CONSENSUS_NAMESPACE,
+    finalize_message, CONSENSUS_NAMESPACE, BUNDLE_VERSION_CHAINED, SetLink,
 };
 pub use receipt::{RECEIPT_MAGIC, RECEIPT_VERSION, Receipt, VerifiedReceipt, assemble_receipt, verify_receipt};
 pub use verify::{DocumentCheck, Step, Verified, VerifyError, decode, verify, verify_bundle};

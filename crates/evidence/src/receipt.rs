@@ -27,15 +27,13 @@ pub struct Receipt {
     /// What the transaction did, the leaf right after it.
     pub record: PaymentRecord,
     pub record_proof: Vec<Hash32>,
+    /// See [`crate::Bundle::validator_chain`].
+    pub validator_chain: Vec<crate::bundle::SetLink>,
 }
 
 impl Receipt {
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(2048);
-        out.extend_from_slice(&RECEIPT_MAGIC);
-        out.push(RECEIPT_VERSION);
-        self.serialize(&mut out).expect("borsh into Vec is infallible");
-        out
+        crate::bundle::framed(&RECEIPT_MAGIC, self, self.validator_chain.is_empty())
     }
 
     pub fn decode(bytes: &[u8]) -> Result<Receipt, VerifyError> {
@@ -44,6 +42,7 @@ impl Receipt {
 }
 
 /// Builds a receipt from a finalized snapshot's log leaves (`[0, header.log_size)`).
+#[allow(clippy::too_many_arguments)] // each is a distinct part of the receipt
 pub fn assemble_receipt(
     genesis: GenesisCommitment,
     header: BlockHeader,
@@ -52,6 +51,7 @@ pub fn assemble_receipt(
     tx_index: u64,
     record: PaymentRecord,
     log_leaves: &[Hash32],
+    validator_chain: Vec<crate::bundle::SetLink>,
 ) -> Option<Receipt> {
     let size = header.log_size as usize;
     if tx_index + 1 >= header.log_size || log_leaves.len() < size {
@@ -67,6 +67,7 @@ pub fn assemble_receipt(
         tx,
         tx_index,
         record,
+        validator_chain,
     })
 }
 
@@ -89,7 +90,7 @@ pub struct VerifiedReceipt {
 pub fn verify_receipt(bytes: &[u8], checkpoint: Option<&Hash32>) -> Result<VerifiedReceipt, VerifyError> {
     let r = Receipt::decode(bytes)?;
     let mut note = |_: &str, _: &[u8]| {};
-    let (genesis_hash, validators) = verify_anchor(&r.genesis, &r.header, &r.certificate, checkpoint, &mut note)?;
+    let (genesis_hash, validators) = verify_anchor(&r.genesis, &r.header, &r.certificate, &r.validator_chain, checkpoint, &mut note)?;
     let h = &r.header;
     let tx_leaf = leaf_hash(&r.tx.leaf_bytes());
     verify_inclusion(r.tx_index, h.log_size, &tx_leaf, &r.tx_proof, &h.log_root)

@@ -51,7 +51,7 @@ fn receipt() -> (Receipt, Hash32) {
         signatures: [0usize, 2, 3].iter().map(|i| validators[*i].sign(&message).to_bytes()).collect(),
     };
     let p = receipts[0].payment.clone().unwrap();
-    let r = assemble_receipt(genesis.commitment(), header, certificate, pay, receipts[0].log_index, p.record, &leaves).unwrap();
+    let r = assemble_receipt(genesis.commitment(), header, certificate, pay, receipts[0].log_index, p.record, &leaves, Vec::new()).unwrap();
     (r, genesis.hash())
 }
 

@@ -67,7 +67,7 @@ fn chain() -> Chain {
         signers: vec![0, 1, 3],
         signatures: [0usize, 1, 3].iter().map(|i| validators[*i].sign(&message).to_bytes()).collect(),
     };
-    let snap = Snapshot { genesis: genesis.commitment(), header, certificate, map: &outcome2.state.map, log_leaves: &leaves };
+    let snap = Snapshot { genesis: genesis.commitment(), header, certificate, map: &outcome2.state.map, log_leaves: &leaves, validator_chain: Vec::new() };
     let single_record = outcome.receipts[0].evidence.as_ref().unwrap().record.clone();
     let batch_record = outcome.receipts[1].evidence.as_ref().unwrap().record.clone();
     let bundle_single = assemble(&snap, single_record, None).unwrap();

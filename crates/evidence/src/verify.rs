@@ -105,10 +105,19 @@ pub(crate) fn decode_file<T: borsh::BorshDeserialize>(bytes: &[u8], magic: &[u8;
         return fail(Step::Decode, format!("not a Vellum {what} (bad magic)"));
     }
     let got = bytes[magic.len()];
-    if got != version {
-        return fail(Step::Decode, format!("{what} version {got}; this verifier knows {version}"));
-    }
-    borsh::from_slice(&bytes[magic.len() + 1..]).or_else(|e| fail(Step::Decode, format!("malformed {what}: {e}")))
+    let body = &bytes[magic.len() + 1..];
+    let decoded = if got == version {
+        // Version 1 has no validator chain: read it as an empty one.
+        let mut padded = Vec::with_capacity(body.len() + 4);
+        padded.extend_from_slice(body);
+        padded.extend_from_slice(&[0, 0, 0, 0]);
+        borsh::from_slice::<T>(&padded)
+    } else if got == crate::bundle::BUNDLE_VERSION_CHAINED {
+        borsh::from_slice::<T>(body)
+    } else {
+        return fail(Step::Decode, format!("{what} version {got}; this verifier knows {version} and {}", crate::bundle::BUNDLE_VERSION_CHAINED));
+    };
+    decoded.or_else(|e| fail(Step::Decode, format!("malformed {what}: {e}")))
 }
 
 /// Verifies bundle bytes; see [`verify_bundle`].
@@ -122,7 +131,7 @@ pub fn verify_bundle(b: &Bundle, document: Option<&[u8]>, checkpoint: Option<&Ha
     let mut trace: Vec<(String, String)> = Vec::new();
     let mut note = |k: &str, v: &[u8]| trace.push((k.to_string(), hex::encode(v)));
 
-    let (genesis_hash, n) = verify_anchor(&b.genesis, &b.header, &b.certificate, checkpoint, &mut note)?;
+    let (genesis_hash, n) = verify_anchor(&b.genesis, &b.header, &b.certificate, &b.validator_chain, checkpoint, &mut note)?;
     let c = &b.certificate;
 
     // 5. Log inclusion of the evidence record.
@@ -245,6 +254,7 @@ pub(crate) fn verify_anchor(
     genesis: &GenesisCommitment,
     header: &BlockHeader,
     certificate: &Certificate,
+    chain: &[crate::bundle::SetLink],
     checkpoint: Option<&Hash32>,
     note: &mut impl FnMut(&str, &[u8]),
 ) -> Result<(Hash32, usize), VerifyError> {
@@ -259,24 +269,62 @@ pub(crate) fn verify_anchor(
             );
         }
 
-    // 3. Validator set.
-    let validators = &genesis.validators;
+    // 3. Validator set: the genesis set, then each change in the chain — a boundary block
+    // finalized by the set before it, whose state holds the next set's record.
+    let mut validators: Vec<[u8; 32]> = genesis.validators.clone();
     if validators.is_empty() || !validators.windows(2).all(|w| w[0] < w[1]) {
         return fail(Step::ValidatorSet, "genesis validator keys must be non-empty, sorted and unique");
     }
-    let set_hash = validator_set_hash(validators);
-    note("validator_set_hash", &set_hash);
-    if set_hash != header.validator_set_hash {
-        return fail(Step::ValidatorSet, "the header was not produced by the genesis validator set");
-    }
-    if header.genesis_hash != genesis_hash {
-        return fail(Step::ValidatorSet, "the header belongs to another chain (its genesis hash differs)");
+    let mut seq = 0u64;
+    for link in chain {
+        check_signed(&link.header, &link.certificate, &validators, &genesis_hash, "a validator-set change", note)?;
+        let r = &link.record;
+        if r.seq != seq + 1 || r.boundary_height != link.header.height || r.effective_epoch != link.header.epoch + 1 {
+            return fail(Step::ValidatorSet, format!("validator-set change {} does not follow change {seq} at its boundary block", r.seq));
+        }
+        let key = StateKey::ValidatorSetChange(r.seq).hash();
+        let value = vellum_types::encoding::to_wire(r);
+        match link.record_proof.verify(&link.header.state_root, &key) {
+            Ok(Some(h)) if h == sha256(&value) => {}
+            _ => return fail(Step::ValidatorSet, format!("validator-set change {} is not in its boundary block's state", r.seq)),
+        }
+        let next = r.sorted_keys();
+        if next.is_empty() || !next.windows(2).all(|w| w[0] < w[1]) {
+            return fail(Step::ValidatorSet, format!("validator-set change {}: keys must be non-empty, sorted and unique", r.seq));
+        }
+        if link.header.epoch >= header.epoch {
+            return fail(Step::ValidatorSet, "a validator-set change in the chain is not before the anchored header's epoch");
+        }
+        validators = next;
+        seq = r.seq;
     }
 
     // 4. Certificate.
+    check_signed(header, certificate, &validators, &genesis_hash, "the header", note)?;
+    let n = validators.len();
+    Ok((genesis_hash, n))
+}
+
+/// `header` belongs to `validators` (its set hash) and this chain, and more than 2/3 of them
+/// finalized it.
+fn check_signed(
+    header: &BlockHeader,
+    c: &Certificate,
+    validators: &[[u8; 32]],
+    genesis_hash: &Hash32,
+    what: &str,
+    note: &mut impl FnMut(&str, &[u8]),
+) -> Result<(), VerifyError> {
+    let set_hash = validator_set_hash(validators);
+    note("validator_set_hash", &set_hash);
+    if set_hash != header.validator_set_hash {
+        return fail(Step::ValidatorSet, format!("{what} was not produced by the validator set the chain leads to"));
+    }
+    if header.genesis_hash != *genesis_hash {
+        return fail(Step::ValidatorSet, format!("{what} belongs to another chain (its genesis hash differs)"));
+    }
     let header_hash = header.hash();
     note("header_hash", &header_hash);
-    let c = certificate;
     let n = validators.len();
     let quorum = n - (n - 1) / 3;
     if c.signers.len() != c.signatures.len() {
@@ -296,6 +344,5 @@ pub(crate) fn verify_anchor(
         key.verify(&ed25519_consensus::Signature::from(*signature), &message)
             .or_else(|_| fail(Step::Certificate, format!("signature of validator {index} does not verify")))?;
     }
-
-    Ok((genesis_hash, n))
+    Ok(())
 }

@@ -35,8 +35,9 @@ pub struct App {
     pub(crate) empty_block_interval: Duration,
     /// Correction added to the runtime clock: the offset a trusted time check measured (and,
     /// in simulations, a deliberately skewed clock). Every time decision uses the corrected
-    /// clock.
-    pub(crate) clock_offset_ms: i64,
+    /// clock; while it is not usable (never checked, or checks failing) this validator neither
+    /// proposes nor votes.
+    pub(crate) clock: crate::time::CheckedClock,
 }
 
 /// How often a waiting leader looks at the mempool again.
@@ -53,7 +54,7 @@ impl App {
     /// The validator's checked clock, in ms since the epoch.
     fn now_ms(&self, clock: &impl Clock) -> u64 {
         let raw = i64::try_from(clock.current().epoch_millis()).unwrap_or(i64::MAX);
-        raw.saturating_add(self.clock_offset_ms).max(0) as u64
+        raw.saturating_add(self.clock.offset_ms()).max(0) as u64
     }
 }
 
@@ -115,8 +116,17 @@ where
         mut ancestry: impl Ancestry<Self::Block>,
         _: (),
     ) -> Option<Digested<Self::Block>> {
+        if !self.clock.usable() {
+            warn!("clock not checked against the trusted time source: not proposing");
+            return None;
+        }
         let parent = ancestry.next().await?;
         let parent_state = self.state_after(parent, &mut ancestry).await?;
+        let epoch = context.round.epoch().get();
+        if epoch != vellum_ledger::validators::epoch_of(parent_state.height + 1, parent_state.epoch_length) {
+            warn!(epoch, parent = parent_state.height, "consensus epoch and block height disagree: not proposing");
+            return None;
+        }
         let idle_until = parent_state.time_ms + self.empty_block_interval.as_millis() as u64;
         while self.now_ms(&clock) < idle_until && self.node.lock().mempool.is_empty() {
             clock.sleep(EMPTY_BLOCK_POLL).await;
@@ -125,7 +135,7 @@ where
         // whose clock is so far behind the chain that the block would be outside the skew
         // bound of its own clock does not propose (T-TIME).
         let now = self.now_ms(&clock);
-        let future_skew = self.node.genesis.params.block_time_future_skew_ms;
+        let future_skew = parent_state.params.block_time_future_skew_ms;
         if parent_state.time_ms + 1 > now.saturating_add(future_skew) {
             warn!(parent_ms = parent_state.time_ms, now_ms = now, "clock behind the chain beyond the skew bound: not proposing");
             return None;
@@ -139,7 +149,7 @@ where
             build_block(
                 &parent_state,
                 time_ms,
-                context.round.epoch().get(),
+                epoch,
                 context.round.view().get(),
                 proposer,
                 candidates.iter().map(|p| (p.tx.as_ref(), p.signers.as_ref())),
@@ -168,10 +178,16 @@ where
             warn!(height = header.height, "block header does not match its consensus round or leader");
             return false;
         }
+        if !self.clock.usable() {
+            warn!(height = header.height, "clock not checked against the trusted time source: not voting");
+            return false;
+        }
+        let Some(parent) = ancestry.next().await else { return false };
+        let Some(parent_state) = self.state_after(parent, &mut ancestry).await else { return false };
         // Bounded BFT time (T-TIME, X.1407 9.2.3 a): a block whose time is outside the skew
         // bounds of this validator's checked clock gets no vote — too far ahead (a proposer
-        // with a fast clock) or too far behind.
-        let params = self.node.genesis.params.clone();
+        // with a fast clock) or too far behind. The bounds are governed parameters.
+        let params = parent_state.params.clone();
         let now = self.now_ms(&clock);
         if header.time_ms + params.block_time_past_skew_ms < now {
             warn!(height = header.height, block_ms = header.time_ms, now_ms = now, "block time too far in the past");
@@ -181,8 +197,6 @@ where
             warn!(height = header.height, block_ms = header.time_ms, now_ms = now, "block time too far in the future");
             return false;
         }
-        let Some(parent) = ancestry.next().await else { return false };
-        let Some(parent_state) = self.state_after(parent, &mut ancestry).await else { return false };
         match self.execute(&parent_state, block.inner().block()) {
             Ok(outcome) => {
                 self.node.lock().remember_executed(block.digest(), Arc::new(outcome));
@@ -218,7 +232,13 @@ pub type MarshalMailbox = commonware_consensus::marshal::core::Mailbox<
     commonware_consensus::marshal::standard::Standard<ChainBlock>,
 >;
 
-pub async fn run_executor(node: NodeHandle, marshal: MarshalMailbox, mut finalized_rx: mpsc::UnboundedReceiver<Finalized>) {
+pub(crate) async fn run_executor(
+    node: NodeHandle,
+    marshal: MarshalMailbox,
+    mut finalized_rx: mpsc::UnboundedReceiver<Finalized>,
+    epochs: crate::engine::EpochTransitions,
+) {
+    let mut tracked = crate::engine::peers_to_track(&node.finalized_state());
     while let Some((block, ack)) = finalized_rx.next().await {
         let height = block.inner().block().header.height;
         let (outcome, parent_height) = {
@@ -256,6 +276,9 @@ pub async fn run_executor(node: NodeHandle, marshal: MarshalMailbox, mut finaliz
             .commit_block(block.inner().block(), &outcome, &certificate)
             .unwrap_or_else(|e| panic!("cannot persist finalized block {height}: {e}"));
         node.lock().finalize(&outcome);
+        // Before the acknowledgement: marshal must know the next epoch's set before it sees
+        // that epoch's certificates.
+        epochs.after_block(&outcome.state, &mut tracked);
         ack.acknowledge();
         if height % 100 == 0 || !outcome.receipts.is_empty() {
             info!(height, txs = outcome.receipts.len(), state_root = %hex::encode(outcome.state.state_root()), "finalized");

@@ -56,6 +56,11 @@ pub struct NodeConfig {
     pub tls_cert: Option<PathBuf>,
     #[serde(default)]
     pub tls_key: Option<PathBuf>,
+    /// Roughtime servers to check the clock against (X.1407 9.2.3 a). When set, the
+    /// validator neither proposes nor votes until a check succeeded, and corrects its clock
+    /// into the servers' signed interval. Empty: the host clock is trusted as is.
+    #[serde(default)]
+    pub roughtime: Vec<crate::time::RoughtimeServer>,
 }
 
 #[derive(Debug, Error)]

@@ -430,20 +430,24 @@ impl NodeHandle {
     /// member's digest and path from its manifest.
     pub fn bundle(&self, id: &ProofId, member: Option<u32>) -> Result<vellum_evidence::Bundle, BundleError> {
         let record = self.store.record(id).map_err(storage_error)?.ok_or(BundleError::UnknownProof)?;
-        let (state, header, certificate, leaves) = self.anchor()?;
+        let (state, header, certificate, leaves, validator_chain) = self.anchor()?;
         let snapshot = vellum_evidence::Snapshot {
             genesis: self.genesis.commitment(),
             header,
             certificate,
             map: &state.map,
             log_leaves: &leaves,
+            validator_chain,
         };
         vellum_evidence::assemble(&snapshot, record, member).map_err(BundleError::Assemble)
     }
 
     /// The latest finalized state whose header has its own certificate, with the log leaves up
     /// to it: what every bundle and receipt is anchored to.
-    fn anchor(&self) -> Result<(LedgerState, vellum_types::BlockHeader, vellum_evidence::Certificate, Vec<Hash32>), BundleError> {
+    #[allow(clippy::type_complexity)]
+    fn anchor(
+        &self,
+    ) -> Result<(LedgerState, vellum_types::BlockHeader, vellum_evidence::Certificate, Vec<Hash32>, Vec<vellum_evidence::SetLink>), BundleError> {
         // A node that just backfilled may lack a certificate for its tip for a moment (see the
         // executor); the next block brings one.
         let mut attempts = 0;
@@ -462,10 +466,38 @@ impl NodeHandle {
             std::thread::sleep(std::time::Duration::from_millis(100));
         };
         let header = self.store.header(state.height).map_err(storage_error)?.ok_or(BundleError::Missing("header"))?;
-        let certificate = crate::certificate::to_bundle(&certificate, self.genesis.validators.len())
+        // The header is signed by the set it names: the current one, or (for the last block of
+        // an epoch that installed a new set) the one before.
+        let changes: Vec<vellum_types::validators::ValidatorSetRecord> = (0..=state.validator_set_change_count())
+            .map(|seq| state.validator_set_change(seq).expect("every change up to the count is recorded"))
+            .collect();
+        let signing = changes
+            .iter()
+            .rposition(|r| r.hash() == header.validator_set_hash)
+            .ok_or(BundleError::Missing("the validator set of the latest header"))?;
+        let certificate = crate::certificate::to_bundle(&certificate, changes[signing].validators.len())
             .map_err(|e| BundleError::Storage(format!("stored certificate: {e}")))?;
         let leaves = self.store.log_leaves(0, header.log_size).map_err(storage_error)?;
-        Ok((state, header, certificate, leaves))
+        let mut chain = Vec::with_capacity(signing);
+        for record in &changes[1..=signing] {
+            let link_header =
+                self.store.header(record.boundary_height).map_err(storage_error)?.ok_or(BundleError::Missing("boundary header"))?;
+            let link_certificate = self
+                .store
+                .certificate(record.boundary_height)
+                .map_err(storage_error)?
+                .ok_or(BundleError::Missing("certificate of a validator-set change's boundary block"))?;
+            let previous = &changes[record.seq as usize - 1];
+            let link_certificate = crate::certificate::to_bundle(&link_certificate, previous.validators.len())
+                .map_err(|e| BundleError::Storage(format!("stored certificate: {e}")))?;
+            let record_proof = self
+                .store
+                .validator_link_proof(record.seq)
+                .map_err(storage_error)?
+                .ok_or(BundleError::Missing("proof of a validator-set change"))?;
+            chain.push(vellum_evidence::SetLink { header: link_header, certificate: link_certificate, record: record.clone(), record_proof });
+        }
+        Ok((state, header, certificate, leaves, chain))
     }
 
     /// Checks a signed request (signature by one of the account's keys, freshness, no replay,
@@ -557,6 +589,42 @@ impl NodeHandle {
 
     /// Submits pending audit records (durably queued, not already in flight) as one
     /// node-signed `AuditBatch` transaction. Returns how many records it submitted.
+    /// Records misbehaviour this validator's consensus engine proved, as a transaction of its
+    /// node account (not recorded when the node has none). Returns whether it was submitted.
+    pub fn report_misbehavior(&self, report: crate::engine::MisbehaviorReport) -> bool {
+        let Some(key) = &self.audit_key else {
+            tracing::warn!(validator = %hex::encode(report.validator), "misbehaviour not recorded: this node has no node account key");
+            return false;
+        };
+        let sender = key.public_key().account_id();
+        let (chain_id, nonce, height) = {
+            let core = self.lock();
+            let next = core.finalized.account(&sender).map_or(0, |a| a.next_nonce);
+            (core.finalized.chain_id.clone(), core.mempool.next_free_nonce(&sender, next), core.finalized.height)
+        };
+        let unsigned = vellum_types::UnsignedTx {
+            chain_id,
+            sender,
+            nonce,
+            expiry_height: height + 10_000,
+            body: vellum_types::TxBody::ReportMisbehavior {
+                validator: report.validator,
+                kind: report.kind,
+                epoch: report.epoch,
+                view: report.view,
+                evidence: report.evidence,
+            },
+        };
+        let tx = Transaction { signatures: vec![key.sign_tx(&unsigned)], unsigned };
+        match self.submit(&tx.to_wire()) {
+            Ok(_) => true,
+            Err(e) => {
+                tracing::warn!(error = %e, "misbehaviour report not admitted");
+                false
+            }
+        }
+    }
+
     pub fn flush_audit(&self, now_ms: u64) -> usize {
         let Some(key) = &self.audit_key else { return 0 };
         let Ok(pending) = self.store.pending_audit(AUDIT_QUEUE_MAX) else { return 0 };

@@ -5,6 +5,7 @@
 //! - [`app`]: the consensus application (propose, verify, apply finalized blocks);
 //! - [`core`]: shared node state and [`NodeHandle`], the door for the API and tests;
 //! - [`mempool`]: bounded pending-transaction pool;
+//! - [`time`]: the checked clock (Roughtime);
 //! - [`config`] and [`run`]: files on disk and the production runner.
 
 pub mod app;
@@ -15,5 +16,6 @@ pub mod core;
 pub mod engine;
 pub mod mempool;
 pub mod run;
+pub mod time;
 
 pub use core::{AuthError, BundleError, NodeHandle, NodeStatus, SubmitError, TxStatus};

@@ -8,7 +8,7 @@ use crate::block::ChainBlock;
 use commonware_consensus::marshal::standard::Standard;
 use commonware_consensus::{marshal, simplex, simplex::scheme::ed25519};
 use commonware_cryptography::{ChaCha20Poly1305, Signer, ed25519::PublicKey, sha256::Digest};
-use commonware_p2p::authenticated::{self, lookup};
+use commonware_p2p::authenticated::lookup;
 use commonware_p2p::{Address, AddressableManager, max_message_size};
 use commonware_runtime::{Quota, Runner, Supervisor, tokio};
 use commonware_stream::cups::{self, Cups};
@@ -48,22 +48,28 @@ pub fn run_validator(config: NodeConfig, on_ready: impl FnOnce(NodeHandle) + Sen
     let signer = load_key(&config.key)?;
     let audit_key = config.audit_key.as_deref().map(crate::config::load_account_key).transpose()?;
     let me = signer.public_key();
-    if !genesis.validators.iter().any(|v| v.name == config.name && v.consensus_key.as_slice() == me.as_ref()) {
+    if let Some(v) = genesis.validators.iter().find(|v| v.consensus_key.as_slice() == me.as_ref())
+        && v.name != config.name
+    {
         return Err(crate::config::ConfigError::NotAValidator(config.name.clone()).into());
     }
-    let mut peers = Vec::new();
+    // A key outside the genesis set runs too: it follows the chain (verifying certificates)
+    // and starts voting at the epoch governance adds it for.
     for v in &genesis.validators {
-        // A node may reach a peer at another address than the genesis one (NAT, a proxy).
         let address = config.peer_addresses.get(&v.name).unwrap_or(&v.address);
-        let addr: SocketAddr =
-            address.parse().map_err(|_| RunError::Address { name: v.name.clone(), address: address.clone() })?;
-        let key = PublicKey::try_from(v.consensus_key.as_slice()).expect("validated genesis key");
-        peers.push((key, Address::from(addr)));
+        address.parse::<SocketAddr>().map_err(|_| RunError::Address { name: v.name.clone(), address: address.clone() })?;
     }
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|source| RunError::DataDir { path: config.data_dir.display().to_string(), source })?;
     let store = Arc::new(Store::open(&config.data_dir.join("ledger.redb"), &genesis)?);
 
+    let clock = if config.roughtime.is_empty() {
+        crate::time::CheckedClock::fixed(0)
+    } else {
+        let clock = crate::time::CheckedClock::unchecked();
+        crate::time::spawn_checks(config.roughtime.clone(), clock.clone());
+        clock
+    };
     let runtime = tokio::Config::new()
         .with_worker_threads(2)
         .with_storage_directory(config.data_dir.join("consensus"))
@@ -75,8 +81,8 @@ pub fn run_validator(config: NodeConfig, on_ready: impl FnOnce(NodeHandle) + Sen
             None,
             None,
         );
-        let participants = engine::participants(&genesis);
-        let n = participants.len() as u32;
+        // Sized for the largest validator set governance may create, not the genesis one.
+        let n = vellum_types::limits::VALIDATORS_MAX as u32;
         let max_message = max_message_size(&[
             simplex::max_payload_size::<ed25519::Scheme, Digest>(n),
             marshal::max_payload_size::<Standard<ChainBlock>, ed25519::Scheme>(n, &()),
@@ -91,14 +97,14 @@ pub fn run_validator(config: NodeConfig, on_ready: impl FnOnce(NodeHandle) + Sen
             },
             cups::Version::V1,
         );
-        let limit = authenticated::peer_set_limit(&participants, &me);
+        let limit = NZUsize!(vellum_types::limits::VALIDATORS_MAX + 1);
         let mut p2p = if config.allow_private_ips {
             lookup::Config::local(handshake, &engine::p2p_namespace(), config.p2p_listen, limit, max_message, NZUsize!(4096))
         } else {
             lookup::Config::recommended(handshake, &engine::p2p_namespace(), config.p2p_listen, limit, max_message, NZUsize!(4096))
         };
         p2p.allow_private_ips = config.allow_private_ips;
-        let (mut network, mut oracle) = lookup::Network::new(context.child("network"), p2p);
+        let (mut network, oracle) = lookup::Network::new(context.child("network"), p2p);
         let rate = config.p2p_channel_rate_per_second.and_then(NonZeroU32::new).unwrap_or(P2P_CHANNEL_RATE_PER_SECOND);
         let quota = Quota::per_second(rate);
         let channels = Channels {
@@ -109,9 +115,26 @@ pub fn run_validator(config: NodeConfig, on_ready: impl FnOnce(NodeHandle) + Sen
             backfill: network.register(channel::BACKFILL, quota),
             txs: network.register(channel::TXS, Quota::per_second(P2P_TX_RATE_PER_SECOND)),
         };
-        let peer_map: Map<PublicKey, Address> = Map::from_iter_dedup(peers);
-        oracle.track(0, peer_map);
         let network_handle = network.start();
+        // The peers are the validators the ledger names (now and for the next epoch), at their
+        // on-ledger address unless this node's config overrides it (NAT, a proxy).
+        let track_peers: engine::TrackPeers = {
+            let oracle = std::sync::Mutex::new(oracle.clone());
+            let overrides = config.peer_addresses.clone();
+            Arc::new(move |id, validators| {
+                let peers = validators.iter().filter_map(|v| {
+                    let address = overrides.get(&v.name).unwrap_or(&v.address);
+                    let Ok(addr) = address.parse::<SocketAddr>() else {
+                        tracing::warn!(validator = %v.name, %address, "validator address unusable; not connecting");
+                        return None;
+                    };
+                    Some((PublicKey::try_from(v.consensus_key.as_slice()).expect("ledger-validated key"), Address::from(addr)))
+                });
+                let map: Map<PublicKey, Address> = Map::from_iter_dedup(peers);
+                tracing::info!(id, peers = map.len(), "tracking validator peers");
+                oracle.lock().expect("oracle lock").track(id, map);
+            })
+        };
         let cfg = EngineConfig {
             genesis: genesis.clone(),
             empty_block_interval: config.empty_block_interval(),
@@ -121,11 +144,11 @@ pub fn run_validator(config: NodeConfig, on_ready: impl FnOnce(NodeHandle) + Sen
             store,
             mempool: config.mempool_limits(),
             timeouts: config.timeouts(),
-            // The host clock as is (NTP-disciplined); a Roughtime-measured correction is not
-            // built yet (governance/time issue).
-            clock_offset_ms: 0,
+            clock: clock.clone(),
+            track_peers,
         };
         let (node, handle) = engine::start(context.child("validator"), cfg, oracle.clone(), oracle, channels).await;
+
         on_ready(node);
         let _ = futures::future::select(handle, network_handle).await;
     });

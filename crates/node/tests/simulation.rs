@@ -42,7 +42,13 @@ enum Scenario {
     /// An honest validator whose clock runs 5 s fast (the future skew bound is 1 s): its
     /// proposals get no votes, the others carry on, block time stays monotonic.
     SkewedClock,
+    /// Epochs of 20 blocks; while transactions flow, governance adds a fifth validator (a
+    /// node that has been following the chain) and then removes a genesis one.
+    ValidatorChange,
 }
+
+/// Blocks per epoch in `ValidatorChange`.
+const SIM_EPOCH_BLOCKS: u64 = 20;
 
 /// The fast clock of validator 0 in `SkewedClock`.
 const SKEW_MS: i64 = 5_000;
@@ -51,8 +57,11 @@ fn validator_key(i: usize) -> PrivateKey {
     PrivateKey::decode(vec![i as u8 + 1; 32]).unwrap()
 }
 
-fn genesis() -> Genesis {
+fn genesis(scenario: Scenario) -> Genesis {
     let mut g = fixture().genesis;
+    if scenario == Scenario::ValidatorChange {
+        g.epoch_length_blocks = Some(SIM_EPOCH_BLOCKS);
+    }
     g.genesis_time_ms = 0;
     g.validators = (0..VALIDATORS)
         .map(|i| {
@@ -88,6 +97,20 @@ async fn register(oracle: &Oracle<PublicKey, deterministic::Context>, pk: &Publi
     }
 }
 
+/// Honest validators multiplex consensus traffic by epoch: a byzantine actor speaks on epoch 0.
+async fn epoch_zero(
+    context: &deterministic::Context,
+    name: &'static str,
+    (sender, receiver): (simulated::Sender<PublicKey, deterministic::Context>, simulated::Receiver<PublicKey>),
+) -> (
+    commonware_p2p::utils::mux::SubSender<simulated::Sender<PublicKey, deterministic::Context>>,
+    commonware_p2p::utils::mux::SubReceiver<PublicKey>,
+) {
+    let (mux, mut handle) = commonware_p2p::utils::mux::Muxer::new(context.child(name), sender, receiver);
+    mux.start();
+    handle.register(0).await.unwrap()
+}
+
 async fn link(oracle: &Oracle<PublicKey, deterministic::Context>, a: &PublicKey, b: &PublicKey) {
     let l = Link { latency: Duration::from_millis(10), jitter: Duration::from_millis(3), success_rate: probability!(1.0) };
     oracle.add_link(a.clone(), b.clone(), l.clone()).await.unwrap();
@@ -107,16 +130,32 @@ async fn start_validator(
     let pk = validator_key(i).public_key();
     let channels = register(oracle, &pk).await;
     let store = Arc::new(Store::open(&dir.join(format!("v{i}.redb")), genesis).unwrap());
+    // The peer list follows the ledger's validator set (and those about to join).
+    let track_peers: engine::TrackPeers = {
+        let manager = std::sync::Mutex::new(oracle.manager());
+        Arc::new(move |id, validators: Vec<GenesisValidator>| {
+            // One simulated network oracle serves every node: the genesis validators drive it
+            // (a joining node catching up would replay old, smaller sets).
+            if i >= VALIDATORS {
+                return;
+            }
+            let keys = validators.iter().map(|v| PublicKey::try_from(v.consensus_key.as_slice()).unwrap());
+            let set = commonware_utils::ordered::Set::from_iter_dedup(keys);
+            let _ = commonware_p2p::Manager::track(&mut *manager.lock().unwrap(), id, set);
+        })
+    };
     let cfg = EngineConfig {
         genesis: genesis.clone(),
         empty_block_interval: Duration::from_millis(100),
-        audit_key: None,
+        // Validator 0 records misbehaviour with the fixture's node account.
+        audit_key: (i == 0).then(|| fixture().node),
         signer: validator_key(i),
         partition_prefix: format!("v{i}"),
         store,
         mempool: MempoolLimits::default(),
         timeouts: timeouts(),
-        clock_offset_ms,
+        clock: vellum_node::time::CheckedClock::fixed(clock_offset_ms),
+        track_peers,
     };
     let control = oracle.control(pk);
     let manager = oracle.manager();
@@ -138,21 +177,23 @@ fn run(seed: u64, scenario: Scenario) {
             context.child("network"),
             simulated::Config {
                 max_size: 8 * 1024 * 1024,
-                max_peers_per_set: NZUsize!(VALIDATORS),
+                max_peers_per_set: NZUsize!(VALIDATORS + 1),
                 disconnect_on_block: true,
                 tracked_peer_sets: NZUsize!(1),
             },
         );
         network.start();
-        let keys: Vec<PublicKey> = (0..VALIDATORS).map(|i| validator_key(i).public_key()).collect();
-        let set = engine::participants(&genesis());
+        // `ValidatorChange` runs a fifth node, outside the genesis set until governance adds it.
+        let nodes_total = if scenario == Scenario::ValidatorChange { VALIDATORS + 1 } else { VALIDATORS };
+        let keys: Vec<PublicKey> = (0..nodes_total).map(|i| validator_key(i).public_key()).collect();
+        let set = engine::participants(&genesis(scenario));
         let _ = commonware_p2p::Manager::track(&mut oracle.manager(), 0, set.clone());
-        for a in 0..VALIDATORS {
-            for b in a + 1..VALIDATORS {
+        for a in 0..nodes_total {
+            for b in a + 1..nodes_total {
                 link(&oracle, &keys[a], &keys[b]).await;
             }
         }
-        let genesis = Arc::new(genesis());
+        let genesis = Arc::new(genesis(scenario));
         let byzantine = matches!(scenario, Scenario::Byzantine | Scenario::Equivocator).then_some(VALIDATORS - 1);
         let mut nodes: Vec<Option<(NodeHandle, Handle<()>)>> = Vec::new();
         for (i, key) in keys.iter().enumerate() {
@@ -162,7 +203,7 @@ fn run(seed: u64, scenario: Scenario) {
                 if scenario == Scenario::Byzantine {
                     let byz: conflicter::Conflicter<_, _, Sha256> =
                         conflicter::Conflicter::new(context.child("byzantine"), conflicter::Config { scheme: s });
-                    byz.start(channels.votes);
+                    byz.start(epoch_zero(&context, "votes", channels.votes).await);
                 } else {
                     let byz: equivocator::Equivocator<_, _, _, Sha256> = equivocator::Equivocator::new(
                         context.child("byzantine"),
@@ -173,7 +214,10 @@ fn run(seed: u64, scenario: Scenario) {
                             relay: Arc::new(relay::Relay::default()),
                         },
                     );
-                    byz.start(channels.votes, channels.certificates);
+                    byz.start(
+                        epoch_zero(&context, "votes", channels.votes).await,
+                        epoch_zero(&context, "certificates", channels.certificates).await,
+                    );
                 }
                 nodes.push(None);
                 continue;
@@ -181,15 +225,18 @@ fn run(seed: u64, scenario: Scenario) {
             let offset = if scenario == Scenario::SkewedClock && i == 0 { SKEW_MS } else { 0 };
             nodes.push(Some(start_validator(&context, &oracle, &genesis, &dir_path, i, offset).await));
         }
-        let honest: Vec<usize> = (0..VALIDATORS).filter(|i| Some(*i) != byzantine).collect();
+        let mut honest: Vec<usize> = (0..nodes_total).filter(|i| Some(*i) != byzantine).collect();
 
         let f = fixture();
         let mut submitted: Vec<TxId> = Vec::new();
         let mut nonce = 0u64;
+        // Load goes to genesis validators that stay (validator 1 is removed in `ValidatorChange`).
+        let submit_to: Vec<usize> =
+            honest.iter().copied().filter(|i| *i < VALIDATORS && !(scenario == Scenario::ValidatorChange && *i == 1)).collect();
         let mut submit_round = |nodes: &Vec<Option<(NodeHandle, Handle<()>)>>, count: usize| {
             for _ in 0..count {
                 let tx = sign(&f.registrar, "vellum-test", nonce, open_nth(nonce));
-                let target = honest[(nonce as usize) % honest.len()];
+                let target = submit_to[(nonce as usize) % submit_to.len()];
                 if let Some((node, _)) = &nodes[target]
                     && node.submit(&tx.to_wire()).is_ok() {
                         submitted.push(tx.id());
@@ -201,7 +248,7 @@ fn run(seed: u64, scenario: Scenario) {
         // Phase 1: everyone up, transactions flowing.
         submit_round(&nodes, 20);
         context.sleep(Duration::from_secs(5)).await;
-        let h1 = height(&nodes, &honest);
+        let h1 = height(&nodes, &submit_to);
         assert!(h1 > 0, "network finalizes blocks");
 
         match scenario {
@@ -231,6 +278,65 @@ fn run(seed: u64, scenario: Scenario) {
                         link(&oracle, &keys[a], &keys[b]).await;
                     }
                 }
+            }
+            Scenario::ValidatorChange => {
+                let f = fixture();
+                let council = f.council_id();
+                let newcomer = VALIDATORS;
+                let removed = 1usize;
+                let entry = |i: usize| {
+                    let k: [u8; 32] = keys[i].as_ref().try_into().unwrap();
+                    GenesisValidator { name: format!("v{i}"), consensus_key: k, p2p_key: k, address: format!("127.0.0.1:{}", 7000 + i) }
+                };
+                for (council_nonce, (action, joined)) in [
+                    (vellum_types::GovAction::AddValidator { validator: entry(newcomer) }, true),
+                    (vellum_types::GovAction::RemoveValidator { consensus_key: vellum_types::payment::Hash32Text(entry(removed).consensus_key) }, false),
+                ]
+                .into_iter()
+                .enumerate()
+                {
+                    let deadline_height = nodes[0].as_ref().unwrap().0.status().height + 500;
+                    let tx = vellum_ledger::testkit::sign_multi(
+                        &[&f.council[0], &f.council[2]],
+                        council,
+                        "vellum-test",
+                        council_nonce as u64,
+                        vellum_types::TxBody::Propose { action, deadline_height },
+                    );
+                    nodes[0].as_ref().unwrap().0.submit(&tx.to_wire()).unwrap();
+                    // Load keeps flowing until the change is in force on every member.
+                    let deadline = context.current() + Duration::from_secs(180);
+                    loop {
+                        submit_round(&nodes, 3);
+                        context.sleep(Duration::from_millis(500)).await;
+                        let done = [0usize, 2, 3].iter().all(|i| {
+                            let set = nodes[*i].as_ref().unwrap().0.finalized_state().validator_set();
+                            set.contains(&entry(if joined { newcomer } else { removed }).consensus_key) == joined
+                        });
+                        if done {
+                            break;
+                        }
+                        assert!(context.current() < deadline, "seed {seed}: validator-set change (join={joined}) not in force in time");
+                    }
+                }
+                // The removed validator no longer takes part; the others (newcomer included) go on.
+                honest.retain(|i| *i != removed);
+                let removed_at = nodes[0].as_ref().unwrap().0.finalized_state().validator_set().boundary_height;
+                submit_round(&nodes, 10);
+                context.sleep(Duration::from_secs(10)).await;
+                let state = nodes[0].as_ref().unwrap().0.finalized_state();
+                assert_eq!(state.validator_set_change_count(), 2);
+                assert!(state.height > removed_at + 5, "seed {seed}: blocks finalize after the removal");
+                // The newcomer proposed blocks once it joined; the removed validator none after.
+                let joined_at = state.validator_set_change(1).unwrap().boundary_height;
+                let node0 = &nodes[0].as_ref().unwrap().0;
+                let proposed = |i: usize, from: u64, to: u64| {
+                    (from..=to).filter(|h| node0.header(*h).unwrap().proposer.as_slice() == keys[i].as_ref()).count()
+                };
+                assert!(proposed(newcomer, joined_at + 1, state.height) > 0, "seed {seed}: the added validator never proposed");
+                assert_eq!(proposed(removed, removed_at + 1, state.height), 0, "seed {seed}: the removed validator still proposes");
+                // Every header names the set that signed it.
+                assert_ne!(node0.header(joined_at).unwrap().validator_set_hash, node0.header(joined_at + 1).unwrap().validator_set_hash);
             }
             Scenario::AllHonest | Scenario::Byzantine | Scenario::Equivocator | Scenario::SkewedClock => {}
         }
@@ -294,7 +400,10 @@ fn run(seed: u64, scenario: Scenario) {
         for i in &honest {
             let node = &nodes[*i].as_ref().unwrap().0;
             let s = node.status();
-            assert_eq!(s.log_size, submitted.len() as u64, "each transaction applied exactly once");
+            // Besides the submitted openings: council proposals and misbehaviour reports.
+            let state = node.finalized_state();
+            let extra = if scenario == Scenario::ValidatorChange { 2 } else { 0 } + state.misbehavior_count();
+            assert_eq!(s.log_size, submitted.len() as u64 + extra, "each transaction applied exactly once");
             let mut positions = BTreeSet::new();
             for id in &submitted {
                 let vellum_node::TxStatus::Finalized(loc) = node.tx_status(id) else { unreachable!() };
@@ -378,6 +487,11 @@ fn byzantine_conflicter() {
 #[test]
 fn byzantine_equivocating_leader() {
     seeds(Scenario::Equivocator);
+}
+
+#[test]
+fn validator_added_then_removed_under_load() {
+    seeds(Scenario::ValidatorChange);
 }
 
 #[test]

@@ -36,6 +36,10 @@ use vellum_ledger::{BlockOutcome, LedgerState, genesis_block};
 use vellum_types::{Block, BlockHeader, EvidenceRecord, Genesis, Hash32, ProofId, Registered, TxId};
 
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+/// For each validator-set change (by seq): the proof of its record against the state root of
+/// the boundary block that installed it — what evidence bundles follow from the genesis set.
+/// Written in the commit of that block (historical state proofs are not kept otherwise).
+const VALIDATOR_LINKS: TableDefinition<u64, &[u8]> = TableDefinition::new("validator_links");
 const STATE: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("state");
 const TXS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("txs");
 const LEAVES: TableDefinition<u64, [u8; 32]> = TableDefinition::new("log_leaves");
@@ -271,6 +275,19 @@ impl Store {
         Ok(state)
     }
 
+    /// The proof of validator-set change `seq` against its boundary block's state root.
+    pub fn validator_link_proof(&self, seq: u64) -> Result<Option<vellum_crypto::smt::MapProof>, ReadError> {
+        let txn = self.db.begin_read()?;
+        let table = match txn.open_table(VALIDATOR_LINKS) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(redb::Error::from(e).into()),
+        };
+        // Written by this node in the same commit as the block; undecodable means corrupt
+        // storage, reported as missing (the bundle request fails with a clear error).
+        Ok(table.get(seq)?.and_then(|v| borsh::from_slice(v.value()).ok()))
+    }
+
     /// Applied height (0 = only genesis).
     pub fn applied_height(&self) -> Result<u64, ReadError> {
         let txn = self.db.begin_read()?;
@@ -302,6 +319,11 @@ impl Store {
             }
             if let Some(a) = &applied {
                 assert_eq!(block.header.parent, a.block_hash, "a finalized block extends the applied one");
+            }
+            let set = state.validator_set();
+            if set.seq > 0 && set.boundary_height == block.header.height {
+                let proof = state.map.prove(&vellum_types::StateKey::ValidatorSetChange(set.seq).hash());
+                txn.open_table(VALIDATOR_LINKS)?.insert(set.seq, borsh::to_vec(&proof).expect("borsh").as_slice())?;
             }
             let mut table = txn.open_table(STATE)?;
             for key in &outcome.touched {

@@ -132,8 +132,8 @@ impl NodeHandle {
         let record = entry.record.ok_or_else(|| {
             BundleError::NotFound(format!("transaction {id} has no payment record (only transfers and hold decisions do)"))
         })?;
-        let (_, header, certificate, leaves) = self.anchor()?;
-        vellum_evidence::assemble_receipt(self.genesis.commitment(), header, certificate, entry.tx, entry.tx_index, record, &leaves)
+        let (_, header, certificate, leaves, chain) = self.anchor()?;
+        vellum_evidence::assemble_receipt(self.genesis.commitment(), header, certificate, entry.tx, entry.tx_index, record, &leaves, chain)
             .ok_or(BundleError::Missing("log leaves of the payment"))
     }
 
@@ -145,7 +145,8 @@ impl NodeHandle {
         let tip = self.finalized_state().height;
         let from = tip.saturating_sub(window.min(VALIDATOR_WINDOW_MAX)) + 1;
         let mut out: Vec<ValidatorActivity> = self
-            .genesis
+            .finalized_state()
+            .validator_set()
             .validators
             .iter()
             .map(|v| ValidatorActivity { name: v.name.clone(), key: v.consensus_key, proposed: 0, last_proposed_height: None })
