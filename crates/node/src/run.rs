@@ -16,7 +16,7 @@ use commonware_stream::sake::{self, Sake};
 use commonware_utils::ordered::Map;
 use commonware_utils::{NZU32, NZUsize};
 use std::net::SocketAddr;
-use std::num::NonZeroU32;
+use std::num::{NonZeroU32, NonZeroUsize};
 use std::sync::Arc;
 use std::time::Duration;
 use thiserror::Error;
@@ -28,6 +28,16 @@ use vellum_types::limits::TX_BYTES_MAX;
 pub const P2P_CHANNEL_RATE_PER_SECOND: NonZeroU32 = NZU32!(2_000);
 /// Transactions are gossiped one per message, so that channel needs much more.
 pub const P2P_TX_RATE_PER_SECOND: NonZeroU32 = NZU32!(50_000);
+/// Burst allowances. Commonware sizes each channel's inbound queue as
+/// `retained peers x burst`, allocated up front; with a burst equal to the rate and peer sets
+/// sized for `VALIDATORS_MAX`, that was ~1.5 GB per process (measured: `vellum devnet up`
+/// never got past channel registration). Inbound traffic over the rate is throttled, not
+/// dropped, so the burst only bounds how much one peer may queue at once.
+pub const P2P_CHANNEL_BURST_MAX: NonZeroU32 = NZU32!(64);
+pub const P2P_TX_BURST_MAX: NonZeroU32 = NZU32!(256);
+/// Peer sets kept connected: the current validator set and the one before a change is
+/// enough (we track a new set only at epoch boundaries).
+pub const P2P_TRACKED_PEER_SETS: NonZeroUsize = NZUsize!(2);
 
 #[derive(Debug, Error)]
 pub enum RunError {
@@ -104,16 +114,17 @@ pub fn run_validator(config: NodeConfig, on_ready: impl FnOnce(NodeHandle) + Sen
             lookup::Config::recommended(handshake, &engine::p2p_namespace(), config.p2p_listen, limit, max_message, NZUsize!(4096))
         };
         p2p.allow_private_ips = config.allow_private_ips;
+        p2p.tracked_peer_sets = P2P_TRACKED_PEER_SETS;
         let (mut network, oracle) = lookup::Network::new(context.child("network"), p2p);
         let rate = config.p2p_channel_rate_per_second.and_then(NonZeroU32::new).unwrap_or(P2P_CHANNEL_RATE_PER_SECOND);
-        let quota = Quota::per_second(rate);
+        let quota = Quota::per_second(rate).allow_burst(rate.min(P2P_CHANNEL_BURST_MAX));
         let channels = Channels {
             votes: network.register(channel::VOTES, quota),
             certificates: network.register(channel::CERTIFICATES, quota),
             resolver: network.register(channel::RESOLVER, quota),
             blocks: network.register(channel::BLOCKS, quota),
             backfill: network.register(channel::BACKFILL, quota),
-            txs: network.register(channel::TXS, Quota::per_second(P2P_TX_RATE_PER_SECOND)),
+            txs: network.register(channel::TXS, Quota::per_second(P2P_TX_RATE_PER_SECOND).allow_burst(P2P_TX_BURST_MAX)),
         };
         let network_handle = network.start();
         // The peers are the validators the ledger names (now and for the next epoch), at their
