@@ -330,6 +330,7 @@ pub fn run(a: ChaosArgs, json_out: bool) -> Result<()> {
         api_port: a.api_port,
         detach: true,
         json: true,
+        epoch_length_blocks: crate::devnet::DEVNET_EPOCH_LENGTH_BLOCKS,
     })?;
     // Every node dials every peer through the proxy for that (dialer, target) pair.
     for j in 0..VALIDATORS {

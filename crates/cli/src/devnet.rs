@@ -38,6 +38,8 @@ pub struct UpOptions {
     pub api_port: u16,
     pub detach: bool,
     pub json: bool,
+    /// Blocks per epoch (fresh devnets only); validator-set changes take effect at epoch ends.
+    pub epoch_length_blocks: u64,
 }
 
 fn port_free(port: u16) -> bool {
@@ -113,7 +115,7 @@ pub(crate) fn generate(o: &UpOptions) -> Result<()> {
         params: ConsensusParams::default(),
         validators,
         accounts,
-        epoch_length_blocks: Some(DEVNET_EPOCH_LENGTH_BLOCKS),
+        epoch_length_blocks: Some(o.epoch_length_blocks),
     };
     genesis.validate()?;
     std::fs::write(o.dir.join("genesis.toml"), toml::to_string_pretty(&genesis)?)?;
@@ -195,8 +197,8 @@ pub fn up(o: UpOptions) -> Result<()> {
         }
         generate(&o)?;
     }
-    let genesis = vellum_node::config::load_genesis(&o.dir.join("genesis.toml"))?;
-    let n = genesis.validators.len();
+    // Every validator this devnet has: the genesis ones and those added by `devnet join`.
+    let n = node_count(&o.dir);
     let mut children = Vec::new();
     for i in 0..n {
         children.push(spawn_node(&o.dir, i)?);
@@ -294,5 +296,88 @@ pub fn down(dir: &Path) -> Result<()> {
     stop_pids(&alive);
     std::fs::remove_file(dir.join(PIDS_FILE))?;
     println!("stopped {} validator processes", alive.len());
+    Ok(())
+}
+
+/// Validator directories `v0..v{n-1}` that have a node config.
+fn node_count(dir: &Path) -> usize {
+    (0..).take_while(|i| dir.join(format!("v{i}")).join("node.toml").exists()).count()
+}
+
+/// `vellum devnet join`: creates one more validator (keys, config) next to a running devnet
+/// and starts it. It runs as a follower until governance adds its key to the validator set
+/// (`vellum gov add-validator`, printed here); it votes from the epoch after that.
+pub fn join(dir: &Path, json: bool) -> Result<()> {
+    let running: Vec<i32> = read_pids(dir).into_iter().filter(|p| pid_alive(*p)).collect();
+    if running.is_empty() {
+        bail!("no devnet is running in {}; start it with `vellum devnet up --dir {}`", dir.display(), dir.display());
+    }
+    let i = node_count(dir);
+    if i >= VALIDATORS_MAX {
+        bail!("the devnet already has {i} validators (at most {VALIDATORS_MAX})");
+    }
+    // v0's config as written (relative paths), the template for the new one.
+    let first_path = dir.join("v0").join("node.toml");
+    let first: NodeConfig = toml::from_str(&std::fs::read_to_string(&first_path)?).with_context(|| format!("cannot parse {}", first_path.display()))?;
+    let offset = u16::try_from(i)?;
+    let p2p_port = first.p2p_listen.port().checked_add(offset).context("p2p port out of range")?;
+    let api_port = first.api_listen.port().checked_add(offset).context("API port out of range")?;
+    for port in [p2p_port, api_port] {
+        if !port_free(port) {
+            bail!("port {port} on 127.0.0.1 is in use; cannot place validator v{i}");
+        }
+    }
+    let name = format!("v{i}");
+    let vdir = dir.join(&name);
+    std::fs::create_dir_all(&vdir)?;
+    let signer = vellum_node::config::private_key_from_seed(keys::random_bytes());
+    keys::write_secret(&vdir.join("validator.key"), &key_to_hex(&signer))?;
+    let address = format!("127.0.0.1:{p2p_port}");
+    let cfg = NodeConfig {
+        name: name.clone(),
+        p2p_listen: address.parse()?,
+        api_listen: format!("127.0.0.1:{api_port}").parse()?,
+        // No node account yet: opening one and granting it the `node` role are ledger changes
+        // of their own (docs/governance.md); without one it does not record audit reads or
+        // misbehaviour.
+        audit_key: None,
+        ..first
+    };
+    std::fs::write(vdir.join("node.toml"), toml::to_string_pretty(&cfg)?)?;
+    let mut child = spawn_node(dir, i)?;
+    let mut pids = read_pids(dir);
+    pids.push(child.id() as i32);
+    std::fs::write(dir.join(PIDS_FILE), pids.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"))?;
+    let api = format!("http://{}", cfg.api_listen);
+    let mut client_cfg = ClientConfig::load(&dir.join("client.toml"))?;
+    if !client_cfg.api.contains(&api) {
+        client_cfg.api.push(api.clone());
+        std::fs::write(dir.join("client.toml"), toml::to_string_pretty(&client_cfg)?)?;
+    }
+    // Wait until it serves its API (it has no peers yet, so no height to wait for).
+    let client = Client::new(&api);
+    let start = Instant::now();
+    while client.status().is_err() {
+        if let Some(status) = child.try_wait()? {
+            let log = std::fs::read_to_string(vdir.join("node.log")).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(15).collect();
+            bail!("validator {name} exited ({status}); last log lines:\n{}", tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
+        }
+        if start.elapsed() > Duration::from_secs(30) {
+            bail!("validator {name} did not serve its API within 30 s; see {}", vdir.join("node.log").display());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let key = hex::encode(signer.public_key().as_ref());
+    let client_path = dir.join("client.toml");
+    let command = format!("vellum gov add-validator --client {} --name {name} --key {key} --address {address}", client_path.display());
+    if json {
+        println!("{}", serde_json::json!({ "name": name, "consensus_key": key, "address": address, "api": api, "pid": child.id(), "add_command": command }));
+    } else {
+        println!("validator {name} started as a follower (API {api}, log {})", vdir.join("node.log").display());
+        println!("  consensus key {key}");
+        println!("it syncs and votes once governance adds it (effective at the next epoch boundary):");
+        println!("  {command}");
+    }
     Ok(())
 }

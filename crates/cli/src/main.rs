@@ -339,6 +339,15 @@ enum DevnetCommand {
         /// Leave the validators running and return.
         #[arg(long)]
         detach: bool,
+        /// Blocks per epoch (new devnets only): validator-set changes take effect at epoch ends.
+        #[arg(long, default_value_t = devnet::DEVNET_EPOCH_LENGTH_BLOCKS)]
+        epoch_length_blocks: u64,
+    },
+    /// Start one more validator next to a running devnet; it follows the chain until
+    /// governance adds it (`vellum gov add-validator`, printed).
+    Join {
+        #[arg(long, default_value = "devnet")]
+        dir: PathBuf,
     },
     /// Stop a detached devnet.
     Down {
@@ -591,9 +600,10 @@ fn run(cli: Cli) -> Result<()> {
     let json = cli.json;
     match cli.command {
         Command::Node { config } => run_node(&config),
-        Command::Devnet { command: DevnetCommand::Up { dir, validators, p2p_port, api_port, detach } } => {
-            devnet::up(devnet::UpOptions { dir, validators, p2p_port, api_port, detach, json })
+        Command::Devnet { command: DevnetCommand::Up { dir, validators, p2p_port, api_port, detach, epoch_length_blocks } } => {
+            devnet::up(devnet::UpOptions { dir, validators, p2p_port, api_port, detach, json, epoch_length_blocks })
         }
+        Command::Devnet { command: DevnetCommand::Join { dir } } => devnet::join(&dir, json),
         Command::Devnet { command: DevnetCommand::Down { dir } } => devnet::down(&dir),
         Command::Status { target } => {
             let s = target.client()?.status()?;

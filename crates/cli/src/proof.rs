@@ -311,6 +311,7 @@ pub fn verify(bundle: &Path, file: Option<&Path>, checkpoint: Option<&str>, expl
                 "status_as_of_height": v.status_height,
                 "signers": v.signers,
                 "validators": v.validators,
+                "validator_set_changes": v.validator_set_changes,
                 "document": match v.document { DocumentCheck::Matched => "matched", DocumentCheck::NotChecked => "not checked" },
                 "trace": v.trace.iter().map(|(k, val)| json!({ k: val })).collect::<Vec<_>>(),
             });
@@ -321,7 +322,15 @@ pub fn verify(bundle: &Path, file: Option<&Path>, checkpoint: Option<&str>, expl
                     format!("  at height {}, time {}", v.record.height, fmt_time(v.record.time_ms)),
                     format!("  digest {}{}", hex::encode(v.registered_digest), v.member_index.map(|m| format!(" (batch member {m})")).unwrap_or_default()),
                     format!("  status {} as of height {}", status_line(&v.status), v.status_height),
-                    format!("  finalized by {} of {} validators", v.signers, v.validators),
+                    format!(
+                        "  finalized by {} of {} validators{}",
+                        v.signers,
+                        v.validators,
+                        match v.validator_set_changes {
+                            0 => " (the genesis set)".to_string(),
+                            k => format!(" (the set after {k} change(s), each followed from genesis)"),
+                        }
+                    ),
                     match v.document {
                         DocumentCheck::Matched => "  document MATCHES the registered digest".into(),
                         DocumentCheck::NotChecked => "  document not checked (give --file DOC)".into(),

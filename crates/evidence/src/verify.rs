@@ -85,6 +85,8 @@ pub struct Verified {
     /// Validators that signed the header, of how many.
     pub signers: usize,
     pub validators: usize,
+    /// Validator-set changes followed from genesis to the signing set.
+    pub validator_set_changes: usize,
     pub document: DocumentCheck,
     /// Intermediate values, step by step (for `vellum verify --explain` and the spec example).
     pub trace: Vec<(String, String)>,
@@ -242,6 +244,7 @@ pub fn verify_bundle(b: &Bundle, document: Option<&[u8]>, checkpoint: Option<&Ha
         status_time_ms: b.header.time_ms,
         signers: c.signers.len(),
         validators: n,
+        validator_set_changes: b.validator_chain.len(),
         document,
         trace,
     })

@@ -76,13 +76,19 @@ pub fn block(api: &str, height: u64) -> Option<serde_json::Value> {
 
 /// Starts a detached 4-validator devnet in `dir` on free ports; returns its guard and APIs.
 pub fn devnet_up(dir: &std::path::Path) -> (Devnet, Vec<String>) {
-    let p2p = free_ports(4);
-    let api = free_ports(4);
+    devnet_up_with(dir, 4, &[])
+}
+
+/// [`devnet_up`] with `ports` free ports reserved per kind (for validators joining later)
+/// and extra `devnet up` arguments.
+pub fn devnet_up_with(dir: &std::path::Path, ports: u16, extra: &[&str]) -> (Devnet, Vec<String>) {
+    let p2p = free_ports(ports);
+    let api = free_ports(ports);
     let guard = Devnet { dir: dir.to_path_buf(), extra: Vec::new() };
-    let up = json(&[
-        "devnet", "up", "--dir", dir.to_str().unwrap(), "--detach",
-        "--p2p-port", &p2p.to_string(), "--api-port", &api.to_string(),
-    ]);
+    let (p2p, api) = (p2p.to_string(), api.to_string());
+    let mut args = vec!["devnet", "up", "--dir", dir.to_str().unwrap(), "--detach", "--p2p-port", &p2p, "--api-port", &api];
+    args.extend_from_slice(extra);
+    let up = json(&args);
     let apis = up["api"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect();
     (guard, apis)
 }

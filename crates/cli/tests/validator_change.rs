@@ -1,0 +1,118 @@
+//! A validator-set change on a running devnet of real processes: a new validator joins as a
+//! follower, governance adds it, it proposes from the next epoch; a genesis validator is then
+//! removed and stopped without the chain pausing; evidence registered afterwards verifies
+//! offline from the genesis hash by following both changes.
+
+mod common;
+
+use common::*;
+use std::time::{Duration, Instant};
+
+/// Epochs short enough for a test: changes take effect within a few seconds.
+const EPOCH_LENGTH_BLOCKS: &str = "20";
+
+fn http_json(api: &str, path: &str) -> Option<serde_json::Value> {
+    use std::io::{Read, Write};
+    let addr = api.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).ok()?;
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").ok()?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).ok()?;
+    serde_json::from_str(text.split("\r\n\r\n").nth(1)?).ok()
+}
+
+fn set_names(v: &serde_json::Value) -> Vec<String> {
+    let mut names: Vec<String> =
+        v["validator_set"]["validators"].as_array().unwrap().iter().map(|x| x["name"].as_str().unwrap().to_string()).collect();
+    names.sort();
+    names
+}
+
+/// Polls `api`'s `/v1/validators` until `done` holds (60 s at most).
+fn wait_validators(api: &str, what: &str, done: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = http_json(api, "/v1/validators?window=100000") {
+            if done(&v) {
+                return v;
+            }
+            assert!(start.elapsed() < Duration::from_secs(60), "{what}: not reached in 60 s; last {v}");
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "{what}: {api} does not answer");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+fn height(api: &str) -> u64 {
+    status(api).and_then(|s| s["height"].as_u64()).unwrap_or(0)
+}
+
+fn proposed(v: &serde_json::Value, name: &str) -> u64 {
+    v["validators"].as_array().unwrap().iter().find(|x| x["name"] == name).and_then(|x| x["proposed"].as_u64()).unwrap_or(0)
+}
+
+#[test]
+fn validator_joins_and_another_leaves_on_a_running_devnet() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("net");
+    let d = dir.to_str().unwrap();
+    let (_guard, apis) = devnet_up_with(&dir, 6, &["--epoch-length-blocks", EPOCH_LENGTH_BLOCKS]);
+    let c = dir.join("client.toml");
+    let c = c.to_str().unwrap();
+
+    // A fifth validator starts outside the set: it serves its API but nobody talks to it.
+    let joined = json(&["devnet", "join", "--dir", d]);
+    assert_eq!(joined["name"], "v4", "{joined}");
+    let v4_api = joined["api"].as_str().unwrap().to_string();
+    let key = joined["consensus_key"].as_str().unwrap();
+    let v = http_json(&apis[0], "/v1/validators").unwrap();
+    assert_eq!(set_names(&v), ["v0", "v1", "v2", "v3"]);
+
+    // Governance adds it: pending at once, in the set from the next epoch boundary.
+    let added = json(&["gov", "add-validator", "--client", c, "--name", "v4", "--key", key, "--address", joined["address"].as_str().unwrap()]);
+    assert_eq!(added["proposal"]["status"]["state"], "executed", "{added}");
+    let v = wait_validators(&apis[0], "v4 in the set", |v| set_names(v).contains(&"v4".to_string()));
+    let epoch_added = v["epoch"].as_u64().unwrap();
+    assert!(epoch_added >= 1, "a change never applies inside the epoch that approved it: {v}");
+    // It caught up (marshal backfill) and now proposes blocks the others finalize.
+    wait_validators(&apis[1], "v4 proposes", |v| proposed(v, "v4") >= 2);
+    let start = Instant::now();
+    while height(&v4_api) + 5 < height(&apis[0]) {
+        assert!(start.elapsed() < Duration::from_secs(60), "v4 did not catch up");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+
+    // Governance removes genesis validator v1; once out of the set it is stopped, and the
+    // four remaining validators keep finalizing.
+    let removed = json(&["gov", "remove-validator", "--client", c, "v1"]);
+    assert_eq!(removed["proposal"]["status"]["state"], "executed", "{removed}");
+    let v = wait_validators(&apis[0], "v1 out of the set", |v| !set_names(v).contains(&"v1".to_string()));
+    assert_eq!(set_names(&v), ["v0", "v2", "v3", "v4"]);
+    assert_eq!(v["changes"].as_u64(), Some(2), "{v}");
+    let pids: Vec<i32> = std::fs::read_to_string(dir.join("devnet.pids")).unwrap().lines().map(|l| l.parse().unwrap()).collect();
+    assert_eq!(pids.len(), 5, "devnet join records its process for `devnet down`");
+    unsafe { libc::kill(pids[1], libc::SIGKILL) };
+    let before = height(&v4_api);
+    let start = Instant::now();
+    while height(&v4_api) < before + 10 {
+        assert!(start.elapsed() < Duration::from_secs(60), "the chain stalled after v1 left (height {})", height(&v4_api));
+        std::thread::sleep(Duration::from_millis(250));
+    }
+
+    // Evidence made now is signed by the new set and verifies offline from genesis.
+    let doc = tmp.path().join("contract.txt");
+    std::fs::write(&doc, "signed after two validator-set changes").unwrap();
+    let proofs = tmp.path().join("proofs");
+    let doc_s = doc.to_str().unwrap();
+    json(&["proof", "register", "--client", c, "--out-dir", proofs.to_str().unwrap(), doc_s]);
+    let bundle = tmp.path().join("contract.vellum");
+    json(&["proof", "bundle", "--client", c, "--manifests", proofs.to_str().unwrap(), doc_s, "--out", bundle.to_str().unwrap()]);
+    let genesis_hash = status(&apis[0]).unwrap()["genesis_hash"].as_str().unwrap().to_string();
+    let verified = json(&["verify", bundle.to_str().unwrap(), "--file", doc_s, "--checkpoint", &genesis_hash]);
+    assert_eq!(verified["valid"], true, "{verified}");
+    assert_eq!(verified["validator_set_changes"], 2, "{verified}");
+    assert_eq!(verified["validators"], 4, "{verified}");
+    // A wrong pin is refused even though the chain inside the bundle is self-consistent.
+    let (ok, text) = vellum(&["verify", bundle.to_str().unwrap(), "--checkpoint", &"00".repeat(32)]);
+    assert!(!ok && text.contains("genesis"), "{text}");
+}
