@@ -39,6 +39,9 @@ enum Scenario {
     Byzantine,
     /// A validator that, as leader, sends different proposals to different peers.
     Equivocator,
+    /// A validator that signs two notarize (and two finalize) votes per view, the honest one
+    /// first: validator 0's watcher must get the conflict recorded on the ledger.
+    DoubleVoter,
     /// An honest validator whose clock runs 5 s fast (the future skew bound is 1 s): its
     /// proposals get no votes, the others carry on, block time stays monotonic.
     SkewedClock,
@@ -57,10 +60,27 @@ fn validator_key(i: usize) -> PrivateKey {
     PrivateKey::decode(vec![i as u8 + 1; 32]).unwrap()
 }
 
+/// The node account (role `node`) validator `i` reports misbehaviour with: the fixture's for
+/// validator 0; in `DoubleVoter` every validator has one (`genesis` adds them).
+fn node_key(i: usize) -> vellum_crypto::SecretKey {
+    if i == 0 { fixture().node } else { vellum_crypto::SecretKey::from_bytes("ed25519", [0xd0 + i as u8; 32]).unwrap() }
+}
+
 fn genesis(scenario: Scenario) -> Genesis {
     let mut g = fixture().genesis;
     if scenario == Scenario::ValidatorChange {
         g.epoch_length_blocks = Some(SIM_EPOCH_BLOCKS);
+    }
+    if scenario == Scenario::DoubleVoter {
+        // Whichever honest validator catches the double vote can get it recorded.
+        for i in 1..VALIDATORS {
+            g.accounts.push(vellum_types::GenesisAccount {
+                public_key: node_key(i).public_key(),
+                roles: vec![vellum_types::Role::Node],
+                label: format!("node-v{i}"),
+                multisig: None,
+            });
+        }
     }
     g.genesis_time_ms = 0;
     g.validators = (0..VALIDATORS)
@@ -111,6 +131,64 @@ async fn epoch_zero(
     handle.register(0).await.unwrap()
 }
 
+/// The `DoubleVoter` actor: for every view it signs a notarize (and a finalize) for a made-up
+/// payload and one for the real proposal, the made-up one first and early. Commonware can prove the conflict
+/// only while it still holds the first vote: it compacts a view's votes once the view's
+/// certificate forms, after which a conflicting vote just gets the sender blocked. (Sending the
+/// real vote first would often complete the quorum itself and so lose the evidence.)
+fn start_double_voter(
+    context: deterministic::Context,
+    scheme: scheme::Scheme,
+    (mut sender, mut receiver): (impl commonware_p2p::Sender<PublicKey = PublicKey>, impl commonware_p2p::Receiver<PublicKey = PublicKey>),
+) -> Handle<()> {
+    use commonware_codec::Encode;
+    use commonware_consensus::simplex::types::{Finalize, Notarize, Proposal, Vote};
+    use commonware_consensus::types::{Round, View};
+    use commonware_cryptography::Hasher;
+    use commonware_p2p::Recipients;
+    type D = commonware_cryptography::sha256::Digest;
+    context.spawn(move |_| async move {
+        let mut done = BTreeSet::new();
+        let mut fake_sent = BTreeSet::new();
+        let mut send = |is_notarize: bool, p: Proposal<D>| {
+            let msg = if is_notarize {
+                Vote::Notarize(Notarize::<_, D>::sign(&scheme, p).unwrap())
+            } else {
+                Vote::Finalize(Finalize::<_, D>::sign(&scheme, p).unwrap())
+            };
+            let _ = sender.send(Recipients::All, msg.encode(), true);
+        };
+        let fake = |round: Round, parent: View| Proposal::new(round, parent, Sha256::hash(&[b"double vote", &round.view().get().to_be_bytes()]));
+        while let Ok((_, msg)) = receiver.recv().await {
+            let Ok(vote) = Vote::<scheme::Scheme, D>::decode(msg) else { continue };
+            let (is_notarize, proposal) = match vote {
+                Vote::Notarize(n) => (true, n.proposal),
+                Vote::Finalize(f) => (false, f.proposal),
+                Vote::Nullify(_) => continue,
+            };
+            let round = proposal.round;
+            if !done.insert((is_notarize, round)) {
+                continue;
+            }
+            // The next view's made-up votes go out as soon as this view is seen, so they are
+            // held everywhere before the next view's certificates can form.
+            if is_notarize {
+                let next = Round::new(round.epoch(), View::new(round.view().get() + 1));
+                for kind in [true, false] {
+                    if fake_sent.insert((kind, next)) {
+                        send(kind, fake(next, round.view()));
+                    }
+                }
+            }
+            // The real vote only where a made-up one went out first (not in the view it
+            // started in: there it is late, and a late conflicting vote is only blocked).
+            if fake_sent.contains(&(is_notarize, round)) {
+                send(is_notarize, proposal);
+            }
+        }
+    })
+}
+
 async fn link(oracle: &Oracle<PublicKey, deterministic::Context>, a: &PublicKey, b: &PublicKey) {
     let l = Link { latency: Duration::from_millis(10), jitter: Duration::from_millis(3), success_rate: probability!(1.0) };
     oracle.add_link(a.clone(), b.clone(), l.clone()).await.unwrap();
@@ -147,8 +225,11 @@ async fn start_validator(
     let cfg = EngineConfig {
         genesis: genesis.clone(),
         empty_block_interval: Duration::from_millis(100),
-        // Validator 0 records misbehaviour with the fixture's node account.
-        audit_key: (i == 0).then(|| fixture().node),
+        // Validators record misbehaviour with their node account, when genesis gives them one.
+        audit_key: {
+            let key = node_key(i);
+            genesis.accounts.iter().any(|a| a.public_key == key.public_key()).then_some(key)
+        },
         signer: validator_key(i),
         partition_prefix: format!("v{i}"),
         store,
@@ -190,17 +271,29 @@ fn run(seed: u64, scenario: Scenario) {
         let _ = commonware_p2p::Manager::track(&mut oracle.manager(), 0, set.clone());
         for a in 0..nodes_total {
             for b in a + 1..nodes_total {
+                if scenario == Scenario::DoubleVoter && b == VALIDATORS - 1 {
+                    // The double voter sits close to everyone: Commonware keeps a signer's
+                    // vote (and so can prove a conflict) only until the view's certificate
+                    // forms, so a slow double vote is dropped without evidence.
+                    let l = Link { latency: Duration::from_millis(1), jitter: Duration::ZERO, success_rate: probability!(1.0) };
+                    oracle.add_link(keys[a].clone(), keys[b].clone(), l.clone()).await.unwrap();
+                    oracle.add_link(keys[b].clone(), keys[a].clone(), l).await.unwrap();
+                    continue;
+                }
                 link(&oracle, &keys[a], &keys[b]).await;
             }
         }
         let genesis = Arc::new(genesis(scenario));
-        let byzantine = matches!(scenario, Scenario::Byzantine | Scenario::Equivocator).then_some(VALIDATORS - 1);
+        let byzantine =
+            matches!(scenario, Scenario::Byzantine | Scenario::Equivocator | Scenario::DoubleVoter).then_some(VALIDATORS - 1);
         let mut nodes: Vec<Option<(NodeHandle, Handle<()>)>> = Vec::new();
         for (i, key) in keys.iter().enumerate() {
             if Some(i) == byzantine {
                 let channels = register(&oracle, key).await;
                 let s = scheme::Scheme::signer(&engine::consensus_namespace(), set.clone(), validator_key(i)).unwrap();
-                if scenario == Scenario::Byzantine {
+                if scenario == Scenario::DoubleVoter {
+                    start_double_voter(context.child("byzantine"), s, epoch_zero(&context, "votes", channels.votes).await);
+                } else if scenario == Scenario::Byzantine {
                     let byz: conflicter::Conflicter<_, _, Sha256> =
                         conflicter::Conflicter::new(context.child("byzantine"), conflicter::Config { scheme: s });
                     byz.start(epoch_zero(&context, "votes", channels.votes).await);
@@ -337,6 +430,23 @@ fn run(seed: u64, scenario: Scenario) {
                 assert_eq!(proposed(removed, removed_at + 1, state.height), 0, "seed {seed}: the removed validator still proposes");
                 // Every header names the set that signed it.
                 assert_ne!(node0.header(joined_at).unwrap().validator_set_hash, node0.header(joined_at + 1).unwrap().validator_set_hash);
+            }
+            Scenario::DoubleVoter => {
+                // An honest validator that caught the conflict reports it with its node account;
+                // the ledger records it once per (validator, kind, epoch, view), attributed to
+                // the byzantine validator's key.
+                let deadline = context.current() + Duration::from_secs(60);
+                loop {
+                    context.sleep(Duration::from_millis(500)).await;
+                    let state = nodes[0].as_ref().unwrap().0.finalized_state();
+                    if state.misbehavior_count() > 0 {
+                        let m = state.misbehavior(0).unwrap();
+                        assert_eq!(m.validator.0.as_slice(), keys[VALIDATORS - 1].as_ref(), "seed {seed}: wrong validator blamed");
+                        assert!((0..VALIDATORS - 1).any(|i| m.reporter == node_key(i).public_key().account_id()));
+                        break;
+                    }
+                    assert!(context.current() < deadline, "seed {seed}: double votes never recorded as misbehaviour");
+                }
             }
             Scenario::AllHonest | Scenario::Byzantine | Scenario::Equivocator | Scenario::SkewedClock => {}
         }
@@ -487,6 +597,11 @@ fn byzantine_conflicter() {
 #[test]
 fn byzantine_equivocating_leader() {
     seeds(Scenario::Equivocator);
+}
+
+#[test]
+fn byzantine_double_voter_is_recorded() {
+    seeds(Scenario::DoubleVoter);
 }
 
 #[test]
