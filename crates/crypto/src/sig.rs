@@ -50,6 +50,12 @@ pub fn check_ed25519_key(bytes: &[u8; 32]) -> Result<(), SigError> {
     ed25519_consensus::VerificationKey::try_from(*bytes).map(|_| ()).map_err(|_| SigError::Ed25519Key { index: 0 })
 }
 
+/// A bare Ed25519 signature (consensus votes; ZIP-215 rules as everywhere else).
+pub fn verify_ed25519(public_key: &[u8; 32], signature: &[u8; 64], message: &[u8]) -> bool {
+    ed25519_consensus::VerificationKey::try_from(*public_key)
+        .is_ok_and(|key| key.verify(&ed25519_consensus::Signature::from(*signature), message).is_ok())
+}
+
 pub fn verify_signature(signature: &Signature, message: &[u8]) -> Result<PublicKey, SigError> {
     match signature {
         Signature::Ed25519 { public_key, signature } => {

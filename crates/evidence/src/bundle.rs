@@ -12,8 +12,7 @@ pub const BUNDLE_VERSION_CHAINED: u8 = 2;
 pub const BUNDLE_BYTES_MAX: usize = 64 * 1024;
 
 /// The consensus namespace validators sign under (node: `VELLUM` ‖ `_CONSENSUS`).
-pub const CONSENSUS_NAMESPACE: &[u8] = b"VELLUM_CONSENSUS";
-const FINALIZE_SUFFIX: &[u8] = b"_FINALIZE";
+pub use vellum_types::validators::CONSENSUS_NAMESPACE;
 
 /// A finalization certificate in the bundle's own layout. The round (epoch, view) is the
 /// header's; the signed message is [`finalize_message`].
@@ -103,31 +102,9 @@ pub(crate) fn framed<T: BorshSerialize>(magic: &[u8; 8], value: &T, unchained: b
     out
 }
 
-/// LEB128 (Commonware `UInt`): 7 bits per byte, least significant first, high bit = more.
-pub fn varint(mut value: u64, out: &mut Vec<u8>) {
-    loop {
-        let byte = (value & 0x7f) as u8;
-        value >>= 7;
-        if value == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
 /// The exact bytes each validator signed to finalize `header_hash`:
 /// `varint(len(ns)) ‖ ns ‖ varint(epoch) ‖ varint(view) ‖ varint(parent_view) ‖ header_hash`
 /// with `ns = "VELLUM_CONSENSUS_FINALIZE"`.
 pub fn finalize_message(epoch: u64, view: u64, parent_view: u64, header_hash: &Hash32) -> Vec<u8> {
-    let mut ns = CONSENSUS_NAMESPACE.to_vec();
-    ns.extend_from_slice(FINALIZE_SUFFIX);
-    let mut out = Vec::with_capacity(ns.len() + 64);
-    varint(ns.len() as u64, &mut out);
-    out.extend_from_slice(&ns);
-    varint(epoch, &mut out);
-    varint(view, &mut out);
-    varint(parent_view, &mut out);
-    out.extend_from_slice(header_hash);
-    out
+    vellum_types::validators::vote_message(vellum_types::validators::VoteKind::Finalize, epoch, view, parent_view, header_hash)
 }

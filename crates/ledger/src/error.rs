@@ -147,6 +147,8 @@ pub enum TxError {
     BadParams(String),
     #[error("this misbehaviour is already recorded")]
     MisbehaviorKnown,
+    #[error("misbehaviour evidence rejected: {0}")]
+    BadEvidence(String),
 }
 
 impl TxError {
@@ -224,6 +226,7 @@ impl TxError {
             TxError::UnknownValidator(_) => "unknown_validator",
             TxError::BadParams(_) => "bad_params",
             TxError::MisbehaviorKnown => "misbehavior_known",
+            TxError::BadEvidence(_) => "bad_evidence",
         }
     }
 }

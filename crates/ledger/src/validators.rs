@@ -8,7 +8,7 @@ use crate::exec::BlockEnv;
 use crate::state::LedgerState;
 use std::collections::BTreeSet;
 use vellum_types::payment::Hash32Text;
-use vellum_types::validators::{Misbehavior, ValidatorSetRecord, sort_validators};
+use vellum_types::validators::{Misbehavior, MisbehaviorEvidence, ValidatorSetRecord, sort_validators, vote_message};
 use vellum_types::{Account, GenesisValidator, Hash32, Role, StateKey, TxBody, sha256};
 
 type Touched = BTreeSet<Hash32>;
@@ -157,16 +157,22 @@ pub(crate) fn report(state: &mut LedgerState, sender: &Account, body: &TxBody, e
     if !sender.has_role(Role::Node) {
         return Err(TxError::MissingRole(Role::Node));
     }
-    // The accused must sign blocks now or have signed them in the previous set (a report can
-    // arrive just after an epoch change).
-    let current = state.validator_set();
-    let previous = current.seq.checked_sub(1).and_then(|seq| state.validator_set_change(seq));
-    let known = current.contains(validator) || previous.is_some_and(|p| p.contains(validator));
-    if !known {
-        return Err(TxError::UnknownValidator(hex_key(validator)));
-    }
     if *epoch > epoch_of(env.height, state.epoch_length) {
         return Err(TxError::BadValidator(format!("evidence from future epoch {epoch}")));
+    }
+    // The accused must have been a validator in that epoch.
+    if !set_of_epoch(state, *epoch).is_some_and(|set| set.contains(validator)) {
+        return Err(TxError::UnknownValidator(hex_key(validator)));
+    }
+    // Both votes must be the claimed conflict and signed by the accused: a node account can
+    // report misbehaviour, never invent it.
+    let proof = borsh::from_slice::<MisbehaviorEvidence>(evidence).map_err(|e| TxError::BadEvidence(format!("undecodable: {e}")))?;
+    proof.check_shape(*kind).map_err(|e| TxError::BadEvidence(e.into()))?;
+    for (which, vote) in [("first", &proof.first), ("second", &proof.second)] {
+        let message = vote_message(vote.kind, *epoch, *view, vote.parent_view, &vote.payload);
+        if !vellum_crypto::verify_ed25519(validator, &vote.signature, &message) {
+            return Err(TxError::BadEvidence(format!("the {which} vote is not signed by the accused validator")));
+        }
     }
     let seen = StateKey::MisbehaviorSeen(sha256(&borsh::to_vec(&(validator, kind, epoch, view)).expect("borsh")));
     if state.get_value::<u64>(&seen).is_some() {
@@ -187,6 +193,15 @@ pub(crate) fn report(state: &mut LedgerState, sender: &Account, body: &TxBody, e
     touched.insert(state.put_value(&StateKey::Misbehavior(seq), &record));
     touched.insert(state.put_value(&StateKey::MisbehaviorCount, &(seq + 1)));
     Ok(())
+}
+
+/// The validator set that signed epoch `epoch`: the latest change in force by then.
+fn set_of_epoch(state: &LedgerState, epoch: u64) -> Option<ValidatorSetRecord> {
+    let current = state.validator_set();
+    if current.effective_epoch <= epoch {
+        return Some(current);
+    }
+    (0..current.seq).rev().filter_map(|seq| state.validator_set_change(seq)).find(|r| r.effective_epoch <= epoch)
 }
 
 fn hex_key(key: &[u8; 32]) -> String {

@@ -182,28 +182,63 @@ fn a_header_with_the_wrong_epoch_is_invalid() {
 
 #[test]
 fn misbehaviour_reports_are_recorded_once_by_node_accounts() {
-    let mut c = Chain::new();
+    use vellum_types::validators::{MisbehaviorEvidence, SignedVote, VoteKind, vote_message};
+    let (mut genesis, seeds) = genesis_with_validators(4);
+    genesis.epoch_length_blocks = Some(EPOCH);
+    let (state, _) = genesis_block(&genesis);
+    let mut c = Chain { f: fixture(), state, nonces: Default::default() };
+    let accused_key = SecretKey::from_bytes("ed25519", seeds[0]).unwrap();
     let accused = c.state.validator_set().validators[0].consensus_key;
-    let report = |validator: [u8; 32], view: u64| TxBody::ReportMisbehavior {
+    assert_eq!(accused.as_slice(), accused_key.public_key().key_bytes());
+    // A vote as Commonware simplex signs it.
+    let vote = |key: &SecretKey, kind: VoteKind, view: u64, payload: u8| {
+        let message = vote_message(kind, 0, view, view - 1, &[payload; 32]);
+        let Signature::Ed25519 { signature, .. } = key.sign(&message) else { unreachable!() };
+        SignedVote { kind, parent_view: view - 1, payload: [payload; 32], signature }
+    };
+    let evidence = |first: SignedVote, second: SignedVote| borsh::to_vec(&MisbehaviorEvidence { first, second }).unwrap();
+    let report = |validator: [u8; 32], kind: MisbehaviorKind, view: u64, evidence: Vec<u8>| TxBody::ReportMisbehavior {
         validator,
-        kind: MisbehaviorKind::ConflictingNotarize,
+        kind,
         epoch: 0,
         view,
-        evidence: vec![1, 2, 3],
+        evidence,
     };
+    let double = |view: u64| evidence(vote(&accused_key, VoteKind::Notarize, view, 1), vote(&accused_key, VoteKind::Notarize, view, 2));
+    let notarize = MisbehaviorKind::ConflictingNotarize;
     let node = c.f.node.clone();
     let node_id = node.public_key().account_id();
     let user = c.f.user.clone();
     let user_id = user.public_key().account_id();
-    assert!(matches!(c.send_as(user_id, &[&user], report(accused, 3)), Err(TxError::MissingRole(Role::Node))));
-    assert!(matches!(c.send_as(node_id, &[&node], report([4; 32], 3)), Err(TxError::UnknownValidator(_))));
-    c.send_as(node_id, &[&node], report(accused, 3)).unwrap();
-    assert!(matches!(c.send_as(node_id, &[&node], report(accused, 3)), Err(TxError::MisbehaviorKnown)));
-    c.send_as(node_id, &[&node], report(accused, 4)).unwrap();
+    assert!(matches!(c.send_as(user_id, &[&user], report(accused, notarize, 3, double(3))), Err(TxError::MissingRole(Role::Node))));
+    assert!(matches!(c.send_as(node_id, &[&node], report([4; 32], notarize, 3, double(3))), Err(TxError::UnknownValidator(_))));
+    // Made-up or mismatched evidence is refused: garbage, votes for one proposal, the wrong
+    // kind, another validator's signatures, votes of another view, a flipped signature bit.
+    let other = SecretKey::from_bytes("ed25519", seeds[1]).unwrap();
+    let mut flipped = MisbehaviorEvidence { first: vote(&accused_key, VoteKind::Notarize, 3, 1), second: vote(&accused_key, VoteKind::Notarize, 3, 2) };
+    flipped.second.signature[0] ^= 1;
+    for (kind, bad) in [
+        (notarize, vec![1, 2, 3]),
+        (notarize, evidence(vote(&accused_key, VoteKind::Notarize, 3, 1), vote(&accused_key, VoteKind::Notarize, 3, 1))),
+        (MisbehaviorKind::ConflictingFinalize, double(3)),
+        (notarize, evidence(vote(&other, VoteKind::Notarize, 3, 1), vote(&other, VoteKind::Notarize, 3, 2))),
+        (notarize, double(4)),
+        (notarize, borsh::to_vec(&flipped).unwrap()),
+    ] {
+        let r = c.send_as(node_id, &[&node], report(accused, kind, 3, bad));
+        assert!(matches!(r, Err(TxError::BadEvidence(_))), "{r:?}");
+    }
+    assert_eq!(c.state.misbehavior_count(), 0);
+    c.send_as(node_id, &[&node], report(accused, notarize, 3, double(3))).unwrap();
+    assert!(matches!(c.send_as(node_id, &[&node], report(accused, notarize, 3, double(3))), Err(TxError::MisbehaviorKnown)));
+    // A nullify and a finalize in one view.
+    let nf = evidence(vote(&accused_key, VoteKind::Nullify, 4, 0), vote(&accused_key, VoteKind::Finalize, 4, 7));
+    // (A nullify signs the round only: parent and payload do not enter its message.)
+    c.send_as(node_id, &[&node], report(accused, MisbehaviorKind::NullifyFinalize, 4, nf.clone())).unwrap();
     assert_eq!(c.state.misbehavior_count(), 2);
     let m = c.state.misbehavior(0).unwrap();
-    assert_eq!((m.validator.0, m.kind, m.view, m.reporter), (accused, MisbehaviorKind::ConflictingNotarize, 3, node_id));
-    assert_eq!(m.evidence_hash.0, sha256(&[1, 2, 3]));
+    assert_eq!((m.validator.0, m.kind, m.view, m.reporter), (accused, notarize, 3, node_id));
+    assert_eq!(m.evidence_hash.0, sha256(&double(3)));
 }
 
 #[test]

@@ -644,6 +644,54 @@ struct MisbehaviorWatcher {
     schemes: EpochSchemes,
 }
 
+/// The two signed votes of a conflict, in the ledger's form (which re-verifies them).
+/// Commonware encodes each conflict as its two votes back to back; its fields are private.
+fn vote_evidence(
+    activity: &commonware_consensus::simplex::types::Activity<ed25519::Scheme, Digest>,
+) -> Option<vellum_types::validators::MisbehaviorEvidence> {
+    use commonware_codec::{Encode, Read};
+    use commonware_consensus::Viewable;
+    use commonware_consensus::simplex::types::{Activity, Finalize, Notarize, Nullify, Proposal};
+    use vellum_types::validators::{MisbehaviorEvidence, SignedVote, VoteKind};
+    fn signature(s: &impl Encode) -> Option<[u8; 64]> {
+        s.encode().as_ref().try_into().ok()
+    }
+    fn on_proposal(kind: VoteKind, p: &Proposal<Digest>, sig: Option<[u8; 64]>) -> Option<SignedVote> {
+        Some(SignedVote { kind, parent_view: p.parent.get(), payload: p.payload.as_ref().try_into().ok()?, signature: sig? })
+    }
+    type N = Notarize<ed25519::Scheme, Digest>;
+    type F = Finalize<ed25519::Scheme, Digest>;
+    let (first, second) = match activity {
+        Activity::ConflictingNotarize(e) => {
+            let mut buf = e.encode();
+            let (a, b) = (N::read_cfg(&mut buf, &()).ok()?, N::read_cfg(&mut buf, &()).ok()?);
+            (
+                on_proposal(VoteKind::Notarize, &a.proposal, signature(&a.attestation.signature))?,
+                on_proposal(VoteKind::Notarize, &b.proposal, signature(&b.attestation.signature))?,
+            )
+        }
+        Activity::ConflictingFinalize(e) => {
+            let mut buf = e.encode();
+            let (a, b) = (F::read_cfg(&mut buf, &()).ok()?, F::read_cfg(&mut buf, &()).ok()?);
+            (
+                on_proposal(VoteKind::Finalize, &a.proposal, signature(&a.attestation.signature))?,
+                on_proposal(VoteKind::Finalize, &b.proposal, signature(&b.attestation.signature))?,
+            )
+        }
+        Activity::NullifyFinalize(e) => {
+            let mut buf = e.encode();
+            let (a, b) = (Nullify::<ed25519::Scheme>::read_cfg(&mut buf, &()).ok()?, F::read_cfg(&mut buf, &()).ok()?);
+            debug_assert_eq!(a.view(), b.view());
+            (
+                SignedVote { kind: VoteKind::Nullify, parent_view: 0, payload: [0; 32], signature: signature(&a.attestation.signature)? },
+                on_proposal(VoteKind::Finalize, &b.proposal, signature(&b.attestation.signature))?,
+            )
+        }
+        _ => return None,
+    };
+    Some(MisbehaviorEvidence { first, second })
+}
+
 impl commonware_consensus::Reporter for MisbehaviorWatcher {
     type Activity = commonware_consensus::simplex::types::Activity<ed25519::Scheme, Digest>;
 
@@ -666,12 +714,16 @@ impl commonware_consensus::Reporter for MisbehaviorWatcher {
         }) else {
             return commonware_actor::Feedback::Ok;
         };
+        let Some(evidence) = vote_evidence(&activity) else {
+            warn!(kind = kind.name(), "misbehaviour evidence in an unexpected encoding; not reported");
+            return commonware_actor::Feedback::Ok;
+        };
         let report = MisbehaviorReport {
             validator: key,
             kind,
             epoch: activity.epoch().get(),
             view: activity.view().get(),
-            evidence: commonware_codec::Encode::encode(&activity).to_vec(),
+            evidence: borsh::to_vec(&evidence).expect("borsh"),
         };
         warn!(kind = kind.name(), epoch = report.epoch, view = report.view, "validator misbehaviour proved by consensus");
         // A full queue drops the report: the same misbehaviour is usually seen again, and

@@ -67,9 +67,92 @@ impl MisbehaviorKind {
     }
 }
 
+/// Namespace of every consensus signature (Commonware simplex appends `_NOTARIZE`,
+/// `_NULLIFY` or `_FINALIZE`).
+pub const CONSENSUS_NAMESPACE: &[u8] = b"VELLUM_CONSENSUS";
+
+/// Which consensus vote a signature is on.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize)]
+pub enum VoteKind {
+    Notarize,
+    Nullify,
+    Finalize,
+}
+
+/// One signed consensus vote of the accused validator in the reported view. `parent_view`
+/// and `payload` (the block digest) are zero for a nullify, which names only the round.
+#[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize)]
+pub struct SignedVote {
+    pub kind: VoteKind,
+    pub parent_view: u64,
+    pub payload: Hash32,
+    pub signature: [u8; 64],
+}
+
+/// The evidence of a `ReportMisbehavior` transaction, `borsh` in its `evidence` field: two
+/// votes no honest validator signs together. The ledger re-verifies both signatures against
+/// the accused's key, so a report cannot be made up.
+#[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize)]
+pub struct MisbehaviorEvidence {
+    pub first: SignedVote,
+    pub second: SignedVote,
+}
+
+impl MisbehaviorEvidence {
+    /// Whether the two votes are the conflict `kind` names.
+    pub fn check_shape(&self, kind: MisbehaviorKind) -> Result<(), &'static str> {
+        let (a, b) = (&self.first, &self.second);
+        let differ = (a.parent_view, a.payload) != (b.parent_view, b.payload);
+        match kind {
+            MisbehaviorKind::ConflictingNotarize if a.kind == VoteKind::Notarize && b.kind == VoteKind::Notarize && differ => Ok(()),
+            MisbehaviorKind::ConflictingFinalize if a.kind == VoteKind::Finalize && b.kind == VoteKind::Finalize && differ => Ok(()),
+            MisbehaviorKind::NullifyFinalize if a.kind == VoteKind::Nullify && b.kind == VoteKind::Finalize => Ok(()),
+            MisbehaviorKind::ConflictingNotarize => Err("conflicting_notarize needs two notarize votes for different proposals"),
+            MisbehaviorKind::ConflictingFinalize => Err("conflicting_finalize needs two finalize votes for different proposals"),
+            MisbehaviorKind::NullifyFinalize => Err("nullify_finalize needs a nullify then a finalize vote"),
+        }
+    }
+}
+
+/// LEB128 (Commonware `UInt`): 7 bits per byte, least significant first, high bit = more.
+pub fn varint(mut value: u64, out: &mut Vec<u8>) {
+    loop {
+        let byte = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// The exact bytes a validator signs for a simplex vote:
+/// `varint(len(ns)) ‖ ns ‖ varint(epoch) ‖ varint(view) [‖ varint(parent_view) ‖ payload]`,
+/// `ns = "VELLUM_CONSENSUS" ‖ ("_NOTARIZE" | "_NULLIFY" | "_FINALIZE")`; a nullify signs the
+/// round only.
+pub fn vote_message(kind: VoteKind, epoch: u64, view: u64, parent_view: u64, payload: &Hash32) -> Vec<u8> {
+    let suffix: &[u8] = match kind {
+        VoteKind::Notarize => b"_NOTARIZE",
+        VoteKind::Nullify => b"_NULLIFY",
+        VoteKind::Finalize => b"_FINALIZE",
+    };
+    let mut out = Vec::with_capacity(CONSENSUS_NAMESPACE.len() + suffix.len() + 64);
+    varint((CONSENSUS_NAMESPACE.len() + suffix.len()) as u64, &mut out);
+    out.extend_from_slice(CONSENSUS_NAMESPACE);
+    out.extend_from_slice(suffix);
+    varint(epoch, &mut out);
+    varint(view, &mut out);
+    if kind != VoteKind::Nullify {
+        varint(parent_view, &mut out);
+        out.extend_from_slice(payload);
+    }
+    out
+}
+
 /// A recorded misbehaviour, under `StateKey::Misbehavior(seq)` (`StateKey::MisbehaviorCount`
-/// holds how many). The evidence bytes themselves (Commonware's encoding of the two signed
-/// votes) are in the reporting transaction, in the log.
+/// holds how many). The evidence itself ([`MisbehaviorEvidence`], verified when recorded) is
+/// in the reporting transaction, in the log.
 #[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Misbehavior {
     pub seq: u64,
