@@ -58,8 +58,37 @@ def map_proof(r):
     return {"siblings": r.vec(r.b32), "terminal": r.option(lambda: (r.b32(), r.b32()))}
 
 
+def header(r, data):
+    h_start = r.pos
+    hd = {"height": r.u64(), "parent": r.b32(), "epoch": r.u64(), "view": r.u64(), "time_ms": r.u64(), "proposer": r.b32(),
+          "txs_root": r.b32(), "tx_count": r.u32(), "log_size": r.u64(), "log_root": r.b32(), "state_root": r.b32(),
+          "validator_set_hash": r.b32(), "genesis_hash": r.b32()}
+    hd["bytes"] = data[h_start:r.pos]
+    return hd
+
+
+def certificate(r):
+    return {"parent_view": r.u64(), "signers": r.vec(r.u32), "signatures": r.vec(lambda: r.take(64))}
+
+
+def set_link(r, data):
+    """Version 2: one validator-set change (boundary header, its certificate, the record)."""
+    link = {"header": header(r, data), "cert": certificate(r)}
+    rec_start = r.pos
+    link["seq"], link["effective_epoch"], link["boundary_height"] = r.u64(), r.u64(), r.u64()
+
+    def validator():
+        r.string(); key = r.b32(); r.b32(); r.string()
+        return key
+
+    link["validators"] = r.vec(validator)
+    link["record_bytes"] = data[rec_start:r.pos]
+    link["record_proof"] = map_proof(r)
+    return link
+
+
 def parse(data):
-    if data[:8] != b"VELLUMEV" or len(data) < 9 or data[8] != 1:
+    if data[:8] != b"VELLUMEV" or len(data) < 9 or data[8] not in (1, 2):
         raise ValueError("bad magic or version")
     r = Reader(data)
     r.take(9)
@@ -68,13 +97,8 @@ def parse(data):
     b["chain_id"] = r.string(); r.u64(); r.u32(); r.u32(); r.u64(); r.u64()
     b["validators"] = r.vec(r.b32); r.b32()
     b["genesis_bytes"] = data[g_start:r.pos]
-    h_start = r.pos
-    hd = {"height": r.u64(), "parent": r.b32(), "epoch": r.u64(), "view": r.u64(), "time_ms": r.u64(), "proposer": r.b32(),
-          "txs_root": r.b32(), "tx_count": r.u32(), "log_size": r.u64(), "log_root": r.b32(), "state_root": r.b32(),
-          "validator_set_hash": r.b32(), "genesis_hash": r.b32()}
-    hd["bytes"] = data[h_start:r.pos]
-    b["header"] = hd
-    b["cert"] = {"parent_view": r.u64(), "signers": r.vec(r.u32), "signatures": r.vec(lambda: r.take(64))}
+    b["header"] = header(r, data)
+    b["cert"] = certificate(r)
     rec_start = r.pos
     rec = {"proof_id": r.b32()}
     kind = r.u8()
@@ -103,6 +127,7 @@ def parse(data):
 
     b["member"] = r.option(member)
     b["document"] = r.option(lambda: {"digest": r.b32(), "salt": r.option(r.b32)})
+    b["chain"] = r.vec(lambda: set_link(r, data)) if data[8] == 2 else []
     if r.pos != len(data):
         raise ValueError("trailing bytes")
     return b
@@ -178,30 +203,55 @@ def main():
     genesis_hash = H(canonical(b"VELLUM:GENESIS:", b["genesis_bytes"]))
     if pinned and pinned != genesis_hash:
         fail("2 checkpoint", "genesis hash differs from the pinned one")
-    hd = b["header"]
-    vals = b["validators"]
-    vs = H(canonical(b"VELLUM:VALIDATOR-SET:", struct.pack("<I", len(vals)) + b"".join(vals)))
-    if vs != hd["validator_set_hash"] or hd["genesis_hash"] != genesis_hash or sorted(vals) != vals:
-        fail("3 validator set", "header not produced by the genesis validators")
-    header_hash = H(canonical(b"VELLUM:BLOCK-HEADER:", hd["bytes"]))
-    c = b["cert"]
-    n = len(vals)
-    quorum = n - (n - 1) // 3
-    if len(c["signers"]) != len(c["signatures"]) or len(c["signers"]) < quorum or \
-            any(x >= y for x, y in zip(c["signers"], c["signers"][1:])) or any(i >= n for i in c["signers"]):
-        fail("4 certificate", "not a quorum of distinct validators")
-    ns = b"VELLUM_CONSENSUS_FINALIZE"
-    msg = varint(len(ns)) + ns + varint(hd["epoch"]) + varint(hd["view"]) + varint(c["parent_view"]) + header_hash
     try:
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-        for i, sig in zip(c["signers"], c["signatures"]):
-            try:
-                Ed25519PublicKey.from_public_bytes(vals[i]).verify(sig, msg)
-            except Exception:
-                fail("4 certificate", f"signature of validator {i} does not verify")
         sigs = "checked"
     except ImportError:
+        Ed25519PublicKey = None
         sigs = "NOT checked (install the `cryptography` package)"
+
+    def check_signed(hd, c, vals, what):
+        """Steps 3-4: `hd` carries the set's hash and is finalized by more than 2/3 of it."""
+        vs = H(canonical(b"VELLUM:VALIDATOR-SET:", struct.pack("<I", len(vals)) + b"".join(vals)))
+        if vs != hd["validator_set_hash"] or hd["genesis_hash"] != genesis_hash or sorted(vals) != vals:
+            fail("3 validator set", f"{what} not produced by the validator set the chain leads to")
+        header_hash = H(canonical(b"VELLUM:BLOCK-HEADER:", hd["bytes"]))
+        n = len(vals)
+        quorum = n - (n - 1) // 3
+        if len(c["signers"]) != len(c["signatures"]) or len(c["signers"]) < quorum or \
+                any(x >= y for x, y in zip(c["signers"], c["signers"][1:])) or any(i >= n for i in c["signers"]):
+            fail("4 certificate", f"{what}: not a quorum of distinct validators")
+        ns = b"VELLUM_CONSENSUS_FINALIZE"
+        msg = varint(len(ns)) + ns + varint(hd["epoch"]) + varint(hd["view"]) + varint(c["parent_view"]) + header_hash
+        if Ed25519PublicKey:
+            for i, sig in zip(c["signers"], c["signatures"]):
+                try:
+                    Ed25519PublicKey.from_public_bytes(vals[i]).verify(sig, msg)
+                except Exception:
+                    fail("4 certificate", f"{what}: signature of validator {i} does not verify")
+
+    hd = b["header"]
+    vals = b["validators"]
+    # Version 2: follow each validator-set change from the genesis set.
+    for seq, link in enumerate(b["chain"], start=1):
+        lh = link["header"]
+        check_signed(lh, link["cert"], vals, f"validator-set change {seq}")
+        if link["seq"] != seq or link["boundary_height"] != lh["height"] or link["effective_epoch"] != lh["epoch"] + 1 \
+                or lh["epoch"] >= hd["epoch"]:
+            fail("3 validator set", f"validator-set change {seq} is out of order")
+        key = H(canonical(b"VELLUM:STATE-KEY:", bytes([25]) + struct.pack("<Q", seq)))
+        try:
+            found = verify_map(link["record_proof"], lh["state_root"], key)
+        except ValueError as err:
+            fail("3 validator set", f"validator-set change {seq}: {err}")
+        if found != ("present", H(b"\x01" + link["record_bytes"])):
+            fail("3 validator set", f"validator-set change {seq} is not in its boundary block's state")
+        if any(x >= y for x, y in zip(link["validators"], link["validators"][1:])):
+            fail("3 validator set", f"validator-set change {seq}: keys not strictly increasing")
+        vals = link["validators"]
+    check_signed(hd, b["cert"], vals, "the header")
+    c = b["cert"]
+    n = len(vals)
     rec = b["record"]
     rec_leaf = leaf(canonical(b"VELLUM:EVIDENCE-LEAF:", rec["bytes"]))
     e = b["entry"]
@@ -252,7 +302,8 @@ def main():
         if (rec["salted"] and (not d or d["digest"] != dd)) or (not rec["salted"] and dd != registered):
             fail("8 document", "document does not match")
     print(f"VALID: chain {b['chain_id']}, registered at height {rec['height']} (time {rec['time_ms']} ms), "
-          f"status {st[0]}, {len(c['signers'])}/{n} signatures {sigs}, document {'matched' if document else 'not checked'}")
+          f"status {st[0]}, {len(c['signers'])}/{n} signatures {sigs}, {len(b['chain'])} validator-set change(s) followed, "
+          f"document {'matched' if document else 'not checked'}")
 
 
 if __name__ == "__main__":

@@ -56,6 +56,17 @@ fn corpus() -> Vec<Case> {
         t[i] ^= 0x04;
         cases.push(Case { bundle: t, document: Some(doc.clone()), pinned: Some(pinned.clone()) });
     }
+    // Version 2: a devnet bundle anchored after two validator-set changes, and tampered copies
+    // (the chain of changes included).
+    let chained = std::fs::read(examples().join("contract-two-set-changes.vellum")).unwrap();
+    let contract = std::fs::read(examples().join("contract.txt")).unwrap();
+    let chained_pin = std::fs::read_to_string(examples().join("set-changes-genesis-hash.txt")).unwrap().trim().to_string();
+    cases.push(Case { bundle: chained.clone(), document: Some(contract.clone()), pinned: Some(chained_pin.clone()) });
+    for i in (9..chained.len()).step_by(41) {
+        let mut t = chained.clone();
+        t[i] ^= 0x04;
+        cases.push(Case { bundle: t, document: Some(contract.clone()), pinned: Some(chained_pin.clone()) });
+    }
     cases
 }
 

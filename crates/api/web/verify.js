@@ -42,9 +42,31 @@ function status(r) {
 
 const mapProof = (r) => ({ siblings: r.vec(() => r.b32()), terminal: r.opt(() => [r.b32(), r.b32()]) });
 
+function header(r, data) {
+  const h0 = r.p;
+  const hd = { height: r.u64(), parent: r.b32(), epoch: r.u64(), view: r.u64(), time_ms: r.u64(), proposer: r.b32(),
+    txs_root: r.b32(), tx_count: r.u32(), log_size: r.u64(), log_root: r.b32(), state_root: r.b32(),
+    validator_set_hash: r.b32(), genesis_hash: r.b32() };
+  hd.bytes = data.subarray(h0, r.p);
+  return hd;
+}
+
+const certificate = (r) => ({ parent_view: r.u64(), signers: r.vec(() => r.u32()), signatures: r.vec(() => r.take(64)) });
+
+// Version 2: one validator-set change (boundary header, its certificate, the change record).
+function setLink(r, data) {
+  const link = { header: header(r, data), cert: certificate(r) };
+  const rec0 = r.p;
+  link.seq = r.u64(); link.effective_epoch = r.u64(); link.boundary_height = r.u64();
+  link.validators = r.vec(() => { r.str(); const key = r.b32(); r.b32(); r.str(); return key; });
+  link.record_bytes = data.subarray(rec0, r.p);
+  link.record_proof = mapProof(r);
+  return link;
+}
+
 export function parse(data) {
   const magic = enc.encode("VELLUMEV");
-  if (data.length < 9 || !eq(data.subarray(0, 8), magic) || data[8] !== 1) throw new Error("not a Vellum evidence bundle (bad magic or version)");
+  if (data.length < 9 || !eq(data.subarray(0, 8), magic) || (data[8] !== 1 && data[8] !== 2)) throw new Error("not a Vellum evidence bundle (bad magic or version)");
   if (data.length > 65536) throw new Error("bundle over the 64 KiB limit");
   const r = new Reader(data);
   r.take(9);
@@ -53,13 +75,8 @@ export function parse(data) {
   b.chain_id = r.str(); r.u64(); r.u32(); r.u32(); r.u64(); r.u64();
   b.validators = r.vec(() => r.b32()); r.b32();
   b.genesis_bytes = data.subarray(g0, r.p);
-  const h0 = r.p;
-  const hd = { height: r.u64(), parent: r.b32(), epoch: r.u64(), view: r.u64(), time_ms: r.u64(), proposer: r.b32(),
-    txs_root: r.b32(), tx_count: r.u32(), log_size: r.u64(), log_root: r.b32(), state_root: r.b32(),
-    validator_set_hash: r.b32(), genesis_hash: r.b32() };
-  hd.bytes = data.subarray(h0, r.p);
-  b.header = hd;
-  b.cert = { parent_view: r.u64(), signers: r.vec(() => r.u32()), signatures: r.vec(() => r.take(64)) };
+  b.header = header(r, data);
+  b.cert = certificate(r);
   const rec0 = r.p;
   const rec = { proof_id: r.b32() };
   const kind = r.u8();
@@ -87,6 +104,7 @@ export function parse(data) {
     return m;
   });
   b.document = r.opt(() => ({ digest: r.b32(), salt: r.opt(() => r.b32()) }));
+  b.chain = data[8] === 2 ? r.vec(() => setLink(r, data)) : [];
   if (r.p !== data.length) throw new Error("trailing bytes");
   return b;
 }
@@ -152,23 +170,50 @@ export async function verifyBundle(data, documentBytes, pinnedHex) {
   try { b = parse(data); } catch (e) { return fail(1, e.message); }
   const genesisHash = await sha256(canonical("VELLUM:GENESIS:", b.genesis_bytes));
   if (pinnedHex && hex(genesisHash) !== pinnedHex.toLowerCase()) return fail(2, `bundle is for genesis ${hex(genesisHash)}, not the pinned ${pinnedHex}`);
-  const hd = b.header, vals = b.validators;
-  const vs = await sha256(canonical("VELLUM:VALIDATOR-SET:", cat(u32le(vals.length), ...vals)));
-  const sorted = vals.every((v, i) => i === 0 || hex(vals[i - 1]) < hex(v));
-  if (!eq(vs, hd.validator_set_hash) || !eq(hd.genesis_hash, genesisHash) || !sorted) return fail(3, "the header was not produced by the genesis validator set");
-  const headerHash = await sha256(canonical("VELLUM:BLOCK-HEADER:", hd.bytes));
-  const c = b.cert, n = vals.length, quorum = n - Math.floor((n - 1) / 3);
-  const increasing = c.signers.every((s, i) => i === 0 || c.signers[i - 1] < s);
-  if (c.signers.length !== c.signatures.length || c.signers.length < quorum || !increasing || c.signers.some((i) => i >= n)) {
-    return fail(4, `${c.signers.length} of ${n} validators signed; more than 2/3 (${quorum}) are needed`);
+  // Steps 3-4 for one header: it carries the set's hash and more than 2/3 of the set signed it.
+  const checkSigned = async (hd, c, vals, what) => {
+    const vs = await sha256(canonical("VELLUM:VALIDATOR-SET:", cat(u32le(vals.length), ...vals)));
+    const sorted = vals.every((v, i) => i === 0 || hex(vals[i - 1]) < hex(v));
+    if (!eq(vs, hd.validator_set_hash) || !eq(hd.genesis_hash, genesisHash) || !sorted) return fail(3, `${what} was not produced by the validator set the chain leads to`);
+    const headerHash = await sha256(canonical("VELLUM:BLOCK-HEADER:", hd.bytes));
+    const n = vals.length, quorum = n - Math.floor((n - 1) / 3);
+    const increasing = c.signers.every((s, i) => i === 0 || c.signers[i - 1] < s);
+    if (c.signers.length !== c.signatures.length || c.signers.length < quorum || !increasing || c.signers.some((i) => i >= n)) {
+      return fail(4, `${what}: ${c.signers.length} of ${n} validators signed; more than 2/3 (${quorum}) are needed`);
+    }
+    const ns = enc.encode("VELLUM_CONSENSUS_FINALIZE");
+    const msg = cat(varint(ns.length), ns, varint(hd.epoch), varint(hd.view), varint(c.parent_view), headerHash);
+    for (let k = 0; k < c.signers.length; k++) {
+      let good = false;
+      try { good = await ed25519Verify(vals[c.signers[k]], c.signatures[k], msg); } catch (e) { good = false; }
+      if (!good) return fail(4, `${what}: signature of validator ${c.signers[k]} does not verify`);
+    }
+    return null;
+  };
+  const hd = b.header;
+  let vals = b.validators;
+  // Version 2: follow each validator-set change from the genesis set.
+  for (let i = 0; i < b.chain.length; i++) {
+    const link = b.chain[i], seq = BigInt(i + 1), lh = link.header, what = `validator-set change ${seq}`;
+    const bad = await checkSigned(lh, link.cert, vals, what);
+    if (bad) return bad;
+    if (link.seq !== seq || link.boundary_height !== lh.height || link.effective_epoch !== lh.epoch + 1n || lh.epoch >= hd.epoch) {
+      return fail(3, `${what} is out of order`);
+    }
+    const seqBytes = new Uint8Array(8);
+    new DataView(seqBytes.buffer).setBigUint64(0, seq, true);
+    const key = await sha256(canonical("VELLUM:STATE-KEY:", cat(new Uint8Array([25]), seqBytes)));
+    let found;
+    try { found = await verifyMap(link.record_proof, lh.state_root, key); } catch (err) { return fail(3, `${what}: ${err.message}`); }
+    if (!found.present || !eq(found.valueHash, await sha256(cat(new Uint8Array([1]), link.record_bytes)))) {
+      return fail(3, `${what} is not in its boundary block's state`);
+    }
+    if (!link.validators.every((v, j) => j === 0 || hex(link.validators[j - 1]) < hex(v))) return fail(3, `${what}: keys not strictly increasing`);
+    vals = link.validators;
   }
-  const ns = enc.encode("VELLUM_CONSENSUS_FINALIZE");
-  const msg = cat(varint(ns.length), ns, varint(hd.epoch), varint(hd.view), varint(c.parent_view), headerHash);
-  for (let k = 0; k < c.signers.length; k++) {
-    let good = false;
-    try { good = await ed25519Verify(vals[c.signers[k]], c.signatures[k], msg); } catch (e) { good = false; }
-    if (!good) return fail(4, `signature of validator ${c.signers[k]} does not verify`);
-  }
+  const bad = await checkSigned(hd, b.cert, vals, "the header");
+  if (bad) return bad;
+  const c = b.cert, n = vals.length;
   const rec = b.record, e = b.entry;
   const recLeaf = await leaf(canonical("VELLUM:EVIDENCE-LEAF:", rec.bytes));
   if (!(await verifyInclusion(e.leaf_index, hd.log_size, recLeaf, b.log_proof, hd.log_root)) || rec.height > hd.height || rec.time_ms > hd.time_ms) {
@@ -231,6 +276,7 @@ export async function verifyBundle(data, documentBytes, pinnedHex) {
     member: m ? m.index : null,
     signers: c.signers.length,
     validators: n,
+    validator_set_changes: b.chain.length,
     document: documentCheck,
   };
 }
