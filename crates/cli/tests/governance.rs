@@ -12,15 +12,6 @@ fn run(args: &[&str]) -> (i32, String) {
     (out.status.code().unwrap_or(-1), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
 }
 
-fn http_json(api: &str, path: &str) -> serde_json::Value {
-    use std::io::{Read, Write};
-    let addr = api.trim_start_matches("http://");
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
-    let mut text = String::new();
-    s.read_to_string(&mut text).unwrap();
-    serde_json::from_str(text.split("\r\n\r\n").nth(1).unwrap()).unwrap()
-}
 
 #[test]
 fn rules_roles_council_and_modules_change_only_by_governance() {
@@ -75,7 +66,7 @@ fn rules_roles_council_and_modules_change_only_by_governance() {
     let since = json(&["rules", "history", "--client", c, "--since", "3"]);
     assert_eq!(since["events"].as_array().unwrap().len(), 1, "only what changed since the user last looked");
     // Liveness: every validator of a healthy devnet has proposed finalized blocks.
-    let v = http_json(&apis[2], "/v1/validators?window=100000");
+    let v = http_json(&apis[2], "/v1/validators?window=100000").unwrap();
     let validators = v["validators"].as_array().unwrap();
     assert_eq!(validators.len(), 4);
     assert!(validators.iter().all(|x| x["live"] == true && x["proposed"].as_u64().unwrap() > 0), "{v}");

@@ -11,15 +11,6 @@ use std::time::{Duration, Instant};
 /// Epochs short enough for a test: changes take effect within a few seconds.
 const EPOCH_LENGTH_BLOCKS: &str = "20";
 
-fn http_json(api: &str, path: &str) -> Option<serde_json::Value> {
-    use std::io::{Read, Write};
-    let addr = api.trim_start_matches("http://");
-    let mut s = std::net::TcpStream::connect(addr).ok()?;
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").ok()?;
-    let mut text = String::new();
-    s.read_to_string(&mut text).ok()?;
-    serde_json::from_str(text.split("\r\n\r\n").nth(1)?).ok()
-}
 
 fn set_names(v: &serde_json::Value) -> Vec<String> {
     let mut names: Vec<String> =

@@ -61,16 +61,20 @@ pub fn status(api: &str) -> Option<serde_json::Value> {
     serde_json::from_slice(&out.stdout).ok().filter(|v: &serde_json::Value| v.get("height").is_some())
 }
 
-pub fn block(api: &str, height: u64) -> Option<serde_json::Value> {
-    // The CLI has no block command yet; ask the API directly over a raw TCP request.
+/// `GET path` on a node's API over a raw TCP request (for reads the CLI has no command for);
+/// `None` if the node does not answer with JSON.
+pub fn http_json(api: &str, path: &str) -> Option<serde_json::Value> {
     use std::io::{Read, Write};
     let addr = api.trim_start_matches("http://");
     let mut s = std::net::TcpStream::connect(addr).ok()?;
-    write!(s, "GET /v1/block/{height} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").ok()?;
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").ok()?;
     let mut text = String::new();
     s.read_to_string(&mut text).ok()?;
-    let body = text.split("\r\n\r\n").nth(1)?;
-    serde_json::from_str(body).ok().filter(|v: &serde_json::Value| v.get("state_root").is_some())
+    serde_json::from_str(text.split("\r\n\r\n").nth(1)?).ok()
+}
+
+pub fn block(api: &str, height: u64) -> Option<serde_json::Value> {
+    http_json(api, &format!("/v1/block/{height}")).filter(|v| v.get("state_root").is_some())
 }
 
 
