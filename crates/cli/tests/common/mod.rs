@@ -7,9 +7,16 @@ use std::process::{Child, Command, Stdio};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_vellum");
 
-/// `count` consecutive free ports on 127.0.0.1 (bound then released; good enough for tests).
+/// Ports this test process has already handed out: the OS may give a released port to the
+/// next `bind(0)`, so two calls in a row could otherwise return overlapping ranges (CI once
+/// gave the p2p and API ranges the same base).
+static HANDED_OUT: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+
+/// `count` consecutive free ports on 127.0.0.1, never overlapping a range this process got
+/// before (bound then released; good enough for tests).
 pub fn free_ports(count: u16) -> u16 {
-    'search: for _ in 0..100 {
+    let mut handed_out = HANDED_OUT.lock().unwrap_or_else(|e| e.into_inner());
+    'search: for _ in 0..1000 {
         let probe = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = probe.local_addr().unwrap().port();
         drop(probe);
@@ -17,10 +24,11 @@ pub fn free_ports(count: u16) -> u16 {
             continue;
         }
         for p in base..base + count {
-            if TcpListener::bind(("127.0.0.1", p)).is_err() {
+            if handed_out.contains(&p) || TcpListener::bind(("127.0.0.1", p)).is_err() {
                 continue 'search;
             }
         }
+        handed_out.extend(base..base + count);
         return base;
     }
     panic!("no free port range");
