@@ -103,7 +103,10 @@ pub(crate) async fn validators(State(node): State<NodeHandle>, Query(q): Query<W
                 "validators": v.iter().map(|a| json!({
                     "name": a.name, "key": hex::encode(a.key), "proposed": a.proposed,
                     "last_proposed_height": a.last_proposed_height,
-                    "live": a.proposed > 0 || expected == 0,
+                    "signed": a.signed, "certified": a.certified,
+                    "last_signed_height": a.last_signed_height,
+                    // Live: proposes its share and its finalize votes reach certificates.
+                    "live": (a.proposed > 0 || expected == 0) && (a.signed > 0 || a.certified == 0),
                 })).collect::<Vec<_>>(),
             }))
             .into_response()

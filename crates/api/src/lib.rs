@@ -348,6 +348,14 @@ async fn status(State(node): State<NodeHandle>) -> Response {
         "validators": validators,
         "mempool_txs": s.mempool_txs,
         "finalized_txs_total": s.finalized_txs_total,
+        // The clock this validator makes time decisions with (X.1407 9.2.3 a): checked against
+        // Roughtime (`trusted_source`), usable for proposing and voting, its correction.
+        "clock": s.clock.map(|c| json!({
+            "trusted_source": c.trusted_source,
+            "usable": c.usable,
+            "offset_ms": c.offset_ms,
+            "last_check_ms": c.last_check_ms,
+        })),
     }))
     .into_response()
 }

@@ -65,11 +65,16 @@ fn rules_roles_council_and_modules_change_only_by_governance() {
     assert_eq!(kinds, vec!["set_rules", "grant_role", "set_council", "set_module_paused"]);
     let since = json(&["rules", "history", "--client", c, "--since", "3"]);
     assert_eq!(since["events"].as_array().unwrap().len(), 1, "only what changed since the user last looked");
-    // Liveness: every validator of a healthy devnet has proposed finalized blocks.
+    // Liveness: every validator of a healthy devnet has proposed finalized blocks and has its
+    // finalize votes in certificates (each certificate holds at least a quorum, 3 of 4).
     let v = http_json(&apis[2], "/v1/validators?window=100000").unwrap();
     let validators = v["validators"].as_array().unwrap();
     assert_eq!(validators.len(), 4);
     assert!(validators.iter().all(|x| x["live"] == true && x["proposed"].as_u64().unwrap() > 0), "{v}");
+    let certified = validators[0]["certified"].as_u64().unwrap();
+    let signed: u64 = validators.iter().map(|x| x["signed"].as_u64().unwrap()).sum();
+    assert!(certified > 0 && validators.iter().all(|x| x["signed"].as_u64().unwrap() > 0), "{v}");
+    assert!(signed >= 3 * certified && signed <= 4 * certified, "a quorum signs each certificate: {v}");
     let list = json(&["gov", "list", "--client", c]);
     assert!(list["proposals"].as_array().unwrap().iter().any(|p| p["status"]["state"] == "open"), "the token proposal is still open");
 }

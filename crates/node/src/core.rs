@@ -254,6 +254,8 @@ pub struct NodeStatus {
     pub validator_set_hash: Hash32,
     pub mempool_txs: usize,
     pub finalized_txs_total: u64,
+    /// This validator's checked clock (`None` for a handle with no consensus behind it).
+    pub clock: Option<crate::time::ClockReport>,
 }
 
 /// Cheap to clone; safe to use from any thread.
@@ -273,6 +275,8 @@ pub struct NodeHandle {
     pub(crate) audit_in_flight: Arc<Mutex<HashMap<u64, u64>>>,
     /// When each (proof, action) last had an anonymous attempt recorded.
     anonymous_audits: Arc<Mutex<HashMap<(ProofId, String), u64>>>,
+    /// The clock consensus decisions use (set by [`crate::engine::start`]).
+    pub(crate) clock: Option<crate::time::CheckedClock>,
 }
 
 /// Most (proof, action) pairs tracked for coalescing anonymous audit records.
@@ -316,6 +320,7 @@ impl NodeHandle {
             audit_key: None,
             audit_in_flight: Arc::default(),
             anonymous_audits: Arc::default(),
+            clock: None,
         }
     }
 
@@ -409,6 +414,7 @@ impl NodeHandle {
             validator_set_hash: s.validator_set_hash,
             mempool_txs: core.mempool.len(),
             finalized_txs_total: core.finalized_txs_total,
+            clock: self.clock.as_ref().map(|c| c.report()),
         }
     }
 

@@ -278,6 +278,7 @@ where
     let seed: [u8; 32] = commonware_codec::Encode::encode(&cfg.signer).as_ref().try_into().expect("32-byte Ed25519 seed");
     let note_key = vellum_crypto::SecretKey::from_bytes("ed25519", seed).expect("any 32 bytes are an Ed25519 key");
     node.audit_key = cfg.audit_key.clone().map(Arc::new);
+    node.clock = Some(cfg.clock.clone());
     if let Some(v) = cfg.genesis.validators.iter().find(|v| v.consensus_key.as_slice() == me.as_ref()) {
         node.note_key = Some(Arc::new((format!("{}/{}", cfg.genesis.chain_id, v.name), note_key)));
     }

@@ -11,18 +11,52 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 pub struct CheckedClock {
     offset_ms: Arc<AtomicI64>,
     usable: Arc<AtomicBool>,
+    /// Host time (ms) of the last successful trusted check; 0 before the first.
+    last_check_ms: Arc<AtomicI64>,
+    /// Whether a trusted time source (Roughtime) keeps this clock checked.
+    trusted_source: bool,
+}
+
+/// What a node reports about its checked clock (status API, metrics).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClockReport {
+    pub trusted_source: bool,
+    pub usable: bool,
+    pub offset_ms: i64,
+    /// Host time (ms) of the last successful trusted check, if any.
+    pub last_check_ms: Option<i64>,
 }
 
 impl CheckedClock {
     /// A clock trusted as is, with a fixed correction (no trusted time source configured, or
     /// a simulation's deliberately skewed clock).
     pub fn fixed(offset_ms: i64) -> Self {
-        Self { offset_ms: Arc::new(AtomicI64::new(offset_ms)), usable: Arc::new(AtomicBool::new(true)) }
+        Self {
+            offset_ms: Arc::new(AtomicI64::new(offset_ms)),
+            usable: Arc::new(AtomicBool::new(true)),
+            last_check_ms: Arc::default(),
+            trusted_source: false,
+        }
     }
 
     /// A clock that is unusable until a trusted time check succeeds.
     pub fn unchecked() -> Self {
-        Self { offset_ms: Arc::new(AtomicI64::new(0)), usable: Arc::new(AtomicBool::new(false)) }
+        Self {
+            offset_ms: Arc::new(AtomicI64::new(0)),
+            usable: Arc::new(AtomicBool::new(false)),
+            last_check_ms: Arc::default(),
+            trusted_source: true,
+        }
+    }
+
+    pub fn report(&self) -> ClockReport {
+        let last = self.last_check_ms.load(Ordering::Relaxed);
+        ClockReport {
+            trusted_source: self.trusted_source,
+            usable: self.usable(),
+            offset_ms: self.offset_ms(),
+            last_check_ms: (last != 0).then_some(last),
+        }
     }
 
     pub fn offset_ms(&self) -> i64 {
@@ -38,6 +72,7 @@ impl CheckedClock {
     /// A successful check measured `offset_ms` (trusted time − host time).
     pub fn checked(&self, offset_ms: i64) {
         self.offset_ms.store(offset_ms, Ordering::Relaxed);
+        self.last_check_ms.store(host_ms(), Ordering::Relaxed);
         self.usable.store(true, Ordering::Relaxed);
     }
 

@@ -5,6 +5,8 @@ use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
+pub mod roughtime;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_vellum");
 
 /// Ports this test process has already handed out: the OS may give a released port to the
@@ -69,16 +71,21 @@ pub fn status(api: &str) -> Option<serde_json::Value> {
     serde_json::from_slice(&out.stdout).ok().filter(|v: &serde_json::Value| v.get("height").is_some())
 }
 
-/// `GET path` on a node's API over a raw TCP request (for reads the CLI has no command for);
-/// `None` if the node does not answer with JSON.
-pub fn http_json(api: &str, path: &str) -> Option<serde_json::Value> {
+/// The body of `GET path` on a node's API over a raw TCP request (for reads the CLI has no
+/// command for); `None` if the node does not answer.
+pub fn http_text(api: &str, path: &str) -> Option<String> {
     use std::io::{Read, Write};
     let addr = api.trim_start_matches("http://");
     let mut s = std::net::TcpStream::connect(addr).ok()?;
     write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").ok()?;
     let mut text = String::new();
     s.read_to_string(&mut text).ok()?;
-    serde_json::from_str(text.split("\r\n\r\n").nth(1)?).ok()
+    Some(text.split_once("\r\n\r\n")?.1.to_string())
+}
+
+/// [`http_text`] parsed as JSON; `None` if the node does not answer with JSON.
+pub fn http_json(api: &str, path: &str) -> Option<serde_json::Value> {
+    serde_json::from_str(&http_text(api, path)?).ok()
 }
 
 pub fn block(api: &str, height: u64) -> Option<serde_json::Value> {

@@ -22,7 +22,7 @@ pub fn can_read_account(caller: &Account, target: &Account) -> bool {
 /// Most blocks a liveness window covers.
 pub const VALIDATOR_WINDOW_MAX: u64 = 10_000;
 
-/// One validator's proposals in a window of finalized blocks.
+/// One validator's proposals and votes in a window of finalized blocks.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct ValidatorActivity {
     pub name: String,
@@ -30,6 +30,14 @@ pub struct ValidatorActivity {
     pub key: [u8; 32],
     pub proposed: u64,
     pub last_proposed_height: Option<u64>,
+    /// Finalization certificates in the window (blocks signed by the current set) that carry
+    /// this validator's finalize vote. A certificate closes at a quorum, so an honest validator
+    /// can be absent from some; one absent from all is not voting.
+    pub signed: u64,
+    /// Blocks in the window signed by the current set with a stored certificate: the most
+    /// `signed` can be.
+    pub certified: u64,
+    pub last_signed_height: Option<u64>,
 }
 
 mod hex_key {
@@ -142,20 +150,47 @@ impl NodeHandle {
     /// live validator proposes about `window / n`; one that proposes none is not live (or its
     /// proposals are refused, e.g. for a skewed clock).
     pub fn validator_activity(&self, window: u64) -> Result<Vec<ValidatorActivity>, BundleError> {
-        let tip = self.finalized_state().height;
+        let state = self.finalized_state();
+        let tip = state.height;
         let from = tip.saturating_sub(window.min(VALIDATOR_WINDOW_MAX)) + 1;
-        let mut out: Vec<ValidatorActivity> = self
-            .finalized_state()
+        let mut out: Vec<ValidatorActivity> = state
             .validator_set()
             .validators
             .iter()
-            .map(|v| ValidatorActivity { name: v.name.clone(), key: v.consensus_key, proposed: 0, last_proposed_height: None })
+            .map(|v| ValidatorActivity {
+                name: v.name.clone(),
+                key: v.consensus_key,
+                proposed: 0,
+                last_proposed_height: None,
+                signed: 0,
+                certified: 0,
+                last_signed_height: None,
+            })
             .collect();
+        // Certificate signer indices point into the signing set's keys in sorted order.
+        let mut sorted: Vec<[u8; 32]> = out.iter().map(|v| v.key).collect();
+        sorted.sort_unstable();
         for h in from..=tip {
             let Some(header) = self.store.header(h).map_err(storage_error)? else { continue };
             if let Some(v) = out.iter_mut().find(|v| v.key == header.proposer) {
                 v.proposed += 1;
                 v.last_proposed_height = Some(h);
+            }
+            if header.validator_set_hash != state.validator_set_hash {
+                continue;
+            }
+            let Some(bytes) = self.store.certificate(h).map_err(storage_error)? else { continue };
+            let certificate = crate::certificate::to_bundle(&bytes, sorted.len())
+                .map_err(|e| BundleError::Storage(format!("stored certificate at height {h}: {e}")))?;
+            for v in out.iter_mut() {
+                v.certified += 1;
+            }
+            for i in certificate.signers {
+                let Some(key) = sorted.get(i as usize) else { continue };
+                if let Some(v) = out.iter_mut().find(|v| &v.key == key) {
+                    v.signed += 1;
+                    v.last_signed_height = Some(h);
+                }
             }
         }
         Ok(out)
