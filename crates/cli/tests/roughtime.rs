@@ -107,4 +107,19 @@ fn a_validator_whose_roughtime_server_lies_gets_no_block_finalized() {
     assert!(row("v0")["signed"].as_u64().unwrap() >= window - 1 && row("v0")["live"] == true, "{v}");
     let metrics = common::http_text(&apis[3], "/metrics").unwrap();
     assert!(metrics.contains("vellum_clock_trusted_source 1") && metrics.contains("vellum_clock_usable 1"), "{metrics}");
+
+    // Every metric the shipped alert rules use is one a validator exports.
+    let rules = include_str!("../../../deploy/prometheus/vellum-alerts.yml");
+    let mut used: Vec<&str> = rules
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("expr:"))
+        .flat_map(|e| e.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))
+        .filter(|w| w.starts_with("vellum_"))
+        .collect();
+    used.sort_unstable();
+    used.dedup();
+    assert!(used.len() >= 8, "{used:?}");
+    for name in used {
+        assert!(metrics.contains(&format!("# TYPE {name} ")), "alert rule uses {name}, not exported: {metrics}");
+    }
 }
