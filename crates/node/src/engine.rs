@@ -727,9 +727,11 @@ impl commonware_consensus::Reporter for MisbehaviorWatcher {
             evidence: borsh::to_vec(&evidence).expect("borsh"),
         };
         warn!(kind = kind.name(), epoch = report.epoch, view = report.view, "validator misbehaviour proved by consensus");
-        // A full queue drops the report: the same misbehaviour is usually seen again, and
-        // consensus must never wait on this.
-        let _ = self.reports.try_send(report);
+        // A full queue drops the report (said loudly): consensus must never wait on this, and
+        // a validator misbehaving that often is already in the log and the ledger many times.
+        if self.reports.try_send(report).is_err() {
+            warn!(kind = kind.name(), queued_max = MISBEHAVIOR_QUEUE_MAX, "misbehaviour report queue full: this report is not submitted");
+        }
         commonware_actor::Feedback::Ok
     }
 }
