@@ -311,6 +311,16 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
         }
     }
     let usage_after: Vec<Option<(f64, u64)>> = pids.iter().map(|p| proc_usage(*p)).collect();
+    // The status poll above can see a transaction final before the height watcher's next poll
+    // records its height: let the watcher catch up so the last transaction is counted.
+    let top = heights.iter().flatten().filter(|h| **h != u64::MAX).max().copied();
+    let catch_up = Instant::now();
+    while let Some(top) = top {
+        if seen.lock().unwrap().range(top..).next().is_some() || catch_up.elapsed() > Duration::from_secs(5) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
     stop.store(true, Ordering::Relaxed);
     watcher.join().expect("watcher");
     let seen = seen.lock().unwrap().clone();
