@@ -9,7 +9,60 @@ use vellum_evidence::checkpoint::Checkpoint;
 use vellum_types::Hash32;
 
 /// Collects a checkpoint of the latest finalized log size signed by every reachable validator.
-pub fn checkpoint(target: &Target, out: Option<&Path>, json: bool) -> Result<()> {
+/// Where a checkpoint's RFC 3161 token comes from: the TSA's URL and its pinned certificate.
+pub struct Tsa<'a> {
+    pub url: &'a str,
+    pub certificate: &'a Path,
+}
+
+fn tsa_certificate(path: &Path) -> Result<Vec<u8>> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read the TSA certificate {}", path.display()))?;
+    Ok(vellum_evidence::timestamp::certificate_der(&bytes)?)
+}
+
+/// The token file saved next to a checkpoint.
+pub fn token_path(checkpoint: &Path) -> std::path::PathBuf {
+    let mut p = checkpoint.as_os_str().to_owned();
+    p.push(".tsr");
+    p.into()
+}
+
+/// Asks a Time-Stamping Authority for an RFC 3161 token over `note` (with a fresh nonce) and
+/// verifies it against the pinned certificate before anything is saved.
+fn timestamp(tsa: &Tsa, note: &[u8]) -> Result<(Vec<u8>, vellum_evidence::timestamp::TimestampInfo)> {
+    let certificate = tsa_certificate(tsa.certificate)?;
+    let mut nonce = crate::keys::random_bytes()[..8].to_vec();
+    nonce[0] = (nonce[0] & 0x7f) | 0x40;
+    let request = vellum_evidence::timestamp::request(note, &nonce);
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(std::time::Duration::from_secs(10)))
+        .build()
+        .new_agent();
+    let mut resp = agent
+        .post(tsa.url)
+        .header("content-type", "application/timestamp-query")
+        .send(&request[..])
+        .with_context(|| format!("cannot reach the TSA at {}", tsa.url))?;
+    let status = resp.status().as_u16();
+    let token = resp
+        .body_mut()
+        .with_config()
+        .limit(vellum_evidence::timestamp::TOKEN_BYTES_MAX as u64)
+        .read_to_vec()
+        .context("cannot read the TSA's answer")?;
+    if status != 200 {
+        bail!("the TSA answered {status}: {}", String::from_utf8_lossy(&token));
+    }
+    let info = vellum_evidence::timestamp::verify_token(&token, note, &certificate, Some(&nonce))
+        .context("the TSA's token does not verify")?;
+    Ok((token, info))
+}
+
+pub fn checkpoint(target: &Target, out: Option<&Path>, tsa: Option<Tsa>, json: bool) -> Result<()> {
+    if tsa.is_some() && out.is_none() {
+        bail!("--tsa needs --out: the token is saved next to the checkpoint (<out>.tsr)");
+    }
     let cfg = target.config()?;
     let first = crate::client::Client::new(&cfg.api[0]);
     let status = first.status()?;
@@ -45,10 +98,44 @@ pub fn checkpoint(target: &Target, out: Option<&Path>, json: bool) -> Result<()>
         None if !json => print!("{note}"),
         None => {}
     }
-    let v = json!({ "origin": cp.origin, "size": cp.size, "root": hex::encode(cp.root), "signatures": cp.signatures.len(), "unreachable": missing, "note": note });
-    if json || out.is_some() {
-        print(json, &v, || format!("checkpoint of {} entries signed by {} validators written to {}", cp.size, cp.signatures.len(), out.map(|p| p.display().to_string()).unwrap_or_default()));
+    let mut v = json!({ "origin": cp.origin, "size": cp.size, "root": hex::encode(cp.root), "signatures": cp.signatures.len(), "unreachable": missing, "note": note });
+    let mut stamped = String::new();
+    if let (Some(tsa), Some(out)) = (tsa, out) {
+        let (token, info) = timestamp(&tsa, note.as_bytes())?;
+        let path = token_path(out);
+        std::fs::write(&path, &token).with_context(|| format!("cannot write {}", path.display()))?;
+        stamped = format!("; timestamped by the TSA at {} (token {})", info.gen_time, path.display());
+        v["timestamp"] = json!({ "gen_time": info.gen_time, "gen_time_ms": info.gen_time_ms, "serial": info.serial, "policy": info.policy, "token": path });
     }
+    if json || out.is_some() {
+        print(json, &v, || format!("checkpoint of {} entries signed by {} validators written to {}{stamped}", cp.size, cp.signatures.len(), out.map(|p| p.display().to_string()).unwrap_or_default()));
+    }
+    Ok(())
+}
+
+/// Imports a saved checkpoint offline: a quorum of the genesis validators signed it and, with
+/// a TSA certificate, its RFC 3161 token proves it existed at the token's time.
+pub fn verify_checkpoint(checkpoint: &Path, genesis: &Path, token: Option<&Path>, tsa_cert: Option<&Path>, json: bool) -> Result<()> {
+    let (keys, quorum, chain_id) = keys(genesis)?;
+    let text = std::fs::read_to_string(checkpoint).with_context(|| format!("cannot read {}", checkpoint.display()))?;
+    let cp = Checkpoint::parse(&text).with_context(|| format!("{} is not a checkpoint note", checkpoint.display()))?;
+    if cp.origin != chain_id {
+        bail!("a checkpoint of `{}`, not of `{chain_id}`", cp.origin);
+    }
+    cp.verify(&keys, quorum).context("not signed by a quorum of the genesis validators")?;
+    let mut v = json!({ "valid": true, "origin": cp.origin, "size": cp.size, "root": hex::encode(cp.root), "signatures": cp.signatures.len() });
+    let mut stamped = String::new();
+    if let Some(cert) = tsa_cert {
+        let path = token.map(Path::to_path_buf).unwrap_or_else(|| token_path(checkpoint));
+        let bytes = std::fs::read(&path).with_context(|| format!("cannot read the token {}", path.display()))?;
+        let info = vellum_evidence::timestamp::verify_token(&bytes, text.as_bytes(), &tsa_certificate(cert)?, None)
+            .with_context(|| format!("{} does not timestamp this checkpoint", path.display()))?;
+        stamped = format!("; it existed at {} (RFC 3161 token of the pinned TSA, serial {})", info.gen_time, info.serial);
+        v["timestamp"] = json!({ "gen_time": info.gen_time, "gen_time_ms": info.gen_time_ms, "serial": info.serial, "policy": info.policy });
+    } else if token.is_some() {
+        bail!("--token needs --tsa-cert: the TSA certificate you trust");
+    }
+    print(json, &v, || format!("VALID: checkpoint of {} entries (root {}) signed by {} of the genesis validators{stamped}", cp.size, hex::encode(cp.root), cp.signatures.len()));
     Ok(())
 }
 

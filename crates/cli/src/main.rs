@@ -208,6 +208,24 @@ enum LogCommand {
         target: Target,
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Also get an RFC 3161 timestamp token over the checkpoint from this Time-Stamping
+        /// Authority URL (saved as `<out>.tsr`, verified first).
+        #[arg(long, requires = "tsa_cert")]
+        tsa: Option<String>,
+        /// The TSA's certificate (PEM or DER) the token must be signed with.
+        #[arg(long)]
+        tsa_cert: Option<PathBuf>,
+    },
+    /// Import a saved checkpoint offline: check a quorum of the genesis validators signed it
+    /// and, with `--tsa-cert`, its RFC 3161 token (`<checkpoint>.tsr` unless `--token`).
+    Verify {
+        checkpoint: PathBuf,
+        #[arg(long)]
+        genesis: PathBuf,
+        #[arg(long)]
+        token: Option<PathBuf>,
+        #[arg(long)]
+        tsa_cert: Option<PathBuf>,
     },
     /// Prove that checkpoint NEW extends checkpoint OLD (RFC 9162 consistency).
     Consistency {
@@ -743,7 +761,13 @@ consensus_key = \"{public}\"  (also its p2p_key)", out.display()));
         Command::Verify { bundle, file, checkpoint, explain } => {
             proof::verify(&bundle, file.as_deref(), checkpoint.as_deref(), explain, json)
         }
-        Command::Log { command: LogCommand::Checkpoint { target, out } } => log::checkpoint(&target, out.as_deref(), json),
+        Command::Log { command: LogCommand::Checkpoint { target, out, tsa, tsa_cert } } => {
+            let tsa = tsa.as_deref().zip(tsa_cert.as_deref()).map(|(url, certificate)| log::Tsa { url, certificate });
+            log::checkpoint(&target, out.as_deref(), tsa, json)
+        }
+        Command::Log { command: LogCommand::Verify { checkpoint, genesis, token, tsa_cert } } => {
+            log::verify_checkpoint(&checkpoint, &genesis, token.as_deref(), tsa_cert.as_deref(), json)
+        }
         Command::Log { command: LogCommand::Consistency { target, old, new, genesis } } => {
             log::consistency(&target, &old, &new, &genesis, json)
         }

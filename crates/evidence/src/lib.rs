@@ -23,6 +23,8 @@
 mod assemble;
 mod bundle;
 pub mod checkpoint;
+#[cfg(feature = "timestamp")]
+pub mod timestamp;
 mod receipt;
 mod verify;
 

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
 pub mod roughtime;
+pub mod tsa;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_vellum");
 
