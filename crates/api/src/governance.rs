@@ -30,6 +30,10 @@ pub(crate) async fn summary(State(node): State<NodeHandle>) -> Response {
         "events": s.gov_event_count(),
         "proposals": s.proposal_count(),
         "height": s.height,
+        // What governance changes next: the next epoch's validator set, the consensus
+        // parameters in force.
+        "pending_validators": s.pending_validators(),
+        "params": s.params,
     }))
     .into_response()
 }
@@ -84,7 +88,8 @@ pub(crate) struct WindowQuery {
 pub(crate) async fn validators(State(node): State<NodeHandle>, Query(q): Query<WindowQuery>) -> Response {
     let window = q.window.unwrap_or(1_000);
     crate::blocking(move || match node.validator_activity(window) {
-        Ok(v) => {
+        Ok(activity) => {
+            let (v, certified) = (&activity.validators, activity.certified);
             let n = v.len() as u64;
             let expected = window.min(node.status().height) / n.max(1);
             let state = node.finalized_state();
@@ -103,10 +108,10 @@ pub(crate) async fn validators(State(node): State<NodeHandle>, Query(q): Query<W
                 "validators": v.iter().map(|a| json!({
                     "name": a.name, "key": hex::encode(a.key), "proposed": a.proposed,
                     "last_proposed_height": a.last_proposed_height,
-                    "signed": a.signed, "certified": a.certified,
+                    "signed": a.signed, "certified": certified,
                     "last_signed_height": a.last_signed_height,
                     // Live: proposes its share and its finalize votes reach certificates.
-                    "live": (a.proposed > 0 || expected == 0) && (a.signed > 0 || a.certified == 0),
+                    "live": (a.proposed > 0 || expected == 0) && (a.signed > 0 || certified == 0),
                 })).collect::<Vec<_>>(),
             }))
             .into_response()

@@ -229,15 +229,15 @@ async fn openapi() -> Response {
 }
 
 /// Error responses sent, by code, since the process started (for `/metrics`).
-static ERRORS_BY_CODE: std::sync::Mutex<std::collections::BTreeMap<String, u64>> = std::sync::Mutex::new(std::collections::BTreeMap::new());
+static ERRORS_BY_CODE: std::sync::Mutex<std::collections::BTreeMap<&'static str, u64>> = std::sync::Mutex::new(std::collections::BTreeMap::new());
 
 /// Error responses by code.
-pub fn errors_by_code() -> Vec<(String, u64)> {
-    ERRORS_BY_CODE.lock().unwrap().iter().map(|(k, v)| (k.clone(), *v)).collect()
+pub fn errors_by_code() -> Vec<(&'static str, u64)> {
+    ERRORS_BY_CODE.lock().unwrap().iter().map(|(k, v)| (*k, *v)).collect()
 }
 
-fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    *ERRORS_BY_CODE.lock().unwrap().entry(code.to_string()).or_default() += 1;
+fn error(status: StatusCode, code: &'static str, message: impl Into<String>) -> Response {
+    *ERRORS_BY_CODE.lock().unwrap().entry(code).or_default() += 1;
     (status, Json(json!({ "error": { "code": code, "message": message.into() } }))).into_response()
 }
 

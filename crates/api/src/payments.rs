@@ -259,12 +259,11 @@ fn metrics_text(node: &NodeHandle) -> Response {
         metric(&mut out, "vellum_clock_offset_ms", "gauge", "Correction the last trusted time check applied to the host clock (ms).", vec![(String::new(), c.offset_ms)]);
     }
     let activity = node.validator_activity(1_000).unwrap_or_default();
-    let rows = activity.iter().map(|a| (format!("{{validator=\"{}\"}}", a.name), a.proposed)).collect();
+    let rows = activity.validators.iter().map(|a| (format!("{{validator=\"{}\"}}", a.name), a.proposed)).collect();
     metric(&mut out, "vellum_validator_blocks_proposed", "gauge", "Finalized blocks each validator proposed among the last 1000 (liveness).", rows);
-    let rows = activity.iter().map(|a| (format!("{{validator=\"{}\"}}", a.name), a.signed)).collect();
+    let rows = activity.validators.iter().map(|a| (format!("{{validator=\"{}\"}}", a.name), a.signed)).collect();
     metric(&mut out, "vellum_validator_certificates_signed", "gauge", "Finalization certificates among the last 1000 blocks carrying each validator's vote (liveness).", rows);
-    let certified = activity.first().map_or(0, |a| a.certified);
-    metric(&mut out, "vellum_validator_certificates_window", "gauge", "Finalization certificates of the current set among the last 1000 blocks (what each validator's count is out of).", vec![(String::new(), certified)]);
+    metric(&mut out, "vellum_validator_certificates_window", "gauge", "Finalization certificates of the current set among the last 1000 blocks (what each validator's count is out of).", vec![(String::new(), activity.certified)]);
     // Misbehaviour recorded on the ledger, by accused validator (alert on any increase).
     let state = node.finalized_state();
     let mut by_validator: std::collections::BTreeMap<String, u64> = Default::default();

@@ -113,6 +113,20 @@ impl Client {
     }
 
     /// A GET returning text (checkpoint notes).
+    /// POSTs raw bytes (`path` may be empty: `base` is then the whole URL); the status and at
+    /// most `limit` bytes of the body.
+    pub fn post_bytes(&self, path: &str, content_type: &str, body: &[u8], limit: u64) -> Result<(u16, Vec<u8>)> {
+        let mut resp = self
+            .agent
+            .post(&format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .send(body)
+            .with_context(|| format!("cannot reach {}", self.base))?;
+        let status = resp.status().as_u16();
+        let bytes = resp.body_mut().with_config().limit(limit).read_to_vec().with_context(|| format!("cannot read the answer of {}", self.base))?;
+        Ok((status, bytes))
+    }
+
     pub fn get_text(&self, path: &str) -> Result<(u16, String)> {
         let mut resp = self.agent.get(&format!("{}{path}", self.base)).call().with_context(|| format!("cannot reach {}", self.base))?;
         Ok((resp.status().as_u16(), resp.body_mut().read_to_string()?))

@@ -234,27 +234,34 @@ pub fn gov(command: GovCommand, json: bool) -> Result<()> {
             done(json, &r, "council replaced".into());
         }
         GovCommand::AddValidator { target, council, name, key, address } => {
-            let mut k = [0u8; 32];
-            hex::decode_to_slice(key.trim(), &mut k).context("--key must be 64 hex characters (an Ed25519 public key)")?;
+            // Checked before proposing: a mistake found only at execution costs every vote.
+            let k = crate::proof::hex32(key.trim(), "--key (the validator's Ed25519 public key)")?;
+            if !vellum_crypto::is_ed25519_key(&k) {
+                bail!("--key is not an Ed25519 public key (not a curve point)");
+            }
+            address.parse::<std::net::SocketAddr>().with_context(|| format!("--address `{address}` is not host:port"))?;
             let validator = vellum_types::GenesisValidator { name: name.clone(), consensus_key: k, p2p_key: k, address };
+            validator.check()?;
             let r = council.propose(&target, GovAction::AddValidator { validator })?;
             done(json, &r, format!("validator {name} added from the next epoch boundary"));
         }
         GovCommand::RemoveValidator { target, council, validator } => {
-            let v = get(&target, "/v1/validators")?;
-            let set = v["pending"].as_array().cloned().unwrap_or_default();
+            let v = get(&target, "/v1/governance")?;
+            let set: Vec<vellum_types::GenesisValidator> =
+                serde_json::from_value(v["pending_validators"].clone()).context("the node did not report the next epoch's validators")?;
             let key = set
                 .iter()
-                .find(|e| e["name"].as_str() == Some(validator.as_str()) || e["consensus_key"].as_str() == Some(validator.as_str()))
-                .and_then(|e| e["consensus_key"].as_str())
+                .find(|e| e.name == validator || hex::encode(e.consensus_key) == validator.to_ascii_lowercase())
+                .map(|e| e.consensus_key)
                 .with_context(|| format!("no validator named or keyed `{validator}` in the next epoch's set"))?;
-            let mut k = [0u8; 32];
-            hex::decode_to_slice(key, &mut k)?;
-            let r = council.propose(&target, GovAction::RemoveValidator { consensus_key: Hash32Text(k) })?;
+            let r = council.propose(&target, GovAction::RemoveValidator { consensus_key: Hash32Text(key) })?;
             done(json, &r, format!("validator {validator} removed from the next epoch boundary"));
         }
         GovCommand::SetParams { target, council, block_txs_max, block_bytes_max, future_skew_ms, past_skew_ms } => {
-            let v = get(&target, "/v1/validators")?;
+            if block_txs_max.is_none() && block_bytes_max.is_none() && future_skew_ms.is_none() && past_skew_ms.is_none() {
+                bail!("nothing to change: give at least one of --block-txs-max, --block-bytes-max, --future-skew-ms, --past-skew-ms");
+            }
+            let v = get(&target, "/v1/governance")?;
             let mut params: vellum_types::ConsensusParams =
                 serde_json::from_value(v["params"].clone()).context("the node did not report its consensus parameters")?;
             if let Some(x) = block_txs_max {

@@ -8,7 +8,6 @@ use std::path::Path;
 use vellum_evidence::checkpoint::Checkpoint;
 use vellum_types::Hash32;
 
-/// Collects a checkpoint of the latest finalized log size signed by every reachable validator.
 /// Where a checkpoint's RFC 3161 token comes from: the TSA's URL and its pinned certificate.
 pub struct Tsa<'a> {
     pub url: &'a str,
@@ -28,41 +27,30 @@ pub fn token_path(checkpoint: &Path) -> std::path::PathBuf {
 }
 
 /// Asks a Time-Stamping Authority for an RFC 3161 token over `note` (with a fresh nonce) and
-/// verifies it against the pinned certificate before anything is saved.
-fn timestamp(tsa: &Tsa, note: &[u8]) -> Result<(Vec<u8>, vellum_evidence::timestamp::TimestampInfo)> {
-    let certificate = tsa_certificate(tsa.certificate)?;
+/// verifies it against the pinned certificate.
+fn timestamp(url: &str, certificate: &[u8], note: &[u8]) -> Result<(Vec<u8>, vellum_evidence::timestamp::TimestampInfo)> {
+    use vellum_evidence::timestamp::{TOKEN_BYTES_MAX, request, verify_token};
     let mut nonce = crate::keys::random_bytes()[..8].to_vec();
     nonce[0] = (nonce[0] & 0x7f) | 0x40;
-    let request = vellum_evidence::timestamp::request(note, &nonce);
-    let agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(std::time::Duration::from_secs(10)))
-        .build()
-        .new_agent();
-    let mut resp = agent
-        .post(tsa.url)
-        .header("content-type", "application/timestamp-query")
-        .send(&request[..])
-        .with_context(|| format!("cannot reach the TSA at {}", tsa.url))?;
-    let status = resp.status().as_u16();
-    let token = resp
-        .body_mut()
-        .with_config()
-        .limit(vellum_evidence::timestamp::TOKEN_BYTES_MAX as u64)
-        .read_to_vec()
-        .context("cannot read the TSA's answer")?;
+    let tsa = crate::client::Client::new(url);
+    let (status, token) = tsa
+        .post_bytes("", "application/timestamp-query", &request(note, &nonce), TOKEN_BYTES_MAX as u64)
+        .context("cannot reach the TSA")?;
     if status != 200 {
         bail!("the TSA answered {status}: {}", String::from_utf8_lossy(&token));
     }
-    let info = vellum_evidence::timestamp::verify_token(&token, note, &certificate, Some(&nonce))
-        .context("the TSA's token does not verify")?;
+    let info = verify_token(&token, note, certificate, Some(&nonce)).context("the TSA's token does not verify")?;
     Ok((token, info))
 }
 
+/// Collects a checkpoint of the latest finalized log size signed by every reachable validator;
+/// with a TSA, also its RFC 3161 token. Nothing is written unless everything asked for worked.
 pub fn checkpoint(target: &Target, out: Option<&Path>, tsa: Option<Tsa>, json: bool) -> Result<()> {
     if tsa.is_some() && out.is_none() {
         bail!("--tsa needs --out: the token is saved next to the checkpoint (<out>.tsr)");
     }
+    // Read before anything is fetched: a mistyped path fails fast.
+    let tsa = tsa.map(|t| tsa_certificate(t.certificate).map(|c| (t.url, c))).transpose()?;
     let cfg = target.config()?;
     let first = crate::client::Client::new(&cfg.api[0]);
     let status = first.status()?;
@@ -93,19 +81,19 @@ pub fn checkpoint(target: &Target, out: Option<&Path>, tsa: Option<Tsa>, json: b
     }
     let cp = merged.context("no validator answered")?;
     let note = cp.to_note();
-    match out {
-        Some(path) => std::fs::write(path, &note).with_context(|| format!("cannot write {}", path.display()))?,
-        None if !json => print!("{note}"),
-        None => {}
-    }
     let mut v = json!({ "origin": cp.origin, "size": cp.size, "root": hex::encode(cp.root), "signatures": cp.signatures.len(), "unreachable": missing, "note": note });
     let mut stamped = String::new();
-    if let (Some(tsa), Some(out)) = (tsa, out) {
-        let (token, info) = timestamp(&tsa, note.as_bytes())?;
+    if let (Some((url, certificate)), Some(out)) = (&tsa, out) {
+        let (token, info) = timestamp(url, certificate, note.as_bytes())?;
         let path = token_path(out);
         std::fs::write(&path, &token).with_context(|| format!("cannot write {}", path.display()))?;
         stamped = format!("; timestamped by the TSA at {} (token {})", info.gen_time, path.display());
         v["timestamp"] = json!({ "gen_time": info.gen_time, "gen_time_ms": info.gen_time_ms, "serial": info.serial, "policy": info.policy, "token": path });
+    }
+    match out {
+        Some(path) => std::fs::write(path, &note).with_context(|| format!("cannot write {}", path.display()))?,
+        None if !json => print!("{note}"),
+        None => {}
     }
     if json || out.is_some() {
         print(json, &v, || format!("checkpoint of {} entries signed by {} validators written to {}{stamped}", cp.size, cp.signatures.len(), out.map(|p| p.display().to_string()).unwrap_or_default()));
@@ -116,13 +104,8 @@ pub fn checkpoint(target: &Target, out: Option<&Path>, tsa: Option<Tsa>, json: b
 /// Imports a saved checkpoint offline: a quorum of the genesis validators signed it and, with
 /// a TSA certificate, its RFC 3161 token proves it existed at the token's time.
 pub fn verify_checkpoint(checkpoint: &Path, genesis: &Path, token: Option<&Path>, tsa_cert: Option<&Path>, json: bool) -> Result<()> {
-    let (keys, quorum, chain_id) = keys(genesis)?;
-    let text = std::fs::read_to_string(checkpoint).with_context(|| format!("cannot read {}", checkpoint.display()))?;
-    let cp = Checkpoint::parse(&text).with_context(|| format!("{} is not a checkpoint note", checkpoint.display()))?;
-    if cp.origin != chain_id {
-        bail!("a checkpoint of `{}`, not of `{chain_id}`", cp.origin);
-    }
-    cp.verify(&keys, quorum).context("not signed by a quorum of the genesis validators")?;
+    let keys = keys(genesis)?;
+    let (cp, text) = load_verified(checkpoint, &keys, "the checkpoint")?;
     let mut v = json!({ "valid": true, "origin": cp.origin, "size": cp.size, "root": hex::encode(cp.root), "signatures": cp.signatures.len() });
     let mut stamped = String::new();
     if let Some(cert) = tsa_cert {
@@ -132,8 +115,6 @@ pub fn verify_checkpoint(checkpoint: &Path, genesis: &Path, token: Option<&Path>
             .with_context(|| format!("{} does not timestamp this checkpoint", path.display()))?;
         stamped = format!("; it existed at {} (RFC 3161 token of the pinned TSA, serial {})", info.gen_time, info.serial);
         v["timestamp"] = json!({ "gen_time": info.gen_time, "gen_time_ms": info.gen_time_ms, "serial": info.serial, "policy": info.policy });
-    } else if token.is_some() {
-        bail!("--token needs --tsa-cert: the TSA certificate you trust");
     }
     print(json, &v, || format!("VALID: checkpoint of {} entries (root {}) signed by {} of the genesis validators{stamped}", cp.size, hex::encode(cp.root), cp.signatures.len()));
     Ok(())
@@ -151,22 +132,24 @@ fn keys(genesis: &Path) -> Result<NoteKeys> {
     Ok((keys, n - (n - 1) / 3, g.chain_id))
 }
 
-fn load(path: &Path) -> Result<Checkpoint> {
+/// A saved checkpoint (and its exact text) of the genesis chain, signed by a quorum of its
+/// validators; `name` says which one in errors.
+fn load_verified(path: &Path, (keys, quorum, chain_id): &NoteKeys, name: &str) -> Result<(Checkpoint, String)> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    Checkpoint::parse(&text).with_context(|| format!("{} is not a checkpoint note", path.display()))
+    let cp = Checkpoint::parse(&text).with_context(|| format!("{} is not a checkpoint note", path.display()))?;
+    if cp.origin != *chain_id {
+        bail!("{name} is a checkpoint of `{}`, not of `{chain_id}`", cp.origin);
+    }
+    cp.verify(keys, *quorum).with_context(|| format!("{name} is not signed by a quorum of the genesis validators"))?;
+    Ok((cp, text))
 }
 
 /// Verifies both checkpoints' signatures (a quorum of the genesis validators) and that NEW
 /// extends OLD, with a consistency proof fetched from a node (the proof needs no trust).
 pub fn consistency(target: &Target, old: &Path, new: &Path, genesis: &Path, json: bool) -> Result<()> {
-    let (keys, quorum, chain_id) = keys(genesis)?;
-    let (old_cp, new_cp) = (load(old)?, load(new)?);
-    for (name, cp) in [("OLD", &old_cp), ("NEW", &new_cp)] {
-        if cp.origin != chain_id {
-            bail!("{name} is a checkpoint of `{}`, not of `{chain_id}`", cp.origin);
-        }
-        cp.verify(&keys, quorum).with_context(|| format!("{name} is not signed by a quorum of the genesis validators"))?;
-    }
+    let keys = keys(genesis)?;
+    let (old_cp, _) = load_verified(old, &keys, "OLD")?;
+    let (new_cp, _) = load_verified(new, &keys, "NEW")?;
     if old_cp.size > new_cp.size {
         bail!("OLD ({} entries) is larger than NEW ({} entries): swap them", old_cp.size, new_cp.size);
     }

@@ -213,7 +213,7 @@ enum LogCommand {
         #[arg(long, requires = "tsa_cert")]
         tsa: Option<String>,
         /// The TSA's certificate (PEM or DER) the token must be signed with.
-        #[arg(long)]
+        #[arg(long, requires = "tsa")]
         tsa_cert: Option<PathBuf>,
     },
     /// Import a saved checkpoint offline: check a quorum of the genesis validators signed it
@@ -222,8 +222,9 @@ enum LogCommand {
         checkpoint: PathBuf,
         #[arg(long)]
         genesis: PathBuf,
-        #[arg(long)]
+        #[arg(long, requires = "tsa_cert")]
         token: Option<PathBuf>,
+        /// The TSA certificate you trust; the token is then checked too.
         #[arg(long)]
         tsa_cert: Option<PathBuf>,
     },

@@ -38,7 +38,7 @@ pub struct ManifestDocument {
     pub leaf: String,
 }
 
-fn hex32(text: &str, what: &str) -> Result<Hash32> {
+pub(crate) fn hex32(text: &str, what: &str) -> Result<Hash32> {
     let mut out = [0u8; 32];
     hex::decode_to_slice(text, &mut out).with_context(|| format!("{what} must be 64 hex characters"))?;
     Ok(out)

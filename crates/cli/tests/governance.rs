@@ -78,3 +78,25 @@ fn rules_roles_council_and_modules_change_only_by_governance() {
     let list = json(&["gov", "list", "--client", c]);
     assert!(list["proposals"].as_array().unwrap().iter().any(|p| p["status"]["state"] == "open"), "the token proposal is still open");
 }
+
+#[test]
+fn bad_validator_and_parameter_proposals_are_refused_before_anything_is_sent() {
+    // No devnet: these must fail on the arguments alone, before any proposal exists.
+    let client = ["--client", "/nonexistent/client.toml"];
+    let good_key = "3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29";
+    let not_a_point = (2u8..).map(|b| [b; 32]).find(|k| !vellum_crypto::is_ed25519_key(k)).map(hex::encode).unwrap();
+    for (key, address, expect) in [
+        ("abc", "127.0.0.1:7000", "64 hex characters"),
+        (not_a_point.as_str(), "127.0.0.1:7000", "not an Ed25519 public key"),
+        (good_key, "nowhere", "is not host:port"),
+    ] {
+        let mut args = vec!["gov", "add-validator", "--name", "v9", "--key", key, "--address", address];
+        args.extend_from_slice(&client);
+        let (code, text) = run(&args);
+        assert!(code != 0 && text.contains(expect), "{args:?}: {text}");
+    }
+    let mut args = vec!["gov", "set-params"];
+    args.extend_from_slice(&client);
+    let (code, text) = run(&args);
+    assert!(code != 0 && text.contains("nothing to change"), "{text}");
+}

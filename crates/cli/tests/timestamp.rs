@@ -101,6 +101,13 @@ fn a_devnet_checkpoint_is_timestamped_and_imported_offline() {
     let lost = tmp.path().join("lost.txt");
     let (ok, text) = vellum(&["log", "checkpoint", "--client", c, "--out", lost.to_str().unwrap(), "--tsa", "http://127.0.0.1:9/tsa", "--tsa-cert", certs]);
     assert!(!ok && text.contains("cannot reach the TSA"), "{text}");
-    assert!(!tmp.path().join("lost.txt.tsr").exists());
-    assert!(tsa.dir().join("serial").exists());
+    assert!(!tmp.path().join("lost.txt.tsr").exists() && !lost.exists(), "nothing written when the TSA fails");
+    // A certificate file that cannot be read fails before anything is fetched or written.
+    let (ok, text) = vellum(&["log", "checkpoint", "--client", c, "--out", lost.to_str().unwrap(), "--tsa", &tsa.url, "--tsa-cert", "/nonexistent.pem"]);
+    assert!(!ok && text.contains("cannot read the TSA certificate") && !lost.exists(), "{text}");
+    // Flags that only make sense together.
+    let (ok, text) = vellum(&["log", "checkpoint", "--client", c, "--out", lost.to_str().unwrap(), "--tsa-cert", certs]);
+    assert!(!ok && text.contains("--tsa"), "{text}");
+    let (ok, text) = vellum(&["log", "verify", cps, "--genesis", g, "--token", token.to_str().unwrap()]);
+    assert!(!ok && text.contains("--tsa-cert"), "{text}");
 }

@@ -44,10 +44,9 @@ impl SigError {
     }
 }
 
-/// Verifies one signature over `message` and returns the signer's public key.
 /// Whether 32 bytes are a usable Ed25519 public key (a point that decodes).
-pub fn check_ed25519_key(bytes: &[u8; 32]) -> Result<(), SigError> {
-    ed25519_consensus::VerificationKey::try_from(*bytes).map(|_| ()).map_err(|_| SigError::Ed25519Key { index: 0 })
+pub fn is_ed25519_key(bytes: &[u8; 32]) -> bool {
+    ed25519_consensus::VerificationKey::try_from(*bytes).is_ok()
 }
 
 /// A bare Ed25519 signature (consensus votes; ZIP-215 rules as everywhere else).
@@ -56,6 +55,7 @@ pub fn verify_ed25519(public_key: &[u8; 32], signature: &[u8; 64], message: &[u8
         .is_ok_and(|key| key.verify(&ed25519_consensus::Signature::from(*signature), message).is_ok())
 }
 
+/// Verifies one signature over `message` and returns the signer's public key.
 pub fn verify_signature(signature: &Signature, message: &[u8]) -> Result<PublicKey, SigError> {
     match signature {
         Signature::Ed25519 { public_key, signature } => {

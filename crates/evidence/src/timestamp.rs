@@ -31,6 +31,7 @@ const TAG_BIT_STRING: u8 = 0x03;
 const TAG_OCTET_STRING: u8 = 0x04;
 const TAG_NULL: u8 = 0x05;
 const TAG_OID: u8 = 0x06;
+const TAG_UTC_TIME: u8 = 0x17;
 const TAG_GENERALIZED_TIME: u8 = 0x18;
 const TAG_SEQUENCE: u8 = 0x30;
 const TAG_SET: u8 = 0x31;
@@ -161,24 +162,35 @@ impl<'a> Der<'a> {
     }
 }
 
-/// The OID of an `AlgorithmIdentifier` (parameters absent or NULL).
+/// The OID of an `AlgorithmIdentifier` whose parameters are absent or NULL.
 fn algorithm<'a>(d: Der<'a>, what: &'static str) -> Result<&'a [u8], TimestampError> {
     let mut r = d.reader(what);
     let oid = r.expect(TAG_OID)?.content;
-    let _params = r.any().ok();
+    if let Some(params) = r.optional(TAG_NULL)?
+        && !params.content.is_empty()
+    {
+        return Err(TimestampError::Malformed(what));
+    }
+    if !r.is_empty() {
+        return Err(TimestampError::Malformed(what));
+    }
     Ok(oid)
 }
 
-/// A non-negative INTEGER's magnitude (sign byte stripped).
-fn unsigned(d: Der<'_>) -> &[u8] {
+/// A non-negative INTEGER's magnitude (sign byte stripped); refuses empty, negative and
+/// non-minimal encodings (DER has one encoding per value).
+fn unsigned<'a>(d: Der<'a>, what: &'static str) -> Result<&'a [u8], TimestampError> {
     match d.content {
-        [0, rest @ ..] if !rest.is_empty() => rest,
-        c => c,
+        [] => Err(TimestampError::Malformed(what)),
+        [first, ..] if first & 0x80 != 0 => Err(TimestampError::Malformed(what)),
+        [0, next, ..] if next & 0x80 == 0 => Err(TimestampError::Malformed(what)),
+        [0, rest @ ..] if !rest.is_empty() => Ok(rest),
+        c => Ok(c),
     }
 }
 
 fn small_integer(d: Der<'_>, what: &'static str) -> Result<u64, TimestampError> {
-    let c = unsigned(d);
+    let c = unsigned(d, what)?;
     if c.len() > 8 {
         return Err(TimestampError::Malformed(what));
     }
@@ -215,13 +227,16 @@ fn generalized_time_ms(t: &str) -> Result<u64, TimestampError> {
     }
     let num = |r: std::ops::Range<usize>| t[r].parse::<u64>().map_err(|_| TimestampError::BadTime);
     let (y, mo, d, h, mi, s) = (num(0..4)?, num(4..6)?, num(6..8)?, num(8..10)?, num(10..12)?, num(12..14)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 || y < 1970 {
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if !(1..=12).contains(&mo) || d == 0 || d > month_days[(mo - 1) as usize] || h > 23 || mi > 59 || s > 60 || y < 1970 {
         return Err(TimestampError::BadTime);
     }
     let mut ms = 0u64;
     let frac = &t[14..t.len() - 1];
     if let Some(digits) = frac.strip_prefix('.') {
-        if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) {
+        // DER: digits only, no trailing zero.
+        if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) || digits.ends_with('0') {
             return Err(TimestampError::BadTime);
         }
         let three: String = digits.chars().chain("000".chars()).take(3).collect();
@@ -246,11 +261,17 @@ struct TsaCertificate<'a> {
     key_algorithm: &'a [u8],
     key_curve: Option<&'a [u8]>,
     key: &'a [u8],
+    not_before_ms: u64,
+    not_after_ms: u64,
 }
 
 fn parse_certificate(der: &[u8]) -> Result<TsaCertificate<'_>, TimestampError> {
     let what = "TSA certificate";
-    let cert = Reader::new(der, what).expect(TAG_SEQUENCE)?;
+    let mut outer = Reader::new(der, what);
+    let cert = outer.expect(TAG_SEQUENCE)?;
+    if !outer.is_empty() {
+        return Err(TimestampError::Malformed(what));
+    }
     let mut c = cert.reader(what);
     let tbs = c.expect(TAG_SEQUENCE)?;
     let mut t = tbs.reader(what);
@@ -258,7 +279,9 @@ fn parse_certificate(der: &[u8]) -> Result<TsaCertificate<'_>, TimestampError> {
     let serial = t.expect(TAG_INTEGER)?;
     t.expect(TAG_SEQUENCE)?; // signature algorithm
     let issuer = t.expect(TAG_SEQUENCE)?;
-    t.expect(TAG_SEQUENCE)?; // validity
+    let validity = t.expect(TAG_SEQUENCE)?;
+    let mut v = validity.reader(what);
+    let (not_before_ms, not_after_ms) = (x509_time_ms(v.any()?)?, x509_time_ms(v.any()?)?);
     t.expect(TAG_SEQUENCE)?; // subject
     let spki = t.expect(TAG_SEQUENCE)?;
     let mut s = spki.reader(what);
@@ -286,19 +309,36 @@ fn parse_certificate(der: &[u8]) -> Result<TsaCertificate<'_>, TimestampError> {
             if x.expect(TAG_OID)?.content != OID_EXT_KEY_USAGE {
                 continue;
             }
-            x.optional(TAG_BOOLEAN)?;
+            // RFC 3161 2.3: the extension is critical and timeStamping its only purpose.
+            let critical = x.optional(TAG_BOOLEAN)?.is_some_and(|b| b.content == [0xff]);
             let value = x.expect(TAG_OCTET_STRING)?;
             let usages = Reader::new(value.content, what).expect(TAG_SEQUENCE)?;
             let mut u = usages.reader(what);
-            while !u.is_empty() {
-                time_stamping |= u.expect(TAG_OID)?.content == OID_KP_TIME_STAMPING;
+            let only = u.expect(TAG_OID)?.content == OID_KP_TIME_STAMPING && u.is_empty();
+            if !(critical && only) {
+                return Err(TimestampError::Certificate("the extended key usage must be critical and timeStamping only"));
             }
+            time_stamping = true;
         }
     }
     if !time_stamping {
         return Err(TimestampError::Certificate("no timeStamping extended key usage"));
     }
-    Ok(TsaCertificate { issuer: issuer.raw, serial: serial.content, key_algorithm, key_curve, key })
+    Ok(TsaCertificate { issuer: issuer.raw, serial: serial.content, key_algorithm, key_curve, key, not_before_ms, not_after_ms })
+}
+
+/// An X.509 `Time` (UTCTime `YYMMDDHHMMSSZ`, years 1950–2049, or GeneralizedTime) in Unix ms.
+fn x509_time_ms(d: Der<'_>) -> Result<u64, TimestampError> {
+    let text = std::str::from_utf8(d.content).map_err(|_| TimestampError::Certificate("unreadable validity"))?;
+    let full = match d.tag {
+        TAG_UTC_TIME if text.len() == 13 => {
+            let yy: u32 = text[..2].parse().map_err(|_| TimestampError::Certificate("unreadable validity"))?;
+            format!("{}{text}", if yy < 50 { "20" } else { "19" })
+        }
+        TAG_GENERALIZED_TIME => text.to_string(),
+        _ => return Err(TimestampError::Certificate("unreadable validity")),
+    };
+    generalized_time_ms(&full).map_err(|_| TimestampError::Certificate("unreadable validity"))
 }
 
 /// The certificate in a PEM file (the first `CERTIFICATE` block) or DER as is.
@@ -415,6 +455,10 @@ pub fn verify_token(
     aws_lc_rs::signature::UnparsedPublicKey::new(algorithm, cert.key)
         .verify(&signed, signature)
         .map_err(|_| TimestampError::BadSignature)?;
+    // The pinned certificate vouches only for times inside its validity.
+    if !(cert.not_before_ms..=cert.not_after_ms).contains(&info.gen_time_ms) {
+        return Err(TimestampError::Certificate("not valid at the token's genTime"));
+    }
     Ok(info)
 }
 
@@ -443,6 +487,9 @@ fn tst_info(der: &[u8]) -> Result<(&[u8], TimestampInfo), TimestampError> {
     let what = "TSTInfo";
     let mut r = Reader::new(der, what);
     let seq = r.expect(TAG_SEQUENCE)?;
+    if !r.is_empty() {
+        return Err(TimestampError::Malformed(what));
+    }
     let mut t = seq.reader(what);
     t.expect(TAG_INTEGER)?;
     let policy = dotted(t.expect(TAG_OID)?.content);
@@ -452,7 +499,7 @@ fn tst_info(der: &[u8]) -> Result<(&[u8], TimestampInfo), TimestampError> {
         return Err(TimestampError::UnsupportedDigest);
     }
     let hashed = im.expect(TAG_OCTET_STRING)?.content;
-    let serial = hex::encode(unsigned(t.expect(TAG_INTEGER)?));
+    let serial = hex::encode(unsigned(t.expect(TAG_INTEGER)?, what)?);
     let gen_time = std::str::from_utf8(t.expect(TAG_GENERALIZED_TIME)?.content).map_err(|_| TimestampError::BadTime)?.to_string();
     let gen_time_ms = generalized_time_ms(&gen_time)?;
     // Optional: accuracy (SEQUENCE), ordering (BOOLEAN), nonce (INTEGER), tsa, extensions.
@@ -460,7 +507,7 @@ fn tst_info(der: &[u8]) -> Result<(&[u8], TimestampInfo), TimestampError> {
     while !t.is_empty() {
         let d = t.any()?;
         if d.tag == TAG_INTEGER {
-            nonce = Some(unsigned(d).to_vec());
+            nonce = Some(unsigned(d, what)?.to_vec());
         }
     }
     Ok((hashed, TimestampInfo { gen_time, gen_time_ms, serial, policy, nonce }))
@@ -497,9 +544,39 @@ mod tests {
         assert_eq!(generalized_time_ms("19700101000000Z"), Ok(0));
         assert_eq!(generalized_time_ms("20261121153000Z"), Ok(1_795_275_000_000));
         assert_eq!(generalized_time_ms("20000229120000.5Z"), Ok(951_825_600_500));
-        for bad in ["2026112115300Z", "20261121153000", "20261321153000Z", "20261121153000.Z", "2026112115300xZ"] {
+        for bad in [
+            "2026112115300Z",
+            "20261121153000",
+            "20261321153000Z",
+            "20261121153000.Z",
+            "2026112115300xZ",
+            "20260231000000Z",
+            "20250229000000Z",
+            "20261121153000.50Z",
+        ] {
             assert_eq!(generalized_time_ms(bad), Err(TimestampError::BadTime), "{bad}");
         }
+    }
+
+    #[test]
+    fn integers_and_algorithms_must_be_der() {
+        let int = |bytes: &'static [u8]| Der { tag: TAG_INTEGER, content: bytes, raw: bytes };
+        assert_eq!(unsigned(int(&[0, 0x81]), "t"), Ok(&[0x81][..]));
+        assert_eq!(unsigned(int(&[0]), "t"), Ok(&[0][..]));
+        for bad in [&[][..], &[0x81][..], &[0, 1][..], &[0, 0][..]] {
+            assert!(unsigned(int(bad), "t").is_err(), "{bad:?}");
+        }
+        let alg = |content: &'static [u8]| Der { tag: TAG_SEQUENCE, content, raw: content };
+        let mut sha_null = vec![TAG_OID, 9];
+        sha_null.extend_from_slice(OID_SHA256);
+        let bare = sha_null.clone();
+        sha_null.extend_from_slice(&[TAG_NULL, 0]);
+        let mut trailing = sha_null.clone();
+        trailing.extend_from_slice(&[TAG_NULL, 0]);
+        let (bare, sha_null, trailing) = (bare.leak(), sha_null.leak(), trailing.leak());
+        assert_eq!(algorithm(alg(bare), "t"), Ok(OID_SHA256));
+        assert_eq!(algorithm(alg(sha_null), "t"), Ok(OID_SHA256));
+        assert!(algorithm(alg(trailing), "t").is_err());
     }
 
     #[test]

@@ -282,7 +282,7 @@ pub(crate) fn verify_anchor(
     for link in chain {
         check_signed(&link.header, &link.certificate, &validators, &genesis_hash, "a validator-set change", note)?;
         let r = &link.record;
-        if r.seq != seq + 1 || r.boundary_height != link.header.height || r.effective_epoch != link.header.epoch + 1 {
+        if r.seq != seq + 1 || r.boundary_height != link.header.height || link.header.epoch.checked_add(1) != Some(r.effective_epoch) {
             return fail(Step::ValidatorSet, format!("validator-set change {} does not follow change {seq} at its boundary block", r.seq));
         }
         let key = StateKey::ValidatorSetChange(r.seq).hash();

@@ -475,7 +475,7 @@ pub fn execute_block_with(parent: &LedgerState, block: &Block, known: &[Option<V
         receipt.index = index as u32;
         receipts.push(receipt);
     }
-    validators::end_block(&mut state, env, &mut touched);
+    let new_set = validators::end_block(&mut state, env, &mut touched);
     let ids: Vec<Hash32> = block.txs.iter().map(|t| t.id().0).collect();
     if h.txs_root != root(&ids) {
         return Err(BlockError::Commitment("txs_root"));
@@ -492,7 +492,7 @@ pub fn execute_block_with(parent: &LedgerState, block: &Block, known: &[Option<V
     state.height = h.height;
     state.block_hash = h.hash();
     state.time_ms = h.time_ms;
-    validators::after_block(&mut state);
+    validators::after_block(&mut state, new_set);
     Ok(BlockOutcome { state, receipts, touched: touched.into_iter().collect() })
 }
 
@@ -543,7 +543,7 @@ pub fn build_block<'a>(
             Err(e) => rejected.push((tx.id(), e)),
         }
     }
-    validators::end_block(&mut state, env, &mut touched);
+    let new_set = validators::end_block(&mut state, env, &mut touched);
     let ids: Vec<Hash32> = txs.iter().map(|t| t.id().0).collect();
     let header = BlockHeader {
         height: env.height,
@@ -563,7 +563,7 @@ pub fn build_block<'a>(
     state.height = header.height;
     state.block_hash = header.hash();
     state.time_ms = time_ms;
-    validators::after_block(&mut state);
+    validators::after_block(&mut state, new_set);
     let block = Block { header, txs };
     Built { block, outcome: BlockOutcome { state, receipts, touched: touched.into_iter().collect() }, rejected }
 }

@@ -39,6 +39,9 @@ pub(crate) fn apply(state: &mut LedgerState, sender: &Account, body: &TxBody, en
             if *deadline_height <= env.height || *deadline_height - env.height > PROPOSAL_BLOCKS_MAX {
                 return Err(TxError::BadDeadline { deadline: *deadline_height, height: env.height });
             }
+            if let GovAction::AddValidator { validator } = action {
+                crate::validators::check_key(validator)?;
+            }
             let id = state.proposal_count();
             touched.insert(state.put_value(&StateKey::ProposalCount, &(id + 1)));
             Proposal {

@@ -73,11 +73,19 @@ pub(crate) fn genesis_record(validators: &[GenesisValidator]) -> ValidatorSetRec
     ValidatorSetRecord { seq: 0, effective_epoch: 0, boundary_height: 0, validators }
 }
 
+/// A proposed validator's consensus key must be an Ed25519 point (checked when proposed, so a
+/// bad key never costs a council vote, and again when executed).
+pub(crate) fn check_key(validator: &GenesisValidator) -> Result<(), TxError> {
+    if !vellum_crypto::is_ed25519_key(&validator.consensus_key) {
+        return Err(TxError::BadValidator(format!("{}: the consensus key is not a valid Ed25519 key", validator.name)));
+    }
+    Ok(())
+}
+
 /// Governance: add a validator to the pending set.
 pub(crate) fn add(state: &mut LedgerState, validator: &GenesisValidator, touched: &mut Touched) -> Result<(), TxError> {
     validator.check().map_err(|e| TxError::BadValidator(e.to_string()))?;
-    vellum_crypto::check_ed25519_key(&validator.consensus_key)
-        .map_err(|_| TxError::BadValidator(format!("{}: the consensus key is not a valid Ed25519 key", validator.name)))?;
+    check_key(validator)?;
     let mut pending = state.pending_validators();
     if pending.iter().any(|v| v.consensus_key == validator.consensus_key) {
         return Err(TxError::ValidatorPresent(hex_key(&validator.consensus_key)));
@@ -120,16 +128,17 @@ pub(crate) fn set_params(state: &mut LedgerState, params: &vellum_types::Consens
 
 /// End of a block: at the last block of an epoch, a pending set that differs from the current
 /// one becomes the set of the next epoch. Runs inside the block (before the state root), so the
-/// boundary header's state proves the new set.
-pub(crate) fn end_block(state: &mut LedgerState, env: BlockEnv, touched: &mut Touched) {
+/// boundary header's state proves the new set. Returns the new set's hash, which the headers
+/// carry from the next block on (see [`after_block`]).
+#[must_use]
+pub(crate) fn end_block(state: &mut LedgerState, env: BlockEnv, touched: &mut Touched) -> Option<Hash32> {
     if !is_epoch_boundary(env.height, state.epoch_length) {
-        return;
+        return None;
     }
-    let current = state.validator_set();
-    let Some(pending) = state.get_value::<Vec<GenesisValidator>>(&StateKey::ValidatorsPending) else { return };
+    let pending = state.get_value::<Vec<GenesisValidator>>(&StateKey::ValidatorsPending)?;
     touched.insert(state.remove_value(&StateKey::ValidatorsPending));
-    if pending == current.validators {
-        return;
+    if pending == state.validator_set().validators {
+        return None;
     }
     assert!(pending.len() >= VALIDATORS_MIN, "governance keeps at least one validator");
     let seq = state.validator_set_change_count() + 1;
@@ -142,11 +151,16 @@ pub(crate) fn end_block(state: &mut LedgerState, env: BlockEnv, touched: &mut To
     touched.insert(state.put_value(&StateKey::ValidatorSetChange(seq), &record));
     touched.insert(state.put_value(&StateKey::ValidatorSetChangeCount, &seq));
     touched.insert(state.put_value(&StateKey::ValidatorSet, &record));
+    Some(record.hash())
 }
 
-/// After the block's header is checked: the hash the next block's header must carry.
-pub(crate) fn after_block(state: &mut LedgerState) {
-    state.validator_set_hash = state.validator_set().hash();
+/// After the block's header is checked: the set hash the next block's header must carry
+/// changes only when [`end_block`] installed a new set (not decoded again every block).
+pub(crate) fn after_block(state: &mut LedgerState, new_set: Option<Hash32>) {
+    if let Some(hash) = new_set {
+        state.validator_set_hash = hash;
+    }
+    debug_assert_eq!(state.validator_set_hash, state.validator_set().hash(), "the cached set hash is the set's");
 }
 
 /// A node account records misbehaviour its validator's consensus engine proved.
@@ -164,6 +178,11 @@ pub(crate) fn report(state: &mut LedgerState, sender: &Account, body: &TxBody, e
     if !set_of_epoch(state, *epoch).is_some_and(|set| set.contains(validator)) {
         return Err(TxError::UnknownValidator(hex_key(validator)));
     }
+    // Already recorded: refused before the decoding and signature checks below.
+    let seen = StateKey::MisbehaviorSeen(sha256(&borsh::to_vec(&(validator, kind, epoch, view)).expect("borsh")));
+    if state.get_value::<u64>(&seen).is_some() {
+        return Err(TxError::MisbehaviorKnown);
+    }
     // Both votes must be the claimed conflict and signed by the accused: a node account can
     // report misbehaviour, never invent it.
     let proof = borsh::from_slice::<MisbehaviorEvidence>(evidence).map_err(|e| TxError::BadEvidence(format!("undecodable: {e}")))?;
@@ -173,10 +192,6 @@ pub(crate) fn report(state: &mut LedgerState, sender: &Account, body: &TxBody, e
         if !vellum_crypto::verify_ed25519(validator, &vote.signature, &message) {
             return Err(TxError::BadEvidence(format!("the {which} vote is not signed by the accused validator")));
         }
-    }
-    let seen = StateKey::MisbehaviorSeen(sha256(&borsh::to_vec(&(validator, kind, epoch, view)).expect("borsh")));
-    if state.get_value::<u64>(&seen).is_some() {
-        return Err(TxError::MisbehaviorKnown);
     }
     let seq = state.misbehavior_count();
     let record = Misbehavior {

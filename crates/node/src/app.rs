@@ -278,7 +278,7 @@ pub(crate) async fn run_executor(
         node.lock().finalize(&outcome);
         // Before the acknowledgement: marshal must know the next epoch's set before it sees
         // that epoch's certificates.
-        epochs.after_block(&outcome.state, &mut tracked);
+        epochs.after_block(&outcome, &mut tracked);
         ack.acknowledge();
         if height % 100 == 0 || !outcome.receipts.is_empty() {
             info!(height, txs = outcome.receipts.len(), state_root = %hex::encode(outcome.state.state_root()), "finalized");

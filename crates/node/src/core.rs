@@ -35,7 +35,7 @@ pub(crate) struct Core {
     /// Admission → finalized latency of transactions this node admitted, and refusals of
     /// submissions by reason (for `/metrics`).
     pub finality_latency: Histogram,
-    pub refused_total: std::collections::BTreeMap<String, u64>,
+    pub refused_total: std::collections::BTreeMap<&'static str, u64>,
     /// Request nonces seen within the freshness window (replay protection).
     seen_nonces: HashMap<(AccountId, [u8; 16]), u64>,
     seen_order: VecDeque<(u64, AccountId, [u8; 16])>,
@@ -288,6 +288,8 @@ pub const AUDIT_QUEUE_MAX: usize = 100_000;
 /// How long a submitted audit record may stay pending before it is submitted again (its
 /// transaction may have been dropped, or this node restarted).
 const AUDIT_RETRY_MS: u64 = 30_000;
+/// How long a node-account transaction (audit batch, misbehaviour report) stays valid.
+const NODE_TX_EXPIRY_BLOCKS: u64 = 10_000;
 
 impl NodeHandle {
     pub(crate) fn new(
@@ -345,7 +347,7 @@ impl NodeHandle {
     /// Admits a transaction from a client and gossips it to the other validators.
     pub fn submit(&self, bytes: &[u8]) -> Result<TxId, SubmitError> {
         let id = self.admit(bytes).inspect_err(|e| {
-            *self.lock().refused_total.entry(e.code().to_string()).or_default() += 1;
+            *self.lock().refused_total.entry(e.code()).or_default() += 1;
         })?;
         // The gossip task may be gone during shutdown; the transaction stays admitted here.
         let _ = self.gossip.unbounded_send(bytes.to_vec());
@@ -593,8 +595,20 @@ impl NodeHandle {
         self.store.ledger_audit(proof).map_err(|e| BundleError::Storage(e.to_string()))
     }
 
-    /// Submits pending audit records (durably queued, not already in flight) as one
-    /// node-signed `AuditBatch` transaction. Returns how many records it submitted.
+    /// A transaction of this validator's node account (`key`), with its next free nonce,
+    /// submitted like any other.
+    fn submit_node_tx(&self, key: &vellum_crypto::SecretKey, body: vellum_types::TxBody) -> Result<TxId, SubmitError> {
+        let sender = key.public_key().account_id();
+        let (chain_id, nonce, height) = {
+            let core = self.lock();
+            let next = core.finalized.account(&sender).map_or(0, |a| a.next_nonce);
+            (core.finalized.chain_id.clone(), core.mempool.next_free_nonce(&sender, next), core.finalized.height)
+        };
+        let unsigned = vellum_types::UnsignedTx { chain_id, sender, nonce, expiry_height: height + NODE_TX_EXPIRY_BLOCKS, body };
+        let tx = Transaction { signatures: vec![key.sign_tx(&unsigned)], unsigned };
+        self.submit(&tx.to_wire())
+    }
+
     /// Records misbehaviour this validator's consensus engine proved, as a transaction of its
     /// node account (not recorded when the node has none). Returns whether it was submitted.
     pub fn report_misbehavior(&self, report: crate::engine::MisbehaviorReport) -> bool {
@@ -602,35 +616,18 @@ impl NodeHandle {
             tracing::warn!(validator = %hex::encode(report.validator), "misbehaviour not recorded: this node has no node account key");
             return false;
         };
-        let sender = key.public_key().account_id();
-        let (chain_id, nonce, height) = {
-            let core = self.lock();
-            let next = core.finalized.account(&sender).map_or(0, |a| a.next_nonce);
-            (core.finalized.chain_id.clone(), core.mempool.next_free_nonce(&sender, next), core.finalized.height)
+        let body = vellum_types::TxBody::ReportMisbehavior {
+            validator: report.validator,
+            kind: report.kind,
+            epoch: report.epoch,
+            view: report.view,
+            evidence: report.evidence,
         };
-        let unsigned = vellum_types::UnsignedTx {
-            chain_id,
-            sender,
-            nonce,
-            expiry_height: height + 10_000,
-            body: vellum_types::TxBody::ReportMisbehavior {
-                validator: report.validator,
-                kind: report.kind,
-                epoch: report.epoch,
-                view: report.view,
-                evidence: report.evidence,
-            },
-        };
-        let tx = Transaction { signatures: vec![key.sign_tx(&unsigned)], unsigned };
-        match self.submit(&tx.to_wire()) {
-            Ok(_) => true,
-            Err(e) => {
-                tracing::warn!(error = %e, "misbehaviour report not admitted");
-                false
-            }
-        }
+        self.submit_node_tx(key, body).inspect_err(|e| tracing::warn!(error = %e, "misbehaviour report not admitted")).is_ok()
     }
 
+    /// Submits pending audit records (durably queued, not already in flight) as one
+    /// node-signed `AuditBatch` transaction. Returns how many records it submitted.
     pub fn flush_audit(&self, now_ms: u64) -> usize {
         let Some(key) = &self.audit_key else { return 0 };
         let Ok(pending) = self.store.pending_audit(AUDIT_QUEUE_MAX) else { return 0 };
@@ -646,22 +643,8 @@ impl NodeHandle {
         if entries.is_empty() {
             return 0;
         }
-        let sender = key.public_key().account_id();
-        let (chain_id, nonce, height) = {
-            let core = self.lock();
-            let next = core.finalized.account(&sender).map_or(0, |a| a.next_nonce);
-            (core.finalized.chain_id.clone(), core.mempool.next_free_nonce(&sender, next), core.finalized.height)
-        };
         let count = entries.len();
-        let unsigned = vellum_types::UnsignedTx {
-            chain_id,
-            sender,
-            nonce,
-            expiry_height: height + 10_000,
-            body: vellum_types::TxBody::AuditBatch { entries },
-        };
-        let tx = Transaction { signatures: vec![key.sign_tx(&unsigned)], unsigned };
-        match self.submit(&tx.to_wire()) {
+        match self.submit_node_tx(key, vellum_types::TxBody::AuditBatch { entries }) {
             Ok(_) => {
                 let mut in_flight = self.audit_in_flight.lock().expect("audit in-flight lock");
                 for seq in seqs {
@@ -753,7 +736,7 @@ fn storage_error(e: vellum_storage::ReadError) -> BundleError {
 }
 
 mod payments;
-pub use payments::{AccountView, ValidatorActivity, can_read_account};
+pub use payments::{AccountView, Activity, ValidatorActivity, can_read_account};
 
 #[cfg(test)]
 mod tests {

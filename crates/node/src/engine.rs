@@ -30,7 +30,7 @@ use tracing::{debug, info, warn};
 use vellum_ledger::LedgerState;
 use vellum_ledger::validators::epoch_of;
 use vellum_storage::Store;
-use vellum_types::Genesis;
+use vellum_types::{Genesis, StateKey};
 
 /// Application namespace; consensus and p2p use distinct sub-namespaces so a signature made
 /// for one can never be valid for the other.
@@ -481,11 +481,17 @@ pub(crate) struct EpochTransitions {
 impl EpochTransitions {
     /// After block `height` is durably applied: learn a new set, reconnect to a changed peer
     /// list, and at an epoch's last block start the next epoch's engine.
-    pub(crate) fn after_block(&self, state: &LedgerState, tracked: &mut Vec<vellum_types::GenesisValidator>) {
-        let peers = peers_to_track(state);
-        if peers != *tracked {
-            (self.track_peers)(state.height, peers.clone());
-            *tracked = peers;
+    pub(crate) fn after_block(&self, outcome: &vellum_ledger::BlockOutcome, tracked: &mut Vec<vellum_types::GenesisValidator>) {
+        let state = &outcome.state;
+        // The peer list derives from the current and pending sets: recomputed only in a block
+        // that wrote one of them (`touched` is sorted).
+        let wrote = |key: StateKey| outcome.touched.binary_search(&key.hash()).is_ok();
+        if wrote(StateKey::ValidatorSet) || wrote(StateKey::ValidatorsPending) {
+            let peers = peers_to_track(state);
+            if peers != *tracked {
+                (self.track_peers)(state.height, peers.clone());
+                *tracked = peers;
+            }
         }
         if vellum_ledger::validators::is_epoch_boundary(state.height, self.epoch_length) {
             let next = epoch_of(state.height, self.epoch_length) + 1;

@@ -104,34 +104,51 @@ pub enum CheckError {
     Address(String),
     #[error("roughtime server {server}: {message}")]
     Query { server: String, message: String },
-    #[error("roughtime servers disagree by {spread_ms} ms (more than their radii allow)")]
-    Disagree { spread_ms: i64 },
+    #[error("only {answered} of {configured} roughtime servers answered (a majority must); last failure: {last}")]
+    TooFewAnswers { answered: usize, configured: usize, last: Box<CheckError> },
+}
+
+/// Queries one server; the correction (ms) it implies for the host clock.
+fn query(s: &RoughtimeServer) -> Result<i64, CheckError> {
+    let addr: std::net::SocketAddr = s.address.parse().map_err(|_| CheckError::Address(s.address.clone()))?;
+    let key = roughenough_common::encoding::try_decode_key(&s.public_key)
+        .map_err(|e| CheckError::Query { server: s.address.clone(), message: format!("public key: {e:?}") })?;
+    let client = roughenough_client::Client::builder(addr).timeout(ROUGHTIME_TIMEOUT).public_key(key).build();
+    let before = host_ms();
+    let m = client.query().map_err(|e| CheckError::Query { server: s.address.clone(), message: format!("{e:?}") })?;
+    let after = host_ms();
+    Ok(correction(m.lower_bound(), m.upper_bound(), before, after))
 }
 
 /// Queries every server once and returns the correction (ms) to apply to the host clock: for
 /// each server, zero when the host clock lies inside the server's signed interval
 /// `[MIDP − RADI, MIDP + RADI]` (seconds, widened by the round trip), otherwise the distance to
-/// the nearer end; the median over servers. Roughtime time has one-second resolution, so a
-/// correct host clock is kept as is rather than rounded. Each response's signature chain
-/// (long-term key → delegated key → signed response, with this request's nonce in its Merkle
-/// tree) is verified by `roughenough-client`.
+/// the nearer end; the median over the servers that answered, which must be a majority (so one
+/// lying server of three cannot move the clock, and one that is down cannot stop the checks).
+/// Roughtime time has one-second resolution, so a correct host clock is kept as is rather than
+/// rounded. Each response's signature chain (long-term key → delegated key → signed response,
+/// with this request's nonce in its Merkle tree) is verified by `roughenough-client`.
 pub fn check_once(servers: &[RoughtimeServer]) -> Result<i64, CheckError> {
-    let mut offsets = Vec::new();
+    let mut offsets = Vec::with_capacity(servers.len());
+    let mut last = None;
     for s in servers {
-        let addr: std::net::SocketAddr = s.address.parse().map_err(|_| CheckError::Address(s.address.clone()))?;
-        let key = roughenough_common::encoding::try_decode_key(&s.public_key)
-            .map_err(|e| CheckError::Query { server: s.address.clone(), message: format!("public key: {e:?}") })?;
-        let client = roughenough_client::Client::builder(addr).timeout(ROUGHTIME_TIMEOUT).public_key(key).build();
-        let before = host_ms();
-        let m = client.query().map_err(|e| CheckError::Query { server: s.address.clone(), message: format!("{e:?}") })?;
-        let after = host_ms();
-        offsets.push(correction(m.lower_bound(), m.upper_bound(), before, after));
+        match query(s) {
+            Ok(offset) => offsets.push(offset),
+            Err(e) => {
+                tracing::warn!(error = %e, "roughtime server failed");
+                last = Some(e);
+            }
+        }
     }
-    offsets.sort();
-    let Some(median) = offsets.get(offsets.len() / 2).copied() else {
-        return Err(CheckError::Query { server: "-".into(), message: "no servers configured".into() });
-    };
-    Ok(median)
+    if offsets.len() * 2 <= servers.len() {
+        let last = last.unwrap_or_else(|| CheckError::Query { server: "-".into(), message: "no servers configured".into() });
+        if servers.len() == 1 {
+            return Err(last);
+        }
+        return Err(CheckError::TooFewAnswers { answered: offsets.len(), configured: servers.len(), last: Box::new(last) });
+    }
+    offsets.sort_unstable();
+    Ok(offsets[offsets.len() / 2])
 }
 
 /// The correction that puts the host clock (read at `before_ms` and `after_ms` around the
@@ -161,7 +178,6 @@ pub fn spawn_checks(servers: Vec<RoughtimeServer>, clock: CheckedClock) -> std::
     std::thread::Builder::new()
         .name("roughtime".into())
         .spawn(move || {
-            let mut last_ok: Option<std::time::Instant> = None;
             loop {
                 match check_once(&servers) {
                     Ok(offset) => {
@@ -169,17 +185,18 @@ pub fn spawn_checks(servers: Vec<RoughtimeServer>, clock: CheckedClock) -> std::
                             tracing::info!(offset_ms = offset, "clock checked against roughtime");
                         }
                         clock.checked(offset);
-                        last_ok = Some(std::time::Instant::now());
                     }
                     Err(e) => {
                         tracing::warn!(error = %e, "roughtime check failed");
-                        if last_ok.is_none_or(|t| t.elapsed() > ROUGHTIME_STALE_AFTER) && clock.usable() {
+                        let stale = clock.report().last_check_ms.is_none_or(|t| host_ms() - t > ROUGHTIME_STALE_AFTER.as_millis() as i64);
+                        if stale && clock.usable() {
                             tracing::error!("no successful roughtime check recently: not proposing or voting");
                             clock.lost();
                         }
                     }
                 }
-                std::thread::sleep(if last_ok.is_some() { ROUGHTIME_CHECK_INTERVAL } else { std::time::Duration::from_secs(2) });
+                let checked = clock.report().last_check_ms.is_some();
+                std::thread::sleep(if checked { ROUGHTIME_CHECK_INTERVAL } else { std::time::Duration::from_secs(2) });
             }
         })
         .expect("spawn the roughtime thread")

@@ -320,8 +320,11 @@ impl Store {
             if let Some(a) = &applied {
                 assert_eq!(block.header.parent, a.block_hash, "a finalized block extends the applied one");
             }
-            let set = state.validator_set();
-            if set.seq > 0 && set.boundary_height == block.header.height {
+            // A new set is installed only by a block that wrote it (an epoch boundary): only
+            // then is the set decoded and its link proof stored.
+            let set_written = outcome.touched.binary_search(&vellum_types::StateKey::ValidatorSet.hash()).is_ok();
+            let set = if set_written { Some(state.validator_set()) } else { None };
+            if let Some(set) = set.filter(|s| s.seq > 0 && s.boundary_height == block.header.height) {
                 let proof = state.map.prove(&vellum_types::StateKey::ValidatorSetChange(set.seq).hash());
                 txn.open_table(VALIDATOR_LINKS)?.insert(set.seq, borsh::to_vec(&proof).expect("borsh").as_slice())?;
             }

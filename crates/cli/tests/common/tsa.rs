@@ -16,7 +16,6 @@ pub struct LocalTsa {
     pub url: String,
     /// The TSA certificate (PEM).
     pub certificate: PathBuf,
-    dir: PathBuf,
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -114,11 +113,7 @@ impl LocalTsa {
                 let _ = stream.write_all(&reply);
             }
         });
-        Self { url, certificate, dir: dir.to_path_buf(), stop, thread: Some(thread) }
-    }
-
-    pub fn dir(&self) -> &Path {
-        &self.dir
+        Self { url, certificate, stop, thread: Some(thread) }
     }
 }
 

@@ -31,13 +31,20 @@ pub struct ValidatorActivity {
     pub proposed: u64,
     pub last_proposed_height: Option<u64>,
     /// Finalization certificates in the window (blocks signed by the current set) that carry
-    /// this validator's finalize vote. A certificate closes at a quorum, so an honest validator
-    /// can be absent from some; one absent from all is not voting.
+    /// this validator's finalize vote, out of [`Activity::certified`]. A certificate closes at
+    /// a quorum, so an honest validator can be absent from some; one absent from all is not
+    /// voting.
     pub signed: u64,
-    /// Blocks in the window signed by the current set with a stored certificate: the most
-    /// `signed` can be.
-    pub certified: u64,
     pub last_signed_height: Option<u64>,
+}
+
+/// Liveness over a window of finalized blocks.
+#[derive(Clone, Debug, Default)]
+pub struct Activity {
+    /// Per validator of the current set, in its (sorted) order.
+    pub validators: Vec<ValidatorActivity>,
+    /// Blocks in the window signed by the current set with a stored certificate.
+    pub certified: u64,
 }
 
 mod hex_key {
@@ -115,9 +122,9 @@ impl NodeHandle {
     }
 
     /// The admission → finalized latency histogram and submission refusals by reason.
-    pub fn latency_and_refusals(&self) -> (super::Histogram, Vec<(String, u64)>) {
+    pub fn latency_and_refusals(&self) -> (super::Histogram, Vec<(&'static str, u64)>) {
         let core = self.lock();
-        (core.finality_latency.clone(), core.refused_total.iter().map(|(k, v)| (k.clone(), *v)).collect())
+        (core.finality_latency.clone(), core.refused_total.iter().map(|(k, v)| (*k, *v)).collect())
     }
 
     pub fn payment(&self, id: &TxId) -> Result<Option<PaymentEntry>, BundleError> {
@@ -149,30 +156,30 @@ impl NodeHandle {
     /// proposed and the last height it proposed (X.1407 9.2.1 b). With round-robin leaders a
     /// live validator proposes about `window / n`; one that proposes none is not live (or its
     /// proposals are refused, e.g. for a skewed clock).
-    pub fn validator_activity(&self, window: u64) -> Result<Vec<ValidatorActivity>, BundleError> {
+    pub fn validator_activity(&self, window: u64) -> Result<Activity, BundleError> {
         let state = self.finalized_state();
         let tip = state.height;
         let from = tip.saturating_sub(window.min(VALIDATOR_WINDOW_MAX)) + 1;
-        let mut out: Vec<ValidatorActivity> = state
-            .validator_set()
-            .validators
-            .iter()
-            .map(|v| ValidatorActivity {
-                name: v.name.clone(),
-                key: v.consensus_key,
-                proposed: 0,
-                last_proposed_height: None,
-                signed: 0,
-                certified: 0,
-                last_signed_height: None,
-            })
-            .collect();
-        // Certificate signer indices point into the signing set's keys in sorted order.
-        let mut sorted: Vec<[u8; 32]> = out.iter().map(|v| v.key).collect();
-        sorted.sort_unstable();
+        // The set's validators are sorted by key: certificate signer indices index them.
+        let mut out = Activity {
+            validators: state
+                .validator_set()
+                .validators
+                .iter()
+                .map(|v| ValidatorActivity {
+                    name: v.name.clone(),
+                    key: v.consensus_key,
+                    proposed: 0,
+                    last_proposed_height: None,
+                    signed: 0,
+                    last_signed_height: None,
+                })
+                .collect(),
+            certified: 0,
+        };
         for h in from..=tip {
             let Some(header) = self.store.header(h).map_err(storage_error)? else { continue };
-            if let Some(v) = out.iter_mut().find(|v| v.key == header.proposer) {
+            if let Some(v) = out.validators.iter_mut().find(|v| v.key == header.proposer) {
                 v.proposed += 1;
                 v.last_proposed_height = Some(h);
             }
@@ -180,14 +187,11 @@ impl NodeHandle {
                 continue;
             }
             let Some(bytes) = self.store.certificate(h).map_err(storage_error)? else { continue };
-            let certificate = crate::certificate::to_bundle(&bytes, sorted.len())
+            let certificate = crate::certificate::to_bundle(&bytes, out.validators.len())
                 .map_err(|e| BundleError::Storage(format!("stored certificate at height {h}: {e}")))?;
-            for v in out.iter_mut() {
-                v.certified += 1;
-            }
+            out.certified += 1;
             for i in certificate.signers {
-                let Some(key) = sorted.get(i as usize) else { continue };
-                if let Some(v) = out.iter_mut().find(|v| &v.key == key) {
+                if let Some(v) = out.validators.get_mut(i as usize) {
                     v.signed += 1;
                     v.last_signed_height = Some(h);
                 }
