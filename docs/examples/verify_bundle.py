@@ -213,7 +213,8 @@ def main():
     def check_signed(hd, c, vals, what):
         """Steps 3-4: `hd` carries the set's hash and is finalized by more than 2/3 of it."""
         vs = H(canonical(b"VELLUM:VALIDATOR-SET:", struct.pack("<I", len(vals)) + b"".join(vals)))
-        if vs != hd["validator_set_hash"] or hd["genesis_hash"] != genesis_hash or sorted(vals) != vals:
+        if vs != hd["validator_set_hash"] or hd["genesis_hash"] != genesis_hash \
+                or not vals or any(x >= y for x, y in zip(vals, vals[1:])):
             fail("3 validator set", f"{what} not produced by the validator set the chain leads to")
         header_hash = H(canonical(b"VELLUM:BLOCK-HEADER:", hd["bytes"]))
         n = len(vals)
@@ -246,8 +247,6 @@ def main():
             fail("3 validator set", f"validator-set change {seq}: {err}")
         if found != ("present", H(b"\x01" + link["record_bytes"])):
             fail("3 validator set", f"validator-set change {seq} is not in its boundary block's state")
-        if any(x >= y for x, y in zip(link["validators"], link["validators"][1:])):
-            fail("3 validator set", f"validator-set change {seq}: keys not strictly increasing")
         vals = link["validators"]
     check_signed(hd, b["cert"], vals, "the header")
     c = b["cert"]

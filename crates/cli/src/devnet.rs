@@ -163,6 +163,18 @@ pub fn spawn_node(dir: &Path, i: usize) -> Result<Child> {
     Ok(child)
 }
 
+fn write_pids(dir: &Path, pids: &[i32]) -> Result<()> {
+    std::fs::write(dir.join(PIDS_FILE), pids.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"))?;
+    Ok(())
+}
+
+/// The error for a validator process that exited, with the end of its log.
+fn exited(dir: &Path, name: &str, status: std::process::ExitStatus) -> anyhow::Error {
+    let log = std::fs::read_to_string(dir.join(name).join("node.log")).unwrap_or_default();
+    let tail: Vec<&str> = log.lines().rev().take(15).collect();
+    anyhow::anyhow!("validator {name} exited ({status}); last log lines:\n{}", tail.into_iter().rev().collect::<Vec<_>>().join("\n"))
+}
+
 fn stop_pids(pids: &[i32]) {
     for &pid in pids {
         unsafe { libc::kill(pid, libc::SIGTERM) };
@@ -204,7 +216,7 @@ pub fn up(o: UpOptions) -> Result<()> {
         children.push(spawn_node(&o.dir, i)?);
     }
     let pids: Vec<i32> = children.iter().map(|c| c.id() as i32).collect();
-    std::fs::write(o.dir.join(PIDS_FILE), pids.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"))?;
+    write_pids(&o.dir, &pids)?;
     let client_cfg = ClientConfig::load(&o.dir.join("client.toml"))?;
     let clients: Vec<Client> = client_cfg.api.iter().map(|a| Client::new(a)).collect();
 
@@ -214,9 +226,7 @@ pub fn up(o: UpOptions) -> Result<()> {
         for (i, c) in children.iter_mut().enumerate() {
             if let Some(status) = c.try_wait()? {
                 stop_pids(&pids);
-                let log = std::fs::read_to_string(o.dir.join(format!("v{i}")).join("node.log")).unwrap_or_default();
-                let tail: Vec<&str> = log.lines().rev().take(15).collect();
-                bail!("validator v{i} exited ({status}); last log lines:\n{}", tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
+                return Err(exited(&o.dir, &format!("v{i}"), status));
             }
         }
         let heights: Vec<Option<u64>> = clients.iter().map(|c| c.status().ok().and_then(|s| s["height"].as_u64())).collect();
@@ -347,21 +357,24 @@ pub fn join(dir: &Path, json: bool) -> Result<()> {
     let mut child = spawn_node(dir, i)?;
     let mut pids = read_pids(dir);
     pids.push(child.id() as i32);
-    std::fs::write(dir.join(PIDS_FILE), pids.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"))?;
+    write_pids(dir, &pids)?;
+    // Edited as a table: loading a `ClientConfig` resolves `keys_dir` against the file's
+    // folder, and writing that back would pin the devnet to its current path.
     let api = format!("http://{}", cfg.api_listen);
-    let mut client_cfg = ClientConfig::load(&dir.join("client.toml"))?;
-    if !client_cfg.api.contains(&api) {
-        client_cfg.api.push(api.clone());
-        std::fs::write(dir.join("client.toml"), toml::to_string_pretty(&client_cfg)?)?;
+    let client_path = dir.join("client.toml");
+    let mut table: toml::Table = std::fs::read_to_string(&client_path)?.parse().context("client.toml is not TOML")?;
+    let apis = table.entry("api").or_insert_with(|| toml::Value::Array(Vec::new()));
+    let list = apis.as_array_mut().context("client.toml: `api` is not a list")?;
+    if !list.iter().any(|a| a.as_str() == Some(api.as_str())) {
+        list.push(api.clone().into());
+        std::fs::write(&client_path, toml::to_string_pretty(&table)?)?;
     }
     // Wait until it serves its API (it has no peers yet, so no height to wait for).
     let client = Client::new(&api);
     let start = Instant::now();
     while client.status().is_err() {
         if let Some(status) = child.try_wait()? {
-            let log = std::fs::read_to_string(vdir.join("node.log")).unwrap_or_default();
-            let tail: Vec<&str> = log.lines().rev().take(15).collect();
-            bail!("validator {name} exited ({status}); last log lines:\n{}", tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
+            return Err(exited(dir, &name, status));
         }
         if start.elapsed() > Duration::from_secs(30) {
             bail!("validator {name} did not serve its API within 30 s; see {}", vdir.join("node.log").display());
@@ -369,7 +382,6 @@ pub fn join(dir: &Path, json: bool) -> Result<()> {
         std::thread::sleep(Duration::from_millis(200));
     }
     let key = hex::encode(signer.public_key().as_ref());
-    let client_path = dir.join("client.toml");
     let command = format!("vellum gov add-validator --client {} --name {name} --key {key} --address {address}", client_path.display());
     if json {
         println!("{}", serde_json::json!({ "name": name, "consensus_key": key, "address": address, "api": api, "pid": child.id(), "add_command": command }));

@@ -3,10 +3,9 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
 
 use common::roughtime::LocalRoughtime;
-use common::{devnet_up, http_json, json, status};
+use common::{devnet_up, http_json, json, status, wait_height};
 use vellum_node::time::{CheckError, RoughtimeServer, check_once};
 
 fn server(s: &LocalRoughtime) -> RoughtimeServer {
@@ -57,16 +56,6 @@ fn set_roughtime(dir: &std::path::Path, servers: &[&LocalRoughtime]) {
     }
 }
 
-fn wait_height(api: &str, height: u64, what: &str) -> u64 {
-    let start = Instant::now();
-    loop {
-        if let Some(h) = status(api).and_then(|s| s["height"].as_u64()).filter(|h| *h >= height) {
-            return h;
-        }
-        assert!(start.elapsed() < Duration::from_secs(120), "{what}: height {height} not reached on {api}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
 
 #[test]
 fn a_validator_whose_roughtime_server_lies_gets_no_block_finalized() {
@@ -75,7 +64,7 @@ fn a_validator_whose_roughtime_server_lies_gets_no_block_finalized() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("net");
     let (_net, apis) = devnet_up(&dir);
-    wait_height(&apis[0], 2, "devnet start");
+    wait_height(&apis[0], 2, 120, "devnet start");
     let d = dir.to_str().unwrap();
     assert!(common::vellum(&["devnet", "down", "--dir", d]).0);
     // v0..v2 check their clocks against an honest server; v3's only server is an hour ahead,
@@ -84,14 +73,14 @@ fn a_validator_whose_roughtime_server_lies_gets_no_block_finalized() {
     json(&["devnet", "up", "--dir", d, "--detach"]);
     // A block proposed before the restart may still finalize just after it: start counting a
     // little later.
-    let restart = wait_height(&apis[0], 0, "restarted v0 answers");
+    let restart = wait_height(&apis[0], 0, 120, "restarted v0 answers");
 
-    let target = wait_height(&apis[0], restart + 12, "after restart with Roughtime");
+    let target = wait_height(&apis[0], restart + 12, 120, "after restart with Roughtime");
     let s0 = status(&apis[0]).unwrap();
     let clock = &s0["clock"];
     assert_eq!((clock["trusted_source"].as_bool(), clock["usable"].as_bool()), (Some(true), Some(true)), "{s0}");
     assert!(clock["offset_ms"].as_i64().unwrap().abs() <= 3_000, "honest server, correct host clock: {s0}");
-    wait_height(&apis[3], target, "v3 follows the chain");
+    wait_height(&apis[3], target, 120, "v3 follows the chain");
     let s3 = status(&apis[3]).unwrap();
     let offset = s3["clock"]["offset_ms"].as_i64().unwrap();
     assert!((3_596_000..=3_601_000).contains(&offset), "v3 took the lying server's time: {s3}");

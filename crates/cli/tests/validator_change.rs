@@ -56,6 +56,10 @@ fn validator_joins_and_another_leaves_on_a_running_devnet() {
     assert_eq!(joined["name"], "v4", "{joined}");
     let v4_api = joined["api"].as_str().unwrap().to_string();
     let key = joined["consensus_key"].as_str().unwrap();
+    // The client config gains v4's API and stays relocatable (relative keys folder).
+    let client_toml: toml::Table = std::fs::read_to_string(dir.join("client.toml")).unwrap().parse().unwrap();
+    assert_eq!(client_toml["keys_dir"].as_str(), Some("keys"), "{client_toml}");
+    assert!(client_toml["api"].as_array().unwrap().iter().any(|a| a.as_str() == Some(v4_api.as_str())), "{client_toml}");
     let v = http_json(&apis[0], "/v1/validators").unwrap();
     assert_eq!(set_names(&v), ["v0", "v1", "v2", "v3"]);
 
@@ -83,12 +87,7 @@ fn validator_joins_and_another_leaves_on_a_running_devnet() {
     let pids: Vec<i32> = std::fs::read_to_string(dir.join("devnet.pids")).unwrap().lines().map(|l| l.parse().unwrap()).collect();
     assert_eq!(pids.len(), 5, "devnet join records its process for `devnet down`");
     unsafe { libc::kill(pids[1], libc::SIGKILL) };
-    let before = height(&v4_api);
-    let start = Instant::now();
-    while height(&v4_api) < before + 10 {
-        assert!(start.elapsed() < Duration::from_secs(60), "the chain stalled after v1 left (height {})", height(&v4_api));
-        std::thread::sleep(Duration::from_millis(250));
-    }
+    wait_height(&v4_api, height(&v4_api) + 10, 60, "the chain after v1 left");
 
     // Evidence made now is signed by the new set and verifies offline from genesis.
     let doc = tmp.path().join("contract.txt");

@@ -112,3 +112,16 @@ pub fn devnet_up_with(dir: &std::path::Path, ports: u16, extra: &[&str]) -> (Dev
     let apis = up["api"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect();
     (guard, apis)
 }
+
+/// Waits (at most `within_s` seconds) until the node at `api` has finalized `height`; returns
+/// its height.
+pub fn wait_height(api: &str, height: u64, within_s: u64, what: &str) -> u64 {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(h) = status(api).and_then(|s| s["height"].as_u64()).filter(|h| *h >= height) {
+            return h;
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(within_s), "{what}: height {height} not reached on {api} within {within_s} s");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
