@@ -12,7 +12,8 @@ use std::time::Instant;
 
 /// Default sustained requests per second per client address.
 pub const API_RATE_PER_SECOND_DEFAULT: u32 = 5_000;
-/// Most client addresses tracked; beyond it the idlest are forgotten.
+/// Most client addresses tracked; beyond it idle clients are forgotten first, then the one
+/// seen longest ago.
 const CLIENTS_TRACKED_MAX: usize = 10_000;
 
 /// Tokens left and when they were counted, per client address (`None`: unknown address).
@@ -40,7 +41,13 @@ impl RateLimit {
             // Forget the clients whose buckets are full again (idle long enough to be reset).
             let (rate, burst) = (self.rate_per_second, self.burst);
             buckets.retain(|_, (tokens, at)| *tokens + now.duration_since(*at).as_secs_f64() * rate < burst);
+            if buckets.len() >= CLIENTS_TRACKED_MAX
+                && let Some(oldest) = buckets.iter().min_by_key(|(_, (_, at))| *at).map(|(k, _)| *k)
+            {
+                buckets.remove(&oldest);
+            }
         }
+        assert!(buckets.len() <= CLIENTS_TRACKED_MAX, "the client table is bounded");
         let (tokens, at) = buckets.entry(client).or_insert((self.burst, now));
         *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.rate_per_second).min(self.burst);
         *at = now;
@@ -67,5 +74,26 @@ pub async fn limit(State(limit): State<RateLimit>, request: Request, next: Next)
             r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
             r
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_table_stays_bounded_when_every_client_is_busy() {
+        let limit = RateLimit::new(1);
+        // Each client spends a token, so none is idle enough to be forgotten by the sweep.
+        for i in 0..(CLIENTS_TRACKED_MAX as u32 + 50) {
+            let ip = IpAddr::from(i.to_be_bytes());
+            assert!(limit.take(Some(ip)).is_ok());
+        }
+        assert_eq!(limit.buckets.lock().unwrap().len(), CLIENTS_TRACKED_MAX);
+        // The newest clients are still tracked (and limited): a second request within the
+        // burst is allowed, a third is not.
+        let last = IpAddr::from((CLIENTS_TRACKED_MAX as u32 + 49).to_be_bytes());
+        assert!(limit.take(Some(last)).is_ok());
+        assert!(limit.take(Some(last)).is_err());
     }
 }

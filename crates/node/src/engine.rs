@@ -62,7 +62,7 @@ const IMMUTABLE_ITEMS_PER_SECTION: NonZeroU64 = NZU64!(262_144);
 const PRUNABLE_ITEMS_PER_SECTION: NonZeroU64 = NZU64!(4_096);
 /// How often queued audit records are submitted as an audit transaction.
 const AUDIT_FLUSH_INTERVAL: Duration = Duration::from_secs(1);
-/// Bound on queued finalized-epoch transitions and misbehaviour reports awaiting submission.
+/// Bound on misbehaviour reports awaiting submission.
 const MISBEHAVIOR_QUEUE_MAX: usize = 64;
 
 /// Consensus timing. Defaults suit a LAN or loopback devnet.
@@ -391,7 +391,7 @@ where
                 ctx.sleep(AUDIT_FLUSH_INTERVAL).await;
                 let now = commonware_utils::SystemTimeExt::epoch_millis(&ctx.current());
                 while node.flush_audit(now) > 0 {}
-                while let Ok(Some(report)) = misbehavior_rx.try_recv().map(Some) {
+                while let Ok(report) = misbehavior_rx.try_recv() {
                     node.report_misbehavior(report);
                 }
             }
