@@ -101,6 +101,16 @@ impl<'a> Reader<'a> {
         Self { rest: bytes, what }
     }
 
+    /// `bytes` as exactly one element with `tag` (no trailing bytes).
+    fn single(bytes: &'a [u8], tag: u8, what: &'static str) -> Result<Der<'a>, TimestampError> {
+        let mut r = Self::new(bytes, what);
+        let d = r.expect(tag)?;
+        if !r.is_empty() {
+            return Err(TimestampError::Malformed(what));
+        }
+        Ok(d)
+    }
+
     fn is_empty(&self) -> bool {
         self.rest.is_empty()
     }
@@ -267,11 +277,7 @@ struct TsaCertificate<'a> {
 
 fn parse_certificate(der: &[u8]) -> Result<TsaCertificate<'_>, TimestampError> {
     let what = "TSA certificate";
-    let mut outer = Reader::new(der, what);
-    let cert = outer.expect(TAG_SEQUENCE)?;
-    if !outer.is_empty() {
-        return Err(TimestampError::Malformed(what));
-    }
+    let cert = Reader::single(der, TAG_SEQUENCE, what)?;
     let mut c = cert.reader(what);
     let tbs = c.expect(TAG_SEQUENCE)?;
     let mut t = tbs.reader(what);
@@ -464,11 +470,7 @@ pub fn verify_token(
 
 /// The token's ContentInfo, from a `TimeStampResp` (status must be granted) or a bare token.
 fn content_info(bytes: &[u8]) -> Result<Der<'_>, TimestampError> {
-    let mut r = Reader::new(bytes, "timestamp response");
-    let outer = r.expect(TAG_SEQUENCE)?;
-    if !r.is_empty() {
-        return Err(TimestampError::Malformed("timestamp response (trailing bytes)"));
-    }
+    let outer = Reader::single(bytes, TAG_SEQUENCE, "timestamp response")?;
     let mut o = outer.reader("timestamp response");
     if o.peek_tag() == Some(TAG_OID) {
         return Ok(outer); // a bare ContentInfo
@@ -485,11 +487,7 @@ fn content_info(bytes: &[u8]) -> Result<Der<'_>, TimestampError> {
 /// (hashed message, what the token says) of a DER `TSTInfo`.
 fn tst_info(der: &[u8]) -> Result<(&[u8], TimestampInfo), TimestampError> {
     let what = "TSTInfo";
-    let mut r = Reader::new(der, what);
-    let seq = r.expect(TAG_SEQUENCE)?;
-    if !r.is_empty() {
-        return Err(TimestampError::Malformed(what));
-    }
+    let seq = Reader::single(der, TAG_SEQUENCE, what)?;
     let mut t = seq.reader(what);
     t.expect(TAG_INTEGER)?;
     let policy = dotted(t.expect(TAG_OID)?.content);
