@@ -19,8 +19,11 @@
 //!   a captured request could be replayed once to each *other* validator.
 //!
 //! - `GET /v1/log/checkpoint[?size=N | ?height=H]` — a C2SP signed-note checkpoint of the
-//!   finalized log (latest, at a size, or as block H committed it), signed by this validator; `GET /v1/log/consistency?old=N&new=M` — an RFC 9162
-//!   consistency proof (public: they reveal only log sizes and roots).
+//!   finalized log (latest, at a size, or as block H committed it), signed by this validator;
+//!   `GET /v1/log/anchor` — a binary log anchor (the latest certified header's log size and
+//!   root, its certificate and the validator-set chain from genesis, verifiable offline);
+//!   `GET /v1/log/consistency?old=N&new=M` — an RFC 9162 consistency proof (public: they
+//!   reveal only log sizes, roots and headers).
 //!
 //! - Payments (signed requests; the account itself, auditors, compliance and — inside a
 //!   sub-ledger — its members): `GET /v1/account/{id}` (account and balances),
@@ -110,6 +113,7 @@ pub fn router_with_limit(node: NodeHandle, rate: limit::RateLimit) -> Router {
         .route("/v1/governance/module/{name}", get(governance::module))
         .route("/v1/validators", get(governance::validators))
         .route("/v1/log/checkpoint", get(log_checkpoint))
+        .route("/v1/log/anchor", get(log_anchor))
         .route("/v1/log/consistency", get(log_consistency))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
         .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))
@@ -188,7 +192,7 @@ pub struct ErrorDetail {
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "Vellum node API", description = "Integrity proofs (X.1407) and payments (X.1405) on a permissioned BFT ledger. Protected reads need a signed request: headers x-vellum-account, x-vellum-timestamp, x-vellum-nonce, x-vellum-signature over the method, path and query, body digest, timestamp and nonce (see vellum_types::request)."),
-    paths(submit_tx, tx_status, status, block, proof_show, proof_bundle, proofs_by_digest, original_put, original_get, original_delete, log_checkpoint, log_consistency, payments::account, payments::history, payments::token, payments::rate, payments::holds, payments::hold, payments::payment, payments::receipt, payments::metrics, governance::summary, governance::proposals, governance::proposal, governance::history, governance::module, governance::validators),
+    paths(submit_tx, tx_status, status, block, proof_show, proof_bundle, proofs_by_digest, original_put, original_get, original_delete, log_checkpoint, log_anchor, log_consistency, payments::account, payments::history, payments::token, payments::rate, payments::holds, payments::hold, payments::payment, payments::receipt, payments::metrics, governance::summary, governance::proposals, governance::proposal, governance::history, governance::module, governance::validators),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&SignedRequest)
 )]
@@ -687,6 +691,15 @@ async fn log_checkpoint(
             Ok(cp) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], cp.to_note()).into_response(),
             Err(e) => bundle_error(&e),
         }
+    })
+    .await
+}
+
+#[utoipa::path(get, path = "/v1/log/anchor", tag = "log", summary = "A log anchor: the latest certified header's log size and root with its certificate and the validator-set chain from genesis (binary, verifiable offline)", responses((status = 200, description = "success", content_type = "application/octet-stream"), (status = 400, description = "error with a stable code", body = crate::ErrorBody), (status = 503, description = "error with a stable code", body = crate::ErrorBody)))]
+async fn log_anchor(State(node): State<NodeHandle>) -> Response {
+    blocking(move || match node.log_anchor() {
+        Ok(a) => ([(header::CONTENT_TYPE, "application/octet-stream")], a.to_bytes()).into_response(),
+        Err(e) => bundle_error(&e),
     })
     .await
 }

@@ -112,7 +112,6 @@ impl Client {
         Ok((status, body))
     }
 
-    /// A GET returning text (checkpoint notes).
     /// POSTs raw bytes (`path` may be empty: `base` is then the whole URL); the status and at
     /// most `limit` bytes of the body.
     pub fn post_bytes(&self, path: &str, content_type: &str, body: &[u8], limit: u64) -> Result<(u16, Vec<u8>)> {
@@ -127,6 +126,14 @@ impl Client {
         Ok((status, bytes))
     }
 
+    /// A GET returning the status and at most `limit` bytes of the body (binary files).
+    pub fn get_bytes(&self, path: &str, limit: u64) -> Result<(u16, Vec<u8>)> {
+        let mut resp = self.agent.get(&format!("{}{path}", self.base)).call().with_context(|| format!("cannot reach {}", self.base))?;
+        let bytes = resp.body_mut().with_config().limit(limit).read_to_vec().with_context(|| format!("cannot read the answer of {}", self.base))?;
+        Ok((resp.status().as_u16(), bytes))
+    }
+
+    /// A GET returning text (checkpoint notes).
     pub fn get_text(&self, path: &str) -> Result<(u16, String)> {
         let mut resp = self.agent.get(&format!("{}{path}", self.base)).call().with_context(|| format!("cannot reach {}", self.base))?;
         Ok((resp.status().as_u16(), resp.body_mut().read_to_string()?))

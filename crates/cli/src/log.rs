@@ -6,6 +6,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::json;
 use std::path::Path;
 use vellum_evidence::checkpoint::Checkpoint;
+use vellum_evidence::{BUNDLE_BYTES_MAX, VerifiedLogAnchor, verify_log_anchor};
 use vellum_types::Hash32;
 
 /// Where a checkpoint's RFC 3161 token comes from: the TSA's URL and its pinned certificate.
@@ -43,8 +44,35 @@ fn timestamp(url: &str, certificate: &[u8], note: &[u8]) -> Result<(Vec<u8>, vel
     Ok((token, info))
 }
 
-/// Collects a checkpoint of the latest finalized log size signed by every reachable validator;
-/// with a TSA, also its RFC 3161 token. Nothing is written unless everything asked for worked.
+/// The log-anchor file saved next to a checkpoint.
+pub fn anchor_path(checkpoint: &Path) -> std::path::PathBuf {
+    let mut p = checkpoint.as_os_str().to_owned();
+    p.push(".anchor");
+    p.into()
+}
+
+/// The first log anchor a validator serves (tried in the client config's order), checked
+/// against its own genesis commitment so a garbled answer is caught before anything is saved.
+fn fetch_anchor(apis: &[String]) -> Result<(Vec<u8>, VerifiedLogAnchor)> {
+    let mut refused = Vec::new();
+    for api in apis {
+        let answer = crate::client::Client::new(api).get_bytes("/v1/log/anchor", BUNDLE_BYTES_MAX as u64);
+        match answer {
+            Ok((200, bytes)) => {
+                let anchor = vellum_evidence::LogAnchor::decode(&bytes).with_context(|| format!("{api} sent a malformed log anchor"))?;
+                let verified = verify_log_anchor(&bytes, &anchor.genesis.hash()).with_context(|| format!("{api} sent a log anchor that does not verify"))?;
+                return Ok((bytes, verified));
+            }
+            Ok((code, body)) => refused.push(format!("{api}: {code} {}", String::from_utf8_lossy(&body))),
+            Err(e) => refused.push(format!("{api}: {e:#}")),
+        }
+    }
+    bail!("no validator served a log anchor: {}", refused.join("; "))
+}
+
+/// Collects a checkpoint of the log as the latest certified block committed it, signed by every
+/// reachable validator; with `--out`, also its log anchor (`<out>.anchor`) and, with a TSA, its
+/// RFC 3161 token (`<out>.tsr`). Nothing is written unless everything asked for worked.
 pub fn checkpoint(target: &Target, out: Option<&Path>, tsa: Option<Tsa>, json: bool) -> Result<()> {
     if tsa.is_some() && out.is_none() {
         bail!("--tsa needs --out: the token is saved next to the checkpoint (<out>.tsr)");
@@ -52,12 +80,9 @@ pub fn checkpoint(target: &Target, out: Option<&Path>, tsa: Option<Tsa>, json: b
     // Read before anything is fetched: a mistyped path fails fast.
     let tsa = tsa.map(|t| tsa_certificate(t.certificate).map(|c| (t.url, c))).transpose()?;
     let cfg = target.config()?;
-    let first = crate::client::Client::new(&cfg.api[0]);
-    let status = first.status()?;
-    let size = status["log_size"].as_u64().unwrap_or(0);
-    if size == 0 {
-        bail!("the log is empty: nothing to checkpoint yet");
-    }
+    // The anchor fixes the size: every validator signs the log as that certified block has it.
+    let (anchor_bytes, anchor) = fetch_anchor(&cfg.api)?;
+    let size = anchor.size;
     let mut merged: Option<Checkpoint> = None;
     let mut missing = Vec::new();
     for api in &cfg.api {
@@ -80,76 +105,177 @@ pub fn checkpoint(target: &Target, out: Option<&Path>, tsa: Option<Tsa>, json: b
         }
     }
     let cp = merged.context("no validator answered")?;
+    if cp.origin != anchor.chain_id || cp.root != anchor.root {
+        bail!("the validators' checkpoint at size {size} is not the log block {} finalized (root {} vs {})", anchor.height, hex::encode(cp.root), hex::encode(anchor.root));
+    }
     let note = cp.to_note();
-    let mut v = json!({ "origin": cp.origin, "size": cp.size, "root": hex::encode(cp.root), "signatures": cp.signatures.len(), "unreachable": missing, "note": note });
+    let mut v = json!({
+        "origin": cp.origin, "size": cp.size, "root": hex::encode(cp.root), "signatures": cp.signatures.len(),
+        "unreachable": missing, "note": note,
+        "anchor": { "height": anchor.height, "time_ms": anchor.time_ms, "validator_set_changes": anchor.validator_set_changes },
+    });
     let mut stamped = String::new();
-    if let (Some((url, certificate)), Some(out)) = (&tsa, out) {
-        let (token, info) = timestamp(url, certificate, note.as_bytes())?;
+    let mut token = None;
+    if let Some((url, certificate)) = &tsa {
+        let (bytes, info) = timestamp(url, certificate, note.as_bytes())?;
+        stamped = format!("; timestamped by the TSA at {}", info.gen_time);
+        v["timestamp"] = json!({ "gen_time": info.gen_time, "gen_time_ms": info.gen_time_ms, "serial": info.serial, "policy": info.policy });
+        token = Some(bytes);
+    }
+    let Some(out) = out else {
+        if json {
+            print(json, &v, String::new);
+        } else {
+            print!("{note}");
+        }
+        return Ok(());
+    };
+    let write = |path: &Path, bytes: &[u8]| std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()));
+    if let Some(token) = &token {
         let path = token_path(out);
-        std::fs::write(&path, &token).with_context(|| format!("cannot write {}", path.display()))?;
-        stamped = format!("; timestamped by the TSA at {} (token {})", info.gen_time, path.display());
-        v["timestamp"] = json!({ "gen_time": info.gen_time, "gen_time_ms": info.gen_time_ms, "serial": info.serial, "policy": info.policy, "token": path });
+        write(&path, token)?;
+        v["timestamp"]["token"] = json!(path);
     }
-    match out {
-        Some(path) => std::fs::write(path, &note).with_context(|| format!("cannot write {}", path.display()))?,
-        None if !json => print!("{note}"),
-        None => {}
-    }
-    if json || out.is_some() {
-        print(json, &v, || format!("checkpoint of {} entries signed by {} validators written to {}{stamped}", cp.size, cp.signatures.len(), out.map(|p| p.display().to_string()).unwrap_or_default()));
-    }
+    let anchor_file = anchor_path(out);
+    write(&anchor_file, &anchor_bytes)?;
+    v["anchor"]["file"] = json!(anchor_file);
+    write(out, note.as_bytes())?;
+    print(json, &v, || {
+        format!(
+            "checkpoint of {} entries signed by {} validators written to {} (log anchor: block {} in {}){stamped}",
+            cp.size,
+            cp.signatures.len(),
+            out.display(),
+            anchor.height,
+            anchor_file.display()
+        )
+    });
     Ok(())
 }
 
-/// Imports a saved checkpoint offline: a quorum of the genesis validators signed it and, with
-/// a TSA certificate, its RFC 3161 token proves it existed at the token's time.
-pub fn verify_checkpoint(checkpoint: &Path, genesis: &Path, token: Option<&Path>, tsa_cert: Option<&Path>, json: bool) -> Result<()> {
-    let keys = keys(genesis)?;
-    let (cp, text) = load_verified(checkpoint, &keys, "the checkpoint")?;
-    let mut v = json!({ "valid": true, "origin": cp.origin, "size": cp.size, "root": hex::encode(cp.root), "signatures": cp.signatures.len() });
+/// Imports a saved checkpoint offline, from the genesis file alone: a quorum of the genesis
+/// validators signed the note, or its log anchor (`<checkpoint>.anchor` unless `--anchor`)
+/// proves a finalized block committed this log, through every validator-set change since
+/// genesis. With a TSA certificate, its RFC 3161 token proves it existed at the token's time.
+pub fn verify_checkpoint(
+    checkpoint: &Path,
+    genesis: &Path,
+    anchor: Option<&Path>,
+    token: Option<&Path>,
+    tsa_cert: Option<&Path>,
+    json: bool,
+) -> Result<()> {
+    let trust = trust(genesis)?;
+    let imported = load_verified(checkpoint, anchor, &trust, "the checkpoint")?;
+    let cp = &imported.checkpoint;
+    let mut v = json!({
+        "valid": true, "origin": cp.origin, "size": cp.size, "root": hex::encode(cp.root),
+        "signatures": cp.signatures.len(), "genesis_signatures": imported.genesis_signatures,
+        "genesis_quorum": trust.quorum,
+    });
+    let mut how = format!("signed by {} of the genesis validators (quorum {})", imported.genesis_signatures, trust.quorum);
+    if let Some(a) = &imported.anchor {
+        v["anchor"] = json!({
+            "height": a.height, "time_ms": a.time_ms, "signers": a.signers, "validators": a.validators,
+            "validator_set_changes": a.validator_set_changes,
+        });
+        how.push_str(&format!(
+            "; committed by block {} finalized by {} of {} validators ({} validator-set changes followed from genesis)",
+            a.height, a.signers, a.validators, a.validator_set_changes
+        ));
+    }
     let mut stamped = String::new();
     if let Some(cert) = tsa_cert {
         let path = token.map(Path::to_path_buf).unwrap_or_else(|| token_path(checkpoint));
         let bytes = std::fs::read(&path).with_context(|| format!("cannot read the token {}", path.display()))?;
-        let info = vellum_evidence::timestamp::verify_token(&bytes, text.as_bytes(), &tsa_certificate(cert)?, None)
+        let info = vellum_evidence::timestamp::verify_token(&bytes, imported.text.as_bytes(), &tsa_certificate(cert)?, None)
             .with_context(|| format!("{} does not timestamp this checkpoint", path.display()))?;
         stamped = format!("; it existed at {} (RFC 3161 token of the pinned TSA, serial {})", info.gen_time, info.serial);
         v["timestamp"] = json!({ "gen_time": info.gen_time, "gen_time_ms": info.gen_time_ms, "serial": info.serial, "policy": info.policy });
     }
-    print(json, &v, || format!("VALID: checkpoint of {} entries (root {}) signed by {} of the genesis validators{stamped}", cp.size, hex::encode(cp.root), cp.signatures.len()));
+    print(json, &v, || format!("VALID: checkpoint of {} entries (root {}) {how}{stamped}", cp.size, hex::encode(cp.root)));
     Ok(())
 }
 
-/// Note key names and Ed25519 keys, the quorum, and the chain id.
-type NoteKeys = (Vec<(String, [u8; 32])>, usize, String);
+/// What an offline reader trusts, all from the genesis file: the genesis validators' note keys
+/// (`<chain id>/<name>`), their quorum, the chain id and the genesis hash (for log anchors).
+struct Trust {
+    keys: Vec<(String, [u8; 32])>,
+    quorum: usize,
+    chain_id: String,
+    genesis_hash: Hash32,
+}
 
-/// The validators' note keys from a genesis file: `(<chain id>/<name>, key)`, and the quorum.
-fn keys(genesis: &Path) -> Result<NoteKeys> {
+fn trust(genesis: &Path) -> Result<Trust> {
     let g = vellum_node::config::load_genesis(genesis)?;
     let keys: Vec<(String, [u8; 32])> =
         g.validators.iter().map(|v| (format!("{}/{}", g.chain_id, v.name), v.consensus_key)).collect();
     let n = keys.len();
-    Ok((keys, n - (n - 1) / 3, g.chain_id))
+    Ok(Trust { keys, quorum: n - (n - 1) / 3, genesis_hash: g.hash(), chain_id: g.chain_id })
 }
 
-/// A saved checkpoint (and its exact text) of the genesis chain, signed by a quorum of its
-/// validators; `name` says which one in errors.
-fn load_verified(path: &Path, (keys, quorum, chain_id): &NoteKeys, name: &str) -> Result<(Checkpoint, String)> {
+/// A saved checkpoint that verified: its exact text, how many genesis validators signed it, and
+/// its log anchor if one was read.
+struct Imported {
+    checkpoint: Checkpoint,
+    text: String,
+    genesis_signatures: usize,
+    anchor: Option<VerifiedLogAnchor>,
+}
+
+/// Reads and verifies a saved checkpoint of the genesis chain (`name` says which one in
+/// errors): signed by a quorum of the genesis validators, or anchored by its log anchor
+/// (`anchor`, else `<path>.anchor` if that file exists). An anchor that is present must verify
+/// and match, whatever the signatures say.
+fn load_verified(path: &Path, anchor: Option<&Path>, trust: &Trust, name: &str) -> Result<Imported> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let cp = Checkpoint::parse(&text).with_context(|| format!("{} is not a checkpoint note", path.display()))?;
-    if cp.origin != *chain_id {
-        bail!("{name} is a checkpoint of `{}`, not of `{chain_id}`", cp.origin);
+    if cp.origin != trust.chain_id {
+        bail!("{name} is a checkpoint of `{}`, not of `{}`", cp.origin, trust.chain_id);
     }
-    cp.verify(keys, *quorum).with_context(|| format!("{name} is not signed by a quorum of the genesis validators"))?;
-    Ok((cp, text))
+    let signed = cp.verify(&trust.keys, trust.quorum);
+    let genesis_signatures = match &signed {
+        Ok(n) => *n,
+        Err(vellum_evidence::checkpoint::NoteError::Quorum { valid, .. }) => *valid,
+        Err(e) => bail!("{name}: {e}"),
+    };
+    let anchor_file = match anchor {
+        Some(a) => Some(a.to_path_buf()),
+        None => Some(anchor_path(path)).filter(|p| p.exists()),
+    };
+    let anchor = match anchor_file {
+        None => None,
+        Some(file) => {
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read the log anchor {}", file.display()))?;
+            let a = verify_log_anchor(&bytes, &trust.genesis_hash)
+                .with_context(|| format!("{}: the log anchor of {name} does not verify from this genesis", file.display()))?;
+            if a.size != cp.size || a.root != cp.root {
+                bail!(
+                    "{}: the log anchor is for the log at {} entries (root {}), not {name} ({} entries, root {})",
+                    file.display(),
+                    a.size,
+                    hex::encode(a.root),
+                    cp.size,
+                    hex::encode(cp.root)
+                );
+            }
+            Some(a)
+        }
+    };
+    if anchor.is_none() {
+        signed.with_context(|| {
+            format!("{name} is not signed by a quorum of the genesis validators, and has no log anchor ({})", anchor_path(path).display())
+        })?;
+    }
+    Ok(Imported { checkpoint: cp, text, genesis_signatures, anchor })
 }
 
-/// Verifies both checkpoints' signatures (a quorum of the genesis validators) and that NEW
-/// extends OLD, with a consistency proof fetched from a node (the proof needs no trust).
+/// Verifies both checkpoints (a quorum of the genesis validators, or their log anchors) and
+/// that NEW extends OLD, with a consistency proof fetched from a node (the proof needs no trust).
 pub fn consistency(target: &Target, old: &Path, new: &Path, genesis: &Path, json: bool) -> Result<()> {
-    let keys = keys(genesis)?;
-    let (old_cp, _) = load_verified(old, &keys, "OLD")?;
-    let (new_cp, _) = load_verified(new, &keys, "NEW")?;
+    let trust = trust(genesis)?;
+    let old_cp = load_verified(old, None, &trust, "OLD")?.checkpoint;
+    let new_cp = load_verified(new, None, &trust, "NEW")?.checkpoint;
     if old_cp.size > new_cp.size {
         bail!("OLD ({} entries) is larger than NEW ({} entries): swap them", old_cp.size, new_cp.size);
     }

@@ -202,7 +202,8 @@ enum Command {
 
 #[derive(Subcommand)]
 enum LogCommand {
-    /// A checkpoint of the finalized log signed by every reachable validator.
+    /// A checkpoint of the finalized log signed by every reachable validator; with `--out`, its
+    /// log anchor is saved beside it (`<out>.anchor`).
     Checkpoint {
         #[command(flatten)]
         target: Target,
@@ -216,12 +217,17 @@ enum LogCommand {
         #[arg(long, requires = "tsa")]
         tsa_cert: Option<PathBuf>,
     },
-    /// Import a saved checkpoint offline: check a quorum of the genesis validators signed it
-    /// and, with `--tsa-cert`, its RFC 3161 token (`<checkpoint>.tsr` unless `--token`).
+    /// Import a saved checkpoint offline, from the genesis file: a quorum of the genesis
+    /// validators signed it, or its log anchor (`<checkpoint>.anchor` unless `--anchor`) proves
+    /// a finalized block committed it through every validator-set change; with `--tsa-cert`,
+    /// also its RFC 3161 token (`<checkpoint>.tsr` unless `--token`).
     Verify {
         checkpoint: PathBuf,
         #[arg(long)]
         genesis: PathBuf,
+        /// The log anchor saved with the checkpoint (default `<checkpoint>.anchor` if present).
+        #[arg(long)]
+        anchor: Option<PathBuf>,
         #[arg(long, requires = "tsa_cert")]
         token: Option<PathBuf>,
         /// The TSA certificate you trust; the token is then checked too.
@@ -234,7 +240,8 @@ enum LogCommand {
         target: Target,
         old: PathBuf,
         new: PathBuf,
-        /// The genesis file whose validators must have signed both checkpoints.
+        /// The genesis file: a quorum of its validators signed both checkpoints, or their log
+        /// anchors (`<checkpoint>.anchor`) lead to it.
         #[arg(long)]
         genesis: PathBuf,
     },
@@ -766,8 +773,8 @@ consensus_key = \"{public}\"  (also its p2p_key)", out.display()));
             let tsa = tsa.as_deref().zip(tsa_cert.as_deref()).map(|(url, certificate)| log::Tsa { url, certificate });
             log::checkpoint(&target, out.as_deref(), tsa, json)
         }
-        Command::Log { command: LogCommand::Verify { checkpoint, genesis, token, tsa_cert } } => {
-            log::verify_checkpoint(&checkpoint, &genesis, token.as_deref(), tsa_cert.as_deref(), json)
+        Command::Log { command: LogCommand::Verify { checkpoint, genesis, anchor, token, tsa_cert } } => {
+            log::verify_checkpoint(&checkpoint, &genesis, anchor.as_deref(), token.as_deref(), tsa_cert.as_deref(), json)
         }
         Command::Log { command: LogCommand::Consistency { target, old, new, genesis } } => {
             log::consistency(&target, &old, &new, &genesis, json)

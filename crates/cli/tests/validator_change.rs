@@ -1,7 +1,7 @@
 //! A validator-set change on a running devnet of real processes: a new validator joins as a
 //! follower, governance adds it, it proposes from the next epoch; a genesis validator is then
-//! removed and stopped without the chain pausing; evidence registered afterwards verifies
-//! offline from the genesis hash by following both changes.
+//! removed and stopped without the chain pausing; evidence and log checkpoints made afterwards
+//! verify offline from the genesis by following both changes.
 
 mod common;
 
@@ -105,4 +105,43 @@ fn validator_joins_and_another_leaves_on_a_running_devnet() {
     // A wrong pin is refused even though the chain inside the bundle is self-consistent.
     let (ok, text) = vellum(&["verify", bundle.to_str().unwrap(), "--checkpoint", &"00".repeat(32)]);
     assert!(!ok && text.contains("genesis"), "{text}");
+
+    // A log checkpoint saved now carries its log anchor, which crosses both changes.
+    let genesis = dir.join("genesis.toml");
+    let g = genesis.to_str().unwrap();
+    let path = |name: &str| tmp.path().join(name).to_str().unwrap().to_string();
+    let saved = json(&["log", "checkpoint", "--client", c, "--out", &path("cp.txt")]);
+    assert_eq!(saved["anchor"]["validator_set_changes"], 2, "{saved}");
+    let v = json(&["log", "verify", &path("cp.txt"), "--genesis", g]);
+    assert_eq!(v["valid"], true, "{v}");
+    assert_eq!(v["anchor"]["validator_set_changes"], 2, "{v}");
+    assert_eq!(v["anchor"]["validators"], 4, "{v}");
+    // The new set's v4 has no note key the genesis file knows: once a quorum of the genesis
+    // validators is gone, a note can carry fewer genesis signatures than a quorum. Then the
+    // anchor alone proves the checkpoint; without it the note is refused.
+    let note = std::fs::read_to_string(path("cp.txt")).unwrap();
+    let (text, signatures) = note.split_once("\n\n").unwrap();
+    let thin = format!("{text}\n\n{}\n", signatures.lines().next().unwrap());
+    std::fs::write(path("thin.txt"), &thin).unwrap();
+    std::fs::copy(path("cp.txt.anchor"), path("thin.txt.anchor")).unwrap();
+    let v = json(&["log", "verify", &path("thin.txt"), "--genesis", g]);
+    assert_eq!((v["valid"].as_bool(), v["genesis_signatures"].as_u64()), (Some(true), Some(1)), "{v}");
+    std::fs::remove_file(path("thin.txt.anchor")).unwrap();
+    let (ok, text) = vellum(&["log", "verify", &path("thin.txt"), "--genesis", g]);
+    assert!(!ok && text.contains("not signed by a quorum of the genesis validators") && text.contains("no log anchor"), "{text}");
+    // An anchor of another log state, or a tampered one, is refused even beside a good note.
+    std::fs::write(path("later.txt"), "registered after the first checkpoint").unwrap();
+    json(&["proof", "register", "--client", c, "--out-dir", proofs.to_str().unwrap(), &path("later.txt")]);
+    json(&["log", "checkpoint", "--client", c, "--out", &path("cp2.txt")]);
+    let (ok, text) = vellum(&["log", "verify", &path("cp.txt"), "--genesis", g, "--anchor", &path("cp2.txt.anchor")]);
+    assert!(!ok && text.contains("the log anchor is for the log at"), "{text}");
+    let mut bytes = std::fs::read(path("cp.txt.anchor")).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(path("bad.anchor"), &bytes).unwrap();
+    let (ok, text) = vellum(&["log", "verify", &path("cp.txt"), "--genesis", g, "--anchor", &path("bad.anchor")]);
+    assert!(!ok && text.contains("does not verify from this genesis"), "{text}");
+    // Two anchored checkpoints: the later log extends the earlier one.
+    let v = json(&["log", "consistency", "--client", c, &path("cp.txt"), &path("cp2.txt"), "--genesis", g]);
+    assert_eq!(v["consistent"], true, "{v}");
 }

@@ -23,6 +23,7 @@
 mod assemble;
 mod bundle;
 pub mod checkpoint;
+mod log_anchor;
 #[cfg(feature = "timestamp")]
 pub mod timestamp;
 mod receipt;
@@ -34,6 +35,7 @@ pub use bundle::{
     BUNDLE_BYTES_MAX, BUNDLE_MAGIC, BUNDLE_VERSION, Bundle, Certificate, DocumentOpening, MemberEvidence,
     finalize_message, CONSENSUS_NAMESPACE, BUNDLE_VERSION_CHAINED, SetLink,
 };
+pub use log_anchor::{LOG_ANCHOR_MAGIC, LOG_ANCHOR_VERSION, LogAnchor, VerifiedLogAnchor, verify_log_anchor};
 pub use receipt::{RECEIPT_MAGIC, RECEIPT_VERSION, Receipt, VerifiedReceipt, assemble_receipt, verify_receipt};
 pub use verify::{DocumentCheck, Step, Verified, VerifyError, decode, verify, verify_bundle};
 

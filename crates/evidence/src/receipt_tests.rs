@@ -113,3 +113,39 @@ fn the_documented_example_receipt_verifies() {
     let PaymentOutcome::Settled { legs, .. } = &v.record.outcome else { panic!() };
     assert_eq!(legs.iter().map(|l| l.credit_amount).collect::<Vec<_>>(), vec![11_900, 100]);
 }
+
+#[test]
+fn a_log_anchor_proves_the_committed_log_and_refuses_tampering() {
+    let (r, genesis_hash) = receipt();
+    let good = LogAnchor { genesis: r.genesis.clone(), header: r.header.clone(), certificate: r.certificate.clone(), validator_chain: Vec::new() };
+    let bytes = good.to_bytes();
+    assert_eq!(&bytes[..9], b"VELLUMLA\x01");
+    let v = verify_log_anchor(&bytes, &genesis_hash).unwrap();
+    assert_eq!(
+        (v.size, v.root, v.height, v.time_ms, v.signers, v.validators, v.validator_set_changes),
+        (r.header.log_size, r.header.log_root, r.header.height, r.header.time_ms, 3, 4, 0)
+    );
+    let step = |a: &LogAnchor| verify_log_anchor(&a.to_bytes(), &genesis_hash).unwrap_err().step;
+    assert_eq!(verify_log_anchor(&bytes, &[0; 32]).unwrap_err().step, Step::Checkpoint, "another chain's pin");
+    let mut a = good.clone();
+    a.header.log_root[0] ^= 1;
+    assert_eq!(step(&a), Step::Certificate, "a rewritten root is not what the validators finalized");
+    let mut a = good.clone();
+    a.header.log_size += 1;
+    assert_eq!(step(&a), Step::Certificate);
+    let mut a = good.clone();
+    a.certificate.signers.pop();
+    a.certificate.signatures.pop();
+    assert_eq!(step(&a), Step::Certificate, "2 of 4 is not a quorum");
+    let mut a = good.clone();
+    a.genesis.validators.pop();
+    assert_eq!(step(&a), Step::Checkpoint, "another genesis commitment");
+    // Other files of the same framing are not anchors; every truncation is refused.
+    assert_eq!(verify_log_anchor(&r.to_bytes(), &genesis_hash).unwrap_err().step, Step::Decode);
+    for n in 0..bytes.len() {
+        assert!(verify_log_anchor(&bytes[..n], &genesis_hash).is_err(), "truncated to {n}");
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert_eq!(verify_log_anchor(&longer, &genesis_hash).unwrap_err().step, Step::Decode, "trailing bytes");
+}

@@ -66,6 +66,15 @@ impl Histogram {
 /// How many times (100 ms apart) a bundle waits for the latest block's certificate.
 const CERTIFICATE_WAIT_ATTEMPTS: u32 = 50;
 
+/// What bundles, receipts and log anchors are anchored to (see [`NodeHandle::anchor`]).
+pub(crate) struct Anchor {
+    pub state: LedgerState,
+    pub header: vellum_types::BlockHeader,
+    pub certificate: vellum_evidence::Certificate,
+    /// Set changes from the genesis set to the one that signed `header`.
+    pub validator_chain: Vec<vellum_evidence::SetLink>,
+}
+
 /// Most request nonces remembered; beyond it, the oldest are forgotten (they are also stale).
 pub const REQUEST_NONCES_MAX: usize = 200_000;
 
@@ -438,24 +447,38 @@ impl NodeHandle {
     /// member's digest and path from its manifest.
     pub fn bundle(&self, id: &ProofId, member: Option<u32>) -> Result<vellum_evidence::Bundle, BundleError> {
         let record = self.store.record(id).map_err(storage_error)?.ok_or(BundleError::UnknownProof)?;
-        let (state, header, certificate, leaves, validator_chain) = self.anchor()?;
+        let a = self.anchor()?;
+        let leaves = self.store.log_leaves(0, a.header.log_size).map_err(storage_error)?;
         let snapshot = vellum_evidence::Snapshot {
             genesis: self.genesis.commitment(),
-            header,
-            certificate,
-            map: &state.map,
+            header: a.header,
+            certificate: a.certificate,
+            map: &a.state.map,
             log_leaves: &leaves,
-            validator_chain,
+            validator_chain: a.validator_chain,
         };
         vellum_evidence::assemble(&snapshot, record, member).map_err(BundleError::Assemble)
     }
 
-    /// The latest finalized state whose header has its own certificate, with the log leaves up
-    /// to it: what every bundle and receipt is anchored to.
-    #[allow(clippy::type_complexity)]
-    fn anchor(
-        &self,
-    ) -> Result<(LedgerState, vellum_types::BlockHeader, vellum_evidence::Certificate, Vec<Hash32>, Vec<vellum_evidence::SetLink>), BundleError> {
+    /// A log anchor: the latest certified finalized header (its log size and root) with what
+    /// proves it from the genesis set. `vellum log checkpoint` saves it next to the note, so the
+    /// checkpoint verifies offline even after the genesis validators have left the set.
+    pub fn log_anchor(&self) -> Result<vellum_evidence::LogAnchor, BundleError> {
+        let a = self.anchor()?;
+        if a.header.log_size == 0 {
+            return Err(BundleError::Range("the log is empty: nothing to anchor yet".into()));
+        }
+        Ok(vellum_evidence::LogAnchor {
+            genesis: self.genesis.commitment(),
+            header: a.header,
+            certificate: a.certificate,
+            validator_chain: a.validator_chain,
+        })
+    }
+
+    /// The latest finalized state whose header has its own certificate: what every bundle,
+    /// receipt and log anchor is anchored to.
+    pub(crate) fn anchor(&self) -> Result<Anchor, BundleError> {
         // A node that just backfilled may lack a certificate for its tip for a moment (see the
         // executor); the next block brings one.
         let mut attempts = 0;
@@ -485,7 +508,6 @@ impl NodeHandle {
             .ok_or(BundleError::Missing("the validator set of the latest header"))?;
         let certificate = crate::certificate::to_bundle(&certificate, changes[signing].validators.len())
             .map_err(|e| BundleError::Storage(format!("stored certificate: {e}")))?;
-        let leaves = self.store.log_leaves(0, header.log_size).map_err(storage_error)?;
         let mut chain = Vec::with_capacity(signing);
         for record in &changes[1..=signing] {
             let link_header =
@@ -505,7 +527,7 @@ impl NodeHandle {
                 .ok_or(BundleError::Missing("proof of a validator-set change"))?;
             chain.push(vellum_evidence::SetLink { header: link_header, certificate: link_certificate, record: record.clone(), record_proof });
         }
-        Ok((state, header, certificate, leaves, chain))
+        Ok(Anchor { state, header, certificate, validator_chain: chain })
     }
 
     /// Checks a signed request (signature by one of the account's keys, freshness, no replay,

@@ -537,6 +537,17 @@ fn run(seed: u64, scenario: Scenario) {
             let v = vellum_evidence::verify(&bundle.to_bytes(), Some(&document), Some(&genesis.hash()))
                 .unwrap_or_else(|e| panic!("seed {seed} {scenario:?} validator {i}: {e}"));
             assert!(v.signers >= 3);
+            // A log anchor follows the same chain of validator sets from genesis and commits
+            // the log exactly as the anchored header does.
+            let anchor = nodes[*i].as_ref().unwrap().0.log_anchor().unwrap();
+            let a = vellum_evidence::verify_log_anchor(&anchor.to_bytes(), &genesis.hash())
+                .unwrap_or_else(|e| panic!("seed {seed} {scenario:?} validator {i}: log anchor: {e}"));
+            let header = nodes[*i].as_ref().unwrap().0.header(a.height).unwrap();
+            assert_eq!((a.size, a.root), (header.log_size, header.log_root));
+            assert_eq!(a.validator_set_changes, v.validator_set_changes);
+            if scenario == Scenario::ValidatorChange {
+                assert!(a.validator_set_changes >= 1, "seed {seed}: the anchor crosses the validator-set changes");
+            }
         }
     });
 }

@@ -147,8 +147,9 @@ impl NodeHandle {
         let record = entry.record.ok_or_else(|| {
             BundleError::NotFound(format!("transaction {id} has no payment record (only transfers and hold decisions do)"))
         })?;
-        let (_, header, certificate, leaves, chain) = self.anchor()?;
-        vellum_evidence::assemble_receipt(self.genesis.commitment(), header, certificate, entry.tx, entry.tx_index, record, &leaves, chain)
+        let a = self.anchor()?;
+        let leaves = self.store.log_leaves(0, a.header.log_size).map_err(storage_error)?;
+        vellum_evidence::assemble_receipt(self.genesis.commitment(), a.header, a.certificate, entry.tx, entry.tx_index, record, &leaves, a.validator_chain)
             .ok_or(BundleError::Missing("log leaves of the payment"))
     }
 
