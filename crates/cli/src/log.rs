@@ -20,11 +20,16 @@ fn tsa_certificate(path: &Path) -> Result<Vec<u8>> {
     Ok(vellum_evidence::timestamp::certificate_der(&bytes)?)
 }
 
-/// The token file saved next to a checkpoint.
-pub fn token_path(checkpoint: &Path) -> std::path::PathBuf {
+/// A file saved next to a checkpoint: `<checkpoint><suffix>`.
+fn beside(checkpoint: &Path, suffix: &str) -> std::path::PathBuf {
     let mut p = checkpoint.as_os_str().to_owned();
-    p.push(".tsr");
+    p.push(suffix);
     p.into()
+}
+
+/// The checkpoint's RFC 3161 token file.
+pub fn token_path(checkpoint: &Path) -> std::path::PathBuf {
+    beside(checkpoint, ".tsr")
 }
 
 /// Asks a Time-Stamping Authority for an RFC 3161 token over `note` (with a fresh nonce) and
@@ -44,11 +49,9 @@ fn timestamp(url: &str, certificate: &[u8], note: &[u8]) -> Result<(Vec<u8>, vel
     Ok((token, info))
 }
 
-/// The log-anchor file saved next to a checkpoint.
+/// The checkpoint's log-anchor file.
 pub fn anchor_path(checkpoint: &Path) -> std::path::PathBuf {
-    let mut p = checkpoint.as_os_str().to_owned();
-    p.push(".anchor");
-    p.into()
+    beside(checkpoint, ".anchor")
 }
 
 /// The first log anchor a validator serves (tried in the client config's order), checked
@@ -60,7 +63,7 @@ fn fetch_anchor(apis: &[String]) -> Result<(Vec<u8>, VerifiedLogAnchor)> {
         match answer {
             Ok((200, bytes)) => {
                 let anchor = vellum_evidence::LogAnchor::decode(&bytes).with_context(|| format!("{api} sent a malformed log anchor"))?;
-                let verified = verify_log_anchor(&bytes, &anchor.genesis.hash()).with_context(|| format!("{api} sent a log anchor that does not verify"))?;
+                let verified = anchor.verify(&anchor.genesis.hash()).with_context(|| format!("{api} sent a log anchor that does not verify"))?;
                 return Ok((bytes, verified));
             }
             Ok((code, body)) => refused.push(format!("{api}: {code} {}", String::from_utf8_lossy(&body))),
@@ -210,8 +213,7 @@ fn trust(genesis: &Path) -> Result<Trust> {
     let g = vellum_node::config::load_genesis(genesis)?;
     let keys: Vec<(String, [u8; 32])> =
         g.validators.iter().map(|v| (format!("{}/{}", g.chain_id, v.name), v.consensus_key)).collect();
-    let n = keys.len();
-    Ok(Trust { keys, quorum: n - (n - 1) / 3, genesis_hash: g.hash(), chain_id: g.chain_id })
+    Ok(Trust { quorum: vellum_types::validators::quorum(keys.len()), keys, genesis_hash: g.hash(), chain_id: g.chain_id })
 }
 
 /// A saved checkpoint that verified: its exact text, how many genesis validators signed it, and

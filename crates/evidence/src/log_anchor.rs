@@ -37,6 +37,27 @@ impl LogAnchor {
     pub fn decode(bytes: &[u8]) -> Result<LogAnchor, VerifyError> {
         crate::verify::decode_file(bytes, &LOG_ANCHOR_MAGIC, LOG_ANCHOR_VERSION, "log anchor")
     }
+
+    /// Verifies a decoded anchor; see [`verify_log_anchor`].
+    pub fn verify(&self, pinned: &Hash32) -> Result<VerifiedLogAnchor, VerifyError> {
+        let mut note = |_: &str, _: &[u8]| {};
+        let (genesis_hash, validators) =
+            verify_anchor(&self.genesis, &self.header, &self.certificate, &self.validator_chain, Some(pinned), &mut note)?;
+        if self.header.log_size == 0 {
+            return fail(Step::LogInclusion, "the anchored header commits an empty log");
+        }
+        Ok(VerifiedLogAnchor {
+            genesis_hash,
+            chain_id: self.genesis.chain_id.clone(),
+            size: self.header.log_size,
+            root: self.header.log_root,
+            height: self.header.height,
+            time_ms: self.header.time_ms,
+            signers: self.certificate.signers.len(),
+            validators,
+            validator_set_changes: self.validator_chain.len(),
+        })
+    }
 }
 
 /// What a verified log anchor proves: the chain `chain_id` (genesis `genesis_hash`) finalized
@@ -58,21 +79,5 @@ pub struct VerifiedLogAnchor {
 /// Verifies log-anchor bytes offline against the pinned genesis hash (required: an anchor that
 /// is not tied to a known chain proves nothing).
 pub fn verify_log_anchor(bytes: &[u8], pinned: &Hash32) -> Result<VerifiedLogAnchor, VerifyError> {
-    let a = LogAnchor::decode(bytes)?;
-    let mut note = |_: &str, _: &[u8]| {};
-    let (genesis_hash, validators) = verify_anchor(&a.genesis, &a.header, &a.certificate, &a.validator_chain, Some(pinned), &mut note)?;
-    if a.header.log_size == 0 {
-        return fail(Step::LogInclusion, "the anchored header commits an empty log");
-    }
-    Ok(VerifiedLogAnchor {
-        genesis_hash,
-        chain_id: a.genesis.chain_id.clone(),
-        size: a.header.log_size,
-        root: a.header.log_root,
-        height: a.header.height,
-        time_ms: a.header.time_ms,
-        signers: a.certificate.signers.len(),
-        validators,
-        validator_set_changes: a.validator_chain.len(),
-    })
+    LogAnchor::decode(bytes)?.verify(pinned)
 }

@@ -327,7 +327,7 @@ fn check_signed(
     let header_hash = header.hash();
     note("header_hash", &header_hash);
     let n = validators.len();
-    let quorum = n - (n - 1) / 3;
+    let quorum = vellum_types::validators::quorum(n);
     if c.signers.len() != c.signatures.len() {
         return fail(Step::Certificate, "signer and signature counts differ");
     }

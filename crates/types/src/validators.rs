@@ -41,6 +41,13 @@ impl ValidatorSetRecord {
 }
 
 /// Sorts validators by consensus key (the order Commonware gives participants).
+/// Signatures that finalize a block among `n` validators: more than 2/3 (`n − ⌊(n−1)/3⌋`),
+/// as Commonware's simplex counts them. Checkpoint notes use the same quorum.
+pub fn quorum(n: usize) -> usize {
+    assert!(n > 0, "a validator set is never empty");
+    n - (n - 1) / 3
+}
+
 pub fn sort_validators(validators: &mut [GenesisValidator]) {
     validators.sort_by_key(|v| v.consensus_key);
 }
