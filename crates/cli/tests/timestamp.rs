@@ -102,6 +102,14 @@ fn a_devnet_checkpoint_is_timestamped_and_imported_offline() {
     let (ok, text) = vellum(&["log", "checkpoint", "--client", c, "--out", lost.to_str().unwrap(), "--tsa", "http://127.0.0.1:9/tsa", "--tsa-cert", certs]);
     assert!(!ok && text.contains("cannot reach the TSA"), "{text}");
     assert!(!tmp.path().join("lost.txt.tsr").exists() && !lost.exists(), "nothing written when the TSA fails");
+    // No validator reachable: a clear error naming each address, and nothing written.
+    let mut unreachable: toml::Table = std::fs::read_to_string(&client).unwrap().parse().unwrap();
+    unreachable.insert("api".into(), toml::Value::Array(vec!["http://127.0.0.1:9".into()]));
+    let dead = dir.join("dead-client.toml");
+    std::fs::write(&dead, unreachable.to_string()).unwrap();
+    let (ok, text) = vellum(&["log", "checkpoint", "--client", dead.to_str().unwrap(), "--out", lost.to_str().unwrap()]);
+    assert!(!ok && text.contains("no validator served a log anchor") && text.contains("127.0.0.1:9"), "{text}");
+    assert!(!lost.exists() && !tmp.path().join("lost.txt.anchor").exists(), "nothing written when no validator answers");
     // A certificate file that cannot be read fails before anything is fetched or written.
     let (ok, text) = vellum(&["log", "checkpoint", "--client", c, "--out", lost.to_str().unwrap(), "--tsa", &tsa.url, "--tsa-cert", "/nonexistent.pem"]);
     assert!(!ok && text.contains("cannot read the TSA certificate") && !lost.exists(), "{text}");
