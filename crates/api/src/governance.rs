@@ -1,9 +1,9 @@
 //! Governance endpoints, public by design (X.1405 8.8: rules and their changes are announced
 //! to every user): the council, the rules in force, proposals, the history of executed changes.
 
-use crate::error;
+use crate::errors::{ErrorBody, Path, Query, bundle_error, error};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -19,9 +19,21 @@ pub(crate) struct Page {
     limit: Option<u64>,
 }
 
+#[derive(Deserialize)]
+pub(crate) struct Limit {
+    limit: Option<u64>,
+}
+
 /// Council, rules document and counters: a client compares `rules.version` and `events` with
 /// what it saw last to show "rules changed since you last looked".
-#[utoipa::path(get, path = "/v1/governance", tag = "governance", summary = "Council, rules in force and counters", responses((status = 200, description = "success", content_type = "application/json")))]
+#[utoipa::path(
+    get,
+    path = "/v1/governance",
+    operation_id = "governance",
+    tag = "governance",
+    summary = "Council, rules in force and counters",
+    responses((status = 200, description = "Council, rules, event and proposal counts, height, pending validators, consensus parameters", content_type = "application/json"))
+)]
 pub(crate) async fn summary(State(node): State<NodeHandle>) -> Response {
     let s = node.finalized_state();
     Json(json!({
@@ -39,8 +51,20 @@ pub(crate) async fn summary(State(node): State<NodeHandle>) -> Response {
 }
 
 /// Proposals, newest first.
-#[utoipa::path(get, path = "/v1/governance/proposals", tag = "governance", summary = "Proposals, newest first", params(("limit" = u64, Query, description = "Most rows")), responses((status = 200, description = "success", content_type = "application/json")))]
-pub(crate) async fn proposals(State(node): State<NodeHandle>, Query(page): Query<Page>) -> Response {
+#[utoipa::path(
+    get,
+    path = "/v1/governance/proposals",
+    operation_id = "proposals",
+    tag = "governance",
+    summary = "Proposals, newest first",
+    params(("limit" = Option<u64>, Query, minimum = 0, maximum = 18446744073709551615_u64, description = "Most rows (default 50; at most 500 are returned)")),
+    responses(
+        (status = 200, description = "The proposals", content_type = "application/json",
+            links(("newest" = (operation_id = "proposal", parameters(("id" = "$response.body#/proposals/0/id")))))),
+        (status = 400, description = "`bad_query`", body = ErrorBody),
+    )
+)]
+pub(crate) async fn proposals(State(node): State<NodeHandle>, Query(page): Query<Limit>) -> Response {
     let s = node.finalized_state();
     let count = s.proposal_count();
     let limit = page.limit.unwrap_or(50).min(GOVERNANCE_ROWS_MAX);
@@ -48,7 +72,19 @@ pub(crate) async fn proposals(State(node): State<NodeHandle>, Query(page): Query
     Json(json!({ "proposals": out })).into_response()
 }
 
-#[utoipa::path(get, path = "/v1/governance/proposal/{id}", tag = "governance", summary = "One proposal", params(("id" = u64, Path, description = "Proposal id")), responses((status = 200, description = "success", content_type = "application/json"), (status = 404, description = "error with a stable code", body = crate::ErrorBody)))]
+#[utoipa::path(
+    get,
+    path = "/v1/governance/proposal/{id}",
+    operation_id = "proposal",
+    tag = "governance",
+    summary = "One proposal",
+    params(("id" = u64, Path, minimum = 0, maximum = 18446744073709551615_u64, description = "Proposal id")),
+    responses(
+        (status = 200, description = "The proposal, its votes and status", content_type = "application/json"),
+        (status = 400, description = "`bad_path`: not a non-negative 64-bit integer", body = ErrorBody),
+        (status = 404, description = "`unknown_proposal`", body = ErrorBody),
+    )
+)]
 pub(crate) async fn proposal(State(node): State<NodeHandle>, Path(id): Path<u64>) -> Response {
     match node.finalized_state().proposal(id) {
         Some(p) => Json(json!({ "proposal": p })).into_response(),
@@ -57,7 +93,22 @@ pub(crate) async fn proposal(State(node): State<NodeHandle>, Path(id): Path<u64>
 }
 
 /// Executed changes in order, from `from` (default 0).
-#[utoipa::path(get, path = "/v1/governance/history", tag = "governance", summary = "Executed governance changes, in order", params(("from" = u64, Query, description = "First event"), ("limit" = u64, Query, description = "Most rows")), responses((status = 200, description = "success", content_type = "application/json")))]
+#[utoipa::path(
+    get,
+    path = "/v1/governance/history",
+    operation_id = "governance_history",
+    tag = "governance",
+    summary = "Executed governance changes, in order",
+    params(
+        ("from" = Option<u64>, Query, minimum = 0, maximum = 18446744073709551615_u64, description = "First event (default 0)"),
+        ("limit" = Option<u64>, Query, minimum = 0, maximum = 18446744073709551615_u64, description = "Most rows (default and at most 500)"),
+    ),
+    responses(
+        (status = 200, description = "The events and the total count", content_type = "application/json",
+            links(("proposal" = (operation_id = "proposal", parameters(("id" = "$response.body#/events/0/proposal")))))),
+        (status = 400, description = "`bad_query`", body = ErrorBody),
+    )
+)]
 pub(crate) async fn history(State(node): State<NodeHandle>, Query(page): Query<Page>) -> Response {
     let s = node.finalized_state();
     let from = page.from.unwrap_or(0);
@@ -66,7 +117,19 @@ pub(crate) async fn history(State(node): State<NodeHandle>, Query(page): Query<P
     Json(json!({ "events": events, "total": s.gov_event_count() })).into_response()
 }
 
-#[utoipa::path(get, path = "/v1/governance/module/{name}", tag = "governance", summary = "A registered or standard module", params(("name" = String, Path, description = "Module name")), responses((status = 200, description = "success", content_type = "application/json"), (status = 404, description = "error with a stable code", body = crate::ErrorBody)))]
+#[utoipa::path(
+    get,
+    path = "/v1/governance/module/{name}",
+    operation_id = "module",
+    tag = "governance",
+    summary = "A registered or standard module (registry, transfer, multisig, monitoring)",
+    params(("name" = String, Path, min_length = 1, description = "Module name")),
+    responses(
+        (status = 200, description = "The module and whether it is paused", content_type = "application/json"),
+        (status = 400, description = "`bad_path`: not UTF-8", body = ErrorBody),
+        (status = 404, description = "`unknown_module`", body = ErrorBody),
+    )
+)]
 pub(crate) async fn module(State(node): State<NodeHandle>, Path(name): Path<String>) -> Response {
     match node.finalized_state().module(&name) {
         Some(m) => Json(json!({ "module": m })).into_response(),
@@ -84,7 +147,19 @@ pub(crate) struct WindowQuery {
 
 /// Validator liveness: blocks each validator proposed among the last `window` (default 1,000)
 /// finalized blocks, and the last height it proposed. Public, like `/v1/status`.
-#[utoipa::path(get, path = "/v1/validators", tag = "chain", summary = "Validator liveness: blocks each proposed among the last N", params(("window" = u64, Query, description = "Blocks")), responses((status = 200, description = "success", content_type = "application/json")))]
+#[utoipa::path(
+    get,
+    path = "/v1/validators",
+    operation_id = "validators",
+    tag = "chain",
+    summary = "Validator liveness: blocks each proposed and certificates each signed among the last N finalized",
+    params(("window" = Option<u64>, Query, minimum = 0, maximum = 18446744073709551615_u64, description = "Blocks (default 1,000; at most 10,000 are read)")),
+    responses(
+        (status = 200, description = "The validator set, epoch, parameters, misbehaviour records and per-validator liveness", content_type = "application/json"),
+        (status = 400, description = "`bad_query`", body = ErrorBody),
+        (status = 500, description = "`storage`, `internal`", body = ErrorBody),
+    )
+)]
 pub(crate) async fn validators(State(node): State<NodeHandle>, Query(q): Query<WindowQuery>) -> Response {
     let window = q.window.unwrap_or(1_000);
     crate::blocking(move || match node.validator_activity(window) {
@@ -116,7 +191,7 @@ pub(crate) async fn validators(State(node): State<NodeHandle>, Query(q): Query<W
             }))
             .into_response()
         }
-        Err(e) => crate::bundle_error(&e),
+        Err(e) => bundle_error(&e),
     })
     .await
 }

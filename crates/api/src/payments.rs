@@ -3,17 +3,20 @@
 //! S-CONF). Unknown and forbidden look the same (403) to anyone but auditors and compliance,
 //! so the API is no oracle for which accounts, payments or holds exist.
 
-use crate::{auth_error, blocking, bundle_error, caller, error};
-use axum::extract::{Path, Query, State};
+use crate::auth::{auth_error, caller};
+use crate::blocking;
+use crate::errors::{ErrorBody, Path, Query, bundle_error, error};
+use crate::openapi::Binary;
+use axum::Json;
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use vellum_node::core::{AccountView, can_read_account};
 use vellum_node::{AuthError, NodeHandle};
 use vellum_storage::PaymentEntry;
-use vellum_types::payment::format_amount;
+use vellum_types::payment::{format_amount, valid_symbol};
 use vellum_types::{Account, AccountId, Role, TxId};
 
 fn oversight(caller: &Account) -> bool {
@@ -26,6 +29,15 @@ fn not_found_or_forbidden(caller: &Account, what: String) -> Response {
         error(StatusCode::NOT_FOUND, "not_found", what)
     } else {
         auth_error(&AuthError::Forbidden)
+    }
+}
+
+/// A token symbol in a path: the shape the ledger allows (`valid_symbol`), else `400 bad_symbol`.
+fn symbol_param(symbol: &str) -> Result<(), Response> {
+    if valid_symbol(symbol) {
+        Ok(())
+    } else {
+        Err(error(StatusCode::BAD_REQUEST, "bad_symbol", "a token symbol is 1 to 12 characters A-Z and 0-9, starting with a letter"))
     }
 }
 
@@ -57,7 +69,25 @@ fn readable_account(node: &NodeHandle, headers: &HeaderMap, uri: &Uri, id: &str)
     }
 }
 
-#[utoipa::path(get, path = "/v1/account/{id}", tag = "payments", summary = "An account and its balances (the account, its sub-ledger's members, auditors, compliance)", params(("id" = String, Path, description = "Account id, 64 hex")), responses((status = 200, description = "success", content_type = "application/json"), (status = 400, description = "error with a stable code", body = crate::ErrorBody), (status = 401, description = "error with a stable code", body = crate::ErrorBody), (status = 403, description = "error with a stable code", body = crate::ErrorBody), (status = 404, description = "error with a stable code", body = crate::ErrorBody)), security(("signed_request" = [])))]
+#[utoipa::path(
+    get,
+    path = "/v1/account/{id}",
+    operation_id = "account",
+    tag = "payments",
+    summary = "An account and its balances (the account, its sub-ledger's members, auditors, compliance)",
+    params(("id" = String, Path, pattern = "^[0-9a-fA-F]{64}$", description = "Account id, 64 hex")),
+    responses(
+        (status = 200, description = "The account, its balances, guardians, pending recovery and purpose keys", content_type = "application/json",
+            links(("history" = (operation_id = "account_history", parameters(("id" = "$request.path.id")))))),
+        (status = 400, description = "`bad_account_id`, `bad_path`", body = ErrorBody),
+        (status = 401, description = "Not a valid signed request", body = ErrorBody),
+        (status = 403, description = "`forbidden`: may not read this account (also for one that does not exist)", body = ErrorBody),
+        (status = 404, description = "`not_found` (auditors and compliance only)", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+        (status = 503, description = "`busy`", body = ErrorBody),
+    ),
+    security(("signed_request" = []))
+)]
 pub(crate) async fn account(State(node): State<NodeHandle>, Path(id): Path<String>, headers: HeaderMap, uri: Uri) -> Response {
     blocking(move || match readable_account(&node, &headers, &uri, &id) {
         Ok(id) => match node.account_view(&id) {
@@ -70,9 +100,8 @@ pub(crate) async fn account(State(node): State<NodeHandle>, Path(id): Path<Strin
 }
 
 #[derive(Deserialize)]
-pub(crate) struct LimitQuery {
+pub(crate) struct HistoryQuery {
     limit: Option<usize>,
-    pending: Option<bool>,
 }
 
 pub(crate) fn entry_json(e: &PaymentEntry) -> Value {
@@ -86,14 +115,28 @@ pub(crate) fn entry_json(e: &PaymentEntry) -> Value {
     })
 }
 
-#[utoipa::path(get, path = "/v1/account/{id}/history", tag = "payments", summary = "Payments an account is a party to, newest first", params(("id" = String, Path, description = "Account id, 64 hex"), ("limit" = usize, Query, description = "Most rows")), responses((status = 200, description = "success", content_type = "application/json"), (status = 400, description = "error with a stable code", body = crate::ErrorBody), (status = 401, description = "error with a stable code", body = crate::ErrorBody), (status = 403, description = "error with a stable code", body = crate::ErrorBody), (status = 404, description = "error with a stable code", body = crate::ErrorBody)), security(("signed_request" = [])))]
-pub(crate) async fn history(
-    State(node): State<NodeHandle>,
-    Path(id): Path<String>,
-    query: Query<LimitQuery>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
+#[utoipa::path(
+    get,
+    path = "/v1/account/{id}/history",
+    operation_id = "account_history",
+    tag = "payments",
+    summary = "Payments an account is a party to, newest first",
+    params(
+        ("id" = String, Path, pattern = "^[0-9a-fA-F]{64}$", description = "Account id, 64 hex"),
+        ("limit" = Option<u64>, Query, minimum = 0, maximum = 18446744073709551615_u64, description = "Most rows (default 100; at most 1,000 are returned)"),
+    ),
+    responses(
+        (status = 200, description = "The account and its payments", content_type = "application/json"),
+        (status = 400, description = "`bad_account_id`, `bad_path`, `bad_query`", body = ErrorBody),
+        (status = 401, description = "Not a valid signed request", body = ErrorBody),
+        (status = 403, description = "`forbidden`: may not read this account (also for one that does not exist)", body = ErrorBody),
+        (status = 404, description = "`not_found` (auditors and compliance only)", body = ErrorBody),
+        (status = 500, description = "`storage`, `internal`", body = ErrorBody),
+        (status = 503, description = "`busy`; `not_ready`: an indexed payment is not readable yet", body = ErrorBody),
+    ),
+    security(("signed_request" = []))
+)]
+pub(crate) async fn history(State(node): State<NodeHandle>, Path(id): Path<String>, Query(query): Query<HistoryQuery>, headers: HeaderMap, uri: Uri) -> Response {
     blocking(move || {
         let id = match readable_account(&node, &headers, &uri, &id) {
             Ok(id) => id,
@@ -108,8 +151,28 @@ pub(crate) async fn history(
 }
 
 /// Main-ledger tokens are public; a sub-ledger's token is read by its members and oversight.
-#[utoipa::path(get, path = "/v1/token/{symbol}", tag = "payments", summary = "A token, its supply and monitoring rules (sub-ledger tokens: members and oversight)", params(("symbol" = String, Path, description = "Token symbol")), responses((status = 200, description = "success", content_type = "application/json"), (status = 401, description = "error with a stable code", body = crate::ErrorBody), (status = 403, description = "error with a stable code", body = crate::ErrorBody), (status = 404, description = "error with a stable code", body = crate::ErrorBody)))]
+#[utoipa::path(
+    get,
+    path = "/v1/token/{symbol}",
+    operation_id = "token",
+    tag = "payments",
+    summary = "A token, its supply and monitoring rules (public; a sub-ledger's token: its members, its issuer and oversight, by signed request)",
+    params(("symbol" = String, Path, pattern = "^[A-Z][A-Z0-9]{0,11}$", description = "Token symbol")),
+    responses(
+        (status = 200, description = "The token and its monitoring rules", content_type = "application/json"),
+        (status = 400, description = "`bad_symbol`, `bad_path`", body = ErrorBody),
+        (status = 401, description = "A sub-ledger's token, without a valid signed request", body = ErrorBody),
+        (status = 403, description = "`forbidden`: a sub-ledger's token, for an outsider", body = ErrorBody),
+        (status = 404, description = "`unknown_token`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+        (status = 503, description = "`busy`", body = ErrorBody),
+    ),
+    security((), ("signed_request" = []))
+)]
 pub(crate) async fn token(State(node): State<NodeHandle>, Path(symbol): Path<String>, headers: HeaderMap, uri: Uri) -> Response {
+    if let Err(r) = symbol_param(&symbol) {
+        return r;
+    }
     blocking(move || {
         let Some(token) = node.token(&symbol) else {
             return error(StatusCode::NOT_FOUND, "unknown_token", format!("unknown token {symbol}"));
@@ -129,17 +192,61 @@ pub(crate) async fn token(State(node): State<NodeHandle>, Path(symbol): Path<Str
 }
 
 /// Governed rates are public: clients need the version to quote a conversion.
-#[utoipa::path(get, path = "/v1/rate/{from}/{to}", tag = "payments", summary = "The governed conversion rate and its version", params(("from" = String, Path, description = "Debited token"), ("to" = String, Path, description = "Credited token")), responses((status = 200, description = "success", content_type = "application/json"), (status = 404, description = "error with a stable code", body = crate::ErrorBody)))]
+#[utoipa::path(
+    get,
+    path = "/v1/rate/{from}/{to}",
+    operation_id = "rate",
+    tag = "payments",
+    summary = "The governed conversion rate and its version",
+    params(
+        ("from" = String, Path, pattern = "^[A-Z][A-Z0-9]{0,11}$", description = "Debited token"),
+        ("to" = String, Path, pattern = "^[A-Z][A-Z0-9]{0,11}$", description = "Credited token"),
+    ),
+    responses(
+        (status = 200, description = "The rate (numerator, denominator, version)", content_type = "application/json"),
+        (status = 400, description = "`bad_symbol`, `bad_path`", body = ErrorBody),
+        (status = 404, description = "`no_rate`: none governed between these tokens", body = ErrorBody),
+    )
+)]
 pub(crate) async fn rate(State(node): State<NodeHandle>, Path((from, to)): Path<(String, String)>) -> Response {
+    if let Err(r) = symbol_param(&from).and_then(|_| symbol_param(&to)) {
+        return r;
+    }
     match node.rate(&from, &to) {
         Some(r) => Json(json!({ "from": from, "to": to, "rate": r })).into_response(),
         None => error(StatusCode::NOT_FOUND, "no_rate", format!("no governed rate from {from} to {to}")),
     }
 }
 
+#[derive(Deserialize)]
+pub(crate) struct HoldsQuery {
+    limit: Option<usize>,
+    pending: Option<bool>,
+}
+
 /// Holds (alerts) are for compliance and auditors (X.1405 8.4.3).
-#[utoipa::path(get, path = "/v1/holds", tag = "payments", summary = "Transfers held by monitoring, with their alerts (compliance, auditors)", params(("pending" = bool, Query, description = "Only pending holds"), ("limit" = usize, Query, description = "Most rows")), responses((status = 200, description = "success", content_type = "application/json"), (status = 401, description = "error with a stable code", body = crate::ErrorBody), (status = 403, description = "error with a stable code", body = crate::ErrorBody)), security(("signed_request" = [])))]
-pub(crate) async fn holds(State(node): State<NodeHandle>, query: Query<LimitQuery>, headers: HeaderMap, uri: Uri) -> Response {
+#[utoipa::path(
+    get,
+    path = "/v1/holds",
+    operation_id = "holds",
+    tag = "payments",
+    summary = "Transfers held by monitoring, with their alerts, newest first (compliance, auditors)",
+    params(
+        ("pending" = Option<bool>, Query, description = "Only pending holds (default false)"),
+        ("limit" = Option<u64>, Query, minimum = 0, maximum = 18446744073709551615_u64, description = "Most rows (default 100; at most 500 are returned)"),
+    ),
+    responses(
+        (status = 200, description = "The holds", content_type = "application/json",
+            links(("first" = (operation_id = "hold", parameters(("id" = "$response.body#/holds/0/id")))))),
+        (status = 400, description = "`bad_query`", body = ErrorBody),
+        (status = 401, description = "Not a valid signed request", body = ErrorBody),
+        (status = 403, description = "`forbidden`: neither compliance nor an auditor", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+        (status = 503, description = "`busy`", body = ErrorBody),
+    ),
+    security(("signed_request" = []))
+)]
+pub(crate) async fn holds(State(node): State<NodeHandle>, Query(query): Query<HoldsQuery>, headers: HeaderMap, uri: Uri) -> Response {
     blocking(move || {
         let caller = match caller(&node, &headers, "GET", &uri) {
             Ok(c) => c,
@@ -155,7 +262,24 @@ pub(crate) async fn holds(State(node): State<NodeHandle>, query: Query<LimitQuer
 }
 
 /// One hold: oversight, or the transfer's sender.
-#[utoipa::path(get, path = "/v1/hold/{id}", tag = "payments", summary = "One hold (oversight, or the transfer's sender)", params(("id" = u64, Path, description = "Hold id")), responses((status = 200, description = "success", content_type = "application/json"), (status = 401, description = "error with a stable code", body = crate::ErrorBody), (status = 403, description = "error with a stable code", body = crate::ErrorBody), (status = 404, description = "error with a stable code", body = crate::ErrorBody)), security(("signed_request" = [])))]
+#[utoipa::path(
+    get,
+    path = "/v1/hold/{id}",
+    operation_id = "hold",
+    tag = "payments",
+    summary = "One hold (oversight, or the transfer's sender)",
+    params(("id" = u64, Path, minimum = 0, maximum = 18446744073709551615_u64, description = "Hold id")),
+    responses(
+        (status = 200, description = "The hold", content_type = "application/json"),
+        (status = 400, description = "`bad_path`: not a non-negative 64-bit integer", body = ErrorBody),
+        (status = 401, description = "Not a valid signed request", body = ErrorBody),
+        (status = 403, description = "`forbidden`: neither oversight nor the sender (also for a hold that does not exist)", body = ErrorBody),
+        (status = 404, description = "`not_found` (auditors and compliance only)", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+        (status = 503, description = "`busy`", body = ErrorBody),
+    ),
+    security(("signed_request" = []))
+)]
 pub(crate) async fn hold(State(node): State<NodeHandle>, Path(id): Path<u64>, headers: HeaderMap, uri: Uri) -> Response {
     blocking(move || {
         let caller = match caller(&node, &headers, "GET", &uri) {
@@ -182,7 +306,25 @@ fn readable_payment(node: &NodeHandle, headers: &HeaderMap, uri: &Uri, id: &str)
     }
 }
 
-#[utoipa::path(get, path = "/v1/payment/{tx}", tag = "payments", summary = "What a finalized payment did (parties, their sub-ledger, oversight)", params(("tx" = String, Path, description = "Transaction hash, 64 hex")), responses((status = 200, description = "success", content_type = "application/json"), (status = 400, description = "error with a stable code", body = crate::ErrorBody), (status = 401, description = "error with a stable code", body = crate::ErrorBody), (status = 403, description = "error with a stable code", body = crate::ErrorBody), (status = 404, description = "error with a stable code", body = crate::ErrorBody)), security(("signed_request" = [])))]
+#[utoipa::path(
+    get,
+    path = "/v1/payment/{tx}",
+    operation_id = "payment",
+    tag = "payments",
+    summary = "What a finalized payment did (parties, their sub-ledger, oversight)",
+    params(("tx" = String, Path, pattern = "^[0-9a-fA-F]{64}$", description = "Transaction hash, 64 hex")),
+    responses(
+        (status = 200, description = "The payment: transaction, height, log index and record", content_type = "application/json",
+            links(("receipt" = (operation_id = "receipt", parameters(("tx" = "$request.path.tx")))))),
+        (status = 400, description = "`bad_tx_hash`, `bad_path`", body = ErrorBody),
+        (status = 401, description = "Not a valid signed request", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not a party, its sub-ledger or oversight (also for a payment that does not exist)", body = ErrorBody),
+        (status = 404, description = "`not_found` (auditors and compliance only)", body = ErrorBody),
+        (status = 500, description = "`storage`, `internal`", body = ErrorBody),
+        (status = 503, description = "`busy`", body = ErrorBody),
+    ),
+    security(("signed_request" = []))
+)]
 pub(crate) async fn payment(State(node): State<NodeHandle>, Path(id): Path<String>, headers: HeaderMap, uri: Uri) -> Response {
     blocking(move || match readable_payment(&node, &headers, &uri, &id) {
         Ok((_, e)) => Json(entry_json(&e)).into_response(),
@@ -191,7 +333,24 @@ pub(crate) async fn payment(State(node): State<NodeHandle>, Path(id): Path<Strin
     .await
 }
 
-#[utoipa::path(get, path = "/v1/payment/{tx}/receipt", tag = "payments", summary = "A payment's receipt (binary, verifiable offline)", params(("tx" = String, Path, description = "Transaction hash, 64 hex")), responses((status = 200, description = "success", content_type = "application/octet-stream"), (status = 400, description = "error with a stable code", body = crate::ErrorBody), (status = 401, description = "error with a stable code", body = crate::ErrorBody), (status = 403, description = "error with a stable code", body = crate::ErrorBody), (status = 404, description = "error with a stable code", body = crate::ErrorBody), (status = 503, description = "error with a stable code", body = crate::ErrorBody)), security(("signed_request" = [])))]
+#[utoipa::path(
+    get,
+    path = "/v1/payment/{tx}/receipt",
+    operation_id = "receipt",
+    tag = "payments",
+    summary = "A payment's receipt (binary, verifiable offline)",
+    params(("tx" = String, Path, pattern = "^[0-9a-fA-F]{64}$", description = "Transaction hash, 64 hex")),
+    responses(
+        (status = 200, description = "The receipt (`vellum verify` checks it offline)", body = Binary, content_type = "application/octet-stream"),
+        (status = 400, description = "`bad_tx_hash`, `bad_path`", body = ErrorBody),
+        (status = 401, description = "Not a valid signed request", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not a party, its sub-ledger or oversight (also for a payment that does not exist)", body = ErrorBody),
+        (status = 404, description = "`not_found`: unknown (auditors and compliance only), or the transaction has no payment record", body = ErrorBody),
+        (status = 500, description = "`storage`, `internal`", body = ErrorBody),
+        (status = 503, description = "`not_ready`: nothing certified to anchor the receipt to yet; `busy`", body = ErrorBody),
+    ),
+    security(("signed_request" = []))
+)]
 pub(crate) async fn receipt(State(node): State<NodeHandle>, Path(id): Path<String>, headers: HeaderMap, uri: Uri) -> Response {
     blocking(move || {
         let (id, _) = match readable_payment(&node, &headers, &uri, &id) {
@@ -204,76 +363,4 @@ pub(crate) async fn receipt(State(node): State<NodeHandle>, Path(id): Path<Strin
         }
     })
     .await
-}
-
-/// Prometheus text exposition: chain progress, mempool, monitoring alerts and holds.
-#[utoipa::path(get, path = "/metrics", tag = "operations", summary = "Prometheus metrics", responses((status = 200, description = "success", content_type = "text/plain")))]
-pub(crate) async fn metrics(State(node): State<NodeHandle>) -> Response {
-    // Reads stored headers (validator liveness): off the async workers.
-    blocking(move || metrics_text(&node)).await
-}
-
-/// Appends one Prometheus metric (help, type, one row per label set) to `out`.
-fn metric<V: std::fmt::Display>(out: &mut String, name: &str, kind: &str, help: &str, rows: Vec<(String, V)>) {
-    out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
-    for (labels, v) in rows {
-        out.push_str(&format!("{name}{labels} {v}\n"));
-    }
-}
-
-fn metrics_text(node: &NodeHandle) -> Response {
-    let s = node.status();
-    let (alerts, holds_total) = node.alert_counters();
-    let pending = node.holds(true, usize::MAX).len();
-    let mut out = String::new();
-    metric(&mut out, "vellum_height", "gauge", "Height of the last finalized block applied here.", vec![(String::new(), s.height)]);
-    metric(&mut out, "vellum_finalized_txs_total", "counter", "Transactions finalized since this process started.", vec![(String::new(), s.finalized_txs_total)]);
-    metric(&mut out, "vellum_mempool_txs", "gauge", "Transactions waiting in the mempool.", vec![(String::new(), s.mempool_txs as u64)]);
-    metric(&mut out, "vellum_log_size", "gauge", "Entries in the RFC 6962 log.", vec![(String::new(), s.log_size)]);
-    metric(&mut out, "vellum_holds_total", "counter", "Transfers held by monitoring since this process started.", vec![(String::new(), holds_total)]);
-    metric(&mut out, "vellum_holds_pending", "gauge", "Held transfers awaiting a compliance decision (counted up to 500).", vec![(String::new(), pending as u64)]);
-    let rules = ["large_transfer", "velocity_amount", "velocity_count", "structuring"];
-    let rows = rules
-        .iter()
-        .map(|r| (format!("{{rule=\"{r}\"}}"), alerts.iter().find(|(k, _)| k == r).map_or(0, |(_, v)| *v)))
-        .collect();
-    metric(&mut out, "vellum_alerts_total", "counter", "Monitoring alerts raised since this process started, by rule.", rows);
-    let (latency, refused) = node.latency_and_refusals();
-    metric(&mut out, 
-        "vellum_api_errors_total",
-        "counter",
-        "API requests answered with an error, by code (auth, access, bad input, rate limit, …).",
-        crate::errors_by_code().into_iter().map(|(c, n)| (format!("{{code=\"{c}\"}}"), n)).collect(),
-    );
-    metric(&mut out, "vellum_submissions_refused_total", "counter", "Submitted transactions refused at admission, by reason.", refused.iter().map(|(c, n)| (format!("{{code=\"{c}\"}}"), *n)).collect());
-    out.push_str("# HELP vellum_tx_finality_seconds Admission to finalization latency of transactions this node admitted.\n# TYPE vellum_tx_finality_seconds histogram\n");
-    let mut cumulative = 0;
-    for (bound, n) in vellum_node::core::LATENCY_BUCKETS_S.iter().zip(latency.counts) {
-        cumulative += n;
-        out.push_str(&format!("vellum_tx_finality_seconds_bucket{{le=\"{bound}\"}} {cumulative}\n"));
-    }
-    out.push_str(&format!("vellum_tx_finality_seconds_bucket{{le=\"+Inf\"}} {}\nvellum_tx_finality_seconds_sum {}\nvellum_tx_finality_seconds_count {}\n", latency.count, latency.sum, latency.count));
-    if let Some(c) = s.clock {
-        metric(&mut out, "vellum_clock_usable", "gauge", "1 while this validator's clock may be used to propose and vote (trusted time check recent).", vec![(String::new(), c.usable as u64)]);
-        metric(&mut out, "vellum_clock_trusted_source", "gauge", "1 if the clock is checked against Roughtime servers.", vec![(String::new(), c.trusted_source as u64)]);
-        metric(&mut out, "vellum_clock_offset_ms", "gauge", "Correction the last trusted time check applied to the host clock (ms).", vec![(String::new(), c.offset_ms)]);
-    }
-    let activity = node.validator_activity(1_000).unwrap_or_default();
-    let rows = activity.validators.iter().map(|a| (format!("{{validator=\"{}\"}}", a.name), a.proposed)).collect();
-    metric(&mut out, "vellum_validator_blocks_proposed", "gauge", "Finalized blocks each validator proposed among the last 1000 (liveness).", rows);
-    let rows = activity.validators.iter().map(|a| (format!("{{validator=\"{}\"}}", a.name), a.signed)).collect();
-    metric(&mut out, "vellum_validator_certificates_signed", "gauge", "Finalization certificates among the last 1000 blocks carrying each validator's vote (liveness).", rows);
-    metric(&mut out, "vellum_validator_certificates_window", "gauge", "Finalization certificates of the current set among the last 1000 blocks (what each validator's count is out of).", vec![(String::new(), activity.certified)]);
-    // Misbehaviour recorded on the ledger, by accused validator (alert on any increase).
-    let state = node.finalized_state();
-    let mut by_validator: std::collections::BTreeMap<String, u64> = Default::default();
-    for i in 0..state.misbehavior_count() {
-        if let Some(m) = state.misbehavior(i) {
-            *by_validator.entry(hex::encode(m.validator.0)).or_default() += 1;
-        }
-    }
-    let rows = by_validator.into_iter().map(|(k, n)| (format!("{{validator_key=\"{k}\"}}"), n)).collect();
-    metric(&mut out, "vellum_validator_misbehavior_total", "counter", "Equivocation recorded on the ledger, by validator consensus key.", rows);
-    metric(&mut out, "vellum_epoch", "gauge", "Consensus epoch of the next block.", vec![(String::new(), vellum_ledger::validators::epoch_of(state.height + 1, state.epoch_length))]);
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
 }

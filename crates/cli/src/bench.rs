@@ -1,11 +1,15 @@
 //! `vellum bench`: a load generator against a devnet (or any node list in a client config).
 //! It prepares sender accounts for the scenario (opened by the registrar; funded, or appointed
 //! issuer/registrar by a council proposal), pre-signs every transaction, then drives them
-//! open-loop at `--rate` tx/s or closed-loop as fast as the nodes take them, round-robin over
-//! the validators. It reports finalized tx/s, submit → finalized latency percentiles, refusals
-//! and rejections by reason, and the CPU time and peak RSS of each validator process.
+//! open-loop at `--rate` tx/s or closed-loop as fast as the nodes take them, spread over the
+//! validators with failover (`client::Pool`). Then it follows every transaction to finality:
+//! per sender, in nonce order, resubmitting whatever no validator holds (refused by a lagging
+//! or dead validator, or lost in a crash), so nothing stays stuck behind a nonce gap. It reports
+//! finalized tx/s, submit → finalized latency percentiles, refusals, resubmissions and
+//! rejections by reason, what was not final at the deadline, and the CPU time and peak RSS of
+//! each validator process. Every figure counts what finalized.
 
-use crate::client::{Client, Submitted};
+use crate::client::{Pool, Submitted};
 use crate::{Target, resolve_key, send, send_as};
 use anyhow::{Result, bail};
 use serde_json::json;
@@ -53,8 +57,73 @@ pub struct BenchArgs {
     batch_size: u32,
 }
 
-/// One submission: the transaction's index, its hash or the refusal code, and when it was sent.
-type Submission = (usize, Result<String, String>, Instant);
+/// How long the bench follows transactions to finality after the last submission.
+const FINALITY_DEADLINE: Duration = Duration::from_secs(300);
+/// Transactions of one sender resubmitted at once when the oldest unfinished one is unknown
+/// to the validators (those after it were likely lost with it).
+const RESUBMIT_WINDOW: usize = 256;
+
+/// One submission: the transaction's index, the refusal code if no validator admitted it
+/// (`None`: admitted), and when it was first sent.
+type Submission = (usize, Option<String>, Instant);
+
+/// Where the follow-up left each transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Fate {
+    Open,
+    Finalized(u64),
+    Rejected(String),
+}
+
+/// Follows every transaction to finality, sender by sender in nonce order (a sender's
+/// transactions finalize in nonce order). When the oldest unfinished one is unknown to the
+/// validator asked for longer than `RESUBMIT_AFTER`, it and the next [`RESUBMIT_WINDOW`] are
+/// resubmitted (idempotent: held ones answer `duplicate`). Returns each transaction's fate and
+/// the number of resubmissions.
+fn follow(pool: &Pool, txs: &[Transaction], senders: usize, deadline: Instant) -> (Vec<Fate>, usize) {
+    let mut fates = vec![Fate::Open; txs.len()];
+    // Transactions were interleaved over senders: sender s has indices s, s + senders, …
+    let mut cursors: Vec<usize> = (0..senders).collect();
+    let mut unknown_since: Vec<Option<Instant>> = vec![None; senders];
+    let mut resubmitted = 0usize;
+    while Instant::now() < deadline && cursors.iter().any(|c| *c < txs.len()) {
+        let mut progressed = false;
+        for s in 0..senders {
+            let c = cursors[s];
+            if c >= txs.len() {
+                continue;
+            }
+            let Ok((_, v)) = pool.tx_status(&txs[c].id().to_hex()) else { continue };
+            match v["status"].as_str() {
+                Some("finalized") => fates[c] = Fate::Finalized(v["height"].as_u64().unwrap_or(0)),
+                Some("rejected") => fates[c] = Fate::Rejected(v["code"].as_str().unwrap_or("unknown").to_string()),
+                Some(_) => {
+                    unknown_since[s] = None;
+                    continue;
+                }
+                None => {
+                    let since = *unknown_since[s].get_or_insert_with(Instant::now);
+                    if since.elapsed() >= crate::client::submit::RESUBMIT_AFTER {
+                        for i in (c..txs.len()).step_by(senders).take(RESUBMIT_WINDOW) {
+                            if fates[i] == Fate::Open && pool.submit(&txs[i]).is_ok() {
+                                resubmitted += 1;
+                            }
+                        }
+                        unknown_since[s] = Some(Instant::now());
+                    }
+                    continue;
+                }
+            }
+            cursors[s] += senders;
+            unknown_since[s] = None;
+            progressed = true;
+        }
+        if !progressed {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+    (fates, resubmitted)
+}
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
@@ -167,8 +236,8 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
         bail!("--batch-size must be 1..={}", vellum_types::proof::BATCH_DOCUMENTS_MAX);
     }
     let cfg = args.target.config()?;
-    let clients: Vec<Client> = cfg.api.iter().map(|a| Client::new(a)).collect();
-    let status = clients[0].status()?;
+    let pool = Pool::new(&cfg.api);
+    let status = pool.status()?;
     let chain_id = status["chain_id"].as_str().unwrap_or_default().to_string();
 
     // Senders and their pre-signed transactions.
@@ -191,7 +260,7 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
     // Transfers go to the other transfer senders and the issuer (which may hold its token).
     let mut peers: Vec<AccountId> = senders.iter().filter(|(k, _)| *k == Kind::Transfer).map(|(_, s)| s.public_key().account_id()).collect();
     peers.push(resolve_key(&args.target, "issuer")?.public_key().account_id());
-    let height = clients[0].status()?["height"].as_u64().unwrap_or(0);
+    let height = pool.status()?["height"].as_u64().unwrap_or(0);
     let per_sender = args.txs.div_ceil(args.senders);
     let mut txs: Vec<Transaction> = Vec::with_capacity(args.txs);
     // Interleave senders so every stretch of the stream carries all of them.
@@ -212,11 +281,12 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
         }
     }
 
-    // Height watcher: when each height was first seen finalized on node 0.
+    // Height watcher: when each height was first seen finalized (by whichever validator
+    // answers: the watcher fails over like every client).
     let seen: Arc<Mutex<BTreeMap<u64, Instant>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
     let watcher = {
-        let (seen, stop, c) = (seen.clone(), stop.clone(), clients[0].clone());
+        let (seen, stop, c) = (seen.clone(), stop.clone(), pool.clone());
         std::thread::spawn(move || {
             while !stop.load(Ordering::Relaxed) {
                 if let Ok(s) = c.status()
@@ -229,14 +299,14 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
         })
     };
     let idle_start = Instant::now();
-    let idle_h0 = clients[0].status()?["height"].as_u64().unwrap_or(0);
+    let idle_h0 = pool.status()?["height"].as_u64().unwrap_or(0);
     std::thread::sleep(Duration::from_secs(args.idle_seconds));
-    let idle_h1 = clients[0].status()?["height"].as_u64().unwrap_or(0);
+    let idle_h1 = pool.status()?["height"].as_u64().unwrap_or(0);
     let idle_blocks_per_s = (idle_h1 - idle_h0) as f64 / idle_start.elapsed().as_secs_f64();
 
     let pids = devnet_pids(&args.target);
     let usage_before: Vec<Option<(f64, u64)>> = pids.iter().map(|p| proc_usage(*p)).collect();
-    let load_h0 = clients[0].status()?["height"].as_u64().unwrap_or(0);
+    let load_h0 = pool.status()?["height"].as_u64().unwrap_or(0);
     let load_start = Instant::now();
     // Submission: threads take the next transaction in order; open loop waits for its slot.
     let next = AtomicUsize::new(0);
@@ -244,10 +314,10 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
     let results: Mutex<Vec<Submission>> = Mutex::new(Vec::with_capacity(txs.len()));
     std::thread::scope(|s| {
         for t in 0..args.threads.max(1) {
-            let (next, results, txs, clients, bar) = (&next, &results, &txs, &clients, &bar);
+            let (next, results, txs, bar) = (&next, &results, &txs, &bar);
             let rate = args.rate;
+            let c = pool.preferring(t);
             s.spawn(move || {
-                let c = &clients[t % clients.len()];
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     if i >= txs.len() {
@@ -261,9 +331,9 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
                     }
                     let at = Instant::now();
                     let r = match c.submit(&txs[i]) {
-                        Ok(Submitted::Accepted(h)) => Ok(h),
-                        Ok(Submitted::Refused { code, .. }) => Err(code),
-                        Err(e) => Err(format!("transport: {e}")),
+                        Ok(Submitted::Accepted(_)) => None,
+                        Ok(Submitted::Refused { code, .. }) => Some(code),
+                        Err(_) => Some("no_validator_answered".to_string()),
                     };
                     results.lock().unwrap().push((i, r, at));
                     bar.inc(1);
@@ -276,40 +346,29 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
     let mut flat = results.into_inner().unwrap();
     flat.sort_by_key(|(i, _, _)| *i);
     let mut refused = BTreeMap::<String, usize>::new();
-    let mut submitted: Vec<(String, Instant)> = Vec::new();
-    for (_, r, at) in flat {
-        match r {
-            Ok(h) => submitted.push((h, at)),
-            Err(code) => *refused.entry(code).or_default() += 1,
+    for (_, r, _) in &flat {
+        if let Some(code) = r {
+            *refused.entry(code.clone()).or_default() += 1;
         }
     }
+    let accepted_first_time = flat.iter().filter(|(_, r, _)| r.is_none()).count();
 
-    // Wait for every accepted transaction to be final (or rejected, with its reason).
-    let mut heights: Vec<Option<u64>> = vec![None; submitted.len()];
+    // Follow every transaction — refused ones too: they are resubmitted — to finality.
+    let (fates, resubmitted) = follow(&pool, &txs, args.senders.min(txs.len()), Instant::now() + FINALITY_DEADLINE);
     let mut rejected = BTreeMap::<String, usize>::new();
-    let deadline = Instant::now() + Duration::from_secs(300);
-    let mut cursor = 0;
-    while cursor < submitted.len() {
-        // Finality is in order per sender, and roughly in order overall: poll the oldest.
-        let (_, v) = clients[0].tx_status(&submitted[cursor].0)?;
-        match v["status"].as_str() {
-            Some("finalized") => {
-                heights[cursor] = v["height"].as_u64();
-                cursor += 1;
+    let mut heights: Vec<Option<u64>> = Vec::with_capacity(fates.len());
+    for f in &fates {
+        heights.push(match f {
+            Fate::Finalized(h) => Some(*h),
+            Fate::Rejected(code) => {
+                *rejected.entry(code.clone()).or_default() += 1;
+                Some(u64::MAX)
             }
-            Some("rejected") => {
-                *rejected.entry(v["code"].as_str().unwrap_or("unknown").to_string()).or_default() += 1;
-                heights[cursor] = Some(u64::MAX);
-                cursor += 1;
-            }
-            _ => {
-                if Instant::now() > deadline {
-                    bail!("{} transactions not final after 300 s", submitted.len() - cursor);
-                }
-                std::thread::sleep(Duration::from_millis(10));
-            }
-        }
+            Fate::Open => None,
+        });
     }
+    let not_final = fates.iter().filter(|f| **f == Fate::Open).count();
+    let submitted: Vec<(usize, Instant)> = flat.iter().map(|(i, _, at)| (*i, *at)).collect();
     let usage_after: Vec<Option<(f64, u64)>> = pids.iter().map(|p| proc_usage(*p)).collect();
     // The status poll above can see a transaction final before the height watcher's next poll
     // records its height: let the watcher catch up so the last transaction is counted.
@@ -327,6 +386,7 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
     let mut latencies = Vec::new();
     let mut last_final = load_start;
     for ((_, at), h) in submitted.iter().zip(&heights) {
+        // Latency counts from the first submission, resubmissions included.
         let Some(h) = h.filter(|h| *h != u64::MAX) else { continue };
         if let Some((_, t)) = seen.range(h..).next() {
             latencies.push(t.saturating_duration_since(*at));
@@ -356,13 +416,15 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
         .collect();
     let report = json!({
         "scenario": args.scenario,
-        "validators": clients.len(),
+        "validators": pool.len(),
         "senders": args.senders,
         "mode": if args.rate > 0 { format!("open loop at {} tx/s", args.rate) } else { "closed loop".to_string() },
         "txs_submitted": txs.len(),
-        "txs_accepted": submitted.len(),
+        "txs_accepted_first_try": accepted_first_time,
         "txs_finalized": finalized,
-        "refused_by_reason": refused,
+        "txs_not_final": not_final,
+        "resubmissions": resubmitted,
+        "refused_first_try_by_reason": refused,
         "rejected_by_reason": rejected,
         "submit_seconds": submit_elapsed.as_secs_f64(),
         "finalized_tx_per_s": finalized as f64 / window,
@@ -377,13 +439,18 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
         },
         "validator_processes": validators,
     });
+    let outcome = if not_final > 0 {
+        Err(anyhow::anyhow!("{not_final} of {} transactions not final after {} s (finalized {finalized}, rejected {rejected:?}, refused at first try {refused:?}, resubmissions {resubmitted})", txs.len(), FINALITY_DEADLINE.as_secs()))
+    } else {
+        Ok(())
+    };
     if json {
         println!("{report}");
-        return Ok(());
+        return outcome;
     }
     let f = |k: &str| report[k].as_f64().unwrap_or(0.0);
     println!("scenario                  {} ({}, {} senders)", args.scenario, report["mode"].as_str().unwrap_or(""), args.senders);
-    println!("transactions finalized    {finalized} of {} (refused {refused:?}, rejected {rejected:?})", txs.len());
+    println!("transactions finalized    {finalized} of {} (not final {not_final}, rejected {rejected:?}; refused at first try {refused:?}, resubmissions {resubmitted})", txs.len());
     println!("finalized tx/s            {:.0}", f("finalized_tx_per_s"));
     if documents > 0 {
         println!("documents registered/s    {:.0}", f("documents_per_s"));
@@ -395,5 +462,5 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
     for v in &validators {
         println!("validator pid {}  cpu {:.1} s ({:.0} % of one core)  peak RSS {:.0} MiB", v["pid"], v["cpu_seconds"].as_f64().unwrap_or(0.0), v["cpu_share"].as_f64().unwrap_or(0.0) * 100.0, v["peak_rss_mib"].as_f64().unwrap_or(0.0));
     }
-    Ok(())
+    outcome
 }

@@ -7,7 +7,7 @@
 //! identical headers (so identical state and log roots) at every common height — no
 //! conflicting block was ever finalized — and that token balances are conserved.
 
-use crate::client::{Client, ClientConfig, Submitted};
+use crate::client::{Client, ClientConfig, Outcome, Pool, Submitted};
 use crate::devnet::{UpOptions, generate, spawn_node};
 use crate::{Target, keys, resolve_key, send, send_as};
 use anyhow::{Context, Result, bail};
@@ -150,11 +150,11 @@ fn start_proxies(a: &ChaosArgs, proxies: &Arc<Proxies>) -> Result<()> {
     Ok(())
 }
 
-/// Which validators are up and reachable by the load (not killed or stopped).
+/// The validator processes the schedule kills, stops and restarts. The load is not told which
+/// are up: its client finds out, as a user's would.
 struct Fleet {
     dir: PathBuf,
     children: Mutex<Vec<Option<Child>>>,
-    up: Mutex<[bool; VALIDATORS]>,
 }
 
 impl Fleet {
@@ -163,7 +163,6 @@ impl Fleet {
     }
 
     fn kill(&self, i: usize) {
-        self.up.lock().unwrap()[i] = false;
         if let Some(mut c) = self.children.lock().unwrap()[i].take() {
             let _ = c.kill();
             let _ = c.wait();
@@ -173,7 +172,6 @@ impl Fleet {
     fn start(&self, i: usize) -> Result<()> {
         let child = spawn_node(&self.dir, i)?;
         self.children.lock().unwrap()[i] = Some(child);
-        self.up.lock().unwrap()[i] = true;
         Ok(())
     }
 
@@ -181,11 +179,6 @@ impl Fleet {
         if let Some(pid) = self.pid(i) {
             unsafe { libc::kill(pid, sig) };
         }
-    }
-
-    fn up_nodes(&self) -> Vec<usize> {
-        let up = self.up.lock().unwrap();
-        (0..VALIDATORS).filter(|i| up[*i]).collect()
     }
 
     fn stop_all(&self) {
@@ -214,11 +207,9 @@ fn fault(rng: &mut Rng, fleet: &Fleet, proxies: &Proxies) -> Result<String> {
             format!("kill -9 v{i}, restart after {hold:?}")
         }
         1 => {
-            fleet.up.lock().unwrap()[i] = false;
             fleet.signal(i, libc::SIGSTOP);
             std::thread::sleep(hold);
             fleet.signal(i, libc::SIGCONT);
-            fleet.up.lock().unwrap()[i] = true;
             format!("SIGSTOP v{i} for {hold:?}")
         }
         2 => {
@@ -249,23 +240,28 @@ fn client_for(cfg: &ClientConfig, i: usize) -> Client {
     Client::new(&cfg.api[i])
 }
 
-/// A load thread: signs batches of transactions from one account with consecutive nonces,
-/// submits them to an up validator, and waits until each is finalized (resubmitting to other
-/// validators while it is not). Returns the finalized transaction ids.
+/// A load thread: signs batches of transactions from one account with consecutive nonces and
+/// takes each to finality through the client library — failover over every validator of the
+/// client config, resubmission while no validator holds it — exactly as a user's client
+/// would: it is not told which validators the schedule took down. Returns the finalized ids.
 struct Load {
     cfg: ClientConfig,
-    fleet: Arc<Fleet>,
     stop: Arc<AtomicBool>,
     chain_id: String,
     finalized: Arc<Mutex<Vec<vellum_types::TxId>>>,
     submitted: Arc<AtomicU64>,
+    /// The validator this thread's client prefers first (threads spread over the validators).
+    lane: usize,
 }
 
+/// How long a load transaction may take to be admitted, then to be final, under faults.
+const LOAD_TX_DEADLINE: Duration = Duration::from_secs(300);
+
 fn load(l: Load, key: SecretKey, first_nonce: u64, body: impl Fn(u64) -> TxBody) {
-    let Load { cfg, fleet, stop, chain_id, finalized, submitted } = l;
+    let pool = Pool::new(&l.cfg.api).preferring(l.lane);
+    let Load { stop, chain_id, finalized, submitted, .. } = l;
     let mut nonce = first_nonce;
     let sender = key.public_key().account_id();
-    let mut turn = 0usize;
     while !stop.load(Ordering::Relaxed) {
         let batch: Vec<Transaction> = (nonce..nonce + LOAD_BATCH)
             .map(|n| {
@@ -274,38 +270,25 @@ fn load(l: Load, key: SecretKey, first_nonce: u64, body: impl Fn(u64) -> TxBody)
                 Transaction { unsigned, signatures: vec![signature] }
             })
             .collect();
-        let mut pending: Vec<&Transaction> = batch.iter().collect();
-        let started = Instant::now();
-        let mut last_submit: Option<Instant> = None;
-        while !pending.is_empty() {
-            let up = fleet.up_nodes();
-            if up.is_empty() {
+        for tx in &batch {
+            let started = Instant::now();
+            // Every validator down, or all refusing for a moment (full mempools): retry.
+            while !matches!(pool.submit(tx), Ok(Submitted::Accepted(_))) {
+                if started.elapsed() > LOAD_TX_DEADLINE {
+                    eprintln!("chaos: no validator admitted a transaction of {sender} for 300 s");
+                    return;
+                }
                 std::thread::sleep(Duration::from_millis(200));
-                continue;
             }
-            turn += 1;
-            let node = client_for(&cfg, up[turn % up.len()]);
-            if last_submit.is_none_or(|t| t.elapsed() > Duration::from_secs(3)) {
-                for tx in &pending {
-                    if matches!(node.submit(tx), Ok(Submitted::Accepted(_))) {
-                        submitted.fetch_add(1, Ordering::Relaxed);
-                    }
+            submitted.fetch_add(1, Ordering::Relaxed);
+        }
+        for tx in &batch {
+            match pool.wait_final(tx, LOAD_TX_DEADLINE, false) {
+                Ok(Outcome::Final(v)) if v["status"] == "finalized" => finalized.lock().unwrap().push(tx.id()),
+                other => {
+                    eprintln!("chaos: transaction {} of {sender} did not finalize: {other:?}", tx.id().to_hex());
+                    return;
                 }
-                last_submit = Some(Instant::now());
-            }
-            std::thread::sleep(Duration::from_millis(100));
-            pending.retain(|tx| {
-                let Ok((_, v)) = node.tx_status(&tx.id().to_hex()) else { return true };
-                if v["status"] == "finalized" {
-                    finalized.lock().unwrap().push(tx.id());
-                    false
-                } else {
-                    true
-                }
-            });
-            if started.elapsed() > Duration::from_secs(300) {
-                eprintln!("chaos: a load batch of {sender} is not final after 300 s");
-                return;
             }
         }
         nonce += LOAD_BATCH;
@@ -342,12 +325,12 @@ pub fn run(a: ChaosArgs, json_out: bool) -> Result<()> {
     }
     let proxies = Arc::new(Proxies { blocked: Mutex::new([[false; VALIDATORS]; VALIDATORS]), live: Mutex::new(Vec::new()) });
     start_proxies(&a, &proxies)?;
-    let fleet = Arc::new(Fleet { dir: a.dir.clone(), children: Mutex::new((0..VALIDATORS).map(|_| None).collect()), up: Mutex::new([false; VALIDATORS]) });
+    let fleet = Arc::new(Fleet { dir: a.dir.clone(), children: Mutex::new((0..VALIDATORS).map(|_| None).collect()) });
     for i in 0..VALIDATORS {
         fleet.start(i)?;
     }
     let cfg = ClientConfig::load(&a.dir.join("client.toml"))?;
-    let target = Target { client: a.dir.join("client.toml"), api: None };
+    let target = Target { client: a.dir.join("client.toml"), api: None, trust_node: false };
     let deadline = Instant::now() + Duration::from_secs(90);
     while (0..VALIDATORS).any(|i| get_json(&client_for(&cfg, i), "/v1/status").and_then(|s| s["height"].as_u64()).unwrap_or(0) < 1) {
         if Instant::now() > deadline {
@@ -384,9 +367,9 @@ pub fn run(a: ChaosArgs, json_out: bool) -> Result<()> {
     let stop = Arc::new(AtomicBool::new(false));
     let finalized: Arc<Mutex<Vec<vellum_types::TxId>>> = Arc::default();
     let submitted = Arc::new(AtomicU64::new(0));
-    let new_load = || Load {
+    let new_load = |lane: usize| Load {
+        lane,
         cfg: cfg.clone(),
-        fleet: fleet.clone(),
         stop: stop.clone(),
         chain_id: chain_id.clone(),
         finalized: finalized.clone(),
@@ -395,7 +378,7 @@ pub fn run(a: ChaosArgs, json_out: bool) -> Result<()> {
     let mut threads = Vec::new();
     for (n, key) in senders.iter().enumerate() {
         let to = ids[(n + 1) % SENDERS];
-        let (l, key) = (new_load(), key.clone());
+        let (l, key) = (new_load(n), key.clone());
         threads.push(std::thread::spawn(move || {
             let body = move |n: u64| TxBody::Transfer {
                 legs: vec![Leg { to, token: "CHAOS".into(), amount: 1 + u128::from(n % 97), convert: None }],
@@ -405,7 +388,7 @@ pub fn run(a: ChaosArgs, json_out: bool) -> Result<()> {
         }));
     }
     {
-        let (l, key) = (new_load(), issuer.clone());
+        let (l, key) = (new_load(SENDERS), issuer.clone());
         let base = keys::random_bytes();
         threads.push(std::thread::spawn(move || {
             let body = move |n: u64| TxBody::RegisterProof {

@@ -11,10 +11,11 @@ mod log;
 mod originals;
 mod pay;
 mod proof;
+mod watch;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use client::{Client, ClientConfig, Submitted};
+use client::{ClientConfig, Outcome, Pool, Submitted};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -91,6 +92,9 @@ enum Command {
     },
     /// Load a devnet with account openings and report finalized tx/s, blocks/s and latency.
     Bench(bench::BenchArgs),
+    /// Follow a node's events (finalized blocks; with --key the account's transactions,
+    /// payments, holds and proofs), resuming after disconnects; `--json` for one object a line.
+    Watch(watch::WatchArgs),
     /// Fault injection on real processes: a devnet under load while validators are killed,
     /// stopped, wiped and partitioned; then every finalized transaction, header and balance
     /// is checked on every validator.
@@ -387,9 +391,14 @@ pub struct Target {
     /// Client config written by `devnet up`.
     #[arg(long, default_value = "devnet/client.toml")]
     client: PathBuf,
-    /// A node API address (overrides the client config's list).
+    /// A node API address (overrides the client config's list: no failover, and reads are
+    /// that node's word).
     #[arg(long)]
     api: Option<String>,
+    /// Believe the first validator that answers instead of requiring f+1 validators to agree
+    /// on transaction outcomes, balances and proof status (faster; trusts one node).
+    #[arg(long)]
+    trust_node: bool,
 }
 
 impl Target {
@@ -397,11 +406,17 @@ impl Target {
         ClientConfig::load(&self.client)
     }
 
-    fn client(&self) -> Result<Client> {
+    /// Every validator of the client config (or only `--api`), with failover.
+    fn client(&self) -> Result<Pool> {
         match &self.api {
-            Some(a) => Ok(Client::new(a)),
-            None => Ok(Client::new(&self.config()?.api[0])),
+            Some(a) => Ok(Pool::new(std::slice::from_ref(a))),
+            None => Ok(Pool::new(&self.config()?.api)),
         }
+    }
+
+    /// Whether reads users act on must be agreed by f+1 validators.
+    fn verify(&self) -> bool {
+        !self.trust_node
     }
 }
 
@@ -755,7 +770,17 @@ consensus_key = \"{public}\"  (also its p2p_key)", out.display()));
             Ok(())
         }
         Command::Tx { command: TxCommand::Status { target, hash } } => {
-            let (code, v) = target.client()?.tx_status(&hash)?;
+            let pool = target.client()?;
+            let (code, v) = if target.verify() {
+                let a = pool.agreed_get(&format!("/v1/tx/{hash}"), client::verified::tx_key)?;
+                let mut body = a.body;
+                if let Some(o) = body.as_object_mut() {
+                    o.insert("agreed_by".into(), json!({ "validators": a.matching, "answered": a.answered }));
+                }
+                (a.status, body)
+            } else {
+                pool.tx_status(&hash)?
+            };
             print(json, &v, || match code {
                 200 => serde_json::to_string_pretty(&v).unwrap_or_default().to_string(),
                 _ => v["error"]["message"].as_str().unwrap_or("unknown").to_string(),
@@ -766,6 +791,7 @@ consensus_key = \"{public}\"  (also its p2p_key)", out.display()));
             Ok(())
         }
         Command::Bench(args) => bench::run(args, json),
+        Command::Watch(args) => watch::run(args, json),
         Command::Verify { bundle, file, checkpoint, explain } => {
             proof::verify(&bundle, file.as_deref(), checkpoint.as_deref(), explain, json)
         }
@@ -980,38 +1006,47 @@ pub(crate) fn send(target: &Target, key: &str, body: TxBody) -> Result<Value> {
     send_as(target, &[signer], sender, body)
 }
 
+/// Most nonces one command tries: each failed try means another transaction of the account
+/// took the nonce meanwhile.
+const NONCE_ATTEMPTS_MAX: usize = 8;
+/// How long a command waits for its transaction to be final.
+const FINALITY_TIMEOUT: Duration = Duration::from_secs(120);
+
 /// Like [`send`], for an account whose transactions need several signatures: every key in
-/// `signers` signs (a k-of-n account such as the governance council).
+/// `signers` signs (a k-of-n account such as the governance council). The transaction goes to
+/// any validator that admits it and is resubmitted until it is final (see `client::submit`);
+/// its nonce is the account's next one, so a refused transaction leaves no gap.
 pub(crate) fn send_as(target: &Target, signers: &[SecretKey], sender: AccountId, body: TxBody) -> Result<Value> {
-    let client = target.client()?;
-    let (chain_id, height) = chain(target, &client)?;
+    let pool = target.client()?;
+    let (chain_id, height) = chain(target, &pool)?;
     let mut nonce = 0u64;
-    for _ in 0..4 {
+    for _ in 0..NONCE_ATTEMPTS_MAX {
         let unsigned = UnsignedTx { chain_id: chain_id.clone(), sender, nonce, expiry_height: height + EXPIRY_BLOCKS, body: body.clone() };
         let signatures = signers.iter().map(|k| k.sign_tx(&unsigned)).collect();
         let tx = Transaction { unsigned, signatures };
-        match client.submit(&tx)? {
-            Submitted::Accepted(hash) => {
-                let v = client.wait_final(&hash, Duration::from_secs(60))?;
-                if v["status"] == "rejected" {
-                    bail!("transaction {hash} rejected: {} ({})", v["message"].as_str().unwrap_or_default(), v["code"]);
-                }
-                return Ok(v);
+        let outcome = match pool.submit(&tx)? {
+            Submitted::Accepted(_) => pool.wait_final(&tx, FINALITY_TIMEOUT, target.verify())?,
+            Submitted::Refused { code, message, expected_nonce, .. } => Outcome::Refused { code, message, expected_nonce },
+        };
+        match outcome {
+            Outcome::Final(v) if v["status"] == "rejected" => {
+                bail!("transaction {} rejected: {} ({})", tx.id().to_hex(), v["message"].as_str().unwrap_or_default(), v["code"]);
             }
-            Submitted::Refused { code, expected_nonce: Some(expected), .. } if code == "bad_nonce" => nonce = expected,
-            Submitted::Refused { code, .. } if code == "nonce_taken" => nonce += 1,
-            Submitted::Refused { status, code, message, .. } => bail!("refused by the node ({status} {code}): {message}"),
+            Outcome::Final(v) => return Ok(v),
+            Outcome::Refused { code, expected_nonce: Some(expected), .. } if code == "bad_nonce" && expected > nonce => nonce = expected,
+            Outcome::Refused { code, .. } if code == "nonce_taken" => nonce += 1,
+            Outcome::Refused { code, message, .. } => bail!("refused by the validators ({code}): {message}"),
         }
     }
     bail!("could not find a usable nonce (the account has many pending transactions)")
 }
 
 /// The chain id and height of the target node, after checking it runs the pinned genesis.
-pub(crate) fn chain(target: &Target, client: &Client) -> Result<(String, u64)> {
+pub(crate) fn chain(target: &Target, client: &Pool) -> Result<(String, u64)> {
     let status = client.status()?;
     if let Ok(cfg) = target.config()
         && status["genesis_hash"].as_str() != Some(cfg.genesis_hash.as_str()) {
-            bail!("node {} runs another chain (genesis {}), not the pinned {}", client.base, status["genesis_hash"], cfg.genesis_hash);
+            bail!("node {} runs another chain (genesis {}), not the pinned {}", client.base(), status["genesis_hash"], cfg.genesis_hash);
         }
     let chain_id = status["chain_id"].as_str().context("status lacks chain_id")?.to_string();
     Ok((chain_id, status["height"].as_u64().unwrap_or(0)))

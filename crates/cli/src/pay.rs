@@ -1,7 +1,7 @@
 //! Payments from the command line: `vellum pay`, `balance`, `history`, `receipt`, and the
 //! token, monitoring, hold, sub-ledger, rate and signer commands.
 
-use crate::client::Client;
+use crate::client::Pool;
 use crate::{Target, chain, print, resolve_key, send, send_as};
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
@@ -254,12 +254,27 @@ pub fn account_arg(target: &Target, text: &str) -> Result<AccountId> {
 }
 
 /// A signed GET that must succeed; returns its JSON.
-pub fn signed_json(target: &Target, client: &Client, key: &SecretKey, path: &str) -> Result<Value> {
+pub fn signed_json(target: &Target, client: &Pool, key: &SecretKey, path: &str) -> Result<Value> {
     let (chain_id, _) = chain(target, client)?;
     let (status, body) = client.get_signed(path, key, &chain_id)?;
     let v: Value = serde_json::from_slice(&body).with_context(|| format!("node sent non-JSON for {path}"))?;
     if status != 200 {
         bail!("{} ({status} {})", v["error"]["message"].as_str().unwrap_or("request failed"), v["error"]["code"].as_str().unwrap_or(""));
+    }
+    Ok(v)
+}
+
+/// A signed read that f+1 validators must agree on (by `project`), unless `--trust-node`.
+pub fn verified_json(target: &Target, key: &SecretKey, path: &str, project: fn(u16, &Value) -> Value) -> Result<Value> {
+    let pool = target.client()?;
+    if !target.verify() {
+        return signed_json(target, &pool, key, path);
+    }
+    let (chain_id, _) = chain(target, &pool)?;
+    let agreed = pool.agreed_signed(path, key, &chain_id, project)?;
+    let v = agreed.body;
+    if agreed.status != 200 {
+        bail!("{} ({} {})", v["error"]["message"].as_str().unwrap_or("request failed"), agreed.status, v["error"]["code"].as_str().unwrap_or(""));
     }
     Ok(v)
 }
@@ -354,7 +369,7 @@ pub fn pay(a: PayArgs, json: bool) -> Result<()> {
     Ok(())
 }
 
-pub fn write_receipt(target: &Target, client: &Client, key: &SecretKey, hash: &str, out: &std::path::Path) -> Result<()> {
+pub fn write_receipt(target: &Target, client: &Pool, key: &SecretKey, hash: &str, out: &std::path::Path) -> Result<()> {
     let (chain_id, _) = chain(target, client)?;
     let (status, body) = client.get_signed(&format!("/v1/payment/{hash}/receipt"), key, &chain_id)?;
     if status != 200 {
@@ -370,7 +385,7 @@ pub fn balance(target: &Target, key: &str, account: Option<&str>, json: bool) ->
         Some(a) => account_arg(target, a)?,
         None => crate::keys::account_for(&signer),
     };
-    let v = signed_json(target, &target.client()?, &signer, &format!("/v1/account/{id}"))?;
+    let v = verified_json(target, &signer, &format!("/v1/account/{id}"), crate::client::verified::whole)?;
     print(json, &v, || {
         let a = &v["account"];
         let mut lines = vec![format!(

@@ -1,7 +1,6 @@
 //! `vellum proof ...` and `vellum verify`: registering documents, fetching evidence bundles,
 //! changing proof status, and verifying bundles offline.
 
-use crate::client::Client;
 use crate::{Target, keys, print, resolve_key, send};
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
@@ -371,13 +370,10 @@ pub fn change(target: &Target, key: &str, proof: &str, member: Option<u32>, chan
 
 pub fn show(target: &Target, key: &str, proof: &str, json: bool) -> Result<()> {
     let signer = resolve_key(target, key)?;
-    let client: Client = target.client()?;
-    let chain_id = client.status()?["chain_id"].as_str().unwrap_or_default().to_string();
-    let (status, body) = client.get_signed(&format!("/v1/proof/{proof}"), &signer, &chain_id)?;
-    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    if status != 200 {
-        bail!("refused ({status} {}): {}", v["error"]["code"], v["error"]["message"].as_str().unwrap_or_default());
-    }
+    // The record and its status are agreed by f+1 validators; the audit trail shown is the
+    // answering validator's own.
+    let v = crate::pay::verified_json(target, &signer, &format!("/v1/proof/{proof}"), crate::client::verified::proof_key)
+        .map_err(|e| anyhow::anyhow!("refused: {e:#}"))?;
     print(json, &v, || serde_json::to_string_pretty(&v).unwrap_or_default());
     Ok(())
 }

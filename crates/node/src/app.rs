@@ -160,7 +160,9 @@ where
         {
             let mut core = self.node.lock();
             for (id, error) in &built.rejected {
-                core.reject(*id, error);
+                if let Some(sender) = core.reject(*id, error) {
+                    self.node.events.rejected(*id, sender, error);
+                }
             }
             core.remember_executed(digest, Arc::new(built.outcome));
         }
@@ -276,6 +278,8 @@ pub(crate) async fn run_executor(
             .commit_block(block.inner().block(), &outcome, &certificate)
             .unwrap_or_else(|e| panic!("cannot persist finalized block {height}: {e}"));
         node.lock().finalize(&outcome);
+        // Subscribers hear of the block once it is durable and installed (never waits on them).
+        node.events.publish(block.inner().block(), &outcome);
         // Before the acknowledgement: marshal must know the next epoch's set before it sees
         // that epoch's certificates.
         epochs.after_block(&outcome, &mut tracked);

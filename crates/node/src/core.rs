@@ -100,8 +100,10 @@ impl Core {
         self.executed.insert(digest, outcome);
     }
 
-    pub fn reject(&mut self, id: TxId, error: &TxError) {
-        self.mempool.remove(&id);
+    /// Forgets a transaction that cannot apply, remembering why; returns its sender if it was
+    /// in the mempool.
+    pub fn reject(&mut self, id: TxId, error: &TxError) -> Option<AccountId> {
+        let removed = self.mempool.remove(&id);
         if self.rejected.insert(id, (error.code().to_string(), error.to_string())).is_none() {
             self.rejected_order.push_back(id);
             if self.rejected_order.len() > REJECTED_REMEMBERED_MAX {
@@ -109,6 +111,7 @@ impl Core {
                 self.rejected.remove(&old);
             }
         }
+        removed.map(|p| p.tx.unsigned.sender)
     }
 
     /// Installs a newly finalized state: drops executed states at or below it and stale
@@ -161,6 +164,8 @@ pub enum SubmitError {
     Mempool(#[from] MempoolError),
     #[error("storage error: {0}")]
     Storage(String),
+    #[error(transparent)]
+    Accept(#[from] crate::acceptance::AcceptError),
 }
 
 impl SubmitError {
@@ -171,6 +176,8 @@ impl SubmitError {
             SubmitError::Invalid(e) => e.code(),
             SubmitError::Mempool(e) => e.code(),
             SubmitError::Storage(_) => "storage",
+            SubmitError::Accept(crate::acceptance::AcceptError::Busy) => "busy",
+            SubmitError::Accept(crate::acceptance::AcceptError::Storage(_)) => "storage",
         }
     }
 }
@@ -275,6 +282,8 @@ pub struct NodeHandle {
     pub(crate) genesis: Arc<Genesis>,
     /// Admitted transactions to gossip to the other validators.
     pub(crate) gossip: futures::channel::mpsc::UnboundedSender<Vec<u8>>,
+    /// Where accepted transactions are made durable before the answer.
+    accept_log: crate::acceptance::AcceptLog,
     /// `(note key name, key)` this validator signs log checkpoints with.
     pub(crate) note_key: Option<Arc<(String, vellum_crypto::SecretKey)>>,
     /// The node account's key that signs audit transactions, and the records waiting for one.
@@ -286,7 +295,13 @@ pub struct NodeHandle {
     anonymous_audits: Arc<Mutex<HashMap<(ProofId, String), u64>>>,
     /// The clock consensus decisions use (set by [`crate::engine::start`]).
     pub(crate) clock: Option<crate::time::CheckedClock>,
+    /// Finalized-block events for subscribers (`GET /v1/events`, see [`crate::events`]).
+    pub(crate) events: crate::events::EventHub,
 }
+
+/// Most recorded accepted transactions read back at once (the mempool's own bound: more
+/// could not be admitted anyway).
+pub const ACCEPTED_REPLAY_MAX: usize = 200_000;
 
 /// Most (proof, action) pairs tracked for coalescing anonymous audit records.
 const ANONYMOUS_AUDIT_KEYS_MAX: usize = 10_000;
@@ -308,6 +323,7 @@ impl NodeHandle {
         limits: MempoolLimits,
         gossip: futures::channel::mpsc::UnboundedSender<Vec<u8>>,
     ) -> Self {
+        let events = crate::events::EventHub::new(&finalized);
         let core = Core {
             finalized,
             executed: HashMap::new(),
@@ -324,6 +340,7 @@ impl NodeHandle {
         };
         Self {
             core: Arc::new(Mutex::new(core)),
+            accept_log: crate::acceptance::AcceptLog::start(store.clone()),
             store,
             genesis,
             gossip,
@@ -332,6 +349,7 @@ impl NodeHandle {
             audit_in_flight: Arc::default(),
             anonymous_audits: Arc::default(),
             clock: None,
+            events,
         }
     }
 
@@ -354,13 +372,58 @@ impl NodeHandle {
     }
 
     /// Admits a transaction from a client and gossips it to the other validators.
+    /// Answers only once the transaction is on this validator's disk (see [`crate::acceptance`]):
+    /// gossip goes out first, so the fsync overlaps the other validators' admission.
     pub fn submit(&self, bytes: &[u8]) -> Result<TxId, SubmitError> {
-        let id = self.admit(bytes).inspect_err(|e| {
+        let count_refusal = |e: &SubmitError| {
             *self.lock().refused_total.entry(e.code()).or_default() += 1;
-        })?;
+        };
+        let id = self.admit(bytes).inspect_err(count_refusal)?;
         // The gossip task may be gone during shutdown; the transaction stays admitted here.
         let _ = self.gossip.unbounded_send(bytes.to_vec());
+        // If this fails the transaction stays admitted (and gossiped): it may still finalize,
+        // and the client, told it was not accepted, resubmits it — the same id — elsewhere.
+        self.accept_log.persist(id, bytes.to_vec()).map_err(SubmitError::from).inspect_err(count_refusal)?;
         Ok(id)
+    }
+
+    /// After a restart: admits every accepted transaction recorded on disk again (before the
+    /// API serves) and returns the admitted ones, to be gossiped again once peers are
+    /// connected. Those that can no longer apply (finalized, nonce used, expired) are
+    /// forgotten; those refused for lack of room stay recorded for the next restart.
+    pub fn replay_accepted(&self) -> Vec<Vec<u8>> {
+        let rows = self.store.accepted(ACCEPTED_REPLAY_MAX).unwrap_or_else(|e| panic!("cannot read accepted transactions: {e}"));
+        let mut replayed = Vec::new();
+        let mut dead = Vec::new();
+        for (id, bytes) in rows {
+            match self.admit(&bytes) {
+                Ok(_) => replayed.push(bytes),
+                Err(SubmitError::Mempool(MempoolError::Full(_) | MempoolError::AccountFull(_))) => {}
+                Err(_) => dead.push(id),
+            }
+        }
+        if let Err(e) = self.store.forget_accepted(&dead) {
+            tracing::warn!(error = %e, "cannot forget replayed transactions that no longer apply");
+        }
+        replayed
+    }
+
+    /// Forgets recorded accepted transactions this node no longer holds (finalized ones are
+    /// removed with their block; these were dropped, rejected or superseded), so the record
+    /// stays bounded by the mempool. Returns how many were forgotten.
+    pub fn sweep_accepted(&self) -> usize {
+        let Ok(rows) = self.store.accepted(ACCEPTED_REPLAY_MAX) else { return 0 };
+        let gone: Vec<TxId> = {
+            let core = self.lock();
+            rows.into_iter().map(|(id, _)| id).filter(|id| !core.mempool.contains(id)).collect()
+        };
+        match self.store.forget_accepted(&gone) {
+            Ok(()) => gone.len(),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot forget dropped accepted transactions");
+                0
+            }
+        }
     }
 
     /// Admission without gossip (used for transactions gossiped to us).
@@ -805,5 +868,34 @@ mod tests {
         node.audit(&proof, None, "bundle", false, 11_000).unwrap();
         node.audit(&proof, Some(AccountId([1; 32])), "bundle", false, 11_001).unwrap();
         assert_eq!(node.audit_trail(&proof).unwrap().len(), 3, "two anonymous (one per second) and one attributed");
+    }
+
+    #[test]
+    fn accepted_transactions_are_replayed_after_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = fixture();
+        let genesis = Arc::new(f.genesis.clone());
+        let path = dir.path().join("l.redb");
+        let newcomer = key("ed25519", 77);
+        let open = vellum_ledger::testkit::sign(&f.registrar, &genesis.chain_id, 0, vellum_ledger::testkit::open(&newcomer));
+        let stale = vellum_ledger::testkit::sign(&f.registrar, &genesis.chain_id, 1, vellum_ledger::testkit::open(&key("ed25519", 78)));
+        {
+            let store = Arc::new(Store::open(&path, &genesis).unwrap());
+            let node = NodeHandle::offline(genesis.clone(), store, MempoolLimits::default()).unwrap();
+            node.submit(&open.to_wire()).unwrap();
+            node.submit(&stale.to_wire()).unwrap();
+            // The process dies: the mempool is gone, the disk is not.
+        }
+        let store = Arc::new(Store::open(&path, &genesis).unwrap());
+        assert_eq!(store.accepted(10).unwrap().len(), 2);
+        let node = NodeHandle::offline(genesis.clone(), store.clone(), MempoolLimits::default()).unwrap();
+        let replayed = node.replay_accepted();
+        assert_eq!(replayed.len(), 2, "both are admitted again (nonce 1 waits behind nonce 0)");
+        assert_eq!(node.tx_status(&open.id()), TxStatus::Pending);
+        assert_eq!(node.tx_status(&stale.id()), TxStatus::Pending);
+        // Dropped from the mempool (superseded, rejected): the sweep forgets it on disk.
+        node.lock().mempool.remove(&stale.id());
+        assert_eq!(node.sweep_accepted(), 1);
+        assert_eq!(store.accepted(10).unwrap().len(), 1);
     }
 }

@@ -62,6 +62,12 @@ const IMMUTABLE_ITEMS_PER_SECTION: NonZeroU64 = NZU64!(262_144);
 const PRUNABLE_ITEMS_PER_SECTION: NonZeroU64 = NZU64!(4_096);
 /// How often queued audit records are submitted as an audit transaction.
 const AUDIT_FLUSH_INTERVAL: Duration = Duration::from_secs(1);
+/// How often recorded accepted transactions this node no longer holds are forgotten (in
+/// audit-flush ticks).
+const ACCEPTED_SWEEP_TICKS: u64 = 30;
+/// How long after a restart the replayed accepted transactions are gossiped again: the p2p
+/// network needs a moment to reconnect, and gossip to an unconnected peer is dropped.
+const REPLAY_GOSSIP_DELAY: Duration = Duration::from_secs(3);
 /// Bound on misbehaviour reports awaiting submission.
 const MISBEHAVIOR_QUEUE_MAX: usize = 64;
 
@@ -381,13 +387,29 @@ where
         let node = node.clone();
         move |_| run_gossip(node, gossip_rx, channels.txs)
     });
+    // Accepted transactions this node recorded before a crash or stop: back into the mempool
+    // now, to the other validators once the network is up.
+    let replayed = node.replay_accepted();
+    if !replayed.is_empty() {
+        info!(count = replayed.len(), "replayed accepted transactions from disk");
+        let gossip = node.gossip.clone();
+        context.child("replay").spawn(move |ctx| async move {
+            ctx.sleep(REPLAY_GOSSIP_DELAY).await;
+            for bytes in replayed {
+                let _ = gossip.unbounded_send(bytes);
+            }
+        });
+    }
     let auditor = context.child("audit").spawn({
         let node = node.clone();
         let mut misbehavior_rx = misbehavior_rx;
         move |ctx| async move {
             // Reads are recorded on the ledger in batches, at most a second late; so is
             // misbehaviour this validator's engine proved.
-            loop {
+            for tick in 1u64.. {
+                if tick % ACCEPTED_SWEEP_TICKS == 0 {
+                    node.sweep_accepted();
+                }
                 ctx.sleep(AUDIT_FLUSH_INTERVAL).await;
                 let now = commonware_utils::SystemTimeExt::epoch_millis(&ctx.current());
                 while node.flush_audit(now) > 0 {}

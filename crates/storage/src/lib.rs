@@ -91,6 +91,12 @@ const PAYMENTS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("payment
 /// (account, sequence) → tx id: the payment transactions each account is a party to.
 const ACCOUNT_PAYMENTS: TableDefinition<([u8; 32], u64), [u8; 32]> = TableDefinition::new("account_payments");
 
+/// tx id → wire bytes of each transaction this node answered `accepted` for and has not yet
+/// seen finalized: replayed into the mempool (and gossiped again) after a restart, so an
+/// accepted transaction survives the crash of the validator that accepted it. A block's
+/// commit deletes its transactions' rows in the same write transaction.
+const ACCEPTED: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("accepted_txs");
+
 /// Most history rows returned for one account.
 pub const HISTORY_ROWS_MAX: usize = 1_000;
 
@@ -229,6 +235,7 @@ impl Store {
             txn.open_table(ORIGINAL_KEYS)?;
             txn.open_table(ORIGINAL_PAYLOADS)?;
             txn.open_table(ORIGINAL_DELETED)?;
+            txn.open_table(ACCEPTED)?;
         }
         txn.commit()?;
         Ok(Self { db })
@@ -343,9 +350,11 @@ impl Store {
             let mut leaves = txn.open_table(LEAVES)?;
             let mut records = txn.open_table(RECORDS)?;
             let mut digests = txn.open_multimap_table(DIGESTS)?;
+            let mut accepted = txn.open_table(ACCEPTED)?;
             for r in &outcome.receipts {
                 let loc = TxLocation { height: r.height, index: r.index, log_index: r.log_index };
                 txs.insert(r.tx_id.0, enc(&loc).as_slice())?;
+                accepted.remove(r.tx_id.0)?;
                 leaves.insert(r.log_index, r.leaf_hash)?;
                 if let Some(e) = &r.evidence {
                     leaves.insert(e.log_index, e.leaf_hash)?;
@@ -414,6 +423,49 @@ impl Store {
                 log: state.log.clone(),
             };
             meta.insert(META_APPLIED, enc(&applied).as_slice())?;
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// Records transactions this node accepted, durably (one write transaction, so a batch of
+    /// concurrent submissions shares one fsync).
+    pub fn put_accepted(&self, txs: &[(TxId, Vec<u8>)]) -> Result<(), CommitError> {
+        let txn = self.db.begin_write()?;
+        {
+            let mut table = txn.open_table(ACCEPTED)?;
+            for (id, bytes) in txs {
+                table.insert(id.0, bytes.as_slice())?;
+            }
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// Up to `limit` accepted, not yet finalized transactions (id order).
+    pub fn accepted(&self, limit: usize) -> Result<Vec<(TxId, Vec<u8>)>, ReadError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(ACCEPTED)?;
+        let mut out = Vec::new();
+        for row in table.iter()?.take(limit) {
+            let (k, v) = row?;
+            out.push((TxId(k.value()), v.value().to_vec()));
+        }
+        Ok(out)
+    }
+
+    /// Forgets accepted transactions that no longer need replaying (dropped, rejected or
+    /// superseded; finalized ones are removed by [`Store::commit_block`]).
+    pub fn forget_accepted(&self, ids: &[TxId]) -> Result<(), CommitError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let txn = self.db.begin_write()?;
+        {
+            let mut table = txn.open_table(ACCEPTED)?;
+            for id in ids {
+                table.remove(id.0)?;
+            }
         }
         txn.commit()?;
         Ok(())

@@ -1,10 +1,11 @@
-//! A small blocking HTTP client for the node API, and the client config file.
+//! One validator's API over blocking HTTP, and the client config file. Callers normally use
+//! [`super::Pool`], which spreads requests over every validator and fails over.
 
 use anyhow::{Context, Result, anyhow, bail};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use vellum_types::Transaction;
 
 /// `client.toml`, written by `vellum devnet up`: where the nodes are and which chain they run.
@@ -33,6 +34,14 @@ impl ClientConfig {
     }
 }
 
+/// How long a TCP connect to a validator may take (loopback or LAN; a firewall that drops
+/// packets shows up here).
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a validator may take to start answering a request.
+pub const RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Whole-request bound, large bodies included.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// What the node said about a submitted transaction.
 #[derive(Debug)]
 pub enum Submitted {
@@ -48,9 +57,14 @@ pub struct Client {
 
 impl Client {
     pub fn new(base: &str) -> Self {
+        // A dead validator refuses the connection at once; a stopped or overloaded one accepts
+        // it (the kernel does) and never answers: the response-head timeout bounds that, so
+        // the pool moves on within seconds. Bodies (bundles, originals) may take longer.
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(10)))
+            .timeout_connect(Some(CONNECT_TIMEOUT))
+            .timeout_recv_response(Some(RESPONSE_TIMEOUT))
+            .timeout_global(Some(REQUEST_TIMEOUT))
             .build()
             .new_agent();
         Self { agent, base: base.trim_end_matches('/').to_string() }
@@ -168,18 +182,5 @@ impl Client {
 
     pub fn tx_status(&self, hash: &str) -> Result<(u16, Value)> {
         self.get(&format!("/v1/tx/{hash}"))
-    }
-
-    /// Polls until the transaction is finalized or rejected.
-    pub fn wait_final(&self, hash: &str, timeout: Duration) -> Result<Value> {
-        let start = Instant::now();
-        loop {
-            let (_, v) = self.tx_status(hash)?;
-            match v["status"].as_str() {
-                Some("finalized") | Some("rejected") => return Ok(v),
-                _ if start.elapsed() > timeout => bail!("transaction {hash} not final after {timeout:?}: {v}"),
-                _ => std::thread::sleep(Duration::from_millis(20)),
-            }
-        }
     }
 }

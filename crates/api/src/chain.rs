@@ -1,0 +1,230 @@
+//! Transactions and the chain: submit a transaction, its status, the node's status, finalized
+//! block headers.
+
+use crate::errors::{ErrorBody, Path, error};
+use crate::openapi::Binary;
+use crate::REQUEST_BODY_BYTES_MAX;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use vellum_node::{NodeHandle, SubmitError, TxStatus};
+use vellum_types::{BlockHeader, TxId};
+
+/// `POST /v1/tx` as JSON.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct JsonTx {
+    /// Hex of the wire bytes (version byte and borsh of the signed transaction).
+    #[schema(pattern = "^\\s*([0-9a-fA-F]{2})*\\s*$")]
+    tx_hex: String,
+}
+
+/// A transaction admitted to the mempool.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Accepted {
+    /// The transaction id, 64 hex.
+    tx_hash: String,
+    /// Always `pending`.
+    status: &'static str,
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/tx",
+    operation_id = "submit_tx",
+    tag = "transactions",
+    summary = "Submit a signed transaction (wire bytes, or {\"tx_hex\"} JSON)",
+    request_body(
+        description = "The signed transaction: its wire bytes (version byte and borsh) as application/octet-stream (also when no Content-Type is given), or their hex as JSON {\"tx_hex\": \"...\"}",
+        content((Binary = "application/octet-stream"), (JsonTx = "application/json"))
+    ),
+    responses(
+        (status = 202, description = "Admitted to the mempool and gossiped", body = Accepted,
+            links(("status" = (operation_id = "tx_status", parameters(("hash" = "$response.body#/tx_hash")))))),
+        (status = 400, description = "`malformed`, `bad_json`, `bad_hex`, `bad_body`, or why the transaction would not apply (`wrong_chain`, `bad_signature`, `bad_nonce` with `expected_nonce`, `unknown_sender`, `missing_role`, ...)", body = ErrorBody),
+        (status = 409, description = "`duplicate`: already pending", body = ErrorBody),
+        (status = 413, description = "`too_large`: body or transaction over the size limit", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: neither application/octet-stream nor application/json", body = ErrorBody),
+        (status = 429, description = "`mempool_full` / `account_full`: the mempool (or the sender's share) is full; or `rate_limited`", body = ErrorBody),
+        (status = 500, description = "`storage`, `internal`", body = ErrorBody),
+        (status = 503, description = "`busy`: admissions are not being made durable fast enough; retry shortly", body = ErrorBody),
+    )
+)]
+pub(crate) async fn submit_tx(State(node): State<NodeHandle>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return error(StatusCode::PAYLOAD_TOO_LARGE, "too_large", format!("request body over {REQUEST_BODY_BYTES_MAX} bytes"));
+        }
+        Err(e) => return error(StatusCode::BAD_REQUEST, "bad_body", e.body_text()),
+    };
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let bytes: Vec<u8> = if content_type.starts_with("application/json") {
+        let parsed: JsonTx = match serde_json::from_slice(&body) {
+            Ok(p) => p,
+            Err(e) => return error(StatusCode::BAD_REQUEST, "bad_json", format!("expected {{\"tx_hex\": \"...\"}}: {e}")),
+        };
+        match hex::decode(parsed.tx_hex.trim()) {
+            Ok(b) => b,
+            Err(e) => return error(StatusCode::BAD_REQUEST, "bad_hex", format!("tx_hex: {e}")),
+        }
+    } else if content_type.is_empty() || content_type.starts_with("application/octet-stream") {
+        body.to_vec()
+    } else {
+        return error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send application/octet-stream (wire bytes) or application/json ({\"tx_hex\": ...})",
+        );
+    };
+    // Signature checks are CPU work: keep them off the async workers.
+    let result = tokio::task::spawn_blocking(move || node.submit(&bytes)).await;
+    match result {
+        Ok(Ok(id)) => (StatusCode::ACCEPTED, Json(Accepted { tx_hash: id.to_hex(), status: "pending" })).into_response(),
+        Ok(Err(e)) => {
+            let status = match &e {
+                SubmitError::Decode(vellum_types::DecodeError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
+                SubmitError::Mempool(vellum_node::mempool::MempoolError::Full(_))
+                | SubmitError::Mempool(vellum_node::mempool::MempoolError::AccountFull(_)) => StatusCode::TOO_MANY_REQUESTS,
+                SubmitError::Mempool(vellum_node::mempool::MempoolError::Duplicate) => StatusCode::CONFLICT,
+                SubmitError::Storage(_) | SubmitError::Accept(vellum_node::acceptance::AcceptError::Storage(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+                SubmitError::Accept(vellum_node::acceptance::AcceptError::Busy) => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::BAD_REQUEST,
+            };
+            let mut response = json!({ "error": { "code": e.code(), "message": e.to_string() } });
+            // Only the account's key holder gets this far (signatures are checked first), so
+            // telling it the expected nonce leaks nothing to others.
+            if let SubmitError::Invalid(vellum_ledger::TxError::BadNonce { expected, .. }) = &e {
+                response["error"]["expected_nonce"] = json!(expected);
+            }
+            (status, Json(response)).into_response()
+        }
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
+    }
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/tx/{hash}",
+    operation_id = "tx_status",
+    tag = "transactions",
+    summary = "Status of a transaction: pending, finalized (with position) or rejected (with reason)",
+    params(("hash" = String, Path, pattern = "^[0-9a-fA-F]{64}$", description = "Transaction hash, 64 hex")),
+    responses(
+        (status = 200, description = "`pending`, `finalized` (height, index, log_index) or `rejected` (code, message)", content_type = "application/json"),
+        (status = 400, description = "`bad_hash`: not 64 hex characters; `bad_path`", body = ErrorBody),
+        (status = 404, description = "`unknown_tx`: not pending, finalized or rejected here", body = ErrorBody),
+    )
+)]
+pub(crate) async fn tx_status(State(node): State<NodeHandle>, Path(hash): Path<String>) -> Response {
+    let Ok(id) = TxId::from_hex(&hash) else {
+        return error(StatusCode::BAD_REQUEST, "bad_hash", "transaction hash must be 64 hex characters");
+    };
+    match node.tx_status(&id) {
+        TxStatus::Pending => Json(json!({ "tx_hash": hash, "status": "pending" })).into_response(),
+        TxStatus::Finalized(loc) => Json(json!({
+            "tx_hash": hash, "status": "finalized",
+            "height": loc.height, "index": loc.index, "log_index": loc.log_index,
+        }))
+        .into_response(),
+        TxStatus::Rejected { code, message } => Json(json!({
+            "tx_hash": hash, "status": "rejected", "code": code, "message": message,
+        }))
+        .into_response(),
+        TxStatus::Unknown => error(StatusCode::NOT_FOUND, "unknown_tx", "no such transaction pending, finalized or rejected here"),
+    }
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/status",
+    operation_id = "status",
+    tag = "chain",
+    summary = "Chain id, genesis hash, height, roots, validators",
+    responses(
+        (status = 200, description = "The node's finalized tip", content_type = "application/json",
+            links(
+                ("tip" = (operation_id = "block", parameters(("height" = "$response.body#/height")))),
+                ("checkpoint" = (operation_id = "log_checkpoint", parameters(("height" = "$response.body#/height")))),
+            )),
+    )
+)]
+pub(crate) async fn status(State(node): State<NodeHandle>) -> Response {
+    let s = node.status();
+    let validators: Vec<_> = node
+        .genesis()
+        .validators
+        .iter()
+        .map(|v| json!({ "name": v.name, "consensus_key": hex::encode(v.consensus_key), "address": v.address }))
+        .collect();
+    Json(json!({
+        "chain_id": s.chain_id,
+        "genesis_hash": hex::encode(s.genesis_hash),
+        "height": s.height,
+        "block_hash": hex::encode(s.block_hash),
+        "time_ms": s.time_ms,
+        "state_root": hex::encode(s.state_root),
+        "log_root": hex::encode(s.log_root),
+        "log_size": s.log_size,
+        "validator_set_hash": hex::encode(s.validator_set_hash),
+        "validators": validators,
+        "mempool_txs": s.mempool_txs,
+        "finalized_txs_total": s.finalized_txs_total,
+        // The clock this validator makes time decisions with (X.1407 9.2.3 a): checked against
+        // Roughtime (`trusted_source`), usable for proposing and voting, its correction.
+        "clock": s.clock.map(|c| json!({
+            "trusted_source": c.trusted_source,
+            "usable": c.usable,
+            "offset_ms": c.offset_ms,
+            "last_check_ms": c.last_check_ms,
+        })),
+    }))
+    .into_response()
+}
+
+pub fn header_json(h: &BlockHeader) -> serde_json::Value {
+    json!({
+        "height": h.height,
+        "hash": hex::encode(h.hash()),
+        "parent": hex::encode(h.parent),
+        "epoch": h.epoch,
+        "view": h.view,
+        "time_ms": h.time_ms,
+        "proposer": hex::encode(h.proposer),
+        "txs_root": hex::encode(h.txs_root),
+        "tx_count": h.tx_count,
+        "log_size": h.log_size,
+        "log_root": hex::encode(h.log_root),
+        "state_root": hex::encode(h.state_root),
+        "validator_set_hash": hex::encode(h.validator_set_hash),
+        "genesis_hash": hex::encode(h.genesis_hash),
+    })
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/block/{height}",
+    operation_id = "block",
+    tag = "chain",
+    summary = "A finalized block header",
+    params(("height" = u64, Path, minimum = 0, maximum = 18446744073709551615_u64, description = "Block height")),
+    responses(
+        (status = 200, description = "The header (roots only, no transaction data)", content_type = "application/json"),
+        (status = 400, description = "`bad_height`: not a non-negative 64-bit integer", body = ErrorBody),
+        (status = 404, description = "`unknown_block`: not finalized here (yet)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn block(State(node): State<NodeHandle>, Path(height): Path<String>) -> Response {
+    let Ok(height) = height.parse::<u64>() else {
+        return error(StatusCode::BAD_REQUEST, "bad_height", "height must be a non-negative integer");
+    };
+    match node.header(height) {
+        Some(h) => Json(header_json(&h)).into_response(),
+        None => error(StatusCode::NOT_FOUND, "unknown_block", format!("no finalized block at height {height} here")),
+    }
+}

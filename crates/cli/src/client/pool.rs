@@ -1,0 +1,159 @@
+//! Every validator of the client config behind one client: requests go to a preferred
+//! validator and move to the next on a connection error, a timeout or a 5xx answer; the
+//! preference sticks to the last validator that answered (so one dead validator costs one
+//! failed attempt, not one per request, and consecutive reads see one node's view).
+
+use super::node::{Client, Submitted};
+use anyhow::{Result, bail};
+use serde_json::Value;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use vellum_types::Transaction;
+
+/// Refusal codes that every honest validator gives alike, whatever its view of the chain:
+/// the bytes themselves are wrong. Any other refusal may come from a validator that has not
+/// yet applied the block the transaction depends on (the account's opening, a role grant, a
+/// mint), so the transaction is offered to the other validators before it counts as refused.
+const REFUSED_EVERYWHERE: &[&str] = &["malformed", "too_large", "bad_signature", "wrong_chain"];
+
+#[derive(Clone)]
+pub struct Pool {
+    nodes: Vec<Client>,
+    preferred: std::sync::Arc<AtomicUsize>,
+}
+
+/// What went wrong at one validator (for the error when none answers).
+fn failure(c: &Client, what: String) -> String {
+    format!("{}: {what}", c.base)
+}
+
+impl Pool {
+    /// A pool over `apis` (at least one).
+    pub fn new(apis: &[String]) -> Self {
+        assert!(!apis.is_empty(), "a pool needs at least one validator");
+        Self { nodes: apis.iter().map(|a| Client::new(a)).collect(), preferred: Default::default() }
+    }
+
+    /// The same validators with its own preference, starting at validator `i` (load
+    /// generators spread their threads this way).
+    pub fn preferring(&self, i: usize) -> Self {
+        Self { nodes: self.nodes.clone(), preferred: std::sync::Arc::new(AtomicUsize::new(i % self.nodes.len())) }
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// The validators, in config order.
+    pub fn nodes(&self) -> &[Client] {
+        &self.nodes
+    }
+
+    /// Faults the pool's validators tolerate: `f` with `n = 3f + 1` (and `f + 1` matching
+    /// answers therefore include at least one honest validator).
+    pub fn faults_tolerated(&self) -> usize {
+        (self.nodes.len() - 1) / 3
+    }
+
+    /// Index of the validator requests go to first.
+    pub fn preferred_index(&self) -> usize {
+        self.preferred.load(Ordering::Relaxed) % self.nodes.len()
+    }
+
+    /// The validator requests go to first.
+    pub fn base(&self) -> &str {
+        &self.nodes[self.preferred.load(Ordering::Relaxed) % self.nodes.len()].base
+    }
+
+    /// Runs `call` on the preferred validator, then on each other one, until one answers
+    /// below 500. The error lists every validator's failure.
+    fn first_answer<T>(&self, what: &str, call: impl Fn(&Client) -> Result<(u16, T)>) -> Result<(u16, T)> {
+        let n = self.nodes.len();
+        let start = self.preferred.load(Ordering::Relaxed);
+        let mut failures = Vec::with_capacity(n);
+        for k in 0..n {
+            let i = (start + k) % n;
+            let node = &self.nodes[i];
+            match call(node) {
+                Ok((status, body)) if status < 500 => {
+                    self.preferred.store(i, Ordering::Relaxed);
+                    return Ok((status, body));
+                }
+                Ok((status, _)) => failures.push(failure(node, format!("HTTP {status}"))),
+                Err(e) => failures.push(failure(node, format!("{e:#}"))),
+            }
+        }
+        bail!("no validator answered {what} (tried {n}): {}", failures.join("; "))
+    }
+
+    pub fn get(&self, path: &str) -> Result<(u16, Value)> {
+        self.first_answer(path, |c| c.get(path))
+    }
+
+    pub fn get_signed(&self, path: &str, key: &vellum_crypto::SecretKey, chain_id: &str) -> Result<(u16, Vec<u8>)> {
+        // Signed afresh for each validator: each keeps its own replay window.
+        self.first_answer(path, |c| c.get_signed(path, key, chain_id))
+    }
+
+    pub fn signed(&self, method: &str, path: &str, body: &[u8], key: &vellum_crypto::SecretKey, chain_id: &str) -> Result<(u16, Vec<u8>)> {
+        self.first_answer(path, |c| c.signed(method, path, body, key, chain_id))
+    }
+
+    pub fn status(&self) -> Result<Value> {
+        match self.get("/v1/status")? {
+            (200, v) => Ok(v),
+            (s, v) => bail!("status request failed ({s}): {v}"),
+        }
+    }
+
+    pub fn tx_status(&self, hash: &str) -> Result<(u16, Value)> {
+        self.get(&format!("/v1/tx/{hash}"))
+    }
+
+    /// Offers a signed transaction to the validators until one admits it. Submission is
+    /// idempotent (the same bytes have the same id): a validator that already holds or
+    /// finalized it answers `duplicate`, which counts as accepted. A refusal counts only when
+    /// every validator that answered refused (see [`REFUSED_EVERYWHERE`] for the exceptions);
+    /// then the first refusal is returned, with the highest expected nonce any gave.
+    pub fn submit(&self, tx: &Transaction) -> Result<Submitted> {
+        let n = self.nodes.len();
+        let start = self.preferred.load(Ordering::Relaxed);
+        let mut failures = Vec::new();
+        let mut refusal: Option<Submitted> = None;
+        for k in 0..n {
+            let i = (start + k) % n;
+            let node = &self.nodes[i];
+            match node.submit(tx) {
+                Ok(Submitted::Accepted(hash)) => {
+                    self.preferred.store(i, Ordering::Relaxed);
+                    return Ok(Submitted::Accepted(hash));
+                }
+                Ok(Submitted::Refused { code, .. }) if code == "duplicate" => {
+                    self.preferred.store(i, Ordering::Relaxed);
+                    return Ok(Submitted::Accepted(tx.id().to_hex()));
+                }
+                Ok(Submitted::Refused { status, .. }) if status >= 500 => failures.push(failure(node, format!("HTTP {status}"))),
+                Ok(Submitted::Refused { status, code, message, expected_nonce }) => {
+                    let everywhere = REFUSED_EVERYWHERE.contains(&code.as_str());
+                    refusal = Some(match refusal {
+                        None => Submitted::Refused { status, code, message, expected_nonce },
+                        Some(Submitted::Refused { status, code, message, expected_nonce: first }) => Submitted::Refused {
+                            status,
+                            code,
+                            message,
+                            expected_nonce: first.max(expected_nonce),
+                        },
+                        Some(accepted) => accepted,
+                    });
+                    if everywhere {
+                        break;
+                    }
+                }
+                Err(e) => failures.push(failure(node, format!("{e:#}"))),
+            }
+        }
+        match refusal {
+            Some(r) => Ok(r),
+            None => bail!("no validator answered the submission of {} (tried {n}): {}", tx.id().to_hex(), failures.join("; ")),
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! Verified reads: an answer a user acts on (a transaction final, a balance, a proof's record
+//! and status) is believed only when `f + 1` validators give the same one — at least one of
+//! them is honest when at most `f` of `3f + 1` are faulty. Validators a block or two behind
+//! may differ for a moment, so disagreement is retried for a short while before it is an
+//! error.
+
+use super::node::Client;
+use super::pool::Pool;
+use anyhow::{Result, bail};
+use serde_json::Value;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// How long validators may disagree (some lagging a block behind) before a read fails.
+pub const AGREEMENT_WAIT: Duration = Duration::from_secs(5);
+/// Pause between rounds of a read that did not reach agreement yet.
+const AGREEMENT_RETRY: Duration = Duration::from_millis(100);
+
+/// One validator's answer: HTTP status and JSON body.
+type Answer = (u16, Value);
+
+/// What `f + 1` validators agreed on.
+#[derive(Clone, Debug)]
+pub struct Agreed {
+    pub status: u16,
+    pub body: Value,
+    /// How many validators gave this answer, and how many answered at all.
+    pub matching: usize,
+    pub answered: usize,
+}
+
+impl Pool {
+    /// Asks every validator at once; returns the answers (with the validator's index) in
+    /// arrival order, as soon as `enough` holds for them or every validator has answered or
+    /// failed. Slow validators are not waited for once the answer is decided (their threads
+    /// end with their own timeouts).
+    fn gather(&self, call: Arc<dyn Fn(&Client) -> Option<Answer> + Send + Sync>, enough: impl Fn(&[Answer]) -> bool) -> Vec<(usize, Answer)> {
+        let (tx, rx) = mpsc::channel();
+        for (i, node) in self.nodes().iter().enumerate() {
+            let (node, call, tx) = (node.clone(), call.clone(), tx.clone());
+            std::thread::spawn(move || {
+                let _ = tx.send(call(&node).map(|a| (i, a)));
+            });
+        }
+        drop(tx);
+        let mut answers: Vec<(usize, Answer)> = Vec::new();
+        for answer in rx {
+            answers.extend(answer);
+            let plain: Vec<Answer> = answers.iter().map(|(_, a)| a.clone()).collect();
+            if enough(&plain) {
+                break;
+            }
+        }
+        answers
+    }
+
+    /// The answer `f + 1` validators agree on, comparing `project(status, body)`; retried for
+    /// [`AGREEMENT_WAIT`] while they disagree.
+    pub fn agreed(&self, what: &str, call: Arc<dyn Fn(&Client) -> Option<Answer> + Send + Sync>, project: fn(u16, &Value) -> Value) -> Result<Agreed> {
+        let need = self.faults_tolerated() + 1;
+        let start = Instant::now();
+        loop {
+            let majority = |answers: &[Answer]| -> Option<(usize, usize)> {
+                let keys: Vec<Value> = answers.iter().map(|(s, b)| project(*s, b)).collect();
+                keys.iter().enumerate().map(|(i, k)| (keys.iter().filter(|o| *o == k).count(), i)).max()
+            };
+            let indexed = self.gather(call.clone(), |a| majority(a).is_some_and(|(count, _)| count >= need));
+            let answers: Vec<Answer> = indexed.iter().map(|(_, a)| a.clone()).collect();
+            match majority(&answers) {
+                Some((count, i)) if count >= need => {
+                    // Of the agreeing answers, the preferred validator's (node-local parts of
+                    // the body, such as an audit trail, then come from the usual node).
+                    let key = project(answers[i].0, &answers[i].1);
+                    let preferred = self.preferred_index();
+                    let pick = indexed
+                        .iter()
+                        .filter(|(_, (s, b))| project(*s, b) == key)
+                        .min_by_key(|(n, _)| (*n != preferred, *n))
+                        .map(|(_, a)| a.clone())
+                        .expect("the majority answer is among the answers");
+                    let (status, body) = pick;
+                    return Ok(Agreed { status, body, matching: count, answered: answers.len() });
+                }
+                best => {
+                    if start.elapsed() >= AGREEMENT_WAIT {
+                        if answers.len() < need {
+                            bail!("only {} of {} validators answered {what}; a verified read needs {need} matching answers", answers.len(), self.len());
+                        }
+                        bail!(
+                            "validators disagree on {what}: at most {} of {} answers match, {need} needed (a validator is lagging or lying; --trust-node reads one node)",
+                            best.map_or(0, |(c, _)| c),
+                            answers.len()
+                        );
+                    }
+                    std::thread::sleep(AGREEMENT_RETRY);
+                }
+            }
+        }
+    }
+
+    /// A public GET agreed by `f + 1` validators.
+    pub fn agreed_get(&self, path: &str, project: fn(u16, &Value) -> Value) -> Result<Agreed> {
+        let p = path.to_string();
+        self.agreed(path, Arc::new(move |c: &Client| c.get(&p).ok()), project)
+    }
+
+    /// A signed GET agreed by `f + 1` validators (each request signed afresh: every validator
+    /// keeps its own replay window and audit trail).
+    pub fn agreed_signed(&self, path: &str, key: &vellum_crypto::SecretKey, chain_id: &str, project: fn(u16, &Value) -> Value) -> Result<Agreed> {
+        let (p, key, chain) = (path.to_string(), key.clone(), chain_id.to_string());
+        let call = move |c: &Client| {
+            let (status, body) = c.get_signed(&p, &key, &chain).ok()?;
+            Some((status, serde_json::from_slice(&body).unwrap_or(Value::Null)))
+        };
+        self.agreed(path, Arc::new(call), project)
+    }
+}
+
+/// Comparison key of a transaction status: where it was finalized, or that it is not.
+pub fn tx_key(status: u16, body: &Value) -> Value {
+    match body["status"].as_str() {
+        Some("finalized") => serde_json::json!(["finalized", body["height"], body["index"], body["log_index"]]),
+        Some(s) => serde_json::json!([s]),
+        None => serde_json::json!([status, body["error"]["code"]]),
+    }
+}
+
+/// Comparison key of a whole answer (balances: every field is chain state).
+pub fn whole(status: u16, body: &Value) -> Value {
+    serde_json::json!([status, body])
+}
+
+/// Comparison key of a proof read: the record and its status, not the node-local audit
+/// trail of reads.
+pub fn proof_key(status: u16, body: &Value) -> Value {
+    let mut b = body.clone();
+    if let Some(o) = b.as_object_mut() {
+        o.remove("audit");
+        o.remove("audit_on_ledger");
+    }
+    serde_json::json!([status, b])
+}
