@@ -2,6 +2,7 @@
 
 use crate::client::{Client, ClientConfig};
 use crate::keys;
+use clap::Subcommand;
 use anyhow::{Context, Result, bail};
 use commonware_cryptography::Signer;
 use std::net::TcpListener;
@@ -392,4 +393,49 @@ pub fn join(dir: &Path, json: bool) -> Result<()> {
         println!("  {command}");
     }
     Ok(())
+}
+
+#[derive(Subcommand)]
+pub enum DevnetCommand {
+    /// Generate keys, genesis and configs in DIR (first time), start the validators.
+    Up {
+        #[arg(long, default_value = "devnet")]
+        dir: PathBuf,
+        #[arg(long, default_value_t = 4)]
+        validators: usize,
+        /// First p2p port (validator i listens on this + i).
+        #[arg(long, default_value_t = 7100)]
+        p2p_port: u16,
+        /// First API port (validator i serves on this + i).
+        #[arg(long, default_value_t = 8100)]
+        api_port: u16,
+        /// Leave the validators running and return.
+        #[arg(long)]
+        detach: bool,
+        /// Blocks per epoch (new devnets only): validator-set changes take effect at epoch ends.
+        #[arg(long, default_value_t = DEVNET_EPOCH_LENGTH_BLOCKS)]
+        epoch_length_blocks: u64,
+    },
+    /// Start one more validator next to a running devnet; it follows the chain until
+    /// governance adds it (`vellum gov add-validator`, printed).
+    Join {
+        #[arg(long, default_value = "devnet")]
+        dir: PathBuf,
+    },
+    /// Stop a detached devnet.
+    Down {
+        #[arg(long, default_value = "devnet")]
+        dir: PathBuf,
+    },
+}
+
+/// Runs a `vellum devnet` command.
+pub fn run(command: DevnetCommand, json: bool) -> Result<()> {
+    match command {
+        DevnetCommand::Up { dir, validators, p2p_port, api_port, detach, epoch_length_blocks } => {
+            up(UpOptions { dir, validators, p2p_port, api_port, detach, json, epoch_length_blocks })
+        }
+        DevnetCommand::Join { dir } => join(&dir, json),
+        DevnetCommand::Down { dir } => down(&dir),
+    }
 }

@@ -2,9 +2,10 @@
 //! consistency between an old checkpoint and a new one.
 
 use crate::{Target, print};
+use clap::Subcommand;
 use anyhow::{Context, Result, bail};
 use serde_json::json;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use vellum_evidence::checkpoint::Checkpoint;
 use vellum_evidence::{BUNDLE_BYTES_MAX, VerifiedLogAnchor, verify_log_anchor};
 use vellum_types::Hash32;
@@ -313,5 +314,66 @@ pub fn consistency(target: &Target, old: &Path, new: &Path, genesis: &Path, json
             }
             std::process::exit(1);
         }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum LogCommand {
+    /// A checkpoint of the finalized log signed by every reachable validator; with `--out`, its
+    /// log anchor is saved beside it (`<out>.anchor`).
+    Checkpoint {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Also get an RFC 3161 timestamp token over the checkpoint from this Time-Stamping
+        /// Authority URL (saved as `<out>.tsr`, verified first).
+        #[arg(long, requires = "tsa_cert")]
+        tsa: Option<String>,
+        /// The TSA's certificate (PEM or DER) the token must be signed with.
+        #[arg(long, requires = "tsa")]
+        tsa_cert: Option<PathBuf>,
+    },
+    /// Import a saved checkpoint offline, from the genesis file: a quorum of the genesis
+    /// validators signed it, or its log anchor (`<checkpoint>.anchor` unless `--anchor`) proves
+    /// a finalized block committed it through every validator-set change; with `--tsa-cert`,
+    /// also its RFC 3161 token (`<checkpoint>.tsr` unless `--token`).
+    Verify {
+        checkpoint: PathBuf,
+        #[arg(long)]
+        genesis: PathBuf,
+        /// The log anchor saved with the checkpoint (default `<checkpoint>.anchor` if present).
+        #[arg(long)]
+        anchor: Option<PathBuf>,
+        #[arg(long, requires = "tsa_cert")]
+        token: Option<PathBuf>,
+        /// The TSA certificate you trust; the token is then checked too.
+        #[arg(long)]
+        tsa_cert: Option<PathBuf>,
+    },
+    /// Prove that checkpoint NEW extends checkpoint OLD (RFC 9162 consistency).
+    Consistency {
+        #[command(flatten)]
+        target: Target,
+        old: PathBuf,
+        new: PathBuf,
+        /// The genesis file: a quorum of its validators signed both checkpoints, or their log
+        /// anchors (`<checkpoint>.anchor`) lead to it.
+        #[arg(long)]
+        genesis: PathBuf,
+    },
+}
+
+/// Runs a `vellum log` command.
+pub fn run(command: LogCommand, json: bool) -> Result<()> {
+    match command {
+        LogCommand::Checkpoint { target, out, tsa, tsa_cert } => {
+            let tsa = tsa.as_deref().zip(tsa_cert.as_deref()).map(|(url, certificate)| Tsa { url, certificate });
+            checkpoint(&target, out.as_deref(), tsa, json)
+        }
+        LogCommand::Verify { checkpoint, genesis, anchor, token, tsa_cert } => {
+            verify_checkpoint(&checkpoint, &genesis, anchor.as_deref(), token.as_deref(), tsa_cert.as_deref(), json)
+        }
+        LogCommand::Consistency { target, old, new, genesis } => consistency(&target, &old, &new, &genesis, json),
     }
 }

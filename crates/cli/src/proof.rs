@@ -2,6 +2,7 @@
 //! changing proof status, and verifying bundles offline.
 
 use crate::{Target, keys, print, resolve_key, send};
+use clap::Subcommand;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -388,7 +389,7 @@ fn original_path(proof: &str, member: Option<u32>) -> Result<(ProofId, u32, Stri
     Ok((id, m, path))
 }
 
-pub fn fetch_original(at: &crate::ProofAt, identity: Option<&Path>, out: &Path, json: bool) -> Result<()> {
+pub fn fetch_original(at: &ProofAt, identity: Option<&Path>, out: &Path, json: bool) -> Result<()> {
     let (target, key) = (&at.target, at.key.as_str());
     let (id, m, path) = original_path(&at.proof, at.member)?;
     let identity = match identity {
@@ -412,7 +413,7 @@ pub fn fetch_original(at: &crate::ProofAt, identity: Option<&Path>, out: &Path, 
     Ok(())
 }
 
-pub fn delete_original(at: &crate::ProofAt, json: bool) -> Result<()> {
+pub fn delete_original(at: &ProofAt, json: bool) -> Result<()> {
     let (target, key) = (&at.target, at.key.as_str());
     let (id, m, path) = original_path(&at.proof, at.member)?;
     let signer = resolve_key(target, key)?;
@@ -481,5 +482,125 @@ mod tests {
         assert_eq!(super::fmt_time(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(super::fmt_time(951_782_400_123), "2000-02-29T00:00:00.123Z");
         assert_eq!(super::fmt_time(1_795_253_477_847), "2026-11-21T09:31:17.847Z");
+    }
+}
+
+/// Which proof (and batch member) an operation is about, and as which account.
+#[derive(clap::Args)]
+pub struct ProofAt {
+    #[command(flatten)]
+    pub target: Target,
+    /// The acting account's key (a path, or a name in the keys directory).
+    #[arg(long, default_value = "issuer")]
+    pub key: String,
+    #[arg(long)]
+    pub proof: String,
+    /// Member index within a batch registration.
+    #[arg(long)]
+    pub member: Option<u32>,
+}
+
+#[derive(Subcommand)]
+pub enum ProofCommand {
+    /// Register one file (RegisterProof) or several as one batch (RegisterBatch).
+    Register {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, default_value = "issuer")]
+        key: String,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Register salted commitments so low-entropy documents cannot be guessed.
+        #[arg(long)]
+        salted: bool,
+        /// A metadata file whose SHA-256 is registered with the proof.
+        #[arg(long)]
+        metadata: Option<PathBuf>,
+        /// Where the manifest (digests, salts, batch positions) is written.
+        #[arg(long, default_value = "proofs")]
+        out_dir: PathBuf,
+        /// Also upload each original, encrypted, to the node's off-chain store.
+        #[arg(long)]
+        store: bool,
+        /// age recipients the document key is wrapped for (default: `<key>.age` and
+        /// `auditor.age` in the keys directory).
+        #[arg(long)]
+        recipient: Vec<String>,
+    },
+    /// Fetch and decrypt a stored original (registrant or auditor).
+    Original {
+        #[command(flatten)]
+        at: ProofAt,
+        /// The age identity the document key was wrapped for (default `<key>.age`).
+        #[arg(long)]
+        identity: Option<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Delete a stored original: its wrapped key is destroyed (crypto-shredding); the proof
+    /// stays verifiable.
+    DeleteOriginal {
+        #[command(flatten)]
+        at: ProofAt,
+    },
+    /// Write the evidence bundle for a file (or a document digest).
+    Bundle {
+        #[command(flatten)]
+        target: Target,
+        /// Account reading the proof (its registrant, or an auditor).
+        #[arg(long, default_value = "issuer")]
+        key: String,
+        /// A file path or a 64-hex document digest.
+        what: String,
+        #[arg(long, default_value = "proofs")]
+        manifests: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Revoke a registration, or one member of a batch.
+    Revoke {
+        #[command(flatten)]
+        at: ProofAt,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Mark a registration superseded by a newer one.
+    Supersede {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, default_value = "issuer")]
+        key: String,
+        #[arg(long)]
+        proof: String,
+        #[arg(long)]
+        by: String,
+    },
+    /// A registration's record, status and audit trail (authenticated read).
+    Show {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, default_value = "issuer")]
+        key: String,
+        #[arg(long)]
+        proof: String,
+    },
+}
+
+/// Runs a `vellum proof` command.
+pub fn run(command: ProofCommand, json: bool) -> Result<()> {
+    match command {
+        ProofCommand::Register { target, key, files, salted, metadata, out_dir, store, recipient } => {
+            let stored = if store { Some(recipient) } else { None };
+            register(&target, &key, &files, salted, metadata.as_deref(), &out_dir, stored, json)
+        }
+        ProofCommand::Original { at, identity, out } => fetch_original(&at, identity.as_deref(), &out, json),
+        ProofCommand::DeleteOriginal { at } => delete_original(&at, json),
+        ProofCommand::Bundle { target, key, what, manifests, out } => bundle(&target, &key, &what, &manifests, &out, json),
+        ProofCommand::Revoke { at, reason } => change(&at.target, &at.key, &at.proof, at.member, vellum_types::ProofChange::Revoke { reason }, json),
+        ProofCommand::Supersede { target, key, proof: id, by } => {
+            let by = ProofId::from_hex(&by).context("--by must be 64 hex characters")?;
+            change(&target, &key, &id, None, vellum_types::ProofChange::Supersede { by }, json)
+        }
+        ProofCommand::Show { target, key, proof: id } => show(&target, &key, &id, json),
     }
 }

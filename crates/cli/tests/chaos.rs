@@ -29,6 +29,8 @@ fn faults_never_lose_finalized_transactions_or_fork() {
     assert_eq!(report["check"]["ok"], true, "{report}");
     assert!(report["faults"].as_array().unwrap().len() >= 5, "{report}");
     assert!(report["finalized"].as_u64().unwrap() > 100, "load kept flowing: {report}");
+    assert_eq!(report["lost"], 0, "every admitted load transaction finalized: {report}");
+    assert_eq!(report["submitted"], report["finalized"], "{report}");
     let tips = report["check"]["tips"].as_array().unwrap();
     assert!(tips.iter().all(|t| t == &tips[0]), "{report}");
 }

@@ -65,7 +65,8 @@ impl Pool {
     }
 
     /// Runs `call` on the preferred validator, then on each other one, until one answers
-    /// below 500. The error lists every validator's failure.
+    /// below 500 and not 429 (that validator is overloaded for this client; another may not
+    /// be). The error lists every validator's failure.
     fn first_answer<T>(&self, what: &str, call: impl Fn(&Client) -> Result<(u16, T)>) -> Result<(u16, T)> {
         let n = self.nodes.len();
         let start = self.preferred.load(Ordering::Relaxed);
@@ -74,7 +75,7 @@ impl Pool {
             let i = (start + k) % n;
             let node = &self.nodes[i];
             match call(node) {
-                Ok((status, body)) if status < 500 => {
+                Ok((status, body)) if status < 500 && status != 429 => {
                     self.preferred.store(i, Ordering::Relaxed);
                     return Ok((status, body));
                 }

@@ -1,0 +1,60 @@
+//! Chain queries: `vellum status` and `vellum tx status` (agreed by f+1 validators unless
+//! `--trust-node`).
+
+use crate::{Target, client, print};
+use anyhow::{Result, bail};
+use clap::Subcommand;
+use serde_json::json;
+
+#[derive(Subcommand)]
+pub enum TxCommand {
+    /// Pending, finalized (with height) or rejected (with reason).
+    Status {
+        #[command(flatten)]
+        target: Target,
+        hash: String,
+    },
+}
+
+/// `vellum status`: the chain as the first answering validator sees it.
+pub fn status(target: &Target, json: bool) -> Result<()> {
+    let s = target.client()?.status()?;
+    print(json, &s, || {
+        format!(
+            "chain {}  height {}  block {}\nstate root {}\nlog root   {} ({} entries)\nvalidators {}  mempool {}",
+            s["chain_id"].as_str().unwrap_or_default(),
+            s["height"],
+            s["block_hash"].as_str().unwrap_or_default(),
+            s["state_root"].as_str().unwrap_or_default(),
+            s["log_root"].as_str().unwrap_or_default(),
+            s["log_size"],
+            s["validators"].as_array().map_or(0, |v| v.len()),
+            s["mempool_txs"],
+        )
+    });
+    Ok(())
+}
+
+/// Runs a `vellum tx` command.
+pub fn tx(command: TxCommand, json: bool) -> Result<()> {
+    let TxCommand::Status { target, hash } = command;
+    let pool = target.client()?;
+    let (code, v) = if target.verify() {
+        let a = pool.agreed_get(&format!("/v1/tx/{hash}"), client::verified::tx_key)?;
+        let mut body = a.body;
+        if let Some(o) = body.as_object_mut() {
+            o.insert("agreed_by".into(), json!({ "validators": a.matching, "answered": a.answered }));
+        }
+        (a.status, body)
+    } else {
+        pool.tx_status(&hash)?
+    };
+    print(json, &v, || match code {
+        200 => serde_json::to_string_pretty(&v).unwrap_or_default().to_string(),
+        _ => v["error"]["message"].as_str().unwrap_or("unknown").to_string(),
+    });
+    if code != 200 {
+        bail!("transaction not found");
+    }
+    Ok(())
+}

@@ -1,0 +1,113 @@
+//! Where a command sends and how: the `--client`/`--api`/`--trust-node` options every
+//! network command takes, key resolution, and the one path that signs a transaction with the
+//! account's next nonce and takes it to finality through the client library.
+
+use crate::client::{ClientConfig, Outcome, Pool, Submitted};
+use crate::keys;
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use vellum_crypto::SecretKey;
+use vellum_types::{AccountId, Transaction, TxBody, UnsignedTx};
+
+/// Blocks a CLI transaction stays valid for.
+const EXPIRY_BLOCKS: u64 = 100_000;
+
+#[derive(clap::Args, Clone)]
+pub struct Target {
+    /// Client config written by `devnet up`.
+    #[arg(long, default_value = "devnet/client.toml")]
+    pub(crate) client: PathBuf,
+    /// A node API address (overrides the client config's list: no failover, and reads are
+    /// that node's word).
+    #[arg(long)]
+    pub(crate) api: Option<String>,
+    /// Believe the first validator that answers instead of requiring f+1 validators to agree
+    /// on transaction outcomes, balances and proof status (faster; trusts one node).
+    #[arg(long)]
+    pub(crate) trust_node: bool,
+}
+
+impl Target {
+    pub(crate) fn config(&self) -> Result<ClientConfig> {
+        ClientConfig::load(&self.client)
+    }
+
+    /// Every validator of the client config (or only `--api`), with failover.
+    pub(crate) fn client(&self) -> Result<Pool> {
+        match &self.api {
+            Some(a) => Ok(Pool::new(std::slice::from_ref(a))),
+            None => Ok(Pool::new(&self.config()?.api)),
+        }
+    }
+
+    /// Whether reads users act on must be agreed by f+1 validators.
+    pub(crate) fn verify(&self) -> bool {
+        !self.trust_node
+    }
+}
+
+/// Resolves `--key`: a path, or a name in the keys directory of the client config.
+pub fn resolve_key(target: &Target, key: &str) -> Result<SecretKey> {
+    let path = Path::new(key);
+    if path.exists() {
+        return keys::load(path);
+    }
+    let cfg = target.config()?;
+    keys::load(&cfg.keys_dir.join(format!("{key}.key")))
+}
+
+/// Signs and submits `body` from `key`'s account, finding the right nonce, and waits until
+/// the transaction is final. Fails with the node's reason if it is refused or rejected.
+pub(crate) fn send(target: &Target, key: &str, body: TxBody) -> Result<Value> {
+    let signer = resolve_key(target, key)?;
+    let sender = keys::account_for(&signer);
+    send_as(target, &[signer], sender, body)
+}
+
+/// Most nonces one command tries: each failed try means another transaction of the account
+/// took the nonce meanwhile.
+const NONCE_ATTEMPTS_MAX: usize = 8;
+/// How long a command waits for its transaction to be final.
+const FINALITY_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Like [`send`], for an account whose transactions need several signatures: every key in
+/// `signers` signs (a k-of-n account such as the governance council). The transaction goes to
+/// any validator that admits it and is resubmitted until it is final (see `client::submit`);
+/// its nonce is the account's next one, so a refused transaction leaves no gap.
+pub(crate) fn send_as(target: &Target, signers: &[SecretKey], sender: AccountId, body: TxBody) -> Result<Value> {
+    let pool = target.client()?;
+    let (chain_id, height) = chain(target, &pool)?;
+    let mut nonce = 0u64;
+    for _ in 0..NONCE_ATTEMPTS_MAX {
+        let unsigned = UnsignedTx { chain_id: chain_id.clone(), sender, nonce, expiry_height: height + EXPIRY_BLOCKS, body: body.clone() };
+        let signatures = signers.iter().map(|k| k.sign_tx(&unsigned)).collect();
+        let tx = Transaction { unsigned, signatures };
+        let outcome = match pool.submit(&tx)? {
+            Submitted::Accepted(_) => pool.wait_final(&tx, FINALITY_TIMEOUT, target.verify())?,
+            Submitted::Refused { code, message, expected_nonce, .. } => Outcome::Refused { code, message, expected_nonce },
+        };
+        match outcome {
+            Outcome::Final(v) if v["status"] == "rejected" => {
+                bail!("transaction {} rejected: {} ({})", tx.id().to_hex(), v["message"].as_str().unwrap_or_default(), v["code"]);
+            }
+            Outcome::Final(v) => return Ok(v),
+            Outcome::Refused { code, expected_nonce: Some(expected), .. } if code == "bad_nonce" && expected > nonce => nonce = expected,
+            Outcome::Refused { code, .. } if code == "nonce_taken" => nonce += 1,
+            Outcome::Refused { code, message, .. } => bail!("refused by the validators ({code}): {message}"),
+        }
+    }
+    bail!("could not find a usable nonce (the account has many pending transactions)")
+}
+
+/// The chain id and height of the target node, after checking it runs the pinned genesis.
+pub(crate) fn chain(target: &Target, client: &Pool) -> Result<(String, u64)> {
+    let status = client.status()?;
+    if let Ok(cfg) = target.config()
+        && status["genesis_hash"].as_str() != Some(cfg.genesis_hash.as_str()) {
+            bail!("node {} runs another chain (genesis {}), not the pinned {}", client.base(), status["genesis_hash"], cfg.genesis_hash);
+        }
+    let chain_id = status["chain_id"].as_str().context("status lacks chain_id")?.to_string();
+    Ok((chain_id, status["height"].as_u64().unwrap_or(0)))
+}
