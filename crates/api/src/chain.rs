@@ -212,7 +212,7 @@ pub fn header_json(h: &BlockHeader) -> serde_json::Value {
     operation_id = "block",
     tag = "chain",
     summary = "A finalized block header",
-    params(("height" = u64, Path, minimum = 0, maximum = 18446744073709551615_u64, description = "Block height")),
+    params(("height" = u64, Path, description = "Block height")),
     responses(
         (status = 200, description = "The header (roots only, no transaction data)", content_type = "application/json"),
         (status = 400, description = "`bad_height`: not a non-negative 64-bit integer", body = ErrorBody),

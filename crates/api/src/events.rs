@@ -87,10 +87,13 @@ pub(crate) async fn events(
         Ok(s) => s,
         Err(e) => return error(StatusCode::SERVICE_UNAVAILABLE, e.code(), e.to_string()),
     };
+    // What "resume after" would reproduce this stream from: the given height, or the tip it
+    // started at.
+    let start = after.unwrap_or(subscription.tip);
     let (tx, rx) = mpsc::channel(EVENTS_CONNECTION_BUFFER_BLOCKS);
     let lagged = Arc::new(AtomicBool::new(false));
-    tokio::spawn(forward(node, viewer, subscription, after, tx, lagged.clone()));
-    let state = Stream { rx, pending: VecDeque::new(), lagged, last: after, done: false };
+    tokio::spawn(forward(node, viewer, subscription, start, tx, lagged.clone()));
+    let state = Stream { rx, pending: VecDeque::new(), lagged, last: start, done: false };
     Sse::new(futures::stream::unfold(state, next_event)).keep_alive(KeepAlive::new().interval(EVENTS_KEEPALIVE)).into_response()
 }
 
@@ -99,15 +102,15 @@ struct Stream {
     rx: mpsc::Receiver<Rendered>,
     pending: VecDeque<(SseEvent, Option<u64>)>,
     lagged: Arc<AtomicBool>,
-    last: Option<u64>,
+    last: u64,
     done: bool,
 }
 
 async fn next_event(mut s: Stream) -> Option<(Result<SseEvent, Infallible>, Stream)> {
     loop {
         if let Some((event, completes)) = s.pending.pop_front() {
-            if completes.is_some() {
-                s.last = completes;
+            if let Some(h) = completes {
+                s.last = h;
             }
             return Some((Ok(event), s));
         }
@@ -129,10 +132,7 @@ async fn next_event(mut s: Stream) -> Option<(Result<SseEvent, Infallible>, Stre
                     "last_height": s.last,
                     "message": "this connection fell too far behind and is closed; reconnect with Last-Event-ID to resume",
                 });
-                let mut event = SseEvent::default().event("lagged").data(data.to_string());
-                if let Some(h) = s.last {
-                    event = event.id(h.to_string());
-                }
+                let event = SseEvent::default().event("lagged").id(s.last.to_string()).data(data.to_string());
                 return Some((Ok(event), s));
             }
         }
@@ -145,12 +145,13 @@ async fn forward(
     node: NodeHandle,
     viewer: Option<Account>,
     subscription: EventSubscription,
-    after: Option<u64>,
+    start: u64,
     out: mpsc::Sender<Rendered>,
     lagged: Arc<AtomicBool>,
 ) {
-    let EventSubscription { stored, recent, mut live, tip } = subscription;
-    let mut last = after.unwrap_or(tip);
+    let EventSubscription { stored, recent, mut live, .. } = subscription;
+    // Blocks up to here are the consumer's already.
+    let mut last = start;
     if let Some(range) = stored {
         let (n, v) = (node.clone(), viewer.clone());
         let mut replay = match tokio::task::spawn_blocking(move || n.stored_replay(range, v.as_ref())).await {
@@ -254,8 +255,8 @@ pub(crate) fn event_json(height: u64, e: &Event) -> (&'static str, Value) {
             "tx",
             json!({ "tx_hash": tx_id, "status": "rejected", "height": null, "index": null, "code": code, "message": message, "sender": sender }),
         ),
-        What::Payment { record, log_index } => {
-            ("payment", json!({ "tx_hash": record.tx_id, "height": record.height, "log_index": log_index, "record": record }))
+        What::Payment { tx_id, kind, record, log_index } => {
+            ("payment", json!({ "tx_hash": tx_id, "kind": kind, "height": height, "log_index": log_index, "record": record }))
         }
         What::Hold { change, hold } => ("hold", json!({ "change": change.name(), "height": height, "hold": hold })),
         What::Proof { proof_id, tx_id, registrant, change } => {

@@ -32,7 +32,10 @@ pub(crate) struct Limit {
     operation_id = "governance",
     tag = "governance",
     summary = "Council, rules in force and counters",
-    responses((status = 200, description = "Council, rules, event and proposal counts, height, pending validators, consensus parameters", content_type = "application/json"))
+    responses(
+        (status = 200, description = "Council, rules, event and proposal counts, height, pending validators, consensus parameters", content_type = "application/json",
+            links(("council" = (operation_id = "account", parameters(("id" = "$response.body#/council/members/0")))))),
+    )
 )]
 pub(crate) async fn summary(State(node): State<NodeHandle>) -> Response {
     let s = node.finalized_state();
@@ -57,7 +60,7 @@ pub(crate) async fn summary(State(node): State<NodeHandle>) -> Response {
     operation_id = "proposals",
     tag = "governance",
     summary = "Proposals, newest first",
-    params(("limit" = Option<u64>, Query, minimum = 0, maximum = 18446744073709551615_u64, description = "Most rows (default 50; at most 500 are returned)")),
+    params(("limit" = Option<u64>, Query, description = "Most rows (default 50; at most 500 are returned)")),
     responses(
         (status = 200, description = "The proposals", content_type = "application/json",
             links(("newest" = (operation_id = "proposal", parameters(("id" = "$response.body#/proposals/0/id")))))),
@@ -78,7 +81,7 @@ pub(crate) async fn proposals(State(node): State<NodeHandle>, Query(page): Query
     operation_id = "proposal",
     tag = "governance",
     summary = "One proposal",
-    params(("id" = u64, Path, minimum = 0, maximum = 18446744073709551615_u64, description = "Proposal id")),
+    params(("id" = u64, Path, description = "Proposal id")),
     responses(
         (status = 200, description = "The proposal, its votes and status", content_type = "application/json"),
         (status = 400, description = "`bad_path`: not a non-negative 64-bit integer", body = ErrorBody),
@@ -100,8 +103,8 @@ pub(crate) async fn proposal(State(node): State<NodeHandle>, Path(id): Path<u64>
     tag = "governance",
     summary = "Executed governance changes, in order",
     params(
-        ("from" = Option<u64>, Query, minimum = 0, maximum = 18446744073709551615_u64, description = "First event (default 0)"),
-        ("limit" = Option<u64>, Query, minimum = 0, maximum = 18446744073709551615_u64, description = "Most rows (default and at most 500)"),
+        ("from" = Option<u64>, Query, description = "First event (default 0)"),
+        ("limit" = Option<u64>, Query, description = "Most rows (default and at most 500)"),
     ),
     responses(
         (status = 200, description = "The events and the total count", content_type = "application/json",
@@ -123,7 +126,7 @@ pub(crate) async fn history(State(node): State<NodeHandle>, Query(page): Query<P
     operation_id = "module",
     tag = "governance",
     summary = "A registered or standard module (registry, transfer, multisig, monitoring)",
-    params(("name" = String, Path, min_length = 1, description = "Module name")),
+    params(("name" = String, Path, min_length = 1, example = "transfer", description = "Module name")),
     responses(
         (status = 200, description = "The module and whether it is paused", content_type = "application/json"),
         (status = 400, description = "`bad_path`: not UTF-8", body = ErrorBody),
@@ -153,7 +156,7 @@ pub(crate) struct WindowQuery {
     operation_id = "validators",
     tag = "chain",
     summary = "Validator liveness: blocks each proposed and certificates each signed among the last N finalized",
-    params(("window" = Option<u64>, Query, minimum = 0, maximum = 18446744073709551615_u64, description = "Blocks (default 1,000; at most 10,000 are read)")),
+    params(("window" = Option<u64>, Query, description = "Blocks (default 1,000; at most 10,000 are read)")),
     responses(
         (status = 200, description = "The validator set, epoch, parameters, misbehaviour records and per-validator liveness", content_type = "application/json"),
         (status = 400, description = "`bad_query`", body = ErrorBody),

@@ -34,8 +34,8 @@ pub(crate) struct CheckpointQuery {
     tag = "log",
     summary = "A C2SP signed-note checkpoint of the finalized log, signed by this validator: the latest, at a size, or as block `height` committed it (give size or height, not both)",
     params(
-        ("size" = Option<u64>, Query, minimum = 1, maximum = 18446744073709551615_u64, description = "Log size (not with `height`)"),
-        ("height" = Option<u64>, Query, minimum = 0, maximum = 18446744073709551615_u64, description = "Block height (not with `size`)"),
+        ("size" = Option<u64>, Query, minimum = 1, description = "Log size (not with `height`)"),
+        ("height" = Option<u64>, Query, description = "Block height (not with `size`)"),
     ),
     responses(
         (status = 200, description = "The signed note", body = String, content_type = "text/plain"),
@@ -96,8 +96,8 @@ pub(crate) struct ConsistencyQuery {
     tag = "log",
     summary = "An RFC 9162 consistency proof between two finalized log sizes, 1 <= old <= new",
     params(
-        ("old" = u64, Query, minimum = 1, maximum = 18446744073709551615_u64, description = "Older size (at most `new`)"),
-        ("new" = u64, Query, minimum = 1, maximum = 18446744073709551615_u64, description = "Newer size (at least `old`)"),
+        ("old" = u64, Query, minimum = 1, description = "Older size (at most `new`)"),
+        ("new" = u64, Query, minimum = 1, description = "Newer size (at least `old`)"),
     ),
     responses(
         (status = 200, description = "The proof: `old`, `new` and the hashes (hex)", content_type = "application/json"),

@@ -9,7 +9,8 @@ use crate::{chain, events, governance, log, metrics, originals, payments, proofs
 use axum::Json;
 use axum::response::{IntoResponse, Response};
 use utoipa::openapi::header::Header;
-use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::Number;
+use utoipa::openapi::schema::{ArrayItems, KnownFormat, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 
 /// Raw bytes (`application/octet-stream`): wire encodings of transactions, bundles, receipts,
@@ -33,7 +34,7 @@ pub(crate) struct Binary(#[allow(dead_code)] Vec<u8>);
         events::events,
     ),
     components(schemas(ErrorBody, ErrorDetail, Binary)),
-    modifiers(&SignedRequest, &RateLimited)
+    modifiers(&SignedRequest, &RateLimited, &IntegerBounds)
 )]
 pub struct ApiDoc;
 
@@ -60,8 +61,7 @@ struct RateLimited;
 impl utoipa::Modify for RateLimited {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         for item in openapi.paths.paths.values_mut() {
-            let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.options, &mut item.head, &mut item.patch, &mut item.trace, &mut item.query];
-            for operation in operations.into_iter().flatten() {
+            for operation in operations(item) {
                 let response = ResponseBuilder::new()
                     .description("`rate_limited`: more requests than this client's rate; retry after `Retry-After` seconds (POST /v1/tx also: `mempool_full`, `account_full`)")
                     .header("Retry-After", Header::new(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1))))
@@ -71,6 +71,74 @@ impl utoipa::Modify for RateLimited {
             }
         }
     }
+}
+
+/// Handlers parse integers into Rust integers, so a `u64` parameter takes exactly that type's
+/// range: every unsigned integer is stated with its format (`uint64`, `uint32`, ...; utoipa
+/// would write `u-int64`) and its `minimum` and `maximum` (a tighter bound an annotation gives
+/// is kept). And a parameter is never `null`: an optional one is absent (`required: false`),
+/// and `null` would not parse.
+struct IntegerBounds;
+
+impl utoipa::Modify for IntegerBounds {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            for operation in operations(item) {
+                for parameter in operation.parameters.iter_mut().flatten() {
+                    let RefOr::T(parameter) = parameter else { continue };
+                    let Some(schema) = parameter.schema.as_mut() else { continue };
+                    if let RefOr::T(Schema::Object(object)) = schema
+                        && let SchemaType::Array(types) = &object.schema_type
+                    {
+                        let mut types: Vec<Type> = types.iter().filter(|t| **t != Type::Null).cloned().collect();
+                        object.schema_type = if types.len() == 1 { SchemaType::Type(types.remove(0)) } else { SchemaType::Array(types) };
+                    }
+                    integer_bounds(schema);
+                }
+            }
+        }
+        for schema in openapi.components.iter_mut().flat_map(|c| c.schemas.values_mut()) {
+            integer_bounds(schema);
+        }
+    }
+}
+
+/// States the range of every unsigned integer in `schema` (see [`IntegerBounds`]).
+fn integer_bounds(schema: &mut RefOr<Schema>) {
+    let RefOr::T(schema) = schema else { return };
+    match schema {
+        Schema::Object(object) => {
+            let range = match &object.format {
+                Some(SchemaFormat::KnownFormat(KnownFormat::UInt64)) => Some(("uint64", u64::MAX)),
+                Some(SchemaFormat::KnownFormat(KnownFormat::UInt32)) => Some(("uint32", u32::MAX.into())),
+                Some(SchemaFormat::KnownFormat(KnownFormat::UInt16)) => Some(("uint16", u16::MAX.into())),
+                Some(SchemaFormat::KnownFormat(KnownFormat::UInt8)) => Some(("uint8", u8::MAX.into())),
+                _ => None,
+            };
+            if let Some((format, max)) = range {
+                object.format = Some(SchemaFormat::Custom(format.into()));
+                object.minimum.get_or_insert(Number::UInt(0));
+                object.maximum.get_or_insert(Number::UInt(usize::try_from(max).expect("a 64-bit target")));
+            }
+            object.properties.values_mut().for_each(integer_bounds);
+        }
+        Schema::Array(array) => {
+            if let ArrayItems::RefOrSchema(items) = &mut array.items {
+                integer_bounds(items);
+            }
+        }
+        Schema::OneOf(one) => one.items.iter_mut().for_each(integer_bounds),
+        Schema::AllOf(all) => all.items.iter_mut().for_each(integer_bounds),
+        Schema::AnyOf(any) => any.items.iter_mut().for_each(integer_bounds),
+        _ => {}
+    }
+}
+
+/// The operations of a path item.
+fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.options, &mut item.head, &mut item.patch, &mut item.trace, &mut item.query]
+        .into_iter()
+        .flatten()
 }
 
 pub(crate) async fn openapi() -> Response {

@@ -62,7 +62,7 @@ fn member_index(entry: &vellum_types::ProofEntry, member: Option<u32>) -> Result
     request_body(content = Binary, content_type = "application/octet-stream", description = "Wire bytes of the EncryptedOriginal (key envelope, nonce, ciphertext)"),
     params(
         ("id" = String, Path, pattern = "^[0-9a-fA-F]{64}$", description = "Proof id, 64 hex"),
-        ("member" = Option<u32>, Query, minimum = 0, maximum = 4294967295_u64, description = "Member index within a batch (default 0)"),
+        ("member" = Option<u32>, Query, description = "Member index within a batch (default 0)"),
     ),
     responses(
         (status = 201, description = "Stored: proof id, member and stored bytes", content_type = "application/json"),
@@ -109,7 +109,7 @@ pub(crate) async fn original_put(
             return error(StatusCode::BAD_REQUEST, "malformed", "key envelope missing or too large");
         }
         let payload = borsh::to_vec(&(original.nonce, &original.ciphertext)).expect("borsh into Vec");
-        match node.store().put_original(&id, member, &original.key_envelope, &payload) {
+        match node.put_original(&id, member, &original.key_envelope, &payload) {
             Ok(true) => (StatusCode::CREATED, Json(json!({ "proof_id": id.to_hex(), "member": member, "stored_bytes": body.len() }))).into_response(),
             Ok(false) => error(StatusCode::CONFLICT, "original_exists", "an original is (or was) already stored for this document"),
             Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "storage", e.to_string()),
@@ -126,7 +126,7 @@ pub(crate) async fn original_put(
     summary = "Fetch an encrypted original (registrant or auditor)",
     params(
         ("id" = String, Path, pattern = "^[0-9a-fA-F]{64}$", description = "Proof id, 64 hex"),
-        ("member" = Option<u32>, Query, minimum = 0, maximum = 4294967295_u64, description = "Member index within a batch (default 0)"),
+        ("member" = Option<u32>, Query, description = "Member index within a batch (default 0)"),
     ),
     responses(
         (status = 200, description = "Wire bytes of the EncryptedOriginal", body = Binary, content_type = "application/octet-stream"),
@@ -150,7 +150,7 @@ pub(crate) async fn original_get(State(node): State<NodeHandle>, Path(id): Path<
             Ok(m) => m,
             Err(r) => return r,
         };
-        match node.store().original(&id, member) {
+        match node.original(&id, member) {
             Ok(vellum_storage::Original::Stored { key_envelope, payload }) => {
                 let Ok((nonce, ciphertext)) = borsh::from_slice::<([u8; 24], Vec<u8>)>(&payload) else {
                     return error(StatusCode::INTERNAL_SERVER_ERROR, "storage", "stored payload is corrupt");
@@ -176,7 +176,7 @@ pub(crate) async fn original_get(State(node): State<NodeHandle>, Path(id): Path<
     summary = "Delete an original: its key envelope is destroyed (registrant)",
     params(
         ("id" = String, Path, pattern = "^[0-9a-fA-F]{64}$", description = "Proof id, 64 hex"),
-        ("member" = Option<u32>, Query, minimum = 0, maximum = 4294967295_u64, description = "Member index within a batch (default 0)"),
+        ("member" = Option<u32>, Query, description = "Member index within a batch (default 0)"),
     ),
     responses(
         (status = 200, description = "Deleted: proof id, member", content_type = "application/json"),
@@ -199,7 +199,7 @@ pub(crate) async fn original_delete(State(node): State<NodeHandle>, Path(id): Pa
             Ok(m) => m,
             Err(r) => return r,
         };
-        match node.store().delete_original(&id, member, now_ms()) {
+        match node.delete_original(&id, member, now_ms()) {
             Ok(true) => Json(json!({ "proof_id": id.to_hex(), "member": member, "deleted": true })).into_response(),
             Ok(false) => error(StatusCode::NOT_FOUND, "no_original", "no original is stored for this document"),
             Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "storage", e.to_string()),

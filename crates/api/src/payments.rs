@@ -123,7 +123,7 @@ pub(crate) fn entry_json(e: &PaymentEntry) -> Value {
     summary = "Payments an account is a party to, newest first",
     params(
         ("id" = String, Path, pattern = "^[0-9a-fA-F]{64}$", description = "Account id, 64 hex"),
-        ("limit" = Option<u64>, Query, minimum = 0, maximum = 18446744073709551615_u64, description = "Most rows (default 100; at most 1,000 are returned)"),
+        ("limit" = Option<u64>, Query, description = "Most rows (default 100; at most 1,000 are returned)"),
     ),
     responses(
         (status = 200, description = "The account and its payments", content_type = "application/json"),
@@ -233,7 +233,7 @@ pub(crate) struct HoldsQuery {
     summary = "Transfers held by monitoring, with their alerts, newest first (compliance, auditors)",
     params(
         ("pending" = Option<bool>, Query, description = "Only pending holds (default false)"),
-        ("limit" = Option<u64>, Query, minimum = 0, maximum = 18446744073709551615_u64, description = "Most rows (default 100; at most 500 are returned)"),
+        ("limit" = Option<u64>, Query, description = "Most rows (default 100; at most 500 are returned)"),
     ),
     responses(
         (status = 200, description = "The holds", content_type = "application/json",
@@ -268,7 +268,7 @@ pub(crate) async fn holds(State(node): State<NodeHandle>, Query(query): Query<Ho
     operation_id = "hold",
     tag = "payments",
     summary = "One hold (oversight, or the transfer's sender)",
-    params(("id" = u64, Path, minimum = 0, maximum = 18446744073709551615_u64, description = "Hold id")),
+    params(("id" = u64, Path, description = "Hold id")),
     responses(
         (status = 200, description = "The hold", content_type = "application/json"),
         (status = 400, description = "`bad_path`: not a non-negative 64-bit integer", body = ErrorBody),

@@ -121,7 +121,7 @@ pub(crate) struct BundleQuery {
     summary = "The evidence bundle of a registration (binary, verifiable offline)",
     params(
         ("id" = String, Path, pattern = "^[0-9a-fA-F]{64}$", description = "Proof id, 64 hex"),
-        ("member" = Option<u32>, Query, minimum = 0, maximum = 4294967295_u64, description = "Member index within a batch (batch registrations only)"),
+        ("member" = Option<u32>, Query, description = "Member index within a batch (batch registrations only)"),
     ),
     responses(
         (status = 200, description = "The bundle (`vellum verify` checks it offline)", body = Binary, content_type = "application/octet-stream"),

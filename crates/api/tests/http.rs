@@ -323,3 +323,91 @@ async fn metrics_count_refusals_by_reason_and_export_the_finality_histogram() {
     assert!(text.contains("# TYPE vellum_tx_finality_seconds histogram"), "{text}");
     assert!(text.contains("vellum_tx_finality_seconds_bucket{le=\"+Inf\"} 0"), "{text}");
 }
+
+/// Every error is JSON with a code — also when axum's extractors reject a path or query, the
+/// route or the method does not exist — and optional parameters may be left out.
+#[tokio::test]
+async fn every_error_is_json_and_optional_parameters_are_optional() {
+    let e = env();
+    let zero = "00".repeat(32);
+    let cases: Vec<(Request<Body>, StatusCode, &str)> = vec![
+        (get(&format!("/v1/account/{zero}/history?limit=-1")), StatusCode::BAD_REQUEST, "bad_query"),
+        (get("/v1/holds?pending=maybe"), StatusCode::BAD_REQUEST, "bad_query"),
+        (get("/v1/holds?limit=1.5"), StatusCode::BAD_REQUEST, "bad_query"),
+        (get("/v1/governance/proposals?limit=abc"), StatusCode::BAD_REQUEST, "bad_query"),
+        (get("/v1/governance/history?from=-3"), StatusCode::BAD_REQUEST, "bad_query"),
+        (get("/v1/validators?window=18446744073709551616"), StatusCode::BAD_REQUEST, "bad_query"),
+        (get(&format!("/v1/proof/{zero}/bundle?member=x")), StatusCode::BAD_REQUEST, "bad_query"),
+        (get("/v1/proofs"), StatusCode::BAD_REQUEST, "bad_query"),
+        (get("/v1/log/consistency?old=1"), StatusCode::BAD_REQUEST, "bad_query"),
+        (get("/v1/hold/x"), StatusCode::BAD_REQUEST, "bad_path"),
+        (get("/v1/governance/proposal/-1"), StatusCode::BAD_REQUEST, "bad_path"),
+        (get("/v1/token/%FF"), StatusCode::BAD_REQUEST, "bad_path"),
+        (get("/v1/token/eur"), StatusCode::BAD_REQUEST, "bad_symbol"),
+        (get("/v1/rate/EUR/USD1234567890"), StatusCode::BAD_REQUEST, "bad_symbol"),
+        (get("/v1/tx/zz"), StatusCode::BAD_REQUEST, "bad_hash"),
+        (get("/v1/nothing"), StatusCode::NOT_FOUND, "not_found"),
+        (Request::post("/v1/status").body(Body::empty()).unwrap(), StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+        (Request::patch(format!("/v1/proof/{zero}/original")).body(Body::empty()).unwrap(), StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+        // Log sizes and heights: an impossible request is 400, one not finalized here 404.
+        (get("/v1/log/checkpoint?size=1&height=1"), StatusCode::BAD_REQUEST, "bad_range"),
+        (get("/v1/log/checkpoint?size=0"), StatusCode::BAD_REQUEST, "bad_range"),
+        (get("/v1/log/checkpoint?size=5"), StatusCode::NOT_FOUND, "bad_range"),
+        (get("/v1/log/checkpoint?height=99"), StatusCode::NOT_FOUND, "bad_range"),
+        (get("/v1/log/checkpoint"), StatusCode::NOT_FOUND, "bad_range"),
+        (get("/v1/log/consistency?old=2&new=1"), StatusCode::BAD_REQUEST, "bad_range"),
+        (get("/v1/log/consistency?old=0&new=1"), StatusCode::BAD_REQUEST, "bad_range"),
+        (get("/v1/log/consistency?old=1&new=1"), StatusCode::NOT_FOUND, "bad_range"),
+    ];
+    for (req, status, code) in cases {
+        let what = format!("{} {}", req.method(), req.uri());
+        let resp = vellum_api::router(e.node.clone()).oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), status, "{what}");
+        assert_eq!(resp.headers()["content-type"], "application/json", "{what}");
+        if status == StatusCode::METHOD_NOT_ALLOWED {
+            assert!(resp.headers().contains_key("allow"), "{what}: 405 names the allowed methods");
+        }
+        let v: serde_json::Value = serde_json::from_slice(&axum::body::to_bytes(resp.into_body(), 1 << 16).await.unwrap()).unwrap();
+        assert_eq!(v["error"]["code"], code, "{what}: {v}");
+        assert!(v["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{what}: {v}");
+    }
+    for path in ["/v1/governance/proposals", "/v1/governance/history", "/v1/validators", "/v1/governance/module/transfer"] {
+        let (s, v) = call(&e.node, get(path)).await;
+        assert_eq!(s, StatusCode::OK, "{path}: {v}");
+    }
+}
+
+/// The description states what the handlers enforce: optional parameters are not required,
+/// ids have their pattern, integers their bounds, every error response is the JSON error body,
+/// and every operation documents the rate limit's 429.
+#[tokio::test]
+async fn openapi_parameters_and_responses_are_exact() {
+    let e = env();
+    let (_, spec) = call(&e.node, get("/v1/openapi.json")).await;
+    let mut ids = std::collections::BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let what = format!("{method} {path}");
+            assert!(ids.insert(op["operationId"].as_str().unwrap().to_string()), "{what}: operation ids are unique");
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                let (name, schema) = (p["name"].as_str().unwrap(), &p["schema"]);
+                assert_eq!(p["required"], p["in"] == "path" || ["digest", "old", "new"].contains(&name), "{what} {name}");
+                assert!(schema["type"].is_string(), "{what} {name}: one type, never null: {schema}");
+                if schema["type"] == "integer" {
+                    assert!(schema["minimum"].is_u64() && schema["maximum"].is_u64(), "{what} {name}: {schema}");
+                    assert!(schema["format"].as_str().is_some_and(|f| f.starts_with("uint")), "{what} {name}: {schema}");
+                }
+                if ["hash", "tx", "digest"].contains(&name) || (name == "id" && schema["type"] == "string") {
+                    assert_eq!(schema["pattern"], "^[0-9a-fA-F]{64}$", "{what} {name}");
+                }
+            }
+            let responses = op["responses"].as_object().unwrap();
+            assert!(responses.contains_key("429"), "{what}");
+            for (status, r) in responses {
+                if status.starts_with('4') || status.starts_with('5') {
+                    assert_eq!(r["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorBody", "{what} {status}");
+                }
+            }
+        }
+    }
+}

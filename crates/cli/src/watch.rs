@@ -34,8 +34,7 @@ pub struct WatchArgs {
     pub no_reconnect: bool,
 }
 
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
-const RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
+use crate::client::{CONNECT_TIMEOUT, RESPONSE_TIMEOUT};
 /// No byte for this long (the node sends a keep-alive comment every 15 s): the connection
 /// is dead.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(45);
@@ -139,7 +138,7 @@ impl Watcher {
             req = req.header("last-event-id", h.to_string());
         }
         if let Some((key, chain_id)) = auth {
-            for (name, value) in signed_headers(key, chain_id, path).map_err(Refused)? {
+            for (name, value) in crate::client::signed_headers(key, chain_id, "GET", path, b"").map_err(Refused)? {
                 req = req.header(name, value);
             }
         }
@@ -224,22 +223,6 @@ impl Watcher {
 }
 
 /// The headers of a signed GET of `path` (see `vellum_types::request`).
-fn signed_headers(key: &SecretKey, chain_id: &str, path: &str) -> Result<Vec<(&'static str, String)>> {
-    use vellum_types::request::*;
-    let account = crate::keys::account_for(key);
-    let timestamp_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as u64;
-    let mut nonce = [0u8; 16];
-    nonce.copy_from_slice(&crate::keys::random_bytes()[..16]);
-    let signed = request_signing_bytes(chain_id, &account, "GET", path, b"", timestamp_ms, &nonce);
-    let signature = borsh::to_vec(&key.sign(&signed)).expect("borsh into Vec");
-    Ok(vec![
-        (HEADER_ACCOUNT, account.to_hex()),
-        (HEADER_TIMESTAMP, timestamp_ms.to_string()),
-        (HEADER_NONCE, hex::encode(nonce)),
-        (HEADER_SIGNATURE, hex::encode(signature)),
-    ])
-}
-
 fn short(v: &Value) -> String {
     v.as_str().map_or_else(|| v.to_string(), |s| s.chars().take(16).collect())
 }

@@ -113,8 +113,10 @@ pub enum What {
     /// A transaction this validator dropped while building a block (reported by that
     /// validator only, with the next block it finalizes).
     Rejected { tx_id: TxId, sender: AccountId, code: &'static str, message: String },
-    /// What a payment-family transaction did (settled, held, hold posted or voided).
-    Payment { record: PaymentRecord, log_index: u64 },
+    /// What a payment-family transaction did: its payment record (settled, held, hold posted
+    /// or voided) and where that record is in the log; or, for one that writes no record but
+    /// concerns others than its sender (a mint, a clawback), none.
+    Payment { tx_id: TxId, kind: &'static str, record: Option<PaymentRecord>, log_index: Option<u64> },
     /// A hold created by monitoring, posted or voided by compliance, or timed out; `hold` as
     /// it stands after the change.
     Hold { change: HoldChange, hold: Hold },
@@ -333,8 +335,9 @@ pub(crate) fn block_events(block: &Block, outcome: &BlockOutcome, sweep_from_bef
             };
             out.events.push(proof_event(*proof, r.tx_id, registrant, sender, change));
         }
-        if let Some(p) = &r.payment {
-            out.events.extend(payment_events(tx, &p.record, p.log_index, |id| state.hold(id)));
+        if tx.unsigned.body.is_payment() {
+            let record = r.payment.as_ref().map(|p| (&p.record, p.log_index));
+            out.events.extend(payment_events(tx, record, |id| state.hold(id)));
         }
     }
     out
@@ -352,13 +355,23 @@ fn hold_event(change: HoldChange, hold: Hold) -> Event {
     Event { parties: vec![hold.sender], oversight: true, what: What::Hold { change, hold } }
 }
 
-/// The payment event of a record and, for a hold's creation or decision, the hold event
-/// (`hold` looks a hold up as it stands after the block).
-fn payment_events(tx: &vellum_types::Transaction, record: &PaymentRecord, log_index: u64, hold: impl Fn(u64) -> Option<Hold>) -> Vec<Event> {
+/// The payment event of a payment-family transaction (with its record and the record's log
+/// index, if it wrote one) and, for a hold's creation or decision, the hold event (`hold`
+/// looks a hold up as it stands after the block).
+fn payment_events(tx: &vellum_types::Transaction, record: Option<(&PaymentRecord, u64)>, hold: impl Fn(u64) -> Option<Hold>) -> Vec<Event> {
+    let parties = vellum_types::payment::parties(tx, record.map(|(r, _)| r));
+    let Some((record, log_index)) = record else {
+        // No record: worth an event only to the others it concerns (the sender has `tx`).
+        if parties.len() < 2 {
+            return Vec::new();
+        }
+        let what = What::Payment { tx_id: tx.id(), kind: tx.unsigned.body.kind(), record: None, log_index: None };
+        return vec![Event { what, parties, oversight: false }];
+    };
     let mut out = vec![Event {
-        parties: vellum_types::payment::parties(tx, Some(record)),
+        parties,
         oversight: false,
-        what: What::Payment { record: record.clone(), log_index },
+        what: What::Payment { tx_id: record.tx_id, kind: tx.unsigned.body.kind(), record: Some(record.clone()), log_index: Some(log_index) },
     }];
     let (id, change) = match &record.outcome {
         PaymentOutcome::Settled { .. } => return out,
@@ -451,17 +464,16 @@ impl NodeHandle {
                 let sender = entry.tx.unsigned.sender;
                 let finalized = What::Finalized { tx_id, sender, kind: entry.tx.unsigned.body.kind(), index, log_index: entry.tx_index };
                 add(height, Event { what: finalized, parties: vec![sender], oversight: false }, &mut extra);
-                if let Some(record) = &entry.record {
-                    // The record's leaf follows the transaction's.
-                    for event in payment_events(&entry.tx, record, entry.tx_index + 1, |id| state.hold(id)) {
-                        add(height, event, &mut extra);
-                    }
+                // A record's leaf follows its transaction's.
+                let record = entry.record.as_ref().map(|r| (r, entry.tx_index + 1));
+                for event in payment_events(&entry.tx, record, |id| state.hold(id)) {
+                    add(height, event, &mut extra);
                 }
             }
             // Holds: their creation above; timeouts (and, for oversight, every decision) here.
             let oversight = viewer.has_role(Role::Auditor) || viewer.has_role(Role::Compliance);
             let next_id = state.hold_queue().next_id;
-            for id in (next_id.saturating_sub(EVENT_STORED_HOLDS_SCANNED_MAX)..next_id).rev() {
+            for id in next_id.saturating_sub(EVENT_STORED_HOLDS_SCANNED_MAX)..next_id {
                 let Some(hold) = state.hold(id) else { continue };
                 if !oversight && hold.sender != viewer.id {
                     continue;
@@ -486,6 +498,13 @@ impl NodeHandle {
                     add(height, hold_event(change, hold), &mut extra);
                 }
             }
+        }
+        // As published: the sweep's timeouts (in hold order) before the transactions' events.
+        for events in extra.values_mut() {
+            events.sort_by_key(|e| match &e.what {
+                What::Hold { change: HoldChange::TimedOut, hold } => (0, hold.id),
+                _ => (1, 0),
+            });
         }
         Ok(StoredReplay { next: *heights.start(), end: *heights.end(), extra })
     }
@@ -641,6 +660,90 @@ mod tests {
         sub.live.try_recv().unwrap()
     }
 
+    /// What `viewer` sees of a batch, without the node-local commit time.
+    fn seen_by(b: &BlockEvents, viewer: &Account) -> (u64, Hash32, Vec<Event>) {
+        (b.height, b.hash, b.visible_to(Some(viewer)).cloned().collect())
+    }
+
+    #[test]
+    fn stored_replay_rebuilds_what_a_payer_saw_live() {
+        let f = fixture();
+        let chain = f.genesis.chain_id.clone();
+        let genesis = Arc::new(f.genesis.clone());
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(vellum_storage::Store::open(&dir.path().join("l.redb"), &genesis).unwrap());
+        let (mut state, _) = genesis_block(&genesis);
+        let hub = EventHub::new(&state);
+        let mut live = hub.subscribe(None).unwrap();
+        let id = |k: &vellum_crypto::SecretKey| k.public_key().account_id();
+        let council = f.council_id();
+        let council_tx = |nonce: u64, body: TxBody| sign_multi(&[&f.council[0], &f.council[2]], council, &chain, nonce, propose(body));
+        let rules = MonitoringRules { large_amount: 1_000, hold_timeout_ms: 50, version: 0, ..Default::default() };
+        let leg = |to: &vellum_crypto::SecretKey, amount| vellum_types::Leg { to: id(to), token: "EUR".into(), amount, convert: None };
+        let transfer = |nonce, to, amount| sign(&f.user, &chain, nonce, TxBody::Transfer { legs: vec![leg(to, amount)], reference: None });
+        let blocks: Vec<(u64, Vec<Transaction>)> = vec![
+            (10_000, vec![
+                council_tx(0, TxBody::CreateToken { symbol: "EUR".into(), decimals: 2, issuer: id(&f.issuer), subledger: None, flags: Default::default() }),
+                council_tx(1, TxBody::SetMonitoring { token: "EUR".into(), rules }),
+            ]),
+            (10_001, vec![sign(&f.issuer, &chain, 0, TxBody::Mint { token: "EUR".into(), to: id(&f.user), amount: 100_000 })]),
+            // Settled, held (then decided by compliance), held (then timed out), and a payment
+            // the user only receives.
+            (10_002, vec![transfer(0, &f.desk, 10), transfer(1, &f.desk, 2_000), transfer(2, &f.auditor, 3_000)]),
+            (10_003, vec![sign(&f.compliance, &chain, 0, TxBody::DecideHold { hold: 0, post: true, reason: "checked".into() })]),
+            (10_004, vec![sign(&f.issuer, &chain, 1, TxBody::Mint { token: "EUR".into(), to: id(&f.desk), amount: 5 })]),
+            (12_000, vec![sign(&f.desk, &chain, 0, TxBody::Transfer { legs: vec![leg(&f.user, 5)], reference: None })]),
+            (12_001, vec![]),
+        ];
+        for (time_ms, txs) in blocks {
+            let signers: Vec<Vec<vellum_types::PublicKey>> = txs.iter().map(|t| vellum_crypto::verify_tx(t).unwrap()).collect();
+            let built = build_block(&state, time_ms, 0, state.height + 1, [7; 32], txs.iter().zip(signers.iter().map(Vec::as_slice)));
+            assert!(built.rejected.is_empty(), "{:?}", built.rejected);
+            let outcome = execute_block(&state, &built.block).unwrap();
+            store.commit_block(&built.block, &outcome, &[]).unwrap();
+            hub.publish(&built.block, &outcome);
+            state = outcome.state;
+        }
+        let node = NodeHandle::offline(genesis, store, crate::mempool::MempoolLimits::default()).unwrap();
+        let tip = state.height;
+        let mut published = Vec::new();
+        while let Ok(b) = live.live.try_recv() {
+            published.push(b);
+        }
+        assert_eq!(published.len() as u64, tip);
+        for who in [&f.user, &f.compliance, &f.desk] {
+            let viewer = state.account(&id(who)).unwrap();
+            let mut replay = node.stored_replay(1..=tip, Some(&viewer)).unwrap();
+            let mut rebuilt = Vec::new();
+            while let Some(chunk) = replay.next_chunk(&node).unwrap() {
+                rebuilt.extend(chunk);
+            }
+            assert!(rebuilt.iter().all(|b| b.finalized_ms.is_none()));
+            let live_view: Vec<_> = published.iter().map(|b| seen_by(b, &viewer)).collect();
+            let stored_view: Vec<_> = rebuilt.iter().map(|b| seen_by(b, &viewer)).collect();
+            // Every event the viewer saw live is rebuilt, in the same order.
+            assert_eq!(stored_view, live_view, "viewer {}", viewer.id);
+        }
+        let user = state.account(&id(&f.user)).unwrap();
+        let kinds: Vec<String> = published
+            .iter()
+            .flat_map(|b| b.visible_to(Some(&user)))
+            .map(|e| match &e.what {
+                What::Hold { change, .. } => format!("hold:{}", change.name()),
+                What::Payment { kind, .. } => format!("payment:{kind}"),
+                What::Finalized { kind, .. } => format!("tx:{kind}"),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "payment:mint", "tx:transfer", "payment:transfer", "tx:transfer", "payment:transfer", "hold:created", "tx:transfer",
+                "payment:transfer", "hold:created", "payment:decide_hold", "hold:posted", "hold:timed_out", "payment:transfer",
+            ],
+        );
+    }
+
     #[test]
     fn blocks_yield_outcomes_payments_holds_timeouts_and_proofs() {
         let f = fixture();
@@ -658,7 +761,13 @@ mod tests {
         ];
         run(&mut state, &hub, 10_000, &setup);
         let mint = sign(&f.issuer, &chain, 0, TxBody::Mint { token: "EUR".into(), to: id(&f.user), amount: 10_000 });
-        run(&mut state, &hub, 10_001, &[mint]);
+        let b = run(&mut state, &hub, 10_001, std::slice::from_ref(&mint));
+        let user = state.account(&id(&f.user)).unwrap();
+        let seen: Vec<&What> = b.visible_to(Some(&user)).map(|e| &e.what).collect();
+        assert!(
+            matches!(&seen[..], [What::Payment { tx_id, kind: "mint", record: None, .. }] if *tx_id == mint.id()),
+            "the recipient of a mint hears of it: {seen:?}"
+        );
 
         // A small transfer settles; a large one is held; a registration is a proof event.
         let leg = |amount| vellum_types::Leg { to: id(&f.desk), token: "EUR".into(), amount, convert: None };
@@ -669,9 +778,9 @@ mod tests {
         let user = state.account(&id(&f.user)).unwrap();
         let seen: Vec<&What> = b.visible_to(Some(&user)).map(|e| &e.what).collect();
         assert!(matches!(seen[0], What::Finalized { tx_id, index: 0, kind: "transfer", .. } if *tx_id == small.id()), "{seen:?}");
-        assert!(matches!(seen[1], What::Payment { record, .. } if matches!(record.outcome, PaymentOutcome::Settled { .. })));
+        assert!(matches!(seen[1], What::Payment { record: Some(record), .. } if matches!(record.outcome, PaymentOutcome::Settled { .. })));
         assert!(matches!(seen[2], What::Finalized { tx_id, index: 1, .. } if *tx_id == large.id()));
-        assert!(matches!(seen[3], What::Payment { record, .. } if matches!(record.outcome, PaymentOutcome::Held { hold: 0, .. })));
+        assert!(matches!(seen[3], What::Payment { record: Some(record), .. } if matches!(record.outcome, PaymentOutcome::Held { hold: 0, .. })));
         assert!(matches!(seen[4], What::Hold { change: HoldChange::Created, hold } if hold.id == 0 && !hold.alerts.is_empty()));
         assert_eq!(seen.len(), 5, "the registration is not the user's: {seen:?}");
         let desk = state.account(&id(&f.desk)).unwrap();

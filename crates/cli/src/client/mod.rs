@@ -8,6 +8,6 @@ mod pool;
 pub mod submit;
 pub mod verified;
 
-pub use node::{Client, ClientConfig, Submitted};
+pub use node::{CONNECT_TIMEOUT, Client, ClientConfig, RESPONSE_TIMEOUT, Submitted, signed_headers};
 pub use pool::Pool;
 pub use submit::Outcome;

@@ -90,20 +90,8 @@ impl Client {
 
     /// A request signed with an account key (see `vellum_types::request`).
     pub fn signed(&self, method: &str, path: &str, body: &[u8], key: &vellum_crypto::SecretKey, chain_id: &str) -> Result<(u16, Vec<u8>)> {
-        use vellum_types::request::*;
-        let account = crate::keys::account_for(key);
-        let timestamp_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as u64;
-        let mut nonce = [0u8; 16];
-        nonce.copy_from_slice(&crate::keys::random_bytes()[..16]);
-        let signed = request_signing_bytes(chain_id, &account, method, path, body, timestamp_ms, &nonce);
-        let signature = borsh::to_vec(&key.sign(&signed)).expect("borsh into Vec");
+        let headers = signed_headers(key, chain_id, method, path, body)?;
         let url = format!("{}{path}", self.base);
-        let headers = [
-            (HEADER_ACCOUNT, account.to_hex()),
-            (HEADER_TIMESTAMP, timestamp_ms.to_string()),
-            (HEADER_NONCE, hex::encode(nonce)),
-            (HEADER_SIGNATURE, hex::encode(signature)),
-        ];
         let result = match method {
             "GET" | "DELETE" => {
                 let mut req = if method == "GET" { self.agent.get(&url) } else { self.agent.delete(&url) };
@@ -183,4 +171,23 @@ impl Client {
     pub fn tx_status(&self, hash: &str) -> Result<(u16, Value)> {
         self.get(&format!("/v1/tx/{hash}"))
     }
+}
+
+/// The authentication headers of a request signed with an account key: the account, a
+/// timestamp, a fresh random nonce and the signature over `vellum_types::request`'s signing
+/// bytes (chain, account, method, path and query, body digest, timestamp, nonce).
+pub fn signed_headers(key: &vellum_crypto::SecretKey, chain_id: &str, method: &str, path: &str, body: &[u8]) -> Result<Vec<(&'static str, String)>> {
+    use vellum_types::request::*;
+    let account = crate::keys::account_for(key);
+    let timestamp_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as u64;
+    let mut nonce = [0u8; 16];
+    nonce.copy_from_slice(&crate::keys::random_bytes()[..16]);
+    let signed = request_signing_bytes(chain_id, &account, method, path, body, timestamp_ms, &nonce);
+    let signature = borsh::to_vec(&key.sign(&signed)).expect("borsh into Vec");
+    Ok(vec![
+        (HEADER_ACCOUNT, account.to_hex()),
+        (HEADER_TIMESTAMP, timestamp_ms.to_string()),
+        (HEADER_NONCE, hex::encode(nonce)),
+        (HEADER_SIGNATURE, hex::encode(signature)),
+    ])
 }

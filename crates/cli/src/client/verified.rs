@@ -19,6 +19,8 @@ const AGREEMENT_RETRY: Duration = Duration::from_millis(100);
 
 /// One validator's answer: HTTP status and JSON body.
 type Answer = (u16, Value);
+/// How one validator is asked (`None`: it did not answer).
+pub type Ask = Arc<dyn Fn(&Client) -> Option<Answer> + Send + Sync>;
 
 /// What `f + 1` validators agreed on.
 #[derive(Clone, Debug)]
@@ -35,7 +37,7 @@ impl Pool {
     /// arrival order, as soon as `enough` holds for them or every validator has answered or
     /// failed. Slow validators are not waited for once the answer is decided (their threads
     /// end with their own timeouts).
-    fn gather(&self, call: Arc<dyn Fn(&Client) -> Option<Answer> + Send + Sync>, enough: impl Fn(&[Answer]) -> bool) -> Vec<(usize, Answer)> {
+    fn gather(&self, call: Ask, enough: impl Fn(&[Answer]) -> bool) -> Vec<(usize, Answer)> {
         let (tx, rx) = mpsc::channel();
         for (i, node) in self.nodes().iter().enumerate() {
             let (node, call, tx) = (node.clone(), call.clone(), tx.clone());
@@ -57,7 +59,7 @@ impl Pool {
 
     /// The answer `f + 1` validators agree on, comparing `project(status, body)`; retried for
     /// [`AGREEMENT_WAIT`] while they disagree.
-    pub fn agreed(&self, what: &str, call: Arc<dyn Fn(&Client) -> Option<Answer> + Send + Sync>, project: fn(u16, &Value) -> Value) -> Result<Agreed> {
+    pub fn agreed(&self, what: &str, call: Ask, project: fn(u16, &Value) -> Value) -> Result<Agreed> {
         let need = self.faults_tolerated() + 1;
         let start = Instant::now();
         loop {
