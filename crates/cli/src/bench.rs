@@ -96,16 +96,20 @@ fn follow(pool: &Pool, txs: &[Transaction], senders: usize, deadline: Instant) -
             let Ok((_, v)) = pool.tx_status(&txs[c].id().to_hex()) else { continue };
             match v["status"].as_str() {
                 Some("finalized") => fates[c] = Fate::Finalized(v["height"].as_u64().unwrap_or(0)),
+                // One block builder's view: final only if no validator still holds it.
+                Some("rejected") if crate::client::submit::held_elsewhere(pool, &txs[c].id().to_hex()) => continue,
                 Some("rejected") => fates[c] = Fate::Rejected(v["code"].as_str().unwrap_or("unknown").to_string()),
                 Some(_) => {
                     unknown_since[s] = None;
                     continue;
                 }
+                // Anything but "unknown here" (an error of the node) says nothing about it.
+                None if v["error"]["code"] != "unknown_tx" => continue,
                 None => {
                     let since = *unknown_since[s].get_or_insert_with(Instant::now);
                     if since.elapsed() >= crate::client::submit::RESUBMIT_AFTER {
                         for i in (c..txs.len()).step_by(senders).take(RESUBMIT_WINDOW) {
-                            if fates[i] == Fate::Open && pool.submit(&txs[i]).is_ok() {
+                            if fates[i] == Fate::Open && matches!(pool.submit(&txs[i]), Ok(Submitted::Accepted(_))) {
                                 resubmitted += 1;
                             }
                         }
@@ -302,7 +306,7 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
     let idle_h0 = pool.status()?["height"].as_u64().unwrap_or(0);
     std::thread::sleep(Duration::from_secs(args.idle_seconds));
     let idle_h1 = pool.status()?["height"].as_u64().unwrap_or(0);
-    let idle_blocks_per_s = (idle_h1 - idle_h0) as f64 / idle_start.elapsed().as_secs_f64();
+    let idle_blocks_per_s = idle_h1.saturating_sub(idle_h0) as f64 / idle_start.elapsed().as_secs_f64();
 
     let pids = devnet_pids(&args.target);
     let usage_before: Vec<Option<(f64, u64)>> = pids.iter().map(|p| proc_usage(*p)).collect();
@@ -401,8 +405,9 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
     let finalized = latencies.len();
     let documents: usize = txs
         .iter()
-        .take(finalized)
-        .map(|t| match &t.unsigned.body {
+        .zip(&fates)
+        .filter(|(_, f)| matches!(f, Fate::Finalized(_)))
+        .map(|(t, _)| match &t.unsigned.body {
             TxBody::RegisterBatch { count, .. } => *count as usize,
             TxBody::RegisterProof { .. } => 1,
             _ => 0,
@@ -432,7 +437,7 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
         "finalized_tx_per_s": finalized as f64 / window,
         "documents_per_s": documents as f64 / window,
         "blocks_per_s_idle": idle_blocks_per_s,
-        "blocks_per_s_under_load": (load_h1 - load_h0) as f64 / window,
+        "blocks_per_s_under_load": load_h1.saturating_sub(load_h0) as f64 / window,
         "latency_ms": {
             "p50": percentile(&latencies, 0.50).as_secs_f64() * 1e3,
             "p90": percentile(&latencies, 0.90).as_secs_f64() * 1e3,

@@ -104,34 +104,11 @@ enum Command {
     /// sub-ledger's token at the governed rate.
     Pay(pay::PayArgs),
     /// An account's balances (signed read: the account itself, its sub-ledger, oversight).
-    Balance {
-        #[command(flatten)]
-        target: Target,
-        #[arg(long)]
-        key: String,
-        /// Another account to read (id or key name); default: the key's own.
-        #[arg(long)]
-        account: Option<String>,
-    },
+    Balance(pay::AccountArgs),
     /// The payments an account is a party to, newest first.
-    History {
-        #[command(flatten)]
-        target: Target,
-        #[arg(long)]
-        key: String,
-        #[arg(long)]
-        account: Option<String>,
-    },
+    History(pay::AccountArgs),
     /// Write the receipt of a finalized payment (verify it offline with `vellum verify`).
-    Receipt {
-        #[command(flatten)]
-        target: Target,
-        #[arg(long)]
-        key: String,
-        hash: String,
-        #[arg(long)]
-        out: PathBuf,
-    },
+    Receipt(pay::ReceiptArgs),
     /// Tokens: create (governance), mint, burn, pause, clawback, show.
     Token {
         #[command(subcommand)]
@@ -145,17 +122,7 @@ enum Command {
         command: pay::HoldCommand,
     },
     /// Create a sub-ledger (governance).
-    Subledger {
-        #[command(flatten)]
-        target: Target,
-        #[command(flatten)]
-        council: pay::Council,
-        #[arg(long)]
-        name: String,
-        /// Accounts may be opened without a KYC commitment.
-        #[arg(long)]
-        no_kyc: bool,
-    },
+    Subledger(pay::SubledgerArgs),
     /// Governance: vote on proposals, list and show them, replace the council.
     Gov {
         #[command(subcommand)]
@@ -187,22 +154,7 @@ enum Command {
         command: gov::ModuleCommand,
     },
     /// Set the governed conversion rate FROM → TO and its liquidity desk (governance).
-    Rate {
-        #[command(flatten)]
-        target: Target,
-        #[command(flatten)]
-        council: pay::Council,
-        #[arg(long)]
-        from: String,
-        #[arg(long)]
-        to: String,
-        #[arg(long)]
-        num: u64,
-        #[arg(long)]
-        den: u64,
-        #[arg(long, default_value = "desk")]
-        desk: String,
-    },
+    Rate(pay::RateArgs),
 }
 
 fn main() {
@@ -261,19 +213,14 @@ fn run(cli: Cli) -> Result<()> {
         Command::Chaos(args) => chaos::run(args, json),
         Command::Watch(args) => watch::run(args, json),
         Command::Pay(args) => pay::pay(args, json),
-        Command::Balance { target, key, account } => pay::balance(&target, &key, account.as_deref(), json),
-        Command::History { target, key, account } => pay::history(&target, &key, account.as_deref(), json),
-        Command::Receipt { target, key, hash, out } => {
-            let signer = resolve_key(&target, &key)?;
-            pay::write_receipt(&target, &target.client()?, &signer, &hash, &out)?;
-            print(json, &json!({ "out": out }), || format!("wrote {}", out.display()));
-            Ok(())
-        }
+        Command::Balance(a) => pay::balance(&a.target, &a.key, a.account.as_deref(), json),
+        Command::History(a) => pay::history(&a.target, &a.key, a.account.as_deref(), json),
+        Command::Receipt(a) => pay::receipt(a, json),
         Command::Token { command } => pay::token(command, json),
         Command::Monitor(args) => pay::monitor(args, json),
         Command::Hold { command } => pay::hold(command, json),
-        Command::Subledger { target, council, name, no_kyc } => pay::subledger(&target, &council, &name, no_kyc, json),
-        Command::Rate { target, council, from, to, num, den, desk } => pay::rate(&target, &council, (&from, &to), (num, den), &desk, json),
+        Command::Subledger(a) => pay::subledger(&a.target, &a.council, &a.name, a.no_kyc, json),
+        Command::Rate(a) => pay::rate(&a.target, &a.council, (&a.from, &a.to), (a.num, a.den), &a.desk, json),
         Command::Gov { command } => gov::gov(command, json),
         Command::Rules { command } => gov::rules(command, json),
         Command::Role { command } => gov::role_cmd(command, json),

@@ -588,3 +588,68 @@ pub fn set_signers(target: &Target, keys: &[String], signers: &[String], thresho
     done(json, &r, format!("account {sender} now needs weight {threshold} of {} signers", signers.len()));
     Ok(())
 }
+
+/// `vellum balance` / `vellum history`: which account, read as whom.
+#[derive(clap::Args)]
+pub struct AccountArgs {
+    #[command(flatten)]
+    pub target: Target,
+    #[arg(long)]
+    pub key: String,
+    /// Another account to read (id or key name); default: the key's own.
+    #[arg(long)]
+    pub account: Option<String>,
+}
+
+/// `vellum receipt`.
+#[derive(clap::Args)]
+pub struct ReceiptArgs {
+    #[command(flatten)]
+    pub target: Target,
+    #[arg(long)]
+    pub key: String,
+    pub hash: String,
+    #[arg(long)]
+    pub out: std::path::PathBuf,
+}
+
+/// `vellum subledger`.
+#[derive(clap::Args)]
+pub struct SubledgerArgs {
+    #[command(flatten)]
+    pub target: Target,
+    #[command(flatten)]
+    pub council: Council,
+    #[arg(long)]
+    pub name: String,
+    /// Accounts may be opened without a KYC commitment.
+    #[arg(long)]
+    pub no_kyc: bool,
+}
+
+/// `vellum rate`.
+#[derive(clap::Args)]
+pub struct RateArgs {
+    #[command(flatten)]
+    pub target: Target,
+    #[command(flatten)]
+    pub council: Council,
+    #[arg(long)]
+    pub from: String,
+    #[arg(long)]
+    pub to: String,
+    #[arg(long)]
+    pub num: u64,
+    #[arg(long)]
+    pub den: u64,
+    #[arg(long, default_value = "desk")]
+    pub desk: String,
+}
+
+/// Writes the receipt of a finalized payment.
+pub fn receipt(a: ReceiptArgs, json: bool) -> Result<()> {
+    let signer = resolve_key(&a.target, &a.key)?;
+    write_receipt(&a.target, &a.target.client()?, &signer, &a.hash, &a.out)?;
+    print(json, &json!({ "out": a.out }), || format!("wrote {}", a.out.display()));
+    Ok(())
+}

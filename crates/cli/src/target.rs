@@ -71,16 +71,25 @@ pub(crate) fn send(target: &Target, key: &str, body: TxBody) -> Result<Value> {
 const NONCE_ATTEMPTS_MAX: usize = 8;
 /// How long a command waits for its transaction to be final.
 const FINALITY_TIMEOUT: Duration = Duration::from_secs(120);
+/// Pause before offering a nonce again that another pending transaction of the account holds.
+const NONCE_TAKEN_RETRY: Duration = Duration::from_millis(500);
 
 /// Like [`send`], for an account whose transactions need several signatures: every key in
 /// `signers` signs (a k-of-n account such as the governance council). The transaction goes to
-/// any validator that admits it and is resubmitted until it is final (see `client::submit`);
-/// its nonce is the account's next one, so a refused transaction leaves no gap.
+/// any validator that admits it and is resubmitted until it is final (see `client::submit`).
+/// Its nonce is the account's next one; when another pending transaction of the account holds
+/// that nonce (`nonce_taken`) the command waits for it to be decided rather than signing the
+/// nonce after it, so a command never leaves a gap behind its own transaction.
 pub(crate) fn send_as(target: &Target, signers: &[SecretKey], sender: AccountId, body: TxBody) -> Result<Value> {
     let pool = target.client()?;
     let (chain_id, height) = chain(target, &pool)?;
+    let deadline = std::time::Instant::now() + FINALITY_TIMEOUT;
     let mut nonce = 0u64;
-    for _ in 0..NONCE_ATTEMPTS_MAX {
+    let mut nonces_tried = 0;
+    while nonces_tried < NONCE_ATTEMPTS_MAX {
+        if std::time::Instant::now() > deadline {
+            bail!("nonce {nonce} of account {sender} stayed held by another pending transaction for {} s", FINALITY_TIMEOUT.as_secs());
+        }
         let unsigned = UnsignedTx { chain_id: chain_id.clone(), sender, nonce, expiry_height: height + EXPIRY_BLOCKS, body: body.clone() };
         let signatures = signers.iter().map(|k| k.sign_tx(&unsigned)).collect();
         let tx = Transaction { unsigned, signatures };
@@ -93,8 +102,11 @@ pub(crate) fn send_as(target: &Target, signers: &[SecretKey], sender: AccountId,
                 bail!("transaction {} rejected: {} ({})", tx.id().to_hex(), v["message"].as_str().unwrap_or_default(), v["code"]);
             }
             Outcome::Final(v) => return Ok(v),
-            Outcome::Refused { code, expected_nonce: Some(expected), .. } if code == "bad_nonce" && expected > nonce => nonce = expected,
-            Outcome::Refused { code, .. } if code == "nonce_taken" => nonce += 1,
+            Outcome::Refused { code, expected_nonce: Some(expected), .. } if code == "bad_nonce" && expected > nonce => {
+                nonce = expected;
+                nonces_tried += 1;
+            }
+            Outcome::Refused { code, .. } if code == "nonce_taken" => std::thread::sleep(NONCE_TAKEN_RETRY),
             Outcome::Refused { code, message, .. } => bail!("refused by the validators ({code}): {message}"),
         }
     }

@@ -32,10 +32,18 @@ fn files() -> PathBuf {
 
 /// Most the Schemathesis run may take before it is stopped (and the test fails).
 const RUN_TIMEOUT: Duration = Duration::from_secs(600);
+/// Most the pip install from PyPI may take.
+const INSTALL_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// A virtualenv in `dir` with the pinned requirements; returns its Python.
 fn install(dir: &Path) -> PathBuf {
     let python = std::env::var("VELLUM_PYTHON").unwrap_or_else(|_| "python3".into());
+    // Schemathesis 4 needs Python 3.10 or newer: say so rather than let pip fail vaguely.
+    let version = Command::new(&python).args(["-c", "import sys; print(sys.version_info >= (3, 10))"]).output();
+    assert!(
+        version.as_ref().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "True"),
+        "`{python}` is missing or older than Python 3.10, which Schemathesis 4 needs ({version:?}); set VELLUM_PYTHON"
+    );
     let venv = dir.join("venv");
     let made = Command::new(&python).args(["-m", "venv"]).arg(&venv).status();
     assert!(
@@ -44,18 +52,16 @@ fn install(dir: &Path) -> PathBuf {
     );
     let python = venv.join("bin").join("python");
     let requirements = files().join("requirements.txt");
-    let st = Command::new(&python)
-        .args(["-m", "pip", "install", "--disable-pip-version-check", "--quiet", "-r"])
-        .arg(&requirements)
-        .status()
-        .expect("run pip");
-    assert!(st.success(), "pip install -r {} failed", requirements.display());
+    let mut pip = Command::new(&python);
+    pip.args(["-m", "pip", "install", "--disable-pip-version-check", "--quiet", "--timeout", "60", "--retries", "5", "-r"]).arg(&requirements);
+    let st = run(pip, INSTALL_TIMEOUT, "pip install");
+    assert!(st.success(), "pip install -r {} failed (PyPI unreachable?)", requirements.display());
     python
 }
 
 /// Runs `cmd` to completion, killing it (and failing) after `timeout`.
-fn run(mut cmd: Command, timeout: Duration) -> std::process::ExitStatus {
-    let mut child = cmd.spawn().expect("start schemathesis");
+fn run(mut cmd: Command, timeout: Duration, what: &str) -> std::process::ExitStatus {
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
     let deadline = Instant::now() + timeout;
     loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -64,7 +70,7 @@ fn run(mut cmd: Command, timeout: Duration) -> std::process::ExitStatus {
         if Instant::now() > deadline {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("schemathesis did not finish within {} s", timeout.as_secs());
+            panic!("{what} did not finish within {} s", timeout.as_secs());
         }
         std::thread::sleep(Duration::from_millis(500));
     }
@@ -121,9 +127,12 @@ fn schemathesis_finds_nothing_against_a_devnet() {
         cmd.args(["--seed", &seed]);
     }
     let run_started = Instant::now();
-    let status = run(cmd, RUN_TIMEOUT);
+    let status = run(cmd, RUN_TIMEOUT, "schemathesis");
     let ran = run_started.elapsed();
 
+    // No report at all means Schemathesis did not start (hooks import, option, config key):
+    // its own exit status and output (above) say why.
+    assert!(reports.exists(), "schemathesis exited with {status} and wrote no report: see its output above");
     let report = report(&reports);
     assert_eq!(report["failures"].as_array().map(Vec::len), Some(0), "failures: {:#}", report["failures"]);
     assert_eq!(report["errors"].as_array().map(Vec::len), Some(0), "errors: {:#}", report["errors"]);

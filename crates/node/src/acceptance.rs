@@ -6,9 +6,14 @@
 //! The measured cost and the alternative (answer after a peer holds it) are argued in
 //! ARCHITECTURE.md, "Durable acceptance".
 //!
-//! Overflow policy: the queue is bounded ([`ACCEPT_QUEUE_MAX`]); a submission that finds it
-//! full is refused as `busy` (HTTP 503) — the client library moves to another validator —
-//! rather than waiting without bound or answering `accepted` without a durable copy.
+//! Overflow policy: the queue is bounded ([`ACCEPT_QUEUE_MAX`]) and so is the wait
+//! ([`ACCEPT_WAIT_MAX`]); a submission that finds the queue full or waits too long is refused
+//! as `busy` (HTTP 503) — the client library moves to another validator — rather than
+//! waiting without bound or answering `accepted` without a durable copy. If the writer thread
+//! dies, every later submission is answered 500 (`storage`): still never `accepted` without
+//! a durable copy. (A validator holding a transaction only from gossip answers `duplicate`
+//! to a resubmission — held, not necessarily on its disk; the client's resubmission loop
+//! covers that: it resubmits whatever no validator holds any more.)
 
 use std::sync::{Arc, Weak};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
@@ -16,8 +21,13 @@ use thiserror::Error;
 use vellum_storage::Store;
 use vellum_types::TxId;
 
-/// Submissions waiting for the writer.
-pub const ACCEPT_QUEUE_MAX: usize = 8_192;
+/// Submissions waiting for the writer. Smaller than the API's pool of blocking threads
+/// (tokio's default 512), so when the disk falls behind, submissions are refused as `busy`
+/// here instead of piling up in that pool and starving every other blocking endpoint.
+pub const ACCEPT_QUEUE_MAX: usize = 256;
+/// Longest a submission waits for its group commit before it is answered `busy` (the disk
+/// stalls): the transaction stays admitted and gossiped; the client resubmits elsewhere.
+pub const ACCEPT_WAIT_MAX: std::time::Duration = std::time::Duration::from_secs(10);
 /// Most transactions one group commit writes.
 pub const ACCEPT_BATCH_MAX: usize = 2_048;
 
@@ -62,7 +72,11 @@ impl AcceptLog {
             Err(TrySendError::Full(_)) => return Err(AcceptError::Busy),
             Err(TrySendError::Disconnected(_)) => return Err(AcceptError::Storage("the acceptance writer stopped".into())),
         }
-        wait.recv().unwrap_or_else(|_| Err(AcceptError::Storage("the acceptance writer stopped".into())))
+        match wait.recv_timeout(ACCEPT_WAIT_MAX) {
+            Ok(result) => result,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(AcceptError::Busy),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(AcceptError::Storage("the acceptance writer stopped".into())),
+        }
     }
 }
 

@@ -454,6 +454,17 @@ impl Store {
         Ok(out)
     }
 
+    /// Ids of up to `limit` accepted, not yet finalized transactions (id order; no bytes).
+    pub fn accepted_ids(&self, limit: usize) -> Result<Vec<TxId>, ReadError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(ACCEPTED)?;
+        let mut out = Vec::new();
+        for row in table.iter()?.take(limit) {
+            out.push(TxId(row?.0.value()));
+        }
+        Ok(out)
+    }
+
     /// Forgets accepted transactions that no longer need replaying (dropped, rejected or
     /// superseded; finalized ones are removed by [`Store::commit_block`]).
     pub fn forget_accepted(&self, ids: &[TxId]) -> Result<(), CommitError> {
@@ -646,6 +657,20 @@ impl Store {
         let txn = self.db.begin_read()?;
         let headers = txn.open_table(HEADERS)?;
         Ok(headers.get(height)?.and_then(|v| borsh::from_slice(v.value()).ok()))
+    }
+
+    /// The headers of the finalized blocks at `heights` that are stored, in height order, read
+    /// in one transaction.
+    pub fn headers(&self, heights: std::ops::RangeInclusive<u64>) -> Result<Vec<BlockHeader>, ReadError> {
+        let txn = self.db.begin_read()?;
+        let headers = txn.open_table(HEADERS)?;
+        let mut out = Vec::new();
+        for entry in headers.range(heights)? {
+            if let Ok(h) = borsh::from_slice(entry?.1.value()) {
+                out.push(h);
+            }
+        }
+        Ok(out)
     }
 
     /// Leaf hashes `[from, to)` of the RFC 6962 log, for proofs.

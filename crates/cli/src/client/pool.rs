@@ -114,7 +114,7 @@ impl Pool {
     /// idempotent (the same bytes have the same id): a validator that already holds or
     /// finalized it answers `duplicate`, which counts as accepted. A refusal counts only when
     /// every validator that answered refused (see [`REFUSED_EVERYWHERE`] for the exceptions);
-    /// then the first refusal is returned, with the highest expected nonce any gave.
+    /// then the most telling refusal is returned (see [`more_telling`]).
     pub fn submit(&self, tx: &Transaction) -> Result<Submitted> {
         let n = self.nodes.len();
         let start = self.preferred.load(Ordering::Relaxed);
@@ -135,15 +135,10 @@ impl Pool {
                 Ok(Submitted::Refused { status, .. }) if status >= 500 => failures.push(failure(node, format!("HTTP {status}"))),
                 Ok(Submitted::Refused { status, code, message, expected_nonce }) => {
                     let everywhere = REFUSED_EVERYWHERE.contains(&code.as_str());
+                    let this = Submitted::Refused { status, code, message, expected_nonce };
                     refusal = Some(match refusal {
-                        None => Submitted::Refused { status, code, message, expected_nonce },
-                        Some(Submitted::Refused { status, code, message, expected_nonce: first }) => Submitted::Refused {
-                            status,
-                            code,
-                            message,
-                            expected_nonce: first.max(expected_nonce),
-                        },
-                        Some(accepted) => accepted,
+                        None => this,
+                        Some(first) => more_telling(first, this),
                     });
                     if everywhere {
                         break;
@@ -156,5 +151,20 @@ impl Pool {
             Some(r) => Ok(r),
             None => bail!("no validator answered the submission of {} (tried {n}): {}", tx.id().to_hex(), failures.join("; ")),
         }
+    }
+}
+
+/// Of two refusals, the one the caller can act on: a `bad_nonce` with the highest expected
+/// nonce (the most advanced validator's view of the account) beats any other reason, which a
+/// lagging validator may give for a transaction the others would take; otherwise the first.
+fn more_telling(first: Submitted, other: Submitted) -> Submitted {
+    let expected = |s: &Submitted| match s {
+        Submitted::Refused { code, expected_nonce: Some(n), .. } if code == "bad_nonce" => Some(*n),
+        _ => None,
+    };
+    match (expected(&first), expected(&other)) {
+        (None, Some(_)) => other,
+        (Some(a), Some(b)) if b > a => other,
+        _ => first,
     }
 }

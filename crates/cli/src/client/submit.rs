@@ -28,6 +28,12 @@ pub enum Outcome {
     Refused { code: String, message: String, expected_nonce: Option<u64> },
 }
 
+/// Refusals of a resubmission that mean the transaction can never apply — its nonce went to
+/// another transaction (`bad_nonce`), it expired, or its bytes are wrong. Any other refusal
+/// (a full mempool, a lagging validator) may pass later, and the transaction may still be
+/// held by a validator that did not answer: the client keeps waiting.
+const REFUSED_FOR_GOOD: &[&str] = &["bad_nonce", "expired", "malformed", "too_large", "bad_signature", "wrong_chain"];
+
 /// One status read: agreed by `f + 1` validators (`verify`) or the first answer.
 fn read_status(pool: &Pool, hash: &str, verify: bool) -> Result<Value> {
     if verify {
@@ -37,38 +43,62 @@ fn read_status(pool: &Pool, hash: &str, verify: bool) -> Result<Value> {
     Ok(pool.tx_status(hash)?.1)
 }
 
+/// A "rejected" answer is one block builder's view: it dropped the transaction from its own
+/// pool, while others may still hold it and finalize it. It is the outcome only when no
+/// validator holds it pending (or has finalized it).
+pub fn held_elsewhere(pool: &Pool, hash: &str) -> bool {
+    pool.nodes().iter().any(|c| c.tx_status(hash).is_ok_and(|(_, v)| v["status"] == "pending" || v["status"] == "finalized"))
+}
+
 impl Pool {
     /// Waits until `tx` (already submitted once) is finalized or rejected, resubmitting it
     /// while no validator knows it. With `verify`, "finalized" must come from `f + 1`
-    /// validators with the same position.
+    /// validators with the same position. A read that fails (no validator answered, no
+    /// agreement yet) is retried until `timeout`; only a refusal in [`REFUSED_FOR_GOOD`] ends
+    /// the wait early.
     pub fn wait_final(&self, tx: &Transaction, timeout: Duration, verify: bool) -> Result<Outcome> {
         let hash = tx.id().to_hex();
         let start = Instant::now();
         let mut known_at = Instant::now();
-        loop {
-            let v = read_status(self, &hash, verify)?;
-            match v["status"].as_str() {
-                Some("finalized") | Some("rejected") => return Ok(Outcome::Final(v)),
-                Some("pending") => known_at = Instant::now(),
-                _ if known_at.elapsed() >= RESUBMIT_AFTER => {
-                    match self.submit(tx)? {
-                        Submitted::Accepted(_) => known_at = Instant::now(),
-                        Submitted::Refused { code, message, expected_nonce, .. } => {
-                            // Refused now, yet maybe finalized meanwhile: the status decides.
-                            let v = read_status(self, &hash, verify)?;
-                            if v["status"] == "finalized" {
-                                return Ok(Outcome::Final(v));
+        let mut last = String::from("no answer yet");
+        while start.elapsed() <= timeout {
+            match read_status(self, &hash, verify) {
+                Err(e) => last = format!("{e:#}"),
+                Ok(v) => {
+                    match v["status"].as_str() {
+                        Some("finalized") => return Ok(Outcome::Final(v)),
+                        Some("rejected") if !held_elsewhere(self, &hash) => return Ok(Outcome::Final(v)),
+                        Some("pending") | Some("rejected") => known_at = Instant::now(),
+                        _ if known_at.elapsed() >= RESUBMIT_AFTER => {
+                            if let Some(refused) = self.resubmit(tx, &hash, verify)? {
+                                return Ok(refused);
                             }
-                            return Ok(Outcome::Refused { code, message, expected_nonce });
+                            known_at = Instant::now();
                         }
+                        _ => {}
                     }
+                    last = v.to_string();
                 }
-                _ => {}
-            }
-            if start.elapsed() > timeout {
-                bail!("transaction {hash} not final after {} s (last answer: {v})", timeout.as_secs());
             }
             std::thread::sleep(POLL_INTERVAL);
         }
+        bail!("transaction {hash} not final after {} s; its outcome is unknown (last answer: {last})", timeout.as_secs())
+    }
+
+    /// Submits `tx` again. `Some` only if it was refused for good and is not finalized.
+    fn resubmit(&self, tx: &Transaction, hash: &str, verify: bool) -> Result<Option<Outcome>> {
+        let Ok(Submitted::Refused { code, message, expected_nonce, .. }) = self.submit(tx) else {
+            // Admitted again, or no validator answered (retried at the next round).
+            return Ok(None);
+        };
+        let nonce_used = code == "bad_nonce" && expected_nonce.is_some_and(|n| n > tx.unsigned.nonce);
+        if !REFUSED_FOR_GOOD.contains(&code.as_str()) || (code == "bad_nonce" && !nonce_used) {
+            return Ok(None);
+        }
+        // Refused now, yet maybe finalized meanwhile: the status decides.
+        if read_status(self, hash, verify).is_ok_and(|v| v["status"] == "finalized") {
+            return Ok(None);
+        }
+        Ok(Some(Outcome::Refused { code, message, expected_nonce }))
     }
 }

@@ -2,7 +2,11 @@
 //! and status) is believed only when `f + 1` validators give the same one — at least one of
 //! them is honest when at most `f` of `3f + 1` are faulty. Validators a block or two behind
 //! may differ for a moment, so disagreement is retried for a short while before it is an
-//! error.
+//! error. Overloaded (429) or failing (5xx) validators do not vote. A negative answer
+//! ("unknown", "pending") is settled only once every validator answered (or failed), so two
+//! validators lagging alike cannot hide a transaction others have finalized. Balances and
+//! proof records are compared whole: f + 1 agreeing validators may be a block behind the
+//! newest, never wrong.
 
 use super::node::Client;
 use super::pool::Pool;
@@ -34,23 +38,27 @@ pub struct Agreed {
 
 impl Pool {
     /// Asks every validator at once; returns the answers (with the validator's index) in
-    /// arrival order, as soon as `enough` holds for them or every validator has answered or
-    /// failed. Slow validators are not waited for once the answer is decided (their threads
-    /// end with their own timeouts).
+    /// arrival order, as soon as the preferred validator has been heard (answered or failed:
+    /// node-local parts of a body, such as an audit trail, then come from the usual node) and
+    /// `enough` holds for the answers, or every validator has been heard. Slow validators are
+    /// not waited for once the answer is decided (their threads end with their own timeouts).
     fn gather(&self, call: Ask, enough: impl Fn(&[Answer]) -> bool) -> Vec<(usize, Answer)> {
         let (tx, rx) = mpsc::channel();
         for (i, node) in self.nodes().iter().enumerate() {
             let (node, call, tx) = (node.clone(), call.clone(), tx.clone());
             std::thread::spawn(move || {
-                let _ = tx.send(call(&node).map(|a| (i, a)));
+                let _ = tx.send((i, call(&node)));
             });
         }
         drop(tx);
+        let preferred = self.preferred_index();
+        let mut preferred_heard = false;
         let mut answers: Vec<(usize, Answer)> = Vec::new();
-        for answer in rx {
-            answers.extend(answer);
+        for (i, answer) in rx {
+            preferred_heard |= i == preferred;
+            answers.extend(answer.map(|a| (i, a)));
             let plain: Vec<Answer> = answers.iter().map(|(_, a)| a.clone()).collect();
-            if enough(&plain) {
+            if preferred_heard && enough(&plain) {
                 break;
             }
         }
@@ -63,11 +71,17 @@ impl Pool {
         let need = self.faults_tolerated() + 1;
         let start = Instant::now();
         loop {
+            // The most common answer; among equally common ones, a settled (positive) one.
             let majority = |answers: &[Answer]| -> Option<(usize, usize)> {
                 let keys: Vec<Value> = answers.iter().map(|(s, b)| project(*s, b)).collect();
-                keys.iter().enumerate().map(|(i, k)| (keys.iter().filter(|o| *o == k).count(), i)).max()
+                keys.iter()
+                    .enumerate()
+                    .map(|(i, k)| (keys.iter().filter(|o| *o == k).count(), settles(k), i))
+                    .max()
+                    .map(|(count, _, i)| (count, i))
             };
-            let indexed = self.gather(call.clone(), |a| majority(a).is_some_and(|(count, _)| count >= need));
+            let early = |a: &[Answer]| majority(a).is_some_and(|(count, i)| count >= need && settles(&project(a[i].0, &a[i].1)));
+            let indexed = self.gather(call.clone(), early);
             let answers: Vec<Answer> = indexed.iter().map(|(_, a)| a.clone()).collect();
             match majority(&answers) {
                 Some((count, i)) if count >= need => {
@@ -104,7 +118,7 @@ impl Pool {
     /// A public GET agreed by `f + 1` validators.
     pub fn agreed_get(&self, path: &str, project: fn(u16, &Value) -> Value) -> Result<Agreed> {
         let p = path.to_string();
-        self.agreed(path, Arc::new(move |c: &Client| c.get(&p).ok()), project)
+        self.agreed(path, Arc::new(move |c: &Client| c.get(&p).ok().filter(|(s, _)| counts(*s))), project)
     }
 
     /// A signed GET agreed by `f + 1` validators (each request signed afresh: every validator
@@ -112,19 +126,32 @@ impl Pool {
     pub fn agreed_signed(&self, path: &str, key: &vellum_crypto::SecretKey, chain_id: &str, project: fn(u16, &Value) -> Value) -> Result<Agreed> {
         let (p, key, chain) = (path.to_string(), key.clone(), chain_id.to_string());
         let call = move |c: &Client| {
-            let (status, body) = c.get_signed(&p, &key, &chain).ok()?;
+            let (status, body) = c.get_signed(&p, &key, &chain).ok().filter(|(s, _)| counts(*s))?;
             Some((status, serde_json::from_slice(&body).unwrap_or(Value::Null)))
         };
         self.agreed(path, Arc::new(call), project)
     }
 }
 
+/// Whether an answer is a vote: an overloaded (429) or failing (5xx) validator said nothing
+/// about the chain.
+fn counts(status: u16) -> bool {
+    status < 500 && status != 429
+}
+
+/// Whether `f + 1` matching answers settle a read before every validator answered: a
+/// positive answer (finalized, found) does; a negative one ("unknown", "pending") may be
+/// validators lagging alike, so the others are heard first.
+fn settles(key: &Value) -> bool {
+    key.get(0).and_then(Value::as_str) != Some("unsettled")
+}
+
 /// Comparison key of a transaction status: where it was finalized, or that it is not.
 pub fn tx_key(status: u16, body: &Value) -> Value {
     match body["status"].as_str() {
         Some("finalized") => serde_json::json!(["finalized", body["height"], body["index"], body["log_index"]]),
-        Some(s) => serde_json::json!([s]),
-        None => serde_json::json!([status, body["error"]["code"]]),
+        Some(s) => serde_json::json!(["unsettled", s]),
+        None => serde_json::json!(["unsettled", status, body["error"]["code"]]),
     }
 }
 
