@@ -27,6 +27,27 @@ pub(crate) fn caller_with_body(
     uri: &Uri,
     body: &[u8],
 ) -> Result<vellum_types::Account, AuthError> {
+    let r = signed_request(node, headers, method, uri, body)?;
+    node.authenticate(&r.account, r.timestamp_ms, r.nonce, &r.signature, &r.signed, now_ms())
+}
+
+/// Authenticates a signed `GET` opening an event stream: the caller and the rights it
+/// authenticated with, which the stream re-checks before every block.
+pub(crate) fn stream_viewer(node: &NodeHandle, headers: &HeaderMap, uri: &Uri) -> Result<vellum_node::events::Viewer, AuthError> {
+    let r = signed_request(node, headers, "GET", uri, b"")?;
+    node.authenticate_viewer(&r.account, r.timestamp_ms, r.nonce, &r.signature, &r.signed, now_ms())
+}
+
+/// A signed request's headers, decoded, and the bytes its signature covers.
+struct SignedRequest {
+    account: vellum_types::AccountId,
+    timestamp_ms: u64,
+    nonce: [u8; 16],
+    signature: vellum_types::Signature,
+    signed: Vec<u8>,
+}
+
+fn signed_request(node: &NodeHandle, headers: &HeaderMap, method: &str, uri: &Uri, body: &[u8]) -> Result<SignedRequest, AuthError> {
     use vellum_types::request::*;
     let (Some(account), Some(ts), Some(nonce), Some(sig)) = (
         header(headers, HEADER_ACCOUNT),
@@ -37,14 +58,14 @@ pub(crate) fn caller_with_body(
         return Err(AuthError::Missing);
     };
     let account = vellum_types::AccountId::from_hex(account).map_err(|_| AuthError::Malformed("account"))?;
-    let ts: u64 = ts.parse().map_err(|_| AuthError::Malformed("timestamp"))?;
+    let timestamp_ms: u64 = ts.parse().map_err(|_| AuthError::Malformed("timestamp"))?;
     let mut n = [0u8; 16];
     hex::decode_to_slice(nonce, &mut n).map_err(|_| AuthError::Malformed("nonce"))?;
     let sig_bytes = hex::decode(sig).map_err(|_| AuthError::Malformed("signature"))?;
     let signature: vellum_types::Signature = borsh::from_slice(&sig_bytes).map_err(|_| AuthError::Malformed("signature"))?;
     let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let signed = request_signing_bytes(&node.genesis().chain_id, &account, method, path, body, ts, &n);
-    node.authenticate(&account, ts, n, &signature, &signed, now_ms())
+    let signed = request_signing_bytes(&node.genesis().chain_id, &account, method, path, body, timestamp_ms, &n);
+    Ok(SignedRequest { account, timestamp_ms, nonce: n, signature, signed })
 }
 
 /// 401 (not authenticated), 403 (not allowed), 503 (too many authenticated requests).

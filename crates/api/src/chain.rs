@@ -125,7 +125,8 @@ pub(crate) async fn tx_status(State(node): State<NodeHandle>, Path(hash): Path<S
     let Ok(id) = TxId::from_hex(&hash) else {
         return error(StatusCode::BAD_REQUEST, "bad_hash", "transaction hash must be 64 hex characters");
     };
-    match node.tx_status(&id) {
+    // Reads storage (where a finalized transaction is): off the async workers.
+    crate::blocking(move || match node.tx_status(&id) {
         TxStatus::Pending => Json(json!({ "tx_hash": hash, "status": "pending" })).into_response(),
         TxStatus::Finalized(loc) => Json(json!({
             "tx_hash": hash, "status": "finalized",
@@ -137,7 +138,8 @@ pub(crate) async fn tx_status(State(node): State<NodeHandle>, Path(hash): Path<S
         }))
         .into_response(),
         TxStatus::Unknown => error(StatusCode::NOT_FOUND, "unknown_tx", "no such transaction pending, finalized or rejected here"),
-    }
+    })
+    .await
 }
 
 #[utoipa::path(
@@ -223,8 +225,10 @@ pub(crate) async fn block(State(node): State<NodeHandle>, Path(height): Path<Str
     let Ok(height) = height.parse::<u64>() else {
         return error(StatusCode::BAD_REQUEST, "bad_height", "height must be a non-negative integer");
     };
-    match node.header(height) {
+    // Reads the stored header: off the async workers.
+    crate::blocking(move || match node.header(height) {
         Some(h) => Json(header_json(&h)).into_response(),
         None => error(StatusCode::NOT_FOUND, "unknown_block", format!("no finalized block at height {height} here")),
-    }
+    })
+    .await
 }

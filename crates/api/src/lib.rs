@@ -47,7 +47,10 @@
 //!   proposed among the last N finalized (liveness).
 //!
 //! - `GET /v1/events` — Server-Sent Events of finalized blocks (with a signed request, also
-//!   the caller's own transactions, payments, holds and proofs).
+//!   the caller's own transactions, payments, holds and proofs, its rights re-checked at
+//!   every block: `reauth` ends the stream when they change or after 10 minutes). Resumable
+//!   with `Last-Event-ID`; a `gap` event first names what a resume cannot serve. Bounded in
+//!   all, per client address, with places kept for signed callers (`events.rs`).
 //!
 //! - `GET /v1/openapi.json` — the OpenAPI 3.1 description, generated from the handlers'
 //!   annotations (utoipa); a test checks it lists exactly the served operations.
@@ -88,7 +91,7 @@ pub use proofs::record_json;
 pub use server::{Tls, serve, spawn, spawn_with};
 
 // The helpers handlers use, by their short names.
-pub(crate) use auth::{auth_error, caller};
+pub(crate) use auth::auth_error;
 pub(crate) use errors::error;
 
 use axum::Router;

@@ -50,6 +50,15 @@ fn metrics_text(node: &NodeHandle) -> Response {
         .map(|r| (format!("{{rule=\"{r}\"}}"), alerts.iter().find(|(k, _)| k == r).map_or(0, |(_, v)| *v)))
         .collect();
     metric(&mut out, "vellum_alerts_total", "counter", "Monitoring alerts raised since this process started, by rule.", rows);
+    let (streams, fed) = node.event_subscribers();
+    metric(&mut out, "vellum_event_streams", "gauge", "Open event streams (GET /v1/events), each holding a subscriber place.", vec![(String::new(), streams as u64)]);
+    metric(
+        &mut out,
+        "vellum_event_subscribers_live",
+        "gauge",
+        "Event streams still fed finalized blocks (not yet cut off or ended).",
+        vec![(String::new(), fed as u64)],
+    );
     let (latency, refused) = node.latency_and_refusals();
     metric(
         &mut out,

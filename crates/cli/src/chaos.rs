@@ -330,7 +330,7 @@ pub fn run(a: ChaosArgs, json_out: bool) -> Result<()> {
         fleet.start(i)?;
     }
     let cfg = ClientConfig::load(&a.dir.join("client.toml"))?;
-    let target = Target { client: a.dir.join("client.toml"), api: None, trust_node: false };
+    let target = Target { client: a.dir.join("client.toml"), api: None, trust_node: false, pool: Default::default() };
     let deadline = Instant::now() + Duration::from_secs(90);
     while (0..VALIDATORS).any(|i| get_json(&client_for(&cfg, i), "/v1/status").and_then(|s| s["height"].as_u64()).unwrap_or(0) < 1) {
         if Instant::now() > deadline {

@@ -27,6 +27,10 @@ pub struct Target {
     /// on transaction outcomes, balances and proof status (faster; trusts one node).
     #[arg(long)]
     pub(crate) trust_node: bool,
+    /// The one pool a command uses, made on first use: every step of a command shares its
+    /// validator preference, so a read after a write goes to a validator that has the write.
+    #[arg(skip)]
+    pub(crate) pool: std::sync::OnceLock<Pool>,
 }
 
 impl Target {
@@ -34,12 +38,17 @@ impl Target {
         ClientConfig::load(&self.client)
     }
 
-    /// Every validator of the client config (or only `--api`), with failover.
+    /// Every validator of the client config (or only `--api`), with failover. Clones share
+    /// one preference (see [`Target::pool`]).
     pub(crate) fn client(&self) -> Result<Pool> {
-        match &self.api {
-            Some(a) => Ok(Pool::new(std::slice::from_ref(a))),
-            None => Ok(Pool::new(&self.config()?.api)),
+        if let Some(pool) = self.pool.get() {
+            return Ok(pool.clone());
         }
+        let pool = match &self.api {
+            Some(a) => Pool::new(std::slice::from_ref(a)),
+            None => Pool::new(&self.config()?.api),
+        };
+        Ok(self.pool.get_or_init(|| pool).clone())
     }
 
     /// Whether reads users act on must be agreed by f+1 validators.

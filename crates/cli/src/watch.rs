@@ -1,8 +1,13 @@
 //! `vellum watch`: follows a node's event stream (`GET /v1/events`, Server-Sent Events) and
 //! prints each event — finalized blocks, and with `--key` the account's own transactions,
-//! payments, holds and proofs (compliance and auditors: every hold). When the stream breaks or
-//! the node cuts a slow reader off (`lagged`), it reconnects (to the next validator of the
-//! client config if the node is gone) with `Last-Event-ID`, so nothing is missed or repeated.
+//! payments, holds and proofs (compliance and auditors: every hold). When the stream breaks,
+//! the node cuts a slow reader off (`lagged`) or asks for a new signature (`reauth`: the
+//! key's rights changed, or the signed stream reached its lifetime), it reconnects — signing a
+//! new request, and to the next validator of the client config if the node is gone or busy —
+//! with `Last-Event-ID`, the last block it has in full. Events of a block it had partly
+//! printed before the break are not printed again. What a node cannot replay is not hidden:
+//! it sends a `gap` event (printed, and noted on stderr) naming the first height it serves in
+//! full and what may be missing before it.
 
 use crate::{Target, resolve_key};
 use anyhow::{Context, Result};
@@ -26,7 +31,8 @@ pub struct WatchArgs {
     /// Stop after printing this many events (default: follow until interrupted).
     #[arg(long)]
     pub count: Option<u64>,
-    /// Print only these event types (comma-separated: block, tx, payment, hold, proof, lagged).
+    /// Print only these event types (comma-separated: block, tx, payment, hold, proof, gap,
+    /// lagged, reauth).
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Exit (status 3) instead of reconnecting when the node ends the stream or cuts it off.
@@ -50,6 +56,8 @@ enum End {
     Done,
     /// The node cut this reader off as too slow.
     Lagged,
+    /// The node ended a signed stream: sign again (its rights changed, or its lifetime ended).
+    Reauth(String),
     /// The stream ended or broke.
     Closed(String),
 }
@@ -76,7 +84,7 @@ pub fn run(args: WatchArgs, json: bool) -> Result<()> {
         .timeout_per_read(Some(IDLE_TIMEOUT))
         .build()
         .new_agent();
-    let mut watcher = Watcher { json, only: args.only.clone(), count: args.count, printed: 0, last: args.after };
+    let mut watcher = Watcher { json, only: args.only.clone(), count: args.count, printed: 0, last: args.after, partial: Vec::new() };
     let mut which = 0usize;
     let mut failures = 0u32;
     loop {
@@ -100,6 +108,7 @@ pub fn run(args: WatchArgs, json: bool) -> Result<()> {
         let why = match ended {
             End::Done => return Ok(()),
             End::Lagged => "the node cut this stream off as too slow (lagged)".to_string(),
+            End::Reauth(reason) => format!("the node asks for a new signature ({reason}); signing again"),
             End::Closed(why) => why,
         };
         let at = watcher.last.map_or("the live tip".to_string(), |h| format!("height {h}"));
@@ -127,6 +136,9 @@ struct Watcher {
     printed: u64,
     /// The last block this watcher has in full (the SSE id of the last event with one).
     last: Option<u64>,
+    /// The events of the block after `last` printed so far (event name and data): after a
+    /// reconnect the node sends that block again from its start.
+    partial: Vec<String>,
 }
 
 impl Watcher {
@@ -148,10 +160,14 @@ impl Watcher {
             let mut resp = resp;
             let body = resp.body_mut().read_to_string().unwrap_or_default();
             let e = anyhow::anyhow!("{base} refused the event stream ({status}): {body}");
-            // Busy or not ready: another validator may serve; anything else is final.
-            return Err(if status == 503 { Unreachable(e) } else { Refused(e) });
+            // Busy, not ready, or too many streams from here: another validator may serve;
+            // anything else (a key refused, a bad request) is final.
+            return Err(if status == 503 || status == 429 { Unreachable(e) } else { Refused(e) });
         }
         let mut reader = BufReader::new(resp.into_body().into_reader());
+        // Events of the block after `last` printed on an earlier connection: the node sends
+        // them again (it resumes at a block boundary), they are not printed twice.
+        let mut already: Vec<String> = self.partial.clone();
         let (mut name, mut data, mut id) = (String::new(), String::new(), None::<u64>);
         let mut line = String::new();
         loop {
@@ -170,17 +186,9 @@ impl Watcher {
             if text.is_empty() {
                 // Dispatch (SSE): an event without data is nothing.
                 if !data.is_empty() {
-                    if id.is_some() {
-                        self.last = id;
-                    }
                     let event = if name.is_empty() { "message" } else { name.as_str() };
-                    let lagged = event == "lagged";
-                    self.print(event, id, &data);
-                    if self.count.is_some_and(|c| self.printed >= c) {
-                        return Ok(End::Done);
-                    }
-                    if lagged {
-                        return Ok(End::Lagged);
+                    if let Some(end) = self.dispatch(event, id, &data, &mut already) {
+                        return Ok(end);
                     }
                 }
                 (name, data, id) = (String::new(), String::new(), None);
@@ -204,6 +212,54 @@ impl Watcher {
         }
     }
 
+    /// Handles one received event: skips it if printed before a reconnect, prints it, and
+    /// says whether the connection ends here.
+    fn dispatch(&mut self, event: &str, id: Option<u64>, data: &str, already: &mut Vec<String>) -> Option<End> {
+        match event {
+            // The block's own event completes it (and alone carries its id).
+            "block" => {
+                self.last = id.or(self.last);
+                self.partial.clear();
+                already.clear();
+                self.print(event, id, data);
+            }
+            "lagged" | "reauth" => {
+                self.last = id.or(self.last);
+                self.print(event, id, data);
+            }
+            "gap" => {
+                let v: Value = serde_json::from_str(data).unwrap_or_default();
+                eprintln!(
+                    "warning: the node cannot replay everything asked for: events before height {} may be missing ({})",
+                    v["first_complete_height"],
+                    v["missing"].as_array().map(|m| m.iter().filter_map(|g| g["reason"].as_str()).collect::<Vec<_>>().join("; ")).unwrap_or_default(),
+                );
+                self.print(event, id, data);
+            }
+            _ => {
+                let key = format!("{event}\n{data}");
+                if let Some(i) = already.iter().position(|k| *k == key) {
+                    // Printed before the reconnect.
+                    already.remove(i);
+                    return None;
+                }
+                self.partial.push(key);
+                self.print(event, id, data);
+            }
+        }
+        if self.count.is_some_and(|c| self.printed >= c) {
+            return Some(End::Done);
+        }
+        match event {
+            "lagged" => Some(End::Lagged),
+            "reauth" => {
+                let v: Value = serde_json::from_str(data).unwrap_or_default();
+                Some(End::Reauth(v["reason"].as_str().unwrap_or("reauth").to_string()))
+            }
+            _ => None,
+        }
+    }
+
     fn print(&mut self, event: &str, id: Option<u64>, data: &str) {
         if !self.only.is_empty() && !self.only.iter().any(|o| o == event) {
             return;
@@ -222,7 +278,7 @@ impl Watcher {
     }
 }
 
-/// The headers of a signed GET of `path` (see `vellum_types::request`).
+/// The first 16 characters of a string value (a hash, an id), or any other value as JSON.
 fn short(v: &Value) -> String {
     v.as_str().map_or_else(|| v.to_string(), |s| s.chars().take(16).collect())
 }
@@ -254,6 +310,51 @@ fn human(event: &str, v: &Value) -> String {
         }
         "proof" => format!("proof {} {} at {}", short(&v["proof_id"]), v["change"].as_str().unwrap_or_default(), v["height"]),
         "lagged" => format!("lagged after height {}: the node closed this stream", v["last_height"]),
+        "reauth" => format!("reauth after height {}: the node ended this signed stream ({})", v["last_height"], v["reason"].as_str().unwrap_or_default()),
+        "gap" => {
+            let missing: Vec<String> = v["missing"]
+                .as_array()
+                .map(|m| {
+                    m.iter()
+                        .map(|g| {
+                            let kinds: Vec<&str> = g["kinds"].as_array().map(|k| k.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+                            format!("{}..={} {}", g["from"], g["to"], kinds.join(","))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            format!("gap: complete from height {}; may be missing: {}", v["first_complete_height"], missing.join("; "))
+        }
         _ => format!("{event} {v}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_of_a_block_printed_before_a_reconnect_are_not_printed_again() {
+        let mut w = Watcher { json: true, only: Vec::new(), count: None, printed: 0, last: Some(4), partial: Vec::new() };
+        let tx = r#"{"tx_hash":"aa","status":"finalized","height":5}"#;
+        let payment = r#"{"tx_hash":"aa","kind":"transfer","height":5}"#;
+        let mut already = w.partial.clone();
+        assert!(w.dispatch("tx", None, tx, &mut already).is_none());
+        // The connection breaks in the middle of block 5; the node resends it from its start.
+        assert_eq!(w.last, Some(4), "block 5 is not complete");
+        let mut already = w.partial.clone();
+        w.dispatch("tx", None, tx, &mut already);
+        w.dispatch("payment", None, payment, &mut already);
+        w.dispatch("block", Some(5), r#"{"height":5}"#, &mut already);
+        assert_eq!((w.printed, w.last), (3, Some(5)), "tx once, payment, block");
+        assert!(w.partial.is_empty() && already.is_empty());
+        // A later block's events are new, whatever they look like.
+        let mut already = w.partial.clone();
+        w.dispatch("tx", None, tx, &mut already);
+        assert_eq!(w.printed, 4);
+        // `reauth` ends the connection at the last complete block.
+        let end = w.dispatch("reauth", Some(5), r#"{"last_height":5,"reason":"expired"}"#, &mut already);
+        assert!(matches!(end, Some(End::Reauth(r)) if r == "expired"));
+        assert_eq!(w.last, Some(5));
     }
 }

@@ -4,10 +4,15 @@
 //!    hold, within 1 s of finality (as the node stamps it); compliance sees the hold but not
 //!    the payer's other payments; an anonymous subscriber sees blocks only;
 //! 2. a subscriber resuming from a height replays exactly what it missed — from the node's
-//!    memory, and from storage on a validator restarted since (identical events);
-//! 3. a stalled subscriber (connected, never reading, small socket buffers) is cut off with a
-//!    final `lagged` event while blocks keep finalizing at their usual pace and the other
-//!    subscribers keep up.
+//!    memory (no `gap`), and from storage on a validator restarted since (identical events,
+//!    after a `gap` event naming what storage does not keep);
+//! 3. a signed subscriber whose account is frozen gets a final `reauth` event at the next
+//!    block, and `vellum watch`, signing again, is refused and stops;
+//! 4. stalled subscribers (connected, never reading, small socket buffers) are cut off with a
+//!    final `lagged` event — one resuming from height 0 (the replay path) and one connected
+//!    live (the live path: its buffer fills long before the broadcast ring could overtake
+//!    it) — while blocks keep finalizing at their usual pace and the other subscribers keep
+//!    up.
 //!
 //! It also measures event delivery latency (the node's commit of a block → `vellum watch`
 //! printing its event), reported on stderr (run with `--nocapture`).
@@ -52,6 +57,18 @@ impl Watch {
 
     fn snapshot(&self) -> Vec<Value> {
         self.events.lock().unwrap().clone()
+    }
+
+    /// The process's exit status, waiting up to `secs`.
+    fn exit_status(&mut self, secs: u64) -> std::process::ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "`vellum watch` still running after {secs} s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// The first event matching `pred`, waiting up to 60 s.
@@ -235,6 +252,7 @@ fn events_deliver_outcomes_resume_and_cut_off_a_stalled_reader() {
     let resumed = Watch::start(&["--client", c, "--api", &apis[0], "--key", "buyer", "--after", &h0.to_string()]);
     let replayed = resumed.view(h0 + 1, h1);
     assert_eq!(replayed, live_view, "resumed from memory after height {h0}");
+    assert!(resumed.snapshot().iter().all(|e| e["event"] != "gap"), "memory replays everything: no gap");
     // Another validator restarted since has no history in memory: it rebuilds from storage.
     wait_height(&apis[3], h1 + 2, 60, "v3 has the blocks");
     let pids: Vec<i32> = std::fs::read_to_string(dir.join("devnet.pids")).unwrap().split_whitespace().map(|p| p.parse().unwrap()).collect();
@@ -246,20 +264,60 @@ fn events_deliver_outcomes_resume_and_cut_off_a_stalled_reader() {
     let restarted_at = wait_height(&apis[3], h1 + 5, 120, "v3 restarted");
     let from_storage = Watch::start(&["--client", c, "--api", &apis[3], "--key", "buyer", "--after", &h0.to_string()]);
     assert_eq!(from_storage.view(h0 + 1, h1), live_view, "resumed from storage after height {h0} (v3 restarted at {restarted_at})");
+    // What storage does not keep is named first, before any block: the heights rebuilt lack
+    // other transactions' outcomes and proof events (the buyer had none: the view above is
+    // complete, but the node cannot know that).
+    let first = from_storage.snapshot().into_iter().next().unwrap();
+    assert_eq!(first["event"], "gap", "{first}");
+    let gap = &first["data"];
+    assert_eq!(gap["after"], h0, "{gap}");
+    assert!(gap["first_complete_height"].as_u64().unwrap() > h1, "{gap}");
+    assert_eq!((&gap["missing"][0]["from"], &gap["missing"][0]["kinds"]), (&Value::from(h0 + 1), &serde_json::json!(["tx", "proof"])), "{gap}");
     assert!(
         from_storage.snapshot().iter().filter(|e| e["event"] == "block" && e["data"]["height"].as_u64() <= Some(h1)).all(|e| e["data"]["finalized_ms"].is_null()),
         "the old blocks came from storage, not from memory"
     );
     drop((resumed, from_storage));
 
-    // ---- 3. A stalled subscriber is cut off; blocks keep finalizing; others keep up.
+    // ---- 3. Rights are re-checked at every block: a frozen account's stream ends.
+    let seller_id = json(&["key", "show", keys.join("seller.key").to_str().unwrap()])["account_id"].as_str().unwrap().to_string();
+    let mut seller = Watch::start(&["--client", c, "--api", &apis[0], "--key", "seller"]);
+    seller.wait_for("seller connected", |e| e["event"] == "block");
+    json(&["account", "set-status", "--client", c, "--account", &seller_id, "--status", "frozen", "--reason", "events test"]);
+    let reauth = seller.wait_for("the seller's stream ended", |e| e["event"] == "reauth");
+    assert_eq!(reauth["data"]["reason"], "access_changed", "{reauth}");
+    assert_eq!(reauth["id"], reauth["data"]["last_height"], "{reauth}");
+    // `vellum watch` signs again, is refused (the account is frozen), and stops.
+    assert!(!seller.exit_status(30).success(), "a frozen account's watch is refused when it signs again");
+    json(&["account", "set-status", "--client", c, "--account", &seller_id, "--status", "active", "--reason", "events test over"]);
+
+    // ---- 4. Stalled subscribers are cut off; blocks keep finalizing; others keep up.
     let addr = apis[0].trim_start_matches("http://");
+    let fed = || -> u64 {
+        let metrics = http_text(&apis[0], "/metrics").expect("metrics");
+        let line = metrics.lines().find(|l| l.starts_with("vellum_event_subscribers_live ")).expect("the live subscribers gauge");
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    // The three watchers on this node (buyer, compliance, anonymous) read and stay fed.
+    let others = 3;
     let mut stalled = stalled_connection(&apis[0], &format!("GET /v1/events HTTP/1.1\r\nHost: {addr}\r\nLast-Event-ID: 0\r\nConnection: close\r\n\r\n"));
+    // Connected live (no Last-Event-ID): only the live path can cut it off.
+    let mut stalled_live = stalled_connection(&apis[0], &format!("GET /v1/events HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"));
     let (start, started) = (status(&apis[0]).unwrap()["height"].as_u64().unwrap(), Instant::now());
     // Enough blocks that the kernel's and the node's buffers overflow (≈ 60 KB of events
-    // with these socket buffers; the replay from 0 supplies most of them at once).
+    // with these socket buffers; the replay from 0 supplies most of them at once, the live
+    // one needs them one block at a time).
     let target = (start + 40).max(330);
-    let reached = wait_height(&apis[0], target, 240, "blocks keep finalizing while a subscriber stalls");
+    wait_height(&apis[0], target, 240, "blocks keep finalizing while subscribers stall");
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while fed() > others {
+        assert!(Instant::now() < deadline, "the stalled subscribers are cut off ({} still fed, {others} others)", fed());
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let reached = status(&apis[0]).unwrap()["height"].as_u64().unwrap();
+    // Cut off promptly: had the forwarder waited for room instead, only the broadcast ring
+    // overtaking it (1,024 blocks) would have ended it.
+    assert!(reached - start < 600, "both stalled readers cut off by height {reached}, connected at {start}");
     let rate = (reached - start) as f64 / started.elapsed().as_secs_f64();
     assert!(rate >= 1.0, "{rate:.2} blocks/s while a subscriber stalls");
     // The subscribers that read kept up: every block, promptly.
@@ -288,6 +346,27 @@ fn events_deliver_outcomes_resume_and_cut_off_a_stalled_reader() {
     assert_eq!(ids, (1..=ids.len() as u64).collect::<Vec<_>>(), "blocks in order from 1, none skipped");
     assert_eq!(last.1, ids.last().copied(), "`lagged` carries the id to resume from");
     assert!(ids.len() as u64 + 100 < reached, "cut off long before the tip ({} of {reached} blocks)", ids.len());
+    let replayed_blocks = ids.len();
+    // The live reader: blocks in order from where it connected, then `lagged` — cut off when
+    // its buffer filled, long before the broadcast ring (1,024 blocks) could overtake it.
+    stalled_live.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut raw = Vec::new();
+    let read = stalled_live.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw);
+    assert!(read.is_ok(), "the node closes the stalled live stream ({read:?}); got {} bytes ending {:?}", raw.len(), &text[text.len().saturating_sub(300)..]);
+    let events = sse_events(&text);
+    let (last, rest) = events.split_last().expect("some events");
+    assert_eq!(last.0, "lagged", "the final event: {:?}", &events[events.len().saturating_sub(3)..]);
+    let ids: Vec<u64> = rest.iter().map(|(e, id)| {
+        assert_eq!(e, "block");
+        id.unwrap()
+    }).collect();
+    let first = *ids.first().expect("some live blocks");
+    assert!(first > start.saturating_sub(5) && first <= start + 5, "live from where it connected (block {first}, connected at {start})");
+    assert_eq!(ids, (first..first + ids.len() as u64).collect::<Vec<_>>(), "live blocks in order, none skipped");
+    assert_eq!(last.1, ids.last().copied(), "`lagged` carries the id to resume from");
+    assert!(ids.len() < 600, "cut off by its full buffer after {} blocks, not by the ring (1,024)", ids.len());
+    eprintln!("stalled readers: the replaying one cut off after {replayed_blocks} blocks, the live one after {} (chain at {reached})", ids.len());
 
     // Delivery latency over the whole run (node commit → `vellum watch` printed the event).
     let blocks: Vec<Value> = anonymous.snapshot().into_iter().filter(|e| e["event"] == "block").collect();

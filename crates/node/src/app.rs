@@ -157,15 +157,15 @@ where
         };
         let block = ChainBlock::new(built.block);
         let digest = block.digest();
-        {
+        let rejected: Vec<_> = {
             let mut core = self.node.lock();
-            for (id, error) in &built.rejected {
-                if let Some(sender) = core.reject(*id, error) {
-                    self.node.events.rejected(*id, sender, error);
-                }
-            }
+            let rejected: Vec<_> = built.rejected.iter().filter_map(|(id, error)| core.reject(*id, error).map(|sender| (*id, sender, error))).collect();
             core.remember_executed(digest, Arc::new(built.outcome));
-        }
+            rejected
+        };
+        // Subscribers hear of the rejections with the next finalized block; noted after the
+        // node's lock is released (the event hub's lock is never taken under it).
+        self.node.events.rejected(rejected);
         debug!(height = block.block().header.height, txs = block.block().txs.len(), "proposed");
         Some(Digested::precomputed(block, digest))
     }

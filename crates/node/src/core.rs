@@ -389,8 +389,10 @@ impl NodeHandle {
 
     /// After a restart: admits every accepted transaction recorded on disk again (before the
     /// API serves) and returns the admitted ones, to be gossiped again once peers are
-    /// connected. Those that can no longer apply (finalized, nonce used, expired) are
-    /// forgotten; those refused for lack of room stay recorded for the next restart.
+    /// connected. Those that can never apply again are forgotten: finalized (`duplicate`),
+    /// nonce used (`bad_nonce`), expired, or bytes no validator accepts. Any other refusal
+    /// (no room, an account frozen for now) keeps the record; the periodic sweep forgets it
+    /// once it is not held in the mempool.
     pub fn replay_accepted(&self) -> Vec<Vec<u8>> {
         let rows = self.store.accepted(ACCEPTED_REPLAY_MAX).unwrap_or_else(|e| panic!("cannot read accepted transactions: {e}"));
         let mut replayed = Vec::new();
@@ -398,8 +400,10 @@ impl NodeHandle {
         for (id, bytes) in rows {
             match self.admit(&bytes) {
                 Ok(_) => replayed.push(bytes),
-                Err(SubmitError::Mempool(MempoolError::Full(_) | MempoolError::AccountFull(_))) => {}
-                Err(_) => dead.push(id),
+                Err(e) if matches!(e.code(), "duplicate" | "bad_nonce" | "expired" | "malformed" | "too_large" | "bad_signature" | "wrong_chain") => {
+                    dead.push(id)
+                }
+                Err(_) => {}
             }
         }
         if let Err(e) = self.store.forget_accepted(&dead) {
@@ -411,11 +415,16 @@ impl NodeHandle {
     /// Forgets recorded accepted transactions this node no longer holds (finalized ones are
     /// removed with their block; these were dropped, rejected or superseded), so the record
     /// stays bounded by the mempool. Returns how many were forgotten.
+    ///
+    /// Known race (narrow, documented in ARCHITECTURE.md): a row read here as "not held" whose
+    /// transaction is resubmitted and recorded again before the delete loses its record; the
+    /// transaction itself stays in the mempool and gossiped, and the client still waiting
+    /// resubmits it if it is lost.
     pub fn sweep_accepted(&self) -> usize {
-        let Ok(rows) = self.store.accepted(ACCEPTED_REPLAY_MAX) else { return 0 };
+        let Ok(ids) = self.store.accepted_ids(ACCEPTED_REPLAY_MAX) else { return 0 };
         let gone: Vec<TxId> = {
             let core = self.lock();
-            rows.into_iter().map(|(id, _)| id).filter(|id| !core.mempool.contains(id)).collect()
+            ids.into_iter().filter(|id| !core.mempool.contains(id)).collect()
         };
         match self.store.forget_accepted(&gone) {
             Ok(()) => gone.len(),
@@ -604,6 +613,35 @@ impl NodeHandle {
         signed_bytes: &[u8],
         now_ms: u64,
     ) -> Result<Account, AuthError> {
+        self.authenticate_with(account, timestamp_ms, nonce, signature, signed_bytes, now_ms, |_, caller| caller)
+    }
+
+    /// [`Self::authenticate`] for an event stream: the caller with the rights it authenticated
+    /// with (taken from the same finalized state), to re-check while the stream lasts.
+    pub fn authenticate_viewer(
+        &self,
+        account: &AccountId,
+        timestamp_ms: u64,
+        nonce: [u8; 16],
+        signature: &Signature,
+        signed_bytes: &[u8],
+        now_ms: u64,
+    ) -> Result<crate::events::Viewer, AuthError> {
+        self.authenticate_with(account, timestamp_ms, nonce, signature, signed_bytes, now_ms, crate::events::Viewer::new)
+    }
+
+    /// Authenticates against the finalized state and hands `then` that state and the caller.
+    #[allow(clippy::too_many_arguments)]
+    fn authenticate_with<T>(
+        &self,
+        account: &AccountId,
+        timestamp_ms: u64,
+        nonce: [u8; 16],
+        signature: &Signature,
+        signed_bytes: &[u8],
+        now_ms: u64,
+        then: impl FnOnce(&LedgerState, Account) -> T,
+    ) -> Result<T, AuthError> {
         if timestamp_ms.abs_diff(now_ms) > REQUEST_FRESHNESS_MS {
             return Err(AuthError::Stale);
         }
@@ -635,7 +673,7 @@ impl NodeHandle {
         }
         core.seen_nonces.insert((*account, nonce), timestamp_ms);
         core.seen_order.push_back((timestamp_ms, *account, nonce));
-        Ok(caller)
+        Ok(then(&core.finalized, caller))
     }
 
     /// Records a read (or refused read) of a proof's data in the node's audit trail, durably,

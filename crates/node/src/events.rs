@@ -4,34 +4,61 @@
 //! The executor calls [`EventHub::publish`] once per block, after the block is durably
 //! committed and installed as the finalized state. Publishing builds one [`BlockEvents`] (the
 //! block and, for each transaction, what it did: outcome, payment record, hold, proof
-//! registration or status change; plus the holds the timeout sweep voided), keeps it in a
-//! bounded in-memory history for resuming subscribers, and hands it to a bounded
-//! `tokio::sync::broadcast` ring. Sending never waits: a subscriber that falls more than
-//! [`EVENT_LIVE_BLOCKS`] blocks behind finds its receiver lagged, and consensus never waits
-//! for anyone. The work per block does not depend on the number of subscribers.
+//! registration or status change; plus the holds the timeout sweep voided) without holding
+//! the hub's lock, then takes that lock only to push it: into a bounded in-memory history for
+//! resuming subscribers, and into a bounded `tokio::sync::broadcast` ring. Sending never
+//! waits: a subscriber that falls more than [`EVENT_LIVE_BLOCKS`] blocks behind finds its
+//! receiver lagged, and consensus never waits for anyone. The work per block does not depend
+//! on the number of subscribers. Rejections noted while proposing ([`EventHub::rejected`])
+//! are built before the hub's lock is taken, after the node's own lock is released.
+//!
+//! Subscribers are bounded ([`EventHub::subscribe`]): at most [`EVENT_SUBSCRIBERS_MAX`] in all,
+//! at most [`EVENT_SUBSCRIBERS_PER_IP_MAX`] per client address, and anonymous ones only while
+//! [`EVENT_SUBSCRIBERS_SIGNED_RESERVED`] places remain free for signed callers. At most
+//! [`EVENT_STORED_REPLAYS_MAX`] resumes rebuild from storage at once.
+//!
+//! A signed subscriber is a [`Viewer`]: the account and the rights it authenticated with
+//! (status, roles, sub-ledger, signers, request keys). [`Viewer::check`] re-checks them against
+//! the newest finalized state before every block it is sent, and ends the stream
+//! ([`Reauth::AccessChanged`]) when any changed, or when the stream is older than
+//! [`EVENTS_STREAM_LIFETIME_MAX`] ([`Reauth::Expired`]): the client signs a new request.
 //!
 //! Resuming: a subscriber names the last height it has (`Last-Event-ID`). Heights still in
 //! the in-memory history ([`EVENT_HISTORY_BLOCKS`]) replay exactly as published; older ones
-//! are rebuilt from storage by [`NodeHandle::stored_replay`]: every block, and the viewer's
-//! payment-family transactions with their payment records and holds (the per-account payment
-//! index), plus — for compliance and auditors — the newest holds' creations and decisions.
-//! Known limit: proof events and rejections older than the in-memory history are not rebuilt
-//! (storage keeps no index of them by account).
+//! are rebuilt from storage by [`NodeHandle::stored_replay`], at most
+//! [`EVENT_STORED_REPLAY_BLOCKS_MAX`] of them. What storage rebuilds, exactly:
+//! - every block (its header: the `block` event);
+//! - the viewer's payment-family transactions (those in the per-account payment index: its
+//!   newest [`vellum_storage::HISTORY_ROWS_MAX`]): their `tx` outcome, their `payment` event,
+//!   and the `hold` each created, posted or voided;
+//! - among the newest [`EVENT_STORED_HOLDS_SCANNED_MAX`] holds: the viewer's own that timed
+//!   out and — for compliance and auditors — every creation and decision.
+//!
+//! Not rebuilt: `tx` outcomes of other transactions and `proof` events (storage keeps no
+//! transaction bodies by account), and rejections (only this validator's memory has them).
+//! Whenever a resume cannot be served completely the subscription says so with [`Gap`]s
+//! (heights, missing event kinds, why): blocks older than the rebuild bound
+//! ([`EventSubscription::skipped`]), and what a rebuild could not cover
+//! ([`StoredReplay::gaps`]); the API sends them as one `gap` event before any block.
+//! Rebuilt events come in the order they were published: the sweep's timeouts (by hold id),
+//! then by transaction position in the block.
 //!
 //! Who sees what ([`Event::visible_to`]): `block` events go to everyone; every other event to
 //! the accounts it concerns ([`Event::parties`]), and hold events also to compliance and
 //! auditors.
 
 use crate::core::{BundleError, NodeHandle};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::net::IpAddr;
 use std::ops::RangeInclusive;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 use thiserror::Error;
-use tokio::sync::broadcast;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast};
 use vellum_ledger::{BlockOutcome, LedgerState, TxError};
 use vellum_types::{
-    Account, AccountId, Block, Hash32, Hold, HoldStatus, PaymentOutcome, PaymentRecord, ProofChange, ProofId, Registered,
-    Role, TxBody, TxId,
+    Account, AccountId, AccountStatus, Block, Hash32, Hold, HoldStatus, PaymentOutcome, PaymentRecord, ProofChange, ProofId,
+    PublicKey, Registered, Role, SignerSet, TxBody, TxId,
 };
 
 /// Blocks a live subscriber may fall behind the newest before its receiver is lagged: the
@@ -44,14 +71,31 @@ pub const EVENT_HISTORY_EVENTS_MAX: usize = 200_000;
 /// Most rejections waiting for the next finalized block to carry them; beyond it the oldest
 /// are dropped (`GET /v1/tx/{hash}` still reports them).
 pub const EVENT_REJECTIONS_PENDING_MAX: usize = 10_000;
-/// Most blocks one resume rebuilds from storage; a resume from further back starts here.
+/// Most blocks one resume rebuilds from storage; a resume from further back starts here,
+/// and says so (a [`Gap`] for the heights before).
 pub const EVENT_STORED_REPLAY_BLOCKS_MAX: u64 = 100_000;
-/// Blocks rebuilt from storage per step (headers read in one go).
+/// Blocks rebuilt from storage per step (their headers read in one storage transaction).
 pub const EVENT_STORED_CHUNK_BLOCKS: u64 = 256;
 /// Newest holds an oversight subscriber's stored replay looks at.
 pub const EVENT_STORED_HOLDS_SCANNED_MAX: u64 = 10_000;
+/// Most resumes rebuilding from storage at once (each reads storage on a blocking thread;
+/// this keeps them from swamping the cores consensus runs on). More are refused (busy).
+pub const EVENT_STORED_REPLAYS_MAX: usize = 2;
 /// Most simultaneous subscribers; more are refused (busy) until some leave.
 pub const EVENT_SUBSCRIBERS_MAX: usize = 1_024;
+/// Most simultaneous subscribers from one client address (all clients behind one proxy or
+/// NAT share it).
+pub const EVENT_SUBSCRIBERS_PER_IP_MAX: usize = 16;
+/// Places kept for signed subscribers: anonymous ones are refused once
+/// `EVENT_SUBSCRIBERS_MAX - EVENT_SUBSCRIBERS_SIGNED_RESERVED` subscribers are open.
+pub const EVENT_SUBSCRIBERS_SIGNED_RESERVED: usize = 256;
+/// Longest a signed stream lasts: then it ends ([`Reauth::Expired`]) and the client signs a
+/// new request. Bounds what one captured signed request (replayable once to each other
+/// validator within its freshness window) can be used for.
+pub const EVENTS_STREAM_LIFETIME_MAX: Duration = Duration::from_secs(10 * 60);
+
+/// Every event kind (the SSE event names).
+const KINDS_ALL: &[&str] = &["block", "tx", "payment", "hold", "proof"];
 
 /// Everything one finalized block did, for subscribers. The block itself is public; each
 /// [`Event`] says whom it concerns.
@@ -160,6 +204,16 @@ impl ProofEvent {
     }
 }
 
+/// Part of a resume that cannot be served completely: at heights `from..=to`, events of
+/// `kinds` (SSE event names) may be missing, for `reason`. Everything else is served.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Gap {
+    pub from: u64,
+    pub to: u64,
+    pub kinds: &'static [&'static str],
+    pub reason: &'static str,
+}
+
 /// Why a subscription was refused.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum EventsError {
@@ -167,13 +221,65 @@ pub enum EventsError {
     NotLive,
     #[error("too many event subscribers (at most {EVENT_SUBSCRIBERS_MAX}); retry shortly")]
     Busy,
+    #[error(
+        "the event subscriber places left are kept for signed requests (anonymous: at most {}); sign the request or retry shortly",
+        EVENT_SUBSCRIBERS_MAX - EVENT_SUBSCRIBERS_SIGNED_RESERVED
+    )]
+    AnonymousBusy,
+    #[error("this client address has {EVENT_SUBSCRIBERS_PER_IP_MAX} event streams open already; close one or retry later")]
+    TooManyFromAddress,
+    #[error("{EVENT_STORED_REPLAYS_MAX} resumes are being rebuilt from storage already; retry shortly, or resume from a more recent height")]
+    RebuildsBusy,
 }
 
 impl EventsError {
     pub fn code(&self) -> &'static str {
         match self {
             EventsError::NotLive => "not_ready",
-            EventsError::Busy => "busy",
+            EventsError::Busy | EventsError::AnonymousBusy | EventsError::RebuildsBusy => "busy",
+            EventsError::TooManyFromAddress => "too_many_streams",
+        }
+    }
+
+    /// Refused because of this client's own streams (not the node's load).
+    pub fn is_per_client(&self) -> bool {
+        matches!(self, EventsError::TooManyFromAddress)
+    }
+}
+
+/// Who asks to subscribe, for the bounds on subscribers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Subscriber {
+    /// The client's address (`None`: unknown — no per-address bound applies).
+    pub ip: Option<IpAddr>,
+    /// Authenticated by a signed request (may use the reserved places).
+    pub signed: bool,
+}
+
+/// Open subscribers, in all and by address.
+#[derive(Default)]
+struct Slots {
+    open: usize,
+    per_ip: HashMap<IpAddr, usize>,
+}
+
+/// One subscriber's place among the bounded ones; dropping it frees the place.
+pub struct StreamSlot {
+    slots: Arc<Mutex<Slots>>,
+    ip: Option<IpAddr>,
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut slots = self.slots.lock().expect("event slots lock poisoned");
+        slots.open -= 1;
+        if let Some(ip) = self.ip
+            && let std::collections::hash_map::Entry::Occupied(mut n) = slots.per_ip.entry(ip)
+        {
+            *n.get_mut() -= 1;
+            if *n.get() == 0 {
+                n.remove();
+            }
         }
     }
 }
@@ -184,10 +290,98 @@ impl EventsError {
 pub struct EventSubscription {
     /// Heights older than the in-memory history, to rebuild with [`NodeHandle::stored_replay`].
     pub stored: Option<RangeInclusive<u64>>,
+    /// One of the [`EVENT_STORED_REPLAYS_MAX`] rebuilds, when `stored` is set: hold it while
+    /// rebuilding, drop it when done.
+    pub stored_permit: Option<OwnedSemaphorePermit>,
+    /// Heights after the resume point older than [`EVENT_STORED_REPLAY_BLOCKS_MAX`] allows
+    /// rebuilding: not served at all.
+    pub skipped: Option<Gap>,
     pub recent: Vec<Arc<BlockEvents>>,
     pub live: broadcast::Receiver<Arc<BlockEvents>>,
     /// The newest height published when the subscription was made.
     pub tip: u64,
+    /// This subscriber's place: keep it (and its clones) as long as the stream is open.
+    pub slot: Arc<StreamSlot>,
+}
+
+/// Why a signed stream ends so that its client authenticates again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reauth {
+    /// Older than [`EVENTS_STREAM_LIFETIME_MAX`].
+    Expired,
+    /// The account's status, roles, sub-ledger, signers or request keys changed (or it is gone).
+    AccessChanged,
+}
+
+impl Reauth {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Reauth::Expired => "expired",
+            Reauth::AccessChanged => "access_changed",
+        }
+    }
+}
+
+/// What a signed subscriber's rights rest on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Access {
+    status: AccountStatus,
+    roles: Vec<Role>,
+    subledger: Option<String>,
+    signers: SignerSet,
+    request_keys: Vec<PublicKey>,
+}
+
+impl Access {
+    fn of(state: &LedgerState, account: &Account) -> Self {
+        Self {
+            status: account.status,
+            roles: account.roles.clone(),
+            subledger: account.subledger.clone(),
+            signers: account.signers.clone(),
+            request_keys: state.purpose_keys(&account.id).map(|p| p.request_keys).unwrap_or_default(),
+        }
+    }
+}
+
+/// A signed subscriber: its account as authenticated (what it is shown follows from it) and
+/// the rights that authentication rested on, re-checked while the stream lasts.
+#[derive(Clone, Debug)]
+pub struct Viewer {
+    pub account: Account,
+    access: Access,
+    since: Instant,
+    /// The finalized height the rights were last found unchanged at.
+    checked_height: u64,
+}
+
+impl Viewer {
+    /// `account` as authenticated against `state` just now.
+    pub(crate) fn new(state: &LedgerState, account: Account) -> Self {
+        Self { access: Access::of(state, &account), account, since: Instant::now(), checked_height: state.height }
+    }
+
+    /// When the stream must end at the latest ([`EVENTS_STREAM_LIFETIME_MAX`]).
+    pub fn expires_at(&self) -> Instant {
+        self.since + EVENTS_STREAM_LIFETIME_MAX
+    }
+
+    /// Whether this viewer may still be sent events at `now`, given the newest finalized
+    /// `state`: not expired, and the account still there with the status, roles, sub-ledger,
+    /// signers and request keys it authenticated with (looked up once per new height).
+    pub fn check(&mut self, state: &LedgerState, now: Instant) -> Result<(), Reauth> {
+        if now >= self.expires_at() {
+            return Err(Reauth::Expired);
+        }
+        // (A state older than the one it authenticated against tells nothing new.)
+        if state.height > self.checked_height {
+            match state.account(&self.account.id) {
+                Some(account) if Access::of(state, &account) == self.access => self.checked_height = state.height,
+                _ => return Err(Reauth::AccessChanged),
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The node's event fan-out (cheap to clone).
@@ -195,6 +389,12 @@ pub struct EventSubscription {
 pub struct EventHub {
     inner: Arc<Mutex<Hub>>,
     live: broadcast::Sender<Arc<BlockEvents>>,
+    /// What building the next block's events needs; only the publisher takes this lock.
+    publisher: Arc<Mutex<Publisher>>,
+    /// The newest finalized state published, to re-check signed subscribers against.
+    finalized: Arc<Mutex<Arc<LedgerState>>>,
+    slots: Arc<Mutex<Slots>>,
+    rebuilds: Arc<Semaphore>,
 }
 
 struct Hub {
@@ -202,9 +402,14 @@ struct Hub {
     history_events: usize,
     /// The newest height published (or finalized when the node started).
     tip: u64,
-    /// The hold sweep's position after `tip`: holds from here on may time out later.
-    sweep_from: u64,
     rejected: VecDeque<Event>,
+}
+
+struct Publisher {
+    /// The newest height published.
+    height: u64,
+    /// The hold sweep's position after `height`: holds from here on may time out later.
+    sweep_from: u64,
 }
 
 fn now_ms() -> u64 {
@@ -215,91 +420,148 @@ impl EventHub {
     /// A hub whose first block will be the one after `finalized`.
     pub fn new(finalized: &LedgerState) -> Self {
         let (live, _) = broadcast::channel(EVENT_LIVE_BLOCKS);
-        let hub = Hub {
-            history: VecDeque::new(),
-            history_events: 0,
-            tip: finalized.height,
-            sweep_from: finalized.hold_queue().sweep_from,
-            rejected: VecDeque::new(),
-        };
-        Self { inner: Arc::new(Mutex::new(hub)), live }
+        let hub = Hub { history: VecDeque::new(), history_events: 0, tip: finalized.height, rejected: VecDeque::new() };
+        let publisher = Publisher { height: finalized.height, sweep_from: finalized.hold_queue().sweep_from };
+        Self {
+            inner: Arc::new(Mutex::new(hub)),
+            live,
+            publisher: Arc::new(Mutex::new(publisher)),
+            finalized: Arc::new(Mutex::new(Arc::new(finalized.clone()))),
+            slots: Arc::default(),
+            rebuilds: Arc::new(Semaphore::new(EVENT_STORED_REPLAYS_MAX)),
+        }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Hub> {
+    fn lock(&self) -> MutexGuard<'_, Hub> {
         self.inner.lock().expect("event hub lock poisoned")
     }
 
-    /// Publishes a block the executor has durably committed and installed. Never blocks on
-    /// subscribers. A block at or below the last published height is ignored.
-    pub(crate) fn publish(&self, block: &Block, outcome: &BlockOutcome) {
-        let mut hub = self.lock();
-        if block.header.height <= hub.tip {
-            return;
-        }
-        let mut batch = block_events(block, outcome, hub.sweep_from, Some(now_ms()));
-        hub.sweep_from = outcome.state.hold_queue().sweep_from;
-        // Rejections this validator noted since the last block ride with this one.
-        let mut events: Vec<Event> = hub.rejected.drain(..).collect();
-        events.append(&mut batch.events);
-        batch.events = events;
-        Self::push_locked(&mut hub, &self.live, batch);
+    /// The newest finalized state published.
+    pub fn finalized(&self) -> Arc<LedgerState> {
+        self.finalized.lock().expect("event state lock poisoned").clone()
     }
 
-    fn push_locked(hub: &mut Hub, live: &broadcast::Sender<Arc<BlockEvents>>, batch: BlockEvents) {
+    /// Open subscribers (places taken) and those still fed live blocks.
+    pub fn load(&self) -> (usize, usize) {
+        (self.slots.lock().expect("event slots lock poisoned").open, self.live.receiver_count())
+    }
+
+    /// Publishes a block the executor has durably committed and installed. Never blocks on
+    /// subscribers: the events are built before the hub's lock is taken, and that lock is held
+    /// only to push them. A block at or below the last published height is ignored.
+    pub(crate) fn publish(&self, block: &Block, outcome: &BlockOutcome) {
+        let mut publisher = self.publisher.lock().expect("event publisher lock poisoned");
+        if block.header.height <= publisher.height {
+            return;
+        }
+        let mut batch = block_events(block, outcome, publisher.sweep_from, Some(now_ms()));
+        publisher.height = block.header.height;
+        publisher.sweep_from = outcome.state.hold_queue().sweep_from;
+        // Before the block goes out: a subscriber re-checks its rights against this state.
+        let state = Arc::new(outcome.state.clone());
+        let old_state = std::mem::replace(&mut *self.finalized.lock().expect("event state lock poisoned"), state);
+        // Rejections this validator noted since the last block ride with this one.
+        let rejected = std::mem::take(&mut self.lock().rejected);
+        if !rejected.is_empty() {
+            let mut events = Vec::from(rejected);
+            events.append(&mut batch.events);
+            batch.events = events;
+        }
+        let dropped = self.push(batch);
+        // Freed here, outside every lock.
+        drop((old_state, dropped));
+    }
+
+    /// Pushes a built batch into the history and the live ring (under the hub's lock: what a
+    /// subscription cuts is consistent). Returns the history's oldest blocks it dropped.
+    fn push(&self, batch: BlockEvents) -> Vec<Arc<BlockEvents>> {
         let batch = Arc::new(batch);
+        let mut dropped = Vec::new();
+        let mut hub = self.lock();
         hub.tip = batch.height;
         hub.history_events += batch.events.len();
         hub.history.push_back(batch.clone());
         while hub.history.len() > EVENT_HISTORY_BLOCKS || (hub.history_events > EVENT_HISTORY_EVENTS_MAX && hub.history.len() > 1) {
             let old = hub.history.pop_front().expect("non-empty");
             hub.history_events -= old.events.len();
+            dropped.push(old);
         }
         // No receiver is not an error: nobody is listening.
-        let _ = live.send(batch);
+        let _ = self.live.send(batch);
+        dropped
     }
 
-    /// Publishes a prepared batch (tests of the buffer logic).
-    #[cfg(test)]
-    fn push(&self, batch: BlockEvents) {
-        let mut hub = self.lock();
-        Self::push_locked(&mut hub, &self.live, batch);
-    }
-
-    /// Notes a transaction this validator dropped while building a block; subscribers get it
-    /// with the next finalized block.
-    pub(crate) fn rejected(&self, tx_id: TxId, sender: AccountId, error: &TxError) {
-        let mut hub = self.lock();
-        if hub.rejected.len() >= EVENT_REJECTIONS_PENDING_MAX {
-            hub.rejected.pop_front();
+    /// Notes transactions this validator dropped while building a block; subscribers get them
+    /// with the next finalized block. Call it without holding the node's lock.
+    pub(crate) fn rejected<'a>(&self, rejections: impl IntoIterator<Item = (TxId, AccountId, &'a TxError)>) {
+        let events: Vec<Event> = rejections
+            .into_iter()
+            .map(|(tx_id, sender, error)| Event {
+                what: What::Rejected { tx_id, sender, code: error.code(), message: error.to_string() },
+                parties: vec![sender],
+                oversight: false,
+            })
+            .collect();
+        if events.is_empty() {
+            return;
         }
-        hub.rejected.push_back(Event {
-            what: What::Rejected { tx_id, sender, code: error.code(), message: error.to_string() },
-            parties: vec![sender],
-            oversight: false,
-        });
+        let mut hub = self.lock();
+        for event in events {
+            if hub.rejected.len() >= EVENT_REJECTIONS_PENDING_MAX {
+                hub.rejected.pop_front();
+            }
+            hub.rejected.push_back(event);
+        }
+    }
+
+    /// Takes a subscriber's place, within the bounds (see the module docs).
+    fn take_slot(&self, who: Subscriber) -> Result<Arc<StreamSlot>, EventsError> {
+        let mut slots = self.slots.lock().expect("event slots lock poisoned");
+        if slots.open >= EVENT_SUBSCRIBERS_MAX {
+            return Err(EventsError::Busy);
+        }
+        if !who.signed && slots.open >= EVENT_SUBSCRIBERS_MAX - EVENT_SUBSCRIBERS_SIGNED_RESERVED {
+            return Err(EventsError::AnonymousBusy);
+        }
+        if let Some(ip) = who.ip {
+            if slots.per_ip.get(&ip).is_some_and(|n| *n >= EVENT_SUBSCRIBERS_PER_IP_MAX) {
+                return Err(EventsError::TooManyFromAddress);
+            }
+            *slots.per_ip.entry(ip).or_default() += 1;
+        }
+        slots.open += 1;
+        Ok(Arc::new(StreamSlot { slots: self.slots.clone(), ip: who.ip }))
     }
 
     /// Subscribes, replaying the blocks after `after` (none when `None`: live only).
-    pub fn subscribe(&self, after: Option<u64>) -> Result<EventSubscription, EventsError> {
+    pub fn subscribe(&self, after: Option<u64>, who: Subscriber) -> Result<EventSubscription, EventsError> {
+        let slot = self.take_slot(who)?;
         let hub = self.lock();
-        if self.live.receiver_count() >= EVENT_SUBSCRIBERS_MAX {
-            return Err(EventsError::Busy);
-        }
         let live = self.live.subscribe();
         let tip = hub.tip;
         let Some(after) = after.filter(|a| *a < tip) else {
-            return Ok(EventSubscription { stored: None, recent: Vec::new(), live, tip });
+            return Ok(EventSubscription { stored: None, stored_permit: None, skipped: None, recent: Vec::new(), live, tip, slot });
         };
         let first_in_memory = hub.history.front().map_or(tip + 1, |b| b.height);
-        let stored = if after + 1 < first_in_memory {
+        let (stored, skipped) = if after + 1 < first_in_memory {
             let end = first_in_memory - 1;
             let start = (after + 1).max(end.saturating_sub(EVENT_STORED_REPLAY_BLOCKS_MAX - 1)).max(1);
-            Some(start..=end)
+            let skipped = (start > after + 1).then_some(Gap {
+                from: after + 1,
+                to: start - 1,
+                kinds: KINDS_ALL,
+                reason: "older than the most blocks one resume rebuilds from storage (EVENT_STORED_REPLAY_BLOCKS_MAX)",
+            });
+            (Some(start..=end), skipped)
         } else {
-            None
+            (None, None)
+        };
+        let stored_permit = match stored {
+            Some(_) => Some(self.rebuilds.clone().try_acquire_owned().map_err(|_| EventsError::RebuildsBusy)?),
+            None => None,
         };
         let recent = hub.history.iter().filter(|b| b.height > after).cloned().collect();
-        Ok(EventSubscription { stored, recent, live, tip })
+        Ok(EventSubscription { stored, stored_permit, skipped, recent, live, tip, slot })
     }
 }
 
@@ -394,119 +656,234 @@ fn payment_events(tx: &vellum_types::Transaction, record: Option<(&PaymentRecord
 pub struct StoredReplay {
     next: u64,
     end: u64,
-    /// Events of the viewer's payments and (for oversight) holds, by height.
+    /// Events of the viewer's payments and of holds, by height, in published order.
     extra: BTreeMap<u64, Vec<Event>>,
+    gaps: Vec<Gap>,
 }
 
 impl StoredReplay {
-    /// The next blocks (at most [`EVENT_STORED_CHUNK_BLOCKS`]); `None` when done.
+    /// What this rebuild cannot serve (see [`Gap`]); empty when it is complete.
+    pub fn gaps(&self) -> &[Gap] {
+        &self.gaps
+    }
+
+    /// The next blocks (at most [`EVENT_STORED_CHUNK_BLOCKS`], their headers read in one
+    /// storage transaction); `None` when done.
     pub fn next_chunk(&mut self, node: &NodeHandle) -> Result<Option<Vec<BlockEvents>>, BundleError> {
         if self.next > self.end {
             return Ok(None);
         }
         let last = self.end.min(self.next + EVENT_STORED_CHUNK_BLOCKS - 1);
-        let mut out = Vec::with_capacity((last - self.next + 1) as usize);
-        for height in self.next..=last {
-            let header = node
-                .store
-                .header(height)
-                .map_err(|e| BundleError::Storage(e.to_string()))?
-                .ok_or(BundleError::Missing("header of a finalized block"))?;
-            let mut batch = BlockEvents::from_header(&header, None);
-            batch.events = self.extra.remove(&height).unwrap_or_default();
-            out.push(batch);
+        let headers = node.store.headers(self.next..=last).map_err(|e| BundleError::Storage(e.to_string()))?;
+        if headers.len() as u64 != last - self.next + 1 || headers.iter().zip(self.next..=last).any(|(h, height)| h.height != height) {
+            return Err(BundleError::Missing("header of a finalized block"));
         }
+        let out = headers
+            .iter()
+            .map(|header| {
+                let mut batch = BlockEvents::from_header(header, None);
+                batch.events = self.extra.remove(&header.height).unwrap_or_default();
+                batch
+            })
+            .collect();
         self.next = last + 1;
         Ok(Some(out))
+    }
+}
+
+/// Where a rebuilt event goes in its block, as published: the sweep's timeouts first (by hold
+/// id), then by transaction position (a transaction's own events in the order it made them,
+/// which the stable sort keeps); last, a hold decision whose transaction was not found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Place {
+    Sweep(u64),
+    Tx(u32),
+    Unknown,
+}
+
+/// Rebuilt events by height, each with its place, without repeating a hold change.
+#[derive(Default)]
+struct Rebuilt {
+    by_height: BTreeMap<u64, Vec<(Place, Event)>>,
+    holds_seen: BTreeSet<(u64, HoldChange)>,
+}
+
+impl Rebuilt {
+    fn add(&mut self, height: u64, place: Place, event: Event) {
+        if let What::Hold { change, hold } = &event.what
+            && !self.holds_seen.insert((hold.id, *change))
+        {
+            return;
+        }
+        self.by_height.entry(height).or_default().push((place, event));
+    }
+
+    fn into_ordered(self) -> BTreeMap<u64, Vec<Event>> {
+        self.by_height
+            .into_iter()
+            .map(|(height, mut events)| {
+                events.sort_by_key(|(place, _)| *place);
+                (height, events.into_iter().map(|(_, e)| e).collect())
+            })
+            .collect()
     }
 }
 
 impl NodeHandle {
     /// Subscribes to finalized-block events, replaying the blocks after `after` (see
     /// [`EventHub::subscribe`]). Refused on a handle with no consensus behind it.
-    pub fn subscribe_events(&self, after: Option<u64>) -> Result<EventSubscription, EventsError> {
+    pub fn subscribe_events(&self, after: Option<u64>, who: Subscriber) -> Result<EventSubscription, EventsError> {
         if self.clock.is_none() {
             return Err(EventsError::NotLive);
         }
-        self.events.subscribe(after)
+        self.events.subscribe(after, who)
     }
 
-    /// Prepares the rebuild of `heights` from storage for `viewer`: the viewer's payments
-    /// (its newest [`vellum_storage::HISTORY_ROWS_MAX`]) with their holds, and for compliance
-    /// and auditors the newest [`EVENT_STORED_HOLDS_SCANNED_MAX`] holds.
+    /// Re-checks a signed subscriber against the newest finalized state before it is sent
+    /// another block (see [`Viewer::check`]).
+    pub fn recheck_viewer(&self, viewer: &mut Viewer) -> Result<(), Reauth> {
+        viewer.check(&self.events.finalized(), Instant::now())
+    }
+
+    /// Event subscribers: open, and still fed live blocks (for `/metrics`).
+    pub fn event_subscribers(&self) -> (usize, usize) {
+        self.events.load()
+    }
+
+    /// Prepares the rebuild of `heights` from storage for `viewer` (see the module docs for
+    /// what is rebuilt; [`StoredReplay::gaps`] says what is not).
     pub fn stored_replay(&self, heights: RangeInclusive<u64>, viewer: Option<&Account>) -> Result<StoredReplay, BundleError> {
         let storage = |e: vellum_storage::ReadError| BundleError::Storage(e.to_string());
-        let mut extra: BTreeMap<u64, Vec<Event>> = BTreeMap::new();
-        let mut holds_seen: BTreeSet<(u64, HoldChange)> = BTreeSet::new();
-        if let Some(viewer) = viewer {
-            let state = self.finalized_state();
-            let mut add = |height: u64, event: Event, extra: &mut BTreeMap<u64, Vec<Event>>| {
-                if let What::Hold { change, hold } = &event.what
-                    && !holds_seen.insert((hold.id, *change))
-                {
-                    return;
+        let (from, to) = (*heights.start(), *heights.end());
+        let mut rebuilt = Rebuilt::default();
+        let mut gaps = Vec::new();
+        if let Some(viewer) = viewer.filter(|_| !heights.is_empty()) {
+            gaps.push(Gap {
+                from,
+                to,
+                kinds: &["tx", "proof"],
+                reason: "not rebuilt from storage: outcomes of transactions other than payments, rejections, proof registrations and status changes",
+            });
+            let state = self.events.finalized();
+            // The viewer's payment-family transactions: each one's outcome, payment and hold.
+            let ids = self.store.account_payments(&viewer.id, vellum_storage::HISTORY_ROWS_MAX).map_err(storage)?;
+            let truncated = ids.len() >= vellum_storage::HISTORY_ROWS_MAX;
+            let mut oldest = u64::MAX;
+            for id in ids {
+                let Some(entry) = self.store.payment(&id).map_err(storage)? else { continue };
+                oldest = oldest.min(entry.height);
+                if !heights.contains(&entry.height) {
+                    continue;
                 }
-                extra.entry(height).or_default().push(event);
-            };
-            // The viewer's payment-family transactions, oldest first.
-            let mut entries = Vec::new();
-            for id in self.store.account_payments(&viewer.id, vellum_storage::HISTORY_ROWS_MAX).map_err(storage)? {
-                if let Some(entry) = self.store.payment(&id).map_err(storage)?
-                    && heights.contains(&entry.height)
-                {
-                    let index = self.store.tx_location(&id).map_err(storage)?.map_or(0, |l| l.index);
-                    entries.push((entry.height, index, entry));
-                }
-            }
-            entries.sort_by_key(|(h, i, _)| (*h, *i));
-            for (height, index, entry) in entries {
+                let index = self.store.tx_location(&id).map_err(storage)?.map_or(0, |l| l.index);
                 let tx_id = entry.tx.id();
                 let sender = entry.tx.unsigned.sender;
                 let finalized = What::Finalized { tx_id, sender, kind: entry.tx.unsigned.body.kind(), index, log_index: entry.tx_index };
-                add(height, Event { what: finalized, parties: vec![sender], oversight: false }, &mut extra);
+                rebuilt.add(entry.height, Place::Tx(index), Event { what: finalized, parties: vec![sender], oversight: false });
                 // A record's leaf follows its transaction's.
                 let record = entry.record.as_ref().map(|r| (r, entry.tx_index + 1));
                 for event in payment_events(&entry.tx, record, |id| state.hold(id)) {
-                    add(height, event, &mut extra);
+                    rebuilt.add(entry.height, Place::Tx(index), event);
                 }
             }
-            // Holds: their creation above; timeouts (and, for oversight, every decision) here.
+            if truncated && oldest >= from {
+                // Older payments of the viewer (up to the oldest one's block, which may have
+                // more) were not looked at.
+                gaps.push(Gap {
+                    from,
+                    to: oldest.min(to),
+                    kinds: &["tx", "payment", "hold"],
+                    reason: "only the account's newest payments are rebuilt from storage (HISTORY_ROWS_MAX)",
+                });
+            }
+            // Holds: timeouts (the viewer's own), and for oversight every creation and decision.
             let oversight = viewer.has_role(Role::Auditor) || viewer.has_role(Role::Compliance);
             let next_id = state.hold_queue().next_id;
-            for id in next_id.saturating_sub(EVENT_STORED_HOLDS_SCANNED_MAX)..next_id {
+            let first = next_id.saturating_sub(EVENT_STORED_HOLDS_SCANNED_MAX);
+            if first > 0 {
+                gaps.push(Gap {
+                    from,
+                    to,
+                    kinds: &["hold"],
+                    reason: "only the newest holds are looked at when rebuilding from storage (EVENT_STORED_HOLDS_SCANNED_MAX)",
+                });
+            }
+            // Where each decider's decisions are (hold id → height, position), read once per
+            // decider from its payment index (a decision is a payment-family transaction).
+            let mut decisions: HashMap<AccountId, HashMap<u64, (u64, u32)>> = HashMap::new();
+            let mut unplaced: Option<(u64, u64)> = None;
+            for id in first..next_id {
                 let Some(hold) = state.hold(id) else { continue };
                 if !oversight && hold.sender != viewer.id {
                     continue;
                 }
-                if oversight && let Some(created) = self.store.payment(&hold.tx_id).map_err(storage)?.map(|e| e.height)
-                    && heights.contains(&created)
+                if oversight
+                    && !rebuilt.holds_seen.contains(&(id, HoldChange::Created))
+                    && let Some(created) = self.store.tx_location(&hold.tx_id).map_err(storage)?
+                    && heights.contains(&created.height)
                 {
                     let mut pending = hold.clone();
                     pending.status = HoldStatus::Pending;
-                    add(created, hold_event(HoldChange::Created, pending), &mut extra);
+                    rebuilt.add(created.height, Place::Tx(created.index), hold_event(HoldChange::Created, pending));
                 }
-                let decided = match &hold.status {
-                    HoldStatus::Pending => None,
-                    HoldStatus::Posted { height, .. } => Some((*height, HoldChange::Posted)),
-                    HoldStatus::Voided { by: None, height, .. } => Some((*height, HoldChange::TimedOut)),
-                    HoldStatus::Voided { height, .. } => Some((*height, HoldChange::Voided)),
+                let (height, change, by) = match &hold.status {
+                    HoldStatus::Pending => continue,
+                    HoldStatus::Posted { height, by, .. } => (*height, HoldChange::Posted, Some(*by)),
+                    HoldStatus::Voided { by: None, height, .. } => (*height, HoldChange::TimedOut, None),
+                    HoldStatus::Voided { height, by: Some(by), .. } => (*height, HoldChange::Voided, Some(*by)),
                 };
-                if let Some((height, change)) = decided
-                    && heights.contains(&height)
-                    && (oversight || change == HoldChange::TimedOut)
-                {
-                    add(height, hold_event(change, hold), &mut extra);
+                if !heights.contains(&height) || !(oversight || change == HoldChange::TimedOut) || rebuilt.holds_seen.contains(&(id, change)) {
+                    continue;
                 }
+                let place = match by {
+                    None => Place::Sweep(id),
+                    Some(by) => {
+                        let placed = match decisions.entry(by) {
+                            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                            std::collections::hash_map::Entry::Vacant(e) => e.insert(self.decisions_by(&by).map_err(storage)?),
+                        };
+                        match placed.get(&id) {
+                            Some((h, index)) if *h == height => Place::Tx(*index),
+                            _ => {
+                                unplaced = Some(unplaced.map_or((height, height), |(a, b)| (a.min(height), b.max(height))));
+                                Place::Unknown
+                            }
+                        }
+                    }
+                };
+                rebuilt.add(height, place, hold_event(change, hold));
+            }
+            if let Some((a, b)) = unplaced {
+                gaps.push(Gap {
+                    from: a,
+                    to: b,
+                    kinds: &["hold"],
+                    reason: "a hold decision beyond its decider's newest payments: sent after the other events of its block, whatever its position",
+                });
             }
         }
-        // As published: the sweep's timeouts (in hold order) before the transactions' events.
-        for events in extra.values_mut() {
-            events.sort_by_key(|e| match &e.what {
-                What::Hold { change: HoldChange::TimedOut, hold } => (0, hold.id),
-                _ => (1, 0),
-            });
+        Ok(StoredReplay { next: from, end: to, extra: rebuilt.into_ordered(), gaps })
+    }
+
+    /// The hold decisions among `decider`'s newest payment-family transactions: hold id →
+    /// (height, position in the block).
+    fn decisions_by(&self, decider: &AccountId) -> Result<HashMap<u64, (u64, u32)>, vellum_storage::ReadError> {
+        let mut out = HashMap::new();
+        for id in self.store.account_payments(decider, vellum_storage::HISTORY_ROWS_MAX)? {
+            let Some(entry) = self.store.payment(&id)? else { continue };
+            if entry.tx.unsigned.sender != *decider {
+                continue;
+            }
+            let Some(record) = &entry.record else { continue };
+            let hold = match &record.outcome {
+                PaymentOutcome::HoldPosted { hold, .. } | PaymentOutcome::HoldVoided { hold, .. } => *hold,
+                _ => continue,
+            };
+            if let Some(location) = self.store.tx_location(&id)? {
+                out.insert(hold, (location.height, location.index));
+            }
         }
-        Ok(StoredReplay { next: *heights.start(), end: *heights.end(), extra })
+        Ok(out)
     }
 }
 
@@ -516,6 +893,9 @@ mod tests {
     use vellum_ledger::testkit::*;
     use vellum_ledger::{build_block, execute_block, genesis_block};
     use vellum_types::{MonitoringRules, Transaction};
+
+    /// An anonymous subscriber of unknown address.
+    const ANON: Subscriber = Subscriber { ip: None, signed: false };
 
     fn batch(height: u64, events: Vec<Event>) -> BlockEvents {
         BlockEvents { height, hash: [height as u8; 32], time_ms: height, tx_count: 0, state_root: [0; 32], log_root: [0; 32], finalized_ms: Some(height), events }
@@ -537,14 +917,14 @@ mod tests {
         for h in 1..=10 {
             hub.push(batch(h, Vec::new()));
         }
-        let mut sub = hub.subscribe(Some(4)).unwrap();
+        let mut sub = hub.subscribe(Some(4), ANON).unwrap();
         assert_eq!((sub.stored.clone(), heights(&sub.recent), sub.tip), (None, vec![5, 6, 7, 8, 9, 10], 10));
         hub.push(batch(11, Vec::new()));
         assert_eq!(sub.live.try_recv().unwrap().height, 11, "the first live block follows the replay, no gap, no repeat");
         assert!(sub.live.try_recv().is_err());
         // Without a resume point (or one at the tip or beyond): live only.
         for after in [None, Some(11), Some(50)] {
-            let sub = hub.subscribe(after).unwrap();
+            let sub = hub.subscribe(after, ANON).unwrap();
             assert!(sub.stored.is_none() && sub.recent.is_empty(), "{after:?}");
         }
     }
@@ -553,24 +933,46 @@ mod tests {
     fn older_heights_come_from_storage_and_history_is_bounded() {
         // A node restarted at height 100 has no history: everything before comes from storage.
         let hub = hub_at(100);
-        let sub = hub.subscribe(Some(40)).unwrap();
-        assert_eq!((sub.stored, sub.recent.len()), (Some(41..=100), 0));
-        let sub = hub.subscribe(Some(0)).unwrap();
+        let sub = hub.subscribe(Some(40), ANON).unwrap();
+        assert_eq!((sub.stored.clone(), sub.recent.len(), sub.skipped.clone()), (Some(41..=100), 0, None));
+        assert!(sub.stored_permit.is_some(), "a rebuild holds one of the permits");
+        drop(sub);
+        let sub = hub.subscribe(Some(0), ANON).unwrap();
         assert_eq!(sub.stored, Some(1..=100), "genesis has no events");
+        drop(sub);
         // The history keeps the newest EVENT_HISTORY_BLOCKS blocks.
         let n = EVENT_HISTORY_BLOCKS as u64 + 10;
         for h in 101..=100 + n {
             hub.push(batch(h, Vec::new()));
         }
         let first = 100 + n - EVENT_HISTORY_BLOCKS as u64 + 1;
-        let sub = hub.subscribe(Some(50)).unwrap();
+        let sub = hub.subscribe(Some(50), ANON).unwrap();
         assert_eq!(sub.stored, Some(51..=first - 1));
         assert_eq!(sub.recent.first().map(|b| b.height), Some(first));
         assert_eq!(sub.recent.len(), EVENT_HISTORY_BLOCKS);
-        // A resume from very far back is clamped to the most one resume rebuilds.
+        // From memory alone: no rebuild, no permit.
+        let sub = hub.subscribe(Some(first + 5), ANON).unwrap();
+        assert!(sub.stored.is_none() && sub.stored_permit.is_none() && sub.skipped.is_none());
+        // A resume from very far back is clamped to the most one resume rebuilds, and says so.
         let hub = hub_at(EVENT_STORED_REPLAY_BLOCKS_MAX + 500);
-        let sub = hub.subscribe(Some(1)).unwrap();
+        let sub = hub.subscribe(Some(1), ANON).unwrap();
         assert_eq!(sub.stored, Some(501..=EVENT_STORED_REPLAY_BLOCKS_MAX + 500));
+        let skipped = sub.skipped.clone().expect("the skipped heights are named");
+        assert_eq!((skipped.from, skipped.to, skipped.kinds), (2, 500, KINDS_ALL));
+    }
+
+    #[test]
+    fn rebuilds_from_storage_are_bounded() {
+        let hub = hub_at(100);
+        let mut rebuilding: Vec<_> = (0..EVENT_STORED_REPLAYS_MAX).map(|_| hub.subscribe(Some(10), ANON).unwrap()).collect();
+        assert_eq!(hub.subscribe(Some(10), ANON).err(), Some(EventsError::RebuildsBusy));
+        let _live = hub.subscribe(None, ANON).expect("live subscribers need no rebuild");
+        // The refused subscription gave its place back.
+        assert_eq!(hub.load().0, EVENT_STORED_REPLAYS_MAX + 1);
+        rebuilding.pop();
+        let sub = hub.subscribe(Some(10), ANON).unwrap();
+        drop(sub.stored_permit);
+        assert!(hub.subscribe(Some(10), ANON).is_ok(), "a finished rebuild frees its permit");
     }
 
     #[test]
@@ -605,8 +1007,8 @@ mod tests {
     #[test]
     fn a_stalled_subscriber_lags_and_publishing_never_waits() {
         let hub = hub_at(0);
-        let mut stalled = hub.subscribe(None).unwrap();
-        let mut keeping_up = hub.subscribe(None).unwrap();
+        let mut stalled = hub.subscribe(None, ANON).unwrap();
+        let mut keeping_up = hub.subscribe(None, ANON).unwrap();
         let started = std::time::Instant::now();
         let total = 4 * EVENT_LIVE_BLOCKS as u64;
         for h in 1..=total {
@@ -624,12 +1026,32 @@ mod tests {
     }
 
     #[test]
-    fn subscribers_are_bounded() {
+    fn subscribers_are_bounded_in_all_per_address_and_with_places_for_signed_callers() {
         let hub = hub_at(0);
-        let subs: Vec<_> = (0..EVENT_SUBSCRIBERS_MAX).map(|_| hub.subscribe(None).unwrap()).collect();
-        assert_eq!(hub.subscribe(None).err(), Some(EventsError::Busy));
+        let signed = Subscriber { ip: None, signed: true };
+        let anonymous_max = EVENT_SUBSCRIBERS_MAX - EVENT_SUBSCRIBERS_SIGNED_RESERVED;
+        let mut subs: Vec<_> = (0..anonymous_max).map(|_| hub.subscribe(None, ANON).unwrap()).collect();
+        assert_eq!(hub.subscribe(None, ANON).err(), Some(EventsError::AnonymousBusy), "anonymous callers cannot take the reserve");
+        subs.extend((anonymous_max..EVENT_SUBSCRIBERS_MAX).map(|_| hub.subscribe(None, signed).unwrap()));
+        assert_eq!(hub.subscribe(None, signed).err(), Some(EventsError::Busy));
+        assert_eq!(hub.load(), (EVENT_SUBSCRIBERS_MAX, EVENT_SUBSCRIBERS_MAX));
         drop(subs);
-        assert!(hub.subscribe(None).is_ok(), "a subscriber that leaves frees its place");
+        assert_eq!(hub.load(), (0, 0), "a subscriber that leaves frees its place");
+
+        // One address gets at most EVENT_SUBSCRIBERS_PER_IP_MAX, signed or not; others are
+        // not affected.
+        let ip = |n: u8| Some(IpAddr::from([10, 0, 0, n]));
+        let mut from_one: Vec<_> = (0..EVENT_SUBSCRIBERS_PER_IP_MAX)
+            .map(|i| hub.subscribe(None, Subscriber { ip: ip(1), signed: i % 2 == 0 }).unwrap())
+            .collect();
+        for signed in [false, true] {
+            assert_eq!(hub.subscribe(None, Subscriber { ip: ip(1), signed }).err(), Some(EventsError::TooManyFromAddress));
+        }
+        assert!(hub.subscribe(None, Subscriber { ip: ip(2), signed: false }).is_ok());
+        from_one.pop();
+        assert!(hub.subscribe(None, Subscriber { ip: ip(1), signed: false }).is_ok(), "its place is free again");
+        drop(from_one);
+        assert!(hub.slots.lock().unwrap().per_ip.is_empty(), "addresses with no stream are forgotten");
     }
 
     #[test]
@@ -654,7 +1076,7 @@ mod tests {
         let built = build_block(state, time_ms, 0, state.height + 1, [7; 32], txs.iter().zip(signers.iter().map(Vec::as_slice)));
         assert!(built.rejected.is_empty(), "{:?}", built.rejected);
         let outcome = execute_block(state, &built.block).unwrap();
-        let mut sub = hub.subscribe(None).unwrap();
+        let mut sub = hub.subscribe(None, ANON).unwrap();
         hub.publish(&built.block, &outcome);
         *state = outcome.state;
         sub.live.try_recv().unwrap()
@@ -674,7 +1096,7 @@ mod tests {
         let store = Arc::new(vellum_storage::Store::open(&dir.path().join("l.redb"), &genesis).unwrap());
         let (mut state, _) = genesis_block(&genesis);
         let hub = EventHub::new(&state);
-        let mut live = hub.subscribe(None).unwrap();
+        let mut live = hub.subscribe(None, ANON).unwrap();
         let id = |k: &vellum_crypto::SecretKey| k.public_key().account_id();
         let council = f.council_id();
         let council_tx = |nonce: u64, body: TxBody| sign_multi(&[&f.council[0], &f.council[2]], council, &chain, nonce, propose(body));
@@ -808,12 +1230,12 @@ mod tests {
         assert!(b.visible_to(Some(&issuer)).any(|e| matches!(&e.what, What::Proof { change: ProofEvent::Revoked { reason, .. }, .. } if reason == "typo")));
 
         // A rejection noted by this validator rides with the next block, to its sender only.
-        hub.rejected(TxId([9; 32]), user.id, &TxError::UnknownSender(user.id));
+        hub.rejected([(TxId([9; 32]), user.id, &TxError::UnknownSender(user.id))]);
         let b = run(&mut state, &hub, 20_001, &[]);
         assert!(matches!(b.visible_to(Some(&user)).next().map(|e| &e.what), Some(What::Rejected { code: "unknown_sender", .. })));
         assert_eq!(b.visible_to(Some(&issuer)).count(), 0);
         // Publishing the same height again (a redelivery) changes nothing.
-        let before = hub.subscribe(Some(0)).unwrap().recent.len();
+        let before = hub.subscribe(Some(0), ANON).unwrap().recent.len();
         let (block, outcome) = {
             let built = build_block(&state, 30_000, 0, state.height + 1, [7; 32], std::iter::empty());
             let outcome = execute_block(&state, &built.block).unwrap();
@@ -821,6 +1243,188 @@ mod tests {
         };
         hub.publish(&block, &outcome);
         hub.publish(&block, &outcome);
-        assert_eq!(hub.subscribe(Some(0)).unwrap().recent.len(), before + 1);
+        assert_eq!(hub.subscribe(Some(0), ANON).unwrap().recent.len(), before + 1);
+    }
+
+    /// A chain executed block by block, committed to a store and published to a hub.
+    struct Chain {
+        _dir: tempfile::TempDir,
+        node: NodeHandle,
+        state: LedgerState,
+        /// Every block's events as published live.
+        published: Vec<Arc<BlockEvents>>,
+    }
+
+    fn chain(f: &Fixture, blocks: Vec<(u64, Vec<Transaction>)>) -> Chain {
+        let genesis = Arc::new(f.genesis.clone());
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(vellum_storage::Store::open(&dir.path().join("l.redb"), &genesis).unwrap());
+        let (mut state, _) = genesis_block(&genesis);
+        let hub = EventHub::new(&state);
+        let mut live = hub.subscribe(None, ANON).unwrap();
+        let mut published = Vec::new();
+        for (time_ms, txs) in blocks {
+            let signers: Vec<Vec<vellum_types::PublicKey>> = txs.iter().map(|t| vellum_crypto::verify_tx(t).unwrap()).collect();
+            let built = build_block(&state, time_ms, 0, state.height + 1, [7; 32], txs.iter().zip(signers.iter().map(Vec::as_slice)));
+            assert!(built.rejected.is_empty(), "{:?}", built.rejected);
+            let outcome = execute_block(&state, &built.block).unwrap();
+            store.commit_block(&built.block, &outcome, &[]).unwrap();
+            hub.publish(&built.block, &outcome);
+            state = outcome.state;
+            published.push(live.live.try_recv().unwrap());
+        }
+        let node = NodeHandle::offline(genesis, store, crate::mempool::MempoolLimits::default()).unwrap();
+        Chain { _dir: dir, node, state, published }
+    }
+
+    impl Chain {
+        fn account(&self, k: &vellum_crypto::SecretKey) -> Account {
+            self.state.account(&k.public_key().account_id()).unwrap()
+        }
+
+        /// `heights` rebuilt from storage for `viewer`, and what the rebuild says it misses.
+        fn rebuild(&self, heights: RangeInclusive<u64>, viewer: Option<&Account>) -> (Vec<BlockEvents>, Vec<Gap>) {
+            let mut replay = self.node.stored_replay(heights, viewer).unwrap();
+            let gaps = replay.gaps().to_vec();
+            let mut out = Vec::new();
+            while let Some(chunk) = replay.next_chunk(&self.node).unwrap() {
+                out.extend(chunk);
+            }
+            (out, gaps)
+        }
+    }
+
+    fn token_setup(f: &Fixture, rules: MonitoringRules) -> Vec<Transaction> {
+        let chain = &f.genesis.chain_id;
+        let council = f.council_id();
+        let council_tx = |nonce: u64, body: TxBody| sign_multi(&[&f.council[0], &f.council[2]], council, chain, nonce, propose(body));
+        let issuer = f.issuer.public_key().account_id();
+        vec![
+            council_tx(0, TxBody::CreateToken { symbol: "EUR".into(), decimals: 2, issuer, subledger: None, flags: Default::default() }),
+            council_tx(1, TxBody::SetMonitoring { token: "EUR".into(), rules }),
+        ]
+    }
+
+    #[test]
+    fn stored_replay_keeps_the_published_order_within_a_block() {
+        let f = fixture();
+        let chain_id = f.genesis.chain_id.clone();
+        let id = |k: &vellum_crypto::SecretKey| k.public_key().account_id();
+        let rules = MonitoringRules { large_amount: 1_000, hold_timeout_ms: 10_000_000, version: 0, ..Default::default() };
+        let leg = |to: &vellum_crypto::SecretKey, amount| vellum_types::Leg { to: id(to), token: "EUR".into(), amount, convert: None };
+        let transfer = |nonce, amount| sign(&f.user, &chain_id, nonce, TxBody::Transfer { legs: vec![leg(&f.desk, amount)], reference: None });
+        let decide = sign(&f.compliance, &chain_id, 0, TxBody::DecideHold { hold: 0, post: true, reason: "checked".into() });
+        let c = chain(
+            &f,
+            vec![
+                (10_000, token_setup(&f, rules)),
+                (10_001, vec![sign(&f.issuer, &chain_id, 0, TxBody::Mint { token: "EUR".into(), to: id(&f.user), amount: 100_000 })]),
+                (10_002, vec![transfer(0, 2_000)]),
+                // One block creates hold 1 (first) and decides hold 0 (second): by hold id the
+                // decision would come first, as published it comes second.
+                (10_003, vec![transfer(1, 3_000), decide]),
+                (10_004, vec![]),
+            ],
+        );
+        let tip = c.state.height;
+        let auditor = c.account(&f.auditor);
+        let holds: Vec<(u64, HoldChange)> = c.published[3]
+            .visible_to(Some(&auditor))
+            .filter_map(|e| match &e.what {
+                What::Hold { change, hold } => Some((hold.id, *change)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(holds, [(1, HoldChange::Created), (0, HoldChange::Posted)], "as published");
+        for who in [&f.auditor, &f.compliance, &f.user, &f.desk] {
+            let viewer = c.account(who);
+            let (rebuilt, gaps) = c.rebuild(1..=tip, Some(&viewer));
+            let live: Vec<_> = c.published.iter().map(|b| seen_by(b, &viewer)).collect();
+            let stored: Vec<_> = rebuilt.iter().map(|b| seen_by(b, &viewer)).collect();
+            assert_eq!(stored, live, "viewer {}", viewer.id);
+            // Complete but for what storage never has.
+            assert_eq!(gaps.iter().map(|g| (g.from, g.to, g.kinds)).collect::<Vec<_>>(), [(1, tip, &["tx", "proof"][..])], "viewer {}", viewer.id);
+        }
+        let (_, gaps) = c.rebuild(1..=tip, None);
+        assert!(gaps.is_empty(), "blocks are always rebuilt: {gaps:?}");
+    }
+
+    #[test]
+    fn stored_replay_names_the_payments_it_cannot_rebuild() {
+        let f = fixture();
+        let chain_id = f.genesis.chain_id.clone();
+        let id = |k: &vellum_crypto::SecretKey| k.public_key().account_id();
+        let leg = vellum_types::Leg { to: id(&f.desk), token: "EUR".into(), amount: 1, convert: None };
+        let transfers = |nonces: std::ops::Range<u64>| -> Vec<Transaction> {
+            nonces.map(|n| sign(&f.user, &chain_id, n, TxBody::Transfer { legs: vec![leg.clone()], reference: None })).collect()
+        };
+        // The user is a party to 1 + 600 + 500 payments: more than the index returns.
+        let c = chain(
+            &f,
+            vec![
+                (10_000, token_setup(&f, MonitoringRules { hold_timeout_ms: 1_000, ..Default::default() })),
+                (10_001, vec![sign(&f.issuer, &chain_id, 0, TxBody::Mint { token: "EUR".into(), to: id(&f.user), amount: 100_000 })]),
+                (10_002, transfers(0..600)),
+                (10_003, transfers(600..1_100)),
+                (10_004, vec![]),
+            ],
+        );
+        let tip = c.state.height;
+        let user = c.account(&f.user);
+        let (_, gaps) = c.rebuild(1..=tip, Some(&user));
+        let named: Vec<_> = gaps.iter().map(|g| (g.from, g.to, g.kinds)).collect();
+        // The newest 1,000 reach back into block 3 (which has more): blocks 1..=3 may lack them.
+        assert_eq!(named, [(1, tip, &["tx", "proof"][..]), (1, 3, &["tx", "payment", "hold"][..])]);
+        // From block 4 on the newest payments cover everything: served in full, as published.
+        let (rebuilt, gaps) = c.rebuild(4..=tip, Some(&user));
+        assert_eq!(gaps.len(), 1, "{gaps:?}");
+        let live: Vec<_> = c.published[3..].iter().map(|b| seen_by(b, &user)).collect();
+        assert_eq!(rebuilt.iter().map(|b| seen_by(b, &user)).collect::<Vec<_>>(), live);
+        assert_eq!(live[0].2.len(), 2 * 500, "every transfer's outcome and payment");
+    }
+
+    #[test]
+    fn a_signed_viewer_is_rechecked_against_the_newest_state() {
+        let f = fixture();
+        let chain_id = f.genesis.chain_id.clone();
+        let (mut state, _) = genesis_block(&f.genesis);
+        let hub = EventHub::new(&state);
+        let id = |k: &vellum_crypto::SecretKey| k.public_key().account_id();
+        let viewer = |state: &LedgerState, k: &vellum_crypto::SecretKey| Viewer::new(state, state.account(&id(k)).unwrap());
+        let (mut user, mut desk, mut auditor, mut issuer) = (viewer(&state, &f.user), viewer(&state, &f.desk), viewer(&state, &f.auditor), viewer(&state, &f.issuer));
+        // Connected as compliance; the role is gone by the next block (as after a governance
+        // change of its roles).
+        let mut former_compliance = {
+            let mut account = state.account(&id(&f.registrar)).unwrap();
+            account.roles.push(Role::Compliance);
+            account.roles.sort();
+            Viewer::new(&state, account)
+        };
+        let now = Instant::now();
+        run(&mut state, &hub, 10_000, &[]);
+        assert_eq!(hub.finalized().height, state.height, "publishing installs the state subscribers are checked against");
+        for v in [&mut user, &mut desk, &mut auditor, &mut issuer] {
+            assert_eq!(v.check(&hub.finalized(), now), Ok(()), "nothing changed for {}", v.account.id);
+        }
+        assert_eq!(former_compliance.check(&hub.finalized(), now), Err(Reauth::AccessChanged));
+        // Frozen; request keys set; signers rotated: each ends that viewer's stream.
+        let other = key("ed25519", 42).public_key();
+        run(
+            &mut state,
+            &hub,
+            10_001,
+            &[
+                sign(&f.compliance, &chain_id, 0, TxBody::SetAccountStatus { account: id(&f.user), status: AccountStatus::Frozen, reason: "incident 9".into() }),
+                sign(&f.desk, &chain_id, 0, TxBody::SetPurposeKeys { request_keys: vec![other], encryption_recipient: None }),
+                sign(&f.auditor, &chain_id, 0, TxBody::SetSigners { set: SignerSet::single(other) }),
+            ],
+        );
+        for v in [&mut user, &mut desk, &mut auditor] {
+            assert_eq!(v.check(&hub.finalized(), now), Err(Reauth::AccessChanged), "{}", v.account.id);
+        }
+        assert_eq!(issuer.check(&hub.finalized(), now), Ok(()), "others are not affected");
+        // However unchanged, a signed stream ends after EVENTS_STREAM_LIFETIME_MAX.
+        assert_eq!(issuer.check(&hub.finalized(), issuer.expires_at() - Duration::from_millis(1)), Ok(()));
+        assert_eq!(issuer.check(&hub.finalized(), issuer.expires_at()), Err(Reauth::Expired));
     }
 }

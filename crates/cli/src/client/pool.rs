@@ -59,6 +59,11 @@ impl Pool {
         self.preferred.load(Ordering::Relaxed) % self.nodes.len()
     }
 
+    /// Makes validator `i` the one requests go to first.
+    pub fn prefer(&self, i: usize) {
+        self.preferred.store(i % self.nodes.len(), Ordering::Relaxed);
+    }
+
     /// The validator requests go to first.
     pub fn base(&self) -> &str {
         &self.nodes[self.preferred.load(Ordering::Relaxed) % self.nodes.len()].base

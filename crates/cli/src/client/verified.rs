@@ -89,13 +89,16 @@ impl Pool {
                     // the body, such as an audit trail, then come from the usual node).
                     let key = project(answers[i].0, &answers[i].1);
                     let preferred = self.preferred_index();
-                    let pick = indexed
+                    let (node, (status, body)) = indexed
                         .iter()
                         .filter(|(_, (s, b))| project(*s, b) == key)
                         .min_by_key(|(n, _)| (*n != preferred, *n))
-                        .map(|(_, a)| a.clone())
+                        .cloned()
                         .expect("the majority answer is among the answers");
-                    let (status, body) = pick;
+                    // Read your writes: later requests go to a validator that gave the agreed
+                    // answer, not to one still behind it (e.g. the one that admitted the
+                    // transaction and has not applied its block yet).
+                    self.prefer(node);
                     return Ok(Agreed { status, body, matching: count, answered: answers.len() });
                 }
                 best => {
