@@ -49,11 +49,13 @@ struct Request {
 #[derive(Clone)]
 pub struct AcceptLog {
     queue: SyncSender<Request>,
+    wait_max: std::time::Duration,
 }
 
 impl AcceptLog {
     pub fn start(store: Arc<Store>) -> Self {
         let (queue, requests) = sync_channel(ACCEPT_QUEUE_MAX);
+        let wait_max = ACCEPT_WAIT_MAX;
         // The writer does not keep the database open: once the node lets go of it (shutdown,
         // or a test reopening it) the writer answers errors until its queue is dropped.
         let store = Arc::downgrade(&store);
@@ -61,7 +63,15 @@ impl AcceptLog {
             .name("vellum-accept-log".into())
             .spawn(move || write_batches(&store, &requests))
             .expect("spawn the acceptance writer");
-        Self { queue }
+        Self { queue, wait_max }
+    }
+
+    /// A log whose writer never writes (a stalled disk), with the given bounds; the test keeps
+    /// the queue's receiving end to see what was enqueued.
+    #[cfg(test)]
+    fn stalled(queue_max: usize, wait_max: std::time::Duration) -> (Self, Receiver<Request>) {
+        let (queue, requests) = sync_channel(queue_max);
+        (Self { queue, wait_max }, requests)
     }
 
     /// Returns once `bytes` (transaction `id`) is durably recorded.
@@ -72,7 +82,7 @@ impl AcceptLog {
             Err(TrySendError::Full(_)) => return Err(AcceptError::Busy),
             Err(TrySendError::Disconnected(_)) => return Err(AcceptError::Storage("the acceptance writer stopped".into())),
         }
-        match wait.recv_timeout(ACCEPT_WAIT_MAX) {
+        match wait.recv_timeout(self.wait_max) {
             Ok(result) => result,
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(AcceptError::Busy),
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(AcceptError::Storage("the acceptance writer stopped".into())),
@@ -138,5 +148,26 @@ mod tests {
         }
         reopened.forget_accepted(&ids[..10]).unwrap();
         assert_eq!(reopened.accepted(1_000).unwrap().len(), 40);
+    }
+
+    #[test]
+    fn a_stalled_disk_answers_busy_never_accepted() {
+        let (log, requests) = AcceptLog::stalled(1, std::time::Duration::from_millis(300));
+        let first = {
+            let log = log.clone();
+            std::thread::spawn(move || log.persist(TxId([1; 32]), vec![1]))
+        };
+        // The stalled writer takes the first request and never answers it (kept alive here).
+        let held = requests.recv().unwrap();
+        assert_eq!(held.id, TxId([1; 32]));
+        // Another submission fills the one-slot queue; the next one overflows it.
+        let (done, _keep) = sync_channel(1);
+        log.queue.try_send(Request { id: TxId([3; 32]), bytes: vec![3], done }).unwrap();
+        assert_eq!(log.persist(TxId([2; 32]), vec![2]), Err(AcceptError::Busy), "a full queue refuses at once");
+        let queued: Vec<TxId> = requests.try_iter().map(|r| r.id).collect();
+        assert_eq!(queued, vec![TxId([3; 32])], "the refused request was not enqueued");
+        // The taken one gets `busy` once its wait bound passes: never `Ok` without a commit.
+        assert_eq!(first.join().unwrap(), Err(AcceptError::Busy));
+        drop(held);
     }
 }
