@@ -44,13 +44,13 @@ pub(crate) struct Accepted {
         content((Binary = "application/octet-stream"), (JsonTx = "application/json"))
     ),
     responses(
-        (status = 202, description = "Admitted to the mempool and gossiped", body = Accepted,
+        (status = 202, description = "Admitted to the mempool, gossiped, and recorded on this validator's disk (replayed after a crash)", body = Accepted,
             links(("status" = (operation_id = "tx_status", parameters(("hash" = "$response.body#/tx_hash")))))),
         (status = 400, description = "`malformed`, `bad_json`, `bad_hex`, `bad_body`, or why the transaction would not apply (`wrong_chain`, `bad_signature`, `bad_nonce` with `expected_nonce`, `unknown_sender`, `missing_role`, ...)", body = ErrorBody),
-        (status = 409, description = "`duplicate`: already pending", body = ErrorBody),
+        (status = 409, description = "`duplicate`: already pending or finalized (resubmission is idempotent: the same bytes have the same id)", body = ErrorBody),
         (status = 413, description = "`too_large`: body or transaction over the size limit", body = ErrorBody),
         (status = 415, description = "`unsupported_media_type`: neither application/octet-stream nor application/json", body = ErrorBody),
-        (status = 429, description = "`mempool_full` / `account_full`: the mempool (or the sender's share) is full; or `rate_limited`", body = ErrorBody),
+        (status = 429, description = "`mempool_full` / `account_rate_limited`: the mempool (or the sender's share) is full; or `rate_limited`", body = ErrorBody),
         (status = 500, description = "`storage`, `internal`", body = ErrorBody),
         (status = 503, description = "`busy`: admissions are not being made durable fast enough; retry shortly", body = ErrorBody),
     )

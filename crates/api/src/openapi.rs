@@ -63,7 +63,7 @@ impl utoipa::Modify for RateLimited {
         for item in openapi.paths.paths.values_mut() {
             for operation in operations(item) {
                 let response = ResponseBuilder::new()
-                    .description("`rate_limited`: more requests than this client's rate; retry after `Retry-After` seconds (POST /v1/tx also: `mempool_full`, `account_full`)")
+                    .description("`rate_limited`: more requests than this client's rate; retry after `Retry-After` seconds (POST /v1/tx also: `mempool_full`, `account_rate_limited`)")
                     .header("Retry-After", Header::new(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1))))
                     .content("application/json", ContentBuilder::new().schema(Some(RefOr::Ref(Ref::from_schema_name("ErrorBody")))).build())
                     .build();

@@ -93,11 +93,12 @@ fn follow(pool: &Pool, txs: &[Transaction], senders: usize, deadline: Instant) -
             if c >= txs.len() {
                 continue;
             }
-            let Ok((_, v)) = pool.tx_status(&txs[c].id().to_hex()) else { continue };
+            let hash = txs[c].id().to_hex();
+            let Ok((_, v)) = pool.tx_status(&hash) else { continue };
             match v["status"].as_str() {
                 Some("finalized") => fates[c] = Fate::Finalized(v["height"].as_u64().unwrap_or(0)),
                 // One block builder's view: final only if no validator still holds it.
-                Some("rejected") if crate::client::submit::held_elsewhere(pool, &txs[c].id().to_hex()) => continue,
+                Some("rejected") if crate::client::submit::held_elsewhere(pool, &hash) => continue,
                 Some("rejected") => fates[c] = Fate::Rejected(v["code"].as_str().unwrap_or("unknown").to_string()),
                 Some(_) => {
                     unknown_since[s] = None;

@@ -54,7 +54,7 @@ pub fn tx(command: TxCommand, json: bool) -> Result<()> {
         _ => v["error"]["message"].as_str().unwrap_or("unknown").to_string(),
     });
     if code != 200 {
-        bail!("transaction not found");
+        bail!("{} ({code} {})", v["error"]["message"].as_str().unwrap_or("no answer"), v["error"]["code"].as_str().unwrap_or(""));
     }
     Ok(())
 }

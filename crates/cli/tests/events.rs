@@ -155,6 +155,27 @@ fn stalled_connection(api: &str, request: &str) -> std::net::TcpStream {
 }
 
 /// The `(event, id)` pairs of a raw SSE response.
+/// Reads a stalled stream the node has cut off: its block ids (only blocks before the end) and
+/// the final event, which must be `lagged`.
+fn read_cut_off(stream: &mut std::net::TcpStream, which: &str) -> (Vec<u64>, (String, Option<u64>)) {
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut raw = Vec::new();
+    let read = stream.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw);
+    assert!(read.is_ok(), "the node closes the stalled {which} stream ({read:?}); got {} bytes ending {:?}", raw.len(), &text[text.len().saturating_sub(300)..]);
+    let mut events = sse_events(&text);
+    let last = events.pop().expect("some events");
+    assert_eq!(last.0, "lagged", "the final event of the {which} stream: {:?}", &events[events.len().saturating_sub(2)..]);
+    let ids = events
+        .into_iter()
+        .map(|(e, id)| {
+            assert_eq!(e, "block");
+            id.unwrap()
+        })
+        .collect();
+    (ids, last)
+}
+
 fn sse_events(text: &str) -> Vec<(String, Option<u64>)> {
     let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
     let mut out = Vec::new();
@@ -331,36 +352,14 @@ fn events_deliver_outcomes_resume_and_cut_off_a_stalled_reader() {
     sorted.sort();
     assert!(percentile(&sorted, 0.5) < 1_000, "median delivery {} ms while a subscriber stalls", percentile(&sorted, 0.5));
     // Now read the stalled connection: what was buffered, a final `lagged`, and the end.
-    stalled.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    let mut raw = Vec::new();
-    let read = stalled.read_to_end(&mut raw);
-    let text = String::from_utf8_lossy(&raw);
-    assert!(read.is_ok(), "the node closes the stalled stream ({read:?}); got {} bytes ending {:?}", raw.len(), &text[text.len().saturating_sub(300)..]);
-    let events = sse_events(&text);
-    let (last, rest) = events.split_last().expect("some events");
-    assert_eq!(last.0, "lagged", "the final event: {:?}", &events[events.len().saturating_sub(3)..]);
-    let ids: Vec<u64> = rest.iter().map(|(e, id)| {
-        assert_eq!(e, "block");
-        id.unwrap()
-    }).collect();
+    let (ids, last) = read_cut_off(&mut stalled, "replaying");
     assert_eq!(ids, (1..=ids.len() as u64).collect::<Vec<_>>(), "blocks in order from 1, none skipped");
     assert_eq!(last.1, ids.last().copied(), "`lagged` carries the id to resume from");
     assert!(ids.len() as u64 + 100 < reached, "cut off long before the tip ({} of {reached} blocks)", ids.len());
     let replayed_blocks = ids.len();
     // The live reader: blocks in order from where it connected, then `lagged` — cut off when
     // its buffer filled, long before the broadcast ring (1,024 blocks) could overtake it.
-    stalled_live.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    let mut raw = Vec::new();
-    let read = stalled_live.read_to_end(&mut raw);
-    let text = String::from_utf8_lossy(&raw);
-    assert!(read.is_ok(), "the node closes the stalled live stream ({read:?}); got {} bytes ending {:?}", raw.len(), &text[text.len().saturating_sub(300)..]);
-    let events = sse_events(&text);
-    let (last, rest) = events.split_last().expect("some events");
-    assert_eq!(last.0, "lagged", "the final event: {:?}", &events[events.len().saturating_sub(3)..]);
-    let ids: Vec<u64> = rest.iter().map(|(e, id)| {
-        assert_eq!(e, "block");
-        id.unwrap()
-    }).collect();
+    let (ids, last) = read_cut_off(&mut stalled_live, "live");
     let first = *ids.first().expect("some live blocks");
     assert!(first > start.saturating_sub(5) && first <= start + 5, "live from where it connected (block {first}, connected at {start})");
     assert_eq!(ids, (first..first + ids.len() as u64).collect::<Vec<_>>(), "live blocks in order, none skipped");

@@ -228,6 +228,9 @@ fn verified_reads_outvote_a_lying_node() {
                 // The three honest validators agree: unknown. The forgery is outvoted.
                 let (ok, out) = run(&["--json", "tx", "status", "--client", c, &unknown]);
                 assert!(!ok && out.contains("unknown_tx") && !out.contains("\"finalized\""), "forged finality believed: {out}");
+                // A malformed hash is a clear error, agreed by the honest validators.
+                let (ok, out) = run(&["tx", "status", "--client", c, "not-a-hash"]);
+                assert!(!ok && out.contains("bad_hash") && out.contains("64 hex"), "{out}");
                 let (_, trusted) = run(&["--json", "tx", "status", "--client", c, &unknown, "--trust-node"]);
                 assert!(trusted.contains("finalized"), "--trust-node reads the first node: {trusted}");
             }

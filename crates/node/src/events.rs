@@ -1091,12 +1091,6 @@ mod tests {
     fn stored_replay_rebuilds_what_a_payer_saw_live() {
         let f = fixture();
         let chain = f.genesis.chain_id.clone();
-        let genesis = Arc::new(f.genesis.clone());
-        let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(vellum_storage::Store::open(&dir.path().join("l.redb"), &genesis).unwrap());
-        let (mut state, _) = genesis_block(&genesis);
-        let hub = EventHub::new(&state);
-        let mut live = hub.subscribe(None, ANON).unwrap();
         let id = |k: &vellum_crypto::SecretKey| k.public_key().account_id();
         let council = f.council_id();
         let council_tx = |nonce: u64, body: TxBody| sign_multi(&[&f.council[0], &f.council[2]], council, &chain, nonce, propose(body));
@@ -1117,21 +1111,9 @@ mod tests {
             (12_000, vec![sign(&f.desk, &chain, 0, TxBody::Transfer { legs: vec![leg(&f.user, 5)], reference: None })]),
             (12_001, vec![]),
         ];
-        for (time_ms, txs) in blocks {
-            let signers: Vec<Vec<vellum_types::PublicKey>> = txs.iter().map(|t| vellum_crypto::verify_tx(t).unwrap()).collect();
-            let built = build_block(&state, time_ms, 0, state.height + 1, [7; 32], txs.iter().zip(signers.iter().map(Vec::as_slice)));
-            assert!(built.rejected.is_empty(), "{:?}", built.rejected);
-            let outcome = execute_block(&state, &built.block).unwrap();
-            store.commit_block(&built.block, &outcome, &[]).unwrap();
-            hub.publish(&built.block, &outcome);
-            state = outcome.state;
-        }
-        let node = NodeHandle::offline(genesis, store, crate::mempool::MempoolLimits::default()).unwrap();
+        // (`self::chain`: the local `chain` is the chain id.)
+        let Chain { _dir: _keep, node, state, published } = self::chain(&f, blocks);
         let tip = state.height;
-        let mut published = Vec::new();
-        while let Ok(b) = live.live.try_recv() {
-            published.push(b);
-        }
         assert_eq!(published.len() as u64, tip);
         for who in [&f.user, &f.compliance, &f.desk] {
             let viewer = state.account(&id(who)).unwrap();

@@ -66,29 +66,31 @@ impl Pool {
 
     /// The validator requests go to first.
     pub fn base(&self) -> &str {
-        &self.nodes[self.preferred.load(Ordering::Relaxed) % self.nodes.len()].base
+        &self.nodes[self.preferred_index()].base
+    }
+
+    /// Every validator, the preferred one first, then around the list.
+    fn in_order(&self) -> impl Iterator<Item = (usize, &Client)> {
+        let (n, start) = (self.nodes.len(), self.preferred_index());
+        (0..n).map(move |k| (start + k) % n).map(|i| (i, &self.nodes[i]))
     }
 
     /// Runs `call` on the preferred validator, then on each other one, until one answers
     /// below 500 and not 429 (that validator is overloaded for this client; another may not
     /// be). The error lists every validator's failure.
     fn first_answer<T>(&self, what: &str, call: impl Fn(&Client) -> Result<(u16, T)>) -> Result<(u16, T)> {
-        let n = self.nodes.len();
-        let start = self.preferred.load(Ordering::Relaxed);
-        let mut failures = Vec::with_capacity(n);
-        for k in 0..n {
-            let i = (start + k) % n;
-            let node = &self.nodes[i];
+        let mut failures = Vec::with_capacity(self.nodes.len());
+        for (i, node) in self.in_order() {
             match call(node) {
                 Ok((status, body)) if status < 500 && status != 429 => {
-                    self.preferred.store(i, Ordering::Relaxed);
+                    self.prefer(i);
                     return Ok((status, body));
                 }
                 Ok((status, _)) => failures.push(failure(node, format!("HTTP {status}"))),
                 Err(e) => failures.push(failure(node, format!("{e:#}"))),
             }
         }
-        bail!("no validator answered {what} (tried {n}): {}", failures.join("; "))
+        bail!("no validator answered {what} (tried {}): {}", self.nodes.len(), failures.join("; "))
     }
 
     pub fn get(&self, path: &str) -> Result<(u16, Value)> {
@@ -121,20 +123,16 @@ impl Pool {
     /// every validator that answered refused (see [`REFUSED_EVERYWHERE`] for the exceptions);
     /// then the most telling refusal is returned (see [`more_telling`]).
     pub fn submit(&self, tx: &Transaction) -> Result<Submitted> {
-        let n = self.nodes.len();
-        let start = self.preferred.load(Ordering::Relaxed);
         let mut failures = Vec::new();
         let mut refusal: Option<Submitted> = None;
-        for k in 0..n {
-            let i = (start + k) % n;
-            let node = &self.nodes[i];
+        for (i, node) in self.in_order() {
             match node.submit(tx) {
                 Ok(Submitted::Accepted(hash)) => {
-                    self.preferred.store(i, Ordering::Relaxed);
+                    self.prefer(i);
                     return Ok(Submitted::Accepted(hash));
                 }
                 Ok(Submitted::Refused { code, .. }) if code == "duplicate" => {
-                    self.preferred.store(i, Ordering::Relaxed);
+                    self.prefer(i);
                     return Ok(Submitted::Accepted(tx.id().to_hex()));
                 }
                 Ok(Submitted::Refused { status, .. }) if status >= 500 => failures.push(failure(node, format!("HTTP {status}"))),
@@ -154,7 +152,7 @@ impl Pool {
         }
         match refusal {
             Some(r) => Ok(r),
-            None => bail!("no validator answered the submission of {} (tried {n}): {}", tx.id().to_hex(), failures.join("; ")),
+            None => bail!("no validator answered the submission of {} (tried {}): {}", tx.id().to_hex(), self.nodes.len(), failures.join("; ")),
         }
     }
 }
