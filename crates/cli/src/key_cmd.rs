@@ -13,7 +13,7 @@ pub enum KeyCommand {
     /// Generate a key into an encrypted keystore (Argon2id + XChaCha20-Poly1305; password from
     /// a prompt or VELLUM_PASSWORD). `--plain` writes an unencrypted devnet-grade file.
     New {
-        #[arg(long, default_value = "ed25519", value_parser = ["ed25519", "secp256k1"])]
+        #[arg(long, default_value = "ed25519", value_parser = ["ed25519", "secp256k1", "p256"])]
         scheme: String,
         #[arg(long)]
         out: PathBuf,
@@ -39,7 +39,7 @@ pub enum KeyCommand {
     Import {
         #[arg(long, conflicts_with = "from")]
         mnemonic: Option<String>,
-        #[arg(long, default_value = "ed25519", value_parser = ["ed25519", "secp256k1"])]
+        #[arg(long, default_value = "ed25519", value_parser = ["ed25519", "secp256k1", "p256"])]
         scheme: String,
         /// A plain `scheme:hex` key file.
         #[arg(long)]

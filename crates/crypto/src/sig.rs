@@ -25,6 +25,14 @@ pub enum SigError {
     Secp256k1RecoveryId { index: usize },
     #[error("signature {index}: no secp256k1 key can be recovered from it")]
     Secp256k1Recovery { index: usize },
+    #[error("signature {index}: malformed P-256 public key (not a compressed curve point)")]
+    P256Key { index: usize },
+    #[error("signature {index}: malformed P-256 signature")]
+    P256Malformed { index: usize },
+    #[error("signature {index}: P-256 signature has high S (only low-S is accepted)")]
+    P256HighS { index: usize },
+    #[error("signature {index}: P-256 signature does not verify")]
+    P256Invalid { index: usize },
     #[error("signature {index} repeats a signer")]
     DuplicateSigner { index: usize },
 }
@@ -39,6 +47,10 @@ impl SigError {
             Secp256k1HighS { .. } => Secp256k1HighS { index },
             Secp256k1RecoveryId { .. } => Secp256k1RecoveryId { index },
             Secp256k1Recovery { .. } => Secp256k1Recovery { index },
+            P256Key { .. } => P256Key { index },
+            P256Malformed { .. } => P256Malformed { index },
+            P256HighS { .. } => P256HighS { index },
+            P256Invalid { .. } => P256Invalid { index },
             DuplicateSigner { .. } => DuplicateSigner { index },
         }
     }
@@ -86,10 +98,32 @@ pub fn verify_signature(signature: &Signature, message: &[u8]) -> Result<PublicK
                 .map_err(|_| SigError::Secp256k1Recovery { index: 0 })?;
             Ok(PublicKey::Secp256k1(compressed(&key)))
         }
+        Signature::P256 { public_key, signature } => verify_p256(public_key, signature, message),
     }
 }
 
+/// P-256 ECDSA over SHA-256 of `message`, low S only (as for secp256k1: one valid signature
+/// per nonce, so a relayed transaction cannot be re-encoded under a second leaf).
+fn verify_p256(public_key: &[u8; 33], signature: &[u8; 64], message: &[u8]) -> Result<PublicKey, SigError> {
+    use p256::ecdsa::signature::Verifier;
+    let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(public_key).map_err(|_| SigError::P256Key { index: 0 })?;
+    let sig = p256::ecdsa::Signature::from_slice(signature).map_err(|_| SigError::P256Malformed { index: 0 })?;
+    if sig.normalize_s() != sig {
+        return Err(SigError::P256HighS { index: 0 });
+    }
+    key.verify(message, &sig).map_err(|_| SigError::P256Invalid { index: 0 })?;
+    Ok(PublicKey::P256(*public_key))
+}
+
+
 fn compressed(key: &k256::ecdsa::VerifyingKey) -> [u8; 33] {
+    let point = key.to_sec1_point(true);
+    let mut out = [0u8; 33];
+    out.copy_from_slice(point.as_bytes());
+    out
+}
+
+fn p256_compressed(key: &p256::ecdsa::VerifyingKey) -> [u8; 33] {
     let point = key.to_sec1_point(true);
     let mut out = [0u8; 33];
     out.copy_from_slice(point.as_bytes());
@@ -162,6 +196,7 @@ pub fn verify_txs(txs: &[Transaction]) -> Result<Vec<Vec<PublicKey>>, (usize, Si
 pub enum SecretKey {
     Ed25519(ed25519_consensus::SigningKey),
     Secp256k1(k256::ecdsa::SigningKey),
+    P256(p256::ecdsa::SigningKey),
 }
 
 /// Why secret key bytes were rejected.
@@ -169,7 +204,9 @@ pub enum SecretKey {
 pub enum SecretKeyError {
     #[error("secp256k1 secret key is zero or not below the group order")]
     Secp256k1OutOfRange,
-    #[error("unknown key scheme `{0}` (expected ed25519 or secp256k1)")]
+    #[error("P-256 secret key is zero or not below the group order")]
+    P256OutOfRange,
+    #[error("unknown key scheme `{0}` (expected ed25519, secp256k1 or p256)")]
     UnknownScheme(String),
 }
 
@@ -181,6 +218,7 @@ impl SecretKey {
             "secp256k1" => k256::ecdsa::SigningKey::from_slice(&bytes)
                 .map(SecretKey::Secp256k1)
                 .map_err(|_| SecretKeyError::Secp256k1OutOfRange),
+            "p256" => p256::ecdsa::SigningKey::from_slice(&bytes).map(SecretKey::P256).map_err(|_| SecretKeyError::P256OutOfRange),
             other => Err(SecretKeyError::UnknownScheme(other.to_string())),
         }
     }
@@ -189,6 +227,7 @@ impl SecretKey {
         match self {
             SecretKey::Ed25519(_) => "ed25519",
             SecretKey::Secp256k1(_) => "secp256k1",
+            SecretKey::P256(_) => "p256",
         }
     }
 
@@ -200,6 +239,11 @@ impl SecretKey {
                 out.copy_from_slice(&k.to_bytes());
                 out
             }
+            SecretKey::P256(k) => {
+                let mut out = [0u8; 32];
+                out.copy_from_slice(&k.to_bytes());
+                out
+            }
         }
     }
 
@@ -207,6 +251,7 @@ impl SecretKey {
         match self {
             SecretKey::Ed25519(k) => PublicKey::Ed25519(k.verification_key().to_bytes()),
             SecretKey::Secp256k1(k) => PublicKey::Secp256k1(compressed(k.verifying_key())),
+            SecretKey::P256(k) => PublicKey::P256(p256_compressed(k.verifying_key())),
         }
     }
 
@@ -226,6 +271,16 @@ impl SecretKey {
                 let mut signature = [0u8; 64];
                 signature.copy_from_slice(&sig.to_bytes());
                 Signature::Secp256k1Recoverable { signature, recovery_id: rid }
+            }
+            SecretKey::P256(k) => {
+                use p256::ecdsa::signature::Signer;
+                // RFC 6979 nonce, so equal inputs give equal bytes (the published vectors);
+                // P-256 signers do not normalise S themselves, the ledger requires it.
+                let sig: p256::ecdsa::Signature = k.sign(message);
+                let sig = sig.normalize_s();
+                let mut signature = [0u8; 64];
+                signature.copy_from_slice(&sig.to_bytes());
+                Signature::P256 { public_key: p256_compressed(k.verifying_key()), signature }
             }
         }
     }
@@ -313,12 +368,56 @@ mod tests {
     }
 
     #[test]
+    fn p256_signs_deterministically_with_low_s_and_rejects_the_high_s_twin() {
+        let key = SecretKey::from_bytes("p256", [9; 32]).unwrap();
+        assert_eq!(SecretKey::from_bytes("p256", key.to_bytes()).unwrap().public_key(), key.public_key());
+        for i in 0..20u8 {
+            let msg = [i; 7];
+            let sig = key.sign(&msg);
+            assert_eq!(sig, key.sign(&msg), "RFC 6979: the same message gives the same signature");
+            assert_eq!(verify_signature(&sig, &msg).unwrap(), key.public_key());
+            assert_eq!(verify_signature(&sig, b"other"), Err(SigError::P256Invalid { index: 0 }));
+            let Signature::P256 { public_key, signature } = sig else { panic!("not a P-256 signature") };
+            let s = p256::ecdsa::Signature::from_slice(&signature).unwrap();
+            let (r, s_scalar) = s.split_scalars();
+            let high = p256::ecdsa::Signature::from_scalars(r.to_bytes(), (-*s_scalar).to_bytes()).unwrap();
+            let mut hs = [0u8; 64];
+            hs.copy_from_slice(&high.to_bytes());
+            assert_eq!(verify_signature(&Signature::P256 { public_key, signature: hs }, &msg), Err(SigError::P256HighS { index: 0 }));
+            let mut other_key = public_key;
+            other_key[0] ^= 1; // 02 <-> 03: the negated point, a valid key that did not sign
+            assert_eq!(verify_signature(&Signature::P256 { public_key: other_key, signature }, &msg), Err(SigError::P256Invalid { index: 0 }));
+            assert_eq!(verify_signature(&Signature::P256 { public_key: [0; 33], signature }, &msg), Err(SigError::P256Key { index: 0 }));
+        }
+        assert_eq!(SecretKey::from_bytes("p256", [0; 32]).err(), Some(SecretKeyError::P256OutOfRange));
+        assert_eq!(SecretKey::from_bytes("p256", [0xff; 32]).err(), Some(SecretKeyError::P256OutOfRange));
+    }
+
+    /// RFC 6979 §A.2.5 (P-256, SHA-256, message "sample"): the published private key gives the
+    /// published public key, and our signature is the published one or its low-S twin.
+    #[test]
+    fn p256_matches_rfc6979_a25() {
+        let mut x = [0u8; 32];
+        hex::decode_to_slice("c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721", &mut x).unwrap();
+        let key = SecretKey::from_bytes("p256", x).unwrap();
+        // Ux = 60FED4BA…, Uy = 7903FE10…C7D299 (odd) → compressed prefix 03.
+        assert_eq!(key.public_key().to_string(), "p256:0360fed4ba255a9d31c961eb74c6356d68c049b8923b61fa6ce669622e60f29fb6");
+        let Signature::P256 { signature, .. } = key.sign(b"sample") else { panic!("not a P-256 signature") };
+        let r = "efd48b2aacb6a8fd1140dd9cd45e81d69d2c877b56aaf991c34d0ea84eaf3716";
+        let s_high = "f7cb1c942d657c41d436c7a1b6e29f65f3e900dbb9aff4064dc4ab2f843acda8";
+        assert_eq!(hex::encode(&signature[..32]), r);
+        let published = p256::ecdsa::Signature::from_slice(&hex::decode(format!("{r}{s_high}")).unwrap()).unwrap();
+        assert_eq!(signature.as_slice(), published.normalize_s().to_bytes().as_slice());
+    }
+
+    #[test]
     fn tx_and_batch_verification_agree() {
         let a = SecretKey::from_bytes("ed25519", [1; 32]).unwrap();
         let b = SecretKey::from_bytes("secp256k1", [2; 32]).unwrap();
+        let c = SecretKey::from_bytes("p256", [3; 32]).unwrap();
         let u = unsigned();
-        let good = Transaction { unsigned: u.clone(), signatures: vec![a.sign_tx(&u), b.sign_tx(&u)] };
-        assert_eq!(verify_tx(&good).unwrap(), vec![a.public_key(), b.public_key()]);
+        let good = Transaction { unsigned: u.clone(), signatures: vec![a.sign_tx(&u), b.sign_tx(&u), c.sign_tx(&u)] };
+        assert_eq!(verify_tx(&good).unwrap(), vec![a.public_key(), b.public_key(), c.public_key()]);
         let dup = Transaction { unsigned: u.clone(), signatures: vec![a.sign_tx(&u), a.sign_tx(&u)] };
         assert_eq!(verify_tx(&dup), Err(SigError::DuplicateSigner { index: 1 }));
         let mut forged = good.clone();

@@ -430,9 +430,11 @@ fn kyc_policy_is_per_sub_ledger() {
 
 #[test]
 fn changing_signers_needs_the_current_threshold() {
-    let (a, b) = (key("ed25519", 77), key("ed25519", 78));
+    // Every scheme in one signer set: Ed25519, recoverable secp256k1 and P-256 (whose key
+    // travels with its signature); `b` is an account opened with a P-256 key.
+    let (a, b) = (key("ed25519", 77), key("p256", 78));
     let mut c = Chain::with_two_subledgers(&[&a, &b], &[]);
-    let (k2, k3) = (key("secp256k1", 79), key("ed25519", 80));
+    let (k2, k3) = (key("secp256k1", 79), key("p256", 80));
     let aid = a.public_key().account_id();
     let set = SignerSet {
         signers: vec![
@@ -452,6 +454,8 @@ fn changing_signers_needs_the_current_threshold() {
     let n = c.nonce(aid);
     let two = sign_multi(&[&k2, &k3], aid, CHAIN, n, transfer(vec![pay(&b, "AE", 1)]));
     c.ok(&[two]);
+    let by_p256_account = c.tx(&b, transfer(vec![pay(&a, "AE", 1)]));
+    c.ok(&[by_p256_account]);
     // Rotating back to one key needs two signatures as well.
     let n = c.nonce(aid);
     let rotate = sign_multi(&[&k3], aid, CHAIN, n, TxBody::SetSigners { set: SignerSet::single(k3.public_key()) });

@@ -6,12 +6,16 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// A user's public key. Text form: `ed25519:<64 hex>` or `secp256k1:<66 hex, SEC1 compressed>`.
+/// A user's public key. Text form: `ed25519:<64 hex>`, `secp256k1:<66 hex, SEC1 compressed>` or
+/// `p256:<66 hex, SEC1 compressed>`. New schemes are appended; variant indices never change.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, BorshSerialize, BorshDeserialize)]
 pub enum PublicKey {
     Ed25519([u8; 32]),
     /// SEC1 compressed point.
     Secp256k1([u8; 33]),
+    /// NIST P-256 (secp256r1), SEC1 compressed point: the curve of passkeys, phone secure
+    /// enclaves and cloud HSM/KMS keys.
+    P256([u8; 33]),
 }
 
 impl PublicKey {
@@ -24,13 +28,14 @@ impl PublicKey {
         match self {
             PublicKey::Ed25519(_) => "ed25519",
             PublicKey::Secp256k1(_) => "secp256k1",
+            PublicKey::P256(_) => "p256",
         }
     }
 
     pub fn key_bytes(&self) -> &[u8] {
         match self {
             PublicKey::Ed25519(k) => k,
-            PublicKey::Secp256k1(k) => k,
+            PublicKey::Secp256k1(k) | PublicKey::P256(k) => k,
         }
     }
 }
@@ -50,7 +55,7 @@ impl fmt::Debug for PublicKey {
 /// Why a public key's text form was rejected.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum PublicKeyParseError {
-    #[error("expected `ed25519:<hex>` or `secp256k1:<hex>`")]
+    #[error("expected `ed25519:<hex>`, `secp256k1:<hex>` or `p256:<hex>`")]
     NoScheme,
     #[error("unknown key scheme `{0}`")]
     UnknownScheme(String),
@@ -72,6 +77,11 @@ impl FromStr for PublicKey {
                 let mut k = [0u8; 33];
                 hex::decode_to_slice(hex_part, &mut k)?;
                 Ok(PublicKey::Secp256k1(k))
+            }
+            "p256" => {
+                let mut k = [0u8; 33];
+                hex::decode_to_slice(hex_part, &mut k)?;
+                Ok(PublicKey::P256(k))
             }
             other => Err(PublicKeyParseError::UnknownScheme(other.to_string())),
         }
@@ -99,6 +109,22 @@ pub enum Signature {
     /// secp256k1 ECDSA over SHA-256 of the signed bytes, `r ‖ s` with low S, plus the recovery
     /// id (0 or 1). The ledger recovers the signer's key from it (X.1407 9.1.1 a).
     Secp256k1Recoverable { signature: [u8; 64], recovery_id: u8 },
+    /// P-256 ECDSA over SHA-256 of the signed bytes (what WebCrypto, passkeys and KMS produce),
+    /// `r ‖ s` with low S. Key recovery is not required of such signers, so the compressed key
+    /// travels with the signature, as with Ed25519.
+    P256 { public_key: [u8; 33], signature: [u8; 64] },
+}
+
+impl Signature {
+    /// The signer's key where the signature names it (`None` for recoverable secp256k1, whose
+    /// key only verification recovers).
+    pub fn named_key(&self) -> Option<PublicKey> {
+        match self {
+            Signature::Ed25519 { public_key, .. } => Some(PublicKey::Ed25519(*public_key)),
+            Signature::Secp256k1Recoverable { .. } => None,
+            Signature::P256 { public_key, .. } => Some(PublicKey::P256(*public_key)),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -109,6 +135,9 @@ mod tests {
     fn public_key_text_round_trips_and_rejects_garbage() {
         let k = PublicKey::Secp256k1([2u8; 33]);
         assert_eq!(k.to_string().parse::<PublicKey>().unwrap(), k);
+        let p = PublicKey::P256([3u8; 33]);
+        assert_eq!(p.to_string(), format!("p256:{}", "03".repeat(33)));
+        assert_eq!(p.to_string().parse::<PublicKey>().unwrap(), p);
         let e = PublicKey::Ed25519([7u8; 32]);
         assert_eq!(e.to_string().parse::<PublicKey>().unwrap(), e);
         assert_eq!("abc".parse::<PublicKey>(), Err(PublicKeyParseError::NoScheme));
