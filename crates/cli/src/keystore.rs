@@ -93,20 +93,27 @@ impl Keystore {
     /// Encrypts `secret` under `password` with fresh salt and nonce, recording the account it
     /// signs for when that is not the one it derives.
     pub fn seal_for(secret: &SecretKey, password: &str, cost: Cost, account_id: Option<String>) -> Result<Keystore> {
+        let (salt, nonce) = (crate::keys::random_bytes(), crate::keys::random_bytes());
+        let salt: [u8; 16] = salt[..16].try_into().expect("16 of 32 bytes");
+        let nonce: [u8; 24] = nonce[..24].try_into().expect("24 of 32 bytes");
+        Self::seal_with(secret, password, cost, account_id, salt, nonce)
+    }
+
+    /// [`Keystore::seal_for`] with a given salt and nonce: the published test vectors are
+    /// reproducible byte for byte. Never reuse a nonce under one password for real keys.
+    pub fn seal_with(secret: &SecretKey, password: &str, cost: Cost, account_id: Option<String>, salt: [u8; 16], nonce: [u8; 24]) -> Result<Keystore> {
         if password.chars().count() < PASSWORD_CHARS_MIN {
             bail!("the password must have at least {PASSWORD_CHARS_MIN} characters");
         }
-        let salt = crate::keys::random_bytes();
-        let nonce = crate::keys::random_bytes();
         let mut ks = Keystore {
             version: 1,
             kdf: "argon2id".into(),
             memory_kib: cost.memory_kib,
             passes: cost.passes,
             lanes: cost.lanes,
-            salt: hex::encode(&salt[..16]),
+            salt: hex::encode(salt),
             cipher: "xchacha20poly1305".into(),
-            nonce: hex::encode(&nonce[..24]),
+            nonce: hex::encode(nonce),
             scheme: secret.scheme().to_string(),
             public_key: secret.public_key().to_string(),
             account_id,
@@ -116,7 +123,7 @@ impl Keystore {
         let cipher = XChaCha20Poly1305::new((&key).into());
         let aad = ks.associated_data();
         let ct = cipher
-            .encrypt(XNonce::from_slice(&nonce[..24]), Payload { msg: &secret.to_bytes(), aad: &aad })
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: &secret.to_bytes(), aad: &aad })
             .map_err(|_| anyhow::anyhow!("encryption failed"))?;
         ks.ciphertext = hex::encode(ct);
         Ok(ks)

@@ -18,6 +18,10 @@ mod pay;
 mod proof;
 mod query;
 mod target;
+#[cfg(test)]
+mod vectors;
+#[cfg(test)]
+mod vectors_evidence;
 mod watch;
 
 use anyhow::{Result, bail};

@@ -104,7 +104,7 @@ pub struct Account {
     /// A label the registrar attaches (a role or category, never a name).
     pub label: String,
     /// `SHA-256(KYC tag ‖ salt ‖ identity record)`, computed off-ledger; `None` for genesis accounts.
-    #[serde(with = "opt_hex32")]
+    #[serde(with = "crate::hex_serde::opt_hex32")]
     pub kyc_commitment: Option<Hash32>,
     /// Account that opened this one (`None` for genesis accounts).
     pub opened_by: Option<AccountId>,
@@ -135,26 +135,5 @@ impl Account {
     /// it was named in genesis (institutions checked by the founding ceremony).
     pub fn is_kyc(&self) -> bool {
         self.kyc_commitment.is_some() || self.opened_by.is_none()
-    }
-}
-
-mod opt_hex32 {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(v: &Option<[u8; 32]>, s: S) -> Result<S::Ok, S::Error> {
-        match v {
-            Some(bytes) => s.serialize_some(&hex::encode(bytes)),
-            None => s.serialize_none(),
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<[u8; 32]>, D::Error> {
-        let text: Option<String> = Option::deserialize(d)?;
-        text.map(|t| {
-            let mut out = [0u8; 32];
-            hex::decode_to_slice(&t, &mut out).map_err(serde::de::Error::custom)?;
-            Ok(out)
-        })
-        .transpose()
     }
 }

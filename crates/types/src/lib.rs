@@ -10,6 +10,7 @@ pub mod encoding;
 pub mod genesis;
 pub mod governance;
 pub mod hash;
+pub mod hex_serde;
 pub mod keys;
 pub mod limits;
 pub mod payment;

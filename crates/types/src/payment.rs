@@ -165,17 +165,20 @@ pub struct Balance {
 
 /// One leg of a transfer: `amount` of `token` from the sender to `to`, optionally converted
 /// into another sub-ledger's token at the governed rate the sender quotes.
-#[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize)]
+#[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Leg {
     pub to: AccountId,
     pub token: String,
+    #[serde(with = "u128_text")]
     pub amount: u128,
     pub convert: Option<ConvertQuote>,
 }
 
 /// The conversion a sender agreed to: the target token and the rate version it saw. If the
 /// rate changed before execution the transfer fails rather than settle at a rate nobody saw.
-#[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize)]
+#[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ConvertQuote {
     pub to_token: String,
     pub rate_version: u64,

@@ -122,7 +122,8 @@ impl MemberEntry {
 }
 
 /// A status change an issuer makes to its own registration.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "change", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ProofChange {
     Revoke { reason: String },
     Supersede { by: ProofId },
@@ -212,7 +213,8 @@ pub const AUDIT_ACTION_BYTES_MAX: usize = 16;
 
 /// One read (or refused read) of a proof's data, as a node records it on the ledger
 /// (X.1407 9.1.1 c).
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AuditRecord {
     pub proof: ProofId,
     /// `None` when the caller could not be authenticated.

@@ -17,7 +17,10 @@ use borsh::{BorshDeserialize, BorshSerialize};
 pub const REASON_BYTES_MAX: usize = 256;
 
 /// What a transaction does. New kinds are appended; existing discriminants never change.
-#[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize)]
+/// The JSON form (`{"type": kind, ...fields}`, bytes as hex, u128 as decimal text) is a view
+/// for people and SDK inputs (`docs/wire-format.md`); only the borsh bytes are signed.
+#[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum TxBody {
     /// A registrar opens an account for a user whose identity it checked off-ledger. Only a
     /// salted commitment to the identity record is stored (X.1407 9.1.1 b).
@@ -25,6 +28,7 @@ pub enum TxBody {
     /// commitment may be absent only where the sub-ledger's policy does not require KYC.
     OpenAccount {
         public_key: PublicKey,
+        #[serde(with = "crate::hex_serde::opt_hex32")]
         kyc_commitment: Option<Hash32>,
         label: String,
         role: Role,
@@ -33,9 +37,24 @@ pub enum TxBody {
     /// Compliance freezes or unfreezes an account; a registrar or compliance revokes one.
     SetAccountStatus { account: AccountId, status: AccountStatus, reason: String },
     /// An issuer registers one document's digest (X.1407 7.2.1).
-    RegisterProof { digest: Hash32, schema: String, metadata_digest: Hash32, salted: bool },
+    RegisterProof {
+        #[serde(with = "crate::hex_serde::hex32")]
+        digest: Hash32,
+        schema: String,
+        #[serde(with = "crate::hex_serde::hex32")]
+        metadata_digest: Hash32,
+        salted: bool,
+    },
     /// An issuer registers the RFC 6962 root over `count` document digests at once.
-    RegisterBatch { root: Hash32, count: u32, schema: String, metadata_digest: Hash32, salted: bool },
+    RegisterBatch {
+        #[serde(with = "crate::hex_serde::hex32")]
+        root: Hash32,
+        count: u32,
+        schema: String,
+        #[serde(with = "crate::hex_serde::hex32")]
+        metadata_digest: Hash32,
+        salted: bool,
+    },
     /// The registrant revokes or supersedes its registration, or one member of a batch.
     SetProofStatus { proof: ProofId, member: Option<u32>, change: ProofChange },
     /// A validator node records the reads of proof data it served (node role only).
@@ -43,12 +62,25 @@ pub enum TxBody {
     /// Governance (a council-role account, itself k-of-n) creates a token.
     CreateToken { symbol: String, decimals: u8, issuer: AccountId, subledger: Option<String>, flags: TokenFlags },
     /// The token's issuer creates `amount` in `to`'s balance.
-    Mint { token: String, to: AccountId, amount: u128 },
+    Mint {
+        token: String,
+        to: AccountId,
+        #[serde(with = "crate::payment::u128_text")]
+        amount: u128,
+    },
     /// The token's issuer destroys `amount` of its own balance.
-    Burn { token: String, amount: u128 },
+    Burn {
+        token: String,
+        #[serde(with = "crate::payment::u128_text")]
+        amount: u128,
+    },
     /// The sender pays every leg atomically (all or none). `reference` links the payment to
     /// something else on the ledger (an invoice's proof id, an earlier payment).
-    Transfer { legs: Vec<Leg>, reference: Option<Hash32> },
+    Transfer {
+        legs: Vec<Leg>,
+        #[serde(with = "crate::hex_serde::opt_hex32")]
+        reference: Option<Hash32>,
+    },
     /// The account replaces its signer set; the transaction must meet the current threshold.
     SetSigners { set: SignerSet },
     /// Governance sets a token's monitoring rules (the ledger assigns the version).
@@ -58,7 +90,13 @@ pub enum TxBody {
     /// Compliance or the issuer pauses or unpauses a pausable token.
     SetTokenPaused { token: String, paused: bool, reason: String },
     /// Compliance moves `amount` from `from` back to the issuer (clawback-enabled tokens only).
-    Clawback { token: String, from: AccountId, amount: u128, reason: String },
+    Clawback {
+        token: String,
+        from: AccountId,
+        #[serde(with = "crate::payment::u128_text")]
+        amount: u128,
+        reason: String,
+    },
     /// Governance creates a sub-ledger.
     CreateSubledger { name: String, kyc_required: bool },
     /// Governance sets the conversion rate `from → to` and the desk that provides liquidity.
@@ -87,10 +125,12 @@ pub enum TxBody {
     /// accused validator's consensus key, what kind, where, and Commonware's encoding of the
     /// two conflicting signed votes (X.1407 9.2.1 b).
     ReportMisbehavior {
+        #[serde(with = "crate::hex_serde::hex32")]
         validator: [u8; 32],
         kind: crate::validators::MisbehaviorKind,
         epoch: u64,
         view: u64,
+        #[serde(with = "crate::hex_serde::bytes")]
         evidence: Vec<u8>,
     },
 }
@@ -128,7 +168,8 @@ impl TxBody {
 }
 
 /// Everything the signers sign.
-#[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize)]
+#[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct UnsignedTx {
     pub chain_id: String,
     pub sender: AccountId,
