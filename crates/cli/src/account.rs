@@ -17,7 +17,7 @@ pub enum AccountCommand {
         /// Registrar key (a path, or a name in the client config's keys directory).
         #[arg(long, default_value = "registrar")]
         key: String,
-        /// The new account's public key (`ed25519:<hex>` or `secp256k1:<hex>`).
+        /// The new account's public key (`ed25519:<hex>`, `secp256k1:<hex>` or `p256:<hex>`).
         #[arg(long)]
         public_key: vellum_types::PublicKey,
         /// The identity record the registrar checked (stays off-ledger).

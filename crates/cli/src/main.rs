@@ -18,6 +18,9 @@ mod pay;
 mod proof;
 mod query;
 mod target;
+mod tx_cmd;
+mod describe;
+mod multiparty;
 #[cfg(test)]
 mod vectors;
 #[cfg(test)]
@@ -41,7 +44,7 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {
+pub(crate) enum Command {
     /// Run one validator (see README for a multi-machine setup).
     Node {
         #[arg(long)]
@@ -67,10 +70,10 @@ enum Command {
         #[command(subcommand)]
         command: account::AccountCommand,
     },
-    /// Transaction queries.
+    /// Transactions: status; multi-party signing (build unsigned, sign, combine, submit).
     Tx {
         #[command(subcommand)]
-        command: query::TxCommand,
+        command: tx_cmd::TxCommand,
     },
     /// Integrity proofs: register documents, fetch evidence bundles, revoke, supersede.
     Proof {
@@ -200,14 +203,25 @@ pub(crate) fn print(json: bool, value: &Value, human: impl FnOnce() -> String) {
 }
 
 fn run(cli: Cli) -> Result<()> {
-    let json = cli.json;
-    match cli.command {
+    dispatch(cli.command, cli.json)
+}
+
+/// The command `tx build` wraps (parsed at run time: a recursive clap type would make the
+/// parser build an infinite command tree).
+pub(crate) fn parse_inner(args: &[String]) -> Result<Command> {
+    let argv = std::iter::once("vellum".to_string()).chain(args.iter().cloned());
+    Ok(Cli::try_parse_from(argv).map_err(|e| anyhow::anyhow!("the command to build: {e}"))?.command)
+}
+
+/// Runs one command (`tx build` runs the command it wraps through here).
+pub(crate) fn dispatch(command: Command, json: bool) -> Result<()> {
+    match command {
         Command::Node { config } => run_node(&config),
         Command::Devnet { command } => devnet::run(command, json),
         Command::Status { target } => query::status(&target, json),
         Command::Key { command } => key_cmd::run(command, json),
         Command::Account { command } => account::run(command, json),
-        Command::Tx { command } => query::tx(command, json),
+        Command::Tx { command } => tx_cmd::run(command, json),
         Command::Proof { command } => proof::run(command, json),
         Command::Log { command } => log::run(command, json),
         Command::Verify { bundle, file, checkpoint, explain } => {

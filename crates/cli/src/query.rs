@@ -3,18 +3,7 @@
 
 use crate::{Target, client, print};
 use anyhow::{Result, bail};
-use clap::Subcommand;
 use serde_json::json;
-
-#[derive(Subcommand)]
-pub enum TxCommand {
-    /// Pending, finalized (with height) or rejected (with reason).
-    Status {
-        #[command(flatten)]
-        target: Target,
-        hash: String,
-    },
-}
 
 /// `vellum status`: the chain as the first answering validator sees it.
 pub fn status(target: &Target, json: bool) -> Result<()> {
@@ -35,9 +24,8 @@ pub fn status(target: &Target, json: bool) -> Result<()> {
     Ok(())
 }
 
-/// Runs a `vellum tx` command.
-pub fn tx(command: TxCommand, json: bool) -> Result<()> {
-    let TxCommand::Status { target, hash } = command;
+/// `vellum tx status`.
+pub fn tx_status(target: &Target, hash: &str, json: bool) -> Result<()> {
     let pool = target.client()?;
     let (code, v) = if target.verify() {
         let a = pool.agreed_get(&format!("/v1/tx/{hash}"), client::verified::tx_key)?;
@@ -47,7 +35,7 @@ pub fn tx(command: TxCommand, json: bool) -> Result<()> {
         }
         (a.status, body)
     } else {
-        pool.tx_status(&hash)?
+        pool.tx_status(hash)?
     };
     print(json, &v, || match code {
         200 => serde_json::to_string_pretty(&v).unwrap_or_default().to_string(),

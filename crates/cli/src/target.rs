@@ -92,6 +92,9 @@ const NONCE_TAKEN_RETRY: Duration = Duration::from_millis(500);
 pub(crate) fn send_as(target: &Target, signers: &[SecretKey], sender: AccountId, body: TxBody) -> Result<Value> {
     let pool = target.client()?;
     let (chain_id, height) = chain(target, &pool)?;
+    if let Some(out) = BUILD_ONLY.get() {
+        return Err(build_unsigned(&pool, signers, (chain_id, height), sender, body, out)?.into());
+    }
     let deadline = std::time::Instant::now() + FINALITY_TIMEOUT;
     let mut nonce = 0u64;
     let mut nonces_tried = 0;
@@ -120,6 +123,48 @@ pub(crate) fn send_as(target: &Target, signers: &[SecretKey], sender: AccountId,
         }
     }
     bail!("could not find a usable nonce (the account has many pending transactions)")
+}
+
+/// `vellum tx build --out FILE`: the command's transaction is written there unsigned instead
+/// of being signed and sent. A process-wide switch because `tx build` wraps any command.
+static BUILD_ONLY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// Turns this run into `tx build` mode (once per process).
+pub(crate) fn build_only(out: PathBuf) {
+    let _ = BUILD_ONLY.set(out);
+}
+
+/// The end of a command run under `tx build`: not a failure, the transaction file was written.
+#[derive(Debug, thiserror::Error)]
+#[error("unsigned transaction written")]
+pub(crate) struct Built(pub Value);
+
+/// Fills in the sender's next nonce (a signed read with the builder's key, which must be one
+/// of the sender's keys) and an expiry, records the account's signer set for early weight
+/// checks, and writes the transaction file.
+fn build_unsigned(
+    pool: &Pool,
+    signers: &[SecretKey],
+    (chain_id, height): (String, u64),
+    sender: AccountId,
+    body: TxBody,
+    out: &Path,
+) -> Result<Built> {
+    let reader = signers.first().context("building needs --key: a key of the sending account (it reads the account's nonce)")?;
+    let path = format!("/v1/account/{sender}");
+    let (status, bytes) = pool.get_signed(&path, reader, &chain_id)?;
+    let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    if status != 200 {
+        bail!("cannot read account {sender} with key {} ({status}): {}", reader.public_key(), v["error"]["message"].as_str().unwrap_or("no answer"));
+    }
+    let nonce = v["account"]["next_nonce"].as_u64().context("the account answer lacks next_nonce")?;
+    let signer_set: Option<vellum_types::SignerSet> = serde_json::from_value(v["account"]["signers"].clone()).ok();
+    let unsigned = UnsignedTx { chain_id, sender, nonce, expiry_height: height + EXPIRY_BLOCKS, body };
+    let file = crate::multiparty::Signed::new(unsigned, signer_set);
+    file.save(out)?;
+    let mut summary = file.summary();
+    summary["file"] = Value::from(out.display().to_string());
+    Ok(Built(summary))
 }
 
 /// The chain id and height of the target node, after checking it runs the pinned genesis.

@@ -125,3 +125,15 @@ pub fn wait_height(api: &str, height: u64, within_s: u64, what: &str) -> u64 {
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
 }
+
+/// The pids of a devnet's validators, validator i on line i.
+pub fn validator_pids(dir: &std::path::Path) -> Vec<i32> {
+    std::fs::read_to_string(dir.join("devnet.pids")).unwrap().split_whitespace().map(|p| p.parse().unwrap()).collect()
+}
+
+/// `kill -9` of validator `i`: the client must carry on with the others.
+pub fn kill_validator(dir: &std::path::Path, i: usize) {
+    let pid = validator_pids(dir)[i];
+    let ok = Command::new("kill").args(["-9", &pid.to_string()]).status().unwrap().success();
+    assert!(ok, "kill -9 {pid}");
+}

@@ -1,0 +1,131 @@
+//! A transaction in words, for the person about to sign it (`vellum tx sign`). Written from
+//! the decoded bytes, never from a file's informative fields, so what is shown is what is
+//! signed. Amounts are in the token's base units: the signer may be offline, where decimals
+//! are unknown.
+
+use vellum_types::governance::GovAction;
+use vellum_types::proof::ProofChange;
+use vellum_types::{TxBody, UnsignedTx};
+
+/// Several lines: who sends, on which chain, with which nonce and expiry, and what it does.
+pub fn describe(u: &UnsignedTx) -> String {
+    format!(
+        "chain {}\nsender account {}\nnonce {}, valid until block {}\n{}",
+        u.chain_id,
+        u.sender,
+        u.nonce,
+        u.expiry_height,
+        body(&u.body)
+    )
+}
+
+fn opt<T: std::fmt::Display>(v: &Option<T>, none: &str) -> String {
+    v.as_ref().map_or_else(|| none.to_string(), |x| x.to_string())
+}
+
+fn body(b: &TxBody) -> String {
+    match b {
+        TxBody::OpenAccount { public_key, kyc_commitment, label, role, subledger } => format!(
+            "OPEN an account with key {public_key}, role {role:?}, label {label:?}, in {}, {}",
+            opt(subledger, "the main ledger"),
+            if kyc_commitment.is_some() { "with a KYC commitment" } else { "WITHOUT a KYC commitment" }
+        ),
+        TxBody::SetAccountStatus { account, status, reason } => format!("SET account {account} to {} (reason: {reason:?})", status.name()),
+        TxBody::RegisterProof { digest, schema, salted, .. } => {
+            format!("REGISTER document digest {} (schema {schema}{})", hex::encode(digest), if *salted { ", salted" } else { "" })
+        }
+        TxBody::RegisterBatch { root, count, schema, salted, .. } => format!(
+            "REGISTER a batch of {count} documents, root {} (schema {schema}{})",
+            hex::encode(root),
+            if *salted { ", salted" } else { "" }
+        ),
+        TxBody::SetProofStatus { proof, member, change } => {
+            let what = member.map_or_else(|| format!("proof {proof}"), |m| format!("member {m} of proof {proof}"));
+            match change {
+                ProofChange::Revoke { reason } => format!("REVOKE {what} (reason: {reason:?})"),
+                ProofChange::Supersede { by } => format!("SUPERSEDE {what} by proof {by}"),
+            }
+        }
+        TxBody::AuditBatch { entries } => format!("RECORD {} audit entries (node accounts only)", entries.len()),
+        TxBody::Transfer { legs, reference } => {
+            let mut lines = vec![format!("PAY {} leg(s), all or nothing{}", legs.len(), reference.map_or(String::new(), |r| format!(", reference {}", hex::encode(r))))];
+            for l in legs {
+                let convert = l.convert.as_ref().map_or(String::new(), |q| format!(", converted to {} at rate version {}", q.to_token, q.rate_version));
+                lines.push(format!("  {} base units of {} to account {}{convert}", l.amount, l.token, l.to));
+            }
+            lines.join("\n")
+        }
+        TxBody::SetSigners { set } => signer_set("REPLACE the account's signers with", set),
+        TxBody::DecideHold { hold, post, reason } => format!("{} hold {hold} (reason: {reason:?})", if *post { "POST (release)" } else { "VOID (reject)" }),
+        TxBody::Propose { action, deadline_height } => format!("PROPOSE (decided by block {deadline_height}): {}", gov(action)),
+        TxBody::Vote { proposal } => format!("APPROVE governance proposal {proposal}"),
+        TxBody::SetGuardians { guardians, threshold, delay_blocks } => format!(
+            "NAME recovery guardians: {threshold} of {} accounts, time lock {delay_blocks} blocks: {}",
+            guardians.len(),
+            guardians.iter().map(|g| g.to_hex()).collect::<Vec<_>>().join(", ")
+        ),
+        TxBody::ProposeRecovery { account, set } => signer_set(&format!("RECOVER account {account}: replace its signers with"), set),
+        TxBody::CancelRecovery => "CANCEL the pending recovery of this account".into(),
+        TxBody::ExecuteRecovery { account } => format!("EXECUTE the pending recovery of account {account}"),
+        TxBody::SetPurposeKeys { request_keys, encryption_recipient } => format!(
+            "SET purpose keys: read requests signed by [{}], encryption recipient {}",
+            request_keys.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", "),
+            opt(encryption_recipient, "none")
+        ),
+        TxBody::ReportMisbehavior { validator, kind, epoch, view, .. } => {
+            format!("REPORT validator {} for {} (epoch {epoch}, view {view})", hex::encode(validator), kind.name())
+        }
+        // Bodies that mirror a governed action read the same either way.
+        TxBody::CreateToken { .. }
+        | TxBody::SetMonitoring { .. }
+        | TxBody::CreateSubledger { .. }
+        | TxBody::SetRate { .. } => match GovAction::from_governed_body(b.clone()) {
+            Some(action) => gov(&action),
+            None => unreachable!("every governed body has an action"),
+        },
+        TxBody::Mint { token, to, amount } => format!("MINT {amount} base units of {token} to account {to}"),
+        TxBody::Burn { token, amount } => format!("BURN {amount} base units of {token}"),
+        TxBody::SetTokenPaused { token, paused, reason } => format!("{} token {token} (reason: {reason:?})", if *paused { "PAUSE" } else { "UNPAUSE" }),
+        TxBody::Clawback { token, from, amount, reason } => format!("CLAW BACK {amount} base units of {token} from account {from} (reason: {reason:?})"),
+    }
+}
+
+fn signer_set(what: &str, set: &vellum_types::SignerSet) -> String {
+    let keys: Vec<String> = set.signers.iter().map(|s| format!("  {} (weight {})", s.key, s.weight)).collect();
+    format!("{what} {} of total weight {}:\n{}", set.threshold, set.total_weight(), keys.join("\n"))
+}
+
+fn gov(a: &GovAction) -> String {
+    match a {
+        GovAction::CreateToken { symbol, decimals, issuer, subledger, flags } => format!(
+            "CREATE token {symbol} ({decimals} decimals) issued by {issuer} in {}; kyc {}, clawback {}, pausable {}",
+            opt(subledger, "the main ledger"),
+            flags.kyc_required,
+            flags.clawback,
+            flags.pausable
+        ),
+        GovAction::SetMonitoring { token, rules } => format!(
+            "SET monitoring of {token}: large ≥ {}, window {} ms (≤ {} / ≤ {} legs), hold timeout {} ms",
+            rules.large_amount, rules.window_ms, rules.window_amount_max, rules.window_count_max, rules.hold_timeout_ms
+        ),
+        GovAction::SetRate { from, to, num, den, desk } => format!("SET rate {from} → {to} = {num}/{den}, desk {desk}"),
+        GovAction::CreateSubledger { name, kyc_required } => format!("CREATE sub-ledger {name} (KYC required: {kyc_required})"),
+        GovAction::GrantRole { account, role } => format!("GRANT role {role:?} to account {account}"),
+        GovAction::RevokeRole { account, role } => format!("REVOKE role {role:?} from account {account}"),
+        GovAction::SetRules { digest, uri } => format!("ADOPT governing rules {} published at {uri}", hex::encode(digest.0)),
+        GovAction::SetCouncil { members, threshold } => format!(
+            "REPLACE the council: {threshold} of [{}]",
+            members.iter().map(|m| m.to_hex()).collect::<Vec<_>>().join(", ")
+        ),
+        GovAction::RegisterModule { name, code_digest, .. } => format!("REGISTER module {name}, code {}", hex::encode(code_digest.0)),
+        GovAction::SetModulePaused { name, paused } => format!("{} module {name}", if *paused { "PAUSE" } else { "RESUME" }),
+        GovAction::AddValidator { validator } => {
+            format!("ADD validator {} (key {}, {})", validator.name, hex::encode(validator.consensus_key), validator.address)
+        }
+        GovAction::RemoveValidator { consensus_key } => format!("REMOVE validator {}", hex::encode(consensus_key.0)),
+        GovAction::SetConsensusParams { params } => format!(
+            "SET consensus parameters: {} txs / {} bytes per block, clock skew +{} / -{} ms",
+            params.block_txs_max, params.block_bytes_max, params.block_time_future_skew_ms, params.block_time_past_skew_ms
+        ),
+    }
+}
