@@ -9,5 +9,5 @@ pub mod sig;
 pub mod smt;
 
 pub use merkle::CompactLog;
-pub use sig::{SecretKey, SigError, is_ed25519_key, verify_ed25519, verify_signature, verify_tx, verify_txs};
+pub use sig::{SecretKey, SigError, is_ed25519_key, is_valid_public_key, verify_ed25519, verify_signature, verify_tx, verify_txs};
 pub use smt::AuthMap;

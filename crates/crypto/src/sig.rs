@@ -61,6 +61,17 @@ pub fn is_ed25519_key(bytes: &[u8; 32]) -> bool {
     ed25519_consensus::VerificationKey::try_from(*bytes).is_ok()
 }
 
+/// Whether a public key is a point of its curve, so that a signature by it can ever verify.
+/// Keys entering the ledger (new accounts, signer sets, request keys) are checked with it: a
+/// key that is not a point would lock the account for good.
+pub fn is_valid_public_key(key: &PublicKey) -> bool {
+    match key {
+        PublicKey::Ed25519(k) => is_ed25519_key(k),
+        PublicKey::Secp256k1(k) => k256::ecdsa::VerifyingKey::from_sec1_bytes(k).is_ok(),
+        PublicKey::P256(k) => p256::ecdsa::VerifyingKey::from_sec1_bytes(k).is_ok(),
+    }
+}
+
 /// A bare Ed25519 signature (consensus votes; ZIP-215 rules as everywhere else).
 pub fn verify_ed25519(public_key: &[u8; 32], signature: &[u8; 64], message: &[u8]) -> bool {
     ed25519_consensus::VerificationKey::try_from(*public_key)
@@ -391,6 +402,22 @@ mod tests {
         }
         assert_eq!(SecretKey::from_bytes("p256", [0; 32]).err(), Some(SecretKeyError::P256OutOfRange));
         assert_eq!(SecretKey::from_bytes("p256", [0xff; 32]).err(), Some(SecretKeyError::P256OutOfRange));
+    }
+
+    #[test]
+    fn only_curve_points_are_valid_public_keys() {
+        for scheme in ["ed25519", "secp256k1", "p256"] {
+            assert!(is_valid_public_key(&SecretKey::from_bytes(scheme, [5; 32]).unwrap().public_key()), "{scheme}");
+        }
+        // About half of all x coordinates are on a curve: the first small x that is not must
+        // be refused.
+        let not_k1 = (1u8..).map(|x| { let mut k = [0u8; 33]; k[0] = 2; k[32] = x; k }).find(|k| k256::ecdsa::VerifyingKey::from_sec1_bytes(k).is_err()).unwrap();
+        assert!(!is_valid_public_key(&PublicKey::Secp256k1(not_k1)));
+        let not_p256 = (1u8..).map(|x| { let mut k = [0u8; 33]; k[0] = 2; k[32] = x; k }).find(|k| p256::ecdsa::VerifyingKey::from_sec1_bytes(k).is_err()).unwrap();
+        assert!(!is_valid_public_key(&PublicKey::P256(not_p256)));
+        assert!(!is_valid_public_key(&PublicKey::P256([0; 33])), "the prefix must be 02 or 03");
+        let not_ed = (2u8..).map(|b| [b; 32]).find(|k| !is_ed25519_key(k)).unwrap();
+        assert!(!is_valid_public_key(&PublicKey::Ed25519(not_ed)));
     }
 
     /// RFC 6979 §A.2.5 (P-256, SHA-256, message "sample"): the published private key gives the

@@ -149,6 +149,8 @@ pub enum TxError {
     MisbehaviorKnown,
     #[error("misbehaviour evidence rejected: {0}")]
     BadEvidence(String),
+    #[error("public key {0} is not a point of its curve: nothing could ever sign with it")]
+    BadPublicKey(String),
 }
 
 impl TxError {
@@ -163,6 +165,7 @@ impl TxError {
             TxError::SenderNotActive { .. } => "sender_not_active",
             TxError::BadNonce { .. } => "bad_nonce",
             TxError::UnauthorizedSigner { .. } => "unauthorized_signer",
+            TxError::BadPublicKey(_) => "bad_public_key",
             TxError::MissingRole(_) => "missing_role",
             TxError::AccountExists(_) => "account_exists",
             TxError::PrivilegedRole(_) => "privileged_role",

@@ -128,6 +128,42 @@ pub fn apply_tx(
     state.atomically(touched, |scratch, wrote| apply_tx_inner(scratch, tx, signers, env, wrote))
 }
 
+/// Keys a transaction brings into the state must be curve points (a key that is not one would
+/// lock an account for good). Account ids and validator keys are checked elsewhere.
+fn check_new_keys(body: &TxBody) -> Result<(), TxError> {
+    let keys: Vec<&PublicKey> = match body {
+        TxBody::OpenAccount { public_key, .. } => vec![public_key],
+        TxBody::SetSigners { set } | TxBody::ProposeRecovery { set, .. } => set.signers.iter().map(|s| &s.key).collect(),
+        TxBody::SetPurposeKeys { request_keys, .. } => request_keys.iter().collect(),
+        // Listed, not `_`: a new body that carries keys must be decided here.
+        TxBody::SetAccountStatus { .. }
+        | TxBody::RegisterProof { .. }
+        | TxBody::RegisterBatch { .. }
+        | TxBody::SetProofStatus { .. }
+        | TxBody::AuditBatch { .. }
+        | TxBody::CreateToken { .. }
+        | TxBody::Mint { .. }
+        | TxBody::Burn { .. }
+        | TxBody::Transfer { .. }
+        | TxBody::SetMonitoring { .. }
+        | TxBody::DecideHold { .. }
+        | TxBody::SetTokenPaused { .. }
+        | TxBody::Clawback { .. }
+        | TxBody::CreateSubledger { .. }
+        | TxBody::SetRate { .. }
+        | TxBody::Propose { .. }
+        | TxBody::Vote { .. }
+        | TxBody::SetGuardians { .. }
+        | TxBody::CancelRecovery
+        | TxBody::ExecuteRecovery { .. }
+        | TxBody::ReportMisbehavior { .. } => Vec::new(),
+    };
+    match keys.into_iter().find(|k| !vellum_crypto::is_valid_public_key(k)) {
+        Some(bad) => Err(TxError::BadPublicKey(bad.to_string())),
+        None => Ok(()),
+    }
+}
+
 fn apply_tx_inner(
     state: &mut LedgerState,
     tx: &Transaction,
@@ -143,6 +179,7 @@ fn apply_tx_inner(
     if env.height > u.expiry_height {
         return Err(TxError::Expired { expiry_height: u.expiry_height, height: env.height });
     }
+    check_new_keys(&u.body)?;
     let mut sender = state.account(&u.sender).ok_or(TxError::UnknownSender(u.sender))?;
     if sender.status != AccountStatus::Active {
         return Err(TxError::SenderNotActive { account: sender.id, status: sender.status.name() });

@@ -115,6 +115,20 @@ fn every_bad_input_is_rejected_with_its_reason() {
     let existing = sign(&f.registrar, "vellum-test", 0, open(&f.user));
     assert!(matches!(reject_reason(&state, &existing), TxError::AccountExists(_)));
 
+    // A key that is not a curve point could never sign: refused for every scheme.
+    for bad in [PublicKey::P256([0; 33]), PublicKey::Secp256k1([7; 33]), PublicKey::Ed25519((2u8..).map(|b| [b; 32]).find(|k| !vellum_crypto::is_ed25519_key(k)).unwrap())] {
+        let mut body = open(&newcomer);
+        if let TxBody::OpenAccount { public_key, .. } = &mut body {
+            *public_key = bad;
+        }
+        let tx = sign(&f.registrar, "vellum-test", 0, body);
+        assert_eq!(reject_reason(&state, &tx), TxError::BadPublicKey(bad.to_string()));
+        let mut set = SignerSet::single(f.user.public_key());
+        set.signers.push(Signer { key: bad, weight: 1 });
+        let tx = sign(&f.user, "vellum-test", 0, TxBody::SetSigners { set });
+        assert_eq!(reject_reason(&state, &tx), TxError::BadPublicKey(bad.to_string()));
+    }
+
     let oversize = Transaction::from_wire(&vec![0u8; limits::TX_BYTES_MAX + 1]);
     assert!(matches!(oversize, Err(DecodeError::TooLarge { .. })));
 }
