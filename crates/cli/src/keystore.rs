@@ -21,6 +21,11 @@ pub const KDF_LANES: u32 = 1;
 /// otherwise make brute force cheap for whoever gets the file next).
 const KDF_MEMORY_KIB_MIN: u32 = 8 * 1024;
 const KDF_PASSES_MIN: u32 = 1;
+/// The costliest parameters a keystore may claim (refused above: a hostile file could
+/// otherwise make opening it take terabytes of memory or hours).
+const KDF_MEMORY_KIB_MAX: u32 = 2 * 1024 * 1024;
+const KDF_PASSES_MAX: u32 = 16;
+const KDF_LANES_MAX: u32 = 16;
 /// Shortest accepted password.
 pub const PASSWORD_CHARS_MIN: usize = 8;
 
@@ -81,6 +86,9 @@ impl Keystore {
         }
         if self.memory_kib < KDF_MEMORY_KIB_MIN || self.passes < KDF_PASSES_MIN || self.lanes == 0 {
             bail!("keystore KDF parameters are below the minimum ({KDF_MEMORY_KIB_MIN} KiB, {KDF_PASSES_MIN} pass): refusing it");
+        }
+        if self.memory_kib > KDF_MEMORY_KIB_MAX || self.passes > KDF_PASSES_MAX || self.lanes > KDF_LANES_MAX {
+            bail!("keystore KDF parameters are above the maximum ({KDF_MEMORY_KIB_MAX} KiB, {KDF_PASSES_MAX} passes, {KDF_LANES_MAX} lanes): refusing it");
         }
         let params = argon2::Params::new(self.memory_kib, self.passes, self.lanes, Some(32)).map_err(|e| anyhow::anyhow!("KDF parameters: {e}"))?;
         let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
@@ -274,9 +282,15 @@ mod tests {
         let mut other = ks.clone();
         other.public_key = SecretKey::from_bytes("ed25519", [1; 32]).unwrap().public_key().to_string();
         assert!(other.open("correct horse battery").is_err());
-        let mut too_weak = ks;
+        let mut too_weak = ks.clone();
         too_weak.memory_kib = 64;
         assert!(err(too_weak.open("correct horse battery")).contains("minimum"));
+        // A hostile file cannot make opening it cost terabytes or hours: refused before the KDF.
+        for edit in [|k: &mut Keystore| k.memory_kib = u32::MAX, |k: &mut Keystore| k.passes = 1 << 30, |k: &mut Keystore| k.lanes = 1 << 20] {
+            let mut costly = ks.clone();
+            edit(&mut costly);
+            assert!(err(costly.open("correct horse battery")).contains("maximum"));
+        }
     }
 
     #[test]

@@ -1,0 +1,50 @@
+"""Vellum SDK for Python: build, sign and submit transactions, read the ledger through every
+validator, follow its events, and verify evidence bundles and payment receipts offline.
+
+Start with :class:`Client` (``Client.from_config("devnet/client.toml")``), :class:`SecretKey`
+and :mod:`vellum_sdk.bodies`; errors are in :mod:`vellum_sdk.errors`."""
+
+from . import bodies, errors
+from .client import Client, ClientConfig, Finalized, Registration
+from .errors import *  # noqa: F403 - the typed errors are part of the top-level API
+from .keys import Cost, Keystore, SecretKey, load_key, save_keystore, save_plain, verify_signature
+from .multisig import TxFile
+from .proofs import Manifest, proof_id, salted_digest
+from .request import request_signing_bytes, signed_headers
+from .tx import Transaction, UnsignedTx, kyc_commitment
+from .types import PublicKey, Signature
+from .verify import VerifiedBundle, VerifiedReceipt, verify_bundle, verify_file, verify_receipt
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "bodies",
+    "errors",
+    "Client",
+    "ClientConfig",
+    "Finalized",
+    "Registration",
+    "Cost",
+    "Keystore",
+    "SecretKey",
+    "load_key",
+    "save_keystore",
+    "save_plain",
+    "verify_signature",
+    "TxFile",
+    "Manifest",
+    "proof_id",
+    "salted_digest",
+    "request_signing_bytes",
+    "signed_headers",
+    "Transaction",
+    "UnsignedTx",
+    "kyc_commitment",
+    "PublicKey",
+    "Signature",
+    "VerifiedBundle",
+    "VerifiedReceipt",
+    "verify_bundle",
+    "verify_file",
+    "verify_receipt",
+] + errors.__all__

@@ -1,0 +1,215 @@
+"""Transaction bodies in their JSON form (``{"type": "<kind>", ...}``), one builder per use
+case. Each checks its fields (types, then the node's shape rules) and returns the normalised
+body, so a mistake fails here rather than as a node's ``malformed``."""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from .errors import FormatError
+from .keys import SecretKey
+from .tx import check_body, check_gov_action
+from .types import GOV_ACTION, PublicKey
+from .encoding import borsh, from_borsh
+
+#: Blocks a proposal stays open for votes by default (as the CLI).
+PROPOSAL_DEADLINE_BLOCKS = 100_000
+#: Governed payment bodies: they may not be submitted directly, only proposed.
+GOVERNED_KINDS = ("create_token", "set_monitoring", "set_rate", "create_subledger")
+
+
+def _key_text(key: PublicKey | SecretKey | str) -> str:
+    if isinstance(key, SecretKey):
+        return str(key.public_key)
+    return str(key)
+
+
+def _amount(value: int | str) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise FormatError(f"an amount is an integer number of base units, got {value!r}")
+    return str(value)
+
+
+# --- accounts -------------------------------------------------------------------------------
+
+
+def open_account(
+    public_key: PublicKey | SecretKey | str,
+    kyc_commitment: str | None,
+    label: str = "",
+    role: str = "user",
+    subledger: str | None = None,
+) -> dict:
+    """A registrar opens an account for a key whose owner it identified off-ledger
+    (``kyc_commitment``: see :func:`vellum_sdk.tx.kyc_commitment`)."""
+    return check_body(
+        {
+            "type": "open_account",
+            "public_key": _key_text(public_key),
+            "kyc_commitment": kyc_commitment,
+            "label": label,
+            "role": role,
+            "subledger": subledger,
+        }
+    )
+
+
+def set_account_status(account: str, status: str, reason: str) -> dict:
+    """``status``: ``frozen`` / ``active`` (compliance) or ``revoked`` (registrar, compliance)."""
+    return check_body({"type": "set_account_status", "account": account, "status": status, "reason": reason})
+
+
+def set_signers(signers: Sequence[tuple[PublicKey | SecretKey | str, int]], threshold: int) -> dict:
+    """Replaces the account's signer set (k-of-n, weighted)."""
+    return check_body({"type": "set_signers", "set": signer_set(signers, threshold)})
+
+
+def signer_set(signers: Sequence[tuple[PublicKey | SecretKey | str, int]], threshold: int) -> dict:
+    return {"signers": [{"key": _key_text(k), "weight": w} for k, w in signers], "threshold": threshold}
+
+
+def set_purpose_keys(request_keys: Iterable[PublicKey | SecretKey | str], encryption_recipient: str | None = None) -> dict:
+    return check_body(
+        {"type": "set_purpose_keys", "request_keys": [_key_text(k) for k in request_keys], "encryption_recipient": encryption_recipient}
+    )
+
+
+# --- proofs ---------------------------------------------------------------------------------
+
+
+def register_proof(digest: str, metadata_digest: str, schema: str = "sha256:file", salted: bool = False) -> dict:
+    return check_body({"type": "register_proof", "digest": digest, "schema": schema, "metadata_digest": metadata_digest, "salted": salted})
+
+
+def register_batch(root: str, count: int, metadata_digest: str, schema: str = "sha256:file", salted: bool = False) -> dict:
+    return check_body(
+        {"type": "register_batch", "root": root, "count": count, "schema": schema, "metadata_digest": metadata_digest, "salted": salted}
+    )
+
+
+def revoke_proof(proof: str, reason: str, member: int | None = None) -> dict:
+    return check_body({"type": "set_proof_status", "proof": proof, "member": member, "change": {"change": "revoke", "reason": reason}})
+
+
+def supersede_proof(proof: str, by: str, member: int | None = None) -> dict:
+    return check_body({"type": "set_proof_status", "proof": proof, "member": member, "change": {"change": "supersede", "by": by}})
+
+
+# --- payments -------------------------------------------------------------------------------
+
+
+def leg(to: str, token: str, amount: int | str, convert_to: str | None = None, rate_version: int | None = None) -> dict:
+    """One leg of a transfer; with ``convert_to``, converted at the governed rate version the
+    sender saw (``GET /v1/rate/{from}/{to}``): if the rate changed, the transfer fails."""
+    convert = None
+    if convert_to is not None:
+        if rate_version is None:
+            raise FormatError("a conversion needs the rate version the sender agreed to")
+        convert = {"to_token": convert_to, "rate_version": rate_version}
+    return {"to": to, "token": token, "amount": _amount(amount), "convert": convert}
+
+
+def transfer(legs: Sequence[dict], reference: str | None = None) -> dict:
+    """Pays every leg atomically; ``reference`` links it to something on the ledger (an
+    invoice's proof id, an earlier payment)."""
+    return check_body({"type": "transfer", "legs": list(legs), "reference": reference})
+
+
+def mint(token: str, to: str, amount: int | str) -> dict:
+    return check_body({"type": "mint", "token": token, "to": to, "amount": _amount(amount)})
+
+
+def burn(token: str, amount: int | str) -> dict:
+    return check_body({"type": "burn", "token": token, "amount": _amount(amount)})
+
+
+def decide_hold(hold: int, post: bool, reason: str) -> dict:
+    """Compliance posts (``post=True``: the legs move) or voids a held transfer."""
+    return check_body({"type": "decide_hold", "hold": hold, "post": post, "reason": reason})
+
+
+def set_token_paused(token: str, paused: bool, reason: str) -> dict:
+    return check_body({"type": "set_token_paused", "token": token, "paused": paused, "reason": reason})
+
+
+def clawback(token: str, account: str, amount: int | str, reason: str) -> dict:
+    return check_body({"type": "clawback", "token": token, "from": account, "amount": _amount(amount), "reason": reason})
+
+
+# --- recovery -------------------------------------------------------------------------------
+
+
+def set_guardians(guardians: Sequence[str], threshold: int, delay_blocks: int) -> dict:
+    return check_body({"type": "set_guardians", "guardians": list(guardians), "threshold": threshold, "delay_blocks": delay_blocks})
+
+
+def propose_recovery(account: str, signers: Sequence[tuple[PublicKey | SecretKey | str, int]], threshold: int) -> dict:
+    return check_body({"type": "propose_recovery", "account": account, "set": signer_set(signers, threshold)})
+
+
+def cancel_recovery() -> dict:
+    return check_body({"type": "cancel_recovery"})
+
+
+def execute_recovery(account: str) -> dict:
+    return check_body({"type": "execute_recovery", "account": account})
+
+
+# --- governance -----------------------------------------------------------------------------
+
+
+def action(kind: str, **fields) -> dict:
+    """A governance action (``GovAction``) in its JSON form, checked."""
+    value = from_borsh(GOV_ACTION, borsh(GOV_ACTION, {"action": kind, **fields}))
+    check_gov_action(value)
+    return value
+
+
+def governed(body: dict) -> dict:
+    """The action proposing a governed payment body (token creation, monitoring rules, rates,
+    sub-ledgers), which may not be submitted directly."""
+    if body.get("type") not in GOVERNED_KINDS:
+        raise FormatError(f"{body.get('type')!r} is not a governed body ({', '.join(GOVERNED_KINDS)})")
+    fields = {k: v for k, v in body.items() if k != "type"}
+    return action(body["type"], **fields)
+
+
+def create_token(symbol: str, decimals: int, issuer: str, subledger: str | None = None, *, kyc_required: bool = False, clawback: bool = False, pausable: bool = False) -> dict:
+    """The governance action creating a token (propose it with :func:`propose`)."""
+    flags = {"kyc_required": kyc_required, "clawback": clawback, "pausable": pausable}
+    return action("create_token", symbol=symbol, decimals=decimals, issuer=issuer, subledger=subledger, flags=flags)
+
+
+def propose(gov_action: dict, deadline_height: int) -> dict:
+    return check_body({"type": "propose", "action": gov_action, "deadline_height": deadline_height})
+
+
+def vote(proposal: int) -> dict:
+    return check_body({"type": "vote", "proposal": proposal})
+
+
+# --- amounts --------------------------------------------------------------------------------
+
+
+def parse_amount(text: str, decimals: int) -> int:
+    """A decimal amount in base units (``"123.45"``, 2 → 12345), refusing more precision than
+    the token has."""
+    bad = FormatError(f"`{text}` is not an amount with at most {decimals} decimals")
+    whole, dot, frac = text.partition(".")
+    if not whole or not (whole.isascii() and whole.isdigit()) or (frac and not (frac.isascii() and frac.isdigit())):
+        raise bad
+    if len(frac) > decimals or (dot and not frac):
+        raise bad
+    value = int(whole) * 10**decimals + int(frac.ljust(decimals, "0") or "0")
+    if value >= 1 << 128:
+        raise FormatError("amount overflows u128")
+    return value
+
+
+def format_amount(amount: int, decimals: int) -> str:
+    """Base units as a decimal (12345, 2 → ``"123.45"``)."""
+    if decimals == 0:
+        return str(amount)
+    whole, frac = divmod(amount, 10**decimals)
+    frac_text = str(frac).rjust(decimals, "0").rstrip("0")
+    return f"{whole}.{frac_text}" if frac_text else str(whole)

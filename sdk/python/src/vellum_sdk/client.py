@@ -1,0 +1,486 @@
+"""The client of docs/client.md, and one method per use case an integrator has.
+
+- failover over every validator (connect 2 s, response head 5 s, whole request 60 s);
+- idempotent submission (``duplicate`` is accepted), a refusal believed only when every
+  validator refuses (except ``malformed``, ``too_large``, ``bad_signature``, ``wrong_chain``);
+- :meth:`Client.wait_final`: polls every 50 ms, resubmits the same bytes after 2 s unknown;
+- gap-free nonces: the next nonce from the node's ``bad_nonce``; on ``nonce_taken`` wait;
+- verified reads: f + 1 validators must agree (on by default; ``verify=False`` trusts one);
+- events over SSE with resume (:mod:`.events`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from . import bodies
+from .encoding import sha256
+from .errors import (
+    ChainMismatch,
+    Disagreement,
+    NodeError,
+    OutcomeUnknown,
+    TransactionRefused,
+    TransactionRejected,
+    Unavailable,
+    VellumError,
+)
+from .events import EventStream
+from .http import Response
+from .keys import SecretKey, load_key
+from .multisig import TxFile
+from .pool import REFUSED_EVERYWHERE, Agreed, Pool, proof_key, tx_key, whole
+from .proofs import Manifest, prepare_documents, proof_id, registration_body, SCHEMA_WHOLE_FILE
+from .request import signed_headers
+from .types import PublicKey
+from .tx import Transaction, UnsignedTx, check_shape, kyc_commitment
+from .verify import VerifiedBundle, VerifiedReceipt, decode_bundle, encode_bundle, fill_member, open_document, verify_bundle, verify_receipt
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+#: Blocks a transaction stays valid for (as the CLI).
+EXPIRY_BLOCKS = 100_000
+#: How long a use case waits for its transaction to be final.
+FINALITY_TIMEOUT_S = 120.0
+#: How long no validator may know a submitted transaction before it is submitted again.
+RESUBMIT_AFTER_S = 2.0
+POLL_INTERVAL_S = 0.05
+#: Most nonces one call tries (each failed try: another transaction took the nonce).
+NONCE_ATTEMPTS_MAX = 8
+#: Pause before offering a nonce again that another pending transaction holds.
+NONCE_TAKEN_RETRY_S = 0.5
+#: Refusals of a resubmission that mean the transaction can never apply.
+REFUSED_FOR_GOOD = ("bad_nonce", "expired") + REFUSED_EVERYWHERE
+#: Identity-record salts are at least this long (the commitment must not be guessable).
+KYC_SALT_BYTES = 32
+
+
+@dataclass
+class ClientConfig:
+    """``client.toml`` as ``vellum devnet up`` writes it."""
+
+    chain_id: str
+    genesis_hash: str
+    api: list[str]
+    keys_dir: Path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "ClientConfig":
+        p = Path(path)
+        try:
+            data = tomllib.loads(p.read_text())
+            keys = Path(data["keys_dir"])
+            cfg = cls(str(data["chain_id"]), str(data["genesis_hash"]), [str(a) for a in data["api"]], keys if keys.is_absolute() else p.parent / keys)
+        except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError) as e:
+            raise VellumError(f"invalid client config {p}: {e}") from None
+        if not cfg.api:
+            raise VellumError(f"client config {p} lists no API address")
+        return cfg
+
+
+@dataclass
+class Finalized:
+    """A finalized transaction: where it is (block height, index in it, log index)."""
+
+    tx_id: str
+    height: int
+    index: int
+    log_index: int
+    status: dict
+
+    @classmethod
+    def of(cls, status: dict) -> "Finalized":
+        return cls(status["tx_hash"], status["height"], status["index"], status["log_index"], status)
+
+
+@dataclass
+class Registration:
+    """A registered proof and the manifest its registrant keeps (salts, batch positions)."""
+
+    proof_id: str
+    tx: Finalized
+    manifest: Manifest
+
+
+class Client:
+    """All validators of a chain, pinned to its genesis hash."""
+
+    def __init__(self, apis: Sequence[str], genesis_hash: str | None = None, verify: bool = True, keys_dir: str | os.PathLike | None = None):
+        self.pool = Pool(list(apis))
+        self.genesis_hash = genesis_hash
+        #: Whether reads users act on need f + 1 agreeing validators.
+        self.verify = verify
+        self.keys_dir = Path(keys_dir) if keys_dir else None
+        self._chain_id: str | None = None
+
+    @classmethod
+    def from_config(cls, path: str | os.PathLike, verify: bool = True) -> "Client":
+        cfg = ClientConfig.load(path)
+        client = cls(cfg.api, cfg.genesis_hash, verify, cfg.keys_dir)
+        client._chain_id = cfg.chain_id
+        return client
+
+    def key(self, name: str, password: str | None = None) -> SecretKey:
+        """A key by path, or by name in the config's keys directory (``issuer`` →
+        ``keys/issuer.key``)."""
+        if os.path.exists(name) or self.keys_dir is None:
+            return load_key(name, password)
+        return load_key(self.keys_dir / f"{name}.key", password)
+
+    # --- chain --------------------------------------------------------------------------------
+
+    def status(self) -> dict:
+        """``GET /v1/status`` from the first validator that answers; refused if it runs
+        another chain than the pinned genesis."""
+        resp = self.pool.get("/v1/status")
+        if resp.status != 200:
+            raise NodeError(*resp.error()[:2], resp.status)
+        status = resp.json()
+        if self.genesis_hash and status.get("genesis_hash") != self.genesis_hash:
+            raise ChainMismatch(f"a validator runs another chain (genesis {status.get('genesis_hash')}), not the pinned {self.genesis_hash}")
+        self._chain_id = status["chain_id"]
+        return status
+
+    def chain(self) -> tuple[str, int]:
+        s = self.status()
+        return s["chain_id"], int(s.get("height", 0))
+
+    @property
+    def chain_id(self) -> str:
+        if self._chain_id is None:
+            self.status()
+        assert self._chain_id is not None
+        return self._chain_id
+
+    def signed_get(self, key: SecretKey, path: str) -> tuple[int, bytes]:
+        """A GET signed with ``key`` (each validator gets its own signature), with failover."""
+        resp = self.pool.get(path, lambda: signed_headers(key, self.chain_id, "GET", path))
+        return resp.status, resp.body
+
+    def read(self, key: SecretKey | None, path: str, project=whole) -> Any:
+        """A JSON read, signed when ``key`` is given, agreed by f + 1 validators (unless the
+        client trusts one node). A refusal is :class:`NodeError` with the node's code."""
+        headers = (lambda: signed_headers(key, self.chain_id, "GET", path)) if key else None
+        if self.verify:
+            agreed: Agreed = self.pool.agreed_get(path, project, headers)
+            status, body = agreed.status, agreed.body
+        else:
+            resp = self.pool.get(path, headers)
+            status, body = resp.status, resp.json()
+        if status != 200:
+            err = (body or {}).get("error", {}) if isinstance(body, dict) else {}
+            raise NodeError(str(err.get("code", "unknown")), str(err.get("message", "")), status)
+        return body
+
+    def _binary(self, key: SecretKey, path: str) -> bytes:
+        status, body = self.signed_get(key, path)
+        if status != 200:
+            code, message, _ = Response(status, body, {}).error()
+            raise NodeError(code, message, status)
+        return body
+
+    # --- transactions -------------------------------------------------------------------------
+
+    def tx_status(self, tx_id: str) -> dict:
+        """``GET /v1/tx/{id}``: ``pending``, ``finalized`` (height, index, log_index), ``rejected``
+        or an ``unknown_tx`` error body; agreed by f + 1 validators when verifying."""
+        path = f"/v1/tx/{tx_id}"
+        if self.verify:
+            return self.pool.agreed_get(path, tx_key).body or {}
+        return self.pool.get(path).json()
+
+    def submit(self, tx: Transaction) -> str:
+        """Offers a signed transaction to the validators; its id once one admits it.
+        :class:`TransactionRefused` when every validator refuses."""
+        check_shape(tx)
+        s = self.pool.submit(tx.wire(), tx.id())
+        if not s.accepted:
+            raise s.error(TransactionRefused)
+        return tx.id()
+
+    def _held_elsewhere(self, tx_id: str) -> bool:
+        """Whether a validator holds the transaction pending or has finalized it ("rejected"
+        is one block builder's view)."""
+        for node in self.pool.nodes:
+            try:
+                if node.get(f"/v1/tx/{tx_id}").json().get("status") in ("pending", "finalized"):
+                    return True
+            except Exception:
+                continue
+        return False
+
+    def _resubmit(self, tx: Transaction) -> NodeError | None:
+        """Submits ``tx`` again; a refusal only when it is for good and not finalized."""
+        try:
+            s = self.pool.submit(tx.wire(), tx.id())
+        except Unavailable:
+            return None
+        if s.accepted:
+            return None
+        nonce_used = s.code == "bad_nonce" and s.expected_nonce is not None and s.expected_nonce > tx.unsigned.nonce
+        if s.code not in REFUSED_FOR_GOOD or (s.code == "bad_nonce" and not nonce_used):
+            return None
+        try:
+            if self.tx_status(tx.id()).get("status") == "finalized":
+                return None
+        except (Unavailable, Disagreement):
+            pass
+        return s.error(TransactionRefused)
+
+    def wait_final(self, tx: Transaction, timeout: float = FINALITY_TIMEOUT_S) -> Finalized:
+        """Waits until ``tx`` (submitted once) is final, resubmitting the same bytes while no
+        validator knows it. Raises :class:`TransactionRejected`, :class:`TransactionRefused`
+        (resubmission refused for good) or :class:`OutcomeUnknown` (timeout: resubmitting the
+        same bytes is safe)."""
+        tx_id = tx.id()
+        start = known_at = time.monotonic()
+        last = "no answer yet"
+        while time.monotonic() - start <= timeout:
+            try:
+                v = self.tx_status(tx_id)
+            except (Unavailable, Disagreement) as e:
+                last = str(e)
+            else:
+                last = str(v)
+                state = v.get("status")
+                if state == "finalized":
+                    return Finalized.of(v)
+                if state == "rejected" and not self._held_elsewhere(tx_id):
+                    raise TransactionRejected(str(v.get("code")), str(v.get("message", "")), 200)
+                if state in ("pending", "rejected"):
+                    known_at = time.monotonic()
+                elif time.monotonic() - known_at >= RESUBMIT_AFTER_S:
+                    refused = self._resubmit(tx)
+                    if refused is not None:
+                        raise refused
+                    known_at = time.monotonic()
+            time.sleep(POLL_INTERVAL_S)
+        raise OutcomeUnknown(tx_id, timeout, last)
+
+    def send(self, keys: SecretKey | Sequence[SecretKey], body: dict, sender: str | None = None, timeout: float = FINALITY_TIMEOUT_S) -> Finalized:
+        """Signs ``body`` with every key (a k-of-n account: enough of its keys) for ``sender``
+        (default: the first key's account) with the account's next nonce, and takes it to
+        finality. Never signs past a nonce another pending transaction holds (no gap)."""
+        keys = [keys] if isinstance(keys, SecretKey) else list(keys)
+        sender = sender or keys[0].account
+        chain_id, height = self.chain()
+        deadline = time.monotonic() + timeout
+        nonce, tries = 0, 0
+        while tries < NONCE_ATTEMPTS_MAX:
+            if time.monotonic() > deadline:
+                raise OutcomeUnknown("(unsigned)", timeout, f"nonce {nonce} of account {sender} stayed held by another pending transaction")
+            unsigned = UnsignedTx(chain_id, sender, nonce, height + EXPIRY_BLOCKS, body)
+            tx = Transaction.signed(unsigned, keys)
+            check_shape(tx)
+            s = self.pool.submit(tx.wire(), tx.id())
+            if s.accepted:
+                try:
+                    return self.wait_final(tx, max(1.0, deadline - time.monotonic()))
+                except TransactionRefused as e:
+                    s.code, s.message, s.expected_nonce = e.code, e.message, e.expected_nonce
+            if s.code == "bad_nonce" and s.expected_nonce is not None and s.expected_nonce > nonce:
+                nonce, tries = s.expected_nonce, tries + 1
+            elif s.code == "nonce_taken":
+                time.sleep(NONCE_TAKEN_RETRY_S)
+            else:
+                raise s.error(TransactionRefused)
+        raise TransactionRefused("nonce_exhausted", "could not find a usable nonce (the account has many pending transactions)")
+
+    # --- accounts -----------------------------------------------------------------------------
+
+    def account(self, key: SecretKey, account_id: str | None = None) -> dict:
+        """An account, its balances, guardians, pending recovery and purpose keys (verified)."""
+        return self.read(key, f"/v1/account/{account_id or key.account}")
+
+    def next_nonce(self, key: SecretKey, account_id: str | None = None) -> int:
+        return int(self.account(key, account_id)["account"]["next_nonce"])
+
+    def open_account(
+        self,
+        registrar: SecretKey,
+        public_key,
+        identity_record: bytes | None = None,
+        label: str = "",
+        role: str = "user",
+        subledger: str | None = None,
+        salt: bytes | None = None,
+    ) -> tuple[str, Finalized, bytes | None]:
+        """The registrar opens an account for ``public_key`` after an identity check. Only a
+        salted commitment to ``identity_record`` goes on the ledger; the returned salt is kept
+        off-ledger with the record. Returns (account id, finalized, salt)."""
+        commitment = None
+        if identity_record is not None:
+            salt = salt or os.urandom(KYC_SALT_BYTES)
+            commitment = kyc_commitment(salt, identity_record)
+        body = bodies.open_account(public_key, commitment, label, role, subledger)
+        account_id = PublicKey.parse(body["public_key"]).account_id()
+        return account_id, self.send(registrar, body), salt
+
+    def set_account_status(self, key: SecretKey, account: str, status: str, reason: str) -> Finalized:
+        """Freeze (``frozen``), unfreeze (``active``) or revoke (``revoked``) an account."""
+        return self.send(key, bodies.set_account_status(account, status, reason))
+
+    # --- proofs -------------------------------------------------------------------------------
+
+    def register_documents(
+        self,
+        issuer: SecretKey,
+        documents: Sequence[tuple[str, bytes]],
+        salted: bool = False,
+        metadata: bytes = b"",
+        schema: str = SCHEMA_WHOLE_FILE,
+    ) -> Registration:
+        """Registers one document (``register_proof``) or several as one batch
+        (``register_batch``), from ``(name, document bytes)``; returns the proof id and the
+        manifest (as ``vellum proof register`` writes it: keep it to make bundles)."""
+        docs = prepare_documents([(name, sha256(data)) for name, data in documents], salted)
+        body = registration_body(docs, salted, sha256(metadata), schema)
+        done = self.send(issuer, body)
+        pid = proof_id(done.tx_id)
+        manifest = Manifest(pid, done.tx_id, schema, salted, len(docs) > 1, docs)
+        return Registration(pid, done, manifest)
+
+    def revoke_proof(self, key: SecretKey, proof: str, reason: str, member: int | None = None) -> Finalized:
+        return self.send(key, bodies.revoke_proof(proof, reason, member))
+
+    def supersede_proof(self, key: SecretKey, proof: str, by: str) -> Finalized:
+        return self.send(key, bodies.supersede_proof(proof, by))
+
+    def proof(self, key: SecretKey, proof: str) -> dict:
+        """A registration's record and status (verified), with the answering node's audit trail."""
+        return self.read(key, f"/v1/proof/{proof}", proof_key)
+
+    def fetch_bundle(self, key: SecretKey, manifest: Manifest, document: int = 0, check: bool = True) -> bytes:
+        """The evidence bundle of one document of a registration, completed from the manifest
+        (batch path, salt) and verified offline against the pinned genesis before it is
+        returned (as ``vellum proof bundle``)."""
+        member = document if manifest.batch else None
+        path = f"/v1/proof/{manifest.proof_id}/bundle" + (f"?member={member}" if member is not None else "")
+        b = decode_bundle(self._binary(key, path))
+        if manifest.batch:
+            fill_member(b, manifest.leaves())
+        d = manifest.documents[document]
+        open_document(b, bytes.fromhex(d.sha256), bytes.fromhex(d.salt) if d.salt else None)
+        data = encode_bundle(b)
+        if check:
+            verify_bundle(data, None, self.genesis_hash)
+        return data
+
+    def verify_bundle(self, data: bytes, document: bytes | None = None) -> VerifiedBundle:
+        """Offline verification against the pinned genesis hash."""
+        return verify_bundle(data, document, self.genesis_hash)
+
+    # --- payments -----------------------------------------------------------------------------
+
+    def rate(self, from_token: str, to_token: str) -> dict:
+        """The governed conversion rate and its version (quote it in a leg)."""
+        return self.read(None, f"/v1/rate/{from_token}/{to_token}")["rate"]
+
+    def conversion_leg(self, to: str, token: str, amount: int | str, convert_to: str) -> dict:
+        """A leg converted at the current governed rate, quoting its version."""
+        return bodies.leg(to, token, amount, convert_to, int(self.rate(token, convert_to)["version"]))
+
+    def transfer(self, key: SecretKey | Sequence[SecretKey], legs: Sequence[dict], reference: str | None = None, sender: str | None = None) -> Finalized:
+        """Pays every leg atomically (see :func:`bodies.leg`)."""
+        return self.send(key, bodies.transfer(legs, reference), sender)
+
+    def payment(self, key: SecretKey, tx_id: str) -> dict:
+        """What a finalized payment did (verified)."""
+        return self.read(key, f"/v1/payment/{tx_id}")
+
+    def fetch_receipt(self, key: SecretKey, tx_id: str) -> bytes:
+        """A payment's receipt, verified offline against the pinned genesis before returning."""
+        data = self._binary(key, f"/v1/payment/{tx_id}/receipt")
+        verify_receipt(data, self.genesis_hash)
+        return data
+
+    def verify_receipt(self, data: bytes) -> VerifiedReceipt:
+        return verify_receipt(data, self.genesis_hash)
+
+    def holds(self, key: SecretKey, pending: bool = True) -> list[dict]:
+        return self.read(key, f"/v1/holds?pending={'true' if pending else 'false'}")["holds"]
+
+    def decide_hold(self, key: SecretKey, hold: int, post: bool, reason: str) -> Finalized:
+        """Compliance posts (the legs move) or voids a held transfer."""
+        return self.send(key, bodies.decide_hold(hold, post, reason))
+
+    # --- recovery -----------------------------------------------------------------------------
+
+    def set_guardians(self, key: SecretKey | Sequence[SecretKey], guardians: Sequence[str], threshold: int, delay_blocks: int) -> Finalized:
+        return self.send(key, bodies.set_guardians(guardians, threshold, delay_blocks))
+
+    def propose_recovery(self, guardian: SecretKey, account: str, signers, threshold: int) -> Finalized:
+        return self.send(guardian, bodies.propose_recovery(account, signers, threshold))
+
+    def execute_recovery(self, key: SecretKey, account: str) -> Finalized:
+        return self.send(key, bodies.execute_recovery(account))
+
+    def cancel_recovery(self, key: SecretKey | Sequence[SecretKey]) -> Finalized:
+        return self.send(key, bodies.cancel_recovery())
+
+    # --- governance ---------------------------------------------------------------------------
+
+    def propose(self, keys: SecretKey | Sequence[SecretKey], action: dict, sender: str | None = None, deadline_blocks: int = bodies.PROPOSAL_DEADLINE_BLOCKS) -> dict:
+        """A council member account proposes ``action`` (its approval counts); returns the
+        proposal as the node lists it (``status.state``: executed, open or failed)."""
+        keys = [keys] if isinstance(keys, SecretKey) else list(keys)
+        sender = sender or keys[0].account
+        _, height = self.chain()
+        done = self.send(keys, bodies.propose(action, height + deadline_blocks), sender)
+        return self._proposal_of(sender, done, action["action"])
+
+    def vote(self, keys: SecretKey | Sequence[SecretKey], proposal: int, sender: str | None = None) -> dict:
+        keys = [keys] if isinstance(keys, SecretKey) else list(keys)
+        self.send(keys, bodies.vote(proposal), sender)
+        return self.read(None, f"/v1/governance/proposal/{proposal}")["proposal"]
+
+    def _proposal_of(self, sender: str, done: Finalized, kind: str) -> dict:
+        listed = self.read(None, "/v1/governance/proposals?limit=100")["proposals"]
+        for p in listed:
+            if p["proposer"] == sender and p["created_height"] == done.height and p["action"]["action"] == kind:
+                if p["status"]["state"] == "failed":
+                    raise NodeError(p["status"].get("code", "failed"), f"proposal {p['id']} reached the threshold but failed: {p['status'].get('message', '')}")
+                return p
+        raise VellumError("the proposal is not listed by the node")
+
+    # --- multi-party signing ------------------------------------------------------------------
+
+    def build_tx_file(self, reader: SecretKey, body: dict, sender: str | None = None, nonce: int | None = None) -> TxFile:
+        """An unsigned transaction file with chain, nonce (the account's next, read with
+        ``reader``, a key of the account) and expiry filled in (``vellum tx build``)."""
+        sender = sender or reader.account
+        chain_id, height = self.chain()
+        if nonce is None:
+            nonce = self.next_nonce(reader, sender)
+        return TxFile(UnsignedTx(chain_id, sender, nonce, height + EXPIRY_BLOCKS, body))
+
+    def submit_tx_file(self, tx_file: TxFile, reader: SecretKey, timeout: float = FINALITY_TIMEOUT_S) -> Finalized:
+        """Checks the signatures' weight against the sender's signer set (read with
+        ``reader``), then submits and waits (``vellum tx submit``)."""
+        u = tx_file.unsigned
+        if u.chain_id != self.chain_id:
+            raise ChainMismatch(f"the file is for chain {u.chain_id}, the validators run {self.chain_id}")
+        account = self.account(reader, u.sender)["account"]
+        tx_file.check_weight(account["signers"])
+        tx = tx_file.transaction()
+        self.submit(tx)
+        return self.wait_final(tx, timeout)
+
+    # --- events -------------------------------------------------------------------------------
+
+    def events(self, key: SecretKey | None = None, after: int | None = None, until: float | None = None) -> EventStream:
+        """Finalized blocks (and, signed with ``key``, the account's own transactions,
+        payments, holds and proofs), resumed on another validator when one fails.
+        ``until``: a ``time.monotonic()`` deadline ending the iteration."""
+        def headers(path: str) -> dict[str, str]:
+            return signed_headers(key, self.chain_id, "GET", path) if key else {}
+
+        return EventStream(self.pool.nodes, self.pool.preferred, headers, after, until)

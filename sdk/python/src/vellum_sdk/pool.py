@@ -1,0 +1,273 @@
+"""Every validator behind one object (docs/client.md §1, §2, §4): requests go to a preferred
+validator and move on at a connection error, a timeout, a 5xx or a 429; submissions count as
+refused only when every validator refuses; reads a user acts on are believed only when f + 1
+validators agree."""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .errors import Disagreement, NodeError, Unavailable
+from .http import Node, Response, Unreachable
+
+#: Refusals every honest validator gives alike, whatever its view of the chain: the bytes
+#: themselves are wrong. Any other refusal may come from a validator that has not yet applied
+#: the block the transaction depends on, so it is offered to the others first.
+REFUSED_EVERYWHERE = ("malformed", "too_large", "bad_signature", "wrong_chain")
+#: How long validators may disagree (some a block behind) before a verified read fails.
+AGREEMENT_WAIT_S = 5.0
+AGREEMENT_RETRY_S = 0.1
+
+
+@dataclass
+class Submitted:
+    """A validator's answer to a submission: ``accepted`` or a refusal with its code."""
+
+    accepted: bool
+    tx_id: str = ""
+    status: int = 0
+    code: str = ""
+    message: str = ""
+    expected_nonce: int | None = None
+    node: str = ""
+
+    def error(self, cls: type[NodeError] = NodeError) -> NodeError:
+        return cls(self.code, self.message, self.status, self.node, self.expected_nonce)
+
+
+def _counts(status: int) -> bool:
+    """Whether an answer is a vote: an overloaded (429) or failing (5xx) validator said
+    nothing about the chain."""
+    return status < 500 and status != 429
+
+
+def _more_telling(first: Submitted, other: Submitted) -> Submitted:
+    """Of two refusals, the one the caller can act on: the ``bad_nonce`` with the highest
+    expected nonce (the most advanced validator's view), else the first."""
+
+    def expected(s: Submitted) -> int | None:
+        return s.expected_nonce if s.code == "bad_nonce" else None
+
+    a, b = expected(first), expected(other)
+    if b is not None and (a is None or b > a):
+        return other
+    return first
+
+
+# --- comparison keys of verified reads ------------------------------------------------------
+
+Project = Callable[[int, Any], Any]
+
+
+def tx_key(status: int, body: Any) -> Any:
+    """A transaction status: where it was finalized, or that it is not (yet)."""
+    b = body if isinstance(body, dict) else {}
+    s = b.get("status")
+    if s == "finalized":
+        return ["finalized", b.get("height"), b.get("index"), b.get("log_index")]
+    if s is not None:
+        return ["unsettled", s]
+    return ["unsettled", status, (b.get("error") or {}).get("code")]
+
+
+def whole(status: int, body: Any) -> Any:
+    """The whole answer (balances: every field is chain state)."""
+    return [status, body]
+
+
+def proof_key(status: int, body: Any) -> Any:
+    """A proof's record and status, without the answering node's audit trail of reads."""
+    if isinstance(body, dict):
+        body = {k: v for k, v in body.items() if k not in ("audit", "audit_on_ledger")}
+    return [status, body]
+
+
+def _settles(key: Any) -> bool:
+    """Whether f + 1 matching answers settle a read before every validator answered: a
+    positive answer does; a negative one ("unknown", "pending") may be validators lagging
+    alike, so the others are heard first."""
+    return not (isinstance(key, list) and key and key[0] == "unsettled")
+
+
+@dataclass
+class Agreed:
+    status: int
+    body: Any
+    matching: int
+    answered: int
+
+
+class Pool:
+    """The validators of a client config, with one preference shared by every step of a
+    use case (a read after a write goes to a validator that has the write)."""
+
+    def __init__(self, apis: list[str]):
+        if not apis:
+            raise ValueError("a pool needs at least one validator")
+        self.nodes = [Node(a) for a in apis]
+        self._preferred = 0
+        self._lock = threading.Lock()
+
+    @property
+    def faults_tolerated(self) -> int:
+        """``f`` with ``n = 3f + 1``: f + 1 matching answers include an honest validator."""
+        return (len(self.nodes) - 1) // 3
+
+    @property
+    def preferred(self) -> int:
+        with self._lock:
+            return self._preferred
+
+    def prefer(self, i: int) -> None:
+        with self._lock:
+            self._preferred = i % len(self.nodes)
+
+    def in_order(self) -> list[tuple[int, Node]]:
+        """Every validator, the preferred one first, then around the list."""
+        start, n = self.preferred, len(self.nodes)
+        return [((start + k) % n, self.nodes[(start + k) % n]) for k in range(n)]
+
+    def first_answer(self, what: str, call: Callable[[Node], Response]) -> Response:
+        """``call`` on the preferred validator, then each other one, until one answers below
+        500 and not 429; the error lists every validator's failure."""
+        failures = []
+        for i, node in self.in_order():
+            try:
+                resp = call(node)
+            except Unreachable as e:
+                failures.append(f"{node.base}: {e}")
+                continue
+            if _counts(resp.status):
+                self.prefer(i)
+                return resp
+            failures.append(f"{node.base}: HTTP {resp.status}")
+        raise Unavailable(what, failures)
+
+    def get(self, path: str, headers: Callable[[], dict[str, str]] | None = None) -> Response:
+        """A GET with failover; ``headers`` is called for each validator (signed requests are
+        signed afresh for each: every validator keeps its own replay window)."""
+        return self.first_answer(path, lambda n: n.get(path, headers() if headers else None))
+
+    # --- submission ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _submit_one(node: Node, wire: bytes, tx_id: str) -> Submitted:
+        resp = node.post_tx(wire)
+        if resp.status == 202:
+            return Submitted(True, tx_id=tx_id, status=202, node=node.base)
+        code, message, nonce = resp.error()
+        return Submitted(False, tx_id=tx_id, status=resp.status, code=code, message=message, expected_nonce=nonce, node=node.base)
+
+    def submit(self, wire: bytes, tx_id: str) -> Submitted:
+        """Offers signed bytes until a validator admits them (``duplicate`` counts as admitted:
+        submission is idempotent). A refusal counts only when every validator that answered
+        refused (or one refused for a reason every honest validator shares)."""
+        failures: list[str] = []
+        refusal: Submitted | None = None
+        for i, node in self.in_order():
+            try:
+                s = self._submit_one(node, wire, tx_id)
+            except Unreachable as e:
+                failures.append(f"{node.base}: {e}")
+                continue
+            if s.accepted or s.code == "duplicate":
+                self.prefer(i)
+                return Submitted(True, tx_id=tx_id, status=s.status, node=node.base)
+            if s.status >= 500:
+                failures.append(f"{node.base}: HTTP {s.status} {s.code}")
+                continue
+            refusal = s if refusal is None else _more_telling(refusal, s)
+            if s.code in REFUSED_EVERYWHERE:
+                break
+        if refusal is not None:
+            return refusal
+        raise Unavailable(f"the submission of {tx_id}", failures)
+
+    # --- verified reads -----------------------------------------------------------------------
+
+    def _gather(self, call: Callable[[Node], Response | None], enough: Callable[[list[tuple[int, Any]]], bool]) -> list[tuple[int, tuple[int, Any]]]:
+        """Asks every validator at once; returns (validator, (status, body)) in arrival order
+        once the preferred validator has been heard and ``enough`` holds, or all were heard.
+        Slow validators are not waited for (their threads end with their own timeouts)."""
+        answers: queue.Queue = queue.Queue()
+
+        def ask(i: int, node: Node) -> None:
+            try:
+                resp = call(node)
+                answers.put((i, None if resp is None else (resp.status, _json_or_none(resp))))
+            except Unreachable:
+                answers.put((i, None))
+
+        for i, node in enumerate(self.nodes):
+            threading.Thread(target=ask, args=(i, node), daemon=True).start()
+        preferred = self.preferred
+        heard, preferred_heard = 0, False
+        out: list[tuple[int, tuple[int, Any]]] = []
+        while heard < len(self.nodes):
+            i, answer = answers.get()
+            heard += 1
+            preferred_heard |= i == preferred
+            if answer is not None:
+                out.append((i, answer))
+            if preferred_heard and enough([a for _, a in out]):
+                break
+        return out
+
+    def agreed(self, what: str, call: Callable[[Node], Response | None], project: Project) -> Agreed:
+        """The answer f + 1 validators agree on (comparing ``project(status, body)``); retried
+        for a few seconds while they disagree."""
+        need = self.faults_tolerated + 1
+        start = time.monotonic()
+
+        def majority(answers: list[tuple[int, Any]]) -> tuple[int, int] | None:
+            keys = [json.dumps(project(s, b), sort_keys=True) for s, b in answers]
+            best = None
+            for i, k in enumerate(keys):
+                rank = (keys.count(k), _settles(json.loads(k)), i)
+                best = rank if best is None or rank > best else best
+            return None if best is None else (best[0], best[2])
+
+        def early(answers: list[tuple[int, Any]]) -> bool:
+            m = majority(answers)
+            return m is not None and m[0] >= need and _settles(project(*answers[m[1]]))
+
+        while True:
+            indexed = self._gather(call, early)
+            answers = [a for _, a in indexed]
+            m = majority(answers)
+            if m is not None and m[0] >= need:
+                key = project(*answers[m[1]])
+                preferred = self.preferred
+                # Of the agreeing answers, the preferred validator's (node-local parts of a
+                # body come from the usual node); later requests go to one that has it.
+                node, (status, body) = min(
+                    ((n, a) for n, a in indexed if project(*a) == key), key=lambda x: (x[0] != preferred, x[0])
+                )
+                self.prefer(node)
+                return Agreed(status, body, m[0], len(answers))
+            if time.monotonic() - start >= AGREEMENT_WAIT_S:
+                if len(answers) < need:
+                    raise Disagreement(f"only {len(answers)} of {len(self.nodes)} validators answered {what}; a verified read needs {need} matching answers")
+                raise Disagreement(
+                    f"validators disagree on {what}: at most {0 if m is None else m[0]} of {len(answers)} answers match, {need} needed (a validator is lagging or lying)"
+                )
+            time.sleep(AGREEMENT_RETRY_S)
+
+    def agreed_get(self, path: str, project: Project, headers: Callable[[], dict[str, str]] | None = None) -> Agreed:
+        def call(node: Node) -> Response | None:
+            resp = node.get(path, headers() if headers else None)
+            return resp if _counts(resp.status) else None
+
+        return self.agreed(path, call, project)
+
+
+def _json_or_none(resp: Response) -> Any:
+    try:
+        return json.loads(resp.body)
+    except ValueError:
+        return None

@@ -1,0 +1,409 @@
+"""Every type a client signs, hashes, sends or verifies, as codecs (see :mod:`.encoding`), with
+the Rust field names and variant order of ``crates/types`` (variants are appended over time;
+an index never changes). Public keys and signatures also have small classes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .encoding import (
+    Bool,
+    Domain,
+    Enum,
+    FixedBytes,
+    Mapped,
+    Option,
+    Str,
+    Struct,
+    Tuple,
+    UInt,
+    UnitEnum,
+    VarBytes,
+    Vec,
+    borsh,
+    canonical,
+    from_borsh,
+    parse_hex,
+    sha256,
+)
+from .errors import FormatError, Malformed
+
+U8, U16, U32, U64 = UInt(1), UInt(2), UInt(4), UInt(8)
+U128 = UInt(16, as_text=True)
+BOOL = Bool()
+STR = Str()
+BYTES = VarBytes()
+HASH = FixedBytes(32)
+
+# --- keys and signatures --------------------------------------------------------------------
+
+#: Key length per scheme (Ed25519: the 32-byte point; secp256k1 and P-256: SEC1 compressed).
+KEY_BYTES = {"ed25519": 32, "secp256k1": 33, "p256": 33}
+SCHEMES = tuple(KEY_BYTES)
+
+_PUBLIC_KEY_ENUM = Enum("scheme", [(s, [("key", FixedBytes(n))]) for s, n in KEY_BYTES.items()])
+
+
+@dataclass(frozen=True)
+class PublicKey:
+    """An account key. Text form ``ed25519:<64 hex>``, ``secp256k1:<66 hex>``, ``p256:<66 hex>``."""
+
+    scheme: str
+    key: bytes
+
+    def __post_init__(self) -> None:
+        if self.scheme not in KEY_BYTES:
+            raise FormatError(f"unknown key scheme {self.scheme!r} (expected {', '.join(SCHEMES)})")
+        if len(self.key) != KEY_BYTES[self.scheme]:
+            raise FormatError(f"a {self.scheme} public key is {KEY_BYTES[self.scheme]} bytes, got {len(self.key)}")
+
+    @classmethod
+    def parse(cls, text: str, path: str = "") -> "PublicKey":
+        if not isinstance(text, str) or ":" not in text:
+            raise FormatError(f"expected `scheme:hex` ({', '.join(SCHEMES)}), got {text!r}", path)
+        scheme, hex_part = text.split(":", 1)
+        if scheme not in KEY_BYTES:
+            raise FormatError(f"unknown key scheme {scheme!r}", path)
+        return cls(scheme, parse_hex(hex_part, KEY_BYTES[scheme], path))
+
+    def __str__(self) -> str:
+        return f"{self.scheme}:{self.key.hex()}"
+
+    def to_borsh(self) -> bytes:
+        return borsh(PUBLIC_KEY, str(self))
+
+    def account_id(self) -> str:
+        """The id of an account opened with this key: ``SHA-256(canonical(ACCOUNT-ID, key))``."""
+        return sha256(canonical(Domain.ACCOUNT_ID, PUBLIC_KEY, str(self))).hex()
+
+
+def _key_to_enum(text: Any, path: str) -> dict:
+    k = PublicKey.parse(text, path)
+    return {"scheme": k.scheme, "key": k.key.hex()}
+
+
+#: ``PublicKey``: enum 0 Ed25519([u8;32]), 1 Secp256k1([u8;33]), 2 P256([u8;33]); JSON ``scheme:hex``.
+PUBLIC_KEY = Mapped(_PUBLIC_KEY_ENUM, _key_to_enum, lambda v: f"{v['scheme']}:{v['key']}")
+
+_SIGNATURE_ENUM = Enum(
+    "scheme",
+    [
+        ("ed25519", [("public_key", FixedBytes(32)), ("signature", FixedBytes(64))]),
+        ("secp256k1", [("signature", FixedBytes(64)), ("recovery_id", U8)]),
+        ("p256", [("public_key", FixedBytes(33)), ("signature", FixedBytes(64))]),
+    ],
+)
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A transaction (or request) signature. ``public_key`` is set for Ed25519 and P-256 (the key
+    travels with it); secp256k1 carries a ``recovery_id`` instead (the key is recovered)."""
+
+    scheme: str
+    signature: bytes
+    public_key: bytes | None = None
+    recovery_id: int | None = None
+
+    def fields(self) -> dict:
+        if self.scheme == "secp256k1":
+            return {"scheme": self.scheme, "signature": self.signature.hex(), "recovery_id": self.recovery_id}
+        return {"scheme": self.scheme, "public_key": (self.public_key or b"").hex(), "signature": self.signature.hex()}
+
+    def to_bytes(self) -> bytes:
+        """``borsh(Signature)`` (what transaction files and the signature header carry, as hex)."""
+        return borsh(_SIGNATURE_ENUM, self.fields())
+
+    def hex(self) -> str:
+        return self.to_bytes().hex()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "Signature":
+        v = from_borsh(_SIGNATURE_ENUM, data)
+        return cls._from_fields(v)
+
+    @classmethod
+    def from_hex(cls, text: str, path: str = "") -> "Signature":
+        return cls.from_bytes(parse_hex(text, None, path))
+
+    @classmethod
+    def _from_fields(cls, v: dict) -> "Signature":
+        if v["scheme"] == "secp256k1":
+            return cls("secp256k1", bytes.fromhex(v["signature"]), recovery_id=v["recovery_id"])
+        return cls(v["scheme"], bytes.fromhex(v["signature"]), public_key=bytes.fromhex(v["public_key"]))
+
+    def named_key(self) -> PublicKey | None:
+        """The signer's key where the signature names it (not for recoverable secp256k1)."""
+        return None if self.public_key is None else PublicKey(self.scheme, self.public_key)
+
+
+def _sig_to_enum(text: Any, path: str) -> dict:
+    try:
+        return Signature.from_hex(text, path).fields()
+    except Malformed as e:
+        raise FormatError(f"not a signature: {e}", path) from None
+
+
+#: ``Signature``: enum 0 Ed25519 {public_key, signature}, 1 Secp256k1Recoverable {signature,
+#: recovery_id}, 2 P256 {public_key, signature}; JSON: hex of its borsh.
+SIGNATURE = Mapped(_SIGNATURE_ENUM, _sig_to_enum, lambda v: borsh(_SIGNATURE_ENUM, v).hex())
+
+# --- ledger types -----------------------------------------------------------------------------
+
+ROLES = ("user", "council", "registrar", "issuer", "auditor", "compliance", "node", "desk")
+ROLE = UnitEnum(ROLES)
+ACCOUNT_STATUS = UnitEnum(("active", "frozen", "revoked"))
+MISBEHAVIOR_KIND = UnitEnum(("conflicting_notarize", "conflicting_finalize", "nullify_finalize"))
+
+TOKEN_FLAGS = Struct([("kyc_required", BOOL), ("clawback", BOOL), ("pausable", BOOL)])
+SIGNER = Struct([("key", PUBLIC_KEY), ("weight", U16)])
+SIGNER_SET = Struct([("signers", Vec(SIGNER)), ("threshold", U32)])
+MONITORING_RULES = Struct(
+    [
+        ("large_amount", U128),
+        ("window_ms", U64),
+        ("window_amount_max", U128),
+        ("window_count_max", U32),
+        ("structuring_floor_bps", U16),
+        ("structuring_count", U32),
+        ("hold_timeout_ms", U64),
+        ("version", U64),
+    ]
+)
+CONVERT_QUOTE = Struct([("to_token", STR), ("rate_version", U64)])
+LEG = Struct([("to", HASH), ("token", STR), ("amount", U128), ("convert", Option(CONVERT_QUOTE))])
+AUDIT_RECORD = Struct([("proof", HASH), ("reader", Option(HASH)), ("action", STR), ("allowed", BOOL), ("time_ms", U64)])
+PROOF_CHANGE = Enum("change", [("revoke", [("reason", STR)]), ("supersede", [("by", HASH)])])
+GENESIS_VALIDATOR = Struct([("name", STR), ("consensus_key", HASH), ("p2p_key", HASH), ("address", STR)])
+CONSENSUS_PARAMS = Struct(
+    [
+        ("block_txs_max", U32),
+        ("block_bytes_max", U32),
+        ("block_time_future_skew_ms", U64),
+        ("block_time_past_skew_ms", U64),
+    ]
+)
+
+_CREATE_TOKEN = [("symbol", STR), ("decimals", U8), ("issuer", HASH), ("subledger", Option(STR)), ("flags", TOKEN_FLAGS)]
+_SET_MONITORING = [("token", STR), ("rules", MONITORING_RULES)]
+_SET_RATE = [("from", STR), ("to", STR), ("num", U64), ("den", U64), ("desk", HASH)]
+_CREATE_SUBLEDGER = [("name", STR), ("kyc_required", BOOL)]
+
+#: ``GovAction`` (crates/types/src/governance.rs), JSON ``{"action": "<snake_case>", ...}``.
+GOV_ACTION = Enum(
+    "action",
+    [
+        ("create_token", _CREATE_TOKEN),
+        ("set_monitoring", _SET_MONITORING),
+        ("set_rate", _SET_RATE),
+        ("create_subledger", _CREATE_SUBLEDGER),
+        ("grant_role", [("account", HASH), ("role", ROLE)]),
+        ("revoke_role", [("account", HASH), ("role", ROLE)]),
+        ("set_rules", [("digest", HASH), ("uri", STR)]),
+        ("set_council", [("members", Vec(HASH)), ("threshold", U32)]),
+        ("register_module", [("name", STR), ("code_digest", HASH), ("review_digest", HASH)]),
+        ("set_module_paused", [("name", STR), ("paused", BOOL)]),
+        ("add_validator", [("validator", GENESIS_VALIDATOR)]),
+        ("remove_validator", [("consensus_key", HASH)]),
+        ("set_consensus_params", [("params", CONSENSUS_PARAMS)]),
+    ],
+)
+
+#: ``TxBody`` (crates/types/src/tx.rs): variant index = declaration order, JSON
+#: ``{"type": "<kind>", ...fields}``.
+TX_BODY = Enum(
+    "type",
+    [
+        (
+            "open_account",
+            [
+                ("public_key", PUBLIC_KEY),
+                ("kyc_commitment", Option(HASH)),
+                ("label", STR),
+                ("role", ROLE),
+                ("subledger", Option(STR)),
+            ],
+        ),
+        ("set_account_status", [("account", HASH), ("status", ACCOUNT_STATUS), ("reason", STR)]),
+        ("register_proof", [("digest", HASH), ("schema", STR), ("metadata_digest", HASH), ("salted", BOOL)]),
+        ("register_batch", [("root", HASH), ("count", U32), ("schema", STR), ("metadata_digest", HASH), ("salted", BOOL)]),
+        ("set_proof_status", [("proof", HASH), ("member", Option(U32)), ("change", PROOF_CHANGE)]),
+        ("audit_batch", [("entries", Vec(AUDIT_RECORD))]),
+        ("create_token", _CREATE_TOKEN),
+        ("mint", [("token", STR), ("to", HASH), ("amount", U128)]),
+        ("burn", [("token", STR), ("amount", U128)]),
+        ("transfer", [("legs", Vec(LEG)), ("reference", Option(HASH))]),
+        ("set_signers", [("set", SIGNER_SET)]),
+        ("set_monitoring", _SET_MONITORING),
+        ("decide_hold", [("hold", U64), ("post", BOOL), ("reason", STR)]),
+        ("set_token_paused", [("token", STR), ("paused", BOOL), ("reason", STR)]),
+        ("clawback", [("token", STR), ("from", HASH), ("amount", U128), ("reason", STR)]),
+        ("create_subledger", _CREATE_SUBLEDGER),
+        ("set_rate", _SET_RATE),
+        ("propose", [("action", GOV_ACTION), ("deadline_height", U64)]),
+        ("vote", [("proposal", U64)]),
+        ("set_guardians", [("guardians", Vec(HASH)), ("threshold", U32), ("delay_blocks", U64)]),
+        ("propose_recovery", [("account", HASH), ("set", SIGNER_SET)]),
+        ("cancel_recovery", None),
+        ("execute_recovery", [("account", HASH)]),
+        ("set_purpose_keys", [("request_keys", Vec(PUBLIC_KEY)), ("encryption_recipient", Option(STR))]),
+        (
+            "report_misbehavior",
+            [("validator", HASH), ("kind", MISBEHAVIOR_KIND), ("epoch", U64), ("view", U64), ("evidence", BYTES)],
+        ),
+    ],
+)
+
+#: Every transaction kind, in variant-index order.
+TX_KINDS = tuple(name for name, _ in TX_BODY.variants)
+
+UNSIGNED_TX = Struct(
+    [("chain_id", STR), ("sender", HASH), ("nonce", U64), ("expiry_height", U64), ("body", TX_BODY)]
+)
+TRANSACTION = Struct([("unsigned", UNSIGNED_TX), ("signatures", Vec(SIGNATURE))])
+
+# --- evidence (docs/evidence-format.md) -------------------------------------------------------
+
+GENESIS_COMMITMENT = Struct(
+    [
+        ("chain_id", STR),
+        ("genesis_time_ms", U64),
+        ("params", CONSENSUS_PARAMS),
+        ("validators", Vec(HASH)),
+        ("details_hash", HASH),
+    ]
+)
+BLOCK_HEADER = Struct(
+    [
+        ("height", U64),
+        ("parent", HASH),
+        ("epoch", U64),
+        ("view", U64),
+        ("time_ms", U64),
+        ("proposer", HASH),
+        ("txs_root", HASH),
+        ("tx_count", U32),
+        ("log_size", U64),
+        ("log_root", HASH),
+        ("state_root", HASH),
+        ("validator_set_hash", HASH),
+        ("genesis_hash", HASH),
+    ]
+)
+CERTIFICATE = Struct([("parent_view", U64), ("signers", Vec(U32)), ("signatures", Vec(FixedBytes(64)))])
+REGISTERED = Enum("kind", [("single", [("digest", HASH)]), ("batch", [("root", HASH), ("count", U32)])])
+EVIDENCE_RECORD = Struct(
+    [
+        ("proof_id", HASH),
+        ("registered", REGISTERED),
+        ("schema", STR),
+        ("metadata_digest", HASH),
+        ("salted", BOOL),
+        ("registrant", HASH),
+        ("signer", PUBLIC_KEY),
+        ("tx_id", HASH),
+        ("height", U64),
+        ("time_ms", U64),
+    ]
+)
+PROOF_STATUS = Enum(
+    "state",
+    [
+        ("live", None),
+        ("revoked", [("reason", STR), ("tx_id", HASH), ("height", U64), ("time_ms", U64)]),
+        ("superseded", [("by", HASH), ("tx_id", HASH), ("height", U64), ("time_ms", U64)]),
+    ],
+)
+PROOF_ENTRY = Struct(
+    [
+        ("record_hash", HASH),
+        ("leaf_index", U64),
+        ("registrant", HASH),
+        ("registered_digest", HASH),
+        ("count", U32),
+        ("status", PROOF_STATUS),
+    ]
+)
+MEMBER_ENTRY = Struct([("status", PROOF_STATUS)])
+MAP_PROOF = Struct([("siblings", Vec(HASH)), ("terminal", Option(Tuple(HASH, HASH)))])
+MEMBER_EVIDENCE = Struct(
+    [
+        ("index", U32),
+        ("leaf", HASH),
+        ("batch_proof", Vec(HASH)),
+        ("status", Option(MEMBER_ENTRY)),
+        ("status_proof", MAP_PROOF),
+    ]
+)
+DOCUMENT_OPENING = Struct([("digest", HASH), ("salt", Option(HASH))])
+VALIDATOR_SET_RECORD = Struct(
+    [("seq", U64), ("effective_epoch", U64), ("boundary_height", U64), ("validators", Vec(GENESIS_VALIDATOR))]
+)
+SET_LINK = Struct(
+    [("header", BLOCK_HEADER), ("certificate", CERTIFICATE), ("record", VALIDATOR_SET_RECORD), ("record_proof", MAP_PROOF)]
+)
+_ANCHOR = [("genesis", GENESIS_COMMITMENT), ("header", BLOCK_HEADER), ("certificate", CERTIFICATE)]
+BUNDLE = Struct(
+    _ANCHOR
+    + [
+        ("record", EVIDENCE_RECORD),
+        ("log_proof", Vec(HASH)),
+        ("entry", PROOF_ENTRY),
+        ("entry_proof", MAP_PROOF),
+        ("member", Option(MEMBER_EVIDENCE)),
+        ("document", Option(DOCUMENT_OPENING)),
+        ("validator_chain", Vec(SET_LINK)),
+    ]
+)
+
+CONVERSION = Struct([("desk", HASH), ("num", U64), ("den", U64), ("rate_version", U64)])
+SETTLED_LEG = Struct(
+    [
+        ("to", HASH),
+        ("token", STR),
+        ("amount", U128),
+        ("credit_token", STR),
+        ("credit_amount", U128),
+        ("conversion", Option(CONVERSION)),
+    ]
+)
+ALERT = Enum(
+    "rule",
+    [
+        ("large_transfer", [("token", STR), ("amount", U128)]),
+        ("velocity_amount", [("token", STR), ("window_amount", U128)]),
+        ("velocity_count", [("token", STR), ("window_count", U32)]),
+        ("structuring", [("token", STR), ("just_under_count", U32)]),
+    ],
+)
+#: ``PaymentOutcome``, JSON as the node serves it (``{"outcome": "settled", ...}``).
+PAYMENT_OUTCOME = Enum(
+    "outcome",
+    [
+        ("settled", [("legs", Vec(SETTLED_LEG)), ("reference", Option(HASH))]),
+        ("held", [("hold", U64), ("legs", Vec(SETTLED_LEG)), ("alerts", Vec(ALERT)), ("reference", Option(HASH))]),
+        ("hold_posted", [("hold", U64), ("transfer", HASH), ("from", HASH), ("legs", Vec(SETTLED_LEG))]),
+        ("hold_voided", [("hold", U64), ("transfer", HASH), ("from", HASH)]),
+    ],
+)
+PAYMENT_RECORD = Struct(
+    [("tx_id", HASH), ("height", U64), ("time_ms", U64), ("sender", HASH), ("outcome", PAYMENT_OUTCOME)]
+)
+RECEIPT = Struct(
+    _ANCHOR
+    + [
+        ("tx", TRANSACTION),
+        ("tx_index", U64),
+        ("tx_proof", Vec(HASH)),
+        ("record", PAYMENT_RECORD),
+        ("record_proof", Vec(HASH)),
+        ("validator_chain", Vec(SET_LINK)),
+    ]
+)
+
+#: ``StateKey`` variant indices the verifiers need (crates/types/src/proof.rs).
+STATE_KEY_PROOF = 1
+STATE_KEY_MEMBER = 3
+STATE_KEY_VALIDATOR_SET_CHANGE = 25
+

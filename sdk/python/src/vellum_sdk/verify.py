@@ -1,0 +1,485 @@
+"""Offline verification of evidence bundles and payment receipts against a pinned genesis hash
+(docs/evidence-format.md; the Rust reference is crates/evidence/src/verify.rs and receipt.rs).
+Reads nothing but its arguments: no network, no trust in any operator.
+
+Steps (the first that fails is reported as :class:`VerifyError` with its number and name):
+1 decode, 2 checkpoint, 3 validator set (following version-2 validator-set changes from
+genesis), 4 certificate, then for bundles 5 log inclusion, 6 state entry, 7 batch inclusion,
+8 document; for receipts 5 log inclusion (the transaction and its payment record) and
+6 binding (the record is the transaction's, its signatures verify).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from .encoding import Codec, Domain, Reader, borsh, canonical, sha256, to_wire
+from .errors import DecodeError, SignatureError, VerifyError
+from .merkle import ProofFailure, inclusion_proof, leaf_hash, root, verify_inclusion, verify_map
+from .proofs import salted_digest
+from .tx import Transaction, UnsignedTx
+from .types import (
+    BLOCK_HEADER,
+    BUNDLE,
+    EVIDENCE_RECORD,
+    GENESIS_COMMITMENT,
+    HASH,
+    MEMBER_ENTRY,
+    PAYMENT_RECORD,
+    PROOF_ENTRY,
+    RECEIPT,
+    STATE_KEY_MEMBER,
+    STATE_KEY_PROOF,
+    STATE_KEY_VALIDATOR_SET_CHANGE,
+    VALIDATOR_SET_RECORD,
+    Signature,
+    Vec,
+)
+
+BUNDLE_MAGIC = b"VELLUMEV"
+RECEIPT_MAGIC = b"VELLUMRC"
+#: Version 1: anchored in the genesis validator set; version 2 appends the chain of
+#: validator-set changes the anchored header's set descends from.
+FILE_VERSION = 1
+FILE_VERSION_CHAINED = 2
+#: Largest bundle or receipt accepted (a few KiB in practice; bounds hostile input).
+FILE_BYTES_MAX = 64 * 1024
+#: Consensus namespace of finalize votes (Commonware simplex).
+FINALIZE_NAMESPACE = b"VELLUM_CONSENSUS_FINALIZE"
+
+Note = Callable[[str, bytes], None]
+
+
+def _fail(step: int, detail: str) -> VerifyError:
+    return VerifyError(step, detail)
+
+
+# --- framing --------------------------------------------------------------------------------
+
+
+def decode_file(data: bytes, magic: bytes, codec: Codec, what: str) -> dict:
+    """``magic ‖ version ‖ borsh(value)`` within the size limit, no trailing bytes. A version-1
+    file is the same value without its (empty) validator chain."""
+    if len(data) > FILE_BYTES_MAX:
+        raise _fail(1, f"{len(data)} bytes is over the {FILE_BYTES_MAX}-byte limit")
+    if len(data) < len(magic) + 1 or data[: len(magic)] != magic:
+        raise _fail(1, f"not a Vellum {what} (bad magic)")
+    version = data[len(magic)]
+    body = data[len(magic) + 1 :]
+    if version == FILE_VERSION:
+        body += bytes(4)
+    elif version != FILE_VERSION_CHAINED:
+        raise _fail(1, f"{what} version {version}; this verifier knows {FILE_VERSION} and {FILE_VERSION_CHAINED}")
+    r = Reader(body)
+    try:
+        value = codec.decode(r)
+        r.finish()
+    except DecodeError as e:
+        raise _fail(1, f"malformed {what}: {e}") from None
+    return value
+
+
+def encode_file(magic: bytes, codec: Codec, value: dict) -> bytes:
+    """Inverse of :func:`decode_file`: version 1 without an empty chain, else version 2."""
+    body = borsh(codec, value)
+    if not value["validator_chain"]:
+        return magic + bytes([FILE_VERSION]) + body[:-4]
+    return magic + bytes([FILE_VERSION_CHAINED]) + body
+
+
+def decode_bundle(data: bytes) -> dict:
+    return decode_file(data, BUNDLE_MAGIC, BUNDLE, "evidence bundle")
+
+
+def encode_bundle(bundle: dict) -> bytes:
+    return encode_file(BUNDLE_MAGIC, BUNDLE, bundle)
+
+
+def decode_receipt(data: bytes) -> dict:
+    return decode_file(data, RECEIPT_MAGIC, RECEIPT, "payment receipt")
+
+
+# --- hashes ---------------------------------------------------------------------------------
+
+
+def _h(tag: bytes, codec: Codec, value: Any) -> bytes:
+    return sha256(canonical(tag, codec, value))
+
+
+def genesis_hash(genesis: dict) -> bytes:
+    return _h(Domain.GENESIS, GENESIS_COMMITMENT, genesis)
+
+
+def header_hash(header: dict) -> bytes:
+    return _h(Domain.BLOCK_HEADER, BLOCK_HEADER, header)
+
+
+def validator_set_hash(keys: list[str]) -> bytes:
+    return _h(Domain.VALIDATOR_SET, Vec(HASH), keys)
+
+
+def state_key(variant: int, *parts: bytes) -> bytes:
+    """``SHA-256(canonical("VELLUM:STATE-KEY:", StateKey))`` from the variant and its fields."""
+    return sha256(Domain.STATE_KEY + b"\x01" + bytes([variant]) + b"".join(parts))
+
+
+def value_hash(codec: Codec, value: Any) -> bytes:
+    """Hash of a state value: ``H(0x01 ‖ borsh(value))``."""
+    return sha256(to_wire(codec, value))
+
+
+def _varint(v: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = v & 0x7F
+        v >>= 7
+        if v == 0:
+            out.append(byte)
+            return bytes(out)
+        out.append(byte | 0x80)
+
+
+def finalize_message(epoch: int, view: int, parent_view: int, hh: bytes) -> bytes:
+    """What each validator signed to finalize a header (Commonware simplex, Ed25519)."""
+    ns = FINALIZE_NAMESPACE
+    return _varint(len(ns)) + ns + _varint(epoch) + _varint(view) + _varint(parent_view) + hh
+
+
+def quorum(n: int) -> int:
+    """More than 2/3 of ``n`` validators: ``n − ⌊(n−1)/3⌋``."""
+    return n - (n - 1) // 3
+
+
+def _b(hex_text: str) -> bytes:
+    return bytes.fromhex(hex_text)
+
+
+def _map(proof: dict, state_root: str, key: bytes) -> bytes | None:
+    terminal = proof["terminal"]
+    t = None if terminal is None else (_b(terminal[0]), _b(terminal[1]))
+    return verify_map([_b(s) for s in proof["siblings"]], t, _b(state_root), key)
+
+
+# --- steps 2–4, shared by bundles and receipts ----------------------------------------------
+
+
+def _check_signed(header: dict, cert: dict, validators: list[str], gh: bytes, what: str, note: Note) -> None:
+    """``header`` belongs to ``validators`` (its set hash) and this chain, and more than 2/3
+    of them finalized it."""
+    if not validators or any(a >= b for a, b in zip(validators, validators[1:])):
+        raise _fail(3, f"the validator keys that signed {what} must be non-empty, sorted and unique")
+    set_hash = validator_set_hash(validators)
+    note("validator_set_hash", set_hash)
+    if set_hash.hex() != header["validator_set_hash"]:
+        raise _fail(3, f"{what} was not produced by the validator set the chain leads to")
+    if header["genesis_hash"] != gh.hex():
+        raise _fail(3, f"{what} belongs to another chain (its genesis hash differs)")
+    hh = header_hash(header)
+    note("header_hash", hh)
+    n = len(validators)
+    signers, signatures = cert["signers"], cert["signatures"]
+    if len(signers) != len(signatures):
+        raise _fail(4, "signer and signature counts differ")
+    if any(a >= b for a, b in zip(signers, signers[1:])) or (signers and signers[-1] >= n):
+        raise _fail(4, "signer indices must be increasing and below the validator count")
+    if len(signers) < quorum(n):
+        raise _fail(4, f"{len(signers)} of {n} validators signed; more than 2/3 ({quorum(n)}) are needed")
+    message = finalize_message(header["epoch"], header["view"], cert["parent_view"], hh)
+    note("finalize_message", message)
+    for index, signature in zip(signers, signatures):
+        try:
+            Ed25519PublicKey.from_public_bytes(_b(validators[index])).verify(_b(signature), message)
+        except (InvalidSignature, ValueError):
+            raise _fail(4, f"signature of validator {index} does not verify") from None
+
+
+def verify_anchor(value: dict, checkpoint: bytes | None, note: Note) -> tuple[bytes, int]:
+    """Steps 2–4: the genesis commitment matches the pinned hash, the header belongs to the
+    validator set the chain of changes leads to, and more than 2/3 of it finalized the header.
+    Returns the genesis hash and the validator count."""
+    gh = genesis_hash(value["genesis"])
+    note("genesis_hash", gh)
+    if checkpoint is not None and checkpoint != gh:
+        raise _fail(2, f"bundle is for genesis {gh.hex()}, not the pinned {checkpoint.hex()}")
+    header = value["header"]
+    validators: list[str] = list(value["genesis"]["validators"])
+    seq = 0
+    for link in value["validator_chain"]:
+        lh, record = link["header"], link["record"]
+        _check_signed(lh, link["certificate"], validators, gh, "a validator-set change", note)
+        if record["seq"] != seq + 1 or record["boundary_height"] != lh["height"] or record["effective_epoch"] != lh["epoch"] + 1:
+            raise _fail(3, f"validator-set change {record['seq']} does not follow change {seq} at its boundary block")
+        key = state_key(STATE_KEY_VALIDATOR_SET_CHANGE, record["seq"].to_bytes(8, "little"))
+        try:
+            found = _map(link["record_proof"], lh["state_root"], key)
+        except ProofFailure:
+            found = None
+        if found != value_hash(VALIDATOR_SET_RECORD, record):
+            raise _fail(3, f"validator-set change {record['seq']} is not in its boundary block's state")
+        if lh["epoch"] >= header["epoch"]:
+            raise _fail(3, "a validator-set change in the chain is not before the anchored header's epoch")
+        validators = [v["consensus_key"] for v in record["validators"]]
+        seq = record["seq"]
+    _check_signed(header, value["certificate"], validators, gh, "the header", note)
+    return gh, len(validators)
+
+
+def _pinned(checkpoint: bytes | str | None) -> bytes | None:
+    if checkpoint is None or isinstance(checkpoint, bytes):
+        return checkpoint
+    return bytes.fromhex(checkpoint.strip())
+
+
+# --- bundles --------------------------------------------------------------------------------
+
+
+@dataclass
+class VerifiedBundle:
+    """What a valid bundle proves."""
+
+    genesis_hash: str
+    chain_id: str
+    checkpoint_pinned: bool
+    record: dict
+    registrant: str
+    signer: str
+    #: The document's registered digest (the member's leaf for a batch).
+    registered_digest: str
+    member_index: int | None
+    #: Status as of ``status_height`` / ``status_time_ms``: ``{"state": "live" | "revoked" | "superseded", ...}``.
+    status: dict
+    status_height: int
+    status_time_ms: int
+    signers: int
+    validators: int
+    validator_set_changes: int
+    #: ``"matched"`` or ``"not_checked"``.
+    document: str
+    trace: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def live(self) -> bool:
+        return self.status["state"] == "live"
+
+
+def _record_leaf_and_entry(b: dict, note: Note) -> dict:
+    """Steps 5 and 6: the record is in the header's log; the state holds its entry."""
+    r, e, h = b["record"], b["entry"], b["header"]
+    rec_leaf = leaf_hash(canonical(Domain.EVIDENCE_LEAF, EVIDENCE_RECORD, r))
+    note("record_leaf_hash", rec_leaf)
+    try:
+        verify_inclusion(e["leaf_index"], h["log_size"], rec_leaf, [_b(x) for x in b["log_proof"]], _b(h["log_root"]))
+    except ProofFailure as err:
+        raise _fail(5, f"record is not at log index {e['leaf_index']}: {err}") from None
+    if r["height"] > h["height"] or r["time_ms"] > h["time_ms"]:
+        raise _fail(5, "the record claims a height or time after the header that includes it")
+    key = state_key(STATE_KEY_PROOF, _b(r["proof_id"]))
+    entry_hash = value_hash(PROOF_ENTRY, e)
+    note("entry_key", key)
+    note("entry_value_hash", entry_hash)
+    try:
+        found = _map(b["entry_proof"], h["state_root"], key)
+    except ProofFailure as err:
+        raise _fail(6, f"state proof does not match the header's state root: {err}") from None
+    if found is None:
+        raise _fail(6, "the state holds no entry for this proof")
+    if found != entry_hash:
+        raise _fail(6, "the state holds a different entry for this proof")
+    if e["record_hash"] != _h(Domain.EVIDENCE_RECORD, EVIDENCE_RECORD, r).hex() or e["registrant"] != r["registrant"]:
+        raise _fail(6, "the state entry belongs to another record")
+    return dict(e["status"])
+
+
+def _batch_member(b: dict, status: dict, note: Note) -> tuple[str, int | None, dict]:
+    """Step 7: a batch member is in the registered root, and its own status is proven."""
+    r, m = b["record"], b["member"]
+    reg = r["registered"]
+    if reg["kind"] == "single":
+        if m is not None:
+            raise _fail(7, "a single registration has no members")
+        return reg["digest"], None, status
+    if m is None:
+        raise _fail(7, "the bundle names no document of this batch")
+    note("batch_root", _b(reg["root"]))
+    member_leaf = leaf_hash(_b(m["leaf"]))
+    note("member_leaf_hash", member_leaf)
+    try:
+        verify_inclusion(m["index"], reg["count"], member_leaf, [_b(x) for x in m["batch_proof"]], _b(reg["root"]))
+    except ProofFailure as err:
+        raise _fail(7, f"document is not member {m['index']} of the batch: {err}") from None
+    key = state_key(STATE_KEY_MEMBER, _b(r["proof_id"]), m["index"].to_bytes(4, "little"))
+    note("member_key", key)
+    try:
+        proven = _map(m["status_proof"], b["header"]["state_root"], key)
+    except ProofFailure as err:
+        raise _fail(7, f"member status proof does not match the state root: {err}") from None
+    own = m["status"]
+    if own is None and proven is None:
+        pass
+    elif own is not None and proven == value_hash(MEMBER_ENTRY, own):
+        # A member's own change applies to it, unless the whole batch changed.
+        if status["state"] == "live":
+            status = dict(own["status"])
+    else:
+        raise _fail(7, "member status does not match the state")
+    return m["leaf"], m["index"], status
+
+
+def _document(b: dict, registered: str, document: bytes | None, note: Note) -> str:
+    """Step 8: the opening matches the registered digest; the given document matches it."""
+    r, opening = b["record"], b["document"]
+    if opening is not None:
+        salt = opening["salt"]
+        if r["salted"] and salt is None:
+            raise _fail(8, "the registration is salted but the bundle carries no salt")
+        if not r["salted"] and salt is not None:
+            raise _fail(8, "the bundle carries a salt for an unsalted registration")
+        committed = opening["digest"]
+        if salt is not None:
+            s = salted_digest(_b(salt), _b(opening["digest"]))
+            note("salted_digest", s)
+            committed = s.hex()
+        if committed != registered:
+            raise _fail(8, "the bundle's document digest does not open the registered digest")
+    if document is None:
+        return "not_checked"
+    d = sha256(document)
+    note("document_sha256", d)
+    if not r["salted"]:
+        matches = d.hex() == registered
+    elif opening is None:
+        raise _fail(8, "salted registration: the bundle needs the salt to check a document")
+    else:
+        matches = opening["digest"] == d.hex()
+    if not matches:
+        raise _fail(8, f"the document's SHA-256 {d.hex()} is not the registered one")
+    return "matched"
+
+
+def verify_bundle(bundle: bytes | dict, document: bytes | None = None, checkpoint: bytes | str | None = None) -> VerifiedBundle:
+    """Verifies a bundle (file bytes, or a decoded bundle), optionally against the document
+    itself and a pinned genesis hash (hex or bytes). Raises :class:`VerifyError`."""
+    b = decode_bundle(bundle) if isinstance(bundle, (bytes, bytearray)) else bundle
+    pinned = _pinned(checkpoint)
+    trace: list[tuple[str, str]] = []
+
+    def note(k: str, v: bytes) -> None:
+        trace.append((k, v.hex()))
+
+    gh, n = verify_anchor(b, pinned, note)
+    status = _record_leaf_and_entry(b, note)
+    registered, member_index, status = _batch_member(b, status, note)
+    note("registered_digest", _b(registered))
+    doc = _document(b, registered, document, note)
+    r = b["record"]
+    return VerifiedBundle(
+        genesis_hash=gh.hex(),
+        chain_id=b["genesis"]["chain_id"],
+        checkpoint_pinned=pinned is not None,
+        record=r,
+        registrant=r["registrant"],
+        signer=r["signer"],
+        registered_digest=registered,
+        member_index=member_index,
+        status=status,
+        status_height=b["header"]["height"],
+        status_time_ms=b["header"]["time_ms"],
+        signers=len(b["certificate"]["signers"]),
+        validators=n,
+        validator_set_changes=len(b["validator_chain"]),
+        document=doc,
+        trace=trace,
+    )
+
+
+def fill_member(bundle: dict, manifest_leaves: list[bytes]) -> None:
+    """Completes a batch member's evidence (its leaf and batch path) from the batch's
+    registered digests in order, which only the registrant holds."""
+    reg = bundle["record"]["registered"]
+    if reg["kind"] != "batch" or bundle["member"] is None:
+        raise ValueError("this registration is not a batch")
+    if len(manifest_leaves) != reg["count"]:
+        raise ValueError(f"the batch manifest lists {len(manifest_leaves)} digests, the registration {reg['count']}")
+    leaves = [leaf_hash(d) for d in manifest_leaves]
+    if root(leaves).hex() != reg["root"]:
+        raise ValueError("the batch manifest does not hash to the registered root")
+    m = bundle["member"]
+    m["leaf"] = manifest_leaves[m["index"]].hex()
+    m["batch_proof"] = [p.hex() for p in inclusion_proof(m["index"], leaves)]
+
+
+def open_document(bundle: dict, digest: bytes, salt: bytes | None) -> None:
+    """Adds what ties the bundle to the document: its SHA-256 and the salt, if salted."""
+    bundle["document"] = {"digest": digest.hex(), "salt": salt.hex() if salt else None}
+
+
+# --- receipts -------------------------------------------------------------------------------
+
+
+@dataclass
+class VerifiedReceipt:
+    """What a valid receipt proves: the transaction was finalized and what it did."""
+
+    genesis_hash: str
+    chain_id: str
+    checkpoint_pinned: bool
+    tx: Transaction
+    #: Keys whose signatures on the transaction verified.
+    signers: list[str]
+    #: The payment record as the node's JSON shows it (``outcome``, legs, amounts as strings).
+    record: dict
+    header_height: int
+    certificate_signers: int
+    validators: int
+    validator_set_changes: int
+
+
+def verify_receipt(receipt: bytes, checkpoint: bytes | str | None = None) -> VerifiedReceipt:
+    """Verifies payment receipt bytes offline. Raises :class:`VerifyError`."""
+    r = decode_receipt(receipt)
+    pinned = _pinned(checkpoint)
+    gh, n = verify_anchor(r, pinned, lambda k, v: None)
+    h, record = r["header"], r["record"]
+    tx = Transaction(UnsignedTx(**r["tx"]["unsigned"]), [Signature.from_hex(s) for s in r["tx"]["signatures"]])
+    log_root = _b(h["log_root"])
+    try:
+        verify_inclusion(r["tx_index"], h["log_size"], leaf_hash(tx.leaf_bytes()), [_b(x) for x in r["tx_proof"]], log_root)
+    except ProofFailure as err:
+        raise _fail(5, f"the transaction is not at log index {r['tx_index']}: {err}") from None
+    record_leaf = leaf_hash(canonical(Domain.PAYMENT_RECORD, PAYMENT_RECORD, record))
+    try:
+        verify_inclusion(r["tx_index"] + 1, h["log_size"], record_leaf, [_b(x) for x in r["record_proof"]], log_root)
+    except ProofFailure as err:
+        raise _fail(5, f"the payment record is not at log index {r['tx_index'] + 1}: {err}") from None
+    if record["tx_id"] != tx.id() or record["sender"] != tx.unsigned.sender:
+        raise _fail(6, "the payment record belongs to another transaction")
+    if record["height"] > h["height"] or record["time_ms"] > h["time_ms"]:
+        raise _fail(5, "the record claims a height or time after the header that includes it")
+    try:
+        signers = tx.verify()
+    except SignatureError as e:
+        raise _fail(6, f"the transaction's signatures do not verify: {e}") from None
+    return VerifiedReceipt(
+        genesis_hash=gh.hex(),
+        chain_id=r["genesis"]["chain_id"],
+        checkpoint_pinned=pinned is not None,
+        tx=tx,
+        signers=[str(k) for k in signers],
+        record=record,
+        header_height=h["height"],
+        certificate_signers=len(r["certificate"]["signers"]),
+        validators=n,
+        validator_set_changes=len(r["validator_chain"]),
+    )
+
+
+def verify_file(data: bytes, document: bytes | None = None, checkpoint: bytes | str | None = None) -> VerifiedBundle | VerifiedReceipt:
+    """A bundle or a receipt, told apart by its magic (as ``vellum verify``)."""
+    if data.startswith(RECEIPT_MAGIC):
+        return verify_receipt(data, checkpoint)
+    return verify_bundle(data, document, checkpoint)
+

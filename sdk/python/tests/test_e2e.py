@@ -1,0 +1,303 @@
+"""End to end on a real 4-validator devnet, from the SDK alone (skipped unless ``VELLUM_BIN`` names
+the ``vellum`` binary). The test starts the devnet itself on free ports and always stops it.
+
+Story: the registrar opens two accounts for SDK-generated keys (P-256 and Ed25519); the issuer
+registers a document and a salted batch and verifies their bundles offline against the genesis
+hash of client.toml; the 2-of-3 council creates a token with a proposal signed on two
+"machines" (a transaction file per signer: one signs with the SDK, the other with the CLI, the
+CLI combines, the SDK checks the weight and submits); the issuer mints; the P-256 account pays
+(multi-leg, with a reference) and verifies the receipt; an event stream sees its transactions;
+then the validator the client was talking to is killed with SIGKILL and another payment
+finalizes through the others, its receipt verifies, and the event stream follows it there.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from vellum_sdk import Client, ClientConfig, SecretKey, TxFile, bodies, errors, load_key, save_keystore, verify_bundle, verify_receipt
+from vellum_sdk.verify import decode_bundle
+
+VELLUM_BIN = os.environ.get("VELLUM_BIN")
+pytestmark = pytest.mark.skipif(not VELLUM_BIN, reason="set VELLUM_BIN to the vellum binary to run the end-to-end test")
+
+#: Bounds of the slow steps (the whole test takes about a minute).
+DEVNET_UP_TIMEOUT_S = 150
+DEVNET_DOWN_TIMEOUT_S = 60
+EVENTS_WAIT_S = 60
+VALIDATORS = 4
+
+
+def _free_ports(count: int, taken: set[int]) -> int:
+    """``count`` consecutive free ports on 127.0.0.1 not handed out before."""
+    for _ in range(1000):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = probe.getsockname()[1]
+        if base > 65000 - count or any(p in taken for p in range(base, base + count)):
+            continue
+        try:
+            for p in range(base, base + count):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", p))
+        except OSError:
+            continue
+        taken.update(range(base, base + count))
+        return base
+    raise RuntimeError("no free port range")
+
+
+@pytest.fixture(scope="module")
+def devnet(tmp_path_factory):
+    d = tmp_path_factory.mktemp("devnet") / "net"
+    taken: set[int] = set()
+    p2p, api = _free_ports(VALIDATORS, taken), _free_ports(VALIDATORS, taken)
+    cmd = [VELLUM_BIN, "devnet", "up", "--dir", str(d), "--detach", "--p2p-port", str(p2p), "--api-port", str(api)]
+    try:
+        up = subprocess.run(cmd, capture_output=True, text=True, timeout=DEVNET_UP_TIMEOUT_S)
+        assert up.returncode == 0, f"devnet up failed: {up.stdout}{up.stderr}"
+        yield d
+    finally:
+        subprocess.run([VELLUM_BIN, "devnet", "down", "--dir", str(d)], capture_output=True, timeout=DEVNET_DOWN_TIMEOUT_S)
+
+
+def cli(args: list[str]) -> str:
+    """Runs the vellum CLI (bounded); its output, or the failure with it."""
+    run = subprocess.run([VELLUM_BIN, *args], capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert run.returncode == 0, f"vellum {' '.join(args)} failed: {run.stdout}{run.stderr}"
+    return run.stdout
+
+
+class Collector(threading.Thread):
+    """Follows the signed event stream of one account in the background."""
+
+    def __init__(self, client: Client, key: SecretKey, after: int):
+        super().__init__(daemon=True)
+        self.stream = client.events(key, after=after, until=time.monotonic() + 240)
+        self.events: list = []
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            for e in self.stream:
+                self.events.append(e)
+        except BaseException as e:  # reported by the test thread
+            self.error = e
+
+    def wait_for(self, name: str, tx_hash: str) -> object:
+        deadline = time.monotonic() + EVENTS_WAIT_S
+        while time.monotonic() < deadline:
+            assert self.error is None, f"event stream failed: {self.error}"
+            for e in list(self.events):
+                if e.name == name and e.data.get("tx_hash") == tx_hash:
+                    return e
+            time.sleep(0.1)
+        raise AssertionError(f"no `{name}` event for {tx_hash} within {EVENTS_WAIT_S} s (failovers: {self.stream.failovers})")
+
+
+def test_sdk_alone_on_a_devnet(devnet: Path):
+    cfg = ClientConfig.load(devnet / "client.toml")
+    client = Client.from_config(devnet / "client.toml")
+    registrar, issuer = client.key("registrar"), client.key("issuer")
+    council = [client.key(f"council-{i}") for i in (1, 2, 3)]
+
+    # The registrar opens accounts for keys the SDK generated (P-256 and Ed25519).
+    alice, bob = SecretKey.generate("p256"), SecretKey.generate("ed25519")
+    alice_id, opened, salt = client.open_account(registrar, alice.public_key, b"alice: passport checked", label="alice")
+    assert alice_id == alice.account and len(salt) == 32 and opened.height > 0
+    bob_id, _, _ = client.open_account(registrar, bob.public_key, b"bob: passport checked", label="bob")
+    view = client.account(alice)
+    assert view["account"]["signers"]["signers"] == [{"key": str(alice.public_key), "weight": 1}]
+
+    # The issuer registers a document and verifies its bundle offline against the pinned genesis.
+    diploma = b"%PDF-1.7 diploma of alice, 2026\n%%EOF"
+    reg = client.register_documents(issuer, [("diploma.pdf", diploma)])
+    bundle = client.fetch_bundle(issuer, reg.manifest)
+    v = verify_bundle(bundle, diploma, cfg.genesis_hash)
+    assert v.document == "matched" and v.live and v.registrant == issuer.account and v.validators == VALIDATORS
+    with pytest.raises(errors.VerifyError) as wrong:
+        verify_bundle(bundle, b"another document", cfg.genesis_hash)
+    assert wrong.value.step == 8
+    with pytest.raises(errors.VerifyError) as other_chain:
+        verify_bundle(bundle, diploma, "00" * 32)
+    assert other_chain.value.step == 2
+    # The record read online (signed, agreed by f + 1 validators) says the same; the bundle
+    # fetch is in the answering node's audit trail of reads.
+    shown = client.proof(issuer, reg.proof_id)
+    assert shown["record"]["registrant"] == issuer.account and shown["log_index"] == decode_bundle(bundle)["entry"]["leaf_index"]
+    with pytest.raises(errors.NodeError) as forbidden:
+        client.proof(registrar, reg.proof_id)
+    assert (forbidden.value.code, forbidden.value.status) == ("forbidden", 403)
+
+    # A salted batch: member 1's bundle, completed from the manifest (salt, batch path).
+    docs = [("a.txt", b"grade sheet A"), ("b.txt", b"grade sheet B")]
+    batch = client.register_documents(issuer, docs, salted=True)
+    assert batch.manifest.batch and batch.manifest.documents[1].salt
+    vb = verify_bundle(client.fetch_bundle(issuer, batch.manifest, document=1), docs[1][1], cfg.genesis_hash)
+    assert vb.member_index == 1 and vb.document == "matched"
+
+    # Governance: the council account is 2-of-3; each member signs the proposal's file on its
+    # own, one signature alone is refused before submission, two create the token.
+    # The SDK builds and signs one copy; the other member signs with the CLI (`vellum tx sign`)
+    # and the CLI combines: the files are the same format on both sides.
+    action = bodies.create_token("EUR", 2, issuer.account)
+    built = client.build_tx_file(council[0], bodies.propose(action, client.chain()[1] + 1000))
+    work = devnet.parent
+    built.save(work / "propose.json")
+    first = TxFile.load(work / "propose.json")
+    first.sign(council[0])
+    first.save(work / "signed-1.json")
+    with pytest.raises(errors.InsufficientWeight):
+        client.submit_tx_file(TxFile.load(work / "signed-1.json"), council[0])
+    cli(["tx", "sign", str(work / "propose.json"), "--key", str(devnet / "keys" / "council-2.key"), "--yes", "--out", str(work / "signed-2.json")])
+    with pytest.raises(errors.DuplicateSigner):
+        TxFile.load(work / "signed-1.json").sign(council[0])
+    elsewhere = client.build_tx_file(council[0], bodies.vote(1))
+    with pytest.raises(errors.ForeignSignature):
+        TxFile.load(work / "signed-1.json").add(elsewhere.unsigned.sign(council[2]))
+    cli(["tx", "combine", str(work / "signed-1.json"), str(work / "signed-2.json"), "--out", str(work / "both.json")])
+    combined = TxFile.load(work / "both.json")
+    assert combined.signer_keys() == [council[0].public_key, council[1].public_key]
+    done = client.submit_tx_file(combined, council[0])
+    proposals = client.read(None, "/v1/governance/proposals?limit=100")["proposals"]
+    created = [p for p in proposals if p["created_height"] == done.height and p["action"]["action"] == "create_token"]
+    assert created and created[0]["status"]["state"] == "executed", created
+    client.send(issuer, bodies.mint("EUR", alice_id, bodies.parse_amount("1000.00", 2)))
+
+    # Alice follows her own events from now on, starting on the validator the client prefers.
+    events = Collector(client, alice, after=client.chain()[1])
+    events.start()
+
+    # Alice (P-256) pays two legs, referencing the diploma's proof; the receipt verifies offline.
+    legs = [bodies.leg(bob_id, "EUR", 11900), bodies.leg(issuer.account, "EUR", 100)]
+    pay = client.transfer(alice, legs, reference=reg.proof_id)
+    receipt = verify_receipt(client.fetch_receipt(alice, pay.tx_id), cfg.genesis_hash)
+    assert receipt.signers == [str(alice.public_key)]
+    assert receipt.record["outcome"]["outcome"] == "settled" and receipt.record["outcome"]["reference"] == reg.proof_id
+    assert [leg["credit_amount"] for leg in receipt.record["outcome"]["legs"]] == ["11900", "100"]
+    assert events.wait_for("tx", pay.tx_id).data["status"] == "finalized"
+    assert events.wait_for("payment", pay.tx_id).data["record"]["outcome"]["outcome"] == "settled"
+
+    # The validator the client talked to last dies (SIGKILL), with a stream open on it; the
+    # next payment finalizes through the others and the stream resumes on another validator.
+    victim = client.pool.preferred
+    follow = Collector(client, alice, after=client.chain()[1])
+    follow.start()
+    pids = [int(line) for line in (devnet / "devnet.pids").read_text().split()]
+    os.kill(pids[victim], signal.SIGKILL)
+    again = client.transfer(alice, [bodies.leg(bob_id, "EUR", 500)])
+    assert client.pool.preferred != victim
+    receipt2 = verify_receipt(client.fetch_receipt(alice, again.tx_id), cfg.genesis_hash)
+    # Gap-free nonces: the next one after the first payment.
+    assert receipt2.record["tx_id"] == again.tx_id and receipt2.tx.unsigned.nonce == receipt.tx.unsigned.nonce + 1
+    dead = client.pool.nodes[victim].base
+    assert follow.wait_for("tx", again.tx_id).node != dead
+    assert any(f.startswith(dead) for f in follow.stream.failovers), follow.stream.failovers
+    assert events.wait_for("tx", again.tx_id).node != dead
+    balances = {b["token"]: b["available"] for b in client.account(bob)["balances"]}
+    assert balances == {"EUR": "12400"}
+    events.stream.close()
+    follow.stream.close()
+
+
+def _until_accepted(what, call, seconds: float = 30):
+    """Retries ``call`` while the ledger refuses it with ``recovery_locked`` (a time lock)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return call()
+        except errors.TransactionRefused as e:
+            if e.code != "recovery_locked" or time.monotonic() > deadline:
+                raise AssertionError(f"{what}: {e}") from e
+            time.sleep(0.3)
+
+
+def test_compliance_holds_governance_and_guardian_recovery(devnet: Path):
+    """The other use cases (one validator is down by now): governance proposals and a vote,
+    monitoring, a freeze, a held transfer posted by compliance, guardian recovery executed and
+    cancelled."""
+    client = Client.from_config(devnet / "client.toml")
+    registrar, issuer, compliance = client.key("registrar"), client.key("issuer"), client.key("compliance")
+    council = [client.key("council-1"), client.key("council-3")]
+    payer, payee, guardian = SecretKey.generate("secp256k1"), SecretKey.generate("ed25519"), SecretKey.generate("p256")
+    for key, who in ((payer, "payer"), (payee, "payee"), (guardian, "guardian")):
+        client.open_account(registrar, key.public_key, who.encode() + b": identity checked", label=who)
+
+    # Governance through the SDK: a token, and monitoring that holds transfers of 500.00 or more.
+    assert client.propose(council, bodies.create_token("USD", 2, issuer.account))["status"]["state"] == "executed"
+    rules = {"large_amount": "50000", "window_ms": 0, "window_amount_max": "0", "window_count_max": 0,
+             "structuring_floor_bps": 0, "structuring_count": 0, "hold_timeout_ms": 3_600_000, "version": 0}
+    assert client.propose(council, bodies.action("set_monitoring", token="USD", rules=rules))["status"]["state"] == "executed"
+    client.send(issuer, bodies.mint("USD", payer.account, 100_000))
+
+    # Compliance freezes the payer: its transfer is refused everywhere; unfrozen, it pays.
+    client.set_account_status(compliance, payer.account, "frozen", "incident 42")
+    with pytest.raises(errors.TransactionRefused) as frozen:
+        client.transfer(payer, [bodies.leg(payee.account, "USD", 100)])
+    assert frozen.value.code == "sender_not_active"
+    client.set_account_status(compliance, payer.account, "active", "resolved")
+
+    # A large transfer is held; compliance posts it and the payee is credited.
+    held = client.transfer(payer, [bodies.leg(payee.account, "USD", 60_000)])
+    outcome = client.payment(payer, held.tx_id)["record"]["outcome"]
+    assert outcome["outcome"] == "held" and outcome["alerts"][0]["rule"] == "large_transfer"
+    assert [h["id"] for h in client.holds(compliance)] == [outcome["hold"]]
+    client.decide_hold(compliance, outcome["hold"], post=True, reason="documents checked")
+    assert client.account(payee)["balances"][0]["available"] == "60000"
+
+    # Guardian recovery: the payee lost its key; its guardian moves it to a new one.
+    client.set_guardians(payee, [guardian.account], 1, 2)
+    replacement = SecretKey("ed25519", SecretKey.generate("ed25519").secret_bytes(), account=payee.account)
+    client.propose_recovery(guardian, payee.account, [(replacement, 1)], 1)
+    _until_accepted("execute recovery", lambda: client.execute_recovery(guardian, payee.account))
+    with pytest.raises(errors.TransactionRefused) as old:
+        client.transfer(payee, [bodies.leg(payer.account, "USD", 1)])
+    assert old.value.code == "unauthorized_signer"
+    client.transfer(replacement, [bodies.leg(payer.account, "USD", 1)])
+    view = client.account(replacement)
+    assert view["account"]["signers"]["signers"] == [{"key": str(replacement.public_key), "weight": 1}]
+    assert view["balances"][0]["available"] == "59999"
+
+    # The owner cancels a recovery its guardian started (a stolen guardian key, say).
+    client.set_guardians(payer, [guardian.account], 1, 100)
+    client.propose_recovery(guardian, payer.account, [(SecretKey.generate("ed25519"), 1)], 1)
+    client.cancel_recovery(payer)
+    with pytest.raises(errors.TransactionRefused) as none:
+        client.execute_recovery(guardian, payer.account)
+    assert none.value.code == "no_recovery"
+
+    # A council of two member accounts, 2-of-2: a proposal stays open until the other votes.
+    council_account = council[0].account
+    members = sorted([council_account, guardian.account])
+    assert client.propose(council, bodies.action("set_council", members=members, threshold=2))["status"]["state"] == "executed"
+    rules_doc = bodies.action("set_rules", digest="ab" * 32, uri="https://example.org/rules-v2.pdf")
+    proposal = client.propose(council, rules_doc)
+    assert proposal["status"]["state"] == "open" and proposal["approvals"] == [council_account]
+    voted = client.vote(guardian, proposal["id"])
+    assert voted["status"]["state"] == "executed" and voted["approvals"] == [council_account, guardian.account]
+
+
+@pytest.mark.parametrize("scheme", ["ed25519", "secp256k1", "p256"])
+def test_keystores_open_across_the_sdk_and_the_cli(tmp_path: Path, scheme: str):
+    """A keystore the SDK writes opens in the CLI, and one the CLI writes opens in the SDK."""
+    env = dict(os.environ, VELLUM_PASSWORD="interop password")
+    mine = SecretKey.generate(scheme)
+    save_keystore(tmp_path / "sdk.json", mine, "interop password")
+    shown = subprocess.run([VELLUM_BIN, "key", "show", str(tmp_path / "sdk.json")], env=env, capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0 and str(mine.public_key) in shown.stdout and mine.account in shown.stdout, shown.stderr
+    made = subprocess.run(
+        [VELLUM_BIN, "--json", "key", "new", "--scheme", scheme, "--out", str(tmp_path / "cli.json")], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert made.returncode == 0, made.stderr
+    theirs = load_key(tmp_path / "cli.json", "interop password")
+    assert theirs.scheme == scheme and str(theirs.public_key) in made.stdout
+    with pytest.raises(errors.WrongPassword):
+        load_key(tmp_path / "cli.json", "not the password")

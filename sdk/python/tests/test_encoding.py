@@ -1,0 +1,151 @@
+"""Borsh codecs, strict decoding and the JSON form, checked against the worked example of
+docs/wire-format.md §17 (independent of the generated vectors)."""
+
+from __future__ import annotations
+
+import pytest
+
+from vellum_sdk import Transaction, UnsignedTx, bodies, kyc_commitment, request_signing_bytes
+from vellum_sdk.encoding import borsh, from_borsh, from_wire, sha256
+from vellum_sdk.errors import EmptyInput, FormatError, InvalidContent, Malformed, TooLarge, UnknownVersion
+from vellum_sdk.keys import SecretKey
+from vellum_sdk.merkle import batch_root
+from vellum_sdk.proofs import proof_id, salted_digest
+from vellum_sdk.tx import TX_BYTES_MAX, check_body
+from vellum_sdk.types import PUBLIC_KEY, TRANSACTION, TX_BODY, TX_KINDS, PublicKey
+
+# RFC 8032 §7.1 test key 1, the key of the spec's worked example.
+RFC8032_SEED = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
+ACCOUNT = "2d1052e0f79bbbc7aecd38069acc17116d4f2363f2bc9048401ed8b81a23f5f4"
+
+
+@pytest.fixture
+def example():
+    key = SecretKey("ed25519", bytes.fromhex(RFC8032_SEED))
+    return key, UnsignedTx("vellum-devnet", key.account, 0, 100, bodies.vote(7))
+
+
+def test_worked_example_of_the_spec(example):
+    key, u = example
+    assert key.account == ACCOUNT
+    assert u.encode().hex() == (
+        "0d000000" + "76656c6c756d2d6465766e6574" + ACCOUNT + "0000000000000000" + "6400000000000000" + "12" + "0700000000000000"
+    )
+    assert u.signing_bytes() == b"VELLUM:TX-SIGN:\x01" + u.encode()
+    assert u.id() == "6016b966633dc25e8cb476ca1dc8ede47a03e31e5809855662a2bb3426807838"
+    sig = u.sign(key)
+    assert sig.signature.hex() == (
+        "5c0a3c8570af046c1c1b6e93ee9fcffbc66c51a85a7629a508194a55a5caee19"
+        "f9207882890511a3d1e1e298c3dc2bda5f43f75fa584d58b71a74bb664994302"
+    )
+    wire = Transaction(u, [sig]).wire()
+    assert len(wire) == 176 and wire == b"\x01" + u.encode() + b"\x01\x00\x00\x00" + sig.to_bytes()
+    assert proof_id(u.id()) == "a3e6000cbc676e4cd746ca1de49d06acf77a3276094c8144a07d5646c6979989"
+
+
+def test_other_values_of_the_worked_example(example):
+    key, _ = example
+    transfer = borsh(TX_BODY, bodies.transfer([bodies.leg("ab" * 32, "EUR", 12345)]))
+    assert transfer.hex() == "09" + "01000000" + "ab" * 32 + "03000000455552" + "39300000000000000000000000000000" + "00" + "00"
+    hello = sha256(b"hello")
+    assert salted_digest(b"\x11" * 32, hello).hex() == "662c14b47e32adfb0e5c1ad24174ca5cf48ee93a7a93d915706c8d4ff473b23e"
+    assert kyc_commitment(b"\x22" * 16, b"identity record") == "b435e0e089e1f2eea64ffbb062940d936c43cbd91e3b0cd866d557bc17247788"
+    root = batch_root([sha256(b"a"), sha256(b"b"), sha256(b"c")])
+    assert root.hex() == "cac3d448d4e20a2ad5eae1f500e63c2a7f9217cd14572ba7fd22e26dc1ec2648"
+    message = request_signing_bytes("vellum-devnet", ACCOUNT, "GET", f"/v1/account/{ACCOUNT}", b"", 1795253477855, bytes(range(16)))
+    assert len(message) == 208 and message.startswith(bytes.fromhex("56454c4c554d3a524551554553543a010d000000"))
+    assert key.sign(message).hex().endswith(
+        "e7fc45190246750d9d5b5e123b1fad7d80021dd2895a7cceace2b544ce08b5aa"
+        "45803958d0570cc08d09ad37ceebe6007b206b3d43696923979374003b08ac01"
+    )
+
+
+def test_variant_indices_follow_declaration_order():
+    assert len(TX_KINDS) == 25
+    assert TX_KINDS[0] == "open_account" and TX_KINDS[9] == "transfer" and TX_KINDS[24] == "report_misbehavior"
+    assert borsh(TX_BODY, {"type": "cancel_recovery"}) == bytes([21])
+    assert borsh(PUBLIC_KEY, "p256:02" + "11" * 32)[0] == 2
+
+
+def test_decoding_is_strict(example):
+    key, u = example
+    wire = Transaction(u, [u.sign(key)]).wire()
+    assert Transaction.from_wire(wire).to_json() == Transaction(u, [u.sign(key)]).to_json()
+    with pytest.raises(Malformed, match="trailing"):
+        Transaction.from_wire(wire + b"\x00")
+    with pytest.raises(Malformed, match="end of input"):
+        Transaction.from_wire(wire[:-1])
+    with pytest.raises(UnknownVersion):
+        Transaction.from_wire(b"\x02" + wire[1:])
+    with pytest.raises(EmptyInput):
+        Transaction.from_wire(b"")
+    with pytest.raises(TooLarge):
+        Transaction.from_wire(b"\x01" * (TX_BYTES_MAX + 1))
+    body_at = 1 + 4 + 13 + 32 + 16
+    bad_variant = wire[:body_at] + bytes([25]) + wire[body_at + 1 :]
+    with pytest.raises(Malformed, match="variant index 25"):
+        Transaction.from_wire(bad_variant)
+
+
+def test_bool_option_utf8_and_lengths_are_checked():
+    with pytest.raises(Malformed, match="bool"):
+        from_borsh(TX_BODY, bytes([2]) + b"\x00" * 32 + b"\x08\x00\x00\x00sha256:f" + b"\x00" * 32 + b"\x02")
+    with pytest.raises(Malformed, match="option"):
+        from_borsh(TX_BODY, bytes([4]) + b"\x00" * 32 + b"\x07")
+    with pytest.raises(Malformed, match="UTF-8"):
+        from_borsh(TX_BODY, bytes([8]) + b"\x02\x00\x00\x00\xff\xfe" + b"\x01" + b"\x00" * 15)
+    # A list claiming more items than the input could hold is refused before reading them.
+    with pytest.raises(Malformed, match="claims"):
+        from_borsh(TX_BODY, bytes([5]) + (10**9).to_bytes(4, "little"))
+
+
+def test_shape_rules_are_typed_errors(example):
+    key, u = example
+    empty = Transaction(u, [])
+    with pytest.raises(InvalidContent, match="no signature"):
+        Transaction.from_wire(empty.wire())
+    with pytest.raises(InvalidContent, match="label"):
+        bodies.open_account(key.public_key, None, label="x" * 65)
+    with pytest.raises(InvalidContent, match="symbol"):
+        bodies.mint("eur", ACCOUNT, 1)
+    with pytest.raises(InvalidContent, match="positive"):
+        bodies.transfer([bodies.leg(ACCOUNT, "EUR", 0)])
+    with pytest.raises(InvalidContent, match="threshold"):
+        bodies.set_signers([(key, 1)], 2)
+    with pytest.raises(InvalidContent, match="council membership"):
+        bodies.action("grant_role", account=ACCOUNT, role="council")
+
+
+def test_json_form_errors_name_the_field():
+    with pytest.raises(FormatError, match=r"legs\[0\]\.amount: expected a u128 as a decimal string"):
+        check_body({"type": "transfer", "legs": [{"to": ACCOUNT, "token": "EUR", "amount": 5, "convert": None}], "reference": None})
+    with pytest.raises(FormatError, match="unknown field"):
+        check_body({"type": "vote", "proposal": 1, "proposl": 2})
+    with pytest.raises(FormatError, match="expected 32 bytes"):
+        check_body({"type": "execute_recovery", "account": "ab"})
+    with pytest.raises(FormatError, match="unknown type"):
+        check_body({"type": "teleport"})
+    with pytest.raises(FormatError, match="unknown key scheme"):
+        PublicKey.parse("rsa:00")
+    with pytest.raises(FormatError, match="out of range"):
+        check_body({"type": "vote", "proposal": 1 << 64})
+    with pytest.raises(FormatError, match="expected a u64"):
+        check_body({"type": "vote", "proposal": True})
+
+
+def test_json_form_round_trips_and_normalises():
+    body = check_body({"type": "open_account", "public_key": "ED25519:".lower() + "AB" * 32, "kyc_commitment": None, "label": "l", "role": "user"})
+    assert body == {"type": "open_account", "public_key": "ed25519:" + "ab" * 32, "kyc_commitment": None, "label": "l", "role": "user", "subledger": None}
+    tx = {"unsigned": {"chain_id": "c", "sender": ACCOUNT, "nonce": 1, "expiry_height": 2, "body": body}, "signatures": []}
+    assert from_wire(TRANSACTION, b"\x01" + borsh(TRANSACTION, tx), 1 << 20) == tx
+
+
+def test_amounts():
+    assert bodies.parse_amount("123.45", 4) == 1_234_500
+    assert bodies.format_amount(1_234_500, 4) == "123.45"
+    assert bodies.format_amount(1_000_000, 2) == "10000"
+    for bad in ("1.234", "-1", "1.", "", "1e3"):
+        with pytest.raises(FormatError):
+            bodies.parse_amount(bad, 2)
+    with pytest.raises(FormatError, match="overflows"):
+        bodies.parse_amount(str(1 << 128), 0)

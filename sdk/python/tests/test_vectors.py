@@ -1,0 +1,246 @@
+"""The published test vectors (docs/vectors/*.json, generated and checked by the Rust code):
+every transaction rebuilt from its JSON inputs byte for byte, signed with the published keys
+to the same signatures, decoded back; ids, commitments, batch roots, request signatures;
+keystores; evidence verdicts; and the typed errors of every invalid case."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from conftest import load_vectors
+from vellum_sdk import Keystore, SecretKey, Signature, Transaction, UnsignedTx, kyc_commitment, request_signing_bytes, verify_signature
+from vellum_sdk.encoding import Domain
+from vellum_sdk.errors import (
+    DecodeError,
+    EmptyInput,
+    FormatError,
+    InvalidContent,
+    Malformed,
+    SignatureError,
+    TooLarge,
+    UnknownVersion,
+    VerifyError,
+    WrongPassword,
+)
+from vellum_sdk.keys import CURVE_ORDER
+from vellum_sdk.merkle import batch_root, inclusion_proof, leaf_hash
+from vellum_sdk.proofs import proof_id, salted_digest
+from vellum_sdk.types import SCHEMES, TX_BODY, TX_KINDS, PublicKey
+from vellum_sdk.verify import verify_bundle, verify_receipt
+
+
+@pytest.fixture(scope="module")
+def keys() -> dict[str, SecretKey]:
+    return {k["name"]: SecretKey(k["scheme"], bytes.fromhex(k["secret"])) for k in load_vectors("keys")["keys"]}
+
+
+@pytest.fixture(scope="module")
+def transactions() -> dict:
+    return load_vectors("transactions")
+
+
+# --- keys -----------------------------------------------------------------------------------
+
+
+def test_published_keys_derive_their_public_keys_and_accounts():
+    listed = load_vectors("keys")["keys"]
+    assert {k["scheme"] for k in listed} == set(SCHEMES)
+    for k in listed:
+        key = SecretKey.from_text(k["key_file"])
+        assert str(key.public_key) == k["public_key"], k["name"]
+        assert key.public_key.to_borsh().hex() == k["public_key_borsh"], k["name"]
+        assert key.account == k["account_id"], k["name"]
+
+
+def test_published_keystores_open_with_their_password_only():
+    stores = load_vectors("keys")["keystores"]
+    assert {s["scheme"] for s in stores} == set(SCHEMES)
+    for s in stores:
+        ks = Keystore.from_json(s["keystore"])
+        key = ks.open(s["password"])
+        assert key.secret_bytes().hex() == s["secret"], s["name"]
+        assert key.account == (s["keystore"].get("account_id") or key.public_key.account_id())
+        with pytest.raises(WrongPassword):
+            ks.open(s["password"] + "!")
+
+
+# --- transactions ---------------------------------------------------------------------------
+
+
+def test_every_variant_and_scheme_has_a_vector(transactions):
+    vectors = transactions["vectors"]
+    assert sorted({v["variant"] for v in vectors}) == list(range(len(TX_KINDS)))
+    signers = {name for v in vectors for name in v["signers"]}
+    assert {n.split("-")[0] for n in signers} == set(SCHEMES)
+
+
+def test_transactions_rebuild_byte_for_byte(transactions, keys):
+    for v in transactions["vectors"]:
+        name = v["name"]
+        u = UnsignedTx.from_json(v["unsigned"])
+        assert u.to_json() == v["unsigned"], name
+        assert TX_BODY.variant_index(u.kind) == v["variant"] and u.kind == v["kind"], name
+        assert u.wire().hex() == v["unsigned_wire"], name
+        assert u.signing_bytes().hex() == v["signing_bytes"], name
+        assert u.id() == v["tx_id"], name
+        sigs = [u.sign(keys[s]) for s in v["signers"]]
+        assert [s.hex() for s in sigs] == v["signatures"], name
+        tx = Transaction(u, sigs)
+        assert tx.wire().hex() == v["transaction_wire"], name
+        assert tx.leaf_bytes().hex() == v["leaf_data"], name
+
+
+def test_transactions_decode_back(transactions, keys):
+    for v in transactions["vectors"]:
+        tx = Transaction.from_wire(bytes.fromhex(v["transaction_wire"]))
+        assert tx.unsigned.to_json() == v["unsigned"], v["name"]
+        assert tx.wire().hex() == v["transaction_wire"], v["name"]
+        assert tx.verify() == [keys[s].public_key for s in v["signers"]], v["name"]
+
+
+def test_a_malformed_vector_is_a_typed_error(transactions):
+    v = copy.deepcopy(next(v for v in transactions["vectors"] if v["kind"] == "transfer"))
+    body = v["unsigned"]["body"]
+    body["legs"][0]["amount"] = int(body["legs"][0]["amount"])
+    with pytest.raises(FormatError, match=r"body\.legs\[0\]\.amount"):
+        UnsignedTx.from_json(v["unsigned"])
+    del body["legs"]
+    with pytest.raises(FormatError, match=r"body\.legs: missing field"):
+        UnsignedTx.from_json(v["unsigned"])
+    v["unsigned"]["sender"] = "zz"
+    with pytest.raises(FormatError, match="sender"):
+        UnsignedTx.from_json(v["unsigned"])
+
+
+def test_a_wrong_key_and_a_truncated_transaction_are_typed_errors(transactions, keys):
+    v = next(v for v in transactions["vectors"] if v["signers"] == ["ed25519-a"])
+    u = UnsignedTx.from_json(v["unsigned"])
+    right = u.sign(keys["ed25519-a"])
+    # The signature names a key that did not make it.
+    wrong = Signature("ed25519", right.signature, public_key=keys["ed25519-b"].public_key.key)
+    with pytest.raises(SignatureError) as e:
+        Transaction(u, [wrong]).verify()
+    assert e.value.reason == "signature_does_not_verify" and e.value.index == 0
+    # Signed by another key: valid, but not the key the vector names.
+    assert Transaction(u, [u.sign(keys["ed25519-b"])]).verify() != [keys["ed25519-a"].public_key]
+    wire = bytes.fromhex(v["transaction_wire"])
+    for cut in (1, 10, len(wire) // 2):
+        with pytest.raises(Malformed):
+            Transaction.from_wire(wire[:-cut])
+
+
+# --- identifiers, commitments, requests -----------------------------------------------------
+
+
+def test_ids_and_commitments():
+    ids = load_vectors("ids")
+    for a in ids["account_ids"]:
+        key = PublicKey.parse(a["public_key"])
+        assert (Domain.ACCOUNT_ID + b"\x01" + key.to_borsh()).hex() == a["hashed"]
+        assert key.account_id() == a["account_id"]
+    for p in ids["proof_ids"]:
+        assert proof_id(p["tx_id"]) == p["proof_id"]
+    for s in ids["salted_digests"]:
+        assert salted_digest(bytes.fromhex(s["salt"]), bytes.fromhex(s["digest"])).hex() == s["salted"]
+    for k in ids["kyc_commitments"]:
+        assert kyc_commitment(bytes.fromhex(k["salt"]), bytes.fromhex(k["record"])) == k["commitment"]
+    for b in ids["batch_roots"]:
+        digests = [bytes.fromhex(d) for d in b["digests"]]
+        assert batch_root(digests).hex() == b["root"]
+        leaves = [leaf_hash(d) for d in digests]
+        for p in b.get("inclusion_proofs", []):
+            assert [h.hex() for h in inclusion_proof(p["index"], leaves)] == p["proof"]
+
+
+def test_signed_requests(keys):
+    requests = load_vectors("requests")["requests"]
+    assert {keys[r["signer"]].scheme for r in requests} == set(SCHEMES)
+    for r in requests:
+        message = request_signing_bytes(
+            r["chain_id"], r["account"], r["method"], r["path_and_query"], bytes.fromhex(r["body"]), r["timestamp_ms"], bytes.fromhex(r["nonce"])
+        )
+        assert message.hex() == r["signing_bytes"]
+        key = keys[r["signer"]]
+        assert key.account == r["account"] == r["headers"]["x-vellum-account"]
+        assert key.sign(message).hex() == r["headers"]["x-vellum-signature"]
+        assert verify_signature(Signature.from_hex(r["headers"]["x-vellum-signature"]), message) == key.public_key
+
+
+# --- evidence -------------------------------------------------------------------------------
+
+
+def test_evidence_verdicts():
+    cases = load_vectors("evidence")["cases"]
+    for c in cases:
+        data = bytes.fromhex(c["file"])
+        document = bytes.fromhex(c["document"]) if c.get("document") else None
+        expect = c["expect"]
+        try:
+            v = verify_receipt(data, c["pinned_genesis"]) if c["kind"] == "receipt" else verify_bundle(data, document, c["pinned_genesis"])
+        except VerifyError as e:
+            assert not expect["valid"], f"{c['name']}: {e}"
+            assert (e.step, e.step_name) == (expect["failed"]["step"], expect["failed"]["name"]), f"{c['name']}: {e}"
+            continue
+        assert expect["valid"], f"{c['name']}: verified, expected step {expect['failed']}"
+        assert v.genesis_hash == expect["genesis_hash"], c["name"]
+        if c["kind"] == "receipt":
+            assert (v.tx.id(), v.record["sender"], v.signers) == (expect["tx_id"], expect["sender"], expect["signers"]), c["name"]
+            assert (v.record["height"], v.record["time_ms"], v.record["outcome"]) == (expect["height"], expect["time_ms"], expect["outcome"])
+        else:
+            got = (v.registered_digest, v.registrant, v.signer, v.record["height"], v.record["time_ms"], v.status["state"])
+            want = (expect["registered_digest"], expect["registrant"], expect["signer"], expect["height"], expect["time_ms"], expect["status"])
+            assert got == want, c["name"]
+            assert (v.status_height, v.member_index, v.validator_set_changes, v.document) == (
+                expect["status_height"],
+                expect["member_index"],
+                expect["validator_set_changes"],
+                expect["document"],
+            ), c["name"]
+
+
+# --- invalid transactions -------------------------------------------------------------------
+
+DECODE_CLASSES = {
+    "too_large": TooLarge,
+    "empty": EmptyInput,
+    "unknown_version": UnknownVersion,
+    "malformed": Malformed,
+    "invalid": InvalidContent,
+}
+
+
+def _case_bytes(case: dict) -> bytes:
+    b = case["bytes"]
+    return bytes.fromhex(b["fill"]) * b["length"] if isinstance(b, dict) else bytes.fromhex(b)
+
+
+def test_invalid_transactions_give_typed_errors():
+    cases = load_vectors("invalid")["cases"]
+    for c in cases:
+        data, expect = _case_bytes(c), c["expect"]
+        if expect in DECODE_CLASSES:
+            with pytest.raises(DECODE_CLASSES[expect]):
+                Transaction.from_wire(data)
+            continue
+        tx = Transaction.from_wire(data)
+        if expect == "valid":
+            assert tx.verify(), c["name"]
+            continue
+        with pytest.raises(SignatureError) as e:
+            tx.verify()
+        assert e.value.reason == expect, f"{c['name']}: {e.value}"
+    # Every decode class is a DecodeError, so one except clause catches them all.
+    assert all(issubclass(cls, DecodeError) for cls in DECODE_CLASSES.values())
+
+
+def test_ecdsa_vector_signatures_are_deterministic_and_low_s(transactions, keys):
+    """Each ECDSA vector signed twice gives the same bytes (RFC 6979), with a low s."""
+    ecdsa = [(v, n) for v in transactions["vectors"] for n in v["signers"] if keys[n].scheme in CURVE_ORDER]
+    assert {keys[n].scheme for _, n in ecdsa} == set(CURVE_ORDER)
+    for v, name in ecdsa:
+        u = UnsignedTx.from_json(v["unsigned"])
+        a, b = u.sign(keys[name]), u.sign(keys[name])
+        assert a == b
+        assert int.from_bytes(a.signature[32:], "big") <= CURVE_ORDER[a.scheme] // 2
