@@ -1,5 +1,5 @@
 //! `cargo bench -p vellum-crypto`: signature verification per second on one core (Ed25519
-//! one by one and batched, secp256k1), RFC 6962 inclusion-proof generation and verification
+//! one by one and batched, secp256k1, P-256) and signing, RFC 6962 inclusion-proof generation and verification
 //! in a log of 1,000,000 leaves, and sparse-Merkle-map proofs.
 
 use std::time::{Duration, Instant};
@@ -53,6 +53,21 @@ fn main() {
         verify_tx(t).unwrap();
     }
     rate("secp256k1 transaction verification (recovery)", k.len(), start.elapsed());
+    let p = txs("p256", 2_000);
+    let start = Instant::now();
+    for t in &p {
+        verify_tx(t).unwrap();
+    }
+    rate("P-256 transaction verification", p.len(), start.elapsed());
+    for (scheme, n) in [("ed25519", 10_000usize), ("secp256k1", 2_000), ("p256", 2_000)] {
+        let key = SecretKey::from_bytes(scheme, [9; 32]).unwrap();
+        let unsigned = &txs(scheme, 1)[0].unsigned;
+        let start = Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(key.sign_tx(std::hint::black_box(unsigned)));
+        }
+        rate(&format!("{scheme} transaction signing"), n, start.elapsed());
+    }
 
     let leaves: Vec<[u8; 32]> = (0..1_000_000u32).map(|i| leaf_hash(&i.to_be_bytes())).collect();
     let start = Instant::now();

@@ -135,7 +135,11 @@ impl Pool {
                     self.prefer(i);
                     return Ok(Submitted::Accepted(tx.id().to_hex()));
                 }
-                Ok(Submitted::Refused { status, .. }) if status >= 500 => failures.push(failure(node, format!("HTTP {status}"))),
+                // Busy or rate limited is this validator's condition, not a verdict on the
+                // transaction: move on, as for a failure (docs/client.md).
+                Ok(Submitted::Refused { status, code, .. }) if status >= 500 || status == 429 => {
+                    failures.push(failure(node, format!("HTTP {status} {code}")))
+                }
                 Ok(Submitted::Refused { status, code, message, expected_nonce }) => {
                     let everywhere = REFUSED_EVERYWHERE.contains(&code.as_str());
                     let this = Submitted::Refused { status, code, message, expected_nonce };
