@@ -158,6 +158,37 @@ fn chained_cases() -> Vec<Value> {
     cases
 }
 
+fn member(b: &mut Bundle) -> &mut vellum_evidence::MemberEvidence {
+    b.member.as_mut().expect("a batch bundle has member evidence")
+}
+
+fn batch_cases() -> Vec<Value> {
+    let (live, revoked) = (example("batch-member.vellum"), example("batch-member-revoked.vellum"));
+    let (doc3, doc2, genesis) = (example("batch-member-3.txt"), example("batch-member-2.txt"), pinned("batch-genesis-hash.txt"));
+    let mut cases = vec![
+        bundle_case("salted batch: member 2, valid with the document", &live, Some(&doc3), Some(&genesis)),
+        bundle_case("salted batch: member 1, revoked on its own, valid", &revoked, Some(&doc2), Some(&genesis)),
+        bundle_case("salted batch: member 2's bundle with member 1's document", &live, Some(&doc2), Some(&genesis)),
+    ];
+    let changes: Vec<(&str, &[u8], Box<dyn FnOnce(&mut Bundle)>)> = vec![
+        ("member inclusion proof sibling flipped", &live, Box::new(|b| member(b).batch_proof[0][0] ^= 1)),
+        ("member index changed", &live, Box::new(|b| member(b).index ^= 1)),
+        ("member leaf changed", &live, Box::new(|b| member(b).leaf[0] ^= 1)),
+        ("member status entry dropped (claims the member was never changed)", &revoked, Box::new(|b| member(b).status = None)),
+        ("member evidence dropped", &live, Box::new(|b| b.member = None)),
+        ("salt changed", &live, Box::new(|b| {
+            if let Some(salt) = b.document.as_mut().and_then(|d| d.salt.as_mut()) {
+                salt[0] ^= 1;
+            }
+        })),
+    ];
+    for (what, file, change) in changes {
+        let doc = if file == revoked.as_slice() { &doc2 } else { &doc3 };
+        cases.push(bundle_case(&format!("salted batch: {what}"), &altered_bundle(file, change), Some(doc), Some(&genesis)));
+    }
+    cases
+}
+
 fn receipt_cases() -> Vec<Value> {
     let file = example("payment.vellumrc");
     let genesis = pinned("payment-genesis-hash.txt");
@@ -191,6 +222,7 @@ fn receipt_cases() -> Vec<Value> {
 pub(crate) fn evidence_json() -> Value {
     let mut cases = diploma_cases();
     cases.extend(chained_cases());
+    cases.extend(batch_cases());
     cases.extend(receipt_cases());
     json!({
         "description": "Evidence bundles and payment receipts (hex file bytes), the pinned genesis hash and document given with them (null: none), and the verdict of the reference verifier: valid with what the file proves, or the first failing step (number and name, docs/evidence-format.md §4). The valid files are docs/examples/; every other case changes one thing in them.",
@@ -205,7 +237,7 @@ fn evidence_vectors_have_valid_and_failing_cases_at_every_reachable_step() {
     let valid = cases.iter().filter(|c| c["expect"]["valid"] == true).count();
     assert!(valid >= 4, "valid bundles with and without document, a version-2 bundle, a receipt");
     let steps: std::collections::BTreeSet<u64> = cases.iter().filter_map(|c| c["expect"]["failed"]["step"].as_u64()).collect();
-    for step in [1, 2, 3, 4, 5, 6, 8] {
+    for step in 1..=8 {
         assert!(steps.contains(&step), "no evidence vector fails at step {step}");
     }
 }
