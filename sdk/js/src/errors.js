@@ -1,0 +1,138 @@
+// Typed errors. Every error the SDK throws is a `VellumError`; callers branch on the class
+// (or on `code` for the node's own refusals) instead of parsing messages.
+
+/** Base class of every error this SDK throws. */
+export class VellumError extends Error {
+  constructor(message, options) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * A node refused a request: its stable machine `code` (`bad_nonce`, `forbidden`,
+ * `unknown_tx`…), the HTTP status and its message. `expectedNonce` is set for `bad_nonce`.
+ */
+export class NodeError extends VellumError {
+  constructor({ code, status, message, expectedNonce = null, node = null }) {
+    super(`${message || code} (${status} ${code}${node ? ` from ${node}` : ""})`);
+    this.code = code;
+    this.status = status;
+    this.nodeMessage = message;
+    this.expectedNonce = expectedNonce;
+    this.node = node;
+  }
+}
+
+/** A block builder dropped the transaction (`code` says why); nothing of it was applied. */
+export class RejectedError extends NodeError {}
+
+/** No validator answered (each one's failure is listed in `failures`). */
+export class NetworkError extends VellumError {
+  constructor(message, failures = []) {
+    super(failures.length ? `${message}: ${failures.join("; ")}` : message);
+    this.failures = failures;
+  }
+}
+
+/** A transaction was not final within the timeout: its outcome is unknown, resubmitting is safe. */
+export class OutcomeUnknownError extends VellumError {
+  constructor(message, txId) {
+    super(message);
+    this.txId = txId;
+  }
+}
+
+/** A verified read did not reach `f + 1` matching answers. */
+export class AgreementError extends VellumError {}
+
+/**
+ * Bytes that do not decode: `kind` is `too_large`, `empty`, `unknown_version`, `malformed`
+ * (bad borsh: truncated, trailing bytes, bad tag, bad UTF-8) or `invalid` (well-formed but
+ * outside the limits a valid value respects).
+ */
+export class DecodeError extends VellumError {
+  constructor(kind, message) {
+    super(`${kind.replace("_", " ")}: ${message}`);
+    this.kind = kind;
+  }
+}
+
+/** A value that cannot be encoded (a missing field, a number out of range, bad hex…); `path` names it. */
+export class EncodeError extends VellumError {
+  constructor(path, message) {
+    super(path ? `${path}: ${message}` : message);
+    this.path = path;
+  }
+}
+
+/** A key that cannot be used: unknown scheme, bad hex, a scalar out of range. */
+export class KeyError extends VellumError {}
+
+/**
+ * A signature that is refused: `kind` is `malformed_signature`, `high_s`, `bad_public_key`,
+ * `bad_recovery_id`, `signature_does_not_verify` or `duplicate_signer`; `index` is its place
+ * in the transaction when known.
+ */
+export class SignatureError extends VellumError {
+  constructor(kind, message, { index = null } = {}) {
+    super(index === null ? message : `signature ${index}: ${message}`);
+    this.kind = kind;
+    this.index = index;
+  }
+}
+
+/** A keystore that cannot be opened: wrong password (or an edited file), unsupported or too-weak parameters. */
+export class KeystoreError extends VellumError {
+  constructor(message, { wrongPassword = false } = {}) {
+    super(message);
+    this.wrongPassword = wrongPassword;
+  }
+}
+
+/** A multi-party transaction file that cannot be used as it is. */
+export class TxFileError extends VellumError {}
+
+/** A signature in a transaction file made over another transaction. */
+export class ForeignSignature extends TxFileError {
+  constructor(index) {
+    super(`signature ${index} is over another transaction (it does not verify over this file's signing bytes)`);
+    this.index = index;
+  }
+}
+
+/** Two signatures of a transaction file by the same key. */
+export class DuplicateSigner extends TxFileError {
+  constructor(key) {
+    super(`key ${key} signed twice`);
+    this.key = key;
+  }
+}
+
+/** The distinct signers' weight is below the account's threshold. */
+export class InsufficientWeight extends TxFileError {
+  constructor(weight, threshold, account) {
+    super(`signatures carry weight ${weight}, account ${account} needs ${threshold}`);
+    this.weight = weight;
+    this.threshold = threshold;
+    this.account = account;
+  }
+}
+
+/**
+ * Evidence (a bundle, a receipt, a log anchor) that does not verify: the failing `step`
+ * (`decode`, `checkpoint`, `validator set`, `certificate`, `log inclusion`, `state entry`,
+ * `batch inclusion`, `document`), its number, and why.
+ */
+export class VerifyError extends VellumError {
+  constructor(step, detail) {
+    super(`step ${STEP_NUMBERS[step]} (${step}) failed: ${detail}`);
+    this.step = step;
+    this.stepNumber = STEP_NUMBERS[step];
+    this.detail = detail;
+  }
+}
+
+/** Verification steps in order (docs/evidence-format.md §4). */
+export const STEPS = ["decode", "checkpoint", "validator set", "certificate", "log inclusion", "state entry", "batch inclusion", "document"];
+const STEP_NUMBERS = Object.fromEntries(STEPS.map((s, i) => [s, i + 1]));

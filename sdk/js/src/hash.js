@@ -1,0 +1,84 @@
+// Hashes and identifiers (docs/wire-format.md): domain tags, account / transaction / proof
+// ids, salted digests, KYC commitments, state-map keys, batch roots.
+
+import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
+import { asBytes, bytes, canonical, tuple, vecU8 } from "./encoding.js";
+import { Hash32, PublicKey, UnsignedTx } from "./types.js";
+import { concat } from "./bytes.js";
+import { merkleRoot, leafHash } from "./merkle.js";
+
+/** SHA-256 of one byte string. */
+export const sha256 = (data) => nobleSha256(data);
+
+/** Domain tags: each separates one kind of hashed or signed object from every other. */
+export const DOMAIN = Object.freeze({
+  TX_SIGN: "VELLUM:TX-SIGN:",
+  TX_ID: "VELLUM:TX-ID:",
+  TX_LEAF: "VELLUM:TX-LEAF:",
+  BLOCK_HEADER: "VELLUM:BLOCK-HEADER:",
+  BLOCK_TXS: "VELLUM:BLOCK-TXS:",
+  ACCOUNT_ID: "VELLUM:ACCOUNT-ID:",
+  VALIDATOR_SET: "VELLUM:VALIDATOR-SET:",
+  GENESIS: "VELLUM:GENESIS:",
+  STATE_KEY: "VELLUM:STATE-KEY:",
+  STATE_VALUE: "VELLUM:STATE-VALUE:",
+  KYC_COMMITMENT: "VELLUM:KYC-COMMITMENT:",
+  PROOF_ID: "VELLUM:PROOF-ID:",
+  EVIDENCE_LEAF: "VELLUM:EVIDENCE-LEAF:",
+  EVIDENCE_RECORD: "VELLUM:EVIDENCE-RECORD:",
+  SALTED_DIGEST: "VELLUM:SALTED-DIGEST:",
+  GENESIS_DETAILS: "VELLUM:GENESIS-DETAILS:",
+  REQUEST: "VELLUM:REQUEST:",
+  ORIGINAL: "VELLUM:ORIGINAL:",
+  PAYMENT_RECORD: "VELLUM:PAYMENT-RECORD:",
+  GENESIS_DETAILS_EPOCHS: "VELLUM:GENESIS-DETAILS-EPOCHS:",
+});
+
+/** The account id a key opens: `SHA-256(canonical(ACCOUNT-ID, PublicKey))`. */
+export const accountIdOf = (publicKey) => PublicKey.parse(publicKey).accountId();
+
+/** `SHA-256(canonical(TX-ID, unsigned))`: signatures are not part of the id. */
+export const txIdOf = (unsigned) => sha256(canonical(DOMAIN.TX_ID, UnsignedTx, unsigned));
+
+/** The id of the registration a transaction made: `SHA-256(canonical(PROOF-ID, tx id))`. */
+export const proofIdOf = (txId) => sha256(canonical(DOMAIN.PROOF_ID, Hash32, asBytes(txId, 32, "tx id")));
+
+const SALT_PAIR = tuple([bytes(32), bytes(32)]);
+/** The salted commitment registered for a low-entropy document: `SHA-256(canonical(SALTED-DIGEST, (salt, digest)))`. */
+export const saltedDigest = (salt, documentDigest) =>
+  sha256(canonical(DOMAIN.SALTED_DIGEST, SALT_PAIR, [asBytes(salt, 32, "salt"), asBytes(documentDigest, 32, "digest")]));
+
+const KYC_PAIR = tuple([vecU8, vecU8]);
+/**
+ * The salted commitment a registrar stores instead of an identity record:
+ * `SHA-256(canonical(KYC-COMMITMENT, (salt, record)))` — both length-prefixed byte strings.
+ */
+export const kycCommitment = (salt, identityRecord) => sha256(canonical(DOMAIN.KYC_COMMITMENT, KYC_PAIR, [salt, identityRecord]));
+
+/** RFC 6962 root over a batch's registered digests (leaf data = each 32-byte digest). */
+export const batchRoot = (digests) => merkleRoot(digests.map((d) => leafHash(asBytes(d, 32, "digest"))));
+
+/** StateKey variant indices a client needs (crates/types/src/proof.rs). */
+export const STATE_KEY = Object.freeze({ ACCOUNT: 0, PROOF: 1, LIVE_DIGEST: 2, MEMBER: 3, VALIDATOR_SET_CHANGE: 25 });
+
+const u32le = (v) => {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, v, true);
+  return b;
+};
+const u64le = (v) => {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigUint64(0, BigInt(v), true);
+  return b;
+};
+const stateKey = (index, ...fields) => sha256(concat(new TextEncoder().encode(DOMAIN.STATE_KEY), Uint8Array.of(1, index), ...fields));
+
+/** Hashed state-map key of a registration's entry. */
+export const proofStateKey = (proofId) => stateKey(STATE_KEY.PROOF, proofId);
+/** Hashed state-map key of a batch member's own status entry. */
+export const memberStateKey = (proofId, index) => stateKey(STATE_KEY.MEMBER, proofId, u32le(index));
+/** Hashed state-map key of validator-set change `seq`. */
+export const validatorSetChangeKey = (seq) => stateKey(STATE_KEY.VALIDATOR_SET_CHANGE, u64le(seq));
+
+/** Hash of a value stored in the state map: `SHA-256(0x01 ‖ borsh(value))`. */
+export const stateValueHash = (borshBytes) => sha256(concat(Uint8Array.of(1), borshBytes));

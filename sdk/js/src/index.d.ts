@@ -1,0 +1,425 @@
+// Type declarations of @vellum/sdk (the implementation is plain ES modules in this directory).
+// Model values: u8/u16/u32 → number; u64/u128 → bigint; byte arrays → Uint8Array; Option →
+// null | value; enums → objects tagged with the variant's snake_case name.
+
+export type Bytes = Uint8Array;
+export type Hex = string;
+export type BytesLike = Bytes | Hex;
+
+// ---- errors ----
+export class VellumError extends Error {}
+export class NodeError extends VellumError {
+  code: string;
+  status: number;
+  nodeMessage: string;
+  expectedNonce: bigint | null;
+  node: string | null;
+}
+export class RejectedError extends NodeError {}
+export class NetworkError extends VellumError {
+  failures: string[];
+}
+export class OutcomeUnknownError extends VellumError {
+  txId: string | null;
+}
+export class AgreementError extends VellumError {}
+export class DecodeError extends VellumError {
+  kind: "too_large" | "empty" | "unknown_version" | "malformed" | "invalid";
+}
+export class EncodeError extends VellumError {
+  path: string;
+}
+export class KeyError extends VellumError {}
+export class SignatureError extends VellumError {
+  kind: "malformed_signature" | "high_s" | "bad_public_key" | "bad_recovery_id" | "signature_does_not_verify" | "duplicate_signer";
+  index: number | null;
+}
+export class KeystoreError extends VellumError {
+  wrongPassword: boolean;
+}
+export class TxFileError extends VellumError {}
+export class ForeignSignature extends TxFileError {
+  index: number;
+}
+export class DuplicateSigner extends TxFileError {
+  key: string;
+}
+export class InsufficientWeight extends TxFileError {
+  weight: number;
+  threshold: number;
+  account: string;
+}
+export type Step = "decode" | "checkpoint" | "validator set" | "certificate" | "log inclusion" | "state entry" | "batch inclusion" | "document";
+export class VerifyError extends VellumError {
+  step: Step;
+  stepNumber: number;
+  detail: string;
+}
+export const STEPS: Step[];
+
+// ---- bytes, JSON, encoding ----
+export function toHex(bytes: Bytes): Hex;
+export function fromHex(text: Hex, length?: number | null, what?: string): Bytes;
+export function utf8(text: string): Bytes;
+export function concat(...parts: Bytes[]): Bytes;
+export function equal(a: Bytes, b: Bytes): boolean;
+export function randomBytes(n: number): Bytes;
+export function parseJson(text: string): any;
+export function stringifyJson(value: any, indent?: number): string;
+
+export interface Schema<T = any> {
+  name: string;
+  write(w: Writer, value: T, path?: string): void;
+  read(r: Reader): T;
+  toJson(value: T): any;
+  fromJson(json: any, path?: string): T;
+}
+export class Writer {
+  finish(): Bytes;
+}
+export class Reader {
+  constructor(bytes: Bytes);
+  readonly remaining: number;
+  end(): void;
+}
+export const ENCODING_VERSION: 1;
+export function encode<T>(schema: Schema<T>, value: T): Bytes;
+export function decode<T>(schema: Schema<T>, bytes: Bytes): T;
+export function canonical<T>(tag: string, schema: Schema<T>, value: T): Bytes;
+export function toWire<T>(schema: Schema<T>, value: T): Bytes;
+export function fromWire<T>(schema: Schema<T>, bytes: Bytes, bytesMax: number): T;
+
+// ---- keys ----
+export type Scheme = "ed25519" | "secp256k1" | "p256";
+export const KEY_SCHEMES: Scheme[];
+export class PublicKey {
+  constructor(scheme: Scheme, bytes: Bytes);
+  readonly scheme: Scheme;
+  readonly bytes: Bytes;
+  static parse(text: string | PublicKey | { scheme: Scheme; bytes: Bytes }): PublicKey;
+  toString(): string;
+  equals(other: PublicKey): boolean;
+  accountId(): Bytes;
+}
+export type Signature =
+  | { scheme: "ed25519"; public_key: Bytes; signature: Bytes }
+  | { scheme: "secp256k1"; signature: Bytes; recovery_id: number }
+  | { scheme: "p256"; public_key: Bytes; signature: Bytes };
+export class SecretKey {
+  constructor(scheme: Scheme, secret: Bytes);
+  readonly scheme: Scheme;
+  readonly publicKey: PublicKey;
+  /** The account this key signs for (derived, or recorded by its keystore). */
+  accountId: Bytes;
+  static generate(scheme?: Scheme): SecretKey;
+  static fromBytes(scheme: Scheme, secret: Bytes): SecretKey;
+  static parse(keyFileText: string): SecretKey;
+  forAccount(accountId: BytesLike): SecretKey;
+  toBytes(): Bytes;
+  toKeyFile(): string;
+  sign(message: Bytes): Signature;
+}
+export function verifySignature(signature: Signature, message: Bytes): PublicKey;
+export function signedBy(signature: Signature, message: Bytes, publicKey: PublicKey | string): boolean;
+export function normalizeP256(signature: Bytes): Bytes;
+
+export interface Keystore {
+  version: number;
+  kdf: string;
+  memory_kib: number;
+  passes: number;
+  lanes: number;
+  salt: Hex;
+  cipher: string;
+  nonce: Hex;
+  scheme: Scheme;
+  public_key: string;
+  account_id?: Hex;
+  ciphertext: Hex;
+}
+export function parseKeystore(text: string | Keystore): Keystore;
+export function openKeystore(keystore: string | Keystore, password: string): Promise<SecretKey>;
+export function createKeystore(
+  key: SecretKey,
+  password: string,
+  options?: { cost?: { memoryKib?: number; passes?: number; lanes?: number }; accountId?: BytesLike | null },
+): Promise<Keystore>;
+export function loadKey(keyFileText: string, options?: { password?: string | null }): Promise<SecretKey>;
+export function isKeystoreText(text: string): boolean;
+export const KDF_MEMORY_KIB_MIN: number;
+export const PASSWORD_CHARS_MIN: number;
+
+// ---- hashes and ids ----
+export const DOMAIN: Readonly<Record<string, string>>;
+export function sha256(data: Bytes): Bytes;
+export function accountIdOf(publicKey: PublicKey | string): Bytes;
+export function txIdOf(unsigned: UnsignedTx): Bytes;
+export function proofIdOf(txId: BytesLike): Bytes;
+export function saltedDigest(salt: BytesLike, documentDigest: BytesLike): Bytes;
+export function kycCommitment(salt: Bytes, identityRecord: Bytes): Bytes;
+export function batchRoot(digests: BytesLike[]): Bytes;
+export function proofStateKey(proofId: Bytes): Bytes;
+export function memberStateKey(proofId: Bytes, index: number): Bytes;
+export function validatorSetChangeKey(seq: bigint | number): Bytes;
+export function leafHash(data: Bytes): Bytes;
+export function nodeHash(left: Bytes, right: Bytes): Bytes;
+export function merkleRoot(leafHashes: Bytes[]): Bytes;
+export function inclusionProof(index: number, leafHashes: Bytes[]): Bytes[];
+export function inclusionError(index: bigint | number, size: bigint | number, leaf: Bytes, proof: Bytes[], root: Bytes): string | null;
+export function verifyMapProof(proof: { siblings: Bytes[]; terminal: [Bytes, Bytes] | null }, root: Bytes, key: Bytes): { present: boolean; valueHash?: Bytes };
+
+// ---- transactions ----
+/** A TxBody value: `{ type: "<kind>", …fields }` (docs/wire-format.md §6.3, §8). */
+export type TxBody = { type: string; [field: string]: any };
+export interface UnsignedTx {
+  chain_id: string;
+  sender: Bytes;
+  nonce: bigint;
+  expiry_height: bigint;
+  body: TxBody;
+}
+export interface Transaction {
+  unsigned: UnsignedTx;
+  signatures: Signature[];
+}
+export const TX_BYTES_MAX: number;
+export const TX_SIGNATURES_MAX: number;
+export const SCHEMA_WHOLE_FILE: string;
+export function bodyFromJson(json: any): TxBody;
+export function bodyToJson(body: TxBody): any;
+export function unsignedFromJson(json: any): UnsignedTx;
+export function unsignedToJson(unsigned: UnsignedTx): any;
+export function unsignedWire(unsigned: UnsignedTx): Bytes;
+export function unsignedFromWire(bytes: Bytes): UnsignedTx;
+export function signingBytes(unsigned: UnsignedTx): Bytes;
+export function txId(unsigned: UnsignedTx): Bytes;
+export function txHash(unsigned: UnsignedTx): Hex;
+export function txLeafBytes(tx: Transaction): Bytes;
+export function signTransaction(unsigned: UnsignedTx, keys: SecretKey[]): Transaction;
+export function encodeTransaction(tx: Transaction): Bytes;
+export function decodeTransaction(bytes: Bytes): Transaction;
+export function verifyTransaction(tx: Transaction): PublicKey[];
+export function checkShape(tx: Transaction, wireBytes?: number | null): void;
+
+/** Schemas of every Rust type (TxBody, UnsignedTx, Transaction, Signature, Bundle, Receipt, …). */
+export const schemas: Record<string, Schema> & { TxBody: Schema<TxBody> & { variants: [string, any][] } };
+
+// ---- signed requests ----
+export const HEADER_ACCOUNT: string;
+export const HEADER_TIMESTAMP: string;
+export const HEADER_NONCE: string;
+export const HEADER_SIGNATURE: string;
+export function requestSigningBytes(r: {
+  chainId: string;
+  account: Bytes;
+  method: string;
+  pathAndQuery: string;
+  body?: Bytes;
+  timestampMs: number | bigint;
+  nonce: Bytes;
+}): Bytes;
+export function signedHeaders(
+  key: SecretKey,
+  r: { chainId: string; method: string; pathAndQuery: string; body?: Bytes; timestampMs?: number; nonce?: Bytes; account?: BytesLike | null },
+): Record<string, string>;
+
+// ---- client ----
+export interface Answer {
+  status: number;
+  body: Bytes;
+  readonly json: any;
+}
+export class Node {
+  constructor(base: string, options?: { fetch?: typeof fetch });
+  base: string;
+  request(method: string, path: string, options?: { headers?: Record<string, string>; body?: Bytes | null; signal?: AbortSignal | null }): Promise<Answer>;
+}
+export type Project = (status: number, body: any) => any;
+export function txKey(status: number, body: any): any;
+export function wholeKey(status: number, body: any): any;
+export function proofKey(status: number, body: any): any;
+export const REFUSED_EVERYWHERE: string[];
+export interface Final {
+  tx_hash: Hex;
+  status: "finalized";
+  height: number | bigint;
+  index: number;
+  log_index: number | bigint;
+  tx: Transaction;
+}
+export class Pool {
+  constructor(apis: string[], options?: { fetch?: typeof fetch; genesisHash?: Hex | null; chainId?: string | null });
+  nodes: Node[];
+  preferred: number;
+  readonly faultsTolerated: number;
+  readonly base: string;
+  get(path: string): Promise<Answer>;
+  getJson(path: string): Promise<any>;
+  getSigned(path: string, key: SecretKey, options?: { account?: BytesLike | null }): Promise<Answer>;
+  getSignedJson(path: string, key: SecretKey, options?: { account?: BytesLike | null }): Promise<any>;
+  getSignedBytes(path: string, key: SecretKey, options?: { account?: BytesLike | null }): Promise<Bytes>;
+  status(): Promise<any>;
+  submit(tx: Transaction): Promise<{ accepted: true; txHash: Hex } | { accepted: false; error: NodeError }>;
+  waitFinal(tx: Transaction, options?: { timeoutMs?: number; verify?: boolean }): Promise<{ final: any } | { refused: NodeError }>;
+  submitAndWait(tx: Transaction, options?: { timeoutMs?: number; verify?: boolean }): Promise<{ final: any } | { refused: NodeError }>;
+  send(body: TxBody, options: { signers: SecretKey[]; sender?: BytesLike | null; nonce?: bigint; timeoutMs?: number; verify?: boolean; expiryBlocks?: bigint }): Promise<Final>;
+  agreedGet(path: string, project?: Project): Promise<{ status: number; body: any; matching: number; answered: number }>;
+  agreedSigned(path: string, key: SecretKey, project?: Project, options?: { account?: BytesLike | null }): Promise<{ status: number; body: any; matching: number; answered: number }>;
+  verifiedJson(path: string, key: SecretKey, options?: { project?: Project; verify?: boolean; account?: BytesLike | null }): Promise<any>;
+}
+export function parseClientConfig(text: string): { chainId: string; genesisHash: Hex; api: string[]; keysDir: string | null };
+
+// ---- events ----
+export interface VellumEvent {
+  event: "block" | "tx" | "payment" | "hold" | "proof" | "gap" | "lagged" | "reauth" | string;
+  /** The block height, for `block`, `lagged` and `reauth`. */
+  id: bigint | null;
+  data: any;
+  node: string;
+}
+export function followEvents(
+  pool: Pool,
+  options?: { key?: SecretKey | null; account?: BytesLike | null; after?: bigint | number | null; signal?: AbortSignal | null; reconnect?: boolean },
+): AsyncGenerator<VellumEvent>;
+export function parseSse(stream: ReadableStream<Uint8Array>, onChunk?: () => void): AsyncGenerator<{ event: string; id: string | null; data: string }>;
+
+// ---- multi-party signing ----
+export interface TxFile {
+  vellum_tx: 1;
+  chain_id: string;
+  tx_id: Hex;
+  unsigned: Hex;
+  body: any;
+  /** Informative: the sender's signer set as the builder read it. */
+  signer_set?: { signers: { key: string; weight: number }[]; threshold: number };
+  signatures: Hex[];
+}
+export const TX_FILE_VERSION: 1;
+export function buildTxFile(unsigned: UnsignedTx, options?: { signerSet?: { signers: { key: string | PublicKey; weight: number }[]; threshold: number } | null }): TxFile;
+export function readTxFile(input: string | TxFile): { file: TxFile; unsigned: UnsignedTx; signatures: Signature[]; signers: PublicKey[] };
+export function signTxFile(input: string | TxFile, key: SecretKey): TxFile;
+export function combineTxFiles(...inputs: (string | TxFile)[]): TxFile;
+export function checkWeight(input: string | TxFile, signerSet?: { signers: { key: string | PublicKey; weight: number }[]; threshold: number } | null): number;
+export function txFromFile(input: string | TxFile): Transaction;
+export function txFileText(file: TxFile): string;
+export function describeTx(unsigned: UnsignedTx): string;
+
+// ---- offline verification ----
+export interface VerifiedBundle {
+  genesisHash: Hex;
+  chainId: string;
+  checkpointPinned: boolean;
+  record: any;
+  proofId: Hex;
+  registrant: Hex;
+  signer: string;
+  registeredDigest: Hex;
+  memberIndex: number | null;
+  status: { status: "live" | "revoked" | "superseded"; [field: string]: any };
+  statusHeight: bigint;
+  statusTimeMs: bigint;
+  signers: number;
+  validators: number;
+  validatorSetChanges: number;
+  document: "matched" | "not checked";
+  trace: [string, Hex][];
+}
+export interface VerifiedReceipt {
+  genesisHash: Hex;
+  chainId: string;
+  checkpointPinned: boolean;
+  tx: Transaction;
+  txId: Hex;
+  txKind: string;
+  sender: Hex;
+  signers: string[];
+  record: any;
+  /** The payment record in its JSON form (u128 amounts as decimal strings). */
+  recordJson: any;
+  headerHeight: bigint;
+  certificateSigners: number;
+  validators: number;
+}
+export interface VerifiedLogAnchor {
+  genesisHash: Hex;
+  chainId: string;
+  size: bigint;
+  root: Hex;
+  height: bigint;
+  timeMs: bigint;
+  signers: number;
+  validators: number;
+  validatorSetChanges: number;
+}
+export function verifyBundle(input: Bytes | any, options?: { genesisHash?: BytesLike | null; document?: Bytes | null }): VerifiedBundle;
+export function verifyReceipt(input: Bytes | any, options?: { genesisHash?: BytesLike | null }): VerifiedReceipt;
+export function verifyLogAnchor(input: Bytes | any, options: { genesisHash: BytesLike }): VerifiedLogAnchor;
+export function verifyEvidence(bytes: Bytes, options?: { genesisHash?: BytesLike | null; document?: Bytes | null }): ({ kind: "bundle" } & VerifiedBundle) | ({ kind: "receipt" } & VerifiedReceipt) | ({ kind: "log_anchor" } & VerifiedLogAnchor);
+export function decodeBundle(bytes: Bytes): any;
+export function encodeBundle(bundle: any): Bytes;
+export function decodeReceipt(bytes: Bytes): any;
+export function encodeReceipt(receipt: any): Bytes;
+export function decodeLogAnchor(bytes: Bytes): any;
+export function fillMember(bundle: any, digests: Bytes[]): any;
+export function openDocument(bundle: any, digest: Bytes, salt?: Bytes | null): any;
+export function evidenceKind(bytes: Bytes): "bundle" | "receipt" | "log_anchor" | null;
+export function finalizeMessage(epoch: bigint, view: bigint, parentView: bigint, headerHash: Bytes): Bytes;
+export function genesisHashOf(genesis: any): Bytes;
+export function headerHashOf(header: any): Bytes;
+export function validatorSetHashOf(keys: Bytes[]): Bytes;
+export function quorum(n: number): number;
+
+// ---- use cases ----
+export interface Manifest {
+  proof_id: Hex;
+  tx: Hex;
+  schema: string;
+  salted: boolean;
+  batch: boolean;
+  documents: { file: string; sha256: Hex; salt: Hex | null; leaf: Hex }[];
+}
+export interface Leg {
+  to: BytesLike;
+  token: string;
+  /** Base units (bigint) or a decimal amount in the token's units ("12.50"). */
+  amount: bigint | string;
+  convertTo?: string | null;
+}
+type Signers = { key: SecretKey; signers?: null; sender?: null } | { key?: null; signers: SecretKey[]; sender?: BytesLike | null };
+export function parseAmount(text: string, decimals: number): bigint;
+export function formatAmount(amount: bigint, decimals: number): string;
+export class Vellum {
+  constructor(options: { apis: string[]; genesisHash?: Hex | null; chainId?: string | null; fetch?: typeof fetch; verify?: boolean });
+  static fromClientConfig(clientToml: string, options?: { fetch?: typeof fetch; verify?: boolean }): Vellum;
+  pool: Pool;
+  genesisHash: Hex | null;
+  status(): Promise<any>;
+  send(body: TxBody, options: { key?: SecretKey | null; signers?: SecretKey[] | null; sender?: BytesLike | null; timeoutMs?: number }): Promise<Final>;
+  openAccount(o: { registrar: SecretKey; publicKey: PublicKey | string; identityRecord: Bytes | string; label?: string; role?: string; subledger?: string | null }): Promise<{ accountId: Hex; kycSalt: Hex; kycCommitment: Hex; tx: Final }>;
+  account(accountId: BytesLike, o: { key: SecretKey; account?: BytesLike | null }): Promise<any>;
+  setAccountStatus(o: { key: SecretKey; account: BytesLike; status: "active" | "frozen" | "revoked"; reason: string }): Promise<Final>;
+  setSigners(o: { signers: SecretKey[]; sender?: BytesLike | null; set: { signers: { key: PublicKey | string; weight?: number }[]; threshold: number } }): Promise<Final>;
+  registerDocument(o: { key: SecretKey; document?: Bytes | null; digest?: BytesLike | null; name?: string; salted?: boolean; metadata?: Bytes | string | null; schema?: string }): Promise<{ proofId: Hex; manifest: Manifest; tx: Final }>;
+  registerBatch(o: { key: SecretKey; documents: { name: string; bytes?: Bytes; digest?: BytesLike }[]; salted?: boolean; metadata?: Bytes | string | null; schema?: string }): Promise<{ proofId: Hex; manifest: Manifest; tx: Final }>;
+  revokeProof(o: { key: SecretKey; proofId: BytesLike; member?: number | null; reason: string }): Promise<Final>;
+  supersedeProof(o: { key: SecretKey; proofId: BytesLike; by: BytesLike }): Promise<Final>;
+  proof(proofId: BytesLike, o: { key: SecretKey }): Promise<any>;
+  fetchBundle(o: { key: SecretKey; manifest?: Manifest | null; index?: number; proofId?: BytesLike | null; document?: Bytes | null }): Promise<{ bytes: Bytes; result: VerifiedBundle }>;
+  token(symbol: string, o: { key: SecretKey }): Promise<any>;
+  rate(from: string, to: string): Promise<any>;
+  transfer(o: Signers & { legs: Leg[]; reference?: BytesLike | null }): Promise<{ tx: Final; payment: any }>;
+  payment(txHash: BytesLike, o: { key: SecretKey; account?: BytesLike | null }): Promise<any>;
+  fetchReceipt(txHash: BytesLike, o: { key: SecretKey; account?: BytesLike | null }): Promise<{ bytes: Bytes; result: VerifiedReceipt }>;
+  holds(o: { key: SecretKey; pending?: boolean; limit?: number }): Promise<any>;
+  decideHold(o: { key: SecretKey; hold: bigint | number; post: boolean; reason: string }): Promise<Final>;
+  setGuardians(o: Signers & { guardians: BytesLike[]; threshold: number; delayBlocks: bigint | number }): Promise<Final>;
+  proposeRecovery(o: { key: SecretKey; account: BytesLike; set: { signers: { key: PublicKey | string; weight?: number }[]; threshold: number } }): Promise<Final>;
+  cancelRecovery(o: Signers): Promise<Final>;
+  executeRecovery(o: { key: SecretKey; account: BytesLike }): Promise<Final>;
+  propose(o: { signers: SecretKey[]; sender?: BytesLike | null; action: { action: string; [field: string]: any }; deadlineBlocks?: bigint | number }): Promise<{ tx: Final; proposal: any }>;
+  vote(o: Signers & { proposal: bigint | number }): Promise<Final>;
+  proposalOf(tx: Final, kind: string): Promise<any>;
+  prepare(body: TxBody, o: { sender: BytesLike; key: SecretKey; nonce?: bigint | null; expiryBlocks?: bigint }): Promise<TxFile>;
+  submitTxFile(file: string | TxFile, o?: { key?: SecretKey | null }): Promise<Final>;
+  events(options?: { key?: SecretKey | null; account?: BytesLike | null; after?: bigint | number | null; signal?: AbortSignal | null; reconnect?: boolean }): AsyncGenerator<VellumEvent>;
+}

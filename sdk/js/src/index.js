@@ -1,0 +1,59 @@
+// @vellum/sdk: build, sign and submit Vellum transactions; keys and keystores; the client
+// behaviour of docs/client.md; events; multi-party signing; offline verification of evidence
+// bundles and payment receipts. Browser-safe (no Node built-ins); `@vellum/sdk/node` adds
+// file helpers for Node.
+
+export * from "./errors.js";
+export { toHex, fromHex, utf8, concat, equal, randomBytes } from "./bytes.js";
+export { parseJson, stringifyJson } from "./json.js";
+export { ENCODING_VERSION, Reader, Writer, encode, decode, canonical, toWire, fromWire } from "./encoding.js";
+export * as schemas from "./types.js";
+export { PublicKey, KEY_SCHEMES } from "./types.js";
+export { DOMAIN, sha256, accountIdOf, txIdOf, proofIdOf, saltedDigest, kycCommitment, batchRoot, proofStateKey, memberStateKey, validatorSetChangeKey } from "./hash.js";
+export { leafHash, nodeHash, merkleRoot, inclusionProof, inclusionError, verifyMapProof } from "./merkle.js";
+export { SecretKey, verifySignature, signedBy, normalizeP256 } from "./keys.js";
+export { openKeystore, createKeystore, parseKeystore, loadKey, isKeystoreText, KDF_MEMORY_KIB_MIN, PASSWORD_CHARS_MIN } from "./keystore.js";
+export {
+  TX_BYTES_MAX,
+  TX_SIGNATURES_MAX,
+  SCHEMA_WHOLE_FILE,
+  bodyFromJson,
+  bodyToJson,
+  unsignedFromJson,
+  unsignedToJson,
+  unsignedWire,
+  unsignedFromWire,
+  signingBytes,
+  txId,
+  txHash,
+  txLeafBytes,
+  signTransaction,
+  encodeTransaction,
+  decodeTransaction,
+  verifyTransaction,
+  checkShape,
+} from "./tx.js";
+export { requestSigningBytes, signedHeaders, HEADER_ACCOUNT, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_SIGNATURE } from "./request.js";
+export { Pool, Node, parseClientConfig, txKey, wholeKey, proofKey, REFUSED_EVERYWHERE } from "./client.js";
+export { followEvents, parseSse } from "./events.js";
+export { buildTxFile, readTxFile, signTxFile, combineTxFiles, checkWeight, txFromFile, txFileText, describeTx, TX_FILE_VERSION } from "./multisig.js";
+export {
+  verifyBundle,
+  verifyReceipt,
+  verifyLogAnchor,
+  verifyEvidence,
+  decodeBundle,
+  encodeBundle,
+  decodeReceipt,
+  encodeReceipt,
+  decodeLogAnchor,
+  fillMember,
+  openDocument,
+  evidenceKind,
+  finalizeMessage,
+  genesisHashOf,
+  headerHashOf,
+  validatorSetHashOf,
+  quorum,
+} from "./verify.js";
+export { Vellum, parseAmount, formatAmount } from "./vellum.js";

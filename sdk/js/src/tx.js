@@ -1,0 +1,287 @@
+// Transactions: the body JSON form, the unsigned transaction the signers sign, signing bytes,
+// ids, the signed envelope on the wire, and the shape checks every node applies on decoding
+// (crates/types/src/tx.rs `check_shape`).
+
+import { DecodeError, EncodeError, SignatureError } from "./errors.js";
+import { canonical, encode, fromWire, toWire } from "./encoding.js";
+import { Transaction, TxBody, UnsignedTx } from "./types.js";
+import { DOMAIN, sha256 } from "./hash.js";
+import { toHex, utf8 } from "./bytes.js";
+import { verifySignature } from "./keys.js";
+
+/** Largest encoded transaction envelope accepted anywhere. */
+export const TX_BYTES_MAX = 16 * 1024;
+/** Most signatures one envelope may carry. */
+export const TX_SIGNATURES_MAX = 16;
+export const CHAIN_ID_BYTES_MAX = 64;
+export const LABEL_BYTES_MAX = 64;
+export const REASON_BYTES_MAX = 256;
+export const SCHEMA_BYTES_MAX = 64;
+export const BATCH_DOCUMENTS_MAX = 1 << 20;
+export const AUDIT_BATCH_ENTRIES_MAX = 256;
+export const AUDIT_ACTION_BYTES_MAX = 16;
+export const TRANSFER_LEGS_MAX = 16;
+export const SIGNERS_MAX = 16;
+export const DECIMALS_MAX = 18;
+export const RECOVERY_DELAY_BLOCKS_MAX = 10_000_000n;
+export const MISBEHAVIOR_EVIDENCE_BYTES_MAX = 4096;
+export const HOLD_TIMEOUT_MS_MAX = 30n * 24n * 3600n * 1000n;
+export const MONITOR_WINDOW_MS_MAX = 30n * 24n * 3600n * 1000n;
+export const GOV_TEXT_BYTES_MAX = 256;
+export const COUNCIL_MEMBERS_MAX = 32;
+export const ENCRYPTION_RECIPIENT_BYTES_MAX = 128;
+/** The default schema: SHA-256 over the whole file. */
+export const SCHEMA_WHOLE_FILE = "sha256:file";
+
+/** A body from its JSON form (`{"type": "transfer", …}`, docs/wire-format.md). */
+export const bodyFromJson = (json) => TxBody.fromJson(json, "body");
+export const bodyToJson = (body) => TxBody.toJson(body);
+
+/** An unsigned transaction from its JSON form `{chain_id, sender, nonce, expiry_height, body}`. */
+export const unsignedFromJson = (json) => UnsignedTx.fromJson(json, "unsigned");
+export const unsignedToJson = (unsigned) => UnsignedTx.toJson(unsigned);
+
+/** `0x01 ‖ borsh(unsigned)`. */
+export const unsignedWire = (unsigned) => toWire(UnsignedTx, unsigned);
+/** An unsigned transaction from its wire bytes. */
+export const unsignedFromWire = (bytes) => fromWire(UnsignedTx, bytes, TX_BYTES_MAX);
+
+/** `canonical("VELLUM:TX-SIGN:", unsigned)`: the message every signature covers. */
+export const signingBytes = (unsigned) => canonical(DOMAIN.TX_SIGN, UnsignedTx, unsigned);
+
+/** `SHA-256(canonical("VELLUM:TX-ID:", unsigned))` (signatures excluded). */
+export const txId = (unsigned) => sha256(canonical(DOMAIN.TX_ID, UnsignedTx, unsigned));
+
+/** The log leaf data of a signed transaction: `canonical("VELLUM:TX-LEAF:", tx)`. */
+export const txLeafBytes = (tx) => canonical(DOMAIN.TX_LEAF, Transaction, tx);
+
+/** Signs `unsigned` with every key; returns the signed transaction. */
+export function signTransaction(unsigned, keys) {
+  const message = signingBytes(unsigned);
+  return { unsigned, signatures: keys.map((k) => k.sign(message)) };
+}
+
+/** `0x01 ‖ borsh(transaction)`: the body of `POST /v1/tx`. */
+export function encodeTransaction(tx) {
+  const bytes = toWire(Transaction, tx);
+  if (bytes.length > TX_BYTES_MAX) throw new EncodeError("transaction", `${bytes.length} bytes, more than the ${TX_BYTES_MAX} allowed`);
+  return bytes;
+}
+
+/** Decodes a signed transaction's wire bytes and checks its shape, as a node does. */
+export function decodeTransaction(bytes) {
+  const tx = fromWire(Transaction, bytes, TX_BYTES_MAX);
+  checkShape(tx, bytes.length);
+  return tx;
+}
+
+/**
+ * Verifies every signature over the signing bytes; returns the distinct signer keys in
+ * signature order, or throws a SignatureError (with the signature's index).
+ */
+export function verifyTransaction(tx) {
+  const message = signingBytes(tx.unsigned);
+  const signers = [];
+  tx.signatures.forEach((sig, index) => {
+    let key;
+    try {
+      key = verifySignature(sig, message);
+    } catch (e) {
+      throw new SignatureError(e.kind, e.message, { index });
+    }
+    if (signers.some((k) => k.equals(key))) throw new SignatureError("duplicate_signer", "repeats a signer", { index });
+    signers.push(key);
+  });
+  return signers;
+}
+
+const invalid = (message) => {
+  throw new DecodeError("invalid", message);
+};
+const byteLength = (s) => utf8(s).length;
+const SYMBOL = /^[A-Z][A-Z0-9]{0,11}$/;
+const SUBLEDGER = /^[a-z][a-z0-9-]{0,31}$/;
+
+function checkSymbol(symbol) {
+  if (!SYMBOL.test(symbol)) invalid(`token symbol \`${symbol}\` must be 1..=12 bytes of [A-Z0-9], starting with a letter`);
+}
+
+function checkSubledger(name) {
+  if (!SUBLEDGER.test(name)) invalid(`sub-ledger name \`${name}\` must be 1..=32 bytes of [a-z0-9-], starting with a letter`);
+}
+
+/** 1..=SIGNERS_MAX distinct keys, weights ≥ 1, threshold reachable and ≥ 1. */
+export function signerSetProblem(set) {
+  if (set.signers.length === 0 || set.signers.length > SIGNERS_MAX) return `a signer set has 1..=${SIGNERS_MAX} keys`;
+  if (set.signers.some((s) => s.weight === 0)) return "every signer needs a weight of at least 1";
+  for (let i = 0; i < set.signers.length; i++) {
+    if (set.signers.slice(0, i).some((o) => o.key.equals(set.signers[i].key))) return `key ${set.signers[i].key} appears twice`;
+  }
+  const total = set.signers.reduce((n, s) => n + s.weight, 0);
+  if (set.threshold === 0 || set.threshold > total) return `threshold must be 1..=${total} (the total weight)`;
+  return null;
+}
+
+function monitoringProblem(r) {
+  const windowRules = r.window_amount_max > 0n || r.window_count_max > 0 || r.structuring_count > 0;
+  if (r.window_ms > MONITOR_WINDOW_MS_MAX) return `window_ms at most ${MONITOR_WINDOW_MS_MAX}`;
+  if (r.hold_timeout_ms === 0n || r.hold_timeout_ms > HOLD_TIMEOUT_MS_MAX) return `hold_timeout_ms must be 1..=${HOLD_TIMEOUT_MS_MAX}`;
+  if (r.structuring_floor_bps > 10_000) return "structuring_floor_bps at most 10000";
+  if (windowRules && r.window_ms === 0n) return "window rules need window_ms > 0";
+  if (r.structuring_count > 0 && r.large_amount === 0n) return "structuring is measured against large_amount, which is 0";
+  return null;
+}
+
+function govActionProblem(a) {
+  const text = (t, what) => (byteLength(t) === 0 || byteLength(t) > GOV_TEXT_BYTES_MAX ? `${what} must be 1..=${GOV_TEXT_BYTES_MAX} bytes` : null);
+  switch (a.action) {
+    case "create_token":
+      if (!SYMBOL.test(a.symbol) || a.decimals > DECIMALS_MAX) return `bad token symbol \`${a.symbol}\` or decimals`;
+      return a.subledger !== null && !SUBLEDGER.test(a.subledger) ? `bad sub-ledger name \`${a.subledger}\`` : null;
+    case "set_monitoring":
+      return SYMBOL.test(a.token) ? monitoringProblem(a.rules) : `bad token symbol \`${a.token}\``;
+    case "set_rate":
+      return !SYMBOL.test(a.from) || !SYMBOL.test(a.to) || a.from === a.to || a.num === 0n || a.den === 0n
+        ? "a rate joins two different tokens with a positive num/den"
+        : null;
+    case "create_subledger":
+      return SUBLEDGER.test(a.name) ? null : `bad sub-ledger name \`${a.name}\``;
+    case "grant_role":
+    case "revoke_role":
+      return a.role === "council" ? "council membership changes through set_council" : null;
+    case "set_rules":
+      return text(a.uri, "the rules URI");
+    case "set_council": {
+      const distinct = new Set(a.members.map(toHex)).size;
+      if (distinct === 0 || distinct > COUNCIL_MEMBERS_MAX) return `a council has 1..=${COUNCIL_MEMBERS_MAX} members`;
+      return a.threshold === 0 || a.threshold > distinct ? `threshold must be 1..=${distinct}` : null;
+    }
+    case "register_module":
+    case "set_module_paused":
+      return text(a.name, "a module name");
+    case "add_validator": {
+      const v = a.validator;
+      const fieldOk = (s) => byteLength(s) > 0 && byteLength(s) <= 128;
+      if (!fieldOk(v.name) || !fieldOk(v.address)) return `validator name or address too long or empty: ${v.name}`;
+      return toHex(v.p2p_key) === toHex(v.consensus_key) ? null : `validator ${v.name}: p2p_key must equal consensus_key`;
+    }
+    case "set_consensus_params":
+      return consensusParamsProblem(a.params);
+    default:
+      return null;
+  }
+}
+
+function consensusParamsProblem(p) {
+  const BLOCK_TXS_MAX = 20_000;
+  const BLOCK_BYTES_MAX = 4 * 1024 * 1024;
+  const SKEW_MS_MAX = 3_600_000n;
+  if (p.block_txs_max === 0 || p.block_txs_max > BLOCK_TXS_MAX) return `block_txs_max must be 1..=${BLOCK_TXS_MAX}`;
+  if (p.block_bytes_max < 64 * 1024 || p.block_bytes_max > BLOCK_BYTES_MAX - 4096) return "block_bytes_max out of range";
+  if (p.block_time_future_skew_ms === 0n || p.block_time_past_skew_ms === 0n) return "clock skew bounds must be positive";
+  if (p.block_time_future_skew_ms > SKEW_MS_MAX || p.block_time_past_skew_ms > SKEW_MS_MAX) return "clock skew bounds must be at most one hour";
+  return null;
+}
+
+/** The body-specific limits of `check_shape` (sizes, names, counts). */
+function checkBody(b) {
+  const reasonTooLong = (reason) => byteLength(reason) > REASON_BYTES_MAX && invalid(`reason longer than ${REASON_BYTES_MAX} bytes`);
+  const problem = (p) => p !== null && invalid(p);
+  switch (b.type) {
+    case "open_account":
+      if (byteLength(b.label) > LABEL_BYTES_MAX) invalid(`label longer than ${LABEL_BYTES_MAX} bytes`);
+      if (b.subledger !== null) checkSubledger(b.subledger);
+      return;
+    case "set_account_status":
+    case "decide_hold":
+      return reasonTooLong(b.reason);
+    case "set_proof_status":
+      return b.change.change === "revoke" && reasonTooLong(b.change.reason);
+    case "register_proof":
+    case "register_batch":
+      if (byteLength(b.schema) === 0 || byteLength(b.schema) > SCHEMA_BYTES_MAX) invalid(`schema label must be 1..=${SCHEMA_BYTES_MAX} bytes`);
+      if (b.type === "register_batch" && (b.count === 0 || b.count > BATCH_DOCUMENTS_MAX)) invalid(`a batch covers 1..=${BATCH_DOCUMENTS_MAX} documents`);
+      return;
+    case "audit_batch":
+      if (b.entries.length === 0 || b.entries.length > AUDIT_BATCH_ENTRIES_MAX || b.entries.some((e) => byteLength(e.action) > AUDIT_ACTION_BYTES_MAX)) {
+        invalid(`an audit batch holds 1..=${AUDIT_BATCH_ENTRIES_MAX} records with actions of at most ${AUDIT_ACTION_BYTES_MAX} bytes`);
+      }
+      return;
+    case "create_token":
+      checkSymbol(b.symbol);
+      if (b.decimals > DECIMALS_MAX) invalid(`decimals at most ${DECIMALS_MAX}`);
+      if (b.subledger !== null && !SUBLEDGER.test(b.subledger)) invalid(`bad sub-ledger name \`${b.subledger}\``);
+      return;
+    case "clawback":
+      // As in Rust's match: the reason limit first, then the symbol and amount.
+      reasonTooLong(b.reason);
+      checkSymbol(b.token);
+      if (b.amount === 0n) invalid("amount must be positive");
+      return;
+    case "mint":
+    case "burn":
+      checkSymbol(b.token);
+      if (b.amount === 0n) invalid("amount must be positive");
+      return;
+    case "transfer":
+      if (b.legs.length === 0 || b.legs.length > TRANSFER_LEGS_MAX) invalid(`a transfer has 1..=${TRANSFER_LEGS_MAX} legs`);
+      for (const leg of b.legs) {
+        checkSymbol(leg.token);
+        if (leg.amount === 0n) invalid("every leg's amount must be positive");
+        if (leg.convert !== null) {
+          checkSymbol(leg.convert.to_token);
+          if (leg.convert.to_token === leg.token) invalid("a conversion needs two different tokens");
+        }
+      }
+      return;
+    case "set_signers":
+    case "propose_recovery":
+      return problem(signerSetProblem(b.set));
+    case "set_monitoring":
+      checkSymbol(b.token);
+      return problem(monitoringProblem(b.rules));
+    case "set_token_paused":
+      // The reason limit comes first in Rust's match, then the symbol.
+      reasonTooLong(b.reason);
+      return checkSymbol(b.token);
+    case "propose":
+      return problem(govActionProblem(b.action));
+    case "set_purpose_keys":
+      if (b.request_keys.length > SIGNERS_MAX) invalid(`at most ${SIGNERS_MAX} request keys`);
+      if (b.encryption_recipient !== null && (!b.encryption_recipient.startsWith("age1") || byteLength(b.encryption_recipient) > ENCRYPTION_RECIPIENT_BYTES_MAX)) {
+        invalid("the encryption recipient must be an age X25519 recipient (age1…)");
+      }
+      return;
+    case "report_misbehavior":
+      if (b.evidence.length === 0 || b.evidence.length > MISBEHAVIOR_EVIDENCE_BYTES_MAX) invalid(`evidence must be 1..=${MISBEHAVIOR_EVIDENCE_BYTES_MAX} bytes`);
+      return;
+    case "set_guardians":
+      if (b.guardians.length === 0 || b.guardians.length > SIGNERS_MAX) invalid(`an account has 1..=${SIGNERS_MAX} guardians`);
+      if (b.threshold === 0 || b.threshold > b.guardians.length) invalid("the guardian threshold must be 1..=the number of guardians");
+      if (b.delay_blocks === 0n || b.delay_blocks > RECOVERY_DELAY_BLOCKS_MAX) invalid(`the recovery time lock must be 1..=${RECOVERY_DELAY_BLOCKS_MAX} blocks`);
+      return;
+    case "create_subledger":
+      return checkSubledger(b.name);
+    case "set_rate":
+      checkSymbol(b.from);
+      checkSymbol(b.to);
+      if (b.from === b.to || b.num === 0n || b.den === 0n) invalid("a rate joins two different tokens with a positive num/den");
+      return;
+    default:
+      return;
+  }
+}
+
+/** Limits a well-formed transaction respects, whatever state it meets (DecodeError `invalid` otherwise). */
+export function checkShape(tx, wireBytes = null) {
+  const chainBytes = byteLength(tx.unsigned.chain_id);
+  if (chainBytes === 0 || chainBytes > CHAIN_ID_BYTES_MAX) invalid(`chain id must be 1..=${CHAIN_ID_BYTES_MAX} bytes`);
+  if (tx.signatures.length === 0) invalid("transaction carries no signature");
+  if (tx.signatures.length > TX_SIGNATURES_MAX) invalid(`more than ${TX_SIGNATURES_MAX} signatures`);
+  const size = wireBytes ?? 1 + encode(Transaction, tx).length;
+  if (size > TX_BYTES_MAX) throw new DecodeError("too_large", `${size} bytes, more than the ${TX_BYTES_MAX} allowed`);
+  checkBody(tx.unsigned.body);
+}
+
+/** Lowercase hex of a transaction id (what the API calls `tx_hash`). */
+export const txHash = (unsigned) => toHex(txId(unsigned));

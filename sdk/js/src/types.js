@@ -1,0 +1,354 @@
+// Schemas of every Vellum type a client signs, hashes, sends or verifies, field for field and
+// variant for variant in Rust declaration order (crates/types/src/*.rs, crates/evidence/src).
+// New variants are appended in Rust; an index this SDK does not know is a DecodeError.
+
+import { sha256 } from "@noble/hashes/sha2.js";
+import { DecodeError, EncodeError, KeyError } from "./errors.js";
+import { equal, fromHex, isBytes, toHex } from "./bytes.js";
+import { bool, bytes, canonical, enumOf, option, string, struct, tuple, u128, u16, u32, u64, u8, unitEnum, vec, vecU8 } from "./encoding.js";
+
+/** Public key bytes per scheme, in borsh variant order. */
+export const KEY_SCHEMES = ["ed25519", "secp256k1", "p256"];
+export const KEY_BYTES = { ed25519: 32, secp256k1: 33, p256: 33 };
+
+/** A user's public key: `ed25519:<64 hex>`, `secp256k1:<66 hex>` or `p256:<66 hex>` (SEC1 compressed). */
+export class PublicKey {
+  constructor(scheme, keyBytes) {
+    if (!(scheme in KEY_BYTES)) throw new KeyError(`unknown key scheme "${scheme}" (expected ${KEY_SCHEMES.join(", ")})`);
+    if (!isBytes(keyBytes) || keyBytes.length !== KEY_BYTES[scheme]) {
+      throw new KeyError(`a ${scheme} public key is ${KEY_BYTES[scheme]} bytes`);
+    }
+    this.scheme = scheme;
+    this.bytes = keyBytes;
+  }
+
+  /** Parses the text form `scheme:hex` (or takes a PublicKey, or a plain `{ scheme, bytes }` copy of one). */
+  static parse(text) {
+    if (text instanceof PublicKey) return text;
+    if (text !== null && typeof text === "object" && "scheme" in text && isBytes(text.bytes)) return new PublicKey(text.scheme, text.bytes);
+    const at = typeof text === "string" ? text.indexOf(":") : -1;
+    if (at < 0) throw new KeyError("expected `ed25519:<hex>`, `secp256k1:<hex>` or `p256:<hex>`");
+    const scheme = text.slice(0, at);
+    if (!(scheme in KEY_BYTES)) throw new KeyError(`unknown key scheme "${scheme}"`);
+    try {
+      return new PublicKey(scheme, fromHex(text.slice(at + 1), KEY_BYTES[scheme], "public key"));
+    } catch (e) {
+      throw new KeyError(`bad ${scheme} public key: ${e.message}`);
+    }
+  }
+
+  toString() {
+    return `${this.scheme}:${toHex(this.bytes)}`;
+  }
+
+  toJSON() {
+    return this.toString();
+  }
+
+  equals(other) {
+    return other instanceof PublicKey && other.scheme === this.scheme && equal(other.bytes, this.bytes);
+  }
+
+  /** The id of an account opened with this key: `SHA-256(canonical("VELLUM:ACCOUNT-ID:", key))`. */
+  accountId() {
+    return sha256(canonical("VELLUM:ACCOUNT-ID:", PublicKeySchema, this));
+  }
+}
+
+const asPublicKey = (v, path) => {
+  try {
+    return PublicKey.parse(v);
+  } catch (e) {
+    throw new EncodeError(path, e.message);
+  }
+};
+
+export const PublicKeySchema = {
+  name: "PublicKey",
+  minSize: 33,
+  write(w, v, path = "PublicKey") {
+    const k = asPublicKey(v, path);
+    w.u8(KEY_SCHEMES.indexOf(k.scheme));
+    w.bytes(k.bytes);
+  },
+  read(r) {
+    const index = r.u8();
+    if (index >= KEY_SCHEMES.length) throw new DecodeError("malformed", `PublicKey variant index ${index} (this SDK knows 0..=${KEY_SCHEMES.length - 1})`);
+    const scheme = KEY_SCHEMES[index];
+    return new PublicKey(scheme, r.take(KEY_BYTES[scheme]).slice());
+  },
+  toJson: (v) => PublicKey.parse(v).toString(),
+  fromJson: (j, path = "PublicKey") => asPublicKey(j, path),
+};
+
+/**
+ * A signature in a transaction envelope (tagged by `scheme`): Ed25519 with its key; secp256k1
+ * recoverable (`r ‖ s`, low S, recovery id 0/1); P-256 with its compressed key (`r ‖ s`, low S).
+ */
+export const Signature = enumOf("Signature", "scheme", [
+  ["ed25519", [["public_key", bytes(32)], ["signature", bytes(64)]]],
+  ["secp256k1", [["signature", bytes(64)], ["recovery_id", u8]]],
+  ["p256", [["public_key", bytes(33)], ["signature", bytes(64)]]],
+]);
+
+export const Hash32 = bytes(32);
+export const AccountId = Hash32;
+export const TxId = Hash32;
+export const ProofId = Hash32;
+
+export const Role = unitEnum("Role", ["user", "council", "registrar", "issuer", "auditor", "compliance", "node", "desk"]);
+export const AccountStatus = unitEnum("AccountStatus", ["active", "frozen", "revoked"]);
+export const MisbehaviorKind = unitEnum("MisbehaviorKind", ["conflicting_notarize", "conflicting_finalize", "nullify_finalize"]);
+
+export const TokenFlags = struct("TokenFlags", [["kyc_required", bool], ["clawback", bool], ["pausable", bool]]);
+export const Signer = struct("Signer", [["key", PublicKeySchema], ["weight", u16]]);
+export const SignerSet = struct("SignerSet", [["signers", vec(Signer)], ["threshold", u32]]);
+export const ConvertQuote = struct("ConvertQuote", [["to_token", string], ["rate_version", u64]]);
+export const Leg = struct("Leg", [["to", AccountId], ["token", string], ["amount", u128], ["convert", option(ConvertQuote)]]);
+export const MonitoringRules = struct("MonitoringRules", [
+  ["large_amount", u128],
+  ["window_ms", u64],
+  ["window_amount_max", u128],
+  ["window_count_max", u32],
+  ["structuring_floor_bps", u16],
+  ["structuring_count", u32],
+  ["hold_timeout_ms", u64],
+  ["version", u64],
+]);
+export const AuditRecord = struct("AuditRecord", [
+  ["proof", ProofId],
+  ["reader", option(AccountId)],
+  ["action", string],
+  ["allowed", bool],
+  ["time_ms", u64],
+]);
+export const GenesisValidator = struct("GenesisValidator", [
+  ["name", string],
+  ["consensus_key", bytes(32)],
+  ["p2p_key", bytes(32)],
+  ["address", string],
+]);
+export const ConsensusParams = struct("ConsensusParams", [
+  ["block_txs_max", u32],
+  ["block_bytes_max", u32],
+  ["block_time_future_skew_ms", u64],
+  ["block_time_past_skew_ms", u64],
+]);
+
+export const GovAction = enumOf("GovAction", "action", [
+  ["create_token", [["symbol", string], ["decimals", u8], ["issuer", AccountId], ["subledger", option(string)], ["flags", TokenFlags]]],
+  ["set_monitoring", [["token", string], ["rules", MonitoringRules]]],
+  ["set_rate", [["from", string], ["to", string], ["num", u64], ["den", u64], ["desk", AccountId]]],
+  ["create_subledger", [["name", string], ["kyc_required", bool]]],
+  ["grant_role", [["account", AccountId], ["role", Role]]],
+  ["revoke_role", [["account", AccountId], ["role", Role]]],
+  ["set_rules", [["digest", Hash32], ["uri", string]]],
+  ["set_council", [["members", vec(AccountId)], ["threshold", u32]]],
+  ["register_module", [["name", string], ["code_digest", Hash32], ["review_digest", Hash32]]],
+  ["set_module_paused", [["name", string], ["paused", bool]]],
+  ["add_validator", [["validator", GenesisValidator]]],
+  ["remove_validator", [["consensus_key", Hash32]]],
+  ["set_consensus_params", [["params", ConsensusParams]]],
+]);
+
+export const ProofChange = enumOf("ProofChange", "change", [
+  ["revoke", [["reason", string]]],
+  ["supersede", [["by", ProofId]]],
+]);
+
+/** What a transaction does; the variant index is its position here (OpenAccount = 0 … ReportMisbehavior = 24). */
+export const TxBody = enumOf("TxBody", "type", [
+  ["open_account", [["public_key", PublicKeySchema], ["kyc_commitment", option(Hash32)], ["label", string], ["role", Role], ["subledger", option(string)]]],
+  ["set_account_status", [["account", AccountId], ["status", AccountStatus], ["reason", string]]],
+  ["register_proof", [["digest", Hash32], ["schema", string], ["metadata_digest", Hash32], ["salted", bool]]],
+  ["register_batch", [["root", Hash32], ["count", u32], ["schema", string], ["metadata_digest", Hash32], ["salted", bool]]],
+  ["set_proof_status", [["proof", ProofId], ["member", option(u32)], ["change", ProofChange]]],
+  ["audit_batch", [["entries", vec(AuditRecord)]]],
+  ["create_token", [["symbol", string], ["decimals", u8], ["issuer", AccountId], ["subledger", option(string)], ["flags", TokenFlags]]],
+  ["mint", [["token", string], ["to", AccountId], ["amount", u128]]],
+  ["burn", [["token", string], ["amount", u128]]],
+  ["transfer", [["legs", vec(Leg)], ["reference", option(Hash32)]]],
+  ["set_signers", [["set", SignerSet]]],
+  ["set_monitoring", [["token", string], ["rules", MonitoringRules]]],
+  ["decide_hold", [["hold", u64], ["post", bool], ["reason", string]]],
+  ["set_token_paused", [["token", string], ["paused", bool], ["reason", string]]],
+  ["clawback", [["token", string], ["from", AccountId], ["amount", u128], ["reason", string]]],
+  ["create_subledger", [["name", string], ["kyc_required", bool]]],
+  ["set_rate", [["from", string], ["to", string], ["num", u64], ["den", u64], ["desk", AccountId]]],
+  ["propose", [["action", GovAction], ["deadline_height", u64]]],
+  ["vote", [["proposal", u64]]],
+  ["set_guardians", [["guardians", vec(AccountId)], ["threshold", u32], ["delay_blocks", u64]]],
+  ["propose_recovery", [["account", AccountId], ["set", SignerSet]]],
+  ["cancel_recovery", null],
+  ["execute_recovery", [["account", AccountId]]],
+  ["set_purpose_keys", [["request_keys", vec(PublicKeySchema)], ["encryption_recipient", option(string)]]],
+  ["report_misbehavior", [["validator", bytes(32)], ["kind", MisbehaviorKind], ["epoch", u64], ["view", u64], ["evidence", vecU8]]],
+]);
+
+/** Everything the signers sign. */
+export const UnsignedTx = struct("UnsignedTx", [
+  ["chain_id", string],
+  ["sender", AccountId],
+  ["nonce", u64],
+  ["expiry_height", u64],
+  ["body", TxBody],
+]);
+
+/** A signed transaction as it travels and as blocks store it. */
+export const Transaction = struct("Transaction", [["unsigned", UnsignedTx], ["signatures", vec(Signature)]]);
+
+// ---- Evidence (crates/evidence, docs/evidence-format.md) ----
+
+export const GenesisCommitment = struct("GenesisCommitment", [
+  ["chain_id", string],
+  ["genesis_time_ms", u64],
+  ["params", ConsensusParams],
+  ["validators", vec(bytes(32))],
+  ["details_hash", Hash32],
+]);
+
+export const BlockHeader = struct("BlockHeader", [
+  ["height", u64],
+  ["parent", Hash32],
+  ["epoch", u64],
+  ["view", u64],
+  ["time_ms", u64],
+  ["proposer", bytes(32)],
+  ["txs_root", Hash32],
+  ["tx_count", u32],
+  ["log_size", u64],
+  ["log_root", Hash32],
+  ["state_root", Hash32],
+  ["validator_set_hash", Hash32],
+  ["genesis_hash", Hash32],
+]);
+
+export const Certificate = struct("Certificate", [["parent_view", u64], ["signers", vec(u32)], ["signatures", vec(bytes(64))]]);
+
+export const Registered = enumOf("Registered", "kind", [
+  ["single", [["digest", Hash32]]],
+  ["batch", [["root", Hash32], ["count", u32]]],
+]);
+
+export const EvidenceRecord = struct("EvidenceRecord", [
+  ["proof_id", ProofId],
+  ["registered", Registered],
+  ["schema", string],
+  ["metadata_digest", Hash32],
+  ["salted", bool],
+  ["registrant", AccountId],
+  ["signer", PublicKeySchema],
+  ["tx_id", TxId],
+  ["height", u64],
+  ["time_ms", u64],
+]);
+
+export const ProofStatus = enumOf("ProofStatus", "status", [
+  ["live", null],
+  ["revoked", [["reason", string], ["tx_id", TxId], ["height", u64], ["time_ms", u64]]],
+  ["superseded", [["by", ProofId], ["tx_id", TxId], ["height", u64], ["time_ms", u64]]],
+]);
+
+export const ProofEntry = struct("ProofEntry", [
+  ["record_hash", Hash32],
+  ["leaf_index", u64],
+  ["registrant", AccountId],
+  ["registered_digest", Hash32],
+  ["count", u32],
+  ["status", ProofStatus],
+]);
+
+export const MemberEntry = struct("MemberEntry", [["status", ProofStatus]]);
+
+export const MapProof = struct("MapProof", [["siblings", vec(Hash32)], ["terminal", option(tuple([Hash32, Hash32]))]]);
+
+export const MemberEvidence = struct("MemberEvidence", [
+  ["index", u32],
+  ["leaf", Hash32],
+  ["batch_proof", vec(Hash32)],
+  ["status", option(MemberEntry)],
+  ["status_proof", MapProof],
+]);
+
+export const DocumentOpening = struct("DocumentOpening", [["digest", Hash32], ["salt", option(bytes(32))]]);
+
+export const ValidatorSetRecord = struct("ValidatorSetRecord", [
+  ["seq", u64],
+  ["effective_epoch", u64],
+  ["boundary_height", u64],
+  ["validators", vec(GenesisValidator)],
+]);
+
+export const SetLink = struct("SetLink", [
+  ["header", BlockHeader],
+  ["certificate", Certificate],
+  ["record", ValidatorSetRecord],
+  ["record_proof", MapProof],
+]);
+
+export const Bundle = struct("Bundle", [
+  ["genesis", GenesisCommitment],
+  ["header", BlockHeader],
+  ["certificate", Certificate],
+  ["record", EvidenceRecord],
+  ["log_proof", vec(Hash32)],
+  ["entry", ProofEntry],
+  ["entry_proof", MapProof],
+  ["member", option(MemberEvidence)],
+  ["document", option(DocumentOpening)],
+  ["validator_chain", vec(SetLink)],
+]);
+
+// ---- Payments ----
+
+export const Conversion = struct("Conversion", [["desk", AccountId], ["num", u64], ["den", u64], ["rate_version", u64]]);
+
+export const SettledLeg = struct("SettledLeg", [
+  ["to", AccountId],
+  ["token", string],
+  ["amount", u128],
+  ["credit_token", string],
+  ["credit_amount", u128],
+  ["conversion", option(Conversion)],
+]);
+
+export const Alert = enumOf("Alert", "rule", [
+  ["large_transfer", [["token", string], ["amount", u128]]],
+  ["velocity_amount", [["token", string], ["window_amount", u128]]],
+  ["velocity_count", [["token", string], ["window_count", u32]]],
+  ["structuring", [["token", string], ["just_under_count", u32]]],
+]);
+
+export const PaymentOutcome = enumOf("PaymentOutcome", "outcome", [
+  ["settled", [["legs", vec(SettledLeg)], ["reference", option(Hash32)]]],
+  ["held", [["hold", u64], ["legs", vec(SettledLeg)], ["alerts", vec(Alert)], ["reference", option(Hash32)]]],
+  ["hold_posted", [["hold", u64], ["transfer", TxId], ["from", AccountId], ["legs", vec(SettledLeg)]]],
+  ["hold_voided", [["hold", u64], ["transfer", TxId], ["from", AccountId]]],
+]);
+
+export const PaymentRecord = struct("PaymentRecord", [
+  ["tx_id", TxId],
+  ["height", u64],
+  ["time_ms", u64],
+  ["sender", AccountId],
+  ["outcome", PaymentOutcome],
+]);
+
+export const Receipt = struct("Receipt", [
+  ["genesis", GenesisCommitment],
+  ["header", BlockHeader],
+  ["certificate", Certificate],
+  ["tx", Transaction],
+  ["tx_index", u64],
+  ["tx_proof", vec(Hash32)],
+  ["record", PaymentRecord],
+  ["record_proof", vec(Hash32)],
+  ["validator_chain", vec(SetLink)],
+]);
+
+export const LogAnchor = struct("LogAnchor", [
+  ["genesis", GenesisCommitment],
+  ["header", BlockHeader],
+  ["certificate", Certificate],
+  ["validator_chain", vec(SetLink)],
+]);

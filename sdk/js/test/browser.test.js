@@ -1,0 +1,106 @@
+// The SDK in a real browser (headless Chromium; skipped when none is installed — set CHROMIUM
+// to its path): the unmodified ES modules load through an import map, rebuild every
+// transaction vector byte for byte, verify the example bundle and receipt offline, and
+// interoperate with Chromium's own WebCrypto P-256 (its signatures accepted by the SDK, the
+// SDK's verified by WebCrypto). Nothing Node-specific is used by the code under test.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { createServer } from "node:http";
+import { extname, join, normalize } from "node:path";
+import { EXAMPLES, REPO, VECTORS } from "./fixtures.js";
+
+const CHROMIUM = process.env.CHROMIUM ?? ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].find(existsSync);
+const BROWSER_TIMEOUT_MS = 120_000;
+const TYPES = { ".js": "text/javascript", ".json": "application/json", ".html": "text/html" };
+
+/** Directories the page may load, by URL prefix. */
+const ROOTS = {
+  "/sdk/": join(REPO, "sdk", "js", "src"),
+  "/noble/": join(REPO, "sdk", "js", "node_modules", "@noble"),
+  "/examples/": EXAMPLES,
+  "/vectors/": VECTORS,
+};
+
+const PAGE = `<!doctype html><meta charset="utf-8">
+<script type="importmap">{"imports": {"@noble/curves/": "/noble/curves/", "@noble/hashes/": "/noble/hashes/", "@noble/ciphers/": "/noble/ciphers/"}}</script>
+<script type="module">
+const report = (r) => fetch("/result", { method: "POST", body: JSON.stringify(r) });
+try {
+  const v = await import("/sdk/index.js");
+  // The page's own copy of the curve, only to hand WebCrypto an uncompressed key.
+  const { p256 } = await import("@noble/curves/nist.js");
+  const bytes = async (p) => new Uint8Array(await (await fetch(p)).arrayBuffer());
+  const text = async (p) => (await (await fetch(p)).text()).trim();
+  const out = {};
+  // Every transaction vector, rebuilt and signed here.
+  const { vectors } = v.parseJson(await text("/vectors/transactions.json"));
+  const keys = Object.fromEntries(v.parseJson(await text("/vectors/keys.json")).keys.map((k) => [k.name, v.SecretKey.parse(k.key_file)]));
+  out.vectorsMatching = vectors.filter((t) => {
+    const u = v.unsignedFromJson(t.unsigned);
+    const tx = v.signTransaction(u, t.signers.map((n) => keys[n]));
+    return v.toHex(v.encodeTransaction(tx)) === t.transaction_wire && v.txHash(u) === t.tx_id;
+  }).length;
+  out.vectors = vectors.length;
+  // Offline verification of the example bundle and receipt.
+  const bundle = v.verifyBundle(await bytes("/examples/diploma.vellum"), { genesisHash: await text("/examples/genesis-hash.txt"), document: await bytes("/examples/diploma.pdf") });
+  out.bundle = bundle.document;
+  out.receipt = v.verifyReceipt(await bytes("/examples/payment.vellumrc"), { genesisHash: await text("/examples/payment-genesis-hash.txt") }).txKind;
+  // P-256 with Chromium's WebCrypto, both ways.
+  const ecdsa = { name: "ECDSA", namedCurve: "P-256" }, sha = { name: "ECDSA", hash: "SHA-256" };
+  const pair = await crypto.subtle.generateKey(ecdsa, true, ["sign", "verify"]);
+  const raw = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
+  const compressed = Uint8Array.of(2 + (raw[64] & 1), ...raw.subarray(1, 33));
+  const pub = new v.PublicKey("p256", compressed);
+  const unsigned = v.unsignedFromJson({ chain_id: "vellum-devnet", sender: v.toHex(pub.accountId()), nonce: 0, expiry_height: 10, body: { type: "vote", proposal: 1 } });
+  const message = v.signingBytes(unsigned);
+  const sig = v.normalizeP256(new Uint8Array(await crypto.subtle.sign(sha, pair.privateKey, message)));
+  out.webcryptoAccepted = v.verifySignature({ scheme: "p256", public_key: compressed, signature: sig }, message).equals(pub);
+  const mine = v.SecretKey.generate("p256");
+  const uncompressed = p256.Point.fromBytes(mine.publicKey.bytes).toBytes(false);
+  const theirs = await crypto.subtle.importKey("raw", uncompressed, ecdsa, false, ["verify"]);
+  out.sdkAcceptedByWebcrypto = await crypto.subtle.verify(sha, theirs, mine.sign(message).signature, message);
+  report(out);
+} catch (e) {
+  report({ error: String(e && e.stack || e) });
+}
+</script>`;
+
+test("the SDK in headless Chromium: vectors, offline verification, WebCrypto P-256 interop", { skip: !CHROMIUM && "no Chromium found (set CHROMIUM)", timeout: BROWSER_TIMEOUT_MS }, async (t) => {
+  let resolveResult;
+  const result = new Promise((resolve) => (resolveResult = resolve));
+  const server = createServer((req, res) => {
+    if (req.method === "POST" && req.url === "/result") {
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => (res.end("ok"), resolveResult(JSON.parse(body))));
+      return;
+    }
+    if (req.url === "/") return res.writeHead(200, { "content-type": "text/html" }).end(PAGE);
+    const prefix = Object.keys(ROOTS).find((p) => req.url.startsWith(p));
+    const path = prefix && normalize(join(ROOTS[prefix], decodeURIComponent(req.url.slice(prefix.length).split("?")[0])));
+    if (!path || !path.startsWith(ROOTS[prefix]) || !existsSync(path)) return res.writeHead(404).end();
+    res.writeHead(200, { "content-type": TYPES[extname(path)] ?? "application/octet-stream" }).end(readFileSync(path));
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.after(() => new Promise((resolve) => (server.closeAllConnections(), server.close(resolve))));
+  const profile = await mkdtemp(join(tmpdir(), "vellum-sdk-chromium-"));
+  const browser = spawn(CHROMIUM, ["--headless", "--no-sandbox", "--disable-gpu", `--user-data-dir=${profile}`, `http://127.0.0.1:${server.address().port}/`], { stdio: "ignore", detached: true });
+  t.after(async () => {
+    // Its own process group: the renderer and helper processes go with it.
+    process.kill(-browser.pid, "SIGKILL");
+    await rm(profile, { recursive: true, force: true });
+  });
+  const r = await result;
+  assert.equal(r.error, undefined, r.error);
+  assert.equal(r.vectorsMatching, r.vectors);
+  assert.ok(r.vectors > 0);
+  assert.equal(r.bundle, "matched");
+  assert.equal(r.receipt, "transfer");
+  assert.equal(r.webcryptoAccepted, true);
+  assert.equal(r.sdkAcceptedByWebcrypto, true);
+});

@@ -1,0 +1,160 @@
+// Borsh codec and transaction decoding: every body variant round-trips through JSON and bytes;
+// strict decoding refuses trailing bytes, bad tags and indices, bad UTF-8, impossible lengths;
+// the shape rules of a node are applied on decoding.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  DecodeError,
+  EncodeError,
+  SecretKey,
+  bodyFromJson,
+  bodyToJson,
+  checkShape,
+  decode,
+  decodeTransaction,
+  encode,
+  encodeTransaction,
+  fromHex,
+  parseJson,
+  schemas,
+  signTransaction,
+  stringifyJson,
+  toHex,
+  unsignedFromJson,
+  unsignedFromWire,
+  unsignedWire,
+} from "../src/index.js";
+import { BODIES, GOV_ACTIONS } from "./fixtures.js";
+
+const { TxBody, GovAction, Signature, PublicKeySchema } = schemas;
+const key = SecretKey.fromBytes("ed25519", new Uint8Array(32).fill(7));
+const unsigned = (body) => ({ chain_id: "vellum-test", sender: key.accountId, nonce: 3n, expiry_height: 100n, body: bodyFromJson(body) });
+const signed = (body) => signTransaction(unsigned(body), [key]);
+
+test("every TxBody variant has its declaration index and round-trips JSON → bytes → JSON", () => {
+  assert.equal(BODIES.length, TxBody.variants.length, "a fixture per variant");
+  BODIES.forEach((json, index) => {
+    const body = bodyFromJson(json);
+    const bytes = encode(TxBody, body);
+    assert.equal(bytes[0], index, json.type);
+    assert.equal(stringifyJson(bodyToJson(decode(TxBody, bytes))), stringifyJson(json), json.type);
+  });
+});
+
+test("every GovAction variant round-trips inside a proposal", () => {
+  assert.equal(GOV_ACTIONS.length, GovAction.variants.length);
+  GOV_ACTIONS.forEach((action, index) => {
+    const json = { type: "propose", action, deadline_height: 100 };
+    const bytes = encode(TxBody, bodyFromJson(json));
+    assert.deepEqual([bytes[0], bytes[1]], [17, index], action.action);
+    assert.equal(stringifyJson(bodyToJson(decode(TxBody, bytes))), stringifyJson(json));
+  });
+});
+
+test("signed transactions of every variant decode back to the same bytes", () => {
+  for (const json of BODIES) {
+    const wire = encodeTransaction(signed(json));
+    const back = decodeTransaction(wire);
+    assert.equal(toHex(encodeTransaction(back)), toHex(wire), json.type);
+  }
+  const u = unsigned(BODIES[9]);
+  assert.equal(toHex(unsignedWire(unsignedFromWire(unsignedWire(u)))), toHex(unsignedWire(u)));
+});
+
+test("strict decoding: trailing bytes, truncation, bad tags and indices, bad UTF-8", () => {
+  const wire = encodeTransaction(signed(BODIES[18]));
+  const kind = (bytes) => {
+    try {
+      decodeTransaction(bytes);
+    } catch (e) {
+      assert.ok(e instanceof DecodeError, e.message);
+      return e.kind;
+    }
+    return "decoded";
+  };
+  assert.equal(kind(Uint8Array.of(...wire, 0)), "malformed", "trailing byte");
+  for (let cut = 1; cut < wire.length; cut++) assert.equal(kind(wire.subarray(0, cut)), "malformed", `truncated at ${cut}`);
+  assert.equal(kind(new Uint8Array(0)), "empty");
+  assert.equal(kind(Uint8Array.of(2, ...wire.subarray(1))), "unknown_version");
+  assert.equal(kind(new Uint8Array(16 * 1024 + 1)), "too_large");
+  // The body's variant index sits after chain id (4 + 11), sender (32), nonce and expiry (16).
+  const at = 1 + 4 + 11 + 32 + 16;
+  assert.equal(wire[at], 18);
+  const badVariant = wire.slice();
+  badVariant[at] = 25;
+  assert.equal(kind(badVariant), "malformed");
+  assert.throws(() => decode(schemas.Role, Uint8Array.of(8)), DecodeError);
+  assert.throws(() => decode(PublicKeySchema, Uint8Array.of(3, ...new Uint8Array(33))), /variant index 3/);
+  assert.throws(() => decode(Signature, Uint8Array.of(2, ...new Uint8Array(96))), DecodeError, "P-256 signature is 1 + 33 + 64 bytes");
+  const optionTag = encode(TxBody, bodyFromJson(BODIES[0]));
+  optionTag[1 + 34] = 2; // kyc_commitment's option tag
+  assert.throws(() => decode(TxBody, optionTag), /option tag 2/);
+  const badUtf8 = encode(TxBody, bodyFromJson({ type: "create_subledger", name: "ab", kyc_required: false }));
+  badUtf8[5] = 0xff;
+  assert.throws(() => decode(TxBody, badUtf8), /UTF-8/);
+  assert.throws(() => decode(TxBody, Uint8Array.of(15, 0, 0, 0, 0, 2)), /bool byte 2/);
+});
+
+test("a vector length the remaining bytes cannot hold is refused before allocating", () => {
+  const bytes = Uint8Array.of(5, 0xff, 0xff, 0xff, 0x7f);
+  assert.throws(() => decode(TxBody, bytes), /does not fit/);
+});
+
+test("shape rules: the limits a node checks on decoding", () => {
+  const refused = (json) => {
+    const tx = signed(json);
+    assert.throws(() => checkShape(tx), (e) => e instanceof DecodeError && e.kind === "invalid", json.type);
+    assert.throws(() => decodeTransaction(encodeTransaction(tx)), DecodeError);
+  };
+  refused({ ...BODIES[0], label: "x".repeat(65) });
+  refused({ ...BODIES[0], subledger: "Bad" });
+  refused({ ...BODIES[1], reason: "r".repeat(257) });
+  refused({ ...BODIES[3], count: 0 });
+  refused({ ...BODIES[2], schema: "" });
+  refused({ ...BODIES[7], amount: "0" });
+  refused({ ...BODIES[9], legs: [] });
+  refused({ ...BODIES[9], legs: [{ to: "0a".repeat(32), token: "eur", amount: "1", convert: null }] });
+  refused({ ...BODIES[9], legs: [{ to: "0a".repeat(32), token: "EUR", amount: "1", convert: { to_token: "EUR", rate_version: 1 } }] });
+  refused({ type: "set_signers", set: { signers: [{ key: key.publicKey.toString(), weight: 1 }], threshold: 2 } });
+  refused({ type: "set_signers", set: { signers: [{ key: key.publicKey.toString(), weight: 1 }, { key: key.publicKey.toString(), weight: 1 }], threshold: 1 } });
+  refused({ ...BODIES[11], rules: { ...BODIES[11].rules, hold_timeout_ms: 0 } });
+  refused({ ...BODIES[16], to: "EUR" });
+  refused({ ...BODIES[19], delay_blocks: 0 });
+  refused({ ...BODIES[23], encryption_recipient: "not-age" });
+  refused({ ...BODIES[24], evidence: "" });
+  refused({ type: "propose", action: { action: "grant_role", account: "01".repeat(32), role: "council" }, deadline_height: 1 });
+  refused({ type: "propose", action: { ...GOV_ACTIONS[10], validator: { ...GOV_ACTIONS[10].validator, p2p_key: "00".repeat(32) } }, deadline_height: 1 });
+  const unsignedTx = { unsigned: unsigned(BODIES[18]), signatures: [] };
+  assert.throws(() => checkShape(unsignedTx), /no signature/);
+  const emptyChain = signed(BODIES[18]);
+  emptyChain.unsigned.chain_id = "";
+  assert.throws(() => checkShape(emptyChain), /chain id/);
+});
+
+test("bad JSON input names the field", () => {
+  const cases = [
+    [{ type: "transfer", legs: [{ to: "ab", token: "EUR", amount: "1", convert: null }], reference: null }, "body.legs[0].to"],
+    [{ type: "mint", token: "EUR", to: "01".repeat(32), amount: 5 }, "body.amount"],
+    [{ type: "mint", token: "EUR", to: "01".repeat(32) }, "body.amount"],
+    [{ type: "mint", token: "EUR", to: "01".repeat(32), amount: "5", extra: 1 }, "body.extra"],
+    [{ type: "teleport" }, "body.type"],
+    [{ type: "vote", proposal: -1 }, "body.proposal"],
+    [{ type: "set_account_status", account: "01".repeat(32), status: "asleep", reason: "" }, "body.status"],
+    [{ type: "open_account", public_key: "rsa:00", kyc_commitment: null, label: "", role: "user", subledger: null }, "body.public_key"],
+  ];
+  for (const [json, path] of cases) {
+    assert.throws(() => bodyFromJson(json), (e) => e instanceof EncodeError && e.path === path, path);
+  }
+});
+
+test("u64 values beyond 2^53 survive JSON (lossless parse and stringify)", () => {
+  const text = stringifyJson({ chain_id: "c", sender: "01".repeat(32), nonce: 18_446_744_073_709_551_615n, expiry_height: 9_007_199_254_740_993n, body: { type: "vote", proposal: 1 } });
+  const u = unsignedFromJson(parseJson(text));
+  assert.equal(u.nonce, 18_446_744_073_709_551_615n);
+  assert.equal(u.expiry_height, 9_007_199_254_740_993n);
+  // version, chain id (4 + 1), sender (32), then the nonce: eight 0xff bytes.
+  assert.equal(toHex(unsignedWire(u).subarray(38, 46)), "ff".repeat(8));
+  assert.throws(() => parseJson('{"a": 1,}'), DecodeError);
+  assert.throws(() => fromHex("abc"), EncodeError);
+});
