@@ -134,21 +134,13 @@ fn node_and_rust_verifiers_agree_on_valid_and_tampered_bundles() {
     assert_agree("Node", &cases, &js);
 }
 
-/// Finds Chromium; under `CI=true` (or `VELLUM_BROWSER=1`) installs Debian's package if missing.
+/// Finds Chromium; under `CI=true` (or `VELLUM_BROWSER=1`) installs Debian's package if missing
+/// (`scripts/ensure-chromium.sh`, shared with the SDK's browser test).
 fn chromium() -> Option<String> {
-    let found = |c: &str| Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success());
-    for c in ["chromium", "chromium-browser"] {
-        if found(c) {
-            return Some(c.to_string());
-        }
-    }
-    let wanted = std::env::var("CI").is_ok_and(|v| v == "true") || std::env::var("VELLUM_BROWSER").is_ok_and(|v| v == "1");
-    if !wanted {
-        return None;
-    }
-    let _ = Command::new("apt-get").args(["update", "-qq"]).status();
-    let st = Command::new("apt-get").args(["install", "-y", "-qq", "chromium"]).env("DEBIAN_FRONTEND", "noninteractive").status().ok()?;
-    (st.success() && found("chromium")).then(|| "chromium".to_string())
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/ensure-chromium.sh");
+    let out = Command::new("bash").arg(script).output().ok()?;
+    let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    (out.status.success() && !path.is_empty()).then_some(path)
 }
 
 /// Serves `files` (path → (content type, body)) on 127.0.0.1 until the test ends.

@@ -87,10 +87,26 @@ fn python_sdk_unit_and_end_to_end_tests_pass() {
     assert!(out.contains("passed") && !out.contains("skipped"), "every test ran (none skipped):\n{out}");
 }
 
+/// Chromium for the SDK's browser test (installed under `CI=true`, as for the web page's test).
+fn chromium() -> Option<String> {
+    let out = Command::new("bash").arg(repo().join("scripts/ensure-chromium.sh")).output().ok()?;
+    let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    (out.status.success() && !path.is_empty()).then_some(path)
+}
+
 #[test]
 fn js_sdk_unit_and_end_to_end_tests_pass() {
-    let out = run_ok(Command::new("npm").args(["test", "--silent"]).current_dir(js()).env("VELLUM_BIN", BIN), "the TypeScript SDK's tests");
-    assert!(out.contains("# fail 0") && out.contains("# skipped 0"), "every test ran and passed:\n{out}");
+    let mut cmd = Command::new("npm");
+    cmd.args(["test", "--silent"]).current_dir(js()).env("VELLUM_BIN", BIN);
+    let browser = chromium();
+    if let Some(path) = &browser {
+        cmd.env("CHROMIUM", path);
+    }
+    let out = run_ok(&mut cmd, "the TypeScript SDK's tests");
+    assert!(out.contains("# fail 0"), "every test passed:\n{out}");
+    // Only the browser test may skip, and only where no Chromium exists (never in CI).
+    let allowed = if browser.is_some() { "# skipped 0" } else { "# skipped 1" };
+    assert!(out.contains(allowed), "unexpected skips (Chromium: {browser:?}):\n{out}");
 }
 
 /// The Python SDK's command-line tool (`python -m vellum_sdk`).

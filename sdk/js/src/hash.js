@@ -3,7 +3,7 @@
 
 import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
 import { asBytes, bytes, canonical, tuple, vecU8 } from "./encoding.js";
-import { Hash32, PublicKey, UnsignedTx } from "./types.js";
+import { Hash32, PublicKey } from "./types.js";
 import { concat } from "./bytes.js";
 import { merkleRoot, leafHash } from "./merkle.js";
 
@@ -36,9 +36,6 @@ export const DOMAIN = Object.freeze({
 
 /** The account id a key opens: `SHA-256(canonical(ACCOUNT-ID, PublicKey))`. */
 export const accountIdOf = (publicKey) => PublicKey.parse(publicKey).accountId();
-
-/** `SHA-256(canonical(TX-ID, unsigned))`: signatures are not part of the id. */
-export const txIdOf = (unsigned) => sha256(canonical(DOMAIN.TX_ID, UnsignedTx, unsigned));
 
 /** The id of the registration a transaction made: `SHA-256(canonical(PROOF-ID, tx id))`. */
 export const proofIdOf = (txId) => sha256(canonical(DOMAIN.PROOF_ID, Hash32, asBytes(txId, 32, "tx id")));

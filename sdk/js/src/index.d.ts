@@ -153,7 +153,6 @@ export const PASSWORD_CHARS_MIN: number;
 export const DOMAIN: Readonly<Record<string, string>>;
 export function sha256(data: Bytes): Bytes;
 export function accountIdOf(publicKey: PublicKey | string): Bytes;
-export function txIdOf(unsigned: UnsignedTx): Bytes;
 export function proofIdOf(txId: BytesLike): Bytes;
 export function saltedDigest(salt: BytesLike, documentDigest: BytesLike): Bytes;
 export function kycCommitment(salt: Bytes, identityRecord: Bytes): Bytes;

@@ -9,7 +9,7 @@ export { parseJson, stringifyJson } from "./json.js";
 export { ENCODING_VERSION, Reader, Writer, encode, decode, canonical, toWire, fromWire } from "./encoding.js";
 export * as schemas from "./types.js";
 export { PublicKey, KEY_SCHEMES } from "./types.js";
-export { DOMAIN, sha256, accountIdOf, txIdOf, proofIdOf, saltedDigest, kycCommitment, batchRoot, proofStateKey, memberStateKey, validatorSetChangeKey } from "./hash.js";
+export { DOMAIN, sha256, accountIdOf, proofIdOf, saltedDigest, kycCommitment, batchRoot, proofStateKey, memberStateKey, validatorSetChangeKey } from "./hash.js";
 export { leafHash, nodeHash, merkleRoot, inclusionProof, inclusionError, verifyMapProof } from "./merkle.js";
 export { SecretKey, verifySignature, signedBy, normalizeP256 } from "./keys.js";
 export { openKeystore, createKeystore, parseKeystore, loadKey, isKeystoreText, KDF_MEMORY_KIB_MIN, PASSWORD_CHARS_MIN } from "./keystore.js";
