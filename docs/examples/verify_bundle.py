@@ -104,7 +104,9 @@ def parse(data):
     kind = r.u8()
     rec["registered"] = ("single", r.b32()) if kind == 0 else ("batch", r.b32(), r.u32()) if kind == 1 else None
     rec["schema"] = r.string(); rec["metadata_digest"] = r.b32(); rec["salted"] = r.boolean(); rec["registrant"] = r.b32()
-    key_kind = r.u8()
+    key_kind = r.u8()  # PublicKey: 0 Ed25519 (32 bytes), 1 secp256k1, 2 P-256 (33, compressed)
+    if key_kind > 2:
+        raise ValueError(f"unknown public key variant {key_kind}")
     rec["signer"] = r.take(32 if key_kind == 0 else 33)
     rec["tx_id"] = r.b32(); rec["height"] = r.u64(); rec["time_ms"] = r.u64()
     rec["bytes"] = data[rec_start:r.pos]

@@ -84,8 +84,11 @@ export function parse(data) {
   else if (kind === 1) rec.registered = { single: false, root: r.b32(), count: r.u32() };
   else throw new Error("bad registration kind");
   rec.schema = r.str(); rec.metadata_digest = r.b32(); rec.salted = r.bool(); rec.registrant = r.b32();
+  // PublicKey variants: 0 Ed25519 (32 bytes), 1 secp256k1 and 2 P-256 (33, SEC1 compressed).
   const keyKind = r.u8();
-  rec.signer = { scheme: keyKind === 0 ? "ed25519" : "secp256k1", key: r.take(keyKind === 0 ? 32 : 33) };
+  const scheme = ["ed25519", "secp256k1", "p256"][keyKind];
+  if (scheme === undefined) throw new Error(`unknown public key variant ${keyKind}`);
+  rec.signer = { scheme, key: r.take(keyKind === 0 ? 32 : 33) };
   rec.tx_id = r.b32(); rec.height = r.u64(); rec.time_ms = r.u64();
   rec.bytes = data.subarray(rec0, r.p);
   b.record = rec;
