@@ -7,27 +7,17 @@
 mod common;
 
 use common::*;
-use std::process::{Command, Stdio};
-
-fn run(args: &[&str]) -> (bool, String) {
-    let out = Command::new(BIN).args(args).stdin(Stdio::null()).output().unwrap();
-    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
-}
 
 fn refused(args: &[&str], expect: &str) {
-    let (ok, text) = run(args);
+    let (ok, text) = vellum(args);
     assert!(!ok && text.contains(expect), "vellum {args:?} should fail with `{expect}`: {text}");
 }
 
 #[test]
 fn council_members_sign_on_their_own_and_a_p256_account_transacts() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("devnet");
-    let (_guard, apis) = devnet_up(&dir);
-    wait_height(&apis[1], 2, 60, "devnet start");
-    kill_validator(&dir, 0);
-    let c = dir.join("client.toml");
-    let c = c.to_str().unwrap();
+    let (_guard, c) = devnet_one_down(tmp.path());
+    let c = c.as_str();
     let f = |name: &str| tmp.path().join(name).to_str().unwrap().to_string();
     let (tx, a, b, both, other) = (f("tx.json"), f("a.json"), f("b.json"), f("both.json"), f("other.json"));
 
@@ -74,7 +64,7 @@ fn council_members_sign_on_their_own_and_a_p256_account_transacts() {
     let proposals = json(&["gov", "list", "--client", c]);
     assert!(proposals.to_string().contains("coop"), "{proposals}");
     // Submitting again is idempotent at best, never a second proposal: the nonce is used.
-    let (ok, text) = run(&["tx", "submit", "--client", c, &both]);
+    let (ok, text) = vellum(&["tx", "submit", "--client", c, &both]);
     assert!(ok || text.contains("nonce"), "{text}");
 
     // A P-256 account: opened, it signs a transaction (purpose keys) and read requests.

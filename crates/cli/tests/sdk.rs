@@ -129,12 +129,8 @@ fn cli(args: &[&str]) -> serde_json::Value {
 #[test]
 fn a_two_of_three_account_pays_with_signatures_from_the_cli_python_and_typescript() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("devnet");
-    let (_guard, apis) = devnet_up(&dir);
-    wait_height(&apis[1], 2, 60, "devnet start");
-    kill_validator(&dir, 0);
-    let c = dir.join("client.toml");
-    let c = c.to_str().unwrap();
+    let (_guard, c) = devnet_one_down(tmp.path());
+    let c = c.as_str();
     let f = |name: &str| tmp.path().join(name).to_str().unwrap().to_string();
 
     // Three keystores, one per implementation and scheme.

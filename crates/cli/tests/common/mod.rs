@@ -137,3 +137,13 @@ pub fn kill_validator(dir: &std::path::Path, i: usize) {
     let ok = Command::new("kill").args(["-9", &pid.to_string()]).status().unwrap().success();
     assert!(ok, "kill -9 {pid}");
 }
+
+/// A 4-validator devnet in `tmp/devnet` with validator 0 killed once blocks finalize — the
+/// condition every client-facing test should pass in. Returns the guard and the client config.
+pub fn devnet_one_down(tmp: &std::path::Path) -> (Devnet, String) {
+    let dir = tmp.join("devnet");
+    let (guard, apis) = devnet_up(&dir);
+    wait_height(&apis[1], 2, 60, "devnet start");
+    kill_validator(&dir, 0);
+    (guard, dir.join("client.toml").to_str().unwrap().to_string())
+}
