@@ -129,6 +129,11 @@ pub(crate) fn send_as(target: &Target, signers: &[SecretKey], sender: AccountId,
 /// of being signed and sent. A process-wide switch because `tx build` wraps any command.
 static BUILD_ONLY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
 
+/// Whether this run is `tx build` (nothing may be sent or changed on the node).
+pub(crate) fn building() -> bool {
+    BUILD_ONLY.get().is_some()
+}
+
 /// Turns this run into `tx build` mode (once per process).
 pub(crate) fn build_only(out: PathBuf) {
     let _ = BUILD_ONLY.set(out);

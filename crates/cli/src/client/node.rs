@@ -90,6 +90,10 @@ impl Client {
 
     /// A request signed with an account key (see `vellum_types::request`).
     pub fn signed(&self, method: &str, path: &str, body: &[u8], key: &vellum_crypto::SecretKey, chain_id: &str) -> Result<(u16, Vec<u8>)> {
+        // `tx build` runs a command only to capture its transaction: it must change nothing.
+        if method != "GET" && crate::target::building() {
+            bail!("`tx build` only builds transactions: this command would {method} {path} on the node");
+        }
         let headers = signed_headers(key, chain_id, method, path, body)?;
         let url = format!("{}{path}", self.base);
         let result = match method {
@@ -149,6 +153,9 @@ impl Client {
     }
 
     pub fn submit(&self, tx: &Transaction) -> Result<Submitted> {
+        if crate::target::building() {
+            bail!("`tx build` never submits: transaction {} was about to be sent", tx.id());
+        }
         let resp = self
             .agent
             .post(&format!("{}/v1/tx", self.base))
