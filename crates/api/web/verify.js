@@ -26,7 +26,9 @@ class Reader {
   u32() { const x = this.v.getUint32(this.p, true); this.take(4); return x; }
   u64() { const x = this.v.getBigUint64(this.p, true); this.take(8); return x; }
   b32() { return this.take(32); }
-  str() { return new TextDecoder("utf-8", { fatal: true }).decode(this.take(this.u32())); }
+  // ignoreBOM: a leading U+FEFF is content, not a byte-order mark (stripping it would decode
+  // different bytes than were hashed).
+  str() { return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(this.take(this.u32())); }
   vec(f) { const n = this.u32(); if (n > 100000) throw new Error("vector too long"); const o = []; for (let i = 0; i < n; i++) o.push(f()); return o; }
   opt(f) { const t = this.u8(); if (t > 1) throw new Error("bad option tag"); return t ? f() : null; }
   bool() { const t = this.u8(); if (t > 1) throw new Error("bad bool"); return t === 1; }

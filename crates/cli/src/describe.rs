@@ -1,7 +1,8 @@
 //! A transaction in words, for the person about to sign it (`vellum tx sign`). Written from
 //! the decoded bytes, never from a file's informative fields, so what is shown is what is
-//! signed. Amounts are in the token's base units: the signer may be offline, where decimals
-//! are unknown.
+//! signed; every field is shown, and free text is quoted with escapes (`{:?}`) so control
+//! characters cannot rewrite the terminal. Amounts are in the token's base units: the signer
+//! may be offline, where decimals are unknown.
 
 use vellum_types::governance::GovAction;
 use vellum_types::proof::ProofChange;
@@ -10,7 +11,7 @@ use vellum_types::{TxBody, UnsignedTx};
 /// Several lines: who sends, on which chain, with which nonce and expiry, and what it does.
 pub fn describe(u: &UnsignedTx) -> String {
     format!(
-        "chain {}\nsender account {}\nnonce {}, valid until block {}\n{}",
+        "chain {:?}\nsender account {}\nnonce {}, valid until block {}\n{}",
         u.chain_id,
         u.sender,
         u.nonce,
@@ -31,13 +32,17 @@ fn body(b: &TxBody) -> String {
             if kyc_commitment.is_some() { "with a KYC commitment" } else { "WITHOUT a KYC commitment" }
         ),
         TxBody::SetAccountStatus { account, status, reason } => format!("SET account {account} to {} (reason: {reason:?})", status.name()),
-        TxBody::RegisterProof { digest, schema, salted, .. } => {
-            format!("REGISTER document digest {} (schema {schema}{})", hex::encode(digest), if *salted { ", salted" } else { "" })
-        }
-        TxBody::RegisterBatch { root, count, schema, salted, .. } => format!(
-            "REGISTER a batch of {count} documents, root {} (schema {schema}{})",
+        TxBody::RegisterProof { digest, schema, metadata_digest, salted } => format!(
+            "REGISTER document digest {} (schema {schema:?}{}), metadata digest {}",
+            hex::encode(digest),
+            if *salted { ", salted" } else { "" },
+            hex::encode(metadata_digest)
+        ),
+        TxBody::RegisterBatch { root, count, schema, metadata_digest, salted } => format!(
+            "REGISTER a batch of {count} documents, root {} (schema {schema:?}{}), metadata digest {}",
             hex::encode(root),
-            if *salted { ", salted" } else { "" }
+            if *salted { ", salted" } else { "" },
+            hex::encode(metadata_digest)
         ),
         TxBody::SetProofStatus { proof, member, change } => {
             let what = member.map_or_else(|| format!("proof {proof}"), |m| format!("member {m} of proof {proof}"));
@@ -70,11 +75,14 @@ fn body(b: &TxBody) -> String {
         TxBody::SetPurposeKeys { request_keys, encryption_recipient } => format!(
             "SET purpose keys: read requests signed by [{}], encryption recipient {}",
             request_keys.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", "),
-            opt(encryption_recipient, "none")
+            encryption_recipient.as_ref().map_or_else(|| "none".to_string(), |r| format!("{r:?}"))
         ),
-        TxBody::ReportMisbehavior { validator, kind, epoch, view, .. } => {
-            format!("REPORT validator {} for {} (epoch {epoch}, view {view})", hex::encode(validator), kind.name())
-        }
+        TxBody::ReportMisbehavior { validator, kind, epoch, view, evidence } => format!(
+            "REPORT validator {} for {} (epoch {epoch}, view {view}), evidence SHA-256 {}",
+            hex::encode(validator),
+            kind.name(),
+            hex::encode(vellum_types::sha256(evidence))
+        ),
         // Bodies that mirror a governed action read the same either way.
         TxBody::CreateToken { .. }
         | TxBody::SetMonitoring { .. }
@@ -105,23 +113,38 @@ fn gov(a: &GovAction) -> String {
             flags.pausable
         ),
         GovAction::SetMonitoring { token, rules } => format!(
-            "SET monitoring of {token}: large ≥ {}, window {} ms (≤ {} / ≤ {} legs), hold timeout {} ms",
-            rules.large_amount, rules.window_ms, rules.window_amount_max, rules.window_count_max, rules.hold_timeout_ms
+            "SET monitoring of {token}: large ≥ {}, window {} ms (≤ {} / ≤ {} legs), structuring {} legs ≥ {} bps of large, hold timeout {} ms, version {}",
+            rules.large_amount,
+            rules.window_ms,
+            rules.window_amount_max,
+            rules.window_count_max,
+            rules.structuring_count,
+            rules.structuring_floor_bps,
+            rules.hold_timeout_ms,
+            rules.version
         ),
         GovAction::SetRate { from, to, num, den, desk } => format!("SET rate {from} → {to} = {num}/{den}, desk {desk}"),
         GovAction::CreateSubledger { name, kyc_required } => format!("CREATE sub-ledger {name} (KYC required: {kyc_required})"),
         GovAction::GrantRole { account, role } => format!("GRANT role {role:?} to account {account}"),
         GovAction::RevokeRole { account, role } => format!("REVOKE role {role:?} from account {account}"),
-        GovAction::SetRules { digest, uri } => format!("ADOPT governing rules {} published at {uri}", hex::encode(digest.0)),
+        GovAction::SetRules { digest, uri } => format!("ADOPT governing rules {} published at {uri:?}", hex::encode(digest.0)),
         GovAction::SetCouncil { members, threshold } => format!(
             "REPLACE the council: {threshold} of [{}]",
             members.iter().map(|m| m.to_hex()).collect::<Vec<_>>().join(", ")
         ),
-        GovAction::RegisterModule { name, code_digest, .. } => format!("REGISTER module {name}, code {}", hex::encode(code_digest.0)),
-        GovAction::SetModulePaused { name, paused } => format!("{} module {name}", if *paused { "PAUSE" } else { "RESUME" }),
-        GovAction::AddValidator { validator } => {
-            format!("ADD validator {} (key {}, {})", validator.name, hex::encode(validator.consensus_key), validator.address)
-        }
+        GovAction::RegisterModule { name, code_digest, review_digest } => format!(
+            "REGISTER module {name:?}, code {}, review record {}",
+            hex::encode(code_digest.0),
+            hex::encode(review_digest.0)
+        ),
+        GovAction::SetModulePaused { name, paused } => format!("{} module {name:?}", if *paused { "PAUSE" } else { "RESUME" }),
+        GovAction::AddValidator { validator } => format!(
+            "ADD validator {:?} (consensus key {}, p2p key {}, address {:?})",
+            validator.name,
+            hex::encode(validator.consensus_key),
+            hex::encode(validator.p2p_key),
+            validator.address
+        ),
         GovAction::RemoveValidator { consensus_key } => format!("REMOVE validator {}", hex::encode(consensus_key.0)),
         GovAction::SetConsensusParams { params } => format!(
             "SET consensus parameters: {} txs / {} bytes per block, clock skew +{} / -{} ms",

@@ -14,21 +14,14 @@ use vellum_crypto::SecretKey;
 /// its original account.
 static ACCOUNTS: std::sync::Mutex<Vec<(vellum_types::PublicKey, vellum_types::AccountId)>> = std::sync::Mutex::new(Vec::new());
 
-/// `vellum tx build --sender`: every key of this run acts for that account (a signer of a
-/// k-of-n account builds its transactions and signs its reads).
-static ACTING_FOR: std::sync::OnceLock<vellum_types::AccountId> = std::sync::OnceLock::new();
-
-/// Makes every key of this run act for `account` (once per process).
-pub fn act_for(account: vellum_types::AccountId) {
-    let _ = ACTING_FOR.set(account);
+/// Makes `key` sign for `account` from now on in this run (a key added to a k-of-n account).
+pub fn record_account(key: vellum_types::PublicKey, account: vellum_types::AccountId) {
+    ACCOUNTS.lock().unwrap().retain(|(k, _)| *k != key);
+    ACCOUNTS.lock().unwrap().push((key, account));
 }
 
-/// The account `key` signs for: the one `act_for` named, else the one its keystore records,
-/// else the one it derives.
+/// The account `key` signs for: the one its keystore records, else the one it derives.
 pub fn account_for(key: &SecretKey) -> vellum_types::AccountId {
-    if let Some(account) = ACTING_FOR.get() {
-        return *account;
-    }
     let public = key.public_key();
     ACCOUNTS.lock().unwrap().iter().find(|(k, _)| *k == public).map_or_else(|| public.account_id(), |(_, a)| *a)
 }

@@ -62,6 +62,12 @@ pub enum TxFileError {
     DifferentTransactions(String, String),
     #[error("key {key} is not a signer of account {account}")]
     NotASigner { key: PublicKey, account: String },
+    #[error("signature {index} recovers key {key}, which is not a signer of account {account}: it is over another transaction, or by an outsider")]
+    RecoversOutsider { index: usize, key: PublicKey, account: String },
+    #[error("signature {index} is a recoverable secp256k1 signature, which names no key: it can be checked only against the account's signer set, which this file does not carry (build it with `vellum tx build`, or submit with --key to read the set)")]
+    NoSignerSet { index: usize },
+    #[error("signature {index} repeats signature {first} of the same file")]
+    Repeated { index: usize, first: usize },
     #[error("signatures of weight {weight} do not reach the account's threshold {threshold}: {missing}")]
     InsufficientWeight { weight: u32, threshold: u32, missing: String },
 }
@@ -83,6 +89,12 @@ impl Signed {
     /// ignored (combining overlapping files is harmless); another signature by a key that
     /// already signed is refused.
     pub fn add(&mut self, index: usize, signature: Signature) -> Result<(), TxFileError> {
+        let recoverable = matches!(signature, Signature::Secp256k1Recoverable { .. });
+        if recoverable && self.signer_set.is_none() {
+            // Recovery yields *some* key for any message: without the set, a signature over
+            // another transaction would pass for a signer.
+            return Err(TxFileError::NoSignerSet { index });
+        }
         let key = vellum_crypto::verify_signature(&signature, &self.unsigned.signing_bytes())
             .map_err(|e| TxFileError::ForeignSignature { index, reason: e.to_string() })?;
         match self.signatures.iter().find(|(_, k)| *k == key) {
@@ -96,10 +108,20 @@ impl Signed {
         if let Some(set) = &self.signer_set
             && set.weight_of(&key).is_none()
         {
-            return Err(TxFileError::NotASigner { key, account: self.unsigned.sender.to_hex() });
+            let account = self.unsigned.sender.to_hex();
+            return Err(if recoverable { TxFileError::RecoversOutsider { index, key, account } } else { TxFileError::NotASigner { key, account } });
         }
         self.signatures.push((signature, key));
         Ok(())
+    }
+
+    /// The same signatures checked against another signer set (the ledger's current one).
+    pub fn with_signer_set(self, set: SignerSet) -> Result<Self, TxFileError> {
+        let mut checked = Signed::new(self.unsigned, Some(set));
+        for (index, (signature, _)) in self.signatures.into_iter().enumerate() {
+            checked.add(index, signature)?;
+        }
+        Ok(checked)
     }
 
     /// The signed transaction, once the known signer set's threshold is met.
@@ -116,7 +138,9 @@ impl Signed {
                 return Err(TxFileError::InsufficientWeight { weight, threshold: set.threshold, missing: format!("not yet signed by {}", missing.join(", ")) });
             }
         }
-        Ok(Transaction { unsigned: self.unsigned.clone(), signatures: self.signatures.iter().map(|(s, _)| *s).collect() })
+        let tx = Transaction { unsigned: self.unsigned.clone(), signatures: self.signatures.iter().map(|(s, _)| *s).collect() };
+        tx.check_shape().map_err(|e| TxFileError::Unsigned(e.to_string()))?;
+        Ok(tx)
     }
 
     fn to_file(&self) -> TxFile {
@@ -137,9 +161,7 @@ impl Signed {
         }
         let bytes = hex::decode(&f.unsigned).map_err(|e| TxFileError::Unsigned(format!("not hex: {e}")))?;
         let unsigned: UnsignedTx = from_wire(&bytes, TX_BYTES_MAX).map_err(|e| TxFileError::Unsigned(e.to_string()))?;
-        // The shape rules apply to the unsigned part as they will to the whole transaction.
-        let probe = Transaction { unsigned: unsigned.clone(), signatures: vec![Signature::Ed25519 { public_key: [0; 32], signature: [0; 64] }] };
-        probe.check_shape().map_err(|e| TxFileError::Unsigned(e.to_string()))?;
+        unsigned.check_shape().map_err(|e| TxFileError::Unsigned(e.to_string()))?;
         let actual = unsigned.id().to_hex();
         if f.tx_id != actual {
             return Err(TxFileError::IdMismatch { claimed: f.tx_id, actual });
@@ -149,6 +171,9 @@ impl Signed {
         }
         let mut signed = Signed::new(unsigned, f.signer_set);
         for (index, text) in f.signatures.iter().enumerate() {
+            if let Some(first) = f.signatures[..index].iter().position(|t| t == text) {
+                return Err(TxFileError::Repeated { index, first });
+            }
             let bytes = hex::decode(text).map_err(|e| TxFileError::BadSignature { index, reason: e.to_string() })?;
             let signature: Signature = borsh::from_slice(&bytes).map_err(|e| TxFileError::BadSignature { index, reason: e.to_string() })?;
             signed.add(index, signature)?;
@@ -192,19 +217,17 @@ impl Signed {
 }
 
 /// `vellum tx sign`: shows the transaction in words, asks (unless `yes`), adds one signature.
-/// With `json`, the description goes into the output (one JSON object) instead of stderr.
-pub fn sign(path: &Path, key: &SecretKey, yes: bool, out: Option<&Path>, json: bool) -> Result<Value> {
+/// The description always goes to stderr (the signer reads it before confirming), and into
+/// the JSON output too.
+pub fn sign(path: &Path, key: &SecretKey, yes: bool, out: Option<&Path>) -> Result<Value> {
     let mut signed = Signed::load(path)?;
     let description = crate::describe::describe(&signed.unsigned);
-    if !json {
-        eprintln!("{description}\ntransaction id {}", signed.unsigned.id());
-    }
+    eprintln!("{description}\ntransaction id {}", signed.unsigned.id());
     if !yes && !confirm(&format!("sign it with {}? [y/N] ", key.public_key()))? {
         bail!("not signed");
     }
-    let index = signed.signatures.len();
     let before = signed.signatures.len();
-    signed.add(index, key.sign_tx(&signed.unsigned))?;
+    signed.add(before, key.sign_tx(&signed.unsigned))?;
     if signed.signatures.len() == before {
         bail!("{} has already signed this transaction", key.public_key());
     }
@@ -295,6 +318,24 @@ mod tests {
         assert!(matches!(s.add(2, Signature::P256 { public_key, signature }), Err(TxFileError::DuplicateSigner(k)) if k == keys[2].public_key()));
         let outsider = key("ed25519", 99);
         assert!(matches!(s.add(2, outsider.sign_tx(&s.unsigned)), Err(TxFileError::NotASigner { .. })));
+    }
+
+    #[test]
+    fn a_recoverable_signature_over_another_transaction_is_never_taken_for_a_signer() {
+        let (keys, mut s) = two_of_three();
+        let mut other = s.unsigned.clone();
+        other.nonce += 1;
+        // Recovery over the wrong bytes yields some unrelated key: refused as such.
+        assert!(matches!(s.add(0, keys[1].sign_tx(&other)), Err(TxFileError::RecoversOutsider { index: 0, .. })));
+        // Without the signer set a recoverable signature cannot be checked at all.
+        let mut bare = Signed::new(s.unsigned.clone(), None);
+        assert!(matches!(bare.add(0, keys[1].sign_tx(&bare.unsigned)), Err(TxFileError::NoSignerSet { index: 0 })));
+        bare.add(0, keys[0].sign_tx(&bare.unsigned)).unwrap();
+        s.add(0, keys[1].sign_tx(&s.unsigned)).unwrap();
+        // The same signature twice inside one file is a damaged file, not a second signature.
+        let mut file = s.to_file();
+        file.signatures.push(file.signatures[0].clone());
+        assert!(matches!(Signed::from_file(file), Err(TxFileError::Repeated { index: 1, first: 0 })));
     }
 
     #[test]

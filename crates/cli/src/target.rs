@@ -92,8 +92,9 @@ const NONCE_TAKEN_RETRY: Duration = Duration::from_millis(500);
 pub(crate) fn send_as(target: &Target, signers: &[SecretKey], sender: AccountId, body: TxBody) -> Result<Value> {
     let pool = target.client()?;
     let (chain_id, height) = chain(target, &pool)?;
-    if let Some(out) = BUILD_ONLY.get() {
-        return Err(build_unsigned(&pool, signers, (chain_id, height), sender, body, out)?.into());
+    if let Some(build) = BUILD_ONLY.get() {
+        let sender = build.sender.unwrap_or(sender);
+        return Err(build_unsigned(&pool, signers, (chain_id, height), sender, body, &build.out)?.into());
     }
     let deadline = std::time::Instant::now() + FINALITY_TIMEOUT;
     let mut nonce = 0u64;
@@ -127,7 +128,13 @@ pub(crate) fn send_as(target: &Target, signers: &[SecretKey], sender: AccountId,
 
 /// `vellum tx build --out FILE`: the command's transaction is written there unsigned instead
 /// of being signed and sent. A process-wide switch because `tx build` wraps any command.
-static BUILD_ONLY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+static BUILD_ONLY: std::sync::OnceLock<BuildOnly> = std::sync::OnceLock::new();
+
+/// Where `tx build` writes, and the sending account when it is not the one `--key` derives.
+pub(crate) struct BuildOnly {
+    pub out: PathBuf,
+    pub sender: Option<AccountId>,
+}
 
 /// Whether this run is `tx build` (nothing may be sent or changed on the node).
 pub(crate) fn building() -> bool {
@@ -135,8 +142,8 @@ pub(crate) fn building() -> bool {
 }
 
 /// Turns this run into `tx build` mode (once per process).
-pub(crate) fn build_only(out: PathBuf) {
-    let _ = BUILD_ONLY.set(out);
+pub(crate) fn build_only(build: BuildOnly) {
+    let _ = BUILD_ONLY.set(build);
 }
 
 /// The end of a command run under `tx build`: not a failure, the transaction file was written.
@@ -156,20 +163,30 @@ fn build_unsigned(
     out: &Path,
 ) -> Result<Built> {
     let reader = signers.first().context("building needs --key: a key of the sending account (it reads the account's nonce)")?;
-    let path = format!("/v1/account/{sender}");
-    let (status, bytes) = pool.get_signed(&path, reader, &chain_id)?;
-    let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    if status != 200 {
-        bail!("cannot read account {sender} with key {} ({status}): {}", reader.public_key(), v["error"]["message"].as_str().unwrap_or("no answer"));
-    }
-    let nonce = v["account"]["next_nonce"].as_u64().context("the account answer lacks next_nonce")?;
-    let signer_set: Option<vellum_types::SignerSet> = serde_json::from_value(v["account"]["signers"].clone()).ok();
+    let account = read_account(pool, reader, sender, &chain_id)?;
+    let nonce = account["next_nonce"].as_u64().context("the account answer lacks next_nonce")?;
+    let signer_set: vellum_types::SignerSet =
+        serde_json::from_value(account["signers"].clone()).context("the account answer's signer set does not parse")?;
     let unsigned = UnsignedTx { chain_id, sender, nonce, expiry_height: height + EXPIRY_BLOCKS, body };
-    let file = crate::multiparty::Signed::new(unsigned, signer_set);
+    let file = crate::multiparty::Signed::new(unsigned, Some(signer_set));
     file.save(out)?;
     let mut summary = file.summary();
     summary["file"] = Value::from(out.display().to_string());
     Ok(Built(summary))
+}
+
+/// An account as the node shows it (`GET /v1/account/{id}` → `account`), read with `key` acting
+/// for that account — the key must be one of its signers or request keys.
+pub(crate) fn read_account(pool: &Pool, key: &SecretKey, account: AccountId, chain_id: &str) -> Result<Value> {
+    // Only this key acts for the account, and only from here on: recipients and other
+    // accounts named by the command were resolved already.
+    keys::record_account(key.public_key(), account);
+    let (status, bytes) = pool.get_signed(&format!("/v1/account/{account}"), key, chain_id)?;
+    let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    if status != 200 {
+        bail!("cannot read account {account} with key {} ({status}): {}", key.public_key(), v["error"]["message"].as_str().unwrap_or("no answer"));
+    }
+    Ok(v["account"].clone())
 }
 
 /// The chain id and height of the target node, after checking it runs the pinned genesis.

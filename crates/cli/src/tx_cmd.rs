@@ -61,6 +61,10 @@ pub enum TxCommand {
         #[command(flatten)]
         target: Target,
         file: PathBuf,
+        /// A key of the sending account: reads its signer set when the file carries none (and
+        /// checks the weight against the ledger's current set instead of the file's).
+        #[arg(long)]
+        key: Option<String>,
     },
 }
 
@@ -68,13 +72,15 @@ pub fn run(command: TxCommand, json: bool) -> Result<()> {
     match command {
         TxCommand::Status { target, hash } => crate::query::tx_status(&target, &hash, json),
         TxCommand::Build { out, sender, command } => {
-            if let Some(account) = sender {
-                crate::keys::act_for(vellum_types::AccountId::from_hex(&account).map_err(|_| anyhow::anyhow!("--sender must be an account id (64 hex)"))?);
-            }
-            crate::target::build_only(out);
+            let sender = match sender {
+                Some(a) => Some(vellum_types::AccountId::from_hex(&a).map_err(|_| anyhow::anyhow!("--sender must be an account id (64 hex)"))?),
+                None => None,
+            };
             let inner = crate::parse_inner(&command)?;
+            buildable(&inner).map_err(|why| anyhow::anyhow!("`tx build` cannot wrap this command: {why}"))?;
+            crate::target::build_only(crate::target::BuildOnly { out, sender });
             match crate::dispatch(inner, json) {
-                Ok(()) => anyhow::bail!("this command sends no transaction, so there is nothing to build"),
+                Ok(()) => anyhow::bail!("this command sent no transaction, so there is nothing to build"),
                 Err(e) => match e.downcast::<crate::target::Built>() {
                     Ok(built) => {
                         let v = built.0;
@@ -88,7 +94,7 @@ pub fn run(command: TxCommand, json: bool) -> Result<()> {
         TxCommand::Sign { file, key, yes, out, client } => {
             let target = Target { client, api: None, trust_node: false, pool: Default::default() };
             let key = resolve_key(&target, &key)?;
-            let v = crate::multiparty::sign(&file, &key, yes, out.as_deref(), json)?;
+            let v = crate::multiparty::sign(&file, &key, yes, out.as_deref())?;
             print(json, &v, || format!("signed; {} signature(s){}", v["signers"].as_array().map_or(0, Vec::len), weight_text(&v)));
             Ok(())
         }
@@ -97,7 +103,81 @@ pub fn run(command: TxCommand, json: bool) -> Result<()> {
             print(json, &v, || format!("{} signature(s) in {}{}", v["signers"].as_array().map_or(0, Vec::len), out.display(), weight_text(&v)));
             Ok(())
         }
-        TxCommand::Submit { target, file } => submit(&target, &file, json),
+        TxCommand::Submit { target, file, key } => submit(&target, &file, key.as_deref(), json),
+    }
+}
+
+/// Whether `tx build` may run a command: it must end in one transaction and have no other
+/// effect. Exhaustive, so a new command is decided here when it is added.
+fn buildable(command: &crate::Command) -> Result<(), &'static str> {
+    use crate::Command as C;
+    const NO_TX: &str = "it sends no transaction";
+    const SECRETS: &str = "it keeps off-ledger secrets made with the transaction (salts, a manifest, a new key): run it directly";
+    match command {
+        C::Pay(_) | C::Monitor(_) | C::Subledger(_) | C::Rate(_) | C::Role { .. } | C::Module { .. } | C::Recovery { .. } => Ok(()),
+        C::Account { command } => match command {
+            crate::account::AccountCommand::SetSigners { .. } | crate::account::AccountCommand::SetStatus { .. } => Ok(()),
+            crate::account::AccountCommand::Open { .. } => Err(SECRETS),
+        },
+        C::Proof { command } => match command {
+            crate::proof::ProofCommand::Revoke { .. } | crate::proof::ProofCommand::Supersede { .. } => Ok(()),
+            crate::proof::ProofCommand::Register { .. } => Err(SECRETS),
+            crate::proof::ProofCommand::Original { .. }
+            | crate::proof::ProofCommand::DeleteOriginal { .. }
+            | crate::proof::ProofCommand::Bundle { .. }
+            | crate::proof::ProofCommand::Show { .. } => Err(NO_TX),
+        },
+        C::Token { command } => match command {
+            crate::pay::TokenCommand::Show { .. } => Err(NO_TX),
+            crate::pay::TokenCommand::Create { .. }
+            | crate::pay::TokenCommand::Mint { .. }
+            | crate::pay::TokenCommand::Burn { .. }
+            | crate::pay::TokenCommand::Pause { .. }
+            | crate::pay::TokenCommand::Unpause { .. }
+            | crate::pay::TokenCommand::Clawback { .. } => Ok(()),
+        },
+        C::Hold { command } => match command {
+            crate::pay::HoldCommand::List { .. } => Err(NO_TX),
+            crate::pay::HoldCommand::Release { .. } | crate::pay::HoldCommand::Reject { .. } => Ok(()),
+        },
+        C::Gov { command } => match command {
+            crate::gov::GovCommand::Show { .. } | crate::gov::GovCommand::List { .. } => Err(NO_TX),
+            crate::gov::GovCommand::Vote { .. }
+            | crate::gov::GovCommand::SetCouncil { .. }
+            | crate::gov::GovCommand::AddValidator { .. }
+            | crate::gov::GovCommand::RemoveValidator { .. }
+            | crate::gov::GovCommand::SetParams { .. } => Ok(()),
+        },
+        C::Rules { command } => match command {
+            crate::gov::RulesCommand::Set { .. } => Ok(()),
+            crate::gov::RulesCommand::Show { .. } | crate::gov::RulesCommand::History { .. } => Err(NO_TX),
+        },
+        C::Key { command } => match command {
+            crate::key_cmd::KeyCommand::Revoke { .. } | crate::key_cmd::KeyCommand::Purpose { .. } => Ok(()),
+            crate::key_cmd::KeyCommand::Rotate { .. } => Err(SECRETS),
+            crate::key_cmd::KeyCommand::New { .. }
+            | crate::key_cmd::KeyCommand::List { .. }
+            | crate::key_cmd::KeyCommand::Export { .. }
+            | crate::key_cmd::KeyCommand::Import { .. }
+            | crate::key_cmd::KeyCommand::Split { .. }
+            | crate::key_cmd::KeyCommand::Recover { .. }
+            | crate::key_cmd::KeyCommand::Show { .. }
+            | crate::key_cmd::KeyCommand::NewValidator { .. }
+            | crate::key_cmd::KeyCommand::NewEncryption { .. } => Err(NO_TX),
+        },
+        C::Node { .. }
+        | C::Devnet { .. }
+        | C::Status { .. }
+        | C::Tx { .. }
+        | C::Log { .. }
+        | C::Verify { .. }
+        | C::Bench(_)
+        | C::Watch(_)
+        | C::Chaos(_)
+        | C::Balance(_)
+        | C::History(_)
+        | C::Receipt(_)
+        | C::Completions { .. } => Err(NO_TX),
     }
 }
 
@@ -111,13 +191,24 @@ fn weight_text(v: &serde_json::Value) -> String {
 
 /// Checks the file (signatures over this transaction, distinct keys, the known threshold met)
 /// before anything is sent, then submits and waits like every other command.
-fn submit(target: &Target, file: &std::path::Path, json: bool) -> Result<()> {
-    let tx = Signed::load(file)?.transaction()?;
+fn submit(target: &Target, file: &std::path::Path, key: Option<&str>, json: bool) -> Result<()> {
+    let mut signed = Signed::load(file)?;
     let pool = target.client()?;
     let (chain_id, _) = crate::chain(target, &pool)?;
-    if chain_id != tx.unsigned.chain_id {
-        anyhow::bail!("the transaction is for chain {}, the validators run {chain_id}", tx.unsigned.chain_id);
+    if chain_id != signed.unsigned.chain_id {
+        anyhow::bail!("the transaction is for chain {}, the validators run {chain_id}", signed.unsigned.chain_id);
     }
+    match (key, signed.signer_set.is_some()) {
+        (Some(key), _) => {
+            let reader = resolve_key(target, key)?;
+            let account = crate::target::read_account(&pool, &reader, signed.unsigned.sender, &chain_id)?;
+            let set = serde_json::from_value(account["signers"].clone()).map_err(|e| anyhow::anyhow!("the account's signer set does not parse: {e}"))?;
+            signed = signed.with_signer_set(set)?;
+        }
+        (None, true) => {}
+        (None, false) => anyhow::bail!("the file carries no signer set to check the weight against: give --key (a key of the sending account)"),
+    }
+    let tx = signed.transaction()?;
     let outcome = match pool.submit(&tx)? {
         crate::client::Submitted::Accepted(_) => pool.wait_final(&tx, SUBMIT_TIMEOUT, target.verify())?,
         crate::client::Submitted::Refused { code, message, expected_nonce, .. } => crate::client::Outcome::Refused { code, message, expected_nonce },

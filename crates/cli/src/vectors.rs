@@ -132,6 +132,9 @@ fn sample_bodies(keys: &[TestKey]) -> Vec<(&'static str, TxBody)> {
     vec![
         ("open_account", TxBody::OpenAccount { public_key: pk_b, kyc_commitment: Some(vellum_types::tx::kyc_commitment(&h("salt"), b"identity record")), label: "student".into(), role: Role::User, subledger: None }),
         ("open_account_in_subledger_without_kyc", TxBody::OpenAccount { public_key: pk_b, kyc_commitment: None, label: "".into(), role: Role::Issuer, subledger: Some("retail".into()) }),
+        // A string starting with U+FEFF (a byte-order mark): its three bytes are content, and a
+        // decoder that strips them (TextDecoder's default) computes another id.
+        ("open_account_label_starting_with_a_byte_order_mark", TxBody::OpenAccount { public_key: pk_b, kyc_commitment: None, label: "\u{feff}café ☕".into(), role: Role::User, subledger: Some("retail".into()) }),
         ("set_account_status", TxBody::SetAccountStatus { account: b, status: AccountStatus::Frozen, reason: "incident 42".into() }),
         ("register_proof", TxBody::RegisterProof { digest: h("diploma.pdf"), schema: "sha256:file".into(), metadata_digest: sha256(b""), salted: false }),
         ("register_batch", TxBody::RegisterBatch { root: vellum_evidence::batch_root(&[h("d1"), h("d2"), h("d3")]), count: 3, schema: "sha256:file".into(), metadata_digest: h("metadata"), salted: true }),
@@ -353,6 +356,11 @@ fn invalid_json(keys: &[TestKey]) -> Value {
     let Signature::P256 { public_key, signature } = good.signatures[0] else { panic!("p256-a signs P-256") };
     let high_s = p256_high_s(&signature);
     cases.push(("P-256 signature with high S", Transaction { unsigned: unsigned.clone(), signatures: vec![Signature::P256 { public_key, signature: high_s }] }.to_wire()));
+    let not_ed25519 = (2u8..).map(|b| [b; 32]).find(|k| !vellum_crypto::is_ed25519_key(k)).unwrap();
+    let ed = signed(&["ed25519-a"], &unsigned);
+    let Signature::Ed25519 { signature: ed_sig, .. } = ed.signatures[0] else { panic!("ed25519-a signs Ed25519") };
+    cases.push(("Ed25519 key that is not a curve point", Transaction { unsigned: unsigned.clone(), signatures: vec![Signature::Ed25519 { public_key: not_ed25519, signature: ed_sig }] }.to_wire()));
+    cases.push(("P-256 signature with r = 0", Transaction { unsigned: unsigned.clone(), signatures: vec![Signature::P256 { public_key, signature: [&[0u8; 32][..], &signature[32..]].concat().try_into().unwrap() }] }.to_wire()));
     cases.push(("P-256 key that is not a curve point", Transaction { unsigned: unsigned.clone(), signatures: vec![Signature::P256 { public_key: [0; 33], signature }] }.to_wire()));
     let k1 = signed(&["secp256k1-a"], &unsigned);
     let Signature::Secp256k1Recoverable { signature: k1_sig, .. } = k1.signatures[0] else { panic!("secp256k1-a signs recoverably") };
@@ -448,7 +456,7 @@ fn keystore_vectors_open_with_their_password_only() {
 fn invalid_vectors_cover_every_class() {
     let file = invalid_json(&test_keys());
     let classes: std::collections::BTreeSet<&str> = file["cases"].as_array().unwrap().iter().map(|c| c["expect"].as_str().unwrap()).collect();
-    for class in ["valid", "empty", "unknown_version", "malformed", "too_large", "invalid", "high_s", "bad_public_key", "bad_recovery_id", "signature_does_not_verify", "duplicate_signer"] {
+    for class in ["valid", "empty", "unknown_version", "malformed", "too_large", "invalid", "malformed_signature", "high_s", "bad_public_key", "bad_recovery_id", "signature_does_not_verify", "duplicate_signer"] {
         assert!(classes.contains(class), "no invalid-transaction vector of class {class}");
     }
 }

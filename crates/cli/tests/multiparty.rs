@@ -29,11 +29,11 @@ fn council_members_sign_on_their_own_and_a_p256_account_transacts() {
     let file: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&tx).unwrap()).unwrap();
     assert_eq!(file["body"]["action"]["action"], "create_subledger", "{file}");
 
-    // `tx build` changes nothing on the node: a command that would (delete an original) is
-    // stopped before its request; one that sends no transaction is named.
+    // `tx build` wraps only commands that end in one transaction and do nothing else.
     let zero = "00".repeat(32);
-    refused(&["tx", "build", "--out", &other, "proof", "delete-original", "--client", c, "--proof", &zero], "only builds transactions");
+    refused(&["tx", "build", "--out", &other, "proof", "delete-original", "--client", c, "--proof", &zero], "sends no transaction");
     refused(&["tx", "build", "--out", &other, "status", "--client", c], "sends no transaction");
+    refused(&["tx", "build", "--out", &other, "account", "open", "--client", c, "--public-key", &format!("ed25519:{zero}"), "--identity-file", "x"], "off-ledger secrets");
     assert!(!std::path::Path::new(&other).exists());
 
     // Refused before anything is sent: a key outside the signer set, a run without a terminal

@@ -125,7 +125,11 @@ fn every_bad_input_is_rejected_with_its_reason() {
         assert_eq!(reject_reason(&state, &tx), TxError::BadPublicKey(bad.to_string()));
         let mut set = SignerSet::single(f.user.public_key());
         set.signers.push(Signer { key: bad, weight: 1 });
-        let tx = sign(&f.user, "vellum-test", 0, TxBody::SetSigners { set });
+        let tx = sign(&f.user, "vellum-test", 0, TxBody::SetSigners { set: set.clone() });
+        assert_eq!(reject_reason(&state, &tx), TxError::BadPublicKey(bad.to_string()));
+        let tx = sign(&f.user, "vellum-test", 0, TxBody::ProposeRecovery { account: f.registrar.public_key().account_id(), set });
+        assert_eq!(reject_reason(&state, &tx), TxError::BadPublicKey(bad.to_string()));
+        let tx = sign(&f.user, "vellum-test", 0, TxBody::SetPurposeKeys { request_keys: vec![bad], encryption_recipient: None });
         assert_eq!(reject_reason(&state, &tx), TxError::BadPublicKey(bad.to_string()));
     }
 

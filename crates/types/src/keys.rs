@@ -115,17 +115,6 @@ pub enum Signature {
     P256 { public_key: [u8; 33], signature: [u8; 64] },
 }
 
-impl Signature {
-    /// The signer's key where the signature names it (`None` for recoverable secp256k1, whose
-    /// key only verification recovers).
-    pub fn named_key(&self) -> Option<PublicKey> {
-        match self {
-            Signature::Ed25519 { public_key, .. } => Some(PublicKey::Ed25519(*public_key)),
-            Signature::Secp256k1Recoverable { .. } => None,
-            Signature::P256 { public_key, .. } => Some(PublicKey::P256(*public_key)),
-        }
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -225,22 +225,31 @@ impl Transaction {
         1 + borsh::object_length(self).expect("borsh length is infallible")
     }
 
-    /// Limits a well-formed transaction respects, whatever state it meets.
+    /// Limits a well-formed transaction respects, whatever state it meets: its signatures
+    /// and size here, the unsigned part's rules in [`UnsignedTx::check_shape`].
     pub fn check_shape(&self) -> Result<(), DecodeError> {
-        let invalid = |m: String| Err(DecodeError::Invalid(m));
-        let u = &self.unsigned;
-        if u.chain_id.is_empty() || u.chain_id.len() > CHAIN_ID_BYTES_MAX {
-            return invalid(format!("chain id must be 1..={CHAIN_ID_BYTES_MAX} bytes"));
-        }
         if self.signatures.is_empty() {
-            return invalid("transaction carries no signature".into());
+            return Err(DecodeError::Invalid("transaction carries no signature".into()));
         }
         if self.signatures.len() > TX_SIGNATURES_MAX {
-            return invalid(format!("more than {TX_SIGNATURES_MAX} signatures"));
+            return Err(DecodeError::Invalid(format!("more than {TX_SIGNATURES_MAX} signatures")));
         }
         let size = self.wire_bytes();
         if size > TX_BYTES_MAX {
             return Err(DecodeError::TooLarge { actual: size, max: TX_BYTES_MAX });
+        }
+        self.unsigned.check_shape()
+    }
+}
+
+impl UnsignedTx {
+    /// The rules of the chain id and the body, which a transaction file checks before anyone
+    /// signs (the signatures are not there yet).
+    pub fn check_shape(&self) -> Result<(), DecodeError> {
+        let invalid = |m: String| Err(DecodeError::Invalid(m));
+        let u = self;
+        if u.chain_id.is_empty() || u.chain_id.len() > CHAIN_ID_BYTES_MAX {
+            return invalid(format!("chain id must be 1..={CHAIN_ID_BYTES_MAX} bytes"));
         }
         match &u.body {
             TxBody::OpenAccount { label, .. } if label.len() > LABEL_BYTES_MAX => {

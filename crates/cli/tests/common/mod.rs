@@ -59,12 +59,14 @@ pub fn vellum(args: &[&str]) -> (bool, String) {
     (out.status.success(), text)
 }
 
+/// `vellum --json ARGS`: the last line of its standard output as JSON (what a command tells a
+/// person goes to standard error).
 pub fn json(args: &[&str]) -> serde_json::Value {
-    let mut full = vec!["--json"];
-    full.extend_from_slice(args);
-    let (ok, text) = vellum(&full);
-    assert!(ok, "vellum {args:?} failed: {text}");
-    serde_json::from_str(text.lines().last().unwrap()).unwrap_or_else(|e| panic!("{e}: {text}"))
+    let out = Command::new(BIN).arg("--json").args(args).stdin(Stdio::null()).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let all = format!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "vellum {args:?} failed: {all}");
+    serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap_or_else(|e| panic!("{e}: {all}"))
 }
 
 pub fn status(api: &str) -> Option<serde_json::Value> {
