@@ -10,12 +10,8 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import {
   InsufficientWeight,
   NodeError,
@@ -33,33 +29,12 @@ import {
   verifyReceipt,
 } from "../src/index.js";
 import { loadKeyFile } from "../src/node.js";
+import { BIN, CLI_TIMEOUT_MS, run, startDevnet } from "./devnet.js";
 
-const BIN = process.env.VELLUM_BIN;
-const run = promisify(execFile);
-/** Bounds: the whole test, devnet start, one CLI call, one wait for events or blocks. */
+/** Bounds: the whole test, one wait for events or blocks. */
 const TEST_TIMEOUT_MS = 600_000;
-const DEVNET_UP_TIMEOUT_MS = 180_000;
-const CLI_TIMEOUT_MS = 60_000;
 const WAIT_MS = 30_000;
-const VALIDATORS = 4;
 const KEYSTORE_PASSWORD = "alice's long password";
-
-/** `count` consecutive free TCP ports on 127.0.0.1 (bound, then released), none in `avoid`. */
-async function freePorts(count, avoid = []) {
-  const bindable = (port) =>
-    new Promise((resolve) => {
-      const s = createServer();
-      s.once("error", () => resolve(false));
-      s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
-    });
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 40_000);
-    const ports = Array.from({ length: count }, (_, i) => base + i);
-    if (ports.some((p) => avoid.includes(p))) continue;
-    if ((await Promise.all(ports.map(bindable))).every(Boolean)) return base;
-  }
-  throw new Error("no free port range");
-}
 
 /** Collects a followed event stream in the background until `stop()`. */
 function collect(vellum, options) {
@@ -88,15 +63,7 @@ const seen = (stream, kind, txHash) => stream.events.some((e) => e.event === kin
 
 /** Starts a devnet in a fresh temp dir; stopped (and removed) when the test ends. */
 async function devnet(t) {
-  const tmp = await mkdtemp(join(tmpdir(), "vellum-sdk-e2e-"));
-  const dir = join(tmp, "net");
-  const p2p = await freePorts(VALIDATORS);
-  const api = await freePorts(VALIDATORS, Array.from({ length: VALIDATORS }, (_, i) => p2p + i));
-  t.after(async () => {
-    await run(BIN, ["devnet", "down", "--dir", dir], { timeout: CLI_TIMEOUT_MS }).catch(() => {});
-    await rm(tmp, { recursive: true, force: true });
-  });
-  await run(BIN, ["devnet", "up", "--dir", dir, "--detach", "--p2p-port", String(p2p), "--api-port", String(api)], { timeout: DEVNET_UP_TIMEOUT_MS });
+  const { tmp, dir } = await startDevnet(t);
   const vellum = Vellum.fromClientConfig(await readFile(join(dir, "client.toml"), "utf8"));
   const names = ["registrar", "issuer", "compliance", "desk", "council-1", "council-2"];
   const keys = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await loadKeyFile(join(dir, "keys", `${n}.key`))])));

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -29,44 +28,10 @@ from vellum_sdk.verify import decode_bundle
 VELLUM_BIN = os.environ.get("VELLUM_BIN")
 pytestmark = pytest.mark.skipif(not VELLUM_BIN, reason="set VELLUM_BIN to the vellum binary to run the end-to-end test")
 
-#: Bounds of the slow steps (the whole test takes about a minute).
-DEVNET_UP_TIMEOUT_S = 150
-DEVNET_DOWN_TIMEOUT_S = 60
+#: Bounds of the slow steps (the whole test takes about a minute; the devnet's: conftest.py, whose
+#: `devnet` fixture starts this module's devnet and always stops it).
 EVENTS_WAIT_S = 60
 VALIDATORS = 4
-
-
-def _free_ports(count: int, taken: set[int]) -> int:
-    """``count`` consecutive free ports on 127.0.0.1 not handed out before."""
-    for _ in range(1000):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base > 65000 - count or any(p in taken for p in range(base, base + count)):
-            continue
-        try:
-            for p in range(base, base + count):
-                with socket.socket() as s:
-                    s.bind(("127.0.0.1", p))
-        except OSError:
-            continue
-        taken.update(range(base, base + count))
-        return base
-    raise RuntimeError("no free port range")
-
-
-@pytest.fixture(scope="module")
-def devnet(tmp_path_factory):
-    d = tmp_path_factory.mktemp("devnet") / "net"
-    taken: set[int] = set()
-    p2p, api = _free_ports(VALIDATORS, taken), _free_ports(VALIDATORS, taken)
-    cmd = [VELLUM_BIN, "devnet", "up", "--dir", str(d), "--detach", "--p2p-port", str(p2p), "--api-port", str(api)]
-    try:
-        up = subprocess.run(cmd, capture_output=True, text=True, timeout=DEVNET_UP_TIMEOUT_S)
-        assert up.returncode == 0, f"devnet up failed: {up.stdout}{up.stderr}"
-        yield d
-    finally:
-        subprocess.run([VELLUM_BIN, "devnet", "down", "--dir", str(d)], capture_output=True, timeout=DEVNET_DOWN_TIMEOUT_S)
 
 
 def cli(args: list[str]) -> str:

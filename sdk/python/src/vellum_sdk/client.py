@@ -59,6 +59,9 @@ NONCE_ATTEMPTS_MAX = 8
 NONCE_TAKEN_RETRY_S = 0.5
 #: Refusals of a resubmission that mean the transaction can never apply.
 REFUSED_FOR_GOOD = ("bad_nonce", "expired") + REFUSED_EVERYWHERE
+#: How long a read after a write waits for the agreeing validators to show the write (they
+#: may be a block behind the validator that reported it final).
+READ_AFTER_WRITE_WAIT_S = 5.0
 #: Identity-record salts are at least this long (the commitment must not be guessable).
 KYC_SALT_BYTES = 32
 
@@ -439,17 +442,29 @@ class Client:
 
     def vote(self, keys: SecretKey | Sequence[SecretKey], proposal: int, sender: str | None = None) -> dict:
         keys = [keys] if isinstance(keys, SecretKey) else list(keys)
+        sender = sender or keys[0].account
         self.send(keys, bodies.vote(proposal), sender)
-        return self.read(None, f"/v1/governance/proposal/{proposal}")["proposal"]
+        deadline = time.monotonic() + READ_AFTER_WRITE_WAIT_S
+        while True:
+            p = self.read(None, f"/v1/governance/proposal/{proposal}")["proposal"]
+            # Validators agreeing on a read may be a block behind the vote: read until it shows.
+            if sender in p.get("approvals", []) or time.monotonic() >= deadline:
+                return p
+            time.sleep(POLL_INTERVAL_S)
 
     def _proposal_of(self, sender: str, done: Finalized, kind: str) -> dict:
-        listed = self.read(None, "/v1/governance/proposals?limit=100")["proposals"]
-        for p in listed:
-            if p["proposer"] == sender and p["created_height"] == done.height and p["action"]["action"] == kind:
-                if p["status"]["state"] == "failed":
-                    raise NodeError(p["status"].get("code", "failed"), f"proposal {p['id']} reached the threshold but failed: {p['status'].get('message', '')}")
-                return p
-        raise VellumError("the proposal is not listed by the node")
+        deadline = time.monotonic() + READ_AFTER_WRITE_WAIT_S
+        while True:
+            listed = self.read(None, "/v1/governance/proposals?limit=100")["proposals"]
+            for p in listed:
+                if p["proposer"] == sender and p["created_height"] == done.height and p["action"]["action"] == kind:
+                    if p["status"]["state"] == "failed":
+                        raise NodeError(p["status"].get("code", "failed"), f"proposal {p['id']} reached the threshold but failed: {p['status'].get('message', '')}")
+                    return p
+            # Validators agreeing on a read may be a block behind the proposal: read until it shows.
+            if time.monotonic() >= deadline:
+                raise VellumError(f"the proposal of transaction {done.tx_id} (height {done.height}) is not listed by the validators")
+            time.sleep(POLL_INTERVAL_S)
 
     # --- multi-party signing ------------------------------------------------------------------
 

@@ -89,9 +89,9 @@ def proof_key(status: int, body: Any) -> Any:
 
 def _settles(key: Any) -> bool:
     """Whether f + 1 matching answers settle a read before every validator answered: a
-    positive answer does; a negative one ("unknown", "pending") may be validators lagging
-    alike, so the others are heard first."""
-    return not (isinstance(key, list) and key and key[0] == "unsettled")
+    positive answer does; a negative one ("unknown", "pending", a 404 "not found") may be
+    validators lagging alike, so the others are heard first (and a tie goes to the positive)."""
+    return not (isinstance(key, list) and key and key[0] in ("unsettled", 404))
 
 
 @dataclass
