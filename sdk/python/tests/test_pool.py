@@ -128,6 +128,19 @@ def test_verified_reads_need_f_plus_1_agreeing_validators(validators, monkeypatc
         pool.agreed_get(path, tx_key)
 
 
+def test_validators_lagging_alike_cannot_hide_a_record_the_others_have(validators):
+    """A record read right after its block: two validators have not applied it (a payment
+    unknown to them is 403 to a signed reader, a record 404, a request signed by the account
+    the block opened 401); the preferred one is among them. The negative answers do not settle
+    the read early, and the tie goes to the record."""
+    path = "/v1/payment/" + TX_ID
+    record = (200, {"record": {"outcome": {"outcome": "settled"}}})
+    for lagging in (_refusal("forbidden", 403), _refusal("not_found", 404), _refusal("unknown_account", 401)):
+        pool, _ = validators({path: lagging}, {path: lagging}, {path: record}, {path: record})
+        agreed = pool.agreed_get(path, proof_key)
+        assert (agreed.status, agreed.matching) == (200, 2) and pool.preferred in (2, 3)
+
+
 def test_comparison_keys():
     assert tx_key(200, {"status": "finalized", "height": 1, "index": 2, "log_index": 3}) == ["finalized", 1, 2, 3]
     assert tx_key(404, {"error": {"code": "unknown_tx"}}) == ["unsettled", 404, "unknown_tx"]

@@ -89,9 +89,14 @@ def proof_key(status: int, body: Any) -> Any:
 
 def _settles(key: Any) -> bool:
     """Whether f + 1 matching answers settle a read before every validator answered: a
-    positive answer does; a negative one ("unknown", "pending", a 404 "not found") may be
-    validators lagging alike, so the others are heard first (and a tie goes to the positive)."""
-    return not (isinstance(key, list) and key and key[0] in ("unsettled", 404))
+    positive answer does; a negative one ("unknown", "pending", any refusal) may be validators
+    lagging alike, so the others are heard first (and a tie goes to the positive). A validator
+    that has not applied a block yet refuses what it creates: 401 ``unknown_account`` for a
+    request signed by an account it opened, 403 for a payment it does not know (``forbidden``,
+    as one the reader may not see), 404 for an unknown record."""
+    if not (isinstance(key, list) and key):
+        return True
+    return not (key[0] == "unsettled" or (isinstance(key[0], int) and 400 <= key[0] < 500))
 
 
 @dataclass
