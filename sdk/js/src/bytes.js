@@ -29,10 +29,15 @@ export function fromHex(text, length = null, what = "hex") {
 }
 
 const encoder = new TextEncoder();
-const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+// `ignoreBOM`: a leading EF BB BF is content (U+FEFF), as in Rust's `String`; the default
+// decoder drops it, so the value would differ and re-encode to other bytes (another tx id).
+const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 export const utf8 = (text) => encoder.encode(text);
-/** Decodes UTF-8, throwing on invalid sequences (borsh `String` must be valid UTF-8). */
+/**
+ * Decodes UTF-8, throwing on invalid sequences (borsh `String` must be valid UTF-8) and
+ * keeping a leading U+FEFF (byte order mark) as a character.
+ */
 export const fromUtf8 = (bytes) => strictDecoder.decode(bytes);
 
 export function concat(...parts) {

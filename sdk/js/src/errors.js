@@ -93,19 +93,66 @@ export class KeystoreError extends VellumError {
 /** A multi-party transaction file that cannot be used as it is. */
 export class TxFileError extends VellumError {}
 
-/** A signature in a transaction file made over another transaction. */
+/** A signature in a transaction file made over another transaction (or corrupted): `reason` says how it failed. */
 export class ForeignSignature extends TxFileError {
+  constructor(index, reason = null) {
+    super(`signature ${index} is over another transaction (it does not verify over this file's signing bytes${reason ? `: ${reason}` : ""})`);
+    this.index = index;
+    this.reason = reason;
+  }
+}
+
+/** Two different signatures of a transaction file by the same key. */
+export class DuplicateSigner extends TxFileError {
+  constructor(key) {
+    super(`key ${key} signed twice (two different signatures by one key)`);
+    this.key = key;
+  }
+}
+
+/** One file holding the same signature bytes twice: a damaged file, not a second signer. */
+export class RepeatedSignature extends TxFileError {
+  constructor(index, first) {
+    super(`signature ${index} repeats signature ${first} of the same file`);
+    this.index = index;
+    this.first = first;
+  }
+}
+
+/**
+ * A recoverable secp256k1 signature in a file without `signer_set`. Recovery yields some key
+ * for any bytes, so only the account's signer set can tell a signer from a signature over
+ * another transaction.
+ */
+export class NoSignerSet extends TxFileError {
   constructor(index) {
-    super(`signature ${index} is over another transaction (it does not verify over this file's signing bytes)`);
+    super(
+      `signature ${index} is a recoverable secp256k1 signature, which names no key: it can be checked only against the account's signer set, which this file does not carry (build the file with its signer set)`,
+    );
     this.index = index;
   }
 }
 
-/** Two signatures of a transaction file by the same key. */
-export class DuplicateSigner extends TxFileError {
-  constructor(key) {
-    super(`key ${key} signed twice`);
+/** A signing key that is not in the account's signer set; `index` is its signature's place, when known. */
+export class NotASigner extends TxFileError {
+  constructor(key, account, { index = null, message = null } = {}) {
+    super(message ?? `key ${key} is not a signer of account ${account}`);
     this.key = key;
+    this.account = account;
+    this.index = index;
+  }
+}
+
+/**
+ * A recoverable secp256k1 signature whose recovered key is not in the signer set: over another
+ * transaction, or by an outsider (the two cannot be told apart).
+ */
+export class RecoversOutsider extends NotASigner {
+  constructor(index, key, account) {
+    super(key, account, {
+      index,
+      message: `signature ${index} recovers key ${key}, which is not a signer of account ${account}: it is over another transaction, or by an outsider`,
+    });
   }
 }
 

@@ -40,9 +40,25 @@ export class KeystoreError extends VellumError {
 export class TxFileError extends VellumError {}
 export class ForeignSignature extends TxFileError {
   index: number;
+  reason: string | null;
 }
 export class DuplicateSigner extends TxFileError {
   key: string;
+}
+export class RepeatedSignature extends TxFileError {
+  index: number;
+  first: number;
+}
+export class NoSignerSet extends TxFileError {
+  index: number;
+}
+export class NotASigner extends TxFileError {
+  key: string;
+  account: string;
+  index: number | null;
+}
+export class RecoversOutsider extends NotASigner {
+  index: number;
 }
 export class InsufficientWeight extends TxFileError {
   weight: number;
@@ -199,6 +215,8 @@ export function encodeTransaction(tx: Transaction): Bytes;
 export function decodeTransaction(bytes: Bytes): Transaction;
 export function verifyTransaction(tx: Transaction): PublicKey[];
 export function checkShape(tx: Transaction, wireBytes?: number | null): void;
+/** The chain id and body rules alone (what a transaction file checks before anyone signs). */
+export function checkUnsignedShape(unsigned: UnsignedTx): void;
 
 /** Schemas of every Rust type (TxBody, UnsignedTx, Transaction, Signature, Bundle, Receipt, …). */
 export const schemas: Record<string, Schema> & { TxBody: Schema<TxBody> & { variants: [string, any][] } };
@@ -295,7 +313,14 @@ export interface TxFile {
 }
 export const TX_FILE_VERSION: 1;
 export function buildTxFile(unsigned: UnsignedTx, options?: { signerSet?: { signers: { key: string | PublicKey; weight: number }[]; threshold: number } | null }): TxFile;
-export function readTxFile(input: string | TxFile): { file: TxFile; unsigned: UnsignedTx; signatures: Signature[]; signers: PublicKey[] };
+export function readTxFile(input: string | TxFile): {
+  file: TxFile;
+  unsigned: UnsignedTx;
+  signatures: Signature[];
+  signers: PublicKey[];
+  /** The file's signer set (keys as PublicKey), or null when it carries none. */
+  signerSet: { signers: { key: PublicKey; weight: number }[]; threshold: number } | null;
+};
 export function signTxFile(input: string | TxFile, key: SecretKey): TxFile;
 export function combineTxFiles(...inputs: (string | TxFile)[]): TxFile;
 export function checkWeight(input: string | TxFile, signerSet?: { signers: { key: string | PublicKey; weight: number }[]; threshold: number } | null): number;

@@ -32,6 +32,7 @@ export {
   decodeTransaction,
   verifyTransaction,
   checkShape,
+  checkUnsignedShape,
 } from "./tx.js";
 export { requestSigningBytes, signedHeaders, HEADER_ACCOUNT, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_SIGNATURE } from "./request.js";
 export { Pool, Node, parseClientConfig, txKey, wholeKey, proofKey, REFUSED_EVERYWHERE } from "./client.js";

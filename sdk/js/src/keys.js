@@ -127,18 +127,30 @@ function scalars(scheme, signature) {
 }
 
 /**
+ * Whether 32 bytes decode to an Ed25519 point under ZIP-215 rules (non-canonical y and small
+ * order accepted), as `ed25519_consensus::VerificationKey::try_from` decides.
+ */
+function isEd25519Point(bytes) {
+  try {
+    ed25519.Point.fromBytes(bytes, true);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Verifies one signature over `message`; returns the signer's PublicKey (recovered for
  * secp256k1) or throws a SignatureError saying why not.
  */
 export function verifySignature(signature, message) {
   if (signature.scheme === "ed25519") {
-    let good = false;
-    try {
-      good = ed25519.verify(signature.signature, message, signature.public_key, { zip215: true });
-    } catch {
-      throw new SignatureError("bad_public_key", "malformed Ed25519 public key");
+    // noble's verify answers a plain `false` for a key that is not a point; the ledger says
+    // "malformed key" (ed25519-consensus decodes the key first), so decode it here first.
+    if (!isEd25519Point(signature.public_key)) throw new SignatureError("bad_public_key", "malformed Ed25519 public key (not a curve point)");
+    if (!ed25519.verify(signature.signature, message, signature.public_key, { zip215: true })) {
+      throw new SignatureError("signature_does_not_verify", "Ed25519 signature does not verify");
     }
-    if (!good) throw new SignatureError("signature_does_not_verify", "Ed25519 signature does not verify");
     return new PublicKey("ed25519", signature.public_key.slice());
   }
   if (signature.scheme === "secp256k1") {
@@ -154,12 +166,13 @@ export function verifySignature(signature, message) {
     return new PublicKey("secp256k1", point.toBytes(true));
   }
   if (signature.scheme === "p256") {
-    scalars("p256", signature.signature);
+    // The key before r and s, in the ledger's order (a bad key with a bad r is a bad key).
     try {
       p256.Point.fromBytes(signature.public_key).assertValidity();
     } catch {
       throw new SignatureError("bad_public_key", "malformed P-256 public key");
     }
+    scalars("p256", signature.signature);
     if (!p256.verify(signature.signature, message, signature.public_key, { prehash: true, lowS: true })) {
       throw new SignatureError("signature_does_not_verify", "P-256 signature does not verify");
     }

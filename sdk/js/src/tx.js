@@ -272,15 +272,26 @@ function checkBody(b) {
   }
 }
 
-/** Limits a well-formed transaction respects, whatever state it meets (DecodeError `invalid` otherwise). */
+/**
+ * Limits a well-formed transaction respects, whatever state it meets (DecodeError `invalid`
+ * otherwise): its signatures and size, then the unsigned part's rules (Rust `Transaction::check_shape`).
+ */
 export function checkShape(tx, wireBytes = null) {
-  const chainBytes = byteLength(tx.unsigned.chain_id);
-  if (chainBytes === 0 || chainBytes > CHAIN_ID_BYTES_MAX) invalid(`chain id must be 1..=${CHAIN_ID_BYTES_MAX} bytes`);
   if (tx.signatures.length === 0) invalid("transaction carries no signature");
   if (tx.signatures.length > TX_SIGNATURES_MAX) invalid(`more than ${TX_SIGNATURES_MAX} signatures`);
   const size = wireBytes ?? 1 + encode(Transaction, tx).length;
   if (size > TX_BYTES_MAX) throw new DecodeError("too_large", `${size} bytes, more than the ${TX_BYTES_MAX} allowed`);
-  checkBody(tx.unsigned.body);
+  checkUnsignedShape(tx.unsigned);
+}
+
+/**
+ * The rules of the chain id and the body (Rust `UnsignedTx::check_shape`): what a transaction
+ * file checks before anyone signs, since its signatures are not there yet.
+ */
+export function checkUnsignedShape(unsigned) {
+  const chainBytes = byteLength(unsigned.chain_id);
+  if (chainBytes === 0 || chainBytes > CHAIN_ID_BYTES_MAX) invalid(`chain id must be 1..=${CHAIN_ID_BYTES_MAX} bytes`);
+  checkBody(unsigned.body);
 }
 
 /** Lowercase hex of a transaction id (what the API calls `tx_hash`). */

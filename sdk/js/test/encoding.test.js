@@ -96,6 +96,15 @@ test("strict decoding: trailing bytes, truncation, bad tags and indices, bad UTF
   assert.throws(() => decode(TxBody, Uint8Array.of(15, 0, 0, 0, 0, 2)), /bool byte 2/);
 });
 
+test("a String starting with a byte order mark keeps it: same value, same bytes back", () => {
+  const body = bodyFromJson({ type: "create_subledger", name: "ab", kyc_required: false });
+  const bytes = encode(TxBody, { ...body, name: "\uFEFFab" });
+  assert.equal(toHex(bytes.subarray(1, 8)), "05000000efbbbf", "u32 length 5, then EF BB BF");
+  const back = decode(TxBody, bytes);
+  assert.equal(back.name, "\uFEFFab", "U+FEFF is content, not stripped");
+  assert.equal(toHex(encode(TxBody, back)), toHex(bytes));
+});
+
 test("a vector length the remaining bytes cannot hold is refused before allocating", () => {
   const bytes = Uint8Array.of(5, 0xff, 0xff, 0xff, 0x7f);
   assert.throws(() => decode(TxBody, bytes), /does not fit/);

@@ -42,6 +42,17 @@ test("Ed25519: RFC 8032 §7.1 tests 1 and 2", () => {
   }
 });
 
+test("Ed25519: a key that is not a curve point is a bad public key, not a failed signature", () => {
+  const key = SecretKey.fromBytes("ed25519", new Uint8Array(32).fill(3));
+  const sig = key.sign(utf8("x"));
+  // y = 2: no x satisfies the curve equation (the key the vectors use for this case is another).
+  const offCurve = { ...sig, public_key: Uint8Array.of(2, ...new Uint8Array(31)) };
+  assert.throws(() => verifySignature(offCurve, utf8("x")), (e) => e instanceof SignatureError && e.kind === "bad_public_key");
+  // A point that is a key, just not this signature's: the signature does not verify.
+  const otherPoint = { ...sig, public_key: SecretKey.fromBytes("ed25519", new Uint8Array(32).fill(4)).publicKey.bytes };
+  assert.throws(() => verifySignature(otherPoint, utf8("x")), (e) => e instanceof SignatureError && e.kind === "signature_does_not_verify");
+});
+
 /** The same signature with S replaced by n − S (verifies mathematically; must be refused). */
 function highSTwin(scheme, signature) {
   const s = BigInt(`0x${toHex(signature.subarray(32))}`);
@@ -79,6 +90,10 @@ test("P-256: deterministic low-S signatures; the high-S twin, a bad key and anot
   }
   const badKey = { scheme: "p256", public_key: Uint8Array.of(5, ...new Uint8Array(32).fill(2)), signature: key.sign(utf8("x")).signature };
   assert.throws(() => verifySignature(badKey, utf8("x")), /malformed P-256 public key/);
+  const rZero = { ...key.sign(utf8("x")), signature: Uint8Array.of(...new Uint8Array(32), ...key.sign(utf8("x")).signature.subarray(32)) };
+  assert.throws(() => verifySignature(rZero, utf8("x")), (e) => e instanceof SignatureError && e.kind === "malformed_signature");
+  // The key is checked first, as by the ledger: a bad key with r = 0 is a bad key.
+  assert.throws(() => verifySignature({ ...rZero, public_key: badKey.public_key }, utf8("x")), (e) => e instanceof SignatureError && e.kind === "bad_public_key");
   assert.throws(() => SecretKey.fromBytes("p256", fromHex(N.p256.toString(16))), KeyError, "the order itself is out of range");
 });
 
