@@ -83,8 +83,14 @@ impl Pool {
             let early = |a: &[Answer]| majority(a).is_some_and(|(count, i)| count >= need && settles(&project(a[i].0, &a[i].1)));
             let indexed = self.gather(call.clone(), early);
             let answers: Vec<Answer> = indexed.iter().map(|(_, a)| a.clone()).collect();
+            // A negative majority (not found, forbidden, pending) while some validator already
+            // answers positively is validators still behind a fresh write: wait for them, up to
+            // the bound; a lying positive answer only delays the negative one.
+            let behind = |i: usize| {
+                !settles(&project(answers[i].0, &answers[i].1)) && answers.iter().any(|(s, b)| settles(&project(*s, b)))
+            };
             match majority(&answers) {
-                Some((count, i)) if count >= need => {
+                Some((count, i)) if count >= need && (!behind(i) || start.elapsed() >= AGREEMENT_WAIT) => {
                     // Of the agreeing answers, the preferred validator's (node-local parts of
                     // the body, such as an audit trail, then come from the usual node).
                     let key = project(answers[i].0, &answers[i].1);
@@ -158,18 +164,69 @@ pub fn tx_key(status: u16, body: &Value) -> Value {
     }
 }
 
-/// Comparison key of a whole answer (balances: every field is chain state).
+/// Comparison key of a whole answer (balances: every field is chain state). A refusal is not
+/// settled: a validator a block behind refuses what it has not applied yet.
 pub fn whole(status: u16, body: &Value) -> Value {
-    serde_json::json!([status, body])
+    match status {
+        200..=299 => serde_json::json!([status, body]),
+        _ => serde_json::json!(["unsettled", status, body["error"]["code"]]),
+    }
 }
 
 /// Comparison key of a proof read: the record and its status, not the node-local audit
 /// trail of reads.
 pub fn proof_key(status: u16, body: &Value) -> Value {
+    if !(200..=299).contains(&status) {
+        return whole(status, body);
+    }
     let mut b = body.clone();
     if let Some(o) = b.as_object_mut() {
         o.remove("audit");
         o.remove("audit_on_ledger");
     }
     serde_json::json!([status, b])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A stand-in validator on loopback: answers `before` to its first `lag` requests (a node
+    /// a block behind), then `after`.
+    fn fake_node(lag: usize, before: (u16, &'static str), after: (u16, &'static str)) -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let served = Arc::new(AtomicUsize::new(0));
+        std::thread::spawn(move || {
+            for mut conn in listener.incoming().flatten() {
+                let mut buf = [0u8; 4096];
+                let _ = conn.read(&mut buf);
+                let (status, body) = if served.fetch_add(1, Ordering::SeqCst) < lag { before } else { after };
+                let _ = write!(conn, "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
+            }
+        });
+        format!("http://{addr}")
+    }
+
+    #[test]
+    fn a_refusal_by_validators_behind_a_fresh_write_waits_for_them() {
+        let forbidden = (403, r#"{"error":{"code":"forbidden","message":"not yet"}}"#);
+        let found = (200, r#"{"account":{"next_nonce":1}}"#);
+        let apis = vec![fake_node(2, forbidden, found), fake_node(2, forbidden, found), fake_node(0, found, found), dead_node()];
+        let pool = Pool::new(&apis);
+        let agreed = pool.agreed_get("/v1/account/x", whole).unwrap();
+        assert_eq!(agreed.status, 200, "two lagging refusals must not outvote the write: {:?}", agreed.body);
+        // Where no validator has the record, the refusal stands at once.
+        let apis = vec![fake_node(0, forbidden, forbidden), fake_node(0, forbidden, forbidden), fake_node(0, forbidden, forbidden), dead_node()];
+        let start = Instant::now();
+        assert_eq!(Pool::new(&apis).agreed_get("/v1/account/x", whole).unwrap().status, 403);
+        assert!(start.elapsed() < AGREEMENT_WAIT, "an agreed refusal nobody contradicts is not delayed");
+    }
+
+    fn dead_node() -> String {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    }
 }
