@@ -133,10 +133,14 @@ export function txKey(status, body) {
   if (typeof s === "string") return ["unsettled", s];
   return ["unsettled", status, body?.error?.code ?? null];
 }
-/** Comparison key of a whole answer (balances: every field is chain state). */
-export const wholeKey = (status, body) => [status, body];
+/**
+ * Comparison key of a whole answer (balances: every field is chain state). A refusal is not
+ * settled: a validator a block behind refuses what it has not applied yet.
+ */
+export const wholeKey = (status, body) => (status >= 200 && status < 300 ? [status, body] : ["unsettled", status, body?.error?.code ?? null]);
 /** Comparison key of a proof read: the record and status, not the node-local audit trail. */
 export function proofKey(status, body) {
+  if (status < 200 || status >= 300) return wholeKey(status, body);
   if (body === null || typeof body !== "object") return [status, body];
   const { audit, audit_on_ledger, ...rest } = body;
   return [status, rest];
@@ -457,7 +461,10 @@ export class Pool {
         return m !== null && m.count >= need && m.positive;
       });
       const best = majority(answers);
-      if (best && best.count >= need) {
+      // A negative majority while some validator already answers positively is validators still
+      // behind a fresh write: wait for them, up to the bound (a lying positive answer only delays).
+      const behind = best && !best.positive && answers.some(([, a]) => settles(project(a.status, a.json)));
+      if (best && best.count >= need && (!behind || Date.now() - start >= AGREEMENT_WAIT_MS)) {
         // Of the agreeing answers, the preferred validator's; later reads go to one that has it.
         const agreeing = answers.filter(([, a]) => keyOf(a) === best.key);
         const [node, a] = agreeing.find(([i]) => i === this.preferred) ?? agreeing.sort(([x], [y]) => x - y)[0];

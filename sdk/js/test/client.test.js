@@ -85,6 +85,22 @@ test("verified reads: f + 1 matching answers; a lying validator is outvoted; dis
   await assert.rejects(split.agreedGet("/v1/tx/ab", txKey), AgreementError);
 });
 
+test("verified reads: validators a block behind a fresh write do not outvote it with refusals", { timeout: 20_000 }, async (t) => {
+  const lagging = () => {
+    let served = 0;
+    return (req, res) => (served++ < 2 ? json(res, 403, refusal("forbidden")) : json(res, 200, { account: { next_nonce: 1 } }));
+  };
+  const pool = new Pool([await node(lagging(), t), await node(lagging(), t), await node((req, res) => json(res, 200, { account: { next_nonce: 1 } }), t), DEAD]);
+  const agreed = await pool.agreedGet("/v1/account/x");
+  assert.equal(agreed.status, 200, "two lagging refusals must not win over the write");
+  // Where no validator has the record, the agreed refusal stands at once.
+  const nobody = (req, res) => json(res, 403, refusal("forbidden"));
+  const start = Date.now();
+  const refused = await new Pool([await node(nobody, t), await node(nobody, t), await node(nobody, t), DEAD]).agreedGet("/v1/account/x");
+  assert.equal(refused.status, 403);
+  assert.ok(Date.now() - start < 4_000, "an agreed refusal nobody contradicts is not delayed");
+});
+
 test("SSE parsing across chunk boundaries, comments and multi-line data", async () => {
   const text = ': keep-alive\n\nevent: tx\ndata: {"a":\ndata: 1}\n\nevent: block\nid: 4\r\ndata: {"height":4}\n\n';
   const chunks = [text.slice(0, 7), text.slice(7, 30), text.slice(30)];
