@@ -157,8 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     supplier_id, _, _ = client.open_account(registrar, SecretKey.generate("p256").public_key, identity_record=b"Supplier GmbH|HRB 42", label="supplier")
 
     from vellum_sdk import TxFile
-    # The coordinator builds the unsigned transaction (chain, the account's next nonce, expiry).
-    tx = client.build_tx_file(officer_1, bodies.transfer([bodies.leg(supplier_id, "EUR", 45000)]),
+    # The coordinator builds the unsigned transaction (chain, the account's next nonce, expiry,
+    # its signer set). Any key of the account may do it: it reads the account as `sender`.
+    tx = client.build_tx_file(officer_2, bodies.transfer([bodies.leg(supplier_id, "EUR", 45000)]),
                               sender=treasury_id)
     tx.save("payment.json")
 
@@ -168,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         mine.sign(load_key(f"{officer}.json", password))
         mine.save(f"payment-{officer}.json")
 
-    # The coordinator combines and submits; the weight is checked against the account's signer set.
+    # The coordinator combines and submits; the signers and their weight are checked first.
     try:
         client.submit_tx_file(TxFile.load("payment-officer-1.json"), officer_1)
     except InsufficientWeight as e:
@@ -176,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         raise AssertionError("one signature of the 2-of-3 treasury was accepted")
     signed = TxFile.combine(TxFile.load("payment-officer-1.json"), TxFile.load("payment-officer-2.json"))
-    done = client.submit_tx_file(signed, officer_1)
+    done = client.submit_tx_file(signed, officer_2)   # against the ledger's current signer set
     print(f"treasury {treasury_id} paid 450.00 EUR with 2 of 3 signatures at height {done.height}")
 
     # --- README: Events ----------------------------------------------------------------------

@@ -13,16 +13,18 @@ finalizes through the others, its receipt verifies, and the event stream follows
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from vellum_sdk import Client, ClientConfig, SecretKey, TxFile, bodies, errors, load_key, save_keystore, verify_bundle, verify_receipt
+from vellum_sdk import Client, ClientConfig, SecretKey, TxFile, bodies, errors, load_key, save_keystore, save_plain, verify_bundle, verify_receipt
 from vellum_sdk.verify import decode_bundle
 
 VELLUM_BIN = os.environ.get("VELLUM_BIN")
@@ -248,6 +250,34 @@ def test_compliance_holds_governance_and_guardian_recovery(devnet: Path):
     assert proposal["status"]["state"] == "open" and proposal["approvals"] == [council_account]
     voted = client.vote(guardian, proposal["id"])
     assert voted["status"]["state"] == "executed" and voted["approvals"] == [council_account, guardian.account]
+
+
+def test_any_key_of_a_k_of_n_account_builds_and_submits_its_files(devnet: Path):
+    """The keys of a 2-of-3 account other than the one its id derives from build and submit its
+    transaction files: they read the account (nonce, signer set) as that account. The submit
+    goes through ``python -m vellum_sdk submit``, as an officer with a shell would."""
+    client = Client.from_config(devnet / "client.toml")
+    registrar = client.key("registrar")
+    first, second, third = SecretKey.generate("ed25519"), SecretKey.generate("secp256k1"), SecretKey.generate("p256")
+    treasury, _, _ = client.open_account(registrar, first.public_key, b"Treasury Ltd: registry extract", label="treasury")
+    client.send(first, bodies.set_signers([(first, 1), (second, 1), (third, 1)], 2))
+
+    # The secp256k1 key, whose own account does not exist, builds the file for the treasury.
+    built = client.build_tx_file(second, bodies.set_signers([(first, 1), (second, 1), (third, 1)], 3), sender=treasury)
+    assert built.unsigned.sender == treasury and built.unsigned.nonce == 1
+    assert built.signer_set == client.account(first)["account"]["signers"]
+    built.sign(second)  # a recoverable signature: checked against the file's signer set
+    built.sign(third)
+    work = devnet.parent
+    built.save(work / "treasury.json")
+    save_plain(work / "third.key", third)
+    run = subprocess.run(
+        [sys.executable, "-m", "vellum_sdk", "submit", str(work / "treasury.json"), "--config", str(devnet / "client.toml"), "--key", str(work / "third.key")],
+        capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL,
+    )
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["status"] == "finalized"
+    assert client.account(first)["account"]["signers"]["threshold"] == 3
 
 
 @pytest.mark.parametrize("scheme", ["ed25519", "secp256k1", "p256"])

@@ -11,8 +11,9 @@ from vellum_sdk.errors import EmptyInput, FormatError, InvalidContent, Malformed
 from vellum_sdk.keys import SecretKey
 from vellum_sdk.merkle import batch_root
 from vellum_sdk.proofs import proof_id, salted_digest
-from vellum_sdk.tx import TX_BYTES_MAX, check_body
-from vellum_sdk.types import PUBLIC_KEY, TRANSACTION, TX_BODY, TX_KINDS, PublicKey
+from vellum_sdk import tx as tx_module
+from vellum_sdk.tx import ENCRYPTION_RECIPIENT_BYTES_MAX, TX_BYTES_MAX, check_body, check_gov_action, check_unsigned_shape
+from vellum_sdk.types import GOV_ACTION, PUBLIC_KEY, TRANSACTION, TX_BODY, TX_KINDS, PublicKey
 
 # RFC 8032 §7.1 test key 1, the key of the spec's worked example.
 RFC8032_SEED = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
@@ -114,6 +115,35 @@ def test_shape_rules_are_typed_errors(example):
         bodies.set_signers([(key, 1)], 2)
     with pytest.raises(InvalidContent, match="council membership"):
         bodies.action("grant_role", account=ACCOUNT, role="council")
+
+
+def test_the_encryption_recipient_limit_counts_bytes():
+    """128 bytes of UTF-8, as Rust's ``r.len()``: 74 characters can be 144 bytes."""
+    def recipient(r: str) -> dict:
+        return {"type": "set_purpose_keys", "request_keys": [], "encryption_recipient": r}
+
+    assert check_body(recipient("age1" + "q" * (ENCRYPTION_RECIPIENT_BYTES_MAX - 4)))["encryption_recipient"]
+    with pytest.raises(InvalidContent, match="age X25519 recipient"):
+        check_body(recipient("age1" + "q" * (ENCRYPTION_RECIPIENT_BYTES_MAX - 3)))
+    wide = "age1" + "é" * 70
+    assert len(wide) <= ENCRYPTION_RECIPIENT_BYTES_MAX < len(wide.encode("utf-8"))
+    with pytest.raises(InvalidContent, match="age X25519 recipient"):
+        check_body(recipient(wide))
+
+
+def test_shape_rules_cover_every_kind_and_refuse_an_unknown_one(example):
+    """Every body kind and governance action has its entry in the rules (those without rules
+    are listed too), as Rust's exhaustive match: a kind the rules do not know is refused."""
+    # Private tables on purpose: a kind added to the codec must be added to the rules.
+    assert set(tx_module._BODY_RULES) == set(TX_KINDS)
+    assert set(tx_module._GOV_RULES) == {name for name, _ in GOV_ACTION.variants}
+    key, u = example
+    with pytest.raises(FormatError, match="unknown transaction kind 'teleport'"):
+        check_unsigned_shape(UnsignedTx(u.chain_id, u.sender, 0, 1, {"type": "teleport"}))
+    with pytest.raises(FormatError, match="unknown governance action 'abdicate'"):
+        check_gov_action({"action": "abdicate"})
+    with pytest.raises(InvalidContent, match="chain id"):
+        check_unsigned_shape(UnsignedTx("x" * 65, u.sender, 0, 1, u.body))
 
 
 def test_json_form_errors_name_the_field():

@@ -71,10 +71,8 @@ def _combine(args: argparse.Namespace) -> dict:
 def _submit(args: argparse.Namespace) -> dict:
     client = Client.from_config(args.config)
     tx = TxFile.load(args.file)
-    key = _load(args.key)
-    # The key reads the sending account's signer set as that account (it is one of its keys).
-    reader = SecretKey(key.scheme, key.secret_bytes(), tx.unsigned.sender)
-    done = client.submit_tx_file(tx, reader)
+    # The key reads the sending account's current signer set as that account (one of its keys).
+    done = client.submit_tx_file(tx, _load(args.key))
     return {"tx_hash": done.tx_id, "status": "finalized", "height": done.height}
 
 

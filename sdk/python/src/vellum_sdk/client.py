@@ -469,23 +469,26 @@ class Client:
     # --- multi-party signing ------------------------------------------------------------------
 
     def build_tx_file(self, reader: SecretKey, body: dict, sender: str | None = None, nonce: int | None = None) -> TxFile:
-        """An unsigned transaction file with chain, nonce (the account's next, read with
-        ``reader``, a key of the account) and expiry filled in (``vellum tx build``)."""
+        """An unsigned transaction file for ``sender`` (default: ``reader``'s account) with
+        chain, nonce (the account's next unless given), expiry and the account's signer set
+        filled in (``vellum tx build``). ``reader`` is one of the sender's keys: it reads the
+        account as the sender, whichever account its key derives."""
         sender = sender or reader.account
         chain_id, height = self.chain()
+        account = self.account(_as_sender(reader, sender))["account"]
         if nonce is None:
-            nonce = self.next_nonce(reader, sender)
-        return TxFile(UnsignedTx(chain_id, sender, nonce, height + EXPIRY_BLOCKS, body))
+            nonce = int(account["next_nonce"])
+        return TxFile(UnsignedTx(chain_id, sender, nonce, height + EXPIRY_BLOCKS, body), signer_set=account["signers"])
 
     def submit_tx_file(self, tx_file: TxFile, reader: SecretKey, timeout: float = FINALITY_TIMEOUT_S) -> Finalized:
-        """Checks the signatures' weight against the sender's signer set (read with
-        ``reader``), then submits and waits (``vellum tx submit``)."""
+        """Checks the signatures against the sender's current signer set (read with
+        ``reader``, one of the sender's keys, as the sender) and their weight against its
+        threshold, then submits and waits (``vellum tx submit --key``)."""
         u = tx_file.unsigned
         if u.chain_id != self.chain_id:
             raise ChainMismatch(f"the file is for chain {u.chain_id}, the validators run {self.chain_id}")
-        account = self.account(reader, u.sender)["account"]
-        tx_file.check_weight(account["signers"])
-        tx = tx_file.transaction()
+        account = self.account(_as_sender(reader, u.sender))["account"]
+        tx = tx_file.with_signer_set(account["signers"]).transaction()
         self.submit(tx)
         return self.wait_final(tx, timeout)
 
@@ -499,3 +502,11 @@ class Client:
             return signed_headers(key, self.chain_id, "GET", path) if key else {}
 
         return EventStream(self.pool.nodes, self.pool.preferred, headers, after, until)
+
+
+def _as_sender(key: SecretKey, sender: str) -> SecretKey:
+    """``key`` signing read requests as ``sender``: a key of a k-of-n account (or a rotated
+    key) signs for that account, which is not the one its public key derives."""
+    if key.account == sender:
+        return key
+    return SecretKey(key.scheme, key.secret_bytes(), sender)

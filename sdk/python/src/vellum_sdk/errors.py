@@ -97,36 +97,74 @@ class SignatureError(VellumError):
         self.reason = reason
 
 
-class ForeignSignature(SignatureError):
-    """A signature in a transaction file that does not verify over that file's transaction:
-    it was made over another transaction (or is corrupt)."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-
-
 # --- multi-party transactions ---------------------------------------------------------------
 
 
 class TxFileError(VellumError):
-    """A multi-party transaction file that must not be used (unknown version, an id that does
-    not match its transaction, a chain id that differs, ...)."""
+    """A multi-party transaction file that must not be used (unknown version or field, an id
+    that does not match its transaction, a chain id that differs, ...)."""
+
+
+class ForeignSignature(SignatureError, TxFileError):
+    """A signature in a transaction file that does not verify over that file's transaction:
+    it was made over another transaction (or is corrupt). ``index``: its place in the file."""
+
+    def __init__(self, message: str, index: int | None = None):
+        super().__init__(message, index)
 
 
 class DuplicateSigner(TxFileError):
-    """Two signatures by the same key."""
+    """Two different signatures by the same key (for ECDSA: made with another nonce)."""
 
     def __init__(self, key: str):
-        super().__init__(f"duplicate signer: key {key} signed twice")
+        super().__init__(f"duplicate signer: key {key} signed twice (two different signatures by one key)")
         self.key = key
+
+
+class RepeatedSignature(TxFileError):
+    """One file holding the same signature twice: a damaged file, not a second signer."""
+
+    def __init__(self, index: int, first: int):
+        super().__init__(f"repeated signature: signature {index} repeats signature {first} of the same file")
+        self.index = index
+        self.first = first
+
+
+class NoSignerSet(TxFileError):
+    """A recoverable secp256k1 signature in a file without ``signer_set``. Recovery yields some
+    key for any bytes, so only the account's signer set can tell a signer from a signature
+    over another transaction."""
+
+    def __init__(self, index: int):
+        super().__init__(
+            f"signature {index} is a recoverable secp256k1 signature, which names no key: it can be checked "
+            "only against the account's signer set, which this file does not carry (build the file with its signer set)"
+        )
+        self.index = index
 
 
 class UnauthorizedSigner(TxFileError):
     """A signature by a key that is not in the sender account's signer set."""
 
-    def __init__(self, key: str):
-        super().__init__(f"key {key} is not a signer of the sending account")
+    def __init__(self, key: str, account: str = "", message: str = ""):
+        of = f"account {account}" if account else "the sending account"
+        super().__init__(message or f"not a signer: key {key} is not a signer of {of}")
         self.key = key
+        self.account = account
+
+
+class RecoversOutsider(UnauthorizedSigner):
+    """A recoverable secp256k1 signature whose recovered key is not in the signer set: it is
+    over another transaction, or by an outsider (the two cannot be told apart)."""
+
+    def __init__(self, index: int, key: str, account: str = ""):
+        of = f"account {account}" if account else "the sending account"
+        super().__init__(
+            key,
+            account,
+            f"signature {index} recovers a key that is not a signer of {of} ({key}): it is over another transaction, or by an outsider",
+        )
+        self.index = index
 
 
 class InsufficientWeight(TxFileError):
@@ -233,7 +271,10 @@ __all__ = [
     "ForeignSignature",
     "TxFileError",
     "DuplicateSigner",
+    "RepeatedSignature",
+    "NoSignerSet",
     "UnauthorizedSigner",
+    "RecoversOutsider",
     "InsufficientWeight",
     "NodeError",
     "TransactionRefused",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from .encoding import Domain, borsh, canonical, from_wire, sha256, to_wire
 from .errors import FormatError, InvalidContent, SignatureError, TooLarge
@@ -211,48 +211,83 @@ def _check_consensus_params(p: dict) -> None:
         raise _invalid("clock skew bounds must be at most one hour")
 
 
+def _check_text(t: str, what: str) -> None:
+    if not 1 <= _len(t) <= GOV_TEXT_BYTES_MAX:
+        raise _invalid(f"{what} must be 1..={GOV_TEXT_BYTES_MAX} bytes")
+
+
+def _check_gov_create_token(a: dict) -> None:
+    if not valid_symbol(a["symbol"]) or a["decimals"] > DECIMALS_MAX:
+        raise _invalid(f"bad token symbol `{a['symbol']}` or decimals")
+    if a["subledger"] is not None and not valid_subledger(a["subledger"]):
+        raise _invalid(f"bad sub-ledger name `{a['subledger']}`")
+
+
+def _check_gov_monitoring(a: dict) -> None:
+    if not valid_symbol(a["token"]):
+        raise _invalid(f"bad token symbol `{a['token']}`")
+    _check_rules(a["rules"])
+
+
+def _check_gov_rate(a: dict) -> None:
+    if not valid_symbol(a["from"]) or not valid_symbol(a["to"]) or a["from"] == a["to"] or a["num"] == 0 or a["den"] == 0:
+        raise _invalid("a rate joins two different tokens with a positive num/den")
+
+
+def _check_gov_subledger(a: dict) -> None:
+    if not valid_subledger(a["name"]):
+        raise _invalid(f"bad sub-ledger name `{a['name']}`")
+
+
+def _check_gov_role(a: dict) -> None:
+    if a["role"] == "council":
+        raise _invalid("council membership changes through set_council")
+
+
+def _check_gov_council(a: dict) -> None:
+    members = sorted(set(a["members"]))
+    if not 1 <= len(members) <= COUNCIL_MEMBERS_MAX:
+        raise _invalid(f"a council has 1..={COUNCIL_MEMBERS_MAX} members")
+    if not 1 <= a["threshold"] <= len(members):
+        raise _invalid(f"threshold must be 1..={len(members)}")
+
+
+def _check_gov_validator(a: dict) -> None:
+    v = a["validator"]
+    if not (1 <= _len(v["name"]) <= NAME_BYTES_MAX and 1 <= _len(v["address"]) <= NAME_BYTES_MAX):
+        raise _invalid(f"validator name or address too long or empty: {v['name']}")
+    if v["p2p_key"] != v["consensus_key"]:
+        raise _invalid(f"validator {v['name']}: p2p_key must equal consensus_key")
+
+
+def _no_rules(_: dict) -> None:
+    """A kind whose encoding is its whole shape (Rust's match arms that return ``Ok(())``)."""
+
+
+#: ``GovAction::check``, one entry per action (an action missing here is refused, not passed).
+_GOV_RULES: dict[str, Callable[[dict], None]] = {
+    "create_token": _check_gov_create_token,
+    "set_monitoring": _check_gov_monitoring,
+    "set_rate": _check_gov_rate,
+    "create_subledger": _check_gov_subledger,
+    "grant_role": _check_gov_role,
+    "revoke_role": _check_gov_role,
+    "set_rules": lambda a: _check_text(a["uri"], "the rules URI"),
+    "set_council": _check_gov_council,
+    "register_module": lambda a: _check_text(a["name"], "a module name"),
+    "set_module_paused": lambda a: _check_text(a["name"], "a module name"),
+    "add_validator": _check_gov_validator,
+    "remove_validator": _no_rules,
+    "set_consensus_params": lambda a: _check_consensus_params(a["params"]),
+}
+
+
 def check_gov_action(a: dict) -> None:
     """``GovAction::check``: shape checks that need no state."""
-    kind = a["action"]
-
-    def text(t: str, what: str) -> None:
-        if not 1 <= _len(t) <= GOV_TEXT_BYTES_MAX:
-            raise _invalid(f"{what} must be 1..={GOV_TEXT_BYTES_MAX} bytes")
-
-    if kind == "create_token":
-        if not valid_symbol(a["symbol"]) or a["decimals"] > DECIMALS_MAX:
-            raise _invalid(f"bad token symbol `{a['symbol']}` or decimals")
-        if a["subledger"] is not None and not valid_subledger(a["subledger"]):
-            raise _invalid(f"bad sub-ledger name `{a['subledger']}`")
-    elif kind == "set_monitoring":
-        if not valid_symbol(a["token"]):
-            raise _invalid(f"bad token symbol `{a['token']}`")
-        _check_rules(a["rules"])
-    elif kind == "set_rate":
-        if not valid_symbol(a["from"]) or not valid_symbol(a["to"]) or a["from"] == a["to"] or a["num"] == 0 or a["den"] == 0:
-            raise _invalid("a rate joins two different tokens with a positive num/den")
-    elif kind == "create_subledger" and not valid_subledger(a["name"]):
-        raise _invalid(f"bad sub-ledger name `{a['name']}`")
-    elif kind in ("grant_role", "revoke_role") and a["role"] == "council":
-        raise _invalid("council membership changes through set_council")
-    elif kind == "set_rules":
-        text(a["uri"], "the rules URI")
-    elif kind == "set_council":
-        members = sorted(set(a["members"]))
-        if not 1 <= len(members) <= COUNCIL_MEMBERS_MAX:
-            raise _invalid(f"a council has 1..={COUNCIL_MEMBERS_MAX} members")
-        if not 1 <= a["threshold"] <= len(members):
-            raise _invalid(f"threshold must be 1..={len(members)}")
-    elif kind in ("register_module", "set_module_paused"):
-        text(a["name"], "a module name")
-    elif kind == "add_validator":
-        v = a["validator"]
-        if not (1 <= _len(v["name"]) <= NAME_BYTES_MAX and 1 <= _len(v["address"]) <= NAME_BYTES_MAX):
-            raise _invalid(f"validator name or address too long or empty: {v['name']}")
-        if v["p2p_key"] != v["consensus_key"]:
-            raise _invalid(f"validator {v['name']}: p2p_key must equal consensus_key")
-    elif kind == "set_consensus_params":
-        _check_consensus_params(a["params"])
+    rules = _GOV_RULES.get(a["action"])
+    if rules is None:
+        raise FormatError(f"unknown governance action {a['action']!r}", "action")
+    rules(a)
 
 
 def _check_transfer(legs: list[dict]) -> None:
@@ -269,88 +304,155 @@ def _check_transfer(legs: list[dict]) -> None:
                 raise _invalid("a conversion needs two different tokens")
 
 
-def _check_body(b: dict) -> None:
-    kind = b["type"]
-    reason = b.get("reason")
-    if kind == "set_proof_status" and b["change"]["change"] == "revoke":
-        reason = b["change"]["reason"]
-    if reason is not None and _len(reason) > REASON_BYTES_MAX:
+def _check_reason(reason: str) -> None:
+    if _len(reason) > REASON_BYTES_MAX:
         raise _invalid(f"reason longer than {REASON_BYTES_MAX} bytes")
-    if kind == "open_account":
-        if _len(b["label"]) > LABEL_BYTES_MAX:
-            raise _invalid(f"label longer than {LABEL_BYTES_MAX} bytes")
-        if b["subledger"] is not None and not valid_subledger(b["subledger"]):
-            raise _invalid(f"sub-ledger name `{b['subledger']}` must be 1..=32 bytes of [a-z0-9-], starting with a letter")
-    elif kind in ("register_proof", "register_batch"):
-        if not 1 <= _len(b["schema"]) <= SCHEMA_BYTES_MAX:
-            raise _invalid(f"schema label must be 1..={SCHEMA_BYTES_MAX} bytes")
-        if kind == "register_batch" and not 1 <= b["count"] <= BATCH_DOCUMENTS_MAX:
-            raise _invalid(f"a batch covers 1..={BATCH_DOCUMENTS_MAX} documents")
-    elif kind == "audit_batch":
-        entries = b["entries"]
-        if not 1 <= len(entries) <= AUDIT_BATCH_ENTRIES_MAX or any(_len(e["action"]) > AUDIT_ACTION_BYTES_MAX for e in entries):
-            raise _invalid(
-                f"an audit batch holds 1..={AUDIT_BATCH_ENTRIES_MAX} records with actions of at most {AUDIT_ACTION_BYTES_MAX} bytes"
-            )
-    elif kind == "create_token":
-        _check_symbol(b["symbol"])
-        if b["decimals"] > DECIMALS_MAX:
-            raise _invalid(f"decimals at most {DECIMALS_MAX}")
-        if b["subledger"] is not None and not valid_subledger(b["subledger"]):
-            raise _invalid(f"bad sub-ledger name `{b['subledger']}`")
-    elif kind in ("mint", "burn", "clawback"):
-        _check_symbol(b["token"])
-        if int(b["amount"]) == 0:
-            raise _invalid("amount must be positive")
-    elif kind == "transfer":
-        _check_transfer(b["legs"])
-    elif kind in ("set_signers", "propose_recovery"):
-        check_signer_set(b["set"])
-    elif kind == "set_monitoring":
-        _check_symbol(b["token"])
-        _check_rules(b["rules"])
-    elif kind == "set_token_paused":
-        _check_symbol(b["token"])
-    elif kind == "propose":
-        check_gov_action(b["action"])
-    else:
-        _check_body_more(b)
 
 
-def _check_body_more(b: dict) -> None:
-    kind = b["type"]
-    if kind == "set_purpose_keys":
-        if len(b["request_keys"]) > SIGNERS_MAX:
-            raise _invalid(f"at most {SIGNERS_MAX} request keys")
-        r = b["encryption_recipient"]
-        if r is not None and (not r.startswith("age1") or len(r) > ENCRYPTION_RECIPIENT_BYTES_MAX):
-            raise _invalid("the encryption recipient must be an age X25519 recipient (age1…)")
-    elif kind == "report_misbehavior":
-        if not 1 <= len(b["evidence"]) // 2 <= MISBEHAVIOR_EVIDENCE_BYTES_MAX:
-            raise _invalid(f"evidence must be 1..={MISBEHAVIOR_EVIDENCE_BYTES_MAX} bytes")
-    elif kind == "set_guardians":
-        n = len(b["guardians"])
-        if not 1 <= n <= SIGNERS_MAX:
-            raise _invalid(f"an account has 1..={SIGNERS_MAX} guardians")
-        if not 1 <= b["threshold"] <= n:
-            raise _invalid("the guardian threshold must be 1..=the number of guardians")
-        if not 1 <= b["delay_blocks"] <= RECOVERY_DELAY_BLOCKS_MAX:
-            raise _invalid(f"the recovery time lock must be 1..={RECOVERY_DELAY_BLOCKS_MAX} blocks")
-    elif kind == "create_subledger" and not valid_subledger(b["name"]):
-        raise _invalid(f"sub-ledger name `{b['name']}` must be 1..=32 bytes of [a-z0-9-], starting with a letter")
-    elif kind == "set_rate":
-        _check_symbol(b["from"])
-        _check_symbol(b["to"])
-        if b["from"] == b["to"] or b["num"] == 0 or b["den"] == 0:
-            raise _invalid("a rate joins two different tokens with a positive num/den")
+def _check_subledger_name(name: str) -> None:
+    if not valid_subledger(name):
+        raise _invalid(f"sub-ledger name `{name}` must be 1..=32 bytes of [a-z0-9-], starting with a letter")
+
+
+def _check_open_account(b: dict) -> None:
+    if _len(b["label"]) > LABEL_BYTES_MAX:
+        raise _invalid(f"label longer than {LABEL_BYTES_MAX} bytes")
+    if b["subledger"] is not None:
+        _check_subledger_name(b["subledger"])
+
+
+def _check_proof_status(b: dict) -> None:
+    if b["change"]["change"] == "revoke":
+        _check_reason(b["change"]["reason"])
+
+
+def _check_schema(b: dict) -> None:
+    if not 1 <= _len(b["schema"]) <= SCHEMA_BYTES_MAX:
+        raise _invalid(f"schema label must be 1..={SCHEMA_BYTES_MAX} bytes")
+
+
+def _check_register_batch(b: dict) -> None:
+    _check_schema(b)
+    if not 1 <= b["count"] <= BATCH_DOCUMENTS_MAX:
+        raise _invalid(f"a batch covers 1..={BATCH_DOCUMENTS_MAX} documents")
+
+
+def _check_audit_batch(b: dict) -> None:
+    entries = b["entries"]
+    if not 1 <= len(entries) <= AUDIT_BATCH_ENTRIES_MAX or any(_len(e["action"]) > AUDIT_ACTION_BYTES_MAX for e in entries):
+        raise _invalid(f"an audit batch holds 1..={AUDIT_BATCH_ENTRIES_MAX} records with actions of at most {AUDIT_ACTION_BYTES_MAX} bytes")
+
+
+def _check_create_token(b: dict) -> None:
+    _check_symbol(b["symbol"])
+    if b["decimals"] > DECIMALS_MAX:
+        raise _invalid(f"decimals at most {DECIMALS_MAX}")
+    if b["subledger"] is not None and not valid_subledger(b["subledger"]):
+        raise _invalid(f"bad sub-ledger name `{b['subledger']}`")
+
+
+def _check_amount(b: dict) -> None:
+    _check_symbol(b["token"])
+    if int(b["amount"]) == 0:
+        raise _invalid("amount must be positive")
+
+
+def _check_clawback(b: dict) -> None:
+    _check_reason(b["reason"])
+    _check_amount(b)
+
+
+def _check_monitoring(b: dict) -> None:
+    _check_symbol(b["token"])
+    _check_rules(b["rules"])
+
+
+def _check_token_paused(b: dict) -> None:
+    _check_reason(b["reason"])
+    _check_symbol(b["token"])
+
+
+def _check_rate(b: dict) -> None:
+    _check_symbol(b["from"])
+    _check_symbol(b["to"])
+    if b["from"] == b["to"] or b["num"] == 0 or b["den"] == 0:
+        raise _invalid("a rate joins two different tokens with a positive num/den")
+
+
+def _check_guardians(b: dict) -> None:
+    n = len(b["guardians"])
+    if not 1 <= n <= SIGNERS_MAX:
+        raise _invalid(f"an account has 1..={SIGNERS_MAX} guardians")
+    if not 1 <= b["threshold"] <= n:
+        raise _invalid("the guardian threshold must be 1..=the number of guardians")
+    if not 1 <= b["delay_blocks"] <= RECOVERY_DELAY_BLOCKS_MAX:
+        raise _invalid(f"the recovery time lock must be 1..={RECOVERY_DELAY_BLOCKS_MAX} blocks")
+
+
+def _check_purpose_keys(b: dict) -> None:
+    if len(b["request_keys"]) > SIGNERS_MAX:
+        raise _invalid(f"at most {SIGNERS_MAX} request keys")
+    r = b["encryption_recipient"]
+    # Bytes, not characters, as the Rust rule (`r.len()` of a UTF-8 string).
+    if r is not None and (not r.startswith("age1") or _len(r) > ENCRYPTION_RECIPIENT_BYTES_MAX):
+        raise _invalid("the encryption recipient must be an age X25519 recipient (age1…)")
+
+
+def _check_misbehavior(b: dict) -> None:
+    if not 1 <= len(b["evidence"]) // 2 <= MISBEHAVIOR_EVIDENCE_BYTES_MAX:
+        raise _invalid(f"evidence must be 1..={MISBEHAVIOR_EVIDENCE_BYTES_MAX} bytes")
+
+
+#: The shape rules of ``UnsignedTx::check_shape``, one entry per body kind, so that a kind
+#: added to the codec without its rules is refused instead of silently passing.
+_BODY_RULES: dict[str, Callable[[dict], None]] = {
+    "open_account": _check_open_account,
+    "set_account_status": lambda b: _check_reason(b["reason"]),
+    "register_proof": _check_schema,
+    "register_batch": _check_register_batch,
+    "set_proof_status": _check_proof_status,
+    "audit_batch": _check_audit_batch,
+    "create_token": _check_create_token,
+    "mint": _check_amount,
+    "burn": _check_amount,
+    "transfer": lambda b: _check_transfer(b["legs"]),
+    "set_signers": lambda b: check_signer_set(b["set"]),
+    "set_monitoring": _check_monitoring,
+    "decide_hold": lambda b: _check_reason(b["reason"]),
+    "set_token_paused": _check_token_paused,
+    "clawback": _check_clawback,
+    "create_subledger": lambda b: _check_subledger_name(b["name"]),
+    "set_rate": _check_rate,
+    "propose": lambda b: check_gov_action(b["action"]),
+    "vote": _no_rules,
+    "set_guardians": _check_guardians,
+    "propose_recovery": lambda b: check_signer_set(b["set"]),
+    "cancel_recovery": _no_rules,
+    "execute_recovery": _no_rules,
+    "set_purpose_keys": _check_purpose_keys,
+    "report_misbehavior": _check_misbehavior,
+}
+
+
+def _check_body(b: dict) -> None:
+    rules = _BODY_RULES.get(b["type"])
+    if rules is None:
+        raise FormatError(f"unknown transaction kind {b['type']!r}", "type")
+    rules(b)
+
+
+def check_unsigned_shape(u: UnsignedTx) -> None:
+    """``UnsignedTx::check_shape``: the chain id and the body's rules, which a transaction file
+    checks before anyone signs (its signatures are not there yet)."""
+    if not 1 <= _len(u.chain_id) <= CHAIN_ID_BYTES_MAX:
+        raise _invalid(f"chain id must be 1..={CHAIN_ID_BYTES_MAX} bytes")
+    _check_body(u.body)
 
 
 def check_shape(tx: Transaction) -> None:
     """Limits a well-formed transaction respects, whatever state it meets (raises
-    :class:`InvalidContent` or :class:`TooLarge`)."""
-    u = tx.unsigned
-    if not 1 <= _len(u.chain_id) <= CHAIN_ID_BYTES_MAX:
-        raise _invalid(f"chain id must be 1..={CHAIN_ID_BYTES_MAX} bytes")
+    :class:`InvalidContent` or :class:`TooLarge`), in the order of ``Transaction::check_shape``:
+    the signatures, the size, then :func:`check_unsigned_shape`."""
     if not tx.signatures:
         raise _invalid("transaction carries no signature")
     if len(tx.signatures) > TX_SIGNATURES_MAX:
@@ -358,7 +460,7 @@ def check_shape(tx: Transaction) -> None:
     size = len(tx.wire())
     if size > TX_BYTES_MAX:
         raise TooLarge(size, TX_BYTES_MAX)
-    _check_body(u.body)
+    check_unsigned_shape(tx.unsigned)
 
 
 def check_body(body: dict) -> dict:

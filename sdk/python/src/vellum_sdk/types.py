@@ -133,10 +133,6 @@ class Signature:
             return cls("secp256k1", bytes.fromhex(v["signature"]), recovery_id=v["recovery_id"])
         return cls(v["scheme"], bytes.fromhex(v["signature"]), public_key=bytes.fromhex(v["public_key"]))
 
-    def named_key(self) -> PublicKey | None:
-        """The signer's key where the signature names it (not for recoverable secp256k1)."""
-        return None if self.public_key is None else PublicKey(self.scheme, self.public_key)
-
 
 def _sig_to_enum(text: Any, path: str) -> dict:
     try:
