@@ -141,6 +141,31 @@ def test_validators_lagging_alike_cannot_hide_a_record_the_others_have(validator
         assert (agreed.status, agreed.matching) == (200, 2) and pool.preferred in (2, 3)
 
 
+def test_validators_behind_a_fresh_write_are_waited_for_not_believed(validators):
+    """Two validators a block behind refuse (403) while the third already has the record and
+    the fourth is down: the refusals are a majority of f + 1, yet the read waits until the
+    laggards catch up (here after two requests each) and returns the record. Where nobody has
+    the record the refusal stands at once."""
+    path = "/v1/payment/" + TX_ID
+    record = (200, {"record": {"outcome": {"outcome": "settled"}}})
+
+    def catching_up():
+        served = []
+
+        def answer(_request):
+            served.append(1)
+            return _refusal("forbidden", 403) if len(served) <= 2 else record
+
+        return answer
+
+    pool, _ = validators({path: catching_up()}, {path: catching_up()}, {path: record}, None)
+    assert pool.agreed_get(path, proof_key).status == 200
+    start = time.monotonic()
+    pool, _ = validators({path: _refusal("forbidden", 403)}, {path: _refusal("forbidden", 403)}, {path: _refusal("forbidden", 403)}, None)
+    assert pool.agreed_get(path, proof_key).status == 403
+    assert time.monotonic() - start < 2, "an agreed refusal nobody contradicts is not delayed"
+
+
 def test_comparison_keys():
     assert tx_key(200, {"status": "finalized", "height": 1, "index": 2, "log_index": 3}) == ["finalized", 1, 2, 3]
     assert tx_key(404, {"error": {"code": "unknown_tx"}}) == ["unsettled", 404, "unknown_tx"]

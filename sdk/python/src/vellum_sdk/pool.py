@@ -245,7 +245,11 @@ class Pool:
             indexed = self._gather(call, early)
             answers = [a for _, a in indexed]
             m = majority(answers)
-            if m is not None and m[0] >= need:
+            # A negative majority while some validator already answers positively is validators
+            # still behind a fresh write: wait for them, up to the bound (a lying positive answer
+            # only delays the negative one). docs/client.md §4.
+            behind = m is not None and not _settles(project(*answers[m[1]])) and any(_settles(project(*a)) for a in answers)
+            if m is not None and m[0] >= need and (not behind or time.monotonic() - start >= AGREEMENT_WAIT_S):
                 key = project(*answers[m[1]])
                 preferred = self.preferred
                 # Of the agreeing answers, the preferred validator's (node-local parts of a
