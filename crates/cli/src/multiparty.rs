@@ -357,4 +357,28 @@ mod tests {
         f.signatures[0].replace_range(4..6, "ff");
         assert!(matches!(Signed::from_file(f), Err(TxFileError::ForeignSignature { .. } | TxFileError::BadSignature { .. })));
     }
+
+    proptest::proptest! {
+        /// Any damage to a file's bytes is refused or yields a file whose every signature still
+        /// verifies over its (then different) transaction: never a panic, never a bad signature
+        /// carried along.
+        #[test]
+        fn damaged_files_are_refused_or_still_consistent(at in 0usize..4096, byte in proptest::num::u8::ANY, field in 0u8..2) {
+            let (keys, mut s) = two_of_three();
+            s.add(0, keys[0].sign_tx(&s.unsigned)).unwrap();
+            s.add(1, keys[1].sign_tx(&s.unsigned)).unwrap();
+            let mut f = s.to_file();
+            let text = if field == 0 { &mut f.unsigned } else { &mut f.signatures[1] };
+            let mut bytes = hex::decode(&*text).unwrap();
+            let i = at % bytes.len();
+            bytes[i] = byte;
+            *text = hex::encode(bytes);
+            if let Ok(back) = Signed::from_file(f) {
+                for (signature, key) in &back.signatures {
+                    let verified = vellum_crypto::verify_signature(signature, &back.unsigned.signing_bytes());
+                    proptest::prop_assert_eq!(verified, Ok(*key));
+                }
+            }
+        }
+    }
 }
