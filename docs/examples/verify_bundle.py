@@ -130,6 +130,8 @@ def parse(data):
     b["member"] = r.option(member)
     b["document"] = r.option(lambda: {"digest": r.b32(), "salt": r.option(r.b32)})
     b["chain"] = r.vec(lambda: set_link(r, data)) if data[8] == 2 else []
+    if data[8] == 2 and not b["chain"]:  # one evidence, one encoding: without changes it is version 1
+        raise ValueError("a version-2 bundle must carry at least one validator-set change")
     if r.pos != len(data):
         raise ValueError("trailing bytes")
     return b
@@ -236,11 +238,12 @@ def main():
     hd = b["header"]
     vals = b["validators"]
     # Version 2: follow each validator-set change from the genesis set.
+    set_epoch = 0  # the epoch from which the current set signs
     for seq, link in enumerate(b["chain"], start=1):
         lh = link["header"]
         check_signed(lh, link["cert"], vals, f"validator-set change {seq}")
         if link["seq"] != seq or link["boundary_height"] != lh["height"] or link["effective_epoch"] != lh["epoch"] + 1 \
-                or lh["epoch"] >= hd["epoch"]:
+                or lh["epoch"] >= hd["epoch"] or lh["epoch"] < set_epoch:
             fail("3 validator set", f"validator-set change {seq} is out of order")
         key = H(canonical(b"VELLUM:STATE-KEY:", bytes([25]) + struct.pack("<Q", seq)))
         try:
@@ -250,6 +253,7 @@ def main():
         if found != ("present", H(b"\x01" + link["record_bytes"])):
             fail("3 validator set", f"validator-set change {seq} is not in its boundary block's state")
         vals = link["validators"]
+        set_epoch = link["effective_epoch"]
     check_signed(hd, b["cert"], vals, "the header")
     c = b["cert"]
     n = len(vals)

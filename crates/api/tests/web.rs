@@ -50,6 +50,8 @@ fn corpus() -> Vec<Case> {
         Case { bundle: bundle.clone(), document: Some(doc.clone()), pinned: Some("00".repeat(32)) },
         Case { bundle: bundle[..bundle.len() - 1].to_vec(), document: None, pinned: None },
         Case { bundle: b"not a bundle".to_vec(), document: None, pinned: None },
+        // The same evidence in a second encoding (version 2, empty chain): refused.
+        Case { bundle: [&bundle[..8], &[2u8][..], &bundle[9..], &[0u8; 4][..]].concat(), document: Some(doc.clone()), pinned: Some(pinned.clone()) },
     ];
     for i in (9..bundle.len()).step_by(23) {
         let mut t = bundle.clone();

@@ -110,6 +110,8 @@ export function parse(data) {
   });
   b.document = r.opt(() => ({ digest: r.b32(), salt: r.opt(() => r.b32()) }));
   b.chain = data[8] === 2 ? r.vec(() => setLink(r, data)) : [];
+  // One evidence, one encoding: a version-2 file without set changes would be version 1.
+  if (data[8] === 2 && b.chain.length === 0) throw new Error("a version-2 bundle must carry at least one validator-set change");
   if (r.p !== data.length) throw new Error("trailing bytes");
   return b;
 }
@@ -198,12 +200,13 @@ export async function verifyBundle(data, documentBytes, pinnedHex) {
   };
   const hd = b.header;
   let vals = b.validators;
+  let setEpoch = 0n; // the epoch from which the current set signs
   // Version 2: follow each validator-set change from the genesis set.
   for (let i = 0; i < b.chain.length; i++) {
     const link = b.chain[i], seq = BigInt(i + 1), lh = link.header, what = `validator-set change ${seq}`;
     const bad = await checkSigned(lh, link.cert, vals, what);
     if (bad) return bad;
-    if (link.seq !== seq || link.boundary_height !== lh.height || link.effective_epoch !== lh.epoch + 1n || lh.epoch >= hd.epoch) {
+    if (link.seq !== seq || link.boundary_height !== lh.height || link.effective_epoch !== lh.epoch + 1n || lh.epoch >= hd.epoch || lh.epoch < setEpoch) {
       return fail(3, `${what} is out of order`);
     }
     const seqBytes = new Uint8Array(8);
@@ -215,6 +218,7 @@ export async function verifyBundle(data, documentBytes, pinnedHex) {
       return fail(3, `${what} is not in its boundary block's state`);
     }
     vals = link.validators;
+    setEpoch = link.effective_epoch;
   }
   const bad = await checkSigned(hd, b.cert, vals, "the header");
   if (bad) return bad;

@@ -79,17 +79,22 @@ fn altered_receipt(file: &[u8], change: impl FnOnce(&mut Receipt)) -> Vec<u8> {
     r.to_bytes()
 }
 
-/// Framing cases shared by bundles and receipts: each breaks step 1.
+/// Framing cases shared by bundles and receipts (version-1 files): each breaks step 1.
 fn framing(file: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
     let mut magic = file.to_vec();
     magic[0] ^= 0x20;
     let mut version = file.to_vec();
     version[8] = 9;
+    // The same evidence in a second encoding: version 2 with an empty validator chain.
+    let mut rewrapped = file.to_vec();
+    rewrapped[8] = vellum_evidence::BUNDLE_VERSION_CHAINED;
+    rewrapped.extend_from_slice(&[0, 0, 0, 0]);
     vec![
         ("truncated by one byte", file[..file.len() - 1].to_vec()),
         ("one trailing byte", [file, &[0u8][..]].concat()),
         ("bad magic", magic),
         ("unknown file version 9", version),
+        ("rewrapped as version 2 with an empty validator chain", rewrapped),
     ]
 }
 

@@ -66,6 +66,12 @@ pub struct Bundle {
     pub validator_chain: Vec<SetLink>,
 }
 
+impl crate::verify::Chained for Bundle {
+    fn chain_len(&self) -> usize {
+        self.validator_chain.len()
+    }
+}
+
 /// One validator-set change: the boundary block that installed it, finalized by the set
 /// before, and the change record in that block's state.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]

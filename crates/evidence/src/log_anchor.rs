@@ -29,6 +29,12 @@ pub struct LogAnchor {
     pub validator_chain: Vec<SetLink>,
 }
 
+impl crate::verify::Chained for LogAnchor {
+    fn chain_len(&self) -> usize {
+        self.validator_chain.len()
+    }
+}
+
 impl LogAnchor {
     pub fn to_bytes(&self) -> Vec<u8> {
         crate::bundle::framed(&LOG_ANCHOR_MAGIC, self, self.validator_chain.is_empty())

@@ -31,6 +31,12 @@ pub struct Receipt {
     pub validator_chain: Vec<crate::bundle::SetLink>,
 }
 
+impl crate::verify::Chained for Receipt {
+    fn chain_len(&self) -> usize {
+        self.validator_chain.len()
+    }
+}
+
 impl Receipt {
     pub fn to_bytes(&self) -> Vec<u8> {
         crate::bundle::framed(&RECEIPT_MAGIC, self, self.validator_chain.is_empty())

@@ -99,7 +99,12 @@ pub fn decode(bytes: &[u8]) -> Result<Bundle, VerifyError> {
 
 /// `magic ‖ version ‖ borsh(T)` within the size limit, with no trailing bytes (bundles and
 /// receipts share the framing).
-pub(crate) fn decode_file<T: borsh::BorshDeserialize>(bytes: &[u8], magic: &[u8; 8], version: u8, what: &str) -> Result<T, VerifyError> {
+/// A file that carries a chain of validator-set changes (bundles, receipts, log anchors).
+pub(crate) trait Chained {
+    fn chain_len(&self) -> usize;
+}
+
+pub(crate) fn decode_file<T: borsh::BorshDeserialize + Chained>(bytes: &[u8], magic: &[u8; 8], version: u8, what: &str) -> Result<T, VerifyError> {
     if bytes.len() > BUNDLE_BYTES_MAX {
         return fail(Step::Decode, format!("{} bytes is over the {BUNDLE_BYTES_MAX}-byte limit", bytes.len()));
     }
@@ -119,7 +124,13 @@ pub(crate) fn decode_file<T: borsh::BorshDeserialize>(bytes: &[u8], magic: &[u8;
     } else {
         return fail(Step::Decode, format!("{what} version {got}; this verifier knows {version} and {}", crate::bundle::BUNDLE_VERSION_CHAINED));
     };
-    decoded.or_else(|e| fail(Step::Decode, format!("malformed {what}: {e}")))
+    let decoded: T = decoded.or_else(|e| fail(Step::Decode, format!("malformed {what}: {e}")))?;
+    // One evidence, one encoding: without set changes the file is version 1, so a version-1
+    // file rewrapped as version 2 (version byte changed, an empty chain appended) is refused.
+    if got == crate::bundle::BUNDLE_VERSION_CHAINED && decoded.chain_len() == 0 {
+        return fail(Step::Decode, format!("a version-{got} {what} must carry at least one validator-set change (without any it is version {version})"));
+    }
+    Ok(decoded)
 }
 
 /// Verifies bundle bytes; see [`verify_bundle`].
@@ -276,9 +287,14 @@ pub(crate) fn verify_anchor(
     // finalized by the set before it, whose state holds the next set's record.
     let mut validators: Vec<[u8; 32]> = genesis.validators.clone();
     let mut seq = 0u64;
+    // The epoch from which the current set signs: each change's boundary block lies in it or later.
+    let mut set_epoch = 0u64;
     for link in chain {
         check_signed(&link.header, &link.certificate, &validators, &genesis_hash, "a validator-set change", note)?;
         let r = &link.record;
+        if link.header.epoch < set_epoch {
+            return fail(Step::ValidatorSet, format!("validator-set change {} has its boundary block in epoch {}, before the set that signed it took effect (epoch {set_epoch})", r.seq, link.header.epoch));
+        }
         if r.seq != seq + 1 || r.boundary_height != link.header.height || link.header.epoch.checked_add(1) != Some(r.effective_epoch) {
             return fail(Step::ValidatorSet, format!("validator-set change {} does not follow change {seq} at its boundary block", r.seq));
         }
@@ -294,6 +310,7 @@ pub(crate) fn verify_anchor(
         }
         validators = next;
         seq = r.seq;
+        set_epoch = r.effective_epoch;
     }
 
     // 4. Certificate.

@@ -56,6 +56,10 @@ function decodeFile(bytes, magic, schema, what) {
     const r = new Reader(body);
     const value = schema.read(r);
     r.end();
+    // One evidence, one encoding: without set changes the file is version 1.
+    if (version === FILE_VERSION_CHAINED && value.validator_chain.length === 0) {
+      fail("decode", `a version-${version} ${what} must carry at least one validator-set change (without any it is version ${FILE_VERSION})`);
+    }
     return value;
   } catch (e) {
     if (e instanceof DecodeError) fail("decode", `malformed ${what}: ${e.message}`);
@@ -145,9 +149,13 @@ function verifyAnchor(genesis, header, certificate, chain, pinned, note) {
   if (pinned && !equal(pinned, genesisHash)) fail("checkpoint", `bundle is for genesis ${toHex(genesisHash)}, not the pinned ${toHex(pinned)}`);
   let validators = genesis.validators;
   let seq = 0n;
+  let setEpoch = 0n; // the epoch from which the current set signs
   for (const link of chain) {
     checkSigned(link.header, link.certificate, validators, genesisHash, "a validator-set change", note);
     const r = link.record;
+    if (link.header.epoch < setEpoch) {
+      fail("validator set", `validator-set change ${r.seq} has its boundary block in epoch ${link.header.epoch}, before the set that signed it took effect (epoch ${setEpoch})`);
+    }
     if (r.seq !== seq + 1n || r.boundary_height !== link.header.height || link.header.epoch + 1n !== r.effective_epoch) {
       fail("validator set", `validator-set change ${r.seq} does not follow change ${seq} at its boundary block`);
     }
@@ -163,6 +171,7 @@ function verifyAnchor(genesis, header, certificate, chain, pinned, note) {
     if (link.header.epoch >= header.epoch) fail("validator set", "a validator-set change in the chain is not before the anchored header's epoch");
     validators = r.validators.map((v) => v.consensus_key);
     seq = r.seq;
+    setEpoch = r.effective_epoch;
   }
   checkSigned(header, certificate, validators, genesisHash, "the header", note);
   return { genesisHash, validators: validators.length };

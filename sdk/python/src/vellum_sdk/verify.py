@@ -80,6 +80,9 @@ def decode_file(data: bytes, magic: bytes, codec: Codec, what: str) -> dict:
         r.finish()
     except DecodeError as e:
         raise _fail(1, f"malformed {what}: {e}") from None
+    # One evidence, one encoding: without set changes the file is version 1.
+    if version == FILE_VERSION_CHAINED and not value["validator_chain"]:
+        raise _fail(1, f"a version-{version} {what} must carry at least one validator-set change (without any it is version {FILE_VERSION})")
     return value
 
 
@@ -208,9 +211,12 @@ def verify_anchor(value: dict, checkpoint: bytes | None, note: Note) -> tuple[by
     header = value["header"]
     validators: list[str] = list(value["genesis"]["validators"])
     seq = 0
+    set_epoch = 0  # the epoch from which the current set signs
     for link in value["validator_chain"]:
         lh, record = link["header"], link["record"]
         _check_signed(lh, link["certificate"], validators, gh, "a validator-set change", note)
+        if lh["epoch"] < set_epoch:
+            raise _fail(3, f"validator-set change {record['seq']} has its boundary block in epoch {lh['epoch']}, before the set that signed it took effect (epoch {set_epoch})")
         if record["seq"] != seq + 1 or record["boundary_height"] != lh["height"] or record["effective_epoch"] != lh["epoch"] + 1:
             raise _fail(3, f"validator-set change {record['seq']} does not follow change {seq} at its boundary block")
         key = state_key(STATE_KEY_VALIDATOR_SET_CHANGE, record["seq"].to_bytes(8, "little"))
@@ -224,6 +230,7 @@ def verify_anchor(value: dict, checkpoint: bytes | None, note: Note) -> tuple[by
             raise _fail(3, "a validator-set change in the chain is not before the anchored header's epoch")
         validators = [v["consensus_key"] for v in record["validators"]]
         seq = record["seq"]
+        set_epoch = record["effective_epoch"]
     _check_signed(header, value["certificate"], validators, gh, "the header", note)
     return gh, len(validators)
 
