@@ -312,7 +312,7 @@ pub fn verify(bundle: &Path, file: Option<&Path>, checkpoint: Option<&str>, expl
                 "signers": v.signers,
                 "validators": v.validators,
                 "validator_set_changes": v.validator_set_changes,
-                "document": match v.document { DocumentCheck::Matched => "matched", DocumentCheck::NotChecked => "not checked" },
+                "document": match v.document { DocumentCheck::Matched => "matched", DocumentCheck::NotChecked => "not_checked" },
                 "trace": v.trace.iter().map(|(k, val)| json!({ k: val })).collect::<Vec<_>>(),
             });
             print(json, &out, || {

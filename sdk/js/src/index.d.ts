@@ -345,7 +345,7 @@ export interface VerifiedBundle {
   signers: number;
   validators: number;
   validatorSetChanges: number;
-  document: "matched" | "not checked";
+  document: "matched" | "not_checked";
   trace: [string, Hex][];
 }
 export interface VerifiedReceipt {

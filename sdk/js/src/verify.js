@@ -210,7 +210,7 @@ function checkDocument(b, registeredDigest, documentBytes, note) {
     }
     if (!equal(committed, registeredDigest)) fail("document", "the bundle's document digest does not open the registered digest");
   }
-  if (documentBytes === null || documentBytes === undefined) return "not checked";
+  if (documentBytes === null || documentBytes === undefined) return "not_checked";
   const d = sha256(documentBytes);
   note("document_sha256", d);
   if (r.salted && !opening) fail("document", "salted registration: the bundle needs the salt to check a document");
