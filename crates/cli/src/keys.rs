@@ -16,8 +16,9 @@ static ACCOUNTS: std::sync::Mutex<Vec<(vellum_types::PublicKey, vellum_types::Ac
 
 /// Makes `key` sign for `account` from now on in this run (a key added to a k-of-n account).
 pub fn record_account(key: vellum_types::PublicKey, account: vellum_types::AccountId) {
-    ACCOUNTS.lock().unwrap().retain(|(k, _)| *k != key);
-    ACCOUNTS.lock().unwrap().push((key, account));
+    let mut accounts = ACCOUNTS.lock().unwrap();
+    accounts.retain(|(k, _)| *k != key);
+    accounts.push((key, account));
 }
 
 /// The account `key` signs for: the one its keystore records, else the one it derives.

@@ -124,10 +124,15 @@ impl Signed {
         Ok(checked)
     }
 
+    /// The summed weight in `set` of the keys that signed.
+    fn weight(&self, set: &SignerSet) -> u32 {
+        self.signatures.iter().filter_map(|(_, k)| set.weight_of(k)).map(u32::from).sum()
+    }
+
     /// The signed transaction, once the known signer set's threshold is met.
     pub fn transaction(&self) -> Result<Transaction, TxFileError> {
         if let Some(set) = &self.signer_set {
-            let weight: u32 = self.signatures.iter().filter_map(|(_, k)| set.weight_of(k)).map(u32::from).sum();
+            let weight = self.weight(set);
             if weight < set.threshold {
                 let missing: Vec<String> = set
                     .signers
@@ -202,10 +207,7 @@ impl Signed {
 
     /// A summary for `--json` output and after each step.
     pub fn summary(&self) -> Value {
-        let weight = self.signer_set.as_ref().map(|set| {
-            let w: u32 = self.signatures.iter().filter_map(|(_, k)| set.weight_of(k)).map(u32::from).sum();
-            serde_json::json!({ "weight": w, "threshold": set.threshold })
-        });
+        let weight = self.signer_set.as_ref().map(|set| serde_json::json!({ "weight": self.weight(set), "threshold": set.threshold }));
         serde_json::json!({
             "tx_id": self.unsigned.id().to_hex(),
             "sender": self.unsigned.sender.to_hex(),

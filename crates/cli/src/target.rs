@@ -2,7 +2,7 @@
 //! network command takes, key resolution, and the one path that signs a transaction with the
 //! account's next nonce and takes it to finality through the client library.
 
-use crate::client::{ClientConfig, Outcome, Pool, Submitted};
+use crate::client::{ClientConfig, Outcome, Pool};
 use crate::keys;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
@@ -106,15 +106,8 @@ pub(crate) fn send_as(target: &Target, signers: &[SecretKey], sender: AccountId,
         let unsigned = UnsignedTx { chain_id: chain_id.clone(), sender, nonce, expiry_height: height + EXPIRY_BLOCKS, body: body.clone() };
         let signatures = signers.iter().map(|k| k.sign_tx(&unsigned)).collect();
         let tx = Transaction { unsigned, signatures };
-        let outcome = match pool.submit(&tx)? {
-            Submitted::Accepted(_) => pool.wait_final(&tx, FINALITY_TIMEOUT, target.verify())?,
-            Submitted::Refused { code, message, expected_nonce, .. } => Outcome::Refused { code, message, expected_nonce },
-        };
-        match outcome {
-            Outcome::Final(v) if v["status"] == "rejected" => {
-                bail!("transaction {} rejected: {} ({})", tx.id().to_hex(), v["message"].as_str().unwrap_or_default(), v["code"]);
-            }
-            Outcome::Final(v) => return Ok(v),
+        match pool.submit_and_wait(&tx, FINALITY_TIMEOUT, target.verify())? {
+            Outcome::Final(v) => return finalized(&tx, v),
             Outcome::Refused { code, expected_nonce: Some(expected), .. } if code == "bad_nonce" && expected > nonce => {
                 nonce = expected;
                 nonces_tried += 1;
@@ -124,6 +117,14 @@ pub(crate) fn send_as(target: &Target, signers: &[SecretKey], sender: AccountId,
         }
     }
     bail!("could not find a usable nonce (the account has many pending transactions)")
+}
+
+/// A final outcome as a command's result: the status when finalized, an error when rejected.
+pub(crate) fn finalized(tx: &Transaction, v: Value) -> Result<Value> {
+    if v["status"] == "rejected" {
+        bail!("transaction {} rejected: {} ({})", tx.id().to_hex(), v["message"].as_str().unwrap_or_default(), v["code"]);
+    }
+    Ok(v)
 }
 
 /// `vellum tx build --out FILE`: the command's transaction is written there unsigned instead

@@ -209,15 +209,9 @@ fn submit(target: &Target, file: &std::path::Path, key: Option<&str>, json: bool
         (None, false) => anyhow::bail!("the file carries no signer set to check the weight against: give --key (a key of the sending account)"),
     }
     let tx = signed.transaction()?;
-    let outcome = match pool.submit(&tx)? {
-        crate::client::Submitted::Accepted(_) => pool.wait_final(&tx, SUBMIT_TIMEOUT, target.verify())?,
-        crate::client::Submitted::Refused { code, message, expected_nonce, .. } => crate::client::Outcome::Refused { code, message, expected_nonce },
-    };
-    match outcome {
-        crate::client::Outcome::Final(v) if v["status"] == "rejected" => {
-            anyhow::bail!("transaction {} rejected: {} ({})", tx.id(), v["message"].as_str().unwrap_or_default(), v["code"])
-        }
+    match pool.submit_and_wait(&tx, SUBMIT_TIMEOUT, target.verify())? {
         crate::client::Outcome::Final(v) => {
+            let v = crate::target::finalized(&tx, v)?;
             let out = json!({ "tx_hash": tx.id().to_hex(), "status": v["status"], "height": v["height"] });
             print(json, &out, || format!("transaction {} final at height {}", tx.id(), v["height"]));
             Ok(())

@@ -85,6 +85,15 @@ impl Pool {
         bail!("transaction {hash} not final after {} s; its outcome is unknown (last answer: {last})", timeout.as_secs())
     }
 
+    /// Submits `tx` and, once a validator admits it, waits until it is final: the one path from
+    /// signed bytes to an outcome that commands and transaction files share.
+    pub fn submit_and_wait(&self, tx: &Transaction, timeout: Duration, verify: bool) -> Result<Outcome> {
+        match self.submit(tx)? {
+            Submitted::Accepted(_) => self.wait_final(tx, timeout, verify),
+            Submitted::Refused { code, message, expected_nonce, .. } => Ok(Outcome::Refused { code, message, expected_nonce }),
+        }
+    }
+
     /// Submits `tx` again. `Some` only if it was refused for good and is not finalized.
     fn resubmit(&self, tx: &Transaction, hash: &str, verify: bool) -> Result<Option<Outcome>> {
         let Ok(Submitted::Refused { code, message, expected_nonce, .. }) = self.submit(tx) else {
