@@ -3,7 +3,7 @@ use std::fmt;
 use thiserror::Error;
 use vellum_crypto::merkle::{leaf_hash, verify_inclusion};
 use vellum_types::genesis::validator_set_hash;
-use vellum_types::proof::salted_digest;
+use vellum_types::proof::{effective_status, salted_digest};
 use vellum_types::{AccountId, BlockHeader, EvidenceRecord, GenesisCommitment, Hash32, ProofStatus, PublicKey, Registered, StateKey, sha256};
 
 /// The verification steps, in order (see the crate docs and `docs/evidence-format.md`).
@@ -194,11 +194,8 @@ pub fn verify_bundle(b: &Bundle, document: Option<&[u8]>, checkpoint: Option<&Ha
             match (&m.status, proven) {
                 (None, None) => {}
                 (Some(entry), Some(h)) if sha256(&entry.value_bytes()) == h => {
-                    // A member's own change (revocation) is what applies to it, unless the
-                    // whole batch changed.
-                    if status == ProofStatus::Live {
-                        status = entry.status.clone();
-                    }
+                    // The member's own change applies unless the whole batch's outranks it.
+                    status = effective_status(&status, Some(&entry.status));
                 }
                 _ => return fail(Step::BatchInclusion, "member status does not match the state"),
             }

@@ -49,6 +49,16 @@ pub enum TxError {
     NoSuchMember { proof: String, index: u32, count: u32 },
     #[error("a proof cannot supersede itself, and members are revoked, not superseded")]
     BadSupersede,
+    #[error("`{0}` is not in the governed list of reason codes")]
+    UnknownReasonCode(String),
+    #[error("proof {proof} is {status}: it cannot be {change}")]
+    BadStatusChange { proof: String, status: &'static str, change: &'static str },
+    #[error("proof {0} has no room for another suspension or reinstatement (its history is full); it can still be revoked")]
+    StatusHistoryFull(String),
+    #[error("issuer {0} is revoked: it can register nothing more")]
+    IssuerRevoked(AccountId),
+    #[error("issuer {account} is already revoked from height {from_height} on")]
+    IssuerAlreadyRevoked { account: AccountId, from_height: u64 },
     #[error("key {0} signed twice")]
     DuplicateSigner(String),
     #[error("signatures on account {account} weigh {weight}, its threshold is {threshold}")]
@@ -180,6 +190,11 @@ impl TxError {
             TxError::ProofNotLive { .. } => "proof_not_live",
             TxError::NoSuchMember { .. } => "no_such_member",
             TxError::BadSupersede => "bad_supersede",
+            TxError::UnknownReasonCode(_) => "unknown_reason_code",
+            TxError::BadStatusChange { .. } => "bad_status_change",
+            TxError::StatusHistoryFull(_) => "status_history_full",
+            TxError::IssuerRevoked(_) => "issuer_revoked",
+            TxError::IssuerAlreadyRevoked { .. } => "issuer_already_revoked",
             TxError::DuplicateSigner(_) => "duplicate_signer",
             TxError::Threshold { .. } => "below_threshold",
             TxError::KycRequired { .. } => "kyc_required",

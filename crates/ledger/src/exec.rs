@@ -1,12 +1,12 @@
 use crate::error::{BlockError, TxError};
-use crate::{governance, payments, recovery, validators};
+use crate::{governance, payments, proofs, recovery, validators};
 use crate::state::{LedgerState, StateKey};
 use std::collections::BTreeSet;
 use vellum_crypto::merkle::{leaf_hash, root};
 use vellum_crypto::{AuthMap, CompactLog, verify_txs};
 use vellum_types::{
-    Account, AccountStatus, Block, PaymentRecord, SignerSet, account::StatusNote, BlockHeader, EvidenceRecord, Genesis, Hash32, MemberEntry, ProofChange, ProofEntry,
-    ProofId, ProofStatus, PublicKey, Registered, Role, Transaction, TxBody, TxId,
+    Account, AccountStatus, Block, PaymentRecord, SignerSet, account::StatusNote, BlockHeader, EvidenceRecord, Genesis, Hash32, PublicKey,
+    Role, Transaction, TxBody, TxId,
 };
 
 /// What the block being executed tells its transactions about the world.
@@ -156,7 +156,8 @@ fn check_new_keys(body: &TxBody) -> Result<(), TxError> {
         | TxBody::SetGuardians { .. }
         | TxBody::CancelRecovery
         | TxBody::ExecuteRecovery { .. }
-        | TxBody::ReportMisbehavior { .. } => Vec::new(),
+        | TxBody::ReportMisbehavior { .. }
+        | TxBody::RevokeIssuer { .. } => Vec::new(),
     };
     match keys.into_iter().find(|k| !vellum_crypto::is_valid_public_key(k)) {
         Some(bad) => Err(TxError::BadPublicKey(bad.to_string())),
@@ -210,7 +211,7 @@ fn apply_tx_inner(
     {
         return Err(TxError::ModulePaused(module));
     }
-    let proof_effect = ProofEffect::check(state, &sender, tx)?;
+    let registration = proofs::Registration::check(state, &sender, &u.body)?;
     let mut writes: Vec<Account> = Vec::with_capacity(2);
     let mut payment = None;
     match &u.body {
@@ -270,7 +271,13 @@ fn apply_tx_inner(
             target.status_note = Some(StatusNote { by: sender.id, reason: reason.clone(), height: env.height });
             writes.push(target);
         }
-        TxBody::RegisterProof { .. } | TxBody::RegisterBatch { .. } | TxBody::SetProofStatus { .. } => {}
+        TxBody::RegisterProof { .. } | TxBody::RegisterBatch { .. } => {}
+        TxBody::SetProofStatus { proof, member, change } => {
+            proofs::change_status(state, &sender, tx.id(), (proof, *member, change), env, touched)?
+        }
+        TxBody::RevokeIssuer { issuer, from_height, reason } => {
+            proofs::revoke_issuer(state, &sender, tx.id(), (issuer, *from_height, reason), env, touched)?
+        }
         // Audit records live in the log (inside the transaction's leaf); they change no state.
         TxBody::AuditBatch { .. } => {
             if !sender.has_role(Role::Node) {
@@ -302,7 +309,7 @@ fn apply_tx_inner(
     let log_index = state.log.size();
     state.log.append(leaf);
     // A registration's evidence record, or a payment's record, follows its transaction leaf.
-    let evidence = proof_effect.and_then(|effect| effect.apply(state, tx, signers[0], env, touched));
+    let evidence = registration.map(|r| r.apply(state, tx, signers[0], env, touched));
     let payment = payment.map(|record| {
         let leaf_hash = leaf_hash(&record.leaf_bytes());
         let log_index = state.log.size();
@@ -310,146 +317,6 @@ fn apply_tx_inner(
         PaymentEvidence { record, log_index, leaf_hash }
     });
     Ok(TxReceipt { tx_id: tx.id(), height: env.height, index: 0, log_index, leaf_hash: leaf, evidence, payment })
-}
-
-/// What a proof transaction will write, decided before any write.
-enum ProofEffect {
-    Register { registered: Registered, schema: String, metadata_digest: Hash32, salted: bool },
-    Change { id: ProofId, entry: ProofEntry, member: Option<u32>, change: ProofChange },
-}
-
-impl ProofEffect {
-    /// Checks a proof transaction against the state; `Ok(None)` for other kinds.
-    fn check(state: &LedgerState, sender: &Account, tx: &Transaction) -> Result<Option<Self>, TxError> {
-        let (registered, schema, metadata_digest, salted) = match &tx.unsigned.body {
-            TxBody::RegisterProof { digest, schema, metadata_digest, salted } => {
-                (Registered::Single { digest: *digest }, schema, metadata_digest, salted)
-            }
-            TxBody::RegisterBatch { root, count, schema, metadata_digest, salted } => {
-                (Registered::Batch { root: *root, count: *count }, schema, metadata_digest, salted)
-            }
-            TxBody::SetProofStatus { proof, member, change } => {
-                let entry = state.proof(proof).ok_or_else(|| TxError::UnknownProof(proof.to_hex()))?;
-                if entry.registrant != sender.id {
-                    return Err(TxError::NotRegistrant(proof.to_hex()));
-                }
-                if entry.status != ProofStatus::Live {
-                    return Err(TxError::ProofNotLive { proof: proof.to_hex(), status: entry.status.name() });
-                }
-                if let Some(index) = member {
-                    if *index >= entry.count {
-                        return Err(TxError::NoSuchMember { proof: proof.to_hex(), index: *index, count: entry.count });
-                    }
-                    if let Some(m) = state.member(proof, *index) {
-                        return Err(TxError::ProofNotLive { proof: format!("{proof}#{index}"), status: m.status.name() });
-                    }
-                    if matches!(change, ProofChange::Supersede { .. }) {
-                        return Err(TxError::BadSupersede);
-                    }
-                }
-                if let ProofChange::Supersede { by } = change {
-                    let newer = state.proof(by).ok_or_else(|| TxError::UnknownProof(by.to_hex()))?;
-                    if by == proof {
-                        return Err(TxError::BadSupersede);
-                    }
-                    if newer.registrant != sender.id {
-                        return Err(TxError::NotRegistrant(by.to_hex()));
-                    }
-                    if newer.status != ProofStatus::Live {
-                        return Err(TxError::ProofNotLive { proof: by.to_hex(), status: newer.status.name() });
-                    }
-                }
-                return Ok(Some(ProofEffect::Change { id: *proof, entry, member: *member, change: change.clone() }));
-            }
-            _ => return Ok(None),
-        };
-        // Registrations: issuers only (U-AUTHN), no live duplicate by the same issuer.
-        if !sender.has_role(Role::Issuer) {
-            return Err(TxError::MissingRole(Role::Issuer));
-        }
-        let digest = registered_digest(&registered);
-        if let Some(existing) = state.live_digest(&sender.id, &digest) {
-            return Err(TxError::DuplicateProof { digest: hex(&digest), proof: existing.to_hex() });
-        }
-        Ok(Some(ProofEffect::Register {
-            registered,
-            schema: schema.clone(),
-            metadata_digest: *metadata_digest,
-            salted: *salted,
-        }))
-    }
-
-    fn apply(
-        self,
-        state: &mut LedgerState,
-        tx: &Transaction,
-        signer: PublicKey,
-        env: BlockEnv,
-        touched: &mut BTreeSet<Hash32>,
-    ) -> Option<Evidence> {
-        let u = &tx.unsigned;
-        let tx_id = tx.id();
-        match self {
-            ProofEffect::Register { registered, schema, metadata_digest, salted } => {
-                let proof_id = ProofId::of_tx(&tx_id);
-                // Members exist only in batches; a single registration has none.
-                let count = match &registered {
-                    Registered::Single { .. } => 0,
-                    Registered::Batch { count, .. } => *count,
-                };
-                let digest = registered_digest(&registered);
-                let record = EvidenceRecord {
-                    proof_id,
-                    registered,
-                    schema,
-                    metadata_digest,
-                    salted,
-                    registrant: u.sender,
-                    signer,
-                    tx_id,
-                    height: env.height,
-                    time_ms: env.time_ms,
-                };
-                let leaf = leaf_hash(&record.leaf_bytes());
-                let log_index = state.log.size();
-                state.log.append(leaf);
-                let entry = ProofEntry {
-                    record_hash: record.hash(),
-                    leaf_index: log_index,
-                    registrant: u.sender,
-                    registered_digest: digest,
-                    count,
-                    status: ProofStatus::Live,
-                };
-                touched.insert(state.put_proof(&proof_id, &entry));
-                touched.insert(state.put_live_digest(&u.sender, &digest, &proof_id));
-                Some(Evidence { record, log_index, leaf_hash: leaf })
-            }
-            ProofEffect::Change { id, mut entry, member, change } => {
-                let status = match change {
-                    ProofChange::Revoke { reason } => {
-                        ProofStatus::Revoked { reason, tx_id, height: env.height, time_ms: env.time_ms }
-                    }
-                    ProofChange::Supersede { by } => {
-                        ProofStatus::Superseded { by, tx_id, height: env.height, time_ms: env.time_ms }
-                    }
-                };
-                match member {
-                    Some(index) => {
-                        touched.insert(state.put_member(&id, index, &MemberEntry { status }));
-                    }
-                    None => {
-                        // The digest may be registered again once its proof is no longer live.
-                        touched.insert(state.remove_live_digest(&entry.registrant, &entry.registered_digest));
-                        entry.status = status;
-                        touched.insert(state.put_proof(&id, &entry));
-                    }
-                }
-                // Status changes add no record leaf: their transaction leaf is their evidence.
-                None
-            }
-        }
-    }
 }
 
 /// Checks a block against its parent's state and executes it. Any invalid transaction, limit
@@ -603,15 +470,4 @@ pub fn build_block<'a>(
     validators::after_block(&mut state, new_set);
     let block = Block { header, txs };
     Built { block, outcome: BlockOutcome { state, receipts, touched: touched.into_iter().collect() }, rejected }
-}
-
-fn registered_digest(registered: &Registered) -> Hash32 {
-    match registered {
-        Registered::Single { digest } => *digest,
-        Registered::Batch { root, .. } => *root,
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -177,6 +177,10 @@ fn execute(state: &mut LedgerState, proposal: &Proposal, env: BlockEnv, touched:
             None
         }
         GovAction::SetConsensusParams { params } => Some(crate::validators::set_params(state, params, touched)?),
+        GovAction::SetReasonCodes { codes } => {
+            touched.insert(state.put_value(&StateKey::ReasonCodes, codes));
+            None
+        }
     };
     let seq = state.gov_event_count();
     let event = GovEvent { seq, proposal: proposal.id, height: env.height, time_ms: env.time_ms, action: proposal.action.clone(), version };
@@ -190,6 +194,7 @@ fn execute(state: &mut LedgerState, proposal: &Proposal, env: BlockEnv, touched:
 pub(crate) fn module_of(body: &TxBody) -> Option<&'static str> {
     match body {
         TxBody::RegisterProof { .. } | TxBody::RegisterBatch { .. } | TxBody::SetProofStatus { .. } => Some("registry"),
+        // Incident response (revoking a compromised issuer) is never pausable.
         TxBody::Transfer { .. } | TxBody::Mint { .. } | TxBody::Burn { .. } => Some("transfer"),
         TxBody::SetSigners { .. } => Some("multisig"),
         _ => None,

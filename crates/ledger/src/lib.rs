@@ -10,6 +10,7 @@ mod error;
 mod exec;
 mod governance;
 mod payments;
+mod proofs;
 mod recovery;
 mod state;
 pub mod validators;
@@ -26,5 +27,7 @@ mod tests;
 mod payment_tests;
 #[cfg(test)]
 mod governance_tests;
+#[cfg(test)]
+mod proof_status_tests;
 #[cfg(test)]
 mod validators_tests;

@@ -85,6 +85,30 @@ impl LedgerState {
         self.get(&StateKey::LiveDigest(*issuer, *digest))
     }
 
+    /// Every status change of a registration (`member` = `None`) or one batch member.
+    pub fn status_history(&self, id: &ProofId, member: Option<u32>) -> Vec<vellum_types::StatusChange> {
+        self.get(&StateKey::StatusHistory(*id, member)).unwrap_or_default()
+    }
+
+    pub fn issuer_revocation(&self, issuer: &AccountId) -> Option<vellum_types::IssuerRevocation> {
+        self.get(&StateKey::IssuerRevocation(*issuer))
+    }
+
+    /// How many registrations `issuer` made.
+    pub fn issuer_proof_count(&self, issuer: &AccountId) -> u64 {
+        self.get(&StateKey::IssuerProofCount(*issuer)).unwrap_or(0)
+    }
+
+    /// The issuer's `seq`-th registration (`seq` below [`Self::issuer_proof_count`]).
+    pub fn issuer_proof(&self, issuer: &AccountId, seq: u64) -> vellum_types::proof::IssuerProofRef {
+        self.get(&StateKey::IssuerProof(*issuer, seq)).expect("every registration up to the count is listed")
+    }
+
+    /// The governed reason codes (`None`: the default list is in force).
+    pub fn reason_codes(&self) -> Option<Vec<String>> {
+        self.get(&StateKey::ReasonCodes)
+    }
+
     pub fn token(&self, symbol: &str) -> Option<Token> {
         self.get(&StateKey::Token(symbol.to_string()))
     }

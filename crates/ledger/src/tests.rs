@@ -341,7 +341,7 @@ mod proofs {
 
         // Revoke, then the digest may be registered again.
         let id = evidence.record.proof_id;
-        let revoke = TxBody::SetProofStatus { proof: id, member: None, change: ProofChange::Revoke { reason: "error in grade".into() } };
+        let revoke = TxBody::SetProofStatus { proof: id, member: None, change: ProofChange::Revoke { reason: "issued_in_error".into() } };
         let (state, rejected) = run(&state, &[sign(&f.issuer, "vellum-test", 1, revoke.clone())]);
         assert!(rejected.is_empty(), "{rejected:?}");
         assert!(matches!(state.proof(&id).unwrap().status, ProofStatus::Revoked { .. }));
@@ -372,7 +372,7 @@ mod proofs {
         let newer_id = ProofId::of_tx(&newer_tx.id());
         assert_eq!(state.proof(&batch_id).unwrap().count, 3);
 
-        let revoke = |member| TxBody::SetProofStatus { proof: batch_id, member, change: ProofChange::Revoke { reason: "fraud".into() } };
+        let revoke = |member| TxBody::SetProofStatus { proof: batch_id, member, change: ProofChange::Revoke { reason: "privilege_withdrawn".into() } };
         let (state, rejected) = run(&state, &[sign(&f.issuer, "vellum-test", 3, revoke(Some(1)))]);
         assert!(rejected.is_empty(), "{rejected:?}");
         assert!(matches!(state.member(&batch_id, 1).unwrap().status, ProofStatus::Revoked { .. }));
@@ -380,7 +380,7 @@ mod proofs {
         assert_eq!(state.proof(&batch_id).unwrap().status, ProofStatus::Live);
         assert!(matches!(reject_reason(&state, &sign(&f.issuer, "vellum-test", 4, revoke(Some(1)))), TxError::ProofNotLive { .. }));
         assert!(matches!(reject_reason(&state, &sign(&f.issuer, "vellum-test", 4, revoke(Some(3)))), TxError::NoSuchMember { .. }));
-        let single_member = TxBody::SetProofStatus { proof: single_id, member: Some(0), change: ProofChange::Revoke { reason: "x".into() } };
+        let single_member = TxBody::SetProofStatus { proof: single_id, member: Some(0), change: ProofChange::Revoke { reason: "unspecified".into() } };
         assert!(matches!(reject_reason(&state, &sign(&f.issuer, "vellum-test", 4, single_member)), TxError::NoSuchMember { .. }));
 
         let supersede = |by| TxBody::SetProofStatus { proof: single_id, member: None, change: ProofChange::Supersede { by } };
@@ -389,7 +389,7 @@ mod proofs {
         let (state, rejected) = run(&state, &[sign(&f.issuer, "vellum-test", 4, supersede(newer_id))]);
         assert!(rejected.is_empty(), "{rejected:?}");
         assert!(matches!(state.proof(&single_id).unwrap().status, ProofStatus::Superseded { by, .. } if by == newer_id));
-        let unknown = TxBody::SetProofStatus { proof: ProofId([9; 32]), member: None, change: ProofChange::Revoke { reason: String::new() } };
+        let unknown = TxBody::SetProofStatus { proof: ProofId([9; 32]), member: None, change: ProofChange::Revoke { reason: "unspecified".into() } };
         assert!(matches!(reject_reason(&state, &sign(&f.issuer, "vellum-test", 5, unknown)), TxError::UnknownProof(_)));
     }
 }

@@ -77,6 +77,8 @@ pub enum GovAction {
     RemoveValidator { consensus_key: Hash32Text },
     /// New consensus parameters (block limits, clock skew bounds) from the next block on.
     SetConsensusParams { params: crate::genesis::ConsensusParams },
+    /// The reason codes status changes may give (replaces the list in force).
+    SetReasonCodes { codes: Vec<String> },
 }
 
 impl GovAction {
@@ -147,6 +149,21 @@ impl GovAction {
             GovAction::RegisterModule { name, .. } | GovAction::SetModulePaused { name, .. } => text(name, "a module name"),
             GovAction::AddValidator { validator } => validator.check().map_err(|e| e.to_string()),
             GovAction::SetConsensusParams { params } => params.check(),
+            GovAction::SetReasonCodes { codes } => {
+                use crate::proof::{REASON_CODES_MAX, valid_reason_code};
+                if codes.is_empty() || codes.len() > REASON_CODES_MAX {
+                    return Err(format!("a reason-code list has 1..={REASON_CODES_MAX} codes"));
+                }
+                if let Some(bad) = codes.iter().find(|c| !valid_reason_code(c)) {
+                    return Err(format!("`{}` is not a reason code ([a-z0-9_], starting with a letter, at most 32 bytes)", bad.escape_debug()));
+                }
+                let mut sorted: Vec<&String> = codes.iter().collect();
+                sorted.sort();
+                if sorted.windows(2).any(|w| w[0] == w[1]) {
+                    return Err("reason codes must be unique".into());
+                }
+                Ok(())
+            }
             _ => Ok(()),
         }
     }
@@ -166,6 +183,7 @@ impl GovAction {
             GovAction::AddValidator { .. } => "add_validator",
             GovAction::RemoveValidator { .. } => "remove_validator",
             GovAction::SetConsensusParams { .. } => "set_consensus_params",
+            GovAction::SetReasonCodes { .. } => "set_reason_codes",
         }
     }
 }

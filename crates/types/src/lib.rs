@@ -30,5 +30,5 @@ pub use payment::{
     Alert, Balance, Hold, HoldStatus, Leg, MonitoringRules, PaymentOutcome, PaymentRecord, Rate, SettledLeg, Signer, SignerSet,
     Subledger, Token, TokenFlags,
 };
-pub use proof::{EvidenceRecord, MemberEntry, ProofChange, ProofEntry, ProofId, ProofStatus, Registered, StateKey};
+pub use proof::{EvidenceRecord, IssuerRevocation, MemberEntry, ProofChange, ProofEntry, ProofId, ProofStatus, Registered, StateKey, StatusChange};
 pub use tx::{Transaction, TxBody, UnsignedTx};

@@ -70,12 +70,15 @@ impl EvidenceRecord {
     }
 }
 
-/// Where a proof stands.
+/// Where a proof stands. `Revoked` and `Superseded` are final; `Suspended` returns to `Live`
+/// when the registrant reinstates it. New variants are appended (verifiers decode by index).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub enum ProofStatus {
     Live,
+    /// `reason` is a code from the governed list ([`DEFAULT_REASON_CODES`]).
     Revoked { reason: String, tx_id: TxId, height: u64, time_ms: u64 },
     Superseded { by: ProofId, tx_id: TxId, height: u64, time_ms: u64 },
+    Suspended { reason: String, tx_id: TxId, height: u64, time_ms: u64 },
 }
 
 impl ProofStatus {
@@ -84,8 +87,115 @@ impl ProofStatus {
             ProofStatus::Live => "live",
             ProofStatus::Revoked { .. } => "revoked",
             ProofStatus::Superseded { .. } => "superseded",
+            ProofStatus::Suspended { .. } => "suspended",
         }
     }
+
+    /// No change can follow (revoked or superseded).
+    pub fn is_final(&self) -> bool {
+        matches!(self, ProofStatus::Revoked { .. } | ProofStatus::Superseded { .. })
+    }
+
+    /// Height of the change that set this status (`None` while live since registration or
+    /// reinstated: the history says when).
+    pub fn since_height(&self) -> Option<u64> {
+        match self {
+            ProofStatus::Live => None,
+            ProofStatus::Revoked { height, .. } | ProofStatus::Superseded { height, .. } | ProofStatus::Suspended { height, .. } => {
+                Some(*height)
+            }
+        }
+    }
+}
+
+/// The status that applies to one document of a batch: a final status of the whole
+/// registration, else the member's own final status, else the registration's suspension, else
+/// the member's own (suspended or live). For a single registration (`member` = `None`): its own.
+pub fn effective_status(registration: &ProofStatus, member: Option<&ProofStatus>) -> ProofStatus {
+    match member {
+        _ if registration.is_final() => registration.clone(),
+        Some(m) if m.is_final() => m.clone(),
+        _ if *registration != ProofStatus::Live => registration.clone(),
+        Some(m) => m.clone(),
+        None => ProofStatus::Live,
+    }
+}
+
+/// Longest reason code.
+pub const REASON_CODE_BYTES_MAX: usize = 32;
+/// Most reason codes the governed list may hold.
+pub const REASON_CODES_MAX: usize = 32;
+/// The reason codes in force until governance sets its own list (`GovAction::SetReasonCodes`).
+/// After RFC 5280's CRLReason: a status change says *why* with a code, never with free text
+/// that would stay on the ledger for good (X.1405 8.5.3).
+pub const DEFAULT_REASON_CODES: [&str; 10] = [
+    "unspecified",
+    "key_compromise",
+    "issued_in_error",
+    "affiliation_changed",
+    "superseded",
+    "cessation_of_operation",
+    "privilege_withdrawn",
+    "certificate_hold",
+    "holder_request",
+    "under_investigation",
+];
+
+/// A reason code's shape: 1..=32 bytes of `[a-z0-9_]`, starting with a letter.
+pub fn valid_reason_code(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= REASON_CODE_BYTES_MAX
+        && code.as_bytes()[0].is_ascii_lowercase()
+        && code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// Most status changes one registration (or one batch member) keeps. Suspensions and
+/// reinstatements stop two short of it, so the final changes (a supersession, then an
+/// issuer-wide revocation) always have room.
+pub const STATUS_CHANGES_MAX: usize = 64;
+
+/// One status change, as kept in a registration's (or member's) history under
+/// `StateKey::StatusHistory(proof, member)`.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, serde::Serialize, serde::Deserialize)]
+pub struct StatusChange {
+    /// The account whose transaction made the change (the registrant, or compliance for an
+    /// issuer-wide revocation).
+    pub actor: AccountId,
+    pub change: ProofChange,
+    pub tx_id: TxId,
+    pub height: u64,
+    pub time_ms: u64,
+}
+
+/// Compliance's revocation of everything an issuer registered from `from_height` on, under
+/// `StateKey::IssuerRevocation(issuer)`. It revokes those registrations' entries newest first,
+/// inspecting at most [`ISSUER_REVOCATIONS_PER_TX_MAX`] per transaction (while `complete` is
+/// false the same body is sent again to go on), and the issuer can register nothing more.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, serde::Serialize, serde::Deserialize)]
+pub struct IssuerRevocation {
+    pub from_height: u64,
+    pub reason: String,
+    pub actor: AccountId,
+    pub tx_id: TxId,
+    pub height: u64,
+    pub time_ms: u64,
+    /// Registrations revoked so far.
+    pub revoked: u64,
+    /// The issuer's registrations with sequence below this are not inspected yet.
+    pub cursor: u64,
+    /// Every covered registration is revoked.
+    pub complete: bool,
+}
+
+/// Most registrations one issuer-wide revocation transaction inspects; the rest follow when the
+/// same body is sent again (bounds a block's work whatever a stolen key registered).
+pub const ISSUER_REVOCATIONS_PER_TX_MAX: u64 = 4_096;
+
+/// One entry of an issuer's registrations in order, under `StateKey::IssuerProof(issuer, seq)`.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct IssuerProofRef {
+    pub proof: ProofId,
+    pub height: u64,
 }
 
 /// State entry of a registration, under `StateKey::Proof(proof_id)`.
@@ -109,7 +219,8 @@ impl ProofEntry {
     }
 }
 
-/// State entry of one batch member whose status changed, under `StateKey::Member(id, index)`.
+/// State entry of one batch member whose status changed, under `StateKey::Member(id, index)`
+/// (present from its first change on; `Live` again once reinstated).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct MemberEntry {
     pub status: ProofStatus,
@@ -125,8 +236,33 @@ impl MemberEntry {
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "change", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ProofChange {
+    /// Final. `reason` is a code from the governed list.
     Revoke { reason: String },
+    /// Final; whole registrations only.
     Supersede { by: ProofId },
+    /// Until reinstated. `reason` is a code from the governed list.
+    Suspend { reason: String },
+    /// Ends a suspension.
+    Reinstate,
+}
+
+impl ProofChange {
+    pub fn name(&self) -> &'static str {
+        match self {
+            ProofChange::Revoke { .. } => "revoked",
+            ProofChange::Supersede { .. } => "superseded",
+            ProofChange::Suspend { .. } => "suspended",
+            ProofChange::Reinstate => "reinstated",
+        }
+    }
+
+    /// The reason code it carries, if any.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            ProofChange::Revoke { reason } | ProofChange::Suspend { reason } => Some(reason),
+            ProofChange::Supersede { .. } | ProofChange::Reinstate => None,
+        }
+    }
 }
 
 /// The salted commitment registered instead of a low-entropy document's digest:
@@ -197,6 +333,16 @@ pub enum StateKey {
     MisbehaviorSeen(Hash32),
     /// Consensus parameters changed by governance (absent: the genesis ones).
     ConsensusParams,
+    /// Every status change of a registration (`None`) or one batch member, oldest first
+    /// (`Vec<StatusChange>`; absent until the first change).
+    StatusHistory(ProofId, Option<u32>),
+    /// An issuer-wide revocation ([`IssuerRevocation`]).
+    IssuerRevocation(AccountId),
+    /// An issuer's registrations in order ([`IssuerProofRef`] by sequence from 0), and how many.
+    IssuerProof(AccountId, u64),
+    IssuerProofCount(AccountId),
+    /// The governed reason codes (`Vec<String>`; absent: [`DEFAULT_REASON_CODES`]).
+    ReasonCodes,
 }
 
 impl StateKey {

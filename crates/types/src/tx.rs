@@ -9,7 +9,7 @@ use crate::payment::{
     Leg, MonitoringRules, SignerSet, TRANSFER_LEGS_MAX, TokenFlags, DECIMALS_MAX, valid_subledger, valid_symbol,
 };
 use crate::proof::{
-    AUDIT_ACTION_BYTES_MAX, AUDIT_BATCH_ENTRIES_MAX, AuditRecord, BATCH_DOCUMENTS_MAX, ProofChange, ProofId, SCHEMA_BYTES_MAX,
+    AUDIT_ACTION_BYTES_MAX, AUDIT_BATCH_ENTRIES_MAX, AuditRecord, BATCH_DOCUMENTS_MAX, ProofChange, ProofId, REASON_CODE_BYTES_MAX, SCHEMA_BYTES_MAX, valid_reason_code,
 };
 use borsh::{BorshDeserialize, BorshSerialize};
 
@@ -133,6 +133,9 @@ pub enum TxBody {
         #[serde(with = "crate::hex_serde::bytes")]
         evidence: Vec<u8>,
     },
+    /// Compliance revokes every registration `issuer` made at or after `from_height` (a stolen
+    /// issuer key's forgeries) and stops it registering; `reason` is a governed code.
+    RevokeIssuer { issuer: AccountId, from_height: u64, reason: String },
 }
 
 impl TxBody {
@@ -163,6 +166,7 @@ impl TxBody {
             TxBody::ExecuteRecovery { .. } => "execute_recovery",
             TxBody::SetPurposeKeys { .. } => "set_purpose_keys",
             TxBody::ReportMisbehavior { .. } => "report_misbehavior",
+            TxBody::RevokeIssuer { .. } => "revoke_issuer",
         }
     }
 }
@@ -258,8 +262,13 @@ impl UnsignedTx {
             TxBody::OpenAccount { subledger: Some(name), .. } if !valid_subledger(name) => {
                 invalid(format!("sub-ledger name `{name}` must be 1..=32 bytes of [a-z0-9-], starting with a letter"))
             }
+            TxBody::SetProofStatus { change: ProofChange::Revoke { reason } | ProofChange::Suspend { reason }, .. }
+            | TxBody::RevokeIssuer { reason, .. }
+                if !valid_reason_code(reason) =>
+            {
+                invalid(format!("reason `{}` is not a reason code (1..={REASON_CODE_BYTES_MAX} bytes of [a-z0-9_], starting with a letter)", reason.escape_debug()))
+            }
             TxBody::SetAccountStatus { reason, .. }
-            | TxBody::SetProofStatus { change: ProofChange::Revoke { reason }, .. }
             | TxBody::DecideHold { reason, .. }
             | TxBody::SetTokenPaused { reason, .. }
             | TxBody::Clawback { reason, .. }
