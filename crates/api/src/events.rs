@@ -377,9 +377,12 @@ pub(crate) fn event_json(height: u64, e: &Event) -> (&'static str, Value) {
                     };
                     v["schema"] = json!(schema);
                 }
-                ProofEvent::Revoked { member, reason } => {
+                ProofEvent::Revoked { member, reason } | ProofEvent::Suspended { member, reason } => {
                     v["member"] = json!(member);
                     v["reason"] = json!(reason);
+                }
+                ProofEvent::Reinstated { member } => {
+                    v["member"] = json!(member);
                 }
                 ProofEvent::Superseded { member, by } => {
                     v["member"] = json!(member);

@@ -122,6 +122,8 @@ pub fn router_with_limit(node: NodeHandle, rate: limit::RateLimit) -> Router {
         .route("/v1/proof/{id}", get(proofs::proof_show))
         .route("/v1/proof/{id}/bundle", get(proofs::proof_bundle))
         .route("/v1/proofs", get(proofs::proofs_by_digest))
+        .route("/v1/status/{id}", get(proofs::status_proof))
+        .route("/v1/issuer/{account}/revocation", get(proofs::issuer_revocation))
         .route(
             "/v1/proof/{id}/original",
             get(originals::original_get)

@@ -20,16 +20,38 @@ pub(crate) fn parse_proof_id(text: &str) -> Result<ProofId, Response> {
     ProofId::from_hex(text).map_err(|_| error(StatusCode::BAD_REQUEST, "bad_proof_id", "proof id must be 64 hex characters"))
 }
 
-fn status_json(s: &vellum_types::ProofStatus) -> serde_json::Value {
+pub fn status_json(s: &vellum_types::ProofStatus) -> serde_json::Value {
+    use vellum_types::ProofStatus as S;
     match s {
-        vellum_types::ProofStatus::Live => json!({ "status": "live" }),
-        vellum_types::ProofStatus::Revoked { reason, tx_id, height, time_ms } => {
+        S::Live => json!({ "status": "live" }),
+        S::Revoked { reason, tx_id, height, time_ms } => {
             json!({ "status": "revoked", "reason": reason, "tx": tx_id.to_hex(), "height": height, "time_ms": time_ms })
         }
-        vellum_types::ProofStatus::Superseded { by, tx_id, height, time_ms } => {
+        S::Superseded { by, tx_id, height, time_ms } => {
             json!({ "status": "superseded", "by": by.to_hex(), "tx": tx_id.to_hex(), "height": height, "time_ms": time_ms })
         }
+        S::Suspended { reason, tx_id, height, time_ms } => {
+            json!({ "status": "suspended", "reason": reason, "tx": tx_id.to_hex(), "height": height, "time_ms": time_ms })
+        }
     }
+}
+
+fn history_json(history: &[vellum_types::StatusChange]) -> Vec<serde_json::Value> {
+    history
+        .iter()
+        .map(|h| {
+            let mut v = json!({
+                "change": h.change.name(), "actor": h.actor.to_hex(), "tx": h.tx_id.to_hex(), "height": h.height, "time_ms": h.time_ms,
+            });
+            if let Some(reason) = h.change.reason() {
+                v["reason"] = json!(reason);
+            }
+            if let vellum_types::ProofChange::Supersede { by } = &h.change {
+                v["by"] = json!(by.to_hex());
+            }
+            v
+        })
+        .collect()
 }
 
 pub fn record_json(r: &vellum_types::EvidenceRecord) -> serde_json::Value {
@@ -96,9 +118,18 @@ pub(crate) async fn proof_show(State(node): State<NodeHandle>, Path(id): Path<St
                 })
             })
             .collect();
+        // Members' own histories are listed for those that changed (the batch's count bounds it).
+        let members: Vec<_> = (0..entry.count)
+            .filter_map(|i| {
+                let h = node.status_history(&id, Some(i));
+                (!h.is_empty()).then(|| json!({ "index": i, "history": history_json(&h) }))
+            })
+            .collect();
         Json(json!({
             "record": record_json(&record),
             "status": status_json(&entry.status),
+            "history": history_json(&node.status_history(&id, None)),
+            "member_history": members,
             "log_index": entry.leaf_index,
             "audit": audit,
             "audit_on_ledger": ledger_audit,
@@ -149,6 +180,65 @@ pub(crate) async fn proof_bundle(State(node): State<NodeHandle>, Path(id): Path<
         }
     })
     .await
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/status/{id}",
+    operation_id = "status_proof",
+    tag = "proofs",
+    summary = "A status proof of a registration (binary, verifiable offline; no authentication)",
+    description = "The registration's status (and one batch member's) at the latest certified finalized header, with map proofs against its state root. Anyone who knows the proof id may fetch it: it carries only the registration's state entry, which the holder of its evidence bundle already has. `vellum verify BUNDLE --status FILE` combines it with an older bundle.",
+    params(
+        ("id" = String, Path, pattern = "^[0-9a-fA-F]{64}$", description = "Proof id, 64 hex"),
+        ("member" = Option<u32>, Query, description = "Member index within a batch (batch registrations only)"),
+    ),
+    responses(
+        (status = 200, description = "The status proof (`VELLUMST` file)", body = Binary, content_type = "application/octet-stream"),
+        (status = 400, description = "`bad_proof_id`, `bad_path`, `bad_query`; `no_such_member`, `not_a_batch`", body = ErrorBody),
+        (status = 404, description = "`unknown_proof`", body = ErrorBody),
+        (status = 500, description = "`storage`, `internal`", body = ErrorBody),
+        (status = 503, description = "`not_ready`: nothing certified to anchor the proof to yet", body = ErrorBody),
+    ),
+)]
+pub(crate) async fn status_proof(State(node): State<NodeHandle>, Path(id): Path<String>, Query(query): Query<BundleQuery>) -> Response {
+    let id = match parse_proof_id(&id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    blocking(move || match node.status_proof(&id, query.member) {
+        Ok(p) => ([(header::CONTENT_TYPE, "application/octet-stream")], p.to_bytes()).into_response(),
+        Err(e) => bundle_error(&e),
+    })
+    .await
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/issuer/{account}/revocation",
+    operation_id = "issuer_revocation",
+    tag = "proofs",
+    summary = "Compliance's revocation of an issuer (public)",
+    description = "From which height the issuer's registrations are revoked, why, by whom, how many so far, and whether every covered registration is revoked yet.",
+    params(("account" = String, Path, pattern = "^[0-9a-fA-F]{64}$", description = "The issuer's account id, 64 hex")),
+    responses(
+        (status = 200, description = "The revocation record", content_type = "application/json"),
+        (status = 400, description = "`bad_account`, `bad_path`", body = ErrorBody),
+        (status = 404, description = "`not_revoked`: the issuer has no revocation", body = ErrorBody),
+    ),
+)]
+pub(crate) async fn issuer_revocation(State(node): State<NodeHandle>, Path(account): Path<String>) -> Response {
+    let Ok(account) = vellum_types::AccountId::from_hex(&account) else {
+        return error(StatusCode::BAD_REQUEST, "bad_account", "account id must be 64 hex characters");
+    };
+    match node.issuer_revocation(&account) {
+        Some(r) => Json(json!({
+            "issuer": account.to_hex(), "from_height": r.from_height, "reason": r.reason, "actor": r.actor.to_hex(),
+            "tx": r.tx_id.to_hex(), "height": r.height, "time_ms": r.time_ms, "revoked": r.revoked, "complete": r.complete,
+        }))
+        .into_response(),
+        None => error(StatusCode::NOT_FOUND, "not_revoked", format!("issuer {account} has no revocation")),
+    }
 }
 
 #[derive(Deserialize)]

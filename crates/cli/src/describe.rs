@@ -49,7 +49,12 @@ fn body(b: &TxBody) -> String {
             match change {
                 ProofChange::Revoke { reason } => format!("REVOKE {what} (reason: {reason:?})"),
                 ProofChange::Supersede { by } => format!("SUPERSEDE {what} by proof {by}"),
+                ProofChange::Suspend { reason } => format!("SUSPEND {what} (reason: {reason:?})"),
+                ProofChange::Reinstate => format!("REINSTATE {what}"),
             }
+        }
+        TxBody::RevokeIssuer { issuer, from_height, reason } => {
+            format!("REVOKE EVERY registration by issuer {issuer} from height {from_height} on, and stop it registering (reason: {reason:?})")
         }
         TxBody::AuditBatch { entries } => format!("RECORD {} audit entries (node accounts only)", entries.len()),
         TxBody::Transfer { legs, reference } => {
@@ -127,6 +132,7 @@ fn gov(a: &GovAction) -> String {
         GovAction::CreateSubledger { name, kyc_required } => format!("CREATE sub-ledger {name} (KYC required: {kyc_required})"),
         GovAction::GrantRole { account, role } => format!("GRANT role {role:?} to account {account}"),
         GovAction::RevokeRole { account, role } => format!("REVOKE role {role:?} from account {account}"),
+        GovAction::SetReasonCodes { codes } => format!("SET the reason codes status changes may give: {}", codes.join(", ")),
         GovAction::SetRules { digest, uri } => format!("ADOPT governing rules {} published at {uri:?}", hex::encode(digest.0)),
         GovAction::SetCouncil { members, threshold } => format!(
             "REPLACE the council: {threshold} of [{}]",

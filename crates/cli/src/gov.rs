@@ -79,6 +79,16 @@ pub enum GovCommand {
         #[arg(long)]
         past_skew_ms: Option<u64>,
     },
+    /// Propose the list of reason codes proof status changes may give (replaces the list in
+    /// force; codes are 1..=32 bytes of [a-z0-9_], starting with a letter).
+    SetReasonCodes {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        council: Council,
+        #[arg(required = true)]
+        codes: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -279,6 +289,12 @@ pub fn gov(command: GovCommand, json: bool) -> Result<()> {
             params.check().map_err(anyhow::Error::msg)?;
             let r = council.propose(&target, GovAction::SetConsensusParams { params })?;
             done(json, &r, "consensus parameters changed".into());
+        }
+        GovCommand::SetReasonCodes { target, council, codes } => {
+            let action = GovAction::SetReasonCodes { codes };
+            action.check().map_err(anyhow::Error::msg)?;
+            let r = council.propose(&target, action)?;
+            done(json, &r, "reason codes set".into());
         }
     }
     Ok(())

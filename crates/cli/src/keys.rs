@@ -94,3 +94,15 @@ pub fn load(path: &Path) -> Result<SecretKey> {
     hex::decode_to_slice(hex_part, &mut bytes).with_context(|| format!("{}: bad key hex", path.display()))?;
     SecretKey::from_bytes(scheme, bytes).with_context(|| format!("{}: invalid key", path.display()))
 }
+
+/// Writes a file atomically: a temporary file next to it, then a rename (a crash leaves the
+/// old file or the new one, never half of one).
+pub(crate) fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = std::path::PathBuf::from(tmp);
+    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}

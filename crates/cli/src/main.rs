@@ -17,6 +17,7 @@ mod originals;
 mod pay;
 mod proof;
 mod query;
+mod status;
 mod target;
 mod tx_cmd;
 mod describe;
@@ -94,6 +95,10 @@ pub(crate) enum Command {
         /// The genesis hash you trust (pin it; without it the bundle's chain is only reported).
         #[arg(long)]
         checkpoint: Option<String>,
+        /// A fresh status proof (`vellum proof status --out`) to combine with the bundle:
+        /// "valid as registered; status now …".
+        #[arg(long)]
+        status: Option<PathBuf>,
         /// Print every intermediate hash.
         #[arg(long)]
         explain: bool,
@@ -224,8 +229,8 @@ pub(crate) fn dispatch(command: Command, json: bool) -> Result<()> {
         Command::Tx { command } => tx_cmd::run(command, json),
         Command::Proof { command } => proof::run(command, json),
         Command::Log { command } => log::run(command, json),
-        Command::Verify { bundle, file, checkpoint, explain } => {
-            proof::verify(&bundle, file.as_deref(), checkpoint.as_deref(), explain, json)
+        Command::Verify { bundle, file, checkpoint, status, explain } => {
+            proof::verify(&bundle, file.as_deref(), checkpoint.as_deref(), status.as_deref(), explain, json)
         }
         Command::Bench(args) => bench::run(args, json),
         Command::Chaos(args) => chaos::run(args, json),

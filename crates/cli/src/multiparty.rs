@@ -199,10 +199,7 @@ impl Signed {
     /// Writes the file atomically (a crash leaves the old file or the new one, never half).
     pub fn save(&self, path: &Path) -> Result<()> {
         let text = serde_json::to_string_pretty(&self.to_file())? + "\n";
-        let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
-        std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(())
+        crate::keys::write_atomic(path, text.as_bytes())
     }
 
     /// A summary for `--json` output and after each step.

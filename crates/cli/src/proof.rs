@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use vellum_evidence::{Bundle, DocumentCheck};
 use vellum_types::proof::{SCHEMA_WHOLE_FILE, salted_digest};
-use vellum_types::{Hash32, ProofChange, ProofId, ProofStatus, TxBody, sha256};
+use vellum_types::{Hash32, ProofChange, ProofId, TxBody, sha256};
 
 /// Most documents `register-batch` takes in one call (a batch transaction covers up to
 /// `BATCH_DOCUMENTS_MAX`; files are read into memory one at a time).
@@ -275,24 +275,24 @@ pub fn fmt_time(ms: u64) -> String {
     format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z", rem / 3600, rem % 3600 / 60, rem % 60, ms % 1000)
 }
 
-fn status_line(s: &ProofStatus) -> String {
-    match s {
-        ProofStatus::Live => "LIVE (not revoked)".into(),
-        ProofStatus::Revoked { reason, height, .. } => format!("REVOKED at height {height}: {reason}"),
-        ProofStatus::Superseded { by, height, .. } => format!("SUPERSEDED at height {height} by {by}"),
-    }
-}
-
 /// `vellum verify BUNDLE [--file DOC] [--checkpoint HASH]`: offline.
-pub fn verify(bundle: &Path, file: Option<&Path>, checkpoint: Option<&str>, explain: bool, json: bool) -> Result<()> {
+pub fn verify(bundle: &Path, file: Option<&Path>, checkpoint: Option<&str>, status: Option<&Path>, explain: bool, json: bool) -> Result<()> {
     let bytes = std::fs::read(bundle).with_context(|| format!("cannot read {}", bundle.display()))?;
     let document = file.map(|f| std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))).transpose()?;
     let pinned = checkpoint.map(|c| hex32(c, "--checkpoint")).transpose()?;
     if bytes.starts_with(&vellum_evidence::RECEIPT_MAGIC) {
         return verify_receipt(&bytes, pinned.as_ref(), json);
     }
+    if bytes.starts_with(&vellum_evidence::STATUS_PROOF_MAGIC) {
+        return crate::status::verify_file(&bytes, pinned.as_ref(), json);
+    }
     match vellum_evidence::verify(&bytes, document.as_deref(), pinned.as_ref()) {
         Ok(v) => {
+            let now = match status.map(|s| crate::status::combine(&v, s, pinned.as_ref())).transpose()? {
+                None => None,
+                Some(Ok(now)) => Some(now),
+                Some(Err(e)) => return invalid(&e, json),
+            };
             let out = json!({
                 "valid": true,
                 "chain_id": v.chain_id,
@@ -309,6 +309,7 @@ pub fn verify(bundle: &Path, file: Option<&Path>, checkpoint: Option<&str>, expl
                 "member": v.member_index,
                 "status": v.status.name(),
                 "status_as_of_height": v.status_height,
+                "status_now": now.as_ref().map(crate::status::now_json),
                 "signers": v.signers,
                 "validators": v.validators,
                 "validator_set_changes": v.validator_set_changes,
@@ -321,7 +322,7 @@ pub fn verify(bundle: &Path, file: Option<&Path>, checkpoint: Option<&str>, expl
                     format!("  registered by account {} (key {})", v.registrant, v.signer),
                     format!("  at height {}, time {}", v.record.height, fmt_time(v.record.time_ms)),
                     format!("  digest {}{}", hex::encode(v.registered_digest), v.member_index.map(|m| format!(" (batch member {m})")).unwrap_or_default()),
-                    format!("  status {} as of height {}", status_line(&v.status), v.status_height),
+                    format!("  status {} as of height {} (the bundle's)", crate::status::status_line(&v.status), v.status_height),
                     format!(
                         "  finalized by {} of {} validators{}",
                         v.signers,
@@ -336,6 +337,10 @@ pub fn verify(bundle: &Path, file: Option<&Path>, checkpoint: Option<&str>, expl
                         DocumentCheck::NotChecked => "  document not checked (give --file DOC)".into(),
                     },
                 ];
+                match &now {
+                    Some(now) => lines.push(crate::status::now_line(now)),
+                    None => lines.push("  current status not checked (give --status FILE from `vellum proof status`)".into()),
+                }
                 if !v.checkpoint_pinned {
                     lines.push("  warning: no --checkpoint given; compare the genesis hash above with one you trust".into());
                 }
@@ -345,21 +350,22 @@ pub fn verify(bundle: &Path, file: Option<&Path>, checkpoint: Option<&str>, expl
                 }
                 lines.join("\n")
             });
-            if !matches!(v.status, ProofStatus::Live) && !json {
-                // Valid evidence of a proof that is no longer live: say so in the exit code.
-                std::process::exit(2);
-            }
+            // Valid evidence of a proof that is no longer live: say so in the exit code.
+            crate::status::exit_for(now.as_ref().map_or(&v.status, |n| &n.now), json);
             Ok(())
         }
-        Err(e) => {
-            if json {
-                println!("{}", json!({ "valid": false, "step": e.step.name(), "step_number": e.step.number(), "error": e.detail }));
-            } else {
-                eprintln!("INVALID: {e}");
-            }
-            std::process::exit(1);
-        }
+        Err(e) => invalid(&e, json),
     }
+}
+
+/// Reports evidence that failed a step and exits 1.
+pub(crate) fn invalid(e: &vellum_evidence::VerifyError, json: bool) -> Result<()> {
+    if json {
+        println!("{}", json!({ "valid": false, "step": e.step.name(), "step_number": e.step.number(), "error": e.detail }));
+    } else {
+        eprintln!("INVALID: {e}");
+    }
+    std::process::exit(1);
 }
 
 pub fn change(target: &Target, key: &str, proof: &str, member: Option<u32>, change: ProofChange, json: bool) -> Result<()> {
@@ -367,6 +373,29 @@ pub fn change(target: &Target, key: &str, proof: &str, member: Option<u32>, chan
     let result = send(target, key, TxBody::SetProofStatus { proof, member, change })?;
     print(json, &result, || format!("proof {proof}{} changed at height {}", member.map(|m| format!(" member {m}")).unwrap_or_default(), result["height"]));
     Ok(())
+}
+
+/// Sends the issuer-wide revocation until the ledger reports it complete (each transaction
+/// revokes a bounded number of registrations).
+fn revoke_issuer(target: &Target, key: &str, issuer: &str, from_height: u64, reason: String, json: bool) -> Result<()> {
+    let issuer = vellum_types::AccountId::from_hex(issuer).context("--issuer must be an account id (64 hex)")?;
+    let body = TxBody::RevokeIssuer { issuer, from_height, reason };
+    let mut rounds = Vec::new();
+    loop {
+        let result = send(target, key, body.clone())?;
+        rounds.push(result);
+        let agreed = target
+            .client()?
+            .agreed_get(&format!("/v1/issuer/{}/revocation", issuer.to_hex()), crate::client::verified::whole)
+            .context("cannot read the revocation back")?;
+        anyhow::ensure!(agreed.status == 200, "the validators do not show the revocation: {}", agreed.body);
+        let state = agreed.body;
+        if state["complete"].as_bool() == Some(true) {
+            let v = json!({ "issuer": issuer.to_hex(), "revocation": state, "transactions": rounds });
+            print(json, &v, || format!("issuer {issuer} revoked from height {from_height} on: {} registration(s) revoked in {} transaction(s)", state["revoked"], rounds.len()));
+            return Ok(());
+        }
+    }
 }
 
 pub fn show(target: &Target, key: &str, proof: &str, json: bool) -> Result<()> {
@@ -557,11 +586,53 @@ pub enum ProofCommand {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Revoke a registration, or one member of a batch.
+    /// Revoke a registration, or one member of a batch (final).
     Revoke {
         #[command(flatten)]
         at: ProofAt,
+        /// A reason code from the governed list (e.g. issued_in_error, privilege_withdrawn).
         #[arg(long)]
+        reason: String,
+    },
+    /// Suspend a registration, or one member of a batch, until reinstated.
+    Suspend {
+        #[command(flatten)]
+        at: ProofAt,
+        /// A reason code from the governed list (e.g. certificate_hold, under_investigation).
+        #[arg(long)]
+        reason: String,
+    },
+    /// End a suspension.
+    Reinstate {
+        #[command(flatten)]
+        at: ProofAt,
+    },
+    /// The current status of a registration (or batch member) as a status proof: no
+    /// authentication, the freshest valid answer of any validator, checked before it is saved.
+    Status {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        proof: String,
+        #[arg(long)]
+        member: Option<u32>,
+        /// Save the status proof (for `vellum verify BUNDLE --status FILE`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Compliance: revoke everything an issuer registered from a height on (a stolen issuer
+    /// key's forgeries) and stop it registering; sent again until complete.
+    RevokeIssuer {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, default_value = "compliance")]
+        key: String,
+        /// The issuer's account id.
+        #[arg(long)]
+        issuer: String,
+        #[arg(long)]
+        from_height: u64,
+        #[arg(long, default_value = "key_compromise")]
         reason: String,
     },
     /// Mark a registration superseded by a newer one.
@@ -597,6 +668,10 @@ pub fn run(command: ProofCommand, json: bool) -> Result<()> {
         ProofCommand::DeleteOriginal { at } => delete_original(&at, json),
         ProofCommand::Bundle { target, key, what, manifests, out } => bundle(&target, &key, &what, &manifests, &out, json),
         ProofCommand::Revoke { at, reason } => change(&at.target, &at.key, &at.proof, at.member, vellum_types::ProofChange::Revoke { reason }, json),
+        ProofCommand::Suspend { at, reason } => change(&at.target, &at.key, &at.proof, at.member, ProofChange::Suspend { reason }, json),
+        ProofCommand::Reinstate { at } => change(&at.target, &at.key, &at.proof, at.member, ProofChange::Reinstate, json),
+        ProofCommand::Status { target, proof, member, out } => crate::status::fetch(&target, &proof, member, out.as_deref(), json),
+        ProofCommand::RevokeIssuer { target, key, issuer, from_height, reason } => revoke_issuer(&target, &key, &issuer, from_height, reason, json),
         ProofCommand::Supersede { target, key, proof: id, by } => {
             let by = ProofId::from_hex(&by).context("--by must be 64 hex characters")?;
             change(&target, &key, &id, None, vellum_types::ProofChange::Supersede { by }, json)

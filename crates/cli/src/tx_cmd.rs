@@ -120,9 +120,16 @@ fn buildable(command: &crate::Command) -> Result<(), &'static str> {
             crate::account::AccountCommand::Open { .. } => Err(SECRETS),
         },
         C::Proof { command } => match command {
-            crate::proof::ProofCommand::Revoke { .. } | crate::proof::ProofCommand::Supersede { .. } => Ok(()),
+            crate::proof::ProofCommand::Revoke { .. }
+            | crate::proof::ProofCommand::Supersede { .. }
+            | crate::proof::ProofCommand::Suspend { .. }
+            | crate::proof::ProofCommand::Reinstate { .. } => Ok(()),
             crate::proof::ProofCommand::Register { .. } => Err(SECRETS),
-            crate::proof::ProofCommand::Original { .. }
+            crate::proof::ProofCommand::RevokeIssuer { .. } => {
+                Err("it may take several transactions (each revokes a bounded number of registrations), sent until the ledger says complete: run it directly")
+            }
+            crate::proof::ProofCommand::Status { .. }
+            | crate::proof::ProofCommand::Original { .. }
             | crate::proof::ProofCommand::DeleteOriginal { .. }
             | crate::proof::ProofCommand::Bundle { .. }
             | crate::proof::ProofCommand::Show { .. } => Err(NO_TX),
@@ -146,7 +153,8 @@ fn buildable(command: &crate::Command) -> Result<(), &'static str> {
             | crate::gov::GovCommand::SetCouncil { .. }
             | crate::gov::GovCommand::AddValidator { .. }
             | crate::gov::GovCommand::RemoveValidator { .. }
-            | crate::gov::GovCommand::SetParams { .. } => Ok(()),
+            | crate::gov::GovCommand::SetParams { .. }
+            | crate::gov::GovCommand::SetReasonCodes { .. } => Ok(()),
         },
         C::Rules { command } => match command {
             crate::gov::RulesCommand::Set { .. } => Ok(()),

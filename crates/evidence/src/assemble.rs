@@ -77,6 +77,37 @@ pub fn assemble(s: &Snapshot<'_>, record: EvidenceRecord, member: Option<u32>) -
     })
 }
 
+/// A status proof for a registration (and one member of a batch) at the snapshot's header.
+/// Reads two map entries and no log leaves (`s.log_leaves` may be empty).
+pub fn assemble_status(s: &Snapshot<'_>, proof_id: vellum_types::ProofId, member: Option<u32>) -> Result<crate::StatusProof, AssembleError> {
+    let key = StateKey::Proof(proof_id).hash();
+    let entry: ProofEntry = s
+        .map
+        .get(&key)
+        .map(|v| from_wire(v, usize::MAX).expect("stored entry decodes"))
+        .ok_or(AssembleError::NoEntry(s.header.height))?;
+    let member = match member {
+        None => None,
+        Some(_) if entry.count == 0 => return Err(AssembleError::NotABatch),
+        Some(index) if index >= entry.count => return Err(AssembleError::NoSuchMember { index, count: entry.count }),
+        Some(index) => {
+            let member_key = StateKey::Member(proof_id, index).hash();
+            let status: Option<MemberEntry> = s.map.get(&member_key).map(|v| from_wire(v, usize::MAX).expect("stored member decodes"));
+            Some(crate::MemberStatus { index, status, status_proof: s.map.prove(&member_key) })
+        }
+    };
+    Ok(crate::StatusProof {
+        genesis: s.genesis.clone(),
+        header: s.header.clone(),
+        certificate: s.certificate.clone(),
+        proof_id,
+        entry_proof: s.map.prove(&key),
+        entry,
+        member,
+        validator_chain: s.validator_chain.clone(),
+    })
+}
+
 /// RFC 6962 root over a batch's document digests (leaf data = each 32-byte digest).
 pub fn batch_root(digests: &[Hash32]) -> Hash32 {
     let leaves: Vec<Hash32> = digests.iter().map(|d| leaf_hash(d)).collect();

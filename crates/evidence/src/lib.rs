@@ -16,7 +16,9 @@
 //! 7. **batch inclusion** — for a batch, the document's digest is leaf `index` of the batch
 //!    root, and the member's status entry (or its absence) is proven against the state root;
 //! 8. **document** — the document (if given) hashes to the registered digest (through the salt
-//!    when the registration is salted).
+//!    when the registration is salted);
+//! 9. **status** — a fresh status proof ([`StatusProof`], steps 1–4, 6 and 7 of its own) is for
+//!    the bundle's chain, registration and member, and not older than the bundle.
 //!
 //! The byte-level specification is `docs/evidence-format.md`.
 
@@ -27,9 +29,10 @@ mod log_anchor;
 #[cfg(feature = "timestamp")]
 pub mod timestamp;
 mod receipt;
+mod status;
 mod verify;
 
-pub use assemble::{AssembleError, Snapshot, assemble, batch_root};
+pub use assemble::{AssembleError, Snapshot, assemble, assemble_status, batch_root};
 
 pub use bundle::{
     BUNDLE_BYTES_MAX, BUNDLE_MAGIC, BUNDLE_VERSION, Bundle, Certificate, DocumentOpening, MemberEvidence,
@@ -37,6 +40,7 @@ pub use bundle::{
 };
 pub use log_anchor::{LOG_ANCHOR_MAGIC, LOG_ANCHOR_VERSION, LogAnchor, VerifiedLogAnchor, verify_log_anchor};
 pub use receipt::{RECEIPT_MAGIC, RECEIPT_VERSION, Receipt, VerifiedReceipt, assemble_receipt, verify_receipt};
+pub use status::{MemberStatus, STATUS_PROOF_MAGIC, STATUS_PROOF_VERSION, StatusNow, StatusProof, VerifiedStatus, status_now, verify_status};
 pub use verify::{DocumentCheck, Step, Verified, VerifyError, decode, verify, verify_bundle};
 
 #[cfg(test)]

@@ -17,6 +17,8 @@ pub enum Step {
     StateEntry,
     BatchInclusion,
     Document,
+    /// A status proof combined with a bundle (same chain, registration and member; not older).
+    Status,
 }
 
 impl Step {
@@ -34,6 +36,7 @@ impl Step {
             Step::StateEntry => "state entry",
             Step::BatchInclusion => "batch inclusion",
             Step::Document => "document",
+            Step::Status => "status",
         }
     }
 }

@@ -532,6 +532,35 @@ impl NodeHandle {
         vellum_evidence::assemble(&snapshot, record, member).map_err(BundleError::Assemble)
     }
 
+    /// A status proof for a registration (and one batch member) against the latest certified
+    /// finalized header: two map proofs, no log reads, so it is cheap enough to serve to anyone.
+    pub fn status_proof(&self, id: &ProofId, member: Option<u32>) -> Result<vellum_evidence::StatusProof, BundleError> {
+        let a = self.anchor()?;
+        if a.state.proof(id).is_none() {
+            return Err(BundleError::UnknownProof);
+        }
+        let snapshot = vellum_evidence::Snapshot {
+            genesis: self.genesis.commitment(),
+            header: a.header,
+            certificate: a.certificate,
+            map: &a.state.map,
+            log_leaves: &[],
+            validator_chain: a.validator_chain,
+        };
+        vellum_evidence::assemble_status(&snapshot, *id, member).map_err(BundleError::Assemble)
+    }
+
+    /// Every status change of a registration (`member` = `None`) or one member, oldest first,
+    /// from the latest finalized state.
+    pub fn status_history(&self, id: &ProofId, member: Option<u32>) -> Vec<vellum_types::StatusChange> {
+        self.lock().finalized.status_history(id, member)
+    }
+
+    /// The issuer-wide revocation of `issuer`, if any.
+    pub fn issuer_revocation(&self, issuer: &vellum_types::AccountId) -> Option<vellum_types::IssuerRevocation> {
+        self.lock().finalized.issuer_revocation(issuer)
+    }
+
     /// A log anchor: the latest certified finalized header (its log size and root) with what
     /// proves it from the genesis set. `vellum log checkpoint` saves it next to the note, so the
     /// checkpoint verifies offline even after the genesis validators have left the set.

@@ -192,6 +192,8 @@ pub enum ProofEvent {
     Registered { registered: Registered, schema: String },
     Revoked { member: Option<u32>, reason: String },
     Superseded { member: Option<u32>, by: ProofId },
+    Suspended { member: Option<u32>, reason: String },
+    Reinstated { member: Option<u32> },
 }
 
 impl ProofEvent {
@@ -200,6 +202,8 @@ impl ProofEvent {
             ProofEvent::Registered { .. } => "registered",
             ProofEvent::Revoked { .. } => "revoked",
             ProofEvent::Superseded { .. } => "superseded",
+            ProofEvent::Suspended { .. } => "suspended",
+            ProofEvent::Reinstated { .. } => "reinstated",
         }
     }
 }
@@ -594,6 +598,8 @@ pub(crate) fn block_events(block: &Block, outcome: &BlockOutcome, sweep_from_bef
             let change = match change {
                 ProofChange::Revoke { reason } => ProofEvent::Revoked { member: *member, reason: reason.clone() },
                 ProofChange::Supersede { by } => ProofEvent::Superseded { member: *member, by: *by },
+                ProofChange::Suspend { reason } => ProofEvent::Suspended { member: *member, reason: reason.clone() },
+                ProofChange::Reinstate => ProofEvent::Reinstated { member: *member },
             };
             out.events.push(proof_event(*proof, r.tx_id, registrant, sender, change));
         }

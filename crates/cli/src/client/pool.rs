@@ -106,6 +106,36 @@ impl Pool {
         self.first_answer(path, |c| c.signed(method, path, body, key, chain_id))
     }
 
+    /// Asks every validator for a self-verifying file and keeps the freshest one `height_of`
+    /// accepts (it verifies the bytes and returns the height they are certified at). A lagging
+    /// or faulty validator cannot hide a newer state: any honest one that has it wins. Fails
+    /// only when no validator gave a valid file; then the error lists each one's answer.
+    pub fn freshest(&self, path: &str, limit: u64, height_of: impl Fn(&[u8]) -> Result<u64>) -> Result<Vec<u8>> {
+        let mut best: Option<(u64, usize, Vec<u8>)> = None;
+        let mut failures = Vec::with_capacity(self.nodes.len());
+        for (i, node) in self.in_order() {
+            match node.get_bytes(path, limit) {
+                Ok((200, bytes)) => match height_of(&bytes) {
+                    Ok(h) if best.as_ref().is_none_or(|(b, _, _)| h > *b) => best = Some((h, i, bytes)),
+                    Ok(_) => {}
+                    Err(e) => failures.push(failure(node, format!("invalid answer: {e:#}"))),
+                },
+                Ok((status, body)) => {
+                    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                    failures.push(failure(node, format!("HTTP {status} {}: {}", v["error"]["code"], v["error"]["message"].as_str().unwrap_or_default())))
+                }
+                Err(e) => failures.push(failure(node, format!("{e:#}"))),
+            }
+        }
+        match best {
+            Some((_, i, bytes)) => {
+                self.prefer(i);
+                Ok(bytes)
+            }
+            None => bail!("no validator gave a valid answer to {path} (tried {}): {}", self.nodes.len(), failures.join("; ")),
+        }
+    }
+
     pub fn status(&self) -> Result<Value> {
         match self.get("/v1/status")? {
             (200, v) => Ok(v),
