@@ -228,14 +228,15 @@ async fn openapi_describes_exactly_the_served_routes() {
                 .replace("{symbol}", "EUR")
                 .replace("{from}", "AE")
                 .replace("{to}", "BE")
-                .replace("{name}", "transfer");
+                .replace("{name}", "transfer")
+                .replace("{account}", &"00".repeat(32));
             let req = Request::builder().method(method.to_uppercase().as_str()).uri(&concrete).body(Body::empty()).unwrap();
             let (_, v) = call(&e.node, req).await;
             assert_ne!(v["error"]["message"], "no such endpoint", "{method} {path} is documented but not served");
         }
     }
-    // The router serves these 29 operations plus /v1/openapi.json itself.
-    assert_eq!(operations, 29, "documented operations: {:?}", paths.keys().collect::<Vec<_>>());
+    // The router serves these 31 operations plus /v1/openapi.json itself.
+    assert_eq!(operations, 31, "documented operations: {:?}", paths.keys().collect::<Vec<_>>());
     // Before anything is finalized there is nothing to anchor: a clear, retryable refusal.
     let (s, v) = call(&e.node, get("/v1/log/anchor")).await;
     assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("not_ready")), "{v}");

@@ -138,7 +138,9 @@ fn sample_bodies(keys: &[TestKey]) -> Vec<(&'static str, TxBody)> {
         ("set_account_status", TxBody::SetAccountStatus { account: b, status: AccountStatus::Frozen, reason: "incident 42".into() }),
         ("register_proof", TxBody::RegisterProof { digest: h("diploma.pdf"), schema: "sha256:file".into(), metadata_digest: sha256(b""), salted: false }),
         ("register_batch", TxBody::RegisterBatch { root: vellum_evidence::batch_root(&[h("d1"), h("d2"), h("d3")]), count: 3, schema: "sha256:file".into(), metadata_digest: h("metadata"), salted: true }),
-        ("revoke_proof", TxBody::SetProofStatus { proof: ProofId(h("proof")), member: None, change: ProofChange::Revoke { reason: "issued in error".into() } }),
+        ("revoke_proof", TxBody::SetProofStatus { proof: ProofId(h("proof")), member: None, change: ProofChange::Revoke { reason: "issued_in_error".into() } }),
+        ("suspend_member", TxBody::SetProofStatus { proof: ProofId(h("proof")), member: Some(4), change: ProofChange::Suspend { reason: "under_investigation".into() } }),
+        ("reinstate_proof", TxBody::SetProofStatus { proof: ProofId(h("proof")), member: None, change: ProofChange::Reinstate }),
         ("supersede_member", TxBody::SetProofStatus { proof: ProofId(h("proof")), member: Some(2), change: ProofChange::Supersede { by: ProofId(h("newer")) } }),
         ("audit_batch", TxBody::AuditBatch { entries: vec![AuditRecord { proof: ProofId(h("proof")), reader: Some(a), action: "bundle".into(), allowed: true, time_ms: 1_767_225_600_000 }, AuditRecord { proof: ProofId(h("proof")), reader: None, action: "show".into(), allowed: false, time_ms: 1_767_225_600_001 }] }),
         ("create_token", TxBody::CreateToken { symbol: "EUR".into(), decimals: 2, issuer: a, subledger: None, flags: TokenFlags { kyc_required: true, clawback: true, pausable: false } }),
@@ -166,6 +168,7 @@ fn sample_bodies(keys: &[TestKey]) -> Vec<(&'static str, TxBody)> {
         ("propose_add_validator", propose(GovAction::AddValidator { validator })),
         ("propose_remove_validator", propose(GovAction::RemoveValidator { consensus_key: Hash32Text(node_key) })),
         ("propose_set_consensus_params", propose(GovAction::SetConsensusParams { params: ConsensusParams::default() })),
+        ("propose_set_reason_codes", propose(GovAction::SetReasonCodes { codes: vec!["key_compromise".into(), "degree_withdrawn".into()] })),
         ("vote", TxBody::Vote { proposal: 12 }),
         ("set_guardians", TxBody::SetGuardians { guardians: vec![a, b], threshold: 2, delay_blocks: 1_440 }),
         ("propose_recovery", TxBody::ProposeRecovery { account: b, set: SignerSet::single(pk_b) }),
@@ -173,6 +176,7 @@ fn sample_bodies(keys: &[TestKey]) -> Vec<(&'static str, TxBody)> {
         ("execute_recovery", TxBody::ExecuteRecovery { account: b }),
         ("set_purpose_keys", TxBody::SetPurposeKeys { request_keys: vec![pk_b], encryption_recipient: Some("age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p".into()) }),
         ("report_misbehavior", TxBody::ReportMisbehavior { validator: node_key, kind: MisbehaviorKind::ConflictingFinalize, epoch: 0, view: 77, evidence: vec![1, 2, 3, 4] }),
+        ("revoke_issuer", TxBody::RevokeIssuer { issuer: a, from_height: 1_234, reason: "key_compromise".into() }),
     ]
 }
 
@@ -348,6 +352,9 @@ fn invalid_json(keys: &[TestKey]) -> Value {
         legs[0].token = "eur".into();
     }
     cases.push(("lowercase token symbol (shape rule)", signed(&["p256-a"], &bad_symbol).to_wire()));
+    let mut free_text = unsigned.clone();
+    free_text.body = TxBody::SetProofStatus { proof: ProofId(h("proof")), member: None, change: ProofChange::Revoke { reason: "degree withdrawn".into() } };
+    cases.push(("free-text reason instead of a reason code (shape rule)", signed(&["p256-a"], &free_text).to_wire()));
     let mut other = unsigned.clone();
     other.nonce = 1;
     let foreign = Transaction { unsigned: unsigned.clone(), signatures: vec![find(keys, "p256-a").sign_tx(&other)] };
@@ -437,7 +444,7 @@ fn json_body_form_round_trips_to_the_same_bytes() {
     let mut every_variant: Vec<u64> = file["vectors"].as_array().unwrap().iter().map(|v| v["variant"].as_u64().unwrap()).collect();
     every_variant.sort();
     every_variant.dedup();
-    assert_eq!(every_variant, (0..=24).collect::<Vec<_>>(), "a TxBody variant has no vector");
+    assert_eq!(every_variant, (0..=25).collect::<Vec<_>>(), "a TxBody variant has no vector");
     let unknown = json!({"type": "burn", "token": "EUR", "amount": "1", "extra": 1});
     assert!(serde_json::from_value::<TxBody>(unknown).is_err(), "unknown fields are refused, not ignored");
 }

@@ -98,7 +98,7 @@ fn university_certificates_verified_offline_by_an_employer() {
     let b3 = work.join("cert-3.vellum");
     let (code, text) = run(&["proof", "bundle", "--client", client, "--manifests", proofs_dir, &pdfs[2], "--out", b3.to_str().unwrap()]);
     assert_eq!(code, 0, "{text}");
-    let (code, text) = run(&["proof", "revoke", "--client", client, "--proof", &proof_id, "--member", "3", "--reason", "degree withdrawn"]);
+    let (code, text) = run(&["proof", "revoke", "--client", client, "--proof", &proof_id, "--member", "3", "--reason", "privilege_withdrawn"]);
     assert_eq!(code, 0, "{text}");
     let b4 = work.join("cert-4.vellum");
     let (code, text) = run(&["proof", "bundle", "--client", client, "--manifests", proofs_dir, &pdfs[3], "--out", b4.to_str().unwrap()]);
