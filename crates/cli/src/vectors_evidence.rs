@@ -227,13 +227,108 @@ fn receipt_cases() -> Vec<Value> {
     cases
 }
 
+fn status_expect(v: &vellum_evidence::VerifiedStatus) -> Value {
+    let (reason, since) = match &v.status {
+        ProofStatus::Live => (None, None),
+        ProofStatus::Revoked { reason, height, .. } | ProofStatus::Suspended { reason, height, .. } => (Some(reason.clone()), Some(*height)),
+        ProofStatus::Superseded { height, .. } => (None, Some(*height)),
+    };
+    json!({
+        "valid": true,
+        "genesis_hash": hex::encode(v.genesis_hash),
+        "proof_id": v.proof_id.to_hex(),
+        "member_index": v.member_index,
+        "registrant": v.registrant.to_hex(),
+        "status": v.status.name(),
+        "status_reason": reason,
+        "status_since_height": since,
+        "height": v.height,
+    })
+}
+
+fn status_case(name: &str, file: &[u8], genesis: Option<&Hash32>) -> Value {
+    let expect = match vellum_evidence::verify_status(file, genesis) {
+        Ok(v) => status_expect(&v),
+        Err(e) => json!({ "valid": false, "failed": failed(&e) }),
+    };
+    json!({ "name": name, "kind": "status", "file": hex::encode(file), "pinned_genesis": genesis.map(hex::encode), "expect": expect })
+}
+
+/// A bundle with a status proof (step 9): both must verify, then agree.
+fn bundle_with_status_case(name: &str, bundle: &[u8], status: &[u8], genesis: Option<&Hash32>) -> Value {
+    let verdict = vellum_evidence::verify(bundle, None, genesis).and_then(|b| {
+        let s = vellum_evidence::verify_status(status, genesis.or(Some(&b.genesis_hash)))?;
+        vellum_evidence::status_now(&b, &s)
+    });
+    let expect = match verdict {
+        Ok(now) => json!({ "valid": true, "status_then": now.then.name(), "status_now": now.now.name(), "now_height": now.now_height, "changed": now.changed }),
+        Err(e) => json!({ "valid": false, "failed": failed(&e) }),
+    };
+    json!({
+        "name": name, "kind": "bundle_with_status", "file": hex::encode(bundle), "status_file": hex::encode(status),
+        "pinned_genesis": genesis.map(hex::encode), "expect": expect,
+    })
+}
+
+fn altered_status(file: &[u8], change: impl FnOnce(&mut vellum_evidence::StatusProof)) -> Vec<u8> {
+    let mut p = vellum_evidence::StatusProof::decode(file).unwrap();
+    change(&mut p);
+    p.to_bytes()
+}
+
+fn status_cases() -> Vec<Value> {
+    let genesis = pinned("status-genesis-hash.txt");
+    let (diploma, member) = (example("status-diploma.vellum"), example("status-cert-1.vellum"));
+    let (suspended, reinstated, revoked) =
+        (example("status-diploma-suspended.status"), example("status-diploma-reinstated.status"), example("status-cert-1-revoked.status"));
+    let mut cases = vec![
+        status_case("status: suspended registration, valid", &suspended, Some(&genesis)),
+        status_case("status: reinstated registration, valid, no pinned genesis", &reinstated, None),
+        status_case("status: batch member revoked on its own, valid", &revoked, Some(&genesis)),
+        status_case("status: another pinned genesis", &revoked, Some(&[7u8; 32])),
+        bundle_with_status_case("bundle + status: live then, suspended now", &diploma, &suspended, Some(&genesis)),
+        bundle_with_status_case("bundle + status: live then, live again now", &diploma, &reinstated, Some(&genesis)),
+        bundle_with_status_case("bundle + status: member live then, revoked now", &member, &revoked, Some(&genesis)),
+        bundle_with_status_case("bundle + status: another registration's status", &diploma, &revoked, Some(&genesis)),
+        bundle_with_status_case("bundle + status: status proof header height lowered (its certificate no longer matches)", &diploma, &altered_older(&suspended), None),
+    ];
+    for (what, bytes) in framing(&revoked) {
+        cases.push(status_case(&format!("status: {what}"), &bytes, Some(&genesis)));
+    }
+    let changes: Vec<Alteration<vellum_evidence::StatusProof>> = vec![
+        ("certificate signature bit flipped", Box::new(|p| p.certificate.signatures[0][9] ^= 1)),
+        ("header height changed", Box::new(|p| p.header.height += 1)),
+        ("header validator-set hash changed", Box::new(|p| p.header.validator_set_hash[0] ^= 1)),
+        ("proof id changed", Box::new(|p| p.proof_id.0[0] ^= 1)),
+        ("registration status changed to suspended", Box::new(|p| {
+            p.entry.status = ProofStatus::Suspended { reason: "certificate_hold".into(), tx_id: TxId([1; 32]), height: 1, time_ms: 1 };
+        })),
+        ("member count changed", Box::new(|p| p.entry.count += 1)),
+        ("member status entry dropped (hides the revocation)", Box::new(|p| p.member.as_mut().unwrap().status = None)),
+        ("member index changed", Box::new(|p| p.member.as_mut().unwrap().index = 0)),
+        ("member index beyond the batch", Box::new(|p| p.member.as_mut().unwrap().index = 99)),
+    ];
+    for (what, change) in changes {
+        cases.push(status_case(&format!("status: {what}"), &altered_status(&revoked, change), Some(&genesis)));
+    }
+    cases
+}
+
+/// The suspended status proof with its header height lowered below the bundle's: it no longer
+/// verifies on its own (the certificate covers the height), so it fails before step 9 — a
+/// verifier must check the proof first, then compare.
+fn altered_older(status: &[u8]) -> Vec<u8> {
+    altered_status(status, |p| p.header.height = 1)
+}
+
 pub(crate) fn evidence_json() -> Value {
     let mut cases = diploma_cases();
     cases.extend(chained_cases());
     cases.extend(batch_cases());
     cases.extend(receipt_cases());
+    cases.extend(status_cases());
     json!({
-        "description": "Evidence bundles and payment receipts (hex file bytes), the pinned genesis hash and document given with them (null: none), and the verdict of the reference verifier: valid with what the file proves, or the first failing step (number and name, docs/evidence-format.md §4). The valid files are docs/examples/; every other case changes one thing in them.",
+        "description": "Evidence bundles, payment receipts and status proofs (hex file bytes), the pinned genesis hash and document given with them (null: none), and the verdict of the reference verifier: valid with what the file proves, or the first failing step (number and name, docs/evidence-format.md §4, §6a). `bundle_with_status` cases give a bundle and a status proof together (step 9; the status proof is checked against the pinned genesis, or the bundle's when none is pinned). The valid files are docs/examples/; every other case changes one thing in them.",
         "cases": cases,
     })
 }
@@ -248,4 +343,10 @@ fn evidence_vectors_have_valid_and_failing_cases_at_every_reachable_step() {
     for step in 1..=8 {
         assert!(steps.contains(&step), "no evidence vector fails at step {step}");
     }
+    let kinds: std::collections::BTreeSet<&str> = cases.iter().filter_map(|c| c["kind"].as_str()).collect();
+    assert!(kinds.contains("status") && kinds.contains("bundle_with_status"), "{kinds:?}");
+    let status_valid = cases.iter().filter(|c| c["kind"] == "status" && c["expect"]["valid"] == true).count();
+    assert!(status_valid >= 3, "suspended, reinstated and revoked-member status proofs");
+    let combined: Vec<&Value> = cases.iter().filter(|c| c["kind"] == "bundle_with_status").collect();
+    assert!(combined.iter().any(|c| c["expect"]["changed"] == true) && combined.iter().any(|c| c["expect"]["failed"]["step"] == 9));
 }

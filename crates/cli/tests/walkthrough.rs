@@ -176,7 +176,7 @@ fn university_certificates_verified_offline_by_an_employer() {
     // The revoked certificate is valid evidence of a revoked proof (exit code 2).
     let (code, text) = run(&["verify", b4.to_str().unwrap(), "--file", &pdfs[3], "--checkpoint", &genesis_hash]);
     assert_eq!(code, 2, "{text}");
-    assert!(text.contains("REVOKED") && text.contains("degree withdrawn"), "{text}");
+    assert!(text.contains("REVOKED") && text.contains("privilege_withdrawn"), "{text}");
     // A corrupted bundle file fails to decode.
     let mut bytes = std::fs::read(&b3).unwrap();
     bytes.truncate(bytes.len() / 2);

@@ -3,7 +3,7 @@
 //! salted batch in a log of 2,000 entries.
 
 use std::time::Instant;
-use vellum_evidence::{Certificate, Snapshot, assemble, batch_root, finalize_message, verify};
+use vellum_evidence::{Certificate, Snapshot, assemble, assemble_status, batch_root, finalize_message, verify, verify_status};
 use vellum_ledger::testkit::{fixture, sign};
 use vellum_ledger::{build_block, execute_block, genesis_block};
 use vellum_types::proof::salted_digest;
@@ -66,5 +66,19 @@ fn main() {
         }
         let per = start.elapsed() / iterations;
         println!("{name}: bundle {} bytes, verify {:.1} µs/bundle ({iterations} iterations)", bytes.len(), per.as_secs_f64() * 1e6);
+    }
+    // Status proofs in the same state (1,001 registrations): the bound is the bundle's
+    // verification above, which does the same certificate checks plus the log proof.
+    let single_id = outcome.receipts[500].evidence.as_ref().unwrap().record.proof_id;
+    let batch_id = outcome.receipts[999].evidence.as_ref().unwrap().record.proof_id;
+    for (name, id, m) in [("status proof, single registration", single_id, None), ("status proof, batch member", batch_id, Some(421))] {
+        let bytes = assemble_status(&snap, id, m).unwrap().to_bytes();
+        let iterations = 2_000;
+        let start = Instant::now();
+        for _ in 0..iterations {
+            verify_status(&bytes, Some(&pinned)).expect("status proof verifies");
+        }
+        let per = start.elapsed() / iterations;
+        println!("{name}: {} bytes, verify {:.1} µs ({iterations} iterations)", bytes.len(), per.as_secs_f64() * 1e6);
     }
 }

@@ -47,3 +47,5 @@ pub use verify::{DocumentCheck, Step, Verified, VerifyError, decode, verify, ver
 mod tests;
 #[cfg(test)]
 mod receipt_tests;
+#[cfg(test)]
+mod status_tests;

@@ -8,17 +8,23 @@ use vellum_ledger::{build_block, execute_block, genesis_block};
 use vellum_types::proof::salted_digest;
 use vellum_types::*;
 
-struct Chain {
-    genesis: Genesis,
+pub(crate) struct Chain {
+    pub(crate) genesis: Genesis,
+    /// Status proofs at the bundles' header (block 2) and at block 3, after the single
+    /// registration was suspended: of the single registration, and of batch members 2 and 3.
+    pub(crate) status_single_then: StatusProof,
+    pub(crate) status_single_now: StatusProof,
+    pub(crate) status_member2_now: StatusProof,
+    pub(crate) status_member3_now: StatusProof,
     /// Bundle of batch member 3, which was revoked.
-    bundle_revoked: Bundle,
-    bundle_single: Bundle,
-    bundle_member: Bundle,
+    pub(crate) bundle_revoked: Bundle,
+    pub(crate) bundle_single: Bundle,
+    pub(crate) bundle_member: Bundle,
     document: Vec<u8>,
     batch_documents: Vec<Vec<u8>>,
 }
 
-fn chain() -> Chain {
+pub(crate) fn chain() -> Chain {
     let f = fixture();
     let (genesis, seeds) = vellum_ledger::testkit::genesis_with_validators(4);
     let validators: Vec<ed25519_consensus::SigningKey> = seeds.into_iter().map(ed25519_consensus::SigningKey::from).collect();
@@ -53,7 +59,7 @@ fn chain() -> Chain {
         &f.issuer,
         "vellum-test",
         2,
-        TxBody::SetProofStatus { proof: batch_id, member: Some(3), change: ProofChange::Revoke { reason: "fraud".into() } },
+        TxBody::SetProofStatus { proof: batch_id, member: Some(3), change: ProofChange::Revoke { reason: "privilege_withdrawn".into() } },
     );
     let s2 = vellum_crypto::verify_tx(&revoke).unwrap();
     let built2 = build_block(&outcome.state, outcome.state.time_ms + 10, 0, 2, [1; 32], [(&revoke, s2.as_slice())]);
@@ -84,7 +90,45 @@ fn chain() -> Chain {
     let mut reordered = manifest.clone();
     reordered.swap(0, 1);
     assert_eq!(wrong.fill_member(&reordered).unwrap_err(), AssembleError::ManifestRoot);
-    Chain { genesis, bundle_revoked, bundle_single, bundle_member, document, batch_documents }
+    let status_single_then = assemble_status(&snap, bundle_single.record.proof_id, None).unwrap();
+
+    // Block 3: the single registration is suspended; member 2 is untouched.
+    let suspend = sign(
+        &f.issuer,
+        "vellum-test",
+        3,
+        TxBody::SetProofStatus { proof: bundle_single.record.proof_id, member: None, change: ProofChange::Suspend { reason: "under_investigation".into() } },
+    );
+    let s3 = vellum_crypto::verify_tx(&suspend).unwrap();
+    let built3 = build_block(&outcome2.state, outcome2.state.time_ms + 10, 0, 3, [1; 32], [(&suspend, s3.as_slice())]);
+    assert!(built3.rejected.is_empty(), "{:?}", built3.rejected);
+    let outcome3 = execute_block(&outcome2.state, &built3.block).unwrap();
+    let header3 = built3.block.header.clone();
+    let message3 = finalize_message(header3.epoch, header3.view, 2, &header3.hash());
+    let certificate3 = Certificate {
+        parent_view: 2,
+        signers: vec![0, 2, 3],
+        signatures: [0usize, 2, 3].iter().map(|i| validators[*i].sign(&message3).to_bytes()).collect(),
+    };
+    let snap3 = Snapshot { genesis: genesis.commitment(), header: header3, certificate: certificate3, map: &outcome3.state.map, log_leaves: &[], validator_chain: Vec::new() };
+    let status_single_now = assemble_status(&snap3, bundle_single.record.proof_id, None).unwrap();
+    let status_member2_now = assemble_status(&snap3, batch_id, Some(2)).unwrap();
+    let status_member3_now = assemble_status(&snap3, batch_id, Some(3)).unwrap();
+    assert_eq!(assemble_status(&snap3, batch_id, Some(5)).unwrap_err(), AssembleError::NoSuchMember { index: 5, count: 5 });
+    assert_eq!(assemble_status(&snap3, bundle_single.record.proof_id, Some(0)).unwrap_err(), AssembleError::NotABatch);
+    assert_eq!(assemble_status(&snap3, ProofId([7; 32]), None).unwrap_err(), AssembleError::NoEntry(3));
+    Chain {
+        genesis,
+        status_single_then,
+        status_single_now,
+        status_member2_now,
+        status_member3_now,
+        bundle_revoked,
+        bundle_single,
+        bundle_member,
+        document,
+        batch_documents,
+    }
 }
 
 #[test]
@@ -108,7 +152,7 @@ fn revoked_member_verifies_as_revoked() {
     let c = chain();
     let v = verify(&c.bundle_revoked.to_bytes(), Some(&c.batch_documents[3]), Some(&c.genesis.hash())).unwrap();
     assert_eq!(v.member_index, Some(3));
-    assert!(matches!(&v.status, ProofStatus::Revoked { reason, .. } if reason == "fraud"));
+    assert!(matches!(&v.status, ProofStatus::Revoked { reason, .. } if reason == "privilege_withdrawn"));
     // Hiding the revocation (claiming no status change) is caught.
     let mut hidden = c.bundle_revoked.clone();
     hidden.member.as_mut().unwrap().status = None;

@@ -167,9 +167,10 @@ export class InsufficientWeight extends TxFileError {
 }
 
 /**
- * Evidence (a bundle, a receipt, a log anchor) that does not verify: the failing `step`
- * (`decode`, `checkpoint`, `validator set`, `certificate`, `log inclusion`, `state entry`,
- * `batch inclusion`, `document`), its number, and why.
+ * Evidence (a bundle, a receipt, a log anchor, a status proof) that does not verify: the
+ * failing `step` (`decode`, `checkpoint`, `validator set`, `certificate`, `log inclusion`,
+ * `state entry`, `batch inclusion`, `document`, or `status` when a status proof is combined
+ * with a bundle), its number, and why.
  */
 export class VerifyError extends VellumError {
   constructor(step, detail) {
@@ -180,6 +181,6 @@ export class VerifyError extends VellumError {
   }
 }
 
-/** Verification steps in order (docs/evidence-format.md §4). */
-export const STEPS = ["decode", "checkpoint", "validator set", "certificate", "log inclusion", "state entry", "batch inclusion", "document"];
+/** Verification steps in order (docs/evidence-format.md §4; step 9 combines a bundle with a status proof). */
+export const STEPS = ["decode", "checkpoint", "validator set", "certificate", "log inclusion", "state entry", "batch inclusion", "document", "status"];
 const STEP_NUMBERS = Object.fromEntries(STEPS.map((s, i) => [s, i + 1]));

@@ -32,6 +32,26 @@ export const COUNCIL_MEMBERS_MAX = 32;
 export const ENCRYPTION_RECIPIENT_BYTES_MAX = 128;
 /** The default schema: SHA-256 over the whole file. */
 export const SCHEMA_WHOLE_FILE = "sha256:file";
+/** Longest reason code, and most codes the governed list may hold (crates/types/src/proof.rs). */
+export const REASON_CODE_BYTES_MAX = 32;
+export const REASON_CODES_MAX = 32;
+/**
+ * The reason codes a ledger accepts until governance sets its own list (`set_reason_codes`),
+ * after RFC 5280's CRLReason. Which codes a chain accepts is governed: a code of the right shape
+ * outside its list is refused by the ledger (`unknown_reason_code`).
+ */
+export const DEFAULT_REASON_CODES = Object.freeze([
+  "unspecified",
+  "key_compromise",
+  "issued_in_error",
+  "affiliation_changed",
+  "superseded",
+  "cessation_of_operation",
+  "privilege_withdrawn",
+  "certificate_hold",
+  "holder_request",
+  "under_investigation",
+]);
 
 /** A body from its JSON form (`{"type": "transfer", …}`, docs/wire-format.md). */
 export const bodyFromJson = (json) => TxBody.fromJson(json, "body");
@@ -101,6 +121,27 @@ const invalid = (message) => {
 const byteLength = (s) => utf8(s).length;
 const SYMBOL = /^[A-Z][A-Z0-9]{0,11}$/;
 const SUBLEDGER = /^[a-z][a-z0-9-]{0,31}$/;
+const REASON_CODE = new RegExp(`^[a-z][a-z0-9_]{0,${REASON_CODE_BYTES_MAX - 1}}$`);
+
+/** A reason code's shape: 1..=32 bytes of `[a-z0-9_]`, starting with a letter (wire-format §7). */
+export const isReasonCode = (code) => typeof code === "string" && REASON_CODE.test(code);
+
+const reasonCodeProblem = (code) =>
+  isReasonCode(code) ? null : `reason ${JSON.stringify(code)} is not a reason code (1..=${REASON_CODE_BYTES_MAX} bytes of [a-z0-9_], starting with a letter, e.g. "issued_in_error")`;
+
+/** Refuses (DecodeError `invalid`) a reason that is not a reason code: free text never reaches the ledger. */
+export function checkReasonCode(code) {
+  const p = reasonCodeProblem(code);
+  if (p !== null) invalid(p);
+}
+
+/** A governed reason-code list: 1..=REASON_CODES_MAX codes, each a reason code, none twice. */
+function reasonCodesProblem(codes) {
+  if (codes.length === 0 || codes.length > REASON_CODES_MAX) return `a reason-code list has 1..=${REASON_CODES_MAX} codes`;
+  const bad = codes.find((c) => !isReasonCode(c));
+  if (bad !== undefined) return `${JSON.stringify(bad)} is not a reason code ([a-z0-9_], starting with a letter, at most ${REASON_CODE_BYTES_MAX} bytes)`;
+  return new Set(codes).size === codes.length ? null : "reason codes must be unique";
+}
 
 function checkSymbol(symbol) {
   if (!SYMBOL.test(symbol)) invalid(`token symbol \`${symbol}\` must be 1..=12 bytes of [A-Z0-9], starting with a letter`);
@@ -167,6 +208,8 @@ function govActionProblem(a) {
     }
     case "set_consensus_params":
       return consensusParamsProblem(a.params);
+    case "set_reason_codes":
+      return reasonCodesProblem(a.codes);
     default:
       return null;
   }
@@ -196,7 +239,10 @@ function checkBody(b) {
     case "decide_hold":
       return reasonTooLong(b.reason);
     case "set_proof_status":
-      return b.change.change === "revoke" && reasonTooLong(b.change.reason);
+      // Revoke and Suspend carry a reason code; Supersede and Reinstate nothing to check.
+      return (b.change.change === "revoke" || b.change.change === "suspend") && problem(reasonCodeProblem(b.change.reason));
+    case "revoke_issuer":
+      return problem(reasonCodeProblem(b.reason));
     case "register_proof":
     case "register_batch":
       if (byteLength(b.schema) === 0 || byteLength(b.schema) > SCHEMA_BYTES_MAX) invalid(`schema label must be 1..=${SCHEMA_BYTES_MAX} bytes`);
@@ -271,6 +317,9 @@ function checkBody(b) {
       return;
   }
 }
+
+/** The body rules alone (no chain id, no signatures): what a client checks before it signs anything. */
+export const checkBodyShape = (body) => checkBody(body);
 
 /**
  * Limits a well-formed transaction respects, whatever state it meets (DecodeError `invalid`

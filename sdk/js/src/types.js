@@ -149,14 +149,18 @@ export const GovAction = enumOf("GovAction", "action", [
   ["add_validator", [["validator", GenesisValidator]]],
   ["remove_validator", [["consensus_key", Hash32]]],
   ["set_consensus_params", [["params", ConsensusParams]]],
+  ["set_reason_codes", [["codes", vec(string)]]],
 ]);
 
+/** A registrant's status change; `reason` is a reason code (docs/wire-format.md §6.4.4, §7). */
 export const ProofChange = enumOf("ProofChange", "change", [
   ["revoke", [["reason", string]]],
   ["supersede", [["by", ProofId]]],
+  ["suspend", [["reason", string]]],
+  ["reinstate", null],
 ]);
 
-/** What a transaction does; the variant index is its position here (OpenAccount = 0 … ReportMisbehavior = 24). */
+/** What a transaction does; the variant index is its position here (OpenAccount = 0 … RevokeIssuer = 25). */
 export const TxBody = enumOf("TxBody", "type", [
   ["open_account", [["public_key", PublicKeySchema], ["kyc_commitment", option(Hash32)], ["label", string], ["role", Role], ["subledger", option(string)]]],
   ["set_account_status", [["account", AccountId], ["status", AccountStatus], ["reason", string]]],
@@ -183,6 +187,7 @@ export const TxBody = enumOf("TxBody", "type", [
   ["execute_recovery", [["account", AccountId]]],
   ["set_purpose_keys", [["request_keys", vec(PublicKeySchema)], ["encryption_recipient", option(string)]]],
   ["report_misbehavior", [["validator", bytes(32)], ["kind", MisbehaviorKind], ["epoch", u64], ["view", u64], ["evidence", vecU8]]],
+  ["revoke_issuer", [["issuer", AccountId], ["from_height", u64], ["reason", string]]],
 ]);
 
 /** Everything the signers sign. */
@@ -243,10 +248,12 @@ export const EvidenceRecord = struct("EvidenceRecord", [
   ["time_ms", u64],
 ]);
 
+/** Where a proof stands: revoked and superseded are final; suspended returns to live when reinstated. */
 export const ProofStatus = enumOf("ProofStatus", "status", [
   ["live", null],
   ["revoked", [["reason", string], ["tx_id", TxId], ["height", u64], ["time_ms", u64]]],
   ["superseded", [["by", ProofId], ["tx_id", TxId], ["height", u64], ["time_ms", u64]]],
+  ["suspended", [["reason", string], ["tx_id", TxId], ["height", u64], ["time_ms", u64]]],
 ]);
 
 export const ProofEntry = struct("ProofEntry", [
@@ -296,6 +303,25 @@ export const Bundle = struct("Bundle", [
   ["entry_proof", MapProof],
   ["member", option(MemberEvidence)],
   ["document", option(DocumentOpening)],
+  ["validator_chain", vec(SetLink)],
+]);
+
+/** One batch member's status entry (absent until its first change) and its map proof. */
+export const MemberStatus = struct("MemberStatus", [
+  ["index", u32],
+  ["status", option(MemberEntry)],
+  ["status_proof", MapProof],
+]);
+
+/** A status proof (`VELLUMST`, docs/evidence-format.md §2.4): a registration's status at a certified header. */
+export const StatusProof = struct("StatusProof", [
+  ["genesis", GenesisCommitment],
+  ["header", BlockHeader],
+  ["certificate", Certificate],
+  ["proof_id", ProofId],
+  ["entry", ProofEntry],
+  ["entry_proof", MapProof],
+  ["member", option(MemberStatus)],
   ["validator_chain", vec(SetLink)],
 ]);
 

@@ -1,5 +1,6 @@
 """Vellum SDK for Python: build, sign and submit transactions, read the ledger through every
-validator, follow its events, and verify evidence bundles and payment receipts offline.
+validator, follow its events, and verify evidence bundles, payment receipts and status proofs
+offline.
 
 Start with :class:`Client` (``Client.from_config("devnet/client.toml")``), :class:`SecretKey`
 and :mod:`vellum_sdk.bodies`; errors are in :mod:`vellum_sdk.errors`."""
@@ -13,7 +14,18 @@ from .proofs import Manifest, proof_id, salted_digest
 from .request import request_signing_bytes, signed_headers
 from .tx import Transaction, UnsignedTx, kyc_commitment
 from .types import PublicKey, Signature
-from .verify import VerifiedBundle, VerifiedReceipt, verify_bundle, verify_file, verify_receipt
+from .verify import (
+    StatusNow,
+    VerifiedBundle,
+    VerifiedReceipt,
+    VerifiedStatus,
+    status_now,
+    verify_bundle,
+    verify_bundle_with_status,
+    verify_file,
+    verify_receipt,
+    verify_status_proof,
+)
 
 __version__ = "0.1.0"
 
@@ -42,9 +54,14 @@ __all__ = [
     "kyc_commitment",
     "PublicKey",
     "Signature",
+    "StatusNow",
     "VerifiedBundle",
     "VerifiedReceipt",
+    "VerifiedStatus",
+    "status_now",
     "verify_bundle",
+    "verify_bundle_with_status",
     "verify_file",
     "verify_receipt",
+    "verify_status_proof",
 ] + errors.__all__

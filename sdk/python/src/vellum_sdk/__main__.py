@@ -1,10 +1,12 @@
 """``python -m vellum_sdk``: the multi-party signing steps from a shell, for an officer whose
-tooling is Python (the files are the CLI's: ``vellum tx build / sign / combine / submit``).
+tooling is Python (the files are the CLI's: ``vellum tx build / sign / combine / submit``), and
+a registration's current status (``vellum proof status``).
 
     python -m vellum_sdk keystore-new --scheme p256 --out officer.json   # password: VELLUM_PASSWORD or prompt
     python -m vellum_sdk sign payment.json --key officer.json [--yes] [--out signed.json]
     python -m vellum_sdk combine a.json b.json --out both.json
     python -m vellum_sdk submit both.json --config devnet/client.toml --key officer.json
+    python -m vellum_sdk status --proof ID [--member N] [--out F.status] [--bundle B.vellum] --config devnet/client.toml
 
 Exit status 0 on success, 1 with a one-line ``error: ...`` on any refusal."""
 
@@ -21,6 +23,7 @@ from .client import Client
 from .errors import VellumError
 from .keys import PASSWORD_ENV, SecretKey, is_keystore_text, load_key, save_keystore
 from .multisig import TxFile
+from .verify import VerifiedStatus, status_now, verify_bundle
 
 
 def _password(confirm: bool) -> str:
@@ -76,8 +79,55 @@ def _submit(args: argparse.Namespace) -> dict:
     return {"tx_hash": done.tx_id, "status": "finalized", "height": done.height}
 
 
+def status_json(status: dict) -> dict:
+    """A proof status as ``vellum proof status --json`` shows it: ``status`` (its name), and
+    for a change its ``reason`` code or successor (``by``), ``since_height`` and ``tx``."""
+    out = {"status": status["state"]}
+    if status["state"] == "live":
+        return out
+    if "reason" in status:
+        out["reason"] = status["reason"]
+    if "by" in status:
+        out["by"] = status["by"]
+    out.update(since_height=status["height"], tx=status["tx_id"])
+    return out
+
+
+def _status_report(v: VerifiedStatus) -> dict:
+    return {
+        "valid": True,
+        "chain_id": v.chain_id,
+        "genesis_hash": v.genesis_hash,
+        "proof_id": v.proof_id,
+        "member": v.member_index,
+        "registrant": v.registrant,
+        "status": status_json(v.status),
+        "as_of_height": v.height,
+        "as_of_time_ms": v.time_ms,
+        "signers": v.signers,
+        "validators": v.validators,
+    }
+
+
+def _status(args: argparse.Namespace) -> dict:
+    """Fetches the freshest valid status proof, saves it (``--out``), and with ``--bundle``
+    combines it with an older bundle (step 9: the status then and now)."""
+    client = Client.from_config(args.config)
+    data = client.fetch_status(args.proof, args.member)
+    v = client.verify_status(data)
+    if args.out:
+        Path(args.out).write_bytes(data)
+    report = _status_report(v) | {"bytes": len(data), "out": args.out}
+    if args.bundle:
+        bundle = verify_bundle(Path(args.bundle).read_bytes(), None, client.genesis_hash)
+        now = status_now(bundle, v)
+        report["status_then"] = status_json(now.then) | {"as_of_height": bundle.status_height}
+        report["changed_since_bundle"] = now.changed
+    return report
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m vellum_sdk", description="Vellum multi-party signing")
+    p = argparse.ArgumentParser(prog="python -m vellum_sdk", description="Vellum multi-party signing and proof status")
     sub = p.add_subparsers(dest="command", required=True)
     k = sub.add_parser("keystore-new", help="a new key in an encrypted keystore")
     k.add_argument("--scheme", choices=["ed25519", "secp256k1", "p256"], default="ed25519")
@@ -98,6 +148,13 @@ def _parser() -> argparse.ArgumentParser:
     u.add_argument("--config", default="devnet/client.toml")
     u.add_argument("--key", required=True, help="a key of the sending account (reads its signer set)")
     u.set_defaults(run=_submit)
+    t = sub.add_parser("status", help="the freshest valid status proof of a registration, from every validator")
+    t.add_argument("--proof", required=True, help="the proof id (64 hex)")
+    t.add_argument("--member", type=int, help="one document of a batch")
+    t.add_argument("--out", help="save the status proof (VELLUMST) to this file")
+    t.add_argument("--bundle", help="an older bundle of the same document: report its status then and now")
+    t.add_argument("--config", default="devnet/client.toml")
+    t.set_defaults(run=_status)
     return p
 
 

@@ -87,12 +87,36 @@ def register_batch(root: str, count: int, metadata_digest: str, schema: str = "s
     )
 
 
+def _proof_status(proof: str, member: int | None, change: dict) -> dict:
+    return check_body({"type": "set_proof_status", "proof": proof, "member": member, "change": change})
+
+
 def revoke_proof(proof: str, reason: str, member: int | None = None) -> dict:
-    return check_body({"type": "set_proof_status", "proof": proof, "member": member, "change": {"change": "revoke", "reason": reason}})
+    """Final. ``reason`` is a reason code (``issued_in_error``, ``key_compromise``, ... — see
+    :data:`vellum_sdk.tx.DEFAULT_REASON_CODES`), never free text: it stays on the ledger."""
+    return _proof_status(proof, member, {"change": "revoke", "reason": reason})
 
 
 def supersede_proof(proof: str, by: str, member: int | None = None) -> dict:
-    return check_body({"type": "set_proof_status", "proof": proof, "member": member, "change": {"change": "supersede", "by": by}})
+    """Final; the ledger accepts it for whole registrations only."""
+    return _proof_status(proof, member, {"change": "supersede", "by": by})
+
+
+def suspend_proof(proof: str, reason: str, member: int | None = None) -> dict:
+    """Until reinstated (:func:`reinstate_proof`); ``reason`` is a reason code."""
+    return _proof_status(proof, member, {"change": "suspend", "reason": reason})
+
+
+def reinstate_proof(proof: str, member: int | None = None) -> dict:
+    """Ends a suspension: the registration (or member) is live again."""
+    return _proof_status(proof, member, {"change": "reinstate"})
+
+
+def revoke_issuer(issuer: str, from_height: int, reason: str) -> dict:
+    """Compliance revokes every registration ``issuer`` made at or after ``from_height`` and
+    stops it registering (a stolen issuer key). ``reason`` is a reason code. While the
+    revocation record's ``complete`` is false, send the same body again to go on."""
+    return check_body({"type": "revoke_issuer", "issuer": issuer, "from_height": from_height, "reason": reason})
 
 
 # --- payments -------------------------------------------------------------------------------
@@ -178,6 +202,11 @@ def create_token(symbol: str, decimals: int, issuer: str, subledger: str | None 
     """The governance action creating a token (propose it with :func:`propose`)."""
     flags = {"kyc_required": kyc_required, "clawback": clawback, "pausable": pausable}
     return action("create_token", symbol=symbol, decimals=decimals, issuer=issuer, subledger=subledger, flags=flags)
+
+
+def set_reason_codes(codes: Sequence[str]) -> dict:
+    """The governance action replacing the list of accepted reason codes (1..=32 unique codes)."""
+    return action("set_reason_codes", codes=list(codes))
 
 
 def propose(gov_action: dict, deadline_height: int) -> dict:

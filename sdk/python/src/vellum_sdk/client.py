@@ -6,6 +6,8 @@
 - :meth:`Client.wait_final`: polls every 50 ms, resubmits the same bytes after 2 s unknown;
 - gap-free nonces: the next nonce from the node's ``bad_nonce``; on ``nonce_taken`` wait;
 - verified reads: f + 1 validators must agree (on by default; ``verify=False`` trusts one);
+- status proofs: asked of every validator, each verified against the pinned genesis, the
+  freshest valid one kept (:meth:`Client.fetch_status`);
 - events over SSE with resume (:mod:`.events`).
 """
 
@@ -19,7 +21,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from . import bodies
-from .encoding import sha256
+from .encoding import parse_hex, sha256
 from .errors import (
     ChainMismatch,
     Disagreement,
@@ -39,7 +41,18 @@ from .proofs import Manifest, prepare_documents, proof_id, registration_body, SC
 from .request import signed_headers
 from .types import PublicKey
 from .tx import Transaction, UnsignedTx, check_shape, kyc_commitment
-from .verify import VerifiedBundle, VerifiedReceipt, decode_bundle, encode_bundle, fill_member, open_document, verify_bundle, verify_receipt
+from .verify import (
+    VerifiedBundle,
+    VerifiedReceipt,
+    VerifiedStatus,
+    decode_bundle,
+    encode_bundle,
+    fill_member,
+    open_document,
+    verify_bundle,
+    verify_receipt,
+    verify_status_proof,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -352,13 +365,70 @@ class Client:
         return Registration(pid, done, manifest)
 
     def revoke_proof(self, key: SecretKey, proof: str, reason: str, member: int | None = None) -> Finalized:
+        """Final. ``reason`` is a reason code (``issued_in_error``, ...; free text is refused
+        with :class:`InvalidContent` before anything is signed)."""
         return self.send(key, bodies.revoke_proof(proof, reason, member))
 
     def supersede_proof(self, key: SecretKey, proof: str, by: str) -> Finalized:
         return self.send(key, bodies.supersede_proof(proof, by))
 
+    def suspend_proof(self, key: SecretKey, proof: str, reason: str, member: int | None = None) -> Finalized:
+        """Suspends a registration (or one batch member) until :meth:`reinstate_proof`;
+        ``reason`` is a reason code (``under_investigation``, ``certificate_hold``, ...)."""
+        return self.send(key, bodies.suspend_proof(proof, reason, member))
+
+    def reinstate_proof(self, key: SecretKey, proof: str, member: int | None = None) -> Finalized:
+        """Ends a suspension."""
+        return self.send(key, bodies.reinstate_proof(proof, member))
+
+    def revoke_issuer(self, compliance: SecretKey, issuer: str, from_height: int, reason: str) -> Finalized:
+        """Compliance revokes everything ``issuer`` registered at or after ``from_height`` and
+        stops it registering. Large revocations take several transactions: while
+        :meth:`issuer_revocation` shows ``complete: false``, call this again."""
+        return self.send(compliance, bodies.revoke_issuer(issuer, from_height, reason))
+
+    def issuer_revocation(self, issuer: str) -> dict | None:
+        """``GET /v1/issuer/{account}/revocation`` (verified): ``{issuer, from_height, reason,
+        actor, tx, height, time_ms, revoked, complete}``, or ``None`` if the issuer is not
+        revoked."""
+        try:
+            return self.read(None, f"/v1/issuer/{parse_hex(issuer, 32, 'issuer').hex()}/revocation")
+        except NodeError as e:
+            if e.code == "not_revoked":
+                return None
+            raise
+
+    def fetch_status(self, proof: str, member: int | None = None) -> bytes:
+        """The status proof (``GET /v1/status/{proof}[?member=N]``, no authentication) of a
+        registration or one batch member: asked of every validator, each answer verified
+        against the pinned genesis hash and checked to be for this proof and member, and the
+        freshest valid one (highest header) returned — a lagging or faulty validator cannot
+        hide a newer status. :class:`NoValidAnswer` lists each validator's failure when none
+        gave a valid one. Read it with :meth:`verify_status`."""
+        if not self.genesis_hash:
+            raise VellumError("a status proof is checked against the pinned genesis hash: give the client one (client.toml's genesis_hash)")
+        proof = parse_hex(proof, 32, "proof").hex()
+        if member is not None and (isinstance(member, bool) or not isinstance(member, int) or not 0 <= member < 1 << 32):
+            raise VellumError(f"a batch member index is a u32, got {member!r}")
+        path = f"/v1/status/{proof}" + (f"?member={member}" if member is not None else "")
+
+        def check(data: bytes) -> tuple[int, VerifiedStatus]:
+            v = verify_status_proof(data, self.genesis_hash)
+            if v.proof_id != proof or v.member_index != member:
+                raise VellumError(f"a status proof for another registration or member ({v.proof_id}, member {v.member_index})")
+            return v.height, v
+
+        data, _ = self.pool.freshest(path, check)
+        return data
+
+    def verify_status(self, data: bytes) -> VerifiedStatus:
+        """Offline verification of a status proof against the pinned genesis hash."""
+        return verify_status_proof(data, self.genesis_hash)
+
     def proof(self, key: SecretKey, proof: str) -> dict:
-        """A registration's record and status (verified), with the answering node's audit trail."""
+        """A registration's record and status (verified): ``history`` lists every status change
+        (``change``, ``actor``, ``tx``, ``height``, ``time_ms``, ``reason``/``by``) and
+        ``member_history`` the batch members'; with the answering node's audit trail of reads."""
         return self.read(key, f"/v1/proof/{proof}", proof_key)
 
     def fetch_bundle(self, key: SecretKey, manifest: Manifest, document: int = 0, check: bool = True) -> bytes:

@@ -230,6 +230,18 @@ class ChainMismatch(VellumError):
     """A validator runs another chain than the pinned genesis hash."""
 
 
+class NoValidAnswer(VellumError):
+    """Every validator was asked and none gave a valid answer (a status proof that verifies
+    against the pinned genesis). ``failures`` lists each validator's failure; ``code`` is the
+    refusal code when every validator refused alike (``unknown_proof``, ``no_such_member``,
+    ``not_a_batch``), else ``None``."""
+
+    def __init__(self, what: str, failures: list[str], code: str | None = None):
+        super().__init__(f"no validator gave a valid answer to {what} (tried {len(failures)}): " + "; ".join(failures))
+        self.failures = failures
+        self.code = code
+
+
 # --- offline verification -------------------------------------------------------------------
 
 STEP_NAMES = {
@@ -241,12 +253,14 @@ STEP_NAMES = {
     6: "state entry",
     7: "batch inclusion",
     8: "document",
+    9: "status",
 }
 
 
 class VerifyError(VellumError):
-    """An evidence bundle or payment receipt that failed verification at ``step`` (1..8, the
-    numbering of docs/evidence-format.md; ``step_name`` is its name)."""
+    """An evidence bundle, payment receipt or status proof that failed verification at
+    ``step`` (1..9, the numbering of docs/evidence-format.md §4–§6a; ``step_name`` is its
+    name; 9 is a status proof combined with a bundle)."""
 
     def __init__(self, step: int, detail: str):
         super().__init__(f"step {step} ({STEP_NAMES[step]}) failed: {detail}")
@@ -283,6 +297,7 @@ __all__ = [
     "OutcomeUnknown",
     "Disagreement",
     "ChainMismatch",
+    "NoValidAnswer",
     "VerifyError",
     "SIGNATURE_REASONS",
     "STEP_NAMES",

@@ -1,7 +1,8 @@
 """Every validator behind one object (docs/client.md §1, §2, §4): requests go to a preferred
 validator and move on at a connection error, a timeout, a 5xx or a 429; submissions count as
 refused only when every validator refuses; reads a user acts on are believed only when f + 1
-validators agree."""
+validators agree; self-proving answers (status proofs) are asked of every validator and the
+freshest valid one is kept."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ import queue
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
-from .errors import Disagreement, NodeError, Unavailable
+from .errors import Disagreement, NodeError, NoValidAnswer, Unavailable, VellumError
 from .http import Node, Response, Unreachable
 
 #: Refusals every honest validator gives alike, whatever its view of the chain: the bytes
@@ -62,6 +63,7 @@ def _more_telling(first: Submitted, other: Submitted) -> Submitted:
 # --- comparison keys of verified reads ------------------------------------------------------
 
 Project = Callable[[int, Any], Any]
+T = TypeVar("T")
 
 
 def tx_key(status: int, body: Any) -> Any:
@@ -157,6 +159,60 @@ class Pool:
         """A GET with failover; ``headers`` is called for each validator (signed requests are
         signed afresh for each: every validator keeps its own replay window)."""
         return self.first_answer(path, lambda n: n.get(path, headers() if headers else None))
+
+    # --- self-proving answers -----------------------------------------------------------------
+
+    def ask_every(self, call: Callable[[Node], Response]) -> list[tuple[int, Node, Response | Unreachable]]:
+        """``call`` on every validator at once, waiting for each (bounded by its own timeouts);
+        the answers (or why there is none) in preference order."""
+        answers: dict[int, Response | Unreachable] = {}
+
+        def ask(i: int, node: Node) -> None:
+            try:
+                answers[i] = call(node)
+            except Unreachable as e:
+                answers[i] = e
+
+        threads = [threading.Thread(target=ask, args=(i, node), daemon=True) for i, node in self.in_order()]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return [(i, node, answers[i]) for i, node in self.in_order()]
+
+    def freshest(self, path: str, check: Callable[[bytes], tuple[int, T]]) -> tuple[bytes, T]:
+        """``GET path`` from every validator; ``check(body)`` verifies an answer (raising a
+        :class:`VellumError` if it is not valid) and returns its height and what it proves.
+        The valid answer of the highest height wins (ties: the preferred validator's), so a
+        lagging or faulty validator cannot hide a newer one while an honest one has it.
+        :class:`NoValidAnswer` lists every validator's failure when none is valid."""
+        best: tuple[int, int, bytes, T] | None = None
+        failures: list[str] = []
+        refusals: list[str | None] = []
+        for i, node, answer in self.ask_every(lambda n: n.get(path)):
+            if isinstance(answer, Unreachable):
+                failures.append(f"{node.base}: {answer}")
+                refusals.append(None)
+                continue
+            if answer.status != 200:
+                code, message, _ = answer.error()
+                failures.append(f"{node.base}: HTTP {answer.status} {code}: {message}")
+                refusals.append(code if _counts(answer.status) else None)
+                continue
+            try:
+                height, value = check(answer.body)
+            except VellumError as e:
+                failures.append(f"{node.base}: invalid answer: {e}")
+                refusals.append(None)
+                continue
+            if best is None or height > best[0]:
+                best = (height, i, answer.body, value)
+        if best is None:
+            # A refusal is believed only when every validator gave it.
+            common = refusals[0] if refusals and len(set(refusals)) == 1 else None
+            raise NoValidAnswer(path, failures, common)
+        self.prefer(best[1])
+        return best[2], best[3]
 
     # --- submission ---------------------------------------------------------------------------
 

@@ -21,6 +21,24 @@ TX_SIGNATURES_MAX = 16
 CHAIN_ID_BYTES_MAX = 64
 LABEL_BYTES_MAX = 64
 REASON_BYTES_MAX = 256
+#: A reason code (the ``reason`` of a proof's revocation or suspension, of an issuer-wide
+#: revocation): 1..=32 bytes of ``[a-z0-9_]``, starting with a letter.
+REASON_CODE_BYTES_MAX = 32
+#: Most codes the governed list may hold (``set_reason_codes``).
+REASON_CODES_MAX = 32
+#: The reason codes in force until governance sets its own list (after RFC 5280's CRLReason).
+DEFAULT_REASON_CODES = (
+    "unspecified",
+    "key_compromise",
+    "issued_in_error",
+    "affiliation_changed",
+    "superseded",
+    "cessation_of_operation",
+    "privilege_withdrawn",
+    "certificate_hold",
+    "holder_request",
+    "under_investigation",
+)
 SCHEMA_BYTES_MAX = 64
 BATCH_DOCUMENTS_MAX = 1 << 20
 AUDIT_BATCH_ENTRIES_MAX = 256
@@ -41,6 +59,7 @@ BLOCK_BYTES_MAX = 4 * 1024 * 1024
 
 _SYMBOL = re.compile(r"[A-Z][A-Z0-9]{0,11}")
 _SUBLEDGER = re.compile(r"[a-z][a-z0-9-]{0,31}")
+_REASON_CODE = re.compile(r"[a-z][a-z0-9_]{0,%d}" % (REASON_CODE_BYTES_MAX - 1))
 
 
 @dataclass
@@ -161,6 +180,19 @@ def valid_subledger(name: str) -> bool:
     return bool(_SUBLEDGER.fullmatch(name))
 
 
+def valid_reason_code(code: str) -> bool:
+    """A reason code's shape (which codes the ledger accepts is governed: ``unknown_reason_code``)."""
+    return isinstance(code, str) and bool(_REASON_CODE.fullmatch(code))
+
+
+def _check_reason_code(reason: str) -> None:
+    if not valid_reason_code(reason):
+        raise _invalid(
+            f"reason {reason!r} is not a reason code (1..={REASON_CODE_BYTES_MAX} bytes of [a-z0-9_], starting with a letter),"
+            f" e.g. {', '.join(DEFAULT_REASON_CODES[:3])}"
+        )
+
+
 def _check_symbol(symbol: str) -> None:
     if not valid_symbol(symbol):
         raise _invalid(f"token symbol `{symbol}` must be 1..=12 bytes of [A-Z0-9], starting with a letter")
@@ -252,6 +284,17 @@ def _check_gov_council(a: dict) -> None:
         raise _invalid(f"threshold must be 1..={len(members)}")
 
 
+def _check_gov_reason_codes(a: dict) -> None:
+    codes = a["codes"]
+    if not 1 <= len(codes) <= REASON_CODES_MAX:
+        raise _invalid(f"a reason-code list has 1..={REASON_CODES_MAX} codes")
+    bad = next((c for c in codes if not valid_reason_code(c)), None)
+    if bad is not None:
+        raise _invalid(f"{bad!r} is not a reason code ([a-z0-9_], starting with a letter, at most {REASON_CODE_BYTES_MAX} bytes)")
+    if len(set(codes)) != len(codes):
+        raise _invalid("reason codes must be unique")
+
+
 def _check_gov_validator(a: dict) -> None:
     v = a["validator"]
     if not (1 <= _len(v["name"]) <= NAME_BYTES_MAX and 1 <= _len(v["address"]) <= NAME_BYTES_MAX):
@@ -279,6 +322,7 @@ _GOV_RULES: dict[str, Callable[[dict], None]] = {
     "add_validator": _check_gov_validator,
     "remove_validator": _no_rules,
     "set_consensus_params": lambda a: _check_consensus_params(a["params"]),
+    "set_reason_codes": _check_gov_reason_codes,
 }
 
 
@@ -322,8 +366,9 @@ def _check_open_account(b: dict) -> None:
 
 
 def _check_proof_status(b: dict) -> None:
-    if b["change"]["change"] == "revoke":
-        _check_reason(b["change"]["reason"])
+    """Revoke and Suspend carry a reason code; Supersede and Reinstate have no rule."""
+    if b["change"]["change"] in ("revoke", "suspend"):
+        _check_reason_code(b["change"]["reason"])
 
 
 def _check_schema(b: dict) -> None:
@@ -431,6 +476,7 @@ _BODY_RULES: dict[str, Callable[[dict], None]] = {
     "execute_recovery": _no_rules,
     "set_purpose_keys": _check_purpose_keys,
     "report_misbehavior": _check_misbehavior,
+    "revoke_issuer": lambda b: _check_reason_code(b["reason"]),
 }
 
 

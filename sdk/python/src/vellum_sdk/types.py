@@ -170,7 +170,12 @@ MONITORING_RULES = Struct(
 CONVERT_QUOTE = Struct([("to_token", STR), ("rate_version", U64)])
 LEG = Struct([("to", HASH), ("token", STR), ("amount", U128), ("convert", Option(CONVERT_QUOTE))])
 AUDIT_RECORD = Struct([("proof", HASH), ("reader", Option(HASH)), ("action", STR), ("allowed", BOOL), ("time_ms", U64)])
-PROOF_CHANGE = Enum("change", [("revoke", [("reason", STR)]), ("supersede", [("by", HASH)])])
+#: ``ProofChange``: 0 Revoke {reason}, 1 Supersede {by}, 2 Suspend {reason}, 3 Reinstate; a
+#: ``reason`` is a reason code (see :func:`vellum_sdk.tx.valid_reason_code`).
+PROOF_CHANGE = Enum(
+    "change",
+    [("revoke", [("reason", STR)]), ("supersede", [("by", HASH)]), ("suspend", [("reason", STR)]), ("reinstate", None)],
+)
 GENESIS_VALIDATOR = Struct([("name", STR), ("consensus_key", HASH), ("p2p_key", HASH), ("address", STR)])
 CONSENSUS_PARAMS = Struct(
     [
@@ -203,6 +208,7 @@ GOV_ACTION = Enum(
         ("add_validator", [("validator", GENESIS_VALIDATOR)]),
         ("remove_validator", [("consensus_key", HASH)]),
         ("set_consensus_params", [("params", CONSENSUS_PARAMS)]),
+        ("set_reason_codes", [("codes", Vec(STR))]),
     ],
 )
 
@@ -248,6 +254,7 @@ TX_BODY = Enum(
             "report_misbehavior",
             [("validator", HASH), ("kind", MISBEHAVIOR_KIND), ("epoch", U64), ("view", U64), ("evidence", BYTES)],
         ),
+        ("revoke_issuer", [("issuer", HASH), ("from_height", U64), ("reason", STR)]),
     ],
 )
 
@@ -303,12 +310,15 @@ EVIDENCE_RECORD = Struct(
         ("time_ms", U64),
     ]
 )
+#: ``ProofStatus``, JSON ``{"state": "live" | "revoked" | "superseded" | "suspended", ...}``.
+#: Revoked and superseded are final; suspended returns to live when reinstated.
 PROOF_STATUS = Enum(
     "state",
     [
         ("live", None),
         ("revoked", [("reason", STR), ("tx_id", HASH), ("height", U64), ("time_ms", U64)]),
         ("superseded", [("by", HASH), ("tx_id", HASH), ("height", U64), ("time_ms", U64)]),
+        ("suspended", [("reason", STR), ("tx_id", HASH), ("height", U64), ("time_ms", U64)]),
     ],
 )
 PROOF_ENTRY = Struct(
@@ -349,6 +359,20 @@ BUNDLE = Struct(
         ("entry_proof", MAP_PROOF),
         ("member", Option(MEMBER_EVIDENCE)),
         ("document", Option(DOCUMENT_OPENING)),
+        ("validator_chain", Vec(SET_LINK)),
+    ]
+)
+
+#: A status proof's batch member: its status entry (absent until its first change) and map proof.
+MEMBER_STATUS = Struct([("index", U32), ("status", Option(MEMBER_ENTRY)), ("status_proof", MAP_PROOF)])
+#: A status proof (docs/evidence-format.md §2.4): a registration's state entry at a certified header.
+STATUS_PROOF = Struct(
+    _ANCHOR
+    + [
+        ("proof_id", HASH),
+        ("entry", PROOF_ENTRY),
+        ("entry_proof", MAP_PROOF),
+        ("member", Option(MEMBER_STATUS)),
         ("validator_chain", Vec(SET_LINK)),
     ]
 )

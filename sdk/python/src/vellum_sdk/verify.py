@@ -1,12 +1,14 @@
-"""Offline verification of evidence bundles and payment receipts against a pinned genesis hash
-(docs/evidence-format.md; the Rust reference is crates/evidence/src/verify.rs and receipt.rs).
-Reads nothing but its arguments: no network, no trust in any operator.
+"""Offline verification of evidence bundles, payment receipts and status proofs against a
+pinned genesis hash (docs/evidence-format.md; the Rust reference is crates/evidence/src/verify.rs,
+receipt.rs and status.rs). Reads nothing but its arguments: no network, no trust in any operator.
 
 Steps (the first that fails is reported as :class:`VerifyError` with its number and name):
 1 decode, 2 checkpoint, 3 validator set (following version-2 validator-set changes from
 genesis), 4 certificate, then for bundles 5 log inclusion, 6 state entry, 7 batch inclusion,
 8 document; for receipts 5 log inclusion (the transaction and its payment record) and
-6 binding (the record is the transaction's, its signatures verify).
+6 binding (the record is the transaction's, its signatures verify); for status proofs 6 state
+entry and 7 batch inclusion (§6a); and 9 status when a status proof is combined with a bundle.
+One code path: steps 2–4, 6 and 7d/7e are the same functions for every kind of file.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from .types import (
     PROOF_ENTRY,
     RECEIPT,
     STATE_KEY_MEMBER,
+    STATUS_PROOF,
     STATE_KEY_PROOF,
     STATE_KEY_VALIDATOR_SET_CHANGE,
     VALIDATOR_SET_RECORD,
@@ -42,6 +45,7 @@ from .types import (
 
 BUNDLE_MAGIC = b"VELLUMEV"
 RECEIPT_MAGIC = b"VELLUMRC"
+STATUS_PROOF_MAGIC = b"VELLUMST"
 #: Version 1: anchored in the genesis validator set; version 2 appends the chain of
 #: validator-set changes the anchored header's set descends from.
 FILE_VERSION = 1
@@ -56,6 +60,10 @@ Note = Callable[[str, bytes], None]
 
 def _fail(step: int, detail: str) -> VerifyError:
     return VerifyError(step, detail)
+
+
+def _no_trace(key: str, value: bytes) -> None:
+    """The ``note`` of verifications that keep no trace of intermediate values."""
 
 
 # --- framing --------------------------------------------------------------------------------
@@ -104,6 +112,14 @@ def encode_bundle(bundle: dict) -> bytes:
 
 def decode_receipt(data: bytes) -> dict:
     return decode_file(data, RECEIPT_MAGIC, RECEIPT, "payment receipt")
+
+
+def decode_status_proof(data: bytes) -> dict:
+    return decode_file(data, STATUS_PROOF_MAGIC, STATUS_PROOF, "status proof")
+
+
+def encode_status_proof(proof: dict) -> bytes:
+    return encode_file(STATUS_PROOF_MAGIC, STATUS_PROOF, proof)
 
 
 # --- hashes ---------------------------------------------------------------------------------
@@ -257,7 +273,8 @@ class VerifiedBundle:
     #: The document's registered digest (the member's leaf for a batch).
     registered_digest: str
     member_index: int | None
-    #: Status as of ``status_height`` / ``status_time_ms``: ``{"state": "live" | "revoked" | "superseded", ...}``.
+    #: Status as of ``status_height`` / ``status_time_ms``: ``{"state": "live" | "revoked" |
+    #: "superseded" | "suspended", ...}`` (for a batch member, the effective status of step 7).
     status: dict
     status_height: int
     status_time_ms: int
@@ -273,6 +290,69 @@ class VerifiedBundle:
         return self.status["state"] == "live"
 
 
+# --- steps 6 and 7, shared by bundles and status proofs -------------------------------------
+
+#: Statuses no change can follow.
+FINAL_STATES = ("revoked", "superseded")
+
+
+def effective_status(registration: dict, member: dict | None) -> dict:
+    """The status that applies (docs/evidence-format.md §4 step 7, ``effective``): a final
+    status of the registration wins; else a final status of the member; else a suspended
+    registration; else the member's own status. ``member`` is ``None`` for a single
+    registration (its own status applies)."""
+    if registration["state"] in FINAL_STATES:
+        return dict(registration)
+    if member is not None and member["state"] in FINAL_STATES:
+        return dict(member)
+    if registration["state"] != "live":
+        return dict(registration)
+    return dict(member) if member is not None else {"state": "live"}
+
+
+def check_entry(entry: dict, entry_proof: dict, state_root: str, proof: str, note: Note) -> None:
+    """Step 6 (6a, 6b): ``entry_proof`` proves ``entry`` present under
+    ``StateKey::Proof(proof)`` in ``state_root``."""
+    key = state_key(STATE_KEY_PROOF, _b(proof))
+    entry_hash = value_hash(PROOF_ENTRY, entry)
+    note("entry_key", key)
+    note("entry_value_hash", entry_hash)
+    try:
+        found = _map(entry_proof, state_root, key)
+    except ProofFailure as err:
+        raise _fail(6, f"state proof does not match the header's state root: {err}") from None
+    if found is None:
+        raise _fail(6, "the state holds no entry for this proof")
+    if found != entry_hash:
+        raise _fail(6, "the state holds a different entry for this proof")
+
+
+def member_own_status(member: dict, state_root: str, proof: str, note: Note) -> dict:
+    """Steps 7d and 7e: the member's status entry (``member["status"]``) or its absence is
+    what the state holds under ``StateKey::Member(proof, index)``. Returns the member's own
+    status (live while it never changed)."""
+    key = state_key(STATE_KEY_MEMBER, _b(proof), member["index"].to_bytes(4, "little"))
+    note("member_key", key)
+    try:
+        proven = _map(member["status_proof"], state_root, key)
+    except ProofFailure as err:
+        raise _fail(7, f"member status proof does not match the state root: {err}") from None
+    own = member["status"]
+    if own is None and proven is None:
+        return {"state": "live"}
+    if own is not None and proven == value_hash(MEMBER_ENTRY, own):
+        return dict(own["status"])
+    raise _fail(7, "member status does not match the state")
+
+
+def record_hash(record: dict) -> str:
+    """``H(canonical("VELLUM:EVIDENCE-RECORD:", record))``, kept in the state entry."""
+    return _h(Domain.EVIDENCE_RECORD, EVIDENCE_RECORD, record).hex()
+
+
+# --- bundles, steps 5-8 ---------------------------------------------------------------------
+
+
 def _record_leaf_and_entry(b: dict, note: Note) -> dict:
     """Steps 5 and 6: the record is in the header's log; the state holds its entry."""
     r, e, h = b["record"], b["entry"], b["header"]
@@ -284,31 +364,21 @@ def _record_leaf_and_entry(b: dict, note: Note) -> dict:
         raise _fail(5, f"record is not at log index {e['leaf_index']}: {err}") from None
     if r["height"] > h["height"] or r["time_ms"] > h["time_ms"]:
         raise _fail(5, "the record claims a height or time after the header that includes it")
-    key = state_key(STATE_KEY_PROOF, _b(r["proof_id"]))
-    entry_hash = value_hash(PROOF_ENTRY, e)
-    note("entry_key", key)
-    note("entry_value_hash", entry_hash)
-    try:
-        found = _map(b["entry_proof"], h["state_root"], key)
-    except ProofFailure as err:
-        raise _fail(6, f"state proof does not match the header's state root: {err}") from None
-    if found is None:
-        raise _fail(6, "the state holds no entry for this proof")
-    if found != entry_hash:
-        raise _fail(6, "the state holds a different entry for this proof")
-    if e["record_hash"] != _h(Domain.EVIDENCE_RECORD, EVIDENCE_RECORD, r).hex() or e["registrant"] != r["registrant"]:
+    check_entry(e, b["entry_proof"], h["state_root"], r["proof_id"], note)
+    if e["record_hash"] != record_hash(r) or e["registrant"] != r["registrant"]:
         raise _fail(6, "the state entry belongs to another record")
     return dict(e["status"])
 
 
 def _batch_member(b: dict, status: dict, note: Note) -> tuple[str, int | None, dict]:
-    """Step 7: a batch member is in the registered root, and its own status is proven."""
+    """Step 7: a batch member is in the registered root, its own status is proven, and the
+    effective status applies."""
     r, m = b["record"], b["member"]
     reg = r["registered"]
     if reg["kind"] == "single":
         if m is not None:
             raise _fail(7, "a single registration has no members")
-        return reg["digest"], None, status
+        return reg["digest"], None, effective_status(status, None)
     if m is None:
         raise _fail(7, "the bundle names no document of this batch")
     note("batch_root", _b(reg["root"]))
@@ -318,22 +388,8 @@ def _batch_member(b: dict, status: dict, note: Note) -> tuple[str, int | None, d
         verify_inclusion(m["index"], reg["count"], member_leaf, [_b(x) for x in m["batch_proof"]], _b(reg["root"]))
     except ProofFailure as err:
         raise _fail(7, f"document is not member {m['index']} of the batch: {err}") from None
-    key = state_key(STATE_KEY_MEMBER, _b(r["proof_id"]), m["index"].to_bytes(4, "little"))
-    note("member_key", key)
-    try:
-        proven = _map(m["status_proof"], b["header"]["state_root"], key)
-    except ProofFailure as err:
-        raise _fail(7, f"member status proof does not match the state root: {err}") from None
-    own = m["status"]
-    if own is None and proven is None:
-        pass
-    elif own is not None and proven == value_hash(MEMBER_ENTRY, own):
-        # A member's own change applies to it, unless the whole batch changed.
-        if status["state"] == "live":
-            status = dict(own["status"])
-    else:
-        raise _fail(7, "member status does not match the state")
-    return m["leaf"], m["index"], status
+    own = member_own_status(m, b["header"]["state_root"], r["proof_id"], note)
+    return m["leaf"], m["index"], effective_status(status, own)
 
 
 def _document(b: dict, registered: str, document: bytes | None, note: Note) -> str:
@@ -449,7 +505,7 @@ def verify_receipt(receipt: bytes, checkpoint: bytes | str | None = None) -> Ver
     """Verifies payment receipt bytes offline. Raises :class:`VerifyError`."""
     r = decode_receipt(receipt)
     pinned = _pinned(checkpoint)
-    gh, n = verify_anchor(r, pinned, lambda k, v: None)
+    gh, n = verify_anchor(r, pinned, _no_trace)
     h, record = r["header"], r["record"]
     tx = Transaction(UnsignedTx(**r["tx"]["unsigned"]), [Signature.from_hex(s) for s in r["tx"]["signatures"]])
     log_root = _b(h["log_root"])
@@ -484,9 +540,150 @@ def verify_receipt(receipt: bytes, checkpoint: bytes | str | None = None) -> Ver
     )
 
 
-def verify_file(data: bytes, document: bytes | None = None, checkpoint: bytes | str | None = None) -> VerifiedBundle | VerifiedReceipt:
-    """A bundle or a receipt, told apart by its magic (as ``vellum verify``)."""
+# --- status proofs (§6a) and step 9 ---------------------------------------------------------
+
+
+@dataclass
+class VerifiedStatus:
+    """What a valid status proof proves: the registration's (or one batch member's) status as
+    of a certified finalized header."""
+
+    genesis_hash: str
+    chain_id: str
+    checkpoint_pinned: bool
+    proof_id: str
+    member_index: int | None
+    registrant: str
+    #: The evidence record the entry commits to (ties the status to a bundle's record).
+    record_hash: str
+    #: The registered digest, or the batch root.
+    registered_digest: str
+    #: Members of the batch (0 for a single registration).
+    count: int
+    #: The status that applies (for a member: the effective status of §4 step 7).
+    status: dict
+    #: As of this finalized header.
+    height: int
+    time_ms: int
+    signers: int
+    validators: int
+    validator_set_changes: int
+
+    @property
+    def state(self) -> str:
+        """``live``, ``revoked``, ``superseded`` or ``suspended``."""
+        return self.status["state"]
+
+    @property
+    def live(self) -> bool:
+        return self.state == "live"
+
+    @property
+    def reason(self) -> str | None:
+        """The reason code of a revocation or suspension."""
+        return self.status.get("reason")
+
+    @property
+    def since_height(self) -> int | None:
+        """Height of the change that set this status (``None`` while live)."""
+        return self.status.get("height")
+
+
+def _member_of_status_proof(p: dict, note: Note) -> dict:
+    """Step 7 of a status proof: 7f the member exists, then 7d and 7e; returns the effective
+    status."""
+    m, entry = p["member"], p["entry"]
+    if m is None:
+        return effective_status(entry["status"], None)
+    if m["index"] >= entry["count"]:
+        raise _fail(7, f"the registration has no member {m['index']} (it covers {entry['count']})")
+    own = member_own_status(m, p["header"]["state_root"], p["proof_id"], note)
+    return effective_status(entry["status"], own)
+
+
+def verify_status_proof(data: bytes | dict, pinned_genesis: bytes | str | None = None) -> VerifiedStatus:
+    """Verifies a status proof (file bytes, or a decoded one) offline: steps 1–4 as for bundles
+    (magic ``VELLUMST``), 6 (the entry is in the header's state) and 7 (a batch member's status
+    entry or its absence). Pin the genesis hash (hex or bytes): without it anyone can make a
+    chain of their own. Raises :class:`VerifyError`."""
+    p = decode_status_proof(data) if isinstance(data, (bytes, bytearray)) else data
+    pinned = _pinned(pinned_genesis)
+    note = _no_trace
+    gh, n = verify_anchor(p, pinned, note)
+    entry, header = p["entry"], p["header"]
+    check_entry(entry, p["entry_proof"], header["state_root"], p["proof_id"], note)
+    status = _member_of_status_proof(p, note)
+    return VerifiedStatus(
+        genesis_hash=gh.hex(),
+        chain_id=p["genesis"]["chain_id"],
+        checkpoint_pinned=pinned is not None,
+        proof_id=p["proof_id"],
+        member_index=None if p["member"] is None else p["member"]["index"],
+        registrant=entry["registrant"],
+        record_hash=entry["record_hash"],
+        registered_digest=entry["registered_digest"],
+        count=entry["count"],
+        status=status,
+        height=header["height"],
+        time_ms=header["time_ms"],
+        signers=len(p["certificate"]["signers"]),
+        validators=n,
+        validator_set_changes=len(p["validator_chain"]),
+    )
+
+
+@dataclass
+class StatusNow:
+    """What an old bundle and a fresh status proof say together (step 9)."""
+
+    #: The status when the bundle was made (as of its header), and now.
+    then: dict
+    now: dict
+    now_height: int
+    now_time_ms: int
+    #: The status changed between the bundle's header and the status proof's.
+    changed: bool
+
+
+def status_now(bundle: VerifiedBundle, status: VerifiedStatus) -> StatusNow:
+    """Step 9 (9a–9d): a verified bundle and a verified status proof speak of the same chain,
+    registration and member, and the status proof is not older than the bundle."""
+    if bundle.genesis_hash != status.genesis_hash:
+        raise _fail(9, "the status proof is for another chain (its genesis hash differs)")
+    if bundle.record["proof_id"] != status.proof_id or record_hash(bundle.record) != status.record_hash:
+        raise _fail(9, "the status proof is for another registration")
+    if bundle.member_index != status.member_index:
+        raise _fail(9, "the status proof is for another document of the batch")
+    if status.height < bundle.status_height:
+        raise _fail(9, f"the status proof (height {status.height}) is older than the bundle (height {bundle.status_height})")
+    return StatusNow(
+        then=dict(bundle.status),
+        now=dict(status.status),
+        now_height=status.height,
+        now_time_ms=status.time_ms,
+        changed=status.status != bundle.status,
+    )
+
+
+def verify_bundle_with_status(
+    bundle: bytes, status: bytes, document: bytes | None = None, checkpoint: bytes | str | None = None
+) -> tuple[VerifiedBundle, StatusNow]:
+    """A bundle and a status proof together (§4 step 9): the bundle proves the registration,
+    the status proof its status now. The status proof is verified against the pinned genesis
+    hash, or without one against the bundle's. Raises :class:`VerifyError`."""
+    v = verify_bundle(bundle, document, checkpoint)
+    pinned = _pinned(checkpoint)
+    s = verify_status_proof(status, pinned if pinned is not None else bytes.fromhex(v.genesis_hash))
+    return v, status_now(v, s)
+
+
+def verify_file(
+    data: bytes, document: bytes | None = None, checkpoint: bytes | str | None = None
+) -> VerifiedBundle | VerifiedReceipt | VerifiedStatus:
+    """A bundle, a receipt or a status proof, told apart by its magic (as ``vellum verify``)."""
     if data.startswith(RECEIPT_MAGIC):
         return verify_receipt(data, checkpoint)
+    if data.startswith(STATUS_PROOF_MAGIC):
+        return verify_status_proof(data, checkpoint)
     return verify_bundle(data, document, checkpoint)
 
