@@ -1,15 +1,25 @@
 #!/usr/bin/env python3
-"""An independent verifier of Vellum evidence bundles, written from docs/evidence-format.md
-alone (no Vellum code). Usage: verify_bundle.py BUNDLE [DOCUMENT] [GENESIS_HASH_HEX]
+"""An independent verifier of Vellum evidence bundles and status proofs, written from
+docs/evidence-format.md alone (no Vellum code).
 
-Exit 0 and print VALID (with the status) or exit 1 and print the failing step.
-Ed25519 signatures are checked with the `cryptography` package when it is installed.
+Usage: verify_bundle.py BUNDLE [DOCUMENT] [GENESIS_HASH_HEX] [--status STATUS_FILE]
+
+Exit 0 and print VALID (with the status; with --status also the status now, §4 step 9) or exit 1
+and print the failing step. Ed25519 signatures are checked with the `cryptography` package when
+it is installed; everything else uses the standard library only.
 """
 import hashlib
 import struct
 import sys
 
 H = lambda b: hashlib.sha256(b).digest()
+FINAL = ("revoked", "superseded")
+
+
+class Invalid(Exception):
+    def __init__(self, step, why):
+        super().__init__(f"{step}: {why}")
+        self.step, self.why = step, why
 
 
 class Reader:
@@ -43,7 +53,11 @@ class Reader:
         return v == 1
 
 
+# --- decoding (§2) ------------------------------------------------------------------------
+
+
 def status(r):
+    """ProofStatus: 0 Live, 1 Revoked, 2 Superseded, 3 Suspended (reason codes are strings)."""
     kind = r.u8()
     if kind == 0:
         return ("live",)
@@ -51,6 +65,8 @@ def status(r):
         return ("revoked", r.string(), r.b32(), r.u64(), r.u64())
     if kind == 2:
         return ("superseded", r.b32(), r.b32(), r.u64(), r.u64())
+    if kind == 3:
+        return ("suspended", r.string(), r.b32(), r.u64(), r.u64())
     raise ValueError("bad status")
 
 
@@ -87,11 +103,8 @@ def set_link(r, data):
     return link
 
 
-def parse(data):
-    if data[:8] != b"VELLUMEV" or len(data) < 9 or data[8] not in (1, 2):
-        raise ValueError("bad magic or version")
-    r = Reader(data)
-    r.take(9)
+def anchor(r, data):
+    """The start of every file: genesis commitment, header, certificate."""
     b = {}
     g_start = r.pos
     b["chain_id"] = r.string(); r.u64(); r.u32(); r.u32(); r.u64(); r.u64()
@@ -99,42 +112,81 @@ def parse(data):
     b["genesis_bytes"] = data[g_start:r.pos]
     b["header"] = header(r, data)
     b["cert"] = certificate(r)
-    rec_start = r.pos
-    rec = {"proof_id": r.b32()}
-    kind = r.u8()
-    rec["registered"] = ("single", r.b32()) if kind == 0 else ("batch", r.b32(), r.u32()) if kind == 1 else None
-    rec["schema"] = r.string(); rec["metadata_digest"] = r.b32(); rec["salted"] = r.boolean(); rec["registrant"] = r.b32()
-    key_kind = r.u8()  # PublicKey: 0 Ed25519 (32 bytes), 1 secp256k1, 2 P-256 (33, compressed)
-    if key_kind > 2:
-        raise ValueError(f"unknown public key variant {key_kind}")
-    rec["signer"] = r.take(32 if key_kind == 0 else 33)
-    rec["tx_id"] = r.b32(); rec["height"] = r.u64(); rec["time_ms"] = r.u64()
-    rec["bytes"] = data[rec_start:r.pos]
-    b["record"] = rec
-    b["log_proof"] = r.vec(r.b32)
+    return b
+
+
+def entry(r, data):
     e_start = r.pos
-    entry = {"record_hash": r.b32(), "leaf_index": r.u64(), "registrant": r.b32(), "registered_digest": r.b32(),
-             "count": r.u32(), "status": status(r)}
-    entry["bytes"] = data[e_start:r.pos]
-    b["entry"] = entry
-    b["entry_proof"] = map_proof(r)
+    e = {"record_hash": r.b32(), "leaf_index": r.u64(), "registrant": r.b32(), "registered_digest": r.b32(),
+         "count": r.u32(), "status": status(r)}
+    e["bytes"] = data[e_start:r.pos]
+    return e
 
-    def member():
-        m = {"index": r.u32(), "leaf": r.b32(), "batch_proof": r.vec(r.b32)}
-        s_start = r.pos
-        m["status"] = r.option(lambda: status(r))
-        m["status_bytes"] = data[s_start + 1:r.pos] if m["status"] else None
-        m["status_proof"] = map_proof(r)
-        return m
 
-    b["member"] = r.option(member)
-    b["document"] = r.option(lambda: {"digest": r.b32(), "salt": r.option(r.b32)})
+def member_status(r, data, m):
+    """A member's `status: Option<MemberEntry>` and `status_proof` (bundles and status proofs)."""
+    s_start = r.pos
+    m["status"] = r.option(lambda: status(r))
+    m["status_bytes"] = data[s_start + 1:r.pos] if m["status"] else None
+    m["status_proof"] = map_proof(r)
+    return m
+
+
+def framed(data, magic, body):
+    """`magic ‖ version ‖ body`: version 1, or 2 with at least one set change; no trailing bytes."""
+    if data[:8] != magic or len(data) < 9 or data[8] not in (1, 2) or len(data) > 65536:
+        raise ValueError("bad magic, version or size")
+    r = Reader(data)
+    r.take(9)
+    b = body(r)
     b["chain"] = r.vec(lambda: set_link(r, data)) if data[8] == 2 else []
     if data[8] == 2 and not b["chain"]:  # one evidence, one encoding: without changes it is version 1
-        raise ValueError("a version-2 bundle must carry at least one validator-set change")
+        raise ValueError("a version-2 file must carry at least one validator-set change")
     if r.pos != len(data):
         raise ValueError("trailing bytes")
     return b
+
+
+def parse(data):
+    """An evidence bundle (§2.1)."""
+    def body(r):
+        b = anchor(r, data)
+        rec_start = r.pos
+        rec = {"proof_id": r.b32()}
+        kind = r.u8()
+        rec["registered"] = ("single", r.b32()) if kind == 0 else ("batch", r.b32(), r.u32()) if kind == 1 else None
+        if rec["registered"] is None:
+            raise ValueError("bad registration kind")
+        rec["schema"] = r.string(); rec["metadata_digest"] = r.b32(); rec["salted"] = r.boolean(); rec["registrant"] = r.b32()
+        key_kind = r.u8()  # PublicKey: 0 Ed25519 (32 bytes), 1 secp256k1, 2 P-256 (33, compressed)
+        if key_kind > 2:
+            raise ValueError(f"unknown public key variant {key_kind}")
+        rec["signer"] = r.take(32 if key_kind == 0 else 33)
+        rec["tx_id"] = r.b32(); rec["height"] = r.u64(); rec["time_ms"] = r.u64()
+        rec["bytes"] = data[rec_start:r.pos]
+        b["record"] = rec
+        b["log_proof"] = r.vec(r.b32)
+        b["entry"] = entry(r, data)
+        b["entry_proof"] = map_proof(r)
+        b["member"] = r.option(lambda: member_status(r, data, {"index": r.u32(), "leaf": r.b32(), "batch_proof": r.vec(r.b32)}))
+        b["document"] = r.option(lambda: {"digest": r.b32(), "salt": r.option(r.b32)})
+        return b
+    return framed(data, b"VELLUMEV", body)
+
+
+def parse_status(data):
+    """A status proof (§2.4)."""
+    def body(r):
+        s = anchor(r, data)
+        s["proof_id"] = r.b32()
+        s["entry"] = entry(r, data)
+        s["entry_proof"] = map_proof(r)
+        s["member"] = r.option(lambda: member_status(r, data, {"index": r.u32()}))
+        return s
+    return framed(data, b"VELLUMST", body)
+
+
+# --- hashing and proofs (§1, §3) -------------------------------------------------------------
 
 
 def canonical(tag, body): return tag + b"\x01" + body
@@ -166,6 +218,8 @@ def verify_map(proof, root, key):
     """Returns ('present', value_hash) / ('absent', None), or raises."""
     sib = proof["siblings"]
     t = proof["terminal"]
+    if len(sib) > 256:
+        raise ValueError("map proof longer than 256 levels")
     if t is None:
         h = b"\x00" * 32
     else:
@@ -191,124 +245,203 @@ def varint(v):
         out.append(byte | 0x80)
 
 
-def main():
-    data = open(sys.argv[1], "rb").read()
-    document = open(sys.argv[2], "rb").read() if len(sys.argv) > 2 and sys.argv[2] else None
-    pinned = bytes.fromhex(sys.argv[3]) if len(sys.argv) > 3 else None
+def state_key(variant, fields): return H(canonical(b"VELLUM:STATE-KEY:", bytes([variant]) + fields))
 
-    def fail(step, why):
-        print(f"INVALID at {step}: {why}")
-        sys.exit(1)
 
-    try:
-        b = parse(data)
-    except Exception as e:
-        fail("1 decode", e)
+# --- steps ------------------------------------------------------------------------------------
+
+try:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    SIGS = "checked"
+except ImportError:
+    Ed25519PublicKey = None
+    SIGS = "NOT checked (install the `cryptography` package)"
+
+
+def check_signed(hd, c, vals, genesis_hash, what):
+    """Steps 3-4: `hd` carries the set's hash and is finalized by more than 2/3 of it."""
+    vs = H(canonical(b"VELLUM:VALIDATOR-SET:", struct.pack("<I", len(vals)) + b"".join(vals)))
+    if vs != hd["validator_set_hash"] or hd["genesis_hash"] != genesis_hash \
+            or not vals or any(x >= y for x, y in zip(vals, vals[1:])):
+        raise Invalid("3 validator set", f"{what} not produced by the validator set the chain leads to")
+    header_hash = H(canonical(b"VELLUM:BLOCK-HEADER:", hd["bytes"]))
+    n = len(vals)
+    quorum = n - (n - 1) // 3
+    if len(c["signers"]) != len(c["signatures"]) or len(c["signers"]) < quorum or \
+            any(x >= y for x, y in zip(c["signers"], c["signers"][1:])) or any(i >= n for i in c["signers"]):
+        raise Invalid("4 certificate", f"{what}: not a quorum of distinct validators")
+    ns = b"VELLUM_CONSENSUS_FINALIZE"
+    msg = varint(len(ns)) + ns + varint(hd["epoch"]) + varint(hd["view"]) + varint(c["parent_view"]) + header_hash
+    if Ed25519PublicKey:
+        for i, sig in zip(c["signers"], c["signatures"]):
+            try:
+                Ed25519PublicKey.from_public_bytes(vals[i]).verify(sig, msg)
+            except Exception:
+                raise Invalid("4 certificate", f"{what}: signature of validator {i} does not verify")
+
+
+def check_anchor(b, pinned):
+    """Steps 2-4 (any file): returns the genesis hash and the size of the signing set."""
     genesis_hash = H(canonical(b"VELLUM:GENESIS:", b["genesis_bytes"]))
     if pinned and pinned != genesis_hash:
-        fail("2 checkpoint", "genesis hash differs from the pinned one")
-    try:
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-        sigs = "checked"
-    except ImportError:
-        Ed25519PublicKey = None
-        sigs = "NOT checked (install the `cryptography` package)"
-
-    def check_signed(hd, c, vals, what):
-        """Steps 3-4: `hd` carries the set's hash and is finalized by more than 2/3 of it."""
-        vs = H(canonical(b"VELLUM:VALIDATOR-SET:", struct.pack("<I", len(vals)) + b"".join(vals)))
-        if vs != hd["validator_set_hash"] or hd["genesis_hash"] != genesis_hash \
-                or not vals or any(x >= y for x, y in zip(vals, vals[1:])):
-            fail("3 validator set", f"{what} not produced by the validator set the chain leads to")
-        header_hash = H(canonical(b"VELLUM:BLOCK-HEADER:", hd["bytes"]))
-        n = len(vals)
-        quorum = n - (n - 1) // 3
-        if len(c["signers"]) != len(c["signatures"]) or len(c["signers"]) < quorum or \
-                any(x >= y for x, y in zip(c["signers"], c["signers"][1:])) or any(i >= n for i in c["signers"]):
-            fail("4 certificate", f"{what}: not a quorum of distinct validators")
-        ns = b"VELLUM_CONSENSUS_FINALIZE"
-        msg = varint(len(ns)) + ns + varint(hd["epoch"]) + varint(hd["view"]) + varint(c["parent_view"]) + header_hash
-        if Ed25519PublicKey:
-            for i, sig in zip(c["signers"], c["signatures"]):
-                try:
-                    Ed25519PublicKey.from_public_bytes(vals[i]).verify(sig, msg)
-                except Exception:
-                    fail("4 certificate", f"{what}: signature of validator {i} does not verify")
-
-    hd = b["header"]
-    vals = b["validators"]
+        raise Invalid("2 checkpoint", "genesis hash differs from the pinned one")
+    hd, vals = b["header"], b["validators"]
     # Version 2: follow each validator-set change from the genesis set.
     set_epoch = 0  # the epoch from which the current set signs
     for seq, link in enumerate(b["chain"], start=1):
         lh = link["header"]
-        check_signed(lh, link["cert"], vals, f"validator-set change {seq}")
+        check_signed(lh, link["cert"], vals, genesis_hash, f"validator-set change {seq}")
         if link["seq"] != seq or link["boundary_height"] != lh["height"] or link["effective_epoch"] != lh["epoch"] + 1 \
                 or lh["epoch"] >= hd["epoch"] or lh["epoch"] < set_epoch:
-            fail("3 validator set", f"validator-set change {seq} is out of order")
-        key = H(canonical(b"VELLUM:STATE-KEY:", bytes([25]) + struct.pack("<Q", seq)))
+            raise Invalid("3 validator set", f"validator-set change {seq} is out of order")
         try:
-            found = verify_map(link["record_proof"], lh["state_root"], key)
+            found = verify_map(link["record_proof"], lh["state_root"], state_key(25, struct.pack("<Q", seq)))
         except ValueError as err:
-            fail("3 validator set", f"validator-set change {seq}: {err}")
+            raise Invalid("3 validator set", f"validator-set change {seq}: {err}")
         if found != ("present", H(b"\x01" + link["record_bytes"])):
-            fail("3 validator set", f"validator-set change {seq} is not in its boundary block's state")
+            raise Invalid("3 validator set", f"validator-set change {seq} is not in its boundary block's state")
         vals = link["validators"]
         set_epoch = link["effective_epoch"]
-    check_signed(hd, b["cert"], vals, "the header")
-    c = b["cert"]
-    n = len(vals)
-    rec = b["record"]
+    check_signed(hd, b["cert"], vals, genesis_hash, "the header")
+    return genesis_hash, len(vals)
+
+
+def check_entry(b, proof_id):
+    """Step 6 (6a, 6b): the state holds `entry` under StateKey::Proof(proof_id)."""
+    try:
+        found = verify_map(b["entry_proof"], b["header"]["state_root"], state_key(1, proof_id))
+    except ValueError as err:
+        raise Invalid("6 state entry", err)
+    if found != ("present", H(b"\x01" + b["entry"]["bytes"])):
+        raise Invalid("6 state entry", "entry does not match")
+
+
+def member_own_status(m, state_root, proof_id):
+    """Steps 7d-7e: the member's status entry, or its absence, is the state's."""
+    try:
+        found = verify_map(m["status_proof"], state_root, state_key(3, proof_id + struct.pack("<I", m["index"])))
+    except ValueError as err:
+        raise Invalid("7 batch inclusion", err)
+    if m["status"] is None:
+        if found != ("absent", None):
+            raise Invalid("7 batch inclusion", "member status hidden")
+        return ("live",)
+    if found != ("present", H(b"\x01" + m["status_bytes"])):
+        raise Invalid("7 batch inclusion", "member status does not match")
+    return m["status"]
+
+
+def effective(registration, member):
+    """§4 step 7: a final registration status wins; else a final member status; else a
+    suspended registration; else the member's own status."""
+    if registration[0] in FINAL:
+        return registration
+    if member is not None and member[0] in FINAL:
+        return member
+    if registration[0] != "live" or member is None:
+        return registration
+    return member
+
+
+def verify_bundle(b, document, pinned):
+    genesis_hash, n = check_anchor(b, pinned)
+    hd, rec, e = b["header"], b["record"], b["entry"]
     rec_leaf = leaf(canonical(b"VELLUM:EVIDENCE-LEAF:", rec["bytes"]))
-    e = b["entry"]
     if not verify_inclusion(e["leaf_index"], hd["log_size"], rec_leaf, b["log_proof"], hd["log_root"]) \
             or rec["height"] > hd["height"] or rec["time_ms"] > hd["time_ms"]:
-        fail("5 log inclusion", "record not in the header's log")
-    key = H(canonical(b"VELLUM:STATE-KEY:", b"\x01" + rec["proof_id"]))
-    try:
-        found = verify_map(b["entry_proof"], hd["state_root"], key)
-    except ValueError as err:
-        fail("6 state entry", err)
-    if found != ("present", H(b"\x01" + e["bytes"])) or e["record_hash"] != H(canonical(b"VELLUM:EVIDENCE-RECORD:", rec["bytes"])) \
-            or e["registrant"] != rec["registrant"]:
-        fail("6 state entry", "entry does not match")
-    st = e["status"]
-    m = b["member"]
+        raise Invalid("5 log inclusion", "record not in the header's log")
+    check_entry(b, rec["proof_id"])
+    if e["record_hash"] != H(canonical(b"VELLUM:EVIDENCE-RECORD:", rec["bytes"])) or e["registrant"] != rec["registrant"]:
+        raise Invalid("6 state entry", "entry does not match")
+    st, m = e["status"], b["member"]
     if rec["registered"][0] == "single":
         if m:
-            fail("7 batch inclusion", "single registration has no members")
+            raise Invalid("7 batch inclusion", "single registration has no members")
         registered = rec["registered"][1]
     else:
         if not m:
-            fail("7 batch inclusion", "no member named")
+            raise Invalid("7 batch inclusion", "no member named")
         _, root, count = rec["registered"]
         if not verify_inclusion(m["index"], count, leaf(m["leaf"]), m["batch_proof"], root):
-            fail("7 batch inclusion", "document not in the batch")
-        mkey = H(canonical(b"VELLUM:STATE-KEY:", b"\x03" + rec["proof_id"] + struct.pack("<I", m["index"])))
-        try:
-            mf = verify_map(m["status_proof"], hd["state_root"], mkey)
-        except ValueError as err:
-            fail("7 batch inclusion", err)
-        if m["status"] is None:
-            if mf != ("absent", None):
-                fail("7 batch inclusion", "member status hidden")
-        else:
-            if mf != ("present", H(b"\x01" + m["status_bytes"])):
-                fail("7 batch inclusion", "member status does not match")
-            if st[0] == "live":
-                st = m["status"]
+            raise Invalid("7 batch inclusion", "document not in the batch")
+        st = effective(st, member_own_status(m, hd["state_root"], rec["proof_id"]))
         registered = m["leaf"]
     d = b["document"]
     if d:
         opened = H(canonical(b"VELLUM:SALTED-DIGEST:", d["salt"] + d["digest"])) if rec["salted"] and d["salt"] else d["digest"]
         if (rec["salted"] and not d["salt"]) or (not rec["salted"] and d["salt"]) or opened != registered:
-            fail("8 document", "opening does not match the registered digest")
+            raise Invalid("8 document", "opening does not match the registered digest")
     if document is not None:
         dd = H(document)
         if (rec["salted"] and (not d or d["digest"] != dd)) or (not rec["salted"] and dd != registered):
-            fail("8 document", "document does not match")
+            raise Invalid("8 document", "document does not match")
+    return {"genesis_hash": genesis_hash, "validators": n, "status": st}
+
+
+def verify_status(s, pinned):
+    """§6a: steps 1-4, then 6 (6a, 6b) and 7 (7f, 7d, 7e)."""
+    genesis_hash, _ = check_anchor(s, pinned)
+    check_entry(s, s["proof_id"])
+    e, m = s["entry"], s["member"]
+    st = e["status"]
+    if m is not None:
+        if m["index"] >= e["count"]:
+            raise Invalid("7 batch inclusion", f"the registration has no member {m['index']}")
+        st = effective(st, member_own_status(m, s["header"]["state_root"], s["proof_id"]))
+    return {"genesis_hash": genesis_hash, "status": st}
+
+
+def status_now(b, v, s, sv):
+    """Step 9 (9a-9d): the same chain, registration and member, and not older than the bundle."""
+    rec = b["record"]
+    if v["genesis_hash"] != sv["genesis_hash"]:
+        raise Invalid("9 status", "the status proof is for another chain")
+    if s["proof_id"] != rec["proof_id"] or s["entry"]["record_hash"] != H(canonical(b"VELLUM:EVIDENCE-RECORD:", rec["bytes"])):
+        raise Invalid("9 status", "the status proof is for another registration")
+    if (s["member"] or {}).get("index") != (b["member"] or {}).get("index"):
+        raise Invalid("9 status", "the status proof is for another document of the batch")
+    if s["header"]["height"] < b["header"]["height"]:
+        raise Invalid("9 status", "the status proof is older than the bundle")
+
+
+def describe(st):
+    if st[0] == "live":
+        return "live"
+    what = f"by {st[1].hex()}" if st[0] == "superseded" else f"reason {st[1]}"
+    return f"{st[0]} since height {st[3]} ({what})"
+
+
+def main():
+    args = sys.argv[1:]
+    status_file = None
+    if "--status" in args:
+        i = args.index("--status")
+        status_file = args[i + 1]
+        del args[i:i + 2]
+    data = open(args[0], "rb").read()
+    document = open(args[1], "rb").read() if len(args) > 1 and args[1] else None
+    pinned = bytes.fromhex(args[2]) if len(args) > 2 else None
+    try:
+        try:
+            b = parse(data)
+            s = parse_status(open(status_file, "rb").read()) if status_file else None
+        except ValueError as e:
+            raise Invalid("1 decode", e)
+        v = verify_bundle(b, document, pinned)
+        if s is not None:
+            # Pinned to the bundle's genesis at least: another chain's status fails at step 2.
+            sv = verify_status(s, pinned or v["genesis_hash"])
+            status_now(b, v, s, sv)
+    except Invalid as e:
+        print(f"INVALID at {e.step}: {e.why}")
+        sys.exit(1)
+    rec = b["record"]
     print(f"VALID: chain {b['chain_id']}, registered at height {rec['height']} (time {rec['time_ms']} ms), "
-          f"status {st[0]}, {len(c['signers'])}/{n} signatures {sigs}, {len(b['chain'])} validator-set change(s) followed, "
+          f"status {describe(v['status'])} as of height {b['header']['height']}, "
+          f"{len(b['cert']['signers'])}/{v['validators']} signatures {SIGS}, {len(b['chain'])} validator-set change(s) followed, "
           f"document {'matched' if document else 'not checked'}")
+    if s is not None:
+        print(f"STATUS NOW: {describe(sv['status'])} as of height {s['header']['height']}")
 
 
 if __name__ == "__main__":

@@ -85,13 +85,23 @@ pub(crate) fn authorised_read(
     headers: &HeaderMap,
     uri: &Uri,
     id: &ProofId,
+    member: Option<u32>,
     action: &str,
 ) -> Result<(vellum_types::EvidenceRecord, vellum_types::ProofEntry), Response> {
-    authorised(node, headers, "GET", uri, b"", id, action, false)
+    authorised(node, headers, "GET", uri, b"", id, action, Readers::Entitled { member })
 }
 
-/// Authenticates and authorises an operation on proof `id`: the registrant always; an
-/// auditor too unless `registrant_only`. Every attempt is audited.
+/// Who may perform an operation on a proof.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Readers {
+    /// Changes to what the registrant keeps (storing or deleting an original).
+    Registrant,
+    /// Reads: the registrant, an auditor, and a holder of the registration or of `member`.
+    Entitled { member: Option<u32> },
+}
+
+/// Authenticates and authorises an operation on proof `id` for `readers`. Every attempt is
+/// audited.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn authorised(
     node: &NodeHandle,
@@ -101,7 +111,7 @@ pub(crate) fn authorised(
     body: &[u8],
     id: &ProofId,
     action: &str,
-    registrant_only: bool,
+    readers: Readers,
 ) -> Result<(vellum_types::EvidenceRecord, vellum_types::ProofEntry), Response> {
     let now = now_ms();
     let proof = node.proof(id).map_err(|e| bundle_error(&e))?;
@@ -124,7 +134,11 @@ pub(crate) fn authorised(
         }
         return Err(auth_error(&AuthError::Forbidden));
     };
-    let allowed = caller.id == record.registrant || (!registrant_only && caller.has_role(vellum_types::Role::Auditor));
+    let allowed = caller.id == record.registrant
+        || match readers {
+            Readers::Registrant => false,
+            Readers::Entitled { member } => caller.has_role(vellum_types::Role::Auditor) || node.is_holder(id, member, &caller.id),
+        };
     if let Err(e) = node.audit(id, Some(caller.id), action, allowed, now) {
         return Err(bundle_error(&e));
     }

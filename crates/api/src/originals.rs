@@ -2,7 +2,7 @@
 //! deletes one (deleting destroys its key envelope), the registrant and auditors fetch it.
 //! Signed requests; every attempt is audited like a proof read.
 
-use crate::auth::authorised;
+use crate::auth::{Readers, authorised};
 use crate::errors::{ErrorBody, Path, Query, error};
 use crate::openapi::Binary;
 use crate::proofs::parse_proof_id;
@@ -40,7 +40,8 @@ fn original_access(
     action: &str,
     registrant_only: bool,
 ) -> Result<u32, Response> {
-    let (_, entry) = authorised(node, headers, method, uri, body, id, action, registrant_only)?;
+    let readers = if registrant_only { Readers::Registrant } else { Readers::Entitled { member } };
+    let (_, entry) = authorised(node, headers, method, uri, body, id, action, readers)?;
     member_index(&entry, member)
 }
 

@@ -97,7 +97,7 @@ pub(crate) async fn proof_show(State(node): State<NodeHandle>, Path(id): Path<St
         Err(r) => return r,
     };
     blocking(move || {
-        let (record, entry) = match authorised_read(&node, &headers, &uri, &id, "show") {
+        let (record, entry) = match authorised_read(&node, &headers, &uri, &id, None, "show") {
             Ok(p) => p,
             Err(r) => return r,
         };
@@ -150,6 +150,7 @@ pub(crate) struct BundleQuery {
     operation_id = "proof_bundle",
     tag = "proofs",
     summary = "The evidence bundle of a registration (binary, verifiable offline)",
+    description = "For a batch member whose batch's members are stored on the network (`StoreBatchMembers`), the member's digest and batch path are filled in by the node; otherwise the caller fills them from its manifest. The caller adds the document opening (digest, and salt for salted batches). Readable by the registrant, an auditor, and a holder of the registration or of `member`.",
     params(
         ("id" = String, Path, pattern = "^[0-9a-fA-F]{64}$", description = "Proof id, 64 hex"),
         ("member" = Option<u32>, Query, description = "Member index within a batch (batch registrations only)"),
@@ -158,7 +159,7 @@ pub(crate) struct BundleQuery {
         (status = 200, description = "The bundle (`vellum verify` checks it offline)", body = Binary, content_type = "application/octet-stream"),
         (status = 400, description = "`bad_proof_id`, `bad_path`, `bad_query`; `no_such_member`, `not_a_batch`", body = ErrorBody),
         (status = 401, description = "Not a valid signed request", body = ErrorBody),
-        (status = 403, description = "`forbidden`: neither the registrant nor an auditor (also for a proof that does not exist)", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not the registrant, an auditor or a holder of the registration or of `member` (also for a proof that does not exist)", body = ErrorBody),
         (status = 404, description = "`unknown_proof` (auditors only)", body = ErrorBody),
         (status = 500, description = "`storage`, `internal`", body = ErrorBody),
         (status = 503, description = "`not_ready`: nothing certified to anchor the bundle to yet; `busy`", body = ErrorBody),
@@ -171,7 +172,7 @@ pub(crate) async fn proof_bundle(State(node): State<NodeHandle>, Path(id): Path<
         Err(r) => return r,
     };
     blocking(move || {
-        if let Err(r) = authorised_read(&node, &headers, &uri, &id, "bundle") {
+        if let Err(r) = authorised_read(&node, &headers, &uri, &id, query.member, "bundle") {
             return r;
         }
         match node.bundle(&id, query.member) {
@@ -254,7 +255,7 @@ pub(crate) struct DigestQuery {
     summary = "Proof ids registered with a digest (those the caller may read)",
     params(("digest" = String, Query, pattern = "^[0-9a-fA-F]{64}$", description = "Document digest or batch root, 64 hex")),
     responses(
-        (status = 200, description = "The digest and the proof ids the caller may read (each lookup is audited)", content_type = "application/json"),
+        (status = 200, description = "The digest, the proof ids the caller may read, and the batch members registered with it (`members`: proof id and member index; batches whose members are stored on the network). Each lookup is audited", content_type = "application/json"),
         (status = 400, description = "`bad_query` (missing or repeated `digest`), `bad_digest`", body = ErrorBody),
         (status = 401, description = "Not a valid signed request", body = ErrorBody),
         (status = 500, description = "`storage`", body = ErrorBody),
@@ -287,7 +288,24 @@ pub(crate) async fn proofs_by_digest(State(node): State<NodeHandle>, Query(query
                 visible.push(id.to_hex());
             }
         }
-        Json(json!({ "digest": query.digest, "proofs": visible })).into_response()
+        // Batch members registered with this digest (their batches' members are on the
+        // network): visible to the registrant, an auditor, or the member's holder.
+        let members = match node.members_by_digest(&digest) {
+            Ok(m) => m,
+            Err(e) => return bundle_error(&e),
+        };
+        let mut visible_members = Vec::new();
+        for (id, index) in members {
+            let Ok(Some((record, _))) = node.proof(&id) else { continue };
+            let allowed = caller.has_role(vellum_types::Role::Auditor) || caller.id == record.registrant || node.is_holder(&id, Some(index), &caller.id);
+            if node.audit(&id, Some(caller.id), "lookup", allowed, now_ms()).is_err() {
+                return error(StatusCode::INTERNAL_SERVER_ERROR, "storage", "cannot write the audit trail");
+            }
+            if allowed {
+                visible_members.push(json!({ "proof_id": id.to_hex(), "member": index }));
+            }
+        }
+        Json(json!({ "digest": query.digest, "proofs": visible, "members": visible_members })).into_response()
     })
     .await
 }

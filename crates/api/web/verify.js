@@ -1,8 +1,13 @@
-// Vellum evidence-bundle verifier for the browser (and Node ≥ 20): a port of the independent
+// Vellum evidence verifier for the browser (and Node ≥ 20): a port of the independent
 // verifier in docs/examples/verify_bundle.py, written from docs/evidence-format.md. Runs
 // entirely on the client with WebCrypto (SHA-256, Ed25519): the document is never uploaded.
-// verifyBundle(bundleBytes, documentBytes | null, pinnedGenesisHex | null) resolves to
-// { ok: true, ... } or { ok: false, step, reason }.
+//   verifyBundle(bundleBytes, documentBytes | null, pinnedGenesisHex | null)
+//   verifyStatusProof(statusBytes, pinnedGenesisHex | null)            (§6a, magic VELLUMST)
+//   statusNow(bundleResult, statusResult)                             (step 9)
+//   verifyBundleWithStatus(bundleBytes, statusBytes, documentBytes, pinnedGenesisHex)
+// each resolve to { ok: true, ... } or { ok: false, step: "step N (name)", reason }.
+// (Exports are `export function`, `export async function`, `export const hex` and
+// `export { fromHex }` only: crates/api/tests/web.rs strips those to run this file under Node.)
 
 const subtle = globalThis.crypto.subtle;
 const enc = new TextEncoder();
@@ -18,6 +23,7 @@ const eq = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
 export const hex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 const fromHex = (s) => new Uint8Array((s.match(/../g) || []).map((h) => parseInt(h, 16)));
 const u32le = (v) => { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, v, true); return b; };
+const u64le = (v) => { const b = new Uint8Array(8); new DataView(b.buffer).setBigUint64(0, BigInt(v), true); return b; };
 
 class Reader {
   constructor(data) { this.d = data; this.p = 0; this.v = new DataView(data.buffer, data.byteOffset, data.byteLength); }
@@ -32,93 +38,126 @@ class Reader {
   vec(f) { const n = this.u32(); if (n > 100000) throw new Error("vector too long"); const o = []; for (let i = 0; i < n; i++) o.push(f()); return o; }
   opt(f) { const t = this.u8(); if (t > 1) throw new Error("bad option tag"); return t ? f() : null; }
   bool() { const t = this.u8(); if (t > 1) throw new Error("bad bool"); return t === 1; }
+  /** `f()`, with the bytes it read. */
+  span(f) { const p0 = this.p; const v = f(); v.bytes = this.d.subarray(p0, this.p); return v; }
 }
 
+// ---- Decoding (§2) ----
+
+/** ProofStatus: 0 live, 1 revoked, 2 superseded, 3 suspended; `bytes` is its borsh encoding. */
 function status(r) {
-  const k = r.u8();
-  if (k === 0) return { name: "live" };
-  if (k === 1) return { name: "revoked", reason: r.str(), tx: r.b32(), height: r.u64(), time_ms: r.u64() };
-  if (k === 2) return { name: "superseded", by: r.b32(), tx: r.b32(), height: r.u64(), time_ms: r.u64() };
-  throw new Error("bad status");
+  return r.span(() => {
+    const k = r.u8();
+    if (k === 0) return { name: "live", reason: null, by: null, since: null };
+    if (k === 1 || k === 3) return { name: k === 1 ? "revoked" : "suspended", reason: r.str(), by: null, tx: r.b32(), since: Number(r.u64()), time_ms: Number(r.u64()) };
+    if (k === 2) return { name: "superseded", reason: null, by: r.b32(), tx: r.b32(), since: Number(r.u64()), time_ms: Number(r.u64()) };
+    throw new Error("bad status");
+  });
 }
+const LIVE = { name: "live", reason: null, by: null, since: null, bytes: new Uint8Array([0]) };
 
 const mapProof = (r) => ({ siblings: r.vec(() => r.b32()), terminal: r.opt(() => [r.b32(), r.b32()]) });
 
-function header(r, data) {
-  const h0 = r.p;
-  const hd = { height: r.u64(), parent: r.b32(), epoch: r.u64(), view: r.u64(), time_ms: r.u64(), proposer: r.b32(),
-    txs_root: r.b32(), tx_count: r.u32(), log_size: r.u64(), log_root: r.b32(), state_root: r.b32(),
-    validator_set_hash: r.b32(), genesis_hash: r.b32() };
-  hd.bytes = data.subarray(h0, r.p);
-  return hd;
-}
+const header = (r) => r.span(() => ({ height: r.u64(), parent: r.b32(), epoch: r.u64(), view: r.u64(), time_ms: r.u64(), proposer: r.b32(),
+  txs_root: r.b32(), tx_count: r.u32(), log_size: r.u64(), log_root: r.b32(), state_root: r.b32(),
+  validator_set_hash: r.b32(), genesis_hash: r.b32() }));
 
 const certificate = (r) => ({ parent_view: r.u64(), signers: r.vec(() => r.u32()), signatures: r.vec(() => r.take(64)) });
 
+function genesis(r) {
+  return r.span(() => {
+    const chain_id = r.str(); r.u64(); r.u32(); r.u32(); r.u64(); r.u64();
+    const validators = r.vec(() => r.b32()); r.b32();
+    return { chain_id, validators };
+  });
+}
+
+const entry = (r) => r.span(() => ({ record_hash: r.b32(), leaf_index: r.u64(), registrant: r.b32(), registered_digest: r.b32(), count: r.u32(), status: status(r) }));
+
 // Version 2: one validator-set change (boundary header, its certificate, the change record).
-function setLink(r, data) {
-  const link = { header: header(r, data), cert: certificate(r) };
-  const rec0 = r.p;
-  link.seq = r.u64(); link.effective_epoch = r.u64(); link.boundary_height = r.u64();
-  link.validators = r.vec(() => { r.str(); const key = r.b32(); r.b32(); r.str(); return key; });
-  link.record_bytes = data.subarray(rec0, r.p);
-  link.record_proof = mapProof(r);
+function setLink(r) {
+  const link = { header: header(r), cert: certificate(r) };
+  const rec = r.span(() => ({ seq: r.u64(), effective_epoch: r.u64(), boundary_height: r.u64(),
+    validators: r.vec(() => { r.str(); const key = r.b32(); r.b32(); r.str(); return key; }) }));
+  Object.assign(link, rec, { record_bytes: rec.bytes, record_proof: mapProof(r) });
   return link;
 }
 
-export function parse(data) {
-  const magic = enc.encode("VELLUMEV");
-  if (data.length < 9 || !eq(data.subarray(0, 8), magic) || (data[8] !== 1 && data[8] !== 2)) throw new Error("not a Vellum evidence bundle (bad magic or version)");
-  if (data.length > 65536) throw new Error("bundle over the 64 KiB limit");
+/** The file's magic and version (1 or 2), within the size limit; a reader after them. */
+function framed(data, magic, what) {
+  if (data.length < 9 || !eq(data.subarray(0, 8), enc.encode(magic)) || (data[8] !== 1 && data[8] !== 2)) throw new Error(`not a Vellum ${what} (bad magic or version)`);
+  if (data.length > 65536) throw new Error(`${what} over the 64 KiB limit`);
   const r = new Reader(data);
   r.take(9);
-  const b = {};
-  const g0 = r.p;
-  b.chain_id = r.str(); r.u64(); r.u32(); r.u32(); r.u64(); r.u64();
-  b.validators = r.vec(() => r.b32()); r.b32();
-  b.genesis_bytes = data.subarray(g0, r.p);
-  b.header = header(r, data);
-  b.cert = certificate(r);
-  const rec0 = r.p;
-  const rec = { proof_id: r.b32() };
-  const kind = r.u8();
-  if (kind === 0) rec.registered = { single: true, digest: r.b32() };
-  else if (kind === 1) rec.registered = { single: false, root: r.b32(), count: r.u32() };
-  else throw new Error("bad registration kind");
-  rec.schema = r.str(); rec.metadata_digest = r.b32(); rec.salted = r.bool(); rec.registrant = r.b32();
-  // PublicKey variants: 0 Ed25519 (32 bytes), 1 secp256k1 and 2 P-256 (33, SEC1 compressed).
-  const keyKind = r.u8();
-  const scheme = ["ed25519", "secp256k1", "p256"][keyKind];
-  if (scheme === undefined) throw new Error(`unknown public key variant ${keyKind}`);
-  rec.signer = { scheme, key: r.take(keyKind === 0 ? 32 : 33) };
-  rec.tx_id = r.b32(); rec.height = r.u64(); rec.time_ms = r.u64();
-  rec.bytes = data.subarray(rec0, r.p);
-  b.record = rec;
-  b.log_proof = r.vec(() => r.b32());
-  const e0 = r.p;
-  const entry = { record_hash: r.b32(), leaf_index: r.u64(), registrant: r.b32(), registered_digest: r.b32(), count: r.u32(), status: status(r) };
-  entry.bytes = data.subarray(e0, r.p);
-  b.entry = entry;
-  b.entry_proof = mapProof(r);
-  b.member = r.opt(() => {
-    const m = { index: r.u32(), leaf: r.b32(), batch_proof: r.vec(() => r.b32()) };
-    const s0 = r.p;
-    m.status = r.opt(() => status(r));
-    m.status_bytes = m.status ? data.subarray(s0 + 1, r.p) : null;
-    m.status_proof = mapProof(r);
-    return m;
-  });
-  b.document = r.opt(() => ({ digest: r.b32(), salt: r.opt(() => r.b32()) }));
-  b.chain = data[8] === 2 ? r.vec(() => setLink(r, data)) : [];
+  return r;
+}
+
+/** The validator chain (version 2 only), then the end of the file. */
+function chainAndEnd(r, data, what) {
+  const chain = data[8] === 2 ? r.vec(() => setLink(r)) : [];
   // One evidence, one encoding: a version-2 file without set changes would be version 1.
-  if (data[8] === 2 && b.chain.length === 0) throw new Error("a version-2 bundle must carry at least one validator-set change");
+  if (data[8] === 2 && chain.length === 0) throw new Error(`a version-2 ${what} must carry at least one validator-set change`);
   if (r.p !== data.length) throw new Error("trailing bytes");
+  return chain;
+}
+
+function record(r) {
+  return r.span(() => {
+    const rec = { proof_id: r.b32() };
+    const kind = r.u8();
+    if (kind === 0) rec.registered = { single: true, digest: r.b32() };
+    else if (kind === 1) rec.registered = { single: false, root: r.b32(), count: r.u32() };
+    else throw new Error("bad registration kind");
+    rec.schema = r.str(); rec.metadata_digest = r.b32(); rec.salted = r.bool(); rec.registrant = r.b32();
+    // PublicKey variants: 0 Ed25519 (32 bytes), 1 secp256k1 and 2 P-256 (33, SEC1 compressed).
+    const keyKind = r.u8();
+    const scheme = ["ed25519", "secp256k1", "p256"][keyKind];
+    if (scheme === undefined) throw new Error(`unknown public key variant ${keyKind}`);
+    rec.signer = { scheme, key: r.take(keyKind === 0 ? 32 : 33) };
+    rec.tx_id = r.b32(); rec.height = r.u64(); rec.time_ms = r.u64();
+    return rec;
+  });
+}
+
+/** An evidence bundle (`VELLUMEV`, §2.1). */
+export function parse(data) {
+  const r = framed(data, "VELLUMEV", "evidence bundle");
+  const g = genesis(r);
+  const b = { chain_id: g.chain_id, validators: g.validators, genesis_bytes: g.bytes, header: header(r), cert: certificate(r), record: record(r) };
+  b.log_proof = r.vec(() => r.b32());
+  b.entry = entry(r);
+  b.entry_proof = mapProof(r);
+  b.member = r.opt(() => ({ index: r.u32(), leaf: r.b32(), batch_proof: r.vec(() => r.b32()), status: r.opt(() => status(r)), status_proof: mapProof(r) }));
+  b.document = r.opt(() => ({ digest: r.b32(), salt: r.opt(() => r.b32()) }));
+  b.chain = chainAndEnd(r, data, "bundle");
   return b;
 }
+
+/** A status proof (`VELLUMST`, §2.4). */
+export function parseStatus(data) {
+  const r = framed(data, "VELLUMST", "status proof");
+  const g = genesis(r);
+  const s = { chain_id: g.chain_id, validators: g.validators, genesis_bytes: g.bytes, header: header(r), cert: certificate(r), proof_id: r.b32() };
+  s.entry = entry(r);
+  s.entry_proof = mapProof(r);
+  s.member = r.opt(() => ({ index: r.u32(), status: r.opt(() => status(r)), status_proof: mapProof(r) }));
+  s.chain = chainAndEnd(r, data, "status proof");
+  return s;
+}
+
+/** Which evidence file `data` is, by its magic: "bundle", "status", "receipt", "log_anchor" or null. */
+export function fileKind(data) {
+  const magic = new TextDecoder().decode(data.subarray(0, 8));
+  return { VELLUMEV: "bundle", VELLUMST: "status", VELLUMRC: "receipt", VELLUMLA: "log_anchor" }[magic] || null;
+}
+
+// ---- Hashes and proofs (§1, §3) ----
 
 const canonical = (tag, body) => cat(enc.encode(tag), new Uint8Array([1]), body);
 const leaf = (d) => sha256(cat(new Uint8Array([0]), d));
 const node = (l, r) => sha256(cat(new Uint8Array([1]), l, r));
+const stateKey = (index, ...fields) => sha256(canonical("VELLUM:STATE-KEY:", cat(new Uint8Array([index]), ...fields)));
+const valueHash = (bytes) => sha256(cat(new Uint8Array([1]), bytes));
 
 async function verifyInclusion(index, size, leafHash, proof, root) {
   if (index >= size) return false;
@@ -168,126 +207,249 @@ async function ed25519Verify(pub, sig, msg) {
   return subtle.verify({ name: "Ed25519" }, key, sig, msg);
 }
 
-const STEPS = ["decode", "checkpoint", "validator set", "certificate", "log inclusion", "state entry", "batch inclusion", "document"];
+// ---- Verification (§4, §6a) ----
+
+const STEPS = ["decode", "checkpoint", "validator set", "certificate", "log inclusion", "state entry", "batch inclusion", "document", "status"];
+
+/** A failed step, thrown inside a verification and turned into `{ ok: false, step, reason }`. */
+class StepFailure extends Error {
+  constructor(n, reason) { super(reason); this.n = n; }
+}
+const stop = (n, reason) => { throw new StepFailure(n, reason); };
+const failed = (n, reason) => ({ ok: false, step: `step ${n} (${STEPS[n - 1]})`, reason });
+
+/** Runs a verification: its result, or the step that failed. */
+async function run(verification) {
+  try {
+    return await verification();
+  } catch (e) {
+    if (e instanceof StepFailure) return failed(e.n, e.message);
+    throw e;
+  }
+}
+
+/** Step 1: the file decodes. */
+function decoded(parser, data) {
+  try { return parser(data); } catch (e) { return stop(1, e.message); }
+}
+
+/** Steps 3-4 for one header: it carries the set's hash and more than 2/3 of the set signed it. */
+async function checkSigned(hd, c, vals, genesisHash, what) {
+  const vs = await sha256(canonical("VELLUM:VALIDATOR-SET:", cat(u32le(vals.length), ...vals)));
+  // Every set on the chain (genesis, each change) reaches this check before it is trusted.
+  const sorted = vals.length > 0 && vals.every((v, i) => i === 0 || hex(vals[i - 1]) < hex(v));
+  if (!eq(vs, hd.validator_set_hash) || !eq(hd.genesis_hash, genesisHash) || !sorted) stop(3, `${what} was not produced by the validator set the chain leads to`);
+  const headerHash = await sha256(canonical("VELLUM:BLOCK-HEADER:", hd.bytes));
+  const n = vals.length, quorum = n - Math.floor((n - 1) / 3);
+  const increasing = c.signers.every((s, i) => i === 0 || c.signers[i - 1] < s);
+  if (c.signers.length !== c.signatures.length || c.signers.length < quorum || !increasing || c.signers.some((i) => i >= n)) {
+    stop(4, `${what}: ${c.signers.length} of ${n} validators signed; more than 2/3 (${quorum}) are needed`);
+  }
+  const ns = enc.encode("VELLUM_CONSENSUS_FINALIZE");
+  const msg = cat(varint(ns.length), ns, varint(hd.epoch), varint(hd.view), varint(c.parent_view), headerHash);
+  for (let k = 0; k < c.signers.length; k++) {
+    let good = false;
+    try { good = await ed25519Verify(vals[c.signers[k]], c.signatures[k], msg); } catch (e) { good = false; }
+    if (!good) stop(4, `${what}: signature of validator ${c.signers[k]} does not verify`);
+  }
+}
+
+/** Version 2: one validator-set change, signed by the set before it; returns the next set. */
+async function followLink(link, seq, vals, setEpoch, anchored, genesisHash) {
+  const lh = link.header, what = `validator-set change ${seq}`;
+  await checkSigned(lh, link.cert, vals, genesisHash, what);
+  if (link.seq !== seq || link.boundary_height !== lh.height || link.effective_epoch !== lh.epoch + 1n || lh.epoch >= anchored.epoch || lh.epoch < setEpoch) {
+    stop(3, `${what} is out of order`);
+  }
+  const key = await stateKey(25, u64le(seq));
+  let found;
+  try { found = await verifyMap(link.record_proof, lh.state_root, key); } catch (err) { stop(3, `${what}: ${err.message}`); }
+  if (!found.present || !eq(found.valueHash, await valueHash(link.record_bytes))) stop(3, `${what} is not in its boundary block's state`);
+  return link.validators;
+}
+
+/** Steps 2-4, shared by bundles and status proofs: returns the genesis hash and the set size. */
+async function verifyAnchor(f, pinnedHex, what) {
+  const genesisHash = await sha256(canonical("VELLUM:GENESIS:", f.genesis_bytes));
+  if (pinnedHex && hex(genesisHash) !== pinnedHex.toLowerCase()) stop(2, `${what} is for genesis ${hex(genesisHash)}, not the pinned ${pinnedHex}`);
+  let vals = f.validators;
+  let setEpoch = 0n; // the epoch from which the current set signs
+  for (let i = 0; i < f.chain.length; i++) {
+    vals = await followLink(f.chain[i], BigInt(i + 1), vals, setEpoch, f.header, genesisHash);
+    setEpoch = f.chain[i].effective_epoch;
+  }
+  await checkSigned(f.header, f.cert, vals, genesisHash, "the header");
+  return { genesisHash, n: vals.length };
+}
+
+/** Steps 6a-6b: the entry is the state's under `StateKey::Proof(proofId)`. */
+async function checkEntry(entryProof, root, proofId, e) {
+  const key = await stateKey(1, proofId);
+  let found;
+  try { found = await verifyMap(entryProof, root, key); } catch (err) { stop(6, err.message); }
+  if (!found.present || !eq(found.valueHash, await valueHash(e.bytes))) stop(6, "the state holds another entry for this proof");
+}
+
+/** Steps 7d-7e: the member's own status entry (null: never changed) is the state's; returns it. */
+async function memberOwnStatus(m, root, proofId) {
+  const key = await stateKey(3, proofId, u32le(m.index));
+  let found;
+  try { found = await verifyMap(m.status_proof, root, key); } catch (err) { stop(7, err.message); }
+  if (!m.status) {
+    if (found.present) stop(7, "member status hidden");
+    return LIVE;
+  }
+  if (!found.present || !eq(found.valueHash, await valueHash(m.status.bytes))) stop(7, "member status does not match the state");
+  return m.status;
+}
+
+/**
+ * The `effective` status of a batch member (§4 step 7): a final status of the registration
+ * wins; else a final status of the member; else a suspended registration; else the member's own.
+ */
+function effective(registration, member) {
+  const final = (s) => s.name === "revoked" || s.name === "superseded";
+  if (final(registration)) return registration;
+  if (member && final(member)) return member;
+  if (registration.name !== "live") return registration;
+  return member || LIVE;
+}
+
+/** Step 8: the bundle's opening, and the document itself when given. */
+async function checkDocument(rec, d, registered, documentBytes) {
+  if (d) {
+    if (rec.salted !== !!d.salt) stop(8, "salt and registration disagree");
+    const opened = rec.salted ? await sha256(canonical("VELLUM:SALTED-DIGEST:", cat(d.salt, d.digest))) : d.digest;
+    if (!eq(opened, registered)) stop(8, "the bundle's document digest does not open the registered digest");
+  }
+  if (!documentBytes) return "not checked";
+  const dd = await sha256(documentBytes);
+  const match = rec.salted ? (d && eq(d.digest, dd)) : eq(dd, registered);
+  if (!match) stop(8, `the document's SHA-256 ${hex(dd)} is not the registered one`);
+  return "matched";
+}
+
+/** Step 7 of a bundle: the registered digest and the status that applies. */
+async function checkBatch(b, rec, hd) {
+  const m = b.member;
+  if (rec.registered.single) {
+    if (m) stop(7, "a single registration has no members");
+    return { registered: rec.registered.digest, st: b.entry.status };
+  }
+  if (!m) stop(7, "the bundle names no document of this batch");
+  if (!(await verifyInclusion(BigInt(m.index), BigInt(rec.registered.count), await leaf(m.leaf), m.batch_proof, rec.registered.root))) {
+    stop(7, `document is not member ${m.index} of the batch`);
+  }
+  const own = await memberOwnStatus(m, hd.state_root, rec.proof_id);
+  return { registered: m.leaf, st: effective(b.entry.status, own) };
+}
+
+/** The status fields of a result. */
+const statusFields = (st) => ({ status: st.name, status_reason: st.reason, status_since: st.since, status_by: st.by ? hex(st.by) : null, status_info: st });
 
 /** Verifies an evidence bundle. */
 export async function verifyBundle(data, documentBytes, pinnedHex) {
-  const fail = (n, reason) => ({ ok: false, step: `step ${n} (${STEPS[n - 1]})`, reason });
-  let b;
-  try { b = parse(data); } catch (e) { return fail(1, e.message); }
-  const genesisHash = await sha256(canonical("VELLUM:GENESIS:", b.genesis_bytes));
-  if (pinnedHex && hex(genesisHash) !== pinnedHex.toLowerCase()) return fail(2, `bundle is for genesis ${hex(genesisHash)}, not the pinned ${pinnedHex}`);
-  // Steps 3-4 for one header: it carries the set's hash and more than 2/3 of the set signed it.
-  const checkSigned = async (hd, c, vals, what) => {
-    const vs = await sha256(canonical("VELLUM:VALIDATOR-SET:", cat(u32le(vals.length), ...vals)));
-    // Every set on the chain (genesis, each change) reaches this check before it is trusted.
-    const sorted = vals.length > 0 && vals.every((v, i) => i === 0 || hex(vals[i - 1]) < hex(v));
-    if (!eq(vs, hd.validator_set_hash) || !eq(hd.genesis_hash, genesisHash) || !sorted) return fail(3, `${what} was not produced by the validator set the chain leads to`);
-    const headerHash = await sha256(canonical("VELLUM:BLOCK-HEADER:", hd.bytes));
-    const n = vals.length, quorum = n - Math.floor((n - 1) / 3);
-    const increasing = c.signers.every((s, i) => i === 0 || c.signers[i - 1] < s);
-    if (c.signers.length !== c.signatures.length || c.signers.length < quorum || !increasing || c.signers.some((i) => i >= n)) {
-      return fail(4, `${what}: ${c.signers.length} of ${n} validators signed; more than 2/3 (${quorum}) are needed`);
+  return run(async () => {
+    const b = decoded(parse, data);
+    const { genesisHash, n } = await verifyAnchor(b, pinnedHex, "bundle");
+    const hd = b.header, rec = b.record, e = b.entry;
+    const recLeaf = await leaf(canonical("VELLUM:EVIDENCE-LEAF:", rec.bytes));
+    if (!(await verifyInclusion(e.leaf_index, hd.log_size, recLeaf, b.log_proof, hd.log_root)) || rec.height > hd.height || rec.time_ms > hd.time_ms) {
+      stop(5, `record is not at log index ${e.leaf_index} of the header's log`);
     }
-    const ns = enc.encode("VELLUM_CONSENSUS_FINALIZE");
-    const msg = cat(varint(ns.length), ns, varint(hd.epoch), varint(hd.view), varint(c.parent_view), headerHash);
-    for (let k = 0; k < c.signers.length; k++) {
-      let good = false;
-      try { good = await ed25519Verify(vals[c.signers[k]], c.signatures[k], msg); } catch (e) { good = false; }
-      if (!good) return fail(4, `${what}: signature of validator ${c.signers[k]} does not verify`);
+    await checkEntry(b.entry_proof, hd.state_root, rec.proof_id, e);
+    const recHash = await sha256(canonical("VELLUM:EVIDENCE-RECORD:", rec.bytes));
+    if (!eq(e.record_hash, recHash) || !eq(e.registrant, rec.registrant)) stop(6, "the state holds another entry for this proof");
+    const { registered, st } = await checkBatch(b, rec, hd);
+    const documentCheck = await checkDocument(rec, b.document, registered, documentBytes);
+    return {
+      ok: true,
+      kind: "bundle",
+      chain_id: b.chain_id,
+      genesis_hash: hex(genesisHash),
+      pinned: !!pinnedHex,
+      proof_id: hex(rec.proof_id),
+      record_hash: hex(recHash),
+      registrant: hex(rec.registrant),
+      signer: `${rec.signer.scheme}:${hex(rec.signer.key)}`,
+      height: Number(rec.height),
+      time_ms: Number(rec.time_ms),
+      ...statusFields(st),
+      status_height: Number(hd.height),
+      status_time_ms: Number(hd.time_ms),
+      schema: rec.schema,
+      member: b.member ? b.member.index : null,
+      signers: b.cert.signers.length,
+      validators: n,
+      validator_set_changes: b.chain.length,
+      document: documentCheck,
+    };
+  });
+}
+
+/** Verifies a status proof (§6a): steps 1-4 as for bundles, the entry (6), a member's status (7). */
+export async function verifyStatusProof(data, pinnedHex) {
+  return run(async () => {
+    const s = decoded(parseStatus, data);
+    const { genesisHash, n } = await verifyAnchor(s, pinnedHex, "status proof");
+    await checkEntry(s.entry_proof, s.header.state_root, s.proof_id, s.entry);
+    let st = s.entry.status;
+    if (s.member) {
+      if (s.member.index >= s.entry.count) stop(7, `the registration has no member ${s.member.index} (it covers ${s.entry.count})`);
+      st = effective(st, await memberOwnStatus(s.member, s.header.state_root, s.proof_id));
     }
-    return null;
-  };
-  const hd = b.header;
-  let vals = b.validators;
-  let setEpoch = 0n; // the epoch from which the current set signs
-  // Version 2: follow each validator-set change from the genesis set.
-  for (let i = 0; i < b.chain.length; i++) {
-    const link = b.chain[i], seq = BigInt(i + 1), lh = link.header, what = `validator-set change ${seq}`;
-    const bad = await checkSigned(lh, link.cert, vals, what);
-    if (bad) return bad;
-    if (link.seq !== seq || link.boundary_height !== lh.height || link.effective_epoch !== lh.epoch + 1n || lh.epoch >= hd.epoch || lh.epoch < setEpoch) {
-      return fail(3, `${what} is out of order`);
-    }
-    const seqBytes = new Uint8Array(8);
-    new DataView(seqBytes.buffer).setBigUint64(0, seq, true);
-    const key = await sha256(canonical("VELLUM:STATE-KEY:", cat(new Uint8Array([25]), seqBytes)));
-    let found;
-    try { found = await verifyMap(link.record_proof, lh.state_root, key); } catch (err) { return fail(3, `${what}: ${err.message}`); }
-    if (!found.present || !eq(found.valueHash, await sha256(cat(new Uint8Array([1]), link.record_bytes)))) {
-      return fail(3, `${what} is not in its boundary block's state`);
-    }
-    vals = link.validators;
-    setEpoch = link.effective_epoch;
-  }
-  const bad = await checkSigned(hd, b.cert, vals, "the header");
-  if (bad) return bad;
-  const c = b.cert, n = vals.length;
-  const rec = b.record, e = b.entry;
-  const recLeaf = await leaf(canonical("VELLUM:EVIDENCE-LEAF:", rec.bytes));
-  if (!(await verifyInclusion(e.leaf_index, hd.log_size, recLeaf, b.log_proof, hd.log_root)) || rec.height > hd.height || rec.time_ms > hd.time_ms) {
-    return fail(5, `record is not at log index ${e.leaf_index} of the header's log`);
-  }
-  const key = await sha256(canonical("VELLUM:STATE-KEY:", cat(new Uint8Array([1]), rec.proof_id)));
-  let found;
-  try { found = await verifyMap(b.entry_proof, hd.state_root, key); } catch (err) { return fail(6, err.message); }
-  const entryHash = await sha256(cat(new Uint8Array([1]), e.bytes));
-  const recHash = await sha256(canonical("VELLUM:EVIDENCE-RECORD:", rec.bytes));
-  if (!found.present || !eq(found.valueHash, entryHash) || !eq(e.record_hash, recHash) || !eq(e.registrant, rec.registrant)) {
-    return fail(6, "the state holds another entry for this proof");
-  }
-  let st = e.status;
-  const m = b.member;
-  let registered;
-  if (rec.registered.single) {
-    if (m) return fail(7, "a single registration has no members");
-    registered = rec.registered.digest;
-  } else {
-    if (!m) return fail(7, "the bundle names no document of this batch");
-    if (!(await verifyInclusion(BigInt(m.index), BigInt(rec.registered.count), await leaf(m.leaf), m.batch_proof, rec.registered.root))) {
-      return fail(7, `document is not member ${m.index} of the batch`);
-    }
-    const mkey = await sha256(canonical("VELLUM:STATE-KEY:", cat(new Uint8Array([3]), rec.proof_id, u32le(m.index))));
-    let mf;
-    try { mf = await verifyMap(m.status_proof, hd.state_root, mkey); } catch (err) { return fail(7, err.message); }
-    if (!m.status) { if (mf.present) return fail(7, "member status hidden"); }
-    else {
-      if (!mf.present || !eq(mf.valueHash, await sha256(cat(new Uint8Array([1]), m.status_bytes)))) return fail(7, "member status does not match the state");
-      if (st.name === "live") st = m.status;
-    }
-    registered = m.leaf;
-  }
-  const d = b.document;
-  if (d) {
-    if (rec.salted !== !!d.salt) return fail(8, "salt and registration disagree");
-    const opened = rec.salted ? await sha256(canonical("VELLUM:SALTED-DIGEST:", cat(d.salt, d.digest))) : d.digest;
-    if (!eq(opened, registered)) return fail(8, "the bundle's document digest does not open the registered digest");
-  }
-  let documentCheck = "not checked";
-  if (documentBytes) {
-    const dd = await sha256(documentBytes);
-    const match = rec.salted ? (d && eq(d.digest, dd)) : eq(dd, registered);
-    if (!match) return fail(8, `the document's SHA-256 ${hex(dd)} is not the registered one`);
-    documentCheck = "matched";
-  }
-  return {
-    ok: true,
-    chain_id: b.chain_id,
-    genesis_hash: hex(genesisHash),
-    pinned: !!pinnedHex,
-    registrant: hex(rec.registrant),
-    signer: `${rec.signer.scheme}:${hex(rec.signer.key)}`,
-    height: Number(rec.height),
-    time_ms: Number(rec.time_ms),
-    status: st.name,
-    status_reason: st.reason || null,
-    schema: rec.schema,
-    member: m ? m.index : null,
-    signers: c.signers.length,
-    validators: n,
-    validator_set_changes: b.chain.length,
-    document: documentCheck,
-  };
+    return {
+      ok: true,
+      kind: "status",
+      chain_id: s.chain_id,
+      genesis_hash: hex(genesisHash),
+      pinned: !!pinnedHex,
+      proof_id: hex(s.proof_id),
+      record_hash: hex(s.entry.record_hash),
+      registrant: hex(s.entry.registrant),
+      member: s.member ? s.member.index : null,
+      ...statusFields(st),
+      height: Number(s.header.height),
+      time_ms: Number(s.header.time_ms),
+      signers: s.cert.signers.length,
+      validators: n,
+      validator_set_changes: s.chain.length,
+    };
+  });
+}
+
+/**
+ * Step 9: a verified bundle and a verified status proof of the same chain (9a), registration
+ * (9b) and document (9c), the status proof not older than the bundle (9d): the status then
+ * and now.
+ */
+export function statusNow(b, s) {
+  if (b.genesis_hash !== s.genesis_hash) return failed(9, "the status proof is for another chain (its genesis hash differs)");
+  if (b.proof_id !== s.proof_id || b.record_hash !== s.record_hash) return failed(9, "the status proof is for another registration");
+  if (b.member !== s.member) return failed(9, "the status proof is for another document of the batch");
+  if (s.height < b.status_height) return failed(9, `the status proof (height ${s.height}) is older than the bundle (height ${b.status_height})`);
+  return { ok: true, then: b.status_info, now: s.status_info, now_height: s.height, now_time_ms: s.time_ms, changed: !eq(b.status_info.bytes, s.status_info.bytes) };
+}
+
+/**
+ * A bundle and a status proof together: the bundle, then the status proof against the pinned
+ * genesis (or the bundle's when none is pinned), then step 9. `{ ok: true, bundle, status, now }`
+ * or the first failure, with `file` naming the file that failed.
+ */
+export async function verifyBundleWithStatus(bundleData, statusData, documentBytes, pinnedHex) {
+  const bundle = await verifyBundle(bundleData, documentBytes, pinnedHex);
+  if (!bundle.ok) return { ...bundle, file: "bundle" };
+  const status = await verifyStatusProof(statusData, pinnedHex || bundle.genesis_hash);
+  if (!status.ok) return { ...status, file: "status proof" };
+  const now = statusNow(bundle, status);
+  return now.ok ? { ok: true, bundle, status, now } : { ...now, file: "bundle and status proof" };
+}
+
+/** One line for a status: `REVOKED since height 9 (reason: key_compromise)`. */
+export function statusLine(st) {
+  if (st.name === "live") return "LIVE";
+  if (st.name === "superseded") return `SUPERSEDED since height ${st.since} by ${hex(st.by)}`;
+  return `${st.name.toUpperCase()} since height ${st.since} (reason: ${st.reason})`;
 }
 
 export { fromHex };

@@ -53,6 +53,18 @@ fn body(b: &TxBody) -> String {
                 ProofChange::Reinstate => format!("REINSTATE {what}"),
             }
         }
+        TxBody::StoreBatchMembers { proof, first, members } => {
+            let mut lines = vec![format!("HAND OVER members {first}..{} of batch {proof} to the network:", u64::from(*first) + members.len() as u64)];
+            for (i, m) in members.iter().enumerate() {
+                let holder = m.holder.map_or(String::new(), |h| format!(", held by account {h}"));
+                lines.push(format!("  member {}: digest {}{holder}", u64::from(*first) + i as u64, hex::encode(m.digest)));
+            }
+            lines.join("\n")
+        }
+        TxBody::AddHolders { proof, member, holders } => {
+            let what = member.map_or_else(|| format!("proof {proof}"), |m| format!("member {m} of proof {proof}"));
+            format!("NAME holders of {what} (they may fetch its bundle and stored original): {}", holders.iter().map(|h| h.to_hex()).collect::<Vec<_>>().join(", "))
+        }
         TxBody::RevokeIssuer { issuer, from_height, reason } => {
             format!("REVOKE EVERY registration by issuer {issuer} from height {from_height} on, and stop it registering (reason: {reason:?})")
         }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use vellum_evidence::{Bundle, DocumentCheck};
-use vellum_types::proof::{SCHEMA_WHOLE_FILE, salted_digest};
+use vellum_types::proof::{BATCH_MEMBERS_PER_TX_MAX, BatchMember, SCHEMA_WHOLE_FILE, salted_digest};
 use vellum_types::{Hash32, ProofChange, ProofId, TxBody, sha256};
 
 /// Most documents `register-batch` takes in one call (a batch transaction covers up to
@@ -87,11 +87,13 @@ pub fn register(
     metadata: Option<&Path>,
     out_dir: &Path,
     store: Option<Vec<String>>,
+    holders: &[String],
     json: bool,
 ) -> Result<()> {
     if files.is_empty() || files.len() > BATCH_FILES_MAX {
         bail!("give 1..={BATCH_FILES_MAX} files");
     }
+    let holders = parse_holders(holders, files.len())?;
     // Resolve the recipients before registering, so a bad one fails early.
     let recipients = match &store {
         None => None,
@@ -143,6 +145,7 @@ pub fn register(
     std::fs::create_dir_all(out_dir)?;
     let path = out_dir.join(format!("{}.json", proof_id.to_hex()));
     std::fs::write(&path, serde_json::to_string_pretty(&manifest)?)?;
+    hand_over(target, key, &proof_id, &leaves, &holders, batch)?;
     let mut stored = 0usize;
     if let Some(recipients) = &recipients {
         let signer = resolve_key(target, key)?;
@@ -165,7 +168,10 @@ pub fn register(
             stored += 1;
         }
     }
-    let v = json!({ "proof_id": proof_id.to_hex(), "height": result["height"], "documents": files.len(), "manifest": path, "originals_stored": stored });
+    let v = json!({
+        "proof_id": proof_id.to_hex(), "height": result["height"], "documents": files.len(), "manifest": path, "originals_stored": stored,
+        "members_on_network": batch, "holders": holders.iter().flatten().count(),
+    });
     print(json, &v, || {
         format!(
             "registered {} document(s) as proof {} at height {}\nmanifest (keep it: salts and batch positions) {}",
@@ -175,6 +181,39 @@ pub fn register(
             path.display()
         )
     });
+    Ok(())
+}
+
+/// `--holder` accounts: none, one per file (member `i` held by the `i`-th), or, for a single
+/// file, one.
+fn parse_holders(given: &[String], files: usize) -> Result<Vec<Option<vellum_types::AccountId>>> {
+    if given.is_empty() {
+        return Ok(vec![None; files]);
+    }
+    if given.len() != files {
+        bail!("give one --holder per file ({files}), in the order of the files, or none");
+    }
+    given
+        .iter()
+        .map(|h| vellum_types::AccountId::from_hex(h).map(Some).with_context(|| format!("--holder {h}: not an account id (64 hex)")))
+        .collect()
+}
+
+/// Hands a registration's holders and, for a batch, its member digests to the network, so the
+/// holders and the network can produce bundles without the manifest (chunks in order).
+fn hand_over(target: &Target, key: &str, proof: &ProofId, leaves: &[Hash32], holders: &[Option<vellum_types::AccountId>], batch: bool) -> Result<()> {
+    if !batch {
+        if let Some(holder) = holders[0] {
+            send(target, key, TxBody::AddHolders { proof: *proof, member: None, holders: vec![holder] })?;
+        }
+        return Ok(());
+    }
+    let members: Vec<BatchMember> = leaves.iter().zip(holders).map(|(d, h)| BatchMember { digest: *d, holder: *h }).collect();
+    for (i, chunk) in members.chunks(BATCH_MEMBERS_PER_TX_MAX).enumerate() {
+        let first = (i * BATCH_MEMBERS_PER_TX_MAX) as u32;
+        send(target, key, TxBody::StoreBatchMembers { proof: *proof, first, members: chunk.to_vec() })
+            .with_context(|| format!("handing members {first}.. of the batch to the network (the registration itself is final; the manifest has them)"))?;
+    }
     Ok(())
 }
 
@@ -200,37 +239,37 @@ fn find_in_manifests(dir: &Path, digest: &Hash32) -> Result<Option<(Manifest, us
 }
 
 /// `vellum proof bundle (FILE|DIGEST) --out F`.
-pub fn bundle(target: &Target, key: &str, what: &str, manifests: &Path, out: &Path, json: bool) -> Result<()> {
+/// Where a bundle's document is: a registration, a member of it, and what opens it.
+struct Located {
+    proof: ProofId,
+    member: Option<u32>,
+    manifest: Option<(Manifest, usize)>,
+}
+
+/// What `proof bundle` is asked for, beyond the file or digest.
+pub struct BundleAsk<'a> {
+    pub manifests: &'a Path,
+    /// The proof (and member) when the caller knows them, e.g. a holder without the manifest.
+    pub proof: Option<&'a str>,
+    pub member: Option<u32>,
+    /// A salted member's salt (64 hex), given by the issuer to the document's holder.
+    pub salt: Option<&'a str>,
+}
+
+pub fn bundle(target: &Target, key: &str, what: &str, ask: &BundleAsk<'_>, out: &Path, json: bool) -> Result<()> {
     let (digest, from_file) = if Path::new(what).exists() {
         (file_digest(Path::new(what))?, true)
     } else {
         (hex32(what, "the argument (a file path or a document digest)")?, false)
     };
+    let salt = ask.salt.map(|s| hex32(s, "--salt")).transpose()?;
     let signer = resolve_key(target, key)?;
     let client = target.client()?;
     let chain_id = client.status()?["chain_id"].as_str().unwrap_or_default().to_string();
-    let (proof_id, member, manifest_doc) = match find_in_manifests(manifests, &digest)? {
-        Some((m, i)) => {
-            let member = m.batch.then_some(i as u32);
-            (ProofId::from_hex(&m.proof_id)?, member, Some((m, i)))
-        }
-        None => {
-            // No manifest: an unsalted single registration found by its digest.
-            let (status, body) = client.get_signed(&format!("/v1/proofs?digest={}", hex::encode(digest)), &signer, &chain_id)?;
-            let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-            if status != 200 {
-                bail!("lookup refused ({status}): {}", v["error"]["message"].as_str().unwrap_or_default());
-            }
-            let ids = v["proofs"].as_array().cloned().unwrap_or_default();
-            let Some(last) = ids.last().and_then(|x| x.as_str()) else {
-                bail!("no proof registered with digest {} is visible to this account (and no manifest in {} covers it)", hex::encode(digest), manifests.display());
-            };
-            (ProofId::from_hex(last)?, None, None)
-        }
-    };
-    let path = match member {
-        Some(i) => format!("/v1/proof/{}/bundle?member={i}", proof_id.to_hex()),
-        None => format!("/v1/proof/{}/bundle", proof_id.to_hex()),
+    let at = locate(&client, &signer, &chain_id, ask, &digest, salt.as_ref())?;
+    let path = match at.member {
+        Some(i) => format!("/v1/proof/{}/bundle?member={i}", at.proof.to_hex()),
+        None => format!("/v1/proof/{}/bundle", at.proof.to_hex()),
     };
     let (status, body) = client.get_signed(&path, &signer, &chain_id)?;
     if status != 200 {
@@ -238,7 +277,52 @@ pub fn bundle(target: &Target, key: &str, what: &str, manifests: &Path, out: &Pa
         bail!("bundle refused ({status} {}): {}", v["error"]["code"], v["error"]["message"].as_str().unwrap_or_default());
     }
     let mut b: Bundle = vellum_evidence::decode(&body).map_err(|e| anyhow::anyhow!("node sent an invalid bundle: {e}"))?;
-    if let Some((m, i)) = &manifest_doc {
+    open(&mut b, &at, digest, from_file, salt)?;
+    // Check before writing: never hand out a bundle that does not verify.
+    vellum_evidence::verify_bundle(&b, None, None).map_err(|e| anyhow::anyhow!("assembled bundle does not verify: {e}"))?;
+    let bytes = b.to_bytes();
+    crate::keys::write_atomic(out, &bytes)?;
+    let v = json!({ "proof_id": at.proof.to_hex(), "member": at.member, "bytes": bytes.len(), "out": out, "status": b.entry.status.name() });
+    print(json, &v, || format!("wrote {} ({} bytes) for proof {}{}", out.display(), bytes.len(), at.proof, at.member.map(|m| format!(" member {m}")).unwrap_or_default()));
+    Ok(())
+}
+
+/// Finds the registration: as given, else in the manifests, else by digest lookup on the
+/// network (a single registration, or a member of a batch whose members are stored there; for
+/// a salted one the salt makes the registered digest).
+fn locate(client: &crate::client::Pool, signer: &vellum_crypto::SecretKey, chain_id: &str, ask: &BundleAsk<'_>, digest: &Hash32, salt: Option<&Hash32>) -> Result<Located> {
+    if let Some(p) = ask.proof {
+        return Ok(Located { proof: ProofId::from_hex(p).context("--proof must be 64 hex characters")?, member: ask.member, manifest: None });
+    }
+    if let Some((m, i)) = find_in_manifests(ask.manifests, digest)? {
+        let member = m.batch.then_some(i as u32);
+        return Ok(Located { proof: ProofId::from_hex(&m.proof_id)?, member, manifest: Some((m, i)) });
+    }
+    let registered = salt.map_or(*digest, |s| salted_digest(s, digest));
+    let (status, body) = client.get_signed(&format!("/v1/proofs?digest={}", hex::encode(registered)), signer, chain_id)?;
+    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    if status != 200 {
+        bail!("lookup refused ({status}): {}", v["error"]["message"].as_str().unwrap_or_default());
+    }
+    if let Some(last) = v["proofs"].as_array().and_then(|a| a.last()).and_then(Value::as_str) {
+        return Ok(Located { proof: ProofId::from_hex(last)?, member: None, manifest: None });
+    }
+    if let Some(m) = v["members"].as_array().and_then(|a| a.last()) {
+        let proof = ProofId::from_hex(m["proof_id"].as_str().unwrap_or_default()).context("the node named a bad proof id")?;
+        return Ok(Located { proof, member: m["member"].as_u64().map(|i| i as u32), manifest: None });
+    }
+    bail!(
+        "no registration of digest {} is visible to this account (no manifest in {} covers it{})",
+        hex::encode(registered),
+        ask.manifests.display(),
+        if salt.is_none() { "; a salted document needs --salt" } else { "" }
+    )
+}
+
+/// Completes a bundle: the member's digest and path (from the manifest when the node had no
+/// stored members), and the document opening.
+fn open(b: &mut Bundle, at: &Located, digest: Hash32, from_file: bool, salt: Option<Hash32>) -> Result<()> {
+    if let Some((m, i)) = &at.manifest {
         if m.batch {
             let leaves: Vec<Hash32> = m.documents.iter().map(|d| hex32(&d.leaf, "leaf")).collect::<Result<_>>()?;
             b.fill_member(&leaves)?;
@@ -246,15 +330,14 @@ pub fn bundle(target: &Target, key: &str, what: &str, manifests: &Path, out: &Pa
         let d = &m.documents[*i];
         let salt = d.salt.as_deref().map(|s| hex32(s, "salt")).transpose()?;
         b.open_document(hex32(&d.sha256, "sha256")?, salt);
-    } else if from_file {
-        b.open_document(digest, None);
+        return Ok(());
     }
-    // Check before writing: never hand out a bundle that does not verify.
-    vellum_evidence::verify_bundle(&b, None, None).map_err(|e| anyhow::anyhow!("assembled bundle does not verify: {e}"))?;
-    let bytes = b.to_bytes();
-    std::fs::write(out, &bytes).with_context(|| format!("cannot write {}", out.display()))?;
-    let v = json!({ "proof_id": proof_id.to_hex(), "member": member, "bytes": bytes.len(), "out": out, "status": b.entry.status.name() });
-    print(json, &v, || format!("wrote {} ({} bytes) for proof {}{}", out.display(), bytes.len(), proof_id, member.map(|m| format!(" member {m}")).unwrap_or_default()));
+    if b.member.as_ref().is_some_and(|m| m.batch_proof.is_empty() && m.leaf == [0; 32]) {
+        bail!("the network does not hold this batch's members (registered before they were handed over?): use the issuer's manifest (--manifests)");
+    }
+    if from_file || salt.is_some() {
+        b.open_document(digest, salt);
+    }
     Ok(())
 }
 
@@ -555,6 +638,10 @@ pub enum ProofCommand {
         /// `auditor.age` in the keys directory).
         #[arg(long)]
         recipient: Vec<String>,
+        /// Holder accounts (64 hex): one per file, in order (member i of a batch is held by
+        /// the i-th). Holders fetch their document's bundle and stored original themselves.
+        #[arg(long)]
+        holder: Vec<String>,
     },
     /// Fetch and decrypt a stored original (registrant or auditor).
     Original {
@@ -583,6 +670,15 @@ pub enum ProofCommand {
         what: String,
         #[arg(long, default_value = "proofs")]
         manifests: PathBuf,
+        /// The registration, when known (a holder without the issuer's manifest).
+        #[arg(long)]
+        proof: Option<String>,
+        /// The member index within a batch (with --proof).
+        #[arg(long)]
+        member: Option<u32>,
+        /// The salt of a salted document (64 hex), as the issuer gave it to its holder.
+        #[arg(long)]
+        salt: Option<String>,
         #[arg(long)]
         out: PathBuf,
     },
@@ -660,13 +756,16 @@ pub enum ProofCommand {
 /// Runs a `vellum proof` command.
 pub fn run(command: ProofCommand, json: bool) -> Result<()> {
     match command {
-        ProofCommand::Register { target, key, files, salted, metadata, out_dir, store, recipient } => {
+        ProofCommand::Register { target, key, files, salted, metadata, out_dir, store, recipient, holder } => {
             let stored = if store { Some(recipient) } else { None };
-            register(&target, &key, &files, salted, metadata.as_deref(), &out_dir, stored, json)
+            register(&target, &key, &files, salted, metadata.as_deref(), &out_dir, stored, &holder, json)
         }
         ProofCommand::Original { at, identity, out } => fetch_original(&at, identity.as_deref(), &out, json),
         ProofCommand::DeleteOriginal { at } => delete_original(&at, json),
-        ProofCommand::Bundle { target, key, what, manifests, out } => bundle(&target, &key, &what, &manifests, &out, json),
+        ProofCommand::Bundle { target, key, what, manifests, proof, member, salt, out } => {
+            let ask = BundleAsk { manifests: &manifests, proof: proof.as_deref(), member, salt: salt.as_deref() };
+            bundle(&target, &key, &what, &ask, &out, json)
+        }
         ProofCommand::Revoke { at, reason } => change(&at.target, &at.key, &at.proof, at.member, vellum_types::ProofChange::Revoke { reason }, json),
         ProofCommand::Suspend { at, reason } => change(&at.target, &at.key, &at.proof, at.member, ProofChange::Suspend { reason }, json),
         ProofCommand::Reinstate { at } => change(&at.target, &at.key, &at.proof, at.member, ProofChange::Reinstate, json),

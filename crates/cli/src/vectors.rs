@@ -13,7 +13,7 @@ use vellum_crypto::SecretKey;
 use vellum_types::encoding::{canonical, domain};
 use vellum_types::governance::GovAction;
 use vellum_types::payment::{ConvertQuote, Hash32Text};
-use vellum_types::proof::{AuditRecord, ProofChange, ProofId, salted_digest};
+use vellum_types::proof::{AuditRecord, BatchMember, ProofChange, ProofId, salted_digest};
 use vellum_types::validators::MisbehaviorKind;
 use vellum_types::{
     AccountId, AccountStatus, ConsensusParams, GenesisValidator, Leg, MonitoringRules, Role, Signature, Signer,
@@ -177,6 +177,8 @@ fn sample_bodies(keys: &[TestKey]) -> Vec<(&'static str, TxBody)> {
         ("set_purpose_keys", TxBody::SetPurposeKeys { request_keys: vec![pk_b], encryption_recipient: Some("age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p".into()) }),
         ("report_misbehavior", TxBody::ReportMisbehavior { validator: node_key, kind: MisbehaviorKind::ConflictingFinalize, epoch: 0, view: 77, evidence: vec![1, 2, 3, 4] }),
         ("revoke_issuer", TxBody::RevokeIssuer { issuer: a, from_height: 1_234, reason: "key_compromise".into() }),
+        ("store_batch_members", TxBody::StoreBatchMembers { proof: ProofId(h("proof")), first: 200, members: vec![BatchMember { digest: h("d201"), holder: Some(b) }, BatchMember { digest: h("d202"), holder: None }] }),
+        ("add_holders", TxBody::AddHolders { proof: ProofId(h("proof")), member: Some(3), holders: vec![a, b] }),
     ]
 }
 
@@ -444,7 +446,7 @@ fn json_body_form_round_trips_to_the_same_bytes() {
     let mut every_variant: Vec<u64> = file["vectors"].as_array().unwrap().iter().map(|v| v["variant"].as_u64().unwrap()).collect();
     every_variant.sort();
     every_variant.dedup();
-    assert_eq!(every_variant, (0..=25).collect::<Vec<_>>(), "a TxBody variant has no vector");
+    assert_eq!(every_variant, (0..=27).collect::<Vec<_>>(), "a TxBody variant has no vector");
     let unknown = json!({"type": "burn", "token": "EUR", "amount": "1", "extra": 1});
     assert!(serde_json::from_value::<TxBody>(unknown).is_err(), "unknown fields are refused, not ignored");
 }

@@ -57,6 +57,14 @@ pub enum TxError {
     StatusHistoryFull(String),
     #[error("issuer {0} is revoked: it can register nothing more")]
     IssuerRevoked(AccountId),
+    #[error("proof {0} is not a batch")]
+    NotABatch(String),
+    #[error("the members of batch {0} are all stored already (send first = 0 to start over)")]
+    BatchMembersStored(String),
+    #[error("batch {proof}: members must come in order; the next is {expected}, this transaction starts at {got}")]
+    BatchMembersOrder { proof: String, expected: u32, got: u32 },
+    #[error("batch {0}: the stored members do not hash to the registered root (send first = 0 to start over)")]
+    BatchRootMismatch(String),
     #[error("issuer {account} is already revoked from height {from_height} on")]
     IssuerAlreadyRevoked { account: AccountId, from_height: u64 },
     #[error("key {0} signed twice")]
@@ -194,6 +202,10 @@ impl TxError {
             TxError::BadStatusChange { .. } => "bad_status_change",
             TxError::StatusHistoryFull(_) => "status_history_full",
             TxError::IssuerRevoked(_) => "issuer_revoked",
+            TxError::NotABatch(_) => "not_a_batch",
+            TxError::BatchMembersStored(_) => "batch_members_stored",
+            TxError::BatchMembersOrder { .. } => "batch_members_order",
+            TxError::BatchRootMismatch(_) => "batch_root_mismatch",
             TxError::IssuerAlreadyRevoked { .. } => "issuer_already_revoked",
             TxError::DuplicateSigner(_) => "duplicate_signer",
             TxError::Threshold { .. } => "below_threshold",

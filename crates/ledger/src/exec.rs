@@ -157,7 +157,9 @@ fn check_new_keys(body: &TxBody) -> Result<(), TxError> {
         | TxBody::CancelRecovery
         | TxBody::ExecuteRecovery { .. }
         | TxBody::ReportMisbehavior { .. }
-        | TxBody::RevokeIssuer { .. } => Vec::new(),
+        | TxBody::RevokeIssuer { .. }
+        | TxBody::StoreBatchMembers { .. }
+        | TxBody::AddHolders { .. } => Vec::new(),
     };
     match keys.into_iter().find(|k| !vellum_crypto::is_valid_public_key(k)) {
         Some(bad) => Err(TxError::BadPublicKey(bad.to_string())),
@@ -275,6 +277,8 @@ fn apply_tx_inner(
         TxBody::SetProofStatus { proof, member, change } => {
             proofs::change_status(state, &sender, tx.id(), (proof, *member, change), env, touched)?
         }
+        TxBody::StoreBatchMembers { proof, first, members } => proofs::store_batch_members(state, &sender, (proof, *first, members), touched)?,
+        TxBody::AddHolders { proof, member, holders } => proofs::add_holders(state, &sender, (proof, *member, holders), touched)?,
         TxBody::RevokeIssuer { issuer, from_height, reason } => {
             proofs::revoke_issuer(state, &sender, tx.id(), (issuer, *from_height, reason), env, touched)?
         }

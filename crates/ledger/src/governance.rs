@@ -193,7 +193,11 @@ fn execute(state: &mut LedgerState, proposal: &Proposal, env: BlockEnv, touched:
 /// account administration and incident response are never pausable.
 pub(crate) fn module_of(body: &TxBody) -> Option<&'static str> {
     match body {
-        TxBody::RegisterProof { .. } | TxBody::RegisterBatch { .. } | TxBody::SetProofStatus { .. } => Some("registry"),
+        TxBody::RegisterProof { .. }
+        | TxBody::RegisterBatch { .. }
+        | TxBody::SetProofStatus { .. }
+        | TxBody::StoreBatchMembers { .. }
+        | TxBody::AddHolders { .. } => Some("registry"),
         // Incident response (revoking a compromised issuer) is never pausable.
         TxBody::Transfer { .. } | TxBody::Mint { .. } | TxBody::Burn { .. } => Some("transfer"),
         TxBody::SetSigners { .. } => Some("multisig"),

@@ -17,6 +17,7 @@ pub mod validators;
 
 pub use error::{BlockError, TxError};
 pub use exec::{BlockEnv, BlockOutcome, Built, Evidence, PaymentEvidence, TxReceipt, apply_tx, build_block, execute_block, execute_block_with, genesis_block};
+pub use proofs::BatchMembersProgress;
 pub use state::{LedgerState, StateKey};
 
 #[cfg(any(test, feature = "testkit"))]
@@ -29,5 +30,7 @@ mod payment_tests;
 mod governance_tests;
 #[cfg(test)]
 mod proof_status_tests;
+#[cfg(test)]
+mod holders_tests;
 #[cfg(test)]
 mod validators_tests;

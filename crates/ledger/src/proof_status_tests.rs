@@ -12,21 +12,21 @@ use vellum_types::*;
 const CHAIN: &str = "vellum-test";
 
 /// A chain driven one block per call, tracking nonces.
-struct Chain {
-    f: Fixture,
-    state: LedgerState,
+pub(crate) struct Chain {
+    pub(crate) f: Fixture,
+    pub(crate) state: LedgerState,
     nonces: BTreeMap<AccountId, u64>,
 }
 
 impl Chain {
-    fn new() -> Chain {
+    pub(crate) fn new() -> Chain {
         let f = fixture();
         let (state, _) = genesis_block(&f.genesis);
         Chain { f, state, nonces: BTreeMap::new() }
     }
 
     /// One block of transactions by `key`; returns each one's error, if refused.
-    fn block(&mut self, key: &SecretKey, bodies: Vec<TxBody>) -> Vec<Option<TxError>> {
+    pub(crate) fn block(&mut self, key: &SecretKey, bodies: Vec<TxBody>) -> Vec<Option<TxError>> {
         let id = key.public_key().account_id();
         let first = *self.nonces.get(&id).unwrap_or(&0);
         let txs: Vec<Transaction> = bodies.into_iter().enumerate().map(|(i, b)| sign(key, CHAIN, first + i as u64, b)).collect();
@@ -44,14 +44,14 @@ impl Chain {
         txs.iter().map(|t| refused.get(&t.id()).cloned()).collect()
     }
 
-    fn send(&mut self, key: &SecretKey, body: TxBody) -> Result<(), TxError> {
+    pub(crate) fn send(&mut self, key: &SecretKey, body: TxBody) -> Result<(), TxError> {
         match self.block(key, vec![body]).remove(0) {
             None => Ok(()),
             Some(e) => Err(e),
         }
     }
 
-    fn register(&mut self, what: &[u8]) -> ProofId {
+    pub(crate) fn register(&mut self, what: &[u8]) -> ProofId {
         let key = self.f.issuer.clone();
         let n = *self.nonces.get(&key.public_key().account_id()).unwrap_or(&0);
         let tx = sign(&key, CHAIN, n, register(sha256(what)));
@@ -59,16 +59,20 @@ impl Chain {
         ProofId::of_tx(&tx.id())
     }
 
-    fn register_batch(&mut self, count: u32) -> ProofId {
+    pub(crate) fn register_batch(&mut self, count: u32) -> ProofId {
+        self.register_batch_with_root(sha256(b"batch"), count)
+    }
+
+    pub(crate) fn register_batch_with_root(&mut self, root: Hash32, count: u32) -> ProofId {
         let key = self.f.issuer.clone();
-        let body = TxBody::RegisterBatch { root: sha256(b"batch"), count, schema: "sha256:file".into(), metadata_digest: [0; 32], salted: true };
+        let body = TxBody::RegisterBatch { root, count, schema: "sha256:file".into(), metadata_digest: [0; 32], salted: true };
         let n = *self.nonces.get(&key.public_key().account_id()).unwrap_or(&0);
         let id = ProofId::of_tx(&sign(&key, CHAIN, n, body.clone()).id());
         self.send(&key, body).unwrap();
         id
     }
 
-    fn change(&mut self, proof: ProofId, member: Option<u32>, change: ProofChange) -> Result<(), TxError> {
+    pub(crate) fn change(&mut self, proof: ProofId, member: Option<u32>, change: ProofChange) -> Result<(), TxError> {
         let key = self.f.issuer.clone();
         self.send(&key, TxBody::SetProofStatus { proof, member, change })
     }

@@ -12,7 +12,7 @@ use crate::state::{LedgerState, StateKey};
 use std::collections::BTreeSet;
 use vellum_crypto::merkle::leaf_hash;
 use vellum_types::proof::{
-    DEFAULT_REASON_CODES, ISSUER_REVOCATIONS_PER_TX_MAX, IssuerProofRef, IssuerRevocation, STATUS_CHANGES_MAX, StatusChange,
+    BatchMember, DEFAULT_REASON_CODES, ISSUER_REVOCATIONS_PER_TX_MAX, IssuerProofRef, IssuerRevocation, STATUS_CHANGES_MAX, StatusChange,
 };
 use vellum_types::{
     Account, AccountId, EvidenceRecord, Hash32, MemberEntry, ProofChange, ProofEntry, ProofId, ProofStatus, PublicKey, Registered, Role,
@@ -254,6 +254,85 @@ fn revoke_for_issuer(state: &mut LedgerState, proof: &ProofId, actor: AccountId,
     history.push(StatusChange { actor, change: ProofChange::Revoke { reason: rev.reason.clone() }, tx_id, height, time_ms });
     touched.insert(state.put_value(&history_key, &history));
     true
+}
+
+/// How far a registrant has handed a batch's members to the network, under
+/// `StateKey::BatchMembers(proof)`: members `[0, stored)` are in finalized transactions and
+/// `tree` is the RFC 6962 compact tree over their leaf hashes. When `stored` reaches the
+/// batch's count the ledger has checked that the tree's root is the registered root.
+#[derive(Clone, Debug, PartialEq, Eq, Default, borsh::BorshSerialize, borsh::BorshDeserialize)]
+pub struct BatchMembersProgress {
+    pub stored: u32,
+    pub tree: vellum_crypto::CompactLog,
+}
+
+/// The registrant hands members `[first, first + len)` of its batch to the network (and names
+/// their holders). Chunks come in order; `first = 0` starts over; the chunk that completes the
+/// batch must produce the registered root, so a completed batch's stored members are exactly
+/// the registered ones.
+pub(crate) fn store_batch_members(
+    state: &mut LedgerState,
+    sender: &Account,
+    (proof, first, members): (&ProofId, u32, &[BatchMember]),
+    touched: &mut BTreeSet<Hash32>,
+) -> Result<(), TxError> {
+    let entry = state.proof(proof).ok_or_else(|| TxError::UnknownProof(proof.to_hex()))?;
+    if entry.registrant != sender.id {
+        return Err(TxError::NotRegistrant(proof.to_hex()));
+    }
+    let Some(Registered::Batch { root, count }) = state.registered(proof) else {
+        return Err(TxError::NotABatch(proof.to_hex()));
+    };
+    let mut progress = state.batch_members(proof);
+    if progress.stored == count && first != 0 {
+        return Err(TxError::BatchMembersStored(proof.to_hex()));
+    }
+    if first == 0 {
+        progress = BatchMembersProgress::default();
+    }
+    if first != progress.stored {
+        return Err(TxError::BatchMembersOrder { proof: proof.to_hex(), expected: progress.stored, got: first });
+    }
+    let end = u64::from(first) + members.len() as u64;
+    if end > u64::from(count) {
+        return Err(TxError::NoSuchMember { proof: proof.to_hex(), index: (end - 1).min(u64::from(u32::MAX)) as u32, count });
+    }
+    for (i, m) in members.iter().enumerate() {
+        progress.tree.append(leaf_hash(&m.digest));
+        if let Some(holder) = &m.holder {
+            state.account(holder).ok_or(TxError::UnknownAccount(*holder))?;
+            touched.insert(state.put_value(&StateKey::Holder(*proof, Some(first + i as u32), *holder), &true));
+        }
+    }
+    progress.stored = end as u32;
+    if progress.stored == count && progress.tree.root() != root {
+        return Err(TxError::BatchRootMismatch(proof.to_hex()));
+    }
+    touched.insert(state.put_value(&StateKey::BatchMembers(*proof), &progress));
+    Ok(())
+}
+
+/// The registrant names holders of its registration or of one member of a batch.
+pub(crate) fn add_holders(
+    state: &mut LedgerState,
+    sender: &Account,
+    (proof, member, holders): (&ProofId, Option<u32>, &[AccountId]),
+    touched: &mut BTreeSet<Hash32>,
+) -> Result<(), TxError> {
+    let entry = state.proof(proof).ok_or_else(|| TxError::UnknownProof(proof.to_hex()))?;
+    if entry.registrant != sender.id {
+        return Err(TxError::NotRegistrant(proof.to_hex()));
+    }
+    if let Some(index) = member
+        && index >= entry.count
+    {
+        return Err(TxError::NoSuchMember { proof: proof.to_hex(), index, count: entry.count });
+    }
+    for holder in holders {
+        state.account(holder).ok_or(TxError::UnknownAccount(*holder))?;
+        touched.insert(state.put_value(&StateKey::Holder(*proof, member, *holder), &true));
+    }
+    Ok(())
 }
 
 /// A reason code must be in the governed list (the default list until governance sets one).

@@ -104,6 +104,32 @@ impl LedgerState {
         self.get(&StateKey::IssuerProof(*issuer, seq)).expect("every registration up to the count is listed")
     }
 
+    /// How far a batch's members were handed to the network.
+    pub fn batch_members(&self, id: &ProofId) -> crate::proofs::BatchMembersProgress {
+        self.get(&StateKey::BatchMembers(*id)).unwrap_or_default()
+    }
+
+    /// Whether every member of batch `id` is stored (and checked against its root).
+    pub fn batch_members_complete(&self, id: &ProofId) -> bool {
+        self.proof(id).is_some_and(|e| e.count > 0 && self.batch_members(id).stored == e.count)
+    }
+
+    /// Whether `account` holds registration `id` (`member` = `None`) or that member of it. A
+    /// holder of the whole registration holds every member.
+    pub fn is_holder(&self, id: &ProofId, member: Option<u32>, account: &AccountId) -> bool {
+        let holds = |m: Option<u32>| self.get::<bool>(&StateKey::Holder(*id, m, *account)).unwrap_or(false);
+        holds(None) || member.is_some_and(|m| holds(Some(m)))
+    }
+
+    /// What registration `id` registered (a digest, or a batch root and count), as its state
+    /// entry records it.
+    pub fn registered(&self, id: &ProofId) -> Option<vellum_types::Registered> {
+        self.proof(id).map(|e| match e.count {
+            0 => vellum_types::Registered::Single { digest: e.registered_digest },
+            count => vellum_types::Registered::Batch { root: e.registered_digest, count },
+        })
+    }
+
     /// The governed reason codes (`None`: the default list is in force).
     pub fn reason_codes(&self) -> Option<Vec<String>> {
         self.get(&StateKey::ReasonCodes)

@@ -529,7 +529,26 @@ impl NodeHandle {
             log_leaves: &leaves,
             validator_chain: a.validator_chain,
         };
-        vellum_evidence::assemble(&snapshot, record, member).map_err(BundleError::Assemble)
+        let mut bundle = vellum_evidence::assemble(&snapshot, record, member).map_err(BundleError::Assemble)?;
+        // With the batch's members stored on the network, the member's digest and path come
+        // from them: the issuer's manifest is no longer needed.
+        if let (Some(_), vellum_types::Registered::Batch { count, .. }) = (member, &bundle.record.registered)
+            && a.state.batch_members_complete(id)
+            && let Some(members) = self.store.batch_members(id, *count).map_err(storage_error)?
+        {
+            bundle.fill_member(&members).map_err(BundleError::Assemble)?;
+        }
+        Ok(bundle)
+    }
+
+    /// Whether `account` holds registration `id` or its member `member` (finalized state).
+    pub fn is_holder(&self, id: &ProofId, member: Option<u32>, account: &vellum_types::AccountId) -> bool {
+        self.lock().finalized.is_holder(id, member, account)
+    }
+
+    /// Batch members registered with `digest`, of batches whose members are all stored.
+    pub fn members_by_digest(&self, digest: &Hash32) -> Result<Vec<(ProofId, u32)>, BundleError> {
+        self.store.members_by_digest(digest).map_err(|e| BundleError::Storage(e.to_string()))
     }
 
     /// A status proof for a registration (and one batch member) against the latest certified

@@ -97,6 +97,16 @@ const ACCOUNT_PAYMENTS: TableDefinition<([u8; 32], u64), [u8; 32]> = TableDefini
 /// commit deletes its transactions' rows in the same write transaction.
 const ACCEPTED: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("accepted_txs");
 
+/// Members of batches as their registrants handed them to the network (`StoreBatchMembers`):
+/// (proof id, member index) → registered digest. A later `first = 0` overwrites them.
+const BATCH_MEMBERS: TableDefinition<([u8; 32], u32), [u8; 32]> = TableDefinition::new("batch_members");
+/// digest → proof id ‖ member index (big-endian): digest lookup of batch members. Rows may be
+/// stale after a batch started over; readers check them against `BATCH_MEMBERS`.
+const MEMBER_DIGESTS: redb::MultimapTableDefinition<[u8; 32], [u8; 36]> = redb::MultimapTableDefinition::new("member_digests");
+
+/// Most batch members found for one digest.
+pub const MEMBER_MATCHES_MAX: usize = 64;
+
 /// Most history rows returned for one account.
 pub const HISTORY_ROWS_MAX: usize = 1_000;
 
@@ -188,6 +198,25 @@ pub struct Store {
     db: Database,
 }
 
+/// Indexes the members a block's `StoreBatchMembers` transactions handed over (every
+/// transaction in a finalized block executed successfully).
+fn index_batch_members(txn: &redb::WriteTransaction, block: &Block) -> Result<(), redb::Error> {
+    let mut members = txn.open_table(BATCH_MEMBERS)?;
+    let mut digests = txn.open_multimap_table(MEMBER_DIGESTS)?;
+    for tx in &block.txs {
+        let vellum_types::TxBody::StoreBatchMembers { proof, first, members: chunk } = &tx.unsigned.body else { continue };
+        for (i, m) in chunk.iter().enumerate() {
+            let index = first + i as u32;
+            members.insert((proof.0, index), m.digest)?;
+            let mut value = [0u8; 36];
+            value[..32].copy_from_slice(&proof.0);
+            value[32..].copy_from_slice(&index.to_be_bytes());
+            digests.insert(m.digest, value)?;
+        }
+    }
+    Ok(())
+}
+
 fn enc<T: BorshSerialize>(v: &T) -> Vec<u8> {
     borsh::to_vec(v).expect("borsh into Vec is infallible")
 }
@@ -236,6 +265,8 @@ impl Store {
             txn.open_table(ORIGINAL_PAYLOADS)?;
             txn.open_table(ORIGINAL_DELETED)?;
             txn.open_table(ACCEPTED)?;
+            txn.open_table(BATCH_MEMBERS)?;
+            txn.open_multimap_table(MEMBER_DIGESTS)?;
         }
         txn.commit()?;
         Ok(Self { db })
@@ -386,6 +417,7 @@ impl Store {
                 let entry = PaymentEntry { tx: tx.clone(), height: r.height, tx_index: r.log_index, record };
                 payments.insert(r.tx_id.0, enc(&entry).as_slice())?;
             }
+            index_batch_members(&txn, block)?;
             let mut ledger_audit = txn.open_table(LEDGER_AUDIT)?;
             for (tx, r) in block.txs.iter().zip(&outcome.receipts) {
                 if let vellum_types::TxBody::AuditBatch { entries } = &tx.unsigned.body {
@@ -502,6 +534,38 @@ impl Store {
         let mut out = Vec::new();
         for v in table.get(*digest)? {
             out.push(ProofId(v?.value()));
+        }
+        Ok(out)
+    }
+
+    /// The stored members `[0, count)` of batch `id` (`None` unless all are there).
+    pub fn batch_members(&self, id: &ProofId, count: u32) -> Result<Option<Vec<Hash32>>, ReadError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(BATCH_MEMBERS)?;
+        let mut out = Vec::with_capacity(count as usize);
+        for row in table.range((id.0, 0)..(id.0, count))? {
+            out.push(row?.1.value());
+        }
+        Ok((out.len() == count as usize).then_some(out))
+    }
+
+    /// Batch members whose registered digest is `digest` (at most [`MEMBER_MATCHES_MAX`]).
+    pub fn members_by_digest(&self, digest: &Hash32) -> Result<Vec<(ProofId, u32)>, ReadError> {
+        let txn = self.db.begin_read()?;
+        let index = txn.open_multimap_table(MEMBER_DIGESTS)?;
+        let members = txn.open_table(BATCH_MEMBERS)?;
+        let mut out = Vec::new();
+        for v in index.get(*digest)? {
+            let v = v?.value();
+            let proof: [u8; 32] = v[..32].try_into().expect("36-byte value");
+            let member = u32::from_be_bytes(v[32..].try_into().expect("36-byte value"));
+            // A batch that started over may have replaced this member: only current rows count.
+            if members.get((proof, member))?.is_some_and(|d| d.value() == *digest) {
+                out.push((ProofId(proof), member));
+            }
+            if out.len() >= MEMBER_MATCHES_MAX {
+                break;
+            }
         }
         Ok(out)
     }

@@ -191,6 +191,23 @@ pub struct IssuerRevocation {
 /// same body is sent again (bounds a block's work whatever a stolen key registered).
 pub const ISSUER_REVOCATIONS_PER_TX_MAX: u64 = 4_096;
 
+/// Most batch members one `StoreBatchMembers` transaction carries (keeps it under the
+/// transaction size limit with a holder per member).
+pub const BATCH_MEMBERS_PER_TX_MAX: usize = 200;
+/// Most holders one `AddHolders` transaction names.
+pub const HOLDERS_PER_TX_MAX: usize = 16;
+
+/// One document of a batch as the registrant hands it to the network: its registered digest
+/// (the salted commitment if the batch is salted — never the salt or the document) and,
+/// optionally, the account of its holder (the student).
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchMember {
+    #[serde(with = "crate::hex_serde::hex32")]
+    pub digest: Hash32,
+    pub holder: Option<AccountId>,
+}
+
 /// One entry of an issuer's registrations in order, under `StateKey::IssuerProof(issuer, seq)`.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct IssuerProofRef {
@@ -343,6 +360,11 @@ pub enum StateKey {
     IssuerProofCount(AccountId),
     /// The governed reason codes (`Vec<String>`; absent: [`DEFAULT_REASON_CODES`]).
     ReasonCodes,
+    /// How far a batch's members were handed to the network (`BatchMembersProgress` in the
+    /// ledger crate; absent until the first `StoreBatchMembers`).
+    BatchMembers(ProofId),
+    /// `holder` holds the registration (`None`) or one member of it (`true`; absent: not).
+    Holder(ProofId, Option<u32>, AccountId),
 }
 
 impl StateKey {

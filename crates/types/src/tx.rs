@@ -136,6 +136,13 @@ pub enum TxBody {
     /// Compliance revokes every registration `issuer` made at or after `from_height` (a stolen
     /// issuer key's forgeries) and stops it registering; `reason` is a governed code.
     RevokeIssuer { issuer: AccountId, from_height: u64, reason: String },
+    /// The registrant hands a batch's member digests (and their holders) to the network, in
+    /// order from `first`, so that bundles survive the loss of its manifest. `first = 0`
+    /// starts over. The chunk that completes the batch must make the registered root.
+    StoreBatchMembers { proof: ProofId, first: u32, members: Vec<crate::proof::BatchMember> },
+    /// The registrant names accounts that hold its registration (`member` = `None`) or one
+    /// member of a batch: they may fetch its bundle and stored original.
+    AddHolders { proof: ProofId, member: Option<u32>, holders: Vec<AccountId> },
 }
 
 impl TxBody {
@@ -167,6 +174,8 @@ impl TxBody {
             TxBody::SetPurposeKeys { .. } => "set_purpose_keys",
             TxBody::ReportMisbehavior { .. } => "report_misbehavior",
             TxBody::RevokeIssuer { .. } => "revoke_issuer",
+            TxBody::StoreBatchMembers { .. } => "store_batch_members",
+            TxBody::AddHolders { .. } => "add_holders",
         }
     }
 }
@@ -361,6 +370,18 @@ impl UnsignedTx {
                     return invalid(format!("the recovery time lock must be 1..={} blocks", crate::payment::RECOVERY_DELAY_BLOCKS_MAX));
                 }
                 Ok(())
+            }
+            TxBody::StoreBatchMembers { members, .. } if members.is_empty() || members.len() > crate::proof::BATCH_MEMBERS_PER_TX_MAX => {
+                invalid(format!("a store_batch_members carries 1..={} members", crate::proof::BATCH_MEMBERS_PER_TX_MAX))
+            }
+            TxBody::AddHolders { holders, .. } => {
+                if holders.is_empty() || holders.len() > crate::proof::HOLDERS_PER_TX_MAX {
+                    return invalid(format!("add_holders names 1..={} holders", crate::proof::HOLDERS_PER_TX_MAX));
+                }
+                let mut sorted = holders.clone();
+                sorted.sort();
+                sorted.dedup();
+                if sorted.len() != holders.len() { invalid("a holder is named twice".into()) } else { Ok(()) }
             }
             TxBody::CreateSubledger { name, .. } if !valid_subledger(name) => {
                 invalid(format!("sub-ledger name `{name}` must be 1..=32 bytes of [a-z0-9-], starting with a letter"))

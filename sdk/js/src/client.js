@@ -3,7 +3,8 @@
 // or a 429; idempotent submission (a `duplicate` is an acceptance) whose refusal counts only
 // when every validator refuses (except the four codes every honest validator gives alike);
 // waiting for finality with resubmission of the same bytes while no validator knows the
-// transaction; gap-free nonces; reads a user acts on agreed by f + 1 validators; signed reads.
+// transaction; gap-free nonces; reads a user acts on agreed by f + 1 validators; signed reads;
+// the freshest valid answer of all validators (status proofs), where agreement cannot apply.
 // Browser-safe: `fetch` and AbortController only.
 
 import { AgreementError, NetworkError, NodeError, OutcomeUnknownError, RejectedError, VellumError } from "./errors.js";
@@ -492,6 +493,28 @@ export class Pool {
     return this.agreed(path, (n, signal) => n.signed("GET", path, key, chainId, { signal, account }), project);
   }
 
+  /**
+   * Asks every validator for `path` at once and keeps the freshest valid answer: `verify(bytes)`
+   * checks each 200 body (throwing when it is invalid) and returns what it proves, with the
+   * `height` it proves it at; the highest height wins (ties: the validator first in `order()`),
+   * so a lagging or faulty validator cannot hide a newer state while an honest one has it.
+   * Resolves to `{ bytes, result, node, failures }` (`failures`: why the others were not used);
+   * rejects with a NetworkError listing each validator's failure when none gave a valid answer.
+   */
+  async freshest(path, verify) {
+    const tried = await Promise.all(this.nodes.map((node) => freshAnswer(node, path, verify)));
+    let best = null;
+    const failures = [];
+    for (const i of this.order()) {
+      const t = tried[i];
+      if (t.failure) failures.push(t.failure);
+      else if (best === null || t.height > best.height) best = { ...t, index: i };
+    }
+    if (best === null) throw new NetworkError(`no validator gave a valid answer to ${path} (tried ${this.nodes.length})`, failures);
+    this.prefer(best.index);
+    return { bytes: best.bytes, result: best.result, node: this.nodes[best.index].base, failures };
+  }
+
   /** A signed read agreed by f + 1 validators (or the first answer when `verify` is false); its 200 JSON body. */
   async verifiedJson(path, key, { project = wholeKey, verify = true, account = null } = {}) {
     const a = verify ? await this.agreedSigned(path, key, project, { account }) : await this.getSigned(path, key, { account });
@@ -499,6 +522,26 @@ export class Pool {
     const body = verify ? a.body : a.json;
     if (status !== 200) throw nodeError({ status, json: body }, this.base);
     return body;
+  }
+}
+
+/** One validator's answer to `path`, checked by `verify`: `{ bytes, result, height }` or `{ failure }`. */
+async function freshAnswer(node, path, verify) {
+  let answer;
+  try {
+    answer = await node.get(path);
+  } catch (e) {
+    return { failure: e.message };
+  }
+  if (answer.status !== 200) {
+    const e = answer.json?.error;
+    return { failure: `${node.base}: HTTP ${answer.status}${e?.code ? ` ${e.code}` : ""}${e?.message ? `: ${e.message}` : ""}` };
+  }
+  try {
+    const result = verify(answer.body);
+    return { bytes: answer.body, result, height: BigInt(result.height) };
+  } catch (e) {
+    return { failure: `${node.base}: invalid answer: ${e.message}` };
   }
 }
 

@@ -27,7 +27,7 @@ export class NodeError extends VellumError {
 /** A block builder dropped the transaction (`code` says why); nothing of it was applied. */
 export class RejectedError extends NodeError {}
 
-/** No validator answered (each one's failure is listed in `failures`). */
+/** No validator answered, or none gave a valid answer (each one's failure is listed in `failures`). */
 export class NetworkError extends VellumError {
   constructor(message, failures = []) {
     super(failures.length ? `${message}: ${failures.join("; ")}` : message);

@@ -1,6 +1,6 @@
 // @vellum/sdk: build, sign and submit Vellum transactions; keys and keystores; the client
 // behaviour of docs/client.md; events; multi-party signing; offline verification of evidence
-// bundles and payment receipts. Browser-safe (no Node built-ins); `@vellum/sdk/node` adds
+// bundles, payment receipts and status proofs. Browser-safe (no Node built-ins); `@vellum/sdk/node` adds
 // file helpers for Node.
 
 export * from "./errors.js";
@@ -33,6 +33,12 @@ export {
   verifyTransaction,
   checkShape,
   checkUnsignedShape,
+  checkBodyShape,
+  checkReasonCode,
+  isReasonCode,
+  DEFAULT_REASON_CODES,
+  REASON_CODE_BYTES_MAX,
+  REASON_CODES_MAX,
 } from "./tx.js";
 export { requestSigningBytes, signedHeaders, HEADER_ACCOUNT, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_SIGNATURE } from "./request.js";
 export { Pool, Node, parseClientConfig, txKey, wholeKey, proofKey, REFUSED_EVERYWHERE } from "./client.js";
@@ -43,6 +49,13 @@ export {
   verifyReceipt,
   verifyLogAnchor,
   verifyEvidence,
+  verifyStatusProof,
+  verifyBundleWithStatus,
+  statusNow,
+  effectiveStatus,
+  statusLine,
+  decodeStatusProof,
+  encodeStatusProof,
   decodeBundle,
   encodeBundle,
   decodeReceipt,
@@ -56,5 +69,9 @@ export {
   headerHashOf,
   validatorSetHashOf,
   quorum,
+  BUNDLE_MAGIC,
+  RECEIPT_MAGIC,
+  LOG_ANCHOR_MAGIC,
+  STATUS_PROOF_MAGIC,
 } from "./verify.js";
 export { Vellum, parseAmount, formatAmount } from "./vellum.js";

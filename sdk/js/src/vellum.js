@@ -1,19 +1,22 @@
 // The use cases in a few calls each: open an account, register documents (one, or a salted
-// batch with its manifest) and fetch + verify their evidence bundles, revoke or supersede,
+// batch with its manifest) and fetch + verify their evidence bundles, suspend, reinstate,
+// revoke or supersede, fetch the freshest verified status proof (anyone, no key), revoke an
+// issuer's registrations (compliance),
 // pay (multi-leg, conversion, reference) and fetch + verify the receipt, account status and
 // hold decisions, guardian recovery, governance proposals and votes, multi-party signing, and
 // events. Everything goes through one Pool (docs/client.md: failover, resubmission, gap-free
 // nonces, verified reads).
 
-import { VellumError } from "./errors.js";
+import { EncodeError, VellumError } from "./errors.js";
 import { fromHex, isBytes, randomBytes, toHex, utf8 } from "./bytes.js";
-import { PublicKey } from "./types.js";
+import { PublicKey, TxBody } from "./types.js";
+import { encode } from "./encoding.js";
 import { batchRoot, kycCommitment, proofIdOf, saltedDigest, sha256 } from "./hash.js";
-import { EXPIRY_BLOCKS, Pool, parseClientConfig, proofKey, wholeKey } from "./client.js";
+import { EXPIRY_BLOCKS, Pool, nodeError, parseClientConfig, proofKey, wholeKey } from "./client.js";
 import { followEvents } from "./events.js";
-import { SCHEMA_WHOLE_FILE } from "./tx.js";
+import { SCHEMA_WHOLE_FILE, checkBodyShape } from "./tx.js";
 import { buildTxFile, checkWeight, txFromFile } from "./multisig.js";
-import { decodeBundle, encodeBundle, fillMember, openDocument, verifyBundle, verifyReceipt } from "./verify.js";
+import { decodeBundle, encodeBundle, fillMember, openDocument, statusNow, verifyBundle, verifyReceipt, verifyStatusProof } from "./verify.js";
 
 /** Blocks a governance proposal stays open for votes (the CLI's default). */
 export const PROPOSAL_DEADLINE_BLOCKS = 100_000n;
@@ -38,6 +41,13 @@ export function formatAmount(amount, decimals) {
 }
 
 const bytes32 = (v, what) => (isBytes(v) ? v : fromHex(v, 32, what));
+/** A batch member index (u32, a number or bigint) or null. */
+function memberIndex(given) {
+  if (given === null || given === undefined) return null;
+  const member = typeof given === "bigint" ? Number(given) : given;
+  if (!Number.isInteger(member) || member < 0 || member > 0xffff_ffff) throw new EncodeError("member", `expected a member index in 0..=4294967295, got ${String(given)}`);
+  return member;
+}
 const hex32 = (v, what) => toHex(bytes32(v, what));
 
 export class Vellum {
@@ -64,8 +74,12 @@ export class Vellum {
   /**
    * Signs `body` (a TxBody value) with `key` (or every key of `signers`, for `sender`), submits
    * it and waits for finality: the final status with `tx_hash`, `height` and the signed `tx`.
+   * A body that cannot be encoded (EncodeError) or breaks the shape rules (DecodeError
+   * `invalid`, e.g. a free-text reason) is refused before anything is signed or sent.
    */
-  send(body, { key = null, signers = null, sender = null, timeoutMs } = {}) {
+  async send(body, { key = null, signers = null, sender = null, timeoutMs } = {}) {
+    encode(TxBody, body);
+    checkBodyShape(body);
     const keys = signers ?? (key ? [key] : []);
     return this.pool.send(body, { signers: keys, sender, timeoutMs, verify: this.verify });
   }
@@ -137,14 +151,81 @@ export class Vellum {
     return { proofId, manifest, tx };
   }
 
-  /** Revokes a registration, or one member of a batch. */
+  /**
+   * Revokes a registration, or one member of a batch (final). `reason` is a reason code such
+   * as "issued_in_error" (DEFAULT_REASON_CODES; the chain's list is governed): free text is
+   * refused before anything is signed.
+   */
   revokeProof({ key, proofId, member = null, reason }) {
-    return this.send({ type: "set_proof_status", proof: bytes32(proofId, "proof id"), member, change: { change: "revoke", reason } }, { key });
+    return this.#changeStatus(key, proofId, member, { change: "revoke", reason });
   }
 
-  /** Marks a registration superseded by a newer one. */
+  /** Suspends a registration or batch member until `reinstateProof`; `reason` is a reason code ("under_investigation"). */
+  suspendProof({ key, proofId, member = null, reason }) {
+    return this.#changeStatus(key, proofId, member, { change: "suspend", reason });
+  }
+
+  /** Ends a suspension: the registration (or member) is live again. */
+  reinstateProof({ key, proofId, member = null }) {
+    return this.#changeStatus(key, proofId, member, { change: "reinstate" });
+  }
+
+  /** Marks a registration superseded by a newer one (final; whole registrations only). */
   supersedeProof({ key, proofId, by }) {
-    return this.send({ type: "set_proof_status", proof: bytes32(proofId, "proof id"), member: null, change: { change: "supersede", by: bytes32(by, "by") } }, { key });
+    return this.#changeStatus(key, proofId, null, { change: "supersede", by: bytes32(by, "by") });
+  }
+
+  /** The registrant's `set_proof_status` (the change's shape is checked by `send`). */
+  async #changeStatus(key, proofId, member, change) {
+    return this.send({ type: "set_proof_status", proof: bytes32(proofId, "proof id"), member: memberIndex(member), change }, { key });
+  }
+
+  /**
+   * Compliance revokes every registration `issuer` made at or after `fromHeight` (a stolen
+   * issuer key) and stops it registering; `reason` is a reason code ("key_compromise"). A
+   * revocation of many registrations takes several transactions: while
+   * `issuerRevocation(issuer).complete` is false, send the same call again.
+   */
+  async revokeIssuer({ key, issuer, fromHeight, reason }) {
+    return this.send({ type: "revoke_issuer", issuer: bytes32(issuer, "issuer"), from_height: BigInt(fromHeight), reason }, { key });
+  }
+
+  /**
+   * An issuer-wide revocation (public; agreed by f + 1 validators unless `verify` is off):
+   * `{ issuer, from_height, reason, actor, tx, height, time_ms, revoked, complete }`, or null
+   * when the issuer was never revoked.
+   */
+  async issuerRevocation(issuer) {
+    const path = `/v1/issuer/${hex32(issuer, "issuer")}/revocation`;
+    const a = this.verify ? await this.pool.agreedGet(path) : await this.pool.get(path);
+    const body = this.verify ? a.body : a.json;
+    if (a.status === 200) return body;
+    if (a.status === 404 && body?.error?.code === "not_revoked") return null;
+    throw nodeError({ status: a.status, json: body }, this.pool.base);
+  }
+
+  /**
+   * The status of a registration (or one batch member) now, for anyone who knows its proof id
+   * (no key: `GET /v1/status/{id}` is public). Every validator is asked; each answer is
+   * verified offline against the pinned genesis and the freshest valid one (highest header
+   * height) is kept, so a lagging or faulty validator cannot hide a newer status. Given
+   * `bundle` (a `verifyBundle` result), its proof id and member are used and `now` combines the
+   * two (step 9: `{ then, now, nowHeight, changed }`). Resolves to `{ bytes, result, now,
+   * failures }`; rejects with a NetworkError listing each validator's failure when none gave a
+   * valid status proof.
+   */
+  async fetchStatus({ proofId = null, member = null, bundle = null } = {}) {
+    if (!this.genesisHash) throw new VellumError("fetchStatus verifies against the pinned genesis hash: create the client with `genesisHash`");
+    const id = bundle ? bundle.proofId : hex32(proofId, "proof id");
+    const index = memberIndex(bundle ? bundle.memberIndex : member);
+    const path = index === null ? `/v1/status/${id}` : `/v1/status/${id}?member=${index}`;
+    const verify = (bytes) => {
+      const r = verifyStatusProof(bytes, { genesisHash: this.genesisHash });
+      if (r.proofId !== id || r.memberIndex !== index) throw new VellumError(`a status proof of another registration or member (${r.proofId}, member ${r.memberIndex})`);
+      return r;
+    };
+    const { bytes, result, failures } = await this.pool.freshest(path, verify);
+    return { bytes, result, now: bundle ? statusNow(bundle, result) : null, failures };
   }
 
   /** A registration's record and status (registrant or auditor; agreed by f + 1 validators, audit trail from one). */

@@ -1,14 +1,28 @@
-// Offline verification of evidence bundles, payment receipts and log anchors against a pinned
-// genesis hash (docs/evidence-format.md; Rust reference crates/evidence/src/verify.rs,
-// receipt.rs, log_anchor.rs). Reads nothing but its arguments: no network, no trust in any node.
-// Every failure is a VerifyError naming the step (decode, checkpoint, validator set,
-// certificate, log inclusion, state entry, batch inclusion, document).
+// Offline verification of evidence bundles, payment receipts, log anchors and status proofs
+// against a pinned genesis hash (docs/evidence-format.md; Rust reference
+// crates/evidence/src/verify.rs, receipt.rs, log_anchor.rs, status.rs). Reads nothing but its
+// arguments: no network, no trust in any node. Every failure is a VerifyError naming the step
+// (decode, checkpoint, validator set, certificate, log inclusion, state entry, batch inclusion,
+// document; status when a status proof is combined with a bundle).
 
 import { ed25519 } from "@noble/curves/ed25519.js";
-import { DecodeError, VerifyError } from "./errors.js";
+import { DecodeError, VellumError, VerifyError } from "./errors.js";
 import { concat, equal, fromHex, isBytes, toHex, utf8 } from "./bytes.js";
 import { Reader, Writer, bytes as fixedBytes, canonical, encode, vec } from "./encoding.js";
-import { Bundle, BlockHeader, EvidenceRecord, GenesisCommitment, LogAnchor, MemberEntry, PaymentRecord, ProofEntry, Receipt, ValidatorSetRecord } from "./types.js";
+import {
+  Bundle,
+  BlockHeader,
+  EvidenceRecord,
+  GenesisCommitment,
+  LogAnchor,
+  MemberEntry,
+  PaymentRecord,
+  ProofEntry,
+  ProofStatus,
+  Receipt,
+  StatusProof,
+  ValidatorSetRecord,
+} from "./types.js";
 import { DOMAIN, memberStateKey, proofStateKey, saltedDigest, sha256, stateValueHash, validatorSetChangeKey } from "./hash.js";
 import { inclusionError, inclusionProof, leafHash, merkleRoot, verifyMapProof } from "./merkle.js";
 import { txId, txLeafBytes, verifyTransaction } from "./tx.js";
@@ -16,10 +30,11 @@ import { txId, txLeafBytes, verifyTransaction } from "./tx.js";
 export const BUNDLE_MAGIC = "VELLUMEV";
 export const RECEIPT_MAGIC = "VELLUMRC";
 export const LOG_ANCHOR_MAGIC = "VELLUMLA";
+export const STATUS_PROOF_MAGIC = "VELLUMST";
 /** Version 1: anchored in the genesis set; version 2 appends the chain of validator-set changes. */
 export const FILE_VERSION = 1;
 export const FILE_VERSION_CHAINED = 2;
-/** Largest bundle, receipt or anchor accepted (they are a few KiB; this bounds hostile input). */
+/** Largest bundle, receipt, anchor or status proof accepted (they are a few KiB; this bounds hostile input). */
 export const EVIDENCE_BYTES_MAX = 64 * 1024;
 /** The namespace validators sign finalize votes under (Commonware simplex). */
 export const FINALIZE_NAMESPACE = "VELLUM_CONSENSUS_FINALIZE";
@@ -72,11 +87,14 @@ export const encodeBundle = (bundle) => framed(BUNDLE_MAGIC, Bundle, bundle);
 export const decodeReceipt = (bytes) => decodeFile(bytes, RECEIPT_MAGIC, Receipt, "payment receipt");
 export const encodeReceipt = (receipt) => framed(RECEIPT_MAGIC, Receipt, receipt);
 export const decodeLogAnchor = (bytes) => decodeFile(bytes, LOG_ANCHOR_MAGIC, LogAnchor, "log anchor");
+export const decodeStatusProof = (bytes) => decodeFile(bytes, STATUS_PROOF_MAGIC, StatusProof, "status proof");
+export const encodeStatusProof = (proof) => framed(STATUS_PROOF_MAGIC, StatusProof, proof);
 
-/** Which evidence file `bytes` is, by its magic: "bundle", "receipt", "log_anchor" or null. */
+const KINDS = { [BUNDLE_MAGIC]: "bundle", [RECEIPT_MAGIC]: "receipt", [LOG_ANCHOR_MAGIC]: "log_anchor", [STATUS_PROOF_MAGIC]: "status" };
+
+/** Which evidence file `bytes` is, by its magic: "bundle", "receipt", "log_anchor", "status" or null. */
 export function evidenceKind(bytes) {
-  const head = new TextDecoder().decode(bytes.subarray(0, 8));
-  return { [BUNDLE_MAGIC]: "bundle", [RECEIPT_MAGIC]: "receipt", [LOG_ANCHOR_MAGIC]: "log_anchor" }[head] ?? null;
+  return KINDS[new TextDecoder().decode(bytes.subarray(0, 8))] ?? null;
 }
 
 /** LEB128 (Commonware `UInt`): 7 bits per byte, least significant first. */
@@ -139,14 +157,16 @@ function checkSigned(header, c, validators, genesisHash, what, note) {
 }
 
 /**
- * Steps 2–4, shared by bundles, receipts and log anchors: the genesis commitment matches the
- * pinned hash, the header descends from the genesis validator set (following each change in
- * `chain`), and more than 2/3 of that set finalized it. Returns the genesis hash and set size.
+ * Steps 2–4, shared by bundles, receipts, log anchors and status proofs (`file`, of kind
+ * `what`): the genesis commitment matches the pinned hash, the header descends from the genesis
+ * validator set (following each change in the file's validator chain), and more than 2/3 of
+ * that set finalized it. Returns the genesis hash and set size.
  */
-function verifyAnchor(genesis, header, certificate, chain, pinned, note) {
+function verifyAnchor(file, pinned, note, what) {
+  const { genesis, header, certificate, validator_chain: chain } = file;
   const genesisHash = genesisHashOf(genesis);
   note("genesis_hash", genesisHash);
-  if (pinned && !equal(pinned, genesisHash)) fail("checkpoint", `bundle is for genesis ${toHex(genesisHash)}, not the pinned ${toHex(pinned)}`);
+  if (pinned && !equal(pinned, genesisHash)) fail("checkpoint", `${what} is for genesis ${toHex(genesisHash)}, not the pinned ${toHex(pinned)}`);
   let validators = genesis.validators;
   let seq = 0n;
   let setEpoch = 0n; // the epoch from which the current set signs
@@ -177,23 +197,64 @@ function verifyAnchor(genesis, header, certificate, chain, pinned, note) {
   return { genesisHash, validators: validators.length };
 }
 
-/** Step 7 for a batch: the member's leaf is in the batch tree and its own status is proven. */
+const LIVE = Object.freeze({ status: "live" });
+const isFinal = (s) => s.status === "revoked" || s.status === "superseded";
+
+/**
+ * The status that applies to one document of a batch (docs/evidence-format.md §4 step 7): a
+ * final status of the registration (revoked, superseded) wins; else a final status of the
+ * member; else a suspended registration; else the member's own status. For a single
+ * registration (`member` null): its own.
+ */
+export function effectiveStatus(registration, member = null) {
+  if (isFinal(registration)) return registration;
+  if (member !== null && isFinal(member)) return member;
+  if (registration.status !== "live") return registration;
+  return member ?? LIVE;
+}
+
+/** Steps 6a–6b: `entryProof` proves `entry` present under `StateKey::Proof(proofId)` in `root`. */
+function checkEntry(entryProof, root, proofId, entry, note) {
+  const key = proofStateKey(proofId);
+  const valueHash = stateValueHash(encode(ProofEntry, entry));
+  note("entry_key", key);
+  note("entry_value_hash", valueHash);
+  let found;
+  try {
+    found = verifyMapProof(entryProof, root, key);
+  } catch (e) {
+    fail("state entry", `state proof does not match the header's state root: ${e.message}`);
+  }
+  if (!found.present) fail("state entry", "the state holds no entry for this proof");
+  if (!equal(found.valueHash, valueHash)) fail("state entry", "the state holds a different entry for this proof");
+}
+
+/**
+ * Steps 7d–7e: `statusProof` proves the member's own status entry (`entry`, null when it never
+ * changed) under `StateKey::Member(proofId, index)` in `root`. Returns the member's own status.
+ */
+function memberOwnStatus(statusProof, root, proofId, index, entry, note) {
+  const key = memberStateKey(proofId, index);
+  note("member_key", key);
+  let proven;
+  try {
+    proven = verifyMapProof(statusProof, root, key);
+  } catch (e) {
+    fail("batch inclusion", `member status proof does not match the state root: ${e.message}`);
+  }
+  const matches = entry === null ? !proven.present : proven.present && equal(proven.valueHash, stateValueHash(encode(MemberEntry, entry)));
+  if (!matches) fail("batch inclusion", "member status does not match the state");
+  return entry === null ? LIVE : entry.status;
+}
+
+/** Step 7 for a batch bundle: the member's leaf is in the batch tree; returns its own status. */
 function checkMember(b, root, count, note) {
   const m = b.member;
   note("batch_root", root);
   note("member_leaf_hash", leafHash(m.leaf));
   const why = inclusionError(m.index, count, leafHash(m.leaf), m.batch_proof, root);
   if (why) fail("batch inclusion", `document is not member ${m.index} of the batch: ${why}`);
-  const key = memberStateKey(b.record.proof_id, m.index);
-  note("member_key", key);
-  let proven;
-  try {
-    proven = verifyMapProof(m.status_proof, b.header.state_root, key);
-  } catch (e) {
-    fail("batch inclusion", `member status proof does not match the state root: ${e.message}`);
-  }
-  const matches = m.status === null ? !proven.present : proven.present && equal(proven.valueHash, stateValueHash(encode(MemberEntry, m.status)));
-  if (!matches) fail("batch inclusion", "member status does not match the state");
+  return memberOwnStatus(m.status_proof, b.header.state_root, b.record.proof_id, m.index, m.status, note);
 }
 
 /** Step 8: the bundle's opening, and the document itself when given. */
@@ -228,7 +289,7 @@ export function verifyBundle(input, { genesisHash = null, document = null } = {}
   const b = isBytes(input) ? decodeBundle(input) : input;
   const trace = [];
   const note = (k, v) => trace.push([k, toHex(v)]);
-  const { genesisHash: gh, validators } = verifyAnchor(b.genesis, b.header, b.certificate, b.validator_chain, hash32(genesisHash, "genesis hash"), note);
+  const { genesisHash: gh, validators } = verifyAnchor(b, hash32(genesisHash, "genesis hash"), note, "bundle");
   const r = b.record;
   const h = b.header;
 
@@ -240,32 +301,19 @@ export function verifyBundle(input, { genesisHash = null, document = null } = {}
   if (r.height > h.height || r.time_ms > h.time_ms) fail("log inclusion", "the record claims a height or time after the header that includes it");
 
   // 6. The state entry: record hash, log position, registrant and status as of the header.
-  const entryKey = proofStateKey(r.proof_id);
-  const entryValueHash = stateValueHash(encode(ProofEntry, b.entry));
-  note("entry_key", entryKey);
-  note("entry_value_hash", entryValueHash);
-  let found;
-  try {
-    found = verifyMapProof(b.entry_proof, h.state_root, entryKey);
-  } catch (e) {
-    fail("state entry", `state proof does not match the header's state root: ${e.message}`);
-  }
-  if (!found.present) fail("state entry", "the state holds no entry for this proof");
-  if (!equal(found.valueHash, entryValueHash)) fail("state entry", "the state holds a different entry for this proof");
-  const recordHash = sha256(canonical(DOMAIN.EVIDENCE_RECORD, EvidenceRecord, r));
+  checkEntry(b.entry_proof, h.state_root, r.proof_id, b.entry, note);
+  const recordHash = recordHashOf(r);
   if (!equal(b.entry.record_hash, recordHash) || !equal(b.entry.registrant, r.registrant)) fail("state entry", "the state entry belongs to another record");
   let status = b.entry.status;
 
-  // 7. Batch membership.
+  // 7. Batch membership; a member's status is the `effective` one.
   let registeredDigest = null;
   if (r.registered.kind === "single") {
     if (b.member) fail("batch inclusion", "a single registration has no members");
     registeredDigest = r.registered.digest;
   } else {
     if (!b.member) fail("batch inclusion", "the bundle names no document of this batch");
-    checkMember(b, r.registered.root, r.registered.count, note);
-    // A member's own change (revocation) applies to it, unless the whole batch changed.
-    if (b.member.status && status.status === "live") status = b.member.status.status;
+    status = effectiveStatus(status, checkMember(b, r.registered.root, r.registered.count, note));
     registeredDigest = b.member.leaf;
   }
   note("registered_digest", registeredDigest);
@@ -278,6 +326,7 @@ export function verifyBundle(input, { genesisHash = null, document = null } = {}
     checkpointPinned: Boolean(genesisHash),
     record: r,
     proofId: toHex(r.proof_id),
+    recordHash: toHex(recordHash),
     registrant: toHex(r.registrant),
     signer: r.signer.toString(),
     registeredDigest: toHex(registeredDigest),
@@ -300,7 +349,7 @@ export function verifyBundle(input, { genesisHash = null, document = null } = {}
  */
 export function verifyReceipt(input, { genesisHash = null } = {}) {
   const r = isBytes(input) ? decodeReceipt(input) : input;
-  const { genesisHash: gh, validators } = verifyAnchor(r.genesis, r.header, r.certificate, r.validator_chain, hash32(genesisHash, "genesis hash"), () => {});
+  const { genesisHash: gh, validators } = verifyAnchor(r, hash32(genesisHash, "genesis hash"), () => {}, "receipt");
   const h = r.header;
   const txWhy = inclusionError(r.tx_index, h.log_size, leafHash(txLeafBytes(r.tx)), r.tx_proof, h.log_root);
   if (txWhy) fail("log inclusion", `the transaction is not at log index ${r.tx_index}: ${txWhy}`);
@@ -342,7 +391,7 @@ export function verifyLogAnchor(input, { genesisHash }) {
   const a = isBytes(input) ? decodeLogAnchor(input) : input;
   const pinned = hash32(genesisHash, "genesis hash");
   if (!pinned) fail("checkpoint", "a log anchor is verified against a pinned genesis hash");
-  const { genesisHash: gh, validators } = verifyAnchor(a.genesis, a.header, a.certificate, a.validator_chain, pinned, () => {});
+  const { genesisHash: gh, validators } = verifyAnchor(a, pinned, () => {}, "log anchor");
   if (a.header.log_size === 0n) fail("log inclusion", "the anchored header commits an empty log");
   return {
     genesisHash: toHex(gh),
@@ -357,13 +406,100 @@ export function verifyLogAnchor(input, { genesisHash }) {
   };
 }
 
-/** Any evidence file, by its magic (a bundle, a receipt, or a log anchor). */
+/** `H(canonical("VELLUM:EVIDENCE-RECORD:", record))`, what a state entry commits to. */
+const recordHashOf = (record) => sha256(canonical(DOMAIN.EVIDENCE_RECORD, EvidenceRecord, record));
+
+/** Step 7 of a status proof for one member: 7f, then 7d–7e; the member's `effective` status. */
+function statusOfMember(s) {
+  const m = s.member;
+  if (m.index >= s.entry.count) fail("batch inclusion", `the registration has no member ${m.index} (it covers ${s.entry.count})`);
+  const own = memberOwnStatus(m.status_proof, s.header.state_root, s.proof_id, m.index, m.status, () => {});
+  return effectiveStatus(s.entry.status, own);
+}
+
+/**
+ * Verifies a status proof (file bytes or decoded) offline (docs/evidence-format.md §6a): steps
+ * 1–4 as for bundles, the registration's state entry (6), and a member's status entry (7).
+ * Returns the status that applies as of the proof's header, or throws a VerifyError naming the
+ * failing step. `genesisHash` is the pinned root of trust (hex or bytes).
+ */
+export function verifyStatusProof(input, { genesisHash = null } = {}) {
+  const s = isBytes(input) ? decodeStatusProof(input) : input;
+  const { genesisHash: gh, validators } = verifyAnchor(s, hash32(genesisHash, "genesis hash"), () => {}, "status proof");
+  checkEntry(s.entry_proof, s.header.state_root, s.proof_id, s.entry, () => {});
+  const status = s.member ? statusOfMember(s) : s.entry.status;
+  return {
+    genesisHash: toHex(gh),
+    chainId: s.genesis.chain_id,
+    checkpointPinned: Boolean(genesisHash),
+    proofId: toHex(s.proof_id),
+    memberIndex: s.member ? s.member.index : null,
+    registrant: toHex(s.entry.registrant),
+    recordHash: toHex(s.entry.record_hash),
+    registeredDigest: toHex(s.entry.registered_digest),
+    count: s.entry.count,
+    status,
+    height: s.header.height,
+    timeMs: s.header.time_ms,
+    signers: s.certificate.signers.length,
+    validators,
+    validatorSetChanges: s.validator_chain.length,
+  };
+}
+
+const sameStatus = (a, b) => equal(encode(ProofStatus, a), encode(ProofStatus, b));
+
+/**
+ * Step 9: what a verified bundle (`verifyBundle`'s result) and a verified status proof
+ * (`verifyStatusProof`'s) say together, once they are shown to speak of the same chain (9a),
+ * registration (9b) and document (9c), the status proof not older than the bundle (9d).
+ * Returns `{ then, now, nowHeight, nowTimeMs, changed }`; throws a VerifyError at step 9.
+ */
+export function statusNow(bundle, status) {
+  if (typeof bundle?.recordHash !== "string" || typeof status?.recordHash !== "string" || status.height === undefined) {
+    throw new VellumError("statusNow takes the results of verifyBundle and verifyStatusProof");
+  }
+  if (bundle.genesisHash !== status.genesisHash) fail("status", "the status proof is for another chain (its genesis hash differs)");
+  if (bundle.proofId !== status.proofId || bundle.recordHash !== status.recordHash) fail("status", "the status proof is for another registration");
+  if (bundle.memberIndex !== status.memberIndex) fail("status", "the status proof is for another document of the batch");
+  if (status.height < bundle.statusHeight) {
+    fail("status", `the status proof (height ${status.height}) is older than the bundle (height ${bundle.statusHeight})`);
+  }
+  return { then: bundle.status, now: status.status, nowHeight: status.height, nowTimeMs: status.timeMs, changed: !sameStatus(bundle.status, status.status) };
+}
+
+/**
+ * A bundle and a status proof together (step 9): the bundle verified (against `genesisHash`
+ * and `document` when given), the status proof against the pinned genesis or, when none is
+ * pinned, the bundle's own; then `statusNow`. Returns `{ bundle, status, now }`.
+ */
+export function verifyBundleWithStatus(bundleInput, statusInput, { genesisHash = null, document = null } = {}) {
+  const bundle = verifyBundle(bundleInput, { genesisHash, document });
+  const status = verifyStatusProof(statusInput, { genesisHash: genesisHash ?? bundle.genesisHash });
+  return { bundle, status, now: statusNow(bundle, status) };
+}
+
+/** One line for a status, with its reason code and height: `REVOKED since height 9 (reason: key_compromise)`. */
+export function statusLine(status) {
+  switch (status.status) {
+    case "live":
+      return "LIVE";
+    case "superseded":
+      return `SUPERSEDED since height ${status.height} by ${toHex(status.by)}`;
+    default:
+      return `${status.status.toUpperCase()} since height ${status.height} (reason: ${status.reason})`;
+  }
+}
+
+/** Any evidence file, by its magic (a bundle, a receipt, a log anchor or a status proof). */
 export function verifyEvidence(bytes, options = {}) {
   switch (evidenceKind(bytes)) {
     case "receipt":
       return { kind: "receipt", ...verifyReceipt(bytes, options) };
     case "log_anchor":
       return { kind: "log_anchor", ...verifyLogAnchor(bytes, options) };
+    case "status":
+      return { kind: "status", ...verifyStatusProof(bytes, options) };
     default:
       return { kind: "bundle", ...verifyBundle(bytes, options) };
   }

@@ -5,6 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  DEFAULT_REASON_CODES,
   DecodeError,
   EncodeError,
   SecretKey,
@@ -16,6 +17,7 @@ import {
   encode,
   encodeTransaction,
   fromHex,
+  isReasonCode,
   parseJson,
   schemas,
   signTransaction,
@@ -27,7 +29,7 @@ import {
 } from "../src/index.js";
 import { BODIES, GOV_ACTIONS } from "./fixtures.js";
 
-const { TxBody, GovAction, Signature, PublicKeySchema } = schemas;
+const { TxBody, GovAction, Signature, PublicKeySchema, ProofChange, ProofStatus } = schemas;
 const key = SecretKey.fromBytes("ed25519", new Uint8Array(32).fill(7));
 const unsigned = (body) => ({ chain_id: "vellum-test", sender: key.accountId, nonce: 3n, expiry_height: 100n, body: bodyFromJson(body) });
 const signed = (body) => signTransaction(unsigned(body), [key]);
@@ -82,7 +84,7 @@ test("strict decoding: trailing bytes, truncation, bad tags and indices, bad UTF
   const at = 1 + 4 + 11 + 32 + 16;
   assert.equal(wire[at], 18);
   const badVariant = wire.slice();
-  badVariant[at] = 25;
+  badVariant[at] = schemas.TxBody.variants.length; // one past the last variant
   assert.equal(kind(badVariant), "malformed");
   assert.throws(() => decode(schemas.Role, Uint8Array.of(8)), DecodeError);
   assert.throws(() => decode(PublicKeySchema, Uint8Array.of(3, ...new Uint8Array(33))), /variant index 3/);
@@ -139,6 +141,38 @@ test("shape rules: the limits a node checks on decoding", () => {
   const emptyChain = signed(BODIES[18]);
   emptyChain.unsigned.chain_id = "";
   assert.throws(() => checkShape(emptyChain), /chain id/);
+});
+
+test("the new variants' bytes: Suspend 2, Reinstate 3, Suspended 3, RevokeIssuer 25, SetReasonCodes 13", () => {
+  assert.equal(toHex(encode(ProofChange, { change: "reinstate" })), "03");
+  assert.equal(toHex(encode(ProofChange, { change: "suspend", reason: "ab" })), "02020000006162");
+  const tx = "11".repeat(32);
+  const suspended = decode(ProofStatus, fromHex(`03${"02000000"}6162${tx}${"0900000000000000"}${"0a00000000000000"}`));
+  assert.deepEqual({ ...suspended, tx_id: toHex(suspended.tx_id) }, { status: "suspended", reason: "ab", tx_id: tx, height: 9n, time_ms: 10n });
+  const revokeIssuer = encode(TxBody, bodyFromJson({ type: "revoke_issuer", issuer: tx, from_height: 7, reason: "key_compromise" }));
+  assert.equal(toHex(revokeIssuer), `19${tx}${"0700000000000000"}0e000000${toHex(new TextEncoder().encode("key_compromise"))}`);
+  const codes = encode(GovAction, { action: "set_reason_codes", codes: ["a", "bc"] });
+  assert.equal(toHex(codes), "0d02000000010000006102000000" + "6263");
+  assert.throws(() => decode(ProofChange, Uint8Array.of(4)), /variant index 4/);
+  assert.throws(() => decode(ProofStatus, Uint8Array.of(4)), /variant index 4/);
+});
+
+test("reason codes: Revoke, Suspend and RevokeIssuer carry one (wire-format §7); governance's list is checked", () => {
+  for (const code of [...DEFAULT_REASON_CODES, "a", "x".repeat(32), "degree_2024"]) assert.ok(isReasonCode(code), code);
+  for (const bad of ["", "Issued", "issued in error", "1st", "_x", "x".repeat(33), "é", "a-b", "a\n", null, 5]) assert.equal(isReasonCode(bad), false, String(bad));
+  const refused = (json, why) => assert.throws(() => checkShape(signed(json)), (e) => e instanceof DecodeError && e.kind === "invalid" && why.test(e.message), JSON.stringify(json));
+  const change = (c) => ({ type: "set_proof_status", proof: "06".repeat(32), member: null, change: c });
+  refused(change({ change: "revoke", reason: "issued in error" }), /"issued in error" is not a reason code/);
+  refused(change({ change: "suspend", reason: "Under_investigation" }), /not a reason code/);
+  refused({ type: "revoke_issuer", issuer: "01".repeat(32), from_height: 0, reason: "" }, /not a reason code/);
+  refused(change({ change: "revoke", reason: "x".repeat(33) }), /not a reason code/);
+  for (const ok of [change({ change: "reinstate" }), change({ change: "supersede", by: "07".repeat(32) }), change({ change: "suspend", reason: "certificate_hold" })]) checkShape(signed(ok));
+  const codes = (list) => ({ type: "propose", action: { action: "set_reason_codes", codes: list }, deadline_height: 9 });
+  refused(codes([]), /1\.\.=32 codes/);
+  refused(codes(Array.from({ length: 33 }, (_, i) => `code_${i}`)), /1\.\.=32 codes/);
+  refused(codes(["key_compromise", "key_compromise"]), /unique/);
+  refused(codes(["key_compromise", "Bad code"]), /"Bad code" is not a reason code/);
+  checkShape(signed(codes(Array.from({ length: 32 }, (_, i) => `code_${i}`))));
 });
 
 test("bad JSON input names the field", () => {

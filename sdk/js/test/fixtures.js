@@ -39,7 +39,7 @@ export const BODIES = [
   { type: "set_account_status", account: h("01"), status: "frozen", reason: "card reported stolen" },
   { type: "register_proof", digest: h("02"), schema: "sha256:file", metadata_digest: h("03"), salted: false },
   { type: "register_batch", root: h("04"), count: 3, schema: "sha256:file", metadata_digest: h("05"), salted: true },
-  { type: "set_proof_status", proof: h("06"), member: 2, change: { change: "revoke", reason: "issued in error" } },
+  { type: "set_proof_status", proof: h("06"), member: 2, change: { change: "revoke", reason: "issued_in_error" } },
   { type: "audit_batch", entries: [{ proof: h("07"), reader: null, action: "bundle", allowed: false, time_ms: 1_795_253_477_855 }] },
   { type: "create_token", symbol: "EUR", decimals: 2, issuer: h("08"), subledger: null, flags: { kyc_required: true, clawback: true, pausable: false } },
   { type: "mint", token: "EUR", to: h("09"), amount: "340282366920938463463374607431768211455" },
@@ -60,6 +60,7 @@ export const BODIES = [
   { type: "execute_recovery", account: h("14") },
   { type: "set_purpose_keys", request_keys: [ED, K1, P256], encryption_recipient: "age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq" },
   { type: "report_misbehavior", validator: h("15"), kind: "conflicting_finalize", epoch: 0, view: 5, evidence: "0102030405" },
+  { type: "revoke_issuer", issuer: h("16"), from_height: 1234, reason: "key_compromise" },
 ];
 
 /** One action per GovAction variant (variant order). */
@@ -77,6 +78,7 @@ export const GOV_ACTIONS = [
   { action: "add_validator", validator: { name: "v4", consensus_key: h("28"), p2p_key: h("28"), address: "127.0.0.1:7104" } },
   { action: "remove_validator", consensus_key: h("29") },
   { action: "set_consensus_params", params: { block_txs_max: 10_000, block_bytes_max: 2_097_152, block_time_future_skew_ms: 1000, block_time_past_skew_ms: 10_000 } },
+  { action: "set_reason_codes", codes: ["key_compromise", "degree_withdrawn"] },
 ];
 
 export const readExample = (name) => readFileSync(join(EXAMPLES, name));

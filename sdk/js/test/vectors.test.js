@@ -2,7 +2,8 @@
 // inputs and compared byte for byte (unsigned wire, signing bytes, id, each signature, the
 // transaction wire, the log leaf data), decoded back; ids, salted digests, batch roots and
 // their inclusion proofs, KYC commitments; signed requests; the test keys and keystores; the
-// evidence cases (valid ones verify with what they prove, invalid ones fail at the named step);
+// evidence cases — bundles, receipts, status proofs alone and with a bundle (valid ones verify
+// with what they prove, invalid ones fail at the named step);
 // the invalid transactions with their error class. Also a malformed vector and a wrong key.
 
 import { test } from "node:test";
@@ -40,7 +41,9 @@ import {
   unsignedWire,
   utf8,
   verifyBundle,
+  verifyBundleWithStatus,
   verifyReceipt,
+  verifyStatusProof,
   verifyTransaction,
 } from "../src/index.js";
 import { vectorFile } from "./fixtures.js";
@@ -131,36 +134,91 @@ test("requests.json: signing bytes and the four headers", () => {
   }
 });
 
+/** A vector's expected failure: the VerifyError's step name and number. */
+const failsAsExpected = (c, verify) =>
+  assert.throws(verify, (e) => e instanceof VerifyError && e.step === c.expect.failed.name && e.stepNumber === c.expect.failed.step, c.name);
+
+const hexOrNull = (h) => (h === null || h === undefined ? null : fromHex(h));
+
+function bundleCase(c) {
+  const r = verifyBundle(fromHex(c.file), { genesisHash: c.pinned_genesis, document: hexOrNull(c.document) });
+  assert.equal(r.genesisHash, c.expect.genesis_hash, c.name);
+  assert.equal(r.document, c.expect.document, c.name);
+  assert.equal(r.registrant, c.expect.registrant, c.name);
+  assert.equal(r.signer, c.expect.signer, c.name);
+  assert.equal(r.registeredDigest, c.expect.registered_digest, c.name);
+  assert.equal(r.memberIndex, c.expect.member_index, c.name);
+  assert.equal(r.status.status, c.expect.status, c.name);
+  assert.equal(String(r.statusHeight), String(c.expect.status_height), c.name);
+  assert.equal(String(r.record.height), String(c.expect.height), c.name);
+  assert.equal(String(r.record.time_ms), String(c.expect.time_ms), c.name);
+  assert.equal(r.validatorSetChanges, c.expect.validator_set_changes, c.name);
+}
+
+function receiptCase(c) {
+  const r = verifyReceipt(fromHex(c.file), { genesisHash: c.pinned_genesis });
+  assert.equal(r.genesisHash, c.expect.genesis_hash, c.name);
+  assert.equal(r.txId, c.expect.tx_id, c.name);
+  assert.equal(r.sender, c.expect.sender, c.name);
+  assert.deepEqual(r.signers, c.expect.signers, c.name);
+  assert.equal(String(r.record.height), String(c.expect.height), c.name);
+  assert.equal(String(r.record.time_ms), String(c.expect.time_ms), c.name);
+  assert.deepStrictEqual(r.recordJson.outcome, c.expect.outcome, c.name);
+}
+
+/** A height as text, or null (JSON null, or a status without one). */
+const heightText = (v) => (v === null || v === undefined ? null : String(v));
+
+function statusCase(c) {
+  const r = verifyStatusProof(fromHex(c.file), { genesisHash: c.pinned_genesis });
+  assert.equal(r.genesisHash, c.expect.genesis_hash, c.name);
+  assert.equal(r.proofId, c.expect.proof_id, c.name);
+  assert.equal(r.memberIndex, c.expect.member_index, c.name);
+  assert.equal(r.registrant, c.expect.registrant, c.name);
+  assert.equal(r.status.status, c.expect.status, c.name);
+  assert.equal(r.status.reason ?? null, c.expect.status_reason, c.name);
+  assert.equal(heightText(r.status.height), heightText(c.expect.status_since_height), c.name);
+  assert.equal(String(r.height), String(c.expect.height), c.name);
+}
+
+function bundleWithStatusCase(c) {
+  const { now } = verifyBundleWithStatus(fromHex(c.file), fromHex(c.status_file), { genesisHash: c.pinned_genesis, document: hexOrNull(c.document) });
+  assert.equal(now.then.status, c.expect.status_then, c.name);
+  assert.equal(now.now.status, c.expect.status_now, c.name);
+  assert.equal(String(now.nowHeight), String(c.expect.now_height), c.name);
+  assert.equal(now.changed, c.expect.changed, c.name);
+}
+
+/** How each kind of evidence.json case is verified when valid (and run when it must fail). */
+const EVIDENCE_KINDS = {
+  bundle: { valid: bundleCase, run: (c) => verifyBundle(fromHex(c.file), { genesisHash: c.pinned_genesis, document: hexOrNull(c.document) }) },
+  receipt: { valid: receiptCase, run: (c) => verifyReceipt(fromHex(c.file), { genesisHash: c.pinned_genesis }) },
+  status: { valid: statusCase, run: (c) => verifyStatusProof(fromHex(c.file), { genesisHash: c.pinned_genesis }) },
+  bundle_with_status: {
+    valid: bundleWithStatusCase,
+    run: (c) => verifyBundleWithStatus(fromHex(c.file), fromHex(c.status_file), { genesisHash: c.pinned_genesis, document: hexOrNull(c.document) }),
+  },
+};
+
 test("evidence.json: valid files verify with what they prove; invalid ones fail at the named step", () => {
   for (const c of files.evidence.cases) {
-    const options = { genesisHash: c.pinned_genesis, document: c.document === null || c.document === undefined ? null : fromHex(c.document) };
-    const verify = () => (c.kind === "receipt" ? verifyReceipt(fromHex(c.file), options) : verifyBundle(fromHex(c.file), options));
-    if (!c.expect.valid) {
-      assert.throws(verify, (e) => e instanceof VerifyError && e.step === c.expect.failed.name && e.stepNumber === c.expect.failed.step, c.name);
-      continue;
-    }
-    const r = verify();
-    assert.equal(r.genesisHash, c.expect.genesis_hash, c.name);
-    if (c.kind === "receipt") {
-      assert.equal(r.txId, c.expect.tx_id, c.name);
-      assert.equal(r.sender, c.expect.sender, c.name);
-      assert.deepEqual(r.signers, c.expect.signers, c.name);
-      assert.equal(String(r.record.height), String(c.expect.height), c.name);
-      assert.equal(String(r.record.time_ms), String(c.expect.time_ms), c.name);
-      assert.deepStrictEqual(r.recordJson.outcome, c.expect.outcome, c.name);
-    } else {
-      assert.equal(r.document, c.expect.document, c.name);
-      assert.equal(r.registrant, c.expect.registrant, c.name);
-      assert.equal(r.signer, c.expect.signer, c.name);
-      assert.equal(r.registeredDigest, c.expect.registered_digest, c.name);
-      assert.equal(r.memberIndex, c.expect.member_index, c.name);
-      assert.equal(r.status.status, c.expect.status, c.name);
-      assert.equal(String(r.statusHeight), String(c.expect.status_height), c.name);
-      assert.equal(String(r.record.height), String(c.expect.height), c.name);
-      assert.equal(String(r.record.time_ms), String(c.expect.time_ms), c.name);
-      assert.equal(r.validatorSetChanges, c.expect.validator_set_changes, c.name);
-    }
+    const kind = EVIDENCE_KINDS[c.kind];
+    assert.ok(kind, `${c.name}: unknown case kind ${JSON.stringify(c.kind)}`);
+    if (c.expect.valid) kind.valid(c);
+    else failsAsExpected(c, () => kind.run(c));
   }
+});
+
+test("evidence.json: status proofs alone and with a bundle, valid and failing, are among the cases", () => {
+  const count = (kind, valid) => files.evidence.cases.filter((c) => c.kind === kind && c.expect.valid === valid).length;
+  for (const kind of ["status", "bundle_with_status"]) {
+    assert.ok(count(kind, true) >= 1, `no valid "${kind}" case in docs/vectors/evidence.json`);
+    assert.ok(count(kind, false) >= 1, `no failing "${kind}" case in docs/vectors/evidence.json`);
+  }
+  const statuses = new Set(files.evidence.cases.filter((c) => c.kind === "status" && c.expect.valid).map((c) => c.expect.status));
+  assert.ok(statuses.has("suspended"), "a valid status proof of a suspended registration");
+  const steps = new Set(files.evidence.cases.filter((c) => c.kind === "bundle_with_status" && !c.expect.valid).map((c) => c.expect.failed.step));
+  assert.ok(steps.has(9), "a bundle and a status proof refused at step 9 (status)");
 });
 
 /** The error class of invalid.json a decoder and signature check report for these bytes. */

@@ -5,7 +5,7 @@
 
 The README's examples are excerpts of this script (same names, same calls); a test runs it
 (tests/test_walkthrough.py). The files it writes (a document, its proof manifest and evidence
-bundle, a payment receipt, keystores, multi-party transaction files) go to a new directory
+bundle and status proof, a payment receipt, keystores, multi-party transaction files) go to a new directory
 inside the devnet directory (or ``--work DIR``), printed at the start.
 
 Runs again on the same devnet: the tokens are created only once.
@@ -76,9 +76,21 @@ def main(argv: list[str] | None = None) -> int:
     batch = client.register_documents(issuer, [("a.pdf", a), ("b.pdf", b)], salted=True)
     bundle_b = client.fetch_bundle(issuer, batch.manifest, document=1)
     print("batch member", verify_bundle(bundle_b, b, client.genesis_hash).member_index, "verified")
-    client.revoke_proof(issuer, batch.proof_id, "issued in error", member=1)    # or supersede_proof
+    client.revoke_proof(issuer, batch.proof_id, "issued_in_error", member=1)    # a reason code; or supersede_proof
     revoked = verify_bundle(client.fetch_bundle(issuer, batch.manifest, document=1), b, client.genesis_hash)
     print(f"batch {batch.proof_id}: member 1 {revoked.status['state']}")
+
+    # --- README: The status now: suspend, fetch a status proof, reinstate -------------------
+    step("status now")
+    client.suspend_proof(issuer, reg.proof_id, "under_investigation")          # until reinstated
+    status = client.fetch_status(reg.proof_id)       # anyone: no key; the freshest valid proof of every validator
+    open("diploma.status", "wb").write(status)
+
+    from vellum_sdk import verify_bundle_with_status
+    _, now = verify_bundle_with_status(bundle, status, document, client.genesis_hash)   # step 9, offline
+    print(now.then["state"], "→", now.now["state"], now.now["reason"], "as of height", now.now_height)
+    client.reinstate_proof(issuer, reg.proof_id)
+    print(f"proof {reg.proof_id}: {now.then['state']} when bundled, {now.now['state']} at height {now.now_height}; reinstated")
 
     # --- README: Open an account ------------------------------------------------------------
     step("open an account")

@@ -12,8 +12,17 @@ from vellum_sdk.keys import SecretKey
 from vellum_sdk.merkle import batch_root
 from vellum_sdk.proofs import proof_id, salted_digest
 from vellum_sdk import tx as tx_module
-from vellum_sdk.tx import ENCRYPTION_RECIPIENT_BYTES_MAX, TX_BYTES_MAX, check_body, check_gov_action, check_unsigned_shape
-from vellum_sdk.types import GOV_ACTION, PUBLIC_KEY, TRANSACTION, TX_BODY, TX_KINDS, PublicKey
+from vellum_sdk.tx import (
+    DEFAULT_REASON_CODES,
+    ENCRYPTION_RECIPIENT_BYTES_MAX,
+    REASON_CODES_MAX,
+    TX_BYTES_MAX,
+    check_body,
+    check_gov_action,
+    check_unsigned_shape,
+    valid_reason_code,
+)
+from vellum_sdk.types import GOV_ACTION, MEMBER_ENTRY, PROOF_CHANGE, PROOF_STATUS, PUBLIC_KEY, TRANSACTION, TX_BODY, TX_KINDS, PublicKey
 
 # RFC 8032 §7.1 test key 1, the key of the spec's worked example.
 RFC8032_SEED = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
@@ -62,8 +71,9 @@ def test_other_values_of_the_worked_example(example):
 
 
 def test_variant_indices_follow_declaration_order():
-    assert len(TX_KINDS) == 25
+    assert len(TX_KINDS) == 26
     assert TX_KINDS[0] == "open_account" and TX_KINDS[9] == "transfer" and TX_KINDS[24] == "report_misbehavior"
+    assert TX_KINDS[25] == "revoke_issuer"
     assert borsh(TX_BODY, {"type": "cancel_recovery"}) == bytes([21])
     assert borsh(PUBLIC_KEY, "p256:02" + "11" * 32)[0] == 2
 
@@ -83,8 +93,8 @@ def test_decoding_is_strict(example):
     with pytest.raises(TooLarge):
         Transaction.from_wire(b"\x01" * (TX_BYTES_MAX + 1))
     body_at = 1 + 4 + 13 + 32 + 16
-    bad_variant = wire[:body_at] + bytes([25]) + wire[body_at + 1 :]
-    with pytest.raises(Malformed, match="variant index 25"):
+    bad_variant = wire[:body_at] + bytes([26]) + wire[body_at + 1 :]
+    with pytest.raises(Malformed, match="variant index 26"):
         Transaction.from_wire(bad_variant)
 
 
@@ -179,3 +189,77 @@ def test_amounts():
             bodies.parse_amount(bad, 2)
     with pytest.raises(FormatError, match="overflows"):
         bodies.parse_amount(str(1 << 128), 0)
+
+
+# --- proof status: suspension, reinstatement, reason codes, issuer-wide revocation ----------
+
+PROOF = "c1" * 32
+
+
+def test_proof_changes_encode_by_variant_index():
+    """``ProofChange``: 0 Revoke, 1 Supersede, 2 Suspend {reason}, 3 Reinstate (no fields)."""
+    code = b"\x13\x00\x00\x00under_investigation"
+    assert borsh(PROOF_CHANGE, {"change": "suspend", "reason": "under_investigation"}) == b"\x02" + code
+    assert borsh(PROOF_CHANGE, {"change": "reinstate"}) == b"\x03"
+    suspend = borsh(TX_BODY, bodies.suspend_proof(PROOF, "under_investigation", member=4))
+    assert suspend == b"\x04" + bytes.fromhex(PROOF) + b"\x01\x04\x00\x00\x00" + b"\x02" + code
+    assert borsh(TX_BODY, bodies.reinstate_proof(PROOF)) == b"\x04" + bytes.fromhex(PROOF) + b"\x00" + b"\x03"
+    with pytest.raises(Malformed, match="variant index 4"):
+        from_borsh(PROOF_CHANGE, b"\x04")
+
+
+def test_revoke_issuer_is_variant_25():
+    body = bodies.revoke_issuer(ACCOUNT, 1234, "key_compromise")
+    assert body == {"type": "revoke_issuer", "issuer": ACCOUNT, "from_height": 1234, "reason": "key_compromise"}
+    assert borsh(TX_BODY, body).hex() == "19" + ACCOUNT + "d204000000000000" + "0e000000" + b"key_compromise".hex()
+    assert from_borsh(TX_BODY, borsh(TX_BODY, body)) == body
+
+
+def test_the_suspended_status_decodes_with_its_fields():
+    """``ProofStatus`` variant 3: ``Suspended { reason, tx_id, height, time_ms }``."""
+    data = b"\x03" + b"\x10\x00\x00\x00certificate_hold" + b"\xaa" * 32 + (7).to_bytes(8, "little") + (9000).to_bytes(8, "little")
+    status = {"state": "suspended", "reason": "certificate_hold", "tx_id": "aa" * 32, "height": 7, "time_ms": 9000}
+    assert from_borsh(PROOF_STATUS, data) == status
+    assert borsh(MEMBER_ENTRY, {"status": status}) == data
+    with pytest.raises(Malformed, match="variant index 4"):
+        from_borsh(PROOF_STATUS, b"\x04")
+
+
+def test_reason_codes_have_a_shape():
+    assert all(valid_reason_code(c) for c in DEFAULT_REASON_CODES)
+    for good in ("a", "a_1", "x" * 32, "degree_withdrawn"):
+        assert valid_reason_code(good), good
+    for bad in ("", "A", "1a", "_a", "a-b", "a b", "issued in error", "x" * 33, "é", "a\n", "Key_compromise", None):
+        assert not valid_reason_code(bad), bad
+
+
+def test_revoke_suspend_and_revoke_issuer_refuse_free_text():
+    """§7: the ``reason`` of Revoke, Suspend and RevokeIssuer is a reason code; Supersede and
+    Reinstate carry none. (Other reasons, e.g. a hold decision's, stay free text.)"""
+    for build in (
+        lambda r: bodies.revoke_proof(PROOF, r),
+        lambda r: bodies.suspend_proof(PROOF, r, member=0),
+        lambda r: bodies.revoke_issuer(ACCOUNT, 1, r),
+    ):
+        assert build("issued_in_error")
+        for bad in ("issued in error", "", "x" * 33):
+            with pytest.raises(InvalidContent, match="not a reason code"):
+                build(bad)
+    assert bodies.supersede_proof(PROOF, "d2" * 32)["change"] == {"change": "supersede", "by": "d2" * 32}
+    assert bodies.reinstate_proof(PROOF, member=2)["member"] == 2
+    assert bodies.decide_hold(1, True, "documents checked, see file 42")["reason"]
+
+
+def test_set_reason_codes_checks_the_list():
+    action = bodies.set_reason_codes(["key_compromise", "degree_withdrawn"])
+    assert borsh(GOV_ACTION, action).hex() == "0d" + "02000000" + "0e000000" + b"key_compromise".hex() + "10000000" + b"degree_withdrawn".hex()
+    assert bodies.propose(action, 5000)["action"] == action
+    with pytest.raises(InvalidContent, match="1..=32 codes"):
+        bodies.set_reason_codes([])
+    with pytest.raises(InvalidContent, match="1..=32 codes"):
+        bodies.set_reason_codes([f"code_{i}" for i in range(REASON_CODES_MAX + 1)])
+    assert bodies.set_reason_codes([f"code_{i}" for i in range(REASON_CODES_MAX)])
+    with pytest.raises(InvalidContent, match="unique"):
+        bodies.set_reason_codes(["fraud", "fraud"])
+    with pytest.raises(InvalidContent, match="'Fraud' is not a reason code"):
+        bodies.set_reason_codes(["fraud", "Fraud"])

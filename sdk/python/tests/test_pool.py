@@ -10,19 +10,23 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import forge
 import pytest
 
 from vellum_sdk import Client, SecretKey, Transaction, UnsignedTx, bodies
-from vellum_sdk.errors import Disagreement, TransactionRefused, TransactionRejected, Unavailable
+from vellum_sdk.__main__ import main
+from vellum_sdk.errors import Disagreement, NodeError, NoValidAnswer, TransactionRefused, TransactionRejected, Unavailable, VellumError
 from vellum_sdk.events import EventStream, _parse
 from vellum_sdk.pool import Pool, _more_telling, Submitted, proof_key, tx_key
+from vellum_sdk.verify import decode_status_proof, encode_status_proof
 
 TX_ID = "ab" * 32
 
 
 def _validator(answers: dict):
-    """An HTTP server answering ``answers[path]``: ``(status, json body)``, or a function of the
-    request body returning one; records ``(path, request body)``."""
+    """An HTTP server answering ``answers[path]``: ``(status, json body)`` (``bytes``: sent as
+    they are, binary), or a function of the request body returning one; records ``(path,
+    request body)``."""
     seen: list[tuple[str, bytes]] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -32,9 +36,10 @@ def _validator(answers: dict):
             seen.append((self.path, request))
             answer = answers.get(self.path, (404, {"error": {"code": "not_found", "message": ""}}))
             status, body = answer(request) if callable(answer) else answer
-            data = json.dumps(body).encode()
+            binary = isinstance(body, bytes)
+            data = body if binary else json.dumps(body).encode()
             self.send_response(status)
-            self.send_header("content-type", "application/json")
+            self.send_header("content-type", "application/octet-stream" if binary else "application/json")
             self.send_header("content-length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
@@ -253,6 +258,120 @@ def test_a_refusal_everywhere_and_a_rejection_are_typed(validators):
     with pytest.raises(TransactionRejected) as r:
         _client(pool).wait_final(tx, timeout=5)
     assert r.value.code == "insufficient_funds"
+
+
+# --- status proofs: the freshest valid one of every validator -------------------------------
+
+SUSPENDED = forge.suspended("under_investigation", 7)
+
+
+@pytest.fixture(scope="module")
+def status_chain():
+    """One batch registration: live at height 3, its member 1 suspended at height 7, then the
+    same on a chain with another genesis (a validator of another network)."""
+    chain = forge.Chain()
+    reg = chain.register(forge.documents(3))
+    other = forge.Chain("vellum-other", seed=50)
+    return chain, reg, other, other.register(forge.documents(3))
+
+
+def _status_path(reg, member: int | None = None) -> str:
+    return f"/v1/status/{reg.proof_id}" + (f"?member={member}" if member is not None else "")
+
+
+def test_the_freshest_valid_status_proof_wins(validators, status_chain):
+    """A lagging validator (height 3, preferred), an honest one (height 8), one serving a
+    forged newer status (height 90, signatures broken), one serving another chain's (height
+    95), one serving the whole registration instead of the member, and one down: the honest
+    height-8 proof is returned."""
+    chain, reg, other, other_reg = status_chain
+    path = _status_path(reg, 1)
+    forged = decode_status_proof(chain.at(90, reg).status_proof(1))
+    forged["certificate"]["signatures"][0] = "00" * 64
+    lagging, fresh = chain.at(3, reg).status_proof(1), chain.at(8, reg, forge.LIVE, {1: SUSPENDED}).status_proof(1)
+    pool, seen = validators(
+        {path: (200, lagging)},
+        {path: (200, encode_status_proof(forged))},
+        {path: (200, other.at(95, other_reg).status_proof(1))},
+        {path: (200, chain.at(99, reg).status_proof(None))},
+        {path: (200, fresh)},
+        None,
+    )
+    client = Client([n.base for n in pool.nodes], chain.genesis_hash)
+    data = client.fetch_status(reg.proof_id, member=1)
+    assert data == fresh
+    v = client.verify_status(data)
+    assert (v.height, v.member_index, v.status) == (8, 1, SUSPENDED)
+    assert all(len(s) == 1 and s[0][0] == path for s in seen[:5]), "every validator was asked once"
+    assert client.pool.preferred == 4, "later requests go to the validator with the freshest state"
+
+
+def test_no_valid_status_proof_lists_every_validators_failure(validators, status_chain):
+    chain, reg, other, other_reg = status_chain
+    path = _status_path(reg)
+    unknown = _refusal("unknown_proof", 404)
+    pool, _ = validators({path: unknown}, {path: unknown}, {path: unknown})
+    client = Client([n.base for n in pool.nodes], chain.genesis_hash)
+    with pytest.raises(NoValidAnswer) as e:
+        client.fetch_status(reg.proof_id)
+    assert e.value.code == "unknown_proof" and len(e.value.failures) == 3
+    pool, _ = validators({path: unknown}, {path: (200, other.at(9, other_reg).status_proof())}, {path: (503, {})}, None)
+    client = Client([n.base for n in pool.nodes], chain.genesis_hash)
+    with pytest.raises(NoValidAnswer) as e:
+        client.fetch_status(reg.proof_id)
+    failures = e.value.failures
+    assert e.value.code is None and len(failures) == 4
+    assert "HTTP 404 unknown_proof" in failures[0] and "step 2 (checkpoint)" in failures[1]
+    assert "HTTP 503" in failures[2] and "cannot connect" in failures[3]
+
+
+def test_a_status_proof_needs_a_pinned_genesis_and_a_proof_id(status_chain):
+    chain, reg, _, _ = status_chain
+    with pytest.raises(VellumError, match="pinned genesis"):
+        Client(["http://127.0.0.1:1"]).fetch_status(reg.proof_id)
+    with pytest.raises(VellumError, match="proof: expected 32 bytes"):
+        Client(["http://127.0.0.1:1"], chain.genesis_hash).fetch_status("ab" * 31)
+    with pytest.raises(VellumError, match="u32"):
+        Client(["http://127.0.0.1:1"], chain.genesis_hash).fetch_status(reg.proof_id, member=-1)
+
+
+def test_an_issuer_revocation_is_a_verified_read(validators):
+    issuer = "ab" * 32
+    path = f"/v1/issuer/{issuer}/revocation"
+    record = {"issuer": issuer, "from_height": 10, "reason": "key_compromise", "actor": "cd" * 32, "tx": "ef" * 32,
+              "height": 12, "time_ms": 1, "revoked": 3, "complete": True}
+    pool, _ = validators({path: (200, record)}, {path: (200, record)}, {path: (200, record)}, None)
+    assert Client([n.base for n in pool.nodes]).issuer_revocation(issuer) == record
+    not_revoked = _refusal("not_revoked", 404)
+    pool, _ = validators({path: not_revoked}, {path: not_revoked})
+    assert Client([n.base for n in pool.nodes]).issuer_revocation(issuer) is None
+    pool, _ = validators({path: _refusal("bad_request")}, {path: _refusal("bad_request")})
+    with pytest.raises(NodeError, match="bad_request"):
+        Client([n.base for n in pool.nodes]).issuer_revocation(issuer)
+
+
+def test_the_status_command_fetches_saves_and_compares_with_a_bundle(validators, status_chain, tmp_path, capsys):
+    chain, reg, _, _ = status_chain
+    path = _status_path(reg, 1)
+    fresh = chain.at(8, reg, forge.LIVE, {1: SUSPENDED}).status_proof(1)
+    pool, _ = validators({path: (200, chain.at(3, reg).status_proof(1))}, {path: (200, fresh)})
+    config = tmp_path / "client.toml"
+    apis = ", ".join(f'"{n.base}"' for n in pool.nodes)
+    config.write_text(f'chain_id = "vellum-forge"\ngenesis_hash = "{chain.genesis_hash}"\napi = [{apis}]\nkeys_dir = "keys"\n')
+    bundle = tmp_path / "member-1.vellum"
+    bundle.write_bytes(chain.at(2, reg).bundle(1))
+    out = tmp_path / "member-1.status"
+    args = ["status", "--proof", reg.proof_id, "--member", "1", "--out", str(out), "--bundle", str(bundle), "--config", str(config)]
+    assert main(args) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert out.read_bytes() == fresh
+    assert report["status"] == {"status": "suspended", "reason": "under_investigation", "since_height": 7, "tx": SUSPENDED["tx_id"]}
+    assert (report["as_of_height"], report["member"], report["proof_id"], report["bytes"]) == (8, 1, reg.proof_id, len(fresh))
+    assert report["status_then"] == {"status": "live", "as_of_height": 2} and report["changed_since_bundle"] is True
+    # A bundle of another member is refused at step 9, as a one-line error.
+    bundle.write_bytes(chain.at(2, reg).bundle(0))
+    assert main(args) == 1
+    assert "step 9 (status) failed" in capsys.readouterr().err
 
 
 # --- events (resume on another validator) ---------------------------------------------------

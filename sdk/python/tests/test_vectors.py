@@ -28,7 +28,7 @@ from vellum_sdk.keys import CURVE_ORDER
 from vellum_sdk.merkle import batch_root, inclusion_proof, leaf_hash
 from vellum_sdk.proofs import proof_id, salted_digest
 from vellum_sdk.types import SCHEMES, TX_BODY, TX_KINDS, PublicKey
-from vellum_sdk.verify import verify_bundle, verify_receipt
+from vellum_sdk.verify import verify_bundle, verify_bundle_with_status, verify_receipt, verify_status_proof
 
 
 @pytest.fixture(scope="module")
@@ -171,8 +171,20 @@ def test_signed_requests(keys):
 # --- evidence -------------------------------------------------------------------------------
 
 
+def _cases(kinds: tuple[str, ...]) -> list[dict]:
+    return [c for c in load_vectors("evidence")["cases"] if c["kind"] in kinds]
+
+
+def _check_failure(c: dict, e: VerifyError) -> None:
+    """An expected failure at the named step."""
+    expect = c["expect"]
+    assert not expect["valid"], f"{c['name']}: {e}"
+    assert (e.step, e.step_name) == (expect["failed"]["step"], expect["failed"]["name"]), f"{c['name']}: {e}"
+
+
 def test_evidence_verdicts():
-    cases = load_vectors("evidence")["cases"]
+    cases = _cases(("bundle", "receipt"))
+    assert {c["kind"] for c in cases} == {"bundle", "receipt"}
     for c in cases:
         data = bytes.fromhex(c["file"])
         document = bytes.fromhex(c["document"]) if c.get("document") else None
@@ -180,8 +192,7 @@ def test_evidence_verdicts():
         try:
             v = verify_receipt(data, c["pinned_genesis"]) if c["kind"] == "receipt" else verify_bundle(data, document, c["pinned_genesis"])
         except VerifyError as e:
-            assert not expect["valid"], f"{c['name']}: {e}"
-            assert (e.step, e.step_name) == (expect["failed"]["step"], expect["failed"]["name"]), f"{c['name']}: {e}"
+            _check_failure(c, e)
             continue
         assert expect["valid"], f"{c['name']}: verified, expected step {expect['failed']}"
         assert v.genesis_hash == expect["genesis_hash"], c["name"]
@@ -198,6 +209,46 @@ def test_evidence_verdicts():
                 expect["validator_set_changes"],
                 expect["document"],
             ), c["name"]
+
+
+def _pin(c: dict) -> str | None:
+    return c["pinned_genesis"]
+
+
+def test_status_proof_verdicts():
+    """``kind: status``: a status proof alone (§6a). Fails until the vectors carry such cases."""
+    cases = _cases(("status",))
+    assert cases, "docs/vectors/evidence.json has no status-proof case (kind: status)"
+    assert any(c["expect"]["valid"] for c in cases) and any(not c["expect"]["valid"] for c in cases)
+    for c in cases:
+        try:
+            v = verify_status_proof(bytes.fromhex(c["file"]), _pin(c))
+        except VerifyError as e:
+            _check_failure(c, e)
+            continue
+        expect = c["expect"]
+        assert expect["valid"], f"{c['name']}: verified, expected step {expect['failed']}"
+        got = (v.genesis_hash, v.proof_id, v.member_index, v.registrant, v.height)
+        assert got == (expect["genesis_hash"], expect["proof_id"], expect["member_index"], expect["registrant"], expect["height"]), c["name"]
+        assert (v.state, v.reason, v.since_height) == (expect["status"], expect["status_reason"], expect["status_since_height"]), c["name"]
+
+
+def test_bundle_with_status_verdicts():
+    """``kind: bundle_with_status``: a bundle and a status proof together (§4 step 9). Fails
+    until the vectors carry such cases."""
+    cases = _cases(("bundle_with_status",))
+    assert cases, "docs/vectors/evidence.json has no bundle-with-status case (kind: bundle_with_status)"
+    for c in cases:
+        document = bytes.fromhex(c["document"]) if c.get("document") else None
+        try:
+            _, now = verify_bundle_with_status(bytes.fromhex(c["file"]), bytes.fromhex(c["status_file"]), document, _pin(c))
+        except VerifyError as e:
+            _check_failure(c, e)
+            continue
+        expect = c["expect"]
+        assert expect["valid"], f"{c['name']}: verified, expected step {expect['failed']}"
+        got = (now.then["state"], now.now["state"], now.now_height, now.changed)
+        assert got == (expect["status_then"], expect["status_now"], expect["now_height"], expect["changed"]), c["name"]
 
 
 # --- invalid transactions -------------------------------------------------------------------

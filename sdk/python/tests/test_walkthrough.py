@@ -73,6 +73,9 @@ def test_walkthrough_runs_every_readme_use_case(devnet: Path, tmp_path: Path):
     line_matching(out, r"^live \d+ [0-9a-f]{64} matched$")
     line_matching(out, r"^proof [0-9a-f]{64}: bundle verified offline \(live, document matched\)$")
     line_matching(out, r"^batch [0-9a-f]{64}: member 1 revoked$")
+    # The status now: suspended after the bundle was made, proven by a fresh status proof.
+    line_matching(out, r"^live → suspended under_investigation as of height \d+$")
+    line_matching(out, r"^proof [0-9a-f]{64}: live when bundled, suspended at height \d+; reinstated$")
     # An account opened, frozen, unfrozen.
     account = line_matching(out, r"^account ([0-9a-f]{64}) opened at height \d+, frozen and unfrozen$").group(1)
     line_matching(out, r"^tokens EUR and USD; rate EUR→USD 108/100 \(version \d+\); 1000\.00 EUR minted to " + account)
@@ -100,6 +103,8 @@ def test_walkthrough_runs_every_readme_use_case(devnet: Path, tmp_path: Path):
     assert work.parent == devnet
     bundle = verify_file((work / "diploma.vellum").read_bytes(), (work / "diploma.pdf").read_bytes(), genesis)
     assert bundle.document == "matched"
+    status = verify_file((work / "diploma.status").read_bytes(), None, genesis)
+    assert (status.state, status.reason, status.proof_id) == ("suspended", "under_investigation", bundle.record["proof_id"])
     receipt = verify_file((work / "payment.vellumrc").read_bytes(), None, genesis)
     assert receipt.record["tx_id"] == payment
 

@@ -165,6 +165,7 @@ class Pool:
     def ask_every(self, call: Callable[[Node], Response]) -> list[tuple[int, Node, Response | Unreachable]]:
         """``call`` on every validator at once, waiting for each (bounded by its own timeouts);
         the answers (or why there is none) in preference order."""
+        order = self.in_order()
         answers: dict[int, Response | Unreachable] = {}
 
         def ask(i: int, node: Node) -> None:
@@ -173,12 +174,12 @@ class Pool:
             except Unreachable as e:
                 answers[i] = e
 
-        threads = [threading.Thread(target=ask, args=(i, node), daemon=True) for i, node in self.in_order()]
+        threads = [threading.Thread(target=ask, args=(i, node), daemon=True) for i, node in order]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-        return [(i, node, answers[i]) for i, node in self.in_order()]
+        return [(i, node, answers[i]) for i, node in order]
 
     def freshest(self, path: str, check: Callable[[bytes], tuple[int, T]]) -> tuple[bytes, T]:
         """``GET path`` from every validator; ``check(body)`` verifies an answer (raising a
@@ -187,30 +188,22 @@ class Pool:
         lagging or faulty validator cannot hide a newer one while an honest one has it.
         :class:`NoValidAnswer` lists every validator's failure when none is valid."""
         best: tuple[int, int, bytes, T] | None = None
-        failures: list[str] = []
-        refusals: list[str | None] = []
+        failures: list[tuple[str, str | None]] = []
         for i, node, answer in self.ask_every(lambda n: n.get(path)):
-            if isinstance(answer, Unreachable):
-                failures.append(f"{node.base}: {answer}")
-                refusals.append(None)
-                continue
-            if answer.status != 200:
-                code, message, _ = answer.error()
-                failures.append(f"{node.base}: HTTP {answer.status} {code}: {message}")
-                refusals.append(code if _counts(answer.status) else None)
+            if isinstance(answer, Unreachable) or answer.status != 200:
+                failures.append(_no_answer(node, answer))
                 continue
             try:
                 height, value = check(answer.body)
             except VellumError as e:
-                failures.append(f"{node.base}: invalid answer: {e}")
-                refusals.append(None)
+                failures.append((f"{node.base}: invalid answer: {e}", None))
                 continue
             if best is None or height > best[0]:
                 best = (height, i, answer.body, value)
         if best is None:
             # A refusal is believed only when every validator gave it.
-            common = refusals[0] if refusals and len(set(refusals)) == 1 else None
-            raise NoValidAnswer(path, failures, common)
+            codes = {code for _, code in failures}
+            raise NoValidAnswer(path, [f for f, _ in failures], codes.pop() if len(codes) == 1 else None)
         self.prefer(best[1])
         return best[2], best[3]
 
@@ -329,6 +322,14 @@ class Pool:
             return resp if _counts(resp.status) else None
 
         return self.agreed(path, call, project)
+
+
+def _no_answer(node: Node, answer: Response | Unreachable) -> tuple[str, str | None]:
+    """Why a validator gave no usable answer, and its refusal code (a 4xx other than 429)."""
+    if isinstance(answer, Unreachable):
+        return f"{node.base}: {answer}", None
+    code, message, _ = answer.error()
+    return f"{node.base}: HTTP {answer.status} {code}: {message}", code if _counts(answer.status) else None
 
 
 def _json_or_none(resp: Response) -> Any:

@@ -59,7 +59,7 @@ BLOCK_BYTES_MAX = 4 * 1024 * 1024
 
 _SYMBOL = re.compile(r"[A-Z][A-Z0-9]{0,11}")
 _SUBLEDGER = re.compile(r"[a-z][a-z0-9-]{0,31}")
-_REASON_CODE = re.compile(r"[a-z][a-z0-9_]{0,%d}" % (REASON_CODE_BYTES_MAX - 1))
+_REASON_CODE = re.compile(rf"[a-z][a-z0-9_]{{0,{REASON_CODE_BYTES_MAX - 1}}}")
 
 
 @dataclass

@@ -35,9 +35,9 @@ from .types import (
     PROOF_ENTRY,
     RECEIPT,
     STATE_KEY_MEMBER,
-    STATUS_PROOF,
     STATE_KEY_PROOF,
     STATE_KEY_VALIDATOR_SET_CHANGE,
+    STATUS_PROOF,
     VALIDATOR_SET_RECORD,
     Signature,
     Vec,
@@ -589,7 +589,7 @@ class VerifiedStatus:
         return self.status.get("height")
 
 
-def _member_of_status_proof(p: dict, note: Note) -> dict:
+def _member_of_status_proof(p: dict) -> dict:
     """Step 7 of a status proof: 7f the member exists, then 7d and 7e; returns the effective
     status."""
     m, entry = p["member"], p["entry"]
@@ -597,7 +597,7 @@ def _member_of_status_proof(p: dict, note: Note) -> dict:
         return effective_status(entry["status"], None)
     if m["index"] >= entry["count"]:
         raise _fail(7, f"the registration has no member {m['index']} (it covers {entry['count']})")
-    own = member_own_status(m, p["header"]["state_root"], p["proof_id"], note)
+    own = member_own_status(m, p["header"]["state_root"], p["proof_id"], _no_trace)
     return effective_status(entry["status"], own)
 
 
@@ -608,11 +608,10 @@ def verify_status_proof(data: bytes | dict, pinned_genesis: bytes | str | None =
     chain of their own. Raises :class:`VerifyError`."""
     p = decode_status_proof(data) if isinstance(data, (bytes, bytearray)) else data
     pinned = _pinned(pinned_genesis)
-    note = _no_trace
-    gh, n = verify_anchor(p, pinned, note)
+    gh, n = verify_anchor(p, pinned, _no_trace)
     entry, header = p["entry"], p["header"]
-    check_entry(entry, p["entry_proof"], header["state_root"], p["proof_id"], note)
-    status = _member_of_status_proof(p, note)
+    check_entry(entry, p["entry_proof"], header["state_root"], p["proof_id"], _no_trace)
+    status = _member_of_status_proof(p)
     return VerifiedStatus(
         genesis_hash=gh.hex(),
         chain_id=p["genesis"]["chain_id"],

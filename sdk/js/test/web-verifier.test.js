@@ -1,0 +1,101 @@
+// The node's web verifier (crates/api/web/verify.js, WebCrypto, its own decoder) under Node:
+// every bundle and status-proof case of docs/vectors/evidence.json gets the Rust verdict; on
+// tampered status proofs (a bit flipped all over the real files) it names the same step as
+// this SDK; and it still loads the way crates/api/tests/web.rs loads it (its exports stripped,
+// run as CommonJS), so that Rust test keeps working.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import { VerifyError, fromHex, verifyStatusProof } from "../src/index.js";
+import { REPO, exampleText, readExample, vectorFile } from "./fixtures.js";
+
+const WEB_VERIFIER = join(REPO, "crates", "api", "web", "verify.js");
+const web = await import(pathToFileURL(WEB_VERIFIER).href);
+const evidence = vectorFile("evidence.json");
+const hexOrNull = (h) => (h === null || h === undefined ? null : fromHex(h));
+
+/** The web verifier's verdict on a case: "ok" or "step N (name)". */
+async function webVerdict(c) {
+  const pinned = c.pinned_genesis ?? null;
+  const runs = {
+    bundle: () => web.verifyBundle(fromHex(c.file), hexOrNull(c.document), pinned),
+    status: () => web.verifyStatusProof(fromHex(c.file), pinned),
+    bundle_with_status: () => web.verifyBundleWithStatus(fromHex(c.file), fromHex(c.status_file), hexOrNull(c.document), pinned),
+  };
+  const r = await runs[c.kind]();
+  return { r, verdict: r.ok ? "ok" : r.step };
+}
+
+test("web verifier: every bundle and status-proof case of evidence.json gets the reference verdict", async () => {
+  const cases = evidence.cases.filter((c) => ["bundle", "status", "bundle_with_status"].includes(c.kind));
+  assert.ok(cases.some((c) => c.kind === "status") && cases.some((c) => c.kind === "bundle_with_status"), "the vectors have status cases");
+  for (const c of cases) {
+    const { r, verdict } = await webVerdict(c);
+    assert.equal(verdict, c.expect.valid ? "ok" : `step ${c.expect.failed.step} (${c.expect.failed.name})`, c.name);
+    if (!c.expect.valid) continue;
+    if (c.kind === "status") {
+      assert.deepEqual([r.proof_id, r.member, r.registrant, r.height], [c.expect.proof_id, c.expect.member_index, c.expect.registrant, c.expect.height], c.name);
+      assert.deepEqual([r.status, r.status_reason, r.status_since], [c.expect.status, c.expect.status_reason, c.expect.status_since_height], c.name);
+    }
+    if (c.kind === "bundle_with_status") {
+      assert.deepEqual([r.now.then.name, r.now.now.name, r.now.now_height, r.now.changed], [c.expect.status_then, c.expect.status_now, c.expect.now_height, c.expect.changed], c.name);
+    }
+  }
+});
+
+test("web verifier: status lines with reason code and height; step 9 refusals", async () => {
+  const pinned = exampleText("status-genesis-hash.txt");
+  const suspended = await web.verifyStatusProof(new Uint8Array(readExample("status-diploma-suspended.status")), pinned);
+  assert.equal(web.statusLine(suspended.status_info), "SUSPENDED since height 6 (reason: under_investigation)");
+  const bundle = await web.verifyBundle(new Uint8Array(readExample("status-diploma.vellum")), null, pinned);
+  assert.equal(web.statusNow(bundle, { ...suspended, height: bundle.status_height - 1 }).step, "step 9 (status)", "9d");
+  assert.equal(web.statusNow(bundle, { ...suspended, member: 0 }).step, "step 9 (status)", "9c");
+  assert.equal(web.statusNow(bundle, { ...suspended, genesis_hash: "07".repeat(32) }).step, "step 9 (status)", "9a");
+  const other = await web.verifyStatusProof(new Uint8Array(readExample("status-cert-1-revoked.status")), pinned);
+  assert.equal(web.statusNow(bundle, other).step, "step 9 (status)", "9b");
+  assert.equal(web.fileKind(new Uint8Array(readExample("status-cert-1-revoked.status"))), "status");
+  assert.equal(web.fileKind(new Uint8Array(readExample("status-diploma.vellum"))), "bundle");
+});
+
+test("web verifier and this SDK name the same step for status proofs with a bit flipped anywhere", async () => {
+  const pinned = exampleText("status-genesis-hash.txt");
+  let compared = 0;
+  for (const name of ["status-diploma-suspended.status", "status-cert-1-revoked.status"]) {
+    const file = new Uint8Array(readExample(name));
+    for (let i = 0; i < file.length; i += 3) {
+      const t = file.slice();
+      t[i] ^= 0x04;
+      let sdk = "ok";
+      try {
+        verifyStatusProof(t, { genesisHash: pinned });
+      } catch (e) {
+        assert.ok(e instanceof VerifyError, e.message);
+        sdk = `step ${e.stepNumber} (${e.step})`;
+      }
+      const w = await web.verifyStatusProof(t, pinned);
+      assert.equal(w.ok ? "ok" : w.step, sdk, `${name}, byte ${i}`);
+      compared++;
+    }
+  }
+  assert.ok(compared > 800);
+});
+
+test("web verifier still loads as crates/api/tests/web.rs loads it (exports stripped, CommonJS)", async (t) => {
+  const source = await readFile(WEB_VERIFIER, "utf8");
+  const stripped = source.replace(/export async function/g, "async function").replace(/export function/g, "function").replace(/export const hex/g, "const hex").replace(/export \{ fromHex \};/g, "");
+  assert.doesNotMatch(stripped.replace(/\/\/.*$/gm, ""), /\bexport\b|\bimport\b/, "no other export or import form");
+  const dir = await mkdtemp(join(tmpdir(), "vellum-web-harness-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const script = join(dir, "harness.cjs");
+  const bundle = readExample("diploma.vellum").toString("hex");
+  const runner = `verifyBundle(fromHex("${bundle}"), null, null).then((r) => console.log(r.ok ? "ok" : r.step));`;
+  await writeFile(script, `${stripped}\n${runner}\n`);
+  const { stdout } = await promisify(execFile)(process.execPath, [script]);
+  assert.equal(stdout.trim(), "ok");
+});
