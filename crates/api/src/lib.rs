@@ -124,6 +124,7 @@ pub fn router_with_limit(node: NodeHandle, rate: limit::RateLimit) -> Router {
         .route("/v1/proofs", get(proofs::proofs_by_digest))
         .route("/v1/status/{id}", get(proofs::status_proof))
         .route("/v1/issuer/{account}/revocation", get(proofs::issuer_revocation))
+        .route("/v1/issuer/{account}", get(proofs::issuer_attestation))
         .route(
             "/v1/proof/{id}/original",
             get(originals::original_get)

@@ -242,6 +242,30 @@ pub(crate) async fn issuer_revocation(State(node): State<NodeHandle>, Path(accou
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/issuer/{account}",
+    operation_id = "issuer_attestation",
+    tag = "proofs",
+    summary = "An issuer's attested identity (public)",
+    description = "The profile a registrar (or the council) attested for the issuer account — display name, domain, certificate digest, digest of the well-known document checked — who attested it and when, and whether it was revoked. Bundles (version 3) and status proofs carry the same record with a state proof.",
+    params(("account" = String, Path, pattern = "^[0-9a-fA-F]{64}$", description = "The issuer's account id, 64 hex")),
+    responses(
+        (status = 200, description = "The attestation", content_type = "application/json"),
+        (status = 400, description = "`bad_account`, `bad_path`", body = ErrorBody),
+        (status = 404, description = "`not_attested`: no identity was attested for the account", body = ErrorBody),
+    ),
+)]
+pub(crate) async fn issuer_attestation(State(node): State<NodeHandle>, Path(account): Path<String>) -> Response {
+    let Ok(account) = vellum_types::AccountId::from_hex(&account) else {
+        return error(StatusCode::BAD_REQUEST, "bad_account", "account id must be 64 hex characters");
+    };
+    match node.issuer_attestation(&account) {
+        Some(a) => Json(json!({ "issuer": account.to_hex(), "profile": a.profile, "attested_by": a.attested_by.to_hex(), "tx": a.tx_id.to_hex(), "height": a.height, "time_ms": a.time_ms, "revoked": a.revoked })).into_response(),
+        None => error(StatusCode::NOT_FOUND, "not_attested", format!("issuer {account} has no attested identity")),
+    }
+}
+
 #[derive(Deserialize)]
 pub(crate) struct DigestQuery {
     digest: String,

@@ -65,6 +65,8 @@ fn body(b: &TxBody) -> String {
             let what = member.map_or_else(|| format!("proof {proof}"), |m| format!("member {m} of proof {proof}"));
             format!("NAME holders of {what} (they may fetch its bundle and stored original): {}", holders.iter().map(|h| h.to_hex()).collect::<Vec<_>>().join(", "))
         }
+        TxBody::AttestIssuer { issuer, profile } => attest_line(issuer, profile),
+        TxBody::RevokeAttestation { issuer, reason } => format!("REVOKE the identity attestation of issuer {issuer} (reason: {reason:?})"),
         TxBody::RevokeIssuer { issuer, from_height, reason } => {
             format!("REVOKE EVERY registration by issuer {issuer} from height {from_height} on, and stop it registering (reason: {reason:?})")
         }
@@ -115,6 +117,16 @@ fn body(b: &TxBody) -> String {
     }
 }
 
+fn attest_line(issuer: &vellum_types::AccountId, p: &vellum_types::IssuerProfile) -> String {
+    format!(
+        "ATTEST issuer {issuer} is {:?} of domain {:?}{}; well-known document sha256 {}",
+        p.name,
+        p.domain,
+        p.x509_sha256.map_or(String::new(), |x| format!(", X.509 certificate sha256 {}", hex::encode(x))),
+        hex::encode(p.well_known_sha256)
+    )
+}
+
 fn signer_set(what: &str, set: &vellum_types::SignerSet) -> String {
     let keys: Vec<String> = set.signers.iter().map(|s| format!("  {} (weight {})", s.key, s.weight)).collect();
     format!("{what} {} of total weight {}:\n{}", set.threshold, set.total_weight(), keys.join("\n"))
@@ -144,6 +156,7 @@ fn gov(a: &GovAction) -> String {
         GovAction::CreateSubledger { name, kyc_required } => format!("CREATE sub-ledger {name} (KYC required: {kyc_required})"),
         GovAction::GrantRole { account, role } => format!("GRANT role {role:?} to account {account}"),
         GovAction::RevokeRole { account, role } => format!("REVOKE role {role:?} from account {account}"),
+        GovAction::AttestIssuer { issuer, profile } => attest_line(issuer, profile),
         GovAction::SetReasonCodes { codes } => format!("SET the reason codes status changes may give: {}", codes.join(", ")),
         GovAction::SetRules { digest, uri } => format!("ADOPT governing rules {} published at {uri:?}", hex::encode(digest.0)),
         GovAction::SetCouncil { members, threshold } => format!(

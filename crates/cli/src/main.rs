@@ -9,6 +9,7 @@ mod chaos;
 mod client;
 mod devnet;
 mod gov;
+mod issuer;
 mod key_cmd;
 mod keys;
 mod keystore;
@@ -80,6 +81,11 @@ pub(crate) enum Command {
     Proof {
         #[command(subcommand)]
         command: proof::ProofCommand,
+    },
+    /// Issuer identity: attest, show, re-check and revoke who an issuer account is.
+    Issuer {
+        #[command(subcommand)]
+        command: issuer::IssuerCommand,
     },
     /// Log checkpoints (C2SP signed notes) and consistency between them.
     Log {
@@ -228,6 +234,7 @@ pub(crate) fn dispatch(command: Command, json: bool) -> Result<()> {
         Command::Account { command } => account::run(command, json),
         Command::Tx { command } => tx_cmd::run(command, json),
         Command::Proof { command } => proof::run(command, json),
+        Command::Issuer { command } => issuer::run(command, json),
         Command::Log { command } => log::run(command, json),
         Command::Verify { bundle, file, checkpoint, status, explain } => {
             proof::verify(&bundle, file.as_deref(), checkpoint.as_deref(), status.as_deref(), explain, json)

@@ -386,6 +386,7 @@ pub fn verify(bundle: &Path, file: Option<&Path>, checkpoint: Option<&str>, stat
                 "schema": v.record.schema,
                 "registrant": v.registrant.to_hex(),
                 "signer": v.signer.to_string(),
+                "issuer": crate::status::issuer_json(v.issuer.as_ref()),
                 "registered_height": v.record.height,
                 "registered_time_ms": v.record.time_ms,
                 "registered_digest": hex::encode(v.registered_digest),
@@ -402,7 +403,7 @@ pub fn verify(bundle: &Path, file: Option<&Path>, checkpoint: Option<&str>, stat
             print(json, &out, || {
                 let mut lines = vec![
                     format!("VALID evidence on chain {} (genesis {})", v.chain_id, hex::encode(v.genesis_hash)),
-                    format!("  registered by account {} (key {})", v.registrant, v.signer),
+                    crate::status::issuer_line(v.issuer.as_ref(), &v.registrant, &v.signer.to_string()),
                     format!("  at height {}, time {}", v.record.height, fmt_time(v.record.time_ms)),
                     format!("  digest {}{}", hex::encode(v.registered_digest), v.member_index.map(|m| format!(" (batch member {m})")).unwrap_or_default()),
                     format!("  status {} as of height {} (the bundle's)", crate::status::status_line(&v.status), v.status_height),

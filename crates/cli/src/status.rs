@@ -11,6 +11,33 @@ use std::path::Path;
 use vellum_evidence::{BUNDLE_BYTES_MAX, StatusNow, Verified, VerifiedStatus};
 use vellum_types::{ProofId, ProofStatus};
 
+/// What evidence says about the registrant's identity, as JSON (`null`: the file carries none).
+pub fn issuer_json(check: Option<&vellum_evidence::IssuerCheck>) -> Value {
+    match check {
+        None => Value::Null,
+        Some(vellum_evidence::IssuerCheck::NotAttested) => json!({ "attested": false }),
+        Some(vellum_evidence::IssuerCheck::Attested(a)) => json!({
+            "attested": true,
+            "name": a.profile.name,
+            "domain": a.profile.domain,
+            "x509_sha256": a.profile.x509_sha256.map(hex::encode),
+            "well_known_sha256": hex::encode(a.profile.well_known_sha256),
+            "attested_by": a.attested_by.to_hex(),
+            "height": a.height,
+            "revoked": a.revoked,
+        }),
+    }
+}
+
+/// The "registered by" line: the attested identity, or plainly that there is none.
+pub fn issuer_line(check: Option<&vellum_evidence::IssuerCheck>, registrant: &vellum_types::AccountId, signer: &str) -> String {
+    match check {
+        Some(c @ vellum_evidence::IssuerCheck::Attested(_)) => format!("  registered by {} — account {registrant} (key {signer})", c.describe()),
+        Some(vellum_evidence::IssuerCheck::NotAttested) => format!("  registered by account {registrant} (key {signer}) — no attested identity"),
+        None => format!("  registered by account {registrant} (key {signer}) — this bundle (an older format) carries no issuer identity"),
+    }
+}
+
 /// One line for a status, with its reason code and height.
 pub fn status_line(s: &ProofStatus) -> String {
     match s {
@@ -84,6 +111,7 @@ fn verified_json(v: &VerifiedStatus) -> Value {
         "as_of_time_ms": v.time_ms,
         "signers": v.signers,
         "validators": v.validators,
+        "issuer": issuer_json(Some(&v.issuer)),
     })
 }
 
@@ -96,6 +124,7 @@ fn human(v: &VerifiedStatus) -> Vec<String> {
             status_line(&v.status)
         ),
         format!("  as of height {} ({}), finalized by {} of {} validators", v.height, fmt_time(v.time_ms), v.signers, v.validators),
+        format!("  issuer: {}", v.issuer.describe()),
     ]
 }
 
@@ -132,6 +161,7 @@ pub fn now_json(now: &StatusNow) -> Value {
         "as_of_height": now.now_height,
         "as_of_time_ms": now.now_time_ms,
         "changed_since_bundle": now.changed,
+        "issuer": issuer_json(Some(&now.issuer_now)),
     })
 }
 
@@ -142,7 +172,7 @@ pub fn now_line(now: &StatusNow) -> String {
         now.now_height,
         fmt_time(now.now_time_ms),
         if now.changed { format!("; it was {} when the bundle was made", now.then.name()) } else { String::new() }
-    )
+    ) + &format!("\n  issuer NOW: {}", now.issuer_now.describe())
 }
 
 /// Valid evidence of a proof that is not live exits 2 (in text mode), so scripts notice.

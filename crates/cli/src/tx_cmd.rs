@@ -119,6 +119,12 @@ fn buildable(command: &crate::Command) -> Result<(), &'static str> {
             crate::account::AccountCommand::SetSigners { .. } | crate::account::AccountCommand::SetStatus { .. } => Ok(()),
             crate::account::AccountCommand::Open { .. } => Err(SECRETS),
         },
+        C::Issuer { command } => match command {
+            crate::issuer::IssuerCommand::Revoke { .. } => Ok(()),
+            // The registrar's fetch of the well-known document is what makes the attestation.
+            crate::issuer::IssuerCommand::Attest { .. } => Err("it checks the issuer's well-known document as it attests: run it directly (or propose `attest_issuer` through governance)"),
+            crate::issuer::IssuerCommand::Show { .. } | crate::issuer::IssuerCommand::Check { .. } | crate::issuer::IssuerCommand::WellKnown { .. } => Err(NO_TX),
+        },
         C::Proof { command } => match command {
             crate::proof::ProofCommand::Revoke { .. }
             | crate::proof::ProofCommand::Supersede { .. }

@@ -129,6 +129,7 @@ fn sample_bodies(keys: &[TestKey]) -> Vec<(&'static str, TxBody)> {
     let node_key: [u8; 32] = find(keys, "ed25519-b").public_key().key_bytes().try_into().unwrap();
     let validator = GenesisValidator { name: "v4".into(), consensus_key: node_key, p2p_key: node_key, address: "10.0.0.5:7100".into() };
     let propose = |action: GovAction| TxBody::Propose { action, deadline_height: 5_000 };
+    let profile = vellum_types::IssuerProfile { name: "Example University".into(), domain: "example.edu".into(), x509_sha256: Some(h("certificate.der")), well_known_sha256: h("vellum-issuer.json") };
     vec![
         ("open_account", TxBody::OpenAccount { public_key: pk_b, kyc_commitment: Some(vellum_types::tx::kyc_commitment(&h("salt"), b"identity record")), label: "student".into(), role: Role::User, subledger: None }),
         ("open_account_in_subledger_without_kyc", TxBody::OpenAccount { public_key: pk_b, kyc_commitment: None, label: "".into(), role: Role::Issuer, subledger: Some("retail".into()) }),
@@ -168,6 +169,7 @@ fn sample_bodies(keys: &[TestKey]) -> Vec<(&'static str, TxBody)> {
         ("propose_add_validator", propose(GovAction::AddValidator { validator })),
         ("propose_remove_validator", propose(GovAction::RemoveValidator { consensus_key: Hash32Text(node_key) })),
         ("propose_set_consensus_params", propose(GovAction::SetConsensusParams { params: ConsensusParams::default() })),
+        ("propose_attest_issuer", propose(GovAction::AttestIssuer { issuer: b, profile: vellum_types::IssuerProfile { name: "Université d'Exemple".into(), domain: "exemple.fr".into(), x509_sha256: None, well_known_sha256: h("doc") } })),
         ("propose_set_reason_codes", propose(GovAction::SetReasonCodes { codes: vec!["key_compromise".into(), "degree_withdrawn".into()] })),
         ("vote", TxBody::Vote { proposal: 12 }),
         ("set_guardians", TxBody::SetGuardians { guardians: vec![a, b], threshold: 2, delay_blocks: 1_440 }),
@@ -179,6 +181,8 @@ fn sample_bodies(keys: &[TestKey]) -> Vec<(&'static str, TxBody)> {
         ("revoke_issuer", TxBody::RevokeIssuer { issuer: a, from_height: 1_234, reason: "key_compromise".into() }),
         ("store_batch_members", TxBody::StoreBatchMembers { proof: ProofId(h("proof")), first: 200, members: vec![BatchMember { digest: h("d201"), holder: Some(b) }, BatchMember { digest: h("d202"), holder: None }] }),
         ("add_holders", TxBody::AddHolders { proof: ProofId(h("proof")), member: Some(3), holders: vec![a, b] }),
+        ("attest_issuer", TxBody::AttestIssuer { issuer: a, profile: profile.clone() }),
+        ("revoke_attestation", TxBody::RevokeAttestation { issuer: a, reason: "affiliation_changed".into() }),
     ]
 }
 
@@ -446,7 +450,7 @@ fn json_body_form_round_trips_to_the_same_bytes() {
     let mut every_variant: Vec<u64> = file["vectors"].as_array().unwrap().iter().map(|v| v["variant"].as_u64().unwrap()).collect();
     every_variant.sort();
     every_variant.dedup();
-    assert_eq!(every_variant, (0..=27).collect::<Vec<_>>(), "a TxBody variant has no vector");
+    assert_eq!(every_variant, (0..=29).collect::<Vec<_>>(), "a TxBody variant has no vector");
     let unknown = json!({"type": "burn", "token": "EUR", "amount": "1", "extra": 1});
     assert!(serde_json::from_value::<TxBody>(unknown).is_err(), "unknown fields are refused, not ignored");
 }

@@ -21,6 +21,18 @@ fn pinned(name: &str) -> Hash32 {
     hex::decode(text.trim()).unwrap().try_into().unwrap()
 }
 
+/// The issuer identity a verifier must report: `null` for a file without the section.
+fn issuer_expect(check: Option<&vellum_evidence::IssuerCheck>) -> Value {
+    match check {
+        None => Value::Null,
+        Some(vellum_evidence::IssuerCheck::NotAttested) => json!({ "attested": false }),
+        Some(vellum_evidence::IssuerCheck::Attested(a)) => json!({
+            "attested": true, "name": a.profile.name, "domain": a.profile.domain, "attested_by": a.attested_by.to_hex(),
+            "height": a.height, "revoked_reason": a.revoked.as_ref().map(|r| r.reason.clone()),
+        }),
+    }
+}
+
 fn failed(e: &VerifyError) -> Value {
     json!({ "step": e.step.number(), "name": e.step.name() })
 }
@@ -40,6 +52,7 @@ fn bundle_case(name: &str, file: &[u8], document: Option<&[u8]>, genesis: Option
             "status_height": v.status_height,
             "member_index": v.member_index,
             "validator_set_changes": v.validator_set_changes,
+            "issuer": issuer_expect(v.issuer.as_ref()),
             "document": match v.document { vellum_evidence::DocumentCheck::Matched => "matched", vellum_evidence::DocumentCheck::NotChecked => "not_checked" },
         }),
         Err(e) => json!({ "valid": false, "failed": failed(&e) }),
@@ -166,6 +179,10 @@ fn chained_cases() -> Vec<Value> {
     cases
 }
 
+fn issuer(b: &mut Bundle) -> &mut vellum_evidence::IssuerEvidence {
+    b.issuer.as_mut().expect("a version-3 bundle carries the issuer section")
+}
+
 fn member(b: &mut Bundle) -> &mut vellum_evidence::MemberEvidence {
     b.member.as_mut().expect("a batch bundle has member evidence")
 }
@@ -243,6 +260,7 @@ fn status_expect(v: &vellum_evidence::VerifiedStatus) -> Value {
         "status_reason": reason,
         "status_since_height": since,
         "height": v.height,
+        "issuer": issuer_expect(Some(&v.issuer)),
     })
 }
 
@@ -261,7 +279,10 @@ fn bundle_with_status_case(name: &str, bundle: &[u8], status: &[u8], genesis: Op
         vellum_evidence::status_now(&b, &s)
     });
     let expect = match verdict {
-        Ok(now) => json!({ "valid": true, "status_then": now.then.name(), "status_now": now.now.name(), "now_height": now.now_height, "changed": now.changed }),
+        Ok(now) => json!({
+            "valid": true, "status_then": now.then.name(), "status_now": now.now.name(), "now_height": now.now_height, "changed": now.changed,
+            "issuer_now": issuer_expect(Some(&now.issuer_now)),
+        }),
         Err(e) => json!({ "valid": false, "failed": failed(&e) }),
     };
     json!({
@@ -321,12 +342,46 @@ fn altered_older(status: &[u8]) -> Vec<u8> {
     altered_status(status, |p| p.header.height = 1)
 }
 
+/// A version-3 bundle of an attested issuer, and the status proof made after the attestation
+/// was withdrawn.
+fn attested_cases() -> Vec<Value> {
+    let (file, doc, genesis) = (example("attested-diploma.vellum"), example("attested-diploma.pdf"), pinned("attested-genesis-hash.txt"));
+    let status = example("attested-diploma-revoked-issuer.status");
+    let mut cases = vec![
+        bundle_case("attested issuer (version 3): valid with the document", &file, Some(&doc), Some(&genesis)),
+        status_case("attested issuer: status proof after the attestation was revoked, valid", &status, Some(&genesis)),
+        bundle_with_status_case("attested issuer: bundle + status (attestation revoked since)", &file, &status, Some(&genesis)),
+    ];
+    let changes: Vec<Alteration<Bundle>> = vec![
+        ("issuer name changed", Box::new(|b| issuer(b).attestation.as_mut().unwrap().profile.name = "Evil University".into())),
+        ("issuer domain changed", Box::new(|b| issuer(b).attestation.as_mut().unwrap().profile.domain = "evil.example".into())),
+        ("issuer attestation dropped (claims none)", Box::new(|b| issuer(b).attestation = None)),
+        ("issuer attestation claimed revoked", Box::new(|b| {
+            let a = issuer(b).attestation.as_mut().unwrap();
+            a.revoked = Some(vellum_types::issuer::AttestationRevoked { by: a.attested_by, reason: "unspecified".into(), tx_id: TxId([2; 32]), height: 3, time_ms: 3 });
+        })),
+        // Without the section the same evidence is a version-1 file: valid, and it names no issuer.
+        ("issuer section removed (written as version 1)", Box::new(|b| b.issuer = None)),
+    ];
+    for (what, change) in changes {
+        cases.push(bundle_case(&format!("attested issuer: {what}"), &altered_bundle(&file, change), Some(&doc), Some(&genesis)));
+    }
+    let mut v3_without = altered_bundle(&file, |b| b.issuer = None);
+    v3_without[8] = vellum_evidence::BUNDLE_VERSION_ISSUER;
+    v3_without.extend_from_slice(&[0, 0, 0, 0, 0]);
+    cases.push(bundle_case("attested issuer: version 3 without the issuer section", &v3_without, Some(&doc), Some(&genesis)));
+    let hidden = altered_status(&status, |p| p.issuer.attestation = None);
+    cases.push(status_case("attested issuer: status proof hides the attestation", &hidden, Some(&genesis)));
+    cases
+}
+
 pub(crate) fn evidence_json() -> Value {
     let mut cases = diploma_cases();
     cases.extend(chained_cases());
     cases.extend(batch_cases());
     cases.extend(receipt_cases());
     cases.extend(status_cases());
+    cases.extend(attested_cases());
     json!({
         "description": "Evidence bundles, payment receipts and status proofs (hex file bytes), the pinned genesis hash and document given with them (null: none), and the verdict of the reference verifier: valid with what the file proves, or the first failing step (number and name, docs/evidence-format.md §4, §6a). `bundle_with_status` cases give a bundle and a status proof together (step 9; the status proof is checked against the pinned genesis, or the bundle's when none is pinned). The valid files are docs/examples/; every other case changes one thing in them.",
         "cases": cases,

@@ -50,6 +50,7 @@ pub fn assemble(s: &Snapshot<'_>, record: EvidenceRecord, member: Option<u32>) -
         return Err(AssembleError::LeavesMissing { index: entry.leaf_index, have: s.log_leaves.len() });
     }
     let log_proof = inclusion_proof(entry.leaf_index as usize, &s.log_leaves[..size]);
+    let record_registrant = entry.registrant;
     let member = match (member, &record.registered) {
         (None, _) => None,
         (Some(_), Registered::Single { .. }) => return Err(AssembleError::NotABatch),
@@ -74,6 +75,7 @@ pub fn assemble(s: &Snapshot<'_>, record: EvidenceRecord, member: Option<u32>) -
         member,
         document: None,
         validator_chain: s.validator_chain.clone(),
+        issuer: Some(issuer_evidence(s, &record_registrant)),
     })
 }
 
@@ -86,6 +88,7 @@ pub fn assemble_status(s: &Snapshot<'_>, proof_id: vellum_types::ProofId, member
         .get(&key)
         .map(|v| from_wire(v, usize::MAX).expect("stored entry decodes"))
         .ok_or(AssembleError::NoEntry(s.header.height))?;
+    let registrant = entry.registrant;
     let member = match member {
         None => None,
         Some(_) if entry.count == 0 => return Err(AssembleError::NotABatch),
@@ -104,8 +107,16 @@ pub fn assemble_status(s: &Snapshot<'_>, proof_id: vellum_types::ProofId, member
         entry_proof: s.map.prove(&key),
         entry,
         member,
+        issuer: issuer_evidence(s, &registrant),
         validator_chain: s.validator_chain.clone(),
     })
+}
+
+/// The registrant's attestation (or its absence) with its map proof.
+fn issuer_evidence(s: &Snapshot<'_>, registrant: &vellum_types::AccountId) -> crate::IssuerEvidence {
+    let key = StateKey::IssuerProfile(*registrant).hash();
+    let attestation = s.map.get(&key).map(|v| from_wire(v, usize::MAX).expect("stored attestation decodes"));
+    crate::IssuerEvidence { attestation, proof: s.map.prove(&key) }
 }
 
 /// RFC 6962 root over a batch's document digests (leaf data = each 32-byte digest).

@@ -1,6 +1,14 @@
 use borsh::{BorshDeserialize, BorshSerialize};
 use vellum_crypto::smt::MapProof;
-use vellum_types::{BlockHeader, EvidenceRecord, GenesisCommitment, Hash32, MemberEntry, ProofEntry};
+use vellum_types::{BlockHeader, EvidenceRecord, GenesisCommitment, Hash32, IssuerAttestation, MemberEntry, ProofEntry};
+
+/// The registrant's attested identity at the header — or the proof that it has none: the
+/// entry under `StateKey::IssuerProfile(registrant)` and its map proof.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct IssuerEvidence {
+    pub attestation: Option<IssuerAttestation>,
+    pub proof: MapProof,
+}
 
 /// First bytes of every bundle file.
 pub const BUNDLE_MAGIC: [u8; 8] = *b"VELLUMEV";
@@ -8,6 +16,9 @@ pub const BUNDLE_MAGIC: [u8; 8] = *b"VELLUMEV";
 /// validator-set changes ([`SetLink`]) the anchor header's set descends from.
 pub const BUNDLE_VERSION: u8 = 1;
 pub const BUNDLE_VERSION_CHAINED: u8 = 2;
+/// Version 3 appends the registrant's issuer identity ([`IssuerEvidence`]) after the chain
+/// (which may then be empty). Nodes write version 3; versions 1 and 2 stay readable.
+pub const BUNDLE_VERSION_ISSUER: u8 = 3;
 /// Largest bundle accepted (a bundle is a few KiB; this bounds hostile input).
 pub const BUNDLE_BYTES_MAX: usize = 64 * 1024;
 
@@ -64,6 +75,8 @@ pub struct Bundle {
     /// The validator-set changes from the genesis set to the one that signed `header` (empty
     /// while the set never changed; then the file is version 1).
     pub validator_chain: Vec<SetLink>,
+    /// The registrant's issuer identity (version 3; `None` in version-1 and -2 files).
+    pub issuer: Option<IssuerEvidence>,
 }
 
 impl crate::verify::Chained for Bundle {
@@ -85,20 +98,42 @@ pub struct SetLink {
 }
 
 impl Bundle {
-    /// `magic ‖ version ‖ borsh(bundle)`; version 1 files leave out the (empty) chain, so
-    /// verifiers that predate validator-set changes read them unchanged.
+    /// `magic ‖ version ‖ borsh(bundle)`. With the issuer section: version 3, everything.
+    /// Without it (older bundles): version 2 without the section's `None` byte, or version 1
+    /// also without the (empty) chain, so older verifiers read them unchanged.
     pub fn to_bytes(&self) -> Vec<u8> {
-        framed(&BUNDLE_MAGIC, self, self.validator_chain.is_empty())
+        if self.issuer.is_some() {
+            let mut out = Vec::with_capacity(2048);
+            out.extend_from_slice(&BUNDLE_MAGIC);
+            out.push(BUNDLE_VERSION_ISSUER);
+            self.serialize(&mut out).expect("borsh into Vec is infallible");
+            return out;
+        }
+        let mut out = framed_with_trailer(&BUNDLE_MAGIC, self, self.validator_chain.is_empty(), 1);
+        // `framed_with_trailer` dropped the `None` byte of the issuer section.
+        if self.validator_chain.is_empty() {
+            assert_eq!(out[8], BUNDLE_VERSION);
+        }
+        out.shrink_to_fit();
+        out
     }
 }
 
 /// `magic ‖ version ‖ borsh(value)` where the value's last field is a chain of set links:
 /// version 1 without it (it must be empty), version 2 with it.
 pub(crate) fn framed<T: BorshSerialize>(magic: &[u8; 8], value: &T, unchained: bool) -> Vec<u8> {
+    framed_with_trailer(magic, value, unchained, 0)
+}
+
+/// [`framed`] for a value whose last `trailer` bytes (after the chain) encode "no extension"
+/// and are left out of versions 1 and 2.
+pub(crate) fn framed_with_trailer<T: BorshSerialize>(magic: &[u8; 8], value: &T, unchained: bool, trailer: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(2048);
     out.extend_from_slice(magic);
     out.push(if unchained { BUNDLE_VERSION } else { BUNDLE_VERSION_CHAINED });
     value.serialize(&mut out).expect("borsh into Vec is infallible");
+    assert!(out[out.len() - trailer..].iter().all(|b| *b == 0), "the extension is absent");
+    out.truncate(out.len() - trailer);
     if unchained {
         // Borsh ends the value with the empty chain's length (four zero bytes): drop them.
         let len = out.len();

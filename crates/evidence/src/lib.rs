@@ -24,6 +24,7 @@
 
 mod assemble;
 mod bundle;
+mod issuer;
 pub mod checkpoint;
 mod log_anchor;
 #[cfg(feature = "timestamp")]
@@ -34,7 +35,9 @@ mod verify;
 
 pub use assemble::{AssembleError, Snapshot, assemble, assemble_status, batch_root};
 
+pub use issuer::IssuerCheck;
 pub use bundle::{
+    IssuerEvidence, BUNDLE_VERSION_ISSUER,
     BUNDLE_BYTES_MAX, BUNDLE_MAGIC, BUNDLE_VERSION, Bundle, Certificate, DocumentOpening, MemberEvidence,
     finalize_message, CONSENSUS_NAMESPACE, BUNDLE_VERSION_CHAINED, SetLink,
 };

@@ -38,6 +38,8 @@ pub struct StatusProof {
     /// Proof of `entry` under `StateKey::Proof(proof_id)` against `header.state_root`.
     pub entry_proof: MapProof,
     pub member: Option<MemberStatus>,
+    /// The registrant's issuer identity at `header` (or the proof it has none).
+    pub issuer: crate::IssuerEvidence,
     /// See [`crate::Bundle::validator_chain`].
     pub validator_chain: Vec<SetLink>,
 }
@@ -66,6 +68,8 @@ pub struct VerifiedStatus {
     pub signers: usize,
     pub validators: usize,
     pub validator_set_changes: usize,
+    /// The registrant's issuer identity as of `height`.
+    pub issuer: crate::IssuerCheck,
 }
 
 /// What an old bundle and a fresh status proof say together.
@@ -78,6 +82,8 @@ pub struct StatusNow {
     pub now_time_ms: u64,
     /// The status changed between the bundle's header and the status proof's.
     pub changed: bool,
+    /// The registrant's issuer identity now.
+    pub issuer_now: crate::IssuerCheck,
 }
 
 impl StatusProof {
@@ -121,6 +127,7 @@ impl StatusProof {
                 effective_status(&self.entry.status, Some(&own))
             }
         };
+        let issuer = crate::issuer::verify_issuer(&self.issuer, &self.entry.registrant, root)?;
         Ok(VerifiedStatus {
             genesis_hash,
             chain_id: self.genesis.chain_id.clone(),
@@ -134,6 +141,7 @@ impl StatusProof {
             signers: self.certificate.signers.len(),
             validators,
             validator_set_changes: self.validator_chain.len(),
+            issuer,
         })
     }
 }
@@ -167,5 +175,6 @@ pub fn status_now(bundle: &Verified, status: &VerifiedStatus) -> Result<StatusNo
         now: status.status.clone(),
         now_height: status.height,
         now_time_ms: status.time_ms,
+        issuer_now: status.issuer.clone(),
     })
 }

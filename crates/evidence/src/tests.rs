@@ -42,7 +42,16 @@ pub(crate) fn chain() -> Chain {
         metadata_digest: sha256(b"class of 2026"),
         salted: true,
     };
-    let txs = [sign(&f.issuer, "vellum-test", 0, register(sha256(&document))), sign(&f.issuer, "vellum-test", 1, batch)];
+    // The registrar attested the issuer's identity before it registered anything.
+    let profile = vellum_types::issuer::IssuerProfile {
+        name: "Example University".into(),
+        domain: "example.edu".into(),
+        x509_sha256: None,
+        well_known_sha256: sha256(b"{\"vellum_issuer\":1}"),
+    };
+    let issuer_id = f.issuer.public_key().account_id();
+    let attest = sign(&f.registrar, "vellum-test", 0, TxBody::AttestIssuer { issuer: issuer_id, profile });
+    let txs = [attest, sign(&f.issuer, "vellum-test", 0, register(sha256(&document))), sign(&f.issuer, "vellum-test", 1, batch)];
     let signers: Vec<Vec<PublicKey>> = txs.iter().map(|t| vellum_crypto::verify_tx(t).unwrap()).collect();
     let built = build_block(&state, state.time_ms + 10, 0, 1, [1; 32], txs.iter().zip(signers.iter().map(Vec::as_slice)));
     let outcome = execute_block(&state, &built.block).unwrap();
@@ -54,7 +63,7 @@ pub(crate) fn chain() -> Chain {
         }
     }
     // Revoke member 3 in a second block, so one member shows a status change.
-    let batch_id = outcome.receipts[1].evidence.as_ref().unwrap().record.proof_id;
+    let batch_id = outcome.receipts[2].evidence.as_ref().unwrap().record.proof_id;
     let revoke = sign(
         &f.issuer,
         "vellum-test",
@@ -74,8 +83,8 @@ pub(crate) fn chain() -> Chain {
         signatures: [0usize, 1, 3].iter().map(|i| validators[*i].sign(&message).to_bytes()).collect(),
     };
     let snap = Snapshot { genesis: genesis.commitment(), header, certificate, map: &outcome2.state.map, log_leaves: &leaves, validator_chain: Vec::new() };
-    let single_record = outcome.receipts[0].evidence.as_ref().unwrap().record.clone();
-    let batch_record = outcome.receipts[1].evidence.as_ref().unwrap().record.clone();
+    let single_record = outcome.receipts[1].evidence.as_ref().unwrap().record.clone();
+    let batch_record = outcome.receipts[2].evidence.as_ref().unwrap().record.clone();
     let bundle_single = assemble(&snap, single_record, None).unwrap();
     let mut bundle_member = assemble(&snap, batch_record, Some(2)).unwrap();
     bundle_member.fill_member(&manifest).unwrap();

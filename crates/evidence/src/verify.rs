@@ -91,13 +91,27 @@ pub struct Verified {
     /// Validator-set changes followed from genesis to the signing set.
     pub validator_set_changes: usize,
     pub document: DocumentCheck,
+    /// The registrant's issuer identity as of the header (`None`: a version-1 or -2 bundle,
+    /// which carries none).
+    pub issuer: Option<crate::IssuerCheck>,
     /// Intermediate values, step by step (for `vellum verify --explain` and the spec example).
     pub trace: Vec<(String, String)>,
 }
 
 /// Decodes a bundle file: magic, version, size, canonical borsh with no trailing bytes.
+/// Version 3 carries the issuer section; versions 1 and 2 do not (it reads as `None`).
 pub fn decode(bytes: &[u8]) -> Result<Bundle, VerifyError> {
-    decode_file(bytes, &BUNDLE_MAGIC, BUNDLE_VERSION, "evidence bundle")
+    if bytes.len() > BUNDLE_MAGIC.len() && bytes.starts_with(&BUNDLE_MAGIC) && bytes[BUNDLE_MAGIC.len()] == crate::bundle::BUNDLE_VERSION_ISSUER {
+        if bytes.len() > BUNDLE_BYTES_MAX {
+            return fail(Step::Decode, format!("{} bytes is over the {BUNDLE_BYTES_MAX}-byte limit", bytes.len()));
+        }
+        let b: Bundle = borsh::from_slice(&bytes[BUNDLE_MAGIC.len() + 1..]).or_else(|e| fail(Step::Decode, format!("malformed evidence bundle: {e}")))?;
+        if b.issuer.is_none() {
+            return fail(Step::Decode, "a version-3 bundle must carry the issuer section (without it, it is version 1 or 2)");
+        }
+        return Ok(b);
+    }
+    decode_file_with_trailer(bytes, &BUNDLE_MAGIC, BUNDLE_VERSION, "evidence bundle", &[0])
 }
 
 /// `magic ‖ version ‖ borsh(T)` within the size limit, with no trailing bytes (bundles and
@@ -108,6 +122,18 @@ pub(crate) trait Chained {
 }
 
 pub(crate) fn decode_file<T: borsh::BorshDeserialize + Chained>(bytes: &[u8], magic: &[u8; 8], version: u8, what: &str) -> Result<T, VerifyError> {
+    decode_file_with_trailer(bytes, magic, version, what, &[])
+}
+
+/// [`decode_file`] for a value whose encoding ends, after the chain, with `trailer` (the
+/// encoding of "no extension", left out of versions 1 and 2).
+pub(crate) fn decode_file_with_trailer<T: borsh::BorshDeserialize + Chained>(
+    bytes: &[u8],
+    magic: &[u8; 8],
+    version: u8,
+    what: &str,
+    trailer: &[u8],
+) -> Result<T, VerifyError> {
     if bytes.len() > BUNDLE_BYTES_MAX {
         return fail(Step::Decode, format!("{} bytes is over the {BUNDLE_BYTES_MAX}-byte limit", bytes.len()));
     }
@@ -118,12 +144,13 @@ pub(crate) fn decode_file<T: borsh::BorshDeserialize + Chained>(bytes: &[u8], ma
     let body = &bytes[magic.len() + 1..];
     let decoded = if got == version {
         // Version 1 has no validator chain: read it as an empty one.
-        let mut padded = Vec::with_capacity(body.len() + 4);
+        let mut padded = Vec::with_capacity(body.len() + 4 + trailer.len());
         padded.extend_from_slice(body);
         padded.extend_from_slice(&[0, 0, 0, 0]);
+        padded.extend_from_slice(trailer);
         borsh::from_slice::<T>(&padded)
     } else if got == crate::bundle::BUNDLE_VERSION_CHAINED {
-        borsh::from_slice::<T>(body)
+        borsh::from_slice::<T>(&[body, trailer].concat())
     } else {
         return fail(Step::Decode, format!("{what} version {got}; this verifier knows {version} and {}", crate::bundle::BUNDLE_VERSION_CHAINED));
     };
@@ -174,6 +201,7 @@ pub fn verify_bundle(b: &Bundle, document: Option<&[u8]>, checkpoint: Option<&Ha
     if b.entry.record_hash != r.hash() || b.entry.registrant != r.registrant {
         return fail(Step::StateEntry, "the state entry belongs to another record");
     }
+    let issuer = b.issuer.as_ref().map(|ev| crate::issuer::verify_issuer(ev, &r.registrant, &b.header.state_root)).transpose()?;
     let mut status = b.entry.status.clone();
 
     // 7. Batch membership.
@@ -257,6 +285,7 @@ pub fn verify_bundle(b: &Bundle, document: Option<&[u8]>, checkpoint: Option<&Ha
         validators: n,
         validator_set_changes: b.validator_chain.len(),
         document,
+        issuer,
         trace,
     })
 }

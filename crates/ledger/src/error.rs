@@ -57,6 +57,12 @@ pub enum TxError {
     StatusHistoryFull(String),
     #[error("issuer {0} is revoked: it can register nothing more")]
     IssuerRevoked(AccountId),
+    #[error("account {0} does not hold the issuer role")]
+    NotAnIssuer(vellum_types::AccountId),
+    #[error("issuer {0} has no attested identity")]
+    NoAttestation(vellum_types::AccountId),
+    #[error("the attestation of issuer {0} is already revoked")]
+    AttestationRevoked(vellum_types::AccountId),
     #[error("proof {0} is not a batch")]
     NotABatch(String),
     #[error("the members of batch {0} are all stored already (send first = 0 to start over)")]
@@ -203,6 +209,9 @@ impl TxError {
             TxError::StatusHistoryFull(_) => "status_history_full",
             TxError::IssuerRevoked(_) => "issuer_revoked",
             TxError::NotABatch(_) => "not_a_batch",
+            TxError::NotAnIssuer(_) => "not_an_issuer",
+            TxError::NoAttestation(_) => "no_attestation",
+            TxError::AttestationRevoked(_) => "attestation_revoked",
             TxError::BatchMembersStored(_) => "batch_members_stored",
             TxError::BatchMembersOrder { .. } => "batch_members_order",
             TxError::BatchRootMismatch(_) => "batch_root_mismatch",

@@ -1,5 +1,5 @@
 use crate::error::{BlockError, TxError};
-use crate::{governance, payments, proofs, recovery, validators};
+use crate::{governance, issuers, payments, proofs, recovery, validators};
 use crate::state::{LedgerState, StateKey};
 use std::collections::BTreeSet;
 use vellum_crypto::merkle::{leaf_hash, root};
@@ -159,7 +159,9 @@ fn check_new_keys(body: &TxBody) -> Result<(), TxError> {
         | TxBody::ReportMisbehavior { .. }
         | TxBody::RevokeIssuer { .. }
         | TxBody::StoreBatchMembers { .. }
-        | TxBody::AddHolders { .. } => Vec::new(),
+        | TxBody::AddHolders { .. }
+        | TxBody::AttestIssuer { .. }
+        | TxBody::RevokeAttestation { .. } => Vec::new(),
     };
     match keys.into_iter().find(|k| !vellum_crypto::is_valid_public_key(k)) {
         Some(bad) => Err(TxError::BadPublicKey(bad.to_string())),
@@ -279,6 +281,13 @@ fn apply_tx_inner(
         }
         TxBody::StoreBatchMembers { proof, first, members } => proofs::store_batch_members(state, &sender, (proof, *first, members), touched)?,
         TxBody::AddHolders { proof, member, holders } => proofs::add_holders(state, &sender, (proof, *member, holders), touched)?,
+        TxBody::AttestIssuer { issuer, profile } => {
+            if !sender.has_role(Role::Registrar) {
+                return Err(TxError::MissingRole(Role::Registrar));
+            }
+            issuers::attest(state, sender.id, (issuer, profile), tx.id(), env, touched)?
+        }
+        TxBody::RevokeAttestation { issuer, reason } => issuers::revoke(state, &sender, (issuer, reason), tx.id(), env, touched)?,
         TxBody::RevokeIssuer { issuer, from_height, reason } => {
             proofs::revoke_issuer(state, &sender, tx.id(), (issuer, *from_height, reason), env, touched)?
         }
@@ -288,7 +297,7 @@ fn apply_tx_inner(
                 return Err(TxError::MissingRole(Role::Node));
             }
         }
-        TxBody::Propose { .. } | TxBody::Vote { .. } => governance::apply(state, &sender, &u.body, env, touched)?,
+        TxBody::Propose { .. } | TxBody::Vote { .. } => governance::apply(state, &sender, (tx.id(), &u.body), env, touched)?,
         TxBody::ReportMisbehavior { .. } => validators::report(state, &sender, &u.body, env, touched)?,
         TxBody::SetPurposeKeys { request_keys, encryption_recipient } => {
             let keys = vellum_types::payment::PurposeKeys { request_keys: request_keys.clone(), encryption_recipient: encryption_recipient.clone() };

@@ -29,7 +29,7 @@ pub(crate) fn genesis_council(members: Vec<vellum_types::AccountId>) -> Option<C
     Some(Council { members, threshold, version: 1 })
 }
 
-pub(crate) fn apply(state: &mut LedgerState, sender: &Account, body: &TxBody, env: BlockEnv, touched: &mut Touched) -> Result<(), TxError> {
+pub(crate) fn apply(state: &mut LedgerState, sender: &Account, (tx_id, body): (vellum_types::TxId, &TxBody), env: BlockEnv, touched: &mut Touched) -> Result<(), TxError> {
     let council = state.council().ok_or(TxError::NoCouncil)?;
     if !council.is_member(&sender.id) {
         return Err(TxError::NotCouncilMember(sender.id));
@@ -76,7 +76,7 @@ pub(crate) fn apply(state: &mut LedgerState, sender: &Account, body: &TxBody, en
         _ => unreachable!("apply_tx routes only governance bodies here"),
     };
     if proposal.approvals.len() >= council.threshold as usize {
-        match state.atomically(touched, |scratch, wrote| execute(scratch, &proposal, env, wrote)) {
+        match state.atomically(touched, |scratch, wrote| execute(scratch, &proposal, tx_id, env, wrote)) {
             Ok(()) => {
                 proposal.status = ProposalStatus::Executed { height: env.height };
             }
@@ -90,7 +90,7 @@ pub(crate) fn apply(state: &mut LedgerState, sender: &Account, body: &TxBody, en
 }
 
 /// Applies a passed proposal's action and records the event.
-fn execute(state: &mut LedgerState, proposal: &Proposal, env: BlockEnv, touched: &mut Touched) -> Result<(), TxError> {
+fn execute(state: &mut LedgerState, proposal: &Proposal, tx_id: vellum_types::TxId, env: BlockEnv, touched: &mut Touched) -> Result<(), TxError> {
     let version = match &proposal.action {
         GovAction::CreateToken { .. } | GovAction::SetMonitoring { .. } | GovAction::SetRate { .. } | GovAction::CreateSubledger { .. } => {
             let body = proposal.action.governed_body().expect("payment actions have a body");
@@ -181,6 +181,12 @@ fn execute(state: &mut LedgerState, proposal: &Proposal, env: BlockEnv, touched:
             touched.insert(state.put_value(&StateKey::ReasonCodes, codes));
             None
         }
+        GovAction::AttestIssuer { issuer, profile } => {
+            // Attested by the council: recorded as by its proposing member (the governance
+            // event names the proposal and its approvals).
+            crate::issuers::attest(state, proposal.proposer, (issuer, profile), tx_id, env, touched)?;
+            None
+        }
     };
     let seq = state.gov_event_count();
     let event = GovEvent { seq, proposal: proposal.id, height: env.height, time_ms: env.time_ms, action: proposal.action.clone(), version };
@@ -198,6 +204,7 @@ pub(crate) fn module_of(body: &TxBody) -> Option<&'static str> {
         | TxBody::SetProofStatus { .. }
         | TxBody::StoreBatchMembers { .. }
         | TxBody::AddHolders { .. } => Some("registry"),
+        // Identity attestations are registrar administration, never paused.
         // Incident response (revoking a compromised issuer) is never pausable.
         TxBody::Transfer { .. } | TxBody::Mint { .. } | TxBody::Burn { .. } => Some("transfer"),
         TxBody::SetSigners { .. } => Some("multisig"),

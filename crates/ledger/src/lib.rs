@@ -9,6 +9,7 @@
 mod error;
 mod exec;
 mod governance;
+mod issuers;
 mod payments;
 mod proofs;
 mod recovery;
@@ -32,5 +33,7 @@ mod governance_tests;
 mod proof_status_tests;
 #[cfg(test)]
 mod holders_tests;
+#[cfg(test)]
+mod issuers_tests;
 #[cfg(test)]
 mod validators_tests;

@@ -336,7 +336,7 @@ pub(crate) fn add_holders(
 }
 
 /// A reason code must be in the governed list (the default list until governance sets one).
-fn check_reason(state: &LedgerState, reason: &str) -> Result<(), TxError> {
+pub(crate) fn check_reason(state: &LedgerState, reason: &str) -> Result<(), TxError> {
     let known = match state.reason_codes() {
         Some(codes) => codes.iter().any(|c| c == reason),
         None => DEFAULT_REASON_CODES.contains(&reason),

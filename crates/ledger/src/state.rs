@@ -130,6 +130,11 @@ impl LedgerState {
         })
     }
 
+    /// An issuer's attested identity, if any (revoked ones included).
+    pub fn issuer_attestation(&self, issuer: &AccountId) -> Option<vellum_types::IssuerAttestation> {
+        self.get(&StateKey::IssuerProfile(*issuer))
+    }
+
     /// The governed reason codes (`None`: the default list is in force).
     pub fn reason_codes(&self) -> Option<Vec<String>> {
         self.get(&StateKey::ReasonCodes)

@@ -575,6 +575,11 @@ impl NodeHandle {
         self.lock().finalized.status_history(id, member)
     }
 
+    /// The attested identity of `issuer`, if any (finalized state).
+    pub fn issuer_attestation(&self, issuer: &vellum_types::AccountId) -> Option<vellum_types::IssuerAttestation> {
+        self.lock().finalized.issuer_attestation(issuer)
+    }
+
     /// The issuer-wide revocation of `issuer`, if any.
     pub fn issuer_revocation(&self, issuer: &vellum_types::AccountId) -> Option<vellum_types::IssuerRevocation> {
         self.lock().finalized.issuer_revocation(issuer)

@@ -79,6 +79,8 @@ pub enum GovAction {
     SetConsensusParams { params: crate::genesis::ConsensusParams },
     /// The reason codes status changes may give (replaces the list in force).
     SetReasonCodes { codes: Vec<String> },
+    /// The council attests an issuer's identity (as a registrar's `AttestIssuer` does).
+    AttestIssuer { issuer: AccountId, profile: crate::issuer::IssuerProfile },
 }
 
 impl GovAction {
@@ -149,6 +151,7 @@ impl GovAction {
             GovAction::RegisterModule { name, .. } | GovAction::SetModulePaused { name, .. } => text(name, "a module name"),
             GovAction::AddValidator { validator } => validator.check().map_err(|e| e.to_string()),
             GovAction::SetConsensusParams { params } => params.check(),
+            GovAction::AttestIssuer { profile, .. } => profile.check(),
             GovAction::SetReasonCodes { codes } => {
                 use crate::proof::{REASON_CODES_MAX, valid_reason_code};
                 if codes.is_empty() || codes.len() > REASON_CODES_MAX {
@@ -184,6 +187,7 @@ impl GovAction {
             GovAction::RemoveValidator { .. } => "remove_validator",
             GovAction::SetConsensusParams { .. } => "set_consensus_params",
             GovAction::SetReasonCodes { .. } => "set_reason_codes",
+            GovAction::AttestIssuer { .. } => "attest_issuer",
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod genesis;
 pub mod governance;
 pub mod hash;
 pub mod hex_serde;
+pub mod issuer;
 pub mod keys;
 pub mod limits;
 pub mod payment;
@@ -25,6 +26,7 @@ pub use encoding::{DecodeError, ENCODING_VERSION};
 pub use genesis::{ConsensusParams, Genesis, GenesisAccount, GenesisCommitment, GenesisValidator};
 pub use governance::{Council, GovAction, GovEvent, Module, Proposal, ProposalStatus, RulesDoc};
 pub use hash::{AccountId, Hash32, TxId, sha256, sha256_parts};
+pub use issuer::{IssuerAttestation, IssuerProfile};
 pub use keys::{PublicKey, Signature};
 pub use payment::{
     Alert, Balance, Hold, HoldStatus, Leg, MonitoringRules, PaymentOutcome, PaymentRecord, Rate, SettledLeg, Signer, SignerSet,

@@ -365,6 +365,8 @@ pub enum StateKey {
     BatchMembers(ProofId),
     /// `holder` holds the registration (`None`) or one member of it (`true`; absent: not).
     Holder(ProofId, Option<u32>, AccountId),
+    /// An issuer's attested identity ([`crate::issuer::IssuerAttestation`]).
+    IssuerProfile(AccountId),
 }
 
 impl StateKey {

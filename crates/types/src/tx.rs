@@ -143,6 +143,11 @@ pub enum TxBody {
     /// The registrant names accounts that hold its registration (`member` = `None`) or one
     /// member of a batch: they may fetch its bundle and stored original.
     AddHolders { proof: ProofId, member: Option<u32>, holders: Vec<AccountId> },
+    /// A registrar attests who an issuer account is, having checked the issuer's well-known
+    /// document (replaces an earlier attestation).
+    AttestIssuer { issuer: AccountId, profile: crate::issuer::IssuerProfile },
+    /// A registrar or compliance withdraws an issuer's attestation; `reason` is a reason code.
+    RevokeAttestation { issuer: AccountId, reason: String },
 }
 
 impl TxBody {
@@ -176,6 +181,8 @@ impl TxBody {
             TxBody::RevokeIssuer { .. } => "revoke_issuer",
             TxBody::StoreBatchMembers { .. } => "store_batch_members",
             TxBody::AddHolders { .. } => "add_holders",
+            TxBody::AttestIssuer { .. } => "attest_issuer",
+            TxBody::RevokeAttestation { .. } => "revoke_attestation",
         }
     }
 }
@@ -273,6 +280,7 @@ impl UnsignedTx {
             }
             TxBody::SetProofStatus { change: ProofChange::Revoke { reason } | ProofChange::Suspend { reason }, .. }
             | TxBody::RevokeIssuer { reason, .. }
+            | TxBody::RevokeAttestation { reason, .. }
                 if !valid_reason_code(reason) =>
             {
                 invalid(format!("reason `{}` is not a reason code (1..={REASON_CODE_BYTES_MAX} bytes of [a-z0-9_], starting with a letter)", reason.escape_debug()))
@@ -374,6 +382,7 @@ impl UnsignedTx {
             TxBody::StoreBatchMembers { members, .. } if members.is_empty() || members.len() > crate::proof::BATCH_MEMBERS_PER_TX_MAX => {
                 invalid(format!("a store_batch_members carries 1..={} members", crate::proof::BATCH_MEMBERS_PER_TX_MAX))
             }
+            TxBody::AttestIssuer { profile, .. } => profile.check().map_err(DecodeError::Invalid),
             TxBody::AddHolders { holders, .. } => {
                 if holders.is_empty() || holders.len() > crate::proof::HOLDERS_PER_TX_MAX {
                     return invalid(format!("add_holders names 1..={} holders", crate::proof::HOLDERS_PER_TX_MAX));

@@ -6,7 +6,8 @@
 //   node examples/walkthrough.mjs --devnet devnet   # from sdk/js
 //
 // 1. integrity proofs: register a document and a salted batch, fetch their evidence bundles,
-//    verify them offline, revoke a batch member, supersede the document;
+//    verify them offline, revoke a batch member, supersede the document, suspend and reinstate
+//    the corrected one, and fetch the status now (alone, and with the old bundle);
 // 2. accounts: a P-256 key kept in an encrypted keystore, an account opened by the registrar,
 //    frozen and unfrozen by compliance;
 // 3. payments: the council creates EUR, the issuer mints, Alice pays (two legs, a reference)
@@ -35,9 +36,11 @@ import {
   openKeystore,
   readTxFile,
   signTxFile,
+  statusLine,
   toHex,
   txFileText,
   verifyBundle,
+  verifyBundleWithStatus,
   verifyReceipt,
 } from "@vellum/sdk"; // this package, by its name (as an integrator imports it)
 import { connect, loadKeyFile, saveKeyFile, saveKeystoreFile } from "@vellum/sdk/node";
@@ -110,12 +113,28 @@ check(verified.registrant === toHex(issuer.accountId), "the registrant is the is
 say(`diploma.bundle verified offline by anyone: registrant ${verified.registrant}`);
 
 // Revoke a batch member; supersede the diploma by a corrected one.
-await vellum.revokeProof({ key: issuer, proofId: batch.proofId, member: 0, reason: "issued in error" });
+await vellum.revokeProof({ key: issuer, proofId: batch.proofId, member: 0, reason: "issued_in_error" }); // a reason code
 const corrected = await vellum.registerDocument({ key: issuer, document: await readFile("diploma-corrected.pdf"), name: "diploma-corrected.pdf" });
 await vellum.supersedeProof({ key: issuer, proofId, by: corrected.proofId });
 const now = await vellum.fetchBundle({ key: issuer, manifest, document: pdf });
 check(now.result.status.status === "superseded", "the diploma is superseded");
 say(`revoked batch member 0; diploma now ${now.result.status.status} by ${toHex(now.result.status.by)}`);
+
+// Suspend the corrected diploma while a complaint is looked into, then reinstate it (reasons are codes: DEFAULT_REASON_CODES).
+await vellum.suspendProof({ key: issuer, proofId: corrected.proofId, reason: "under_investigation" });
+// Anyone who knows a proof id, without a key: every validator is asked, each status proof verified, the freshest kept.
+const { result: current } = await vellum.fetchStatus({ proofId: corrected.proofId });
+console.log(statusLine(current.status), "as of height", current.height); // SUSPENDED since height … (reason: under_investigation)
+await vellum.reinstateProof({ key: issuer, proofId: corrected.proofId });
+check(current.status.status === "suspended" && current.status.reason === "under_investigation", "the corrected diploma was suspended");
+
+// The old bundle with the status now (step 9): still valid as registered, superseded since.
+const { bytes: statusBytes, now: later } = await vellum.fetchStatus({ bundle: verified });
+await writeFile("diploma.status", statusBytes); // anyone checks it offline, alone or with the bundle:
+const offline = verifyBundleWithStatus(await readFile("diploma.bundle"), await readFile("diploma.status"), { genesisHash: vellum.genesisHash });
+console.log(later.then.status, "->", later.now.status); // "live" -> "superseded"
+check(later.changed && offline.now.now.status === "superseded", "the old bundle's status now is superseded");
+say(`corrected diploma suspended (${statusLine(current.status)}), then reinstated; the old diploma bundle: ${later.then.status} then, now ${statusLine(later.now)}`);
 
 // ---- 2. Open an account (any scheme, including P-256) ----
 say("\n2. Accounts");

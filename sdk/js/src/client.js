@@ -498,7 +498,8 @@ export class Pool {
    * checks each 200 body (throwing when it is invalid) and returns what it proves, with the
    * `height` it proves it at; the highest height wins (ties: the validator first in `order()`),
    * so a lagging or faulty validator cannot hide a newer state while an honest one has it.
-   * Resolves to `{ bytes, result, node, failures }` (`failures`: why the others were not used);
+   * Resolves to `{ bytes, result, node, failures }` (`failures`: each validator that gave no
+   * valid answer, and why; a valid but older answer is not a failure, only not the freshest);
    * rejects with a NetworkError listing each validator's failure when none gave a valid answer.
    */
   async freshest(path, verify) {

@@ -16,6 +16,7 @@ export class NodeError extends VellumError {
   node: string | null;
 }
 export class RejectedError extends NodeError {}
+/** No validator answered, or none gave a valid answer; `failures` has one entry per validator. */
 export class NetworkError extends VellumError {
   failures: string[];
 }
@@ -65,7 +66,8 @@ export class InsufficientWeight extends TxFileError {
   threshold: number;
   account: string;
 }
-export type Step = "decode" | "checkpoint" | "validator set" | "certificate" | "log inclusion" | "state entry" | "batch inclusion" | "document";
+/** Verification steps (docs/evidence-format.md §4); `status` (9) combines a bundle with a status proof. */
+export type Step = "decode" | "checkpoint" | "validator set" | "certificate" | "log inclusion" | "state entry" | "batch inclusion" | "document" | "status";
 export class VerifyError extends VellumError {
   step: Step;
   stepNumber: number;
@@ -217,6 +219,16 @@ export function verifyTransaction(tx: Transaction): PublicKey[];
 export function checkShape(tx: Transaction, wireBytes?: number | null): void;
 /** The chain id and body rules alone (what a transaction file checks before anyone signs). */
 export function checkUnsignedShape(unsigned: UnsignedTx): void;
+/** The body rules alone (DecodeError `invalid`): what `Vellum.send` checks before signing. */
+export function checkBodyShape(body: TxBody): void;
+/** A reason code's shape: 1..=32 bytes of [a-z0-9_], starting with a letter (wire-format §7). */
+export function isReasonCode(code: unknown): boolean;
+/** Throws DecodeError `invalid` unless `code` is a reason code. */
+export function checkReasonCode(code: string): void;
+/** The codes a chain accepts until governance sets its own list (`set_reason_codes`). */
+export const DEFAULT_REASON_CODES: readonly string[];
+export const REASON_CODE_BYTES_MAX: 32;
+export const REASON_CODES_MAX: 32;
 
 /** Schemas of every Rust type (TxBody, UnsignedTx, Transaction, Signature, Bundle, Receipt, …). */
 export const schemas: Record<string, Schema> & { TxBody: Schema<TxBody> & { variants: [string, any][] } };
@@ -283,6 +295,12 @@ export class Pool {
   agreedGet(path: string, project?: Project): Promise<{ status: number; body: any; matching: number; answered: number }>;
   agreedSigned(path: string, key: SecretKey, project?: Project, options?: { account?: BytesLike | null }): Promise<{ status: number; body: any; matching: number; answered: number }>;
   verifiedJson(path: string, key: SecretKey, options?: { project?: Project; verify?: boolean; account?: BytesLike | null }): Promise<any>;
+  /**
+   * Asks every validator for `path`; `verify(bytes)` checks each 200 answer (throwing when
+   * invalid) and returns what it proves with its `height`; the highest height wins. Rejects with
+   * a NetworkError listing each validator's failure when no answer is valid.
+   */
+  freshest<T extends { height: bigint | number }>(path: string, verify: (bytes: Bytes) => T): Promise<{ bytes: Bytes; result: T; node: string; failures: string[] }>;
 }
 export function parseClientConfig(text: string): { chainId: string; genesisHash: Hex; api: string[]; keysDir: string | null };
 
@@ -329,6 +347,12 @@ export function txFileText(file: TxFile): string;
 export function describeTx(unsigned: UnsignedTx): string;
 
 // ---- offline verification ----
+/** Where a proof stands (docs/evidence-format.md §2.5); `reason` is a reason code. */
+export type ProofStatus =
+  | { status: "live" }
+  | { status: "revoked"; reason: string; tx_id: Bytes; height: bigint; time_ms: bigint }
+  | { status: "superseded"; by: Bytes; tx_id: Bytes; height: bigint; time_ms: bigint }
+  | { status: "suspended"; reason: string; tx_id: Bytes; height: bigint; time_ms: bigint };
 export interface VerifiedBundle {
   genesisHash: Hex;
   chainId: string;
@@ -339,7 +363,10 @@ export interface VerifiedBundle {
   signer: string;
   registeredDigest: Hex;
   memberIndex: number | null;
-  status: { status: "live" | "revoked" | "superseded"; [field: string]: any };
+  /** `H(canonical("VELLUM:EVIDENCE-RECORD:", record))` (hex): what a status proof's entry must name. */
+  recordHash: Hex;
+  /** The status as of the bundle's header (a batch member's: the `effective` one). */
+  status: ProofStatus;
   statusHeight: bigint;
   statusTimeMs: bigint;
   signers: number;
@@ -375,10 +402,62 @@ export interface VerifiedLogAnchor {
   validators: number;
   validatorSetChanges: number;
 }
+/** What a verified status proof establishes: the status that applies as of `height`. */
+export interface VerifiedStatus {
+  genesisHash: Hex;
+  chainId: string;
+  checkpointPinned: boolean;
+  proofId: Hex;
+  memberIndex: number | null;
+  registrant: Hex;
+  recordHash: Hex;
+  /** The registered digest, or a batch's root. */
+  registeredDigest: Hex;
+  /** Members of a batch (0 for a single registration). */
+  count: number;
+  status: ProofStatus;
+  /** The certified header the status is proven at. */
+  height: bigint;
+  timeMs: bigint;
+  signers: number;
+  validators: number;
+  validatorSetChanges: number;
+}
+/** Step 9: the status when the bundle was made, and now. */
+export interface StatusNow {
+  then: ProofStatus;
+  now: ProofStatus;
+  nowHeight: bigint;
+  nowTimeMs: bigint;
+  changed: boolean;
+}
 export function verifyBundle(input: Bytes | any, options?: { genesisHash?: BytesLike | null; document?: Bytes | null }): VerifiedBundle;
+/** Verifies a status proof (`VELLUMST`) offline; throws a VerifyError naming the failing step. */
+export function verifyStatusProof(input: Bytes | any, options?: { genesisHash?: BytesLike | null }): VerifiedStatus;
+/** Step 9 (9a–9d) on two verification results; throws a VerifyError at step `status`. */
+export function statusNow(bundle: VerifiedBundle, status: VerifiedStatus): StatusNow;
+/** A bundle and a status proof together: the status proof pinned to `genesisHash`, else to the bundle's genesis. */
+export function verifyBundleWithStatus(
+  bundle: Bytes | any,
+  status: Bytes | any,
+  options?: { genesisHash?: BytesLike | null; document?: Bytes | null },
+): { bundle: VerifiedBundle; status: VerifiedStatus; now: StatusNow };
+/** The status that applies to a batch member (registration final > member final > registration suspended > member). */
+export function effectiveStatus(registration: ProofStatus, member?: ProofStatus | null): ProofStatus;
+/** `LIVE`, `REVOKED since height 9 (reason: key_compromise)`, `SUPERSEDED since height 9 by <hex>`… */
+export function statusLine(status: ProofStatus): string;
+export function decodeStatusProof(bytes: Bytes): any;
+export function encodeStatusProof(proof: any): Bytes;
+export const BUNDLE_MAGIC: "VELLUMEV";
+export const RECEIPT_MAGIC: "VELLUMRC";
+export const LOG_ANCHOR_MAGIC: "VELLUMLA";
+export const STATUS_PROOF_MAGIC: "VELLUMST";
 export function verifyReceipt(input: Bytes | any, options?: { genesisHash?: BytesLike | null }): VerifiedReceipt;
 export function verifyLogAnchor(input: Bytes | any, options: { genesisHash: BytesLike }): VerifiedLogAnchor;
-export function verifyEvidence(bytes: Bytes, options?: { genesisHash?: BytesLike | null; document?: Bytes | null }): ({ kind: "bundle" } & VerifiedBundle) | ({ kind: "receipt" } & VerifiedReceipt) | ({ kind: "log_anchor" } & VerifiedLogAnchor);
+export function verifyEvidence(
+  bytes: Bytes,
+  options?: { genesisHash?: BytesLike | null; document?: Bytes | null },
+): ({ kind: "bundle" } & VerifiedBundle) | ({ kind: "receipt" } & VerifiedReceipt) | ({ kind: "log_anchor" } & VerifiedLogAnchor) | ({ kind: "status" } & VerifiedStatus);
 export function decodeBundle(bytes: Bytes): any;
 export function encodeBundle(bundle: any): Bytes;
 export function decodeReceipt(bytes: Bytes): any;
@@ -386,7 +465,7 @@ export function encodeReceipt(receipt: any): Bytes;
 export function decodeLogAnchor(bytes: Bytes): any;
 export function fillMember(bundle: any, digests: Bytes[]): any;
 export function openDocument(bundle: any, digest: Bytes, salt?: Bytes | null): any;
-export function evidenceKind(bytes: Bytes): "bundle" | "receipt" | "log_anchor" | null;
+export function evidenceKind(bytes: Bytes): "bundle" | "receipt" | "log_anchor" | "status" | null;
 export function finalizeMessage(epoch: bigint, view: bigint, parentView: bigint, headerHash: Bytes): Bytes;
 export function genesisHashOf(genesis: any): Bytes;
 export function headerHashOf(header: any): Bytes;
@@ -425,8 +504,20 @@ export class Vellum {
   setSigners(o: { signers: SecretKey[]; sender?: BytesLike | null; set: { signers: { key: PublicKey | string; weight?: number }[]; threshold: number } }): Promise<Final>;
   registerDocument(o: { key: SecretKey; document?: Bytes | null; digest?: BytesLike | null; name?: string; salted?: boolean; metadata?: Bytes | string | null; schema?: string }): Promise<{ proofId: Hex; manifest: Manifest; tx: Final }>;
   registerBatch(o: { key: SecretKey; documents: { name: string; bytes?: Bytes; digest?: BytesLike }[]; salted?: boolean; metadata?: Bytes | string | null; schema?: string }): Promise<{ proofId: Hex; manifest: Manifest; tx: Final }>;
-  revokeProof(o: { key: SecretKey; proofId: BytesLike; member?: number | null; reason: string }): Promise<Final>;
+  /** `reason` is a reason code ("issued_in_error"); free text is refused (DecodeError `invalid`) before signing. */
+  revokeProof(o: { key: SecretKey; proofId: BytesLike; member?: number | bigint | null; reason: string }): Promise<Final>;
+  suspendProof(o: { key: SecretKey; proofId: BytesLike; member?: number | bigint | null; reason: string }): Promise<Final>;
+  reinstateProof(o: { key: SecretKey; proofId: BytesLike; member?: number | bigint | null }): Promise<Final>;
   supersedeProof(o: { key: SecretKey; proofId: BytesLike; by: BytesLike }): Promise<Final>;
+  /** Compliance: revokes every registration `issuer` made from `fromHeight` on; send again while not `complete`. */
+  revokeIssuer(o: { key: SecretKey; issuer: BytesLike; fromHeight: bigint | number; reason: string }): Promise<Final>;
+  /** `GET /v1/issuer/{account}/revocation`, or null when the issuer was never revoked. */
+  issuerRevocation(issuer: BytesLike): Promise<{ issuer: Hex; from_height: number; reason: string; actor: Hex; tx: Hex; height: number; time_ms: number; revoked: number; complete: boolean } | null>;
+  /**
+   * The freshest valid status proof any validator gives (no key needed), verified against the
+   * pinned genesis; with `bundle`, combined with it (step 9) as `now`.
+   */
+  fetchStatus(o: { proofId?: BytesLike | null; member?: number | bigint | null; bundle?: VerifiedBundle | null }): Promise<{ bytes: Bytes; result: VerifiedStatus; now: StatusNow | null; failures: string[] }>;
   proof(proofId: BytesLike, o: { key: SecretKey }): Promise<any>;
   fetchBundle(o: { key: SecretKey; manifest?: Manifest | null; index?: number; proofId?: BytesLike | null; document?: Bytes | null }): Promise<{ bytes: Bytes; result: VerifiedBundle }>;
   token(symbol: string, o: { key: SecretKey }): Promise<any>;

@@ -30,6 +30,9 @@ export const MONITOR_WINDOW_MS_MAX = 30n * 24n * 3600n * 1000n;
 export const GOV_TEXT_BYTES_MAX = 256;
 export const COUNCIL_MEMBERS_MAX = 32;
 export const ENCRYPTION_RECIPIENT_BYTES_MAX = 128;
+/** Most batch members one `store_batch_members` carries; most holders one `add_holders` names. */
+export const BATCH_MEMBERS_PER_TX_MAX = 200;
+export const HOLDERS_PER_TX_MAX = 16;
 /** The default schema: SHA-256 over the whole file. */
 export const SCHEMA_WHOLE_FILE = "sha256:file";
 /** Longest reason code, and most codes the governed list may hold (crates/types/src/proof.rs). */
@@ -300,6 +303,13 @@ function checkBody(b) {
       return;
     case "report_misbehavior":
       if (b.evidence.length === 0 || b.evidence.length > MISBEHAVIOR_EVIDENCE_BYTES_MAX) invalid(`evidence must be 1..=${MISBEHAVIOR_EVIDENCE_BYTES_MAX} bytes`);
+      return;
+    case "store_batch_members":
+      if (b.members.length === 0 || b.members.length > BATCH_MEMBERS_PER_TX_MAX) invalid(`a store_batch_members carries 1..=${BATCH_MEMBERS_PER_TX_MAX} members`);
+      return;
+    case "add_holders":
+      if (b.holders.length === 0 || b.holders.length > HOLDERS_PER_TX_MAX) invalid(`add_holders names 1..=${HOLDERS_PER_TX_MAX} holders`);
+      if (new Set(b.holders.map(toHex)).size !== b.holders.length) invalid("a holder is named twice");
       return;
     case "set_guardians":
       if (b.guardians.length === 0 || b.guardians.length > SIGNERS_MAX) invalid(`an account has 1..=${SIGNERS_MAX} guardians`);

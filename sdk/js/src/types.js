@@ -160,7 +160,10 @@ export const ProofChange = enumOf("ProofChange", "change", [
   ["reinstate", null],
 ]);
 
-/** What a transaction does; the variant index is its position here (OpenAccount = 0 … RevokeIssuer = 25). */
+/** A batch member handed to the network: its registered digest (never the salt) and optionally its holder. */
+export const BatchMember = struct("BatchMember", [["digest", Hash32], ["holder", option(AccountId)]]);
+
+/** What a transaction does; the variant index is its position here (OpenAccount = 0 … AddHolders = 27). */
 export const TxBody = enumOf("TxBody", "type", [
   ["open_account", [["public_key", PublicKeySchema], ["kyc_commitment", option(Hash32)], ["label", string], ["role", Role], ["subledger", option(string)]]],
   ["set_account_status", [["account", AccountId], ["status", AccountStatus], ["reason", string]]],
@@ -188,6 +191,8 @@ export const TxBody = enumOf("TxBody", "type", [
   ["set_purpose_keys", [["request_keys", vec(PublicKeySchema)], ["encryption_recipient", option(string)]]],
   ["report_misbehavior", [["validator", bytes(32)], ["kind", MisbehaviorKind], ["epoch", u64], ["view", u64], ["evidence", vecU8]]],
   ["revoke_issuer", [["issuer", AccountId], ["from_height", u64], ["reason", string]]],
+  ["store_batch_members", [["proof", ProofId], ["first", u32], ["members", vec(BatchMember)]]],
+  ["add_holders", [["proof", ProofId], ["member", option(u32)], ["holders", vec(AccountId)]]],
 ]);
 
 /** Everything the signers sign. */

@@ -1,11 +1,10 @@
 // The use cases in a few calls each: open an account, register documents (one, or a salted
 // batch with its manifest) and fetch + verify their evidence bundles, suspend, reinstate,
-// revoke or supersede, fetch the freshest verified status proof (anyone, no key), revoke an
-// issuer's registrations (compliance),
-// pay (multi-leg, conversion, reference) and fetch + verify the receipt, account status and
-// hold decisions, guardian recovery, governance proposals and votes, multi-party signing, and
-// events. Everything goes through one Pool (docs/client.md: failover, resubmission, gap-free
-// nonces, verified reads).
+// revoke or supersede, fetch the freshest verified status proof (anyone, no key), revoke a
+// stolen issuer key's registrations (compliance), pay (multi-leg, conversion, reference) and
+// fetch + verify the receipt, account status and hold decisions, guardian recovery, governance
+// proposals and votes, multi-party signing, and events. Everything goes through one Pool
+// (docs/client.md: failover, resubmission, gap-free nonces, verified reads, freshest answers).
 
 import { EncodeError, VellumError } from "./errors.js";
 import { fromHex, isBytes, randomBytes, toHex, utf8 } from "./bytes.js";
@@ -41,6 +40,8 @@ export function formatAmount(amount, decimals) {
 }
 
 const bytes32 = (v, what) => (isBytes(v) ? v : fromHex(v, 32, what));
+const hex32 = (v, what) => toHex(bytes32(v, what));
+
 /** A batch member index (u32, a number or bigint) or null. */
 function memberIndex(given) {
   if (given === null || given === undefined) return null;
@@ -48,7 +49,6 @@ function memberIndex(given) {
   if (!Number.isInteger(member) || member < 0 || member > 0xffff_ffff) throw new EncodeError("member", `expected a member index in 0..=4294967295, got ${String(given)}`);
   return member;
 }
-const hex32 = (v, what) => toHex(bytes32(v, what));
 
 export class Vellum {
   /**
@@ -216,6 +216,7 @@ export class Vellum {
    */
   async fetchStatus({ proofId = null, member = null, bundle = null } = {}) {
     if (!this.genesisHash) throw new VellumError("fetchStatus verifies against the pinned genesis hash: create the client with `genesisHash`");
+    if (!bundle && (proofId === null || proofId === undefined)) throw new EncodeError("proofId", "fetchStatus needs `proofId` (or a verified `bundle`)");
     const id = bundle ? bundle.proofId : hex32(proofId, "proof id");
     const index = memberIndex(bundle ? bundle.memberIndex : member);
     const path = index === null ? `/v1/status/${id}` : `/v1/status/${id}?member=${index}`;

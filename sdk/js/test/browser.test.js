@@ -1,20 +1,16 @@
 // The SDK in a real browser (headless Chromium; skipped when none is installed — set CHROMIUM
 // to its path): the unmodified ES modules load through an import map, rebuild every
-// transaction vector byte for byte, verify the example bundle and receipt offline, and
-// interoperate with Chromium's own WebCrypto P-256 (its signatures accepted by the SDK, the
-// SDK's verified by WebCrypto). Nothing Node-specific is used by the code under test.
+// transaction vector byte for byte, verify the example bundle, receipt and a status proof
+// offline, and interoperate with Chromium's own WebCrypto P-256 (its signatures accepted by the
+// SDK, the SDK's verified by WebCrypto). Nothing Node-specific is used by the code under test.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { createServer } from "node:http";
 import { extname, join, normalize } from "node:path";
 import { EXAMPLES, REPO, VECTORS } from "./fixtures.js";
-
-const CHROMIUM = process.env.CHROMIUM ?? ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].find(existsSync);
+import { CHROMIUM, openInChromium } from "./chromium.js";
 const BROWSER_TIMEOUT_MS = 120_000;
 const TYPES = { ".js": "text/javascript", ".json": "application/json", ".html": "text/html" };
 
@@ -50,6 +46,8 @@ try {
   const bundle = v.verifyBundle(await bytes("/examples/diploma.vellum"), { genesisHash: await text("/examples/genesis-hash.txt"), document: await bytes("/examples/diploma.pdf") });
   out.bundle = bundle.document;
   out.receipt = v.verifyReceipt(await bytes("/examples/payment.vellumrc"), { genesisHash: await text("/examples/payment-genesis-hash.txt") }).txKind;
+  const statusPin = await text("/examples/status-genesis-hash.txt");
+  out.statusNow = v.verifyBundleWithStatus(await bytes("/examples/status-diploma.vellum"), await bytes("/examples/status-diploma-suspended.status"), { genesisHash: statusPin }).now.now.status;
   // P-256 with Chromium's WebCrypto, both ways.
   const ecdsa = { name: "ECDSA", namedCurve: "P-256" }, sha = { name: "ECDSA", hash: "SHA-256" };
   const pair = await crypto.subtle.generateKey(ecdsa, true, ["sign", "verify"]);
@@ -88,19 +86,14 @@ test("the SDK in headless Chromium: vectors, offline verification, WebCrypto P-2
   });
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   t.after(() => new Promise((resolve) => (server.closeAllConnections(), server.close(resolve))));
-  const profile = await mkdtemp(join(tmpdir(), "vellum-sdk-chromium-"));
-  const browser = spawn(CHROMIUM, ["--headless", "--no-sandbox", "--disable-gpu", `--user-data-dir=${profile}`, `http://127.0.0.1:${server.address().port}/`], { stdio: "ignore", detached: true });
-  t.after(async () => {
-    // Its own process group: the renderer and helper processes go with it.
-    process.kill(-browser.pid, "SIGKILL");
-    await rm(profile, { recursive: true, force: true });
-  });
+  await openInChromium(t, `http://127.0.0.1:${server.address().port}/`);
   const r = await result;
   assert.equal(r.error, undefined, r.error);
   assert.equal(r.vectorsMatching, r.vectors);
   assert.ok(r.vectors > 0);
   assert.equal(r.bundle, "matched");
   assert.equal(r.receipt, "transfer");
+  assert.equal(r.statusNow, "suspended", "a bundle with a status proof (step 9)");
   assert.equal(r.webcryptoAccepted, true);
   assert.equal(r.sdkAcceptedByWebcrypto, true);
 });

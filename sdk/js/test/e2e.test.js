@@ -6,13 +6,16 @@
 // a conversion rate; payments (multi-leg with a reference, held then posted by compliance,
 // converted) are made and their receipts verified; the event streams show them; after `kill -9`
 // of the validator the client was talking to, another payment finalizes through another one;
-// finally guardians recover Alice's account onto a new key.
+// guardians recover Alice's account onto a new key; finally a batch member is suspended and
+// reinstated, its status fetched from every validator (no key) and combined with its old
+// bundle, and compliance revokes everything the issuer registered from a forgery's height on.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
+  DecodeError,
   InsufficientWeight,
   NodeError,
   SecretKey,
@@ -22,6 +25,7 @@ import {
   openKeystore,
   readTxFile,
   signTxFile,
+  stringifyJson,
   toHex,
   txFileText,
   utf8,
@@ -98,13 +102,13 @@ async function proofs({ vellum, keys: { issuer } }) {
   const batch = await vellum.registerBatch({ key: issuer, documents: docs, salted: true });
   const member = await vellum.fetchBundle({ key: issuer, manifest: batch.manifest, index: 1, document: docs[1].bytes });
   assert.deepEqual([member.result.memberIndex, member.result.document], [1, "matched"]);
-  await vellum.revokeProof({ key: issuer, proofId: batch.proofId, member: 2, reason: "withdrawn" });
+  await vellum.revokeProof({ key: issuer, proofId: batch.proofId, member: 2, reason: "privilege_withdrawn" });
   const revoked = await vellum.fetchBundle({ key: issuer, manifest: batch.manifest, index: 2, document: docs[2].bytes });
   assert.equal(revoked.result.status.status, "revoked");
   await vellum.supersedeProof({ key: issuer, proofId: single.proofId, by: batch.proofId });
   const superseded = await vellum.fetchBundle({ key: issuer, manifest: single.manifest, document: diploma });
   assert.deepEqual([superseded.result.status.status, toHex(superseded.result.status.by)], ["superseded", batch.proofId]);
-  return { single, batch, docs };
+  return { single, batch, docs, memberBundle: member.result };
 }
 
 /** 2-of-3: council-1 builds and signs, council-2 signs on its own "device" (and the CLI alike). */
@@ -206,6 +210,31 @@ async function recover({ vellum }, { alice, bob, carol }) {
   assert.equal(paid.payment.record.outcome.outcome, "settled");
 }
 
+/** Suspension and reinstatement, the status now (no key, every validator), an issuer-wide revocation. */
+async function proofStatus(ctx, { batch, memberBundle }) {
+  const { vellum, keys } = ctx;
+  const revoked = await vellum.fetchStatus({ proofId: batch.proofId, member: 2 });
+  assert.deepEqual([revoked.result.status.status, revoked.result.status.reason], ["revoked", "privilege_withdrawn"]);
+  await assert.rejects(vellum.suspendProof({ key: keys.issuer, proofId: batch.proofId, member: 1, reason: "looking into it" }), (e) => e instanceof DecodeError && e.kind === "invalid");
+  await vellum.suspendProof({ key: keys.issuer, proofId: batch.proofId, member: 1, reason: "under_investigation" });
+  const suspended = await vellum.fetchStatus({ bundle: memberBundle });
+  assert.deepEqual([suspended.now.then.status, suspended.now.now.status, suspended.now.now.reason, suspended.now.changed], ["live", "suspended", "under_investigation", true]);
+  await vellum.reinstateProof({ key: keys.issuer, proofId: batch.proofId, member: 1 });
+  const history = await vellum.proof(batch.proofId, { key: keys.issuer });
+  assert.match(stringifyJson(history.member_history), /reinstated/, "every change is kept");
+  // The issuer's key is stolen: compliance revokes what it registered from the forgery's height on.
+  const forged = await vellum.registerDocument({ key: keys.issuer, document: utf8("%PDF-1.7 forged degree\n%%EOF"), name: "forged.pdf" });
+  await assert.rejects(vellum.revokeIssuer({ key: keys.issuer, issuer: keys.issuer.accountId, fromHeight: BigInt(forged.tx.height), reason: "key_compromise" }), (e) => e instanceof NodeError && e.code === "missing_role");
+  await vellum.revokeIssuer({ key: keys.compliance, issuer: keys.issuer.accountId, fromHeight: BigInt(forged.tx.height), reason: "key_compromise" });
+  const revocation = await vellum.issuerRevocation(keys.issuer.accountId);
+  assert.deepEqual([revocation.reason, revocation.complete, Number(revocation.revoked)], ["key_compromise", true, 1]);
+  assert.equal(await vellum.issuerRevocation(keys.compliance.accountId), null);
+  const forgery = await vellum.fetchStatus({ proofId: forged.proofId });
+  assert.deepEqual([forgery.result.status.status, forgery.result.status.reason], ["revoked", "key_compromise"]);
+  assert.equal((await vellum.fetchStatus({ proofId: batch.proofId, member: 1 })).result.status.status, "live", "registered before the forgery: untouched");
+  await assert.rejects(vellum.registerDocument({ key: keys.issuer, document: utf8("after the revocation") }), (e) => e instanceof NodeError && e.code === "issuer_revoked");
+}
+
 test("a devnet driven from the SDK alone, through kill -9 of its validator", { skip: !BIN && "set VELLUM_BIN to the vellum binary", timeout: TEST_TIMEOUT_MS }, async (t) => {
   const ctx = await devnet(t);
   const who = await people(ctx);
@@ -213,7 +242,8 @@ test("a devnet driven from the SDK alone, through kill -9 of its validator", { s
   const aliceEvents = collect(ctx.vellum, { key: who.alice });
   t.after(() => Promise.all([issuerEvents.stop(), aliceEvents.stop()]));
 
-  const { single } = await proofs(ctx);
+  const registered = await proofs(ctx);
+  const { single } = registered;
   await createToken(ctx);
   const paid = await pay(ctx, who, single);
   await waitFor("the issuer's proof event", () => issuerEvents.events.some((e) => e.event === "proof" && e.data.proof_id === single.proofId));
@@ -223,4 +253,5 @@ test("a devnet driven from the SDK alone, through kill -9 of its validator", { s
   await convert(ctx, who);
   await failover(ctx, who, aliceEvents);
   await recover(ctx, who);
+  await proofStatus(ctx, registered);
 });

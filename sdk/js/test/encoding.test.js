@@ -134,6 +134,10 @@ test("shape rules: the limits a node checks on decoding", () => {
   refused({ ...BODIES[19], delay_blocks: 0 });
   refused({ ...BODIES[23], encryption_recipient: "not-age" });
   refused({ ...BODIES[24], evidence: "" });
+  refused({ ...BODIES[26], members: [] });
+  refused({ ...BODIES[26], members: Array(201).fill(BODIES[26].members[1]) });
+  refused({ ...BODIES[27], holders: [] });
+  refused({ ...BODIES[27], holders: [BODIES[27].holders[0], BODIES[27].holders[0]] });
   refused({ type: "propose", action: { action: "grant_role", account: "01".repeat(32), role: "council" }, deadline_height: 1 });
   refused({ type: "propose", action: { ...GOV_ACTIONS[10], validator: { ...GOV_ACTIONS[10].validator, p2p_key: "00".repeat(32) } }, deadline_height: 1 });
   const unsignedTx = { unsigned: unsigned(BODIES[18]), signatures: [] };

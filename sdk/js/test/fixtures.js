@@ -61,6 +61,8 @@ export const BODIES = [
   { type: "set_purpose_keys", request_keys: [ED, K1, P256], encryption_recipient: "age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq" },
   { type: "report_misbehavior", validator: h("15"), kind: "conflicting_finalize", epoch: 0, view: 5, evidence: "0102030405" },
   { type: "revoke_issuer", issuer: h("16"), from_height: 1234, reason: "key_compromise" },
+  { type: "store_batch_members", proof: h("17"), first: 200, members: [{ digest: h("18"), holder: h("19") }, { digest: h("1a"), holder: null }] },
+  { type: "add_holders", proof: h("1b"), member: 3, holders: [h("1c"), h("1d")] },
 ];
 
 /** One action per GovAction variant (variant order). */

@@ -60,6 +60,7 @@ test("examples/walkthrough.mjs runs every README use case on a fresh devnet", { 
     /^registered a\.pdf and b\.pdf as salted batch [0-9a-f]{64}; member 1 \(b\.pdf\) verified offline: matched$/m,
     /^diploma\.bundle verified offline by anyone: registrant [0-9a-f]{64}$/m,
     /^revoked batch member 0; diploma now superseded by [0-9a-f]{64}$/m,
+    /^corrected diploma suspended \(SUSPENDED since height \d+ \(reason: under_investigation\)\), then reinstated; the old diploma bundle: live then, now SUPERSEDED since height \d+ by [0-9a-f]{64}$/m,
     /^P-256 key p256:[0-9a-f]{66} kept in an encrypted keystore \(reopened: same key\)$/m,
     /^opened Alice's account [0-9a-f]{64} /m,
     /^compliance froze Alice's account \(status frozen\), then unfroze it$/m,

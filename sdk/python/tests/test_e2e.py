@@ -9,6 +9,8 @@ CLI combines, the SDK checks the weight and submits); the issuer mints; the P-25
 (multi-leg, with a reference) and verifies the receipt; an event stream sees its transactions;
 then the validator the client was talking to is killed with SIGKILL and another payment
 finalizes through the others, its receipt verifies, and the event stream follows it there.
+Proof status (with that validator still down): suspension, revocation and reinstatement seen by
+holders of old bundles through fresh status proofs, and an issuer-wide revocation.
 """
 
 from __future__ import annotations
@@ -24,7 +26,20 @@ from pathlib import Path
 
 import pytest
 
-from vellum_sdk import Client, ClientConfig, SecretKey, TxFile, bodies, errors, load_key, save_keystore, save_plain, verify_bundle, verify_receipt
+from vellum_sdk import (
+    Client,
+    ClientConfig,
+    SecretKey,
+    TxFile,
+    bodies,
+    errors,
+    load_key,
+    save_keystore,
+    save_plain,
+    verify_bundle,
+    verify_bundle_with_status,
+    verify_receipt,
+)
 from vellum_sdk.verify import decode_bundle
 
 VELLUM_BIN = os.environ.get("VELLUM_BIN")
@@ -278,6 +293,75 @@ def test_any_key_of_a_k_of_n_account_builds_and_submits_its_files(devnet: Path):
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["status"] == "finalized"
     assert client.account(first)["account"]["signers"]["threshold"] == 3
+
+
+def test_status_changes_reach_holders_of_old_bundles(devnet: Path):
+    """A batch member suspended, then revoked; the whole batch suspended over it, then
+    reinstated: each seen by the holder of a bundle made while live, through a fresh status
+    proof (asked of every validator: one is down by now). Reason codes are checked before
+    signing (shape) and by the ledger (the governed list)."""
+    client = Client.from_config(devnet / "client.toml")
+    issuer = client.key("issuer")
+    docs = [(f"cert-{i}.txt", f"certificate {i}, no. {os.urandom(8).hex()}".encode()) for i in range(3)]
+    batch = client.register_documents(issuer, docs, salted=True)
+    old = [client.fetch_bundle(issuer, batch.manifest, document=i) for i in range(3)]
+
+    def now(member: int):
+        status = client.fetch_status(batch.proof_id, member)
+        return verify_bundle_with_status(old[member], status, docs[member][1], client.genesis_hash)[1]
+
+    with pytest.raises(errors.InvalidContent, match="not a reason code"):
+        client.suspend_proof(issuer, batch.proof_id, "looking into it", member=1)
+    with pytest.raises(errors.NodeError) as unknown:
+        client.suspend_proof(issuer, batch.proof_id, "degree_withdrawn", member=1)
+    assert unknown.value.code == "unknown_reason_code"
+    client.suspend_proof(issuer, batch.proof_id, "under_investigation", member=1)
+    n = now(1)
+    assert (n.then["state"], n.now["state"], n.now["reason"], n.changed) == ("live", "suspended", "under_investigation", True)
+    client.revoke_proof(issuer, batch.proof_id, "privilege_withdrawn", member=1)
+    client.suspend_proof(issuer, batch.proof_id, "certificate_hold")
+    assert now(1).now["reason"] == "privilege_withdrawn", "the member's final status outranks the batch's suspension"
+    assert (now(2).now["state"], now(2).now["reason"]) == ("suspended", "certificate_hold")
+    client.reinstate_proof(issuer, batch.proof_id)
+    assert (now(2).now, now(2).changed, now(1).now["state"]) == ({"state": "live"}, False, "revoked")
+
+    shown = client.proof(issuer, batch.proof_id)
+    assert [h["change"] for h in shown["history"]] == ["suspended", "reinstated"], shown
+    with pytest.raises(errors.NoValidAnswer) as missing:
+        client.fetch_status(batch.proof_id, 7)
+    assert missing.value.code == "no_such_member" and len(missing.value.failures) == VALIDATORS
+    with pytest.raises(errors.NoValidAnswer) as unknown_proof:
+        client.fetch_status("ab" * 32)
+    assert unknown_proof.value.code == "unknown_proof"
+
+
+def test_compliance_revokes_what_a_stolen_issuer_key_registered(devnet: Path):
+    """The issuer's key is stolen and forgeries registered: compliance revokes everything the
+    issuer registered from the first forgery's height on, and it can register nothing more.
+    (The last test on this module's devnet: the devnet's issuer registers nothing after it.)"""
+    client = Client.from_config(devnet / "client.toml")
+    issuer, compliance = client.key("issuer"), client.key("compliance")
+    assert client.issuer_revocation(issuer.account) is None
+
+    def register(text: str):
+        return client.register_documents(issuer, [(text, f"{text} {os.urandom(8).hex()}".encode())])
+
+    honest = register("a degree registered before the theft")
+    forged = [register(f"forged degree {i}") for i in range(2)]
+    with pytest.raises(errors.NodeError) as not_compliance:
+        client.revoke_issuer(issuer, issuer.account, forged[0].tx.height, "key_compromise")
+    assert not_compliance.value.code == "missing_role"
+    client.revoke_issuer(compliance, issuer.account, forged[0].tx.height, "key_compromise")
+    record = client.issuer_revocation(issuer.account)
+    assert (record["from_height"], record["reason"], record["revoked"], record["complete"]) == (forged[0].tx.height, "key_compromise", 2, True)
+    assert record["actor"] == compliance.account
+    assert client.verify_status(client.fetch_status(honest.proof_id)).live
+    for reg in forged:
+        v = client.verify_status(client.fetch_status(reg.proof_id))
+        assert (v.state, v.reason, v.since_height) == ("revoked", "key_compromise", record["height"]), reg.proof_id
+    with pytest.raises(errors.NodeError) as refused:
+        register("after the revocation")
+    assert refused.value.code == "issuer_revoked"
 
 
 @pytest.mark.parametrize("scheme", ["ed25519", "secp256k1", "p256"])

@@ -71,9 +71,9 @@ def test_other_values_of_the_worked_example(example):
 
 
 def test_variant_indices_follow_declaration_order():
-    assert len(TX_KINDS) == 26
+    assert len(TX_KINDS) == 28
     assert TX_KINDS[0] == "open_account" and TX_KINDS[9] == "transfer" and TX_KINDS[24] == "report_misbehavior"
-    assert TX_KINDS[25] == "revoke_issuer"
+    assert TX_KINDS[25:] == ("revoke_issuer", "store_batch_members", "add_holders")
     assert borsh(TX_BODY, {"type": "cancel_recovery"}) == bytes([21])
     assert borsh(PUBLIC_KEY, "p256:02" + "11" * 32)[0] == 2
 
@@ -93,8 +93,8 @@ def test_decoding_is_strict(example):
     with pytest.raises(TooLarge):
         Transaction.from_wire(b"\x01" * (TX_BYTES_MAX + 1))
     body_at = 1 + 4 + 13 + 32 + 16
-    bad_variant = wire[:body_at] + bytes([26]) + wire[body_at + 1 :]
-    with pytest.raises(Malformed, match="variant index 26"):
+    bad_variant = wire[:body_at] + bytes([28]) + wire[body_at + 1 :]
+    with pytest.raises(Malformed, match="variant index 28"):
         Transaction.from_wire(bad_variant)
 
 
@@ -263,3 +263,21 @@ def test_set_reason_codes_checks_the_list():
         bodies.set_reason_codes(["fraud", "fraud"])
     with pytest.raises(InvalidContent, match="'Fraud' is not a reason code"):
         bodies.set_reason_codes(["fraud", "Fraud"])
+
+
+def test_batch_members_and_holders_have_their_limits():
+    """``store_batch_members``: 1..=200 members; ``add_holders``: 1..=16 holders, none twice."""
+    member = {"digest": "aa" * 32, "holder": None}
+    body = {"type": "store_batch_members", "proof": PROOF, "first": 0, "members": [member]}
+    assert borsh(TX_BODY, check_body(body)).hex() == "1a" + PROOF + "00000000" + "01000000" + "aa" * 32 + "00"
+    assert check_body(dict(body, members=[member] * 200))
+    for members in ([], [member] * 201):
+        with pytest.raises(InvalidContent, match="1..=200 members"):
+            check_body(dict(body, members=members))
+    holders = {"type": "add_holders", "proof": PROOF, "member": 2, "holders": [ACCOUNT]}
+    assert borsh(TX_BODY, check_body(holders)).hex() == "1b" + PROOF + "0102000000" + "01000000" + ACCOUNT
+    with pytest.raises(InvalidContent, match="named twice"):
+        check_body(dict(holders, holders=[ACCOUNT, ACCOUNT.upper()]))
+    for many in ([], [f"{i:064x}" for i in range(17)]):
+        with pytest.raises(InvalidContent, match="1..=16 holders"):
+            check_body(dict(holders, holders=many))

@@ -315,6 +315,12 @@ def test_no_valid_status_proof_lists_every_validators_failure(validators, status
     with pytest.raises(NoValidAnswer) as e:
         client.fetch_status(reg.proof_id)
     assert e.value.code == "unknown_proof" and len(e.value.failures) == 3
+    # Validators down or overloaded said nothing: the others' common refusal stands.
+    pool, _ = validators({path: unknown}, None, {path: (429, {})}, {path: unknown})
+    client = Client([n.base for n in pool.nodes], chain.genesis_hash)
+    with pytest.raises(NoValidAnswer) as e:
+        client.fetch_status(reg.proof_id)
+    assert e.value.code == "unknown_proof" and len(e.value.failures) == 4
     pool, _ = validators({path: unknown}, {path: (200, other.at(9, other_reg).status_proof())}, {path: (503, {})}, None)
     client = Client([n.base for n in pool.nodes], chain.genesis_hash)
     with pytest.raises(NoValidAnswer) as e:

@@ -233,8 +233,9 @@ class ChainMismatch(VellumError):
 class NoValidAnswer(VellumError):
     """Every validator was asked and none gave a valid answer (a status proof that verifies
     against the pinned genesis). ``failures`` lists each validator's failure; ``code`` is the
-    refusal code when every validator refused alike (``unknown_proof``, ``no_such_member``,
-    ``not_a_batch``), else ``None``."""
+    refusal code when every validator that answered refused alike (``unknown_proof``,
+    ``no_such_member``, ``not_a_batch``; a validator down, failing or overloaded said nothing),
+    else ``None``."""
 
     def __init__(self, what: str, failures: list[str], code: str | None = None):
         super().__init__(f"no validator gave a valid answer to {what} (tried {len(failures)}): " + "; ".join(failures))

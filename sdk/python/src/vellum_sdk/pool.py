@@ -188,22 +188,28 @@ class Pool:
         lagging or faulty validator cannot hide a newer one while an honest one has it.
         :class:`NoValidAnswer` lists every validator's failure when none is valid."""
         best: tuple[int, int, bytes, T] | None = None
-        failures: list[tuple[str, str | None]] = []
+        failures: list[str] = []
+        # What each validator that answered said instead: a refusal code, or None (invalid).
+        refusals: list[str | None] = []
         for i, node, answer in self.ask_every(lambda n: n.get(path)):
             if isinstance(answer, Unreachable) or answer.status != 200:
-                failures.append(_no_answer(node, answer))
+                failure, refusal = _no_answer(node, answer)
+                failures.append(failure)
+                if refusal:
+                    refusals.append(refusal)
                 continue
             try:
                 height, value = check(answer.body)
             except VellumError as e:
-                failures.append((f"{node.base}: invalid answer: {e}", None))
+                failures.append(f"{node.base}: invalid answer: {e}")
+                refusals.append(None)
                 continue
             if best is None or height > best[0]:
                 best = (height, i, answer.body, value)
         if best is None:
-            # A refusal is believed only when every validator gave it.
-            codes = {code for _, code in failures}
-            raise NoValidAnswer(path, [f for f, _ in failures], codes.pop() if len(codes) == 1 else None)
+            # A refusal is believed when every validator that answered gave it (as submissions).
+            code = refusals[0] if refusals and len(set(refusals)) == 1 else None
+            raise NoValidAnswer(path, failures, code)
         self.prefer(best[1])
         return best[2], best[3]
 
@@ -325,7 +331,8 @@ class Pool:
 
 
 def _no_answer(node: Node, answer: Response | Unreachable) -> tuple[str, str | None]:
-    """Why a validator gave no usable answer, and its refusal code (a 4xx other than 429)."""
+    """Why a validator gave no usable answer, and its refusal code (a 4xx other than 429;
+    ``None``: it said nothing about the chain — down, failing or overloaded)."""
     if isinstance(answer, Unreachable):
         return f"{node.base}: {answer}", None
     code, message, _ = answer.error()

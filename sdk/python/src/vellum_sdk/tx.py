@@ -48,6 +48,9 @@ SIGNERS_MAX = 16
 DECIMALS_MAX = 18
 RECOVERY_DELAY_BLOCKS_MAX = 10_000_000
 MISBEHAVIOR_EVIDENCE_BYTES_MAX = 4096
+#: Most batch members one ``store_batch_members`` carries; most holders one ``add_holders`` names.
+BATCH_MEMBERS_PER_TX_MAX = 200
+HOLDERS_PER_TX_MAX = 16
 ENCRYPTION_RECIPIENT_BYTES_MAX = 128
 HOLD_TIMEOUT_MS_MAX = 30 * 24 * 3600 * 1000
 MONITOR_WINDOW_MS_MAX = 30 * 24 * 3600 * 1000
@@ -448,6 +451,19 @@ def _check_misbehavior(b: dict) -> None:
         raise _invalid(f"evidence must be 1..={MISBEHAVIOR_EVIDENCE_BYTES_MAX} bytes")
 
 
+def _check_batch_members(b: dict) -> None:
+    if not 1 <= len(b["members"]) <= BATCH_MEMBERS_PER_TX_MAX:
+        raise _invalid(f"a store_batch_members carries 1..={BATCH_MEMBERS_PER_TX_MAX} members")
+
+
+def _check_holders(b: dict) -> None:
+    holders = b["holders"]
+    if not 1 <= len(holders) <= HOLDERS_PER_TX_MAX:
+        raise _invalid(f"add_holders names 1..={HOLDERS_PER_TX_MAX} holders")
+    if len(set(holders)) != len(holders):
+        raise _invalid("a holder is named twice")
+
+
 #: The shape rules of ``UnsignedTx::check_shape``, one entry per body kind, so that a kind
 #: added to the codec without its rules is refused instead of silently passing.
 _BODY_RULES: dict[str, Callable[[dict], None]] = {
@@ -477,6 +493,8 @@ _BODY_RULES: dict[str, Callable[[dict], None]] = {
     "set_purpose_keys": _check_purpose_keys,
     "report_misbehavior": _check_misbehavior,
     "revoke_issuer": lambda b: _check_reason_code(b["reason"]),
+    "store_batch_members": _check_batch_members,
+    "add_holders": _check_holders,
 }
 
 

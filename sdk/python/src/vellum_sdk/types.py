@@ -176,6 +176,9 @@ PROOF_CHANGE = Enum(
     "change",
     [("revoke", [("reason", STR)]), ("supersede", [("by", HASH)]), ("suspend", [("reason", STR)]), ("reinstate", None)],
 )
+#: A batch member handed to the network: its registered digest (never the salt or the
+#: document) and optionally its holder.
+BATCH_MEMBER = Struct([("digest", HASH), ("holder", Option(HASH))])
 GENESIS_VALIDATOR = Struct([("name", STR), ("consensus_key", HASH), ("p2p_key", HASH), ("address", STR)])
 CONSENSUS_PARAMS = Struct(
     [
@@ -255,6 +258,8 @@ TX_BODY = Enum(
             [("validator", HASH), ("kind", MISBEHAVIOR_KIND), ("epoch", U64), ("view", U64), ("evidence", BYTES)],
         ),
         ("revoke_issuer", [("issuer", HASH), ("from_height", U64), ("reason", STR)]),
+        ("store_batch_members", [("proof", HASH), ("first", U32), ("members", Vec(BATCH_MEMBER))]),
+        ("add_holders", [("proof", HASH), ("member", Option(U32)), ("holders", Vec(HASH))]),
     ],
 )
 
