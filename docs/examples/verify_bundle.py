@@ -4,9 +4,13 @@ docs/evidence-format.md alone (no Vellum code).
 
 Usage: verify_bundle.py BUNDLE [DOCUMENT] [GENESIS_HASH_HEX] [--status STATUS_FILE]
 
-Exit 0 and print VALID (with the status; with --status also the status now, §4 step 9) or exit 1
-and print the failing step. Ed25519 signatures are checked with the `cryptography` package when
-it is installed; everything else uses the standard library only.
+Prints VALID with the status and who registered it (the issuer identity of a version-3 bundle,
+§4 step 6d: "Registered by Example University (example.edu), attested by … at height H", "no
+attested identity", or that an older file carries none); with --status also the status and
+issuer identity now (§4 step 9, §6a). Exit 0: valid and live; 2: valid, but the status (now,
+with --status) is not live; 1: invalid, printing the failing step. Ed25519 signatures are
+checked with the `cryptography` package when it is installed; everything else uses the
+standard library only.
 """
 import hashlib
 import struct
@@ -132,16 +136,38 @@ def member_status(r, data, m):
     return m
 
 
-def framed(data, magic, body):
-    """`magic ‖ version ‖ body`: version 1, or 2 with at least one set change; no trailing bytes."""
-    if data[:8] != magic or len(data) < 9 or data[8] not in (1, 2) or len(data) > 65536:
+def issuer_evidence(r, data):
+    """IssuerEvidence (§2.5): the registrant's attestation (none: proven never attested) and its
+    map proof under StateKey::IssuerProfile(registrant)."""
+    def attestation():
+        start = r.pos
+        a = {"name": r.string(), "domain": r.string()}
+        a["x509_sha256"] = r.option(r.b32); a["well_known_sha256"] = r.b32()
+        a["attested_by"] = r.b32(); a["tx_id"] = r.b32(); a["height"] = r.u64(); a["time_ms"] = r.u64()
+        a["revoked"] = r.option(lambda: {"by": r.b32(), "reason": r.string(), "tx_id": r.b32(), "height": r.u64(), "time_ms": r.u64()})
+        a["bytes"] = data[start:r.pos]
+        return a
+    return {"attestation": r.option(attestation), "proof": map_proof(r)}
+
+
+def framed(data, magic, body, extension=None):
+    """`magic ‖ version ‖ body`: version 1, or 2 with at least one set change, or (bundles,
+    `extension`) 3: the chain, possibly empty, then the issuer section, which must be present;
+    no trailing bytes."""
+    versions = (1, 2, 3) if extension else (1, 2)
+    if data[:8] != magic or len(data) < 9 or data[8] not in versions or len(data) > 65536:
         raise ValueError("bad magic, version or size")
+    version = data[8]
     r = Reader(data)
     r.take(9)
     b = body(r)
-    b["chain"] = r.vec(lambda: set_link(r, data)) if data[8] == 2 else []
-    if data[8] == 2 and not b["chain"]:  # one evidence, one encoding: without changes it is version 1
+    b["chain"] = r.vec(lambda: set_link(r, data)) if version >= 2 else []
+    if version == 2 and not b["chain"]:  # one evidence, one encoding: without changes it is version 1
         raise ValueError("a version-2 file must carry at least one validator-set change")
+    if version == 3:
+        b["issuer"] = r.option(lambda: extension(r, data))
+        if b["issuer"] is None:
+            raise ValueError("a version-3 bundle must carry the issuer section")
     if r.pos != len(data):
         raise ValueError("trailing bytes")
     return b
@@ -170,8 +196,9 @@ def parse(data):
         b["entry_proof"] = map_proof(r)
         b["member"] = r.option(lambda: member_status(r, data, {"index": r.u32(), "leaf": r.b32(), "batch_proof": r.vec(r.b32)}))
         b["document"] = r.option(lambda: {"digest": r.b32(), "salt": r.option(r.b32)})
+        b["issuer"] = None  # versions 1 and 2 carry no issuer section
         return b
-    return framed(data, b"VELLUMEV", body)
+    return framed(data, b"VELLUMEV", body, issuer_evidence)
 
 
 def parse_status(data):
@@ -182,6 +209,7 @@ def parse_status(data):
         s["entry"] = entry(r, data)
         s["entry_proof"] = map_proof(r)
         s["member"] = r.option(lambda: member_status(r, data, {"index": r.u32()}))
+        s["issuer"] = issuer_evidence(r, data)  # not optional in a status proof
         return s
     return framed(data, b"VELLUMST", body)
 
@@ -316,6 +344,19 @@ def check_entry(b, proof_id):
         raise Invalid("6 state entry", "entry does not match")
 
 
+def check_issuer(ev, registrant, state_root):
+    """Step 6d: the issuer section proves the registrant's attestation present (with its value
+    hash) or absent under StateKey::IssuerProfile(registrant). Returns the attestation or None."""
+    try:
+        found = verify_map(ev["proof"], state_root, state_key(38, registrant))
+    except ValueError as err:
+        raise Invalid("6 state entry", f"issuer identity: {err}")
+    a = ev["attestation"]
+    if found != (("absent", None) if a is None else ("present", H(b"\x01" + a["bytes"]))):
+        raise Invalid("6 state entry", "the issuer identity does not match the state")
+    return a
+
+
 def member_own_status(m, state_root, proof_id):
     """Steps 7d-7e: the member's status entry, or its absence, is the state's."""
     try:
@@ -353,6 +394,8 @@ def verify_bundle(b, document, pinned):
     check_entry(b, rec["proof_id"])
     if e["record_hash"] != H(canonical(b"VELLUM:EVIDENCE-RECORD:", rec["bytes"])) or e["registrant"] != rec["registrant"]:
         raise Invalid("6 state entry", "entry does not match")
+    # 6d (version 3): who the registrant is; versions 1 and 2 carry nothing.
+    issuer = None if b["issuer"] is None else {"attestation": check_issuer(b["issuer"], rec["registrant"], hd["state_root"])}
     st, m = e["status"], b["member"]
     if rec["registered"][0] == "single":
         if m:
@@ -375,11 +418,12 @@ def verify_bundle(b, document, pinned):
         dd = H(document)
         if (rec["salted"] and (not d or d["digest"] != dd)) or (not rec["salted"] and dd != registered):
             raise Invalid("8 document", "document does not match")
-    return {"genesis_hash": genesis_hash, "validators": n, "status": st}
+    return {"genesis_hash": genesis_hash, "validators": n, "status": st, "issuer": issuer}
 
 
 def verify_status(s, pinned):
-    """§6a: steps 1-4, then 6 (6a, 6b) and 7 (7f, 7d, 7e)."""
+    """§6a: steps 1-4, then 6 (6a, 6b) and 7 (7f, 7d, 7e), then the issuer identity (6d with
+    the entry's registrant)."""
     genesis_hash, _ = check_anchor(s, pinned)
     check_entry(s, s["proof_id"])
     e, m = s["entry"], s["member"]
@@ -388,7 +432,8 @@ def verify_status(s, pinned):
         if m["index"] >= e["count"]:
             raise Invalid("7 batch inclusion", f"the registration has no member {m['index']}")
         st = effective(st, member_own_status(m, s["header"]["state_root"], s["proof_id"]))
-    return {"genesis_hash": genesis_hash, "status": st}
+    issuer = {"attestation": check_issuer(s["issuer"], e["registrant"], s["header"]["state_root"])}
+    return {"genesis_hash": genesis_hash, "status": st, "issuer": issuer}
 
 
 def status_now(b, v, s, sv):
@@ -409,6 +454,19 @@ def describe(st):
         return "live"
     what = f"by {st[1].hex()}" if st[0] == "superseded" else f"reason {st[1]}"
     return f"{st[0]} since height {st[3]} ({what})"
+
+
+def issuer_line(issuer, registrant):
+    """Who registered it: the attested identity, "no attested identity", or nothing carried."""
+    if issuer is None:
+        return f"Registered by account {registrant.hex()} — this file carries no issuer identity (older format)"
+    a = issuer["attestation"]
+    if a is None:
+        return f"Registered by account {registrant.hex()} — no attested identity"
+    line = f"Registered by {a['name']} ({a['domain']}), attested by {a['attested_by'].hex()} at height {a['height']}"
+    if a["revoked"]:
+        line += f" — attestation REVOKED at height {a['revoked']['height']} (reason: {a['revoked']['reason']})"
+    return line
 
 
 def main():
@@ -440,8 +498,13 @@ def main():
           f"status {describe(v['status'])} as of height {b['header']['height']}, "
           f"{len(b['cert']['signers'])}/{v['validators']} signatures {SIGS}, {len(b['chain'])} validator-set change(s) followed, "
           f"document {'matched' if document else 'not checked'}")
+    print(f"ISSUER: {issuer_line(v['issuer'], rec['registrant'])}")
+    live = v["status"][0] == "live"
     if s is not None:
         print(f"STATUS NOW: {describe(sv['status'])} as of height {s['header']['height']}")
+        print(f"ISSUER NOW: {issuer_line(sv['issuer'], s['entry']['registrant'])}")
+        live = sv["status"][0] == "live"
+    sys.exit(0 if live else 2)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,10 @@
 //   verifyStatusProof(statusBytes, pinnedGenesisHex | null)            (§6a, magic VELLUMST)
 //   statusNow(bundleResult, statusResult)                             (step 9)
 //   verifyBundleWithStatus(bundleBytes, statusBytes, documentBytes, pinnedGenesisHex)
-// each resolve to { ok: true, ... } or { ok: false, step: "step N (name)", reason }.
+// each resolve to { ok: true, ... } or { ok: false, step: "step N (name)", reason }. Bundles of
+// version 3 and status proofs carry the registrant's issuer identity (§6a): a result's `issuer`
+// is null (an older bundle carries none), { attested: false }, or the attestation; statusNow
+// gives the identity now as `issuer_now`; issuerLine(issuer) words it.
 // (Exports are `export function`, `export async function`, `export const hex` and
 // `export { fromHex }` only: crates/api/tests/web.rs strips those to run this file under Node.)
 
@@ -83,22 +86,36 @@ function setLink(r) {
   return link;
 }
 
-/** The file's magic and version (1 or 2), within the size limit; a reader after them. */
-function framed(data, magic, what) {
-  if (data.length < 9 || !eq(data.subarray(0, 8), enc.encode(magic)) || (data[8] !== 1 && data[8] !== 2)) throw new Error(`not a Vellum ${what} (bad magic or version)`);
+/** The file's magic and version (1 or 2; 3 for bundles), within the size limit; a reader after them. */
+function framed(data, magic, what, versions = [1, 2]) {
+  if (data.length < 9 || !eq(data.subarray(0, 8), enc.encode(magic)) || !versions.includes(data[8])) throw new Error(`not a Vellum ${what} (bad magic or version)`);
   if (data.length > 65536) throw new Error(`${what} over the 64 KiB limit`);
   const r = new Reader(data);
   r.take(9);
   return r;
 }
 
-/** The validator chain (version 2 only), then the end of the file. */
-function chainAndEnd(r, data, what) {
-  const chain = data[8] === 2 ? r.vec(() => setLink(r)) : [];
+/** The validator chain: none in version 1, one or more changes in version 2, any in version 3. */
+function validatorChain(r, data, what) {
+  const chain = data[8] >= 2 ? r.vec(() => setLink(r)) : [];
   // One evidence, one encoding: a version-2 file without set changes would be version 1.
   if (data[8] === 2 && chain.length === 0) throw new Error(`a version-2 ${what} must carry at least one validator-set change`);
-  if (r.p !== data.length) throw new Error("trailing bytes");
   return chain;
+}
+
+const end = (r, data) => { if (r.p !== data.length) throw new Error("trailing bytes"); };
+
+/**
+ * IssuerEvidence (§2.5): the registrant's attestation (its borsh bytes kept: the state holds
+ * their hash) or none, and the map proof of `StateKey::IssuerProfile(registrant)`.
+ */
+function issuerEvidence(r) {
+  const attestation = r.opt(() => r.span(() => ({
+    name: r.str(), domain: r.str(), x509_sha256: r.opt(() => r.b32()), well_known_sha256: r.b32(),
+    attested_by: r.b32(), tx_id: r.b32(), height: r.u64(), time_ms: r.u64(),
+    revoked: r.opt(() => ({ by: r.b32(), reason: r.str(), tx_id: r.b32(), height: r.u64(), time_ms: r.u64() })),
+  })));
+  return { attestation, proof: mapProof(r) };
 }
 
 function record(r) {
@@ -121,7 +138,7 @@ function record(r) {
 
 /** An evidence bundle (`VELLUMEV`, §2.1). */
 export function parse(data) {
-  const r = framed(data, "VELLUMEV", "evidence bundle");
+  const r = framed(data, "VELLUMEV", "evidence bundle", [1, 2, 3]);
   const g = genesis(r);
   const b = { chain_id: g.chain_id, validators: g.validators, genesis_bytes: g.bytes, header: header(r), cert: certificate(r), record: record(r) };
   b.log_proof = r.vec(() => r.b32());
@@ -129,7 +146,11 @@ export function parse(data) {
   b.entry_proof = mapProof(r);
   b.member = r.opt(() => ({ index: r.u32(), leaf: r.b32(), batch_proof: r.vec(() => r.b32()), status: r.opt(() => status(r)), status_proof: mapProof(r) }));
   b.document = r.opt(() => ({ digest: r.b32(), salt: r.opt(() => r.b32()) }));
-  b.chain = chainAndEnd(r, data, "bundle");
+  b.chain = validatorChain(r, data, "bundle");
+  // Version 3: the issuer section, which must be present; versions 1 and 2 have none.
+  b.issuer = data[8] === 3 ? r.opt(() => issuerEvidence(r)) : null;
+  if (data[8] === 3 && !b.issuer) throw new Error("a version-3 bundle must carry the issuer section (without it, it is version 1 or 2)");
+  end(r, data);
   return b;
 }
 
@@ -141,7 +162,9 @@ export function parseStatus(data) {
   s.entry = entry(r);
   s.entry_proof = mapProof(r);
   s.member = r.opt(() => ({ index: r.u32(), status: r.opt(() => status(r)), status_proof: mapProof(r) }));
-  s.chain = chainAndEnd(r, data, "status proof");
+  s.issuer = issuerEvidence(r);
+  s.chain = validatorChain(r, data, "status proof");
+  end(r, data);
   return s;
 }
 
@@ -290,6 +313,25 @@ async function checkEntry(entryProof, root, proofId, e) {
   if (!found.present || !eq(found.valueHash, await valueHash(e.bytes))) stop(6, "the state holds another entry for this proof");
 }
 
+/**
+ * Step 6d: the issuer section proves the registrant's attested identity, or that it has none,
+ * under `StateKey::IssuerProfile(registrant)` in the header's state. Returns the result's `issuer`.
+ */
+async function checkIssuer(ev, registrant, root) {
+  let found;
+  try { found = await verifyMap(ev.proof, root, await stateKey(38, registrant)); } catch (err) { stop(6, `issuer identity proof: ${err.message}`); }
+  const a = ev.attestation;
+  if (!a && !found.present) return { attested: false };
+  if (!a || !found.present || !eq(found.valueHash, await valueHash(a.bytes))) stop(6, "the issuer identity does not match the state");
+  const rv = a.revoked;
+  return {
+    attested: true, name: a.name, domain: a.domain,
+    x509_sha256: a.x509_sha256 ? hex(a.x509_sha256) : null, well_known_sha256: hex(a.well_known_sha256),
+    attested_by: hex(a.attested_by), tx_id: hex(a.tx_id), height: Number(a.height), time_ms: Number(a.time_ms),
+    revoked: rv ? { by: hex(rv.by), reason: rv.reason, tx_id: hex(rv.tx_id), height: Number(rv.height), time_ms: Number(rv.time_ms) } : null,
+  };
+}
+
 /** Steps 7d-7e: the member's own status entry (null: never changed) is the state's; returns it. */
 async function memberOwnStatus(m, root, proofId) {
   const key = await stateKey(3, proofId, u32le(m.index));
@@ -360,6 +402,7 @@ export async function verifyBundle(data, documentBytes, pinnedHex) {
     await checkEntry(b.entry_proof, hd.state_root, rec.proof_id, e);
     const recHash = await sha256(canonical("VELLUM:EVIDENCE-RECORD:", rec.bytes));
     if (!eq(e.record_hash, recHash) || !eq(e.registrant, rec.registrant)) stop(6, "the state holds another entry for this proof");
+    const issuer = b.issuer ? await checkIssuer(b.issuer, rec.registrant, hd.state_root) : null;
     const { registered, st } = await checkBatch(b, rec, hd);
     const documentCheck = await checkDocument(rec, b.document, registered, documentBytes);
     return {
@@ -383,6 +426,7 @@ export async function verifyBundle(data, documentBytes, pinnedHex) {
       validators: n,
       validator_set_changes: b.chain.length,
       document: documentCheck,
+      issuer,
     };
   });
 }
@@ -398,6 +442,8 @@ export async function verifyStatusProof(data, pinnedHex) {
       if (s.member.index >= s.entry.count) stop(7, `the registration has no member ${s.member.index} (it covers ${s.entry.count})`);
       st = effective(st, await memberOwnStatus(s.member, s.header.state_root, s.proof_id));
     }
+    // 6d with the entry's registrant (reported under step 6, checked after step 7 as in Rust).
+    const issuer = await checkIssuer(s.issuer, s.entry.registrant, s.header.state_root);
     return {
       ok: true,
       kind: "status",
@@ -414,6 +460,7 @@ export async function verifyStatusProof(data, pinnedHex) {
       signers: s.cert.signers.length,
       validators: n,
       validator_set_changes: s.chain.length,
+      issuer,
     };
   });
 }
@@ -428,7 +475,7 @@ export function statusNow(b, s) {
   if (b.proof_id !== s.proof_id || b.record_hash !== s.record_hash) return failed(9, "the status proof is for another registration");
   if (b.member !== s.member) return failed(9, "the status proof is for another document of the batch");
   if (s.height < b.status_height) return failed(9, `the status proof (height ${s.height}) is older than the bundle (height ${b.status_height})`);
-  return { ok: true, then: b.status_info, now: s.status_info, now_height: s.height, now_time_ms: s.time_ms, changed: !eq(b.status_info.bytes, s.status_info.bytes) };
+  return { ok: true, then: b.status_info, now: s.status_info, now_height: s.height, now_time_ms: s.time_ms, changed: !eq(b.status_info.bytes, s.status_info.bytes), issuer_now: s.issuer };
 }
 
 /**
@@ -450,6 +497,18 @@ export function statusLine(st) {
   if (st.name === "live") return "LIVE";
   if (st.name === "superseded") return `SUPERSEDED since height ${st.since} by ${hex(st.by)}`;
   return `${st.name.toUpperCase()} since height ${st.since} (reason: ${st.reason})`;
+}
+
+/**
+ * One line for a result's `issuer`: "Example University (example.edu), attested by <account> at
+ * height 6" (with "— identity attestation REVOKED at height 9 (reason: …)" once withdrawn),
+ * "no attested identity", or, for an older bundle, that the file carries none.
+ */
+export function issuerLine(issuer) {
+  if (!issuer) return "this file (an older format) carries no issuer identity";
+  if (!issuer.attested) return "no attested identity";
+  const line = `${issuer.name} (${issuer.domain}), attested by ${issuer.attested_by} at height ${issuer.height}`;
+  return issuer.revoked ? `${line} — identity attestation REVOKED at height ${issuer.revoked.height} (reason: ${issuer.revoked.reason})` : line;
 }
 
 export { fromHex };

@@ -7,6 +7,7 @@ mod account;
 mod bench;
 mod chaos;
 mod client;
+mod credential;
 mod devnet;
 mod gov;
 mod issuer;
@@ -81,6 +82,11 @@ pub(crate) enum Command {
     Proof {
         #[command(subcommand)]
         command: proof::ProofCommand,
+    },
+    /// Selectively disclosed credentials (SD-JWT VC): issue, present, verify with the ledger evidence.
+    Credential {
+        #[command(subcommand)]
+        command: credential::CredentialCommand,
     },
     /// Issuer identity: attest, show, re-check and revoke who an issuer account is.
     Issuer {
@@ -235,6 +241,7 @@ pub(crate) fn dispatch(command: Command, json: bool) -> Result<()> {
         Command::Tx { command } => tx_cmd::run(command, json),
         Command::Proof { command } => proof::run(command, json),
         Command::Issuer { command } => issuer::run(command, json),
+        Command::Credential { command } => credential::run(command, json),
         Command::Log { command } => log::run(command, json),
         Command::Verify { bundle, file, checkpoint, status, explain } => {
             proof::verify(&bundle, file.as_deref(), checkpoint.as_deref(), status.as_deref(), explain, json)

@@ -455,3 +455,90 @@ mod tests {
         assert_eq!(verify_txs(&txs[..2]).unwrap().len(), 2);
     }
 }
+
+/// JOSE (RFC 7515/7518/8037) signatures, for credentials exchanged with other software: `EdDSA`
+/// (Ed25519) and `ES256` (P-256, `r ‖ s`). Unlike transaction signatures, a high S is accepted:
+/// other JOSE libraries do not normalise it, and nothing here is a ledger leaf that must have a
+/// single encoding.
+pub mod jose {
+    use super::{SecretKey, p256_compressed};
+    use vellum_types::PublicKey;
+
+    /// The JWS `alg` for a key's scheme (`None` for secp256k1, which this release does not use
+    /// for credentials).
+    pub fn alg(key: &PublicKey) -> Option<&'static str> {
+        match key {
+            PublicKey::Ed25519(_) => Some("EdDSA"),
+            PublicKey::P256(_) => Some("ES256"),
+            PublicKey::Secp256k1(_) => None,
+        }
+    }
+
+    /// Signs a JWS signing input; `None` for a secp256k1 key.
+    pub fn sign(key: &SecretKey, input: &[u8]) -> Option<Vec<u8>> {
+        match key.sign(input) {
+            vellum_types::Signature::Ed25519 { signature, .. } | vellum_types::Signature::P256 { signature, .. } => Some(signature.to_vec()),
+            vellum_types::Signature::Secp256k1Recoverable { .. } => None,
+        }
+    }
+
+    /// Verifies a JWS signature made with `alg` by `key`.
+    pub fn verify(key: &PublicKey, alg: &str, input: &[u8], signature: &[u8]) -> bool {
+        match (key, alg) {
+            (PublicKey::Ed25519(k), "EdDSA") => {
+                let (Ok(vk), Ok(sig)) = (ed25519_consensus::VerificationKey::try_from(*k), <[u8; 64]>::try_from(signature)) else { return false };
+                vk.verify(&ed25519_consensus::Signature::from(sig), input).is_ok()
+            }
+            (PublicKey::P256(k), "ES256") => {
+                use p256::ecdsa::signature::Verifier;
+                let (Ok(vk), Ok(sig)) = (p256::ecdsa::VerifyingKey::from_sec1_bytes(k), p256::ecdsa::Signature::from_slice(signature)) else { return false };
+                vk.verify(input, &sig).is_ok()
+            }
+            _ => false,
+        }
+    }
+
+    /// A public key as a JWK (RFC 8037 `OKP`/`Ed25519`, RFC 7518 `EC`/`P-256`), base64url
+    /// coordinates; `None` for secp256k1.
+    pub fn to_jwk(key: &PublicKey) -> Option<serde_json::Value> {
+        use base64::Engine;
+        let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+        match key {
+            PublicKey::Ed25519(k) => Some(serde_json::json!({ "kty": "OKP", "crv": "Ed25519", "x": b64(k) })),
+            PublicKey::P256(k) => {
+                let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(k).ok()?;
+                let point = vk.to_sec1_point(false);
+                let bytes = point.as_bytes();
+                Some(serde_json::json!({ "kty": "EC", "crv": "P-256", "x": b64(&bytes[1..33]), "y": b64(&bytes[33..65]) }))
+            }
+            PublicKey::Secp256k1(_) => None,
+        }
+    }
+
+    /// A JWK as a public key (Ed25519 or P-256), checked to be a point of its curve.
+    pub fn from_jwk(jwk: &serde_json::Value) -> Result<PublicKey, String> {
+        use base64::Engine;
+        let field = |name: &str| -> Result<Vec<u8>, String> {
+            let text = jwk.get(name).and_then(serde_json::Value::as_str).ok_or_else(|| format!("JWK without `{name}`"))?;
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text).map_err(|_| format!("JWK `{name}` is not base64url"))
+        };
+        let kty = jwk.get("kty").and_then(serde_json::Value::as_str).unwrap_or_default();
+        let crv = jwk.get("crv").and_then(serde_json::Value::as_str).unwrap_or_default();
+        match (kty, crv) {
+            ("OKP", "Ed25519") => {
+                let x: [u8; 32] = field("x")?.try_into().map_err(|_| "Ed25519 JWK `x` must be 32 bytes".to_string())?;
+                super::is_ed25519_key(&x).then_some(PublicKey::Ed25519(x)).ok_or_else(|| "Ed25519 JWK is not a curve point".into())
+            }
+            ("EC", "P-256") => {
+                let (x, y) = (field("x")?, field("y")?);
+                if x.len() != 32 || y.len() != 32 {
+                    return Err("P-256 JWK coordinates must be 32 bytes".into());
+                }
+                let sec1 = [&[4u8][..], &x, &y].concat();
+                let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).map_err(|_| "P-256 JWK is not a curve point".to_string())?;
+                Ok(PublicKey::P256(p256_compressed(&vk)))
+            }
+            _ => Err(format!("unsupported JWK (kty {kty:?}, crv {crv:?}): Ed25519 or P-256 only")),
+        }
+    }
+}

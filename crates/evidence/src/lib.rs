@@ -24,6 +24,7 @@
 
 mod assemble;
 mod bundle;
+pub mod credential;
 mod issuer;
 pub mod checkpoint;
 mod log_anchor;

@@ -1213,9 +1213,9 @@ mod tests {
             "{timed_out:?}"
         );
         // A revocation is a proof status change, seen by the registrant.
-        let revoke = sign(&f.issuer, &chain, 2, TxBody::SetProofStatus { proof: ProofId::of_tx(&reg.id()), member: None, change: ProofChange::Revoke { reason: "typo".into() } });
+        let revoke = sign(&f.issuer, &chain, 2, TxBody::SetProofStatus { proof: ProofId::of_tx(&reg.id()), member: None, change: ProofChange::Revoke { reason: "issued_in_error".into() } });
         let b = run(&mut state, &hub, 20_000, &[revoke]);
-        assert!(b.visible_to(Some(&issuer)).any(|e| matches!(&e.what, What::Proof { change: ProofEvent::Revoked { reason, .. }, .. } if reason == "typo")));
+        assert!(b.visible_to(Some(&issuer)).any(|e| matches!(&e.what, What::Proof { change: ProofEvent::Revoked { reason, .. }, .. } if reason == "issued_in_error")));
 
         // A rejection noted by this validator rides with the next block, to its sender only.
         hub.rejected([(TxId([9; 32]), user.id, &TxError::UnknownSender(user.id))]);
