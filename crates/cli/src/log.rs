@@ -77,7 +77,7 @@ fn fetch_anchor(apis: &[String]) -> Result<(Vec<u8>, VerifiedLogAnchor)> {
 /// Collects a checkpoint of the log as the latest certified block committed it, signed by every
 /// reachable validator; with `--out`, also its log anchor (`<out>.anchor`) and, with a TSA, its
 /// RFC 3161 token (`<out>.tsr`). Nothing is written unless everything asked for worked.
-pub fn checkpoint(target: &Target, out: Option<&Path>, tsa: Option<Tsa>, json: bool) -> Result<()> {
+pub fn checkpoint(target: &Target, out: Option<&Path>, tsa: Option<Tsa>, witnesses: &[String], json: bool) -> Result<()> {
     if tsa.is_some() && out.is_none() {
         bail!("--tsa needs --out: the token is saved next to the checkpoint (<out>.tsr)");
     }
@@ -112,9 +112,13 @@ pub fn checkpoint(target: &Target, out: Option<&Path>, tsa: Option<Tsa>, json: b
     if cp.origin != anchor.chain_id || cp.root != anchor.root {
         bail!("the validators' checkpoint at size {size} is not the log block {} finalized (root {} vs {})", anchor.height, hex::encode(cp.root), hex::encode(anchor.root));
     }
+    // Witnesses cosign the validators' checkpoint (each after a consistency proof from the
+    // last one it saw); one refusing is reported, not fatal: the policy decides how many count.
+    let (cp, witness_refusals) = if witnesses.is_empty() { (cp, Vec::new()) } else { crate::witness::collect(target, cp, witnesses)? };
     let note = cp.to_note();
     let mut v = json!({
         "origin": cp.origin, "size": cp.size, "root": hex::encode(cp.root), "signatures": cp.signatures.len(),
+        "cosignatures": cp.cosignatures.len(), "witness_refusals": witness_refusals,
         "unreachable": missing, "note": note,
         "anchor": { "height": anchor.height, "time_ms": anchor.time_ms, "validator_set_changes": anchor.validator_set_changes },
     });
@@ -167,10 +171,21 @@ pub fn verify_checkpoint(
     anchor: Option<&Path>,
     token: Option<&Path>,
     tsa_cert: Option<&Path>,
+    witnesses: Option<&Path>,
     json: bool,
 ) -> Result<()> {
     let trust = trust(genesis)?;
     let imported = load_verified(checkpoint, anchor, &trust, "the checkpoint")?;
+    // A witness policy: the validators' word is not enough; k independent witnesses must have
+    // seen this checkpoint consistent with everything they saw before.
+    let witnessed = match witnesses {
+        None => None,
+        Some(policy) => {
+            let (keys, quorum) = crate::witness::load_policy(policy)?;
+            let n = imported.checkpoint.verify_cosignatures(&keys, quorum).context("the checkpoint fails the witness policy")?;
+            Some((n, quorum))
+        }
+    };
     let cp = &imported.checkpoint;
     let mut v = json!({
         "valid": true, "origin": cp.origin, "size": cp.size, "root": hex::encode(cp.root),
@@ -196,6 +211,10 @@ pub fn verify_checkpoint(
             .with_context(|| format!("{} does not timestamp this checkpoint", path.display()))?;
         stamped = format!("; it existed at {} (RFC 3161 token of the pinned TSA, serial {})", info.gen_time, info.serial);
         v["timestamp"] = json!({ "gen_time": info.gen_time, "gen_time_ms": info.gen_time_ms, "serial": info.serial, "policy": info.policy });
+    }
+    if let Some((n, quorum)) = witnessed {
+        v["witnesses"] = json!({ "cosignatures": n, "quorum": quorum });
+        how.push_str(&format!("; cosigned by {n} of the policy's witnesses (quorum {quorum})"));
     }
     print(json, &v, || format!("VALID: checkpoint of {} entries (root {}) {how}{stamped}", cp.size, hex::encode(cp.root)));
     Ok(())
@@ -333,6 +352,9 @@ pub enum LogCommand {
         /// The TSA's certificate (PEM or DER) the token must be signed with.
         #[arg(long, requires = "tsa")]
         tsa_cert: Option<PathBuf>,
+        /// A witness (c2sp.org/tlog-witness) to cosign the checkpoint (repeat).
+        #[arg(long)]
+        witness: Vec<String>,
     },
     /// Import a saved checkpoint offline, from the genesis file: a quorum of the genesis
     /// validators signed it, or its log anchor (`<checkpoint>.anchor` unless `--anchor`) proves
@@ -350,6 +372,10 @@ pub enum LogCommand {
         /// The TSA certificate you trust; the token is then checked too.
         #[arg(long)]
         tsa_cert: Option<PathBuf>,
+        /// A witness policy (`witness <name> <hex key>` lines, `quorum <k>`): the checkpoint must
+        /// also carry k valid cosignatures of these witnesses.
+        #[arg(long)]
+        witnesses: Option<PathBuf>,
     },
     /// Prove that checkpoint NEW extends checkpoint OLD (RFC 9162 consistency).
     Consistency {
@@ -367,12 +393,12 @@ pub enum LogCommand {
 /// Runs a `vellum log` command.
 pub fn run(command: LogCommand, json: bool) -> Result<()> {
     match command {
-        LogCommand::Checkpoint { target, out, tsa, tsa_cert } => {
+        LogCommand::Checkpoint { target, out, tsa, tsa_cert, witness } => {
             let tsa = tsa.as_deref().zip(tsa_cert.as_deref()).map(|(url, certificate)| Tsa { url, certificate });
-            checkpoint(&target, out.as_deref(), tsa, json)
+            checkpoint(&target, out.as_deref(), tsa, &witness, json)
         }
-        LogCommand::Verify { checkpoint, genesis, anchor, token, tsa_cert } => {
-            verify_checkpoint(&checkpoint, &genesis, anchor.as_deref(), token.as_deref(), tsa_cert.as_deref(), json)
+        LogCommand::Verify { checkpoint, genesis, anchor, token, tsa_cert, witnesses } => {
+            verify_checkpoint(&checkpoint, &genesis, anchor.as_deref(), token.as_deref(), tsa_cert.as_deref(), witnesses.as_deref(), json)
         }
         LogCommand::Consistency { target, old, new, genesis } => consistency(&target, &old, &new, &genesis, json),
     }

@@ -29,6 +29,7 @@ mod vectors;
 #[cfg(test)]
 mod vectors_evidence;
 mod watch;
+mod witness;
 
 use anyhow::{Result, bail};
 use clap::{Parser, Subcommand};
@@ -87,6 +88,11 @@ pub(crate) enum Command {
     Credential {
         #[command(subcommand)]
         command: credential::CredentialCommand,
+    },
+    /// Run a witness (c2sp.org/tlog-witness) that cosigns checkpoints of a chain's log.
+    Witness {
+        #[command(subcommand)]
+        command: WitnessCommand,
     },
     /// Issuer identity: attest, show, re-check and revoke who an issuer account is.
     Issuer {
@@ -242,6 +248,7 @@ pub(crate) fn dispatch(command: Command, json: bool) -> Result<()> {
         Command::Proof { command } => proof::run(command, json),
         Command::Issuer { command } => issuer::run(command, json),
         Command::Credential { command } => credential::run(command, json),
+        Command::Witness { command: WitnessCommand::Serve(args) } => witness::serve(args, json),
         Command::Log { command } => log::run(command, json),
         Command::Verify { bundle, file, checkpoint, status, explain } => {
             proof::verify(&bundle, file.as_deref(), checkpoint.as_deref(), status.as_deref(), explain, json)
@@ -298,3 +305,10 @@ fn tracing_info(message: &str) {
     eprintln!("{message}");
 }
 
+
+#[derive(clap::Subcommand)]
+pub enum WitnessCommand {
+    /// Serve `POST /add-checkpoint`: cosign each newer checkpoint of the log after checking its
+    /// signatures and a consistency proof from the last one cosigned; refuse and record a split view.
+    Serve(witness::ServeArgs),
+}

@@ -119,7 +119,7 @@ fn buildable(command: &crate::Command) -> Result<(), &'static str> {
             crate::account::AccountCommand::SetSigners { .. } | crate::account::AccountCommand::SetStatus { .. } => Ok(()),
             crate::account::AccountCommand::Open { .. } => Err(SECRETS),
         },
-        C::Credential { .. } => Err(NO_TX),
+        C::Credential { .. } | C::Witness { .. } => Err(NO_TX),
         C::Issuer { command } => match command {
             crate::issuer::IssuerCommand::Revoke { .. } => Ok(()),
             // The registrar's fetch of the well-known document is what makes the attestation.

@@ -32,12 +32,25 @@ pub struct NoteSignature {
     pub signature: [u8; 64],
 }
 
+/// A witness's cosignature (c2sp.org/tlog-cosignature, `cosignature/v1`): Ed25519 over
+/// `"cosignature/v1\ntime <timestamp>\n" ‖ checkpoint text`, key hash with type byte 0x04.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cosignature {
+    pub name: String,
+    pub key_hash: [u8; 4],
+    /// Seconds since the Unix epoch when the witness cosigned.
+    pub timestamp: u64,
+    pub signature: [u8; 64],
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Checkpoint {
     pub origin: String,
     pub size: u64,
     pub root: Hash32,
     pub signatures: Vec<NoteSignature>,
+    /// Witness cosignatures; a note lists them after the validators' signatures.
+    pub cosignatures: Vec<Cosignature>,
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -50,6 +63,24 @@ pub enum NoteError {
     OtherLog(String, String),
     #[error("only {valid} valid signatures from known validators; {needed} needed")]
     Quorum { valid: usize, needed: usize },
+    #[error("only {valid} valid cosignatures from the policy's witnesses; {needed} needed")]
+    WitnessQuorum { valid: usize, needed: usize },
+}
+
+/// `key hash = SHA-256(name ‖ "\n" ‖ 0x04 ‖ public key)[..4]` (0x04 = cosignature/v1).
+pub fn cosignature_key_hash(name: &str, public_key: &[u8; 32]) -> [u8; 4] {
+    let mut input = Vec::with_capacity(name.len() + 34);
+    input.extend_from_slice(name.as_bytes());
+    input.push(b'\n');
+    input.push(0x04);
+    input.extend_from_slice(public_key);
+    let h = sha256(&input);
+    [h[0], h[1], h[2], h[3]]
+}
+
+/// What a witness signs: `"cosignature/v1\ntime <timestamp>\n" ‖ checkpoint text`.
+pub fn cosigned_message(timestamp: u64, text: &str) -> Vec<u8> {
+    format!("cosignature/v1\ntime {timestamp}\n{text}").into_bytes()
 }
 
 /// `key hash = SHA-256(name ‖ "\n" ‖ 0x01 ‖ public key)[..4]` (0x01 = Ed25519).
@@ -65,7 +96,46 @@ pub fn key_hash(name: &str, public_key: &[u8; 32]) -> [u8; 4] {
 
 impl Checkpoint {
     pub fn new(origin: &str, size: u64, root: Hash32) -> Self {
-        Self { origin: origin.to_string(), size, root, signatures: Vec::new() }
+        Self { origin: origin.to_string(), size, root, signatures: Vec::new(), cosignatures: Vec::new() }
+    }
+
+    /// Adds a witness cosignature made at `timestamp` (seconds) with an Ed25519 `key`.
+    pub fn cosign(&mut self, name: &str, key: &SecretKey, timestamp: u64) -> Cosignature {
+        let vellum_types::Signature::Ed25519 { public_key, signature } = key.sign(&cosigned_message(timestamp, &self.text())) else {
+            panic!("witness keys are Ed25519");
+        };
+        let c = Cosignature { name: name.to_string(), key_hash: cosignature_key_hash(name, &public_key), timestamp, signature };
+        self.cosignatures.push(c.clone());
+        c
+    }
+
+    /// The note signature line of a cosignature (`— name base64(key hash ‖ time ‖ signature)`).
+    pub fn cosignature_line(c: &Cosignature) -> String {
+        let mut blob = c.key_hash.to_vec();
+        blob.extend_from_slice(&c.timestamp.to_be_bytes());
+        blob.extend_from_slice(&c.signature);
+        format!("{EM_DASH} {} {}\n", c.name, B64.encode(blob))
+    }
+
+    /// Counts valid cosignatures by distinct witnesses of `witnesses` and requires `needed`.
+    pub fn verify_cosignatures(&self, witnesses: &[(String, [u8; 32])], needed: usize) -> Result<usize, NoteError> {
+        let text = self.text();
+        let mut valid: Vec<&str> = Vec::new();
+        for c in &self.cosignatures {
+            let Some((name, key)) = witnesses.iter().find(|(n, k)| *n == c.name && cosignature_key_hash(n, k) == c.key_hash) else {
+                continue;
+            };
+            let Ok(vk) = ed25519_consensus::VerificationKey::try_from(*key) else { continue };
+            if vk.verify(&ed25519_consensus::Signature::from(c.signature), &cosigned_message(c.timestamp, &text)).is_ok()
+                && !valid.contains(&name.as_str())
+            {
+                valid.push(name);
+            }
+        }
+        if valid.len() < needed {
+            return Err(NoteError::WitnessQuorum { valid: valid.len(), needed });
+        }
+        Ok(valid.len())
     }
 
     /// The signed text: origin, size and base64 root, each line ending in `\n`.
@@ -91,6 +161,11 @@ impl Checkpoint {
                 self.signatures.push(s.clone());
             }
         }
+        for c in &other.cosignatures {
+            if !self.cosignatures.contains(c) {
+                self.cosignatures.push(c.clone());
+            }
+        }
         Ok(())
     }
 
@@ -101,6 +176,9 @@ impl Checkpoint {
             let mut blob = s.key_hash.to_vec();
             blob.extend_from_slice(&s.signature);
             out.push_str(&format!("{EM_DASH} {} {}\n", s.name, B64.encode(blob)));
+        }
+        for c in &self.cosignatures {
+            out.push_str(&Self::cosignature_line(c));
         }
         out
     }
@@ -124,20 +202,28 @@ impl Checkpoint {
         }
         let mut cp = Checkpoint::new(origin, size, root);
         for line in sigs.split('\n').filter(|l| !l.is_empty()) {
-            if cp.signatures.len() >= NOTE_SIGNATURES_MAX {
+            if cp.signatures.len() + cp.cosignatures.len() >= NOTE_SIGNATURES_MAX {
                 return Err(NoteError::TooLarge);
             }
             let rest = line.strip_prefix(EM_DASH).and_then(|r| r.strip_prefix(' ')).ok_or(NoteError::Malformed("signature line"))?;
             let (name, blob) = rest.split_once(' ').ok_or(NoteError::Malformed("signature line"))?;
             let blob = B64.decode(blob).map_err(|_| NoteError::Malformed("signature base64"))?;
-            if blob.len() != 68 {
-                return Err(NoteError::Malformed("signature length"));
-            }
             let mut key_hash = [0u8; 4];
-            key_hash.copy_from_slice(&blob[..4]);
             let mut signature = [0u8; 64];
-            signature.copy_from_slice(&blob[4..]);
-            cp.signatures.push(NoteSignature { name: name.to_string(), key_hash, signature });
+            match blob.len() {
+                68 => {
+                    key_hash.copy_from_slice(&blob[..4]);
+                    signature.copy_from_slice(&blob[4..]);
+                    cp.signatures.push(NoteSignature { name: name.to_string(), key_hash, signature });
+                }
+                76 => {
+                    key_hash.copy_from_slice(&blob[..4]);
+                    let timestamp = u64::from_be_bytes(blob[4..12].try_into().expect("8 bytes"));
+                    signature.copy_from_slice(&blob[12..]);
+                    cp.cosignatures.push(Cosignature { name: name.to_string(), key_hash, timestamp, signature });
+                }
+                _ => return Err(NoteError::Malformed("signature length")),
+            }
         }
         if cp.to_note() != note {
             return Err(NoteError::Malformed("not in canonical form"));

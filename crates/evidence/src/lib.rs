@@ -33,6 +33,7 @@ pub mod timestamp;
 mod receipt;
 mod status;
 mod verify;
+pub mod witness;
 
 pub use assemble::{AssembleError, Snapshot, assemble, assemble_status, batch_root};
 
