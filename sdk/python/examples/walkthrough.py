@@ -14,9 +14,15 @@ Runs again on the same devnet: the tokens are created only once.
 from __future__ import annotations
 
 import argparse
+import datetime
+import http.server
+import ipaddress
+import json
 import os
+import ssl
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 from vellum_sdk import Client, SecretKey, bodies
@@ -36,6 +42,62 @@ def token_exists(client: Client, symbol: str) -> bool:
         if e.status == 404:
             return False
         raise
+
+
+def example_edu(document: dict) -> tuple[str, str]:
+    """A stand-in for https://example.edu: a local HTTPS server, with a certificate of a CA
+    made here, serving the issuer's well-known document. Returns its URL and the CA file."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "walkthrough CA")])
+
+    def certificate(subject, public_key, extensions):
+        b = x509.CertificateBuilder().subject_name(subject).issuer_name(ca_name).public_key(public_key).serial_number(x509.random_serial_number())
+        b = b.not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(hours=1))
+        b = b.add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        b = b.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        for extension, critical in extensions:
+            b = b.add_extension(extension, critical=critical)
+        return b.sign(ca_key, hashes.SHA256())
+
+    usage = dict(content_commitment=False, key_encipherment=False, data_encipherment=False, key_agreement=False, encipher_only=False, decipher_only=False)
+    ca = certificate(ca_name, ca_key.public_key(), [
+        (x509.BasicConstraints(ca=True, path_length=None), True),
+        (x509.KeyUsage(digital_signature=False, key_cert_sign=True, crl_sign=True, **usage), True),
+    ])
+    site = certificate(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]), key.public_key(), [
+        (x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False),
+        (x509.KeyUsage(digital_signature=True, key_cert_sign=False, crl_sign=False, **usage), True),
+        (x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), False),
+    ])
+    Path("example-edu-ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    Path("example-edu.pem").write_bytes(site.public_bytes(serialization.Encoding.PEM) + key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    body = json.dumps(document).encode()
+
+    class WellKnown(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            found = self.path == "/.well-known/vellum-issuer.json"
+            self.send_response(200 if found else 404)
+            self.send_header("content-length", str(len(body) if found else 0))
+            self.end_headers()
+            if found:
+                self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), WellKnown)
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain("example-edu.pem")
+    server.socket = tls.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"https://127.0.0.1:{server.server_address[1]}/.well-known/vellum-issuer.json", "example-edu-ca.pem"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,6 +153,16 @@ def main(argv: list[str] | None = None) -> int:
     print(now.then["state"], "→", now.now["state"], now.now["reason"], "as of height", now.now_height)
     client.reinstate_proof(issuer, reg.proof_id)
     print(f"proof {reg.proof_id}: {now.then['state']} when bundled, {now.now['state']} at height {now.now_height}; reinstated")
+
+    # --- README: Who the issuer is: attest its identity, named in evidence -------------------
+    step("issuer identity")
+    registrar = client.key("registrar")
+    published = client.issuer_well_known(issuer.account, "Example University")   # the issuer publishes it at https://example.edu/.well-known/vellum-issuer.json
+    url, ca = example_edu(published)         # here a local HTTPS server stands in for example.edu
+    client.attest_issuer(registrar, issuer.account, "Example University", "example.edu", well_known_url=url, ca_file=ca)   # checks the document first
+    print(client.issuer_attestation(issuer.account)["profile"]["name"])         # Example University (public, agreed read)
+    v = verify_bundle(client.fetch_bundle(issuer, reg.manifest), document, client.genesis_hash)
+    print(v.issuer_line())    # Registered by Example University (example.edu), attested by <registrar> at height H
 
     # --- README: Open an account ------------------------------------------------------------
     step("open an account")

@@ -1,17 +1,27 @@
 """Shared paths: the vectors and examples live in the repository's docs/ (read relative to the
-repository root, so the SDK is checked against exactly what the spec publishes). And the
-``devnet`` fixture of the tests that need a real devnet (``VELLUM_BIN`` set)."""
+repository root, so the SDK is checked against exactly what the spec publishes). The ``devnet``
+fixture of the tests that need a real devnet (``VELLUM_BIN`` set), and ``https``: a local HTTPS
+server with a CA of its own (an issuer's web site serving its well-known document)."""
 
 from __future__ import annotations
 
+import datetime
+import http.server
+import ipaddress
 import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 REPO = Path(__file__).resolve().parents[3]
 VECTORS = REPO / "docs" / "vectors"
@@ -83,3 +93,73 @@ def devnet(tmp_path_factory):
         yield d
     finally:
         _devnet_down(d)
+
+
+@pytest.fixture(scope="module")
+def https(tmp_path_factory):
+    """An HTTPS server on 127.0.0.1 with a certificate of a CA of its own (``ca.pem``),
+    serving ``documents[path]``; ``url(path)``."""
+    d = tmp_path_factory.mktemp("https")
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test CA")])
+
+    def certificate(subject, public_key, extensions):
+        # What strict X.509 verification (Python 3.13's default) asks of a CA and a server.
+        b = x509.CertificateBuilder().subject_name(subject).issuer_name(ca_name).public_key(public_key).serial_number(x509.random_serial_number())
+        b = b.not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=1))
+        b = b.add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        b = b.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        for extension, critical in extensions:
+            b = b.add_extension(extension, critical=critical)
+        return b.sign(ca_key, hashes.SHA256())
+
+    usage = dict(content_commitment=False, key_encipherment=False, data_encipherment=False, key_agreement=False, encipher_only=False, decipher_only=False)
+    ca = certificate(ca_name, ca_key.public_key(), [
+        (x509.BasicConstraints(ca=True, path_length=None), True),
+        (x509.KeyUsage(digital_signature=False, key_cert_sign=True, crl_sign=True, **usage), True),
+    ])
+    cert = certificate(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]), key.public_key(), [
+        (x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False),
+        (x509.KeyUsage(digital_signature=True, key_cert_sign=False, crl_sign=False, **usage), True),
+        (x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), False),
+    ])
+    (d / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    (d / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (d / "cert.der").write_bytes(cert.public_bytes(serialization.Encoding.DER))
+    (d / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    documents: dict[str, tuple[int, bytes, dict]] = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            status, data, headers = documents.get(self.path, (404, b"not here", {}))
+            self.send_response(status)
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(d / "cert.pem", d / "key.pem")
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+
+    class Https:
+        dir = d
+        ca = d / "ca.pem"
+
+        @staticmethod
+        def url(path: str) -> str:
+            return f"https://127.0.0.1:{server.server_address[1]}{path}"
+
+        @staticmethod
+        def serve(path: str, body: bytes, status: int = 200, headers: dict | None = None) -> None:
+            documents[path] = (status, body, headers or {})
+
+    yield Https
+    server.shutdown()

@@ -1,8 +1,8 @@
 """A chain made up by the tests: Ed25519 validators that really sign headers, a sparse state map
 and an RFC 6962 log built here (docs/evidence-format.md §3). It yields bundles and status proofs
 in any status a real chain reaches only through many transactions (a suspended batch with a
-revoked member, a status a year newer than its bundle, ...), and they verify exactly as the
-ledger's do."""
+revoked member, a status a year newer than its bundle, an issuer attested then withdrawn,
+validator-set changes, ...), and they verify exactly as the ledger's do."""
 
 from __future__ import annotations
 
@@ -22,10 +22,14 @@ from vellum_sdk.merkle import (
 )
 from vellum_sdk.types import (
     EVIDENCE_RECORD,
+    ISSUER_ATTESTATION,
     MEMBER_ENTRY,
     PROOF_ENTRY,
+    STATE_KEY_ISSUER_PROFILE,
     STATE_KEY_MEMBER,
     STATE_KEY_PROOF,
+    STATE_KEY_VALIDATOR_SET_CHANGE,
+    VALIDATOR_SET_RECORD,
 )
 from vellum_sdk.verify import (
     encode_bundle,
@@ -33,6 +37,7 @@ from vellum_sdk.verify import (
     finalize_message,
     genesis_hash,
     header_hash,
+    quorum,
     record_hash,
     state_key,
     validator_set_hash,
@@ -67,6 +72,26 @@ def superseded(by: str, height: int) -> dict:
 
 def time_at(height: int) -> int:
     return GENESIS_TIME_MS + height * BLOCK_MS
+
+
+# --- issuer identity ------------------------------------------------------------------------
+
+REGISTRAR = "7e" * 32
+
+
+def attestation(height: int, name: str = "Example University", domain: str = "example.edu", revoked_at: int | None = None, reason: str = "affiliation_changed") -> dict:
+    """An ``IssuerAttestation`` made at ``height`` (withdrawn at ``revoked_at``)."""
+    withdrawn = None
+    if revoked_at is not None:
+        withdrawn = {"by": REGISTRAR, "reason": reason, "tx_id": f"{revoked_at:064x}", "height": revoked_at, "time_ms": time_at(revoked_at)}
+    return {
+        "profile": {"name": name, "domain": domain, "x509_sha256": "c5" * 32, "well_known_sha256": "3e" * 32},
+        "attested_by": REGISTRAR,
+        "tx_id": f"{height:064x}",
+        "height": height,
+        "time_ms": time_at(height),
+        "revoked": withdrawn,
+    }
 
 
 # --- the sparse state map -------------------------------------------------------------------
@@ -130,14 +155,45 @@ class Registration:
 class Chain:
     """``validators`` Ed25519 keys (sorted by public key, as a genesis lists them)."""
 
-    def __init__(self, chain_id: str = "vellum-forge", validators: int = 4, seed: int = 1):
-        keys = [Ed25519PrivateKey.from_private_bytes(bytes([seed + i]) * 32) for i in range(validators)]
-        publics = [k.public_key().public_bytes_raw().hex() for k in keys]
-        order = sorted(range(validators), key=lambda i: publics[i])
-        self.keys = [keys[i] for i in order]
-        self.validators = [publics[i] for i in order]
+    def __init__(self, chain_id: str = "vellum-forge", validators: int = 4, seed: int = 1, set_changes: int = 0):
+        self.keys, self.validators = _validator_set(seed, validators)
         self.genesis = {"chain_id": chain_id, "genesis_time_ms": GENESIS_TIME_MS, "params": PARAMS, "validators": self.validators, "details_hash": "00" * 32}
         self.genesis_hash = genesis_hash(self.genesis).hex()
+        #: The validator-set changes (``SetLink``s, oldest first): change ``s`` is installed by
+        #: a boundary block at height ``s`` in epoch ``s - 1``, signed by the set before it.
+        self.links: list[dict] = []
+        for seq in range(1, set_changes + 1):
+            keys, publics = _validator_set(seed + 50 * seq, validators + seq)
+            record = {
+                "seq": seq,
+                "effective_epoch": seq,
+                "boundary_height": seq,
+                "validators": [{"name": f"v{seq}-{i}", "consensus_key": k, "p2p_key": k, "address": f"127.0.0.1:{9000 + i}"} for i, k in enumerate(publics)],
+            }
+            key = state_key(STATE_KEY_VALIDATOR_SET_CHANGE, seq.to_bytes(8, "little"))
+            items = [(key, value_hash(VALIDATOR_SET_RECORD, record))] + [(sha256(bytes([n, seq])), sha256(bytes([seq, n]))) for n in range(5)]
+            header = self._header(seq, seq - 1, map_root(items).hex(), "00" * 32, 0)
+            self.links.append({"header": header, "certificate": self.sign(header), "record": record, "record_proof": map_proof(items, key)})
+            self.keys, self.validators = keys, publics
+        #: The epoch the current set signs in.
+        self.epoch = set_changes
+
+    def _header(self, height: int, epoch: int, state_root: str, log_root: str, log_size: int) -> dict:
+        return {
+            "height": height,
+            "parent": "00" * 32,
+            "epoch": epoch,
+            "view": height + 1,
+            "time_ms": time_at(height),
+            "proposer": self.validators[0],
+            "txs_root": "00" * 32,
+            "tx_count": 0,
+            "log_size": log_size,
+            "log_root": log_root,
+            "state_root": state_root,
+            "validator_set_hash": validator_set_hash(self.validators).hex(),
+            "genesis_hash": self.genesis_hash,
+        }
 
     def register(self, digests: list[bytes], proof_id: str | None = None, registrant: str = "ab" * 32) -> Registration:
         """A registration at height 1 (a batch when several digests are given)."""
@@ -157,47 +213,49 @@ class Chain:
         record_leaf = leaf_hash(canonical(Domain.EVIDENCE_LEAF, EVIDENCE_RECORD, record))
         return Registration(record, digests, [leaf_hash(b"the registering transaction"), record_leaf])
 
-    def at(self, height: int, reg: Registration, status: dict = LIVE, members: dict[int, dict] | None = None) -> Snapshot:
-        """The chain at ``height`` with ``reg`` in ``status`` and these batch members changed."""
-        return Snapshot(self, height, reg, status, dict(members or {}))
+    def at(self, height: int, reg: Registration, status: dict = LIVE, members: dict[int, dict] | None = None, issuer: dict | None = None) -> Snapshot:
+        """The chain at ``height`` with ``reg`` in ``status``, these batch members changed and
+        the registrant's attestation ``issuer`` (``None``: never attested)."""
+        return Snapshot(self, height, reg, status, dict(members or {}), issuer)
 
-    def sign(self, header: dict, signers: list[int]) -> dict:
+    def sign(self, header: dict, signers: list[int] | None = None) -> dict:
+        """A certificate of the current set (``signers``: indices into it; by default the
+        first quorum of it)."""
+        if signers is None:
+            signers = list(range(quorum(len(self.keys))))
         message = finalize_message(header["epoch"], header["view"], header["view"] - 1, header_hash(header))
         return {"parent_view": header["view"] - 1, "signers": signers, "signatures": [self.keys[i].sign(message).hex() for i in signers]}
 
 
 class Snapshot:
     """A certified header at ``height`` over a state holding the registration's entry, its
-    changed members' entries and a few unrelated keys (so proofs have siblings)."""
+    changed members' entries, the registrant's attestation (if any) and a few unrelated keys
+    (so proofs have siblings)."""
 
-    def __init__(self, chain: Chain, height: int, reg: Registration, status: dict, members: dict[int, dict]):
+    def __init__(self, chain: Chain, height: int, reg: Registration, status: dict, members: dict[int, dict], issuer: dict | None = None):
         self.chain, self.reg, self.height = chain, reg, height
         self.entry = reg.entry(status)
         self.members = {i: {"status": s} for i, s in members.items()}
+        self.attestation = issuer
         items = [(self._member_key(i), value_hash(MEMBER_ENTRY, e)) for i, e in self.members.items()]
         items.append((self._entry_key(), value_hash(PROOF_ENTRY, self.entry)))
+        if issuer is not None:
+            items.append((self._issuer_key(), value_hash(ISSUER_ATTESTATION, issuer)))
         items += [(sha256(bytes([n])), sha256(bytes([n, height]))) for n in range(6)]
         self.items = items
         log = reg.log_leaves
-        self.header = {
-            "height": height,
-            "parent": "00" * 32,
-            "epoch": 0,
-            "view": height + 1,
-            "time_ms": time_at(height),
-            "proposer": chain.validators[0],
-            "txs_root": "00" * 32,
-            "tx_count": 0,
-            "log_size": len(log),
-            "log_root": root(log).hex(),
-            "state_root": map_root(items).hex(),
-            "validator_set_hash": validator_set_hash(chain.validators).hex(),
-            "genesis_hash": chain.genesis_hash,
-        }
-        self.certificate = chain.sign(self.header, [0, 1, 2])
+        self.header = chain._header(height, chain.epoch, map_root(items).hex(), root(log).hex(), len(log))
+        self.certificate = chain.sign(self.header)
 
     def _entry_key(self) -> bytes:
         return state_key(STATE_KEY_PROOF, bytes.fromhex(self.reg.proof_id))
+
+    def _issuer_key(self) -> bytes:
+        return state_key(STATE_KEY_ISSUER_PROFILE, bytes.fromhex(self.reg.record["registrant"]))
+
+    def issuer_evidence(self) -> dict:
+        """The registrant's ``IssuerEvidence``: its attestation (or none) and the map proof."""
+        return {"attestation": self.attestation, "proof": map_proof(self.items, self._issuer_key())}
 
     def _member_key(self, index: int) -> bytes:
         return state_key(STATE_KEY_MEMBER, bytes.fromhex(self.reg.proof_id), index.to_bytes(4, "little"))
@@ -214,13 +272,19 @@ class Snapshot:
             "entry": self.entry,
             "entry_proof": map_proof(self.items, self._entry_key()),
             "member": None if member is None else self._member_status(member),
-            "validator_chain": [],
+            "issuer": self.issuer_evidence(),
+            "validator_chain": self.chain.links,
         }
 
     def status_proof(self, member: int | None = None) -> bytes:
         return encode_status_proof(self.status_proof_value(member))
 
-    def bundle(self, member: int | None = None) -> bytes:
+    def bundle(self, member: int | None = None, issuer_section: bool = True) -> bytes:
+        """Version 3 with the issuer section; without it (``issuer_section=False``) version 1,
+        or 2 on a chain with validator-set changes."""
+        return encode_bundle(self.bundle_value(member, issuer_section))
+
+    def bundle_value(self, member: int | None = None, issuer_section: bool = True) -> dict:
         m = None
         if member is not None:
             leaves = [leaf_hash(d) for d in self.reg.digests]
@@ -228,18 +292,25 @@ class Snapshot:
             m = self._member_status(member) | {"leaf": self.reg.digests[member].hex(), "batch_proof": proof}
             m = {k: m[k] for k in ("index", "leaf", "batch_proof", "status", "status_proof")}
         digest = self.reg.digests[member or 0]
-        return encode_bundle(
-            self._anchor()
-            | {
-                "record": self.reg.record,
-                "log_proof": [p.hex() for p in inclusion_proof(1, self.reg.log_leaves)],
-                "entry": self.entry,
-                "entry_proof": map_proof(self.items, self._entry_key()),
-                "member": m,
-                "document": {"digest": digest.hex(), "salt": None},
-                "validator_chain": [],
-            }
-        )
+        return self._anchor() | {
+            "record": self.reg.record,
+            "log_proof": [p.hex() for p in inclusion_proof(1, self.reg.log_leaves)],
+            "entry": self.entry,
+            "entry_proof": map_proof(self.items, self._entry_key()),
+            "member": m,
+            "document": {"digest": digest.hex(), "salt": None},
+            "validator_chain": self.chain.links,
+            "issuer": self.issuer_evidence() if issuer_section else None,
+        }
+
+
+def _validator_set(seed: int, n: int) -> tuple[list[Ed25519PrivateKey], list[str]]:
+    """``n`` Ed25519 keys from ``seed`` and their public keys, sorted by public key (as a
+    genesis or a validator-set record lists them)."""
+    keys = [Ed25519PrivateKey.from_private_bytes(bytes([(seed + i) % 256]) * 32) for i in range(n)]
+    publics = [k.public_key().public_bytes_raw().hex() for k in keys]
+    order = sorted(range(n), key=lambda i: publics[i])
+    return [keys[i] for i in order], [publics[i] for i in order]
 
 
 def documents(n: int) -> list[bytes]:

@@ -10,7 +10,10 @@ CLI combines, the SDK checks the weight and submits); the issuer mints; the P-25
 then the validator the client was talking to is killed with SIGKILL and another payment
 finalizes through the others, its receipt verifies, and the event stream follows it there.
 Proof status (with that validator still down): suspension, revocation and reinstatement seen by
-holders of old bundles through fresh status proofs, and an issuer-wide revocation.
+holders of old bundles through fresh status proofs; the issuer's identity attested by the
+registrar after checking its well-known document over verified HTTPS, named by version-3
+bundles and withdrawn; a batch's members and holders handed to the network (bundles without
+the manifest); and an issuer-wide revocation.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from vellum_sdk import (
     verify_bundle_with_status,
     verify_receipt,
 )
+from vellum_sdk.issuers import x509_sha256
 from vellum_sdk.verify import decode_bundle
 
 VELLUM_BIN = os.environ.get("VELLUM_BIN")
@@ -333,6 +337,87 @@ def test_status_changes_reach_holders_of_old_bundles(devnet: Path):
     with pytest.raises(errors.NoValidAnswer) as unknown_proof:
         client.fetch_status("ab" * 32)
     assert unknown_proof.value.code == "unknown_proof"
+
+
+def test_issuer_identity_is_attested_named_in_evidence_and_withdrawn(devnet: Path, https):
+    """The registrar checks the issuer's well-known document (a local HTTPS server with a CA
+    of its own) and attests it; bundles (version 3) and status proofs name it; compliance
+    withdraws it, which a fresh status proof shows to the holder of an old bundle."""
+    client = Client.from_config(devnet / "client.toml")
+    issuer, registrar, compliance = client.key("issuer"), client.key("registrar"), client.key("compliance")
+    text = f"diploma of Carol, no. {os.urandom(8).hex()}".encode()
+    reg = client.register_documents(issuer, [("carol.pdf", text)])
+    before = verify_bundle(client.fetch_bundle(issuer, reg.manifest), text, client.genesis_hash)
+    assert before.issuer is not None and not before.issuer.attested and before.issuer_line().endswith("— no attested identity")
+    assert client.issuer_attestation(issuer.account) is None
+
+    path = "/.well-known/vellum-issuer.json"
+    https.serve(path, json.dumps(client.issuer_well_known(issuer.account, "Example University")).encode())
+    url = https.url(path)
+    with pytest.raises(errors.WellKnownError, match="names the issuer"):
+        client.attest_issuer(registrar, issuer.account, "Another University", "example.edu", well_known_url=url, ca_file=https.ca)
+    with pytest.raises(errors.WellKnownError, match="cannot fetch"):
+        client.attest_issuer(registrar, issuer.account, "Example University", "example.edu", well_known_url=url)  # its CA is not trusted
+    done = client.attest_issuer(registrar, issuer.account, "Example University", "example.edu", x509=https.dir / "cert.pem", well_known_url=url, ca_file=https.ca)
+    shown = client.issuer_attestation(issuer.account)
+    assert (shown["profile"]["name"], shown["profile"]["domain"], shown["attested_by"], shown["height"], shown["revoked"]) == (
+        "Example University", "example.edu", registrar.account, done.height, None)
+    assert shown["profile"]["x509_sha256"] == x509_sha256(https.dir / "cert.der")
+    checked = client.check_issuer(issuer.account, well_known_url=url, ca_file=https.ca)
+    assert checked["still_listed"] and checked["document_unchanged"] and not checked["attestation_revoked"]
+    # Only an issuer account is attested (ledger), whatever its document says.
+    profile = bodies.issuer_profile("Registrar", "registrar.example", "00" * 32)
+    with pytest.raises(errors.NodeError) as not_issuer:
+        client.send(registrar, bodies.attest_issuer(registrar.account, profile))
+    assert not_issuer.value.code == "not_an_issuer"
+
+    bundle = client.fetch_bundle(issuer, reg.manifest)
+    assert bundle[8] == 3
+    v = verify_bundle(bundle, text, client.genesis_hash)
+    assert v.issuer_line() == f"Registered by Example University (example.edu), attested by {registrar.account} at height {done.height}"
+    with pytest.raises(errors.InvalidContent, match="not a reason code"):
+        client.revoke_attestation(compliance, issuer.account, "the domain was sold")
+    withdrawn = client.revoke_attestation(compliance, issuer.account, "affiliation_changed")
+    assert client.issuer_attestation(issuer.account)["revoked"]["reason"] == "affiliation_changed"
+    _, now = verify_bundle_with_status(bundle, client.fetch_status(reg.proof_id), text, client.genesis_hash)
+    assert (now.issuer_now.revoked["reason"], now.issuer_now.revoked["height"], now.issuer_now.revoked["by"]) == (
+        "affiliation_changed", withdrawn.height, compliance.account)
+    assert now.now == {"state": "live"} and not now.changed
+    # The CLI reads the same attestation.
+    assert json.loads(cli(["--json", "issuer", "show", "--client", str(devnet / "client.toml"), issuer.account]))["revoked"]["reason"] == "affiliation_changed"
+
+
+def test_batch_members_and_holders_on_the_network(devnet: Path):
+    """A salted batch handed to the network with its holders: a holder gets its member's
+    bundle without the manifest (the node fills the member in), with the document and salt the
+    issuer gave it; another account cannot until it is named a holder. A batch of 201 members
+    goes in two chunks (200 + 1), which the ledger checks against the registered root."""
+    client = Client.from_config(devnet / "client.toml")
+    issuer, registrar = client.key("issuer"), client.key("registrar")
+    holder, other = SecretKey.generate("ed25519"), SecretKey.generate("p256")
+    for k, label in ((holder, "holder"), (other, "other")):
+        client.open_account(registrar, k.public_key, f"{label}: passport checked".encode(), label=label)
+    docs = [(f"grades-{i}.txt", f"grade sheet {i}, no. {os.urandom(8).hex()}".encode()) for i in range(3)]
+    batch = client.register_documents(issuer, docs, salted=True, holders=[holder.account, None, None])
+    assert len(batch.handed_over) == 1
+    salt = batch.manifest.documents[0].salt
+    mine = client.fetch_bundle_by_id(holder, batch.proof_id, member=0, document=docs[0][1], salt=salt)
+    v = verify_bundle(mine, docs[0][1], client.genesis_hash)
+    assert (v.member_index, v.document, v.registrant) == (0, "matched", issuer.account)
+    found = client.find_proofs(holder, batch.manifest.leaves()[0])
+    assert {"proof_id": batch.proof_id, "member": 0} in found["members"], found
+    with pytest.raises(errors.NodeError) as forbidden:
+        client.fetch_bundle_by_id(other, batch.proof_id, member=1)
+    assert forbidden.value.code == "forbidden"
+    client.add_holders(issuer, batch.proof_id, [other.account], member=1)
+    theirs = client.fetch_bundle_by_id(other, batch.proof_id, member=1, document=docs[1][1], salt=batch.manifest.documents[1].salt)
+    assert verify_bundle(theirs, docs[1][1], client.genesis_hash).member_index == 1
+
+    many = [(f"m{i}", f"member {i} {os.urandom(4).hex()}".encode()) for i in range(201)]
+    big = client.register_documents(issuer, many, store_members=True)
+    assert len(big.handed_over) == 2
+    last = client.fetch_bundle_by_id(issuer, big.proof_id, member=200, document=many[200][1])
+    assert verify_bundle(last, many[200][1], client.genesis_hash).member_index == 200
 
 
 def test_compliance_revokes_what_a_stolen_issuer_key_registered(devnet: Path):

@@ -71,9 +71,10 @@ def test_other_values_of_the_worked_example(example):
 
 
 def test_variant_indices_follow_declaration_order():
-    assert len(TX_KINDS) == 28
+    assert len(TX_KINDS) == 30
     assert TX_KINDS[0] == "open_account" and TX_KINDS[9] == "transfer" and TX_KINDS[24] == "report_misbehavior"
-    assert TX_KINDS[25:] == ("revoke_issuer", "store_batch_members", "add_holders")
+    assert TX_KINDS[25:] == ("revoke_issuer", "store_batch_members", "add_holders", "attest_issuer", "revoke_attestation")
+    assert GOV_ACTION.variant_index("set_reason_codes") == 13 and GOV_ACTION.variant_index("attest_issuer") == 14
     assert borsh(TX_BODY, {"type": "cancel_recovery"}) == bytes([21])
     assert borsh(PUBLIC_KEY, "p256:02" + "11" * 32)[0] == 2
 
@@ -93,8 +94,8 @@ def test_decoding_is_strict(example):
     with pytest.raises(TooLarge):
         Transaction.from_wire(b"\x01" * (TX_BYTES_MAX + 1))
     body_at = 1 + 4 + 13 + 32 + 16
-    bad_variant = wire[:body_at] + bytes([28]) + wire[body_at + 1 :]
-    with pytest.raises(Malformed, match="variant index 28"):
+    bad_variant = wire[:body_at] + bytes([30]) + wire[body_at + 1 :]
+    with pytest.raises(Malformed, match="variant index 30"):
         Transaction.from_wire(bad_variant)
 
 

@@ -3,10 +3,10 @@ bundle verifier, status proofs (§2.4, §6a) with every field tampered failing a
 spec names, and a bundle combined with a status proof (step 9, checks 9a–9d).
 
 Status proofs are real files (docs/examples/status-*: a suspended registration, the same
-reinstated, a batch member revoked on its own; and the fields of the older example bundles,
-which form a valid status proof of the same registration: version 1, and version 2 with two
-validator-set changes) and files of the chain of ``forge`` (statuses a devnet reaches only
-slowly)."""
+reinstated, a batch member revoked on its own; attested-diploma-revoked-issuer.status: an
+issuer whose attestation was withdrawn; and the fields of the version-3 example bundles, which
+form a valid status proof of the same registration) and files of the chain of ``forge``
+(statuses a devnet reaches only slowly, validator-set changes: version 2)."""
 
 from __future__ import annotations
 
@@ -17,13 +17,17 @@ import pytest
 from conftest import EXAMPLES
 from forge import LIVE, revoked, superseded, suspended
 
+from vellum_sdk.encoding import Struct
 from vellum_sdk.errors import VerifyError
+from vellum_sdk.types import STATUS_PROOF
 from vellum_sdk.verify import (
     FILE_BYTES_MAX,
+    IssuerCheck,
     StatusNow,
     decode_bundle,
     decode_status_proof,
     effective_status,
+    encode_file,
     encode_status_proof,
     status_now,
     verify_bundle,
@@ -38,17 +42,22 @@ def _example(bundle: str, pin: str) -> tuple[bytes, str]:
 
 
 DIPLOMA, DIPLOMA_PIN = _example("diploma.vellum", "genesis-hash.txt")
-CONTRACT, CONTRACT_PIN = _example("contract-two-set-changes.vellum", "set-changes-genesis-hash.txt")
 SUSPENDED, STATUS_PIN = _example("status-diploma-suspended.status", "status-genesis-hash.txt")
 REINSTATED = (EXAMPLES / "status-diploma-reinstated.status").read_bytes()
 MEMBER_REVOKED = (EXAMPLES / "status-cert-1-revoked.status").read_bytes()
+STATUS_DIPLOMA = (EXAMPLES / "status-diploma.vellum").read_bytes()
+STATUS_CERT = (EXAMPLES / "status-cert-1.vellum").read_bytes()
+ATTESTED, ATTESTED_PIN = _example("attested-diploma.vellum", "attested-genesis-hash.txt")
+ISSUER_REVOKED = (EXAMPLES / "attested-diploma-revoked-issuer.status").read_bytes()
 
 
 def status_of_bundle(data: bytes) -> dict:
-    """The status proof a validator would serve at the bundle's header: the same anchor, entry
-    and member status, without the record, the log and the document."""
+    """The status proof a validator would serve at a version-3 bundle's header: the same
+    anchor, entry, member status and issuer identity, without the record, the log and the
+    document. (A version-1 or -2 bundle carries no issuer section, which a status proof needs.)"""
     b = decode_bundle(data)
-    p = {k: b[k] for k in ("genesis", "header", "certificate", "entry", "entry_proof", "validator_chain")}
+    assert b["issuer"] is not None, "a status proof carries the issuer identity: use a version-3 bundle"
+    p = {k: b[k] for k in ("genesis", "header", "certificate", "entry", "entry_proof", "issuer", "validator_chain")}
     m = b["member"]
     p["proof_id"] = b["record"]["proof_id"]
     p["member"] = None if m is None else {"index": m["index"], "status": m["status"], "status_proof": m["status_proof"]}
@@ -116,46 +125,58 @@ def test_a_suspended_single_registration_decodes_with_its_reason():
 # --- status proofs --------------------------------------------------------------------------
 
 
-def test_a_status_proof_of_the_spec_example():
-    data = encode_status_proof(status_of_bundle(DIPLOMA))
+def test_a_status_proof_made_of_a_bundles_fields():
+    data = encode_status_proof(status_of_bundle(ATTESTED))
     assert data[:9] == b"VELLUMST\x01"
     assert encode_status_proof(decode_status_proof(data)) == data
-    v = verify_status_proof(data, DIPLOMA_PIN)
-    bundle = verify_bundle(DIPLOMA, None, DIPLOMA_PIN)
-    assert (v.genesis_hash, v.chain_id, v.proof_id) == (DIPLOMA_PIN, "vellum-devnet", bundle.record["proof_id"])
-    assert (v.member_index, v.registrant, v.count, v.height, v.time_ms) == (0, bundle.registrant, 2, 3, bundle.status_time_ms)
+    v = verify_status_proof(data, ATTESTED_PIN)
+    bundle = verify_bundle(ATTESTED, None, ATTESTED_PIN)
+    assert (v.genesis_hash, v.chain_id, v.proof_id) == (ATTESTED_PIN, "vellum-devnet", bundle.record["proof_id"])
+    assert (v.member_index, v.registrant, v.count, v.height, v.time_ms) == (None, bundle.registrant, 0, 8, bundle.status_time_ms)
     assert (v.state, v.reason, v.since_height, v.signers, v.validators) == ("live", None, None, 3, 4)
-    assert v.registered_digest == bundle.record["registered"]["root"] and v.checkpoint_pinned
-    assert verify_file(data, None, DIPLOMA_PIN) == v
+    assert v.registered_digest == bundle.registered_digest and v.checkpoint_pinned
+    assert v.issuer == bundle.issuer and v.issuer.attested and v.issuer.revoked is None
+    assert verify_file(data, None, ATTESTED_PIN) == v
     assert not verify_status_proof(data).checkpoint_pinned
+    # A batch member's, from a bundle of a never-attested registrant.
+    v = verify_status_proof(encode_status_proof(status_of_bundle(STATUS_CERT)), STATUS_PIN)
+    assert (v.member_index, v.count, v.live, v.issuer.attested) == (1, 3, True, False)
 
 
 def test_the_example_status_proofs():
-    """docs/examples: a registration suspended at height 6, reinstated by height 8; batch
-    member 1 revoked at height 9 — each with its older bundle (made while live)."""
+    """docs/examples: a registration suspended at height 9 (proof at height 10), reinstated
+    by height 12; batch member 1 revoked at height 13 — each with its older bundle (made while
+    live, at height 8); an issuer whose attestation was withdrawn at height 9."""
     v = verify_status_proof(SUSPENDED, STATUS_PIN)
-    assert (v.state, v.reason, v.since_height, v.height, v.member_index) == ("suspended", "under_investigation", 6, 6, None)
+    assert (v.state, v.reason, v.since_height, v.height, v.member_index) == ("suspended", "under_investigation", 9, 10, None)
+    assert not v.issuer.attested and v.issuer_line().endswith("— no attested identity")
     v = verify_status_proof(REINSTATED, STATUS_PIN)
-    assert (v.state, v.reason, v.since_height, v.height) == ("live", None, None, 8)
+    assert (v.state, v.reason, v.since_height, v.height) == ("live", None, None, 12)
     v = verify_status_proof(MEMBER_REVOKED, STATUS_PIN)
-    assert (v.state, v.reason, v.since_height, v.member_index) == ("revoked", "privilege_withdrawn", 9, 1) and v.count > 1
-    diploma, cert = (EXAMPLES / "status-diploma.vellum").read_bytes(), (EXAMPLES / "status-cert-1.vellum").read_bytes()
-    for bundle, status, then, now, changed in (
-        (diploma, SUSPENDED, "live", "suspended", True),
-        (diploma, REINSTATED, "live", "live", False),
-        (cert, MEMBER_REVOKED, "live", "revoked", True),
+    assert (v.state, v.reason, v.since_height, v.member_index) == ("revoked", "privilege_withdrawn", 13, 1) and v.count > 1
+    v = verify_status_proof(ISSUER_REVOKED, ATTESTED_PIN)
+    assert (v.state, v.height, v.issuer.name, v.issuer.domain, v.issuer.height) == ("live", 10, "Example University", "example.edu", 6)
+    assert (v.issuer.revoked["reason"], v.issuer.revoked["height"]) == ("affiliation_changed", 9)
+    for bundle, status, then, now, changed, pin in (
+        (STATUS_DIPLOMA, SUSPENDED, "live", "suspended", True, STATUS_PIN),
+        (STATUS_DIPLOMA, REINSTATED, "live", "live", False, STATUS_PIN),
+        (STATUS_CERT, MEMBER_REVOKED, "live", "revoked", True, STATUS_PIN),
+        (ATTESTED, ISSUER_REVOKED, "live", "live", False, ATTESTED_PIN),
     ):
-        _, n = verify_bundle_with_status(bundle, status, None, STATUS_PIN)
+        b, n = verify_bundle_with_status(bundle, status, None, pin)
         assert (n.then["state"], n.now["state"], n.changed) == (then, now, changed)
-    e = fails_at(9, verify_bundle_with_status, cert, SUSPENDED, None, STATUS_PIN)
+        assert n.issuer_now == verify_status_proof(status, pin).issuer
+    e = fails_at(9, verify_bundle_with_status, STATUS_CERT, SUSPENDED, None, STATUS_PIN)
     assert "another registration" in e.detail
 
 
 def test_a_version_2_status_proof_follows_the_validator_set_changes():
-    data = encode_status_proof(status_of_bundle(CONTRACT))
-    assert data[8] == 2
-    v = verify_status_proof(data, CONTRACT_PIN)
-    assert (v.validator_set_changes, v.member_index, v.count, v.live) == (2, None, 0, True)
+    chain = forge.Chain(set_changes=2)
+    reg = chain.register(forge.documents(1))
+    data = chain.at(9, reg, issuer=forge.attestation(4)).status_proof()
+    assert data[8] == 2 and encode_status_proof(decode_status_proof(data)) == data
+    v = verify_status_proof(data, chain.genesis_hash)
+    assert (v.validator_set_changes, v.validators, v.member_index, v.count, v.live, v.issuer.height) == (2, 6, None, 0, True, 4)
 
 
 def test_a_status_proof_reports_the_effective_member_status():
@@ -187,9 +208,19 @@ def _forged_member_proof() -> tuple[dict, str]:
     return decode_status_proof(snap.status_proof(1)), chain.genesis_hash
 
 
+def _forged_v2_proof() -> tuple[dict, str]:
+    """Version 2 (two validator-set changes), a batch member never changed, and an issuer
+    attestation withdrawn."""
+    chain = forge.Chain(set_changes=2)
+    snap = chain.at(14, chain.register(forge.documents(3)), LIVE, {1: MS}, forge.attestation(3, revoked_at=11))
+    return decode_status_proof(snap.status_proof(2)), chain.genesis_hash
+
+
 FILES = {
-    "diploma": (decode_status_proof(encode_status_proof(status_of_bundle(DIPLOMA))), DIPLOMA_PIN),
-    "contract-v2": (decode_status_proof(encode_status_proof(status_of_bundle(CONTRACT))), CONTRACT_PIN),
+    "attested": (decode_status_proof(encode_status_proof(status_of_bundle(ATTESTED))), ATTESTED_PIN),
+    "issuer-revoked": (decode_status_proof(ISSUER_REVOKED), ATTESTED_PIN),
+    "cert": (decode_status_proof(encode_status_proof(status_of_bundle(STATUS_CERT))), STATUS_PIN),
+    "forged-v2": _forged_v2_proof(),
     "forged-member": _forged_member_proof(),
     "suspended": (decode_status_proof(SUSPENDED), STATUS_PIN),
     "member-revoked": (decode_status_proof(MEMBER_REVOKED), STATUS_PIN),
@@ -209,8 +240,8 @@ def expected_step(path: tuple) -> int:
         return 3 if path[1] in STEP_3_HEADER_FIELDS else 4
     if top == "certificate":
         return 4
-    if top in ("proof_id", "entry", "entry_proof"):
-        return 6
+    if top in ("proof_id", "entry", "entry_proof", "issuer"):
+        return 6  # the issuer identity is 6d with the entry's registrant (§6a)
     if top == "member":
         return 7
     assert top == "validator_chain", path
@@ -262,34 +293,60 @@ def _tampered_cases():
 @pytest.mark.parametrize("name, path, new", list(_tampered_cases()))
 def test_every_field_of_a_status_proof_is_checked(name, path, new):
     proof, pin = FILES[name]
+    if path == ("member", "index"):
+        # The absence proof of an unchanged member may prove another's absence too (a valid
+        # proof that that member is live): take a member the registration does not have (7f).
+        new = proof["entry"]["count"]
     tampered = copy.deepcopy(proof)
     _set(tampered, path, new)
     fails_at(expected_step(path), verify_status_proof, encode_status_proof(tampered), pin)
 
 
 def test_the_tamper_cases_cover_every_part_of_a_status_proof():
-    tops = {(name, path[0]) for name, path, _ in (p.values for p in _tampered_cases())}
-    parts = ("genesis", "header", "certificate", "proof_id", "entry", "entry_proof", "member")
-    assert {(n, t) for n in ("diploma", "forged-member", "member-revoked") for t in parts} <= tops
-    assert ("contract-v2", "validator_chain") in tops
-    statuses = {path for name, path, _ in (p.values for p in _tampered_cases()) if name == "forged-member" and path[:2] == ("member", "status")}
+    cases = [p.values for p in _tampered_cases()]
+    tops = {(name, path[0]) for name, path, _ in cases}
+    parts = ("genesis", "header", "certificate", "proof_id", "entry", "entry_proof", "member", "issuer")
+    assert {(n, t) for n in ("cert", "forged-member", "member-revoked", "forged-v2") for t in parts} <= tops
+    assert ("forged-v2", "validator_chain") in tops
+    statuses = {path for name, path, _ in cases if name == "forged-member" and path[:2] == ("member", "status")}
     assert ("member", "status", "status", "reason") in statuses
+    # Every field of an attestation, withdrawn or not, and of its proof.
+    issuer = {path[1:] for name, path, _ in cases if name in ("attested", "issuer-revoked", "forged-v2") and path[0] == "issuer"}
+    profile = {("attestation", "profile", f) for f in ("name", "domain", "well_known_sha256")}
+    attestation = {("attestation", f) for f in ("attested_by", "tx_id", "height", "time_ms")}
+    revoked = {("attestation", "revoked", f) for f in ("by", "reason", "tx_id", "height", "time_ms")}
+    x509 = ("attestation", "profile", "x509_sha256")
+    assert profile | attestation | revoked | {x509} <= issuer
+    assert any(p[0] == "proof" and p[1] == "siblings" for p in issuer) and any(p[:2] == ("proof", "terminal") for p in issuer)
 
 
 @pytest.mark.parametrize(
     "name, step, tamper",
     [
-        ("diploma", 4, lambda p: (p["certificate"]["signers"].pop(), p["certificate"]["signatures"].pop())),
-        ("diploma", 4, lambda p: p["certificate"]["signatures"].pop()),
-        ("diploma", 6, lambda p: p["entry_proof"]["siblings"].pop()),
-        ("diploma", 6, lambda p: p["entry_proof"].update(terminal=None)),
-        ("diploma", 7, lambda p: p["member"]["status_proof"]["siblings"].pop()),
-        ("diploma", 7, lambda p: p["member"].update(status={"status": LIVE})),  # claims a change
+        ("cert", 4, lambda p: (p["certificate"]["signers"].pop(), p["certificate"]["signatures"].pop())),
+        ("cert", 4, lambda p: p["certificate"]["signatures"].pop()),
+        ("cert", 6, lambda p: p["entry_proof"]["siblings"].pop()),
+        ("cert", 6, lambda p: p["entry_proof"].update(terminal=None)),
+        ("cert", 7, lambda p: p["member"]["status_proof"]["siblings"].pop()),
+        ("cert", 7, lambda p: p["member"].update(status={"status": LIVE})),  # claims a change
         ("forged-member", 7, lambda p: p["member"].update(status=None)),  # hides a change
         ("forged-member", 6, lambda p: p["entry"].update(status=LIVE)),  # hides the suspension
-        ("contract-v2", 3, lambda p: p["validator_chain"].pop()),
-        ("contract-v2", 3, lambda p: p["validator_chain"].reverse()),
-        ("contract-v2", 3, lambda p: p["validator_chain"][0]["record"]["validators"].pop()),
+        ("forged-v2", 3, lambda p: p["validator_chain"].pop()),
+        ("forged-v2", 3, lambda p: p["validator_chain"].reverse()),
+        ("forged-v2", 3, lambda p: p["validator_chain"][0]["record"]["validators"].pop()),
+        # 6d: the attestation hidden, claimed, its withdrawal hidden or claimed, its proof cut.
+        ("attested", 6, lambda p: p["issuer"].update(attestation=None)),
+        ("cert", 6, lambda p: p["issuer"].update(attestation=forge.attestation(2))),
+        ("issuer-revoked", 6, lambda p: p["issuer"]["attestation"].update(revoked=None)),
+        ("attested", 6, lambda p: p["issuer"]["attestation"].update(revoked=forge.attestation(2, revoked_at=7)["revoked"])),
+        ("attested", 6, lambda p: p["issuer"]["attestation"]["profile"].update(x509_sha256="ab" * 32)),
+        ("forged-v2", 6, lambda p: p["issuer"]["attestation"]["profile"].update(x509_sha256=None)),
+        ("attested", 6, lambda p: p["issuer"]["proof"]["siblings"].pop()),
+        ("attested", 6, lambda p: p["issuer"]["proof"]["siblings"].append("00" * 32)),
+        ("attested", 6, lambda p: p["issuer"]["proof"].update(terminal=None)),
+        ("cert", 6, lambda p: p["issuer"]["proof"].update(terminal=[p["entry"]["record_hash"], "00" * 32])),
+        # A status proof of another registrant's identity: the key is the entry's registrant.
+        ("cert", 6, lambda p: p.update(issuer=copy.deepcopy(FILES["attested"][0]["issuer"]))),
     ],
 )
 def test_removed_and_added_parts_fail_at_the_named_step(name, step, tamper):
@@ -310,7 +367,7 @@ def test_dropping_the_member_leaves_a_valid_proof_of_the_registration_only():
 
 
 def test_another_genesis_fails_at_step_3_without_a_pin_and_step_2_with_one():
-    proof, pin = FILES["diploma"]
+    proof, pin = FILES["attested"]
     other = copy.deepcopy(proof)
     other["genesis"]["chain_id"] = "another-chain"
     data = encode_status_proof(other)
@@ -320,11 +377,15 @@ def test_another_genesis_fails_at_step_3_without_a_pin_and_step_2_with_one():
 
 
 def test_decoding_failures_are_step_1():
-    data = encode_status_proof(FILES["diploma"][0])
+    data = encode_status_proof(FILES["attested"][0])
     rewrapped = data[:8] + b"\x02" + data[9:] + b"\x00\x00\x00\x00"  # version 2 with an empty chain
     for bad in (data[:-1], data + b"\x00", data[:8] + b"\x03" + data[9:], b"VELLUMEV" + data[8:], b"VELLUMST", b"", rewrapped, data + bytes(FILE_BYTES_MAX)):
-        fails_at(1, verify_status_proof, bad, DIPLOMA_PIN)
+        fails_at(1, verify_status_proof, bad, ATTESTED_PIN)
     assert "status proof" in fails_at(1, verify_status_proof, DIPLOMA, DIPLOMA_PIN).detail
+    # The issuer section is not optional: a status proof in the layout before it is malformed.
+    without = Struct([f for f in STATUS_PROOF.fields if f[0] != "issuer"])
+    older = encode_file(b"VELLUMST", without, {k: v for k, v in FILES["attested"][0].items() if k != "issuer"})
+    assert "malformed status proof" in fails_at(1, verify_status_proof, older, ATTESTED_PIN).detail
 
 
 # --- step 9: a bundle and a status proof ----------------------------------------------------
@@ -339,7 +400,7 @@ def test_the_status_then_and_now(chain):
     reg = chain.register(forge.documents(3))
     bundle = chain.at(2, reg).bundle(1)
     v, now = verify_bundle_with_status(bundle, chain.at(40, reg, LIVE, {1: MS}).status_proof(1), None, chain.genesis_hash)
-    assert now == StatusNow(then=LIVE, now=MS, now_height=40, now_time_ms=forge.time_at(40), changed=True)
+    assert now == StatusNow(then=LIVE, now=MS, now_height=40, now_time_ms=forge.time_at(40), changed=True, issuer_now=IssuerCheck(None))
     assert v.member_index == 1 and v.live
     # Suspended, then reinstated: live again and unchanged since the bundle.
     _, now = verify_bundle_with_status(bundle, chain.at(50, reg, LIVE, {1: LIVE}).status_proof(1))

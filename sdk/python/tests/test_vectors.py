@@ -175,6 +175,24 @@ def _cases(kinds: tuple[str, ...]) -> list[dict]:
     return [c for c in load_vectors("evidence")["cases"] if c["kind"] in kinds]
 
 
+def _issuer_expect(check) -> dict | None:
+    """An ``IssuerCheck`` (or ``None``) in the vectors' form: null for a file without the
+    section, ``{"attested": false}``, or the attestation's name, domain, attester, height and
+    the reason code of its withdrawal."""
+    if check is None:
+        return None
+    if not check.attested:
+        return {"attested": False}
+    return {
+        "attested": True,
+        "name": check.name,
+        "domain": check.domain,
+        "attested_by": check.attested_by,
+        "height": check.height,
+        "revoked_reason": None if check.revoked is None else check.revoked["reason"],
+    }
+
+
 def _check_failure(c: dict, e: VerifyError) -> None:
     """An expected failure at the named step."""
     expect = c["expect"]
@@ -209,6 +227,7 @@ def test_evidence_verdicts():
                 expect["validator_set_changes"],
                 expect["document"],
             ), c["name"]
+            assert _issuer_expect(v.issuer) == expect["issuer"], c["name"]
 
 
 def _pin(c: dict) -> str | None:
@@ -231,6 +250,7 @@ def test_status_proof_verdicts():
         got = (v.genesis_hash, v.proof_id, v.member_index, v.registrant, v.height)
         assert got == (expect["genesis_hash"], expect["proof_id"], expect["member_index"], expect["registrant"], expect["height"]), c["name"]
         assert (v.state, v.reason, v.since_height) == (expect["status"], expect["status_reason"], expect["status_since_height"]), c["name"]
+        assert _issuer_expect(v.issuer) == expect["issuer"], c["name"]
 
 
 def test_bundle_with_status_verdicts():
@@ -249,6 +269,18 @@ def test_bundle_with_status_verdicts():
         assert expect["valid"], f"{c['name']}: verified, expected step {expect['failed']}"
         got = (now.then["state"], now.now["state"], now.now_height, now.changed)
         assert got == (expect["status_then"], expect["status_now"], expect["now_height"], expect["changed"]), c["name"]
+        assert _issuer_expect(now.issuer_now) == expect["issuer_now"], c["name"]
+
+
+def test_the_vectors_cover_every_issuer_report():
+    """Bundles without the section (versions 1 and 2), a proven absence, an attestation and a
+    withdrawn one; every bundle and status case states what the verifier must report."""
+    cases = _cases(("bundle", "status", "bundle_with_status"))
+    reports = [c["expect"].get("issuer_now" if c["kind"] == "bundle_with_status" else "issuer", "missing") for c in cases if c["expect"]["valid"]]
+    assert "missing" not in reports
+    assert None in reports and {"attested": False} in reports
+    attested = [r for r in reports if r and r["attested"]]
+    assert {r["revoked_reason"] for r in attested} == {None, "affiliation_changed"}
 
 
 # --- invalid transactions -------------------------------------------------------------------

@@ -76,6 +76,9 @@ def test_walkthrough_runs_every_readme_use_case(devnet: Path, tmp_path: Path):
     # The status now: suspended after the bundle was made, proven by a fresh status proof.
     line_matching(out, r"^live → suspended under_investigation as of height \d+$")
     line_matching(out, r"^proof [0-9a-f]{64}: live when bundled, suspended at height \d+; reinstated$")
+    # Issuer identity: attested after its well-known document was checked, named by the bundle.
+    line_matching(out, r"^Example University$")
+    line_matching(out, r"^Registered by Example University \(example\.edu\), attested by [0-9a-f]{64} at height \d+$")
     # An account opened, frozen, unfrozen.
     account = line_matching(out, r"^account ([0-9a-f]{64}) opened at height \d+, frozen and unfrozen$").group(1)
     line_matching(out, r"^tokens EUR and USD; rate EUR→USD 108/100 \(version \d+\); 1000\.00 EUR minted to " + account)

@@ -5,7 +5,7 @@ offline.
 Start with :class:`Client` (``Client.from_config("devnet/client.toml")``), :class:`SecretKey`
 and :mod:`vellum_sdk.bodies`; errors are in :mod:`vellum_sdk.errors`."""
 
-from . import bodies, errors
+from . import bodies, errors, issuers
 from .client import Client, ClientConfig, Finalized, Registration
 from .errors import *  # noqa: F403 - the typed errors are part of the top-level API
 from .keys import Cost, Keystore, SecretKey, load_key, save_keystore, save_plain, verify_signature
@@ -15,11 +15,13 @@ from .request import request_signing_bytes, signed_headers
 from .tx import Transaction, UnsignedTx, kyc_commitment
 from .types import PublicKey, Signature
 from .verify import (
+    IssuerCheck,
     StatusNow,
     VerifiedBundle,
     VerifiedReceipt,
     VerifiedStatus,
     status_now,
+    issuer_line,
     verify_bundle,
     verify_bundle_with_status,
     verify_file,
@@ -32,6 +34,7 @@ __version__ = "0.1.0"
 __all__ = [
     "bodies",
     "errors",
+    "issuers",
     "Client",
     "ClientConfig",
     "Finalized",
@@ -54,6 +57,8 @@ __all__ = [
     "kyc_commitment",
     "PublicKey",
     "Signature",
+    "IssuerCheck",
+    "issuer_line",
     "StatusNow",
     "VerifiedBundle",
     "VerifiedReceipt",

@@ -1,14 +1,21 @@
 """``python -m vellum_sdk``: the multi-party signing steps from a shell, for an officer whose
-tooling is Python (the files are the CLI's: ``vellum tx build / sign / combine / submit``), and
-a registration's current status (``vellum proof status``).
+tooling is Python (the files are the CLI's: ``vellum tx build / sign / combine / submit``), a
+registration's current status (``vellum proof status``) and offline verification (``vellum
+verify``).
 
     python -m vellum_sdk keystore-new --scheme p256 --out officer.json   # password: VELLUM_PASSWORD or prompt
     python -m vellum_sdk sign payment.json --key officer.json [--yes] [--out signed.json]
     python -m vellum_sdk combine a.json b.json --out both.json
     python -m vellum_sdk submit both.json --config devnet/client.toml --key officer.json
     python -m vellum_sdk status --proof ID [--member N] [--out F.status] [--bundle B.vellum] --config devnet/client.toml
+    python -m vellum_sdk verify FILE [--document DOC] [--status F.status] (--genesis HEX | --config devnet/client.toml)
 
-Exit status 0 on success, 1 with a one-line ``error: ...`` on any refusal."""
+Each prints one JSON object. A bundle or status proof names the registrant's issuer identity
+(``issuer``, and ``issuer_line``: "Registered by Example University (example.edu), attested by
+… at height H", "… no attested identity", or "… carries no issuer identity (older format)").
+Exit status 0 on success, 1 with a one-line ``error: ...`` on any refusal (an invalid file:
+the failing step); ``verify`` exits 2 for valid evidence whose status (now, with ``--status``)
+is not live."""
 
 from __future__ import annotations
 
@@ -23,7 +30,16 @@ from .client import Client
 from .errors import VellumError
 from .keys import PASSWORD_ENV, SecretKey, is_keystore_text, load_key, save_keystore
 from .multisig import TxFile
-from .verify import VerifiedStatus, status_now, verify_bundle
+from .verify import (
+    VerifiedBundle,
+    VerifiedReceipt,
+    VerifiedStatus,
+    issuer_json,
+    status_now,
+    verify_bundle,
+    verify_file,
+    verify_status_proof,
+)
 
 
 def _password(confirm: bool) -> str:
@@ -106,7 +122,79 @@ def _status_report(v: VerifiedStatus) -> dict:
         "as_of_time_ms": v.time_ms,
         "signers": v.signers,
         "validators": v.validators,
+        "issuer": issuer_json(v.issuer),
+        "issuer_line": v.issuer_line(),
     }
+
+
+def _bundle_report(v: VerifiedBundle) -> dict:
+    return {
+        "valid": True,
+        "kind": "bundle",
+        "chain_id": v.chain_id,
+        "genesis_hash": v.genesis_hash,
+        "checkpoint_pinned": v.checkpoint_pinned,
+        "proof_id": v.record["proof_id"],
+        "member": v.member_index,
+        "registrant": v.registrant,
+        "signer": v.signer,
+        "registered_digest": v.registered_digest,
+        "registered_height": v.record["height"],
+        "registered_time_ms": v.record["time_ms"],
+        "status": status_json(v.status),
+        "as_of_height": v.status_height,
+        "as_of_time_ms": v.status_time_ms,
+        "signers": v.signers,
+        "validators": v.validators,
+        "validator_set_changes": v.validator_set_changes,
+        "document": v.document,
+        "issuer": issuer_json(v.issuer),
+        "issuer_line": v.issuer_line(),
+    }
+
+
+def _receipt_report(v: VerifiedReceipt) -> dict:
+    return {
+        "valid": True,
+        "kind": "receipt",
+        "chain_id": v.chain_id,
+        "genesis_hash": v.genesis_hash,
+        "checkpoint_pinned": v.checkpoint_pinned,
+        "tx_id": v.tx.id(),
+        "signers": v.signers,
+        "record": v.record,
+        "as_of_height": v.header_height,
+        "validators": v.validators,
+        "validator_set_changes": v.validator_set_changes,
+    }
+
+
+def _verify(args: argparse.Namespace) -> tuple[dict, int]:
+    """Offline: a bundle, a receipt or a status proof (told apart by the magic), against the
+    pinned genesis (``--genesis``, else the config's); with ``--status`` a bundle and a
+    status proof together (step 9). Exit 2: valid, but not live (now, with ``--status``)."""
+    pinned = args.genesis or (Client.from_config(args.config).genesis_hash if args.config else None)
+    data = Path(args.file).read_bytes()
+    document = Path(args.document).read_bytes() if args.document else None
+    v = verify_file(data, document, pinned)
+    if isinstance(v, VerifiedReceipt):
+        if args.status:
+            raise VellumError("--status goes with a bundle, not a receipt")
+        return _receipt_report(v), 0
+    if isinstance(v, VerifiedStatus):
+        if args.status:
+            raise VellumError("--status goes with a bundle, not a status proof")
+        return _status_report(v) | {"kind": "status", "checkpoint_pinned": v.checkpoint_pinned}, 0 if v.live else 2
+    report = _bundle_report(v)
+    if not args.status:
+        return report, 0 if v.live else 2
+    s = verify_status_proof(Path(args.status).read_bytes(), pinned or v.genesis_hash)
+    now = status_now(v, s)
+    report["status_now"] = status_json(now.now) | {"as_of_height": now.now_height, "as_of_time_ms": now.now_time_ms}
+    report["changed_since_bundle"] = now.changed
+    report["issuer_now"] = issuer_json(now.issuer_now)
+    report["issuer_now_line"] = s.issuer_line()
+    return report, 0 if now.now["state"] == "live" else 2
 
 
 def _status(args: argparse.Namespace) -> dict:
@@ -123,6 +211,8 @@ def _status(args: argparse.Namespace) -> dict:
         now = status_now(bundle, v)
         report["status_then"] = status_json(now.then) | {"as_of_height": bundle.status_height}
         report["changed_since_bundle"] = now.changed
+        report["issuer_then"] = issuer_json(bundle.issuer)
+        report["issuer_then_line"] = bundle.issuer_line()
     return report
 
 
@@ -155,14 +245,23 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--bundle", help="an older bundle of the same document: report its status then and now")
     t.add_argument("--config", default="devnet/client.toml")
     t.set_defaults(run=_status)
+    v = sub.add_parser("verify", help="verify a bundle, receipt or status proof offline (exit 2: valid, not live)")
+    v.add_argument("file")
+    v.add_argument("--document", help="the document a bundle proves (checked at step 8)")
+    v.add_argument("--status", help="a status proof of the bundle's registration: its status now (step 9)")
+    v.add_argument("--genesis", help="the chain's genesis hash to pin (64 hex)")
+    v.add_argument("--config", help="pin the genesis hash of this client.toml instead")
+    v.set_defaults(run=_verify)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        print(json.dumps(args.run(args)))
-        return 0
+        result = args.run(args)
+        report, code = result if isinstance(result, tuple) else (result, 0)
+        print(json.dumps(report, ensure_ascii=False))
+        return code
     except (VellumError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -8,8 +8,8 @@ from typing import Iterable, Sequence
 
 from .errors import FormatError
 from .keys import SecretKey
-from .tx import check_body, check_gov_action
-from .types import GOV_ACTION, PublicKey
+from .tx import check_body, check_gov_action, check_issuer_profile
+from .types import GOV_ACTION, ISSUER_PROFILE, PublicKey
 from .encoding import borsh, from_borsh
 
 #: Blocks a proposal stays open for votes by default (as the CLI).
@@ -119,6 +119,46 @@ def revoke_issuer(issuer: str, from_height: int, reason: str) -> dict:
     return check_body({"type": "revoke_issuer", "issuer": issuer, "from_height": from_height, "reason": reason})
 
 
+def store_batch_members(proof: str, first: int, members: Sequence[tuple[str, str | None] | dict]) -> dict:
+    """One chunk (1..=200) of a batch's members handed to the network, from index ``first``
+    (the members stored so far; 0 starts over): each member's *registered* digest (the salted
+    commitment of a salted batch — never the salt or the document) and optionally its holder
+    account. :meth:`vellum_sdk.Client.store_batch_members` sends a whole batch in chunks."""
+    listed = [m if isinstance(m, dict) else {"digest": m[0], "holder": m[1]} for m in members]
+    return check_body({"type": "store_batch_members", "proof": proof, "first": first, "members": listed})
+
+
+def add_holders(proof: str, holders: Sequence[str], member: int | None = None) -> dict:
+    """Names 1..=16 holders (accounts, none twice) of a registration (``member=None``: of every
+    member) or of one batch member: they read its bundle and stored original."""
+    return check_body({"type": "add_holders", "proof": proof, "member": member, "holders": list(holders)})
+
+
+# --- issuer identity (evidence-format.md §6a) -----------------------------------------------
+
+
+def issuer_profile(name: str, domain: str, well_known_sha256: str, x509_sha256: str | None = None) -> dict:
+    """An ``IssuerProfile``: display name (1..=128 bytes, no control characters), lowercase
+    domain (≥ 2 labels), SHA-256 of the well-known document checked and, optionally, of the
+    issuer's X.509 certificate (DER). Checked (shape rules)."""
+    profile = from_borsh(ISSUER_PROFILE, borsh(ISSUER_PROFILE, {"name": name, "domain": domain, "x509_sha256": x509_sha256, "well_known_sha256": well_known_sha256}))
+    check_issuer_profile(profile)
+    return profile
+
+
+def attest_issuer(issuer: str, profile: dict) -> dict:
+    """A registrar attests who the issuer account is (replacing an earlier attestation), having
+    checked the issuer's well-known document (:meth:`vellum_sdk.Client.attest_issuer` does it
+    all); the account must hold the ``issuer`` role."""
+    return check_body({"type": "attest_issuer", "issuer": issuer, "profile": profile})
+
+
+def revoke_attestation(issuer: str, reason: str) -> dict:
+    """A registrar or compliance withdraws an issuer's attestation; ``reason`` is a reason code
+    (``affiliation_changed``, ``key_compromise``, ...)."""
+    return check_body({"type": "revoke_attestation", "issuer": issuer, "reason": reason})
+
+
 # --- payments -------------------------------------------------------------------------------
 
 
@@ -207,6 +247,12 @@ def create_token(symbol: str, decimals: int, issuer: str, subledger: str | None 
 def set_reason_codes(codes: Sequence[str]) -> dict:
     """The governance action replacing the list of accepted reason codes (1..=32 unique codes)."""
     return action("set_reason_codes", codes=list(codes))
+
+
+def attest_issuer_action(issuer: str, profile: dict) -> dict:
+    """The governance action by which the council attests an issuer's identity (as a
+    registrar's :func:`attest_issuer`)."""
+    return action("attest_issuer", issuer=issuer, profile=profile)
 
 
 def propose(gov_action: dict, deadline_height: int) -> dict:

@@ -8,6 +8,10 @@
 - verified reads: f + 1 validators must agree (on by default; ``verify=False`` trusts one);
 - status proofs: asked of every validator, each verified against the pinned genesis, the
   freshest valid one kept (:meth:`Client.fetch_status`);
+- issuer identity: attest after checking the issuer's well-known document over verified
+  HTTPS (:meth:`Client.attest_issuer`), revoke, read (:meth:`Client.issuer_attestation`);
+- batch members and holders on the network (:meth:`Client.store_batch_members`,
+  :meth:`Client.add_holders`), bundles by proof id for holders (:meth:`Client.fetch_bundle_by_id`);
 - events over SSE with resume (:mod:`.events`).
 """
 
@@ -16,7 +20,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -31,16 +35,18 @@ from .errors import (
     TransactionRejected,
     Unavailable,
     VellumError,
+    WellKnownError,
 )
 from .events import EventStream
 from .http import Response
+from .issuers import check_lists, fetch_well_known, well_known_document, x509_sha256
 from .keys import SecretKey, load_key
 from .multisig import TxFile
 from .pool import REFUSED_EVERYWHERE, Agreed, Pool, proof_key, tx_key, whole
 from .proofs import Manifest, prepare_documents, proof_id, registration_body, SCHEMA_WHOLE_FILE
 from .request import signed_headers
 from .types import PublicKey
-from .tx import Transaction, UnsignedTx, check_shape, kyc_commitment
+from .tx import BATCH_MEMBERS_PER_TX_MAX, Transaction, UnsignedTx, check_shape, kyc_commitment
 from .verify import (
     VerifiedBundle,
     VerifiedReceipt,
@@ -124,6 +130,8 @@ class Registration:
     proof_id: str
     tx: Finalized
     manifest: Manifest
+    #: The transactions that handed the batch's members and the holders to the network.
+    handed_over: list[Finalized] = field(default_factory=list)
 
 
 class Client:
@@ -353,16 +361,91 @@ class Client:
         salted: bool = False,
         metadata: bytes = b"",
         schema: str = SCHEMA_WHOLE_FILE,
+        store_members: bool = False,
+        holders: Sequence[str | None] | None = None,
     ) -> Registration:
         """Registers one document (``register_proof``) or several as one batch
         (``register_batch``), from ``(name, document bytes)``; returns the proof id and the
-        manifest (as ``vellum proof register`` writes it: keep it to make bundles)."""
+        manifest (as ``vellum proof register`` writes it: keep it to make bundles).
+
+        ``store_members``: hand a batch's registered digests to the network afterwards
+        (:meth:`store_batch_members`), so that bundles survive the loss of the manifest;
+        ``holders``: one account (or ``None``) per document, who may then read its bundle (for
+        a batch this implies ``store_members``, as ``vellum proof register --holder``)."""
+        if holders is not None and len(holders) != len(documents):
+            raise VellumError(f"give one holder (or None) per document ({len(documents)}), in their order")
         docs = prepare_documents([(name, sha256(data)) for name, data in documents], salted)
         body = registration_body(docs, salted, sha256(metadata), schema)
         done = self.send(issuer, body)
         pid = proof_id(done.tx_id)
         manifest = Manifest(pid, done.tx_id, schema, salted, len(docs) > 1, docs)
-        return Registration(pid, done, manifest)
+        reg = Registration(pid, done, manifest)
+        if manifest.batch and (store_members or holders is not None):
+            reg.handed_over = self.store_batch_members(issuer, pid, manifest.leaves(), holders)
+        elif not manifest.batch and holders is not None and holders[0] is not None:
+            reg.handed_over = [self.add_holders(issuer, pid, [holders[0]])]
+        return reg
+
+    def store_batch_members(
+        self, key: SecretKey, proof: str, members: Sequence[bytes | str], holders: Sequence[str | None] | None = None
+    ) -> list[Finalized]:
+        """Hands a batch's members to the network (``store_batch_members``): every member's
+        registered digest (``Manifest.leaves()``: the salted commitments of a salted batch,
+        never the salts) in batch order, with its holder (or ``None``), in chunks of at most
+        200 members from member 0 (each chunk's ``first`` is its first index). The ledger
+        checks the whole list against the registered root when the last chunk completes it
+        (``batch_root_mismatch``). Returns each chunk's transaction."""
+        digests = [m.hex() if isinstance(m, bytes) else m for m in members]
+        if holders is not None and len(holders) != len(digests):
+            raise VellumError(f"give one holder (or None) per member ({len(digests)}), in batch order")
+        listed = [{"digest": d, "holder": holders[i] if holders is not None else None} for i, d in enumerate(digests)]
+        if not listed:
+            raise VellumError("a batch has at least one member")
+        chunks = [bodies.store_batch_members(proof, first, listed[first : first + BATCH_MEMBERS_PER_TX_MAX]) for first in range(0, len(listed), BATCH_MEMBERS_PER_TX_MAX)]
+        return [self.send(key, body) for body in chunks]
+
+    def add_holders(self, key: SecretKey, proof: str, holders: Sequence[str], member: int | None = None) -> Finalized:
+        """Names holders (1..=16 accounts) of a registration (``member=None``: of every member)
+        or of one batch member; they read its bundle and stored original (audited)."""
+        return self.send(key, bodies.add_holders(proof, holders, member))
+
+    def find_proofs(self, key: SecretKey, digest: bytes | str) -> dict:
+        """``GET /v1/proofs?digest=`` (signed, agreed; every lookup audited): the registrations
+        of a registered digest or batch root the caller may read (``proofs``), and the batch
+        members registered with it (``members``: ``[{proof_id, member}]``; batches whose
+        members are on the network). A salted member's registered digest is the salted one."""
+        d = digest.hex() if isinstance(digest, bytes) else parse_hex(digest, 32, "digest").hex()
+        return self.read(key, f"/v1/proofs?digest={d}")
+
+    def fetch_bundle_by_id(
+        self,
+        key: SecretKey,
+        proof: str,
+        member: int | None = None,
+        document: bytes | None = None,
+        salt: bytes | str | None = None,
+        check: bool = True,
+    ) -> bytes:
+        """A bundle without the manifest, as a holder (or the registrant) gets it: the node
+        fills in a batch member's digest and path when the batch's members are on the network
+        (:meth:`store_batch_members`). ``document`` (and, for a salted registration, the
+        ``salt`` the issuer gave the holder) adds the document opening. Verified offline
+        against the pinned genesis (and the document) before it is returned."""
+        proof = parse_hex(proof, 32, "proof").hex()
+        path = f"/v1/proof/{proof}/bundle" + (f"?member={member}" if member is not None else "")
+        b = decode_bundle(self._binary(key, path))
+        m = b["member"]
+        if m is not None and not m["batch_proof"] and m["leaf"] == "00" * 32:
+            raise VellumError("the network does not hold this batch's members (not handed over?): complete the bundle from the issuer's manifest (fetch_bundle)")
+        if document is not None or salt is not None:
+            if document is None:
+                raise VellumError("a salt opens a document: give the document too")
+            salt_bytes = bytes.fromhex(salt) if isinstance(salt, str) else salt
+            open_document(b, sha256(document), salt_bytes)
+        data = encode_bundle(b)
+        if check:
+            verify_bundle(data, document, self.genesis_hash)
+        return data
 
     def revoke_proof(self, key: SecretKey, proof: str, reason: str, member: int | None = None) -> Finalized:
         """Final. ``reason`` is a reason code (``issued_in_error``, ...; free text is refused
@@ -397,6 +480,91 @@ class Client:
             if e.code == "not_revoked":
                 return None
             raise
+
+    # --- issuer identity ----------------------------------------------------------------------
+
+    def attest_issuer(
+        self,
+        registrar: SecretKey,
+        issuer: str,
+        name: str,
+        domain: str,
+        *,
+        x509: bytes | str | os.PathLike | None = None,
+        well_known_url: str | None = None,
+        ca_file: str | os.PathLike | None = None,
+        sender: str | None = None,
+    ) -> Finalized:
+        """A registrar attests who the issuer account is (``attest_issuer``), as ``vellum issuer
+        attest``: fetches ``https://DOMAIN/.well-known/vellum-issuer.json`` (or
+        ``well_known_url``, https only) over verified TLS (``ca_file``: a CA to trust besides
+        the system's), checks that it names ``name`` and lists ``issuer`` for this chain, and
+        records its SHA-256 (and ``x509``'s, a PEM or DER certificate or its file). Raises
+        :class:`vellum_sdk.issuers.WellKnownError` when the document does not vouch for the
+        account, before anything is signed."""
+        issuer = parse_hex(issuer, 32, "issuer").hex()
+        x509_digest = None if x509 is None else x509_sha256(x509)
+        bodies.issuer_profile(name, domain, "00" * 32, x509_digest)  # the shape, before fetching
+        data, url = fetch_well_known(domain, well_known_url, ca_file)
+        try:
+            check_lists(data, name, self.chain_id, self._pinned_genesis(), issuer)
+        except WellKnownError as e:
+            raise WellKnownError(f"the document at {url} does not vouch for this account: {e}", url) from None
+        profile = bodies.issuer_profile(name, domain, sha256(data).hex(), x509_digest)
+        return self.send(registrar, bodies.attest_issuer(issuer, profile), sender)
+
+    def revoke_attestation(self, key: SecretKey, issuer: str, reason: str = "affiliation_changed") -> Finalized:
+        """A registrar or compliance withdraws an issuer's attestation (``reason``: a reason
+        code). Bundles and status proofs made afterwards carry the withdrawal."""
+        return self.send(key, bodies.revoke_attestation(issuer, reason))
+
+    def issuer_attestation(self, issuer: str) -> dict | None:
+        """``GET /v1/issuer/{account}`` (public, agreed by f + 1 validators): ``{issuer,
+        profile: {name, domain, x509_sha256, well_known_sha256}, attested_by, tx, height,
+        time_ms, revoked: null | {by, reason, tx_id, height, time_ms}}``, or ``None`` when no
+        identity was attested for the account (``not_attested``)."""
+        try:
+            return self.read(None, f"/v1/issuer/{parse_hex(issuer, 32, 'issuer').hex()}")
+        except NodeError as e:
+            if e.code == "not_attested":
+                return None
+            raise
+
+    def check_issuer(self, issuer: str, *, well_known_url: str | None = None, ca_file: str | os.PathLike | None = None) -> dict:
+        """Re-checks an attestation (``vellum issuer check``): fetches the issuer's document
+        again; ``still_listed`` (it still names the issuer and lists the account),
+        ``document_unchanged`` (same SHA-256 as attested), ``attestation_revoked``,
+        ``problem`` (why it no longer vouches, or ``None``)."""
+        a = self.issuer_attestation(issuer)
+        if a is None:
+            raise VellumError(f"issuer {issuer} has no attested identity")
+        name, domain = a["profile"]["name"], a["profile"]["domain"]
+        data, url = fetch_well_known(domain, well_known_url, ca_file)
+        problem = None
+        try:
+            check_lists(data, name, self.chain_id, self._pinned_genesis(), a["issuer"])
+        except WellKnownError as e:
+            problem = str(e)
+        return {
+            "issuer": a["issuer"],
+            "name": name,
+            "domain": domain,
+            "well_known_url": url,
+            "still_listed": problem is None,
+            "document_unchanged": a["profile"]["well_known_sha256"] == sha256(data).hex(),
+            "attestation_revoked": a["revoked"] is not None,
+            "problem": problem,
+        }
+
+    def issuer_well_known(self, account: str, name: str) -> dict:
+        """The document an issuer publishes at ``https://DOMAIN/.well-known/vellum-issuer.json``
+        for ``account`` on this chain (``vellum issuer well-known``)."""
+        return well_known_document(name, self.chain_id, self._pinned_genesis(), parse_hex(account, 32, "account").hex())
+
+    def _pinned_genesis(self) -> str:
+        if not self.genesis_hash:
+            raise VellumError("an issuer's document names the chain's genesis hash: give the client one (client.toml's genesis_hash)")
+        return self.genesis_hash
 
     def fetch_status(self, proof: str, member: int | None = None) -> bytes:
         """The status proof (``GET /v1/status/{proof}[?member=N]``, no authentication) of a

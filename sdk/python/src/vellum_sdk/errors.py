@@ -243,6 +243,16 @@ class NoValidAnswer(VellumError):
         self.code = code
 
 
+class WellKnownError(VellumError):
+    """An issuer's well-known document (``https://DOMAIN/.well-known/vellum-issuer.json``)
+    that could not be fetched over verified HTTPS, or does not vouch for the account (``.url``:
+    where it was fetched)."""
+
+    def __init__(self, message: str, url: str | None = None):
+        super().__init__(message)
+        self.url = url
+
+
 # --- offline verification -------------------------------------------------------------------
 
 STEP_NAMES = {
@@ -299,6 +309,7 @@ __all__ = [
     "Disagreement",
     "ChainMismatch",
     "NoValidAnswer",
+    "WellKnownError",
     "VerifyError",
     "SIGNATURE_REASONS",
     "STEP_NAMES",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -59,10 +60,19 @@ COUNCIL_MEMBERS_MAX = 32
 NAME_BYTES_MAX = 128
 BLOCK_TXS_MAX = 20_000
 BLOCK_BYTES_MAX = 4 * 1024 * 1024
+#: An issuer profile's display name (bytes) and domain (bytes, RFC 1035).
+ISSUER_NAME_BYTES_MAX = 128
+ISSUER_DOMAIN_BYTES_MAX = 253
 
 _SYMBOL = re.compile(r"[A-Z][A-Z0-9]{0,11}")
 _SUBLEDGER = re.compile(r"[a-z][a-z0-9-]{0,31}")
 _REASON_CODE = re.compile(rf"[a-z][a-z0-9_]{{0,{REASON_CODE_BYTES_MAX - 1}}}")
+_DOMAIN_LABEL = re.compile(r"[a-z0-9-]{1,63}")
+#: Rust's ``char::is_whitespace`` (Unicode White_Space), which ``str.trim`` strips.
+_WHITE_SPACE = frozenset(
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000"
+)
 
 
 @dataclass
@@ -196,6 +206,29 @@ def _check_reason_code(reason: str) -> None:
         )
 
 
+def valid_domain(domain: str) -> bool:
+    """A lowercase DNS name with at least two labels, each 1..=63 bytes of ``[a-z0-9-]`` not
+    starting or ending with ``-``; at most 253 bytes in all (``issuer::valid_domain``)."""
+    if not isinstance(domain, str) or _len(domain) > ISSUER_DOMAIN_BYTES_MAX:
+        return False
+    labels = domain.split(".")
+    return len(labels) >= 2 and all(_DOMAIN_LABEL.fullmatch(l) and not l.startswith("-") and not l.endswith("-") for l in labels)
+
+
+def check_issuer_profile(profile: dict) -> None:
+    """``IssuerProfile::check``: a name of 1..=128 bytes, not only white space, without control
+    characters; a valid domain (:func:`valid_domain`). Raises :class:`InvalidContent`."""
+    name, domain = profile["name"], profile["domain"]
+    if (
+        all(c in _WHITE_SPACE for c in name)
+        or _len(name) > ISSUER_NAME_BYTES_MAX
+        or any(unicodedata.category(c) == "Cc" for c in name)
+    ):
+        raise _invalid(f"issuer name must be 1..={ISSUER_NAME_BYTES_MAX} bytes without control characters")
+    if not valid_domain(domain):
+        raise _invalid(f"{domain!r} is not a domain name (lowercase letters, digits and hyphens in dot-separated labels)")
+
+
 def _check_symbol(symbol: str) -> None:
     if not valid_symbol(symbol):
         raise _invalid(f"token symbol `{symbol}` must be 1..=12 bytes of [A-Z0-9], starting with a letter")
@@ -326,6 +359,7 @@ _GOV_RULES: dict[str, Callable[[dict], None]] = {
     "remove_validator": _no_rules,
     "set_consensus_params": lambda a: _check_consensus_params(a["params"]),
     "set_reason_codes": _check_gov_reason_codes,
+    "attest_issuer": lambda a: check_issuer_profile(a["profile"]),
 }
 
 
@@ -495,6 +529,8 @@ _BODY_RULES: dict[str, Callable[[dict], None]] = {
     "revoke_issuer": lambda b: _check_reason_code(b["reason"]),
     "store_batch_members": _check_batch_members,
     "add_holders": _check_holders,
+    "attest_issuer": lambda b: check_issuer_profile(b["profile"]),
+    "revoke_attestation": lambda b: _check_reason_code(b["reason"]),
 }
 
 

@@ -194,6 +194,12 @@ _SET_MONITORING = [("token", STR), ("rules", MONITORING_RULES)]
 _SET_RATE = [("from", STR), ("to", STR), ("num", U64), ("den", U64), ("desk", HASH)]
 _CREATE_SUBLEDGER = [("name", STR), ("kyc_required", BOOL)]
 
+#: ``IssuerProfile`` (crates/types/src/issuer.rs): what a registrar (or the council) attests
+#: about an issuer account — display name, domain, optional SHA-256 of its X.509 certificate
+#: (DER), SHA-256 of the well-known document checked.
+ISSUER_PROFILE = Struct([("name", STR), ("domain", STR), ("x509_sha256", Option(HASH)), ("well_known_sha256", HASH)])
+_ATTEST_ISSUER = [("issuer", HASH), ("profile", ISSUER_PROFILE)]
+
 #: ``GovAction`` (crates/types/src/governance.rs), JSON ``{"action": "<snake_case>", ...}``.
 GOV_ACTION = Enum(
     "action",
@@ -212,6 +218,7 @@ GOV_ACTION = Enum(
         ("remove_validator", [("consensus_key", HASH)]),
         ("set_consensus_params", [("params", CONSENSUS_PARAMS)]),
         ("set_reason_codes", [("codes", Vec(STR))]),
+        ("attest_issuer", _ATTEST_ISSUER),
     ],
 )
 
@@ -260,6 +267,8 @@ TX_BODY = Enum(
         ("revoke_issuer", [("issuer", HASH), ("from_height", U64), ("reason", STR)]),
         ("store_batch_members", [("proof", HASH), ("first", U32), ("members", Vec(BATCH_MEMBER))]),
         ("add_holders", [("proof", HASH), ("member", Option(U32)), ("holders", Vec(HASH))]),
+        ("attest_issuer", _ATTEST_ISSUER),
+        ("revoke_attestation", [("issuer", HASH), ("reason", STR)]),
     ],
 )
 
@@ -348,6 +357,22 @@ MEMBER_EVIDENCE = Struct(
     ]
 )
 DOCUMENT_OPENING = Struct([("digest", HASH), ("salt", Option(HASH))])
+#: An attestation withdrawn (``reason`` is a reason code).
+ATTESTATION_REVOKED = Struct([("by", HASH), ("reason", STR), ("tx_id", HASH), ("height", U64), ("time_ms", U64)])
+#: The state value under ``StateKey::IssuerProfile(account)``.
+ISSUER_ATTESTATION = Struct(
+    [
+        ("profile", ISSUER_PROFILE),
+        ("attested_by", HASH),
+        ("tx_id", HASH),
+        ("height", U64),
+        ("time_ms", U64),
+        ("revoked", Option(ATTESTATION_REVOKED)),
+    ]
+)
+#: The registrant's attestation at the header (``None``: proven never attested) and its map
+#: proof (bundles version 3, status proofs).
+ISSUER_EVIDENCE = Struct([("attestation", Option(ISSUER_ATTESTATION)), ("proof", MAP_PROOF)])
 VALIDATOR_SET_RECORD = Struct(
     [("seq", U64), ("effective_epoch", U64), ("boundary_height", U64), ("validators", Vec(GENESIS_VALIDATOR))]
 )
@@ -365,6 +390,8 @@ BUNDLE = Struct(
         ("member", Option(MEMBER_EVIDENCE)),
         ("document", Option(DOCUMENT_OPENING)),
         ("validator_chain", Vec(SET_LINK)),
+        # Version 3 only (and then present); versions 1 and 2 leave out its `00` tag.
+        ("issuer", Option(ISSUER_EVIDENCE)),
     ]
 )
 
@@ -378,6 +405,7 @@ STATUS_PROOF = Struct(
         ("entry", PROOF_ENTRY),
         ("entry_proof", MAP_PROOF),
         ("member", Option(MEMBER_STATUS)),
+        ("issuer", ISSUER_EVIDENCE),
         ("validator_chain", Vec(SET_LINK)),
     ]
 )
@@ -431,4 +459,9 @@ RECEIPT = Struct(
 STATE_KEY_PROOF = 1
 STATE_KEY_MEMBER = 3
 STATE_KEY_VALIDATOR_SET_CHANGE = 25
+#: ``BatchMembers(proof)`` and ``Holder(proof, member, account)`` (not needed to verify).
+STATE_KEY_BATCH_MEMBERS = 36
+STATE_KEY_HOLDER = 37
+#: ``IssuerProfile(account)``: the registrant's attestation (step 6d, status proofs).
+STATE_KEY_ISSUER_PROFILE = 38
 

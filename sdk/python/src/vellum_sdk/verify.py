@@ -4,15 +4,18 @@ receipt.rs and status.rs). Reads nothing but its arguments: no network, no trust
 
 Steps (the first that fails is reported as :class:`VerifyError` with its number and name):
 1 decode, 2 checkpoint, 3 validator set (following version-2 validator-set changes from
-genesis), 4 certificate, then for bundles 5 log inclusion, 6 state entry, 7 batch inclusion,
-8 document; for receipts 5 log inclusion (the transaction and its payment record) and
-6 binding (the record is the transaction's, its signatures verify); for status proofs 6 state
-entry and 7 batch inclusion (§6a); and 9 status when a status proof is combined with a bundle.
-One code path: steps 2–4, 6 and 7d/7e are the same functions for every kind of file.
+genesis), 4 certificate, then for bundles 5 log inclusion, 6 state entry (6d: the issuer
+identity of a version-3 bundle), 7 batch inclusion, 8 document; for receipts 5 log inclusion
+(the transaction and its payment record) and 6 binding (the record is the transaction's, its
+signatures verify); for status proofs 6 state entry (with the issuer identity) and 7 batch
+inclusion (§6a); and 9 status when a status proof is combined with a bundle.
+One code path: steps 2–4, 6 (6a/6b and 6d) and 7d/7e are the same functions for every kind of
+file.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -30,10 +33,12 @@ from .types import (
     EVIDENCE_RECORD,
     GENESIS_COMMITMENT,
     HASH,
+    ISSUER_ATTESTATION,
     MEMBER_ENTRY,
     PAYMENT_RECORD,
     PROOF_ENTRY,
     RECEIPT,
+    STATE_KEY_ISSUER_PROFILE,
     STATE_KEY_MEMBER,
     STATE_KEY_PROOF,
     STATE_KEY_VALIDATOR_SET_CHANGE,
@@ -47,9 +52,11 @@ BUNDLE_MAGIC = b"VELLUMEV"
 RECEIPT_MAGIC = b"VELLUMRC"
 STATUS_PROOF_MAGIC = b"VELLUMST"
 #: Version 1: anchored in the genesis validator set; version 2 appends the chain of
-#: validator-set changes the anchored header's set descends from.
+#: validator-set changes the anchored header's set descends from; version 3 (bundles only)
+#: appends the registrant's issuer identity after the chain (which may then be empty).
 FILE_VERSION = 1
 FILE_VERSION_CHAINED = 2
+BUNDLE_VERSION_ISSUER = 3
 #: Largest bundle or receipt accepted (a few KiB in practice; bounds hostile input).
 FILE_BYTES_MAX = 64 * 1024
 #: Consensus namespace of finalize votes (Commonware simplex).
@@ -69,9 +76,21 @@ def _no_trace(key: str, value: bytes) -> None:
 # --- framing --------------------------------------------------------------------------------
 
 
-def decode_file(data: bytes, magic: bytes, codec: Codec, what: str) -> dict:
+def _decode_body(body: bytes, codec: Codec, what: str) -> dict:
+    r = Reader(body)
+    try:
+        value = codec.decode(r)
+        r.finish()
+    except DecodeError as e:
+        raise _fail(1, f"malformed {what}: {e}") from None
+    return value
+
+
+def decode_file(data: bytes, magic: bytes, codec: Codec, what: str, trailer: bytes = b"") -> dict:
     """``magic ‖ version ‖ borsh(value)`` within the size limit, no trailing bytes. A version-1
-    file is the same value without its (empty) validator chain."""
+    file is the same value without its (empty) validator chain. ``trailer``: the encoding of
+    "no extension" that follows the chain in the value and is left out of versions 1 and 2 (a
+    bundle's absent issuer section, ``00``)."""
     if len(data) > FILE_BYTES_MAX:
         raise _fail(1, f"{len(data)} bytes is over the {FILE_BYTES_MAX}-byte limit")
     if len(data) < len(magic) + 1 or data[: len(magic)] != magic:
@@ -79,35 +98,51 @@ def decode_file(data: bytes, magic: bytes, codec: Codec, what: str) -> dict:
     version = data[len(magic)]
     body = data[len(magic) + 1 :]
     if version == FILE_VERSION:
-        body += bytes(4)
-    elif version != FILE_VERSION_CHAINED:
-        raise _fail(1, f"{what} version {version}; this verifier knows {FILE_VERSION} and {FILE_VERSION_CHAINED}")
-    r = Reader(body)
-    try:
-        value = codec.decode(r)
-        r.finish()
-    except DecodeError as e:
-        raise _fail(1, f"malformed {what}: {e}") from None
+        body += bytes(4) + trailer
+    elif version == FILE_VERSION_CHAINED:
+        body += trailer
+    else:
+        known = f"{FILE_VERSION}, {FILE_VERSION_CHAINED} and {BUNDLE_VERSION_ISSUER}" if trailer else f"{FILE_VERSION} and {FILE_VERSION_CHAINED}"
+        raise _fail(1, f"{what} version {version}; this verifier knows {known}")
+    value = _decode_body(body, codec, what)
     # One evidence, one encoding: without set changes the file is version 1.
     if version == FILE_VERSION_CHAINED and not value["validator_chain"]:
         raise _fail(1, f"a version-{version} {what} must carry at least one validator-set change (without any it is version {FILE_VERSION})")
     return value
 
 
-def encode_file(magic: bytes, codec: Codec, value: dict) -> bytes:
-    """Inverse of :func:`decode_file`: version 1 without an empty chain, else version 2."""
+def encode_file(magic: bytes, codec: Codec, value: dict, trailer: int = 0) -> bytes:
+    """Inverse of :func:`decode_file`: version 1 without an empty chain, else version 2; the
+    last ``trailer`` bytes (an absent extension) left out of both."""
     body = borsh(codec, value)
+    if trailer:
+        assert body[-trailer:] == bytes(trailer), "the extension is absent"
+        body = body[:-trailer]
     if not value["validator_chain"]:
         return magic + bytes([FILE_VERSION]) + body[:-4]
     return magic + bytes([FILE_VERSION_CHAINED]) + body
 
 
 def decode_bundle(data: bytes) -> dict:
-    return decode_file(data, BUNDLE_MAGIC, BUNDLE, "evidence bundle")
+    """A bundle of any version; ``issuer`` is ``None`` in versions 1 and 2, which carry no
+    issuer section. A version-3 bundle must carry it (else step 1)."""
+    m = len(BUNDLE_MAGIC)
+    if len(data) > m and data[:m] == BUNDLE_MAGIC and data[m] == BUNDLE_VERSION_ISSUER:
+        if len(data) > FILE_BYTES_MAX:
+            raise _fail(1, f"{len(data)} bytes is over the {FILE_BYTES_MAX}-byte limit")
+        b = _decode_body(data[m + 1 :], BUNDLE, "evidence bundle")
+        if b["issuer"] is None:
+            raise _fail(1, "a version-3 bundle must carry the issuer section (without it, it is version 1 or 2)")
+        return b
+    return decode_file(data, BUNDLE_MAGIC, BUNDLE, "evidence bundle", b"\x00")
 
 
 def encode_bundle(bundle: dict) -> bytes:
-    return encode_file(BUNDLE_MAGIC, BUNDLE, bundle)
+    """Version 3 (everything) with an issuer section; without one, version 2 (or 1 without
+    the empty chain), the section's ``00`` left out, as older verifiers read them."""
+    if bundle.get("issuer") is not None:
+        return BUNDLE_MAGIC + bytes([BUNDLE_VERSION_ISSUER]) + borsh(BUNDLE, bundle)
+    return encode_file(BUNDLE_MAGIC, BUNDLE, dict(bundle, issuer=None), trailer=1)
 
 
 def decode_receipt(data: bytes) -> dict:
@@ -257,6 +292,117 @@ def _pinned(checkpoint: bytes | str | None) -> bytes | None:
     return bytes.fromhex(checkpoint.strip())
 
 
+# --- issuer identity (step 6d; §6a "Issuer identity") ----------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuerCheck:
+    """What evidence says about who the registrant is: its attested identity (``attestation``,
+    the ``IssuerAttestation`` as decoded: ``profile`` {name, domain, x509_sha256,
+    well_known_sha256}, ``attested_by``, ``tx_id``, ``height``, ``time_ms``, ``revoked``), or
+    proven never attested (``attestation`` is ``None``). A version-1 or -2 bundle carries no
+    issuer section: its verification reports ``None`` instead of an ``IssuerCheck``."""
+
+    attestation: dict | None
+
+    @property
+    def attested(self) -> bool:
+        return self.attestation is not None
+
+    def _profile(self, key: str):
+        return None if self.attestation is None else self.attestation["profile"][key]
+
+    @property
+    def name(self) -> str | None:
+        return self._profile("name")
+
+    @property
+    def domain(self) -> str | None:
+        return self._profile("domain")
+
+    @property
+    def attested_by(self) -> str | None:
+        """The registrar account, or the council's for an attestation by governance."""
+        return None if self.attestation is None else self.attestation["attested_by"]
+
+    @property
+    def height(self) -> int | None:
+        """Height of the attestation."""
+        return None if self.attestation is None else self.attestation["height"]
+
+    @property
+    def revoked(self) -> dict | None:
+        """``{by, reason, tx_id, height, time_ms}`` once the attestation was withdrawn."""
+        return None if self.attestation is None else self.attestation["revoked"]
+
+    def describe(self) -> str:
+        """``Example University (example.edu), attested by <account> at height H`` (with
+        ``— attestation REVOKED at height H (reason: R)`` once withdrawn), or ``no attested
+        identity``."""
+        a = self.attestation
+        if a is None:
+            return "no attested identity"
+        line = f"{a['profile']['name']} ({a['profile']['domain']}), attested by {a['attested_by']} at height {a['height']}"
+        r = a["revoked"]
+        if r is not None:
+            line += f" — attestation REVOKED at height {r['height']} (reason: {r['reason']})"
+        return line
+
+    def to_json(self) -> dict:
+        """As ``vellum verify --json`` shows it: ``{"attested": false}``, or ``attested``,
+        ``name``, ``domain``, ``x509_sha256``, ``well_known_sha256``, ``attested_by``,
+        ``height`` and ``revoked`` (null or the withdrawal)."""
+        a = self.attestation
+        if a is None:
+            return {"attested": False}
+        p = a["profile"]
+        return {
+            "attested": True,
+            "name": p["name"],
+            "domain": p["domain"],
+            "x509_sha256": p["x509_sha256"],
+            "well_known_sha256": p["well_known_sha256"],
+            "attested_by": a["attested_by"],
+            "height": a["height"],
+            "revoked": None if a["revoked"] is None else dict(a["revoked"]),
+        }
+
+
+def issuer_json(check: IssuerCheck | None) -> dict | None:
+    """:meth:`IssuerCheck.to_json`, or ``None`` for a file that carries no issuer section."""
+    return None if check is None else check.to_json()
+
+
+def issuer_line(check: IssuerCheck | None, registrant: str) -> str:
+    """The line for people: ``Registered by Example University (example.edu), attested by …
+    at height H``; ``Registered by account … — no attested identity``; or, for a version-1 or
+    -2 bundle, ``Registered by account … — this file carries no issuer identity (older
+    format)``."""
+    if check is None:
+        return f"Registered by account {registrant} — this file carries no issuer identity (older format)"
+    if not check.attested:
+        return f"Registered by account {registrant} — no attested identity"
+    return f"Registered by {check.describe()}"
+
+
+def check_issuer(evidence: dict, registrant: str, state_root: str) -> IssuerCheck:
+    """Step 6d (bundles version 3; status proofs, reported under step 6): ``evidence["proof"]``
+    verifies against ``state_root`` for ``StateKey::IssuerProfile(registrant)``, proving it
+    absent when ``evidence["attestation"]`` is ``None``, or present with value hash
+    ``H(0x01 ‖ borsh(attestation))``."""
+    key = state_key(STATE_KEY_ISSUER_PROFILE, _b(registrant))
+    try:
+        proven = _map(evidence["proof"], state_root, key)
+    except ProofFailure as err:
+        raise _fail(6, f"issuer identity proof does not match the state root: {err}") from None
+    attestation = evidence["attestation"]
+    if attestation is None and proven is None:
+        return IssuerCheck(None)
+    if attestation is not None and proven == value_hash(ISSUER_ATTESTATION, attestation):
+        return IssuerCheck(copy.deepcopy(attestation))
+    raise _fail(6, "the issuer identity does not match the state")
+
+
 # --- bundles --------------------------------------------------------------------------------
 
 
@@ -283,11 +429,19 @@ class VerifiedBundle:
     validator_set_changes: int
     #: ``"matched"`` or ``"not_checked"``.
     document: str
+    #: The registrant's issuer identity as of the header (step 6d); ``None`` for a version-1
+    #: or -2 bundle, which carries none.
+    issuer: IssuerCheck | None = None
     trace: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def live(self) -> bool:
         return self.status["state"] == "live"
+
+    def issuer_line(self) -> str:
+        """``Registered by Example University (example.edu), attested by … at height H`` (see
+        :func:`issuer_line`)."""
+        return issuer_line(self.issuer, self.registrant)
 
 
 # --- steps 6 and 7, shared by bundles and status proofs -------------------------------------
@@ -370,6 +524,12 @@ def _record_leaf_and_entry(b: dict, note: Note) -> dict:
     return dict(e["status"])
 
 
+def _bundle_issuer(b: dict) -> IssuerCheck | None:
+    """Step 6d: the issuer section of a version-3 bundle (none in versions 1 and 2)."""
+    ev = b.get("issuer")
+    return None if ev is None else check_issuer(ev, b["record"]["registrant"], b["header"]["state_root"])
+
+
 def _batch_member(b: dict, status: dict, note: Note) -> tuple[str, int | None, dict]:
     """Step 7: a batch member is in the registered root, its own status is proven, and the
     effective status applies."""
@@ -435,6 +595,7 @@ def verify_bundle(bundle: bytes | dict, document: bytes | None = None, checkpoin
 
     gh, n = verify_anchor(b, pinned, note)
     status = _record_leaf_and_entry(b, note)
+    issuer = _bundle_issuer(b)
     registered, member_index, status = _batch_member(b, status, note)
     note("registered_digest", _b(registered))
     doc = _document(b, registered, document, note)
@@ -455,6 +616,7 @@ def verify_bundle(bundle: bytes | dict, document: bytes | None = None, checkpoin
         validators=n,
         validator_set_changes=len(b["validator_chain"]),
         document=doc,
+        issuer=issuer,
         trace=trace,
     )
 
@@ -568,6 +730,13 @@ class VerifiedStatus:
     signers: int
     validators: int
     validator_set_changes: int
+    #: The registrant's issuer identity as of ``height``.
+    issuer: IssuerCheck
+
+    def issuer_line(self) -> str:
+        """``Registered by Example University (example.edu), attested by … at height H``, or
+        ``… no attested identity``."""
+        return issuer_line(self.issuer, self.registrant)
 
     @property
     def state(self) -> str:
@@ -603,8 +772,8 @@ def _member_of_status_proof(p: dict) -> dict:
 
 def verify_status_proof(data: bytes | dict, pinned_genesis: bytes | str | None = None) -> VerifiedStatus:
     """Verifies a status proof (file bytes, or a decoded one) offline: steps 1–4 as for bundles
-    (magic ``VELLUMST``), 6 (the entry is in the header's state) and 7 (a batch member's status
-    entry or its absence). Pin the genesis hash (hex or bytes): without it anyone can make a
+    (magic ``VELLUMST``), 6 (the entry is in the header's state; the registrant's issuer
+    identity, 6d, checked after step 7) and 7 (a batch member's status entry or its absence). Pin the genesis hash (hex or bytes): without it anyone can make a
     chain of their own. Raises :class:`VerifyError`."""
     p = decode_status_proof(data) if isinstance(data, (bytes, bytearray)) else data
     pinned = _pinned(pinned_genesis)
@@ -612,6 +781,8 @@ def verify_status_proof(data: bytes | dict, pinned_genesis: bytes | str | None =
     entry, header = p["entry"], p["header"]
     check_entry(entry, p["entry_proof"], header["state_root"], p["proof_id"], _no_trace)
     status = _member_of_status_proof(p)
+    # 6d with the entry's registrant (reported under step 6, evaluated after step 7 as in Rust).
+    issuer = check_issuer(p["issuer"], entry["registrant"], header["state_root"])
     return VerifiedStatus(
         genesis_hash=gh.hex(),
         chain_id=p["genesis"]["chain_id"],
@@ -628,6 +799,7 @@ def verify_status_proof(data: bytes | dict, pinned_genesis: bytes | str | None =
         signers=len(p["certificate"]["signers"]),
         validators=n,
         validator_set_changes=len(p["validator_chain"]),
+        issuer=issuer,
     )
 
 
@@ -642,6 +814,9 @@ class StatusNow:
     now_time_ms: int
     #: The status changed between the bundle's header and the status proof's.
     changed: bool
+    #: The registrant's issuer identity now (as of ``now_height``): an attestation revoked
+    #: since the bundle shows here.
+    issuer_now: IssuerCheck
 
 
 def status_now(bundle: VerifiedBundle, status: VerifiedStatus) -> StatusNow:
@@ -661,6 +836,7 @@ def status_now(bundle: VerifiedBundle, status: VerifiedStatus) -> StatusNow:
         now_height=status.height,
         now_time_ms=status.time_ms,
         changed=status.status != bundle.status,
+        issuer_now=status.issuer,
     )
 
 

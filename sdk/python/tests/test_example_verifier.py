@@ -1,0 +1,176 @@
+"""docs/examples/verify_bundle.py — the verifier written from docs/evidence-format.md alone,
+standard library (plus ``cryptography`` for signatures) — agrees with the published vectors
+(every bundle and bundle-with-status case: valid or not, the failing step, the status and the
+issuer identity it reports, its exit code) and with this SDK on tampered copies of the
+version-3 example bundle and status proof. (The Rust suite runs it on the version-1 and -2
+examples: crates/evidence/src/tests.rs.)"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import subprocess
+import sys
+
+import pytest
+from conftest import EXAMPLES, load_vectors
+
+from vellum_sdk.errors import VerifyError
+from vellum_sdk.verify import verify_bundle, verify_bundle_with_status
+
+SCRIPT = EXAMPLES / "verify_bundle.py"
+
+
+def run(tmp_path, bundle: bytes, document: bytes | None, pin: str | None, status: bytes | None = None) -> subprocess.CompletedProcess:
+    b = tmp_path / "evidence.vellum"
+    b.write_bytes(bundle)
+    args = [sys.executable, str(SCRIPT), str(b)]
+    if document is not None or pin is not None:
+        if document is not None:
+            d = tmp_path / "document"
+            d.write_bytes(document)
+            args.append(str(d))
+        else:
+            args.append("")
+    if pin is not None:
+        args.append(pin)
+    if status is not None:
+        s = tmp_path / "evidence.status"
+        s.write_bytes(status)
+        args += ["--status", str(s)]
+    return subprocess.run(args, capture_output=True, text=True, timeout=60)
+
+
+_spec = importlib.util.spec_from_file_location("example_verify_bundle", SCRIPT)
+example = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(example)
+
+
+def run_inprocess(tmp_path, bundle: bytes, document: bytes, pin: str, status: bytes | None = None) -> tuple[int, str]:
+    """The script's ``main`` in this process (many tampered copies): exit code and output."""
+    b, d = tmp_path / "evidence.vellum", tmp_path / "document"
+    b.write_bytes(bundle)
+    d.write_bytes(document)
+    argv = ["verify_bundle.py", str(b), str(d), pin]
+    if status is not None:
+        s = tmp_path / "evidence.status"
+        s.write_bytes(status)
+        argv += ["--status", str(s)]
+    out = io.StringIO()
+    old, sys.argv = sys.argv, argv
+    try:
+        with contextlib.redirect_stdout(out):
+            try:
+                example.main()
+                code = 0
+            except SystemExit as e:
+                code = e.code
+    finally:
+        sys.argv = old
+    return code, out.getvalue()
+
+
+def _issuer_line_for(expect: dict | None) -> str:
+    """What the ISSUER line must say for a vector's ``issuer`` report."""
+    if expect is None:
+        return "carries no issuer identity (older format)"
+    if not expect["attested"]:
+        return "— no attested identity"
+    line = f"Registered by {expect['name']} ({expect['domain']}), attested by {expect['attested_by']} at height {expect['height']}"
+    if expect["revoked_reason"]:
+        line += " — attestation REVOKED at height"
+    return line
+
+
+def _cases(kind: str) -> list[dict]:
+    return [c for c in load_vectors("evidence")["cases"] if c["kind"] == kind]
+
+
+@pytest.mark.parametrize("case", _cases("bundle") + _cases("bundle_with_status"), ids=lambda c: c["name"])
+def test_the_example_verifier_agrees_with_the_vectors(case, tmp_path):
+    document = bytes.fromhex(case["document"]) if case.get("document") else None
+    status = bytes.fromhex(case["status_file"]) if case["kind"] == "bundle_with_status" else None
+    out = run(tmp_path, bytes.fromhex(case["file"]), document, case["pinned_genesis"], status)
+    expect = case["expect"]
+    if not expect["valid"]:
+        assert out.returncode == 1, out.stdout + out.stderr
+        assert out.stdout.startswith(f"INVALID at {expect['failed']['step']} {expect['failed']['name']}:"), out.stdout
+        return
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("VALID: "), out.stdout + out.stderr
+    if case["kind"] == "bundle":
+        live = expect["status"] == "live"
+        assert f"status {expect['status']}" in lines[0]
+        issuer = [line for line in lines if line.startswith("ISSUER: ")]
+        assert len(issuer) == 1 and _issuer_line_for(expect["issuer"]) in issuer[0], out.stdout
+    else:
+        live = expect["status_now"] == "live"
+        now = [line for line in lines if line.startswith("STATUS NOW: ")]
+        assert now and now[0].startswith(f"STATUS NOW: {expect['status_now']}") and f"as of height {expect['now_height']}" in now[0]
+        issuer_now = [line for line in lines if line.startswith("ISSUER NOW: ")]
+        assert len(issuer_now) == 1 and _issuer_line_for(expect["issuer_now"]) in issuer_now[0], out.stdout
+    assert out.returncode == (0 if live else 2), out.stdout
+
+
+def _flips(data: bytes, stride: int) -> list[tuple[int, bytes]]:
+    out = []
+    for i in range(9, len(data), stride):
+        b = bytearray(data)
+        b[i] ^= 0x01
+        out.append((i, bytes(b)))
+    return out
+
+
+ATTESTED = (EXAMPLES / "attested-diploma.vellum").read_bytes()
+ATTESTED_DOC = (EXAMPLES / "attested-diploma.pdf").read_bytes()
+ATTESTED_PIN = (EXAMPLES / "attested-genesis-hash.txt").read_text().strip()
+ISSUER_REVOKED = (EXAMPLES / "attested-diploma-revoked-issuer.status").read_bytes()
+
+
+def _sdk_verdict(call, *args) -> int | None:
+    try:
+        call(*args)
+    except VerifyError as e:
+        return e.step
+    return None
+
+
+@pytest.mark.parametrize(
+    "bundle, document, pin",
+    [
+        ("attested-diploma.vellum", "attested-diploma.pdf", "attested-genesis-hash.txt"),
+        ("diploma.vellum", "diploma.pdf", "genesis-hash.txt"),
+        ("contract-two-set-changes.vellum", "contract.txt", "set-changes-genesis-hash.txt"),
+    ],
+)
+def test_tampered_bundles(tmp_path, bundle, document, pin):
+    """One bit flipped every 11 bytes of each example bundle (versions 3, 1 and 2), and every
+    byte of the last 400 of the version-3 one (its issuer section and what precedes it): both
+    verifiers accept or refuse alike, and name the same step."""
+    original, doc = (EXAMPLES / bundle).read_bytes(), (EXAMPLES / document).read_bytes()
+    pinned = (EXAMPLES / pin).read_text().strip()
+    cases = _flips(original, 11)
+    if original[8] == 3:
+        cases += [(i, f) for i, f in _flips(original, 1) if i >= len(original) - 400]
+    assert run_inprocess(tmp_path, original, doc, pinned)[0] == 0
+    for i, data in cases:
+        step = _sdk_verdict(verify_bundle, data, doc, pinned)
+        code, out = run_inprocess(tmp_path, data, doc, pinned)
+        if step is None:
+            assert code == 0, f"byte {i}: {out}"
+        else:
+            assert code == 1 and out.startswith(f"INVALID at {step} "), f"byte {i}: SDK step {step}, script: {out}"
+
+
+def test_tampered_status_proofs_with_a_bundle(tmp_path):
+    """The same for the status proof combined with its bundle (step 9, its issuer section)."""
+    tail = len(ISSUER_REVOKED) - 400
+    cases = _flips(ISSUER_REVOKED, 11) + [(i, f) for i, f in _flips(ISSUER_REVOKED, 1) if i >= tail]
+    for i, status in cases:
+        step = _sdk_verdict(verify_bundle_with_status, ATTESTED, status, ATTESTED_DOC, ATTESTED_PIN)
+        code, out = run_inprocess(tmp_path, ATTESTED, ATTESTED_DOC, ATTESTED_PIN, status)
+        if step is None:
+            assert code == 0, f"byte {i}: {out}"
+        else:
+            assert code == 1 and out.startswith(f"INVALID at {step} "), f"byte {i}: SDK step {step}, script: {out}"
