@@ -74,22 +74,12 @@ fn fetch_anchor(apis: &[String]) -> Result<(Vec<u8>, VerifiedLogAnchor)> {
     bail!("no validator served a log anchor: {}", refused.join("; "))
 }
 
-/// Collects a checkpoint of the log as the latest certified block committed it, signed by every
-/// reachable validator; with `--out`, also its log anchor (`<out>.anchor`) and, with a TSA, its
-/// RFC 3161 token (`<out>.tsr`). Nothing is written unless everything asked for worked.
-pub fn checkpoint(target: &Target, out: Option<&Path>, tsa: Option<Tsa>, witnesses: &[String], json: bool) -> Result<()> {
-    if tsa.is_some() && out.is_none() {
-        bail!("--tsa needs --out: the token is saved next to the checkpoint (<out>.tsr)");
-    }
-    // Read before anything is fetched: a mistyped path fails fast.
-    let tsa = tsa.map(|t| tsa_certificate(t.certificate).map(|c| (t.url, c))).transpose()?;
-    let cfg = target.config()?;
-    // The anchor fixes the size: every validator signs the log as that certified block has it.
-    let (anchor_bytes, anchor) = fetch_anchor(&cfg.api)?;
-    let size = anchor.size;
+/// The validators' checkpoint note at log `size`, with every reachable validator's signature
+/// merged; and the validators that did not answer.
+pub(crate) fn validators_note(apis: &[String], size: u64) -> Result<(Checkpoint, Vec<String>)> {
     let mut merged: Option<Checkpoint> = None;
     let mut missing = Vec::new();
-    for api in &cfg.api {
+    for api in apis {
         let c = crate::client::Client::new(api);
         let note = match c.get_text(&format!("/v1/log/checkpoint?size={size}")) {
             Ok((200, note)) => note,
@@ -108,7 +98,23 @@ pub fn checkpoint(target: &Target, out: Option<&Path>, tsa: Option<Tsa>, witness
             Some(m) => m.merge(&cp).with_context(|| format!("{api} disagrees about the log at size {size}"))?,
         }
     }
-    let cp = merged.context("no validator answered")?;
+    Ok((merged.context("no validator answered")?, missing))
+}
+
+/// Collects a checkpoint of the log as the latest certified block committed it, signed by every
+/// reachable validator; with `--out`, also its log anchor (`<out>.anchor`) and, with a TSA, its
+/// RFC 3161 token (`<out>.tsr`). Nothing is written unless everything asked for worked.
+pub fn checkpoint(target: &Target, out: Option<&Path>, tsa: Option<Tsa>, witnesses: &[String], json: bool) -> Result<()> {
+    if tsa.is_some() && out.is_none() {
+        bail!("--tsa needs --out: the token is saved next to the checkpoint (<out>.tsr)");
+    }
+    // Read before anything is fetched: a mistyped path fails fast.
+    let tsa = tsa.map(|t| tsa_certificate(t.certificate).map(|c| (t.url, c))).transpose()?;
+    let cfg = target.config()?;
+    // The anchor fixes the size: every validator signs the log as that certified block has it.
+    let (anchor_bytes, anchor) = fetch_anchor(&cfg.api)?;
+    let size = anchor.size;
+    let (cp, missing) = validators_note(&cfg.api, size)?;
     if cp.origin != anchor.chain_id || cp.root != anchor.root {
         bail!("the validators' checkpoint at size {size} is not the log block {} finalized (root {} vs {})", anchor.height, hex::encode(cp.root), hex::encode(anchor.root));
     }

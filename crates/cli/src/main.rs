@@ -117,6 +117,13 @@ pub(crate) enum Command {
         /// "valid as registered; status now …".
         #[arg(long)]
         status: Option<PathBuf>,
+        /// A witness policy (`witness <name> <hex key>` lines, `quorum <k>`): the bundle's header
+        /// log must be cosigned by k of them (`<bundle>.note`, from `proof bundle --witness`).
+        #[arg(long)]
+        witnesses: Option<PathBuf>,
+        /// The cosigned checkpoint of the bundle (default `<bundle>.note`).
+        #[arg(long, requires = "witnesses")]
+        witnessed: Option<PathBuf>,
         /// Print every intermediate hash.
         #[arg(long)]
         explain: bool,
@@ -250,8 +257,9 @@ pub(crate) fn dispatch(command: Command, json: bool) -> Result<()> {
         Command::Credential { command } => credential::run(command, json),
         Command::Witness { command: WitnessCommand::Serve(args) } => witness::serve(args, json),
         Command::Log { command } => log::run(command, json),
-        Command::Verify { bundle, file, checkpoint, status, explain } => {
-            proof::verify(&bundle, file.as_deref(), checkpoint.as_deref(), status.as_deref(), explain, json)
+        Command::Verify { bundle, file, checkpoint, status, witnesses, witnessed, explain } => {
+            let w = witnesses.as_deref().map(|p| (p, witnessed.as_deref()));
+            proof::verify(&bundle, file.as_deref(), checkpoint.as_deref(), status.as_deref(), w, explain, json)
         }
         Command::Bench(args) => bench::run(args, json),
         Command::Chaos(args) => chaos::run(args, json),

@@ -254,6 +254,8 @@ pub struct BundleAsk<'a> {
     pub member: Option<u32>,
     /// A salted member's salt (64 hex), given by the issuer to the document's holder.
     pub salt: Option<&'a str>,
+    /// Witnesses to cosign the checkpoint of the bundle's header (saved as `<out>.note`).
+    pub witnesses: &'a [String],
 }
 
 pub fn bundle(target: &Target, key: &str, what: &str, ask: &BundleAsk<'_>, out: &Path, json: bool) -> Result<()> {
@@ -281,10 +283,33 @@ pub fn bundle(target: &Target, key: &str, what: &str, ask: &BundleAsk<'_>, out: 
     // Check before writing: never hand out a bundle that does not verify.
     vellum_evidence::verify_bundle(&b, None, None).map_err(|e| anyhow::anyhow!("assembled bundle does not verify: {e}"))?;
     let bytes = b.to_bytes();
+    let witnessed = if ask.witnesses.is_empty() { None } else { Some(witness_header(target, &b, ask.witnesses, out)?) };
     crate::keys::write_atomic(out, &bytes)?;
-    let v = json!({ "proof_id": at.proof.to_hex(), "member": at.member, "bytes": bytes.len(), "out": out, "status": b.entry.status.name() });
+    let mut v = json!({ "proof_id": at.proof.to_hex(), "member": at.member, "bytes": bytes.len(), "out": out, "status": b.entry.status.name() });
+    if let Some((note, cosignatures)) = witnessed {
+        v["witnessed"] = json!({ "note": note, "cosignatures": cosignatures });
+    }
     print(json, &v, || format!("wrote {} ({} bytes) for proof {}{}", out.display(), bytes.len(), at.proof, at.member.map(|m| format!(" member {m}")).unwrap_or_default()));
     Ok(())
+}
+
+/// Has witnesses cosign the checkpoint at the bundle header's log (size and root, both
+/// certified in the header) and saves it as `<out>.note`: a verifier with a witness policy then
+/// knows independent witnesses saw this log, consistent with everything they saw before.
+fn witness_header(target: &Target, b: &Bundle, witnesses: &[String], out: &Path) -> Result<(PathBuf, usize)> {
+    let (cp, _) = crate::log::validators_note(&target.config()?.api, b.header.log_size)?;
+    if cp.root != b.header.log_root {
+        bail!("the validators' checkpoint at size {} is not the bundle header's log", b.header.log_size);
+    }
+    let (cp, refused) = crate::witness::collect(target, cp, witnesses)?;
+    if cp.cosignatures.is_empty() {
+        bail!("no witness cosigned the bundle's checkpoint: {}", refused.join("; "));
+    }
+    let mut note = out.as_os_str().to_owned();
+    note.push(".note");
+    let note = PathBuf::from(note);
+    crate::keys::write_atomic(&note, cp.to_note().as_bytes())?;
+    Ok((note, cp.cosignatures.len()))
 }
 
 /// Finds the registration: as given, else in the manifests, else by digest lookup on the
@@ -359,7 +384,26 @@ pub fn fmt_time(ms: u64) -> String {
 }
 
 /// `vellum verify BUNDLE [--file DOC] [--checkpoint HASH]`: offline.
-pub fn verify(bundle: &Path, file: Option<&Path>, checkpoint: Option<&str>, status: Option<&Path>, explain: bool, json: bool) -> Result<()> {
+/// The bundle header's log is witnessed: `<bundle>.note` (or `note`) is the checkpoint at the
+/// header's log size and root, cosigned by a quorum of the policy's witnesses.
+fn check_witnessed(v: &vellum_evidence::Verified, bundle: &Path, header: &vellum_types::BlockHeader, policy: &Path, note: Option<&Path>) -> Result<usize> {
+    let (keys, quorum) = crate::witness::load_policy(policy)?;
+    let path = note.map(Path::to_path_buf).unwrap_or_else(|| {
+        let mut p = bundle.as_os_str().to_owned();
+        p.push(".note");
+        PathBuf::from(p)
+    });
+    let text = std::fs::read_to_string(&path).with_context(|| format!("the witness policy needs the bundle's cosigned checkpoint: cannot read {}", path.display()))?;
+    let cp = vellum_evidence::checkpoint::Checkpoint::parse(&text).with_context(|| format!("{} is not a checkpoint note", path.display()))?;
+    if cp.origin != v.chain_id || cp.size != header.log_size || cp.root != header.log_root {
+        bail!("{} is not the checkpoint of the bundle's header (log size {}, root {})", path.display(), header.log_size, hex::encode(header.log_root));
+    }
+    cp.verify_cosignatures(&keys, quorum).with_context(|| format!("{}: the bundle's log fails the witness policy", path.display()))
+}
+
+/// `vellum verify`, optionally with a witness policy (and the cosigned checkpoint's path).
+#[allow(clippy::too_many_arguments)]
+pub fn verify(bundle: &Path, file: Option<&Path>, checkpoint: Option<&str>, status: Option<&Path>, witnesses: Option<(&Path, Option<&Path>)>, explain: bool, json: bool) -> Result<()> {
     let bytes = std::fs::read(bundle).with_context(|| format!("cannot read {}", bundle.display()))?;
     let document = file.map(|f| std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))).transpose()?;
     let pinned = checkpoint.map(|c| hex32(c, "--checkpoint")).transpose()?;
@@ -375,6 +419,21 @@ pub fn verify(bundle: &Path, file: Option<&Path>, checkpoint: Option<&str>, stat
                 None => None,
                 Some(Ok(now)) => Some(now),
                 Some(Err(e)) => return invalid(&e, json),
+            };
+            let header = vellum_evidence::decode(&bytes).expect("verified above").header;
+            let witnessed = match witnesses {
+                None => None,
+                Some((policy, note)) => match check_witnessed(&v, bundle, &header, policy, note) {
+                    Ok(n) => Some(n),
+                    Err(e) => {
+                        if json {
+                            println!("{}", json!({ "valid": false, "step": "witnesses", "error": format!("{e:#}") }));
+                        } else {
+                            eprintln!("INVALID: {e:#}");
+                        }
+                        std::process::exit(1);
+                    }
+                },
             };
             let out = json!({
                 "valid": true,
@@ -394,6 +453,7 @@ pub fn verify(bundle: &Path, file: Option<&Path>, checkpoint: Option<&str>, stat
                 "status": v.status.name(),
                 "status_as_of_height": v.status_height,
                 "status_now": now.as_ref().map(crate::status::now_json),
+                "witness_cosignatures": witnessed,
                 "signers": v.signers,
                 "validators": v.validators,
                 "validator_set_changes": v.validator_set_changes,
@@ -421,6 +481,9 @@ pub fn verify(bundle: &Path, file: Option<&Path>, checkpoint: Option<&str>, stat
                         DocumentCheck::NotChecked => "  document not checked (give --file DOC)".into(),
                     },
                 ];
+                if let Some(n) = witnessed {
+                    lines.push(format!("  the header's log is WITNESSED: {n} cosignatures of the policy's witnesses"));
+                }
                 match &now {
                     Some(now) => lines.push(crate::status::now_line(now)),
                     None => lines.push("  current status not checked (give --status FILE from `vellum proof status`)".into()),
@@ -680,6 +743,10 @@ pub enum ProofCommand {
         /// The salt of a salted document (64 hex), as the issuer gave it to its holder.
         #[arg(long)]
         salt: Option<String>,
+        /// A witness to cosign the checkpoint of the bundle's header (repeat): saved as
+        /// `<out>.note`, for `vellum verify --witnesses POLICY`.
+        #[arg(long)]
+        witness: Vec<String>,
         #[arg(long)]
         out: PathBuf,
     },
@@ -763,8 +830,8 @@ pub fn run(command: ProofCommand, json: bool) -> Result<()> {
         }
         ProofCommand::Original { at, identity, out } => fetch_original(&at, identity.as_deref(), &out, json),
         ProofCommand::DeleteOriginal { at } => delete_original(&at, json),
-        ProofCommand::Bundle { target, key, what, manifests, proof, member, salt, out } => {
-            let ask = BundleAsk { manifests: &manifests, proof: proof.as_deref(), member, salt: salt.as_deref() };
+        ProofCommand::Bundle { target, key, what, manifests, proof, member, salt, witness, out } => {
+            let ask = BundleAsk { manifests: &manifests, proof: proof.as_deref(), member, salt: salt.as_deref(), witnesses: &witness };
             bundle(&target, &key, &what, &ask, &out, json)
         }
         ProofCommand::Revoke { at, reason } => change(&at.target, &at.key, &at.proof, at.member, vellum_types::ProofChange::Revoke { reason }, json),

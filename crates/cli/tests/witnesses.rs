@@ -120,6 +120,24 @@ fn witnesses_cosign_a_growing_log_and_refuse_forgeries() {
     json(&["log", "verify", forged_file.to_str().unwrap(), "--genesis", genesis.to_str().unwrap()]);
     let (ok, text) = vellum(&["log", "verify", forged_file.to_str().unwrap(), "--genesis", genesis.to_str().unwrap(), "--witnesses", policy.to_str().unwrap()]);
     assert!(!ok && text.contains("witness policy"), "{text}");
+    // A bundle whose header's log the witnesses cosigned: verified under the policy offline; a
+    // cosigned checkpoint of another log state does not vouch for it.
+    let bundle = work.join("a.vellum");
+    let b = json(&[
+        "proof", "bundle", "--client", c, "--manifests", work.join("proofs").to_str().unwrap(), doc.to_str().unwrap(), "--out", bundle.to_str().unwrap(),
+        "--witness", &w1.url, "--witness", &w2.url,
+    ]);
+    assert_eq!(b["witnessed"]["cosignatures"], 2, "{b}");
+    let v = json(&["verify", bundle.to_str().unwrap(), "--witnesses", policy.to_str().unwrap()]);
+    assert_eq!(v["witness_cosignatures"], 2, "{v}");
+    let (ok, text) = vellum(&["verify", bundle.to_str().unwrap(), "--witnesses", policy.to_str().unwrap(), "--witnessed", a.to_str().unwrap()]);
+    assert!(!ok && text.contains("not the checkpoint of the bundle's header"), "{text}");
+    let one = work.join("one-witness.txt");
+    std::fs::write(&one, format!("{}
+quorum 1
+", w1.policy_line)).unwrap();
+    json(&["verify", bundle.to_str().unwrap(), "--witnesses", one.to_str().unwrap()]);
+
     // The witnesses were not moved: the next real checkpoint is still cosigned by both.
     register("third document");
     let v = json(&["log", "checkpoint", "--client", c, "--out", work.join("c.note").to_str().unwrap(), "--witness", &w1.url, "--witness", &w2.url]);

@@ -7,9 +7,11 @@
 //
 // 1. integrity proofs: register a document and a salted batch, fetch their evidence bundles,
 //    verify them offline, revoke a batch member, supersede the document, suspend and reinstate
-//    the corrected one, and fetch the status now (alone, and with the old bundle);
-// 2. accounts: a P-256 key kept in an encrypted keystore, an account opened by the registrar,
-//    frozen and unfrozen by compliance;
+//    the corrected one, and fetch the status now (alone, and with the old bundle); the registrar
+//    attests the issuer's identity (bundles then name it), the batch's members are handed to
+//    the network, the attestation is withdrawn (the status now shows it);
+// 2. accounts: a P-256 key kept in an encrypted keystore, an account opened by the registrar
+//    (named holder of her diploma, she fetches its bundle), frozen and unfrozen by compliance;
 // 3. payments: the council creates EUR, the issuer mints, Alice pays (two legs, a reference)
 //    and the receipt is verified offline; monitoring holds a large payment, compliance posts it;
 // 4. multi-party signing: a 2-of-3 treasury pays from transaction files, once from JavaScript
@@ -33,6 +35,7 @@ import {
   combineTxFiles,
   createKeystore,
   describeTx,
+  issuerLine,
   openKeystore,
   readTxFile,
   signTxFile,
@@ -42,6 +45,7 @@ import {
   verifyBundle,
   verifyBundleWithStatus,
   verifyReceipt,
+  wellKnownDocument,
 } from "@vellum/sdk"; // this package, by its name (as an integrator imports it)
 import { connect, loadKeyFile, saveKeyFile, saveKeystoreFile } from "@vellum/sdk/node";
 
@@ -136,6 +140,34 @@ console.log(later.then.status, "->", later.now.status); // "live" -> "superseded
 check(later.changed && offline.now.now.status === "superseded", "the old bundle's status now is superseded");
 say(`corrected diploma suspended (${statusLine(current.status)}), then reinstated; the old diploma bundle: ${later.then.status} then, now ${statusLine(later.now)}`);
 
+// Who registered it: a registrar attests the issuer's identity once it has checked the document
+// the issuer publishes at https://example.edu/.well-known/vellum-issuer.json (fetched over HTTPS
+// when not given; here the text `vellum issuer well-known` writes).
+const chainId = (await vellum.status()).chain_id;
+const wellKnown = wellKnownDocument({ name: "Example University", chainId, genesisHash: vellum.genesisHash, account: issuer.accountId });
+await vellum.attestIssuer({ key: registrar, issuer: issuer.accountId, name: "Example University", domain: "example.edu", wellKnown });
+// Bundles made from now on (version 3) name it; anyone reads the attestation (agreed by f + 1 validators).
+const named = await vellum.fetchBundle({ key: issuer, manifest: batch.manifest, index: 1, document: b });
+console.log(issuerLine(named.result.issuer)); // Example University (example.edu), attested by … at height …
+const attestation = await vellum.issuerAttestation(issuer.accountId); // { profile: { name, domain, … }, attested_by, height, revoked }
+check(named.result.issuer.attested && named.result.issuer.profile.domain === "example.edu" && attestation.profile.name === "Example University", "the bundle names the attested issuer");
+
+// The batch's members handed to the network (registered digests, never the salts): a member's
+// bundle no longer needs the manifest, only the member's salt to open the document.
+await vellum.storeBatchMembers({ key: issuer, manifest: batch.manifest });
+const filled = await vellum.fetchBundle({ key: issuer, proofId: batch.proofId, member: 1, document: b, salt: batch.manifest.documents[1].salt });
+check(filled.result.document === "matched" && filled.result.memberIndex === 1, "the node filled in the member's digest and path");
+
+// Withdrawn (say the issuer lost its domain): bundles and status proofs made since carry it; the
+// bundle made before, with the status now, shows it.
+await vellum.revokeAttestation({ key: registrar, issuer: issuer.accountId, reason: "affiliation_changed" });
+const { now: identityNow } = await vellum.fetchStatus({ bundle: named.result });
+console.log(issuerLine(identityNow.issuerNow)); // … — identity attestation REVOKED at height … (reason: affiliation_changed)
+check(identityNow.issuerNow.revoked?.reason === "affiliation_changed" && named.result.issuer.revoked === null, "the withdrawal shows now, not then");
+say(`the registrar attested the issuer: ${issuerLine(named.result.issuer)}`);
+say(`batch members stored on the network: member 1's bundle without the manifest: ${filled.result.document}`);
+say(`attestation withdrawn; with the status now: ${issuerLine(identityNow.issuerNow)}`);
+
 // ---- 2. Open an account (any scheme, including P-256) ----
 say("\n2. Accounts");
 const alice = SecretKey.generate("p256"); // or "ed25519", "secp256k1"
@@ -152,6 +184,12 @@ const opened = await vellum.openAccount({
 const view = await vellum.account(alice.accountId, { key: alice }); // agreed by f + 1 validators
 check(opened.accountId === toHex(alice.accountId) && view.account.signers.signers[0].key === alice.publicKey.toString(), "Alice's account holds her key");
 say(`opened Alice's account ${opened.accountId} (KYC commitment ${opened.kycCommitment})`);
+
+// The issuer names Alice holder of her corrected diploma: she fetches its bundle herself.
+await vellum.addHolders({ key: issuer, proofId: corrected.proofId, holders: [opened.accountId] });
+const hers = await vellum.fetchBundle({ key: alice, proofId: corrected.proofId, document: await readFile("diploma-corrected.pdf") });
+check(hers.result.document === "matched" && hers.result.registrant === toHex(issuer.accountId), "Alice, a holder, reads her diploma's bundle");
+say(`Alice, named holder of her diploma, fetched its bundle: document ${hers.result.document}`);
 
 // Bob and Carol open accounts the same way (they are paid in §3 and are Alice's guardians in §6).
 const bob = SecretKey.generate("ed25519");

@@ -56,7 +56,7 @@ export const kycCommitment = (salt, identityRecord) => sha256(canonical(DOMAIN.K
 export const batchRoot = (digests) => merkleRoot(digests.map((d) => leafHash(asBytes(d, 32, "digest"))));
 
 /** StateKey variant indices a client needs (crates/types/src/proof.rs). */
-export const STATE_KEY = Object.freeze({ ACCOUNT: 0, PROOF: 1, LIVE_DIGEST: 2, MEMBER: 3, VALIDATOR_SET_CHANGE: 25 });
+export const STATE_KEY = Object.freeze({ ACCOUNT: 0, PROOF: 1, LIVE_DIGEST: 2, MEMBER: 3, VALIDATOR_SET_CHANGE: 25, BATCH_MEMBERS: 36, HOLDER: 37, ISSUER_PROFILE: 38 });
 
 const u32le = (v) => {
   const b = new Uint8Array(4);
@@ -76,6 +76,14 @@ export const proofStateKey = (proofId) => stateKey(STATE_KEY.PROOF, proofId);
 export const memberStateKey = (proofId, index) => stateKey(STATE_KEY.MEMBER, proofId, u32le(index));
 /** Hashed state-map key of validator-set change `seq`. */
 export const validatorSetChangeKey = (seq) => stateKey(STATE_KEY.VALIDATOR_SET_CHANGE, u64le(seq));
+
+/** Hashed state-map key of how far a batch's members were handed to the network (`StoreBatchMembers`). */
+export const batchMembersKey = (proofId) => stateKey(STATE_KEY.BATCH_MEMBERS, asBytes(proofId, 32, "proof id"));
+/** Hashed state-map key saying `holder` holds the registration (`member` null) or one member of it. */
+export const holderKey = (proofId, member, holder) =>
+  stateKey(STATE_KEY.HOLDER, asBytes(proofId, 32, "proof id"), member === null || member === undefined ? Uint8Array.of(0) : concat(Uint8Array.of(1), u32le(member)), asBytes(holder, 32, "holder"));
+/** Hashed state-map key of an issuer account's attested identity (`IssuerAttestation`). */
+export const issuerProfileKey = (account) => stateKey(STATE_KEY.ISSUER_PROFILE, asBytes(account, 32, "account"));
 
 /** Hash of a value stored in the state map: `SHA-256(0x01 ‖ borsh(value))`. */
 export const stateValueHash = (borshBytes) => sha256(concat(Uint8Array.of(1), borshBytes));

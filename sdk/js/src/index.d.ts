@@ -178,6 +178,14 @@ export function batchRoot(digests: BytesLike[]): Bytes;
 export function proofStateKey(proofId: Bytes): Bytes;
 export function memberStateKey(proofId: Bytes, index: number): Bytes;
 export function validatorSetChangeKey(seq: bigint | number): Bytes;
+/** StateKey variant indices a client needs (crates/types/src/proof.rs). */
+export const STATE_KEY: Readonly<{ ACCOUNT: 0; PROOF: 1; LIVE_DIGEST: 2; MEMBER: 3; VALIDATOR_SET_CHANGE: 25; BATCH_MEMBERS: 36; HOLDER: 37; ISSUER_PROFILE: 38 }>;
+/** Key of how far a batch's members were handed to the network (`StateKey::BatchMembers`, 36). */
+export function batchMembersKey(proofId: BytesLike): Bytes;
+/** Key saying `holder` holds the registration (`member` null) or one member (`StateKey::Holder`, 37). */
+export function holderKey(proofId: BytesLike, member: number | null, holder: BytesLike): Bytes;
+/** Key of an issuer account's attested identity (`StateKey::IssuerProfile`, 38). */
+export function issuerProfileKey(account: BytesLike): Bytes;
 export function leafHash(data: Bytes): Bytes;
 export function nodeHash(left: Bytes, right: Bytes): Bytes;
 export function merkleRoot(leafHashes: Bytes[]): Bytes;
@@ -229,6 +237,47 @@ export function checkReasonCode(code: string): void;
 export const DEFAULT_REASON_CODES: readonly string[];
 export const REASON_CODE_BYTES_MAX: 32;
 export const REASON_CODES_MAX: 32;
+/** Most members one `store_batch_members` carries; most holders one `add_holders` names. */
+export const BATCH_MEMBERS_PER_TX_MAX: 200;
+export const HOLDERS_PER_TX_MAX: 16;
+export const ISSUER_NAME_BYTES_MAX: 128;
+export const ISSUER_DOMAIN_BYTES_MAX: 253;
+/** A lowercase DNS name of at least two labels of [a-z0-9-] (1..=63 bytes, no leading or trailing `-`), ≤ 253 bytes. */
+export function isDomainName(domain: unknown): boolean;
+/** The shape rules of an IssuerProfile (wire-format §6.3): what is wrong, or null. */
+export function issuerProfileProblem(profile: { name: string; domain: string }): string | null;
+
+// ---- issuer identity (docs/evidence-format.md §6a) ----
+/** An IssuerProfile value (the model `attest_issuer` and `GovAction` `attest_issuer` carry). */
+export interface IssuerProfileValue {
+  name: string;
+  domain: string;
+  x509_sha256: Bytes | null;
+  well_known_sha256: Bytes;
+}
+export const WELL_KNOWN_PATH: "/.well-known/vellum-issuer.json";
+export const WELL_KNOWN_VERSION: 1;
+export const WELL_KNOWN_BYTES_MAX: number;
+/** The document an issuer publishes for `account` on a chain (as `vellum issuer well-known` writes it). */
+export function wellKnownDocument(o: { name: string; chainId: string; genesisHash: BytesLike; account: BytesLike }): string;
+/** Throws a VellumError unless the document names `name` and lists `account` on this chain; returns it parsed. */
+export function checkWellKnown(
+  document: Bytes | string,
+  o: { name: string; chainId: string; genesisHash: BytesLike; account: BytesLike },
+): { vellum_issuer: 1; name: string; accounts: { chain_id: string; genesis_hash: Hex; account: Hex }[] };
+/** Fetches `https://DOMAIN/.well-known/vellum-issuer.json` (or `url`, https only). */
+export function fetchWellKnown(domain: string, o?: { url?: string | null; fetch?: typeof fetch }): Promise<{ bytes: Bytes; url: string }>;
+/** An IssuerProfile value from camelCase or JSON-form fields, its shape checked (DecodeError `invalid`). */
+export function issuerProfile(p: {
+  name: string;
+  domain: string;
+  x509Sha256?: BytesLike | null;
+  x509_sha256?: BytesLike | null;
+  wellKnownSha256?: BytesLike;
+  well_known_sha256?: BytesLike;
+}): IssuerProfileValue;
+/** SHA-256 of a well-known document, as an attestation records it. */
+export function wellKnownSha256(document: Bytes | string): Bytes;
 
 /** Schemas of every Rust type (TxBody, UnsignedTx, Transaction, Signature, Bundle, Receipt, …). */
 export const schemas: Record<string, Schema> & { TxBody: Schema<TxBody> & { variants: [string, any][] } };
@@ -347,6 +396,23 @@ export function txFileText(file: TxFile): string;
 export function describeTx(unsigned: UnsignedTx): string;
 
 // ---- offline verification ----
+/**
+ * The registrant's issuer identity as evidence proves it (§4 step 6d): `{ attested: false }`
+ * (proven: none was ever attested), or the attestation — `revoked` set once a registrar or
+ * compliance withdrew it. A result's `issuer` is null for a version-1 or -2 bundle (it carries none).
+ */
+export type IssuerIdentity =
+  | { attested: false }
+  | {
+      attested: true;
+      profile: { name: string; domain: string; x509Sha256: Hex | null; wellKnownSha256: Hex };
+      /** The registrar account (or the council's, for an attestation by governance). */
+      attestedBy: Hex;
+      txId: Hex;
+      height: bigint;
+      timeMs: bigint;
+      revoked: null | { by: Hex; reason: string; txId: Hex; height: bigint; timeMs: bigint };
+    };
 /** Where a proof stands (docs/evidence-format.md §2.5); `reason` is a reason code. */
 export type ProofStatus =
   | { status: "live" }
@@ -373,6 +439,8 @@ export interface VerifiedBundle {
   validators: number;
   validatorSetChanges: number;
   document: "matched" | "not_checked";
+  /** The registrant's identity as of the bundle's header; null: a version-1 or -2 file carries none. */
+  issuer: IssuerIdentity | null;
   trace: [string, Hex][];
 }
 export interface VerifiedReceipt {
@@ -422,6 +490,8 @@ export interface VerifiedStatus {
   signers: number;
   validators: number;
   validatorSetChanges: number;
+  /** The registrant's issuer identity as of `height`. */
+  issuer: IssuerIdentity;
 }
 /** Step 9: the status when the bundle was made, and now. */
 export interface StatusNow {
@@ -430,6 +500,8 @@ export interface StatusNow {
   nowHeight: bigint;
   nowTimeMs: bigint;
   changed: boolean;
+  /** The registrant's issuer identity now (a withdrawn attestation shows as `revoked`). */
+  issuerNow: IssuerIdentity;
 }
 export function verifyBundle(input: Bytes | any, options?: { genesisHash?: BytesLike | null; document?: Bytes | null }): VerifiedBundle;
 /** Verifies a status proof (`VELLUMST`) offline; throws a VerifyError naming the failing step. */
@@ -446,12 +518,22 @@ export function verifyBundleWithStatus(
 export function effectiveStatus(registration: ProofStatus, member?: ProofStatus | null): ProofStatus;
 /** `LIVE`, `REVOKED since height 9 (reason: key_compromise)`, `SUPERSEDED since height 9 by <hex>`… */
 export function statusLine(status: ProofStatus): string;
+/**
+ * "Example University (example.edu), attested by <account> at height 6" (then "— identity
+ * attestation REVOKED at height H (reason: …)" when withdrawn), "no attested identity", or for
+ * null "this file (an older format) carries no issuer identity".
+ */
+export function issuerLine(issuer: IssuerIdentity | null): string;
 export function decodeStatusProof(bytes: Bytes): any;
 export function encodeStatusProof(proof: any): Bytes;
 export const BUNDLE_MAGIC: "VELLUMEV";
 export const RECEIPT_MAGIC: "VELLUMRC";
 export const LOG_ANCHOR_MAGIC: "VELLUMLA";
 export const STATUS_PROOF_MAGIC: "VELLUMST";
+/** File versions: 1 (no validator-set change), 2 (with changes), 3 (bundles: with the issuer section). */
+export const FILE_VERSION: 1;
+export const FILE_VERSION_CHAINED: 2;
+export const FILE_VERSION_ISSUER: 3;
 export function verifyReceipt(input: Bytes | any, options?: { genesisHash?: BytesLike | null }): VerifiedReceipt;
 export function verifyLogAnchor(input: Bytes | any, options: { genesisHash: BytesLike }): VerifiedLogAnchor;
 export function verifyEvidence(
@@ -488,6 +570,16 @@ export interface Leg {
   amount: bigint | string;
   convertTo?: string | null;
 }
+/** `GET /v1/issuer/{account}`: an issuer's attested identity as the node reports it. */
+export interface IssuerAttestationJson {
+  issuer: Hex;
+  profile: { name: string; domain: string; x509_sha256: Hex | null; well_known_sha256: Hex };
+  attested_by: Hex;
+  tx: Hex;
+  height: number;
+  time_ms: number;
+  revoked: null | { by: Hex; reason: string; tx_id: Hex; height: number; time_ms: number };
+}
 type Signers = { key: SecretKey; signers?: null; sender?: null } | { key?: null; signers: SecretKey[]; sender?: BytesLike | null };
 export function parseAmount(text: string, decimals: number): bigint;
 export function formatAmount(amount: bigint, decimals: number): string;
@@ -519,7 +611,68 @@ export class Vellum {
    */
   fetchStatus(o: { proofId?: BytesLike | null; member?: number | bigint | null; bundle?: VerifiedBundle | null }): Promise<{ bytes: Bytes; result: VerifiedStatus; now: StatusNow | null; failures: string[] }>;
   proof(proofId: BytesLike, o: { key: SecretKey }): Promise<any>;
-  fetchBundle(o: { key: SecretKey; manifest?: Manifest | null; index?: number; proofId?: BytesLike | null; document?: Bytes | null }): Promise<{ bytes: Bytes; result: VerifiedBundle }>;
+  /**
+   * A bundle (registrant, auditor or holder), completed from the manifest, or without one by
+   * `proofId` and `member` (a holder: the node fills in the member's digest and path when the
+   * batch's members are stored on the network), opened with `document` (and `salt`), verified.
+   */
+  fetchBundle(o: {
+    key: SecretKey;
+    manifest?: Manifest | null;
+    index?: number;
+    proofId?: BytesLike | null;
+    member?: number | bigint | null;
+    document?: Bytes | null;
+    salt?: BytesLike | null;
+  }): Promise<{ bytes: Bytes; result: VerifiedBundle }>;
+  /** Registrations and batch members registered with `digest` that the caller may read (signed, audited). */
+  proofsByDigest(digest: BytesLike, o: { key: SecretKey; account?: BytesLike | null }): Promise<{ digest: Hex; proofs: Hex[]; members: { proof_id: Hex; member: number }[] }>;
+  /**
+   * Hands a batch's member digests (registered digests, never salts) and holders to the network,
+   * in order from member `from` (0), in chunks of at most 200 (`first` = the chunk's first index).
+   */
+  storeBatchMembers(o: {
+    key: SecretKey;
+    proofId?: BytesLike | null;
+    manifest?: Manifest | null;
+    members?: { digest: BytesLike; holder?: BytesLike | null }[] | null;
+    holders?: (BytesLike | null)[] | null;
+    from?: number;
+  }): Promise<Final[]>;
+  /** Names 1..=16 holders of the registration (`member` null) or of one member. */
+  addHolders(o: { key: SecretKey; proofId: BytesLike; member?: number | bigint | null; holders: BytesLike[] }): Promise<Final>;
+  /**
+   * Registrar: checks the issuer's well-known document (`wellKnown`, else fetched over HTTPS from
+   * `wellKnownUrl` or https://DOMAIN/.well-known/vellum-issuer.json) and attests the identity.
+   */
+  attestIssuer(o: {
+    key: SecretKey;
+    issuer: BytesLike;
+    name: string;
+    domain: string;
+    x509Sha256?: BytesLike | null;
+    wellKnown?: Bytes | string | null;
+    wellKnownUrl?: string | null;
+  }): Promise<{ tx: Final; profile: IssuerProfileValue; wellKnownUrl: string | null }>;
+  /** Registrar or compliance: withdraws an attestation; `reason` is a reason code ("affiliation_changed"). */
+  revokeAttestation(o: { key: SecretKey; issuer: BytesLike; reason: string }): Promise<Final>;
+  /** `GET /v1/issuer/{account}` agreed by f + 1 validators, or null when no identity was attested. */
+  issuerAttestation(account: BytesLike): Promise<IssuerAttestationJson | null>;
+  /** Re-checks an attestation against the issuer's document now (`vellum issuer check`). */
+  checkIssuer(
+    account: BytesLike,
+    o?: { wellKnown?: Bytes | string | null; wellKnownUrl?: string | null },
+  ): Promise<{
+    issuer: Hex;
+    name: string;
+    domain: string;
+    wellKnownUrl: string | null;
+    stillListed: boolean;
+    documentUnchanged: boolean;
+    attestationRevoked: boolean;
+    problem: string | null;
+    attestation: IssuerAttestationJson;
+  }>;
   token(symbol: string, o: { key: SecretKey }): Promise<any>;
   rate(from: string, to: string): Promise<any>;
   transfer(o: Signers & { legs: Leg[]; reference?: BytesLike | null }): Promise<{ tx: Final; payment: any }>;

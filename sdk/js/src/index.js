@@ -9,7 +9,22 @@ export { parseJson, stringifyJson } from "./json.js";
 export { ENCODING_VERSION, Reader, Writer, encode, decode, canonical, toWire, fromWire } from "./encoding.js";
 export * as schemas from "./types.js";
 export { PublicKey, KEY_SCHEMES } from "./types.js";
-export { DOMAIN, sha256, accountIdOf, proofIdOf, saltedDigest, kycCommitment, batchRoot, proofStateKey, memberStateKey, validatorSetChangeKey } from "./hash.js";
+export {
+  DOMAIN,
+  STATE_KEY,
+  sha256,
+  accountIdOf,
+  proofIdOf,
+  saltedDigest,
+  kycCommitment,
+  batchRoot,
+  proofStateKey,
+  memberStateKey,
+  validatorSetChangeKey,
+  batchMembersKey,
+  holderKey,
+  issuerProfileKey,
+} from "./hash.js";
 export { leafHash, nodeHash, merkleRoot, inclusionProof, inclusionError, verifyMapProof } from "./merkle.js";
 export { SecretKey, verifySignature, signedBy, normalizeP256 } from "./keys.js";
 export { openKeystore, createKeystore, parseKeystore, loadKey, isKeystoreText, KDF_MEMORY_KIB_MIN, PASSWORD_CHARS_MIN } from "./keystore.js";
@@ -39,7 +54,14 @@ export {
   DEFAULT_REASON_CODES,
   REASON_CODE_BYTES_MAX,
   REASON_CODES_MAX,
+  BATCH_MEMBERS_PER_TX_MAX,
+  HOLDERS_PER_TX_MAX,
+  ISSUER_NAME_BYTES_MAX,
+  ISSUER_DOMAIN_BYTES_MAX,
+  isDomainName,
+  issuerProfileProblem,
 } from "./tx.js";
+export { WELL_KNOWN_PATH, WELL_KNOWN_VERSION, WELL_KNOWN_BYTES_MAX, wellKnownDocument, checkWellKnown, fetchWellKnown, issuerProfile, wellKnownSha256 } from "./issuer.js";
 export { requestSigningBytes, signedHeaders, HEADER_ACCOUNT, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_SIGNATURE } from "./request.js";
 export { Pool, Node, parseClientConfig, txKey, wholeKey, proofKey, REFUSED_EVERYWHERE } from "./client.js";
 export { followEvents, parseSse } from "./events.js";
@@ -54,6 +76,7 @@ export {
   statusNow,
   effectiveStatus,
   statusLine,
+  issuerLine,
   decodeStatusProof,
   encodeStatusProof,
   decodeBundle,
@@ -73,5 +96,8 @@ export {
   RECEIPT_MAGIC,
   LOG_ANCHOR_MAGIC,
   STATUS_PROOF_MAGIC,
+  FILE_VERSION,
+  FILE_VERSION_CHAINED,
+  FILE_VERSION_ISSUER,
 } from "./verify.js";
 export { Vellum, parseAmount, formatAmount } from "./vellum.js";

@@ -33,6 +33,9 @@ export const ENCRYPTION_RECIPIENT_BYTES_MAX = 128;
 /** Most batch members one `store_batch_members` carries; most holders one `add_holders` names. */
 export const BATCH_MEMBERS_PER_TX_MAX = 200;
 export const HOLDERS_PER_TX_MAX = 16;
+/** Longest issuer display name and domain name (crates/types/src/issuer.rs). */
+export const ISSUER_NAME_BYTES_MAX = 128;
+export const ISSUER_DOMAIN_BYTES_MAX = 253;
 /** The default schema: SHA-256 over the whole file. */
 export const SCHEMA_WHOLE_FILE = "sha256:file";
 /** Longest reason code, and most codes the governed list may hold (crates/types/src/proof.rs). */
@@ -146,6 +149,28 @@ function reasonCodesProblem(codes) {
   return new Set(codes).size === codes.length ? null : "reason codes must be unique";
 }
 
+// Rust's `char::is_whitespace` (Unicode White_Space) and `char::is_control` (category Cc).
+const ONLY_WHITESPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const DOMAIN_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * A domain name as an issuer profile names it: lowercase, at least two dot-separated labels of
+ * 1..=63 bytes of `[a-z0-9-]` not starting or ending with `-`, at most 253 bytes in all.
+ */
+export const isDomainName = (domain) =>
+  typeof domain === "string" && byteLength(domain) <= ISSUER_DOMAIN_BYTES_MAX && domain.split(".").length >= 2 && domain.split(".").every((l) => DOMAIN_LABEL.test(l));
+
+/** The shape rules of an `IssuerProfile` (wire-format §6.3): a problem, or null. */
+export function issuerProfileProblem(profile) {
+  const { name, domain } = profile;
+  if (ONLY_WHITESPACE.test(name) || byteLength(name) > ISSUER_NAME_BYTES_MAX || CONTROL.test(name)) {
+    return `issuer name must be 1..=${ISSUER_NAME_BYTES_MAX} bytes without control characters`;
+  }
+  if (!isDomainName(domain)) return `\`${domain}\` is not a domain name (lowercase letters, digits and hyphens in dot-separated labels)`;
+  return null;
+}
+
 function checkSymbol(symbol) {
   if (!SYMBOL.test(symbol)) invalid(`token symbol \`${symbol}\` must be 1..=12 bytes of [A-Z0-9], starting with a letter`);
 }
@@ -213,6 +238,8 @@ function govActionProblem(a) {
       return consensusParamsProblem(a.params);
     case "set_reason_codes":
       return reasonCodesProblem(a.codes);
+    case "attest_issuer":
+      return issuerProfileProblem(a.profile);
     default:
       return null;
   }
@@ -245,7 +272,10 @@ function checkBody(b) {
       // Revoke and Suspend carry a reason code; Supersede and Reinstate nothing to check.
       return (b.change.change === "revoke" || b.change.change === "suspend") && problem(reasonCodeProblem(b.change.reason));
     case "revoke_issuer":
+    case "revoke_attestation":
       return problem(reasonCodeProblem(b.reason));
+    case "attest_issuer":
+      return problem(issuerProfileProblem(b.profile));
     case "register_proof":
     case "register_batch":
       if (byteLength(b.schema) === 0 || byteLength(b.schema) > SCHEMA_BYTES_MAX) invalid(`schema label must be 1..=${SCHEMA_BYTES_MAX} bytes`);

@@ -135,6 +135,18 @@ export const ConsensusParams = struct("ConsensusParams", [
   ["block_time_past_skew_ms", u64],
 ]);
 
+/**
+ * What a registrar (or the council) attests about an issuer account (docs/evidence-format.md
+ * §2.5, §6a): display name, lowercase domain, SHA-256 of its X.509 certificate (DER) if any, and
+ * SHA-256 of the well-known document checked.
+ */
+export const IssuerProfile = struct("IssuerProfile", [
+  ["name", string],
+  ["domain", string],
+  ["x509_sha256", option(Hash32)],
+  ["well_known_sha256", Hash32],
+]);
+
 export const GovAction = enumOf("GovAction", "action", [
   ["create_token", [["symbol", string], ["decimals", u8], ["issuer", AccountId], ["subledger", option(string)], ["flags", TokenFlags]]],
   ["set_monitoring", [["token", string], ["rules", MonitoringRules]]],
@@ -150,6 +162,7 @@ export const GovAction = enumOf("GovAction", "action", [
   ["remove_validator", [["consensus_key", Hash32]]],
   ["set_consensus_params", [["params", ConsensusParams]]],
   ["set_reason_codes", [["codes", vec(string)]]],
+  ["attest_issuer", [["issuer", AccountId], ["profile", IssuerProfile]]],
 ]);
 
 /** A registrant's status change; `reason` is a reason code (docs/wire-format.md §6.4.4, §7). */
@@ -163,7 +176,7 @@ export const ProofChange = enumOf("ProofChange", "change", [
 /** A batch member handed to the network: its registered digest (never the salt) and optionally its holder. */
 export const BatchMember = struct("BatchMember", [["digest", Hash32], ["holder", option(AccountId)]]);
 
-/** What a transaction does; the variant index is its position here (OpenAccount = 0 … AddHolders = 27). */
+/** What a transaction does; the variant index is its position here (OpenAccount = 0 … RevokeAttestation = 29). */
 export const TxBody = enumOf("TxBody", "type", [
   ["open_account", [["public_key", PublicKeySchema], ["kyc_commitment", option(Hash32)], ["label", string], ["role", Role], ["subledger", option(string)]]],
   ["set_account_status", [["account", AccountId], ["status", AccountStatus], ["reason", string]]],
@@ -193,6 +206,8 @@ export const TxBody = enumOf("TxBody", "type", [
   ["revoke_issuer", [["issuer", AccountId], ["from_height", u64], ["reason", string]]],
   ["store_batch_members", [["proof", ProofId], ["first", u32], ["members", vec(BatchMember)]]],
   ["add_holders", [["proof", ProofId], ["member", option(u32)], ["holders", vec(AccountId)]]],
+  ["attest_issuer", [["issuer", AccountId], ["profile", IssuerProfile]]],
+  ["revoke_attestation", [["issuer", AccountId], ["reason", string]]],
 ]);
 
 /** Everything the signers sign. */
@@ -298,6 +313,32 @@ export const SetLink = struct("SetLink", [
   ["record_proof", MapProof],
 ]);
 
+/** An attestation withdrawn: by whom, with which reason code, when. */
+export const AttestationRevoked = struct("AttestationRevoked", [
+  ["by", AccountId],
+  ["reason", string],
+  ["tx_id", TxId],
+  ["height", u64],
+  ["time_ms", u64],
+]);
+
+/** The attested identity of an issuer account, under `StateKey::IssuerProfile(account)`. */
+export const IssuerAttestation = struct("IssuerAttestation", [
+  ["profile", IssuerProfile],
+  ["attested_by", AccountId],
+  ["tx_id", TxId],
+  ["height", u64],
+  ["time_ms", u64],
+  ["revoked", option(AttestationRevoked)],
+]);
+
+/**
+ * The registrant's issuer identity at a header (bundle version 3, status proofs): its
+ * attestation, or none (proven never attested), with the map proof of
+ * `StateKey::IssuerProfile(registrant)` against the header's state root.
+ */
+export const IssuerEvidence = struct("IssuerEvidence", [["attestation", option(IssuerAttestation)], ["proof", MapProof]]);
+
 export const Bundle = struct("Bundle", [
   ["genesis", GenesisCommitment],
   ["header", BlockHeader],
@@ -309,6 +350,8 @@ export const Bundle = struct("Bundle", [
   ["member", option(MemberEvidence)],
   ["document", option(DocumentOpening)],
   ["validator_chain", vec(SetLink)],
+  // Version 3 only (and then present); versions 1 and 2 leave out its `00` tag.
+  ["issuer", option(IssuerEvidence)],
 ]);
 
 /** One batch member's status entry (absent until its first change) and its map proof. */
@@ -327,6 +370,7 @@ export const StatusProof = struct("StatusProof", [
   ["entry", ProofEntry],
   ["entry_proof", MapProof],
   ["member", option(MemberStatus)],
+  ["issuer", IssuerEvidence],
   ["validator_chain", vec(SetLink)],
 ]);
 

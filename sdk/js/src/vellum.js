@@ -1,7 +1,8 @@
 // The use cases in a few calls each: open an account, register documents (one, or a salted
 // batch with its manifest) and fetch + verify their evidence bundles, suspend, reinstate,
-// revoke or supersede, fetch the freshest verified status proof (anyone, no key), revoke a
-// stolen issuer key's registrations (compliance), pay (multi-leg, conversion, reference) and
+// revoke or supersede, hand a batch's members to the network and name their holders, fetch the
+// freshest verified status proof (anyone, no key), revoke a stolen issuer key's registrations
+// (compliance), attest, show, re-check and revoke an issuer's identity (registrar), pay (multi-leg, conversion, reference) and
 // fetch + verify the receipt, account status and hold decisions, guardian recovery, governance
 // proposals and votes, multi-party signing, and events. Everything goes through one Pool
 // (docs/client.md: failover, resubmission, gap-free nonces, verified reads, freshest answers).
@@ -13,7 +14,8 @@ import { encode } from "./encoding.js";
 import { batchRoot, kycCommitment, proofIdOf, saltedDigest, sha256 } from "./hash.js";
 import { EXPIRY_BLOCKS, Pool, nodeError, parseClientConfig, proofKey, wholeKey } from "./client.js";
 import { followEvents } from "./events.js";
-import { SCHEMA_WHOLE_FILE, checkBodyShape } from "./tx.js";
+import { BATCH_MEMBERS_PER_TX_MAX, SCHEMA_WHOLE_FILE, checkBodyShape } from "./tx.js";
+import { checkWellKnown, fetchWellKnown, issuerProfile, wellKnownSha256 } from "./issuer.js";
 import { buildTxFile, checkWeight, txFromFile } from "./multisig.js";
 import { decodeBundle, encodeBundle, fillMember, openDocument, statusNow, verifyBundle, verifyReceipt, verifyStatusProof } from "./verify.js";
 
@@ -210,7 +212,8 @@ export class Vellum {
    * verified offline against the pinned genesis and the freshest valid one (highest header
    * height) is kept, so a lagging or faulty validator cannot hide a newer status. Given
    * `bundle` (a `verifyBundle` result), its proof id and member are used and `now` combines the
-   * two (step 9: `{ then, now, nowHeight, changed }`). Resolves to `{ bytes, result, now,
+   * two (step 9: `{ then, now, nowHeight, changed, issuerNow }`); `result.issuer` is the
+   * registrant's issuer identity now (a withdrawn attestation shows as `revoked`). Resolves to `{ bytes, result, now,
    * failures }`; rejects with a NetworkError listing each validator's failure when none gave a
    * valid status proof.
    */
@@ -235,25 +238,153 @@ export class Vellum {
   }
 
   /**
-   * Fetches the evidence bundle of a registration (registrant or auditor: a signed read),
-   * completes it from the manifest (batch path, digest and salt of document `index`), verifies
-   * it offline against the pinned genesis (and `document` bytes when given) and returns
-   * `{ bytes, result }`. Without a manifest, `proofId` (an unsalted single registration).
+   * Fetches the evidence bundle of a registration (a signed read: the registrant, an auditor,
+   * or a holder of the registration or of the member), completes it from the manifest (batch
+   * path, digest and salt of document `index`), verifies it offline against the pinned genesis
+   * (and `document` bytes when given) and returns `{ bytes, result }`; `result.issuer` names the
+   * registrant's attested identity. Without a manifest: `proofId`, and `member` for a batch
+   * member (the node fills in its digest and batch path when the batch's members are stored on
+   * the network); `document` opens it (with `salt` for a salted registration).
    */
-  async fetchBundle({ key, manifest = null, index = 0, proofId = null, document = null }) {
+  async fetchBundle({ key, manifest = null, index = 0, proofId = null, member = null, document = null, salt = null }) {
     const id = manifest ? manifest.proof_id : hex32(proofId, "proof id");
-    const member = manifest?.batch ? index : null;
-    const path = member === null ? `/v1/proof/${id}/bundle` : `/v1/proof/${id}/bundle?member=${member}`;
+    const m = manifest ? (manifest.batch ? index : null) : memberIndex(member);
+    const path = m === null ? `/v1/proof/${id}/bundle` : `/v1/proof/${id}/bundle?member=${m}`;
     let bundle = decodeBundle(await this.pool.getSignedBytes(path, key));
     if (manifest) {
       if (manifest.batch) bundle = fillMember(bundle, manifest.documents.map((d) => fromHex(d.leaf, 32, "leaf")));
       const d = manifest.documents[index];
       bundle = openDocument(bundle, fromHex(d.sha256, 32, "sha256"), d.salt ? fromHex(d.salt, 32, "salt") : null);
     } else if (document) {
-      bundle = openDocument(bundle, sha256(document), null);
+      bundle = openDocument(bundle, sha256(document), salt === null ? null : bytes32(salt, "salt"));
     }
     const bytes = encodeBundle(bundle);
     return { bytes, result: verifyBundle(bytes, { genesisHash: this.genesisHash, document }) };
+  }
+
+  /**
+   * The registrations and batch members registered with `digest` (a document's SHA-256, a
+   * registered digest or a batch root) that `key`'s account may read — the registrant, an
+   * auditor, or a member's holder: `{ digest, proofs: [hex], members: [{ proof_id, member }] }`.
+   * A signed read (audited), agreed by f + 1 validators.
+   */
+  proofsByDigest(digest, { key, account = null }) {
+    return this.pool.verifiedJson(`/v1/proofs?digest=${hex32(digest, "digest")}`, key, { project: wholeKey, verify: this.verify, account });
+  }
+
+  /**
+   * The registrant hands a batch's member digests to the network, so that bundles survive the
+   * loss of its manifest and holders can fetch theirs: `members` is `[{ digest, holder }]` in
+   * batch order (the registered digest of each — salted if the batch is — never a salt;
+   * `holder` an account or null), or `manifest` (its documents' leaves) with `holders` (one
+   * account or null per document, optional). Sent in order in chunks of at most
+   * BATCH_MEMBERS_PER_TX_MAX, each `first` = the index of its first member; the ledger checks
+   * the root once the last is in. `from` resumes at a member index (the next one the ledger
+   * expects); 0 starts over. Resolves to the final status of each transaction.
+   */
+  async storeBatchMembers({ key, proofId = null, manifest = null, members = null, holders = null, from = 0 }) {
+    if (manifest && !manifest.batch) throw new VellumError("the manifest is of a single registration: only a batch's members are stored");
+    const id = bytes32(manifest ? manifest.proof_id : proofId, "proof id");
+    const list = members ?? manifest?.documents.map((d, i) => ({ digest: d.leaf, holder: holders?.[i] ?? null }));
+    if (!Array.isArray(list) || list.length === 0) throw new VellumError("storeBatchMembers needs the batch's members (or its manifest)");
+    const all = list.map((m, i) => ({ digest: bytes32(m.digest, `members[${i}].digest`), holder: m.holder === null || m.holder === undefined ? null : bytes32(m.holder, `members[${i}].holder`) }));
+    const start = memberIndex(from);
+    if (start >= all.length) throw new VellumError(`from = ${start}, but the batch has ${all.length} members`);
+    const finals = [];
+    for (let first = start; first < all.length; first += BATCH_MEMBERS_PER_TX_MAX) {
+      finals.push(await this.send({ type: "store_batch_members", proof: id, first, members: all.slice(first, first + BATCH_MEMBERS_PER_TX_MAX) }, { key }));
+    }
+    return finals;
+  }
+
+  /**
+   * The registrant names accounts holding its registration (`member` null) or one member of a
+   * batch (1..=16 accounts, each once): they may then fetch its bundle and stored original.
+   */
+  addHolders({ key, proofId, member = null, holders }) {
+    const accounts = (holders ?? []).map((h, i) => bytes32(h, `holders[${i}]`));
+    return this.send({ type: "add_holders", proof: bytes32(proofId, "proof id"), member: memberIndex(member), holders: accounts }, { key });
+  }
+
+  // ---- Issuer identity ----
+
+  /**
+   * A registrar attests who `issuer` is: its display `name`, the `domain` it controls, and
+   * optionally the SHA-256 of its X.509 certificate (DER). First the issuer's well-known
+   * document — `wellKnown` (bytes or text) as given, else fetched over HTTPS from `wellKnownUrl`
+   * or `https://DOMAIN/.well-known/vellum-issuer.json` — must name the issuer and list the
+   * account for this chain (`checkWellKnown`); its SHA-256 goes into the attestation. Resolves
+   * to `{ tx, profile, wellKnownUrl }`.
+   */
+  async attestIssuer({ key, issuer, name, domain, x509Sha256 = null, wellKnown = null, wellKnownUrl = null }) {
+    const account = bytes32(issuer, "issuer");
+    issuerProfile({ name, domain, x509Sha256, wellKnownSha256: new Uint8Array(32) }); // the shape, before any fetch
+    const fetched = wellKnown === null ? await fetchWellKnown(domain, { url: wellKnownUrl, fetch: this.pool.nodes[0].fetch }) : { bytes: wellKnown, url: wellKnownUrl };
+    const chain = await this.#chain();
+    try {
+      checkWellKnown(fetched.bytes, { name, ...chain, account });
+    } catch (e) {
+      throw new VellumError(`the document${fetched.url ? ` at ${fetched.url}` : ""} does not vouch for this account: ${e.message}`);
+    }
+    const profile = issuerProfile({ name, domain, x509Sha256, wellKnownSha256: wellKnownSha256(fetched.bytes) });
+    const tx = await this.send({ type: "attest_issuer", issuer: account, profile }, { key });
+    return { tx, profile, wellKnownUrl: fetched.url };
+  }
+
+  /** A registrar or compliance withdraws an issuer's attestation; `reason` is a reason code ("affiliation_changed"). */
+  revokeAttestation({ key, issuer, reason }) {
+    return this.send({ type: "revoke_attestation", issuer: bytes32(issuer, "issuer"), reason }, { key });
+  }
+
+  /**
+   * An issuer's attested identity (public; agreed by f + 1 validators unless `verify` is off):
+   * `{ issuer, profile: { name, domain, x509_sha256, well_known_sha256 }, attested_by, tx,
+   * height, time_ms, revoked: null | { by, reason, tx_id, height, time_ms } }`, or null when no
+   * identity was attested for the account.
+   */
+  async issuerAttestation(account) {
+    const path = `/v1/issuer/${hex32(account, "account")}`;
+    const a = this.verify ? await this.pool.agreedGet(path) : await this.pool.get(path);
+    const body = this.verify ? a.body : a.json;
+    if (a.status === 200) return body;
+    if (a.status === 404 && body?.error?.code === "not_attested") return null;
+    throw nodeError({ status: a.status, json: body }, this.pool.base);
+  }
+
+  /**
+   * Re-checks an attestation (`vellum issuer check`): fetches the issuer's document again (or
+   * takes `wellKnown`) and says whether it still lists the account (`stillListed`, else
+   * `problem`), whether it changed since the attestation (`documentUnchanged`) and whether the
+   * attestation was revoked. Rejects when no identity was attested.
+   */
+  async checkIssuer(account, { wellKnown = null, wellKnownUrl = null } = {}) {
+    const a = await this.issuerAttestation(account);
+    if (a === null) throw new VellumError(`issuer ${hex32(account, "account")} has no attested identity`);
+    const { name, domain } = a.profile;
+    const fetched = wellKnown === null ? await fetchWellKnown(domain, { url: wellKnownUrl, fetch: this.pool.nodes[0].fetch }) : { bytes: wellKnown, url: wellKnownUrl };
+    let problem = null;
+    try {
+      checkWellKnown(fetched.bytes, { name, ...(await this.#chain()), account });
+    } catch (e) {
+      problem = e.message;
+    }
+    return {
+      issuer: a.issuer,
+      name,
+      domain,
+      wellKnownUrl: fetched.url,
+      stillListed: problem === null,
+      documentUnchanged: a.profile.well_known_sha256 === toHex(wellKnownSha256(fetched.bytes)),
+      attestationRevoked: a.revoked !== null && a.revoked !== undefined,
+      problem,
+      attestation: a,
+    };
+  }
+
+  /** This chain as a well-known document lists it: its id and (pinned, else the node's) genesis hash. */
+  async #chain() {
+    const s = await this.status();
+    return { chainId: s.chain_id, genesisHash: this.genesisHash ?? s.genesis_hash };
   }
 
   // ---- Payments ----

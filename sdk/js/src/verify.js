@@ -1,6 +1,6 @@
 // Offline verification of evidence bundles, payment receipts, log anchors and status proofs
 // against a pinned genesis hash (docs/evidence-format.md; Rust reference
-// crates/evidence/src/verify.rs, receipt.rs, log_anchor.rs, status.rs). Reads nothing but its
+// crates/evidence/src/verify.rs, receipt.rs, log_anchor.rs, status.rs, issuer.rs). Reads nothing but its
 // arguments: no network, no trust in any node. Every failure is a VerifyError naming the step
 // (decode, checkpoint, validator set, certificate, log inclusion, state entry, batch inclusion,
 // document; status when a status proof is combined with a bundle).
@@ -14,6 +14,7 @@ import {
   BlockHeader,
   EvidenceRecord,
   GenesisCommitment,
+  IssuerAttestation,
   LogAnchor,
   MemberEntry,
   PaymentRecord,
@@ -23,7 +24,7 @@ import {
   StatusProof,
   ValidatorSetRecord,
 } from "./types.js";
-import { DOMAIN, memberStateKey, proofStateKey, saltedDigest, sha256, stateValueHash, validatorSetChangeKey } from "./hash.js";
+import { DOMAIN, issuerProfileKey, memberStateKey, proofStateKey, saltedDigest, sha256, stateValueHash, validatorSetChangeKey } from "./hash.js";
 import { inclusionError, inclusionProof, leafHash, merkleRoot, verifyMapProof } from "./merkle.js";
 import { txId, txLeafBytes, verifyTransaction } from "./tx.js";
 
@@ -31,9 +32,14 @@ export const BUNDLE_MAGIC = "VELLUMEV";
 export const RECEIPT_MAGIC = "VELLUMRC";
 export const LOG_ANCHOR_MAGIC = "VELLUMLA";
 export const STATUS_PROOF_MAGIC = "VELLUMST";
-/** Version 1: anchored in the genesis set; version 2 appends the chain of validator-set changes. */
+/**
+ * Version 1: anchored in the genesis set; version 2 appends the chain of validator-set changes;
+ * version 3 (bundles only) is the whole value: the chain (possibly empty), then the registrant's
+ * issuer identity, which must be present.
+ */
 export const FILE_VERSION = 1;
 export const FILE_VERSION_CHAINED = 2;
+export const FILE_VERSION_ISSUER = 3;
 /** Largest bundle, receipt, anchor or status proof accepted (they are a few KiB; this bounds hostile input). */
 export const EVIDENCE_BYTES_MAX = 64 * 1024;
 /** The namespace validators sign finalize votes under (Commonware simplex). */
@@ -46,35 +52,41 @@ const fail = (step, detail) => {
 /** A 32-byte hash given as hex or bytes (a pinned genesis hash). */
 const hash32 = (v, what) => (v === null || v === undefined ? null : isBytes(v) ? v : fromHex(v, 32, what));
 
-/** `magic ‖ version ‖ borsh(value)`: version 1 without the (empty) validator chain, 2 with it. */
-function framed(magic, schema, value) {
+/** `magic ‖ version ‖ borsh(value)` of `version`, with the value's last `drop` bytes left out. */
+function frame(magic, version, schema, value, drop = 0) {
   const w = new Writer();
   w.bytes(utf8(magic));
-  const unchained = value.validator_chain.length === 0;
-  w.u8(unchained ? FILE_VERSION : FILE_VERSION_CHAINED);
+  w.u8(version);
   schema.write(w, value, schema.name);
   const out = w.finish();
-  // Borsh ends the value with the empty chain's length (four zero bytes): version 1 drops them.
-  return unchained ? out.subarray(0, out.length - 4) : out;
+  return out.subarray(0, out.length - drop);
 }
 
-/** Decodes an evidence file of `magic`: size, magic, version, canonical borsh, no trailing bytes. */
-function decodeFile(bytes, magic, schema, what) {
+/**
+ * Versions 1 and 2 of a value whose borsh encoding ends with the validator chain and then
+ * `trailer` bytes encoding "no extension" (a bundle's absent issuer section: one `00`), which
+ * both leave out: version 1 without the (empty) chain, 2 with it.
+ */
+function framed(magic, schema, value, trailer = 0) {
+  const unchained = value.validator_chain.length === 0;
+  // Borsh ends the value with the empty chain's length (four zero bytes): version 1 drops them.
+  return frame(magic, unchained ? FILE_VERSION : FILE_VERSION_CHAINED, schema, value, trailer + (unchained ? 4 : 0));
+}
+
+/** The size limit and the magic of an evidence file; its version byte. */
+function frameOf(bytes, magic, what) {
   if (bytes.length > EVIDENCE_BYTES_MAX) fail("decode", `${bytes.length} bytes is over the ${EVIDENCE_BYTES_MAX}-byte limit`);
   const m = utf8(magic);
   if (bytes.length < m.length + 1 || !equal(bytes.subarray(0, m.length), m)) fail("decode", `not a Vellum ${what} (bad magic)`);
-  const version = bytes[m.length];
-  let body = bytes.subarray(m.length + 1);
-  if (version === FILE_VERSION) body = concat(body, new Uint8Array(4)); // version 1: an empty chain
-  else if (version !== FILE_VERSION_CHAINED) fail("decode", `${what} version ${version}; this verifier knows ${FILE_VERSION} and ${FILE_VERSION_CHAINED}`);
+  return bytes[m.length];
+}
+
+/** Canonical borsh of `schema` in `body`, no trailing bytes; a decode failure is step 1. */
+function readBody(body, schema, what) {
   try {
     const r = new Reader(body);
     const value = schema.read(r);
     r.end();
-    // One evidence, one encoding: without set changes the file is version 1.
-    if (version === FILE_VERSION_CHAINED && value.validator_chain.length === 0) {
-      fail("decode", `a version-${version} ${what} must carry at least one validator-set change (without any it is version ${FILE_VERSION})`);
-    }
     return value;
   } catch (e) {
     if (e instanceof DecodeError) fail("decode", `malformed ${what}: ${e.message}`);
@@ -82,8 +94,41 @@ function decodeFile(bytes, magic, schema, what) {
   }
 }
 
-export const decodeBundle = (bytes) => decodeFile(bytes, BUNDLE_MAGIC, Bundle, "evidence bundle");
-export const encodeBundle = (bundle) => framed(BUNDLE_MAGIC, Bundle, bundle);
+/**
+ * Decodes a version-1 or -2 evidence file of `magic`: size, magic, version, canonical borsh, no
+ * trailing bytes; `trailer` is what versions 1 and 2 leave out after the chain (see `framed`).
+ */
+function decodeFile(bytes, magic, schema, what, { trailer = new Uint8Array(0), versions = `${FILE_VERSION} and ${FILE_VERSION_CHAINED}` } = {}) {
+  const version = frameOf(bytes, magic, what);
+  let body = bytes.subarray(utf8(magic).length + 1);
+  if (version === FILE_VERSION) body = concat(body, new Uint8Array(4), trailer); // version 1: an empty chain
+  else if (version === FILE_VERSION_CHAINED) body = concat(body, trailer);
+  else fail("decode", `${what} version ${version}; this verifier knows ${versions}`);
+  const value = readBody(body, schema, what);
+  // One evidence, one encoding: without set changes the file is version 1.
+  if (version === FILE_VERSION_CHAINED && value.validator_chain.length === 0) {
+    fail("decode", `a version-${version} ${what} must carry at least one validator-set change (without any it is version ${FILE_VERSION})`);
+  }
+  return value;
+}
+
+/**
+ * Decodes a bundle (docs/evidence-format.md §2): version 3 is the whole value and must carry the
+ * issuer section; versions 1 and 2 have none (`issuer` is null).
+ */
+export function decodeBundle(bytes) {
+  const what = "evidence bundle";
+  if (frameOf(bytes, BUNDLE_MAGIC, what) !== FILE_VERSION_ISSUER) {
+    return decodeFile(bytes, BUNDLE_MAGIC, Bundle, what, { trailer: Uint8Array.of(0), versions: `${FILE_VERSION}, ${FILE_VERSION_CHAINED} and ${FILE_VERSION_ISSUER}` });
+  }
+  const value = readBody(bytes.subarray(BUNDLE_MAGIC.length + 1), Bundle, what);
+  if (value.issuer === null) fail("decode", `a version-${FILE_VERSION_ISSUER} ${what} must carry the issuer section (without it, it is version ${FILE_VERSION} or ${FILE_VERSION_CHAINED})`);
+  return value;
+}
+
+/** A bundle's file: version 3 with its issuer section, else version 1 or 2 (an older bundle). */
+export const encodeBundle = (bundle) =>
+  bundle.issuer ? frame(BUNDLE_MAGIC, FILE_VERSION_ISSUER, Bundle, bundle) : framed(BUNDLE_MAGIC, Bundle, bundle, 1);
 export const decodeReceipt = (bytes) => decodeFile(bytes, RECEIPT_MAGIC, Receipt, "payment receipt");
 export const encodeReceipt = (receipt) => framed(RECEIPT_MAGIC, Receipt, receipt);
 export const decodeLogAnchor = (bytes) => decodeFile(bytes, LOG_ANCHOR_MAGIC, LogAnchor, "log anchor");
@@ -229,6 +274,67 @@ function checkEntry(entryProof, root, proofId, entry, note) {
   if (!equal(found.valueHash, valueHash)) fail("state entry", "the state holds a different entry for this proof");
 }
 
+/** Proven: no identity was ever attested for the registrant. */
+const NOT_ATTESTED = Object.freeze({ attested: false });
+
+/** An attestation as a result reports it: hex ids, bigint heights and times. */
+function attestedResult(a) {
+  const r = a.revoked;
+  return {
+    attested: true,
+    profile: {
+      name: a.profile.name,
+      domain: a.profile.domain,
+      x509Sha256: a.profile.x509_sha256 === null ? null : toHex(a.profile.x509_sha256),
+      wellKnownSha256: toHex(a.profile.well_known_sha256),
+    },
+    attestedBy: toHex(a.attested_by),
+    txId: toHex(a.tx_id),
+    height: a.height,
+    timeMs: a.time_ms,
+    revoked: r === null ? null : { by: toHex(r.by), reason: r.reason, txId: toHex(r.tx_id), height: r.height, timeMs: r.time_ms },
+  };
+}
+
+/**
+ * Step 6d (bundles version 3; status proofs, reported under step 6): the issuer section proves
+ * the registrant's attested identity — or that it has none — under
+ * `StateKey::IssuerProfile(registrant)` in `root`. Returns `{ attested: false }` or the
+ * attestation (see `attestedResult`).
+ */
+function checkIssuer(evidence, registrant, root, note) {
+  const key = issuerProfileKey(registrant);
+  note("issuer_key", key);
+  let found;
+  try {
+    found = verifyMapProof(evidence.proof, root, key);
+  } catch (e) {
+    fail("state entry", `issuer identity proof does not match the state root: ${e.message}`);
+  }
+  const a = evidence.attestation;
+  if (a === null && !found.present) return NOT_ATTESTED;
+  if (a !== null && found.present) {
+    const valueHash = stateValueHash(encode(IssuerAttestation, a));
+    note("issuer_value_hash", valueHash);
+    if (equal(found.valueHash, valueHash)) return attestedResult(a);
+  }
+  return fail("state entry", "the issuer identity does not match the state");
+}
+
+/**
+ * One line for the registrant's issuer identity (a result's `issuer`): "Example University
+ * (example.edu), attested by <account> at height 6" (and "— identity attestation REVOKED at
+ * height H (reason: …)" when withdrawn), "no attested identity", or, for a version-1 or -2
+ * bundle (`null`), that the file carries none.
+ */
+export function issuerLine(issuer) {
+  if (issuer === null || issuer === undefined) return "this file (an older format) carries no issuer identity";
+  if (!issuer.attested) return "no attested identity";
+  const line = `${issuer.profile.name} (${issuer.profile.domain}), attested by ${issuer.attestedBy} at height ${issuer.height}`;
+  const r = issuer.revoked;
+  return r ? `${line} — identity attestation REVOKED at height ${r.height} (reason: ${r.reason})` : line;
+}
+
 /**
  * Steps 7d–7e: `statusProof` proves the member's own status entry (`entry`, null when it never
  * changed) under `StateKey::Member(proofId, index)` in `root`. Returns the member's own status.
@@ -283,7 +389,8 @@ function checkDocument(b, registeredDigest, documentBytes, note) {
 /**
  * Verifies an evidence bundle (file bytes or a decoded bundle) offline, optionally against the
  * document itself; `genesisHash` is the pinned root of trust (hex or bytes). Returns what the
- * bundle proves, or throws a VerifyError naming the failing step.
+ * bundle proves — with `issuer`, the registrant's identity as of its header (null for a
+ * version-1 or -2 file, which carries none) — or throws a VerifyError naming the failing step.
  */
 export function verifyBundle(input, { genesisHash = null, document = null } = {}) {
   const b = isBytes(input) ? decodeBundle(input) : input;
@@ -304,6 +411,8 @@ export function verifyBundle(input, { genesisHash = null, document = null } = {}
   checkEntry(b.entry_proof, h.state_root, r.proof_id, b.entry, note);
   const recordHash = recordHashOf(r);
   if (!equal(b.entry.record_hash, recordHash) || !equal(b.entry.registrant, r.registrant)) fail("state entry", "the state entry belongs to another record");
+  // 6d. The registrant's issuer identity (version 3; older files carry none).
+  const issuer = b.issuer ? checkIssuer(b.issuer, r.registrant, h.state_root, note) : null;
   let status = b.entry.status;
 
   // 7. Batch membership; a member's status is the `effective` one.
@@ -338,6 +447,7 @@ export function verifyBundle(input, { genesisHash = null, document = null } = {}
     validators,
     validatorSetChanges: b.validator_chain.length,
     document: documentCheck,
+    issuer,
     trace,
   };
 }
@@ -419,8 +529,9 @@ function statusOfMember(s) {
 
 /**
  * Verifies a status proof (file bytes or decoded) offline (docs/evidence-format.md §6a): steps
- * 1–4 as for bundles, the registration's state entry (6), and a member's status entry (7).
- * Returns the status that applies as of the proof's header, or throws a VerifyError naming the
+ * 1–4 as for bundles, the registration's state entry (6), a member's status entry (7), and the
+ * registrant's issuer identity (6d). Returns the status that applies as of the proof's header
+ * and the issuer identity then, or throws a VerifyError naming the
  * failing step. `genesisHash` is the pinned root of trust (hex or bytes).
  */
 export function verifyStatusProof(input, { genesisHash = null } = {}) {
@@ -428,6 +539,8 @@ export function verifyStatusProof(input, { genesisHash = null } = {}) {
   const { genesisHash: gh, validators } = verifyAnchor(s, hash32(genesisHash, "genesis hash"), () => {}, "status proof");
   checkEntry(s.entry_proof, s.header.state_root, s.proof_id, s.entry, () => {});
   const status = s.member ? statusOfMember(s) : s.entry.status;
+  // 6d with the entry's registrant (reported under step 6, checked after step 7 as in Rust).
+  const issuer = checkIssuer(s.issuer, s.entry.registrant, s.header.state_root, () => {});
   return {
     genesisHash: toHex(gh),
     chainId: s.genesis.chain_id,
@@ -444,6 +557,7 @@ export function verifyStatusProof(input, { genesisHash = null } = {}) {
     signers: s.certificate.signers.length,
     validators,
     validatorSetChanges: s.validator_chain.length,
+    issuer,
   };
 }
 
@@ -453,7 +567,7 @@ const sameStatus = (a, b) => equal(encode(ProofStatus, a), encode(ProofStatus, b
  * Step 9: what a verified bundle (`verifyBundle`'s result) and a verified status proof
  * (`verifyStatusProof`'s) say together, once they are shown to speak of the same chain (9a),
  * registration (9b) and document (9c), the status proof not older than the bundle (9d).
- * Returns `{ then, now, nowHeight, nowTimeMs, changed }`; throws a VerifyError at step 9.
+ * Returns `{ then, now, nowHeight, nowTimeMs, changed, issuerNow }`; throws a VerifyError at step 9.
  */
 export function statusNow(bundle, status) {
   if (typeof bundle?.recordHash !== "string" || typeof status?.recordHash !== "string" || status.height === undefined) {
@@ -465,7 +579,15 @@ export function statusNow(bundle, status) {
   if (status.height < bundle.statusHeight) {
     fail("status", `the status proof (height ${status.height}) is older than the bundle (height ${bundle.statusHeight})`);
   }
-  return { then: bundle.status, now: status.status, nowHeight: status.height, nowTimeMs: status.timeMs, changed: !sameStatus(bundle.status, status.status) };
+  return {
+    then: bundle.status,
+    now: status.status,
+    nowHeight: status.height,
+    nowTimeMs: status.timeMs,
+    changed: !sameStatus(bundle.status, status.status),
+    // The registrant's issuer identity now (a withdrawn attestation shows here).
+    issuerNow: status.issuer,
+  };
 }
 
 /**

@@ -1,7 +1,7 @@
 // The SDK in a real browser (headless Chromium; skipped when none is installed — set CHROMIUM
 // to its path): the unmodified ES modules load through an import map, rebuild every
 // transaction vector byte for byte, verify the example bundle, receipt and a status proof
-// offline, and interoperate with Chromium's own WebCrypto P-256 (its signatures accepted by the
+// offline (and an attested issuer's version-3 bundle with the status proof made since), and interoperate with Chromium's own WebCrypto P-256 (its signatures accepted by the
 // SDK, the SDK's verified by WebCrypto). Nothing Node-specific is used by the code under test.
 
 import { test } from "node:test";
@@ -48,6 +48,12 @@ try {
   out.receipt = v.verifyReceipt(await bytes("/examples/payment.vellumrc"), { genesisHash: await text("/examples/payment-genesis-hash.txt") }).txKind;
   const statusPin = await text("/examples/status-genesis-hash.txt");
   out.statusNow = v.verifyBundleWithStatus(await bytes("/examples/status-diploma.vellum"), await bytes("/examples/status-diploma-suspended.status"), { genesisHash: statusPin }).now.now.status;
+  // A version-3 bundle names its attested issuer; the status proof made since, the withdrawal.
+  const attestedPin = await text("/examples/attested-genesis-hash.txt");
+  const attested = v.verifyBundleWithStatus(await bytes("/examples/attested-diploma.vellum"), await bytes("/examples/attested-diploma-revoked-issuer.status"), { genesisHash: attestedPin, document: await bytes("/examples/attested-diploma.pdf") });
+  out.issuerThen = v.issuerLine(attested.bundle.issuer);
+  out.issuerNow = v.issuerLine(attested.now.issuerNow);
+  out.wellKnown = v.checkWellKnown(v.wellKnownDocument({ name: "Example University", chainId: "c", genesisHash: attestedPin, account: attested.bundle.registrant }), { name: "Example University", chainId: "c", genesisHash: attestedPin, account: attested.bundle.registrant }).name;
   // P-256 with Chromium's WebCrypto, both ways.
   const ecdsa = { name: "ECDSA", namedCurve: "P-256" }, sha = { name: "ECDSA", hash: "SHA-256" };
   const pair = await crypto.subtle.generateKey(ecdsa, true, ["sign", "verify"]);
@@ -94,6 +100,9 @@ test("the SDK in headless Chromium: vectors, offline verification, WebCrypto P-2
   assert.equal(r.bundle, "matched");
   assert.equal(r.receipt, "transfer");
   assert.equal(r.statusNow, "suspended", "a bundle with a status proof (step 9)");
+  assert.match(r.issuerThen, /^Example University \(example\.edu\), attested by [0-9a-f]{64} at height 6$/);
+  assert.match(r.issuerNow, /— identity attestation REVOKED at height 9 \(reason: affiliation_changed\)$/);
+  assert.equal(r.wellKnown, "Example University");
   assert.equal(r.webcryptoAccepted, true);
   assert.equal(r.sdkAcceptedByWebcrypto, true);
 });

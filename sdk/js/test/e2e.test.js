@@ -9,6 +9,10 @@
 // guardians recover Alice's account onto a new key; finally a batch member is suspended and
 // reinstated, its status fetched from every validator (no key) and combined with its old
 // bundle, and compliance revokes everything the issuer registered from a forgery's height on.
+// Issuer identity: bundles say "no attested identity" until the registrar attests the issuer
+// (version-3 bundles then name it), compliance withdraws it (the status now shows it), the
+// council attests again by proposal; the batch's members are handed to the network with a
+// holder, who fetches their bundle and finds it by digest; a named holder reads a registration.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -17,6 +21,8 @@ import { join } from "node:path";
 import {
   DecodeError,
   InsufficientWeight,
+  issuerLine,
+  issuerProfile,
   NodeError,
   SecretKey,
   Vellum,
@@ -31,6 +37,7 @@ import {
   utf8,
   verifyBundle,
   verifyReceipt,
+  wellKnownDocument,
 } from "../src/index.js";
 import { loadKeyFile } from "../src/node.js";
 import { BIN, CLI_TIMEOUT_MS, run, startDevnet } from "./devnet.js";
@@ -109,6 +116,51 @@ async function proofs({ vellum, keys: { issuer } }) {
   const superseded = await vellum.fetchBundle({ key: issuer, manifest: single.manifest, document: diploma });
   assert.deepEqual([superseded.result.status.status, toHex(superseded.result.status.by)], ["superseded", batch.proofId]);
   return { single, batch, docs, memberBundle: member.result };
+}
+
+/** Issuer identity (attest, revoke, attest by the council) and batch members and holders on the network. */
+async function identityAndHolders(ctx, { bob, carol }, { single, batch, docs }) {
+  const { vellum, keys, councilId } = ctx;
+  const { issuer, registrar, compliance } = keys;
+  const before = await vellum.fetchBundle({ key: issuer, manifest: batch.manifest, index: 1, document: docs[1].bytes });
+  assert.deepEqual([before.bytes[8], before.result.issuer], [3, { attested: false }], "a node writes version 3: no attested identity yet");
+  assert.equal(await vellum.issuerAttestation(issuer.accountId), null);
+  const status = await vellum.status();
+  const wellKnown = wellKnownDocument({ name: "Example University", chainId: status.chain_id, genesisHash: vellum.genesisHash, account: issuer.accountId });
+  await assert.rejects(vellum.attestIssuer({ key: registrar, issuer: issuer.accountId, name: "Another University", domain: "example.edu", wellKnown }), /does not vouch for this account/);
+  await assert.rejects(vellum.attestIssuer({ key: registrar, issuer: registrar.accountId, name: "Example University", domain: "example.edu", wellKnown }), /does not list account/);
+  const attested = await vellum.attestIssuer({ key: registrar, issuer: issuer.accountId, name: "Example University", domain: "example.edu", wellKnown });
+  const shown = await vellum.issuerAttestation(issuer.accountId);
+  assert.deepEqual([shown.profile.name, shown.profile.domain, shown.attested_by, String(shown.height), shown.revoked], ["Example University", "example.edu", toHex(registrar.accountId), String(attested.tx.height), null]);
+  assert.equal(shown.profile.well_known_sha256, toHex(attested.profile.well_known_sha256));
+  const named = await vellum.fetchBundle({ key: issuer, manifest: batch.manifest, index: 1, document: docs[1].bytes });
+  assert.equal(issuerLine(named.result.issuer), `Example University (example.edu), attested by ${toHex(registrar.accountId)} at height ${attested.tx.height}`);
+  assert.deepEqual(verifyBundle(before.bytes, { genesisHash: vellum.genesisHash }).issuer, { attested: false }, "the bundle made before still says what was true then");
+  // Compliance withdraws it: the status now carries the withdrawal.
+  await vellum.revokeAttestation({ key: compliance, issuer: issuer.accountId, reason: "affiliation_changed" });
+  await assert.rejects(vellum.revokeAttestation({ key: compliance, issuer: issuer.accountId, reason: "affiliation_changed" }), (e) => e instanceof NodeError && e.code === "attestation_revoked");
+  const { now } = await vellum.fetchStatus({ bundle: named.result });
+  assert.deepEqual([now.issuerNow.revoked.reason, now.issuerNow.revoked.by, named.result.issuer.revoked], ["affiliation_changed", toHex(compliance.accountId), null]);
+  // The council attests again (GovAction attest_issuer): a new attestation, by the council account.
+  const profile = issuerProfile({ name: "Example University", domain: "example.edu", wellKnownSha256: attested.profile.well_known_sha256 });
+  await govern(ctx, { action: "attest_issuer", issuer: issuer.accountId, profile });
+  const again = await vellum.issuerAttestation(issuer.accountId);
+  assert.deepEqual([again.attested_by, again.revoked], [councilId, null]);
+  assert.equal((await vellum.fetchStatus({ bundle: named.result })).now.issuerNow.attestedBy, councilId);
+  // Batch members on the network, Bob holding member 1: he fetches his bundle (the node fills in
+  // the digest and path; he has his salt) and finds it by his document's registered digest.
+  await vellum.storeBatchMembers({ key: issuer, manifest: batch.manifest, holders: [null, bob.accountId, null] });
+  const d1 = batch.manifest.documents[1];
+  const his = await vellum.fetchBundle({ key: bob, proofId: batch.proofId, member: 1, document: docs[1].bytes, salt: d1.salt });
+  assert.deepEqual([his.result.memberIndex, his.result.document, his.result.registeredDigest], [1, "matched", d1.leaf]);
+  await assert.rejects(vellum.fetchBundle({ key: bob, proofId: batch.proofId, member: 0 }), (e) => e instanceof NodeError && e.code === "forbidden", "not his member");
+  const found = await vellum.proofsByDigest(d1.leaf, { key: bob });
+  assert.deepEqual(found.members, [{ proof_id: batch.proofId, member: 1 }]);
+  // Carol, named holder of the single registration, reads its bundle.
+  await assert.rejects(vellum.fetchBundle({ key: carol, proofId: single.proofId }), (e) => e instanceof NodeError && e.code === "forbidden");
+  await vellum.addHolders({ key: issuer, proofId: single.proofId, holders: [carol.accountId] });
+  const hers = await vellum.fetchBundle({ key: carol, proofId: single.proofId, document: utf8("%PDF-1.7 diploma of Alice, 2026\n%%EOF") });
+  assert.deepEqual([hers.result.document, hers.result.issuer.attested], ["matched", true]);
 }
 
 /** 2-of-3: council-1 builds and signs, council-2 signs on its own "device" (and the CLI alike). */
@@ -244,6 +296,7 @@ test("a devnet driven from the SDK alone, through kill -9 of its validator", { s
 
   const registered = await proofs(ctx);
   const { single } = registered;
+  await identityAndHolders(ctx, who, registered);
   await createToken(ctx);
   const paid = await pay(ctx, who, single);
   await waitFor("the issuer's proof event", () => issuerEvents.events.some((e) => e.event === "proof" && e.data.proof_id === single.proofId));

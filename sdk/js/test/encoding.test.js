@@ -8,7 +8,10 @@ import {
   DEFAULT_REASON_CODES,
   DecodeError,
   EncodeError,
+  ISSUER_DOMAIN_BYTES_MAX,
   SecretKey,
+  isDomainName,
+  issuerProfileProblem,
   bodyFromJson,
   bodyToJson,
   checkShape,
@@ -177,6 +180,34 @@ test("reason codes: Revoke, Suspend and RevokeIssuer carry one (wire-format §7)
   refused(codes(["key_compromise", "key_compromise"]), /unique/);
   refused(codes(["key_compromise", "Bad code"]), /"Bad code" is not a reason code/);
   checkShape(signed(codes(Array.from({ length: 32 }, (_, i) => `code_${i}`))));
+});
+
+test("issuer identity: AttestIssuer 28, RevokeAttestation 29, GovAction 14, and the profile's shape rules (wire-format §6.3)", () => {
+  const issuer = "1e".repeat(32);
+  const profile = { name: "Ab", domain: "a.b", x509_sha256: null, well_known_sha256: "2a".repeat(32) };
+  const profileHex = `02000000${toHex(new TextEncoder().encode("Ab"))}03000000${toHex(new TextEncoder().encode("a.b"))}00${"2a".repeat(32)}`;
+  assert.equal(toHex(encode(TxBody, bodyFromJson({ type: "attest_issuer", issuer, profile }))), `1c${issuer}${profileHex}`);
+  assert.equal(toHex(encode(TxBody, bodyFromJson({ type: "revoke_attestation", issuer, reason: "ab" }))), `1d${issuer}020000006162`);
+  assert.equal(toHex(encode(GovAction, bodyFromJson({ type: "propose", action: { action: "attest_issuer", issuer, profile }, deadline_height: 1 }).action)), `0e${issuer}${profileHex}`);
+  const attest = (p) => ({ type: "attest_issuer", issuer, profile: { ...profile, ...p } });
+  const propose = (p) => ({ type: "propose", action: { action: "attest_issuer", issuer, profile: { ...profile, ...p } }, deadline_height: 9 });
+  const refused = (json, why) => assert.throws(() => checkShape(signed(json)), (e) => e instanceof DecodeError && e.kind === "invalid" && why.test(e.message), JSON.stringify(json));
+  const accepted = (json) => checkShape(signed(json));
+  for (const make of [attest, propose]) {
+    for (const name of ["", "   ", "\t\u3000", "x".repeat(129), "é".repeat(65), "Example\nUniversity", "A\u0000", "A\u007f", "A\u0085B"]) refused(make({ name }), /issuer name must be 1\.\.=128 bytes/);
+    for (const name of ["A", "x".repeat(128), "é".repeat(64), "Université d'Exemple", " padded ", "\ufeff", "Example\u200bUniversity"]) accepted(make({ name }));
+    for (const domain of ["example", "Example.edu", "example.edu.", ".example.edu", "ex ample.edu", "-a.edu", "a-.edu", "a..edu", "exämple.edu", "a_b.edu", `${"a".repeat(64)}.edu`, "", `${"a.".repeat(126)}ab`]) {
+      refused(make({ domain }), /is not a domain name/);
+    }
+    for (const domain of ["a.b", "example.edu", "x-1.example.co.uk", "1.2", `${"a".repeat(63)}.edu`, `${"a.".repeat(125)}abc`]) accepted(make({ domain }));
+  }
+  assert.equal(`${"a.".repeat(125)}abc`.length, ISSUER_DOMAIN_BYTES_MAX);
+  assert.equal(isDomainName(`${"a.".repeat(125)}abcd`), false, "254 bytes");
+  assert.equal(issuerProfileProblem({ name: "Example University", domain: "example.edu" }), null);
+  refused({ type: "revoke_attestation", issuer, reason: "Affiliation changed" }, /not a reason code/);
+  accepted({ type: "revoke_attestation", issuer, reason: "affiliation_changed" });
+  assert.throws(() => bodyFromJson({ type: "attest_issuer", issuer, profile: { ...profile, x509: null } }), (e) => e instanceof EncodeError && e.path === "body.profile.x509");
+  assert.throws(() => bodyFromJson({ type: "attest_issuer", issuer, profile: { name: "A", domain: "a.b", x509_sha256: null } }), (e) => e instanceof EncodeError && e.path === "body.profile.well_known_sha256");
 });
 
 test("bad JSON input names the field", () => {

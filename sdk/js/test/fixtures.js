@@ -63,6 +63,8 @@ export const BODIES = [
   { type: "revoke_issuer", issuer: h("16"), from_height: 1234, reason: "key_compromise" },
   { type: "store_batch_members", proof: h("17"), first: 200, members: [{ digest: h("18"), holder: h("19") }, { digest: h("1a"), holder: null }] },
   { type: "add_holders", proof: h("1b"), member: 3, holders: [h("1c"), h("1d")] },
+  { type: "attest_issuer", issuer: h("1e"), profile: { name: "Example University", domain: "example.edu", x509_sha256: h("1f"), well_known_sha256: h("2a") } },
+  { type: "revoke_attestation", issuer: h("1e"), reason: "affiliation_changed" },
 ];
 
 /** One action per GovAction variant (variant order). */
@@ -81,6 +83,7 @@ export const GOV_ACTIONS = [
   { action: "remove_validator", consensus_key: h("29") },
   { action: "set_consensus_params", params: { block_txs_max: 10_000, block_bytes_max: 2_097_152, block_time_future_skew_ms: 1000, block_time_past_skew_ms: 10_000 } },
   { action: "set_reason_codes", codes: ["key_compromise", "degree_withdrawn"] },
+  { action: "attest_issuer", issuer: h("2b"), profile: { name: "Université d'Exemple", domain: "exemple.fr", x509_sha256: null, well_known_sha256: h("2c") } },
 ];
 
 export const readExample = (name) => readFileSync(join(EXAMPLES, name));

@@ -12,9 +12,9 @@ import { DecodeError, EncodeError, NetworkError, SecretKey, Vellum, VellumError,
 import { exampleText, readExample } from "./fixtures.js";
 
 const pinned = exampleText("status-genesis-hash.txt");
-const suspended = readExample("status-diploma-suspended.status"); // proof bfd3…, height 6
-const reinstated = readExample("status-diploma-reinstated.status"); // the same proof, height 8
-const memberRevoked = readExample("status-cert-1-revoked.status"); // another proof, member 1, height 9
+const suspended = readExample("status-diploma-suspended.status"); // proof d0bb…, height 10
+const reinstated = readExample("status-diploma-reinstated.status"); // the same proof, height 12
+const memberRevoked = readExample("status-cert-1-revoked.status"); // another proof, member 1, height 14
 const diplomaId = toHex(decodeStatusProof(suspended).proof_id);
 const certId = toHex(decodeStatusProof(memberRevoked).proof_id);
 /** A base URL nothing listens on (connection refused at once). */
@@ -49,7 +49,7 @@ test("fetchStatus: every validator is asked; a lagging, a lying and a failing on
   ];
   const vellum = new Vellum({ apis, genesisHash: pinned });
   const { bytes, result, now, failures } = await vellum.fetchStatus({ proofId: diplomaId });
-  assert.deepEqual([result.status.status, result.height, result.proofId], ["live", 8n, diplomaId]);
+  assert.deepEqual([result.status.status, result.height, result.proofId], ["live", 12n, diplomaId]);
   assert.equal(toHex(bytes), toHex(reinstated));
   assert.equal(now, null);
   assert.equal(vellum.pool.preferred, 5, "later requests go to the validator with the freshest state");
@@ -76,7 +76,7 @@ test("fetchStatus with a bundle: the status now against the bundle's (step 9)", 
   const bundle = verifyBundle(readExample("status-diploma.vellum"), { genesisHash: pinned });
   const vellum = new Vellum({ apis: [await node(serving(suspended), t)], genesisHash: pinned });
   const { now } = await vellum.fetchStatus({ bundle });
-  assert.deepEqual([now.then.status, now.now.status, now.now.reason, now.nowHeight, now.changed], ["live", "suspended", "under_investigation", 6n, true]);
+  assert.deepEqual([now.then.status, now.now.status, now.now.reason, now.nowHeight, now.changed], ["live", "suspended", "under_investigation", 10n, true]);
 });
 
 test("fetchStatus fails only when no validator gave a valid status proof, listing each one's failure", async (t) => {

@@ -1,8 +1,9 @@
 // Status proofs (docs/evidence-format.md §2.4, §6a) and step 9, on the real files of
 // docs/examples made by the Rust code on a devnet: a suspended then reinstated single
-// registration and a batch member revoked on its own, with the bundles made before. Every field
-// of a status proof is altered in turn and must fail at the step the spec names; the
-// `effective` member-status rule is checked case by case; step 9's four checks each refuse.
+// registration and a batch member revoked on its own, with the bundles made before, and an
+// attested issuer whose attestation was revoked since its bundle. Every field of a status proof
+// (its issuer section included) is altered in turn and must fail at the step the spec names;
+// the `effective` member-status rule is checked case by case; step 9's four checks each refuse.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -40,11 +41,28 @@ function edited(bytes, change) {
   return encodeStatusProof(copy);
 }
 
-/** A status proof made of a bundle's parts (same header, entry and member status): valid too. */
+/** An issuer section claiming "never attested" with an empty proof (what an older bundle cannot prove). */
+const UNPROVEN_ISSUER = Object.freeze({ attestation: null, proof: { siblings: [], terminal: null } });
+
+/**
+ * A status proof made of a bundle's parts (same header, entry, member status and issuer
+ * section): valid too for a version-3 bundle. An older bundle has no issuer section: its parts
+ * make a status proof whose issuer identity is unproven (step 6).
+ */
 function statusOfBundle(bytes) {
   const b = decodeBundle(bytes);
   const member = b.member && { index: b.member.index, status: b.member.status, status_proof: b.member.status_proof };
-  return encodeStatusProof({ genesis: b.genesis, header: b.header, certificate: b.certificate, proof_id: b.record.proof_id, entry: b.entry, entry_proof: b.entry_proof, member, validator_chain: b.validator_chain });
+  return encodeStatusProof({
+    genesis: b.genesis,
+    header: b.header,
+    certificate: b.certificate,
+    proof_id: b.record.proof_id,
+    entry: b.entry,
+    entry_proof: b.entry_proof,
+    member,
+    issuer: b.issuer ?? UNPROVEN_ISSUER,
+    validator_chain: b.validator_chain,
+  });
 }
 
 /** Another value of the same type: +1 for integers, first bit flipped for bytes, a suffix for text. */
@@ -75,15 +93,19 @@ test("the example status proofs verify: suspended, reinstated, a batch member re
   for (const f of [suspended, reinstated, memberRevoked]) assert.equal(toHex(encodeStatusProof(decodeStatusProof(f))), toHex(f), "decode/encode is the identity");
 });
 
-test("a status proof made of a bundle's parts verifies, version 1 and version 2 (validator-set changes)", () => {
-  const v1 = verifyStatusProof(statusOfBundle(readExample("diploma.vellum")), { genesisHash: exampleText("genesis-hash.txt") });
-  assert.deepEqual([v1.memberIndex, v1.status.status, v1.count], [0, "live", 2]);
+test("a status proof made of a version-3 bundle's parts verifies, issuer identity included; an older bundle's parts lack it (step 6)", () => {
+  const single = verifyStatusProof(statusOfBundle(diplomaBundle), { genesisHash: pinned });
+  assert.deepEqual([single.memberIndex, single.status.status, single.issuer], [null, "live", { attested: false }]);
+  const member = verifyStatusProof(statusOfBundle(certBundle), { genesisHash: pinned });
+  assert.deepEqual([member.memberIndex, member.status.status, member.count], [1, "live", 3]);
+  const attested = verifyStatusProof(statusOfBundle(readExample("attested-diploma.vellum")), { genesisHash: exampleText("attested-genesis-hash.txt") });
+  assert.deepEqual([attested.issuer.profile.name, attested.issuer.profile.domain, attested.issuer.revoked], ["Example University", "example.edu", null]);
+  // Steps 1–5 pass (validator chain of version 2 included); the issuer identity cannot be proven.
+  const v1 = statusOfBundle(readExample("diploma.vellum"));
+  assert.throws(() => verifyStatusProof(v1, { genesisHash: exampleText("genesis-hash.txt") }), (e) => e instanceof VerifyError && e.step === "state entry" && /issuer identity/.test(e.message));
   const chained = statusOfBundle(readExample("contract-two-set-changes.vellum"));
   assert.equal(chained[8], 2);
-  const v2 = verifyStatusProof(chained, { genesisHash: exampleText("set-changes-genesis-hash.txt") });
-  assert.equal(v2.validatorSetChanges, 2);
-  const revoked = verifyStatusProof(statusOfBundle(readExample("batch-member-revoked.vellum")), { genesisHash: exampleText("batch-genesis-hash.txt") });
-  assert.equal(revoked.status.status, "revoked");
+  assert.throws(() => verifyStatusProof(chained, { genesisHash: exampleText("set-changes-genesis-hash.txt") }), (e) => e instanceof VerifyError && e.step === "state entry" && /issuer identity/.test(e.message));
 });
 
 test("framing: truncation, a trailing byte, another magic, an unknown version, a needless version 2 fail at step 1", () => {

@@ -140,6 +140,21 @@ const failsAsExpected = (c, verify) =>
 
 const hexOrNull = (h) => (h === null || h === undefined ? null : fromHex(h));
 
+/**
+ * A result's `issuer` in the vectors' form: null (a version-1 or -2 bundle), `{ attested: false }`,
+ * or `{ attested: true, name, domain, attested_by, height, revoked_reason }`.
+ */
+function issuerExpect(issuer) {
+  if (issuer === null) return null;
+  if (!issuer.attested) return { attested: false };
+  const { name, domain } = issuer.profile;
+  return { attested: true, name, domain, attested_by: issuer.attestedBy, height: Number(issuer.height), revoked_reason: issuer.revoked ? issuer.revoked.reason : null };
+}
+const sameIssuer = (got, want, what) => {
+  assert.ok(want !== undefined, `${what}: the vector names no issuer`);
+  assert.deepStrictEqual(issuerExpect(got), want === null ? null : { ...want, ...(want.height === undefined ? {} : { height: Number(want.height) }) }, what);
+};
+
 function bundleCase(c) {
   const r = verifyBundle(fromHex(c.file), { genesisHash: c.pinned_genesis, document: hexOrNull(c.document) });
   assert.equal(r.genesisHash, c.expect.genesis_hash, c.name);
@@ -153,6 +168,7 @@ function bundleCase(c) {
   assert.equal(String(r.record.height), String(c.expect.height), c.name);
   assert.equal(String(r.record.time_ms), String(c.expect.time_ms), c.name);
   assert.equal(r.validatorSetChanges, c.expect.validator_set_changes, c.name);
+  sameIssuer(r.issuer, c.expect.issuer, `${c.name}: issuer`);
 }
 
 function receiptCase(c) {
@@ -179,6 +195,7 @@ function statusCase(c) {
   assert.equal(r.status.reason ?? null, c.expect.status_reason, c.name);
   assert.equal(heightText(r.status.height), heightText(c.expect.status_since_height), c.name);
   assert.equal(String(r.height), String(c.expect.height), c.name);
+  sameIssuer(r.issuer, c.expect.issuer, `${c.name}: issuer`);
 }
 
 function bundleWithStatusCase(c) {
@@ -187,6 +204,7 @@ function bundleWithStatusCase(c) {
   assert.equal(now.now.status, c.expect.status_now, c.name);
   assert.equal(String(now.nowHeight), String(c.expect.now_height), c.name);
   assert.equal(now.changed, c.expect.changed, c.name);
+  sameIssuer(now.issuerNow, c.expect.issuer_now, `${c.name}: issuer_now`);
 }
 
 /** How each kind of evidence.json case is verified when valid (and run when it must fail). */
@@ -219,6 +237,20 @@ test("evidence.json: status proofs alone and with a bundle, valid and failing, a
   assert.ok(statuses.has("suspended"), "a valid status proof of a suspended registration");
   const steps = new Set(files.evidence.cases.filter((c) => c.kind === "bundle_with_status" && !c.expect.valid).map((c) => c.expect.failed.step));
   assert.ok(steps.has(9), "a bundle and a status proof refused at step 9 (status)");
+});
+
+test("evidence.json: issuer identity — older files (none), never attested, attested, revoked since, and tampered issuer sections", () => {
+  const valid = files.evidence.cases.filter((c) => c.expect.valid && c.kind !== "receipt");
+  const issuers = valid.map((c) => (c.kind === "bundle_with_status" ? c.expect.issuer_now : c.expect.issuer));
+  assert.ok(issuers.every((i) => i !== undefined), "every valid case names the issuer identity");
+  assert.ok(issuers.includes(null), "a version-1 or -2 bundle: no issuer identity");
+  assert.ok(issuers.some((i) => i?.attested === false), "proven never attested");
+  assert.ok(issuers.some((i) => i?.attested && i.revoked_reason === null), "an attested issuer");
+  assert.ok(issuers.some((i) => i?.attested && i.revoked_reason !== null), "an attestation revoked since");
+  const v3 = valid.filter((c) => c.kind === "bundle" && fromHex(c.file)[8] === 3);
+  assert.ok(v3.length >= 1, "a version-3 bundle");
+  const attested = files.evidence.cases.filter((c) => c.name.startsWith("attested issuer") && !c.expect.valid);
+  assert.ok(attested.some((c) => c.expect.failed.step === 1) && attested.some((c) => c.expect.failed.step === 6), "issuer sections refused at steps 1 and 6");
 });
 
 /** The error class of invalid.json a decoder and signature check report for these bytes. */

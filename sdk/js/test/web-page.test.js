@@ -1,8 +1,11 @@
 // The node's web page (crates/api/web/index.html with its verify.js, unmodified) in headless
-// Chromium, driven through its own form from a same-origin harness page: served by a (scripted)
-// node, a bundle alone gets its status NOW from `/v1/status/{id}[?member=N]`, verified in the
+// Chromium, driven through its own form from a same-origin harness page (evidence files and the
+// document chosen, Verify pressed, the verdict read): served by a (scripted) node, a bundle alone
+// gets its status and issuer identity NOW from `/v1/status/{id}[?member=N]`, verified in the
 // page; a status proof dropped alone or with its bundle is verified; on a plain web host (no
-// node API) the page says plainly that the current status was not checked. Skipped without
+// node API) the page says plainly that the current status was not checked. The registrant's
+// identity: attested (a version-3 bundle with its document), altered (a tampered copy), revoked
+// since (a status proof), never attested, and an older file that carries none. Skipped without
 // Chromium.
 
 import { test } from "node:test";
@@ -10,21 +13,34 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
-import { decodeStatusProof, toHex } from "../src/index.js";
+import { decodeBundle, decodeStatusProof, encodeBundle, toHex } from "../src/index.js";
 import { CHROMIUM, openInChromium } from "./chromium.js";
 import { EXAMPLES, REPO, exampleText, readExample } from "./fixtures.js";
 
 const WEB = join(REPO, "crates", "api", "web");
 const PAGE_TIMEOUT_MS = 120_000;
 const pinned = exampleText("status-genesis-hash.txt");
+const attestedPin = exampleText("attested-genesis-hash.txt");
 const diplomaId = toHex(decodeStatusProof(readExample("status-diploma-suspended.status")).proof_id);
 const certId = toHex(decodeStatusProof(readExample("status-cert-1-revoked.status")).proof_id);
+const attestedId = toHex(decodeStatusProof(readExample("attested-diploma-revoked-issuer.status")).proof_id);
+const ATTESTED_BY = "7f3164694ff4829859700fe15a290d2ff57de503e05440f0df5d7d84692d8386";
+
+/** A tampered copy of the attested bundle: the issuer's name changed (served beside the examples). */
+function alteredAttested() {
+  const b = decodeBundle(readExample("attested-diploma.vellum"));
+  b.issuer.attestation.profile.name = "Example Universitx";
+  return encodeBundle(b);
+}
+const EXTRA_FILES = { "attested-diploma-altered.vellum": alteredAttested() };
 
 /** What the scripted node serves: its status, and status proofs of the example registrations. */
 const NODE_API = {
   "/v1/status": () => ["application/json", JSON.stringify({ chain_id: "vellum-devnet", genesis_hash: pinned, height: 9 })],
   [`/v1/status/${diplomaId}`]: () => ["application/octet-stream", readExample("status-diploma-suspended.status")],
   [`/v1/status/${certId}?member=1`]: () => ["application/octet-stream", readExample("status-cert-1-revoked.status")],
+  // Another chain's registration, served as a node of that chain would (the page pins it).
+  [`/v1/status/${attestedId}`]: () => ["application/octet-stream", readExample("attested-diploma-revoked-issuer.status")],
   "/v1/validators": () => ["application/json", JSON.stringify({ validators: [] })],
   "/v1/log/checkpoint": () => ["text/plain", "vellum-devnet\n9\nAAAA\n"],
 };
@@ -32,23 +48,26 @@ const block = (url) => /^\/v1\/block\/\d+$/.test(url) && ["application/json", JS
 
 /**
  * The harness: loads the page in a same-origin iframe per scenario, fills its form (the
- * evidence files by name from /examples/, a pinned hash or none), submits, and reports the
- * result text of each scenario.
+ * evidence files and the document by name from /examples/, a pinned hash or none), submits, and
+ * reports the result text of each scenario.
  */
 const HARNESS = (scenarios) => `<!doctype html><meta charset="utf-8"><iframe style="width:60em;height:40em"></iframe>
 <script type="module">
 const until = async (what, ok) => { for (let i = 0; i < 600; i++) { const v = ok(); if (v) return v; await new Promise((r) => setTimeout(r, 50)); } throw new Error("timed out waiting for " + what); };
-async function run({ files, pinned }) {
+const choose = async (input, names) => {
+  const dt = new DataTransfer();
+  for (const f of names) dt.items.add(new File([await (await fetch("/examples/" + f)).arrayBuffer()], f));
+  input.files = dt.files;
+  input.dispatchEvent(new Event("change"));
+};
+async function run({ files, pinned, doc }) {
   const frame = document.querySelector("iframe");
   await new Promise((resolve) => { frame.onload = resolve; frame.src = "/?" + Math.random(); });
   const d = frame.contentDocument;
   await until("the page to ask its node", () => d.getElementById("chain").textContent !== "loading…");
   if (pinned !== undefined) d.getElementById("pinned").value = pinned;
-  const dt = new DataTransfer();
-  for (const f of files) dt.items.add(new File([await (await fetch("/examples/" + f)).arrayBuffer()], f));
-  const input = d.getElementById("bundle");
-  input.files = dt.files;
-  input.dispatchEvent(new Event("change"));
+  if (doc) await choose(d.getElementById("doc"), [doc]);
+  await choose(d.getElementById("bundle"), files);
   d.getElementById("go").click();
   return until("the verdict", () => { const t = d.getElementById("result").innerText.replace(/\\s+/g, " ").trim(); return t && !/verifying/.test(t) && t; });
 }
@@ -74,7 +93,10 @@ async function runPage(t, scenarios, { api }) {
     if (url === "/" || url.startsWith("/?")) return send("text/html", readFileSync(join(WEB, "index.html")));
     if (url === "/verify.js") return send("text/javascript", readFileSync(join(WEB, "verify.js")));
     if (url === "/harness.html") return send("text/html", HARNESS(scenarios));
-    if (url.startsWith("/examples/")) return send("application/octet-stream", readFileSync(join(EXAMPLES, url.slice("/examples/".length))));
+    if (url.startsWith("/examples/")) {
+      const name = url.slice("/examples/".length);
+      return send("application/octet-stream", EXTRA_FILES[name] ?? readFileSync(join(EXAMPLES, name)));
+    }
     if (api && url.startsWith("/v1/status/")) asked.push(url);
     const served = api && (NODE_API[url]?.() ?? block(url));
     if (served) return send(...served);
@@ -86,7 +108,7 @@ async function runPage(t, scenarios, { api }) {
   return { verdicts: await result, asked };
 }
 
-test("the web page served by a node: status NOW from the node, status proofs alone and with their bundle", { skip: !CHROMIUM && "no Chromium found (set CHROMIUM)", timeout: PAGE_TIMEOUT_MS }, async (t) => {
+test("the web page served by a node: status and issuer NOW from the node, status proofs alone and with their bundle", { skip: !CHROMIUM && "no Chromium found (set CHROMIUM)", timeout: PAGE_TIMEOUT_MS }, async (t) => {
   const scenarios = [
     { files: ["status-diploma.vellum"] },
     { files: ["status-cert-1.vellum"] },
@@ -94,24 +116,64 @@ test("the web page served by a node: status NOW from the node, status proofs alo
     { files: ["status-diploma.vellum", "status-diploma-reinstated.status"] },
     { files: ["diploma.vellum"], pinned: "" }, // another chain's bundle: the node has no status for it
     { files: ["status-diploma-reinstated.status", "status-diploma-suspended.status"] },
+    { files: ["attested-diploma.vellum"], doc: "attested-diploma.pdf", pinned: attestedPin }, // the node: attestation revoked since
+    { files: ["status-cert-1.vellum", "status-cert-1-revoked.status"] },
   ];
   const { verdicts: v, asked } = await runPage(t, scenarios, { api: true });
   assert.equal(v.length, scenarios.length, JSON.stringify(v));
   assert.match(v[0], /^VALID, but SUSPENDED /);
-  assert.match(v[0], /status NOW: SUSPENDED since height 6 \(reason: under_investigation\), as of height 6 .* changed since the bundle was made/);
-  assert.match(v[0], /Status then LIVE — status as of height 5 \(the bundle's\)/);
-  assert.match(v[1], /^VALID, but REVOKED .*status NOW: REVOKED since height 9 \(reason: privilege_withdrawn\), as of height 9/);
+  assert.match(v[0], /status NOW: SUSPENDED since height 9 \(reason: under_investigation\), as of height 10 .* changed since the bundle was made/);
+  assert.match(v[0], /Status then LIVE — status as of height 8 \(the bundle's\)/);
+  assert.match(v[0], /Registered by no attested identity .*Issuer NOW no attested identity .*, as of height 10/, "registered before any attestation: said plainly, then and now");
+  assert.match(v[1], /^VALID, but REVOKED .*status NOW: REVOKED since height 13 \(reason: privilege_withdrawn\), as of height 14/);
   assert.match(v[1], /document 1 of a batch/);
-  assert.match(v[2], /^VALID, but REVOKED status proof Status REVOKED since height 9 \(reason: privilege_withdrawn\), as of height 9/);
-  assert.match(v[3], /^VALID Document .*status NOW: LIVE, as of height 8/, "the dropped status proof is used, not the node's");
+  assert.match(v[2], /^VALID, but REVOKED status proof Status REVOKED since height 13 \(reason: privilege_withdrawn\), as of height 14/);
+  assert.match(v[2], /Registered by no attested identity/);
+  assert.match(v[3], /^VALID Document .*status NOW: LIVE, as of height 12/, "the dropped status proof is used, not the node's");
   assert.match(v[4], /status as of height 3 \(the bundle's\); current status not checked \(the node answered 404 to \/v1\/status\/[0-9a-f]{64}\?member=0\)/);
+  assert.match(v[4], /Registered by this file \(an older format\) carries no issuer identity/);
+  assert.doesNotMatch(v[4], /Issuer NOW/);
   assert.match(v[5], /two status proofs were given/);
+  assert.match(v[6], /^VALID Document this exact document \(its SHA-256 matches\) Registered by Example University \(example\.edu\), attested by [0-9a-f]{64} at height 6 account /);
+  assert.ok(v[6].includes(`Issuer NOW Example University (example.edu), attested by ${ATTESTED_BY} at height 6 — identity attestation REVOKED at height 9 (reason: affiliation_changed), as of height 10`), v[6]);
+  assert.match(v[6], /status NOW: LIVE, as of height 10/);
+  assert.match(v[7], /^VALID, but REVOKED .*Registered by no attested identity .*Issuer NOW no attested identity .*status NOW: REVOKED since height 13 \(reason: privilege_withdrawn\)/);
   assert.deepEqual(asked.slice(0, 2), [`/v1/status/${diplomaId}`, `/v1/status/${certId}?member=1`]);
+  assert.ok(asked.includes(`/v1/status/${attestedId}`), "the attested bundle's status and issuer now were fetched");
 });
 
-test("the web page on a plain web host: the bundle's status, and plainly that the current status was not checked", { skip: !CHROMIUM && "no Chromium found (set CHROMIUM)", timeout: PAGE_TIMEOUT_MS }, async (t) => {
-  const { verdicts: v } = await runPage(t, [{ files: ["status-diploma.vellum"], pinned }, { files: ["status-diploma-suspended.status"], pinned: "07".repeat(32) }], { api: false });
-  assert.match(v[0], /^VALID Document .*LIVE — status as of height 5 \(the bundle's\); current status not checked \(this page is not served by a node\)/);
-  assert.doesNotMatch(v[0], /status NOW/);
+test("the web page on a plain web host: attested, altered, revoked, unattested and older files, offline", { skip: !CHROMIUM && "no Chromium found (set CHROMIUM)", timeout: PAGE_TIMEOUT_MS }, async (t) => {
+  const scenarios = [
+    { files: ["status-diploma.vellum"], pinned },
+    { files: ["status-diploma-suspended.status"], pinned: "07".repeat(32) },
+    { files: ["attested-diploma.vellum"], doc: "attested-diploma.pdf", pinned: attestedPin },
+    { files: ["attested-diploma-altered.vellum"], doc: "attested-diploma.pdf", pinned: attestedPin },
+    { files: ["attested-diploma.vellum"], doc: "diploma.pdf", pinned: attestedPin },
+    { files: ["attested-diploma.vellum", "attested-diploma-revoked-issuer.status"], doc: "attested-diploma.pdf", pinned: attestedPin },
+    { files: ["attested-diploma-revoked-issuer.status"], pinned: attestedPin },
+    { files: ["status-cert-1.vellum", "status-cert-1-revoked.status"], pinned },
+    { files: ["batch-member-revoked.vellum"], pinned: exampleText("batch-genesis-hash.txt") },
+  ];
+  const { verdicts: v } = await runPage(t, scenarios, { api: false });
+  assert.equal(v.length, scenarios.length, JSON.stringify(v));
+  // Unattested: registered before any attestation.
+  assert.match(v[0], /^VALID Document .*LIVE — status as of height 8 \(the bundle's\); current status not checked \(this page is not served by a node\)/);
+  assert.match(v[0], /Registered by no attested identity \(no registrar vouched for the registrant's name or domain\) account 6d5ba04a/);
+  assert.doesNotMatch(v[0], /status NOW|Issuer NOW/);
   assert.match(v[1], /^NOT VALID the status proof: failed at step 2 \(checkpoint\)/);
+  // Valid, attested, with its document.
+  assert.ok(v[2].startsWith(`VALID Document this exact document (its SHA-256 matches) Registered by Example University (example.edu), attested by ${ATTESTED_BY} at height 6 account a011783a`), v[2]);
+  assert.doesNotMatch(v[2], /REVOKED|Issuer NOW/);
+  // Altered: the issuer's name in a tampered copy; another document.
+  assert.match(v[3], /^NOT VALID failed at step 6 \(state entry\): the issuer identity does not match the state/);
+  assert.doesNotMatch(v[3], /Example/);
+  assert.match(v[4], /^NOT VALID failed at step 8 \(document\): the document's SHA-256 [0-9a-f]{64} is not the registered one/);
+  // Revoked since: the attestation then, its withdrawal now.
+  assert.match(v[5], /^VALID Document this exact document .*Registered by Example University \(example\.edu\), attested by [0-9a-f]{64} at height 6 account /);
+  assert.ok(v[5].includes("Issuer NOW Example University (example.edu), attested by " + ATTESTED_BY + " at height 6 — identity attestation REVOKED at height 9 (reason: affiliation_changed), as of height 10"), v[5]);
+  assert.match(v[6], /^VALID status proof .*Registered by Example University \(example\.edu\), attested by [0-9a-f]{64} at height 6 — identity attestation REVOKED at height 9 \(reason: affiliation_changed\)/);
+  // A revoked registration (batch member), never attested; an older file.
+  assert.match(v[7], /^VALID, but REVOKED .*Registered by no attested identity .*Issuer NOW no attested identity .*, as of height 14 .*status NOW: REVOKED since height 13 \(reason: privilege_withdrawn\)/);
+  assert.match(v[8], /^VALID, but REVOKED .*Registered by this file \(an older format\) carries no issuer identity account /);
+  assert.match(v[8], /REVOKED since height 21 \(reason: issued in error\) — status as of height 22 \(the bundle's\)/);
 });

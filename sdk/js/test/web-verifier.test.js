@@ -1,7 +1,7 @@
 // The node's web verifier (crates/api/web/verify.js, WebCrypto, its own decoder) under Node:
-// every bundle and status-proof case of docs/vectors/evidence.json gets the Rust verdict; on
-// tampered status proofs (a bit flipped all over the real files) it names the same step as
-// this SDK; and it still loads the way crates/api/tests/web.rs loads it (its exports stripped,
+// every bundle and status-proof case of docs/vectors/evidence.json gets the Rust verdict and
+// issuer identity; on tampered status proofs and version-3 bundles (a bit flipped all over the
+// real files) it names the same step as this SDK; and it still loads the way crates/api/tests/web.rs loads it (its exports stripped,
 // run as CommonJS), so that Rust test keeps working.
 
 import { test } from "node:test";
@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { VerifyError, fromHex, verifyStatusProof } from "../src/index.js";
+import { VerifyError, fromHex, issuerLine, verifyBundle, verifyStatusProof } from "../src/index.js";
 import { REPO, exampleText, readExample, vectorFile } from "./fixtures.js";
 
 const WEB_VERIFIER = join(REPO, "crates", "api", "web", "verify.js");
@@ -32,6 +32,10 @@ async function webVerdict(c) {
   return { r, verdict: r.ok ? "ok" : r.step };
 }
 
+/** The web verifier's `issuer` in the vectors' form (null, `{ attested: false }`, or the attestation's summary). */
+const issuerExpect = (i) =>
+  i === null ? null : i.attested ? { attested: true, name: i.name, domain: i.domain, attested_by: i.attested_by, height: i.height, revoked_reason: i.revoked ? i.revoked.reason : null } : { attested: false };
+
 test("web verifier: every bundle and status-proof case of evidence.json gets the reference verdict", async () => {
   const cases = evidence.cases.filter((c) => ["bundle", "status", "bundle_with_status"].includes(c.kind));
   assert.ok(cases.some((c) => c.kind === "status") && cases.some((c) => c.kind === "bundle_with_status"), "the vectors have status cases");
@@ -39,6 +43,9 @@ test("web verifier: every bundle and status-proof case of evidence.json gets the
     const { r, verdict } = await webVerdict(c);
     assert.equal(verdict, c.expect.valid ? "ok" : `step ${c.expect.failed.step} (${c.expect.failed.name})`, c.name);
     if (!c.expect.valid) continue;
+    if (c.kind === "bundle") assert.deepStrictEqual(issuerExpect(r.issuer), c.expect.issuer, `${c.name}: issuer`);
+    if (c.kind === "status") assert.deepStrictEqual(issuerExpect(r.issuer), c.expect.issuer, `${c.name}: issuer`);
+    if (c.kind === "bundle_with_status") assert.deepStrictEqual(issuerExpect(r.now.issuer_now), c.expect.issuer_now, `${c.name}: issuer_now`);
     if (c.kind === "status") {
       assert.deepEqual([r.proof_id, r.member, r.registrant, r.height], [c.expect.proof_id, c.expect.member_index, c.expect.registrant, c.expect.height], c.name);
       assert.deepEqual([r.status, r.status_reason, r.status_since], [c.expect.status, c.expect.status_reason, c.expect.status_since_height], c.name);
@@ -52,7 +59,7 @@ test("web verifier: every bundle and status-proof case of evidence.json gets the
 test("web verifier: status lines with reason code and height; step 9 refusals", async () => {
   const pinned = exampleText("status-genesis-hash.txt");
   const suspended = await web.verifyStatusProof(new Uint8Array(readExample("status-diploma-suspended.status")), pinned);
-  assert.equal(web.statusLine(suspended.status_info), "SUSPENDED since height 6 (reason: under_investigation)");
+  assert.equal(web.statusLine(suspended.status_info), "SUSPENDED since height 9 (reason: under_investigation)");
   const bundle = await web.verifyBundle(new Uint8Array(readExample("status-diploma.vellum")), null, pinned);
   assert.equal(web.statusNow(bundle, { ...suspended, height: bundle.status_height - 1 }).step, "step 9 (status)", "9d");
   assert.equal(web.statusNow(bundle, { ...suspended, member: 0 }).step, "step 9 (status)", "9c");
@@ -63,27 +70,66 @@ test("web verifier: status lines with reason code and height; step 9 refusals", 
   assert.equal(web.fileKind(new Uint8Array(readExample("status-diploma.vellum"))), "bundle");
 });
 
-test("web verifier and this SDK name the same step for status proofs with a bit flipped anywhere", async () => {
-  const pinned = exampleText("status-genesis-hash.txt");
+test("web verifier: the issuer identity worded as this SDK words it — attested, revoked since, none, an older file", async () => {
+  const pinned = exampleText("attested-genesis-hash.txt");
+  const bundle = await web.verifyBundle(new Uint8Array(readExample("attested-diploma.vellum")), new Uint8Array(readExample("attested-diploma.pdf")), pinned);
+  assert.equal(web.issuerLine(bundle.issuer), "Example University (example.edu), attested by 7f3164694ff4829859700fe15a290d2ff57de503e05440f0df5d7d84692d8386 at height 6");
+  const both = await web.verifyBundleWithStatus(new Uint8Array(readExample("attested-diploma.vellum")), new Uint8Array(readExample("attested-diploma-revoked-issuer.status")), null, pinned);
+  assert.match(web.issuerLine(both.now.issuer_now), /at height 6 — identity attestation REVOKED at height 9 \(reason: affiliation_changed\)$/);
+  assert.equal(both.now.issuer_now.revoked.height, 9);
+  assert.equal(web.issuerLine(both.bundle.issuer), issuerLine(verifyBundle(readExample("attested-diploma.vellum")).issuer));
+  assert.equal(web.issuerLine(both.status.issuer), issuerLine(verifyStatusProof(readExample("attested-diploma-revoked-issuer.status")).issuer));
+  const never = await web.verifyBundle(new Uint8Array(readExample("status-diploma.vellum")), null, null);
+  assert.deepEqual([never.issuer, web.issuerLine(never.issuer)], [{ attested: false }, "no attested identity"]);
+  const older = await web.verifyBundle(new Uint8Array(readExample("diploma.vellum")), null, null);
+  assert.deepEqual([older.issuer, web.issuerLine(older.issuer)], [null, "this file (an older format) carries no issuer identity"]);
+});
+
+test("web verifier and this SDK name the same step for version-3 bundles with a bit flipped anywhere", async () => {
   let compared = 0;
-  for (const name of ["status-diploma-suspended.status", "status-cert-1-revoked.status"]) {
+  for (const [name, pin, doc] of [["attested-diploma.vellum", "attested-genesis-hash.txt", "attested-diploma.pdf"], ["status-cert-1.vellum", "status-genesis-hash.txt", null]]) {
+    const pinned = exampleText(pin);
+    const document = doc ? new Uint8Array(readExample(doc)) : null;
     const file = new Uint8Array(readExample(name));
     for (let i = 0; i < file.length; i += 3) {
       const t = file.slice();
       t[i] ^= 0x04;
       let sdk = "ok";
       try {
-        verifyStatusProof(t, { genesisHash: pinned });
+        verifyBundle(t, { genesisHash: pinned, document });
       } catch (e) {
         assert.ok(e instanceof VerifyError, e.message);
         sdk = `step ${e.stepNumber} (${e.step})`;
       }
-      const w = await web.verifyStatusProof(t, pinned);
+      const w = await web.verifyBundle(t, document, pinned);
       assert.equal(w.ok ? "ok" : w.step, sdk, `${name}, byte ${i}`);
       compared++;
     }
   }
-  assert.ok(compared > 800);
+  assert.ok(compared > 1200);
+});
+
+test("web verifier and this SDK name the same step for status proofs with a bit flipped anywhere", async () => {
+  const pinned = exampleText("status-genesis-hash.txt");
+  let compared = 0;
+  for (const [name, pin] of [["status-diploma-suspended.status", pinned], ["status-cert-1-revoked.status", pinned], ["attested-diploma-revoked-issuer.status", exampleText("attested-genesis-hash.txt")]]) {
+    const file = new Uint8Array(readExample(name));
+    for (let i = 0; i < file.length; i += 3) {
+      const t = file.slice();
+      t[i] ^= 0x04;
+      let sdk = "ok";
+      try {
+        verifyStatusProof(t, { genesisHash: pin });
+      } catch (e) {
+        assert.ok(e instanceof VerifyError, e.message);
+        sdk = `step ${e.stepNumber} (${e.step})`;
+      }
+      const w = await web.verifyStatusProof(t, pin);
+      assert.equal(w.ok ? "ok" : w.step, sdk, `${name}, byte ${i}`);
+      compared++;
+    }
+  }
+  assert.ok(compared > 1300);
 });
 
 test("web verifier still loads as crates/api/tests/web.rs loads it (exports stripped, CommonJS)", async (t) => {
