@@ -175,8 +175,11 @@ fn consistency(pool: &crate::client::Pool, old: u64, new: u64) -> Result<Vec<Has
     v["proof"].as_array().context("consistency proof missing")?.iter().map(|h| crate::proof::hex32(h.as_str().unwrap_or_default(), "proof hash")).collect()
 }
 
+/// Named Ed25519 keys (witnesses), as note verification takes them.
+pub type NamedKeys = Vec<(String, [u8; 32])>;
+
 /// A witness policy: `witness <name> <hex key>` lines and `quorum <k>`.
-pub fn load_policy(path: &Path) -> Result<(Vec<(String, [u8; 32])>, usize)> {
+pub fn load_policy(path: &Path) -> Result<(NamedKeys, usize)> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let (mut witnesses, mut quorum) = (Vec::new(), None);
     for (i, line) in text.lines().map(str::trim).enumerate().filter(|(_, l)| !l.is_empty() && !l.starts_with('#')) {

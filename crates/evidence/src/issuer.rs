@@ -10,7 +10,7 @@ use vellum_types::{AccountId, Hash32, IssuerAttestation, StateKey, sha256};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum IssuerCheck {
     /// The registrant's attested identity (its `revoked` says whether it was withdrawn).
-    Attested(IssuerAttestation),
+    Attested(Box<IssuerAttestation>),
     /// Proven: no identity was ever attested for the registrant.
     NotAttested,
 }
@@ -37,7 +37,7 @@ pub(crate) fn verify_issuer(ev: &IssuerEvidence, registrant: &AccountId, state_r
     let proven = ev.proof.verify(state_root, &key).or_else(|e| fail(Step::StateEntry, format!("issuer identity proof does not match the state root: {e}")))?;
     match (&ev.attestation, proven) {
         (None, None) => Ok(IssuerCheck::NotAttested),
-        (Some(a), Some(h)) if sha256(&a.value_bytes()) == h => Ok(IssuerCheck::Attested(a.clone())),
+        (Some(a), Some(h)) if sha256(&a.value_bytes()) == h => Ok(IssuerCheck::Attested(Box::new(a.clone()))),
         _ => fail(Step::StateEntry, "the issuer identity does not match the state"),
     }
 }
