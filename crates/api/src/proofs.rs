@@ -16,6 +16,10 @@ use serde_json::json;
 use vellum_node::NodeHandle;
 use vellum_types::ProofId;
 
+fn parse_account(text: &str) -> Result<vellum_types::AccountId, Response> {
+    vellum_types::AccountId::from_hex(text).map_err(|_| error(StatusCode::BAD_REQUEST, "bad_account", "account id must be 64 hex characters"))
+}
+
 pub(crate) fn parse_proof_id(text: &str) -> Result<ProofId, Response> {
     ProofId::from_hex(text).map_err(|_| error(StatusCode::BAD_REQUEST, "bad_proof_id", "proof id must be 64 hex characters"))
 }
@@ -229,8 +233,9 @@ pub(crate) async fn status_proof(State(node): State<NodeHandle>, Path(id): Path<
     ),
 )]
 pub(crate) async fn issuer_revocation(State(node): State<NodeHandle>, Path(account): Path<String>) -> Response {
-    let Ok(account) = vellum_types::AccountId::from_hex(&account) else {
-        return error(StatusCode::BAD_REQUEST, "bad_account", "account id must be 64 hex characters");
+    let account = match parse_account(&account) {
+        Ok(a) => a,
+        Err(r) => return r,
     };
     match node.issuer_revocation(&account) {
         Some(r) => Json(json!({
@@ -257,8 +262,9 @@ pub(crate) async fn issuer_revocation(State(node): State<NodeHandle>, Path(accou
     ),
 )]
 pub(crate) async fn issuer_attestation(State(node): State<NodeHandle>, Path(account): Path<String>) -> Response {
-    let Ok(account) = vellum_types::AccountId::from_hex(&account) else {
-        return error(StatusCode::BAD_REQUEST, "bad_account", "account id must be 64 hex characters");
+    let account = match parse_account(&account) {
+        Ok(a) => a,
+        Err(r) => return r,
     };
     match node.issuer_attestation(&account) {
         Some(a) => Json(json!({ "issuer": account.to_hex(), "profile": a.profile, "attested_by": a.attested_by.to_hex(), "tx": a.tx_id.to_hex(), "height": a.height, "time_ms": a.time_ms, "revoked": a.revoked })).into_response(),

@@ -5,6 +5,8 @@
 //   verifyStatusProof(statusBytes, pinnedGenesisHex | null)            (§6a, magic VELLUMST)
 //   statusNow(bundleResult, statusResult)                             (step 9)
 //   verifyBundleWithStatus(bundleBytes, statusBytes, documentBytes, pinnedGenesisHex)
+//   verifyCredential(presentation, bundleBytes, statusBytes | null, aud, nonce, pinnedGenesisHex)
+//                            (an SD-JWT VC presentation with its ledger evidence, docs/credentials.md §3)
 // each resolve to { ok: true, ... } or { ok: false, step: "step N (name)", reason }. Bundles of
 // version 3 and status proofs carry the registrant's issuer identity (§6a): a result's `issuer`
 // is null (an older bundle carries none), { attested: false }, or the attestation; statusNow
@@ -509,6 +511,306 @@ export function issuerLine(issuer) {
   if (!issuer.attested) return "no attested identity";
   const line = `${issuer.name} (${issuer.domain}), attested by ${issuer.attested_by} at height ${issuer.height}`;
   return issuer.revoked ? `${line} — identity attestation REVOKED at height ${issuer.revoked.height} (reason: ${issuer.revoked.reason})` : line;
+}
+
+// ---- Credentials: SD-JWT VC presentations with their ledger evidence (docs/credentials.md §3) ----
+//
+// A port of crates/evidence/src/credential.rs `verify_presentation` (the same checks, limits
+// and order) and `vellum credential verify`: (1) the bundle verifies with the document = the
+// bytes of the presentation's issuer-signed JWT; (2) that JWT's signature under the bundle
+// record's signer key (`alg` EdDSA for Ed25519, ES256 for P-256, either S accepted), `typ`
+// dc+sd-jwt or vc+sd-jwt; (3) `iss` is `vellum:<chain id>:<registrant>`; (4) every disclosure's
+// digest in `_sd`, none twice, no clash; (5) the key binding: `typ` kb+jwt, signed by `cnf.jwk`,
+// the expected `aud` and `nonce`, `sd_hash` over exactly the presented `jwt~d…~`; (6) the status.
+
+const CREDENTIAL_STEPS = ["ledger", "issuer signature", "issuer", "disclosures", "key binding", "status"];
+const CREDENTIAL_BYTES_MAX = 65536, DISCLOSURES_MAX = 64, CLAIM_NAME_BYTES_MAX = 64;
+
+class CredentialFailure extends Error {
+  constructor(n, reason) { super(reason); this.n = n; }
+}
+const refuse = (n, reason) => { throw new CredentialFailure(n, reason); };
+const credentialFailed = (n, reason) => ({ ok: false, step: `step ${n} (${CREDENTIAL_STEPS[n - 1]})`, reason });
+
+const B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+const b64url = (bytes) => {
+  let out = "", acc = 0, bits = 0;
+  for (const b of bytes) { acc = (acc << 8) | b; bits += 8; while (bits >= 6) { bits -= 6; out += B64URL[(acc >> bits) & 63]; } acc &= (1 << bits) - 1; }
+  return bits ? out + B64URL[(acc << (6 - bits)) & 63] : out;
+};
+/** Strict base64url without padding (as Rust's URL_SAFE_NO_PAD), or null. */
+function unb64url(text) {
+  if (text.length % 4 === 1 || !/^[A-Za-z0-9_-]*$/.test(text)) return null;
+  const out = [];
+  let acc = 0, bits = 0;
+  for (const c of text) { acc = (acc << 6) | B64URL.indexOf(c); bits += 6; if (bits >= 8) { bits -= 8; out.push((acc >> bits) & 255); } acc &= (1 << bits) - 1; }
+  return acc === 0 ? new Uint8Array(out) : null;
+}
+const b64sha256 = async (text) => b64url(await sha256(enc.encode(text)));
+const utf8Len = (s) => enc.encode(s).length;
+const byUtf8 = (a, b) => { const x = enc.encode(a), y = enc.encode(b); for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i]; return x.length - y.length; };
+/** Rust's `str::trim` (Unicode White_Space; a U+FEFF is kept). */
+const rustTrim = (s) => s.replace(/^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g, "");
+
+/**
+ * JSON as serde_json reads a `Value` (nesting up to 127, lone surrogates and numbers out of range
+ * refused): `{ value, u64 }`, `u64` the top-level keys whose value is an unsigned integer.
+ */
+function serdeJson(text) {
+  let i = 0;
+  const u64 = new Set();
+  const STR = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y, NUM = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
+  const bad = () => { throw new Error("not JSON"); };
+  const ws = () => { while (i < text.length && " \t\n\r".includes(text[i])) i++; };
+  const string = () => { STR.lastIndex = i; const m = STR.exec(text); if (!m) bad(); i += m[0].length; const s = JSON.parse(m[0]); if (!s.isWellFormed()) bad(); return s; };
+  const number = () => {
+    NUM.lastIndex = i; const m = NUM.exec(text); if (!m) bad(); i += m[0].length;
+    if (m[1] === undefined && m[2] === undefined) {
+      const n = BigInt(m[0]), neg = m[0][0] === "-";
+      if ((!neg && n < (1n << 64n)) || (neg && n !== 0n && n >= -(1n << 63n))) return [Math.abs(Number(n)) <= Number.MAX_SAFE_INTEGER ? Number(n) : n, !neg];
+    }
+    const f = Number(m[0]); if (!Number.isFinite(f)) bad(); return [f, false];
+  };
+  const value = (depth, top) => {
+    const c = text[i];
+    if (c === "{" || c === "[") {
+      if (depth >= 127) bad();
+      i++; ws();
+      const close = c === "{" ? "}" : "]", out = c === "{" ? {} : [];
+      if (text[i] === close) { i++; return [out, false]; }
+      for (;;) {
+        ws();
+        if (c === "{") {
+          const k = string(); ws(); if (text[i++] !== ":") bad(); ws();
+          const [v, isU64] = value(depth + 1, false);
+          Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+          if (top) { if (isU64) u64.add(k); else u64.delete(k); }
+        } else out.push(value(depth + 1, false)[0]);
+        ws();
+        if (text[i] === close) { i++; return [out, false]; }
+        if (text[i++] !== ",") bad();
+      }
+    }
+    if (c === '"') return [string(), false];
+    if (c === "-" || (c >= "0" && c <= "9")) return number();
+    for (const [w, v] of [["true", true], ["false", false], ["null", null]]) if (text.startsWith(w, i)) { i += w.length; return [v, false]; }
+    return bad();
+  };
+  ws();
+  const [v] = value(0, true);
+  ws();
+  if (i !== text.length) bad();
+  return { value: v, u64 };
+}
+const isObj = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+const own = (o, k) => isObj(o) && Object.hasOwn(o, k);
+const strOf = (o, k) => (own(o, k) && typeof o[k] === "string" ? o[k] : null);
+/** base64url JSON of `shape` ("object" or "array"), or null. */
+function jsonPart(part, shape) {
+  const bytes = unb64url(part);
+  if (!bytes) return { notB64: true };
+  try {
+    const p = serdeJson(new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes));
+    return (shape === "array" ? Array.isArray(p.value) : isObj(p.value)) ? p : null;
+  } catch (e) { return null; }
+}
+
+const P256_P = 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn;
+const P256_B = 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604bn;
+const ED_P = (1n << 255n) - 19n;
+const modp = (a, m) => ((a % m) + m) % m;
+function powmod(b, e, m) { let r = 1n; b = modp(b, m); while (e > 0n) { if (e & 1n) r = (r * b) % m; b = (b * b) % m; e >>= 1n; } return r; }
+const big = (bytes) => BigInt("0x" + (hex(bytes) || "0"));
+const be32 = (n) => fromHex(n.toString(16).padStart(64, "0"));
+const p256Rhs = (x) => modp(x * x * x - 3n * x + P256_B, P256_P);
+/** A P-256 key (SEC1, compressed or not) as the 65-byte uncompressed point, or null when it is none. */
+function p256Point(key) {
+  if (key.length === 65 && key[0] === 4) {
+    const x = big(key.subarray(1, 33)), y = big(key.subarray(33));
+    return x < P256_P && y < P256_P && modp(y * y, P256_P) === p256Rhs(x) ? key : null;
+  }
+  if (key.length !== 33 || (key[0] !== 2 && key[0] !== 3)) return null;
+  const x = big(key.subarray(1));
+  if (x >= P256_P) return null;
+  let y = powmod(p256Rhs(x), (P256_P + 1n) / 4n, P256_P);
+  if ((y * y) % P256_P !== p256Rhs(x)) return null;
+  if (Number(y & 1n) !== (key[0] & 1)) y = P256_P - y;
+  return cat(new Uint8Array([4]), key.subarray(1), be32(y));
+}
+/** Whether 32 bytes decode to an Ed25519 point (ZIP-215: any y, as ed25519-consensus). */
+function ed25519Point(bytes) {
+  const le = Uint8Array.from(bytes).reverse();
+  le[0] &= 0x7f;
+  const y = modp(big(le), ED_P), d = modp(-121665n * powmod(121666n, ED_P - 2n, ED_P), ED_P);
+  const u = modp(y * y - 1n, ED_P), v = modp(d * y * y + 1n, ED_P);
+  const w = (u * powmod(v, ED_P - 2n, ED_P)) % ED_P;
+  return w === 0n || powmod(w, (ED_P - 1n) / 2n, ED_P) === 1n;
+}
+
+/** The JWS `alg` a key signs with: EdDSA (Ed25519), ES256 (P-256); null for secp256k1. */
+const jwsAlgOf = (key) => ({ ed25519: "EdDSA", p256: "ES256" })[key.scheme] || null;
+/** A JWS signature made with `alg` by `key` ({ scheme, key: bytes }); ES256 with either S. */
+async function jwsVerify(key, alg, input, sig) {
+  try {
+    if (key.scheme === "ed25519" && alg === "EdDSA") return sig.length === 64 && ed25519Point(key.key) && (await ed25519Verify(key.key, sig, input));
+    if (key.scheme === "p256" && alg === "ES256") {
+      const point = p256Point(key.key);
+      if (!point || sig.length !== 64) return false;
+      const k = await subtle.importKey("raw", point, { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
+      return await subtle.verify({ name: "ECDSA", hash: "SHA-256" }, k, sig, input);
+    }
+  } catch (e) { return false; }
+  return false;
+}
+/** A JWK as `{ key }` (Ed25519 or P-256, a point of its curve) or `{ error }`. */
+function jwkKey(jwk) {
+  const field = (n) => { const t = strOf(jwk, n); if (t === null) return { error: `JWK without \`${n}\`` }; const b = unb64url(t); return b ? { b } : { error: `JWK \`${n}\` is not base64url` }; };
+  const kty = strOf(jwk, "kty") || "", crv = strOf(jwk, "crv") || "";
+  if (kty === "OKP" && crv === "Ed25519") {
+    const x = field("x"); if (x.error) return x;
+    if (x.b.length !== 32) return { error: "Ed25519 JWK `x` must be 32 bytes" };
+    return ed25519Point(x.b) ? { key: { scheme: "ed25519", key: x.b } } : { error: "Ed25519 JWK is not a curve point" };
+  }
+  if (kty === "EC" && crv === "P-256") {
+    const x = field("x"); if (x.error) return x;
+    const y = field("y"); if (y.error) return y;
+    if (x.b.length !== 32 || y.b.length !== 32) return { error: "P-256 JWK coordinates must be 32 bytes" };
+    const point = p256Point(cat(new Uint8Array([4]), x.b, y.b));
+    return point ? { key: { scheme: "p256", key: point } } : { error: "P-256 JWK is not a curve point" };
+  }
+  return { error: `unsupported JWK (kty ${JSON.stringify(kty)}, crv ${JSON.stringify(crv)}): Ed25519 or P-256 only` };
+}
+
+/** A compact JWS checked against `key` and `typs`: its header and payload (read once the signature verifies). */
+async function verifyJwt(jwt, key, typs, step, signatureFailure) {
+  const parts = jwt.split(".");
+  if (parts.length !== 3) refuse(step, "a JWT has three parts");
+  const [h, p, s] = parts;
+  const object = (part, what) => { const o = jsonPart(part, "object"); if (!o || o.notB64) refuse(step, o ? `${what} is not base64url` : `${what} is not a JSON object`); return o; };
+  const header = object(h, "JWT header").value;
+  const alg = strOf(header, "alg") || "";
+  if (alg !== jwsAlgOf(key)) refuse(step, `JWT alg ${JSON.stringify(alg)} does not match the key (${jwsAlgOf(key) || "a " + key.scheme + " key signs no JWT"})`);
+  if (!typs.includes(strOf(header, "typ") || "")) refuse(step, `JWT typ must be one of ${typs.join(", ")}`);
+  const sig = unb64url(s);
+  if (!sig) refuse(step, "JWT signature is not base64url");
+  if (!(await jwsVerify(key, alg, enc.encode(`${h}.${p}`), sig))) refuse(step, signatureFailure);
+  return object(p, "JWT payload");
+}
+
+/** Steps 2-5 on the presentation's text: what it discloses, or a CredentialFailure. */
+async function checkPresentation(presentation, issuerKey, aud, nonce, iss) {
+  const text = rustTrim(presentation);
+  if (utf8Len(text) > CREDENTIAL_BYTES_MAX) refuse(2, `${utf8Len(text)} bytes is over the ${CREDENTIAL_BYTES_MAX}-byte limit`);
+  const parts = text.split("~");
+  if (parts.length < 2) refuse(2, "not an SD-JWT (`jwt~…~`)");
+  const jwt = parts[0], kb = parts[parts.length - 1], encoded = parts.slice(1, -1);
+  if (encoded.length > DISCLOSURES_MAX || encoded.some((d) => !d)) refuse(4, `1..=${DISCLOSURES_MAX} non-empty disclosures between \`~\``);
+  if (!kb) refuse(5, "the presentation has no key-binding JWT");
+  const parsed = await verifyJwt(jwt, issuerKey, ["dc+sd-jwt", "vc+sd-jwt"], 2, "the issuer signature does not verify under the registering key");
+  const payload = parsed.value;
+  const claimedIss = strOf(payload, "iss") || "";
+  if (iss !== null && claimedIss !== iss) refuse(3, `iss ${JSON.stringify(claimedIss)} is not the registering account (${iss})`);
+  if (own(payload, "_sd_alg") && payload._sd_alg !== "sha-256") refuse(4, "only _sd_alg sha-256 is supported");
+  const sd = Array.isArray(payload._sd) ? payload._sd.filter((d) => typeof d === "string") : [];
+  if (Object.values(payload).some((v) => own(v, "_sd") || (Array.isArray(v) && v.some((e) => own(e, "..."))))) refuse(4, "nested selective disclosure is not supported");
+  const found = [], seen = new Set();
+  for (const e of encoded) {
+    const d = jsonPart(e, "array");
+    if (!d || d.notB64) refuse(4, d ? "a disclosure is not base64url" : "a disclosure is not a JSON array");
+    const [salt, name, value] = d.value;
+    if (d.value.length === 2) refuse(4, "array-element disclosures are not supported");
+    if (d.value.length !== 3 || typeof salt !== "string" || typeof name !== "string") refuse(4, "a disclosure must be [salt, name, value]");
+    if (!name || utf8Len(name) > CLAIM_NAME_BYTES_MAX || ["_sd", "...", "_sd_alg", "cnf"].includes(name)) refuse(4, `disclosure claim name ${JSON.stringify(name)} is not allowed`);
+    const digest = await b64sha256(e);
+    if (seen.has(digest)) refuse(4, `disclosure \`${name}\` appears twice`);
+    seen.add(digest);
+    if (!sd.includes(digest)) refuse(4, `disclosure \`${name}\` is not one the issuer signed`);
+    if (Object.hasOwn(payload, name) || found.some((x) => x.name === name)) refuse(4, `claim ${JSON.stringify(name)} is disclosed twice or clashes with a signed claim`);
+    found.push({ name, value });
+  }
+  const jwk = own(payload, "cnf") && own(payload.cnf, "jwk") ? payload.cnf.jwk : undefined;
+  if (jwk === undefined) refuse(5, "the credential names no holder key (cnf.jwk)");
+  const holder = jwkKey(jwk);
+  if (holder.error) refuse(5, holder.error);
+  let kbPayload;
+  try {
+    kbPayload = await verifyJwt(kb, holder.key, ["kb+jwt"], 5, "its signature does not verify under the holder key");
+  } catch (e) {
+    if (e instanceof CredentialFailure) refuse(5, e.message);
+    throw e;
+  }
+  const k = kbPayload.value;
+  if (strOf(k, "aud") !== aud) refuse(5, `made for audience ${own(k, "aud") ? JSON.stringify(k.aud) : "(none)"}, not ${JSON.stringify(aud)}`);
+  if (strOf(k, "nonce") !== nonce) refuse(5, "made for another nonce");
+  if (strOf(k, "sd_hash") !== (await b64sha256(text.slice(0, text.length - kb.length)))) refuse(5, "sd_hash does not cover the presented disclosures");
+  if (!kbPayload.u64.has("iat")) refuse(5, "the key-binding JWT has no iat");
+  found.sort((a, b) => byUtf8(a.name, b.name));
+  return {
+    iss: claimedIss,
+    vct: strOf(payload, "vct") || "",
+    iat: parsed.u64.has("iat") ? payload.iat : 0,
+    disclosed: found,
+    claims_signed: sd.length,
+    holder: `${holder.key.scheme}:${hex(holder.key.scheme === "p256" ? cat(new Uint8Array([2 | (holder.key.key[64] & 1)]), holder.key.key.subarray(1, 33)) : holder.key.key)}`,
+    kb_iat: k.iat,
+  };
+}
+
+/** Presentation text from bytes (UTF-8), or null. */
+const presentationText = (data) => { try { return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(data); } catch (e) { return null; } };
+
+/** Whether `data` is a presentation: UTF-8 text that starts with a JWT and contains `~`. */
+export function isPresentation(data) {
+  // The start is enough: a JWT (base64url parts and dots) up to its first `~` (the verifier reads the whole text).
+  const text = new TextDecoder().decode(data.subarray(0, Math.min(data.length, CREDENTIAL_BYTES_MAX + 4096)));
+  return /^\s*[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*~/.test(text);
+}
+
+/**
+ * Verifies a presentation with its key alone (steps 2, 4, 5): `signer` is the issuer's key as
+ * "ed25519:<hex>" or "p256:<hex>". `{ ok: true, disclosed: [{ name, value }], claims_signed, … }`
+ * or `{ ok: false, step, reason }`.
+ */
+export async function verifyPresentation(presentation, signer, aud, nonce) {
+  const at = signer.indexOf(":");
+  try {
+    return { ok: true, ...(await checkPresentation(presentation, { scheme: signer.slice(0, at), key: fromHex(signer.slice(at + 1)) }, aud, nonce, null)) };
+  } catch (e) {
+    if (e instanceof CredentialFailure) return credentialFailed(e.n, e.message);
+    throw e;
+  }
+}
+
+/**
+ * Verifies a presentation (bytes or text) with its evidence bundle and optionally a fresh
+ * status proof (docs/credentials.md §3 steps 1-6), for the audience `aud` and nonce `nonce`,
+ * against `pinnedHex` (or the bundle's own genesis). `{ ok: true, kind: "credential", disclosed:
+ * [{ name, value }], claims_signed, vct, iss, holder, bundle, now }` (`now`: step 9 with the
+ * status proof, or null) or `{ ok: false, step: "step N (name)", reason }`.
+ */
+export async function verifyCredential(presentation, bundleData, statusData, aud, nonce, pinnedHex) {
+  const text = typeof presentation === "string" ? presentation : presentationText(presentation);
+  if (text === null) return credentialFailed(2, "the presentation is not UTF-8 text");
+  const jwt = rustTrim(text).split("~")[0];
+  const bundle = await verifyBundle(bundleData, enc.encode(jwt), pinnedHex);
+  if (!bundle.ok) return credentialFailed(1, `the bundle does not prove this credential: it failed at ${bundle.step}: ${bundle.reason}`);
+  const at = bundle.signer.indexOf(":");
+  const signer = { scheme: bundle.signer.slice(0, at), key: fromHex(bundle.signer.slice(at + 1)) };
+  let p;
+  try {
+    p = await checkPresentation(text, signer, aud, nonce, `vellum:${bundle.chain_id}:${bundle.registrant}`);
+  } catch (e) {
+    if (e instanceof CredentialFailure) return credentialFailed(e.n, e.message);
+    throw e;
+  }
+  let now = null;
+  if (statusData) {
+    const s = await verifyStatusProof(statusData, pinnedHex || bundle.genesis_hash);
+    if (!s.ok) return credentialFailed(6, `the status proof failed at ${s.step}: ${s.reason}`);
+    now = statusNow(bundle, s);
+    if (!now.ok) return credentialFailed(6, `the status proof does not fit the bundle (${now.step}: ${now.reason})`);
+  }
+  return { ok: true, kind: "credential", ...p, bundle, now };
 }
 
 export { fromHex };

@@ -81,4 +81,30 @@ fn main() {
         let per = start.elapsed() / iterations;
         println!("{name}: {} bytes, verify {:.1} µs ({iterations} iterations)", bytes.len(), per.as_secs_f64() * 1e6);
     }
+    witness_decision(&validators, &leaves);
+}
+
+/// A witness's decision on an add-checkpoint request (3 validator note signatures, a
+/// consistency proof from half the log, one cosignature): the CPU part of cosigning latency.
+fn witness_decision(validators: &[ed25519_consensus::SigningKey], leaves: &[Hash32]) {
+    use vellum_evidence::checkpoint::Checkpoint;
+    use vellum_evidence::witness::{AddCheckpoint, Latest, LogPolicy, add_checkpoint};
+    let keys: Vec<vellum_crypto::SecretKey> = validators.iter().map(|k| vellum_crypto::SecretKey::from_bytes("ed25519", k.to_bytes()).unwrap()).collect();
+    let named: Vec<(String, [u8; 32])> = keys.iter().enumerate().map(|(i, k)| (format!("vellum-test/v{i}"), k.public_key().key_bytes().try_into().unwrap())).collect();
+    let log = LogPolicy { origin: "vellum-test".into(), keys: named, quorum: 3 };
+    let old = leaves.len() / 2;
+    let mut cp = Checkpoint::new("vellum-test", leaves.len() as u64, vellum_crypto::merkle::root(leaves));
+    for (i, k) in keys.iter().take(3).enumerate() {
+        cp.sign(&format!("vellum-test/v{i}"), k);
+    }
+    let req = AddCheckpoint { old: old as u64, proof: vellum_crypto::merkle::consistency_proof(old, leaves), checkpoint: cp };
+    let latest = Latest { size: old as u64, root: vellum_crypto::merkle::root(&leaves[..old]) };
+    let witness = vellum_crypto::SecretKey::from_bytes("ed25519", [9; 32]).unwrap();
+    let iterations = 2_000;
+    let start = Instant::now();
+    for _ in 0..iterations {
+        add_checkpoint(&log, &latest, &req, ("w", &witness), 0).expect("consistent");
+    }
+    let per = start.elapsed() / iterations;
+    println!("witness add-checkpoint decision (log {} → {} entries): {:.1} µs ({iterations} iterations)", old, leaves.len(), per.as_secs_f64() * 1e6);
 }

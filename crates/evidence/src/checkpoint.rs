@@ -69,13 +69,7 @@ pub enum NoteError {
 
 /// `key hash = SHA-256(name ‖ "\n" ‖ 0x04 ‖ public key)[..4]` (0x04 = cosignature/v1).
 pub fn cosignature_key_hash(name: &str, public_key: &[u8; 32]) -> [u8; 4] {
-    let mut input = Vec::with_capacity(name.len() + 34);
-    input.extend_from_slice(name.as_bytes());
-    input.push(b'\n');
-    input.push(0x04);
-    input.extend_from_slice(public_key);
-    let h = sha256(&input);
-    [h[0], h[1], h[2], h[3]]
+    note_key_id(name, 0x04, public_key)
 }
 
 /// What a witness signs: `"cosignature/v1\ntime <timestamp>\n" ‖ checkpoint text`.
@@ -85,10 +79,15 @@ pub fn cosigned_message(timestamp: u64, text: &str) -> Vec<u8> {
 
 /// `key hash = SHA-256(name ‖ "\n" ‖ 0x01 ‖ public key)[..4]` (0x01 = Ed25519).
 pub fn key_hash(name: &str, public_key: &[u8; 32]) -> [u8; 4] {
+    note_key_id(name, 0x01, public_key)
+}
+
+/// A signed-note key id: `SHA-256(name ‖ "\n" ‖ signature type ‖ public key)[..4]`.
+fn note_key_id(name: &str, signature_type: u8, public_key: &[u8; 32]) -> [u8; 4] {
     let mut input = Vec::with_capacity(name.len() + 34);
     input.extend_from_slice(name.as_bytes());
     input.push(b'\n');
-    input.push(0x01);
+    input.push(signature_type);
     input.extend_from_slice(public_key);
     let h = sha256(&input);
     [h[0], h[1], h[2], h[3]]

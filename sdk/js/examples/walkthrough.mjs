@@ -11,7 +11,9 @@
 //    attests the issuer's identity (bundles then name it), the batch's members are handed to
 //    the network, the attestation is withdrawn (the status now shows it);
 // 2. accounts: a P-256 key kept in an encrypted keystore, an account opened by the registrar
-//    (named holder of her diploma, she fetches its bundle), frozen and unfrozen by compliance;
+//    (named holder of her diploma, she fetches its bundle; her credential, an SD-JWT VC
+//    registered on the ledger, she presents with only two claims to an employer, who verifies
+//    it offline), frozen and unfrozen by compliance;
 // 3. payments: the council creates EUR, the issuer mints, Alice pays (two legs, a reference)
 //    and the receipt is verified offline; monitoring holds a large payment, compliance posts it;
 // 4. multi-party signing: a 2-of-3 treasury pays from transaction files, once from JavaScript
@@ -34,16 +36,21 @@ import {
   SecretKey,
   combineTxFiles,
   createKeystore,
+  credentialIss,
   describeTx,
+  issueCredential,
   issuerLine,
   openKeystore,
+  presentCredential,
   readTxFile,
   signTxFile,
   statusLine,
   toHex,
   txFileText,
+  utf8,
   verifyBundle,
   verifyBundleWithStatus,
+  verifyCredential,
   verifyReceipt,
   wellKnownDocument,
 } from "@vellum/sdk"; // this package, by its name (as an integrator imports it)
@@ -190,6 +197,22 @@ await vellum.addHolders({ key: issuer, proofId: corrected.proofId, holders: [ope
 const hers = await vellum.fetchBundle({ key: alice, proofId: corrected.proofId, document: await readFile("diploma-corrected.pdf") });
 check(hers.result.document === "matched" && hers.result.registrant === toHex(issuer.accountId), "Alice, a holder, reads her diploma's bundle");
 say(`Alice, named holder of her diploma, fetched its bundle: document ${hers.result.document}`);
+
+// Her credential (an SD-JWT VC, docs/credentials.md): every claim selectively disclosable, bound
+// to her key; the issuer registers the issuer-signed JWT (its bytes are the document) for her.
+const credential = issueCredential({ issuer, holder: alice.publicKey, iss: credentialIss(chainId, issuer.accountId), claims: {
+  name: "Alice Example", degree: "MSc Mathematics", year: 2026, grades: { algebra: "A", topology: "B+" },
+} });
+const registeredJwt = await vellum.registerDocument({ key: issuer, document: utf8(credential.jwt), name: "alice.jwt" });
+await vellum.addHolders({ key: issuer, proofId: registeredJwt.proofId, holders: [opened.accountId] });
+const { bytes: credentialBundle } = await vellum.fetchBundle({ key: alice, proofId: registeredJwt.proofId, document: utf8(credential.jwt) });
+// Alice shows an employer her degree and year only, bound to its audience and one-time nonce.
+const presentation = presentCredential(credential.sdJwt, { disclose: ["degree", "year"], holder: alice, aud: "https://employer.example", nonce: "offer-2026-77" });
+// The employer, offline: the ledger evidence, the issuer's signature, the disclosures, the key binding.
+const shown = verifyCredential(presentation, credentialBundle, { aud: "https://employer.example", nonce: "offer-2026-77", genesisHash: vellum.genesisHash });
+console.log(shown.disclosed, shown.claimsSigned, issuerLine(shown.issuer)); // { degree: "MSc Mathematics", year: 2026 } 4 Example University (example.edu), …
+check(shown.disclosed.degree === "MSc Mathematics" && shown.claimsSigned === 4 && !("name" in shown.disclosed) && !presentation.includes("Alice"), "only degree and year are shown");
+say(`Alice presented ${Object.keys(shown.disclosed).join(" and ")} of her ${shown.claimsSigned}-claim credential; the employer verified it offline: ${statusLine(shown.status)}, issued by ${shown.issuer.profile.name}`);
 
 // Bob and Carol open accounts the same way (they are paid in §3 and are Alice's guardians in §6).
 const bob = SecretKey.generate("ed25519");

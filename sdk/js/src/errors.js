@@ -184,3 +184,26 @@ export class VerifyError extends VellumError {
 /** Verification steps in order (docs/evidence-format.md §4; step 9 combines a bundle with a status proof). */
 export const STEPS = ["decode", "checkpoint", "validator set", "certificate", "log inclusion", "state entry", "batch inclusion", "document", "status"];
 const STEP_NUMBERS = Object.fromEntries(STEPS.map((s, i) => [s, i + 1]));
+
+/** Credential verification steps in order (docs/credentials.md §3). */
+export const CREDENTIAL_STEPS = ["ledger", "issuer signature", "issuer", "disclosures", "key binding", "status"];
+
+/**
+ * A credential (SD-JWT VC, docs/credentials.md) that cannot be issued, presented or verified.
+ * `kind` is the Rust `CredentialError` variant — `malformed`, `issuer_signature`,
+ * `unsupported_key`, `unknown_disclosure`, `duplicate_disclosure`, `key_binding`,
+ * `no_such_claim` — or, from `verifyCredential`, `ledger` (the bundle does not verify with this
+ * JWT as its document; `cause` is the VerifyError), `issuer` (`iss` is not the registering
+ * account) or `status` (the status proof does not verify or does not belong with the bundle;
+ * `cause` is the VerifyError). A verification failure names its `step` (1–6, `stepName` as in
+ * CREDENTIAL_STEPS); `claim` is the disclosure's claim name when one is at fault.
+ */
+export class CredentialError extends VellumError {
+  constructor(kind, message, { step = null, claim = null, cause = undefined } = {}) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.kind = kind;
+    this.step = step;
+    this.stepName = step === null ? null : CREDENTIAL_STEPS[step - 1];
+    this.claim = claim;
+  }
+}

@@ -74,6 +74,33 @@ export class VerifyError extends VellumError {
   detail: string;
 }
 export const STEPS: Step[];
+/** Credential verification steps (docs/credentials.md §3), numbered 1–6 in this order. */
+export type CredentialStep = "ledger" | "issuer signature" | "issuer" | "disclosures" | "key binding" | "status";
+export const CREDENTIAL_STEPS: CredentialStep[];
+/**
+ * A credential that cannot be issued, presented or verified. `kind` is the Rust
+ * `CredentialError` variant, or (from `verifyCredential`) `ledger` (step 1; `cause` is the
+ * bundle's VerifyError), `issuer` (step 3: `iss` is not the registering account) or `status`
+ * (step 6; `cause` is the VerifyError). Verification failures carry their `step` (1–6).
+ */
+export class CredentialError extends VellumError {
+  kind:
+    | "malformed"
+    | "issuer_signature"
+    | "unsupported_key"
+    | "unknown_disclosure"
+    | "duplicate_disclosure"
+    | "key_binding"
+    | "no_such_claim"
+    | "ledger"
+    | "issuer"
+    | "status";
+  step: 1 | 2 | 3 | 4 | 5 | 6 | null;
+  stepName: CredentialStep | null;
+  /** The claim name of the disclosure at fault, when one is. */
+  claim: string | null;
+  cause?: unknown;
+}
 
 // ---- bytes, JSON, encoding ----
 export function toHex(bytes: Bytes): Hex;
@@ -553,6 +580,124 @@ export function genesisHashOf(genesis: any): Bytes;
 export function headerHashOf(header: any): Bytes;
 export function validatorSetHashOf(keys: Bytes[]): Bytes;
 export function quorum(n: number): number;
+
+// ---- credentials (SD-JWT VCs registered on the ledger, docs/credentials.md) ----
+/** A JSON value as read from a credential: integers beyond 2^53 are bigint. */
+export type JsonValue = null | boolean | number | bigint | string | JsonValue[] | { [name: string]: JsonValue };
+/** One disclosure: `base64url(JSON [salt, name, value])` and its digest (as listed in `_sd`). */
+export interface Disclosure {
+  encoded: string;
+  name: string;
+  value: JsonValue;
+  digest: string;
+}
+/** A credential as issued: the issuer-signed JWT (what the ledger registers) and every disclosure. */
+export interface Credential {
+  jwt: string;
+  disclosures: Disclosure[];
+  /** `jwt~d1~…~dn~`: what the holder keeps. */
+  sdJwt: string;
+}
+export interface VerifiedPresentation {
+  /** The issuer-signed JWT: its SHA-256 is the digest registered on the ledger. */
+  issuerJwt: string;
+  iss: string;
+  vct: string;
+  iat: number | bigint;
+  /** The claims the holder disclosed (and only those), names in UTF-8 byte order. */
+  disclosed: { [name: string]: JsonValue };
+  /** How many claims the issuer signed (disclosed or not). */
+  claimsSigned: number;
+  holder: PublicKey;
+  kbIat: number | bigint;
+}
+export interface VerifiedCredential extends VerifiedPresentation {
+  valid: true;
+  /** The registrant's identity: now (with a status proof), else as of the bundle; null for a version-1 or -2 bundle. */
+  issuer: IssuerIdentity | null;
+  registrant: Hex;
+  /** The key that registered the JWT (and signed it): `ed25519:…` or `p256:…`. */
+  signer: string;
+  registeredHeight: bigint;
+  registeredTimeMs: bigint;
+  /** The status that applies: the status proof's when one was given, else the bundle's. */
+  status: ProofStatus;
+  statusHeight: bigint;
+  /** Step 9 with the status proof, or null. */
+  now: StatusNow | null;
+  chainId: string;
+  genesisHash: Hex;
+  checkpointPinned: boolean;
+  bundle: VerifiedBundle;
+}
+export const CREDENTIAL_BYTES_MAX: 65536;
+export const DISCLOSURES_MAX: 64;
+export const CLAIM_NAME_BYTES_MAX: 64;
+export const SD_JWT_TYP: "dc+sd-jwt";
+export const SD_JWT_TYP_LEGACY: "vc+sd-jwt";
+export const KB_JWT_TYP: "kb+jwt";
+export const DEFAULT_VCT: "urn:vellum:academic-certificate";
+/**
+ * Issues a credential (Rust `credential::issue`): every claim selectively disclosable, one salt
+ * per claim (claims in UTF-8 name order), signed `EdDSA` or `ES256` by the issuer's account key.
+ */
+export function issueCredential(options: {
+  issuer: SecretKey;
+  holder: PublicKey | SecretKey | string;
+  /** `vellum:<chain id>:<issuer account hex>` (credentialIss). */
+  iss: string;
+  vct?: string;
+  /** Unix seconds; default now. */
+  iat?: number | bigint;
+  claims: { [name: string]: JsonValue } | Map<string, JsonValue>;
+  /** 16 bytes per call; default fresh random. */
+  salt?: () => Bytes;
+}): Credential;
+/** Reads `jwt~d1~…~dn~` (no key binding). */
+export function parseCredential(sdJwt: string | Bytes): Credential;
+/** The holder's presentation: the named disclosures and a key-binding JWT for `aud` and `nonce`. */
+export function presentCredential(
+  credential: Credential | { jwt: string; disclosures: Pick<Disclosure, "encoded" | "name">[] } | string | Bytes,
+  options: { disclose?: string[]; holder: SecretKey; aud: string; nonce: string; iat?: number | bigint },
+): string;
+/**
+ * Verifies a presentation under the issuer's key (Rust `verify_presentation`: the same checks,
+ * limits and order); with `iss`, the payload's `iss` must be it. Throws a CredentialError.
+ */
+export function verifyPresentation(
+  presentation: string | Bytes,
+  issuerPublicKey: PublicKey | string | SecretKey,
+  options: { aud: string; nonce: string; iss?: string | null },
+): VerifiedPresentation;
+/**
+ * Verifies a presentation with its evidence bundle offline (docs/credentials.md §3 steps 1–6;
+ * `vellum credential verify`): the bundle with the JWT as its document, the issuer signature
+ * under the record's signer, `iss`, disclosures, key binding, status (a status proof's, if
+ * given). Throws a CredentialError naming the step; a valid credential that is not live is
+ * returned (check `status`).
+ */
+export function verifyCredential(
+  presentation: string | Bytes,
+  bundle: Bytes,
+  options: { aud: string; nonce: string; genesisHash?: BytesLike | null; statusBytes?: Bytes | null },
+): VerifiedCredential;
+/** The issuer-signed JWT of a credential or presentation (the document the ledger registered). */
+export function credentialJwt(presentation: string | Bytes): string;
+/** `vellum:<chain id>:<account hex>`. */
+export function credentialIss(chainId: string, accountId: BytesLike): string;
+export function makeDisclosure(salt: Bytes, name: string, value: JsonValue): Disclosure;
+export function disclosureDigest(encoded: string): string;
+/** `EdDSA` (Ed25519), `ES256` (P-256), null (secp256k1). */
+export function jwsAlg(key: PublicKey | SecretKey | string): "EdDSA" | "ES256" | null;
+/** A JWS signature check (EdDSA with ZIP-215 rules; ES256 accepting either S). */
+export function jwsVerify(key: PublicKey | SecretKey | string, alg: string, input: Bytes, signature: Bytes): boolean;
+export function publicKeyToJwk(key: PublicKey | SecretKey | string): { crv: string; kty: string; x: string; y?: string } | null;
+export function publicKeyFromJwk(jwk: unknown): PublicKey;
+/** JSON text as serde_json writes a `Value` (compact, keys in UTF-8 byte order). */
+export function jsonText(value: JsonValue | Map<string, JsonValue>): string;
+export function base64url(bytes: Bytes): string;
+/** Strict base64url without padding, or null. */
+export function fromBase64url(text: string): Bytes | null;
 
 // ---- use cases ----
 export interface Manifest {

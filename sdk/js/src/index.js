@@ -1,6 +1,7 @@
 // @vellum/sdk: build, sign and submit Vellum transactions; keys and keystores; the client
 // behaviour of docs/client.md; events; multi-party signing; offline verification of evidence
-// bundles, payment receipts and status proofs. Browser-safe (no Node built-ins); `@vellum/sdk/node` adds
+// bundles, payment receipts and status proofs; SD-JWT VC credentials (issue, present, verify with
+// their ledger evidence). Browser-safe (no Node built-ins); `@vellum/sdk/node` adds
 // file helpers for Node.
 
 export * from "./errors.js";
@@ -100,4 +101,29 @@ export {
   FILE_VERSION_CHAINED,
   FILE_VERSION_ISSUER,
 } from "./verify.js";
+export {
+  issueCredential,
+  parseCredential,
+  presentCredential,
+  verifyPresentation,
+  verifyCredential,
+  credentialJwt,
+  credentialIss,
+  makeDisclosure,
+  disclosureDigest,
+  jwsAlg,
+  jwsVerify,
+  publicKeyToJwk,
+  publicKeyFromJwk,
+  jsonText,
+  base64url,
+  fromBase64url,
+  CREDENTIAL_BYTES_MAX,
+  DISCLOSURES_MAX,
+  CLAIM_NAME_BYTES_MAX,
+  SD_JWT_TYP,
+  SD_JWT_TYP_LEGACY,
+  KB_JWT_TYP,
+  DEFAULT_VCT,
+} from "./credential.js";
 export { Vellum, parseAmount, formatAmount } from "./vellum.js";

@@ -67,6 +67,7 @@ test("examples/walkthrough.mjs runs every README use case on a fresh devnet", { 
     /^P-256 key p256:[0-9a-f]{66} kept in an encrypted keystore \(reopened: same key\)$/m,
     /^opened Alice's account [0-9a-f]{64} /m,
     /^Alice, named holder of her diploma, fetched its bundle: document matched$/m,
+    /^Alice presented degree and year of her 4-claim credential; the employer verified it offline: LIVE, issued by Example University$/m,
     /^compliance froze Alice's account \(status frozen\), then unfroze it$/m,
     /^the council created EUR \(2 decimals, KYC required\)$/m,
     /^Alice paid Bob 119\.00 and Carol 1\.00 EUR \(tx [0-9a-f]{64}\): settled; receipt verified offline \(2 legs\)$/m,

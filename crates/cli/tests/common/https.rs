@@ -1,3 +1,4 @@
+#![allow(dead_code)] // each test uses a part of this helper
 //! A small HTTPS server on loopback (rustls, a throwaway CA made with rcgen) serving one
 //! document that the test can replace: an issuer's `/.well-known/vellum-issuer.json`.
 
