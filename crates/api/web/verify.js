@@ -1,12 +1,14 @@
 // Vellum evidence verifier for the browser (and Node ≥ 20): a port of the independent
 // verifier in docs/examples/verify_bundle.py, written from docs/evidence-format.md. Runs
-// entirely on the client with WebCrypto (SHA-256, Ed25519): the document is never uploaded.
+// entirely on the client with WebCrypto (SHA-256, SHA-512, Ed25519, ECDSA P-256) and BigInt
+// arithmetic (secp256k1 key recovery, ZIP-215 Ed25519): the document is never uploaded.
 //   verifyBundle(bundleBytes, documentBytes | null, pinnedGenesisHex | null)
 //   verifyStatusProof(statusBytes, pinnedGenesisHex | null)            (§6a, magic VELLUMST)
 //   statusNow(bundleResult, statusResult)                             (step 9)
 //   verifyBundleWithStatus(bundleBytes, statusBytes, documentBytes, pinnedGenesisHex)
 //   verifyCredential(presentation, bundleBytes, statusBytes | null, aud, nonce, pinnedGenesisHex)
 //                            (an SD-JWT VC presentation with its ledger evidence, docs/credentials.md §3)
+//   verifyReceipt(receiptBytes, pinnedGenesisHex | null)              (§5, magic VELLUMRC: a payment)
 // each resolve to { ok: true, ... } or { ok: false, step: "step N (name)", reason }. Bundles of
 // version 3 and status proofs carry the registrant's issuer identity (§6a): a result's `issuer`
 // is null (an older bundle carries none), { attested: false }, or the attestation; statusNow
@@ -168,6 +170,77 @@ export function parseStatus(data) {
   s.chain = validatorChain(r, data, "status proof");
   end(r, data);
   return s;
+}
+
+// Payment receipts (§2.2, §2.5): the signed transaction, whose body is a Transfer (9) or a
+// DecideHold (12) — the only transactions that leave a payment record — and the record.
+
+const u128 = (r) => { const lo = r.u64(); return (r.u64() << 64n) | lo; };
+const hash32Opt = (r) => r.opt(() => r.b32());
+
+/** A Transfer leg: `{ to, token, amount, convert: { to_token, rate_version } | null }`. */
+const txLeg = (r) => ({ to: r.b32(), token: r.str(), amount: u128(r), convert: r.opt(() => ({ to_token: r.str(), rate_version: r.u64() })) });
+
+function txBody(r) {
+  const k = r.u8();
+  if (k === 9) return { type: "transfer", legs: r.vec(() => txLeg(r)), reference: hash32Opt(r) };
+  if (k === 12) return { type: "decide_hold", hold: r.u64(), post: r.bool(), reason: r.str() };
+  throw new Error(`the transaction's body (variant ${k}) is not a Transfer (9) or a DecideHold (12), the only transactions a payment receipt proves`);
+}
+
+/** Signature (wire-format.md §5): 0 Ed25519 { key, sig }, 1 secp256k1 { sig, recovery_id }, 2 P-256 { key, sig }. */
+function txSignature(r) {
+  const k = r.u8();
+  if (k === 0) return { scheme: "ed25519", key: r.b32(), sig: r.take(64) };
+  if (k === 1) return { scheme: "secp256k1", sig: r.take(64), recovery_id: r.u8() };
+  if (k === 2) return { scheme: "p256", key: r.take(33), sig: r.take(64) };
+  throw new Error(`unknown signature variant ${k}`);
+}
+
+/** Transaction { unsigned, signatures }, with the borsh bytes of both it and `unsigned` (`bytes`). */
+const transaction = (r) => r.span(() => ({
+  unsigned: r.span(() => ({ chain_id: r.str(), sender: r.b32(), nonce: r.u64(), expiry_height: r.u64(), body: txBody(r) })),
+  signatures: r.vec(() => txSignature(r)),
+}));
+
+const settledLeg = (r) => ({ to: r.b32(), token: r.str(), amount: u128(r), credit_token: r.str(), credit_amount: u128(r),
+  conversion: r.opt(() => ({ desk: r.b32(), num: r.u64(), den: r.u64(), rate_version: r.u64() })) });
+
+/** Alert variants: [rule, its measure's field, how the measure is read]. */
+const ALERTS = [["large_transfer", "amount", u128], ["velocity_amount", "window_amount", u128], ["velocity_count", "window_count", (r) => r.u32()], ["structuring", "just_under_count", (r) => r.u32()]];
+function alert(r) {
+  const k = r.u8();
+  if (!ALERTS[k]) throw new Error(`unknown alert variant ${k}`);
+  const [rule, field, read] = ALERTS[k];
+  const token = r.str();
+  return { rule, token, [field]: read(r) };
+}
+
+function paymentOutcome(r) {
+  const k = r.u8();
+  const legs = () => r.vec(() => settledLeg(r));
+  if (k === 0) return { outcome: "settled", legs: legs(), reference: hash32Opt(r) };
+  if (k === 1) return { outcome: "held", hold: r.u64(), legs: legs(), alerts: r.vec(() => alert(r)), reference: hash32Opt(r) };
+  if (k === 2) return { outcome: "hold_posted", hold: r.u64(), transfer: r.b32(), from: r.b32(), legs: legs() };
+  if (k === 3) return { outcome: "hold_voided", hold: r.u64(), transfer: r.b32(), from: r.b32() };
+  throw new Error(`unknown payment outcome variant ${k}`);
+}
+
+const paymentRecord = (r) => r.span(() => ({ tx_id: r.b32(), height: r.u64(), time_ms: r.u64(), sender: r.b32(), outcome: paymentOutcome(r) }));
+
+/** A payment receipt (`VELLUMRC`, §2.2). */
+export function parseReceipt(data) {
+  const r = framed(data, "VELLUMRC", "payment receipt");
+  const g = genesis(r);
+  const rc = { chain_id: g.chain_id, validators: g.validators, genesis_bytes: g.bytes, header: header(r), cert: certificate(r) };
+  rc.tx = transaction(r);
+  rc.tx_index = r.u64();
+  rc.tx_proof = r.vec(() => r.b32());
+  rc.record = paymentRecord(r);
+  rc.record_proof = r.vec(() => r.b32());
+  rc.chain = validatorChain(r, data, "payment receipt");
+  end(r, data);
+  return rc;
 }
 
 /** Which evidence file `data` is, by its magic: "bundle", "status", "receipt", "log_anchor" or null. */
@@ -811,6 +884,247 @@ export async function verifyCredential(presentation, bundleData, statusData, aud
     if (!now.ok) return credentialFailed(6, `the status proof does not fit the bundle (${now.step}: ${now.reason})`);
   }
   return { ok: true, kind: "credential", ...p, bundle, now };
+}
+
+// ---- Payment receipts: verification (docs/evidence-format.md §5) ----
+//
+// A port of crates/evidence/src/receipt.rs `verify_receipt`: steps 1-4 as for bundles (magic
+// VELLUMRC), then 5a the transaction's leaf `leaf(canonical("VELLUM:TX-LEAF:", tx))` at
+// `tx_index`, 5b the payment record's `leaf(canonical("VELLUM:PAYMENT-RECORD:", record))` right
+// after it, 6a the record names this transaction (its id) and its sender, 5c the record is not
+// after the header, 6b every signature verifies under its scheme (wire-format.md §9) and no key
+// signs twice — in that order, as the Rust verifier evaluates them. Step 6 keeps the shared name
+// "state entry", as the Rust verifier reports it.
+
+// Ed25519 with the ledger's ZIP-215 rules (ed25519-consensus): WebCrypto first (a strict RFC 8032
+// verifier: what it accepts, ZIP-215 accepts too), then, when it refuses, the cofactored check
+// [8]([S]B − [k]A − R) = 0 with non-canonical and small-order points accepted.
+const ED_D = modp(-121665n * powmod(121666n, ED_P - 2n, ED_P), ED_P);
+const ED_D2 = (2n * ED_D) % ED_P;
+const ED_SQRT_M1 = powmod(2n, (ED_P - 1n) / 4n, ED_P);
+const ED_L = (1n << 252n) + 27742317777372353535851937790883648493n;
+const ED_ID = [0n, 1n, 1n, 0n];
+const ED_B = [15112221349535400772501151409588531511454012693041857206046113283949847762202n, 46316835694926478169428394003475163141307993866256225615783033603165251855960n, 1n,
+  (15112221349535400772501151409588531511454012693041857206046113283949847762202n * 46316835694926478169428394003475163141307993866256225615783033603165251855960n) % ED_P];
+const le = (bytes) => big(Uint8Array.from(bytes).reverse());
+
+/** A point from 32 bytes as ed25519-consensus decodes it (y taken mod p; x = 0 with either sign): extended coordinates, or null. */
+function edDecode(bytes) {
+  const b = Uint8Array.from(bytes);
+  const sign = b[31] >> 7;
+  b[31] &= 0x7f;
+  const y = le(b) % ED_P;
+  const u = modp(y * y - 1n, ED_P), v = modp(ED_D * y * y + 1n, ED_P);
+  const w = (u * powmod(v, ED_P - 2n, ED_P)) % ED_P;
+  let x = powmod(w, (ED_P + 3n) / 8n, ED_P);
+  if ((x * x) % ED_P !== w) {
+    x = (x * ED_SQRT_M1) % ED_P;
+    if ((x * x) % ED_P !== w) return null;
+  }
+  if (Number(x & 1n) !== sign) x = modp(-x, ED_P);
+  return [x, y, 1n, (x * y) % ED_P];
+}
+/** Extended twisted-Edwards addition (a = −1; complete, so also doubling). */
+function edAdd([X1, Y1, Z1, T1], [X2, Y2, Z2, T2]) {
+  const p = ED_P;
+  const A = ((Y1 - X1) * (Y2 - X2)) % p, B = ((Y1 + X1) * (Y2 + X2)) % p, C = (((T1 * ED_D2) % p) * T2) % p, D = (2n * Z1 * Z2) % p;
+  const E = B - A, F = D - C, G = D + C, H = B + A;
+  return [modp(E * F, p), modp(G * H, p), modp(F * G, p), modp(E * H, p)];
+}
+const edNeg = ([X, Y, Z, T]) => [modp(-X, ED_P), Y, Z, modp(-T, ED_P)];
+/** [a]P + [b]Q (Shamir's trick). */
+function edMul2(a, P, b, Q) {
+  const PQ = edAdd(P, Q);
+  let acc = ED_ID;
+  for (let i = 255; i >= 0; i--) {
+    acc = edAdd(acc, acc);
+    const x = (a >> BigInt(i)) & 1n, y = (b >> BigInt(i)) & 1n;
+    if (x && y) acc = edAdd(acc, PQ);
+    else if (x) acc = edAdd(acc, P);
+    else if (y) acc = edAdd(acc, Q);
+  }
+  return acc;
+}
+/** The ZIP-215 verdict: true, false, or an Error for a key that is not a point. */
+async function zip215(pub, sig, msg) {
+  const A = edDecode(pub);
+  if (!A) throw new Error("malformed Ed25519 public key (not a curve point)");
+  const R = edDecode(sig.subarray(0, 32)), S = le(sig.subarray(32));
+  if (!R || S >= ED_L) return false;
+  const k = le(new Uint8Array(await subtle.digest("SHA-512", cat(sig.subarray(0, 32), pub, msg)))) % ED_L;
+  let P = edAdd(edMul2(S, ED_B, k, edNeg(A)), edNeg(R));
+  for (let i = 0; i < 3; i++) P = edAdd(P, P);
+  return P[0] === 0n && P[1] === P[2];
+}
+async function ed25519TxVerify(pub, sig, msg) {
+  let good = false;
+  try { good = await ed25519Verify(pub, sig, msg); } catch (e) { good = false; }
+  if (!good && !(await zip215(pub, sig, msg))) throw new Error("Ed25519 signature does not verify");
+}
+
+// secp256k1, recoverable (wire-format.md §9.2): r, s in [1, n−1], low S, recovery id 0 or 1; the
+// key is recovered (SEC 1 §4.1.6) as Q = r⁻¹(s·R − e·G), R the point of x = r and y of parity v,
+// e = SHA-256(message) mod n. Jacobian coordinates (a = 0), infinity when Z = 0.
+const K1_P = (1n << 256n) - (1n << 32n) - 977n;
+const K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+const K1_G = [0x79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798n, 0x483ada7726a3c4655da4fbfc0e1108a8fd17b448a68554199c47d08ffb10d4b8n, 1n];
+const K1_INF = [0n, 1n, 0n];
+function k1Double([X, Y, Z]) {
+  const p = K1_P;
+  if (Z === 0n || Y === 0n) return K1_INF;
+  const YY = (Y * Y) % p, S = (4n * X * YY) % p, M = (3n * X * X) % p;
+  const X3 = modp(M * M - 2n * S, p);
+  return [X3, modp(M * (S - X3) - 8n * YY * YY, p), (2n * Y * Z) % p];
+}
+function k1Add(P, Q) {
+  if (P[2] === 0n) return Q;
+  if (Q[2] === 0n) return P;
+  const p = K1_P, [X1, Y1, Z1] = P, [X2, Y2, Z2] = Q;
+  const Z1Z1 = (Z1 * Z1) % p, Z2Z2 = (Z2 * Z2) % p;
+  const U1 = (X1 * Z2Z2) % p, U2 = (X2 * Z1Z1) % p, S1 = (((Y1 * Z2) % p) * Z2Z2) % p, S2 = (((Y2 * Z1) % p) * Z1Z1) % p;
+  const H = modp(U2 - U1, p), R = modp(S2 - S1, p);
+  if (H === 0n) return R === 0n ? k1Double(P) : K1_INF;
+  const HH = (H * H) % p, HHH = (H * HH) % p, V = (U1 * HH) % p;
+  const X3 = modp(R * R - HHH - 2n * V, p);
+  return [X3, modp(R * (V - X3) - S1 * HHH, p), (((H * Z1) % p) * Z2) % p];
+}
+/** [a]P + [b]Q (Shamir's trick). */
+function k1Mul2(a, P, b, Q) {
+  const PQ = k1Add(P, Q);
+  let acc = K1_INF;
+  for (let i = 255; i >= 0; i--) {
+    acc = k1Double(acc);
+    const x = (a >> BigInt(i)) & 1n, y = (b >> BigInt(i)) & 1n;
+    if (x && y) acc = k1Add(acc, PQ);
+    else if (x) acc = k1Add(acc, P);
+    else if (y) acc = k1Add(acc, Q);
+  }
+  return acc;
+}
+/** The SEC1 compressed key that signed `msg` with `sig` (r ‖ s) and recovery id `v`, or an Error. */
+async function secp256k1Recover(sig, v, msg) {
+  const r = big(sig.subarray(0, 32)), s = big(sig.subarray(32));
+  if (r === 0n || r >= K1_N || s === 0n || s >= K1_N) throw new Error("malformed secp256k1 signature");
+  if (s > K1_N >> 1n) throw new Error("secp256k1 signature has high S (only low S is accepted)");
+  if (v > 1) throw new Error("recovery id must be 0 or 1");
+  const alpha = (((r * r) % K1_P) * r + 7n) % K1_P;
+  let y = powmod(alpha, (K1_P + 1n) / 4n, K1_P);
+  if ((y * y) % K1_P !== alpha) throw new Error("no secp256k1 key can be recovered from it");
+  if (Number(y & 1n) !== v) y = K1_P - y;
+  const e = big(await sha256(msg)) % K1_N;
+  const rInv = powmod(r, K1_N - 2n, K1_N);
+  const Q = k1Mul2(modp(-e * rInv, K1_N), K1_G, (s * rInv) % K1_N, [r, y, 1n]);
+  if (Q[2] === 0n) throw new Error("no secp256k1 key can be recovered from it");
+  const zi = powmod(Q[2], K1_P - 2n, K1_P), zi2 = (zi * zi) % K1_P;
+  const x = (Q[0] * zi2) % K1_P, yq = (((Q[1] * zi2) % K1_P) * zi) % K1_P;
+  return cat(new Uint8Array([2 | Number(yq & 1n)]), be32(x));
+}
+
+// P-256 (wire-format.md §9.3): a compressed point, r and s in [1, n−1], low S, then WebCrypto's
+// ECDSA P-256 SHA-256 over the message.
+const P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+async function p256TxVerify(key, sig, msg) {
+  const point = p256Point(key);
+  if (!point) throw new Error("malformed P-256 public key (not a compressed curve point)");
+  const r = big(sig.subarray(0, 32)), s = big(sig.subarray(32));
+  if (r === 0n || r >= P256_N || s === 0n || s >= P256_N) throw new Error("malformed P-256 signature");
+  if (s > P256_N >> 1n) throw new Error("P-256 signature has high S (only low S is accepted)");
+  let good = false;
+  try {
+    const k = await subtle.importKey("raw", point, { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
+    good = await subtle.verify({ name: "ECDSA", hash: "SHA-256" }, k, sig, msg);
+  } catch (e) { good = false; }
+  if (!good) throw new Error("P-256 signature does not verify");
+}
+
+const SCHEME_INDEX = { ed25519: 0, secp256k1: 1, p256: 2 };
+/** One signature over `msg`: the signer's key `{ scheme, key }`, or an Error saying why not. */
+async function signatureKey(s, msg) {
+  if (s.scheme === "ed25519") { await ed25519TxVerify(s.key, s.sig, msg); return { scheme: s.scheme, key: s.key }; }
+  if (s.scheme === "secp256k1") return { scheme: s.scheme, key: await secp256k1Recover(s.sig, s.recovery_id, msg) };
+  await p256TxVerify(s.key, s.sig, msg);
+  return { scheme: s.scheme, key: s.key };
+}
+
+/** Step 6b: every signature verifies and no key signs twice; the keys in signature order. */
+async function txSigners(tx) {
+  const msg = canonical("VELLUM:TX-SIGN:", tx.unsigned.bytes);
+  const keys = [];
+  for (let i = 0; i < tx.signatures.length; i++) {
+    let key;
+    try { key = await signatureKey(tx.signatures[i], msg); } catch (e) { key = e; }
+    if (key instanceof Error) stop(6, `the transaction's signatures do not verify: signature ${i}: ${key.message}`);
+    const text = `${key.scheme}:${hex(key.key)}`;
+    if (keys.some((k) => k.key === text)) stop(6, `the transaction's signatures do not verify: signature ${i} repeats a signer`);
+    const account = await sha256(canonical("VELLUM:ACCOUNT-ID:", cat(new Uint8Array([SCHEME_INDEX[key.scheme]]), key.key)));
+    keys.push({ key: text, account_id: hex(account), opens_sender: eq(account, tx.unsigned.sender) });
+  }
+  return keys;
+}
+
+/** A u64 or u32 as the JSON form writes it: a number, or a BigInt beyond 2^53. */
+const jsonInt = (v) => (BigInt(v) <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : BigInt(v));
+const hexOpt = (b) => (b ? hex(b) : null);
+const legJson = (l) => ({
+  to: hex(l.to), token: l.token, amount: String(l.amount), credit_token: l.credit_token, credit_amount: String(l.credit_amount),
+  conversion: l.conversion && { desk: hex(l.conversion.desk), num: jsonInt(l.conversion.num), den: jsonInt(l.conversion.den), rate_version: jsonInt(l.conversion.rate_version) },
+});
+const alertJson = (a) => Object.fromEntries(Object.entries(a).map(([k, v]) => [k, typeof v === "bigint" ? String(v) : v]));
+/** A PaymentOutcome in the JSON form (docs/wire-format.md §8: u128 as decimal text, hashes as hex). */
+function outcomeJson(o) {
+  const out = { outcome: o.outcome };
+  if (o.hold !== undefined) out.hold = jsonInt(o.hold);
+  if (o.transfer) Object.assign(out, { transfer: hex(o.transfer), from: hex(o.from) });
+  if (o.legs) out.legs = o.legs.map(legJson);
+  if (o.alerts) out.alerts = o.alerts.map(alertJson);
+  if (o.outcome === "settled" || o.outcome === "held") out.reference = hexOpt(o.reference);
+  return out;
+}
+/** The transaction's body in the JSON form. */
+const bodyJson = (b) => (b.type === "transfer"
+  ? { type: b.type, legs: b.legs.map((l) => ({ to: hex(l.to), token: l.token, amount: String(l.amount), convert: l.convert && { to_token: l.convert.to_token, rate_version: jsonInt(l.convert.rate_version) } })), reference: hexOpt(b.reference) }
+  : { type: b.type, hold: jsonInt(b.hold), post: b.post, reason: b.reason });
+
+/**
+ * Verifies a payment receipt (§5) against `pinnedHex` (or its own genesis): `{ ok: true, kind:
+ * "receipt", tx_id, tx (its unsigned part: sender, nonce, body), sender, tx_signers: [{ key,
+ * account_id, opens_sender }], height, time_ms, outcome (the JSON form), header_height, signers,
+ * validators, validator_set_changes, … }` or `{ ok: false, step: "step N (name)", reason }`.
+ */
+export async function verifyReceipt(data, pinnedHex) {
+  return run(async () => {
+    const rc = decoded(parseReceipt, data);
+    const { genesisHash, n } = await verifyAnchor(rc, pinnedHex, "payment receipt");
+    const hd = rc.header, rec = rc.record, tx = rc.tx, u = tx.unsigned;
+    const txLeaf = await leaf(canonical("VELLUM:TX-LEAF:", tx.bytes));
+    if (!(await verifyInclusion(rc.tx_index, hd.log_size, txLeaf, rc.tx_proof, hd.log_root))) stop(5, `the transaction is not at log index ${rc.tx_index} of the header's log`);
+    const recordLeaf = await leaf(canonical("VELLUM:PAYMENT-RECORD:", rec.bytes));
+    if (!(await verifyInclusion(rc.tx_index + 1n, hd.log_size, recordLeaf, rc.record_proof, hd.log_root))) stop(5, `the payment record is not at log index ${rc.tx_index + 1n} of the header's log`);
+    const txId = await sha256(canonical("VELLUM:TX-ID:", u.bytes));
+    if (!eq(rec.tx_id, txId) || !eq(rec.sender, u.sender)) stop(6, "the payment record belongs to another transaction");
+    if (rec.height > hd.height || rec.time_ms > hd.time_ms) stop(5, "the record claims a height or time after the header that includes it");
+    const txSignersFound = await txSigners(tx);
+    return {
+      ok: true,
+      kind: "receipt",
+      chain_id: rc.chain_id,
+      genesis_hash: hex(genesisHash),
+      pinned: !!pinnedHex,
+      tx_id: hex(txId),
+      tx_index: jsonInt(rc.tx_index),
+      tx: { chain_id: u.chain_id, sender: hex(u.sender), nonce: jsonInt(u.nonce), expiry_height: jsonInt(u.expiry_height), body: bodyJson(u.body) },
+      sender: hex(rec.sender),
+      tx_signers: txSignersFound,
+      height: Number(rec.height),
+      time_ms: Number(rec.time_ms),
+      outcome: outcomeJson(rec.outcome),
+      header_height: Number(hd.height),
+      header_time_ms: Number(hd.time_ms),
+      signers: rc.cert.signers.length,
+      validators: n,
+      validator_set_changes: rc.chain.length,
+    };
+  });
 }
 
 export { fromHex };

@@ -8,15 +8,32 @@
 // since (a status proof), never attested, and an older file that carries none. Credential
 // presentations dropped with their bundle (the audience and nonce typed in): a test chain made
 // here, and the real files `vellum credential` made on a devnet (docs/examples/credential-*),
-// which must be present — that test fails without them. Skipped without Chromium.
+// which must be present — that test fails without them. Payment receipts dropped alone: the
+// devnet's docs/examples/payment.vellumrc (genesis pinned from payment-genesis-hash.txt), a
+// tampered copy, and receipts made here (test/receipt-ledger.js: a converted leg signed under
+// the three schemes, a held transfer, a voided hold, a bad signature). Skipped without Chromium.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
-import { SecretKey, credentialIss, decodeBundle, decodeStatusProof, encodeBundle, issueCredential, presentCredential, toHex } from "../src/index.js";
+import {
+  SecretKey,
+  accountIdOf,
+  credentialIss,
+  decodeBundle,
+  decodeReceipt,
+  decodeStatusProof,
+  encodeBundle,
+  encodeReceipt,
+  issueCredential,
+  presentCredential,
+  signTransaction,
+  toHex,
+} from "../src/index.js";
 import { credentialLedger, revokedAt } from "./credential-ledger.js";
+import { receiptFile } from "./receipt-ledger.js";
 import { CHROMIUM, openInChromium } from "./chromium.js";
 import { EXAMPLES, REPO, exampleText, readExample } from "./fixtures.js";
 
@@ -276,4 +293,91 @@ test("the web page verifies the Rust CLI's devnet credential (docs/examples/cred
   assert.doesNotMatch(v[0], /name:|grades:/);
   assert.match(v[1], /^NOT VALID the credential: failed at step 5 \(key binding\): made for another nonce$/);
   assert.match(v[2], /^NOT VALID the credential: failed at step 1 \(ledger\): .*step 2 \(checkpoint\)/);
+});
+
+// ---- Payment receipts ----
+
+const paymentPin = exampleText("payment-genesis-hash.txt");
+
+/** payment.vellumrc with its first leg's debited amount changed: its record is no longer the log's. */
+function alteredPayment() {
+  const r = decodeReceipt(readExample("payment.vellumrc"));
+  r.record.outcome.legs[0].amount = 11901n;
+  return encodeReceipt(r);
+}
+
+/** Receipts made on a test chain (all with one genesis): settled with a conversion, held, a voided hold, a bad signature. */
+function madeReceipts() {
+  const key = (scheme, n) => SecretKey.fromBytes(scheme, new Uint8Array(32).fill(n));
+  const [ed, k1, p2] = [key("ed25519", 1), key("secp256k1", 2), key("p256", 3)];
+  const h = (b) => new Uint8Array(32).fill(b);
+  const unsigned = (body) => ({ chain_id: "vellum-test", sender: accountIdOf(ed.publicKey), nonce: 4n, expiry_height: 1000n, body });
+  const legs = [
+    { to: h(0x0a), token: "EUR", amount: 11900n, convert: null },
+    { to: h(0x0b), token: "EUR", amount: 100n, convert: { to_token: "COOP", rate_version: 1n } },
+  ];
+  const transfer = signTransaction(unsigned({ type: "transfer", legs, reference: null }), [ed, k1, p2]);
+  const settledLegs = [
+    { to: h(0x0a), token: "EUR", amount: 11900n, credit_token: "EUR", credit_amount: 11900n, conversion: null },
+    { to: h(0x0b), token: "EUR", amount: 100n, credit_token: "COOP", credit_amount: 200n, conversion: { desk: h(0x0e), num: 2n, den: 1n, rate_version: 1n } },
+  ];
+  const settled = receiptFile({ tx: transfer, outcome: { outcome: "settled", legs: settledLegs, reference: null } });
+  const held = receiptFile({ tx: transfer, outcome: { outcome: "held", hold: 7n, legs: settledLegs, alerts: [{ rule: "large_transfer", token: "EUR", amount: 60000n }], reference: null } });
+  const decision = signTransaction(unsigned({ type: "decide_hold", hold: 7n, post: false, reason: "sanctions_match" }), [p2]);
+  const voided = receiptFile({ tx: decision, outcome: { outcome: "hold_voided", hold: 7n, transfer: h(0x20), from: h(0x21) } });
+  const badSignature = { ...transfer, signatures: [transfer.signatures[0], { ...transfer.signatures[1], recovery_id: 2 }] };
+  const refused = receiptFile({ tx: badSignature, outcome: { outcome: "settled", legs: settledLegs, reference: null } });
+  return {
+    pinned: settled.genesisHash,
+    keys: [ed, k1, p2].map((k) => String(k.publicKey)),
+    files: {
+      "payment-altered.vellumrc": alteredPayment(),
+      "made-settled.vellumrc": settled.receipt,
+      "made-held.vellumrc": held.receipt,
+      "made-voided.vellumrc": voided.receipt,
+      "made-bad-signature.vellumrc": refused.receipt,
+    },
+  };
+}
+
+test("the web page verifies payment receipts: the devnet's payment.vellumrc, a tampered copy, every outcome, a bad signature", { skip: !CHROMIUM && "no Chromium found (set CHROMIUM)", timeout: PAGE_TIMEOUT_MS }, async (t) => {
+  const made = madeReceipts();
+  const scenarios = [
+    { files: ["payment.vellumrc"], pinned: paymentPin },
+    { files: ["payment-altered.vellumrc"], pinned: paymentPin },
+    { files: ["payment.vellumrc"], pinned: "07".repeat(32) },
+    { files: ["made-settled.vellumrc"], pinned: made.pinned },
+    { files: ["made-held.vellumrc"], pinned: made.pinned },
+    { files: ["made-voided.vellumrc"], pinned: made.pinned },
+    { files: ["made-bad-signature.vellumrc"], pinned: made.pinned },
+    { files: ["payment.vellumrc", "status-diploma.vellum"], pinned: paymentPin },
+    { files: ["payment.vellumrc"], pinned: "", doc: "diploma.pdf" },
+  ];
+  const { verdicts: v } = await runPage(t, scenarios, { api: false, files: made.files });
+  assert.equal(v.length, scenarios.length, JSON.stringify(v));
+  // The devnet's receipt: two EUR legs settled, signed by the key that opened the payer's account.
+  assert.match(
+    v[0],
+    /^VALID payment receipt Outcome SETTLED — 2 legs moved 11900 EUR debited, 11900 EUR credited to d18946eb4118860cb8056740cd7df16cf801be4c11ba09ac69bcdeab85453f2d 100 EUR debited, 100 EUR credited to b96079d0fbafc558815b0561f48c25db609e8a75a4fb6e3cb42baedb3cee51b6 Reference 0{62}42 /,
+  );
+  assert.match(v[0], /Transaction Transfer of 2 legs by account 5e5010d2[0-9a-f]{52}c3f4, nonce 0 id 1a9dd1ee1befd0b79b5c3a5987e3433f25ba6b8105aa63f5767774ea8161d46e /);
+  assert.match(v[0], /Signed by ed25519:2dcc809f[0-9a-f]{52}7465 \(the key the account was opened with\) /);
+  assert.match(v[0], /Executed at \d{4}-\d\d-\d\dT[0-9:.]+Z · block 6 Finalized by 3 of 4 validators \(the genesis validator set\) — block 7 /);
+  assert.ok(v[0].includes(`Chain vellum-devnet · genesis ${paymentPin} `), v[0]);
+  assert.doesNotMatch(v[0], /NOT pinned/);
+  // Tampered, or another chain pinned.
+  assert.match(v[1], /^NOT VALID the payment receipt: failed at step 5 \(log inclusion\): the payment record is not at log index 3/);
+  assert.doesNotMatch(v[1], /11901/);
+  assert.match(v[2], /^NOT VALID the payment receipt: failed at step 2 \(checkpoint\): payment receipt is for genesis dd4206ff/);
+  // Made here: a converted leg, three signers under three schemes.
+  assert.match(v[3], /^VALID payment receipt Outcome SETTLED — 2 legs moved 11900 EUR debited, 11900 EUR credited to (0a){32} 100 EUR debited, 200 COOP credited to (0b){32} — converted at 2\/1 \(rate version 1, desk (0e){32}\) Transaction /);
+  assert.ok(v[3].includes(`Signed by ${made.keys[0]} (the key the account was opened with) ${made.keys[1]} ${made.keys[2]} Executed at`), v[3]);
+  assert.match(made.keys[1], /^secp256k1:0[23][0-9a-f]{64}$/);
+  assert.match(v[4], /^VALID payment receipt Outcome HELD by monitoring \(hold 7\) — nothing moved; held legs: 11900 EUR debited, 11900 EUR credited to (0a){32} 100 EUR debited, 200 COOP credited/);
+  assert.match(v[4], /Alerts large transfer: 60000 EUR Transaction Transfer of 2 legs/);
+  assert.match(v[5], /^VALID payment receipt Outcome HOLD 7 VOIDED — the held transfer (20){32} from (21){32} did not move; the funds are back with the payer Transaction Hold decision: void hold 7 \(reason: sanctions_match\) by account /);
+  assert.ok(v[5].includes(`Signed by ${made.keys[2]} Executed at`), v[5]);
+  assert.match(v[6], /^NOT VALID the payment receipt: failed at step 6 \(state entry\): the transaction's signatures do not verify: signature 1: recovery id must be 0 or 1$/);
+  assert.match(v[7], /^Cannot verify A payment receipt is verified on its own: drop it alone\.$/);
+  assert.match(v[8], /^VALID payment receipt .*Chain vellum-devnet · genesis [0-9a-f]{64} \(NOT pinned\) .*the document you chose was not used\.$/);
 });
