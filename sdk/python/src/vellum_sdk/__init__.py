@@ -1,12 +1,21 @@
 """Vellum SDK for Python: build, sign and submit transactions, read the ledger through every
-validator, follow its events, and verify evidence bundles, payment receipts and status proofs
-offline.
+validator, follow its events, and verify evidence bundles, payment receipts, status proofs and
+SD-JWT VC credentials (:mod:`vellum_sdk.credential`) offline.
 
 Start with :class:`Client` (``Client.from_config("devnet/client.toml")``), :class:`SecretKey`
 and :mod:`vellum_sdk.bodies`; errors are in :mod:`vellum_sdk.errors`."""
 
-from . import bodies, errors, issuers
+from . import bodies, credential, errors, issuers
 from .client import Client, ClientConfig, Finalized, Registration
+from .credential import (
+    Issued,
+    VerifiedCredential,
+    VerifiedPresentation,
+    issue,
+    present,
+    verify_credential,
+    verify_presentation,
+)
 from .errors import *  # noqa: F403 - the typed errors are part of the top-level API
 from .keys import Cost, Keystore, SecretKey, load_key, save_keystore, save_plain, verify_signature
 from .multisig import TxFile
@@ -33,6 +42,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "bodies",
+    "credential",
     "errors",
     "issuers",
     "Client",
@@ -69,4 +79,11 @@ __all__ = [
     "verify_file",
     "verify_receipt",
     "verify_status_proof",
+    "Issued",
+    "VerifiedCredential",
+    "VerifiedPresentation",
+    "issue",
+    "present",
+    "verify_credential",
+    "verify_presentation",
 ] + errors.__all__

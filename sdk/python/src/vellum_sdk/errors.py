@@ -280,6 +280,27 @@ class VerifyError(VellumError):
         self.detail = detail
 
 
+#: The steps of a credential's verification (docs/credentials.md §3), ``CredentialError.step`` 1..6.
+CREDENTIAL_STEPS = ("ledger", "issuer signature", "issuer", "disclosures", "key binding", "status")
+
+
+class CredentialError(VellumError):
+    """A credential (SD-JWT VC, docs/credentials.md) that cannot be issued, presented or
+    verified. ``kind`` is ``malformed``, ``issuer_signature``, ``unsupported_key``,
+    ``unknown_disclosure``, ``duplicate_disclosure``, ``key_binding``, ``no_such_claim``
+    (the variants of the Rust ``CredentialError``), or ``ledger``, ``issuer``, ``status`` (the
+    steps :func:`vellum_sdk.credential.verify_credential` adds); ``step`` is the verification
+    step at fault (1..6, see ``CREDENTIAL_STEPS``; ``step_name`` its name) or ``None``;
+    ``claim`` the disclosure's claim name when one is at fault."""
+
+    def __init__(self, kind: str, message: str, step: int | None = None, claim: str | None = None):
+        super().__init__(message)
+        self.kind = kind
+        self.step = step
+        self.step_name = None if step is None else CREDENTIAL_STEPS[step - 1]
+        self.claim = claim
+
+
 __all__ = [
     "VellumError",
     "DecodeError",
@@ -311,6 +332,8 @@ __all__ = [
     "NoValidAnswer",
     "WellKnownError",
     "VerifyError",
+    "CredentialError",
+    "CREDENTIAL_STEPS",
     "SIGNATURE_REASONS",
     "STEP_NAMES",
 ]
