@@ -122,12 +122,15 @@ pub(crate) async fn proof_show(State(node): State<NodeHandle>, Path(id): Path<St
                 })
             })
             .collect();
-        // Members' own histories are listed for those that changed (the batch's count bounds it).
-        let members: Vec<_> = (0..entry.count)
-            .filter_map(|i| {
-                let h = node.status_history(&id, Some(i));
-                (!h.is_empty()).then(|| json!({ "index": i, "history": history_json(&h) }))
-            })
+        // Members' own histories, for the members whose status changed (an index kept at
+        // commit, so a large batch costs no more than its changed members).
+        let changed = match node.changed_members(&id) {
+            Ok(c) => c,
+            Err(e) => return bundle_error(&e),
+        };
+        let members: Vec<_> = changed
+            .into_iter()
+            .map(|i| json!({ "index": i, "history": history_json(&node.status_history(&id, Some(i))) }))
             .collect();
         Json(json!({
             "record": record_json(&record),

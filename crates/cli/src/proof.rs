@@ -413,17 +413,19 @@ pub fn verify(bundle: &Path, file: Option<&Path>, checkpoint: Option<&str>, stat
     if bytes.starts_with(&vellum_evidence::STATUS_PROOF_MAGIC) {
         return crate::status::verify_file(&bytes, pinned.as_ref(), json);
     }
-    match vellum_evidence::verify(&bytes, document.as_deref(), pinned.as_ref()) {
+    // Decoded once: the verifier checks it, and the witness check reads its header.
+    let decoded = vellum_evidence::decode(&bytes);
+    match decoded.as_ref().map_err(Clone::clone).and_then(|b| vellum_evidence::verify_bundle(b, document.as_deref(), pinned.as_ref())) {
         Ok(v) => {
             let now = match status.map(|s| crate::status::combine(&v, s, pinned.as_ref())).transpose()? {
                 None => None,
                 Some(Ok(now)) => Some(now),
                 Some(Err(e)) => return invalid(&e, json),
             };
-            let header = vellum_evidence::decode(&bytes).expect("verified above").header;
+            let header = &decoded.as_ref().expect("verified above").header;
             let witnessed = match witnesses {
                 None => None,
-                Some((policy, note)) => match check_witnessed(&v, bundle, &header, policy, note) {
+                Some((policy, note)) => match check_witnessed(&v, bundle, header, policy, note) {
                     Ok(n) => Some(n),
                     Err(e) => {
                         if json {

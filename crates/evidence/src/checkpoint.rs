@@ -119,22 +119,11 @@ impl Checkpoint {
     /// Counts valid cosignatures by distinct witnesses of `witnesses` and requires `needed`.
     pub fn verify_cosignatures(&self, witnesses: &[(String, [u8; 32])], needed: usize) -> Result<usize, NoteError> {
         let text = self.text();
-        let mut valid: Vec<&str> = Vec::new();
-        for c in &self.cosignatures {
-            let Some((name, key)) = witnesses.iter().find(|(n, k)| *n == c.name && cosignature_key_hash(n, k) == c.key_hash) else {
-                continue;
-            };
-            let Ok(vk) = ed25519_consensus::VerificationKey::try_from(*key) else { continue };
-            if vk.verify(&ed25519_consensus::Signature::from(c.signature), &cosigned_message(c.timestamp, &text)).is_ok()
-                && !valid.contains(&name.as_str())
-            {
-                valid.push(name);
-            }
+        let lines = self.cosignatures.iter().map(|c| (c.name.as_str(), c.key_hash, &c.signature, cosigned_message(c.timestamp, &text)));
+        match count_valid(lines, witnesses, cosignature_key_hash) {
+            valid if valid < needed => Err(NoteError::WitnessQuorum { valid, needed }),
+            valid => Ok(valid),
         }
-        if valid.len() < needed {
-            return Err(NoteError::WitnessQuorum { valid: valid.len(), needed });
-        }
-        Ok(valid.len())
     }
 
     /// The signed text: origin, size and base64 root, each line ending in `\n`.
@@ -234,23 +223,31 @@ impl Checkpoint {
     /// `needed` of them. Unknown or invalid signature lines are ignored, as the spec says.
     pub fn verify(&self, keys: &[(String, [u8; 32])], needed: usize) -> Result<usize, NoteError> {
         let text = self.text();
-        let mut valid: Vec<&str> = Vec::new();
-        for s in &self.signatures {
-            let Some((name, key)) = keys.iter().find(|(n, k)| *n == s.name && key_hash(n, k) == s.key_hash) else {
-                continue;
-            };
-            let Ok(vk) = ed25519_consensus::VerificationKey::try_from(*key) else { continue };
-            if vk.verify(&ed25519_consensus::Signature::from(s.signature), text.as_bytes()).is_ok()
-                && !valid.contains(&name.as_str())
-            {
-                valid.push(name);
-            }
+        let lines = self.signatures.iter().map(|s| (s.name.as_str(), s.key_hash, &s.signature, text.as_bytes().to_vec()));
+        match count_valid(lines, keys, key_hash) {
+            valid if valid < needed => Err(NoteError::Quorum { valid, needed }),
+            valid => Ok(valid),
         }
-        if valid.len() < needed {
-            return Err(NoteError::Quorum { valid: valid.len(), needed });
-        }
-        Ok(valid.len())
     }
+}
+
+/// Distinct known keys whose signature line verifies over its message: `(name, key hash,
+/// signature, message)` lines, keys identified by name and `key_id(name, key)`. Unknown or
+/// invalid lines are ignored (c2sp.org/signed-note).
+fn count_valid<'a>(
+    lines: impl Iterator<Item = (&'a str, [u8; 4], &'a [u8; 64], Vec<u8>)>,
+    keys: &[(String, [u8; 32])],
+    key_id: fn(&str, &[u8; 32]) -> [u8; 4],
+) -> usize {
+    let mut valid: Vec<&str> = Vec::new();
+    for (name, hash, signature, message) in lines {
+        let Some((name, key)) = keys.iter().find(|(n, k)| n == name && key_id(n, k) == hash) else { continue };
+        let Ok(vk) = ed25519_consensus::VerificationKey::try_from(*key) else { continue };
+        if vk.verify(&ed25519_consensus::Signature::from(*signature), &message).is_ok() && !valid.contains(&name.as_str()) {
+            valid.push(name);
+        }
+    }
+    valid.len()
 }
 
 #[cfg(test)]

@@ -569,6 +569,11 @@ impl NodeHandle {
         vellum_evidence::assemble_status(&snapshot, *id, member).map_err(BundleError::Assemble)
     }
 
+    /// Members of batch `id` whose status ever changed (from the commit-time index).
+    pub fn changed_members(&self, id: &ProofId) -> Result<Vec<u32>, BundleError> {
+        self.store.changed_members(id).map_err(storage_error)
+    }
+
     /// Every status change of a registration (`member` = `None`) or one member, oldest first,
     /// from the latest finalized state.
     pub fn status_history(&self, id: &ProofId, member: Option<u32>) -> Vec<vellum_types::StatusChange> {

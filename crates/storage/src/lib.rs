@@ -104,6 +104,12 @@ const BATCH_MEMBERS: TableDefinition<([u8; 32], u32), [u8; 32]> = TableDefinitio
 /// stale after a batch started over; readers check them against `BATCH_MEMBERS`.
 const MEMBER_DIGESTS: redb::MultimapTableDefinition<[u8; 32], [u8; 36]> = redb::MultimapTableDefinition::new("member_digests");
 
+/// Batch members whose status ever changed, by (proof id, member index): lets a proof's reader
+/// list the members with a history without reading one state entry per member of the batch.
+const CHANGED_MEMBERS: TableDefinition<([u8; 32], u32), ()> = TableDefinition::new("changed_members");
+/// Most changed members listed for one proof.
+pub const CHANGED_MEMBERS_LISTED_MAX: usize = 1_000;
+
 /// Most batch members found for one digest.
 pub const MEMBER_MATCHES_MAX: usize = 64;
 
@@ -198,13 +204,22 @@ pub struct Store {
     db: Database,
 }
 
-/// Indexes the members a block's `StoreBatchMembers` transactions handed over (every
-/// transaction in a finalized block executed successfully).
+/// Indexes what a block's batch transactions did to members (every transaction in a finalized
+/// block executed successfully): the members `StoreBatchMembers` handed over, and the members
+/// whose status `SetProofStatus` changed.
 fn index_batch_members(txn: &redb::WriteTransaction, block: &Block) -> Result<(), redb::Error> {
     let mut members = txn.open_table(BATCH_MEMBERS)?;
     let mut digests = txn.open_multimap_table(MEMBER_DIGESTS)?;
+    let mut changed = txn.open_table(CHANGED_MEMBERS)?;
     for tx in &block.txs {
-        let vellum_types::TxBody::StoreBatchMembers { proof, first, members: chunk } = &tx.unsigned.body else { continue };
+        let (proof, first, chunk) = match &tx.unsigned.body {
+            vellum_types::TxBody::StoreBatchMembers { proof, first, members } => (proof, *first, members),
+            vellum_types::TxBody::SetProofStatus { proof, member: Some(index), .. } => {
+                changed.insert((proof.0, *index), ())?;
+                continue;
+            }
+            _ => continue,
+        };
         for (i, m) in chunk.iter().enumerate() {
             let index = first + i as u32;
             members.insert((proof.0, index), m.digest)?;
@@ -267,6 +282,7 @@ impl Store {
             txn.open_table(ACCEPTED)?;
             txn.open_table(BATCH_MEMBERS)?;
             txn.open_multimap_table(MEMBER_DIGESTS)?;
+            txn.open_table(CHANGED_MEMBERS)?;
         }
         txn.commit()?;
         Ok(Self { db })
@@ -547,6 +563,18 @@ impl Store {
             out.push(row?.1.value());
         }
         Ok((out.len() == count as usize).then_some(out))
+    }
+
+    /// Members of batch `id` whose status ever changed, in index order (at most
+    /// [`CHANGED_MEMBERS_LISTED_MAX`]).
+    pub fn changed_members(&self, id: &ProofId) -> Result<Vec<u32>, ReadError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(CHANGED_MEMBERS)?;
+        let mut out = Vec::new();
+        for row in table.range((id.0, 0)..=(id.0, u32::MAX))?.take(CHANGED_MEMBERS_LISTED_MAX) {
+            out.push(row?.0.value().1);
+        }
+        Ok(out)
     }
 
     /// Batch members whose registered digest is `digest` (at most [`MEMBER_MATCHES_MAX`]).
