@@ -412,3 +412,21 @@ async fn openapi_parameters_and_responses_are_exact() {
         }
     }
 }
+
+/// The public provenance reads refuse malformed ids and say plainly when there is nothing.
+#[tokio::test]
+async fn provenance_reads_refuse_bad_ids_and_name_what_is_absent() {
+    let e = env();
+    let zero = "00".repeat(32);
+    for (path, status, code) in [
+        ("/v1/issuer/not-hex".to_string(), StatusCode::BAD_REQUEST, "bad_account"),
+        (format!("/v1/issuer/{zero}"), StatusCode::NOT_FOUND, "not_attested"),
+        ("/v1/issuer/xyz/revocation".to_string(), StatusCode::BAD_REQUEST, "bad_account"),
+        (format!("/v1/issuer/{zero}/revocation"), StatusCode::NOT_FOUND, "not_revoked"),
+        ("/v1/status/abc".to_string(), StatusCode::BAD_REQUEST, "bad_proof_id"),
+        (format!("/v1/status/{zero}?member=x"), StatusCode::BAD_REQUEST, "bad_query"),
+    ] {
+        let (s, v) = call(&e.node, get(&path)).await;
+        assert_eq!((s, v["error"]["code"].as_str()), (status, Some(code)), "{path}: {v}");
+    }
+}

@@ -530,7 +530,9 @@ fn revoke_issuer(target: &Target, key: &str, issuer: &str, from_height: u64, rea
     let issuer = vellum_types::AccountId::from_hex(issuer).context("--issuer must be an account id (64 hex)")?;
     let body = TxBody::RevokeIssuer { issuer, from_height, reason };
     let mut rounds = Vec::new();
-    loop {
+    // Each transaction revokes up to ISSUER_REVOCATIONS_PER_TX_MAX registrations: the rounds are
+    // bounded (1,024 × 4,096 registrations), and a stuck revocation is reported, not looped on.
+    for _ in 0..REVOKE_ISSUER_ROUNDS_MAX {
         let result = send(target, key, body.clone())?;
         rounds.push(result);
         let agreed = target
@@ -545,7 +547,11 @@ fn revoke_issuer(target: &Target, key: &str, issuer: &str, from_height: u64, rea
             return Ok(());
         }
     }
+    bail!("the revocation of issuer {issuer} is still not complete after {REVOKE_ISSUER_ROUNDS_MAX} transactions: run the command again")
 }
+
+/// Most transactions `proof revoke-issuer` sends before it stops and says so.
+const REVOKE_ISSUER_ROUNDS_MAX: usize = 1_024;
 
 pub fn show(target: &Target, key: &str, proof: &str, json: bool) -> Result<()> {
     let signer = resolve_key(target, key)?;
