@@ -76,6 +76,7 @@ pub fn assemble(s: &Snapshot<'_>, record: EvidenceRecord, member: Option<u32>) -
         document: None,
         validator_chain: s.validator_chain.clone(),
         issuer: Some(issuer_evidence(s, &record_registrant)),
+        witnessed: None,
     })
 }
 

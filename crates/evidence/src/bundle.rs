@@ -19,6 +19,9 @@ pub const BUNDLE_VERSION_CHAINED: u8 = 2;
 /// Version 3 appends the registrant's issuer identity ([`IssuerEvidence`]) after the chain
 /// (which may then be empty). Nodes write version 3; versions 1 and 2 stay readable.
 pub const BUNDLE_VERSION_ISSUER: u8 = 3;
+/// Version 4 appends the witnessed checkpoint ([`crate::witness::Witnessed`]) after the issuer
+/// section. Written only when witnesses cosigned; otherwise the file stays version 3.
+pub const BUNDLE_VERSION_WITNESSED: u8 = 4;
 /// Largest bundle accepted (a bundle is a few KiB; this bounds hostile input).
 pub const BUNDLE_BYTES_MAX: usize = 64 * 1024;
 
@@ -77,6 +80,8 @@ pub struct Bundle {
     pub validator_chain: Vec<SetLink>,
     /// The registrant's issuer identity (version 3; `None` in version-1 and -2 files).
     pub issuer: Option<IssuerEvidence>,
+    /// Witnesses' cosignatures over a checkpoint covering the record (version 4 only).
+    pub witnessed: Option<crate::witness::Witnessed>,
 }
 
 impl crate::verify::Chained for Bundle {
@@ -98,23 +103,23 @@ pub struct SetLink {
 }
 
 impl Bundle {
-    /// `magic ‖ version ‖ borsh(bundle)`. With the issuer section: version 3, everything.
-    /// Without it (older bundles): version 2 without the section's `None` byte, or version 1
-    /// also without the (empty) chain, so older verifiers read them unchanged.
+    /// `magic ‖ version ‖ borsh(bundle)`. Witnessed: version 4, everything. Else with the
+    /// issuer section: version 3 without the witnessed section's `None` byte. Without either
+    /// (older bundles): version 2 without both `None` bytes, or version 1 also without the
+    /// (empty) chain, so older verifiers read them unchanged. One bundle, one encoding.
     pub fn to_bytes(&self) -> Vec<u8> {
-        if self.issuer.is_some() {
-            let mut out = Vec::with_capacity(2048);
-            out.extend_from_slice(&BUNDLE_MAGIC);
-            out.push(BUNDLE_VERSION_ISSUER);
-            self.serialize(&mut out).expect("borsh into Vec is infallible");
-            return out;
+        let version = match (&self.witnessed, &self.issuer) {
+            (Some(_), _) => BUNDLE_VERSION_WITNESSED,
+            (None, Some(_)) => BUNDLE_VERSION_ISSUER,
+            (None, None) => return framed_with_trailer(&BUNDLE_MAGIC, self, self.validator_chain.is_empty(), 2),
+        };
+        let mut out = Vec::with_capacity(4096);
+        out.extend_from_slice(&BUNDLE_MAGIC);
+        out.push(version);
+        self.serialize(&mut out).expect("borsh into Vec is infallible");
+        if version == BUNDLE_VERSION_ISSUER {
+            assert_eq!(out.pop(), Some(0), "the absent witnessed section");
         }
-        let mut out = framed_with_trailer(&BUNDLE_MAGIC, self, self.validator_chain.is_empty(), 1);
-        // `framed_with_trailer` dropped the `None` byte of the issuer section.
-        if self.validator_chain.is_empty() {
-            assert_eq!(out[8], BUNDLE_VERSION);
-        }
-        out.shrink_to_fit();
         out
     }
 }
@@ -135,6 +140,7 @@ pub(crate) fn framed_with_trailer<T: BorshSerialize>(magic: &[u8; 8], value: &T,
     assert!(out[out.len() - trailer..].iter().all(|b| *b == 0), "the extension is absent");
     out.truncate(out.len() - trailer);
     if unchained {
+        // (Version 1 also drops the chain.)
         // Borsh ends the value with the empty chain's length (four zero bytes): drop them.
         let len = out.len();
         assert_eq!(out[len - 4..], [0, 0, 0, 0]);

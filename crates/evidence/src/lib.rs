@@ -18,7 +18,10 @@
 //! 8. **document** — the document (if given) hashes to the registered digest (through the salt
 //!    when the registration is salted);
 //! 9. **status** — a fresh status proof ([`StatusProof`], steps 1–4, 6 and 7 of its own) is for
-//!    the bundle's chain, registration and member, and not older than the bundle.
+//!    the bundle's chain, registration and member, and not older than the bundle;
+//! 10. **witnesses** — a witnessed section (bundle version 4, receipt version 3) is a checkpoint
+//!    of this chain's log, consistent with the header's and covering the proven entries; under
+//!    a witness policy ([`check_witness_policy`]), k of the policy's witnesses cosigned it.
 //!
 //! The byte-level specification is `docs/evidence-format.md`.
 
@@ -39,14 +42,14 @@ pub use assemble::{AssembleError, Snapshot, assemble, assemble_status, batch_roo
 
 pub use issuer::IssuerCheck;
 pub use bundle::{
-    IssuerEvidence, BUNDLE_VERSION_ISSUER,
+    IssuerEvidence, BUNDLE_VERSION_ISSUER, BUNDLE_VERSION_WITNESSED,
     BUNDLE_BYTES_MAX, BUNDLE_MAGIC, BUNDLE_VERSION, Bundle, Certificate, DocumentOpening, MemberEvidence,
     finalize_message, CONSENSUS_NAMESPACE, BUNDLE_VERSION_CHAINED, SetLink,
 };
 pub use log_anchor::{LOG_ANCHOR_MAGIC, LOG_ANCHOR_VERSION, LogAnchor, VerifiedLogAnchor, verify_log_anchor};
 pub use receipt::{RECEIPT_MAGIC, RECEIPT_VERSION, Receipt, VerifiedReceipt, assemble_receipt, verify_receipt};
 pub use status::{MemberStatus, STATUS_PROOF_MAGIC, STATUS_PROOF_VERSION, StatusNow, StatusProof, VerifiedStatus, status_now, verify_status};
-pub use verify::{DocumentCheck, Step, Verified, VerifyError, decode, verify, verify_bundle};
+pub use verify::{DocumentCheck, Step, Verified, VerifyError, check_witness_policy, decode, verify, verify_bundle};
 
 #[cfg(test)]
 mod tests;
@@ -54,3 +57,5 @@ mod tests;
 mod receipt_tests;
 #[cfg(test)]
 mod status_tests;
+#[cfg(test)]
+mod witnessed_tests;

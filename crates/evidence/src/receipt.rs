@@ -3,7 +3,8 @@
 //! bundles (genesis commitment, validator set, finalization certificate); then both log
 //! leaves: the signed transaction at `tx_index` and its payment record at `tx_index + 1`.
 //!
-//! Layout: `VELLUMRC ‖ 0x01 ‖ borsh(Receipt)`.
+//! Layout: `VELLUMRC ‖ version ‖ borsh(Receipt)`: version 1 without the validator chain and
+//! the witnessed section, 2 with the chain, 3 with both (witnessed).
 
 use crate::bundle::Certificate;
 use crate::verify::{Step, VerifyError, fail, verify_anchor};
@@ -13,6 +14,8 @@ use vellum_types::{BlockHeader, GenesisCommitment, Hash32, PaymentRecord, Public
 
 pub const RECEIPT_MAGIC: [u8; 8] = *b"VELLUMRC";
 pub const RECEIPT_VERSION: u8 = 1;
+/// Version 3 appends the witnessed checkpoint; written only when witnesses cosigned.
+pub const RECEIPT_VERSION_WITNESSED: u8 = 3;
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct Receipt {
@@ -29,6 +32,8 @@ pub struct Receipt {
     pub record_proof: Vec<Hash32>,
     /// See [`crate::Bundle::validator_chain`].
     pub validator_chain: Vec<crate::bundle::SetLink>,
+    /// See [`crate::Bundle::witnessed`] (version 3 only).
+    pub witnessed: Option<crate::witness::Witnessed>,
 }
 
 impl crate::verify::Chained for Receipt {
@@ -39,11 +44,28 @@ impl crate::verify::Chained for Receipt {
 
 impl Receipt {
     pub fn to_bytes(&self) -> Vec<u8> {
-        crate::bundle::framed(&RECEIPT_MAGIC, self, self.validator_chain.is_empty())
+        if self.witnessed.is_none() {
+            return crate::bundle::framed_with_trailer(&RECEIPT_MAGIC, self, self.validator_chain.is_empty(), 1);
+        }
+        let mut out = RECEIPT_MAGIC.to_vec();
+        out.push(RECEIPT_VERSION_WITNESSED);
+        self.serialize(&mut out).expect("borsh into Vec is infallible");
+        out
     }
 
+    /// Versions 1 and 2 read with no witnessed section; version 3 must carry one.
     pub fn decode(bytes: &[u8]) -> Result<Receipt, VerifyError> {
-        crate::verify::decode_file(bytes, &RECEIPT_MAGIC, RECEIPT_VERSION, "payment receipt")
+        if bytes.starts_with(&RECEIPT_MAGIC) && bytes.get(RECEIPT_MAGIC.len()) == Some(&RECEIPT_VERSION_WITNESSED) {
+            if bytes.len() > crate::BUNDLE_BYTES_MAX {
+                return fail(Step::Decode, format!("{} bytes is over the {}-byte limit", bytes.len(), crate::BUNDLE_BYTES_MAX));
+            }
+            let r: Receipt = borsh::from_slice(&bytes[RECEIPT_MAGIC.len() + 1..]).or_else(|e| fail(Step::Decode, format!("malformed payment receipt: {e}")))?;
+            if r.witnessed.is_none() {
+                return fail(Step::Decode, "a version-3 payment receipt must carry the witnessed section (without it, it is version 1 or 2)");
+            }
+            return Ok(r);
+        }
+        crate::verify::decode_file_with_trailer(bytes, &RECEIPT_MAGIC, RECEIPT_VERSION, "payment receipt", &[0])
     }
 }
 
@@ -74,6 +96,7 @@ pub fn assemble_receipt(
         tx_index,
         record,
         validator_chain,
+        witnessed: None,
     })
 }
 
@@ -90,6 +113,8 @@ pub struct VerifiedReceipt {
     pub header_height: u64,
     pub certificate_signers: usize,
     pub validators: usize,
+    /// See [`crate::Verified::witnessed`].
+    pub witnessed: Option<crate::checkpoint::Checkpoint>,
 }
 
 /// Verifies receipt bytes offline, optionally against a pinned genesis hash.
@@ -112,6 +137,7 @@ pub fn verify_receipt(bytes: &[u8], checkpoint: Option<&Hash32>) -> Result<Verif
     }
     let signers = vellum_crypto::verify_tx(&r.tx)
         .or_else(|e| fail(Step::StateEntry, format!("the transaction's signatures do not verify: {e}")))?;
+    let witnessed = crate::verify::witnessed_log(r.witnessed.as_ref(), &r.genesis.chain_id, h, r.tx_index + 2)?;
     Ok(VerifiedReceipt {
         genesis_hash,
         chain_id: r.genesis.chain_id.clone(),
@@ -120,6 +146,7 @@ pub fn verify_receipt(bytes: &[u8], checkpoint: Option<&Hash32>) -> Result<Verif
         header_height: h.height,
         certificate_signers: r.certificate.signers.len(),
         validators,
+        witnessed,
         record: r.record,
         tx: r.tx,
     })

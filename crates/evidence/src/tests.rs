@@ -22,6 +22,8 @@ pub(crate) struct Chain {
     pub(crate) bundle_member: Bundle,
     document: Vec<u8>,
     batch_documents: Vec<Vec<u8>>,
+    /// The log's leaf hashes up to the bundles' header.
+    pub(crate) leaves: Vec<Hash32>,
 }
 
 pub(crate) fn chain() -> Chain {
@@ -137,6 +139,7 @@ pub(crate) fn chain() -> Chain {
         bundle_member,
         document,
         batch_documents,
+        leaves,
     }
 }
 

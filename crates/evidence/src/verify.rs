@@ -19,6 +19,9 @@ pub enum Step {
     Document,
     /// A status proof combined with a bundle (same chain, registration and member; not older).
     Status,
+    /// The witnessed checkpoint: this chain's log, consistent with the header's, covering the
+    /// proven entries; with a witness policy, enough valid cosignatures.
+    Witnesses,
 }
 
 impl Step {
@@ -37,6 +40,7 @@ impl Step {
             Step::BatchInclusion => "batch inclusion",
             Step::Document => "document",
             Step::Status => "status",
+            Step::Witnesses => "witnesses",
         }
     }
 }
@@ -94,24 +98,42 @@ pub struct Verified {
     /// The registrant's issuer identity as of the header (`None`: a version-1 or -2 bundle,
     /// which carries none).
     pub issuer: Option<crate::IssuerCheck>,
+    /// The checkpoint witnesses cosigned (version 4), checked against the header; its
+    /// cosignatures are checked against a policy by [`check_witness_policy`].
+    pub witnessed: Option<crate::checkpoint::Checkpoint>,
     /// Intermediate values, step by step (for `vellum verify --explain` and the spec example).
     pub trace: Vec<(String, String)>,
 }
 
 /// Decodes a bundle file: magic, version, size, canonical borsh with no trailing bytes.
-/// Version 3 carries the issuer section; versions 1 and 2 do not (it reads as `None`).
+/// Version 4 carries the witnessed section, version 3 the issuer section; versions 1 and 2
+/// carry neither (they read as `None`).
 pub fn decode(bytes: &[u8]) -> Result<Bundle, VerifyError> {
-    if bytes.len() > BUNDLE_MAGIC.len() && bytes.starts_with(&BUNDLE_MAGIC) && bytes[BUNDLE_MAGIC.len()] == crate::bundle::BUNDLE_VERSION_ISSUER {
+    use crate::bundle::{BUNDLE_VERSION_ISSUER, BUNDLE_VERSION_WITNESSED};
+    let version = bytes.get(BUNDLE_MAGIC.len()).copied().filter(|_| bytes.starts_with(&BUNDLE_MAGIC));
+    let body = |trailer: &[u8]| -> Result<Bundle, VerifyError> {
         if bytes.len() > BUNDLE_BYTES_MAX {
             return fail(Step::Decode, format!("{} bytes is over the {BUNDLE_BYTES_MAX}-byte limit", bytes.len()));
         }
-        let b: Bundle = borsh::from_slice(&bytes[BUNDLE_MAGIC.len() + 1..]).or_else(|e| fail(Step::Decode, format!("malformed evidence bundle: {e}")))?;
-        if b.issuer.is_none() {
-            return fail(Step::Decode, "a version-3 bundle must carry the issuer section (without it, it is version 1 or 2)");
+        borsh::from_slice(&[&bytes[BUNDLE_MAGIC.len() + 1..], trailer].concat()).or_else(|e| fail(Step::Decode, format!("malformed evidence bundle: {e}")))
+    };
+    match version {
+        Some(BUNDLE_VERSION_WITNESSED) => {
+            let b = body(&[])?;
+            if b.witnessed.is_none() {
+                return fail(Step::Decode, "a version-4 bundle must carry the witnessed section (without it, it is version 3 or older)");
+            }
+            Ok(b)
         }
-        return Ok(b);
+        Some(BUNDLE_VERSION_ISSUER) => {
+            let b = body(&[0])?;
+            if b.issuer.is_none() {
+                return fail(Step::Decode, "a version-3 bundle must carry the issuer section (without it, it is version 1 or 2)");
+            }
+            Ok(b)
+        }
+        _ => decode_file_with_trailer(bytes, &BUNDLE_MAGIC, BUNDLE_VERSION, "evidence bundle", &[0, 0]),
     }
-    decode_file_with_trailer(bytes, &BUNDLE_MAGIC, BUNDLE_VERSION, "evidence bundle", &[0])
 }
 
 /// `magic ‖ version ‖ borsh(T)` within the size limit, with no trailing bytes (bundles and
@@ -202,6 +224,7 @@ pub fn verify_bundle(b: &Bundle, document: Option<&[u8]>, checkpoint: Option<&Ha
         return fail(Step::StateEntry, "the state entry belongs to another record");
     }
     let issuer = b.issuer.as_ref().map(|ev| crate::issuer::verify_issuer(ev, &r.registrant, &b.header.state_root)).transpose()?;
+    let witnessed = witnessed_log(b.witnessed.as_ref(), &b.genesis.chain_id, &b.header, b.entry.leaf_index + 1)?;
     let mut status = b.entry.status.clone();
 
     // 7. Batch membership.
@@ -286,8 +309,31 @@ pub fn verify_bundle(b: &Bundle, document: Option<&[u8]>, checkpoint: Option<&Ha
         validator_set_changes: b.validator_chain.len(),
         document,
         issuer,
+        witnessed,
         trace,
     })
+}
+
+/// Step 10 without a policy: a witnessed section is this chain's log, consistent with the
+/// certified header's, and covers leaves `[0, covers)`.
+pub(crate) fn witnessed_log(
+    w: Option<&crate::witness::Witnessed>,
+    chain_id: &str,
+    header: &BlockHeader,
+    covers: u64,
+) -> Result<Option<crate::checkpoint::Checkpoint>, VerifyError> {
+    w.map(|w| crate::witness::verify_witnessed(w, chain_id, header.log_size, &header.log_root, covers))
+        .transpose()
+        .or_else(|e| fail(Step::Witnesses, e))
+}
+
+/// Step 10 with a policy: at least `quorum` of `witnesses` (name, Ed25519 key) validly cosigned
+/// the checkpoint a verified file carries. Returns how many did.
+pub fn check_witness_policy(witnessed: Option<&crate::checkpoint::Checkpoint>, witnesses: &[(String, [u8; 32])], quorum: usize) -> Result<usize, VerifyError> {
+    let Some(cp) = witnessed else {
+        return fail(Step::Witnesses, "the witness policy needs a witnessed file (bundle version 4, receipt version 3); this one carries no cosignatures");
+    };
+    cp.verify_cosignatures(witnesses, quorum).or_else(|e| fail(Step::Witnesses, format!("the witnessed checkpoint fails the policy: {e}")))
 }
 
 /// Steps 2–4, shared by bundles and payment receipts: the genesis commitment matches the pinned

@@ -149,6 +149,74 @@ pub fn add_checkpoint(
     Ok((Latest { size: cp.size, root: cp.root }, cosignature))
 }
 
+/// Longest cosigned note a bundle or receipt may carry.
+pub const WITNESSED_NOTE_BYTES_MAX: usize = 8 * 1024;
+
+/// Witnesses saw the log a bundle or receipt proves its entries in (bundle version 4, receipt
+/// version 3): a checkpoint of the chain's log cosigned by witnesses, and the RFC 9162
+/// consistency proof between it and the header's log (from the smaller to the larger; empty
+/// when both are one size). The checkpoint must cover every leaf the file proves, so those
+/// leaves are in the log the witnesses cosigned.
+#[derive(Clone, Debug, PartialEq, Eq, borsh::BorshSerialize, borsh::BorshDeserialize)]
+pub struct Witnessed {
+    /// The checkpoint note (c2sp.org/tlog-checkpoint) with its cosignature lines
+    /// (c2sp.org/tlog-cosignature); validators' signature lines may be left out: the header's
+    /// certificate already proves the log.
+    pub note: String,
+    pub consistency: Vec<Hash32>,
+}
+
+impl Witnessed {
+    /// The section for a file whose header commits to `log_leaves` (`[0, log_size)`), from a
+    /// cosigned checkpoint `cp` of the same log: `None` unless `cp` covers leaves `[0, covers)`
+    /// and is no larger than the header's log (the proof is built from the leaves at hand).
+    /// The validators' signature lines are left out; the cosignatures are kept.
+    pub fn for_log(cp: &Checkpoint, log_leaves: &[Hash32], covers: u64) -> Option<Witnessed> {
+        let size = log_leaves.len() as u64;
+        if cp.cosignatures.is_empty() || cp.size < covers || cp.size > size {
+            return None;
+        }
+        let consistency = if cp.size == size { Vec::new() } else { vellum_crypto::merkle::consistency_proof(cp.size as usize, log_leaves) };
+        let note = Checkpoint { signatures: Vec::new(), ..cp.clone() }.to_note();
+        Some(Witnessed { note, consistency })
+    }
+}
+
+/// Checks a [`Witnessed`] section against the certified header it sits beside: the note is a
+/// checkpoint of this chain's log (`origin`), consistent with the header's log, covering leaves
+/// `[0, covers)`. The cosignatures are checked by whoever holds a witness policy
+/// ([`Checkpoint::verify_cosignatures`] on the returned checkpoint).
+pub fn verify_witnessed(w: &Witnessed, origin: &str, log_size: u64, log_root: &Hash32, covers: u64) -> Result<Checkpoint, String> {
+    if w.note.len() > WITNESSED_NOTE_BYTES_MAX {
+        return Err(format!("the cosigned note is over {WITNESSED_NOTE_BYTES_MAX} bytes"));
+    }
+    if w.consistency.len() > PROOF_HASHES_MAX {
+        return Err("the consistency proof is too long".into());
+    }
+    let cp = Checkpoint::parse(&w.note).map_err(|e| format!("the cosigned note is malformed: {e}"))?;
+    // One evidence, one encoding: the note exactly as it re-encodes.
+    if cp.to_note() != w.note {
+        return Err("the cosigned note is not in its canonical form".into());
+    }
+    if cp.origin != origin {
+        return Err(format!("the cosigned checkpoint is of log `{}`, not this chain's", cp.origin.escape_debug()));
+    }
+    if cp.cosignatures.is_empty() {
+        return Err("the checkpoint carries no cosignature".into());
+    }
+    if cp.size < covers {
+        return Err(format!("the witnessed log (size {}) does not reach the proven entries (up to index {})", cp.size, covers.saturating_sub(1)));
+    }
+    let consistent = match cp.size.cmp(&log_size) {
+        std::cmp::Ordering::Equal if w.consistency.is_empty() => (cp.root == *log_root).then_some(()).ok_or_else(|| "the witnessed root is not the header's log root".to_string()),
+        std::cmp::Ordering::Equal => Err("a checkpoint of the header's own size needs an empty proof".into()),
+        std::cmp::Ordering::Less => verify_consistency(cp.size, log_size, &cp.root, log_root, &w.consistency).map_err(|e| e.to_string()),
+        std::cmp::Ordering::Greater => verify_consistency(log_size, cp.size, log_root, &cp.root, &w.consistency).map_err(|e| e.to_string()),
+    };
+    consistent.map_err(|e| format!("the witnessed log is not consistent with the header's: {e}"))?;
+    Ok(cp)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

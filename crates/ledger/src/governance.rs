@@ -181,6 +181,10 @@ fn execute(state: &mut LedgerState, proposal: &Proposal, tx_id: vellum_types::Tx
             touched.insert(state.put_value(&StateKey::ReasonCodes, codes));
             None
         }
+        GovAction::SetWitnesses { policy } => {
+            touched.insert(state.put_value(&StateKey::WitnessPolicy, policy));
+            None
+        }
         GovAction::AttestIssuer { issuer, profile } => {
             // Attested by the council: recorded as by its proposing member (the governance
             // event names the proposal and its approvals).

@@ -172,3 +172,23 @@ fn a_council_change_makes_older_proposals_stale_and_modules_can_be_paused() {
     g.vote(2, resume).unwrap();
     g.send(&issuer_key, mint).unwrap();
 }
+
+#[test]
+fn the_council_sets_the_witnesses_and_a_malformed_policy_never_reaches_the_ledger() {
+    use vellum_types::witness::{WitnessEntry, WitnessPolicy};
+    let mut g = Gov::new();
+    assert_eq!(g.state.witness_policy(), None);
+    let w = |name: &str, k: u8| WitnessEntry { name: name.into(), key: [k; 32], url: format!("https://{name}/") };
+    let policy = WitnessPolicy { witnesses: vec![w("w1.example", 1), w("w2.example", 2)], quorum: 2 };
+    let p = g.propose(0, GovAction::SetWitnesses { policy: policy.clone() }, 100);
+    assert_eq!(g.state.witness_policy(), None, "one approval of two changes nothing");
+    g.vote(1, p).unwrap();
+    assert_eq!(g.state.witness_policy(), Some(policy));
+    let off = WitnessPolicy { witnesses: vec![], quorum: 0 };
+    let p = g.propose(1, GovAction::SetWitnesses { policy: off.clone() }, 100);
+    g.vote(2, p).unwrap();
+    assert_eq!(g.state.witness_policy(), Some(off), "an empty list switches witnessing off");
+    let bad = WitnessPolicy { witnesses: vec![w("w1.example", 1)], quorum: 2 };
+    let tx = sign(&g.member(0), CHAIN, 9, TxBody::Propose { action: GovAction::SetWitnesses { policy: bad }, deadline_height: 100 });
+    assert!(tx.check_shape().is_err(), "a quorum above the witness count is malformed");
+}

@@ -135,6 +135,11 @@ impl LedgerState {
         self.get(&StateKey::IssuerProfile(*issuer))
     }
 
+    /// The witnesses governance set (`None`: never set).
+    pub fn witness_policy(&self) -> Option<vellum_types::witness::WitnessPolicy> {
+        self.get(&StateKey::WitnessPolicy)
+    }
+
     /// The governed reason codes (`None`: the default list is in force).
     pub fn reason_codes(&self) -> Option<Vec<String>> {
         self.get(&StateKey::ReasonCodes)

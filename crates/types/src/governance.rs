@@ -81,6 +81,9 @@ pub enum GovAction {
     SetReasonCodes { codes: Vec<String> },
     /// The council attests an issuer's identity (as a registrar's `AttestIssuer` does).
     AttestIssuer { issuer: AccountId, profile: crate::issuer::IssuerProfile },
+    /// The witnesses validators push checkpoints to, and how many cosignatures count
+    /// (replaces the policy in force; an empty list switches witnessing off).
+    SetWitnesses { policy: crate::witness::WitnessPolicy },
 }
 
 impl GovAction {
@@ -152,6 +155,7 @@ impl GovAction {
             GovAction::AddValidator { validator } => validator.check().map_err(|e| e.to_string()),
             GovAction::SetConsensusParams { params } => params.check(),
             GovAction::AttestIssuer { profile, .. } => profile.check(),
+            GovAction::SetWitnesses { policy } => policy.check(),
             GovAction::SetReasonCodes { codes } => {
                 use crate::proof::{REASON_CODES_MAX, valid_reason_code};
                 if codes.is_empty() || codes.len() > REASON_CODES_MAX {
@@ -188,6 +192,7 @@ impl GovAction {
             GovAction::SetConsensusParams { .. } => "set_consensus_params",
             GovAction::SetReasonCodes { .. } => "set_reason_codes",
             GovAction::AttestIssuer { .. } => "attest_issuer",
+            GovAction::SetWitnesses { .. } => "set_witnesses",
         }
     }
 }

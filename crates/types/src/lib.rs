@@ -19,6 +19,7 @@ pub mod proof;
 pub mod request;
 pub mod tx;
 pub mod validators;
+pub mod witness;
 
 pub use account::{Account, AccountStatus, Role};
 pub use block::{Block, BlockHeader};

@@ -367,6 +367,8 @@ pub enum StateKey {
     Holder(ProofId, Option<u32>, AccountId),
     /// An issuer's attested identity ([`crate::issuer::IssuerAttestation`]).
     IssuerProfile(AccountId),
+    /// The witnesses governance set ([`crate::witness::WitnessPolicy`]; absent: none).
+    WitnessPolicy,
 }
 
 impl StateKey {
