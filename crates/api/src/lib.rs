@@ -149,6 +149,7 @@ pub fn router_with_limit(node: NodeHandle, rate: limit::RateLimit) -> Router {
         .route("/v1/validators", get(governance::validators))
         .route("/v1/log/checkpoint", get(log::log_checkpoint))
         .route("/v1/log/anchor", get(log::log_anchor))
+        .route("/v1/log/witnessed", get(log::log_witnessed))
         .route("/v1/log/consistency", get(log::log_consistency))
         .route("/v1/events", get(events::events))
         // After every route: it applies to the routes registered before it.

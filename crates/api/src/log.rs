@@ -83,6 +83,27 @@ pub(crate) async fn log_anchor(State(node): State<NodeHandle>) -> Response {
     .await
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/log/witnessed",
+    operation_id = "log_witnessed",
+    tag = "log",
+    summary = "The latest checkpoint of the log that a quorum of the governed witnesses cosigned (a C2SP note with cosignature lines)",
+    responses(
+        (status = 200, description = "The cosigned note", body = String, content_type = "text/plain"),
+        (status = 404, description = "`not_found`: no checkpoint witnessed yet (no witnesses governed, or none answered)", body = ErrorBody),
+        (status = 500, description = "`storage`", body = ErrorBody),
+    )
+)]
+pub(crate) async fn log_witnessed(State(node): State<NodeHandle>) -> Response {
+    blocking(move || match node.witnessed_checkpoint() {
+        Ok(Some(cp)) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], cp.to_note()).into_response(),
+        Ok(None) => bundle_error(&BundleError::NotFound("no checkpoint of this log has been witnessed yet".into())),
+        Err(e) => bundle_error(&e),
+    })
+    .await
+}
+
 #[derive(Deserialize)]
 pub(crate) struct ConsistencyQuery {
     old: u64,

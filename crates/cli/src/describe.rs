@@ -158,6 +158,12 @@ fn gov(a: &GovAction) -> String {
         GovAction::RevokeRole { account, role } => format!("REVOKE role {role:?} from account {account}"),
         GovAction::AttestIssuer { issuer, profile } => attest_line(issuer, profile),
         GovAction::SetReasonCodes { codes } => format!("SET the reason codes status changes may give: {}", codes.join(", ")),
+        GovAction::SetWitnesses { policy } if policy.witnesses.is_empty() => "SWITCH OFF witnessing (no witnesses)".into(),
+        GovAction::SetWitnesses { policy } => format!(
+            "SET the witnesses validators push checkpoints to, {} of them to cosign: {}",
+            policy.quorum,
+            policy.witnesses.iter().map(|w| format!("{} (key {}, {})", w.name, hex::encode(w.key), w.url)).collect::<Vec<_>>().join(", ")
+        ),
         GovAction::SetRules { digest, uri } => format!("ADOPT governing rules {} published at {uri:?}", hex::encode(digest.0)),
         GovAction::SetCouncil { members, threshold } => format!(
             "REPLACE the council: {threshold} of [{}]",

@@ -107,7 +107,13 @@ pub(crate) fn generate(o: &UpOptions) -> Result<()> {
             tls_cert: None,
             tls_key: None,
             roughtime: Vec::new(),
+            peer_api: Default::default(),
         });
+    }
+    // Each validator collects the others' checkpoint signatures for the witnesses.
+    let apis: Vec<(String, String)> = node_configs.iter().map(|c| (c.name.clone(), format!("http://{}", c.api_listen))).collect();
+    for cfg in &mut node_configs {
+        cfg.peer_api = apis.iter().filter(|(n, _)| *n != cfg.name).cloned().collect();
     }
     let now_ms = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH)?.as_millis() as u64;
     let genesis = Genesis {
@@ -352,6 +358,7 @@ pub fn join(dir: &Path, json: bool) -> Result<()> {
         // of their own (docs/governance.md); without one it does not record audit reads or
         // misbehaviour.
         audit_key: None,
+        peer_api: (0..offset).map(|j| (format!("v{j}"), format!("http://127.0.0.1:{}", first.api_listen.port() + j))).collect(),
         ..first
     };
     std::fs::write(vdir.join("node.toml"), toml::to_string_pretty(&cfg)?)?;

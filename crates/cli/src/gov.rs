@@ -89,6 +89,18 @@ pub enum GovCommand {
         #[arg(required = true)]
         codes: Vec<String>,
     },
+    /// Propose the witnesses validators push each checkpoint to, from a policy file
+    /// (`witness <name> <hex key> <url>` lines and `quorum <k>`); `--off` switches it off.
+    SetWitnesses {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        council: Council,
+        #[arg(long, required_unless_present = "off", conflicts_with = "off")]
+        policy: Option<std::path::PathBuf>,
+        #[arg(long)]
+        off: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -295,6 +307,16 @@ pub fn gov(command: GovCommand, json: bool) -> Result<()> {
             action.check().map_err(anyhow::Error::msg)?;
             let r = council.propose(&target, action)?;
             done(json, &r, "reason codes set".into());
+        }
+        GovCommand::SetWitnesses { target, council, policy, off } => {
+            let policy = match policy {
+                Some(path) if !off => crate::witness::governed_policy(&path)?,
+                _ => vellum_types::witness::WitnessPolicy { witnesses: Vec::new(), quorum: 0 },
+            };
+            let action = GovAction::SetWitnesses { policy };
+            action.check().map_err(anyhow::Error::msg)?;
+            let r = council.propose(&target, action)?;
+            done(json, &r, "witnesses set".into());
         }
     }
     Ok(())

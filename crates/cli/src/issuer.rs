@@ -180,20 +180,7 @@ fn fetch_document(domain: &str, fetch: &Fetch) -> Result<(Vec<u8>, String)> {
     if !url.starts_with("https://") {
         bail!("{url}: the well-known document is fetched over https only");
     }
-    let mut tls = ureq::tls::TlsConfig::builder()
-        .provider(ureq::tls::TlsProvider::Rustls)
-        .unversioned_rustls_crypto_provider(std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider()));
-    if let Some(ca) = &fetch.ca_file {
-        let pem = std::fs::read(ca).with_context(|| format!("cannot read {}", ca.display()))?;
-        let cert = ureq::tls::Certificate::from_pem(&pem).with_context(|| format!("{}: not a PEM certificate", ca.display()))?;
-        tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&[cert]));
-    }
-    let agent = ureq::Agent::config_builder()
-        .tls_config(tls.build())
-        .timeout_global(Some(std::time::Duration::from_secs(10)))
-        .http_status_as_error(false)
-        .build()
-        .new_agent();
+    let agent = https_agent(fetch.ca_file.as_deref(), std::time::Duration::from_secs(10))?;
     let mut resp = agent.get(&url).call().with_context(|| format!("cannot fetch {url}"))?;
     if resp.status() != 200 {
         bail!("{url} answered HTTP {}", resp.status());
@@ -255,4 +242,18 @@ fn check(target: &Target, issuer: &AccountId, fetch: &Fetch, json: bool) -> Resu
         std::process::exit(2);
     }
     Ok(())
+}
+
+/// An HTTP(S) client: rustls on the aws-lc provider the node already links, WebPKI roots or
+/// the certificates of `ca_file`; statuses are answers, not errors.
+pub fn https_agent(ca_file: Option<&std::path::Path>, timeout: std::time::Duration) -> Result<ureq::Agent> {
+    let mut tls = ureq::tls::TlsConfig::builder()
+        .provider(ureq::tls::TlsProvider::Rustls)
+        .unversioned_rustls_crypto_provider(std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider()));
+    if let Some(ca) = ca_file {
+        let pem = std::fs::read(ca).with_context(|| format!("cannot read {}", ca.display()))?;
+        let cert = ureq::tls::Certificate::from_pem(&pem).with_context(|| format!("{}: not a PEM certificate", ca.display()))?;
+        tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&[cert]));
+    }
+    Ok(ureq::Agent::config_builder().tls_config(tls.build()).timeout_global(Some(timeout)).http_status_as_error(false).build().new_agent())
 }

@@ -30,6 +30,7 @@ mod vectors;
 mod vectors_evidence;
 mod watch;
 mod witness;
+mod witness_push;
 
 use anyhow::{Result, bail};
 use clap::{Parser, Subcommand};
@@ -117,13 +118,11 @@ pub(crate) enum Command {
         /// "valid as registered; status now …".
         #[arg(long)]
         status: Option<PathBuf>,
-        /// A witness policy (`witness <name> <hex key>` lines, `quorum <k>`): the bundle's header
-        /// log must be cosigned by k of them (`<bundle>.note`, from `proof bundle --witness`).
+        /// A witness policy (`witness <name> <hex key> [url]` lines, `quorum <k>`): the file's
+        /// witnessed checkpoint (bundle version 4, receipt version 3) must be cosigned by k of
+        /// them.
         #[arg(long)]
         witnesses: Option<PathBuf>,
-        /// The cosigned checkpoint of the bundle (default `<bundle>.note`).
-        #[arg(long, requires = "witnesses")]
-        witnessed: Option<PathBuf>,
         /// Print every intermediate hash.
         #[arg(long)]
         explain: bool,
@@ -257,9 +256,8 @@ pub(crate) fn dispatch(command: Command, json: bool) -> Result<()> {
         Command::Credential { command } => credential::run(command, json),
         Command::Witness { command: WitnessCommand::Serve(args) } => witness::serve(args, json),
         Command::Log { command } => log::run(command, json),
-        Command::Verify { bundle, file, checkpoint, status, witnesses, witnessed, explain } => {
-            let w = witnesses.as_deref().map(|p| (p, witnessed.as_deref()));
-            proof::verify(&bundle, file.as_deref(), checkpoint.as_deref(), status.as_deref(), w, explain, json)
+        Command::Verify { bundle, file, checkpoint, status, witnesses, explain } => {
+            proof::verify(&bundle, file.as_deref(), checkpoint.as_deref(), status.as_deref(), witnesses.as_deref(), explain, json)
         }
         Command::Bench(args) => bench::run(args, json),
         Command::Chaos(args) => chaos::run(args, json),
@@ -299,11 +297,18 @@ fn run_node(config: &Path) -> Result<()> {
         (None, None) => None,
         _ => bail!("{}: set both tls_cert and tls_key, or neither", config.display()),
     };
-    vellum_node::run::run_validator(cfg, move |node| match vellum_api::spawn_with(api, node, tls) {
-        Ok(addr) => tracing_info(&format!("validator {name} serving the API on http://{addr}")),
-        Err(e) => {
-            eprintln!("error: cannot serve the API on {api}: {e}");
+    let peers = cfg.peer_api.clone();
+    vellum_node::run::run_validator(cfg, move |node| {
+        if let Err(e) = witness_push::spawn(node.clone(), peers) {
+            eprintln!("error: cannot start the witness pusher: {e}");
             std::process::exit(1);
+        }
+        match vellum_api::spawn_with(api, node, tls) {
+            Ok(addr) => tracing_info(&format!("validator {name} serving the API on http://{addr}")),
+            Err(e) => {
+                eprintln!("error: cannot serve the API on {api}: {e}");
+                std::process::exit(1);
+            }
         }
     })?;
     Ok(())

@@ -282,21 +282,25 @@ pub fn bundle(target: &Target, key: &str, what: &str, ask: &BundleAsk<'_>, out: 
     open(&mut b, &at, digest, from_file, salt)?;
     // Check before writing: never hand out a bundle that does not verify.
     vellum_evidence::verify_bundle(&b, None, None).map_err(|e| anyhow::anyhow!("assembled bundle does not verify: {e}"))?;
+    if !ask.witnesses.is_empty() {
+        witness_header(target, &mut b, ask.witnesses)?;
+    }
     let bytes = b.to_bytes();
-    let witnessed = if ask.witnesses.is_empty() { None } else { Some(witness_header(target, &b, ask.witnesses, out)?) };
     crate::keys::write_atomic(out, &bytes)?;
     let mut v = json!({ "proof_id": at.proof.to_hex(), "member": at.member, "bytes": bytes.len(), "out": out, "status": b.entry.status.name() });
-    if let Some((note, cosignatures)) = witnessed {
-        v["witnessed"] = json!({ "note": note, "cosignatures": cosignatures });
+    if let Some(w) = &b.witnessed {
+        let cp = vellum_evidence::checkpoint::Checkpoint::parse(&w.note)?;
+        v["witnessed"] = json!({ "size": cp.size, "cosignatures": cp.cosignatures.len() });
     }
     print(json, &v, || format!("wrote {} ({} bytes) for proof {}{}", out.display(), bytes.len(), at.proof, at.member.map(|m| format!(" member {m}")).unwrap_or_default()));
     Ok(())
 }
 
 /// Has witnesses cosign the checkpoint at the bundle header's log (size and root, both
-/// certified in the header) and saves it as `<out>.note`: a verifier with a witness policy then
-/// knows independent witnesses saw this log, consistent with everything they saw before.
-fn witness_header(target: &Target, b: &Bundle, witnesses: &[String], out: &Path) -> Result<(PathBuf, usize)> {
+/// certified in the header) and puts it into the bundle (version 4), replacing whatever
+/// checkpoint the node put there: a verifier with a witness policy then knows independent
+/// witnesses saw this log, consistent with everything they saw before.
+fn witness_header(target: &Target, b: &mut Bundle, witnesses: &[String]) -> Result<()> {
     let (cp, _) = crate::log::validators_note(&target.config()?.api, b.header.log_size)?;
     if cp.root != b.header.log_root {
         bail!("the validators' checkpoint at size {} is not the bundle header's log", b.header.log_size);
@@ -305,11 +309,10 @@ fn witness_header(target: &Target, b: &Bundle, witnesses: &[String], out: &Path)
     if cp.cosignatures.is_empty() {
         bail!("no witness cosigned the bundle's checkpoint: {}", refused.join("; "));
     }
-    let mut note = out.as_os_str().to_owned();
-    note.push(".note");
-    let note = PathBuf::from(note);
-    crate::keys::write_atomic(&note, cp.to_note().as_bytes())?;
-    Ok((note, cp.cosignatures.len()))
+    let cp = vellum_evidence::checkpoint::Checkpoint { signatures: Vec::new(), ..cp };
+    b.witnessed = Some(vellum_evidence::witness::Witnessed { note: cp.to_note(), consistency: Vec::new() });
+    vellum_evidence::verify_bundle(b, None, None).map_err(|e| anyhow::anyhow!("the witnessed bundle does not verify: {e}"))?;
+    Ok(())
 }
 
 /// Finds the registration: as given, else in the manifests, else by digest lookup on the
@@ -384,59 +387,56 @@ pub fn fmt_time(ms: u64) -> String {
 }
 
 /// `vellum verify BUNDLE [--file DOC] [--checkpoint HASH]`: offline.
-/// The bundle header's log is witnessed: `<bundle>.note` (or `note`) is the checkpoint at the
-/// header's log size and root, cosigned by a quorum of the policy's witnesses.
-fn check_witnessed(v: &vellum_evidence::Verified, bundle: &Path, header: &vellum_types::BlockHeader, policy: &Path, note: Option<&Path>) -> Result<usize> {
+/// Step 10 under a policy file: k of its witnesses cosigned the checkpoint the file carries.
+pub fn check_witnessed(witnessed: Option<&vellum_evidence::checkpoint::Checkpoint>, policy: &Path) -> Result<usize> {
     let (keys, quorum) = crate::witness::load_policy(policy)?;
-    let path = note.map(Path::to_path_buf).unwrap_or_else(|| {
-        let mut p = bundle.as_os_str().to_owned();
-        p.push(".note");
-        PathBuf::from(p)
-    });
-    let text = std::fs::read_to_string(&path).with_context(|| format!("the witness policy needs the bundle's cosigned checkpoint: cannot read {}", path.display()))?;
-    let cp = vellum_evidence::checkpoint::Checkpoint::parse(&text).with_context(|| format!("{} is not a checkpoint note", path.display()))?;
-    if cp.origin != v.chain_id || cp.size != header.log_size || cp.root != header.log_root {
-        bail!("{} is not the checkpoint of the bundle's header (log size {}, root {})", path.display(), header.log_size, hex::encode(header.log_root));
+    vellum_evidence::check_witness_policy(witnessed, &keys, quorum).with_context(|| format!("under the witness policy {}", policy.display()))
+}
+
+/// What the text output says of a file's witnessed checkpoint.
+pub fn witnessed_line(witnessed: Option<&vellum_evidence::checkpoint::Checkpoint>, under_policy: Option<usize>) -> String {
+    match (witnessed, under_policy) {
+        (Some(cp), Some(n)) => format!("  the log is WITNESSED: {n} cosignatures of the policy's witnesses on the checkpoint at size {}", cp.size),
+        (Some(cp), None) => format!("  the log carries {} witness cosignature(s) at size {} (not checked: give --witnesses POLICY)", cp.cosignatures.len(), cp.size),
+        (None, _) => "  no witness cosignatures in this file".into(),
     }
-    cp.verify_cosignatures(&keys, quorum).with_context(|| format!("{}: the bundle's log fails the witness policy", path.display()))
+}
+
+/// Applies `--witnesses POLICY` to a verified file, exiting with its step-10 failure.
+pub fn witnesses_or_exit(witnessed: Option<&vellum_evidence::checkpoint::Checkpoint>, policy: Option<&Path>, json: bool) -> Option<usize> {
+    match check_witnessed(witnessed, policy?) {
+        Ok(n) => Some(n),
+        Err(e) => {
+            if json {
+                println!("{}", json!({ "valid": false, "step": "witnesses", "error": format!("{e:#}") }));
+            } else {
+                eprintln!("INVALID: {e:#}");
+            }
+            std::process::exit(1);
+        }
+    }
 }
 
 /// `vellum verify`, optionally with a witness policy (and the cosigned checkpoint's path).
 #[allow(clippy::too_many_arguments)]
-pub fn verify(bundle: &Path, file: Option<&Path>, checkpoint: Option<&str>, status: Option<&Path>, witnesses: Option<(&Path, Option<&Path>)>, explain: bool, json: bool) -> Result<()> {
+pub fn verify(bundle: &Path, file: Option<&Path>, checkpoint: Option<&str>, status: Option<&Path>, witnesses: Option<&Path>, explain: bool, json: bool) -> Result<()> {
     let bytes = std::fs::read(bundle).with_context(|| format!("cannot read {}", bundle.display()))?;
     let document = file.map(|f| std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))).transpose()?;
     let pinned = checkpoint.map(|c| hex32(c, "--checkpoint")).transpose()?;
     if bytes.starts_with(&vellum_evidence::RECEIPT_MAGIC) {
-        return verify_receipt(&bytes, pinned.as_ref(), json);
+        return verify_receipt(&bytes, pinned.as_ref(), witnesses, json);
     }
     if bytes.starts_with(&vellum_evidence::STATUS_PROOF_MAGIC) {
         return crate::status::verify_file(&bytes, pinned.as_ref(), json);
     }
-    // Decoded once: the verifier checks it, and the witness check reads its header.
-    let decoded = vellum_evidence::decode(&bytes);
-    match decoded.as_ref().map_err(Clone::clone).and_then(|b| vellum_evidence::verify_bundle(b, document.as_deref(), pinned.as_ref())) {
+    match vellum_evidence::verify(&bytes, document.as_deref(), pinned.as_ref()) {
         Ok(v) => {
             let now = match status.map(|s| crate::status::combine(&v, s, pinned.as_ref())).transpose()? {
                 None => None,
                 Some(Ok(now)) => Some(now),
                 Some(Err(e)) => return invalid(&e, json),
             };
-            let header = &decoded.as_ref().expect("verified above").header;
-            let witnessed = match witnesses {
-                None => None,
-                Some((policy, note)) => match check_witnessed(&v, bundle, header, policy, note) {
-                    Ok(n) => Some(n),
-                    Err(e) => {
-                        if json {
-                            println!("{}", json!({ "valid": false, "step": "witnesses", "error": format!("{e:#}") }));
-                        } else {
-                            eprintln!("INVALID: {e:#}");
-                        }
-                        std::process::exit(1);
-                    }
-                },
-            };
+            let witnessed = witnesses_or_exit(v.witnessed.as_ref(), witnesses, json);
             let out = json!({
                 "valid": true,
                 "chain_id": v.chain_id,
@@ -456,6 +456,7 @@ pub fn verify(bundle: &Path, file: Option<&Path>, checkpoint: Option<&str>, stat
                 "status_as_of_height": v.status_height,
                 "status_now": now.as_ref().map(crate::status::now_json),
                 "witness_cosignatures": witnessed,
+                "witnessed_size": v.witnessed.as_ref().map(|cp| cp.size),
                 "signers": v.signers,
                 "validators": v.validators,
                 "validator_set_changes": v.validator_set_changes,
@@ -483,9 +484,7 @@ pub fn verify(bundle: &Path, file: Option<&Path>, checkpoint: Option<&str>, stat
                         DocumentCheck::NotChecked => "  document not checked (give --file DOC)".into(),
                     },
                 ];
-                if let Some(n) = witnessed {
-                    lines.push(format!("  the header's log is WITNESSED: {n} cosignatures of the policy's witnesses"));
-                }
+                lines.push(witnessed_line(v.witnessed.as_ref(), witnessed));
                 match &now {
                     Some(now) => lines.push(crate::status::now_line(now)),
                     None => lines.push("  current status not checked (give --status FILE from `vellum proof status`)".into()),
@@ -613,9 +612,10 @@ pub fn delete_original(at: &ProofAt, json: bool) -> Result<()> {
 }
 
 /// Verifies a payment receipt offline; exit 0 valid, 1 invalid.
-fn verify_receipt(bytes: &[u8], pinned: Option<&[u8; 32]>, json: bool) -> Result<()> {
+fn verify_receipt(bytes: &[u8], pinned: Option<&[u8; 32]>, witnesses: Option<&Path>, json: bool) -> Result<()> {
     match vellum_evidence::verify_receipt(bytes, pinned) {
         Ok(v) => {
+            let witnessed = witnesses_or_exit(v.witnessed.as_ref(), witnesses, json);
             let out = json!({
                 "valid": true,
                 "kind": "payment_receipt",
@@ -632,10 +632,12 @@ fn verify_receipt(bytes: &[u8], pinned: Option<&[u8; 32]>, json: bool) -> Result
                 "certified_at_height": v.header_height,
                 "certificate_signers": v.certificate_signers,
                 "validators": v.validators,
+                "witness_cosignatures": witnessed,
+                "witnessed_size": v.witnessed.as_ref().map(|cp| cp.size),
             });
             print(json, &out, || {
                 format!(
-                    "VALID payment receipt on chain {} (genesis {})\n  {} {} from account {}\n  final at height {}, time {}\n  outcome {}\n  certified by {} of {} validators at height {}{}",
+                    "VALID payment receipt on chain {} (genesis {})\n  {} {} from account {}\n  final at height {}, time {}\n  outcome {}\n  certified by {} of {} validators at height {}\n{}{}",
                     v.chain_id,
                     hex::encode(v.genesis_hash),
                     v.tx.unsigned.body.kind(),
@@ -647,6 +649,7 @@ fn verify_receipt(bytes: &[u8], pinned: Option<&[u8; 32]>, json: bool) -> Result
                     v.certificate_signers,
                     v.validators,
                     v.header_height,
+                    witnessed_line(v.witnessed.as_ref(), witnessed),
                     if v.checkpoint_pinned { "" } else { "\n  WARNING: no --checkpoint given: the chain itself was not pinned" },
                 )
             });

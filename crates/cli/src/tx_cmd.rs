@@ -161,7 +161,8 @@ fn buildable(command: &crate::Command) -> Result<(), &'static str> {
             | crate::gov::GovCommand::AddValidator { .. }
             | crate::gov::GovCommand::RemoveValidator { .. }
             | crate::gov::GovCommand::SetParams { .. }
-            | crate::gov::GovCommand::SetReasonCodes { .. } => Ok(()),
+            | crate::gov::GovCommand::SetReasonCodes { .. }
+            | crate::gov::GovCommand::SetWitnesses { .. } => Ok(()),
         },
         C::Rules { command } => match command {
             crate::gov::RulesCommand::Set { .. } => Ok(()),

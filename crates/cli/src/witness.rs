@@ -80,8 +80,8 @@ pub fn serve(args: ServeArgs, json: bool) -> Result<()> {
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
         let addr = listener.local_addr()?;
-        let v = json!({ "listening": format!("http://{addr}"), "name": args.name, "policy_line": format!("witness {} {}", args.name, hex::encode(public)), "log": g.chain_id });
-        print(json, &v, || format!("witness {} for log {} on http://{addr}\npolicy line: witness {} {}", args.name, g.chain_id, args.name, hex::encode(public)));
+        let v = json!({ "listening": format!("http://{addr}"), "name": args.name, "policy_line": format!("witness {} {} http://{addr}", args.name, hex::encode(public)), "log": g.chain_id });
+        print(json, &v, || format!("witness {} for log {} on http://{addr}\npolicy line: witness {} {} http://{addr}", args.name, g.chain_id, args.name, hex::encode(public)));
         let app = axum::Router::new()
             .route("/add-checkpoint", axum::routing::post(add))
             .layer(axum::extract::DefaultBodyLimit::max(vellum_evidence::witness::ADD_CHECKPOINT_BYTES_MAX))
@@ -130,28 +130,48 @@ fn record_split_view(dir: &Path, size: u64, ours: &Hash32, theirs: &Checkpoint) 
 
 /// Asks each witness to cosign `cp`, proving consistency from whatever it has; returns the
 /// checkpoint with every cosignature gathered and the witnesses that refused (and why).
-pub fn collect(target: &Target, mut cp: Checkpoint, witnesses: &[String]) -> Result<(Checkpoint, Vec<String>)> {
+pub fn collect(target: &Target, cp: Checkpoint, witnesses: &[String]) -> Result<(Checkpoint, Vec<String>)> {
     let pool = target.client()?;
-    let agent = ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(std::time::Duration::from_secs(10))).build().new_agent();
-    let mut refused = Vec::new();
-    for url in witnesses {
-        match cosign_at(&agent, &pool, &cp, url) {
-            Ok(line) => {
-                let with = Checkpoint::parse(&format!("{}\n{line}", cp.text())).with_context(|| format!("{url} sent a malformed cosignature"))?;
-                cp.merge(&with)?;
-            }
-            Err(e) => refused.push(format!("{url}: {e:#}")),
-        }
-    }
-    Ok((cp, refused))
+    let agent = crate::issuer::https_agent(None, std::time::Duration::from_secs(10))?;
+    let mut known = std::collections::BTreeMap::new();
+    Ok(cosign_all(&agent, cp, witnesses, &mut known, &|old, new| consistency(&pool, old, new)))
 }
 
-fn cosign_at(agent: &ureq::Agent, pool: &crate::client::Pool, cp: &Checkpoint, url: &str) -> Result<String> {
+/// Has every witness (base URL) cosign `cp`; `known` remembers each witness's size between
+/// calls (a wrong guess costs one 409 round trip). Refusals are returned, not raised: one
+/// witness down must not keep the others from cosigning.
+pub fn cosign_all(
+    agent: &ureq::Agent,
+    mut cp: Checkpoint,
+    witnesses: &[String],
+    known: &mut std::collections::BTreeMap<String, u64>,
+    consistency: &dyn Fn(u64, u64) -> Result<Vec<Hash32>>,
+) -> (Checkpoint, Vec<String>) {
+    let mut refused = Vec::new();
+    for url in witnesses {
+        let old = known.get(url).copied().unwrap_or(0);
+        let merged = cosign_at(agent, &cp, url, old, consistency).and_then(|line| {
+            let with = Checkpoint::parse(&format!("{}\n{line}", cp.text())).with_context(|| format!("{url} sent a malformed cosignature"))?;
+            cp.merge(&with).map_err(anyhow::Error::from)
+        });
+        match merged {
+            Ok(()) => {
+                known.insert(url.clone(), cp.size);
+            }
+            Err(e) => {
+                known.remove(url);
+                refused.push(format!("{url}: {e:#}"));
+            }
+        }
+    }
+    (cp, refused)
+}
+
+fn cosign_at(agent: &ureq::Agent, cp: &Checkpoint, url: &str, mut old: u64, consistency: &dyn Fn(u64, u64) -> Result<Vec<Hash32>>) -> Result<String> {
     let endpoint = format!("{}/add-checkpoint", url.trim_end_matches('/'));
-    let mut old = 0u64;
     // At most twice: a 409 tells the witness's size, the second try proves from it.
     for _ in 0..2 {
-        let proof = if old == 0 || old == cp.size { Vec::new() } else { consistency(pool, old, cp.size)? };
+        let proof = if old == 0 || old >= cp.size { Vec::new() } else { consistency(old, cp.size)? };
         let body = AddCheckpoint { old, proof, checkpoint: Checkpoint { cosignatures: Vec::new(), ..cp.clone() } }.to_body();
         let mut resp = agent.post(&endpoint).send(body.as_bytes()).with_context(|| format!("cannot reach {endpoint}"))?;
         let status = resp.status().as_u16();
@@ -180,14 +200,36 @@ pub type NamedKeys = Vec<(String, [u8; 32])>;
 
 /// A witness policy: `witness <name> <hex key>` lines and `quorum <k>`.
 pub fn load_policy(path: &Path) -> Result<(NamedKeys, usize)> {
+    let (witnesses, quorum) = read_policy(path)?;
+    Ok((witnesses.into_iter().map(|(name, key, _)| (name, key)).collect(), quorum))
+}
+
+/// The policy governance sets (`vellum gov set-witnesses`): every witness line also names the
+/// witness's URL (`witness <name> <hex key> <url>`).
+pub fn governed_policy(path: &Path) -> Result<vellum_types::witness::WitnessPolicy> {
+    let (witnesses, quorum) = read_policy(path)?;
+    let witnesses = witnesses
+        .into_iter()
+        .map(|(name, key, url)| {
+            let url = url.with_context(|| format!("{}: witness {name} needs its URL (`witness <name> <hex key> <url>`)", path.display()))?;
+            Ok(vellum_types::witness::WitnessEntry { name, key, url })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(vellum_types::witness::WitnessPolicy { witnesses, quorum: u32::try_from(quorum)? })
+}
+
+type PolicyLines = (Vec<(String, [u8; 32], Option<String>)>, usize);
+
+fn read_policy(path: &Path) -> Result<PolicyLines> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let (mut witnesses, mut quorum) = (Vec::new(), None);
     for (i, line) in text.lines().map(str::trim).enumerate().filter(|(_, l)| !l.is_empty() && !l.starts_with('#')) {
         let parts: Vec<&str> = line.split_whitespace().collect();
         match parts.as_slice() {
-            ["witness", name, key] => witnesses.push((name.to_string(), crate::proof::hex32(key, "witness key")?)),
+            ["witness", name, key] => witnesses.push((name.to_string(), crate::proof::hex32(key, "witness key")?, None)),
+            ["witness", name, key, url] => witnesses.push((name.to_string(), crate::proof::hex32(key, "witness key")?, Some(url.to_string()))),
             ["quorum", k] => quorum = Some(k.parse::<usize>().with_context(|| format!("{}:{}: bad quorum", path.display(), i + 1))?),
-            _ => bail!("{}:{}: expected `witness <name> <hex key>` or `quorum <k>`", path.display(), i + 1),
+            _ => bail!("{}:{}: expected `witness <name> <hex key> [url]` or `quorum <k>`", path.display(), i + 1),
         }
     }
     let quorum = quorum.unwrap_or(witnesses.len());

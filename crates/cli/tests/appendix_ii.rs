@@ -117,7 +117,6 @@ fn appendix_ii_extended() {
         let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples");
         std::fs::copy(path("presentation.txt"), examples.join("credential-presentation.txt")).unwrap();
         std::fs::copy(path("alice.vellum"), examples.join("credential-bundle.vellum")).unwrap();
-        std::fs::copy(path("alice.vellum.note"), examples.join("credential-bundle.vellum.note")).unwrap();
         std::fs::copy(path("alice.status"), examples.join("credential-revoked.status")).unwrap();
         std::fs::write(examples.join("credential-genesis-hash.txt"), format!("{gh}\n")).unwrap();
         std::fs::write(examples.join("credential-witness-policy.txt"), std::fs::read_to_string(path("policy.txt")).unwrap()).unwrap();

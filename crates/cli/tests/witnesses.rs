@@ -4,6 +4,8 @@
 //! checkpoint signed by a quorum of validator keys (what a quorum of retired keys could make) —
 //! a split view at the witnessed size, or another history — is refused and recorded by the
 //! witnesses, and fails the witness policy although the genesis keys' signatures check out.
+//! And the validators push by themselves: once governance names the witnesses, every bundle
+//! the nodes hand out carries the cosigned checkpoint (version 4).
 
 mod common;
 
@@ -74,8 +76,6 @@ fn witnesses_cosign_a_growing_log_and_refuse_forgeries() {
     assert_eq!(b["witnessed"]["cosignatures"], 2, "{b}");
     let v = json(&["verify", bundle.to_str().unwrap(), "--witnesses", policy.to_str().unwrap()]);
     assert_eq!(v["witness_cosignatures"], 2, "{v}");
-    let (ok, text) = vellum(&["verify", bundle.to_str().unwrap(), "--witnesses", policy.to_str().unwrap(), "--witnessed", a.to_str().unwrap()]);
-    assert!(!ok && text.contains("not the checkpoint of the bundle's header"), "{text}");
     let one = work.join("one-witness.txt");
     std::fs::write(&one, format!("{}
 quorum 1
@@ -86,4 +86,52 @@ quorum 1
     register("third document");
     let v = json(&["log", "checkpoint", "--client", c, "--out", work.join("c.note").to_str().unwrap(), "--witness", &w1.url, "--witness", &w2.url]);
     assert_eq!(v["cosignatures"], 2, "{v}");
+}
+
+#[test]
+fn validators_push_checkpoints_to_the_governed_witnesses_and_bundles_carry_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_guard, client) = devnet_one_down(tmp.path());
+    let c = client.as_str();
+    let devnet = tmp.path().join("devnet");
+    let genesis = devnet.join("genesis.toml");
+    let work = tmp.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let w1 = start_witness(&work, "witness.example/w1", &genesis);
+    let w2 = start_witness(&work, "witness.example/w2", &genesis);
+    let policy = work.join("policy.txt");
+    std::fs::write(&policy, format!("{}\n{}\nquorum 2\n", w1.policy_line, w2.policy_line)).unwrap();
+    let v = json(&["gov", "set-witnesses", "--client", c, "--policy", policy.to_str().unwrap()]);
+    assert_eq!(v["proposal"]["status"]["state"], "executed", "{v}");
+    let doc = work.join("a.pdf");
+    std::fs::write(&doc, "pushed").unwrap();
+    json(&["proof", "register", "--client", c, "--out-dir", work.join("proofs").to_str().unwrap(), doc.to_str().unwrap()]);
+
+    // No one asks the witnesses: the live validators (v0 is down) push, collecting each
+    // other's signatures, and the next bundle carries the cosigned checkpoint.
+    let bundle = work.join("a.vellum");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let b = loop {
+        let b = json(&["proof", "bundle", "--client", c, "--manifests", work.join("proofs").to_str().unwrap(), doc.to_str().unwrap(), "--out", bundle.to_str().unwrap()]);
+        if b["witnessed"]["cosignatures"] == 2 {
+            break b;
+        }
+        assert!(std::time::Instant::now() < deadline, "no witnessed bundle within 60 s: {b}");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    };
+    assert_eq!(std::fs::read(&bundle).unwrap()[8], 4, "a witnessed bundle is version 4: {b}");
+    let v = json(&["verify", bundle.to_str().unwrap(), "--witnesses", policy.to_str().unwrap()]);
+    assert_eq!(v["witness_cosignatures"], 2, "{v}");
+    // Under a policy naming other witnesses it fails at step 10.
+    let stranger = start_witness(&work, "witness.example/w3", &genesis);
+    let other = work.join("other.txt");
+    std::fs::write(&other, format!("{}\nquorum 1\n", stranger.policy_line)).unwrap();
+    let (ok, text) = vellum(&["verify", bundle.to_str().unwrap(), "--witnesses", other.to_str().unwrap()]);
+    assert!(!ok && text.contains("witness"), "{text}");
+    // Every live validator serves the latest witnessed checkpoint.
+    let cfg: toml::Value = toml::from_str(&std::fs::read_to_string(&client).unwrap()).unwrap();
+    for api in cfg["api"].as_array().unwrap().iter().skip(1) {
+        let note = common::http_text(api.as_str().unwrap(), "/v1/log/witnessed").unwrap();
+        assert!(note.contains("witness.example/w1") && note.contains("witness.example/w2"), "{api}: {note}");
+    }
 }

@@ -61,6 +61,12 @@ pub struct NodeConfig {
     /// into the servers' signed interval. Empty: the host clock is trusted as is.
     #[serde(default)]
     pub roughtime: Vec<crate::time::RoughtimeServer>,
+    /// The API base URL of each other validator, by name: where this validator collects their
+    /// signatures of a checkpoint before pushing it to the governed witnesses (a witness takes
+    /// only a checkpoint a quorum signed). Empty: this validator's pushes carry its own
+    /// signature only, which the witnesses refuse unless the set is that small.
+    #[serde(default)]
+    pub peer_api: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Error)]

@@ -538,7 +538,40 @@ impl NodeHandle {
         {
             bundle.fill_member(&members).map_err(BundleError::Assemble)?;
         }
+        bundle.witnessed = self.witnessed_section(&leaves, bundle.entry.leaf_index + 1)?;
         Ok(bundle)
+    }
+
+    /// The witnessed section for a file proving leaves `[0, covers)` of a log of `leaves`: the
+    /// latest checkpoint witnesses cosigned, if it covers them (`None` until it does).
+    pub(crate) fn witnessed_section(&self, leaves: &[Hash32], covers: u64) -> Result<Option<vellum_evidence::witness::Witnessed>, BundleError> {
+        let Some(cp) = self.witnessed_checkpoint()? else { return Ok(None) };
+        Ok(vellum_evidence::witness::Witnessed::for_log(&cp, leaves, covers))
+    }
+
+    /// The latest checkpoint of this chain's log that a quorum of the governed witnesses
+    /// cosigned (pushed by a validator, [`NodeHandle::record_witnessed`]).
+    pub fn witnessed_checkpoint(&self) -> Result<Option<vellum_evidence::checkpoint::Checkpoint>, BundleError> {
+        let Some((_, note)) = self.store.witnessed().map_err(storage_error)? else { return Ok(None) };
+        vellum_evidence::checkpoint::Checkpoint::parse(&note).map(Some).map_err(|e| BundleError::Storage(format!("stored witnessed checkpoint: {e}")))
+    }
+
+    /// Keeps a cosigned checkpoint of this chain's finalized log once a quorum of the governed
+    /// witnesses validly cosigned it and its root is the finalized log's at its size. Returns
+    /// whether it was stored (an older one than the stored is ignored).
+    pub fn record_witnessed(&self, cp: &vellum_evidence::checkpoint::Checkpoint) -> Result<bool, BundleError> {
+        let policy = self.witness_policy().filter(|p| p.quorum > 0).ok_or_else(|| BundleError::Range("no witnesses are governed".into()))?;
+        let keys: Vec<(String, [u8; 32])> = policy.witnesses.iter().map(|w| (w.name.clone(), w.key)).collect();
+        cp.verify_cosignatures(&keys, policy.quorum as usize).map_err(|e| BundleError::Range(e.to_string()))?;
+        if cp.origin != self.genesis.chain_id || self.checkpoint(Some(cp.size))?.root != cp.root {
+            return Err(BundleError::Range("the cosigned checkpoint is not of this node's finalized log".into()));
+        }
+        self.store.put_witnessed(cp.size, &cp.to_note()).map_err(|e| BundleError::Storage(e.to_string()))
+    }
+
+    /// The witnesses governance set (finalized state; `None`: never set).
+    pub fn witness_policy(&self) -> Option<vellum_types::witness::WitnessPolicy> {
+        self.lock().finalized.witness_policy()
     }
 
     /// Whether `account` holds registration `id` or its member `member` (finalized state).

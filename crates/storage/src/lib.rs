@@ -140,6 +140,8 @@ pub struct AuditEntry {
 
 const META_GENESIS: &str = "genesis_hash";
 const META_APPLIED: &str = "applied";
+/// The latest cosigned checkpoint: `borsh((size, note))`.
+const META_WITNESSED: &str = "witnessed";
 
 /// Where a finalized transaction is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
@@ -340,6 +342,30 @@ impl Store {
         // Written by this node in the same commit as the block; undecodable means corrupt
         // storage, reported as missing (the bundle request fails with a clear error).
         Ok(table.get(seq)?.and_then(|v| borsh::from_slice(v.value()).ok()))
+    }
+
+    /// Keeps the latest checkpoint note witnesses cosigned (a quorum of the governed policy),
+    /// durably, replacing an older one; a note of a smaller size than the stored one is ignored
+    /// (returns false).
+    pub fn put_witnessed(&self, size: u64, note: &str) -> Result<bool, CommitError> {
+        let txn = self.db.begin_write()?;
+        {
+            let mut meta = txn.open_table(META)?;
+            let stored = meta.get(META_WITNESSED)?.and_then(|v| borsh::from_slice::<(u64, String)>(v.value()).ok());
+            if stored.is_some_and(|(s, _)| s > size) {
+                return Ok(false);
+            }
+            meta.insert(META_WITNESSED, borsh::to_vec(&(size, note.to_string())).expect("borsh into Vec").as_slice())?;
+        }
+        txn.commit()?;
+        Ok(true)
+    }
+
+    /// The latest witnessed checkpoint note ([`Store::put_witnessed`]), with its size.
+    pub fn witnessed(&self) -> Result<Option<(u64, String)>, ReadError> {
+        let txn = self.db.begin_read()?;
+        let meta = txn.open_table(META)?;
+        Ok(meta.get(META_WITNESSED)?.and_then(|v| borsh::from_slice(v.value()).ok()))
     }
 
     /// Applied height (0 = only genesis).

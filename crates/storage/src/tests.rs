@@ -135,3 +135,19 @@ fn pending_audit_records_survive_reopen_and_leave_when_finalized() {
     assert!(store.pending_audit(10).unwrap().is_empty(), "finalized records leave the queue");
     assert_eq!(store.ledger_audit(&record.proof).unwrap().len(), 1);
 }
+
+#[test]
+fn the_witnessed_checkpoint_survives_reopen_and_never_goes_back() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.redb");
+    let store = Store::open(&path, &f.genesis).unwrap();
+    assert_eq!(store.witnessed().unwrap(), None);
+    assert!(store.put_witnessed(7, "note at 7\n").unwrap());
+    assert!(store.put_witnessed(9, "note at 9\n").unwrap());
+    assert!(!store.put_witnessed(8, "note at 8\n").unwrap(), "an older checkpoint is ignored");
+    assert!(store.put_witnessed(9, "note at 9 with more cosignatures\n").unwrap(), "the same size may gain cosignatures");
+    drop(store);
+    let store = Store::open(&path, &f.genesis).unwrap();
+    assert_eq!(store.witnessed().unwrap(), Some((9, "note at 9 with more cosignatures\n".to_string())));
+}

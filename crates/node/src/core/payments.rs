@@ -149,8 +149,11 @@ impl NodeHandle {
         })?;
         let a = self.anchor()?;
         let leaves = self.store.log_leaves(0, a.header.log_size).map_err(storage_error)?;
-        vellum_evidence::assemble_receipt(self.genesis.commitment(), a.header, a.certificate, entry.tx, entry.tx_index, record, &leaves, a.validator_chain)
-            .ok_or(BundleError::Missing("log leaves of the payment"))
+        let covers = entry.tx_index + 2;
+        let mut receipt = vellum_evidence::assemble_receipt(self.genesis.commitment(), a.header, a.certificate, entry.tx, entry.tx_index, record, &leaves, a.validator_chain)
+            .ok_or(BundleError::Missing("log leaves of the payment"))?;
+        receipt.witnessed = self.witnessed_section(&leaves, covers)?;
+        Ok(receipt)
     }
 
     /// Liveness of each validator over the last `window` finalized blocks: how many of them it
