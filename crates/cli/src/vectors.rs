@@ -171,6 +171,15 @@ fn sample_bodies(keys: &[TestKey]) -> Vec<(&'static str, TxBody)> {
         ("propose_set_consensus_params", propose(GovAction::SetConsensusParams { params: ConsensusParams::default() })),
         ("propose_attest_issuer", propose(GovAction::AttestIssuer { issuer: b, profile: vellum_types::IssuerProfile { name: "Université d'Exemple".into(), domain: "exemple.fr".into(), x509_sha256: None, well_known_sha256: h("doc") } })),
         ("propose_set_reason_codes", propose(GovAction::SetReasonCodes { codes: vec!["key_compromise".into(), "degree_withdrawn".into()] })),
+        ("propose_set_witnesses", propose(GovAction::SetWitnesses {
+            policy: vellum_types::witness::WitnessPolicy {
+                witnesses: vec![
+                    vellum_types::witness::WitnessEntry { name: "witness.example/w1".into(), key: [0x51; 32], url: "https://w1.witness.example".into() },
+                    vellum_types::witness::WitnessEntry { name: "witness.example/w2".into(), key: [0x52; 32], url: "https://w2.witness.example".into() },
+                ],
+                quorum: 2,
+            },
+        })),
         ("vote", TxBody::Vote { proposal: 12 }),
         ("set_guardians", TxBody::SetGuardians { guardians: vec![a, b], threshold: 2, delay_blocks: 1_440 }),
         ("propose_recovery", TxBody::ProposeRecovery { account: b, set: SignerSet::single(pk_b) }),

@@ -375,6 +375,84 @@ fn attested_cases() -> Vec<Value> {
     cases
 }
 
+/// The vectors' witnesses: fixed keys, fixed cosignature times, so the files are reproducible.
+fn vector_witness(i: u8) -> (String, vellum_crypto::SecretKey) {
+    (format!("witness.example/v{i}"), vellum_crypto::SecretKey::from_bytes("ed25519", [0x50 + i; 32]).expect("a 32-byte seed"))
+}
+
+/// The checkpoint of a header's own log (size and root), cosigned by vector witnesses `by`.
+fn vector_witnessed(origin: &str, size: u64, root: Hash32, by: &[u8]) -> vellum_evidence::witness::Witnessed {
+    let mut cp = vellum_evidence::checkpoint::Checkpoint::new(origin, size, root);
+    for i in by {
+        let (name, key) = vector_witness(*i);
+        cp.cosign(&name, &key, 1_767_225_600 + u64::from(*i));
+    }
+    vellum_evidence::witness::Witnessed { note: cp.to_note(), consistency: Vec::new() }
+}
+
+/// A file with a witnessed section checked under `policy` (k of the named vector witnesses): the
+/// verdict is the file's own (steps 1–10a–c), then step 10d.
+fn witnessed_case(name: &str, file: &[u8], genesis: &Hash32, policy: (&[u8], usize)) -> Value {
+    let keys: Vec<(String, [u8; 32])> = policy.0.iter().map(|i| vector_witness(*i)).map(|(n, k)| (n, k.public_key().key_bytes().try_into().expect("32 bytes"))).collect();
+    let receipt = file.starts_with(&vellum_evidence::RECEIPT_MAGIC);
+    let verified = if receipt {
+        vellum_evidence::verify_receipt(file, Some(genesis)).map(|v| v.witnessed)
+    } else {
+        vellum_evidence::verify(file, None, Some(genesis)).map(|v| v.witnessed)
+    };
+    let expect = match verified.and_then(|w| vellum_evidence::check_witness_policy(w.as_ref(), &keys, policy.1).map(|n| (w, n))) {
+        Ok((w, n)) => json!({ "valid": true, "witnessed_size": w.map(|cp| cp.size), "witness_cosignatures": n }),
+        Err(e) => json!({ "valid": false, "failed": failed(&e) }),
+    };
+    json!({
+        "name": name, "kind": if receipt { "witnessed_receipt" } else { "witnessed_bundle" }, "file": hex::encode(file),
+        "pinned_genesis": hex::encode(genesis),
+        "witness_policy": { "witnesses": keys.iter().map(|(n, k)| json!({ "name": n, "key": hex::encode(k) })).collect::<Vec<_>>(), "quorum": policy.1 },
+        "expect": expect,
+    })
+}
+
+fn witnessed_cases() -> Vec<Value> {
+    let (file, genesis) = (example("attested-diploma.vellum"), pinned("attested-genesis-hash.txt"));
+    let b = vellum_evidence::decode(&file).expect("the example decodes");
+    let (origin, size, root) = (b.genesis.chain_id.clone(), b.header.log_size, b.header.log_root);
+    let with = |w: vellum_evidence::witness::Witnessed| altered_bundle(&file, move |b| b.witnessed = Some(w));
+    let good = with(vector_witnessed(&origin, size, root, &[1, 2]));
+    let mut cases = vec![
+        witnessed_case("witnessed bundle (version 4): 2 of 2", &good, &genesis, (&[1, 2], 2)),
+        witnessed_case("witnessed bundle: 1 of 3 policy witnesses", &good, &genesis, (&[1, 3, 4], 1)),
+        witnessed_case("witnessed bundle: policy needs 3, 2 cosigned", &good, &genesis, (&[1, 2, 3], 3)),
+        witnessed_case("witnessed bundle: policy names other witnesses", &good, &genesis, (&[3, 4], 1)),
+        witnessed_case("witnessed bundle: a policy for a version-3 file", &file, &genesis, (&[1], 1)),
+        witnessed_case("witnessed bundle: root changed", &with(vector_witnessed(&origin, size, [7; 32], &[1, 2])), &genesis, (&[1, 2], 2)),
+        witnessed_case("witnessed bundle: another log's origin", &with(vector_witnessed("other-chain", size, root, &[1, 2])), &genesis, (&[1, 2], 2)),
+        witnessed_case("witnessed bundle: no cosignature", &with(vector_witnessed(&origin, size, root, &[])), &genesis, (&[1], 1)),
+        witnessed_case("witnessed bundle: same size with a proof", &with(vellum_evidence::witness::Witnessed { consistency: vec![root], ..vector_witnessed(&origin, size, root, &[1]) }), &genesis, (&[1], 1)),
+        witnessed_case("witnessed bundle: smaller size without a valid proof", &with(vector_witnessed(&origin, size - 1, root, &[1])), &genesis, (&[1], 1)),
+        witnessed_case("witnessed bundle: note not canonical", &with({
+            let w = vector_witnessed(&origin, size, root, &[1]);
+            vellum_evidence::witness::Witnessed { note: w.note.replacen("\n\n", "\n\n\n", 1), ..w }
+        }), &genesis, (&[1], 1)),
+    ];
+    let mut bent = good.clone();
+    let at = bent.len() - 70;
+    bent[at] ^= 1;
+    cases.push(witnessed_case("witnessed bundle: a cosignature byte flipped", &bent, &genesis, (&[1, 2], 2)));
+    let mut v4_without = file.clone();
+    v4_without[8] = vellum_evidence::BUNDLE_VERSION_WITNESSED;
+    v4_without.push(0);
+    cases.push(witnessed_case("witnessed bundle: version 4 without the section", &v4_without, &genesis, (&[1], 1)));
+
+    let (rfile, rgenesis) = (example("payment.vellumrc"), pinned("payment-genesis-hash.txt"));
+    let r = vellum_evidence::Receipt::decode(&rfile).expect("the example decodes");
+    let w = vector_witnessed(&r.genesis.chain_id, r.header.log_size, r.header.log_root, &[1, 2]);
+    let witnessed_receipt = altered_receipt(&rfile, move |r| r.witnessed = Some(w));
+    cases.push(witnessed_case("witnessed receipt (version 3): 2 of 2", &witnessed_receipt, &rgenesis, (&[1, 2], 2)));
+    let w = vector_witnessed(&r.genesis.chain_id, r.header.log_size, [9; 32], &[1, 2]);
+    cases.push(witnessed_case("witnessed receipt: root changed", &altered_receipt(&rfile, move |r| r.witnessed = Some(w)), &rgenesis, (&[1, 2], 2)));
+    cases
+}
+
 pub(crate) fn evidence_json() -> Value {
     let mut cases = diploma_cases();
     cases.extend(chained_cases());
@@ -382,8 +460,9 @@ pub(crate) fn evidence_json() -> Value {
     cases.extend(receipt_cases());
     cases.extend(status_cases());
     cases.extend(attested_cases());
+    cases.extend(witnessed_cases());
     json!({
-        "description": "Evidence bundles, payment receipts and status proofs (hex file bytes), the pinned genesis hash and document given with them (null: none), and the verdict of the reference verifier: valid with what the file proves, or the first failing step (number and name, docs/evidence-format.md §4, §6a). `bundle_with_status` cases give a bundle and a status proof together (step 9; the status proof is checked against the pinned genesis, or the bundle's when none is pinned). The valid files are docs/examples/; every other case changes one thing in them.",
+        "description": "Evidence bundles, payment receipts and status proofs (hex file bytes), the pinned genesis hash and document given with them (null: none), and the verdict of the reference verifier: valid with what the file proves, or the first failing step (number and name, docs/evidence-format.md §4, §6a). `bundle_with_status` cases give a bundle and a status proof together (step 9; the status proof is checked against the pinned genesis, or the bundle's when none is pinned). `witnessed_bundle` / `witnessed_receipt` cases give a witness policy (Ed25519 keys by name, a quorum) to check at step 10; `witness_cosignatures` is how many policy witnesses validly cosigned. The valid files are docs/examples/; every other case changes one thing in them.",
         "cases": cases,
     })
 }
@@ -395,7 +474,7 @@ fn evidence_vectors_have_valid_and_failing_cases_at_every_reachable_step() {
     let valid = cases.iter().filter(|c| c["expect"]["valid"] == true).count();
     assert!(valid >= 4, "valid bundles with and without document, a version-2 bundle, a receipt");
     let steps: std::collections::BTreeSet<u64> = cases.iter().filter_map(|c| c["expect"]["failed"]["step"].as_u64()).collect();
-    for step in 1..=8 {
+    for step in (1..=8).chain([10]) {
         assert!(steps.contains(&step), "no evidence vector fails at step {step}");
     }
     let kinds: std::collections::BTreeSet<&str> = cases.iter().filter_map(|c| c["kind"].as_str()).collect();

@@ -204,6 +204,9 @@ pub fn verify_witnessed(w: &Witnessed, origin: &str, log_size: u64, log_root: &H
     if cp.cosignatures.is_empty() {
         return Err("the checkpoint carries no cosignature".into());
     }
+    if cp.cosignatures.iter().enumerate().any(|(i, c)| cp.cosignatures[..i].iter().any(|o| o.name == c.name)) {
+        return Err("a witness cosigns at most once in a note".into());
+    }
     if cp.size < covers {
         return Err(format!("the witnessed log (size {}) does not reach the proven entries (up to index {})", cp.size, covers.saturating_sub(1)));
     }

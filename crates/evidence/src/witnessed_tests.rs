@@ -21,8 +21,7 @@ fn cosigned(leaves: &[vellum_types::Hash32], size: usize, by: u8) -> Checkpoint 
     let mut cp = Checkpoint::new("vellum-test", size as u64, root(&leaves[..size]));
     for i in 1..=by {
         let (name, key) = witness(i);
-        let c = cp.cosign(&name, &key, 1_700_000_000 + u64::from(i));
-        cp.cosignatures.push(c);
+        cp.cosign(&name, &key, 1_700_000_000 + u64::from(i));
     }
     cp
 }
@@ -73,6 +72,11 @@ fn every_bent_witnessed_section_fails_at_step_10() {
         ("no cosignature", Witnessed { note: Checkpoint { cosignatures: vec![], ..Checkpoint::parse(&good.note).unwrap() }.to_note(), ..good.clone() }),
         ("a note that is not canonical", Witnessed { note: good.note.replacen("\n\n", "\n\n\n", 1), ..good.clone() }),
         ("garbage", Witnessed { note: "not a note".into(), consistency: vec![] }),
+        ("a cosignature line twice", {
+            let mut cp = Checkpoint::parse(&good.note).unwrap();
+            cp.cosignatures.push(cp.cosignatures[0].clone());
+            Witnessed { note: cp.to_note(), ..good.clone() }
+        }),
         ("an oversized note", Witnessed { note: "x".repeat(witness::WITNESSED_NOTE_BYTES_MAX + 1), consistency: vec![] }),
     ];
     // The header's own size with a proof, and a smaller checkpoint that misses the record.
