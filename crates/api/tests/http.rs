@@ -235,11 +235,14 @@ async fn openapi_describes_exactly_the_served_routes() {
             assert_ne!(v["error"]["message"], "no such endpoint", "{method} {path} is documented but not served");
         }
     }
-    // The router serves these 32 operations plus /v1/openapi.json itself.
-    assert_eq!(operations, 32, "documented operations: {:?}", paths.keys().collect::<Vec<_>>());
+    // The router serves these 33 operations plus /v1/openapi.json itself.
+    assert_eq!(operations, 33, "documented operations: {:?}", paths.keys().collect::<Vec<_>>());
     // Before anything is finalized there is nothing to anchor: a clear, retryable refusal.
     let (s, v) = call(&e.node, get("/v1/log/anchor")).await;
     assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("not_ready")), "{v}");
+    // Nothing witnessed (no witnesses governed): a clear 404, not an empty note.
+    let (s, v) = call(&e.node, get("/v1/log/witnessed")).await;
+    assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")), "{v}");
     let (s, v) = call(&e.node, get("/v1/not-a-route")).await;
     assert_eq!((s, v["error"]["message"].as_str()), (StatusCode::NOT_FOUND, Some("no such endpoint")));
 }
