@@ -20,8 +20,8 @@
 //! 9. **status** — a fresh status proof ([`StatusProof`], steps 1–4, 6 and 7 of its own) is for
 //!    the bundle's chain, registration and member, and not older than the bundle;
 //! 10. **witnesses** — a witnessed section (bundle version 4, receipt version 3) is a checkpoint
-//!    of this chain's log, consistent with the header's and covering the proven entries; under
-//!    a witness policy ([`check_witness_policy`]), k of the policy's witnesses cosigned it.
+//!     of this chain's log, consistent with the header's and covering the proven entries; under
+//!     a witness policy ([`check_witness_policy`]), k of the policy's witnesses cosigned it.
 //!
 //! The byte-level specification is `docs/evidence-format.md`.
 

@@ -13,7 +13,7 @@ fn witness(i: u8) -> (String, SecretKey) {
 }
 
 fn policy(n: u8) -> Vec<(String, [u8; 32])> {
-    (1..=n).map(|i| witness(i)).map(|(name, k)| (name, k.public_key().key_bytes().try_into().unwrap())).collect()
+    (1..=n).map(witness).map(|(name, k)| (name, k.public_key().key_bytes().try_into().unwrap())).collect()
 }
 
 /// A checkpoint of the first `size` leaves, cosigned by witnesses 1..=`by`.

@@ -11,6 +11,7 @@ from .keys import SecretKey
 from .tx import check_body, check_gov_action, check_issuer_profile
 from .types import GOV_ACTION, ISSUER_PROFILE, PublicKey
 from .encoding import borsh, from_borsh
+from .witness import WitnessPolicy
 
 #: Blocks a proposal stays open for votes by default (as the CLI).
 PROPOSAL_DEADLINE_BLOCKS = 100_000
@@ -253,6 +254,19 @@ def attest_issuer_action(issuer: str, profile: dict) -> dict:
     """The governance action by which the council attests an issuer's identity (as a
     registrar's :func:`attest_issuer`)."""
     return action("attest_issuer", issuer=issuer, profile=profile)
+
+
+def set_witnesses(policy: WitnessPolicy | dict | Sequence) -> dict:
+    """The governance action naming the witnesses validators push checkpoints to, and how many
+    cosignatures count (docs/evidence-format.md §7a; replaces the policy in force). ``policy``:
+    a :class:`vellum_sdk.witness.WitnessPolicy` whose witnesses all have a URL (e.g. read from
+    the CLI's policy file with ``WitnessPolicy.load``), or its JSON form ``{"witnesses":
+    [{"name", "key", "url"}], "quorum": k}``; ``[]`` switches witnessing off (quorum 0)."""
+    if isinstance(policy, WitnessPolicy):
+        policy = policy.to_json()
+    elif isinstance(policy, (list, tuple)) and not policy:
+        policy = {"witnesses": [], "quorum": 0}
+    return action("set_witnesses", policy=policy)
 
 
 def propose(gov_action: dict, deadline_height: int) -> dict:

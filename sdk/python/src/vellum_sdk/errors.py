@@ -265,13 +265,15 @@ STEP_NAMES = {
     7: "batch inclusion",
     8: "document",
     9: "status",
+    10: "witnesses",
 }
 
 
 class VerifyError(VellumError):
     """An evidence bundle, payment receipt or status proof that failed verification at
-    ``step`` (1..9, the numbering of docs/evidence-format.md §4–§6a; ``step_name`` is its
-    name; 9 is a status proof combined with a bundle)."""
+    ``step`` (1..10, the numbering of docs/evidence-format.md §4–§6a; ``step_name`` is its
+    name; 9 is a status proof combined with a bundle, 10 the witnessed checkpoint of a bundle
+    version 4 or receipt version 3, and a witness policy)."""
 
     def __init__(self, step: int, detail: str):
         super().__init__(f"step {step} ({STEP_NAMES[step]}) failed: {detail}")

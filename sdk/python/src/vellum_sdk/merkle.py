@@ -1,5 +1,5 @@
-"""RFC 6962 / RFC 9162 Merkle trees (the log, batch registrations) and the sparse Merkle map
-proofs of the authenticated state (docs/evidence-format.md §3)."""
+"""RFC 6962 / RFC 9162 Merkle trees (the log, batch registrations; inclusion and consistency
+proofs) and the sparse Merkle map proofs of the authenticated state (docs/evidence-format.md §3)."""
 
 from __future__ import annotations
 
@@ -80,6 +80,65 @@ def verify_inclusion(index: int, size: int, leaf: bytes, proof: list[bytes], exp
     if sn != 0:
         raise ProofFailure("proof has the wrong number of hashes")
     if r != expected_root:
+        raise ProofFailure("recomputed root does not match")
+
+
+def consistency_proof(old_size: int, leaf_hashes: list[bytes]) -> list[bytes]:
+    """RFC 9162 §2.1.4.1: the proof that the tree of the first ``old_size`` leaves is a prefix
+    of the tree of all of ``leaf_hashes`` (empty when both are one size)."""
+    if not 1 <= old_size <= len(leaf_hashes):
+        raise IndexError(f"old size {old_size} out of range for {len(leaf_hashes)} leaves")
+
+    def subproof(m: int, leaves: list[bytes], whole: bool) -> list[bytes]:
+        n = len(leaves)
+        if m == n:
+            return [] if whole else [root(leaves)]
+        k = _split(n)
+        if m <= k:
+            return subproof(m, leaves[:k], whole) + [root(leaves[k:])]
+        return subproof(m - k, leaves[k:], False) + [root(leaves[:k])]
+
+    return subproof(old_size, list(leaf_hashes), True)
+
+
+def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: list[bytes]) -> None:
+    """RFC 9162 §2.1.4.2: the tree (``old_size``, ``old_root``) is a prefix of (``new_size``,
+    ``new_root``). Equal sizes need an empty proof and equal roots. Raises
+    :class:`ProofFailure` naming what is wrong."""
+    if new_size > LOG_SIZE_MAX:
+        raise ProofFailure(f"tree size {new_size} exceeds the supported maximum")
+    if old_size == 0 or old_size > new_size:
+        raise ProofFailure(f"old size {old_size} must be between 1 and new size {new_size}")
+    if old_size == new_size:
+        if proof:
+            raise ProofFailure("proof has the wrong number of hashes")
+        if old_root != new_root:
+            raise ProofFailure("recomputed root does not match")
+        return
+    if not proof or len(proof) > PROOF_HASHES_MAX:
+        raise ProofFailure("proof has the wrong number of hashes")
+    # When the old size is a power of two, the old root itself starts the path.
+    path = ([old_root] if old_size & (old_size - 1) == 0 else []) + list(proof)
+    fn, sn = old_size - 1, new_size - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            raise ProofFailure("proof has the wrong number of hashes")
+        if fn & 1 or fn == sn:
+            fr, sr = node_hash(c, fr), node_hash(c, sr)
+            while fn & 1 == 0 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            sr = node_hash(sr, c)
+        fn >>= 1
+        sn >>= 1
+    if sn != 0:
+        raise ProofFailure("proof has the wrong number of hashes")
+    if fr != old_root or sr != new_root:
         raise ProofFailure("recomputed root does not match")
 
 

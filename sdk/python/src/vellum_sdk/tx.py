@@ -339,6 +339,41 @@ def _check_gov_validator(a: dict) -> None:
         raise _invalid(f"validator {v['name']}: p2p_key must equal consensus_key")
 
 
+#: Most witnesses governance may name; longest witness name and URL (crates/types/src/witness.rs).
+WITNESSES_MAX = 16
+WITNESS_NAME_BYTES_MAX = 128
+WITNESS_URL_BYTES_MAX = 256
+
+
+def valid_witness_name(name: str) -> bool:
+    """A C2SP note key name: 1..=128 bytes of printable ASCII without spaces or ``+``."""
+    return 1 <= len(name) <= WITNESS_NAME_BYTES_MAX and all(0x21 <= ord(c) <= 0x7E and c != "+" for c in name)
+
+
+def check_witness_policy_shape(policy: dict) -> None:
+    """``WitnessPolicy::check``: 0..=16 witnesses with unique names and keys, valid names and
+    http(s) URLs, and a quorum of 1..=their number (0 with none: witnessing switched off)."""
+    witnesses, quorum = policy["witnesses"], policy["quorum"]
+    if len(witnesses) > WITNESSES_MAX:
+        raise _invalid(f"at most {WITNESSES_MAX} witnesses")
+    n = len(witnesses)
+    if (n == 0 and quorum != 0) or (n > 0 and not 1 <= quorum <= n):
+        raise _invalid(f"the quorum must be 1..={n} ({n} witnesses), or 0 with none")
+    for i, w in enumerate(witnesses):
+        if not valid_witness_name(w["name"]):
+            raise _invalid(f"witness name `{w['name']}` must be 1..={WITNESS_NAME_BYTES_MAX} printable bytes without spaces or `+`")
+        url = w["url"]
+        url_ok = (
+            url.startswith(("http://", "https://"))
+            and _len(url) <= WITNESS_URL_BYTES_MAX
+            and not any(c == " " or ord(c) < 0x20 or ord(c) == 0x7F for c in url)
+        )
+        if not url_ok:
+            raise _invalid(f"witness {w['name']}: the URL must be http(s)://… of at most {WITNESS_URL_BYTES_MAX} bytes")
+        if any(o["name"] == w["name"] or o["key"] == w["key"] for o in witnesses[:i]):
+            raise _invalid(f"witness {w['name']} is named twice (same name or key)")
+
+
 def _no_rules(_: dict) -> None:
     """A kind whose encoding is its whole shape (Rust's match arms that return ``Ok(())``)."""
 
@@ -360,6 +395,7 @@ _GOV_RULES: dict[str, Callable[[dict], None]] = {
     "set_consensus_params": lambda a: _check_consensus_params(a["params"]),
     "set_reason_codes": _check_gov_reason_codes,
     "attest_issuer": lambda a: check_issuer_profile(a["profile"]),
+    "set_witnesses": lambda a: check_witness_policy_shape(a["policy"]),
 }
 
 

@@ -199,6 +199,10 @@ _CREATE_SUBLEDGER = [("name", STR), ("kyc_required", BOOL)]
 #: (DER), SHA-256 of the well-known document checked.
 ISSUER_PROFILE = Struct([("name", STR), ("domain", STR), ("x509_sha256", Option(HASH)), ("well_known_sha256", HASH)])
 _ATTEST_ISSUER = [("issuer", HASH), ("profile", ISSUER_PROFILE)]
+#: ``WitnessPolicy`` (crates/types/src/witness.rs): the witnesses governance names (key name,
+#: Ed25519 key, base URL of their ``add-checkpoint``) and how many cosignatures count.
+WITNESS_ENTRY = Struct([("name", STR), ("key", HASH), ("url", STR)])
+WITNESS_POLICY = Struct([("witnesses", Vec(WITNESS_ENTRY)), ("quorum", U32)])
 
 #: ``GovAction`` (crates/types/src/governance.rs), JSON ``{"action": "<snake_case>", ...}``.
 GOV_ACTION = Enum(
@@ -219,6 +223,7 @@ GOV_ACTION = Enum(
         ("set_consensus_params", [("params", CONSENSUS_PARAMS)]),
         ("set_reason_codes", [("codes", Vec(STR))]),
         ("attest_issuer", _ATTEST_ISSUER),
+        ("set_witnesses", [("policy", WITNESS_POLICY)]),
     ],
 )
 
@@ -379,6 +384,9 @@ VALIDATOR_SET_RECORD = Struct(
 SET_LINK = Struct(
     [("header", BLOCK_HEADER), ("certificate", CERTIFICATE), ("record", VALIDATOR_SET_RECORD), ("record_proof", MAP_PROOF)]
 )
+#: ``Witnessed`` (§2.5, §7a): a checkpoint note cosigned by witnesses, and the RFC 9162
+#: consistency proof between its log and the header's (bundles version 4, receipts version 3).
+WITNESSED = Struct([("note", STR), ("consistency", Vec(HASH))])
 _ANCHOR = [("genesis", GENESIS_COMMITMENT), ("header", BLOCK_HEADER), ("certificate", CERTIFICATE)]
 BUNDLE = Struct(
     _ANCHOR
@@ -390,8 +398,10 @@ BUNDLE = Struct(
         ("member", Option(MEMBER_EVIDENCE)),
         ("document", Option(DOCUMENT_OPENING)),
         ("validator_chain", Vec(SET_LINK)),
-        # Version 3 only (and then present); versions 1 and 2 leave out its `00` tag.
+        # Version 3 (and then present) and 4; versions 1 and 2 leave out its `00` tag.
         ("issuer", Option(ISSUER_EVIDENCE)),
+        # Version 4 only (and then present); versions 1 to 3 leave out its `00` tag.
+        ("witnessed", Option(WITNESSED)),
     ]
 )
 
@@ -452,6 +462,8 @@ RECEIPT = Struct(
         ("record", PAYMENT_RECORD),
         ("record_proof", Vec(HASH)),
         ("validator_chain", Vec(SET_LINK)),
+        # Version 3 only (and then present); versions 1 and 2 leave out its `00` tag.
+        ("witnessed", Option(WITNESSED)),
     ]
 )
 
@@ -464,4 +476,6 @@ STATE_KEY_BATCH_MEMBERS = 36
 STATE_KEY_HOLDER = 37
 #: ``IssuerProfile(account)``: the registrant's attestation (step 6d, status proofs).
 STATE_KEY_ISSUER_PROFILE = 38
+#: ``WitnessPolicy``: the witnesses governance set (no payload; absent: none).
+STATE_KEY_WITNESS_POLICY = 39
 
