@@ -5,12 +5,15 @@ receipt.rs and status.rs). Reads nothing but its arguments: no network, no trust
 Steps (the first that fails is reported as :class:`VerifyError` with its number and name):
 1 decode, 2 checkpoint, 3 validator set (following version-2 validator-set changes from
 genesis), 4 certificate, then for bundles 5 log inclusion, 6 state entry (6d: the issuer
-identity of a version-3 bundle), 7 batch inclusion, 8 document; for receipts 5 log inclusion
-(the transaction and its payment record) and 6 binding (the record is the transaction's, its
-signatures verify); for status proofs 6 state entry (with the issuer identity) and 7 batch
-inclusion (§6a); and 9 status when a status proof is combined with a bundle.
-One code path: steps 2–4, 6 (6a/6b and 6d) and 7d/7e are the same functions for every kind of
-file.
+identity of a version-3 or -4 bundle), 7 batch inclusion, 8 document; for receipts 5 log
+inclusion (the transaction and its payment record) and 6 binding (the record is the
+transaction's, its signatures verify); for status proofs 6 state entry (with the issuer
+identity) and 7 batch inclusion (§6a); 9 status when a status proof is combined with a bundle;
+and 10 witnesses for a bundle (version 4) or receipt (version 3) that carries a checkpoint
+cosigned by witnesses, and for any bundle or receipt verified under a witness policy
+(:class:`vellum_sdk.witness.WitnessPolicy`).
+One code path: steps 2–4, 6 (6a/6b and 6d), 7d/7e and 10 are the same functions for every kind
+of file.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from .errors import DecodeError, SignatureError, VerifyError
 from .merkle import ProofFailure, inclusion_proof, leaf_hash, root, verify_inclusion, verify_map
 from .proofs import salted_digest
 from .tx import Transaction, UnsignedTx
+from .checkpoint import Checkpoint
+from .witness import WitnessPolicy, check_witness_policy, verify_witnessed
 from .types import (
     BLOCK_HEADER,
     BUNDLE,
@@ -52,11 +57,15 @@ BUNDLE_MAGIC = b"VELLUMEV"
 RECEIPT_MAGIC = b"VELLUMRC"
 STATUS_PROOF_MAGIC = b"VELLUMST"
 #: Version 1: anchored in the genesis validator set; version 2 appends the chain of
-#: validator-set changes the anchored header's set descends from; version 3 (bundles only)
-#: appends the registrant's issuer identity after the chain (which may then be empty).
+#: validator-set changes the anchored header's set descends from; bundles: version 3 appends
+#: the registrant's issuer identity after the chain (which may then be empty), version 4 then
+#: the checkpoint witnesses cosigned (the issuer section may be absent); receipts: version 3
+#: appends the witnessed checkpoint after the chain (which may then be empty).
 FILE_VERSION = 1
 FILE_VERSION_CHAINED = 2
 BUNDLE_VERSION_ISSUER = 3
+BUNDLE_VERSION_WITNESSED = 4
+RECEIPT_VERSION_WITNESSED = 3
 #: Largest bundle or receipt accepted (a few KiB in practice; bounds hostile input).
 FILE_BYTES_MAX = 64 * 1024
 #: Consensus namespace of finalize votes (Commonware simplex).
@@ -86,11 +95,12 @@ def _decode_body(body: bytes, codec: Codec, what: str) -> dict:
     return value
 
 
-def decode_file(data: bytes, magic: bytes, codec: Codec, what: str, trailer: bytes = b"") -> dict:
+def decode_file(data: bytes, magic: bytes, codec: Codec, what: str, trailer: bytes = b"", known: str | None = None) -> dict:
     """``magic ‖ version ‖ borsh(value)`` within the size limit, no trailing bytes. A version-1
     file is the same value without its (empty) validator chain. ``trailer``: the encoding of
     "no extension" that follows the chain in the value and is left out of versions 1 and 2 (a
-    bundle's absent issuer section, ``00``)."""
+    bundle's absent issuer and witnessed sections, ``00 00``; a receipt's absent witnessed
+    section, ``00``). ``known``: the versions to name when refusing another."""
     if len(data) > FILE_BYTES_MAX:
         raise _fail(1, f"{len(data)} bytes is over the {FILE_BYTES_MAX}-byte limit")
     if len(data) < len(magic) + 1 or data[: len(magic)] != magic:
@@ -102,8 +112,7 @@ def decode_file(data: bytes, magic: bytes, codec: Codec, what: str, trailer: byt
     elif version == FILE_VERSION_CHAINED:
         body += trailer
     else:
-        known = f"{FILE_VERSION}, {FILE_VERSION_CHAINED} and {BUNDLE_VERSION_ISSUER}" if trailer else f"{FILE_VERSION} and {FILE_VERSION_CHAINED}"
-        raise _fail(1, f"{what} version {version}; this verifier knows {known}")
+        raise _fail(1, f"{what} version {version}; this verifier knows {known or f'{FILE_VERSION} and {FILE_VERSION_CHAINED}'}")
     value = _decode_body(body, codec, what)
     # One evidence, one encoding: without set changes the file is version 1.
     if version == FILE_VERSION_CHAINED and not value["validator_chain"]:
@@ -123,30 +132,63 @@ def encode_file(magic: bytes, codec: Codec, value: dict, trailer: int = 0) -> by
     return magic + bytes([FILE_VERSION_CHAINED]) + body
 
 
+def _versioned(data: bytes, magic: bytes, version: int) -> bool:
+    return len(data) > len(magic) and data[: len(magic)] == magic and data[len(magic)] == version
+
+
+def _decode_extended(data: bytes, magic: bytes, codec: Codec, what: str, trailer: bytes, section: str, older: str) -> dict:
+    """A version whose body is the whole value (minus ``trailer``: the ``00`` of extensions
+    it leaves out), whose distinguishing ``section`` must be present (else step 1: without it
+    the evidence is an ``older`` version)."""
+    if len(data) > FILE_BYTES_MAX:
+        raise _fail(1, f"{len(data)} bytes is over the {FILE_BYTES_MAX}-byte limit")
+    value = _decode_body(data[len(magic) + 1 :] + trailer, codec, what)
+    if value[section] is None:
+        raise _fail(1, f"a version-{data[len(magic)]} {what} must carry the {section} section (without it, it is version {older})")
+    return value
+
+
 def decode_bundle(data: bytes) -> dict:
     """A bundle of any version; ``issuer`` is ``None`` in versions 1 and 2, which carry no
-    issuer section. A version-3 bundle must carry it (else step 1)."""
-    m = len(BUNDLE_MAGIC)
-    if len(data) > m and data[:m] == BUNDLE_MAGIC and data[m] == BUNDLE_VERSION_ISSUER:
-        if len(data) > FILE_BYTES_MAX:
-            raise _fail(1, f"{len(data)} bytes is over the {FILE_BYTES_MAX}-byte limit")
-        b = _decode_body(data[m + 1 :], BUNDLE, "evidence bundle")
-        if b["issuer"] is None:
-            raise _fail(1, "a version-3 bundle must carry the issuer section (without it, it is version 1 or 2)")
-        return b
-    return decode_file(data, BUNDLE_MAGIC, BUNDLE, "evidence bundle", b"\x00")
+    issuer section, and ``witnessed`` in versions 1 to 3. A version-3 bundle must carry the
+    issuer section, a version-4 one the witnessed section (else step 1)."""
+    what = "evidence bundle"
+    if _versioned(data, BUNDLE_MAGIC, BUNDLE_VERSION_WITNESSED):
+        return _decode_extended(data, BUNDLE_MAGIC, BUNDLE, what, b"", "witnessed", "3 or older")
+    if _versioned(data, BUNDLE_MAGIC, BUNDLE_VERSION_ISSUER):
+        return _decode_extended(data, BUNDLE_MAGIC, BUNDLE, what, b"\x00", "issuer", "1 or 2")
+    known = f"{FILE_VERSION} to {BUNDLE_VERSION_WITNESSED}"
+    return decode_file(data, BUNDLE_MAGIC, BUNDLE, what, b"\x00\x00", known)
 
 
 def encode_bundle(bundle: dict) -> bytes:
-    """Version 3 (everything) with an issuer section; without one, version 2 (or 1 without
-    the empty chain), the section's ``00`` left out, as older verifiers read them."""
+    """One bundle, one encoding: version 4 (everything) with a witnessed section; else version
+    3 with an issuer section (the witnessed section's ``00`` left out); without either,
+    version 2 (or 1 without the empty chain), both ``00`` left out, as older verifiers read
+    them."""
+    if bundle.get("witnessed") is not None:
+        return BUNDLE_MAGIC + bytes([BUNDLE_VERSION_WITNESSED]) + borsh(BUNDLE, bundle)
     if bundle.get("issuer") is not None:
-        return BUNDLE_MAGIC + bytes([BUNDLE_VERSION_ISSUER]) + borsh(BUNDLE, bundle)
-    return encode_file(BUNDLE_MAGIC, BUNDLE, dict(bundle, issuer=None), trailer=1)
+        return BUNDLE_MAGIC + bytes([BUNDLE_VERSION_ISSUER]) + borsh(BUNDLE, dict(bundle, witnessed=None))[:-1]
+    return encode_file(BUNDLE_MAGIC, BUNDLE, dict(bundle, issuer=None, witnessed=None), trailer=2)
 
 
 def decode_receipt(data: bytes) -> dict:
-    return decode_file(data, RECEIPT_MAGIC, RECEIPT, "payment receipt")
+    """A receipt of any version; ``witnessed`` is ``None`` in versions 1 and 2. A version-3
+    receipt must carry it (else step 1)."""
+    what = "payment receipt"
+    if _versioned(data, RECEIPT_MAGIC, RECEIPT_VERSION_WITNESSED):
+        return _decode_extended(data, RECEIPT_MAGIC, RECEIPT, what, b"", "witnessed", "1 or 2")
+    known = f"{FILE_VERSION} to {RECEIPT_VERSION_WITNESSED}"
+    return decode_file(data, RECEIPT_MAGIC, RECEIPT, what, b"\x00", known)
+
+
+def encode_receipt(receipt: dict) -> bytes:
+    """Version 3 (everything) with a witnessed section; else version 2 (or 1 without the
+    empty chain), the section's ``00`` left out."""
+    if receipt.get("witnessed") is not None:
+        return RECEIPT_MAGIC + bytes([RECEIPT_VERSION_WITNESSED]) + borsh(RECEIPT, receipt)
+    return encode_file(RECEIPT_MAGIC, RECEIPT, dict(receipt, witnessed=None), trailer=1)
 
 
 def decode_status_proof(data: bytes) -> dict:
@@ -432,11 +474,26 @@ class VerifiedBundle:
     #: The registrant's issuer identity as of the header (step 6d); ``None`` for a version-1
     #: or -2 bundle, which carries none.
     issuer: IssuerCheck | None = None
+    #: The checkpoint witnesses cosigned (version 4), checked against the header (step 10
+    #: a–c); ``None`` when the file carries none.
+    witnessed: Checkpoint | None = None
+    #: How many of the policy's witnesses validly cosigned it (step 10d), when verified under
+    #: a witness policy; ``None`` without one (the cosignatures are then not checked).
+    witness_cosignatures: int | None = None
     trace: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def live(self) -> bool:
         return self.status["state"] == "live"
+
+    @property
+    def witnessed_size(self) -> int | None:
+        """The size of the log the witnesses cosigned (``None``: not witnessed)."""
+        return None if self.witnessed is None else self.witnessed.size
+
+    def witnessed_line(self) -> str:
+        """What the file says of witnesses (see :func:`witnessed_line`)."""
+        return witnessed_line(self.witnessed, self.witness_cosignatures)
 
     def issuer_line(self) -> str:
         """``Registered by Example University (example.edu), attested by … at height H`` (see
@@ -583,9 +640,55 @@ def _document(b: dict, registered: str, document: bytes | None, note: Note) -> s
     return "matched"
 
 
-def verify_bundle(bundle: bytes | dict, document: bytes | None = None, checkpoint: bytes | str | None = None) -> VerifiedBundle:
+def witnessed_log(value: dict, covers: int) -> Checkpoint | None:
+    """Step 10 a–c for a bundle or receipt (``value["witnessed"]``, none in older versions):
+    the cosigned checkpoint is this chain's log, consistent with the certified header's, and
+    covers leaves ``[0, covers)``."""
+    w = value.get("witnessed")
+    if w is None:
+        return None
+    h = value["header"]
+    return verify_witnessed(w, value["genesis"]["chain_id"], h["log_size"], _b(h["log_root"]), covers)
+
+
+def _policy(witnessed: Checkpoint | None, witnesses: WitnessPolicy | None) -> int | None:
+    """Step 10d under a policy (``None``: no policy, nothing checked)."""
+    if witnesses is None:
+        return None
+    if not isinstance(witnesses, WitnessPolicy):
+        raise TypeError("witnesses must be a vellum_sdk.witness.WitnessPolicy (WitnessPolicy.load(path) reads a policy file)")
+    return check_witness_policy(witnessed, witnesses)
+
+
+def witnessed_line(witnessed: Checkpoint | None, under_policy: int | None) -> str:
+    """``the log is WITNESSED: N cosignatures of the policy's witnesses on the checkpoint at
+    size S``; without a policy how many cosignatures the file carries (not checked); or ``no
+    witness cosignatures in this file``."""
+    if witnessed is None:
+        return "no witness cosignatures in this file"
+    if under_policy is None:
+        return f"the log carries {len(witnessed.cosignatures)} witness cosignature(s) at size {witnessed.size} (not checked: give a witness policy)"
+    return f"the log is WITNESSED: {under_policy} cosignatures of the policy's witnesses on the checkpoint at size {witnessed.size}"
+
+
+def verify_bundle(
+    bundle: bytes | dict,
+    document: bytes | None = None,
+    checkpoint: bytes | str | None = None,
+    *,
+    witnesses: WitnessPolicy | None = None,
+) -> VerifiedBundle:
     """Verifies a bundle (file bytes, or a decoded bundle), optionally against the document
-    itself and a pinned genesis hash (hex or bytes). Raises :class:`VerifyError`."""
+    itself, a pinned genesis hash (hex or bytes) and a witness policy (step 10d: at least
+    ``quorum`` of its witnesses cosigned the checkpoint a version-4 bundle carries; any other
+    bundle fails it). Raises :class:`VerifyError`."""
+    v = _verify_bundle(bundle, document, checkpoint)
+    v.witness_cosignatures = _policy(v.witnessed, witnesses)
+    return v
+
+
+def _verify_bundle(bundle: bytes | dict, document: bytes | None, checkpoint: bytes | str | None) -> VerifiedBundle:
+    """Steps 1–8 and 10 a–c (no policy)."""
     b = decode_bundle(bundle) if isinstance(bundle, (bytes, bytearray)) else bundle
     pinned = _pinned(checkpoint)
     trace: list[tuple[str, str]] = []
@@ -596,6 +699,9 @@ def verify_bundle(bundle: bytes | dict, document: bytes | None = None, checkpoin
     gh, n = verify_anchor(b, pinned, note)
     status = _record_leaf_and_entry(b, note)
     issuer = _bundle_issuer(b)
+    # Step 10 a–c is evaluated here, after step 6, as the Rust verifier does (a file with a
+    # single defect fails at the same step either way).
+    witnessed = witnessed_log(b, b["entry"]["leaf_index"] + 1)
     registered, member_index, status = _batch_member(b, status, note)
     note("registered_digest", _b(registered))
     doc = _document(b, registered, document, note)
@@ -617,6 +723,7 @@ def verify_bundle(bundle: bytes | dict, document: bytes | None = None, checkpoin
         validator_set_changes=len(b["validator_chain"]),
         document=doc,
         issuer=issuer,
+        witnessed=witnessed,
         trace=trace,
     )
 
@@ -661,11 +768,23 @@ class VerifiedReceipt:
     certificate_signers: int
     validators: int
     validator_set_changes: int
+    #: See :attr:`VerifiedBundle.witnessed` (receipts version 3).
+    witnessed: Checkpoint | None = None
+    #: See :attr:`VerifiedBundle.witness_cosignatures`.
+    witness_cosignatures: int | None = None
+
+    @property
+    def witnessed_size(self) -> int | None:
+        return None if self.witnessed is None else self.witnessed.size
+
+    def witnessed_line(self) -> str:
+        return witnessed_line(self.witnessed, self.witness_cosignatures)
 
 
-def verify_receipt(receipt: bytes, checkpoint: bytes | str | None = None) -> VerifiedReceipt:
-    """Verifies payment receipt bytes offline. Raises :class:`VerifyError`."""
-    r = decode_receipt(receipt)
+def verify_receipt(receipt: bytes | dict, checkpoint: bytes | str | None = None, *, witnesses: WitnessPolicy | None = None) -> VerifiedReceipt:
+    """Verifies a payment receipt (file bytes, or a decoded receipt) offline, optionally under
+    a witness policy (step 10d, see :func:`verify_bundle`). Raises :class:`VerifyError`."""
+    r = decode_receipt(receipt) if isinstance(receipt, (bytes, bytearray)) else receipt
     pinned = _pinned(checkpoint)
     gh, n = verify_anchor(r, pinned, _no_trace)
     h, record = r["header"], r["record"]
@@ -688,6 +807,8 @@ def verify_receipt(receipt: bytes, checkpoint: bytes | str | None = None) -> Ver
         signers = tx.verify()
     except SignatureError as e:
         raise _fail(6, f"the transaction's signatures do not verify: {e}") from None
+    # Step 10: the transaction (leaf tx_index) and its record (tx_index + 1) are witnessed.
+    witnessed = witnessed_log(r, r["tx_index"] + 2)
     return VerifiedReceipt(
         genesis_hash=gh.hex(),
         chain_id=r["genesis"]["chain_id"],
@@ -699,6 +820,8 @@ def verify_receipt(receipt: bytes, checkpoint: bytes | str | None = None) -> Ver
         certificate_signers=len(r["certificate"]["signers"]),
         validators=n,
         validator_set_changes=len(r["validator_chain"]),
+        witnessed=witnessed,
+        witness_cosignatures=_policy(witnessed, witnesses),
     )
 
 
@@ -841,24 +964,37 @@ def status_now(bundle: VerifiedBundle, status: VerifiedStatus) -> StatusNow:
 
 
 def verify_bundle_with_status(
-    bundle: bytes, status: bytes, document: bytes | None = None, checkpoint: bytes | str | None = None
+    bundle: bytes,
+    status: bytes,
+    document: bytes | None = None,
+    checkpoint: bytes | str | None = None,
+    *,
+    witnesses: WitnessPolicy | None = None,
 ) -> tuple[VerifiedBundle, StatusNow]:
     """A bundle and a status proof together (§4 step 9): the bundle proves the registration,
     the status proof its status now. The status proof is verified against the pinned genesis
-    hash, or without one against the bundle's. Raises :class:`VerifyError`."""
-    v = verify_bundle(bundle, document, checkpoint)
+    hash, or without one against the bundle's; a witness policy is applied to the bundle last
+    (step 10d, as ``vellum verify --status S --witnesses P``). Raises :class:`VerifyError`."""
+    v = _verify_bundle(bundle, document, checkpoint)
     pinned = _pinned(checkpoint)
     s = verify_status_proof(status, pinned if pinned is not None else bytes.fromhex(v.genesis_hash))
-    return v, status_now(v, s)
+    now = status_now(v, s)
+    v.witness_cosignatures = _policy(v.witnessed, witnesses)
+    return v, now
 
 
 def verify_file(
-    data: bytes, document: bytes | None = None, checkpoint: bytes | str | None = None
+    data: bytes, document: bytes | None = None, checkpoint: bytes | str | None = None, *, witnesses: WitnessPolicy | None = None
 ) -> VerifiedBundle | VerifiedReceipt | VerifiedStatus:
-    """A bundle, a receipt or a status proof, told apart by its magic (as ``vellum verify``)."""
+    """A bundle, a receipt or a status proof, told apart by its magic (as ``vellum verify``).
+    A witness policy applies to bundles and receipts (step 10); status proofs carry no
+    cosignatures, so one verified under a policy fails step 10 after verifying."""
     if data.startswith(RECEIPT_MAGIC):
-        return verify_receipt(data, checkpoint)
+        return verify_receipt(data, checkpoint, witnesses=witnesses)
     if data.startswith(STATUS_PROOF_MAGIC):
-        return verify_status_proof(data, checkpoint)
-    return verify_bundle(data, document, checkpoint)
+        v = verify_status_proof(data, checkpoint)
+        if witnesses is not None:
+            raise _fail(10, "a status proof carries no witness cosignatures (a witness policy applies to bundles and receipts)")
+        return v
+    return verify_bundle(data, document, checkpoint, witnesses=witnesses)
 
