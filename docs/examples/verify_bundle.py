@@ -3,15 +3,21 @@
 docs/evidence-format.md alone (no Vellum code).
 
 Usage: verify_bundle.py BUNDLE [DOCUMENT] [GENESIS_HASH_HEX] [--status STATUS_FILE]
+                        [--witnesses POLICY_FILE]
 
-Prints VALID with the status and who registered it (the issuer identity of a version-3 bundle,
-§4 step 6d: "Registered by Example University (example.edu), attested by … at height H", "no
-attested identity", or that an older file carries none); with --status also the status and
-issuer identity now (§4 step 9, §6a). Exit 0: valid and live; 2: valid, but the status (now,
-with --status) is not live; 1: invalid, printing the failing step. Ed25519 signatures are
-checked with the `cryptography` package when it is installed; everything else uses the
-standard library only.
+Prints VALID with the status and who registered it (the issuer identity of a version-3 or -4
+bundle, §4 step 6d: "Registered by Example University (example.edu), attested by … at height
+H", "no attested identity", or that an older file carries none); with --status also the status
+and issuer identity now (§4 step 9, §6a). A version-4 bundle carries a checkpoint cosigned by
+witnesses (§7a), checked against the header (§4 step 10 a–c) and, with --witnesses (a policy
+file: `witness <name> <64 hex key> [url]` lines, `quorum <k>`), against the policy (10d); a
+policy given with a bundle that carries no cosigned checkpoint fails step 10. Exit 0: valid
+and live; 2: valid, but the status (now, with --status) is not live; 1: invalid, printing the
+failing step. Ed25519 signatures are checked with the `cryptography` package when it is
+installed (a witness policy needs it); everything else uses the standard library only.
 """
+import base64
+import binascii
 import hashlib
 import struct
 import sys
@@ -150,11 +156,17 @@ def issuer_evidence(r, data):
     return {"attestation": r.option(attestation), "proof": map_proof(r)}
 
 
+def witnessed(r):
+    """Witnessed (§2.5, §7a): a cosigned checkpoint note and a consistency proof."""
+    return {"note": r.string(), "consistency": r.vec(r.b32)}
+
+
 def framed(data, magic, body, extension=None):
     """`magic ‖ version ‖ body`: version 1, or 2 with at least one set change, or (bundles,
-    `extension`) 3: the chain, possibly empty, then the issuer section, which must be present;
-    no trailing bytes."""
-    versions = (1, 2, 3) if extension else (1, 2)
+    `extension`) 3: the chain, possibly empty, then the issuer section, which must be present,
+    or 4: the issuer section, present or not, then the witnessed section, which must be
+    present; no trailing bytes."""
+    versions = (1, 2, 3, 4) if extension else (1, 2)
     if data[:8] != magic or len(data) < 9 or data[8] not in versions or len(data) > 65536:
         raise ValueError("bad magic, version or size")
     version = data[8]
@@ -164,10 +176,14 @@ def framed(data, magic, body, extension=None):
     b["chain"] = r.vec(lambda: set_link(r, data)) if version >= 2 else []
     if version == 2 and not b["chain"]:  # one evidence, one encoding: without changes it is version 1
         raise ValueError("a version-2 file must carry at least one validator-set change")
-    if version == 3:
+    if version >= 3:
         b["issuer"] = r.option(lambda: extension(r, data))
-        if b["issuer"] is None:
+        if version == 3 and b["issuer"] is None:
             raise ValueError("a version-3 bundle must carry the issuer section")
+    if version == 4:
+        b["witnessed"] = r.option(lambda: witnessed(r))
+        if b["witnessed"] is None:
+            raise ValueError("a version-4 bundle must carry the witnessed section")
     if r.pos != len(data):
         raise ValueError("trailing bytes")
     return b
@@ -197,6 +213,7 @@ def parse(data):
         b["member"] = r.option(lambda: member_status(r, data, {"index": r.u32(), "leaf": r.b32(), "batch_proof": r.vec(r.b32)}))
         b["document"] = r.option(lambda: {"digest": r.b32(), "salt": r.option(r.b32)})
         b["issuer"] = None  # versions 1 and 2 carry no issuer section
+        b["witnessed"] = None  # versions 1 to 3 carry no witnessed section
         return b
     return framed(data, b"VELLUMEV", body, issuer_evidence)
 
@@ -237,6 +254,33 @@ def verify_inclusion(index, size, leaf_hash, proof, root):
             r = node(r, p)
         fn >>= 1; sn >>= 1
     return sn == 0 and r == root
+
+
+def verify_consistency(m, n, old_root, new_root, proof):
+    """RFC 9162 §2.1.4.2: the tree of size m with `old_root` is a prefix of the tree of size n
+    with `new_root`."""
+    if m < 1 or m > n or n > 1 << 48 or len(proof) > 96:
+        return False
+    if m == n:
+        return not proof and old_root == new_root
+    if not proof:
+        return False
+    path = ([old_root] if m & (m - 1) == 0 else []) + list(proof)
+    fn, sn = m - 1, n - 1
+    while fn & 1:
+        fn >>= 1; sn >>= 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr, sr = node(c, fr), node(c, sr)
+            while fn & 1 == 0 and fn != 0:
+                fn >>= 1; sn >>= 1
+        else:
+            sr = node(sr, c)
+        fn >>= 1; sn >>= 1
+    return sn == 0 and fr == old_root and sr == new_root
 
 
 def bit(key, depth): return (key[depth // 8] >> (7 - depth % 8)) & 1
@@ -449,6 +493,109 @@ def status_now(b, v, s, sv):
         raise Invalid("9 status", "the status proof is older than the bundle")
 
 
+# --- witnesses (§4 step 10, §7a, §10) -------------------------------------------------------
+
+DASH = "\u2014"
+
+
+def parse_note(note):
+    """A checkpoint note: origin, size, base64 root, a blank line, then signature lines
+    `— <name> <base64 blob>` (68-byte blobs: validators, key id ‖ signature; 76: witnesses, key
+    id ‖ timestamp ‖ signature). It must be canonical: re-encoded (validators' lines first,
+    then the cosignatures), exactly the note. Raises ValueError."""
+    text, blank, lines = note.partition("\n\n")
+    head = text.split("\n")
+    if not blank or len(head) != 3 or not head[0] or not head[1].isascii() or not head[1].isdigit() or int(head[1]) >= 1 << 64:
+        raise ValueError("not a checkpoint note (origin, size, root, a blank line)")
+    root = base64.b64decode(head[2].encode("ascii"), validate=True)
+    if len(root) != 32:
+        raise ValueError("the root is not 32 bytes")
+    cp = {"origin": head[0], "size": int(head[1]), "root": root, "text": text + "\n", "signatures": [], "cosignatures": []}
+    for line in filter(None, lines.split("\n")):
+        name, space, blob = line[2:].partition(" ") if line.startswith(DASH + " ") else ("", "", "")
+        blob = base64.b64decode(blob.encode("ascii"), validate=True) if space else b""
+        if len(blob) == 68:
+            cp["signatures"].append((name, blob))
+        elif len(blob) == 76:
+            cp["cosignatures"].append((name, blob[:4], int.from_bytes(blob[4:12], "big"), blob[12:], blob))
+        else:
+            raise ValueError("a malformed signature line")
+    b64 = lambda b: base64.b64encode(b).decode("ascii")
+    again = cp["text"] + "\n" + "".join(f"{DASH} {n} {b64(blob)}\n" for n, blob in cp["signatures"]) \
+        + "".join(f"{DASH} {c[0]} {b64(c[4])}\n" for c in cp["cosignatures"])
+    if again != note:
+        raise ValueError("the note is not in its canonical form")
+    return cp
+
+
+def read_policy(path):
+    """`witness <name> <64 hex key> [url]` lines and `quorum <k>` (default: all of them)."""
+    witnesses, quorum = [], None
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    for line in text.splitlines():
+        parts = line.split()
+        if not parts or parts[0].startswith("#"):
+            continue
+        if parts[0] == "witness" and len(parts) in (3, 4) and len(parts[2]) == 64:
+            witnesses.append((parts[1], bytes.fromhex(parts[2])))
+        elif parts[0] == "quorum" and len(parts) == 2 and parts[1].isdigit():
+            quorum = int(parts[1])
+        else:
+            raise ValueError(f"{path}: expected `witness <name> <hex key> [url]` or `quorum <k>`: {line!r}")
+    quorum = len(witnesses) if quorum is None else quorum
+    if not witnesses or not 1 <= quorum <= len(witnesses):
+        raise ValueError(f"{path}: a policy names 1 or more witnesses and a quorum of 1..=their number")
+    return witnesses, quorum
+
+
+def cosigned_by(key, sig, message):
+    try:
+        Ed25519PublicKey.from_public_bytes(key).verify(sig, message)
+    except Exception:
+        return False
+    return True
+
+
+def check_witnessed(b, policy):
+    """Step 10: the cosigned checkpoint is this chain's log, covers the record and is
+    consistent with the header's log (10a-10c); under a policy, enough of its witnesses
+    cosigned it (10d). Returns (checkpoint, valid policy cosignatures or None)."""
+    w, hd = b["witnessed"], b["header"]
+    if w is None:
+        if policy:
+            raise Invalid("10 witnesses", "a witness policy needs a bundle that carries a cosigned checkpoint (version 4)")
+        return None, None
+    if len(w["note"].encode()) > 8192 or len(w["consistency"]) > 64:
+        raise Invalid("10 witnesses", "the cosigned note or its consistency proof is too long")
+    try:
+        cp = parse_note(w["note"])
+    except (ValueError, binascii.Error) as err:
+        raise Invalid("10 witnesses", f"the cosigned note: {err}")
+    names = [c[0] for c in cp["cosignatures"]]
+    if cp["origin"] != b["chain_id"] or not names or len(set(names)) != len(names):
+        raise Invalid("10 witnesses", "not this chain's checkpoint, or no cosignature, or a witness twice")
+    if cp["size"] < b["entry"]["leaf_index"] + 1:
+        raise Invalid("10 witnesses", "the witnessed log does not reach the record")
+    small, large = sorted([(cp["size"], cp["root"]), (hd["log_size"], hd["log_root"])])
+    if not verify_consistency(small[0], large[0], small[1], large[1], w["consistency"]):
+        raise Invalid("10 witnesses", "the witnessed log is not consistent with the header's")
+    if not policy:
+        return cp, None
+    if Ed25519PublicKey is None:
+        raise Invalid("10 witnesses", "checking a witness policy needs the `cryptography` package")
+    keys, quorum = policy
+    valid = set()
+    for name, key_id, timestamp, sig, _ in cp["cosignatures"]:
+        # The first policy key of this name and key id: SHA-256(name ‖ "\n" ‖ 0x04 ‖ key)[:4].
+        key = next((k for n, k in keys if n == name and H(n.encode() + b"\n\x04" + k)[:4] == key_id), None)
+        if key is not None and cosigned_by(key, sig, f"cosignature/v1\ntime {timestamp}\n{cp['text']}".encode()):
+            valid.add(name)
+    if len(valid) < quorum:
+        raise Invalid("10 witnesses", f"only {len(valid)} valid cosignatures from the policy's witnesses; {quorum} needed")
+    return cp, len(valid)
+
+
 def describe(st):
     if st[0] == "live":
         return "live"
@@ -471,11 +618,19 @@ def issuer_line(issuer, registrant):
 
 def main():
     args = sys.argv[1:]
-    status_file = None
+    status_file = policy_file = None
     if "--status" in args:
         i = args.index("--status")
         status_file = args[i + 1]
         del args[i:i + 2]
+    if "--witnesses" in args:
+        i = args.index("--witnesses")
+        policy_file = args[i + 1]
+        del args[i:i + 2]
+    try:
+        policy = read_policy(policy_file) if policy_file else None
+    except (OSError, ValueError) as e:
+        sys.exit(f"error: the witness policy: {e}")
     data = open(args[0], "rb").read()
     document = open(args[1], "rb").read() if len(args) > 1 and args[1] else None
     pinned = bytes.fromhex(args[2]) if len(args) > 2 else None
@@ -490,6 +645,7 @@ def main():
             # Pinned to the bundle's genesis at least: another chain's status fails at step 2.
             sv = verify_status(s, pinned or v["genesis_hash"])
             status_now(b, v, s, sv)
+        cp, cosigned = check_witnessed(b, policy)
     except Invalid as e:
         print(f"INVALID at {e.step}: {e.why}")
         sys.exit(1)
@@ -499,6 +655,10 @@ def main():
           f"{len(b['cert']['signers'])}/{v['validators']} signatures {SIGS}, {len(b['chain'])} validator-set change(s) followed, "
           f"document {'matched' if document else 'not checked'}")
     print(f"ISSUER: {issuer_line(v['issuer'], rec['registrant'])}")
+    if cp is not None:
+        seen = f"{cosigned} of the policy's witnesses cosigned it" if policy else \
+            f"{len(cp['cosignatures'])} cosignature(s) NOT checked (give --witnesses POLICY)"
+        print(f"WITNESSED: the log at size {cp['size']}; {seen}")
     live = v["status"][0] == "live"
     if s is not None:
         print(f"STATUS NOW: {describe(sv['status'])} as of height {s['header']['height']}")

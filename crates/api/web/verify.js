@@ -2,17 +2,22 @@
 // verifier in docs/examples/verify_bundle.py, written from docs/evidence-format.md. Runs
 // entirely on the client with WebCrypto (SHA-256, SHA-512, Ed25519, ECDSA P-256) and BigInt
 // arithmetic (secp256k1 key recovery, ZIP-215 Ed25519): the document is never uploaded.
-//   verifyBundle(bundleBytes, documentBytes | null, pinnedGenesisHex | null)
+//   verifyBundle(bundleBytes, documentBytes | null, pinnedGenesisHex | null[, policy])
 //   verifyStatusProof(statusBytes, pinnedGenesisHex | null)            (§6a, magic VELLUMST)
 //   statusNow(bundleResult, statusResult)                             (step 9)
-//   verifyBundleWithStatus(bundleBytes, statusBytes, documentBytes, pinnedGenesisHex)
-//   verifyCredential(presentation, bundleBytes, statusBytes | null, aud, nonce, pinnedGenesisHex)
+//   verifyBundleWithStatus(bundleBytes, statusBytes, documentBytes, pinnedGenesisHex[, policy])
+//   verifyCredential(presentation, bundleBytes, statusBytes | null, aud, nonce, pinnedGenesisHex[, policy])
 //                            (an SD-JWT VC presentation with its ledger evidence, docs/credentials.md §3)
-//   verifyReceipt(receiptBytes, pinnedGenesisHex | null)              (§5, magic VELLUMRC: a payment)
+//   verifyReceipt(receiptBytes, pinnedGenesisHex | null[, policy])    (§5, magic VELLUMRC: a payment)
 // each resolve to { ok: true, ... } or { ok: false, step: "step N (name)", reason }. Bundles of
 // version 3 and status proofs carry the registrant's issuer identity (§6a): a result's `issuer`
 // is null (an older bundle carries none), { attested: false }, or the attestation; statusNow
-// gives the identity now as `issuer_now`; issuerLine(issuer) words it.
+// gives the identity now as `issuer_now`; issuerLine(issuer) words it. Bundles of version 4 and
+// receipts of version 3 carry a checkpoint of the log cosigned by witnesses (§7a): step 10
+// checks it against the header (a result's `witnessed`: null, or { size, root, cosigners, note })
+// and, given a witness policy (parseWitnessPolicy(text) of a `witness <name> <hex key> [url]` /
+// `quorum <k>` file), that k of the policy's witnesses cosigned it (`witness_cosignatures`);
+// witnessedLine(result) words it.
 // (Exports are `export function`, `export async function`, `export const hex` and
 // `export { fromHex }` only: crates/api/tests/web.rs strips those to run this file under Node.)
 
@@ -90,7 +95,7 @@ function setLink(r) {
   return link;
 }
 
-/** The file's magic and version (1 or 2; 3 for bundles), within the size limit; a reader after them. */
+/** The file's magic and version (1 or 2; 3 and 4 for bundles, 3 for receipts), within the size limit; a reader after them. */
 function framed(data, magic, what, versions = [1, 2]) {
   if (data.length < 9 || !eq(data.subarray(0, 8), enc.encode(magic)) || !versions.includes(data[8])) throw new Error(`not a Vellum ${what} (bad magic or version)`);
   if (data.length > 65536) throw new Error(`${what} over the 64 KiB limit`);
@@ -99,7 +104,7 @@ function framed(data, magic, what, versions = [1, 2]) {
   return r;
 }
 
-/** The validator chain: none in version 1, one or more changes in version 2, any in version 3. */
+/** The validator chain: none in version 1, one or more changes in version 2, any in versions 3 and 4. */
 function validatorChain(r, data, what) {
   const chain = data[8] >= 2 ? r.vec(() => setLink(r)) : [];
   // One evidence, one encoding: a version-2 file without set changes would be version 1.
@@ -140,9 +145,12 @@ function record(r) {
   });
 }
 
+/** Witnessed (§2.5, §7a): the cosigned checkpoint note and the consistency proof to the header's log. */
+const witnessedSection = (r) => ({ note: r.str(), consistency: r.vec(() => r.b32()) });
+
 /** An evidence bundle (`VELLUMEV`, §2.1). */
 export function parse(data) {
-  const r = framed(data, "VELLUMEV", "evidence bundle", [1, 2, 3]);
+  const r = framed(data, "VELLUMEV", "evidence bundle", [1, 2, 3, 4]);
   const g = genesis(r);
   const b = { chain_id: g.chain_id, validators: g.validators, genesis_bytes: g.bytes, header: header(r), cert: certificate(r), record: record(r) };
   b.log_proof = r.vec(() => r.b32());
@@ -151,9 +159,12 @@ export function parse(data) {
   b.member = r.opt(() => ({ index: r.u32(), leaf: r.b32(), batch_proof: r.vec(() => r.b32()), status: r.opt(() => status(r)), status_proof: mapProof(r) }));
   b.document = r.opt(() => ({ digest: r.b32(), salt: r.opt(() => r.b32()) }));
   b.chain = validatorChain(r, data, "bundle");
-  // Version 3: the issuer section, which must be present; versions 1 and 2 have none.
-  b.issuer = data[8] === 3 ? r.opt(() => issuerEvidence(r)) : null;
+  // Version 3: the issuer section, which must be present; version 4: either; versions 1 and 2 have none.
+  b.issuer = data[8] >= 3 ? r.opt(() => issuerEvidence(r)) : null;
   if (data[8] === 3 && !b.issuer) throw new Error("a version-3 bundle must carry the issuer section (without it, it is version 1 or 2)");
+  // Version 4: the witnessed section, which must be present.
+  b.witnessed = data[8] === 4 ? r.opt(() => witnessedSection(r)) : null;
+  if (data[8] === 4 && !b.witnessed) throw new Error("a version-4 bundle must carry the witnessed section (without it, it is version 3 or older)");
   end(r, data);
   return b;
 }
@@ -230,7 +241,7 @@ const paymentRecord = (r) => r.span(() => ({ tx_id: r.b32(), height: r.u64(), ti
 
 /** A payment receipt (`VELLUMRC`, §2.2). */
 export function parseReceipt(data) {
-  const r = framed(data, "VELLUMRC", "payment receipt");
+  const r = framed(data, "VELLUMRC", "payment receipt", [1, 2, 3]);
   const g = genesis(r);
   const rc = { chain_id: g.chain_id, validators: g.validators, genesis_bytes: g.bytes, header: header(r), cert: certificate(r) };
   rc.tx = transaction(r);
@@ -239,6 +250,9 @@ export function parseReceipt(data) {
   rc.record = paymentRecord(r);
   rc.record_proof = r.vec(() => r.b32());
   rc.chain = validatorChain(r, data, "payment receipt");
+  // Version 3: the witnessed section, which must be present; versions 1 and 2 have none.
+  rc.witnessed = data[8] === 3 ? r.opt(() => witnessedSection(r)) : null;
+  if (data[8] === 3 && !rc.witnessed) throw new Error("a version-3 payment receipt must carry the witnessed section (without it, it is version 1 or 2)");
   end(r, data);
   return rc;
 }
@@ -307,7 +321,7 @@ async function ed25519Verify(pub, sig, msg) {
 
 // ---- Verification (§4, §6a) ----
 
-const STEPS = ["decode", "checkpoint", "validator set", "certificate", "log inclusion", "state entry", "batch inclusion", "document", "status"];
+const STEPS = ["decode", "checkpoint", "validator set", "certificate", "log inclusion", "state entry", "batch inclusion", "document", "status", "witnesses"];
 
 /** A failed step, thrown inside a verification and turned into `{ ok: false, step, reason }`. */
 class StepFailure extends Error {
@@ -461,11 +475,190 @@ async function checkBatch(b, rec, hd) {
   return { registered: m.leaf, st: effective(b.entry.status, own) };
 }
 
+// ---- Witnesses (step 10, §7a, §10) ----
+//
+// A port of crates/evidence/src/checkpoint.rs (C2SP checkpoint notes with tlog-cosignature
+// lines), witness.rs `verify_witnessed` (10a-10c), verify.rs `check_witness_policy` (10d) and the
+// CLI's policy file (crates/cli/src/witness.rs).
+
+const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/** Standard base64 with padding. */
+function b64(bytes) {
+  let out = "";
+  for (let i = 0; i < bytes.length; i += 3) {
+    const n = (bytes[i] << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0), chars = Math.min(bytes.length - i, 3) + 1;
+    for (let j = 0; j < 4; j++) out += j < chars ? B64[(n >> (18 - 6 * j)) & 63] : "=";
+  }
+  return out;
+}
+/** Padded standard base64 in its canonical form only (as Rust's STANDARD engine), or null. */
+function unb64(text) {
+  if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return null;
+  const out = [];
+  let acc = 0, bits = 0;
+  for (const c of text.replace(/=+$/, "")) { acc = (acc << 6) | B64.indexOf(c); bits += 6; if (bits >= 8) { bits -= 8; out.push((acc >> bits) & 255); } acc &= (1 << bits) - 1; }
+  const bytes = new Uint8Array(out);
+  return b64(bytes) === text ? bytes : null;
+}
+const be64 = (v) => { const b = new Uint8Array(8); new DataView(b.buffer).setBigUint64(0, BigInt(v)); return b; };
+
+const WITNESSED_NOTE_BYTES_MAX = 8192, WITNESS_PROOF_HASHES_MAX = 64, NOTE_BYTES_MAX = 16384, NOTE_SIGNATURES_MAX = 128;
+const EM_DASH = "\u2014";
+const noteText = (cp) => `${cp.origin}\n${cp.size}\n${b64(cp.root)}\n`;
+function noteOf(cp) {
+  const lines = cp.signatures.map((s) => `${EM_DASH} ${s.name} ${b64(cat(s.key_hash, s.sig))}\n`)
+    .concat(cp.cosignatures.map((c) => `${EM_DASH} ${c.name} ${b64(cat(c.key_hash, be64(c.timestamp), c.sig))}\n`));
+  return `${noteText(cp)}\n${lines.join("")}`;
+}
+
+/** A checkpoint note (origin, size, base64 root; a blank line; signature lines) in its canonical form, or an Error. */
+function parseNote(note) {
+  if (enc.encode(note).length > NOTE_BYTES_MAX) throw new Error("the note is too large");
+  const blank = note.indexOf("\n\n");
+  if (blank < 0) throw new Error("no blank line before the signatures");
+  const [origin, size, rootText, ...extensions] = note.slice(0, blank).split("\n");
+  if (!origin) throw new Error("no origin");
+  if (!/^[0-9]+$/.test(size || "") || BigInt(size) >= 1n << 64n) throw new Error("bad tree size");
+  const root = unb64(rootText || "");
+  if (!root || root.length !== 32) throw new Error("root hash is not 32 base64-encoded bytes");
+  if (extensions.length) throw new Error("unexpected extension lines");
+  const cp = { origin, size: BigInt(size), root, signatures: [], cosignatures: [] };
+  for (const line of note.slice(blank + 2).split("\n").filter((l) => l)) {
+    if (cp.signatures.length + cp.cosignatures.length >= NOTE_SIGNATURES_MAX) throw new Error("too many signature lines");
+    const space = line.indexOf(" ", 2);
+    const blob = line.startsWith(EM_DASH + " ") && space > 0 ? unb64(line.slice(space + 1)) : null;
+    if (!blob) throw new Error("malformed signature line");
+    const name = line.slice(2, space);
+    if (blob.length === 68) cp.signatures.push({ name, key_hash: blob.subarray(0, 4), sig: blob.subarray(4) });
+    else if (blob.length === 76) cp.cosignatures.push({ name, key_hash: blob.subarray(0, 4), timestamp: new DataView(blob.buffer, 4, 8).getBigUint64(0), sig: blob.subarray(12) });
+    else throw new Error("signature length");
+  }
+  if (noteOf(cp) !== note) throw new Error("not in canonical form");
+  return cp;
+}
+
+/** RFC 9162 §2.1.4.2: the tree (m, oldRoot) is a prefix of (n, newRoot) by `proof` (1 ≤ m ≤ n). */
+async function consistent(m, n, oldRoot, newRoot, proof) {
+  if (n > 1n << 48n || m === 0n || m > n) return false;
+  if (m === n) return proof.length === 0 && eq(oldRoot, newRoot);
+  if (proof.length === 0 || proof.length > 96) return false;
+  const path = (m & (m - 1n)) === 0n ? [oldRoot, ...proof] : proof;
+  let fn = m - 1n, sn = n - 1n;
+  while ((fn & 1n) === 1n) { fn >>= 1n; sn >>= 1n; }
+  let fr = path[0], sr = path[0];
+  for (const c of path.slice(1)) {
+    if (sn === 0n) return false;
+    if ((fn & 1n) === 1n || fn === sn) {
+      fr = await node(c, fr); sr = await node(c, sr);
+      while ((fn & 1n) === 0n && fn !== 0n) { fn >>= 1n; sn >>= 1n; }
+    } else {
+      sr = await node(sr, c);
+    }
+    fn >>= 1n; sn >>= 1n;
+  }
+  return sn === 0n && eq(fr, oldRoot) && eq(sr, newRoot);
+}
+
+/**
+ * Steps 10a-10c: the witnessed note is a canonical checkpoint of this chain's log with one
+ * cosignature line per witness, covering leaves [0, covers) of the log the header commits to,
+ * and consistent with it. Returns the checkpoint.
+ */
+async function checkWitnessed(w, chainId, hd, covers) {
+  if (enc.encode(w.note).length > WITNESSED_NOTE_BYTES_MAX) stop(10, `the cosigned note is over ${WITNESSED_NOTE_BYTES_MAX} bytes`);
+  if (w.consistency.length > WITNESS_PROOF_HASHES_MAX) stop(10, "the consistency proof is too long");
+  let cp;
+  try { cp = parseNote(w.note); } catch (e) { stop(10, `the cosigned note is malformed: ${e.message}`); }
+  if (cp.origin !== chainId) stop(10, `the cosigned checkpoint is of log ${JSON.stringify(cp.origin)}, not this chain's`);
+  if (!cp.cosignatures.length) stop(10, "the checkpoint carries no cosignature");
+  if (new Set(cp.cosignatures.map((c) => c.name)).size !== cp.cosignatures.length) stop(10, "a witness cosigns at most once in a note");
+  if (cp.size < covers) stop(10, `the witnessed log (size ${cp.size}) does not reach the proven entries (up to index ${covers - 1n})`);
+  const ok = cp.size === hd.log_size ? w.consistency.length === 0 && eq(cp.root, hd.log_root)
+    : cp.size < hd.log_size ? await consistent(cp.size, hd.log_size, cp.root, hd.log_root, w.consistency)
+    : await consistent(hd.log_size, cp.size, hd.log_root, cp.root, w.consistency);
+  if (!ok) stop(10, "the witnessed log is not consistent with the header's");
+  return cp;
+}
+
+/** Ed25519 as the Rust verifier checks cosignatures (ed25519-consensus, ZIP-215): true or false. */
+async function cosignatureValid(pub, sig, msg) {
+  try { if (await ed25519Verify(pub, sig, msg)) return true; } catch (e) { /* ZIP-215 below decides */ }
+  try { return await zip215(pub, sig, msg); } catch (e) { return false; }
+}
+
+/** Step 10d: how many distinct policy witnesses (name and key id match, signature valid) cosigned `cp`. */
+async function policyCosignatures(cp, policy) {
+  const text = noteText(cp), valid = new Set();
+  for (const c of cp.cosignatures) {
+    if (valid.has(c.name)) continue;
+    let known = null;
+    for (const w of policy.witnesses) {
+      if (w.name === c.name && eq((await sha256(cat(enc.encode(w.name), new Uint8Array([0x0a, 0x04]), w.key))).subarray(0, 4), c.key_hash)) { known = w; break; }
+    }
+    if (known && (await cosignatureValid(known.key, c.sig, enc.encode(`cosignature/v1\ntime ${c.timestamp}\n${text}`)))) valid.add(c.name);
+  }
+  return valid.size;
+}
+
+/** Step 10d under `policy` (parsed, or a policy file's text): the count, or a step-10 failure. */
+async function checkPolicy(cp, policy) {
+  const p = typeof policy === "string" ? parseWitnessPolicy(policy) : policy;
+  if (!cp) stop(10, "the witness policy needs a witnessed file (bundle version 4, receipt version 3); this one carries no cosignatures");
+  const valid = await policyCosignatures(cp, p);
+  if (valid < p.quorum) stop(10, `the witnessed checkpoint fails the policy: only ${valid} valid cosignatures from the policy's witnesses; ${p.quorum} needed`);
+  return valid;
+}
+
+// Rust's `char::is_whitespace` (not U+FEFF, unlike \s).
+const WS = "\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+/**
+ * A witness policy file (as `vellum verify --witnesses POLICY` reads it): `witness <name> <64-hex
+ * Ed25519 key> [url]` lines, `quorum <k>` (default: all of them), blank lines and `#` comments.
+ * `{ witnesses: [{ name, key, url }], quorum }`, or an Error naming the line. A witness named
+ * twice (or one key under two names) is refused: it would count twice.
+ */
+export function parseWitnessPolicy(text) {
+  const witnesses = [];
+  let quorum = null;
+  text.split("\n").forEach((raw, i) => {
+    const line = raw.replace(/\r$/, "").replace(new RegExp(`^[${WS}]+|[${WS}]+$`, "g"), "");
+    if (!line || line.startsWith("#")) return;
+    const parts = line.split(new RegExp(`[${WS}]+`));
+    if (parts[0] === "witness" && (parts.length === 3 || parts.length === 4) && /^[0-9a-fA-F]{64}$/.test(parts[2])) witnesses.push({ name: parts[1], key: fromHex(parts[2].toLowerCase()), url: parts[3] || null });
+    else if (parts[0] === "quorum" && parts.length === 2 && /^\+?[0-9]{1,15}$/.test(parts[1])) quorum = Number(parts[1]);
+    else throw new Error(`line ${i + 1}: expected \`witness <name> <64-hex key> [url]\` or \`quorum <k>\``);
+  });
+  quorum = quorum === null ? witnesses.length : quorum;
+  if (!witnesses.length || quorum < 1 || quorum > witnesses.length) throw new Error("a policy names 1 or more witnesses and a quorum of 1..=their number");
+  witnesses.forEach((w, i) => {
+    if (witnesses.slice(0, i).some((o) => o.name === w.name || eq(o.key, w.key))) throw new Error(`witness ${w.name} is named twice (same name or key)`);
+  });
+  return { witnesses, quorum };
+}
+
+/** A result's `witnessed`: the checkpoint's size, root, the names on its cosignature lines and the note. */
+const witnessedFields = (cp, w) => (cp ? { size: Number(cp.size), root: hex(cp.root), cosigners: cp.cosignatures.map((c) => c.name), note: w.note } : null);
+
+/**
+ * One line for a result's witnesses: "WITNESSED: k of the policy's witnesses cosigned the log at
+ * size W", "log witnessed: N cosignature(s) at size W (not checked against a policy)", or "no
+ * witness cosignatures in this file".
+ */
+export function witnessedLine(result) {
+  const w = result.witnessed;
+  if (!w) return "no witness cosignatures in this file";
+  if (result.witness_cosignatures !== null && result.witness_cosignatures !== undefined) return `WITNESSED: ${result.witness_cosignatures} of the policy's witnesses cosigned the log at size ${w.size}`;
+  return `log witnessed: ${w.cosigners.length} cosignature(s) at size ${w.size} (not checked against a policy)`;
+}
+
 /** The status fields of a result. */
 const statusFields = (st) => ({ status: st.name, status_reason: st.reason, status_since: st.since, status_by: st.by ? hex(st.by) : null, status_info: st });
 
-/** Verifies an evidence bundle. */
-export async function verifyBundle(data, documentBytes, pinnedHex) {
+/**
+ * Verifies an evidence bundle; with `policy` (parseWitnessPolicy's result, or a policy file's
+ * text), step 10 requires k of its witnesses to have cosigned the bundle's witnessed checkpoint.
+ */
+export async function verifyBundle(data, documentBytes, pinnedHex, policy = null) {
   return run(async () => {
     const b = decoded(parse, data);
     const { genesisHash, n } = await verifyAnchor(b, pinnedHex, "bundle");
@@ -478,8 +671,11 @@ export async function verifyBundle(data, documentBytes, pinnedHex) {
     const recHash = await sha256(canonical("VELLUM:EVIDENCE-RECORD:", rec.bytes));
     if (!eq(e.record_hash, recHash) || !eq(e.registrant, rec.registrant)) stop(6, "the state holds another entry for this proof");
     const issuer = b.issuer ? await checkIssuer(b.issuer, rec.registrant, hd.state_root) : null;
+    // 10a-10c (version 4), where the Rust verifier evaluates them: before step 7.
+    const cp = b.witnessed ? await checkWitnessed(b.witnessed, b.chain_id, hd, e.leaf_index + 1n) : null;
     const { registered, st } = await checkBatch(b, rec, hd);
     const documentCheck = await checkDocument(rec, b.document, registered, documentBytes);
+    const witnessCosignatures = policy ? await checkPolicy(cp, policy) : null;
     return {
       ok: true,
       kind: "bundle",
@@ -502,6 +698,8 @@ export async function verifyBundle(data, documentBytes, pinnedHex) {
       validator_set_changes: b.chain.length,
       document: documentCheck,
       issuer,
+      witnessed: witnessedFields(cp, b.witnessed),
+      witness_cosignatures: witnessCosignatures,
     };
   });
 }
@@ -555,16 +753,24 @@ export function statusNow(b, s) {
 
 /**
  * A bundle and a status proof together: the bundle, then the status proof against the pinned
- * genesis (or the bundle's when none is pinned), then step 9. `{ ok: true, bundle, status, now }`
- * or the first failure, with `file` naming the file that failed.
+ * genesis (or the bundle's when none is pinned), then step 9, then (with `policy`) the bundle's
+ * cosignatures (10d). `{ ok: true, bundle, status, now }` or the first failure, with `file`
+ * naming the file that failed.
  */
-export async function verifyBundleWithStatus(bundleData, statusData, documentBytes, pinnedHex) {
+export async function verifyBundleWithStatus(bundleData, statusData, documentBytes, pinnedHex, policy = null) {
   const bundle = await verifyBundle(bundleData, documentBytes, pinnedHex);
   if (!bundle.ok) return { ...bundle, file: "bundle" };
   const status = await verifyStatusProof(statusData, pinnedHex || bundle.genesis_hash);
   if (!status.ok) return { ...status, file: "status proof" };
   const now = statusNow(bundle, status);
-  return now.ok ? { ok: true, bundle, status, now } : { ...now, file: "bundle and status proof" };
+  if (!now.ok) return { ...now, file: "bundle and status proof" };
+  if (policy) {
+    const cp = bundle.witnessed ? parseNote(bundle.witnessed.note) : null;
+    const checked = await run(async () => ({ ok: true, n: await checkPolicy(cp, policy) }));
+    if (!checked.ok) return { ...checked, file: "bundle" };
+    bundle.witness_cosignatures = checked.n;
+  }
+  return { ok: true, bundle, status, now };
 }
 
 /** One line for a status: `REVOKED since height 9 (reason: key_compromise)`. */
@@ -861,11 +1067,11 @@ export async function verifyPresentation(presentation, signer, aud, nonce) {
  * [{ name, value }], claims_signed, vct, iss, holder, bundle, now }` (`now`: step 9 with the
  * status proof, or null) or `{ ok: false, step: "step N (name)", reason }`.
  */
-export async function verifyCredential(presentation, bundleData, statusData, aud, nonce, pinnedHex) {
+export async function verifyCredential(presentation, bundleData, statusData, aud, nonce, pinnedHex, policy = null) {
   const text = typeof presentation === "string" ? presentation : presentationText(presentation);
   if (text === null) return credentialFailed(2, "the presentation is not UTF-8 text");
   const jwt = rustTrim(text).split("~")[0];
-  const bundle = await verifyBundle(bundleData, enc.encode(jwt), pinnedHex);
+  const bundle = await verifyBundle(bundleData, enc.encode(jwt), pinnedHex, policy);
   if (!bundle.ok) return credentialFailed(1, `the bundle does not prove this credential: it failed at ${bundle.step}: ${bundle.reason}`);
   const at = bundle.signer.indexOf(":");
   const signer = { scheme: bundle.signer.slice(0, at), key: fromHex(bundle.signer.slice(at + 1)) };
@@ -1089,9 +1295,11 @@ const bodyJson = (b) => (b.type === "transfer"
  * Verifies a payment receipt (§5) against `pinnedHex` (or its own genesis): `{ ok: true, kind:
  * "receipt", tx_id, tx (its unsigned part: sender, nonce, body), sender, tx_signers: [{ key,
  * account_id, opens_sender }], height, time_ms, outcome (the JSON form), header_height, signers,
- * validators, validator_set_changes, … }` or `{ ok: false, step: "step N (name)", reason }`.
+ * validators, validator_set_changes, witnessed, witness_cosignatures, … }` or `{ ok: false, step:
+ * "step N (name)", reason }`. Version 3 carries a witnessed checkpoint (step 10, last); with
+ * `policy`, k of its witnesses must have cosigned it.
  */
-export async function verifyReceipt(data, pinnedHex) {
+export async function verifyReceipt(data, pinnedHex, policy = null) {
   return run(async () => {
     const rc = decoded(parseReceipt, data);
     const { genesisHash, n } = await verifyAnchor(rc, pinnedHex, "payment receipt");
@@ -1104,6 +1312,8 @@ export async function verifyReceipt(data, pinnedHex) {
     if (!eq(rec.tx_id, txId) || !eq(rec.sender, u.sender)) stop(6, "the payment record belongs to another transaction");
     if (rec.height > hd.height || rec.time_ms > hd.time_ms) stop(5, "the record claims a height or time after the header that includes it");
     const txSignersFound = await txSigners(tx);
+    const cp = rc.witnessed ? await checkWitnessed(rc.witnessed, rc.chain_id, hd, rc.tx_index + 2n) : null;
+    const witnessCosignatures = policy ? await checkPolicy(cp, policy) : null;
     return {
       ok: true,
       kind: "receipt",
@@ -1123,6 +1333,8 @@ export async function verifyReceipt(data, pinnedHex) {
       signers: rc.cert.signers.length,
       validators: n,
       validator_set_changes: rc.chain.length,
+      witnessed: witnessedFields(cp, rc.witnessed),
+      witness_cosignatures: witnessCosignatures,
     };
   });
 }

@@ -24,6 +24,8 @@ pub(crate) struct Chain {
     batch_documents: Vec<Vec<u8>>,
     /// The log's leaf hashes up to the bundles' header.
     pub(crate) leaves: Vec<Hash32>,
+    /// The validators' consensus keys, in genesis order, to sign headers a test bends.
+    pub(crate) validator_keys: Vec<ed25519_consensus::SigningKey>,
 }
 
 pub(crate) fn chain() -> Chain {
@@ -140,6 +142,7 @@ pub(crate) fn chain() -> Chain {
         document,
         batch_documents,
         leaves,
+        validator_keys: validators,
     }
 }
 
@@ -206,6 +209,8 @@ fn every_field_tampered_fails_at_its_step() {
         (Box::new(|b| b.genesis.chain_id.push('x')), Step::Checkpoint),
         (Box::new(|b| b.genesis.params.block_txs_max += 1), Step::Checkpoint),
         (Box::new(|b| b.genesis.details_hash[0] ^= 1), Step::Checkpoint),
+        (Box::new(|b| b.genesis.epochs = vellum_types::CommittedEpochs::Length(Some(20))), Step::Checkpoint),
+        (Box::new(|b| b.genesis.epochs = vellum_types::CommittedEpochs::Uncommitted), Step::Checkpoint),
         (Box::new(|b| b.genesis.validators[0][0] ^= 1), Step::Checkpoint),
         (Box::new(|b| b.header.height += 1), Step::Certificate),
         (Box::new(|b| b.header.time_ms += 1), Step::Certificate),
@@ -335,4 +340,22 @@ fn python_agrees_on(bundle_file: &str, document_file: &str, pin_file: &str) {
         assert!(n > 0 || ours, "{bundle_file} itself verifies");
     }
     std::fs::remove_dir_all(&tmp).unwrap();
+}
+
+#[test]
+fn a_validly_signed_header_whose_epoch_is_not_its_heights_fails_at_step_3() {
+    let c = chain();
+    let mut b = c.bundle_single.clone();
+    assert_eq!(b.genesis.epoch_length(), Some(u64::MAX), "the test chain has one epoch, committed");
+    // A quorum signs a header claiming epoch 1: the signatures are good, the epoch is not.
+    b.header.epoch = 1;
+    let sorted: Vec<[u8; 32]> = b.genesis.validators.clone();
+    let message = finalize_message(b.header.epoch, b.header.view, b.certificate.parent_view, &b.header.hash());
+    let key_of = |i: u32| c.validator_keys.iter().find(|k| k.verification_key().to_bytes() == sorted[i as usize]).unwrap();
+    b.certificate.signatures = b.certificate.signers.iter().map(|i| key_of(*i).sign(&message).to_bytes()).collect();
+    let e = verify_bundle(&b, None, Some(&c.genesis.hash())).unwrap_err();
+    assert_eq!(e.step, Step::ValidatorSet, "{e}");
+    assert!(e.detail.contains("epoch"), "{e}");
+    // (Layout-1 commitments state no epoch length: `docs/examples/diploma.vellum` and the
+    // two-set-change example still verify, unchecked, in `python_agrees…` and the vectors.)
 }

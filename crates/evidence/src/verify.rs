@@ -224,7 +224,6 @@ pub fn verify_bundle(b: &Bundle, document: Option<&[u8]>, checkpoint: Option<&Ha
         return fail(Step::StateEntry, "the state entry belongs to another record");
     }
     let issuer = b.issuer.as_ref().map(|ev| crate::issuer::verify_issuer(ev, &r.registrant, &b.header.state_root)).transpose()?;
-    let witnessed = witnessed_log(b.witnessed.as_ref(), &b.genesis.chain_id, &b.header, b.entry.leaf_index + 1)?;
     let mut status = b.entry.status.clone();
 
     // 7. Batch membership.
@@ -291,6 +290,9 @@ pub fn verify_bundle(b: &Bundle, document: Option<&[u8]>, checkpoint: Option<&Ha
             DocumentCheck::Matched
         }
     };
+
+    // 10. Witnesses (their policy is the caller's: `check_witness_policy`).
+    let witnessed = witnessed_log(b.witnessed.as_ref(), &b.genesis.chain_id, &b.header, b.entry.leaf_index + 1)?;
 
     Ok(Verified {
         genesis_hash,
@@ -361,12 +363,25 @@ pub(crate) fn verify_anchor(
     // 3. Validator set: the genesis set, then each change in the chain — a boundary block
     // finalized by the set before it, whose state holds the next set's record.
     let mut validators: Vec<[u8; 32]> = genesis.validators.clone();
+    // 3e. Under a committed epoch length (layout-2 commitment), every certified header's epoch
+    // is its height's, and every set change sits on the last block of an epoch.
+    let epoch_length = genesis.epoch_length();
+    let epoch_of = |h: &BlockHeader, what: &str| match epoch_length {
+        Some(l) if h.epoch != h.height / l => fail(Step::ValidatorSet, format!("{what} at height {} claims epoch {}, not {} under the committed epoch length of {l} blocks", h.height, h.epoch, h.height / l)),
+        _ => Ok(()),
+    };
     let mut seq = 0u64;
     // The epoch from which the current set signs: each change's boundary block lies in it or later.
     let mut set_epoch = 0u64;
     for link in chain {
         check_signed(&link.header, &link.certificate, &validators, &genesis_hash, "a validator-set change", note)?;
         let r = &link.record;
+        epoch_of(&link.header, "a validator-set change")?;
+        if let Some(l) = epoch_length
+            && link.header.height.checked_add(1).is_none_or(|next| next % l != 0)
+        {
+            return fail(Step::ValidatorSet, format!("validator-set change {} is at height {}, not the last block of an epoch of {l} blocks", r.seq, link.header.height));
+        }
         if link.header.epoch < set_epoch {
             return fail(Step::ValidatorSet, format!("validator-set change {} has its boundary block in epoch {}, before the set that signed it took effect (epoch {set_epoch})", r.seq, link.header.epoch));
         }
@@ -387,6 +402,8 @@ pub(crate) fn verify_anchor(
         seq = r.seq;
         set_epoch = r.effective_epoch;
     }
+
+    epoch_of(header, "the header")?;
 
     // 4. Certificate.
     check_signed(header, certificate, &validators, &genesis_hash, "the header", note)?;

@@ -52,7 +52,8 @@ pub mod domain {
     pub const ORIGINAL: &[u8] = b"VELLUM:ORIGINAL:";
     /// A payment record's log leaf data.
     pub const PAYMENT_RECORD: &[u8] = b"VELLUM:PAYMENT-RECORD:";
-    /// Genesis details of a chain with finite epochs (validator-set changes possible).
+    /// Genesis details of a chain with finite epochs in a layout-1 commitment (older chains;
+    /// layout 2 states the epoch length in the clear and uses `GENESIS_DETAILS`).
     pub const GENESIS_DETAILS_EPOCHS: &[u8] = b"VELLUM:GENESIS-DETAILS-EPOCHS:";
 }
 

@@ -111,23 +111,90 @@ pub enum GenesisError {
 }
 
 /// What a genesis hash commits to, in a form small enough to travel in every evidence
-/// bundle: chain id, time, parameters and the sorted validator keys in the clear, and the rest
-/// (validator names and addresses, accounts) by hash.
-#[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize)]
+/// bundle: chain id, time, parameters, the sorted validator keys and the epoch length in the
+/// clear, and the rest (validator names and addresses, accounts) by hash.
+///
+/// Two layouts (`docs/evidence-format.md` §2.5). Layout 2, written since the epoch length is
+/// committed in the clear: `u32 0xFFFFFFFF ‖ u8 2 ‖ borsh(chain_id, genesis_time_ms, params,
+/// validators, epoch_length_blocks, details_hash)`. Layout 1 (older chains): `borsh(chain_id,
+/// genesis_time_ms, params, validators, details_hash)`, whose epoch length, if any, is only
+/// inside `details_hash`. A chain id is at most 64 bytes, so no layout-1 commitment starts with
+/// the `0xFFFFFFFF` length: the first four bytes tell the layouts apart, and each commitment has
+/// one encoding.
+#[derive(Clone, PartialEq, Eq, Debug)]
 pub struct GenesisCommitment {
     pub chain_id: String,
     pub genesis_time_ms: u64,
     pub params: ConsensusParams,
     /// Consensus keys, sorted: index `i` is participant `i` of every certificate.
     pub validators: Vec<[u8; 32]>,
-    /// `SHA-256(GENESIS-DETAILS tag ‖ v ‖ borsh((validators, accounts)))`.
+    /// The committed epoch rule (layout 2), or none committed (layout 1).
+    pub epochs: CommittedEpochs,
+    /// Layout 2: `SHA-256(GENESIS-DETAILS tag ‖ v ‖ borsh((validators, accounts)))`; layout 1
+    /// also appends the epoch length when set (`GENESIS-DETAILS-EPOCHS` tag).
     pub details_hash: Hash32,
 }
 
+/// The epoch length a genesis commitment states.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CommittedEpochs {
+    /// Layout 1: not stated in the clear; a verifier cannot check epochs against it.
+    Uncommitted,
+    /// Layout 2: blocks per epoch, or `None` for a single epoch forever.
+    Length(Option<u64>),
+}
+
+/// First four bytes of a layout-2 commitment (an impossible chain-id length in layout 1).
+pub const COMMITMENT_LAYOUT_2_MARK: u32 = u32::MAX;
+
+impl BorshSerialize for GenesisCommitment {
+    fn serialize<W: std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
+        if let CommittedEpochs::Length(length) = self.epochs {
+            BorshSerialize::serialize(&COMMITMENT_LAYOUT_2_MARK, w)?;
+            BorshSerialize::serialize(&2u8, w)?;
+            BorshSerialize::serialize(&(&self.chain_id, self.genesis_time_ms, &self.params, &self.validators, length, &self.details_hash), w)
+        } else {
+            BorshSerialize::serialize(&(&self.chain_id, self.genesis_time_ms, &self.params, &self.validators, &self.details_hash), w)
+        }
+    }
+}
+
+impl BorshDeserialize for GenesisCommitment {
+    fn deserialize_reader<R: std::io::Read>(r: &mut R) -> std::io::Result<Self> {
+        let invalid = |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, m.to_string());
+        let first = u32::deserialize_reader(r)?;
+        if first == COMMITMENT_LAYOUT_2_MARK {
+            if u8::deserialize_reader(r)? != 2 {
+                return Err(invalid("unknown genesis commitment layout"));
+            }
+            let (chain_id, genesis_time_ms, params, validators, length, details_hash) = <(String, u64, ConsensusParams, Vec<[u8; 32]>, Option<u64>, Hash32)>::deserialize_reader(r)?;
+            return Ok(GenesisCommitment { chain_id, genesis_time_ms, params, validators, epochs: CommittedEpochs::Length(length), details_hash });
+        }
+        // Layout 1: `first` was the chain id's length.
+        if first as usize > CHAIN_ID_BYTES_MAX {
+            return Err(invalid("chain id too long"));
+        }
+        let mut id = vec![0u8; first as usize];
+        r.read_exact(&mut id)?;
+        let chain_id = String::from_utf8(id).map_err(|_| invalid("chain id is not UTF-8"))?;
+        let (genesis_time_ms, params, validators, details_hash) = <(u64, ConsensusParams, Vec<[u8; 32]>, Hash32)>::deserialize_reader(r)?;
+        Ok(GenesisCommitment { chain_id, genesis_time_ms, params, validators, epochs: CommittedEpochs::Uncommitted, details_hash })
+    }
+}
+
 impl GenesisCommitment {
-    /// The genesis hash: `SHA-256(GENESIS tag ‖ v ‖ borsh(commitment))`.
+    /// The genesis hash: `SHA-256(GENESIS tag ‖ v ‖ encoding)` (either layout).
     pub fn hash(&self) -> Hash32 {
         sha256(&canonical(domain::GENESIS, self))
+    }
+
+    /// Blocks per epoch as committed: `Some(u64::MAX)` for a single epoch, `None` when the
+    /// commitment (layout 1) does not state it.
+    pub fn epoch_length(&self) -> Option<u64> {
+        match self.epochs {
+            CommittedEpochs::Uncommitted => None,
+            CommittedEpochs::Length(l) => Some(l.unwrap_or(u64::MAX)),
+        }
     }
 }
 
@@ -138,12 +205,9 @@ impl Genesis {
             genesis_time_ms: self.genesis_time_ms,
             params: self.params.clone(),
             validators: self.sorted_consensus_keys(),
-            // The epoch length is committed only when set, so chains made before epochs keep
-            // their genesis hash (and their evidence keeps verifying).
-            details_hash: match self.epoch_length_blocks {
-                None => sha256(&canonical(domain::GENESIS_DETAILS, &(&self.validators, &self.accounts))),
-                Some(n) => sha256(&canonical(domain::GENESIS_DETAILS_EPOCHS, &(&self.validators, &self.accounts, n))),
-            },
+            // Layout 2: the epoch length in the clear, where verifiers check it.
+            epochs: CommittedEpochs::Length(self.epoch_length_blocks),
+            details_hash: sha256(&canonical(domain::GENESIS_DETAILS, &(&self.validators, &self.accounts))),
         }
     }
 
@@ -331,8 +395,7 @@ mod tests {
         let mut other = g.clone();
         other.genesis_time_ms = 1;
         assert_ne!(other.hash(), g.hash());
-        // The epoch length is committed (and survives TOML) once set; unset, the hash is the
-        // one chains made before epochs have.
+        // The epoch length is committed (and survives TOML), set or not.
         let mut epochs = g.clone();
         epochs.epoch_length_blocks = Some(100);
         assert_ne!(epochs.hash(), g.hash());
@@ -343,5 +406,35 @@ mod tests {
         assert_ne!(longer.hash(), epochs.hash());
         longer.epoch_length_blocks = Some(5);
         assert!(matches!(longer.validate(), Err(GenesisError::Params(_))));
+    }
+
+    #[test]
+    fn both_commitment_layouts_round_trip_and_tell_each_other_apart() {
+        let mut g = genesis();
+        g.epoch_length_blocks = Some(20);
+        let two = g.commitment();
+        assert_eq!(two.epoch_length(), Some(20));
+        let bytes = borsh::to_vec(&two).unwrap();
+        assert_eq!(bytes[..5], [0xff, 0xff, 0xff, 0xff, 2], "layout 2 starts with its mark");
+        assert_eq!(borsh::from_slice::<GenesisCommitment>(&bytes).unwrap(), two);
+        g.epoch_length_blocks = None;
+        assert_eq!(g.commitment().epoch_length(), Some(u64::MAX), "committed: a single epoch");
+        // Layout 1 is plain borsh of the fields without the epoch rule (older files).
+        let one = GenesisCommitment { epochs: CommittedEpochs::Uncommitted, ..two.clone() };
+        let plain = borsh::to_vec(&(&one.chain_id, one.genesis_time_ms, &one.params, &one.validators, &one.details_hash)).unwrap();
+        assert_eq!(borsh::to_vec(&one).unwrap(), plain);
+        assert_eq!(borsh::from_slice::<GenesisCommitment>(&plain).unwrap(), one);
+        assert_eq!(one.epoch_length(), None);
+        assert_ne!(one.hash(), two.hash());
+        // An unknown layout, a chain id over the limit, truncation: refused.
+        let mut three = bytes.clone();
+        three[4] = 3;
+        assert!(borsh::from_slice::<GenesisCommitment>(&three).is_err());
+        let mut long = plain.clone();
+        long[..4].copy_from_slice(&65u32.to_le_bytes());
+        assert!(borsh::from_slice::<GenesisCommitment>(&long).is_err());
+        for cut in 0..bytes.len() {
+            assert!(borsh::from_slice::<GenesisCommitment>(&bytes[..cut]).is_err(), "cut at {cut}");
+        }
     }
 }

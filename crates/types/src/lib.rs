@@ -24,7 +24,7 @@ pub mod witness;
 pub use account::{Account, AccountStatus, Role};
 pub use block::{Block, BlockHeader};
 pub use encoding::{DecodeError, ENCODING_VERSION};
-pub use genesis::{ConsensusParams, Genesis, GenesisAccount, GenesisCommitment, GenesisValidator};
+pub use genesis::{CommittedEpochs, ConsensusParams, Genesis, GenesisAccount, GenesisCommitment, GenesisValidator};
 pub use governance::{Council, GovAction, GovEvent, Module, Proposal, ProposalStatus, RulesDoc};
 pub use hash::{AccountId, Hash32, TxId, sha256, sha256_parts};
 pub use issuer::{IssuerAttestation, IssuerProfile};

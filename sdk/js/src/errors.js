@@ -169,8 +169,9 @@ export class InsufficientWeight extends TxFileError {
 /**
  * Evidence (a bundle, a receipt, a log anchor, a status proof) that does not verify: the
  * failing `step` (`decode`, `checkpoint`, `validator set`, `certificate`, `log inclusion`,
- * `state entry`, `batch inclusion`, `document`, or `status` when a status proof is combined
- * with a bundle), its number, and why.
+ * `state entry`, `batch inclusion`, `document`, `status` when a status proof is combined
+ * with a bundle, or `witnesses`: a witnessed checkpoint that does not fit the file, or too few
+ * cosignatures under a witness policy), its number, and why.
  */
 export class VerifyError extends VellumError {
   constructor(step, detail) {
@@ -181,9 +182,31 @@ export class VerifyError extends VellumError {
   }
 }
 
-/** Verification steps in order (docs/evidence-format.md §4; step 9 combines a bundle with a status proof). */
-export const STEPS = ["decode", "checkpoint", "validator set", "certificate", "log inclusion", "state entry", "batch inclusion", "document", "status"];
+/**
+ * Verification steps in order (docs/evidence-format.md §4; step 9 combines a bundle with a
+ * status proof; step 10 checks a witnessed checkpoint, and its cosignatures under a policy).
+ */
+export const STEPS = ["decode", "checkpoint", "validator set", "certificate", "log inclusion", "state entry", "batch inclusion", "document", "status", "witnesses"];
 const STEP_NUMBERS = Object.fromEntries(STEPS.map((s, i) => [s, i + 1]));
+
+/**
+ * A checkpoint note (c2sp.org/tlog-checkpoint, with c2sp.org/tlog-cosignature lines) that
+ * cannot be read: `kind` is `too_large` (over 16 KiB or 128 signature lines) or `malformed`.
+ */
+export class NoteError extends VellumError {
+  constructor(kind, message) {
+    super(`${kind === "too_large" ? "note too large" : "malformed checkpoint note"}: ${message}`);
+    this.kind = kind;
+  }
+}
+
+/** A witness policy (`witness <name> <hex key> [url]` lines, `quorum <k>`) that cannot be used; `line` is its 1-based line when known. */
+export class WitnessPolicyError extends VellumError {
+  constructor(message, { line = null } = {}) {
+    super(line === null ? message : `line ${line}: ${message}`);
+    this.line = line;
+  }
+}
 
 /** Credential verification steps in order (docs/credentials.md §3). */
 export const CREDENTIAL_STEPS = ["ledger", "issuer signature", "issuer", "disclosures", "key binding", "status"];

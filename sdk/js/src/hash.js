@@ -56,7 +56,7 @@ export const kycCommitment = (salt, identityRecord) => sha256(canonical(DOMAIN.K
 export const batchRoot = (digests) => merkleRoot(digests.map((d) => leafHash(asBytes(d, 32, "digest"))));
 
 /** StateKey variant indices a client needs (crates/types/src/proof.rs). */
-export const STATE_KEY = Object.freeze({ ACCOUNT: 0, PROOF: 1, LIVE_DIGEST: 2, MEMBER: 3, VALIDATOR_SET_CHANGE: 25, BATCH_MEMBERS: 36, HOLDER: 37, ISSUER_PROFILE: 38 });
+export const STATE_KEY = Object.freeze({ ACCOUNT: 0, PROOF: 1, LIVE_DIGEST: 2, MEMBER: 3, VALIDATOR_SET_CHANGE: 25, BATCH_MEMBERS: 36, HOLDER: 37, ISSUER_PROFILE: 38, WITNESS_POLICY: 39 });
 
 const u32le = (v) => {
   const b = new Uint8Array(4);
@@ -84,6 +84,9 @@ export const holderKey = (proofId, member, holder) =>
   stateKey(STATE_KEY.HOLDER, asBytes(proofId, 32, "proof id"), member === null || member === undefined ? Uint8Array.of(0) : concat(Uint8Array.of(1), u32le(member)), asBytes(holder, 32, "holder"));
 /** Hashed state-map key of an issuer account's attested identity (`IssuerAttestation`). */
 export const issuerProfileKey = (account) => stateKey(STATE_KEY.ISSUER_PROFILE, asBytes(account, 32, "account"));
+
+/** Hashed state-map key of the witnesses governance set (`WitnessPolicy`; absent: none). */
+export const witnessPolicyKey = () => stateKey(STATE_KEY.WITNESS_POLICY);
 
 /** Hash of a value stored in the state map: `SHA-256(0x01 ‖ borsh(value))`. */
 export const stateValueHash = (borshBytes) => sha256(concat(Uint8Array.of(1), borshBytes));

@@ -66,14 +66,25 @@ export class InsufficientWeight extends TxFileError {
   threshold: number;
   account: string;
 }
-/** Verification steps (docs/evidence-format.md §4); `status` (9) combines a bundle with a status proof. */
-export type Step = "decode" | "checkpoint" | "validator set" | "certificate" | "log inclusion" | "state entry" | "batch inclusion" | "document" | "status";
+/**
+ * Verification steps (docs/evidence-format.md §4); `status` (9) combines a bundle with a status
+ * proof; `witnesses` (10) checks a witnessed checkpoint and, under a policy, its cosignatures.
+ */
+export type Step = "decode" | "checkpoint" | "validator set" | "certificate" | "log inclusion" | "state entry" | "batch inclusion" | "document" | "status" | "witnesses";
 export class VerifyError extends VellumError {
   step: Step;
   stepNumber: number;
   detail: string;
 }
 export const STEPS: Step[];
+/** A checkpoint note that cannot be read: `too_large` (over 16 KiB or 128 signature lines) or `malformed`. */
+export class NoteError extends VellumError {
+  kind: "too_large" | "malformed";
+}
+/** A witness policy that cannot be used; `line` is its 1-based line in the file, when known. */
+export class WitnessPolicyError extends VellumError {
+  line: number | null;
+}
 /** Credential verification steps (docs/credentials.md §3), numbered 1–6 in this order. */
 export type CredentialStep = "ledger" | "issuer signature" | "issuer" | "disclosures" | "key binding" | "status";
 export const CREDENTIAL_STEPS: CredentialStep[];
@@ -213,11 +224,104 @@ export function batchMembersKey(proofId: BytesLike): Bytes;
 export function holderKey(proofId: BytesLike, member: number | null, holder: BytesLike): Bytes;
 /** Key of an issuer account's attested identity (`StateKey::IssuerProfile`, 38). */
 export function issuerProfileKey(account: BytesLike): Bytes;
+/** Hashed state-map key of the witnesses governance set (`StateKey::WitnessPolicy`, index 39). */
+export function witnessPolicyKey(): Bytes;
 export function leafHash(data: Bytes): Bytes;
 export function nodeHash(left: Bytes, right: Bytes): Bytes;
 export function merkleRoot(leafHashes: Bytes[]): Bytes;
 export function inclusionProof(index: number, leafHashes: Bytes[]): Bytes[];
 export function inclusionError(index: bigint | number, size: bigint | number, leaf: Bytes, proof: Bytes[], root: Bytes): string | null;
+/** RFC 9162 consistency proof from the first `oldSize` leaves to all of `leafHashes`. */
+export function consistencyProof(oldSize: number, leafHashes: Bytes[]): Bytes[];
+/** RFC 9162 §2.1.4.2: null when (`oldSize`, `oldRoot`) is a prefix of (`newSize`, `newRoot`) by `proof`, else why not. */
+export function consistencyError(oldSize: bigint | number, newSize: bigint | number, oldRoot: Bytes, newRoot: Bytes, proof: Bytes[]): string | null;
+
+// ---- checkpoints (C2SP signed notes) and witnesses ----
+/** A validator's note signature line. */
+export interface NoteSignature {
+  name: string;
+  keyHash: Bytes;
+  signature: Bytes;
+}
+/** A witness's cosignature line (c2sp.org/tlog-cosignature, `cosignature/v1`). */
+export interface Cosignature {
+  name: string;
+  keyHash: Bytes;
+  /** Seconds since the Unix epoch when the witness cosigned. */
+  timestamp: bigint;
+  signature: Bytes;
+}
+/** A checkpoint of the chain's log: origin (the chain id), size, root, and the signature lines of its note. */
+export interface Checkpoint {
+  origin: string;
+  size: bigint;
+  root: Bytes;
+  signatures: NoteSignature[];
+  cosignatures: Cosignature[];
+}
+/** A named Ed25519 key: a witness of a policy, or a validator's note key. */
+export interface NamedKey {
+  name: string;
+  key: Bytes;
+}
+/** A witness policy: k (`quorum`) of these witnesses must cosign. */
+export interface WitnessPolicy {
+  witnesses: { name: string; key: Bytes; url: string | null }[];
+  quorum: number;
+}
+/** A policy file's text, or its JSON form (keys as hex or bytes; quorum defaults to every witness). */
+export type WitnessPolicyInput = string | { witnesses: { name: string; key: BytesLike; url?: string | null }[]; quorum?: number | bigint };
+/** A bundle's or receipt's witnessed section (bundle version 4, receipt version 3). */
+export interface Witnessed {
+  note: string;
+  consistency: Bytes[];
+}
+/** A verified witnessed checkpoint as results report it. */
+export interface WitnessedLog {
+  size: bigint;
+  root: Hex;
+  note: string;
+  /** The names on the note's cosignature lines (checked only under a policy). */
+  cosigners: string[];
+  checkpoint: Checkpoint;
+}
+export const NOTE_BYTES_MAX: 16384;
+export const NOTE_SIGNATURES_MAX: 128;
+export const WITNESSED_NOTE_BYTES_MAX: 8192;
+export const WITNESS_PROOF_HASHES_MAX: 64;
+/** Padded standard base64 (RFC 4648 §4). */
+export function base64(bytes: Bytes): string;
+/** Decodes padded standard base64 in its canonical form only, else null. */
+export function fromBase64(text: string): Bytes | null;
+export function newCheckpoint(origin: string, size: bigint | number, root: Bytes): Checkpoint;
+/** The signed text: `origin\nsize\nbase64(root)\n`. */
+export function checkpointText(cp: Checkpoint): string;
+/** The note: the text, a blank line, the validators' lines, then the witnesses'. */
+export function checkpointNote(cp: Checkpoint): string;
+/** Reads a note in its canonical form only (throws a NoteError). */
+export function parseCheckpoint(note: string): Checkpoint;
+/** `SHA-256(name ‖ "\n" ‖ 0x01 ‖ key)[..4]`. */
+export function noteKeyHash(name: string, publicKey: Bytes): Bytes;
+/** `SHA-256(name ‖ "\n" ‖ 0x04 ‖ key)[..4]`. */
+export function cosignatureKeyHash(name: string, publicKey: Bytes): Bytes;
+/** `"cosignature/v1\ntime <timestamp>\n" ‖ checkpoint text`. */
+export function cosignedMessage(timestamp: bigint | number, text: string): Bytes;
+/** Distinct witnesses of `witnesses` whose cosignature on `cp` verifies (Ed25519, ZIP-215). */
+export function countCosignatures(cp: Checkpoint, witnesses: NamedKey[]): number;
+/** Distinct validators of `keys` whose note signature on `cp` verifies. */
+export function countNoteSignatures(cp: Checkpoint, keys: NamedKey[]): number;
+export function signCheckpoint(cp: Checkpoint, name: string, key: SecretKey): NoteSignature;
+export function cosignCheckpoint(cp: Checkpoint, name: string, key: SecretKey, timestamp: bigint | number): Cosignature;
+/** Steps 10a–10c: the witnessed checkpoint is this chain's log, consistent with the header's, covering `[0, covers)`; throws a VerifyError at step 10. */
+export function verifyWitnessed(witnessed: Witnessed, o: { origin: string; logSize: bigint | number; logRoot: Bytes; covers: bigint | number }): Checkpoint;
+/** Reads a policy file (`witness <name> <64-hex key> [url]`, `quorum <k>`, `#` comments); throws a WitnessPolicyError. */
+export function parseWitnessPolicy(text: string): WitnessPolicy;
+/** A policy from its file text or JSON form, checked. */
+export function witnessPolicy(policy: WitnessPolicyInput): WitnessPolicy;
+/** Step 10d: how many policy witnesses cosigned (at least the quorum, else a VerifyError at step 10; null checkpoint: a file without a witnessed section). */
+export function checkWitnessPolicy(checkpoint: Checkpoint | null, policy: WitnessPolicyInput): number;
+/** "WITNESSED: k of the policy's witnesses cosigned the log at size W", "log witnessed: N cosignature(s) at size W (not checked against a policy)", or "no witness cosignatures in this file". */
+export function witnessedLine(witnessed: WitnessedLog | null, witnessCosignatures?: number | null): string;
 export function verifyMapProof(proof: { siblings: Bytes[]; terminal: [Bytes, Bytes] | null }, root: Bytes, key: Bytes): { present: boolean; valueHash?: Bytes };
 
 // ---- transactions ----
@@ -273,6 +377,13 @@ export const ISSUER_DOMAIN_BYTES_MAX: 253;
 export function isDomainName(domain: unknown): boolean;
 /** The shape rules of an IssuerProfile (wire-format §6.3): what is wrong, or null. */
 export function issuerProfileProblem(profile: { name: string; domain: string }): string | null;
+export const WITNESSES_MAX: 16;
+export const WITNESS_NAME_BYTES_MAX: 128;
+export const WITNESS_URL_BYTES_MAX: 256;
+/** A C2SP key name: 1..=128 printable ASCII bytes without spaces or `+`. */
+export function isWitnessName(name: string): boolean;
+/** Governance's `WitnessPolicy` shape rules (`set_witnesses`): null when well formed, else why not. */
+export function witnessPolicyProblem(policy: { witnesses: { name: string; key: Bytes; url: string }[]; quorum: number }): string | null;
 
 // ---- issuer identity (docs/evidence-format.md §6a) ----
 /** An IssuerProfile value (the model `attest_issuer` and `GovAction` `attest_issuer` carry). */
@@ -468,6 +579,10 @@ export interface VerifiedBundle {
   document: "matched" | "not_checked";
   /** The registrant's identity as of the bundle's header; null: a version-1 or -2 file carries none. */
   issuer: IssuerIdentity | null;
+  /** The checkpoint witnesses cosigned (version 4), checked against the header; null: the file carries none. */
+  witnessed: WitnessedLog | null;
+  /** Under a witness policy, how many of its witnesses validly cosigned; null without a policy. */
+  witnessCosignatures: number | null;
   trace: [string, Hex][];
 }
 export interface VerifiedReceipt {
@@ -485,6 +600,11 @@ export interface VerifiedReceipt {
   headerHeight: bigint;
   certificateSigners: number;
   validators: number;
+  validatorSetChanges: number;
+  /** The checkpoint witnesses cosigned (version 3), checked against the header; null: the file carries none. */
+  witnessed: WitnessedLog | null;
+  /** Under a witness policy, how many of its witnesses validly cosigned; null without a policy. */
+  witnessCosignatures: number | null;
 }
 export interface VerifiedLogAnchor {
   genesisHash: Hex;
@@ -530,7 +650,11 @@ export interface StatusNow {
   /** The registrant's issuer identity now (a withdrawn attestation shows as `revoked`). */
   issuerNow: IssuerIdentity;
 }
-export function verifyBundle(input: Bytes | any, options?: { genesisHash?: BytesLike | null; document?: Bytes | null }): VerifiedBundle;
+/**
+ * Verifies a bundle offline; throws a VerifyError naming the failing step. With `witnessPolicy`,
+ * step 10 also requires k of its witnesses to have cosigned the file's witnessed checkpoint.
+ */
+export function verifyBundle(input: Bytes | any, options?: { genesisHash?: BytesLike | null; document?: Bytes | null; witnessPolicy?: WitnessPolicyInput | null }): VerifiedBundle;
 /** Verifies a status proof (`VELLUMST`) offline; throws a VerifyError naming the failing step. */
 export function verifyStatusProof(input: Bytes | any, options?: { genesisHash?: BytesLike | null }): VerifiedStatus;
 /** Step 9 (9a–9d) on two verification results; throws a VerifyError at step `status`. */
@@ -539,7 +663,7 @@ export function statusNow(bundle: VerifiedBundle, status: VerifiedStatus): Statu
 export function verifyBundleWithStatus(
   bundle: Bytes | any,
   status: Bytes | any,
-  options?: { genesisHash?: BytesLike | null; document?: Bytes | null },
+  options?: { genesisHash?: BytesLike | null; document?: Bytes | null; witnessPolicy?: WitnessPolicyInput | null },
 ): { bundle: VerifiedBundle; status: VerifiedStatus; now: StatusNow };
 /** The status that applies to a batch member (registration final > member final > registration suspended > member). */
 export function effectiveStatus(registration: ProofStatus, member?: ProofStatus | null): ProofStatus;
@@ -557,15 +681,20 @@ export const BUNDLE_MAGIC: "VELLUMEV";
 export const RECEIPT_MAGIC: "VELLUMRC";
 export const LOG_ANCHOR_MAGIC: "VELLUMLA";
 export const STATUS_PROOF_MAGIC: "VELLUMST";
-/** File versions: 1 (no validator-set change), 2 (with changes), 3 (bundles: with the issuer section). */
+/**
+ * File versions: 1 (no validator-set change), 2 (with changes), 3 (bundles: with the issuer
+ * section; receipts: with the witnessed section), 4 (bundles: with the witnessed section).
+ */
 export const FILE_VERSION: 1;
 export const FILE_VERSION_CHAINED: 2;
 export const FILE_VERSION_ISSUER: 3;
-export function verifyReceipt(input: Bytes | any, options?: { genesisHash?: BytesLike | null }): VerifiedReceipt;
+export const FILE_VERSION_WITNESSED: 4;
+export const RECEIPT_VERSION_WITNESSED: 3;
+export function verifyReceipt(input: Bytes | any, options?: { genesisHash?: BytesLike | null; witnessPolicy?: WitnessPolicyInput | null }): VerifiedReceipt;
 export function verifyLogAnchor(input: Bytes | any, options: { genesisHash: BytesLike }): VerifiedLogAnchor;
 export function verifyEvidence(
   bytes: Bytes,
-  options?: { genesisHash?: BytesLike | null; document?: Bytes | null },
+  options?: { genesisHash?: BytesLike | null; document?: Bytes | null; witnessPolicy?: WitnessPolicyInput | null },
 ): ({ kind: "bundle" } & VerifiedBundle) | ({ kind: "receipt" } & VerifiedReceipt) | ({ kind: "log_anchor" } & VerifiedLogAnchor) | ({ kind: "status" } & VerifiedStatus);
 export function decodeBundle(bytes: Bytes): any;
 export function encodeBundle(bundle: any): Bytes;
@@ -769,6 +898,8 @@ export class Vellum {
     member?: number | bigint | null;
     document?: Bytes | null;
     salt?: BytesLike | null;
+    /** Step 10 under this policy (the bundle must then be witnessed: version 4). */
+    witnessPolicy?: WitnessPolicyInput | null;
   }): Promise<{ bytes: Bytes; result: VerifiedBundle }>;
   /** Registrations and batch members registered with `digest` that the caller may read (signed, audited). */
   proofsByDigest(digest: BytesLike, o: { key: SecretKey; account?: BytesLike | null }): Promise<{ digest: Hex; proofs: Hex[]; members: { proof_id: Hex; member: number }[] }>;
@@ -822,7 +953,7 @@ export class Vellum {
   rate(from: string, to: string): Promise<any>;
   transfer(o: Signers & { legs: Leg[]; reference?: BytesLike | null }): Promise<{ tx: Final; payment: any }>;
   payment(txHash: BytesLike, o: { key: SecretKey; account?: BytesLike | null }): Promise<any>;
-  fetchReceipt(txHash: BytesLike, o: { key: SecretKey; account?: BytesLike | null }): Promise<{ bytes: Bytes; result: VerifiedReceipt }>;
+  fetchReceipt(txHash: BytesLike, o: { key: SecretKey; account?: BytesLike | null; witnessPolicy?: WitnessPolicyInput | null }): Promise<{ bytes: Bytes; result: VerifiedReceipt }>;
   holds(o: { key: SecretKey; pending?: boolean; limit?: number }): Promise<any>;
   decideHold(o: { key: SecretKey; hold: bigint | number; post: boolean; reason: string }): Promise<Final>;
   setGuardians(o: Signers & { guardians: BytesLike[]; threshold: number; delayBlocks: bigint | number }): Promise<Final>;

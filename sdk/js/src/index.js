@@ -25,8 +25,27 @@ export {
   batchMembersKey,
   holderKey,
   issuerProfileKey,
+  witnessPolicyKey,
 } from "./hash.js";
-export { leafHash, nodeHash, merkleRoot, inclusionProof, inclusionError, verifyMapProof } from "./merkle.js";
+export { leafHash, nodeHash, merkleRoot, inclusionProof, inclusionError, consistencyProof, consistencyError, verifyMapProof } from "./merkle.js";
+export {
+  NOTE_BYTES_MAX,
+  NOTE_SIGNATURES_MAX,
+  base64,
+  fromBase64,
+  newCheckpoint,
+  checkpointText,
+  checkpointNote,
+  parseCheckpoint,
+  noteKeyHash,
+  cosignatureKeyHash,
+  cosignedMessage,
+  countCosignatures,
+  countNoteSignatures,
+  signCheckpoint,
+  cosignCheckpoint,
+} from "./checkpoint.js";
+export { WITNESSED_NOTE_BYTES_MAX, WITNESS_PROOF_HASHES_MAX, verifyWitnessed, parseWitnessPolicy, witnessPolicy, checkWitnessPolicy, witnessedLine } from "./witness.js";
 export { SecretKey, verifySignature, signedBy, normalizeP256 } from "./keys.js";
 export { openKeystore, createKeystore, parseKeystore, loadKey, isKeystoreText, KDF_MEMORY_KIB_MIN, PASSWORD_CHARS_MIN } from "./keystore.js";
 export {
@@ -61,6 +80,11 @@ export {
   ISSUER_DOMAIN_BYTES_MAX,
   isDomainName,
   issuerProfileProblem,
+  witnessPolicyProblem,
+  isWitnessName,
+  WITNESSES_MAX,
+  WITNESS_NAME_BYTES_MAX,
+  WITNESS_URL_BYTES_MAX,
 } from "./tx.js";
 export { WELL_KNOWN_PATH, WELL_KNOWN_VERSION, WELL_KNOWN_BYTES_MAX, wellKnownDocument, checkWellKnown, fetchWellKnown, issuerProfile, wellKnownSha256 } from "./issuer.js";
 export { requestSigningBytes, signedHeaders, HEADER_ACCOUNT, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_SIGNATURE } from "./request.js";
@@ -100,6 +124,8 @@ export {
   FILE_VERSION,
   FILE_VERSION_CHAINED,
   FILE_VERSION_ISSUER,
+  FILE_VERSION_WITNESSED,
+  RECEIPT_VERSION_WITNESSED,
 } from "./verify.js";
 export {
   issueCredential,

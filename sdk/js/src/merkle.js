@@ -1,6 +1,6 @@
-// RFC 6962 / RFC 9162 Merkle trees (leaf `H(0x00 ‖ d)`, node `H(0x01 ‖ l ‖ r)`) and the
-// authenticated state map's proofs (a sparse Merkle tree over 256-bit keys), as in
-// crates/crypto/src/merkle.rs and smt.rs.
+// RFC 6962 / RFC 9162 Merkle trees (leaf `H(0x00 ‖ d)`, node `H(0x01 ‖ l ‖ r)`; inclusion and
+// consistency proofs) and the authenticated state map's proofs (a sparse Merkle tree over
+// 256-bit keys), as in crates/crypto/src/merkle.rs and smt.rs.
 
 import { sha256 } from "@noble/hashes/sha2.js";
 import { concat, equal } from "./bytes.js";
@@ -73,6 +73,67 @@ export function inclusionError(index, size, leaf, proof, root) {
   }
   if (sn !== 0n) return "proof has the wrong number of hashes";
   if (!equal(r, root)) return "recomputed root does not match";
+  return null;
+}
+
+/**
+ * An RFC 9162 §2.1.4.1 consistency proof that the first `oldSize` leaves are a prefix of the
+ * tree over `leafHashes` (1 ≤ oldSize ≤ leafHashes.length; empty when both sizes are equal).
+ */
+export function consistencyProof(oldSize, leafHashes) {
+  if (!(oldSize >= 1 && oldSize <= leafHashes.length)) throw new RangeError(`old size ${oldSize} is not between 1 and ${leafHashes.length}`);
+  const subproof = (m, leaves, whole) => {
+    const n = leaves.length;
+    if (m === n) return whole ? [] : [merkleRoot(leaves)];
+    const k = splitPoint(n);
+    return m <= k
+      ? [...subproof(m, leaves.slice(0, k), whole), merkleRoot(leaves.slice(k))]
+      : [...subproof(m - k, leaves.slice(k), false), merkleRoot(leaves.slice(0, k))];
+  };
+  return subproof(oldSize, leafHashes, true);
+}
+
+/**
+ * RFC 9162 §2.1.4.2: whether the tree (`oldSize`, `oldRoot`) is a prefix of (`newSize`,
+ * `newRoot`) by `proof`. Returns null when it is, else why not (as crates/crypto/src/merkle.rs
+ * `verify_consistency`: equal sizes need an empty proof and equal roots).
+ */
+export function consistencyError(oldSize, newSize, oldRoot, newRoot, proof) {
+  [oldSize, newSize] = [BigInt(oldSize), BigInt(newSize)];
+  if (newSize > LOG_SIZE_MAX) return `tree size ${newSize} exceeds the supported maximum`;
+  if (oldSize === 0n || oldSize > newSize) return `old size ${oldSize} must be between 1 and new size ${newSize}`;
+  if (oldSize === newSize) {
+    if (proof.length !== 0) return "proof has the wrong number of hashes";
+    return equal(oldRoot, newRoot) ? null : "recomputed root does not match";
+  }
+  if (proof.length === 0 || proof.length > PROOF_HASHES_MAX) return "proof has the wrong number of hashes";
+  // When the old size is a power of two, the old root itself starts the path.
+  const path = (oldSize & (oldSize - 1n)) === 0n ? [oldRoot, ...proof] : [...proof];
+  let fn = oldSize - 1n;
+  let sn = newSize - 1n;
+  while ((fn & 1n) === 1n) {
+    fn >>= 1n;
+    sn >>= 1n;
+  }
+  let fr = path[0];
+  let sr = path[0];
+  for (const c of path.slice(1)) {
+    if (sn === 0n) return "proof has the wrong number of hashes";
+    if ((fn & 1n) === 1n || fn === sn) {
+      fr = nodeHash(c, fr);
+      sr = nodeHash(c, sr);
+      while ((fn & 1n) === 0n && fn !== 0n) {
+        fn >>= 1n;
+        sn >>= 1n;
+      }
+    } else {
+      sr = nodeHash(sr, c);
+    }
+    fn >>= 1n;
+    sn >>= 1n;
+  }
+  if (sn !== 0n) return "proof has the wrong number of hashes";
+  if (!equal(fr, oldRoot) || !equal(sr, newRoot)) return "recomputed root does not match";
   return null;
 }
 

@@ -37,6 +37,10 @@ export const HOLDERS_PER_TX_MAX = 16;
 export const ISSUER_NAME_BYTES_MAX = 128;
 export const ISSUER_DOMAIN_BYTES_MAX = 253;
 /** The default schema: SHA-256 over the whole file. */
+/** Witnesses governance may name (`set_witnesses`), and the lengths of their names and URLs. */
+export const WITNESSES_MAX = 16;
+export const WITNESS_NAME_BYTES_MAX = 128;
+export const WITNESS_URL_BYTES_MAX = 256;
 export const SCHEMA_WHOLE_FILE = "sha256:file";
 /** Longest reason code, and most codes the governed list may hold (crates/types/src/proof.rs). */
 export const REASON_CODE_BYTES_MAX = 32;
@@ -240,9 +244,34 @@ function govActionProblem(a) {
       return reasonCodesProblem(a.codes);
     case "attest_issuer":
       return issuerProfileProblem(a.profile);
+    case "set_witnesses":
+      return witnessPolicyProblem(a.policy);
     default:
       return null;
   }
+}
+
+/** A C2SP note key name: 1..=128 printable ASCII bytes, no spaces, no `+`. */
+export const isWitnessName = (name) => typeof name === "string" && name.length > 0 && name.length <= WITNESS_NAME_BYTES_MAX && /^[!-*,-~]+$/.test(name);
+
+/**
+ * The shape rules of a governed `WitnessPolicy` (crates/types/src/witness.rs `check`): at most
+ * 16 witnesses with valid, distinct names and distinct keys and http(s) URLs, and a quorum of
+ * 1..=their number (0 with none: witnessing switched off). Null when it is well formed, else why not.
+ */
+export function witnessPolicyProblem(policy) {
+  const { witnesses, quorum } = policy;
+  if (witnesses.length > WITNESSES_MAX) return `at most ${WITNESSES_MAX} witnesses`;
+  const n = witnesses.length;
+  if ((n === 0 && quorum !== 0) || (n > 0 && (quorum < 1 || quorum > n))) return `the quorum must be 1..=${n} (${n} witnesses), or 0 with none`;
+  for (let i = 0; i < n; i++) {
+    const w = witnesses[i];
+    if (!isWitnessName(w.name)) return `witness name \`${w.name}\` must be 1..=${WITNESS_NAME_BYTES_MAX} printable bytes without spaces or \`+\``;
+    const urlOk = (w.url.startsWith("http://") || w.url.startsWith("https://")) && byteLength(w.url) <= WITNESS_URL_BYTES_MAX && !/[\u0000-\u0020\u007f]/.test(w.url);
+    if (!urlOk) return `witness ${w.name}: the URL must be http(s)://… of at most ${WITNESS_URL_BYTES_MAX} bytes`;
+    if (witnesses.slice(0, i).some((o) => o.name === w.name || toHex(o.key) === toHex(w.key))) return `witness ${w.name} is named twice (same name or key)`;
+  }
+  return null;
 }
 
 function consensusParamsProblem(p) {

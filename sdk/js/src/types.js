@@ -147,6 +147,14 @@ export const IssuerProfile = struct("IssuerProfile", [
   ["well_known_sha256", Hash32],
 ]);
 
+/**
+ * The chain's witnesses as governance names them (crates/types/src/witness.rs): each one's C2SP
+ * key name, Ed25519 public key and `add-checkpoint` base URL, and the cosignatures a checkpoint
+ * needs to count as witnessed for the evidence nodes hand out.
+ */
+export const WitnessEntry = struct("WitnessEntry", [["name", string], ["key", bytes(32)], ["url", string]]);
+export const WitnessPolicy = struct("WitnessPolicy", [["witnesses", vec(WitnessEntry)], ["quorum", u32]]);
+
 export const GovAction = enumOf("GovAction", "action", [
   ["create_token", [["symbol", string], ["decimals", u8], ["issuer", AccountId], ["subledger", option(string)], ["flags", TokenFlags]]],
   ["set_monitoring", [["token", string], ["rules", MonitoringRules]]],
@@ -163,6 +171,7 @@ export const GovAction = enumOf("GovAction", "action", [
   ["set_consensus_params", [["params", ConsensusParams]]],
   ["set_reason_codes", [["codes", vec(string)]]],
   ["attest_issuer", [["issuer", AccountId], ["profile", IssuerProfile]]],
+  ["set_witnesses", [["policy", WitnessPolicy]]],
 ]);
 
 /** A registrant's status change; `reason` is a reason code (docs/wire-format.md §6.4.4, §7). */
@@ -339,6 +348,13 @@ export const IssuerAttestation = struct("IssuerAttestation", [
  */
 export const IssuerEvidence = struct("IssuerEvidence", [["attestation", option(IssuerAttestation)], ["proof", MapProof]]);
 
+/**
+ * A checkpoint of the chain's log cosigned by witnesses (bundle version 4, receipt version 3;
+ * docs/evidence-format.md §2.5, §7a): the C2SP note with its cosignature lines, and the RFC 9162
+ * consistency proof between it and the file's header (from the smaller size to the larger).
+ */
+export const Witnessed = struct("Witnessed", [["note", string], ["consistency", vec(Hash32)]]);
+
 export const Bundle = struct("Bundle", [
   ["genesis", GenesisCommitment],
   ["header", BlockHeader],
@@ -350,8 +366,10 @@ export const Bundle = struct("Bundle", [
   ["member", option(MemberEvidence)],
   ["document", option(DocumentOpening)],
   ["validator_chain", vec(SetLink)],
-  // Version 3 only (and then present); versions 1 and 2 leave out its `00` tag.
+  // Versions 3 (present) and 4; versions 1 and 2 leave out its `00` tag.
   ["issuer", option(IssuerEvidence)],
+  // Version 4 only (and then present); versions 1 to 3 leave out its `00` tag.
+  ["witnessed", option(Witnessed)],
 ]);
 
 /** One batch member's status entry (absent until its first change) and its map proof. */
@@ -419,6 +437,8 @@ export const Receipt = struct("Receipt", [
   ["record", PaymentRecord],
   ["record_proof", vec(Hash32)],
   ["validator_chain", vec(SetLink)],
+  // Version 3 only (and then present); versions 1 and 2 leave out its `00` tag.
+  ["witnessed", option(Witnessed)],
 ]);
 
 export const LogAnchor = struct("LogAnchor", [

@@ -244,9 +244,10 @@ export class Vellum {
    * (and `document` bytes when given) and returns `{ bytes, result }`; `result.issuer` names the
    * registrant's attested identity. Without a manifest: `proofId`, and `member` for a batch
    * member (the node fills in its digest and batch path when the batch's members are stored on
-   * the network); `document` opens it (with `salt` for a salted registration).
+   * the network); `document` opens it (with `salt` for a salted registration). With
+   * `witnessPolicy`, the bundle must carry a checkpoint k of its witnesses cosigned (step 10).
    */
-  async fetchBundle({ key, manifest = null, index = 0, proofId = null, member = null, document = null, salt = null }) {
+  async fetchBundle({ key, manifest = null, index = 0, proofId = null, member = null, document = null, salt = null, witnessPolicy = null }) {
     const id = manifest ? manifest.proof_id : hex32(proofId, "proof id");
     const m = manifest ? (manifest.batch ? index : null) : memberIndex(member);
     const path = m === null ? `/v1/proof/${id}/bundle` : `/v1/proof/${id}/bundle?member=${m}`;
@@ -259,7 +260,7 @@ export class Vellum {
       bundle = openDocument(bundle, sha256(document), salt === null ? null : bytes32(salt, "salt"));
     }
     const bytes = encodeBundle(bundle);
-    return { bytes, result: verifyBundle(bytes, { genesisHash: this.genesisHash, document }) };
+    return { bytes, result: verifyBundle(bytes, { genesisHash: this.genesisHash, document, witnessPolicy }) };
   }
 
   /**
@@ -432,10 +433,13 @@ export class Vellum {
     return this.pool.verifiedJson(`/v1/payment/${hex32(txHash, "tx hash")}`, key, { verify: this.verify, account });
   }
 
-  /** Fetches a payment's receipt (a party, its sub-ledger or oversight) and verifies it offline: `{ bytes, result }`. */
-  async fetchReceipt(txHash, { key, account = null }) {
+  /**
+   * Fetches a payment's receipt (a party, its sub-ledger or oversight) and verifies it offline
+   * (under `witnessPolicy` when given): `{ bytes, result }`.
+   */
+  async fetchReceipt(txHash, { key, account = null, witnessPolicy = null }) {
     const bytes = await this.pool.getSignedBytes(`/v1/payment/${hex32(txHash, "tx hash")}/receipt`, key, { account });
-    return { bytes, result: verifyReceipt(bytes, { genesisHash: this.genesisHash }) };
+    return { bytes, result: verifyReceipt(bytes, { genesisHash: this.genesisHash, witnessPolicy }) };
   }
 
   /** Holds (compliance, auditors). */

@@ -1,9 +1,10 @@
 // Offline verification of evidence bundles, payment receipts, log anchors and status proofs
 // against a pinned genesis hash (docs/evidence-format.md; Rust reference
-// crates/evidence/src/verify.rs, receipt.rs, log_anchor.rs, status.rs, issuer.rs). Reads nothing but its
-// arguments: no network, no trust in any node. Every failure is a VerifyError naming the step
-// (decode, checkpoint, validator set, certificate, log inclusion, state entry, batch inclusion,
-// document; status when a status proof is combined with a bundle).
+// crates/evidence/src/verify.rs, receipt.rs, log_anchor.rs, status.rs, issuer.rs, witness.rs).
+// Reads nothing but its arguments: no network, no trust in any node. Every failure is a
+// VerifyError naming the step (decode, checkpoint, validator set, certificate, log inclusion,
+// state entry, batch inclusion, document; status when a status proof is combined with a bundle;
+// witnesses for a witnessed checkpoint, and its cosignatures under a witness policy).
 
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { DecodeError, VellumError, VerifyError } from "./errors.js";
@@ -27,6 +28,7 @@ import {
 import { DOMAIN, issuerProfileKey, memberStateKey, proofStateKey, saltedDigest, sha256, stateValueHash, validatorSetChangeKey } from "./hash.js";
 import { inclusionError, inclusionProof, leafHash, merkleRoot, verifyMapProof } from "./merkle.js";
 import { txId, txLeafBytes, verifyTransaction } from "./tx.js";
+import { checkWitnessPolicy, verifyWitnessed, witnessPolicy as readWitnessPolicy, witnessedResult } from "./witness.js";
 
 export const BUNDLE_MAGIC = "VELLUMEV";
 export const RECEIPT_MAGIC = "VELLUMRC";
@@ -34,12 +36,16 @@ export const LOG_ANCHOR_MAGIC = "VELLUMLA";
 export const STATUS_PROOF_MAGIC = "VELLUMST";
 /**
  * Version 1: anchored in the genesis set; version 2 appends the chain of validator-set changes;
- * version 3 (bundles only) is the whole value: the chain (possibly empty), then the registrant's
- * issuer identity, which must be present.
+ * version 3 of a bundle: the chain (possibly empty), then the registrant's issuer identity, which
+ * must be present; version 4 of a bundle: version 3 then the witnessed checkpoint, which must be
+ * present (the issuer section may then be either). Version 3 of a receipt: the chain (possibly
+ * empty), then the witnessed checkpoint, which must be present.
  */
 export const FILE_VERSION = 1;
 export const FILE_VERSION_CHAINED = 2;
 export const FILE_VERSION_ISSUER = 3;
+export const FILE_VERSION_WITNESSED = 4;
+export const RECEIPT_VERSION_WITNESSED = 3;
 /** Largest bundle, receipt, anchor or status proof accepted (they are a few KiB; this bounds hostile input). */
 export const EVIDENCE_BYTES_MAX = 64 * 1024;
 /** The namespace validators sign finalize votes under (Commonware simplex). */
@@ -64,8 +70,9 @@ function frame(magic, version, schema, value, drop = 0) {
 
 /**
  * Versions 1 and 2 of a value whose borsh encoding ends with the validator chain and then
- * `trailer` bytes encoding "no extension" (a bundle's absent issuer section: one `00`), which
- * both leave out: version 1 without the (empty) chain, 2 with it.
+ * `trailer` bytes encoding "no extension" (a bundle's absent issuer and witnessed sections: two
+ * `00`; a receipt's absent witnessed section: one), which both leave out: version 1 without the
+ * (empty) chain, 2 with it.
  */
 function framed(magic, schema, value, trailer = 0) {
   const unchained = value.validator_chain.length === 0;
@@ -113,24 +120,54 @@ function decodeFile(bytes, magic, schema, what, { trailer = new Uint8Array(0), v
 }
 
 /**
- * Decodes a bundle (docs/evidence-format.md §2): version 3 is the whole value and must carry the
- * issuer section; versions 1 and 2 have none (`issuer` is null).
+ * Decodes a bundle (docs/evidence-format.md §2): version 4 is the whole value and must carry the
+ * witnessed section; version 3 has none (`witnessed` is null) and must carry the issuer section;
+ * versions 1 and 2 carry neither (both null).
  */
 export function decodeBundle(bytes) {
   const what = "evidence bundle";
-  if (frameOf(bytes, BUNDLE_MAGIC, what) !== FILE_VERSION_ISSUER) {
-    return decodeFile(bytes, BUNDLE_MAGIC, Bundle, what, { trailer: Uint8Array.of(0), versions: `${FILE_VERSION}, ${FILE_VERSION_CHAINED} and ${FILE_VERSION_ISSUER}` });
+  const version = frameOf(bytes, BUNDLE_MAGIC, what);
+  const body = bytes.subarray(BUNDLE_MAGIC.length + 1);
+  if (version === FILE_VERSION_WITNESSED) {
+    const value = readBody(body, Bundle, what);
+    if (value.witnessed === null) fail("decode", `a version-${version} ${what} must carry the witnessed section (without it, it is version ${FILE_VERSION_ISSUER} or older)`);
+    return value;
   }
-  const value = readBody(bytes.subarray(BUNDLE_MAGIC.length + 1), Bundle, what);
-  if (value.issuer === null) fail("decode", `a version-${FILE_VERSION_ISSUER} ${what} must carry the issuer section (without it, it is version ${FILE_VERSION} or ${FILE_VERSION_CHAINED})`);
+  if (version === FILE_VERSION_ISSUER) {
+    const value = readBody(concat(body, Uint8Array.of(0)), Bundle, what);
+    if (value.issuer === null) fail("decode", `a version-${version} ${what} must carry the issuer section (without it, it is version ${FILE_VERSION} or ${FILE_VERSION_CHAINED})`);
+    return value;
+  }
+  return decodeFile(bytes, BUNDLE_MAGIC, Bundle, what, { trailer: Uint8Array.of(0, 0), versions: `${FILE_VERSION} to ${FILE_VERSION_WITNESSED}` });
+}
+
+/**
+ * A bundle's file, in the lowest version that carries every section it has: 4 with a witnessed
+ * section, 3 with its issuer section, else 1 or 2 (an older bundle).
+ */
+export function encodeBundle(bundle) {
+  if (bundle.witnessed) return frame(BUNDLE_MAGIC, FILE_VERSION_WITNESSED, Bundle, bundle);
+  if (bundle.issuer) return frame(BUNDLE_MAGIC, FILE_VERSION_ISSUER, Bundle, bundle, 1);
+  return framed(BUNDLE_MAGIC, Bundle, bundle, 2);
+}
+
+/**
+ * Decodes a payment receipt (docs/evidence-format.md §2): version 3 is the whole value and must
+ * carry the witnessed section; versions 1 and 2 have none (`witnessed` is null).
+ */
+export function decodeReceipt(bytes) {
+  const what = "payment receipt";
+  if (frameOf(bytes, RECEIPT_MAGIC, what) !== RECEIPT_VERSION_WITNESSED) {
+    return decodeFile(bytes, RECEIPT_MAGIC, Receipt, what, { trailer: Uint8Array.of(0), versions: `${FILE_VERSION} to ${RECEIPT_VERSION_WITNESSED}` });
+  }
+  const value = readBody(bytes.subarray(RECEIPT_MAGIC.length + 1), Receipt, what);
+  if (value.witnessed === null) fail("decode", `a version-${RECEIPT_VERSION_WITNESSED} ${what} must carry the witnessed section (without it, it is version ${FILE_VERSION} or ${FILE_VERSION_CHAINED})`);
   return value;
 }
 
-/** A bundle's file: version 3 with its issuer section, else version 1 or 2 (an older bundle). */
-export const encodeBundle = (bundle) =>
-  bundle.issuer ? frame(BUNDLE_MAGIC, FILE_VERSION_ISSUER, Bundle, bundle) : framed(BUNDLE_MAGIC, Bundle, bundle, 1);
-export const decodeReceipt = (bytes) => decodeFile(bytes, RECEIPT_MAGIC, Receipt, "payment receipt");
-export const encodeReceipt = (receipt) => framed(RECEIPT_MAGIC, Receipt, receipt);
+/** A receipt's file: version 3 with a witnessed section, else version 1 or 2. */
+export const encodeReceipt = (receipt) =>
+  receipt.witnessed ? frame(RECEIPT_MAGIC, RECEIPT_VERSION_WITNESSED, Receipt, receipt) : framed(RECEIPT_MAGIC, Receipt, receipt, 1);
 export const decodeLogAnchor = (bytes) => decodeFile(bytes, LOG_ANCHOR_MAGIC, LogAnchor, "log anchor");
 export const decodeStatusProof = (bytes) => decodeFile(bytes, STATUS_PROOF_MAGIC, StatusProof, "status proof");
 export const encodeStatusProof = (proof) => framed(STATUS_PROOF_MAGIC, StatusProof, proof);
@@ -386,13 +423,28 @@ function checkDocument(b, registeredDigest, documentBytes, note) {
   return "matched";
 }
 
+/** A witness policy option (file text or object), checked before any file is read; null when not given. */
+const policyOption = (policy) => (policy === null || policy === undefined ? null : readWitnessPolicy(policy));
+
+/**
+ * Step 10a–10c on a file's `witnessed` section (null when it carries none): the parsed
+ * checkpoint, which must cover leaves `[0, covers)` of the header's log.
+ */
+const witnessedLog = (file, covers) =>
+  file.witnessed ? verifyWitnessed(file.witnessed, { origin: file.genesis.chain_id, logSize: file.header.log_size, logRoot: file.header.log_root, covers }) : null;
+
 /**
  * Verifies an evidence bundle (file bytes or a decoded bundle) offline, optionally against the
  * document itself; `genesisHash` is the pinned root of trust (hex or bytes). Returns what the
  * bundle proves — with `issuer`, the registrant's identity as of its header (null for a
- * version-1 or -2 file, which carries none) — or throws a VerifyError naming the failing step.
+ * version-1 or -2 file, which carries none), and `witnessed`, the checkpoint witnesses cosigned
+ * (version 4; null otherwise) — or throws a VerifyError naming the failing step. With
+ * `witnessPolicy` (a policy file's text or `{ witnesses: [{ name, key }], quorum }`), step 10
+ * also requires `quorum` of its witnesses to have cosigned; `witnessCosignatures` says how many
+ * did (null without a policy).
  */
-export function verifyBundle(input, { genesisHash = null, document = null } = {}) {
+export function verifyBundle(input, { genesisHash = null, document = null, witnessPolicy = null } = {}) {
+  const policy = policyOption(witnessPolicy);
   const b = isBytes(input) ? decodeBundle(input) : input;
   const trace = [];
   const note = (k, v) => trace.push([k, toHex(v)]);
@@ -413,6 +465,8 @@ export function verifyBundle(input, { genesisHash = null, document = null } = {}
   if (!equal(b.entry.record_hash, recordHash) || !equal(b.entry.registrant, r.registrant)) fail("state entry", "the state entry belongs to another record");
   // 6d. The registrant's issuer identity (version 3; older files carry none).
   const issuer = b.issuer ? checkIssuer(b.issuer, r.registrant, h.state_root, note) : null;
+  // 10a–10c (version 4), evaluated here as the Rust verifier does: the witnessed log covers the record.
+  const witnessed = witnessedLog(b, b.entry.leaf_index + 1n);
   let status = b.entry.status;
 
   // 7. Batch membership; a member's status is the `effective` one.
@@ -429,6 +483,8 @@ export function verifyBundle(input, { genesisHash = null, document = null } = {}
 
   // 8. The document.
   const documentCheck = checkDocument(b, registeredDigest, document, note);
+  // 10d. The cosignatures under the verifier's witness policy.
+  const witnessCosignatures = policy ? checkWitnessPolicy(witnessed, policy) : null;
   return {
     genesisHash: toHex(gh),
     chainId: b.genesis.chain_id,
@@ -448,6 +504,8 @@ export function verifyBundle(input, { genesisHash = null, document = null } = {}
     validatorSetChanges: b.validator_chain.length,
     document: documentCheck,
     issuer,
+    witnessed: witnessedResult(witnessed, b.witnessed?.note),
+    witnessCosignatures,
     trace,
   };
 }
@@ -455,9 +513,11 @@ export function verifyBundle(input, { genesisHash = null, document = null } = {}
 /**
  * Verifies a payment receipt (file bytes or decoded) offline: the anchor (steps 2–4), both log
  * leaves (the signed transaction at `tx_index`, its payment record right after), the record's
- * binding to the transaction, and the transaction's signatures.
+ * binding to the transaction, the transaction's signatures, and (version 3) the witnessed
+ * checkpoint (step 10; with `witnessPolicy`, its cosignatures as for `verifyBundle`).
  */
-export function verifyReceipt(input, { genesisHash = null } = {}) {
+export function verifyReceipt(input, { genesisHash = null, witnessPolicy = null } = {}) {
+  const policy = policyOption(witnessPolicy);
   const r = isBytes(input) ? decodeReceipt(input) : input;
   const { genesisHash: gh, validators } = verifyAnchor(r, hash32(genesisHash, "genesis hash"), () => {}, "receipt");
   const h = r.header;
@@ -476,6 +536,9 @@ export function verifyReceipt(input, { genesisHash = null } = {}) {
   } catch (e) {
     fail("state entry", `the transaction's signatures do not verify: ${e.message}`);
   }
+  // 10. The witnessed log covers both leaves; under a policy, enough cosignatures.
+  const witnessed = witnessedLog(r, r.tx_index + 2n);
+  const witnessCosignatures = policy ? checkWitnessPolicy(witnessed, policy) : null;
   return {
     genesisHash: toHex(gh),
     chainId: r.genesis.chain_id,
@@ -490,6 +553,9 @@ export function verifyReceipt(input, { genesisHash = null } = {}) {
     headerHeight: h.height,
     certificateSigners: r.certificate.signers.length,
     validators,
+    validatorSetChanges: r.validator_chain.length,
+    witnessed: witnessedResult(witnessed, r.witnessed?.note),
+    witnessCosignatures,
   };
 }
 
@@ -593,12 +659,17 @@ export function statusNow(bundle, status) {
 /**
  * A bundle and a status proof together (step 9): the bundle verified (against `genesisHash`
  * and `document` when given), the status proof against the pinned genesis or, when none is
- * pinned, the bundle's own; then `statusNow`. Returns `{ bundle, status, now }`.
+ * pinned, the bundle's own; then `statusNow`; then, with `witnessPolicy`, the bundle's
+ * cosignatures (step 10d, last, as `vellum verify --status --witnesses` checks them). Returns
+ * `{ bundle, status, now }`.
  */
-export function verifyBundleWithStatus(bundleInput, statusInput, { genesisHash = null, document = null } = {}) {
+export function verifyBundleWithStatus(bundleInput, statusInput, { genesisHash = null, document = null, witnessPolicy = null } = {}) {
+  const policy = policyOption(witnessPolicy);
   const bundle = verifyBundle(bundleInput, { genesisHash, document });
   const status = verifyStatusProof(statusInput, { genesisHash: genesisHash ?? bundle.genesisHash });
-  return { bundle, status, now: statusNow(bundle, status) };
+  const now = statusNow(bundle, status);
+  if (policy) bundle.witnessCosignatures = checkWitnessPolicy(bundle.witnessed?.checkpoint ?? null, policy);
+  return { bundle, status, now };
 }
 
 /** One line for a status, with its reason code and height: `REVOKED since height 9 (reason: key_compromise)`. */
@@ -613,15 +684,23 @@ export function statusLine(status) {
   }
 }
 
-/** Any evidence file, by its magic (a bundle, a receipt, a log anchor or a status proof). */
+/**
+ * Any evidence file, by its magic (a bundle, a receipt, a log anchor or a status proof). A
+ * `witnessPolicy` applies to bundles and receipts; log anchors and status proofs carry no
+ * cosignatures, so with a policy they fail at step 10 (once verified).
+ */
 export function verifyEvidence(bytes, options = {}) {
+  const uncosigned = (kind, result) => {
+    if (policyOption(options.witnessPolicy)) fail("witnesses", `a witness policy needs a witnessed file (bundle version 4, receipt version 3); a ${kind} carries no cosignatures`);
+    return result;
+  };
   switch (evidenceKind(bytes)) {
     case "receipt":
       return { kind: "receipt", ...verifyReceipt(bytes, options) };
     case "log_anchor":
-      return { kind: "log_anchor", ...verifyLogAnchor(bytes, options) };
+      return uncosigned("log anchor", { kind: "log_anchor", ...verifyLogAnchor(bytes, options) });
     case "status":
-      return { kind: "status", ...verifyStatusProof(bytes, options) };
+      return uncosigned("status proof", { kind: "status", ...verifyStatusProof(bytes, options) });
     default:
       return { kind: "bundle", ...verifyBundle(bytes, options) };
   }
@@ -643,3 +722,6 @@ export function fillMember(bundle, digests) {
 
 /** Adds what ties the bundle to the document: its SHA-256 and, if salted, the salt. Returns a new bundle. */
 export const openDocument = (bundle, digest, salt = null) => ({ ...bundle, document: { digest, salt } });
+
+// Step 10 on its own, for `@vellum/sdk/verify` users: witness policies and the witnessed line.
+export { checkWitnessPolicy, parseWitnessPolicy, verifyWitnessed, witnessPolicy, witnessedLine } from "./witness.js";

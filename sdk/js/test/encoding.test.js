@@ -12,6 +12,9 @@ import {
   SecretKey,
   isDomainName,
   issuerProfileProblem,
+  isWitnessName,
+  witnessPolicyProblem,
+  STATE_KEY,
   bodyFromJson,
   bodyToJson,
   checkShape,
@@ -208,6 +211,30 @@ test("issuer identity: AttestIssuer 28, RevokeAttestation 29, GovAction 14, and 
   accepted({ type: "revoke_attestation", issuer, reason: "affiliation_changed" });
   assert.throws(() => bodyFromJson({ type: "attest_issuer", issuer, profile: { ...profile, x509: null } }), (e) => e instanceof EncodeError && e.path === "body.profile.x509");
   assert.throws(() => bodyFromJson({ type: "attest_issuer", issuer, profile: { name: "A", domain: "a.b", x509_sha256: null } }), (e) => e instanceof EncodeError && e.path === "body.profile.well_known_sha256");
+});
+
+test("witnesses: GovAction SetWitnesses 15 (a WitnessPolicy of named keys, URLs and a quorum) and the policy's shape rules", () => {
+  const w = (name, byte, url = `https://${name.replace("/", ".")}.example`) => ({ name, key: byte.repeat(32), url });
+  const action = { action: "set_witnesses", policy: { witnesses: [w("w.example/1", "51")], quorum: 1 } };
+  const entry = `0b000000${toHex(new TextEncoder().encode("w.example/1"))}${"51".repeat(32)}1b000000${toHex(new TextEncoder().encode("https://w.example.1.example"))}`;
+  assert.equal(toHex(encode(GovAction, bodyFromJson({ type: "propose", action, deadline_height: 1 }).action)), `0f01000000${entry}01000000`);
+  assert.equal(STATE_KEY.WITNESS_POLICY, 39);
+  const propose = (policy) => ({ type: "propose", action: { action: "set_witnesses", policy }, deadline_height: 9 });
+  const refused = (policy, why) => assert.throws(() => checkShape(signed(propose(policy))), (e) => e instanceof DecodeError && e.kind === "invalid" && why.test(e.message), JSON.stringify(policy));
+  const two = [w("w.example/1", "51"), w("w.example/2", "52")];
+  checkShape(signed(propose({ witnesses: two, quorum: 2 })));
+  checkShape(signed(propose({ witnesses: [], quorum: 0 })));
+  assert.equal(witnessPolicyProblem({ witnesses: [], quorum: 0 }), null, "none: witnessing switched off");
+  refused({ witnesses: two, quorum: 3 }, /quorum must be 1\.\.=2/);
+  refused({ witnesses: two, quorum: 0 }, /quorum must be 1\.\.=2/);
+  refused({ witnesses: [], quorum: 1 }, /or 0 with none/);
+  for (const name of ["a b", "a+b", "", "é", "x".repeat(129), "a\tb"]) refused({ witnesses: [w(name, "51", "https://w.example")], quorum: 1 }, /witness name/);
+  assert.ok(isWitnessName("x".repeat(128)) && isWitnessName("witness.example/w-1_~!"));
+  refused({ witnesses: [w("w", "51"), w("w", "52")], quorum: 1 }, /named twice/);
+  refused({ witnesses: [w("w", "51"), w("v", "51")], quorum: 1 }, /named twice/);
+  for (const url of ["ftp://x", "https://a b", "https://x/\u0001", `https://${"x".repeat(250)}`, "w.example"]) refused({ witnesses: [w("w", "51", url)], quorum: 1 }, /URL/);
+  refused({ witnesses: Array.from({ length: 17 }, (_, i) => w(`w${i}`, (i + 16).toString(16))), quorum: 1 }, /at most 16 witnesses/);
+  assert.throws(() => bodyFromJson(propose({ witnesses: [{ name: "w", key: "51".repeat(32) }], quorum: 1 })), (e) => e instanceof EncodeError && e.path === "body.action.policy.witnesses[0].url");
 });
 
 test("bad JSON input names the field", () => {

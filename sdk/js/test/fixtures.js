@@ -84,6 +84,7 @@ export const GOV_ACTIONS = [
   { action: "set_consensus_params", params: { block_txs_max: 10_000, block_bytes_max: 2_097_152, block_time_future_skew_ms: 1000, block_time_past_skew_ms: 10_000 } },
   { action: "set_reason_codes", codes: ["key_compromise", "degree_withdrawn"] },
   { action: "attest_issuer", issuer: h("2b"), profile: { name: "Université d'Exemple", domain: "exemple.fr", x509_sha256: null, well_known_sha256: h("2c") } },
+  { action: "set_witnesses", policy: { witnesses: [{ name: "witness.example/w1", key: h("2d"), url: "https://w1.witness.example" }], quorum: 1 } },
 ];
 
 export const readExample = (name) => readFileSync(join(EXAMPLES, name));

@@ -3,7 +3,9 @@
 // Built with the SDK's own schemas and signed with validator keys known to the test, so both
 // verifiers (this SDK and crates/api/web/verify.js) check them as they check a devnet's
 // receipt. The transaction is taken as given — tampered signatures included — so that a receipt
-// can fail exactly at step 6 (binding). Not a test file itself (no `.test.js`).
+// can fail exactly at step 6 (binding). A receipt can carry a witnessed checkpoint (version 3)
+// made from the log's leaves, including leaves after the header's. Not a test file itself (no
+// `.test.js`).
 
 import {
   DOMAIN,
@@ -31,12 +33,17 @@ const VALIDATORS = [0x61, 0x62, 0x63, 0x64]
   .map((n) => SecretKey.fromBytes("ed25519", new Uint8Array(32).fill(n)))
   .sort((a, b) => (toHex(a.publicKey.bytes) < toHex(b.publicKey.bytes) ? -1 : 1));
 
+/** Leaves of the log after the header's five (what a later checkpoint covers). */
+export const LATER_LEAVES = [leafHash(utf8("leaf 5")), leafHash(utf8("leaf 6"))];
+
 /**
  * A receipt (file bytes) of `tx` (an SDK Transaction value, signed or tampered) with `outcome`
  * (a PaymentOutcome value): the record is `{ tx_id: txId(tx), height 6, sender: tx's sender }`
- * unless `record` overrides some of its fields. Returns `{ receipt, genesisHash, record }`.
+ * unless `record` overrides some of its fields. `witnessed`, when given, makes the receipt's
+ * witnessed section from `{ leaves, chainId, header }` (the header's five log leaves followed by
+ * LATER_LEAVES). Returns `{ receipt, genesisHash, record, leaves }`.
  */
-export function receiptFile({ tx, outcome, record: override = {}, chainId = "vellum-test" }) {
+export function receiptFile({ tx, outcome, record: override = {}, chainId = "vellum-test", witnessed = null }) {
   const validators = VALIDATORS.map((v) => v.publicKey.bytes);
   const genesis = { chain_id: chainId, genesis_time_ms: T0, params: PARAMS, validators, details_hash: sha256(utf8("details")) };
   const genesisHash = genesisHashOf(genesis);
@@ -76,6 +83,7 @@ export function receiptFile({ tx, outcome, record: override = {}, chainId = "vel
     record,
     record_proof: inclusionProof(2, leaves),
     validator_chain: [],
+    witnessed: witnessed ? witnessed({ leaves: [...leaves, ...LATER_LEAVES], chainId, header }) : null,
   });
-  return { receipt, genesisHash: toHex(genesisHash), record };
+  return { receipt, genesisHash: toHex(genesisHash), record, leaves };
 }

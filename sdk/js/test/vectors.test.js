@@ -2,8 +2,9 @@
 // inputs and compared byte for byte (unsigned wire, signing bytes, id, each signature, the
 // transaction wire, the log leaf data), decoded back; ids, salted digests, batch roots and
 // their inclusion proofs, KYC commitments; signed requests; the test keys and keystores; the
-// evidence cases — bundles, receipts, status proofs alone and with a bundle (valid ones verify
-// with what they prove, invalid ones fail at the named step);
+// evidence cases — bundles, receipts, status proofs alone and with a bundle, witnessed bundles
+// and receipts under a witness policy (valid ones verify with what they prove, invalid ones fail
+// at the named step);
 // the invalid transactions with their error class. Also a malformed vector and a wrong key.
 
 import { test } from "node:test";
@@ -45,6 +46,7 @@ import {
   verifyReceipt,
   verifyStatusProof,
   verifyTransaction,
+  witnessedLine,
 } from "../src/index.js";
 import { vectorFile } from "./fixtures.js";
 
@@ -207,6 +209,18 @@ function bundleWithStatusCase(c) {
   sameIssuer(now.issuerNow, c.expect.issuer_now, `${c.name}: issuer_now`);
 }
 
+/** A witnessed case (step 10 under its `witness_policy`): the witnessed size and the policy witnesses that cosigned. */
+function witnessedCase(verify) {
+  return (c) => {
+    const r = verify(fromHex(c.file), { genesisHash: c.pinned_genesis, witnessPolicy: c.witness_policy });
+    assert.equal(r.genesisHash, c.pinned_genesis, c.name);
+    assert.equal(String(r.witnessed.size), String(c.expect.witnessed_size), c.name);
+    assert.equal(r.witnessCosignatures, c.expect.witness_cosignatures, c.name);
+    assert.ok(r.witnessed.cosigners.length >= r.witnessCosignatures, c.name);
+  };
+}
+const witnessedRun = (verify) => (c) => verify(fromHex(c.file), { genesisHash: c.pinned_genesis, witnessPolicy: c.witness_policy });
+
 /** How each kind of evidence.json case is verified when valid (and run when it must fail). */
 const EVIDENCE_KINDS = {
   bundle: { valid: bundleCase, run: (c) => verifyBundle(fromHex(c.file), { genesisHash: c.pinned_genesis, document: hexOrNull(c.document) }) },
@@ -216,6 +230,8 @@ const EVIDENCE_KINDS = {
     valid: bundleWithStatusCase,
     run: (c) => verifyBundleWithStatus(fromHex(c.file), fromHex(c.status_file), { genesisHash: c.pinned_genesis, document: hexOrNull(c.document) }),
   },
+  witnessed_bundle: { valid: witnessedCase(verifyBundle), run: witnessedRun(verifyBundle) },
+  witnessed_receipt: { valid: witnessedCase(verifyReceipt), run: witnessedRun(verifyReceipt) },
 };
 
 test("evidence.json: valid files verify with what they prove; invalid ones fail at the named step", () => {
@@ -239,8 +255,43 @@ test("evidence.json: status proofs alone and with a bundle, valid and failing, a
   assert.ok(steps.has(9), "a bundle and a status proof refused at step 9 (status)");
 });
 
+test("evidence.json: witnessed bundles (version 4) and receipts (version 3), valid and failing at steps 1 and 10, are among the cases", () => {
+  const cases = (kind, valid) => files.evidence.cases.filter((c) => c.kind === kind && c.expect.valid === valid);
+  for (const kind of ["witnessed_bundle", "witnessed_receipt"]) {
+    assert.ok(cases(kind, true).length >= 1, `no valid "${kind}" case in docs/vectors/evidence.json`);
+    assert.ok(cases(kind, false).length >= 1, `no failing "${kind}" case in docs/vectors/evidence.json`);
+    assert.ok(cases(kind, true).every((c) => fromHex(c.file)[8] === (kind === "witnessed_bundle" ? 4 : 3)), `${kind}: the valid files carry the witnessed section`);
+  }
+  const steps = new Set(cases("witnessed_bundle", false).map((c) => c.expect.failed.step));
+  assert.deepEqual(steps, new Set([1, 10]));
+  // Without a policy the valid files verify too, their cosignatures reported as not checked.
+  for (const c of cases("witnessed_bundle", true)) {
+    const r = verifyBundle(fromHex(c.file), { genesisHash: c.pinned_genesis });
+    assert.equal(r.witnessCosignatures, null, c.name);
+    assert.match(witnessedLine(r.witnessed, r.witnessCosignatures), /^log witnessed: 2 cosignature\(s\) at size 6 \(not checked against a policy\)$/);
+  }
+  // A policy file in the CLI's format gives the same verdicts as the vectors' JSON policy.
+  for (const c of files.evidence.cases.filter((x) => x.kind.startsWith("witnessed_"))) {
+    const text = [...c.witness_policy.witnesses.map((w) => `witness ${w.name} ${w.key}`), `quorum ${c.witness_policy.quorum}`].join("\n");
+    const verify = c.kind === "witnessed_bundle" ? verifyBundle : verifyReceipt;
+    if (c.expect.valid) assert.equal(verify(fromHex(c.file), { genesisHash: c.pinned_genesis, witnessPolicy: text }).witnessCosignatures, c.expect.witness_cosignatures, c.name);
+    else failsAsExpected(c, () => verify(fromHex(c.file), { genesisHash: c.pinned_genesis, witnessPolicy: text }));
+  }
+});
+
+test("transactions.json: propose_set_witnesses is GovAction 15 with the policy's JSON spelling", () => {
+  const v = files.transactions.vectors.find((x) => x.name === "propose_set_witnesses");
+  assert.ok(v, "the vector is in docs/vectors/transactions.json");
+  const u = unsignedFromJson(v.unsigned);
+  assert.equal(u.body.action.action, "set_witnesses");
+  assert.equal(toHex(encode(schemas.GovAction, u.body.action)).slice(0, 2), "0f");
+  assert.deepEqual(u.body.action.policy.witnesses.map((w) => [w.name, toHex(w.key), w.url]), v.unsigned.body.action.policy.witnesses.map((w) => [w.name, w.key, w.url]));
+  assert.equal(u.body.action.policy.quorum, v.unsigned.body.action.policy.quorum);
+});
+
 test("evidence.json: issuer identity — older files (none), never attested, attested, revoked since, and tampered issuer sections", () => {
-  const valid = files.evidence.cases.filter((c) => c.expect.valid && c.kind !== "receipt");
+  // Witnessed cases state the witnessed log, not the issuer (their files are the bundle cases' with a witnessed section).
+  const valid = files.evidence.cases.filter((c) => c.expect.valid && c.kind !== "receipt" && !c.kind.startsWith("witnessed_"));
   const issuers = valid.map((c) => (c.kind === "bundle_with_status" ? c.expect.issuer_now : c.expect.issuer));
   assert.ok(issuers.every((i) => i !== undefined), "every valid case names the issuer identity");
   assert.ok(issuers.includes(null), "a version-1 or -2 bundle: no issuer identity");

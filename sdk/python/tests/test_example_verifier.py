@@ -1,9 +1,10 @@
 """docs/examples/verify_bundle.py — the verifier written from docs/evidence-format.md alone,
 standard library (plus ``cryptography`` for signatures) — agrees with the published vectors
-(every bundle and bundle-with-status case: valid or not, the failing step, the status and the
-issuer identity it reports, its exit code) and with this SDK on tampered copies of the
-version-3 example bundle and status proof. (The Rust suite runs it on the version-1 and -2
-examples: crates/evidence/src/tests.rs.)"""
+(every bundle, bundle-with-status and witnessed-bundle case: valid or not, the failing step,
+the status, the issuer identity and the witnesses it reports, its exit code) and with this SDK
+on tampered copies of the version-3 example bundle and status proof and of the vectors'
+version-4 (witnessed) bundle. (The Rust suite runs it on the version-1 and -2 examples:
+crates/evidence/src/tests.rs.)"""
 
 from __future__ import annotations
 
@@ -18,11 +19,21 @@ from conftest import EXAMPLES, load_vectors
 
 from vellum_sdk.errors import VerifyError
 from vellum_sdk.verify import verify_bundle, verify_bundle_with_status
+from vellum_sdk.witness import WitnessPolicy
 
 SCRIPT = EXAMPLES / "verify_bundle.py"
 
 
-def run(tmp_path, bundle: bytes, document: bytes | None, pin: str | None, status: bytes | None = None) -> subprocess.CompletedProcess:
+def policy_file(tmp_path, policy: dict | None) -> str | None:
+    """A vector's witness policy as the CLI's policy file."""
+    if policy is None:
+        return None
+    path = tmp_path / "witnesses.txt"
+    path.write_text(WitnessPolicy.from_json(policy).to_text())
+    return str(path)
+
+
+def run(tmp_path, bundle: bytes, document: bytes | None, pin: str | None, status: bytes | None = None, witnesses: str | None = None) -> subprocess.CompletedProcess:
     b = tmp_path / "evidence.vellum"
     b.write_bytes(bundle)
     args = [sys.executable, str(SCRIPT), str(b)]
@@ -39,6 +50,8 @@ def run(tmp_path, bundle: bytes, document: bytes | None, pin: str | None, status
         s = tmp_path / "evidence.status"
         s.write_bytes(status)
         args += ["--status", str(s)]
+    if witnesses is not None:
+        args += ["--witnesses", witnesses]
     return subprocess.run(args, capture_output=True, text=True, timeout=60)
 
 
@@ -47,16 +60,19 @@ example = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(example)
 
 
-def run_inprocess(tmp_path, bundle: bytes, document: bytes, pin: str, status: bytes | None = None) -> tuple[int, str]:
+def run_inprocess(tmp_path, bundle: bytes, document: bytes | None, pin: str, status: bytes | None = None, witnesses: str | None = None) -> tuple[int, str]:
     """The script's ``main`` in this process (many tampered copies): exit code and output."""
     b, d = tmp_path / "evidence.vellum", tmp_path / "document"
     b.write_bytes(bundle)
-    d.write_bytes(document)
-    argv = ["verify_bundle.py", str(b), str(d), pin]
+    if document is not None:
+        d.write_bytes(document)
+    argv = ["verify_bundle.py", str(b), str(d) if document is not None else "", pin]
     if status is not None:
         s = tmp_path / "evidence.status"
         s.write_bytes(status)
         argv += ["--status", str(s)]
+    if witnesses is not None:
+        argv += ["--witnesses", witnesses]
     out = io.StringIO()
     old, sys.argv = sys.argv, argv
     try:
@@ -87,11 +103,12 @@ def _cases(kind: str) -> list[dict]:
     return [c for c in load_vectors("evidence")["cases"] if c["kind"] == kind]
 
 
-@pytest.mark.parametrize("case", _cases("bundle") + _cases("bundle_with_status"), ids=lambda c: c["name"])
+@pytest.mark.parametrize("case", _cases("bundle") + _cases("bundle_with_status") + _cases("witnessed_bundle"), ids=lambda c: c["name"])
 def test_the_example_verifier_agrees_with_the_vectors(case, tmp_path):
     document = bytes.fromhex(case["document"]) if case.get("document") else None
     status = bytes.fromhex(case["status_file"]) if case["kind"] == "bundle_with_status" else None
-    out = run(tmp_path, bytes.fromhex(case["file"]), document, case["pinned_genesis"], status)
+    witnesses = policy_file(tmp_path, case.get("witness_policy"))
+    out = run(tmp_path, bytes.fromhex(case["file"]), document, case["pinned_genesis"], status, witnesses)
     expect = case["expect"]
     if not expect["valid"]:
         assert out.returncode == 1, out.stdout + out.stderr
@@ -99,7 +116,12 @@ def test_the_example_verifier_agrees_with_the_vectors(case, tmp_path):
         return
     lines = out.stdout.splitlines()
     assert lines[0].startswith("VALID: "), out.stdout + out.stderr
-    if case["kind"] == "bundle":
+    if case["kind"] == "witnessed_bundle":
+        witnessed = [line for line in lines if line.startswith("WITNESSED: ")]
+        want = f"WITNESSED: the log at size {expect['witnessed_size']}; {expect['witness_cosignatures']} of the policy's witnesses cosigned it"
+        assert witnessed == [want], out.stdout
+        live = verify_bundle(bytes.fromhex(case["file"]), document, case["pinned_genesis"]).live
+    elif case["kind"] == "bundle":
         live = expect["status"] == "live"
         assert f"status {expect['status']}" in lines[0]
         issuer = [line for line in lines if line.startswith("ISSUER: ")]
@@ -161,6 +183,34 @@ def test_tampered_bundles(tmp_path, bundle, document, pin):
             assert code == 0, f"byte {i}: {out}"
         else:
             assert code == 1 and out.startswith(f"INVALID at {step} "), f"byte {i}: SDK step {step}, script: {out}"
+
+
+def test_tampered_witnessed_bundles(tmp_path):
+    """The vectors' version-4 bundle: one bit flipped every 11 bytes, and every byte of its
+    witnessed section (and the issuer section before it), verified with and without the
+    vector's witness policy: both verifiers accept or refuse alike, and name the same step."""
+    case = next(c for c in _cases("witnessed_bundle") if c["expect"]["valid"] and c["witness_policy"]["quorum"] == 2)
+    original, pin = bytes.fromhex(case["file"]), case["pinned_genesis"]
+    policy = WitnessPolicy.from_json(case["witness_policy"])
+    path = policy_file(tmp_path, case["witness_policy"])
+    cases = _flips(original, 11) + [(i, f) for i, f in _flips(original, 1) if i >= len(original) - 700]
+    assert run_inprocess(tmp_path, original, None, pin, witnesses=path)[0] == 0
+    for i, data in cases:
+        for witnesses, file in ((None, None), (policy, path)):
+            step = _sdk_verdict(lambda d, w=witnesses: verify_bundle(d, None, pin, witnesses=w), data)
+            code, out = run_inprocess(tmp_path, data, None, pin, witnesses=file)
+            if step is None:
+                assert code == 0, f"byte {i}, policy {file}: {out}"
+            else:
+                assert code == 1 and out.startswith(f"INVALID at {step} "), f"byte {i}, policy {file}: SDK step {step}, script: {out}"
+
+
+def test_the_example_verifier_refuses_a_policy_for_an_unwitnessed_bundle(tmp_path):
+    case = next(c for c in _cases("witnessed_bundle") if c["expect"]["valid"])
+    code, out = run_inprocess(tmp_path, ATTESTED, ATTESTED_DOC, ATTESTED_PIN, witnesses=policy_file(tmp_path, case["witness_policy"]))
+    assert code == 1 and out.startswith("INVALID at 10 witnesses:"), out
+    code, out = run_inprocess(tmp_path, ATTESTED, ATTESTED_DOC, ATTESTED_PIN)
+    assert code == 0 and "WITNESSED" not in out
 
 
 def test_tampered_status_proofs_with_a_bundle(tmp_path):

@@ -10,8 +10,8 @@ import copy
 import pytest
 
 from conftest import load_vectors
-from vellum_sdk import Keystore, SecretKey, Signature, Transaction, UnsignedTx, kyc_commitment, request_signing_bytes, verify_signature
-from vellum_sdk.encoding import Domain
+from vellum_sdk import Keystore, SecretKey, Signature, Transaction, UnsignedTx, bodies, kyc_commitment, request_signing_bytes, verify_signature
+from vellum_sdk.encoding import Domain, borsh
 from vellum_sdk.errors import (
     DecodeError,
     EmptyInput,
@@ -27,8 +27,9 @@ from vellum_sdk.errors import (
 from vellum_sdk.keys import CURVE_ORDER
 from vellum_sdk.merkle import batch_root, inclusion_proof, leaf_hash
 from vellum_sdk.proofs import proof_id, salted_digest
-from vellum_sdk.types import SCHEMES, TX_BODY, TX_KINDS, PublicKey
+from vellum_sdk.types import GOV_ACTION, SCHEMES, TX_BODY, TX_KINDS, PublicKey
 from vellum_sdk.verify import verify_bundle, verify_bundle_with_status, verify_receipt, verify_status_proof
+from vellum_sdk.witness import WitnessPolicy
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +99,20 @@ def test_transactions_decode_back(transactions, keys):
         assert tx.unsigned.to_json() == v["unsigned"], v["name"]
         assert tx.wire().hex() == v["transaction_wire"], v["name"]
         assert tx.verify() == [keys[s].public_key for s in v["signers"]], v["name"]
+
+
+def test_the_set_witnesses_vector_rebuilds_from_the_builders(transactions):
+    """``GovAction::SetWitnesses`` (index 15) proposed: the body the builders make from the
+    policy is the vector's, byte for byte."""
+    v = next(v for v in transactions["vectors"] if v["name"] == "propose_set_witnesses")
+    body = v["unsigned"]["body"]
+    policy = WitnessPolicy.from_json(body["action"]["policy"])
+    assert bodies.propose(bodies.set_witnesses(policy), body["deadline_height"]) == body
+    assert bodies.set_witnesses(body["action"]["policy"]) == body["action"]
+    u = UnsignedTx.from_json(v["unsigned"])
+    assert u.wire().hex() == v["unsigned_wire"]
+    action_at = len(u.wire()) - 8 - len(borsh(GOV_ACTION, body["action"]))
+    assert u.wire()[action_at] == 15, "SetWitnesses is GovAction variant 15"
 
 
 def test_a_malformed_vector_is_a_typed_error(transactions):
@@ -232,6 +247,54 @@ def test_evidence_verdicts():
 
 def _pin(c: dict) -> str | None:
     return c["pinned_genesis"]
+
+
+def _verify_witnessed_case(c: dict, witnesses: WitnessPolicy | None):
+    data = bytes.fromhex(c["file"])
+    if c["kind"] == "witnessed_receipt":
+        return verify_receipt(data, _pin(c), witnesses=witnesses)
+    document = bytes.fromhex(c["document"]) if c.get("document") else None
+    return verify_bundle(data, document, _pin(c), witnesses=witnesses)
+
+
+def test_witnessed_verdicts():
+    """``kind: witnessed_bundle`` / ``witnessed_receipt``: a bundle (version 4) or receipt
+    (version 3) carrying a cosigned checkpoint, verified under the case's witness policy (step
+    10): valid with the witnessed size and the count of valid policy cosignatures, or the
+    failing step."""
+    cases = _cases(("witnessed_bundle", "witnessed_receipt"))
+    assert {c["kind"] for c in cases} == {"witnessed_bundle", "witnessed_receipt"}
+    assert {c["expect"]["valid"] for c in cases} == {True, False}
+    assert {c["expect"]["failed"]["step"] for c in cases if not c["expect"]["valid"]} == {1, 10}
+    for c in cases:
+        policy = WitnessPolicy.from_json(c["witness_policy"])
+        try:
+            v = _verify_witnessed_case(c, policy)
+        except VerifyError as e:
+            _check_failure(c, e)
+            continue
+        expect = c["expect"]
+        assert expect["valid"], f"{c['name']}: verified, expected step {expect['failed']}"
+        assert (v.witnessed_size, v.witness_cosignatures) == (expect["witnessed_size"], expect["witness_cosignatures"]), c["name"]
+
+
+def test_witnessed_cases_without_a_policy():
+    """Without a policy, step 10 a–c still applies: a file whose witnessed section is bent
+    fails at step 10 anyway; one that fails only the policy (10d) verifies, reporting the
+    witnessed size and no checked cosignatures."""
+    for c in _cases(("witnessed_bundle", "witnessed_receipt")):
+        expect = c["expect"]
+        try:
+            v = _verify_witnessed_case(c, None)
+        except VerifyError as e:
+            _check_failure(c, e)
+            continue
+        assert v.witness_cosignatures is None, c["name"]
+        if expect["valid"]:
+            assert v.witnessed_size == expect["witnessed_size"], c["name"]
+        else:
+            # Only the policy failed: the file carries a sound section, or none at all.
+            assert expect["failed"]["step"] == 10, c["name"]
 
 
 def test_status_proof_verdicts():

@@ -15,14 +15,13 @@ from vellum_sdk.verify import (
     decode_bundle,
     decode_receipt,
     encode_bundle,
-    encode_file,
+    encode_receipt,
     fill_member,
     open_document,
     verify_bundle,
     verify_file,
     verify_receipt,
 )
-from vellum_sdk.types import RECEIPT
 
 
 def _read(name: str) -> bytes:
@@ -153,9 +152,10 @@ def test_a_payment_receipt():
     assert v.signers == ["ed25519:" + v.tx.signatures[0].public_key.hex()]
     assert v.tx.unsigned.kind == "transfer" and verify_file(data, None, pin).record == v.record
     r = decode_receipt(data)
+    assert r["witnessed"] is None and encode_receipt(r) == data
     r["record"]["outcome"]["legs"][0]["credit_amount"] = "1"
     with pytest.raises(VerifyError) as e:
-        verify_receipt(encode_file(b"VELLUMRC", RECEIPT, r), pin)
+        verify_receipt(encode_receipt(r), pin)
     assert e.value.step == 5
     with pytest.raises(VerifyError) as e:
         verify_receipt(data, "11" * 32)

@@ -1,11 +1,12 @@
 """Vellum SDK for Python: build, sign and submit transactions, read the ledger through every
 validator, follow its events, and verify evidence bundles, payment receipts, status proofs and
-SD-JWT VC credentials (:mod:`vellum_sdk.credential`) offline.
+SD-JWT VC credentials (:mod:`vellum_sdk.credential`) offline, optionally under a witness
+policy (:class:`WitnessPolicy`).
 
 Start with :class:`Client` (``Client.from_config("devnet/client.toml")``), :class:`SecretKey`
 and :mod:`vellum_sdk.bodies`; errors are in :mod:`vellum_sdk.errors`."""
 
-from . import bodies, credential, errors, issuers
+from . import bodies, credential, errors, issuers, witness
 from .client import Client, ClientConfig, Finalized, Registration
 from .credential import (
     Issued,
@@ -23,6 +24,8 @@ from .proofs import Manifest, proof_id, salted_digest
 from .request import request_signing_bytes, signed_headers
 from .tx import Transaction, UnsignedTx, kyc_commitment
 from .types import PublicKey, Signature
+from .checkpoint import Checkpoint
+from .witness import Witness, WitnessPolicy
 from .verify import (
     IssuerCheck,
     StatusNow,
@@ -45,6 +48,7 @@ __all__ = [
     "credential",
     "errors",
     "issuers",
+    "witness",
     "Client",
     "ClientConfig",
     "Finalized",
@@ -67,6 +71,9 @@ __all__ = [
     "kyc_commitment",
     "PublicKey",
     "Signature",
+    "Checkpoint",
+    "Witness",
+    "WitnessPolicy",
     "IssuerCheck",
     "issuer_line",
     "StatusNow",

@@ -8,11 +8,15 @@ verify``).
     python -m vellum_sdk combine a.json b.json --out both.json
     python -m vellum_sdk submit both.json --config devnet/client.toml --key officer.json
     python -m vellum_sdk status --proof ID [--member N] [--out F.status] [--bundle B.vellum] --config devnet/client.toml
-    python -m vellum_sdk verify FILE [--document DOC] [--status F.status] (--genesis HEX | --config devnet/client.toml)
+    python -m vellum_sdk verify FILE [--document DOC] [--status F.status] [--witnesses POLICY] (--genesis HEX | --config devnet/client.toml)
 
 Each prints one JSON object. A bundle or status proof names the registrant's issuer identity
 (``issuer``, and ``issuer_line``: "Registered by Example University (example.edu), attested by
 … at height H", "… no attested identity", or "… carries no issuer identity (older format)").
+A bundle or receipt reports the checkpoint witnesses cosigned (``witnessed_size``, null when
+the file carries none) and, under ``--witnesses POLICY`` (the CLI's policy file: ``witness
+<name> <hex key> [url]`` lines, ``quorum <k>``), how many of the policy's witnesses validly
+cosigned it (``witness_cosignatures``; below the quorum, or no cosigned checkpoint: step 10).
 Exit status 0 on success, 1 with a one-line ``error: ...`` on any refusal (an invalid file:
 the failing step); ``verify`` exits 2 for valid evidence whose status (now, with ``--status``)
 is not live."""
@@ -40,6 +44,7 @@ from .verify import (
     verify_file,
     verify_status_proof,
 )
+from .witness import WitnessPolicy, check_witness_policy
 
 
 def _password(confirm: bool) -> str:
@@ -150,6 +155,9 @@ def _bundle_report(v: VerifiedBundle) -> dict:
         "document": v.document,
         "issuer": issuer_json(v.issuer),
         "issuer_line": v.issuer_line(),
+        "witnessed_size": v.witnessed_size,
+        "witness_cosignatures": v.witness_cosignatures,
+        "witnessed_line": v.witnessed_line(),
     }
 
 
@@ -166,30 +174,43 @@ def _receipt_report(v: VerifiedReceipt) -> dict:
         "as_of_height": v.header_height,
         "validators": v.validators,
         "validator_set_changes": v.validator_set_changes,
+        "witnessed_size": v.witnessed_size,
+        "witness_cosignatures": v.witness_cosignatures,
+        "witnessed_line": v.witnessed_line(),
     }
 
 
 def _verify(args: argparse.Namespace) -> tuple[dict, int]:
     """Offline: a bundle, a receipt or a status proof (told apart by the magic), against the
     pinned genesis (``--genesis``, else the config's); with ``--status`` a bundle and a
-    status proof together (step 9). Exit 2: valid, but not live (now, with ``--status``)."""
+    status proof together (step 9); with ``--witnesses`` a bundle or receipt under a witness
+    policy (step 10d, checked last). Exit 2: valid, but not live (now, with ``--status``)."""
     pinned = args.genesis or (Client.from_config(args.config).genesis_hash if args.config else None)
     data = Path(args.file).read_bytes()
     document = Path(args.document).read_bytes() if args.document else None
+    policy = WitnessPolicy.load(args.witnesses) if args.witnesses else None
     v = verify_file(data, document, pinned)
-    if isinstance(v, VerifiedReceipt):
-        if args.status:
-            raise VellumError("--status goes with a bundle, not a receipt")
-        return _receipt_report(v), 0
     if isinstance(v, VerifiedStatus):
         if args.status:
             raise VellumError("--status goes with a bundle, not a status proof")
+        if policy is not None:
+            raise VellumError("--witnesses goes with a bundle or a receipt: a status proof carries no cosignatures")
         return _status_report(v) | {"kind": "status", "checkpoint_pinned": v.checkpoint_pinned}, 0 if v.live else 2
+    if isinstance(v, VerifiedReceipt):
+        if args.status:
+            raise VellumError("--status goes with a bundle, not a receipt")
+        if policy is not None:
+            v.witness_cosignatures = check_witness_policy(v.witnessed, policy)
+        return _receipt_report(v), 0
+    now = None
+    if args.status:
+        s = verify_status_proof(Path(args.status).read_bytes(), pinned or v.genesis_hash)
+        now = status_now(v, s)
+    if policy is not None:
+        v.witness_cosignatures = check_witness_policy(v.witnessed, policy)
     report = _bundle_report(v)
-    if not args.status:
+    if now is None:
         return report, 0 if v.live else 2
-    s = verify_status_proof(Path(args.status).read_bytes(), pinned or v.genesis_hash)
-    now = status_now(v, s)
     report["status_now"] = status_json(now.now) | {"as_of_height": now.now_height, "as_of_time_ms": now.now_time_ms}
     report["changed_since_bundle"] = now.changed
     report["issuer_now"] = issuer_json(now.issuer_now)
@@ -251,6 +272,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--status", help="a status proof of the bundle's registration: its status now (step 9)")
     v.add_argument("--genesis", help="the chain's genesis hash to pin (64 hex)")
     v.add_argument("--config", help="pin the genesis hash of this client.toml instead")
+    v.add_argument("--witnesses", help="a witness policy file: require k of its witnesses' cosignatures (step 10)")
     v.set_defaults(run=_verify)
     return p
 

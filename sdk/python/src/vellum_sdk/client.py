@@ -59,6 +59,7 @@ from .verify import (
     verify_receipt,
     verify_status_proof,
 )
+from .witness import WitnessPolicy
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -615,9 +616,10 @@ class Client:
             verify_bundle(data, None, self.genesis_hash)
         return data
 
-    def verify_bundle(self, data: bytes, document: bytes | None = None) -> VerifiedBundle:
-        """Offline verification against the pinned genesis hash."""
-        return verify_bundle(data, document, self.genesis_hash)
+    def verify_bundle(self, data: bytes, document: bytes | None = None, witnesses: WitnessPolicy | None = None) -> VerifiedBundle:
+        """Offline verification against the pinned genesis hash (and, with ``witnesses``, a
+        witness policy: step 10)."""
+        return verify_bundle(data, document, self.genesis_hash, witnesses=witnesses)
 
     # --- payments -----------------------------------------------------------------------------
 
@@ -643,8 +645,8 @@ class Client:
         verify_receipt(data, self.genesis_hash)
         return data
 
-    def verify_receipt(self, data: bytes) -> VerifiedReceipt:
-        return verify_receipt(data, self.genesis_hash)
+    def verify_receipt(self, data: bytes, witnesses: WitnessPolicy | None = None) -> VerifiedReceipt:
+        return verify_receipt(data, self.genesis_hash, witnesses=witnesses)
 
     def holds(self, key: SecretKey, pending: bool = True) -> list[dict]:
         return self.read(key, f"/v1/holds?pending={'true' if pending else 'false'}")["holds"]

@@ -25,13 +25,12 @@ from typing import Any, Callable
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from .checkpoint import Checkpoint
 from .encoding import Codec, Domain, Reader, borsh, canonical, sha256, to_wire
 from .errors import DecodeError, SignatureError, VerifyError
 from .merkle import ProofFailure, inclusion_proof, leaf_hash, root, verify_inclusion, verify_map
 from .proofs import salted_digest
 from .tx import Transaction, UnsignedTx
-from .checkpoint import Checkpoint
-from .witness import WitnessPolicy, check_witness_policy, verify_witnessed
 from .types import (
     BLOCK_HEADER,
     BUNDLE,
@@ -52,6 +51,7 @@ from .types import (
     Signature,
     Vec,
 )
+from .witness import WitnessPolicy, check_witness_policy, verify_witnessed
 
 BUNDLE_MAGIC = b"VELLUMEV"
 RECEIPT_MAGIC = b"VELLUMRC"
