@@ -1,8 +1,10 @@
 // The node's web verifier (crates/api/web/verify.js, WebCrypto, its own decoder) under Node:
 // every bundle and status-proof case of docs/vectors/evidence.json gets the Rust verdict and
-// issuer identity; on tampered status proofs and version-3 bundles (a bit flipped all over the
-// real files) it names the same step as this SDK; and it still loads the way crates/api/tests/web.rs loads it (its exports stripped,
-// run as CommonJS), so that Rust test keeps working.
+// issuer identity; every witnessed bundle and receipt case (step 10 under its witness policy,
+// given as the policy file the page reads) the Rust verdict, witnessed size and cosignatures; on
+// tampered status proofs and version-3 and -4 bundles (a bit flipped all over the real files) it
+// names the same step as this SDK; and it still loads the way crates/api/tests/web.rs loads it
+// (its exports stripped, run as CommonJS), so that Rust test keeps working.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -12,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { VerifyError, fromHex, issuerLine, verifyBundle, verifyStatusProof } from "../src/index.js";
+import { VerifyError, fromHex, issuerLine, parseWitnessPolicy, toHex, verifyBundle, verifyReceipt, verifyStatusProof, witnessedLine } from "../src/index.js";
 import { REPO, exampleText, readExample, vectorFile } from "./fixtures.js";
 
 const WEB_VERIFIER = join(REPO, "crates", "api", "web", "verify.js");
@@ -56,6 +58,68 @@ test("web verifier: every bundle and status-proof case of evidence.json gets the
   }
 });
 
+/** A vector's JSON witness policy as the policy file a user gives the page. */
+const policyText = (p) => [...p.witnesses.map((w) => `witness ${w.name} ${w.key}`), `quorum ${p.quorum}`].join("\n");
+
+test("web verifier: every witnessed bundle and receipt case of evidence.json gets the reference verdict under its witness policy", async () => {
+  const cases = evidence.cases.filter((c) => c.kind === "witnessed_bundle" || c.kind === "witnessed_receipt");
+  assert.ok(cases.some((c) => c.kind === "witnessed_receipt") && cases.some((c) => !c.expect.valid), "the vectors have witnessed cases");
+  for (const c of cases) {
+    const policy = web.parseWitnessPolicy(policyText(c.witness_policy));
+    const file = fromHex(c.file);
+    const r = c.kind === "witnessed_bundle" ? await web.verifyBundle(file, null, c.pinned_genesis, policy) : await web.verifyReceipt(file, c.pinned_genesis, policy);
+    assert.equal(r.ok ? "ok" : r.step, c.expect.valid ? "ok" : `step ${c.expect.failed.step} (${c.expect.failed.name})`, c.name);
+    if (!c.expect.valid) continue;
+    assert.deepEqual([r.witnessed.size, r.witness_cosignatures], [c.expect.witnessed_size, c.expect.witness_cosignatures], c.name);
+    assert.equal(web.witnessedLine(r), `WITNESSED: ${c.expect.witness_cosignatures} of the policy's witnesses cosigned the log at size ${c.expect.witnessed_size}`);
+    // Without a policy: valid, the cosignatures reported as not checked (as this SDK words it).
+    const plain = c.kind === "witnessed_bundle" ? await web.verifyBundle(file, null, c.pinned_genesis) : await web.verifyReceipt(file, c.pinned_genesis);
+    const sdk = (c.kind === "witnessed_bundle" ? verifyBundle : verifyReceipt)(file, { genesisHash: c.pinned_genesis });
+    assert.equal(web.witnessedLine(plain), witnessedLine(sdk.witnessed, sdk.witnessCosignatures));
+    assert.match(web.witnessedLine(plain), /^log witnessed: 2 cosignature\(s\) at size \d+ \(not checked against a policy\)$/);
+  }
+  // A status proof with a policy file: the page's bundle-with-status path checks the bundle's cosignatures last.
+  const good = cases.find((c) => c.name === "witnessed bundle (version 4): 2 of 2");
+  const status = new Uint8Array(readExample("attested-diploma-revoked-issuer.status"));
+  const both = await web.verifyBundleWithStatus(fromHex(good.file), status, null, good.pinned_genesis, web.parseWitnessPolicy(policyText(good.witness_policy)));
+  assert.deepEqual([both.ok, both.bundle.witness_cosignatures, both.now.issuer_now.revoked.reason], [true, 2, "affiliation_changed"]);
+  const short = await web.verifyBundleWithStatus(fromHex(good.file), status, null, good.pinned_genesis, web.parseWitnessPolicy(`${policyText(good.witness_policy)}\nwitness witness.example/v3 ${"f80cccdce4ae1c07ae208a2adf99a310ae4207e0306fa0236110b06827bbb8d0"}\nquorum 3`));
+  assert.deepEqual([short.ok, short.step, short.file], [false, "step 10 (witnesses)", "bundle"]);
+});
+
+test("web verifier: witness policy files read as this SDK reads them", () => {
+  const k1 = "c050c5637a44fa8629fff3cccce2300cb362a63d99d95fc54145266f4332445a";
+  const k2 = "2012cb90ca60e8e5d8daf66e2272d2233e0486d557e8c66141ed8920177d7eb7";
+  const texts = [
+    `# ours\r\nwitness a ${k1} https://a.example\n\twitness  b ${k2.toUpperCase()}  \nquorum 1\n`,
+    `witness a ${k1}\nwitness b ${k2}`,
+    `witness a ${k1}\nquorum 2`,
+    `witness a ${k1}\nquorum 0`,
+    `witness a ${k1.slice(1)}`,
+    `witness a ${k1}\nwitness a ${k2}`,
+    `witness a ${k1}\nwitness b ${k1}`,
+    `witnesses a ${k1}`,
+    "# none\n",
+  ];
+  for (const text of texts) {
+    let sdk;
+    try {
+      const p = parseWitnessPolicy(text);
+      sdk = JSON.stringify([p.witnesses.map((w) => [w.name, toHex(w.key), w.url]), p.quorum]);
+    } catch {
+      sdk = "refused";
+    }
+    let page;
+    try {
+      const p = web.parseWitnessPolicy(text);
+      page = JSON.stringify([p.witnesses.map((w) => [w.name, web.hex(w.key), w.url]), p.quorum]);
+    } catch {
+      page = "refused";
+    }
+    assert.equal(page, sdk, JSON.stringify(text));
+  }
+});
+
 test("web verifier: status lines with reason code and height; step 9 refusals", async () => {
   const pinned = exampleText("status-genesis-hash.txt");
   const suspended = await web.verifyStatusProof(new Uint8Array(readExample("status-diploma-suspended.status")), pinned);
@@ -85,28 +149,35 @@ test("web verifier: the issuer identity worded as this SDK words it — attested
   assert.deepEqual([older.issuer, web.issuerLine(older.issuer)], [null, "this file (an older format) carries no issuer identity"]);
 });
 
-test("web verifier and this SDK name the same step for version-3 bundles with a bit flipped anywhere", async () => {
+test("web verifier and this SDK name the same step for version-3 and -4 bundles with a bit flipped anywhere", async () => {
   let compared = 0;
-  for (const [name, pin, doc] of [["attested-diploma.vellum", "attested-genesis-hash.txt", "attested-diploma.pdf"], ["status-cert-1.vellum", "status-genesis-hash.txt", null]]) {
-    const pinned = exampleText(pin);
+  const witnessed = evidence.cases.find((c) => c.name === "witnessed bundle (version 4): 2 of 2");
+  const files = [
+    ["attested-diploma.vellum", readExample("attested-diploma.vellum"), exampleText("attested-genesis-hash.txt"), "attested-diploma.pdf", null],
+    ["status-cert-1.vellum", readExample("status-cert-1.vellum"), exampleText("status-genesis-hash.txt"), null, null],
+    // Version 4, under its witness policy: a flip in the note or the proof fails at step 10 in both.
+    [witnessed.name, fromHex(witnessed.file), witnessed.pinned_genesis, "attested-diploma.pdf", witnessed.witness_policy],
+  ];
+  for (const [name, bytes, pinned, doc, policy] of files) {
     const document = doc ? new Uint8Array(readExample(doc)) : null;
-    const file = new Uint8Array(readExample(name));
+    const file = new Uint8Array(bytes);
+    const webPolicy = policy && web.parseWitnessPolicy(policyText(policy));
     for (let i = 0; i < file.length; i += 3) {
       const t = file.slice();
       t[i] ^= 0x04;
       let sdk = "ok";
       try {
-        verifyBundle(t, { genesisHash: pinned, document });
+        verifyBundle(t, { genesisHash: pinned, document, witnessPolicy: policy });
       } catch (e) {
         assert.ok(e instanceof VerifyError, e.message);
         sdk = `step ${e.stepNumber} (${e.step})`;
       }
-      const w = await web.verifyBundle(t, document, pinned);
+      const w = await web.verifyBundle(t, document, pinned, webPolicy);
       assert.equal(w.ok ? "ok" : w.step, sdk, `${name}, byte ${i}`);
       compared++;
     }
   }
-  assert.ok(compared > 1200);
+  assert.ok(compared > 1900);
 });
 
 test("web verifier and this SDK name the same step for status proofs with a bit flipped anywhere", async () => {
