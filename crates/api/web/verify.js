@@ -671,10 +671,10 @@ export async function verifyBundle(data, documentBytes, pinnedHex, policy = null
     const recHash = await sha256(canonical("VELLUM:EVIDENCE-RECORD:", rec.bytes));
     if (!eq(e.record_hash, recHash) || !eq(e.registrant, rec.registrant)) stop(6, "the state holds another entry for this proof");
     const issuer = b.issuer ? await checkIssuer(b.issuer, rec.registrant, hd.state_root) : null;
-    // 10a-10c (version 4), where the Rust verifier evaluates them: before step 7.
-    const cp = b.witnessed ? await checkWitnessed(b.witnessed, b.chain_id, hd, e.leaf_index + 1n) : null;
     const { registered, st } = await checkBatch(b, rec, hd);
     const documentCheck = await checkDocument(rec, b.document, registered, documentBytes);
+    // 10, last (as the Rust verifier runs it): the witnessed log of a version-4 bundle, then the policy.
+    const cp = b.witnessed ? await checkWitnessed(b.witnessed, b.chain_id, hd, e.leaf_index + 1n) : null;
     const witnessCosignatures = policy ? await checkPolicy(cp, policy) : null;
     return {
       ok: true,

@@ -90,6 +90,120 @@ pub fn consistency_proof(old_size: usize, leaf_hashes: &[Hash32]) -> Vec<Hash32>
     subproof(old_size, leaf_hashes, true)
 }
 
+/// A log's perfect subtrees, where proofs read their hashes: `perfect(level, index)` is the root
+/// of the `2^level` leaves from `index << level` (level 0: the leaf hash itself). Storage keeps
+/// them as leaves are appended (amortised one node per leaf), so a proof costs O(log² n) reads
+/// instead of reading every leaf; a slice of leaf hashes is also a source (for tests).
+pub trait Subtrees {
+    fn perfect(&self, level: u32, index: u64) -> Result<Hash32, SubtreeError>;
+}
+
+/// A subtree a source cannot give (missing or unreadable), with why.
+#[derive(Debug, Error, PartialEq, Eq, Clone)]
+#[error("log subtree (level {level}, index {index}) unavailable: {why}")]
+pub struct SubtreeError {
+    pub level: u32,
+    pub index: u64,
+    pub why: String,
+}
+
+impl Subtrees for [Hash32] {
+    fn perfect(&self, level: u32, index: u64) -> Result<Hash32, SubtreeError> {
+        let missing = |why: &str| SubtreeError { level, index, why: why.into() };
+        let width = 1u64.checked_shl(level).ok_or_else(|| missing("level too high"))?;
+        let from = index.checked_mul(width).ok_or_else(|| missing("out of range"))?;
+        let to = from.checked_add(width).filter(|t| *t <= self.len() as u64).ok_or_else(|| missing("beyond the leaves"))?;
+        Ok(root(&self[from as usize..to as usize]))
+    }
+}
+
+impl Subtrees for Vec<Hash32> {
+    fn perfect(&self, level: u32, index: u64) -> Result<Hash32, SubtreeError> {
+        self.as_slice().perfect(level, index)
+    }
+}
+
+/// No log at all, for what reads none (status proofs).
+pub struct NoLog;
+
+impl Subtrees for NoLog {
+    fn perfect(&self, level: u32, index: u64) -> Result<Hash32, SubtreeError> {
+        Err(SubtreeError { level, index, why: "no log given".into() })
+    }
+}
+
+/// MTH(D[from:to]) for a range RFC 6962's recursion produces (`from` a multiple of the
+/// smallest power of two ≥ its width): one perfect subtree per set bit of the width.
+pub fn range_root(s: &(impl Subtrees + ?Sized), from: u64, to: u64) -> Result<Hash32, SubtreeError> {
+    assert!(from < to && to - from <= LOG_SIZE_MAX, "a non-empty range within the log");
+    let width = to - from;
+    if width.is_power_of_two() {
+        let level = width.trailing_zeros();
+        debug_assert_eq!(from % width, 0, "perfect subtrees are aligned");
+        return s.perfect(level, from >> level);
+    }
+    let k = split_point_u64(width);
+    Ok(node_hash(&range_root(s, from, from + k)?, &range_root(s, from + k, to)?))
+}
+
+fn split_point_u64(n: u64) -> u64 {
+    debug_assert!(n >= 2);
+    1 << (u64::BITS - 1 - (n - 1).leading_zeros())
+}
+
+/// [`inclusion_proof`] of leaf `index` in the tree of the first `size` leaves, from subtrees.
+pub fn inclusion_proof_from(s: &(impl Subtrees + ?Sized), index: u64, size: u64) -> Result<Vec<Hash32>, SubtreeError> {
+    assert!(index < size && size <= LOG_SIZE_MAX, "leaf index out of range");
+    let (mut from, mut to) = (0u64, size);
+    let mut path = Vec::new();
+    // Top-down, collecting siblings; the proof lists them leaf to root.
+    while to - from > 1 {
+        let k = split_point_u64(to - from);
+        if index < from + k {
+            path.push(range_root(s, from + k, to)?);
+            to = from + k;
+        } else {
+            path.push(range_root(s, from, from + k)?);
+            from += k;
+        }
+    }
+    path.reverse();
+    Ok(path)
+}
+
+/// [`consistency_proof`] from the first `old_size` leaves to the first `new_size`, from subtrees.
+pub fn consistency_proof_from(s: &(impl Subtrees + ?Sized), old_size: u64, new_size: u64) -> Result<Vec<Hash32>, SubtreeError> {
+    assert!(old_size >= 1 && old_size <= new_size && new_size <= LOG_SIZE_MAX, "old size out of range");
+    let (mut m, mut from, mut to, mut whole) = (old_size, 0u64, new_size, true);
+    let mut path = Vec::new();
+    loop {
+        let n = to - from;
+        if m == n {
+            if !whole {
+                path.push(range_root(s, from, to)?);
+            }
+            break;
+        }
+        let k = split_point_u64(n);
+        if m <= k {
+            path.push(range_root(s, from + k, to)?);
+            to = from + k;
+        } else {
+            path.push(range_root(s, from, from + k)?);
+            from += k;
+            m -= k;
+            whole = false;
+        }
+    }
+    path.reverse();
+    Ok(path)
+}
+
+/// MTH of the first `size` leaves, from subtrees.
+pub fn root_from(s: &(impl Subtrees + ?Sized), size: u64) -> Result<Hash32, SubtreeError> {
+    if size == 0 { Ok(empty_root()) } else { range_root(s, 0, size) }
+}
+
 /// Why a Merkle proof did not verify.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum ProofError {
@@ -393,6 +507,34 @@ mod tests {
                 bad[j] = flip(&bad[j]);
                 proptest::prop_assert!(verify_consistency(m as u64, n as u64, &old, &r, &bad).is_err());
             }
+        }
+    }
+
+    #[test]
+    fn proofs_from_subtrees_equal_the_reference_on_every_small_tree() {
+        let leaves: Vec<Hash32> = (0..70u32).map(|i| leaf_hash(&i.to_le_bytes())).collect();
+        for n in 1..=leaves.len() {
+            let tree = &leaves[..n];
+            assert_eq!(root_from(tree, n as u64).unwrap(), root(tree), "root {n}");
+            for m in 0..n {
+                assert_eq!(inclusion_proof_from(tree, m as u64, n as u64).unwrap(), inclusion_proof(m, tree), "inclusion {m} of {n}");
+            }
+            for old in 1..=n {
+                assert_eq!(consistency_proof_from(tree, old as u64, n as u64).unwrap(), consistency_proof(old, tree), "consistency {old} → {n}");
+            }
+        }
+        // A source that lacks a subtree says which.
+        let short: &[Hash32] = &leaves[..3];
+        assert!(matches!(inclusion_proof_from(short, 0, 8), Err(SubtreeError { .. })));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn proofs_from_subtrees_equal_the_reference_on_random_trees(n in 1usize..3000, m_seed in 0usize..1_000_000, old_seed in 0usize..1_000_000) {
+            let leaves: Vec<Hash32> = (0..n as u32).map(|i| leaf_hash(&i.to_be_bytes())).collect();
+            let (m, old) = (m_seed % n, 1 + old_seed % n);
+            proptest::prop_assert_eq!(inclusion_proof_from(&leaves[..], m as u64, n as u64).unwrap(), inclusion_proof(m, &leaves));
+            proptest::prop_assert_eq!(consistency_proof_from(&leaves[..], old as u64, n as u64).unwrap(), consistency_proof(old, &leaves));
         }
     }
 }

@@ -46,7 +46,7 @@ fn main() {
         signers: vec![0, 1, 2],
         signatures: (0..3).map(|i| validators[i].sign(&message).to_bytes()).collect(),
     };
-    let snap = Snapshot { genesis: genesis.commitment(), header, certificate, map: &state.map, log_leaves: &leaves, validator_chain: Vec::new() };
+    let snap = Snapshot { genesis: genesis.commitment(), header, certificate, map: &state.map, log: &leaves, validator_chain: Vec::new() };
     let single = outcome.receipts[500].evidence.clone().unwrap().record;
     let batch = outcome.receipts[999].evidence.clone().unwrap().record;
     let single_bundle = assemble(&snap, single, None).unwrap().to_bytes();

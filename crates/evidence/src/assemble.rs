@@ -4,7 +4,7 @@
 use crate::bundle::{Bundle, Certificate, DocumentOpening, MemberEvidence};
 use thiserror::Error;
 use vellum_crypto::AuthMap;
-use vellum_crypto::merkle::{inclusion_proof, leaf_hash};
+use vellum_crypto::merkle::{Subtrees, inclusion_proof, inclusion_proof_from, leaf_hash};
 use vellum_types::encoding::from_wire;
 use vellum_types::{BlockHeader, EvidenceRecord, GenesisCommitment, Hash32, MemberEntry, ProofEntry, Registered, StateKey};
 
@@ -12,8 +12,10 @@ use vellum_types::{BlockHeader, EvidenceRecord, GenesisCommitment, Hash32, Membe
 pub enum AssembleError {
     #[error("the state at height {0} holds no entry for this proof")]
     NoEntry(u64),
-    #[error("the log leaves do not cover the record's position {index} (have {have})")]
-    LeavesMissing { index: u64, have: usize },
+    #[error("the record's log position {index} is not in the header's log of {size}")]
+    NotInLog { index: u64, size: u64 },
+    #[error(transparent)]
+    Log(#[from] vellum_crypto::merkle::SubtreeError),
     #[error("member {index} is out of range: the batch has {count} documents")]
     NoSuchMember { index: u32, count: u32 },
     #[error("this registration is not a batch")]
@@ -30,8 +32,9 @@ pub struct Snapshot<'a> {
     pub header: BlockHeader,
     pub certificate: Certificate,
     pub map: &'a AuthMap,
-    /// Leaf hashes `[0, header.log_size)` of the log.
-    pub log_leaves: &'a [Hash32],
+    /// The log up to `header.log_size` at least (its perfect subtrees: storage, or a slice of
+    /// leaf hashes), where log proofs are read.
+    pub log: &'a dyn Subtrees,
     /// The validator-set changes leading to `header`'s set.
     pub validator_chain: Vec<crate::bundle::SetLink>,
 }
@@ -45,11 +48,10 @@ pub fn assemble(s: &Snapshot<'_>, record: EvidenceRecord, member: Option<u32>) -
         .get(&key)
         .map(|v| from_wire(v, usize::MAX).expect("stored entry decodes"))
         .ok_or(AssembleError::NoEntry(s.header.height))?;
-    let size = s.header.log_size as usize;
-    if entry.leaf_index >= s.header.log_size || s.log_leaves.len() < size {
-        return Err(AssembleError::LeavesMissing { index: entry.leaf_index, have: s.log_leaves.len() });
+    if entry.leaf_index >= s.header.log_size {
+        return Err(AssembleError::NotInLog { index: entry.leaf_index, size: s.header.log_size });
     }
-    let log_proof = inclusion_proof(entry.leaf_index as usize, &s.log_leaves[..size]);
+    let log_proof = inclusion_proof_from(s.log, entry.leaf_index, s.header.log_size)?;
     let record_registrant = entry.registrant;
     let member = match (member, &record.registered) {
         (None, _) => None,
@@ -81,7 +83,7 @@ pub fn assemble(s: &Snapshot<'_>, record: EvidenceRecord, member: Option<u32>) -
 }
 
 /// A status proof for a registration (and one member of a batch) at the snapshot's header.
-/// Reads two map entries and no log leaves (`s.log_leaves` may be empty).
+/// Reads two map entries and nothing of the log (`s.log` may be empty).
 pub fn assemble_status(s: &Snapshot<'_>, proof_id: vellum_types::ProofId, member: Option<u32>) -> Result<crate::StatusProof, AssembleError> {
     let key = StateKey::Proof(proof_id).hash();
     let entry: ProofEntry = s

@@ -9,7 +9,7 @@
 use crate::bundle::Certificate;
 use crate::verify::{Step, VerifyError, fail, verify_anchor};
 use borsh::{BorshDeserialize, BorshSerialize};
-use vellum_crypto::merkle::{inclusion_proof, leaf_hash, verify_inclusion};
+use vellum_crypto::merkle::{Subtrees, inclusion_proof_from, leaf_hash, verify_inclusion};
 use vellum_types::{BlockHeader, GenesisCommitment, Hash32, PaymentRecord, PublicKey, Transaction};
 
 pub const RECEIPT_MAGIC: [u8; 8] = *b"VELLUMRC";
@@ -69,7 +69,8 @@ impl Receipt {
     }
 }
 
-/// Builds a receipt from a finalized snapshot's log leaves (`[0, header.log_size)`).
+/// Builds a receipt from a finalized snapshot's log (at least `[0, header.log_size)`); `None`
+/// when the payment is not in the header's log or the log cannot give its proofs.
 #[allow(clippy::too_many_arguments)] // each is a distinct part of the receipt
 pub fn assemble_receipt(
     genesis: GenesisCommitment,
@@ -78,17 +79,15 @@ pub fn assemble_receipt(
     tx: Transaction,
     tx_index: u64,
     record: PaymentRecord,
-    log_leaves: &[Hash32],
+    log: &dyn Subtrees,
     validator_chain: Vec<crate::bundle::SetLink>,
 ) -> Option<Receipt> {
-    let size = header.log_size as usize;
-    if tx_index + 1 >= header.log_size || log_leaves.len() < size {
+    if tx_index + 1 >= header.log_size {
         return None;
     }
-    let leaves = &log_leaves[..size];
     Some(Receipt {
-        tx_proof: inclusion_proof(tx_index as usize, leaves),
-        record_proof: inclusion_proof(tx_index as usize + 1, leaves),
+        tx_proof: inclusion_proof_from(log, tx_index, header.log_size).ok()?,
+        record_proof: inclusion_proof_from(log, tx_index + 1, header.log_size).ok()?,
         genesis,
         header,
         certificate,

@@ -86,7 +86,7 @@ pub(crate) fn chain() -> Chain {
         signers: vec![0, 1, 3],
         signatures: [0usize, 1, 3].iter().map(|i| validators[*i].sign(&message).to_bytes()).collect(),
     };
-    let snap = Snapshot { genesis: genesis.commitment(), header, certificate, map: &outcome2.state.map, log_leaves: &leaves, validator_chain: Vec::new() };
+    let snap = Snapshot { genesis: genesis.commitment(), header, certificate, map: &outcome2.state.map, log: &leaves, validator_chain: Vec::new() };
     let single_record = outcome.receipts[1].evidence.as_ref().unwrap().record.clone();
     let batch_record = outcome.receipts[2].evidence.as_ref().unwrap().record.clone();
     let bundle_single = assemble(&snap, single_record, None).unwrap();
@@ -123,7 +123,7 @@ pub(crate) fn chain() -> Chain {
         signers: vec![0, 2, 3],
         signatures: [0usize, 2, 3].iter().map(|i| validators[*i].sign(&message3).to_bytes()).collect(),
     };
-    let snap3 = Snapshot { genesis: genesis.commitment(), header: header3, certificate: certificate3, map: &outcome3.state.map, log_leaves: &[], validator_chain: Vec::new() };
+    let snap3 = Snapshot { genesis: genesis.commitment(), header: header3, certificate: certificate3, map: &outcome3.state.map, log: &vellum_crypto::merkle::NoLog, validator_chain: Vec::new() };
     let status_single_now = assemble_status(&snap3, bundle_single.record.proof_id, None).unwrap();
     let status_member2_now = assemble_status(&snap3, batch_id, Some(2)).unwrap();
     let status_member3_now = assemble_status(&snap3, batch_id, Some(3)).unwrap();

@@ -167,16 +167,15 @@ pub struct Witnessed {
 }
 
 impl Witnessed {
-    /// The section for a file whose header commits to `log_leaves` (`[0, log_size)`), from a
+    /// The section for a file whose header commits to the first `size` leaves of `log`, from a
     /// cosigned checkpoint `cp` of the same log: `None` unless `cp` covers leaves `[0, covers)`
-    /// and is no larger than the header's log (the proof is built from the leaves at hand).
+    /// and is no larger than the header's log (whose proofs `log` can give).
     /// The validators' signature lines are left out; the cosignatures are kept.
-    pub fn for_log(cp: &Checkpoint, log_leaves: &[Hash32], covers: u64) -> Option<Witnessed> {
-        let size = log_leaves.len() as u64;
+    pub fn for_log(cp: &Checkpoint, log: &dyn vellum_crypto::merkle::Subtrees, size: u64, covers: u64) -> Option<Witnessed> {
         if cp.cosignatures.is_empty() || cp.size < covers || cp.size > size {
             return None;
         }
-        let consistency = if cp.size == size { Vec::new() } else { vellum_crypto::merkle::consistency_proof(cp.size as usize, log_leaves) };
+        let consistency = if cp.size == size { Vec::new() } else { vellum_crypto::merkle::consistency_proof_from(log, cp.size, size).ok()? };
         let note = Checkpoint { signatures: Vec::new(), ..cp.clone() }.to_note();
         Some(Witnessed { note, consistency })
     }

@@ -33,7 +33,7 @@ fn a_witnessed_bundle_is_version_4_and_verifies_under_a_policy() {
     let covers = c.bundle_single.entry.leaf_index + 1;
     for size in [covers as usize, leaves.len()] {
         let mut b = c.bundle_single.clone();
-        b.witnessed = Witnessed::for_log(&cosigned(leaves, size, 2), leaves, covers);
+        b.witnessed = Witnessed::for_log(&cosigned(leaves, size, 2), leaves, leaves.len() as u64, covers);
         assert!(b.witnessed.is_some(), "a checkpoint of size {size} covers the record");
         let bytes = b.to_bytes();
         assert_eq!(bytes[8], BUNDLE_VERSION_WITNESSED);
@@ -47,7 +47,7 @@ fn a_witnessed_bundle_is_version_4_and_verifies_under_a_policy() {
         assert!(check_witness_policy(v.witnessed.as_ref(), &strangers, 1).is_err());
     }
     // A checkpoint that does not reach the record is not put in the bundle.
-    assert_eq!(Witnessed::for_log(&cosigned(leaves, covers as usize - 1, 2), leaves, covers), None);
+    assert_eq!(Witnessed::for_log(&cosigned(leaves, covers as usize - 1, 2), leaves, leaves.len() as u64, covers), None);
     // Without the section the bundle stays version 3, and the policy cannot be met.
     let v = verify(&c.bundle_single.to_bytes(), None, None).unwrap();
     assert_eq!(c.bundle_single.to_bytes()[8], BUNDLE_VERSION_ISSUER);
@@ -60,7 +60,7 @@ fn every_bent_witnessed_section_fails_at_step_10() {
     let leaves = &c.leaves;
     let covers = c.bundle_single.entry.leaf_index + 1;
     let header = &c.bundle_single.header;
-    let good = Witnessed::for_log(&cosigned(leaves, covers as usize, 2), leaves, covers).unwrap();
+    let good = Witnessed::for_log(&cosigned(leaves, covers as usize, 2), leaves, leaves.len() as u64, covers).unwrap();
     assert!(verify_witnessed(&good, "vellum-test", header.log_size, &header.log_root, covers).is_ok());
     let mut other_log = leaves.clone();
     other_log[0] = [0xee; 32];
@@ -68,7 +68,7 @@ fn every_bent_witnessed_section_fails_at_step_10() {
         ("another log's origin", Witnessed { note: good.note.replacen("vellum-test", "vellum-other", 1), ..good.clone() }),
         ("a consistency proof cut short", Witnessed { consistency: good.consistency[1..].to_vec(), ..good.clone() }),
         ("a proof hash changed", Witnessed { consistency: { let mut p = good.consistency.clone(); p[0][0] ^= 1; p }, ..good.clone() }),
-        ("a checkpoint of a rewritten history", Witnessed::for_log(&cosigned(&other_log, covers as usize, 2), &other_log, covers).unwrap()),
+        ("a checkpoint of a rewritten history", Witnessed::for_log(&cosigned(&other_log, covers as usize, 2), &other_log, other_log.len() as u64, covers).unwrap()),
         ("no cosignature", Witnessed { note: Checkpoint { cosignatures: vec![], ..Checkpoint::parse(&good.note).unwrap() }.to_note(), ..good.clone() }),
         ("a note that is not canonical", Witnessed { note: good.note.replacen("\n\n", "\n\n\n", 1), ..good.clone() }),
         ("garbage", Witnessed { note: "not a note".into(), consistency: vec![] }),
@@ -80,7 +80,7 @@ fn every_bent_witnessed_section_fails_at_step_10() {
         ("an oversized note", Witnessed { note: "x".repeat(witness::WITNESSED_NOTE_BYTES_MAX + 1), consistency: vec![] }),
     ];
     // The header's own size with a proof, and a smaller checkpoint that misses the record.
-    let full = Witnessed::for_log(&cosigned(leaves, leaves.len(), 1), leaves, covers).unwrap();
+    let full = Witnessed::for_log(&cosigned(leaves, leaves.len(), 1), leaves, leaves.len() as u64, covers).unwrap();
     cases.push(("a same-size checkpoint with a proof", Witnessed { consistency: good.consistency.clone(), ..full }));
     let short = cosigned(leaves, covers as usize - 1, 2);
     cases.push(("a checkpoint before the record", Witnessed { note: short.to_note(), consistency: vellum_crypto::merkle::consistency_proof(short.size as usize, leaves) }));
@@ -109,7 +109,7 @@ fn one_bundle_one_encoding_across_versions_3_and_4() {
     let leaves = &c.leaves;
     let covers = c.bundle_single.entry.leaf_index + 1;
     let mut b = c.bundle_single.clone();
-    b.witnessed = Witnessed::for_log(&cosigned(leaves, leaves.len(), 1), leaves, covers);
+    b.witnessed = Witnessed::for_log(&cosigned(leaves, leaves.len(), 1), leaves, leaves.len() as u64, covers);
     let mut v4 = b.to_bytes();
     v4[8] = BUNDLE_VERSION_ISSUER;
     assert!(decode(&v4).is_err(), "a version-3 file with a witnessed section");

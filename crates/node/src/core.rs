@@ -520,13 +520,14 @@ impl NodeHandle {
     pub fn bundle(&self, id: &ProofId, member: Option<u32>) -> Result<vellum_evidence::Bundle, BundleError> {
         let record = self.store.record(id).map_err(storage_error)?.ok_or(BundleError::UnknownProof)?;
         let a = self.anchor()?;
-        let leaves = self.store.log_leaves(0, a.header.log_size).map_err(storage_error)?;
+        let log = self.store.log_reader().map_err(storage_error)?;
+        let size = a.header.log_size;
         let snapshot = vellum_evidence::Snapshot {
             genesis: self.genesis.commitment(),
             header: a.header,
             certificate: a.certificate,
             map: &a.state.map,
-            log_leaves: &leaves,
+            log: &log,
             validator_chain: a.validator_chain,
         };
         let mut bundle = vellum_evidence::assemble(&snapshot, record, member).map_err(BundleError::Assemble)?;
@@ -538,15 +539,15 @@ impl NodeHandle {
         {
             bundle.fill_member(&members).map_err(BundleError::Assemble)?;
         }
-        bundle.witnessed = self.witnessed_section(&leaves, bundle.entry.leaf_index + 1)?;
+        bundle.witnessed = self.witnessed_section(&log, size, bundle.entry.leaf_index + 1)?;
         Ok(bundle)
     }
 
-    /// The witnessed section for a file proving leaves `[0, covers)` of a log of `leaves`: the
-    /// latest checkpoint witnesses cosigned, if it covers them (`None` until it does).
-    pub(crate) fn witnessed_section(&self, leaves: &[Hash32], covers: u64) -> Result<Option<vellum_evidence::witness::Witnessed>, BundleError> {
+    /// The witnessed section for a file proving leaves `[0, covers)` of the log's first `size`:
+    /// the latest checkpoint witnesses cosigned, if it covers them (`None` until it does).
+    pub(crate) fn witnessed_section(&self, log: &vellum_storage::LogReader, size: u64, covers: u64) -> Result<Option<vellum_evidence::witness::Witnessed>, BundleError> {
         let Some(cp) = self.witnessed_checkpoint()? else { return Ok(None) };
-        Ok(vellum_evidence::witness::Witnessed::for_log(&cp, leaves, covers))
+        Ok(vellum_evidence::witness::Witnessed::for_log(&cp, log, size, covers))
     }
 
     /// The latest checkpoint of this chain's log that a quorum of the governed witnesses
@@ -596,7 +597,7 @@ impl NodeHandle {
             header: a.header,
             certificate: a.certificate,
             map: &a.state.map,
-            log_leaves: &[],
+            log: &vellum_crypto::merkle::NoLog,
             validator_chain: a.validator_chain,
         };
         vellum_evidence::assemble_status(&snapshot, *id, member).map_err(BundleError::Assemble)
@@ -919,8 +920,8 @@ impl NodeHandle {
         let root = if size == latest {
             state.log.root()
         } else {
-            let leaves = self.store.log_leaves(0, size).map_err(|e| BundleError::Storage(e.to_string()))?;
-            vellum_crypto::merkle::root(&leaves)
+            let log = self.store.log_reader().map_err(storage_error)?;
+            vellum_crypto::merkle::root_from(&log, size).map_err(|e| BundleError::Storage(e.to_string()))?
         };
         let mut cp = vellum_evidence::checkpoint::Checkpoint::new(&state.chain_id, size, root);
         if let Some(key) = &self.note_key {
@@ -935,8 +936,8 @@ impl NodeHandle {
         if old == 0 || old > new || new > latest {
             return Err(BundleError::Range(format!("need 1 <= old <= new <= {latest}")));
         }
-        let leaves = self.store.log_leaves(0, new).map_err(|e| BundleError::Storage(e.to_string()))?;
-        Ok(vellum_crypto::merkle::consistency_proof(old as usize, &leaves))
+        let log = self.store.log_reader().map_err(storage_error)?;
+        vellum_crypto::merkle::consistency_proof_from(&log, old, new).map_err(|e| BundleError::Storage(e.to_string()))
     }
 
     /// Proof ids registered with a digest (single document digest or batch root).

@@ -43,6 +43,10 @@ const VALIDATOR_LINKS: TableDefinition<u64, &[u8]> = TableDefinition::new("valid
 const STATE: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("state");
 const TXS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("txs");
 const LEAVES: TableDefinition<u64, [u8; 32]> = TableDefinition::new("log_leaves");
+/// Roots of the log's perfect subtrees above the leaves: `(level ≥ 1, index)` → the root of
+/// leaves `[index << level, (index + 1) << level)`, written as each subtree completes, so
+/// inclusion and consistency proofs read O(log² n) hashes, never every leaf (schema 2).
+const LOG_NODES: TableDefinition<(u8, u64), [u8; 32]> = TableDefinition::new("log_nodes");
 const HEADERS: TableDefinition<u64, &[u8]> = TableDefinition::new("headers");
 /// Finalization certificate of each block (Commonware encoding), by height.
 const CERTIFICATES: TableDefinition<u64, &[u8]> = TableDefinition::new("certificates");
@@ -142,6 +146,11 @@ const META_GENESIS: &str = "genesis_hash";
 const META_APPLIED: &str = "applied";
 /// The latest cosigned checkpoint: `borsh((size, note))`.
 const META_WITNESSED: &str = "witnessed";
+/// The storage format's version (`u32` little-endian; absent: 1). Checked at open: an older
+/// database is migrated in the open transaction, a newer one refused.
+const META_SCHEMA: &str = "schema_version";
+/// 1: the tables through issue 15. 2: `log_nodes` (perfect-subtree roots of the log).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Where a finalized transaction is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
@@ -166,6 +175,10 @@ pub enum OpenError {
     Database { path: String, source: redb::DatabaseError },
     #[error("this data directory belongs to another chain (genesis {stored}, expected {expected})")]
     WrongGenesis { stored: String, expected: String },
+    #[error("this data directory has storage format {found}, newer than this program's {SCHEMA_VERSION}: run a newer vellum")]
+    NewerSchema { found: u32 },
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
     #[error("storage error: {0}")]
     Storage(#[from] redb::Error),
 }
@@ -234,6 +247,64 @@ fn index_batch_members(txn: &redb::WriteTransaction, block: &Block) -> Result<()
     Ok(())
 }
 
+/// Brings an older database to [`SCHEMA_VERSION`] inside the open transaction (all or
+/// nothing), or refuses a newer one.
+fn migrate(txn: &redb::WriteTransaction) -> Result<(), OpenError> {
+    let mut meta = txn.open_table(META)?;
+    let found = match meta.get(META_SCHEMA)? {
+        Some(v) => u32::from_le_bytes(v.value().try_into().map_err(|_| OpenError::Corrupt("schema version".into()))?),
+        None => 1,
+    };
+    if found > SCHEMA_VERSION {
+        return Err(OpenError::NewerSchema { found });
+    }
+    if found < 2 {
+        // Schema 1 kept only leaves: build every complete subtree from them once.
+        let leaves = txn.open_table(LEAVES)?;
+        let mut nodes = txn.open_table(LOG_NODES)?;
+        let mut prev: Option<Hash32> = None;
+        for (expected, entry) in leaves.iter()?.enumerate() {
+            let (index, leaf) = entry?;
+            if index.value() != expected as u64 {
+                return Err(OpenError::Corrupt(format!("log leaf {expected} missing")));
+            }
+            append_log_nodes(&mut nodes, index.value(), leaf.value(), prev)?;
+            prev = Some(leaf.value());
+        }
+    }
+    txn.open_table(LOG_NODES)?;
+    meta.insert(META_SCHEMA, SCHEMA_VERSION.to_le_bytes().as_slice())?;
+    Ok(())
+}
+
+/// Appends leaf `index` (the next one) and the subtrees it completes.
+fn append_leaf(
+    leaves: &mut redb::Table<'_, u64, [u8; 32]>,
+    nodes: &mut redb::Table<'_, (u8, u64), [u8; 32]>,
+    index: u64,
+    leaf: Hash32,
+) -> Result<(), redb::Error> {
+    let left = if index & 1 == 1 { leaves.get(index - 1)?.map(|v| v.value()) } else { None };
+    leaves.insert(index, leaf)?;
+    append_log_nodes(nodes, index, leaf, left)
+}
+
+/// Records the subtrees leaf `index` completes: while the subtree just built is a right child,
+/// its parent is complete too (binary carry, as in [`CompactLog::append`]). Leaves must come in
+/// index order; `left_leaf` is leaf `index − 1` (needed when `index` is odd).
+fn append_log_nodes(nodes: &mut redb::Table<'_, (u8, u64), [u8; 32]>, index: u64, leaf: Hash32, left_leaf: Option<Hash32>) -> Result<(), redb::Error> {
+    let (mut level, mut at, mut hash) = (0u8, index, leaf);
+    while at & 1 == 1 {
+        let left = if level == 0 { left_leaf } else { nodes.get((level, at - 1))?.map(|v| v.value()) };
+        let left = left.ok_or_else(|| redb::Error::Corrupted(format!("log subtree ({level}, {}) missing", at - 1)))?;
+        hash = vellum_crypto::merkle::node_hash(&left, &hash);
+        level += 1;
+        at >>= 1;
+        nodes.insert((level, at), hash)?;
+    }
+    Ok(())
+}
+
 fn enc<T: BorshSerialize>(v: &T) -> Vec<u8> {
     borsh::to_vec(v).expect("borsh into Vec is infallible")
 }
@@ -286,6 +357,7 @@ impl Store {
             txn.open_multimap_table(MEMBER_DIGESTS)?;
             txn.open_table(CHANGED_MEMBERS)?;
         }
+        migrate(&txn)?;
         txn.commit()?;
         Ok(Self { db })
     }
@@ -421,16 +493,23 @@ impl Store {
             }
             let mut txs = txn.open_table(TXS)?;
             let mut leaves = txn.open_table(LEAVES)?;
+            let mut nodes = txn.open_table(LOG_NODES)?;
             let mut records = txn.open_table(RECORDS)?;
             let mut digests = txn.open_multimap_table(DIGESTS)?;
             let mut accepted = txn.open_table(ACCEPTED)?;
+            // The block's leaves in log order (a transaction, then its evidence or payment
+            // record): subtrees are built as leaves arrive, so order matters.
+            let mut new_leaves: Vec<(u64, Hash32)> = Vec::new();
             for r in &outcome.receipts {
                 let loc = TxLocation { height: r.height, index: r.index, log_index: r.log_index };
                 txs.insert(r.tx_id.0, enc(&loc).as_slice())?;
                 accepted.remove(r.tx_id.0)?;
-                leaves.insert(r.log_index, r.leaf_hash)?;
+                new_leaves.push((r.log_index, r.leaf_hash));
+                if let Some(p) = &r.payment {
+                    new_leaves.push((p.log_index, p.leaf_hash));
+                }
                 if let Some(e) = &r.evidence {
-                    leaves.insert(e.log_index, e.leaf_hash)?;
+                    new_leaves.push((e.log_index, e.leaf_hash));
                     records.insert(e.record.proof_id.0, enc(&e.record).as_slice())?;
                     let digest = match &e.record.registered {
                         Registered::Single { digest } => *digest,
@@ -439,14 +518,17 @@ impl Store {
                     digests.insert(digest, e.record.proof_id.0)?;
                 }
             }
+            new_leaves.sort_unstable_by_key(|(i, _)| *i);
+            let first = applied.as_ref().map_or(0, |a| a.log.size());
+            for (n, (index, leaf)) in new_leaves.into_iter().enumerate() {
+                assert_eq!(index, first + n as u64, "a block's leaves continue the log without gaps");
+                append_leaf(&mut leaves, &mut nodes, index, leaf)?;
+            }
             let mut payments = txn.open_table(PAYMENTS)?;
             let mut history = txn.open_table(ACCOUNT_PAYMENTS)?;
             for (tx, r) in block.txs.iter().zip(&outcome.receipts) {
                 if !tx.unsigned.body.is_payment() {
                     continue;
-                }
-                if let Some(p) = &r.payment {
-                    leaves.insert(p.log_index, p.leaf_hash)?;
                 }
                 let record = r.payment.as_ref().map(|p| p.record.clone());
                 for party in vellum_types::payment::parties(tx, record.as_ref()) {
@@ -791,6 +873,12 @@ impl Store {
         Ok(out)
     }
 
+    /// A consistent read view of the log for proofs ([`vellum_crypto::merkle::Subtrees`]).
+    pub fn log_reader(&self) -> Result<LogReader, ReadError> {
+        let txn = self.db.begin_read()?;
+        Ok(LogReader { leaves: txn.open_table(LEAVES)?, nodes: txn.open_table(LOG_NODES)? })
+    }
+
     /// Leaf hashes `[from, to)` of the RFC 6962 log, for proofs.
     pub fn log_leaves(&self, from: u64, to: u64) -> Result<Vec<Hash32>, ReadError> {
         let txn = self.db.begin_read()?;
@@ -800,6 +888,24 @@ impl Store {
             out.push(entry?.1.value());
         }
         Ok(out)
+    }
+}
+
+/// The log as stored, for proofs: leaves and perfect-subtree roots, read in one snapshot.
+pub struct LogReader {
+    leaves: redb::ReadOnlyTable<u64, [u8; 32]>,
+    nodes: redb::ReadOnlyTable<(u8, u64), [u8; 32]>,
+}
+
+impl vellum_crypto::merkle::Subtrees for LogReader {
+    fn perfect(&self, level: u32, index: u64) -> Result<Hash32, vellum_crypto::merkle::SubtreeError> {
+        let err = |why: String| vellum_crypto::merkle::SubtreeError { level, index, why };
+        let got = match u8::try_from(level) {
+            Ok(0) => self.leaves.get(index).map(|v| v.map(|v| v.value())),
+            Ok(l) => self.nodes.get((l, index)).map(|v| v.map(|v| v.value())),
+            Err(_) => return Err(err("level too high".into())),
+        };
+        got.map_err(|e| err(e.to_string()))?.ok_or_else(|| err("not stored (not finalized here)".into()))
     }
 }
 

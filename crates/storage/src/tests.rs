@@ -151,3 +151,80 @@ fn the_witnessed_checkpoint_survives_reopen_and_never_goes_back() {
     let store = Store::open(&path, &f.genesis).unwrap();
     assert_eq!(store.witnessed().unwrap(), Some((9, "note at 9 with more cosignatures\n".to_string())));
 }
+
+/// Proofs from the stored subtrees equal the reference computed from every leaf, at every size.
+fn assert_proofs_match(store: &Store, size: u64) {
+    use vellum_crypto::merkle::{consistency_proof, consistency_proof_from, inclusion_proof, inclusion_proof_from, root, root_from};
+    let leaves = store.log_leaves(0, size).unwrap();
+    let log = store.log_reader().unwrap();
+    for n in 1..=size {
+        let tree = &leaves[..n as usize];
+        assert_eq!(root_from(&log, n).unwrap(), root(tree));
+        for m in 0..n {
+            assert_eq!(inclusion_proof_from(&log, m, n).unwrap(), inclusion_proof(m as usize, tree));
+            assert_eq!(consistency_proof_from(&log, m + 1, n).unwrap(), consistency_proof(m as usize + 1, tree));
+        }
+    }
+    assert!(inclusion_proof_from(&log, 0, size + 1).is_err(), "a size not stored is an error, not a wrong proof");
+}
+
+#[test]
+fn log_subtrees_give_the_reference_proofs_and_are_rebuilt_for_an_older_database() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.redb");
+    let store = Store::open(&path, &f.genesis).unwrap();
+    let genesis_state = store.load_state(&f.genesis).unwrap();
+    let blocks = chain(&genesis_state, 13, &f.registrar, 0);
+    for (block, outcome) in &blocks {
+        store.commit_block(block, outcome, b"cert").unwrap();
+    }
+    assert_proofs_match(&store, 13);
+    drop(store);
+    // Schema 1: no subtree table and no version. Opening migrates it in place.
+    {
+        let db = Database::create(&path).unwrap();
+        let txn = db.begin_write().unwrap();
+        txn.delete_table(LOG_NODES).unwrap();
+        txn.open_table(META).unwrap().remove(META_SCHEMA).unwrap();
+        txn.commit().unwrap();
+    }
+    let store = Store::open(&path, &f.genesis).unwrap();
+    assert_proofs_match(&store, 13);
+    drop(store);
+    // A newer format is refused, and left as it was.
+    {
+        let db = Database::create(&path).unwrap();
+        let txn = db.begin_write().unwrap();
+        txn.open_table(META).unwrap().insert(META_SCHEMA, (SCHEMA_VERSION + 1).to_le_bytes().as_slice()).unwrap();
+        txn.commit().unwrap();
+    }
+    assert!(matches!(Store::open(&path, &f.genesis), Err(OpenError::NewerSchema { found }) if found == SCHEMA_VERSION + 1));
+}
+
+#[test]
+fn blocks_of_several_registrations_keep_the_subtrees_in_log_order() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("ledger.redb"), &f.genesis).unwrap();
+    let mut s = store.load_state(&f.genesis).unwrap();
+    let mut nonce = 0;
+    // Blocks of 1, 2, 3 registrations: each a transaction leaf then its evidence leaf.
+    for n in 1..=3u8 {
+        let txs: Vec<Transaction> = (0..n)
+            .map(|i| {
+                nonce += 1;
+                sign(&f.issuer, "vellum-test", nonce - 1, vellum_ledger::testkit::register(vellum_types::sha256(&[n, i])))
+            })
+            .collect();
+        let signers: Vec<Vec<vellum_types::PublicKey>> = txs.iter().map(|t| verify_tx(t).unwrap()).collect();
+        let built = build_block(&s, s.time_ms + 10, 0, s.height + 1, [1; 32], txs.iter().zip(signers.iter().map(Vec::as_slice)));
+        assert!(built.rejected.is_empty(), "{:?}", built.rejected);
+        let outcome = execute_block(&s, &built.block).unwrap();
+        store.commit_block(&built.block, &outcome, b"cert").unwrap();
+        s = outcome.state;
+    }
+    assert_eq!(s.log.size(), 12);
+    assert_proofs_match(&store, 12);
+    assert_eq!(vellum_crypto::merkle::root_from(&store.log_reader().unwrap(), 12).unwrap(), s.log.root());
+}

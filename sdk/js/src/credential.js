@@ -25,6 +25,7 @@ import { sha256 } from "./hash.js";
 import { SecretKey } from "./keys.js";
 import { PublicKey } from "./types.js";
 import { statusNow, verifyBundle, verifyStatusProof } from "./verify.js";
+import { witnessPolicy as readWitnessPolicy } from "./witness.js";
 
 /** Largest presentation or credential accepted (bytes of UTF-8). */
 export const CREDENTIAL_BYTES_MAX = 64 * 1024;
@@ -618,15 +619,19 @@ export function verifyPresentation(presentation, issuerPublicKey, { aud, nonce, 
  * id>:<registrant>`; (4) the disclosures; (5) the key binding to `aud` and `nonce`; (6) the
  * status: the bundle's or, with `statusBytes`, a fresh status proof's (verified against
  * `genesisHash`, else the bundle's genesis, then step 9), which also gives the issuer identity
- * now. Returns what the verifier learns; throws a CredentialError naming the step. A valid
- * credential whose status is not live is returned, not thrown: check `status`.
+ * now. With `witnessPolicy`, step 1 also requires the bundle's witnessed checkpoint to be
+ * cosigned by k of its witnesses (`bundle.witnessCosignatures`). Returns what the verifier
+ * learns; throws a CredentialError naming the step. A valid credential whose status is not live
+ * is returned, not thrown: check `status`.
  */
-export function verifyCredential(presentation, bundleBytes, { aud, nonce, genesisHash = null, statusBytes = null } = {}) {
+export function verifyCredential(presentation, bundleBytes, { aud, nonce, genesisHash = null, statusBytes = null, witnessPolicy = null } = {}) {
   if (typeof aud !== "string" || typeof nonce !== "string") throw new VellumError("verifyCredential needs the expected `aud` and `nonce` strings");
+  // A policy that cannot be used is the caller's error, not the evidence's: refused first.
+  const policy = witnessPolicy === null || witnessPolicy === undefined ? null : readWitnessPolicy(witnessPolicy);
   const jwt = credentialJwt(presentation);
   let bundle;
   try {
-    bundle = verifyBundle(bundleBytes, { genesisHash, document: utf8(jwt) });
+    bundle = verifyBundle(bundleBytes, { genesisHash, document: utf8(jwt), witnessPolicy: policy });
   } catch (e) {
     if (!(e instanceof VellumError)) throw e;
     throw new CredentialError("ledger", `the ledger evidence does not verify for this credential: ${e.message}`, { step: 1, cause: e });

@@ -808,7 +808,7 @@ export function verifyPresentation(
 export function verifyCredential(
   presentation: string | Bytes,
   bundle: Bytes,
-  options: { aud: string; nonce: string; genesisHash?: BytesLike | null; statusBytes?: Bytes | null },
+  options: { aud: string; nonce: string; genesisHash?: BytesLike | null; statusBytes?: Bytes | null; witnessPolicy?: WitnessPolicyInput | null },
 ): VerifiedCredential;
 /** The issuer-signed JWT of a credential or presentation (the document the ledger registered). */
 export function credentialJwt(presentation: string | Bytes): string;

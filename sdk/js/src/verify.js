@@ -465,8 +465,6 @@ export function verifyBundle(input, { genesisHash = null, document = null, witne
   if (!equal(b.entry.record_hash, recordHash) || !equal(b.entry.registrant, r.registrant)) fail("state entry", "the state entry belongs to another record");
   // 6d. The registrant's issuer identity (version 3; older files carry none).
   const issuer = b.issuer ? checkIssuer(b.issuer, r.registrant, h.state_root, note) : null;
-  // 10a–10c (version 4), evaluated here as the Rust verifier does: the witnessed log covers the record.
-  const witnessed = witnessedLog(b, b.entry.leaf_index + 1n);
   let status = b.entry.status;
 
   // 7. Batch membership; a member's status is the `effective` one.
@@ -483,7 +481,9 @@ export function verifyBundle(input, { genesisHash = null, document = null, witne
 
   // 8. The document.
   const documentCheck = checkDocument(b, registeredDigest, document, note);
-  // 10d. The cosignatures under the verifier's witness policy.
+  // 10. Last, as the Rust verifier runs it: the witnessed log (version 4) covers the record
+  // (10a–10c); the cosignatures under the verifier's witness policy (10d).
+  const witnessed = witnessedLog(b, b.entry.leaf_index + 1n);
   const witnessCosignatures = policy ? checkWitnessPolicy(witnessed, policy) : null;
   return {
     genesisHash: toHex(gh),

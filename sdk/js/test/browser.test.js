@@ -1,8 +1,10 @@
 // The SDK in a real browser (headless Chromium; skipped when none is installed — set CHROMIUM
 // to its path): the unmodified ES modules load through an import map, rebuild every
 // transaction vector byte for byte, verify the example bundle, receipt and a status proof
-// offline (and an attested issuer's version-3 bundle with the status proof made since), and interoperate with Chromium's own WebCrypto P-256 (its signatures accepted by the
-// SDK, the SDK's verified by WebCrypto). Nothing Node-specific is used by the code under test.
+// offline (and an attested issuer's version-3 bundle with the status proof made since), check
+// the witnessed bundles and receipts of evidence.json under their witness policies (step 10), and
+// interoperate with Chromium's own WebCrypto P-256 (its signatures accepted by the SDK, the SDK's
+// verified by WebCrypto). Nothing Node-specific is used by the code under test.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -53,6 +55,18 @@ try {
   const attested = v.verifyBundleWithStatus(await bytes("/examples/attested-diploma.vellum"), await bytes("/examples/attested-diploma-revoked-issuer.status"), { genesisHash: attestedPin, document: await bytes("/examples/attested-diploma.pdf") });
   out.issuerThen = v.issuerLine(attested.bundle.issuer);
   out.issuerNow = v.issuerLine(attested.now.issuerNow);
+  // Witnessed bundles (version 4) and receipts (version 3) under their witness policies: the vectors' verdicts.
+  const witnessed = v.parseJson(await text("/vectors/evidence.json")).cases.filter((c) => c.kind.startsWith("witnessed_"));
+  out.witnessedCases = witnessed.length;
+  out.witnessedAgreeing = witnessed.filter((c) => {
+    const verify = c.kind === "witnessed_bundle" ? v.verifyBundle : v.verifyReceipt;
+    try {
+      const r = verify(v.fromHex(c.file), { genesisHash: c.pinned_genesis, witnessPolicy: c.witness_policy });
+      return c.expect.valid && String(r.witnessed.size) === String(c.expect.witnessed_size) && r.witnessCosignatures === c.expect.witness_cosignatures;
+    } catch (e) {
+      return !c.expect.valid && e instanceof v.VerifyError && e.stepNumber === c.expect.failed.step;
+    }
+  }).length;
   out.wellKnown = v.checkWellKnown(v.wellKnownDocument({ name: "Example University", chainId: "c", genesisHash: attestedPin, account: attested.bundle.registrant }), { name: "Example University", chainId: "c", genesisHash: attestedPin, account: attested.bundle.registrant }).name;
   // P-256 with Chromium's WebCrypto, both ways.
   const ecdsa = { name: "ECDSA", namedCurve: "P-256" }, sha = { name: "ECDSA", hash: "SHA-256" };
@@ -103,6 +117,8 @@ test("the SDK in headless Chromium: vectors, offline verification, WebCrypto P-2
   assert.match(r.issuerThen, /^Example University \(example\.edu\), attested by [0-9a-f]{64} at height 6$/);
   assert.match(r.issuerNow, /— identity attestation REVOKED at height 9 \(reason: affiliation_changed\)$/);
   assert.equal(r.wellKnown, "Example University");
+  assert.ok(r.witnessedCases >= 2, "witnessed cases in evidence.json");
+  assert.equal(r.witnessedAgreeing, r.witnessedCases, "every witnessed case gets the vectors' verdict");
   assert.equal(r.webcryptoAccepted, true);
   assert.equal(r.sdkAcceptedByWebcrypto, true);
 });

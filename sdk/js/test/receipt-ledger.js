@@ -10,7 +10,11 @@
 import {
   DOMAIN,
   SecretKey,
+  accountIdOf,
   canonical,
+  checkpointNote,
+  consistencyProof,
+  cosignCheckpoint,
   encodeReceipt,
   finalizeMessage,
   genesisHashOf,
@@ -18,7 +22,9 @@ import {
   inclusionProof,
   leafHash,
   merkleRoot,
+  newCheckpoint,
   sha256,
+  signTransaction,
   toHex,
   txId,
   txLeafBytes,
@@ -35,6 +41,27 @@ const VALIDATORS = [0x61, 0x62, 0x63, 0x64]
 
 /** Leaves of the log after the header's five (what a later checkpoint covers). */
 export const LATER_LEAVES = [leafHash(utf8("leaf 5")), leafHash(utf8("leaf 6"))];
+const HEADER_LOG_SIZE = 5;
+
+/** The vectors' witnesses: `witness.example/v<i>`, Ed25519 seed `[0x50 + i; 32]` (crates/cli/src/vectors_evidence.rs). */
+export const vectorWitness = (i) => ({ name: `witness.example/v${i}`, key: SecretKey.fromBytes("ed25519", new Uint8Array(32).fill(0x50 + i)) });
+
+/**
+ * A `witnessed` maker for `receiptFile`: the checkpoint of the log's first `size` leaves (the
+ * header has 5; the transaction is leaf 1, so a receipt covers 3), cosigned by `by` (vector
+ * witnesses 1 and 2 by default), with the consistency proof to the header's log; `origin`
+ * replaces the chain id, and `bend(witnessed, checkpoint, leaves)` changes the section before it
+ * goes into the receipt.
+ */
+export const witnessedAt =
+  (size, { by = [vectorWitness(1), vectorWitness(2)], bend = (w) => w, origin = null } = {}) =>
+  ({ leaves, chainId }) => {
+    const cp = newCheckpoint(origin ?? chainId, size, merkleRoot(leaves.slice(0, size)));
+    by.forEach((w, i) => cosignCheckpoint(cp, w.name, w.key, 1_800_000_000 + i));
+    const h = HEADER_LOG_SIZE;
+    const consistency = size === h ? [] : size < h ? consistencyProof(size, leaves.slice(0, h)) : consistencyProof(h, leaves.slice(0, size));
+    return bend({ note: checkpointNote(cp), consistency }, cp, leaves);
+  };
 
 /**
  * A receipt (file bytes) of `tx` (an SDK Transaction value, signed or tampered) with `outcome`
@@ -86,4 +113,14 @@ export function receiptFile({ tx, outcome, record: override = {}, chainId = "vel
     witnessed: witnessed ? witnessed({ leaves: [...leaves, ...LATER_LEAVES], chainId, header }) : null,
   });
   return { receipt, genesisHash: toHex(genesisHash), record, leaves };
+}
+
+/** A signed one-leg transfer and its settled outcome (any valid payment will do for a witnessed receipt). */
+export function transferPayment() {
+  const ed = SecretKey.fromBytes("ed25519", new Uint8Array(32).fill(1));
+  const to = new Uint8Array(32).fill(0x0a);
+  const body = { type: "transfer", legs: [{ to, token: "EUR", amount: 5n, convert: null }], reference: null };
+  const tx = signTransaction({ chain_id: "vellum-test", sender: accountIdOf(ed.publicKey), nonce: 1n, expiry_height: 100n, body }, [ed]);
+  const outcome = { outcome: "settled", legs: [{ to, token: "EUR", amount: 5n, credit_token: "EUR", credit_amount: 5n, conversion: null }], reference: null };
+  return { tx, outcome };
 }

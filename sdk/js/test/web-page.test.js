@@ -11,7 +11,10 @@
 // which must be present — that test fails without them. Payment receipts dropped alone: the
 // devnet's docs/examples/payment.vellumrc (genesis pinned from payment-genesis-hash.txt), a
 // tampered copy, and receipts made here (test/receipt-ledger.js: a converted leg signed under
-// the three schemes, a held transfer, a voided hold, a bad signature). Skipped without Chromium.
+// the three schemes, a held transfer, a voided hold, a bad signature). Witnesses: version-4
+// bundles and version-3 receipts (docs/vectors/evidence.json, and one witnessed here after its
+// header) with and without a witness policy file chosen in the form — WITNESSED, reported
+// unchecked, or refused at step 10 — and a policy that cannot be read. Skipped without Chromium.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -21,6 +24,7 @@ import { join } from "node:path";
 import {
   SecretKey,
   accountIdOf,
+  fromHex,
   credentialIss,
   decodeBundle,
   decodeReceipt,
@@ -33,9 +37,9 @@ import {
   toHex,
 } from "../src/index.js";
 import { credentialLedger, revokedAt } from "./credential-ledger.js";
-import { receiptFile } from "./receipt-ledger.js";
+import { receiptFile, transferPayment, vectorWitness, witnessedAt } from "./receipt-ledger.js";
 import { CHROMIUM, openInChromium } from "./chromium.js";
-import { EXAMPLES, REPO, exampleText, readExample } from "./fixtures.js";
+import { EXAMPLES, REPO, exampleText, readExample, vectorFile } from "./fixtures.js";
 
 const WEB = join(REPO, "crates", "api", "web");
 const PAGE_TIMEOUT_MS = 120_000;
@@ -80,7 +84,7 @@ const choose = async (input, names) => {
   input.files = dt.files;
   input.dispatchEvent(new Event("change"));
 };
-async function run({ files, pinned, doc, aud, nonce, report }) {
+async function run({ files, pinned, doc, aud, nonce, report, policy }) {
   const frame = document.querySelector("iframe");
   await new Promise((resolve) => { frame.onload = resolve; frame.src = "/?" + Math.random(); });
   const d = frame.contentDocument;
@@ -90,6 +94,7 @@ async function run({ files, pinned, doc, aud, nonce, report }) {
   if (aud !== undefined) d.getElementById("aud").value = aud;
   if (nonce !== undefined) d.getElementById("nonce").value = nonce;
   if (doc) await choose(d.getElementById("doc"), [doc]);
+  if (policy) await choose(d.getElementById("witnesses"), [policy]);
   await choose(d.getElementById("bundle"), files);
   d.getElementById("go").click();
   return until("the verdict", () => { const t = d.getElementById("result").innerText.replace(/\\s+/g, " ").trim(); return t && !/verifying/.test(t) && t; });
@@ -380,4 +385,66 @@ test("the web page verifies payment receipts: the devnet's payment.vellumrc, a t
   assert.match(v[6], /^NOT VALID the payment receipt: failed at step 6 \(state entry\): the transaction's signatures do not verify: signature 1: recovery id must be 0 or 1$/);
   assert.match(v[7], /^Cannot verify A payment receipt is verified on its own: drop it alone\.$/);
   assert.match(v[8], /^VALID payment receipt .*Chain vellum-devnet · genesis [0-9a-f]{64} \(NOT pinned\) .*the document you chose was not used\.$/);
+});
+
+// ---- Witnesses (step 10) ----
+
+/** Files for the witness scenarios: the vectors' witnessed bundle and receipt (hex `file`), a receipt witnessed here, policy files. */
+function witnessFiles() {
+  const cases = vectorFile("evidence.json").cases;
+  const file = (name) => fromHex(cases.find((c) => c.name === name).file);
+  const policyText = (ws, quorum) => [`# witnesses we rely on`, ...ws.map((w) => `witness ${w.name} ${toHex(w.key.publicKey.bytes)} https://${w.name}`), `quorum ${quorum}`].join("\n");
+  const [v1, v2, v3] = [1, 2, 3].map(vectorWitness);
+  const later = receiptFile({ ...transferPayment(), witnessed: witnessedAt(7) });
+  return {
+    laterPin: later.genesisHash,
+    files: {
+      "witnessed.vellum": file("witnessed bundle (version 4): 2 of 2"),
+      "witnessed-root-changed.vellum": file("witnessed bundle: root changed"),
+      "witnessed.vellumrc": file("witnessed receipt (version 3): 2 of 2"),
+      "witnessed-later.vellumrc": later.receipt,
+      "policy-2-of-2.txt": policyText([v1, v2], 2),
+      "policy-3-of-3.txt": policyText([v1, v2, v3], 3),
+      "policy-bad.txt": "witness witness.example/v1 not-a-key\n",
+    },
+  };
+}
+
+test("the web page checks witnessed bundles and receipts: WITNESSED under a policy file, unchecked without, refused at step 10", { skip: !CHROMIUM && "no Chromium found (set CHROMIUM)", timeout: PAGE_TIMEOUT_MS }, async (t) => {
+  const { files, laterPin } = witnessFiles();
+  const scenarios = [
+    { files: ["witnessed.vellum"], doc: "attested-diploma.pdf", pinned: attestedPin, policy: "policy-2-of-2.txt" },
+    { files: ["witnessed.vellum"], doc: "attested-diploma.pdf", pinned: attestedPin },
+    { files: ["witnessed-root-changed.vellum"], doc: "attested-diploma.pdf", pinned: attestedPin, policy: "policy-2-of-2.txt" },
+    { files: ["witnessed.vellum"], doc: "attested-diploma.pdf", pinned: attestedPin, policy: "policy-3-of-3.txt" },
+    { files: ["attested-diploma.vellum"], doc: "attested-diploma.pdf", pinned: attestedPin, policy: "policy-2-of-2.txt" },
+    { files: ["attested-diploma.vellum"], doc: "attested-diploma.pdf", pinned: attestedPin },
+    { files: ["witnessed.vellum", "attested-diploma-revoked-issuer.status"], doc: "attested-diploma.pdf", pinned: attestedPin, policy: "policy-2-of-2.txt" },
+    { files: ["attested-diploma-revoked-issuer.status"], pinned: attestedPin, policy: "policy-2-of-2.txt" },
+    { files: ["witnessed.vellumrc"], pinned: paymentPin, policy: "policy-2-of-2.txt" },
+    { files: ["witnessed-later.vellumrc"], pinned: laterPin, policy: "policy-2-of-2.txt" },
+    { files: ["witnessed-later.vellumrc"], pinned: laterPin },
+    { files: ["witnessed.vellum"], pinned: attestedPin, policy: "policy-bad.txt" },
+  ];
+  const { verdicts: v } = await runPage(t, scenarios, { api: false, files });
+  assert.equal(v.length, scenarios.length, JSON.stringify(v));
+  // A version-4 bundle under a policy its two witnesses meet; the same without a policy.
+  assert.match(v[0], /^VALID Document this exact document \(its SHA-256 matches\) Registered by Example University \(example\.edu\)/);
+  assert.match(v[0], /Witnesses WITNESSED: 2 of the policy's witnesses cosigned the log at size 6 Chain/);
+  assert.match(v[1], /^VALID Document this exact document .*Witnesses log witnessed: 2 cosignature\(s\) at size 6 \(not checked against a policy\) cosignature lines named witness\.example\/v1, witness\.example\/v2 — give a witness policy to check them Chain/);
+  assert.doesNotMatch(v[1], /WITNESSED/);
+  // Refused at step 10: a checkpoint of another root; a policy it does not meet; a file without cosignatures.
+  assert.match(v[2], /^NOT VALID failed at step 10 \(witnesses\): the witnessed log is not consistent with the header's$/);
+  assert.match(v[3], /^NOT VALID failed at step 10 \(witnesses\): the witnessed checkpoint fails the policy: only 2 valid cosignatures from the policy's witnesses; 3 needed$/);
+  assert.match(v[4], /^NOT VALID failed at step 10 \(witnesses\): the witness policy needs a witnessed file/);
+  assert.match(v[5], /^VALID Document .*Witnesses no witness cosignatures in this file /);
+  // With a status proof: the bundle's cosignatures checked last; a status proof alone carries none.
+  assert.match(v[6], /^VALID Document this exact document .*Issuer NOW Example University .*Witnesses WITNESSED: 2 of the policy's witnesses cosigned the log at size 6 /);
+  assert.match(v[7], /^NOT VALID the status proof: failed at step 10 \(witnesses\): a status proof carries no witness cosignatures/);
+  // Receipts: the vectors' (its header's size), and one witnessed after its header (a consistency proof 5 → 7).
+  assert.match(v[8], /^VALID payment receipt Outcome SETTLED .*Witnesses WITNESSED: 2 of the policy's witnesses cosigned the log at size 4 /);
+  assert.match(v[9], /^VALID payment receipt .*Witnesses WITNESSED: 2 of the policy's witnesses cosigned the log at size 7 /);
+  assert.match(v[10], /^VALID payment receipt .*Witnesses log witnessed: 2 cosignature\(s\) at size 7 \(not checked against a policy\) /);
+  // A policy that cannot be read: nothing verified.
+  assert.match(v[11], /^Cannot verify the witness policy policy-bad\.txt cannot be used: line 1: expected `witness <name> <64-hex key> \[url\]` or `quorum <k>`$/);
 });

@@ -6,7 +6,9 @@
 // transactions signed under the three schemes (the signed transactions of
 // docs/vectors/transactions.json included) give the same signers and outcome as this SDK; and
 // tampered signatures (high S, bad recovery ids, keys off the curve, repeated signers, ZIP-215
-// edge cases) fail — or pass — exactly where this SDK says, at step 6.
+// edge cases) fail — or pass — exactly where this SDK says, at step 6; receipts witnessed here
+// (version 3: checkpoints before, at and after the header's log size, bent sections, a bit
+// flipped anywhere) get this SDK's verdict, without a witness policy and under one.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -34,7 +36,7 @@ import {
 } from "../src/index.js";
 import { PaymentRecord } from "../src/types.js";
 import { REPO, exampleText, readExample, vectorFile } from "./fixtures.js";
-import { receiptFile } from "./receipt-ledger.js";
+import { receiptFile, transferPayment, vectorWitness, witnessedAt } from "./receipt-ledger.js";
 
 const WEB_VERIFIER = join(REPO, "crates", "api", "web", "verify.js");
 const web = await import(pathToFileURL(WEB_VERIFIER).href);
@@ -353,6 +355,82 @@ test("web verifier: Ed25519 under the ledger's ZIP-215 rules — small-order and
   made = receiptFile({ tx: withR(ed25519.Point.BASE.multiply(5n).toBytes(), 6n), outcome: SETTLED });
   r = await agree(made.receipt, made.genesisHash, "non-canonical identity key, wrong S");
   assert.equal(r.step, "step 6 (state entry)");
+});
+
+// ---- Witnessed receipts (version 3, step 10) ----
+
+const WITNESSES = [vectorWitness(1), vectorWitness(2), vectorWitness(3)];
+const policyOf = (ws, quorum) => [...ws.map((w) => `witness ${w.name} ${toHex(w.key.publicKey.bytes)}`), `quorum ${quorum}`].join("\n");
+
+/** This SDK's and the page's verdicts on a witnessed receipt, under `policy` (text) or none: equal; the page's result. */
+async function agreeWitnessed(receipt, pinned, policy, what) {
+  let sdk = "ok";
+  let result = null;
+  try {
+    result = verifyReceipt(receipt, { genesisHash: pinned, witnessPolicy: policy });
+  } catch (e) {
+    assert.ok(e instanceof VerifyError, e.stack);
+    sdk = `step ${e.stepNumber} (${e.step})`;
+  }
+  const r = await web.verifyReceipt(receipt, pinned, policy && web.parseWitnessPolicy(policy));
+  assert.equal(r.ok ? "ok" : r.step, sdk, `${what}: ${r.reason}`);
+  if (result) assert.deepEqual([r.witnessed.size, r.witnessed.cosigners, r.witness_cosignatures], [Number(result.witnessed.size), result.witnessed.cosigners, result.witnessCosignatures], what);
+  return r;
+}
+
+test("web verifier: witnessed receipts made here — every checkpoint size, bent sections, policies met and not — get this SDK's verdict", async () => {
+  const flip = (bytes) => Uint8Array.from(bytes, (b, j) => (j === 0 ? b ^ 1 : b));
+  const made = {
+    "size 2 (before the record)": witnessedAt(2),
+    "size 3": witnessedAt(3),
+    "size 4": witnessedAt(4),
+    "size 5 (the header's)": witnessedAt(5),
+    "size 6": witnessedAt(6),
+    "size 7": witnessedAt(7),
+    "one cosignature": witnessedAt(4, { by: [WITNESSES[0]] }),
+    "three cosignatures": witnessedAt(6, { by: WITNESSES }),
+    "no cosignature": witnessedAt(5, { by: [] }),
+    "a witness twice": witnessedAt(5, { by: [WITNESSES[0], WITNESSES[0]] }),
+    "another chain's log": witnessedAt(5, { origin: "vellum-other" }),
+    "same size with a proof": witnessedAt(5, { bend: (w, cp, leaves) => ({ ...w, consistency: [leaves[0]] }) }),
+    "smaller, a proof hash changed": witnessedAt(3, { bend: (w) => ({ ...w, consistency: w.consistency.map((x, i) => (i === 1 ? flip(x) : x)) }) }),
+    "larger, the proof cut short": witnessedAt(7, { bend: (w) => ({ ...w, consistency: w.consistency.slice(0, -1) }) }),
+    "a note not canonical": witnessedAt(5, { bend: (w) => ({ ...w, note: w.note.replace("\n\n", "\n\n\n") }) }),
+    "a cosignature's signature changed": witnessedAt(5, { bend: (w) => ({ ...w, note: w.note.replace(/([A-Za-z0-9+/])(==)?\n$/, (m, c, pad) => `${c === "A" ? "Q" : "A"}${pad ?? ""}\n`) }) }),
+    "a proof of 65 hashes": witnessedAt(3, { bend: (w) => ({ ...w, consistency: Array(65).fill(w.consistency[0]) }) }),
+  };
+  const policies = [null, policyOf(WITNESSES.slice(0, 2), 2), policyOf(WITNESSES, 1), policyOf(WITNESSES, 3), policyOf([vectorWitness(4)], 1)];
+  const verdicts = new Set();
+  for (const [what, witnessed] of Object.entries(made)) {
+    const { receipt, genesisHash } = receiptFile({ ...transferPayment(), witnessed });
+    for (const policy of policies) {
+      const r = await agreeWitnessed(receipt, genesisHash, policy, `${what} under ${policy === null ? "no policy" : JSON.stringify(policy.split("\n").at(-1))}`);
+      verdicts.add(r.ok ? "ok" : r.step);
+    }
+  }
+  assert.deepEqual(verdicts, new Set(["ok", "step 10 (witnesses)"]));
+  // The page words it as this SDK does.
+  const { receipt, genesisHash } = receiptFile({ ...transferPayment(), witnessed: witnessedAt(3) });
+  const plain = await web.verifyReceipt(receipt, genesisHash);
+  assert.equal(web.witnessedLine(plain), "log witnessed: 2 cosignature(s) at size 3 (not checked against a policy)");
+  const checked = await web.verifyReceipt(receipt, genesisHash, policyOf(WITNESSES, 2));
+  assert.equal(web.witnessedLine(checked), "WITNESSED: 2 of the policy's witnesses cosigned the log at size 3");
+  const older = receiptFile(transferPayment());
+  assert.equal(web.witnessedLine(await web.verifyReceipt(older.receipt, older.genesisHash)), "no witness cosignatures in this file");
+  assert.equal((await web.verifyReceipt(older.receipt, older.genesisHash, policyOf(WITNESSES, 1))).step, "step 10 (witnesses)");
+});
+
+test("web verifier and this SDK name the same step for a witnessed receipt (checkpoint after the header) with a bit flipped anywhere", async () => {
+  const { receipt, genesisHash } = receiptFile({ ...transferPayment(), witnessed: witnessedAt(7) });
+  const policy = policyOf(WITNESSES.slice(0, 2), 2);
+  let compared = 0;
+  for (let i = 0; i < receipt.length; i += 2) {
+    const t = receipt.slice();
+    t[i] ^= 0x04;
+    await agreeWitnessed(t, genesisHash, policy, `byte ${i}`);
+    compared++;
+  }
+  assert.ok(compared > 600, `${compared}`);
 });
 
 test("web verifier: verifyReceipt still runs as crates/api/tests/web.rs loads the file (exports stripped, CommonJS)", async (t) => {

@@ -3,16 +3,17 @@
 // writes them (a devnet's real cosigned note, the vectors' notes rebuilt byte for byte from the
 // witnesses' keys, only the canonical form read); witness policy files; receipts witnessed here
 // at every checkpoint size around the header's (consistency proofs both ways) and bent in every
-// way step 10 refuses; version 4 bundles and version 3 receipts decode and encode one way only.
+// way step 10 refuses; version 4 bundles and version 3 receipts decode and encode one way only;
+// a credential's bundle under a policy.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  CredentialError,
   NoteError,
   SecretKey,
   VerifyError,
   WitnessPolicyError,
-  accountIdOf,
   base64,
   checkWitnessPolicy,
   checkpointNote,
@@ -20,6 +21,7 @@ import {
   consistencyProof,
   cosignCheckpoint,
   cosignatureKeyHash,
+  credentialIss,
   countCosignatures,
   countNoteSignatures,
   decodeBundle,
@@ -28,17 +30,19 @@ import {
   encodeReceipt,
   fromBase64,
   fromHex,
+  issueCredential,
   leafHash,
   merkleRoot,
   newCheckpoint,
   parseCheckpoint,
   parseWitnessPolicy,
+  presentCredential,
   signCheckpoint,
-  signTransaction,
   toHex,
   utf8,
   verifyBundle,
   verifyBundleWithStatus,
+  verifyCredential,
   verifyEvidence,
   verifyReceipt,
   verifyWitnessed,
@@ -46,14 +50,13 @@ import {
   witnessedLine,
 } from "../src/index.js";
 import { exampleText, readExample, vectorFile } from "./fixtures.js";
-import { receiptFile } from "./receipt-ledger.js";
+import { credentialLedger } from "./credential-ledger.js";
+import { receiptFile, transferPayment, vectorWitness, witnessedAt } from "./receipt-ledger.js";
 
 const evidence = vectorFile("evidence.json");
 const vectorCase = (name) => evidence.cases.find((c) => c.name === name);
 const GOOD_BUNDLE = vectorCase("witnessed bundle (version 4): 2 of 2");
 const GOOD_RECEIPT = vectorCase("witnessed receipt (version 3): 2 of 2");
-/** The vectors' witnesses: `witness.example/v<i>`, Ed25519 seed `[0x50 + i; 32]` (crates/cli/src/vectors_evidence.rs). */
-const vectorWitness = (i) => ({ name: `witness.example/v${i}`, key: SecretKey.fromBytes("ed25519", new Uint8Array(32).fill(0x50 + i)) });
 
 const failsAtStep10 = (f, what, why = /./) =>
   assert.throws(f, (e) => e instanceof VerifyError && e.step === "witnesses" && e.stepNumber === 10 && why.test(e.detail), what);
@@ -226,33 +229,9 @@ const W1 = vectorWitness(1);
 const W2 = vectorWitness(2);
 const POLICY = [W1, W2].map((w) => `witness ${w.name} ${toHex(w.key.publicKey.bytes)}`).join("\n");
 
-/** A signed transfer (any valid transaction will do: the receipt ledger takes it as given). */
-function transfer() {
-  const ed = SecretKey.fromBytes("ed25519", new Uint8Array(32).fill(1));
-  const to = new Uint8Array(32).fill(0x0a);
-  const body = { type: "transfer", legs: [{ to, token: "EUR", amount: 5n, convert: null }], reference: null };
-  const tx = signTransaction({ chain_id: "vellum-test", sender: accountIdOf(ed.publicKey), nonce: 1n, expiry_height: 100n, body }, [ed]);
-  const outcome = { outcome: "settled", legs: [{ to, token: "EUR", amount: 5n, credit_token: "EUR", credit_amount: 5n, conversion: null }], reference: null };
-  return { tx, outcome };
-}
-
-/**
- * A receipt (5 leaves in its header's log, the transaction at index 1: it covers 3) witnessed at
- * checkpoint `size` (of the header's log followed by 2 later leaves), cosigned by `by`; `bend`
- * changes the witnessed section (`{ note, consistency }`, with `cp` the checkpoint) before it goes in.
- */
-function witnessedReceipt(size, { by = [W1, W2], bend = (w) => w, origin = null } = {}) {
-  return receiptFile({
-    ...transfer(),
-    witnessed: ({ leaves, chainId }) => {
-      const cp = newCheckpoint(origin ?? chainId, size, merkleRoot(leaves.slice(0, size)));
-      by.forEach((w, i) => cosignCheckpoint(cp, w.name, w.key, 1_800_000_000 + i));
-      const header = 5;
-      const consistency = size === header ? [] : size < header ? consistencyProof(size, leaves.slice(0, header)) : consistencyProof(header, leaves.slice(0, size));
-      return bend({ note: checkpointNote(cp), consistency }, cp, leaves);
-    },
-  });
-}
+const transfer = transferPayment;
+/** A receipt of a transfer witnessed at checkpoint `size` (see receipt-ledger.js `witnessedAt`). */
+const witnessedReceipt = (size, options = {}) => receiptFile({ ...transfer(), witnessed: witnessedAt(size, options) });
 
 test("receipts witnessed here at sizes 3 to 7 (header 5): consistency proofs both ways verify, under a policy and without", () => {
   for (const size of [3, 4, 5, 6, 7]) {
@@ -346,9 +325,10 @@ test("version 4 bundles: the issuer section either way, one encoding, steps 1 an
   const needs3 = vectorCase("witnessed bundle: policy needs 3, 2 cosigned").witness_policy;
   failsAtStep10(() => verifyBundleWithStatus(file, status, { genesisHash: pinned, witnessPolicy: needs3 }), "quorum 3", /3 needed/);
   assert.throws(() => verifyBundle(file, { genesisHash: pinned, document: utf8("another document"), witnessPolicy: GOOD_BUNDLE.witness_policy }), (e) => e.step === "document", "step 8 before 10d");
-  // Step 10a–10c comes before step 7 (as in Rust): a bent witnessed section fails at 10 even with another document.
+  // Step 10 runs last (as in Rust): a bent witnessed section with another document fails at step 8.
   const rootChanged = fromHex(vectorCase("witnessed bundle: root changed").file);
-  failsAtStep10(() => verifyBundle(rootChanged, { genesisHash: pinned, document: utf8("another document") }), "before step 8");
+  assert.throws(() => verifyBundle(rootChanged, { genesisHash: pinned, document: utf8("another document") }), (e) => e.step === "document", "step 8 before step 10");
+  failsAtStep10(() => verifyBundle(rootChanged, { genesisHash: pinned, document }), "with its own document");
   // Status proofs and log anchors carry no cosignatures: a policy fails at step 10.
   failsAtStep10(() => verifyEvidence(status, { genesisHash: pinned, witnessPolicy: GOOD_BUNDLE.witness_policy }), "a status proof", /carries no cosignatures/);
   assert.equal(verifyEvidence(file, { genesisHash: pinned, witnessPolicy: GOOD_BUNDLE.witness_policy }).witnessCosignatures, 2);
@@ -356,4 +336,19 @@ test("version 4 bundles: the issuer section either way, one encoding, steps 1 an
   const cp = verifyWitnessed(b.witnessed, { origin: b.genesis.chain_id, logSize: b.header.log_size, logRoot: b.header.log_root, covers: b.entry.leaf_index + 1n });
   assert.equal(cp.size, 6n);
   failsAtStep10(() => verifyWitnessed(b.witnessed, { origin: b.genesis.chain_id, logSize: b.header.log_size, logRoot: b.header.log_root, covers: 7n }), "covers 7", /does not reach/);
+});
+
+test("credentials: a witness policy applies to the bundle (step 1 names the bundle's step 10), refused up front when unusable", () => {
+  const issuer = SecretKey.fromBytes("ed25519", new Uint8Array(32).fill(1));
+  const holder = SecretKey.fromBytes("ed25519", new Uint8Array(32).fill(2));
+  const cred = issueCredential({ issuer, holder: holder.publicKey, iss: credentialIss("vellum-test", issuer.accountId), claims: { degree: "BSc" } });
+  const ledger = credentialLedger({ jwt: cred.jwt, issuer });
+  const presentation = presentCredential(cred, { disclose: ["degree"], holder, aud: "https://v.example", nonce: "n" });
+  const options = { aud: "https://v.example", nonce: "n", genesisHash: ledger.genesisHash };
+  assert.equal(verifyCredential(presentation, ledger.bundle, options).bundle.witnessed, null, "a version-3 bundle: no cosignatures");
+  assert.throws(
+    () => verifyCredential(presentation, ledger.bundle, { ...options, witnessPolicy: POLICY }),
+    (e) => e instanceof CredentialError && e.step === 1 && e.cause instanceof VerifyError && e.cause.step === "witnesses",
+  );
+  assert.throws(() => verifyCredential(presentation, ledger.bundle, { ...options, witnessPolicy: "quorum 1" }), WitnessPolicyError);
 });

@@ -148,11 +148,12 @@ impl NodeHandle {
             BundleError::NotFound(format!("transaction {id} has no payment record (only transfers and hold decisions do)"))
         })?;
         let a = self.anchor()?;
-        let leaves = self.store.log_leaves(0, a.header.log_size).map_err(storage_error)?;
+        let log = self.store.log_reader().map_err(storage_error)?;
+        let size = a.header.log_size;
         let covers = entry.tx_index + 2;
-        let mut receipt = vellum_evidence::assemble_receipt(self.genesis.commitment(), a.header, a.certificate, entry.tx, entry.tx_index, record, &leaves, a.validator_chain)
+        let mut receipt = vellum_evidence::assemble_receipt(self.genesis.commitment(), a.header, a.certificate, entry.tx, entry.tx_index, record, &log, a.validator_chain)
             .ok_or(BundleError::Missing("log leaves of the payment"))?;
-        receipt.witnessed = self.witnessed_section(&leaves, covers)?;
+        receipt.witnessed = self.witnessed_section(&log, size, covers)?;
         Ok(receipt)
     }
 
