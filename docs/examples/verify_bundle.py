@@ -15,6 +15,9 @@ policy given with a bundle that carries no cosigned checkpoint fails step 10. Ex
 and live; 2: valid, but the status (now, with --status) is not live; 1: invalid, printing the
 failing step. Ed25519 signatures are checked with the `cryptography` package when it is
 installed (a witness policy needs it); everything else uses the standard library only.
+Both genesis-commitment layouts are read (§2.5); under layout 2 the epochs of the certified
+headers are checked against the committed epoch length (§4 step 3g), which layout 1 does not
+state (the VALID line says which).
 """
 import base64
 import binascii
@@ -113,13 +116,41 @@ def set_link(r, data):
     return link
 
 
+def genesis(r, data, b):
+    """GenesisCommitment (§2.5). Layout 2: `FF FF FF FF 02`, then chain id, time, params,
+    validators, `epoch_length_blocks: Option<u64>`, details hash; layout 1 (older chains): the
+    same without the mark and the epoch length. The first four bytes tell them apart (a
+    layout-1 chain id, at most 64 bytes, never has the length 0xFFFFFFFF). `epoch_length`:
+    blocks per epoch (2^64 - 1 when none: one epoch forever), or None for layout 1 (which does
+    not state it)."""
+    g_start = r.pos
+    layout2 = r.u32() == 0xFFFFFFFF
+    if layout2:
+        mark = r.u8()
+        if mark != 2:
+            raise ValueError(f"unknown genesis commitment layout {mark}")
+        b["chain_id"] = r.string()
+    else:
+        r.pos = g_start
+        if r.u32() > 64:
+            raise ValueError("genesis chain id longer than 64 bytes")
+        r.pos = g_start
+        b["chain_id"] = r.string()
+    r.u64(); r.u32(); r.u32(); r.u64(); r.u64()
+    b["validators"] = r.vec(r.b32)
+    if layout2:
+        length = r.option(r.u64)
+        b["epoch_length"] = (1 << 64) - 1 if length is None else length
+    else:
+        b["epoch_length"] = None
+    r.b32()
+    b["genesis_bytes"] = data[g_start:r.pos]  # hashed as they are, in their layout
+
+
 def anchor(r, data):
     """The start of every file: genesis commitment, header, certificate."""
     b = {}
-    g_start = r.pos
-    b["chain_id"] = r.string(); r.u64(); r.u32(); r.u32(); r.u64(); r.u64()
-    b["validators"] = r.vec(r.b32); r.b32()
-    b["genesis_bytes"] = data[g_start:r.pos]
+    genesis(r, data, b)
     b["header"] = header(r, data)
     b["cert"] = certificate(r)
     return b
@@ -352,17 +383,29 @@ def check_signed(hd, c, vals, genesis_hash, what):
                 raise Invalid("4 certificate", f"{what}: signature of validator {i} does not verify")
 
 
+def check_epoch(hd, length, what, boundary=False):
+    """Step 3g (layout-2 commitments; `length` None: layout 1, skipped): the header's epoch is
+    its height's; a set change's boundary block is the last of its epoch."""
+    if length is None:
+        return
+    if length == 0 or hd["epoch"] != hd["height"] // length:
+        raise Invalid("3 validator set", f"{what}: epoch {hd['epoch']} is not that of height {hd['height']} (epochs of {length} blocks)")
+    if boundary and (hd["height"] + 1 >= 1 << 64 or (hd["height"] + 1) % length != 0):
+        raise Invalid("3 validator set", f"{what} is not on the last block of an epoch")
+
+
 def check_anchor(b, pinned):
     """Steps 2-4 (any file): returns the genesis hash and the size of the signing set."""
     genesis_hash = H(canonical(b"VELLUM:GENESIS:", b["genesis_bytes"]))
     if pinned and pinned != genesis_hash:
         raise Invalid("2 checkpoint", "genesis hash differs from the pinned one")
-    hd, vals = b["header"], b["validators"]
+    hd, vals, length = b["header"], b["validators"], b["epoch_length"]
     # Version 2: follow each validator-set change from the genesis set.
     set_epoch = 0  # the epoch from which the current set signs
     for seq, link in enumerate(b["chain"], start=1):
         lh = link["header"]
         check_signed(lh, link["cert"], vals, genesis_hash, f"validator-set change {seq}")
+        check_epoch(lh, length, f"validator-set change {seq}", boundary=True)
         if link["seq"] != seq or link["boundary_height"] != lh["height"] or link["effective_epoch"] != lh["epoch"] + 1 \
                 or lh["epoch"] >= hd["epoch"] or lh["epoch"] < set_epoch:
             raise Invalid("3 validator set", f"validator-set change {seq} is out of order")
@@ -374,6 +417,7 @@ def check_anchor(b, pinned):
             raise Invalid("3 validator set", f"validator-set change {seq} is not in its boundary block's state")
         vals = link["validators"]
         set_epoch = link["effective_epoch"]
+    check_epoch(hd, length, "the header")  # before the header's 3a-3c and step 4
     check_signed(hd, b["cert"], vals, genesis_hash, "the header")
     return genesis_hash, len(vals)
 
@@ -616,6 +660,15 @@ def issuer_line(issuer, registrant):
     return line
 
 
+def epochs_line(length):
+    """What step 3g checked."""
+    if length is None:
+        return "epochs not checked (a layout-1 genesis states no epoch length)"
+    if length == (1 << 64) - 1:
+        return "epochs checked (one epoch: no epoch length committed)"
+    return f"epochs checked against the committed length of {length} blocks"
+
+
 def main():
     args = sys.argv[1:]
     status_file = policy_file = None
@@ -653,7 +706,7 @@ def main():
     print(f"VALID: chain {b['chain_id']}, registered at height {rec['height']} (time {rec['time_ms']} ms), "
           f"status {describe(v['status'])} as of height {b['header']['height']}, "
           f"{len(b['cert']['signers'])}/{v['validators']} signatures {SIGS}, {len(b['chain'])} validator-set change(s) followed, "
-          f"document {'matched' if document else 'not checked'}")
+          f"{epochs_line(b['epoch_length'])}, document {'matched' if document else 'not checked'}")
     print(f"ISSUER: {issuer_line(v['issuer'], rec['registrant'])}")
     if cp is not None:
         seen = f"{cosigned} of the policy's witnesses cosigned it" if policy else \

@@ -17,7 +17,9 @@
 // checks it against the header (a result's `witnessed`: null, or { size, root, cosigners, note })
 // and, given a witness policy (parseWitnessPolicy(text) of a `witness <name> <hex key> [url]` /
 // `quorum <k>` file), that k of the policy's witnesses cosigned it (`witness_cosignatures`);
-// witnessedLine(result) words it.
+// witnessedLine(result) words it. A result's `epoch_length` is the genesis commitment's (layout 2:
+// blocks per epoch, 2^64 − 1 for one; null for an older, layout-1 genesis, which states none):
+// step 3g checks every certified header's epoch against its height under it; epochLine words it.
 // (Exports are `export function`, `export async function`, `export const hex` and
 // `export { fromHex }` only: crates/api/tests/web.rs strips those to run this file under Node.)
 
@@ -46,7 +48,8 @@ class Reader {
   b32() { return this.take(32); }
   // ignoreBOM: a leading U+FEFF is content, not a byte-order mark (stripping it would decode
   // different bytes than were hashed).
-  str() { return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(this.take(this.u32())); }
+  str() { return this.utf8(this.u32()); }
+  utf8(n) { return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(this.take(n)); }
   vec(f) { const n = this.u32(); if (n > 100000) throw new Error("vector too long"); const o = []; for (let i = 0; i < n; i++) o.push(f()); return o; }
   opt(f) { const t = this.u8(); if (t > 1) throw new Error("bad option tag"); return t ? f() : null; }
   bool() { const t = this.u8(); if (t > 1) throw new Error("bad bool"); return t === 1; }
@@ -76,11 +79,34 @@ const header = (r) => r.span(() => ({ height: r.u64(), parent: r.b32(), epoch: r
 
 const certificate = (r) => ({ parent_view: r.u64(), signers: r.vec(() => r.u32()), signatures: r.vec(() => r.take(64)) });
 
+/** `u64::MAX`: the epoch length of a chain with a single epoch. */
+const U64_MAX = (1n << 64n) - 1n;
+
+/**
+ * GenesisCommitment (§2.5) in either layout, with its bytes (the genesis hash is over them; each
+ * layout has one encoding). Layout 2 starts `FF FF FF FF 02` and states the epoch length
+ * (`epoch_length`: blocks per epoch, 2^64 − 1 for a single epoch); layout 1 (older chains) has no
+ * epoch length (`epoch_length` null: step 3g is skipped). A chain id is at most 64 bytes, so the
+ * first four bytes tell the layouts apart; another layout mark is refused.
+ */
 function genesis(r) {
   return r.span(() => {
-    const chain_id = r.str(); r.u64(); r.u32(); r.u32(); r.u64(); r.u64();
-    const validators = r.vec(() => r.b32()); r.b32();
-    return { chain_id, validators };
+    const first = r.u32();
+    const layout = first === 0xffffffff ? 2 : 1;
+    let chain_id;
+    if (layout === 2) {
+      const mark = r.u8();
+      if (mark !== 2) throw new Error(`unknown genesis commitment layout ${mark}`);
+      chain_id = r.str();
+    } else {
+      if (first > 64) throw new Error(`genesis commitment chain id of ${first} bytes (at most 64)`);
+      chain_id = r.utf8(first);
+    }
+    r.u64(); r.u32(); r.u32(); r.u64(); r.u64();
+    const validators = r.vec(() => r.b32());
+    const epoch_length = layout === 2 ? r.opt(() => r.u64()) ?? U64_MAX : null;
+    r.b32();
+    return { layout, chain_id, validators, epoch_length };
   });
 }
 
@@ -152,7 +178,7 @@ const witnessedSection = (r) => ({ note: r.str(), consistency: r.vec(() => r.b32
 export function parse(data) {
   const r = framed(data, "VELLUMEV", "evidence bundle", [1, 2, 3, 4]);
   const g = genesis(r);
-  const b = { chain_id: g.chain_id, validators: g.validators, genesis_bytes: g.bytes, header: header(r), cert: certificate(r), record: record(r) };
+  const b = { chain_id: g.chain_id, validators: g.validators, genesis_bytes: g.bytes, epoch_length: g.epoch_length, header: header(r), cert: certificate(r), record: record(r) };
   b.log_proof = r.vec(() => r.b32());
   b.entry = entry(r);
   b.entry_proof = mapProof(r);
@@ -173,7 +199,7 @@ export function parse(data) {
 export function parseStatus(data) {
   const r = framed(data, "VELLUMST", "status proof");
   const g = genesis(r);
-  const s = { chain_id: g.chain_id, validators: g.validators, genesis_bytes: g.bytes, header: header(r), cert: certificate(r), proof_id: r.b32() };
+  const s = { chain_id: g.chain_id, validators: g.validators, genesis_bytes: g.bytes, epoch_length: g.epoch_length, header: header(r), cert: certificate(r), proof_id: r.b32() };
   s.entry = entry(r);
   s.entry_proof = mapProof(r);
   s.member = r.opt(() => ({ index: r.u32(), status: r.opt(() => status(r)), status_proof: mapProof(r) }));
@@ -243,7 +269,7 @@ const paymentRecord = (r) => r.span(() => ({ tx_id: r.b32(), height: r.u64(), ti
 export function parseReceipt(data) {
   const r = framed(data, "VELLUMRC", "payment receipt", [1, 2, 3]);
   const g = genesis(r);
-  const rc = { chain_id: g.chain_id, validators: g.validators, genesis_bytes: g.bytes, header: header(r), cert: certificate(r) };
+  const rc = { chain_id: g.chain_id, validators: g.validators, genesis_bytes: g.bytes, epoch_length: g.epoch_length, header: header(r), cert: certificate(r) };
   rc.tx = transaction(r);
   rc.tx_index = r.u64();
   rc.tx_proof = r.vec(() => r.b32());
@@ -366,10 +392,25 @@ async function checkSigned(hd, c, vals, genesisHash, what) {
   }
 }
 
+/**
+ * 3g: under a committed epoch length `l` (layout 2; null: layout 1, skipped), a certified
+ * header's epoch is its height's (u64 arithmetic in BigInt: `l` may be 2^64 − 1).
+ */
+function checkEpoch(hd, l, what) {
+  if (l === null) return;
+  if (l === 0n) stop(3, `${what} at height ${hd.height}: the genesis commits to an epoch length of 0 blocks`);
+  if (hd.epoch !== hd.height / l) stop(3, `${what} at height ${hd.height} claims epoch ${hd.epoch}, not ${hd.height / l} under the committed epoch length of ${l} blocks`);
+}
+
 /** Version 2: one validator-set change, signed by the set before it; returns the next set. */
-async function followLink(link, seq, vals, setEpoch, anchored, genesisHash) {
+async function followLink(link, seq, vals, setEpoch, anchored, genesisHash, epochLength) {
   const lh = link.header, what = `validator-set change ${seq}`;
   await checkSigned(lh, link.cert, vals, genesisHash, what);
+  // 3g: the change sits on the last block of an epoch (`height + 1` overflows at u64::MAX: none there).
+  checkEpoch(lh, epochLength, what);
+  if (epochLength !== null && (lh.height === U64_MAX || (lh.height + 1n) % epochLength !== 0n)) {
+    stop(3, `${what} is at height ${lh.height}, not the last block of an epoch of ${epochLength} blocks`);
+  }
   if (link.seq !== seq || link.boundary_height !== lh.height || link.effective_epoch !== lh.epoch + 1n || lh.epoch >= anchored.epoch || lh.epoch < setEpoch) {
     stop(3, `${what} is out of order`);
   }
@@ -380,6 +421,20 @@ async function followLink(link, seq, vals, setEpoch, anchored, genesisHash) {
   return link.validators;
 }
 
+/** A result's `epoch_length`: blocks per epoch as the genesis commits it (2^64 − 1: one epoch), or null (layout 1: none). */
+const epochLengthField = (f) => (f.epoch_length === null ? null : jsonInt(f.epoch_length));
+
+/**
+ * What a result's `epoch_length` means for step 3g, in words: "epoch length committed: 20
+ * blocks" (every certified header's epoch checked against its height, set changes on epoch
+ * boundaries), "... a single epoch", or, for an older genesis (layout 1), that it states none.
+ */
+export function epochLine(result) {
+  const l = result.epoch_length;
+  if (l === null || l === undefined) return "epoch length not committed (an older genesis): header epochs not checked against heights";
+  return BigInt(l) === U64_MAX ? "epoch length committed: a single epoch" : `epoch length committed: ${l} blocks`;
+}
+
 /** Steps 2-4, shared by bundles and status proofs: returns the genesis hash and the set size. */
 async function verifyAnchor(f, pinnedHex, what) {
   const genesisHash = await sha256(canonical("VELLUM:GENESIS:", f.genesis_bytes));
@@ -387,9 +442,11 @@ async function verifyAnchor(f, pinnedHex, what) {
   let vals = f.validators;
   let setEpoch = 0n; // the epoch from which the current set signs
   for (let i = 0; i < f.chain.length; i++) {
-    vals = await followLink(f.chain[i], BigInt(i + 1), vals, setEpoch, f.header, genesisHash);
+    vals = await followLink(f.chain[i], BigInt(i + 1), vals, setEpoch, f.header, genesisHash, f.epoch_length);
     setEpoch = f.chain[i].effective_epoch;
   }
+  // 3g for the anchored header, before its 3a-3c (as the Rust verifier evaluates them).
+  checkEpoch(f.header, f.epoch_length, "the header");
   await checkSigned(f.header, f.cert, vals, genesisHash, "the header");
   return { genesisHash, n: vals.length };
 }
@@ -696,6 +753,7 @@ export async function verifyBundle(data, documentBytes, pinnedHex, policy = null
       signers: b.cert.signers.length,
       validators: n,
       validator_set_changes: b.chain.length,
+      epoch_length: epochLengthField(b),
       document: documentCheck,
       issuer,
       witnessed: witnessedFields(cp, b.witnessed),
@@ -733,6 +791,7 @@ export async function verifyStatusProof(data, pinnedHex) {
       signers: s.cert.signers.length,
       validators: n,
       validator_set_changes: s.chain.length,
+      epoch_length: epochLengthField(s),
       issuer,
     };
   });
@@ -1333,6 +1392,7 @@ export async function verifyReceipt(data, pinnedHex, policy = null) {
       signers: rc.cert.signers.length,
       validators: n,
       validator_set_changes: rc.chain.length,
+      epoch_length: epochLengthField(rc),
       witnessed: witnessedFields(cp, rc.witnessed),
       witness_cosignatures: witnessCosignatures,
     };

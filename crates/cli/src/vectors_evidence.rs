@@ -179,6 +179,32 @@ fn chained_cases() -> Vec<Value> {
     cases
 }
 
+/// A chained bundle under a layout-2 genesis commitment (the epoch length in the clear, step 3g).
+fn epochs_cases() -> Vec<Value> {
+    let file = example("epochs-two-set-changes.vellum");
+    let (doc, genesis) = (example("epochs-contract.txt"), pinned("epochs-genesis-hash.txt"));
+    let mut cases = vec![bundle_case("epoch length committed (layout 2), two set changes: valid with the document", &file, Some(&doc), Some(&genesis))];
+    let changes: Vec<Alteration<Bundle>> = vec![
+        ("committed epoch length changed", Box::new(|b| {
+            if let vellum_types::CommittedEpochs::Length(Some(l)) = b.genesis.epochs {
+                b.genesis.epochs = vellum_types::CommittedEpochs::Length(Some(l + 1));
+            }
+        })),
+        ("commitment rewritten as layout 1", Box::new(|b| b.genesis.epochs = vellum_types::CommittedEpochs::Uncommitted)),
+        ("first link's epoch changed", Box::new(|b| b.validator_chain[0].header.epoch += 1)),
+    ];
+    for (what, change) in changes {
+        cases.push(bundle_case(&format!("epoch length committed: {what}"), &altered_bundle(&file, change), Some(&doc), Some(&genesis)));
+    }
+    // Without a pin the rewritten commitment is another chain's, which the headers do not name.
+    let relabelled = altered_bundle(&file, |b| b.genesis.epochs = vellum_types::CommittedEpochs::Uncommitted);
+    cases.push(bundle_case("epoch length committed: rewritten as layout 1, nothing pinned", &relabelled, Some(&doc), None));
+    let mut mark = file.clone();
+    mark[13] = 3;
+    cases.push(bundle_case("epoch length committed: unknown commitment layout 3", &mark, Some(&doc), Some(&genesis)));
+    cases
+}
+
 fn issuer(b: &mut Bundle) -> &mut vellum_evidence::IssuerEvidence {
     b.issuer.as_mut().expect("a version-3 bundle carries the issuer section")
 }
@@ -456,6 +482,7 @@ fn witnessed_cases() -> Vec<Value> {
 pub(crate) fn evidence_json() -> Value {
     let mut cases = diploma_cases();
     cases.extend(chained_cases());
+    cases.extend(epochs_cases());
     cases.extend(batch_cases());
     cases.extend(receipt_cases());
     cases.extend(status_cases());

@@ -105,6 +105,14 @@ fn validator_joins_and_another_leaves_on_a_running_devnet() {
     // A wrong pin is refused even though the chain inside the bundle is self-consistent.
     let (ok, text) = vellum(&["verify", bundle.to_str().unwrap(), "--checkpoint", &"00".repeat(32)]);
     assert!(!ok && text.contains("genesis"), "{text}");
+    // A chained bundle under a genesis that states its epoch length (layout 2, step 3g), for
+    // the vectors and the SDKs; `contract-two-set-changes.vellum` is the layout-1 one.
+    if std::env::var("VELLUM_WRITE_EXAMPLES").is_ok() {
+        let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples");
+        std::fs::copy(&bundle, examples.join("epochs-two-set-changes.vellum")).unwrap();
+        std::fs::copy(&doc, examples.join("epochs-contract.txt")).unwrap();
+        std::fs::write(examples.join("epochs-genesis-hash.txt"), format!("{genesis_hash}\n")).unwrap();
+    }
 
     // A log checkpoint saved now carries its log anchor, which crosses both changes.
     let genesis = dir.join("genesis.toml");

@@ -873,6 +873,23 @@ impl Store {
         Ok(out)
     }
 
+    /// Appends `leaves` to the log with their subtrees and nothing else (no block, no state):
+    /// only for benchmarks of log proofs at sizes no test chain reaches.
+    #[cfg(feature = "bench")]
+    pub fn append_log_for_bench(&self, leaves: &[Hash32]) -> Result<(), CommitError> {
+        let txn = self.db.begin_write()?;
+        {
+            let mut table = txn.open_table(LEAVES)?;
+            let mut nodes = txn.open_table(LOG_NODES)?;
+            let first = table.last()?.map_or(0, |(k, _)| k.value() + 1);
+            for (i, leaf) in leaves.iter().enumerate() {
+                append_leaf(&mut table, &mut nodes, first + i as u64, *leaf)?;
+            }
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
     /// A consistent read view of the log for proofs ([`vellum_crypto::merkle::Subtrees`]).
     pub fn log_reader(&self) -> Result<LogReader, ReadError> {
         let txn = self.db.begin_read()?;
