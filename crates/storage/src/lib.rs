@@ -27,7 +27,7 @@
 //! refused rather than silently forking the node.
 
 use borsh::{BorshDeserialize, BorshSerialize};
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableMultimapTable, ReadableTable, TableDefinition};
 use std::path::Path;
 use std::sync::Arc;
 use thiserror::Error;
@@ -90,6 +90,9 @@ pub enum Original {
 /// Written with the local trail, removed when a finalized block carries the record, so a
 /// crash loses none.
 const PENDING_AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("pending_audit");
+/// The same queue keyed by record: `SHA-256(borsh(record))` → its sequence numbers (schema 3),
+/// so a finalized audit batch removes its records without scanning the queue.
+const PENDING_AUDIT_BY_RECORD: redb::MultimapTableDefinition<[u8; 32], u64> = redb::MultimapTableDefinition::new("pending_audit_by_record");
 /// tx id → borsh(PaymentEntry): every finalized payment-family transaction, for receipts.
 const PAYMENTS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("payments");
 /// (account, sequence) → tx id: the payment transactions each account is a party to.
@@ -150,7 +153,8 @@ const META_WITNESSED: &str = "witnessed";
 /// database is migrated in the open transaction, a newer one refused.
 const META_SCHEMA: &str = "schema_version";
 /// 1: the tables through issue 15. 2: `log_nodes` (perfect-subtree roots of the log).
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3: `pending_audit_by_record` (the audit queue keyed by record).
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Where a finalized transaction is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
@@ -272,7 +276,16 @@ fn migrate(txn: &redb::WriteTransaction) -> Result<(), OpenError> {
             prev = Some(leaf.value());
         }
     }
+    if found < 3 {
+        let queue = txn.open_table(PENDING_AUDIT)?;
+        let mut index = txn.open_multimap_table(PENDING_AUDIT_BY_RECORD)?;
+        for row in queue.iter()? {
+            let (seq, record) = row?;
+            index.insert(vellum_types::sha256(record.value()), seq.value())?;
+        }
+    }
     txn.open_table(LOG_NODES)?;
+    txn.open_multimap_table(PENDING_AUDIT_BY_RECORD)?;
     meta.insert(META_SCHEMA, SCHEMA_VERSION.to_le_bytes().as_slice())?;
     Ok(())
 }
@@ -545,18 +558,17 @@ impl Store {
             let mut ledger_audit = txn.open_table(LEDGER_AUDIT)?;
             for (tx, r) in block.txs.iter().zip(&outcome.receipts) {
                 if let vellum_types::TxBody::AuditBatch { entries } = &tx.unsigned.body {
-                    // Records this node queued are now on the ledger: drop them from its queue.
+                    // Records this node queued are now on the ledger: drop them from its queue,
+                    // found by their key (one queued copy per copy in the batch).
                     let mut pending = txn.open_table(PENDING_AUDIT)?;
-                    let mut done = Vec::new();
-                    for row in pending.iter()? {
-                        let (k, v) = row?;
-                        if let Ok(r) = borsh::from_slice::<vellum_types::proof::AuditRecord>(v.value())
-                            && entries.contains(&r) {
-                                done.push(k.value());
-                            }
-                    }
-                    for k in done {
-                        pending.remove(k)?;
+                    let mut by_record = txn.open_multimap_table(PENDING_AUDIT_BY_RECORD)?;
+                    for record in entries {
+                        let key = vellum_types::sha256(&enc(record));
+                        let seq = by_record.get(key)?.next().transpose()?.map(|v| v.value());
+                        if let Some(seq) = seq {
+                            by_record.remove(key, seq)?;
+                            pending.remove(seq)?;
+                        }
                     }
                     for record in entries {
                         let next = match ledger_audit.range((record.proof.0, 0)..=(record.proof.0, u64::MAX))?.next_back() {
@@ -729,7 +741,9 @@ impl Store {
                     Some(last) => last.0.value() + 1,
                     None => 0,
                 };
-                queue.insert(seq, enc(record).as_slice())?;
+                let bytes = enc(record);
+                queue.insert(seq, bytes.as_slice())?;
+                txn.open_multimap_table(PENDING_AUDIT_BY_RECORD)?.insert(vellum_types::sha256(&bytes), seq)?;
             }
         }
         txn.commit()?;

@@ -137,6 +137,39 @@ fn pending_audit_records_survive_reopen_and_leave_when_finalized() {
 }
 
 #[test]
+fn a_finalized_audit_batch_removes_exactly_its_records_also_after_migration() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.redb");
+    let record = |time_ms: u64| vellum_types::proof::AuditRecord { proof: vellum_types::ProofId([1; 32]), reader: None, action: "bundle".into(), allowed: false, time_ms };
+    let entry = AuditEntry { reader: None, action: "bundle".into(), allowed: false, time_ms: 7 };
+    {
+        let store = Store::open(&path, &f.genesis).unwrap();
+        // Two identical reads in one millisecond, and another.
+        for t in [7, 7, 8] {
+            store.append_audit(&record(t).proof, &entry, Some(&record(t))).unwrap();
+        }
+    }
+    // As a schema-2 database: no index. Opening rebuilds it from the queue.
+    {
+        let db = Database::create(&path).unwrap();
+        let txn = db.begin_write().unwrap();
+        txn.delete_multimap_table(PENDING_AUDIT_BY_RECORD).unwrap();
+        txn.open_table(META).unwrap().insert(META_SCHEMA, 2u32.to_le_bytes().as_slice()).unwrap();
+        txn.commit().unwrap();
+    }
+    let store = Store::open(&path, &f.genesis).unwrap();
+    let state = store.load_state(&f.genesis).unwrap();
+    let tx = sign(&f.node, "vellum-test", 0, vellum_types::TxBody::AuditBatch { entries: vec![record(7)] });
+    let signers = verify_tx(&tx).unwrap();
+    let built = build_block(&state, state.time_ms + 1, 0, 1, [1; 32], [(&tx, signers.as_slice())]);
+    let outcome = execute_block(&state, &built.block).unwrap();
+    store.commit_block(&built.block, &outcome, b"cert").unwrap();
+    let left: Vec<u64> = store.pending_audit(10).unwrap().into_iter().map(|(_, r)| r.time_ms).collect();
+    assert_eq!(left, vec![7, 8], "one copy of the finalized record left the queue, the rest stayed");
+}
+
+#[test]
 fn the_witnessed_checkpoint_survives_reopen_and_never_goes_back() {
     let f = fixture();
     let dir = tempfile::tempdir().unwrap();
