@@ -60,6 +60,12 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: devnet::DevnetCommand,
     },
+    /// Check a genesis file and print its hash: every organisation of a consortium compares it
+    /// with the others' before starting its validator (docs/deployment.md).
+    Genesis {
+        /// The genesis file (TOML).
+        genesis: PathBuf,
+    },
     /// Chain status from a node.
     Status {
         #[command(flatten)]
@@ -255,6 +261,7 @@ pub(crate) fn dispatch(command: Command, json: bool) -> Result<()> {
         Command::Issuer { command } => issuer::run(command, json),
         Command::Credential { command } => credential::run(command, json),
         Command::Witness { command: WitnessCommand::Serve(args) } => witness::serve(args, json),
+        Command::Genesis { genesis } => genesis_summary(&genesis, json),
         Command::Log { command } => log::run(command, json),
         Command::Verify { bundle, file, checkpoint, status, witnesses, explain } => {
             proof::verify(&bundle, file.as_deref(), checkpoint.as_deref(), status.as_deref(), witnesses.as_deref(), explain, json)
@@ -311,6 +318,30 @@ fn run_node(config: &Path) -> Result<()> {
             }
         }
     })?;
+    Ok(())
+}
+
+fn genesis_summary(path: &Path, json: bool) -> Result<()> {
+    let g = vellum_node::config::load_genesis(path)?;
+    let v = serde_json::json!({
+        "genesis_hash": hex::encode(g.hash()),
+        "chain_id": g.chain_id,
+        "validators": g.validators.iter().map(|v| serde_json::json!({ "name": v.name, "consensus_key": hex::encode(v.consensus_key), "address": v.address })).collect::<Vec<_>>(),
+        "accounts": g.accounts.len(),
+        "epoch_length_blocks": g.epoch_length_blocks,
+    });
+    print(json, &v, || {
+        let names: Vec<&str> = g.validators.iter().map(|v| v.name.as_str()).collect();
+        format!(
+            "genesis {} of chain {}: {} validators ({}), {} accounts, epochs of {}",
+            hex::encode(g.hash()),
+            g.chain_id,
+            names.len(),
+            names.join(", "),
+            g.accounts.len(),
+            g.epoch_length_blocks.map_or("∞ (one epoch)".to_string(), |l| format!("{l} blocks"))
+        )
+    });
     Ok(())
 }
 

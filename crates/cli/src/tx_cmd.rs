@@ -184,6 +184,7 @@ fn buildable(command: &crate::Command) -> Result<(), &'static str> {
         C::Node { .. }
         | C::Devnet { .. }
         | C::Status { .. }
+        | C::Genesis { .. }
         | C::Tx { .. }
         | C::Log { .. }
         | C::Verify { .. }

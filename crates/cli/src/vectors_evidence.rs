@@ -199,6 +199,10 @@ fn epochs_cases() -> Vec<Value> {
     // Without a pin the rewritten commitment is another chain's, which the headers do not name.
     let relabelled = altered_bundle(&file, |b| b.genesis.epochs = vellum_types::CommittedEpochs::Uncommitted);
     cases.push(bundle_case("epoch length committed: rewritten as layout 1, nothing pinned", &relabelled, Some(&doc), None));
+    for bad in [0u64, 9] {
+        let zero = altered_bundle(&file, move |b| b.genesis.epochs = vellum_types::CommittedEpochs::Length(Some(bad)));
+        cases.push(bundle_case(&format!("epoch length committed: an epoch length of {bad} (no genesis may set it)"), &zero, Some(&doc), None));
+    }
     let mut mark = file.clone();
     mark[13] = 3;
     cases.push(bundle_case("epoch length committed: unknown commitment layout 3", &mark, Some(&doc), Some(&genesis)));

@@ -366,6 +366,9 @@ pub(crate) fn verify_anchor(
     // 3e. Under a committed epoch length (layout-2 commitment), every certified header's epoch
     // is its height's, and every set change sits on the last block of an epoch.
     let epoch_length = genesis.epoch_length();
+    // (Decoding admits only lengths a genesis may set, so `l ≥ 10`; `max(1)` keeps a commitment
+    // built in memory from dividing by zero.)
+    let epoch_length = epoch_length.map(|l| l.max(1));
     let epoch_of = |h: &BlockHeader, what: &str| match epoch_length {
         Some(l) if h.epoch != h.height / l => fail(Step::ValidatorSet, format!("{what} at height {} claims epoch {}, not {} under the committed epoch length of {l} blocks", h.height, h.epoch, h.height / l)),
         _ => Ok(()),

@@ -168,6 +168,13 @@ impl BorshDeserialize for GenesisCommitment {
                 return Err(invalid("unknown genesis commitment layout"));
             }
             let (chain_id, genesis_time_ms, params, validators, length, details_hash) = <(String, u64, ConsensusParams, Vec<[u8; 32]>, Option<u64>, Hash32)>::deserialize_reader(r)?;
+            if chain_id.len() > CHAIN_ID_BYTES_MAX {
+                return Err(invalid("chain id too long"));
+            }
+            // Only lengths a genesis may set: a zero would divide by zero in step 3g.
+            if length.is_some_and(|l| !(EPOCH_LENGTH_BLOCKS_MIN..=EPOCH_LENGTH_BLOCKS_MAX).contains(&l)) {
+                return Err(invalid("epoch length out of range"));
+            }
             return Ok(GenesisCommitment { chain_id, genesis_time_ms, params, validators, epochs: CommittedEpochs::Length(length), details_hash });
         }
         // Layout 1: `first` was the chain id's length.
@@ -433,6 +440,11 @@ mod tests {
         let mut long = plain.clone();
         long[..4].copy_from_slice(&65u32.to_le_bytes());
         assert!(borsh::from_slice::<GenesisCommitment>(&long).is_err());
+        // Epoch lengths no genesis may set (a zero would divide by zero in step 3g).
+        for bad in [0u64, 9, 1_000_001] {
+            let c = GenesisCommitment { epochs: CommittedEpochs::Length(Some(bad)), ..two.clone() };
+            assert!(borsh::from_slice::<GenesisCommitment>(&borsh::to_vec(&c).unwrap()).is_err(), "{bad}");
+        }
         for cut in 0..bytes.len() {
             assert!(borsh::from_slice::<GenesisCommitment>(&bytes[..cut]).is_err(), "cut at {cut}");
         }

@@ -114,6 +114,7 @@ export {
   evidenceKind,
   finalizeMessage,
   genesisHashOf,
+  epochLengthOf,
   headerHashOf,
   validatorSetHashOf,
   quorum,

@@ -4,7 +4,7 @@
 
 import { sha256 } from "@noble/hashes/sha2.js";
 import { DecodeError, EncodeError, KeyError } from "./errors.js";
-import { equal, fromHex, isBytes, toHex } from "./bytes.js";
+import { equal, fromHex, fromUtf8, isBytes, toHex } from "./bytes.js";
 import { bool, bytes, canonical, enumOf, option, string, struct, tuple, u128, u16, u32, u64, u8, unitEnum, vec, vecU8 } from "./encoding.js";
 
 /** Public key bytes per scheme, in borsh variant order. */
@@ -233,13 +233,92 @@ export const Transaction = struct("Transaction", [["unsigned", UnsignedTx], ["si
 
 // ---- Evidence (crates/evidence, docs/evidence-format.md) ----
 
-export const GenesisCommitment = struct("GenesisCommitment", [
+/** Longest chain id (crates/types/src/limits.rs `CHAIN_ID_BYTES_MAX`). */
+export const CHAIN_ID_BYTES_MAX = 64;
+/** First four bytes of a layout-2 genesis commitment: `u32 0xFFFFFFFF`, an impossible layout-1 chain-id length. */
+export const COMMITMENT_LAYOUT_2_MARK = 0xffffffff;
+
+const GenesisLayout1 = struct("GenesisCommitment", [
   ["chain_id", string],
   ["genesis_time_ms", u64],
   ["params", ConsensusParams],
   ["validators", vec(bytes(32))],
   ["details_hash", Hash32],
 ]);
+const GenesisLayout2 = struct("GenesisCommitment", [
+  ["chain_id", string],
+  ["genesis_time_ms", u64],
+  ["params", ConsensusParams],
+  ["validators", vec(bytes(32))],
+  ["epoch_length_blocks", option(u64)],
+  ["details_hash", Hash32],
+]);
+
+/** The model's layout: 1 or 2 (2, the layout every chain writes now, when not given). */
+function genesisLayout(v, path) {
+  const layout = v === null || typeof v !== "object" || v.layout === undefined ? 2 : v.layout;
+  if (layout !== 1 && layout !== 2) throw new EncodeError(`${path}.layout`, `genesis commitment layout ${String(layout)} (1 or 2)`);
+  if (layout === 1 && v.epoch_length_blocks !== undefined && v.epoch_length_blocks !== null) {
+    throw new EncodeError(`${path}.epoch_length_blocks`, "a layout-1 genesis commitment states no epoch length (layout 2 does)");
+  }
+  return layout;
+}
+const withLayout = (layout, fields) => ({ layout, ...fields });
+/** Layout 1 after its chain id (read first, to tell the layouts apart). */
+const GenesisLayout1Rest = struct("GenesisCommitment", GenesisLayout1.fields.slice(1));
+
+/**
+ * What a genesis hash commits to (docs/evidence-format.md §2.5), in either layout. The model is
+ * `{ layout: 1 | 2, chain_id, genesis_time_ms, params, validators, epoch_length_blocks (layout 2:
+ * bigint or null for a single epoch), details_hash }`.
+ * - layout 2 (every chain made since the epoch length is committed in the clear):
+ *   `u32 0xFFFFFFFF ‖ u8 0x02 ‖ borsh(chain_id, genesis_time_ms, params, validators,
+ *   epoch_length_blocks: Option<u64>, details_hash)`;
+ * - layout 1 (older chains): `borsh(chain_id, genesis_time_ms, params, validators, details_hash)`,
+ *   no epoch length.
+ * A reader tells them apart by the first four bytes (a chain id is at most 64 bytes) and refuses
+ * a layout mark other than 2 and a layout-1 chain id over 64 bytes. Each layout has one encoding,
+ * so re-encoding a decoded commitment gives back its bytes (and its genesis hash).
+ */
+export const GenesisCommitment = {
+  name: "GenesisCommitment",
+  minSize: GenesisLayout1.minSize,
+  write(w, v, path = "GenesisCommitment") {
+    if (genesisLayout(v, path) === 1) return GenesisLayout1.write(w, v, path);
+    w.uint(COMMITMENT_LAYOUT_2_MARK, 4);
+    w.u8(2);
+    GenesisLayout2.write(w, v, path);
+  },
+  read(r) {
+    const first = Number(r.uint(4));
+    if (first === COMMITMENT_LAYOUT_2_MARK) {
+      const mark = r.u8();
+      if (mark !== 2) throw new DecodeError("malformed", `unknown genesis commitment layout ${mark} (this SDK knows 1 and 2)`);
+      return withLayout(2, GenesisLayout2.read(r));
+    }
+    // Layout 1: `first` was the chain id's length.
+    if (first > CHAIN_ID_BYTES_MAX) throw new DecodeError("malformed", `genesis commitment chain id of ${first} bytes (at most ${CHAIN_ID_BYTES_MAX})`);
+    let chain_id;
+    try {
+      chain_id = fromUtf8(r.take(first));
+    } catch (e) {
+      if (e instanceof DecodeError) throw e;
+      throw new DecodeError("malformed", "string is not valid UTF-8");
+    }
+    return withLayout(1, { chain_id, ...GenesisLayout1Rest.read(r) });
+  },
+  toJson(v) {
+    const layout = genesisLayout(v, "GenesisCommitment");
+    return withLayout(layout, (layout === 1 ? GenesisLayout1 : GenesisLayout2).toJson(v));
+  },
+  fromJson(j, path = "GenesisCommitment") {
+    if (j === null || typeof j !== "object" || Array.isArray(j)) throw new EncodeError(path, "expected a GenesisCommitment object");
+    const layout = genesisLayout(j, path);
+    const { layout: _, ...fields } = j;
+    if (layout === 1 && "epoch_length_blocks" in fields) delete fields.epoch_length_blocks;
+    return withLayout(layout, (layout === 1 ? GenesisLayout1 : GenesisLayout2).fromJson(fields, path));
+  },
+};
 
 export const BlockHeader = struct("BlockHeader", [
   ["height", u64],

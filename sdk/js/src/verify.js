@@ -200,7 +200,16 @@ export function finalizeMessage(epoch, view, parentView, headerHash) {
   return concat(varint(ns.length), ns, varint(epoch), varint(view), varint(parentView), headerHash);
 }
 
+/** The genesis hash: `H("VELLUM:GENESIS:" ‖ 0x01 ‖ the commitment's bytes)`, in whichever layout it has. */
 export const genesisHashOf = (genesis) => sha256(canonical(DOMAIN.GENESIS, GenesisCommitment, genesis));
+/** `u64::MAX`: the epoch length of a chain with a single epoch. */
+export const U64_MAX = (1n << 64n) - 1n;
+/**
+ * Blocks per epoch as a genesis commitment states it (Rust `GenesisCommitment::epoch_length`):
+ * layout 2: its `epoch_length_blocks`, or 2^64 − 1 (one epoch forever) when none; layout 1
+ * states none: null (step 3g is skipped).
+ */
+export const epochLengthOf = (genesis) => (genesis.layout === 1 ? null : genesis.epoch_length_blocks === null || genesis.epoch_length_blocks === undefined ? U64_MAX : BigInt(genesis.epoch_length_blocks));
 export const headerHashOf = (header) => sha256(canonical(DOMAIN.BLOCK_HEADER, BlockHeader, header));
 export const validatorSetHashOf = (keys) => sha256(canonical(DOMAIN.VALIDATOR_SET, vec(fixedBytes(32)), keys));
 /** More than 2/3 of n (`n − ⌊(n−1)/3⌋`), as Commonware's simplex counts a finalization. */
@@ -250,11 +259,27 @@ function verifyAnchor(file, pinned, note, what) {
   note("genesis_hash", genesisHash);
   if (pinned && !equal(pinned, genesisHash)) fail("checkpoint", `${what} is for genesis ${toHex(genesisHash)}, not the pinned ${toHex(pinned)}`);
   let validators = genesis.validators;
+  // 3g. Under a committed epoch length (layout-2 commitment), every certified header's epoch is
+  // its height's, and every set change sits on the last block of an epoch (u64 arithmetic, as
+  // bigint: the length may be 2^64 − 1).
+  const epochLength = epochLengthOf(genesis);
+  const epochOf = (h, what) => {
+    if (epochLength === null) return;
+    // A length of 0 divides nothing: no header can be in an epoch of it.
+    if (epochLength === 0n) fail("validator set", `${what} at height ${h.height}: the genesis commits to an epoch length of 0 blocks`);
+    const epoch = h.height / epochLength;
+    if (h.epoch !== epoch) fail("validator set", `${what} at height ${h.height} claims epoch ${h.epoch}, not ${epoch} under the committed epoch length of ${epochLength} blocks`);
+  };
   let seq = 0n;
   let setEpoch = 0n; // the epoch from which the current set signs
   for (const link of chain) {
     checkSigned(link.header, link.certificate, validators, genesisHash, "a validator-set change", note);
     const r = link.record;
+    epochOf(link.header, "a validator-set change");
+    // `height + 1` overflows u64 at its largest value: no such boundary (as Rust's checked_add).
+    if (epochLength !== null && (link.header.height === U64_MAX || (link.header.height + 1n) % epochLength !== 0n)) {
+      fail("validator set", `validator-set change ${r.seq} is at height ${link.header.height}, not the last block of an epoch of ${epochLength} blocks`);
+    }
     if (link.header.epoch < setEpoch) {
       fail("validator set", `validator-set change ${r.seq} has its boundary block in epoch ${link.header.epoch}, before the set that signed it took effect (epoch ${setEpoch})`);
     }
@@ -275,8 +300,10 @@ function verifyAnchor(file, pinned, note, what) {
     seq = r.seq;
     setEpoch = r.effective_epoch;
   }
+  // 3g for the anchored header, before its 3a–3c (as Rust evaluates them).
+  epochOf(header, "the header");
   checkSigned(header, certificate, validators, genesisHash, "the header", note);
-  return { genesisHash, validators: validators.length };
+  return { genesisHash, validators: validators.length, epochLength };
 }
 
 const LIVE = Object.freeze({ status: "live" });
@@ -448,7 +475,7 @@ export function verifyBundle(input, { genesisHash = null, document = null, witne
   const b = isBytes(input) ? decodeBundle(input) : input;
   const trace = [];
   const note = (k, v) => trace.push([k, toHex(v)]);
-  const { genesisHash: gh, validators } = verifyAnchor(b, hash32(genesisHash, "genesis hash"), note, "bundle");
+  const { genesisHash: gh, validators, epochLength } = verifyAnchor(b, hash32(genesisHash, "genesis hash"), note, "bundle");
   const r = b.record;
   const h = b.header;
 
@@ -502,6 +529,7 @@ export function verifyBundle(input, { genesisHash = null, document = null, witne
     signers: b.certificate.signers.length,
     validators,
     validatorSetChanges: b.validator_chain.length,
+    epochLength,
     document: documentCheck,
     issuer,
     witnessed: witnessedResult(witnessed, b.witnessed?.note),
@@ -519,7 +547,7 @@ export function verifyBundle(input, { genesisHash = null, document = null, witne
 export function verifyReceipt(input, { genesisHash = null, witnessPolicy = null } = {}) {
   const policy = policyOption(witnessPolicy);
   const r = isBytes(input) ? decodeReceipt(input) : input;
-  const { genesisHash: gh, validators } = verifyAnchor(r, hash32(genesisHash, "genesis hash"), () => {}, "receipt");
+  const { genesisHash: gh, validators, epochLength } = verifyAnchor(r, hash32(genesisHash, "genesis hash"), () => {}, "receipt");
   const h = r.header;
   const txWhy = inclusionError(r.tx_index, h.log_size, leafHash(txLeafBytes(r.tx)), r.tx_proof, h.log_root);
   if (txWhy) fail("log inclusion", `the transaction is not at log index ${r.tx_index}: ${txWhy}`);
@@ -554,6 +582,7 @@ export function verifyReceipt(input, { genesisHash = null, witnessPolicy = null 
     certificateSigners: r.certificate.signers.length,
     validators,
     validatorSetChanges: r.validator_chain.length,
+    epochLength,
     witnessed: witnessedResult(witnessed, r.witnessed?.note),
     witnessCosignatures,
   };
@@ -567,7 +596,7 @@ export function verifyLogAnchor(input, { genesisHash }) {
   const a = isBytes(input) ? decodeLogAnchor(input) : input;
   const pinned = hash32(genesisHash, "genesis hash");
   if (!pinned) fail("checkpoint", "a log anchor is verified against a pinned genesis hash");
-  const { genesisHash: gh, validators } = verifyAnchor(a, pinned, () => {}, "log anchor");
+  const { genesisHash: gh, validators, epochLength } = verifyAnchor(a, pinned, () => {}, "log anchor");
   if (a.header.log_size === 0n) fail("log inclusion", "the anchored header commits an empty log");
   return {
     genesisHash: toHex(gh),
@@ -579,6 +608,7 @@ export function verifyLogAnchor(input, { genesisHash }) {
     signers: a.certificate.signers.length,
     validators,
     validatorSetChanges: a.validator_chain.length,
+    epochLength,
   };
 }
 
@@ -602,7 +632,7 @@ function statusOfMember(s) {
  */
 export function verifyStatusProof(input, { genesisHash = null } = {}) {
   const s = isBytes(input) ? decodeStatusProof(input) : input;
-  const { genesisHash: gh, validators } = verifyAnchor(s, hash32(genesisHash, "genesis hash"), () => {}, "status proof");
+  const { genesisHash: gh, validators, epochLength } = verifyAnchor(s, hash32(genesisHash, "genesis hash"), () => {}, "status proof");
   checkEntry(s.entry_proof, s.header.state_root, s.proof_id, s.entry, () => {});
   const status = s.member ? statusOfMember(s) : s.entry.status;
   // 6d with the entry's registrant (reported under step 6, checked after step 7 as in Rust).
@@ -623,6 +653,7 @@ export function verifyStatusProof(input, { genesisHash = null } = {}) {
     signers: s.certificate.signers.length,
     validators,
     validatorSetChanges: s.validator_chain.length,
+    epochLength,
     issuer,
   };
 }

@@ -1,10 +1,13 @@
 // The SDK in a real browser (headless Chromium; skipped when none is installed — set CHROMIUM
 // to its path): the unmodified ES modules load through an import map, rebuild every
 // transaction vector byte for byte, verify the example bundle, receipt and a status proof
-// offline (and an attested issuer's version-3 bundle with the status proof made since), check
-// the witnessed bundles and receipts of evidence.json under their witness policies (step 10), and
-// interoperate with Chromium's own WebCrypto P-256 (its signatures accepted by the SDK, the SDK's
-// verified by WebCrypto). Nothing Node-specific is used by the code under test.
+// offline (and an attested issuer's version-3 bundle with the status proof made since), give
+// every case of evidence.json its verdict (the witnessed ones under their witness policies, step
+// 10), and interoperate with Chromium's own WebCrypto P-256 (its signatures accepted by the SDK,
+// the SDK's verified by WebCrypto). The node's web verifier (crates/api/web/verify.js,
+// unmodified) gives every case of evidence.json its verdict there too. Both run the step-3g
+// receipts of test/epochs-ledger.js (genesis layouts 1 and 2, u64 epoch arithmetic). Nothing
+// Node-specific is used by the code under test.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -12,6 +15,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { extname, join, normalize } from "node:path";
 import { EXAMPLES, REPO, VECTORS } from "./fixtures.js";
+import { epochCases } from "./epochs-ledger.js";
+import { toHex } from "../src/index.js";
 import { CHROMIUM, openInChromium } from "./chromium.js";
 const BROWSER_TIMEOUT_MS = 120_000;
 const TYPES = { ".js": "text/javascript", ".json": "application/json", ".html": "text/html" };
@@ -22,7 +27,10 @@ const ROOTS = {
   "/noble/": join(REPO, "sdk", "js", "node_modules", "@noble"),
   "/examples/": EXAMPLES,
   "/vectors/": VECTORS,
+  "/web/": join(REPO, "crates", "api", "web"),
 };
+/** The step-3g receipts made here, as the page reads them (hex files, verdicts, epoch lengths as text). */
+const EPOCH_CASES = JSON.stringify(epochCases().map((c) => ({ name: c.name, file: toHex(c.file), genesisHash: c.genesisHash, expect: c.expect, epochLength: c.epochLength === null ? null : String(c.epochLength) })));
 
 const PAGE = `<!doctype html><meta charset="utf-8">
 <script type="importmap">{"imports": {"@noble/curves/": "/noble/curves/", "@noble/hashes/": "/noble/hashes/", "@noble/ciphers/": "/noble/ciphers/"}}</script>
@@ -67,6 +75,57 @@ try {
       return !c.expect.valid && e instanceof v.VerifyError && e.stepNumber === c.expect.failed.step;
     }
   }).length;
+  // Every case of evidence.json, and the step-3g receipts made in Node: this SDK's verdicts.
+  const sdkVerdict = (f) => {
+    try {
+      f();
+      return "ok";
+    } catch (e) {
+      if (!(e instanceof v.VerifyError)) throw e;
+      return "step " + e.stepNumber + " (" + e.step + ")";
+    }
+  };
+  const hexOrNull = (h) => (h === null || h === undefined ? null : v.fromHex(h));
+  const evidence = v.parseJson(await text("/vectors/evidence.json")).cases;
+  const expected = (c) => (c.expect.valid ? "ok" : "step " + c.expect.failed.step + " (" + c.expect.failed.name + ")");
+  const SDK_RUNS = {
+    bundle: (c) => v.verifyBundle(v.fromHex(c.file), { genesisHash: c.pinned_genesis, document: hexOrNull(c.document) }),
+    receipt: (c) => v.verifyReceipt(v.fromHex(c.file), { genesisHash: c.pinned_genesis }),
+    status: (c) => v.verifyStatusProof(v.fromHex(c.file), { genesisHash: c.pinned_genesis }),
+    bundle_with_status: (c) => v.verifyBundleWithStatus(v.fromHex(c.file), v.fromHex(c.status_file), { genesisHash: c.pinned_genesis, document: hexOrNull(c.document) }),
+    witnessed_bundle: (c) => v.verifyBundle(v.fromHex(c.file), { genesisHash: c.pinned_genesis, witnessPolicy: c.witness_policy }),
+    witnessed_receipt: (c) => v.verifyReceipt(v.fromHex(c.file), { genesisHash: c.pinned_genesis, witnessPolicy: c.witness_policy }),
+  };
+  out.evidenceCases = evidence.length;
+  out.sdkDisagreeing = evidence.filter((c) => sdkVerdict(() => SDK_RUNS[c.kind](c)) !== expected(c)).map((c) => c.name);
+  const epochs = await (await fetch("/epochs.json")).json();
+  out.epochCases = epochs.length;
+  out.sdkEpochsDisagreeing = epochs.filter((c) => {
+    let length = null;
+    const verdict = sdkVerdict(() => (length = v.verifyReceipt(v.fromHex(c.file), { genesisHash: c.genesisHash }).epochLength));
+    return verdict !== c.expect || (verdict === "ok" && (length === null ? null : String(length)) !== c.epochLength);
+  }).map((c) => c.name);
+  // The node's web verifier, unmodified, on the same cases.
+  const web = await import("/web/verify.js");
+  const policyText = (p) => [...p.witnesses.map((w) => "witness " + w.name + " " + w.key), "quorum " + p.quorum].join("\n");
+  const WEB_RUNS = {
+    bundle: (c) => web.verifyBundle(v.fromHex(c.file), hexOrNull(c.document), c.pinned_genesis),
+    receipt: (c) => web.verifyReceipt(v.fromHex(c.file), c.pinned_genesis),
+    status: (c) => web.verifyStatusProof(v.fromHex(c.file), c.pinned_genesis),
+    bundle_with_status: (c) => web.verifyBundleWithStatus(v.fromHex(c.file), v.fromHex(c.status_file), hexOrNull(c.document), c.pinned_genesis),
+    witnessed_bundle: (c) => web.verifyBundle(v.fromHex(c.file), null, c.pinned_genesis, web.parseWitnessPolicy(policyText(c.witness_policy))),
+    witnessed_receipt: (c) => web.verifyReceipt(v.fromHex(c.file), c.pinned_genesis, web.parseWitnessPolicy(policyText(c.witness_policy))),
+  };
+  out.webDisagreeing = [];
+  for (const c of evidence) {
+    const r = await WEB_RUNS[c.kind](c);
+    if ((r.ok ? "ok" : r.step) !== expected(c)) out.webDisagreeing.push(c.name);
+  }
+  out.webEpochsDisagreeing = [];
+  for (const c of epochs) {
+    const r = await web.verifyReceipt(v.fromHex(c.file), c.genesisHash);
+    if ((r.ok ? "ok" : r.step) !== c.expect || (r.ok && (r.epoch_length === null ? null : String(r.epoch_length)) !== c.epochLength)) out.webEpochsDisagreeing.push(c.name);
+  }
   out.wellKnown = v.checkWellKnown(v.wellKnownDocument({ name: "Example University", chainId: "c", genesisHash: attestedPin, account: attested.bundle.registrant }), { name: "Example University", chainId: "c", genesisHash: attestedPin, account: attested.bundle.registrant }).name;
   // P-256 with Chromium's WebCrypto, both ways.
   const ecdsa = { name: "ECDSA", namedCurve: "P-256" }, sha = { name: "ECDSA", hash: "SHA-256" };
@@ -99,6 +158,7 @@ test("the SDK in headless Chromium: vectors, offline verification, WebCrypto P-2
       return;
     }
     if (req.url === "/") return res.writeHead(200, { "content-type": "text/html" }).end(PAGE);
+    if (req.url === "/epochs.json") return res.writeHead(200, { "content-type": "application/json" }).end(EPOCH_CASES);
     const prefix = Object.keys(ROOTS).find((p) => req.url.startsWith(p));
     const path = prefix && normalize(join(ROOTS[prefix], decodeURIComponent(req.url.slice(prefix.length).split("?")[0])));
     if (!path || !path.startsWith(ROOTS[prefix]) || !existsSync(path)) return res.writeHead(404).end();
@@ -119,6 +179,12 @@ test("the SDK in headless Chromium: vectors, offline verification, WebCrypto P-2
   assert.equal(r.wellKnown, "Example University");
   assert.ok(r.witnessedCases >= 2, "witnessed cases in evidence.json");
   assert.equal(r.witnessedAgreeing, r.witnessedCases, "every witnessed case gets the vectors' verdict");
+  assert.ok(r.evidenceCases >= 100, "the cases of evidence.json");
+  assert.deepEqual(r.sdkDisagreeing, [], "every case of evidence.json gets its verdict from the SDK in Chromium");
+  assert.deepEqual(r.webDisagreeing, [], "every case of evidence.json gets its verdict from the web verifier in Chromium");
+  assert.ok(r.epochCases >= 10, "the step-3g receipts");
+  assert.deepEqual(r.sdkEpochsDisagreeing, [], "the step-3g receipts, SDK in Chromium");
+  assert.deepEqual(r.webEpochsDisagreeing, [], "the step-3g receipts, web verifier in Chromium");
   assert.equal(r.webcryptoAccepted, true);
   assert.equal(r.sdkAcceptedByWebcrypto, true);
 });

@@ -62,14 +62,14 @@ test("a version-3 bundle names the registrant's attested identity, checked again
   assert.deepEqual(r.issuer, {
     attested: true,
     profile: { name: "Example University", domain: "example.edu", x509Sha256: null, wellKnownSha256: r.issuer.profile.wellKnownSha256 },
-    attestedBy: "7f3164694ff4829859700fe15a290d2ff57de503e05440f0df5d7d84692d8386",
+    attestedBy: "a593128897183f44834b2986c36672cc4d56c69c95fd41c5d48aff9e89f29691",
     txId: r.issuer.txId,
     height: 6n,
     timeMs: r.issuer.timeMs,
     revoked: null,
   });
   assert.match(r.issuer.profile.wellKnownSha256, /^[0-9a-f]{64}$/);
-  assert.equal(issuerLine(r.issuer), "Example University (example.edu), attested by 7f3164694ff4829859700fe15a290d2ff57de503e05440f0df5d7d84692d8386 at height 6");
+  assert.equal(issuerLine(r.issuer), "Example University (example.edu), attested by a593128897183f44834b2986c36672cc4d56c69c95fd41c5d48aff9e89f29691 at height 6");
   const trace = Object.fromEntries(r.trace);
   assert.equal(trace.issuer_key, toHex(issuerProfileKey(r.registrant)));
   assert.equal(toHex(encodeBundle(decodeBundle(attested))), toHex(attested), "decode/encode is the identity");
@@ -183,7 +183,7 @@ test("a status proof carries the identity now: a withdrawn attestation shows wit
   assert.equal(s.status.status, "live");
   assert.deepEqual([s.issuer.attested, s.issuer.revoked.reason, s.issuer.revoked.height], [true, "affiliation_changed", 9n]);
   assert.match(s.issuer.revoked.by, /^[0-9a-f]{64}$/);
-  assert.equal(issuerLine(s.issuer), "Example University (example.edu), attested by 7f3164694ff4829859700fe15a290d2ff57de503e05440f0df5d7d84692d8386 at height 6 — identity attestation REVOKED at height 9 (reason: affiliation_changed)");
+  assert.equal(issuerLine(s.issuer), "Example University (example.edu), attested by a593128897183f44834b2986c36672cc4d56c69c95fd41c5d48aff9e89f29691 at height 6 — identity attestation REVOKED at height 9 (reason: affiliation_changed)");
   const { bundle, now } = verifyBundleWithStatus(attested, revokedSince, { genesisHash: pinned, document });
   assert.equal(bundle.issuer.revoked, null, "not revoked when the bundle was made");
   assert.equal(now.changed, false, "the registration's status did not change");

@@ -35,7 +35,8 @@ import { PaymentRecord } from "../src/types.js";
 
 const PARAMS = { block_txs_max: 10000, block_bytes_max: 2097152, block_time_future_skew_ms: 1000n, block_time_past_skew_ms: 10000n };
 const T0 = 1_767_225_600_000n;
-const VALIDATORS = [0x61, 0x62, 0x63, 0x64]
+/** The test chain's four validators (Ed25519 seeds `[0x61; 32]` to `[0x64; 32]`), sorted by key as consensus orders them. */
+export const VALIDATORS = [0x61, 0x62, 0x63, 0x64]
   .map((n) => SecretKey.fromBytes("ed25519", new Uint8Array(32).fill(n)))
   .sort((a, b) => (toHex(a.publicKey.bytes) < toHex(b.publicKey.bytes) ? -1 : 1));
 

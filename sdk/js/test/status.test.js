@@ -131,9 +131,14 @@ test("every genesis field: step 2 against a pin, step 3 without one", () => {
   failsAt("checkpoint", () => verifyStatusProof(suspended, { genesisHash: "07".repeat(32) }));
 });
 
-test("every header field: the set hash and genesis hash at step 3, every other at step 4 (the certificate)", () => {
-  for (const field of Object.keys(decodeStatusProof(memberRevoked).header)) {
-    const step = ["validator_set_hash", "genesis_hash"].includes(field) ? "validator set" : "certificate";
+test("every header field: the set hash, the genesis hash and (under a committed epoch length) the epoch at step 3, every other at step 4 (the certificate)", () => {
+  const { genesis, header } = decodeStatusProof(memberRevoked);
+  // The examples' genesis commits to its epoch length (layout 2): a header's epoch is its height's (3g).
+  assert.equal(genesis.layout, 2);
+  assert.equal(header.epoch, header.height / genesis.epoch_length_blocks);
+  assert.equal((header.height + 1n) / genesis.epoch_length_blocks, header.epoch, "height + 1 stays in the epoch: that change fails at the certificate");
+  for (const field of Object.keys(header)) {
+    const step = ["validator_set_hash", "genesis_hash", "epoch"].includes(field) ? "validator set" : "certificate";
     failsAt(step, () => verifyStatusProof(edited(memberRevoked, (s) => (s.header[field] = changed(s.header[field]))), { genesisHash: pinned }), `header.${field}`);
   }
 });

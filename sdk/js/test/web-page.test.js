@@ -48,7 +48,9 @@ const attestedPin = exampleText("attested-genesis-hash.txt");
 const diplomaId = toHex(decodeStatusProof(readExample("status-diploma-suspended.status")).proof_id);
 const certId = toHex(decodeStatusProof(readExample("status-cert-1-revoked.status")).proof_id);
 const attestedId = toHex(decodeStatusProof(readExample("attested-diploma-revoked-issuer.status")).proof_id);
-const ATTESTED_BY = "7f3164694ff4829859700fe15a290d2ff57de503e05440f0df5d7d84692d8386";
+const ATTESTED_BY = toHex(decodeBundle(readExample("attested-diploma.vellum")).issuer.attestation.attested_by);
+/** The registrant accounts of the example bundles (the examples are regenerated on a devnet from time to time). */
+const registrantOf = (name) => toHex(decodeBundle(readExample(name)).record.registrant);
 
 /** A tampered copy of the attested bundle: the issuer's name changed (served beside the examples). */
 function alteredAttested() {
@@ -186,11 +188,11 @@ test("the web page on a plain web host: attested, altered, revoked, unattested a
   assert.equal(v.length, scenarios.length, JSON.stringify(v));
   // Unattested: registered before any attestation.
   assert.match(v[0], /^VALID Document .*LIVE — status as of height 8 \(the bundle's\); current status not checked \(this page is not served by a node\)/);
-  assert.match(v[0], /Registered by no attested identity \(no registrar vouched for the registrant's name or domain\) account 6d5ba04a/);
+  assert.ok(v[0].includes(`Registered by no attested identity (no registrar vouched for the registrant's name or domain) account ${registrantOf("status-diploma.vellum")} `), v[0]);
   assert.doesNotMatch(v[0], /status NOW|Issuer NOW/);
   assert.match(v[1], /^NOT VALID the status proof: failed at step 2 \(checkpoint\)/);
   // Valid, attested, with its document.
-  assert.ok(v[2].startsWith(`VALID Document this exact document (its SHA-256 matches) Registered by Example University (example.edu), attested by ${ATTESTED_BY} at height 6 account a011783a`), v[2]);
+  assert.ok(v[2].startsWith(`VALID Document this exact document (its SHA-256 matches) Registered by Example University (example.edu), attested by ${ATTESTED_BY} at height 6 account ${registrantOf("attested-diploma.vellum")} `), v[2]);
   assert.doesNotMatch(v[2], /REVOKED|Issuer NOW/);
   // Altered: the issuer's name in a tampered copy; another document.
   assert.match(v[3], /^NOT VALID failed at step 6 \(state entry\): the issuer identity does not match the state/);

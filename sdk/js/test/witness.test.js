@@ -10,6 +10,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   CredentialError,
+  FILE_VERSION_WITNESSED,
   NoteError,
   SecretKey,
   VerifyError,
@@ -156,19 +157,26 @@ test("checkpoint notes: the Rust format, validators' and witnesses' lines, only 
   assert.deepEqual([fromBase64("AAE="), fromBase64("AAE"), fromBase64("AAF="), fromBase64("A=AA"), fromBase64("")], [Uint8Array.of(0, 1), null, null, null, new Uint8Array(0)]);
 });
 
-test("checkpoint notes: a devnet's cosigned note (Rust validators and witnesses) reads, re-encodes and verifies", () => {
-  const note = exampleText("credential-bundle.vellum.note") + "\n";
+test("checkpoint notes: a devnet's cosigned note (Rust witnesses), as its witnessed bundle carries it, reads, re-encodes and verifies", () => {
+  // docs/examples/credential-bundle.vellum is a version-4 bundle: its witnessed section holds the
+  // note the devnet's witnesses cosigned (the validators' signature lines left out, §7a).
+  const bundle = readExample("credential-bundle.vellum");
+  assert.equal(bundle[8], FILE_VERSION_WITNESSED);
+  const { note } = decodeBundle(bundle).witnessed;
   const cp = parseCheckpoint(note);
   assert.equal(checkpointNote(cp), note);
-  assert.deepEqual([cp.origin, cp.size, cp.signatures.length, cp.cosignatures.length], ["vellum-devnet", 7n, 3, 2]);
+  assert.deepEqual([cp.origin, cp.size, cp.signatures.length, cp.cosignatures.length], ["vellum-devnet", 7n, 0, 2]);
   const policy = parseWitnessPolicy(exampleText("credential-witness-policy.txt"));
   assert.equal(policy.quorum, 2);
+  assert.deepEqual(cp.cosignatures.map((c) => c.name), policy.witnesses.map((w) => w.name));
   assert.equal(countCosignatures(cp, policy.witnesses), 2);
   assert.equal(checkWitnessPolicy(cp, policy), 2);
-  // Each validator line is signed by one of the chain's genesis keys (names from the note).
-  const keys = decodeBundle(readExample("credential-bundle.vellum")).genesis.validators;
-  const noteKeys = cp.signatures.flatMap((s) => keys.map((key) => ({ name: s.name, key })));
-  assert.equal(countNoteSignatures(cp, noteKeys), 3);
+  // The whole bundle under that policy: step 10 passes with both witnesses.
+  const r = verifyBundle(bundle, { genesisHash: exampleText("credential-genesis-hash.txt"), witnessPolicy: policy });
+  assert.deepEqual([r.witnessed.size, r.witnessCosignatures], [7n, 2]);
+  // Another key under a policy witness's name: its cosignature does not count.
+  const other = { ...policy.witnesses[0], key: SecretKey.fromBytes("ed25519", new Uint8Array(32).fill(9)).publicKey.bytes };
+  assert.equal(countCosignatures(cp, [other, policy.witnesses[1]]), 1);
 });
 
 test("the vectors' witnessed notes are rebuilt byte for byte from the witnesses' keys (same key ids, timestamps, signatures)", () => {

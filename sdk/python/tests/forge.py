@@ -30,6 +30,7 @@ from vellum_sdk.types import (
     STATE_KEY_PROOF,
     STATE_KEY_VALIDATOR_SET_CHANGE,
     VALIDATOR_SET_RECORD,
+    commitment_epoch_length,
 )
 from vellum_sdk.verify import (
     encode_bundle,
@@ -153,30 +154,63 @@ class Registration:
 
 
 class Chain:
-    """``validators`` Ed25519 keys (sorted by public key, as a genesis lists them)."""
+    """``validators`` Ed25519 keys (sorted by public key, as a genesis lists them).
 
-    def __init__(self, chain_id: str = "vellum-forge", validators: int = 4, seed: int = 1, set_changes: int = 0):
+    ``layout``: of the genesis commitment (docs/evidence-format.md §2.5): 1 states no epoch
+    length; 2 states ``epoch_length_blocks`` (``None``: one epoch forever), which step 3g checks.
+    ``boundaries``: the ``(height, epoch)`` of each set change's boundary block, to place them
+    anywhere (by default as the layout wants them, below)."""
+
+    def __init__(
+        self,
+        chain_id: str = "vellum-forge",
+        validators: int = 4,
+        seed: int = 1,
+        set_changes: int = 0,
+        layout: int = 1,
+        epoch_length_blocks: int | None = None,
+        boundaries: list[tuple[int, int]] | None = None,
+    ):
         self.keys, self.validators = _validator_set(seed, validators)
         self.genesis = {"chain_id": chain_id, "genesis_time_ms": GENESIS_TIME_MS, "params": PARAMS, "validators": self.validators, "details_hash": "00" * 32}
+        if layout == 2:
+            self.genesis = {"layout": 2} | self.genesis | {"epoch_length_blocks": epoch_length_blocks}
+        else:
+            assert layout == 1 and epoch_length_blocks is None, "a layout-1 commitment states no epoch length"
+        #: Blocks per epoch as committed (``None``: layout 1).
+        self.epoch_length = commitment_epoch_length(self.genesis)
         self.genesis_hash = genesis_hash(self.genesis).hex()
         #: The validator-set changes (``SetLink``s, oldest first): change ``s`` is installed by
-        #: a boundary block at height ``s`` in epoch ``s - 1``, signed by the set before it.
+        #: a boundary block signed by the set before it, by default at height ``s`` in epoch
+        #: ``s - 1`` (layout 1), or on the last block of epoch ``s - 1``, height ``s·L − 1``
+        #: (layout 2).
         self.links: list[dict] = []
-        for seq in range(1, set_changes + 1):
+        if boundaries is None:
+            length = self.epoch_length
+            boundaries = [(seq, seq - 1) if length is None else (seq * length - 1, seq - 1) for seq in range(1, set_changes + 1)]
+        assert len(boundaries) == set_changes or not set_changes, "one boundary per set change"
+        set_changes = len(boundaries)
+        for seq, (height, epoch) in enumerate(boundaries, start=1):
             keys, publics = _validator_set(seed + 50 * seq, validators + seq)
             record = {
                 "seq": seq,
-                "effective_epoch": seq,
-                "boundary_height": seq,
+                "effective_epoch": epoch + 1,
+                "boundary_height": height,
                 "validators": [{"name": f"v{seq}-{i}", "consensus_key": k, "p2p_key": k, "address": f"127.0.0.1:{9000 + i}"} for i, k in enumerate(publics)],
             }
             key = state_key(STATE_KEY_VALIDATOR_SET_CHANGE, seq.to_bytes(8, "little"))
             items = [(key, value_hash(VALIDATOR_SET_RECORD, record))] + [(sha256(bytes([n, seq])), sha256(bytes([seq, n]))) for n in range(5)]
-            header = self._header(seq, seq - 1, map_root(items).hex(), "00" * 32, 0)
+            header = self._header(height, epoch, map_root(items).hex(), "00" * 32, 0)
             self.links.append({"header": header, "certificate": self.sign(header), "record": record, "record_proof": map_proof(items, key)})
             self.keys, self.validators = keys, publics
-        #: The epoch the current set signs in.
-        self.epoch = set_changes
+        #: The epoch the current set signs in (layout 1; under layout 2 a header's epoch is its
+        #: height's, :meth:`epoch_at`).
+        self.epoch = boundaries[-1][1] + 1 if boundaries else 0
+
+    def epoch_at(self, height: int) -> int:
+        """The epoch of a header at ``height``: as the committed epoch length places it
+        (layout 2), else the current set's."""
+        return self.epoch if self.epoch_length is None else height // self.epoch_length
 
     def _header(self, height: int, epoch: int, state_root: str, log_root: str, log_size: int) -> dict:
         return {
@@ -213,10 +247,11 @@ class Chain:
         record_leaf = leaf_hash(canonical(Domain.EVIDENCE_LEAF, EVIDENCE_RECORD, record))
         return Registration(record, digests, [leaf_hash(b"the registering transaction"), record_leaf])
 
-    def at(self, height: int, reg: Registration, status: dict = LIVE, members: dict[int, dict] | None = None, issuer: dict | None = None) -> Snapshot:
+    def at(self, height: int, reg: Registration, status: dict = LIVE, members: dict[int, dict] | None = None, issuer: dict | None = None, epoch: int | None = None) -> Snapshot:
         """The chain at ``height`` with ``reg`` in ``status``, these batch members changed and
-        the registrant's attestation ``issuer`` (``None``: never attested)."""
-        return Snapshot(self, height, reg, status, dict(members or {}), issuer)
+        the registrant's attestation ``issuer`` (``None``: never attested); the header in
+        ``epoch`` (by default :meth:`epoch_at`)."""
+        return Snapshot(self, height, reg, status, dict(members or {}), issuer, epoch)
 
     def sign(self, header: dict, signers: list[int] | None = None) -> dict:
         """A certificate of the current set (``signers``: indices into it; by default the
@@ -232,7 +267,7 @@ class Snapshot:
     changed members' entries, the registrant's attestation (if any) and a few unrelated keys
     (so proofs have siblings)."""
 
-    def __init__(self, chain: Chain, height: int, reg: Registration, status: dict, members: dict[int, dict], issuer: dict | None = None):
+    def __init__(self, chain: Chain, height: int, reg: Registration, status: dict, members: dict[int, dict], issuer: dict | None = None, epoch: int | None = None):
         self.chain, self.reg, self.height = chain, reg, height
         self.entry = reg.entry(status)
         self.members = {i: {"status": s} for i, s in members.items()}
@@ -244,7 +279,7 @@ class Snapshot:
         items += [(sha256(bytes([n])), sha256(bytes([n, height]))) for n in range(6)]
         self.items = items
         log = reg.log_leaves
-        self.header = chain._header(height, chain.epoch, map_root(items).hex(), root(log).hex(), len(log))
+        self.header = chain._header(height, chain.epoch_at(height) if epoch is None else epoch, map_root(items).hex(), root(log).hex(), len(log))
         self.certificate = chain.sign(self.header)
 
     def _entry_key(self) -> bytes:

@@ -3,7 +3,8 @@ standard library (plus ``cryptography`` for signatures) — agrees with the publ
 (every bundle, bundle-with-status and witnessed-bundle case: valid or not, the failing step,
 the status, the issuer identity and the witnesses it reports, its exit code) and with this SDK
 on tampered copies of the version-3 example bundle and status proof and of the vectors'
-version-4 (witnessed) bundle. (The Rust suite runs it on the version-1 and -2 examples:
+version-4 (witnessed) bundle and of the example bundles under either genesis-commitment
+layout. (The Rust suite runs it on the version-1 and -2 examples:
 crates/evidence/src/tests.rs.)"""
 
 from __future__ import annotations
@@ -164,17 +165,21 @@ def _sdk_verdict(call, *args) -> int | None:
         ("attested-diploma.vellum", "attested-diploma.pdf", "attested-genesis-hash.txt"),
         ("diploma.vellum", "diploma.pdf", "genesis-hash.txt"),
         ("contract-two-set-changes.vellum", "contract.txt", "set-changes-genesis-hash.txt"),
+        ("epochs-two-set-changes.vellum", "epochs-contract.txt", "epochs-genesis-hash.txt"),
     ],
 )
 def test_tampered_bundles(tmp_path, bundle, document, pin):
-    """One bit flipped every 11 bytes of each example bundle (versions 3, 1 and 2), and every
-    byte of the last 400 of the version-3 one (its issuer section and what precedes it): both
-    verifiers accept or refuse alike, and name the same step."""
+    """One bit flipped every 11 bytes of each example bundle (versions 3, 1, 2 under a
+    layout-1 genesis commitment, and 3 with two set changes under layout 2), and every byte of
+    the last 400 of each version-3 one (its issuer section and what precedes it) and of the
+    first 120 (the genesis commitment in either layout): both verifiers accept or refuse alike,
+    and name the same step."""
     original, doc = (EXAMPLES / bundle).read_bytes(), (EXAMPLES / document).read_bytes()
     pinned = (EXAMPLES / pin).read_text().strip()
     cases = _flips(original, 11)
     if original[8] == 3:
         cases += [(i, f) for i, f in _flips(original, 1) if i >= len(original) - 400]
+    cases += [(i, f) for i, f in _flips(original, 1) if i < 120 and (i - 9) % 11]
     assert run_inprocess(tmp_path, original, doc, pinned)[0] == 0
     for i, data in cases:
         step = _sdk_verdict(verify_bundle, data, doc, pinned)
@@ -224,3 +229,48 @@ def test_tampered_status_proofs_with_a_bundle(tmp_path):
             assert code == 0, f"byte {i}: {out}"
         else:
             assert code == 1 and out.startswith(f"INVALID at {step} "), f"byte {i}: SDK step {step}, script: {out}"
+
+
+def _forged_epoch_bundles() -> list[tuple[str, bytes, str]]:
+    """Bundles of ``forge`` chains under either genesis-commitment layout, validly signed,
+    with set changes and anchored headers on and off their epochs (step 3g)."""
+    import forge
+
+    out = []
+    shapes = [
+        ("on epoch ends", {"set_changes": 2}, None),
+        ("change off its epoch's end", {"set_changes": 1, "boundaries": [(8, 0)]}, None),
+        ("change off its height's epoch", {"set_changes": 1, "boundaries": [(19, 0)]}, None),
+        ("second change off its epoch's end", {"set_changes": 2, "boundaries": [(9, 0), (14, 1)]}, None),
+        ("header off its epoch", {"set_changes": 1}, 3),
+        ("header off its epoch, no change", {}, 1),
+    ]
+    for name, shape, epoch in shapes:
+        for layout in (1, 2):
+            extra = {"layout": 2, "epoch_length_blocks": 10} if layout == 2 else {}
+            chain = forge.Chain(**shape, **extra)
+            snap = chain.at(45, chain.register(forge.documents(1)), epoch=epoch if epoch is not None or layout == 2 else 4)
+            out.append((f"layout {layout}: {name}", snap.bundle(), chain.genesis_hash))
+    single = forge.Chain(layout=2)
+    for epoch in (0, 1):
+        out.append((f"one epoch forever, header in epoch {epoch}", single.at(5, single.register(forge.documents(1)), epoch=epoch).bundle(), single.genesis_hash))
+    zero = forge.Chain(layout=2, epoch_length_blocks=0)
+    out.append(("an epoch length of 0", zero.at(5, zero.register(forge.documents(1)), epoch=0).bundle(), zero.genesis_hash))
+    return out
+
+
+def test_the_example_verifier_checks_epochs_as_the_sdk(tmp_path):
+    """Step 3g: on validly signed chains with set changes and headers placed on and off their
+    epochs, under a layout-1 commitment (skipped) and a layout-2 one (checked), both verifiers
+    accept or refuse alike and name the same step."""
+    verdicts = set()
+    for name, data, pin in _forged_epoch_bundles():
+        step = _sdk_verdict(verify_bundle, data, None, pin)
+        code, out = run_inprocess(tmp_path, data, None, pin)
+        verdicts.add(step)
+        if step is None:
+            assert code == 0, f"{name}: {out}"
+            assert ("epochs not checked" in out) == name.startswith("layout 1"), f"{name}: {out}"
+        else:
+            assert code == 1 and out.startswith(f"INVALID at {step} "), f"{name}: SDK step {step}, script: {out}"
+    assert verdicts == {None, 3}

@@ -49,7 +49,9 @@ DIPLOMA = (EXAMPLES / "diploma.vellum").read_bytes()
 DIPLOMA_PIN = (EXAMPLES / "genesis-hash.txt").read_text().strip()
 CONTRACT = (EXAMPLES / "contract-two-set-changes.vellum").read_bytes()
 CONTRACT_PIN = (EXAMPLES / "set-changes-genesis-hash.txt").read_text().strip()
-REGISTRAR = "7f3164694ff4829859700fe15a290d2ff57de503e05440f0df5d7d84692d8386"
+#: The registrar account that attested the example issuer (docs/examples/attested-*, regenerated
+#: with every example chain).
+REGISTRAR = "a593128897183f44834b2986c36672cc4d56c69c95fd41c5d48aff9e89f29691"
 
 
 def fails_at(step: int, call, *args) -> VerifyError:

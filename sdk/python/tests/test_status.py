@@ -19,7 +19,7 @@ from forge import LIVE, revoked, superseded, suspended
 
 from vellum_sdk.encoding import Struct
 from vellum_sdk.errors import VerifyError
-from vellum_sdk.types import STATUS_PROOF
+from vellum_sdk.types import STATUS_PROOF, commitment_epoch_length
 from vellum_sdk.verify import (
     FILE_BYTES_MAX,
     IssuerCheck,
@@ -231,12 +231,18 @@ FILES = {
 STEP_3_HEADER_FIELDS = ("validator_set_hash", "genesis_hash")
 
 
-def expected_step(path: tuple) -> int:
+def expected_step(path: tuple, tampered: dict) -> int:
     """The step at which a change to the field at ``path`` must fail (§4, §6a)."""
     top = path[0]
     if top == "genesis":
         return 2
     if top == "header":
+        # 3g: under a layout-2 commitment the anchored header's epoch is its height's, checked
+        # before its certificate.
+        length = commitment_epoch_length(tampered["genesis"])
+        h = tampered["header"]
+        if path[1] in ("epoch", "height") and length is not None and h["epoch"] != h["height"] // length:
+            return 3
         return 3 if path[1] in STEP_3_HEADER_FIELDS else 4
     if top == "certificate":
         return 4
@@ -265,6 +271,8 @@ def leaves(value, path: tuple = ()):
 
 def changed(path: tuple, value):
     """Another value of the same type that still encodes (``None``: this field has none)."""
+    if path[-1] == "layout":  # the genesis commitment's: rewritten in the other layout (_set)
+        return 3 - value
     if path[-1] == "state":  # an enum tag: swap to a variant with the same fields
         return {"suspended": "revoked", "revoked": "suspended"}.get(value)
     if isinstance(value, bool):
@@ -280,6 +288,11 @@ def _set(value: dict, path: tuple, new) -> None:
     for p in path[:-1]:
         value = value[p]
     value[path[-1]] = new
+    if path[-1] == "layout":  # layout 1 states no epoch length; layout 2 one epoch forever
+        if new == 1:
+            value.pop("epoch_length_blocks", None)
+        else:
+            value["epoch_length_blocks"] = None
 
 
 def _tampered_cases():
@@ -299,7 +312,7 @@ def test_every_field_of_a_status_proof_is_checked(name, path, new):
         new = proof["entry"]["count"]
     tampered = copy.deepcopy(proof)
     _set(tampered, path, new)
-    fails_at(expected_step(path), verify_status_proof, encode_status_proof(tampered), pin)
+    fails_at(expected_step(path, tampered), verify_status_proof, encode_status_proof(tampered), pin)
 
 
 def test_the_tamper_cases_cover_every_part_of_a_status_proof():

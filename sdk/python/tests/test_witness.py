@@ -285,18 +285,28 @@ def test_tampered_witnessed_bundle_bytes_fail_at_step_1_or_10():
 
 
 def test_a_note_cosigned_by_the_rust_witness_verifies_under_its_policy():
-    """docs/examples: a checkpoint signed by three validators and cosigned by two witnesses
-    (``vellum witness serve``), and the policy naming them."""
-    note = (EXAMPLES / "credential-bundle.vellum.note").read_text()
+    """docs/examples: a version-4 bundle whose witnessed section carries a checkpoint cosigned
+    by two witnesses (``vellum witness serve``), and the policy naming them."""
+    data = (EXAMPLES / "credential-bundle.vellum").read_bytes()
+    pin = (EXAMPLES / "credential-genesis-hash.txt").read_text().strip()
     p = WitnessPolicy.load(EXAMPLES / "credential-witness-policy.txt")
+    assert data[8] == BUNDLE_VERSION_WITNESSED
+    b = decode_bundle(data)
+    note = b["witnessed"]["note"]
     cp = Checkpoint.parse(note)
-    assert cp.to_note() == note and (cp.size, len(cp.signatures), len(cp.cosignatures)) == (7, 3, 2)
+    # The section carries the witnesses' cosignatures only (the header's certificate vouches
+    # for the log), at the header's log size: no consistency proof.
+    assert cp.to_note() == note and (cp.size, len(cp.signatures), len(cp.cosignatures)) == (7, 0, 2)
+    assert cp.origin == b["genesis"]["chain_id"] and cp.size == b["header"]["log_size"] and cp.root.hex() == b["header"]["log_root"]
+    assert b["witnessed"]["consistency"] == []
     assert cp.verify_cosignatures(p.keys(), 2) == 2
     assert [c.key_id for c in cp.cosignatures] == [cosignature_key_id(w.name, w.key) for w in p.witnesses]
-    # The validators' lines are not cosignatures (another key type), nor the other way round.
+    # Cosignatures are not validator signatures (another key type).
     with pytest.raises(NoteError):
-        cp.without_signatures().verify(p.keys(), 1)
+        cp.verify(p.keys(), 1)
     assert Checkpoint.parse(cp.without_signatures().to_note()).verify_cosignatures(p.keys(), 2) == 2
+    v = verify_bundle(data, None, pin, witnesses=p)
+    assert (v.witnessed_size, v.witness_cosignatures) == (7, 2)
 
 
 def test_notes_round_trip_sign_and_count_distinct_keys():

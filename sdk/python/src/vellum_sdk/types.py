@@ -9,11 +9,13 @@ from typing import Any
 
 from .encoding import (
     Bool,
+    Codec,
     Domain,
     Enum,
     FixedBytes,
     Mapped,
     Option,
+    Reader,
     Str,
     Struct,
     Tuple,
@@ -21,6 +23,7 @@ from .encoding import (
     UnitEnum,
     VarBytes,
     Vec,
+    Writer,
     borsh,
     canonical,
     from_borsh,
@@ -287,15 +290,89 @@ TRANSACTION = Struct([("unsigned", UNSIGNED_TX), ("signatures", Vec(SIGNATURE))]
 
 # --- evidence (docs/evidence-format.md) -------------------------------------------------------
 
-GENESIS_COMMITMENT = Struct(
-    [
-        ("chain_id", STR),
-        ("genesis_time_ms", U64),
-        ("params", CONSENSUS_PARAMS),
-        ("validators", Vec(HASH)),
-        ("details_hash", HASH),
-    ]
-)
+#: First four bytes of a layout-2 genesis commitment (an impossible chain-id length in layout 1).
+COMMITMENT_LAYOUT_2_MARK = 0xFFFFFFFF
+#: Longest chain id (bytes); a layout-1 commitment with a longer one is refused.
+CHAIN_ID_BYTES_MAX = 64
+#: The epoch length of a layout-2 commitment that states none (one epoch forever).
+SINGLE_EPOCH = (1 << 64) - 1
+
+
+_COMMITMENT_HEAD = (("chain_id", STR), ("genesis_time_ms", U64), ("params", CONSENSUS_PARAMS), ("validators", Vec(HASH)))
+_COMMITMENT_TAIL = (("details_hash", HASH),)
+
+
+class GenesisCommitmentCodec(Codec):
+    """``GenesisCommitment`` (docs/evidence-format.md §2.5), in either of its two layouts:
+
+    * layout 2 (every chain made since the epoch length is committed in the clear):
+      ``u32 0xFFFFFFFF ‖ u8 0x02 ‖ borsh(chain_id, genesis_time_ms, params, validators,
+      epoch_length_blocks: Option<u64>, details_hash)``;
+    * layout 1 (older chains): ``borsh(chain_id, genesis_time_ms, params, validators,
+      details_hash)``, no epoch length.
+
+    The first four bytes tell them apart (a chain id is at most 64 bytes, so no layout-1
+    commitment starts with the length ``0xFFFFFFFF``); a layout mark other than ``0x02`` and a
+    layout-1 chain id longer than 64 bytes are :class:`Malformed`, as in Rust.
+
+    JSON form: ``{"layout": 1 | 2, "chain_id", "genesis_time_ms", "params", "validators",
+    ["epoch_length_blocks" (layout 2 only: a number or null),] "details_hash"}``. Encoding
+    without ``layout`` takes layout 2 when ``epoch_length_blocks`` is given (even null), else
+    layout 1. Each commitment has one encoding, so re-encoding a decoded one gives its bytes
+    back (the genesis hash is over them)."""
+
+    LAYOUT_1 = Struct(_COMMITMENT_HEAD + _COMMITMENT_TAIL)
+    LAYOUT_2 = Struct((*_COMMITMENT_HEAD, ("epoch_length_blocks", Option(U64)), *_COMMITMENT_TAIL))
+    min_size = LAYOUT_1.min_size
+
+    @staticmethod
+    def layout_of(value: Any, path: str = "") -> int:
+        if not isinstance(value, dict):
+            raise FormatError(f"expected an object, got {value!r}", path)
+        layout = value.get("layout", 2 if "epoch_length_blocks" in value else 1)
+        if layout not in (1, 2) or isinstance(layout, bool):
+            raise FormatError(f"unknown genesis commitment layout {layout!r} (expected 1 or 2)", f"{path}.layout" if path else "layout")
+        return layout
+
+    def encode(self, w: Writer, value: Any, path: str) -> None:
+        layout = self.layout_of(value, path)
+        fields = {k: v for k, v in value.items() if k != "layout"}
+        if layout == 2:
+            w.uint(COMMITMENT_LAYOUT_2_MARK, 4)
+            w.uint(2, 1)
+            self.LAYOUT_2.encode(w, fields, path)
+        else:
+            self.LAYOUT_1.encode(w, fields, path)
+
+    def decode(self, r: Reader) -> Any:
+        at = r.pos
+        first = r.uint(4)
+        if first == COMMITMENT_LAYOUT_2_MARK:
+            mark = r.uint(1)
+            if mark != 2:
+                raise Malformed(f"unknown genesis commitment layout {mark} at offset {at + 4}")
+            return {"layout": 2, **self.LAYOUT_2.decode(r)}
+        # Layout 1: `first` was the chain id's length.
+        if first > CHAIN_ID_BYTES_MAX:
+            raise Malformed(f"genesis commitment at offset {at}: chain id of {first} bytes, over {CHAIN_ID_BYTES_MAX}")
+        r.pos = at
+        return {"layout": 1, **self.LAYOUT_1.decode(r)}
+
+
+#: ``GenesisCommitment``: layout 1 or 2 (see :class:`GenesisCommitmentCodec`).
+GENESIS_COMMITMENT = GenesisCommitmentCodec()
+
+
+def commitment_epoch_length(genesis: dict) -> int | None:
+    """Blocks per epoch a genesis commitment states: ``SINGLE_EPOCH`` (2^64 − 1) for a
+    layout-2 commitment without an epoch length, ``None`` for layout 1 (which does not state
+    it: step 3g is skipped)."""
+    if GenesisCommitmentCodec.layout_of(genesis) == 1:
+        return None
+    length = genesis.get("epoch_length_blocks")
+    return SINGLE_EPOCH if length is None else length
+
+
 BLOCK_HEADER = Struct(
     [
         ("height", U64),

@@ -3,8 +3,10 @@ pinned genesis hash (docs/evidence-format.md; the Rust reference is crates/evide
 receipt.rs and status.rs). Reads nothing but its arguments: no network, no trust in any operator.
 
 Steps (the first that fails is reported as :class:`VerifyError` with its number and name):
-1 decode, 2 checkpoint, 3 validator set (following version-2 validator-set changes from
-genesis), 4 certificate, then for bundles 5 log inclusion, 6 state entry (6d: the issuer
+1 decode (either genesis-commitment layout, §2.5), 2 checkpoint, 3 validator set (following
+version-2 validator-set changes from genesis; 3g: under a layout-2 commitment, each certified
+header's epoch and each change's boundary block agree with the committed epoch length),
+4 certificate, then for bundles 5 log inclusion, 6 state entry (6d: the issuer
 identity of a version-3 or -4 bundle), 7 batch inclusion, 8 document; for receipts 5 log
 inclusion (the transaction and its payment record) and 6 binding (the record is the
 transaction's, its signatures verify); for status proofs 6 state entry (with the issuer
@@ -50,6 +52,7 @@ from .types import (
     VALIDATOR_SET_RECORD,
     Signature,
     Vec,
+    commitment_epoch_length,
 )
 from .witness import WitnessPolicy, check_witness_policy, verify_witnessed
 
@@ -68,6 +71,7 @@ BUNDLE_VERSION_WITNESSED = 4
 RECEIPT_VERSION_WITNESSED = 3
 #: Largest bundle or receipt accepted (a few KiB in practice; bounds hostile input).
 FILE_BYTES_MAX = 64 * 1024
+U64_MAX = (1 << 64) - 1
 #: Consensus namespace of finalize votes (Commonware simplex).
 FINALIZE_NAMESPACE = b"VELLUM_CONSENSUS_FINALIZE"
 
@@ -207,6 +211,9 @@ def _h(tag: bytes, codec: Codec, value: Any) -> bytes:
 
 
 def genesis_hash(genesis: dict) -> bytes:
+    """``SHA-256("VELLUM:GENESIS:" ‖ 0x01 ‖ commitment)`` over the commitment's bytes in its
+    layout (§2.5): a decoded commitment keeps its ``layout`` and re-encodes to exactly the
+    bytes the file carries."""
     return _h(Domain.GENESIS, GENESIS_COMMITMENT, genesis)
 
 
@@ -293,21 +300,59 @@ def _check_signed(header: dict, cert: dict, validators: list[str], gh: bytes, wh
             raise _fail(4, f"signature of validator {index} does not verify") from None
 
 
+def _epoch_length_ok(length: int) -> None:
+    # A real chain's epoch length is bounded (crates/types genesis validation); a made-up
+    # commitment stating 0 cannot place any header in an epoch.
+    if length == 0:
+        raise _fail(3, "the genesis commitment states an epoch length of 0 blocks")
+
+
+def check_epoch(header: dict, epoch_length: int | None, what: str) -> None:
+    """Step 3g for one certified header: under a committed epoch length ``L`` (see
+    :func:`commitment_epoch_length`; ``None``: layout 1, nothing to check) its epoch is
+    ``⌊height / L⌋``."""
+    if epoch_length is None:
+        return
+    _epoch_length_ok(epoch_length)
+    want = header["height"] // epoch_length
+    if header["epoch"] != want:
+        raise _fail(3, f"{what} at height {header['height']} claims epoch {header['epoch']}, not {want} under the committed epoch length of {epoch_length} blocks")
+
+
+def check_boundary(header: dict, epoch_length: int | None, seq: int) -> None:
+    """Step 3g for a validator-set change's boundary block: under a committed epoch length
+    ``L`` it is the last block of an epoch, ``(height + 1) mod L = 0`` (``height + 1`` must fit
+    in a u64)."""
+    if epoch_length is None:
+        return
+    _epoch_length_ok(epoch_length)
+    following = header["height"] + 1
+    if following > U64_MAX or following % epoch_length != 0:
+        raise _fail(3, f"validator-set change {seq} is at height {header['height']}, not the last block of an epoch of {epoch_length} blocks")
+
+
 def verify_anchor(value: dict, checkpoint: bytes | None, note: Note) -> tuple[bytes, int]:
     """Steps 2–4: the genesis commitment matches the pinned hash, the header belongs to the
-    validator set the chain of changes leads to, and more than 2/3 of it finalized the header.
-    Returns the genesis hash and the validator count."""
+    validator set the chain of changes leads to, and more than 2/3 of it finalized the header;
+    under a layout-2 genesis commitment also 3g (epochs as the committed length places them;
+    skipped under layout 1). The same for bundles, receipts and status proofs. Returns the
+    genesis hash and the validator count."""
     gh = genesis_hash(value["genesis"])
     note("genesis_hash", gh)
     if checkpoint is not None and checkpoint != gh:
         raise _fail(2, f"bundle is for genesis {gh.hex()}, not the pinned {checkpoint.hex()}")
     header = value["header"]
     validators: list[str] = list(value["genesis"]["validators"])
+    # 3g. Under a committed epoch length (layout-2 commitment), every certified header's epoch
+    # is its height's, and every set change sits on the last block of an epoch.
+    epoch_length = commitment_epoch_length(value["genesis"])
     seq = 0
     set_epoch = 0  # the epoch from which the current set signs
     for link in value["validator_chain"]:
         lh, record = link["header"], link["record"]
         _check_signed(lh, link["certificate"], validators, gh, "a validator-set change", note)
+        check_epoch(lh, epoch_length, "a validator-set change")
+        check_boundary(lh, epoch_length, record["seq"])
         if lh["epoch"] < set_epoch:
             raise _fail(3, f"validator-set change {record['seq']} has its boundary block in epoch {lh['epoch']}, before the set that signed it took effect (epoch {set_epoch})")
         if record["seq"] != seq + 1 or record["boundary_height"] != lh["height"] or record["effective_epoch"] != lh["epoch"] + 1:
@@ -324,6 +369,8 @@ def verify_anchor(value: dict, checkpoint: bytes | None, note: Note) -> tuple[by
         validators = [v["consensus_key"] for v in record["validators"]]
         seq = record["seq"]
         set_epoch = record["effective_epoch"]
+    # The anchored header's 3g, evaluated before its 3a–3c (as the Rust verifier does).
+    check_epoch(header, epoch_length, "the header")
     _check_signed(header, value["certificate"], validators, gh, "the header", note)
     return gh, len(validators)
 
@@ -480,6 +527,10 @@ class VerifiedBundle:
     #: How many of the policy's witnesses validly cosigned it (step 10d), when verified under
     #: a witness policy; ``None`` without one (the cosignatures are then not checked).
     witness_cosignatures: int | None = None
+    #: Blocks per epoch the genesis commitment states (layout 2; ``SINGLE_EPOCH`` when it
+    #: states none), against which step 3g checked every certified header's epoch; ``None``:
+    #: a layout-1 commitment states none, and 3g was skipped.
+    epoch_length: int | None = None
     trace: list[tuple[str, str]] = field(default_factory=list)
 
     @property
@@ -721,6 +772,7 @@ def _verify_bundle(bundle: bytes | dict, document: bytes | None, checkpoint: byt
         signers=len(b["certificate"]["signers"]),
         validators=n,
         validator_set_changes=len(b["validator_chain"]),
+        epoch_length=commitment_epoch_length(b["genesis"]),
         document=doc,
         issuer=issuer,
         witnessed=witnessed,
@@ -772,6 +824,8 @@ class VerifiedReceipt:
     witnessed: Checkpoint | None = None
     #: See :attr:`VerifiedBundle.witness_cosignatures`.
     witness_cosignatures: int | None = None
+    #: See :attr:`VerifiedBundle.epoch_length`.
+    epoch_length: int | None = None
 
     @property
     def witnessed_size(self) -> int | None:
@@ -820,6 +874,7 @@ def verify_receipt(receipt: bytes | dict, checkpoint: bytes | str | None = None,
         certificate_signers=len(r["certificate"]["signers"]),
         validators=n,
         validator_set_changes=len(r["validator_chain"]),
+        epoch_length=commitment_epoch_length(r["genesis"]),
         witnessed=witnessed,
         witness_cosignatures=_policy(witnessed, witnesses),
     )
@@ -855,6 +910,8 @@ class VerifiedStatus:
     validator_set_changes: int
     #: The registrant's issuer identity as of ``height``.
     issuer: IssuerCheck
+    #: See :attr:`VerifiedBundle.epoch_length`.
+    epoch_length: int | None = None
 
     def issuer_line(self) -> str:
         """``Registered by Example University (example.edu), attested by … at height H``, or
@@ -922,6 +979,7 @@ def verify_status_proof(data: bytes | dict, pinned_genesis: bytes | str | None =
         signers=len(p["certificate"]["signers"]),
         validators=n,
         validator_set_changes=len(p["validator_chain"]),
+        epoch_length=commitment_epoch_length(p["genesis"]),
         issuer=issuer,
     )
 
