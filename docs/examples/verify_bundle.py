@@ -120,9 +120,11 @@ def genesis(r, data, b):
     """GenesisCommitment (§2.5). Layout 2: `FF FF FF FF 02`, then chain id, time, params,
     validators, `epoch_length_blocks: Option<u64>`, details hash; layout 1 (older chains): the
     same without the mark and the epoch length. The first four bytes tell them apart (a
-    layout-1 chain id, at most 64 bytes, never has the length 0xFFFFFFFF). `epoch_length`:
-    blocks per epoch (2^64 - 1 when none: one epoch forever), or None for layout 1 (which does
-    not state it)."""
+    layout-1 chain id, at most 64 bytes, never has the length 0xFFFFFFFF). Refused here (step
+    1), as in Rust: another layout mark, a chain id over 64 bytes in either layout, a layout-2
+    epoch length outside 10..=1,000,000 (what a genesis may set). `epoch_length`: blocks per
+    epoch (2^64 - 1 when none: one epoch forever), or None for layout 1 (which does not state
+    it)."""
     g_start = r.pos
     layout2 = r.u32() == 0xFFFFFFFF
     if layout2:
@@ -138,12 +140,16 @@ def genesis(r, data, b):
         b["chain_id"] = r.string()
     r.u64(); r.u32(); r.u32(); r.u64(); r.u64()
     b["validators"] = r.vec(r.b32)
-    if layout2:
-        length = r.option(r.u64)
+    length = r.option(r.u64) if layout2 else None
+    r.b32()
+    if layout2:  # read in full, then checked (as Rust)
+        if len(b["chain_id"].encode("utf-8")) > 64:
+            raise ValueError("genesis chain id longer than 64 bytes")
+        if length is not None and not 10 <= length <= 1_000_000:
+            raise ValueError(f"genesis epoch length of {length} blocks is outside 10..=1000000")
         b["epoch_length"] = (1 << 64) - 1 if length is None else length
     else:
         b["epoch_length"] = None
-    r.b32()
     b["genesis_bytes"] = data[g_start:r.pos]  # hashed as they are, in their layout
 
 
@@ -385,10 +391,11 @@ def check_signed(hd, c, vals, genesis_hash, what):
 
 def check_epoch(hd, length, what, boundary=False):
     """Step 3g (layout-2 commitments; `length` None: layout 1, skipped): the header's epoch is
-    its height's; a set change's boundary block is the last of its epoch."""
+    its height's; a set change's boundary block is the last of its epoch. (`length` is never 0:
+    decoding refused that.)"""
     if length is None:
         return
-    if length == 0 or hd["epoch"] != hd["height"] // length:
+    if hd["epoch"] != hd["height"] // length:
         raise Invalid("3 validator set", f"{what}: epoch {hd['epoch']} is not that of height {hd['height']} (epochs of {length} blocks)")
     if boundary and (hd["height"] + 1 >= 1 << 64 or (hd["height"] + 1) % length != 0):
         raise Invalid("3 validator set", f"{what} is not on the last block of an epoch")

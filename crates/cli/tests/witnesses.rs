@@ -15,19 +15,36 @@ mod witness;
 use common::*;
 use witness::{forge, post, start_witness};
 
-#[test]
-fn witnesses_cosign_a_growing_log_and_refuse_forgeries() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (_guard, client) = devnet_one_down(tmp.path());
-    let c = client.as_str();
-    let devnet = tmp.path().join("devnet");
+/// A devnet with validator 0 down, two witnesses following it and a 2-of-2 policy naming them.
+struct Setup {
+    _guard: Devnet,
+    client: String,
+    devnet: std::path::PathBuf,
+    genesis: std::path::PathBuf,
+    work: std::path::PathBuf,
+    w1: witness::WitnessProcess,
+    w2: witness::WitnessProcess,
+    policy: std::path::PathBuf,
+}
+
+fn setup(tmp: &std::path::Path) -> Setup {
+    let (_guard, client) = devnet_one_down(tmp);
+    let devnet = tmp.join("devnet");
     let genesis = devnet.join("genesis.toml");
-    let work = tmp.path().join("work");
+    let work = tmp.join("work");
     std::fs::create_dir_all(&work).unwrap();
     let w1 = start_witness(&work, "witness.example/w1", &genesis);
     let w2 = start_witness(&work, "witness.example/w2", &genesis);
     let policy = work.join("policy.txt");
     std::fs::write(&policy, format!("{}\n{}\nquorum 2\n", w1.policy_line, w2.policy_line)).unwrap();
+    Setup { _guard, client, devnet, genesis, work, w1, w2, policy }
+}
+
+#[test]
+fn witnesses_cosign_a_growing_log_and_refuse_forgeries() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Setup { _guard, client, devnet, genesis, work, w1, w2, policy } = setup(tmp.path());
+    let c = client.as_str();
     let doc = work.join("a.pdf");
     let register = |text: &str| {
         std::fs::write(&doc, text).unwrap();
@@ -91,16 +108,8 @@ quorum 1
 #[test]
 fn validators_push_checkpoints_to_the_governed_witnesses_and_bundles_carry_them() {
     let tmp = tempfile::tempdir().unwrap();
-    let (_guard, client) = devnet_one_down(tmp.path());
+    let Setup { _guard, client, genesis, work, w1: _w1, w2: _w2, policy, .. } = setup(tmp.path());
     let c = client.as_str();
-    let devnet = tmp.path().join("devnet");
-    let genesis = devnet.join("genesis.toml");
-    let work = tmp.path().join("work");
-    std::fs::create_dir_all(&work).unwrap();
-    let w1 = start_witness(&work, "witness.example/w1", &genesis);
-    let w2 = start_witness(&work, "witness.example/w2", &genesis);
-    let policy = work.join("policy.txt");
-    std::fs::write(&policy, format!("{}\n{}\nquorum 2\n", w1.policy_line, w2.policy_line)).unwrap();
     let v = json(&["gov", "set-witnesses", "--client", c, "--policy", policy.to_str().unwrap()]);
     assert_eq!(v["proposal"]["status"]["state"], "executed", "{v}");
     let doc = work.join("a.pdf");

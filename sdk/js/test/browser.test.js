@@ -107,7 +107,7 @@ try {
   }).map((c) => c.name);
   // The node's web verifier, unmodified, on the same cases.
   const web = await import("/web/verify.js");
-  const policyText = (p) => [...p.witnesses.map((w) => "witness " + w.name + " " + w.key), "quorum " + p.quorum].join("\n");
+  const policyText = (p) => [...p.witnesses.map((w) => "witness " + w.name + " " + w.key), "quorum " + p.quorum].join("\\n");
   const WEB_RUNS = {
     bundle: (c) => web.verifyBundle(v.fromHex(c.file), hexOrNull(c.document), c.pinned_genesis),
     receipt: (c) => web.verifyReceipt(v.fromHex(c.file), c.pinned_genesis),

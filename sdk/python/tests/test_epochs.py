@@ -22,6 +22,8 @@ from vellum_sdk.encoding import Domain, borsh, from_borsh, sha256
 from vellum_sdk.errors import FormatError, Malformed, VerifyError
 from vellum_sdk.types import (
     CHAIN_ID_BYTES_MAX,
+    EPOCH_LENGTH_BLOCKS_MAX,
+    EPOCH_LENGTH_BLOCKS_MIN,
     GENESIS_COMMITMENT,
     SINGLE_EPOCH,
     commitment_epoch_length,
@@ -159,6 +161,56 @@ def test_a_layout_1_chain_id_is_at_most_64_bytes():
     fails_at(1, verify_bundle, bytes(data), None, None)
 
 
+@pytest.mark.parametrize(
+    "length, ok",
+    [(None, True), (10, True), (11, True), (20, True), (1_000_000, True), (0, False), (9, False), (1_000_001, False), (SINGLE_EPOCH, False)],
+)
+def test_a_layout_2_epoch_length_is_one_a_genesis_may_set(length, ok):
+    """As Rust's decoder (crates/types/src/genesis.rs): a layout-2 commitment stating an epoch
+    length outside 10..=1,000,000 is refused at decode, step 1, before any hash or signature
+    (0 would divide by zero in step 3g). ``None`` (one epoch forever) is not a length stated;
+    ``Some(2^64 − 1)`` is, and is refused."""
+    assert (EPOCH_LENGTH_BLOCKS_MIN, EPOCH_LENGTH_BLOCKS_MAX) == (10, 1_000_000)
+    g = decode_bundle(EPOCHS)["genesis"] | {"epoch_length_blocks": length}
+    raw = borsh(GENESIS_COMMITMENT, g)  # encoding does not check: such bytes can be forged
+    assert raw.startswith(MARK_2)
+    chain = forge.Chain(layout=2, epoch_length_blocks=length)
+    data = _bundle(chain, 5, epoch=0)
+    if ok:
+        assert from_borsh(GENESIS_COMMITMENT, raw) == g
+        v = verify_bundle(data, None, chain.genesis_hash)
+        assert v.epoch_length == (SINGLE_EPOCH if length is None else length)
+        return
+    with pytest.raises(Malformed, match=f"epoch length of {length} blocks, outside 10..=1000000"):
+        from_borsh(GENESIS_COMMITMENT, raw)
+    e = fails_at(1, verify_bundle, data, None, chain.genesis_hash)  # pinned to its own hash
+    assert f"epoch length of {length} blocks" in e.detail
+    fails_at(1, verify_bundle, data, None, None)
+    # The same in a status proof (every file starts with the same anchor).
+    fails_at(1, verify_status_proof, chain.at(5, chain.register(forge.documents(1)), epoch=0).status_proof(), chain.genesis_hash)
+
+
+def test_a_layout_2_chain_id_is_at_most_64_bytes():
+    g = decode_bundle(EPOCHS)["genesis"]
+    at_most = borsh(GENESIS_COMMITMENT, g | {"chain_id": "a" * CHAIN_ID_BYTES_MAX})
+    assert from_borsh(GENESIS_COMMITMENT, at_most)["chain_id"] == "a" * 64
+    over = borsh(GENESIS_COMMITMENT, g | {"chain_id": "a" * (CHAIN_ID_BYTES_MAX + 1)})
+    assert over.startswith(MARK_2)
+    with pytest.raises(Malformed, match="chain id of 65 bytes"):
+        from_borsh(GENESIS_COMMITMENT, over)
+    # Bytes, not characters: 33 two-byte characters are 66 bytes.
+    with pytest.raises(Malformed, match="chain id of 66 bytes"):
+        from_borsh(GENESIS_COMMITMENT, borsh(GENESIS_COMMITMENT, g | {"chain_id": "é" * 33}))
+    for chain_id, step in (("a" * 64, None), ("a" * 65, 1)):
+        chain = forge.Chain(chain_id=chain_id, layout=2, epoch_length_blocks=10)
+        data = _bundle(chain, 5, epoch=0)
+        if step is None:
+            assert verify_bundle(data, None, chain.genesis_hash).epoch_length == 10
+        else:
+            assert "chain id of 65 bytes" in fails_at(step, verify_bundle, data, None, chain.genesis_hash).detail
+
+
+
 def test_the_layout_2_example_and_its_vector_tampers():
     """The regenerated layout-2 chain with two set changes (epochs of 20 blocks): valid; its
     epoch length changed or the commitment rewritten as layout 1 fails at step 2 when pinned
@@ -239,15 +291,15 @@ def test_3g_a_set_change_is_on_the_last_block_of_an_epoch():
     assert e.detail == "validator-set change 3 is at height 20, not the last block of an epoch of 20 blocks"
 
 
-def test_3g_an_epoch_length_of_0_fails_at_step_3():
-    """No real genesis commits 0 (its validation bounds the length); a made-up one fails at
-    step 3 rather than dividing by zero."""
+def test_an_epoch_length_of_0_fails_at_decode_and_never_divides_by_zero():
+    """A commitment stating 0 is refused at decode (step 1, as every length no genesis may
+    set: above); called directly, the 3g checks still refuse it (step 3) rather than divide."""
     fails_at(3, check_epoch, _h(1, 0), 0, "h")
     fails_at(3, check_boundary, _h(1, 0), 0, 1)
     chain = forge.Chain(layout=2, epoch_length_blocks=0)
     snap = chain.at(5, chain.register(forge.documents(1)), epoch=0)
-    e = fails_at(3, verify_bundle, snap.bundle(), None, chain.genesis_hash)
-    assert "epoch length of 0" in e.detail
+    e = fails_at(1, verify_bundle, snap.bundle(), None, chain.genesis_hash)
+    assert "epoch length of 0 blocks" in e.detail
 
 
 # --- 3g on signed chains (forge) --------------------------------------------------------------

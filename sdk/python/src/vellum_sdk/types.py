@@ -292,8 +292,12 @@ TRANSACTION = Struct([("unsigned", UNSIGNED_TX), ("signatures", Vec(SIGNATURE))]
 
 #: First four bytes of a layout-2 genesis commitment (an impossible chain-id length in layout 1).
 COMMITMENT_LAYOUT_2_MARK = 0xFFFFFFFF
-#: Longest chain id (bytes); a layout-1 commitment with a longer one is refused.
+#: Longest chain id (bytes); a commitment (either layout) with a longer one is refused.
 CHAIN_ID_BYTES_MAX = 64
+#: Shortest and longest epoch a genesis may set (blocks); a layout-2 commitment stating a
+#: length outside them is refused at decode (a zero would divide by zero in step 3g).
+EPOCH_LENGTH_BLOCKS_MIN = 10
+EPOCH_LENGTH_BLOCKS_MAX = 1_000_000
 #: The epoch length of a layout-2 commitment that states none (one epoch forever).
 SINGLE_EPOCH = (1 << 64) - 1
 
@@ -312,8 +316,10 @@ class GenesisCommitmentCodec(Codec):
       details_hash)``, no epoch length.
 
     The first four bytes tell them apart (a chain id is at most 64 bytes, so no layout-1
-    commitment starts with the length ``0xFFFFFFFF``); a layout mark other than ``0x02`` and a
-    layout-1 chain id longer than 64 bytes are :class:`Malformed`, as in Rust.
+    commitment starts with the length ``0xFFFFFFFF``). A layout mark other than ``0x02``, a
+    chain id longer than 64 bytes (either layout) and a layout-2 ``epoch_length_blocks``
+    outside ``10..=1_000_000`` (what a genesis may set) are :class:`Malformed` (step 1), as in
+    Rust. Encoding does not check them (so tests can forge such commitments).
 
     JSON form: ``{"layout": 1 | 2, "chain_id", "genesis_time_ms", "params", "validators",
     ["epoch_length_blocks" (layout 2 only: a number or null),] "details_hash"}``. Encoding
@@ -351,7 +357,18 @@ class GenesisCommitmentCodec(Codec):
             mark = r.uint(1)
             if mark != 2:
                 raise Malformed(f"unknown genesis commitment layout {mark} at offset {at + 4}")
-            return {"layout": 2, **self.LAYOUT_2.decode(r)}
+            value = self.LAYOUT_2.decode(r)
+            # As Rust: the fields are read first, then checked.
+            chain_id_bytes = len(value["chain_id"].encode("utf-8"))
+            if chain_id_bytes > CHAIN_ID_BYTES_MAX:
+                raise Malformed(f"genesis commitment at offset {at}: chain id of {chain_id_bytes} bytes, over {CHAIN_ID_BYTES_MAX}")
+            length = value["epoch_length_blocks"]
+            if length is not None and not EPOCH_LENGTH_BLOCKS_MIN <= length <= EPOCH_LENGTH_BLOCKS_MAX:
+                raise Malformed(
+                    f"genesis commitment at offset {at}: epoch length of {length} blocks, outside "
+                    f"{EPOCH_LENGTH_BLOCKS_MIN}..={EPOCH_LENGTH_BLOCKS_MAX} (what a genesis may set)"
+                )
+            return {"layout": 2, **value}
         # Layout 1: `first` was the chain id's length.
         if first > CHAIN_ID_BYTES_MAX:
             raise Malformed(f"genesis commitment at offset {at}: chain id of {first} bytes, over {CHAIN_ID_BYTES_MAX}")

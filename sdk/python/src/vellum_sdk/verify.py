@@ -301,8 +301,8 @@ def _check_signed(header: dict, cert: dict, validators: list[str], gh: bytes, wh
 
 
 def _epoch_length_ok(length: int) -> None:
-    # A real chain's epoch length is bounded (crates/types genesis validation); a made-up
-    # commitment stating 0 cannot place any header in an epoch.
+    # A decoded commitment never states 0 (decoding refuses a layout-2 epoch length outside
+    # 10..=1_000_000, step 1); this only guards direct callers against dividing by zero.
     if length == 0:
         raise _fail(3, "the genesis commitment states an epoch length of 0 blocks")
 
