@@ -87,7 +87,9 @@ const U64_MAX = (1n << 64n) - 1n;
  * layout has one encoding). Layout 2 starts `FF FF FF FF 02` and states the epoch length
  * (`epoch_length`: blocks per epoch, 2^64 − 1 for a single epoch); layout 1 (older chains) has no
  * epoch length (`epoch_length` null: step 3g is skipped). A chain id is at most 64 bytes, so the
- * first four bytes tell the layouts apart; another layout mark is refused.
+ * first four bytes tell the layouts apart. Refused (step 1), as in Rust: another layout mark, a
+ * chain id over 64 bytes in either layout, a layout-2 epoch length outside 10..=1,000,000 (what
+ * a genesis may set: so step 3g never divides by zero).
  */
 function genesis(r) {
   return r.span(() => {
@@ -104,9 +106,13 @@ function genesis(r) {
     }
     r.u64(); r.u32(); r.u32(); r.u64(); r.u64();
     const validators = r.vec(() => r.b32());
-    const epoch_length = layout === 2 ? r.opt(() => r.u64()) ?? U64_MAX : null;
+    const length = layout === 2 ? r.opt(() => r.u64()) : null;
     r.b32();
-    return { layout, chain_id, validators, epoch_length };
+    if (layout === 2) { // read in full, then checked (as Rust)
+      if (enc.encode(chain_id).length > 64) throw new Error("genesis commitment chain id over 64 bytes");
+      if (length !== null && (length < 10n || length > 1000000n)) throw new Error(`genesis commitment epoch length of ${length} blocks (a genesis may set 10..=1000000)`);
+    }
+    return { layout, chain_id, validators, epoch_length: layout === 2 ? length ?? U64_MAX : null };
   });
 }
 
@@ -397,8 +403,7 @@ async function checkSigned(hd, c, vals, genesisHash, what) {
  * header's epoch is its height's (u64 arithmetic in BigInt: `l` may be 2^64 − 1).
  */
 function checkEpoch(hd, l, what) {
-  if (l === null) return;
-  if (l === 0n) stop(3, `${what} at height ${hd.height}: the genesis commits to an epoch length of 0 blocks`);
+  if (l === null) return; // (never 0: decoding refused that)
   if (hd.epoch !== hd.height / l) stop(3, `${what} at height ${hd.height} claims epoch ${hd.epoch}, not ${hd.height / l} under the committed epoch length of ${l} blocks`);
 }
 

@@ -230,6 +230,35 @@ fn devnet_pids(target: &Target) -> Vec<i32> {
         .collect()
 }
 
+/// What this machine can finalize at most when every validator verifies every transaction's
+/// signatures once: batch verification on one core × the cores ÷ the validators sharing them
+/// (the devnet and the load run on this machine). Everything else a validator does — ordering,
+/// execution, storage, consensus — is left out, so the real rate is a fraction of it.
+struct Bound {
+    per_core: f64,
+    cores: usize,
+    tx_per_s: f64,
+}
+
+/// Transactions batch-verified for the bound (the load's own, up to this many).
+const BOUND_SAMPLE_TXS: usize = 4096;
+
+fn verification_bound(txs: &[Transaction], validators: usize) -> Bound {
+    let sample: Vec<Transaction> = txs.iter().take(BOUND_SAMPLE_TXS).cloned().collect();
+    let signatures: usize = sample.iter().map(|t| t.signatures.len()).sum();
+    let start = Instant::now();
+    let mut rounds = 0u32;
+    // At least a second of work, so the figure is not a timer's noise.
+    while start.elapsed() < Duration::from_secs(1) || rounds == 0 {
+        std::hint::black_box(vellum_crypto::verify_txs(&sample).map(|v| v.len()).unwrap_or(0));
+        rounds += 1;
+    }
+    let per_core = (signatures * rounds as usize) as f64 / start.elapsed().as_secs_f64();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_tx = signatures as f64 / sample.len().max(1) as f64;
+    Bound { per_core, cores, tx_per_s: per_core * cores as f64 / validators.max(1) as f64 / per_tx.max(1.0) }
+}
+
 pub fn run(args: BenchArgs, json: bool) -> Result<()> {
     if args.txs == 0 || args.txs > BENCH_TXS_MAX {
         bail!("--txs must be 1..={BENCH_TXS_MAX}");
@@ -309,6 +338,8 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
     let idle_h1 = pool.status()?["height"].as_u64().unwrap_or(0);
     let idle_blocks_per_s = idle_h1.saturating_sub(idle_h0) as f64 / idle_start.elapsed().as_secs_f64();
 
+    // The bound, measured now on this machine with this load's own transactions.
+    let bound = verification_bound(&txs, pool.len());
     let pids = devnet_pids(&args.target);
     let usage_before: Vec<Option<(f64, u64)>> = pids.iter().map(|p| proc_usage(*p)).collect();
     let load_h0 = pool.status()?["height"].as_u64().unwrap_or(0);
@@ -418,7 +449,10 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
         .iter()
         .zip(usage_before.iter().zip(&usage_after))
         .map(|(pid, (b, a))| match (b, a) {
-            (Some((cpu0, _)), Some((cpu1, rss))) => json!({ "pid": pid, "cpu_seconds": cpu1 - cpu0, "cpu_share": (cpu1 - cpu0) / window, "peak_rss_mib": *rss as f64 / 1024.0 }),
+            (Some((cpu0, _)), Some((cpu1, rss))) => json!({
+                "pid": pid, "cpu_seconds": cpu1 - cpu0, "cpu_share": (cpu1 - cpu0) / window, "peak_rss_mib": *rss as f64 / 1024.0,
+                "cpu_us_per_finalized_tx": (cpu1 - cpu0) * 1e6 / finalized.max(1) as f64,
+            }),
             _ => json!({ "pid": pid, "error": "process not readable" }),
         })
         .collect();
@@ -452,6 +486,12 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
             "p99": percentile(&accept_latencies, 0.99).as_secs_f64() * 1e3,
         },
         "validator_processes": validators,
+        "bound": {
+            "verify_sigs_per_s_one_core": bound.per_core,
+            "cores": bound.cores,
+            "tx_per_s": bound.tx_per_s,
+            "ratio": (finalized as f64 / window) / bound.tx_per_s.max(1e-9),
+        },
     });
     let outcome = if not_final > 0 {
         Err(anyhow::anyhow!("{not_final} of {} transactions not final after {} s (finalized {finalized}, rejected {rejected:?}, refused at first try {refused:?}, resubmissions {resubmitted})", txs.len(), FINALITY_DEADLINE.as_secs()))
@@ -475,8 +515,23 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
     println!("submit→final latency ms  p50 {:.0}  p90 {:.0}  p99 {:.0}  max {:.0}", ms("p50"), ms("p90"), ms("p99"), ms("max"));
     let a = &report["accept_latency_ms"];
     println!("submit→accepted ms        p50 {:.1}  p99 {:.1}", a["p50"].as_f64().unwrap_or(0.0), a["p99"].as_f64().unwrap_or(0.0));
+    println!(
+        "bound                     {:.0} tx/s ({:.0} signatures/s batch-verified on one core × {} cores ÷ {} validators); ratio {:.3}",
+        bound.tx_per_s,
+        bound.per_core,
+        bound.cores,
+        pool.len(),
+        report["bound"]["ratio"].as_f64().unwrap_or(0.0)
+    );
     for v in &validators {
-        println!("validator pid {}  cpu {:.1} s ({:.0} % of one core)  peak RSS {:.0} MiB", v["pid"], v["cpu_seconds"].as_f64().unwrap_or(0.0), v["cpu_share"].as_f64().unwrap_or(0.0) * 100.0, v["peak_rss_mib"].as_f64().unwrap_or(0.0));
+        println!(
+            "validator pid {}  cpu {:.1} s ({:.0} % of one core), {:.0} µs per finalized tx  peak RSS {:.0} MiB",
+            v["pid"],
+            v["cpu_seconds"].as_f64().unwrap_or(0.0),
+            v["cpu_share"].as_f64().unwrap_or(0.0) * 100.0,
+            v["cpu_us_per_finalized_tx"].as_f64().unwrap_or(0.0),
+            v["peak_rss_mib"].as_f64().unwrap_or(0.0)
+        );
     }
     outcome
 }

@@ -4,7 +4,7 @@
 
 import { sha256 } from "@noble/hashes/sha2.js";
 import { DecodeError, EncodeError, KeyError } from "./errors.js";
-import { equal, fromHex, fromUtf8, isBytes, toHex } from "./bytes.js";
+import { equal, fromHex, fromUtf8, isBytes, toHex, utf8 } from "./bytes.js";
 import { bool, bytes, canonical, enumOf, option, string, struct, tuple, u128, u16, u32, u64, u8, unitEnum, vec, vecU8 } from "./encoding.js";
 
 /** Public key bytes per scheme, in borsh variant order. */
@@ -235,6 +235,9 @@ export const Transaction = struct("Transaction", [["unsigned", UnsignedTx], ["si
 
 /** Longest chain id (crates/types/src/limits.rs `CHAIN_ID_BYTES_MAX`). */
 export const CHAIN_ID_BYTES_MAX = 64;
+/** Shortest and longest epoch a genesis may set (crates/types/src/genesis.rs); a layout-2 commitment stating another is refused. */
+export const EPOCH_LENGTH_BLOCKS_MIN = 10n;
+export const EPOCH_LENGTH_BLOCKS_MAX = 1_000_000n;
 /** First four bytes of a layout-2 genesis commitment: `u32 0xFFFFFFFF`, an impossible layout-1 chain-id length. */
 export const COMMITMENT_LAYOUT_2_MARK = 0xffffffff;
 
@@ -277,8 +280,10 @@ const GenesisLayout1Rest = struct("GenesisCommitment", GenesisLayout1.fields.sli
  * - layout 1 (older chains): `borsh(chain_id, genesis_time_ms, params, validators, details_hash)`,
  *   no epoch length.
  * A reader tells them apart by the first four bytes (a chain id is at most 64 bytes) and refuses
- * a layout mark other than 2 and a layout-1 chain id over 64 bytes. Each layout has one encoding,
- * so re-encoding a decoded commitment gives back its bytes (and its genesis hash).
+ * a layout mark other than 2, a chain id over 64 bytes in either layout, and a layout-2 epoch
+ * length outside 10..=1,000,000 (what a genesis may set; a zero would divide by zero in step 3g).
+ * Writing does not check these (as Rust's serializer). Each layout has one encoding, so
+ * re-encoding a decoded commitment gives back its bytes (and its genesis hash).
  */
 export const GenesisCommitment = {
   name: "GenesisCommitment",
@@ -294,7 +299,15 @@ export const GenesisCommitment = {
     if (first === COMMITMENT_LAYOUT_2_MARK) {
       const mark = r.u8();
       if (mark !== 2) throw new DecodeError("malformed", `unknown genesis commitment layout ${mark} (this SDK knows 1 and 2)`);
-      return withLayout(2, GenesisLayout2.read(r));
+      // Read in full, then checked (as Rust).
+      const g = GenesisLayout2.read(r);
+      const idBytes = utf8(g.chain_id).length;
+      if (idBytes > CHAIN_ID_BYTES_MAX) throw new DecodeError("malformed", `genesis commitment chain id of ${idBytes} bytes (at most ${CHAIN_ID_BYTES_MAX})`);
+      const l = g.epoch_length_blocks;
+      if (l !== null && (l < EPOCH_LENGTH_BLOCKS_MIN || l > EPOCH_LENGTH_BLOCKS_MAX)) {
+        throw new DecodeError("malformed", `genesis commitment epoch length of ${l} blocks (a genesis may set ${EPOCH_LENGTH_BLOCKS_MIN}..=${EPOCH_LENGTH_BLOCKS_MAX})`);
+      }
+      return withLayout(2, g);
     }
     // Layout 1: `first` was the chain id's length.
     if (first > CHAIN_ID_BYTES_MAX) throw new DecodeError("malformed", `genesis commitment chain id of ${first} bytes (at most ${CHAIN_ID_BYTES_MAX})`);

@@ -32,7 +32,8 @@ function certify(header, set) {
  * epoch, null for a single epoch; 1: none stated), with a validator-set change at each of `links`
  * (`{ height, epoch }`, alternating the genesis set and another) and the anchored header at
  * `header` (`{ height, epoch }`, at least 7: the payment is at height 6). Returns `{ file,
- * genesisHash }` (hex).
+ * genesisHash, value }`: the file bytes, the genesis hash (hex), and the receipt value encoded
+ * (what a verifier given a decoded receipt checks; the epoch length is not range-checked there).
  */
 export function chainedReceipt({ layout = 2, epochLength = 20n, links = [], header: at }) {
   const base = decodeReceipt(receiptFile(transferPayment()).receipt);
@@ -69,19 +70,23 @@ export function chainedReceipt({ layout = 2, epochLength = 20n, links = [], head
     return link;
   });
   const header = { ...base.header, height: at.height, epoch: at.epoch, view: 1000n, validator_set_hash: validatorSetHashOf(keysOf(set)), genesis_hash: genesisHash };
-  const file = encodeReceipt({ ...base, genesis, header, certificate: certify(header, set), validator_chain: chain });
-  return { file, genesisHash: toHex(genesisHash) };
+  const value = { ...base, genesis, header, certificate: certify(header, set), validator_chain: chain };
+  return { file: encodeReceipt(value), genesisHash: toHex(genesisHash), value };
 }
 
+const STEP_1 = "step 1 (decode)";
 const STEP_3 = "step 3 (validator set)";
 const L = 20n;
-const BIG = (1n << 60n) + 3n; // an epoch length beyond 2^53: exact only in u64 (bigint) arithmetic
+// The longest epoch a genesis may set, and the last of its epochs that fit in u64: heights near
+// 2^64 are exact only in u64 (bigint) arithmetic (a double's step there is 4096).
+const MAX = 1_000_000n;
+const K = U64_MAX / MAX;
 
 /**
  * The step-3g cases: `{ name, options, file, genesisHash, expect, why, epochLength }` —
  * `options` what `chainedReceipt` made the file of, `expect` "ok" or the failing step, `why` a
- * pattern of the SDK's failure detail, `epochLength` what a valid result reports (bigint, or null
- * under layout 1).
+ * pattern of the SDK's failure detail (null: none checked), `epochLength` what a valid result
+ * reports (bigint, or null under layout 1).
  */
 export function epochCases() {
   const c = (name, options, expect, why = null) => ({ name, options, ...chainedReceipt(options), expect, why, epochLength: options.layout === 1 ? null : options.epochLength === undefined ? L : options.epochLength ?? U64_MAX });
@@ -102,11 +107,15 @@ export function epochCases() {
     c("layout 2, a single epoch (none): no header at height 7 is in epoch 1", { epochLength: null, header: { height: 7n, epoch: 1n } }, STEP_3, /claims epoch 1, not 0 under the committed epoch length of 18446744073709551615 blocks$/),
     c("layout 2, a single epoch: a change at 2^64 − 2 ends it, the header at 2^64 − 1 is in epoch 1", { epochLength: null, links: [{ height: U64_MAX - 1n, epoch: 0n }], header: { height: U64_MAX, epoch: 1n } }, "ok"),
     c("layout 2, a single epoch: a change at 2^64 − 3 is not on its boundary", { epochLength: null, links: [{ height: U64_MAX - 2n, epoch: 0n }], header: { height: U64_MAX, epoch: 1n } }, STEP_3, /not the last block of an epoch/),
-    c("layout 2, epochs of 2^60 + 3 blocks: a change at 2L − 1, the header at 2L + 5 (exact u64 arithmetic)", { epochLength: BIG, links: [{ height: 2n * BIG - 1n, epoch: 1n }], header: { height: 2n * BIG + 5n, epoch: 2n } }, "ok"),
-    c("layout 2, epochs of 2^60 + 3 blocks: a change at 2L − 2 is one block early", { epochLength: BIG, links: [{ height: 2n * BIG - 2n, epoch: 1n }], header: { height: 2n * BIG + 5n, epoch: 2n } }, STEP_3, /not the last block of an epoch of 1152921504606846979 blocks$/),
-    c("layout 2, epochs of 2^60 + 3 blocks: the header at 2L − 1 is still in epoch 1", { epochLength: BIG, header: { height: 2n * BIG - 1n, epoch: 2n } }, STEP_3, /claims epoch 2, not 1/),
+    c("layout 2, epochs of 1,000,000 blocks: a change on the last boundary below 2^64, the header after it (exact u64 arithmetic)", { epochLength: MAX, links: [{ height: K * MAX - 1n, epoch: K - 1n }], header: { height: U64_MAX, epoch: K } }, "ok"),
+    c("layout 2, epochs of 1,000,000 blocks: a change near 2^64 one block early", { epochLength: MAX, links: [{ height: K * MAX - 2n, epoch: K - 1n }], header: { height: U64_MAX, epoch: K } }, STEP_3, /^validator-set change 1 is at height 18446744073708999998, not the last block of an epoch of 1000000 blocks$/),
+    c("layout 2, epochs of 1,000,000 blocks: the header near 2^64 one block before its epoch", { epochLength: MAX, header: { height: K * MAX - 1n, epoch: K } }, STEP_3, /claims epoch 18446744073709, not 18446744073708 /),
     // 2^64 is a multiple of 16: `height + 1` must not wrap to 0 (Rust's checked_add refuses it).
     c("layout 2, epochs of 16 blocks: a change at 2^64 − 1 is on no boundary (height + 1 overflows)", { epochLength: 16n, links: [{ height: U64_MAX, epoch: U64_MAX / 16n }], header: { height: U64_MAX, epoch: U64_MAX / 16n } }, STEP_3, /^validator-set change 1 is at height 18446744073709551615, not the last block/),
-    c("layout 2, an epoch length of 0: refused at step 3, not a division by zero", { epochLength: 0n, header: { height: 7n, epoch: 0n } }, STEP_3, /epoch length of 0 blocks/),
+    // Epoch lengths no genesis may set: refused when the file is read (a zero would divide by zero).
+    c("layout 2, an epoch length of 0: refused at decode", { epochLength: 0n, header: { height: 7n, epoch: 0n } }, STEP_1),
+    c("layout 2, an epoch length of 9: refused at decode", { epochLength: 9n, header: { height: 7n, epoch: 0n } }, STEP_1),
+    c("layout 2, an epoch length of 1,000,001: refused at decode", { epochLength: MAX + 1n, header: { height: 7n, epoch: 0n } }, STEP_1),
+    c("layout 2, an epoch length of 10 (the shortest): a change at height 9, the header at 10 in epoch 1", { epochLength: 10n, links: [{ height: 9n, epoch: 0n }], header: { height: 10n, epoch: 1n } }, "ok"),
   ];
 }

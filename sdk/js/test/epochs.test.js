@@ -157,9 +157,28 @@ test("genesis commitment decoding: an unknown layout mark, a bad epoch-length ta
     assert.equal(sdkVerdict(() => verifyBundle(bytes)), verdict, `chain id of ${length} bytes`);
     assert.equal(await webVerdict(bytes, null), verdict, `chain id of ${length} bytes (web)`);
   }
-  // Layout 2 states its chain id as a plain string (what Rust's layout-2 decoder reads).
-  const long = { ...g, chain_id: "c".repeat(65) };
-  assert.deepStrictEqual(decode(GenesisCommitment, encode(GenesisCommitment, long)), long);
+  // Layout 2: a chain id over 64 bytes, an epoch length a genesis may not set — written (as
+  // Rust's serializer writes them), refused when read.
+  for (const [what, value, verdict] of [
+    ["a chain id of 64 bytes", { ...g, chain_id: "c".repeat(64) }, "step 3 (validator set)"],
+    ["a chain id of 65 bytes", { ...g, chain_id: "c".repeat(65) }, "step 1 (decode)"],
+    ["a chain id of 33 two-byte characters", { ...g, chain_id: "é".repeat(33) }, "step 1 (decode)"],
+    ["an epoch length of 10", { ...g, epoch_length_blocks: 10n }, "step 3 (validator set)"],
+    ["an epoch length of 1,000,000", { ...g, epoch_length_blocks: 1_000_000n }, "step 3 (validator set)"],
+    ["a single epoch", { ...g, epoch_length_blocks: null }, "step 3 (validator set)"],
+    ["an epoch length of 0", { ...g, epoch_length_blocks: 0n }, "step 1 (decode)"],
+    ["an epoch length of 9", { ...g, epoch_length_blocks: 9n }, "step 1 (decode)"],
+    ["an epoch length of 1,000,001", { ...g, epoch_length_blocks: 1_000_001n }, "step 1 (decode)"],
+    ["an epoch length of 2^64 − 1 stated", { ...g, epoch_length_blocks: U64_MAX }, "step 1 (decode)"],
+  ]) {
+    const raw2 = encode(GenesisCommitment, value);
+    if (verdict === "step 1 (decode)") assert.throws(() => decode(GenesisCommitment, raw2), DecodeError, what);
+    else assert.deepStrictEqual(decode(GenesisCommitment, raw2), value, what);
+    // In a file (its headers name the real genesis: another one fails at step 3 when it reads).
+    const bytes = encodeBundle({ ...decodeBundle(file), genesis: value });
+    assert.equal(sdkVerdict(() => verifyBundle(bytes)), verdict, what);
+    assert.equal(await webVerdict(bytes, null), verdict, `${what} (web)`);
+  }
 });
 
 test("genesis commitment encoding: layout 2 by default, layout 1 without an epoch length, the JSON form", () => {
@@ -200,12 +219,21 @@ test("step 3g: each set change's epoch is its height's and on an epoch's last bl
     assert.equal(w.ok ? "ok" : w.step, c.expect, `${c.name} (web)`);
     if (w.ok) assert.equal(BigInt(w.epoch_length ?? -1), c.epochLength ?? -1n, `${c.name} (web)`);
     // Under a layout-1 genesis the same headers are not checked against an epoch length.
-    if (c.expect !== "ok" && !/overflows|length of 0/.test(c.name)) {
+    if (c.expect === "step 3 (validator set)" && !/overflows/.test(c.name)) {
       const twin = chainedReceipt({ ...c.options, layout: 1 });
       assert.equal(sdkVerdict(() => verifyReceipt(twin.file, { genesisHash: twin.genesisHash })), "ok", `${c.name}, as layout 1`);
       assert.equal((await web.verifyReceipt(twin.file, twin.genesisHash)).ok, true, `${c.name}, as layout 1 (web)`);
     }
   }
+});
+
+test("step 3g on a receipt given decoded (not read from bytes): an epoch length of 0 counts as 1, as in Rust (no division by zero)", () => {
+  const { value } = chainedReceipt({ epochLength: 0n, header: { height: 7n, epoch: 7n } });
+  assert.equal(verifyReceipt(value).epochLength, 1n);
+  const wrong = { ...value, header: { ...value.header, epoch: 0n } };
+  assert.throws(() => verifyReceipt(wrong), (e) => e instanceof VerifyError && e.stepNumber === 3 && /claims epoch 0, not 7 under the committed epoch length of 1 blocks$/.test(e.detail));
+  // Its file cannot be read.
+  assert.throws(() => decodeReceipt(encodeReceipt(value)), (e) => e instanceof VerifyError && e.stepNumber === 1 && /epoch length of 0 blocks/.test(e.detail));
 });
 
 test("step 3g order: the anchored header's epoch before its set hash (3a–3c), a change's after its signatures (step 4)", async () => {

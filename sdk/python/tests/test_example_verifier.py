@@ -254,15 +254,19 @@ def _forged_epoch_bundles() -> list[tuple[str, bytes, str]]:
     single = forge.Chain(layout=2)
     for epoch in (0, 1):
         out.append((f"one epoch forever, header in epoch {epoch}", single.at(5, single.register(forge.documents(1)), epoch=epoch).bundle(), single.genesis_hash))
-    zero = forge.Chain(layout=2, epoch_length_blocks=0)
-    out.append(("an epoch length of 0", zero.at(5, zero.register(forge.documents(1)), epoch=0).bundle(), zero.genesis_hash))
+    # Refused at decode (step 1): an epoch length no genesis may set, a chain id over 64 bytes.
+    bounds = [(length, "vellum-forge") for length in (0, 9, 10, 1_000_000, 1_000_001, (1 << 64) - 1)]
+    for length, chain_id in bounds + [(10, "a" * 64), (10, "a" * 65)]:
+        chain = forge.Chain(chain_id=chain_id, layout=2, epoch_length_blocks=length)
+        out.append((f"epoch length {length}, chain id of {len(chain_id)} bytes", chain.at(5, chain.register(forge.documents(1)), epoch=0).bundle(), chain.genesis_hash))
     return out
 
 
 def test_the_example_verifier_checks_epochs_as_the_sdk(tmp_path):
     """Step 3g: on validly signed chains with set changes and headers placed on and off their
-    epochs, under a layout-1 commitment (skipped) and a layout-2 one (checked), both verifiers
-    accept or refuse alike and name the same step."""
+    epochs, under a layout-1 commitment (skipped) and a layout-2 one (checked), and under
+    layout-2 commitments refused at decode, both verifiers accept or refuse alike and name the
+    same step."""
     verdicts = set()
     for name, data, pin in _forged_epoch_bundles():
         step = _sdk_verdict(verify_bundle, data, None, pin)
@@ -273,4 +277,4 @@ def test_the_example_verifier_checks_epochs_as_the_sdk(tmp_path):
             assert ("epochs not checked" in out) == name.startswith("layout 1"), f"{name}: {out}"
         else:
             assert code == 1 and out.startswith(f"INVALID at {step} "), f"{name}: SDK step {step}, script: {out}"
-    assert verdicts == {None, 3}
+    assert verdicts == {None, 1, 3}
