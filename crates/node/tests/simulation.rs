@@ -75,7 +75,7 @@ fn validator_key(i: usize) -> PrivateKey {
 /// The node account (role `node`) validator `i` reports misbehaviour with: the fixture's for
 /// validator 0; in `DoubleVoter` every validator has one (`genesis` adds them).
 fn node_key(i: usize) -> vellum_crypto::SecretKey {
-    if i == 0 { fixture().node } else { vellum_crypto::SecretKey::from_bytes("ed25519", [0xd0 + i as u8; 32]).unwrap() }
+    if i == 0 { fixture().node } else { vellum_crypto::SecretKey::from_bytes("ed25519", [0xd0u8.wrapping_add(i as u8); 32]).unwrap() }
 }
 
 fn genesis(scenario: Scenario) -> Genesis {

@@ -576,6 +576,12 @@ export interface VerifiedBundle {
   signers: number;
   validators: number;
   validatorSetChanges: number;
+  /**
+   * Blocks per epoch as the genesis commitment states it (layout 2; 2^64 − 1 for a single epoch):
+   * step 3g checked every certified header's epoch against its height under it. Null: a layout-1
+   * (older) genesis states none, and 3g was skipped.
+   */
+  epochLength: bigint | null;
   document: "matched" | "not_checked";
   /** The registrant's identity as of the bundle's header; null: a version-1 or -2 file carries none. */
   issuer: IssuerIdentity | null;
@@ -601,6 +607,12 @@ export interface VerifiedReceipt {
   certificateSigners: number;
   validators: number;
   validatorSetChanges: number;
+  /**
+   * Blocks per epoch as the genesis commitment states it (layout 2; 2^64 − 1 for a single epoch):
+   * step 3g checked every certified header's epoch against its height under it. Null: a layout-1
+   * (older) genesis states none, and 3g was skipped.
+   */
+  epochLength: bigint | null;
   /** The checkpoint witnesses cosigned (version 3), checked against the header; null: the file carries none. */
   witnessed: WitnessedLog | null;
   /** Under a witness policy, how many of its witnesses validly cosigned; null without a policy. */
@@ -616,6 +628,12 @@ export interface VerifiedLogAnchor {
   signers: number;
   validators: number;
   validatorSetChanges: number;
+  /**
+   * Blocks per epoch as the genesis commitment states it (layout 2; 2^64 − 1 for a single epoch):
+   * step 3g checked every certified header's epoch against its height under it. Null: a layout-1
+   * (older) genesis states none, and 3g was skipped.
+   */
+  epochLength: bigint | null;
 }
 /** What a verified status proof establishes: the status that applies as of `height`. */
 export interface VerifiedStatus {
@@ -637,6 +655,12 @@ export interface VerifiedStatus {
   signers: number;
   validators: number;
   validatorSetChanges: number;
+  /**
+   * Blocks per epoch as the genesis commitment states it (layout 2; 2^64 − 1 for a single epoch):
+   * step 3g checked every certified header's epoch against its height under it. Null: a layout-1
+   * (older) genesis states none, and 3g was skipped.
+   */
+  epochLength: bigint | null;
   /** The registrant's issuer identity as of `height`. */
   issuer: IssuerIdentity;
 }
@@ -705,7 +729,23 @@ export function fillMember(bundle: any, digests: Bytes[]): any;
 export function openDocument(bundle: any, digest: Bytes, salt?: Bytes | null): any;
 export function evidenceKind(bytes: Bytes): "bundle" | "receipt" | "log_anchor" | "status" | null;
 export function finalizeMessage(epoch: bigint, view: bigint, parentView: bigint, headerHash: Bytes): Bytes;
-export function genesisHashOf(genesis: any): Bytes;
+/**
+ * A genesis commitment (docs/evidence-format.md §2.5) as decoded: layout 2 (`FF FF FF FF 02`, the
+ * epoch length in the clear; what every chain writes now, and what is written when `layout` is
+ * left out) or layout 1 (older files, no epoch length).
+ */
+export type GenesisCommitment = {
+  chain_id: string;
+  genesis_time_ms: bigint;
+  params: { block_txs_max: number; block_bytes_max: number; block_time_future_skew_ms: bigint; block_time_past_skew_ms: bigint };
+  /** Ed25519 consensus keys, sorted. */
+  validators: Bytes[];
+  details_hash: Bytes;
+} & ({ layout: 2; /** Blocks per epoch; null: a single epoch. */ epoch_length_blocks: bigint | null } | { layout: 1 });
+/** `H("VELLUM:GENESIS:" ‖ 0x01 ‖ the commitment's bytes)`, in the commitment's own layout. */
+export function genesisHashOf(genesis: GenesisCommitment | any): Bytes;
+/** Blocks per epoch a commitment states (Rust `epoch_length()`): layout 2: its length, 2^64 − 1 for none; layout 1: null. */
+export function epochLengthOf(genesis: GenesisCommitment | any): bigint | null;
 export function headerHashOf(header: any): Bytes;
 export function validatorSetHashOf(keys: Bytes[]): Bytes;
 export function quorum(n: number): number;

@@ -203,7 +203,7 @@ export function finalizeMessage(epoch, view, parentView, headerHash) {
 /** The genesis hash: `H("VELLUM:GENESIS:" ‖ 0x01 ‖ the commitment's bytes)`, in whichever layout it has. */
 export const genesisHashOf = (genesis) => sha256(canonical(DOMAIN.GENESIS, GenesisCommitment, genesis));
 /** `u64::MAX`: the epoch length of a chain with a single epoch. */
-export const U64_MAX = (1n << 64n) - 1n;
+const U64_MAX = (1n << 64n) - 1n;
 /**
  * Blocks per epoch as a genesis commitment states it (Rust `GenesisCommitment::epoch_length`):
  * layout 2: its `epoch_length_blocks`, or 2^64 − 1 (one epoch forever) when none; layout 1

@@ -206,6 +206,10 @@ test("the web page on a plain web host: attested, altered, revoked, unattested a
   assert.match(v[7], /^VALID, but REVOKED .*Registered by no attested identity .*Issuer NOW no attested identity .*, as of height 14 .*status NOW: REVOKED since height 13 \(reason: privilege_withdrawn\)/);
   assert.match(v[8], /^VALID, but REVOKED .*Registered by this file \(an older format\) carries no issuer identity account /);
   assert.match(v[8], /REVOKED since height 21 \(reason: issued in error\) — status as of height 22 \(the bundle's\)/);
+  // Step 3g: the epoch length a layout-2 genesis commits to; an older (layout-1) genesis states none.
+  assert.ok(v[0].endsWith(`genesis ${pinned} epoch length committed: 120 blocks`), v[0]);
+  assert.match(v[6], /epoch length committed: 120 blocks/);
+  assert.match(v[8], /genesis [0-9a-f]{64} epoch length not committed \(an older genesis\): header epochs not checked against heights/);
 });
 
 // ---- Credential presentations ----
