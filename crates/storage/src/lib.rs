@@ -318,6 +318,16 @@ fn append_log_nodes(nodes: &mut redb::Table<'_, (u8, u64), [u8; 32]>, index: u64
     Ok(())
 }
 
+/// A write transaction whose commit is on disk when `commit` returns: every write this crate
+/// makes is acknowledged to someone (a block to marshal, a `202` to a client, an audit record
+/// before the data leaves), so none may be lazy. redb's default is the same; stating it keeps
+/// a changed default from silently weakening the commit protocol.
+fn begin_durable(db: &Database) -> Result<redb::WriteTransaction, redb::Error> {
+    let mut txn = db.begin_write()?;
+    txn.set_durability(redb::Durability::Immediate)?;
+    Ok(txn)
+}
+
 fn enc<T: BorshSerialize>(v: &T) -> Vec<u8> {
     borsh::to_vec(v).expect("borsh into Vec is infallible")
 }
@@ -328,7 +338,7 @@ impl Store {
         let db = Database::create(path)
             .map_err(|source| OpenError::Database { path: path.display().to_string(), source })?;
         let expected = genesis.hash();
-        let txn = db.begin_write()?;
+        let txn = begin_durable(&db)?;
         {
             let mut meta = txn.open_table(META)?;
             let stored = meta.get(META_GENESIS)?.map(|g| g.value().to_vec());
@@ -433,7 +443,7 @@ impl Store {
     /// durably, replacing an older one; a note of a smaller size than the stored one is ignored
     /// (returns false).
     pub fn put_witnessed(&self, size: u64, note: &str) -> Result<bool, CommitError> {
-        let txn = self.db.begin_write()?;
+        let txn = begin_durable(&self.db)?;
         {
             let mut meta = txn.open_table(META)?;
             let stored = meta.get(META_WITNESSED)?.and_then(|v| borsh::from_slice::<(u64, String)>(v.value()).ok());
@@ -471,7 +481,7 @@ impl Store {
         let state = &outcome.state;
         assert_eq!(state.height, block.header.height, "outcome belongs to the block");
         assert_eq!(state.block_hash, block.header.hash(), "outcome belongs to the block");
-        let txn = self.db.begin_write()?;
+        let txn = begin_durable(&self.db)?;
         {
             let mut meta = txn.open_table(META)?;
             let applied = match meta.get(META_APPLIED)? {
@@ -599,7 +609,7 @@ impl Store {
     /// Records transactions this node accepted, durably (one write transaction, so a batch of
     /// concurrent submissions shares one fsync).
     pub fn put_accepted(&self, txs: &[(TxId, Vec<u8>)]) -> Result<(), CommitError> {
-        let txn = self.db.begin_write()?;
+        let txn = begin_durable(&self.db)?;
         {
             let mut table = txn.open_table(ACCEPTED)?;
             for (id, bytes) in txs {
@@ -639,7 +649,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(());
         }
-        let txn = self.db.begin_write()?;
+        let txn = begin_durable(&self.db)?;
         {
             let mut table = txn.open_table(ACCEPTED)?;
             for id in ids {
@@ -727,7 +737,7 @@ impl Store {
         entry: &AuditEntry,
         pending: Option<&vellum_types::proof::AuditRecord>,
     ) -> Result<(), CommitError> {
-        let txn = self.db.begin_write()?;
+        let txn = begin_durable(&self.db)?;
         {
             let mut table = txn.open_table(AUDIT)?;
             let next = match table.range((proof.0, 0)..=(proof.0, u64::MAX))?.next_back() {
@@ -799,7 +809,7 @@ impl Store {
 
     /// Stores an encrypted original (replacing none: an original is stored once).
     pub fn put_original(&self, proof: &ProofId, member: u32, key_envelope: &[u8], payload: &[u8]) -> Result<bool, CommitError> {
-        let txn = self.db.begin_write()?;
+        let txn = begin_durable(&self.db)?;
         {
             let mut keys = txn.open_table(ORIGINAL_KEYS)?;
             if keys.get((proof.0, member))?.is_some() || txn.open_table(ORIGINAL_DELETED)?.get((proof.0, member))?.is_some() {
@@ -827,7 +837,7 @@ impl Store {
     /// Deletes an original: the key envelope and the payload go, a tombstone stays. Returns
     /// whether there was one.
     pub fn delete_original(&self, proof: &ProofId, member: u32, now_ms: u64) -> Result<bool, CommitError> {
-        let txn = self.db.begin_write()?;
+        let txn = begin_durable(&self.db)?;
         let existed;
         {
             existed = txn.open_table(ORIGINAL_KEYS)?.remove((proof.0, member))?.is_some();
@@ -891,7 +901,7 @@ impl Store {
     /// only for benchmarks of log proofs at sizes no test chain reaches.
     #[cfg(feature = "bench")]
     pub fn append_log_for_bench(&self, leaves: &[Hash32]) -> Result<(), CommitError> {
-        let txn = self.db.begin_write()?;
+        let txn = begin_durable(&self.db)?;
         {
             let mut table = txn.open_table(LEAVES)?;
             let mut nodes = txn.open_table(LOG_NODES)?;
