@@ -274,9 +274,9 @@ pub(crate) async fn run_executor(
             Some(finalization) => commonware_codec::Encode::encode(&finalization).to_vec(),
             None => Vec::new(),
         };
-        node.store
-            .commit_block(block.inner().block(), &outcome, &certificate)
-            .unwrap_or_else(|e| panic!("cannot persist finalized block {height}: {e}"));
+        if let Err(e) = node.store.commit_block(block.inner().block(), &outcome, &certificate) {
+            storage_failed(height, &e);
+        }
         node.lock().finalize(&outcome);
         // Subscribers hear of the block once it is durable and installed (never waits on them).
         node.events.publish(block.inner().block(), &outcome);
@@ -288,4 +288,17 @@ pub(crate) async fn run_executor(
             info!(height, txs = outcome.receipts.len(), state_root = %hex::encode(outcome.state.state_root()), "finalized");
         }
     }
+}
+
+/// Exit status of a validator that could not persist a finalized block (`EX_IOERR`).
+pub const STORAGE_FAILURE_EXIT: i32 = 74;
+
+/// A finalized block could not be made durable (a full disk, an I/O error): the validator
+/// stops at once, before acknowledging the block, so marshal redelivers it after a restart and
+/// the database stays at the previous block (`crates/storage`, commit protocol). A panic would
+/// end only this task and leave a validator that votes but no longer applies blocks.
+fn storage_failed(height: u64, e: &vellum_storage::CommitError) -> ! {
+    tracing::error!(height, error = %e, "cannot persist finalized block: stopping the validator");
+    eprintln!("fatal: cannot persist finalized block {height}: {e}; stopping before acknowledging it (restart once the disk is fixed)");
+    std::process::exit(STORAGE_FAILURE_EXIT)
 }

@@ -337,6 +337,18 @@ impl Store {
     pub fn open(path: &Path, genesis: &Genesis) -> Result<Self, OpenError> {
         let db = Database::create(path)
             .map_err(|source| OpenError::Database { path: path.display().to_string(), source })?;
+        Self::bind(db, genesis)
+    }
+
+    /// [`Store::open`] over any redb storage backend (fault injection in tests, other media).
+    pub fn open_with_backend(backend: impl redb::StorageBackend, genesis: &Genesis) -> Result<Self, OpenError> {
+        let db = Database::builder()
+            .create_with_backend(backend)
+            .map_err(|source| OpenError::Database { path: "(storage backend)".into(), source })?;
+        Self::bind(db, genesis)
+    }
+
+    fn bind(db: Database, genesis: &Genesis) -> Result<Self, OpenError> {
         let expected = genesis.hash();
         let txn = begin_durable(&db)?;
         {

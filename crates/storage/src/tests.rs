@@ -261,3 +261,87 @@ fn blocks_of_several_registrations_keep_the_subtrees_in_log_order() {
     assert_proofs_match(&store, 12);
     assert_eq!(vellum_crypto::merkle::root_from(&store.log_reader().unwrap(), 12).unwrap(), s.log.root());
 }
+
+/// A file whose writes and syncs fail with ENOSPC while `full` is set: a disk that filled up.
+#[derive(Debug)]
+struct FillingDisk {
+    file: redb::backends::FileBackend,
+    full: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl FillingDisk {
+    fn check(&self) -> Result<(), std::io::Error> {
+        if self.full.load(std::sync::atomic::Ordering::SeqCst) { Err(std::io::Error::from_raw_os_error(28)) } else { Ok(()) }
+    }
+}
+
+impl redb::StorageBackend for FillingDisk {
+    fn len(&self) -> Result<u64, std::io::Error> {
+        self.file.len()
+    }
+    fn read(&self, offset: u64, out: &mut [u8]) -> Result<(), std::io::Error> {
+        self.file.read(offset, out)
+    }
+    fn set_len(&self, len: u64) -> Result<(), std::io::Error> {
+        self.check()?;
+        self.file.set_len(len)
+    }
+    fn sync_data(&self) -> Result<(), std::io::Error> {
+        self.check()?;
+        self.file.sync_data()
+    }
+    fn write(&self, offset: u64, data: &[u8]) -> Result<(), std::io::Error> {
+        self.check()?;
+        self.file.write(offset, data)
+    }
+    fn close(&self) -> Result<(), std::io::Error> {
+        self.file.close()
+    }
+    fn try_lock_range(&self, start: std::ops::Bound<u64>, end: std::ops::Bound<u64>) -> Result<bool, redb::BackendError> {
+        self.file.try_lock_range(start, end)
+    }
+    fn try_lock_shared_range(&self, start: std::ops::Bound<u64>, end: std::ops::Bound<u64>) -> Result<bool, redb::BackendError> {
+        self.file.try_lock_shared_range(start, end)
+    }
+    fn lock_range(&self, start: std::ops::Bound<u64>, end: std::ops::Bound<u64>) -> Result<(), redb::BackendError> {
+        self.file.lock_range(start, end)
+    }
+    fn lock_shared_range(&self, start: std::ops::Bound<u64>, end: std::ops::Bound<u64>) -> Result<(), redb::BackendError> {
+        self.file.lock_shared_range(start, end)
+    }
+    fn unlock_range(&self, start: std::ops::Bound<u64>, end: std::ops::Bound<u64>) -> Result<(), redb::BackendError> {
+        self.file.unlock_range(start, end)
+    }
+}
+
+#[test]
+fn a_disk_that_fills_up_fails_the_commit_and_a_restart_resumes_at_the_last_block() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.redb");
+    let full = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let file = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).unwrap();
+    let store = Store::open_with_backend(FillingDisk { file: redb::backends::FileBackend::new(file).unwrap(), full: full.clone() }, &f.genesis).unwrap();
+    let genesis_state = store.load_state(&f.genesis).unwrap();
+    let blocks = chain(&genesis_state, 5, &f.registrar, 0);
+    for (block, outcome) in &blocks[..3] {
+        store.commit_block(block, outcome, b"cert").unwrap();
+    }
+    // The disk fills: the block's commit fails with an error (the node stops there, before
+    // acknowledging it), and nothing of it is visible.
+    full.store(true, std::sync::atomic::Ordering::SeqCst);
+    let err = store.commit_block(&blocks[3].0, &blocks[3].1, b"cert").unwrap_err();
+    assert!(err.to_string().contains("No space left") || err.to_string().contains("os error 28"), "{err}");
+    assert_eq!(store.applied_height().unwrap(), 3);
+    drop(store);
+    // Space is freed and the validator restarts: it is at block 3 exactly, and block 4 (which
+    // marshal redelivers, never acknowledged) commits.
+    let store = Store::open(&path, &f.genesis).unwrap();
+    let loaded = store.load_state(&f.genesis).unwrap();
+    assert_eq!((loaded.height, loaded.state_root()), (3, blocks[2].1.state.state_root()));
+    assert_eq!(loaded.log.root(), blocks[2].1.state.log.root());
+    store.commit_block(&blocks[3].0, &blocks[3].1, b"cert").unwrap();
+    store.commit_block(&blocks[4].0, &blocks[4].1, b"cert").unwrap();
+    assert_eq!(store.load_state(&f.genesis).unwrap().state_root(), blocks[4].1.state.state_root());
+    assert_proofs_match(&store, store.load_state(&f.genesis).unwrap().log.size());
+}
