@@ -68,6 +68,13 @@ fn metrics_text(node: &NodeHandle) -> Response {
         errors_by_code().into_iter().map(|(c, n)| (format!("{{code=\"{c}\"}}"), n)).collect(),
     );
     metric(&mut out, "vellum_submissions_refused_total", "counter", "Submitted transactions refused at admission, by reason.", refused.iter().map(|(c, n)| (format!("{{code=\"{c}\"}}"), *n)).collect());
+    metric(
+        &mut out,
+        "vellum_gossip_dropped_total",
+        "counter",
+        "Submissions admitted here but not gossiped: the gossip queue was full (they are proposed when this validator leads).",
+        vec![(String::new(), node.gossip_dropped_total())],
+    );
     out.push_str("# HELP vellum_tx_finality_seconds Admission to finalization latency of transactions this node admitted.\n# TYPE vellum_tx_finality_seconds histogram\n");
     let mut cumulative = 0;
     for (bound, n) in vellum_node::core::LATENCY_BUCKETS_S.iter().zip(latency.counts) {

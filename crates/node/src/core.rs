@@ -280,8 +280,10 @@ pub struct NodeHandle {
     pub(crate) core: Arc<Mutex<Core>>,
     pub(crate) store: Arc<Store>,
     pub(crate) genesis: Arc<Genesis>,
-    /// Admitted transactions to gossip to the other validators.
-    pub(crate) gossip: futures::channel::mpsc::UnboundedSender<Vec<u8>>,
+    /// Admitted transactions to gossip to the other validators (bounded: [`GOSSIP_QUEUE_MAX`]).
+    pub(crate) gossip: tokio::sync::mpsc::Sender<Vec<u8>>,
+    /// Submissions admitted but not gossiped because the gossip queue was full.
+    gossip_dropped_total: Arc<std::sync::atomic::AtomicU64>,
     /// Where accepted transactions are made durable before the answer.
     accept_log: crate::acceptance::AcceptLog,
     /// `(note key name, key)` this validator signs log checkpoints with.
@@ -298,6 +300,14 @@ pub struct NodeHandle {
     /// Finalized-block events for subscribers (`GET /v1/events`, see [`crate::events`]).
     pub(crate) events: crate::events::EventHub,
 }
+
+/// Admitted transactions waiting for the gossip task. Overflow policy: a client submission that
+/// finds the queue full is still admitted, made durable and answered `202`, but not gossiped
+/// (counted in `vellum_gossip_dropped_total`): this validator proposes it when it leads, and a
+/// client that sees no progress resubmits it to another validator (`docs/client.md`). Waiting
+/// instead would let a slow network stall admission; refusing would lose a transaction that is
+/// already valid here. Replays after a restart wait for room instead (they have no client).
+pub const GOSSIP_QUEUE_MAX: usize = 4096;
 
 /// Most recorded accepted transactions read back at once (the mempool's own bound: more
 /// could not be admitted anyway).
@@ -321,7 +331,7 @@ impl NodeHandle {
         store: Arc<Store>,
         genesis: Arc<Genesis>,
         limits: MempoolLimits,
-        gossip: futures::channel::mpsc::UnboundedSender<Vec<u8>>,
+        gossip: tokio::sync::mpsc::Sender<Vec<u8>>,
     ) -> Self {
         let events = crate::events::EventHub::new(&finalized);
         let core = Core {
@@ -344,6 +354,7 @@ impl NodeHandle {
             store,
             genesis,
             gossip,
+            gossip_dropped_total: Arc::default(),
             note_key: None,
             audit_key: None,
             audit_in_flight: Arc::default(),
@@ -357,8 +368,25 @@ impl NodeHandle {
     /// For tests and tools; a validator gets its handle from [`crate::engine::start`].
     pub fn offline(genesis: Arc<Genesis>, store: Arc<Store>, limits: MempoolLimits) -> Result<Self, vellum_storage::LoadError> {
         let finalized = store.load_state(&genesis)?;
-        let (gossip, _) = futures::channel::mpsc::unbounded();
+        let (gossip, _) = tokio::sync::mpsc::channel(1);
         Ok(Self::new(finalized, store, genesis, limits, gossip))
+    }
+
+    /// [`NodeHandle::offline`] whose gossip queue holds `capacity` and is returned, for tests of
+    /// the queue's overflow policy.
+    pub fn offline_with_gossip(
+        genesis: Arc<Genesis>,
+        store: Arc<Store>,
+        capacity: usize,
+    ) -> Result<(Self, tokio::sync::mpsc::Receiver<Vec<u8>>), vellum_storage::LoadError> {
+        let finalized = store.load_state(&genesis)?;
+        let (gossip, outbound) = tokio::sync::mpsc::channel(capacity);
+        Ok((Self::new(finalized, store, genesis, MempoolLimits::default(), gossip), outbound))
+    }
+
+    /// Submissions admitted but not gossiped (the queue was full).
+    pub fn gossip_dropped_total(&self) -> u64 {
+        self.gossip_dropped_total.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, Core> {
@@ -379,8 +407,11 @@ impl NodeHandle {
             *self.lock().refused_total.entry(e.code()).or_default() += 1;
         };
         let id = self.admit(bytes).inspect_err(count_refusal)?;
-        // The gossip task may be gone during shutdown; the transaction stays admitted here.
-        let _ = self.gossip.unbounded_send(bytes.to_vec());
+        // Overflow policy: GOSSIP_QUEUE_MAX. (The gossip task may also be gone during shutdown;
+        // either way the transaction stays admitted here.)
+        if let Err(tokio::sync::mpsc::error::TrySendError::Full(_)) = self.gossip.try_send(bytes.to_vec()) {
+            self.gossip_dropped_total.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         // If this fails the transaction stays admitted (and gossiped): it may still finalize,
         // and the client, told it was not accepted, resubmits it — the same id — elsewhere.
         self.accept_log.persist(id, bytes.to_vec()).map_err(SubmitError::from).inspect_err(count_refusal)?;
@@ -1011,6 +1042,37 @@ mod tests {
         node.audit(&proof, None, "bundle", false, 11_000).unwrap();
         node.audit(&proof, Some(AccountId([1; 32])), "bundle", false, 11_001).unwrap();
         assert_eq!(node.audit_trail(&proof).unwrap().len(), 3, "two anonymous (one per second) and one attributed");
+    }
+
+    #[test]
+    fn a_full_gossip_queue_drops_the_gossip_never_the_transaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = fixture();
+        let genesis = Arc::new(f.genesis.clone());
+        let store = Arc::new(Store::open(&dir.path().join("l.redb"), &genesis).unwrap());
+        let (node, mut outbound) = NodeHandle::offline_with_gossip(genesis.clone(), store.clone(), 2).unwrap();
+        let txs: Vec<_> = (0..3u64)
+            .map(|n| vellum_ledger::testkit::sign(&f.registrar, &genesis.chain_id, n, vellum_ledger::testkit::open(&key("ed25519", 60 + n as u8))))
+            .collect();
+        for tx in &txs {
+            node.submit(&tx.to_wire()).unwrap();
+        }
+        // Two queued for the other validators, the third not gossiped and counted…
+        assert_eq!(node.gossip_dropped_total(), 1);
+        assert_eq!(outbound.try_recv().unwrap(), txs[0].to_wire());
+        assert_eq!(outbound.try_recv().unwrap(), txs[1].to_wire());
+        assert!(outbound.try_recv().is_err());
+        // …but admitted here and on disk like the others: it is proposed when this validator
+        // leads, and a client resubmits it elsewhere if it sees no progress.
+        for tx in &txs {
+            assert_eq!(node.tx_status(&tx.id()), TxStatus::Pending);
+        }
+        assert_eq!(store.accepted(10).unwrap().len(), 3);
+        // With room again, the next submission is gossiped.
+        let next = vellum_ledger::testkit::sign(&f.registrar, &genesis.chain_id, 3, vellum_ledger::testkit::open(&key("ed25519", 70)));
+        node.submit(&next.to_wire()).unwrap();
+        assert_eq!(outbound.try_recv().unwrap(), next.to_wire());
+        assert_eq!(node.gossip_dropped_total(), 1);
     }
 
     #[test]

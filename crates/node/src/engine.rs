@@ -271,7 +271,7 @@ where
     let schemes = EpochSchemes::new(cfg.signer.clone());
     schemes.learn(&finalized, start_epoch);
     (cfg.track_peers)(finalized.height, peers_to_track(&finalized));
-    let (gossip_tx, gossip_rx) = mpsc::unbounded();
+    let (gossip_tx, gossip_rx) = tokio::sync::mpsc::channel(crate::core::GOSSIP_QUEUE_MAX);
     let start_floor_height = (start_epoch * epoch_length.min(u64::MAX / 2)).saturating_sub(1).min(finalized.height);
     let mut node = NodeHandle::new(finalized, cfg.store.clone(), cfg.genesis.clone(), cfg.mempool, gossip_tx);
     let start_floor = if start_epoch == 0 {
@@ -355,12 +355,18 @@ where
     )
     .await;
 
+    // Unbounded in type, bounded by marshal: it stops delivering finalized blocks while
+    // `max_pending_acks` (16) of them wait for the executor's acknowledgement, so at most 16
+    // are ever queued here; nothing to drop.
     let (finalized_tx, finalized_rx) = mpsc::unbounded();
     assert!(cfg.empty_block_interval < cfg.timeouts.leader / 2, "empty-block interval must stay well below the leader timeout");
     let app = App { node: node.clone(), finalized_tx, empty_block_interval: cfg.empty_block_interval, clock: cfg.clock.clone() };
     let inline: Inline<E, ed25519::Scheme, App, ChainBlock, FixedEpocher> =
         Inline::new(context.child("inline"), app.clone(), marshal_mailbox.clone(), epocher);
 
+    // One message per finished epoch, sent by the executor after the epoch's last block: at most
+    // one is queued while the next epoch's engine starts (the executor cannot finish another
+    // epoch before that engine finalizes its blocks).
     let (epoch_tx, epoch_rx) = mpsc::unbounded();
     let (misbehavior_tx, misbehavior_rx) = mpsc::channel(MISBEHAVIOR_QUEUE_MAX);
     let epochs = Epochs {
@@ -395,8 +401,11 @@ where
         let gossip = node.gossip.clone();
         context.child("replay").spawn(move |ctx| async move {
             ctx.sleep(REPLAY_GOSSIP_DELAY).await;
+            // A replay waits for room in the gossip queue (no client is waiting on it).
             for bytes in replayed {
-                let _ = gossip.unbounded_send(bytes);
+                if gossip.send(bytes).await.is_err() {
+                    return;
+                }
             }
         });
     }
@@ -438,14 +447,14 @@ where
 
 /// Sends admitted transactions to every validator and admits theirs. Gossiped transactions
 /// are not re-gossiped (every validator is directly connected to every other).
-async fn run_gossip<S, R>(node: NodeHandle, mut outbound: mpsc::UnboundedReceiver<Vec<u8>>, (mut sender, mut receiver): (S, R))
+async fn run_gossip<S, R>(node: NodeHandle, mut outbound: tokio::sync::mpsc::Receiver<Vec<u8>>, (mut sender, mut receiver): (S, R))
 where
     S: Sender<PublicKey = PublicKey>,
     R: Receiver<PublicKey = PublicKey>,
 {
     loop {
         futures::select! {
-            tx = outbound.next() => match tx {
+            tx = outbound.recv().fuse() => match tx {
                 Some(bytes) => {
                     sender.send(Recipients::All, bytes, false);
                 }
