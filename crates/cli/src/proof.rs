@@ -309,8 +309,9 @@ fn witness_header(target: &Target, b: &mut Bundle, witnesses: &[String]) -> Resu
     if cp.cosignatures.is_empty() {
         bail!("no witness cosigned the bundle's checkpoint: {}", refused.join("; "));
     }
-    let cp = vellum_evidence::checkpoint::Checkpoint { signatures: Vec::new(), ..cp };
-    b.witnessed = Some(vellum_evidence::witness::Witnessed { note: cp.to_note(), consistency: Vec::new() });
+    // The header's own size: no consistency proof, so no log to read.
+    let covers = b.entry.leaf_index + 1;
+    b.witnessed = Some(vellum_evidence::witness::Witnessed::for_log(&cp, &vellum_crypto::merkle::NoLog, b.header.log_size, covers).context("the cosigned checkpoint does not cover the record")?);
     vellum_evidence::verify_bundle(b, None, None).map_err(|e| anyhow::anyhow!("the witnessed bundle does not verify: {e}"))?;
     Ok(())
 }

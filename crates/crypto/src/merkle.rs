@@ -33,8 +33,7 @@ pub fn empty_root() -> Hash32 {
 
 /// Largest power of two strictly less than `n` (n ≥ 2): where RFC 6962 splits a tree.
 fn split_point(n: usize) -> usize {
-    debug_assert!(n >= 2);
-    1 << (usize::BITS - 1 - (n - 1).leading_zeros())
+    split_point_u64(n as u64) as usize
 }
 
 /// MTH(D[n]) over leaf hashes.
@@ -146,6 +145,7 @@ pub fn range_root(s: &(impl Subtrees + ?Sized), from: u64, to: u64) -> Result<Ha
     Ok(node_hash(&range_root(s, from, from + k)?, &range_root(s, from + k, to)?))
 }
 
+/// [`split_point`] over log sizes.
 fn split_point_u64(n: u64) -> u64 {
     debug_assert!(n >= 2);
     1 << (u64::BITS - 1 - (n - 1).leading_zeros())

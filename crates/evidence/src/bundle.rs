@@ -113,15 +113,21 @@ impl Bundle {
             (None, Some(_)) => BUNDLE_VERSION_ISSUER,
             (None, None) => return framed_with_trailer(&BUNDLE_MAGIC, self, self.validator_chain.is_empty(), 2),
         };
-        let mut out = Vec::with_capacity(4096);
-        out.extend_from_slice(&BUNDLE_MAGIC);
-        out.push(version);
-        self.serialize(&mut out).expect("borsh into Vec is infallible");
+        let mut out = framed_full(&BUNDLE_MAGIC, version, self);
         if version == BUNDLE_VERSION_ISSUER {
             assert_eq!(out.pop(), Some(0), "the absent witnessed section");
         }
         out
     }
+}
+
+/// `magic ‖ version ‖ borsh(value)`, every field present (the newest version of a file).
+pub(crate) fn framed_full<T: BorshSerialize>(magic: &[u8; 8], version: u8, value: &T) -> Vec<u8> {
+    let mut out = Vec::with_capacity(4096);
+    out.extend_from_slice(magic);
+    out.push(version);
+    value.serialize(&mut out).expect("borsh into Vec is infallible");
+    out
 }
 
 /// `magic ‖ version ‖ borsh(value)` where the value's last field is a chain of set links:
@@ -140,7 +146,6 @@ pub(crate) fn framed_with_trailer<T: BorshSerialize>(magic: &[u8; 8], value: &T,
     assert!(out[out.len() - trailer..].iter().all(|b| *b == 0), "the extension is absent");
     out.truncate(out.len() - trailer);
     if unchained {
-        // (Version 1 also drops the chain.)
         // Borsh ends the value with the empty chain's length (four zero bytes): drop them.
         let len = out.len();
         assert_eq!(out[len - 4..], [0, 0, 0, 0]);

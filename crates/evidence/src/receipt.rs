@@ -47,19 +47,13 @@ impl Receipt {
         if self.witnessed.is_none() {
             return crate::bundle::framed_with_trailer(&RECEIPT_MAGIC, self, self.validator_chain.is_empty(), 1);
         }
-        let mut out = RECEIPT_MAGIC.to_vec();
-        out.push(RECEIPT_VERSION_WITNESSED);
-        self.serialize(&mut out).expect("borsh into Vec is infallible");
-        out
+        crate::bundle::framed_full(&RECEIPT_MAGIC, RECEIPT_VERSION_WITNESSED, self)
     }
 
     /// Versions 1 and 2 read with no witnessed section; version 3 must carry one.
     pub fn decode(bytes: &[u8]) -> Result<Receipt, VerifyError> {
-        if bytes.starts_with(&RECEIPT_MAGIC) && bytes.get(RECEIPT_MAGIC.len()) == Some(&RECEIPT_VERSION_WITNESSED) {
-            if bytes.len() > crate::BUNDLE_BYTES_MAX {
-                return fail(Step::Decode, format!("{} bytes is over the {}-byte limit", bytes.len(), crate::BUNDLE_BYTES_MAX));
-            }
-            let r: Receipt = borsh::from_slice(&bytes[RECEIPT_MAGIC.len() + 1..]).or_else(|e| fail(Step::Decode, format!("malformed payment receipt: {e}")))?;
+        if crate::verify::file_version(bytes, &RECEIPT_MAGIC) == Some(RECEIPT_VERSION_WITNESSED) {
+            let r: Receipt = crate::verify::decode_body(bytes, "payment receipt", &[])?;
             if r.witnessed.is_none() {
                 return fail(Step::Decode, "a version-3 payment receipt must carry the witnessed section (without it, it is version 1 or 2)");
             }

@@ -110,14 +110,8 @@ pub struct Verified {
 /// carry neither (they read as `None`).
 pub fn decode(bytes: &[u8]) -> Result<Bundle, VerifyError> {
     use crate::bundle::{BUNDLE_VERSION_ISSUER, BUNDLE_VERSION_WITNESSED};
-    let version = bytes.get(BUNDLE_MAGIC.len()).copied().filter(|_| bytes.starts_with(&BUNDLE_MAGIC));
-    let body = |trailer: &[u8]| -> Result<Bundle, VerifyError> {
-        if bytes.len() > BUNDLE_BYTES_MAX {
-            return fail(Step::Decode, format!("{} bytes is over the {BUNDLE_BYTES_MAX}-byte limit", bytes.len()));
-        }
-        borsh::from_slice(&[&bytes[BUNDLE_MAGIC.len() + 1..], trailer].concat()).or_else(|e| fail(Step::Decode, format!("malformed evidence bundle: {e}")))
-    };
-    match version {
+    let body = |trailer: &[u8]| decode_body::<Bundle>(bytes, "evidence bundle", trailer);
+    match file_version(bytes, &BUNDLE_MAGIC) {
         Some(BUNDLE_VERSION_WITNESSED) => {
             let b = body(&[])?;
             if b.witnessed.is_none() {
@@ -134,6 +128,20 @@ pub fn decode(bytes: &[u8]) -> Result<Bundle, VerifyError> {
         }
         _ => decode_file_with_trailer(bytes, &BUNDLE_MAGIC, BUNDLE_VERSION, "evidence bundle", &[0, 0]),
     }
+}
+
+/// The version byte of a file that starts with `magic`.
+pub(crate) fn file_version(bytes: &[u8], magic: &[u8; 8]) -> Option<u8> {
+    bytes.get(magic.len()).copied().filter(|_| bytes.starts_with(magic))
+}
+
+/// The body after `magic ‖ version` (plus `trailer`, the absent sections' `None` bytes) as a
+/// `T`, within the size limit and with no trailing bytes.
+pub(crate) fn decode_body<T: borsh::BorshDeserialize>(bytes: &[u8], what: &str, trailer: &[u8]) -> Result<T, VerifyError> {
+    if bytes.len() > BUNDLE_BYTES_MAX {
+        return fail(Step::Decode, format!("{} bytes is over the {BUNDLE_BYTES_MAX}-byte limit", bytes.len()));
+    }
+    borsh::from_slice(&[&bytes[BUNDLE_MAGIC.len() + 1..], trailer].concat()).or_else(|e| fail(Step::Decode, format!("malformed {what}: {e}")))
 }
 
 /// `magic ‖ version ‖ borsh(T)` within the size limit, with no trailing bytes (bundles and

@@ -367,9 +367,7 @@ impl NodeHandle {
     /// A handle with no consensus behind it: admission and queries against the stored state.
     /// For tests and tools; a validator gets its handle from [`crate::engine::start`].
     pub fn offline(genesis: Arc<Genesis>, store: Arc<Store>, limits: MempoolLimits) -> Result<Self, vellum_storage::LoadError> {
-        let finalized = store.load_state(&genesis)?;
-        let (gossip, _) = tokio::sync::mpsc::channel(1);
-        Ok(Self::new(finalized, store, genesis, limits, gossip))
+        Self::offline_queue(genesis, store, limits, 1).map(|(node, _)| node)
     }
 
     /// [`NodeHandle::offline`] whose gossip queue holds `capacity` and is returned, for tests of
@@ -379,9 +377,18 @@ impl NodeHandle {
         store: Arc<Store>,
         capacity: usize,
     ) -> Result<(Self, tokio::sync::mpsc::Receiver<Vec<u8>>), vellum_storage::LoadError> {
+        Self::offline_queue(genesis, store, MempoolLimits::default(), capacity)
+    }
+
+    fn offline_queue(
+        genesis: Arc<Genesis>,
+        store: Arc<Store>,
+        limits: MempoolLimits,
+        capacity: usize,
+    ) -> Result<(Self, tokio::sync::mpsc::Receiver<Vec<u8>>), vellum_storage::LoadError> {
         let finalized = store.load_state(&genesis)?;
         let (gossip, outbound) = tokio::sync::mpsc::channel(capacity);
-        Ok((Self::new(finalized, store, genesis, MempoolLimits::default(), gossip), outbound))
+        Ok((Self::new(finalized, store, genesis, limits, gossip), outbound))
     }
 
     /// Submissions admitted but not gossiped (the queue was full).
