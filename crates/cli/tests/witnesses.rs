@@ -110,6 +110,11 @@ fn validators_push_checkpoints_to_the_governed_witnesses_and_bundles_carry_them(
     let tmp = tempfile::tempdir().unwrap();
     let Setup { _guard, client, genesis, work, w1: _w1, w2: _w2, policy, .. } = setup(tmp.path());
     let c = client.as_str();
+    // A verifier's policy (no URLs) cannot be governed: validators would not know where to push.
+    let bare = work.join("bare.txt");
+    std::fs::write(&bare, "witness witness.example/w1 0101010101010101010101010101010101010101010101010101010101010101\nquorum 1\n").unwrap();
+    let (ok, text) = vellum(&["gov", "set-witnesses", "--client", c, "--policy", bare.to_str().unwrap()]);
+    assert!(!ok && text.contains("needs its URL"), "{text}");
     let v = json(&["gov", "set-witnesses", "--client", c, "--policy", policy.to_str().unwrap()]);
     assert_eq!(v["proposal"]["status"]["state"], "executed", "{v}");
     let doc = work.join("a.pdf");
