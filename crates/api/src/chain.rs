@@ -4,6 +4,7 @@
 use crate::errors::{ErrorBody, Path, error};
 use crate::openapi::Binary;
 use crate::REQUEST_BODY_BYTES_MAX;
+use vellum_types::limits::SUBMIT_BATCH_BYTES_MAX;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -86,26 +87,108 @@ pub(crate) async fn submit_tx(State(node): State<NodeHandle>, headers: HeaderMap
     let result = tokio::task::spawn_blocking(move || node.submit(&bytes)).await;
     match result {
         Ok(Ok(id)) => (StatusCode::ACCEPTED, Json(Accepted { tx_hash: id.to_hex(), status: "pending" })).into_response(),
-        Ok(Err(e)) => {
-            let status = match &e {
-                SubmitError::Decode(vellum_types::DecodeError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
-                SubmitError::Mempool(vellum_node::mempool::MempoolError::Full(_))
-                | SubmitError::Mempool(vellum_node::mempool::MempoolError::AccountFull(_)) => StatusCode::TOO_MANY_REQUESTS,
-                SubmitError::Mempool(vellum_node::mempool::MempoolError::Duplicate) => StatusCode::CONFLICT,
-                SubmitError::Storage(_) | SubmitError::Accept(vellum_node::acceptance::AcceptError::Storage(_)) => StatusCode::INTERNAL_SERVER_ERROR,
-                SubmitError::Accept(vellum_node::acceptance::AcceptError::Busy) => StatusCode::SERVICE_UNAVAILABLE,
-                _ => StatusCode::BAD_REQUEST,
-            };
-            let mut response = json!({ "error": { "code": e.code(), "message": e.to_string() } });
-            // Only the account's key holder gets this far (signatures are checked first), so
-            // telling it the expected nonce leaks nothing to others.
-            if let SubmitError::Invalid(vellum_ledger::TxError::BadNonce { expected, .. }) = &e {
-                response["error"]["expected_nonce"] = json!(expected);
-            }
-            (status, Json(response)).into_response()
-        }
+        Ok(Err(e)) => (refusal_status(&e), Json(json!({ "error": refusal(&e) }))).into_response(),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
     }
+}
+
+/// The HTTP status of a refused submission.
+fn refusal_status(e: &SubmitError) -> StatusCode {
+    match e {
+        SubmitError::Decode(vellum_types::DecodeError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
+        SubmitError::Mempool(vellum_node::mempool::MempoolError::Full(_))
+        | SubmitError::Mempool(vellum_node::mempool::MempoolError::AccountFull(_)) => StatusCode::TOO_MANY_REQUESTS,
+        SubmitError::Mempool(vellum_node::mempool::MempoolError::Duplicate) => StatusCode::CONFLICT,
+        SubmitError::Storage(_) | SubmitError::Accept(vellum_node::acceptance::AcceptError::Storage(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+        SubmitError::Accept(vellum_node::acceptance::AcceptError::Busy) => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
+/// `{"code", "message"}` of a refused submission (and `expected_nonce` for `bad_nonce`).
+fn refusal(e: &SubmitError) -> serde_json::Value {
+    let mut body = json!({ "code": e.code(), "message": e.to_string() });
+    // Only the account's key holder gets this far (signatures are checked first), so
+    // telling it the expected nonce leaks nothing to others.
+    if let SubmitError::Invalid(vellum_ledger::TxError::BadNonce { expected, .. }) = e {
+        body["expected_nonce"] = json!(expected);
+    }
+    body
+}
+
+/// One transaction's answer in a batch: admitted (`tx_hash`, `status: pending`) or refused
+/// (`error`, as `POST /v1/tx` would answer it alone).
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct BatchAnswer {
+    /// The transaction id, 64 hex (admitted only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tx_hash: Option<String>,
+    /// `pending` (admitted only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'static str>,
+    /// Why it was refused: `{"code", "message"}`, plus `expected_nonce` for `bad_nonce`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    error: Option<serde_json::Value>,
+}
+
+/// The answer to `POST /v1/txs`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct BatchAnswers {
+    /// How many were admitted.
+    accepted: usize,
+    /// One answer per transaction, in the batch's order.
+    results: Vec<BatchAnswer>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/txs",
+    operation_id = "submit_txs",
+    tag = "transactions",
+    summary = "Submit up to 1,024 signed transactions in one batch frame",
+    request_body(
+        description = "A batch frame (docs/wire-format.md, \"Batch submission\"): u32 LE count, then per transaction a u32 LE length and its wire bytes — borsh Vec<Vec<u8>>; at most 1,024 transactions and 4 MiB",
+        content((Binary = "application/octet-stream"))
+    ),
+    responses(
+        (status = 200, description = "The frame was read: one answer per transaction, in order. Admitted ones are gossiped and recorded on this validator's disk in one commit before this answer; refused ones carry the code POST /v1/tx would give them alone", body = BatchAnswers),
+        (status = 400, description = "`malformed` or `bad_body`: the frame cannot be read (count, lengths, trailing bytes); nothing was admitted", body = ErrorBody),
+        (status = 413, description = "`too_large`: the body is over 4 MiB", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: not application/octet-stream", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    )
+)]
+pub(crate) async fn submit_txs(State(node): State<NodeHandle>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return error(StatusCode::PAYLOAD_TOO_LARGE, "too_large", format!("request body over {SUBMIT_BATCH_BYTES_MAX} bytes"));
+        }
+        Err(e) => return error(StatusCode::BAD_REQUEST, "bad_body", e.body_text()),
+    };
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !(content_type.is_empty() || content_type.starts_with("application/octet-stream")) {
+        return error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send a batch frame as application/octet-stream");
+    }
+    crate::blocking(move || {
+        let wires = match vellum_types::batch::decode(&body) {
+            Ok(w) => w,
+            Err(e @ vellum_types::DecodeError::TooLarge { .. }) => return error(StatusCode::PAYLOAD_TOO_LARGE, "too_large", e.to_string()),
+            Err(e) => return error(StatusCode::BAD_REQUEST, "malformed", format!("batch frame: {e}")),
+        };
+        let results: Vec<BatchAnswer> = node
+            .submit_batch(&wires)
+            .iter()
+            .map(|answer| match answer {
+                Ok(id) => BatchAnswer { tx_hash: Some(id.to_hex()), status: Some("pending"), error: None },
+                Err(e) => BatchAnswer { tx_hash: None, status: None, error: Some(refusal(e)) },
+            })
+            .collect();
+        let accepted = results.iter().filter(|r| r.error.is_none()).count();
+        (StatusCode::OK, Json(BatchAnswers { accepted, results })).into_response()
+    })
+    .await
 }
 
 #[utoipa::path(

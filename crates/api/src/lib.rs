@@ -7,6 +7,8 @@
 //!
 //! - `POST /v1/tx` — submit a transaction: the wire bytes as `application/octet-stream`, or
 //!   JSON `{"tx_hex": "..."}`. `202` with the transaction hash when admitted.
+//! - `POST /v1/txs` — submit up to 1,024 transactions in one batch frame (`docs/wire-format.md`);
+//!   `200` with one answer per transaction, in order (admitted, or refused with its code).
 //! - `GET /v1/tx/{hash}` — `pending`, `finalized` (height, index, log index), `rejected`
 //!   (code, message), or `404 unknown`.
 //! - `GET /v1/status` — height, block hash, state and log roots, validators.
@@ -116,6 +118,7 @@ pub fn router_with_limit(node: NodeHandle, rate: limit::RateLimit) -> Router {
         .route("/verify.js", get(web_verifier))
         .route("/v1/openapi.json", get(openapi::openapi))
         .route("/v1/tx", post(chain::submit_tx))
+        .route("/v1/txs", post(chain::submit_txs).layer(DefaultBodyLimit::max(vellum_types::limits::SUBMIT_BATCH_BYTES_MAX)))
         .route("/v1/tx/{hash}", get(chain::tx_status))
         .route("/v1/status", get(chain::status))
         .route("/v1/block/{height}", get(chain::block))

@@ -24,7 +24,7 @@ pub(crate) struct Binary(#[allow(dead_code)] Vec<u8>);
 #[openapi(
     info(title = "Vellum node API", description = "Integrity proofs (X.1407) and payments (X.1405) on a permissioned BFT ledger. Protected reads need a signed request: headers x-vellum-account, x-vellum-timestamp, x-vellum-nonce, x-vellum-signature over the method, path and query, body digest, timestamp and nonce (see vellum_types::request). Every error is JSON {\"error\": {\"code\", \"message\"}} with a stable code; any request may be refused with 429 rate_limited (with Retry-After)."),
     paths(
-        chain::submit_tx, chain::tx_status, chain::status, chain::block,
+        chain::submit_tx, chain::submit_txs, chain::tx_status, chain::status, chain::block,
         proofs::proof_show, proofs::proof_bundle, proofs::proofs_by_digest, proofs::status_proof, proofs::issuer_revocation, proofs::issuer_attestation,
         originals::original_put, originals::original_get, originals::original_delete,
         log::log_checkpoint, log::log_anchor, log::log_witnessed, log::log_consistency,

@@ -55,6 +55,10 @@ pub struct BenchArgs {
     scenario: String,
     #[arg(long, default_value_t = 10_000)]
     batch_size: u32,
+    /// Transactions per submission: 1 sends each alone (`POST /v1/tx`), more send them in
+    /// batches (`POST /v1/txs`, at most 1,024).
+    #[arg(long, default_value_t = 64)]
+    submit_batch: usize,
 }
 
 /// How long the bench follows transactions to finality after the last submission.
@@ -266,6 +270,9 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
     if args.senders == 0 || args.senders > SENDERS_MAX || args.txs.div_ceil(args.senders) > TXS_PER_SENDER_MAX {
         bail!("--senders must be 1..={SENDERS_MAX}, with at most {TXS_PER_SENDER_MAX} transactions each");
     }
+    if args.submit_batch == 0 || args.submit_batch > vellum_types::limits::SUBMIT_BATCH_TXS_MAX {
+        bail!("--submit-batch must be 1..={}", vellum_types::limits::SUBMIT_BATCH_TXS_MAX);
+    }
     if args.batch_size == 0 || args.batch_size > vellum_types::proof::BATCH_DOCUMENTS_MAX {
         bail!("--batch-size must be 1..={}", vellum_types::proof::BATCH_DOCUMENTS_MAX);
     }
@@ -353,26 +360,33 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
             let (next, results, txs, bar) = (&next, &results, &txs, &bar);
             let rate = args.rate;
             let c = pool.preferring(t);
+            let per = args.submit_batch;
             s.spawn(move || {
                 loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= txs.len() {
+                    let first = next.fetch_add(per, Ordering::Relaxed);
+                    if first >= txs.len() {
                         break;
                     }
+                    let range = first..(first + per).min(txs.len());
                     if rate > 0 {
-                        let slot = load_start + Duration::from_secs_f64(i as f64 / rate as f64);
+                        let slot = load_start + Duration::from_secs_f64(first as f64 / rate as f64);
                         if let Some(wait) = slot.checked_duration_since(Instant::now()) {
                             std::thread::sleep(wait);
                         }
                     }
                     let at = Instant::now();
-                    let r = match c.submit(&txs[i]) {
-                        Ok(Submitted::Accepted(_)) => None,
-                        Ok(Submitted::Refused { code, .. }) => Some(code),
-                        Err(_) => Some("no_validator_answered".to_string()),
-                    };
-                    results.lock().unwrap().push((i, r, at, at.elapsed()));
-                    bar.inc(1);
+                    let answers = if per == 1 { vec![c.submit(&txs[first])] } else { c.submit_batch(&txs[range.clone()]) };
+                    let took = at.elapsed();
+                    let mut results = results.lock().unwrap();
+                    for (i, answer) in range.zip(answers) {
+                        let r = match answer {
+                            Ok(Submitted::Accepted(_)) => None,
+                            Ok(Submitted::Refused { code, .. }) => Some(code),
+                            Err(_) => Some("no_validator_answered".to_string()),
+                        };
+                        results.push((i, r, at, took));
+                        bar.inc(1);
+                    }
                 }
             });
         }
@@ -460,6 +474,8 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
         "scenario": args.scenario,
         "validators": pool.len(),
         "senders": args.senders,
+        "submit_batch": args.submit_batch,
+        "ed25519_backend": vellum_crypto::ed25519::backend(),
         "mode": if args.rate > 0 { format!("open loop at {} tx/s", args.rate) } else { "closed loop".to_string() },
         "txs_submitted": txs.len(),
         "txs_accepted_first_try": accepted_first_time,
@@ -503,7 +519,14 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
         return outcome;
     }
     let f = |k: &str| report[k].as_f64().unwrap_or(0.0);
-    println!("scenario                  {} ({}, {} senders)", args.scenario, report["mode"].as_str().unwrap_or(""), args.senders);
+    println!(
+        "scenario                  {} ({}, {} senders, {} per submission; Ed25519 on {})",
+        args.scenario,
+        report["mode"].as_str().unwrap_or(""),
+        args.senders,
+        args.submit_batch,
+        vellum_crypto::ed25519::backend()
+    );
     println!("transactions finalized    {finalized} of {} (not final {not_final}, rejected {rejected:?}; refused at first try {refused:?}, resubmissions {resubmitted})", txs.len());
     println!("finalized tx/s            {:.0}", f("finalized_tx_per_s"));
     if documents > 0 {

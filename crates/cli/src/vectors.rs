@@ -236,10 +236,19 @@ fn transactions_json(keys: &[TestKey]) -> Value {
     }
     let multi = tx_vector("transfer_signed_by_three_schemes", &["ed25519-a", "secp256k1-a", "p256-a"], account(keys, "ed25519-a"), 41, body("transfer"), keys);
     vectors.push(multi);
+    // A POST /v1/txs body carrying the first three transactions.
+    let framed: Vec<Vec<u8>> = vectors[..3].iter().map(|v| hex::decode(v["transaction_wire"].as_str().unwrap()).unwrap()).collect();
+    let refs: Vec<&[u8]> = framed.iter().map(Vec::as_slice).collect();
+    let batch = json!({
+        "description": "The body of POST /v1/txs carrying the first three vectors' transaction_wire, in order: u32 LE count, then per transaction u32 LE length ‖ wire bytes (borsh Vec<Vec<u8>>).",
+        "transactions": vectors[..3].iter().map(|v| v["name"].clone()).collect::<Vec<_>>(),
+        "frame": hex::encode(vellum_types::batch::encode(&refs)),
+    });
     json!({
         "description": "One transaction per TxBody variant (and per GovAction inside propose), signed with the test keys of keys.json. unsigned is the JSON body form; unsigned_wire = 0x01 ‖ borsh(UnsignedTx); signing_bytes = \"VELLUM:TX-SIGN:\" ‖ 0x01 ‖ borsh(UnsignedTx); tx_id = SHA-256(\"VELLUM:TX-ID:\" ‖ 0x01 ‖ borsh(UnsignedTx)); signatures = borsh(Signature) each; transaction_wire = the POST /v1/tx body; leaf_data = \"VELLUM:TX-LEAF:\" ‖ 0x01 ‖ borsh(Transaction). ECDSA signatures use RFC 6979 nonces (reproducible), low S.",
         "chain_id": CHAIN_ID,
         "vectors": vectors,
+        "batch": batch,
     })
 }
 

@@ -4,10 +4,13 @@
 //! Pure functions and data structures only: no I/O, no clock, no OS randomness (callers pass
 //! seeds in), so the ledger can use all of it deterministically.
 
+pub mod ed25519;
+#[cfg(test)]
+mod ed25519_tests;
 pub mod merkle;
 pub mod sig;
 pub mod smt;
 
 pub use merkle::CompactLog;
-pub use sig::{SecretKey, SigError, is_ed25519_key, is_valid_public_key, verify_ed25519, verify_signature, verify_tx, verify_txs};
+pub use sig::{SecretKey, SigError, is_ed25519_key, is_valid_public_key, verify_ed25519, verify_each, verify_signature, verify_tx, verify_txs};
 pub use smt::AuthMap;

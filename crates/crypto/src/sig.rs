@@ -1,12 +1,11 @@
 //! Transaction signatures.
 //!
-//! Ed25519 is verified with `ed25519-consensus` (ZIP-215 rules), so single and batch
+//! Ed25519 is verified under ZIP-215 rules ([`crate::ed25519`]), so single and batch
 //! verification accept exactly the same signatures and every validator agrees. secp256k1 uses
 //! ECDSA over SHA-256 of the signed bytes with low S only; the signer's key is *recovered* from
 //! the signature and the ledger matches it to the account (X.1407 9.1.1 a).
 
-use rand_chacha::rand_core::SeedableRng;
-use sha2::Digest;
+use crate::ed25519;
 use thiserror::Error;
 use vellum_types::{PublicKey, Signature, Transaction, sha256};
 
@@ -58,7 +57,7 @@ impl SigError {
 
 /// Whether 32 bytes are a usable Ed25519 public key (a point that decodes).
 pub fn is_ed25519_key(bytes: &[u8; 32]) -> bool {
-    ed25519_consensus::VerificationKey::try_from(*bytes).is_ok()
+    ed25519::is_key(bytes)
 }
 
 /// Whether a public key is a point of its curve, so that a signature by it can ever verify.
@@ -74,18 +73,17 @@ pub fn is_valid_public_key(key: &PublicKey) -> bool {
 
 /// A bare Ed25519 signature (consensus votes; ZIP-215 rules as everywhere else).
 pub fn verify_ed25519(public_key: &[u8; 32], signature: &[u8; 64], message: &[u8]) -> bool {
-    ed25519_consensus::VerificationKey::try_from(*public_key)
-        .is_ok_and(|key| key.verify(&ed25519_consensus::Signature::from(*signature), message).is_ok())
+    ed25519::verify(public_key, signature, message).is_ok()
 }
 
 /// Verifies one signature over `message` and returns the signer's public key.
 pub fn verify_signature(signature: &Signature, message: &[u8]) -> Result<PublicKey, SigError> {
     match signature {
         Signature::Ed25519 { public_key, signature } => {
-            let key = ed25519_consensus::VerificationKey::try_from(*public_key)
-                .map_err(|_| SigError::Ed25519Key { index: 0 })?;
-            key.verify(&ed25519_consensus::Signature::from(*signature), message)
-                .map_err(|_| SigError::Ed25519Invalid { index: 0 })?;
+            ed25519::verify(public_key, signature, message).map_err(|r| match r {
+                ed25519::Refusal::Key => SigError::Ed25519Key { index: 0 },
+                ed25519::Refusal::Invalid => SigError::Ed25519Invalid { index: 0 },
+            })?;
             Ok(PublicKey::Ed25519(*public_key))
         }
         Signature::Secp256k1Recoverable { signature, recovery_id } => {
@@ -159,53 +157,55 @@ pub fn verify_tx(tx: &Transaction) -> Result<Vec<PublicKey>, SigError> {
 
 /// Verifies the signatures of many transactions at once, batching the Ed25519 ones (ZIP-215
 /// batch verification accepts exactly what single verification accepts). On a batch failure
-/// it falls back to one-by-one to name the offending transaction.
+/// it falls back to one-by-one to name the first offending transaction.
 pub fn verify_txs(txs: &[Transaction]) -> Result<Vec<Vec<PublicKey>>, (usize, SigError)> {
-    let mut batch = ed25519_consensus::batch::Verifier::new();
     let mut out = Vec::with_capacity(txs.len());
-    let mut any_ed25519 = false;
-    // Batch verification's random coefficients must be unpredictable to whoever chose the
-    // signatures. Deriving them from a hash of the whole batch (Fiat-Shamir) achieves that
-    // without OS randomness, so the ledger stays deterministic; ZIP-215 makes the outcome
-    // independent of the coefficients anyway.
-    let mut transcript = sha2::Sha256::new();
-    for (t, tx) in txs.iter().enumerate() {
-        let message = tx.unsigned.signing_bytes();
-        let mut signers: Vec<PublicKey> = Vec::with_capacity(tx.signatures.len());
-        for (index, signature) in tx.signatures.iter().enumerate() {
-            let key = match signature {
-                Signature::Ed25519 { public_key, signature } => {
-                    let vk = ed25519_consensus::VerificationKeyBytes::from(*public_key);
-                    batch.queue((vk, ed25519_consensus::Signature::from(*signature), &message));
-                    transcript.update(public_key);
-                    transcript.update(signature);
-                    transcript.update(sha256(&message));
-                    any_ed25519 = true;
-                    PublicKey::Ed25519(*public_key)
-                }
-                other => verify_signature(other, &message).map_err(|e| (t, e.at(index)))?,
-            };
-            if signers.contains(&key) {
-                return Err((t, SigError::DuplicateSigner { index }));
-            }
-            signers.push(key);
-        }
-        out.push(signers);
-    }
-    let seed: [u8; 32] = transcript.finalize().into();
-    if any_ed25519 && batch.verify(rand_chacha::ChaCha20Rng::from_seed(seed)).is_err() {
-        for (t, tx) in txs.iter().enumerate() {
-            verify_tx(tx).map_err(|e| (t, e))?;
-        }
-        unreachable!("batch verification failed but every signature verifies singly");
+    for (t, result) in verify_each(txs.iter()).into_iter().enumerate() {
+        out.push(result.map_err(|e| (t, e))?);
     }
     Ok(out)
+}
+
+/// Verifies many transactions at once and answers for each: its signers, or why it fails.
+/// One batch for every Ed25519 signature; only if that batch fails is each transaction
+/// verified on its own, so a bad one costs its senders' neighbours nothing but time.
+pub fn verify_each<'a>(txs: impl ExactSizeIterator<Item = &'a Transaction> + Clone) -> Vec<Result<Vec<PublicKey>, SigError>> {
+    let mut batch = ed25519::Batch::default();
+    let mut out = Vec::with_capacity(txs.len());
+    for tx in txs.clone() {
+        out.push(queue_tx(&mut batch, tx));
+    }
+    if batch.verify() {
+        return out;
+    }
+    txs.zip(out).map(|(tx, prior)| prior.and_then(|_| verify_tx(tx))).collect()
+}
+
+/// Queues a transaction's Ed25519 signatures in `batch` and checks the rest now; returns the
+/// signers, valid if the batch verifies.
+fn queue_tx(batch: &mut ed25519::Batch, tx: &Transaction) -> Result<Vec<PublicKey>, SigError> {
+    let message = tx.unsigned.signing_bytes();
+    let mut signers: Vec<PublicKey> = Vec::with_capacity(tx.signatures.len());
+    for (index, signature) in tx.signatures.iter().enumerate() {
+        let key = match signature {
+            Signature::Ed25519 { public_key, signature } => {
+                batch.queue(public_key, signature, &message);
+                PublicKey::Ed25519(*public_key)
+            }
+            other => verify_signature(other, &message).map_err(|e| e.at(index))?,
+        };
+        if signers.contains(&key) {
+            return Err(SigError::DuplicateSigner { index });
+        }
+        signers.push(key);
+    }
+    Ok(signers)
 }
 
 /// A signing key held by a client (CLI, tests, load generator). Never used inside the ledger.
 #[derive(Clone)]
 pub enum SecretKey {
-    Ed25519(ed25519_consensus::SigningKey),
+    Ed25519(ed25519_zebra::SigningKey),
     Secp256k1(k256::ecdsa::SigningKey),
     P256(p256::ecdsa::SigningKey),
 }
@@ -225,7 +225,7 @@ impl SecretKey {
     /// Builds a key from 32 secret bytes (from the OS RNG, a mnemonic or a keystore).
     pub fn from_bytes(scheme: &str, bytes: [u8; 32]) -> Result<Self, SecretKeyError> {
         match scheme {
-            "ed25519" => Ok(SecretKey::Ed25519(ed25519_consensus::SigningKey::from(bytes))),
+            "ed25519" => Ok(SecretKey::Ed25519(ed25519_zebra::SigningKey::from(bytes))),
             "secp256k1" => k256::ecdsa::SigningKey::from_slice(&bytes)
                 .map(SecretKey::Secp256k1)
                 .map_err(|_| SecretKeyError::Secp256k1OutOfRange),
@@ -260,7 +260,7 @@ impl SecretKey {
 
     pub fn public_key(&self) -> PublicKey {
         match self {
-            SecretKey::Ed25519(k) => PublicKey::Ed25519(k.verification_key().to_bytes()),
+            SecretKey::Ed25519(k) => PublicKey::Ed25519(k.verification_key().into()),
             SecretKey::Secp256k1(k) => PublicKey::Secp256k1(compressed(k.verifying_key())),
             SecretKey::P256(k) => PublicKey::P256(p256_compressed(k.verifying_key())),
         }
@@ -269,7 +269,7 @@ impl SecretKey {
     pub fn sign(&self, message: &[u8]) -> Signature {
         match self {
             SecretKey::Ed25519(k) => Signature::Ed25519 {
-                public_key: k.verification_key().to_bytes(),
+                public_key: k.verification_key().into(),
                 signature: k.sign(message).to_bytes(),
             },
             SecretKey::Secp256k1(k) => {
@@ -438,6 +438,30 @@ mod tests {
     }
 
     #[test]
+    fn verify_each_names_exactly_the_bad_transactions() {
+        let keys: Vec<SecretKey> = (1..=6u8).map(|b| SecretKey::from_bytes(["ed25519", "p256"][b as usize % 2], [b; 32]).unwrap()).collect();
+        let mut txs: Vec<Transaction> = keys.iter().map(|k| Transaction { unsigned: unsigned(), signatures: vec![k.sign_tx(&unsigned())] }).collect();
+        assert!(verify_each(txs.iter()).iter().all(Result::is_ok));
+        // An Ed25519 signature broken (fails the batch), a P-256 one broken, a signer twice.
+        if let Signature::Ed25519 { signature, .. } = &mut txs[1].signatures[0] {
+            signature[5] ^= 1;
+        }
+        if let Signature::P256 { signature, .. } = &mut txs[2].signatures[0] {
+            signature[5] ^= 1;
+        }
+        let again = txs[4].signatures[0].clone();
+        txs[4].signatures.push(again);
+        let verdicts = verify_each(txs.iter());
+        assert_eq!(verdicts[1], Err(SigError::Ed25519Invalid { index: 0 }));
+        assert!(matches!(verdicts[2], Err(SigError::P256Invalid { .. } | SigError::P256HighS { .. } | SigError::P256Malformed { .. })));
+        assert_eq!(verdicts[4], Err(SigError::DuplicateSigner { index: 1 }));
+        for i in [0, 3, 5] {
+            assert_eq!(verdicts[i].as_ref().unwrap(), &vec![keys[i].public_key()]);
+        }
+        assert_eq!(verify_txs(&txs).unwrap_err().0, 1);
+    }
+
+    #[test]
     fn tx_and_batch_verification_agree() {
         let a = SecretKey::from_bytes("ed25519", [1; 32]).unwrap();
         let b = SecretKey::from_bytes("secp256k1", [2; 32]).unwrap();
@@ -486,8 +510,7 @@ pub mod jose {
     pub fn verify(key: &PublicKey, alg: &str, input: &[u8], signature: &[u8]) -> bool {
         match (key, alg) {
             (PublicKey::Ed25519(k), "EdDSA") => {
-                let (Ok(vk), Ok(sig)) = (ed25519_consensus::VerificationKey::try_from(*k), <[u8; 64]>::try_from(signature)) else { return false };
-                vk.verify(&ed25519_consensus::Signature::from(sig), input).is_ok()
+                <[u8; 64]>::try_from(signature).is_ok_and(|sig| super::verify_ed25519(k, &sig, input))
             }
             (PublicKey::P256(k), "ES256") => {
                 use p256::ecdsa::signature::Verifier;

@@ -242,8 +242,7 @@ fn count_valid<'a>(
     let mut valid: Vec<&str> = Vec::new();
     for (name, hash, signature, message) in lines {
         let Some((name, key)) = keys.iter().find(|(n, k)| n == name && key_id(n, k) == hash) else { continue };
-        let Ok(vk) = ed25519_consensus::VerificationKey::try_from(*key) else { continue };
-        if vk.verify(&ed25519_consensus::Signature::from(*signature), &message).is_ok() && !valid.contains(&name.as_str()) {
+        if vellum_crypto::verify_ed25519(key, signature, &message) && !valid.contains(&name.as_str()) {
             valid.push(name);
         }
     }

@@ -460,10 +460,13 @@ fn check_signed(
     let message = finalize_message(header.epoch, header.view, c.parent_view, &header_hash);
     note("finalize_message", &message);
     for (index, signature) in c.signers.iter().zip(&c.signatures) {
-        let key = ed25519_consensus::VerificationKey::try_from(validators[*index as usize])
-            .or_else(|_| fail(Step::Certificate, format!("validator {index} has an invalid key")))?;
-        key.verify(&ed25519_consensus::Signature::from(*signature), &message)
-            .or_else(|_| fail(Step::Certificate, format!("signature of validator {index} does not verify")))?;
+        match vellum_crypto::ed25519::verify(&validators[*index as usize], signature, &message) {
+            Ok(()) => {}
+            Err(vellum_crypto::ed25519::Refusal::Key) => return fail(Step::Certificate, format!("validator {index} has an invalid key")),
+            Err(vellum_crypto::ed25519::Refusal::Invalid) => {
+                return fail(Step::Certificate, format!("signature of validator {index} does not verify"));
+            }
+        }
     }
     Ok(())
 }

@@ -39,9 +39,9 @@ pub enum AcceptError {
     Storage(String),
 }
 
+/// One submission's transactions (one, or a `POST /v1/txs` batch), committed together.
 struct Request {
-    id: TxId,
-    bytes: Vec<u8>,
+    rows: Vec<(TxId, Vec<u8>)>,
     done: SyncSender<Result<(), AcceptError>>,
 }
 
@@ -76,8 +76,17 @@ impl AcceptLog {
 
     /// Returns once `bytes` (transaction `id`) is durably recorded.
     pub fn persist(&self, id: TxId, bytes: Vec<u8>) -> Result<(), AcceptError> {
+        self.persist_all(vec![(id, bytes)])
+    }
+
+    /// Returns once every row is durably recorded (one request, one commit: all or none).
+    pub fn persist_all(&self, rows: Vec<(TxId, Vec<u8>)>) -> Result<(), AcceptError> {
+        assert!(rows.len() <= ACCEPT_BATCH_MAX, "a submission of {} transactions is over the commit bound", rows.len());
+        if rows.is_empty() {
+            return Ok(());
+        }
         let (done, wait) = sync_channel(1);
-        match self.queue.try_send(Request { id, bytes, done }) {
+        match self.queue.try_send(Request { rows, done }) {
             Ok(()) => {}
             Err(TrySendError::Full(_)) => return Err(AcceptError::Busy),
             Err(TrySendError::Disconnected(_)) => return Err(AcceptError::Storage("the acceptance writer stopped".into())),
@@ -90,18 +99,25 @@ impl AcceptLog {
     }
 }
 
-/// Takes whatever is queued (at least one request, at most [`ACCEPT_BATCH_MAX`]), writes it in
-/// one transaction, answers every request with the commit's result.
+/// Takes whatever is queued (at least one request; more while the rows stay within
+/// [`ACCEPT_BATCH_MAX`]), writes it in one transaction, answers every request with the
+/// commit's result.
 fn write_batches(store: &Weak<Store>, requests: &Receiver<Request>) {
-    while let Ok(first) = requests.recv() {
+    let mut next: Option<Request> = None;
+    loop {
+        let Some(first) = next.take().or_else(|| requests.recv().ok()) else { return };
+        let mut count = first.rows.len();
         let mut batch = vec![first];
-        while batch.len() < ACCEPT_BATCH_MAX {
-            match requests.try_recv() {
-                Ok(r) => batch.push(r),
-                Err(_) => break,
+        while let Ok(r) = requests.try_recv() {
+            if count + r.rows.len() > ACCEPT_BATCH_MAX {
+                // Starts the next commit: a request's rows are never split across two.
+                next = Some(r);
+                break;
             }
+            count += r.rows.len();
+            batch.push(r);
         }
-        let rows: Vec<(TxId, Vec<u8>)> = batch.iter_mut().map(|r| (r.id, std::mem::take(&mut r.bytes))).collect();
+        let rows: Vec<(TxId, Vec<u8>)> = batch.iter_mut().flat_map(|r| std::mem::take(&mut r.rows)).collect();
         let result = match store.upgrade() {
             Some(store) => store.put_accepted(&rows).map_err(|e| AcceptError::Storage(e.to_string())),
             None => Err(AcceptError::Storage("the database is closed".into())),
@@ -159,12 +175,12 @@ mod tests {
         };
         // The stalled writer takes the first request and never answers it (kept alive here).
         let held = requests.recv().unwrap();
-        assert_eq!(held.id, TxId([1; 32]));
+        assert_eq!(held.rows[0].0, TxId([1; 32]));
         // Another submission fills the one-slot queue; the next one overflows it.
         let (done, _keep) = sync_channel(1);
-        log.queue.try_send(Request { id: TxId([3; 32]), bytes: vec![3], done }).unwrap();
+        log.queue.try_send(Request { rows: vec![(TxId([3; 32]), vec![3])], done }).unwrap();
         assert_eq!(log.persist(TxId([2; 32]), vec![2]), Err(AcceptError::Busy), "a full queue refuses at once");
-        let queued: Vec<TxId> = requests.try_iter().map(|r| r.id).collect();
+        let queued: Vec<TxId> = requests.try_iter().flat_map(|r| r.rows).map(|(id, _)| id).collect();
         assert_eq!(queued, vec![TxId([3; 32])], "the refused request was not enqueued");
         // The taken one gets `busy` once its wait bound passes: never `Ok` without a commit.
         assert_eq!(first.join().unwrap(), Err(AcceptError::Busy));

@@ -6,7 +6,7 @@ use commonware_cryptography::sha256::Digest;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use thiserror::Error;
-use vellum_ledger::{BlockOutcome, LedgerState, TxError, apply_tx};
+use vellum_ledger::{BlockOutcome, LedgerState, TxError};
 use vellum_storage::{Store, TxLocation};
 use vellum_types::request::REQUEST_FRESHNESS_MS;
 use vellum_types::{
@@ -309,10 +309,6 @@ pub struct NodeHandle {
 /// already valid here. Replays after a restart wait for room instead (they have no client).
 pub const GOSSIP_QUEUE_MAX: usize = 4096;
 
-/// Most recorded accepted transactions read back at once (the mempool's own bound: more
-/// could not be admitted anyway).
-pub const ACCEPTED_REPLAY_MAX: usize = 200_000;
-
 /// Most (proof, action) pairs tracked for coalescing anonymous audit records.
 const ANONYMOUS_AUDIT_KEYS_MAX: usize = 10_000;
 
@@ -404,106 +400,6 @@ impl NodeHandle {
 
     pub fn genesis(&self) -> &Genesis {
         &self.genesis
-    }
-
-    /// Admits a transaction from a client and gossips it to the other validators.
-    /// Answers only once the transaction is on this validator's disk (see [`crate::acceptance`]):
-    /// gossip goes out first, so the fsync overlaps the other validators' admission.
-    pub fn submit(&self, bytes: &[u8]) -> Result<TxId, SubmitError> {
-        let count_refusal = |e: &SubmitError| {
-            *self.lock().refused_total.entry(e.code()).or_default() += 1;
-        };
-        let id = self.admit(bytes).inspect_err(count_refusal)?;
-        // Overflow policy: GOSSIP_QUEUE_MAX. (The gossip task may also be gone during shutdown;
-        // either way the transaction stays admitted here.)
-        if let Err(tokio::sync::mpsc::error::TrySendError::Full(_)) = self.gossip.try_send(bytes.to_vec()) {
-            self.gossip_dropped_total.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        }
-        // If this fails the transaction stays admitted (and gossiped): it may still finalize,
-        // and the client, told it was not accepted, resubmits it — the same id — elsewhere.
-        self.accept_log.persist(id, bytes.to_vec()).map_err(SubmitError::from).inspect_err(count_refusal)?;
-        Ok(id)
-    }
-
-    /// After a restart: admits every accepted transaction recorded on disk again (before the
-    /// API serves) and returns the admitted ones, to be gossiped again once peers are
-    /// connected. Those that can never apply again are forgotten: finalized (`duplicate`),
-    /// nonce used (`bad_nonce`), expired, or bytes no validator accepts. Any other refusal
-    /// (no room, an account frozen for now) keeps the record; the periodic sweep forgets it
-    /// once it is not held in the mempool.
-    pub fn replay_accepted(&self) -> Vec<Vec<u8>> {
-        let rows = self.store.accepted(ACCEPTED_REPLAY_MAX).unwrap_or_else(|e| panic!("cannot read accepted transactions: {e}"));
-        let mut replayed = Vec::new();
-        let mut dead = Vec::new();
-        for (id, bytes) in rows {
-            match self.admit(&bytes) {
-                Ok(_) => replayed.push(bytes),
-                Err(e) if matches!(e.code(), "duplicate" | "bad_nonce" | "expired" | "malformed" | "too_large" | "bad_signature" | "wrong_chain") => {
-                    dead.push(id)
-                }
-                Err(_) => {}
-            }
-        }
-        if let Err(e) = self.store.forget_accepted(&dead) {
-            tracing::warn!(error = %e, "cannot forget replayed transactions that no longer apply");
-        }
-        replayed
-    }
-
-    /// Forgets recorded accepted transactions this node no longer holds (finalized ones are
-    /// removed with their block; these were dropped, rejected or superseded), so the record
-    /// stays bounded by the mempool. Returns how many were forgotten.
-    ///
-    /// Known race (narrow, documented in ARCHITECTURE.md): a row read here as "not held" whose
-    /// transaction is resubmitted and recorded again before the delete loses its record; the
-    /// transaction itself stays in the mempool and gossiped, and the client still waiting
-    /// resubmits it if it is lost.
-    pub fn sweep_accepted(&self) -> usize {
-        let Ok(ids) = self.store.accepted_ids(ACCEPTED_REPLAY_MAX) else { return 0 };
-        let gone: Vec<TxId> = {
-            let core = self.lock();
-            ids.into_iter().filter(|id| !core.mempool.contains(id)).collect()
-        };
-        match self.store.forget_accepted(&gone) {
-            Ok(()) => gone.len(),
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot forget dropped accepted transactions");
-                0
-            }
-        }
-    }
-
-    /// Admission without gossip (used for transactions gossiped to us).
-    pub(crate) fn admit(&self, bytes: &[u8]) -> Result<TxId, SubmitError> {
-        let tx = Transaction::from_wire(bytes)?;
-        let signers = vellum_crypto::verify_tx(&tx).map_err(TxError::Signature)?;
-        let id = tx.id();
-        // Already finalized: a replay of a finalized transaction is a duplicate.
-        if self.store.tx_location(&id).map_err(|e| SubmitError::Storage(e.to_string()))?.is_some() {
-            return Err(MempoolError::Duplicate.into());
-        }
-        let mut core = self.lock();
-        let state = &core.finalized;
-        let sender = state.account(&tx.unsigned.sender).ok_or(TxError::UnknownSender(tx.unsigned.sender))?;
-        // A transaction for the account's next nonce is executed against the finalized state
-        // on a scratch copy, so every reason it would fail is reported now. Later nonces
-        // depend on pending ones and get the cheaper checks only.
-        if tx.unsigned.nonce <= sender.next_nonce {
-            let mut scratch = state.clone();
-            let env = vellum_ledger::BlockEnv { height: state.height + 1, time_ms: state.time_ms + 1 };
-            apply_tx(&mut scratch, &tx, &signers, env, &mut Default::default())?;
-        } else {
-            if tx.unsigned.chain_id != state.chain_id {
-                return Err(TxError::WrongChain { expected: state.chain_id.clone(), got: tx.unsigned.chain_id }.into());
-            }
-            for s in &signers {
-                if !sender.is_signer(s) {
-                    return Err(TxError::UnauthorizedSigner { account: sender.id, signer: s.to_string() }.into());
-                }
-            }
-        }
-        let next = sender.next_nonce;
-        Ok(core.mempool.insert(tx, signers, next)?)
     }
 
     pub fn tx_status(&self, id: &TxId) -> TxStatus {
@@ -1002,6 +898,8 @@ fn storage_error(e: vellum_storage::ReadError) -> BundleError {
 }
 
 mod payments;
+mod submit;
+pub use submit::ACCEPTED_REPLAY_MAX;
 pub use payments::{AccountView, Activity, ValidatorActivity, can_read_account};
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use commonware_consensus::types::{Epoch, FixedEpocher, ViewDelta};
 use commonware_cryptography::ed25519::{PrivateKey, PublicKey};
 use commonware_cryptography::sha256::{Digest, Sha256};
 use commonware_cryptography::{Digestible, Digested, Signer};
-use commonware_p2p::{Blocker, Provider, Receiver, Recipients, Sender};
+use commonware_p2p::{Blocker, Provider, Receiver, Sender};
 use commonware_parallel::Sequential;
 use commonware_runtime::buffer::paged::{CacheRef, page_size};
 use commonware_runtime::{Clock, Handle, Metrics, Spawner, Storage};
@@ -389,9 +389,11 @@ where
         let transitions = EpochTransitions { schemes, epoch_length, enter: epoch_tx, track_peers: cfg.track_peers.clone() };
         move |_| run_executor(node, marshal, finalized_rx, transitions)
     });
-    let gossip = context.child("gossip").spawn({
+    // Its own thread: admitting a gossiped batch is milliseconds of signature checks, which
+    // must not hold a thread of the shared executor that consensus runs on.
+    let gossip = context.child("gossip").dedicated().spawn({
         let node = node.clone();
-        move |_| run_gossip(node, gossip_rx, channels.txs)
+        move |_| crate::gossip::run(node, gossip_rx, channels.txs)
     });
     // Accepted transactions this node recorded before a crash or stop: back into the mempool
     // now, to the other validators once the network is up.
@@ -443,33 +445,6 @@ where
         }
     });
     (node, all)
-}
-
-/// Sends admitted transactions to every validator and admits theirs. Gossiped transactions
-/// are not re-gossiped (every validator is directly connected to every other).
-async fn run_gossip<S, R>(node: NodeHandle, mut outbound: tokio::sync::mpsc::Receiver<Vec<u8>>, (mut sender, mut receiver): (S, R))
-where
-    S: Sender<PublicKey = PublicKey>,
-    R: Receiver<PublicKey = PublicKey>,
-{
-    loop {
-        futures::select! {
-            tx = outbound.recv().fuse() => match tx {
-                Some(bytes) => {
-                    sender.send(Recipients::All, bytes, false);
-                }
-                None => return,
-            },
-            msg = receiver.recv().fuse() => match msg {
-                Ok((peer, bytes)) => {
-                    if let Err(e) = node.admit(bytes.as_ref()) {
-                        debug!(?peer, error = %e, "gossiped transaction not admitted");
-                    }
-                }
-                Err(_) => return,
-            },
-        }
-    }
 }
 
 /// Runs one simplex engine per epoch (Commonware's model): the executor reports each finished

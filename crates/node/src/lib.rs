@@ -18,6 +18,7 @@ pub mod config;
 pub mod core;
 pub mod engine;
 pub mod events;
+pub mod gossip;
 pub mod mempool;
 pub mod run;
 pub mod time;

@@ -5,6 +5,7 @@
 //! no I/O and knows nothing of JSON, HTTP or consensus; every other crate depends on it.
 
 pub mod account;
+pub mod batch;
 pub mod block;
 pub mod encoding;
 pub mod genesis;

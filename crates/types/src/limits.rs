@@ -6,6 +6,12 @@
 
 /// Largest encoded transaction envelope accepted anywhere.
 pub const TX_BYTES_MAX: usize = 16 * 1024;
+/// Most transactions one `POST /v1/txs` carries (`docs/wire.md`, "Batch submission"); a
+/// validator's gossip messages carry at most as many.
+pub const SUBMIT_BATCH_TXS_MAX: usize = 1_024;
+/// Largest `POST /v1/txs` body, framing included: a full batch of typical transactions fits
+/// many times over, a batch of maximal ones does not (send those in smaller batches).
+pub const SUBMIT_BATCH_BYTES_MAX: usize = 4 * 1024 * 1024;
 /// Most signatures one envelope may carry (multisig accounts use several).
 pub const TX_SIGNATURES_MAX: usize = 16;
 /// Longest chain id.

@@ -175,6 +175,39 @@ impl Client {
         })
     }
 
+    /// `POST /v1/txs`: one answer per transaction, in order. A status other than 200 (the
+    /// frame refused, the validator failing or rate limiting) is an error for the whole batch.
+    pub fn submit_batch(&self, wires: &[Vec<u8>]) -> Result<Vec<Submitted>> {
+        if crate::target::building() {
+            bail!("`tx build` never submits: {} transactions were about to be sent", wires.len());
+        }
+        let refs: Vec<&[u8]> = wires.iter().map(Vec::as_slice).collect();
+        let resp = self
+            .agent
+            .post(&format!("{}/v1/txs", self.base))
+            .header("content-type", "application/octet-stream")
+            .send(&vellum_types::batch::encode(&refs)[..])
+            .with_context(|| format!("cannot reach {}", self.base))?;
+        let (status, v) = Self::read(resp)?;
+        if status != 200 {
+            bail!("HTTP {status} {}", v["error"]["code"].as_str().unwrap_or("unknown"));
+        }
+        let results = v["results"].as_array().filter(|r| r.len() == wires.len());
+        let results = results.ok_or_else(|| anyhow!("{} answered a batch of {} with a different count", self.base, wires.len()))?;
+        Ok(results
+            .iter()
+            .map(|r| match r["tx_hash"].as_str() {
+                Some(hash) => Submitted::Accepted(hash.to_string()),
+                None => Submitted::Refused {
+                    status: 200,
+                    code: r["error"]["code"].as_str().unwrap_or("unknown").to_string(),
+                    message: r["error"]["message"].as_str().unwrap_or_default().to_string(),
+                    expected_nonce: r["error"]["expected_nonce"].as_u64(),
+                },
+            })
+            .collect())
+    }
+
     pub fn tx_status(&self, hash: &str) -> Result<(u16, Value)> {
         self.get(&format!("/v1/tx/{hash}"))
     }

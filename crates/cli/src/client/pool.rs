@@ -157,30 +157,15 @@ impl Pool {
         let mut refusal: Option<Submitted> = None;
         for (i, node) in self.in_order() {
             match node.submit(tx) {
-                Ok(Submitted::Accepted(hash)) => {
-                    self.prefer(i);
-                    return Ok(Submitted::Accepted(hash));
-                }
-                Ok(Submitted::Refused { code, .. }) if code == "duplicate" => {
-                    self.prefer(i);
-                    return Ok(Submitted::Accepted(tx.id().to_hex()));
-                }
-                // Busy or rate limited is this validator's condition, not a verdict on the
-                // transaction: move on, as for a failure (docs/client.md).
-                Ok(Submitted::Refused { status, code, .. }) if status >= 500 || status == 429 => {
-                    failures.push(failure(node, format!("HTTP {status} {code}")))
-                }
-                Ok(Submitted::Refused { status, code, message, expected_nonce }) => {
-                    let everywhere = REFUSED_EVERYWHERE.contains(&code.as_str());
-                    let this = Submitted::Refused { status, code, message, expected_nonce };
-                    refusal = Some(match refusal {
-                        None => this,
-                        Some(first) => more_telling(first, this),
-                    });
-                    if everywhere {
-                        break;
+                Ok(answer) => match weigh(answer, tx, &mut refusal) {
+                    Weighed::Done(s) => {
+                        self.prefer(i);
+                        return Ok(s);
                     }
-                }
+                    Weighed::Final => break,
+                    Weighed::Elsewhere => {}
+                    Weighed::Condition(why) => failures.push(failure(node, why)),
+                },
                 Err(e) => failures.push(failure(node, format!("{e:#}"))),
             }
         }
@@ -189,7 +174,83 @@ impl Pool {
             None => bail!("no validator answered the submission of {} (tried {}): {}", tx.id().to_hex(), self.nodes.len(), failures.join("; ")),
         }
     }
+
+    /// [`Pool::submit`] for many transactions: `POST /v1/txs` in frames of at most
+    /// `SUBMIT_BATCH_TXS_MAX`, the same rules per transaction — what one validator did not
+    /// admit (and did not refuse for good) goes to the next in one batch. One answer per
+    /// transaction, in order; an error for one no validator answered.
+    pub fn submit_batch(&self, txs: &[Transaction]) -> Vec<Result<Submitted>> {
+        let mut answers: Vec<Option<Submitted>> = (0..txs.len()).map(|_| None).collect();
+        let mut refusals: Vec<Option<Submitted>> = (0..txs.len()).map(|_| None).collect();
+        let mut open: Vec<usize> = (0..txs.len()).collect();
+        let mut failures = Vec::new();
+        for (i, node) in self.in_order() {
+            for chunk in open.clone().chunks(vellum_types::limits::SUBMIT_BATCH_TXS_MAX) {
+                let wires: Vec<Vec<u8>> = chunk.iter().map(|t| txs[*t].to_wire()).collect();
+                match node.submit_batch(&wires) {
+                    Ok(got) => {
+                        for (t, answer) in chunk.iter().zip(got) {
+                            match weigh(answer, &txs[*t], &mut refusals[*t]) {
+                                Weighed::Done(s) => answers[*t] = Some(s),
+                                Weighed::Final => answers[*t] = refusals[*t].take(),
+                                Weighed::Elsewhere | Weighed::Condition(_) => {}
+                            }
+                        }
+                        self.prefer(i);
+                    }
+                    Err(e) => failures.push(failure(node, format!("{e:#}"))),
+                }
+            }
+            open.retain(|t| answers[*t].is_none());
+            if open.is_empty() {
+                break;
+            }
+        }
+        answers
+            .into_iter()
+            .zip(refusals)
+            .zip(txs)
+            .map(|((answer, refusal), tx)| match answer.or(refusal) {
+                Some(s) => Ok(s),
+                None => Err(anyhow::anyhow!("no validator answered the submission of {}: {}", tx.id().to_hex(), failures.join("; "))),
+            })
+            .collect()
+    }
 }
+
+/// Where one validator's answer to a submission leaves it.
+enum Weighed {
+    /// Admitted (or already held: the same bytes have the same id).
+    Done(Submitted),
+    /// Refused for a reason every validator gives alike: kept in the refusal, asked no further.
+    Final,
+    /// Refused by this validator's view: kept in the refusal if more telling, try the next.
+    Elsewhere,
+    /// Busy or rate limited: this validator's condition, not a verdict on the transaction.
+    Condition(String),
+}
+
+fn weigh(answer: Submitted, tx: &Transaction, refusal: &mut Option<Submitted>) -> Weighed {
+    match answer {
+        Submitted::Accepted(hash) => Weighed::Done(Submitted::Accepted(hash)),
+        Submitted::Refused { code, .. } if code == "duplicate" => Weighed::Done(Submitted::Accepted(tx.id().to_hex())),
+        Submitted::Refused { status, code, .. } if status >= 500 || status == 429 || CONDITIONS.contains(&code.as_str()) => {
+            Weighed::Condition(format!("HTTP {status} {code}"))
+        }
+        this @ Submitted::Refused { .. } => {
+            let everywhere = matches!(&this, Submitted::Refused { code, .. } if REFUSED_EVERYWHERE.contains(&code.as_str()));
+            *refusal = Some(match refusal.take() {
+                None => this,
+                Some(first) => more_telling(first, this),
+            });
+            if everywhere { Weighed::Final } else { Weighed::Elsewhere }
+        }
+    }
+}
+
+/// Refusal codes that describe the validator's condition (in a batch answer, which has no
+/// per-transaction HTTP status): another validator may admit the transaction.
+const CONDITIONS: &[&str] = &["busy", "storage", "internal", "mempool_full", "account_rate_limited", "rate_limited"];
 
 /// Of two refusals, the one the caller can act on: a `bad_nonce` with the highest expected
 /// nonce (the most advanced validator's view of the account) beats any other reason, which a

@@ -1,0 +1,161 @@
+//! Submission: clients' transactions (one, or a batch from `POST /v1/txs`), gossiped ones, and
+//! the accepted ones replayed after a restart all pass one admission path, [`NodeHandle::admit_batch`]:
+//! decode, one batch signature verification, one lock for the mempool, one durable commit.
+
+use super::{Core, NodeHandle, SubmitError};
+use crate::mempool::MempoolError;
+use vellum_ledger::{TxError, apply_tx};
+use vellum_types::limits::SUBMIT_BATCH_TXS_MAX;
+use vellum_types::{PublicKey, Transaction, TxId};
+
+/// Most recorded accepted transactions read back at once (the mempool's own bound: more
+/// could not be admitted anyway).
+pub const ACCEPTED_REPLAY_MAX: usize = 200_000;
+
+impl NodeHandle {
+    /// Admits a transaction from a client and gossips it to the other validators.
+    /// Answers only once the transaction is on this validator's disk (see [`crate::acceptance`]).
+    pub fn submit(&self, bytes: &[u8]) -> Result<TxId, SubmitError> {
+        self.submit_batch(&[bytes]).pop().expect("one answer per transaction")
+    }
+
+    /// Admits up to [`SUBMIT_BATCH_TXS_MAX`] transactions and answers for each, in order.
+    /// Gossip goes out first, so the fsync overlaps the other validators' admission; the
+    /// admitted ones are then made durable in one commit — if that fails, none of them is
+    /// answered accepted (they stay admitted and gossiped: they may still finalize, and the
+    /// client, told otherwise, resubmits the same ids elsewhere).
+    pub fn submit_batch(&self, wires: &[&[u8]]) -> Vec<Result<TxId, SubmitError>> {
+        assert!(wires.len() <= SUBMIT_BATCH_TXS_MAX, "a batch of {} transactions is over the limit", wires.len());
+        let mut answers = self.admit_batch(wires);
+        let mut durable = Vec::new();
+        for (wire, answer) in wires.iter().zip(&answers) {
+            let Ok(id) = answer else { continue };
+            // Overflow policy: GOSSIP_QUEUE_MAX. (The gossip task may also be gone during
+            // shutdown; either way the transaction stays admitted here.)
+            if let Err(tokio::sync::mpsc::error::TrySendError::Full(_)) = self.gossip.try_send(wire.to_vec()) {
+                self.gossip_dropped_total.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            durable.push((*id, wire.to_vec()));
+        }
+        if let Err(e) = self.accept_log.persist_all(durable) {
+            for answer in answers.iter_mut().filter(|a| a.is_ok()) {
+                *answer = Err(SubmitError::Accept(e.clone()));
+            }
+        }
+        let mut core = self.lock();
+        for e in answers.iter().filter_map(|a| a.as_ref().err()) {
+            *core.refused_total.entry(e.code()).or_default() += 1;
+        }
+        answers
+    }
+
+    /// After a restart: admits every accepted transaction recorded on disk again (before the
+    /// API serves) and returns the admitted ones, to be gossiped again once peers are
+    /// connected. Those that can never apply again are forgotten: finalized (`duplicate`),
+    /// nonce used (`bad_nonce`), expired, or bytes no validator accepts. Any other refusal
+    /// (no room, an account frozen for now) keeps the record; the periodic sweep forgets it
+    /// once it is not held in the mempool.
+    pub fn replay_accepted(&self) -> Vec<Vec<u8>> {
+        let rows = self.store.accepted(ACCEPTED_REPLAY_MAX).unwrap_or_else(|e| panic!("cannot read accepted transactions: {e}"));
+        let mut replayed = Vec::new();
+        let mut dead = Vec::new();
+        for chunk in rows.chunks(SUBMIT_BATCH_TXS_MAX) {
+            let wires: Vec<&[u8]> = chunk.iter().map(|(_, bytes)| bytes.as_slice()).collect();
+            for ((id, bytes), answer) in chunk.iter().zip(self.admit_batch(&wires)) {
+                match answer {
+                    Ok(_) => replayed.push(bytes.clone()),
+                    Err(e) if e.is_final() => dead.push(*id),
+                    Err(_) => {}
+                }
+            }
+        }
+        if let Err(e) = self.store.forget_accepted(&dead) {
+            tracing::warn!(error = %e, "cannot forget replayed transactions that no longer apply");
+        }
+        replayed
+    }
+
+    /// Forgets recorded accepted transactions this node no longer holds (finalized ones are
+    /// removed with their block; these were dropped, rejected or superseded), so the record
+    /// stays bounded by the mempool. Returns how many were forgotten.
+    ///
+    /// Known race (narrow, documented in ARCHITECTURE.md): a row read here as "not held" whose
+    /// transaction is resubmitted and recorded again before the delete loses its record; the
+    /// transaction itself stays in the mempool and gossiped, and the client still waiting
+    /// resubmits it if it is lost.
+    pub fn sweep_accepted(&self) -> usize {
+        let Ok(ids) = self.store.accepted_ids(ACCEPTED_REPLAY_MAX) else { return 0 };
+        let gone: Vec<TxId> = {
+            let core = self.lock();
+            ids.into_iter().filter(|id| !core.mempool.contains(id)).collect()
+        };
+        match self.store.forget_accepted(&gone) {
+            Ok(()) => gone.len(),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot forget dropped accepted transactions");
+                0
+            }
+        }
+    }
+
+    /// Admission without gossip or durability (gossiped transactions, replays, and the first
+    /// step of [`NodeHandle::submit_batch`]): decoded, signatures verified in one batch,
+    /// checked against storage for finality, then admitted under one lock.
+    pub(crate) fn admit_batch(&self, wires: &[&[u8]]) -> Vec<Result<TxId, SubmitError>> {
+        let decoded: Vec<Result<Transaction, SubmitError>> =
+            wires.iter().map(|bytes| Transaction::from_wire(bytes).map_err(SubmitError::from)).collect();
+        let verdicts = vellum_crypto::verify_each(decoded.iter().filter_map(|d| d.as_ref().ok()).collect::<Vec<_>>().into_iter());
+        let mut verdicts = verdicts.into_iter();
+        let checked: Vec<Result<(Transaction, Vec<PublicKey>), SubmitError>> = decoded
+            .into_iter()
+            .map(|d| {
+                let tx = d?;
+                let signers = verdicts.next().expect("one verdict per decoded transaction").map_err(TxError::Signature)?;
+                // Already finalized: a replay of a finalized transaction is a duplicate.
+                match self.store.tx_location(&tx.id()) {
+                    Ok(Some(_)) => Err(MempoolError::Duplicate.into()),
+                    Ok(None) => Ok((tx, signers)),
+                    Err(e) => Err(SubmitError::Storage(e.to_string())),
+                }
+            })
+            .collect();
+        let mut core = self.lock();
+        checked.into_iter().map(|c| c.and_then(|(tx, signers)| core.admit_verified(tx, signers))).collect()
+    }
+}
+
+impl Core {
+    /// Admits a transaction whose signatures are verified (`signers`) into the mempool, after
+    /// the checks against the finalized state that can fail.
+    fn admit_verified(&mut self, tx: Transaction, signers: Vec<PublicKey>) -> Result<TxId, SubmitError> {
+        let state = &self.finalized;
+        let sender = state.account(&tx.unsigned.sender).ok_or(TxError::UnknownSender(tx.unsigned.sender))?;
+        // A transaction for the account's next nonce is executed against the finalized state
+        // on a scratch copy (O(1): the map is persistent), so every reason it would fail is
+        // reported now. Later nonces depend on pending ones and get the cheaper checks only.
+        if tx.unsigned.nonce <= sender.next_nonce {
+            let mut scratch = state.clone();
+            let env = vellum_ledger::BlockEnv { height: state.height + 1, time_ms: state.time_ms + 1 };
+            apply_tx(&mut scratch, &tx, &signers, env, &mut Default::default())?;
+        } else {
+            if tx.unsigned.chain_id != state.chain_id {
+                return Err(TxError::WrongChain { expected: state.chain_id.clone(), got: tx.unsigned.chain_id }.into());
+            }
+            for s in &signers {
+                if !sender.is_signer(s) {
+                    return Err(TxError::UnauthorizedSigner { account: sender.id, signer: s.to_string() }.into());
+                }
+            }
+        }
+        let next = sender.next_nonce;
+        Ok(self.mempool.insert(tx, signers, next)?)
+    }
+}
+
+impl SubmitError {
+    /// Whether the refusal can never change: the transaction can never apply on this chain
+    /// (finalized, nonce used, expired, bytes or signatures no validator accepts).
+    pub fn is_final(&self) -> bool {
+        matches!(self.code(), "duplicate" | "bad_nonce" | "expired" | "malformed" | "too_large" | "bad_signature" | "wrong_chain")
+    }
+}
