@@ -112,6 +112,56 @@ async fn submit_query_and_every_refusal() {
     assert_eq!(e.node.status().state_root, root_before, "admission never changes state");
 }
 
+/// `POST /v1/txs`: one answer per transaction in frame order (admitted, or the code it would
+/// get alone); an unreadable frame admits nothing; consecutive nonces of one account may share
+/// a batch.
+#[tokio::test]
+async fn batches_answer_per_transaction_and_refuse_bad_frames() {
+    let e = env();
+    let f = fixture();
+    let batch = |txs: &[Vec<u8>]| {
+        let refs: Vec<&[u8]> = txs.iter().map(Vec::as_slice).collect();
+        Request::post("/v1/txs").header("content-type", "application/octet-stream").body(Body::from(vellum_types::batch::encode(&refs))).unwrap()
+    };
+    let a = sign(&f.registrar, "vellum-test", 0, open(&key("ed25519", 210)));
+    let b = sign(&f.registrar, "vellum-test", 1, open(&key("ed25519", 211)));
+    let mut bad = sign(&f.user, "vellum-test", 0, open(&key("ed25519", 212)));
+    bad.unsigned.nonce = 9;
+    let wrong_chain = sign(&f.registrar, "other-chain", 2, open(&key("ed25519", 213)));
+    let txs = vec![a.to_wire(), b"garbage".to_vec(), bad.to_wire(), b.to_wire(), wrong_chain.to_wire(), a.to_wire()];
+    let (s, v) = call(&e.node, batch(&txs)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["accepted"], 2);
+    let results = v["results"].as_array().unwrap();
+    let codes: Vec<&str> = results.iter().map(|r| r["error"]["code"].as_str().unwrap_or("pending")).collect();
+    assert_eq!(codes, ["pending", "malformed", "bad_signature", "pending", "wrong_chain", "duplicate"]);
+    assert_eq!(results[0]["tx_hash"], a.id().to_hex());
+    assert_eq!(results[3]["tx_hash"], b.id().to_hex());
+    assert!(results.iter().all(|r| r["error"].is_null() || !r["error"]["message"].as_str().unwrap().is_empty()));
+    let (_, v) = call(&e.node, get(&format!("/v1/tx/{}", b.id().to_hex()))).await;
+    assert_eq!(v["status"], "pending");
+
+    let root = e.node.status().state_root;
+    let cases: Vec<(Request<Body>, StatusCode, &str)> = vec![
+        (batch(&[]), StatusCode::BAD_REQUEST, "malformed"),
+        (Request::post("/v1/txs").body(Body::from(vec![9u8, 0, 0])).unwrap(), StatusCode::BAD_REQUEST, "malformed"),
+        (Request::post("/v1/txs").body(Body::from([&vellum_types::batch::encode(&[&a.to_wire()[..]])[..], &[0u8][..]].concat())).unwrap(), StatusCode::BAD_REQUEST, "malformed"),
+        (Request::post("/v1/txs").header("content-type", "application/json").body(Body::from("[]")).unwrap(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+        (
+            Request::post("/v1/txs").body(Body::from(vec![0u8; vellum_types::limits::SUBMIT_BATCH_BYTES_MAX + 1])).unwrap(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+        ),
+        (batch(&vec![a.to_wire(); vellum_types::limits::SUBMIT_BATCH_TXS_MAX + 1]), StatusCode::BAD_REQUEST, "malformed"),
+    ];
+    for (req, status, code) in cases {
+        let (s, v) = call(&e.node, req).await;
+        assert_eq!((s, v["error"]["code"].as_str()), (status, Some(code)), "{v}");
+    }
+    assert_eq!(e.node.status().mempool_txs, 2, "refused frames admitted nothing");
+    assert_eq!(e.node.status().state_root, root);
+}
+
 /// A GET signed by `k` for its own account (see `vellum_types::request`).
 fn signed_get(k: &vellum_crypto::SecretKey, path: &str, nonce: u8) -> Request<Body> {
     use vellum_types::request::*;
@@ -235,8 +285,8 @@ async fn openapi_describes_exactly_the_served_routes() {
             assert_ne!(v["error"]["message"], "no such endpoint", "{method} {path} is documented but not served");
         }
     }
-    // The router serves these 33 operations plus /v1/openapi.json itself.
-    assert_eq!(operations, 33, "documented operations: {:?}", paths.keys().collect::<Vec<_>>());
+    // The router serves these 34 operations plus /v1/openapi.json itself.
+    assert_eq!(operations, 34, "documented operations: {:?}", paths.keys().collect::<Vec<_>>());
     // Before anything is finalized there is nothing to anchor: a clear, retryable refusal.
     let (s, v) = call(&e.node, get("/v1/log/anchor")).await;
     assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("not_ready")), "{v}");

@@ -143,18 +143,17 @@ where
         let time_ms = now.max(parent_state.time_ms + 1);
         let mut proposer = [0u8; 32];
         proposer.copy_from_slice(context.leader.as_ref());
-        let built = {
-            let core = self.node.lock();
-            let candidates = core.candidates(&parent_state);
-            build_block(
-                &parent_state,
-                time_ms,
-                epoch,
-                context.round.view().get(),
-                proposer,
-                candidates.iter().map(|p| (p.tx.as_ref(), p.signers.as_ref())),
-            )
-        };
+        // The candidates are shared (`Arc`) copies: the lock is released before the block is
+        // built, so admission and reads go on while the ledger executes it.
+        let candidates = self.node.lock().candidates(&parent_state);
+        let built = build_block(
+            &parent_state,
+            time_ms,
+            epoch,
+            context.round.view().get(),
+            proposer,
+            candidates.iter().map(|p| (p.tx.as_ref(), p.signers.as_ref())),
+        );
         let block = ChainBlock::new(built.block);
         let digest = block.digest();
         let rejected: Vec<_> = {

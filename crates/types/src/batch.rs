@@ -22,6 +22,26 @@ pub fn encode(txs: &[&[u8]]) -> Vec<u8> {
     out
 }
 
+/// Splits transactions of the given wire sizes, in order, into consecutive runs that each fit
+/// one frame (at most [`SUBMIT_BATCH_TXS_MAX`] transactions and [`SUBMIT_BATCH_BYTES_MAX`]
+/// bytes framed). Every size must be at most [`TX_BYTES_MAX`].
+pub fn runs(sizes: &[usize]) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let (mut start, mut framed) = (0, 4);
+    for (i, size) in sizes.iter().enumerate() {
+        assert!(*size <= TX_BYTES_MAX, "a transaction of {size} bytes cannot be framed");
+        if i > start && (i - start == SUBMIT_BATCH_TXS_MAX || framed + 4 + size > SUBMIT_BATCH_BYTES_MAX) {
+            out.push(start..i);
+            (start, framed) = (i, 4);
+        }
+        framed += 4 + size;
+    }
+    if start < sizes.len() {
+        out.push(start..sizes.len());
+    }
+    out
+}
+
 /// The transactions' wire bytes in a batch frame, in order.
 pub fn decode(bytes: &[u8]) -> Result<Vec<&[u8]>, DecodeError> {
     if bytes.len() > SUBMIT_BATCH_BYTES_MAX {
@@ -73,6 +93,17 @@ mod tests {
         let framed = encode(&refs);
         assert_eq!(framed, borsh::to_vec(&txs).unwrap(), "the frame is borsh Vec<Vec<u8>>");
         assert_eq!(decode(&framed).unwrap(), refs);
+    }
+
+    #[test]
+    fn runs_fit_one_frame_each() {
+        assert!(runs(&[]).is_empty());
+        assert_eq!(runs(&[10; 2_500]), vec![0..1_024, 1_024..2_048, 2_048..2_500]);
+        // 16 KiB transactions: 255 fit in 4 MiB with their framing, the 256th does not.
+        let big = runs(&[TX_BYTES_MAX; 600]);
+        assert_eq!(big, vec![0..255, 255..510, 510..600]);
+        let frame = encode(&vec![&[0u8; TX_BYTES_MAX][..]; 255]);
+        assert!(frame.len() <= SUBMIT_BATCH_BYTES_MAX && frame.len() + 4 + TX_BYTES_MAX > SUBMIT_BATCH_BYTES_MAX);
     }
 
     #[test]

@@ -4,14 +4,16 @@
 // when every validator refuses (except the four codes every honest validator gives alike);
 // waiting for finality with resubmission of the same bytes while no validator knows the
 // transaction; gap-free nonces; reads a user acts on agreed by f + 1 validators; signed reads;
-// the freshest valid answer of all validators (status proofs), where agreement cannot apply.
+// the freshest valid answer of all validators (status proofs), where agreement cannot apply;
+// batch submission (`POST /v1/txs`), the same rules per transaction.
 // Browser-safe: `fetch` and AbortController only.
 
 import { AgreementError, NetworkError, NodeError, OutcomeUnknownError, RejectedError, VellumError } from "./errors.js";
 import { parseJson, stringifyJson } from "./json.js";
-import { fromHex, toHex } from "./bytes.js";
+import { fromHex, isBytes, toHex } from "./bytes.js";
 import { signedHeaders } from "./request.js";
-import { encodeTransaction, signTransaction, txHash } from "./tx.js";
+import { checkShape, decodeTransaction, encodeTransaction, signTransaction, txHash } from "./tx.js";
+import { encodeBatchFrame, splitIntoFrames } from "./batch.js";
 
 /** How long a validator may take to start answering (a connect included): a stopped one never does. */
 export const RESPONSE_TIMEOUT_MS = 5_000;
@@ -37,6 +39,11 @@ const ANSWER_BYTES_MAX = 64 * 1024 * 1024;
 
 /** Refusals every honest validator gives alike, whatever its view: the bytes themselves are wrong. */
 export const REFUSED_EVERYWHERE = ["malformed", "too_large", "bad_signature", "wrong_chain"];
+/**
+ * Codes of a batch answer (`POST /v1/txs`, which has no per-transaction HTTP status) that
+ * describe the validator's condition, not the transaction: it goes to another validator.
+ */
+export const CONDITIONS = ["busy", "storage", "internal", "mempool_full", "account_rate_limited", "rate_limited"];
 /** Refusals of a resubmission that mean the transaction can never apply. */
 const REFUSED_FOR_GOOD = ["bad_nonce", "expired", ...REFUSED_EVERYWHERE];
 
@@ -121,6 +128,11 @@ export class Node {
   /** POSTs a signed transaction's wire bytes. */
   submit(wire) {
     return this.request("POST", "/v1/tx", { headers: { "content-type": "application/octet-stream" }, body: wire });
+  }
+
+  /** POSTs a batch frame (`encodeBatchFrame`) to `/v1/txs`. */
+  submitBatch(frame) {
+    return this.request("POST", "/v1/txs", { headers: { "content-type": "application/octet-stream" }, body: frame });
   }
 }
 
@@ -288,6 +300,98 @@ export class Pool {
     }
     if (refusal) return { accepted: false, error: refusal };
     throw new NetworkError(`no validator answered the submission of ${hash} (tried ${this.nodes.length})`, failures);
+  }
+
+  /**
+   * `submit` for many transactions at once: `POST /v1/txs` (docs/wire-format.md §12.4) in
+   * frames of at most 1,024 transactions and 4 MiB, the same rules for each transaction. A
+   * validator's answer admits it (`duplicate` too), refuses it for good (REFUSED_EVERYWHERE:
+   * asked no further), refuses it by its view (the refusal is kept and the next validator
+   * asked) or names its own condition (CONDITIONS: the next validator is asked). What one
+   * validator did not settle goes to the next one, in one batch; a validator that does not
+   * answer (or answers the frame with anything but 200 and one answer per transaction) is
+   * passed over for all of them.
+   *
+   * `txs`: signed transactions, or their wire bytes. Resolves to one result per transaction,
+   * in order: `{ accepted: true, txHash, node }`, or `{ accepted: false, txHash, error }` where
+   * `error` is a NodeError (every validator that answered refused it; `code`, `nodeMessage`,
+   * `expectedNonce`) or a NetworkError (no validator answered for it; resubmitting is safe).
+   * A transaction that cannot be encoded or breaks the shape rules (over 16,384 bytes, no
+   * signature…) throws its EncodeError / DecodeError, naming it, before anything is sent.
+   */
+  async submitBatch(txs) {
+    if (!Array.isArray(txs)) throw new VellumError("submitBatch takes an array of signed transactions (or their wire bytes)");
+    const wires = [];
+    const hashes = [];
+    txs.forEach((tx, i) => {
+      try {
+        if (isBytes(tx)) {
+          hashes.push(txHash(decodeTransaction(tx).unsigned));
+          wires.push(tx);
+        } else {
+          if (tx === null || typeof tx !== "object" || !Array.isArray(tx.signatures)) throw new VellumError("not a signed transaction");
+          const wire = encodeTransaction(tx);
+          checkShape(tx, wire.length);
+          hashes.push(txHash(tx.unsigned));
+          wires.push(wire);
+        }
+      } catch (e) {
+        if (e instanceof VellumError) e.message = `transaction ${i} of the batch: ${e.message}`;
+        throw e;
+      }
+    });
+    const results = txs.map(() => null);
+    const refusals = txs.map(() => null);
+    const failures = txs.map(() => []);
+    let open = txs.map((_, t) => t);
+    let preferred = false;
+    for (const i of this.order()) {
+      const node = this.nodes[i];
+      // A validator that gave no usable answer to one frame is not asked the others.
+      let down = null;
+      for (const frame of splitIntoFrames(open.map((t) => wires[t].length))) {
+        const batch = frame.map((k) => open[k]);
+        const answers =
+          down ??
+          (await submitFrame(
+            node,
+            batch.map((t) => wires[t]),
+            batch.map((t) => hashes[t]),
+          ));
+        if (typeof answers === "string") {
+          down = answers;
+          for (const t of batch) failures[t].push(`${node.base}: ${answers}`);
+          continue;
+        }
+        batch.forEach((t, k) => {
+          const a = answers[k];
+          if (typeof a === "string") {
+            failures[t].push(`${node.base}: ${a}`);
+          } else if (a === true || a.code === "duplicate") {
+            results[t] = { accepted: true, txHash: hashes[t], node: node.base };
+            if (!preferred) {
+              // The preference moves to the first validator that admitted one.
+              this.prefer(i);
+              preferred = true;
+            }
+          } else if (CONDITIONS.includes(a.code)) {
+            failures[t].push(`${node.base}: ${a.code}: ${a.nodeMessage}`);
+          } else {
+            refusals[t] = refusals[t] === null ? a : moreTelling(refusals[t], a);
+            if (REFUSED_EVERYWHERE.includes(a.code)) results[t] = { accepted: false, txHash: hashes[t], error: refusals[t] };
+          }
+        });
+      }
+      open = open.filter((t) => results[t] === null);
+      if (open.length === 0) break;
+    }
+    for (const t of open) {
+      results[t] =
+        refusals[t] !== null
+          ? { accepted: false, txHash: hashes[t], error: refusals[t] }
+          : { accepted: false, txHash: hashes[t], error: new NetworkError(`no validator answered the submission of ${hashes[t]} (tried ${this.nodes.length})`, failures[t]) };
+    }
+    return results;
   }
 
   /** One status read: agreed by f + 1 validators (`verify`) or the first answer. */
@@ -524,6 +628,42 @@ export class Pool {
     if (status !== 200) throw nodeError({ status, json: body }, this.base);
     return body;
   }
+}
+
+/**
+ * One `POST /v1/txs` to `node`: each transaction's answer (`true`: admitted; a NodeError: a
+ * refusal; a string: why this validator's answer for it is unusable), or a string saying why
+ * the validator gave no usable answer to the frame (unreachable, a status other than 200, not
+ * one answer per transaction).
+ */
+async function submitFrame(node, wires, hashes) {
+  let answer;
+  try {
+    answer = await node.submitBatch(encodeBatchFrame(wires));
+  } catch (e) {
+    return e.message;
+  }
+  if (answer.status !== 200) {
+    const e = answer.json?.error;
+    return `HTTP ${answer.status}${e?.code ? ` ${e.code}` : ""}${e?.message ? `: ${e.message}` : ""}`;
+  }
+  const results = answer.json?.results;
+  if (!Array.isArray(results) || results.length !== wires.length) {
+    return `answered a batch of ${wires.length} transactions with ${Array.isArray(results) ? `${results.length} answers` : "no list of results"}`;
+  }
+  return results.map((r, k) => {
+    if (typeof r?.tx_hash === "string") {
+      return r.tx_hash.toLowerCase() === hashes[k] ? true : `answered for another transaction (${r.tx_hash.slice(0, 64)}) in ${hashes[k]}'s place`;
+    }
+    if (typeof r?.error?.code === "string") {
+      try {
+        return nodeError({ status: 200, json: r }, node.base);
+      } catch {
+        return `an unreadable refusal: ${stringifyJson(r).slice(0, 200)}`; // e.g. an expected_nonce that is no integer
+      }
+    }
+    return `an answer that is neither an admission nor a refusal: ${stringifyJson(r ?? null).slice(0, 200)}`;
+  });
 }
 
 /** One validator's answer to `path`, checked by `verify`: `{ bytes, result, height }` or `{ failure }`. */

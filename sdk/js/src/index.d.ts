@@ -455,6 +455,34 @@ export function txKey(status: number, body: any): any;
 export function wholeKey(status: number, body: any): any;
 export function proofKey(status: number, body: any): any;
 export const REFUSED_EVERYWHERE: string[];
+/** Batch answer codes that describe the validator, not the transaction (it goes to the next validator). */
+export const CONDITIONS: string[];
+/** Most transactions one `POST /v1/txs` carries (1,024). */
+export const SUBMIT_BATCH_TXS_MAX: number;
+/** Largest `POST /v1/txs` body, framing included (4 MiB). */
+export const SUBMIT_BATCH_BYTES_MAX: number;
+/**
+ * The body of `POST /v1/txs`: u32 LE count, then per transaction u32 LE length ‖ wire bytes
+ * (borsh `Vec<Vec<u8>>`). EncodeError for an empty batch, over 1,024 transactions, one over
+ * 16,384 bytes, or a frame over 4 MiB.
+ */
+export function encodeBatchFrame(wires: Bytes[]): Bytes;
+/**
+ * The transactions' wire bytes of a batch frame, in order. DecodeError (`empty`, `too_large`,
+ * `invalid`: count 0 or over 1,024, a length over 16,384; `malformed`: cut short, a length past
+ * the end, trailing bytes).
+ */
+export function decodeBatchFrame(bytes: Bytes): Bytes[];
+/** The bytes of a frame carrying transactions of these wire sizes. */
+export function batchFrameSize(sizes: number[]): number;
+/** Positions grouped into consecutive frames of at most 1,024 transactions and 4 MiB. */
+export function splitIntoFrames(sizes: number[]): number[][];
+/**
+ * One transaction's outcome in `submitBatch`, in the order submitted: admitted (`node`: by
+ * which validator), or not — `error` is a NodeError when every validator that answered refused
+ * it, a NetworkError when none answered for it (resubmitting the same bytes is safe).
+ */
+export type BatchResult = { accepted: true; txHash: Hex; node: string } | { accepted: false; txHash: Hex; error: NodeError | NetworkError };
 export interface Final {
   tx_hash: Hex;
   status: "finalized";
@@ -476,6 +504,12 @@ export class Pool {
   getSignedBytes(path: string, key: SecretKey, options?: { account?: BytesLike | null }): Promise<Bytes>;
   status(): Promise<any>;
   submit(tx: Transaction): Promise<{ accepted: true; txHash: Hex } | { accepted: false; error: NodeError }>;
+  /**
+   * `POST /v1/txs` in frames of at most 1,024 transactions: each transaction weighed as `submit`
+   * weighs one; what a validator did not settle goes to the next in one batch. Throws (before
+   * sending anything) for a transaction that cannot be encoded or breaks the shape rules.
+   */
+  submitBatch(txs: (Transaction | Bytes)[]): Promise<BatchResult[]>;
   waitFinal(tx: Transaction, options?: { timeoutMs?: number; verify?: boolean }): Promise<{ final: any } | { refused: NodeError }>;
   submitAndWait(tx: Transaction, options?: { timeoutMs?: number; verify?: boolean }): Promise<{ final: any } | { refused: NodeError }>;
   send(body: TxBody, options: { signers: SecretKey[]; sender?: BytesLike | null; nonce?: bigint; timeoutMs?: number; verify?: boolean; expiryBlocks?: bigint }): Promise<Final>;
@@ -904,6 +938,8 @@ export class Vellum {
   genesisHash: Hex | null;
   status(): Promise<any>;
   send(body: TxBody, options: { key?: SecretKey | null; signers?: SecretKey[] | null; sender?: BytesLike | null; timeoutMs?: number }): Promise<Final>;
+  /** Submits many signed transactions (or their wire bytes) at once, without waiting: `Pool.submitBatch`. */
+  submitBatch(txs: (Transaction | Bytes)[]): Promise<BatchResult[]>;
   openAccount(o: { registrar: SecretKey; publicKey: PublicKey | string; identityRecord: Bytes | string; label?: string; role?: string; subledger?: string | null }): Promise<{ accountId: Hex; kycSalt: Hex; kycCommitment: Hex; tx: Final }>;
   account(accountId: BytesLike, o: { key: SecretKey; account?: BytesLike | null }): Promise<any>;
   setAccountStatus(o: { key: SecretKey; account: BytesLike; status: "active" | "frozen" | "revoked"; reason: string }): Promise<Final>;

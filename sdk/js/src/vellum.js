@@ -86,6 +86,16 @@ export class Vellum {
     return this.pool.send(body, { signers: keys, sender, timeoutMs, verify: this.verify });
   }
 
+  /**
+   * Submits many signed transactions (or their wire bytes) at once — `POST /v1/txs`, frames of
+   * at most 1,024 — without waiting for finality: `Pool.submitBatch`, one result per transaction
+   * in order (`{ accepted, txHash, node }` or `{ accepted: false, txHash, error }`, a NodeError
+   * when every validator refused it, a NetworkError when none answered for it).
+   */
+  submitBatch(txs) {
+    return this.pool.submitBatch(txs);
+  }
+
   // ---- Accounts ----
 
   /**

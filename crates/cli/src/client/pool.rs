@@ -175,17 +175,24 @@ impl Pool {
         }
     }
 
-    /// [`Pool::submit`] for many transactions: `POST /v1/txs` in frames of at most
-    /// `SUBMIT_BATCH_TXS_MAX`, the same rules per transaction — what one validator did not
+    /// [`Pool::submit`] for many transactions: `POST /v1/txs` in frames within the batch
+    /// limits (`vellum_types::batch::runs`), the same rules per transaction — what one validator did not
     /// admit (and did not refuse for good) goes to the next in one batch. One answer per
     /// transaction, in order; an error for one no validator answered.
     pub fn submit_batch(&self, txs: &[Transaction]) -> Vec<Result<Submitted>> {
         let mut answers: Vec<Option<Submitted>> = (0..txs.len()).map(|_| None).collect();
         let mut refusals: Vec<Option<Submitted>> = (0..txs.len()).map(|_| None).collect();
-        let mut open: Vec<usize> = (0..txs.len()).collect();
+        // Too large for any validator (and for a frame): refused here, never sent.
+        for (t, tx) in txs.iter().enumerate().filter(|(_, tx)| tx.wire_bytes() > vellum_types::limits::TX_BYTES_MAX) {
+            let message = format!("{} bytes; at most {}", tx.wire_bytes(), vellum_types::limits::TX_BYTES_MAX);
+            answers[t] = Some(Submitted::Refused { status: 413, code: "too_large".into(), message, expected_nonce: None });
+        }
+        let mut open: Vec<usize> = (0..txs.len()).filter(|t| answers[*t].is_none()).collect();
         let mut failures = Vec::new();
         for (i, node) in self.in_order() {
-            for chunk in open.clone().chunks(vellum_types::limits::SUBMIT_BATCH_TXS_MAX) {
+            let sizes: Vec<usize> = open.iter().map(|t| txs[*t].wire_bytes()).collect();
+            for run in vellum_types::batch::runs(&sizes) {
+                let chunk = &open[run];
                 let wires: Vec<Vec<u8>> = chunk.iter().map(|t| txs[*t].to_wire()).collect();
                 match node.submit_batch(&wires) {
                     Ok(got) => {

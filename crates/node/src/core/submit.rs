@@ -2,9 +2,9 @@
 //! the accepted ones replayed after a restart all pass one admission path, [`NodeHandle::admit_batch`]:
 //! decode, one batch signature verification, one lock for the mempool, one durable commit.
 
-use super::{Core, NodeHandle, SubmitError};
+use super::{NodeHandle, SubmitError};
 use crate::mempool::MempoolError;
-use vellum_ledger::{TxError, apply_tx};
+use vellum_ledger::{LedgerState, TxError, apply_tx};
 use vellum_types::limits::SUBMIT_BATCH_TXS_MAX;
 use vellum_types::{PublicKey, Transaction, TxId};
 
@@ -42,9 +42,11 @@ impl NodeHandle {
                 *answer = Err(SubmitError::Accept(e.clone()));
             }
         }
-        let mut core = self.lock();
-        for e in answers.iter().filter_map(|a| a.as_ref().err()) {
-            *core.refused_total.entry(e.code()).or_default() += 1;
+        if answers.iter().any(Result::is_err) {
+            let mut core = self.lock();
+            for e in answers.iter().filter_map(|a| a.as_ref().err()) {
+                *core.refused_total.entry(e.code()).or_default() += 1;
+            }
         }
         answers
     }
@@ -119,37 +121,46 @@ impl NodeHandle {
                 }
             })
             .collect();
+        // The checks against the finalized state run on a snapshot (an O(1) copy), outside
+        // the lock; insertion takes it once for the whole batch. If a block was finalized in
+        // between, the checks run again under the lock against the state that is now final,
+        // so nothing is admitted on a verdict about an older state.
+        let snapshot = self.lock().finalized.clone();
+        let mut verdicts: Vec<Result<(Transaction, Vec<PublicKey>, u64), SubmitError>> =
+            checked.into_iter().map(|c| c.and_then(|(tx, signers)| check_admission(&snapshot, tx, signers))).collect();
         let mut core = self.lock();
-        checked.into_iter().map(|c| c.and_then(|(tx, signers)| core.admit_verified(tx, signers))).collect()
+        if core.finalized.height != snapshot.height {
+            verdicts = verdicts
+                .into_iter()
+                .map(|v| v.and_then(|(tx, signers, _)| check_admission(&core.finalized, tx, signers)))
+                .collect();
+        }
+        verdicts.into_iter().map(|v| v.and_then(|(tx, signers, next)| Ok(core.mempool.insert(tx, signers, next)?))).collect()
     }
 }
 
-impl Core {
-    /// Admits a transaction whose signatures are verified (`signers`) into the mempool, after
-    /// the checks against the finalized state that can fail.
-    fn admit_verified(&mut self, tx: Transaction, signers: Vec<PublicKey>) -> Result<TxId, SubmitError> {
-        let state = &self.finalized;
-        let sender = state.account(&tx.unsigned.sender).ok_or(TxError::UnknownSender(tx.unsigned.sender))?;
-        // A transaction for the account's next nonce is executed against the finalized state
-        // on a scratch copy (O(1): the map is persistent), so every reason it would fail is
-        // reported now. Later nonces depend on pending ones and get the cheaper checks only.
-        if tx.unsigned.nonce <= sender.next_nonce {
-            let mut scratch = state.clone();
-            let env = vellum_ledger::BlockEnv { height: state.height + 1, time_ms: state.time_ms + 1 };
-            apply_tx(&mut scratch, &tx, &signers, env, &mut Default::default())?;
-        } else {
-            if tx.unsigned.chain_id != state.chain_id {
-                return Err(TxError::WrongChain { expected: state.chain_id.clone(), got: tx.unsigned.chain_id }.into());
-            }
-            for s in &signers {
-                if !sender.is_signer(s) {
-                    return Err(TxError::UnauthorizedSigner { account: sender.id, signer: s.to_string() }.into());
-                }
+/// The checks of a transaction with verified `signers` against the finalized `state` that
+/// can fail; returns it with the sender's next nonce, for the mempool.
+fn check_admission(state: &LedgerState, tx: Transaction, signers: Vec<PublicKey>) -> Result<(Transaction, Vec<PublicKey>, u64), SubmitError> {
+    let sender = state.account(&tx.unsigned.sender).ok_or(TxError::UnknownSender(tx.unsigned.sender))?;
+    // A transaction for the account's next nonce is executed against the finalized state on a
+    // scratch copy (O(1): the map is persistent), so every reason it would fail is reported
+    // now. Later nonces depend on pending ones and get the cheaper checks only.
+    if tx.unsigned.nonce <= sender.next_nonce {
+        let mut scratch = state.clone();
+        let env = vellum_ledger::BlockEnv { height: state.height + 1, time_ms: state.time_ms + 1 };
+        apply_tx(&mut scratch, &tx, &signers, env, &mut Default::default())?;
+    } else {
+        if tx.unsigned.chain_id != state.chain_id {
+            return Err(TxError::WrongChain { expected: state.chain_id.clone(), got: tx.unsigned.chain_id }.into());
+        }
+        for s in &signers {
+            if !sender.is_signer(s) {
+                return Err(TxError::UnauthorizedSigner { account: sender.id, signer: s.to_string() }.into());
             }
         }
-        let next = sender.next_nonce;
-        Ok(self.mempool.insert(tx, signers, next)?)
     }
+    Ok((tx, signers, sender.next_nonce))
 }
 
 impl SubmitError {

@@ -3,11 +3,16 @@ validator, follow its events, and verify evidence bundles, payment receipts, sta
 SD-JWT VC credentials (:mod:`vellum_sdk.credential`) offline, optionally under a witness
 policy (:class:`WitnessPolicy`).
 
+Many transactions at once: :meth:`Client.submit_batch` (``POST /v1/txs``; the frame:
+:func:`encode_batch_frame`, :func:`decode_batch_frame`).
+
 Start with :class:`Client` (``Client.from_config("devnet/client.toml")``), :class:`SecretKey`
 and :mod:`vellum_sdk.bodies`; errors are in :mod:`vellum_sdk.errors`."""
 
-from . import bodies, credential, errors, issuers, witness
+from . import batch, bodies, credential, errors, issuers, witness
+from .batch import SUBMIT_BATCH_BYTES_MAX, SUBMIT_BATCH_TXS_MAX, decode_batch_frame, encode_batch_frame
 from .client import Client, ClientConfig, Finalized, Registration
+from .pool import BatchResult
 from .credential import (
     Issued,
     VerifiedCredential,
@@ -44,6 +49,7 @@ from .verify import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "batch",
     "bodies",
     "credential",
     "errors",
@@ -53,6 +59,11 @@ __all__ = [
     "ClientConfig",
     "Finalized",
     "Registration",
+    "BatchResult",
+    "encode_batch_frame",
+    "decode_batch_frame",
+    "SUBMIT_BATCH_TXS_MAX",
+    "SUBMIT_BATCH_BYTES_MAX",
     "Cost",
     "Keystore",
     "SecretKey",

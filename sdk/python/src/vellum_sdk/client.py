@@ -3,6 +3,8 @@
 - failover over every validator (connect 2 s, response head 5 s, whole request 60 s);
 - idempotent submission (``duplicate`` is accepted), a refusal believed only when every
   validator refuses (except ``malformed``, ``too_large``, ``bad_signature``, ``wrong_chain``);
+- batch submission (:meth:`Client.submit_batch`, ``POST /v1/txs``): the same rules per
+  transaction, what one validator did not settle offered to the next in one batch;
 - :meth:`Client.wait_final`: polls every 50 ms, resubmits the same bytes after 2 s unknown;
 - gap-free nonces: the next nonce from the node's ``bad_nonce``; on ``nonce_taken`` wait;
 - verified reads: f + 1 validators must agree (on by default; ``verify=False`` trusts one);
@@ -29,6 +31,7 @@ from .encoding import parse_hex, sha256
 from .errors import (
     ChainMismatch,
     Disagreement,
+    FormatError,
     NodeError,
     OutcomeUnknown,
     TransactionRefused,
@@ -42,7 +45,7 @@ from .http import Response
 from .issuers import check_lists, fetch_well_known, well_known_document, x509_sha256
 from .keys import SecretKey, load_key
 from .multisig import TxFile
-from .pool import REFUSED_EVERYWHERE, Agreed, Pool, proof_key, tx_key, whole
+from .pool import REFUSED_EVERYWHERE, Agreed, BatchResult, Pool, proof_key, tx_key, whole
 from .proofs import Manifest, prepare_documents, proof_id, registration_body, SCHEMA_WHOLE_FILE
 from .request import signed_headers
 from .types import PublicKey
@@ -230,6 +233,25 @@ class Client:
         if not s.accepted:
             raise s.error(TransactionRefused)
         return tx.id()
+
+    def submit_batch(self, txs: Sequence[Transaction]) -> list[BatchResult]:
+        """Offers many signed transactions at once (``POST /v1/txs``, frames of at most 1,024):
+        :meth:`Pool.submit_batch` — one :class:`BatchResult` per transaction, in order
+        (``accepted``; or ``error``: :class:`TransactionRefused` when every validator refused
+        it, :class:`Unavailable` when none answered for it). Every transaction's shape is
+        checked first: one that breaks it (too large, no signature, ...) raises
+        :class:`InvalidContent` / :class:`TooLarge` naming it, and nothing is sent. Only
+        submits: take each to finality with :meth:`wait_final`."""
+        txs = list(txs)
+        for i, tx in enumerate(txs):
+            if not isinstance(tx, Transaction):
+                raise FormatError(f"transaction {i} of the batch is a {type(tx).__name__}, not a Transaction")
+            try:
+                check_shape(tx)
+            except VellumError as e:
+                e.args = (f"transaction {i} of the batch: {e}",)
+                raise
+        return self.pool.submit_batch([tx.wire() for tx in txs], [tx.id() for tx in txs])
 
     def _held_elsewhere(self, tx_id: str) -> bool:
         """Whether a validator holds the transaction pending or has finalized it ("rejected"

@@ -113,3 +113,7 @@ class Node:
 
     def post_tx(self, wire: bytes) -> Response:
         return self.request("POST", "/v1/tx", body=wire, headers={"content-type": "application/octet-stream"})
+
+    def post_txs(self, frame: bytes) -> Response:
+        """``POST /v1/txs`` with a batch frame (:func:`vellum_sdk.batch.encode_batch_frame`)."""
+        return self.request("POST", "/v1/txs", body=frame, headers={"content-type": "application/octet-stream"})

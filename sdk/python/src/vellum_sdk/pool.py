@@ -2,7 +2,8 @@
 validator and move on at a connection error, a timeout, a 5xx or a 429; submissions count as
 refused only when every validator refuses; reads a user acts on are believed only when f + 1
 validators agree; self-proving answers (status proofs) are asked of every validator and the
-freshest valid one is kept."""
+freshest valid one is kept; batches (``POST /v1/txs``) follow the submission rules per
+transaction."""
 
 from __future__ import annotations
 
@@ -11,15 +12,20 @@ import queue
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Sequence, TypeVar
 
-from .errors import Disagreement, NodeError, NoValidAnswer, Unavailable, VellumError
+from .batch import encode_batch_frame, split_into_frames
+from .errors import Disagreement, FormatError, InvalidContent, NodeError, NoValidAnswer, TransactionRefused, Unavailable, VellumError
 from .http import Node, Response, Unreachable
+from .tx import TX_BYTES_MAX
 
 #: Refusals every honest validator gives alike, whatever its view of the chain: the bytes
 #: themselves are wrong. Any other refusal may come from a validator that has not yet applied
 #: the block the transaction depends on, so it is offered to the others first.
 REFUSED_EVERYWHERE = ("malformed", "too_large", "bad_signature", "wrong_chain")
+#: Codes of a batch answer (``POST /v1/txs``, which has no per-transaction HTTP status) that
+#: describe the validator's condition, not the transaction: it goes to another validator.
+CONDITIONS = ("busy", "storage", "internal", "mempool_full", "account_rate_limited", "rate_limited")
 #: How long validators may disagree (some a block behind) before a verified read fails.
 AGREEMENT_WAIT_S = 5.0
 AGREEMENT_RETRY_S = 0.1
@@ -39,6 +45,36 @@ class Submitted:
 
     def error(self, cls: type[NodeError] = NodeError) -> NodeError:
         return cls(self.code, self.message, self.status, self.node, self.expected_nonce)
+
+
+@dataclass
+class BatchResult:
+    """One transaction's outcome in :meth:`Pool.submit_batch`: ``accepted`` (admitted or
+    already held, by ``node``), or ``error`` — a :class:`TransactionRefused` (every validator
+    that answered refused it, or one refused it for a reason every honest validator shares:
+    ``code``, ``message``, ``expected_nonce``) or an :class:`Unavailable` (no validator
+    answered for it; resubmitting the same bytes is safe)."""
+
+    tx_id: str
+    accepted: bool
+    node: str = ""
+    error: TransactionRefused | Unavailable | None = None
+
+    @property
+    def refused(self) -> bool:
+        return isinstance(self.error, TransactionRefused)
+
+    @property
+    def code(self) -> str | None:
+        return self.error.code if isinstance(self.error, NodeError) else None
+
+    @property
+    def message(self) -> str | None:
+        return self.error.message if isinstance(self.error, NodeError) else None
+
+    @property
+    def expected_nonce(self) -> int | None:
+        return self.error.expected_nonce if isinstance(self.error, NodeError) else None
 
 
 def _counts(status: int) -> bool:
@@ -247,6 +283,116 @@ class Pool:
         if refusal is not None:
             return refusal
         raise Unavailable(f"the submission of {tx_id}", failures)
+
+    def submit_batch(self, wires: Sequence[bytes], tx_ids: Sequence[str]) -> list[BatchResult]:
+        """:meth:`submit` for many transactions at once: ``POST /v1/txs`` (docs/wire-format.md
+        §12.4) in frames of at most 1,024 transactions and 4 MiB, the same rules for each
+        transaction. A validator's answer admits (``duplicate`` too), refuses for good
+        (``malformed``, ``too_large``, ``bad_signature``, ``wrong_chain``: asked no further),
+        refuses by its view (the refusal is kept, the transaction offered to the next
+        validator) or names its own condition (:data:`CONDITIONS`: the next validator is
+        asked). What one validator did not settle goes to the next one, in one batch; a
+        validator that does not answer (or answers the frame with anything but 200 and one
+        answer per transaction) is passed over for all of them. One :class:`BatchResult`
+        per transaction, in order.
+
+        ``wires``: the signed transactions' wire bytes; ``tx_ids``: their ids (64 hex). Input a
+        validator would refuse as a frame — a transaction empty or over 16,384 bytes, ids not
+        one per transaction — raises :class:`InvalidContent` / :class:`FormatError` before
+        anything is sent. More than 1,024 transactions are sent in several frames."""
+        wires, tx_ids = list(wires), list(tx_ids)
+        for t, wire in enumerate(wires):
+            if not isinstance(wire, (bytes, bytearray, memoryview)):
+                raise FormatError(f"transaction {t} of the batch is a {type(wire).__name__}, not its wire bytes")
+        wires = [bytes(w) for w in wires]
+        tx_ids = [str(t) for t in tx_ids]
+        if len(wires) != len(tx_ids):
+            raise FormatError(f"{len(wires)} transactions but {len(tx_ids)} ids: one id per transaction")
+        for t, (wire, tx_id) in enumerate(zip(wires, tx_ids)):
+            if not wire:
+                raise InvalidContent(f"transaction {t} of the batch is empty")
+            if len(wire) > TX_BYTES_MAX:
+                raise InvalidContent(f"transaction {t} of the batch is {len(wire)} bytes; at most {TX_BYTES_MAX}")
+            if len(tx_id) != 64 or any(c not in "0123456789abcdef" for c in tx_id):
+                raise FormatError(f"id {t} of the batch is not 64 lowercase hex characters: {tx_id!r}")
+        results: list[BatchResult | None] = [None] * len(wires)
+        refusals: list[Submitted | None] = [None] * len(wires)
+        failures: list[list[str]] = [[] for _ in wires]
+        open_ = list(range(len(wires)))
+        preferred = False
+        for i, node in self.in_order():
+            down: str | None = None
+            for frame in split_into_frames([len(wires[t]) for t in open_]):
+                txs = [open_[k] for k in frame]
+                # A validator that gave no usable answer to one frame is not asked the others.
+                answers = down or self._submit_frame(node, [wires[t] for t in txs], [tx_ids[t] for t in txs])
+                if isinstance(answers, str):
+                    down = answers
+                    for t in txs:
+                        failures[t].append(f"{node.base}: {answers}")
+                    continue
+                for t, s in zip(txs, answers):
+                    if isinstance(s, str):
+                        failures[t].append(f"{node.base}: {s}")
+                    elif s.accepted or s.code == "duplicate":
+                        results[t] = BatchResult(tx_ids[t], True, node=node.base)
+                        if not preferred:
+                            # The preference moves to the first validator that admitted one.
+                            self.prefer(i)
+                            preferred = True
+                    elif s.code in CONDITIONS:
+                        failures[t].append(f"{node.base}: {s.code}: {s.message}")
+                    else:
+                        refusal = refusals[t] = s if refusals[t] is None else _more_telling(refusals[t], s)
+                        if s.code in REFUSED_EVERYWHERE:
+                            results[t] = BatchResult(tx_ids[t], False, node=refusal.node, error=refusal.error(TransactionRefused))
+            open_ = [t for t in open_ if results[t] is None]
+            if not open_:
+                break
+        for t in open_:
+            refusal = refusals[t]
+            if refusal is not None:
+                results[t] = BatchResult(tx_ids[t], False, node=refusal.node, error=refusal.error(TransactionRefused))
+            else:
+                results[t] = BatchResult(tx_ids[t], False, error=Unavailable(f"the submission of {tx_ids[t]}", failures[t]))
+        return [r for r in results if r is not None]
+
+    @staticmethod
+    def _submit_frame(node: Node, wires: list[bytes], tx_ids: list[str]) -> str | list[Submitted | str]:
+        """One ``POST /v1/txs``: each transaction's answer (a :class:`Submitted`, or why this
+        validator's answer for it is unusable), or why the validator gave no usable answer to
+        the frame at all (unreachable, a status other than 200, not one answer per transaction)."""
+        try:
+            resp = node.post_txs(encode_batch_frame(wires))
+        except Unreachable as e:
+            return str(e)
+        if resp.status != 200:
+            code, message, _ = resp.error()
+            return f"HTTP {resp.status} {code}: {message}"
+        try:
+            body = resp.json()
+        except Unreachable as e:
+            return str(e)
+        results = body.get("results") if isinstance(body, dict) else None
+        if not isinstance(results, list) or len(results) != len(wires):
+            got = f"{len(results)} answers" if isinstance(results, list) else "no list of results"
+            return f"answered a batch of {len(wires)} transactions with {got}"
+        out: list[Submitted | str] = []
+        for tx_id, r in zip(tx_ids, results):
+            r = r if isinstance(r, dict) else {}
+            error = r.get("error")
+            if isinstance(r.get("tx_hash"), str):
+                if r["tx_hash"].lower() != tx_id:
+                    out.append(f"answered for another transaction ({r['tx_hash'][:64]}) in {tx_id}'s place")
+                else:
+                    out.append(Submitted(True, tx_id=tx_id, status=200, node=node.base))
+            elif isinstance(error, dict) and isinstance(error.get("code"), str):
+                nonce = error.get("expected_nonce")
+                nonce = nonce if isinstance(nonce, int) and not isinstance(nonce, bool) else None
+                out.append(Submitted(False, tx_id=tx_id, status=200, code=error["code"], message=str(error.get("message", "")), expected_nonce=nonce, node=node.base))
+            else:
+                out.append(f"an answer that is neither an admission nor a refusal: {json.dumps(r)[:200]}")
+        return out
 
     # --- verified reads -----------------------------------------------------------------------
 
