@@ -34,6 +34,7 @@ fn txs(scheme: &str, n: usize) -> Vec<Transaction> {
 }
 
 fn main() {
+    println!("curve25519-dalek arithmetic in this build on this CPU: {}", vellum_crypto::ed25519::backend());
     let ed = txs("ed25519", 10_000);
     let start = Instant::now();
     for t in &ed {
@@ -47,6 +48,7 @@ fn main() {
         }
         rate(&format!("Ed25519 transaction verification, batches of {batch}"), ed.len(), start.elapsed());
     }
+    previous_verifier(&ed);
     let k = txs("secp256k1", 2_000);
     let start = Instant::now();
     for t in &k {
@@ -98,4 +100,31 @@ fn main() {
         assert!(p.verify(&map_root, k).unwrap().is_some());
     }
     rate("state map proof verification (100,000 entries)", keys.len(), start.elapsed());
+}
+
+/// The same transactions under `ed25519-consensus` (the verifier before 2026-12, on
+/// `curve25519-dalek-ng`'s portable arithmetic), for the before/after ratio in one run.
+fn previous_verifier(ed: &[Transaction]) {
+    let triples: Vec<([u8; 32], [u8; 64], Vec<u8>)> = ed
+        .iter()
+        .map(|t| match &t.signatures[0] {
+            vellum_types::Signature::Ed25519 { public_key, signature } => (*public_key, *signature, t.unsigned.signing_bytes()),
+            _ => unreachable!("Ed25519 transactions"),
+        })
+        .collect();
+    let start = Instant::now();
+    for (k, s, m) in &triples {
+        let key = ed25519_consensus::VerificationKey::try_from(*k).unwrap();
+        key.verify(&ed25519_consensus::Signature::from(*s), m).unwrap();
+    }
+    rate("previous verifier (ed25519-consensus), one by one", triples.len(), start.elapsed());
+    let start = Instant::now();
+    for chunk in triples.chunks(1_024) {
+        let mut batch = ed25519_consensus::batch::Verifier::new();
+        for (k, s, m) in chunk {
+            batch.queue((ed25519_consensus::VerificationKeyBytes::from(*k), ed25519_consensus::Signature::from(*s), &m[..]));
+        }
+        batch.verify(<rand_chacha::ChaCha20Rng as rand_chacha::rand_core::SeedableRng>::seed_from_u64(1)).unwrap();
+    }
+    rate("previous verifier (ed25519-consensus), batches of 1024", triples.len(), start.elapsed());
 }

@@ -454,7 +454,7 @@ mod tests {
         if let Signature::P256 { signature, .. } = &mut txs[2].signatures[0] {
             signature[5] ^= 1;
         }
-        let again = txs[4].signatures[0].clone();
+        let again = txs[4].signatures[0];
         txs[4].signatures.push(again);
         let verdicts = verify_each(txs.iter());
         assert_eq!(verdicts[1], Err(SigError::Ed25519Invalid { index: 0 }));

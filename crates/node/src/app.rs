@@ -273,12 +273,9 @@ pub(crate) async fn run_executor(
             Some(finalization) => commonware_codec::Encode::encode(&finalization).to_vec(),
             None => Vec::new(),
         };
-        if let Err(e) = node.store.commit_block(block.inner().block(), &outcome, &certificate) {
+        if let Err(e) = node.install_finalized(block.inner().block(), &outcome, &certificate) {
             storage_failed(height, &e);
         }
-        node.lock().finalize(&outcome);
-        // Subscribers hear of the block once it is durable and installed (never waits on them).
-        node.events.publish(block.inner().block(), &outcome);
         // Before the acknowledgement: marshal must know the next epoch's set before it sees
         // that epoch's certificates.
         epochs.after_block(&outcome, &mut tracked);

@@ -436,6 +436,19 @@ impl NodeHandle {
     }
 
     /// The finalized state (cheap clone), e.g. for tests comparing validators.
+    /// Makes a finalized block durable, then installs its post-state for every reader (the
+    /// executor's only write; see ARCHITECTURE.md, "Reads during commits"). Storage first: a
+    /// reader that sees the new state finds the block, its transactions and its proofs stored.
+    /// The state is replaced whole under the lock, so no reader sees part of a block; readers
+    /// take an O(1) copy and never hold the lock while they work. Subscribers hear of the block
+    /// last (never waited on). On an error nothing is installed and the caller must stop.
+    pub fn install_finalized(&self, block: &vellum_types::Block, outcome: &BlockOutcome, certificate: &[u8]) -> Result<(), vellum_storage::CommitError> {
+        self.store.commit_block(block, outcome, certificate)?;
+        self.lock().finalize(outcome);
+        self.events.publish(block, outcome);
+        Ok(())
+    }
+
     pub fn finalized_state(&self) -> LedgerState {
         self.lock().finalized.clone()
     }
@@ -913,6 +926,52 @@ mod tests {
         let genesis = Arc::new(fixture().genesis);
         let store = Arc::new(Store::open(&dir.path().join("l.redb"), &genesis).unwrap());
         (NodeHandle::offline(genesis, store, MempoolLimits::default()).unwrap(), dir)
+    }
+
+    /// Readers racing the executor's commits never see a half-applied block nor a state ahead
+    /// of storage: every state they read matches a stored header (roots and log size), and
+    /// every transaction of the blocks up to that height is stored as finalized.
+    #[test]
+    fn reads_during_commits_see_whole_blocks_already_stored() {
+        let f = fixture();
+        let (node, _dir) = handle();
+        let (mut state, _) = vellum_ledger::genesis_block(&f.genesis);
+        let mut blocks = Vec::new();
+        for b in 0..40u64 {
+            let txs: Vec<Transaction> =
+                (0..5u64).map(|i| vellum_ledger::testkit::sign(&f.registrar, "vellum-test", b * 5 + i, vellum_ledger::testkit::open(&key("ed25519", (50 + b * 5 + i) as u8)))).collect();
+            let signers: Vec<Vec<vellum_types::PublicKey>> = txs.iter().map(|t| vellum_crypto::verify_tx(t).unwrap()).collect();
+            let built = vellum_ledger::build_block(&state, state.time_ms + 1, 0, state.height + 1, [7; 32], txs.iter().zip(signers.iter().map(Vec::as_slice)));
+            assert!(built.rejected.is_empty(), "{:?}", built.rejected);
+            state = built.outcome.state.clone();
+            blocks.push((built.block, built.outcome, txs));
+        }
+        let done = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| {
+            let reader = s.spawn(|| {
+                let mut seen = std::collections::BTreeSet::new();
+                while !done.load(std::sync::atomic::Ordering::Acquire) {
+                    let snapshot = node.finalized_state();
+                    seen.insert(snapshot.height);
+                    if snapshot.height == 0 {
+                        continue;
+                    }
+                    let header = node.header(snapshot.height).expect("the state's block is stored");
+                    assert_eq!((header.state_root, header.log_root, header.log_size), (snapshot.state_root(), snapshot.log.root(), snapshot.log.size()));
+                    for (_, _, txs) in &blocks[..snapshot.height as usize] {
+                        assert!(matches!(node.tx_status(&txs[4].id()), TxStatus::Finalized(_)));
+                    }
+                }
+                seen
+            });
+            for (block, outcome, _) in &blocks {
+                node.install_finalized(block, outcome, &[]).unwrap();
+            }
+            done.store(true, std::sync::atomic::Ordering::Release);
+            let seen = reader.join().unwrap();
+            assert!(seen.len() > 2, "the reader ran during the commits: {seen:?}");
+        });
+        assert_eq!(node.status().height, 40);
     }
 
     #[test]

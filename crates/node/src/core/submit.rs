@@ -126,7 +126,7 @@ impl NodeHandle {
         // between, the checks run again under the lock against the state that is now final,
         // so nothing is admitted on a verdict about an older state.
         let snapshot = self.lock().finalized.clone();
-        let mut verdicts: Vec<Result<(Transaction, Vec<PublicKey>, u64), SubmitError>> =
+        let mut verdicts: Vec<Result<Admissible, SubmitError>> =
             checked.into_iter().map(|c| c.and_then(|(tx, signers)| check_admission(&snapshot, tx, signers))).collect();
         let mut core = self.lock();
         if core.finalized.height != snapshot.height {
@@ -139,9 +139,13 @@ impl NodeHandle {
     }
 }
 
+/// A transaction that passed the checks against the finalized state: with its verified
+/// signers and its sender's next nonce there, for the mempool.
+type Admissible = (Transaction, Vec<PublicKey>, u64);
+
 /// The checks of a transaction with verified `signers` against the finalized `state` that
-/// can fail; returns it with the sender's next nonce, for the mempool.
-fn check_admission(state: &LedgerState, tx: Transaction, signers: Vec<PublicKey>) -> Result<(Transaction, Vec<PublicKey>, u64), SubmitError> {
+/// can fail.
+fn check_admission(state: &LedgerState, tx: Transaction, signers: Vec<PublicKey>) -> Result<Admissible, SubmitError> {
     let sender = state.account(&tx.unsigned.sender).ok_or(TxError::UnknownSender(tx.unsigned.sender))?;
     // A transaction for the account's next nonce is executed against the finalized state on a
     // scratch copy (O(1): the map is persistent), so every reason it would fail is reported
