@@ -57,12 +57,9 @@ pub(crate) struct Accepted {
     )
 )]
 pub(crate) async fn submit_tx(State(node): State<NodeHandle>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
-    let body = match body {
+    let body = match read_body(body, REQUEST_BODY_BYTES_MAX) {
         Ok(b) => b,
-        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return error(StatusCode::PAYLOAD_TOO_LARGE, "too_large", format!("request body over {REQUEST_BODY_BYTES_MAX} bytes"));
-        }
-        Err(e) => return error(StatusCode::BAD_REQUEST, "bad_body", e.body_text()),
+        Err(refused) => return refused,
     };
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let bytes: Vec<u8> = if content_type.starts_with("application/json") {
@@ -89,6 +86,18 @@ pub(crate) async fn submit_tx(State(node): State<NodeHandle>, headers: HeaderMap
         Ok(Ok(id)) => (StatusCode::ACCEPTED, Json(Accepted { tx_hash: id.to_hex(), status: "pending" })).into_response(),
         Ok(Err(e)) => (refusal_status(&e), Json(json!({ "error": refusal(&e) }))).into_response(),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
+    }
+}
+
+/// The request body, or the error for a body over `limit_bytes` (`413 too_large`) or one
+/// that cannot be read (`400 bad_body`).
+fn read_body(body: Result<Bytes, BytesRejection>, limit_bytes: usize) -> Result<Bytes, Response> {
+    match body {
+        Ok(b) => Ok(b),
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            Err(error(StatusCode::PAYLOAD_TOO_LARGE, "too_large", format!("request body over {limit_bytes} bytes")))
+        }
+        Err(e) => Err(error(StatusCode::BAD_REQUEST, "bad_body", e.body_text())),
     }
 }
 
@@ -160,12 +169,9 @@ pub(crate) struct BatchAnswers {
     )
 )]
 pub(crate) async fn submit_txs(State(node): State<NodeHandle>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
-    let body = match body {
+    let body = match read_body(body, SUBMIT_BATCH_BYTES_MAX) {
         Ok(b) => b,
-        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return error(StatusCode::PAYLOAD_TOO_LARGE, "too_large", format!("request body over {SUBMIT_BATCH_BYTES_MAX} bytes"));
-        }
-        Err(e) => return error(StatusCode::BAD_REQUEST, "bad_body", e.body_text()),
+        Err(refused) => return refused,
     };
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !(content_type.is_empty() || content_type.starts_with("application/octet-stream")) {

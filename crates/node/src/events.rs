@@ -66,8 +66,10 @@ use vellum_types::{
 pub const EVENT_LIVE_BLOCKS: usize = 1_024;
 /// Most recent blocks whose events are kept in memory for resuming subscribers.
 pub const EVENT_HISTORY_BLOCKS: usize = 8_192;
-/// Most events (of all blocks) in that history; the oldest blocks are dropped beyond it.
-pub const EVENT_HISTORY_EVENTS_MAX: usize = 200_000;
+/// Most events (of all blocks) in that history; the oldest blocks are dropped beyond it (a
+/// resume from further back rebuilds from storage). Sized for memory: a transfer's events take
+/// a few hundred bytes, so this holds tens of MiB at most.
+pub const EVENT_HISTORY_EVENTS_MAX: usize = 50_000;
 /// Most rejections waiting for the next finalized block to carry them; beyond it the oldest
 /// are dropped (`GET /v1/tx/{hash}` still reports them).
 pub const EVENT_REJECTIONS_PENDING_MAX: usize = 10_000;

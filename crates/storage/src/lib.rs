@@ -290,6 +290,11 @@ fn migrate(txn: &redb::WriteTransaction) -> Result<(), OpenError> {
     Ok(())
 }
 
+/// redb's page cache. Its default (1 GiB) let a validator's memory grow with the chain up to
+/// that size (measured: RSS 550 MiB after 64,000 transfers, 1.7 GiB after 700,000); pages
+/// beyond it are read again from the OS page cache, which the kernel may reclaim.
+pub const STORE_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
 /// Appends leaf `index` (the next one) and the subtrees it completes.
 fn append_leaf(
     leaves: &mut redb::Table<'_, u64, [u8; 32]>,
@@ -335,7 +340,9 @@ fn enc<T: BorshSerialize>(v: &T) -> Vec<u8> {
 impl Store {
     /// Opens (or creates) the database and binds it to `genesis`.
     pub fn open(path: &Path, genesis: &Genesis) -> Result<Self, OpenError> {
-        let db = Database::create(path)
+        let db = Database::builder()
+            .set_cache_size(STORE_CACHE_BYTES)
+            .create(path)
             .map_err(|source| OpenError::Database { path: path.display().to_string(), source })?;
         Self::bind(db, genesis)
     }
@@ -343,6 +350,7 @@ impl Store {
     /// [`Store::open`] over any redb storage backend (fault injection in tests, other media).
     pub fn open_with_backend(backend: impl redb::StorageBackend, genesis: &Genesis) -> Result<Self, OpenError> {
         let db = Database::builder()
+            .set_cache_size(STORE_CACHE_BYTES)
             .create_with_backend(backend)
             .map_err(|source| OpenError::Database { path: "(storage backend)".into(), source })?;
         Self::bind(db, genesis)

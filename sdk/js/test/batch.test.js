@@ -5,7 +5,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
+import { DEAD, json, node } from "./servers.js";
 import {
   CONDITIONS,
   DecodeError,
@@ -31,23 +31,6 @@ import {
 } from "../src/index.js";
 import { vectorFile } from "./fixtures.js";
 
-/** Starts a server whose answers `handler(req, res, body)` scripts; resolves to its base URL. */
-async function node(handler, t) {
-  const server = createServer((req, res) => {
-    const chunks = [];
-    req.on("data", (c) => chunks.push(c));
-    req.on("end", () => handler(req, res, new Uint8Array(Buffer.concat(chunks))));
-  });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  t.after(() => new Promise((resolve) => (server.closeAllConnections(), server.close(resolve))));
-  return `http://127.0.0.1:${server.address().port}`;
-}
-const json = (res, status, body) => {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(JSON.stringify(body));
-};
-/** A base URL nothing listens on (connection refused at once). */
-const DEAD = "http://127.0.0.1:1";
 
 const signer = SecretKey.generate("ed25519");
 /** Signed transactions of one account, consecutive nonces (distinct ids). */

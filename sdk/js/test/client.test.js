@@ -4,23 +4,10 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
+import { DEAD, json, node } from "./servers.js";
 import { AgreementError, NetworkError, Pool, SecretKey, bodyFromJson, followEvents, parseSse, signTransaction, txHash, txKey } from "../src/index.js";
 
-/** Starts a server whose answers `handler(req, res)` scripts; resolves to its base URL. */
-async function node(handler, t) {
-  const server = createServer(handler);
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  t.after(() => new Promise((resolve) => (server.closeAllConnections(), server.close(resolve))));
-  return `http://127.0.0.1:${server.address().port}`;
-}
-const json = (res, status, body) => {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(JSON.stringify(body));
-};
 const refusal = (code, extra = {}) => ({ error: { code, message: `refused: ${code}`, ...extra } });
-/** A base URL nothing listens on (connection refused at once). */
-const DEAD = "http://127.0.0.1:1";
 
 const key = SecretKey.generate("ed25519");
 const tx = signTransaction({ chain_id: "c", sender: key.accountId, nonce: 0n, expiry_height: 9n, body: bodyFromJson({ type: "vote", proposal: 1 }) }, [key]);
