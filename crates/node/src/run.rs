@@ -26,7 +26,9 @@ use vellum_types::limits::TX_BYTES_MAX;
 /// Default per-peer, per-channel message rate. Commonware's examples use 10/s, which caps a
 /// network at a few blocks per second (RESEARCH.md); a validator set is trusted not to flood.
 pub const P2P_CHANNEL_RATE_PER_SECOND: NonZeroU32 = NZU32!(2_000);
-/// Transactions are gossiped one per message, so that channel needs much more.
+/// Gossip messages carry batches now (`crate::gossip`), but a validator of the previous version
+/// sends one transaction per message, and an idle one sends batches of one: that channel keeps
+/// a much higher rate.
 pub const P2P_TX_RATE_PER_SECOND: NonZeroU32 = NZU32!(50_000);
 /// Burst allowances. Commonware sizes each channel's inbound queue as
 /// `retained peers x burst`, allocated up front; with a burst equal to the rate and peer sets
