@@ -21,6 +21,8 @@ Schemathesis with them against a devnet).
      is therefore replaced, just before it is sent, with a fresh valid transaction (the
      devnet issuer registers a random digest), so the check that schema-valid requests are
      accepted tests the real admission path; negative cases are sent as generated.
+     `POST /v1/txs` likewise: a positive case's body becomes a batch frame (u32 LE count,
+     then u32 LE length ‖ wire bytes each) of one to three fresh valid transactions.
    - Cross-parameter rules (documented in the parameters' descriptions):
      `/v1/log/checkpoint` takes `size` or `height`, not both, and `/v1/log/consistency`
      needs `old <= new`. Positive cases breaking them are dropped.
@@ -188,9 +190,19 @@ def _integer(value) -> int | None:
     return None
 
 
+def _batch_frame(wires: list[bytes]) -> bytes:
+    """The body of POST /v1/txs (docs/wire-format.md §12.4)."""
+    return struct.pack("<I", len(wires)) + b"".join(struct.pack("<I", len(w)) + w for w in wires)
+
+
 @schemathesis.hook
 def before_call(context, case, kwargs) -> None:
-    if case.operation.method.upper() != "POST" or case.operation.path != "/v1/tx" or not _is_positive(case):
+    if case.operation.method.upper() != "POST" or not _is_positive(case):
+        return
+    if case.operation.path == "/v1/txs":
+        case.body = _batch_frame([TRANSACTIONS.next() for _ in range(1 + secrets.randbelow(3))])
+        return
+    if case.operation.path != "/v1/tx":
         return
     wire = TRANSACTIONS.next()
     if case.media_type == "application/json":
