@@ -891,6 +891,13 @@ impl Store {
         Ok(out)
     }
 
+    /// Which of `ids` are finalized, in one read transaction (admission asks for a whole batch).
+    pub fn finalized_among(&self, ids: &[TxId]) -> Result<Vec<bool>, ReadError> {
+        let txn = self.db.begin_read()?;
+        let txs = txn.open_table(TXS)?;
+        ids.iter().map(|id| Ok(txs.get(id.0)?.is_some())).collect()
+    }
+
     pub fn tx_location(&self, id: &TxId) -> Result<Option<TxLocation>, ReadError> {
         let txn = self.db.begin_read()?;
         let txs = txn.open_table(TXS)?;

@@ -47,6 +47,7 @@ fn commits_survive_reopen_and_match_the_model() {
         let loc = store.tx_location(&r.tx_id).unwrap().unwrap();
         assert_eq!((loc.height, loc.log_index), (block.header.height, r.log_index));
         assert_eq!(store.header(block.header.height).unwrap().unwrap(), block.header);
+        assert_eq!(store.finalized_among(&[vellum_types::TxId([0xEE; 32]), r.tx_id]).unwrap(), [false, true]);
     }
     let leaves = store.log_leaves(0, 5).unwrap();
     assert_eq!(vellum_crypto::merkle::root(&leaves), blocks[4].1.state.log.root());

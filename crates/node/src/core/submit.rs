@@ -108,16 +108,29 @@ impl NodeHandle {
             wires.iter().map(|bytes| Transaction::from_wire(bytes).map_err(SubmitError::from)).collect();
         let verdicts = vellum_crypto::verify_each(decoded.iter().filter_map(|d| d.as_ref().ok()).collect::<Vec<_>>().into_iter());
         let mut verdicts = verdicts.into_iter();
-        let checked: Vec<Result<(Transaction, Vec<PublicKey>), SubmitError>> = decoded
+        let verified: Vec<Result<(Transaction, Vec<PublicKey>), SubmitError>> = decoded
             .into_iter()
             .map(|d| {
                 let tx = d?;
                 let signers = verdicts.next().expect("one verdict per decoded transaction").map_err(TxError::Signature)?;
-                // Already finalized: a replay of a finalized transaction is a duplicate.
-                match self.store.tx_location(&tx.id()) {
-                    Ok(Some(_)) => Err(MempoolError::Duplicate.into()),
-                    Ok(None) => Ok((tx, signers)),
-                    Err(e) => Err(SubmitError::Storage(e.to_string())),
+                Ok((tx, signers))
+            })
+            .collect();
+        // Already finalized: a replay of a finalized transaction is a duplicate (one storage
+        // read for the whole batch).
+        let ids: Vec<TxId> = verified.iter().filter_map(|v| v.as_ref().ok()).map(|(tx, _)| tx.id()).collect();
+        let finalized = self.store.finalized_among(&ids).map_err(|e| e.to_string());
+        let mut finalized = (0..ids.len()).map(|i| match &finalized {
+            Ok(f) => Ok(f[i]),
+            Err(e) => Err(SubmitError::Storage(e.clone())),
+        });
+        let checked: Vec<Result<(Transaction, Vec<PublicKey>), SubmitError>> = verified
+            .into_iter()
+            .map(|v| {
+                let (tx, signers) = v?;
+                match finalized.next().expect("one finality answer per verified transaction")? {
+                    true => Err(MempoolError::Duplicate.into()),
+                    false => Ok((tx, signers)),
                 }
             })
             .collect();
@@ -125,7 +138,7 @@ impl NodeHandle {
         // the lock; insertion takes it once for the whole batch. If a block was finalized in
         // between, the checks run again under the lock against the state that is now final,
         // so nothing is admitted on a verdict about an older state.
-        let snapshot = self.lock().finalized.clone();
+        let snapshot = self.finalized_state();
         let mut verdicts: Vec<Result<Admissible, SubmitError>> =
             checked.into_iter().map(|c| c.and_then(|(tx, signers)| check_admission(&snapshot, tx, signers))).collect();
         let mut core = self.lock();
