@@ -12,23 +12,20 @@ use commonware_consensus::{Application, Reporter};
 use commonware_cryptography::sha256::Digest;
 use commonware_cryptography::{Digestible, Digested};
 use commonware_runtime::Clock;
-use commonware_utils::{Acknowledgement, SystemTimeExt};
+use commonware_utils::SystemTimeExt;
 use futures::StreamExt;
-use futures::channel::mpsc;
 use std::sync::Arc;
 use std::time::Duration;
-use tracing::{debug, info, warn};
-use vellum_ledger::{LedgerState, build_block, execute_block, execute_block_with};
+use tracing::{debug, warn};
+use vellum_ledger::{LedgerState, build_block, execute_block_with};
 
 pub type ConsensusContext = Context<Digest, commonware_cryptography::ed25519::PublicKey>;
 
-/// A finalized block handed from marshal to the executor, with its acknowledgement.
-pub type Finalized = (Digested<ChainBlock>, commonware_utils::acknowledgement::Exact);
 
 #[derive(Clone)]
 pub struct App {
     pub(crate) node: NodeHandle,
-    pub(crate) finalized_tx: mpsc::UnboundedSender<Finalized>,
+    pub(crate) finalized: crate::executor::FinalizedQueue,
     /// With nothing to include, a leader waits this long after its parent's time before
     /// proposing an empty block, so an idle chain does not write ~100 empty blocks a second.
     /// Must stay well below the leader timeout.
@@ -71,7 +68,8 @@ impl App {
         let mut base = loop {
             let (known, finalized_height) = {
                 let core = self.node.lock();
-                (core.state_after(&cursor.digest()), core.finalized.height)
+                let finalized = self.node.snapshot();
+                (core.state_after(&cursor.digest(), &finalized), finalized.height)
             };
             if let Some(state) = known {
                 break state;
@@ -218,83 +216,7 @@ impl Reporter for App {
     fn report(&mut self, activity: Self::Activity) -> Feedback {
         match activity {
             Update::Tip(..) => Feedback::Ok,
-            Update::Block(block, ack) => match self.finalized_tx.unbounded_send((block, ack)) {
-                Ok(()) => Feedback::Ok,
-                Err(_) => Feedback::Closed,
-            },
+            Update::Block(block, ack) => self.finalized.push((block, ack)),
         }
     }
-}
-
-/// Applies finalized blocks one by one: execute (or reuse the verified execution), persist in
-/// one atomic commit, then acknowledge. See `vellum-storage` for why this order is crash-safe.
-pub type MarshalMailbox = commonware_consensus::marshal::core::Mailbox<
-    ed25519::Scheme,
-    commonware_consensus::marshal::standard::Standard<ChainBlock>,
->;
-
-pub(crate) async fn run_executor(
-    node: NodeHandle,
-    marshal: MarshalMailbox,
-    mut finalized_rx: mpsc::UnboundedReceiver<Finalized>,
-    epochs: crate::engine::EpochTransitions,
-) {
-    let mut tracked = crate::engine::peers_to_track(&node.finalized_state());
-    while let Some((block, ack)) = finalized_rx.next().await {
-        let height = block.inner().block().header.height;
-        let (outcome, parent_height) = {
-            let core = node.lock();
-            if height <= core.finalized.height {
-                // Redelivery after a restart: already durable.
-                drop(core);
-                ack.acknowledge();
-                continue;
-            }
-            let cached = core.executed.get(&block.digest()).cloned();
-            (cached, core.finalized.height)
-        };
-        assert_eq!(height, parent_height + 1, "marshal delivers finalized blocks without gaps");
-        let outcome = match outcome {
-            Some(o) => o,
-            None => {
-                let parent = node.lock().finalized.clone();
-                // A block finalized by a quorum that does not execute here means this node's
-                // state diverged (or the code is not deterministic): stop rather than fork.
-                Arc::new(execute_block(&parent, block.inner().block()).unwrap_or_else(|e| {
-                    panic!("finalized block {height} does not execute on the finalized state: {e}")
-                }))
-            }
-        };
-        // The block's own finalization certificate, stored with it as the evidence bundles
-        // point to. Marshal has one for every block finalized while this node was live; a
-        // block backfilled as the ancestor of a later finalized block may have none (its
-        // finality follows from the descendant's), and is then stored without one.
-        let certificate = match marshal.get_finalization(commonware_consensus::types::Height::new(height)).await {
-            Some(finalization) => commonware_codec::Encode::encode(&finalization).to_vec(),
-            None => Vec::new(),
-        };
-        if let Err(e) = node.install_finalized(block.inner().block(), &outcome, &certificate) {
-            storage_failed(height, &e);
-        }
-        // Before the acknowledgement: marshal must know the next epoch's set before it sees
-        // that epoch's certificates.
-        epochs.after_block(&outcome, &mut tracked);
-        ack.acknowledge();
-        if height % 100 == 0 || !outcome.receipts.is_empty() {
-            info!(height, txs = outcome.receipts.len(), state_root = %hex::encode(outcome.state.state_root()), "finalized");
-        }
-    }
-}
-
-/// Exit status of a validator that could not persist a finalized block (`EX_IOERR`).
-pub const STORAGE_FAILURE_EXIT: i32 = 74;
-
-/// A finalized block could not be made durable (a full disk, an I/O error): the validator
-/// stops at once, before acknowledging the block, so marshal redelivers it after a restart and
-/// the database stays at the previous block (`crates/storage`, commit protocol). A panic would
-/// end only this task and leave a validator that votes but no longer applies blocks.
-fn storage_failed(height: u64, e: &vellum_storage::CommitError) -> ! {
-    tracing::error!(height, error = %e, "cannot persist finalized block: stopping the validator");
-    eprintln!("fatal: cannot persist finalized block {height}: {e}; stopping before acknowledging it (restart once the disk is fixed)");
-    std::process::exit(STORAGE_FAILURE_EXIT)
 }

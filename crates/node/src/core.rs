@@ -8,10 +8,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use thiserror::Error;
 use vellum_ledger::{BlockOutcome, LedgerState, TxError};
 use vellum_storage::{Store, TxLocation};
-use vellum_types::request::REQUEST_FRESHNESS_MS;
 use vellum_types::{
-    Account, AccountId, AccountStatus, DecodeError, EvidenceRecord, Genesis, Hash32, ProofEntry, ProofId, Signature,
-    Transaction, TxId,
+    AccountId, DecodeError, Genesis, Hash32, ProofId, TxId,
 };
 
 /// Most executed-but-unfinalized blocks whose post-state a node keeps. Simplex finalizes
@@ -21,8 +19,14 @@ pub const EXECUTED_BLOCKS_MAX: usize = 4_096;
 /// Most rejection reasons remembered for `GET /v1/tx/{hash}`.
 pub const REJECTED_REMEMBERED_MAX: usize = 100_000;
 
+/// What consensus and admission change together, under one lock: the mempool, the states of
+/// blocks executed but not yet finalized, and counters. The finalized state is not here: it
+/// is an immutable snapshot ([`NodeHandle::snapshot`]) that only the executor replaces.
 pub(crate) struct Core {
-    pub finalized: LedgerState,
+    /// Height of the finalized state the mempool and `executed` were last pruned against. The
+    /// executor publishes a new snapshot *before* it prunes under this lock, so under the lock
+    /// the snapshot is never older than this (see ARCHITECTURE.md, "Reads during commits").
+    pub pruned_height: u64,
     /// Post-state of blocks this node proposed or verified, by digest.
     pub executed: HashMap<Digest, Arc<BlockOutcome>>,
     pub mempool: Mempool,
@@ -36,9 +40,6 @@ pub(crate) struct Core {
     /// submissions by reason (for `/metrics`).
     pub finality_latency: Histogram,
     pub refused_total: std::collections::BTreeMap<&'static str, u64>,
-    /// Request nonces seen within the freshness window (replay protection).
-    seen_nonces: HashMap<(AccountId, [u8; 16]), u64>,
-    seen_order: VecDeque<(u64, AccountId, [u8; 16])>,
 }
 
 /// Upper bounds (seconds) of the latency histogram buckets.
@@ -63,26 +64,13 @@ impl Histogram {
     }
 }
 
-/// How many times (100 ms apart) a bundle waits for the latest block's certificate.
-const CERTIFICATE_WAIT_ATTEMPTS: u32 = 50;
-
-/// What bundles, receipts and log anchors are anchored to (see [`NodeHandle::anchor`]).
-pub(crate) struct Anchor {
-    pub state: LedgerState,
-    pub header: vellum_types::BlockHeader,
-    pub certificate: vellum_evidence::Certificate,
-    /// Set changes from the genesis set to the one that signed `header`.
-    pub validator_chain: Vec<vellum_evidence::SetLink>,
-}
-
-/// Most request nonces remembered; beyond it, the oldest are forgotten (they are also stale).
-pub const REQUEST_NONCES_MAX: usize = 200_000;
 
 impl Core {
-    /// State after the block with `digest`, if this node knows it.
-    pub fn state_after(&self, digest: &Digest) -> Option<LedgerState> {
-        if digest.0 == self.finalized.block_hash {
-            return Some(self.finalized.clone());
+    /// State after the block with `digest`, if this node knows it: `finalized` (the snapshot,
+    /// loaded under this lock) or a block executed since.
+    pub fn state_after(&self, digest: &Digest, finalized: &LedgerState) -> Option<LedgerState> {
+        if digest.0 == finalized.block_hash {
+            return Some(finalized.clone());
         }
         self.executed.get(digest).map(|o| o.state.clone())
     }
@@ -114,12 +102,12 @@ impl Core {
         removed.map(|p| p.tx.unsigned.sender)
     }
 
-    /// Installs a newly finalized state: drops executed states at or below it and stale
-    /// transactions from the mempool.
+    /// After a newly finalized state is published: drops executed states at or below it and
+    /// stale transactions from the mempool.
     pub fn finalize(&mut self, outcome: &BlockOutcome) {
-        assert_eq!(outcome.state.height, self.finalized.height + 1, "finalized blocks apply in order");
-        self.finalized = outcome.state.clone();
-        let h = self.finalized.height;
+        assert_eq!(outcome.state.height, self.pruned_height + 1, "finalized blocks apply in order");
+        self.pruned_height = outcome.state.height;
+        let h = self.pruned_height;
         self.executed.retain(|_, o| o.state.height > h);
         self.finalized_txs_total += outcome.receipts.len() as u64;
         let now = std::time::Instant::now();
@@ -136,7 +124,7 @@ impl Core {
                 }
             }
         }
-        self.mempool.prune(&self.finalized);
+        self.mempool.prune(&outcome.state);
     }
 
     pub fn candidates(&self, state: &LedgerState) -> Vec<Pending> {
@@ -182,79 +170,7 @@ impl SubmitError {
     }
 }
 
-/// Why an authenticated request was refused.
-#[derive(Debug, Error, PartialEq, Eq)]
-pub enum AuthError {
-    #[error("this endpoint needs a signed request (x-vellum-account, -timestamp, -nonce, -signature headers)")]
-    Missing,
-    #[error("malformed authentication header: {0}")]
-    Malformed(&'static str),
-    #[error("request timestamp is more than {} s from the node's clock", REQUEST_FRESHNESS_MS / 1000)]
-    Stale,
-    #[error("request nonce already used")]
-    Replayed,
-    #[error("request signature does not verify for the account's keys")]
-    BadSignature,
-    #[error("unknown account")]
-    UnknownAccount,
-    #[error("account is {0}")]
-    Inactive(&'static str),
-    #[error("the account's role does not allow reading this")]
-    Forbidden,
-    #[error("too many authenticated requests in the last minutes; retry shortly")]
-    Busy,
-}
 
-impl AuthError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            AuthError::Missing => "unauthenticated",
-            AuthError::Malformed(_) => "bad_auth_header",
-            AuthError::Stale => "stale_request",
-            AuthError::Replayed => "replayed_request",
-            AuthError::BadSignature => "bad_request_signature",
-            AuthError::UnknownAccount => "unknown_account",
-            AuthError::Inactive(_) => "account_not_active",
-            AuthError::Forbidden => "forbidden",
-            AuthError::Busy => "busy",
-        }
-    }
-}
-
-/// Why no bundle could be made.
-#[derive(Debug, Error)]
-pub enum BundleError {
-    #[error("unknown proof")]
-    UnknownProof,
-    #[error("{0}")]
-    NotFound(String),
-    #[error("no block has been finalized yet")]
-    NothingFinalized,
-    #[error("the finalized {0} is missing from storage")]
-    Missing(&'static str),
-    #[error("storage error: {0}")]
-    Storage(String),
-    #[error(transparent)]
-    Assemble(vellum_evidence::AssembleError),
-    #[error("{0}")]
-    Range(String),
-}
-
-impl BundleError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            BundleError::UnknownProof => "unknown_proof",
-            BundleError::NotFound(_) => "not_found",
-            BundleError::NothingFinalized => "not_ready",
-            BundleError::Missing(_) => "not_ready",
-            BundleError::Storage(_) => "storage",
-            BundleError::Assemble(vellum_evidence::AssembleError::NoSuchMember { .. }) => "no_such_member",
-            BundleError::Assemble(vellum_evidence::AssembleError::NotABatch) => "not_a_batch",
-            BundleError::Assemble(_) => "internal",
-            BundleError::Range(_) => "bad_range",
-        }
-    }
-}
 
 /// A snapshot for `GET /v1/status`.
 #[derive(Clone, Debug)]
@@ -278,6 +194,9 @@ pub struct NodeStatus {
 #[derive(Clone)]
 pub struct NodeHandle {
     pub(crate) core: Arc<Mutex<Core>>,
+    /// The last finalized state, replaced whole by the executor after each commit; readers
+    /// load it without any lock (see [`NodeHandle::snapshot`]).
+    finalized: Arc<arc_swap::ArcSwap<LedgerState>>,
     pub(crate) store: Arc<Store>,
     pub(crate) genesis: Arc<Genesis>,
     /// Admitted transactions to gossip to the other validators (bounded: [`GOSSIP_QUEUE_MAX`]).
@@ -293,6 +212,8 @@ pub struct NodeHandle {
     /// Pending audit records (by their storage sequence number) already submitted in an audit
     /// transaction, and when; resubmitted if still pending after `AUDIT_RETRY_MS`.
     pub(crate) audit_in_flight: Arc<Mutex<HashMap<u64, u64>>>,
+    /// Request nonces recently seen (authentication's own lock).
+    request_nonces: Arc<Mutex<auth::RequestNonces>>,
     /// When each (proof, action) last had an anonymous attempt recorded.
     anonymous_audits: Arc<Mutex<HashMap<(ProofId, String), u64>>>,
     /// The clock consensus decisions use (set by [`crate::engine::start`]).
@@ -309,17 +230,6 @@ pub struct NodeHandle {
 /// already valid here. Replays after a restart wait for room instead (they have no client).
 pub const GOSSIP_QUEUE_MAX: usize = 4096;
 
-/// Most (proof, action) pairs tracked for coalescing anonymous audit records.
-const ANONYMOUS_AUDIT_KEYS_MAX: usize = 10_000;
-
-/// Most audit records waiting for an audit transaction; beyond it reads are refused rather
-/// than served unaudited.
-pub const AUDIT_QUEUE_MAX: usize = 100_000;
-/// How long a submitted audit record may stay pending before it is submitted again (its
-/// transaction may have been dropped, or this node restarted).
-const AUDIT_RETRY_MS: u64 = 30_000;
-/// How long a node-account transaction (audit batch, misbehaviour report) stays valid.
-const NODE_TX_EXPIRY_BLOCKS: u64 = 10_000;
 
 impl NodeHandle {
     pub(crate) fn new(
@@ -331,7 +241,7 @@ impl NodeHandle {
     ) -> Self {
         let events = crate::events::EventHub::new(&finalized);
         let core = Core {
-            finalized,
+            pruned_height: finalized.height,
             executed: HashMap::new(),
             mempool: Mempool::new(limits),
             rejected: HashMap::new(),
@@ -341,11 +251,10 @@ impl NodeHandle {
             holds_total: 0,
             finality_latency: Histogram::default(),
             refused_total: Default::default(),
-            seen_nonces: HashMap::new(),
-            seen_order: VecDeque::new(),
         };
         Self {
             core: Arc::new(Mutex::new(core)),
+            finalized: Arc::new(arc_swap::ArcSwap::from_pointee(finalized)),
             accept_log: crate::acceptance::AcceptLog::start(store.clone()),
             store,
             genesis,
@@ -355,6 +264,7 @@ impl NodeHandle {
             audit_key: None,
             audit_in_flight: Arc::default(),
             anonymous_audits: Arc::default(),
+            request_nonces: Arc::default(),
             clock: None,
             events,
         }
@@ -416,9 +326,11 @@ impl NodeHandle {
         }
     }
 
+    /// The finalized state with the mempool's size (taken a moment later: the two are not one
+    /// atomic reading).
     pub fn status(&self) -> NodeStatus {
+        let s = self.snapshot();
         let core = self.lock();
-        let s = &core.finalized;
         NodeStatus {
             chain_id: s.chain_id.clone(),
             genesis_hash: self.genesis.hash(),
@@ -435,483 +347,47 @@ impl NodeHandle {
         }
     }
 
-    /// The finalized state (cheap clone), e.g. for tests comparing validators.
     /// Makes a finalized block durable, then installs its post-state for every reader (the
     /// executor's only write; see ARCHITECTURE.md, "Reads during commits"). Storage first: a
     /// reader that sees the new state finds the block, its transactions and its proofs stored.
-    /// The state is replaced whole under the lock, so no reader sees part of a block; readers
-    /// take an O(1) copy and never hold the lock while they work. Subscribers hear of the block
-    /// last (never waited on). On an error nothing is installed and the caller must stop.
+    /// The state is published whole (one atomic pointer swap), so no reader sees part of a
+    /// block; readers take no lock. The mempool and the executed blocks are pruned after, under
+    /// the core lock. Subscribers hear of the block last (never waited on). On an error nothing
+    /// is installed and the caller must stop.
     pub fn install_finalized(&self, block: &vellum_types::Block, outcome: &BlockOutcome, certificate: &[u8]) -> Result<(), vellum_storage::CommitError> {
         self.store.commit_block(block, outcome, certificate)?;
+        self.finalized.store(Arc::new(outcome.state.clone()));
         self.lock().finalize(outcome);
         self.events.publish(block, outcome);
         Ok(())
     }
 
+    /// The finalized state (an O(1) copy), e.g. for tests comparing validators.
     pub fn finalized_state(&self) -> LedgerState {
-        self.lock().finalized.clone()
+        (*self.snapshot()).clone()
     }
 
-    /// Header of the finalized block at `height`, if this node has applied it.
-    pub fn header(&self, height: u64) -> Option<vellum_types::BlockHeader> {
-        if height == 0 {
-            return Some(vellum_ledger::genesis_block(&self.genesis).1.header);
-        }
-        self.store.header(height).ok().flatten()
-    }
-
-    /// An evidence bundle for a registration (and, for a batch, one member's status), against
-    /// the latest finalized header. The caller adds the document opening and, for a batch, the
-    /// member's digest and path from its manifest.
-    pub fn bundle(&self, id: &ProofId, member: Option<u32>) -> Result<vellum_evidence::Bundle, BundleError> {
-        let record = self.store.record(id).map_err(storage_error)?.ok_or(BundleError::UnknownProof)?;
-        let a = self.anchor()?;
-        let log = self.store.log_reader().map_err(storage_error)?;
-        let size = a.header.log_size;
-        let snapshot = vellum_evidence::Snapshot {
-            genesis: self.genesis.commitment(),
-            header: a.header,
-            certificate: a.certificate,
-            map: &a.state.map,
-            log: &log,
-            validator_chain: a.validator_chain,
-        };
-        let mut bundle = vellum_evidence::assemble(&snapshot, record, member).map_err(BundleError::Assemble)?;
-        // With the batch's members stored on the network, the member's digest and path come
-        // from them: the issuer's manifest is no longer needed.
-        if let (Some(_), vellum_types::Registered::Batch { count, .. }) = (member, &bundle.record.registered)
-            && a.state.batch_members_complete(id)
-            && let Some(members) = self.store.batch_members(id, *count).map_err(storage_error)?
-        {
-            bundle.fill_member(&members).map_err(BundleError::Assemble)?;
-        }
-        bundle.witnessed = self.witnessed_section(&log, size, bundle.entry.leaf_index + 1)?;
-        Ok(bundle)
-    }
-
-    /// The witnessed section for a file proving leaves `[0, covers)` of the log's first `size`:
-    /// the latest checkpoint witnesses cosigned, if it covers them (`None` until it does).
-    pub(crate) fn witnessed_section(&self, log: &vellum_storage::LogReader, size: u64, covers: u64) -> Result<Option<vellum_evidence::witness::Witnessed>, BundleError> {
-        let Some(cp) = self.witnessed_checkpoint()? else { return Ok(None) };
-        Ok(vellum_evidence::witness::Witnessed::for_log(&cp, log, size, covers))
-    }
-
-    /// The latest checkpoint of this chain's log that a quorum of the governed witnesses
-    /// cosigned (pushed by a validator, [`NodeHandle::record_witnessed`]).
-    pub fn witnessed_checkpoint(&self) -> Result<Option<vellum_evidence::checkpoint::Checkpoint>, BundleError> {
-        let Some((_, note)) = self.store.witnessed().map_err(storage_error)? else { return Ok(None) };
-        vellum_evidence::checkpoint::Checkpoint::parse(&note).map(Some).map_err(|e| BundleError::Storage(format!("stored witnessed checkpoint: {e}")))
-    }
-
-    /// Keeps a cosigned checkpoint of this chain's finalized log once a quorum of the governed
-    /// witnesses validly cosigned it and its root is the finalized log's at its size. Returns
-    /// whether it was stored (an older one than the stored is ignored).
-    pub fn record_witnessed(&self, cp: &vellum_evidence::checkpoint::Checkpoint) -> Result<bool, BundleError> {
-        let policy = self.witness_policy().filter(|p| p.quorum > 0).ok_or_else(|| BundleError::Range("no witnesses are governed".into()))?;
-        let keys: Vec<(String, [u8; 32])> = policy.witnesses.iter().map(|w| (w.name.clone(), w.key)).collect();
-        cp.verify_cosignatures(&keys, policy.quorum as usize).map_err(|e| BundleError::Range(e.to_string()))?;
-        if cp.origin != self.genesis.chain_id || self.checkpoint(Some(cp.size))?.root != cp.root {
-            return Err(BundleError::Range("the cosigned checkpoint is not of this node's finalized log".into()));
-        }
-        self.store.put_witnessed(cp.size, &cp.to_note()).map_err(|e| BundleError::Storage(e.to_string()))
-    }
-
-    /// The witnesses governance set (finalized state; `None`: never set).
-    pub fn witness_policy(&self) -> Option<vellum_types::witness::WitnessPolicy> {
-        self.lock().finalized.witness_policy()
-    }
-
-    /// Whether `account` holds registration `id` or its member `member` (finalized state).
-    pub fn is_holder(&self, id: &ProofId, member: Option<u32>, account: &vellum_types::AccountId) -> bool {
-        self.lock().finalized.is_holder(id, member, account)
-    }
-
-    /// Batch members registered with `digest`, of batches whose members are all stored.
-    pub fn members_by_digest(&self, digest: &Hash32) -> Result<Vec<(ProofId, u32)>, BundleError> {
-        self.store.members_by_digest(digest).map_err(|e| BundleError::Storage(e.to_string()))
-    }
-
-    /// A status proof for a registration (and one batch member) against the latest certified
-    /// finalized header: two map proofs, no log reads, so it is cheap enough to serve to anyone.
-    pub fn status_proof(&self, id: &ProofId, member: Option<u32>) -> Result<vellum_evidence::StatusProof, BundleError> {
-        let a = self.anchor()?;
-        if a.state.proof(id).is_none() {
-            return Err(BundleError::UnknownProof);
-        }
-        let snapshot = vellum_evidence::Snapshot {
-            genesis: self.genesis.commitment(),
-            header: a.header,
-            certificate: a.certificate,
-            map: &a.state.map,
-            log: &vellum_crypto::merkle::NoLog,
-            validator_chain: a.validator_chain,
-        };
-        vellum_evidence::assemble_status(&snapshot, *id, member).map_err(BundleError::Assemble)
-    }
-
-    /// Members of batch `id` whose status ever changed (from the commit-time index).
-    pub fn changed_members(&self, id: &ProofId) -> Result<Vec<u32>, BundleError> {
-        self.store.changed_members(id).map_err(storage_error)
-    }
-
-    /// Every status change of a registration (`member` = `None`) or one member, oldest first,
-    /// from the latest finalized state.
-    pub fn status_history(&self, id: &ProofId, member: Option<u32>) -> Vec<vellum_types::StatusChange> {
-        self.lock().finalized.status_history(id, member)
-    }
-
-    /// The attested identity of `issuer`, if any (finalized state).
-    pub fn issuer_attestation(&self, issuer: &vellum_types::AccountId) -> Option<vellum_types::IssuerAttestation> {
-        self.lock().finalized.issuer_attestation(issuer)
-    }
-
-    /// The issuer-wide revocation of `issuer`, if any.
-    pub fn issuer_revocation(&self, issuer: &vellum_types::AccountId) -> Option<vellum_types::IssuerRevocation> {
-        self.lock().finalized.issuer_revocation(issuer)
-    }
-
-    /// A log anchor: the latest certified finalized header (its log size and root) with what
-    /// proves it from the genesis set. `vellum log checkpoint` saves it next to the note, so the
-    /// checkpoint verifies offline even after the genesis validators have left the set.
-    pub fn log_anchor(&self) -> Result<vellum_evidence::LogAnchor, BundleError> {
-        let a = self.anchor()?;
-        if a.header.log_size == 0 {
-            return Err(BundleError::Range("the log is empty: nothing to anchor yet".into()));
-        }
-        Ok(vellum_evidence::LogAnchor {
-            genesis: self.genesis.commitment(),
-            header: a.header,
-            certificate: a.certificate,
-            validator_chain: a.validator_chain,
-        })
-    }
-
-    /// The latest finalized state whose header has its own certificate: what every bundle,
-    /// receipt and log anchor is anchored to.
-    pub(crate) fn anchor(&self) -> Result<Anchor, BundleError> {
-        // A node that just backfilled may lack a certificate for its tip for a moment (see the
-        // executor); the next block brings one.
-        let mut attempts = 0;
-        let (state, certificate) = loop {
-            let state = self.finalized_state();
-            if state.height == 0 {
-                return Err(BundleError::NothingFinalized);
-            }
-            if let Some(c) = self.store.certificate(state.height).map_err(storage_error)? {
-                break (state, c);
-            }
-            attempts += 1;
-            if attempts >= CERTIFICATE_WAIT_ATTEMPTS {
-                return Err(BundleError::Missing("certificate of the latest block"));
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        };
-        let header = self.store.header(state.height).map_err(storage_error)?.ok_or(BundleError::Missing("header"))?;
-        // The header is signed by the set it names: the current one, or (for the last block of
-        // an epoch that installed a new set) the one before.
-        let changes: Vec<vellum_types::validators::ValidatorSetRecord> = (0..=state.validator_set_change_count())
-            .map(|seq| state.validator_set_change(seq).expect("every change up to the count is recorded"))
-            .collect();
-        let signing = changes
-            .iter()
-            .rposition(|r| r.hash() == header.validator_set_hash)
-            .ok_or(BundleError::Missing("the validator set of the latest header"))?;
-        let certificate = crate::certificate::to_bundle(&certificate, changes[signing].validators.len())
-            .map_err(|e| BundleError::Storage(format!("stored certificate: {e}")))?;
-        let mut chain = Vec::with_capacity(signing);
-        for record in &changes[1..=signing] {
-            let link_header =
-                self.store.header(record.boundary_height).map_err(storage_error)?.ok_or(BundleError::Missing("boundary header"))?;
-            let link_certificate = self
-                .store
-                .certificate(record.boundary_height)
-                .map_err(storage_error)?
-                .ok_or(BundleError::Missing("certificate of a validator-set change's boundary block"))?;
-            let previous = &changes[record.seq as usize - 1];
-            let link_certificate = crate::certificate::to_bundle(&link_certificate, previous.validators.len())
-                .map_err(|e| BundleError::Storage(format!("stored certificate: {e}")))?;
-            let record_proof = self
-                .store
-                .validator_link_proof(record.seq)
-                .map_err(storage_error)?
-                .ok_or(BundleError::Missing("proof of a validator-set change"))?;
-            chain.push(vellum_evidence::SetLink { header: link_header, certificate: link_certificate, record: record.clone(), record_proof });
-        }
-        Ok(Anchor { state, header, certificate, validator_chain: chain })
-    }
-
-    /// Checks a signed request (signature by one of the account's keys, freshness, no replay,
-    /// active account) and returns the caller's account.
-    pub fn authenticate(
-        &self,
-        account: &AccountId,
-        timestamp_ms: u64,
-        nonce: [u8; 16],
-        signature: &Signature,
-        signed_bytes: &[u8],
-        now_ms: u64,
-    ) -> Result<Account, AuthError> {
-        self.authenticate_with(account, timestamp_ms, nonce, signature, signed_bytes, now_ms, |_, caller| caller)
-    }
-
-    /// [`Self::authenticate`] for an event stream: the caller with the rights it authenticated
-    /// with (taken from the same finalized state), to re-check while the stream lasts.
-    pub fn authenticate_viewer(
-        &self,
-        account: &AccountId,
-        timestamp_ms: u64,
-        nonce: [u8; 16],
-        signature: &Signature,
-        signed_bytes: &[u8],
-        now_ms: u64,
-    ) -> Result<crate::events::Viewer, AuthError> {
-        self.authenticate_with(account, timestamp_ms, nonce, signature, signed_bytes, now_ms, crate::events::Viewer::new)
-    }
-
-    /// Authenticates against the finalized state and hands `then` that state and the caller.
-    #[allow(clippy::too_many_arguments)]
-    fn authenticate_with<T>(
-        &self,
-        account: &AccountId,
-        timestamp_ms: u64,
-        nonce: [u8; 16],
-        signature: &Signature,
-        signed_bytes: &[u8],
-        now_ms: u64,
-        then: impl FnOnce(&LedgerState, Account) -> T,
-    ) -> Result<T, AuthError> {
-        if timestamp_ms.abs_diff(now_ms) > REQUEST_FRESHNESS_MS {
-            return Err(AuthError::Stale);
-        }
-        let key = vellum_crypto::verify_signature(signature, signed_bytes).map_err(|_| AuthError::BadSignature)?;
-        let mut core = self.lock();
-        let caller = core.finalized.account(account).ok_or(AuthError::UnknownAccount)?;
-        if !core.finalized.may_sign_requests(&caller, &key) {
-            return Err(AuthError::BadSignature);
-        }
-        if caller.status != AccountStatus::Active {
-            return Err(AuthError::Inactive(caller.status.name()));
-        }
-        // Forget nonces that are stale anyway (a stale request is refused before this), then
-        // refuse a repeat. A full cache refuses new requests rather than forgetting a fresh
-        // nonce, which would let a flood of requests re-open a replay window.
-        while let Some((ts, a, n)) = core.seen_order.front().copied() {
-            if ts + 2 * REQUEST_FRESHNESS_MS < now_ms {
-                core.seen_order.pop_front();
-                core.seen_nonces.remove(&(a, n));
-            } else {
-                break;
-            }
-        }
-        if core.seen_nonces.contains_key(&(*account, nonce)) {
-            return Err(AuthError::Replayed);
-        }
-        if core.seen_order.len() >= REQUEST_NONCES_MAX {
-            return Err(AuthError::Busy);
-        }
-        core.seen_nonces.insert((*account, nonce), timestamp_ms);
-        core.seen_order.push_back((timestamp_ms, *account, nonce));
-        Ok(then(&core.finalized, caller))
-    }
-
-    /// Records a read (or refused read) of a proof's data in the node's audit trail, durably,
-    /// before any data is returned.
-    pub fn audit(&self, proof: &ProofId, reader: Option<AccountId>, action: &str, allowed: bool, now_ms: u64) -> Result<(), BundleError> {
-        if reader.is_none() {
-            // Anonymous attempts cost the caller nothing, so they are recorded at most once per
-            // (proof, action) per second: enough to show they happened, too little to flood
-            // the disk or the ledger.
-            let mut last = self.anonymous_audits.lock().expect("anonymous audit lock");
-            let key = (*proof, action.to_string());
-            if last.get(&key).is_some_and(|t| now_ms < t + 1_000) {
-                return Ok(());
-            }
-            if last.len() >= ANONYMOUS_AUDIT_KEYS_MAX {
-                last.retain(|_, t| now_ms < *t + 1_000);
-            }
-            if last.len() >= ANONYMOUS_AUDIT_KEYS_MAX {
-                return Ok(());
-            }
-            last.insert(key, now_ms);
-        }
-        let pending = if self.audit_key.is_some() {
-            let queued = self.store.pending_audit_len().map_err(|e| BundleError::Storage(e.to_string()))?;
-            if queued >= AUDIT_QUEUE_MAX as u64 {
-                return Err(BundleError::Storage("audit queue full: reads are refused until audit records reach the ledger".into()));
-            }
-            Some(vellum_types::proof::AuditRecord { proof: *proof, reader, action: action.to_string(), allowed, time_ms: now_ms })
-        } else {
-            None
-        };
-        let entry = vellum_storage::AuditEntry { reader, action: action.to_string(), allowed, time_ms: now_ms };
-        self.store.append_audit(proof, &entry, pending.as_ref()).map_err(|e| BundleError::Storage(e.to_string()))
-    }
-
-    /// Stores an encrypted original of a proof's document (member of a batch, 0 for a single
-    /// registration) — off the ledger, on this node. `false` if one is or was stored.
-    pub fn put_original(&self, proof: &ProofId, member: u32, key_envelope: &[u8], payload: &[u8]) -> Result<bool, BundleError> {
-        self.store.put_original(proof, member, key_envelope, payload).map_err(|e| BundleError::Storage(e.to_string()))
-    }
-
-    /// The stored encrypted original, its deletion, or nothing.
-    pub fn original(&self, proof: &ProofId, member: u32) -> Result<vellum_storage::Original, BundleError> {
-        self.store.original(proof, member).map_err(|e| BundleError::Storage(e.to_string()))
-    }
-
-    /// Destroys a stored original's key envelope and payload (a tombstone remains). `false`
-    /// if none was stored.
-    pub fn delete_original(&self, proof: &ProofId, member: u32, now_ms: u64) -> Result<bool, BundleError> {
-        self.store.delete_original(proof, member, now_ms).map_err(|e| BundleError::Storage(e.to_string()))
-    }
-
-    /// Audit records of `proof` finalized on the ledger (recorded by any node).
-    pub fn ledger_audit(&self, proof: &ProofId) -> Result<Vec<vellum_storage::LedgerAuditEntry>, BundleError> {
-        self.store.ledger_audit(proof).map_err(|e| BundleError::Storage(e.to_string()))
-    }
-
-    /// A transaction of this validator's node account (`key`), with its next free nonce,
-    /// submitted like any other.
-    fn submit_node_tx(&self, key: &vellum_crypto::SecretKey, body: vellum_types::TxBody) -> Result<TxId, SubmitError> {
-        let sender = key.public_key().account_id();
-        let (chain_id, nonce, height) = {
-            let core = self.lock();
-            let next = core.finalized.account(&sender).map_or(0, |a| a.next_nonce);
-            (core.finalized.chain_id.clone(), core.mempool.next_free_nonce(&sender, next), core.finalized.height)
-        };
-        let unsigned = vellum_types::UnsignedTx { chain_id, sender, nonce, expiry_height: height + NODE_TX_EXPIRY_BLOCKS, body };
-        let tx = Transaction { signatures: vec![key.sign_tx(&unsigned)], unsigned };
-        self.submit(&tx.to_wire())
-    }
-
-    /// Records misbehaviour this validator's consensus engine proved, as a transaction of its
-    /// node account (not recorded when the node has none). Returns whether it was submitted.
-    pub fn report_misbehavior(&self, report: crate::engine::MisbehaviorReport) -> bool {
-        let Some(key) = &self.audit_key else {
-            tracing::warn!(validator = %hex::encode(report.validator), "misbehaviour not recorded: this node has no node account key");
-            return false;
-        };
-        let body = vellum_types::TxBody::ReportMisbehavior {
-            validator: report.validator,
-            kind: report.kind,
-            epoch: report.epoch,
-            view: report.view,
-            evidence: report.evidence,
-        };
-        self.submit_node_tx(key, body).inspect_err(|e| tracing::warn!(error = %e, "misbehaviour report not admitted")).is_ok()
-    }
-
-    /// Submits pending audit records (durably queued, not already in flight) as one
-    /// node-signed `AuditBatch` transaction. Returns how many records it submitted.
-    pub fn flush_audit(&self, now_ms: u64) -> usize {
-        let Some(key) = &self.audit_key else { return 0 };
-        let Ok(pending) = self.store.pending_audit(AUDIT_QUEUE_MAX) else { return 0 };
-        let (seqs, entries): (Vec<u64>, Vec<_>) = {
-            let mut in_flight = self.audit_in_flight.lock().expect("audit in-flight lock");
-            in_flight.retain(|seq, _| pending.iter().any(|(s, _)| s == seq));
-            pending
-                .into_iter()
-                .filter(|(seq, _)| in_flight.get(seq).is_none_or(|at| now_ms >= at + AUDIT_RETRY_MS))
-                .take(vellum_types::proof::AUDIT_BATCH_ENTRIES_MAX)
-                .unzip()
-        };
-        if entries.is_empty() {
-            return 0;
-        }
-        let count = entries.len();
-        match self.submit_node_tx(key, vellum_types::TxBody::AuditBatch { entries }) {
-            Ok(_) => {
-                let mut in_flight = self.audit_in_flight.lock().expect("audit in-flight lock");
-                for seq in seqs {
-                    in_flight.insert(seq, now_ms);
-                }
-                count
-            }
-            Err(e) => {
-                // They stay pending and are retried with the next flush.
-                tracing::warn!(error = %e, "audit transaction not admitted; retrying later");
-                0
-            }
-        }
-    }
-
-    pub fn audit_trail(&self, proof: &ProofId) -> Result<Vec<vellum_storage::AuditEntry>, BundleError> {
-        self.store.audit(proof).map_err(|e| BundleError::Storage(e.to_string()))
-    }
-
-    /// The C2SP checkpoint of the log as finalized block `height` committed it (its header's
-    /// log size and root), signed by this validator: every finalized block yields one.
-    pub fn checkpoint_at_height(&self, height: u64) -> Result<vellum_evidence::checkpoint::Checkpoint, BundleError> {
-        let header = self
-            .header(height)
-            .ok_or_else(|| BundleError::Range(format!("no finalized block at height {height} here")))?;
-        if header.log_size == 0 {
-            return Err(BundleError::Range(format!("the log is empty at height {height}")));
-        }
-        let mut cp = vellum_evidence::checkpoint::Checkpoint::new(&self.genesis.chain_id, header.log_size, header.log_root);
-        if let Some(key) = &self.note_key {
-            cp.sign(&key.0, &key.1);
-        }
-        Ok(cp)
-    }
-
-    /// A C2SP checkpoint of the finalized log at `size` (default: the latest size), signed by
-    /// this validator.
-    pub fn checkpoint(&self, size: Option<u64>) -> Result<vellum_evidence::checkpoint::Checkpoint, BundleError> {
-        let state = self.finalized_state();
-        let latest = state.log.size();
-        let size = size.unwrap_or(latest);
-        if size == 0 || size > latest {
-            return Err(BundleError::Range(format!("size must be 1..={latest} (the finalized log size here)")));
-        }
-        let root = if size == latest {
-            state.log.root()
-        } else {
-            let log = self.store.log_reader().map_err(storage_error)?;
-            vellum_crypto::merkle::root_from(&log, size).map_err(|e| BundleError::Storage(e.to_string()))?
-        };
-        let mut cp = vellum_evidence::checkpoint::Checkpoint::new(&state.chain_id, size, root);
-        if let Some(key) = &self.note_key {
-            cp.sign(&key.0, &key.1);
-        }
-        Ok(cp)
-    }
-
-    /// RFC 9162 consistency proof from log size `old` to `new` (both finalized here).
-    pub fn consistency(&self, old: u64, new: u64) -> Result<Vec<Hash32>, BundleError> {
-        let latest = self.finalized_state().log.size();
-        if old == 0 || old > new || new > latest {
-            return Err(BundleError::Range(format!("need 1 <= old <= new <= {latest}")));
-        }
-        let log = self.store.log_reader().map_err(storage_error)?;
-        vellum_crypto::merkle::consistency_proof_from(&log, old, new).map_err(|e| BundleError::Storage(e.to_string()))
-    }
-
-    /// Proof ids registered with a digest (single document digest or batch root).
-    pub fn proofs_by_digest(&self, digest: &Hash32) -> Result<Vec<ProofId>, BundleError> {
-        self.store.proofs_by_digest(digest).map_err(|e| BundleError::Storage(e.to_string()))
-    }
-
-    /// A registration's record and current state entry.
-    pub fn proof(&self, id: &ProofId) -> Result<Option<(EvidenceRecord, ProofEntry)>, BundleError> {
-        let Some(record) = self.store.record(id).map_err(|e| BundleError::Storage(e.to_string()))? else {
-            return Ok(None);
-        };
-        Ok(self.lock().finalized.proof(id).map(|entry| (record, entry)))
+    /// The last finalized state, immutable: held by the caller as long as it likes, while the
+    /// executor installs newer ones. No lock is taken.
+    pub fn snapshot(&self) -> Arc<LedgerState> {
+        self.finalized.load_full()
     }
 
     pub fn account(&self, id: &vellum_types::AccountId) -> Option<vellum_types::Account> {
-        self.lock().finalized.account(id)
+        self.snapshot().account(id)
     }
 }
 
 
-fn storage_error(e: vellum_storage::ReadError) -> BundleError {
-    BundleError::Storage(e.to_string())
-}
 
+mod audit;
+mod auth;
+mod evidence;
 mod payments;
 mod submit;
+pub use audit::AUDIT_QUEUE_MAX;
+pub use auth::{AuthError, REQUEST_NONCES_MAX};
+pub use evidence::BundleError;
 pub use submit::ACCEPTED_REPLAY_MAX;
 pub use payments::{AccountView, Activity, ValidatorActivity, can_read_account};
 
@@ -938,7 +414,7 @@ mod tests {
         let (mut state, _) = vellum_ledger::genesis_block(&f.genesis);
         let mut blocks = Vec::new();
         for b in 0..40u64 {
-            let txs: Vec<Transaction> =
+            let txs: Vec<vellum_types::Transaction> =
                 (0..5u64).map(|i| vellum_ledger::testkit::sign(&f.registrar, "vellum-test", b * 5 + i, vellum_ledger::testkit::open(&key("ed25519", (50 + b * 5 + i) as u8)))).collect();
             let signers: Vec<Vec<vellum_types::PublicKey>> = txs.iter().map(|t| vellum_crypto::verify_tx(t).unwrap()).collect();
             let built = vellum_ledger::build_block(&state, state.time_ms + 1, 0, state.height + 1, [7; 32], txs.iter().zip(signers.iter().map(Vec::as_slice)));

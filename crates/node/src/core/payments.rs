@@ -1,7 +1,8 @@
 //! Payment reads: accounts with balances, tokens, rates, holds, payment entries, receipts and
 //! history, with the read policy of sub-ledgers (X.1405 3.2.1, 6.3).
 
-use super::{BundleError, NodeHandle, storage_error};
+use super::evidence::storage_error;
+use super::{BundleError, NodeHandle};
 use vellum_storage::PaymentEntry;
 use vellum_types::payment::parties;
 use vellum_types::{Account, AccountId, Balance, Hold, HoldStatus, Rate, Role, Token, TxId};

@@ -134,19 +134,18 @@ impl NodeHandle {
                 }
             })
             .collect();
-        // The checks against the finalized state run on a snapshot (an O(1) copy), outside
-        // the lock; insertion takes it once for the whole batch. If a block was finalized in
+        // The checks against the finalized state run on the snapshot, outside the lock; insertion takes it once for the whole batch. If a block was finalized in
         // between, the checks run again under the lock against the state that is now final,
         // so nothing is admitted on a verdict about an older state.
-        let snapshot = self.finalized_state();
+        let snapshot = self.snapshot();
         let mut verdicts: Vec<Result<Admissible, SubmitError>> =
             checked.into_iter().map(|c| c.and_then(|(tx, signers)| check_admission(&snapshot, tx, signers))).collect();
         let mut core = self.lock();
-        if core.finalized.height != snapshot.height {
-            verdicts = verdicts
-                .into_iter()
-                .map(|v| v.and_then(|(tx, signers, _)| check_admission(&core.finalized, tx, signers)))
-                .collect();
+        // Loaded under the lock: at least as new as the mempool's last pruning, and if newer,
+        // that pruning waits for this lock and then also removes what is admitted here.
+        let current = self.snapshot();
+        if current.height != snapshot.height {
+            verdicts = verdicts.into_iter().map(|v| v.and_then(|(tx, signers, _)| check_admission(&current, tx, signers))).collect();
         }
         verdicts.into_iter().map(|v| v.and_then(|(tx, signers, next)| Ok(core.mempool.insert(tx, signers, next)?))).collect()
     }

@@ -1,0 +1,146 @@
+//! The audit trail of proof data: every read (or refused read) recorded durably before data
+//! is returned, then on the ledger in audit transactions of this validator's node account;
+//! stored originals; misbehaviour reports, submitted the same way.
+
+use super::{NodeHandle, SubmitError};
+use super::evidence::BundleError;
+use vellum_types::{AccountId, ProofId, Transaction, TxId};
+
+/// Most (proof, action) pairs tracked for coalescing anonymous audit records.
+const ANONYMOUS_AUDIT_KEYS_MAX: usize = 10_000;
+
+/// Most audit records waiting for an audit transaction; beyond it reads are refused rather
+/// than served unaudited.
+pub const AUDIT_QUEUE_MAX: usize = 100_000;
+/// How long a submitted audit record may stay pending before it is submitted again (its
+/// transaction may have been dropped, or this node restarted).
+const AUDIT_RETRY_MS: u64 = 30_000;
+/// How long a node-account transaction (audit batch, misbehaviour report) stays valid.
+const NODE_TX_EXPIRY_BLOCKS: u64 = 10_000;
+
+impl NodeHandle {
+    /// Records a read (or refused read) of a proof's data in the node's audit trail, durably,
+    /// before any data is returned.
+    pub fn audit(&self, proof: &ProofId, reader: Option<AccountId>, action: &str, allowed: bool, now_ms: u64) -> Result<(), BundleError> {
+        if reader.is_none() {
+            // Anonymous attempts cost the caller nothing, so they are recorded at most once per
+            // (proof, action) per second: enough to show they happened, too little to flood
+            // the disk or the ledger.
+            let mut last = self.anonymous_audits.lock().expect("anonymous audit lock");
+            let key = (*proof, action.to_string());
+            if last.get(&key).is_some_and(|t| now_ms < t + 1_000) {
+                return Ok(());
+            }
+            if last.len() >= ANONYMOUS_AUDIT_KEYS_MAX {
+                last.retain(|_, t| now_ms < *t + 1_000);
+            }
+            if last.len() >= ANONYMOUS_AUDIT_KEYS_MAX {
+                return Ok(());
+            }
+            last.insert(key, now_ms);
+        }
+        let pending = if self.audit_key.is_some() {
+            let queued = self.store.pending_audit_len().map_err(|e| BundleError::Storage(e.to_string()))?;
+            if queued >= AUDIT_QUEUE_MAX as u64 {
+                return Err(BundleError::Storage("audit queue full: reads are refused until audit records reach the ledger".into()));
+            }
+            Some(vellum_types::proof::AuditRecord { proof: *proof, reader, action: action.to_string(), allowed, time_ms: now_ms })
+        } else {
+            None
+        };
+        let entry = vellum_storage::AuditEntry { reader, action: action.to_string(), allowed, time_ms: now_ms };
+        self.store.append_audit(proof, &entry, pending.as_ref()).map_err(|e| BundleError::Storage(e.to_string()))
+    }
+
+    /// Stores an encrypted original of a proof's document (member of a batch, 0 for a single
+    /// registration) — off the ledger, on this node. `false` if one is or was stored.
+    pub fn put_original(&self, proof: &ProofId, member: u32, key_envelope: &[u8], payload: &[u8]) -> Result<bool, BundleError> {
+        self.store.put_original(proof, member, key_envelope, payload).map_err(|e| BundleError::Storage(e.to_string()))
+    }
+
+    /// The stored encrypted original, its deletion, or nothing.
+    pub fn original(&self, proof: &ProofId, member: u32) -> Result<vellum_storage::Original, BundleError> {
+        self.store.original(proof, member).map_err(|e| BundleError::Storage(e.to_string()))
+    }
+
+    /// Destroys a stored original's key envelope and payload (a tombstone remains). `false`
+    /// if none was stored.
+    pub fn delete_original(&self, proof: &ProofId, member: u32, now_ms: u64) -> Result<bool, BundleError> {
+        self.store.delete_original(proof, member, now_ms).map_err(|e| BundleError::Storage(e.to_string()))
+    }
+
+    /// Audit records of `proof` finalized on the ledger (recorded by any node).
+    pub fn ledger_audit(&self, proof: &ProofId) -> Result<Vec<vellum_storage::LedgerAuditEntry>, BundleError> {
+        self.store.ledger_audit(proof).map_err(|e| BundleError::Storage(e.to_string()))
+    }
+
+    /// A transaction of this validator's node account (`key`), with its next free nonce,
+    /// submitted like any other.
+    fn submit_node_tx(&self, key: &vellum_crypto::SecretKey, body: vellum_types::TxBody) -> Result<TxId, SubmitError> {
+        let sender = key.public_key().account_id();
+        let (chain_id, nonce, height) = {
+            let core = self.lock();
+            let state = self.snapshot();
+            let next = state.account(&sender).map_or(0, |a| a.next_nonce);
+            (state.chain_id.clone(), core.mempool.next_free_nonce(&sender, next), state.height)
+        };
+        let unsigned = vellum_types::UnsignedTx { chain_id, sender, nonce, expiry_height: height + NODE_TX_EXPIRY_BLOCKS, body };
+        let tx = Transaction { signatures: vec![key.sign_tx(&unsigned)], unsigned };
+        self.submit(&tx.to_wire())
+    }
+
+    /// Records misbehaviour this validator's consensus engine proved, as a transaction of its
+    /// node account (not recorded when the node has none). Returns whether it was submitted.
+    pub fn report_misbehavior(&self, report: crate::engine::MisbehaviorReport) -> bool {
+        let Some(key) = &self.audit_key else {
+            tracing::warn!(validator = %hex::encode(report.validator), "misbehaviour not recorded: this node has no node account key");
+            return false;
+        };
+        let body = vellum_types::TxBody::ReportMisbehavior {
+            validator: report.validator,
+            kind: report.kind,
+            epoch: report.epoch,
+            view: report.view,
+            evidence: report.evidence,
+        };
+        self.submit_node_tx(key, body).inspect_err(|e| tracing::warn!(error = %e, "misbehaviour report not admitted")).is_ok()
+    }
+
+    /// Submits pending audit records (durably queued, not already in flight) as one
+    /// node-signed `AuditBatch` transaction. Returns how many records it submitted.
+    pub fn flush_audit(&self, now_ms: u64) -> usize {
+        let Some(key) = &self.audit_key else { return 0 };
+        let Ok(pending) = self.store.pending_audit(AUDIT_QUEUE_MAX) else { return 0 };
+        let (seqs, entries): (Vec<u64>, Vec<_>) = {
+            let mut in_flight = self.audit_in_flight.lock().expect("audit in-flight lock");
+            in_flight.retain(|seq, _| pending.iter().any(|(s, _)| s == seq));
+            pending
+                .into_iter()
+                .filter(|(seq, _)| in_flight.get(seq).is_none_or(|at| now_ms >= at + AUDIT_RETRY_MS))
+                .take(vellum_types::proof::AUDIT_BATCH_ENTRIES_MAX)
+                .unzip()
+        };
+        if entries.is_empty() {
+            return 0;
+        }
+        let count = entries.len();
+        match self.submit_node_tx(key, vellum_types::TxBody::AuditBatch { entries }) {
+            Ok(_) => {
+                let mut in_flight = self.audit_in_flight.lock().expect("audit in-flight lock");
+                for seq in seqs {
+                    in_flight.insert(seq, now_ms);
+                }
+                count
+            }
+            Err(e) => {
+                // They stay pending and are retried with the next flush.
+                tracing::warn!(error = %e, "audit transaction not admitted; retrying later");
+                0
+            }
+        }
+    }
+
+    pub fn audit_trail(&self, proof: &ProofId) -> Result<Vec<vellum_storage::AuditEntry>, BundleError> {
+        self.store.audit(proof).map_err(|e| BundleError::Storage(e.to_string()))
+    }
+}
