@@ -34,9 +34,11 @@ pub const P2P_TX_RATE_PER_SECOND: NonZeroU32 = NZU32!(50_000);
 /// `retained peers x burst`, allocated up front; with a burst equal to the rate and peer sets
 /// sized for `VALIDATORS_MAX`, that was ~1.5 GB per process (measured: `vellum devnet up`
 /// never got past channel registration). Inbound traffic over the rate is throttled, not
-/// dropped, so the burst only bounds how much one peer may queue at once.
-pub const P2P_CHANNEL_BURST_MAX: NonZeroU32 = NZU32!(64);
-pub const P2P_TX_BURST_MAX: NonZeroU32 = NZU32!(256);
+/// dropped, so the burst only bounds how much one peer may queue at once. At 64 and 256 the
+/// queues still took ~60 MiB of a validator's heap (heaptrack); a simplex view is a handful of
+/// messages per peer and a gossip message now carries a batch, so 32 and 64 are ample.
+pub const P2P_CHANNEL_BURST_MAX: NonZeroU32 = NZU32!(32);
+pub const P2P_TX_BURST_MAX: NonZeroU32 = NZU32!(64);
 /// Peer sets kept connected: the current validator set and the one before a change is
 /// enough (we track a new set only at epoch boundaries).
 pub const P2P_TRACKED_PEER_SETS: NonZeroUsize = NZUsize!(2);
