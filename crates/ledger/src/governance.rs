@@ -5,7 +5,7 @@
 //! appended to the governance event list (`vellum rules history`).
 
 use crate::error::TxError;
-use crate::exec::BlockEnv;
+use crate::env::BlockEnv;
 use crate::payments;
 use crate::state::LedgerState;
 use std::collections::BTreeSet;
@@ -29,13 +29,20 @@ pub(crate) fn genesis_council(members: Vec<vellum_types::AccountId>) -> Option<C
     Some(Council { members, threshold, version: 1 })
 }
 
-pub(crate) fn apply(state: &mut LedgerState, sender: &Account, (tx_id, body): (vellum_types::TxId, &TxBody), env: BlockEnv, touched: &mut Touched) -> Result<(), TxError> {
+/// A council member's body with its fields: `apply_tx` builds one per variant in its
+/// exhaustive match.
+pub(crate) enum CouncilTx<'a> {
+    Propose { action: &'a GovAction, deadline_height: &'a u64 },
+    Vote { proposal: &'a u64 },
+}
+
+pub(crate) fn apply(state: &mut LedgerState, sender: &Account, (tx_id, body): (vellum_types::TxId, CouncilTx<'_>), env: BlockEnv, touched: &mut Touched) -> Result<(), TxError> {
     let council = state.council().ok_or(TxError::NoCouncil)?;
     if !council.is_member(&sender.id) {
         return Err(TxError::NotCouncilMember(sender.id));
     }
     let mut proposal = match body {
-        TxBody::Propose { action, deadline_height } => {
+        CouncilTx::Propose { action, deadline_height } => {
             if *deadline_height <= env.height || *deadline_height - env.height > PROPOSAL_BLOCKS_MAX {
                 return Err(TxError::BadDeadline { deadline: *deadline_height, height: env.height });
             }
@@ -55,7 +62,7 @@ pub(crate) fn apply(state: &mut LedgerState, sender: &Account, (tx_id, body): (v
                 status: ProposalStatus::Open,
             }
         }
-        TxBody::Vote { proposal } => {
+        CouncilTx::Vote { proposal } => {
             let mut p = state.proposal(*proposal).ok_or(TxError::UnknownProposal(*proposal))?;
             if p.status != ProposalStatus::Open {
                 let status = if matches!(p.status, ProposalStatus::Executed { .. }) { "executed" } else { "failed" };
@@ -73,7 +80,6 @@ pub(crate) fn apply(state: &mut LedgerState, sender: &Account, (tx_id, body): (v
             p.approvals.push(sender.id);
             p
         }
-        _ => unreachable!("apply_tx routes only governance bodies here"),
     };
     if proposal.approvals.len() >= council.threshold as usize {
         match state.atomically(touched, |scratch, wrote| execute(scratch, &proposal, tx_id, env, wrote)) {

@@ -4,7 +4,7 @@
 //! is part of the record so anyone can compare it with what the domain serves later.
 
 use crate::error::TxError;
-use crate::exec::BlockEnv;
+use crate::env::BlockEnv;
 use crate::state::{LedgerState, StateKey};
 use std::collections::BTreeSet;
 use vellum_types::issuer::{AttestationRevoked, IssuerAttestation, IssuerProfile};

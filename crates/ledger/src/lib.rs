@@ -6,6 +6,8 @@
 //! iterated is ordered. Validators run the same code on the same blocks and so reach the same
 //! state root; the node only decides *which* blocks (consensus) and keeps them (storage).
 
+mod block;
+mod env;
 mod error;
 mod exec;
 mod governance;
@@ -17,7 +19,9 @@ mod state;
 pub mod validators;
 
 pub use error::{BlockError, TxError};
-pub use exec::{BlockEnv, BlockOutcome, Built, Evidence, PaymentEvidence, TxReceipt, apply_tx, build_block, execute_block, execute_block_with, genesis_block};
+pub use block::{BlockRun, Built, Commitments, Finished, PushError, build_block, execute_block, execute_block_with, genesis_block};
+pub use env::{BlockEnv, BlockOutcome, Evidence, PaymentEvidence, TxReceipt};
+pub use exec::apply_tx;
 pub use proofs::BatchMembersProgress;
 pub use state::{LedgerState, StateKey};
 

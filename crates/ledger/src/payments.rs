@@ -4,7 +4,7 @@
 //! arithmetic (X.1407 9.3.1 c).
 
 use crate::error::TxError;
-use crate::exec::BlockEnv;
+use crate::env::BlockEnv;
 use crate::state::LedgerState;
 use std::collections::BTreeSet;
 use vellum_types::payment::{Conversion, TOKENS_MAX, Hash32Text, HOLD_SWEEP_PER_BLOCK_MAX, SettledLeg, Window};
@@ -15,12 +15,28 @@ use vellum_types::{
 
 type Touched = BTreeSet<Hash32>;
 
+/// A payment body an account submits itself, with its fields: `apply_tx` builds one per
+/// variant in its exhaustive match, so no other body can reach [`apply`]. (Token creation,
+/// monitoring rules, sub-ledgers and rates are governed: they run through a council proposal,
+/// [`apply_governed`].)
+pub(crate) enum Payment<'a> {
+    Mint { token: &'a String, to: &'a AccountId, amount: &'a u128 },
+    Burn { token: &'a String, amount: &'a u128 },
+    Transfer { legs: &'a [Leg], reference: &'a Option<Hash32> },
+    SetSigners { set: &'a vellum_types::SignerSet },
+    DecideHold { hold: &'a u64, post: &'a bool, reason: &'a String },
+    // The reasons of these two are in the transaction's log leaf; execution does not read them.
+    SetTokenPaused { token: &'a String, paused: &'a bool },
+    Clawback { token: &'a String, from: &'a AccountId, amount: &'a u128 },
+}
+
 /// Executes a payment-family body. Returns the record to append to the log after the
 /// transaction leaf, for bodies whose outcome the transaction alone does not state.
 pub(crate) fn apply(
     state: &mut LedgerState,
     sender: &mut Account,
     tx: &Transaction,
+    payment: Payment<'_>,
     env: BlockEnv,
     touched: &mut Touched,
 ) -> Result<Option<PaymentRecord>, TxError> {
@@ -31,8 +47,8 @@ pub(crate) fn apply(
         sender: sender.id,
         outcome,
     };
-    match &tx.unsigned.body {
-        TxBody::Mint { token: symbol, to, amount } => {
+    match payment {
+        Payment::Mint { token: symbol, to, amount } => {
             let mut token = movable_token(state, symbol)?;
             if token.issuer != sender.id {
                 return Err(TxError::NotIssuer(symbol.clone()));
@@ -44,7 +60,7 @@ pub(crate) fn apply(
             touched.insert(state.put_value(&StateKey::Token(symbol.clone()), &token));
             Ok(None)
         }
-        TxBody::Burn { token: symbol, amount } => {
+        Payment::Burn { token: symbol, amount } => {
             let mut token = movable_token(state, symbol)?;
             if token.issuer != sender.id {
                 return Err(TxError::NotIssuer(symbol.clone()));
@@ -54,7 +70,7 @@ pub(crate) fn apply(
             touched.insert(state.put_value(&StateKey::Token(symbol.clone()), &token));
             Ok(None)
         }
-        TxBody::Transfer { legs, reference } => {
+        Payment::Transfer { legs, reference } => {
             let reference = reference.map(Hash32Text);
             let (settled, alerts, timeout_ms) = plan_transfer(state, sender, legs, env, touched)?;
             if alerts.is_empty() {
@@ -92,12 +108,12 @@ pub(crate) fn apply(
             touched.insert(state.put_value(&StateKey::Hold(id), &hold));
             Ok(Some(record(PaymentOutcome::Held { hold: id, legs: settled, alerts, reference })))
         }
-        TxBody::SetSigners { set } => {
+        Payment::SetSigners { set } => {
             // apply_tx already checked that the signatures meet the *current* threshold.
             sender.signers = set.clone();
             Ok(None)
         }
-        TxBody::DecideHold { hold: id, post, reason } => {
+        Payment::DecideHold { hold: id, post, reason } => {
             require(sender, Role::Compliance)?;
             let mut hold = state.hold(*id).ok_or(TxError::UnknownHold(*id))?;
             if hold.status != HoldStatus::Pending {
@@ -124,7 +140,7 @@ pub(crate) fn apply(
             touched.insert(state.put_value(&StateKey::Hold(*id), &hold));
             Ok(Some(record(outcome)))
         }
-        TxBody::SetTokenPaused { token: symbol, paused, reason: _ } => {
+        Payment::SetTokenPaused { token: symbol, paused } => {
             let mut token = state.token(symbol).ok_or_else(|| TxError::UnknownToken(symbol.clone()))?;
             if !sender.has_role(Role::Compliance) && token.issuer != sender.id {
                 return Err(TxError::MissingRole(Role::Compliance));
@@ -139,7 +155,7 @@ pub(crate) fn apply(
             touched.insert(state.put_value(&StateKey::Token(symbol.clone()), &token));
             Ok(None)
         }
-        TxBody::Clawback { token: symbol, from, amount, reason: _ } => {
+        Payment::Clawback { token: symbol, from, amount } => {
             require(sender, Role::Compliance)?;
             let token = state.token(symbol).ok_or_else(|| TxError::UnknownToken(symbol.clone()))?;
             if !token.flags.clawback {
@@ -151,10 +167,6 @@ pub(crate) fn apply(
             credit(state, &token.issuer, symbol, *amount, touched)?;
             Ok(None)
         }
-        body @ (TxBody::CreateToken { .. } | TxBody::SetMonitoring { .. } | TxBody::CreateSubledger { .. } | TxBody::SetRate { .. }) => {
-            Err(TxError::Governed(body.kind()))
-        }
-        _ => unreachable!("apply_tx routes only payment bodies here"),
     }
 }
 

@@ -7,7 +7,7 @@
 //! happened to this proof" and not only "where does it stand".
 
 use crate::error::TxError;
-use crate::exec::{BlockEnv, Evidence};
+use crate::env::{BlockEnv, Evidence};
 use crate::state::{LedgerState, StateKey};
 use std::collections::BTreeSet;
 use vellum_crypto::merkle::leaf_hash;

@@ -5,17 +5,25 @@
 //! passed with enough approvals anyone executes it and the old keys stop working.
 
 use crate::error::TxError;
-use crate::exec::BlockEnv;
+use crate::env::BlockEnv;
 use crate::state::LedgerState;
 use std::collections::BTreeSet;
 use vellum_types::payment::{Guardians, Recovery};
-use vellum_types::{Account, Hash32, StateKey, TxBody};
+use vellum_types::{Account, Hash32, StateKey};
 
 /// Applies a recovery body from `sender`; may rewrite `sender` (SetGuardians, CancelRecovery)
 /// or another account (ExecuteRecovery).
-pub(crate) fn apply(state: &mut LedgerState, sender: &mut Account, body: &TxBody, env: BlockEnv, touched: &mut BTreeSet<Hash32>) -> Result<(), TxError> {
+/// A recovery body with its fields: `apply_tx` builds one per variant in its exhaustive match.
+pub(crate) enum RecoveryTx<'a> {
+    SetGuardians { guardians: &'a Vec<vellum_types::AccountId>, threshold: &'a u32, delay_blocks: &'a u64 },
+    ProposeRecovery { account: &'a vellum_types::AccountId, set: &'a vellum_types::SignerSet },
+    CancelRecovery,
+    ExecuteRecovery { account: &'a vellum_types::AccountId },
+}
+
+pub(crate) fn apply(state: &mut LedgerState, sender: &mut Account, body: RecoveryTx<'_>, env: BlockEnv, touched: &mut BTreeSet<Hash32>) -> Result<(), TxError> {
     match body {
-        TxBody::SetGuardians { guardians, threshold, delay_blocks } => {
+        RecoveryTx::SetGuardians { guardians, threshold, delay_blocks } => {
             let mut list = guardians.clone();
             list.sort();
             list.dedup();
@@ -32,7 +40,7 @@ pub(crate) fn apply(state: &mut LedgerState, sender: &mut Account, body: &TxBody
             touched.insert(state.put_value(&StateKey::Guardians(sender.id), &g));
             Ok(())
         }
-        TxBody::ProposeRecovery { account, set } => {
+        RecoveryTx::ProposeRecovery { account, set } => {
             let g: Guardians = state.guardians(account).ok_or(TxError::NoGuardians(*account))?;
             if g.guardians.binary_search(&sender.id).is_err() {
                 return Err(TxError::NotGuardian { guardian: sender.id, account: *account });
@@ -53,12 +61,12 @@ pub(crate) fn apply(state: &mut LedgerState, sender: &mut Account, body: &TxBody
             touched.insert(state.put_value(&StateKey::Recovery(*account), &r));
             Ok(())
         }
-        TxBody::CancelRecovery => {
+        RecoveryTx::CancelRecovery => {
             state.recovery(&sender.id).ok_or(TxError::NoRecovery(sender.id))?;
             touched.insert(state.remove_value(&StateKey::Recovery(sender.id)));
             Ok(())
         }
-        TxBody::ExecuteRecovery { account } => {
+        RecoveryTx::ExecuteRecovery { account } => {
             let r = state.recovery(account).ok_or(TxError::NoRecovery(*account))?;
             let g = state.guardians(account).ok_or(TxError::NoGuardians(*account))?;
             if env.height < r.eligible_height {
@@ -79,6 +87,5 @@ pub(crate) fn apply(state: &mut LedgerState, sender: &mut Account, body: &TxBody
             }
             Ok(())
         }
-        _ => unreachable!("apply_tx routes only recovery bodies here"),
     }
 }

@@ -4,12 +4,13 @@
 //! carries the new set's hash. Misbehaviour a validator's engine proved is recorded here too.
 
 use crate::error::TxError;
-use crate::exec::BlockEnv;
+use crate::env::BlockEnv;
 use crate::state::LedgerState;
 use std::collections::BTreeSet;
 use vellum_types::payment::Hash32Text;
 use vellum_types::validators::{Misbehavior, MisbehaviorEvidence, ValidatorSetRecord, sort_validators, vote_message};
-use vellum_types::{Account, GenesisValidator, Hash32, Role, StateKey, TxBody, sha256};
+use vellum_types::validators::MisbehaviorKind;
+use vellum_types::{Account, GenesisValidator, Hash32, Role, StateKey, sha256};
 
 type Touched = BTreeSet<Hash32>;
 
@@ -164,10 +165,13 @@ pub(crate) fn after_block(state: &mut LedgerState, new_set: Option<Hash32>) {
 }
 
 /// A node account records misbehaviour its validator's consensus engine proved.
-pub(crate) fn report(state: &mut LedgerState, sender: &Account, body: &TxBody, env: BlockEnv, touched: &mut Touched) -> Result<(), TxError> {
-    let TxBody::ReportMisbehavior { validator, kind, epoch, view, evidence } = body else {
-        unreachable!("apply_tx routes only misbehaviour reports here")
-    };
+pub(crate) fn report(
+    state: &mut LedgerState,
+    sender: &Account,
+    (validator, kind, epoch, view, evidence): (&[u8; 32], &MisbehaviorKind, &u64, &u64, &[u8]),
+    env: BlockEnv,
+    touched: &mut Touched,
+) -> Result<(), TxError> {
     if !sender.has_role(Role::Node) {
         return Err(TxError::MissingRole(Role::Node));
     }
