@@ -7,6 +7,7 @@ mod account;
 mod bench;
 mod chaos;
 mod client;
+mod contract;
 mod credential;
 mod devnet;
 mod gov;
@@ -190,6 +191,12 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: gov::RecoveryCommand,
     },
+    /// Contract code: check it before proposing it (parses, validates, host API imports only,
+    /// no floating point, declared limits).
+    Contract {
+        #[command(subcommand)]
+        command: contract::ContractCommand,
+    },
     /// Propose registering, pausing or resuming modules/contracts.
     Module {
         #[command(subcommand)]
@@ -262,6 +269,7 @@ pub(crate) fn dispatch(command: Command, json: bool) -> Result<()> {
         Command::Credential { command } => credential::run(command, json),
         Command::Witness { command: WitnessCommand::Serve(args) } => witness::serve(args, json),
         Command::Genesis { genesis } => genesis_summary(&genesis, json),
+        Command::Contract { command } => contract::run(command, json),
         Command::Log { command } => log::run(command, json),
         Command::Verify { bundle, file, checkpoint, status, witnesses, explain } => {
             proof::verify(&bundle, file.as_deref(), checkpoint.as_deref(), status.as_deref(), witnesses.as_deref(), explain, json)

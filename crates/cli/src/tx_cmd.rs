@@ -185,6 +185,7 @@ fn buildable(command: &crate::Command) -> Result<(), &'static str> {
         | C::Devnet { .. }
         | C::Status { .. }
         | C::Genesis { .. }
+        | C::Contract { .. }
         | C::Tx { .. }
         | C::Log { .. }
         | C::Verify { .. }

@@ -1,0 +1,305 @@
+//! One call of a contract's entry point: the code is checked ([`crate::check`]), instantiated
+//! in a fresh store with bounded memory and tables, and the entry point runs until it returns,
+//! traps, aborts or runs out of fuel. Reads go to [`Storage`] (the ledger's authenticated map,
+//! seen through the contract's own key space) overlaid by the call's own writes; writes, events
+//! and the output come back in [`Outcome`] and only a successful call has one — so nothing a
+//! failed call did can reach the ledger.
+
+use crate::check::{CheckError, check};
+use crate::host::{self, BYTE_FUEL, CALL_FUEL, EVENT_FUEL, STORAGE_READ_FUEL, STORAGE_WRITE_FUEL};
+use crate::limits::{
+    CALL_DATA_BYTES_MAX, CALL_FUEL_MAX, EVENT_BYTES_MAX, EVENTS_MAX, MEMORY_PAGES_MAX, STORAGE_KEY_BYTES_MAX,
+    STORAGE_VALUE_BYTES_MAX, STORAGE_WRITES_MAX, TABLE_ELEMENTS_MAX,
+};
+use std::collections::BTreeMap;
+use thiserror::Error;
+use wasmi::{Caller, Linker, Store, StoreLimits, StoreLimitsBuilder, TrapCode};
+
+/// The ledger as a contract reads it: the contract's own storage.
+pub trait Storage {
+    fn read(&self, key: &[u8]) -> Option<Vec<u8>>;
+}
+
+/// What the block and the transaction tell the call.
+#[derive(Clone, Debug)]
+pub struct CallContext<'a> {
+    pub caller: [u8; 32],
+    pub contract: [u8; 32],
+    pub height: u64,
+    pub time_ms: u64,
+    pub input: &'a [u8],
+    /// The call's fuel budget, at most [`CALL_FUEL_MAX`].
+    pub fuel: u64,
+}
+
+/// What a successful call leaves, for the ledger to apply.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub output: Vec<u8>,
+    /// Final value of every key the call wrote (`None`: removed), in key order.
+    pub writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// Events in the order emitted.
+    pub events: Vec<Vec<u8>>,
+    pub fuel_used: u64,
+}
+
+/// Why a call failed. Nothing the call did is kept.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum CallError {
+    #[error("the contract code is refused: {0}")]
+    Code(#[from] CheckError),
+    #[error("the contract has no entry point `{0}`")]
+    NoEntryPoint(String),
+    #[error("a call's fuel is at most {max}; {asked} was asked")]
+    FuelOverLimit { asked: u64, max: u64 },
+    #[error("the input is {bytes} bytes; at most {max}")]
+    InputTooLarge { bytes: usize, max: usize },
+    #[error("the call ran out of fuel (budget {budget})")]
+    FuelExhausted { budget: u64 },
+    #[error("the contract aborted with code {0}")]
+    Aborted(i32),
+    #[error("the contract trapped: {0}")]
+    Trap(String),
+    #[error("host API: {0}")]
+    Host(HostError),
+}
+
+impl CallError {
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CallError::Code(_) => "contract_code",
+            CallError::NoEntryPoint(_) => "no_entry_point",
+            CallError::FuelOverLimit { .. } => "fuel_over_limit",
+            CallError::InputTooLarge { .. } => "input_too_large",
+            CallError::FuelExhausted { .. } => "fuel_exhausted",
+            CallError::Aborted(_) => "contract_aborted",
+            CallError::Trap(_) => "contract_trap",
+            CallError::Host(_) => "host_error",
+        }
+    }
+}
+
+/// A host function refused what the contract asked (it traps the call).
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+pub enum HostError {
+    #[error("a pointer or length is outside the contract's memory")]
+    OutOfBounds,
+    #[error("a storage key is over {STORAGE_KEY_BYTES_MAX} bytes")]
+    KeyTooLarge,
+    #[error("a storage value is over {STORAGE_VALUE_BYTES_MAX} bytes")]
+    ValueTooLarge,
+    #[error("more than {STORAGE_WRITES_MAX} keys written in one call")]
+    TooManyWrites,
+    #[error("more than {EVENTS_MAX} events in one call")]
+    TooManyEvents,
+    #[error("an event is over {EVENT_BYTES_MAX} bytes")]
+    EventTooLarge,
+    #[error("the output is over {CALL_DATA_BYTES_MAX} bytes")]
+    OutputTooLarge,
+    #[error("aborted with code {0}")]
+    Abort(i32),
+}
+
+impl wasmi::errors::HostError for HostError {}
+
+/// The store's data: the call's context and everything it has done so far.
+struct CallState<'a> {
+    ctx: CallContext<'a>,
+    storage: &'a dyn Storage,
+    limits: StoreLimits,
+    outcome: Outcome,
+}
+
+/// Runs `entry` of `code` under `ctx`.
+pub fn call(code: &[u8], entry: &str, ctx: CallContext<'_>, storage: &dyn Storage) -> Result<Outcome, CallError> {
+    if ctx.fuel > CALL_FUEL_MAX {
+        return Err(CallError::FuelOverLimit { asked: ctx.fuel, max: CALL_FUEL_MAX });
+    }
+    if ctx.input.len() > CALL_DATA_BYTES_MAX {
+        return Err(CallError::InputTooLarge { bytes: ctx.input.len(), max: CALL_DATA_BYTES_MAX });
+    }
+    let report = check(code)?;
+    if !report.entry_points.iter().any(|e| e == entry) {
+        return Err(CallError::NoEntryPoint(entry.to_string()));
+    }
+    let engine = crate::engine();
+    let module = wasmi::Module::new(&engine, code).map_err(|e| CallError::Code(CheckError::Invalid(e.to_string())))?;
+    let budget = ctx.fuel;
+    let limits = StoreLimitsBuilder::new()
+        .memory_size(MEMORY_PAGES_MAX as usize * 65_536)
+        .table_elements(TABLE_ELEMENTS_MAX as usize)
+        .instances(1)
+        .memories(1)
+        .tables(1)
+        .build();
+    let mut store = Store::new(&engine, CallState { ctx, storage, limits, outcome: Outcome::default() });
+    store.limiter(|s| &mut s.limits);
+    store.set_fuel(budget).expect("fuel metering is on");
+    let linker = linker(&engine);
+    let run = linker
+        .instantiate_and_start(&mut store, &module)
+        .and_then(|instance| instance.get_typed_func::<(), ()>(&store, entry))
+        .and_then(|f| f.call(&mut store, ()));
+    let left = store.get_fuel().expect("fuel metering is on");
+    match run {
+        Ok(()) => {
+            let mut outcome = store.into_data().outcome;
+            outcome.fuel_used = budget - left;
+            Ok(outcome)
+        }
+        Err(e) => Err(call_error(&e, budget)),
+    }
+}
+
+fn call_error(e: &wasmi::Error, budget: u64) -> CallError {
+    if let Some(host) = e.downcast_ref::<HostError>() {
+        return match host {
+            HostError::Abort(code) => CallError::Aborted(*code),
+            other => CallError::Host(other.clone()),
+        };
+    }
+    match e.as_trap_code() {
+        Some(TrapCode::OutOfFuel) => CallError::FuelExhausted { budget },
+        _ => CallError::Trap(e.to_string()),
+    }
+}
+
+type Ctx<'c, 'a> = Caller<'c, CallState<'a>>;
+
+/// Takes `amount` fuel for host work; out of fuel traps like the interpreter does.
+fn charge(caller: &mut Ctx<'_, '_>, amount: u64) -> Result<(), wasmi::Error> {
+    let fuel = caller.get_fuel()?;
+    if fuel < amount {
+        caller.set_fuel(0)?;
+        return Err(wasmi::Error::from(TrapCode::OutOfFuel));
+    }
+    caller.set_fuel(fuel - amount)?;
+    Ok(())
+}
+
+fn memory(caller: &Ctx<'_, '_>) -> Result<wasmi::Memory, wasmi::Error> {
+    caller.get_export("memory").and_then(wasmi::Extern::into_memory).ok_or_else(|| wasmi::Error::host(HostError::OutOfBounds))
+}
+
+/// Copies `len` bytes at `ptr` out of the contract's memory (charging per byte), refusing more
+/// than `max`.
+fn read_bytes(caller: &mut Ctx<'_, '_>, ptr: i32, len: i32, max: usize, too_large: HostError) -> Result<Vec<u8>, wasmi::Error> {
+    let (Ok(ptr), Ok(len)) = (usize::try_from(ptr), usize::try_from(len)) else { return Err(wasmi::Error::host(HostError::OutOfBounds)) };
+    if len > max {
+        return Err(wasmi::Error::host(too_large));
+    }
+    charge(caller, len as u64 * BYTE_FUEL)?;
+    let mut bytes = vec![0; len];
+    memory(caller)?.read(&*caller, ptr, &mut bytes).map_err(|_| wasmi::Error::host(HostError::OutOfBounds))?;
+    Ok(bytes)
+}
+
+fn write_bytes(caller: &mut Ctx<'_, '_>, ptr: i32, bytes: &[u8]) -> Result<(), wasmi::Error> {
+    let Ok(ptr) = usize::try_from(ptr) else { return Err(wasmi::Error::host(HostError::OutOfBounds)) };
+    charge(caller, bytes.len() as u64 * BYTE_FUEL)?;
+    memory(caller)?.write(&mut *caller, ptr, bytes).map_err(|_| wasmi::Error::host(HostError::OutOfBounds))
+}
+
+/// The storage value of `key` as this call sees it: its own writes first.
+fn storage_value(state: &CallState<'_>, key: &[u8]) -> Option<Vec<u8>> {
+    match state.outcome.writes.get(key) {
+        Some(written) => written.clone(),
+        None => state.storage.read(key),
+    }
+}
+
+fn record_write(caller: &mut Ctx<'_, '_>, key: Vec<u8>, value: Option<Vec<u8>>) -> Result<(), wasmi::Error> {
+    let writes = &mut caller.data_mut().outcome.writes;
+    if !writes.contains_key(&key) && writes.len() >= STORAGE_WRITES_MAX {
+        return Err(wasmi::Error::host(HostError::TooManyWrites));
+    }
+    writes.insert(key, value);
+    Ok(())
+}
+
+/// Host API version 1 ([`crate::host::FUNCTIONS`]).
+fn linker<'a>(engine: &wasmi::Engine) -> Linker<CallState<'a>> {
+    let mut l = Linker::new(engine);
+    let m = host::MODULE;
+    let wrap = "host API functions have distinct names";
+    l.func_wrap(m, "input_len", |mut c: Ctx<'_, 'a>| -> Result<i32, wasmi::Error> {
+        charge(&mut c, CALL_FUEL)?;
+        Ok(c.data().ctx.input.len() as i32)
+    })
+    .expect(wrap);
+    l.func_wrap(m, "input_read", |mut c: Ctx<'_, 'a>, ptr: i32| -> Result<(), wasmi::Error> {
+        charge(&mut c, CALL_FUEL)?;
+        let input = c.data().ctx.input;
+        write_bytes(&mut c, ptr, input)
+    })
+    .expect(wrap);
+    l.func_wrap(m, "output_write", |mut c: Ctx<'_, 'a>, ptr: i32, len: i32| -> Result<(), wasmi::Error> {
+        charge(&mut c, CALL_FUEL)?;
+        let output = read_bytes(&mut c, ptr, len, CALL_DATA_BYTES_MAX, HostError::OutputTooLarge)?;
+        c.data_mut().outcome.output = output;
+        Ok(())
+    })
+    .expect(wrap);
+    l.func_wrap(m, "storage_read", |mut c: Ctx<'_, 'a>, key_ptr: i32, key_len: i32, out_ptr: i32, out_cap: i32| -> Result<i32, wasmi::Error> {
+        charge(&mut c, CALL_FUEL + STORAGE_READ_FUEL)?;
+        let key = read_bytes(&mut c, key_ptr, key_len, STORAGE_KEY_BYTES_MAX, HostError::KeyTooLarge)?;
+        let Some(value) = storage_value(c.data(), &key) else { return Ok(-1) };
+        let cap = usize::try_from(out_cap).map_err(|_| wasmi::Error::host(HostError::OutOfBounds))?;
+        write_bytes(&mut c, out_ptr, &value[..value.len().min(cap)])?;
+        Ok(value.len() as i32)
+    })
+    .expect(wrap);
+    l.func_wrap(m, "storage_write", |mut c: Ctx<'_, 'a>, key_ptr: i32, key_len: i32, value_ptr: i32, value_len: i32| -> Result<(), wasmi::Error> {
+        charge(&mut c, CALL_FUEL + STORAGE_WRITE_FUEL)?;
+        let key = read_bytes(&mut c, key_ptr, key_len, STORAGE_KEY_BYTES_MAX, HostError::KeyTooLarge)?;
+        let value = read_bytes(&mut c, value_ptr, value_len, STORAGE_VALUE_BYTES_MAX, HostError::ValueTooLarge)?;
+        record_write(&mut c, key, Some(value))
+    })
+    .expect(wrap);
+    l.func_wrap(m, "storage_remove", |mut c: Ctx<'_, 'a>, key_ptr: i32, key_len: i32| -> Result<(), wasmi::Error> {
+        charge(&mut c, CALL_FUEL + STORAGE_WRITE_FUEL)?;
+        let key = read_bytes(&mut c, key_ptr, key_len, STORAGE_KEY_BYTES_MAX, HostError::KeyTooLarge)?;
+        record_write(&mut c, key, None)
+    })
+    .expect(wrap);
+    l.func_wrap(m, "caller", |mut c: Ctx<'_, 'a>, ptr: i32| -> Result<(), wasmi::Error> {
+        charge(&mut c, CALL_FUEL)?;
+        let id = c.data().ctx.caller;
+        write_bytes(&mut c, ptr, &id)
+    })
+    .expect(wrap);
+    l.func_wrap(m, "self_id", |mut c: Ctx<'_, 'a>, ptr: i32| -> Result<(), wasmi::Error> {
+        charge(&mut c, CALL_FUEL)?;
+        let id = c.data().ctx.contract;
+        write_bytes(&mut c, ptr, &id)
+    })
+    .expect(wrap);
+    l.func_wrap(m, "block_height", |mut c: Ctx<'_, 'a>| -> Result<i64, wasmi::Error> {
+        charge(&mut c, CALL_FUEL)?;
+        Ok(c.data().ctx.height as i64)
+    })
+    .expect(wrap);
+    l.func_wrap(m, "block_time_ms", |mut c: Ctx<'_, 'a>| -> Result<i64, wasmi::Error> {
+        charge(&mut c, CALL_FUEL)?;
+        Ok(c.data().ctx.time_ms as i64)
+    })
+    .expect(wrap);
+    l.func_wrap(m, "emit", |mut c: Ctx<'_, 'a>, ptr: i32, len: i32| -> Result<(), wasmi::Error> {
+        charge(&mut c, CALL_FUEL + EVENT_FUEL)?;
+        if c.data().outcome.events.len() >= EVENTS_MAX {
+            return Err(wasmi::Error::host(HostError::TooManyEvents));
+        }
+        let event = read_bytes(&mut c, ptr, len, EVENT_BYTES_MAX, HostError::EventTooLarge)?;
+        c.data_mut().outcome.events.push(event);
+        Ok(())
+    })
+    .expect(wrap);
+    l.func_wrap(m, "abort", |mut c: Ctx<'_, 'a>, code: i32| -> Result<(), wasmi::Error> {
+        charge(&mut c, CALL_FUEL)?;
+        Err(wasmi::Error::host(HostError::Abort(code)))
+    })
+    .expect(wrap);
+    debug_assert_eq!(host::FUNCTIONS.len(), 12, "every host function is linked");
+    l
+}
