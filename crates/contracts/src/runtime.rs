@@ -111,45 +111,116 @@ struct CallState<'a> {
     outcome: Outcome,
 }
 
-/// Runs `entry` of `code` under `ctx`.
-pub fn call(code: &[u8], entry: &str, ctx: CallContext<'_>, storage: &dyn Storage) -> Result<Outcome, CallError> {
-    if ctx.fuel > CALL_FUEL_MAX {
-        return Err(CallError::FuelOverLimit { asked: ctx.fuel, max: CALL_FUEL_MAX });
+/// Most compiled modules a [`Runtime`] keeps; beyond it the least recently used is dropped
+/// (it is compiled again when called).
+pub const MODULE_CACHE_MAX: usize = 64;
+
+/// One interpreter engine and its compiled modules, by code digest: a contract is checked and
+/// compiled once, then every call only instantiates it. Compilation costs no fuel, so a cached
+/// call and an uncached one have the same outcome to the unit of fuel.
+pub struct Runtime {
+    engine: wasmi::Engine,
+    cache: std::sync::Mutex<ModuleCache>,
+}
+
+#[derive(Default)]
+struct ModuleCache {
+    modules: BTreeMap<[u8; 32], (wasmi::Module, Vec<String>)>,
+    /// Digests from least to most recently used.
+    order: std::collections::VecDeque<[u8; 32]>,
+}
+
+impl ModuleCache {
+    fn get(&mut self, digest: &[u8; 32]) -> Option<(wasmi::Module, Vec<String>)> {
+        let hit = self.modules.get(digest).cloned()?;
+        self.order.retain(|d| d != digest);
+        self.order.push_back(*digest);
+        Some(hit)
     }
-    if ctx.input.len() > CALL_DATA_BYTES_MAX {
-        return Err(CallError::InputTooLarge { bytes: ctx.input.len(), max: CALL_DATA_BYTES_MAX });
-    }
-    let report = check(code)?;
-    if !report.entry_points.iter().any(|e| e == entry) {
-        return Err(CallError::NoEntryPoint(entry.to_string()));
-    }
-    let engine = crate::engine();
-    let module = wasmi::Module::new(&engine, code).map_err(|e| CallError::Code(CheckError::Invalid(e.to_string())))?;
-    let budget = ctx.fuel;
-    let limits = StoreLimitsBuilder::new()
-        .memory_size(MEMORY_PAGES_MAX as usize * 65_536)
-        .table_elements(TABLE_ELEMENTS_MAX as usize)
-        .instances(1)
-        .memories(1)
-        .tables(1)
-        .build();
-    let mut store = Store::new(&engine, CallState { ctx, storage, limits, outcome: Outcome::default() });
-    store.limiter(|s| &mut s.limits);
-    store.set_fuel(budget).expect("fuel metering is on");
-    let linker = linker(&engine);
-    let run = linker
-        .instantiate_and_start(&mut store, &module)
-        .and_then(|instance| instance.get_typed_func::<(), ()>(&store, entry))
-        .and_then(|f| f.call(&mut store, ()));
-    let left = store.get_fuel().expect("fuel metering is on");
-    match run {
-        Ok(()) => {
-            let mut outcome = store.into_data().outcome;
-            outcome.fuel_used = budget - left;
-            Ok(outcome)
+
+    fn insert(&mut self, digest: [u8; 32], entry: (wasmi::Module, Vec<String>)) {
+        if self.modules.len() >= MODULE_CACHE_MAX
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.modules.remove(&oldest);
         }
-        Err(e) => Err(call_error(&e, budget)),
+        self.modules.insert(digest, entry);
+        self.order.push_back(digest);
+        debug_assert_eq!(self.modules.len(), self.order.len(), "every cached module is in the order once");
     }
+}
+
+impl Default for Runtime {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Runtime {
+    pub fn new() -> Self {
+        Self { engine: crate::engine(), cache: std::sync::Mutex::default() }
+    }
+
+    /// Modules compiled and kept.
+    pub fn cached_modules(&self) -> usize {
+        self.cache.lock().expect("module cache lock").modules.len()
+    }
+
+    /// The checked, compiled module of `code` and its entry points.
+    fn module(&self, code: &[u8]) -> Result<(wasmi::Module, Vec<String>), CallError> {
+        let digest = vellum_types::sha256(code);
+        if let Some(hit) = self.cache.lock().expect("module cache lock").get(&digest) {
+            return Ok(hit);
+        }
+        let report = check(code)?;
+        let module = wasmi::Module::new(&self.engine, code).map_err(|e| CallError::Code(CheckError::Invalid(e.to_string())))?;
+        let entry = (module, report.entry_points);
+        self.cache.lock().expect("module cache lock").insert(digest, entry.clone());
+        Ok(entry)
+    }
+
+    /// Runs `entry` of `code` under `ctx`.
+    pub fn call(&self, code: &[u8], entry: &str, ctx: CallContext<'_>, storage: &dyn Storage) -> Result<Outcome, CallError> {
+        if ctx.fuel > CALL_FUEL_MAX {
+            return Err(CallError::FuelOverLimit { asked: ctx.fuel, max: CALL_FUEL_MAX });
+        }
+        if ctx.input.len() > CALL_DATA_BYTES_MAX {
+            return Err(CallError::InputTooLarge { bytes: ctx.input.len(), max: CALL_DATA_BYTES_MAX });
+        }
+        let (module, entry_points) = self.module(code)?;
+        if !entry_points.iter().any(|e| e == entry) {
+            return Err(CallError::NoEntryPoint(entry.to_string()));
+        }
+        let budget = ctx.fuel;
+        let limits = StoreLimitsBuilder::new()
+            .memory_size(MEMORY_PAGES_MAX as usize * 65_536)
+            .table_elements(TABLE_ELEMENTS_MAX as usize)
+            .instances(1)
+            .memories(1)
+            .tables(1)
+            .build();
+        let mut store = Store::new(&self.engine, CallState { ctx, storage, limits, outcome: Outcome::default() });
+        store.limiter(|s| &mut s.limits);
+        store.set_fuel(budget).expect("fuel metering is on");
+        let run = linker(&self.engine)
+            .instantiate_and_start(&mut store, &module)
+            .and_then(|instance| instance.get_typed_func::<(), ()>(&store, entry))
+            .and_then(|f| f.call(&mut store, ()));
+        let left = store.get_fuel().expect("fuel metering is on");
+        match run {
+            Ok(()) => {
+                let mut outcome = store.into_data().outcome;
+                outcome.fuel_used = budget - left;
+                Ok(outcome)
+            }
+            Err(e) => Err(call_error(&e, budget)),
+        }
+    }
+}
+
+/// Runs `entry` of `code` under `ctx` on a fresh [`Runtime`] (nothing cached).
+pub fn call(code: &[u8], entry: &str, ctx: CallContext<'_>, storage: &dyn Storage) -> Result<Outcome, CallError> {
+    Runtime::new().call(code, entry, ctx, storage)
 }
 
 fn call_error(e: &wasmi::Error, budget: u64) -> CallError {

@@ -188,3 +188,26 @@ fn fuzz_seeds_are_the_compiled_examples() {
         assert_eq!(std::fs::read(&path).unwrap_or_default(), seed, "{name}: run with VELLUM_WRITE_CORPUS=1");
     }
 }
+
+#[test]
+fn a_cached_module_gives_the_same_outcome_and_the_cache_is_bounded() {
+    use vellum_contracts::Runtime;
+    use vellum_contracts::runtime::MODULE_CACHE_MAX;
+    let runtime = Runtime::new();
+    let code = counter();
+    let mut map = Map::default();
+    for caller in 1..=3u8 {
+        let cached = runtime.call(&code, "increment", ctx(caller, &[], FUEL), &map).unwrap();
+        assert_eq!(cached, call(&code, "increment", ctx(caller, &[], FUEL), &map).unwrap(), "same outcome and fuel, cached or not");
+        map.apply(&cached);
+    }
+    assert_eq!(runtime.cached_modules(), 1, "compiled once");
+    assert!(runtime.call(b"not wasm", "go", ctx(1, &[], FUEL), &map).is_err());
+    assert_eq!(runtime.cached_modules(), 1, "refused code is not kept");
+    for n in 0..MODULE_CACHE_MAX + 5 {
+        let code = module(&format!(r#"(module (memory (export "memory") 1 1) (func (export "go") (drop (i32.const {n}))))"#));
+        runtime.call(&code, "go", ctx(1, &[], FUEL), &map).unwrap();
+    }
+    assert_eq!(runtime.cached_modules(), MODULE_CACHE_MAX, "the least recently used are dropped");
+    assert!(runtime.call(&counter(), "increment", ctx(1, &[], FUEL), &map).is_ok(), "a dropped module is compiled again");
+}
