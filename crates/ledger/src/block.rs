@@ -271,7 +271,12 @@ pub fn execute_block_with(parent: &LedgerState, block: &Block, known: &[Option<V
         match run.push(tx, keys) {
             Ok(_) => {}
             Err(PushError::Tx(error)) => return Err(BlockError::Tx { index, error }),
-            Err(PushError::Full | PushError::TooLarge) => unreachable!("check_header checked both limits"),
+            // `check_header` refused both already; answered the same way rather than assumed.
+            Err(PushError::Full) => return Err(BlockError::TooManyTxs { count: block.txs.len(), max: parent.params.block_txs_max as usize }),
+            Err(PushError::TooLarge) => {
+                let bytes = block.txs.iter().map(Transaction::wire_bytes).sum();
+                return Err(BlockError::TooLarge { bytes, max: parent.params.block_bytes_max as usize });
+            }
         }
     }
     let finished = run.finish();

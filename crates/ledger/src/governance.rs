@@ -6,7 +6,7 @@
 
 use crate::error::TxError;
 use crate::env::BlockEnv;
-use crate::payments;
+use crate::payments::{self, Governed};
 use crate::state::LedgerState;
 use std::collections::BTreeSet;
 use vellum_types::governance::{PROPOSAL_BLOCKS_MAX, STANDARD_MODULES};
@@ -98,9 +98,15 @@ pub(crate) fn apply(state: &mut LedgerState, sender: &Account, (tx_id, body): (v
 /// Applies a passed proposal's action and records the event.
 fn execute(state: &mut LedgerState, proposal: &Proposal, tx_id: vellum_types::TxId, env: BlockEnv, touched: &mut Touched) -> Result<(), TxError> {
     let version = match &proposal.action {
-        GovAction::CreateToken { .. } | GovAction::SetMonitoring { .. } | GovAction::SetRate { .. } | GovAction::CreateSubledger { .. } => {
-            let body = proposal.action.governed_body().expect("payment actions have a body");
-            payments::apply_governed(state, &body, env, touched)?
+        GovAction::CreateToken { symbol, decimals, issuer, subledger, flags } => {
+            payments::apply_governed(state, Governed::CreateToken { symbol, decimals, issuer, subledger, flags }, env, touched)?
+        }
+        GovAction::SetMonitoring { token, rules } => payments::apply_governed(state, Governed::SetMonitoring { token, rules }, env, touched)?,
+        GovAction::SetRate { from, to, num, den, desk } => {
+            payments::apply_governed(state, Governed::SetRate { from, to, num, den, desk }, env, touched)?
+        }
+        GovAction::CreateSubledger { name, kyc_required } => {
+            payments::apply_governed(state, Governed::CreateSubledger { name, kyc_required }, env, touched)?
         }
         GovAction::GrantRole { account, role } | GovAction::RevokeRole { account, role } => {
             let grant = matches!(proposal.action, GovAction::GrantRole { .. });

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use vellum_types::payment::{Conversion, TOKENS_MAX, Hash32Text, HOLD_SWEEP_PER_BLOCK_MAX, SettledLeg, Window};
 use vellum_types::{
     Account, AccountId, AccountStatus, Alert, Balance, Hash32, Hold, HoldStatus, Leg, PaymentOutcome, PaymentRecord, Rate,
-    Role, StateKey, Subledger, Token, Transaction, TxBody,
+    Role, StateKey, Subledger, Token, Transaction,
 };
 
 type Touched = BTreeSet<Hash32>;
@@ -170,11 +170,20 @@ pub(crate) fn apply(
     }
 }
 
+/// A governed payment action with its fields: the governance executor builds one per variant
+/// in its exhaustive match over proposal actions.
+pub(crate) enum Governed<'a> {
+    CreateToken { symbol: &'a String, decimals: &'a u8, issuer: &'a AccountId, subledger: &'a Option<String>, flags: &'a vellum_types::TokenFlags },
+    SetMonitoring { token: &'a String, rules: &'a vellum_types::MonitoringRules },
+    CreateSubledger { name: &'a String, kyc_required: &'a bool },
+    SetRate { from: &'a String, to: &'a String, num: &'a u64, den: &'a u64, desk: &'a AccountId },
+}
+
 /// Executes a governed payment action (token creation, monitoring rules, rates, sub-ledgers)
 /// for a passed proposal. Returns the version now in force for versioned targets.
-pub(crate) fn apply_governed(state: &mut LedgerState, body: &TxBody, env: BlockEnv, touched: &mut Touched) -> Result<Option<u64>, TxError> {
-    match body {
-        TxBody::CreateToken { symbol, decimals, issuer, subledger, flags } => {
+pub(crate) fn apply_governed(state: &mut LedgerState, action: Governed<'_>, env: BlockEnv, touched: &mut Touched) -> Result<Option<u64>, TxError> {
+    match action {
+        Governed::CreateToken { symbol, decimals, issuer, subledger, flags } => {
             if state.token(symbol).is_some() {
                 return Err(TxError::TokenExists(symbol.clone()));
             }
@@ -204,14 +213,14 @@ pub(crate) fn apply_governed(state: &mut LedgerState, body: &TxBody, env: BlockE
             touched.insert(state.put_value(&StateKey::TokenList, &list));
             Ok(None)
         }
-        TxBody::SetMonitoring { token, rules } => {
+        Governed::SetMonitoring { token, rules } => {
             state.token(token).ok_or_else(|| TxError::UnknownToken(token.clone()))?;
             let mut rules = rules.clone();
             rules.version = state.monitoring(token).map_or(1, |r| r.version + 1);
             touched.insert(state.put_value(&StateKey::Monitoring(token.clone()), &rules));
             Ok(Some(rules.version))
         }
-        TxBody::CreateSubledger { name, kyc_required } => {
+        Governed::CreateSubledger { name, kyc_required } => {
             if state.subledger(name).is_some() {
                 return Err(TxError::SubledgerExists(name.clone()));
             }
@@ -219,7 +228,7 @@ pub(crate) fn apply_governed(state: &mut LedgerState, body: &TxBody, env: BlockE
             touched.insert(state.put_value(&StateKey::Subledger(name.clone()), &sub));
             Ok(None)
         }
-        TxBody::SetRate { from, to, num, den, desk } => {
+        Governed::SetRate { from, to, num, den, desk } => {
             state.token(from).ok_or_else(|| TxError::UnknownToken(from.clone()))?;
             state.token(to).ok_or_else(|| TxError::UnknownToken(to.clone()))?;
             let desk_account = state.account(desk).ok_or(TxError::UnknownAccount(*desk))?;
@@ -231,7 +240,6 @@ pub(crate) fn apply_governed(state: &mut LedgerState, body: &TxBody, env: BlockE
             touched.insert(state.put_value(&StateKey::Rate(from.clone(), to.clone()), &rate));
             Ok(Some(version))
         }
-        _ => unreachable!("only governed payment bodies are executed by governance"),
     }
 }
 
