@@ -15,12 +15,41 @@ pub(crate) enum ContractCommand {
         /// The contract: WebAssembly binary (`.wasm`) or text (`.wat`).
         file: PathBuf,
     },
+    /// Start a contract: a directory with the example counter in WebAssembly text (host API
+    /// v1 imports, an owner, storage, events, abort) to edit, and how to check it.
+    New {
+        /// The directory to create (must not exist).
+        dir: PathBuf,
+    },
 }
 
 pub(crate) fn run(command: ContractCommand, json: bool) -> Result<()> {
     match command {
         ContractCommand::Check { file } => check(&file, json),
+        ContractCommand::New { dir } => new(&dir, json),
     }
+}
+
+/// The template: the example contract the runtime's tests run (`crates/contracts/examples`).
+const TEMPLATE_WAT: &str = include_str!("../../contracts/examples/counter.wat");
+
+fn new(dir: &Path, json: bool) -> Result<()> {
+    if dir.exists() {
+        bail!("{} exists: `contract new` only creates a new directory", dir.display());
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let wat = dir.join("contract.wat");
+    std::fs::write(&wat, TEMPLATE_WAT)?;
+    std::fs::write(
+        dir.join("README.md"),
+        format!(
+            "# Contract\n\n`contract.wat` is WebAssembly text against host API v1 (`{}`; see Vellum's\n`docs/contracts.md`). Check it before proposing it:\n\n```sh\nvellum contract check contract.wat\n```\n",
+            vellum_contracts::host::MODULE
+        ),
+    )?;
+    let v = serde_json::json!({ "dir": dir.display().to_string(), "contract": wat.display().to_string() });
+    crate::print(json, &v, || format!("created {} (edit it, then: vellum contract check {})", wat.display(), wat.display()));
+    Ok(())
 }
 
 /// Longest source file read (text is larger than the binary it compiles to).

@@ -12,6 +12,18 @@ fn check(file: &std::path::Path) -> (bool, String, String) {
 }
 
 #[test]
+fn contract_new_makes_a_contract_that_passes_the_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("escrow");
+    let out = Command::new(BIN).args(["contract", "new"]).arg(&project).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (ok, _, stderr) = check(&project.join("contract.wat"));
+    assert!(ok, "the template passes the checks: {stderr}");
+    let again = Command::new(BIN).args(["contract", "new"]).arg(&project).output().unwrap();
+    assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("exists"), "never overwrites");
+}
+
+#[test]
 fn contract_check_reports_the_example_and_refuses_with_the_reason() {
     let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../contracts/examples/counter.wat");
     let (ok, stdout, stderr) = check(&example);
