@@ -79,23 +79,30 @@ const START_SECTION: u8 = 8;
 
 /// Checks contract code; the report on success.
 pub fn check(code: &[u8]) -> Result<Report, CheckError> {
+    check_and_compile(&crate::engine(), code).map(|(report, _)| report)
+}
+
+/// [`check`], keeping the module it compiled on `engine` (the runtime runs that one: one
+/// compilation per contract).
+pub(crate) fn check_and_compile(engine: &wasmi::Engine, code: &[u8]) -> Result<(Report, wasmi::Module), CheckError> {
     if code.len() > CODE_BYTES_MAX {
         return Err(CheckError::TooLarge { bytes: code.len(), max: CODE_BYTES_MAX });
     }
     if section_ids(code)?.contains(&START_SECTION) {
         return Err(CheckError::StartFunction);
     }
-    let module = wasmi::Module::new(&crate::engine(), code).map_err(|e| CheckError::Invalid(e.to_string()))?;
+    let module = wasmi::Module::new(engine, code).map_err(|e| CheckError::Invalid(e.to_string()))?;
     let imports = check_imports(&module)?;
     let (entry_points, memory_pages_max) = check_exports(&module)?;
-    Ok(Report {
+    let report = Report {
         code_digest: vellum_types::sha256(code),
         code_bytes: code.len(),
         host_api_version: host::VERSION,
         imports,
         entry_points,
         memory_pages_max,
-    })
+    };
+    Ok((report, module))
 }
 
 /// The ids of the module's sections, in order: a bounded walk of the binary framing (magic,

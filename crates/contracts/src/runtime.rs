@@ -5,7 +5,7 @@
 //! and the output come back in [`Outcome`] and only a successful call has one — so nothing a
 //! failed call did can reach the ledger.
 
-use crate::check::{CheckError, check};
+use crate::check::{CheckError, check_and_compile};
 use crate::host::{self, BYTE_FUEL, CALL_FUEL, EVENT_FUEL, STORAGE_READ_FUEL, STORAGE_WRITE_FUEL};
 use crate::limits::{
     CALL_DATA_BYTES_MAX, CALL_FUEL_MAX, EVENT_BYTES_MAX, EVENTS_MAX, MEMORY_PAGES_MAX, STORAGE_KEY_BYTES_MAX,
@@ -172,8 +172,7 @@ impl Runtime {
         if let Some(hit) = self.cache.lock().expect("module cache lock").get(&digest) {
             return Ok(hit);
         }
-        let report = check(code)?;
-        let module = wasmi::Module::new(&self.engine, code).map_err(|e| CallError::Code(CheckError::Invalid(e.to_string())))?;
+        let (report, module) = check_and_compile(&self.engine, code)?;
         let entry = (module, report.entry_points);
         self.cache.lock().expect("module cache lock").insert(digest, entry.clone());
         Ok(entry)

@@ -100,18 +100,6 @@ impl GovAction {
         })
     }
 
-    /// The inverse of [`GovAction::from_governed_body`]: the payment body a passed action runs.
-    pub fn governed_body(&self) -> Option<crate::tx::TxBody> {
-        use crate::tx::TxBody as B;
-        Some(match self.clone() {
-            GovAction::CreateToken { symbol, decimals, issuer, subledger, flags } => B::CreateToken { symbol, decimals, issuer, subledger, flags },
-            GovAction::SetMonitoring { token, rules } => B::SetMonitoring { token, rules },
-            GovAction::SetRate { from, to, num, den, desk } => B::SetRate { from, to, num, den, desk },
-            GovAction::CreateSubledger { name, kyc_required } => B::CreateSubledger { name, kyc_required },
-            _ => return None,
-        })
-    }
-
     /// Shape checks that need no state (sizes, names).
     pub fn check(&self) -> Result<(), String> {
         use crate::payment::{valid_subledger, valid_symbol};
