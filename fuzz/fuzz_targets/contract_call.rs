@@ -24,11 +24,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(report) = check(code) else { return };
     for entry in &report.entry_points {
         let ctx = CallContext { caller: [1; 32], contract: [2; 32], height: 9, time_ms: 1_000, input, fuel: FUEL };
-        let first = call(code, entry, ctx.clone(), &Fixed);
+        let first = call(code, entry, ctx.clone(), &mut Fixed);
         if let Ok(o) = &first {
             assert!(o.fuel_used <= FUEL);
             assert!(o.writes.len() <= STORAGE_WRITES_MAX && o.events.len() <= EVENTS_MAX);
         }
-        assert_eq!(first, call(code, entry, ctx, &Fixed), "a call is deterministic");
+        assert_eq!(first, call(code, entry, ctx, &mut Fixed), "a call is deterministic");
     }
 });

@@ -114,6 +114,25 @@ fn body(b: &TxBody) -> String {
         TxBody::Burn { token, amount } => format!("BURN {amount} base units of {token}"),
         TxBody::SetTokenPaused { token, paused, reason } => format!("{} token {token} (reason: {reason:?})", if *paused { "PAUSE" } else { "UNPAUSE" }),
         TxBody::Clawback { token, from, amount, reason } => format!("CLAW BACK {amount} base units of {token} from account {from} (reason: {reason:?})"),
+        TxBody::InstantiateContract { code_digest, input, fuel } => format!(
+            "INSTANTIATE contract code {} (runs its init with {} input bytes, SHA-256 {}, fuel up to {fuel})",
+            hex::encode(code_digest),
+            input.len(),
+            hex::encode(vellum_types::sha256(input))
+        ),
+        TxBody::CallContract { contract, function, input, fuel } => format!(
+            "CALL {function:?} of contract {contract} with {} input bytes (hex {}), fuel up to {fuel}",
+            input.len(),
+            hex::encode(input)
+        ),
+        TxBody::SetInvoicing { tax_authority, token, vat_basis_points } => {
+            format!("SET invoicing conditions: payments in {token}, VAT {vat_basis_points} basis points, invoices by tax authority {tax_authority}")
+        }
+        TxBody::IssueInvoice { payment, document_digest } => {
+            format!("ISSUE the invoice of payment {payment} (as its seller's tax authority), invoice document {}", hex::encode(document_digest))
+        }
+        TxBody::ReimburseInvoice { invoice } => format!("REIMBURSE invoice {} (pays its buyer its gross amount, once)", hex::encode(invoice)),
+        TxBody::ClearInvoiceTax { invoice } => format!("CLEAR the VAT of invoice {} (pays it to the tax authority, once)", hex::encode(invoice)),
     }
 }
 
@@ -169,6 +188,20 @@ fn gov(a: &GovAction) -> String {
             "REPLACE the council: {threshold} of [{}]",
             members.iter().map(|m| m.to_hex()).collect::<Vec<_>>().join(", ")
         ),
+        GovAction::RegisterCode { name, code, review_digest } => format!(
+            "APPROVE contract code {name:?}: {} bytes, SHA-256 {}, review record {}",
+            code.len(),
+            hex::encode(vellum_types::sha256(code)),
+            hex::encode(review_digest.0)
+        ),
+        GovAction::SetContractPaused { contract, paused } => format!("{} contract {contract}", if *paused { "PAUSE" } else { "RESUME" }),
+        GovAction::UpgradeContract { contract, code_digest } => {
+            format!("UPGRADE contract {contract} to code {} (its storage and balances are kept)", hex::encode(code_digest.0))
+        }
+        GovAction::SetCodeAdvisory { code_digest, advisory: Some(a) } => {
+            format!("RECORD advisory {} against code {}: every instance refuses calls", hex::encode(a.0), hex::encode(code_digest.0))
+        }
+        GovAction::SetCodeAdvisory { code_digest, advisory: None } => format!("LIFT the advisory against code {}", hex::encode(code_digest.0)),
         GovAction::RegisterModule { name, code_digest, review_digest } => format!(
             "REGISTER module {name:?}, code {}, review record {}",
             hex::encode(code_digest.0),

@@ -20,7 +20,7 @@ fn ctx(input: &[u8]) -> CallContext<'_> {
     CallContext { caller: [1; 32], contract: [2; 32], height: 1, time_ms: 1, input, fuel: 1_000_000 }
 }
 
-fn per_second(label: &str, code: &[u8], entry: &str, storage: &Map, n: u32) -> f64 {
+fn per_second(label: &str, code: &[u8], entry: &str, storage: &mut Map, n: u32) -> f64 {
     let start = Instant::now();
     for _ in 0..n {
         call(code, entry, ctx(&[]), storage).expect("the call succeeds");
@@ -30,7 +30,7 @@ fn per_second(label: &str, code: &[u8], entry: &str, storage: &Map, n: u32) -> f
     rate
 }
 
-fn fuel(body: &str, storage: &Map) -> u64 {
+fn fuel(body: &str, storage: &mut Map) -> u64 {
     let code = wat::parse_str(format!(
         r#"(module
             (import "vellum_v1" "input_len" (func $input_len (result i32)))
@@ -52,20 +52,20 @@ fn fuel(body: &str, storage: &Map) -> u64 {
 fn main() {
     let counter = wat::parse_file(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/counter.wat")).unwrap();
     let empty = wat::parse_str(r#"(module (memory (export "memory") 1 1) (func (export "go")))"#).unwrap();
-    let storage = Map(BTreeMap::from([(b"count".to_vec(), 5u64.to_le_bytes().to_vec())]));
-    let bound = per_second("empty entry point (bound: check + compile + instantiate)", &empty, "go", &storage, 20_000);
-    let counter_rate = per_second("counter.increment (9 host calls)", &counter, "increment", &storage, 20_000);
+    let mut storage = Map(BTreeMap::from([(b"count".to_vec(), 5u64.to_le_bytes().to_vec())]));
+    let bound = per_second("empty entry point (bound: check + compile + instantiate)", &empty, "go", &mut storage, 20_000);
+    let counter_rate = per_second("counter.increment (9 host calls)", &counter, "increment", &mut storage, 20_000);
     println!("ratio to the bound: {:.2}", counter_rate / bound);
     let runtime = Runtime::new();
     let start = Instant::now();
     let n = 50_000u32;
     for _ in 0..n {
-        runtime.call(&counter, "increment", ctx(&[]), &storage).expect("the call succeeds");
+        runtime.call(&counter, "increment", ctx(&[]), &mut storage).expect("the call succeeds");
     }
     let cached = f64::from(n) / start.elapsed().as_secs_f64();
     println!("{:<52} {cached:>10.0} calls/s  ({:.1} µs each; {:.1}x the uncached call)", "counter.increment, compiled module cached (Runtime)", 1e6 / cached, cached / counter_rate);
 
-    let base = fuel("", &storage);
+    let base = fuel("", &mut storage);
     println!("\nfuel of one host call (over an empty entry point: {base}):");
     for (label, body) in [
         ("input_len", "(drop (call $input_len))"),
@@ -80,6 +80,6 @@ fn main() {
     ] {
         // The arguments' instructions cost fuel too: measured with the host call replaced by drops.
         let args = body.matches("i32.const").count() as u64;
-        println!("  {label:<44} {:>6} (incl. ~{args} for arguments)", fuel(body, &storage) - base);
+        println!("  {label:<44} {:>6} (incl. ~{args} for arguments)", fuel(body, &mut storage) - base);
     }
 }

@@ -22,6 +22,13 @@ pub const STORAGE_WRITE_FUEL: u64 = 10_000;
 /// Fuel an event costs beyond [`CALL_FUEL`] (a log leaf).
 pub const EVENT_FUEL: u64 = 5_000;
 
+/// Fuel a token transfer from the contract costs beyond [`CALL_FUEL`] (every ledger rule, a
+/// payment record in the log).
+pub const TRANSFER_FUEL: u64 = 20_000;
+/// Fuel a call to another contract costs beyond [`CALL_FUEL`], on top of the fuel the callee
+/// uses (which comes out of the caller's budget).
+pub const CALL_CONTRACT_FUEL: u64 = 10_000;
+
 /// A Wasm value type of the host API (only integers: floats are refused).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ty {
@@ -59,6 +66,30 @@ pub const FUNCTIONS: &[HostFn] = &[
     HostFn { name: "block_time_ms", params: &[], results: &[I64], doc: "that block's time (ms since the Unix epoch)" },
     HostFn { name: "emit", params: &[I32, I32], results: &[], doc: "appends an event of `len` bytes at `ptr`" },
     HostFn { name: "abort", params: &[I32], results: &[], doc: "ends the call as failed with a contract error code; nothing is kept" },
+    HostFn {
+        name: "balance",
+        params: &[I32, I32, I32],
+        results: &[],
+        doc: "`(sym_ptr, sym_len, out_ptr)`: writes the contract account's balance of the token, 16 bytes little-endian",
+    },
+    HostFn {
+        name: "transfer",
+        params: &[I32, I32, I32, I32],
+        results: &[],
+        doc: "`(sym_ptr, sym_len, to_ptr, amount_ptr)`: pays a 16-byte little-endian amount from the contract account to the 32-byte account id at `to_ptr`, under every ledger rule; a refusal fails the call",
+    },
+    HostFn {
+        name: "proof_lookup",
+        params: &[I32, I32, I32],
+        results: &[I64],
+        doc: "`(registrant_ptr, digest_ptr, out_ptr)`: the log position of the evidence record of the registrant's live registration of the digest (writing its 32-byte proof id to `out_ptr`), or -1",
+    },
+    HostFn {
+        name: "call_contract",
+        params: &[I32, I32, I32, I32, I32, I64, I32, I32],
+        results: &[I32],
+        doc: "`(contract_ptr, fn_ptr, fn_len, input_ptr, input_len, fuel, out_ptr, out_cap)`: calls another contract under at most `fuel` (taken from this call's budget); its output's length (copies at most `out_cap` bytes); its failure fails this call",
+    },
 ];
 
 /// The host function `name`, if host API version 1 has it.

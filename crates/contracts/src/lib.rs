@@ -21,7 +21,7 @@ pub mod limits;
 pub mod runtime;
 
 pub use check::{CheckError, Report, check};
-pub use runtime::{CallContext, CallError, Outcome, Runtime, Storage, call};
+pub use runtime::{CallContext, CallError, Outcome, Refusal, Runtime, Storage, call};
 
 /// The wasmi engine configuration every validator uses: deterministic features only, fuel
 /// metering on, eager compilation (so validation is complete before a contract is accepted).

@@ -6,7 +6,7 @@
 //! failed call did can reach the ledger.
 
 use crate::check::{CheckError, check_and_compile};
-use crate::host::{self, BYTE_FUEL, CALL_FUEL, EVENT_FUEL, STORAGE_READ_FUEL, STORAGE_WRITE_FUEL};
+use crate::host::{self, BYTE_FUEL, CALL_CONTRACT_FUEL, CALL_FUEL, EVENT_FUEL, STORAGE_READ_FUEL, STORAGE_WRITE_FUEL, TRANSFER_FUEL};
 use crate::limits::{
     CALL_DATA_BYTES_MAX, CALL_FUEL_MAX, EVENT_BYTES_MAX, EVENTS_MAX, MEMORY_PAGES_MAX, STORAGE_KEY_BYTES_MAX,
     STORAGE_VALUE_BYTES_MAX, STORAGE_WRITES_MAX, TABLE_ELEMENTS_MAX,
@@ -15,9 +15,50 @@ use std::collections::BTreeMap;
 use thiserror::Error;
 use wasmi::{Caller, Linker, Store, StoreLimits, StoreLimitsBuilder, TrapCode};
 
-/// The ledger as a contract reads it: the contract's own storage.
+/// The ledger as a contract sees it: its own storage, its balances, transfers from its
+/// account, proof lookups and calls to other contracts. The ledger implements every method on
+/// the transaction's scratch state, so whatever a failed call did is dropped with it; a store
+/// without a ledger (tests, benchmarks, fuzzing) keeps the defaults, which refuse.
 pub trait Storage {
     fn read(&self, key: &[u8]) -> Option<Vec<u8>>;
+    /// The contract account's balance of `token` (0 if none or no such token).
+    fn balance(&self, _token: &str) -> u128 {
+        0
+    }
+    /// Moves `amount` of `token` from the contract account to `to`, under every ledger rule.
+    fn transfer(&mut self, _token: &str, _to: [u8; 32], _amount: u128) -> Result<(), Refusal> {
+        Err(Refusal::no_ledger())
+    }
+    /// The live registration of `digest` by `registrant`: its proof id and the log position of
+    /// its evidence record.
+    fn proof(&self, _registrant: [u8; 32], _digest: [u8; 32]) -> Option<([u8; 32], u64)> {
+        None
+    }
+    /// Calls `function` of another contract with `input` under at most `fuel`; its output and
+    /// the fuel it used.
+    fn call(&mut self, _contract: [u8; 32], _function: &str, _input: &[u8], _fuel: u64) -> Result<(Vec<u8>, u64), Refusal> {
+        Err(Refusal::no_ledger())
+    }
+}
+
+/// What the ledger answered a contract's transfer or call it refused: its stable code and
+/// message. The call fails with it (nothing is kept).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: String,
+    pub message: String,
+}
+
+impl Refusal {
+    fn no_ledger() -> Self {
+        Self { code: "no_ledger".into(), message: "this store has no ledger behind it".into() }
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.message, self.code)
+    }
 }
 
 /// What the block and the transaction tell the call.
@@ -62,6 +103,8 @@ pub enum CallError {
     Trap(String),
     #[error("host API: {0}")]
     Host(HostError),
+    #[error("the ledger refused what the contract asked: {0}")]
+    Refused(Refusal),
 }
 
 impl CallError {
@@ -76,6 +119,7 @@ impl CallError {
             CallError::Aborted(_) => "contract_aborted",
             CallError::Trap(_) => "contract_trap",
             CallError::Host(_) => "host_error",
+            CallError::Refused(_) => "contract_refused",
         }
     }
 }
@@ -99,6 +143,10 @@ pub enum HostError {
     OutputTooLarge,
     #[error("aborted with code {0}")]
     Abort(i32),
+    #[error("a token symbol or function name is not valid UTF-8")]
+    BadText,
+    #[error("the ledger refused: {0}")]
+    Refused(Refusal),
 }
 
 impl wasmi::errors::HostError for HostError {}
@@ -106,7 +154,7 @@ impl wasmi::errors::HostError for HostError {}
 /// The store's data: the call's context and everything it has done so far.
 struct CallState<'a> {
     ctx: CallContext<'a>,
-    storage: &'a dyn Storage,
+    storage: &'a mut dyn Storage,
     limits: StoreLimits,
     outcome: Outcome,
 }
@@ -179,7 +227,7 @@ impl Runtime {
     }
 
     /// Runs `entry` of `code` under `ctx`.
-    pub fn call(&self, code: &[u8], entry: &str, ctx: CallContext<'_>, storage: &dyn Storage) -> Result<Outcome, CallError> {
+    pub fn call(&self, code: &[u8], entry: &str, ctx: CallContext<'_>, storage: &mut dyn Storage) -> Result<Outcome, CallError> {
         if ctx.fuel > CALL_FUEL_MAX {
             return Err(CallError::FuelOverLimit { asked: ctx.fuel, max: CALL_FUEL_MAX });
         }
@@ -218,7 +266,7 @@ impl Runtime {
 }
 
 /// Runs `entry` of `code` under `ctx` on a fresh [`Runtime`] (nothing cached).
-pub fn call(code: &[u8], entry: &str, ctx: CallContext<'_>, storage: &dyn Storage) -> Result<Outcome, CallError> {
+pub fn call(code: &[u8], entry: &str, ctx: CallContext<'_>, storage: &mut dyn Storage) -> Result<Outcome, CallError> {
     Runtime::new().call(code, entry, ctx, storage)
 }
 
@@ -226,6 +274,7 @@ fn call_error(e: &wasmi::Error, budget: u64) -> CallError {
     if let Some(host) = e.downcast_ref::<HostError>() {
         return match host {
             HostError::Abort(code) => CallError::Aborted(*code),
+            HostError::Refused(r) => CallError::Refused(r.clone()),
             other => CallError::Host(other.clone()),
         };
     }
@@ -370,6 +419,75 @@ fn linker<'a>(engine: &wasmi::Engine) -> Linker<CallState<'a>> {
         Err(wasmi::Error::host(HostError::Abort(code)))
     })
     .expect(wrap);
-    debug_assert_eq!(host::FUNCTIONS.len(), 12, "every host function is linked");
+    link_ledger(&mut l);
+    debug_assert_eq!(host::FUNCTIONS.len(), 16, "every host function is linked");
     l
+}
+
+/// Reads a 32-byte id at `ptr`.
+fn read_id(c: &mut Ctx<'_, '_>, ptr: i32) -> Result<[u8; 32], wasmi::Error> {
+    let bytes = read_bytes(c, ptr, 32, 32, HostError::OutOfBounds)?;
+    Ok(bytes.try_into().expect("read exactly 32 bytes"))
+}
+
+/// Reads UTF-8 text of `len` bytes (at most `max`) at `ptr`.
+fn read_text(c: &mut Ctx<'_, '_>, ptr: i32, len: i32, max: usize) -> Result<String, wasmi::Error> {
+    let bytes = read_bytes(c, ptr, len, max, HostError::BadText)?;
+    String::from_utf8(bytes).map_err(|_| wasmi::Error::host(HostError::BadText))
+}
+
+/// Longest token symbol the host reads (the ledger's own limit is smaller).
+const SYMBOL_BYTES_MAX: usize = 32;
+/// Longest function name a cross-contract call names.
+const FUNCTION_BYTES_MAX: usize = 64;
+
+/// The ledger functions of host API version 1: balances, transfers, proof lookups and calls
+/// to other contracts.
+fn link_ledger(l: &mut Linker<CallState<'_>>) {
+    let m = host::MODULE;
+    let wrap = "host API functions have distinct names";
+    l.func_wrap(m, "balance", |mut c: Ctx<'_, '_>, sym_ptr: i32, sym_len: i32, out_ptr: i32| -> Result<(), wasmi::Error> {
+        charge(&mut c, CALL_FUEL + STORAGE_READ_FUEL)?;
+        let token = read_text(&mut c, sym_ptr, sym_len, SYMBOL_BYTES_MAX)?;
+        let amount = c.data().storage.balance(&token);
+        write_bytes(&mut c, out_ptr, &amount.to_le_bytes())
+    })
+    .expect(wrap);
+    l.func_wrap(m, "transfer", |mut c: Ctx<'_, '_>, sym_ptr: i32, sym_len: i32, to_ptr: i32, amount_ptr: i32| -> Result<(), wasmi::Error> {
+        charge(&mut c, CALL_FUEL + TRANSFER_FUEL)?;
+        let token = read_text(&mut c, sym_ptr, sym_len, SYMBOL_BYTES_MAX)?;
+        let to = read_id(&mut c, to_ptr)?;
+        let amount = read_bytes(&mut c, amount_ptr, 16, 16, HostError::OutOfBounds)?;
+        let amount = u128::from_le_bytes(amount.try_into().expect("read exactly 16 bytes"));
+        c.data_mut().storage.transfer(&token, to, amount).map_err(|r| wasmi::Error::host(HostError::Refused(r)))
+    })
+    .expect(wrap);
+    l.func_wrap(m, "proof_lookup", |mut c: Ctx<'_, '_>, registrant_ptr: i32, digest_ptr: i32, out_ptr: i32| -> Result<i64, wasmi::Error> {
+        charge(&mut c, CALL_FUEL + 2 * STORAGE_READ_FUEL)?;
+        let registrant = read_id(&mut c, registrant_ptr)?;
+        let digest = read_id(&mut c, digest_ptr)?;
+        let Some((proof, height)) = c.data().storage.proof(registrant, digest) else { return Ok(-1) };
+        write_bytes(&mut c, out_ptr, &proof)?;
+        Ok(height as i64)
+    })
+    .expect(wrap);
+    l.func_wrap(
+        m,
+        "call_contract",
+        |mut c: Ctx<'_, '_>, target_ptr: i32, fn_ptr: i32, fn_len: i32, input_ptr: i32, input_len: i32, fuel: i64, out_ptr: i32, out_cap: i32| -> Result<i32, wasmi::Error> {
+            charge(&mut c, CALL_FUEL + CALL_CONTRACT_FUEL)?;
+            let target = read_id(&mut c, target_ptr)?;
+            let function = read_text(&mut c, fn_ptr, fn_len, FUNCTION_BYTES_MAX)?;
+            let input = read_bytes(&mut c, input_ptr, input_len, CALL_DATA_BYTES_MAX, HostError::OutputTooLarge)?;
+            let cap = usize::try_from(out_cap).map_err(|_| wasmi::Error::host(HostError::OutOfBounds))?;
+            // The callee runs on what the caller has left: it cannot spend more than that.
+            let budget = u64::try_from(fuel).unwrap_or(0).min(c.get_fuel()?);
+            let (output, used) = c.data_mut().storage.call(target, &function, &input, budget).map_err(|r| wasmi::Error::host(HostError::Refused(r)))?;
+            assert!(used <= budget, "a callee uses at most its budget");
+            charge(&mut c, used)?;
+            write_bytes(&mut c, out_ptr, &output[..output.len().min(cap)])?;
+            Ok(output.len() as i32)
+        },
+    )
+    .expect(wrap);
 }

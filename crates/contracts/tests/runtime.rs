@@ -49,17 +49,17 @@ fn the_counter_counts_emits_and_keeps_its_owner() {
     assert_eq!(report.entry_points, ["increment", "reset"]);
     assert_eq!(report.memory_pages_max, 1);
     let mut map = Map::default();
-    let first = call(&code, "increment", ctx(1, &[], FUEL), &map).unwrap();
+    let first = call(&code, "increment", ctx(1, &[], FUEL), &mut map).unwrap();
     assert_eq!(first.output, 1u64.to_le_bytes());
     assert_eq!(first.events, [1u64.to_le_bytes().to_vec()]);
     assert_eq!(first.writes.get(b"owner".as_slice()), Some(&Some(vec![1; 32])), "the first caller is the owner");
     map.apply(&first);
-    let second = call(&code, "increment", ctx(2, &41u64.to_le_bytes(), FUEL), &map).unwrap();
+    let second = call(&code, "increment", ctx(2, &41u64.to_le_bytes(), FUEL), &mut map).unwrap();
     assert_eq!(second.output, 42u64.to_le_bytes());
     assert!(!second.writes.contains_key(b"owner".as_slice()), "the owner is kept");
     map.apply(&second);
-    assert_eq!(call(&code, "reset", ctx(2, &[], FUEL), &map), Err(CallError::Aborted(1)), "only the owner resets");
-    let reset = call(&code, "reset", ctx(1, &[], FUEL), &map).unwrap();
+    assert_eq!(call(&code, "reset", ctx(2, &[], FUEL), &mut map), Err(CallError::Aborted(1)), "only the owner resets");
+    let reset = call(&code, "reset", ctx(1, &[], FUEL), &mut map).unwrap();
     assert_eq!(reset.writes.get(b"count".as_slice()), Some(&None));
     assert!(first.fuel_used > 0 && first.fuel_used < FUEL);
 }
@@ -71,36 +71,36 @@ fn failures_leave_nothing_behind() {
             (memory (export "memory") 1 1)
             (func (export "spin") (call $w (i32.const 0) (i32.const 1) (i32.const 0) (i32.const 1)) (loop $l (br $l))))"#,
     );
-    assert_eq!(call(&looping, "spin", ctx(1, &[], 100_000), &Map::default()), Err(CallError::FuelExhausted { budget: 100_000 }));
+    assert_eq!(call(&looping, "spin", ctx(1, &[], 100_000), &mut Map::default()), Err(CallError::FuelExhausted { budget: 100_000 }));
     let trapping = module(
         r#"(module (import "vellum_v1" "storage_write" (func $w (param i32 i32 i32 i32)))
             (memory (export "memory") 1 1)
             (func (export "go") (call $w (i32.const 0) (i32.const 1) (i32.const 0) (i32.const 1)) unreachable))"#,
     );
-    assert!(matches!(call(&trapping, "go", ctx(1, &[], FUEL), &Map::default()), Err(CallError::Trap(_))));
+    assert!(matches!(call(&trapping, "go", ctx(1, &[], FUEL), &mut Map::default()), Err(CallError::Trap(_))));
     let recursing = module(r#"(module (memory (export "memory") 1 1) (func $f (export "deep") (call $f)))"#);
-    assert!(matches!(call(&recursing, "deep", ctx(1, &[], CALL_FUEL_MAX), &Map::default()), Err(CallError::Trap(_))), "the call stack is bounded");
+    assert!(matches!(call(&recursing, "deep", ctx(1, &[], CALL_FUEL_MAX), &mut Map::default()), Err(CallError::Trap(_))), "the call stack is bounded");
     let outside = module(
         r#"(module (import "vellum_v1" "emit" (func $e (param i32 i32)))
             (memory (export "memory") 1 1)
             (func (export "go") (call $e (i32.const 65530) (i32.const 100))))"#,
     );
-    assert_eq!(call(&outside, "go", ctx(1, &[], FUEL), &Map::default()), Err(CallError::Host(HostError::OutOfBounds)));
+    assert_eq!(call(&outside, "go", ctx(1, &[], FUEL), &mut Map::default()), Err(CallError::Host(HostError::OutOfBounds)));
     let long_key = module(&format!(
         r#"(module (import "vellum_v1" "storage_remove" (func $r (param i32 i32)))
             (memory (export "memory") 1 1)
             (func (export "go") (call $r (i32.const 0) (i32.const {}))))"#,
         STORAGE_KEY_BYTES_MAX + 1
     ));
-    assert_eq!(call(&long_key, "go", ctx(1, &[], FUEL), &Map::default()), Err(CallError::Host(HostError::KeyTooLarge)));
+    assert_eq!(call(&long_key, "go", ctx(1, &[], FUEL), &mut Map::default()), Err(CallError::Host(HostError::KeyTooLarge)));
     let growing = module(
         r#"(module (import "vellum_v1" "abort" (func $a (param i32)))
             (memory (export "memory") 1 16)
             (func (export "go") (if (i32.ge_s (memory.grow (i32.const 16)) (i32.const 0)) (then (call $a (i32.const 9))))))"#,
     );
-    assert_eq!(call(&growing, "go", ctx(1, &[], FUEL), &Map::default()).map(|o| o.writes.len()), Ok(0), "growing past the limit fails inside Wasm");
-    assert_eq!(call(&counter(), "nope", ctx(1, &[], FUEL), &Map::default()), Err(CallError::NoEntryPoint("nope".into())));
-    assert!(matches!(call(&counter(), "increment", ctx(1, &[], CALL_FUEL_MAX + 1), &Map::default()), Err(CallError::FuelOverLimit { .. })));
+    assert_eq!(call(&growing, "go", ctx(1, &[], FUEL), &mut Map::default()).map(|o| o.writes.len()), Ok(0), "growing past the limit fails inside Wasm");
+    assert_eq!(call(&counter(), "nope", ctx(1, &[], FUEL), &mut Map::default()), Err(CallError::NoEntryPoint("nope".into())));
+    assert!(matches!(call(&counter(), "increment", ctx(1, &[], CALL_FUEL_MAX + 1), &mut Map::default()), Err(CallError::FuelOverLimit { .. })));
 }
 
 #[test]
@@ -140,8 +140,8 @@ proptest! {
         budget in 0u64..20_000,
     ) {
         let code = counter();
-        let reference = call(&code, "increment", ctx(3, &amounts[0].to_le_bytes(), FUEL), &Map::default()).unwrap();
-        match call(&code, "increment", ctx(3, &amounts[0].to_le_bytes(), budget), &Map::default()) {
+        let reference = call(&code, "increment", ctx(3, &amounts[0].to_le_bytes(), FUEL), &mut Map::default()).unwrap();
+        match call(&code, "increment", ctx(3, &amounts[0].to_le_bytes(), budget), &mut Map::default()) {
             Ok(o) => { prop_assert!(budget >= reference.fuel_used); prop_assert_eq!(o, reference); }
             Err(e) => { prop_assert!(budget < reference.fuel_used); prop_assert_eq!(e, CallError::FuelExhausted { budget }); }
         }
@@ -149,8 +149,8 @@ proptest! {
         let (mut fuel_a, mut fuel_b) = (0, 0);
         for (i, amount) in amounts.iter().enumerate() {
             let input = amount.to_le_bytes();
-            let oa = call(&code, "increment", ctx(i as u8, &input, FUEL), &a).unwrap();
-            let ob = call(&code, "increment", ctx(i as u8, &input, FUEL), &b).unwrap();
+            let oa = call(&code, "increment", ctx(i as u8, &input, FUEL), &mut a).unwrap();
+            let ob = call(&code, "increment", ctx(i as u8, &input, FUEL), &mut b).unwrap();
             prop_assert_eq!(&oa, &ob);
             fuel_a += oa.fuel_used;
             fuel_b += ob.fuel_used;
@@ -197,17 +197,17 @@ fn a_cached_module_gives_the_same_outcome_and_the_cache_is_bounded() {
     let code = counter();
     let mut map = Map::default();
     for caller in 1..=3u8 {
-        let cached = runtime.call(&code, "increment", ctx(caller, &[], FUEL), &map).unwrap();
-        assert_eq!(cached, call(&code, "increment", ctx(caller, &[], FUEL), &map).unwrap(), "same outcome and fuel, cached or not");
+        let cached = runtime.call(&code, "increment", ctx(caller, &[], FUEL), &mut map).unwrap();
+        assert_eq!(cached, call(&code, "increment", ctx(caller, &[], FUEL), &mut map).unwrap(), "same outcome and fuel, cached or not");
         map.apply(&cached);
     }
     assert_eq!(runtime.cached_modules(), 1, "compiled once");
-    assert!(runtime.call(b"not wasm", "go", ctx(1, &[], FUEL), &map).is_err());
+    assert!(runtime.call(b"not wasm", "go", ctx(1, &[], FUEL), &mut map).is_err());
     assert_eq!(runtime.cached_modules(), 1, "refused code is not kept");
     for n in 0..MODULE_CACHE_MAX + 5 {
         let code = module(&format!(r#"(module (memory (export "memory") 1 1) (func (export "go") (drop (i32.const {n}))))"#));
-        runtime.call(&code, "go", ctx(1, &[], FUEL), &map).unwrap();
+        runtime.call(&code, "go", ctx(1, &[], FUEL), &mut map).unwrap();
     }
     assert_eq!(runtime.cached_modules(), MODULE_CACHE_MAX, "the least recently used are dropped");
-    assert!(runtime.call(&counter(), "increment", ctx(1, &[], FUEL), &map).is_ok(), "a dropped module is compiled again");
+    assert!(runtime.call(&counter(), "increment", ctx(1, &[], FUEL), &mut map).is_ok(), "a dropped module is compiled again");
 }

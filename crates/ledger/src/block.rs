@@ -10,6 +10,7 @@ use crate::exec::apply_tx;
 use crate::state::{LedgerState, StateKey};
 use crate::{governance, payments, validators};
 use std::collections::BTreeSet;
+use vellum_contracts::limits::BLOCK_FUEL_MAX;
 use vellum_crypto::merkle::root;
 use vellum_crypto::{AuthMap, CompactLog, verify_txs};
 use vellum_types::{Account, AccountStatus, Block, BlockHeader, Genesis, Hash32, PublicKey, Role, Transaction, TxId};
@@ -79,6 +80,9 @@ pub enum PushError {
     Full,
     /// The transaction's bytes would take the block over `block_bytes_max`.
     TooLarge,
+    /// The transaction declares more contract fuel than the block has left (it may fit a
+    /// later block).
+    Fuel(TxError),
     /// The transaction does not execute on the state so far (nothing changed).
     Tx(TxError),
 }
@@ -94,6 +98,8 @@ pub struct BlockRun {
     receipts: Vec<TxReceipt>,
     ids: Vec<Hash32>,
     bytes: usize,
+    /// Contract fuel the block's transactions declared so far (at most `BLOCK_FUEL_MAX`).
+    fuel_declared: u64,
 }
 
 /// What a finished run commits to, for the header.
@@ -130,6 +136,7 @@ impl BlockRun {
             receipts: Vec::new(),
             ids: Vec::new(),
             bytes: 0,
+            fuel_declared: 0,
         };
         payments::sweep_holds(&mut run.state, env, &mut run.touched);
         run
@@ -145,7 +152,16 @@ impl BlockRun {
         if self.bytes + size > self.bytes_max {
             return Err(PushError::TooLarge);
         }
+        // The budget counts what transactions declare, not what they use, so whether a
+        // transaction fits is known before it runs.
+        let fuel = tx.unsigned.fuel_declared();
+        let left = BLOCK_FUEL_MAX - self.fuel_declared;
+        if fuel > left {
+            return Err(PushError::Fuel(TxError::BlockFuel { asked: fuel, left, max: BLOCK_FUEL_MAX }));
+        }
         let mut receipt = apply_tx(&mut self.state, tx, signers, self.env, &mut self.touched).map_err(PushError::Tx)?;
+        self.fuel_declared += fuel;
+        assert!(self.fuel_declared <= BLOCK_FUEL_MAX, "the block's fuel budget holds");
         receipt.index = self.ids.len() as u32;
         self.ids.push(receipt.tx_id.0);
         self.receipts.push(receipt);
@@ -270,7 +286,7 @@ pub fn execute_block_with(parent: &LedgerState, block: &Block, known: &[Option<V
     for (index, (tx, keys)) in block.txs.iter().zip(&signers).enumerate() {
         match run.push(tx, keys) {
             Ok(_) => {}
-            Err(PushError::Tx(error)) => return Err(BlockError::Tx { index, error }),
+            Err(PushError::Tx(error) | PushError::Fuel(error)) => return Err(BlockError::Tx { index, error }),
             // `check_header` refused both already; answered the same way rather than assumed.
             Err(PushError::Full) => return Err(BlockError::TooManyTxs { count: block.txs.len(), max: parent.params.block_txs_max as usize }),
             Err(PushError::TooLarge) => {
@@ -320,11 +336,19 @@ pub fn build_block<'a>(
     let mut run = BlockRun::begin(parent, BlockEnv { height: parent.height + 1, time_ms });
     let mut txs = Vec::new();
     let mut rejected = Vec::new();
+    // A sender whose transaction waits for a later block has its later nonces wait too (they
+    // would fail on the nonce here, and a failure is a rejection).
+    let mut waiting = BTreeSet::new();
     for (tx, signers) in candidates {
+        if waiting.contains(&tx.unsigned.sender) {
+            continue;
+        }
         match run.push(tx, signers) {
             Ok(_) => txs.push(tx.clone()),
             Err(PushError::Full) => break,
-            Err(PushError::TooLarge) => continue,
+            Err(PushError::TooLarge | PushError::Fuel(_)) => {
+                waiting.insert(tx.unsigned.sender);
+            }
             Err(PushError::Tx(e)) => rejected.push((tx.id(), e)),
         }
     }

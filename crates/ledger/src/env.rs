@@ -27,6 +27,28 @@ pub struct TxReceipt {
     pub evidence: Option<Evidence>,
     /// The payment record a transfer or hold decision appended right after its transaction leaf.
     pub payment: Option<PaymentEvidence>,
+    /// What a contract instantiation or call did (after the transaction leaf: its transfers'
+    /// payment records, then its events).
+    pub contract: Option<ContractEvidence>,
+}
+
+/// A contract transaction's result and the log leaves it appended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContractEvidence {
+    /// The contract the transaction named (the new one, for an instantiation).
+    pub contract: vellum_types::AccountId,
+    pub output: Vec<u8>,
+    pub fuel_used: u64,
+    pub payments: Vec<PaymentEvidence>,
+    pub events: Vec<EventEvidence>,
+}
+
+/// A contract event and where its leaf is in the log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventEvidence {
+    pub event: vellum_types::contract::ContractEvent,
+    pub log_index: u64,
+    pub leaf_hash: Hash32,
 }
 
 /// A payment record and where its leaf is in the log.

@@ -1,7 +1,10 @@
 //! One transaction: the checks every transaction passes (chain, expiry, sender, nonce,
 //! signers, module pauses), then dispatch by body to the module that applies it.
 
-use crate::env::{BlockEnv, PaymentEvidence, TxReceipt};
+use crate::contracts::{self, ContractOutcome, ContractTx};
+use crate::env::{BlockEnv, ContractEvidence, EventEvidence, PaymentEvidence, TxReceipt};
+use crate::invoices::{self, InvoiceTx};
+use vellum_types::contract::ContractEvent;
 use crate::error::TxError;
 use crate::state::{LedgerState, StateKey};
 use crate::governance::CouncilTx;
@@ -60,7 +63,13 @@ fn check_new_keys(body: &TxBody) -> Result<(), TxError> {
         | TxBody::StoreBatchMembers { .. }
         | TxBody::AddHolders { .. }
         | TxBody::AttestIssuer { .. }
-        | TxBody::RevokeAttestation { .. } => Vec::new(),
+        | TxBody::RevokeAttestation { .. }
+        | TxBody::InstantiateContract { .. }
+        | TxBody::CallContract { .. }
+        | TxBody::SetInvoicing { .. }
+        | TxBody::IssueInvoice { .. }
+        | TxBody::ReimburseInvoice { .. }
+        | TxBody::ClearInvoiceTax { .. } => Vec::new(),
     };
     match keys.into_iter().find(|k| !vellum_crypto::is_valid_public_key(k)) {
         Some(bad) => Err(TxError::BadPublicKey(bad.to_string())),
@@ -119,6 +128,7 @@ fn apply_tx_inner(
     let registration = proofs::Registration::check(state, &sender, &u.body)?;
     let mut writes: Vec<Account> = Vec::with_capacity(2);
     let mut payment = None;
+    let mut contract = None;
     match &u.body {
         TxBody::OpenAccount { public_key, kyc_commitment, label, role, subledger } => {
             if !sender.has_role(Role::Registrar) {
@@ -233,6 +243,21 @@ fn apply_tx_inner(
         TxBody::Clawback { token, from, amount, reason: _ } => {
             payment = pay(state, &mut sender, tx, Payment::Clawback { token, from, amount }, env, touched)?
         }
+        TxBody::InstantiateContract { code_digest, input, fuel } => {
+            contract = Some(contracts::apply(state, &sender, tx, ContractTx::Instantiate { code_digest, input, fuel: *fuel }, env, touched)?)
+        }
+        TxBody::CallContract { contract: id, function, input, fuel } => {
+            contract = Some(contracts::apply(state, &sender, tx, ContractTx::Call { contract: id, function, input, fuel: *fuel }, env, touched)?)
+        }
+        TxBody::SetInvoicing { tax_authority, token, vat_basis_points } => {
+            let terms = InvoiceTx::SetTerms { tax_authority, token, vat_basis_points: *vat_basis_points };
+            payment = invoices::apply(state, &mut sender, tx, terms, env, touched)?
+        }
+        TxBody::IssueInvoice { payment: paid, document_digest } => {
+            payment = invoices::apply(state, &mut sender, tx, InvoiceTx::Issue { payment: paid, document_digest }, env, touched)?
+        }
+        TxBody::ReimburseInvoice { invoice } => payment = invoices::apply(state, &mut sender, tx, InvoiceTx::Reimburse { invoice }, env, touched)?,
+        TxBody::ClearInvoiceTax { invoice } => payment = invoices::apply(state, &mut sender, tx, InvoiceTx::ClearTax { invoice }, env, touched)?,
         // Governed: only a council proposal executes these (`payments::apply_governed`).
         TxBody::CreateToken { .. } | TxBody::SetMonitoring { .. } | TxBody::CreateSubledger { .. } | TxBody::SetRate { .. } => {
             return Err(TxError::Governed(u.body.kind()));
@@ -256,6 +281,37 @@ fn apply_tx_inner(
         state.log.append(leaf_hash);
         PaymentEvidence { record, log_index, leaf_hash }
     });
-    Ok(TxReceipt { tx_id: tx.id(), height: env.height, index: 0, log_index, leaf_hash: leaf, evidence, payment })
+    let contract = contract.map(|outcome| contract_evidence(state, tx, outcome, env));
+    Ok(TxReceipt { tx_id: tx.id(), height: env.height, index: 0, log_index, leaf_hash: leaf, evidence, payment, contract })
+}
+
+/// Appends what a transaction's contract calls left to the log, after its leaf: the records of
+/// their transfers, then their events.
+fn contract_evidence(state: &mut LedgerState, tx: &Transaction, outcome: ContractOutcome, env: BlockEnv) -> ContractEvidence {
+    let mut append = |bytes: Vec<u8>| {
+        let leaf = leaf_hash(&bytes);
+        let index = state.log.size();
+        state.log.append(leaf);
+        (index, leaf)
+    };
+    let payments = outcome
+        .payments
+        .into_iter()
+        .map(|record| {
+            let (log_index, leaf_hash) = append(record.leaf_bytes());
+            PaymentEvidence { record, log_index, leaf_hash }
+        })
+        .collect();
+    let events = outcome
+        .events
+        .into_iter()
+        .enumerate()
+        .map(|(seq, (contract, data))| {
+            let event = ContractEvent { tx_id: tx.id(), height: env.height, contract, seq: seq as u32, data };
+            let (log_index, leaf_hash) = append(event.leaf_bytes());
+            EventEvidence { event, log_index, leaf_hash }
+        })
+        .collect();
+    ContractEvidence { contract: outcome.contract, output: outcome.output, fuel_used: outcome.fuel_used, payments, events }
 }
 

@@ -49,6 +49,10 @@ pub(crate) fn apply(state: &mut LedgerState, sender: &Account, (tx_id, body): (v
             if let GovAction::AddValidator { validator } = action {
                 crate::validators::check_key(validator)?;
             }
+            // Code that fails the static checks is refused before anyone votes on it.
+            if let GovAction::RegisterCode { code, .. } = action {
+                crate::contracts::check_code(code)?;
+            }
             let id = state.proposal_count();
             touched.insert(state.put_value(&StateKey::ProposalCount, &(id + 1)));
             Proposal {
@@ -197,6 +201,21 @@ fn execute(state: &mut LedgerState, proposal: &Proposal, tx_id: vellum_types::Tx
             touched.insert(state.put_value(&StateKey::WitnessPolicy, policy));
             None
         }
+        GovAction::RegisterCode { name, code, review_digest } => {
+            crate::contracts::register_code(state, (name, code, review_digest), proposal.id, env, touched)?;
+            None
+        }
+        GovAction::SetContractPaused { contract, paused } => {
+            crate::contracts::set_paused(state, contract, *paused, touched)?;
+            None
+        }
+        GovAction::UpgradeContract { contract, code_digest } => {
+            Some(crate::contracts::upgrade(state, contract, code_digest, proposal.id, env, touched)?)
+        }
+        GovAction::SetCodeAdvisory { code_digest, advisory } => {
+            crate::contracts::set_advisory(state, code_digest, advisory, proposal.id, env, touched)?;
+            None
+        }
         GovAction::AttestIssuer { issuer, profile } => {
             // Attested by the council: recorded as by its proposing member (the governance
             // event names the proposal and its approvals).
@@ -223,6 +242,11 @@ pub(crate) fn module_of(body: &TxBody) -> Option<&'static str> {
         // Identity attestations are registrar administration, never paused.
         // Incident response (revoking a compromised issuer) is never pausable.
         TxBody::Transfer { .. } | TxBody::Mint { .. } | TxBody::Burn { .. } => Some("transfer"),
+        TxBody::SetInvoicing { .. } | TxBody::IssueInvoice { .. } | TxBody::ReimburseInvoice { .. } | TxBody::ClearInvoiceTax { .. } => {
+            Some("einvoice")
+        }
+        // Contracts are paused one by one, or all instances of a code by an advisory.
+        TxBody::InstantiateContract { .. } | TxBody::CallContract { .. } => None,
         TxBody::SetSigners { .. } => Some("multisig"),
         _ => None,
     }

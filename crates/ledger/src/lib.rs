@@ -7,10 +7,12 @@
 //! state root; the node only decides *which* blocks (consensus) and keeps them (storage).
 
 mod block;
+mod contracts;
 mod env;
 mod error;
 mod exec;
 mod governance;
+mod invoices;
 mod issuers;
 mod payments;
 mod proofs;
@@ -20,7 +22,8 @@ pub mod validators;
 
 pub use error::{BlockError, TxError};
 pub use block::{BlockRun, Built, Commitments, Finished, PushError, build_block, execute_block, execute_block_with, genesis_block};
-pub use env::{BlockEnv, BlockOutcome, Evidence, PaymentEvidence, TxReceipt};
+pub use contracts::ContractOutcome;
+pub use env::{BlockEnv, BlockOutcome, ContractEvidence, EventEvidence, Evidence, PaymentEvidence, TxReceipt};
 pub use exec::apply_tx;
 pub use proofs::BatchMembersProgress;
 pub use state::{LedgerState, StateKey};

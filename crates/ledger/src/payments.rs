@@ -78,6 +78,7 @@ pub(crate) fn apply(
                     debit(state, &sender.id, &leg.token, leg.amount, touched)?;
                     settle_credit(state, leg, false, touched)?;
                 }
+                crate::invoices::note_payment(state, tx.id(), sender.id, &settled, env, touched);
                 return Ok(Some(record(PaymentOutcome::Settled { legs: settled, reference })));
             }
             // Held: reserve the sender's debits and the desks' credits; nothing moves yet.
@@ -131,6 +132,7 @@ pub(crate) fn apply(
                     release(state, &hold.sender, &leg.token, leg.amount, touched);
                     settle_credit(state, leg, true, touched)?;
                 }
+                crate::invoices::note_payment(state, hold.tx_id, hold.sender, &hold.legs, env, touched);
                 PaymentOutcome::HoldPosted { hold: *id, transfer: hold.tx_id, from: hold.sender, legs: hold.legs.clone() }
             } else {
                 hold.status = HoldStatus::Voided { by: Some(sender.id), reason: reason.clone(), height: env.height };

@@ -282,3 +282,31 @@ impl LedgerState {
         self.map.insert(StateKey::Account(account.id).hash(), Arc::from(bytes));
     }
 }
+
+/// Contracts and e-invoices.
+impl LedgerState {
+    pub fn contract_code(&self, digest: &Hash32) -> Option<vellum_types::contract::CodeEntry> {
+        self.get(&StateKey::ContractCode(*digest))
+    }
+
+    pub fn contract(&self, id: &AccountId) -> Option<vellum_types::contract::ContractInstance> {
+        self.get(&StateKey::Contract(*id))
+    }
+
+    /// One key of a contract's own storage.
+    pub fn contract_data(&self, id: &AccountId, key: &[u8]) -> Option<Vec<u8>> {
+        self.get(&StateKey::ContractData(*id, key.to_vec()))
+    }
+
+    pub fn invoicing(&self, seller: &AccountId) -> Option<vellum_types::invoice::InvoicingTerms> {
+        self.get(&StateKey::Invoicing(*seller))
+    }
+
+    pub fn invoiceable_payment(&self, tx: &vellum_types::TxId) -> Option<vellum_types::invoice::InvoiceablePayment> {
+        self.get(&StateKey::InvoiceablePayment(*tx))
+    }
+
+    pub fn invoice(&self, id: &Hash32) -> Option<vellum_types::invoice::Invoice> {
+        self.get(&StateKey::Invoice(*id))
+    }
+}

@@ -31,10 +31,13 @@ pub enum Role {
     /// A conversion desk: may hold every sub-ledger's tokens and provides the liquidity of the
     /// governed conversion rates that name it (X.1405 6.3).
     Desk = 7,
+    /// A tax authority: issues e-invoices for the sellers whose invoicing conditions name it
+    /// (X.1407 Appendix I phase B).
+    TaxAuthority = 8,
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::User,
         Role::Council,
         Role::Registrar,
@@ -43,6 +46,7 @@ impl Role {
         Role::Compliance,
         Role::Node,
         Role::Desk,
+        Role::TaxAuthority,
     ];
 
     pub fn name(&self) -> &'static str {
@@ -55,6 +59,7 @@ impl Role {
             Role::Compliance => "compliance",
             Role::Node => "node",
             Role::Desk => "desk",
+            Role::TaxAuthority => "tax_authority",
         }
     }
 

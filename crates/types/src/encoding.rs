@@ -55,6 +55,12 @@ pub mod domain {
     /// Genesis details of a chain with finite epochs in a layout-1 commitment (older chains;
     /// layout 2 states the epoch length in the clear and uses `GENESIS_DETAILS`).
     pub const GENESIS_DETAILS_EPOCHS: &[u8] = b"VELLUM:GENESIS-DETAILS-EPOCHS:";
+    /// A contract account's id ([`crate::contract::contract_account_id`]).
+    pub const CONTRACT_ID: &[u8] = b"VELLUM:CONTRACT-ID:";
+    /// A contract event's log leaf.
+    pub const CONTRACT_EVENT: &[u8] = b"VELLUM:CONTRACT-EVENT:";
+    /// An e-invoice's id ([`crate::invoice::invoice_id`]).
+    pub const INVOICE_ID: &[u8] = b"VELLUM:INVOICE-ID:";
 }
 
 /// Why bytes could not be decoded. Decoding never panics and never allocates more than the
@@ -130,6 +136,9 @@ mod tests {
             domain::REQUEST,
             domain::ORIGINAL,
             domain::PAYMENT_RECORD,
+            domain::CONTRACT_ID,
+            domain::CONTRACT_EVENT,
+            domain::INVOICE_ID,
         ];
         for (i, a) in tags.iter().enumerate() {
             for (j, b) in tags.iter().enumerate() {

@@ -84,6 +84,23 @@ pub enum GovAction {
     /// The witnesses validators push checkpoints to, and how many cosignatures count
     /// (replaces the policy in force; an empty list switches witnessing off).
     SetWitnesses { policy: crate::witness::WitnessPolicy },
+    /// Approve contract code (X.1405 8.6.1–8.6.2): the ledger checks it as
+    /// `vellum contract check` does before the proposal is accepted, and stores it by digest.
+    RegisterCode {
+        name: String,
+        #[serde(with = "crate::hex_serde::bytes")]
+        code: Vec<u8>,
+        review_digest: Hash32Text,
+    },
+    /// Pause or resume one contract instance.
+    SetContractPaused { contract: AccountId, paused: bool },
+    /// Move an instance to other approved code; its storage and balances are kept, and the
+    /// version is added to its history.
+    UpgradeContract { contract: AccountId, code_digest: Hash32Text },
+    /// Record (`advisory` = its text's digest) or lift (`None`) a vulnerability advisory
+    /// against a code digest: while recorded, every instance of that code refuses calls
+    /// (X.1405 8.6.3).
+    SetCodeAdvisory { code_digest: Hash32Text, advisory: Option<Hash32Text> },
 }
 
 impl GovAction {
@@ -144,6 +161,16 @@ impl GovAction {
             GovAction::SetConsensusParams { params } => params.check(),
             GovAction::AttestIssuer { profile, .. } => profile.check(),
             GovAction::SetWitnesses { policy } => policy.check(),
+            GovAction::RegisterCode { name, code, .. } => {
+                use crate::contract::{CONTRACT_CODE_BYTES_MAX, valid_contract_name};
+                if !valid_contract_name(name) {
+                    return Err(format!("contract name `{}` must be 1..=64 bytes of [a-z0-9_-], starting with a letter", name.escape_debug()));
+                }
+                if code.is_empty() || code.len() > CONTRACT_CODE_BYTES_MAX {
+                    return Err(format!("contract code must be 1..={CONTRACT_CODE_BYTES_MAX} bytes"));
+                }
+                Ok(())
+            }
             GovAction::SetReasonCodes { codes } => {
                 use crate::proof::{REASON_CODES_MAX, valid_reason_code};
                 if codes.is_empty() || codes.len() > REASON_CODES_MAX {
@@ -181,6 +208,10 @@ impl GovAction {
             GovAction::SetReasonCodes { .. } => "set_reason_codes",
             GovAction::AttestIssuer { .. } => "attest_issuer",
             GovAction::SetWitnesses { .. } => "set_witnesses",
+            GovAction::RegisterCode { .. } => "register_code",
+            GovAction::SetContractPaused { .. } => "set_contract_paused",
+            GovAction::UpgradeContract { .. } => "upgrade_contract",
+            GovAction::SetCodeAdvisory { .. } => "set_code_advisory",
         }
     }
 }
@@ -247,4 +278,4 @@ pub struct Module {
 }
 
 /// The standard modules built into the ledger (X.1405 8.6.5), registered at genesis.
-pub const STANDARD_MODULES: [&str; 4] = ["registry", "transfer", "multisig", "monitoring"];
+pub const STANDARD_MODULES: [&str; 5] = ["registry", "transfer", "multisig", "monitoring", "einvoice"];

@@ -7,11 +7,13 @@
 pub mod account;
 pub mod batch;
 pub mod block;
+pub mod contract;
 pub mod encoding;
 pub mod genesis;
 pub mod governance;
 pub mod hash;
 pub mod hex_serde;
+pub mod invoice;
 pub mod issuer;
 pub mod keys;
 pub mod limits;

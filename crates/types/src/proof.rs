@@ -369,6 +369,18 @@ pub enum StateKey {
     IssuerProfile(AccountId),
     /// The witnesses governance set ([`crate::witness::WitnessPolicy`]; absent: none).
     WitnessPolicy,
+    /// Contract code governance approved ([`crate::contract::CodeEntry`], by code digest).
+    ContractCode(Hash32),
+    /// A contract instance ([`crate::contract::ContractInstance`], by its account id).
+    Contract(AccountId),
+    /// One key of a contract's own storage (`Vec<u8>`).
+    ContractData(AccountId, Vec<u8>),
+    /// A seller's invoicing conditions ([`crate::invoice::InvoicingTerms`]).
+    Invoicing(AccountId),
+    /// A payment that may be invoiced ([`crate::invoice::InvoiceablePayment`], by transaction id).
+    InvoiceablePayment(crate::hash::TxId),
+    /// An issued invoice ([`crate::invoice::Invoice`], by invoice id).
+    Invoice(Hash32),
 }
 
 impl StateKey {

@@ -148,6 +148,44 @@ pub enum TxBody {
     AttestIssuer { issuer: AccountId, profile: crate::issuer::IssuerProfile },
     /// A registrar or compliance withdraws an issuer's attestation; `reason` is a reason code.
     RevokeAttestation { issuer: AccountId, reason: String },
+    /// Anyone instantiates governance-approved code into a new contract account
+    /// ([`crate::contract::contract_account_id`]) and runs its `init` with `input`, under a
+    /// budget of `fuel`.
+    InstantiateContract {
+        #[serde(with = "crate::hex_serde::hex32")]
+        code_digest: Hash32,
+        #[serde(with = "crate::hex_serde::bytes")]
+        input: Vec<u8>,
+        fuel: u64,
+    },
+    /// Calls `function` of a contract with `input`, under a budget of `fuel`.
+    CallContract {
+        contract: AccountId,
+        function: String,
+        #[serde(with = "crate::hex_serde::bytes")]
+        input: Vec<u8>,
+        fuel: u64,
+    },
+    /// A seller sets (or replaces) its invoicing conditions (X.1407 Appendix I).
+    SetInvoicing { tax_authority: AccountId, token: String, vat_basis_points: u32 },
+    /// Phase B: the seller's tax authority issues the invoice of an invoiceable payment,
+    /// consuming it (one invoice per payment).
+    IssueInvoice {
+        payment: crate::hash::TxId,
+        #[serde(with = "crate::hex_serde::hex32")]
+        document_digest: Hash32,
+    },
+    /// Phase C: the sender reimburses the invoice's buyer its gross amount, consuming the
+    /// invoice (at most once).
+    ReimburseInvoice {
+        #[serde(with = "crate::hex_serde::hex32")]
+        invoice: Hash32,
+    },
+    /// Phase D: the seller pays the invoice's VAT to the tax authority (at most once).
+    ClearInvoiceTax {
+        #[serde(with = "crate::hex_serde::hex32")]
+        invoice: Hash32,
+    },
 }
 
 impl TxBody {
@@ -183,6 +221,12 @@ impl TxBody {
             TxBody::AddHolders { .. } => "add_holders",
             TxBody::AttestIssuer { .. } => "attest_issuer",
             TxBody::RevokeAttestation { .. } => "revoke_attestation",
+            TxBody::InstantiateContract { .. } => "instantiate_contract",
+            TxBody::CallContract { .. } => "call_contract",
+            TxBody::SetInvoicing { .. } => "set_invoicing",
+            TxBody::IssueInvoice { .. } => "issue_invoice",
+            TxBody::ReimburseInvoice { .. } => "reimburse_invoice",
+            TxBody::ClearInvoiceTax { .. } => "clear_invoice_tax",
         }
     }
 }
@@ -404,7 +448,35 @@ impl UnsignedTx {
                     Ok(())
                 }
             }
+            TxBody::InstantiateContract { input, fuel, .. } | TxBody::CallContract { input, fuel, .. } => {
+                use crate::contract::CONTRACT_INPUT_BYTES_MAX;
+                if let TxBody::CallContract { function, .. } = &u.body
+                    && !crate::contract::valid_contract_name(function)
+                {
+                    return invalid(format!("function name `{}` must be 1..=64 bytes of [a-z0-9_-], starting with a letter", function.escape_debug()));
+                }
+                if input.len() > CONTRACT_INPUT_BYTES_MAX {
+                    return invalid(format!("a contract input is at most {CONTRACT_INPUT_BYTES_MAX} bytes"));
+                }
+                if *fuel == 0 { invalid("a contract call needs a positive fuel budget".into()) } else { Ok(()) }
+            }
+            TxBody::SetInvoicing { token, vat_basis_points, .. } => {
+                check_symbol(token)?;
+                if *vat_basis_points > crate::invoice::VAT_BASIS_POINTS_MAX {
+                    return invalid(format!("the VAT rate is at most {} basis points", crate::invoice::VAT_BASIS_POINTS_MAX));
+                }
+                Ok(())
+            }
             _ => Ok(()),
+        }
+    }
+
+    /// The fuel a transaction may use: its declared budget (0 for bodies that run no code).
+    /// A block's transactions together declare at most the block's fuel budget.
+    pub fn fuel_declared(&self) -> u64 {
+        match &self.body {
+            TxBody::InstantiateContract { fuel, .. } | TxBody::CallContract { fuel, .. } => *fuel,
+            _ => 0,
         }
     }
 }
