@@ -35,6 +35,8 @@ mod tests;
 #[cfg(test)]
 mod payment_tests;
 #[cfg(test)]
+mod contract_tests;
+#[cfg(test)]
 mod governance_tests;
 #[cfg(test)]
 mod proof_status_tests;
