@@ -4,6 +4,7 @@
 
 use crate::testkit::*;
 use crate::*;
+use crate::error::{ContractError, InvoiceError};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use vellum_crypto::SecretKey;
@@ -144,7 +145,7 @@ fn escrow_input(beneficiary: AccountId, registrant: AccountId, digest: Hash32, d
 
 fn contract_error(e: &TxError) -> &'static str {
     match e {
-        TxError::Contract { code, .. } => code,
+        TxError::Contract(ContractError::Failed { code, .. }) => code,
         other => panic!("not a contract failure: {other:?}"),
     }
 }
@@ -273,10 +274,10 @@ fn governance_checks_code_before_the_vote_and_pauses_resumes_flags_and_upgrades(
     let (k0, k2, council) = (c.f.council[0].clone(), c.f.council[2].clone(), c.f.council_id());
     let action = GovAction::RegisterCode { name: "float".into(), code: float, review_digest: Hash32Text([1; 32]) };
     let e = c.send_as(&[&k0, &k2], council, TxBody::Propose { action, deadline_height: 500 }).unwrap_err();
-    assert!(matches!(e, TxError::ContractCheck { .. }), "{e}");
+    assert!(matches!(e, TxError::Contract(ContractError::Check { .. })), "{e}");
     // Unapproved code cannot be instantiated.
     let user = c.f.user.clone();
-    assert!(matches!(c.instantiate(&user, sha256(&counter_code()), vec![]), Err(TxError::UnknownCode(_))));
+    assert!(matches!(c.instantiate(&user, sha256(&counter_code()), vec![]), Err(TxError::Contract(ContractError::UnknownCode(_)))));
     let v1 = c.approve("counter", counter_code());
     let (counter, _) = c.instantiate(&user, v1, vec![]).unwrap();
     let (second, _) = c.instantiate(&user, v1, vec![]).unwrap();
@@ -286,16 +287,16 @@ fn governance_checks_code_before_the_vote_and_pauses_resumes_flags_and_upgrades(
     assert_eq!(count(&c, &counter), 5);
     // Pause and resume one instance.
     assert!(matches!(c.gov(GovAction::SetContractPaused { contract: counter, paused: true }), ProposalStatus::Executed { .. }));
-    assert_eq!(c.call(&user, counter, "increment", vec![]).unwrap_err(), TxError::ContractPaused(counter));
+    assert_eq!(c.call(&user, counter, "increment", vec![]).unwrap_err(), TxError::Contract(ContractError::Paused(counter)));
     c.call(&user, second, "increment", vec![]).unwrap();
     assert!(matches!(c.gov(GovAction::SetContractPaused { contract: counter, paused: false }), ProposalStatus::Executed { .. }));
     // An advisory against the code pauses every instance at once; lifting it resumes them.
     let advise = |advisory| GovAction::SetCodeAdvisory { code_digest: Hash32Text(v1), advisory };
     assert!(matches!(c.gov(advise(Some(Hash32Text([9; 32])))), ProposalStatus::Executed { .. }));
     for id in [counter, second] {
-        assert!(matches!(c.call(&user, id, "increment", vec![]), Err(TxError::CodeAdvisory(_))));
+        assert!(matches!(c.call(&user, id, "increment", vec![]), Err(TxError::Contract(ContractError::CodeAdvisory(_)))));
     }
-    assert!(matches!(c.instantiate(&user, v1, vec![]), Err(TxError::CodeAdvisory(_))));
+    assert!(matches!(c.instantiate(&user, v1, vec![]), Err(TxError::Contract(ContractError::CodeAdvisory(_)))));
     assert!(matches!(c.gov(advise(None)), ProposalStatus::Executed { .. }));
     c.call(&user, second, "increment", vec![]).unwrap();
     // Upgrade keeps the storage and records the version.
@@ -382,7 +383,7 @@ fn the_e_invoice_phases_each_consume_their_reference_once() {
     c.pay(&issuer, &employer, 50_000);
     c.pay(&issuer, &user, 50_000);
     let terms = |c: &Chain| TxBody::SetInvoicing { tax_authority: c.id(&tax), token: "EUR".into(), vat_basis_points: 2_100 };
-    assert!(matches!(c.send(&seller, terms(&c)), Err(TxError::NotTaxAuthority(_))), "only a governed tax authority");
+    assert!(matches!(c.send(&seller, terms(&c)), Err(TxError::Invoice(InvoiceError::NotTaxAuthority(_)))), "only a governed tax authority");
     assert!(matches!(c.gov(GovAction::GrantRole { account: c.id(&tax), role: Role::TaxAuthority }), ProposalStatus::Executed { .. }));
     c.ok(&seller, terms(&c));
     // A: the buyer pays 121.00 EUR (VAT included).
@@ -391,16 +392,16 @@ fn the_e_invoice_phases_each_consume_their_reference_once() {
     let issue = |payment| TxBody::IssueInvoice { payment, document_digest: document };
     // B: only the named tax authority issues, once per payment.
     assert_eq!(c.send(&seller, issue(paid)).unwrap_err(), TxError::MissingRole(Role::TaxAuthority));
-    assert!(matches!(c.send(&tax, issue(TxId([5; 32]))), Err(TxError::NotInvoiceable(_))), "unknown payment");
+    assert!(matches!(c.send(&tax, issue(TxId([5; 32]))), Err(TxError::Invoice(InvoiceError::NotInvoiceable(_)))), "unknown payment");
     let unrelated = c.pay(&user, &employer, 10).tx_id;
-    assert!(matches!(c.send(&tax, issue(unrelated)), Err(TxError::NotInvoiceable(_))), "not to a seller with conditions");
+    assert!(matches!(c.send(&tax, issue(unrelated)), Err(TxError::Invoice(InvoiceError::NotInvoiceable(_)))), "not to a seller with conditions");
     c.ok(&tax, issue(paid));
-    assert!(matches!(c.send(&tax, issue(paid)), Err(TxError::PaymentInvoiced { .. })), "a second invoice for the same payment");
+    assert!(matches!(c.send(&tax, issue(paid)), Err(TxError::Invoice(InvoiceError::PaymentInvoiced { .. }))), "a second invoice for the same payment");
     let invoice = invoice_id(&paid);
     let stored = c.state.invoice(&invoice).unwrap();
     assert_eq!((stored.amount, stored.vat, stored.buyer, stored.seller), (12_100, 2_100, c.id(&user), c.id(&seller)));
     // Wrong kind: a payment id is not an invoice.
-    assert!(matches!(c.send(&employer, TxBody::ReimburseInvoice { invoice: paid.0 }), Err(TxError::UnknownInvoice(_))));
+    assert!(matches!(c.send(&employer, TxBody::ReimburseInvoice { invoice: paid.0 }), Err(TxError::Invoice(InvoiceError::UnknownInvoice(_)))));
     // C: reimbursed once.
     let user_before = c.eur(&c.id(&user));
     let receipt = c.ok(&employer, TxBody::ReimburseInvoice { invoice });
@@ -408,13 +409,13 @@ fn the_e_invoice_phases_each_consume_their_reference_once() {
     let record = receipt.payment.unwrap().record;
     assert!(matches!(&record.outcome, PaymentOutcome::Settled { reference: Some(r), .. } if r.0 == invoice), "{record:?}");
     let e = c.send(&employer, TxBody::ReimburseInvoice { invoice }).unwrap_err();
-    assert!(matches!(e, TxError::InvoiceSpent { phase: "reimbursed", .. }), "{e}");
+    assert!(matches!(e, TxError::Invoice(InvoiceError::Spent { phase: "reimbursed", .. })), "{e}");
     assert_eq!(c.eur(&c.id(&user)), user_before + 12_100, "paid once");
     // D: only the seller clears the VAT, once.
-    assert!(matches!(c.send(&employer, TxBody::ClearInvoiceTax { invoice }), Err(TxError::NotSeller { .. })));
+    assert!(matches!(c.send(&employer, TxBody::ClearInvoiceTax { invoice }), Err(TxError::Invoice(InvoiceError::NotSeller { .. }))));
     c.ok(&seller, TxBody::ClearInvoiceTax { invoice });
     assert_eq!(c.eur(&c.id(&tax)), 2_100);
-    assert!(matches!(c.send(&seller, TxBody::ClearInvoiceTax { invoice }), Err(TxError::InvoiceSpent { phase: "tax_cleared", .. })));
+    assert!(matches!(c.send(&seller, TxBody::ClearInvoiceTax { invoice }), Err(TxError::Invoice(InvoiceError::Spent { phase: "tax_cleared", .. }))));
     // The module pauses like the other standard modules.
     assert!(matches!(c.gov(GovAction::SetModulePaused { name: "einvoice".into(), paused: true }), ProposalStatus::Executed { .. }));
     assert_eq!(c.send(&seller, terms(&c)).unwrap_err(), TxError::ModulePaused("einvoice"));

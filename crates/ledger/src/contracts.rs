@@ -11,7 +11,7 @@
 //! again (its own pending writes are not in the state yet, so it would see stale storage).
 
 use crate::env::BlockEnv;
-use crate::error::TxError;
+use crate::error::{ContractError, TxError};
 use crate::payments::{self, Payment};
 use crate::state::LedgerState;
 use std::collections::BTreeSet;
@@ -88,9 +88,9 @@ fn instantiate(
     env: BlockEnv,
     touched: &mut Touched,
 ) -> Result<ContractInstance, TxError> {
-    let code = state.contract_code(code_digest).ok_or_else(|| TxError::UnknownCode(hex::encode(code_digest)))?;
+    let code = state.contract_code(code_digest).ok_or_else(|| ContractError::UnknownCode(hex::encode(code_digest)))?;
     if code.advisory.is_some() {
-        return Err(TxError::CodeAdvisory(hex::encode(code_digest)));
+        return Err(ContractError::CodeAdvisory(hex::encode(code_digest)).into());
     }
     let id = contract_account_id(code_digest, &sender.id, tx.unsigned.nonce);
     if state.account(&id).is_some() {
@@ -128,13 +128,13 @@ fn instantiate(
 /// The instance, if it may be called now: known, not paused, its code under no advisory, its
 /// account active.
 fn callable(state: &LedgerState, id: &AccountId) -> Result<ContractInstance, TxError> {
-    let instance = state.contract(id).ok_or(TxError::UnknownContract(*id))?;
+    let instance = state.contract(id).ok_or(ContractError::UnknownContract(*id))?;
     if instance.paused {
-        return Err(TxError::ContractPaused(*id));
+        return Err(ContractError::Paused(*id).into());
     }
     let code = state.contract_code(&instance.code_digest.0).expect("an instance's code is stored");
     if code.advisory.is_some() {
-        return Err(TxError::CodeAdvisory(instance.code_digest.to_string()));
+        return Err(ContractError::CodeAdvisory(instance.code_digest.to_string()).into());
     }
     let account = state.account(id).expect("an instance has an account");
     if account.status != AccountStatus::Active {
@@ -182,7 +182,7 @@ fn run(host: &mut Host<'_>, call: Call<'_>) -> Result<(Vec<u8>, u64), TxError> {
     let mut inner = Host { state: host.state, touched: host.touched, tx: host.tx, env: host.env, stack: host.stack, contract: id, acc: host.acc };
     let outcome = RUNTIME.call(&code, call.function, ctx, &mut inner);
     host.stack.pop();
-    let outcome = outcome.map_err(|e| TxError::Contract { contract: id, code: e.code(), message: e.to_string() })?;
+    let outcome = outcome.map_err(|e| ContractError::Failed { contract: id, code: e.code(), message: e.to_string() })?;
     for (key, value) in outcome.writes {
         let state_key = StateKey::ContractData(id, key);
         host.touched.insert(match value {
@@ -256,7 +256,7 @@ pub(crate) fn register_code(
     let report = check_code(code)?;
     let digest = vellum_types::sha256(code);
     if state.contract_code(&digest).is_some() {
-        return Err(TxError::CodeKnown(hex::encode(digest)));
+        return Err(ContractError::CodeKnown(hex::encode(digest)).into());
     }
     let entry = CodeEntry {
         digest: Hash32Text(digest),
@@ -274,13 +274,13 @@ pub(crate) fn register_code(
 
 /// The static checks (`vellum contract check`), as a ledger error.
 pub(crate) fn check_code(code: &[u8]) -> Result<vellum_contracts::Report, TxError> {
-    vellum_contracts::check(code).map_err(|e| TxError::ContractCheck { code: e.code(), message: e.to_string() })
+    vellum_contracts::check(code).map_err(|e| ContractError::Check { code: e.code(), message: e.to_string() }.into())
 }
 
 pub(crate) fn set_paused(state: &mut LedgerState, id: &AccountId, paused: bool, touched: &mut Touched) -> Result<(), TxError> {
-    let mut instance = state.contract(id).ok_or(TxError::UnknownContract(*id))?;
+    let mut instance = state.contract(id).ok_or(ContractError::UnknownContract(*id))?;
     if instance.paused == paused {
-        return Err(TxError::ModuleUnchanged(instance.name));
+        return Err(ContractError::Unchanged(*id).into());
     }
     instance.paused = paused;
     touched.insert(state.put_value(&StateKey::Contract(*id), &instance));
@@ -290,13 +290,13 @@ pub(crate) fn set_paused(state: &mut LedgerState, id: &AccountId, paused: bool, 
 /// Moves an instance to other approved code, keeping its storage and balances. Returns the
 /// new version.
 pub(crate) fn upgrade(state: &mut LedgerState, id: &AccountId, code_digest: &Hash32Text, proposal: u64, env: BlockEnv, touched: &mut Touched) -> Result<u64, TxError> {
-    let mut instance = state.contract(id).ok_or(TxError::UnknownContract(*id))?;
-    let code = state.contract_code(&code_digest.0).ok_or_else(|| TxError::UnknownCode(code_digest.to_string()))?;
+    let mut instance = state.contract(id).ok_or(ContractError::UnknownContract(*id))?;
+    let code = state.contract_code(&code_digest.0).ok_or_else(|| ContractError::UnknownCode(code_digest.to_string()))?;
     if code.advisory.is_some() {
-        return Err(TxError::CodeAdvisory(code_digest.to_string()));
+        return Err(ContractError::CodeAdvisory(code_digest.to_string()).into());
     }
     if instance.code_digest == *code_digest {
-        return Err(TxError::ModuleUnchanged(instance.name));
+        return Err(ContractError::Unchanged(*id).into());
     }
     let version = instance.history.last().expect("an instance has a first version").version + 1;
     instance.code_digest = *code_digest;
@@ -315,7 +315,7 @@ pub(crate) fn set_advisory(
     env: BlockEnv,
     touched: &mut Touched,
 ) -> Result<(), TxError> {
-    let mut code = state.contract_code(&code_digest.0).ok_or_else(|| TxError::UnknownCode(code_digest.to_string()))?;
+    let mut code = state.contract_code(&code_digest.0).ok_or_else(|| ContractError::UnknownCode(code_digest.to_string()))?;
     let next = advisory.map(|digest| Advisory { digest, proposal, height: env.height });
     if code.advisory.is_none() && next.is_none() {
         return Err(TxError::ModuleUnchanged(code.name));

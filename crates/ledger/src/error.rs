@@ -5,34 +5,12 @@ use vellum_types::{AccountId, DecodeError, Role};
 /// Why a transaction cannot execute. Every variant leaves the state untouched.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum TxError {
-    #[error("no approved contract code {0}")]
-    UnknownCode(String),
-    #[error("contract code {0} is already approved")]
-    CodeKnown(String),
-    #[error("contract code {0} has a vulnerability advisory: its instances refuse calls until governance lifts it")]
-    CodeAdvisory(String),
-    #[error("the contract code fails the checks ({code}): {message}")]
-    ContractCheck { code: &'static str, message: String },
-    #[error("no contract {0}")]
-    UnknownContract(AccountId),
-    #[error("contract {0} is paused by governance")]
-    ContractPaused(AccountId),
-    #[error("contract {contract} failed ({code}): {message}")]
-    Contract { contract: AccountId, code: &'static str, message: String },
+    #[error(transparent)]
+    Contract(#[from] ContractError),
+    #[error(transparent)]
+    Invoice(#[from] InvoiceError),
     #[error("the block's contract fuel budget ({max}) has {left} left; the transaction declares {asked}")]
     BlockFuel { asked: u64, left: u64, max: u64 },
-    #[error("account {0} is not a tax authority (it needs the `tax_authority` role, and for an invoice to be the one the seller's invoicing conditions name)")]
-    NotTaxAuthority(AccountId),
-    #[error("payment {0} is not invoiceable: no settled single-leg payment with that transaction id was made, in its token, to a seller with invoicing conditions")]
-    NotInvoiceable(String),
-    #[error("payment {payment} is already invoiced as {invoice}: one invoice per payment")]
-    PaymentInvoiced { payment: String, invoice: String },
-    #[error("no invoice {0}")]
-    UnknownInvoice(String),
-    #[error("invoice {invoice} is already {phase} (transaction {tx}): each phase consumes it once")]
-    InvoiceSpent { invoice: String, phase: &'static str, tx: String },
-    #[error("only the invoice's seller {seller} clears the VAT of invoice {invoice}")]
-    NotSeller { invoice: String, seller: AccountId },
     #[error("malformed transaction: {0}")]
     Malformed(#[from] DecodeError),
     #[error("wrong chain id: this chain is `{expected}`, the transaction names `{got}`")]
@@ -294,20 +272,9 @@ impl TxError {
             TxError::BadParams(_) => "bad_params",
             TxError::MisbehaviorKnown => "misbehavior_known",
             TxError::BadEvidence(_) => "bad_evidence",
-            TxError::UnknownCode(_) => "unknown_code",
-            TxError::CodeKnown(_) => "code_known",
-            TxError::CodeAdvisory(_) => "code_advisory",
-            TxError::ContractCheck { .. } => "contract_check",
-            TxError::UnknownContract(_) => "unknown_contract",
-            TxError::ContractPaused(_) => "contract_paused",
-            TxError::Contract { code, .. } => code,
+            TxError::Contract(e) => e.code(),
+            TxError::Invoice(e) => e.code(),
             TxError::BlockFuel { .. } => "block_fuel",
-            TxError::NotTaxAuthority(_) => "not_tax_authority",
-            TxError::NotInvoiceable(_) => "not_invoiceable",
-            TxError::PaymentInvoiced { .. } => "payment_invoiced",
-            TxError::UnknownInvoice(_) => "unknown_invoice",
-            TxError::InvoiceSpent { .. } => "invoice_spent",
-            TxError::NotSeller { .. } => "not_seller",
         }
     }
 }
@@ -335,4 +302,71 @@ pub enum BlockError {
     ValidatorSet,
     #[error("block {height} belongs to epoch {expected}, its header says {got}")]
     Epoch { height: u64, expected: u64, got: u64 },
+}
+
+/// Why a contract transaction or a governance action on contracts failed.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum ContractError {
+    #[error("no approved contract code {0}")]
+    UnknownCode(String),
+    #[error("contract code {0} is already approved")]
+    CodeKnown(String),
+    #[error("contract code {0} has a vulnerability advisory: its instances refuse calls until governance lifts it")]
+    CodeAdvisory(String),
+    #[error("the contract code fails the checks ({code}): {message}")]
+    Check { code: &'static str, message: String },
+    #[error("no contract {0}")]
+    UnknownContract(AccountId),
+    #[error("contract {0} is paused by governance")]
+    Paused(AccountId),
+    #[error("contract {0} is already in that state")]
+    Unchanged(AccountId),
+    #[error("contract {contract} failed ({code}): {message}")]
+    Failed { contract: AccountId, code: &'static str, message: String },
+}
+
+impl ContractError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ContractError::UnknownCode(_) => "unknown_code",
+            ContractError::CodeKnown(_) => "code_known",
+            ContractError::CodeAdvisory(_) => "code_advisory",
+            ContractError::Check { .. } => "contract_check",
+            ContractError::UnknownContract(_) => "unknown_contract",
+            ContractError::Paused(_) => "contract_paused",
+            ContractError::Unchanged(_) => "contract_unchanged",
+            // The runtime's own code: `contract_aborted`, `fuel_exhausted`, `contract_refused`…
+            ContractError::Failed { code, .. } => code,
+        }
+    }
+}
+
+/// Why an e-invoice transaction failed (X.1407 Appendix I).
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum InvoiceError {
+    #[error("account {0} is not a tax authority (it needs the `tax_authority` role, and for an invoice to be the one the seller's invoicing conditions name)")]
+    NotTaxAuthority(AccountId),
+    #[error("payment {0} is not invoiceable: no settled single-leg payment with that transaction id was made, in its token, to a seller with invoicing conditions")]
+    NotInvoiceable(String),
+    #[error("payment {payment} is already invoiced as {invoice}: one invoice per payment")]
+    PaymentInvoiced { payment: String, invoice: String },
+    #[error("no invoice {0}")]
+    UnknownInvoice(String),
+    #[error("invoice {invoice} is already {phase} (transaction {tx}): each phase consumes it once")]
+    Spent { invoice: String, phase: &'static str, tx: String },
+    #[error("only the invoice's seller {seller} clears the VAT of invoice {invoice}")]
+    NotSeller { invoice: String, seller: AccountId },
+}
+
+impl InvoiceError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            InvoiceError::NotTaxAuthority(_) => "not_tax_authority",
+            InvoiceError::NotInvoiceable(_) => "not_invoiceable",
+            InvoiceError::PaymentInvoiced { .. } => "payment_invoiced",
+            InvoiceError::UnknownInvoice(_) => "unknown_invoice",
+            InvoiceError::Spent { .. } => "invoice_spent",
+            InvoiceError::NotSeller { .. } => "not_seller",
+        }
+    }
 }

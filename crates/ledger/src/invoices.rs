@@ -6,7 +6,7 @@
 //! invoice id, so receipts and bundles show every phase offline.
 
 use crate::env::BlockEnv;
-use crate::error::TxError;
+use crate::error::{InvoiceError, TxError};
 use crate::payments::{self, Payment};
 use crate::state::LedgerState;
 use std::collections::BTreeSet;
@@ -38,7 +38,7 @@ pub(crate) fn apply(
             state.token(token).ok_or_else(|| TxError::UnknownToken(token.clone()))?;
             let authority = state.account(tax_authority).ok_or(TxError::UnknownAccount(*tax_authority))?;
             if !authority.has_role(Role::TaxAuthority) {
-                return Err(TxError::NotTaxAuthority(*tax_authority));
+                return Err(InvoiceError::NotTaxAuthority(*tax_authority).into());
             }
             let version = state.invoicing(&sender.id).map_or(1, |t| t.version + 1);
             let terms = InvoicingTerms { tax_authority: *tax_authority, token: token.clone(), vat_basis_points, version, height: env.height };
@@ -50,9 +50,9 @@ pub(crate) fn apply(
             Ok(None)
         }
         InvoiceTx::Reimburse { invoice: id } => {
-            let mut invoice = state.invoice(id).ok_or_else(|| TxError::UnknownInvoice(hex::encode(id)))?;
+            let mut invoice = state.invoice(id).ok_or_else(|| InvoiceError::UnknownInvoice(hex::encode(id)))?;
             if let Some(spent) = &invoice.reimbursed {
-                return Err(TxError::InvoiceSpent { invoice: hex::encode(id), phase: "reimbursed", tx: spent.tx_id.to_hex() });
+                return Err(InvoiceError::Spent { invoice: hex::encode(id), phase: "reimbursed", tx: spent.tx_id.to_hex() }.into());
             }
             invoice.reimbursed = Some(Spend { by: sender.id, tx_id: tx.id(), height: env.height });
             touched.insert(state.put_value(&StateKey::Invoice(*id), &invoice));
@@ -60,12 +60,12 @@ pub(crate) fn apply(
             payments::apply(state, sender, tx, Payment::Transfer { legs: &legs, reference: &Some(*id) }, env, touched)
         }
         InvoiceTx::ClearTax { invoice: id } => {
-            let mut invoice = state.invoice(id).ok_or_else(|| TxError::UnknownInvoice(hex::encode(id)))?;
+            let mut invoice = state.invoice(id).ok_or_else(|| InvoiceError::UnknownInvoice(hex::encode(id)))?;
             if invoice.seller != sender.id {
-                return Err(TxError::NotSeller { invoice: hex::encode(id), seller: invoice.seller });
+                return Err(InvoiceError::NotSeller { invoice: hex::encode(id), seller: invoice.seller }.into());
             }
             if let Some(spent) = &invoice.tax_cleared {
-                return Err(TxError::InvoiceSpent { invoice: hex::encode(id), phase: "tax_cleared", tx: spent.tx_id.to_hex() });
+                return Err(InvoiceError::Spent { invoice: hex::encode(id), phase: "tax_cleared", tx: spent.tx_id.to_hex() }.into());
             }
             invoice.tax_cleared = Some(Spend { by: sender.id, tx_id: tx.id(), height: env.height });
             touched.insert(state.put_value(&StateKey::Invoice(*id), &invoice));
@@ -90,13 +90,13 @@ fn issue(
     if !sender.has_role(Role::TaxAuthority) {
         return Err(TxError::MissingRole(Role::TaxAuthority));
     }
-    let mut payment = state.invoiceable_payment(payment_id).ok_or_else(|| TxError::NotInvoiceable(payment_id.to_hex()))?;
+    let mut payment = state.invoiceable_payment(payment_id).ok_or_else(|| InvoiceError::NotInvoiceable(payment_id.to_hex()))?;
     if let Some(invoice) = payment.invoice {
-        return Err(TxError::PaymentInvoiced { payment: payment_id.to_hex(), invoice: invoice.to_string() });
+        return Err(InvoiceError::PaymentInvoiced { payment: payment_id.to_hex(), invoice: invoice.to_string() }.into());
     }
     let terms = state.invoicing(&payment.seller).expect("a payment is invoiceable only under conditions");
     if terms.tax_authority != sender.id {
-        return Err(TxError::NotTaxAuthority(sender.id));
+        return Err(InvoiceError::NotTaxAuthority(sender.id).into());
     }
     let id = invoice_id(payment_id);
     let invoice = Invoice {

@@ -20,7 +20,7 @@ mod recovery;
 mod state;
 pub mod validators;
 
-pub use error::{BlockError, TxError};
+pub use error::{BlockError, ContractError, InvoiceError, TxError};
 pub use block::{BlockRun, Built, Commitments, Finished, PushError, build_block, execute_block, execute_block_with, genesis_block};
 pub use contracts::ContractOutcome;
 pub use env::{BlockEnv, BlockOutcome, ContractEvidence, EventEvidence, Evidence, PaymentEvidence, TxReceipt};
