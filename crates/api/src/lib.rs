@@ -39,6 +39,10 @@
 //!   and `GET /v1/hold/{id}` (compliance and auditors; a hold's sender sees its own).
 //!   Public: `GET /v1/token/{symbol}` (main-ledger tokens; a sub-ledger's only to its members)
 //!   and `GET /v1/rate/{from}/{to}` (the governed rate and its version, to quote a conversion).
+//! - Contracts and e-invoices (`contracts.rs`): public `GET /v1/contract/{id}`,
+//!   `GET /v1/code/{digest}`, `GET /v1/invoicing/{seller}`; signed `GET /v1/contract/{id}/storage/{key}`,
+//!   `GET /v1/tx/{hash}/contract` (output, fuel, payment records and events with their log
+//!   indices) and `GET /v1/invoice/{id}`.
 //! - `GET /metrics` — Prometheus text: height, finalized transactions, mempool, log size,
 //!   holds and monitoring alerts by rule.
 //!
@@ -73,6 +77,7 @@
 
 mod auth;
 mod chain;
+mod contracts;
 mod errors;
 mod events;
 mod governance;
@@ -143,6 +148,12 @@ pub fn router_with_limit(node: NodeHandle, rate: limit::RateLimit) -> Router {
         .route("/v1/hold/{id}", get(payments::hold))
         .route("/v1/payment/{tx}", get(payments::payment))
         .route("/v1/payment/{tx}/receipt", get(payments::receipt))
+        .route("/v1/contract/{id}", get(contracts::contract))
+        .route("/v1/contract/{id}/storage/{key}", get(contracts::storage))
+        .route("/v1/code/{digest}", get(contracts::code))
+        .route("/v1/tx/{hash}/contract", get(contracts::result))
+        .route("/v1/invoicing/{seller}", get(contracts::invoicing))
+        .route("/v1/invoice/{id}", get(contracts::invoice))
         .route("/metrics", get(metrics::metrics))
         .route("/v1/governance", get(governance::summary))
         .route("/v1/governance/proposals", get(governance::proposals))

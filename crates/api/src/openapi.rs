@@ -5,7 +5,7 @@
 //! devnet in CI (`crates/cli/tests/schemathesis_ci.rs`).
 
 use crate::errors::{ErrorBody, ErrorDetail};
-use crate::{chain, events, governance, log, metrics, originals, payments, proofs};
+use crate::{chain, contracts, events, governance, log, metrics, originals, payments, proofs};
 use axum::Json;
 use axum::response::{IntoResponse, Response};
 use utoipa::openapi::header::Header;
@@ -29,6 +29,7 @@ pub(crate) struct Binary(#[allow(dead_code)] Vec<u8>);
         originals::original_put, originals::original_get, originals::original_delete,
         log::log_checkpoint, log::log_anchor, log::log_witnessed, log::log_consistency,
         payments::account, payments::history, payments::token, payments::rate, payments::holds, payments::hold, payments::payment, payments::receipt,
+        contracts::contract, contracts::code, contracts::storage, contracts::result, contracts::invoicing, contracts::invoice,
         metrics::metrics,
         governance::summary, governance::proposals, governance::proposal, governance::history, governance::module, governance::validators,
         events::events,

@@ -8,6 +8,7 @@ mod bench;
 mod chaos;
 mod client;
 mod contract;
+mod invoice;
 mod credential;
 mod devnet;
 mod gov;
@@ -197,6 +198,12 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: contract::ContractCommand,
     },
+    /// E-invoices (X.1407 Appendix I): invoicing conditions, issue (tax authority),
+    /// reimbursement, VAT clearance — each consumes its reference once.
+    Invoice {
+        #[command(subcommand)]
+        command: invoice::InvoiceCommand,
+    },
     /// Propose registering, pausing or resuming modules/contracts.
     Module {
         #[command(subcommand)]
@@ -270,6 +277,7 @@ pub(crate) fn dispatch(command: Command, json: bool) -> Result<()> {
         Command::Witness { command: WitnessCommand::Serve(args) } => witness::serve(args, json),
         Command::Genesis { genesis } => genesis_summary(&genesis, json),
         Command::Contract { command } => contract::run(command, json),
+        Command::Invoice { command } => invoice::run(command, json),
         Command::Log { command } => log::run(command, json),
         Command::Verify { bundle, file, checkpoint, status, witnesses, explain } => {
             proof::verify(&bundle, file.as_deref(), checkpoint.as_deref(), status.as_deref(), witnesses.as_deref(), explain, json)

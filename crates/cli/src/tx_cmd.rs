@@ -114,6 +114,25 @@ fn buildable(command: &crate::Command) -> Result<(), &'static str> {
     const NO_TX: &str = "it sends no transaction";
     const SECRETS: &str = "it keeps off-ledger secrets made with the transaction (salts, a manifest, a new key): run it directly";
     match command {
+        C::Contract { command } => match command {
+            crate::contract::ContractCommand::Check { .. }
+            | crate::contract::ContractCommand::New { .. }
+            | crate::contract::ContractCommand::Show { .. }
+            | crate::contract::ContractCommand::EscrowInput { .. } => Err(NO_TX),
+            crate::contract::ContractCommand::Propose { .. }
+            | crate::contract::ContractCommand::Instantiate { .. }
+            | crate::contract::ContractCommand::Call { .. }
+            | crate::contract::ContractCommand::Pause { .. }
+            | crate::contract::ContractCommand::Upgrade { .. }
+            | crate::contract::ContractCommand::Advisory { .. } => Ok(()),
+        },
+        C::Invoice { command } => match command {
+            crate::invoice::InvoiceCommand::Show { .. } => Err(NO_TX),
+            crate::invoice::InvoiceCommand::Terms { .. }
+            | crate::invoice::InvoiceCommand::Issue { .. }
+            | crate::invoice::InvoiceCommand::Reimburse { .. }
+            | crate::invoice::InvoiceCommand::ClearTax { .. } => Ok(()),
+        },
         C::Pay(_) | C::Monitor(_) | C::Subledger(_) | C::Rate(_) | C::Role { .. } | C::Module { .. } | C::Recovery { .. } => Ok(()),
         C::Account { command } => match command {
             crate::account::AccountCommand::SetSigners { .. } | crate::account::AccountCommand::SetStatus { .. } => Ok(()),
@@ -185,7 +204,6 @@ fn buildable(command: &crate::Command) -> Result<(), &'static str> {
         | C::Devnet { .. }
         | C::Status { .. }
         | C::Genesis { .. }
-        | C::Contract { .. }
         | C::Tx { .. }
         | C::Log { .. }
         | C::Verify { .. }

@@ -98,6 +98,26 @@ const PAYMENTS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("payment
 /// (account, sequence) → tx id: the payment transactions each account is a party to.
 const ACCOUNT_PAYMENTS: TableDefinition<([u8; 32], u64), [u8; 32]> = TableDefinition::new("account_payments");
 
+/// tx id → borsh(ContractResult): what each finalized contract instantiation or call did
+/// (schema 4).
+const CONTRACT_RESULTS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("contract_results");
+
+/// What a finalized contract transaction did: its output and fuel, and the log leaves it
+/// appended after its transaction leaf (payment records of its transfers, then its events),
+/// each with its log index.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct ContractResult {
+    /// The transaction's sender.
+    pub sender: vellum_types::AccountId,
+    pub contract: vellum_types::AccountId,
+    pub height: u64,
+    pub tx_index: u64,
+    pub output: Vec<u8>,
+    pub fuel_used: u64,
+    pub payments: Vec<(u64, vellum_types::PaymentRecord)>,
+    pub events: Vec<(u64, vellum_types::contract::ContractEvent)>,
+}
+
 /// tx id → wire bytes of each transaction this node answered `accepted` for and has not yet
 /// seen finalized: replayed into the mempool (and gossiped again) after a restart, so an
 /// accepted transaction survives the crash of the validator that accepted it. A block's
@@ -153,8 +173,8 @@ const META_WITNESSED: &str = "witnessed";
 /// database is migrated in the open transaction, a newer one refused.
 const META_SCHEMA: &str = "schema_version";
 /// 1: the tables through issue 15. 2: `log_nodes` (perfect-subtree roots of the log).
-/// 3: `pending_audit_by_record` (the audit queue keyed by record).
-pub const SCHEMA_VERSION: u32 = 3;
+/// 3: `pending_audit_by_record` (the audit queue keyed by record). 4: `contract_results`.
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Where a finalized transaction is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
@@ -286,6 +306,8 @@ fn migrate(txn: &redb::WriteTransaction) -> Result<(), OpenError> {
     }
     txn.open_table(LOG_NODES)?;
     txn.open_multimap_table(PENDING_AUDIT_BY_RECORD)?;
+    // Schema 4 adds a table that starts empty (no contract could run before it).
+    txn.open_table(CONTRACT_RESULTS)?;
     meta.insert(META_SCHEMA, SCHEMA_VERSION.to_le_bytes().as_slice())?;
     Ok(())
 }
@@ -550,6 +572,21 @@ impl Store {
                 new_leaves.push((r.log_index, r.leaf_hash));
                 if let Some(p) = &r.payment {
                     new_leaves.push((p.log_index, p.leaf_hash));
+                }
+                if let Some(c) = &r.contract {
+                    new_leaves.extend(c.payments.iter().map(|p| (p.log_index, p.leaf_hash)));
+                    new_leaves.extend(c.events.iter().map(|e| (e.log_index, e.leaf_hash)));
+                    let result = ContractResult {
+                        sender: block.txs[r.index as usize].unsigned.sender,
+                        contract: c.contract,
+                        height: r.height,
+                        tx_index: r.log_index,
+                        output: c.output.clone(),
+                        fuel_used: c.fuel_used,
+                        payments: c.payments.iter().map(|p| (p.log_index, p.record.clone())).collect(),
+                        events: c.events.iter().map(|e| (e.log_index, e.event.clone())).collect(),
+                    };
+                    txn.open_table(CONTRACT_RESULTS)?.insert(r.tx_id.0, enc(&result).as_slice())?;
                 }
                 if let Some(e) = &r.evidence {
                     new_leaves.push((e.log_index, e.leaf_hash));
@@ -876,6 +913,16 @@ impl Store {
         let table = txn.open_table(PAYMENTS)?;
         Ok(match table.get(id.0)? {
             Some(v) => Some(borsh::from_slice(v.value()).map_err(|e| ReadError(redb::Error::Corrupted(format!("payment entry: {e}"))))?),
+            None => None,
+        })
+    }
+
+    /// What a finalized contract transaction did.
+    pub fn contract_result(&self, id: &TxId) -> Result<Option<ContractResult>, ReadError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(CONTRACT_RESULTS)?;
+        Ok(match table.get(id.0)? {
+            Some(v) => Some(borsh::from_slice(v.value()).map_err(|e| ReadError(redb::Error::Corrupted(format!("contract result: {e}"))))?),
             None => None,
         })
     }

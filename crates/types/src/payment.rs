@@ -453,6 +453,8 @@ impl crate::tx::TxBody {
                 | B::Clawback { .. }
                 | B::CreateSubledger { .. }
                 | B::SetRate { .. }
+                | B::ReimburseInvoice { .. }
+                | B::ClearInvoiceTax { .. }
         )
     }
 }

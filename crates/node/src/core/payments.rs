@@ -132,6 +132,11 @@ impl NodeHandle {
         self.store.payment(id).map_err(storage_error)
     }
 
+    /// What a finalized contract instantiation or call did.
+    pub fn contract_result(&self, id: &TxId) -> Result<Option<vellum_storage::ContractResult>, BundleError> {
+        self.store.contract_result(id).map_err(storage_error)
+    }
+
     /// Whether `caller` may read a payment: a party to it, an auditor or compliance officer,
     /// or a member of a party's sub-ledger.
     pub fn can_read_payment(&self, caller: &Account, entry: &PaymentEntry) -> bool {
