@@ -67,26 +67,56 @@ fn e_invoice_holds_freezes_and_sub_ledgers_on_a_devnet() {
         json(&["token", "mint", "--client", c, "--token", "EUR", "--to", who, "--amount", "1000.00"]);
     }
 
-    // 1. The buyer pays the seller for an invoice; the receipt is kept.
+    // The e-invoice module (X.1407 Appendix I). Governance appoints a tax authority; the seller
+    // publishes its invoicing conditions naming it (VAT 19 %).
+    let tax = json(&["key", "new", "--plain", "--out", keys.join("tax.key").to_str().unwrap()]);
+    std::fs::write(path("tax-id.txt"), "tax office: registry checked").unwrap();
+    json(&["account", "open", "--client", c, "--public-key", tax["public_key"].as_str().unwrap(), "--identity-file", &path("tax-id.txt"), "--label", "tax"]);
+    let (code, text) = run(&["invoice", "terms", "--client", c, "--key", "seller", "--tax-authority", "tax", "--token", "EUR", "--vat-bp", "1900"]);
+    assert!(code != 0 && text.contains("not_tax_authority"), "only a governed tax authority: {text}");
+    json(&["role", "grant", "--client", c, "--account", "tax", "--role", "tax_authority"]);
+    json(&["invoice", "terms", "--client", c, "--key", "seller", "--tax-authority", "tax", "--token", "EUR", "--vat-bp", "1900"]);
+
+    // A. The buyer pays the seller; the receipt is kept.
     let pay1 = json(&["pay", "--client", c, "--key", "buyer", "--token", "EUR", "--to", "seller=119.00", "--receipt", &path("payment.vellumrc")]);
     let pay1_hash = pay1["tx"]["tx_hash"].as_str().unwrap().to_string();
     assert_eq!(pay1["payment"]["record"]["outcome"]["outcome"], "settled", "{pay1}");
     let seller = json(&["balance", "--client", c, "--key", "seller"]);
     assert_eq!(available(&seller, "EUR"), 11_900);
 
-    // 2. The tax authority (issuer role) registers the invoice; its metadata names the payment.
+    // B. The tax authority issues the invoice, consuming the payment: once.
     std::fs::write(path("invoice.pdf"), "%PDF-1.7 invoice 2026-0042: 1 x consulting, 119.00 EUR incl. VAT\n%%EOF").unwrap();
-    let metadata = format!("{{\"invoice\":\"2026-0042\",\"payment_tx\":\"{pay1_hash}\",\"amount\":\"119.00 EUR\"}}");
-    std::fs::write(path("invoice-meta.json"), &metadata).unwrap();
-    let reg = json(&["proof", "register", "--client", c, "--metadata", &path("invoice-meta.json"), "--out-dir", &path("proofs"), &path("invoice.pdf")]);
-    let invoice_proof = reg["proof_id"].as_str().unwrap().to_string();
+    let (code, text) = run(&["invoice", "issue", "--client", c, "--key", "seller", &pay1_hash, "--document", &path("invoice.pdf")]);
+    assert!(code != 0 && text.contains("missing_role"), "only the tax authority issues: {text}");
+    let issued = json(&["invoice", "issue", "--client", c, "--key", "tax", &pay1_hash, "--document", &path("invoice.pdf")]);
+    let invoice_id = issued["invoice"].as_str().unwrap().to_string();
+    let (code, text) = run(&["invoice", "issue", "--client", c, "--key", "tax", &pay1_hash, "--document", &path("invoice.pdf")]);
+    assert!(code != 0 && text.contains("payment_invoiced"), "one invoice per payment: {text}");
 
-    // 3. The employer reimburses the buyer, referencing the invoice's proof.
-    let pay2 = json(&[
-        "pay", "--client", c, "--key", "employer", "--token", "EUR", "--to", "buyer=119.00",
-        "--reference", &invoice_proof, "--receipt", &path("reimbursement.vellumrc"),
-    ]);
-    assert_eq!(pay2["payment"]["record"]["outcome"]["reference"], invoice_proof.as_str());
+    // C. The employer reimburses the buyer against the invoice: once.
+    let (code, text) = run(&["invoice", "reimburse", "--client", c, "--key", "employer", &pay1_hash]);
+    assert!(code != 0 && text.contains("unknown_invoice"), "a payment is not an invoice: {text}");
+    let pay2 = json(&["invoice", "reimburse", "--client", c, "--key", "employer", &invoice_id]);
+    let pay2_hash = pay2["hash"].as_str().or(pay2["tx_hash"].as_str()).unwrap().to_string();
+    let (code, text) = run(&["invoice", "reimburse", "--client", c, "--key", "employer", &invoice_id]);
+    assert!(code != 0 && text.contains("invoice_spent"), "the same invoice is never reimbursed twice: {text}");
+    let (code, _) = run(&["receipt", "--client", c, "--key", "employer", &pay2_hash, "--out", &path("reimbursement.vellumrc")]);
+    assert_eq!(code, 0);
+
+    // D. The seller clears the VAT (19.00 EUR of 119.00) with the tax authority: once.
+    json(&["invoice", "clear-tax", "--client", c, "--key", "seller", &invoice_id]);
+    let (code, text) = run(&["invoice", "clear-tax", "--client", c, "--key", "seller", &invoice_id]);
+    assert!(code != 0 && text.contains("invoice_spent"), "{text}");
+    assert_eq!(available(&json(&["balance", "--client", c, "--key", "tax"]), "EUR"), 1_900);
+    let shown = json(&["invoice", "show", "--client", c, "--key", "buyer", &invoice_id]);
+    assert_eq!((shown["invoice"]["vat"].as_str(), shown["invoice"]["payment"].as_str()), (Some("1900"), Some(pay1_hash.as_str())), "{shown}");
+    assert!(!shown["invoice"]["reimbursed"].is_null() && !shown["invoice"]["tax_cleared"].is_null(), "{shown}");
+    let (code, text) = run(&["invoice", "show", "--client", c, "--key", "registrar", &invoice_id]);
+    assert!(code != 0 && text.contains("403"), "not a party: {text}");
+    // The tax authority also registers the invoice document as a proof (for the bundle below).
+    json(&["role", "grant", "--client", c, "--account", "tax", "--role", "issuer"]);
+    let reg = json(&["proof", "register", "--client", c, "--key", "tax", "--out-dir", &path("proofs"), &path("invoice.pdf")]);
+    assert!(reg["proof_id"].is_string(), "{reg}");
 
     // The auditor fetches the invoice bundle (the seller may not read the buyer's account).
     let (code, _) = run(&["proof", "bundle", "--client", c, "--key", "auditor", "--manifests", &path("proofs"), &path("invoice.pdf"), "--out", &path("invoice.vellum")]);
@@ -112,7 +142,7 @@ fn e_invoice_holds_freezes_and_sub_ledgers_on_a_devnet() {
     assert_eq!(pending["holds"][0]["alerts"][0]["rule"], "large_transfer");
     json(&["hold", "release", "--client", c, &hold_id, "--reason", "invoice 2026-0051 checked"]);
     let seller = json(&["balance", "--client", c, "--key", "seller"]);
-    assert_eq!(available(&seller, "EUR"), 71_900);
+    assert_eq!(available(&seller, "EUR"), 70_000, "11,900 - 1,900 VAT + 60,000");
     let (code, metrics) = http_get(&apis[1], "/metrics");
     assert_eq!(code, 200);
     assert!(metrics.contains("vellum_alerts_total{rule=\"large_transfer\"} 1"), "{metrics}");
@@ -167,12 +197,11 @@ fn e_invoice_holds_freezes_and_sub_ledgers_on_a_devnet() {
     drop(guard);
     let invoice = json(&["verify", &path("invoice.vellum"), "--file", &path("invoice.pdf"), "--checkpoint", &genesis_hash]);
     assert_eq!(invoice["valid"], true);
-    assert_eq!(invoice["metadata_digest"].as_str().unwrap(), hex::encode(vellum_types::sha256(metadata.as_bytes())));
     let payment = json(&["verify", &path("payment.vellumrc"), "--checkpoint", &genesis_hash]);
     assert_eq!((payment["valid"].as_bool(), payment["tx_id"].as_str()), (Some(true), Some(pay1_hash.as_str())));
-    assert!(metadata.contains(payment["tx_id"].as_str().unwrap()), "the invoice names the verified payment");
     let reimbursement = json(&["verify", &path("reimbursement.vellumrc"), "--checkpoint", &genesis_hash]);
-    assert_eq!(reimbursement["record"]["outcome"]["reference"], invoice["proof_id"], "the reimbursement references the invoice");
+    assert_eq!(reimbursement["record"]["outcome"]["reference"], invoice_id.as_str(), "the reimbursement names the invoice it consumed");
+    assert_eq!(hex::encode(vellum_types::invoice::invoice_id(&vellum_types::TxId::from_hex(&pay1_hash).unwrap())), invoice_id, "which is the invoice of the verified payment");
     assert_eq!(reimbursement["record"]["outcome"]["legs"][0]["credit_amount"], "11900");
     // A tampered receipt, or one checked against another chain, fails.
     let mut bytes = std::fs::read(path("reimbursement.vellumrc")).unwrap();
