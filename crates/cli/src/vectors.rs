@@ -192,6 +192,18 @@ fn sample_bodies(keys: &[TestKey]) -> Vec<(&'static str, TxBody)> {
         ("add_holders", TxBody::AddHolders { proof: ProofId(h("proof")), member: Some(3), holders: vec![a, b] }),
         ("attest_issuer", TxBody::AttestIssuer { issuer: a, profile: profile.clone() }),
         ("revoke_attestation", TxBody::RevokeAttestation { issuer: a, reason: "affiliation_changed".into() }),
+        ("instantiate_contract", TxBody::InstantiateContract { code_digest: h("escrow code"), input: vec![0x01, 0x02, 0xff], fuel: 5_000_000 }),
+        ("call_contract", TxBody::CallContract { contract: b, function: "release".into(), input: Vec::new(), fuel: 1_000_000 }),
+        ("set_invoicing", TxBody::SetInvoicing { tax_authority: b, token: "EUR".into(), vat_basis_points: 2_100 }),
+        ("issue_invoice", TxBody::IssueInvoice { payment: vellum_types::TxId(h("payment")), document_digest: h("invoice.pdf") }),
+        ("reimburse_invoice", TxBody::ReimburseInvoice { invoice: h("invoice id") }),
+        ("clear_invoice_tax", TxBody::ClearInvoiceTax { invoice: h("invoice id") }),
+        ("propose_register_code", propose(GovAction::RegisterCode { name: "escrow".into(), code: b"\0asm\x01\0\0\0".to_vec(), review_digest: Hash32Text(h("review")) })),
+        ("propose_set_contract_paused", propose(GovAction::SetContractPaused { contract: b, paused: true })),
+        ("propose_upgrade_contract", propose(GovAction::UpgradeContract { contract: b, code_digest: Hash32Text(h("escrow v2")) })),
+        ("propose_set_code_advisory", propose(GovAction::SetCodeAdvisory { code_digest: Hash32Text(h("escrow code")), advisory: Some(Hash32Text(h("advisory"))) })),
+        ("propose_lift_code_advisory", propose(GovAction::SetCodeAdvisory { code_digest: Hash32Text(h("escrow code")), advisory: None })),
+        ("propose_grant_tax_authority", propose(GovAction::GrantRole { account: b, role: Role::TaxAuthority })),
     ]
 }
 
@@ -271,9 +283,11 @@ fn ids_json(keys: &[TestKey]) -> Value {
         .map(|i| json!({ "index": i, "proof": vellum_crypto::merkle::inclusion_proof(i, &leaves).iter().map(hex::encode).collect::<Vec<_>>() }))
         .collect();
     json!({
-        "description": "Identifiers and commitments. account_id = SHA-256(hashed), hashed = \"VELLUM:ACCOUNT-ID:\" ‖ 0x01 ‖ borsh(PublicKey). proof_id = SHA-256(\"VELLUM:PROOF-ID:\" ‖ 0x01 ‖ tx id). salted = SHA-256(\"VELLUM:SALTED-DIGEST:\" ‖ 0x01 ‖ salt ‖ digest). kyc = SHA-256(\"VELLUM:KYC-COMMITMENT:\" ‖ 0x01 ‖ borsh((Vec<u8> salt, Vec<u8> record))). batch root = RFC 6962 root over leaf(d) = SHA-256(0x00 ‖ d) of the registered digests, in order.",
+        "description": "Identifiers and commitments. account_id = SHA-256(hashed), hashed = \"VELLUM:ACCOUNT-ID:\" ‖ 0x01 ‖ borsh(PublicKey). proof_id = SHA-256(\"VELLUM:PROOF-ID:\" ‖ 0x01 ‖ tx id). salted = SHA-256(\"VELLUM:SALTED-DIGEST:\" ‖ 0x01 ‖ salt ‖ digest). kyc = SHA-256(\"VELLUM:KYC-COMMITMENT:\" ‖ 0x01 ‖ borsh((Vec<u8> salt, Vec<u8> record))). batch root = RFC 6962 root over leaf(d) = SHA-256(0x00 ‖ d) of the registered digests, in order. contract_id = SHA-256(\"VELLUM:CONTRACT-ID:\" ‖ 0x01 ‖ code digest ‖ creator account id ‖ u64 LE nonce). invoice_id = SHA-256(\"VELLUM:INVOICE-ID:\" ‖ 0x01 ‖ payment tx id).",
         "account_ids": accounts,
         "proof_ids": [{ "tx_id": tx_id.to_hex(), "proof_id": ProofId::of_tx(&tx_id).to_hex() }],
+        "contract_ids": [{ "code_digest": hex::encode(h("escrow code")), "creator": account(keys, "ed25519-a").to_hex(), "nonce": 7, "contract_id": vellum_types::contract::contract_account_id(&h("escrow code"), &account(keys, "ed25519-a"), 7).to_hex() }],
+        "invoice_ids": [{ "payment_tx_id": tx_id.to_hex(), "invoice_id": hex::encode(vellum_types::invoice::invoice_id(&tx_id)) }],
         "salted_digests": [{ "salt": hex::encode(salt), "digest": hex::encode(document), "salted": hex::encode(salted_digest(&salt, &document)) }],
         "kyc_commitments": [{ "salt": hex::encode(&salt[..16]), "record": hex::encode(b"Jane Doe|1990-01-01|passport X123"), "commitment": hex::encode(vellum_types::tx::kyc_commitment(&salt[..16], b"Jane Doe|1990-01-01|passport X123")) }],
         "batch_roots": [
@@ -468,7 +482,7 @@ fn json_body_form_round_trips_to_the_same_bytes() {
     let mut every_variant: Vec<u64> = file["vectors"].as_array().unwrap().iter().map(|v| v["variant"].as_u64().unwrap()).collect();
     every_variant.sort();
     every_variant.dedup();
-    assert_eq!(every_variant, (0..=29).collect::<Vec<_>>(), "a TxBody variant has no vector");
+    assert_eq!(every_variant, (0..=35).collect::<Vec<_>>(), "a TxBody variant has no vector");
     let unknown = json!({"type": "burn", "token": "EUR", "amount": "1", "extra": 1});
     assert!(serde_json::from_value::<TxBody>(unknown).is_err(), "unknown fields are refused, not ignored");
 }
