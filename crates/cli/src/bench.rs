@@ -50,8 +50,10 @@ pub struct BenchArgs {
     idle_seconds: u64,
     /// `account` (registrars open accounts), `transfer` (token payments between the senders),
     /// `proof` (issuers register single digests), `proof-batch` (issuers register batches of
-    /// `--batch-size` digests) or `mixed` (half transfers, half single registrations).
-    #[arg(long, default_value = "transfer", value_parser = ["account", "transfer", "proof", "proof-batch", "mixed"])]
+    /// `--batch-size` digests), `mixed` (half transfers, half single registrations) or
+    /// `contract` (calls of the example counter's `increment`, one shared instance: approved
+    /// and instantiated first if need be).
+    #[arg(long, default_value = "transfer", value_parser = ["account", "transfer", "proof", "proof-batch", "mixed", "contract"])]
     scenario: String,
     #[arg(long, default_value_t = 10_000)]
     batch_size: u32,
@@ -149,10 +151,33 @@ enum Kind {
     Transfer,
     Proof,
     ProofBatch(u32),
+    Contract,
 }
 
-/// Opens `count` fresh accounts and prepares them for `kind` (funds or a role by governance).
-fn prepare(target: &Target, kind: Kind, count: usize) -> Result<Vec<SecretKey>> {
+/// The contract the `contract` scenario calls: the example counter.
+const BENCH_CONTRACT_WAT: &str = include_str!("../../contracts/examples/counter.wat");
+/// Fuel each bench call names (the counter's `increment` uses about 19,000).
+const BENCH_CALL_FUEL: u64 = 100_000;
+
+/// Approves the example counter (unless it is already) and instantiates it from the issuer's
+/// account; returns the instance.
+fn bench_contract(target: &Target, propose: &dyn Fn(GovAction) -> Result<()>) -> Result<AccountId> {
+    let client = target.client()?;
+    let code = wat::parse_str(BENCH_CONTRACT_WAT).map_err(|e| anyhow::anyhow!("the example counter does not compile: {e}"))?;
+    let digest = vellum_types::sha256(&code);
+    if client.get(&format!("/v1/code/{}", hex::encode(digest)))?.0 == 404 {
+        let review_digest = vellum_types::payment::Hash32Text(vellum_types::sha256(b"the example counter, reviewed with the contracts issue"));
+        propose(GovAction::RegisterCode { name: "bench-counter".into(), code, review_digest })?;
+    }
+    let r = send(target, "issuer", TxBody::InstantiateContract { code_digest: digest, input: Vec::new(), fuel: BENCH_CALL_FUEL })?;
+    let hash = r["tx_hash"].as_str().or(r["hash"].as_str()).unwrap_or_default().to_string();
+    let v = crate::pay::signed_json(target, &client, &resolve_key(target, "issuer")?, &format!("/v1/tx/{hash}/contract"))?;
+    AccountId::from_hex(v["contract"].as_str().unwrap_or_default()).map_err(|_| anyhow::anyhow!("no contract id in {v}"))
+}
+
+/// Opens `count` fresh accounts and prepares them for `kind` (funds or a role by governance;
+/// for calls, the contract they call).
+fn prepare(target: &Target, kind: Kind, count: usize) -> Result<(Vec<SecretKey>, Option<AccountId>)> {
     let client = target.client()?;
     let senders: Vec<SecretKey> = (0..count).map(|_| crate::keys::generate("ed25519")).collect::<Result<_>>()?;
     let council: Vec<SecretKey> = ["council-1", "council-2"].iter().map(|k| resolve_key(target, k)).collect::<Result<_>>()?;
@@ -167,6 +192,7 @@ fn prepare(target: &Target, kind: Kind, count: usize) -> Result<Vec<SecretKey>> 
         let flags = vellum_types::TokenFlags::default();
         propose(GovAction::CreateToken { symbol: BENCH_TOKEN.into(), decimals: 0, issuer, subledger: None, flags })?;
     }
+    let contract = if kind == Kind::Contract { Some(bench_contract(target, &propose)?) } else { None };
     for s in &senders {
         let body = TxBody::OpenAccount {
             public_key: s.public_key(),
@@ -183,13 +209,14 @@ fn prepare(target: &Target, kind: Kind, count: usize) -> Result<Vec<SecretKey>> 
             }
             Kind::Open => propose(GovAction::GrantRole { account: id, role: Role::Registrar })?,
             Kind::Proof | Kind::ProofBatch(_) => propose(GovAction::GrantRole { account: id, role: Role::Issuer })?,
+            Kind::Contract => {}
         }
     }
-    Ok(senders)
+    Ok((senders, contract))
 }
 
 /// The `n`-th body of a sender; a transfer pays another of `peers` (never the sender itself).
-fn body(kind: Kind, sender: &AccountId, peers: &[AccountId], n: usize) -> Result<TxBody> {
+fn body(kind: Kind, sender: &AccountId, peers: &[AccountId], n: usize, contract: Option<AccountId>) -> Result<TxBody> {
     Ok(match kind {
         Kind::Open => {
             let k = crate::keys::generate("ed25519")?;
@@ -208,6 +235,12 @@ fn body(kind: Kind, sender: &AccountId, peers: &[AccountId], n: usize) -> Result
             schema: "sha256:file".into(),
             metadata_digest: [0; 32],
             salted: false,
+        },
+        Kind::Contract => TxBody::CallContract {
+            contract: contract.ok_or_else(|| anyhow::anyhow!("the contract scenario has no instance"))?,
+            function: "increment".into(),
+            input: Vec::new(),
+            fuel: BENCH_CALL_FUEL,
         },
     })
 }
@@ -288,14 +321,18 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
             "proof" => Kind::Proof,
             "proof-batch" => Kind::ProofBatch(args.batch_size),
             "mixed" if i % 2 == 1 => Kind::Proof,
+            "contract" => Kind::Contract,
             _ => Kind::Transfer,
         })
         .collect();
     let mut senders: Vec<(Kind, SecretKey)> = Vec::new();
-    for kind in [Kind::Open, Kind::Transfer, Kind::Proof, Kind::ProofBatch(args.batch_size)] {
+    let mut contract = None;
+    for kind in [Kind::Open, Kind::Transfer, Kind::Proof, Kind::ProofBatch(args.batch_size), Kind::Contract] {
         let count = kinds.iter().filter(|k| **k == kind).count();
         if count > 0 {
-            senders.extend(prepare(&args.target, kind, count)?.into_iter().map(|k| (kind, k)));
+            let (keys, instance) = prepare(&args.target, kind, count)?;
+            senders.extend(keys.into_iter().map(|k| (kind, k)));
+            contract = contract.or(instance);
         }
     }
     // Transfers go to the other transfer senders and the issuer (which may hold its token).
@@ -315,7 +352,7 @@ pub fn run(args: BenchArgs, json: bool) -> Result<()> {
                 sender: key.public_key().account_id(),
                 nonce: n as u64,
                 expiry_height: height + 100_000,
-                body: body(*kind, &key.public_key().account_id(), &peers, n + i)?,
+                body: body(*kind, &key.public_key().account_id(), &peers, n + i, contract)?,
             };
             let signature = key.sign_tx(&unsigned);
             txs.push(Transaction { unsigned, signatures: vec![signature] });
