@@ -5,8 +5,19 @@ from __future__ import annotations
 
 import pytest
 
-from vellum_sdk import Transaction, UnsignedTx, bodies, kyc_commitment, request_signing_bytes
-from vellum_sdk.encoding import borsh, from_borsh, from_wire, sha256
+from vellum_sdk import (
+    Transaction,
+    UnsignedTx,
+    bodies,
+    code_digest,
+    contract_account_id,
+    contract_kyc_commitment,
+    invoice_id,
+    invoice_vat,
+    kyc_commitment,
+    request_signing_bytes,
+)
+from vellum_sdk.encoding import Domain, borsh, from_borsh, from_wire, sha256
 from vellum_sdk.errors import EmptyInput, FormatError, InvalidContent, Malformed, TooLarge, UnknownVersion
 from vellum_sdk.keys import SecretKey
 from vellum_sdk.merkle import batch_root
@@ -22,7 +33,7 @@ from vellum_sdk.tx import (
     check_unsigned_shape,
     valid_reason_code,
 )
-from vellum_sdk.types import GOV_ACTION, MEMBER_ENTRY, PROOF_CHANGE, PROOF_STATUS, PUBLIC_KEY, TRANSACTION, TX_BODY, TX_KINDS, PublicKey
+from vellum_sdk.types import GOV_ACTION, MEMBER_ENTRY, PROOF_CHANGE, PROOF_STATUS, PUBLIC_KEY, ROLE, ROLES, TRANSACTION, TX_BODY, TX_KINDS, PublicKey
 
 # RFC 8032 §7.1 test key 1, the key of the spec's worked example.
 RFC8032_SEED = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
@@ -71,10 +82,22 @@ def test_other_values_of_the_worked_example(example):
 
 
 def test_variant_indices_follow_declaration_order():
-    assert len(TX_KINDS) == 30
+    assert len(TX_KINDS) == 36
     assert TX_KINDS[0] == "open_account" and TX_KINDS[9] == "transfer" and TX_KINDS[24] == "report_misbehavior"
-    assert TX_KINDS[25:] == ("revoke_issuer", "store_batch_members", "add_holders", "attest_issuer", "revoke_attestation")
+    assert TX_KINDS[25:30] == ("revoke_issuer", "store_batch_members", "add_holders", "attest_issuer", "revoke_attestation")
+    assert TX_KINDS[30:] == (
+        "instantiate_contract",
+        "call_contract",
+        "set_invoicing",
+        "issue_invoice",
+        "reimburse_invoice",
+        "clear_invoice_tax",
+    )
     assert GOV_ACTION.variant_index("set_reason_codes") == 13 and GOV_ACTION.variant_index("attest_issuer") == 14
+    assert [GOV_ACTION.variant_index(a) for a in ("set_witnesses", "register_code", "set_contract_paused", "upgrade_contract", "set_code_advisory")] == [15, 16, 17, 18, 19]
+    assert len(GOV_ACTION.variants) == 20
+    assert ROLES.index("tax_authority") == 8 and len(ROLES) == 9
+    assert borsh(ROLE, "tax_authority") == bytes([8])
     assert borsh(TX_BODY, {"type": "cancel_recovery"}) == bytes([21])
     assert borsh(PUBLIC_KEY, "p256:02" + "11" * 32)[0] == 2
 
@@ -94,9 +117,12 @@ def test_decoding_is_strict(example):
     with pytest.raises(TooLarge):
         Transaction.from_wire(b"\x01" * (TX_BYTES_MAX + 1))
     body_at = 1 + 4 + 13 + 32 + 16
-    bad_variant = wire[:body_at] + bytes([30]) + wire[body_at + 1 :]
-    with pytest.raises(Malformed, match="variant index 30"):
+    assert wire[body_at] == 18  # Vote
+    bad_variant = wire[:body_at] + bytes([len(TX_KINDS)]) + wire[body_at + 1 :]
+    with pytest.raises(Malformed, match=f"variant index {len(TX_KINDS)}"):
         Transaction.from_wire(bad_variant)
+    with pytest.raises(Malformed, match="variant index 255"):
+        Transaction.from_wire(wire[:body_at] + b"\xff" + wire[body_at + 1 :])
 
 
 def test_bool_option_utf8_and_lengths_are_checked():
@@ -282,3 +308,200 @@ def test_batch_members_and_holders_have_their_limits():
     for many in ([], [f"{i:064x}" for i in range(17)]):
         with pytest.raises(InvalidContent, match="1..=16 holders"):
             check_body(dict(holders, holders=many))
+
+
+# --- contracts and e-invoices (§6.3 variants 30–35, §6.4.9 actions 16–19, §11.9, §11.10) ---
+
+CODE = bytes.fromhex("0061736d01000000")
+DIGEST = "67" * 32
+CONTRACT = "e7" * 32
+INVOICE = "72" * 32
+
+
+def test_contract_and_invoice_bodies_encode_by_variant_index():
+    """Fields in declaration order; ``input`` and ``code`` are ``Vec<u8>`` (u32 length ‖ bytes,
+    hex in JSON), ``fuel`` a u64, ``vat_basis_points`` a u32."""
+    inst = bodies.instantiate_contract(DIGEST, b"\x01\x02\xff", fuel=5_000_000)
+    assert inst == {"type": "instantiate_contract", "code_digest": DIGEST, "input": "0102ff", "fuel": 5_000_000}
+    assert borsh(TX_BODY, inst).hex() == "1e" + DIGEST + "03000000" + "0102ff" + "404b4c0000000000"
+    call = bodies.call_contract(CONTRACT, "release", fuel=1_000_000)
+    assert call["input"] == "" and bodies.call_contract(CONTRACT, "release", "AB")["input"] == "ab"
+    assert borsh(TX_BODY, call).hex() == "1f" + CONTRACT + "07000000" + b"release".hex() + "00000000" + "40420f0000000000"
+    terms = bodies.set_invoicing(CONTRACT, "EUR", 2100)
+    assert borsh(TX_BODY, terms).hex() == "20" + CONTRACT + "03000000455552" + "34080000"
+    assert borsh(TX_BODY, bodies.issue_invoice("aa" * 32, "bb" * 32)).hex() == "21" + "aa" * 32 + "bb" * 32
+    assert borsh(TX_BODY, bodies.reimburse_invoice(INVOICE)).hex() == "22" + INVOICE
+    assert borsh(TX_BODY, bodies.clear_invoice_tax(INVOICE)).hex() == "23" + INVOICE
+    for body in (inst, call, terms, bodies.issue_invoice("aa" * 32, "bb" * 32), bodies.reimburse_invoice(INVOICE)):
+        assert from_borsh(TX_BODY, borsh(TX_BODY, body)) == body
+    # The default fuel is the CLI's.
+    assert bodies.instantiate_contract(DIGEST)["fuel"] == tx_module.CONTRACT_DEFAULT_FUEL == 5_000_000
+
+
+def test_contract_governance_actions_encode_by_variant_index():
+    reg = bodies.register_code("escrow", CODE, "c9" * 32)
+    assert reg == {"action": "register_code", "name": "escrow", "code": CODE.hex(), "review_digest": "c9" * 32}
+    assert borsh(GOV_ACTION, reg).hex() == "10" + "06000000" + b"escrow".hex() + "08000000" + CODE.hex() + "c9" * 32
+    assert bodies.register_code("escrow", CODE.hex().upper(), "c9" * 32) == reg
+    assert borsh(GOV_ACTION, bodies.set_contract_paused(CONTRACT, True)).hex() == "11" + CONTRACT + "01"
+    assert borsh(GOV_ACTION, bodies.upgrade_contract(CONTRACT, DIGEST)).hex() == "12" + CONTRACT + DIGEST
+    assert borsh(GOV_ACTION, bodies.set_code_advisory(DIGEST, "64" * 32)).hex() == "13" + DIGEST + "01" + "64" * 32
+    lift = bodies.set_code_advisory(DIGEST, None)
+    assert lift["advisory"] is None and borsh(GOV_ACTION, lift).hex() == "13" + DIGEST + "00"
+    grant = bodies.grant_role(CONTRACT, "tax_authority")
+    assert borsh(GOV_ACTION, grant).hex() == "04" + CONTRACT + "08"
+    assert bodies.revoke_role(CONTRACT, "tax_authority")["role"] == "tax_authority"
+    assert borsh(TX_BODY, bodies.propose(reg, 5000))[:2] == bytes([17, 16])
+    with pytest.raises(FormatError, match="expected one of"):
+        bodies.grant_role(CONTRACT, "tax-authority")
+    with pytest.raises(Malformed, match="variant index 9"):
+        from_borsh(ROLE, b"\x09")
+    with pytest.raises(Malformed, match="variant index 20"):
+        from_borsh(GOV_ACTION, b"\x14")
+
+
+def test_contract_calls_refuse_hostile_shapes():
+    """§7: ``input`` ≤ 8192 bytes, ``fuel`` > 0 (a u64), a call's ``function`` is a contract
+    name: 1..=64 bytes of [a-z0-9_-], starting with a letter."""
+    limit = tx_module.CONTRACT_INPUT_BYTES_MAX
+    assert limit == 8192
+    assert bodies.instantiate_contract(DIGEST, b"\x00" * limit)
+    assert bodies.call_contract(CONTRACT, "x" * 64, b"\x00" * limit, fuel=1)
+    for build in (lambda i, f: bodies.instantiate_contract(DIGEST, i, f), lambda i, f: bodies.call_contract(CONTRACT, "run", i, f)):
+        with pytest.raises(InvalidContent, match="input is at most 8192 bytes"):
+            build(b"\x00" * (limit + 1), 1)
+        with pytest.raises(InvalidContent, match="positive fuel"):
+            build(b"", 0)
+        with pytest.raises(FormatError, match="out of range for u64"):
+            build(b"", 1 << 64)
+        for bad_fuel in (-1, 1.5, "5", True, None):
+            with pytest.raises(FormatError, match="u64"):
+                build(b"", bad_fuel)
+        for bad_input in ("0", "zz", "01 02", 7, None):
+            with pytest.raises(FormatError):
+                build(bad_input, 1)
+    for bad in ("", "Release", "1run", "_run", "-run", "run now", "run\n", "rün", "run.x", "x" * 65, "run\x00"):
+        with pytest.raises(InvalidContent, match="function name .* must be 1..=64 bytes"):
+            bodies.call_contract(CONTRACT, bad)
+    for good in ("a", "run", "run_2", "run-2", "x" * 64):
+        assert tx_module.valid_contract_name(good), good
+    assert not tx_module.valid_contract_name(None)
+    with pytest.raises(FormatError, match="expected a string"):
+        bodies.call_contract(CONTRACT, None)
+    with pytest.raises(FormatError, match="expected 32 bytes"):
+        bodies.instantiate_contract("ab", b"")
+    with pytest.raises(FormatError, match="unknown field"):
+        check_body({"type": "call_contract", "contract": CONTRACT, "function": "run", "input": "", "fuel": 1, "value": "5"})
+
+
+def test_invoicing_refuses_hostile_shapes():
+    """§7: ``set_invoicing``: a valid token symbol and at most 10000 basis points (100 %);
+    the invoice bodies have no rule beyond their encoding."""
+    assert bodies.set_invoicing(CONTRACT, "EUR", 0)["vat_basis_points"] == 0
+    assert bodies.set_invoicing(CONTRACT, "EUR", 10_000)["vat_basis_points"] == tx_module.VAT_BASIS_POINTS_MAX
+    with pytest.raises(InvalidContent, match="at most 10000 basis points"):
+        bodies.set_invoicing(CONTRACT, "EUR", 10_001)
+    with pytest.raises(FormatError, match="out of range for u32"):
+        bodies.set_invoicing(CONTRACT, "EUR", 1 << 32)
+    for bad in ("eur", "", "E-UR", "EURO" * 4):
+        with pytest.raises(InvalidContent, match="token symbol"):
+            bodies.set_invoicing(CONTRACT, bad, 2100)
+    with pytest.raises(FormatError, match="tax_authority"):
+        bodies.set_invoicing("not hex", "EUR", 2100)
+    with pytest.raises(FormatError, match="payment"):
+        bodies.issue_invoice("aa" * 31, "bb" * 32)
+    with pytest.raises(FormatError, match="invoice: missing field"):
+        check_body({"type": "reimburse_invoice"})
+
+
+def test_register_code_refuses_hostile_shapes():
+    """§7: ``register_code``: the name is a contract name; the code is 1..=12288 bytes."""
+    limit = tx_module.CONTRACT_CODE_BYTES_MAX
+    assert limit == 12288
+    assert bodies.register_code("e" * 64, b"\x00" * limit, "c9" * 32)
+    with pytest.raises(InvalidContent, match="contract code must be 1..=12288 bytes"):
+        bodies.register_code("escrow", b"", "c9" * 32)
+    with pytest.raises(InvalidContent, match="contract code must be 1..=12288 bytes"):
+        bodies.register_code("escrow", b"\x00" * (limit + 1), "c9" * 32)
+    for bad in ("", "Escrow", "9lives", "escrow v2", "e" * 65, "escröw"):
+        with pytest.raises(InvalidContent, match="contract name .* must be 1..=64 bytes"):
+            bodies.register_code(bad, CODE, "c9" * 32)
+    with pytest.raises(FormatError, match="code"):
+        bodies.register_code("escrow", 42, "c9" * 32)
+    # Checked when proposed as a body too, not only by the builder.
+    bad_action = {"action": "register_code", "name": "escrow", "code": "", "review_digest": "c9" * 32}
+    with pytest.raises(InvalidContent, match="contract code"):
+        check_body({"type": "propose", "action": bad_action, "deadline_height": 10})
+
+
+def test_a_hostile_transaction_on_the_wire_is_refused_by_its_shape(example):
+    """Bytes built without the builders (another client, an attacker) are refused by
+    ``Transaction.from_wire``'s shape checks, with the same errors."""
+    key, u = example
+
+    def wire_of(body: dict) -> bytes:
+        raw = UnsignedTx(u.chain_id, u.sender, 1, 100, body)  # no check: as a hostile encoder
+        return Transaction(raw, [raw.sign(key)]).wire()
+
+    call = {"type": "call_contract", "contract": CONTRACT, "function": "run", "input": "", "fuel": 1}
+    assert Transaction.from_wire(wire_of(call)).unsigned.body == call
+    with pytest.raises(InvalidContent, match="function name"):
+        Transaction.from_wire(wire_of(dict(call, function="Run")))
+    with pytest.raises(InvalidContent, match="positive fuel"):
+        Transaction.from_wire(wire_of(dict(call, fuel=0)))
+    with pytest.raises(InvalidContent, match="at most 8192 bytes"):
+        Transaction.from_wire(wire_of(dict(call, input="00" * 8193)))
+    with pytest.raises(InvalidContent, match="basis points"):
+        Transaction.from_wire(wire_of({"type": "set_invoicing", "tax_authority": CONTRACT, "token": "EUR", "vat_basis_points": 20_000}))
+    reg = {"action": "register_code", "name": "escrow", "code": "", "review_digest": "c9" * 32}
+    with pytest.raises(InvalidContent, match="contract code"):
+        Transaction.from_wire(wire_of({"type": "propose", "action": reg, "deadline_height": 10}))
+    # An input length past the end of the input is malformed, not read.
+    wire = wire_of(call)
+    at = wire.index(b"\x03\x00\x00\x00run") + 7
+    assert wire[at : at + 4] == b"\x00\x00\x00\x00"
+    with pytest.raises(Malformed, match="end of input"):
+        Transaction.from_wire(wire[:at] + b"\xff\xff\xff\x7f" + wire[at + 4 :])
+
+
+def test_contract_and_invoice_ids():
+    """§11.9 and §11.10, recomputed from the spec's formula (independent of the vectors)."""
+    # §3: the tags' bytes as the spec's table lists them.
+    assert Domain.CONTRACT_ID.hex() == "56454c4c554d3a434f4e54524143542d49443a"
+    assert Domain.CONTRACT_EVENT.hex() == "56454c4c554d3a434f4e54524143542d4556454e543a"
+    assert Domain.INVOICE_ID.hex() == "56454c4c554d3a494e564f4943452d49443a"
+    creator = ACCOUNT
+    expect = sha256(b"VELLUM:CONTRACT-ID:\x01" + bytes.fromhex(DIGEST) + bytes.fromhex(creator) + (7).to_bytes(8, "little")).hex()
+    assert contract_account_id(DIGEST, creator, 7) == expect
+    assert contract_account_id(bytes.fromhex(DIGEST), bytes.fromhex(creator), 7) == expect
+    assert contract_account_id(DIGEST.upper(), creator, 7) == expect
+    assert contract_account_id(DIGEST, creator, 8) != expect
+    kyc = sha256(b"VELLUM:CONTRACT-ID:\x01" + bytes.fromhex(DIGEST)).hex()
+    assert contract_kyc_commitment(DIGEST) == kyc
+    payment = "6b" * 32
+    assert invoice_id(payment) == sha256(b"VELLUM:INVOICE-ID:\x01" + bytes.fromhex(payment)).hex() == invoice_id(bytes.fromhex(payment))
+    assert code_digest(CODE) == sha256(CODE).hex()
+    # The transaction that instantiates knows its contract's id before it is submitted.
+    u = UnsignedTx("vellum-devnet", creator, 7, 100, bodies.instantiate_contract(DIGEST))
+    assert u.contract_id() == expect
+    with pytest.raises(FormatError, match="only an instantiate_contract"):
+        UnsignedTx("vellum-devnet", creator, 7, 100, bodies.vote(1)).contract_id()
+    with pytest.raises(FormatError, match="out of range for u64"):
+        contract_account_id(DIGEST, creator, 1 << 64)
+    with pytest.raises(FormatError, match="32 bytes"):
+        contract_account_id(DIGEST, b"\x00" * 31, 0)
+    with pytest.raises(FormatError, match="expected 32 bytes"):
+        invoice_id("ab")
+
+
+def test_invoice_vat_rounds_down():
+    """``amount × bp / (10000 + bp)``, rounded down, exact for any u128 (no overflow)."""
+    assert invoice_vat(12_100, 2100) == 2100
+    assert invoice_vat(100, 2100) == 17  # 17.35…
+    assert invoice_vat(5, 0) == 0 and invoice_vat(0, 2100) == 0
+    assert invoice_vat(20_000, 10_000) == 10_000
+    big = (1 << 128) - 1
+    assert invoice_vat(big, 10_000) == big // 2
+    for amount, bp in ((-1, 10), (1 << 128, 10), (10, 10_001), (10, -1), (True, 10)):
+        with pytest.raises(FormatError):
+            invoice_vat(amount, bp)

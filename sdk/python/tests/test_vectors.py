@@ -10,7 +10,19 @@ import copy
 import pytest
 
 from conftest import load_vectors
-from vellum_sdk import Keystore, SecretKey, Signature, Transaction, UnsignedTx, bodies, kyc_commitment, request_signing_bytes, verify_signature
+from vellum_sdk import (
+    Keystore,
+    SecretKey,
+    Signature,
+    Transaction,
+    UnsignedTx,
+    bodies,
+    contract_account_id,
+    invoice_id,
+    kyc_commitment,
+    request_signing_bytes,
+    verify_signature,
+)
 from vellum_sdk.encoding import Domain, borsh
 from vellum_sdk.errors import (
     DecodeError,
@@ -72,7 +84,14 @@ def test_published_keystores_open_with_their_password_only():
 
 def test_every_variant_and_scheme_has_a_vector(transactions):
     vectors = transactions["vectors"]
+    assert len(TX_KINDS) == 36, "TxBody variants 0..=35"
     assert sorted({v["variant"] for v in vectors}) == list(range(len(TX_KINDS)))
+    assert {v["kind"] for v in vectors} == set(TX_KINDS)
+    # Every governance action (0..=19) is proposed by some vector, and the new role granted.
+    proposed = [v["unsigned"]["body"]["action"] for v in vectors if v["kind"] == "propose"]
+    assert {a["action"] for a in proposed} == {name for name, _ in GOV_ACTION.variants}
+    assert len(GOV_ACTION.variants) == 20
+    assert {"action": "grant_role", "role": "tax_authority"}.items() <= next(a for a in proposed if a.get("role") == "tax_authority").items()
     signers = {name for v in vectors for name in v["signers"]}
     assert {n.split("-")[0] for n in signers} == set(SCHEMES)
 
@@ -113,6 +132,57 @@ def test_the_set_witnesses_vector_rebuilds_from_the_builders(transactions):
     assert u.wire().hex() == v["unsigned_wire"]
     action_at = len(u.wire()) - 8 - len(borsh(GOV_ACTION, body["action"]))
     assert u.wire()[action_at] == 15, "SetWitnesses is GovAction variant 15"
+
+
+def _vector(transactions: dict, name: str) -> dict:
+    return next(v for v in transactions["vectors"] if v["name"] == name)
+
+
+def test_the_contract_and_invoice_vectors_rebuild_from_the_builders(transactions):
+    """Variants 30–35 built by :mod:`vellum_sdk.bodies` from the vectors' fields are the
+    vectors' bodies, and encode to their bytes (the body ends the unsigned transaction)."""
+    built = {
+        "instantiate_contract": lambda b: bodies.instantiate_contract(b["code_digest"], bytes.fromhex(b["input"]), b["fuel"]),
+        "call_contract": lambda b: bodies.call_contract(b["contract"], b["function"], bytes.fromhex(b["input"]), b["fuel"]),
+        "set_invoicing": lambda b: bodies.set_invoicing(b["tax_authority"], b["token"], b["vat_basis_points"]),
+        "issue_invoice": lambda b: bodies.issue_invoice(b["payment"], b["document_digest"]),
+        "reimburse_invoice": lambda b: bodies.reimburse_invoice(b["invoice"]),
+        "clear_invoice_tax": lambda b: bodies.clear_invoice_tax(b["invoice"]),
+    }
+    for kind, build in built.items():
+        v = _vector(transactions, kind)
+        body = v["unsigned"]["body"]
+        assert build(body) == body, kind
+        encoded = borsh(TX_BODY, body)
+        assert encoded[0] == TX_KINDS.index(kind) == v["variant"], kind
+        assert v["unsigned_wire"].endswith(encoded.hex()), kind
+    # The vector's instantiation names the contract id a client computes before submitting.
+    u = UnsignedTx.from_json(_vector(transactions, "instantiate_contract")["unsigned"])
+    assert u.contract_id() == contract_account_id(u.body["code_digest"], u.sender, u.nonce)
+
+
+def test_the_contract_governance_vectors_rebuild_from_the_builders(transactions):
+    """``GovAction`` 16–19 (and ``grant_role`` of the ``tax_authority`` role, index 8) built
+    by the builders are the vectors' actions, at their variant indices."""
+    built = {
+        "propose_register_code": lambda a: bodies.register_code(a["name"], bytes.fromhex(a["code"]), a["review_digest"]),
+        "propose_set_contract_paused": lambda a: bodies.set_contract_paused(a["contract"], a["paused"]),
+        "propose_upgrade_contract": lambda a: bodies.upgrade_contract(a["contract"], a["code_digest"]),
+        "propose_set_code_advisory": lambda a: bodies.set_code_advisory(a["code_digest"], a["advisory"]),
+        "propose_lift_code_advisory": lambda a: bodies.set_code_advisory(a["code_digest"], None),
+        "propose_grant_tax_authority": lambda a: bodies.grant_role(a["account"], "tax_authority"),
+    }
+    indices = {"register_code": 16, "set_contract_paused": 17, "upgrade_contract": 18, "set_code_advisory": 19, "grant_role": 4}
+    for name, build in built.items():
+        v = _vector(transactions, name)
+        body = v["unsigned"]["body"]
+        assert bodies.propose(build(body["action"]), body["deadline_height"]) == body, name
+        encoded = borsh(GOV_ACTION, body["action"])
+        assert encoded[0] == indices[body["action"]["action"]], name
+        assert v["unsigned_wire"].endswith(encoded.hex() + body["deadline_height"].to_bytes(8, "little").hex()), name
+    assert _vector(transactions, "propose_lift_code_advisory")["unsigned"]["body"]["action"]["advisory"] is None
+    grant = borsh(GOV_ACTION, _vector(transactions, "propose_grant_tax_authority")["unsigned"]["body"]["action"])
+    assert grant[-1] == 8, "TaxAuthority is Role index 8"
 
 
 def test_a_malformed_vector_is_a_typed_error(transactions):
@@ -161,6 +231,11 @@ def test_ids_and_commitments():
         assert salted_digest(bytes.fromhex(s["salt"]), bytes.fromhex(s["digest"])).hex() == s["salted"]
     for k in ids["kyc_commitments"]:
         assert kyc_commitment(bytes.fromhex(k["salt"]), bytes.fromhex(k["record"])) == k["commitment"]
+    assert ids["contract_ids"] and ids["invoice_ids"]
+    for c in ids["contract_ids"]:
+        assert contract_account_id(c["code_digest"], c["creator"], c["nonce"]) == c["contract_id"]
+    for i in ids["invoice_ids"]:
+        assert invoice_id(i["payment_tx_id"]) == i["invoice_id"]
     for b in ids["batch_roots"]:
         digests = [bytes.fromhex(d) for d in b["digests"]]
         assert batch_root(digests).hex() == b["root"]

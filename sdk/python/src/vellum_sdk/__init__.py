@@ -3,6 +3,10 @@ validator, follow its events, and verify evidence bundles, payment receipts, sta
 SD-JWT VC credentials (:mod:`vellum_sdk.credential`) offline, optionally under a witness
 policy (:class:`WitnessPolicy`).
 
+Contracts and e-invoices: the bodies in :mod:`vellum_sdk.bodies` (``instantiate_contract``,
+``call_contract``, ``set_invoicing``, ``issue_invoice``, ...) and the ids a client computes
+before submitting (:func:`contract_account_id`, :func:`invoice_id`).
+
 Many transactions at once: :meth:`Client.submit_batch` (``POST /v1/txs``; the frame:
 :func:`encode_batch_frame`, :func:`decode_batch_frame`).
 
@@ -27,7 +31,16 @@ from .keys import Cost, Keystore, SecretKey, load_key, save_keystore, save_plain
 from .multisig import TxFile
 from .proofs import Manifest, proof_id, salted_digest
 from .request import request_signing_bytes, signed_headers
-from .tx import Transaction, UnsignedTx, kyc_commitment
+from .tx import (
+    Transaction,
+    UnsignedTx,
+    code_digest,
+    contract_account_id,
+    contract_kyc_commitment,
+    invoice_id,
+    invoice_vat,
+    kyc_commitment,
+)
 from .types import PublicKey, Signature
 from .checkpoint import Checkpoint
 from .witness import Witness, WitnessPolicy
@@ -80,6 +93,11 @@ __all__ = [
     "Transaction",
     "UnsignedTx",
     "kyc_commitment",
+    "code_digest",
+    "contract_account_id",
+    "contract_kyc_commitment",
+    "invoice_id",
+    "invoice_vat",
     "PublicKey",
     "Signature",
     "Checkpoint",

@@ -8,7 +8,7 @@ from typing import Iterable, Sequence
 
 from .errors import FormatError
 from .keys import SecretKey
-from .tx import check_body, check_gov_action, check_issuer_profile
+from .tx import CONTRACT_DEFAULT_FUEL, check_body, check_gov_action, check_issuer_profile
 from .types import GOV_ACTION, ISSUER_PROFILE, PublicKey
 from .encoding import borsh, from_borsh
 from .witness import WitnessPolicy
@@ -201,6 +201,63 @@ def clawback(token: str, account: str, amount: int | str, reason: str) -> dict:
     return check_body({"type": "clawback", "token": token, "from": account, "amount": _amount(amount), "reason": reason})
 
 
+# --- contracts (docs/contracts.md) ---------------------------------------------------------
+
+
+def _bytes_hex(value: bytes | bytearray | str, what: str) -> str:
+    """Raw bytes, or their hex (the JSON form of a ``Vec<u8>``; checked by the codec)."""
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).hex()
+    if isinstance(value, str):
+        return value
+    raise FormatError(f"{what}: expected bytes or hex text, got {type(value).__name__}", what)
+
+
+def instantiate_contract(code_digest: str, input: bytes | str = b"", fuel: int = CONTRACT_DEFAULT_FUEL) -> dict:
+    """Creates a contract account running governance-approved code (``code_digest``:
+    :func:`vellum_sdk.code_digest` of it) and runs its ``init`` with ``input`` (≤ 8192 bytes),
+    under a budget of ``fuel`` (> 0; the ledger allows at most 50,000,000). The new contract's
+    id is :meth:`vellum_sdk.UnsignedTx.contract_id` of the transaction (or
+    :func:`vellum_sdk.contract_account_id`)."""
+    return check_body({"type": "instantiate_contract", "code_digest": code_digest, "input": _bytes_hex(input, "input"), "fuel": fuel})
+
+
+def call_contract(contract: str, function: str, input: bytes | str = b"", fuel: int = CONTRACT_DEFAULT_FUEL) -> dict:
+    """Calls ``function`` (1..=64 bytes of ``[a-z0-9_-]``, starting with a letter) of the
+    contract account ``contract`` with ``input`` (≤ 8192 bytes), under a budget of ``fuel``."""
+    return check_body(
+        {"type": "call_contract", "contract": contract, "function": function, "input": _bytes_hex(input, "input"), "fuel": fuel}
+    )
+
+
+# --- e-invoices (X.1407 Appendix I) ---------------------------------------------------------
+
+
+def set_invoicing(tax_authority: str, token: str, vat_basis_points: int) -> dict:
+    """A seller sets (or replaces) its invoicing conditions: the tax authority (an account with
+    the ``tax_authority`` role) whose invoices count, the token invoiceable payments are made
+    in, and the VAT included in prices (0..=10000 basis points). A settled single-leg transfer
+    to the seller in that token is then invoiceable."""
+    return check_body({"type": "set_invoicing", "tax_authority": tax_authority, "token": token, "vat_basis_points": vat_basis_points})
+
+
+def issue_invoice(payment: str, document_digest: str) -> dict:
+    """Phase B: the seller's tax authority issues the invoice of an invoiceable payment (its
+    tx id), with the digest of the invoice document; the invoice's id is
+    :func:`vellum_sdk.invoice_id` of the payment (one payment, one invoice)."""
+    return check_body({"type": "issue_invoice", "payment": payment, "document_digest": document_digest})
+
+
+def reimburse_invoice(invoice: str) -> dict:
+    """Phase C: anyone but the buyer pays the invoice's buyer its gross amount (at most once)."""
+    return check_body({"type": "reimburse_invoice", "invoice": invoice})
+
+
+def clear_invoice_tax(invoice: str) -> dict:
+    """Phase D: the invoice's seller pays its VAT to the tax authority (at most once)."""
+    return check_body({"type": "clear_invoice_tax", "invoice": invoice})
+
+
 # --- recovery -------------------------------------------------------------------------------
 
 
@@ -267,6 +324,43 @@ def set_witnesses(policy: WitnessPolicy | dict | Sequence) -> dict:
     elif isinstance(policy, (list, tuple)) and not policy:
         policy = {"witnesses": [], "quorum": 0}
     return action("set_witnesses", policy=policy)
+
+
+def grant_role(account: str, role: str) -> dict:
+    """The governance action granting ``role`` (``registrar``, ``issuer``, ``tax_authority``,
+    ...; never ``council``: see ``set_council``) to an account."""
+    return action("grant_role", account=account, role=role)
+
+
+def revoke_role(account: str, role: str) -> dict:
+    """The governance action withdrawing ``role`` from an account."""
+    return action("revoke_role", account=account, role=role)
+
+
+def register_code(name: str, code: bytes | str, review_digest: str) -> dict:
+    """The governance action approving contract code (X.1405 8.6.1–8.6.2): a contract name
+    (1..=64 bytes of ``[a-z0-9_-]``, starting with a letter), the code (1..=12288 bytes of
+    WebAssembly; it travels in the proposal) and the digest of its review record. Once the
+    proposal passes, the code is instantiable under :func:`vellum_sdk.code_digest` of it."""
+    return action("register_code", name=name, code=_bytes_hex(code, "code"), review_digest=review_digest)
+
+
+def set_contract_paused(contract: str, paused: bool) -> dict:
+    """The governance action pausing (or resuming) one contract instance."""
+    return action("set_contract_paused", contract=contract, paused=paused)
+
+
+def upgrade_contract(contract: str, code_digest: str) -> dict:
+    """The governance action moving a contract instance to other approved code (its storage
+    and balances are kept; the version is added to its history)."""
+    return action("upgrade_contract", contract=contract, code_digest=code_digest)
+
+
+def set_code_advisory(code_digest: str, advisory: str | None) -> dict:
+    """The governance action recording (``advisory``: the digest of its text) or lifting
+    (``None``) a vulnerability advisory against a code digest: while recorded, every instance
+    of that code refuses calls (X.1405 8.6.3)."""
+    return action("set_code_advisory", code_digest=code_digest, advisory=advisory)
 
 
 def propose(gov_action: dict, deadline_height: int) -> dict:

@@ -14,7 +14,7 @@ from .encoding import Domain, borsh, canonical, from_wire, sha256, to_wire
 from .errors import FormatError, InvalidContent, SignatureError, TooLarge
 from .keys import SecretKey, verify_signature
 from .encoding import Tuple, from_borsh
-from .types import BYTES, TRANSACTION, TX_BODY, UNSIGNED_TX, PublicKey, Signature
+from .types import BYTES, HASH, TRANSACTION, TX_BODY, U64, UNSIGNED_TX, PublicKey, Signature
 
 #: Largest encoded transaction envelope accepted anywhere.
 TX_BYTES_MAX = 16 * 1024
@@ -63,11 +63,23 @@ BLOCK_BYTES_MAX = 4 * 1024 * 1024
 #: An issuer profile's display name (bytes) and domain (bytes, RFC 1035).
 ISSUER_NAME_BYTES_MAX = 128
 ISSUER_DOMAIN_BYTES_MAX = 253
+#: Contracts (crates/types/src/contract.rs): the largest code a ``register_code`` proposal
+#: carries, the longest contract or function name, the largest call or instantiation input.
+CONTRACT_CODE_BYTES_MAX = 12 * 1024
+CONTRACT_NAME_BYTES_MAX = 64
+CONTRACT_INPUT_BYTES_MAX = 8 * 1024
+#: The most fuel one call may declare (crates/contracts limits; a ledger rule, not a shape rule:
+#: more is refused with ``fuel_over_limit``), and the fuel the CLI declares by default.
+CONTRACT_CALL_FUEL_MAX = 50_000_000
+CONTRACT_DEFAULT_FUEL = 5_000_000
+#: Highest VAT rate of a seller's invoicing conditions, in basis points (100 %).
+VAT_BASIS_POINTS_MAX = 10_000
 
 _SYMBOL = re.compile(r"[A-Z][A-Z0-9]{0,11}")
 _SUBLEDGER = re.compile(r"[a-z][a-z0-9-]{0,31}")
 _REASON_CODE = re.compile(rf"[a-z][a-z0-9_]{{0,{REASON_CODE_BYTES_MAX - 1}}}")
 _DOMAIN_LABEL = re.compile(r"[a-z0-9-]{1,63}")
+_CONTRACT_NAME = re.compile(rf"[a-z][a-z0-9_-]{{0,{CONTRACT_NAME_BYTES_MAX - 1}}}")
 #: Rust's ``char::is_whitespace`` (Unicode White_Space), which ``str.trim`` strips.
 _WHITE_SPACE = frozenset(
     "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
@@ -125,6 +137,13 @@ class UnsignedTx:
     @property
     def kind(self) -> str:
         return self.body["type"]
+
+    def contract_id(self) -> str:
+        """The account id of the contract this ``instantiate_contract`` creates (known before
+        it is submitted: :func:`contract_account_id` of its code digest, sender and nonce)."""
+        if self.kind != "instantiate_contract":
+            raise FormatError(f"only an instantiate_contract creates a contract, not {self.kind}", "body.type")
+        return contract_account_id(self.body["code_digest"], self.sender, self.nonce)
 
     def sign(self, key: SecretKey) -> Signature:
         return key.sign(self.signing_bytes())
@@ -227,6 +246,17 @@ def check_issuer_profile(profile: dict) -> None:
         raise _invalid(f"issuer name must be 1..={ISSUER_NAME_BYTES_MAX} bytes without control characters")
     if not valid_domain(domain):
         raise _invalid(f"{domain!r} is not a domain name (lowercase letters, digits and hyphens in dot-separated labels)")
+
+
+def valid_contract_name(name: str) -> bool:
+    """A contract name or exported function name: 1..=64 bytes of ``[a-z0-9_-]``, starting
+    with a letter (``contract::valid_contract_name``)."""
+    return isinstance(name, str) and bool(_CONTRACT_NAME.fullmatch(name))
+
+
+def _hex_len(value: str) -> int:
+    """Bytes of a normalised ``Vec<u8>`` (its JSON form is hex)."""
+    return len(value) // 2
 
 
 def _check_symbol(symbol: str) -> None:
@@ -374,6 +404,13 @@ def check_witness_policy_shape(policy: dict) -> None:
             raise _invalid(f"witness {w['name']} is named twice (same name or key)")
 
 
+def _check_gov_register_code(a: dict) -> None:
+    if not valid_contract_name(a["name"]):
+        raise _invalid(f"contract name {a['name']!r} must be 1..={CONTRACT_NAME_BYTES_MAX} bytes of [a-z0-9_-], starting with a letter")
+    if not 1 <= _hex_len(a["code"]) <= CONTRACT_CODE_BYTES_MAX:
+        raise _invalid(f"contract code must be 1..={CONTRACT_CODE_BYTES_MAX} bytes")
+
+
 def _no_rules(_: dict) -> None:
     """A kind whose encoding is its whole shape (Rust's match arms that return ``Ok(())``)."""
 
@@ -396,6 +433,10 @@ _GOV_RULES: dict[str, Callable[[dict], None]] = {
     "set_reason_codes": _check_gov_reason_codes,
     "attest_issuer": lambda a: check_issuer_profile(a["profile"]),
     "set_witnesses": lambda a: check_witness_policy_shape(a["policy"]),
+    "register_code": _check_gov_register_code,
+    "set_contract_paused": _no_rules,
+    "upgrade_contract": _no_rules,
+    "set_code_advisory": _no_rules,
 }
 
 
@@ -534,6 +575,25 @@ def _check_holders(b: dict) -> None:
         raise _invalid("a holder is named twice")
 
 
+def _check_contract_call(b: dict) -> None:
+    """``instantiate_contract`` and ``call_contract``, in Rust's order: the function name (a
+    call), the input's size, a positive fuel budget."""
+    if b["type"] == "call_contract" and not valid_contract_name(b["function"]):
+        raise _invalid(
+            f"function name {b['function']!r} must be 1..={CONTRACT_NAME_BYTES_MAX} bytes of [a-z0-9_-], starting with a letter"
+        )
+    if _hex_len(b["input"]) > CONTRACT_INPUT_BYTES_MAX:
+        raise _invalid(f"a contract input is at most {CONTRACT_INPUT_BYTES_MAX} bytes")
+    if b["fuel"] == 0:
+        raise _invalid("a contract call needs a positive fuel budget")
+
+
+def _check_invoicing(b: dict) -> None:
+    _check_symbol(b["token"])
+    if b["vat_basis_points"] > VAT_BASIS_POINTS_MAX:
+        raise _invalid(f"the VAT rate is at most {VAT_BASIS_POINTS_MAX} basis points")
+
+
 #: The shape rules of ``UnsignedTx::check_shape``, one entry per body kind, so that a kind
 #: added to the codec without its rules is refused instead of silently passing.
 _BODY_RULES: dict[str, Callable[[dict], None]] = {
@@ -567,6 +627,12 @@ _BODY_RULES: dict[str, Callable[[dict], None]] = {
     "add_holders": _check_holders,
     "attest_issuer": lambda b: check_issuer_profile(b["profile"]),
     "revoke_attestation": lambda b: _check_reason_code(b["reason"]),
+    "instantiate_contract": _check_contract_call,
+    "call_contract": _check_contract_call,
+    "set_invoicing": _check_invoicing,
+    "issue_invoice": _no_rules,
+    "reimburse_invoice": _no_rules,
+    "clear_invoice_tax": _no_rules,
 }
 
 
@@ -611,3 +677,49 @@ def kyc_commitment(salt: bytes, identity_record: bytes) -> str:
     """``SHA-256(canonical("VELLUM:KYC-COMMITMENT:", (salt, record)))``: what a registrar stores
     instead of an identity record (salt: ≥ 16 random bytes kept off-ledger with the record)."""
     return sha256(canonical(Domain.KYC_COMMITMENT, Tuple(BYTES, BYTES), [salt.hex(), identity_record.hex()])).hex()
+
+
+def _hash_text(value: str | bytes, what: str) -> str:
+    """A 32-byte value given as bytes or hex (checked by the codec)."""
+    if isinstance(value, (bytes, bytearray)):
+        if len(value) != 32:
+            raise FormatError(f"{what} is 32 bytes, got {len(value)}", what)
+        return bytes(value).hex()
+    return value
+
+
+def code_digest(code: bytes) -> str:
+    """The digest contract code is approved, stored and instantiated by: ``SHA-256(code)``."""
+    return sha256(bytes(code)).hex()
+
+
+def contract_account_id(code_digest: str | bytes, creator: str | bytes, nonce: int) -> str:
+    """The account id of the contract ``creator`` instantiates from ``code_digest`` with its
+    transaction nonce ``nonce`` (wire-format §11.9): ``SHA-256("VELLUM:CONTRACT-ID:" ‖ 0x01 ‖
+    code_digest ‖ creator ‖ u64 LE nonce)``. Known before the transaction is submitted."""
+    value = [_hash_text(code_digest, "code_digest"), _hash_text(creator, "creator"), nonce]
+    return sha256(canonical(Domain.CONTRACT_ID, Tuple(HASH, HASH, U64), value)).hex()
+
+
+def contract_kyc_commitment(code_digest: str | bytes) -> str:
+    """A contract account's identity commitment (where a person's KYC commitment would be):
+    ``SHA-256("VELLUM:CONTRACT-ID:" ‖ 0x01 ‖ code_digest)`` — the council's approval of the
+    code stands for the identity check."""
+    return sha256(canonical(Domain.CONTRACT_ID, HASH, _hash_text(code_digest, "code_digest"))).hex()
+
+
+def invoice_id(payment_tx_id: str | bytes) -> str:
+    """The id of the e-invoice issued for a payment (wire-format §11.10):
+    ``SHA-256("VELLUM:INVOICE-ID:" ‖ 0x01 ‖ payment tx id)``. One payment has one possible
+    invoice id."""
+    return sha256(canonical(Domain.INVOICE_ID, HASH, _hash_text(payment_tx_id, "payment_tx_id"))).hex()
+
+
+def invoice_vat(amount: int, vat_basis_points: int) -> int:
+    """The VAT contained in a gross ``amount`` (base units) at ``vat_basis_points``:
+    ``amount × bp / (10,000 + bp)``, rounded down (what ``clear_invoice_tax`` pays)."""
+    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 <= amount < 1 << 128:
+        raise FormatError(f"an amount is a u128 number of base units, got {amount!r}")
+    if isinstance(vat_basis_points, bool) or not isinstance(vat_basis_points, int) or not 0 <= vat_basis_points <= VAT_BASIS_POINTS_MAX:
+        raise FormatError(f"a VAT rate is 0..={VAT_BASIS_POINTS_MAX} basis points, got {vat_basis_points!r}")
+    return amount * vat_basis_points // (VAT_BASIS_POINTS_MAX + vat_basis_points)

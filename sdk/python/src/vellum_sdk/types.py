@@ -150,7 +150,9 @@ SIGNATURE = Mapped(_SIGNATURE_ENUM, _sig_to_enum, lambda v: borsh(_SIGNATURE_ENU
 
 # --- ledger types -----------------------------------------------------------------------------
 
-ROLES = ("user", "council", "registrar", "issuer", "auditor", "compliance", "node", "desk")
+#: ``Role`` (§6.4.1): ``tax_authority`` (index 8) issues the e-invoices of the sellers whose
+#: invoicing conditions name it (granted by governance, like every role but ``user``).
+ROLES = ("user", "council", "registrar", "issuer", "auditor", "compliance", "node", "desk", "tax_authority")
 ROLE = UnitEnum(ROLES)
 ACCOUNT_STATUS = UnitEnum(("active", "frozen", "revoked"))
 MISBEHAVIOR_KIND = UnitEnum(("conflicting_notarize", "conflicting_finalize", "nullify_finalize"))
@@ -227,6 +229,12 @@ GOV_ACTION = Enum(
         ("set_reason_codes", [("codes", Vec(STR))]),
         ("attest_issuer", _ATTEST_ISSUER),
         ("set_witnesses", [("policy", WITNESS_POLICY)]),
+        # Contracts (docs/contracts.md): approve code (``code`` is hex in JSON), pause or
+        # resume an instance, move it to other approved code, record or lift an advisory.
+        ("register_code", [("name", STR), ("code", BYTES), ("review_digest", HASH)]),
+        ("set_contract_paused", [("contract", HASH), ("paused", BOOL)]),
+        ("upgrade_contract", [("contract", HASH), ("code_digest", HASH)]),
+        ("set_code_advisory", [("code_digest", HASH), ("advisory", Option(HASH))]),
     ],
 )
 
@@ -277,6 +285,14 @@ TX_BODY = Enum(
         ("add_holders", [("proof", HASH), ("member", Option(U32)), ("holders", Vec(HASH))]),
         ("attest_issuer", _ATTEST_ISSUER),
         ("revoke_attestation", [("issuer", HASH), ("reason", STR)]),
+        # Contracts (§6.3, docs/contracts.md); ``input`` is hex in JSON.
+        ("instantiate_contract", [("code_digest", HASH), ("input", BYTES), ("fuel", U64)]),
+        ("call_contract", [("contract", HASH), ("function", STR), ("input", BYTES), ("fuel", U64)]),
+        # E-invoices (X.1407 Appendix I): the seller's conditions, then phases B, C and D.
+        ("set_invoicing", [("tax_authority", HASH), ("token", STR), ("vat_basis_points", U32)]),
+        ("issue_invoice", [("payment", HASH), ("document_digest", HASH)]),
+        ("reimburse_invoice", [("invoice", HASH)]),
+        ("clear_invoice_tax", [("invoice", HASH)]),
     ],
 )
 
