@@ -10,9 +10,20 @@ use std::time::Instant;
 use vellum_contracts::{CallContext, Runtime, Storage, call};
 
 struct Map(BTreeMap<Vec<u8>, Vec<u8>>);
+/// The ledger side answers at once and accepts every transfer and call (with no effect), so the
+/// fuel measured is what the host charges; a nested call's own fuel comes on top.
 impl Storage for Map {
     fn read(&self, key: &[u8]) -> Option<Vec<u8>> {
         self.0.get(key).cloned()
+    }
+    fn balance(&self, _token: &str) -> u128 {
+        5
+    }
+    fn transfer(&mut self, _token: &str, _to: [u8; 32], _amount: u128) -> Result<(), vellum_contracts::Refusal> {
+        Ok(())
+    }
+    fn call(&mut self, _contract: [u8; 32], _function: &str, _input: &[u8], _fuel: u64) -> Result<(Vec<u8>, u64), vellum_contracts::Refusal> {
+        Ok((Vec::new(), 0))
     }
 }
 
@@ -41,6 +52,10 @@ fn fuel(body: &str, storage: &mut Map) -> u64 {
             (import "vellum_v1" "block_height" (func $block_height (result i64)))
             (import "vellum_v1" "emit" (func $emit (param i32 i32)))
             (import "vellum_v1" "output_write" (func $output_write (param i32 i32)))
+            (import "vellum_v1" "balance" (func $balance (param i32 i32 i32)))
+            (import "vellum_v1" "transfer" (func $transfer (param i32 i32 i32 i32)))
+            (import "vellum_v1" "proof_lookup" (func $proof_lookup (param i32 i32 i32) (result i64)))
+            (import "vellum_v1" "call_contract" (func $call_contract (param i32 i32 i32 i32 i32 i64 i32 i32) (result i32)))
             (memory (export "memory") 1 1)
             (data (i32.const 0) "count")
             (func (export "go") {body}))"#
@@ -77,6 +92,10 @@ fn main() {
         ("storage_remove, 5-byte key", "(call $storage_remove (i32.const 0) (i32.const 5))"),
         ("emit, 100 bytes", "(call $emit (i32.const 0) (i32.const 100))"),
         ("output_write, 100 bytes", "(call $output_write (i32.const 0) (i32.const 100))"),
+        ("balance, 3-byte symbol (16 bytes out)", "(call $balance (i32.const 0) (i32.const 3) (i32.const 64))"),
+        ("transfer, 3-byte symbol (host side)", "(call $transfer (i32.const 0) (i32.const 3) (i32.const 100) (i32.const 200))"),
+        ("proof_lookup, absent", "(drop (call $proof_lookup (i32.const 0) (i32.const 32) (i32.const 64)))"),
+        ("call_contract, 9-byte name, no input (host side)", "(drop (call $call_contract (i32.const 0) (i32.const 0) (i32.const 9) (i32.const 0) (i32.const 0) (i64.const 1000) (i32.const 64) (i32.const 8)))"),
     ] {
         // The arguments' instructions cost fuel too: measured with the host call replaced by drops.
         let args = body.matches("i32.const").count() as u64;
