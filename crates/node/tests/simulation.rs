@@ -3,7 +3,9 @@
 //! validator, and a validator whose clock is outside the skew bound; and of 16 (and, on demand,
 //! 50) validators over wide-area links, with finality latency measured. Each checks that honest validators finalize the same blocks and reach
 //! the same state root, that no transaction is applied twice, and that the network stays live
-//! while the fault model allows.
+//! while the fault model allows. The 4-validator scenarios end with seeded random contract
+//! calls (approval, instantiation, calls with drawn functions, inputs and budgets): every
+//! honest validator must end with the same contract state.
 //!
 //! Replay one seed: `VELLUM_SIM_SEED=42 cargo test -p vellum-node --test simulation`.
 //! Run more seeds: `VELLUM_SIM_SECONDS=600` (the budget per scenario, real time).
@@ -632,7 +634,76 @@ fn run(seed: u64, scenario: Scenario) {
                 assert!(a.validator_set_changes >= 1, "seed {seed}: the anchor crosses the validator-set changes");
             }
         }
+        if validators_of(scenario) == VALIDATORS {
+            contract_calls(&context, &nodes, &honest, seed).await;
+        }
     });
+}
+
+/// Waits until `id` is finalized on every honest validator (`true`) or rejected (`false`).
+async fn settle(context: &deterministic::Context, nodes: &[Option<(NodeHandle, Handle<()>)>], honest: &[usize], id: TxId) -> bool {
+    let deadline = context.current() + Duration::from_secs(60);
+    loop {
+        let statuses: Vec<_> = honest.iter().map(|i| nodes[*i].as_ref().unwrap().0.tx_status(&id)).collect();
+        if statuses.iter().all(|s| matches!(s, vellum_node::TxStatus::Finalized(_))) {
+            return true;
+        }
+        if statuses.iter().any(|s| matches!(s, vellum_node::TxStatus::Rejected { .. })) {
+            return false;
+        }
+        assert!(context.current() < deadline, "transaction {id} neither finalized everywhere nor rejected");
+        context.sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Seeded random contract calls: the council approves the example counter, the issuer
+/// instantiates it, then the user and the issuer call it with functions, inputs and fuel
+/// budgets drawn from the seed (some fail: refused at admission or rejected). Every honest
+/// validator ends with the same contract storage and the same roots.
+async fn contract_calls(context: &deterministic::Context, nodes: &[Option<(NodeHandle, Handle<()>)>], honest: &[usize], seed: u64) {
+    use vellum_types::TxBody;
+    let f = fixture();
+    let node = |i: usize| &nodes[i].as_ref().unwrap().0;
+    let next_nonce = |id: &vellum_types::AccountId| node(honest[0]).finalized_state().account(id).map_or(0, |a| a.next_nonce);
+    let code = wat::parse_str(include_str!("../../contracts/examples/counter.wat")).unwrap();
+    let digest = vellum_types::sha256(&code);
+    let council = f.council_id();
+    let action = vellum_types::GovAction::RegisterCode { name: "counter".into(), code, review_digest: vellum_types::payment::Hash32Text([1; 32]) };
+    let deadline_height = node(honest[0]).status().height + 500;
+    let tx = vellum_ledger::testkit::sign_multi(&[&f.council[0], &f.council[2]], council, "vellum-test", next_nonce(&council), TxBody::Propose { action, deadline_height });
+    node(honest[0]).submit(&tx.to_wire()).unwrap();
+    assert!(settle(context, nodes, honest, tx.id()).await, "seed {seed}: code approval");
+    let issuer = f.issuer.public_key().account_id();
+    let issuer_nonce = next_nonce(&issuer);
+    let counter = vellum_types::contract::contract_account_id(&digest, &issuer, issuer_nonce);
+    let tx = sign(&f.issuer, "vellum-test", issuer_nonce, TxBody::InstantiateContract { code_digest: digest, input: Vec::new(), fuel: 100_000 });
+    node(honest[0]).submit(&tx.to_wire()).unwrap();
+    assert!(settle(context, nodes, honest, tx.id()).await, "seed {seed}: instantiation");
+    let mut finalized = 0;
+    for k in 0..12u64 {
+        let h = vellum_types::sha256(&[seed.to_le_bytes(), k.to_le_bytes()].concat());
+        let function = ["increment", "increment", "reset", "missing"][h[0] as usize % 4];
+        let input = if h[1] % 2 == 0 { Vec::new() } else { u64::from(h[2]).to_le_bytes().to_vec() };
+        let fuel = 5_000 + u64::from(u32::from_le_bytes([h[3], h[4], h[5], 0])) % 60_000;
+        let key = if k % 2 == 0 { &f.user } else { &f.issuer };
+        let tx = sign(key, "vellum-test", next_nonce(&key.public_key().account_id()), TxBody::CallContract { contract: counter, function: function.into(), input, fuel });
+        if node(honest[k as usize % honest.len()]).submit(&tx.to_wire()).is_ok() && settle(context, nodes, honest, tx.id()).await {
+            finalized += 1;
+        }
+    }
+    let views: Vec<_> = honest
+        .iter()
+        .map(|i| {
+            let state = node(*i).finalized_state();
+            (state.contract_data(&counter, b"count"), state.contract_data(&counter, b"owner"), state.contract(&counter))
+        })
+        .collect();
+    assert!(views.iter().all(|v| *v == views[0]), "seed {seed}: honest validators disagree on the contract's state");
+    assert!(views[0].2.is_some(), "seed {seed}: the contract exists");
+    let common = honest.iter().map(|i| node(*i).status().height).min().unwrap();
+    let roots: BTreeSet<_> = honest.iter().map(|i| node(*i).header(common).unwrap().state_root).collect();
+    assert_eq!(roots.len(), 1, "seed {seed}: state roots differ after contract calls");
+    eprintln!("  seed {seed}: {finalized} of 12 seeded contract calls finalized, same contract state on {} validators", honest.len());
 }
 
 fn height(nodes: &[Option<(NodeHandle, Handle<()>)>], which: &[usize]) -> u64 {
