@@ -683,7 +683,7 @@ async fn contract_calls(context: &deterministic::Context, nodes: &[Option<(NodeH
     for k in 0..12u64 {
         let h = vellum_types::sha256(&[seed.to_le_bytes(), k.to_le_bytes()].concat());
         let function = ["increment", "increment", "reset", "missing"][h[0] as usize % 4];
-        let input = if h[1] % 2 == 0 { Vec::new() } else { u64::from(h[2]).to_le_bytes().to_vec() };
+        let input = if h[1].is_multiple_of(2) { Vec::new() } else { u64::from(h[2]).to_le_bytes().to_vec() };
         let fuel = 5_000 + u64::from(u32::from_le_bytes([h[3], h[4], h[5], 0])) % 60_000;
         let key = if k % 2 == 0 { &f.user } else { &f.issuer };
         let tx = sign(key, "vellum-test", next_nonce(&key.public_key().account_id()), TxBody::CallContract { contract: counter, function: function.into(), input, fuel });

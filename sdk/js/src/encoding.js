@@ -108,6 +108,25 @@ function integer(bits, asBigint) {
   };
 }
 
+/** Largest u64 (2^64 − 1). */
+export const U64_MAX = (1n << 64n) - 1n;
+
+/**
+ * A u64 argument as a bigint: a bigint, a number that is a safe integer (≤ 2^53 − 1), or a
+ * string of decimal digits. A larger number is refused (EncodeError at `path`): above 2^53 a
+ * JavaScript number may already have lost precision, so the value must come as a bigint or text.
+ */
+export function asU64(v, path) {
+  let x = null;
+  if (typeof v === "bigint") x = v;
+  else if (typeof v === "number" && Number.isInteger(v)) {
+    if (!Number.isSafeInteger(v)) fail(path, `${v} is beyond 2^53 − 1, where a JavaScript number loses precision: pass a bigint (e.g. ${BigInt(v)}n) or a decimal string`);
+    x = BigInt(v);
+  } else if (typeof v === "string" && /^(0|[1-9][0-9]*)$/.test(v)) x = BigInt(v);
+  if (x === null || x < 0n || x > U64_MAX) fail(path, `expected an integer in 0..=${U64_MAX} (a bigint, a safe-integer number or decimal digits), got ${typeof v === "string" ? JSON.stringify(v.slice(0, 40)) : String(v)}`);
+  return x;
+}
+
 export const u8 = integer(8, false);
 export const u16 = integer(16, false);
 export const u32 = integer(32, false);

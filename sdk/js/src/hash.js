@@ -2,7 +2,7 @@
 // ids, salted digests, KYC commitments, state-map keys, batch roots.
 
 import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
-import { asBytes, bytes, canonical, tuple, vecU8 } from "./encoding.js";
+import { asBytes, asU64, bytes, canonical, tuple, u64, vecU8 } from "./encoding.js";
 import { Hash32, PublicKey } from "./types.js";
 import { concat } from "./bytes.js";
 import { merkleRoot, leafHash } from "./merkle.js";
@@ -32,6 +32,9 @@ export const DOMAIN = Object.freeze({
   ORIGINAL: "VELLUM:ORIGINAL:",
   PAYMENT_RECORD: "VELLUM:PAYMENT-RECORD:",
   GENESIS_DETAILS_EPOCHS: "VELLUM:GENESIS-DETAILS-EPOCHS:",
+  CONTRACT_ID: "VELLUM:CONTRACT-ID:",
+  CONTRACT_EVENT: "VELLUM:CONTRACT-EVENT:",
+  INVOICE_ID: "VELLUM:INVOICE-ID:",
 });
 
 /** The account id a key opens: `SHA-256(canonical(ACCOUNT-ID, PublicKey))`. */
@@ -39,6 +42,29 @@ export const accountIdOf = (publicKey) => PublicKey.parse(publicKey).accountId()
 
 /** The id of the registration a transaction made: `SHA-256(canonical(PROOF-ID, tx id))`. */
 export const proofIdOf = (txId) => sha256(canonical(DOMAIN.PROOF_ID, Hash32, asBytes(txId, 32, "tx id")));
+
+const CONTRACT_ID_INPUT = tuple([bytes(32), bytes(32), u64]);
+/**
+ * The account id of the contract an `instantiate_contract` creates (wire-format §11.9):
+ * `SHA-256("VELLUM:CONTRACT-ID:" ‖ 0x01 ‖ code_digest ‖ creator ‖ u64 LE nonce)`, with the
+ * instantiating transaction's sender (`creator`) and nonce — known before it is submitted.
+ * `nonce` is a bigint (or a safe-integer number, or decimal digits).
+ */
+export const contractIdOf = (codeDigest, creator, nonce) =>
+  sha256(canonical(DOMAIN.CONTRACT_ID, CONTRACT_ID_INPUT, [asBytes(codeDigest, 32, "code digest"), asBytes(creator, 32, "creator"), asU64(nonce, "nonce")]));
+
+/**
+ * A contract account's identity commitment (where a person's KYC commitment would be):
+ * `SHA-256("VELLUM:CONTRACT-ID:" ‖ 0x01 ‖ code_digest)` — governance's approval of the code.
+ */
+export const contractKycCommitment = (codeDigest) => sha256(canonical(DOMAIN.CONTRACT_ID, Hash32, asBytes(codeDigest, 32, "code digest")));
+
+/**
+ * The id of the e-invoice a payment can have (wire-format §11.10; one payment, one invoice):
+ * `SHA-256("VELLUM:INVOICE-ID:" ‖ 0x01 ‖ payment tx id)`. Reimbursement and VAT-clearance
+ * payments carry it as their `reference`.
+ */
+export const invoiceIdOf = (paymentTxId) => sha256(canonical(DOMAIN.INVOICE_ID, Hash32, asBytes(paymentTxId, 32, "payment tx id")));
 
 const SALT_PAIR = tuple([bytes(32), bytes(32)]);
 /** The salted commitment registered for a low-entropy document: `SHA-256(canonical(SALTED-DIGEST, (salt, digest)))`. */

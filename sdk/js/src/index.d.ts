@@ -144,6 +144,13 @@ export function decode<T>(schema: Schema<T>, bytes: Bytes): T;
 export function canonical<T>(tag: string, schema: Schema<T>, value: T): Bytes;
 export function toWire<T>(schema: Schema<T>, value: T): Bytes;
 export function fromWire<T>(schema: Schema<T>, bytes: Bytes, bytesMax: number): T;
+/** 2^64 − 1. */
+export const U64_MAX: bigint;
+/**
+ * A u64 argument as a bigint: a bigint, a safe-integer number or decimal digits. A number beyond
+ * 2^53 − 1 is refused (EncodeError at `path`): it may already have lost precision.
+ */
+export function asU64(value: bigint | number | string, path: string): bigint;
 
 // ---- keys ----
 export type Scheme = "ed25519" | "secp256k1" | "p256";
@@ -226,6 +233,16 @@ export function holderKey(proofId: BytesLike, member: number | null, holder: Byt
 export function issuerProfileKey(account: BytesLike): Bytes;
 /** Hashed state-map key of the witnesses governance set (`StateKey::WitnessPolicy`, index 39). */
 export function witnessPolicyKey(): Bytes;
+/**
+ * The account id of the contract an `instantiate_contract` creates (wire-format §11.9):
+ * `SHA-256("VELLUM:CONTRACT-ID:" ‖ 0x01 ‖ code_digest ‖ creator ‖ u64 LE nonce)`, with the
+ * instantiating transaction's sender and nonce. A `nonce` number beyond 2^53 − 1 is refused.
+ */
+export function contractIdOf(codeDigest: BytesLike, creator: BytesLike, nonce: bigint | number | string): Bytes;
+/** A contract account's identity commitment: `SHA-256("VELLUM:CONTRACT-ID:" ‖ 0x01 ‖ code_digest)`. */
+export function contractKycCommitment(codeDigest: BytesLike): Bytes;
+/** The id of the e-invoice of a payment (wire-format §11.10): `SHA-256("VELLUM:INVOICE-ID:" ‖ 0x01 ‖ payment tx id)`. */
+export function invoiceIdOf(paymentTxId: BytesLike): Bytes;
 export function leafHash(data: Bytes): Bytes;
 export function nodeHash(left: Bytes, right: Bytes): Bytes;
 export function merkleRoot(leafHashes: Bytes[]): Bytes;
@@ -327,6 +344,45 @@ export function verifyMapProof(proof: { siblings: Bytes[]; terminal: [Bytes, Byt
 // ---- transactions ----
 /** A TxBody value: `{ type: "<kind>", …fields }` (docs/wire-format.md §6.3, §8). */
 export type TxBody = { type: string; [field: string]: any };
+/** Account roles (wire-format §6.4.1), by index 0–8. */
+export type Role = "user" | "council" | "registrar" | "issuer" | "auditor" | "compliance" | "node" | "desk" | "tax_authority";
+/** `InstantiateContract` (30): approved code into a new contract account, its `init` run with `input`. */
+export interface InstantiateContractBody {
+  type: "instantiate_contract";
+  code_digest: BytesLike;
+  /** At most 8,192 bytes. */
+  input: BytesLike;
+  /** 1..=2^64 − 1 (the ledger runs at most 50,000,000). */
+  fuel: bigint | number;
+}
+/** `CallContract` (31). */
+export interface CallContractBody {
+  type: "call_contract";
+  contract: BytesLike;
+  /** 1..=64 bytes of [a-z0-9_-], starting with a letter. */
+  function: string;
+  input: BytesLike;
+  fuel: bigint | number;
+}
+/** `SetInvoicing` (32): a seller's invoicing conditions. */
+export interface SetInvoicingBody {
+  type: "set_invoicing";
+  tax_authority: BytesLike;
+  token: string;
+  /** 0..=10,000. */
+  vat_basis_points: number;
+}
+/** `IssueInvoice` (33), `ReimburseInvoice` (34), `ClearInvoiceTax` (35): e-invoice phases B, C and D. */
+export type InvoiceBody =
+  | { type: "issue_invoice"; payment: BytesLike; document_digest: BytesLike }
+  | { type: "reimburse_invoice"; invoice: BytesLike }
+  | { type: "clear_invoice_tax"; invoice: BytesLike };
+/** The contract governance actions (GovAction 16–19), proposed with `Vellum.propose`. */
+export type ContractGovAction =
+  | { action: "register_code"; name: string; /** 1..=12,288 bytes (hex in JSON). */ code: BytesLike; review_digest: BytesLike }
+  | { action: "set_contract_paused"; contract: BytesLike; paused: boolean }
+  | { action: "upgrade_contract"; contract: BytesLike; code_digest: BytesLike }
+  | { action: "set_code_advisory"; code_digest: BytesLike; /** null lifts the advisory. */ advisory: BytesLike | null };
 export interface UnsignedTx {
   chain_id: string;
   sender: Bytes;
@@ -384,6 +440,16 @@ export const WITNESS_URL_BYTES_MAX: 256;
 export function isWitnessName(name: string): boolean;
 /** Governance's `WitnessPolicy` shape rules (`set_witnesses`): null when well formed, else why not. */
 export function witnessPolicyProblem(policy: { witnesses: { name: string; key: Bytes; url: string }[]; quorum: number }): string | null;
+/** Largest code `register_code` may carry (12,288 bytes), longest contract or function name (64), largest contract input (8,192). */
+export const CONTRACT_CODE_BYTES_MAX: 12288;
+export const CONTRACT_NAME_BYTES_MAX: 64;
+export const CONTRACT_INPUT_BYTES_MAX: 8192;
+/** Most fuel one contract call may use (a ledger rule; the convenience methods refuse more). */
+export const CONTRACT_FUEL_MAX: bigint;
+/** Highest VAT rate of invoicing conditions: 10,000 basis points. */
+export const VAT_BASIS_POINTS_MAX: 10000;
+/** A contract name or function name: 1..=64 bytes of [a-z0-9_-], starting with a letter. */
+export function isContractName(name: unknown): boolean;
 
 // ---- issuer identity (docs/evidence-format.md §6a) ----
 /** An IssuerProfile value (the model `attest_issuer` and `GovAction` `attest_issuer` carry). */
@@ -930,6 +996,8 @@ export interface IssuerAttestationJson {
 }
 type Signers = { key: SecretKey; signers?: null; sender?: null } | { key?: null; signers: SecretKey[]; sender?: BytesLike | null };
 export function parseAmount(text: string, decimals: number): bigint;
+/** Fuel a contract instantiation or call is given by default (5,000,000, the CLI's). */
+export const DEFAULT_CONTRACT_FUEL: bigint;
 export function formatAmount(amount: bigint, decimals: number): string;
 export class Vellum {
   constructor(options: { apis: string[]; genesisHash?: Hex | null; chainId?: string | null; fetch?: typeof fetch; verify?: boolean });
@@ -1032,6 +1100,30 @@ export class Vellum {
   fetchReceipt(txHash: BytesLike, o: { key: SecretKey; account?: BytesLike | null; witnessPolicy?: WitnessPolicyInput | null }): Promise<{ bytes: Bytes; result: VerifiedReceipt }>;
   holds(o: { key: SecretKey; pending?: boolean; limit?: number }): Promise<any>;
   decideHold(o: { key: SecretKey; hold: bigint | number; post: boolean; reason: string }): Promise<Final>;
+  /**
+   * Instantiates approved code into a new contract account (its `init`, if any, runs with
+   * `input`); resolves to the final status and the new account's id (`contractIdOf`, hex).
+   * `fuel`: a bigint or safe integer, 1..=50,000,000 (default 5,000,000).
+   */
+  instantiateContract(o: Signers & { codeDigest: BytesLike; input?: BytesLike; fuel?: bigint | number | string }): Promise<{ tx: Final; contractId: Hex }>;
+  /** Calls `function` of `contract` with `input` (≤ 8,192 bytes) under `fuel`. */
+  callContract(o: Signers & { contract: BytesLike; function: string; input?: BytesLike; fuel?: bigint | number | string }): Promise<Final>;
+  /** `GET /v1/contract/{id}` (public): the instance, its code's approval record, whether it is callable. */
+  contract(contractId: BytesLike): Promise<any>;
+  /** `GET /v1/tx/{hash}/contract` (signed): output, fuel used, payment records and events with their log indices. */
+  contractResult(txHash: BytesLike, o: { key: SecretKey; account?: BytesLike | null }): Promise<any>;
+  /** The seller's invoicing conditions: its tax authority, token and VAT rate (0..=10,000 basis points). */
+  setInvoicing(o: Signers & { taxAuthority: BytesLike; token: string; vatBasisPoints: number | bigint }): Promise<Final>;
+  /** Phase B (the seller's tax authority): the invoice of an invoiceable payment, for `document` (hashed here) or its `documentDigest`. */
+  issueInvoice(o: Signers & { payment: BytesLike; document?: Bytes | string | null; documentDigest?: BytesLike | null }): Promise<{ tx: Final; invoiceId: Hex }>;
+  /** Phase C (anyone but the buyer): pays the invoice's buyer its gross amount, once. */
+  reimburseInvoice(o: Signers & { invoice: BytesLike }): Promise<Final>;
+  /** Phase D (the seller): pays the invoice's VAT to the tax authority, once. */
+  clearInvoiceTax(o: Signers & { invoice: BytesLike }): Promise<Final>;
+  /** `GET /v1/invoicing/{seller}` (public). */
+  invoicing(seller: BytesLike): Promise<any>;
+  /** `GET /v1/invoice/{id}` (signed: its seller, buyer, tax authority, reimburser, auditors, compliance). */
+  invoice(invoiceId: BytesLike, o: { key: SecretKey; account?: BytesLike | null }): Promise<any>;
   setGuardians(o: Signers & { guardians: BytesLike[]; threshold: number; delayBlocks: bigint | number }): Promise<Final>;
   proposeRecovery(o: { key: SecretKey; account: BytesLike; set: { signers: { key: PublicKey | string; weight?: number }[]; threshold: number } }): Promise<Final>;
   cancelRecovery(o: Signers): Promise<Final>;

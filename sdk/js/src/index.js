@@ -7,7 +7,7 @@
 export * from "./errors.js";
 export { toHex, fromHex, utf8, concat, equal, randomBytes } from "./bytes.js";
 export { parseJson, stringifyJson } from "./json.js";
-export { ENCODING_VERSION, Reader, Writer, encode, decode, canonical, toWire, fromWire } from "./encoding.js";
+export { ENCODING_VERSION, U64_MAX, Reader, Writer, encode, decode, canonical, toWire, fromWire, asU64 } from "./encoding.js";
 export * as schemas from "./types.js";
 export { PublicKey, KEY_SCHEMES } from "./types.js";
 export {
@@ -26,6 +26,9 @@ export {
   holderKey,
   issuerProfileKey,
   witnessPolicyKey,
+  contractIdOf,
+  contractKycCommitment,
+  invoiceIdOf,
 } from "./hash.js";
 export { leafHash, nodeHash, merkleRoot, inclusionProof, inclusionError, consistencyProof, consistencyError, verifyMapProof } from "./merkle.js";
 export {
@@ -85,6 +88,12 @@ export {
   WITNESSES_MAX,
   WITNESS_NAME_BYTES_MAX,
   WITNESS_URL_BYTES_MAX,
+  isContractName,
+  CONTRACT_CODE_BYTES_MAX,
+  CONTRACT_NAME_BYTES_MAX,
+  CONTRACT_INPUT_BYTES_MAX,
+  CONTRACT_FUEL_MAX,
+  VAT_BASIS_POINTS_MAX,
 } from "./tx.js";
 export { WELL_KNOWN_PATH, WELL_KNOWN_VERSION, WELL_KNOWN_BYTES_MAX, wellKnownDocument, checkWellKnown, fetchWellKnown, issuerProfile, wellKnownSha256 } from "./issuer.js";
 export { requestSigningBytes, signedHeaders, HEADER_ACCOUNT, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_SIGNATURE } from "./request.js";
@@ -154,4 +163,4 @@ export {
   KB_JWT_TYP,
   DEFAULT_VCT,
 } from "./credential.js";
-export { Vellum, parseAmount, formatAmount } from "./vellum.js";
+export { Vellum, parseAmount, formatAmount, DEFAULT_CONTRACT_FUEL } from "./vellum.js";

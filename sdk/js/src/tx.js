@@ -3,10 +3,10 @@
 // (crates/types/src/tx.rs `check_shape`).
 
 import { DecodeError, EncodeError, SignatureError } from "./errors.js";
-import { canonical, encode, fromWire, toWire } from "./encoding.js";
+import { U64_MAX, canonical, encode, fromWire, toWire } from "./encoding.js";
 import { Transaction, TxBody, UnsignedTx } from "./types.js";
 import { DOMAIN, sha256 } from "./hash.js";
-import { toHex, utf8 } from "./bytes.js";
+import { fromHex, isBytes, toHex, utf8 } from "./bytes.js";
 import { verifySignature } from "./keys.js";
 
 /** Largest encoded transaction envelope accepted anywhere. */
@@ -41,6 +41,18 @@ export const ISSUER_DOMAIN_BYTES_MAX = 253;
 export const WITNESSES_MAX = 16;
 export const WITNESS_NAME_BYTES_MAX = 128;
 export const WITNESS_URL_BYTES_MAX = 256;
+/**
+ * Contracts (crates/types/src/contract.rs, docs/contracts.md): largest code governance may
+ * approve (it travels in one transaction), longest contract and function name, largest input of
+ * an instantiation or a call; and the most fuel one call may use (a ledger rule, not a shape
+ * rule: more fails the call with `fuel_over_limit`).
+ */
+export const CONTRACT_CODE_BYTES_MAX = 12 * 1024;
+export const CONTRACT_NAME_BYTES_MAX = 64;
+export const CONTRACT_INPUT_BYTES_MAX = 8 * 1024;
+export const CONTRACT_FUEL_MAX = 50_000_000n;
+/** Highest VAT rate a seller's invoicing conditions may state: 10,000 basis points (100 %). */
+export const VAT_BASIS_POINTS_MAX = 10_000;
 export const SCHEMA_WHOLE_FILE = "sha256:file";
 /** Longest reason code, and most codes the governed list may hold (crates/types/src/proof.rs). */
 export const REASON_CODE_BYTES_MAX = 32;
@@ -132,6 +144,46 @@ const byteLength = (s) => utf8(s).length;
 const SYMBOL = /^[A-Z][A-Z0-9]{0,11}$/;
 const SUBLEDGER = /^[a-z][a-z0-9-]{0,31}$/;
 const REASON_CODE = new RegExp(`^[a-z][a-z0-9_]{0,${REASON_CODE_BYTES_MAX - 1}}$`);
+
+const CONTRACT_NAME = new RegExp(`^[a-z][a-z0-9_-]{0,${CONTRACT_NAME_BYTES_MAX - 1}}$`);
+
+/** A contract name (`register_code`) or function name (`call_contract`): 1..=64 bytes of `[a-z0-9_-]`, starting with a letter (wire-format §7). */
+export const isContractName = (name) => typeof name === "string" && CONTRACT_NAME.test(name);
+
+/** A value shown in an error message: JSON-quoted, cut short when long (hostile input stays readable). */
+const shown = (v) => (typeof v === "string" ? JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v) : String(v));
+
+const contractNameProblem = (name, what) =>
+  isContractName(name) ? null : `${what} ${shown(name)} must be 1..=${CONTRACT_NAME_BYTES_MAX} bytes of [a-z0-9_-], starting with a letter`;
+
+/** Bytes of a Vec<u8> field in the model (bytes, or hex text as the encoder accepts). */
+function byteCount(v, what) {
+  if (isBytes(v)) return v.length;
+  if (typeof v === "string") return fromHex(v, null, what).length;
+  return invalid(`${what} must be bytes`);
+}
+
+/** A positive u64 (bigint, or an integer number as the encoder accepts). */
+const positiveU64 = (v) => (typeof v === "bigint" || (typeof v === "number" && Number.isInteger(v))) && BigInt(v) > 0n && BigInt(v) <= U64_MAX;
+
+/** The shape of an `instantiate_contract` or `call_contract` body (Rust's order: function name, input, fuel). */
+function contractCallProblem(b) {
+  if (b.type === "call_contract") {
+    const p = contractNameProblem(b.function, "function name");
+    if (p !== null) return p;
+  }
+  const n = byteCount(b.input, "the contract input");
+  if (n > CONTRACT_INPUT_BYTES_MAX) return `a contract input is at most ${CONTRACT_INPUT_BYTES_MAX} bytes (this one is ${n})`;
+  return positiveU64(b.fuel) ? null : `a contract call needs a positive fuel budget (1..=${U64_MAX}), got ${shown(b.fuel)}`;
+}
+
+/** The shape of a `set_invoicing` body: a token symbol and a VAT rate of at most 10,000 basis points. */
+function invoicingProblem(b) {
+  if (typeof b.token !== "string" || !SYMBOL.test(b.token)) return `token symbol ${shown(b.token)} must be 1..=12 bytes of [A-Z0-9], starting with a letter`;
+  const bp = b.vat_basis_points;
+  const ok = (typeof bp === "number" && Number.isInteger(bp)) || typeof bp === "bigint";
+  return ok && bp >= 0 && bp <= VAT_BASIS_POINTS_MAX ? null : `the VAT rate is at most ${VAT_BASIS_POINTS_MAX} basis points (100 %), got ${shown(bp)}`;
+}
 
 /** A reason code's shape: 1..=32 bytes of `[a-z0-9_]`, starting with a letter (wire-format §7). */
 export const isReasonCode = (code) => typeof code === "string" && REASON_CODE.test(code);
@@ -246,6 +298,12 @@ function govActionProblem(a) {
       return issuerProfileProblem(a.profile);
     case "set_witnesses":
       return witnessPolicyProblem(a.policy);
+    case "register_code": {
+      const p = contractNameProblem(a.name, "contract name");
+      if (p !== null) return p;
+      const n = byteCount(a.code, "the contract code");
+      return n === 0 || n > CONTRACT_CODE_BYTES_MAX ? `contract code must be 1..=${CONTRACT_CODE_BYTES_MAX} bytes (this one is ${n})` : null;
+    }
     default:
       return null;
   }
@@ -382,6 +440,11 @@ function checkBody(b) {
       checkSymbol(b.to);
       if (b.from === b.to || b.num === 0n || b.den === 0n) invalid("a rate joins two different tokens with a positive num/den");
       return;
+    case "instantiate_contract":
+    case "call_contract":
+      return problem(contractCallProblem(b));
+    case "set_invoicing":
+      return problem(invoicingProblem(b));
     default:
       return;
   }

@@ -96,7 +96,8 @@ export const AccountId = Hash32;
 export const TxId = Hash32;
 export const ProofId = Hash32;
 
-export const Role = unitEnum("Role", ["user", "council", "registrar", "issuer", "auditor", "compliance", "node", "desk"]);
+/** Account roles (index 8, `tax_authority`: issues the e-invoices of the sellers whose invoicing conditions name it). */
+export const Role = unitEnum("Role", ["user", "council", "registrar", "issuer", "auditor", "compliance", "node", "desk", "tax_authority"]);
 export const AccountStatus = unitEnum("AccountStatus", ["active", "frozen", "revoked"]);
 export const MisbehaviorKind = unitEnum("MisbehaviorKind", ["conflicting_notarize", "conflicting_finalize", "nullify_finalize"]);
 
@@ -172,6 +173,12 @@ export const GovAction = enumOf("GovAction", "action", [
   ["set_reason_codes", [["codes", vec(string)]]],
   ["attest_issuer", [["issuer", AccountId], ["profile", IssuerProfile]]],
   ["set_witnesses", [["policy", WitnessPolicy]]],
+  // Contracts (docs/contracts.md): approve code (hex in JSON), pause or upgrade one instance,
+  // record (`advisory` = the advisory text's digest) or lift (null) an advisory against a code digest.
+  ["register_code", [["name", string], ["code", vecU8], ["review_digest", Hash32]]],
+  ["set_contract_paused", [["contract", AccountId], ["paused", bool]]],
+  ["upgrade_contract", [["contract", AccountId], ["code_digest", Hash32]]],
+  ["set_code_advisory", [["code_digest", Hash32], ["advisory", option(Hash32)]]],
 ]);
 
 /** A registrant's status change; `reason` is a reason code (docs/wire-format.md §6.4.4, §7). */
@@ -185,7 +192,7 @@ export const ProofChange = enumOf("ProofChange", "change", [
 /** A batch member handed to the network: its registered digest (never the salt) and optionally its holder. */
 export const BatchMember = struct("BatchMember", [["digest", Hash32], ["holder", option(AccountId)]]);
 
-/** What a transaction does; the variant index is its position here (OpenAccount = 0 … RevokeAttestation = 29). */
+/** What a transaction does; the variant index is its position here (OpenAccount = 0 … ClearInvoiceTax = 35). */
 export const TxBody = enumOf("TxBody", "type", [
   ["open_account", [["public_key", PublicKeySchema], ["kyc_commitment", option(Hash32)], ["label", string], ["role", Role], ["subledger", option(string)]]],
   ["set_account_status", [["account", AccountId], ["status", AccountStatus], ["reason", string]]],
@@ -217,6 +224,14 @@ export const TxBody = enumOf("TxBody", "type", [
   ["add_holders", [["proof", ProofId], ["member", option(u32)], ["holders", vec(AccountId)]]],
   ["attest_issuer", [["issuer", AccountId], ["profile", IssuerProfile]]],
   ["revoke_attestation", [["issuer", AccountId], ["reason", string]]],
+  // Contracts (wire-format §6.3, §11.9): instantiate approved code, call a contract's function.
+  ["instantiate_contract", [["code_digest", Hash32], ["input", vecU8], ["fuel", u64]]],
+  ["call_contract", [["contract", AccountId], ["function", string], ["input", vecU8], ["fuel", u64]]],
+  // E-invoices (X.1407 Appendix I, wire-format §11.10): the seller's conditions, then phases B, C and D.
+  ["set_invoicing", [["tax_authority", AccountId], ["token", string], ["vat_basis_points", u32]]],
+  ["issue_invoice", [["payment", TxId], ["document_digest", Hash32]]],
+  ["reimburse_invoice", [["invoice", Hash32]]],
+  ["clear_invoice_tax", [["invoice", Hash32]]],
 ]);
 
 /** Everything the signers sign. */

@@ -2,25 +2,29 @@
 // batch with its manifest) and fetch + verify their evidence bundles, suspend, reinstate,
 // revoke or supersede, hand a batch's members to the network and name their holders, fetch the
 // freshest verified status proof (anyone, no key), revoke a stolen issuer key's registrations
-// (compliance), attest, show, re-check and revoke an issuer's identity (registrar), pay (multi-leg, conversion, reference) and
-// fetch + verify the receipt, account status and hold decisions, guardian recovery, governance
-// proposals and votes, multi-party signing, and events. Everything goes through one Pool
-// (docs/client.md: failover, resubmission, gap-free nonces, verified reads, freshest answers).
+// (compliance), attest, show, re-check and revoke an issuer's identity (registrar), pay
+// (multi-leg, conversion, reference) and fetch + verify the receipt, instantiate and call
+// contracts, e-invoices (conditions, issue, reimburse, clear the VAT), account status and hold
+// decisions, guardian recovery, governance proposals and votes, multi-party signing, and events.
+// Everything goes through one Pool (docs/client.md: failover, resubmission, gap-free nonces,
+// verified reads, freshest answers).
 
 import { EncodeError, VellumError } from "./errors.js";
 import { fromHex, isBytes, randomBytes, toHex, utf8 } from "./bytes.js";
 import { PublicKey, TxBody } from "./types.js";
-import { encode } from "./encoding.js";
-import { batchRoot, kycCommitment, proofIdOf, saltedDigest, sha256 } from "./hash.js";
+import { asU64, encode } from "./encoding.js";
+import { batchRoot, contractIdOf, invoiceIdOf, kycCommitment, proofIdOf, saltedDigest, sha256 } from "./hash.js";
 import { EXPIRY_BLOCKS, Pool, nodeError, parseClientConfig, proofKey, wholeKey } from "./client.js";
 import { followEvents } from "./events.js";
-import { BATCH_MEMBERS_PER_TX_MAX, SCHEMA_WHOLE_FILE, checkBodyShape } from "./tx.js";
+import { BATCH_MEMBERS_PER_TX_MAX, CONTRACT_FUEL_MAX, SCHEMA_WHOLE_FILE, checkBodyShape } from "./tx.js";
 import { checkWellKnown, fetchWellKnown, issuerProfile, wellKnownSha256 } from "./issuer.js";
 import { buildTxFile, checkWeight, txFromFile } from "./multisig.js";
 import { decodeBundle, encodeBundle, fillMember, openDocument, statusNow, verifyBundle, verifyReceipt, verifyStatusProof } from "./verify.js";
 
 /** Blocks a governance proposal stays open for votes (the CLI's default). */
 export const PROPOSAL_DEADLINE_BLOCKS = 100_000n;
+/** Fuel a contract instantiation or call is given unless `fuel` says otherwise (the CLI's default). */
+export const DEFAULT_CONTRACT_FUEL = 5_000_000n;
 const KYC_SALT_BYTES = 32;
 const DOCUMENT_SALT_BYTES = 32;
 
@@ -462,6 +466,85 @@ export class Vellum {
     return this.send({ type: "decide_hold", hold: BigInt(hold), post, reason }, { key });
   }
 
+  // ---- Contracts and e-invoices (docs/contracts.md) ----
+
+  /**
+   * Instantiates governance-approved code (`codeDigest`, the SHA-256 of the code) into a new
+   * contract account and runs its `init`, if it exports one, with `input` (bytes or hex, at most
+   * 8,192 bytes) under a budget of `fuel` (a bigint or safe integer, 1..=50,000,000; default
+   * 5,000,000). Resolves to `{ tx, contractId }`: the new account's id (hex), which follows from
+   * the transaction's sender and nonce (`contractIdOf`, wire-format §11.9).
+   */
+  async instantiateContract({ key = null, signers = null, sender = null, codeDigest, input = new Uint8Array(0), fuel = DEFAULT_CONTRACT_FUEL }) {
+    const code_digest = bytes32(codeDigest, "codeDigest");
+    const tx = await this.send({ type: "instantiate_contract", code_digest, input: inputBytes(input), fuel: fuelOf(fuel) }, { key, signers, sender });
+    const { sender: creator, nonce } = tx.tx.unsigned;
+    return { tx, contractId: toHex(contractIdOf(code_digest, creator, nonce)) };
+  }
+
+  /**
+   * Calls `function` (1..=64 bytes of [a-z0-9_-], starting with a letter) of `contract` with
+   * `input` (bytes or hex, at most 8,192 bytes) under a budget of `fuel` (default 5,000,000).
+   * What the call did: `contractResult(tx.tx_hash, { key })`.
+   */
+  async callContract({ key = null, signers = null, sender = null, contract, function: fn, input = new Uint8Array(0), fuel = DEFAULT_CONTRACT_FUEL }) {
+    const body = { type: "call_contract", contract: bytes32(contract, "contract"), function: fn, input: inputBytes(input), fuel: fuelOf(fuel) };
+    return this.send(body, { key, signers, sender });
+  }
+
+  /** A contract instance (public): its code, version history, pause state and any advisory against its code. */
+  async contract(contractId) {
+    return this.pool.getJson(`/v1/contract/${hex32(contractId, "contract id")}`);
+  }
+
+  /** What a finalized contract transaction did (its sender, a party to its payments, auditors, compliance): output, fuel used, payment records and events with their log indices. */
+  async contractResult(txHash, { key, account = null }) {
+    return this.pool.getSignedJson(`/v1/tx/${hex32(txHash, "tx hash")}/contract`, key, { account });
+  }
+
+  /**
+   * A seller sets (or replaces) its invoicing conditions (X.1407 Appendix I): the tax authority
+   * whose invoices it accepts (an account holding the `tax_authority` role), the token its
+   * invoiceable payments are made in, and the VAT rate in basis points (0..=10,000; 2100 = 21 %).
+   */
+  async setInvoicing({ key = null, signers = null, sender = null, taxAuthority, token, vatBasisPoints }) {
+    const body = { type: "set_invoicing", tax_authority: bytes32(taxAuthority, "taxAuthority"), token, vat_basis_points: u32Of(vatBasisPoints, "vatBasisPoints") };
+    return this.send(body, { key, signers, sender });
+  }
+
+  /**
+   * Phase B: the seller's tax authority issues the invoice of an invoiceable payment (`payment`:
+   * the transfer's tx hash), for the invoice document `document` (bytes, hashed here) or its
+   * SHA-256 `documentDigest`. Resolves to `{ tx, invoiceId }` (`invoiceIdOf(payment)`, hex).
+   */
+  async issueInvoice({ key = null, signers = null, sender = null, payment, document = null, documentDigest = null }) {
+    if ((document === null) === (documentDigest === null)) throw new EncodeError("document", "issueInvoice needs the invoice `document` or its `documentDigest` (one of them)");
+    const paymentId = bytes32(payment, "payment");
+    const document_digest = document !== null ? sha256(typeof document === "string" ? utf8(document) : document) : bytes32(documentDigest, "documentDigest");
+    const tx = await this.send({ type: "issue_invoice", payment: paymentId, document_digest }, { key, signers, sender });
+    return { tx, invoiceId: toHex(invoiceIdOf(paymentId)) };
+  }
+
+  /** Phase C: anyone but the buyer (an employer, an insurer) pays the invoice's buyer its gross amount, once. */
+  async reimburseInvoice({ key = null, signers = null, sender = null, invoice }) {
+    return this.send({ type: "reimburse_invoice", invoice: bytes32(invoice, "invoice") }, { key, signers, sender });
+  }
+
+  /** Phase D: the seller pays the invoice's VAT to the tax authority, once. */
+  async clearInvoiceTax({ key = null, signers = null, sender = null, invoice }) {
+    return this.send({ type: "clear_invoice_tax", invoice: bytes32(invoice, "invoice") }, { key, signers, sender });
+  }
+
+  /** A seller's invoicing conditions (public), or a NodeError `no_invoicing`. */
+  async invoicing(seller) {
+    return this.pool.getJson(`/v1/invoicing/${hex32(seller, "seller")}`);
+  }
+
+  /** An e-invoice and the phases that consumed it (its seller, buyer, tax authority, reimburser, auditors, compliance). */
+  async invoice(invoiceId, { key, account = null }) {
+    return this.pool.getSignedJson(`/v1/invoice/${hex32(invoiceId, "invoice id")}`, key, { account });
+  }
+
   // ---- Guardian recovery ----
 
   /** Names the account's recovery guardians (k of n accounts) and the recovery time lock. */
@@ -544,6 +627,31 @@ export class Vellum {
   events(options = {}) {
     return followEvents(this.pool, options);
   }
+}
+
+/** A contract input: bytes, or hex text. */
+function inputBytes(input) {
+  if (isBytes(input)) return input;
+  if (typeof input === "string") return fromHex(input, null, "input");
+  throw new EncodeError("input", "expected the contract input as bytes or hex");
+}
+
+/**
+ * A call's fuel as a bigint: a bigint, a safe-integer number or decimal digits (a number beyond
+ * 2^53 − 1 is refused: it may have lost precision), at most CONTRACT_FUEL_MAX (the ledger's
+ * limit: more would only fail the call). Zero is left to the shape rules (DecodeError `invalid`).
+ */
+function fuelOf(fuel) {
+  const f = asU64(fuel, "fuel");
+  if (f > CONTRACT_FUEL_MAX) throw new EncodeError("fuel", `${f} is more fuel than one call may use (at most ${CONTRACT_FUEL_MAX}; the ledger would fail the call with fuel_over_limit)`);
+  return f;
+}
+
+/** A u32 argument (a number or bigint). */
+function u32Of(v, what) {
+  const n = typeof v === "bigint" ? Number(v) : v;
+  if (!Number.isInteger(n) || n < 0 || n > 0xffff_ffff) throw new EncodeError(what, `expected an integer in 0..=4294967295, got ${String(v)}`);
+  return n;
 }
 
 /** A signer set from `{ signers: [{ key, weight }], threshold }` with keys as text or PublicKey. */

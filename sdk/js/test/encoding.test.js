@@ -1,9 +1,12 @@
 // Borsh codec and transaction decoding: every body variant round-trips through JSON and bytes;
 // strict decoding refuses trailing bytes, bad tags and indices, bad UTF-8, impossible lengths;
-// the shape rules of a node are applied on decoding.
+// the shape rules of a node are applied on decoding (those of contracts and e-invoices among
+// them); the domain tags of wire-format §3; contract and invoice ids.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import {
   DEFAULT_REASON_CODES,
   DecodeError,
@@ -14,6 +17,18 @@ import {
   issuerProfileProblem,
   isWitnessName,
   witnessPolicyProblem,
+  DOMAIN,
+  CONTRACT_CODE_BYTES_MAX,
+  CONTRACT_INPUT_BYTES_MAX,
+  VAT_BASIS_POINTS_MAX,
+  asU64,
+  checkBodyShape,
+  contractIdOf,
+  contractKycCommitment,
+  invoiceIdOf,
+  isContractName,
+  sha256,
+  utf8,
   STATE_KEY,
   bodyFromJson,
   bodyToJson,
@@ -33,7 +48,7 @@ import {
   unsignedFromWire,
   unsignedWire,
 } from "../src/index.js";
-import { BODIES, GOV_ACTIONS } from "./fixtures.js";
+import { BODIES, GOV_ACTIONS, REPO } from "./fixtures.js";
 
 const { TxBody, GovAction, Signature, PublicKeySchema, ProofChange, ProofStatus } = schemas;
 const key = SecretKey.fromBytes("ed25519", new Uint8Array(32).fill(7));
@@ -92,7 +107,8 @@ test("strict decoding: trailing bytes, truncation, bad tags and indices, bad UTF
   const badVariant = wire.slice();
   badVariant[at] = schemas.TxBody.variants.length; // one past the last variant
   assert.equal(kind(badVariant), "malformed");
-  assert.throws(() => decode(schemas.Role, Uint8Array.of(8)), DecodeError);
+  assert.equal(decode(schemas.Role, Uint8Array.of(8)), "tax_authority");
+  assert.throws(() => decode(schemas.Role, Uint8Array.of(9)), /Role variant index 9/);
   assert.throws(() => decode(PublicKeySchema, Uint8Array.of(3, ...new Uint8Array(33))), /variant index 3/);
   assert.throws(() => decode(Signature, Uint8Array.of(2, ...new Uint8Array(96))), DecodeError, "P-256 signature is 1 + 33 + 64 bytes");
   const optionTag = encode(TxBody, bodyFromJson(BODIES[0]));
@@ -235,6 +251,113 @@ test("witnesses: GovAction SetWitnesses 15 (a WitnessPolicy of named keys, URLs 
   for (const url of ["ftp://x", "https://a b", "https://x/\u0001", `https://${"x".repeat(250)}`, "w.example"]) refused({ witnesses: [w("w", "51", url)], quorum: 1 }, /URL/);
   refused({ witnesses: Array.from({ length: 17 }, (_, i) => w(`w${i}`, (i + 16).toString(16))), quorum: 1 }, /at most 16 witnesses/);
   assert.throws(() => bodyFromJson(propose({ witnesses: [{ name: "w", key: "51".repeat(32) }], quorum: 1 })), (e) => e instanceof EncodeError && e.path === "body.action.policy.witnesses[0].url");
+});
+
+test("contracts and e-invoices: TxBody 30–35, GovAction 16–19 and Role 8 byte for byte (wire-format §6.3, §6.4.1, §6.4.9)", () => {
+  const hex = (text) => toHex(utf8(text));
+  const body = (json) => toHex(encode(TxBody, bodyFromJson(json)));
+  const [d, c, p] = ["30".repeat(32), "31".repeat(32), "33".repeat(32)];
+  assert.equal(body({ type: "instantiate_contract", code_digest: d, input: "0102ff", fuel: 5_000_000 }), `1e${d}030000000102ff${"404b4c0000000000"}`);
+  assert.equal(body({ type: "call_contract", contract: c, function: "release", input: "", fuel: 18_446_744_073_709_551_615n }), `1f${c}07000000${hex("release")}00000000${"ff".repeat(8)}`);
+  assert.equal(body({ type: "set_invoicing", tax_authority: c, token: "EUR", vat_basis_points: 2100 }), `20${c}03000000${hex("EUR")}34080000`);
+  assert.equal(body({ type: "issue_invoice", payment: p, document_digest: d }), `21${p}${d}`);
+  assert.equal(body({ type: "reimburse_invoice", invoice: p }), `22${p}`);
+  assert.equal(body({ type: "clear_invoice_tax", invoice: p }), `23${p}`);
+  const action = (a) => toHex(encode(GovAction, bodyFromJson({ type: "propose", action: a, deadline_height: 1 }).action));
+  assert.equal(action({ action: "register_code", name: "escrow", code: "0061736d01000000", review_digest: d }), `1006000000${hex("escrow")}080000000061736d01000000${d}`);
+  assert.equal(action({ action: "set_contract_paused", contract: c, paused: true }), `11${c}01`);
+  assert.equal(action({ action: "upgrade_contract", contract: c, code_digest: d }), `12${c}${d}`);
+  assert.equal(action({ action: "set_code_advisory", code_digest: d, advisory: p }), `13${d}01${p}`);
+  assert.equal(action({ action: "set_code_advisory", code_digest: d, advisory: null }), `13${d}00`);
+  assert.equal(action({ action: "grant_role", account: c, role: "tax_authority" }), `04${c}08`);
+  // The JSON form: Vec<u8> as hex, u64 as a number (a bigint beyond 2^53), Option as null.
+  assert.deepStrictEqual(bodyToJson(decode(TxBody, fromHex(`1e${d}030000000102ff${"404b4c0000000000"}`))), { type: "instantiate_contract", code_digest: d, input: "0102ff", fuel: 5_000_000 });
+  assert.equal(bodyToJson(decode(TxBody, fromHex(`1f${c}07000000${hex("release")}00000000${"ff".repeat(8)}`))).fuel, 18_446_744_073_709_551_615n);
+  assert.equal(stringifyJson(bodyToJson(decode(TxBody, fromHex(`1f${c}07000000${hex("release")}00000000${"ff".repeat(8)}`)))).includes('"fuel":18446744073709551615'), true);
+  assert.throws(() => decode(TxBody, Uint8Array.of(36)), /TxBody variant index 36 \(this SDK knows 0\.\.=35\)/);
+  assert.throws(() => decode(GovAction, Uint8Array.of(20)), /GovAction variant index 20 \(this SDK knows 0\.\.=19\)/);
+});
+
+test("every domain tag of wire-format §3 (CONTRACT-ID, CONTRACT-EVENT and INVOICE-ID among them) is DOMAIN's, length and hex", () => {
+  const spec = readFileSync(join(REPO, "docs", "wire-format.md"), "utf8");
+  const rows = [...spec.matchAll(/^\| `(VELLUM:[A-Z0-9-]+:)` \| (\d+) \| `([0-9a-f]+)` \|/gm)];
+  assert.ok(rows.length >= 23, "the table of domain tags");
+  assert.deepEqual(new Set(rows.map((r) => r[1])), new Set(Object.values(DOMAIN)), "the same tags");
+  for (const [, tag, len, hex] of rows) assert.deepEqual([utf8(tag).length, toHex(utf8(tag))], [Number(len), hex], tag);
+  for (const tag of ["VELLUM:CONTRACT-ID:", "VELLUM:CONTRACT-EVENT:", "VELLUM:INVOICE-ID:"]) assert.ok(Object.values(DOMAIN).includes(tag), tag);
+});
+
+test("contract and invoice ids (wire-format §11.9, §11.10) and u64 arguments beyond 2^53", () => {
+  const [digest, creator, payment] = ["67".repeat(32), "2d".repeat(32), "6b".repeat(32)];
+  const preimage = (tag, ...parts) => sha256(fromHex(toHex(utf8(tag)) + "01" + parts.join("")));
+  assert.equal(toHex(contractIdOf(digest, creator, 7)), toHex(preimage("VELLUM:CONTRACT-ID:", digest, creator, "0700000000000000")));
+  assert.equal(toHex(contractIdOf(digest, creator, 7n)), toHex(contractIdOf(fromHex(digest), fromHex(creator), "7")), "number, bigint and digits agree");
+  assert.equal(toHex(contractIdOf(digest, creator, 18_446_744_073_709_551_615n)), toHex(preimage("VELLUM:CONTRACT-ID:", digest, creator, "ff".repeat(8))));
+  assert.equal(toHex(contractKycCommitment(digest)), toHex(preimage("VELLUM:CONTRACT-ID:", digest)));
+  assert.equal(toHex(invoiceIdOf(payment)), toHex(preimage("VELLUM:INVOICE-ID:", payment)));
+  const refused = (f, path, why) => assert.throws(f, (e) => e instanceof EncodeError && e.path === path && why.test(e.message));
+  refused(() => contractIdOf(digest, creator, 2 ** 53), "nonce", /beyond 2\^53 − 1.*pass a bigint \(e\.g\. 9007199254740992n\)/);
+  refused(() => contractIdOf(digest, creator, -1), "nonce", /expected an integer in 0\.\.=18446744073709551615/);
+  refused(() => contractIdOf(digest, creator, 1n << 64n), "nonce", /expected an integer/);
+  refused(() => contractIdOf(digest, creator, 1.5), "nonce", /expected an integer/);
+  refused(() => contractIdOf(digest, creator, "0x07"), "nonce", /expected an integer/);
+  refused(() => contractIdOf("ab", creator, 1), "code digest", /64 hex digits/);
+  refused(() => invoiceIdOf(new Uint8Array(31)), "payment tx id", /32 bytes/);
+  assert.equal(asU64(Number.MAX_SAFE_INTEGER, "x"), 9_007_199_254_740_991n);
+  assert.equal(asU64("18446744073709551615", "x"), 18_446_744_073_709_551_615n);
+});
+
+test("shape rules of contracts and e-invoices: hostile input gets a clear error (wire-format §7)", () => {
+  const refused = (json, why) => {
+    const tx = signed(json);
+    assert.throws(() => checkShape(tx), (e) => e instanceof DecodeError && e.kind === "invalid" && why.test(e.message), `${stringifyJson(json).slice(0, 120)}: ${why}`);
+    assert.throws(() => decodeTransaction(encodeTransaction(tx)), (e) => e instanceof DecodeError && e.kind === "invalid" && why.test(e.message), "refused on decoding too");
+  };
+  const accepted = (json) => checkShape(decodeTransaction(encodeTransaction(signed(json))));
+  const instantiate = (o) => ({ type: "instantiate_contract", code_digest: "30".repeat(32), input: "", fuel: 1, ...o });
+  const call = (o) => ({ type: "call_contract", contract: "31".repeat(32), function: "release", input: "", fuel: 1, ...o });
+  for (const make of [instantiate, call]) {
+    refused(make({ input: "ab".repeat(CONTRACT_INPUT_BYTES_MAX + 1) }), /a contract input is at most 8192 bytes \(this one is 8193\)/);
+    accepted(make({ input: "ab".repeat(CONTRACT_INPUT_BYTES_MAX) }));
+    refused(make({ fuel: 0 }), /a contract call needs a positive fuel budget/);
+    refused(make({ fuel: 0n }), /positive fuel budget/);
+    accepted(make({ fuel: 18_446_744_073_709_551_615n }));
+  }
+  for (const fn of ["", "Release", "1st", "_x", "-x", "re lease", "release\n", "é", "a.b", "a/b", "x".repeat(65), "\u0000"]) {
+    refused(call({ function: fn }), /function name .* must be 1\.\.=64 bytes of \[a-z0-9_-\], starting with a letter/);
+  }
+  for (const fn of ["a", "x".repeat(64), "release_all-2", "init"]) accepted(call({ function: fn }));
+  assert.throws(() => checkShape(signed(call({ function: "A".repeat(5000) }))), (e) => e.message.length < 300, "a huge hostile name is cut short in the message");
+  // The body rules alone (what Vellum.send checks before signing), on model values given loosely.
+  assert.throws(() => checkBodyShape({ type: "call_contract", contract: new Uint8Array(32), function: 5, input: new Uint8Array(0), fuel: 1n }), /function name 5/);
+  assert.throws(() => checkBodyShape({ type: "instantiate_contract", code_digest: new Uint8Array(32), input: new Uint8Array(0), fuel: -1 }), /positive fuel budget/);
+  assert.throws(() => checkBodyShape({ type: "instantiate_contract", code_digest: new Uint8Array(32), input: 7, fuel: 1n }), /input must be bytes/);
+  const invoicing = (o) => ({ type: "set_invoicing", tax_authority: "32".repeat(32), token: "EUR", vat_basis_points: 2100, ...o });
+  for (const token of ["eur", "", "1EUR", "E-UR", "TOOLONGSYMBOL", "€"]) refused(invoicing({ token }), /token symbol .* must be 1\.\.=12 bytes of \[A-Z0-9\]/);
+  refused(invoicing({ vat_basis_points: VAT_BASIS_POINTS_MAX + 1 }), /the VAT rate is at most 10000 basis points/);
+  refused(invoicing({ vat_basis_points: 0xffff_ffff }), /VAT rate/);
+  for (const bp of [0, 2100, VAT_BASIS_POINTS_MAX]) accepted(invoicing({ vat_basis_points: bp }));
+  accepted(invoicing({ token: "COOP2" }));
+  for (const json of [{ type: "issue_invoice", payment: "33".repeat(32), document_digest: "34".repeat(32) }, { type: "reimburse_invoice", invoice: "35".repeat(32) }, { type: "clear_invoice_tax", invoice: "36".repeat(32) }]) accepted(json);
+  const propose = (a) => ({ type: "propose", action: a, deadline_height: 9 });
+  const code = (o) => propose({ action: "register_code", name: "escrow", code: "00", review_digest: "2e".repeat(32), ...o });
+  for (const name of ["", "Escrow", "9lives", "es crow", "x".repeat(65), "escrow!"]) refused(code({ name }), /contract name .* must be 1\.\.=64 bytes of \[a-z0-9_-\]/);
+  refused(code({ code: "" }), /contract code must be 1\.\.=12288 bytes \(this one is 0\)/);
+  refused(code({ code: "00".repeat(CONTRACT_CODE_BYTES_MAX + 1) }), /contract code must be 1\.\.=12288 bytes/);
+  accepted(code({ code: "00".repeat(CONTRACT_CODE_BYTES_MAX), name: "x".repeat(64) }));
+  for (const a of [
+    { action: "set_contract_paused", contract: "2f".repeat(32), paused: false },
+    { action: "upgrade_contract", contract: "2f".repeat(32), code_digest: "30".repeat(32) },
+    { action: "set_code_advisory", code_digest: "30".repeat(32), advisory: null },
+    { action: "grant_role", account: "2f".repeat(32), role: "tax_authority" },
+  ]) accepted(propose(a));
+  assert.ok(isContractName("escrow") && !isContractName(null) && !isContractName(["escrow"]));
+  // Bad JSON names the field.
+  assert.throws(() => bodyFromJson(call({ input: "abc" })), (e) => e instanceof EncodeError && e.path === "body.input");
+  assert.throws(() => bodyFromJson(call({ fuel: "1" })), (e) => e instanceof EncodeError && e.path === "body.fuel");
+  assert.throws(() => bodyFromJson(invoicing({ vat_basis_points: -1 })), (e) => e instanceof EncodeError && e.path === "body.vat_basis_points");
+  assert.throws(() => bodyFromJson(propose({ action: "set_code_advisory", code_digest: "30".repeat(32), advisory: "ab" })), (e) => e instanceof EncodeError && e.path === "body.action.advisory");
+  assert.throws(() => bodyFromJson({ type: "reimburse_invoice", invoice: "35".repeat(32), amount: "1" }), (e) => e instanceof EncodeError && e.path === "body.amount");
 });
 
 test("bad JSON input names the field", () => {

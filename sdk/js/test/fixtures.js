@@ -65,6 +65,12 @@ export const BODIES = [
   { type: "add_holders", proof: h("1b"), member: 3, holders: [h("1c"), h("1d")] },
   { type: "attest_issuer", issuer: h("1e"), profile: { name: "Example University", domain: "example.edu", x509_sha256: h("1f"), well_known_sha256: h("2a") } },
   { type: "revoke_attestation", issuer: h("1e"), reason: "affiliation_changed" },
+  { type: "instantiate_contract", code_digest: h("30"), input: "0102ff", fuel: 5_000_000 },
+  { type: "call_contract", contract: h("31"), function: "release", input: "", fuel: 18_446_744_073_709_551_615n },
+  { type: "set_invoicing", tax_authority: h("32"), token: "EUR", vat_basis_points: 2100 },
+  { type: "issue_invoice", payment: h("33"), document_digest: h("34") },
+  { type: "reimburse_invoice", invoice: h("35") },
+  { type: "clear_invoice_tax", invoice: h("36") },
 ];
 
 /** One action per GovAction variant (variant order). */
@@ -85,6 +91,10 @@ export const GOV_ACTIONS = [
   { action: "set_reason_codes", codes: ["key_compromise", "degree_withdrawn"] },
   { action: "attest_issuer", issuer: h("2b"), profile: { name: "Université d'Exemple", domain: "exemple.fr", x509_sha256: null, well_known_sha256: h("2c") } },
   { action: "set_witnesses", policy: { witnesses: [{ name: "witness.example/w1", key: h("2d"), url: "https://w1.witness.example" }], quorum: 1 } },
+  { action: "register_code", name: "escrow", code: "0061736d01000000", review_digest: h("2e") },
+  { action: "set_contract_paused", contract: h("2f"), paused: true },
+  { action: "upgrade_contract", contract: h("2f"), code_digest: h("30") },
+  { action: "set_code_advisory", code_digest: h("30"), advisory: h("31") },
 ];
 
 export const readExample = (name) => readFileSync(join(EXAMPLES, name));

@@ -5,7 +5,8 @@
 // evidence cases — bundles, receipts, status proofs alone and with a bundle, witnessed bundles
 // and receipts under a witness policy (valid ones verify with what they prove, invalid ones fail
 // at the named step);
-// the invalid transactions with their error class. Also a malformed vector and a wrong key.
+// the invalid transactions with their error class; contract and invoice ids. Also a malformed
+// vector and a wrong key.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -18,12 +19,14 @@ import {
   VerifyError,
   batchRoot,
   bodyToJson,
+  contractIdOf,
   decodeTransaction,
   encode,
   encodeTransaction,
   fromHex,
   inclusionError,
   inclusionProof,
+  invoiceIdOf,
   kycCommitment,
   leafHash,
   openKeystore,
@@ -38,6 +41,7 @@ import {
   txHash,
   txLeafBytes,
   unsignedFromJson,
+  unsignedFromWire,
   unsignedToJson,
   unsignedWire,
   utf8,
@@ -94,11 +98,15 @@ test("transactions.json: every vector rebuilt from its JSON inputs, byte for byt
     assert.equal(toHex(txLeafBytes(tx)), v.leaf_data, `${v.name}: leaf_data`);
     const back = decodeTransaction(fromHex(v.transaction_wire));
     assert.deepStrictEqual(unsignedToJson(back.unsigned), v.unsigned, `${v.name}: decoded JSON`);
+    assert.equal(toHex(encodeTransaction(back)), v.transaction_wire, `${v.name}: bytes → object → bytes`);
+    assert.equal(toHex(unsignedWire(unsignedFromWire(fromHex(v.unsigned_wire)))), v.unsigned_wire, `${v.name}: unsigned bytes → object → bytes`);
     assert.deepEqual(verifyTransaction(back).map(String), signers.map((s) => s.publicKey.toString()), `${v.name}: signers`);
     variants.add(v.variant);
     signers.forEach((s) => schemes.add(s.scheme));
   }
   assert.equal(variants.size, schemas.TxBody.variants.length, "every TxBody variant has a vector");
+  assert.equal(schemas.TxBody.variants.length, 36, "TxBody variants 0..=35 (ClearInvoiceTax = 35)");
+  for (let i = 0; i <= 35; i++) assert.ok(variants.has(i), `a vector of TxBody variant ${i}`);
   assert.deepEqual(schemes, new Set(["ed25519", "secp256k1", "p256"]));
 });
 
@@ -117,6 +125,15 @@ test("ids.json: account ids, proof ids, salted digests, KYC commitments, batch r
   for (const p of ids.proof_ids) assert.equal(toHex(proofIdOf(p.tx_id)), p.proof_id);
   for (const s of ids.salted_digests) assert.equal(toHex(saltedDigest(s.salt, s.digest)), s.salted);
   for (const c of ids.kyc_commitments) assert.equal(toHex(kycCommitment(fromHex(c.salt), fromHex(c.record))), c.commitment);
+  assert.ok(ids.contract_ids.length >= 1 && ids.invoice_ids.length >= 1, "ids.json has contract and invoice ids");
+  for (const c of ids.contract_ids) {
+    assert.equal(toHex(contractIdOf(c.code_digest, c.creator, c.nonce)), c.contract_id, `contract id of nonce ${c.nonce}`);
+    assert.equal(toHex(contractIdOf(fromHex(c.code_digest), fromHex(c.creator), BigInt(c.nonce))), c.contract_id, "bytes and a bigint nonce");
+  }
+  for (const i of ids.invoice_ids) {
+    assert.equal(toHex(invoiceIdOf(i.payment_tx_id)), i.invoice_id);
+    assert.equal(toHex(invoiceIdOf(fromHex(i.payment_tx_id))), i.invoice_id);
+  }
   for (const b of ids.batch_roots) {
     assert.equal(toHex(batchRoot(b.digests)), b.root);
     const leaves = b.digests.map((d) => leafHash(fromHex(d)));
@@ -302,6 +319,32 @@ test("evidence.json: issuer identity — older files (none), never attested, att
   assert.ok(v3.length >= 1, "a version-3 bundle");
   const attested = files.evidence.cases.filter((c) => c.name.startsWith("attested issuer") && !c.expect.valid);
   assert.ok(attested.some((c) => c.expect.failed.step === 1) && attested.some((c) => c.expect.failed.step === 6), "issuer sections refused at steps 1 and 6");
+});
+
+test("transactions.json: contract and e-invoice bodies (30–35), GovActions 15–19 and the tax_authority role, byte for byte", () => {
+  const vectors = files.transactions.vectors;
+  const tagOf = (v) => fromHex(v.unsigned_wire)[1 + 4 + utf8(v.unsigned.chain_id).length + 32 + 8 + 8];
+  for (const [kind, variant] of [["instantiate_contract", 30], ["call_contract", 31], ["set_invoicing", 32], ["issue_invoice", 33], ["reimburse_invoice", 34], ["clear_invoice_tax", 35]]) {
+    const v = vectors.find((x) => x.kind === kind);
+    assert.ok(v, `a ${kind} vector`);
+    assert.equal(v.variant, variant, kind);
+    assert.equal(tagOf(v), variant, `${kind}: the body's variant byte`);
+  }
+  const actions = new Map();
+  for (const v of vectors.filter((x) => x.kind === "propose")) {
+    const u = unsignedFromJson(v.unsigned);
+    actions.set(u.body.action.action, encode(schemas.GovAction, u.body.action)[0]);
+  }
+  for (const [action, index] of [["set_witnesses", 15], ["register_code", 16], ["set_contract_paused", 17], ["upgrade_contract", 18], ["set_code_advisory", 19]]) {
+    assert.equal(actions.get(action), index, `GovAction ${action}`);
+  }
+  const advisories = vectors.filter((x) => x.kind === "propose" && x.unsigned.body.action.action === "set_code_advisory").map((x) => x.unsigned.body.action.advisory);
+  assert.ok(advisories.includes(null) && advisories.some((a) => typeof a === "string"), "an advisory recorded and one lifted");
+  const grant = vectors.find((x) => x.kind === "propose" && x.unsigned.body.action.role === "tax_authority");
+  assert.ok(grant, "a grant of the tax_authority role");
+  assert.equal(encode(schemas.Role, "tax_authority")[0], 8);
+  const code = vectors.find((x) => x.kind === "propose" && x.unsigned.body.action.action === "register_code");
+  assert.ok(unsignedFromJson(code.unsigned).body.action.code instanceof Uint8Array, "register_code's code is bytes (hex in JSON)");
 });
 
 /** The error class of invalid.json a decoder and signature check report for these bytes. */
