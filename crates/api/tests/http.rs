@@ -279,14 +279,17 @@ async fn openapi_describes_exactly_the_served_routes() {
                 .replace("{from}", "AE")
                 .replace("{to}", "BE")
                 .replace("{name}", "transfer")
-                .replace("{account}", &"00".repeat(32));
+                .replace("{account}", &"00".repeat(32))
+                .replace("{digest}", &"00".repeat(32))
+                .replace("{key}", "00")
+                .replace("{seller}", &"00".repeat(32));
             let req = Request::builder().method(method.to_uppercase().as_str()).uri(&concrete).body(Body::empty()).unwrap();
             let (_, v) = call(&e.node, req).await;
             assert_ne!(v["error"]["message"], "no such endpoint", "{method} {path} is documented but not served");
         }
     }
-    // The router serves these 34 operations plus /v1/openapi.json itself.
-    assert_eq!(operations, 34, "documented operations: {:?}", paths.keys().collect::<Vec<_>>());
+    // The router serves these 40 operations plus /v1/openapi.json itself.
+    assert_eq!(operations, 40, "documented operations: {:?}", paths.keys().collect::<Vec<_>>());
     // Before anything is finalized there is nothing to anchor: a clear, retryable refusal.
     let (s, v) = call(&e.node, get("/v1/log/anchor")).await;
     assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("not_ready")), "{v}");
