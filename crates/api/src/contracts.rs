@@ -9,17 +9,15 @@
 use crate::auth::{auth_error, caller};
 use crate::blocking;
 use crate::errors::{ErrorBody, Path, bundle_error, error};
+use crate::openapi::Binary;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
+use crate::payments::{not_found_or_forbidden, oversight};
 use vellum_node::{AuthError, NodeHandle};
-use vellum_types::{Account, AccountId, Role, TxId};
-
-fn oversight(caller: &Account) -> bool {
-    caller.has_role(Role::Auditor) || caller.has_role(Role::Compliance)
-}
+use vellum_types::{AccountId, TxId};
 
 /// Whether `who` sent or received one of the record's legs.
 fn paid(record: &vellum_types::PaymentRecord, who: &AccountId) -> bool {
@@ -170,11 +168,7 @@ pub(crate) async fn result(State(node): State<NodeHandle>, Path(hash): Path<Stri
             Err(e) => return bundle_error(&e),
         };
         let Some(result) = result else {
-            return if oversight(&caller) {
-                error(StatusCode::NOT_FOUND, "not_found", format!("no finalized contract transaction {id}"))
-            } else {
-                auth_error(&AuthError::Forbidden)
-            };
+            return not_found_or_forbidden(&caller, format!("no finalized contract transaction {id}"));
         };
         if !(oversight(&caller) || result.sender == caller.id || result.payments.iter().any(|(_, r)| paid(r, &caller.id))) {
             return auth_error(&AuthError::Forbidden);
@@ -243,11 +237,7 @@ pub(crate) async fn invoice(State(node): State<NodeHandle>, Path(id): Path<Strin
             Err(r) => return r,
         };
         let Some(invoice) = node.finalized_state().invoice(&id) else {
-            return if oversight(&caller) {
-                error(StatusCode::NOT_FOUND, "not_found", format!("no invoice {}", hex::encode(id)))
-            } else {
-                auth_error(&AuthError::Forbidden)
-            };
+            return not_found_or_forbidden(&caller, format!("no invoice {}", hex::encode(id)));
         };
         let reimburser = invoice.reimbursed.as_ref().map(|s| s.by);
         let involved = [Some(invoice.seller), Some(invoice.buyer), Some(invoice.tax_authority), reimburser].contains(&Some(caller.id));
@@ -255,6 +245,52 @@ pub(crate) async fn invoice(State(node): State<NodeHandle>, Path(id): Path<Strin
             return auth_error(&AuthError::Forbidden);
         }
         Json(json!({ "invoice": invoice })).into_response()
+    })
+    .await
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/tx/{hash}/receipt",
+    operation_id = "tx_receipt",
+    tag = "contracts",
+    summary = "A transaction receipt (binary, verifiable offline): a contract transaction's transfers and events, or an invoice issuance",
+    params(("hash" = String, Path, pattern = "^[0-9a-fA-F]{64}$", description = "Transaction hash, 64 hex")),
+    responses(
+        (status = 200, description = "`VELLUMTR` receipt (docs/evidence-format.md)", content_type = "application/octet-stream", body = Binary),
+        (status = 400, description = "`bad_id`, `bad_path`", body = ErrorBody),
+        (status = 401, description = "Not a valid signed request", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not its sender, a party (payments; the invoice's seller and buyer), an auditor or compliance (also for one that does not exist)", body = ErrorBody),
+        (status = 404, description = "`not_found` (auditors and compliance only)", body = ErrorBody),
+        (status = 500, description = "`storage`, `internal`", body = ErrorBody),
+        (status = 503, description = "`busy`, `not_ready`", body = ErrorBody),
+    ),
+    security(("signed_request" = []))
+)]
+pub(crate) async fn tx_receipt(State(node): State<NodeHandle>, Path(hash): Path<String>, headers: HeaderMap, uri: Uri) -> Response {
+    blocking(move || {
+        let caller = match caller(&node, &headers, "GET", &uri) {
+            Ok(c) => c,
+            Err(e) => return auth_error(&e),
+        };
+        let id = match hex32(&hash, "a transaction hash") {
+            Ok(h) => TxId(h),
+            Err(r) => return r,
+        };
+        // Who may read it: as for the contract result, or the invoice's parties.
+        let allowed = match (node.contract_result(&id), node.issued_invoice(&id)) {
+            (Ok(Some(c)), _) => c.sender == caller.id || c.payments.iter().any(|(_, r)| paid(r, &caller.id)),
+            (_, Ok(Some(i))) => [i.record.invoice.seller, i.record.invoice.buyer, i.record.invoice.tax_authority].contains(&caller.id),
+            (Err(e), _) | (_, Err(e)) => return bundle_error(&e),
+            (Ok(None), Ok(None)) => return not_found_or_forbidden(&caller, format!("no finalized contract transaction or invoice issuance {id}")),
+        };
+        if !(allowed || oversight(&caller)) {
+            return auth_error(&AuthError::Forbidden);
+        }
+        match node.tx_receipt(&id) {
+            Ok(r) => ([(axum::http::header::CONTENT_TYPE, "application/octet-stream")], r.to_bytes()).into_response(),
+            Err(e) => bundle_error(&e),
+        }
     })
     .await
 }

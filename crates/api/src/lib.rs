@@ -42,7 +42,8 @@
 //! - Contracts and e-invoices (`contracts.rs`): public `GET /v1/contract/{id}`,
 //!   `GET /v1/code/{digest}`, `GET /v1/invoicing/{seller}`; signed `GET /v1/contract/{id}/storage/{key}`,
 //!   `GET /v1/tx/{hash}/contract` (output, fuel, payment records and events with their log
-//!   indices) and `GET /v1/invoice/{id}`.
+//!   indices), `GET /v1/tx/{hash}/receipt` (a binary transaction receipt of a contract
+//!   transaction or an invoice issuance, verifiable offline) and `GET /v1/invoice/{id}`.
 //! - `GET /metrics` — Prometheus text: height, finalized transactions, mempool, log size,
 //!   holds and monitoring alerts by rule.
 //!
@@ -152,6 +153,7 @@ pub fn router_with_limit(node: NodeHandle, rate: limit::RateLimit) -> Router {
         .route("/v1/contract/{id}/storage/{key}", get(contracts::storage))
         .route("/v1/code/{digest}", get(contracts::code))
         .route("/v1/tx/{hash}/contract", get(contracts::result))
+        .route("/v1/tx/{hash}/receipt", get(contracts::tx_receipt))
         .route("/v1/invoicing/{seller}", get(contracts::invoicing))
         .route("/v1/invoice/{id}", get(contracts::invoice))
         .route("/metrics", get(metrics::metrics))

@@ -19,12 +19,12 @@ use vellum_storage::PaymentEntry;
 use vellum_types::payment::{format_amount, valid_symbol};
 use vellum_types::{Account, AccountId, Role, TxId};
 
-fn oversight(caller: &Account) -> bool {
+pub(crate) fn oversight(caller: &Account) -> bool {
     caller.has_role(Role::Auditor) || caller.has_role(Role::Compliance)
 }
 
 /// 404 for oversight roles, 403 for everyone else: existence is not revealed.
-fn not_found_or_forbidden(caller: &Account, what: String) -> Response {
+pub(crate) fn not_found_or_forbidden(caller: &Account, what: String) -> Response {
     if oversight(caller) {
         error(StatusCode::NOT_FOUND, "not_found", what)
     } else {

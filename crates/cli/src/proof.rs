@@ -427,6 +427,9 @@ pub fn verify(bundle: &Path, file: Option<&Path>, checkpoint: Option<&str>, stat
     if bytes.starts_with(&vellum_evidence::RECEIPT_MAGIC) {
         return verify_receipt(&bytes, pinned.as_ref(), witnesses, json);
     }
+    if bytes.starts_with(&vellum_evidence::TX_RECEIPT_MAGIC) {
+        return verify_tx_receipt(&bytes, pinned.as_ref(), witnesses, json);
+    }
     if bytes.starts_with(&vellum_evidence::STATUS_PROOF_MAGIC) {
         return crate::status::verify_file(&bytes, pinned.as_ref(), json);
     }
@@ -609,6 +612,58 @@ pub fn delete_original(at: &ProofAt, json: bool) -> Result<()> {
         bail!("refused ({status} {}): {}", v["error"]["code"], v["error"]["message"].as_str().unwrap_or_default());
     }
     print(json, &v, || format!("original of proof {id} member {m} deleted: its key is destroyed; the proof stays verifiable"));
+    Ok(())
+}
+
+/// Verifies a transaction receipt (a contract transaction's transfers and events, or an
+/// invoice issuance) offline; exit 0 valid, 1 invalid.
+fn verify_tx_receipt(bytes: &[u8], pinned: Option<&[u8; 32]>, witnesses: Option<&Path>, json: bool) -> Result<()> {
+    let v = match vellum_evidence::verify_tx_receipt(bytes, pinned) {
+        Ok(v) => v,
+        Err(e) => {
+            print(json, &json!({ "valid": false, "kind": "tx_receipt", "step": e.step.name(), "error": e.detail }), || format!("INVALID receipt: {e}"));
+            std::process::exit(1);
+        }
+    };
+    let witnessed = witnesses_or_exit(v.witnessed.as_ref(), witnesses, json);
+    let appended: Vec<Value> = v.appended.iter().map(vellum_evidence::Appended::to_json).collect();
+    let out = json!({
+        "valid": true,
+        "kind": "tx_receipt",
+        "chain_id": v.chain_id,
+        "genesis_hash": hex::encode(v.genesis_hash),
+        "checkpoint_pinned": v.checkpoint_pinned,
+        "tx_id": v.tx.id().to_hex(),
+        "tx_kind": v.tx.unsigned.body.kind(),
+        "tx": v.tx.unsigned,
+        "sender": v.tx.unsigned.sender.to_hex(),
+        "signers": v.signers.iter().map(|k| k.to_string()).collect::<Vec<_>>(),
+        "log_index": v.tx_index,
+        "appended": appended,
+        "certified_at_height": v.header_height,
+        "certificate_signers": v.certificate_signers,
+        "validators": v.validators,
+        "witness_cosignatures": witnessed,
+        "witnessed_size": v.witnessed.as_ref().map(|cp| cp.size),
+    });
+    print(json, &out, || {
+        let lines: Vec<String> = appended.iter().enumerate().map(|(k, a)| format!("  log {}: {} {}", v.tx_index + 1 + k as u64, a["kind"].as_str().unwrap_or_default(), a["record"])).collect();
+        format!(
+            "VALID transaction receipt on chain {} (genesis {})\n  {} {} from account {} (log {})\n{}\n  certified by {} of {} validators at height {}\n{}{}",
+            v.chain_id,
+            hex::encode(v.genesis_hash),
+            v.tx.unsigned.body.kind(),
+            v.tx.id(),
+            v.tx.unsigned.sender,
+            v.tx_index,
+            lines.join("\n"),
+            v.certificate_signers,
+            v.validators,
+            v.header_height,
+            witnessed_line(v.witnessed.as_ref(), witnessed),
+            if v.checkpoint_pinned { "" } else { "\n  WARNING: no --checkpoint given: the chain itself was not pinned" },
+        )
+    });
     Ok(())
 }
 

@@ -118,6 +118,12 @@ fn escrow_pays_and_refunds_on_a_devnet_with_a_validator_down() {
         b["balances"].as_array().unwrap().iter().find(|x| x["token"] == "EUR").map_or(0u128, |x| x["available"].as_str().unwrap().parse().unwrap())
     };
     assert_eq!(balance("graduate"), 3_000);
+    // The release's transaction receipt proves the payout and the event offline.
+    let receipt = path("release.vellumtr");
+    json(&["receipt", "--client", c, "--key", "depositor", released["tx_id"].as_str().unwrap(), "--out", &receipt]);
+    let v = json(&["verify", &receipt]);
+    let kinds: Vec<&str> = v["appended"].as_array().unwrap().iter().map(|a| a["kind"].as_str().unwrap()).collect();
+    assert_eq!((v["valid"].as_bool(), kinds), (Some(true), vec!["payment", "event"]), "{v}");
     let (ok, text) = common::vellum(&["contract", "call", "--client", c, "--key", "graduate", &pays, "release"]);
     assert!(!ok && text.contains("code 3"), "paid once: {text}");
 

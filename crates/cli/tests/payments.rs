@@ -90,6 +90,9 @@ fn e_invoice_holds_freezes_and_sub_ledgers_on_a_devnet() {
     assert!(code != 0 && text.contains("missing_role"), "only the tax authority issues: {text}");
     let issued = json(&["invoice", "issue", "--client", c, "--key", "tax", &pay1_hash, "--document", &path("invoice.pdf")]);
     let invoice_id = issued["invoice"].as_str().unwrap().to_string();
+    let issue_hash = issued["tx"]["tx_hash"].as_str().unwrap().to_string();
+    let (code, text) = run(&["receipt", "--client", c, "--key", "tax", &issue_hash, "--out", &path("invoice.vellumtr")]);
+    assert_eq!(code, 0, "the issuance's transaction receipt: {text}");
     let (code, text) = run(&["invoice", "issue", "--client", c, "--key", "tax", &pay1_hash, "--document", &path("invoice.pdf")]);
     assert!(code != 0 && text.contains("payment_invoiced"), "one invoice per payment: {text}");
 
@@ -199,6 +202,10 @@ fn e_invoice_holds_freezes_and_sub_ledgers_on_a_devnet() {
     assert_eq!(invoice["valid"], true);
     let payment = json(&["verify", &path("payment.vellumrc"), "--checkpoint", &genesis_hash]);
     assert_eq!((payment["valid"].as_bool(), payment["tx_id"].as_str()), (Some(true), Some(pay1_hash.as_str())));
+    let issuance = json(&["verify", &path("invoice.vellumtr"), "--checkpoint", &genesis_hash]);
+    assert_eq!((issuance["valid"].as_bool(), issuance["appended"][0]["kind"].as_str()), (Some(true), Some("invoice")), "{issuance}");
+    assert_eq!(issuance["appended"][0]["record"]["invoice"]["payment"].as_str(), Some(pay1_hash.as_str()), "phase B consumed the verified payment");
+    assert_eq!(issuance["appended"][0]["record"]["invoice"]["id"].as_str(), Some(invoice_id.as_str()));
     let reimbursement = json(&["verify", &path("reimbursement.vellumrc"), "--checkpoint", &genesis_hash]);
     assert_eq!(reimbursement["record"]["outcome"]["reference"], invoice_id.as_str(), "the reimbursement names the invoice it consumed");
     assert_eq!(hex::encode(vellum_types::invoice::invoice_id(&vellum_types::TxId::from_hex(&pay1_hash).unwrap())), invoice_id, "which is the invoice of the verified payment");

@@ -34,6 +34,7 @@ mod log_anchor;
 #[cfg(feature = "timestamp")]
 pub mod timestamp;
 mod receipt;
+mod tx_receipt;
 mod status;
 mod verify;
 pub mod witness;
@@ -48,6 +49,7 @@ pub use bundle::{
 };
 pub use log_anchor::{LOG_ANCHOR_MAGIC, LOG_ANCHOR_VERSION, LogAnchor, VerifiedLogAnchor, verify_log_anchor};
 pub use receipt::{RECEIPT_MAGIC, RECEIPT_VERSION, Receipt, VerifiedReceipt, assemble_receipt, verify_receipt};
+pub use tx_receipt::{Appended, TX_RECEIPT_MAGIC, TX_RECEIPT_VERSION, TxReceipt, VerifiedTxReceipt, assemble_tx_receipt, verify_tx_receipt};
 pub use status::{MemberStatus, STATUS_PROOF_MAGIC, STATUS_PROOF_VERSION, StatusNow, StatusProof, VerifiedStatus, status_now, verify_status};
 pub use verify::{DocumentCheck, Step, Verified, VerifyError, check_witness_policy, decode, verify, verify_bundle};
 
@@ -55,6 +57,8 @@ pub use verify::{DocumentCheck, Step, Verified, VerifyError, check_witness_polic
 mod tests;
 #[cfg(test)]
 mod receipt_tests;
+#[cfg(test)]
+mod tx_receipt_tests;
 #[cfg(test)]
 mod status_tests;
 #[cfg(test)]

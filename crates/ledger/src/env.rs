@@ -30,6 +30,16 @@ pub struct TxReceipt {
     /// What a contract instantiation or call did (after the transaction leaf: its transfers'
     /// payment records, then its events).
     pub contract: Option<ContractEvidence>,
+    /// The invoice an `IssueInvoice` issued, appended right after its transaction leaf.
+    pub invoice: Option<InvoiceEvidence>,
+}
+
+/// An issued invoice's record and where its leaf is in the log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvoiceEvidence {
+    pub record: vellum_types::invoice::InvoiceRecord,
+    pub log_index: u64,
+    pub leaf_hash: Hash32,
 }
 
 /// A contract transaction's result and the log leaves it appended.

@@ -2,8 +2,8 @@
 //! signers, module pauses), then dispatch by body to the module that applies it.
 
 use crate::contracts::{self, ContractOutcome, ContractTx};
-use crate::env::{BlockEnv, ContractEvidence, EventEvidence, PaymentEvidence, TxReceipt};
-use crate::invoices::{self, InvoiceTx};
+use crate::env::{BlockEnv, ContractEvidence, EventEvidence, InvoiceEvidence, PaymentEvidence, TxReceipt};
+use crate::invoices::{self, Appended, InvoiceTx};
 use vellum_types::contract::ContractEvent;
 use crate::error::TxError;
 use crate::state::{LedgerState, StateKey};
@@ -129,6 +129,7 @@ fn apply_tx_inner(
     let mut writes: Vec<Account> = Vec::with_capacity(2);
     let mut payment = None;
     let mut contract = None;
+    let mut invoiced = Appended::Nothing;
     match &u.body {
         TxBody::OpenAccount { public_key, kyc_commitment, label, role, subledger } => {
             if !sender.has_role(Role::Registrar) {
@@ -251,13 +252,13 @@ fn apply_tx_inner(
         }
         TxBody::SetInvoicing { tax_authority, token, vat_basis_points } => {
             let terms = InvoiceTx::SetTerms { tax_authority, token, vat_basis_points: *vat_basis_points };
-            payment = invoices::apply(state, &mut sender, tx, terms, env, touched)?
+            invoiced = invoices::apply(state, &mut sender, tx, terms, env, touched)?
         }
         TxBody::IssueInvoice { payment: paid, document_digest } => {
-            payment = invoices::apply(state, &mut sender, tx, InvoiceTx::Issue { payment: paid, document_digest }, env, touched)?
+            invoiced = invoices::apply(state, &mut sender, tx, InvoiceTx::Issue { payment: paid, document_digest }, env, touched)?
         }
-        TxBody::ReimburseInvoice { invoice } => payment = invoices::apply(state, &mut sender, tx, InvoiceTx::Reimburse { invoice }, env, touched)?,
-        TxBody::ClearInvoiceTax { invoice } => payment = invoices::apply(state, &mut sender, tx, InvoiceTx::ClearTax { invoice }, env, touched)?,
+        TxBody::ReimburseInvoice { invoice } => invoiced = invoices::apply(state, &mut sender, tx, InvoiceTx::Reimburse { invoice }, env, touched)?,
+        TxBody::ClearInvoiceTax { invoice } => invoiced = invoices::apply(state, &mut sender, tx, InvoiceTx::ClearTax { invoice }, env, touched)?,
         // Governed: only a council proposal executes these (`payments::apply_governed`).
         TxBody::CreateToken { .. } | TxBody::SetMonitoring { .. } | TxBody::CreateSubledger { .. } | TxBody::SetRate { .. } => {
             return Err(TxError::Governed(u.body.kind()));
@@ -275,6 +276,20 @@ fn apply_tx_inner(
     state.log.append(leaf);
     // A registration's evidence record, or a payment's record, follows its transaction leaf.
     let evidence = registration.map(|r| r.apply(state, tx, signers[0], env, touched));
+    let invoice = match invoiced {
+        Appended::Nothing => None,
+        Appended::Payment(record) => {
+            assert!(payment.is_none(), "one body, one payment record");
+            payment = record;
+            None
+        }
+        Appended::Issued(record) => {
+            let leaf_hash = leaf_hash(&record.leaf_bytes());
+            let log_index = state.log.size();
+            state.log.append(leaf_hash);
+            Some(InvoiceEvidence { record, log_index, leaf_hash })
+        }
+    };
     let payment = payment.map(|record| {
         let leaf_hash = leaf_hash(&record.leaf_bytes());
         let log_index = state.log.size();
@@ -282,7 +297,7 @@ fn apply_tx_inner(
         PaymentEvidence { record, log_index, leaf_hash }
     });
     let contract = contract.map(|outcome| contract_evidence(state, tx, outcome, env));
-    Ok(TxReceipt { tx_id: tx.id(), height: env.height, index: 0, log_index, leaf_hash: leaf, evidence, payment, contract })
+    Ok(TxReceipt { tx_id: tx.id(), height: env.height, index: 0, log_index, leaf_hash: leaf, evidence, payment, contract, invoice })
 }
 
 /// Appends what a transaction's contract calls left to the log, after its leaf: the records of

@@ -10,7 +10,7 @@ use crate::error::{InvoiceError, TxError};
 use crate::payments::{self, Payment};
 use crate::state::LedgerState;
 use std::collections::BTreeSet;
-use vellum_types::invoice::{InvoiceablePayment, Invoice, InvoicingTerms, Spend, invoice_id, vat_in};
+use vellum_types::invoice::{Invoice, InvoiceRecord, InvoiceablePayment, InvoicingTerms, Spend, invoice_id, vat_in};
 use vellum_types::payment::{Hash32Text, SettledLeg};
 use vellum_types::{Account, AccountId, Hash32, Leg, PaymentRecord, Role, StateKey, Transaction, TxId};
 
@@ -24,7 +24,15 @@ pub(crate) enum InvoiceTx<'a> {
     ClearTax { invoice: &'a Hash32 },
 }
 
-/// Executes an e-invoice body; returns the record of the payment it made (phases C and D).
+/// What an e-invoice body leaves for the log after its transaction: the record of the payment
+/// it made (phases C and D), or the invoice it issued (phase B).
+pub(crate) enum Appended {
+    Nothing,
+    Payment(Option<PaymentRecord>),
+    Issued(InvoiceRecord),
+}
+
+/// Executes an e-invoice body.
 pub(crate) fn apply(
     state: &mut LedgerState,
     sender: &mut Account,
@@ -32,7 +40,7 @@ pub(crate) fn apply(
     body: InvoiceTx<'_>,
     env: BlockEnv,
     touched: &mut Touched,
-) -> Result<Option<PaymentRecord>, TxError> {
+) -> Result<Appended, TxError> {
     match body {
         InvoiceTx::SetTerms { tax_authority, token, vat_basis_points } => {
             state.token(token).ok_or_else(|| TxError::UnknownToken(token.clone()))?;
@@ -43,11 +51,11 @@ pub(crate) fn apply(
             let version = state.invoicing(&sender.id).map_or(1, |t| t.version + 1);
             let terms = InvoicingTerms { tax_authority: *tax_authority, token: token.clone(), vat_basis_points, version, height: env.height };
             touched.insert(state.put_value(&StateKey::Invoicing(sender.id), &terms));
-            Ok(None)
+            Ok(Appended::Nothing)
         }
         InvoiceTx::Issue { payment, document_digest } => {
-            issue(state, sender, (payment, document_digest), env, touched)?;
-            Ok(None)
+            let invoice = issue(state, sender, (payment, document_digest), env, touched)?;
+            Ok(Appended::Issued(InvoiceRecord { tx_id: tx.id(), height: env.height, time_ms: env.time_ms, invoice }))
         }
         InvoiceTx::Reimburse { invoice: id } => {
             let mut invoice = state.invoice(id).ok_or_else(|| InvoiceError::UnknownInvoice(hex::encode(id)))?;
@@ -57,7 +65,7 @@ pub(crate) fn apply(
             invoice.reimbursed = Some(Spend { by: sender.id, tx_id: tx.id(), height: env.height });
             touched.insert(state.put_value(&StateKey::Invoice(*id), &invoice));
             let legs = [Leg { to: invoice.buyer, token: invoice.token.clone(), amount: invoice.amount, convert: None }];
-            payments::apply(state, sender, tx, Payment::Transfer { legs: &legs, reference: &Some(*id) }, env, touched)
+            payments::apply(state, sender, tx, Payment::Transfer { legs: &legs, reference: &Some(*id) }, env, touched).map(Appended::Payment)
         }
         InvoiceTx::ClearTax { invoice: id } => {
             let mut invoice = state.invoice(id).ok_or_else(|| InvoiceError::UnknownInvoice(hex::encode(id)))?;
@@ -70,10 +78,10 @@ pub(crate) fn apply(
             invoice.tax_cleared = Some(Spend { by: sender.id, tx_id: tx.id(), height: env.height });
             touched.insert(state.put_value(&StateKey::Invoice(*id), &invoice));
             if invoice.vat == 0 {
-                return Ok(None);
+                return Ok(Appended::Nothing);
             }
             let legs = [Leg { to: invoice.tax_authority, token: invoice.token.clone(), amount: invoice.vat, convert: None }];
-            payments::apply(state, sender, tx, Payment::Transfer { legs: &legs, reference: &Some(*id) }, env, touched)
+            payments::apply(state, sender, tx, Payment::Transfer { legs: &legs, reference: &Some(*id) }, env, touched).map(Appended::Payment)
         }
     }
 }
@@ -86,7 +94,7 @@ fn issue(
     (payment_id, document_digest): (&TxId, &Hash32),
     env: BlockEnv,
     touched: &mut Touched,
-) -> Result<(), TxError> {
+) -> Result<Invoice, TxError> {
     if !sender.has_role(Role::TaxAuthority) {
         return Err(TxError::MissingRole(Role::TaxAuthority));
     }
@@ -116,7 +124,7 @@ fn issue(
     payment.invoice = Some(Hash32Text(id));
     touched.insert(state.put_value(&StateKey::InvoiceablePayment(*payment_id), &payment));
     touched.insert(state.put_value(&StateKey::Invoice(id), &invoice));
-    Ok(())
+    Ok(invoice)
 }
 
 /// Phase A: a settled single-leg payment, in its token, to a seller with invoicing conditions

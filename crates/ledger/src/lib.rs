@@ -23,7 +23,7 @@ pub mod validators;
 pub use error::{BlockError, ContractError, InvoiceError, TxError};
 pub use block::{BlockRun, Built, Commitments, Finished, PushError, build_block, execute_block, execute_block_with, genesis_block};
 pub use contracts::ContractOutcome;
-pub use env::{BlockEnv, BlockOutcome, ContractEvidence, EventEvidence, Evidence, PaymentEvidence, TxReceipt};
+pub use env::{BlockEnv, BlockOutcome, ContractEvidence, EventEvidence, Evidence, InvoiceEvidence, PaymentEvidence, TxReceipt};
 pub use exec::apply_tx;
 pub use proofs::BatchMembersProgress;
 pub use state::{LedgerState, StateKey};

@@ -101,12 +101,25 @@ const ACCOUNT_PAYMENTS: TableDefinition<([u8; 32], u64), [u8; 32]> = TableDefini
 /// tx id → borsh(ContractResult): what each finalized contract instantiation or call did
 /// (schema 4).
 const CONTRACT_RESULTS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("contract_results");
+/// tx id → borsh(IssuedInvoice): each finalized invoice issuance and its log leaf (schema 4).
+const INVOICE_RECORDS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("invoice_records");
+
+/// A finalized invoice issuance (X.1407 Appendix I, phase B): the transaction, its log
+/// position, and the invoice record at the next one.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct IssuedInvoice {
+    pub tx: vellum_types::Transaction,
+    pub tx_index: u64,
+    pub record: vellum_types::invoice::InvoiceRecord,
+}
 
 /// What a finalized contract transaction did: its output and fuel, and the log leaves it
 /// appended after its transaction leaf (payment records of its transfers, then its events),
 /// each with its log index.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct ContractResult {
+    /// The transaction, as in the log.
+    pub tx: vellum_types::Transaction,
     /// The transaction's sender.
     pub sender: vellum_types::AccountId,
     pub contract: vellum_types::AccountId,
@@ -173,7 +186,8 @@ const META_WITNESSED: &str = "witnessed";
 /// database is migrated in the open transaction, a newer one refused.
 const META_SCHEMA: &str = "schema_version";
 /// 1: the tables through issue 15. 2: `log_nodes` (perfect-subtree roots of the log).
-/// 3: `pending_audit_by_record` (the audit queue keyed by record). 4: `contract_results`.
+/// 3: `pending_audit_by_record` (the audit queue keyed by record). 4: `contract_results`,
+/// `invoice_records`.
 pub const SCHEMA_VERSION: u32 = 4;
 
 /// Where a finalized transaction is.
@@ -306,8 +320,9 @@ fn migrate(txn: &redb::WriteTransaction) -> Result<(), OpenError> {
     }
     txn.open_table(LOG_NODES)?;
     txn.open_multimap_table(PENDING_AUDIT_BY_RECORD)?;
-    // Schema 4 adds a table that starts empty (no contract could run before it).
+    // Schema 4 adds tables that start empty (no contract or invoice existed before it).
     txn.open_table(CONTRACT_RESULTS)?;
+    txn.open_table(INVOICE_RECORDS)?;
     meta.insert(META_SCHEMA, SCHEMA_VERSION.to_le_bytes().as_slice())?;
     Ok(())
 }
@@ -577,6 +592,7 @@ impl Store {
                     new_leaves.extend(c.payments.iter().map(|p| (p.log_index, p.leaf_hash)));
                     new_leaves.extend(c.events.iter().map(|e| (e.log_index, e.leaf_hash)));
                     let result = ContractResult {
+                        tx: block.txs[r.index as usize].clone(),
                         sender: block.txs[r.index as usize].unsigned.sender,
                         contract: c.contract,
                         height: r.height,
@@ -587,6 +603,11 @@ impl Store {
                         events: c.events.iter().map(|e| (e.log_index, e.event.clone())).collect(),
                     };
                     txn.open_table(CONTRACT_RESULTS)?.insert(r.tx_id.0, enc(&result).as_slice())?;
+                }
+                if let Some(i) = &r.invoice {
+                    new_leaves.push((i.log_index, i.leaf_hash));
+                    let issued = IssuedInvoice { tx: block.txs[r.index as usize].clone(), tx_index: r.log_index, record: i.record.clone() };
+                    txn.open_table(INVOICE_RECORDS)?.insert(r.tx_id.0, enc(&issued).as_slice())?;
                 }
                 if let Some(e) = &r.evidence {
                     new_leaves.push((e.log_index, e.leaf_hash));
@@ -923,6 +944,16 @@ impl Store {
         let table = txn.open_table(CONTRACT_RESULTS)?;
         Ok(match table.get(id.0)? {
             Some(v) => Some(borsh::from_slice(v.value()).map_err(|e| ReadError(redb::Error::Corrupted(format!("contract result: {e}"))))?),
+            None => None,
+        })
+    }
+
+    /// A finalized invoice issuance.
+    pub fn issued_invoice(&self, id: &TxId) -> Result<Option<IssuedInvoice>, ReadError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(INVOICE_RECORDS)?;
+        Ok(match table.get(id.0)? {
+            Some(v) => Some(borsh::from_slice(v.value()).map_err(|e| ReadError(redb::Error::Corrupted(format!("invoice record: {e}"))))?),
             None => None,
         })
     }

@@ -61,6 +61,8 @@ pub mod domain {
     pub const CONTRACT_EVENT: &[u8] = b"VELLUM:CONTRACT-EVENT:";
     /// An e-invoice's id ([`crate::invoice::invoice_id`]).
     pub const INVOICE_ID: &[u8] = b"VELLUM:INVOICE-ID:";
+    /// An issued invoice's log leaf ([`crate::invoice::InvoiceRecord`]).
+    pub const INVOICE_RECORD: &[u8] = b"VELLUM:INVOICE-RECORD:";
 }
 
 /// Why bytes could not be decoded. Decoding never panics and never allocates more than the
@@ -139,6 +141,7 @@ mod tests {
             domain::CONTRACT_ID,
             domain::CONTRACT_EVENT,
             domain::INVOICE_ID,
+            domain::INVOICE_RECORD,
         ];
         for (i, a) in tags.iter().enumerate() {
             for (j, b) in tags.iter().enumerate() {

@@ -69,6 +69,25 @@ pub struct Invoice {
     pub tax_cleared: Option<Spend>,
 }
 
+/// The log leaf an invoice's issuance appends after its transaction (phase B): what a
+/// transaction receipt proves offline.
+#[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct InvoiceRecord {
+    /// The `IssueInvoice` transaction.
+    pub tx_id: TxId,
+    pub height: u64,
+    pub time_ms: u64,
+    /// The invoice as issued (no phase has consumed it yet).
+    pub invoice: Invoice,
+}
+
+impl InvoiceRecord {
+    /// `INVOICE-RECORD tag ‖ version ‖ borsh(record)`: the log leaf data.
+    pub fn leaf_bytes(&self) -> Vec<u8> {
+        canonical(domain::INVOICE_RECORD, self)
+    }
+}
+
 /// Who consumed an invoice in a phase, in which transaction and block.
 #[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct Spend {

@@ -163,6 +163,38 @@ impl NodeHandle {
         Ok(receipt)
     }
 
+    /// A finalized invoice issuance (phase B of the e-invoice lifecycle).
+    pub fn issued_invoice(&self, id: &TxId) -> Result<Option<vellum_storage::IssuedInvoice>, BundleError> {
+        self.store.issued_invoice(id).map_err(storage_error)
+    }
+
+    /// A transaction receipt (binary, verifiable offline) for a finalized contract transaction
+    /// (its transfers' records and its events) or invoice issuance (the invoice record).
+    pub fn tx_receipt(&self, id: &TxId) -> Result<vellum_evidence::TxReceipt, BundleError> {
+        use vellum_evidence::Appended;
+        let (tx, tx_index, appended) = if let Some(c) = self.contract_result(id)? {
+            let mut leaves: Vec<(u64, Appended)> = c.payments.into_iter().map(|(i, r)| (i, Appended::Payment(r))).collect();
+            leaves.extend(c.events.into_iter().map(|(i, e)| (i, Appended::Event(e))));
+            leaves.sort_by_key(|(i, _)| *i);
+            (c.tx, c.tx_index, leaves.into_iter().map(|(_, a)| a).collect::<Vec<_>>())
+        } else if let Some(issued) = self.issued_invoice(id)? {
+            (issued.tx, issued.tx_index, vec![Appended::Invoice(issued.record)])
+        } else {
+            return Err(BundleError::NotFound(format!("no finalized contract transaction or invoice issuance {id} (payments have `/v1/payment/{{tx}}/receipt`)")));
+        };
+        if appended.is_empty() {
+            return Err(BundleError::NotFound(format!("transaction {id} appended nothing after itself: its finalization is its status")));
+        }
+        let a = self.anchor()?;
+        let log = self.store.log_reader().map_err(storage_error)?;
+        let size = a.header.log_size;
+        let covers = tx_index + 1 + appended.len() as u64;
+        let mut receipt = vellum_evidence::assemble_tx_receipt((self.genesis.commitment(), a.header, a.certificate), (tx, tx_index), appended, &log, a.validator_chain)
+            .ok_or(BundleError::Missing("log leaves of the transaction"))?;
+        receipt.witnessed = self.witnessed_section(&log, size, covers)?;
+        Ok(receipt)
+    }
+
     /// Liveness of each validator over the last `window` finalized blocks: how many of them it
     /// proposed and the last height it proposed (X.1407 9.2.1 b). With round-robin leaders a
     /// live validator proposes about `window / n`; one that proposes none is not live (or its
