@@ -29,7 +29,7 @@ pub enum Appended {
     /// An event a contract emitted.
     Event(ContractEvent),
     /// The invoice an `IssueInvoice` issued.
-    Invoice(InvoiceRecord),
+    Invoice(Box<InvoiceRecord>),
 }
 
 impl Appended {

@@ -59,7 +59,7 @@ fn issuance() -> (TxReceipt, Hash32, TxId) {
     let r = assemble_tx_receipt(
         (genesis.commitment(), header, certificate),
         (issue, receipts[0].log_index),
-        vec![Appended::Invoice(invoice.record)],
+        vec![Appended::Invoice(Box::new(invoice.record))],
         &leaves,
         Vec::new(),
     )

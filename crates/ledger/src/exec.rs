@@ -327,6 +327,7 @@ fn append_records(state: &mut LedgerState, tx: &Transaction, fx: Effects, env: B
             None
         }
         Appended::Issued(record) => {
+            let record = *record;
             let leaf_hash = leaf_hash(&record.leaf_bytes());
             let log_index = state.log.size();
             state.log.append(leaf_hash);

@@ -29,7 +29,7 @@ pub(crate) enum InvoiceTx<'a> {
 pub(crate) enum Appended {
     Nothing,
     Payment(Option<PaymentRecord>),
-    Issued(InvoiceRecord),
+    Issued(Box<InvoiceRecord>),
 }
 
 /// Executes an e-invoice body.
@@ -55,7 +55,7 @@ pub(crate) fn apply(
         }
         InvoiceTx::Issue { payment, document_digest } => {
             let invoice = issue(state, sender, (payment, document_digest), env, touched)?;
-            Ok(Appended::Issued(InvoiceRecord { tx_id: tx.id(), height: env.height, time_ms: env.time_ms, invoice }))
+            Ok(Appended::Issued(Box::new(InvoiceRecord { tx_id: tx.id(), height: env.height, time_ms: env.time_ms, invoice })))
         }
         InvoiceTx::Reimburse { invoice: id } => {
             let mut invoice = state.invoice(id).ok_or_else(|| InvoiceError::UnknownInvoice(hex::encode(id)))?;

@@ -178,7 +178,7 @@ impl NodeHandle {
             leaves.sort_by_key(|(i, _)| *i);
             (c.tx, c.tx_index, leaves.into_iter().map(|(_, a)| a).collect::<Vec<_>>())
         } else if let Some(issued) = self.issued_invoice(id)? {
-            (issued.tx, issued.tx_index, vec![Appended::Invoice(issued.record)])
+            (issued.tx, issued.tx_index, vec![Appended::Invoice(Box::new(issued.record))])
         } else {
             return Err(BundleError::NotFound(format!("no finalized contract transaction or invoice issuance {id} (payments have `/v1/payment/{{tx}}/receipt`)")));
         };
