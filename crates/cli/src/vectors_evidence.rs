@@ -80,6 +80,67 @@ fn receipt_case(name: &str, file: &[u8], genesis: Option<&Hash32>) -> Value {
     json!({ "name": name, "kind": "receipt", "file": hex::encode(file), "pinned_genesis": genesis.map(hex::encode), "expect": expect })
 }
 
+fn tx_receipt_case(name: &str, file: &[u8], genesis: Option<&Hash32>) -> Value {
+    let expect = match vellum_evidence::verify_tx_receipt(file, genesis) {
+        Ok(v) => json!({
+            "valid": true,
+            "genesis_hash": hex::encode(v.genesis_hash),
+            "tx_id": v.tx.id().to_hex(),
+            "tx_kind": v.tx.unsigned.body.kind(),
+            "sender": v.tx.unsigned.sender.to_hex(),
+            "signers": v.signers.iter().map(|k| k.to_string()).collect::<Vec<_>>(),
+            "log_index": v.tx_index,
+            "appended": v.appended.iter().map(vellum_evidence::Appended::to_json).collect::<Vec<_>>(),
+        }),
+        Err(e) => json!({ "valid": false, "failed": failed(&e) }),
+    };
+    json!({ "name": name, "kind": "tx_receipt", "file": hex::encode(file), "pinned_genesis": genesis.map(hex::encode), "expect": expect })
+}
+
+fn altered_tx_receipt(file: &[u8], change: impl FnOnce(&mut vellum_evidence::TxReceipt)) -> Vec<u8> {
+    let mut r = vellum_evidence::TxReceipt::decode(file).unwrap();
+    change(&mut r);
+    r.to_bytes()
+}
+
+/// Transaction receipts (`VELLUMTR`): the invoice issued on a devnet (docs/examples), and one
+/// change at a time.
+fn tx_receipt_cases() -> Vec<Value> {
+    let file = example("invoice.vellumtr");
+    let genesis = pinned("invoice-genesis-hash.txt");
+    let mut cases = vec![
+        tx_receipt_case("tx receipt: valid (an issued invoice)", &file, Some(&genesis)),
+        tx_receipt_case("tx receipt: another pinned genesis", &file, Some(&[7u8; 32])),
+        tx_receipt_case("tx receipt: truncated by one byte", &file[..file.len() - 1], Some(&genesis)),
+        tx_receipt_case("tx receipt: one trailing byte", &[&file[..], &[0u8][..]].concat(), Some(&genesis)),
+    ];
+    let mut version = file.clone();
+    version[8] = 9;
+    cases.push(tx_receipt_case("tx receipt: unknown file version 9", &version, Some(&genesis)));
+    let changes: Vec<Alteration<vellum_evidence::TxReceipt>> = vec![
+        ("transaction signature bit flipped", Box::new(|r| {
+            if let vellum_types::Signature::Ed25519 { signature, .. } = &mut r.tx.signatures[0] {
+                signature[3] ^= 1;
+            }
+        })),
+        ("transaction nonce changed", Box::new(|r| r.tx.unsigned.nonce += 1)),
+        ("invoice amount changed", Box::new(|r| {
+            if let vellum_evidence::Appended::Invoice(i) = &mut r.appended[0].0 {
+                i.invoice.amount += 1;
+            }
+        })),
+        ("appended leaf's proof sibling flipped", Box::new(|r| r.appended[0].1[0][0] ^= 1)),
+        ("no appended leaf", Box::new(|r| r.appended.clear())),
+        ("transaction index moved", Box::new(|r| r.tx_index += 1)),
+        ("certificate signature flipped", Box::new(|r| r.certificate.signatures[0][0] ^= 1)),
+        ("header height changed", Box::new(|r| r.header.height += 1)),
+    ];
+    for (what, change) in changes {
+        cases.push(tx_receipt_case(&format!("tx receipt: {what}"), &altered_tx_receipt(&file, change), Some(&genesis)));
+    }
+    cases
+}
+
 fn altered_bundle(file: &[u8], change: impl FnOnce(&mut Bundle)) -> Vec<u8> {
     let mut b = vellum_evidence::decode(file).unwrap();
     change(&mut b);
@@ -489,11 +550,12 @@ pub(crate) fn evidence_json() -> Value {
     cases.extend(epochs_cases());
     cases.extend(batch_cases());
     cases.extend(receipt_cases());
+    cases.extend(tx_receipt_cases());
     cases.extend(status_cases());
     cases.extend(attested_cases());
     cases.extend(witnessed_cases());
     json!({
-        "description": "Evidence bundles, payment receipts and status proofs (hex file bytes), the pinned genesis hash and document given with them (null: none), and the verdict of the reference verifier: valid with what the file proves, or the first failing step (number and name, docs/evidence-format.md §4, §6a). `bundle_with_status` cases give a bundle and a status proof together (step 9; the status proof is checked against the pinned genesis, or the bundle's when none is pinned). `witnessed_bundle` / `witnessed_receipt` cases give a witness policy (Ed25519 keys by name, a quorum) to check at step 10; `witness_cosignatures` is how many policy witnesses validly cosigned. The valid files are docs/examples/; every other case changes one thing in them.",
+        "description": "Evidence bundles, payment receipts, transaction receipts (kind tx_receipt, docs/evidence-format.md §5a) and status proofs (hex file bytes), the pinned genesis hash and document given with them (null: none), and the verdict of the reference verifier: valid with what the file proves, or the first failing step (number and name, docs/evidence-format.md §4, §6a). `bundle_with_status` cases give a bundle and a status proof together (step 9; the status proof is checked against the pinned genesis, or the bundle's when none is pinned). `witnessed_bundle` / `witnessed_receipt` cases give a witness policy (Ed25519 keys by name, a quorum) to check at step 10; `witness_cosignatures` is how many policy witnesses validly cosigned. The valid files are docs/examples/; every other case changes one thing in them.",
         "cases": cases,
     })
 }
@@ -509,7 +571,8 @@ fn evidence_vectors_have_valid_and_failing_cases_at_every_reachable_step() {
         assert!(steps.contains(&step), "no evidence vector fails at step {step}");
     }
     let kinds: std::collections::BTreeSet<&str> = cases.iter().filter_map(|c| c["kind"].as_str()).collect();
-    assert!(kinds.contains("status") && kinds.contains("bundle_with_status"), "{kinds:?}");
+    assert!(kinds.contains("status") && kinds.contains("bundle_with_status") && kinds.contains("tx_receipt"), "{kinds:?}");
+    assert!(cases.iter().any(|c| c["kind"] == "tx_receipt" && c["expect"]["valid"] == true), "a valid transaction receipt");
     let status_valid = cases.iter().filter(|c| c["kind"] == "status" && c["expect"]["valid"] == true).count();
     assert!(status_valid >= 3, "suspended, reinstated and revoked-member status proofs");
     let combined: Vec<&Value> = cases.iter().filter(|c| c["kind"] == "bundle_with_status").collect();
