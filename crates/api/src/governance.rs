@@ -1,14 +1,53 @@
 //! Governance endpoints, public by design (X.1405 8.8: rules and their changes are announced
 //! to every user): the council, the rules in force, proposals, the history of executed changes.
+//! Except what would help evade monitoring or map who holds power: a proposal or event that
+//! sets monitoring rules or grants or revokes a role reads, to anyone but main-ledger
+//! oversight and council members (by signed request), as its kind, its token and version —
+//! *that* the rules changed — without the thresholds or the account; its own page needs such
+//! a signed request (401 anonymous, 403 others).
 
+use crate::auth::{auth_error, caller};
 use crate::errors::{ErrorBody, Path, Query, bundle_error, error};
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::json;
-use vellum_node::NodeHandle;
+use serde_json::{Value, json};
+use vellum_node::{AuthError, NodeHandle};
+use vellum_types::GovAction;
+
+/// Whether an action's details are for oversight and the council only.
+fn sensitive(action: &GovAction) -> bool {
+    matches!(action, GovAction::SetMonitoring { .. } | GovAction::GrantRole { .. } | GovAction::RevokeRole { .. })
+}
+
+/// An action as the caller may see it: whole, or — when sensitive and the caller is not
+/// privileged — its kind (and token) only.
+fn action_view(action: &GovAction, privileged: bool) -> Value {
+    match action {
+        GovAction::SetMonitoring { token, .. } if !privileged => json!({ "action": action.kind(), "token": token, "redacted": true }),
+        _ if sensitive(action) && !privileged => json!({ "action": action.kind(), "redacted": true }),
+        _ => serde_json::to_value(action).expect("actions serialize"),
+    }
+}
+
+/// Main-ledger oversight or a council member, by signed request; anonymous: `Ok(false)`; a
+/// signed request that does not authenticate: the refusal.
+fn privileged(node: &NodeHandle, headers: &HeaderMap, uri: &Uri) -> Result<bool, Response> {
+    if !headers.contains_key(vellum_types::request::HEADER_ACCOUNT) {
+        return Ok(false);
+    }
+    let caller = caller(node, headers, "GET", uri).map_err(|e| auth_error(&e))?;
+    let council = node.finalized_state().council().is_some_and(|c| c.is_member(&caller.id));
+    Ok(council || vellum_node::core::main_oversight(&caller))
+}
+
+fn proposal_view(p: &vellum_types::Proposal, privileged: bool) -> Value {
+    let mut v = serde_json::to_value(p).expect("proposals serialize");
+    v["action"] = action_view(&p.action, privileged);
+    v
+}
 
 /// Most proposals or events one listing returns.
 pub const GOVERNANCE_ROWS_MAX: u64 = 500;
@@ -59,19 +98,26 @@ pub(crate) async fn summary(State(node): State<NodeHandle>) -> Response {
     path = "/v1/governance/proposals",
     operation_id = "proposals",
     tag = "governance",
-    summary = "Proposals, newest first",
+    summary = "Proposals, newest first (monitoring and role actions in full for main-ledger oversight and council members, by signed request)",
     params(("limit" = Option<u64>, Query, description = "Most rows (default 50; at most 500 are returned)")),
     responses(
         (status = 200, description = "The proposals", content_type = "application/json",
             links(("newest" = (operation_id = "proposal", parameters(("id" = "$response.body#/proposals/0/id")))))),
         (status = 400, description = "`bad_query`", body = ErrorBody),
-    )
+        (status = 401, description = "A signed request that does not authenticate", body = ErrorBody),
+        (status = 503, description = "`busy`", body = ErrorBody),
+    ),
+    security((), ("signed_request" = []))
 )]
-pub(crate) async fn proposals(State(node): State<NodeHandle>, Query(page): Query<Limit>) -> Response {
+pub(crate) async fn proposals(State(node): State<NodeHandle>, Query(page): Query<Limit>, headers: HeaderMap, uri: Uri) -> Response {
+    let privileged = match privileged(&node, &headers, &uri) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
     let s = node.finalized_state();
     let count = s.proposal_count();
     let limit = page.limit.unwrap_or(50).min(GOVERNANCE_ROWS_MAX);
-    let out: Vec<_> = (0..count).rev().take(limit as usize).filter_map(|i| s.proposal(i)).collect();
+    let out: Vec<Value> = (0..count).rev().take(limit as usize).filter_map(|i| s.proposal(i)).map(|p| proposal_view(&p, privileged)).collect();
     Json(json!({ "proposals": out })).into_response()
 }
 
@@ -80,18 +126,33 @@ pub(crate) async fn proposals(State(node): State<NodeHandle>, Query(page): Query
     path = "/v1/governance/proposal/{id}",
     operation_id = "proposal",
     tag = "governance",
-    summary = "One proposal",
+    summary = "One proposal (one that sets monitoring rules or roles: main-ledger oversight and council members, by signed request)",
     params(("id" = u64, Path, description = "Proposal id")),
     responses(
         (status = 200, description = "The proposal, its votes and status", content_type = "application/json"),
         (status = 400, description = "`bad_path`: not a non-negative 64-bit integer", body = ErrorBody),
+        (status = 401, description = "A monitoring or role proposal, without a valid signed request", body = ErrorBody),
+        (status = 403, description = "`forbidden`: a monitoring or role proposal, for a caller who is neither main-ledger oversight nor a council member", body = ErrorBody),
         (status = 404, description = "`unknown_proposal`", body = ErrorBody),
-    )
+        (status = 500, description = "`internal`", body = ErrorBody),
+        (status = 503, description = "`busy`", body = ErrorBody),
+    ),
+    security((), ("signed_request" = []))
 )]
-pub(crate) async fn proposal(State(node): State<NodeHandle>, Path(id): Path<u64>) -> Response {
-    match node.finalized_state().proposal(id) {
-        Some(p) => Json(json!({ "proposal": p })).into_response(),
-        None => error(StatusCode::NOT_FOUND, "unknown_proposal", format!("unknown proposal {id}")),
+pub(crate) async fn proposal(State(node): State<NodeHandle>, Path(id): Path<u64>, headers: HeaderMap, uri: Uri) -> Response {
+    let Some(p) = node.finalized_state().proposal(id) else {
+        return error(StatusCode::NOT_FOUND, "unknown_proposal", format!("unknown proposal {id}"));
+    };
+    if !sensitive(&p.action) {
+        return Json(json!({ "proposal": p })).into_response();
+    }
+    let Some(_) = headers.get(vellum_types::request::HEADER_ACCOUNT) else {
+        return auth_error(&AuthError::Missing);
+    };
+    match privileged(&node, &headers, &uri) {
+        Ok(true) => Json(json!({ "proposal": p })).into_response(),
+        Ok(false) => auth_error(&AuthError::Forbidden),
+        Err(r) => r,
     }
 }
 
@@ -110,13 +171,27 @@ pub(crate) async fn proposal(State(node): State<NodeHandle>, Path(id): Path<u64>
         (status = 200, description = "The events and the total count", content_type = "application/json",
             links(("proposal" = (operation_id = "proposal", parameters(("id" = "$response.body#/events/0/proposal")))))),
         (status = 400, description = "`bad_query`", body = ErrorBody),
-    )
+        (status = 401, description = "A signed request that does not authenticate", body = ErrorBody),
+        (status = 503, description = "`busy`", body = ErrorBody),
+    ),
+    security((), ("signed_request" = []))
 )]
-pub(crate) async fn history(State(node): State<NodeHandle>, Query(page): Query<Page>) -> Response {
+pub(crate) async fn history(State(node): State<NodeHandle>, Query(page): Query<Page>, headers: HeaderMap, uri: Uri) -> Response {
+    let privileged = match privileged(&node, &headers, &uri) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
     let s = node.finalized_state();
     let from = page.from.unwrap_or(0);
     let to = s.gov_event_count().min(from.saturating_add(page.limit.unwrap_or(GOVERNANCE_ROWS_MAX).min(GOVERNANCE_ROWS_MAX)));
-    let events: Vec<_> = (from..to).filter_map(|i| s.gov_event(i)).collect();
+    let events: Vec<Value> = (from..to)
+        .filter_map(|i| s.gov_event(i))
+        .map(|e| {
+            let mut v = serde_json::to_value(&e).expect("events serialize");
+            v["action"] = action_view(&e.action, privileged);
+            v
+        })
+        .collect();
     Json(json!({ "events": events, "total": s.gov_event_count() })).into_response()
 }
 

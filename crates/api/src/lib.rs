@@ -37,7 +37,8 @@
 //!   `GET /v1/account/{id}/history[?limit=N]`, `GET /v1/payment/{tx}` (what a payment did),
 //!   `GET /v1/payment/{tx}/receipt` (binary receipt, verifiable offline), `GET /v1/holds[?pending=true&limit=N]`
 //!   and `GET /v1/hold/{id}` (compliance and auditors; a hold's sender sees its own).
-//!   Public: `GET /v1/token/{symbol}` (main-ledger tokens; a sub-ledger's only to its members)
+//!   Public: `GET /v1/token/{symbol}` (main-ledger tokens; a sub-ledger's only to its members;
+//!   the monitoring rules only to oversight: `GET /v1/token/{symbol}/monitoring`, signed)
 //!   and `GET /v1/rate/{from}/{to}` (the governed rate and its version, to quote a conversion).
 //! - Contracts and e-invoices (`contracts.rs`): public `GET /v1/contract/{id}`,
 //!   `GET /v1/code/{digest}`, `GET /v1/invoicing/{seller}`; signed `GET /v1/contract/{id}/storage/{key}`,
@@ -144,6 +145,7 @@ pub fn router_with_limit(node: NodeHandle, rate: limit::RateLimit) -> Router {
         .route("/v1/account/{id}", get(payments::account))
         .route("/v1/account/{id}/history", get(payments::history))
         .route("/v1/token/{symbol}", get(payments::token))
+        .route("/v1/token/{symbol}/monitoring", get(payments::token_monitoring))
         .route("/v1/rate/{from}/{to}", get(payments::rate))
         .route("/v1/holds", get(payments::holds))
         .route("/v1/hold/{id}", get(payments::hold))

@@ -13,12 +13,14 @@ use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use vellum_node::core::{AccountView, can_read_account};
+use vellum_node::core::{AccountView, can_read_account, oversees};
 use vellum_node::{AuthError, NodeHandle};
 use vellum_storage::PaymentEntry;
 use vellum_types::payment::{format_amount, valid_symbol};
 use vellum_types::{Account, AccountId, Role, TxId};
 
+/// An auditor or compliance officer, of the main ledger or of a sub-ledger: told "not found"
+/// rather than "forbidden" (existence is revealed to oversight roles only).
 pub(crate) fn oversight(caller: &Account) -> bool {
     caller.has_role(Role::Auditor) || caller.has_role(Role::Compliance)
 }
@@ -156,10 +158,10 @@ pub(crate) async fn history(State(node): State<NodeHandle>, Path(id): Path<Strin
     path = "/v1/token/{symbol}",
     operation_id = "token",
     tag = "payments",
-    summary = "A token, its supply and monitoring rules (public; a sub-ledger's token: its members, its issuer and oversight, by signed request)",
+    summary = "A token and its supply (public; a sub-ledger's token: its members, its issuer and oversight, by signed request); its monitoring rules only for oversight",
     params(("symbol" = String, Path, pattern = "^[A-Z][A-Z0-9]{0,11}$", description = "Token symbol")),
     responses(
-        (status = 200, description = "The token and its monitoring rules", content_type = "application/json"),
+        (status = 200, description = "The token (and, for a signed request by its oversight, its monitoring rules)", content_type = "application/json"),
         (status = 400, description = "`bad_symbol`, `bad_path`", body = ErrorBody),
         (status = 401, description = "A sub-ledger's token, without a valid signed request", body = ErrorBody),
         (status = 403, description = "`forbidden`: a sub-ledger's token, for an outsider", body = ErrorBody),
@@ -177,16 +179,63 @@ pub(crate) async fn token(State(node): State<NodeHandle>, Path(symbol): Path<Str
         let Some(token) = node.token(&symbol) else {
             return error(StatusCode::NOT_FOUND, "unknown_token", format!("unknown token {symbol}"));
         };
-        if let Some(sub) = &token.subledger {
-            let caller = match caller(&node, &headers, "GET", &uri) {
-                Ok(c) => c,
+        let signed = headers.contains_key(vellum_types::request::HEADER_ACCOUNT);
+        let caller = if token.subledger.is_some() || signed {
+            match caller(&node, &headers, "GET", &uri) {
+                Ok(c) => Some(c),
                 Err(e) => return auth_error(&e),
-            };
-            if caller.subledger.as_ref() != Some(sub) && !oversight(&caller) && caller.id != token.issuer {
-                return auth_error(&AuthError::Forbidden);
             }
+        } else {
+            None
+        };
+        if let (Some(sub), Some(c)) = (&token.subledger, &caller)
+            && c.subledger.as_ref() != Some(sub)
+            && !oversees(c, Some(sub))
+            && c.id != token.issuer
+        {
+            return auth_error(&AuthError::Forbidden);
         }
-        Json(json!({ "token": token, "monitoring": node.monitoring(&symbol) })).into_response()
+        // The thresholds are for oversight only: knowing them tells a launderer how much stays
+        // under the radar.
+        let monitoring = caller.filter(|c| oversees(c, token.subledger.as_ref())).and_then(|_| node.monitoring(&symbol));
+        Json(json!({ "token": token, "monitoring": monitoring })).into_response()
+    })
+    .await
+}
+
+/// A token's monitoring rules: oversight of the token's ledger only.
+#[utoipa::path(
+    get,
+    path = "/v1/token/{symbol}/monitoring",
+    operation_id = "token_monitoring",
+    tag = "payments",
+    summary = "A token's monitoring rules and their version (main-ledger oversight, or the token's sub-ledger's, by signed request)",
+    params(("symbol" = String, Path, pattern = "^[A-Z][A-Z0-9]{0,11}$", description = "Token symbol")),
+    responses(
+        (status = 200, description = "The rules (null: none set)", content_type = "application/json"),
+        (status = 400, description = "`bad_symbol`, `bad_path`", body = ErrorBody),
+        (status = 401, description = "Not a valid signed request", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not the token's oversight (also for an unknown token)", body = ErrorBody),
+        (status = 404, description = "`unknown_token` (oversight only)", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+        (status = 503, description = "`busy`", body = ErrorBody),
+    ),
+    security(("signed_request" = []))
+)]
+pub(crate) async fn token_monitoring(State(node): State<NodeHandle>, Path(symbol): Path<String>, headers: HeaderMap, uri: Uri) -> Response {
+    if let Err(r) = symbol_param(&symbol) {
+        return r;
+    }
+    blocking(move || {
+        let caller = match caller(&node, &headers, "GET", &uri) {
+            Ok(c) => c,
+            Err(e) => return auth_error(&e),
+        };
+        match node.token(&symbol) {
+            Some(t) if oversees(&caller, t.subledger.as_ref()) => Json(json!({ "token": symbol, "monitoring": node.monitoring(&symbol) })).into_response(),
+            Some(_) => auth_error(&AuthError::Forbidden),
+            None => not_found_or_forbidden(&caller, format!("unknown token {symbol}")),
+        }
     })
     .await
 }
@@ -255,7 +304,13 @@ pub(crate) async fn holds(State(node): State<NodeHandle>, Query(query): Query<Ho
         if !oversight(&caller) {
             return auth_error(&AuthError::Forbidden);
         }
-        let holds = node.holds(query.pending.unwrap_or(false), query.limit.unwrap_or(100));
+        // A sub-ledger's oversight sees the holds of its own members only.
+        let state = node.finalized_state();
+        let holds: Vec<_> = node
+            .holds(query.pending.unwrap_or(false), query.limit.unwrap_or(100))
+            .into_iter()
+            .filter(|h| state.account(&h.sender).is_some_and(|s| oversees(&caller, s.subledger.as_ref())))
+            .collect();
         Json(json!({ "holds": holds })).into_response()
     })
     .await
@@ -287,7 +342,9 @@ pub(crate) async fn hold(State(node): State<NodeHandle>, Path(id): Path<u64>, he
             Err(e) => return auth_error(&e),
         };
         match node.hold(id) {
-            Some(h) if oversight(&caller) || h.sender == caller.id => Json(json!({ "hold": h })).into_response(),
+            Some(h) if h.sender == caller.id || node.account(&h.sender).is_some_and(|s| oversees(&caller, s.subledger.as_ref())) => {
+                Json(json!({ "hold": h })).into_response()
+            }
             Some(_) => auth_error(&AuthError::Forbidden),
             None => not_found_or_forbidden(&caller, format!("unknown hold {id}")),
         }

@@ -288,8 +288,8 @@ async fn openapi_describes_exactly_the_served_routes() {
             assert_ne!(v["error"]["message"], "no such endpoint", "{method} {path} is documented but not served");
         }
     }
-    // The router serves these 41 operations plus /v1/openapi.json itself.
-    assert_eq!(operations, 41, "documented operations: {:?}", paths.keys().collect::<Vec<_>>());
+    // The router serves these 42 operations plus /v1/openapi.json itself.
+    assert_eq!(operations, 42, "documented operations: {:?}", paths.keys().collect::<Vec<_>>());
     // Before anything is finalized there is nothing to anchor: a clear, retryable refusal.
     let (s, v) = call(&e.node, get("/v1/log/anchor")).await;
     assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("not_ready")), "{v}");
@@ -485,4 +485,88 @@ async fn provenance_reads_refuse_bad_ids_and_name_what_is_absent() {
         let (s, v) = call(&e.node, get(&path)).await;
         assert_eq!((s, v["error"]["code"].as_str()), (status, Some(code)), "{path}: {v}");
     }
+}
+
+/// Executes `txs` as the next finalized block of `node` (no consensus: the node installs it
+/// as the executor would).
+fn finalize(node: &NodeHandle, txs: &[vellum_types::Transaction]) {
+    let state = node.finalized_state();
+    let signers: Vec<Vec<vellum_types::PublicKey>> = txs.iter().map(|t| vellum_crypto::verify_tx(t).unwrap()).collect();
+    let built = vellum_ledger::build_block(&state, state.time_ms + 1, 0, state.height + 1, [7; 32], txs.iter().zip(signers.iter().map(Vec::as_slice)));
+    assert!(built.rejected.is_empty(), "{:?}", built.rejected);
+    node.install_finalized(&built.block, &built.outcome, &[]).unwrap();
+}
+
+/// Private sub-ledgers (S-CONF, PAY-SUB): a member reads itself only; its sub-ledger's own
+/// compliance officer and the main ledger's auditor read it; a member of another sub-ledger
+/// does not. Monitoring thresholds and monitoring proposals are for oversight (401 anonymous).
+#[tokio::test]
+async fn sub_ledger_members_read_only_themselves_and_thresholds_are_for_oversight() {
+    use vellum_ledger::testkit::{open_in, sign_multi};
+    use vellum_types::{GovAction, MonitoringRules, Role, TokenFlags, TxBody};
+    let e = env();
+    let f = fixture();
+    let council = |n: u64, action: GovAction| {
+        sign_multi(&[&f.council[0], &f.council[2]], f.council_id(), "vellum-test", n, TxBody::Propose { action, deadline_height: 500 })
+    };
+    let (alice, bob, carol, a_compliance) = (key("ed25519", 210), key("ed25519", 211), key("ed25519", 212), key("ed25519", 213));
+    let issuer = f.issuer.public_key().account_id();
+    finalize(&e.node, &[
+        council(0, GovAction::CreateSubledger { name: "a".into(), kyc_required: true }),
+        council(1, GovAction::CreateSubledger { name: "b".into(), kyc_required: true }),
+        council(2, GovAction::CreateToken { symbol: "EUR".into(), decimals: 2, issuer, subledger: None, flags: TokenFlags::default() }),
+    ]);
+    let rules = MonitoringRules { large_amount: 50_000, hold_timeout_ms: 60_000, ..MonitoringRules::default() };
+    finalize(&e.node, &[
+        sign(&f.registrar, "vellum-test", 0, open_in(&alice, "a")),
+        sign(&f.registrar, "vellum-test", 1, open_in(&bob, "a")),
+        sign(&f.registrar, "vellum-test", 2, open_in(&carol, "b")),
+        sign(&f.registrar, "vellum-test", 3, open_in(&a_compliance, "a")),
+        council(3, GovAction::SetMonitoring { token: "EUR".into(), rules }),
+    ]);
+    finalize(&e.node, &[council(4, GovAction::GrantRole { account: a_compliance.public_key().account_id(), role: Role::Compliance })]);
+
+    let bob_path = format!("/v1/account/{}", bob.public_key().account_id());
+    let user_path = format!("/v1/account/{}", f.user.public_key().account_id());
+    for (who, path, expected, n) in [
+        (&alice, &bob_path, StatusCode::FORBIDDEN, 1u8),
+        (&carol, &bob_path, StatusCode::FORBIDDEN, 2),
+        (&a_compliance, &bob_path, StatusCode::OK, 3),
+        (&f.auditor, &bob_path, StatusCode::OK, 4),
+        (&bob, &bob_path, StatusCode::OK, 5),
+        (&a_compliance, &user_path, StatusCode::FORBIDDEN, 6),
+    ] {
+        let (s, v) = call(&e.node, signed_get(who, path, n)).await;
+        assert_eq!(s, expected, "{path}: {v}");
+    }
+    // Thresholds: 401 anonymous, 403 for a member, the rules for oversight.
+    let (s, v) = call(&e.node, get("/v1/token/EUR")).await;
+    assert_eq!((s, v["monitoring"].is_null()), (StatusCode::OK, true), "the public token view carries no thresholds: {v}");
+    let (s, _) = call(&e.node, get("/v1/token/EUR/monitoring")).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = call(&e.node, signed_get(&alice, "/v1/token/EUR/monitoring", 7)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = call(&e.node, signed_get(&f.auditor, "/v1/token/EUR/monitoring", 8)).await;
+    assert_eq!((s, v["monitoring"]["large_amount"].as_str()), (StatusCode::OK, Some("50000")), "{v}");
+    // The monitoring proposal (id 3) and the role grant (id 4): their page needs oversight or
+    // the council; lists and the history say only what kind of change it was.
+    for id in [3u64, 4] {
+        let (s, _) = call(&e.node, get(&format!("/v1/governance/proposal/{id}"))).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "proposal {id}");
+    }
+    let (s, _) = call(&e.node, signed_get(&alice, "/v1/governance/proposal/3", 9)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = call(&e.node, signed_get(&f.auditor, "/v1/governance/proposal/3", 10)).await;
+    assert_eq!((s, v["proposal"]["action"]["rules"]["large_amount"].as_str()), (StatusCode::OK, Some("50000")), "{v}");
+    let (s, v) = call(&e.node, get("/v1/governance/proposals")).await;
+    assert_eq!(s, StatusCode::OK);
+    let text = v.to_string();
+    assert!(!text.contains("50000") && !text.contains(&a_compliance.public_key().account_id().to_hex()), "redacted: {v}");
+    assert!(v["proposals"].as_array().unwrap().iter().any(|p| p["action"]["action"] == "set_monitoring" && p["action"]["redacted"] == true), "{v}");
+    let (s, v) = call(&e.node, get("/v1/governance/history")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(!v.to_string().contains("50000"), "{v}");
+    assert!(v["events"].as_array().unwrap().iter().any(|e| e["action"]["action"] == "set_monitoring" && e["version"] == 1), "{v}");
+    let (s, v) = call(&e.node, get("/v1/governance/proposal/0")).await;
+    assert_eq!((s, v["proposal"]["action"]["name"].as_str()), (StatusCode::OK, Some("a")), "other proposals stay public");
 }

@@ -1,7 +1,7 @@
 //! Governance from the command line: proposals and votes, rules, roles, modules, the council.
 
 use crate::pay::{Council, account_arg, done};
-use crate::{Target, print, send};
+use crate::{Target, print, resolve_key, send};
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use serde_json::Value;
@@ -19,10 +19,14 @@ pub enum GovCommand {
         key: String,
         id: u64,
     },
-    /// One proposal: action, approvals, deadline, status.
+    /// One proposal: action, approvals, deadline, status. A proposal that sets monitoring
+    /// rules or roles needs a signed read by main-ledger oversight or a council member.
     Show {
         #[command(flatten)]
         target: Target,
+        /// Sign the read with this key (a council member or oversight).
+        #[arg(long)]
+        key: Option<String>,
         id: u64,
     },
     /// Recent proposals, newest first.
@@ -217,15 +221,21 @@ pub fn gov(command: GovCommand, json: bool) -> Result<()> {
     match command {
         GovCommand::Vote { target, key, id } => {
             let r = send(&target, &key, TxBody::Vote { proposal: id })?;
-            let p = get(&target, &format!("/v1/governance/proposal/{id}"))?;
+            // Signed: a monitoring or role proposal is readable by the council, not by anyone.
+            let signer = resolve_key(&target, &key)?;
+            let p = crate::pay::signed_json(&target, &target.client()?, &signer, &format!("/v1/governance/proposal/{id}"))?;
             let state = p["proposal"]["status"]["state"].as_str().unwrap_or_default().to_string();
             if state == "failed" {
                 bail!("proposal {id} reached the threshold but failed: {}", p["proposal"]["status"]["message"]);
             }
             print(json, &p, || format!("voted for proposal {id} (height {}): it is now {state}", r["height"]));
         }
-        GovCommand::Show { target, id } => {
-            let p = get(&target, &format!("/v1/governance/proposal/{id}"))?;
+        GovCommand::Show { target, key, id } => {
+            let path = format!("/v1/governance/proposal/{id}");
+            let p = match key {
+                Some(k) => crate::pay::signed_json(&target, &target.client()?, &resolve_key(&target, &k)?, &path)?,
+                None => get(&target, &path)?,
+            };
             print(json, &p, || serde_json::to_string_pretty(&p["proposal"]).unwrap_or_default());
         }
         GovCommand::List { target } => {

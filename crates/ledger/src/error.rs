@@ -9,6 +9,8 @@ pub enum TxError {
     Contract(#[from] ContractError),
     #[error(transparent)]
     Invoice(#[from] InvoiceError),
+    #[error("a role of sub-ledger `{subledger}` acts within that sub-ledger only")]
+    OutsideSubledger { subledger: String },
     #[error("the block's contract fuel budget ({max}) has {left} left; the transaction declares {asked}")]
     BlockFuel { asked: u64, left: u64, max: u64 },
     #[error("malformed transaction: {0}")]
@@ -275,6 +277,7 @@ impl TxError {
             TxError::Contract(e) => e.code(),
             TxError::Invoice(e) => e.code(),
             TxError::BlockFuel { .. } => "block_fuel",
+            TxError::OutsideSubledger { .. } => "outside_subledger",
         }
     }
 }

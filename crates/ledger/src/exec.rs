@@ -263,6 +263,7 @@ fn open_account(
     if *role != Role::User {
         return Err(TxError::PrivilegedRole(*role));
     }
+    crate::state::within_scope(sender, subledger.as_ref())?;
     let id = public_key.account_id();
     if state.account(&id).is_some() {
         return Err(TxError::AccountExists(id));
@@ -304,6 +305,7 @@ fn set_status(state: &LedgerState, sender: &Account, (account, status, reason): 
         return Err(TxError::MissingRole(Role::Compliance));
     }
     let mut target = state.account(account).ok_or(TxError::UnknownAccount(*account))?;
+    crate::state::within_scope(sender, target.subledger.as_ref())?;
     if target.status == AccountStatus::Revoked {
         return Err(TxError::AccountRevoked(*account));
     }

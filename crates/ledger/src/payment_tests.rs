@@ -428,6 +428,48 @@ fn kyc_policy_is_per_sub_ledger() {
     assert_eq!(c.err(t), TxError::UnknownSubledger("nope".into()));
 }
 
+/// A sub-ledger's own registrar and compliance officer (accounts of the sub-ledger holding the
+/// role, appointed by governance) act within it only; main-ledger roles act everywhere.
+#[test]
+fn sub_ledger_roles_act_within_their_sub_ledger_only() {
+    let (alice, carol) = (key("ed25519", 140), key("ed25519", 141));
+    let mut c = Chain::with_two_subledgers(&[&alice], &[&carol]);
+    let (a_registrar, a_compliance) = (key("ed25519", 142), key("ed25519", 143));
+    let registrar = c.f.registrar.clone();
+    let txs = vec![c.tx(&registrar, open_in(&a_registrar, "a")), c.tx(&registrar, open_in(&a_compliance, "a"))];
+    c.ok(&txs);
+    let grant = |account: &SecretKey, role| GovAction::GrantRole { account: account.public_key().account_id(), role };
+    let id = c.f.council_id();
+    for action in [grant(&a_registrar, Role::Registrar), grant(&a_compliance, Role::Compliance)] {
+        let n = c.nonce(id);
+        let tx = sign_multi(&[&c.f.council[0], &c.f.council[2]], id, CHAIN, n, TxBody::Propose { action, deadline_height: 900 });
+        c.ok(&[tx]);
+        assert!(matches!(c.last_proposal(), ProposalStatus::Executed { .. }));
+    }
+    // The sub-ledger's registrar opens accounts in it, not on the main ledger or in `b`.
+    let (dave, erin) = (key("ed25519", 144), key("ed25519", 145));
+    let tx = c.tx(&a_registrar, open(&dave));
+    assert_eq!(c.err(tx), TxError::OutsideSubledger { subledger: "a".into() });
+    let tx = c.tx(&a_registrar, open_in(&erin, "b"));
+    assert_eq!(c.err(tx), TxError::OutsideSubledger { subledger: "a".into() });
+    let tx = c.tx(&a_registrar, open_in(&erin, "a"));
+    c.ok(&[tx]);
+    // Its compliance officer freezes its member, not another sub-ledger's nor the main ledger's.
+    let freeze = |who: &SecretKey| TxBody::SetAccountStatus { account: who.public_key().account_id(), status: AccountStatus::Frozen, reason: "incident".into() };
+    let user = c.f.user.clone();
+    for outsider in [&carol, &user] {
+        let tx = c.tx(&a_compliance, freeze(outsider));
+        assert_eq!(c.err(tx), TxError::OutsideSubledger { subledger: "a".into() });
+    }
+    let tx = c.tx(&a_compliance, freeze(&alice));
+    c.ok(&[tx]);
+    assert_eq!(c.state.account(&alice.public_key().account_id()).unwrap().status, AccountStatus::Frozen);
+    // The main ledger's compliance officer acts in every sub-ledger.
+    let compliance = c.f.compliance.clone();
+    let tx = c.tx(&compliance, freeze(&carol));
+    c.ok(&[tx]);
+}
+
 #[test]
 fn changing_signers_needs_the_current_threshold() {
     // Every scheme in one signer set: Ed25519, recoverable secp256k1 and P-256 (whose key

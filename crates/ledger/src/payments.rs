@@ -117,6 +117,8 @@ pub(crate) fn apply(
         Payment::DecideHold { hold: id, post, reason } => {
             require(sender, Role::Compliance)?;
             let mut hold = state.hold(*id).ok_or(TxError::UnknownHold(*id))?;
+            let holder = state.account(&hold.sender).expect("a hold's sender exists");
+            crate::state::within_scope(sender, holder.subledger.as_ref())?;
             if hold.status != HoldStatus::Pending {
                 return Err(TxError::HoldNotPending { hold: *id, status: hold.status.name() });
             }
@@ -163,7 +165,8 @@ pub(crate) fn apply(
             if !token.flags.clawback {
                 return Err(TxError::FlagOff { token: symbol.clone(), flag: "clawback-enabled" });
             }
-            state.account(from).ok_or(TxError::UnknownAccount(*from))?;
+            let victim = state.account(from).ok_or(TxError::UnknownAccount(*from))?;
+            crate::state::within_scope(sender, victim.subledger.as_ref())?;
             // Clawback works on frozen accounts and paused tokens: it is how incidents end.
             debit(state, from, symbol, *amount, touched)?;
             credit(state, &token.issuer, symbol, *amount, touched)?;

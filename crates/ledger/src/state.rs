@@ -310,3 +310,13 @@ impl LedgerState {
         self.get(&StateKey::Invoice(*id))
     }
 }
+
+/// A role held by an account of a sub-ledger acts within that sub-ledger only (its registrar
+/// opens accounts there, its compliance officer freezes, decides holds and claws back there);
+/// main-ledger roles act everywhere (X.1405 6.3, 8.5.1).
+pub(crate) fn within_scope(actor: &vellum_types::Account, target_subledger: Option<&String>) -> Result<(), crate::TxError> {
+    match &actor.subledger {
+        Some(own) if target_subledger != Some(own) => Err(crate::TxError::OutsideSubledger { subledger: own.clone() }),
+        _ => Ok(()),
+    }
+}

@@ -389,7 +389,7 @@ pub use audit::AUDIT_QUEUE_MAX;
 pub use auth::{AuthError, REQUEST_NONCES_MAX};
 pub use evidence::BundleError;
 pub use submit::ACCEPTED_REPLAY_MAX;
-pub use payments::{AccountView, Activity, ValidatorActivity, can_read_account};
+pub use payments::{AccountView, Activity, ValidatorActivity, can_read_account, main_oversight, oversees};
 
 #[cfg(test)]
 mod tests {

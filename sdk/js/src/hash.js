@@ -35,6 +35,7 @@ export const DOMAIN = Object.freeze({
   CONTRACT_ID: "VELLUM:CONTRACT-ID:",
   CONTRACT_EVENT: "VELLUM:CONTRACT-EVENT:",
   INVOICE_ID: "VELLUM:INVOICE-ID:",
+  INVOICE_RECORD: "VELLUM:INVOICE-RECORD:",
 });
 
 /** The account id a key opens: `SHA-256(canonical(ACCOUNT-ID, PublicKey))`. */

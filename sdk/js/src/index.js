@@ -1,8 +1,8 @@
 // @vellum/sdk: build, sign and submit Vellum transactions; keys and keystores; the client
 // behaviour of docs/client.md; events; multi-party signing; offline verification of evidence
-// bundles, payment receipts and status proofs; SD-JWT VC credentials (issue, present, verify with
-// their ledger evidence). Browser-safe (no Node built-ins); `@vellum/sdk/node` adds
-// file helpers for Node.
+// bundles, payment receipts, transaction receipts and status proofs; SD-JWT VC credentials
+// (issue, present, verify with their ledger evidence). Browser-safe (no Node built-ins);
+// `@vellum/sdk/node` adds file helpers for Node.
 
 export * from "./errors.js";
 export { toHex, fromHex, utf8, concat, equal, randomBytes } from "./bytes.js";
@@ -104,6 +104,7 @@ export { buildTxFile, readTxFile, signTxFile, combineTxFiles, checkWeight, txFro
 export {
   verifyBundle,
   verifyReceipt,
+  verifyTxReceipt,
   verifyLogAnchor,
   verifyEvidence,
   verifyStatusProof,
@@ -118,6 +119,9 @@ export {
   encodeBundle,
   decodeReceipt,
   encodeReceipt,
+  decodeTxReceipt,
+  encodeTxReceipt,
+  appendedLeafBytes,
   decodeLogAnchor,
   fillMember,
   openDocument,
@@ -132,6 +136,9 @@ export {
   RECEIPT_MAGIC,
   LOG_ANCHOR_MAGIC,
   STATUS_PROOF_MAGIC,
+  TX_RECEIPT_MAGIC,
+  TX_RECEIPT_VERSION,
+  TX_RECEIPT_LEAVES_MAX,
   FILE_VERSION,
   FILE_VERSION_CHAINED,
   FILE_VERSION_ISSUER,

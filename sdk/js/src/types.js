@@ -548,6 +548,69 @@ export const Receipt = struct("Receipt", [
   ["witnessed", option(Witnessed)],
 ]);
 
+// ---- Transaction receipts (`VELLUMTR`, docs/evidence-format.md §5a; crates/evidence/src/tx_receipt.rs) ----
+
+/** An event a contract emitted (crates/types/src/contract.rs): log leaf `canonical("VELLUM:CONTRACT-EVENT:", event)`. */
+export const ContractEvent = struct("ContractEvent", [
+  ["tx_id", TxId],
+  ["height", u64],
+  ["contract", AccountId],
+  // Position among the transaction's events.
+  ["seq", u32],
+  ["data", vecU8],
+]);
+
+/** Who consumed an invoice in a phase (C: reimbursed, D: tax cleared), in which transaction and block. */
+export const Spend = struct("Spend", [["by", AccountId], ["tx_id", TxId], ["height", u64]]);
+
+/** An issued e-invoice (crates/types/src/invoice.rs): `amount` is gross (VAT included), `vat` the VAT in it. */
+export const Invoice = struct("Invoice", [
+  ["id", Hash32],
+  ["payment", TxId],
+  ["seller", AccountId],
+  ["buyer", AccountId],
+  ["tax_authority", AccountId],
+  ["token", string],
+  ["amount", u128],
+  ["vat", u128],
+  ["document_digest", Hash32],
+  ["issued_height", u64],
+  ["reimbursed", option(Spend)],
+  ["tax_cleared", option(Spend)],
+]);
+
+/** The leaf an `IssueInvoice` appends after itself (phase B): `canonical("VELLUM:INVOICE-RECORD:", record)`. */
+export const InvoiceRecord = struct("InvoiceRecord", [
+  ["tx_id", TxId],
+  ["height", u64],
+  ["time_ms", u64],
+  ["invoice", Invoice],
+]);
+
+/**
+ * A leaf a transaction appended right after itself, by kind (Rust `Appended`; its JSON form is
+ * the CLI's and the vectors': `{ kind: "payment" | "event" | "invoice", record }`).
+ */
+export const Appended = enumOf("Appended", "kind", [
+  ["payment", [["record", PaymentRecord]]],
+  ["event", [["record", ContractEvent]]],
+  ["invoice", [["record", InvoiceRecord]]],
+]);
+
+/** A transaction receipt: the signed transaction at `tx_index` and the leaves after it, each with its inclusion proof. */
+export const TxReceipt = struct("TxReceipt", [
+  ["genesis", GenesisCommitment],
+  ["header", BlockHeader],
+  ["certificate", Certificate],
+  ["tx", Transaction],
+  ["tx_index", u64],
+  ["tx_proof", vec(Hash32)],
+  ["appended", vec(tuple([Appended, vec(Hash32)]))],
+  // One version: every field present (the chain possibly empty, `witnessed` possibly none).
+  ["validator_chain", vec(SetLink)],
+  ["witnessed", option(Witnessed)],
+]);
+
 export const LogAnchor = struct("LogAnchor", [
   ["genesis", GenesisCommitment],
   ["header", BlockHeader],

@@ -1,6 +1,7 @@
-// Offline verification of evidence bundles, payment receipts, log anchors and status proofs
-// against a pinned genesis hash (docs/evidence-format.md; Rust reference
-// crates/evidence/src/verify.rs, receipt.rs, log_anchor.rs, status.rs, issuer.rs, witness.rs).
+// Offline verification of evidence bundles, payment receipts, transaction receipts, log anchors
+// and status proofs against a pinned genesis hash (docs/evidence-format.md; Rust reference
+// crates/evidence/src/verify.rs, receipt.rs, tx_receipt.rs, log_anchor.rs, status.rs, issuer.rs,
+// witness.rs).
 // Reads nothing but its arguments: no network, no trust in any node. Every failure is a
 // VerifyError naming the step (decode, checkpoint, validator set, certificate, log inclusion,
 // state entry, batch inclusion, document; status when a status proof is combined with a bundle;
@@ -11,10 +12,13 @@ import { DecodeError, VellumError, VerifyError } from "./errors.js";
 import { concat, equal, fromHex, isBytes, toHex, utf8 } from "./bytes.js";
 import { Reader, Writer, bytes as fixedBytes, canonical, encode, vec } from "./encoding.js";
 import {
+  Appended,
   Bundle,
   BlockHeader,
+  ContractEvent,
   EvidenceRecord,
   GenesisCommitment,
+  InvoiceRecord,
   IssuerAttestation,
   LogAnchor,
   MemberEntry,
@@ -23,6 +27,7 @@ import {
   ProofStatus,
   Receipt,
   StatusProof,
+  TxReceipt,
   ValidatorSetRecord,
 } from "./types.js";
 import { DOMAIN, issuerProfileKey, memberStateKey, proofStateKey, saltedDigest, sha256, stateValueHash, validatorSetChangeKey } from "./hash.js";
@@ -34,6 +39,11 @@ export const BUNDLE_MAGIC = "VELLUMEV";
 export const RECEIPT_MAGIC = "VELLUMRC";
 export const LOG_ANCHOR_MAGIC = "VELLUMLA";
 export const STATUS_PROOF_MAGIC = "VELLUMST";
+export const TX_RECEIPT_MAGIC = "VELLUMTR";
+/** A transaction receipt has one version, which carries every field (docs/evidence-format.md §5a). */
+export const TX_RECEIPT_VERSION = 1;
+/** Most leaves one transaction receipt proves after its transaction (at least one). */
+export const TX_RECEIPT_LEAVES_MAX = 1024;
 /**
  * Version 1: anchored in the genesis set; version 2 appends the chain of validator-set changes;
  * version 3 of a bundle: the chain (possibly empty), then the registrant's issuer identity, which
@@ -172,9 +182,24 @@ export const decodeLogAnchor = (bytes) => decodeFile(bytes, LOG_ANCHOR_MAGIC, Lo
 export const decodeStatusProof = (bytes) => decodeFile(bytes, STATUS_PROOF_MAGIC, StatusProof, "status proof");
 export const encodeStatusProof = (proof) => framed(STATUS_PROOF_MAGIC, StatusProof, proof);
 
-const KINDS = { [BUNDLE_MAGIC]: "bundle", [RECEIPT_MAGIC]: "receipt", [LOG_ANCHOR_MAGIC]: "log_anchor", [STATUS_PROOF_MAGIC]: "status" };
+/**
+ * Decodes a transaction receipt (docs/evidence-format.md §5a): `VELLUMTR ‖ 0x01 ‖
+ * borsh(TxReceipt)`, every field present, no trailing bytes. (How many leaves it carries is
+ * checked by `verifyTxReceipt`, at step 1 too, as in Rust.)
+ */
+export function decodeTxReceipt(bytes) {
+  const what = "transaction receipt";
+  const version = frameOf(bytes, TX_RECEIPT_MAGIC, what);
+  if (version !== TX_RECEIPT_VERSION) fail("decode", `${what} version ${version} is not known to this verifier (it knows ${TX_RECEIPT_VERSION})`);
+  return readBody(bytes.subarray(TX_RECEIPT_MAGIC.length + 1), TxReceipt, what);
+}
 
-/** Which evidence file `bytes` is, by its magic: "bundle", "receipt", "log_anchor", "status" or null. */
+/** A transaction receipt's file (its one version). */
+export const encodeTxReceipt = (receipt) => frame(TX_RECEIPT_MAGIC, TX_RECEIPT_VERSION, TxReceipt, receipt);
+
+const KINDS = { [BUNDLE_MAGIC]: "bundle", [RECEIPT_MAGIC]: "receipt", [TX_RECEIPT_MAGIC]: "tx_receipt", [LOG_ANCHOR_MAGIC]: "log_anchor", [STATUS_PROOF_MAGIC]: "status" };
+
+/** Which evidence file `bytes` is, by its magic: "bundle", "receipt", "tx_receipt", "log_anchor", "status" or null. */
 export function evidenceKind(bytes) {
   return KINDS[new TextDecoder().decode(bytes.subarray(0, 8))] ?? null;
 }
@@ -589,6 +614,80 @@ export function verifyReceipt(input, { genesisHash = null, witnessPolicy = null 
   };
 }
 
+/** Each kind of leaf a transaction appends after itself: its domain tag and schema (the leaf data is `canonical(tag, record)`). */
+const APPENDED_LEAVES = {
+  payment: [DOMAIN.PAYMENT_RECORD, PaymentRecord],
+  event: [DOMAIN.CONTRACT_EVENT, ContractEvent],
+  invoice: [DOMAIN.INVOICE_RECORD, InvoiceRecord],
+};
+
+/** The log leaf data of an appended leaf (`Appended` value: `{ kind, record }`). */
+export function appendedLeafBytes(appended) {
+  const leaf = APPENDED_LEAVES[appended?.kind];
+  if (!leaf) throw new VellumError(`an appended leaf is a payment, an event or an invoice, not ${JSON.stringify(appended?.kind)}`);
+  return canonical(leaf[0], leaf[1], appended.record);
+}
+
+/**
+ * Verifies a transaction receipt (`VELLUMTR`, file bytes or decoded) offline, as the Rust
+ * reference `verify_tx_receipt` does (docs/evidence-format.md §5a): 1..=1,024 appended leaves
+ * (step 1), the anchor (steps 2–4), the transaction's leaf at `tx_index` (5), then for each
+ * appended leaf k its inclusion at `tx_index + 1 + k` (5), its `tx_id` the transaction's (6) and
+ * its height not after the header's (5); then the transaction's signatures (6); then the
+ * witnessed checkpoint, which must cover `tx_index + 1 + len(appended)` leaves (step 10; with
+ * `witnessPolicy`, its cosignatures as for `verifyBundle`).
+ */
+export function verifyTxReceipt(input, { genesisHash = null, witnessPolicy = null } = {}) {
+  const policy = policyOption(witnessPolicy);
+  const r = isBytes(input) ? decodeTxReceipt(input) : input;
+  if (r.appended.length === 0 || r.appended.length > TX_RECEIPT_LEAVES_MAX) {
+    fail("decode", `a transaction receipt proves 1..=${TX_RECEIPT_LEAVES_MAX} leaves after its transaction`);
+  }
+  const { genesisHash: gh, validators, epochLength } = verifyAnchor(r, hash32(genesisHash, "genesis hash"), () => {}, "transaction receipt");
+  const h = r.header;
+  const txIndex = BigInt(r.tx_index);
+  const txWhy = inclusionError(txIndex, h.log_size, leafHash(txLeafBytes(r.tx)), r.tx_proof, h.log_root);
+  if (txWhy) fail("log inclusion", `the transaction is not at log index ${txIndex}: ${txWhy}`);
+  const id = txId(r.tx.unsigned);
+  r.appended.forEach(([a, proof], k) => {
+    const index = txIndex + 1n + BigInt(k);
+    const why = inclusionError(index, h.log_size, leafHash(appendedLeafBytes(a)), proof, h.log_root);
+    if (why) fail("log inclusion", `leaf ${k} after the transaction is not at log index ${index}: ${why}`);
+    if (!equal(a.record.tx_id, id)) fail("state entry", `leaf ${k} after the transaction belongs to another transaction`);
+    if (BigInt(a.record.height) > BigInt(h.height)) fail("log inclusion", `leaf ${k} claims a height after the header that includes it`);
+  });
+  let signers;
+  try {
+    signers = verifyTransaction(r.tx);
+  } catch (e) {
+    fail("state entry", `the transaction's signatures do not verify: ${e.message}`);
+  }
+  // 10. The witnessed log covers the transaction and every leaf after it; under a policy, enough cosignatures.
+  const witnessed = witnessedLog(r, txIndex + 1n + BigInt(r.appended.length));
+  const witnessCosignatures = policy ? checkWitnessPolicy(witnessed, policy) : null;
+  const appended = r.appended.map(([a]) => a);
+  return {
+    genesisHash: toHex(gh),
+    chainId: r.genesis.chain_id,
+    checkpointPinned: Boolean(genesisHash),
+    tx: r.tx,
+    txId: toHex(id),
+    txKind: r.tx.unsigned.body.type,
+    sender: toHex(r.tx.unsigned.sender),
+    signers: signers.map(String),
+    txIndex,
+    appended,
+    appendedJson: appended.map((a) => Appended.toJson(a)),
+    headerHeight: h.height,
+    certificateSigners: r.certificate.signers.length,
+    validators,
+    validatorSetChanges: r.validator_chain.length,
+    epochLength,
+    witnessed: witnessedResult(witnessed, r.witnessed?.note),
+    witnessCosignatures,
+  };
+}
+
 /**
  * Verifies a log anchor: the chain finalized its RFC 6962 log at `size` entries with `root`.
  * `genesisHash` is required (an anchor not tied to a known chain proves nothing).
@@ -717,9 +816,10 @@ export function statusLine(status) {
 }
 
 /**
- * Any evidence file, by its magic (a bundle, a receipt, a log anchor or a status proof). A
- * `witnessPolicy` applies to bundles and receipts; log anchors and status proofs carry no
- * cosignatures, so with a policy they fail at step 10 (once verified).
+ * Any evidence file, by its magic (a bundle, a payment receipt, a transaction receipt, a log
+ * anchor or a status proof). A `witnessPolicy` applies to bundles and receipts of both kinds; log
+ * anchors and status proofs carry no cosignatures, so with a policy they fail at step 10 (once
+ * verified).
  */
 export function verifyEvidence(bytes, options = {}) {
   const uncosigned = (kind, result) => {
@@ -729,6 +829,8 @@ export function verifyEvidence(bytes, options = {}) {
   switch (evidenceKind(bytes)) {
     case "receipt":
       return { kind: "receipt", ...verifyReceipt(bytes, options) };
+    case "tx_receipt":
+      return { kind: "tx_receipt", ...verifyTxReceipt(bytes, options) };
     case "log_anchor":
       return uncosigned("log anchor", { kind: "log_anchor", ...verifyLogAnchor(bytes, options) });
     case "status":

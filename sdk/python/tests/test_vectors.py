@@ -40,7 +40,14 @@ from vellum_sdk.keys import CURVE_ORDER
 from vellum_sdk.merkle import batch_root, inclusion_proof, leaf_hash
 from vellum_sdk.proofs import proof_id, salted_digest
 from vellum_sdk.types import GOV_ACTION, SCHEMES, TX_BODY, TX_KINDS, PublicKey
-from vellum_sdk.verify import verify_bundle, verify_bundle_with_status, verify_receipt, verify_status_proof
+from vellum_sdk.verify import (
+    verify_bundle,
+    verify_bundle_with_status,
+    verify_file,
+    verify_receipt,
+    verify_status_proof,
+    verify_tx_receipt,
+)
 from vellum_sdk.witness import WitnessPolicy
 
 
@@ -322,6 +329,30 @@ def test_evidence_verdicts():
 
 def _pin(c: dict) -> str | None:
     return c["pinned_genesis"]
+
+
+def test_tx_receipt_verdicts():
+    """``kind: tx_receipt``: transaction receipts (``VELLUMTR``, §5a): valid with the Rust
+    verifier's transaction id, kind, sender, signers, log index and appended leaves (their
+    kind and serde JSON record), or failing at the same step. Fails until the vectors carry
+    such cases."""
+    cases = _cases(("tx_receipt",))
+    assert cases, "docs/vectors/evidence.json has no transaction-receipt case (kind: tx_receipt)"
+    assert any(c["expect"]["valid"] for c in cases) and any(not c["expect"]["valid"] for c in cases)
+    for c in cases:
+        try:
+            v = verify_tx_receipt(bytes.fromhex(c["file"]), _pin(c))
+        except VerifyError as e:
+            _check_failure(c, e)
+            continue
+        expect = c["expect"]
+        assert expect["valid"], f"{c['name']}: verified, expected step {expect['failed']}"
+        got = (v.genesis_hash, v.tx.id(), v.tx.unsigned.kind, v.tx.unsigned.sender, v.signers, v.tx_index)
+        want = (expect["genesis_hash"], expect["tx_id"], expect["tx_kind"], expect["sender"], expect["signers"], expect["log_index"])
+        assert got == want, c["name"]
+        assert v.appended == expect["appended"], c["name"]
+        # As ``vellum verify`` does, the file is recognised by its magic.
+        assert verify_file(bytes.fromhex(c["file"]), None, _pin(c)).appended == v.appended, c["name"]
 
 
 def _verify_witnessed_case(c: dict, witnesses: WitnessPolicy | None):

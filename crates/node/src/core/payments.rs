@@ -10,14 +10,29 @@ use vellum_types::{Account, AccountId, Balance, Hold, HoldStatus, Rate, Role, To
 /// Most holds one listing returns.
 pub const HOLDS_LISTED_MAX: usize = 500;
 
-/// Who may read an account (its balances and history): the account itself, auditors and
-/// compliance officers, and — inside a sub-ledger — the sub-ledger's members. Main-ledger
-/// accounts are private to their owner and the oversight roles.
+/// Whether `caller` oversees the accounts of `subledger` (`None`: the main ledger). Main-ledger
+/// auditors and compliance officers (accounts of the main ledger holding the role) oversee every
+/// account; a sub-ledger's own auditor, compliance officer and registrar (accounts of that
+/// sub-ledger holding the role, appointed by governance) oversee that sub-ledger and nothing
+/// else (X.1405 6.3, 8.5.1).
+pub fn oversees(caller: &Account, subledger: Option<&String>) -> bool {
+    let oversight = caller.has_role(Role::Auditor) || caller.has_role(Role::Compliance);
+    match &caller.subledger {
+        None => oversight,
+        Some(own) => subledger == Some(own) && (oversight || caller.has_role(Role::Registrar)),
+    }
+}
+
+/// Main-ledger oversight: auditors and compliance officers of the main ledger. Only they read
+/// monitoring rules and what governance decided about them and about roles.
+pub fn main_oversight(caller: &Account) -> bool {
+    caller.subledger.is_none() && (caller.has_role(Role::Auditor) || caller.has_role(Role::Compliance))
+}
+
+/// Who may read an account (its balances and history): the account itself and whoever
+/// oversees its ledger ([`oversees`]). Members of one sub-ledger do not read each other.
 pub fn can_read_account(caller: &Account, target: &Account) -> bool {
-    caller.id == target.id
-        || caller.has_role(Role::Auditor)
-        || caller.has_role(Role::Compliance)
-        || (target.subledger.is_some() && caller.subledger == target.subledger)
+    caller.id == target.id || oversees(caller, target.subledger.as_ref())
 }
 
 /// Most blocks a liveness window covers.
@@ -276,7 +291,7 @@ mod tests {
     }
 
     #[test]
-    fn sub_ledger_data_is_for_members_and_oversight_only() {
+    fn sub_ledger_data_is_for_each_member_and_its_oversight_only() {
         let a1 = account(1, vec![Role::User], Some("a"));
         let a2 = account(2, vec![Role::User], Some("a"));
         let b1 = account(3, vec![Role::User], Some("b"));
@@ -284,12 +299,19 @@ mod tests {
         let main2 = account(5, vec![Role::User], None);
         let auditor = account(6, vec![Role::Auditor], None);
         let issuer = account(7, vec![Role::Issuer], None);
-        assert!(can_read_account(&a2, &a1), "members read each other");
+        let a_compliance = account(8, vec![Role::Compliance], Some("a"));
+        let a_registrar = account(9, vec![Role::Registrar], Some("a"));
+        let main_registrar = account(10, vec![Role::Registrar], None);
+        assert!(!can_read_account(&a2, &a1), "members of one sub-ledger do not read each other");
         assert!(!can_read_account(&b1, &a1), "another sub-ledger's member does not");
         assert!(!can_read_account(&main1, &a1), "a main-ledger account does not");
         assert!(!can_read_account(&issuer, &a1), "nor does an issuer");
-        assert!(can_read_account(&auditor, &a1), "auditors do");
+        assert!(can_read_account(&auditor, &a1), "main-ledger auditors do");
+        assert!(can_read_account(&a_compliance, &a1) && can_read_account(&a_registrar, &a1), "the sub-ledger's own oversight does");
+        assert!(!can_read_account(&a_compliance, &b1) && !can_read_account(&a_compliance, &main1), "and nothing else");
+        assert!(!can_read_account(&main_registrar, &a1), "a main-ledger registrar is not oversight");
         assert!(!can_read_account(&main2, &main1), "main-ledger accounts are private");
-        assert!(can_read_account(&main1, &main1));
+        assert!(can_read_account(&main1, &main1) && can_read_account(&a1, &a1));
+        assert!(main_oversight(&auditor) && !main_oversight(&a_compliance));
     }
 }

@@ -1,6 +1,7 @@
 """Vellum SDK for Python: build, sign and submit transactions, read the ledger through every
-validator, follow its events, and verify evidence bundles, payment receipts, status proofs and
-SD-JWT VC credentials (:mod:`vellum_sdk.credential`) offline, optionally under a witness
+validator, follow its events, and verify evidence bundles, payment receipts, transaction receipts
+(:func:`verify_tx_receipt`: a contract call's transfers and events, an issued invoice), status
+proofs and SD-JWT VC credentials (:mod:`vellum_sdk.credential`) offline, optionally under a witness
 policy (:class:`WitnessPolicy`).
 
 Contracts and e-invoices: the bodies in :mod:`vellum_sdk.bodies` (``instantiate_contract``,
@@ -50,6 +51,7 @@ from .verify import (
     VerifiedBundle,
     VerifiedReceipt,
     VerifiedStatus,
+    VerifiedTxReceipt,
     status_now,
     issuer_line,
     verify_bundle,
@@ -57,6 +59,7 @@ from .verify import (
     verify_file,
     verify_receipt,
     verify_status_proof,
+    verify_tx_receipt,
 )
 
 __version__ = "0.1.0"
@@ -109,12 +112,14 @@ __all__ = [
     "VerifiedBundle",
     "VerifiedReceipt",
     "VerifiedStatus",
+    "VerifiedTxReceipt",
     "status_now",
     "verify_bundle",
     "verify_bundle_with_status",
     "verify_file",
     "verify_receipt",
     "verify_status_proof",
+    "verify_tx_receipt",
     "Issued",
     "VerifiedCredential",
     "VerifiedPresentation",

@@ -1,7 +1,8 @@
 """``python -m vellum_sdk``: the multi-party signing steps from a shell, for an officer whose
 tooling is Python (the files are the CLI's: ``vellum tx build / sign / combine / submit``), a
 registration's current status (``vellum proof status``) and offline verification (``vellum
-verify``).
+verify``: bundles, payment receipts, transaction receipts and status proofs, told apart by their
+magic).
 
     python -m vellum_sdk keystore-new --scheme p256 --out officer.json   # password: VELLUM_PASSWORD or prompt
     python -m vellum_sdk sign payment.json --key officer.json [--yes] [--out signed.json]
@@ -13,6 +14,9 @@ verify``).
 Each prints one JSON object. A bundle or status proof names the registrant's issuer identity
 (``issuer``, and ``issuer_line``: "Registered by Example University (example.edu), attested by
 … at height H", "… no attested identity", or "… carries no issuer identity (older format)").
+A transaction receipt (``VELLUMTR``) reports the transaction (``tx_id``, ``tx_kind``,
+``sender``, ``signers``, ``log_index``) and the leaves it appended after itself (``appended``:
+``{"kind": "payment" | "event" | "invoice", "record": …}`` each, as ``vellum verify --json``).
 A bundle or receipt reports the checkpoint witnesses cosigned (``witnessed_size``, null when
 the file carries none) and, under ``--witnesses POLICY`` (the CLI's policy file: ``witness
 <name> <hex key> [url]`` lines, ``quorum <k>``), how many of the policy's witnesses validly
@@ -38,6 +42,7 @@ from .verify import (
     VerifiedBundle,
     VerifiedReceipt,
     VerifiedStatus,
+    VerifiedTxReceipt,
     issuer_json,
     status_now,
     verify_bundle,
@@ -180,8 +185,34 @@ def _receipt_report(v: VerifiedReceipt) -> dict:
     }
 
 
+def _tx_receipt_report(v: VerifiedTxReceipt) -> dict:
+    """As ``vellum verify --json`` shows a transaction receipt (plus ``validator_set_changes``
+    and ``witnessed_line``)."""
+    return {
+        "valid": True,
+        "kind": "tx_receipt",
+        "chain_id": v.chain_id,
+        "genesis_hash": v.genesis_hash,
+        "checkpoint_pinned": v.checkpoint_pinned,
+        "tx_id": v.tx_id,
+        "tx_kind": v.tx_kind,
+        "tx": v.tx.unsigned.to_json(),
+        "sender": v.sender,
+        "signers": v.signers,
+        "log_index": v.tx_index,
+        "appended": v.appended,
+        "certified_at_height": v.header_height,
+        "certificate_signers": v.certificate_signers,
+        "validators": v.validators,
+        "validator_set_changes": v.validator_set_changes,
+        "witnessed_size": v.witnessed_size,
+        "witness_cosignatures": v.witness_cosignatures,
+        "witnessed_line": v.witnessed_line(),
+    }
+
+
 def _verify(args: argparse.Namespace) -> tuple[dict, int]:
-    """Offline: a bundle, a receipt or a status proof (told apart by the magic), against the
+    """Offline: a bundle, a payment or transaction receipt or a status proof (told apart by the magic), against the
     pinned genesis (``--genesis``, else the config's); with ``--status`` a bundle and a
     status proof together (step 9); with ``--witnesses`` a bundle or receipt under a witness
     policy (step 10d, checked last). Exit 2: valid, but not live (now, with ``--status``)."""
@@ -202,6 +233,12 @@ def _verify(args: argparse.Namespace) -> tuple[dict, int]:
         if policy is not None:
             v.witness_cosignatures = check_witness_policy(v.witnessed, policy)
         return _receipt_report(v), 0
+    if isinstance(v, VerifiedTxReceipt):
+        if args.status:
+            raise VellumError("--status goes with a bundle, not a transaction receipt")
+        if policy is not None:
+            v.witness_cosignatures = check_witness_policy(v.witnessed, policy)
+        return _tx_receipt_report(v), 0
     now = None
     if args.status:
         s = verify_status_proof(Path(args.status).read_bytes(), pinned or v.genesis_hash)
@@ -266,7 +303,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--bundle", help="an older bundle of the same document: report its status then and now")
     t.add_argument("--config", default="devnet/client.toml")
     t.set_defaults(run=_status)
-    v = sub.add_parser("verify", help="verify a bundle, receipt or status proof offline (exit 2: valid, not live)")
+    v = sub.add_parser("verify", help="verify a bundle, payment or transaction receipt, or status proof offline (exit 2: valid, not live)")
     v.add_argument("file")
     v.add_argument("--document", help="the document a bundle proves (checked at step 8)")
     v.add_argument("--status", help="a status proof of the bundle's registration: its status now (step 9)")

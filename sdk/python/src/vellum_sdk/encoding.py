@@ -48,6 +48,7 @@ class Domain:
     CONTRACT_ID = b"VELLUM:CONTRACT-ID:"
     CONTRACT_EVENT = b"VELLUM:CONTRACT-EVENT:"
     INVOICE_ID = b"VELLUM:INVOICE-ID:"
+    INVOICE_RECORD = b"VELLUM:INVOICE-RECORD:"
 
 
 def sha256(data: bytes) -> bytes:

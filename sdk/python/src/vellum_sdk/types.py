@@ -577,6 +577,58 @@ RECEIPT = Struct(
     ]
 )
 
+#: ``ContractEvent`` (crates/types/src/contract.rs): an event a contract emitted, the log leaf
+#: ``canonical("VELLUM:CONTRACT-EVENT:", event)`` after its transaction; ``data`` is hex in JSON.
+CONTRACT_EVENT = Struct([("tx_id", HASH), ("height", U64), ("contract", HASH), ("seq", U32), ("data", BYTES)])
+#: ``Spend`` (crates/types/src/invoice.rs): who consumed an invoice in a phase, and where.
+SPEND = Struct([("by", HASH), ("tx_id", HASH), ("height", U64)])
+#: ``Invoice``: an issued e-invoice (X.1407 Appendix I); amounts are decimal strings in JSON.
+INVOICE = Struct(
+    [
+        ("id", HASH),
+        ("payment", HASH),
+        ("seller", HASH),
+        ("buyer", HASH),
+        ("tax_authority", HASH),
+        ("token", STR),
+        ("amount", U128),
+        ("vat", U128),
+        ("document_digest", HASH),
+        ("issued_height", U64),
+        ("reimbursed", Option(SPEND)),
+        ("tax_cleared", Option(SPEND)),
+    ]
+)
+#: ``InvoiceRecord``: the log leaf ``canonical("VELLUM:INVOICE-RECORD:", record)`` an
+#: ``issue_invoice`` appends after its transaction (phase B).
+INVOICE_RECORD = Struct([("tx_id", HASH), ("height", U64), ("time_ms", U64), ("invoice", INVOICE)])
+#: ``Appended`` (crates/evidence/src/tx_receipt.rs): a leaf a transaction appended after itself,
+#: enum 0 Payment(PaymentRecord), 1 Event(ContractEvent), 2 Invoice(InvoiceRecord); JSON as
+#: ``Appended::to_json``: ``{"kind": "payment" | "event" | "invoice", "record": …}``.
+APPENDED = Enum(
+    "kind",
+    [("payment", [("record", PAYMENT_RECORD)]), ("event", [("record", CONTRACT_EVENT)]), ("invoice", [("record", INVOICE_RECORD)])],
+)
+#: The leaf-data tag and codec of each ``Appended`` kind.
+APPENDED_LEAVES = {
+    "payment": (Domain.PAYMENT_RECORD, PAYMENT_RECORD),
+    "event": (Domain.CONTRACT_EVENT, CONTRACT_EVENT),
+    "invoice": (Domain.INVOICE_RECORD, INVOICE_RECORD),
+}
+#: A transaction receipt (docs/evidence-format.md §5a): ``VELLUMTR ‖ 0x01 ‖ borsh(TxReceipt)``,
+#: one version, every field present; ``appended`` lists ``[leaf, inclusion proof]`` pairs.
+TX_RECEIPT = Struct(
+    _ANCHOR
+    + [
+        ("tx", TRANSACTION),
+        ("tx_index", U64),
+        ("tx_proof", Vec(HASH)),
+        ("appended", Vec(Tuple(APPENDED, Vec(HASH)))),
+        ("validator_chain", Vec(SET_LINK)),
+        ("witnessed", Option(WITNESSED)),
+    ]
+)
+
 #: ``StateKey`` variant indices the verifiers need (crates/types/src/proof.rs).
 STATE_KEY_PROOF = 1
 STATE_KEY_MEMBER = 3

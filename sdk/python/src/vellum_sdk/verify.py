@@ -1,6 +1,6 @@
-"""Offline verification of evidence bundles, payment receipts and status proofs against a
-pinned genesis hash (docs/evidence-format.md; the Rust reference is crates/evidence/src/verify.rs,
-receipt.rs and status.rs). Reads nothing but its arguments: no network, no trust in any operator.
+"""Offline verification of evidence bundles, payment receipts, transaction receipts and status
+proofs against a pinned genesis hash (docs/evidence-format.md; the Rust reference is
+crates/evidence/src/verify.rs, receipt.rs, tx_receipt.rs and status.rs). Reads nothing but its arguments: no network, no trust in any operator.
 
 Steps (the first that fails is reported as :class:`VerifyError` with its number and name):
 1 decode (either genesis-commitment layout, §2.5), 2 checkpoint, 3 validator set (following
@@ -9,10 +9,12 @@ header's epoch and each change's boundary block agree with the committed epoch l
 4 certificate, then for bundles 5 log inclusion, 6 state entry (6d: the issuer
 identity of a version-3 or -4 bundle), 7 batch inclusion, 8 document; for receipts 5 log
 inclusion (the transaction and its payment record) and 6 binding (the record is the
-transaction's, its signatures verify); for status proofs 6 state entry (with the issuer
+transaction's, its signatures verify); for transaction receipts (§5a) 5 log inclusion (the
+transaction and each leaf it appended after itself) and 6 binding (each leaf names the
+transaction, its signatures verify); for status proofs 6 state entry (with the issuer
 identity) and 7 batch inclusion (§6a); 9 status when a status proof is combined with a bundle;
-and 10 witnesses for a bundle (version 4) or receipt (version 3) that carries a checkpoint
-cosigned by witnesses, and for any bundle or receipt verified under a witness policy
+and 10 witnesses for a bundle (version 4), payment receipt (version 3) or transaction receipt
+that carries a checkpoint cosigned by witnesses, and for any of them verified under a witness policy
 (:class:`vellum_sdk.witness.WitnessPolicy`).
 One code path: steps 2–4, 6 (6a/6b and 6d), 7d/7e and 10 are the same functions for every kind
 of file.
@@ -49,6 +51,8 @@ from .types import (
     STATE_KEY_PROOF,
     STATE_KEY_VALIDATOR_SET_CHANGE,
     STATUS_PROOF,
+    TX_RECEIPT,
+    APPENDED_LEAVES,
     VALIDATOR_SET_RECORD,
     Signature,
     Vec,
@@ -59,6 +63,11 @@ from .witness import WitnessPolicy, check_witness_policy, verify_witnessed
 BUNDLE_MAGIC = b"VELLUMEV"
 RECEIPT_MAGIC = b"VELLUMRC"
 STATUS_PROOF_MAGIC = b"VELLUMST"
+#: Transaction receipts (§5a): one version, whose body is the whole value.
+TX_RECEIPT_MAGIC = b"VELLUMTR"
+TX_RECEIPT_VERSION = 1
+#: Most leaves one transaction receipt carries after its transaction.
+TX_RECEIPT_LEAVES_MAX = 1_024
 #: Version 1: anchored in the genesis validator set; version 2 appends the chain of
 #: validator-set changes the anchored header's set descends from; bundles: version 3 appends
 #: the registrant's issuer identity after the chain (which may then be empty), version 4 then
@@ -193,6 +202,26 @@ def encode_receipt(receipt: dict) -> bytes:
     if receipt.get("witnessed") is not None:
         return RECEIPT_MAGIC + bytes([RECEIPT_VERSION_WITNESSED]) + borsh(RECEIPT, receipt)
     return encode_file(RECEIPT_MAGIC, RECEIPT, dict(receipt, witnessed=None), trailer=1)
+
+
+def decode_tx_receipt(data: bytes) -> dict:
+    """A transaction receipt: ``VELLUMTR ‖ 0x01 ‖ borsh(TxReceipt)`` within the size limit, no
+    trailing bytes (step 1). ``appended`` is a list of ``[leaf, proof]`` pairs, each leaf
+    ``{"kind": "payment" | "event" | "invoice", "record": …}``."""
+    what = "transaction receipt"
+    if len(data) <= len(TX_RECEIPT_MAGIC) or data[: len(TX_RECEIPT_MAGIC)] != TX_RECEIPT_MAGIC:
+        raise _fail(1, "not a transaction receipt (no VELLUMTR header)")
+    version = data[len(TX_RECEIPT_MAGIC)]
+    if version != TX_RECEIPT_VERSION:
+        raise _fail(1, f"{what} version {version} is not known to this verifier (it knows {TX_RECEIPT_VERSION})")
+    if len(data) > FILE_BYTES_MAX:
+        raise _fail(1, f"{len(data)} bytes is over the {FILE_BYTES_MAX}-byte limit")
+    return _decode_body(data[len(TX_RECEIPT_MAGIC) + 1 :], TX_RECEIPT, what)
+
+
+def encode_tx_receipt(receipt: dict) -> bytes:
+    """Inverse of :func:`decode_tx_receipt` (one version, every field present)."""
+    return TX_RECEIPT_MAGIC + bytes([TX_RECEIPT_VERSION]) + borsh(TX_RECEIPT, receipt)
 
 
 def decode_status_proof(data: bytes) -> dict:
@@ -880,6 +909,125 @@ def verify_receipt(receipt: bytes | dict, checkpoint: bytes | str | None = None,
     )
 
 
+# --- transaction receipts (§5a) ------------------------------------------------------------
+
+
+def appended_leaf_bytes(leaf: dict) -> bytes:
+    """The log leaf data of an ``Appended`` leaf: ``canonical(tag, record)`` with the tag of its
+    kind (``VELLUM:PAYMENT-RECORD:``, ``VELLUM:CONTRACT-EVENT:``, ``VELLUM:INVOICE-RECORD:``)."""
+    tag, codec = APPENDED_LEAVES[leaf["kind"]]
+    return canonical(tag, codec, leaf["record"])
+
+
+@dataclass
+class VerifiedTxReceipt:
+    """What a valid transaction receipt proves: the transaction was finalized, and the leaves
+    it appended right after itself (a contract's payment records and events, or the invoice
+    an ``issue_invoice`` issued) say what it did."""
+
+    genesis_hash: str
+    chain_id: str
+    checkpoint_pinned: bool
+    tx: Transaction
+    #: Keys whose signatures on the transaction verified.
+    signers: list[str]
+    #: The transaction's log index (``log_index`` in ``vellum verify --json``).
+    tx_index: int
+    #: The leaves after the transaction, in log order (at ``tx_index + 1``, ``+ 2``, …), as
+    #: ``vellum verify --json`` shows them: ``{"kind": "payment" | "event" | "invoice",
+    #: "record": …}`` (amounts as decimal strings, bytes as hex).
+    appended: list[dict]
+    header_height: int
+    certificate_signers: int
+    validators: int
+    validator_set_changes: int
+    #: See :attr:`VerifiedBundle.witnessed`.
+    witnessed: Checkpoint | None = None
+    #: See :attr:`VerifiedBundle.witness_cosignatures`.
+    witness_cosignatures: int | None = None
+    #: See :attr:`VerifiedBundle.epoch_length`.
+    epoch_length: int | None = None
+
+    @property
+    def tx_id(self) -> str:
+        return self.tx.id()
+
+    @property
+    def tx_kind(self) -> str:
+        return self.tx.unsigned.kind
+
+    @property
+    def sender(self) -> str:
+        return self.tx.unsigned.sender
+
+    def records(self, kind: str) -> list[dict]:
+        """The appended records of one kind (``payment``, ``event`` or ``invoice``), in log order."""
+        return [a["record"] for a in self.appended if a["kind"] == kind]
+
+    @property
+    def witnessed_size(self) -> int | None:
+        return None if self.witnessed is None else self.witnessed.size
+
+    def witnessed_line(self) -> str:
+        return witnessed_line(self.witnessed, self.witness_cosignatures)
+
+
+def verify_tx_receipt(receipt: bytes | dict, checkpoint: bytes | str | None = None, *, witnesses: WitnessPolicy | None = None) -> VerifiedTxReceipt:
+    """Verifies a transaction receipt (``VELLUMTR`` file bytes, or a decoded one) offline,
+    optionally against a pinned genesis hash and under a witness policy (step 10d, see
+    :func:`verify_bundle`), in the Rust verifier's order: step 1 (also: 1..=1,024 appended
+    leaves), 2–4, the transaction's leaf at ``tx_index`` (5), then for each appended leaf ``k``
+    its leaf at ``tx_index + 1 + k`` (5), its ``tx_id`` is the transaction's (6) and its height
+    at most the header's (5); the transaction's signatures (6); a witnessed section covering
+    ``tx_index + 1 + len(appended)`` leaves (10). Raises :class:`VerifyError`."""
+    r = decode_tx_receipt(receipt) if isinstance(receipt, (bytes, bytearray)) else receipt
+    if not r["appended"] or len(r["appended"]) > TX_RECEIPT_LEAVES_MAX:
+        raise _fail(1, f"a transaction receipt proves 1..={TX_RECEIPT_LEAVES_MAX} leaves after its transaction")
+    pinned = _pinned(checkpoint)
+    gh, n = verify_anchor(r, pinned, _no_trace)
+    h = r["header"]
+    tx = Transaction(UnsignedTx(**r["tx"]["unsigned"]), [Signature.from_hex(s) for s in r["tx"]["signatures"]])
+    log_root = _b(h["log_root"])
+    try:
+        verify_inclusion(r["tx_index"], h["log_size"], leaf_hash(tx.leaf_bytes()), [_b(x) for x in r["tx_proof"]], log_root)
+    except ProofFailure as err:
+        raise _fail(5, f"the transaction is not at log index {r['tx_index']}: {err}") from None
+    tx_id = tx.id()
+    for k, (leaf, proof) in enumerate(r["appended"]):
+        index = r["tx_index"] + 1 + k
+        try:
+            verify_inclusion(index, h["log_size"], leaf_hash(appended_leaf_bytes(leaf)), [_b(x) for x in proof], log_root)
+        except ProofFailure as err:
+            raise _fail(5, f"leaf {k} after the transaction is not at log index {index}: {err}") from None
+        record = leaf["record"]
+        if record["tx_id"] != tx_id:
+            raise _fail(6, f"leaf {k} after the transaction belongs to another transaction")
+        if record["height"] > h["height"]:
+            raise _fail(5, f"leaf {k} claims a height after the header that includes it")
+    try:
+        signers = tx.verify()
+    except SignatureError as e:
+        raise _fail(6, f"the transaction's signatures do not verify: {e}") from None
+    # Step 10: the transaction and every leaf after it are witnessed.
+    witnessed = witnessed_log(r, r["tx_index"] + 1 + len(r["appended"]))
+    return VerifiedTxReceipt(
+        genesis_hash=gh.hex(),
+        chain_id=r["genesis"]["chain_id"],
+        checkpoint_pinned=pinned is not None,
+        tx=tx,
+        signers=[str(k) for k in signers],
+        tx_index=r["tx_index"],
+        appended=[copy.deepcopy(leaf) for leaf, _ in r["appended"]],
+        header_height=h["height"],
+        certificate_signers=len(r["certificate"]["signers"]),
+        validators=n,
+        validator_set_changes=len(r["validator_chain"]),
+        epoch_length=commitment_epoch_length(r["genesis"]),
+        witnessed=witnessed,
+        witness_cosignatures=_policy(witnessed, witnesses),
+    )
+
+
 # --- status proofs (§6a) and step 9 ---------------------------------------------------------
 
 
@@ -1043,12 +1191,15 @@ def verify_bundle_with_status(
 
 def verify_file(
     data: bytes, document: bytes | None = None, checkpoint: bytes | str | None = None, *, witnesses: WitnessPolicy | None = None
-) -> VerifiedBundle | VerifiedReceipt | VerifiedStatus:
-    """A bundle, a receipt or a status proof, told apart by its magic (as ``vellum verify``).
-    A witness policy applies to bundles and receipts (step 10); status proofs carry no
-    cosignatures, so one verified under a policy fails step 10 after verifying."""
+) -> VerifiedBundle | VerifiedReceipt | VerifiedTxReceipt | VerifiedStatus:
+    """A bundle, a payment receipt, a transaction receipt or a status proof, told apart by its
+    magic (as ``vellum verify``). A witness policy applies to bundles and receipts (step 10);
+    status proofs carry no cosignatures, so one verified under a policy fails step 10 after
+    verifying."""
     if data.startswith(RECEIPT_MAGIC):
         return verify_receipt(data, checkpoint, witnesses=witnesses)
+    if data.startswith(TX_RECEIPT_MAGIC):
+        return verify_tx_receipt(data, checkpoint, witnesses=witnesses)
     if data.startswith(STATUS_PROOF_MAGIC):
         v = verify_status_proof(data, checkpoint)
         if witnesses is not None:
