@@ -9,11 +9,14 @@
 //   verifyCredential(presentation, bundleBytes, statusBytes | null, aud, nonce, pinnedGenesisHex[, policy])
 //                            (an SD-JWT VC presentation with its ledger evidence, docs/credentials.md §3)
 //   verifyReceipt(receiptBytes, pinnedGenesisHex | null[, policy])    (§5, magic VELLUMRC: a payment)
+//   verifyTxReceipt(txReceiptBytes, pinnedGenesisHex | null[, policy]) (§5a, magic VELLUMTR: a transaction
+//                            and the leaves it appended — payment records, contract events, an invoice)
 // each resolve to { ok: true, ... } or { ok: false, step: "step N (name)", reason }. Bundles of
 // version 3 and status proofs carry the registrant's issuer identity (§6a): a result's `issuer`
 // is null (an older bundle carries none), { attested: false }, or the attestation; statusNow
-// gives the identity now as `issuer_now`; issuerLine(issuer) words it. Bundles of version 4 and
-// receipts of version 3 carry a checkpoint of the log cosigned by witnesses (§7a): step 10
+// gives the identity now as `issuer_now`; issuerLine(issuer) words it. Bundles of version 4,
+// receipts of version 3 and transaction receipts may carry a checkpoint of the log cosigned by
+// witnesses (§7a): step 10
 // checks it against the header (a result's `witnessed`: null, or { size, root, cosigners, note })
 // and, given a witness policy (parseWitnessPolicy(text) of a `witness <name> <hex key> [url]` /
 // `quorum <k>` file), that k of the policy's witnesses cosigned it (`witness_cosignatures`);
@@ -43,6 +46,7 @@ class Reader {
   constructor(data) { this.d = data; this.p = 0; this.v = new DataView(data.buffer, data.byteOffset, data.byteLength); }
   take(n) { if (this.p + n > this.d.length) throw new Error("truncated"); const o = this.d.subarray(this.p, this.p + n); this.p += n; return o; }
   u8() { return this.take(1)[0]; }
+  u16() { const x = this.v.getUint16(this.p, true); this.take(2); return x; }
   u32() { const x = this.v.getUint32(this.p, true); this.take(4); return x; }
   u64() { const x = this.v.getBigUint64(this.p, true); this.take(8); return x; }
   b32() { return this.take(32); }
@@ -240,9 +244,12 @@ function txSignature(r) {
   throw new Error(`unknown signature variant ${k}`);
 }
 
-/** Transaction { unsigned, signatures }, with the borsh bytes of both it and `unsigned` (`bytes`). */
-const transaction = (r) => r.span(() => ({
-  unsigned: r.span(() => ({ chain_id: r.str(), sender: r.b32(), nonce: r.u64(), expiry_height: r.u64(), body: txBody(r) })),
+/**
+ * Transaction { unsigned, signatures }, with the borsh bytes of both it and `unsigned` (`bytes`);
+ * `body` reads the body (a payment receipt's two kinds by default; `txBodyJson`: any).
+ */
+const transaction = (r, body = txBody) => r.span(() => ({
+  unsigned: r.span(() => ({ chain_id: r.str(), sender: r.b32(), nonce: r.u64(), expiry_height: r.u64(), body: body(r) })),
   signatures: r.vec(() => txSignature(r)),
 }));
 
@@ -289,10 +296,157 @@ export function parseReceipt(data) {
   return rc;
 }
 
-/** Which evidence file `data` is, by its magic: "bundle", "status", "receipt", "log_anchor" or null. */
+// Transaction receipts (§5a): a transaction of any kind, read into the JSON form of
+// docs/wire-format.md §8 straight from borsh (hashes and byte strings as hex, u128 as decimal
+// text, u64 as a number — a BigInt beyond 2^53 —, keys as `scheme:hex`, enums tagged by name),
+// field for field in Rust declaration order (crates/types/src/tx.rs); then the leaves it appended.
+
+const J = {
+  u8: (r) => r.u8(),
+  u16: (r) => r.u16(),
+  u32: (r) => r.u32(),
+  u64: (r) => jsonInt(r.u64()),
+  u128: (r) => String(u128(r)),
+  bool: (r) => r.bool(),
+  str: (r) => r.str(),
+  h32: (r) => hex(r.b32()),
+  bytes: (r) => hex(r.take(r.u32())),
+  key: (r) => {
+    const k = r.u8();
+    const scheme = ["ed25519", "secp256k1", "p256"][k];
+    if (scheme === undefined) throw new Error(`unknown public key variant ${k}`);
+    return `${scheme}:${hex(r.take(k === 0 ? 32 : 33))}`;
+  },
+  opt: (f) => (r) => r.opt(() => f(r)),
+  vec: (f) => (r) => r.vec(() => f(r)),
+  struct: (fields) => (r) => { const o = {}; for (const [name, f] of fields) o[name] = f(r); return o; },
+  /** An enum with data: `{ [tag]: name, ...fields }`; `variants` in declaration order, `[name, fields | null]`. */
+  enum: (what, tag, variants) => (r) => {
+    const k = r.u8();
+    if (!variants[k]) throw new Error(`unknown ${what} variant ${k}`);
+    const [name, fields] = variants[k];
+    return Object.assign({ [tag]: name }, J.struct(fields || [])(r));
+  },
+  unit: (what, names) => (r) => { const k = r.u8(); if (k >= names.length) throw new Error(`unknown ${what} variant ${k}`); return names[k]; },
+};
+const J_ROLE = J.unit("role", ["user", "council", "registrar", "issuer", "auditor", "compliance", "node", "desk", "tax_authority"]);
+const J_TOKEN_FLAGS = J.struct([["kyc_required", J.bool], ["clawback", J.bool], ["pausable", J.bool]]);
+const J_SIGNER_SET = J.struct([["signers", J.vec(J.struct([["key", J.key], ["weight", J.u16]]))], ["threshold", J.u32]]);
+const J_LEG = J.struct([["to", J.h32], ["token", J.str], ["amount", J.u128], ["convert", J.opt(J.struct([["to_token", J.str], ["rate_version", J.u64]]))]]);
+const J_RULES = J.struct([["large_amount", J.u128], ["window_ms", J.u64], ["window_amount_max", J.u128], ["window_count_max", J.u32],
+  ["structuring_floor_bps", J.u16], ["structuring_count", J.u32], ["hold_timeout_ms", J.u64], ["version", J.u64]]);
+const J_PROFILE = J.struct([["name", J.str], ["domain", J.str], ["x509_sha256", J.opt(J.h32)], ["well_known_sha256", J.h32]]);
+const J_CREATE_TOKEN = [["symbol", J.str], ["decimals", J.u8], ["issuer", J.h32], ["subledger", J.opt(J.str)], ["flags", J_TOKEN_FLAGS]];
+const J_SET_RATE = [["from", J.str], ["to", J.str], ["num", J.u64], ["den", J.u64], ["desk", J.h32]];
+const J_GOV_ACTION = J.enum("governance action", "action", [
+  ["create_token", J_CREATE_TOKEN],
+  ["set_monitoring", [["token", J.str], ["rules", J_RULES]]],
+  ["set_rate", J_SET_RATE],
+  ["create_subledger", [["name", J.str], ["kyc_required", J.bool]]],
+  ["grant_role", [["account", J.h32], ["role", J_ROLE]]],
+  ["revoke_role", [["account", J.h32], ["role", J_ROLE]]],
+  ["set_rules", [["digest", J.h32], ["uri", J.str]]],
+  ["set_council", [["members", J.vec(J.h32)], ["threshold", J.u32]]],
+  ["register_module", [["name", J.str], ["code_digest", J.h32], ["review_digest", J.h32]]],
+  ["set_module_paused", [["name", J.str], ["paused", J.bool]]],
+  ["add_validator", [["validator", J.struct([["name", J.str], ["consensus_key", J.h32], ["p2p_key", J.h32], ["address", J.str]])]]],
+  ["remove_validator", [["consensus_key", J.h32]]],
+  ["set_consensus_params", [["params", J.struct([["block_txs_max", J.u32], ["block_bytes_max", J.u32], ["block_time_future_skew_ms", J.u64], ["block_time_past_skew_ms", J.u64]])]]],
+  ["set_reason_codes", [["codes", J.vec(J.str)]]],
+  ["attest_issuer", [["issuer", J.h32], ["profile", J_PROFILE]]],
+  ["set_witnesses", [["policy", J.struct([["witnesses", J.vec(J.struct([["name", J.str], ["key", J.h32], ["url", J.str]]))], ["quorum", J.u32]])]]],
+  ["register_code", [["name", J.str], ["code", J.bytes], ["review_digest", J.h32]]],
+  ["set_contract_paused", [["contract", J.h32], ["paused", J.bool]]],
+  ["upgrade_contract", [["contract", J.h32], ["code_digest", J.h32]]],
+  ["set_code_advisory", [["code_digest", J.h32], ["advisory", J.opt(J.h32)]]],
+]);
+/** TxBody, every kind (OpenAccount = 0 … ClearInvoiceTax = 35), in the JSON form. */
+const txBodyJson = J.enum("transaction body", "type", [
+  ["open_account", [["public_key", J.key], ["kyc_commitment", J.opt(J.h32)], ["label", J.str], ["role", J_ROLE], ["subledger", J.opt(J.str)]]],
+  ["set_account_status", [["account", J.h32], ["status", J.unit("account status", ["active", "frozen", "revoked"])], ["reason", J.str]]],
+  ["register_proof", [["digest", J.h32], ["schema", J.str], ["metadata_digest", J.h32], ["salted", J.bool]]],
+  ["register_batch", [["root", J.h32], ["count", J.u32], ["schema", J.str], ["metadata_digest", J.h32], ["salted", J.bool]]],
+  ["set_proof_status", [["proof", J.h32], ["member", J.opt(J.u32)],
+    ["change", J.enum("proof change", "change", [["revoke", [["reason", J.str]]], ["supersede", [["by", J.h32]]], ["suspend", [["reason", J.str]]], ["reinstate", null]])]]],
+  ["audit_batch", [["entries", J.vec(J.struct([["proof", J.h32], ["reader", J.opt(J.h32)], ["action", J.str], ["allowed", J.bool], ["time_ms", J.u64]]))]]],
+  ["create_token", J_CREATE_TOKEN],
+  ["mint", [["token", J.str], ["to", J.h32], ["amount", J.u128]]],
+  ["burn", [["token", J.str], ["amount", J.u128]]],
+  ["transfer", [["legs", J.vec(J_LEG)], ["reference", J.opt(J.h32)]]],
+  ["set_signers", [["set", J_SIGNER_SET]]],
+  ["set_monitoring", [["token", J.str], ["rules", J_RULES]]],
+  ["decide_hold", [["hold", J.u64], ["post", J.bool], ["reason", J.str]]],
+  ["set_token_paused", [["token", J.str], ["paused", J.bool], ["reason", J.str]]],
+  ["clawback", [["token", J.str], ["from", J.h32], ["amount", J.u128], ["reason", J.str]]],
+  ["create_subledger", [["name", J.str], ["kyc_required", J.bool]]],
+  ["set_rate", J_SET_RATE],
+  ["propose", [["action", J_GOV_ACTION], ["deadline_height", J.u64]]],
+  ["vote", [["proposal", J.u64]]],
+  ["set_guardians", [["guardians", J.vec(J.h32)], ["threshold", J.u32], ["delay_blocks", J.u64]]],
+  ["propose_recovery", [["account", J.h32], ["set", J_SIGNER_SET]]],
+  ["cancel_recovery", null],
+  ["execute_recovery", [["account", J.h32]]],
+  ["set_purpose_keys", [["request_keys", J.vec(J.key)], ["encryption_recipient", J.opt(J.str)]]],
+  ["report_misbehavior", [["validator", J.h32], ["kind", J.unit("misbehavior kind", ["conflicting_notarize", "conflicting_finalize", "nullify_finalize"])], ["epoch", J.u64], ["view", J.u64], ["evidence", J.bytes]]],
+  ["revoke_issuer", [["issuer", J.h32], ["from_height", J.u64], ["reason", J.str]]],
+  ["store_batch_members", [["proof", J.h32], ["first", J.u32], ["members", J.vec(J.struct([["digest", J.h32], ["holder", J.opt(J.h32)]]))]]],
+  ["add_holders", [["proof", J.h32], ["member", J.opt(J.u32)], ["holders", J.vec(J.h32)]]],
+  ["attest_issuer", [["issuer", J.h32], ["profile", J_PROFILE]]],
+  ["revoke_attestation", [["issuer", J.h32], ["reason", J.str]]],
+  ["instantiate_contract", [["code_digest", J.h32], ["input", J.bytes], ["fuel", J.u64]]],
+  ["call_contract", [["contract", J.h32], ["function", J.str], ["input", J.bytes], ["fuel", J.u64]]],
+  ["set_invoicing", [["tax_authority", J.h32], ["token", J.str], ["vat_basis_points", J.u32]]],
+  ["issue_invoice", [["payment", J.h32], ["document_digest", J.h32]]],
+  ["reimburse_invoice", [["invoice", J.h32]]],
+  ["clear_invoice_tax", [["invoice", J.h32]]],
+]);
+
+const J_SPEND = J.opt(J.struct([["by", J.h32], ["tx_id", J.h32], ["height", J.u64]]));
+/** The leaves a transaction appends after itself (Rust `Appended`): kind, the leaf's domain tag, its record in the JSON form. */
+const APPENDED = [
+  ["payment", "VELLUM:PAYMENT-RECORD:", (r) => {
+    const p = paymentRecord(r);
+    return { tx_id: hex(p.tx_id), height: jsonInt(p.height), time_ms: jsonInt(p.time_ms), sender: hex(p.sender), outcome: outcomeJson(p.outcome) };
+  }],
+  ["event", "VELLUM:CONTRACT-EVENT:", J.struct([["tx_id", J.h32], ["height", J.u64], ["contract", J.h32], ["seq", J.u32], ["data", J.bytes]])],
+  ["invoice", "VELLUM:INVOICE-RECORD:", J.struct([["tx_id", J.h32], ["height", J.u64], ["time_ms", J.u64], ["invoice", J.struct([
+    ["id", J.h32], ["payment", J.h32], ["seller", J.h32], ["buyer", J.h32], ["tax_authority", J.h32], ["token", J.str], ["amount", J.u128], ["vat", J.u128],
+    ["document_digest", J.h32], ["issued_height", J.u64], ["reimbursed", J_SPEND], ["tax_cleared", J_SPEND]])]])],
+];
+/** One `(Appended, Vec<[u8; 32]>)`: `{ kind, record, tag, bytes (the record's borsh), proof }`. */
+function appendedLeaf(r) {
+  const k = r.u8();
+  if (!APPENDED[k]) throw new Error(`unknown appended leaf variant ${k} (0 payment, 1 event, 2 invoice)`);
+  const [kind, tag, read] = APPENDED[k];
+  const p0 = r.p;
+  const record = read(r);
+  return { kind, record, tag, bytes: r.d.subarray(p0, r.p), proof: r.vec(() => r.b32()) };
+}
+const TX_RECEIPT_LEAVES_MAX = 1024;
+
+/**
+ * A transaction receipt (`VELLUMTR ‖ 0x01 ‖ borsh(TxReceipt)`, §5a: one version, every field
+ * present): 1..=1,024 appended leaves, or step 1 (as the Rust verifier checks it).
+ */
+export function parseTxReceipt(data) {
+  const r = framed(data, "VELLUMTR", "transaction receipt", [1]);
+  const g = genesis(r);
+  const t = { chain_id: g.chain_id, validators: g.validators, genesis_bytes: g.bytes, epoch_length: g.epoch_length, header: header(r), cert: certificate(r) };
+  t.tx = transaction(r, txBodyJson);
+  t.tx_index = r.u64();
+  t.tx_proof = r.vec(() => r.b32());
+  t.appended = r.vec(() => appendedLeaf(r));
+  t.chain = r.vec(() => setLink(r));
+  t.witnessed = r.opt(() => witnessedSection(r));
+  end(r, data);
+  if (t.appended.length === 0 || t.appended.length > TX_RECEIPT_LEAVES_MAX) throw new Error(`a transaction receipt proves 1..=${TX_RECEIPT_LEAVES_MAX} leaves after its transaction`);
+  return t;
+}
+
+/** Which evidence file `data` is, by its magic: "bundle", "status", "receipt", "tx_receipt", "log_anchor" or null. */
 export function fileKind(data) {
   const magic = new TextDecoder().decode(data.subarray(0, 8));
-  return { VELLUMEV: "bundle", VELLUMST: "status", VELLUMRC: "receipt", VELLUMLA: "log_anchor" }[magic] || null;
+  return { VELLUMEV: "bundle", VELLUMST: "status", VELLUMRC: "receipt", VELLUMTR: "tx_receipt", VELLUMLA: "log_anchor" }[magic] || null;
 }
 
 // ---- Hashes and proofs (§1, §3) ----
@@ -1399,6 +1553,60 @@ export async function verifyReceipt(data, pinnedHex, policy = null) {
       validator_set_changes: rc.chain.length,
       epoch_length: epochLengthField(rc),
       witnessed: witnessedFields(cp, rc.witnessed),
+      witness_cosignatures: witnessCosignatures,
+    };
+  });
+}
+
+/**
+ * Verifies a transaction receipt (§5a) against `pinnedHex` (or its own genesis), in the Rust
+ * verifier's order: 1..=1,024 appended leaves (step 1), the anchor (2-4), the transaction's leaf
+ * at `tx_index` (5), then for each appended leaf k its inclusion at `tx_index + 1 + k` (5), its
+ * `tx_id` the transaction's (6) and its height not after the header's (5); the transaction's
+ * signatures (6); the witnessed checkpoint covering `tx_index + 1 + len(appended)` leaves (10,
+ * last; with `policy`, k of its witnesses must have cosigned it). `{ ok: true, kind:
+ * "tx_receipt", tx_id, tx_kind, tx (its unsigned part, the body in the JSON form), sender,
+ * tx_signers, tx_index, appended: [{ kind: "payment" | "event" | "invoice", record }] (the JSON
+ * form, as the CLI prints it), header_height, signers, validators, … }` or `{ ok: false, step, reason }`.
+ */
+export async function verifyTxReceipt(data, pinnedHex, policy = null) {
+  return run(async () => {
+    const t = decoded(parseTxReceipt, data);
+    const { genesisHash, n } = await verifyAnchor(t, pinnedHex, "transaction receipt");
+    const hd = t.header, tx = t.tx, u = tx.unsigned;
+    const txLeaf = await leaf(canonical("VELLUM:TX-LEAF:", tx.bytes));
+    if (!(await verifyInclusion(t.tx_index, hd.log_size, txLeaf, t.tx_proof, hd.log_root))) stop(5, `the transaction is not at log index ${t.tx_index} of the header's log`);
+    const txId = hex(await sha256(canonical("VELLUM:TX-ID:", u.bytes)));
+    for (let k = 0; k < t.appended.length; k++) {
+      const a = t.appended[k], index = t.tx_index + 1n + BigInt(k);
+      if (!(await verifyInclusion(index, hd.log_size, await leaf(canonical(a.tag, a.bytes)), a.proof, hd.log_root))) stop(5, `leaf ${k} after the transaction is not at log index ${index} of the header's log`);
+      if (a.record.tx_id !== txId) stop(6, `leaf ${k} after the transaction belongs to another transaction`);
+      if (BigInt(a.record.height) > hd.height) stop(5, `leaf ${k} claims a height after the header that includes it`);
+    }
+    const txSignersFound = await txSigners(tx);
+    const covers = t.tx_index + 1n + BigInt(t.appended.length);
+    const cp = t.witnessed ? await checkWitnessed(t.witnessed, t.chain_id, hd, covers) : null;
+    const witnessCosignatures = policy ? await checkPolicy(cp, policy) : null;
+    return {
+      ok: true,
+      kind: "tx_receipt",
+      chain_id: t.chain_id,
+      genesis_hash: hex(genesisHash),
+      pinned: !!pinnedHex,
+      tx_id: txId,
+      tx_kind: u.body.type,
+      tx_index: jsonInt(t.tx_index),
+      tx: { chain_id: u.chain_id, sender: hex(u.sender), nonce: jsonInt(u.nonce), expiry_height: jsonInt(u.expiry_height), body: u.body },
+      sender: hex(u.sender),
+      tx_signers: txSignersFound,
+      appended: t.appended.map((a) => ({ kind: a.kind, record: a.record })),
+      header_height: Number(hd.height),
+      header_time_ms: Number(hd.time_ms),
+      signers: t.cert.signers.length,
+      validators: n,
+      validator_set_changes: t.chain.length,
+      epoch_length: epochLengthField(t),
+      witnessed: witnessedFields(cp, t.witnessed),
       witness_cosignatures: witnessCosignatures,
     };
   });

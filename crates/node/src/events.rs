@@ -141,14 +141,16 @@ pub struct Event {
     pub what: What,
     /// Accounts this event concerns.
     pub parties: Vec<AccountId>,
-    /// Also shown to compliance and auditors (holds and their monitoring alerts).
-    pub oversight: bool,
+    /// Also shown to the oversight of this ledger (`Some(None)`: the main ledger; `Some(Some(name))`:
+    /// a sub-ledger, whose own oversight and the main ledger's see it): holds and their
+    /// monitoring alerts, by the sub-ledger of the hold's sender ([`crate::core::oversees`]).
+    pub oversight: Option<Option<String>>,
 }
 
 impl Event {
     pub fn visible_to(&self, viewer: Option<&Account>) -> bool {
         let Some(v) = viewer else { return false };
-        self.parties.contains(&v.id) || (self.oversight && (v.has_role(Role::Auditor) || v.has_role(Role::Compliance)))
+        self.parties.contains(&v.id) || self.oversight.as_ref().is_some_and(|ledger| crate::core::oversees(v, ledger.as_ref()))
     }
 }
 
@@ -505,7 +507,7 @@ impl EventHub {
             .map(|(tx_id, sender, error)| Event {
                 what: What::Rejected { tx_id, sender, code: error.code(), message: error.to_string() },
                 parties: vec![sender],
-                oversight: false,
+                oversight: None,
             })
             .collect();
         if events.is_empty() {
@@ -581,7 +583,7 @@ pub(crate) fn block_events(block: &Block, outcome: &BlockOutcome, sweep_from_bef
         if let Some(hold) = state.hold(id)
             && matches!(hold.status, HoldStatus::Voided { by: None, height: h, .. } if h == height)
         {
-            out.events.push(hold_event(HoldChange::TimedOut, hold));
+            out.events.push(hold_event(HoldChange::TimedOut, hold, state));
         }
     }
     for (tx, r) in block.txs.iter().zip(&outcome.receipts) {
@@ -589,7 +591,7 @@ pub(crate) fn block_events(block: &Block, outcome: &BlockOutcome, sweep_from_bef
         out.events.push(Event {
             what: What::Finalized { tx_id: r.tx_id, sender, kind: tx.unsigned.body.kind(), index: r.index, log_index: r.log_index },
             parties: vec![sender],
-            oversight: false,
+            oversight: None,
         });
         if let Some(e) = &r.evidence {
             let change = ProofEvent::Registered { registered: e.record.registered.clone(), schema: e.record.schema.clone() };
@@ -607,7 +609,7 @@ pub(crate) fn block_events(block: &Block, outcome: &BlockOutcome, sweep_from_bef
         }
         if tx.unsigned.body.is_payment() {
             let record = r.payment.as_ref().map(|p| (&p.record, p.log_index));
-            out.events.extend(payment_events(tx, record, |id| state.hold(id)));
+            out.events.extend(payment_events(tx, record, state));
         }
     }
     out
@@ -618,17 +620,19 @@ fn proof_event(proof_id: ProofId, tx_id: TxId, registrant: AccountId, sender: Ac
     if sender != registrant {
         parties.push(sender);
     }
-    Event { what: What::Proof { proof_id, tx_id, registrant, change }, parties, oversight: false }
+    Event { what: What::Proof { proof_id, tx_id, registrant, change }, parties, oversight: None }
 }
 
-fn hold_event(change: HoldChange, hold: Hold) -> Event {
-    Event { parties: vec![hold.sender], oversight: true, what: What::Hold { change, hold } }
+/// A hold's event, for its sender and the oversight of the sender's ledger.
+fn hold_event(change: HoldChange, hold: Hold, state: &LedgerState) -> Event {
+    let ledger = state.account(&hold.sender).and_then(|a| a.subledger);
+    Event { parties: vec![hold.sender], oversight: Some(ledger), what: What::Hold { change, hold } }
 }
 
 /// The payment event of a payment-family transaction (with its record and the record's log
 /// index, if it wrote one) and, for a hold's creation or decision, the hold event (`hold`
 /// looks a hold up as it stands after the block).
-fn payment_events(tx: &vellum_types::Transaction, record: Option<(&PaymentRecord, u64)>, hold: impl Fn(u64) -> Option<Hold>) -> Vec<Event> {
+fn payment_events(tx: &vellum_types::Transaction, record: Option<(&PaymentRecord, u64)>, state: &LedgerState) -> Vec<Event> {
     let parties = vellum_types::payment::parties(tx, record.map(|(r, _)| r));
     let Some((record, log_index)) = record else {
         // No record: worth an event only to the others it concerns (the sender has `tx`).
@@ -636,11 +640,11 @@ fn payment_events(tx: &vellum_types::Transaction, record: Option<(&PaymentRecord
             return Vec::new();
         }
         let what = What::Payment { tx_id: tx.id(), kind: tx.unsigned.body.kind(), record: None, log_index: None };
-        return vec![Event { what, parties, oversight: false }];
+        return vec![Event { what, parties, oversight: None }];
     };
     let mut out = vec![Event {
         parties,
-        oversight: false,
+        oversight: None,
         what: What::Payment { tx_id: record.tx_id, kind: tx.unsigned.body.kind(), record: Some(record.clone()), log_index: Some(log_index) },
     }];
     let (id, change) = match &record.outcome {
@@ -649,12 +653,12 @@ fn payment_events(tx: &vellum_types::Transaction, record: Option<(&PaymentRecord
         PaymentOutcome::HoldPosted { hold, .. } => (*hold, HoldChange::Posted),
         PaymentOutcome::HoldVoided { hold, .. } => (*hold, HoldChange::Voided),
     };
-    if let Some(mut h) = hold(id) {
+    if let Some(mut h) = state.hold(id) {
         if change == HoldChange::Created {
             // As created, whatever happened to it since (a rebuilt event looks the hold up later).
             h.status = HoldStatus::Pending;
         }
-        out.push(hold_event(change, h));
+        out.push(hold_event(change, h, state));
     }
     out
 }
@@ -787,10 +791,10 @@ impl NodeHandle {
                 let tx_id = entry.tx.id();
                 let sender = entry.tx.unsigned.sender;
                 let finalized = What::Finalized { tx_id, sender, kind: entry.tx.unsigned.body.kind(), index, log_index: entry.tx_index };
-                rebuilt.add(entry.height, Place::Tx(index), Event { what: finalized, parties: vec![sender], oversight: false });
+                rebuilt.add(entry.height, Place::Tx(index), Event { what: finalized, parties: vec![sender], oversight: None });
                 // A record's leaf follows its transaction's.
                 let record = entry.record.as_ref().map(|r| (r, entry.tx_index + 1));
-                for event in payment_events(&entry.tx, record, |id| state.hold(id)) {
+                for event in payment_events(&entry.tx, record, &state) {
                     rebuilt.add(entry.height, Place::Tx(index), event);
                 }
             }
@@ -805,7 +809,7 @@ impl NodeHandle {
                 });
             }
             // Holds: timeouts (the viewer's own), and for oversight every creation and decision.
-            let oversight = viewer.has_role(Role::Auditor) || viewer.has_role(Role::Compliance);
+            let any_oversight = viewer.has_role(Role::Auditor) || viewer.has_role(Role::Compliance);
             let next_id = state.hold_queue().next_id;
             let first = next_id.saturating_sub(EVENT_STORED_HOLDS_SCANNED_MAX);
             if first > 0 {
@@ -822,6 +826,8 @@ impl NodeHandle {
             let mut unplaced: Option<(u64, u64)> = None;
             for id in first..next_id {
                 let Some(hold) = state.hold(id) else { continue };
+                // Oversight of this hold: the viewer oversees its sender's ledger.
+                let oversight = any_oversight && state.account(&hold.sender).is_some_and(|a| crate::core::oversees(viewer, a.subledger.as_ref()));
                 if !oversight && hold.sender != viewer.id {
                     continue;
                 }
@@ -832,7 +838,7 @@ impl NodeHandle {
                 {
                     let mut pending = hold.clone();
                     pending.status = HoldStatus::Pending;
-                    rebuilt.add(created.height, Place::Tx(created.index), hold_event(HoldChange::Created, pending));
+                    rebuilt.add(created.height, Place::Tx(created.index), hold_event(HoldChange::Created, pending, &state));
                 }
                 let (height, change, by) = match &hold.status {
                     HoldStatus::Pending => continue,
@@ -859,7 +865,7 @@ impl NodeHandle {
                         }
                     }
                 };
-                rebuilt.add(height, place, hold_event(change, hold));
+                rebuilt.add(height, place, hold_event(change, hold, &state));
             }
             if let Some((a, b)) = unplaced {
                 gaps.push(Gap {
@@ -987,7 +993,7 @@ mod tests {
     fn history_is_bounded_by_events_too() {
         let hub = hub_at(0);
         let many = |h: u64| {
-            let e = Event { what: What::Hold { change: HoldChange::Created, hold: sample_hold() }, parties: vec![], oversight: true };
+            let e = Event { what: What::Hold { change: HoldChange::Created, hold: sample_hold() }, parties: vec![], oversight: Some(None) };
             batch(h, vec![e; EVENT_HISTORY_EVENTS_MAX / 4])
         };
         for h in 1..=10 {
@@ -1068,14 +1074,22 @@ mod tests {
         let (state, _) = genesis_block(&f.genesis);
         let account = |k: &vellum_crypto::SecretKey| state.account(&k.public_key().account_id()).unwrap();
         let (user, issuer, compliance, auditor) = (account(&f.user), account(&f.issuer), account(&f.compliance), account(&f.auditor));
-        let tx = Event { what: What::Rejected { tx_id: TxId([1; 32]), sender: user.id, code: "x", message: String::new() }, parties: vec![user.id], oversight: false };
-        let hold = Event { what: What::Hold { change: HoldChange::Created, hold: sample_hold() }, parties: vec![user.id], oversight: true };
+        let tx = Event { what: What::Rejected { tx_id: TxId([1; 32]), sender: user.id, code: "x", message: String::new() }, parties: vec![user.id], oversight: None };
+        let hold = Event { what: What::Hold { change: HoldChange::Created, hold: sample_hold() }, parties: vec![user.id], oversight: Some(None) };
         let b = batch(1, vec![tx.clone(), hold.clone()]);
         assert_eq!(b.visible_to(None).count(), 0, "anonymous subscribers see blocks only");
         assert_eq!(b.visible_to(Some(&user)).count(), 2);
         assert_eq!(b.visible_to(Some(&issuer)).count(), 0);
         assert_eq!(b.visible_to(Some(&compliance)).collect::<Vec<_>>(), vec![&hold]);
         assert_eq!(b.visible_to(Some(&auditor)).collect::<Vec<_>>(), vec![&hold]);
+        // A sub-ledger's compliance officer sees its own members' holds, not the main ledger's.
+        let mut a_compliance = compliance.clone();
+        a_compliance.subledger = Some("a".into());
+        assert_eq!(b.visible_to(Some(&a_compliance)).count(), 0, "a main-ledger hold");
+        let in_a = Event { oversight: Some(Some("a".into())), ..hold.clone() };
+        let in_a_batch = batch(2, vec![in_a.clone()]);
+        assert_eq!(in_a_batch.visible_to(Some(&a_compliance)).collect::<Vec<_>>(), vec![&in_a]);
+        assert_eq!(in_a_batch.visible_to(Some(&compliance)).collect::<Vec<_>>(), vec![&in_a], "main-ledger oversight sees every sub-ledger");
     }
 
     /// Executes `txs` as the next block (all must apply) and returns its events as published.

@@ -36,6 +36,7 @@ from .merkle import ProofFailure, inclusion_proof, leaf_hash, root, verify_inclu
 from .proofs import salted_digest
 from .tx import Transaction, UnsignedTx
 from .types import (
+    APPENDED_LEAVES,
     BLOCK_HEADER,
     BUNDLE,
     EVIDENCE_RECORD,
@@ -52,7 +53,6 @@ from .types import (
     STATE_KEY_VALIDATOR_SET_CHANGE,
     STATUS_PROOF,
     TX_RECEIPT,
-    APPENDED_LEAVES,
     VALIDATOR_SET_RECORD,
     Signature,
     Vec,
