@@ -29,6 +29,12 @@ fn paid(record: &vellum_types::PaymentRecord, who: &AccountId) -> bool {
     record.sender == *who || legs.iter().any(|l| l.to == *who)
 }
 
+/// The authenticated caller of a signed request and the 32-byte id in its path.
+fn signed_read(node: &NodeHandle, headers: &HeaderMap, uri: &Uri, id: &str, what: &str) -> Result<(vellum_types::Account, [u8; 32]), Response> {
+    let caller = caller(node, headers, "GET", uri).map_err(|e| auth_error(&e))?;
+    Ok((caller, hex32(id, what)?))
+}
+
 fn hex32(text: &str, what: &str) -> Result<[u8; 32], Response> {
     let mut out = [0u8; 32];
     hex::decode_to_slice(text, &mut out).map_err(|_| error(StatusCode::BAD_REQUEST, "bad_id", format!("{what} must be 64 hex characters")))?;
@@ -155,12 +161,8 @@ pub(crate) async fn storage(State(node): State<NodeHandle>, Path((id, key)): Pat
 )]
 pub(crate) async fn result(State(node): State<NodeHandle>, Path(hash): Path<String>, headers: HeaderMap, uri: Uri) -> Response {
     blocking(move || {
-        let caller = match caller(&node, &headers, "GET", &uri) {
-            Ok(c) => c,
-            Err(e) => return auth_error(&e),
-        };
-        let id = match hex32(&hash, "a transaction hash") {
-            Ok(h) => TxId(h),
+        let (caller, id) = match signed_read(&node, &headers, &uri, &hash, "a transaction hash") {
+            Ok((c, h)) => (c, TxId(h)),
             Err(r) => return r,
         };
         let result = match node.contract_result(&id) {
@@ -228,12 +230,8 @@ pub(crate) async fn invoicing(State(node): State<NodeHandle>, Path(seller): Path
 )]
 pub(crate) async fn invoice(State(node): State<NodeHandle>, Path(id): Path<String>, headers: HeaderMap, uri: Uri) -> Response {
     blocking(move || {
-        let caller = match caller(&node, &headers, "GET", &uri) {
-            Ok(c) => c,
-            Err(e) => return auth_error(&e),
-        };
-        let id = match hex32(&id, "an invoice id") {
-            Ok(i) => i,
+        let (caller, id) = match signed_read(&node, &headers, &uri, &id, "an invoice id") {
+            Ok(v) => v,
             Err(r) => return r,
         };
         let Some(invoice) = node.finalized_state().invoice(&id) else {
@@ -269,12 +267,8 @@ pub(crate) async fn invoice(State(node): State<NodeHandle>, Path(id): Path<Strin
 )]
 pub(crate) async fn tx_receipt(State(node): State<NodeHandle>, Path(hash): Path<String>, headers: HeaderMap, uri: Uri) -> Response {
     blocking(move || {
-        let caller = match caller(&node, &headers, "GET", &uri) {
-            Ok(c) => c,
-            Err(e) => return auth_error(&e),
-        };
-        let id = match hex32(&hash, "a transaction hash") {
-            Ok(h) => TxId(h),
+        let (caller, id) = match signed_read(&node, &headers, &uri, &hash, "a transaction hash") {
+            Ok((c, h)) => (c, TxId(h)),
             Err(r) => return r,
         };
         // Who may read it: as for the contract result, or the invoice's parties.

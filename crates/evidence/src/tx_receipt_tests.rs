@@ -4,23 +4,10 @@
 
 use crate::*;
 use vellum_ledger::testkit::{fixture, key, open, sign, sign_multi};
-use vellum_ledger::{LedgerState, build_block, execute_block, genesis_block};
+use crate::receipt_tests::block;
+use vellum_ledger::genesis_block;
 use vellum_types::invoice::invoice_id;
 use vellum_types::*;
-
-fn block(state: &LedgerState, txs: &[Transaction], leaves: &mut Vec<Hash32>) -> (LedgerState, Vec<vellum_ledger::TxReceipt>, BlockHeader) {
-    let signers: Vec<Vec<PublicKey>> = txs.iter().map(|t| vellum_crypto::verify_tx(t).unwrap()).collect();
-    let built = build_block(state, state.time_ms + 10, 0, state.height + 1, [1; 32], txs.iter().zip(signers.iter().map(Vec::as_slice)));
-    assert!(built.rejected.is_empty(), "{:?}", built.rejected);
-    let outcome = execute_block(state, &built.block).unwrap();
-    for r in &outcome.receipts {
-        leaves.push(r.leaf_hash);
-        leaves.extend(r.evidence.iter().map(|e| e.leaf_hash));
-        leaves.extend(r.payment.iter().map(|p| p.leaf_hash));
-        leaves.extend(r.invoice.iter().map(|i| i.leaf_hash));
-    }
-    (outcome.state, outcome.receipts, built.block.header)
-}
 
 /// A receipt of phase B and the genesis hash.
 fn issuance() -> (TxReceipt, Hash32, TxId) {
