@@ -1,6 +1,7 @@
 """Offline verification of evidence bundles, payment receipts, transaction receipts and status
 proofs against a pinned genesis hash (docs/evidence-format.md; the Rust reference is
-crates/evidence/src/verify.rs, receipt.rs, tx_receipt.rs and status.rs). Reads nothing but its arguments: no network, no trust in any operator.
+crates/evidence/src/verify.rs, receipt.rs, tx_receipt.rs and status.rs). Reads nothing but its
+arguments: no network, no trust in any operator.
 
 Steps (the first that fails is reported as :class:`VerifyError` with its number and name):
 1 decode (either genesis-commitment layout, §2.5), 2 checkpoint, 3 validator set (following
@@ -14,8 +15,8 @@ transaction and each leaf it appended after itself) and 6 binding (each leaf nam
 transaction, its signatures verify); for status proofs 6 state entry (with the issuer
 identity) and 7 batch inclusion (§6a); 9 status when a status proof is combined with a bundle;
 and 10 witnesses for a bundle (version 4), payment receipt (version 3) or transaction receipt
-that carries a checkpoint cosigned by witnesses, and for any of them verified under a witness policy
-(:class:`vellum_sdk.witness.WitnessPolicy`).
+that carries a checkpoint cosigned by witnesses, and for any of them verified under a witness
+policy (:class:`vellum_sdk.witness.WitnessPolicy`).
 One code path: steps 2–4, 6 (6a/6b and 6d), 7d/7e and 10 are the same functions for every kind
 of file.
 """
