@@ -4,18 +4,21 @@
 // verifiers (this SDK and crates/api/web/verify.js) check them as they check a devnet's
 // receipt. The transaction is taken as given — tampered signatures included — so that a receipt
 // can fail exactly at step 6 (binding). A receipt can carry a witnessed checkpoint (version 3)
-// made from the log's leaves, including leaves after the header's. Not a test file itself (no
-// `.test.js`).
+// made from the log's leaves, including leaves after the header's. Transaction receipts
+// (`VELLUMTR`) are made the same way: a transaction and the leaves it appended after itself
+// (payment records, contract events, an invoice). Not a test file itself (no `.test.js`).
 
 import {
   DOMAIN,
   SecretKey,
   accountIdOf,
+  appendedLeafBytes,
   canonical,
   checkpointNote,
   consistencyProof,
   cosignCheckpoint,
   encodeReceipt,
+  encodeTxReceipt,
   finalizeMessage,
   genesisHashOf,
   headerHashOf,
@@ -40,26 +43,26 @@ export const VALIDATORS = [0x61, 0x62, 0x63, 0x64]
   .map((n) => SecretKey.fromBytes("ed25519", new Uint8Array(32).fill(n)))
   .sort((a, b) => (toHex(a.publicKey.bytes) < toHex(b.publicKey.bytes) ? -1 : 1));
 
-/** Leaves of the log after the header's five (what a later checkpoint covers). */
+/** Leaves of the log after the header's (what a later checkpoint covers). */
 export const LATER_LEAVES = [leafHash(utf8("leaf 5")), leafHash(utf8("leaf 6"))];
-const HEADER_LOG_SIZE = 5;
 
 /** The vectors' witnesses: `witness.example/v<i>`, Ed25519 seed `[0x50 + i; 32]` (crates/cli/src/vectors_evidence.rs). */
 export const vectorWitness = (i) => ({ name: `witness.example/v${i}`, key: SecretKey.fromBytes("ed25519", new Uint8Array(32).fill(0x50 + i)) });
 
 /**
- * A `witnessed` maker for `receiptFile`: the checkpoint of the log's first `size` leaves (the
- * header has 5; the transaction is leaf 1, so a receipt covers 3), cosigned by `by` (vector
+ * A `witnessed` maker for `receiptFile` and `txReceiptFile`: the checkpoint of the log's first
+ * `size` leaves (a payment receipt's header has 5; the transaction is leaf 1, so a receipt covers
+ * 3; a transaction receipt's header has 4 more than it has appended leaves), cosigned by `by` (vector
  * witnesses 1 and 2 by default), with the consistency proof to the header's log; `origin`
  * replaces the chain id, and `bend(witnessed, checkpoint, leaves)` changes the section before it
  * goes into the receipt.
  */
 export const witnessedAt =
   (size, { by = [vectorWitness(1), vectorWitness(2)], bend = (w) => w, origin = null } = {}) =>
-  ({ leaves, chainId }) => {
+  ({ leaves, chainId, header }) => {
     const cp = newCheckpoint(origin ?? chainId, size, merkleRoot(leaves.slice(0, size)));
     by.forEach((w, i) => cosignCheckpoint(cp, w.name, w.key, 1_800_000_000 + i));
-    const h = HEADER_LOG_SIZE;
+    const h = Number(header.log_size);
     const consistency = size === h ? [] : size < h ? consistencyProof(size, leaves.slice(0, h)) : consistencyProof(h, leaves.slice(0, size));
     return bend({ note: checkpointNote(cp), consistency }, cp, leaves);
   };
@@ -72,9 +75,6 @@ export const witnessedAt =
  * LATER_LEAVES). Returns `{ receipt, genesisHash, record, leaves }`.
  */
 export function receiptFile({ tx, outcome, record: override = {}, chainId = "vellum-test", witnessed = null }) {
-  const validators = VALIDATORS.map((v) => v.publicKey.bytes);
-  const genesis = { chain_id: chainId, genesis_time_ms: T0, params: PARAMS, validators, details_hash: sha256(utf8("details")) };
-  const genesisHash = genesisHashOf(genesis);
   const record = { tx_id: txId(tx.unsigned), height: 6n, time_ms: T0 + 6000n, sender: tx.unsigned.sender, outcome, ...override };
   const leaves = [
     leafHash(utf8("an earlier leaf")),
@@ -83,6 +83,62 @@ export function receiptFile({ tx, outcome, record: override = {}, chainId = "vel
     leafHash(utf8("a later leaf")),
     leafHash(utf8("the last leaf")),
   ];
+  const { genesis, genesisHash, header, certificate } = anchored(leaves, chainId);
+  const receipt = encodeReceipt({
+    genesis,
+    header,
+    certificate,
+    tx,
+    tx_index: 1n,
+    tx_proof: inclusionProof(1, leaves),
+    record,
+    record_proof: inclusionProof(2, leaves),
+    validator_chain: [],
+    witnessed: witnessed ? witnessed({ leaves: [...leaves, ...LATER_LEAVES], chainId, header }) : null,
+  });
+  return { receipt, genesisHash: toHex(genesisHash), record, leaves };
+}
+
+/**
+ * A transaction receipt (file bytes) of `tx` (signed or tampered) and the leaves it appended
+ * (`appended`: `{ kind: "payment" | "event" | "invoice", record }`, each record's `tx_id` and
+ * `height` defaulting to `txId(tx)` and 6): the log is an earlier leaf, the transaction (index
+ * 1), the appended leaves (2, 3, …), then two more; header at height 7. `bend(value)` changes the
+ * decoded receipt before it is encoded; `witnessed` as for `receiptFile`. Returns `{ receipt,
+ * genesisHash, appended, leaves }`.
+ */
+export function txReceiptFile({ tx, appended, chainId = "vellum-test", witnessed = null, bend = (r) => r }) {
+  const id = txId(tx.unsigned);
+  const records = appended.map((a) => ({ kind: a.kind, record: { tx_id: id, height: 6n, ...a.record } }));
+  const leaves = [
+    leafHash(utf8("an earlier leaf")),
+    leafHash(txLeafBytes(tx)),
+    ...records.map((a) => leafHash(appendedLeafBytes(a))),
+    leafHash(utf8("a later leaf")),
+    leafHash(utf8("the last leaf")),
+  ];
+  const { genesis, genesisHash, header, certificate } = anchored(leaves, chainId);
+  const receipt = encodeTxReceipt(
+    bend({
+      genesis,
+      header,
+      certificate,
+      tx,
+      tx_index: 1n,
+      tx_proof: inclusionProof(1, leaves),
+      appended: records.map((a, k) => [a, inclusionProof(2 + k, leaves)]),
+      validator_chain: [],
+      witnessed: witnessed ? witnessed({ leaves: [...leaves, ...LATER_LEAVES], chainId, header }) : null,
+    }),
+  );
+  return { receipt, genesisHash: toHex(genesisHash), appended: records, leaves };
+}
+
+/** The test chain's genesis and a header at height 7 committing to `leaves`, finalized by three of the four validators. */
+function anchored(leaves, chainId) {
+  const validators = VALIDATORS.map((v) => v.publicKey.bytes);
+  const genesis = { chain_id: chainId, genesis_time_ms: T0, params: PARAMS, validators, details_hash: sha256(utf8("details")) };
+  const genesisHash = genesisHashOf(genesis);
   const header = {
     height: 7n,
     parent: sha256(utf8("block 6")),
@@ -101,19 +157,7 @@ export function receiptFile({ tx, outcome, record: override = {}, chainId = "vel
   const message = finalizeMessage(header.epoch, header.view, 7n, headerHashOf(header));
   const signers = [0, 2, 3];
   const certificate = { parent_view: 7n, signers, signatures: signers.map((i) => VALIDATORS[i].sign(message).signature) };
-  const receipt = encodeReceipt({
-    genesis,
-    header,
-    certificate,
-    tx,
-    tx_index: 1n,
-    tx_proof: inclusionProof(1, leaves),
-    record,
-    record_proof: inclusionProof(2, leaves),
-    validator_chain: [],
-    witnessed: witnessed ? witnessed({ leaves: [...leaves, ...LATER_LEAVES], chainId, header }) : null,
-  });
-  return { receipt, genesisHash: toHex(genesisHash), record, leaves };
+  return { genesis, genesisHash, header, certificate };
 }
 
 /** A signed one-leg transfer and its settled outcome (any valid payment will do for a witnessed receipt). */

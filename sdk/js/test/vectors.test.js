@@ -2,9 +2,9 @@
 // inputs and compared byte for byte (unsigned wire, signing bytes, id, each signature, the
 // transaction wire, the log leaf data), decoded back; ids, salted digests, batch roots and
 // their inclusion proofs, KYC commitments; signed requests; the test keys and keystores; the
-// evidence cases — bundles, receipts, status proofs alone and with a bundle, witnessed bundles
-// and receipts under a witness policy (valid ones verify with what they prove, invalid ones fail
-// at the named step);
+// evidence cases — bundles, receipts, transaction receipts, status proofs alone and with a
+// bundle, witnessed bundles and receipts under a witness policy (valid ones verify with what they
+// prove, invalid ones fail at the named step);
 // the invalid transactions with their error class; contract and invoice ids. Also a malformed
 // vector and a wrong key.
 
@@ -50,6 +50,7 @@ import {
   verifyReceipt,
   verifyStatusProof,
   verifyTransaction,
+  verifyTxReceipt,
   witnessedLine,
 } from "../src/index.js";
 import { vectorFile } from "./fixtures.js";
@@ -201,6 +202,18 @@ function receiptCase(c) {
   assert.deepStrictEqual(r.recordJson.outcome, c.expect.outcome, c.name);
 }
 
+/** A transaction receipt: the transaction, its signers, its log index and every leaf it appended, in the CLI's JSON form. */
+function txReceiptCase(c) {
+  const r = verifyTxReceipt(fromHex(c.file), { genesisHash: c.pinned_genesis });
+  assert.equal(r.genesisHash, c.expect.genesis_hash, c.name);
+  assert.equal(r.txId, c.expect.tx_id, c.name);
+  assert.equal(r.txKind, c.expect.tx_kind, c.name);
+  assert.equal(r.sender, c.expect.sender, c.name);
+  assert.deepEqual(r.signers, c.expect.signers, c.name);
+  assert.equal(String(r.txIndex), String(c.expect.log_index), c.name);
+  assert.deepStrictEqual(r.appendedJson, c.expect.appended, c.name);
+}
+
 /** A height as text, or null (JSON null, or a status without one). */
 const heightText = (v) => (v === null || v === undefined ? null : String(v));
 
@@ -242,6 +255,7 @@ const witnessedRun = (verify) => (c) => verify(fromHex(c.file), { genesisHash: c
 const EVIDENCE_KINDS = {
   bundle: { valid: bundleCase, run: (c) => verifyBundle(fromHex(c.file), { genesisHash: c.pinned_genesis, document: hexOrNull(c.document) }) },
   receipt: { valid: receiptCase, run: (c) => verifyReceipt(fromHex(c.file), { genesisHash: c.pinned_genesis }) },
+  tx_receipt: { valid: txReceiptCase, run: (c) => verifyTxReceipt(fromHex(c.file), { genesisHash: c.pinned_genesis }) },
   status: { valid: statusCase, run: (c) => verifyStatusProof(fromHex(c.file), { genesisHash: c.pinned_genesis }) },
   bundle_with_status: {
     valid: bundleWithStatusCase,
@@ -270,6 +284,15 @@ test("evidence.json: status proofs alone and with a bundle, valid and failing, a
   assert.ok(statuses.has("suspended"), "a valid status proof of a suspended registration");
   const steps = new Set(files.evidence.cases.filter((c) => c.kind === "bundle_with_status" && !c.expect.valid).map((c) => c.expect.failed.step));
   assert.ok(steps.has(9), "a bundle and a status proof refused at step 9 (status)");
+});
+
+test("evidence.json: transaction receipts, valid and failing (at steps 1, 2, 4 and 5), are among the cases", () => {
+  const cases = (valid) => files.evidence.cases.filter((c) => c.kind === "tx_receipt" && c.expect.valid === valid);
+  assert.ok(cases(true).length >= 1, 'no valid "tx_receipt" case in docs/vectors/evidence.json');
+  assert.ok(cases(false).length >= 1, 'no failing "tx_receipt" case in docs/vectors/evidence.json');
+  const steps = new Set(cases(false).map((c) => c.expect.failed.step));
+  assert.ok([1, 2, 4, 5].every((s) => steps.has(s)), `transaction receipts refused at steps 1, 2, 4 and 5 (have ${[...steps]})`);
+  assert.ok(cases(true).every((c) => c.expect.appended.length >= 1), "a valid one proves at least one appended leaf");
 });
 
 test("evidence.json: witnessed bundles (version 4) and receipts (version 3), valid and failing at steps 1 and 10, are among the cases", () => {
@@ -307,8 +330,9 @@ test("transactions.json: propose_set_witnesses is GovAction 15 with the policy's
 });
 
 test("evidence.json: issuer identity — older files (none), never attested, attested, revoked since, and tampered issuer sections", () => {
-  // Witnessed cases state the witnessed log, not the issuer (their files are the bundle cases' with a witnessed section).
-  const valid = files.evidence.cases.filter((c) => c.expect.valid && c.kind !== "receipt" && !c.kind.startsWith("witnessed_"));
+  // Witnessed cases state the witnessed log, not the issuer (their files are the bundle cases' with a witnessed section);
+  // receipts of either kind prove a transaction, not a registration (they have no issuer).
+  const valid = files.evidence.cases.filter((c) => c.expect.valid && c.kind !== "receipt" && c.kind !== "tx_receipt" && !c.kind.startsWith("witnessed_"));
   const issuers = valid.map((c) => (c.kind === "bundle_with_status" ? c.expect.issuer_now : c.expect.issuer));
   assert.ok(issuers.every((i) => i !== undefined), "every valid case names the issuer identity");
   assert.ok(issuers.includes(null), "a version-1 or -2 bundle: no issuer identity");

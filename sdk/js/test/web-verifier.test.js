@@ -1,6 +1,7 @@
 // The node's web verifier (crates/api/web/verify.js, WebCrypto, its own decoder) under Node:
 // every bundle and status-proof case of docs/vectors/evidence.json gets the Rust verdict and
-// issuer identity; every witnessed bundle and receipt case (step 10 under its witness policy,
+// issuer identity; every transaction-receipt case the Rust verdict and, when valid, the
+// transaction, its signers and the leaves it appended; every witnessed bundle and receipt case (step 10 under its witness policy,
 // given as the policy file the page reads) the Rust verdict, witnessed size and cosignatures; on
 // tampered status proofs and version-3 and -4 bundles (a bit flipped all over the real files) it
 // names the same step as this SDK; and it still loads the way crates/api/tests/web.rs loads it
@@ -55,6 +56,21 @@ test("web verifier: every bundle and status-proof case of evidence.json gets the
     if (c.kind === "bundle_with_status") {
       assert.deepEqual([r.now.then.name, r.now.now.name, r.now.now_height, r.now.changed], [c.expect.status_then, c.expect.status_now, c.expect.now_height, c.expect.changed], c.name);
     }
+  }
+});
+
+test("web verifier: every transaction-receipt case of evidence.json gets the Rust verdict, and the valid ones what they prove", async () => {
+  const cases = evidence.cases.filter((c) => c.kind === "tx_receipt");
+  assert.ok(cases.some((c) => c.expect.valid) && cases.some((c) => !c.expect.valid), "valid and failing transaction receipts in the vectors");
+  for (const c of cases) {
+    const r = await web.verifyTxReceipt(fromHex(c.file), c.pinned_genesis ?? null);
+    assert.equal(r.ok ? "ok" : r.step, c.expect.valid ? "ok" : `step ${c.expect.failed.step} (${c.expect.failed.name})`, `${c.name}: ${r.reason}`);
+    if (!c.expect.valid) continue;
+    const e = c.expect;
+    assert.deepEqual([r.kind, r.genesis_hash, r.tx_id, r.tx_kind, r.sender, String(r.tx_index)], ["tx_receipt", e.genesis_hash, e.tx_id, e.tx_kind, e.sender, String(e.log_index)], c.name);
+    assert.deepEqual(r.tx_signers.map((s) => s.key), e.signers, c.name);
+    assert.deepStrictEqual(r.appended, e.appended, c.name);
+    assert.equal(web.fileKind(fromHex(c.file)), "tx_receipt");
   }
 });
 
