@@ -16,13 +16,13 @@
 // is null (an older bundle carries none), { attested: false }, or the attestation; statusNow
 // gives the identity now as `issuer_now`; issuerLine(issuer) words it. Bundles of version 4,
 // receipts of version 3 and transaction receipts may carry a checkpoint of the log cosigned by
-// witnesses (§7a): step 10
-// checks it against the header (a result's `witnessed`: null, or { size, root, cosigners, note })
-// and, given a witness policy (parseWitnessPolicy(text) of a `witness <name> <hex key> [url]` /
-// `quorum <k>` file), that k of the policy's witnesses cosigned it (`witness_cosignatures`);
-// witnessedLine(result) words it. A result's `epoch_length` is the genesis commitment's (layout 2:
-// blocks per epoch, 2^64 − 1 for one; null for an older, layout-1 genesis, which states none):
-// step 3g checks every certified header's epoch against its height under it; epochLine words it.
+// witnesses (§7a): step 10 checks it against the header (a result's `witnessed`: null, or
+// { size, root, cosigners, note }) and, given a witness policy (parseWitnessPolicy(text) of a
+// `witness <name> <hex key> [url]` / `quorum <k>` file), that k of the policy's witnesses
+// cosigned it (`witness_cosignatures`); witnessedLine(result) words it. A result's
+// `epoch_length` is the genesis commitment's (layout 2: blocks per epoch, 2^64 − 1 for one; null
+// for an older, layout-1 genesis, which states none): step 3g checks every certified header's
+// epoch against its height under it; epochLine words it.
 // (Exports are `export function`, `export async function`, `export const hex` and
 // `export { fromHex }` only: crates/api/tests/web.rs strips those to run this file under Node.)
 

@@ -718,6 +718,78 @@ export interface VerifiedReceipt {
   /** Under a witness policy, how many of its witnesses validly cosigned; null without a policy. */
   witnessCosignatures: number | null;
 }
+/** An event a contract emitted (its log leaf follows the transaction that emitted it). */
+export interface ContractEventRecord {
+  tx_id: Bytes;
+  height: bigint;
+  contract: Bytes;
+  /** Position among the transaction's events. */
+  seq: number;
+  data: Bytes;
+}
+/** Who consumed an invoice in a phase, in which transaction and block. */
+export interface InvoiceSpend {
+  by: Bytes;
+  tx_id: Bytes;
+  height: bigint;
+}
+/** The record an `IssueInvoice` appends after itself (phase B): the invoice as issued. */
+export interface InvoiceRecordValue {
+  tx_id: Bytes;
+  height: bigint;
+  time_ms: bigint;
+  invoice: {
+    id: Bytes;
+    payment: Bytes;
+    seller: Bytes;
+    buyer: Bytes;
+    tax_authority: Bytes;
+    token: string;
+    /** Gross amount paid (VAT included), in the token's base units. */
+    amount: bigint;
+    /** The VAT in `amount`. */
+    vat: bigint;
+    document_digest: Bytes;
+    issued_height: bigint;
+    reimbursed: InvoiceSpend | null;
+    tax_cleared: InvoiceSpend | null;
+  };
+}
+/** A leaf a transaction appended right after itself (Rust `Appended`), decoded. */
+export type AppendedLeaf = { kind: "payment"; record: any } | { kind: "event"; record: ContractEventRecord } | { kind: "invoice"; record: InvoiceRecordValue };
+/** What a verified transaction receipt (`VELLUMTR`, docs/evidence-format.md §5a) establishes. */
+export interface VerifiedTxReceipt {
+  genesisHash: Hex;
+  chainId: string;
+  checkpointPinned: boolean;
+  tx: Transaction;
+  txId: Hex;
+  /** The body's `type`: `call_contract`, `instantiate_contract`, `issue_invoice`, … */
+  txKind: string;
+  sender: Hex;
+  /** Keys whose signatures on the transaction verified (`scheme:hex`), in signature order. */
+  signers: string[];
+  /** The transaction's leaf index; leaf k of `appended` is at `txIndex + 1 + k`. */
+  txIndex: bigint;
+  /** The leaves after the transaction, in log order (decoded). */
+  appended: AppendedLeaf[];
+  /** The same in the JSON form the CLI prints and evidence.json states: `{ kind, record }`, u128 as decimal text, bytes as hex. */
+  appendedJson: { kind: "payment" | "event" | "invoice"; record: any }[];
+  headerHeight: bigint;
+  certificateSigners: number;
+  validators: number;
+  validatorSetChanges: number;
+  /**
+   * Blocks per epoch as the genesis commitment states it (layout 2; 2^64 − 1 for a single epoch):
+   * step 3g checked every certified header's epoch against its height under it. Null: a layout-1
+   * (older) genesis states none, and 3g was skipped.
+   */
+  epochLength: bigint | null;
+  /** The checkpoint witnesses cosigned, checked to cover every proven leaf; null: the file carries none. */
+  witnessed: WitnessedLog | null;
+  /** Under a witness policy, how many of its witnesses validly cosigned; null without a policy. */
+  witnessCosignatures: number | null;
+}
 export interface VerifiedLogAnchor {
   genesisHash: Hex;
   chainId: string;
@@ -805,6 +877,11 @@ export const BUNDLE_MAGIC: "VELLUMEV";
 export const RECEIPT_MAGIC: "VELLUMRC";
 export const LOG_ANCHOR_MAGIC: "VELLUMLA";
 export const STATUS_PROOF_MAGIC: "VELLUMST";
+export const TX_RECEIPT_MAGIC: "VELLUMTR";
+/** Transaction receipts have one version, which carries every field. */
+export const TX_RECEIPT_VERSION: 1;
+/** Most leaves one transaction receipt proves after its transaction (at least one). */
+export const TX_RECEIPT_LEAVES_MAX: 1024;
 /**
  * File versions: 1 (no validator-set change), 2 (with changes), 3 (bundles: with the issuer
  * section; receipts: with the witnessed section), 4 (bundles: with the witnessed section).
@@ -815,11 +892,28 @@ export const FILE_VERSION_ISSUER: 3;
 export const FILE_VERSION_WITNESSED: 4;
 export const RECEIPT_VERSION_WITNESSED: 3;
 export function verifyReceipt(input: Bytes | any, options?: { genesisHash?: BytesLike | null; witnessPolicy?: WitnessPolicyInput | null }): VerifiedReceipt;
+/**
+ * Verifies a transaction receipt (`VELLUMTR`) offline, as the Rust `verify_tx_receipt` does: the
+ * signed transaction at `tx_index`, each appended leaf (payment record, contract event, invoice)
+ * at the indices after it and bound to it, the transaction's signatures, and a witnessed
+ * checkpoint covering them all; throws a VerifyError naming the failing step. With
+ * `witnessPolicy`, step 10 also requires k of its witnesses to have cosigned.
+ */
+export function verifyTxReceipt(input: Bytes | any, options?: { genesisHash?: BytesLike | null; witnessPolicy?: WitnessPolicyInput | null }): VerifiedTxReceipt;
+export function decodeTxReceipt(bytes: Bytes): any;
+export function encodeTxReceipt(receipt: any): Bytes;
+/** The log leaf data of an appended leaf: `canonical(tag of its kind, record)`. */
+export function appendedLeafBytes(appended: AppendedLeaf): Bytes;
 export function verifyLogAnchor(input: Bytes | any, options: { genesisHash: BytesLike }): VerifiedLogAnchor;
 export function verifyEvidence(
   bytes: Bytes,
   options?: { genesisHash?: BytesLike | null; document?: Bytes | null; witnessPolicy?: WitnessPolicyInput | null },
-): ({ kind: "bundle" } & VerifiedBundle) | ({ kind: "receipt" } & VerifiedReceipt) | ({ kind: "log_anchor" } & VerifiedLogAnchor) | ({ kind: "status" } & VerifiedStatus);
+):
+  | ({ kind: "bundle" } & VerifiedBundle)
+  | ({ kind: "receipt" } & VerifiedReceipt)
+  | ({ kind: "tx_receipt" } & VerifiedTxReceipt)
+  | ({ kind: "log_anchor" } & VerifiedLogAnchor)
+  | ({ kind: "status" } & VerifiedStatus);
 export function decodeBundle(bytes: Bytes): any;
 export function encodeBundle(bundle: any): Bytes;
 export function decodeReceipt(bytes: Bytes): any;
@@ -827,7 +921,7 @@ export function encodeReceipt(receipt: any): Bytes;
 export function decodeLogAnchor(bytes: Bytes): any;
 export function fillMember(bundle: any, digests: Bytes[]): any;
 export function openDocument(bundle: any, digest: Bytes, salt?: Bytes | null): any;
-export function evidenceKind(bytes: Bytes): "bundle" | "receipt" | "log_anchor" | "status" | null;
+export function evidenceKind(bytes: Bytes): "bundle" | "receipt" | "tx_receipt" | "log_anchor" | "status" | null;
 export function finalizeMessage(epoch: bigint, view: bigint, parentView: bigint, headerHash: Bytes): Bytes;
 /**
  * A genesis commitment (docs/evidence-format.md §2.5) as decoded: layout 2 (`FF FF FF FF 02`, the

@@ -2,7 +2,7 @@
 // to its path): the unmodified ES modules load through an import map, rebuild every
 // transaction vector byte for byte, verify the example bundle, receipt and a status proof
 // offline (and an attested issuer's version-3 bundle with the status proof made since), give
-// every case of evidence.json its verdict (the witnessed ones under their witness policies, step
+// every case of evidence.json (transaction receipts included) its verdict (the witnessed ones under their witness policies, step
 // 10), and interoperate with Chromium's own WebCrypto P-256 (its signatures accepted by the SDK,
 // the SDK's verified by WebCrypto). The node's web verifier (crates/api/web/verify.js,
 // unmodified) gives every case of evidence.json its verdict there too. Both run the step-3g
@@ -91,13 +91,15 @@ try {
   const SDK_RUNS = {
     bundle: (c) => v.verifyBundle(v.fromHex(c.file), { genesisHash: c.pinned_genesis, document: hexOrNull(c.document) }),
     receipt: (c) => v.verifyReceipt(v.fromHex(c.file), { genesisHash: c.pinned_genesis }),
+    tx_receipt: (c) => v.verifyTxReceipt(v.fromHex(c.file), { genesisHash: c.pinned_genesis }),
     status: (c) => v.verifyStatusProof(v.fromHex(c.file), { genesisHash: c.pinned_genesis }),
     bundle_with_status: (c) => v.verifyBundleWithStatus(v.fromHex(c.file), v.fromHex(c.status_file), { genesisHash: c.pinned_genesis, document: hexOrNull(c.document) }),
     witnessed_bundle: (c) => v.verifyBundle(v.fromHex(c.file), { genesisHash: c.pinned_genesis, witnessPolicy: c.witness_policy }),
     witnessed_receipt: (c) => v.verifyReceipt(v.fromHex(c.file), { genesisHash: c.pinned_genesis, witnessPolicy: c.witness_policy }),
   };
   out.evidenceCases = evidence.length;
-  out.sdkDisagreeing = evidence.filter((c) => sdkVerdict(() => SDK_RUNS[c.kind](c)) !== expected(c)).map((c) => c.name);
+  out.evidenceKinds = [...new Set(evidence.map((c) => c.kind))];
+  out.sdkDisagreeing = evidence.filter((c) => !SDK_RUNS[c.kind] || sdkVerdict(() => SDK_RUNS[c.kind](c)) !== expected(c)).map((c) => c.name);
   const epochs = await (await fetch("/epochs.json")).json();
   out.epochCases = epochs.length;
   out.sdkEpochsDisagreeing = epochs.filter((c) => {
@@ -111,6 +113,7 @@ try {
   const WEB_RUNS = {
     bundle: (c) => web.verifyBundle(v.fromHex(c.file), hexOrNull(c.document), c.pinned_genesis),
     receipt: (c) => web.verifyReceipt(v.fromHex(c.file), c.pinned_genesis),
+    tx_receipt: (c) => web.verifyTxReceipt(v.fromHex(c.file), c.pinned_genesis),
     status: (c) => web.verifyStatusProof(v.fromHex(c.file), c.pinned_genesis),
     bundle_with_status: (c) => web.verifyBundleWithStatus(v.fromHex(c.file), v.fromHex(c.status_file), hexOrNull(c.document), c.pinned_genesis),
     witnessed_bundle: (c) => web.verifyBundle(v.fromHex(c.file), null, c.pinned_genesis, web.parseWitnessPolicy(policyText(c.witness_policy))),
@@ -118,6 +121,7 @@ try {
   };
   out.webDisagreeing = [];
   for (const c of evidence) {
+    if (!WEB_RUNS[c.kind]) { out.webDisagreeing.push(c.name + " (kind " + c.kind + " not run)"); continue; }
     const r = await WEB_RUNS[c.kind](c);
     if ((r.ok ? "ok" : r.step) !== expected(c)) out.webDisagreeing.push(c.name);
   }
@@ -180,6 +184,7 @@ test("the SDK in headless Chromium: vectors, offline verification, WebCrypto P-2
   assert.ok(r.witnessedCases >= 2, "witnessed cases in evidence.json");
   assert.equal(r.witnessedAgreeing, r.witnessedCases, "every witnessed case gets the vectors' verdict");
   assert.ok(r.evidenceCases >= 100, "the cases of evidence.json");
+  assert.ok(r.evidenceKinds.includes("tx_receipt"), `transaction receipts among the kinds run (${r.evidenceKinds})`);
   assert.deepEqual(r.sdkDisagreeing, [], "every case of evidence.json gets its verdict from the SDK in Chromium");
   assert.deepEqual(r.webDisagreeing, [], "every case of evidence.json gets its verdict from the web verifier in Chromium");
   assert.ok(r.epochCases >= 10, "the step-3g receipts");

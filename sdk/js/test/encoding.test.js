@@ -278,13 +278,13 @@ test("contracts and e-invoices: TxBody 30–35, GovAction 16–19 and Role 8 byt
   assert.throws(() => decode(GovAction, Uint8Array.of(20)), /GovAction variant index 20 \(this SDK knows 0\.\.=19\)/);
 });
 
-test("every domain tag of wire-format §3 (CONTRACT-ID, CONTRACT-EVENT and INVOICE-ID among them) is DOMAIN's, length and hex", () => {
+test("every domain tag of wire-format §3 (CONTRACT-ID, CONTRACT-EVENT, INVOICE-ID and INVOICE-RECORD among them) is DOMAIN's, length and hex", () => {
   const spec = readFileSync(join(REPO, "docs", "wire-format.md"), "utf8");
   const rows = [...spec.matchAll(/^\| `(VELLUM:[A-Z0-9-]+:)` \| (\d+) \| `([0-9a-f]+)` \|/gm)];
   assert.ok(rows.length >= 23, "the table of domain tags");
   assert.deepEqual(new Set(rows.map((r) => r[1])), new Set(Object.values(DOMAIN)), "the same tags");
   for (const [, tag, len, hex] of rows) assert.deepEqual([utf8(tag).length, toHex(utf8(tag))], [Number(len), hex], tag);
-  for (const tag of ["VELLUM:CONTRACT-ID:", "VELLUM:CONTRACT-EVENT:", "VELLUM:INVOICE-ID:"]) assert.ok(Object.values(DOMAIN).includes(tag), tag);
+  for (const tag of ["VELLUM:CONTRACT-ID:", "VELLUM:CONTRACT-EVENT:", "VELLUM:INVOICE-ID:", "VELLUM:INVOICE-RECORD:"]) assert.ok(Object.values(DOMAIN).includes(tag), tag);
 });
 
 test("contract and invoice ids (wire-format §11.9, §11.10) and u64 arguments beyond 2^53", () => {

@@ -11,7 +11,10 @@
 // which must be present — that test fails without them. Payment receipts dropped alone: the
 // devnet's docs/examples/payment.vellumrc (genesis pinned from payment-genesis-hash.txt), a
 // tampered copy, and receipts made here (test/receipt-ledger.js: a converted leg signed under
-// the three schemes, a held transfer, a voided hold, a bad signature). Witnesses: version-4
+// the three schemes, a held transfer, a voided hold, a bad signature). Transaction receipts
+// dropped alone: the devnet's docs/examples/invoice.vellumtr with and without its invoice
+// document (and with another document), a tampered copy, and a contract call made here
+// (test/receipt-ledger.js: a payment and an event after it; witnessed, under a policy). Witnesses: version-4
 // bundles and version-3 receipts (docs/vectors/evidence.json, and one witnessed here after its
 // header) with and without a witness policy file chosen in the form — WITNESSED, reported
 // unchecked, or refused at step 10 — and a policy that cannot be read. Skipped without Chromium.
@@ -29,15 +32,17 @@ import {
   decodeBundle,
   decodeReceipt,
   decodeStatusProof,
+  decodeTxReceipt,
   encodeBundle,
   encodeReceipt,
+  encodeTxReceipt,
   issueCredential,
   presentCredential,
   signTransaction,
   toHex,
 } from "../src/index.js";
 import { credentialLedger, revokedAt } from "./credential-ledger.js";
-import { receiptFile, transferPayment, vectorWitness, witnessedAt } from "./receipt-ledger.js";
+import { receiptFile, transferPayment, txReceiptFile, vectorWitness, witnessedAt } from "./receipt-ledger.js";
 import { CHROMIUM, openInChromium } from "./chromium.js";
 import { EXAMPLES, REPO, exampleText, readExample, vectorFile } from "./fixtures.js";
 
@@ -391,6 +396,57 @@ test("the web page verifies payment receipts: the devnet's payment.vellumrc, a t
   assert.match(v[6], /^NOT VALID the payment receipt: failed at step 6 \(state entry\): the transaction's signatures do not verify: signature 1: recovery id must be 0 or 1$/);
   assert.match(v[7], /^Cannot verify A payment receipt is verified on its own: drop it alone\.$/);
   assert.match(v[8], /^VALID payment receipt .*Chain vellum-devnet · genesis [0-9a-f]{64} \(NOT pinned\) .*the document you chose was not used\.$/);
+});
+
+// ---- Transaction receipts ----
+
+const invoicePin = exampleText("invoice-genesis-hash.txt");
+
+/** invoice.vellumtr with the invoice's amount changed, and a contract call made here (a payment and an event after it, witnessed). */
+function txReceiptFiles() {
+  const r = decodeTxReceipt(readExample("invoice.vellumtr"));
+  r.appended[0][0].record.invoice.amount += 1n;
+  const ed = SecretKey.fromBytes("ed25519", new Uint8Array(32).fill(1));
+  const contract = new Uint8Array(32).fill(0xc0);
+  const body = { type: "call_contract", contract, function: "release", input: new Uint8Array(0), fuel: 1000n };
+  const tx = signTransaction({ chain_id: "vellum-test", sender: accountIdOf(ed.publicKey), nonce: 2n, expiry_height: 1000n, body }, [ed]);
+  const legs = [{ to: new Uint8Array(32).fill(0x0a), token: "EUR", amount: 250n, credit_token: "EUR", credit_amount: 250n, conversion: null }];
+  const appended = [
+    { kind: "payment", record: { time_ms: 1_767_225_606_000n, sender: contract, outcome: { outcome: "settled", legs, reference: null } } },
+    { kind: "event", record: { contract, seq: 0, data: Uint8Array.of(0xca, 0xfe) } },
+  ];
+  const call = txReceiptFile({ tx, appended, witnessed: witnessedAt(5) });
+  const policy = [1, 2].map((i) => `witness ${vectorWitness(i).name} ${toHex(vectorWitness(i).key.publicKey.bytes)}`).join("\n");
+  return { callPin: call.genesisHash, files: { "invoice-altered.vellumtr": encodeTxReceipt(r), "call.vellumtr": call.receipt, "policy-2.txt": `${policy}\nquorum 2` } };
+}
+
+test("the web page verifies transaction receipts: the devnet's invoice with its document, a tampered copy, a contract call", { skip: !CHROMIUM && "no Chromium found (set CHROMIUM)", timeout: PAGE_TIMEOUT_MS }, async (t) => {
+  const { files, callPin } = txReceiptFiles();
+  const scenarios = [
+    { files: ["invoice.vellumtr"], pinned: invoicePin, doc: "invoice.pdf" },
+    { files: ["invoice.vellumtr"], pinned: invoicePin },
+    { files: ["invoice.vellumtr"], pinned: invoicePin, doc: "diploma.pdf" },
+    { files: ["invoice-altered.vellumtr"], pinned: invoicePin },
+    { files: ["invoice.vellumtr"], pinned: paymentPin },
+    { files: ["call.vellumtr"], pinned: callPin, policy: "policy-2.txt" },
+    { files: ["invoice.vellumtr", "payment.vellumrc"], pinned: invoicePin },
+  ];
+  const { verdicts: v } = await runPage(t, scenarios, { api: false, files });
+  assert.equal(v.length, scenarios.length, JSON.stringify(v));
+  // The tax authority's issuance of the invoice for a payment, the invoice document matching it.
+  assert.match(v[0], /^VALID transaction receipt Transaction Invoice issuance for payment [0-9a-f]{64} by account ed851e2a[0-9a-f]{56}, nonce 0 id 1c11b450ef4907dc651495fcff357ba7b4d2b9b4607cdc17adcef01593284c14 · log entry 9 /);
+  assert.match(v[0], /Appended 1 log entry right after it: log entry 10, block 31 — INVOICE f77c8a56[0-9a-f]{56} issued: 12100 EUR, VAT included 2100 EUR, paid by 16ac76ca[0-9a-f]{56} to seller 051f5b2d[0-9a-f]{56} /);
+  assert.match(v[0], /Document this exact document is the invoice's \(its SHA-256 matches\) Signed by ed25519:6a9b48b6[0-9a-f]{56} /);
+  assert.ok(v[0].includes(`Chain vellum-devnet · genesis ${invoicePin} `), v[0]);
+  assert.match(v[1], /^VALID transaction receipt .*Document not checked — drop the invoice document to check it is the one issued /);
+  assert.match(v[2], /^VALID transaction receipt .*Document the document you chose is not the invoice's \(its SHA-256 is [0-9a-f]{64}\) /);
+  assert.match(v[3], /^NOT VALID the transaction receipt: failed at step 5 \(log inclusion\): leaf 0 after the transaction is not at log index 10/);
+  assert.match(v[4], /^NOT VALID the transaction receipt: failed at step 2 \(checkpoint\): transaction receipt is for genesis ee45f6b7/);
+  // A contract call: the contract's payment and its event, witnessed under the policy.
+  assert.match(v[5], /^VALID transaction receipt Transaction Contract call of release on contract (c0){32} by account [0-9a-f]{64}, nonce 2 id [0-9a-f]{64} · log entry 1 /);
+  assert.match(v[5], /Appended 2 log entries right after it: log entry 2, block 6 — payment by account (c0){32} Outcome SETTLED — 1 leg moved 250 EUR debited, 250 EUR credited to (0a){32} log entry 3, block 6 — event 0 of contract (c0){32}: cafe \(2 bytes\) /);
+  assert.match(v[5], /Witnesses WITNESSED: 2 of the policy's witnesses cosigned the log at size 5 /);
+  assert.match(v[6], /^Cannot verify A transaction receipt is verified on its own: drop it alone/);
 });
 
 // ---- Witnesses (step 10) ----
