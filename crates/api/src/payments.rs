@@ -179,14 +179,17 @@ pub(crate) async fn token(State(node): State<NodeHandle>, Path(symbol): Path<Str
         let Some(token) = node.token(&symbol) else {
             return error(StatusCode::NOT_FOUND, "unknown_token", format!("unknown token {symbol}"));
         };
+        // A sub-ledger's token needs an authenticated caller. A main-ledger token is public: a
+        // signature only adds the monitoring rules for oversight, so one that does not
+        // authenticate (a frozen account reading decimals before it pays) reads the public view.
         let signed = headers.contains_key(vellum_types::request::HEADER_ACCOUNT);
-        let caller = if token.subledger.is_some() || signed {
-            match caller(&node, &headers, "GET", &uri) {
+        let caller = match (token.subledger.is_some(), signed) {
+            (true, _) => match caller(&node, &headers, "GET", &uri) {
                 Ok(c) => Some(c),
                 Err(e) => return auth_error(&e),
-            }
-        } else {
-            None
+            },
+            (false, true) => caller(&node, &headers, "GET", &uri).ok(),
+            (false, false) => None,
         };
         if let (Some(sub), Some(c)) = (&token.subledger, &caller)
             && c.subledger.as_ref() != Some(sub)
