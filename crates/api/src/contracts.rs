@@ -19,14 +19,11 @@ use crate::payments::{not_found_or_forbidden, oversight};
 use vellum_node::{AuthError, NodeHandle};
 use vellum_types::{AccountId, TxId};
 
-/// Whether `who` sent or received one of the record's legs.
-fn paid(record: &vellum_types::PaymentRecord, who: &AccountId) -> bool {
-    use vellum_types::PaymentOutcome as O;
-    let legs = match &record.outcome {
-        O::Settled { legs, .. } | O::Held { legs, .. } | O::HoldPosted { legs, .. } => legs.as_slice(),
-        O::HoldVoided { .. } => &[],
-    };
-    record.sender == *who || legs.iter().any(|l| l.to == *who)
+/// Whether `who` sent a contract transaction or is a party to a payment it made (the
+/// payments module's own rule, `parties`).
+fn party(result: &vellum_storage::ContractResult, who: &AccountId) -> bool {
+    result.payments.iter().map(|(_, r)| vellum_types::payment::parties(&result.tx, Some(r))).any(|p| p.contains(who))
+        || result.tx.unsigned.sender == *who
 }
 
 /// The authenticated caller of a signed request and the 32-byte id in its path.
@@ -172,7 +169,7 @@ pub(crate) async fn result(State(node): State<NodeHandle>, Path(hash): Path<Stri
         let Some(result) = result else {
             return not_found_or_forbidden(&caller, format!("no finalized contract transaction {id}"));
         };
-        if !(oversight(&caller) || result.sender == caller.id || result.payments.iter().any(|(_, r)| paid(r, &caller.id))) {
+        if !(oversight(&caller) || party(&result, &caller.id)) {
             return auth_error(&AuthError::Forbidden);
         }
         Json(json!({
@@ -273,7 +270,7 @@ pub(crate) async fn tx_receipt(State(node): State<NodeHandle>, Path(hash): Path<
         };
         // Who may read it: as for the contract result, or the invoice's parties.
         let allowed = match (node.contract_result(&id), node.issued_invoice(&id)) {
-            (Ok(Some(c)), _) => c.sender == caller.id || c.payments.iter().any(|(_, r)| paid(r, &caller.id)),
+            (Ok(Some(c)), _) => party(&c, &caller.id),
             (_, Ok(Some(i))) => [i.record.invoice.seller, i.record.invoice.buyer, i.record.invoice.tax_authority].contains(&caller.id),
             (Err(e), _) | (_, Err(e)) => return bundle_error(&e),
             (Ok(None), Ok(None)) => return not_found_or_forbidden(&caller, format!("no finalized contract transaction or invoice issuance {id}")),

@@ -5,6 +5,7 @@
 //! `pause`, `upgrade` and `advisory` are governance's hold on it.
 
 use crate::pay::{Council, account_arg};
+use crate::proof::hex32;
 use crate::{Target, resolve_key};
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
@@ -227,12 +228,6 @@ pub(crate) fn run(command: ContractCommand, json: bool) -> Result<()> {
             Ok(())
         }
     }
-}
-
-fn hex32(text: &str, what: &str) -> Result<[u8; 32]> {
-    let mut out = [0u8; 32];
-    hex::decode_to_slice(text.trim(), &mut out).map_err(|_| anyhow::anyhow!("{what} must be 64 hex characters"))?;
-    Ok(out)
 }
 
 fn propose(target: &Target, council: &Council, (file, name, review): (&Path, &str, &Path), json: bool) -> Result<()> {

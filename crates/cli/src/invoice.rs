@@ -6,6 +6,7 @@
 //! invoice for a payment, a second reimbursement, a second clearance.
 
 use crate::pay::{account_arg, signed_json};
+use crate::proof::hex32;
 use crate::{Target, print, resolve_key, send};
 use anyhow::{Context, Result};
 use clap::Subcommand;
@@ -71,7 +72,7 @@ pub(crate) enum InvoiceCommand {
 }
 
 fn tx_id(text: &str, what: &str) -> Result<TxId> {
-    TxId::from_hex(text.trim()).with_context(|| format!("{what} must be 64 hex characters"))
+    hex32(text.trim(), what).map(TxId)
 }
 
 pub(crate) fn run(command: InvoiceCommand, json: bool) -> Result<()> {
@@ -90,12 +91,12 @@ pub(crate) fn run(command: InvoiceCommand, json: bool) -> Result<()> {
             print(json, &v, || format!("invoice {invoice} issued for payment {payment} at height {}", r["height"]));
         }
         InvoiceCommand::Reimburse { target, key, invoice } => {
-            let invoice = tx_id(&invoice, "the invoice id")?.0;
+            let invoice = hex32(&invoice, "the invoice id")?;
             let r = send(&target, &key, TxBody::ReimburseInvoice { invoice })?;
             phase_done(json, &r, format!("invoice {} reimbursed", hex::encode(invoice)));
         }
         InvoiceCommand::ClearTax { target, key, invoice } => {
-            let invoice = tx_id(&invoice, "the invoice id")?.0;
+            let invoice = hex32(&invoice, "the invoice id")?;
             let r = send(&target, &key, TxBody::ClearInvoiceTax { invoice })?;
             phase_done(json, &r, format!("VAT of invoice {} cleared", hex::encode(invoice)));
         }

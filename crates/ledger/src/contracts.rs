@@ -59,20 +59,19 @@ pub(crate) fn apply(
     env: BlockEnv,
     touched: &mut Touched,
 ) -> Result<ContractOutcome, TxError> {
-    let (instance, function, input, fuel) = match body {
+    let ((instance, code), function, input, fuel) = match body {
         ContractTx::Instantiate { code_digest, input, fuel } => {
             (instantiate(state, sender, tx, code_digest, env, touched)?, INIT_FUNCTION, input, fuel)
         }
         ContractTx::Call { contract, function, input, fuel } => (callable(state, contract)?, function, input, fuel),
     };
     let mut acc = ContractOutcome { contract: instance.id, ..ContractOutcome::default() };
-    let code = state.contract_code(&instance.code_digest.0).expect("an instance's code is stored");
     // An instantiation runs `init` only if the code exports one.
     if function == INIT_FUNCTION && !code.entry_points.iter().any(|e| e == INIT_FUNCTION) {
         return Ok(acc);
     }
     let mut stack = Vec::with_capacity(CONTRACT_CALL_DEPTH_MAX);
-    let call = Call { caller: sender.id, instance: &instance, function, input, fuel };
+    let call = Call { caller: sender.id, contract: instance.id, code: &code.code, function, input, fuel };
     let (output, used) = run(&mut Host { state, touched, tx, env, stack: &mut stack, contract: instance.id, acc: &mut acc }, call)?;
     acc.output = output;
     acc.fuel_used = used;
@@ -87,7 +86,7 @@ fn instantiate(
     code_digest: &Hash32,
     env: BlockEnv,
     touched: &mut Touched,
-) -> Result<ContractInstance, TxError> {
+) -> Result<(ContractInstance, CodeEntry), TxError> {
     let code = state.contract_code(code_digest).ok_or_else(|| ContractError::UnknownCode(hex::encode(code_digest)))?;
     if code.advisory.is_some() {
         return Err(ContractError::CodeAdvisory(hex::encode(code_digest)).into());
@@ -114,7 +113,7 @@ fn instantiate(
     touched.insert(StateKey::Account(id).hash());
     let instance = ContractInstance {
         id,
-        name: code.name,
+        name: code.name.clone(),
         code_digest: Hash32Text(*code_digest),
         paused: false,
         creator: sender.id,
@@ -122,12 +121,12 @@ fn instantiate(
         history: vec![ContractVersion { version: 1, code_digest: Hash32Text(*code_digest), height: env.height, proposal: None }],
     };
     touched.insert(state.put_value(&StateKey::Contract(id), &instance));
-    Ok(instance)
+    Ok((instance, code))
 }
 
-/// The instance, if it may be called now: known, not paused, its code under no advisory, its
-/// account active.
-fn callable(state: &LedgerState, id: &AccountId) -> Result<ContractInstance, TxError> {
+/// The instance and its code, if it may be called now: known, not paused, its code under no
+/// advisory, its account active.
+fn callable(state: &LedgerState, id: &AccountId) -> Result<(ContractInstance, CodeEntry), TxError> {
     let instance = state.contract(id).ok_or(ContractError::UnknownContract(*id))?;
     if instance.paused {
         return Err(ContractError::Paused(*id).into());
@@ -140,13 +139,15 @@ fn callable(state: &LedgerState, id: &AccountId) -> Result<ContractInstance, TxE
     if account.status != AccountStatus::Active {
         return Err(TxError::SenderNotActive { account: *id, status: account.status.name() });
     }
-    Ok(instance)
+    Ok((instance, code))
 }
 
 /// One call to run.
 struct Call<'c> {
     caller: AccountId,
-    instance: &'c ContractInstance,
+    contract: AccountId,
+    /// The contract's code, read once by [`callable`] or [`instantiate`].
+    code: &'c [u8],
     function: &'c str,
     input: &'c [u8],
     fuel: u64,
@@ -167,9 +168,8 @@ struct Host<'h> {
 /// Runs one call and applies what it left: its storage writes and its events. Returns its
 /// output and the fuel it used.
 fn run(host: &mut Host<'_>, call: Call<'_>) -> Result<(Vec<u8>, u64), TxError> {
-    let id = call.instance.id;
+    let id = call.contract;
     assert!(host.stack.len() < CONTRACT_CALL_DEPTH_MAX, "the depth is checked before a call");
-    let code = host.state.contract_code(&call.instance.code_digest.0).expect("an instance's code is stored").code;
     let ctx = CallContext {
         caller: call.caller.0,
         contract: id.0,
@@ -180,7 +180,7 @@ fn run(host: &mut Host<'_>, call: Call<'_>) -> Result<(Vec<u8>, u64), TxError> {
     };
     host.stack.push(id);
     let mut inner = Host { state: host.state, touched: host.touched, tx: host.tx, env: host.env, stack: host.stack, contract: id, acc: host.acc };
-    let outcome = RUNTIME.call(&code, call.function, ctx, &mut inner);
+    let outcome = RUNTIME.call(call.code, call.function, ctx, &mut inner);
     host.stack.pop();
     let outcome = outcome.map_err(|e| ContractError::Failed { contract: id, code: e.code(), message: e.to_string() })?;
     for (key, value) in outcome.writes {
@@ -238,8 +238,8 @@ impl Storage for Host<'_> {
         if self.stack.contains(&target) {
             return Err(Refusal { code: "reentrant_call".into(), message: format!("contract {target} is already running in this transaction") });
         }
-        let instance = callable(self.state, &target).map_err(refusal)?;
-        let call = Call { caller: self.contract, instance: &instance, function, input, fuel };
+        let (_, code) = callable(self.state, &target).map_err(refusal)?;
+        let call = Call { caller: self.contract, contract: target, code: &code.code, function, input, fuel };
         run(self, call).map_err(refusal)
     }
 }

@@ -120,8 +120,6 @@ pub struct IssuedInvoice {
 pub struct ContractResult {
     /// The transaction, as in the log.
     pub tx: vellum_types::Transaction,
-    /// The transaction's sender.
-    pub sender: vellum_types::AccountId,
     pub contract: vellum_types::AccountId,
     pub height: u64,
     pub tx_index: u64,
@@ -593,7 +591,6 @@ impl Store {
                     new_leaves.extend(c.events.iter().map(|e| (e.log_index, e.leaf_hash)));
                     let result = ContractResult {
                         tx: block.txs[r.index as usize].clone(),
-                        sender: block.txs[r.index as usize].unsigned.sender,
                         contract: c.contract,
                         height: r.height,
                         tx_index: r.log_index,
