@@ -570,3 +570,30 @@ async fn sub_ledger_members_read_only_themselves_and_thresholds_are_for_oversigh
     let (s, v) = call(&e.node, get("/v1/governance/proposal/0")).await;
     assert_eq!((s, v["proposal"]["action"]["name"].as_str()), (StatusCode::OK, Some("a")), "other proposals stay public");
 }
+
+/// The contract and e-invoice endpoints refuse malformed ids and keys with their codes, and
+/// name what is absent.
+#[tokio::test]
+async fn contract_and_invoice_reads_refuse_bad_ids_and_name_what_is_absent() {
+    let e = env();
+    let f = fixture();
+    let zero = "00".repeat(32);
+    for path in ["/v1/contract/xyz", "/v1/code/00", &format!("/v1/invoicing/{}", "zz".repeat(32))] {
+        let (s, v) = call(&e.node, get(path)).await;
+        assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_id")), "{path}: {v}");
+    }
+    for (path, code) in [(format!("/v1/contract/{zero}"), "unknown_contract"), (format!("/v1/code/{zero}"), "unknown_code"), (format!("/v1/invoicing/{zero}"), "no_invoicing")] {
+        let (s, v) = call(&e.node, get(&path)).await;
+        assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some(code)), "{path}");
+    }
+    for path in [format!("/v1/contract/{zero}/storage/00"), format!("/v1/tx/{zero}/contract"), format!("/v1/tx/{zero}/receipt"), format!("/v1/invoice/{zero}")] {
+        let (s, _) = call(&e.node, get(&path)).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{path} needs a signed request");
+    }
+    let (s, v) = call(&e.node, signed_get(&f.user, &format!("/v1/contract/{zero}/storage/{}", "ab".repeat(257)), 1)).await;
+    assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_key")), "{v}");
+    let (s, _) = call(&e.node, signed_get(&f.user, &format!("/v1/invoice/{zero}"), 2)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "unknown and forbidden look alike");
+    let (s, v) = call(&e.node, signed_get(&f.auditor, &format!("/v1/tx/{zero}/receipt"), 3)).await;
+    assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")), "oversight is told: {v}");
+}

@@ -548,6 +548,38 @@ mod tests {
         assert!(matches!(Transaction::from_wire(&huge), Err(DecodeError::TooLarge { .. })));
     }
 
+    /// Contract, e-invoice and code-proposal bodies: hostile shapes are refused with the rule
+    /// they break, before anyone signs.
+    #[test]
+    fn contract_and_invoice_shapes_are_checked() {
+        let refused = |body: TxBody, says: &str| {
+            let u = UnsignedTx { body, ..sample().unsigned };
+            match u.check_shape() {
+                Err(DecodeError::Invalid(m)) => assert!(m.contains(says), "{m}"),
+                other => panic!("expected a refusal mentioning `{says}`, got {other:?}"),
+            }
+        };
+        let call = |function: &str, input: Vec<u8>, fuel: u64| TxBody::CallContract { contract: AccountId([2; 32]), function: function.into(), input, fuel };
+        refused(call("Release", vec![], 1), "function name");
+        refused(call("", vec![], 1), "function name");
+        refused(call(&"a".repeat(65), vec![], 1), "function name");
+        refused(call("release", vec![0; crate::contract::CONTRACT_INPUT_BYTES_MAX + 1], 1), "input");
+        refused(call("release", vec![], 0), "fuel");
+        refused(TxBody::InstantiateContract { code_digest: [1; 32], input: vec![], fuel: 0 }, "fuel");
+        refused(TxBody::SetInvoicing { tax_authority: AccountId([3; 32]), token: "eur".into(), vat_basis_points: 100 }, "symbol");
+        refused(TxBody::SetInvoicing { tax_authority: AccountId([3; 32]), token: "EUR".into(), vat_basis_points: 10_001 }, "VAT");
+        let code = |name: &str, code: Vec<u8>| TxBody::Propose {
+            action: crate::GovAction::RegisterCode { name: name.into(), code, review_digest: crate::payment::Hash32Text([0; 32]) },
+            deadline_height: 10,
+        };
+        refused(code("escrow", vec![]), "code");
+        refused(code("escrow", vec![0; crate::contract::CONTRACT_CODE_BYTES_MAX + 1]), "code");
+        refused(code("Escrow!", vec![0; 8]), "contract name");
+        let fine = UnsignedTx { body: call("release", vec![1, 2], 10), ..sample().unsigned };
+        assert!(fine.check_shape().is_ok());
+        assert_eq!(fine.fuel_declared(), 10);
+    }
+
     proptest::proptest! {
         #[test]
         fn decoding_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
