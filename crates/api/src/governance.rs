@@ -1,7 +1,7 @@
 //! Governance endpoints, public by design (X.1405 8.8: rules and their changes are announced
 //! to every user): the council, the rules in force, proposals, the history of executed changes.
 //! Except what would help evade monitoring or map who holds power: a proposal or event that
-//! sets monitoring rules or grants or revokes a role reads, to anyone but main-ledger
+//! sets monitoring rules, updates the sanctions list or grants or revokes a role reads, to anyone but main-ledger
 //! oversight and council members (by signed request), as its kind, its token and version —
 //! *that* the rules changed — without the thresholds or the account; its own page needs such
 //! a signed request (401 anonymous, 403 others).
@@ -19,7 +19,10 @@ use vellum_types::GovAction;
 
 /// Whether an action's details are for oversight and the council only.
 fn sensitive(action: &GovAction) -> bool {
-    matches!(action, GovAction::SetMonitoring { .. } | GovAction::GrantRole { .. } | GovAction::RevokeRole { .. })
+    matches!(
+        action,
+        GovAction::SetMonitoring { .. } | GovAction::GrantRole { .. } | GovAction::RevokeRole { .. } | GovAction::UpdateSanctions { .. }
+    )
 }
 
 /// An action as the caller may see it: whole, or — when sensitive and the caller is not

@@ -65,7 +65,7 @@ pub fn run(command: AccountCommand, json: bool) -> Result<()> {
             let record = std::fs::read(&identity_file).with_context(|| format!("cannot read {}", identity_file.display()))?;
             let salt = keys::random_bytes();
             let commitment = vellum_types::tx::kyc_commitment(&salt, &record);
-            let body = TxBody::OpenAccount { public_key, kyc_commitment: Some(commitment), label, role: Role::User, subledger };
+            let body = TxBody::OpenAccount { public_key, kyc_commitment: Some(commitment), label, role: Role::User, subledger, kyc: None };
             let result = send(&target, &key, body)?;
             let v = json!({ "account_id": public_key.account_id().to_hex(), "kyc_salt": hex::encode(salt), "kyc_commitment": hex::encode(commitment), "tx": result });
             print(json, &v, || {

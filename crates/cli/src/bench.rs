@@ -199,7 +199,7 @@ fn prepare(target: &Target, kind: Kind, count: usize) -> Result<(Vec<SecretKey>,
             kyc_commitment: Some(crate::keys::random_bytes()),
             label: "bench".into(),
             role: Role::User,
-            subledger: None,
+            subledger: None, kyc: None
         };
         send(target, "registrar", body)?;
         let id = s.public_key().account_id();
@@ -220,7 +220,7 @@ fn body(kind: Kind, sender: &AccountId, peers: &[AccountId], n: usize, contract:
     Ok(match kind {
         Kind::Open => {
             let k = crate::keys::generate("ed25519")?;
-            TxBody::OpenAccount { public_key: k.public_key(), kyc_commitment: Some([7; 32]), label: "bench".into(), role: Role::User, subledger: None }
+            TxBody::OpenAccount { public_key: k.public_key(), kyc_commitment: Some([7; 32]), label: "bench".into(), role: Role::User, subledger: None, kyc: None }
         }
         Kind::Transfer => {
             let others: Vec<&AccountId> = peers.iter().filter(|p| *p != sender).collect();

@@ -348,7 +348,7 @@ pub fn run(a: ChaosArgs, json_out: bool) -> Result<()> {
             kyc_commitment: Some([n as u8; 32]),
             label: format!("sender-{n}"),
             role: vellum_types::Role::User,
-            subledger: None,
+            subledger: None, kyc: None
         };
         send(&target, "registrar", body)?;
     }

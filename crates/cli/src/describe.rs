@@ -26,11 +26,13 @@ fn opt<T: std::fmt::Display>(v: &Option<T>, none: &str) -> String {
 
 fn body(b: &TxBody) -> String {
     match b {
-        TxBody::OpenAccount { public_key, kyc_commitment, label, role, subledger } => format!(
-            "OPEN an account with key {public_key}, role {role:?}, label {label:?}, in {}, {}",
+        TxBody::OpenAccount { public_key, kyc_commitment, label, role, subledger, kyc } => format!(
+            "OPEN an account with key {public_key}, role {role:?}, label {label:?}, in {}, {}{}",
             opt(subledger, "the main ledger"),
-            if kyc_commitment.is_some() { "with a KYC commitment" } else { "WITHOUT a KYC commitment" }
+            if kyc_commitment.is_some() { "with a KYC commitment" } else { "WITHOUT a KYC commitment" },
+            kyc.as_ref().map_or(String::new(), |t| format!(", {}", kyc_terms(t)))
         ),
+        TxBody::SetKyc { account, terms } => format!("SET the identity check of account {account}: {}", kyc_terms(terms)),
         TxBody::SetAccountStatus { account, status, reason } => format!("SET account {account} to {} (reason: {reason:?})", status.name()),
         TxBody::RegisterProof { digest, schema, metadata_digest, salted } => format!(
             "REGISTER document digest {} (schema {schema:?}{}), metadata digest {}",
@@ -161,16 +163,23 @@ fn gov(a: &GovAction) -> String {
             flags.pausable
         ),
         GovAction::SetMonitoring { token, rules } => format!(
-            "SET monitoring of {token}: large ≥ {}, window {} ms (≤ {} / ≤ {} legs), structuring {} legs ≥ {} bps of large, hold timeout {} ms, version {}",
+            "SET monitoring of {token}: large ≥ {}, sliding window {} ms (sent ≤ {} / ≤ {} legs; received ≤ {} / ≤ {} legs from ≤ {} senders), structuring {} legs ≥ {} bps of large, tier limits {}, hold timeout {} ms, version {}",
             rules.large_amount,
             rules.window_ms,
             rules.window_amount_max,
             rules.window_count_max,
+            rules.inflow_amount_max,
+            rules.inflow_count_max,
+            rules.distinct_senders_max,
             rules.structuring_count,
             rules.structuring_floor_bps,
+            rules.tier_limits.iter().map(|t| format!("[tier {}: leg ≤ {}, window ≤ {}]", t.tier, t.leg_amount_max, t.window_amount_max)).collect::<Vec<_>>().join(" "),
             rules.hold_timeout_ms,
             rules.version
         ),
+        GovAction::UpdateSanctions { add, remove } => {
+            format!("UPDATE the sanctions list: add {} screening commitments, remove {}", add.len(), remove.len())
+        }
         GovAction::SetRate { from, to, num, den, desk } => format!("SET rate {from} → {to} = {num}/{den}, desk {desk}"),
         GovAction::CreateSubledger { name, kyc_required } => format!("CREATE sub-ledger {name} (KYC required: {kyc_required})"),
         GovAction::GrantRole { account, role } => format!("GRANT role {role:?} to account {account}"),
@@ -221,4 +230,14 @@ fn gov(a: &GovAction) -> String {
             params.block_txs_max, params.block_bytes_max, params.block_time_future_skew_ms, params.block_time_past_skew_ms
         ),
     }
+}
+
+/// A KYC record's terms in words.
+fn kyc_terms(t: &vellum_types::kyc::KycTerms) -> String {
+    format!(
+        "KYC tier {}, {}, {}",
+        t.tier,
+        if t.expires_ms == 0 { "no expiry".to_string() } else { format!("expires at {} ms", t.expires_ms) },
+        if t.screening.is_some() { "screened against the sanctions list" } else { "NOT screened" }
+    )
 }

@@ -241,6 +241,31 @@ pub struct MonitorArgs {
     /// An undecided hold is voided after this long.
     #[arg(long, default_value_t = 86_400)]
     pub hold_timeout_secs: u64,
+    /// More than this amount received by one account in one window is held (0: off).
+    #[arg(long, default_value = "0")]
+    pub inflow_amount: String,
+    /// More than this many payments received by one account in one window are held (0: off).
+    #[arg(long, default_value_t = 0)]
+    pub inflow_count: u32,
+    /// Payments to an account from more than this many distinct senders in one window are
+    /// held (0: off; at most 63).
+    #[arg(long, default_value_t = 0)]
+    pub distinct_senders: u32,
+    /// A KYC tier's limits, `TIER:LEG_MAX:WINDOW_MAX` in token units (0: no limit), once
+    /// per tier; tier 0 is an account without a KYC record.
+    #[arg(long = "tier-limit", value_name = "TIER:LEG:WINDOW")]
+    pub tier_limits: Vec<String>,
+}
+
+/// `TIER:LEG_MAX:WINDOW_MAX` in token units.
+fn tier_limit(text: &str, dec: u8) -> Result<vellum_types::monitoring::TierLimit> {
+    let parts: Vec<&str> = text.split(':').collect();
+    let [tier, leg, window] = parts[..] else { anyhow::bail!("--tier-limit `{text}` is not TIER:LEG_MAX:WINDOW_MAX") };
+    Ok(vellum_types::monitoring::TierLimit {
+        tier: tier.parse().with_context(|| format!("tier `{tier}` is not a number"))?,
+        leg_amount_max: parse_amount(leg, dec).map_err(anyhow::Error::msg)?,
+        window_amount_max: parse_amount(window, dec).map_err(anyhow::Error::msg)?,
+    })
 }
 
 /// An account given as 64 hex characters or as a key name/path.
@@ -511,6 +536,10 @@ pub fn monitor(a: MonitorArgs, json: bool) -> Result<()> {
         structuring_floor_bps: a.structuring_floor_bps,
         structuring_count: a.structuring_count,
         hold_timeout_ms: a.hold_timeout_secs.checked_mul(1000).context("timeout too long")?,
+        inflow_amount_max: parse(&a.inflow_amount)?,
+        inflow_count_max: a.inflow_count,
+        distinct_senders_max: a.distinct_senders,
+        tier_limits: a.tier_limits.iter().map(|t| tier_limit(t, dec)).collect::<Result<_>>()?,
         version: 0,
     };
     rules.check().map_err(anyhow::Error::msg)?;

@@ -123,6 +123,13 @@ fn sample_bodies(keys: &[TestKey]) -> Vec<(&'static str, TxBody)> {
         structuring_floor_bps: 9_000,
         structuring_count: 3,
         hold_timeout_ms: 3_600_000,
+        inflow_amount_max: 8_000_000,
+        inflow_count_max: 40,
+        distinct_senders_max: 10,
+        tier_limits: vec![
+            vellum_types::monitoring::TierLimit { tier: 0, leg_amount_max: 10_000, window_amount_max: 50_000 },
+            vellum_types::monitoring::TierLimit { tier: 2, leg_amount_max: 2_000_000, window_amount_max: 0 },
+        ],
         version: 0,
     };
     // One Ed25519 key signs votes and authenticates p2p in this release.
@@ -131,11 +138,11 @@ fn sample_bodies(keys: &[TestKey]) -> Vec<(&'static str, TxBody)> {
     let propose = |action: GovAction| TxBody::Propose { action, deadline_height: 5_000 };
     let profile = vellum_types::IssuerProfile { name: "Example University".into(), domain: "example.edu".into(), x509_sha256: Some(h("certificate.der")), well_known_sha256: h("vellum-issuer.json") };
     vec![
-        ("open_account", TxBody::OpenAccount { public_key: pk_b, kyc_commitment: Some(vellum_types::tx::kyc_commitment(&h("salt"), b"identity record")), label: "student".into(), role: Role::User, subledger: None }),
-        ("open_account_in_subledger_without_kyc", TxBody::OpenAccount { public_key: pk_b, kyc_commitment: None, label: "".into(), role: Role::Issuer, subledger: Some("retail".into()) }),
+        ("open_account", TxBody::OpenAccount { public_key: pk_b, kyc_commitment: Some(vellum_types::tx::kyc_commitment(&h("salt"), b"identity record")), label: "student".into(), role: Role::User, subledger: None, kyc: None }),
+        ("open_account_in_subledger_without_kyc", TxBody::OpenAccount { public_key: pk_b, kyc_commitment: None, label: "".into(), role: Role::Issuer, subledger: Some("retail".into()), kyc: None }),
         // A string starting with U+FEFF (a byte-order mark): its three bytes are content, and a
         // decoder that strips them (TextDecoder's default) computes another id.
-        ("open_account_label_starting_with_a_byte_order_mark", TxBody::OpenAccount { public_key: pk_b, kyc_commitment: None, label: "\u{feff}café ☕".into(), role: Role::User, subledger: Some("retail".into()) }),
+        ("open_account_label_starting_with_a_byte_order_mark", TxBody::OpenAccount { public_key: pk_b, kyc_commitment: None, label: "\u{feff}café ☕".into(), role: Role::User, subledger: Some("retail".into()), kyc: None }),
         ("set_account_status", TxBody::SetAccountStatus { account: b, status: AccountStatus::Frozen, reason: "incident 42".into() }),
         ("register_proof", TxBody::RegisterProof { digest: h("diploma.pdf"), schema: "sha256:file".into(), metadata_digest: sha256(b""), salted: false }),
         ("register_batch", TxBody::RegisterBatch { root: vellum_evidence::batch_root(&[h("d1"), h("d2"), h("d3")]), count: 3, schema: "sha256:file".into(), metadata_digest: h("metadata"), salted: true }),
@@ -204,6 +211,9 @@ fn sample_bodies(keys: &[TestKey]) -> Vec<(&'static str, TxBody)> {
         ("propose_set_code_advisory", propose(GovAction::SetCodeAdvisory { code_digest: Hash32Text(h("escrow code")), advisory: Some(Hash32Text(h("advisory"))) })),
         ("propose_lift_code_advisory", propose(GovAction::SetCodeAdvisory { code_digest: Hash32Text(h("escrow code")), advisory: None })),
         ("propose_grant_tax_authority", propose(GovAction::GrantRole { account: b, role: Role::TaxAuthority })),
+        ("open_account_with_kyc_terms", TxBody::OpenAccount { public_key: pk_b, kyc_commitment: Some(vellum_types::tx::kyc_commitment(&h("salt"), b"identity record")), label: "customer".into(), role: Role::User, subledger: None, kyc: Some(vellum_types::kyc::KycTerms { tier: 2, expires_ms: 1_798_761_600_000, screening: Some(vellum_types::kyc::screening_commitment(&h("screening salt"), b"identity record")) }) }),
+        ("set_kyc", TxBody::SetKyc { account: b, terms: vellum_types::kyc::KycTerms { tier: 1, expires_ms: 0, screening: None } }),
+        ("propose_update_sanctions", propose(GovAction::UpdateSanctions { add: vec![Hash32Text(vellum_types::kyc::screening_commitment(&h("screening salt"), b"sanctioned identity"))], remove: vec![Hash32Text(h("lifted"))] })),
     ]
 }
 

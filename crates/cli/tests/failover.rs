@@ -137,7 +137,7 @@ fn accepted_transaction_survives_the_crash_of_its_validator() {
         sender: registrar.public_key().account_id(),
         nonce: 0,
         expiry_height: height + 10_000,
-        body: TxBody::OpenAccount { public_key: newcomer.public_key(), kyc_commitment: Some([9; 32]), label: "durable".into(), role: Role::User, subledger: None },
+        body: TxBody::OpenAccount { public_key: newcomer.public_key(), kyc_commitment: Some([9; 32]), label: "durable".into(), role: Role::User, subledger: None, kyc: None },
     };
     let tx = Transaction { signatures: vec![registrar.sign_tx(&unsigned)], unsigned };
     let (code, body) = post(&apis[3], "/v1/tx", &tx.to_wire());

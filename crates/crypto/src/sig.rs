@@ -323,7 +323,7 @@ mod tests {
                 kyc_commitment: Some([0; 32]),
                 label: String::new(),
                 role: Role::User,
-                subledger: None,
+                subledger: None, kyc: None
             },
         }
     }

@@ -11,6 +11,12 @@ pub enum TxError {
     Invoice(#[from] InvoiceError),
     #[error("a role of sub-ledger `{subledger}` acts within that sub-ledger only")]
     OutsideSubledger { subledger: String },
+    #[error("account {account}'s identity check expired at {expired_ms} ms: it receives but sends only after a registrar re-verifies it")]
+    KycExpired { account: AccountId, expired_ms: u64 },
+    #[error("the identity's screening commitment is on the sanctions list (version {list_version}): account {account} is not opened or re-verified")]
+    SanctionsHit { account: AccountId, list_version: u64 },
+    #[error("screening commitment {commitment} is {state} the sanctions list")]
+    SanctionsUnchanged { commitment: String, state: &'static str },
     #[error("the block's contract fuel budget ({max}) has {left} left; the transaction declares {asked}")]
     BlockFuel { asked: u64, left: u64, max: u64 },
     #[error("malformed transaction: {0}")]
@@ -278,6 +284,9 @@ impl TxError {
             TxError::Invoice(e) => e.code(),
             TxError::BlockFuel { .. } => "block_fuel",
             TxError::OutsideSubledger { .. } => "outside_subledger",
+            TxError::KycExpired { .. } => "kyc_expired",
+            TxError::SanctionsHit { .. } => "sanctions_hit",
+            TxError::SanctionsUnchanged { .. } => "sanctions_unchanged",
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::state::{LedgerState, StateKey};
 use crate::governance::CouncilTx;
 use crate::payments::{self, Payment};
 use crate::recovery::RecoveryTx;
-use crate::{governance, issuers, proofs, recovery, validators};
+use crate::{governance, issuers, kyc, proofs, recovery, validators};
 use std::collections::BTreeSet;
 use vellum_crypto::merkle::leaf_hash;
 use vellum_types::{Account, AccountStatus, Hash32, PublicKey, Role, SignerSet, Transaction, TxBody, account::StatusNote};
@@ -69,7 +69,8 @@ fn check_new_keys(body: &TxBody) -> Result<(), TxError> {
         | TxBody::SetInvoicing { .. }
         | TxBody::IssueInvoice { .. }
         | TxBody::ReimburseInvoice { .. }
-        | TxBody::ClearInvoiceTax { .. } => Vec::new(),
+        | TxBody::ClearInvoiceTax { .. }
+        | TxBody::SetKyc { .. } => Vec::new(),
     };
     match keys.into_iter().find(|k| !vellum_crypto::is_valid_public_key(k)) {
         Some(bad) => Err(TxError::BadPublicKey(bad.to_string())),
@@ -165,9 +166,14 @@ fn dispatch(state: &mut LedgerState, sender: &mut Account, tx: &Transaction, env
     let u = &tx.unsigned;
     let mut fx = Effects { writes: Vec::with_capacity(2), payment: None, contract: None, invoiced: Appended::Nothing };
     match &u.body {
-        TxBody::OpenAccount { public_key, kyc_commitment, label, role, subledger } => {
-            fx.writes.push(open_account(state, sender, (public_key, kyc_commitment, label, role, subledger), env)?)
+        TxBody::OpenAccount { public_key, kyc_commitment, label, role, subledger, kyc: terms } => {
+            let account = open_account(state, sender, (public_key, kyc_commitment, label, role, subledger), env)?;
+            if let Some(terms) = terms {
+                kyc::record(state, sender, &account.id, terms, env, touched)?;
+            }
+            fx.writes.push(account)
         }
+        TxBody::SetKyc { account, terms } => kyc::set(state, sender, (account, terms), env, touched)?,
         TxBody::SetAccountStatus { account, status, reason } => fx.writes.push(set_status(state, sender, (account, status, reason), env)?),
         TxBody::RegisterProof { .. } | TxBody::RegisterBatch { .. } => {}
         TxBody::SetProofStatus { proof, member, change } => {

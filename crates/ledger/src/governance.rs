@@ -216,6 +216,7 @@ fn execute(state: &mut LedgerState, proposal: &Proposal, tx_id: vellum_types::Tx
             crate::contracts::set_advisory(state, code_digest, advisory, proposal.id, env, touched)?;
             None
         }
+        GovAction::UpdateSanctions { add, remove } => Some(crate::kyc::update_sanctions(state, (add, remove), touched)?),
         GovAction::AttestIssuer { issuer, profile } => {
             // Attested by the council: recorded as by its proposing member (the governance
             // event names the proposal and its approvals).

@@ -14,6 +14,8 @@ mod exec;
 mod governance;
 mod invoices;
 mod issuers;
+mod kyc;
+mod monitoring;
 mod payments;
 mod proofs;
 mod recovery;
@@ -34,6 +36,8 @@ pub mod testkit;
 mod tests;
 #[cfg(test)]
 mod payment_tests;
+#[cfg(test)]
+mod monitoring_tests;
 #[cfg(test)]
 mod contract_tests;
 #[cfg(test)]

@@ -12,9 +12,9 @@ use vellum_types::*;
 const CHAIN: &str = "vellum-test";
 
 /// A chain under test: the state, a clock, and the next nonce of each sender.
-struct Chain {
-    f: Fixture,
-    state: LedgerState,
+pub(crate) struct Chain {
+    pub(crate) f: Fixture,
+    pub(crate) state: LedgerState,
     nonces: BTreeMap<AccountId, u64>,
 }
 
@@ -31,7 +31,7 @@ impl Chain {
         *n - 1
     }
 
-    fn tx(&mut self, key: &SecretKey, body: TxBody) -> Transaction {
+    pub(crate) fn tx(&mut self, key: &SecretKey, body: TxBody) -> Transaction {
         let id = key.public_key().account_id();
         let n = self.nonce(id);
         sign(key, CHAIN, n, body)
@@ -39,27 +39,27 @@ impl Chain {
 
     /// A proposal of governed `body` from the council account (2 of 3 keys: members 0 and
     /// 2). The council account is the only council member, so its proposal passes at once.
-    fn council(&mut self, body: TxBody) -> Transaction {
+    pub(crate) fn council(&mut self, body: TxBody) -> Transaction {
         let id = self.f.council_id();
         let n = self.nonce(id);
         sign_multi(&[&self.f.council[0], &self.f.council[2]], id, CHAIN, n, propose(body))
     }
 
     /// `body` sent directly by the council account (not as a proposal).
-    fn tx_multi_council(&mut self, body: TxBody) -> Transaction {
+    pub(crate) fn tx_multi_council(&mut self, body: TxBody) -> Transaction {
         let id = self.f.council_id();
         let n = self.nonce(id);
         sign_multi(&[&self.f.council[0], &self.f.council[2]], id, CHAIN, n, body)
     }
 
     /// The status of the latest proposal.
-    fn last_proposal(&self) -> ProposalStatus {
+    pub(crate) fn last_proposal(&self) -> ProposalStatus {
         self.state.proposal(self.state.proposal_count() - 1).unwrap().status
     }
 
     /// Executes one block through the proposer and verifier paths; returns rejections and
     /// each accepted transaction's payment record.
-    fn block_at(&mut self, time_ms: u64, txs: &[Transaction]) -> (Vec<(TxId, TxError)>, Vec<PaymentRecord>) {
+    pub(crate) fn block_at(&mut self, time_ms: u64, txs: &[Transaction]) -> (Vec<(TxId, TxError)>, Vec<PaymentRecord>) {
         let signers: Vec<Vec<PublicKey>> = txs.iter().map(|t| vellum_crypto::verify_tx(t).unwrap()).collect();
         let candidates = txs.iter().zip(signers.iter().map(Vec::as_slice));
         let built = build_block(&self.state, time_ms, 0, self.state.height + 1, [7; 32], candidates);
@@ -77,29 +77,29 @@ impl Chain {
         (built.rejected, verified.receipts.into_iter().filter_map(|r| r.payment.map(|p| p.record)).collect())
     }
 
-    fn block(&mut self, txs: &[Transaction]) -> (Vec<(TxId, TxError)>, Vec<PaymentRecord>) {
+    pub(crate) fn block(&mut self, txs: &[Transaction]) -> (Vec<(TxId, TxError)>, Vec<PaymentRecord>) {
         self.block_at(self.state.time_ms + 1, txs)
     }
 
-    fn ok(&mut self, txs: &[Transaction]) -> Vec<PaymentRecord> {
+    pub(crate) fn ok(&mut self, txs: &[Transaction]) -> Vec<PaymentRecord> {
         let (rejected, records) = self.block(txs);
         assert!(rejected.is_empty(), "{rejected:?}");
         records
     }
 
-    fn err(&mut self, tx: Transaction) -> TxError {
+    pub(crate) fn err(&mut self, tx: Transaction) -> TxError {
         let (mut rejected, _) = self.block(std::slice::from_ref(&tx));
         assert_eq!(rejected.len(), 1, "expected a rejection");
         rejected.pop().unwrap().1
     }
 
-    fn available(&self, who: &SecretKey, token: &str) -> u128 {
+    pub(crate) fn available(&self, who: &SecretKey, token: &str) -> u128 {
         self.state.balance(&who.public_key().account_id(), token).available
     }
 
     /// Sub-ledgers `a` and `b`, tokens `AE` (in a) and `BE` (in b) issued by the fixture
     /// issuer, users opened in each, a desk funded in both, and rates AE→BE 3/2 and BE→AE 2/3.
-    fn with_two_subledgers(users_a: &[&SecretKey], users_b: &[&SecretKey]) -> Chain {
+    pub(crate) fn with_two_subledgers(users_a: &[&SecretKey], users_b: &[&SecretKey]) -> Chain {
         let mut c = Chain::new();
         let issuer = c.f.issuer.public_key().account_id();
         let desk = c.f.desk.public_key().account_id();
@@ -139,11 +139,11 @@ impl Chain {
     }
 }
 
-fn pay(to: &SecretKey, token: &str, amount: u128) -> Leg {
+pub(crate) fn pay(to: &SecretKey, token: &str, amount: u128) -> Leg {
     Leg { to: to.public_key().account_id(), token: token.into(), amount, convert: None }
 }
 
-fn transfer(legs: Vec<Leg>) -> TxBody {
+pub(crate) fn transfer(legs: Vec<Leg>) -> TxBody {
     TxBody::Transfer { legs, reference: None }
 }
 
@@ -276,7 +276,7 @@ fn rules() -> MonitoringRules {
         structuring_floor_bps: 9_000,
         structuring_count: 3,
         hold_timeout_ms: 10_000,
-        version: 0,
+        ..MonitoringRules::default()
     }
 }
 
@@ -412,7 +412,7 @@ fn kyc_policy_is_per_sub_ledger() {
     let registrar = c.f.registrar.clone();
     let anon = |k: &SecretKey, sub: &str| match open_in(k, sub) {
         TxBody::OpenAccount { public_key, label, role, subledger, .. } => {
-            TxBody::OpenAccount { public_key, kyc_commitment: None, label, role, subledger }
+            TxBody::OpenAccount { public_key, kyc_commitment: None, label, role, subledger, kyc: None }
         }
         _ => unreachable!(),
     };

@@ -7,7 +7,7 @@ use crate::error::TxError;
 use crate::env::BlockEnv;
 use crate::state::LedgerState;
 use std::collections::BTreeSet;
-use vellum_types::payment::{Conversion, TOKENS_MAX, Hash32Text, HOLD_SWEEP_PER_BLOCK_MAX, SettledLeg, Window};
+use vellum_types::payment::{Conversion, TOKENS_MAX, Hash32Text, HOLD_SWEEP_PER_BLOCK_MAX, SettledLeg};
 use vellum_types::{
     Account, AccountId, AccountStatus, Alert, Balance, Hash32, Hold, HoldStatus, Leg, PaymentOutcome, PaymentRecord, Rate,
     Role, StateKey, Subledger, Token, Transaction,
@@ -385,8 +385,8 @@ fn void_reservations(state: &mut LedgerState, hold: &Hold, t: &mut Touched) -> R
     Ok(())
 }
 
-/// Checks every leg, resolves conversions, runs the monitoring rules (updating the sender's
-/// windows), and returns the legs, the alerts raised and the hold timeout that applies.
+/// Checks every leg, resolves conversions, runs the monitoring rules (updating the windows
+/// on both sides), and returns the legs, the alerts raised and the hold timeout that applies.
 fn plan_transfer(
     state: &mut LedgerState,
     sender: &Account,
@@ -443,41 +443,6 @@ fn plan_transfer(
         });
     }
 
-    // Monitoring (X.1405 8.4.3): every leg counts towards the sender's window for its token,
-    // held or not, so splitting a payment cannot dodge the rules.
-    let mut alerts = Vec::new();
-    let mut timeout_ms = 0u64;
-    for leg in &settled {
-        let Some(rules) = state.monitoring(&leg.token) else { continue };
-        let mut w = state.window(&sender.id, &leg.token);
-        if rules.window_ms > 0 && env.time_ms.saturating_sub(w.start_ms) >= rules.window_ms {
-            w = Window { start_ms: env.time_ms, ..Window::default() };
-        }
-        w.amount = w.amount.checked_add(leg.amount).ok_or(TxError::Overflow("monitoring window"))?;
-        w.count = w.count.saturating_add(1);
-        if rules.just_under(leg.amount) {
-            w.just_under = w.just_under.saturating_add(1);
-        }
-        if rules.window_ms > 0 {
-            touched.insert(state.put_value(&StateKey::Window(sender.id, leg.token.clone()), &w));
-        }
-        let before = alerts.len();
-        let token = leg.token.clone();
-        if rules.large_amount > 0 && leg.amount >= rules.large_amount {
-            alerts.push(Alert::LargeTransfer { token: token.clone(), amount: leg.amount });
-        }
-        if rules.window_amount_max > 0 && w.amount > rules.window_amount_max {
-            alerts.push(Alert::VelocityAmount { token: token.clone(), window_amount: w.amount });
-        }
-        if rules.window_count_max > 0 && w.count > rules.window_count_max {
-            alerts.push(Alert::VelocityCount { token: token.clone(), window_count: w.count });
-        }
-        if rules.structuring_count > 0 && w.just_under >= rules.structuring_count {
-            alerts.push(Alert::Structuring { token, just_under_count: w.just_under });
-        }
-        if alerts.len() > before {
-            timeout_ms = timeout_ms.max(rules.hold_timeout_ms);
-        }
-    }
-    Ok((settled, alerts, timeout_ms))
+    let verdict = crate::monitoring::check(state, &sender.id, &settled, env, touched)?;
+    Ok((settled, verdict.alerts, verdict.timeout_ms))
 }

@@ -3,6 +3,8 @@ use std::sync::Arc;
 use vellum_crypto::{AuthMap, CompactLog};
 use vellum_types::encoding::{from_wire, to_wire};
 pub use vellum_types::StateKey;
+use vellum_types::kyc::{KycRecord, SanctionsList};
+use vellum_types::monitoring::Inflow;
 use vellum_types::payment::{HoldQueue, Window};
 use vellum_types::{
     Account, AccountId, Balance, ConsensusParams, Hash32, Hold, MemberEntry, MonitoringRules, ProofEntry, ProofId, Rate,
@@ -161,6 +163,23 @@ impl LedgerState {
 
     pub fn window(&self, account: &AccountId, symbol: &str) -> Window {
         self.get(&StateKey::Window(*account, symbol.to_string())).unwrap_or_default()
+    }
+
+    pub fn inflow(&self, account: &AccountId, symbol: &str) -> Inflow {
+        self.get(&StateKey::Inflow(*account, symbol.to_string())).unwrap_or_default()
+    }
+
+    pub fn kyc(&self, account: &AccountId) -> Option<KycRecord> {
+        self.get(&StateKey::Kyc(*account))
+    }
+
+    pub fn sanctions_list(&self) -> SanctionsList {
+        self.get(&StateKey::SanctionsList).unwrap_or_default()
+    }
+
+    /// The list version that added `commitment`, if it is on the sanctions list.
+    pub fn sanctioned(&self, commitment: &Hash32) -> Option<u64> {
+        self.get(&StateKey::Sanctioned(*commitment))
     }
 
     pub fn monitoring(&self, symbol: &str) -> Option<MonitoringRules> {

@@ -89,7 +89,7 @@ pub fn open(new_key: &SecretKey) -> TxBody {
         kyc_commitment: Some(tx::kyc_commitment(b"salt-0123456789ab", b"identity record")),
         label: "employee".into(),
         role: Role::User,
-        subledger: None,
+        subledger: None, kyc: None
     }
 }
 
@@ -97,7 +97,7 @@ pub fn open(new_key: &SecretKey) -> TxBody {
 pub fn open_in(new_key: &SecretKey, subledger: &str) -> TxBody {
     match open(new_key) {
         TxBody::OpenAccount { public_key, kyc_commitment, label, role, .. } => {
-            TxBody::OpenAccount { public_key, kyc_commitment, label, role, subledger: Some(subledger.into()) }
+            TxBody::OpenAccount { public_key, kyc_commitment, label, role, subledger: Some(subledger.into()), kyc: None }
         }
         _ => unreachable!(),
     }

@@ -63,6 +63,8 @@ pub mod domain {
     pub const INVOICE_ID: &[u8] = b"VELLUM:INVOICE-ID:";
     /// An issued invoice's log leaf ([`crate::invoice::InvoiceRecord`]).
     pub const INVOICE_RECORD: &[u8] = b"VELLUM:INVOICE-RECORD:";
+    /// An identity's sanctions-screening commitment ([`crate::kyc::screening_commitment`]).
+    pub const SCREENING: &[u8] = b"VELLUM:SCREENING:";
 }
 
 /// Why bytes could not be decoded. Decoding never panics and never allocates more than the
@@ -142,6 +144,7 @@ mod tests {
             domain::CONTRACT_EVENT,
             domain::INVOICE_ID,
             domain::INVOICE_RECORD,
+            domain::SCREENING,
         ];
         for (i, a) in tags.iter().enumerate() {
             for (j, b) in tags.iter().enumerate() {

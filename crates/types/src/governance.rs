@@ -101,6 +101,9 @@ pub enum GovAction {
     /// against a code digest: while recorded, every instance of that code refuses calls
     /// (X.1405 8.6.3).
     SetCodeAdvisory { code_digest: Hash32Text, advisory: Option<Hash32Text> },
+    /// Add and remove sanctioned screening commitments ([`crate::kyc::screening_commitment`]);
+    /// the list's version rises by one. Readable by oversight roles only.
+    UpdateSanctions { add: Vec<Hash32Text>, remove: Vec<Hash32Text> },
 }
 
 impl GovAction {
@@ -186,6 +189,21 @@ impl GovAction {
                 }
                 Ok(())
             }
+            GovAction::UpdateSanctions { add, remove } => {
+                use crate::kyc::SANCTIONS_UPDATE_MAX;
+                if add.is_empty() && remove.is_empty() {
+                    return Err("a sanctions update adds or removes at least one commitment".into());
+                }
+                if add.len() > SANCTIONS_UPDATE_MAX || remove.len() > SANCTIONS_UPDATE_MAX {
+                    return Err(format!("a sanctions update adds and removes at most {SANCTIONS_UPDATE_MAX} commitments each"));
+                }
+                let mut all: Vec<&Hash32Text> = add.iter().chain(remove).collect();
+                all.sort_by_key(|h| h.0);
+                if all.windows(2).any(|w| w[0] == w[1]) {
+                    return Err("a commitment appears twice in one sanctions update".into());
+                }
+                Ok(())
+            }
             _ => Ok(()),
         }
     }
@@ -212,6 +230,7 @@ impl GovAction {
             GovAction::SetContractPaused { .. } => "set_contract_paused",
             GovAction::UpgradeContract { .. } => "upgrade_contract",
             GovAction::SetCodeAdvisory { .. } => "set_code_advisory",
+            GovAction::UpdateSanctions { .. } => "update_sanctions",
         }
     }
 }

@@ -8,6 +8,8 @@ use crate::keys::PublicKey;
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
+pub use crate::monitoring::{Alert, MonitoringRules, Window};
+
 /// Longest token symbol (`[A-Z0-9]`, starting with a letter).
 pub const SYMBOL_BYTES_MAX: usize = 12;
 /// Longest sub-ledger name (`[a-z0-9-]`).
@@ -213,101 +215,6 @@ pub struct Subledger {
     pub created_height: u64,
 }
 
-/// Monitoring rules for one token (X.1405 8.4.3), set by governance. Amounts are in the
-/// token's base units; a zero turns that rule off. Windows are tumbling per (account, token):
-/// a window opens at the first transfer after the previous one closed.
-#[derive(Clone, PartialEq, Eq, Debug, Default, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
-pub struct MonitoringRules {
-    /// A single leg of at least this amount is held.
-    #[serde(with = "u128_text")]
-    pub large_amount: u128,
-    pub window_ms: u64,
-    /// More than this amount sent within one window is held.
-    #[serde(with = "u128_text")]
-    pub window_amount_max: u128,
-    /// More than this many legs within one window are held.
-    pub window_count_max: u32,
-    /// A leg in `[large_amount × floor_bps / 10_000, large_amount)` is "just under" the threshold…
-    pub structuring_floor_bps: u16,
-    /// …and this many of them in one window are held as structuring.
-    pub structuring_count: u32,
-    /// A pending hold not decided within this time is voided (funds return to the sender).
-    pub hold_timeout_ms: u64,
-    /// Starts at 1, +1 on every change (G-RULES: every parameter is versioned).
-    pub version: u64,
-}
-
-impl MonitoringRules {
-    pub fn check(&self) -> Result<(), String> {
-        if self.window_ms > MONITOR_WINDOW_MS_MAX {
-            return Err(format!("window_ms at most {MONITOR_WINDOW_MS_MAX}"));
-        }
-        if self.hold_timeout_ms == 0 || self.hold_timeout_ms > HOLD_TIMEOUT_MS_MAX {
-            return Err(format!("hold_timeout_ms must be 1..={HOLD_TIMEOUT_MS_MAX}"));
-        }
-        if self.structuring_floor_bps > 10_000 {
-            return Err("structuring_floor_bps at most 10000".into());
-        }
-        if (self.window_amount_max > 0 || self.window_count_max > 0 || self.structuring_count > 0) && self.window_ms == 0
-        {
-            return Err("window rules need window_ms > 0".into());
-        }
-        if self.structuring_count > 0 && self.large_amount == 0 {
-            return Err("structuring is measured against large_amount, which is 0".into());
-        }
-        Ok(())
-    }
-
-    /// Whether `amount` is just under the large-transfer threshold.
-    pub fn just_under(&self, amount: u128) -> bool {
-        if self.large_amount == 0 || self.structuring_count == 0 {
-            return false;
-        }
-        // floor = large × bps / 10_000 without overflow: divide first, then add the remainder part.
-        let bps = u128::from(self.structuring_floor_bps);
-        let floor = (self.large_amount / 10_000) * bps + (self.large_amount % 10_000) * bps / 10_000;
-        amount >= floor && amount < self.large_amount
-    }
-}
-
-/// The running totals of one (account, token) monitoring window.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, BorshSerialize, BorshDeserialize)]
-pub struct Window {
-    pub start_ms: u64,
-    pub amount: u128,
-    pub count: u32,
-    pub just_under: u32,
-}
-
-/// Which monitoring rule a transfer hit.
-#[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "rule")]
-pub enum Alert {
-    LargeTransfer {
-        token: String,
-        #[serde(with = "u128_text")]
-        amount: u128,
-    },
-    VelocityAmount {
-        token: String,
-        #[serde(with = "u128_text")]
-        window_amount: u128,
-    },
-    VelocityCount { token: String, window_count: u32 },
-    Structuring { token: String, just_under_count: u32 },
-}
-
-impl Alert {
-    pub fn rule(&self) -> &'static str {
-        match self {
-            Alert::LargeTransfer { .. } => "large_transfer",
-            Alert::VelocityAmount { .. } => "velocity_amount",
-            Alert::VelocityCount { .. } => "velocity_count",
-            Alert::Structuring { .. } => "structuring",
-        }
-    }
-}
-
 /// A leg as it settles (or is reserved): what leaves the sender and what reaches the recipient.
 #[derive(Clone, PartialEq, Eq, Debug, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct SettledLeg {
@@ -455,6 +362,7 @@ impl crate::tx::TxBody {
                 | B::SetRate { .. }
                 | B::ReimburseInvoice { .. }
                 | B::ClearInvoiceTax { .. }
+                | B::SetKyc { .. }
         )
     }
 }
@@ -472,6 +380,7 @@ pub fn parties(tx: &crate::tx::Transaction, record: Option<&PaymentRecord>) -> V
     match &tx.unsigned.body {
         B::Mint { to, .. } => add(*to),
         B::Clawback { from, .. } => add(*from),
+        B::SetKyc { account, .. } => add(*account),
         _ => {}
     }
     if let Some(r) = record {
@@ -559,24 +468,6 @@ mod tests {
         assert!(SignerSet { threshold: 0, ..ok.clone() }.check().is_err());
         let dup = SignerSet { signers: vec![Signer { key: k(1), weight: 1 }; 2], threshold: 1 };
         assert!(dup.check().unwrap_err().contains("twice"));
-    }
-
-    #[test]
-    fn just_under_is_a_band_below_the_threshold() {
-        let r = MonitoringRules {
-            large_amount: 10_000,
-            structuring_floor_bps: 9_000,
-            structuring_count: 3,
-            window_ms: 1,
-            hold_timeout_ms: 1,
-            ..Default::default()
-        };
-        assert!(!r.just_under(8_999));
-        assert!(r.just_under(9_000));
-        assert!(r.just_under(9_999));
-        assert!(!r.just_under(10_000));
-        let huge = MonitoringRules { large_amount: u128::MAX, ..r };
-        assert!(huge.just_under(u128::MAX - 1));
     }
 
     #[test]

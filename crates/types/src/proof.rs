@@ -381,6 +381,15 @@ pub enum StateKey {
     InvoiceablePayment(crate::hash::TxId),
     /// An issued invoice ([`crate::invoice::Invoice`], by invoice id).
     Invoice(Hash32),
+    /// What an account received of a token within the monitoring window
+    /// ([`crate::monitoring::Inflow`]).
+    Inflow(AccountId, String),
+    /// An account's KYC record ([`crate::kyc::KycRecord`]).
+    Kyc(AccountId),
+    /// The sanctions list's version and size ([`crate::kyc::SanctionsList`]).
+    SanctionsList,
+    /// A sanctioned screening commitment (value: the list version that added it, `u64`).
+    Sanctioned(Hash32),
 }
 
 impl StateKey {

@@ -4,6 +4,7 @@ use crate::account::{AccountStatus, Role};
 use crate::encoding::{DecodeError, canonical, domain, from_wire, to_wire};
 use crate::hash::{AccountId, Hash32, TxId, sha256};
 use crate::keys::{PublicKey, Signature};
+use crate::kyc::KycTerms;
 use crate::limits::{CHAIN_ID_BYTES_MAX, LABEL_BYTES_MAX, TX_BYTES_MAX, TX_SIGNATURES_MAX};
 use crate::payment::{
     Leg, MonitoringRules, SignerSet, TRANSFER_LEGS_MAX, TokenFlags, DECIMALS_MAX, valid_subledger, valid_symbol,
@@ -33,6 +34,8 @@ pub enum TxBody {
         label: String,
         role: Role,
         subledger: Option<String>,
+        /// The identity check's tier, expiry and sanctions screening; needs a commitment.
+        kyc: Option<KycTerms>,
     },
     /// Compliance freezes or unfreezes an account; a registrar or compliance revokes one.
     SetAccountStatus { account: AccountId, status: AccountStatus, reason: String },
@@ -186,6 +189,9 @@ pub enum TxBody {
         #[serde(with = "crate::hex_serde::hex32")]
         invoice: Hash32,
     },
+    /// A registrar (re-)verifies an account's identity: its tier, expiry and screening
+    /// commitment (X.1405 8.4.2). Replaces the record in force.
+    SetKyc { account: AccountId, terms: KycTerms },
 }
 
 impl TxBody {
@@ -227,6 +233,7 @@ impl TxBody {
             TxBody::IssueInvoice { .. } => "issue_invoice",
             TxBody::ReimburseInvoice { .. } => "reimburse_invoice",
             TxBody::ClearInvoiceTax { .. } => "clear_invoice_tax",
+            TxBody::SetKyc { .. } => "set_kyc",
         }
     }
 }
@@ -321,6 +328,12 @@ impl UnsignedTx {
             }
             TxBody::OpenAccount { subledger: Some(name), .. } if !valid_subledger(name) => {
                 invalid(format!("sub-ledger name `{name}` must be 1..=32 bytes of [a-z0-9-], starting with a letter"))
+            }
+            TxBody::OpenAccount { kyc: Some(_), kyc_commitment: None, .. } => {
+                invalid("KYC terms need the identity's KYC commitment".into())
+            }
+            TxBody::OpenAccount { kyc: Some(terms), .. } | TxBody::SetKyc { terms, .. } if terms.check().is_err() => {
+                invalid(terms.check().unwrap_err())
             }
             TxBody::SetProofStatus { change: ProofChange::Revoke { reason } | ProofChange::Suspend { reason }, .. }
             | TxBody::RevokeIssuer { reason, .. }
@@ -512,7 +525,7 @@ mod tests {
                     kyc_commitment: Some([4; 32]),
                     label: "employee".into(),
                     role: Role::User,
-                    subledger: None,
+                    subledger: None, kyc: None
                 },
             },
             signatures: vec![Signature::Ed25519 { public_key: [9; 32], signature: [5; 64] }],
