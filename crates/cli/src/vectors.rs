@@ -16,7 +16,7 @@ use vellum_types::payment::{ConvertQuote, Hash32Text};
 use vellum_types::proof::{AuditRecord, BatchMember, ProofChange, ProofId, salted_digest};
 use vellum_types::validators::MisbehaviorKind;
 use vellum_types::{
-    AccountId, AccountStatus, ConsensusParams, GenesisValidator, Leg, MonitoringRules, Role, Signature, Signer,
+    AccountId, AccountStatus, Alert, ConsensusParams, GenesisValidator, Leg, MonitoringRules, Role, Signature, Signer,
     SignerSet, TokenFlags, Transaction, TxBody, UnsignedTx, sha256,
 };
 
@@ -293,18 +293,49 @@ fn ids_json(keys: &[TestKey]) -> Value {
         .map(|i| json!({ "index": i, "proof": vellum_crypto::merkle::inclusion_proof(i, &leaves).iter().map(hex::encode).collect::<Vec<_>>() }))
         .collect();
     json!({
-        "description": "Identifiers and commitments. account_id = SHA-256(hashed), hashed = \"VELLUM:ACCOUNT-ID:\" ‖ 0x01 ‖ borsh(PublicKey). proof_id = SHA-256(\"VELLUM:PROOF-ID:\" ‖ 0x01 ‖ tx id). salted = SHA-256(\"VELLUM:SALTED-DIGEST:\" ‖ 0x01 ‖ salt ‖ digest). kyc = SHA-256(\"VELLUM:KYC-COMMITMENT:\" ‖ 0x01 ‖ borsh((Vec<u8> salt, Vec<u8> record))). batch root = RFC 6962 root over leaf(d) = SHA-256(0x00 ‖ d) of the registered digests, in order. contract_id = SHA-256(\"VELLUM:CONTRACT-ID:\" ‖ 0x01 ‖ code digest ‖ creator account id ‖ u64 LE nonce). invoice_id = SHA-256(\"VELLUM:INVOICE-ID:\" ‖ 0x01 ‖ payment tx id).",
+        "description": "Identifiers and commitments. account_id = SHA-256(hashed), hashed = \"VELLUM:ACCOUNT-ID:\" ‖ 0x01 ‖ borsh(PublicKey). proof_id = SHA-256(\"VELLUM:PROOF-ID:\" ‖ 0x01 ‖ tx id). salted = SHA-256(\"VELLUM:SALTED-DIGEST:\" ‖ 0x01 ‖ salt ‖ digest). kyc = SHA-256(\"VELLUM:KYC-COMMITMENT:\" ‖ 0x01 ‖ borsh((Vec<u8> salt, Vec<u8> record))). batch root = RFC 6962 root over leaf(d) = SHA-256(0x00 ‖ d) of the registered digests, in order. contract_id = SHA-256(\"VELLUM:CONTRACT-ID:\" ‖ 0x01 ‖ code digest ‖ creator account id ‖ u64 LE nonce). invoice_id = SHA-256(\"VELLUM:INVOICE-ID:\" ‖ 0x01 ‖ payment tx id). screening = SHA-256(\"VELLUM:SCREENING:\" ‖ 0x01 ‖ salt[32] ‖ borsh(Vec<u8> identity)). payment_records: a held transfer's record with one alert of every kind; leaf_bytes = \"VELLUM:PAYMENT-RECORD:\" ‖ 0x01 ‖ borsh(PaymentRecord).",
         "account_ids": accounts,
         "proof_ids": [{ "tx_id": tx_id.to_hex(), "proof_id": ProofId::of_tx(&tx_id).to_hex() }],
         "contract_ids": [{ "code_digest": hex::encode(h("escrow code")), "creator": account(keys, "ed25519-a").to_hex(), "nonce": 7, "contract_id": vellum_types::contract::contract_account_id(&h("escrow code"), &account(keys, "ed25519-a"), 7).to_hex() }],
         "invoice_ids": [{ "payment_tx_id": tx_id.to_hex(), "invoice_id": hex::encode(vellum_types::invoice::invoice_id(&tx_id)) }],
         "salted_digests": [{ "salt": hex::encode(salt), "digest": hex::encode(document), "salted": hex::encode(salted_digest(&salt, &document)) }],
         "kyc_commitments": [{ "salt": hex::encode(&salt[..16]), "record": hex::encode(b"Jane Doe|1990-01-01|passport X123"), "commitment": hex::encode(vellum_types::tx::kyc_commitment(&salt[..16], b"Jane Doe|1990-01-01|passport X123")) }],
+        "screening_commitments": [{ "salt": hex::encode(h("screening salt")), "identity": hex::encode(b"Jane Doe|1990-01-01|FR"), "commitment": hex::encode(vellum_types::kyc::screening_commitment(&h("screening salt"), b"Jane Doe|1990-01-01|FR")) }],
+        "payment_records": [held_record(keys)],
         "batch_roots": [
             { "digests": [hex::encode(h("only"))], "root": hex::encode(vellum_evidence::batch_root(&[h("only")])) },
             { "digests": members.iter().map(hex::encode).collect::<Vec<_>>(), "root": hex::encode(vellum_evidence::batch_root(&members)), "inclusion_proofs": proofs },
         ],
     })
+}
+
+/// A held transfer's record raising one alert of every kind, for decoders.
+fn held_record(keys: &[TestKey]) -> Value {
+    use vellum_types::payment::{PaymentOutcome, PaymentRecord, SettledLeg};
+    let (a, b) = (account(keys, "ed25519-a"), account(keys, "ed25519-b"));
+    let t = || "EUR".to_string();
+    let alerts = vec![
+        Alert::LargeTransfer { token: t(), amount: 1_000_000 },
+        Alert::VelocityAmount { token: t(), window_amount: 5_000_001 },
+        Alert::VelocityCount { token: t(), window_count: 21 },
+        Alert::Structuring { token: t(), just_under_count: 3 },
+        Alert::InflowAmount { token: t(), account: b, window_amount: 8_000_001 },
+        Alert::InflowCount { token: t(), account: b, window_count: 41 },
+        Alert::DistinctSenders { token: t(), account: b, senders: 11 },
+        Alert::TierLeg { token: t(), tier: 0, amount: 10_001 },
+        Alert::TierWindow { token: t(), tier: 2, window_amount: 2_000_001 },
+        Alert::Sanctions { account: a, list_version: 4 },
+    ];
+    assert_eq!(alerts.iter().map(Alert::rule).collect::<std::collections::BTreeSet<_>>().len(), 10, "one alert of every kind");
+    let leg = SettledLeg { to: b, token: t(), amount: 1_000_000, credit_token: t(), credit_amount: 1_000_000, conversion: None };
+    let record = PaymentRecord {
+        tx_id: vellum_types::TxId(h("a held transfer")),
+        height: 42,
+        time_ms: 1_767_225_600_000,
+        sender: a,
+        outcome: PaymentOutcome::Held { hold: 3, legs: vec![leg], alerts, reference: None },
+    };
+    json!({ "record": record, "leaf_bytes": hex::encode(record.leaf_bytes()) })
 }
 
 // ---- requests.json -----------------------------------------------------------------------
@@ -492,7 +523,7 @@ fn json_body_form_round_trips_to_the_same_bytes() {
     let mut every_variant: Vec<u64> = file["vectors"].as_array().unwrap().iter().map(|v| v["variant"].as_u64().unwrap()).collect();
     every_variant.sort();
     every_variant.dedup();
-    assert_eq!(every_variant, (0..=35).collect::<Vec<_>>(), "a TxBody variant has no vector");
+    assert_eq!(every_variant, (0..=36).collect::<Vec<_>>(), "a TxBody variant has no vector");
     let unknown = json!({"type": "burn", "token": "EUR", "amount": "1", "extra": 1});
     assert!(serde_json::from_value::<TxBody>(unknown).is_err(), "unknown fields are refused, not ignored");
 }
