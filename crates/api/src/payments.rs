@@ -56,7 +56,8 @@ fn view_json(v: &AccountView) -> Value {
             })
         })
         .collect();
-    json!({ "account": v.account, "balances": balances, "guardians": v.guardians, "pending_recovery": v.recovery, "purpose_keys": v.purpose_keys })
+    let kyc = v.kyc.as_ref().map(|(record, expired)| json!({ "record": record, "expired": expired }));
+    json!({ "account": v.account, "balances": balances, "guardians": v.guardians, "pending_recovery": v.recovery, "purpose_keys": v.purpose_keys, "kyc": kyc })
 }
 
 /// Authenticates the caller and checks it may read account `id`; returns the account id.

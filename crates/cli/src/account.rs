@@ -28,6 +28,24 @@ pub enum AccountCommand {
         /// Open the account in this sub-ledger (default: the main ledger).
         #[arg(long)]
         subledger: Option<String>,
+        #[command(flatten)]
+        kyc: crate::kyc_cmd::KycArgs,
+    },
+    /// A registrar (re-)verifies an account's identity: its KYC tier, expiry and sanctions
+    /// screening (replaces the record in force; re-enables sending after an expiry).
+    Kyc {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, default_value = "registrar")]
+        key: String,
+        /// The account (id, or a key name its id derives from).
+        #[arg(long)]
+        account: String,
+        /// The identity record, for `--screening-salt`.
+        #[arg(long)]
+        identity_file: Option<PathBuf>,
+        #[command(flatten)]
+        kyc: crate::kyc_cmd::KycArgs,
     },
     /// Replace the account's signer set (multi-signature, key rotation); the transaction is
     /// signed by every `--key` and must meet the current threshold.
@@ -61,11 +79,15 @@ pub enum AccountCommand {
 pub fn run(command: AccountCommand, json: bool) -> Result<()> {
     match command {
         AccountCommand::SetSigners { target, key, signer, threshold } => pay::set_signers(&target, &key, &signer, threshold, json),
-        AccountCommand::Open { target, key, public_key, identity_file, label, subledger } => {
+        AccountCommand::Kyc { target, key, account, identity_file, kyc } => {
+            crate::kyc_cmd::set(&target, &key, &account, identity_file.as_deref(), &kyc, json)
+        }
+        AccountCommand::Open { target, key, public_key, identity_file, label, subledger, kyc } => {
             let record = std::fs::read(&identity_file).with_context(|| format!("cannot read {}", identity_file.display()))?;
             let salt = keys::random_bytes();
             let commitment = vellum_types::tx::kyc_commitment(&salt, &record);
-            let body = TxBody::OpenAccount { public_key, kyc_commitment: Some(commitment), label, role: Role::User, subledger, kyc: None };
+            let kyc = kyc.terms(Some(&record))?;
+            let body = TxBody::OpenAccount { public_key, kyc_commitment: Some(commitment), label, role: Role::User, subledger, kyc };
             let result = send(&target, &key, body)?;
             let v = json!({ "account_id": public_key.account_id().to_hex(), "kyc_salt": hex::encode(salt), "kyc_commitment": hex::encode(commitment), "tx": result });
             print(json, &v, || {

@@ -16,6 +16,7 @@ mod issuer;
 mod key_cmd;
 mod keys;
 mod keystore;
+mod kyc_cmd;
 mod log;
 mod originals;
 mod pay;
@@ -160,6 +161,11 @@ pub(crate) enum Command {
     },
     /// Set a token's monitoring rules (governance): large transfers, velocity, structuring.
     Monitor(pay::MonitorArgs),
+    /// The sanctions list (governance): screening salts and commitments, add and remove.
+    Sanctions {
+        #[command(subcommand)]
+        command: kyc_cmd::SanctionsCommand,
+    },
     /// Transfers held by monitoring: list, release (post) or reject (void).
     Hold {
         #[command(subcommand)]
@@ -292,6 +298,7 @@ pub(crate) fn dispatch(command: Command, json: bool) -> Result<()> {
         Command::Token { command } => pay::token(command, json),
         Command::Monitor(args) => pay::monitor(args, json),
         Command::Hold { command } => pay::hold(command, json),
+        Command::Sanctions { command } => kyc_cmd::sanctions(command, json),
         Command::Subledger(a) => pay::subledger(&a.target, &a.council, &a.name, a.no_kyc, json),
         Command::Rate(a) => pay::rate(&a.target, &a.council, (&a.from, &a.to), (a.num, a.den), &a.desk, json),
         Command::Gov { command } => gov::gov(command, json),

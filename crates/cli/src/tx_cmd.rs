@@ -135,7 +135,9 @@ fn buildable(command: &crate::Command) -> Result<(), &'static str> {
         },
         C::Pay(_) | C::Monitor(_) | C::Subledger(_) | C::Rate(_) | C::Role { .. } | C::Module { .. } | C::Recovery { .. } => Ok(()),
         C::Account { command } => match command {
-            crate::account::AccountCommand::SetSigners { .. } | crate::account::AccountCommand::SetStatus { .. } => Ok(()),
+            crate::account::AccountCommand::SetSigners { .. }
+            | crate::account::AccountCommand::SetStatus { .. }
+            | crate::account::AccountCommand::Kyc { .. } => Ok(()),
             crate::account::AccountCommand::Open { .. } => Err(SECRETS),
         },
         C::Credential { .. } | C::Witness { .. } => Err(NO_TX),
@@ -168,6 +170,10 @@ fn buildable(command: &crate::Command) -> Result<(), &'static str> {
             | crate::pay::TokenCommand::Pause { .. }
             | crate::pay::TokenCommand::Unpause { .. }
             | crate::pay::TokenCommand::Clawback { .. } => Ok(()),
+        },
+        C::Sanctions { command } => match command {
+            crate::kyc_cmd::SanctionsCommand::Add(_) | crate::kyc_cmd::SanctionsCommand::Remove(_) => Ok(()),
+            crate::kyc_cmd::SanctionsCommand::NewSalt { .. } | crate::kyc_cmd::SanctionsCommand::Screen { .. } => Err(NO_TX),
         },
         C::Hold { command } => match command {
             crate::pay::HoldCommand::List { .. } => Err(NO_TX),

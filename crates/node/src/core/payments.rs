@@ -76,6 +76,8 @@ pub struct AccountView {
     pub guardians: Option<vellum_types::payment::Guardians>,
     pub recovery: Option<vellum_types::payment::Recovery>,
     pub purpose_keys: Option<vellum_types::payment::PurposeKeys>,
+    /// The registrar's KYC record, and whether it had expired at the finalized block's time.
+    pub kyc: Option<(vellum_types::kyc::KycRecord, bool)>,
 }
 
 impl NodeHandle {
@@ -90,7 +92,11 @@ impl NodeHandle {
                 (b != Balance::default()).then(|| (state.token(&symbol).expect("listed tokens exist"), b))
             })
             .collect();
-        Some(AccountView { account, balances, guardians: state.guardians(id), recovery: state.recovery(id), purpose_keys: state.purpose_keys(id) })
+        let kyc = state.kyc(id).map(|r| {
+            let expired = r.expired(state.time_ms);
+            (r, expired)
+        });
+        Some(AccountView { account, balances, guardians: state.guardians(id), recovery: state.recovery(id), purpose_keys: state.purpose_keys(id), kyc })
     }
 
     pub fn tokens(&self) -> Vec<Token> {
