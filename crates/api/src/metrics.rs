@@ -44,8 +44,7 @@ fn metrics_text(node: &NodeHandle) -> Response {
     metric(&mut out, "vellum_log_size", "gauge", "Entries in the RFC 6962 log.", vec![(String::new(), s.log_size)]);
     metric(&mut out, "vellum_holds_total", "counter", "Transfers held by monitoring since this process started.", vec![(String::new(), holds_total)]);
     metric(&mut out, "vellum_holds_pending", "gauge", "Held transfers awaiting a compliance decision (counted up to 500).", vec![(String::new(), pending as u64)]);
-    let rules = ["large_transfer", "velocity_amount", "velocity_count", "structuring"];
-    let rows = rules
+    let rows = vellum_types::monitoring::ALERT_RULES
         .iter()
         .map(|r| (format!("{{rule=\"{r}\"}}"), alerts.iter().find(|(k, _)| k == r).map_or(0, |(_, v)| *v)))
         .collect();

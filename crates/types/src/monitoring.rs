@@ -312,6 +312,20 @@ pub enum Alert {
     },
 }
 
+/// Every alert rule name, in variant order (metrics list them all, raised or not).
+pub const ALERT_RULES: [&str; 10] = [
+    "large_transfer",
+    "velocity_amount",
+    "velocity_count",
+    "structuring",
+    "inflow_amount",
+    "inflow_count",
+    "distinct_senders",
+    "tier_leg",
+    "tier_window",
+    "sanctions",
+];
+
 impl Alert {
     pub fn rule(&self) -> &'static str {
         match self {
@@ -428,6 +442,27 @@ mod tests {
             DISTINCT_SENDERS_TRACKED_MAX + 1
         );
         assert_eq!(full.senders.len(), DISTINCT_SENDERS_TRACKED_MAX);
+    }
+
+    #[test]
+    fn alert_rules_lists_every_variant_in_order() {
+        let (a, t) = (AccountId([1; 32]), || "EUR".to_string());
+        let every = [
+            Alert::LargeTransfer { token: t(), amount: 1 },
+            Alert::VelocityAmount { token: t(), window_amount: 1 },
+            Alert::VelocityCount { token: t(), window_count: 1 },
+            Alert::Structuring { token: t(), just_under_count: 1 },
+            Alert::InflowAmount { token: t(), account: a, window_amount: 1 },
+            Alert::InflowCount { token: t(), account: a, window_count: 1 },
+            Alert::DistinctSenders { token: t(), account: a, senders: 1 },
+            Alert::TierLeg { token: t(), tier: 0, amount: 1 },
+            Alert::TierWindow { token: t(), tier: 0, window_amount: 1 },
+            Alert::Sanctions { account: a, list_version: 1 },
+        ];
+        for (i, alert) in every.iter().enumerate() {
+            assert_eq!(alert.rule(), ALERT_RULES[i]);
+            assert_eq!(borsh::to_vec(alert).unwrap()[0] as usize, i, "variant order");
+        }
     }
 
     #[test]
