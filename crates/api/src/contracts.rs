@@ -269,13 +269,20 @@ pub(crate) async fn tx_receipt(State(node): State<NodeHandle>, Path(hash): Path<
             Err(r) => return r,
         };
         // Who may read it: as for the contract result, or the invoice's parties.
-        let allowed = match (node.contract_result(&id), node.issued_invoice(&id)) {
-            (Ok(Some(c)), _) => party(&c, &caller.id),
-            (_, Ok(Some(i))) => [i.record.invoice.seller, i.record.invoice.buyer, i.record.invoice.tax_authority].contains(&caller.id),
+        let (allowed, owners) = match (node.contract_result(&id), node.issued_invoice(&id)) {
+            (Ok(Some(c)), _) => (party(&c, &caller.id), vec![c.tx.unsigned.sender]),
+            (_, Ok(Some(i))) => {
+                let v = &i.record.invoice;
+                ([v.seller, v.buyer, v.tax_authority].contains(&caller.id), vec![v.seller, v.buyer])
+            }
             (Err(e), _) | (_, Err(e)) => return bundle_error(&e),
             (Ok(None), Ok(None)) => return not_found_or_forbidden(&caller, format!("no finalized contract transaction or invoice issuance {id}")),
         };
-        if !(allowed || oversight(&caller)) {
+        let allowed = allowed || oversight(&caller);
+        if let Err(r) = crate::payments::audit_reads(&node, &owners, ("receipt", Some(id)), &caller, allowed) {
+            return r;
+        }
+        if !allowed {
             return auth_error(&AuthError::Forbidden);
         }
         match node.tx_receipt(&id) {

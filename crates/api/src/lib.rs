@@ -144,6 +144,7 @@ pub fn router_with_limit(node: NodeHandle, rate: limit::RateLimit) -> Router {
         )
         .route("/v1/account/{id}", get(payments::account))
         .route("/v1/account/{id}/history", get(payments::history))
+        .route("/v1/account/{id}/reads", get(payments::reads))
         .route("/v1/token/{symbol}", get(payments::token))
         .route("/v1/token/{symbol}/monitoring", get(payments::token_monitoring))
         .route("/v1/rate/{from}/{to}", get(payments::rate))

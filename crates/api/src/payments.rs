@@ -17,6 +17,7 @@ use vellum_node::core::{AccountView, can_read_account, oversees};
 use vellum_node::{AuthError, NodeHandle};
 use vellum_storage::PaymentEntry;
 use vellum_types::payment::{format_amount, valid_symbol};
+use vellum_types::proof::ReadRecord;
 use vellum_types::{Account, AccountId, Role, TxId};
 
 /// An auditor or compliance officer, of the main ledger or of a sub-ledger: told "not found"
@@ -60,14 +61,35 @@ fn view_json(v: &AccountView) -> Value {
     json!({ "account": v.account, "balances": balances, "guardians": v.guardians, "pending_recovery": v.recovery, "purpose_keys": v.purpose_keys, "kyc": kyc })
 }
 
-/// Authenticates the caller and checks it may read account `id`; returns the account id.
-fn readable_account(node: &NodeHandle, headers: &HeaderMap, uri: &Uri, id: &str) -> Result<AccountId, Response> {
+/// Records a read (or refused read) of the data of each of `owners` by `reader`, durably,
+/// before anything is returned (X.1407 9.1.1 c); the node puts the records on the ledger. A
+/// trail that cannot be written refuses the read.
+pub(crate) fn audit_reads(node: &NodeHandle, owners: &[AccountId], (action, item): (&str, Option<TxId>), reader: &Account, allowed: bool) -> Result<(), Response> {
+    let time_ms = crate::now_ms();
+    let mut seen: Vec<AccountId> = Vec::with_capacity(owners.len());
+    for owner in owners {
+        if seen.contains(owner) {
+            continue;
+        }
+        seen.push(*owner);
+        let record = ReadRecord { owner: *owner, action: action.to_string(), item, reader: Some(reader.id), allowed, time_ms };
+        node.audit_read(record).map_err(|e| error(StatusCode::SERVICE_UNAVAILABLE, "audit_unavailable", format!("the read is refused: {e}")))?;
+    }
+    Ok(())
+}
+
+/// Authenticates the caller and checks it may read account `id` (recording the read as
+/// `action`); returns the account id.
+fn readable_account(node: &NodeHandle, headers: &HeaderMap, uri: &Uri, id: &str, action: &str) -> Result<AccountId, Response> {
     let caller = caller(node, headers, "GET", uri).map_err(|e| auth_error(&e))?;
     let id = AccountId::from_hex(id)
         .map_err(|_| error(StatusCode::BAD_REQUEST, "bad_account_id", "account id must be 64 hex characters"))?;
     match node.account(&id) {
-        Some(a) if can_read_account(&caller, &a) => Ok(id),
-        Some(_) => Err(auth_error(&AuthError::Forbidden)),
+        Some(a) => {
+            let allowed = can_read_account(&caller, &a);
+            audit_reads(node, &[id], (action, None), &caller, allowed)?;
+            if allowed { Ok(id) } else { Err(auth_error(&AuthError::Forbidden)) }
+        }
         None => Err(not_found_or_forbidden(&caller, format!("unknown account {id}"))),
     }
 }
@@ -92,7 +114,7 @@ fn readable_account(node: &NodeHandle, headers: &HeaderMap, uri: &Uri, id: &str)
     security(("signed_request" = []))
 )]
 pub(crate) async fn account(State(node): State<NodeHandle>, Path(id): Path<String>, headers: HeaderMap, uri: Uri) -> Response {
-    blocking(move || match readable_account(&node, &headers, &uri, &id) {
+    blocking(move || match readable_account(&node, &headers, &uri, &id, "account") {
         Ok(id) => match node.account_view(&id) {
             Some(v) => Json(view_json(&v)).into_response(),
             None => error(StatusCode::NOT_FOUND, "not_found", format!("unknown account {id}")),
@@ -141,12 +163,50 @@ pub(crate) fn entry_json(e: &PaymentEntry) -> Value {
 )]
 pub(crate) async fn history(State(node): State<NodeHandle>, Path(id): Path<String>, Query(query): Query<HistoryQuery>, headers: HeaderMap, uri: Uri) -> Response {
     blocking(move || {
-        let id = match readable_account(&node, &headers, &uri, &id) {
+        let id = match readable_account(&node, &headers, &uri, &id, "history") {
             Ok(id) => id,
             Err(r) => return r,
         };
         match node.history(&id, query.limit.unwrap_or(100)) {
             Ok(entries) => Json(json!({ "account": id.to_hex(), "payments": entries.iter().map(entry_json).collect::<Vec<_>>() })).into_response(),
+            Err(e) => bundle_error(&e),
+        }
+    })
+    .await
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/account/{id}/reads",
+    operation_id = "account_reads",
+    tag = "payments",
+    summary = "Who read this account's data: reads finalized on the ledger (by any node) and those this node recorded but not yet finalized (whoever may read the account)",
+    params(("id" = String, Path, pattern = "^[0-9a-fA-F]{64}$", description = "Account id, 64 hex")),
+    responses(
+        (status = 200, description = "Reads of the account's data: `finalized` (with node, transaction and height) and `pending`", content_type = "application/json"),
+        (status = 400, description = "`bad_account_id`, `bad_path`", body = ErrorBody),
+        (status = 401, description = "Not a valid signed request", body = ErrorBody),
+        (status = 403, description = "`forbidden`: may not read this account (also for one that does not exist)", body = ErrorBody),
+        (status = 404, description = "`not_found` (auditors and compliance only)", body = ErrorBody),
+        (status = 500, description = "`storage`, `internal`", body = ErrorBody),
+        (status = 503, description = "`busy`, `audit_unavailable`", body = ErrorBody),
+    ),
+    security(("signed_request" = []))
+)]
+pub(crate) async fn reads(State(node): State<NodeHandle>, Path(id): Path<String>, headers: HeaderMap, uri: Uri) -> Response {
+    blocking(move || {
+        let id = match readable_account(&node, &headers, &uri, &id, "reads") {
+            Ok(id) => id,
+            Err(r) => return r,
+        };
+        match node.reads_of(&id) {
+            Ok((finalized, pending)) => {
+                let finalized: Vec<Value> = finalized
+                    .iter()
+                    .map(|e| json!({ "record": e.record, "node": e.node.to_hex(), "tx_id": e.tx_id.to_hex(), "height": e.height }))
+                    .collect();
+                Json(json!({ "account": id.to_hex(), "finalized": finalized, "pending": pending })).into_response()
+            }
             Err(e) => bundle_error(&e),
         }
     })
@@ -315,6 +375,11 @@ pub(crate) async fn holds(State(node): State<NodeHandle>, Query(query): Query<Ho
             .into_iter()
             .filter(|h| state.account(&h.sender).is_some_and(|s| oversees(&caller, s.subledger.as_ref())))
             .collect();
+        for h in &holds {
+            if let Err(r) = audit_reads(&node, &[h.sender], ("hold", Some(h.tx_id)), &caller, true) {
+                return r;
+            }
+        }
         Json(json!({ "holds": holds })).into_response()
     })
     .await
@@ -346,23 +411,31 @@ pub(crate) async fn hold(State(node): State<NodeHandle>, Path(id): Path<u64>, he
             Err(e) => return auth_error(&e),
         };
         match node.hold(id) {
-            Some(h) if h.sender == caller.id || node.account(&h.sender).is_some_and(|s| oversees(&caller, s.subledger.as_ref())) => {
-                Json(json!({ "hold": h })).into_response()
+            Some(h) => {
+                let allowed = h.sender == caller.id || node.account(&h.sender).is_some_and(|s| oversees(&caller, s.subledger.as_ref()));
+                if let Err(r) = audit_reads(&node, &[h.sender], ("hold", Some(h.tx_id)), &caller, allowed) {
+                    return r;
+                }
+                if allowed { Json(json!({ "hold": h })).into_response() } else { auth_error(&AuthError::Forbidden) }
             }
-            Some(_) => auth_error(&AuthError::Forbidden),
             None => not_found_or_forbidden(&caller, format!("unknown hold {id}")),
         }
     })
     .await
 }
 
-/// Loads a payment the caller may read, or the refusal.
-fn readable_payment(node: &NodeHandle, headers: &HeaderMap, uri: &Uri, id: &str) -> Result<(TxId, PaymentEntry), Response> {
+/// Loads a payment the caller may read (recording the read as `action` for every party), or
+/// the refusal.
+fn readable_payment(node: &NodeHandle, headers: &HeaderMap, uri: &Uri, id: &str, action: &str) -> Result<(TxId, PaymentEntry), Response> {
     let caller = caller(node, headers, "GET", uri).map_err(|e| auth_error(&e))?;
     let id = TxId::from_hex(id).map_err(|_| error(StatusCode::BAD_REQUEST, "bad_tx_hash", "tx hash must be 64 hex characters"))?;
     match node.payment(&id).map_err(|e| bundle_error(&e))? {
-        Some(e) if node.can_read_payment(&caller, &e) => Ok((id, e)),
-        Some(_) => Err(auth_error(&AuthError::Forbidden)),
+        Some(e) => {
+            let allowed = node.can_read_payment(&caller, &e);
+            let parties = vellum_types::payment::parties(&e.tx, e.record.as_ref());
+            audit_reads(node, &parties, (action, Some(id)), &caller, allowed)?;
+            if allowed { Ok((id, e)) } else { Err(auth_error(&AuthError::Forbidden)) }
+        }
         None => Err(not_found_or_forbidden(&caller, format!("no finalized payment {id}"))),
     }
 }
@@ -387,7 +460,7 @@ fn readable_payment(node: &NodeHandle, headers: &HeaderMap, uri: &Uri, id: &str)
     security(("signed_request" = []))
 )]
 pub(crate) async fn payment(State(node): State<NodeHandle>, Path(id): Path<String>, headers: HeaderMap, uri: Uri) -> Response {
-    blocking(move || match readable_payment(&node, &headers, &uri, &id) {
+    blocking(move || match readable_payment(&node, &headers, &uri, &id, "payment") {
         Ok((_, e)) => Json(entry_json(&e)).into_response(),
         Err(r) => r,
     })
@@ -414,7 +487,7 @@ pub(crate) async fn payment(State(node): State<NodeHandle>, Path(id): Path<Strin
 )]
 pub(crate) async fn receipt(State(node): State<NodeHandle>, Path(id): Path<String>, headers: HeaderMap, uri: Uri) -> Response {
     blocking(move || {
-        let (id, _) = match readable_payment(&node, &headers, &uri, &id) {
+        let (id, _) = match readable_payment(&node, &headers, &uri, &id, "receipt") {
             Ok(p) => p,
             Err(r) => return r,
         };

@@ -288,8 +288,8 @@ async fn openapi_describes_exactly_the_served_routes() {
             assert_ne!(v["error"]["message"], "no such endpoint", "{method} {path} is documented but not served");
         }
     }
-    // The router serves these 42 operations plus /v1/openapi.json itself.
-    assert_eq!(operations, 42, "documented operations: {:?}", paths.keys().collect::<Vec<_>>());
+    // The router serves these 43 operations plus /v1/openapi.json itself.
+    assert_eq!(operations, 43, "documented operations: {:?}", paths.keys().collect::<Vec<_>>());
     // Before anything is finalized there is nothing to anchor: a clear, retryable refusal.
     let (s, v) = call(&e.node, get("/v1/log/anchor")).await;
     assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("not_ready")), "{v}");
@@ -596,4 +596,86 @@ async fn contract_and_invoice_reads_refuse_bad_ids_and_name_what_is_absent() {
     assert_eq!(s, StatusCode::FORBIDDEN, "unknown and forbidden look alike");
     let (s, v) = call(&e.node, signed_get(&f.auditor, &format!("/v1/tx/{zero}/receipt"), 3)).await;
     assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")), "oversight is told: {v}");
+}
+
+/// Every read of account data is in the owner's trail before the answer — allowed or
+/// refused, by whom, of what — and reaches the ledger in the node's `AuditReads`
+/// transaction; the owner lists them (`vellum audit mine`); outsiders may not (X.1407 9.1.1 c).
+#[tokio::test]
+async fn every_account_read_is_recorded_and_reaches_the_ledger() {
+    use vellum_ledger::testkit::{open_in, sign_multi};
+    use vellum_types::{GovAction, TxBody};
+    let dir = tempfile::tempdir().unwrap();
+    let f = fixture();
+    let genesis = Arc::new(f.genesis.clone());
+    let store = Arc::new(Store::open(&dir.path().join("l.redb"), &genesis).unwrap());
+    let node = NodeHandle::offline(genesis, store, MempoolLimits::default()).unwrap().with_audit_key(f.node.clone());
+    let (alice, bob, carol) = (key("ed25519", 220), key("ed25519", 221), key("ed25519", 222));
+    let council = |n: u64, action: GovAction| {
+        sign_multi(&[&f.council[0], &f.council[2]], f.council_id(), "vellum-test", n, TxBody::Propose { action, deadline_height: 500 })
+    };
+    finalize(&node, &[
+        council(0, GovAction::CreateSubledger { name: "a".into(), kyc_required: true }),
+        council(1, GovAction::CreateSubledger { name: "b".into(), kyc_required: true }),
+    ]);
+    finalize(&node, &[
+        sign(&f.registrar, "vellum-test", 0, open_in(&alice, "a")),
+        sign(&f.registrar, "vellum-test", 1, open_in(&bob, "a")),
+        sign(&f.registrar, "vellum-test", 2, open_in(&carol, "b")),
+    ]);
+    let bob_id = bob.public_key().account_id();
+    let account = format!("/v1/account/{bob_id}");
+    let history = format!("{account}/history");
+    for (who, path, expected, n) in [
+        (&alice, &account, StatusCode::FORBIDDEN, 1u8),
+        (&f.auditor, &account, StatusCode::OK, 2),
+        (&bob, &history, StatusCode::OK, 3),
+        (&f.compliance, &history, StatusCode::OK, 4),
+    ] {
+        let (s, v) = call(&node, signed_get(who, path, n)).await;
+        assert_eq!(s, expected, "{path}: {v}");
+    }
+    // The owner lists who read its data; a member of another sub-ledger and anonymous may not.
+    let reads = format!("{account}/reads");
+    let (s, _) = call(&node, get(&reads)).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = call(&node, signed_get(&carol, &reads, 5)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = call(&node, signed_get(&bob, &reads, 6)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let seen: Vec<(String, String, bool)> = v["pending"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["reader"].as_str().unwrap().to_string(), r["action"].as_str().unwrap().to_string(), r["allowed"].as_bool().unwrap()))
+        .collect();
+    let id = |k: &vellum_crypto::SecretKey| k.public_key().account_id().to_hex();
+    assert_eq!(
+        seen,
+        vec![
+            (id(&alice), "account".into(), false),
+            (id(&f.auditor), "account".into(), true),
+            (id(&bob), "history".into(), true),
+            (id(&f.compliance), "history".into(), true),
+            (id(&carol), "reads".into(), false),
+            (id(&bob), "reads".into(), true),
+        ],
+        "{v}"
+    );
+    assert_eq!(v["finalized"].as_array().unwrap().len(), 0);
+    // The node's audit transaction carries them to the ledger; they leave the queue.
+    let entries: Vec<vellum_types::proof::ReadRecord> = serde_json::from_value(v["pending"].clone()).unwrap();
+    finalize(&node, &[sign(&f.node, "vellum-test", 0, TxBody::AuditReads { entries })]);
+    let (s, v) = call(&node, signed_get(&bob, &reads, 7)).await;
+    assert_eq!(s, StatusCode::OK);
+    let finalized = v["finalized"].as_array().unwrap();
+    assert_eq!(finalized.len(), 6, "{v}");
+    assert!(finalized.iter().all(|e| e["node"] == id(&f.node) && e["height"] == 3), "{v}");
+    assert_eq!(v["pending"].as_array().unwrap().len(), 1, "only the read just made waits: {v}");
+    // Only node accounts record reads.
+    let forged = sign(&f.user, "vellum-test", 0, TxBody::AuditReads { entries: serde_json::from_value(v["pending"].clone()).unwrap() });
+    let state = node.finalized_state();
+    let signers = vellum_crypto::verify_tx(&forged).unwrap();
+    let built = vellum_ledger::build_block(&state, state.time_ms + 1, 0, state.height + 1, [7; 32], [(&forged, signers.as_slice())]);
+    assert_eq!(built.rejected[0].1.code(), "missing_role", "{:?}", built.rejected);
 }

@@ -73,6 +73,7 @@ fn body(b: &TxBody) -> String {
             format!("REVOKE EVERY registration by issuer {issuer} from height {from_height} on, and stop it registering (reason: {reason:?})")
         }
         TxBody::AuditBatch { entries } => format!("RECORD {} audit entries (node accounts only)", entries.len()),
+        TxBody::AuditReads { entries } => format!("RECORD {} reads of account data (node accounts only)", entries.len()),
         TxBody::Transfer { legs, reference } => {
             let mut lines = vec![format!("PAY {} leg(s), all or nothing{}", legs.len(), reference.map_or(String::new(), |r| format!(", reference {}", hex::encode(r))))];
             for l in legs {

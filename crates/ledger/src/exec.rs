@@ -43,6 +43,7 @@ fn check_new_keys(body: &TxBody) -> Result<(), TxError> {
         | TxBody::RegisterBatch { .. }
         | TxBody::SetProofStatus { .. }
         | TxBody::AuditBatch { .. }
+        | TxBody::AuditReads { .. }
         | TxBody::CreateToken { .. }
         | TxBody::Mint { .. }
         | TxBody::Burn { .. }
@@ -192,7 +193,7 @@ fn dispatch(state: &mut LedgerState, sender: &mut Account, tx: &Transaction, env
             proofs::revoke_issuer(state, sender, tx.id(), (issuer, *from_height, reason), env, touched)?
         }
         // Audit records live in the log (inside the transaction's leaf); they change no state.
-        TxBody::AuditBatch { .. } => {
+        TxBody::AuditBatch { .. } | TxBody::AuditReads { .. } => {
             if !sender.has_role(Role::Node) {
                 return Err(TxError::MissingRole(Role::Node));
             }

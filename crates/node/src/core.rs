@@ -9,7 +9,7 @@ use thiserror::Error;
 use vellum_ledger::{BlockOutcome, LedgerState, TxError};
 use vellum_storage::{Store, TxLocation};
 use vellum_types::{
-    AccountId, DecodeError, Genesis, Hash32, ProofId, TxId,
+    AccountId, DecodeError, Genesis, Hash32, TxId,
 };
 
 /// Most executed-but-unfinalized blocks whose post-state a node keeps. Simplex finalizes
@@ -214,8 +214,10 @@ pub struct NodeHandle {
     pub(crate) audit_in_flight: Arc<Mutex<HashMap<u64, u64>>>,
     /// Request nonces recently seen (authentication's own lock).
     request_nonces: Arc<Mutex<auth::RequestNonces>>,
-    /// When each (proof, action) last had an anonymous attempt recorded.
-    anonymous_audits: Arc<Mutex<HashMap<(ProofId, String), u64>>>,
+    /// When each (proof or account, action) last had an anonymous attempt recorded.
+    anonymous_audits: Arc<Mutex<HashMap<([u8; 32], String), u64>>>,
+    /// Queued reads of account data submitted in an audit transaction: seq → when.
+    pub(crate) reads_in_flight: Arc<Mutex<HashMap<u64, u64>>>,
     /// The clock consensus decisions use (set by [`crate::engine::start`]).
     pub(crate) clock: Option<crate::time::CheckedClock>,
     /// Finalized-block events for subscribers (`GET /v1/events`, see [`crate::events`]).
@@ -264,10 +266,18 @@ impl NodeHandle {
             audit_key: None,
             audit_in_flight: Arc::default(),
             anonymous_audits: Arc::default(),
+            reads_in_flight: Arc::default(),
             request_nonces: Arc::default(),
             clock: None,
             events,
         }
+    }
+
+    /// This node records its audit trails on the ledger with `key` (its node account's key),
+    /// as a validator started with `audit_key` does.
+    pub fn with_audit_key(mut self, key: vellum_crypto::SecretKey) -> Self {
+        self.audit_key = Some(Arc::new(key));
+        self
     }
 
     /// A handle with no consensus behind it: admission and queries against the stored state.

@@ -93,6 +93,37 @@ const PENDING_AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("pending
 /// The same queue keyed by record: `SHA-256(borsh(record))` → its sequence numbers (schema 3),
 /// so a finalized audit batch removes its records without scanning the queue.
 const PENDING_AUDIT_BY_RECORD: redb::MultimapTableDefinition<[u8; 32], u64> = redb::MultimapTableDefinition::new("pending_audit_by_record");
+/// Reads of account data (schema 5), as the four tables above are for proof data:
+/// (owner, sequence) → borsh(ReadRecord) locally; the queue for the ledger; and the records
+/// finalized by any node, (owner, sequence) → borsh(LedgerReadEntry).
+const READS: TableDefinition<([u8; 32], u64), &[u8]> = TableDefinition::new("reads");
+const PENDING_READS: TableDefinition<u64, &[u8]> = TableDefinition::new("pending_reads");
+const PENDING_READS_BY_RECORD: redb::MultimapTableDefinition<[u8; 32], u64> = redb::MultimapTableDefinition::new("pending_reads_by_record");
+const LEDGER_READS: TableDefinition<([u8; 32], u64), &[u8]> = TableDefinition::new("ledger_reads");
+
+/// The tables of one audit trail: the local entries by subject, the queue for the ledger (and
+/// its index by record), and what finalized blocks carried, by subject.
+#[derive(Clone, Copy)]
+struct Trail {
+    local: TableDefinition<'static, ([u8; 32], u64), &'static [u8]>,
+    pending: TableDefinition<'static, u64, &'static [u8]>,
+    pending_by_record: redb::MultimapTableDefinition<'static, [u8; 32], u64>,
+    ledger: TableDefinition<'static, ([u8; 32], u64), &'static [u8]>,
+}
+
+const PROOF_TRAIL: Trail = Trail { local: AUDIT, pending: PENDING_AUDIT, pending_by_record: PENDING_AUDIT_BY_RECORD, ledger: LEDGER_AUDIT };
+const READ_TRAIL: Trail = Trail { local: READS, pending: PENDING_READS, pending_by_record: PENDING_READS_BY_RECORD, ledger: LEDGER_READS };
+
+/// A read of account data as finalized on the ledger, with where it is.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct LedgerReadEntry {
+    pub record: vellum_types::proof::ReadRecord,
+    /// The node account that recorded it.
+    pub node: vellum_types::AccountId,
+    pub tx_id: TxId,
+    pub height: u64,
+}
+
 /// tx id → borsh(PaymentEntry): every finalized payment-family transaction, for receipts.
 const PAYMENTS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("payments");
 /// (account, sequence) → tx id: the payment transactions each account is a party to.
@@ -186,7 +217,7 @@ const META_SCHEMA: &str = "schema_version";
 /// 1: the tables through issue 15. 2: `log_nodes` (perfect-subtree roots of the log).
 /// 3: `pending_audit_by_record` (the audit queue keyed by record). 4: `contract_results`,
 /// `invoice_records`.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Where a finalized transaction is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
@@ -283,6 +314,35 @@ fn index_batch_members(txn: &redb::WriteTransaction, block: &Block) -> Result<()
     Ok(())
 }
 
+/// Records a finalized block carried: drops this node's queued copies (found by their key,
+/// one queued copy per copy in the block) and appends each to the trail's ledger table under
+/// its subject. `row` gives a record's subject and ledger entry bytes.
+fn finalize_trail<R: BorshSerialize>(
+    txn: &redb::WriteTransaction,
+    trail: Trail,
+    records: &[R],
+    row: impl Fn(&R) -> ([u8; 32], Vec<u8>),
+) -> Result<(), redb::Error> {
+    let mut pending = txn.open_table(trail.pending)?;
+    let mut by_record = txn.open_multimap_table(trail.pending_by_record)?;
+    let mut ledger = txn.open_table(trail.ledger)?;
+    for record in records {
+        let key = vellum_types::sha256(&enc(record));
+        let seq = by_record.get(key)?.next().transpose()?.map(|v| v.value());
+        if let Some(seq) = seq {
+            by_record.remove(key, seq)?;
+            pending.remove(seq)?;
+        }
+        let (subject, entry) = row(record);
+        let next = match ledger.range((subject, 0)..=(subject, u64::MAX))?.next_back() {
+            Some(last) => last?.0.value().1 + 1,
+            None => 0,
+        };
+        ledger.insert((subject, next), entry.as_slice())?;
+    }
+    Ok(())
+}
+
 /// Brings an older database to [`SCHEMA_VERSION`] inside the open transaction (all or
 /// nothing), or refuses a newer one.
 fn migrate(txn: &redb::WriteTransaction) -> Result<(), OpenError> {
@@ -321,6 +381,11 @@ fn migrate(txn: &redb::WriteTransaction) -> Result<(), OpenError> {
     // Schema 4 adds tables that start empty (no contract or invoice existed before it).
     txn.open_table(CONTRACT_RESULTS)?;
     txn.open_table(INVOICE_RECORDS)?;
+    // Schema 5 adds the (empty) trail of reads of account data.
+    txn.open_table(READS)?;
+    txn.open_table(PENDING_READS)?;
+    txn.open_multimap_table(PENDING_READS_BY_RECORD)?;
+    txn.open_table(LEDGER_READS)?;
     meta.insert(META_SCHEMA, SCHEMA_VERSION.to_le_bytes().as_slice())?;
     Ok(())
 }
@@ -640,29 +705,16 @@ impl Store {
                 payments.insert(r.tx_id.0, enc(&entry).as_slice())?;
             }
             index_batch_members(&txn, block)?;
-            let mut ledger_audit = txn.open_table(LEDGER_AUDIT)?;
             for (tx, r) in block.txs.iter().zip(&outcome.receipts) {
-                if let vellum_types::TxBody::AuditBatch { entries } = &tx.unsigned.body {
-                    // Records this node queued are now on the ledger: drop them from its queue,
-                    // found by their key (one queued copy per copy in the batch).
-                    let mut pending = txn.open_table(PENDING_AUDIT)?;
-                    let mut by_record = txn.open_multimap_table(PENDING_AUDIT_BY_RECORD)?;
-                    for record in entries {
-                        let key = vellum_types::sha256(&enc(record));
-                        let seq = by_record.get(key)?.next().transpose()?.map(|v| v.value());
-                        if let Some(seq) = seq {
-                            by_record.remove(key, seq)?;
-                            pending.remove(seq)?;
-                        }
-                    }
-                    for record in entries {
-                        let next = match ledger_audit.range((record.proof.0, 0)..=(record.proof.0, u64::MAX))?.next_back() {
-                            Some(last) => last?.0.value().1 + 1,
-                            None => 0,
-                        };
-                        let entry = LedgerAuditEntry { record: record.clone(), node: tx.unsigned.sender, tx_id: r.tx_id, height: r.height };
-                        ledger_audit.insert((record.proof.0, next), enc(&entry).as_slice())?;
-                    }
+                let node = tx.unsigned.sender;
+                match &tx.unsigned.body {
+                    vellum_types::TxBody::AuditBatch { entries } => finalize_trail(&txn, PROOF_TRAIL, entries, |record| {
+                        (record.proof.0, enc(&LedgerAuditEntry { record: record.clone(), node, tx_id: r.tx_id, height: r.height }))
+                    })?,
+                    vellum_types::TxBody::AuditReads { entries } => finalize_trail(&txn, READ_TRAIL, entries, |record| {
+                        (record.owner.0, enc(&LedgerReadEntry { record: record.clone(), node, tx_id: r.tx_id, height: r.height }))
+                    })?,
+                    _ => {}
                 }
             }
             txn.open_table(HEADERS)?.insert(block.header.height, enc(&block.header).as_slice())?;
@@ -812,23 +864,33 @@ impl Store {
         entry: &AuditEntry,
         pending: Option<&vellum_types::proof::AuditRecord>,
     ) -> Result<(), CommitError> {
+        self.append_trail(PROOF_TRAIL, proof.0, &enc(entry), pending.map(enc).as_deref())
+    }
+
+    /// Appends a read of account data to the owner's trail (durably, before the data is
+    /// returned); with `queue`, also queues it (in the same commit) for the ledger.
+    pub fn append_read(&self, record: &vellum_types::proof::ReadRecord, queue: bool) -> Result<(), CommitError> {
+        let bytes = enc(record);
+        self.append_trail(READ_TRAIL, record.owner.0, &bytes, queue.then_some(bytes.as_slice()))
+    }
+
+    fn append_trail(&self, trail: Trail, subject: [u8; 32], entry: &[u8], pending: Option<&[u8]>) -> Result<(), CommitError> {
         let txn = begin_durable(&self.db)?;
         {
-            let mut table = txn.open_table(AUDIT)?;
-            let next = match table.range((proof.0, 0)..=(proof.0, u64::MAX))?.next_back() {
+            let mut table = txn.open_table(trail.local)?;
+            let next = match table.range((subject, 0)..=(subject, u64::MAX))?.next_back() {
                 Some(last) => last?.0.value().1 + 1,
                 None => 0,
             };
-            table.insert((proof.0, next), enc(entry).as_slice())?;
-            if let Some(record) = pending {
-                let mut queue = txn.open_table(PENDING_AUDIT)?;
+            table.insert((subject, next), entry)?;
+            if let Some(bytes) = pending {
+                let mut queue = txn.open_table(trail.pending)?;
                 let seq = match queue.last()? {
                     Some(last) => last.0.value() + 1,
                     None => 0,
                 };
-                let bytes = enc(record);
-                queue.insert(seq, bytes.as_slice())?;
-                txn.open_multimap_table(PENDING_AUDIT_BY_RECORD)?.insert(vellum_types::sha256(&bytes), seq)?;
+                queue.insert(seq, bytes)?;
+                txn.open_multimap_table(trail.pending_by_record)?.insert(vellum_types::sha256(bytes), seq)?;
             }
         }
         txn.commit()?;
@@ -837,8 +899,17 @@ impl Store {
 
     /// Up to `limit` audit records waiting for the ledger, oldest first.
     pub fn pending_audit(&self, limit: usize) -> Result<Vec<(u64, vellum_types::proof::AuditRecord)>, ReadError> {
+        self.pending_in(PROOF_TRAIL, limit)
+    }
+
+    /// Up to `limit` reads of account data waiting for the ledger, oldest first.
+    pub fn pending_reads(&self, limit: usize) -> Result<Vec<(u64, vellum_types::proof::ReadRecord)>, ReadError> {
+        self.pending_in(READ_TRAIL, limit)
+    }
+
+    fn pending_in<T: BorshDeserialize>(&self, trail: Trail, limit: usize) -> Result<Vec<(u64, T)>, ReadError> {
         let txn = self.db.begin_read()?;
-        let table = txn.open_table(PENDING_AUDIT)?;
+        let table = txn.open_table(trail.pending)?;
         let mut out = Vec::new();
         for row in table.iter()?.take(limit) {
             let (k, v) = row?;
@@ -849,32 +920,44 @@ impl Store {
         Ok(out)
     }
 
+    /// Records of both trails waiting for the ledger.
     pub fn pending_audit_len(&self) -> Result<u64, ReadError> {
         use redb::ReadableTableMetadata;
         let txn = self.db.begin_read()?;
-        Ok(txn.open_table(PENDING_AUDIT)?.len()?)
+        Ok(txn.open_table(PENDING_AUDIT)?.len()? + txn.open_table(PENDING_READS)?.len()?)
     }
 
     /// The audit trail of `proof`, oldest first (at most [`AUDIT_ENTRIES_RETURNED_MAX`]).
     pub fn audit(&self, proof: &ProofId) -> Result<Vec<AuditEntry>, ReadError> {
-        self.by_proof(AUDIT, proof)
+        self.by_subject(AUDIT, &proof.0)
     }
 
     /// The audit records of reads of `proof` finalized on the ledger, by every node.
     pub fn ledger_audit(&self, proof: &ProofId) -> Result<Vec<LedgerAuditEntry>, ReadError> {
-        self.by_proof(LEDGER_AUDIT, proof)
+        self.by_subject(LEDGER_AUDIT, &proof.0)
     }
 
-    /// Entries of a `(proof id, sequence)` table for one proof, oldest first.
-    fn by_proof<T: BorshDeserialize>(
+    /// Reads of `owner`'s data recorded by this node, oldest first (at most
+    /// [`AUDIT_ENTRIES_RETURNED_MAX`]).
+    pub fn reads(&self, owner: &vellum_types::AccountId) -> Result<Vec<vellum_types::proof::ReadRecord>, ReadError> {
+        self.by_subject(READS, &owner.0)
+    }
+
+    /// Reads of `owner`'s data finalized on the ledger, by every node.
+    pub fn ledger_reads(&self, owner: &vellum_types::AccountId) -> Result<Vec<LedgerReadEntry>, ReadError> {
+        self.by_subject(LEDGER_READS, &owner.0)
+    }
+
+    /// Entries of a `(subject, sequence)` table for one subject, oldest first.
+    fn by_subject<T: BorshDeserialize>(
         &self,
         table: TableDefinition<([u8; 32], u64), &[u8]>,
-        proof: &ProofId,
+        subject: &[u8; 32],
     ) -> Result<Vec<T>, ReadError> {
         let txn = self.db.begin_read()?;
         let table = txn.open_table(table)?;
         let mut out = Vec::new();
-        for row in table.range((proof.0, 0)..=(proof.0, u64::MAX))?.take(AUDIT_ENTRIES_RETURNED_MAX) {
+        for row in table.range((*subject, 0)..=(*subject, u64::MAX))?.take(AUDIT_ENTRIES_RETURNED_MAX) {
             if let Ok(e) = borsh::from_slice(row?.1.value()) {
                 out.push(e);
             }

@@ -439,3 +439,22 @@ pub struct EncryptedOriginal {
 pub fn original_aad(proof: &ProofId, member: u32) -> Vec<u8> {
     canonical(domain::ORIGINAL, &(proof, member))
 }
+
+/// One read (or refused read) of an account's data — its account view, balances, history,
+/// a payment, a hold or a receipt — as a node records it on the ledger (X.1407 9.1.1 c), so
+/// the account holder can list who read its data.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadRecord {
+    /// The account whose data was read.
+    pub owner: AccountId,
+    /// `account`, `history`, `payment`, `receipt` or `hold`.
+    pub action: String,
+    /// The payment (or held transfer) read, by transaction id; `None` for the account itself.
+    pub item: Option<crate::hash::TxId>,
+    /// `None` when the caller could not be authenticated.
+    pub reader: Option<AccountId>,
+    pub allowed: bool,
+    /// The serving node's clock when the read happened.
+    pub time_ms: u64,
+}

@@ -10,7 +10,7 @@ use crate::payment::{
     Leg, MonitoringRules, SignerSet, TRANSFER_LEGS_MAX, TokenFlags, DECIMALS_MAX, valid_subledger, valid_symbol,
 };
 use crate::proof::{
-    AUDIT_ACTION_BYTES_MAX, AUDIT_BATCH_ENTRIES_MAX, AuditRecord, BATCH_DOCUMENTS_MAX, ProofChange, ProofId, REASON_CODE_BYTES_MAX, SCHEMA_BYTES_MAX, valid_reason_code,
+    AUDIT_ACTION_BYTES_MAX, AUDIT_BATCH_ENTRIES_MAX, AuditRecord, ReadRecord, BATCH_DOCUMENTS_MAX, ProofChange, ProofId, REASON_CODE_BYTES_MAX, SCHEMA_BYTES_MAX, valid_reason_code,
 };
 use borsh::{BorshDeserialize, BorshSerialize};
 
@@ -192,6 +192,9 @@ pub enum TxBody {
     /// A registrar (re-)verifies an account's identity: its tier, expiry and screening
     /// commitment (X.1405 8.4.2). Replaces the record in force.
     SetKyc { account: AccountId, terms: KycTerms },
+    /// A node account records reads of account data (X.1407 9.1.1 c), as `AuditBatch` does
+    /// for proof data.
+    AuditReads { entries: Vec<ReadRecord> },
 }
 
 impl TxBody {
@@ -234,6 +237,7 @@ impl TxBody {
             TxBody::ReimburseInvoice { .. } => "reimburse_invoice",
             TxBody::ClearInvoiceTax { .. } => "clear_invoice_tax",
             TxBody::SetKyc { .. } => "set_kyc",
+            TxBody::AuditReads { .. } => "audit_reads",
         }
     }
 }
@@ -365,6 +369,15 @@ impl UnsignedTx {
             {
                 invalid(format!(
                     "an audit batch holds 1..={AUDIT_BATCH_ENTRIES_MAX} records with actions of at most {AUDIT_ACTION_BYTES_MAX} bytes"
+                ))
+            }
+            TxBody::AuditReads { entries }
+                if entries.is_empty()
+                    || entries.len() > AUDIT_BATCH_ENTRIES_MAX
+                    || entries.iter().any(|e| e.action.is_empty() || e.action.len() > AUDIT_ACTION_BYTES_MAX) =>
+            {
+                invalid(format!(
+                    "an audit batch holds 1..={AUDIT_BATCH_ENTRIES_MAX} records with actions of 1..={AUDIT_ACTION_BYTES_MAX} bytes"
                 ))
             }
             TxBody::CreateToken { symbol, decimals, subledger, .. } => {

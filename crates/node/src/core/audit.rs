@@ -4,6 +4,7 @@
 
 use super::{NodeHandle, SubmitError};
 use super::evidence::BundleError;
+use vellum_types::proof::ReadRecord;
 use vellum_types::{AccountId, ProofId, Transaction, TxId};
 
 /// Most (proof, action) pairs tracked for coalescing anonymous audit records.
@@ -22,34 +23,65 @@ impl NodeHandle {
     /// Records a read (or refused read) of a proof's data in the node's audit trail, durably,
     /// before any data is returned.
     pub fn audit(&self, proof: &ProofId, reader: Option<AccountId>, action: &str, allowed: bool, now_ms: u64) -> Result<(), BundleError> {
-        if reader.is_none() {
-            // Anonymous attempts cost the caller nothing, so they are recorded at most once per
-            // (proof, action) per second: enough to show they happened, too little to flood
-            // the disk or the ledger.
-            let mut last = self.anonymous_audits.lock().expect("anonymous audit lock");
-            let key = (*proof, action.to_string());
-            if last.get(&key).is_some_and(|t| now_ms < t + 1_000) {
-                return Ok(());
-            }
-            if last.len() >= ANONYMOUS_AUDIT_KEYS_MAX {
-                last.retain(|_, t| now_ms < *t + 1_000);
-            }
-            if last.len() >= ANONYMOUS_AUDIT_KEYS_MAX {
-                return Ok(());
-            }
-            last.insert(key, now_ms);
+        if reader.is_none() && self.anonymous_repeat(proof.0, action, now_ms) {
+            return Ok(());
         }
         let pending = if self.audit_key.is_some() {
-            let queued = self.store.pending_audit_len().map_err(|e| BundleError::Storage(e.to_string()))?;
-            if queued >= AUDIT_QUEUE_MAX as u64 {
-                return Err(BundleError::Storage("audit queue full: reads are refused until audit records reach the ledger".into()));
-            }
+            self.check_audit_queue()?;
             Some(vellum_types::proof::AuditRecord { proof: *proof, reader, action: action.to_string(), allowed, time_ms: now_ms })
         } else {
             None
         };
         let entry = vellum_storage::AuditEntry { reader, action: action.to_string(), allowed, time_ms: now_ms };
         self.store.append_audit(proof, &entry, pending.as_ref()).map_err(|e| BundleError::Storage(e.to_string()))
+    }
+
+    /// Records a read (or refused read) of an account's data in the owner's trail, durably,
+    /// before any data is returned; queued for the ledger when this node has a node account.
+    pub fn audit_read(&self, record: ReadRecord) -> Result<(), BundleError> {
+        if record.reader.is_none() && self.anonymous_repeat(record.owner.0, &record.action, record.time_ms) {
+            return Ok(());
+        }
+        if self.audit_key.is_some() {
+            self.check_audit_queue()?;
+        }
+        self.store.append_read(&record, self.audit_key.is_some()).map_err(|e| BundleError::Storage(e.to_string()))
+    }
+
+    /// Reads of `owner`'s data: finalized on the ledger (by any node), and recorded by this
+    /// node but not yet finalized.
+    pub fn reads_of(&self, owner: &AccountId) -> Result<(Vec<vellum_storage::LedgerReadEntry>, Vec<ReadRecord>), BundleError> {
+        let storage = |e: vellum_storage::ReadError| BundleError::Storage(e.to_string());
+        let finalized = self.store.ledger_reads(owner).map_err(storage)?;
+        let pending = self.store.pending_reads(AUDIT_QUEUE_MAX).map_err(storage)?;
+        Ok((finalized, pending.into_iter().map(|(_, r)| r).filter(|r| r.owner == *owner).collect()))
+    }
+
+    fn check_audit_queue(&self) -> Result<(), BundleError> {
+        let queued = self.store.pending_audit_len().map_err(|e| BundleError::Storage(e.to_string()))?;
+        if queued >= AUDIT_QUEUE_MAX as u64 {
+            return Err(BundleError::Storage("audit queue full: reads are refused until audit records reach the ledger".into()));
+        }
+        Ok(())
+    }
+
+    /// Anonymous attempts cost the caller nothing, so they are recorded at most once per
+    /// (subject, action) per second: enough to show they happened, too little to flood the
+    /// disk or the ledger. Whether this one is such a repeat (or the tracker is full).
+    fn anonymous_repeat(&self, subject: [u8; 32], action: &str, now_ms: u64) -> bool {
+        let mut last = self.anonymous_audits.lock().expect("anonymous audit lock");
+        let key = (subject, action.to_string());
+        if last.get(&key).is_some_and(|t| now_ms < t + 1_000) {
+            return true;
+        }
+        if last.len() >= ANONYMOUS_AUDIT_KEYS_MAX {
+            last.retain(|_, t| now_ms < *t + 1_000);
+        }
+        if last.len() >= ANONYMOUS_AUDIT_KEYS_MAX {
+            return true;
+        }
+        last.insert(key, now_ms);
+        false
     }
 
     /// Stores an encrypted original of a proof's document (member of a batch, 0 for a single
@@ -106,13 +138,33 @@ impl NodeHandle {
         self.submit_node_tx(key, body).inspect_err(|e| tracing::warn!(error = %e, "misbehaviour report not admitted")).is_ok()
     }
 
-    /// Submits pending audit records (durably queued, not already in flight) as one
-    /// node-signed `AuditBatch` transaction. Returns how many records it submitted.
+    /// Submits pending audit records of both trails (durably queued, not already in flight)
+    /// as node-signed `AuditBatch` / `AuditReads` transactions. Returns how many records it
+    /// submitted.
     pub fn flush_audit(&self, now_ms: u64) -> usize {
         let Some(key) = &self.audit_key else { return 0 };
-        let Ok(pending) = self.store.pending_audit(AUDIT_QUEUE_MAX) else { return 0 };
-        let (seqs, entries): (Vec<u64>, Vec<_>) = {
-            let mut in_flight = self.audit_in_flight.lock().expect("audit in-flight lock");
+        let mut submitted = 0;
+        if let Ok(pending) = self.store.pending_audit(AUDIT_QUEUE_MAX) {
+            submitted += self.flush_queue(key, pending, &self.audit_in_flight, now_ms, |entries| vellum_types::TxBody::AuditBatch { entries });
+        }
+        if let Ok(pending) = self.store.pending_reads(AUDIT_QUEUE_MAX) {
+            submitted += self.flush_queue(key, pending, &self.reads_in_flight, now_ms, |entries| vellum_types::TxBody::AuditReads { entries });
+        }
+        submitted
+    }
+
+    /// One audit transaction of up to a batch of `pending` records not in flight (or in
+    /// flight too long).
+    fn flush_queue<R>(
+        &self,
+        key: &vellum_crypto::SecretKey,
+        pending: Vec<(u64, R)>,
+        in_flight: &std::sync::Mutex<std::collections::HashMap<u64, u64>>,
+        now_ms: u64,
+        body: impl FnOnce(Vec<R>) -> vellum_types::TxBody,
+    ) -> usize {
+        let (seqs, entries): (Vec<u64>, Vec<R>) = {
+            let mut in_flight = in_flight.lock().expect("audit in-flight lock");
             in_flight.retain(|seq, _| pending.iter().any(|(s, _)| s == seq));
             pending
                 .into_iter()
@@ -124,9 +176,9 @@ impl NodeHandle {
             return 0;
         }
         let count = entries.len();
-        match self.submit_node_tx(key, vellum_types::TxBody::AuditBatch { entries }) {
+        match self.submit_node_tx(key, body(entries)) {
             Ok(_) => {
-                let mut in_flight = self.audit_in_flight.lock().expect("audit in-flight lock");
+                let mut in_flight = in_flight.lock().expect("audit in-flight lock");
                 for seq in seqs {
                     in_flight.insert(seq, now_ms);
                 }
