@@ -4,6 +4,7 @@
 //! arguments live with its handler, and the shared sign/send/wait path in `target.rs`.
 
 mod account;
+mod audit_cmd;
 mod bench;
 mod chaos;
 mod client;
@@ -161,6 +162,11 @@ pub(crate) enum Command {
     },
     /// Set a token's monitoring rules (governance): large transfers, velocity, structuring.
     Monitor(pay::MonitorArgs),
+    /// Who read your account's data (every read, allowed or refused, on the ledger).
+    Audit {
+        #[command(subcommand)]
+        command: audit_cmd::AuditCommand,
+    },
     /// The sanctions list (governance): screening salts and commitments, add and remove.
     Sanctions {
         #[command(subcommand)]
@@ -299,6 +305,7 @@ pub(crate) fn dispatch(command: Command, json: bool) -> Result<()> {
         Command::Monitor(args) => pay::monitor(args, json),
         Command::Hold { command } => pay::hold(command, json),
         Command::Sanctions { command } => kyc_cmd::sanctions(command, json),
+        Command::Audit { command } => audit_cmd::run(command, json),
         Command::Subledger(a) => pay::subledger(&a.target, &a.council, &a.name, a.no_kyc, json),
         Command::Rate(a) => pay::rate(&a.target, &a.council, (&a.from, &a.to), (a.num, a.den), &a.desk, json),
         Command::Gov { command } => gov::gov(command, json),

@@ -171,6 +171,7 @@ fn buildable(command: &crate::Command) -> Result<(), &'static str> {
             | crate::pay::TokenCommand::Unpause { .. }
             | crate::pay::TokenCommand::Clawback { .. } => Ok(()),
         },
+        C::Audit { .. } => Err(NO_TX),
         C::Sanctions { command } => match command {
             crate::kyc_cmd::SanctionsCommand::Add(_) | crate::kyc_cmd::SanctionsCommand::Remove(_) => Ok(()),
             crate::kyc_cmd::SanctionsCommand::NewSalt { .. } | crate::kyc_cmd::SanctionsCommand::Screen { .. } => Err(NO_TX),

@@ -133,4 +133,25 @@ fn both_sides_tiers_expiry_and_sanctions_hold_transfers_on_a_devnet() {
     // Removing the entry lifts it.
     json(&["sanctions", "remove", "--client", &c, "--commitment", screened["commitment"].as_str().unwrap()]);
     assert!(settled(&net.pay("s1", "alice", "1.00")));
+
+    // 6. Every read of alice's data is on the ledger: compliance read her balance and s1 was
+    //    refused her history; alice lists both (X.1407 9.1.1 c).
+    json(&["balance", "--client", &c, "--key", "compliance", "--account", "alice"]);
+    let (ok, text) = vellum(&["history", "--client", &c, "--key", "s1", "--account", "alice"]);
+    assert!(!ok && (text.contains("forbidden") || text.contains("403")), "{text}");
+    let compliance = json(&["key", "show", keys.join("compliance.key").to_str().unwrap()]);
+    let s1 = json(&["key", "show", keys.join("s1.key").to_str().unwrap()]);
+    let started = std::time::Instant::now();
+    loop {
+        let v = json(&["audit", "mine", "--client", &c, "--key", "alice"]);
+        let finalized: Vec<&Value> = v["finalized"].as_array().unwrap().iter().map(|e| &e["record"]).collect();
+        let by = |who: &Value, action: &str, allowed: bool| {
+            finalized.iter().any(|r| r["reader"] == who["account_id"] && r["action"] == action && r["allowed"] == allowed)
+        };
+        if by(&compliance, "account", true) && by(&s1, "history", false) {
+            break;
+        }
+        assert!(started.elapsed().as_secs() < 30, "the reads reach the ledger: {v}");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
 }
