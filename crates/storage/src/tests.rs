@@ -138,6 +138,45 @@ fn pending_audit_records_survive_reopen_and_leave_when_finalized() {
 }
 
 #[test]
+fn pending_reads_of_account_data_survive_reopen_and_leave_when_finalized() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.redb");
+    let owner = f.user.public_key().account_id();
+    let record = |time_ms: u64, allowed: bool| vellum_types::proof::ReadRecord {
+        owner,
+        action: "history".into(),
+        item: None,
+        reader: Some(f.registrar.public_key().account_id()),
+        allowed,
+        time_ms,
+    };
+    {
+        let store = Store::open(&path, &f.genesis).unwrap();
+        store.append_read(&record(7, false), true).unwrap();
+        store.append_read(&record(8, true), true).unwrap();
+        // A node without a node account keeps its local trail only.
+        store.append_read(&record(9, true), false).unwrap();
+    }
+    // A crash before the records reached the ledger loses nothing.
+    let store = Store::open(&path, &f.genesis).unwrap();
+    assert_eq!(store.pending_reads(10).unwrap(), vec![(0, record(7, false)), (1, record(8, true))]);
+    assert_eq!(store.reads(&owner).unwrap().len(), 3);
+    let state = store.load_state(&f.genesis).unwrap();
+    // The block carries one of the two: exactly that one leaves the queue.
+    let tx = sign(&f.node, "vellum-test", 0, vellum_types::TxBody::AuditReads { entries: vec![record(8, true)] });
+    let signers = verify_tx(&tx).unwrap();
+    let built = build_block(&state, state.time_ms + 1, 0, 1, [1; 32], [(&tx, signers.as_slice())]);
+    assert!(built.rejected.is_empty(), "{:?}", built.rejected);
+    let outcome = execute_block(&state, &built.block).unwrap();
+    store.commit_block(&built.block, &outcome, b"cert").unwrap();
+    assert_eq!(store.pending_reads(10).unwrap(), vec![(0, record(7, false))]);
+    let finalized = store.ledger_reads(&owner).unwrap();
+    assert_eq!((finalized.len(), finalized[0].record.clone(), finalized[0].height), (1, record(8, true), 1));
+    assert!(store.ledger_audit(&vellum_types::ProofId(owner.0)).unwrap().is_empty(), "the two trails stay apart");
+}
+
+#[test]
 fn a_finalized_audit_batch_removes_exactly_its_records_also_after_migration() {
     let f = fixture();
     let dir = tempfile::tempdir().unwrap();
