@@ -256,14 +256,31 @@ const transaction = (r, body = txBody) => r.span(() => ({
 const settledLeg = (r) => ({ to: r.b32(), token: r.str(), amount: u128(r), credit_token: r.str(), credit_amount: u128(r),
   conversion: r.opt(() => ({ desk: r.b32(), num: r.u64(), den: r.u64(), rate_version: r.u64() })) });
 
-/** Alert variants: [rule, its measure's field, how the measure is read]. */
-const ALERTS = [["large_transfer", "amount", u128], ["velocity_amount", "window_amount", u128], ["velocity_count", "window_count", (r) => r.u32()], ["structuring", "just_under_count", (r) => r.u32()]];
+/** Alert variants (evidence-format §5), in order: [rule, its fields with how each is read (accounts as hex)]. */
+const A_TOKEN = ["token", (r) => r.str()];
+const A_ACCOUNT = ["account", (r) => hex(r.b32())];
+const A_U32 = (name) => [name, (r) => r.u32()];
+const A_U128 = (name) => [name, u128];
+const A_TIER = ["tier", (r) => r.u8()];
+const ALERTS = [
+  ["large_transfer", [A_TOKEN, A_U128("amount")]],
+  ["velocity_amount", [A_TOKEN, A_U128("window_amount")]],
+  ["velocity_count", [A_TOKEN, A_U32("window_count")]],
+  ["structuring", [A_TOKEN, A_U32("just_under_count")]],
+  ["inflow_amount", [A_TOKEN, A_ACCOUNT, A_U128("window_amount")]],
+  ["inflow_count", [A_TOKEN, A_ACCOUNT, A_U32("window_count")]],
+  ["distinct_senders", [A_TOKEN, A_ACCOUNT, A_U32("senders")]],
+  ["tier_leg", [A_TOKEN, A_TIER, A_U128("amount")]],
+  ["tier_window", [A_TOKEN, A_TIER, A_U128("window_amount")]],
+  ["sanctions", [A_ACCOUNT, ["list_version", (r) => r.u64()]]],
+];
 function alert(r) {
   const k = r.u8();
   if (!ALERTS[k]) throw new Error(`unknown alert variant ${k}`);
-  const [rule, field, read] = ALERTS[k];
-  const token = r.str();
-  return { rule, token, [field]: read(r) };
+  const [rule, fields] = ALERTS[k];
+  const out = { rule };
+  for (const [name, read] of fields) out[name] = read(r);
+  return out;
 }
 
 function paymentOutcome(r) {
@@ -333,8 +350,11 @@ const J_ROLE = J.unit("role", ["user", "council", "registrar", "issuer", "audito
 const J_TOKEN_FLAGS = J.struct([["kyc_required", J.bool], ["clawback", J.bool], ["pausable", J.bool]]);
 const J_SIGNER_SET = J.struct([["signers", J.vec(J.struct([["key", J.key], ["weight", J.u16]]))], ["threshold", J.u32]]);
 const J_LEG = J.struct([["to", J.h32], ["token", J.str], ["amount", J.u128], ["convert", J.opt(J.struct([["to_token", J.str], ["rate_version", J.u64]]))]]);
+const J_TIER_LIMIT = J.struct([["tier", J.u8], ["leg_amount_max", J.u128], ["window_amount_max", J.u128]]);
 const J_RULES = J.struct([["large_amount", J.u128], ["window_ms", J.u64], ["window_amount_max", J.u128], ["window_count_max", J.u32],
-  ["structuring_floor_bps", J.u16], ["structuring_count", J.u32], ["hold_timeout_ms", J.u64], ["version", J.u64]]);
+  ["structuring_floor_bps", J.u16], ["structuring_count", J.u32], ["hold_timeout_ms", J.u64],
+  ["inflow_amount_max", J.u128], ["inflow_count_max", J.u32], ["distinct_senders_max", J.u32], ["tier_limits", J.vec(J_TIER_LIMIT)], ["version", J.u64]]);
+const J_KYC_TERMS = J.struct([["tier", J.u8], ["expires_ms", J.u64], ["screening", J.opt(J.h32)]]);
 const J_PROFILE = J.struct([["name", J.str], ["domain", J.str], ["x509_sha256", J.opt(J.h32)], ["well_known_sha256", J.h32]]);
 const J_CREATE_TOKEN = [["symbol", J.str], ["decimals", J.u8], ["issuer", J.h32], ["subledger", J.opt(J.str)], ["flags", J_TOKEN_FLAGS]];
 const J_SET_RATE = [["from", J.str], ["to", J.str], ["num", J.u64], ["den", J.u64], ["desk", J.h32]];
@@ -359,10 +379,11 @@ const J_GOV_ACTION = J.enum("governance action", "action", [
   ["set_contract_paused", [["contract", J.h32], ["paused", J.bool]]],
   ["upgrade_contract", [["contract", J.h32], ["code_digest", J.h32]]],
   ["set_code_advisory", [["code_digest", J.h32], ["advisory", J.opt(J.h32)]]],
+  ["update_sanctions", [["add", J.vec(J.h32)], ["remove", J.vec(J.h32)]]],
 ]);
-/** TxBody, every kind (OpenAccount = 0 … ClearInvoiceTax = 35), in the JSON form. */
+/** TxBody, every kind (OpenAccount = 0 … SetKyc = 36), in the JSON form. */
 const txBodyJson = J.enum("transaction body", "type", [
-  ["open_account", [["public_key", J.key], ["kyc_commitment", J.opt(J.h32)], ["label", J.str], ["role", J_ROLE], ["subledger", J.opt(J.str)]]],
+  ["open_account", [["public_key", J.key], ["kyc_commitment", J.opt(J.h32)], ["label", J.str], ["role", J_ROLE], ["subledger", J.opt(J.str)], ["kyc", J.opt(J_KYC_TERMS)]]],
   ["set_account_status", [["account", J.h32], ["status", J.unit("account status", ["active", "frozen", "revoked"])], ["reason", J.str]]],
   ["register_proof", [["digest", J.h32], ["schema", J.str], ["metadata_digest", J.h32], ["salted", J.bool]]],
   ["register_batch", [["root", J.h32], ["count", J.u32], ["schema", J.str], ["metadata_digest", J.h32], ["salted", J.bool]]],
@@ -399,6 +420,7 @@ const txBodyJson = J.enum("transaction body", "type", [
   ["issue_invoice", [["payment", J.h32], ["document_digest", J.h32]]],
   ["reimburse_invoice", [["invoice", J.h32]]],
   ["clear_invoice_tax", [["invoice", J.h32]]],
+  ["set_kyc", [["account", J.h32], ["terms", J_KYC_TERMS]]],
 ]);
 
 const J_SPEND = J.opt(J.struct([["by", J.h32], ["tx_id", J.h32], ["height", J.u64]]));

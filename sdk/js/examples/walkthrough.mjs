@@ -40,6 +40,7 @@ import {
   describeTx,
   issueCredential,
   issuerLine,
+  monitoringRules,
   openKeystore,
   presentCredential,
   readTxFile,
@@ -266,10 +267,9 @@ check(legs.length === 2 && legs[0].credit_amount === "11900" && legs[1].credit_a
 say(`Alice paid Bob 119.00 and Carol 1.00 EUR (tx ${tx.tx_hash}): ${payment.record.outcome.outcome}; receipt verified offline (${legs.length} legs)`);
 
 // Monitoring (governed) holds large payments; compliance posts or voids a hold.
-await vellum.propose({ signers: council, action: { action: "set_monitoring", token: "EUR", rules: {
-  large_amount: 500_000n, window_ms: 0n, window_amount_max: 0n, window_count_max: 0, // hold from 5,000.00 EUR
-  structuring_floor_bps: 0, structuring_count: 0, hold_timeout_ms: 3_600_000n, version: 0n,
-} } });
+await vellum.propose({ signers: council, action: { action: "set_monitoring", token: "EUR", rules: monitoringRules({
+  largeAmount: 500_000n, holdTimeoutMs: 3_600_000n, // hold from 5,000.00 EUR; the other rules off
+}) } });
 const large = await vellum.transfer({ key: alice, legs: [{ to: bob.accountId, token: "EUR", amount: "6000.00" }] });
 const hold = large.payment.record.outcome.hold; // outcome "held"
 await vellum.decideHold({ key: compliance, hold, post: true, reason: "invoice checked" });

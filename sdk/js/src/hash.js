@@ -36,6 +36,7 @@ export const DOMAIN = Object.freeze({
   CONTRACT_EVENT: "VELLUM:CONTRACT-EVENT:",
   INVOICE_ID: "VELLUM:INVOICE-ID:",
   INVOICE_RECORD: "VELLUM:INVOICE-RECORD:",
+  SCREENING: "VELLUM:SCREENING:",
 });
 
 /** The account id a key opens: `SHA-256(canonical(ACCOUNT-ID, PublicKey))`. */
@@ -78,6 +79,18 @@ const KYC_PAIR = tuple([vecU8, vecU8]);
  * `SHA-256(canonical(KYC-COMMITMENT, (salt, record)))` — both length-prefixed byte strings.
  */
 export const kycCommitment = (salt, identityRecord) => sha256(canonical(DOMAIN.KYC_COMMITMENT, KYC_PAIR, [salt, identityRecord]));
+
+const SCREENING_INPUT = tuple([bytes(32), vecU8]);
+/**
+ * An identity's sanctions-screening commitment (wire-format §11.4): what `KycTerms.screening`
+ * carries and the sanctions list (`update_sanctions`) holds —
+ * `SHA-256("VELLUM:SCREENING:" ‖ 0x01 ‖ salt (32 bytes) ‖ u32 LE len(identity) ‖ identity)`.
+ * `salt` (32 bytes or 64 hex) is the one salt registrars and the list's compiler share off-ledger;
+ * `identity` (bytes, or text as UTF-8) is written in the byte form they agree on
+ * (e.g. `"Jane Doe|1990-01-01|FR"`).
+ */
+export const screeningCommitment = (salt, identity) =>
+  sha256(canonical(DOMAIN.SCREENING, SCREENING_INPUT, [asBytes(salt, 32, "salt"), typeof identity === "string" ? new TextEncoder().encode(identity) : asBytes(identity, null, "identity")]));
 
 /** RFC 6962 root over a batch's registered digests (leaf data = each 32-byte digest). */
 export const batchRoot = (digests) => merkleRoot(digests.map((d) => leafHash(asBytes(d, 32, "digest"))));

@@ -219,6 +219,13 @@ export function accountIdOf(publicKey: PublicKey | string): Bytes;
 export function proofIdOf(txId: BytesLike): Bytes;
 export function saltedDigest(salt: BytesLike, documentDigest: BytesLike): Bytes;
 export function kycCommitment(salt: Bytes, identityRecord: Bytes): Bytes;
+/**
+ * An identity's sanctions-screening commitment (wire-format §11.4), what `KycTerms.screening`
+ * carries and the sanctions list holds: `SHA-256("VELLUM:SCREENING:" ‖ 0x01 ‖ salt (32) ‖ u32 LE
+ * len(identity) ‖ identity)`. `salt`: the 32-byte salt registrars share off-ledger (bytes or hex);
+ * `identity`: bytes, or text (UTF-8) in the form registrars agree on ("Jane Doe|1990-01-01|FR").
+ */
+export function screeningCommitment(salt: BytesLike, identity: Bytes | string): Bytes;
 export function batchRoot(digests: BytesLike[]): Bytes;
 export function proofStateKey(proofId: Bytes): Bytes;
 export function memberStateKey(proofId: Bytes, index: number): Bytes;
@@ -377,6 +384,55 @@ export type InvoiceBody =
   | { type: "issue_invoice"; payment: BytesLike; document_digest: BytesLike }
   | { type: "reimburse_invoice"; invoice: BytesLike }
   | { type: "clear_invoice_tax"; invoice: BytesLike };
+/** `KycTerms` (wire-format §6.4.11): the identity check's tier (1..=7), expiry (block time ms, 0 = never), screening commitment. */
+export interface KycTermsValue {
+  tier: number;
+  expires_ms: bigint | number;
+  screening: BytesLike | null;
+}
+/** `OpenAccount` (0); `kyc` (the account's KYC record) needs `kyc_commitment`. */
+export interface OpenAccountBody {
+  type: "open_account";
+  public_key: PublicKey | string;
+  kyc_commitment: BytesLike | null;
+  label: string;
+  role: Role;
+  subledger?: string | null;
+  kyc?: KycTermsValue | null;
+}
+/** `SetKyc` (36): a registrar (re-)verifies an account's identity; the terms replace its KYC record. */
+export interface SetKycBody {
+  type: "set_kyc";
+  account: BytesLike;
+  terms: KycTermsValue;
+}
+/** `TierLimit`: what a sender of KYC tier 0..=7 may send in one leg and within the window (0: no limit). */
+export interface TierLimitValue {
+  tier: number;
+  leg_amount_max: bigint | string;
+  window_amount_max: bigint | string;
+}
+/** `MonitoringRules` (wire-format §6.4.8); u128 values are bigints in the model, decimal text in JSON. */
+export interface MonitoringRulesValue {
+  large_amount: bigint | string;
+  window_ms: bigint | number;
+  window_amount_max: bigint | string;
+  window_count_max: number;
+  structuring_floor_bps: number;
+  structuring_count: number;
+  hold_timeout_ms: bigint | number;
+  inflow_amount_max: bigint | string;
+  inflow_count_max: number;
+  distinct_senders_max: number;
+  tier_limits: TierLimitValue[];
+  version: bigint | number;
+}
+/** `UpdateSanctions` (GovAction 20): screening commitments added to and removed from the sanctions list. */
+export interface UpdateSanctionsAction {
+  action: "update_sanctions";
+  add: BytesLike[];
+  remove: BytesLike[];
+}
 /** The contract governance actions (GovAction 16–19), proposed with `Vellum.propose`. */
 export type ContractGovAction =
   | { action: "register_code"; name: string; /** 1..=12,288 bytes (hex in JSON). */ code: BytesLike; review_digest: BytesLike }
@@ -450,6 +506,16 @@ export const CONTRACT_FUEL_MAX: bigint;
 export const VAT_BASIS_POINTS_MAX: 10000;
 /** A contract name or function name: 1..=64 bytes of [a-z0-9_-], starting with a letter. */
 export function isContractName(name: unknown): boolean;
+/** KYC tiers are 0..8: 0 is an account without a KYC record; a record's tier is 1..=7. */
+export const KYC_TIERS: 8;
+/** Senders an inflow window remembers; `distinct_senders_max` is at most 63. */
+export const DISTINCT_SENDERS_TRACKED_MAX: 64;
+/** Most commitments one `update_sanctions` adds, and removes, each. */
+export const SANCTIONS_UPDATE_MAX: 256;
+/** Rust `KycTerms::check`: null for a tier of 1..=7, else why not. */
+export function kycTermsProblem(terms: { tier: number }): string | null;
+/** Rust `MonitoringRules::check`, in its order: null when the rules are well formed, else the first problem. */
+export function monitoringRulesProblem(rules: MonitoringRulesValue): string | null;
 
 // ---- issuer identity (docs/evidence-format.md §6a) ----
 /** An IssuerProfile value (the model `attest_issuer` and `GovAction` `attest_issuer` carry). */
@@ -1092,6 +1158,27 @@ type Signers = { key: SecretKey; signers?: null; sender?: null } | { key?: null;
 export function parseAmount(text: string, decimals: number): bigint;
 /** Fuel a contract instantiation or call is given by default (5,000,000, the CLI's). */
 export const DEFAULT_CONTRACT_FUEL: bigint;
+/** Options of `kycTerms` (camelCase; the snake_case spelling is taken too). */
+export type KycTermsInput = { tier: number; expiresMs?: bigint | number | string; expires_ms?: bigint | number | string; screening?: BytesLike | null };
+/** `KycTerms` for `openAccount`'s `kyc` and `setKyc`, checked (DecodeError `invalid` for a tier outside 1..=7). */
+export function kycTerms(terms: KycTermsInput): { tier: number; expires_ms: bigint; screening: Bytes | null };
+/** `MonitoringRules` for a `set_monitoring` proposal from camelCase (or snake_case) options, checked as Rust's `MonitoringRules::check`. */
+export function monitoringRules(options: {
+  holdTimeoutMs: bigint | number | string;
+  largeAmount?: bigint | number | string;
+  windowMs?: bigint | number | string;
+  windowAmountMax?: bigint | number | string;
+  windowCountMax?: number;
+  structuringFloorBps?: number;
+  structuringCount?: number;
+  inflowAmountMax?: bigint | number | string;
+  inflowCountMax?: number;
+  distinctSendersMax?: number;
+  tierLimits?: { tier: number; legAmountMax?: bigint | number | string; windowAmountMax?: bigint | number | string }[];
+  [snakeCase: string]: any;
+}): MonitoringRulesValue;
+/** The `update_sanctions` governance action (GovAction 20), checked: not both lists empty, at most 256 each, none twice. */
+export function sanctionsUpdate(o: { add?: BytesLike[]; remove?: BytesLike[] }): UpdateSanctionsAction;
 export function formatAmount(amount: bigint, decimals: number): string;
 export class Vellum {
   constructor(options: { apis: string[]; genesisHash?: Hex | null; chainId?: string | null; fetch?: typeof fetch; verify?: boolean });
@@ -1102,7 +1189,10 @@ export class Vellum {
   send(body: TxBody, options: { key?: SecretKey | null; signers?: SecretKey[] | null; sender?: BytesLike | null; timeoutMs?: number }): Promise<Final>;
   /** Submits many signed transactions (or their wire bytes) at once, without waiting: `Pool.submitBatch`. */
   submitBatch(txs: (Transaction | Bytes)[]): Promise<BatchResult[]>;
-  openAccount(o: { registrar: SecretKey; publicKey: PublicKey | string; identityRecord: Bytes | string; label?: string; role?: string; subledger?: string | null }): Promise<{ accountId: Hex; kycSalt: Hex; kycCommitment: Hex; tx: Final }>;
+  /** `kyc`: the account's KYC record (`kycTerms` options: tier 1..=7, expiry, screening commitment). */
+  openAccount(o: { registrar: SecretKey; publicKey: PublicKey | string; identityRecord: Bytes | string; label?: string; role?: string; subledger?: string | null; kyc?: KycTermsInput | null }): Promise<{ accountId: Hex; kycSalt: Hex; kycCommitment: Hex; tx: Final }>;
+  /** Registrar: (re-)verifies an account's identity (`set_kyc`); the terms replace its KYC record. */
+  setKyc(o: Signers & { account: BytesLike; terms: KycTermsInput }): Promise<Final>;
   account(accountId: BytesLike, o: { key: SecretKey; account?: BytesLike | null }): Promise<any>;
   setAccountStatus(o: { key: SecretKey; account: BytesLike; status: "active" | "frozen" | "revoked"; reason: string }): Promise<Final>;
   setSigners(o: { signers: SecretKey[]; sender?: BytesLike | null; set: { signers: { key: PublicKey | string; weight?: number }[]; threshold: number } }): Promise<Final>;
@@ -1223,6 +1313,8 @@ export class Vellum {
   cancelRecovery(o: Signers): Promise<Final>;
   executeRecovery(o: { key: SecretKey; account: BytesLike }): Promise<Final>;
   propose(o: { signers: SecretKey[]; sender?: BytesLike | null; action: { action: string; [field: string]: any }; deadlineBlocks?: bigint | number }): Promise<{ tx: Final; proposal: any }>;
+  /** A council member proposes changing the sanctions list (`sanctionsUpdate`). */
+  updateSanctions(o: { signers: SecretKey[]; sender?: BytesLike | null; add?: BytesLike[]; remove?: BytesLike[]; deadlineBlocks?: bigint | number }): Promise<{ tx: Final; proposal: any }>;
   vote(o: Signers & { proposal: bigint | number }): Promise<Final>;
   proposalOf(tx: Final, kind: string): Promise<any>;
   prepare(body: TxBody, o: { sender: BytesLike; key: SecretKey; nonce?: bigint | null; expiryBlocks?: bigint }): Promise<TxFile>;

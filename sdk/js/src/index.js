@@ -18,6 +18,7 @@ export {
   proofIdOf,
   saltedDigest,
   kycCommitment,
+  screeningCommitment,
   batchRoot,
   proofStateKey,
   memberStateKey,
@@ -94,6 +95,11 @@ export {
   CONTRACT_INPUT_BYTES_MAX,
   CONTRACT_FUEL_MAX,
   VAT_BASIS_POINTS_MAX,
+  kycTermsProblem,
+  monitoringRulesProblem,
+  KYC_TIERS,
+  DISTINCT_SENDERS_TRACKED_MAX,
+  SANCTIONS_UPDATE_MAX,
 } from "./tx.js";
 export { WELL_KNOWN_PATH, WELL_KNOWN_VERSION, WELL_KNOWN_BYTES_MAX, wellKnownDocument, checkWellKnown, fetchWellKnown, issuerProfile, wellKnownSha256 } from "./issuer.js";
 export { requestSigningBytes, signedHeaders, HEADER_ACCOUNT, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_SIGNATURE } from "./request.js";
@@ -170,4 +176,4 @@ export {
   KB_JWT_TYP,
   DEFAULT_VCT,
 } from "./credential.js";
-export { Vellum, parseAmount, formatAmount, DEFAULT_CONTRACT_FUEL } from "./vellum.js";
+export { Vellum, parseAmount, formatAmount, DEFAULT_CONTRACT_FUEL, kycTerms, monitoringRules, sanctionsUpdate } from "./vellum.js";

@@ -27,6 +27,12 @@ export const RECOVERY_DELAY_BLOCKS_MAX = 10_000_000n;
 export const MISBEHAVIOR_EVIDENCE_BYTES_MAX = 4096;
 export const HOLD_TIMEOUT_MS_MAX = 30n * 24n * 3600n * 1000n;
 export const MONITOR_WINDOW_MS_MAX = 30n * 24n * 3600n * 1000n;
+/** Most distinct senders an inflow window remembers: `distinct_senders_max` stays below it (crates/types/src/monitoring.rs). */
+export const DISTINCT_SENDERS_TRACKED_MAX = 64;
+/** KYC tiers are 0..KYC_TIERS: tier 0 is an account without a KYC record, a record's tier is 1..=7. */
+export const KYC_TIERS = 8;
+/** Most screening commitments one `update_sanctions` adds, and removes, each (crates/types/src/kyc.rs). */
+export const SANCTIONS_UPDATE_MAX = 256;
 export const GOV_TEXT_BYTES_MAX = 256;
 export const COUNCIL_MEMBERS_MAX = 32;
 export const ENCRYPTION_RECIPIENT_BYTES_MAX = 128;
@@ -247,14 +253,56 @@ export function signerSetProblem(set) {
   return null;
 }
 
-function monitoringProblem(r) {
-  const windowRules = r.window_amount_max > 0n || r.window_count_max > 0 || r.structuring_count > 0;
-  if (r.window_ms > MONITOR_WINDOW_MS_MAX) return `window_ms at most ${MONITOR_WINDOW_MS_MAX}`;
-  if (r.hold_timeout_ms === 0n || r.hold_timeout_ms > HOLD_TIMEOUT_MS_MAX) return `hold_timeout_ms must be 1..=${HOLD_TIMEOUT_MS_MAX}`;
-  if (r.structuring_floor_bps > 10_000) return "structuring_floor_bps at most 10000";
-  if (windowRules && r.window_ms === 0n) return "window rules need window_ms > 0";
-  if (r.structuring_count > 0 && r.large_amount === 0n) return "structuring is measured against large_amount, which is 0";
+// Model values as the encoder takes them: u64/u128 as bigint or number (or decimal text for u128).
+const big = (v) => BigInt(v ?? 0);
+const num = (v) => Number(v ?? 0);
+
+/** Whether any rule counts over a window: the sending side, the receiving side, a tier's window limit (Rust `uses_window`). */
+function usesWindow(r) {
+  const inflow = big(r.inflow_amount_max) > 0n || num(r.inflow_count_max) > 0 || num(r.distinct_senders_max) > 0;
+  return (
+    big(r.window_amount_max) > 0n ||
+    num(r.window_count_max) > 0 ||
+    num(r.structuring_count) > 0 ||
+    inflow ||
+    (r.tier_limits ?? []).some((t) => big(t.window_amount_max) > 0n)
+  );
+}
+
+/**
+ * The rules of `MonitoringRules` (Rust `MonitoringRules::check`, wire-format §7), in its order:
+ * a problem, or null.
+ */
+export function monitoringRulesProblem(r) {
+  const windowMs = big(r.window_ms);
+  const holdTimeout = big(r.hold_timeout_ms);
+  if (windowMs > MONITOR_WINDOW_MS_MAX) return `window_ms at most ${MONITOR_WINDOW_MS_MAX}`;
+  if (holdTimeout === 0n || holdTimeout > HOLD_TIMEOUT_MS_MAX) return `hold_timeout_ms must be 1..=${HOLD_TIMEOUT_MS_MAX}`;
+  if (num(r.structuring_floor_bps) > 10_000) return "structuring_floor_bps at most 10000";
+  if (usesWindow(r) && windowMs === 0n) return "window rules need window_ms > 0";
+  if (num(r.structuring_count) > 0 && big(r.large_amount) === 0n) return "structuring is measured against large_amount, which is 0";
+  if (num(r.distinct_senders_max) >= DISTINCT_SENDERS_TRACKED_MAX) return `distinct_senders_max at most ${DISTINCT_SENDERS_TRACKED_MAX - 1}`;
+  const tiers = (r.tier_limits ?? []).map((t) => num(t.tier));
+  if (tiers.length > KYC_TIERS) return `at most ${KYC_TIERS} tier limits`;
+  for (let i = 1; i < tiers.length; i++) {
+    if (tiers[i - 1] >= tiers[i]) return "tier_limits must be ascending by tier, one per tier";
+  }
+  if (tiers.some((t) => t >= KYC_TIERS)) return `tiers are 0..${KYC_TIERS}`;
   return null;
+}
+
+/** The rule of `KycTerms` (Rust `KycTerms::check`): a tier of 1..=7; the expiry and screening commitment are free. A problem, or null. */
+export function kycTermsProblem(terms) {
+  const tier = num(terms.tier);
+  return tier === 0 || tier >= KYC_TIERS ? `KYC tier must be 1..${KYC_TIERS} (0 is an account without a KYC record)` : null;
+}
+
+/** An `update_sanctions` action: not both lists empty, at most 256 each, no commitment twice in both together. */
+function sanctionsUpdateProblem(a) {
+  if (a.add.length === 0 && a.remove.length === 0) return "a sanctions update adds or removes at least one commitment";
+  if (a.add.length > SANCTIONS_UPDATE_MAX || a.remove.length > SANCTIONS_UPDATE_MAX) return `a sanctions update adds and removes at most ${SANCTIONS_UPDATE_MAX} commitments each`;
+  const every = [...a.add, ...a.remove].map((h) => (isBytes(h) ? toHex(h) : String(h).toLowerCase()));
+  return new Set(every).size === every.length ? null : "a commitment appears twice in one sanctions update";
 }
 
 function govActionProblem(a) {
@@ -264,7 +312,7 @@ function govActionProblem(a) {
       if (!SYMBOL.test(a.symbol) || a.decimals > DECIMALS_MAX) return `bad token symbol \`${a.symbol}\` or decimals`;
       return a.subledger !== null && !SUBLEDGER.test(a.subledger) ? `bad sub-ledger name \`${a.subledger}\`` : null;
     case "set_monitoring":
-      return SYMBOL.test(a.token) ? monitoringProblem(a.rules) : `bad token symbol \`${a.token}\``;
+      return SYMBOL.test(a.token) ? monitoringRulesProblem(a.rules) : `bad token symbol \`${a.token}\``;
     case "set_rate":
       return !SYMBOL.test(a.from) || !SYMBOL.test(a.to) || a.from === a.to || a.num === 0n || a.den === 0n
         ? "a rate joins two different tokens with a positive num/den"
@@ -298,6 +346,8 @@ function govActionProblem(a) {
       return issuerProfileProblem(a.profile);
     case "set_witnesses":
       return witnessPolicyProblem(a.policy);
+    case "update_sanctions":
+      return sanctionsUpdateProblem(a);
     case "register_code": {
       const p = contractNameProblem(a.name, "contract name");
       if (p !== null) return p;
@@ -350,8 +400,15 @@ function checkBody(b) {
   switch (b.type) {
     case "open_account":
       if (byteLength(b.label) > LABEL_BYTES_MAX) invalid(`label longer than ${LABEL_BYTES_MAX} bytes`);
-      if (b.subledger !== null) checkSubledger(b.subledger);
+      if (b.subledger !== null && b.subledger !== undefined) checkSubledger(b.subledger);
+      // A missing `kyc` is none (as the encoder). Terms need the commitment, then their own rule.
+      if (b.kyc !== null && b.kyc !== undefined) {
+        if (b.kyc_commitment === null || b.kyc_commitment === undefined) invalid("KYC terms need the identity's KYC commitment");
+        problem(kycTermsProblem(b.kyc));
+      }
       return;
+    case "set_kyc":
+      return problem(kycTermsProblem(b.terms));
     case "set_account_status":
     case "decide_hold":
       return reasonTooLong(b.reason);
@@ -405,7 +462,7 @@ function checkBody(b) {
       return problem(signerSetProblem(b.set));
     case "set_monitoring":
       checkSymbol(b.token);
-      return problem(monitoringProblem(b.rules));
+      return problem(monitoringRulesProblem(b.rules));
     case "set_token_paused":
       // The reason limit comes first in Rust's match, then the symbol.
       reasonTooLong(b.reason);

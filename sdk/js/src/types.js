@@ -106,6 +106,12 @@ export const Signer = struct("Signer", [["key", PublicKeySchema], ["weight", u16
 export const SignerSet = struct("SignerSet", [["signers", vec(Signer)], ["threshold", u32]]);
 export const ConvertQuote = struct("ConvertQuote", [["to_token", string], ["rate_version", u64]]);
 export const Leg = struct("Leg", [["to", AccountId], ["token", string], ["amount", u128], ["convert", option(ConvertQuote)]]);
+/**
+ * What a sender of one KYC tier (0..=7; 0 = an account without a KYC record) may send in one leg
+ * and within the monitoring window before it is held (0: no limit); crates/types/src/monitoring.rs.
+ */
+export const TierLimit = struct("TierLimit", [["tier", u8], ["leg_amount_max", u128], ["window_amount_max", u128]]);
+/** Monitoring rules of one token (wire-format §6.4.8): the sending side, the receiving side, limits by KYC tier. */
 export const MonitoringRules = struct("MonitoringRules", [
   ["large_amount", u128],
   ["window_ms", u64],
@@ -114,8 +120,18 @@ export const MonitoringRules = struct("MonitoringRules", [
   ["structuring_floor_bps", u16],
   ["structuring_count", u32],
   ["hold_timeout_ms", u64],
+  ["inflow_amount_max", u128],
+  ["inflow_count_max", u32],
+  ["distinct_senders_max", u32],
+  ["tier_limits", vec(TierLimit)],
   ["version", u64],
 ]);
+/**
+ * What a registrar states about an account's identity check (crates/types/src/kyc.rs,
+ * wire-format §6.4.11): the tier (1..=7), the block time in ms from which it is stale (0: never)
+ * and the identity's screening commitment (`screeningCommitment`), compared with the sanctions list.
+ */
+export const KycTerms = struct("KycTerms", [["tier", u8], ["expires_ms", u64], ["screening", option(Hash32)]]);
 export const AuditRecord = struct("AuditRecord", [
   ["proof", ProofId],
   ["reader", option(AccountId)],
@@ -179,6 +195,8 @@ export const GovAction = enumOf("GovAction", "action", [
   ["set_contract_paused", [["contract", AccountId], ["paused", bool]]],
   ["upgrade_contract", [["contract", AccountId], ["code_digest", Hash32]]],
   ["set_code_advisory", [["code_digest", Hash32], ["advisory", option(Hash32)]]],
+  // The governed sanctions list: screening commitments (`screeningCommitment`) added and removed.
+  ["update_sanctions", [["add", vec(Hash32)], ["remove", vec(Hash32)]]],
 ]);
 
 /** A registrant's status change; `reason` is a reason code (docs/wire-format.md §6.4.4, §7). */
@@ -192,9 +210,10 @@ export const ProofChange = enumOf("ProofChange", "change", [
 /** A batch member handed to the network: its registered digest (never the salt) and optionally its holder. */
 export const BatchMember = struct("BatchMember", [["digest", Hash32], ["holder", option(AccountId)]]);
 
-/** What a transaction does; the variant index is its position here (OpenAccount = 0 … ClearInvoiceTax = 35). */
+/** What a transaction does; the variant index is its position here (OpenAccount = 0 … SetKyc = 36). */
 export const TxBody = enumOf("TxBody", "type", [
-  ["open_account", [["public_key", PublicKeySchema], ["kyc_commitment", option(Hash32)], ["label", string], ["role", Role], ["subledger", option(string)]]],
+  // `kyc` (last): the account's KYC record — tier, expiry, screening; needs `kyc_commitment`.
+  ["open_account", [["public_key", PublicKeySchema], ["kyc_commitment", option(Hash32)], ["label", string], ["role", Role], ["subledger", option(string)], ["kyc", option(KycTerms)]]],
   ["set_account_status", [["account", AccountId], ["status", AccountStatus], ["reason", string]]],
   ["register_proof", [["digest", Hash32], ["schema", string], ["metadata_digest", Hash32], ["salted", bool]]],
   ["register_batch", [["root", Hash32], ["count", u32], ["schema", string], ["metadata_digest", Hash32], ["salted", bool]]],
@@ -232,6 +251,8 @@ export const TxBody = enumOf("TxBody", "type", [
   ["issue_invoice", [["payment", TxId], ["document_digest", Hash32]]],
   ["reimburse_invoice", [["invoice", Hash32]]],
   ["clear_invoice_tax", [["invoice", Hash32]]],
+  // A registrar (re-)verifies an account's identity: the terms replace its KYC record.
+  ["set_kyc", [["account", AccountId], ["terms", KycTerms]]],
 ]);
 
 /** Everything the signers sign. */
@@ -512,11 +533,18 @@ export const SettledLeg = struct("SettledLeg", [
   ["conversion", option(Conversion)],
 ]);
 
+/** The monitoring rule a held transfer hit (evidence-format §5): 0–3, 7, 8 the sender's; 4–6 the recipient's; 9 a listed party. */
 export const Alert = enumOf("Alert", "rule", [
   ["large_transfer", [["token", string], ["amount", u128]]],
   ["velocity_amount", [["token", string], ["window_amount", u128]]],
   ["velocity_count", [["token", string], ["window_count", u32]]],
   ["structuring", [["token", string], ["just_under_count", u32]]],
+  ["inflow_amount", [["token", string], ["account", AccountId], ["window_amount", u128]]],
+  ["inflow_count", [["token", string], ["account", AccountId], ["window_count", u32]]],
+  ["distinct_senders", [["token", string], ["account", AccountId], ["senders", u32]]],
+  ["tier_leg", [["token", string], ["tier", u8], ["amount", u128]]],
+  ["tier_window", [["token", string], ["tier", u8], ["window_amount", u128]]],
+  ["sanctions", [["account", AccountId], ["list_version", u64]]],
 ]);
 
 export const PaymentOutcome = enumOf("PaymentOutcome", "outcome", [

@@ -9,14 +9,14 @@
 // Everything goes through one Pool (docs/client.md: failover, resubmission, gap-free nonces,
 // verified reads, freshest answers).
 
-import { EncodeError, VellumError } from "./errors.js";
+import { DecodeError, EncodeError, VellumError } from "./errors.js";
 import { fromHex, isBytes, randomBytes, toHex, utf8 } from "./bytes.js";
-import { PublicKey, TxBody } from "./types.js";
+import { GovAction, KycTerms, MonitoringRules, PublicKey, TxBody } from "./types.js";
 import { asU64, encode } from "./encoding.js";
 import { batchRoot, contractIdOf, invoiceIdOf, kycCommitment, proofIdOf, saltedDigest, sha256 } from "./hash.js";
 import { EXPIRY_BLOCKS, Pool, nodeError, parseClientConfig, proofKey, wholeKey } from "./client.js";
 import { followEvents } from "./events.js";
-import { BATCH_MEMBERS_PER_TX_MAX, CONTRACT_FUEL_MAX, SCHEMA_WHOLE_FILE, checkBodyShape } from "./tx.js";
+import { BATCH_MEMBERS_PER_TX_MAX, CONTRACT_FUEL_MAX, SCHEMA_WHOLE_FILE, checkBodyShape, kycTermsProblem, monitoringRulesProblem } from "./tx.js";
 import { checkWellKnown, fetchWellKnown, issuerProfile, wellKnownSha256 } from "./issuer.js";
 import { buildTxFile, checkWeight, txFromFile } from "./multisig.js";
 import { decodeBundle, encodeBundle, fillMember, openDocument, statusNow, verifyBundle, verifyReceipt, verifyStatusProof } from "./verify.js";
@@ -47,6 +47,80 @@ export function formatAmount(amount, decimals) {
 
 const bytes32 = (v, what) => (isBytes(v) ? v : fromHex(v, 32, what));
 const hex32 = (v, what) => toHex(bytes32(v, what));
+/** The first of a camelCase or snake_case option that is given. */
+const given = (o, camel, snake, fallback) => o[camel] ?? o[snake] ?? fallback;
+/** A value checked by its schema (an EncodeError naming the field), then by its shape rule (DecodeError `invalid`). */
+function checked(schema, value, problem) {
+  encode(schema, value);
+  const p = problem(value);
+  if (p !== null) throw new DecodeError("invalid", p);
+  return value;
+}
+
+/**
+ * `KycTerms` (wire-format §6.4.11) for `openAccount`'s `kyc` and `setKyc`: the identity check's
+ * `tier` (1..=7; monitoring limits are set per tier), the block time in ms from which it is
+ * stale (`expiresMs`, 0 = never: a stale account still receives but no longer sends) and the
+ * identity's `screening` commitment (`screeningCommitment`; null = not screened). Takes the
+ * snake_case spelling too (`expires_ms`). Checked: DecodeError `invalid` for a tier outside 1..=7.
+ */
+export function kycTerms(terms) {
+  const screening = terms.screening ?? null;
+  const value = {
+    tier: Number(terms.tier),
+    expires_ms: asU64(given(terms, "expiresMs", "expires_ms", 0n), "expiresMs"),
+    screening: screening === null ? null : bytes32(screening, "screening"),
+  };
+  return checked(KycTerms, value, kycTermsProblem);
+}
+
+/** A u128 option: a bigint, a safe-integer number or decimal digits (the schema refuses anything else). */
+function u128Of(v, what) {
+  if (typeof v === "string" && /^(0|[1-9][0-9]*)$/.test(v)) return BigInt(v);
+  if (typeof v === "number" && Number.isInteger(v) && !Number.isSafeInteger(v)) throw new EncodeError(what, `${v} is beyond 2^53 − 1: pass a bigint or decimal digits`);
+  return v;
+}
+
+/**
+ * `MonitoringRules` (wire-format §6.4.8) for a `set_monitoring` proposal, from camelCase (or
+ * snake_case) options; a zero turns a rule off, `version` is the ledger's (0 is sent). `tierLimits`:
+ * `[{ tier, legAmountMax, windowAmountMax }]`, strictly ascending by tier (0..=7). Checked as Rust's
+ * `MonitoringRules::check` (DecodeError `invalid`): window rules — inflow rules and tier window
+ * limits too — need `windowMs` > 0; `distinctSendersMax` ≤ 63; at most 8 tier limits.
+ */
+export function monitoringRules(o) {
+  const value = {
+    large_amount: u128Of(given(o, "largeAmount", "large_amount", 0n), "largeAmount"),
+    window_ms: asU64(given(o, "windowMs", "window_ms", 0n), "windowMs"),
+    window_amount_max: u128Of(given(o, "windowAmountMax", "window_amount_max", 0n), "windowAmountMax"),
+    window_count_max: Number(given(o, "windowCountMax", "window_count_max", 0)),
+    structuring_floor_bps: Number(given(o, "structuringFloorBps", "structuring_floor_bps", 0)),
+    structuring_count: Number(given(o, "structuringCount", "structuring_count", 0)),
+    hold_timeout_ms: asU64(given(o, "holdTimeoutMs", "hold_timeout_ms", 0n), "holdTimeoutMs"),
+    inflow_amount_max: u128Of(given(o, "inflowAmountMax", "inflow_amount_max", 0n), "inflowAmountMax"),
+    inflow_count_max: Number(given(o, "inflowCountMax", "inflow_count_max", 0)),
+    distinct_senders_max: Number(given(o, "distinctSendersMax", "distinct_senders_max", 0)),
+    tier_limits: given(o, "tierLimits", "tier_limits", []).map((t) => ({
+      tier: Number(t.tier),
+      leg_amount_max: u128Of(given(t, "legAmountMax", "leg_amount_max", 0n), "legAmountMax"),
+      window_amount_max: u128Of(given(t, "windowAmountMax", "window_amount_max", 0n), "tierLimits.windowAmountMax"),
+    })),
+    version: 0n,
+  };
+  return checked(MonitoringRules, value, monitoringRulesProblem);
+}
+
+/**
+ * The governance action changing the sanctions list (`GovAction` `update_sanctions`, 20): the
+ * screening commitments (`screeningCommitment`) to `add` and to `remove` — not both empty, at most
+ * 256 each, none twice. Propose it with `Vellum.propose` (or `Vellum.updateSanctions`).
+ */
+export function sanctionsUpdate({ add = [], remove = [] }) {
+  const action = { action: "update_sanctions", add: add.map((h) => bytes32(h, "add")), remove: remove.map((h) => bytes32(h, "remove")) };
+  encode(GovAction, action);
+  checkBodyShape({ type: "propose", action, deadline_height: 0n });
+  return action;
+}
 
 /** A batch member index (u32, a number or bigint) or null. */
 function memberIndex(given) {
@@ -106,16 +180,25 @@ export class Vellum {
    * A registrar opens an account for `publicKey` after checking `identityRecord` off-ledger;
    * only a salted commitment goes on the ledger. Keep the returned `kycSalt` with the record.
    */
-  async openAccount({ registrar, publicKey, identityRecord, label = "user", role = "user", subledger = null }) {
+  async openAccount({ registrar, publicKey, identityRecord, label = "user", role = "user", subledger = null, kyc = null }) {
     const key = PublicKey.parse(publicKey);
     const salt = randomBytes(KYC_SALT_BYTES);
     const record = typeof identityRecord === "string" ? utf8(identityRecord) : identityRecord;
     const commitment = kycCommitment(salt, record);
     const tx = await this.send(
-      { type: "open_account", public_key: key, kyc_commitment: commitment, label, role, subledger },
+      { type: "open_account", public_key: key, kyc_commitment: commitment, label, role, subledger, kyc: kyc === null ? null : kycTerms(kyc) },
       { key: registrar },
     );
     return { accountId: toHex(key.accountId()), kycSalt: toHex(salt), kycCommitment: toHex(commitment), tx };
+  }
+
+  /**
+   * A registrar (re-)verifies an account's identity (`set_kyc`): `terms` (`kycTerms`, or its
+   * options) replace the account's KYC record — terms left out (an expiry, a screening
+   * commitment) are gone. The account must have been opened with a KYC commitment.
+   */
+  async setKyc({ key = null, signers = null, sender = null, account, terms }) {
+    return this.send({ type: "set_kyc", account: bytes32(account, "account"), terms: kycTerms(terms) }, { key, signers, sender });
   }
 
   /** An account, its balances, guardians and purpose keys (a signed read, agreed by f + 1 validators). */
@@ -578,6 +661,14 @@ export class Vellum {
     const height = BigInt((await this.status()).height);
     const tx = await this.send({ type: "propose", action, deadline_height: height + BigInt(deadlineBlocks) }, { signers, sender });
     return { tx, proposal: await this.proposalOf(tx, action.action) };
+  }
+
+  /**
+   * A council member account proposes changing the sanctions list (`sanctionsUpdate`): screening
+   * commitments to `add` and to `remove`. Resolves to `{ tx, proposal }`.
+   */
+  async updateSanctions({ signers, sender = null, add = [], remove = [], deadlineBlocks = PROPOSAL_DEADLINE_BLOCKS }) {
+    return this.propose({ signers, sender, action: sanctionsUpdate({ add, remove }), deadlineBlocks });
   }
 
   /** A council member approves an open proposal. */

@@ -28,6 +28,7 @@ import {
   Vellum,
   combineTxFiles,
   createKeystore,
+  monitoringRules,
   openKeystore,
   readTxFile,
   signTxFile,
@@ -208,7 +209,7 @@ async function pay(ctx, { alice, bob, carol }, single) {
 
 /** Monitoring holds a large payment; compliance posts it (its receipt proves the posting). */
 async function holdAndPost(ctx, { alice, bob }) {
-  const rules = { large_amount: 5000n, window_ms: 0n, window_amount_max: 0n, window_count_max: 0, structuring_floor_bps: 0, structuring_count: 0, hold_timeout_ms: 3_600_000n, version: 0n };
+  const rules = monitoringRules({ largeAmount: 5000n, holdTimeoutMs: 3_600_000n });
   await govern(ctx, { action: "set_monitoring", token: "EUR", rules });
   const held = await ctx.vellum.transfer({ key: alice, legs: [{ to: bob.accountId, token: "EUR", amount: "60.00" }] });
   const outcome = held.payment.record.outcome;

@@ -29,13 +29,20 @@ const RULES = {
   structuring_floor_bps: 9000,
   structuring_count: 3,
   hold_timeout_ms: 3_600_000,
+  inflow_amount_max: "200000",
+  inflow_count_max: 40,
+  distinct_senders_max: 10,
+  tier_limits: [
+    { tier: 0, leg_amount_max: "10000", window_amount_max: "50000" },
+    { tier: 2, leg_amount_max: "2000000", window_amount_max: "0" },
+  ],
   version: 0,
 };
 const SET = { signers: [{ key: ED, weight: 1 }, { key: P256, weight: 2 }], threshold: 2 };
 
 /** One body per variant, in variant order (index = borsh variant byte). */
 export const BODIES = [
-  { type: "open_account", public_key: P256, kyc_commitment: h("aa"), label: "employee", role: "user", subledger: null },
+  { type: "open_account", public_key: P256, kyc_commitment: h("aa"), label: "employee", role: "user", subledger: null, kyc: { tier: 2, expires_ms: 1_798_761_600_000, screening: h("ab") } },
   { type: "set_account_status", account: h("01"), status: "frozen", reason: "card reported stolen" },
   { type: "register_proof", digest: h("02"), schema: "sha256:file", metadata_digest: h("03"), salted: false },
   { type: "register_batch", root: h("04"), count: 3, schema: "sha256:file", metadata_digest: h("05"), salted: true },
@@ -71,6 +78,7 @@ export const BODIES = [
   { type: "issue_invoice", payment: h("33"), document_digest: h("34") },
   { type: "reimburse_invoice", invoice: h("35") },
   { type: "clear_invoice_tax", invoice: h("36") },
+  { type: "set_kyc", account: h("37"), terms: { tier: 1, expires_ms: 0, screening: null } },
 ];
 
 /** One action per GovAction variant (variant order). */
@@ -95,6 +103,7 @@ export const GOV_ACTIONS = [
   { action: "set_contract_paused", contract: h("2f"), paused: true },
   { action: "upgrade_contract", contract: h("2f"), code_digest: h("30") },
   { action: "set_code_advisory", code_digest: h("30"), advisory: h("31") },
+  { action: "update_sanctions", add: [h("32")], remove: [h("33"), h("34")] },
 ];
 
 export const readExample = (name) => readFileSync(join(EXAMPLES, name));

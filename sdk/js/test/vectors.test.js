@@ -19,7 +19,9 @@ import {
   VerifyError,
   batchRoot,
   bodyToJson,
+  canonical,
   contractIdOf,
+  decode,
   decodeTransaction,
   encode,
   encodeTransaction,
@@ -28,12 +30,16 @@ import {
   inclusionProof,
   invoiceIdOf,
   kycCommitment,
+  kycTerms,
   leafHash,
+  monitoringRules,
   openKeystore,
   proofIdOf,
   requestSigningBytes,
   saltedDigest,
+  sanctionsUpdate,
   schemas,
+  screeningCommitment,
   signedHeaders,
   signingBytes,
   stringifyJson,
@@ -106,8 +112,8 @@ test("transactions.json: every vector rebuilt from its JSON inputs, byte for byt
     signers.forEach((s) => schemes.add(s.scheme));
   }
   assert.equal(variants.size, schemas.TxBody.variants.length, "every TxBody variant has a vector");
-  assert.equal(schemas.TxBody.variants.length, 36, "TxBody variants 0..=35 (ClearInvoiceTax = 35)");
-  for (let i = 0; i <= 35; i++) assert.ok(variants.has(i), `a vector of TxBody variant ${i}`);
+  assert.equal(schemas.TxBody.variants.length, 37, "TxBody variants 0..=36 (SetKyc = 36)");
+  for (let i = 0; i <= 36; i++) assert.ok(variants.has(i), `a vector of TxBody variant ${i}`);
   assert.deepEqual(schemes, new Set(["ed25519", "secp256k1", "p256"]));
 });
 
@@ -135,6 +141,11 @@ test("ids.json: account ids, proof ids, salted digests, KYC commitments, batch r
     assert.equal(toHex(invoiceIdOf(i.payment_tx_id)), i.invoice_id);
     assert.equal(toHex(invoiceIdOf(fromHex(i.payment_tx_id))), i.invoice_id);
   }
+  assert.ok(ids.screening_commitments.length >= 1, "ids.json has screening commitments");
+  for (const c of ids.screening_commitments) {
+    assert.equal(toHex(screeningCommitment(fromHex(c.salt), fromHex(c.identity))), c.commitment);
+    assert.equal(toHex(screeningCommitment(c.salt, new TextDecoder().decode(fromHex(c.identity)))), c.commitment, "hex salt, identity as text");
+  }
   for (const b of ids.batch_roots) {
     assert.equal(toHex(batchRoot(b.digests)), b.root);
     const leaves = b.digests.map((d) => leafHash(fromHex(d)));
@@ -143,6 +154,58 @@ test("ids.json: account ids, proof ids, salted digests, KYC commitments, batch r
       assert.equal(inclusionError(p.index, leaves.length, leaves[p.index], p.proof.map((h) => fromHex(h)), fromHex(b.root)), null);
     }
   }
+});
+
+test("ids.json: payment_records — a held record with one alert of every kind decodes from its leaf bytes to its JSON, and back", () => {
+  const records = files.ids.payment_records;
+  assert.ok(records.length >= 1, "ids.json has payment records");
+  const prefix = toHex(utf8("VELLUM:PAYMENT-RECORD:")) + "01";
+  const rules = new Set();
+  for (const p of records) {
+    assert.ok(p.leaf_bytes.startsWith(prefix), "the leaf's domain tag and version");
+    const record = decode(schemas.PaymentRecord, fromHex(p.leaf_bytes.slice(prefix.length)));
+    assert.deepStrictEqual(schemas.PaymentRecord.toJson(record), p.record, "decoded, field for field");
+    assert.equal(toHex(canonical("VELLUM:PAYMENT-RECORD:", schemas.PaymentRecord, schemas.PaymentRecord.fromJson(p.record))), p.leaf_bytes, "the JSON encodes to the leaf bytes");
+    for (const a of record.outcome.alerts ?? []) {
+      assert.equal(encode(schemas.Alert, a)[0], schemas.Alert.index(a), a.rule);
+      rules.add(a.rule);
+    }
+  }
+  assert.deepEqual(rules, new Set(schemas.Alert.variants.map(([name]) => name)), "every Alert variant");
+  assert.deepEqual(schemas.Alert.variants.map(([name]) => name).slice(4), ["inflow_amount", "inflow_count", "distinct_senders", "tier_leg", "tier_window", "sanctions"]);
+});
+
+test("transactions.json: KYC terms on an opening, SetKyc (36), UpdateSanctions (GovAction 20) and monitoring rules with inflow and tier limits, from the builders", () => {
+  const vectors = files.transactions.vectors;
+  const byName = (name) => {
+    const v = vectors.find((x) => x.name === name);
+    assert.ok(v, `${name} is in docs/vectors/transactions.json`);
+    return v;
+  };
+  const bodyBytes = (body) => toHex(encode(schemas.TxBody, body));
+  const open = byName("open_account_with_kyc_terms");
+  const k = open.unsigned.body.kyc;
+  assert.ok(k.screening !== null, "a screened identity");
+  const terms = kycTerms({ tier: k.tier, expiresMs: k.expires_ms, screening: k.screening });
+  const opening = { ...unsignedFromJson(open.unsigned).body, kyc: terms };
+  assert.ok(open.unsigned_wire.endsWith(bodyBytes(opening)), "open_account with kycTerms(...)");
+  assert.deepStrictEqual(bodyToJson(opening), open.unsigned.body);
+  const set = byName("set_kyc");
+  assert.equal(set.variant, 36);
+  const setBody = { type: "set_kyc", account: fromHex(set.unsigned.body.account), terms: kycTerms(set.unsigned.body.terms) };
+  assert.ok(set.unsigned_wire.endsWith(bodyBytes(setBody)));
+  assert.equal(encode(schemas.TxBody, setBody)[0], 36);
+  const sanctions = byName("propose_update_sanctions");
+  const action = sanctionsUpdate(sanctions.unsigned.body.action);
+  assert.equal(encode(schemas.GovAction, action)[0], 20);
+  assert.ok(sanctions.unsigned_wire.endsWith(bodyBytes({ type: "propose", action, deadline_height: BigInt(sanctions.unsigned.body.deadline_height) })));
+  const monitor = byName("propose_set_monitoring");
+  const r = monitor.unsigned.body.action.rules;
+  assert.ok(r.tier_limits.length > 0 && r.distinct_senders_max > 0 && r.inflow_count_max > 0 && r.inflow_amount_max !== "0");
+  const rules = monitoringRules(r);
+  const monitoring = { type: "propose", action: { action: "set_monitoring", token: monitor.unsigned.body.action.token, rules }, deadline_height: BigInt(monitor.unsigned.body.deadline_height) };
+  assert.ok(monitor.unsigned_wire.endsWith(bodyBytes(monitoring)), "monitoringRules(snake_case JSON)");
+  assert.deepStrictEqual(bodyToJson(monitoring), monitor.unsigned.body);
 });
 
 test("requests.json: signing bytes and the four headers", () => {

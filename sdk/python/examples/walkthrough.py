@@ -195,9 +195,8 @@ def main(argv: list[str] | None = None) -> int:
     client.propose(council, bodies.governed({"type": "set_rate", "from": "EUR", "to": "USD", "num": 108, "den": 100, "desk": desk.account}))
     client.send(issuer, bodies.mint("USD", desk.account, bodies.parse_amount("10000.00", 2)))
     # Monitoring: EUR transfers of 500.00 or more are held for compliance.
-    rules = {"large_amount": "50000", "window_ms": 0, "window_amount_max": "0", "window_count_max": 0,
-             "structuring_floor_bps": 0, "structuring_count": 0, "hold_timeout_ms": 3_600_000, "version": 0}
-    client.propose(council, bodies.action("set_monitoring", token="EUR", rules=rules))
+    rules = bodies.monitoring_rules(large_amount=50000, hold_timeout_ms=3_600_000)   # the other rules off
+    client.propose(council, bodies.set_monitoring("EUR", rules))
     rate = client.rate("EUR", "USD")
     print(f"tokens EUR and USD; rate EUR→USD {rate['num']}/{rate['den']} (version {rate['version']}); 1000.00 EUR minted to {account_id}")
 

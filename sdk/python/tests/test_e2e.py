@@ -219,9 +219,8 @@ def test_compliance_holds_governance_and_guardian_recovery(devnet: Path):
 
     # Governance through the SDK: a token, and monitoring that holds transfers of 500.00 or more.
     assert client.propose(council, bodies.create_token("USD", 2, issuer.account))["status"]["state"] == "executed"
-    rules = {"large_amount": "50000", "window_ms": 0, "window_amount_max": "0", "window_count_max": 0,
-             "structuring_floor_bps": 0, "structuring_count": 0, "hold_timeout_ms": 3_600_000, "version": 0}
-    assert client.propose(council, bodies.action("set_monitoring", token="USD", rules=rules))["status"]["state"] == "executed"
+    rules = bodies.monitoring_rules(large_amount=50000, hold_timeout_ms=3_600_000)
+    assert client.propose(council, bodies.set_monitoring("USD", rules))["status"]["state"] == "executed"
     client.send(issuer, bodies.mint("USD", payer.account, 100_000))
 
     # Compliance freezes the payer: its transfer is refused everywhere; unfrozen, it pays.

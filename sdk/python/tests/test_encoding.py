@@ -82,7 +82,7 @@ def test_other_values_of_the_worked_example(example):
 
 
 def test_variant_indices_follow_declaration_order():
-    assert len(TX_KINDS) == 36
+    assert len(TX_KINDS) == 37
     assert TX_KINDS[0] == "open_account" and TX_KINDS[9] == "transfer" and TX_KINDS[24] == "report_misbehavior"
     assert TX_KINDS[25:30] == ("revoke_issuer", "store_batch_members", "add_holders", "attest_issuer", "revoke_attestation")
     assert TX_KINDS[30:] == (
@@ -92,10 +92,12 @@ def test_variant_indices_follow_declaration_order():
         "issue_invoice",
         "reimburse_invoice",
         "clear_invoice_tax",
+        "set_kyc",
     )
     assert GOV_ACTION.variant_index("set_reason_codes") == 13 and GOV_ACTION.variant_index("attest_issuer") == 14
     assert [GOV_ACTION.variant_index(a) for a in ("set_witnesses", "register_code", "set_contract_paused", "upgrade_contract", "set_code_advisory")] == [15, 16, 17, 18, 19]
-    assert len(GOV_ACTION.variants) == 20
+    assert GOV_ACTION.variant_index("update_sanctions") == 20
+    assert len(GOV_ACTION.variants) == 21
     assert ROLES.index("tax_authority") == 8 and len(ROLES) == 9
     assert borsh(ROLE, "tax_authority") == bytes([8])
     assert borsh(TX_BODY, {"type": "cancel_recovery"}) == bytes([21])
@@ -202,7 +204,7 @@ def test_json_form_errors_name_the_field():
 
 def test_json_form_round_trips_and_normalises():
     body = check_body({"type": "open_account", "public_key": "ED25519:".lower() + "AB" * 32, "kyc_commitment": None, "label": "l", "role": "user"})
-    assert body == {"type": "open_account", "public_key": "ed25519:" + "ab" * 32, "kyc_commitment": None, "label": "l", "role": "user", "subledger": None}
+    assert body == {"type": "open_account", "public_key": "ed25519:" + "ab" * 32, "kyc_commitment": None, "label": "l", "role": "user", "subledger": None, "kyc": None}
     tx = {"unsigned": {"chain_id": "c", "sender": ACCOUNT, "nonce": 1, "expiry_height": 2, "body": body}, "signatures": []}
     assert from_wire(TRANSACTION, b"\x01" + borsh(TRANSACTION, tx), 1 << 20) == tx
 
@@ -356,8 +358,8 @@ def test_contract_governance_actions_encode_by_variant_index():
         bodies.grant_role(CONTRACT, "tax-authority")
     with pytest.raises(Malformed, match="variant index 9"):
         from_borsh(ROLE, b"\x09")
-    with pytest.raises(Malformed, match="variant index 20"):
-        from_borsh(GOV_ACTION, b"\x14")
+    with pytest.raises(Malformed, match="variant index 21"):
+        from_borsh(GOV_ACTION, b"\x15")
 
 
 def test_contract_calls_refuse_hostile_shapes():
@@ -505,3 +507,168 @@ def test_invoice_vat_rounds_down():
     for amount, bp in ((-1, 10), (1 << 128, 10), (10, 10_001), (10, -1), (True, 10)):
         with pytest.raises(FormatError):
             invoice_vat(amount, bp)
+
+
+# --- KYC records, sanctions and monitoring on both sides (§6.4.8, §6.4.11, §7, §11.4) -------
+
+SCREENING = "e9" * 32
+OTHER = "5f" * 32
+
+
+def test_kyc_terms_encode_and_ride_at_the_end_of_open_account():
+    """``KycTerms``: u8 tier ‖ u64 expiry ‖ Option<[u8;32]> (10 bytes, or 42 with a screening
+    commitment); ``OpenAccount.kyc`` is its last field; ``SetKyc`` is variant 36."""
+    from vellum_sdk.types import KYC_TERMS
+
+    terms = bodies.kyc_terms(2, 1_798_761_600_000, SCREENING)
+    assert terms == {"tier": 2, "expires_ms": 1_798_761_600_000, "screening": SCREENING}
+    assert borsh(KYC_TERMS, terms).hex() == "02" + (1_798_761_600_000).to_bytes(8, "little").hex() + "01" + SCREENING
+    assert len(borsh(KYC_TERMS, bodies.kyc_terms(1))) == 10 and len(borsh(KYC_TERMS, terms)) == 42
+    assert bodies.kyc_terms(3, screening=bytes.fromhex(SCREENING))["screening"] == SCREENING
+    key = SecretKey("ed25519", bytes.fromhex(RFC8032_SEED))
+    plain = bodies.open_account(key, "ab" * 32, "l")
+    with_kyc = bodies.open_account(key, "ab" * 32, "l", kyc=terms)
+    assert plain["kyc"] is None and with_kyc["kyc"] == terms
+    assert borsh(TX_BODY, plain)[-1] == 0
+    assert borsh(TX_BODY, with_kyc) == borsh(TX_BODY, plain)[:-1] + b"\x01" + borsh(KYC_TERMS, terms)
+    set_kyc = bodies.set_kyc(CONTRACT, bodies.kyc_terms(1))
+    assert set_kyc == {"type": "set_kyc", "account": CONTRACT, "terms": {"tier": 1, "expires_ms": 0, "screening": None}}
+    assert borsh(TX_BODY, set_kyc).hex() == "24" + CONTRACT + "01" + "00" * 8 + "00"
+    assert from_borsh(TX_BODY, borsh(TX_BODY, with_kyc)) == with_kyc
+
+
+def test_kyc_terms_shape_rules():
+    """Tier 1..=7; terms on an opening need its KYC commitment (checked first)."""
+    key = SecretKey("ed25519", bytes.fromhex(RFC8032_SEED))
+    for tier in (0, 8, 255):
+        with pytest.raises(InvalidContent, match=r"KYC tier must be 1\.\.8 \(0 is an account without a KYC record\)"):
+            bodies.kyc_terms(tier)
+        bad = {"tier": tier, "expires_ms": 0, "screening": None}
+        with pytest.raises(InvalidContent, match="KYC tier"):
+            check_body({"type": "set_kyc", "account": CONTRACT, "terms": bad})
+        with pytest.raises(InvalidContent, match="KYC tier"):
+            bodies.open_account(key, "ab" * 32, kyc=bad)
+        # Without a commitment, that is the first complaint (Rust's match order).
+        with pytest.raises(InvalidContent, match="KYC terms need the identity's KYC commitment"):
+            bodies.open_account(key, None, kyc=bad)
+    with pytest.raises(InvalidContent, match="KYC terms need the identity's KYC commitment"):
+        bodies.open_account(key, None, kyc=bodies.kyc_terms(7))
+    # A label or sub-ledger problem comes before the KYC terms.
+    with pytest.raises(InvalidContent, match="label"):
+        bodies.open_account(key, None, "x" * 65, kyc=bodies.kyc_terms(1))
+    assert bodies.open_account(key, None)["kyc"] is None
+    assert bodies.kyc_terms(7, (1 << 64) - 1)["expires_ms"] == (1 << 64) - 1
+
+
+def test_screening_commitment_is_salt_then_the_identity_with_its_length():
+    """§11.4: ``H("VELLUM:SCREENING:" ‖ 0x01 ‖ salt (32) ‖ u32 LE len ‖ identity)``."""
+    from vellum_sdk import screening_commitment
+
+    salt, identity = bytes(range(32)), b"Jane Doe|1990-01-01|FR"
+    expect = sha256(b"VELLUM:SCREENING:\x01" + salt + len(identity).to_bytes(4, "little") + identity).hex()
+    assert screening_commitment(salt, identity) == screening_commitment(salt.hex(), identity) == expect
+    assert Domain.SCREENING == b"VELLUM:SCREENING:" and Domain.SCREENING.hex() == "56454c4c554d3a53435245454e494e473a"
+    with pytest.raises(FormatError, match="32 bytes"):
+        screening_commitment(salt[:16], identity)
+
+
+def test_update_sanctions_is_action_20_and_shape_checked():
+    action = bodies.update_sanctions(add=[SCREENING], remove=[bytes.fromhex(OTHER)])
+    assert action == {"action": "update_sanctions", "add": [SCREENING], "remove": [OTHER]}
+    assert borsh(GOV_ACTION, action).hex() == "14" + "01000000" + SCREENING + "01000000" + OTHER
+    assert bodies.update_sanctions(remove=[OTHER])["add"] == []
+    with pytest.raises(InvalidContent, match="adds or removes at least one commitment"):
+        bodies.update_sanctions()
+    with pytest.raises(InvalidContent, match="at most 256 commitments each"):
+        bodies.update_sanctions(add=[f"{i:064x}" for i in range(257)])
+    assert len(bodies.update_sanctions(add=[f"{i:064x}" for i in range(256)], remove=[f"{i + 256:064x}" for i in range(256)])["add"]) == 256
+    with pytest.raises(InvalidContent, match="appears twice"):
+        bodies.update_sanctions(add=[SCREENING], remove=[SCREENING.upper()])
+    with pytest.raises(InvalidContent, match="appears twice"):
+        bodies.update_sanctions(add=[SCREENING, OTHER, SCREENING])
+    with pytest.raises(InvalidContent, match="appears twice"):
+        check_gov_action({"action": "update_sanctions", "add": [], "remove": [OTHER, OTHER.upper()]})
+    body = bodies.propose(action, 5000)
+    assert borsh(TX_BODY, body)[:2] == bytes([17, 20])
+
+
+def _rules(**over) -> dict:
+    base = {
+        "large_amount": "0",
+        "window_ms": 1_000,
+        "window_amount_max": "0",
+        "window_count_max": 0,
+        "structuring_floor_bps": 0,
+        "structuring_count": 0,
+        "hold_timeout_ms": 1,
+        "inflow_amount_max": "0",
+        "inflow_count_max": 0,
+        "distinct_senders_max": 0,
+        "tier_limits": [],
+        "version": 0,
+    }
+    return base | over
+
+
+def _tier(tier: int, leg: str = "1", window: str = "0") -> dict:
+    return {"tier": tier, "leg_amount_max": leg, "window_amount_max": window}
+
+
+def test_monitoring_rules_encode_the_new_fields_before_the_version():
+    from vellum_sdk.types import MONITORING_RULES
+
+    rules = bodies.monitoring_rules(
+        hold_timeout_ms=3_600_000,
+        window_ms=86_400_000,
+        inflow_amount_max=8_000_000,
+        inflow_count_max=40,
+        distinct_senders_max=10,
+        tier_limits=[bodies.tier_limit(0, 10_000, 50_000), bodies.tier_limit(2, 2_000_000)],
+    )
+    assert rules["tier_limits"] == [_tier(0, "10000", "50000"), _tier(2, "2000000", "0")]
+    raw = borsh(MONITORING_RULES, rules)
+    u128 = lambda n: n.to_bytes(16, "little")
+    tail = u128(8_000_000) + (40).to_bytes(4, "little") + (10).to_bytes(4, "little") + (2).to_bytes(4, "little")
+    tail += b"\x00" + u128(10_000) + u128(50_000) + b"\x02" + u128(2_000_000) + u128(0) + b"\x00" * 8
+    assert raw.endswith(tail)
+    assert from_borsh(MONITORING_RULES, raw) == rules
+    action = bodies.set_monitoring("EUR", rules)
+    assert action["action"] == "set_monitoring" and borsh(GOV_ACTION, action)[0] == 1
+
+
+def test_monitoring_rules_shape_rules_in_rust_order():
+    """``MonitoringRules::check``: inflow rules and tier windows are window rules too;
+    ``distinct_senders_max`` ≤ 63; ≤ 8 tier limits, strictly ascending, each tier ≤ 7."""
+    monitor = lambda rules: check_body({"type": "set_monitoring", "token": "EUR", "rules": rules})
+    assert monitor(_rules(distinct_senders_max=3))
+    assert monitor(_rules(tier_limits=[_tier(0), _tier(3)]))
+    # A tier's leg limit alone needs no window.
+    assert monitor(_rules(window_ms=0, tier_limits=[_tier(1, "5", "0")]))
+    for over in (
+        {"inflow_amount_max": "1"},
+        {"inflow_count_max": 1},
+        {"distinct_senders_max": 1},
+        {"tier_limits": [_tier(1, "0", "7")]},
+    ):
+        with pytest.raises(InvalidContent, match="window rules need window_ms > 0"):
+            monitor(_rules(window_ms=0, **over))
+        with pytest.raises(InvalidContent, match="window rules need window_ms > 0"):
+            bodies.action("set_monitoring", token="EUR", rules=_rules(window_ms=0, **over))
+    assert monitor(_rules(distinct_senders_max=63))
+    with pytest.raises(InvalidContent, match="distinct_senders_max at most 63"):
+        monitor(_rules(distinct_senders_max=64))
+    with pytest.raises(InvalidContent, match="at most 8 tier limits"):
+        monitor(_rules(tier_limits=[_tier(t) for t in range(9)]))
+    assert monitor(_rules(tier_limits=[_tier(t) for t in range(8)]))
+    for tiers in ([1, 1], [3, 2], [0, 5, 4]):
+        with pytest.raises(InvalidContent, match="tier_limits must be ascending by tier, one per tier"):
+            monitor(_rules(tier_limits=[_tier(t) for t in tiers]))
+    with pytest.raises(InvalidContent, match=r"tiers are 0\.\.8"):
+        monitor(_rules(tier_limits=[_tier(8)]))
+    # Rust's order: the window before the distinct senders, the count before the order.
+    with pytest.raises(InvalidContent, match="window_ms"):
+        monitor(_rules(window_ms=0, distinct_senders_max=64))
+    with pytest.raises(InvalidContent, match="at most 8 tier limits"):
+        monitor(_rules(distinct_senders_max=5, tier_limits=[_tier(9)] * 9))
+    with pytest.raises(InvalidContent, match="distinct_senders_max"):
+        bodies.monitoring_rules(hold_timeout_ms=1, window_ms=1, distinct_senders_max=64)

@@ -21,9 +21,10 @@ from vellum_sdk import (
     invoice_id,
     kyc_commitment,
     request_signing_bytes,
+    screening_commitment,
     verify_signature,
 )
-from vellum_sdk.encoding import Domain, borsh
+from vellum_sdk.encoding import Domain, borsh, canonical, from_borsh
 from vellum_sdk.errors import (
     DecodeError,
     EmptyInput,
@@ -39,7 +40,7 @@ from vellum_sdk.errors import (
 from vellum_sdk.keys import CURVE_ORDER
 from vellum_sdk.merkle import batch_root, inclusion_proof, leaf_hash
 from vellum_sdk.proofs import proof_id, salted_digest
-from vellum_sdk.types import GOV_ACTION, SCHEMES, TX_BODY, TX_KINDS, PublicKey
+from vellum_sdk.types import ALERT, GOV_ACTION, PAYMENT_RECORD, SCHEMES, TX_BODY, TX_KINDS, PublicKey
 from vellum_sdk.verify import (
     verify_bundle,
     verify_bundle_with_status,
@@ -91,13 +92,13 @@ def test_published_keystores_open_with_their_password_only():
 
 def test_every_variant_and_scheme_has_a_vector(transactions):
     vectors = transactions["vectors"]
-    assert len(TX_KINDS) == 36, "TxBody variants 0..=35"
+    assert len(TX_KINDS) == 37, "TxBody variants 0..=36"
     assert sorted({v["variant"] for v in vectors}) == list(range(len(TX_KINDS)))
     assert {v["kind"] for v in vectors} == set(TX_KINDS)
-    # Every governance action (0..=19) is proposed by some vector, and the new role granted.
+    # Every governance action (0..=20) is proposed by some vector, and the new role granted.
     proposed = [v["unsigned"]["body"]["action"] for v in vectors if v["kind"] == "propose"]
     assert {a["action"] for a in proposed} == {name for name, _ in GOV_ACTION.variants}
-    assert len(GOV_ACTION.variants) == 20
+    assert len(GOV_ACTION.variants) == 21
     assert {"action": "grant_role", "role": "tax_authority"}.items() <= next(a for a in proposed if a.get("role") == "tax_authority").items()
     signers = {name for v in vectors for name in v["signers"]}
     assert {n.split("-")[0] for n in signers} == set(SCHEMES)
@@ -192,6 +193,36 @@ def test_the_contract_governance_vectors_rebuild_from_the_builders(transactions)
     assert grant[-1] == 8, "TaxAuthority is Role index 8"
 
 
+def test_the_kyc_sanctions_and_monitoring_vectors_rebuild_from_the_builders(transactions):
+    """``OpenAccount`` with KYC terms, ``SetKyc`` (36), ``UpdateSanctions`` (GovAction 20) and
+    monitoring rules with inflow and tier limits, built by the builders, are the vectors'."""
+    v = _vector(transactions, "open_account_with_kyc_terms")
+    body = v["unsigned"]["body"]
+    terms = bodies.kyc_terms(body["kyc"]["tier"], body["kyc"]["expires_ms"], body["kyc"]["screening"])
+    built = bodies.open_account(body["public_key"], body["kyc_commitment"], body["label"], body["role"], body["subledger"], kyc=terms)
+    assert built == body and body["kyc"]["screening"] is not None
+    assert v["unsigned_wire"].endswith(borsh(TX_BODY, body).hex())
+    v = _vector(transactions, "set_kyc")
+    body = v["unsigned"]["body"]
+    assert bodies.set_kyc(body["account"], bodies.kyc_terms(**body["terms"])) == body
+    assert borsh(TX_BODY, body)[0] == TX_KINDS.index("set_kyc") == v["variant"] == 36
+    v = _vector(transactions, "propose_update_sanctions")
+    body = v["unsigned"]["body"]
+    action = bodies.update_sanctions(body["action"]["add"], body["action"]["remove"])
+    assert bodies.propose(action, body["deadline_height"]) == body
+    assert borsh(GOV_ACTION, action)[0] == 20
+    v = _vector(transactions, "propose_set_monitoring")
+    body = v["unsigned"]["body"]
+    r = body["action"]["rules"]
+    assert r["tier_limits"] and int(r["inflow_amount_max"]) and r["inflow_count_max"] and r["distinct_senders_max"]
+    rules = bodies.monitoring_rules(
+        **{k: r[k] for k in r if k not in ("tier_limits", "version")},
+        tier_limits=[bodies.tier_limit(t["tier"], t["leg_amount_max"], t["window_amount_max"]) for t in r["tier_limits"]],
+    )
+    assert bodies.propose(bodies.set_monitoring(body["action"]["token"], rules), body["deadline_height"]) == body
+    assert v["unsigned_wire"].endswith(borsh(TX_BODY, body).hex())
+
+
 def test_a_malformed_vector_is_a_typed_error(transactions):
     v = copy.deepcopy(next(v for v in transactions["vectors"] if v["kind"] == "transfer"))
     body = v["unsigned"]["body"]
@@ -243,12 +274,40 @@ def test_ids_and_commitments():
         assert contract_account_id(c["code_digest"], c["creator"], c["nonce"]) == c["contract_id"]
     for i in ids["invoice_ids"]:
         assert invoice_id(i["payment_tx_id"]) == i["invoice_id"]
+    assert ids["screening_commitments"]
+    for c in ids["screening_commitments"]:
+        assert screening_commitment(bytes.fromhex(c["salt"]), bytes.fromhex(c["identity"])) == c["commitment"]
+        assert screening_commitment(c["salt"], bytes.fromhex(c["identity"])) == c["commitment"]
     for b in ids["batch_roots"]:
         digests = [bytes.fromhex(d) for d in b["digests"]]
         assert batch_root(digests).hex() == b["root"]
         leaves = [leaf_hash(d) for d in digests]
         for p in b.get("inclusion_proofs", []):
             assert [h.hex() for h in inclusion_proof(p["index"], leaves)] == p["proof"]
+
+
+def test_payment_records_decode_to_their_json_and_encode_back():
+    """``payment_records``: a held record with one alert of every kind (``Alert`` 0..=9); its
+    leaf bytes (``"VELLUM:PAYMENT-RECORD:" ‖ 0x01 ‖ borsh(PaymentRecord)``) decode to the JSON
+    field for field, and the JSON encodes to the same bytes."""
+    records = load_vectors("ids")["payment_records"]
+    assert records
+    prefix = Domain.PAYMENT_RECORD + b"\x01"
+    rules = set()
+    for p in records:
+        leaf = bytes.fromhex(p["leaf_bytes"])
+        assert leaf.startswith(prefix)
+        decoded = from_borsh(PAYMENT_RECORD, leaf[len(prefix) :])
+        assert decoded == p["record"]
+        assert canonical(Domain.PAYMENT_RECORD, PAYMENT_RECORD, p["record"]) == leaf
+        alerts = decoded["outcome"].get("alerts", [])
+        rules.update(a["rule"] for a in alerts)
+        # Every alert alone re-encodes to its variant index first.
+        for a in alerts:
+            assert borsh(ALERT, a)[0] == ALERT.variant_index(a["rule"])
+    assert rules == {name for name, _ in ALERT.variants}
+    assert len(ALERT.variants) == 10
+    assert [name for name, _ in ALERT.variants][4:] == ["inflow_amount", "inflow_count", "distinct_senders", "tier_leg", "tier_window", "sanctions"]
 
 
 def test_signed_requests(keys):

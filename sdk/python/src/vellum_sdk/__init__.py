@@ -41,6 +41,7 @@ from .tx import (
     invoice_id,
     invoice_vat,
     kyc_commitment,
+    screening_commitment,
 )
 from .types import PublicKey, Signature
 from .checkpoint import Checkpoint
@@ -96,6 +97,7 @@ __all__ = [
     "Transaction",
     "UnsignedTx",
     "kyc_commitment",
+    "screening_commitment",
     "code_digest",
     "contract_account_id",
     "contract_kyc_commitment",

@@ -8,8 +8,8 @@ from typing import Iterable, Sequence
 
 from .errors import FormatError
 from .keys import SecretKey
-from .tx import CONTRACT_DEFAULT_FUEL, check_body, check_gov_action, check_issuer_profile
-from .types import GOV_ACTION, ISSUER_PROFILE, PublicKey
+from .tx import CONTRACT_DEFAULT_FUEL, check_body, check_gov_action, check_issuer_profile, check_kyc_terms, check_monitoring_rules
+from .types import GOV_ACTION, ISSUER_PROFILE, KYC_TERMS, MONITORING_RULES, TIER_LIMIT, PublicKey
 from .encoding import borsh, from_borsh
 from .witness import WitnessPolicy
 
@@ -34,15 +34,29 @@ def _amount(value: int | str) -> str:
 # --- accounts -------------------------------------------------------------------------------
 
 
+def kyc_terms(tier: int, expires_ms: int = 0, screening: str | bytes | None = None) -> dict:
+    """``KycTerms`` (wire-format §6.4.11): the identity check's ``tier`` (1..=7; monitoring
+    limits are set per tier), the block time in ms from which it is stale (``0``: never; a stale
+    account still receives but no longer sends) and the identity's ``screening`` commitment
+    (:func:`vellum_sdk.tx.screening_commitment`; ``None``: not screened). Checked."""
+    if isinstance(screening, (bytes, bytearray)):
+        screening = bytes(screening).hex()
+    terms = from_borsh(KYC_TERMS, borsh(KYC_TERMS, {"tier": tier, "expires_ms": expires_ms, "screening": screening}))
+    check_kyc_terms(terms)
+    return terms
+
+
 def open_account(
     public_key: PublicKey | SecretKey | str,
     kyc_commitment: str | None,
     label: str = "",
     role: str = "user",
     subledger: str | None = None,
+    kyc: dict | None = None,
 ) -> dict:
     """A registrar opens an account for a key whose owner it identified off-ledger
-    (``kyc_commitment``: see :func:`vellum_sdk.tx.kyc_commitment`)."""
+    (``kyc_commitment``: see :func:`vellum_sdk.tx.kyc_commitment`); ``kyc``: the account's
+    KYC record (:func:`kyc_terms`), which needs a ``kyc_commitment``."""
     return check_body(
         {
             "type": "open_account",
@@ -51,8 +65,16 @@ def open_account(
             "label": label,
             "role": role,
             "subledger": subledger,
+            "kyc": kyc,
         }
     )
+
+
+def set_kyc(account: str, terms: dict) -> dict:
+    """A registrar (re-)verifies an account's identity (:func:`kyc_terms`): the new record
+    replaces the one in force (terms left out are gone). The account must have been opened
+    with a ``kyc_commitment``."""
+    return check_body({"type": "set_kyc", "account": account, "terms": terms})
 
 
 def set_account_status(account: str, status: str, reason: str) -> dict:
@@ -300,6 +322,62 @@ def create_token(symbol: str, decimals: int, issuer: str, subledger: str | None 
     """The governance action creating a token (propose it with :func:`propose`)."""
     flags = {"kyc_required": kyc_required, "clawback": clawback, "pausable": pausable}
     return action("create_token", symbol=symbol, decimals=decimals, issuer=issuer, subledger=subledger, flags=flags)
+
+
+def tier_limit(tier: int, leg_amount_max: int | str = 0, window_amount_max: int | str = 0) -> dict:
+    """A ``TierLimit`` of :func:`monitoring_rules`: what a sender of KYC ``tier`` (0..=7; 0 = no
+    KYC record) may send in one leg and within the window (0: no limit)."""
+    return from_borsh(TIER_LIMIT, borsh(TIER_LIMIT, {"tier": tier, "leg_amount_max": _amount(leg_amount_max), "window_amount_max": _amount(window_amount_max)}))
+
+
+def monitoring_rules(
+    *,
+    hold_timeout_ms: int,
+    large_amount: int | str = 0,
+    window_ms: int = 0,
+    window_amount_max: int | str = 0,
+    window_count_max: int = 0,
+    structuring_floor_bps: int = 0,
+    structuring_count: int = 0,
+    inflow_amount_max: int | str = 0,
+    inflow_count_max: int = 0,
+    distinct_senders_max: int = 0,
+    tier_limits: Sequence[dict] = (),
+) -> dict:
+    """``MonitoringRules`` for :func:`set_monitoring` (a zero turns a rule off; ``version`` is
+    the ledger's: 0 is sent). Checked as ``MonitoringRules::check``: window rules — the inflow
+    rules and tier window limits too — need ``window_ms`` > 0, ``distinct_senders_max`` ≤ 63, at
+    most 8 ``tier_limits`` (:func:`tier_limit`) strictly ascending by tier."""
+    rules = {
+        "large_amount": _amount(large_amount),
+        "window_ms": window_ms,
+        "window_amount_max": _amount(window_amount_max),
+        "window_count_max": window_count_max,
+        "structuring_floor_bps": structuring_floor_bps,
+        "structuring_count": structuring_count,
+        "hold_timeout_ms": hold_timeout_ms,
+        "inflow_amount_max": _amount(inflow_amount_max),
+        "inflow_count_max": inflow_count_max,
+        "distinct_senders_max": distinct_senders_max,
+        "tier_limits": list(tier_limits),
+        "version": 0,
+    }
+    normal = from_borsh(MONITORING_RULES, borsh(MONITORING_RULES, rules))
+    check_monitoring_rules(normal)
+    return normal
+
+
+def set_monitoring(token: str, rules: dict) -> dict:
+    """The governance action setting a token's monitoring rules (:func:`monitoring_rules`)."""
+    return action("set_monitoring", token=token, rules=rules)
+
+
+def update_sanctions(add: Sequence[str | bytes] = (), remove: Sequence[str | bytes] = ()) -> dict:
+    """The governance action changing the sanctions list: screening commitments
+    (:func:`vellum_sdk.tx.screening_commitment`) to add and to remove — not both empty, at
+    most 256 each, none twice. Propose it with :func:`propose`."""
+    hexed = lambda items: [bytes(h).hex() if isinstance(h, (bytes, bytearray)) else h for h in items]
+    return action("update_sanctions", add=hexed(add), remove=hexed(remove))
 
 
 def set_reason_codes(codes: Sequence[str]) -> dict:

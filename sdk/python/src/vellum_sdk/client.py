@@ -359,17 +359,25 @@ class Client:
         role: str = "user",
         subledger: str | None = None,
         salt: bytes | None = None,
+        kyc: dict | None = None,
     ) -> tuple[str, Finalized, bytes | None]:
         """The registrar opens an account for ``public_key`` after an identity check. Only a
         salted commitment to ``identity_record`` goes on the ledger; the returned salt is kept
-        off-ledger with the record. Returns (account id, finalized, salt)."""
+        off-ledger with the record. ``kyc``: the account's KYC record
+        (:func:`vellum_sdk.bodies.kyc_terms`: tier, expiry, screening commitment), which needs an
+        ``identity_record``. Returns (account id, finalized, salt)."""
         commitment = None
         if identity_record is not None:
             salt = salt or os.urandom(KYC_SALT_BYTES)
             commitment = kyc_commitment(salt, identity_record)
-        body = bodies.open_account(public_key, commitment, label, role, subledger)
+        body = bodies.open_account(public_key, commitment, label, role, subledger, kyc)
         account_id = PublicKey.parse(body["public_key"]).account_id()
         return account_id, self.send(registrar, body), salt
+
+    def set_kyc(self, registrar: SecretKey, account: str, terms: dict) -> Finalized:
+        """A registrar (re-)verifies an account's identity: ``terms``
+        (:func:`vellum_sdk.bodies.kyc_terms`) replace its KYC record."""
+        return self.send(registrar, bodies.set_kyc(account, terms))
 
     def set_account_status(self, key: SecretKey, account: str, status: str, reason: str) -> Finalized:
         """Freeze (``frozen``), unfreeze (``active``) or revoke (``revoked``) an account."""

@@ -49,6 +49,7 @@ class Domain:
     CONTRACT_EVENT = b"VELLUM:CONTRACT-EVENT:"
     INVOICE_ID = b"VELLUM:INVOICE-ID:"
     INVOICE_RECORD = b"VELLUM:INVOICE-RECORD:"
+    SCREENING = b"VELLUM:SCREENING:"
 
 
 def sha256(data: bytes) -> bytes:

@@ -55,6 +55,12 @@ HOLDERS_PER_TX_MAX = 16
 ENCRYPTION_RECIPIENT_BYTES_MAX = 128
 HOLD_TIMEOUT_MS_MAX = 30 * 24 * 3600 * 1000
 MONITOR_WINDOW_MS_MAX = 30 * 24 * 3600 * 1000
+#: Most distinct senders an inflow window remembers: ``distinct_senders_max`` stays below it.
+DISTINCT_SENDERS_TRACKED_MAX = 64
+#: KYC tiers are ``0..KYC_TIERS``; tier 0 is an account without a KYC record, a record's tier is 1..=7.
+KYC_TIERS = 8
+#: Most screening commitments one ``update_sanctions`` adds, and removes, each.
+SANCTIONS_UPDATE_MAX = 256
 GOV_TEXT_BYTES_MAX = 256
 COUNCIL_MEMBERS_MAX = 32
 NAME_BYTES_MAX = 128
@@ -283,18 +289,52 @@ def check_signer_set(s: dict) -> None:
         raise _invalid(f"threshold must be 1..={total} (the total weight)")
 
 
-def _check_rules(r: dict) -> None:
-    large, window_amount = int(r["large_amount"]), int(r["window_amount_max"])
+def _uses_inflow(r: dict) -> bool:
+    """``MonitoringRules::uses_inflow``: whether any rule watches the receiving side."""
+    return int(r["inflow_amount_max"]) > 0 or r["inflow_count_max"] > 0 or r["distinct_senders_max"] > 0
+
+
+def _uses_window(r: dict) -> bool:
+    """``MonitoringRules::uses_window``: whether any rule counts over a window (the sending
+    side's, the receiving side's, or a tier's window limit)."""
+    return (
+        int(r["window_amount_max"]) > 0
+        or r["window_count_max"] > 0
+        or r["structuring_count"] > 0
+        or _uses_inflow(r)
+        or any(int(t["window_amount_max"]) > 0 for t in r["tier_limits"])
+    )
+
+
+def check_monitoring_rules(r: dict) -> None:
+    """``MonitoringRules::check``, in its order (raises :class:`InvalidContent`)."""
     if r["window_ms"] > MONITOR_WINDOW_MS_MAX:
         raise _invalid(f"window_ms at most {MONITOR_WINDOW_MS_MAX}")
     if not 1 <= r["hold_timeout_ms"] <= HOLD_TIMEOUT_MS_MAX:
         raise _invalid(f"hold_timeout_ms must be 1..={HOLD_TIMEOUT_MS_MAX}")
     if r["structuring_floor_bps"] > 10_000:
         raise _invalid("structuring_floor_bps at most 10000")
-    if (window_amount > 0 or r["window_count_max"] > 0 or r["structuring_count"] > 0) and r["window_ms"] == 0:
+    if _uses_window(r) and r["window_ms"] == 0:
         raise _invalid("window rules need window_ms > 0")
-    if r["structuring_count"] > 0 and large == 0:
+    if r["structuring_count"] > 0 and int(r["large_amount"]) == 0:
         raise _invalid("structuring is measured against large_amount, which is 0")
+    if r["distinct_senders_max"] >= DISTINCT_SENDERS_TRACKED_MAX:
+        raise _invalid(f"distinct_senders_max at most {DISTINCT_SENDERS_TRACKED_MAX - 1}")
+    tiers = [t["tier"] for t in r["tier_limits"]]
+    if len(tiers) > KYC_TIERS:
+        raise _invalid(f"at most {KYC_TIERS} tier limits")
+    if any(a >= b for a, b in zip(tiers, tiers[1:])):
+        raise _invalid("tier_limits must be ascending by tier, one per tier")
+    if any(t >= KYC_TIERS for t in tiers):
+        raise _invalid(f"tiers are 0..{KYC_TIERS}")
+
+
+
+def check_kyc_terms(terms: dict) -> None:
+    """``KycTerms::check``: a tier of 1..=7 (0 is an account without a KYC record); the expiry
+    and the screening commitment are free. Raises :class:`InvalidContent`."""
+    if not 1 <= terms["tier"] < KYC_TIERS:
+        raise _invalid(f"KYC tier must be 1..{KYC_TIERS} (0 is an account without a KYC record)")
 
 
 def _check_consensus_params(p: dict) -> None:
@@ -324,7 +364,7 @@ def _check_gov_create_token(a: dict) -> None:
 def _check_gov_monitoring(a: dict) -> None:
     if not valid_symbol(a["token"]):
         raise _invalid(f"bad token symbol `{a['token']}`")
-    _check_rules(a["rules"])
+    check_monitoring_rules(a["rules"])
 
 
 def _check_gov_rate(a: dict) -> None:
@@ -411,6 +451,18 @@ def _check_gov_register_code(a: dict) -> None:
         raise _invalid(f"contract code must be 1..={CONTRACT_CODE_BYTES_MAX} bytes")
 
 
+def _check_gov_update_sanctions(a: dict) -> None:
+    """Not both lists empty; each at most 256 commitments; no commitment twice in both together."""
+    add, remove = a["add"], a["remove"]
+    if not add and not remove:
+        raise _invalid("a sanctions update adds or removes at least one commitment")
+    if len(add) > SANCTIONS_UPDATE_MAX or len(remove) > SANCTIONS_UPDATE_MAX:
+        raise _invalid(f"a sanctions update adds and removes at most {SANCTIONS_UPDATE_MAX} commitments each")
+    every = [h.lower() for h in (*add, *remove)]
+    if len(set(every)) != len(every):
+        raise _invalid("a commitment appears twice in one sanctions update")
+
+
 def _no_rules(_: dict) -> None:
     """A kind whose encoding is its whole shape (Rust's match arms that return ``Ok(())``)."""
 
@@ -437,6 +489,7 @@ _GOV_RULES: dict[str, Callable[[dict], None]] = {
     "set_contract_paused": _no_rules,
     "upgrade_contract": _no_rules,
     "set_code_advisory": _no_rules,
+    "update_sanctions": _check_gov_update_sanctions,
 }
 
 
@@ -477,6 +530,12 @@ def _check_open_account(b: dict) -> None:
         raise _invalid(f"label longer than {LABEL_BYTES_MAX} bytes")
     if b["subledger"] is not None:
         _check_subledger_name(b["subledger"])
+    # A missing ``kyc`` is null (as serde and the codec).
+    kyc = b.get("kyc")
+    if kyc is not None:
+        if b["kyc_commitment"] is None:
+            raise _invalid("KYC terms need the identity's KYC commitment")
+        check_kyc_terms(kyc)
 
 
 def _check_proof_status(b: dict) -> None:
@@ -523,7 +582,7 @@ def _check_clawback(b: dict) -> None:
 
 def _check_monitoring(b: dict) -> None:
     _check_symbol(b["token"])
-    _check_rules(b["rules"])
+    check_monitoring_rules(b["rules"])
 
 
 def _check_token_paused(b: dict) -> None:
@@ -633,6 +692,7 @@ _BODY_RULES: dict[str, Callable[[dict], None]] = {
     "issue_invoice": _no_rules,
     "reimburse_invoice": _no_rules,
     "clear_invoice_tax": _no_rules,
+    "set_kyc": lambda b: check_kyc_terms(b["terms"]),
 }
 
 
@@ -677,6 +737,17 @@ def kyc_commitment(salt: bytes, identity_record: bytes) -> str:
     """``SHA-256(canonical("VELLUM:KYC-COMMITMENT:", (salt, record)))``: what a registrar stores
     instead of an identity record (salt: ≥ 16 random bytes kept off-ledger with the record)."""
     return sha256(canonical(Domain.KYC_COMMITMENT, Tuple(BYTES, BYTES), [salt.hex(), identity_record.hex()])).hex()
+
+
+def screening_commitment(salt: bytes | str, identity: bytes) -> str:
+    """An identity's sanctions-screening commitment (wire-format §11.4), what
+    ``KycTerms.screening`` carries and the sanctions list holds:
+    ``SHA-256("VELLUM:SCREENING:" ‖ 0x01 ‖ salt (32 bytes) ‖ u32 LE len(identity) ‖ identity)``.
+    ``salt`` (32 bytes, or 64 hex) is the one salt the registrars and the list's compiler share
+    off-ledger; ``identity`` is written in the byte form they agree on (e.g.
+    ``b"Jane Doe|1990-01-01|FR"``)."""
+    value = [_hash_text(salt, "salt"), bytes(identity).hex()]
+    return sha256(canonical(Domain.SCREENING, Tuple(HASH, BYTES), value)).hex()
 
 
 def _hash_text(value: str | bytes, what: str) -> str:

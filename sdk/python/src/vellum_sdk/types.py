@@ -160,6 +160,13 @@ MISBEHAVIOR_KIND = UnitEnum(("conflicting_notarize", "conflicting_finalize", "nu
 TOKEN_FLAGS = Struct([("kyc_required", BOOL), ("clawback", BOOL), ("pausable", BOOL)])
 SIGNER = Struct([("key", PUBLIC_KEY), ("weight", U16)])
 SIGNER_SET = Struct([("signers", Vec(SIGNER)), ("threshold", U32)])
+#: ``TierLimit`` (crates/types/src/monitoring.rs): what a sender of one KYC tier (0..=7; 0 = no
+#: KYC record) may send in one leg and within the window before monitoring holds it (0: no limit).
+TIER_LIMIT = Struct([("tier", U8), ("leg_amount_max", U128), ("window_amount_max", U128)])
+#: ``KycTerms`` (crates/types/src/kyc.rs, wire-format §6.4.11): the identity check's tier
+#: (1..=7), the block time (ms) from which it is stale (0: never) and the identity's screening
+#: commitment (:func:`vellum_sdk.tx.screening_commitment`), compared with the sanctions list.
+KYC_TERMS = Struct([("tier", U8), ("expires_ms", U64), ("screening", Option(HASH))])
 MONITORING_RULES = Struct(
     [
         ("large_amount", U128),
@@ -169,6 +176,11 @@ MONITORING_RULES = Struct(
         ("structuring_floor_bps", U16),
         ("structuring_count", U32),
         ("hold_timeout_ms", U64),
+        # The receiving side and the sender's KYC tier (wire-format §6.4.8).
+        ("inflow_amount_max", U128),
+        ("inflow_count_max", U32),
+        ("distinct_senders_max", U32),
+        ("tier_limits", Vec(TIER_LIMIT)),
         ("version", U64),
     ]
 )
@@ -235,6 +247,8 @@ GOV_ACTION = Enum(
         ("set_contract_paused", [("contract", HASH), ("paused", BOOL)]),
         ("upgrade_contract", [("contract", HASH), ("code_digest", HASH)]),
         ("set_code_advisory", [("code_digest", HASH), ("advisory", Option(HASH))]),
+        # The governed sanctions list: screening commitments added and removed (hex in JSON).
+        ("update_sanctions", [("add", Vec(HASH)), ("remove", Vec(HASH))]),
     ],
 )
 
@@ -251,6 +265,8 @@ TX_BODY = Enum(
                 ("label", STR),
                 ("role", ROLE),
                 ("subledger", Option(STR)),
+                # The identity check's tier, expiry and screening; needs a kyc_commitment.
+                ("kyc", Option(KYC_TERMS)),
             ],
         ),
         ("set_account_status", [("account", HASH), ("status", ACCOUNT_STATUS), ("reason", STR)]),
@@ -293,6 +309,8 @@ TX_BODY = Enum(
         ("issue_invoice", [("payment", HASH), ("document_digest", HASH)]),
         ("reimburse_invoice", [("invoice", HASH)]),
         ("clear_invoice_tax", [("invoice", HASH)]),
+        # A registrar (re-)verifies an account's identity: replaces its KYC record (§6.4.11).
+        ("set_kyc", [("account", HASH), ("terms", KYC_TERMS)]),
     ],
 )
 
@@ -541,6 +559,8 @@ SETTLED_LEG = Struct(
         ("conversion", Option(CONVERSION)),
     ]
 )
+#: ``Alert`` (crates/types/src/monitoring.rs, evidence-format §5): the monitoring rule a held
+#: transfer hit, JSON ``{"rule": "<snake_case>", ...}``.
 ALERT = Enum(
     "rule",
     [
@@ -548,6 +568,15 @@ ALERT = Enum(
         ("velocity_amount", [("token", STR), ("window_amount", U128)]),
         ("velocity_count", [("token", STR), ("window_count", U32)]),
         ("structuring", [("token", STR), ("just_under_count", U32)]),
+        # The recipient's side (``account`` = the recipient, ``token`` = the credited token).
+        ("inflow_amount", [("token", STR), ("account", HASH), ("window_amount", U128)]),
+        ("inflow_count", [("token", STR), ("account", HASH), ("window_count", U32)]),
+        ("distinct_senders", [("token", STR), ("account", HASH), ("senders", U32)]),
+        # The sender's KYC tier allows less in one leg, or within the window.
+        ("tier_leg", [("token", STR), ("tier", U8), ("amount", U128)]),
+        ("tier_window", [("token", STR), ("tier", U8), ("window_amount", U128)]),
+        # A party's screening commitment is on the governed sanctions list (at that version).
+        ("sanctions", [("account", HASH), ("list_version", U64)]),
     ],
 )
 #: ``PaymentOutcome``, JSON as the node serves it (``{"outcome": "settled", ...}``).
