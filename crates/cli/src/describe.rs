@@ -73,6 +73,9 @@ fn body(b: &TxBody) -> String {
             format!("REVOKE EVERY registration by issuer {issuer} from height {from_height} on, and stop it registering (reason: {reason:?})")
         }
         TxBody::AuditBatch { entries } => format!("RECORD {} audit entries (node accounts only)", entries.len()),
+        TxBody::SetKeyExpiry { key, expires_ms } => {
+            if *expires_ms == 0 { format!("LIFT the expiry of key {key}") } else { format!("EXPIRE key {key} at {expires_ms} ms (it stops signing then)") }
+        }
         TxBody::AuditReads { entries } => format!("RECORD {} reads of account data (node accounts only)", entries.len()),
         TxBody::Transfer { legs, reference } => {
             let mut lines = vec![format!("PAY {} leg(s), all or nothing{}", legs.len(), reference.map_or(String::new(), |r| format!(", reference {}", hex::encode(r))))];

@@ -11,6 +11,10 @@ pub enum TxError {
     Invoice(#[from] InvoiceError),
     #[error("a role of sub-ledger `{subledger}` acts within that sub-ledger only")]
     OutsideSubledger { subledger: String },
+    #[error("key {key} of account {account} expired at {expired_ms} ms: rotate it (another key, or guardian recovery)")]
+    KeyExpired { account: AccountId, key: String, expired_ms: u64 },
+    #[error("{key} is not a signer key of account {account}")]
+    NotASigner { account: AccountId, key: String },
     #[error("account {account}'s identity check expired at {expired_ms} ms: it receives but sends only after a registrar re-verifies it")]
     KycExpired { account: AccountId, expired_ms: u64 },
     #[error("the identity's screening commitment is on the sanctions list (version {list_version}): account {account} is not opened or re-verified")]
@@ -285,6 +289,8 @@ impl TxError {
             TxError::BlockFuel { .. } => "block_fuel",
             TxError::OutsideSubledger { .. } => "outside_subledger",
             TxError::KycExpired { .. } => "kyc_expired",
+            TxError::KeyExpired { .. } => "key_expired",
+            TxError::NotASigner { .. } => "not_a_signer",
             TxError::SanctionsHit { .. } => "sanctions_hit",
             TxError::SanctionsUnchanged { .. } => "sanctions_unchanged",
         }

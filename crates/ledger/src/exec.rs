@@ -10,7 +10,7 @@ use crate::state::{LedgerState, StateKey};
 use crate::governance::CouncilTx;
 use crate::payments::{self, Payment};
 use crate::recovery::RecoveryTx;
-use crate::{governance, issuers, kyc, proofs, recovery, validators};
+use crate::{governance, issuers, keylife, kyc, proofs, recovery, validators};
 use std::collections::BTreeSet;
 use vellum_crypto::merkle::leaf_hash;
 use vellum_types::{Account, AccountStatus, Hash32, PublicKey, Role, SignerSet, Transaction, TxBody, account::StatusNote};
@@ -71,7 +71,8 @@ fn check_new_keys(body: &TxBody) -> Result<(), TxError> {
         | TxBody::IssueInvoice { .. }
         | TxBody::ReimburseInvoice { .. }
         | TxBody::ClearInvoiceTax { .. }
-        | TxBody::SetKyc { .. } => Vec::new(),
+        | TxBody::SetKyc { .. }
+        | TxBody::SetKeyExpiry { .. } => Vec::new(),
     };
     match keys.into_iter().find(|k| !vellum_crypto::is_valid_public_key(k)) {
         Some(bad) => Err(TxError::BadPublicKey(bad.to_string())),
@@ -89,11 +90,17 @@ fn apply_tx_inner(
     touched: &mut BTreeSet<Hash32>,
 ) -> Result<TxReceipt, TxError> {
     let mut sender = authorize(state, tx, signers, env)?;
+    let sender_keys = keylife::keys_of(Some(&sender));
     let registration = proofs::Registration::check(state, &sender, &tx.unsigned.body)?;
     let mut fx = dispatch(state, &mut sender, tx, env, touched)?;
     sender.next_nonce = sender.next_nonce.checked_add(1).ok_or(TxError::Overflow("nonce"))?;
     fx.writes.push(sender);
     for account in &fx.writes {
+        // Only a signer-set change touches key records (the sender's is known already).
+        let before = if account.id == tx.unsigned.sender { sender_keys.clone() } else { keylife::keys_of(state.account(&account.id).as_ref()) };
+        if before.len() != account.signers.signers.len() || account.signers.signers.iter().any(|s| !before.contains(&s.key)) {
+            keylife::sync(state, &account.id, &before, &account.signers, env, touched);
+        }
         state.put_account(account);
         touched.insert(StateKey::Account(account.id).hash());
     }
@@ -138,6 +145,7 @@ fn authorize(state: &LedgerState, tx: &Transaction, signers: &[PublicKey], env: 
         if signers[..i].contains(signer) {
             return Err(TxError::DuplicateSigner(signer.to_string()));
         }
+        keylife::check_signer(state, &sender.id, signer, env)?;
         weight += u32::from(w);
     }
     if weight < sender.signers.threshold {
@@ -175,6 +183,7 @@ fn dispatch(state: &mut LedgerState, sender: &mut Account, tx: &Transaction, env
             fx.writes.push(account)
         }
         TxBody::SetKyc { account, terms } => kyc::set(state, sender, (account, terms), env, touched)?,
+        TxBody::SetKeyExpiry { key, expires_ms } => keylife::set_expiry(state, sender, (key, *expires_ms), touched)?,
         TxBody::SetAccountStatus { account, status, reason } => fx.writes.push(set_status(state, sender, (account, status, reason), env)?),
         TxBody::RegisterProof { .. } | TxBody::RegisterBatch { .. } => {}
         TxBody::SetProofStatus { proof, member, change } => {

@@ -14,6 +14,7 @@ mod exec;
 mod governance;
 mod invoices;
 mod issuers;
+mod keylife;
 mod kyc;
 mod monitoring;
 mod payments;

@@ -399,3 +399,37 @@ fn kyc_terms_are_shape_checked_and_scoped_to_the_registrars_sub_ledger() {
     );
     assert!(big.check_shape().is_err());
 }
+
+/// The key lifecycle (X.1405 8.7.1): a key's creation is recorded when it joins the signer
+/// set; an expired key stops signing; the other key rotates it out and its record goes.
+#[test]
+fn an_expired_key_stops_signing_and_rotation_removes_its_record() {
+    let (a, a2, b) = (key("ed25519", 141), key("ed25519", 142), key("p256", 143));
+    let mut c = Chain::with_two_subledgers(&[&a, &b], &[]);
+    let opened = c.state.key_life(&id(&a), &a.public_key()).expect("recorded on opening");
+    assert_eq!(opened.expires_ms, 0);
+    // Two keys, either one signs.
+    let set = SignerSet { signers: vec![Signer { key: a.public_key(), weight: 1 }, Signer { key: a2.public_key(), weight: 1 }], threshold: 1 };
+    let tx = c.tx(&a, TxBody::SetSigners { set });
+    c.ok(&[tx]);
+    let added = c.state.key_life(&id(&a), &a2.public_key()).unwrap();
+    assert_eq!(added.added_height, c.state.height);
+    assert_eq!(c.state.key_life(&id(&a), &a.public_key()), Some(opened), "an unchanged key keeps its record");
+    // a's own key expires in 10 s.
+    let expires = c.state.time_ms + 10_000;
+    let tx = c.tx(&a, TxBody::SetKeyExpiry { key: a.public_key(), expires_ms: expires });
+    c.ok(&[tx]);
+    let stranger = c.tx(&a, TxBody::SetKeyExpiry { key: b.public_key(), expires_ms: 1 });
+    assert!(matches!(c.err(stranger), TxError::NotASigner { .. }));
+    let tx = c.tx(&a, transfer(vec![pay(&b, "AE", 1)]));
+    let (rejected, _) = c.block_at(expires, &[tx]);
+    assert!(matches!(&rejected[0].1, TxError::KeyExpired { expired_ms, .. } if *expired_ms == expires), "{rejected:?}");
+    assert_eq!(rejected[0].1.code(), "key_expired");
+    // The other key signs the rotation; the expired key's record leaves with it.
+    let nonce = c.state.account(&id(&a)).unwrap().next_nonce;
+    let rotate = sign_multi(&[&a2], id(&a), "vellum-test", nonce, TxBody::SetSigners { set: SignerSet::single(a2.public_key()) });
+    c.ok(&[rotate]);
+    assert_eq!(c.state.key_life(&id(&a), &a.public_key()), None);
+    let pay_again = sign_multi(&[&a2], id(&a), "vellum-test", nonce + 1, transfer(vec![pay(&b, "AE", 1)]));
+    assert!(settled(&c.ok(&[pay_again])));
+}

@@ -81,6 +81,8 @@ pub(crate) fn apply(state: &mut LedgerState, sender: &mut Account, body: Recover
                 sender.signers = r.set;
             } else {
                 let mut target = state.account(account).ok_or(TxError::UnknownAccount(*account))?;
+                let before = crate::keylife::keys_of(Some(&target));
+                crate::keylife::sync(state, account, &before, &r.set, env, touched);
                 target.signers = r.set;
                 state.put_account(&target);
                 touched.insert(StateKey::Account(*account).hash());

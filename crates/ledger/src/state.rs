@@ -165,6 +165,10 @@ impl LedgerState {
         self.get(&StateKey::Window(*account, symbol.to_string())).unwrap_or_default()
     }
 
+    pub fn key_life(&self, account: &AccountId, key: &vellum_types::PublicKey) -> Option<vellum_types::account::KeyLife> {
+        self.get(&StateKey::KeyLife(*account, *key))
+    }
+
     pub fn inflow(&self, account: &AccountId, symbol: &str) -> Inflow {
         self.get(&StateKey::Inflow(*account, symbol.to_string())).unwrap_or_default()
     }

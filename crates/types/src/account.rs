@@ -142,3 +142,22 @@ impl Account {
         self.kyc_commitment.is_some() || self.opened_by.is_none()
     }
 }
+
+/// When one of an account's signer keys was added and until when it may sign (X.1405 8.7.1),
+/// under `StateKey::KeyLife(account, key)`. Written when the key joins the account's signer set
+/// (opening, `SetSigners`, a recovery) and removed when it leaves; a genesis key has none until
+/// its account sets an expiry (then `added_height` is the account's `opened_height`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, borsh::BorshSerialize, borsh::BorshDeserialize, serde::Serialize, serde::Deserialize)]
+pub struct KeyLife {
+    pub added_height: u64,
+    /// Block time it was added (0: a genesis key).
+    pub added_ms: u64,
+    /// Block time from which its signatures are refused (`0`: never).
+    pub expires_ms: u64,
+}
+
+impl KeyLife {
+    pub fn expired(&self, now_ms: u64) -> bool {
+        self.expires_ms != 0 && now_ms >= self.expires_ms
+    }
+}

@@ -390,6 +390,9 @@ pub enum StateKey {
     SanctionsList,
     /// A sanctioned screening commitment (value: the list version that added it, `u64`).
     Sanctioned(Hash32),
+    /// When one of an account's signer keys was added and its expiry
+    /// ([`crate::account::KeyLife`]).
+    KeyLife(AccountId, PublicKey),
 }
 
 impl StateKey {

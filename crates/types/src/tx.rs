@@ -195,6 +195,9 @@ pub enum TxBody {
     /// A node account records reads of account data (X.1407 9.1.1 c), as `AuditBatch` does
     /// for proof data.
     AuditReads { entries: Vec<ReadRecord> },
+    /// The account sets (or, with `0`, lifts) the time from which one of its signer keys
+    /// stops signing (X.1405 8.7.1): rotate before it.
+    SetKeyExpiry { key: PublicKey, expires_ms: u64 },
 }
 
 impl TxBody {
@@ -238,6 +241,7 @@ impl TxBody {
             TxBody::ClearInvoiceTax { .. } => "clear_invoice_tax",
             TxBody::SetKyc { .. } => "set_kyc",
             TxBody::AuditReads { .. } => "audit_reads",
+            TxBody::SetKeyExpiry { .. } => "set_key_expiry",
         }
     }
 }
