@@ -58,7 +58,12 @@ fn view_json(v: &AccountView) -> Value {
         })
         .collect();
     let kyc = v.kyc.as_ref().map(|(record, expired)| json!({ "record": record, "expired": expired }));
-    json!({ "account": v.account, "balances": balances, "guardians": v.guardians, "pending_recovery": v.recovery, "purpose_keys": v.purpose_keys, "kyc": kyc })
+    let keys: Vec<Value> = v
+        .key_lives
+        .iter()
+        .map(|(key, life, expired)| json!({ "key": key.to_string(), "life": life, "expired": expired }))
+        .collect();
+    json!({ "account": v.account, "balances": balances, "guardians": v.guardians, "pending_recovery": v.recovery, "purpose_keys": v.purpose_keys, "kyc": kyc, "keys": keys })
 }
 
 /// Records a read (or refused read) of the data of each of `owners` by `reader`, durably,

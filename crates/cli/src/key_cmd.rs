@@ -113,6 +113,58 @@ pub enum KeyCommand {
     },
     /// Show a key file's public key and account id.
     Show { path: PathBuf },
+    /// Set when one of the account's signer keys stops signing on the ledger (X.1405 8.7.1);
+    /// without `--valid-for`, lift the expiry. Signed by `--key` (and `--cosign`).
+    Expire {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        key: String,
+        #[arg(long)]
+        cosign: Vec<String>,
+        /// The signer key to expire (public key or key file); default: `--key` itself.
+        #[arg(long)]
+        signer: Option<String>,
+        /// How long it still signs from now (`365d`, `12h`, `30m`, `45s`).
+        #[arg(long)]
+        valid_for: Option<String>,
+    },
+    /// Each signer key of the account: when it was added, its expiry, and reminders (due for
+    /// rotation, expiring soon, expired).
+    Age {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        key: String,
+        /// Remind rotation of keys older than this.
+        #[arg(long, default_value_t = crate::key_life::ROTATE_AFTER_DAYS_DEFAULT)]
+        rotate_after_days: u64,
+    },
+    /// Archive a retired key: keep its public part (to verify old signatures) in `--out`, and
+    /// destroy the secret (overwritten, flushed, removed). Refuses a key that still signs for
+    /// its account unless `--force`.
+    Archive {
+        #[command(flatten)]
+        target: Target,
+        /// The key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// Where the public part goes.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
+    /// Destroy a key's secret (overwritten, flushed, removed), keeping nothing. Refuses a key
+    /// that still signs for its account unless `--force`.
+    Destroy {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        key: PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
     /// Generate a validator key (Ed25519: signs votes, authenticates p2p) and print the
     /// public key to put in the genesis.
     NewValidator {
@@ -141,6 +193,12 @@ pub fn run(command: KeyCommand, json: bool) -> Result<()> {
             let v = json!({ "path": out, "public_key": key.public_key().to_string(), "account_id": key.public_key().account_id().to_hex() });
             print(json, &v, || format!("wrote {}\npublic key {}\naccount id {}", out.display(), key.public_key(), key.public_key().account_id()));
         }
+        KeyCommand::Expire { target, key, cosign, signer, valid_for } => {
+            crate::key_life::expire(&target, &key, &cosign, signer.as_deref(), valid_for.as_deref(), json)?
+        }
+        KeyCommand::Age { target, key, rotate_after_days } => crate::key_life::age(&target, &key, rotate_after_days, json)?,
+        KeyCommand::Archive { target, key, out, force } => crate::key_life::retire(&target, &key, Some(&out), force, json)?,
+        KeyCommand::Destroy { target, key, force } => crate::key_life::retire(&target, &key, None, force, json)?,
         KeyCommand::Show { path } => {
             let key = keys::load(&path)?;
             let account = keys::account_for(&key);

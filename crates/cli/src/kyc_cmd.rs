@@ -59,7 +59,7 @@ fn now_ms() -> Result<u64> {
 }
 
 /// `90d`, `12h`, `30m`, `45s` in milliseconds.
-fn duration_ms(text: &str) -> Result<u64> {
+pub(crate) fn duration_ms(text: &str) -> Result<u64> {
     let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let n: u64 = number.parse().with_context(|| format!("`{text}` is not a duration like 90d, 12h, 30m or 45s"))?;

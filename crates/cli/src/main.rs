@@ -15,6 +15,7 @@ mod devnet;
 mod gov;
 mod issuer;
 mod key_cmd;
+mod key_life;
 mod keys;
 mod keystore;
 mod kyc_cmd;
@@ -74,6 +75,9 @@ pub(crate) enum Command {
     Status {
         #[command(flatten)]
         target: Target,
+        /// Also show this key's account's signer keys with rotation and expiry reminders.
+        #[arg(long)]
+        key: Option<String>,
     },
     /// Key files.
     Key {
@@ -279,7 +283,8 @@ pub(crate) fn dispatch(command: Command, json: bool) -> Result<()> {
     match command {
         Command::Node { config } => run_node(&config),
         Command::Devnet { command } => devnet::run(command, json),
-        Command::Status { target } => query::status(&target, json),
+        Command::Status { target, key: None } => query::status(&target, json),
+        Command::Status { target, key: Some(key) } => key_life::status_with_key(&target, &key, json),
         Command::Key { command } => key_cmd::run(command, json),
         Command::Account { command } => account::run(command, json),
         Command::Tx { command } => tx_cmd::run(command, json),

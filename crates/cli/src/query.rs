@@ -3,12 +3,18 @@
 
 use crate::{Target, client, print};
 use anyhow::{Result, bail};
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// `vellum status`: the chain as the first answering validator sees it.
 pub fn status(target: &Target, json: bool) -> Result<()> {
     let s = target.client()?.status()?;
-    print(json, &s, || {
+    print(json, &s, || status_text(&s));
+    Ok(())
+}
+
+/// A node's status in words.
+pub fn status_text(s: &Value) -> String {
+    {
         format!(
             "chain {}  height {}  block {}\nstate root {}\nlog root   {} ({} entries)\nvalidators {}  mempool {}",
             s["chain_id"].as_str().unwrap_or_default(),
@@ -20,8 +26,7 @@ pub fn status(target: &Target, json: bool) -> Result<()> {
             s["validators"].as_array().map_or(0, |v| v.len()),
             s["mempool_txs"],
         )
-    });
-    Ok(())
+    }
 }
 
 /// `vellum tx status`.

@@ -195,9 +195,12 @@ fn buildable(command: &crate::Command) -> Result<(), &'static str> {
             crate::gov::RulesCommand::Show { .. } | crate::gov::RulesCommand::History { .. } => Err(NO_TX),
         },
         C::Key { command } => match command {
-            crate::key_cmd::KeyCommand::Revoke { .. } | crate::key_cmd::KeyCommand::Purpose { .. } => Ok(()),
+            crate::key_cmd::KeyCommand::Revoke { .. } | crate::key_cmd::KeyCommand::Purpose { .. } | crate::key_cmd::KeyCommand::Expire { .. } => Ok(()),
             crate::key_cmd::KeyCommand::Rotate { .. } => Err(SECRETS),
             crate::key_cmd::KeyCommand::New { .. }
+            | crate::key_cmd::KeyCommand::Age { .. }
+            | crate::key_cmd::KeyCommand::Archive { .. }
+            | crate::key_cmd::KeyCommand::Destroy { .. }
             | crate::key_cmd::KeyCommand::List { .. }
             | crate::key_cmd::KeyCommand::Export { .. }
             | crate::key_cmd::KeyCommand::Import { .. }

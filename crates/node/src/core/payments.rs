@@ -78,6 +78,9 @@ pub struct AccountView {
     pub purpose_keys: Option<vellum_types::payment::PurposeKeys>,
     /// The registrar's KYC record, and whether it had expired at the finalized block's time.
     pub kyc: Option<(vellum_types::kyc::KycRecord, bool)>,
+    /// Each signer key's lifecycle record (`None`: a genesis key without one), and whether it
+    /// had expired at the finalized block's time.
+    pub key_lives: Vec<(vellum_types::PublicKey, Option<vellum_types::account::KeyLife>, bool)>,
 }
 
 impl NodeHandle {
@@ -96,7 +99,16 @@ impl NodeHandle {
             let expired = r.expired(state.time_ms);
             (r, expired)
         });
-        Some(AccountView { account, balances, guardians: state.guardians(id), recovery: state.recovery(id), purpose_keys: state.purpose_keys(id), kyc })
+        let key_lives = account
+            .signers
+            .signers
+            .iter()
+            .map(|s| {
+                let life = state.key_life(id, &s.key);
+                (s.key, life, life.is_some_and(|l| l.expired(state.time_ms)))
+            })
+            .collect();
+        Some(AccountView { account, balances, guardians: state.guardians(id), recovery: state.recovery(id), purpose_keys: state.purpose_keys(id), kyc, key_lives })
     }
 
     pub fn tokens(&self) -> Vec<Token> {

@@ -1,0 +1,162 @@
+//! The key lifecycle of X.1405 8.7.1 from the command line: an expiry on the ledger
+//! (`vellum key expire`), the key's age and rotation reminders (`vellum key age`), archival
+//! (public part kept to verify old signatures, secret destroyed) and destruction.
+
+use crate::pay::signed_json;
+use crate::{Target, keys, print, resolve_key, send_as};
+use anyhow::{Context, Result, bail};
+use serde_json::{Value, json};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use vellum_types::{PublicKey, TxBody};
+
+/// A key older than this is due for rotation (a reminder, not a rule).
+pub const ROTATE_AFTER_DAYS_DEFAULT: u64 = 365;
+/// An expiry closer than this is reminded.
+const EXPIRY_WARNING_MS: u64 = 30 * 86_400_000;
+/// Largest key file destruction overwrites (key files are a few hundred bytes).
+const KEY_FILE_BYTES_MAX: u64 = 64 * 1024;
+
+fn now_ms() -> u64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// `vellum key expire`: sets (or lifts, `--never`) one signer key's expiry on the ledger.
+pub fn expire(target: &Target, key: &str, cosign: &[String], which: Option<&str>, valid_for: Option<&str>, json: bool) -> Result<()> {
+    let signer = resolve_key(target, key)?;
+    let mut signing = vec![signer.clone()];
+    for k in cosign {
+        signing.push(resolve_key(target, k)?);
+    }
+    let expiring = match which {
+        None => signer.public_key(),
+        Some(text) => text.parse::<PublicKey>().or_else(|_| resolve_key(target, text).map(|k| k.public_key()))?,
+    };
+    let expires_ms = match valid_for {
+        None => 0,
+        Some(text) => now_ms().checked_add(crate::kyc_cmd::duration_ms(text)?).context("expiry overflows")?,
+    };
+    let account = keys::account_for(&signer);
+    let r = send_as(target, &signing, account, TxBody::SetKeyExpiry { key: expiring, expires_ms })?;
+    let v = json!({ "account_id": account.to_hex(), "key": expiring.to_string(), "expires_ms": expires_ms, "height": r["height"] });
+    print(json, &v, || match expires_ms {
+        0 => format!("key {expiring} of account {account} no longer expires"),
+        at => format!("key {expiring} of account {account} stops signing at {at} ms: rotate it before (vellum key rotate)"),
+    });
+    Ok(())
+}
+
+/// `vellum key age`: each signer key of the account, when it was added, its expiry, and what
+/// is due: rotation after `rotate_after_days`, an expiry within 30 days, an expired key.
+pub fn age(target: &Target, key: &str, rotate_after_days: u64, json: bool) -> Result<()> {
+    let out = age_json(target, key, rotate_after_days)?;
+    print(json, &out, || age_text(&out));
+    Ok(())
+}
+
+/// `vellum status --key`: the node's status, then the key's account's keys and reminders.
+pub fn status_with_key(target: &Target, key: &str, json: bool) -> Result<()> {
+    let status = target.client()?.status()?;
+    let mut out = age_json(target, key, ROTATE_AFTER_DAYS_DEFAULT)?;
+    out["status"] = status.clone();
+    print(json, &out, || format!("{}\n{}", crate::query::status_text(&status), age_text(&out)));
+    Ok(())
+}
+
+fn age_text(out: &Value) -> String {
+    let mut lines = vec![format!("keys of account {}:", out["account_id"].as_str().unwrap_or("?"))];
+    for r in out["keys"].as_array().into_iter().flatten() {
+        lines.push(format!("  {}  added at height {}  {}", r["key"].as_str().unwrap_or("?"), r["added_height"], r["reminder"].as_str().unwrap_or("ok")));
+    }
+    lines.join("\n")
+}
+
+fn age_json(target: &Target, key: &str, rotate_after_days: u64) -> Result<Value> {
+    let signer = resolve_key(target, key)?;
+    let account = keys::account_for(&signer);
+    let v = signed_json(target, &target.client()?, &signer, &format!("/v1/account/{account}"))?;
+    let now = now_ms();
+    let rotate_after_ms = rotate_after_days.saturating_mul(86_400_000);
+    let rows: Vec<Value> = v["keys"]
+        .as_array()
+        .context("the node did not return the account's keys")?
+        .iter()
+        .map(|k| {
+            let added_ms = k["life"]["added_ms"].as_u64().unwrap_or(0);
+            let expires_ms = k["life"]["expires_ms"].as_u64().unwrap_or(0);
+            let reminder = reminder(now, added_ms, expires_ms, k["expired"] == true, rotate_after_ms);
+            json!({ "key": k["key"], "added_height": k["life"]["added_height"], "added_ms": added_ms, "expires_ms": expires_ms, "reminder": reminder })
+        })
+        .collect();
+    Ok(json!({ "account_id": account.to_hex(), "keys": rows }))
+}
+
+/// What is due for one key, or `None`.
+fn reminder(now_ms: u64, added_ms: u64, expires_ms: u64, expired: bool, rotate_after_ms: u64) -> Option<String> {
+    if expired {
+        return Some("EXPIRED: it no longer signs; rotate it out with the account's other keys or guardian recovery".into());
+    }
+    if expires_ms != 0 && expires_ms.saturating_sub(now_ms) < EXPIRY_WARNING_MS {
+        let days = expires_ms.saturating_sub(now_ms) / 86_400_000;
+        return Some(format!("expires in {days} day(s): rotate it now (vellum key rotate)"));
+    }
+    if added_ms != 0 && now_ms.saturating_sub(added_ms) > rotate_after_ms {
+        let days = now_ms.saturating_sub(added_ms) / 86_400_000;
+        return Some(format!("in use for {days} days: due for rotation (vellum key rotate)"));
+    }
+    None
+}
+
+/// Whether the key still signs for its account on the ledger (a signed read it can make).
+fn still_signs(target: &Target, secret: &vellum_crypto::SecretKey) -> Result<bool> {
+    let account = keys::account_for(secret);
+    let client = target.client()?;
+    match signed_json(target, &client, secret, &format!("/v1/account/{account}")) {
+        Ok(v) => Ok(v["account"]["signers"]["signers"].as_array().is_some_and(|s| s.iter().any(|k| k["key"] == secret.public_key().to_string()))),
+        // A key that is no longer a signer (or a request key) cannot authenticate.
+        Err(e) if e.to_string().contains("unauthorized") || e.to_string().contains("401") || e.to_string().contains("forbidden") => Ok(false),
+        Err(e) => Err(e.context("cannot ask the ledger whether the key still signs (use --force to skip)")),
+    }
+}
+
+/// Overwrites a secret key file with zeros, flushes it to disk, then removes it: the secret
+/// does not survive in the file's blocks (short of a copy elsewhere, or flash wear-levelling).
+fn shred(path: &Path) -> Result<()> {
+    let len = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?.len();
+    if len > KEY_FILE_BYTES_MAX {
+        bail!("{} is {len} bytes: not a key file", path.display());
+    }
+    let mut f = std::fs::OpenOptions::new().write(true).open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    f.write_all(&vec![0u8; len as usize])?;
+    f.sync_all()?;
+    drop(f);
+    std::fs::remove_file(path).with_context(|| format!("cannot remove {}", path.display()))?;
+    Ok(())
+}
+
+/// `vellum key archive` / `vellum key destroy`: refuses a key that still signs for its account
+/// (rotate or revoke it first) unless `force`; archival keeps the public part.
+pub fn retire(target: &Target, path: &Path, archive_to: Option<&PathBuf>, force: bool, json: bool) -> Result<()> {
+    let secret = keys::load(path)?;
+    if !force && still_signs(target, &secret)? {
+        bail!("{} still signs for account {}: rotate (vellum key rotate) or revoke (vellum key revoke) it first, or --force", path.display(), keys::account_for(&secret));
+    }
+    let public = json!({
+        "public_key": secret.public_key().to_string(),
+        "account_id": keys::account_for(&secret).to_hex(),
+        "archived_ms": now_ms(),
+        "from": path,
+    });
+    drop(secret);
+    if let Some(out) = archive_to {
+        keys::write_atomic(out, (serde_json::to_string_pretty(&public)? + "\n").as_bytes())?;
+    }
+    shred(path)?;
+    let v = json!({ "destroyed": path, "public_part": archive_to, "public_key": public["public_key"] });
+    print(json, &v, || match archive_to {
+        Some(out) => format!("secret of {} destroyed; its public part (to verify old signatures) is in {}", public["public_key"].as_str().unwrap_or(""), out.display()),
+        None => format!("secret of {} destroyed", public["public_key"].as_str().unwrap_or("")),
+    });
+    Ok(())
+}
