@@ -381,7 +381,9 @@ const J_GOV_ACTION = J.enum("governance action", "action", [
   ["set_code_advisory", [["code_digest", J.h32], ["advisory", J.opt(J.h32)]]],
   ["update_sanctions", [["add", J.vec(J.h32)], ["remove", J.vec(J.h32)]]],
 ]);
-/** TxBody, every kind (OpenAccount = 0 … SetKyc = 36), in the JSON form. */
+/** `ReadRecord`: one read (or refused read) of an account's data, as a node records it on the ledger. */
+const J_READ_RECORD = J.struct([["owner", J.h32], ["action", J.str], ["item", J.opt(J.h32)], ["reader", J.opt(J.h32)], ["allowed", J.bool], ["time_ms", J.u64]]);
+/** TxBody, every kind (OpenAccount = 0 … SetKeyExpiry = 38), in the JSON form. */
 const txBodyJson = J.enum("transaction body", "type", [
   ["open_account", [["public_key", J.key], ["kyc_commitment", J.opt(J.h32)], ["label", J.str], ["role", J_ROLE], ["subledger", J.opt(J.str)], ["kyc", J.opt(J_KYC_TERMS)]]],
   ["set_account_status", [["account", J.h32], ["status", J.unit("account status", ["active", "frozen", "revoked"])], ["reason", J.str]]],
@@ -421,6 +423,8 @@ const txBodyJson = J.enum("transaction body", "type", [
   ["reimburse_invoice", [["invoice", J.h32]]],
   ["clear_invoice_tax", [["invoice", J.h32]]],
   ["set_kyc", [["account", J.h32], ["terms", J_KYC_TERMS]]],
+  ["audit_reads", [["entries", J.vec(J_READ_RECORD)]]],
+  ["set_key_expiry", [["key", J.key], ["expires_ms", J.u64]]],
 ]);
 
 const J_SPEND = J.opt(J.struct([["by", J.h32], ["tx_id", J.h32], ["height", J.u64]]));

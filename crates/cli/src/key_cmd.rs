@@ -152,6 +152,10 @@ pub enum KeyCommand {
         /// Where the public part goes.
         #[arg(long)]
         out: PathBuf,
+        /// Another key of the account that reads its signer set (needed when the account
+        /// set request keys); default: the key itself.
+        #[arg(long)]
+        reader: Option<String>,
         #[arg(long)]
         force: bool,
     },
@@ -162,6 +166,9 @@ pub enum KeyCommand {
         target: Target,
         #[arg(long)]
         key: PathBuf,
+        /// Another key of the account that reads its signer set; default: the key itself.
+        #[arg(long)]
+        reader: Option<String>,
         #[arg(long)]
         force: bool,
     },
@@ -197,8 +204,8 @@ pub fn run(command: KeyCommand, json: bool) -> Result<()> {
             crate::key_life::expire(&target, &key, &cosign, signer.as_deref(), valid_for.as_deref(), json)?
         }
         KeyCommand::Age { target, key, rotate_after_days } => crate::key_life::age(&target, &key, rotate_after_days, json)?,
-        KeyCommand::Archive { target, key, out, force } => crate::key_life::retire(&target, &key, Some(&out), force, json)?,
-        KeyCommand::Destroy { target, key, force } => crate::key_life::retire(&target, &key, None, force, json)?,
+        KeyCommand::Archive { target, key, out, reader, force } => crate::key_life::retire(&target, &key, (Some(&out), reader.as_deref()), force, json)?,
+        KeyCommand::Destroy { target, key, reader, force } => crate::key_life::retire(&target, &key, (None, reader.as_deref()), force, json)?,
         KeyCommand::Show { path } => {
             let key = keys::load(&path)?;
             let account = keys::account_for(&key);

@@ -22,7 +22,8 @@ fn now_ms() -> u64 {
     u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
 }
 
-/// `vellum key expire`: sets (or lifts, `--never`) one signer key's expiry on the ledger.
+/// `vellum key expire`: sets (or, without `--valid-for`, lifts) one signer key's expiry on the
+/// ledger.
 pub fn expire(target: &Target, key: &str, cosign: &[String], which: Option<&str>, valid_for: Option<&str>, json: bool) -> Result<()> {
     let signer = resolve_key(target, key)?;
     let mut signing = vec![signer.clone()];
@@ -108,15 +109,21 @@ fn reminder(now_ms: u64, added_ms: u64, expires_ms: u64, expired: bool, rotate_a
     None
 }
 
-/// Whether the key still signs for its account on the ledger (a signed read it can make).
-fn still_signs(target: &Target, secret: &vellum_crypto::SecretKey) -> Result<bool> {
+/// Whether the key still signs for its account on the ledger: the account's signer set as
+/// `reader` (another key of the account, e.g. the one rotated in) reads it, or — without one —
+/// as the key itself does (a key that is no longer a signer cannot authenticate:
+/// `bad_request_signature`; any other refusal is an error, so nothing is destroyed on a doubt).
+fn still_signs(target: &Target, secret: &vellum_crypto::SecretKey, reader: Option<&str>) -> Result<bool> {
     let account = keys::account_for(secret);
     let client = target.client()?;
-    match signed_json(target, &client, secret, &format!("/v1/account/{account}")) {
+    let read = match reader {
+        Some(r) => signed_json(target, &client, &resolve_key(target, r)?, &format!("/v1/account/{account}")),
+        None => signed_json(target, &client, secret, &format!("/v1/account/{account}")),
+    };
+    match read {
         Ok(v) => Ok(v["account"]["signers"]["signers"].as_array().is_some_and(|s| s.iter().any(|k| k["key"] == secret.public_key().to_string()))),
-        // A key that is no longer a signer (or a request key) cannot authenticate.
-        Err(e) if e.to_string().contains("unauthorized") || e.to_string().contains("401") || e.to_string().contains("forbidden") => Ok(false),
-        Err(e) => Err(e.context("cannot ask the ledger whether the key still signs (use --force to skip)")),
+        Err(e) if reader.is_none() && e.to_string().contains("bad_request_signature") => Ok(false),
+        Err(e) => Err(e.context("cannot ask the ledger whether the key still signs (--reader another key of the account, or --force to skip)")),
     }
 }
 
@@ -137,9 +144,9 @@ fn shred(path: &Path) -> Result<()> {
 
 /// `vellum key archive` / `vellum key destroy`: refuses a key that still signs for its account
 /// (rotate or revoke it first) unless `force`; archival keeps the public part.
-pub fn retire(target: &Target, path: &Path, archive_to: Option<&PathBuf>, force: bool, json: bool) -> Result<()> {
+pub fn retire(target: &Target, path: &Path, (archive_to, reader): (Option<&PathBuf>, Option<&str>), force: bool, json: bool) -> Result<()> {
     let secret = keys::load(path)?;
-    if !force && still_signs(target, &secret)? {
+    if !force && still_signs(target, &secret, reader)? {
         bail!("{} still signs for account {}: rotate (vellum key rotate) or revoke (vellum key revoke) it first, or --force", path.display(), keys::account_for(&secret));
     }
     let public = json!({

@@ -77,7 +77,7 @@ pub fn is_encrypted(path: &Path) -> bool {
 }
 
 pub fn load(path: &Path) -> Result<SecretKey> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read key file {}", path.display()))?;
+    let text = zeroize::Zeroizing::new(std::fs::read_to_string(path).with_context(|| format!("cannot read key file {}", path.display()))?);
     if text.trim_start().starts_with('{') {
         let ks: crate::keystore::Keystore =
             serde_json::from_str(&text).with_context(|| format!("{}: not a valid keystore file", path.display()))?;
@@ -90,9 +90,9 @@ pub fn load(path: &Path) -> Result<SecretKey> {
         return Ok(key);
     }
     let (scheme, hex_part) = text.trim().split_once(':').with_context(|| format!("{}: expected `scheme:hex`", path.display()))?;
-    let mut bytes = [0u8; 32];
-    hex::decode_to_slice(hex_part, &mut bytes).with_context(|| format!("{}: bad key hex", path.display()))?;
-    SecretKey::from_bytes(scheme, bytes).with_context(|| format!("{}: invalid key", path.display()))
+    let mut bytes = zeroize::Zeroizing::new([0u8; 32]);
+    hex::decode_to_slice(hex_part, bytes.as_mut()).with_context(|| format!("{}: bad key hex", path.display()))?;
+    SecretKey::from_bytes(scheme, *bytes).with_context(|| format!("{}: invalid key", path.display()))
 }
 
 /// Writes a file atomically: a temporary file next to it, then a rename (a crash leaves the

@@ -7,6 +7,7 @@
 //! parameter (say, to weaken the KDF) makes decryption fail instead of silently working. The
 //! password comes from `VELLUM_PASSWORD` (scripts) or a prompt.
 
+use zeroize::Zeroizing;
 use anyhow::{Context, Result, bail};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -80,7 +81,7 @@ impl Keystore {
         .into_bytes()
     }
 
-    fn derive(&self, password: &str) -> Result<[u8; 32]> {
+    fn derive(&self, password: &str) -> Result<Zeroizing<[u8; 32]>> {
         if self.kdf != "argon2id" || self.cipher != "xchacha20poly1305" || self.version != 1 {
             bail!("unsupported keystore (version {}, {} / {})", self.version, self.kdf, self.cipher);
         }
@@ -93,8 +94,8 @@ impl Keystore {
         let params = argon2::Params::new(self.memory_kib, self.passes, self.lanes, Some(32)).map_err(|e| anyhow::anyhow!("KDF parameters: {e}"))?;
         let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
         let salt = hex::decode(&self.salt).context("keystore salt is not hex")?;
-        let mut key = [0u8; 32];
-        argon.hash_password_into(password.as_bytes(), &salt, &mut key).map_err(|e| anyhow::anyhow!("KDF: {e}"))?;
+        let mut key = Zeroizing::new([0u8; 32]);
+        argon.hash_password_into(password.as_bytes(), &salt, key.as_mut()).map_err(|e| anyhow::anyhow!("KDF: {e}"))?;
         Ok(key)
     }
 
@@ -128,10 +129,11 @@ impl Keystore {
             ciphertext: String::new(),
         };
         let key = ks.derive(password)?;
-        let cipher = XChaCha20Poly1305::new((&key).into());
+        let cipher = XChaCha20Poly1305::new((&*key).into());
         let aad = ks.associated_data();
+        let secret_bytes = Zeroizing::new(secret.to_bytes());
         let ct = cipher
-            .encrypt(XNonce::from_slice(&nonce), Payload { msg: &secret.to_bytes(), aad: &aad })
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: secret_bytes.as_slice(), aad: &aad })
             .map_err(|_| anyhow::anyhow!("encryption failed"))?;
         ks.ciphertext = hex::encode(ct);
         Ok(ks)
@@ -140,17 +142,19 @@ impl Keystore {
     /// Decrypts the secret; a wrong password (or any edited field) is one clear error.
     pub fn open(&self, password: &str) -> Result<SecretKey> {
         let key = self.derive(password)?;
-        let cipher = XChaCha20Poly1305::new((&key).into());
+        let cipher = XChaCha20Poly1305::new((&*key).into());
         let nonce = hex::decode(&self.nonce).context("keystore nonce is not hex")?;
         if nonce.len() != 24 {
             bail!("keystore nonce must be 24 bytes");
         }
         let ct = hex::decode(&self.ciphertext).context("keystore ciphertext is not hex")?;
-        let plain = cipher
-            .decrypt(XNonce::from_slice(&nonce), Payload { msg: &ct, aad: &self.associated_data() })
-            .map_err(|_| anyhow::anyhow!("wrong password, or the keystore file was modified"))?;
-        let bytes: [u8; 32] = plain.as_slice().try_into().context("keystore secret is not 32 bytes")?;
-        let secret = SecretKey::from_bytes(&self.scheme, bytes).context("keystore holds an invalid key")?;
+        let plain = Zeroizing::new(
+            cipher
+                .decrypt(XNonce::from_slice(&nonce), Payload { msg: &ct, aad: &self.associated_data() })
+                .map_err(|_| anyhow::anyhow!("wrong password, or the keystore file was modified"))?,
+        );
+        let bytes: Zeroizing<[u8; 32]> = Zeroizing::new(plain.as_slice().try_into().context("keystore secret is not 32 bytes")?);
+        let secret = SecretKey::from_bytes(&self.scheme, *bytes).context("keystore holds an invalid key")?;
         if secret.public_key().to_string() != self.public_key {
             bail!("keystore secret does not match its public key");
         }
@@ -159,13 +163,13 @@ impl Keystore {
 }
 
 /// The password: `VELLUM_PASSWORD`, else a prompt on the terminal (twice when `confirm`).
-pub fn password(prompt: &str, confirm: bool) -> Result<String> {
+pub fn password(prompt: &str, confirm: bool) -> Result<Zeroizing<String>> {
     if let Ok(p) = std::env::var("VELLUM_PASSWORD") {
-        return Ok(p);
+        return Ok(Zeroizing::new(p));
     }
-    let first = rpassword::prompt_password(prompt).context("no terminal to ask for the password: set VELLUM_PASSWORD")?;
+    let first = Zeroizing::new(rpassword::prompt_password(prompt).context("no terminal to ask for the password: set VELLUM_PASSWORD")?);
     if confirm {
-        let again = rpassword::prompt_password("repeat the password: ")?;
+        let again = Zeroizing::new(rpassword::prompt_password("repeat the password: ")?);
         if again != first {
             bail!("the passwords differ");
         }

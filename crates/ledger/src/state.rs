@@ -251,7 +251,8 @@ impl LedgerState {
     pub fn may_sign_requests(&self, account: &vellum_types::Account, key: &vellum_types::PublicKey) -> bool {
         match self.purpose_keys(&account.id) {
             Some(p) if !p.request_keys.is_empty() => p.request_keys.contains(key),
-            _ => account.is_signer(key),
+            // An expired signer key (X.1405 8.7.1) authenticates nothing, reads included.
+            _ => account.is_signer(key) && !self.key_life(&account.id, key).is_some_and(|l| l.expired(self.time_ms)),
         }
     }
 

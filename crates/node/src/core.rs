@@ -190,6 +190,9 @@ pub struct NodeStatus {
     pub clock: Option<crate::time::ClockReport>,
 }
 
+/// When each (proof or account id, action) last had an anonymous attempt recorded.
+type AnonymousAudits = HashMap<([u8; 32], String), u64>;
+
 /// Cheap to clone; safe to use from any thread.
 #[derive(Clone)]
 pub struct NodeHandle {
@@ -215,7 +218,7 @@ pub struct NodeHandle {
     /// Request nonces recently seen (authentication's own lock).
     request_nonces: Arc<Mutex<auth::RequestNonces>>,
     /// When each (proof or account, action) last had an anonymous attempt recorded.
-    anonymous_audits: Arc<Mutex<HashMap<([u8; 32], String), u64>>>,
+    anonymous_audits: Arc<Mutex<AnonymousAudits>>,
     /// Queued reads of account data submitted in an audit transaction: seq → when.
     pub(crate) reads_in_flight: Arc<Mutex<HashMap<u64, u64>>>,
     /// The clock consensus decisions use (set by [`crate::engine::start`]).
@@ -485,7 +488,7 @@ mod tests {
     #[test]
     fn anonymous_attempts_are_coalesced() {
         let (node, _dir) = handle();
-        let proof = ProofId([5; 32]);
+        let proof = vellum_types::ProofId([5; 32]);
         for t in 0..50 {
             node.audit(&proof, None, "bundle", false, 10_000 + t).unwrap();
         }
