@@ -7,7 +7,7 @@ use crate::env::BlockEnv;
 use crate::error::TxError;
 use crate::state::LedgerState;
 use std::collections::BTreeSet;
-use vellum_types::kyc::{KycRecord, KycTerms, SanctionsList};
+use vellum_types::kyc::{KycRecord, KycTerms};
 use vellum_types::payment::Hash32Text;
 use vellum_types::{Account, AccountId, Hash32, Role, StateKey};
 
@@ -97,32 +97,22 @@ pub(crate) fn update_sanctions(
     Ok(list.version)
 }
 
-/// The sanctions list version that lists `account`'s screening commitment, if any.
-pub(crate) fn hit(state: &LedgerState, account: &AccountId) -> Option<u64> {
-    let screening = state.kyc(account)?.terms.screening?;
-    state
-        .sanctioned(&screening)
-        .map(|_| state.sanctions_list().version)
+/// Whether `screening` (an account's screening commitment) is on the sanctions list.
+pub(crate) fn listed(state: &LedgerState, screening: Option<Hash32>) -> bool {
+    screening.is_some_and(|c| state.sanctioned(&c).is_some())
 }
 
-/// The sender's tier (0 without a record), refusing a sender whose check expired.
-pub(crate) fn sender_tier(
-    state: &LedgerState,
-    sender: &AccountId,
-    env: BlockEnv,
-) -> Result<u8, TxError> {
+/// An account's screening commitment, if its KYC record has one.
+pub(crate) fn screening_of(state: &LedgerState, account: &AccountId) -> Option<Hash32> {
+    state.kyc(account)?.terms.screening
+}
+
+/// The sender's tier (0 without a record) and screening commitment, refusing a sender whose
+/// check expired.
+pub(crate) fn sender_terms(state: &LedgerState, sender: &AccountId, env: BlockEnv) -> Result<(u8, Option<Hash32>), TxError> {
     match state.kyc(sender) {
-        None => Ok(0),
-        Some(r) if r.expired(env.time_ms) => Err(TxError::KycExpired {
-            account: *sender,
-            expired_ms: r.terms.expires_ms,
-        }),
-        Some(r) => Ok(r.terms.tier),
+        None => Ok((0, None)),
+        Some(r) if r.expired(env.time_ms) => Err(TxError::KycExpired { account: *sender, expired_ms: r.terms.expires_ms }),
+        Some(r) => Ok((r.terms.tier, r.terms.screening)),
     }
-}
-
-/// Whether the list has any entry (so transfers skip the lookups on a chain without one).
-pub(crate) fn list_in_use(state: &LedgerState) -> bool {
-    let SanctionsList { entries, .. } = state.sanctions_list();
-    entries > 0
 }

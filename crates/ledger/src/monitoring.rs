@@ -42,28 +42,20 @@ pub(crate) fn check(
     env: BlockEnv,
     touched: &mut Touched,
 ) -> Result<Verdict, TxError> {
-    let tier = kyc::sender_tier(state, sender, env)?;
+    let (tier, screening) = kyc::sender_terms(state, sender, env)?;
     let mut verdict = Verdict::default();
     for leg in legs {
-        if let Some(rules) = state.monitoring(&leg.token) {
-            sending(
-                state,
-                (sender, tier),
-                leg,
-                &rules,
-                env,
-                touched,
-                &mut verdict,
-            )?;
+        let rules = state.monitoring(&leg.token);
+        if let Some(rules) = &rules {
+            sending(state, (sender, tier), leg, rules, env, touched, &mut verdict)?;
         }
-        if let Some(rules) = state
-            .monitoring(&leg.credit_token)
-            .filter(MonitoringRules::uses_inflow)
-        {
+        // Most legs credit the token they debit: its rules were just read.
+        let credited = if leg.credit_token == leg.token { rules } else { state.monitoring(&leg.credit_token) };
+        if let Some(rules) = credited.filter(MonitoringRules::uses_inflow) {
             receiving(state, sender, leg, &rules, env, touched, &mut verdict)?;
         }
     }
-    sanctions(state, sender, legs, &mut verdict);
+    sanctions(state, (sender, screening), legs, &mut verdict);
     Ok(verdict)
 }
 
@@ -187,24 +179,23 @@ fn receiving(
     Ok(())
 }
 
-/// Every party of the transfer (sender, recipients, desks) against the sanctions list.
-fn sanctions(state: &LedgerState, sender: &AccountId, legs: &[SettledLeg], verdict: &mut Verdict) {
-    if !kyc::list_in_use(state) {
+/// Every party of the transfer (sender, recipients, desks) against the sanctions list (the
+/// sender's screening commitment was read with its tier).
+fn sanctions(state: &LedgerState, (sender, sender_screening): (&AccountId, Option<Hash32>), legs: &[SettledLeg], verdict: &mut Verdict) {
+    let list = state.sanctions_list();
+    if list.entries == 0 {
         return;
     }
     let before = verdict.alerts.len();
-    let mut parties = vec![*sender];
-    for leg in legs {
-        parties.push(leg.to);
-        parties.extend(leg.conversion.as_ref().map(|c| c.desk));
+    let mut seen = BTreeSet::from([*sender]);
+    if kyc::listed(state, sender_screening) {
+        verdict.alerts.push(Alert::Sanctions { account: *sender, list_version: list.version });
     }
-    let mut seen = BTreeSet::new();
-    for account in parties.into_iter().filter(|a| seen.insert(*a)) {
-        if let Some(list_version) = kyc::hit(state, &account) {
-            verdict.alerts.push(Alert::Sanctions {
-                account,
-                list_version,
-            });
+    for leg in legs {
+        for account in std::iter::once(leg.to).chain(leg.conversion.as_ref().map(|c| c.desk)) {
+            if seen.insert(account) && kyc::listed(state, kyc::screening_of(state, &account)) {
+                verdict.alerts.push(Alert::Sanctions { account, list_version: list.version });
+            }
         }
     }
     verdict.raised_since(before, SANCTIONS_HOLD_TIMEOUT_MS);

@@ -485,6 +485,25 @@ mod tests {
         assert_eq!(node.authenticate(&stranger, now, [4; 16], &sig, &bytes, now).unwrap_err(), AuthError::UnknownAccount);
     }
 
+    /// A queue of more reads than one transaction holds is flushed in several audit
+    /// transactions, each admitted (256 records of ~90 bytes would exceed the size limit).
+    #[test]
+    fn a_long_read_queue_is_flushed_in_transactions_that_fit() {
+        let (node, _dir) = handle();
+        let node = node.with_audit_key(fixture().node);
+        let owner = AccountId([7; 32]);
+        for t in 0..300u64 {
+            let record = vellum_types::proof::ReadRecord { owner, action: "history".into(), item: Some(vellum_types::TxId([9; 32])), reader: Some(AccountId([8; 32])), allowed: true, time_ms: 1_000 + t };
+            node.audit_read(record).unwrap();
+        }
+        let first = node.flush_audit(2_000);
+        assert!(first > 0 && first < 256, "one transaction's worth: {first}");
+        let second = node.flush_audit(2_001);
+        let third = node.flush_audit(2_002);
+        assert_eq!(first + second + third, 300, "{first} + {second} + {third}");
+        assert_eq!(node.status().mempool_txs, 3, "every batch admitted");
+    }
+
     #[test]
     fn anonymous_attempts_are_coalesced() {
         let (node, _dir) = handle();

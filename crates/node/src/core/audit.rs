@@ -18,6 +18,9 @@ pub const AUDIT_QUEUE_MAX: usize = 100_000;
 const AUDIT_RETRY_MS: u64 = 30_000;
 /// How long a node-account transaction (audit batch, misbehaviour report) stays valid.
 const NODE_TX_EXPIRY_BLOCKS: u64 = 10_000;
+/// Record bytes one audit transaction carries: the transaction limit less room for the
+/// envelope (chain id, sender, nonce, expiry, vector length) and one signature.
+const AUDIT_TX_RECORD_BYTES_MAX: usize = vellum_types::limits::TX_BYTES_MAX - 1_024;
 
 impl NodeHandle {
     /// Records a read (or refused read) of a proof's data in the node's audit trail, durably,
@@ -155,7 +158,7 @@ impl NodeHandle {
 
     /// One audit transaction of up to a batch of `pending` records not in flight (or in
     /// flight too long).
-    fn flush_queue<R>(
+    fn flush_queue<R: borsh::BorshSerialize>(
         &self,
         key: &vellum_crypto::SecretKey,
         pending: Vec<(u64, R)>,
@@ -166,10 +169,16 @@ impl NodeHandle {
         let (seqs, entries): (Vec<u64>, Vec<R>) = {
             let mut in_flight = in_flight.lock().expect("audit in-flight lock");
             in_flight.retain(|seq, _| pending.iter().any(|(s, _)| s == seq));
+            // As many as fit one transaction: 256 records of ~90 bytes would not.
+            let mut bytes = 0usize;
             pending
                 .into_iter()
                 .filter(|(seq, _)| in_flight.get(seq).is_none_or(|at| now_ms >= at + AUDIT_RETRY_MS))
                 .take(vellum_types::proof::AUDIT_BATCH_ENTRIES_MAX)
+                .take_while(|(_, r)| {
+                    bytes += borsh::to_vec(r).map_or(usize::MAX / 2, |b| b.len());
+                    bytes <= AUDIT_TX_RECORD_BYTES_MAX
+                })
                 .unzip()
         };
         if entries.is_empty() {
