@@ -158,6 +158,16 @@ export function proofKey(status, body) {
   const { audit, audit_on_ledger, ...rest } = body;
   return [status, rest];
 }
+/**
+ * Comparison key of who read an account (`/v1/account/{id}/reads`): the reads finalized on the
+ * ledger, not the answering node's own `pending` ones (each node records the reads it serves).
+ */
+export function readsKey(status, body) {
+  if (status < 200 || status >= 300) return wholeKey(status, body);
+  if (body === null || typeof body !== "object") return [status, body];
+  const { pending, ...rest } = body;
+  return [status, rest];
+}
 const settles = (key) => key[0] !== "unsettled";
 
 /**

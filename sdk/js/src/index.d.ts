@@ -406,6 +406,37 @@ export interface SetKycBody {
   account: BytesLike;
   terms: KycTermsValue;
 }
+/**
+ * `ReadRecord`: one read (or refused read) of an account's data, as a node records it on the
+ * ledger (X.1407 9.1.1 c). `action`: `account`, `history`, `payment`, `receipt`, `hold` or
+ * `reads` (1..=16 bytes); `item`: the payment or held transfer read (null: the account itself);
+ * `reader`: null when unauthenticated; `time_ms`: the serving node's clock.
+ */
+export interface ReadRecordValue {
+  owner: BytesLike;
+  action: string;
+  item: BytesLike | null;
+  reader: BytesLike | null;
+  allowed: boolean;
+  time_ms: bigint | number;
+}
+/** `AuditReads` (37): a node account records 1..=256 reads of account data (node accounts only). */
+export interface AuditReadsBody {
+  type: "audit_reads";
+  entries: ReadRecordValue[];
+}
+/** `SetKeyExpiry` (38): the account's signer key `key` stops signing at block time `expires_ms` (0: lifts the expiry). */
+export interface SetKeyExpiryBody {
+  type: "set_key_expiry";
+  key: PublicKey | string;
+  expires_ms: bigint | number;
+}
+/** `GET /v1/account/{id}/reads`: the account's reads on the ledger (`finalized`) and the answering node's not yet finalized (`pending`). */
+export interface AccountReads {
+  account: Hex;
+  finalized: { record: any; node: Hex; tx_id: Hex; height: number }[];
+  pending: any[];
+}
 /** `TierLimit`: what a sender of KYC tier 0..=7 may send in one leg and within the window (0: no limit). */
 export interface TierLimitValue {
   tier: number;
@@ -586,6 +617,8 @@ export type Project = (status: number, body: any) => any;
 export function txKey(status: number, body: any): any;
 export function wholeKey(status: number, body: any): any;
 export function proofKey(status: number, body: any): any;
+/** Comparison key of `/v1/account/{id}/reads`: the finalized reads, not the answering node's `pending` ones. */
+export function readsKey(status: number, body: any): any;
 export const REFUSED_EVERYWHERE: string[];
 /** Batch answer codes that describe the validator, not the transaction (it goes to the next validator). */
 export const CONDITIONS: string[];
@@ -1179,6 +1212,8 @@ export function monitoringRules(options: {
 }): MonitoringRulesValue;
 /** The `update_sanctions` governance action (GovAction 20), checked: not both lists empty, at most 256 each, none twice. */
 export function sanctionsUpdate(o: { add?: BytesLike[]; remove?: BytesLike[] }): UpdateSanctionsAction;
+/** The `set_key_expiry` body (TxBody 38) for a signer key (PublicKey, `scheme:hex` or SecretKey); `expiresMs` 0 lifts the expiry. */
+export function keyExpiry(signerKey: PublicKey | SecretKey | string, expiresMs: bigint | number | string): SetKeyExpiryBody & { key: PublicKey; expires_ms: bigint };
 export function formatAmount(amount: bigint, decimals: number): string;
 export class Vellum {
   constructor(options: { apis: string[]; genesisHash?: Hex | null; chainId?: string | null; fetch?: typeof fetch; verify?: boolean });
@@ -1194,6 +1229,10 @@ export class Vellum {
   /** Registrar: (re-)verifies an account's identity (`set_kyc`); the terms replace its KYC record. */
   setKyc(o: Signers & { account: BytesLike; terms: KycTermsInput }): Promise<Final>;
   account(accountId: BytesLike, o: { key: SecretKey; account?: BytesLike | null }): Promise<any>;
+  /** Who read the account's data (`GET /v1/account/{id}/reads`, signed; agreed on `finalized`). */
+  reads(accountId: BytesLike, o: { key: SecretKey; account?: BytesLike | null }): Promise<AccountReads>;
+  /** The account sets (or, with 0, lifts) the block time from which its signer key `signerKey` stops signing (`set_key_expiry`). */
+  setKeyExpiry(o: Signers & { signerKey: PublicKey | SecretKey | string; expiresMs: bigint | number | string }): Promise<Final>;
   setAccountStatus(o: { key: SecretKey; account: BytesLike; status: "active" | "frozen" | "revoked"; reason: string }): Promise<Final>;
   setSigners(o: { signers: SecretKey[]; sender?: BytesLike | null; set: { signers: { key: PublicKey | string; weight?: number }[]; threshold: number } }): Promise<Final>;
   registerDocument(o: { key: SecretKey; document?: Bytes | null; digest?: BytesLike | null; name?: string; salted?: boolean; metadata?: Bytes | string | null; schema?: string }): Promise<{ proofId: Hex; manifest: Manifest; tx: Final }>;

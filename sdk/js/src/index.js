@@ -103,7 +103,7 @@ export {
 } from "./tx.js";
 export { WELL_KNOWN_PATH, WELL_KNOWN_VERSION, WELL_KNOWN_BYTES_MAX, wellKnownDocument, checkWellKnown, fetchWellKnown, issuerProfile, wellKnownSha256 } from "./issuer.js";
 export { requestSigningBytes, signedHeaders, HEADER_ACCOUNT, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_SIGNATURE } from "./request.js";
-export { Pool, Node, parseClientConfig, txKey, wholeKey, proofKey, REFUSED_EVERYWHERE, CONDITIONS } from "./client.js";
+export { Pool, Node, parseClientConfig, txKey, wholeKey, proofKey, readsKey, REFUSED_EVERYWHERE, CONDITIONS } from "./client.js";
 export { SUBMIT_BATCH_TXS_MAX, SUBMIT_BATCH_BYTES_MAX, encodeBatchFrame, decodeBatchFrame, batchFrameSize, splitIntoFrames } from "./batch.js";
 export { followEvents, parseSse } from "./events.js";
 export { buildTxFile, readTxFile, signTxFile, combineTxFiles, checkWeight, txFromFile, txFileText, describeTx, TX_FILE_VERSION } from "./multisig.js";
@@ -176,4 +176,4 @@ export {
   KB_JWT_TYP,
   DEFAULT_VCT,
 } from "./credential.js";
-export { Vellum, parseAmount, formatAmount, DEFAULT_CONTRACT_FUEL, kycTerms, monitoringRules, sanctionsUpdate } from "./vellum.js";
+export { Vellum, parseAmount, formatAmount, DEFAULT_CONTRACT_FUEL, kycTerms, monitoringRules, sanctionsUpdate, keyExpiry } from "./vellum.js";

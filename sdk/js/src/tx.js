@@ -430,6 +430,12 @@ function checkBody(b) {
         invalid(`an audit batch holds 1..=${AUDIT_BATCH_ENTRIES_MAX} records with actions of at most ${AUDIT_ACTION_BYTES_MAX} bytes`);
       }
       return;
+    case "audit_reads":
+      // As audit_batch, but an action is never empty (`account`, `history`, …).
+      if (b.entries.length === 0 || b.entries.length > AUDIT_BATCH_ENTRIES_MAX || b.entries.some((e) => byteLength(e.action) === 0 || byteLength(e.action) > AUDIT_ACTION_BYTES_MAX)) {
+        invalid(`an audit batch holds 1..=${AUDIT_BATCH_ENTRIES_MAX} records with actions of 1..=${AUDIT_ACTION_BYTES_MAX} bytes`);
+      }
+      return;
     case "create_token":
       checkSymbol(b.symbol);
       if (b.decimals > DECIMALS_MAX) invalid(`decimals at most ${DECIMALS_MAX}`);
@@ -502,6 +508,8 @@ function checkBody(b) {
       return problem(contractCallProblem(b));
     case "set_invoicing":
       return problem(invoicingProblem(b));
+    // set_key_expiry: the key is a public key (the schema's rule); whether it is one of the
+    // sender's signer keys is the ledger's to say (`not_a_signer`).
     default:
       return;
   }

@@ -139,6 +139,20 @@ export const AuditRecord = struct("AuditRecord", [
   ["allowed", bool],
   ["time_ms", u64],
 ]);
+/**
+ * One read (or refused read) of an account's data — `action` `account`, `history`, `payment`,
+ * `receipt`, `hold` or `reads` — as a node records it on the ledger (crates/types/src/proof.rs,
+ * X.1407 9.1.1 c): `item` the payment or held transfer read (null: the account itself), `reader`
+ * null when unauthenticated, `time_ms` the serving node's clock.
+ */
+export const ReadRecord = struct("ReadRecord", [
+  ["owner", AccountId],
+  ["action", string],
+  ["item", option(TxId)],
+  ["reader", option(AccountId)],
+  ["allowed", bool],
+  ["time_ms", u64],
+]);
 export const GenesisValidator = struct("GenesisValidator", [
   ["name", string],
   ["consensus_key", bytes(32)],
@@ -210,7 +224,7 @@ export const ProofChange = enumOf("ProofChange", "change", [
 /** A batch member handed to the network: its registered digest (never the salt) and optionally its holder. */
 export const BatchMember = struct("BatchMember", [["digest", Hash32], ["holder", option(AccountId)]]);
 
-/** What a transaction does; the variant index is its position here (OpenAccount = 0 … SetKyc = 36). */
+/** What a transaction does; the variant index is its position here (OpenAccount = 0 … SetKeyExpiry = 38). */
 export const TxBody = enumOf("TxBody", "type", [
   // `kyc` (last): the account's KYC record — tier, expiry, screening; needs `kyc_commitment`.
   ["open_account", [["public_key", PublicKeySchema], ["kyc_commitment", option(Hash32)], ["label", string], ["role", Role], ["subledger", option(string)], ["kyc", option(KycTerms)]]],
@@ -253,6 +267,10 @@ export const TxBody = enumOf("TxBody", "type", [
   ["clear_invoice_tax", [["invoice", Hash32]]],
   // A registrar (re-)verifies an account's identity: the terms replace its KYC record.
   ["set_kyc", [["account", AccountId], ["terms", KycTerms]]],
+  // A node account records reads of account data (node accounts only), as `audit_batch` does for proof data.
+  ["audit_reads", [["entries", vec(ReadRecord)]]],
+  // The account sets (or, with 0, lifts) the block time from which one of its signer keys stops signing.
+  ["set_key_expiry", [["key", PublicKeySchema], ["expires_ms", u64]]],
 ]);
 
 /** Everything the signers sign. */

@@ -14,7 +14,7 @@ import { fromHex, isBytes, randomBytes, toHex, utf8 } from "./bytes.js";
 import { GovAction, KycTerms, MonitoringRules, PublicKey, TxBody } from "./types.js";
 import { asU64, encode } from "./encoding.js";
 import { batchRoot, contractIdOf, invoiceIdOf, kycCommitment, proofIdOf, saltedDigest, sha256 } from "./hash.js";
-import { EXPIRY_BLOCKS, Pool, nodeError, parseClientConfig, proofKey, wholeKey } from "./client.js";
+import { EXPIRY_BLOCKS, Pool, nodeError, parseClientConfig, proofKey, readsKey, wholeKey } from "./client.js";
 import { followEvents } from "./events.js";
 import { BATCH_MEMBERS_PER_TX_MAX, CONTRACT_FUEL_MAX, SCHEMA_WHOLE_FILE, checkBodyShape, kycTermsProblem, monitoringRulesProblem } from "./tx.js";
 import { checkWellKnown, fetchWellKnown, issuerProfile, wellKnownSha256 } from "./issuer.js";
@@ -122,6 +122,19 @@ export function sanctionsUpdate({ add = [], remove = [] }) {
   return action;
 }
 
+/**
+ * The `set_key_expiry` body (TxBody 38): the account's signer key `signerKey` (a PublicKey, its
+ * `scheme:hex` text, or a SecretKey) stops signing at block time `expiresMs` (a bigint, safe
+ * integer or decimal digits; 0 lifts the expiry). Checked by the schema (EncodeError naming the field).
+ */
+export function keyExpiry(signerKey, expiresMs) {
+  const key = PublicKey.parse(signerKey?.publicKey instanceof PublicKey ? signerKey.publicKey : signerKey);
+  const body = { type: "set_key_expiry", key, expires_ms: asU64(expiresMs, "expiresMs") };
+  encode(TxBody, body);
+  checkBodyShape(body);
+  return body;
+}
+
 /** A batch member index (u32, a number or bigint) or null. */
 function memberIndex(given) {
   if (given === null || given === undefined) return null;
@@ -209,6 +222,27 @@ export class Vellum {
   /** Freeze, unfreeze or revoke an account (compliance; revocation also a registrar). */
   setAccountStatus({ key, account, status, reason }) {
     return this.send({ type: "set_account_status", account: bytes32(account, "account"), status, reason }, { key });
+  }
+
+  /**
+   * Who read the account's data (`GET /v1/account/{id}/reads`, a signed read by whoever may read
+   * the account; it is recorded too): `{ account, finalized: [{ record, node, tx_id, height }],
+   * pending: [record] }`, each record a `ReadRecord` (`owner`, `action`, `item`, `reader`,
+   * `allowed`, `time_ms`). `finalized` is on the ledger (agreed by f + 1 validators); `pending`
+   * is what the answering node recorded but has not finalized yet (its own).
+   */
+  reads(accountId, { key, account = null }) {
+    return this.pool.verifiedJson(`/v1/account/${hex32(accountId, "account id")}/reads`, key, { project: readsKey, verify: this.verify, account });
+  }
+
+  /**
+   * The account sets the block time (ms) from which its signer key `signerKey` stops signing
+   * (`set_key_expiry`, X.1405 8.7.1; `expiresMs` 0 lifts the expiry): its signatures are refused
+   * from then on (`key_expired`), so rotate it before (`setSigners`, or guardian recovery). A key
+   * that is not one of the sender's signer keys is refused by the ledger (`not_a_signer`).
+   */
+  async setKeyExpiry({ key = null, signers = null, sender = null, signerKey, expiresMs }) {
+    return this.send(keyExpiry(signerKey, expiresMs), { key, signers, sender });
   }
 
   /** Replaces the account's signer set (`[{ key, weight }]`, threshold); signed to the current threshold. */

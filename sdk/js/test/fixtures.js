@@ -79,6 +79,14 @@ export const BODIES = [
   { type: "reimburse_invoice", invoice: h("35") },
   { type: "clear_invoice_tax", invoice: h("36") },
   { type: "set_kyc", account: h("37"), terms: { tier: 1, expires_ms: 0, screening: null } },
+  {
+    type: "audit_reads",
+    entries: [
+      { owner: h("38"), action: "history", item: null, reader: h("39"), allowed: false, time_ms: 1_767_225_600_002 },
+      { owner: h("38"), action: "receipt", item: h("3a"), reader: null, allowed: true, time_ms: 1_767_225_600_003 },
+    ],
+  },
+  { type: "set_key_expiry", key: P256, expires_ms: 1_798_761_600_000 },
 ];
 
 /** One action per GovAction variant (variant order). */

@@ -30,6 +30,7 @@ import {
   inclusionProof,
   invoiceIdOf,
   kycCommitment,
+  keyExpiry,
   kycTerms,
   leafHash,
   monitoringRules,
@@ -112,8 +113,8 @@ test("transactions.json: every vector rebuilt from its JSON inputs, byte for byt
     signers.forEach((s) => schemes.add(s.scheme));
   }
   assert.equal(variants.size, schemas.TxBody.variants.length, "every TxBody variant has a vector");
-  assert.equal(schemas.TxBody.variants.length, 37, "TxBody variants 0..=36 (SetKyc = 36)");
-  for (let i = 0; i <= 36; i++) assert.ok(variants.has(i), `a vector of TxBody variant ${i}`);
+  assert.equal(schemas.TxBody.variants.length, 39, "TxBody variants 0..=38 (SetKeyExpiry = 38)");
+  for (let i = 0; i <= 38; i++) assert.ok(variants.has(i), `a vector of TxBody variant ${i}`);
   assert.deepEqual(schemes, new Set(["ed25519", "secp256k1", "p256"]));
 });
 
@@ -206,6 +207,31 @@ test("transactions.json: KYC terms on an opening, SetKyc (36), UpdateSanctions (
   const monitoring = { type: "propose", action: { action: "set_monitoring", token: monitor.unsigned.body.action.token, rules }, deadline_height: BigInt(monitor.unsigned.body.deadline_height) };
   assert.ok(monitor.unsigned_wire.endsWith(bodyBytes(monitoring)), "monitoringRules(snake_case JSON)");
   assert.deepStrictEqual(bodyToJson(monitoring), monitor.unsigned.body);
+});
+
+test("transactions.json: AuditReads (37) with its ReadRecords and SetKeyExpiry (38) from keyExpiry, byte for byte", () => {
+  const vectors = files.transactions.vectors;
+  const byName = (name) => {
+    const v = vectors.find((x) => x.name === name);
+    assert.ok(v, `${name} is in docs/vectors/transactions.json`);
+    return v;
+  };
+  const bodyBytes = (body) => toHex(encode(schemas.TxBody, body));
+  const reads = byName("audit_reads");
+  assert.equal(reads.variant, 37);
+  const entries = reads.unsigned.body.entries;
+  assert.deepEqual(new Set(entries.map((e) => e.allowed)), new Set([true, false]), "an allowed and a refused read");
+  assert.ok(entries.some((e) => e.item !== null), "a read of one payment");
+  const records = entries.map((e) => toHex(encode(schemas.ReadRecord, schemas.ReadRecord.fromJson(e)))).join("");
+  const count = toHex(Uint8Array.of(entries.length, 0, 0, 0));
+  assert.ok(reads.unsigned_wire.endsWith(`25${count}${records}`), "u8 37 ‖ u32 count ‖ each ReadRecord");
+  for (const e of entries) assert.deepStrictEqual(schemas.ReadRecord.toJson(decode(schemas.ReadRecord, encode(schemas.ReadRecord, schemas.ReadRecord.fromJson(e)))), e);
+  const expiry = byName("set_key_expiry");
+  assert.equal(expiry.variant, 38);
+  const body = keyExpiry(expiry.unsigned.body.key, expiry.unsigned.body.expires_ms);
+  assert.ok(expiry.unsigned_wire.endsWith(bodyBytes(body)), "keyExpiry(key, expires_ms)");
+  assert.deepStrictEqual(bodyToJson(body), expiry.unsigned.body);
+  assert.equal(encode(schemas.TxBody, body)[0], 38);
 });
 
 test("requests.json: signing bytes and the four headers", () => {

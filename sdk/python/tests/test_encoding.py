@@ -82,7 +82,7 @@ def test_other_values_of_the_worked_example(example):
 
 
 def test_variant_indices_follow_declaration_order():
-    assert len(TX_KINDS) == 37
+    assert len(TX_KINDS) == 39
     assert TX_KINDS[0] == "open_account" and TX_KINDS[9] == "transfer" and TX_KINDS[24] == "report_misbehavior"
     assert TX_KINDS[25:30] == ("revoke_issuer", "store_batch_members", "add_holders", "attest_issuer", "revoke_attestation")
     assert TX_KINDS[30:] == (
@@ -93,6 +93,8 @@ def test_variant_indices_follow_declaration_order():
         "reimburse_invoice",
         "clear_invoice_tax",
         "set_kyc",
+        "audit_reads",
+        "set_key_expiry",
     )
     assert GOV_ACTION.variant_index("set_reason_codes") == 13 and GOV_ACTION.variant_index("attest_issuer") == 14
     assert [GOV_ACTION.variant_index(a) for a in ("set_witnesses", "register_code", "set_contract_paused", "upgrade_contract", "set_code_advisory")] == [15, 16, 17, 18, 19]
@@ -672,3 +674,67 @@ def test_monitoring_rules_shape_rules_in_rust_order():
         monitor(_rules(distinct_senders_max=5, tier_limits=[_tier(9)] * 9))
     with pytest.raises(InvalidContent, match="distinct_senders_max"):
         bodies.monitoring_rules(hold_timeout_ms=1, window_ms=1, distinct_senders_max=64)
+
+
+# --- reads of account data audited, key lifecycle (AuditReads 37, SetKeyExpiry 38) -----------
+
+P256_KEY = "p256:02" + "bc" * 32
+
+
+def _read(**over) -> dict:
+    base = {"owner": ACCOUNT, "action": "history", "item": None, "reader": CONTRACT, "allowed": False, "time_ms": 1_767_225_600_002}
+    return base | over
+
+
+def test_audit_reads_encode_read_records_in_rust_order():
+    """``ReadRecord``: owner ‖ action ‖ Option<TxId> item ‖ Option<AccountId> reader ‖ bool ‖
+    u64 time; ``AuditReads`` is variant 37 and its JSON refuses unknown fields."""
+    from vellum_sdk.types import READ_RECORD
+
+    item = "57" * 32
+    record = _read(item=item, allowed=True)
+    expect = ACCOUNT + "07000000" + b"history".hex() + "01" + item + "01" + CONTRACT + "01" + (1_767_225_600_002).to_bytes(8, "little").hex()
+    assert borsh(READ_RECORD, record).hex() == expect
+    assert from_borsh(READ_RECORD, borsh(READ_RECORD, record)) == record
+    anonymous = _read(reader=None)
+    assert borsh(READ_RECORD, anonymous).hex() == ACCOUNT + "07000000" + b"history".hex() + "00" + "00" + "00" + (1_767_225_600_002).to_bytes(8, "little").hex()
+    body = check_body({"type": "audit_reads", "entries": [record, anonymous]})
+    assert borsh(TX_BODY, body)[:5] == bytes([37, 2, 0, 0, 0])
+    assert from_borsh(TX_BODY, borsh(TX_BODY, body)) == body
+    with pytest.raises(FormatError, match="unknown field"):
+        check_body({"type": "audit_reads", "entries": [record | {"proof": item}]})
+    with pytest.raises(FormatError):
+        check_body({"type": "audit_reads", "entries": [_read(allowed="yes")]})
+    # A missing optional field is null, as serde reads it.
+    short = {k: v for k, v in anonymous.items() if k not in ("item", "reader")}
+    assert check_body({"type": "audit_reads", "entries": [short]})["entries"] == [anonymous]
+
+
+def test_audit_reads_shape_rule():
+    """1..=256 records, each action 1..=16 bytes (an empty action too is refused, unlike
+    ``audit_batch``), with Rust's words."""
+    message = r"an audit batch holds 1\.\.=256 records with actions of 1\.\.=16 bytes"
+    assert check_body({"type": "audit_reads", "entries": [_read(action="a" * 16)] * 256})
+    for entries in ([], [_read()] * 257, [_read(action="")], [_read(), _read(action="a" * 17)], [_read(action="é" * 9)]):
+        with pytest.raises(InvalidContent, match=message):
+            check_body({"type": "audit_reads", "entries": entries})
+    # audit_batch keeps its own words (and takes an empty action).
+    assert check_body({"type": "audit_batch", "entries": [{"proof": CONTRACT, "reader": None, "action": "", "allowed": True, "time_ms": 0}]})
+
+
+def test_set_key_expiry_is_variant_38_key_then_u64():
+    key = SecretKey("ed25519", bytes.fromhex(RFC8032_SEED))
+    body = bodies.set_key_expiry(key, 1_798_761_600_000)
+    assert body == {"type": "set_key_expiry", "key": str(key.public_key), "expires_ms": 1_798_761_600_000}
+    assert borsh(TX_BODY, body).hex() == "26" + "00" + key.public_key.key.hex() + (1_798_761_600_000).to_bytes(8, "little").hex()
+    lifted = bodies.set_key_expiry(P256_KEY.upper().replace("P256", "p256"), 0)
+    assert lifted == {"type": "set_key_expiry", "key": P256_KEY, "expires_ms": 0}
+    assert borsh(TX_BODY, lifted).hex() == "26" + "02" + "02" + "bc" * 32 + "00" * 8
+    assert bodies.set_key_expiry(key.public_key, (1 << 64) - 1)["expires_ms"] == (1 << 64) - 1
+    for bad in ((key, -1), (key, 1 << 64), ("ed25519:abcd", 5), ("rsa:" + "00" * 32, 5)):
+        with pytest.raises(FormatError):
+            bodies.set_key_expiry(*bad)
+    with pytest.raises(FormatError, match="unknown field"):
+        check_body(body | {"account": ACCOUNT})
+    with pytest.raises(Malformed, match="variant index 39"):
+        from_borsh(TX_BODY, b"\x27")

@@ -17,7 +17,7 @@ from vellum_sdk import Client, SecretKey, Transaction, UnsignedTx, bodies
 from vellum_sdk.__main__ import main
 from vellum_sdk.errors import Disagreement, NodeError, NoValidAnswer, TransactionRefused, TransactionRejected, Unavailable, VellumError
 from vellum_sdk.events import EventStream, _parse
-from vellum_sdk.pool import Pool, _more_telling, Submitted, proof_key, tx_key
+from vellum_sdk.pool import Pool, _more_telling, Submitted, proof_key, reads_key, tx_key
 from vellum_sdk.verify import decode_status_proof, encode_status_proof
 
 TX_ID = "ab" * 32
@@ -175,6 +175,8 @@ def test_comparison_keys():
     assert tx_key(200, {"status": "finalized", "height": 1, "index": 2, "log_index": 3}) == ["finalized", 1, 2, 3]
     assert tx_key(404, {"error": {"code": "unknown_tx"}}) == ["unsettled", 404, "unknown_tx"]
     assert proof_key(200, {"record": 1, "audit": [1], "audit_on_ledger": [2]}) == [200, {"record": 1}]
+    assert reads_key(200, {"account": "a", "finalized": [1], "pending": [2]}) == [200, {"account": "a", "finalized": [1]}]
+    assert reads_key(403, {"error": {"code": "forbidden"}}) == [403, {"error": {"code": "forbidden"}}]
     first = Submitted(False, code="unknown_sender")
     assert _more_telling(first, Submitted(False, code="bad_nonce", expected_nonce=1)).code == "bad_nonce"
     assert _more_telling(first, Submitted(False, code="missing_role")) is first
@@ -196,6 +198,34 @@ def _client(pool: Pool) -> Client:
 
 def _finalized(tx_id: str) -> tuple[int, dict]:
     return 200, {"tx_hash": tx_id, "status": "finalized", "height": 11, "index": 0, "log_index": 3}
+
+
+def test_reads_of_an_account_agree_on_the_ledger_not_on_each_node_s_pending_reads(validators):
+    """``GET /v1/account/{id}/reads``: every node answers with its own pending reads (this read
+    among them), so only the finalized ones are compared; one node disagreeing on those is
+    outvoted, the answer is one of the agreeing nodes' (with its pending reads)."""
+    key = SecretKey("ed25519", bytes(32))
+    record = {"owner": key.account, "action": "history", "item": None, "reader": key.account, "allowed": True, "time_ms": 5}
+    finalized = [{"record": record, "node": "ab" * 32, "tx_id": TX_ID, "height": 9}]
+    path = f"/v1/account/{key.account}/reads"
+
+    def answer(pending_ms, rows=finalized):
+        return 200, {"account": key.account, "finalized": rows, "pending": [dict(record, action="reads", time_ms=pending_ms)]}
+
+    pool, seen = validators(
+        {"/v1/status": STATUS, path: answer(7, [])},
+        {"/v1/status": STATUS, path: answer(8)},
+        {"/v1/status": STATUS, path: answer(9)},
+        {"/v1/status": STATUS, path: answer(10)},
+    )
+    reads = _client(pool).reads(key)
+    assert reads["finalized"] == finalized and reads["account"] == key.account
+    assert reads["pending"][0]["action"] == "reads" and reads["pending"][0]["time_ms"] in (8, 9, 10)
+    # Compared whole, no two answers would have matched.
+    pool, _ = validators(*({"/v1/status": STATUS, path: answer(ms)} for ms in (7, 8, 9, 10)))
+    with pytest.raises(Disagreement):
+        pool.agreed_get(path, lambda status, body: [status, body])
+    assert any(p == path for s in seen for p, _ in s)
 
 
 def test_a_transaction_no_validator_knows_is_resubmitted_with_the_same_bytes(validators):

@@ -40,6 +40,7 @@ from vellum_sdk.errors import (
 from vellum_sdk.keys import CURVE_ORDER
 from vellum_sdk.merkle import batch_root, inclusion_proof, leaf_hash
 from vellum_sdk.proofs import proof_id, salted_digest
+from vellum_sdk.tx import check_body
 from vellum_sdk.types import ALERT, GOV_ACTION, PAYMENT_RECORD, SCHEMES, TX_BODY, TX_KINDS, PublicKey
 from vellum_sdk.verify import (
     verify_bundle,
@@ -92,7 +93,7 @@ def test_published_keystores_open_with_their_password_only():
 
 def test_every_variant_and_scheme_has_a_vector(transactions):
     vectors = transactions["vectors"]
-    assert len(TX_KINDS) == 37, "TxBody variants 0..=36"
+    assert len(TX_KINDS) == 39, "TxBody variants 0..=38"
     assert sorted({v["variant"] for v in vectors}) == list(range(len(TX_KINDS)))
     assert {v["kind"] for v in vectors} == set(TX_KINDS)
     # Every governance action (0..=20) is proposed by some vector, and the new role granted.
@@ -220,6 +221,28 @@ def test_the_kyc_sanctions_and_monitoring_vectors_rebuild_from_the_builders(tran
         tier_limits=[bodies.tier_limit(t["tier"], t["leg_amount_max"], t["window_amount_max"]) for t in r["tier_limits"]],
     )
     assert bodies.propose(bodies.set_monitoring(body["action"]["token"], rules), body["deadline_height"]) == body
+    assert v["unsigned_wire"].endswith(borsh(TX_BODY, body).hex())
+
+
+def test_the_read_audit_and_key_expiry_vectors_rebuild(transactions):
+    """``AuditReads`` (37: ``ReadRecord``s, an allowed and a refused read) and ``SetKeyExpiry``
+    (38, built by :func:`bodies.set_key_expiry`) are the vectors', byte for byte."""
+    from vellum_sdk.types import READ_RECORD
+
+    v = _vector(transactions, "audit_reads")
+    body = v["unsigned"]["body"]
+    assert borsh(TX_BODY, body)[0] == TX_KINDS.index("audit_reads") == v["variant"] == 37
+    assert check_body(body) == body
+    entries = body["entries"]
+    assert {e["allowed"] for e in entries} == {True, False} and any(e["item"] for e in entries)
+    records = b"".join(borsh(READ_RECORD, e) for e in entries)
+    assert v["unsigned_wire"].endswith((bytes([37]) + len(entries).to_bytes(4, "little") + records).hex())
+    assert [from_borsh(READ_RECORD, borsh(READ_RECORD, e)) for e in entries] == entries
+    v = _vector(transactions, "set_key_expiry")
+    body = v["unsigned"]["body"]
+    assert bodies.set_key_expiry(body["key"], body["expires_ms"]) == body
+    assert bodies.set_key_expiry(PublicKey.parse(body["key"]), body["expires_ms"]) == body
+    assert borsh(TX_BODY, body)[0] == TX_KINDS.index("set_key_expiry") == v["variant"] == 38
     assert v["unsigned_wire"].endswith(borsh(TX_BODY, body).hex())
 
 

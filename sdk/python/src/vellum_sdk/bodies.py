@@ -97,6 +97,14 @@ def set_purpose_keys(request_keys: Iterable[PublicKey | SecretKey | str], encryp
     )
 
 
+def set_key_expiry(key: PublicKey | SecretKey | str, expires_ms: int) -> dict:
+    """The account sets the block time (ms) from which one of its signer keys stops signing
+    (X.1405 8.7.1; ``0`` lifts the expiry): signatures by the key are refused from then on
+    (``key_expired``), so rotate it before (:func:`set_signers`, or guardian recovery). The key
+    must be one of the sender's signer keys (else the ledger refuses it: ``not_a_signer``)."""
+    return check_body({"type": "set_key_expiry", "key": _key_text(key), "expires_ms": expires_ms})
+
+
 # --- proofs ---------------------------------------------------------------------------------
 
 

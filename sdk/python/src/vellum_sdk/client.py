@@ -45,7 +45,7 @@ from .http import Response
 from .issuers import check_lists, fetch_well_known, well_known_document, x509_sha256
 from .keys import SecretKey, load_key
 from .multisig import TxFile
-from .pool import REFUSED_EVERYWHERE, Agreed, BatchResult, Pool, proof_key, tx_key, whole
+from .pool import REFUSED_EVERYWHERE, Agreed, BatchResult, Pool, proof_key, reads_key, tx_key, whole
 from .proofs import Manifest, prepare_documents, proof_id, registration_body, SCHEMA_WHOLE_FILE
 from .request import signed_headers
 from .types import PublicKey
@@ -382,6 +382,23 @@ class Client:
     def set_account_status(self, key: SecretKey, account: str, status: str, reason: str) -> Finalized:
         """Freeze (``frozen``), unfreeze (``active``) or revoke (``revoked``) an account."""
         return self.send(key, bodies.set_account_status(account, status, reason))
+
+    def set_key_expiry(
+        self, keys: SecretKey | Sequence[SecretKey], key: PublicKey | SecretKey | str, expires_ms: int, sender: str | None = None
+    ) -> Finalized:
+        """The account (signed by ``keys``, for ``sender``) sets the block time (ms) from which
+        its signer key ``key`` stops signing (:func:`vellum_sdk.bodies.set_key_expiry`; ``0``
+        lifts it); signatures by the key are refused from then on (``key_expired``)."""
+        return self.send(keys, bodies.set_key_expiry(key, expires_ms), sender)
+
+    def reads(self, key: SecretKey, account_id: str | None = None) -> dict:
+        """``GET /v1/account/{id}/reads`` (signed, by whoever may read the account; this read is
+        recorded too): who read the account's data — ``{account, finalized: [{record, node,
+        tx_id, height}], pending: [record]}``, each record a ``ReadRecord`` (``owner``,
+        ``action``, ``item``, ``reader``, ``allowed``, ``time_ms``). ``finalized`` is on the ledger
+        (agreed by f + 1 validators); ``pending`` is what the answering node recorded but has not
+        yet finalized (its own)."""
+        return self.read(key, f"/v1/account/{account_id or key.account}/reads", reads_key)
 
     # --- proofs -------------------------------------------------------------------------------
 

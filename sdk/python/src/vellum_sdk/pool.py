@@ -125,6 +125,14 @@ def proof_key(status: int, body: Any) -> Any:
     return [status, body]
 
 
+def reads_key(status: int, body: Any) -> Any:
+    """Who read an account (``/v1/account/{id}/reads``): the reads finalized on the ledger,
+    without the answering node's own ``pending`` ones (each node records the reads it serves)."""
+    if isinstance(body, dict):
+        body = {k: v for k, v in body.items() if k != "pending"}
+    return [status, body]
+
+
 def _settles(key: Any) -> bool:
     """Whether f + 1 matching answers settle a read before every validator answered: a
     positive answer does; a negative one ("unknown", "pending", any refusal) may be validators

@@ -561,6 +561,13 @@ def _check_audit_batch(b: dict) -> None:
         raise _invalid(f"an audit batch holds 1..={AUDIT_BATCH_ENTRIES_MAX} records with actions of at most {AUDIT_ACTION_BYTES_MAX} bytes")
 
 
+def _check_audit_reads(b: dict) -> None:
+    """As ``audit_batch``, but an action is never empty (``account``, ``history``, ...)."""
+    entries = b["entries"]
+    if not 1 <= len(entries) <= AUDIT_BATCH_ENTRIES_MAX or any(not 1 <= _len(e["action"]) <= AUDIT_ACTION_BYTES_MAX for e in entries):
+        raise _invalid(f"an audit batch holds 1..={AUDIT_BATCH_ENTRIES_MAX} records with actions of 1..={AUDIT_ACTION_BYTES_MAX} bytes")
+
+
 def _check_create_token(b: dict) -> None:
     _check_symbol(b["symbol"])
     if b["decimals"] > DECIMALS_MAX:
@@ -693,6 +700,10 @@ _BODY_RULES: dict[str, Callable[[dict], None]] = {
     "reimburse_invoice": _no_rules,
     "clear_invoice_tax": _no_rules,
     "set_kyc": lambda b: check_kyc_terms(b["terms"]),
+    "audit_reads": _check_audit_reads,
+    # The key is a valid public key (the codec checks it); whether it is one of the sender's
+    # signer keys is the ledger's to say (``not_a_signer``).
+    "set_key_expiry": _no_rules,
 }
 
 

@@ -187,6 +187,14 @@ MONITORING_RULES = Struct(
 CONVERT_QUOTE = Struct([("to_token", STR), ("rate_version", U64)])
 LEG = Struct([("to", HASH), ("token", STR), ("amount", U128), ("convert", Option(CONVERT_QUOTE))])
 AUDIT_RECORD = Struct([("proof", HASH), ("reader", Option(HASH)), ("action", STR), ("allowed", BOOL), ("time_ms", U64)])
+#: ``ReadRecord`` (crates/types/src/proof.rs): one read (or refused read) of an account's data
+#: — ``action`` ``account``, ``history``, ``payment``, ``receipt``, ``hold`` or ``reads`` — as a
+#: node records it on the ledger (X.1407 9.1.1 c); ``item``: the payment or held transfer read
+#: (tx id; ``None`` for the account itself); ``reader``: ``None`` when unauthenticated;
+#: ``time_ms``: the serving node's clock. JSON: hex, the action, ``null``s, a bool, a number.
+READ_RECORD = Struct(
+    [("owner", HASH), ("action", STR), ("item", Option(HASH)), ("reader", Option(HASH)), ("allowed", BOOL), ("time_ms", U64)]
+)
 #: ``ProofChange``: 0 Revoke {reason}, 1 Supersede {by}, 2 Suspend {reason}, 3 Reinstate; a
 #: ``reason`` is a reason code (see :func:`vellum_sdk.tx.valid_reason_code`).
 PROOF_CHANGE = Enum(
@@ -311,6 +319,10 @@ TX_BODY = Enum(
         ("clear_invoice_tax", [("invoice", HASH)]),
         # A registrar (re-)verifies an account's identity: replaces its KYC record (§6.4.11).
         ("set_kyc", [("account", HASH), ("terms", KYC_TERMS)]),
+        # A node account records reads of account data (node accounts only), as audit_batch does for proof data.
+        ("audit_reads", [("entries", Vec(READ_RECORD))]),
+        # The account sets (or, with 0, lifts) the block time from which one of its signer keys stops signing.
+        ("set_key_expiry", [("key", PUBLIC_KEY), ("expires_ms", U64)]),
     ],
 )
 
