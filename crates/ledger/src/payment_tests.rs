@@ -454,6 +454,13 @@ fn sub_ledger_roles_act_within_their_sub_ledger_only() {
     assert_eq!(c.err(tx), TxError::OutsideSubledger { subledger: "a".into() });
     let tx = c.tx(&a_registrar, open_in(&erin, "a"));
     c.ok(&[tx]);
+    // It re-verifies identities (KYC terms) in its sub-ledger only.
+    let terms = vellum_types::kyc::KycTerms { tier: 2, expires_ms: 0, screening: None };
+    let tx = c.tx(&a_registrar, TxBody::SetKyc { account: carol.public_key().account_id(), terms });
+    assert_eq!(c.err(tx), TxError::OutsideSubledger { subledger: "a".into() });
+    let tx = c.tx(&a_registrar, TxBody::SetKyc { account: alice.public_key().account_id(), terms });
+    c.ok(&[tx]);
+    assert_eq!(c.state.kyc(&alice.public_key().account_id()).unwrap().set_by, a_registrar.public_key().account_id());
     // Its compliance officer freezes its member, not another sub-ledger's nor the main ledger's.
     let freeze = |who: &SecretKey| TxBody::SetAccountStatus { account: who.public_key().account_id(), status: AccountStatus::Frozen, reason: "incident".into() };
     let user = c.f.user.clone();
