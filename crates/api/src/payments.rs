@@ -71,16 +71,9 @@ fn view_json(v: &AccountView) -> Value {
 /// trail that cannot be written refuses the read.
 pub(crate) fn audit_reads(node: &NodeHandle, owners: &[AccountId], (action, item): (&str, Option<TxId>), reader: &Account, allowed: bool) -> Result<(), Response> {
     let time_ms = crate::now_ms();
-    let mut seen: Vec<AccountId> = Vec::with_capacity(owners.len());
-    for owner in owners {
-        if seen.contains(owner) {
-            continue;
-        }
-        seen.push(*owner);
-        let record = ReadRecord { owner: *owner, action: action.to_string(), item, reader: Some(reader.id), allowed, time_ms };
-        node.audit_read(record).map_err(|e| error(StatusCode::SERVICE_UNAVAILABLE, "audit_unavailable", format!("the read is refused: {e}")))?;
-    }
-    Ok(())
+    // Owners come distinct (a payment's `parties`, one account, one hold's sender).
+    let records = owners.iter().map(|owner| ReadRecord { owner: *owner, action: action.to_string(), item, reader: Some(reader.id), allowed, time_ms }).collect();
+    node.audit_reads(records).map_err(|e| error(StatusCode::SERVICE_UNAVAILABLE, "audit_unavailable", format!("the read is refused: {e}")))
 }
 
 /// Authenticates the caller and checks it may read account `id` (recording the read as
@@ -380,10 +373,14 @@ pub(crate) async fn holds(State(node): State<NodeHandle>, Query(query): Query<Ho
             .into_iter()
             .filter(|h| state.account(&h.sender).is_some_and(|s| oversees(&caller, s.subledger.as_ref())))
             .collect();
-        for h in &holds {
-            if let Err(r) = audit_reads(&node, &[h.sender], ("hold", Some(h.tx_id)), &caller, true) {
-                return r;
-            }
+        // One record per listed hold, written in one commit.
+        let time_ms = crate::now_ms();
+        let records = holds
+            .iter()
+            .map(|h| ReadRecord { owner: h.sender, action: "hold".into(), item: Some(h.tx_id), reader: Some(caller.id), allowed: true, time_ms })
+            .collect();
+        if let Err(e) = node.audit_reads(records) {
+            return error(StatusCode::SERVICE_UNAVAILABLE, "audit_unavailable", format!("the read is refused: {e}"));
         }
         Json(json!({ "holds": holds })).into_response()
     })

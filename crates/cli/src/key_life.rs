@@ -2,6 +2,7 @@
 //! (`vellum key expire`), the key's age and rotation reminders (`vellum key age`), archival
 //! (public part kept to verify old signatures, secret destroyed) and destruction.
 
+use crate::kyc_cmd::now_ms;
 use crate::pay::signed_json;
 use crate::{Target, keys, print, resolve_key, send_as};
 use anyhow::{Context, Result, bail};
@@ -17,11 +18,6 @@ const EXPIRY_WARNING_MS: u64 = 30 * 86_400_000;
 /// Largest key file destruction overwrites (key files are a few hundred bytes).
 const KEY_FILE_BYTES_MAX: u64 = 64 * 1024;
 
-fn now_ms() -> u64 {
-    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
-}
-
 /// `vellum key expire`: sets (or, without `--valid-for`, lifts) one signer key's expiry on the
 /// ledger.
 pub fn expire(target: &Target, key: &str, cosign: &[String], which: Option<&str>, valid_for: Option<&str>, json: bool) -> Result<()> {
@@ -36,7 +32,7 @@ pub fn expire(target: &Target, key: &str, cosign: &[String], which: Option<&str>
     };
     let expires_ms = match valid_for {
         None => 0,
-        Some(text) => now_ms().checked_add(crate::kyc_cmd::duration_ms(text)?).context("expiry overflows")?,
+        Some(text) => now_ms()?.checked_add(crate::kyc_cmd::duration_ms(text)?).context("expiry overflows")?,
     };
     let account = keys::account_for(&signer);
     let r = send_as(target, &signing, account, TxBody::SetKeyExpiry { key: expiring, expires_ms })?;
@@ -77,7 +73,7 @@ fn age_json(target: &Target, key: &str, rotate_after_days: u64) -> Result<Value>
     let signer = resolve_key(target, key)?;
     let account = keys::account_for(&signer);
     let v = signed_json(target, &target.client()?, &signer, &format!("/v1/account/{account}"))?;
-    let now = now_ms();
+    let now = now_ms()?;
     let rotate_after_ms = rotate_after_days.saturating_mul(86_400_000);
     let rows: Vec<Value> = v["keys"]
         .as_array()
@@ -116,14 +112,17 @@ fn reminder(now_ms: u64, added_ms: u64, expires_ms: u64, expired: bool, rotate_a
 fn still_signs(target: &Target, secret: &vellum_crypto::SecretKey, reader: Option<&str>) -> Result<bool> {
     let account = keys::account_for(secret);
     let client = target.client()?;
-    let read = match reader {
-        Some(r) => signed_json(target, &client, &resolve_key(target, r)?, &format!("/v1/account/{account}")),
-        None => signed_json(target, &client, secret, &format!("/v1/account/{account}")),
-    };
-    match read {
-        Ok(v) => Ok(v["account"]["signers"]["signers"].as_array().is_some_and(|s| s.iter().any(|k| k["key"] == secret.public_key().to_string()))),
-        Err(e) if reader.is_none() && e.to_string().contains("bad_request_signature") => Ok(false),
-        Err(e) => Err(e.context("cannot ask the ledger whether the key still signs (--reader another key of the account, or --force to skip)")),
+    let reader_key = reader.map(|r| resolve_key(target, r)).transpose()?;
+    let (chain_id, _) = crate::chain(target, &client)?;
+    let (status, body) = client.get_signed(&format!("/v1/account/{account}"), reader_key.as_ref().unwrap_or(secret), &chain_id)?;
+    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    match (status, v["error"]["code"].as_str()) {
+        (200, _) => Ok(v["account"]["signers"]["signers"].as_array().is_some_and(|s| s.iter().any(|k| k["key"] == secret.public_key().to_string()))),
+        (401, Some("bad_request_signature")) if reader.is_none() => Ok(false),
+        (status, code) => bail!(
+            "cannot ask the ledger whether the key still signs ({status} {}): --reader another key of the account, or --force to skip",
+            code.unwrap_or("")
+        ),
     }
 }
 
@@ -152,7 +151,7 @@ pub fn retire(target: &Target, path: &Path, (archive_to, reader): (Option<&PathB
     let public = json!({
         "public_key": secret.public_key().to_string(),
         "account_id": keys::account_for(&secret).to_hex(),
-        "archived_ms": now_ms(),
+        "archived_ms": now_ms()?,
         "from": path,
     });
     drop(secret);

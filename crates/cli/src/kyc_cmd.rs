@@ -53,7 +53,8 @@ impl KycArgs {
     }
 }
 
-fn now_ms() -> Result<u64> {
+/// This machine's clock, in ms since the epoch (expiries are stated from now).
+pub(crate) fn now_ms() -> Result<u64> {
     let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).context("clock before 1970")?;
     Ok(u64::try_from(since.as_millis()).expect("milliseconds fit u64"))
 }
@@ -169,21 +170,43 @@ pub fn sanctions(command: SanctionsCommand, json: bool) -> Result<()> {
             let c = screening_commitment(&read_salt(&salt)?, &read_identity(&identity_file)?);
             print(json, &json!({ "commitment": hex::encode(c) }), || hex::encode(c));
         }
-        SanctionsCommand::Add(a) | SanctionsCommand::Remove(a) if a.council.keys.is_empty() => bail!("--council keys are required"),
-        SanctionsCommand::Add(a) => {
-            let add = a.commitments()?;
-            let n = add.len();
-            let action = GovAction::UpdateSanctions { add, remove: vec![] };
-            action.check().map_err(anyhow::Error::msg)?;
-            done(json, &a.council.propose(&a.target, action)?, format!("{n} identities added to the sanctions list"));
-        }
-        SanctionsCommand::Remove(a) => {
-            let remove = a.commitments()?;
-            let n = remove.len();
-            let action = GovAction::UpdateSanctions { add: vec![], remove };
-            action.check().map_err(anyhow::Error::msg)?;
-            done(json, &a.council.propose(&a.target, action)?, format!("{n} identities removed from the sanctions list"));
-        }
+        SanctionsCommand::Add(a) => update(a, true, json)?,
+        SanctionsCommand::Remove(a) => update(a, false, json)?,
     }
     Ok(())
+}
+
+/// Proposes adding (or removing) the commitments `a` names to (from) the sanctions list.
+fn update(a: UpdateArgs, add: bool, json: bool) -> Result<()> {
+    let commitments = a.commitments()?;
+    let n = commitments.len();
+    let (action, what) = if add {
+        (GovAction::UpdateSanctions { add: commitments, remove: vec![] }, "added to")
+    } else {
+        (GovAction::UpdateSanctions { add: vec![], remove: commitments }, "removed from")
+    };
+    action.check().map_err(anyhow::Error::msg)?;
+    done(json, &a.council.propose(&a.target, action)?, format!("{n} identities {what} the sanctions list"));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_salts_refuse_bad_input_clearly() {
+        assert_eq!(duration_ms("90d").unwrap(), 90 * 86_400_000);
+        assert_eq!(duration_ms("45s").unwrap(), 45_000);
+        for bad in ["", "d", "12", "5x", "0s", "-1d", "99999999999d"] {
+            assert!(duration_ms(bad).is_err(), "{bad:?} is refused");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let salt = dir.path().join("salt");
+        std::fs::write(&salt, "zz").unwrap();
+        assert!(read_salt(&salt).unwrap_err().to_string().contains("64 hex characters"));
+        std::fs::write(&salt, format!("{}\n", "ab".repeat(32))).unwrap();
+        assert_eq!(read_salt(&salt).unwrap(), [0xab; 32]);
+        assert!(read_salt(&dir.path().join("missing")).unwrap_err().to_string().contains("cannot read"));
+    }
 }

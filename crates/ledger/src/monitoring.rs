@@ -59,15 +59,6 @@ pub(crate) fn check(
     Ok(verdict)
 }
 
-/// Whether the sender-side rules count over a window.
-fn send_window(rules: &MonitoringRules) -> bool {
-    rules.window_ms > 0
-        && (rules.window_amount_max > 0
-            || rules.window_count_max > 0
-            || rules.structuring_count > 0
-            || rules.tier_limits.iter().any(|t| t.window_amount_max > 0))
-}
-
 /// The sender's side of one leg: large transfers, its tier's limits, velocity and structuring.
 fn sending(
     state: &mut LedgerState,
@@ -95,7 +86,8 @@ fn sending(
             amount: leg.amount,
         });
     }
-    if send_window(rules) {
+    // `check()` guarantees a window length wherever a window rule is set.
+    if rules.uses_send_window() {
         let mut window = state.window(sender, &leg.token);
         let totals = window
             .add(

@@ -494,7 +494,7 @@ mod tests {
         let owner = AccountId([7; 32]);
         for t in 0..300u64 {
             let record = vellum_types::proof::ReadRecord { owner, action: "history".into(), item: Some(vellum_types::TxId([9; 32])), reader: Some(AccountId([8; 32])), allowed: true, time_ms: 1_000 + t };
-            node.audit_read(record).unwrap();
+            node.audit_reads(vec![record]).unwrap();
         }
         let first = node.flush_audit(2_000);
         assert!(first > 0 && first < 256, "one transaction's worth: {first}");

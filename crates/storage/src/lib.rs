@@ -314,6 +314,27 @@ fn index_batch_members(txn: &redb::WriteTransaction, block: &Block) -> Result<()
     Ok(())
 }
 
+/// Appends one entry to `subject`'s local trail and, with `pending`, queues the record for the
+/// ledger, inside the caller's write transaction.
+fn append_to_trail(txn: &redb::WriteTransaction, trail: Trail, subject: [u8; 32], entry: &[u8], pending: Option<&[u8]>) -> Result<(), redb::Error> {
+    let mut table = txn.open_table(trail.local)?;
+    let next = match table.range((subject, 0)..=(subject, u64::MAX))?.next_back() {
+        Some(last) => last?.0.value().1 + 1,
+        None => 0,
+    };
+    table.insert((subject, next), entry)?;
+    if let Some(bytes) = pending {
+        let mut queue = txn.open_table(trail.pending)?;
+        let seq = match queue.last()? {
+            Some(last) => last.0.value() + 1,
+            None => 0,
+        };
+        queue.insert(seq, bytes)?;
+        txn.open_multimap_table(trail.pending_by_record)?.insert(vellum_types::sha256(bytes), seq)?;
+    }
+    Ok(())
+}
+
 /// Records a finalized block carried: drops this node's queued copies (found by their key,
 /// one queued copy per copy in the block) and appends each to the trail's ledger table under
 /// its subject. `row` gives a record's subject and ledger entry bytes.
@@ -864,37 +885,42 @@ impl Store {
         entry: &AuditEntry,
         pending: Option<&vellum_types::proof::AuditRecord>,
     ) -> Result<(), CommitError> {
-        self.append_trail(PROOF_TRAIL, proof.0, &enc(entry), pending.map(enc).as_deref())
-    }
-
-    /// Appends a read of account data to the owner's trail (durably, before the data is
-    /// returned); with `queue`, also queues it (in the same commit) for the ledger.
-    pub fn append_read(&self, record: &vellum_types::proof::ReadRecord, queue: bool) -> Result<(), CommitError> {
-        let bytes = enc(record);
-        self.append_trail(READ_TRAIL, record.owner.0, &bytes, queue.then_some(bytes.as_slice()))
-    }
-
-    fn append_trail(&self, trail: Trail, subject: [u8; 32], entry: &[u8], pending: Option<&[u8]>) -> Result<(), CommitError> {
         let txn = begin_durable(&self.db)?;
-        {
-            let mut table = txn.open_table(trail.local)?;
-            let next = match table.range((subject, 0)..=(subject, u64::MAX))?.next_back() {
-                Some(last) => last?.0.value().1 + 1,
-                None => 0,
-            };
-            table.insert((subject, next), entry)?;
-            if let Some(bytes) = pending {
-                let mut queue = txn.open_table(trail.pending)?;
-                let seq = match queue.last()? {
-                    Some(last) => last.0.value() + 1,
-                    None => 0,
-                };
-                queue.insert(seq, bytes)?;
-                txn.open_multimap_table(trail.pending_by_record)?.insert(vellum_types::sha256(bytes), seq)?;
-            }
+        append_to_trail(&txn, PROOF_TRAIL, proof.0, &enc(entry), pending.map(enc).as_deref())?;
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// Appends reads of account data to their owners' trails in one durable commit (before
+    /// the data is returned); with `queue`, also queues them (same commit) for the ledger.
+    pub fn append_reads(&self, records: &[vellum_types::proof::ReadRecord], queue: bool) -> Result<(), CommitError> {
+        let txn = begin_durable(&self.db)?;
+        for record in records {
+            let bytes = enc(record);
+            append_to_trail(&txn, READ_TRAIL, record.owner.0, &bytes, queue.then_some(bytes.as_slice()))?;
         }
         txn.commit()?;
         Ok(())
+    }
+
+    /// The reads of `owner`'s data this node recorded that still wait for the ledger, oldest
+    /// first (among its newest [`AUDIT_ENTRIES_RETURNED_MAX`] reads): found through the queue's
+    /// index by record, not by scanning the queue.
+    pub fn pending_reads_of(&self, owner: &vellum_types::AccountId) -> Result<Vec<vellum_types::proof::ReadRecord>, ReadError> {
+        let txn = self.db.begin_read()?;
+        let local = txn.open_table(READS)?;
+        let by_record = txn.open_multimap_table(PENDING_READS_BY_RECORD)?;
+        let mut out = Vec::new();
+        for row in local.range((owner.0, 0)..=(owner.0, u64::MAX))?.rev().take(AUDIT_ENTRIES_RETURNED_MAX) {
+            let (_, bytes) = row?;
+            if by_record.get(vellum_types::sha256(bytes.value()))?.next().is_some()
+                && let Ok(record) = borsh::from_slice(bytes.value())
+            {
+                out.push(record);
+            }
+        }
+        out.reverse();
+        Ok(out)
     }
 
     /// Up to `limit` audit records waiting for the ledger, oldest first.

@@ -153,10 +153,9 @@ fn pending_reads_of_account_data_survive_reopen_and_leave_when_finalized() {
     };
     {
         let store = Store::open(&path, &f.genesis).unwrap();
-        store.append_read(&record(7, false), true).unwrap();
-        store.append_read(&record(8, true), true).unwrap();
+        store.append_reads(&[record(7, false), record(8, true)], true).unwrap();
         // A node without a node account keeps its local trail only.
-        store.append_read(&record(9, true), false).unwrap();
+        store.append_reads(&[record(9, true)], false).unwrap();
     }
     // A crash before the records reached the ledger loses nothing.
     let store = Store::open(&path, &f.genesis).unwrap();
@@ -171,6 +170,7 @@ fn pending_reads_of_account_data_survive_reopen_and_leave_when_finalized() {
     let outcome = execute_block(&state, &built.block).unwrap();
     store.commit_block(&built.block, &outcome, b"cert").unwrap();
     assert_eq!(store.pending_reads(10).unwrap(), vec![(0, record(7, false))]);
+    assert_eq!(store.pending_reads_of(&owner).unwrap(), vec![record(7, false)], "found through the index");
     let finalized = store.ledger_reads(&owner).unwrap();
     assert_eq!((finalized.len(), finalized[0].record.clone(), finalized[0].height), (1, record(8, true), 1));
     assert!(store.ledger_audit(&vellum_types::ProofId(owner.0)).unwrap().is_empty(), "the two trails stay apart");

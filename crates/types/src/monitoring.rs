@@ -115,10 +115,14 @@ impl MonitoringRules {
 
     /// Whether any rule counts over a window.
     pub fn uses_window(&self) -> bool {
+        self.uses_send_window() || self.uses_inflow()
+    }
+
+    /// Whether any rule counts the sender's legs over a window.
+    pub fn uses_send_window(&self) -> bool {
         self.window_amount_max > 0
             || self.window_count_max > 0
             || self.structuring_count > 0
-            || self.uses_inflow()
             || self.tier_limits.iter().any(|t| t.window_amount_max > 0)
     }
 

@@ -39,25 +39,25 @@ impl NodeHandle {
         self.store.append_audit(proof, &entry, pending.as_ref()).map_err(|e| BundleError::Storage(e.to_string()))
     }
 
-    /// Records a read (or refused read) of an account's data in the owner's trail, durably,
-    /// before any data is returned; queued for the ledger when this node has a node account.
-    pub fn audit_read(&self, record: ReadRecord) -> Result<(), BundleError> {
-        if record.reader.is_none() && self.anonymous_repeat(record.owner.0, &record.action, record.time_ms) {
+    /// Records the reads (or refused reads) of one request — one per owner of the data — in
+    /// the owners' trails, durably and in one commit, before any data is returned; queued for
+    /// the ledger when this node has a node account.
+    pub fn audit_reads(&self, mut records: Vec<ReadRecord>) -> Result<(), BundleError> {
+        records.retain(|r| r.reader.is_some() || !self.anonymous_repeat(r.owner.0, &r.action, r.time_ms));
+        if records.is_empty() {
             return Ok(());
         }
         if self.audit_key.is_some() {
             self.check_audit_queue()?;
         }
-        self.store.append_read(&record, self.audit_key.is_some()).map_err(|e| BundleError::Storage(e.to_string()))
+        self.store.append_reads(&records, self.audit_key.is_some()).map_err(|e| BundleError::Storage(e.to_string()))
     }
 
     /// Reads of `owner`'s data: finalized on the ledger (by any node), and recorded by this
     /// node but not yet finalized.
     pub fn reads_of(&self, owner: &AccountId) -> Result<(Vec<vellum_storage::LedgerReadEntry>, Vec<ReadRecord>), BundleError> {
         let storage = |e: vellum_storage::ReadError| BundleError::Storage(e.to_string());
-        let finalized = self.store.ledger_reads(owner).map_err(storage)?;
-        let pending = self.store.pending_reads(AUDIT_QUEUE_MAX).map_err(storage)?;
-        Ok((finalized, pending.into_iter().map(|(_, r)| r).filter(|r| r.owner == *owner).collect()))
+        Ok((self.store.ledger_reads(owner).map_err(storage)?, self.store.pending_reads_of(owner).map_err(storage)?))
     }
 
     fn check_audit_queue(&self) -> Result<(), BundleError> {
