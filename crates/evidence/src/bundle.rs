@@ -88,6 +88,10 @@ impl crate::verify::Chained for Bundle {
     fn chain_len(&self) -> usize {
         self.validator_chain.len()
     }
+
+    fn file_bytes(&self) -> Vec<u8> {
+        self.to_bytes()
+    }
 }
 
 /// One validator-set change: the boundary block that installed it, finalized by the set

@@ -33,6 +33,10 @@ impl crate::verify::Chained for LogAnchor {
     fn chain_len(&self) -> usize {
         self.validator_chain.len()
     }
+
+    fn file_bytes(&self) -> Vec<u8> {
+        self.to_bytes()
+    }
 }
 
 impl LogAnchor {

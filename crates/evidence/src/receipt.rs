@@ -40,6 +40,10 @@ impl crate::verify::Chained for Receipt {
     fn chain_len(&self) -> usize {
         self.validator_chain.len()
     }
+
+    fn file_bytes(&self) -> Vec<u8> {
+        self.to_bytes()
+    }
 }
 
 impl Receipt {

@@ -151,3 +151,16 @@ fn a_log_anchor_proves_the_committed_log_and_refuses_tampering() {
     longer.push(0);
     assert_eq!(verify_log_anchor(&longer, &genesis_hash).unwrap_err().step, Step::Decode, "trailing bytes");
 }
+
+/// Found by fuzzing: a version-1 file whose body reaches into the padding the decoder adds for
+/// the sections version 1 leaves out (empty chain, no witnessed section) decoded, and then
+/// re-encoded to other bytes (version 3). One evidence, one encoding: it is refused.
+#[test]
+fn a_body_that_reaches_into_the_padding_is_refused() {
+    let bytes = include_bytes!("../../../fuzz/corpus/receipt_verify/regression-body-reaches-into-padding");
+    let err = Receipt::decode(bytes).unwrap_err();
+    assert!(err.to_string().contains("does not end where the file does"), "{err}");
+    // Files the code writes still decode and re-encode to themselves.
+    let (r, _) = receipt();
+    assert_eq!(Receipt::decode(&r.to_bytes()).unwrap().to_bytes(), r.to_bytes());
+}

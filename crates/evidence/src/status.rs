@@ -48,6 +48,10 @@ impl crate::verify::Chained for StatusProof {
     fn chain_len(&self) -> usize {
         self.validator_chain.len()
     }
+
+    fn file_bytes(&self) -> Vec<u8> {
+        self.to_bytes()
+    }
 }
 
 /// What a verified status proof establishes.

@@ -90,6 +90,10 @@ impl crate::verify::Chained for TxReceipt {
     fn chain_len(&self) -> usize {
         self.validator_chain.len()
     }
+
+    fn file_bytes(&self) -> Vec<u8> {
+        self.to_bytes()
+    }
 }
 
 impl TxReceipt {

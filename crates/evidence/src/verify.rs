@@ -149,6 +149,8 @@ pub(crate) fn decode_body<T: borsh::BorshDeserialize>(bytes: &[u8], what: &str, 
 /// A file that carries a chain of validator-set changes (bundles, receipts, log anchors).
 pub(crate) trait Chained {
     fn chain_len(&self) -> usize;
+    /// The file this value is written as (its own version byte and sections).
+    fn file_bytes(&self) -> Vec<u8>;
 }
 
 pub(crate) fn decode_file<T: borsh::BorshDeserialize + Chained>(bytes: &[u8], magic: &[u8; 8], version: u8, what: &str) -> Result<T, VerifyError> {
@@ -172,23 +174,26 @@ pub(crate) fn decode_file_with_trailer<T: borsh::BorshDeserialize + Chained>(
     }
     let got = bytes[magic.len()];
     let body = &bytes[magic.len() + 1..];
-    let decoded = if got == version {
+    let full = if got == version {
         // Version 1 has no validator chain: read it as an empty one.
-        let mut padded = Vec::with_capacity(body.len() + 4 + trailer.len());
-        padded.extend_from_slice(body);
-        padded.extend_from_slice(&[0, 0, 0, 0]);
-        padded.extend_from_slice(trailer);
-        borsh::from_slice::<T>(&padded)
+        [body, &[0, 0, 0, 0], trailer].concat()
     } else if got == crate::bundle::BUNDLE_VERSION_CHAINED {
-        borsh::from_slice::<T>(&[body, trailer].concat())
+        [body, trailer].concat()
     } else {
         return fail(Step::Decode, format!("{what} version {got}; this verifier knows {version} and {}", crate::bundle::BUNDLE_VERSION_CHAINED));
     };
-    let decoded: T = decoded.or_else(|e| fail(Step::Decode, format!("malformed {what}: {e}")))?;
+    let decoded: T = borsh::from_slice(&full).or_else(|e| fail(Step::Decode, format!("malformed {what}: {e}")))?;
+
     // One evidence, one encoding: without set changes the file is version 1, so a version-1
     // file rewrapped as version 2 (version byte changed, an empty chain appended) is refused.
     if got == crate::bundle::BUNDLE_VERSION_CHAINED && decoded.chain_len() == 0 {
         return fail(Step::Decode, format!("a version-{got} {what} must carry at least one validator-set change (without any it is version {version})"));
+    }
+    // The sections a version leaves out are read from padding (an empty chain, absent
+    // sections); a body that reaches into that padding decodes, but into a value written as
+    // another file: refused, so each evidence has one encoding.
+    if decoded.file_bytes() != bytes {
+        return fail(Step::Decode, format!("malformed {what}: the version-{got} layout does not end where the file does"));
     }
     Ok(decoded)
 }
