@@ -55,23 +55,37 @@ pub fn anchor_path(checkpoint: &Path) -> std::path::PathBuf {
     beside(checkpoint, ".anchor")
 }
 
-/// The first log anchor a validator serves (tried in the client config's order), checked
-/// against its own genesis commitment so a garbled answer is caught before anything is saved.
+/// The newest log anchor the validators serve: every validator in the client config is asked,
+/// because the one listed first may lag behind the one that confirmed the caller's last
+/// transaction, and a checkpoint taken after a confirmed transaction must include it. Each
+/// answer is checked against its own genesis commitment so a garbled one is caught before
+/// anything is saved; one that does not verify is reported, not chosen.
 fn fetch_anchor(apis: &[String]) -> Result<(Vec<u8>, VerifiedLogAnchor)> {
     let mut refused = Vec::new();
+    let mut newest: Option<(Vec<u8>, VerifiedLogAnchor)> = None;
     for api in apis {
         let answer = crate::client::Client::new(api).get_bytes("/v1/log/anchor", BUNDLE_BYTES_MAX as u64);
-        match answer {
-            Ok((200, bytes)) => {
-                let anchor = vellum_evidence::LogAnchor::decode(&bytes).with_context(|| format!("{api} sent a malformed log anchor"))?;
-                let verified = anchor.verify(&anchor.genesis.hash()).with_context(|| format!("{api} sent a log anchor that does not verify"))?;
-                return Ok((bytes, verified));
+        let bytes = match answer {
+            Ok((200, bytes)) => bytes,
+            Ok((code, body)) => {
+                refused.push(format!("{api}: {code} {}", String::from_utf8_lossy(&body)));
+                continue;
             }
-            Ok((code, body)) => refused.push(format!("{api}: {code} {}", String::from_utf8_lossy(&body))),
-            Err(e) => refused.push(format!("{api}: {e:#}")),
+            Err(e) => {
+                refused.push(format!("{api}: {e:#}"));
+                continue;
+            }
+        };
+        let verified = vellum_evidence::LogAnchor::decode(&bytes)
+            .with_context(|| format!("{api} sent a malformed log anchor"))
+            .and_then(|a| a.verify(&a.genesis.hash()).with_context(|| format!("{api} sent a log anchor that does not verify")));
+        match verified {
+            Ok(v) if newest.as_ref().is_none_or(|(_, n)| v.height > n.height) => newest = Some((bytes, v)),
+            Ok(_) => {}
+            Err(e) => refused.push(format!("{e:#}")),
         }
     }
-    bail!("no validator served a log anchor: {}", refused.join("; "))
+    newest.with_context(|| format!("no validator served a log anchor: {}", refused.join("; ")))
 }
 
 /// The validators' checkpoint note at log `size`, with every reachable validator's signature
