@@ -9,8 +9,10 @@ pub mod ed25519;
 mod ed25519_tests;
 pub mod merkle;
 pub mod sig;
+pub mod signer;
 pub mod smt;
 
 pub use merkle::CompactLog;
 pub use sig::{SecretKey, SigError, is_ed25519_key, is_valid_public_key, verify_ed25519, verify_each, verify_signature, verify_tx, verify_txs};
+pub use signer::{ExternalSigner, Signer, SignerError};
 pub use smt::AuthMap;
