@@ -10,7 +10,7 @@ $BIN devnet up --dir "$DIR/devnet" --detach --p2p-port $P2P --api-port $API >/de
 C="$DIR/devnet/client.toml"
 trap '$BIN devnet down --dir "$DIR/devnet" >/dev/null 2>&1; kill $(jobs -p) 2>/dev/null' EXIT
 for i in 1 2; do
-  $BIN key new --plain --scheme ed25519 --out "$DIR/work/w$i.key" >/dev/null
+  $BIN key new --plain --insecure-plain-keys --scheme ed25519 --out "$DIR/work/w$i.key" >/dev/null
   $BIN --json witness serve --key "$DIR/work/w$i.key" --name "witness.example/w$i" --genesis "$DIR/devnet/genesis.toml" \
     --state "$DIR/work/w$i" --listen 127.0.0.1:$((W + i)) > "$DIR/work/w$i.json" 2>/dev/null &
 done

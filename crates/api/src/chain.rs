@@ -109,7 +109,7 @@ fn refusal_status(e: &SubmitError) -> StatusCode {
         | SubmitError::Mempool(vellum_node::mempool::MempoolError::AccountFull(_)) => StatusCode::TOO_MANY_REQUESTS,
         SubmitError::Mempool(vellum_node::mempool::MempoolError::Duplicate) => StatusCode::CONFLICT,
         SubmitError::Storage(_) | SubmitError::Accept(vellum_node::acceptance::AcceptError::Storage(_)) => StatusCode::INTERNAL_SERVER_ERROR,
-        SubmitError::Accept(vellum_node::acceptance::AcceptError::Busy) => StatusCode::SERVICE_UNAVAILABLE,
+        SubmitError::Accept(vellum_node::acceptance::AcceptError::Busy) | SubmitError::Signer(_) => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::BAD_REQUEST,
     }
 }

@@ -180,7 +180,7 @@ fn bench_contract(target: &Target, propose: &dyn Fn(GovAction) -> Result<()>) ->
 fn prepare(target: &Target, kind: Kind, count: usize) -> Result<(Vec<SecretKey>, Option<AccountId>)> {
     let client = target.client()?;
     let senders: Vec<SecretKey> = (0..count).map(|_| crate::keys::generate("ed25519")).collect::<Result<_>>()?;
-    let council: Vec<SecretKey> = ["council-1", "council-2"].iter().map(|k| resolve_key(target, k)).collect::<Result<_>>()?;
+    let council: Vec<vellum_crypto::Signer> = ["council-1", "council-2"].iter().map(|k| resolve_key(target, k)).collect::<Result<_>>()?;
     let council_id = council[0].public_key().account_id();
     let issuer = resolve_key(target, "issuer")?.public_key().account_id();
     let propose = |action: GovAction| -> Result<()> {

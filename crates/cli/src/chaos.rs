@@ -352,7 +352,7 @@ pub fn run(a: ChaosArgs, json_out: bool) -> Result<()> {
         };
         send(&target, "registrar", body)?;
     }
-    let council: Vec<SecretKey> = ["council-1", "council-2"].iter().map(|k| resolve_key(&target, k)).collect::<Result<_>>()?;
+    let council: Vec<vellum_crypto::Signer> = ["council-1", "council-2"].iter().map(|k| resolve_key(&target, k)).collect::<Result<_>>()?;
     let issuer = resolve_key(&target, "issuer")?;
     let issuer_id = issuer.public_key().account_id();
     let action = GovAction::CreateToken { symbol: "CHAOS".into(), decimals: 0, issuer: issuer_id, subledger: None, flags: TokenFlags::default() };
@@ -388,7 +388,7 @@ pub fn run(a: ChaosArgs, json_out: bool) -> Result<()> {
         }));
     }
     {
-        let (l, key) = (new_load(SENDERS), issuer.clone());
+        let (l, key) = (new_load(SENDERS), issuer.software()?.clone());
         let base = keys::random_bytes();
         threads.push(std::thread::spawn(move || {
             let body = move |n: u64| TxBody::RegisterProof {

@@ -108,6 +108,8 @@ pub(crate) fn generate(o: &UpOptions) -> Result<()> {
             tls_key: None,
             roughtime: Vec::new(),
             peer_api: Default::default(),
+            key_password_file: None,
+            insecure_plain_keys: false,
         });
     }
     // Each validator collects the others' checkpoint signatures for the witnesses.
@@ -134,6 +136,8 @@ pub(crate) fn generate(o: &UpOptions) -> Result<()> {
         genesis_hash: hex::encode(genesis.hash()),
         api: node_configs.iter().map(|c| format!("http://{}", c.api_listen)).collect(),
         keys_dir: PathBuf::from("keys"),
+        // A devnet's keys are plain files (a throwaway local network): its config says so.
+        insecure_plain_keys: true,
     };
     std::fs::write(o.dir.join("client.toml"), toml::to_string_pretty(&client)?)?;
     Ok(())
@@ -159,6 +163,7 @@ pub fn spawn_node(dir: &Path, i: usize) -> Result<Child> {
     let log = std::fs::OpenOptions::new().create(true).append(true).open(vdir.join("node.log"))?;
     let child = Command::new(std::env::current_exe()?)
         .arg("node")
+        .arg("--insecure-plain-keys")
         .arg("--config")
         .arg(vdir.join("node.toml"))
         .stdin(Stdio::null())
@@ -438,6 +443,9 @@ pub enum DevnetCommand {
 
 /// Runs a `vellum devnet` command.
 pub fn run(command: DevnetCommand, json: bool) -> Result<()> {
+    // A devnet is the insecure-plain-keys mode by definition: a throwaway local network whose
+    // validator, node and account keys are plain files (its client config and nodes say so).
+    crate::keys::allow_plain();
     match command {
         DevnetCommand::Up { dir, validators, p2p_port, api_port, detach, epoch_length_blocks } => {
             up(UpOptions { dir, validators, p2p_port, api_port, detach, json, epoch_length_blocks })

@@ -11,14 +11,30 @@ use vellum_types::{AccountId, TxBody};
 #[derive(Subcommand)]
 pub enum KeyCommand {
     /// Generate a key into an encrypted keystore (Argon2id + XChaCha20-Poly1305; password from
-    /// a prompt or VELLUM_PASSWORD). `--plain` writes an unencrypted devnet-grade file.
+    /// a prompt or VELLUM_PASSWORD), or inside a PKCS#11 token (`--pkcs11-module`; `--out` is
+    /// then the reference file). `--plain --insecure-plain-keys` writes an unencrypted
+    /// devnet-grade file.
     New {
         #[arg(long, default_value = "ed25519", value_parser = ["ed25519", "secp256k1", "p256"])]
         scheme: String,
         #[arg(long)]
         out: PathBuf,
-        #[arg(long)]
+        #[arg(long, conflicts_with = "module")]
         plain: bool,
+        #[command(flatten)]
+        token: crate::key_token::TokenArgs,
+    },
+    /// Move a key into a PKCS#11 token: imported non-extractable, checked by a signature, then
+    /// the file's secret is destroyed (unless `--keep-file`). `--out` gets the reference file.
+    ToToken {
+        #[arg(long)]
+        key: PathBuf,
+        #[command(flatten)]
+        token: crate::key_token::TokenArgs,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        keep_file: bool,
     },
     /// Key files in a directory (default: the client config's keys directory).
     List {
@@ -172,11 +188,15 @@ pub enum KeyCommand {
         #[arg(long)]
         force: bool,
     },
-    /// Generate a validator key (Ed25519: signs votes, authenticates p2p) and print the
-    /// public key to put in the genesis.
+    /// Generate a validator key (Ed25519: signs votes, authenticates p2p) into an encrypted
+    /// keystore (password from a prompt or VELLUM_PASSWORD; the node unlocks it once at
+    /// start-up) and print the public key to put in the genesis. `--plain
+    /// --insecure-plain-keys`: 64 hex characters (devnets).
     NewValidator {
         #[arg(long)]
         out: PathBuf,
+        #[arg(long)]
+        plain: bool,
     },
     /// Generate an encryption key (age X25519 identity) for encrypted originals; prints the
     /// recipient to share.
@@ -190,7 +210,9 @@ pub enum KeyCommand {
 pub fn run(command: KeyCommand, json: bool) -> Result<()> {
     let new_password = |out: &Path| keystore::password(&format!("new password for {}: ", out.display()), true);
     match command {
-        KeyCommand::New { scheme, out, plain } => {
+        KeyCommand::New { scheme, out, plain: false, token } if token.module.is_some() => crate::key_token::new(&scheme, &out, &token, json)?,
+        KeyCommand::ToToken { key, token, out, keep_file } => crate::key_token::to_token(&key, &token, &out, keep_file, json)?,
+        KeyCommand::New { scheme, out, plain, token: _ } => {
             let key = keys::generate(&scheme)?;
             if plain {
                 keys::save(&out, &key)?;
@@ -212,9 +234,18 @@ pub fn run(command: KeyCommand, json: bool) -> Result<()> {
             let v = json!({ "public_key": key.public_key().to_string(), "account_id": account.to_hex() });
             print(json, &v, || format!("public key {}\naccount id {account}", key.public_key()));
         }
-        KeyCommand::NewValidator { out } => {
-            let signer = vellum_node::config::private_key_from_seed(keys::random_bytes());
-            keys::write_secret(&out, &vellum_node::config::key_to_hex(&signer))?;
+        KeyCommand::NewValidator { out, plain } => {
+            let seed = zeroize::Zeroizing::new(keys::random_bytes());
+            let signer = vellum_node::config::private_key_from_seed(*seed);
+            if plain {
+                if !keys::plain_allowed() {
+                    bail!("plain validator keys are for devnets only: add --insecure-plain-keys, or leave out --plain for an encrypted keystore");
+                }
+                keys::write_secret(&out, &vellum_node::config::key_to_hex(&signer))?;
+            } else {
+                let secret = vellum_crypto::SecretKey::from_bytes("ed25519", *seed).expect("any 32 bytes are an Ed25519 key");
+                keys::save_encrypted(&out, &secret, &new_password(&out)?)?;
+            }
             use commonware_cryptography::Signer;
             let public = hex::encode(signer.public_key().as_ref());
             let v = json!({ "path": out, "consensus_key": public });
@@ -238,12 +269,12 @@ pub fn run(command: KeyCommand, json: bool) -> Result<()> {
                 if path.extension().is_none_or(|x| x != "key") {
                     continue;
                 }
-                let text = std::fs::read_to_string(&path).unwrap_or_default();
-                let (kind, public) = if keys::is_encrypted(&path) {
-                    let ks: Option<keystore::Keystore> = serde_json::from_str(&text).ok();
-                    ("encrypted", ks.map(|k| k.public_key).unwrap_or_else(|| "(unreadable)".into()))
-                } else {
-                    ("plain", keys::load(&path).map(|k| k.public_key().to_string()).unwrap_or_else(|_| "(unreadable)".into()))
+                let text = zeroize::Zeroizing::new(std::fs::read_to_string(&path).unwrap_or_default());
+                let (kind, public) = match vellum_keys::KeyFile::parse(&text) {
+                    Ok(vellum_keys::KeyFile::Keystore(k)) => ("encrypted", k.public_key),
+                    Ok(vellum_keys::KeyFile::Token(t)) => ("pkcs11", t.public_key),
+                    Ok(vellum_keys::KeyFile::Plain(k)) => ("plain", k.public_key().to_string()),
+                    Err(_) => ("unreadable", "(unreadable)".into()),
                 };
                 rows.push(json!({ "file": path, "storage": kind, "public_key": public }));
             }
@@ -255,7 +286,7 @@ pub fn run(command: KeyCommand, json: bool) -> Result<()> {
             });
         }
         KeyCommand::Export { key, plain_out } => {
-            let secret = keys::load(&key)?;
+            let secret = keys::load_software(&key)?;
             match plain_out {
                 Some(out) => {
                     keys::save(&out, &secret)?;
@@ -271,7 +302,7 @@ pub fn run(command: KeyCommand, json: bool) -> Result<()> {
         KeyCommand::Import { mnemonic, scheme, from, account, out } => {
             let secret = match (mnemonic, from) {
                 (Some(words), None) => keystore::from_mnemonic(&words, &scheme)?,
-                (None, Some(path)) => keys::load(&path)?,
+                (None, Some(path)) => keys::load_software(&path)?,
                 _ => bail!("give --mnemonic or --from"),
             };
             let account = account.map(|a| AccountId::from_hex(&a)).transpose().context("--account must be 64 hex characters")?;
@@ -281,7 +312,7 @@ pub fn run(command: KeyCommand, json: bool) -> Result<()> {
             print(json, &v, || format!("restored {} into {}\naccount id {id}", secret.public_key(), out.display()));
         }
         KeyCommand::Split { key, shares, threshold, out_dir } => {
-            let secret = keys::load(&key)?;
+            let secret = keys::load_software(&key)?;
             let parts = keystore::split(&secret, shares, threshold)?;
             std::fs::create_dir_all(&out_dir)?;
             let mut files = Vec::new();

@@ -109,7 +109,7 @@ fn reminder(now_ms: u64, added_ms: u64, expires_ms: u64, expired: bool, rotate_a
 /// `reader` (another key of the account, e.g. the one rotated in) reads it, or — without one —
 /// as the key itself does (a key that is no longer a signer cannot authenticate:
 /// `bad_request_signature`; any other refusal is an error, so nothing is destroyed on a doubt).
-fn still_signs(target: &Target, secret: &vellum_crypto::SecretKey, reader: Option<&str>) -> Result<bool> {
+fn still_signs(target: &Target, secret: &vellum_crypto::Signer, reader: Option<&str>) -> Result<bool> {
     let account = keys::account_for(secret);
     let client = target.client()?;
     let reader_key = reader.map(|r| resolve_key(target, r)).transpose()?;
@@ -128,7 +128,7 @@ fn still_signs(target: &Target, secret: &vellum_crypto::SecretKey, reader: Optio
 
 /// Overwrites a secret key file with zeros, flushes it to disk, then removes it: the secret
 /// does not survive in the file's blocks (short of a copy elsewhere, or flash wear-levelling).
-fn shred(path: &Path) -> Result<()> {
+pub(crate) fn shred(path: &Path) -> Result<()> {
     let len = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?.len();
     if len > KEY_FILE_BYTES_MAX {
         bail!("{} is {len} bytes: not a key file", path.display());
@@ -157,6 +157,10 @@ pub fn retire(target: &Target, path: &Path, (archive_to, reader): (Option<&PathB
     drop(secret);
     if let Some(out) = archive_to {
         keys::write_atomic(out, (serde_json::to_string_pretty(&public)? + "\n").as_bytes())?;
+    }
+    // A key in a token is destroyed in the token; the reference file goes with it.
+    if let Ok(vellum_keys::KeyFile::Token(reference)) = vellum_keys::KeyFile::read(path) {
+        vellum_keys::token::destroy(&reference)?;
     }
     shred(path)?;
     let v = json!({ "destroyed": path, "public_part": archive_to, "public_key": public["public_key"] });

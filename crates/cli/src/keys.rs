@@ -1,13 +1,15 @@
-//! Key files. Real account keys live in the encrypted keystore (`keystore.rs`: Argon2id +
-//! XChaCha20-Poly1305, JSON); devnet and validator keys are plain `scheme:hex` text with mode
-//! 0600 — fine for a throwaway local network, never for real funds or identities. `load`
-//! reads either kind (asking for the password of a keystore).
+//! Key files. Real account keys live in the encrypted keystore (Argon2id + XChaCha20-Poly1305,
+//! JSON) or in a PKCS#11 token (the file is then a reference; `vellum_keys::token`); devnet
+//! keys are plain `scheme:hex` text with mode 0600 — fine for a throwaway local network, never
+//! for real funds or identities, so they are written and read only behind the explicit
+//! `--insecure-plain-keys` switch (or a devnet's client config, which sets it). `load` reads
+//! every kind (asking for the password of a keystore, the token's PIN from the environment).
 
 use anyhow::{Context, Result, bail};
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
-use vellum_crypto::SecretKey;
+use vellum_crypto::{SecretKey, Signer};
 
 /// Accounts whose keys were rotated: a keystore records the account it signs for, and every
 /// key loaded this run is looked up here (`account_for`), so a rotated key keeps acting for
@@ -21,17 +23,26 @@ pub fn record_account(key: vellum_types::PublicKey, account: vellum_types::Accou
     accounts.push((key, account));
 }
 
+/// Whether plain key files may be written and read this run: `--insecure-plain-keys`,
+/// `VELLUM_INSECURE_PLAIN_KEYS=1`, or a devnet's client config.
+static ALLOW_PLAIN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Allows plain key files for the rest of this run (see [`ALLOW_PLAIN`]).
+pub fn allow_plain() {
+    ALLOW_PLAIN.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub fn plain_allowed() -> bool {
+    ALLOW_PLAIN.load(std::sync::atomic::Ordering::Relaxed) || std::env::var("VELLUM_INSECURE_PLAIN_KEYS").is_ok_and(|v| v == "1")
+}
+
 /// The account `key` signs for: the one its keystore records, else the one it derives.
-pub fn account_for(key: &SecretKey) -> vellum_types::AccountId {
+pub fn account_for(key: &Signer) -> vellum_types::AccountId {
     let public = key.public_key();
     ACCOUNTS.lock().unwrap().iter().find(|(k, _)| *k == public).map_or_else(|| public.account_id(), |(_, a)| *a)
 }
 
-pub fn random_bytes() -> [u8; 32] {
-    let mut b = [0u8; 32];
-    getrandom::fill(&mut b).expect("operating system randomness");
-    b
-}
+pub use vellum_keys::random_bytes;
 
 pub fn generate(scheme: &str) -> Result<SecretKey> {
     // A secp256k1 secret must be below the group order; retry on the (2^-128) failure.
@@ -56,7 +67,11 @@ pub fn write_secret(path: &Path, contents: &str) -> Result<()> {
     Ok(())
 }
 
+/// Writes a plain key file (devnets only: refused without the plain-keys switch).
 pub fn save(path: &Path, key: &SecretKey) -> Result<()> {
+    if !plain_allowed() {
+        bail!("plain (unencrypted) key files are for devnets only: add --insecure-plain-keys, or use an encrypted keystore or a PKCS#11 token");
+    }
     write_secret(path, &format!("{}:{}\n", key.scheme(), hex::encode(key.to_bytes())))
 }
 
@@ -71,28 +86,27 @@ pub fn save_encrypted_for(path: &Path, key: &SecretKey, password: &str, account:
     write_secret(path, &format!("{}\n", serde_json::to_string_pretty(&ks)?))
 }
 
-/// Whether a key file is an encrypted keystore.
-pub fn is_encrypted(path: &Path) -> bool {
-    std::fs::read_to_string(path).is_ok_and(|t| t.trim_start().starts_with('{'))
+/// Reads a key file of any kind and unlocks it; a keystore's or token reference's recorded
+/// account is remembered for [`account_for`].
+pub fn load(path: &Path) -> Result<Signer> {
+    let shown = path.display().to_string();
+    let password = || {
+        crate::keystore::password(&format!("password for {shown}: "), false).map_err(|e| format!("{e:#}"))
+    };
+    let file = vellum_keys::KeyFile::read(path)?;
+    let account = file.account_id().map(|a| vellum_types::AccountId::from_hex(a).with_context(|| format!("{shown}: bad account_id"))).transpose()?;
+    let signer = file.unlock(path, &vellum_keys::Unlock { allow_plain: plain_allowed(), password: &password })?;
+    if let Some(id) = account {
+        ACCOUNTS.lock().unwrap().push((signer.public_key(), id));
+    }
+    Ok(signer)
 }
 
-pub fn load(path: &Path) -> Result<SecretKey> {
-    let text = zeroize::Zeroizing::new(std::fs::read_to_string(path).with_context(|| format!("cannot read key file {}", path.display()))?);
-    if text.trim_start().starts_with('{') {
-        let ks: crate::keystore::Keystore =
-            serde_json::from_str(&text).with_context(|| format!("{}: not a valid keystore file", path.display()))?;
-        let password = crate::keystore::password(&format!("password for {}: ", path.display()), false)?;
-        let key = ks.open(&password).with_context(|| format!("cannot open {}", path.display()))?;
-        if let Some(account) = &ks.account_id {
-            let id = vellum_types::AccountId::from_hex(account).with_context(|| format!("{}: bad account_id", path.display()))?;
-            ACCOUNTS.lock().unwrap().push((key.public_key(), id));
-        }
-        return Ok(key);
-    }
-    let (scheme, hex_part) = text.trim().split_once(':').with_context(|| format!("{}: expected `scheme:hex`", path.display()))?;
-    let mut bytes = zeroize::Zeroizing::new([0u8; 32]);
-    hex::decode_to_slice(hex_part, bytes.as_mut()).with_context(|| format!("{}: bad key hex", path.display()))?;
-    SecretKey::from_bytes(scheme, *bytes).with_context(|| format!("{}: invalid key", path.display()))
+/// Reads a key whose secret the command needs in memory (backups, re-encryption, moving it
+/// into a token): a key in a token has none to give.
+pub fn load_software(path: &Path) -> Result<SecretKey> {
+    let signer = load(path)?;
+    Ok(signer.software().with_context(|| format!("{}", path.display()))?.clone())
 }
 
 /// Writes a file atomically: a temporary file next to it, then a rename (a crash leaves the

@@ -9,7 +9,7 @@
 
 use zeroize::Zeroizing;
 use anyhow::{Context, Result, bail};
-pub use vellum_keys::keystore::{Cost, KDF_MEMORY_KIB_MIN, Keystore};
+pub use vellum_keys::keystore::{Cost, Keystore};
 use vellum_crypto::SecretKey;
 
 /// The password: `VELLUM_PASSWORD`, else a prompt on the terminal (twice when `confirm`).

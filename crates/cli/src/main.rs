@@ -16,6 +16,7 @@ mod gov;
 mod issuer;
 mod key_cmd;
 mod key_life;
+mod key_token;
 mod keys;
 mod keystore;
 mod kyc_cmd;
@@ -49,6 +50,10 @@ struct Cli {
     /// Machine-readable JSON output.
     #[arg(long, global = true)]
     json: bool,
+    /// Accept plain (unencrypted) key files: devnets only. Without it, keys must be encrypted
+    /// keystores or PKCS#11 token references (a devnet's client config sets it for its keys).
+    #[arg(long, global = true)]
+    insecure_plain_keys: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -268,6 +273,9 @@ pub(crate) fn print(json: bool, value: &Value, human: impl FnOnce() -> String) {
 }
 
 fn run(cli: Cli) -> Result<()> {
+    if cli.insecure_plain_keys {
+        keys::allow_plain();
+    }
     dispatch(cli.command, cli.json)
 }
 
@@ -346,7 +354,8 @@ fn limit_malloc_arenas() {
 
 fn run_node(config: &Path) -> Result<()> {
     limit_malloc_arenas();
-    let (cfg, _) = vellum_node::config::NodeConfig::load(config)?;
+    let (mut cfg, _) = vellum_node::config::NodeConfig::load(config)?;
+    cfg.insecure_plain_keys = keys::plain_allowed();
     let api = cfg.api_listen;
     let name = cfg.name.clone();
     let tls = match (cfg.tls_cert.clone(), cfg.tls_key.clone()) {

@@ -11,6 +11,7 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::path::Path;
+#[cfg(test)]
 use vellum_crypto::SecretKey;
 use vellum_types::encoding::{from_wire, to_wire};
 use vellum_types::limits::{TX_BYTES_MAX, TX_SIGNATURES_MAX};
@@ -218,7 +219,7 @@ impl Signed {
 /// `vellum tx sign`: shows the transaction in words, asks (unless `yes`), adds one signature.
 /// The description always goes to stderr (the signer reads it before confirming), and into
 /// the JSON output too.
-pub fn sign(path: &Path, key: &SecretKey, yes: bool, out: Option<&Path>) -> Result<Value> {
+pub fn sign(path: &Path, key: &vellum_crypto::Signer, yes: bool, out: Option<&Path>) -> Result<Value> {
     let mut signed = Signed::load(path)?;
     let description = crate::describe::describe(&signed.unsigned);
     eprintln!("{description}\ntransaction id {}", signed.unsigned.id());
@@ -226,7 +227,7 @@ pub fn sign(path: &Path, key: &SecretKey, yes: bool, out: Option<&Path>) -> Resu
         bail!("not signed");
     }
     let before = signed.signatures.len();
-    signed.add(before, key.sign_tx(&signed.unsigned))?;
+    signed.add(before, key.sign_tx(&signed.unsigned)?)?;
     if signed.signatures.len() == before {
         bail!("{} has already signed this transaction", key.public_key());
     }

@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use serde_json::{Value, json};
 use std::path::PathBuf;
-use vellum_crypto::SecretKey;
+use vellum_crypto::Signer as KeySigner;
 use vellum_types::payment::{ConvertQuote, format_amount, parse_amount};
 use vellum_types::{AccountId, GovAction, Leg, MonitoringRules, Signer, SignerSet, TokenFlags, TxBody};
 
@@ -31,7 +31,7 @@ impl Council {
     /// stands: executed (enough approvals, e.g. a k-of-n member account alone when it is the
     /// whole council), open (others must `vellum gov vote`), or failed (with the reason).
     pub fn propose(&self, target: &Target, action: GovAction) -> Result<Value> {
-        let keys: Vec<SecretKey> = self.keys.iter().map(|k| resolve_key(target, k)).collect::<Result<_>>()?;
+        let keys: Vec<KeySigner> = self.keys.iter().map(|k| resolve_key(target, k)).collect::<Result<_>>()?;
         let sender = account_arg(target, &self.council_account)?;
         let client = target.client()?;
         let (_, height) = chain(target, &client)?;
@@ -279,7 +279,7 @@ pub fn account_arg(target: &Target, text: &str) -> Result<AccountId> {
 }
 
 /// A signed GET that must succeed; returns its JSON.
-pub fn signed_json(target: &Target, client: &Pool, key: &SecretKey, path: &str) -> Result<Value> {
+pub fn signed_json(target: &Target, client: &Pool, key: &KeySigner, path: &str) -> Result<Value> {
     let (chain_id, _) = chain(target, client)?;
     let (status, body) = client.get_signed(path, key, &chain_id)?;
     let v: Value = serde_json::from_slice(&body).with_context(|| format!("node sent non-JSON for {path}"))?;
@@ -290,7 +290,7 @@ pub fn signed_json(target: &Target, client: &Pool, key: &SecretKey, path: &str) 
 }
 
 /// A signed read that f+1 validators must agree on (by `project`), unless `--trust-node`.
-pub fn verified_json(target: &Target, key: &SecretKey, path: &str, project: fn(u16, &Value) -> Value) -> Result<Value> {
+pub fn verified_json(target: &Target, key: &KeySigner, path: &str, project: fn(u16, &Value) -> Value) -> Result<Value> {
     let pool = target.client()?;
     if !target.verify() {
         return signed_json(target, &pool, key, path);
@@ -305,12 +305,12 @@ pub fn verified_json(target: &Target, key: &SecretKey, path: &str, project: fn(u
 }
 
 /// A token's decimals, read as `key`.
-fn decimals(target: &Target, key: &SecretKey, symbol: &str) -> Result<u8> {
+fn decimals(target: &Target, key: &KeySigner, symbol: &str) -> Result<u8> {
     let v = signed_json(target, &target.client()?, key, &format!("/v1/token/{symbol}"))?;
     v["token"]["decimals"].as_u64().map(|d| d as u8).context("token without decimals")
 }
 
-fn amount(target: &Target, key: &SecretKey, symbol: &str, text: &str) -> Result<u128> {
+fn amount(target: &Target, key: &KeySigner, symbol: &str, text: &str) -> Result<u128> {
     parse_amount(text, decimals(target, key, symbol)?).map_err(anyhow::Error::msg)
 }
 
@@ -329,7 +329,7 @@ pub(crate) fn done(json: bool, result: &Value, what: String) {
 
 pub fn pay(a: PayArgs, json: bool) -> Result<()> {
     let signer = resolve_key(&a.target, &a.key)?;
-    let cosigners: Vec<SecretKey> = a.cosign.iter().map(|k| resolve_key(&a.target, k)).collect::<Result<_>>()?;
+    let cosigners: Vec<KeySigner> = a.cosign.iter().map(|k| resolve_key(&a.target, k)).collect::<Result<_>>()?;
     let dec = decimals(&a.target, &signer, &a.token)?;
     let client = a.target.client()?;
     let convert = match &a.convert_to {
@@ -396,7 +396,7 @@ pub fn pay(a: PayArgs, json: bool) -> Result<()> {
 
 /// Writes the receipt of a finalized transaction: a payment receipt for a payment, else a
 /// transaction receipt (a contract transaction's transfers and events, an invoice issuance).
-pub fn write_receipt(target: &Target, client: &Pool, key: &SecretKey, hash: &str, out: &std::path::Path) -> Result<()> {
+pub fn write_receipt(target: &Target, client: &Pool, key: &KeySigner, hash: &str, out: &std::path::Path) -> Result<()> {
     let (chain_id, _) = chain(target, client)?;
     let (mut status, mut body) = client.get_signed(&format!("/v1/payment/{hash}/receipt"), key, &chain_id)?;
     // Unknown and forbidden look the same (403) to all but oversight roles: any refusal of a
@@ -604,7 +604,7 @@ pub fn rate(target: &Target, council: &Council, (from, to): (&str, &str), (num, 
 
 /// Replaces an account's signer set; `signers` are `KEY[:WEIGHT]` (public key or key name).
 pub fn set_signers(target: &Target, keys: &[String], signers: &[String], threshold: u32, json: bool) -> Result<()> {
-    let signing: Vec<SecretKey> = keys.iter().map(|k| resolve_key(target, k)).collect::<Result<_>>()?;
+    let signing: Vec<KeySigner> = keys.iter().map(|k| resolve_key(target, k)).collect::<Result<_>>()?;
     let sender = crate::keys::account_for(signing.first().context("--key needs at least one key")?);
     let mut set = Vec::new();
     for s in signers {

@@ -319,7 +319,7 @@ fn witness_header(target: &Target, b: &mut Bundle, witnesses: &[String]) -> Resu
 /// Finds the registration: as given, else in the manifests, else by digest lookup on the
 /// network (a single registration, or a member of a batch whose members are stored there; for
 /// a salted one the salt makes the registered digest).
-fn locate(client: &crate::client::Pool, signer: &vellum_crypto::SecretKey, chain_id: &str, ask: &BundleAsk<'_>, digest: &Hash32, salt: Option<&Hash32>) -> Result<Located> {
+fn locate(client: &crate::client::Pool, signer: &vellum_crypto::Signer, chain_id: &str, ask: &BundleAsk<'_>, digest: &Hash32, salt: Option<&Hash32>) -> Result<Located> {
     if let Some(p) = ask.proof {
         return Ok(Located { proof: ProofId::from_hex(p).context("--proof must be 64 hex characters")?, member: ask.member, manifest: None });
     }

@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use vellum_crypto::SecretKey;
+use vellum_crypto::Signer;
 use vellum_types::{AccountId, Transaction, TxBody, UnsignedTx};
 
 /// Blocks a CLI transaction stays valid for.
@@ -58,8 +58,10 @@ impl Target {
 }
 
 /// Resolves `--key`: a path, or a name in the keys directory of the client config.
-pub fn resolve_key(target: &Target, key: &str) -> Result<SecretKey> {
+pub fn resolve_key(target: &Target, key: &str) -> Result<Signer> {
     let path = Path::new(key);
+    // A devnet's client config allows its plain keys: read it first when there is one.
+    let _ = target.config();
     if path.exists() {
         return keys::load(path);
     }
@@ -89,7 +91,7 @@ const NONCE_TAKEN_RETRY: Duration = Duration::from_millis(500);
 /// Its nonce is the account's next one; when another pending transaction of the account holds
 /// that nonce (`nonce_taken`) the command waits for it to be decided rather than signing the
 /// nonce after it, so a command never leaves a gap behind its own transaction.
-pub(crate) fn send_as(target: &Target, signers: &[SecretKey], sender: AccountId, body: TxBody) -> Result<Value> {
+pub(crate) fn send_as(target: &Target, signers: &[Signer], sender: AccountId, body: TxBody) -> Result<Value> {
     let pool = target.client()?;
     let (chain_id, height) = chain(target, &pool)?;
     if let Some(build) = BUILD_ONLY.get() {
@@ -104,7 +106,7 @@ pub(crate) fn send_as(target: &Target, signers: &[SecretKey], sender: AccountId,
             bail!("nonce {nonce} of account {sender} stayed held by another pending transaction for {} s", FINALITY_TIMEOUT.as_secs());
         }
         let unsigned = UnsignedTx { chain_id: chain_id.clone(), sender, nonce, expiry_height: height + EXPIRY_BLOCKS, body: body.clone() };
-        let signatures = signers.iter().map(|k| k.sign_tx(&unsigned)).collect();
+        let signatures = signers.iter().map(|k| k.sign_tx(&unsigned)).collect::<Result<_, _>>()?;
         let tx = Transaction { unsigned, signatures };
         match pool.submit_and_wait(&tx, FINALITY_TIMEOUT, target.verify())? {
             Outcome::Final(v) => return finalized(&tx, v),
@@ -157,7 +159,7 @@ pub(crate) struct Built(pub Value);
 /// checks, and writes the transaction file.
 fn build_unsigned(
     pool: &Pool,
-    signers: &[SecretKey],
+    signers: &[Signer],
     (chain_id, height): (String, u64),
     sender: AccountId,
     body: TxBody,
@@ -178,7 +180,7 @@ fn build_unsigned(
 
 /// An account as the node shows it (`GET /v1/account/{id}` → `account`), read with `key` acting
 /// for that account — the key must be one of its signers or request keys.
-pub(crate) fn read_account(pool: &Pool, key: &SecretKey, account: AccountId, chain_id: &str) -> Result<Value> {
+pub(crate) fn read_account(pool: &Pool, key: &Signer, account: AccountId, chain_id: &str) -> Result<Value> {
     // Only this key acts for the account, and only from here on: recipients and other
     // accounts named by the command were resolved already.
     keys::record_account(key.public_key(), account);

@@ -208,7 +208,8 @@ fn buildable(command: &crate::Command) -> Result<(), &'static str> {
             | crate::key_cmd::KeyCommand::Recover { .. }
             | crate::key_cmd::KeyCommand::Show { .. }
             | crate::key_cmd::KeyCommand::NewValidator { .. }
-            | crate::key_cmd::KeyCommand::NewEncryption { .. } => Err(NO_TX),
+            | crate::key_cmd::KeyCommand::NewEncryption { .. }
+            | crate::key_cmd::KeyCommand::ToToken { .. } => Err(NO_TX),
         },
         C::Node { .. }
         | C::Devnet { .. }

@@ -14,7 +14,7 @@ use anyhow::{Context, Result};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::time::Duration;
-use vellum_crypto::SecretKey;
+use vellum_crypto::Signer;
 
 #[derive(clap::Args)]
 pub struct WatchArgs {
@@ -143,7 +143,7 @@ struct Watcher {
 
 impl Watcher {
     /// One connection: reads and prints events until the stream ends.
-    fn connect(&mut self, agent: &ureq::Agent, base: &str, auth: Option<(&SecretKey, &str)>) -> Result<End, ConnectError> {
+    fn connect(&mut self, agent: &ureq::Agent, base: &str, auth: Option<(&Signer, &str)>) -> Result<End, ConnectError> {
         let path = "/v1/events";
         let mut req = agent.get(&format!("{base}{path}")).header("accept", "text/event-stream");
         if let Some(h) = self.last {

@@ -68,7 +68,8 @@ fn write_latest(dir: &Path, l: &vellum_evidence::witness::Latest) -> Result<()> 
 }
 
 pub fn serve(args: ServeArgs, json: bool) -> Result<()> {
-    let key = crate::keys::load(&args.key)?;
+    // A witness cosigns with an Ed25519 key in memory (the C2SP cosignature format).
+    let key = crate::keys::load_software(&args.key)?;
     let vellum_types::PublicKey::Ed25519(public) = key.public_key() else { bail!("a witness key is Ed25519") };
     let g = vellum_node::config::load_genesis(&args.genesis)?;
     let keys: Vec<(String, [u8; 32])> = g.validators.iter().map(|v| (format!("{}/{}", g.chain_id, v.name), v.consensus_key)).collect();

@@ -70,7 +70,7 @@ fn escrow_pays_and_refunds_on_a_devnet_with_a_validator_down() {
     std::fs::create_dir_all(&work).unwrap();
     let path = |name: &str| work.join(name).to_str().unwrap().to_string();
     for who in ["depositor", "graduate"] {
-        let k = json(&["key", "new", "--plain", "--out", keys.join(format!("{who}.key")).to_str().unwrap()]);
+        let k = json(&["key", "new", "--plain", "--insecure-plain-keys", "--out", keys.join(format!("{who}.key")).to_str().unwrap()]);
         std::fs::write(path(&format!("{who}-id.txt")), format!("{who}: passport checked")).unwrap();
         json(&["account", "open", "--client", c, "--public-key", k["public_key"].as_str().unwrap(), "--identity-file", &path(&format!("{who}-id.txt")), "--label", who]);
     }

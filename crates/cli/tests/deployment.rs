@@ -40,7 +40,7 @@ fn four_organisations_follow_the_deployment_guide() {
         std::fs::create_dir_all(&keys).unwrap();
         let v = json(&["key", "new-validator", "--out", keys.join("validator.key").to_str().unwrap()]);
         let consensus = public(&v, "consensus_key");
-        let a = json(&["key", "new", "--plain", "--scheme", "ed25519", "--out", keys.join("node-account.key").to_str().unwrap()]);
+        let a = json(&["key", "new", "--plain", "--insecure-plain-keys", "--scheme", "ed25519", "--out", keys.join("node-account.key").to_str().unwrap()]);
         validators += &format!(
             "[[validators]]\nname = \"{org}\"\nconsensus_key = \"{consensus}\"\np2p_key = \"{consensus}\"\naddress = \"127.0.0.1:{}\"\n\n",
             p2p + i as u16
@@ -50,8 +50,8 @@ fn four_organisations_follow_the_deployment_guide() {
     // §2: the coordinator's genesis, from the template.
     let coordinator = tmp.path().join("coordinator");
     std::fs::create_dir_all(&coordinator).unwrap();
-    let council = json(&["key", "new", "--plain", "--scheme", "ed25519", "--out", coordinator.join("council.key").to_str().unwrap()]);
-    let registrar = json(&["key", "new", "--plain", "--scheme", "ed25519", "--out", coordinator.join("registrar.key").to_str().unwrap()]);
+    let council = json(&["key", "new", "--plain", "--insecure-plain-keys", "--scheme", "ed25519", "--out", coordinator.join("council.key").to_str().unwrap()]);
+    let registrar = json(&["key", "new", "--plain", "--insecure-plain-keys", "--scheme", "ed25519", "--out", coordinator.join("registrar.key").to_str().unwrap()]);
     let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis();
     let genesis = format!(
         "chain_id = \"consortium\"\ngenesis_time_ms = {now_ms}\nepoch_length_blocks = 1200\n\n[params]\nblock_txs_max = 10000\nblock_bytes_max = 2097152\nblock_time_future_skew_ms = 1000\nblock_time_past_skew_ms = 10000\n\n{validators}[[accounts]]\npublic_key = \"{}\"\nroles = [\"council\"]\nlabel = \"council\"\n\n[[accounts]]\npublic_key = \"{}\"\nroles = [\"registrar\"]\nlabel = \"registrar\"\n\n{node_accounts}",
@@ -88,7 +88,7 @@ fn four_organisations_follow_the_deployment_guide() {
         );
         std::fs::write(dir.join("node.toml"), config).unwrap();
         let log = std::fs::File::create(dir.join("node.log")).unwrap();
-        let child = Command::new(BIN).args(["node", "--config"]).arg(dir.join("node.toml")).stdout(Stdio::null()).stderr(log).spawn().unwrap();
+        let child = Command::new(BIN).args(["node", "--insecure-plain-keys", "--config"]).arg(dir.join("node.toml")).stdout(Stdio::null()).stderr(log).spawn().unwrap();
         nodes.0.push(child);
     }
     // §5: every organisation's API reports the agreed genesis and a growing height.

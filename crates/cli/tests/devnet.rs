@@ -16,7 +16,7 @@ fn pids(dir: &Path) -> Vec<i32> {
 fn open_account(client: &str, n: u32) {
     let dir = Path::new(client).parent().unwrap();
     let key = dir.join(format!("user-{n}.key"));
-    let k = json(&["key", "new", "--plain", "--out", key.to_str().unwrap()]);
+    let k = json(&["key", "new", "--plain", "--insecure-plain-keys", "--out", key.to_str().unwrap()]);
     let id_file = dir.join(format!("user-{n}.id"));
     std::fs::write(&id_file, format!("identity record {n}")).unwrap();
     let r = json(&[

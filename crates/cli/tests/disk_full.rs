@@ -30,7 +30,7 @@ impl Drop for Mounted {
 
 fn start_v3(devnet: &Path) -> Child {
     let log = std::fs::File::create(devnet.join("v3-restarted.log")).unwrap();
-    Command::new(BIN).args(["node", "--config"]).arg(devnet.join("v3/node.toml")).stdout(Stdio::null()).stderr(log).spawn().unwrap()
+    Command::new(BIN).args(["node", "--insecure-plain-keys", "--config"]).arg(devnet.join("v3/node.toml")).stdout(Stdio::null()).stderr(log).spawn().unwrap()
 }
 
 fn header_hash(api: &str, height: u64) -> Option<String> {

@@ -205,7 +205,7 @@ fn events_deliver_outcomes_resume_and_cut_off_a_stalled_reader() {
     let c = c.to_str().unwrap();
     let keys = dir.join("keys");
     for who in ["buyer", "seller"] {
-        let k = json(&["key", "new", "--plain", "--out", keys.join(format!("{who}.key")).to_str().unwrap()]);
+        let k = json(&["key", "new", "--plain", "--insecure-plain-keys", "--out", keys.join(format!("{who}.key")).to_str().unwrap()]);
         let id_file = tmp.path().join(format!("{who}-id.txt"));
         std::fs::write(&id_file, format!("{who}: passport checked")).unwrap();
         json(&["account", "open", "--client", c, "--public-key", k["public_key"].as_str().unwrap(), "--identity-file", id_file.to_str().unwrap(), "--label", who]);
@@ -281,7 +281,7 @@ fn events_deliver_outcomes_resume_and_cut_off_a_stalled_reader() {
     std::thread::sleep(Duration::from_millis(300));
     let vdir = dir.join("v3");
     let log = std::fs::OpenOptions::new().create(true).append(true).open(vdir.join("node.log")).unwrap();
-    net.extra.push(Command::new(BIN).arg("node").arg("--config").arg(vdir.join("node.toml")).stdout(log.try_clone().unwrap()).stderr(log).spawn().unwrap());
+    net.extra.push(Command::new(BIN).arg("node").arg("--insecure-plain-keys").arg("--config").arg(vdir.join("node.toml")).stdout(log.try_clone().unwrap()).stderr(log).spawn().unwrap());
     let restarted_at = wait_height(&apis[3], h1 + 5, 120, "v3 restarted");
     let from_storage = Watch::start(&["--client", c, "--api", &apis[3], "--key", "buyer", "--after", &h0.to_string()]);
     assert_eq!(from_storage.view(h0 + 1, h1), live_view, "resumed from storage after height {h0} (v3 restarted at {restarted_at})");

@@ -26,7 +26,7 @@ fn kill9(pid: i32) {
 fn spawn_node(dir: &Path, i: usize) -> Child {
     let vdir = dir.join(format!("v{i}"));
     let log = std::fs::OpenOptions::new().create(true).append(true).open(vdir.join("node.log")).unwrap();
-    Command::new(BIN).arg("node").arg("--config").arg(vdir.join("node.toml")).stdout(log.try_clone().unwrap()).stderr(log).spawn().unwrap()
+    Command::new(BIN).arg("node").arg("--insecure-plain-keys").arg("--config").arg(vdir.join("node.toml")).stdout(log.try_clone().unwrap()).stderr(log).spawn().unwrap()
 }
 
 fn run(args: &[&str]) -> (bool, String) {
@@ -82,7 +82,7 @@ fn load_and_cli_survive_killed_validators() {
     // Every CLI command works with validator 0 down (its address is first in client.toml).
     let s = json(&["status", "--client", c]);
     assert!(s["height"].as_u64().unwrap() > 0);
-    let k = json(&["key", "new", "--plain", "--out", dir.join("keys").join("dana.key").to_str().unwrap()]);
+    let k = json(&["key", "new", "--plain", "--insecure-plain-keys", "--out", dir.join("keys").join("dana.key").to_str().unwrap()]);
     let id_file = work.join("dana.id");
     std::fs::write(&id_file, "Dana, passport D4").unwrap();
     let opened = json(&["account", "open", "--client", c, "--public-key", k["public_key"].as_str().unwrap(), "--identity-file", id_file.to_str().unwrap(), "--label", "dana"]);

@@ -35,7 +35,7 @@ fn rules_roles_council_and_modules_change_only_by_governance() {
 
     // People: two more council candidates and a tax authority.
     for who in ["m1", "m2", "tax"] {
-        let k = json(&["key", "new", "--plain", "--out", keys.join(format!("{who}.key")).to_str().unwrap()]);
+        let k = json(&["key", "new", "--plain", "--insecure-plain-keys", "--out", keys.join(format!("{who}.key")).to_str().unwrap()]);
         std::fs::write(path(&format!("{who}.id")), who).unwrap();
         json(&["account", "open", "--client", c, "--public-key", k["public_key"].as_str().unwrap(), "--identity-file", &path(&format!("{who}.id"))]);
     }

@@ -18,7 +18,7 @@ fn students_fetch_their_own_evidence_after_the_issuer_lost_its_manifests() {
     // Two students with accounts (KYC by the registrar) and age identities for originals.
     let mut students = Vec::new();
     for who in ["alice", "bob"] {
-        let k = json(&["key", "new", "--plain", "--out", keys.join(format!("{who}.key")).to_str().unwrap()]);
+        let k = json(&["key", "new", "--plain", "--insecure-plain-keys", "--out", keys.join(format!("{who}.key")).to_str().unwrap()]);
         let id_file = tmp.path().join(format!("{who}-id.txt"));
         std::fs::write(&id_file, format!("{who}: passport checked")).unwrap();
         json(&["account", "open", "--client", c, "--public-key", k["public_key"].as_str().unwrap(), "--identity-file", id_file.to_str().unwrap(), "--label", who]);

@@ -23,7 +23,7 @@ fn keys_expire_rotate_archive_and_destroy_on_a_devnet() {
     let keys = tmp.path().join("devnet").join("keys");
     let path = |name: &str| keys.join(name).to_str().unwrap().to_string();
     for who in ["alice", "bob"] {
-        let k = json(&["key", "new", "--plain", "--out", &path(&format!("{who}.key"))]);
+        let k = json(&["key", "new", "--plain", "--insecure-plain-keys", "--out", &path(&format!("{who}.key"))]);
         let id = tmp.path().join(format!("{who}-id.txt"));
         std::fs::write(&id, format!("{who}: passport checked")).unwrap();
         json(&["account", "open", "--client", &c, "--public-key", k["public_key"].as_str().unwrap(), "--identity-file", id.to_str().unwrap()]);

@@ -79,12 +79,12 @@ fn keystore_backup_recovery_and_rotation() {
     // Lost device: two guardians recover the account to a new key after the time lock; the
     // owner could have cancelled in between.
     for g in ["g1", "g2"] {
-        let k = ok(pw, &["key", "new", "--plain", "--out", &path(&format!("{g}.key"))]);
+        let k = ok(pw, &["key", "new", "--plain", "--insecure-plain-keys", "--out", &path(&format!("{g}.key"))]);
         std::fs::write(dir.join(format!("{g}.id")), g).unwrap();
         ok(pw, &["account", "open", "--client", c, "--public-key", k["public_key"].as_str().unwrap(), "--identity-file", dir.join(format!("{g}.id")).to_str().unwrap()]);
     }
     ok(pw, &["recovery", "guardians", "--client", c, "--key", &path("alice-2027.key"), "--guardian", "g1", "--guardian", "g2", "--threshold", "2", "--delay-blocks", "8"]);
-    let fresh = ok(pw, &["key", "new", "--plain", "--out", &path("alice-new-phone.key")]);
+    let fresh = ok(pw, &["key", "new", "--plain", "--insecure-plain-keys", "--out", &path("alice-new-phone.key")]);
     ok(pw, &["recovery", "propose", "--client", c, "--key", "g1", "--account", &account, "--new-key", fresh["public_key"].as_str().unwrap()]);
     let (success, _, text) = run(pw, &["recovery", "execute", "--client", c, "--key", "g1", "--account", &account]);
     assert!(!success && text.contains("recovery_locked"), "time-locked: {text}");
@@ -107,7 +107,7 @@ fn keystore_backup_recovery_and_rotation() {
     assert_eq!(b["account"]["id"], account.as_str());
 
     // Revocation: a second device is added, then revoked; the last key cannot be revoked.
-    ok(pw, &["key", "new", "--plain", "--out", &path("alice-laptop.key")]);
+    ok(pw, &["key", "new", "--plain", "--insecure-plain-keys", "--out", &path("alice-laptop.key")]);
     ok(pw, &["account", "set-signers", "--client", c, "--key", &path("alice-phone.key"), "--signer", &path("alice-phone.key"), "--signer", &path("alice-laptop.key"), "--threshold", "1"]);
     let r = ok(pw, &["key", "revoke", "--client", c, "--key", &path("alice-phone.key"), "--revoke", &path("alice-laptop.key")]);
     assert_eq!(r["account_id"], account.as_str());
@@ -116,7 +116,7 @@ fn keystore_backup_recovery_and_rotation() {
 
     // Keys by purpose: a separate key for read requests; then the transaction key no longer
     // authenticates reads, and the request key cannot sign transactions.
-    ok(pw, &["key", "new", "--plain", "--out", &path("alice-reader-plain.key")]);
+    ok(pw, &["key", "new", "--plain", "--insecure-plain-keys", "--out", &path("alice-reader-plain.key")]);
     ok(pw, &["key", "purpose", "--client", c, "--key", &path("alice-phone.key"), "--request-key", &path("alice-reader-plain.key")]);
     ok(pw, &["key", "import", "--from", &path("alice-reader-plain.key"), "--account", &account, "--out", &path("alice-reader.key")]);
     let b = ok(pw, &["balance", "--client", c, "--key", &path("alice-reader.key")]);

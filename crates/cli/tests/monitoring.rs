@@ -36,7 +36,7 @@ impl Net<'_> {
 
     /// A new key `who` and its account, opened by the registrar with `extra` flags.
     fn open(&self, who: &str, extra: &[&str]) -> (bool, String) {
-        let k = json(&["key", "new", "--plain", "--out", self.keys.join(format!("{who}.key")).to_str().unwrap()]);
+        let k = json(&["key", "new", "--plain", "--insecure-plain-keys", "--out", self.keys.join(format!("{who}.key")).to_str().unwrap()]);
         let id = self.file(&format!("{who}-id.txt"), &format!("{who}|1990-01-01|passport {who}"));
         let mut args = vec!["account", "open", "--client", self.c, "--public-key", k["public_key"].as_str().unwrap(), "--identity-file", &id, "--label", who];
         args.extend_from_slice(extra);
@@ -124,7 +124,7 @@ fn both_sides_tiers_expiry_and_sanctions_hold_transfers_on_a_devnet() {
     assert_eq!(paid["payment"]["record"]["outcome"]["alerts"][0]["list_version"], 1);
     // The same identity under another key is not opened.
     std::fs::copy(&alice_id, work.join("alice2-id.txt")).unwrap();
-    let k = json(&["key", "new", "--plain", "--out", keys.join("alice2.key").to_str().unwrap()]);
+    let k = json(&["key", "new", "--plain", "--insecure-plain-keys", "--out", keys.join("alice2.key").to_str().unwrap()]);
     let (ok, text) = vellum(&[
         "account", "open", "--client", &c, "--public-key", k["public_key"].as_str().unwrap(), "--identity-file",
         work.join("alice2-id.txt").to_str().unwrap(), "--kyc-tier", "1", "--screening-salt", salt,

@@ -76,7 +76,7 @@ fn council_members_sign_on_their_own_and_a_p256_account_transacts() {
 
     // A P-256 account: opened, it signs a transaction (purpose keys) and read requests.
     let key = f("p256.key");
-    let new = json(&["key", "new", "--scheme", "p256", "--plain", "--out", &key]);
+    let new = json(&["key", "new", "--scheme", "p256", "--plain", "--insecure-plain-keys", "--out", &key]);
     let public = new["public_key"].as_str().unwrap().to_string();
     assert!(public.starts_with("p256:02") || public.starts_with("p256:03"), "{public}");
     let id_file = f("id.txt");

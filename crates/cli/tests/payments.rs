@@ -55,7 +55,7 @@ fn e_invoice_holds_freezes_and_sub_ledgers_on_a_devnet() {
 
     // People: a buyer, a seller and the buyer's employer, opened by the registrar after KYC.
     for who in ["buyer", "seller", "employer"] {
-        let k = json(&["key", "new", "--plain", "--out", keys.join(format!("{who}.key")).to_str().unwrap()]);
+        let k = json(&["key", "new", "--plain", "--insecure-plain-keys", "--out", keys.join(format!("{who}.key")).to_str().unwrap()]);
         std::fs::write(path(&format!("{who}-id.txt")), format!("{who}: passport checked")).unwrap();
         json(&[
             "account", "open", "--client", c, "--public-key", k["public_key"].as_str().unwrap(),
@@ -74,7 +74,7 @@ fn e_invoice_holds_freezes_and_sub_ledgers_on_a_devnet() {
 
     // The e-invoice module (X.1407 Appendix I). Governance appoints a tax authority; the seller
     // publishes its invoicing conditions naming it (VAT 19 %).
-    let tax = json(&["key", "new", "--plain", "--out", keys.join("tax.key").to_str().unwrap()]);
+    let tax = json(&["key", "new", "--plain", "--insecure-plain-keys", "--out", keys.join("tax.key").to_str().unwrap()]);
     std::fs::write(path("tax-id.txt"), "tax office: registry checked").unwrap();
     json(&["account", "open", "--client", c, "--public-key", tax["public_key"].as_str().unwrap(), "--identity-file", &path("tax-id.txt"), "--label", "tax"]);
     let (code, text) = run(&["invoice", "terms", "--client", c, "--key", "seller", "--tax-authority", "tax", "--token", "EUR", "--vat-bp", "1900"]);
@@ -175,7 +175,7 @@ fn e_invoice_holds_freezes_and_sub_ledgers_on_a_devnet() {
     // Sub-ledgers: a cooperative with its own token; EUR converts into it at a governed rate.
     json(&["subledger", "--client", c, "--name", "coop"]);
     json(&["token", "create", "--client", c, "--symbol", "COOP", "--decimals", "2", "--subledger", "coop"]);
-    let member = json(&["key", "new", "--plain", "--out", keys.join("member.key").to_str().unwrap()]);
+    let member = json(&["key", "new", "--plain", "--insecure-plain-keys", "--out", keys.join("member.key").to_str().unwrap()]);
     std::fs::write(path("member-id.txt"), "member: id card checked").unwrap();
     json(&["account", "open", "--client", c, "--public-key", member["public_key"].as_str().unwrap(), "--identity-file", &path("member-id.txt"), "--subledger", "coop"]);
     json(&["token", "mint", "--client", c, "--token", "COOP", "--to", "desk", "--amount", "10000.00"]);

@@ -67,7 +67,7 @@ fn a_devnet_checkpoint_is_timestamped_and_imported_offline() {
     let client = dir.join("client.toml");
     let c = client.to_str().unwrap();
     let key = dir.join("user.key");
-    let k = json(&["key", "new", "--plain", "--out", key.to_str().unwrap()]);
+    let k = json(&["key", "new", "--plain", "--insecure-plain-keys", "--out", key.to_str().unwrap()]);
     let id_file = dir.join("user.id");
     std::fs::write(&id_file, "identity record").unwrap();
     json(&["account", "open", "--client", c, "--public-key", k["public_key"].as_str().unwrap(), "--identity-file", id_file.to_str().unwrap()]);
@@ -87,7 +87,7 @@ fn a_devnet_checkpoint_is_timestamped_and_imported_offline() {
 
     // The token does not carry over to another checkpoint, nor verify under another TSA.
     let key2 = dir.join("user2.key");
-    let k2 = json(&["key", "new", "--plain", "--out", key2.to_str().unwrap()]);
+    let k2 = json(&["key", "new", "--plain", "--insecure-plain-keys", "--out", key2.to_str().unwrap()]);
     json(&["account", "open", "--client", c, "--public-key", k2["public_key"].as_str().unwrap(), "--identity-file", id_file.to_str().unwrap()]);
     let later = tmp.path().join("later.txt");
     json(&["log", "checkpoint", "--client", c, "--out", later.to_str().unwrap()]);

@@ -490,7 +490,7 @@ mod tests {
 /// other JOSE libraries do not normalise it, and nothing here is a ledger leaf that must have a
 /// single encoding.
 pub mod jose {
-    use super::{SecretKey, p256_compressed};
+    use super::p256_compressed;
     use vellum_types::PublicKey;
 
     /// The JWS `alg` for a key's scheme (`None` for secp256k1, which this release does not use
@@ -503,11 +503,11 @@ pub mod jose {
         }
     }
 
-    /// Signs a JWS signing input; `None` for a secp256k1 key.
-    pub fn sign(key: &SecretKey, input: &[u8]) -> Option<Vec<u8>> {
-        match key.sign(input) {
-            vellum_types::Signature::Ed25519 { signature, .. } | vellum_types::Signature::P256 { signature, .. } => Some(signature.to_vec()),
-            vellum_types::Signature::Secp256k1Recoverable { .. } => None,
+    /// Signs a JWS signing input, in memory or on a device; secp256k1 signs no JWS here.
+    pub fn sign(key: &crate::Signer, input: &[u8]) -> Result<Vec<u8>, crate::SignerError> {
+        match key.sign(input)? {
+            vellum_types::Signature::Ed25519 { signature, .. } | vellum_types::Signature::P256 { signature, .. } => Ok(signature.to_vec()),
+            vellum_types::Signature::Secp256k1Recoverable { .. } => Err(crate::SignerError::Scheme("secp256k1")),
         }
     }
 

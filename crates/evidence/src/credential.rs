@@ -16,7 +16,7 @@
 use base64::Engine;
 use serde_json::{Map, Value, json};
 use thiserror::Error;
-use vellum_crypto::SecretKey;
+use vellum_crypto::Signer;
 use vellum_crypto::sig::jose;
 use vellum_types::{PublicKey, sha256};
 
@@ -38,6 +38,8 @@ pub enum CredentialError {
     IssuerSignature,
     #[error("the issuer key is {0}, which signs no credential (Ed25519 or P-256 only)")]
     UnsupportedKey(String),
+    #[error("the key could not sign: {0}")]
+    Signer(String),
     #[error("disclosure `{0}` is not one the issuer signed")]
     UnknownDisclosure(String),
     #[error("disclosure `{0}` appears twice")]
@@ -134,7 +136,7 @@ pub struct Claims<'a> {
 
 /// Issues a credential signed with `issuer`; every claim is selectively disclosable; one salt
 /// per claim from `salt` (the OS RNG in use, fixed in tests and vectors).
-pub fn issue(issuer: &SecretKey, c: &Claims<'_>, mut salt: impl FnMut() -> [u8; 16]) -> Result<Issued> {
+pub fn issue(issuer: &Signer, c: &Claims<'_>, mut salt: impl FnMut() -> [u8; 16]) -> Result<Issued> {
     let alg = jose::alg(&issuer.public_key()).ok_or_else(|| CredentialError::UnsupportedKey(issuer.scheme().into()))?;
     let holder_jwk = jose::to_jwk(c.holder).ok_or_else(|| CredentialError::UnsupportedKey("secp256k1 (holder)".into()))?;
     if c.claims.is_empty() || c.claims.len() > DISCLOSURES_MAX {
@@ -151,9 +153,12 @@ pub fn issue(issuer: &SecretKey, c: &Claims<'_>, mut salt: impl FnMut() -> [u8; 
     Ok(Issued { jwt: sign_jwt(issuer, &header, &payload)?, disclosures })
 }
 
-fn sign_jwt(key: &SecretKey, header: &Value, payload: &Value) -> Result<String> {
+fn sign_jwt(key: &Signer, header: &Value, payload: &Value) -> Result<String> {
     let input = format!("{}.{}", b64(header.to_string().as_bytes()), b64(payload.to_string().as_bytes()));
-    let sig = jose::sign(key, input.as_bytes()).ok_or_else(|| CredentialError::UnsupportedKey(key.scheme().into()))?;
+    let sig = jose::sign(key, input.as_bytes()).map_err(|e| match e {
+        vellum_crypto::SignerError::Scheme(scheme) => CredentialError::UnsupportedKey(scheme.into()),
+        other => CredentialError::Signer(other.to_string()),
+    })?;
     Ok(format!("{input}.{}", b64(&sig)))
 }
 
@@ -165,7 +170,7 @@ pub struct Binding<'a> {
 }
 
 /// The holder's presentation: the chosen disclosures and a key-binding JWT.
-pub fn present(credential: &Issued, disclose: &[&str], holder: &SecretKey, b: &Binding<'_>) -> Result<String> {
+pub fn present(credential: &Issued, disclose: &[&str], holder: &Signer, b: &Binding<'_>) -> Result<String> {
     let mut kept = Vec::with_capacity(disclose.len());
     for name in disclose {
         let d = credential.disclosures.iter().find(|d| d.name == *name).ok_or_else(|| CredentialError::NoSuchClaim(name.to_string()))?;
@@ -303,8 +308,8 @@ fn check_binding(kb: &str, holder: &PublicKey, presented: &str, aud: &str, nonce
 mod tests {
     use super::*;
 
-    fn key(scheme: &str, n: u8) -> SecretKey {
-        SecretKey::from_bytes(scheme, [n; 32]).unwrap()
+    fn key(scheme: &str, n: u8) -> Signer {
+        vellum_crypto::SecretKey::from_bytes(scheme, [n; 32]).unwrap().into()
     }
 
     fn claims() -> Map<String, Value> {
@@ -312,7 +317,7 @@ mod tests {
         v.as_object().unwrap().clone()
     }
 
-    fn issued(issuer: &SecretKey, holder: &SecretKey) -> Issued {
+    fn issued(issuer: &Signer, holder: &Signer) -> Issued {
         let mut n = 0u8;
         let c = claims();
         let c = Claims { iss: "vellum:vellum-test:00", vct: "urn:vellum:academic-certificate", iat: 1_767_225_600, claims: &c, holder: &holder.public_key() };

@@ -103,15 +103,22 @@ pub struct Unlock<'a> {
 
 /// Reads a key file and unlocks it: a signer in memory (keystore, plain) or on the token.
 pub fn load(path: &Path, unlock: &Unlock) -> Result<Signer, KeyFileError> {
-    let shown = path.display().to_string();
-    match KeyFile::read(path)? {
-        KeyFile::Plain(_) if !unlock.allow_plain => Err(KeyFileError::PlainRefused { path: shown }),
-        KeyFile::Plain(key) => Ok(Signer::Software(key)),
-        KeyFile::Keystore(ks) => {
-            let password = (unlock.password)().map_err(|message| KeyFileError::NoPassword { path: shown.clone(), message })?;
-            ks.open(&password).map(Signer::Software).map_err(|source| KeyFileError::Keystore { path: shown, source })
+    KeyFile::read(path)?.unlock(path, unlock)
+}
+
+impl KeyFile {
+    /// Unlocks the key file read from `path` (named in errors).
+    pub fn unlock(self, path: &Path, unlock: &Unlock) -> Result<Signer, KeyFileError> {
+        let shown = path.display().to_string();
+        match self {
+            KeyFile::Plain(_) if !unlock.allow_plain => Err(KeyFileError::PlainRefused { path: shown }),
+            KeyFile::Plain(key) => Ok(Signer::Software(key)),
+            KeyFile::Keystore(ks) => {
+                let password = (unlock.password)().map_err(|message| KeyFileError::NoPassword { path: shown.clone(), message })?;
+                ks.open(&password).map(Signer::Software).map_err(|source| KeyFileError::Keystore { path: shown, source })
+            }
+            KeyFile::Token(reference) => token::open(&reference).map_err(|source| KeyFileError::Token { path: shown, source }),
         }
-        KeyFile::Token(reference) => token::open(&reference).map_err(|source| KeyFileError::Token { path: shown, source }),
     }
 }
 

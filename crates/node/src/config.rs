@@ -23,7 +23,9 @@ pub struct NodeConfig {
     /// Name of this validator in the genesis.
     pub name: String,
     pub genesis: PathBuf,
-    /// Hex of the 32-byte Ed25519 secret that signs votes and authenticates p2p connections.
+    /// The Ed25519 key that signs votes and authenticates p2p connections: an encrypted
+    /// keystore (unlocked once at start-up, see `key_password_file`), or — on a devnet started
+    /// with `--insecure-plain-keys` only — 64 hex characters.
     pub key: PathBuf,
     pub data_dir: PathBuf,
     pub p2p_listen: SocketAddr,
@@ -31,10 +33,18 @@ pub struct NodeConfig {
     /// Allow peers on private/loopback addresses (devnets, LANs).
     #[serde(default)]
     pub allow_private_ips: bool,
-    /// Key file (`scheme:hex`) of this node's ledger account (role `node`), which signs the
-    /// audit transactions recording reads of proof data.
+    /// Key file of this node's ledger account (role `node`), which signs the audit
+    /// transactions recording reads: a PKCS#11 reference (the key stays in the token), an
+    /// encrypted keystore, or (devnets, `--insecure-plain-keys`) a plain `scheme:hex` file.
     #[serde(default)]
     pub audit_key: Option<PathBuf>,
+    /// The password of the keystores above, read once at start-up. Unset: the systemd
+    /// credential `vellum-key-password` (`$CREDENTIALS_DIRECTORY`), else `VELLUM_KEY_PASSWORD`.
+    #[serde(default)]
+    pub key_password_file: Option<PathBuf>,
+    /// Accept plain key files: set only by the `--insecure-plain-keys` switch, never by the file.
+    #[serde(skip)]
+    pub insecure_plain_keys: bool,
     #[serde(default)]
     pub mempool_txs_max: Option<usize>,
     #[serde(default)]
@@ -81,6 +91,10 @@ pub enum ConfigError {
     Genesis { path: String, source: vellum_types::genesis::GenesisError },
     #[error("key file {path} must hold 64 hex characters (a 32-byte Ed25519 secret)")]
     Key { path: String },
+    #[error(transparent)]
+    KeyFile(#[from] vellum_keys::KeyFileError),
+    #[error("{path}: a validator's consensus key {reason}")]
+    ConsensusKey { path: String, reason: &'static str },
     #[error("validator `{0}` is not in the genesis, or its key does not match the genesis")]
     NotAValidator(String),
 }
@@ -103,12 +117,26 @@ pub fn load_genesis(path: &Path) -> Result<Genesis, ConfigError> {
     Ok(genesis)
 }
 
-pub fn load_key(path: &Path) -> Result<PrivateKey, ConfigError> {
-    let text = read_file(path)?;
-    let bad = || ConfigError::Key { path: path.display().to_string() };
-    let mut seed = [0u8; 32];
-    hex::decode_to_slice(text.trim(), &mut seed).map_err(|_| bad())?;
-    Ok(private_key_from_seed(seed))
+/// The validator's consensus key: an encrypted Ed25519 keystore unlocked with the service
+/// password, or a plain hex file when `allow_plain` (devnets). Not a PKCS#11 token: the engine
+/// signs every vote and p2p handshake in process through an infallible signer (ARCHITECTURE.md,
+/// "Where keys live").
+pub fn load_key(path: &Path, allow_plain: bool, password_file: Option<&Path>) -> Result<PrivateKey, ConfigError> {
+    use vellum_keys::KeyFile;
+    let shown = path.display().to_string();
+    let refuse = |reason| ConfigError::ConsensusKey { path: shown.clone(), reason };
+    let file = KeyFile::read(path)?;
+    if matches!(file, KeyFile::Token(_)) {
+        return Err(refuse("cannot live in a PKCS#11 token (the engine signs each vote in process): use an encrypted keystore"));
+    }
+    let password = || vellum_keys::service_password(password_file);
+    let signer = file.unlock(path, &vellum_keys::Unlock { allow_plain, password: &password })?;
+    let secret = signer.software().map_err(|_| refuse("must be a key in memory"))?;
+    if secret.scheme() != "ed25519" {
+        return Err(refuse("is Ed25519"));
+    }
+    let seed = zeroize::Zeroizing::new(secret.to_bytes());
+    Ok(private_key_from_seed(*seed))
 }
 
 /// The validator key for a 32-byte secret (every 32-byte string is a valid Ed25519 secret).
@@ -129,6 +157,7 @@ impl NodeConfig {
         for p in [&mut cfg.genesis, &mut cfg.key, &mut cfg.data_dir]
             .into_iter()
             .chain(cfg.audit_key.as_mut())
+            .chain(cfg.key_password_file.as_mut())
             .chain(cfg.tls_cert.as_mut())
             .chain(cfg.tls_key.as_mut())
         {
@@ -161,12 +190,9 @@ impl NodeConfig {
     }
 }
 
-/// Reads an account key file: `scheme:hex` (as `vellum key new` writes).
-pub fn load_account_key(path: &Path) -> Result<vellum_crypto::SecretKey, ConfigError> {
-    let text = read_file(path)?;
-    let bad = || ConfigError::Key { path: path.display().to_string() };
-    let (scheme, hex_part) = text.trim().split_once(':').ok_or_else(bad)?;
-    let mut bytes = [0u8; 32];
-    hex::decode_to_slice(hex_part, &mut bytes).map_err(|_| bad())?;
-    vellum_crypto::SecretKey::from_bytes(scheme, bytes).map_err(|_| bad())
+/// The node-account key: a PKCS#11 reference, an encrypted keystore (the service password),
+/// or a plain file when `allow_plain` (devnets).
+pub fn load_account_key(path: &Path, allow_plain: bool, password_file: Option<&Path>) -> Result<vellum_crypto::Signer, ConfigError> {
+    let password = || vellum_keys::service_password(password_file);
+    Ok(vellum_keys::load(path, &vellum_keys::Unlock { allow_plain, password: &password })?)
 }

@@ -154,6 +154,10 @@ pub enum SubmitError {
     Storage(String),
     #[error(transparent)]
     Accept(#[from] crate::acceptance::AcceptError),
+    /// The node-account key could not sign (its token unplugged or logged out): the
+    /// transaction was never made; queued audit records stay queued.
+    #[error("the node account key cannot sign: {0}")]
+    Signer(#[from] vellum_crypto::SignerError),
 }
 
 impl SubmitError {
@@ -166,6 +170,7 @@ impl SubmitError {
             SubmitError::Storage(_) => "storage",
             SubmitError::Accept(crate::acceptance::AcceptError::Busy) => "busy",
             SubmitError::Accept(crate::acceptance::AcceptError::Storage(_)) => "storage",
+            SubmitError::Signer(_) => "signer_unavailable",
         }
     }
 }
@@ -211,7 +216,7 @@ pub struct NodeHandle {
     /// `(note key name, key)` this validator signs log checkpoints with.
     pub(crate) note_key: Option<Arc<(String, vellum_crypto::SecretKey)>>,
     /// The node account's key that signs audit transactions, and the records waiting for one.
-    pub(crate) audit_key: Option<Arc<vellum_crypto::SecretKey>>,
+    pub(crate) audit_key: Option<Arc<vellum_crypto::Signer>>,
     /// Pending audit records (by their storage sequence number) already submitted in an audit
     /// transaction, and when; resubmitted if still pending after `AUDIT_RETRY_MS`.
     pub(crate) audit_in_flight: Arc<Mutex<HashMap<u64, u64>>>,
@@ -278,8 +283,8 @@ impl NodeHandle {
 
     /// This node records its audit trails on the ledger with `key` (its node account's key),
     /// as a validator started with `audit_key` does.
-    pub fn with_audit_key(mut self, key: vellum_crypto::SecretKey) -> Self {
-        self.audit_key = Some(Arc::new(key));
+    pub fn with_audit_key(mut self, key: impl Into<vellum_crypto::Signer>) -> Self {
+        self.audit_key = Some(Arc::new(key.into()));
         self
     }
 

@@ -95,7 +95,7 @@ pub struct EngineConfig {
     pub genesis: Arc<Genesis>,
     /// The node account key that signs audit transactions (reads of proof data are recorded
     /// on the ledger only when set).
-    pub audit_key: Option<vellum_crypto::SecretKey>,
+    pub audit_key: Option<vellum_crypto::Signer>,
     /// See [`App`]: the pause before an empty block.
     pub empty_block_interval: Duration,
     pub signer: PrivateKey,

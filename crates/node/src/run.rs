@@ -59,8 +59,11 @@ pub enum RunError {
 /// the node is up (the binary starts the HTTP API with it).
 pub fn run_validator(config: NodeConfig, on_ready: impl FnOnce(NodeHandle) + Send + 'static) -> Result<(), RunError> {
     let genesis = Arc::new(load_genesis(&config.genesis)?);
-    let signer = load_key(&config.key)?;
-    let audit_key = config.audit_key.as_deref().map(crate::config::load_account_key).transpose()?;
+    // Unlocked once, here: a keystore's password is read from a file, a systemd credential or
+    // the environment, and a token key stays in its token behind one logged-in session.
+    let (plain, password) = (config.insecure_plain_keys, config.key_password_file.as_deref());
+    let signer = load_key(&config.key, plain, password)?;
+    let audit_key = config.audit_key.as_deref().map(|k| crate::config::load_account_key(k, plain, password)).transpose()?;
     let me = signer.public_key();
     if let Some(v) = genesis.validators.iter().find(|v| v.consensus_key.as_slice() == me.as_ref())
         && v.name != config.name

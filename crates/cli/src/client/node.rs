@@ -18,6 +18,9 @@ pub struct ClientConfig {
     pub api: Vec<String>,
     /// Directory of the devnet's account keys (relative to this file).
     pub keys_dir: PathBuf,
+    /// A devnet's config: its plain key files are accepted (as `--insecure-plain-keys`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub insecure_plain_keys: bool,
 }
 
 impl ClientConfig {
@@ -29,6 +32,9 @@ impl ClientConfig {
         }
         if cfg.api.is_empty() {
             bail!("client config {} lists no API address", path.display());
+        }
+        if cfg.insecure_plain_keys {
+            crate::keys::allow_plain();
         }
         Ok(cfg)
     }
@@ -84,12 +90,12 @@ impl Client {
     }
 
     /// A GET signed with an account key (authenticated read). Returns the status and raw body.
-    pub fn get_signed(&self, path: &str, key: &vellum_crypto::SecretKey, chain_id: &str) -> Result<(u16, Vec<u8>)> {
+    pub fn get_signed(&self, path: &str, key: &vellum_crypto::Signer, chain_id: &str) -> Result<(u16, Vec<u8>)> {
         self.signed("GET", path, &[], key, chain_id)
     }
 
     /// A request signed with an account key (see `vellum_types::request`).
-    pub fn signed(&self, method: &str, path: &str, body: &[u8], key: &vellum_crypto::SecretKey, chain_id: &str) -> Result<(u16, Vec<u8>)> {
+    pub fn signed(&self, method: &str, path: &str, body: &[u8], key: &vellum_crypto::Signer, chain_id: &str) -> Result<(u16, Vec<u8>)> {
         // `tx build` runs a command only to capture its transaction: it must change nothing.
         if method != "GET" && crate::target::building() {
             bail!("`tx build` only builds transactions: this command would {method} {path} on the node");
@@ -216,14 +222,14 @@ impl Client {
 /// The authentication headers of a request signed with an account key: the account, a
 /// timestamp, a fresh random nonce and the signature over `vellum_types::request`'s signing
 /// bytes (chain, account, method, path and query, body digest, timestamp, nonce).
-pub fn signed_headers(key: &vellum_crypto::SecretKey, chain_id: &str, method: &str, path: &str, body: &[u8]) -> Result<Vec<(&'static str, String)>> {
+pub fn signed_headers(key: &vellum_crypto::Signer, chain_id: &str, method: &str, path: &str, body: &[u8]) -> Result<Vec<(&'static str, String)>> {
     use vellum_types::request::*;
     let account = crate::keys::account_for(key);
     let timestamp_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as u64;
     let mut nonce = [0u8; 16];
     nonce.copy_from_slice(&crate::keys::random_bytes()[..16]);
     let signed = request_signing_bytes(chain_id, &account, method, path, body, timestamp_ms, &nonce);
-    let signature = borsh::to_vec(&key.sign(&signed)).expect("borsh into Vec");
+    let signature = borsh::to_vec(&key.sign(&signed)?).expect("borsh into Vec");
     Ok(vec![
         (HEADER_ACCOUNT, account.to_hex()),
         (HEADER_TIMESTAMP, timestamp_ms.to_string()),

@@ -97,12 +97,12 @@ impl Pool {
         self.first_answer(path, |c| c.get(path))
     }
 
-    pub fn get_signed(&self, path: &str, key: &vellum_crypto::SecretKey, chain_id: &str) -> Result<(u16, Vec<u8>)> {
+    pub fn get_signed(&self, path: &str, key: &vellum_crypto::Signer, chain_id: &str) -> Result<(u16, Vec<u8>)> {
         // Signed afresh for each validator: each keeps its own replay window.
         self.first_answer(path, |c| c.get_signed(path, key, chain_id))
     }
 
-    pub fn signed(&self, method: &str, path: &str, body: &[u8], key: &vellum_crypto::SecretKey, chain_id: &str) -> Result<(u16, Vec<u8>)> {
+    pub fn signed(&self, method: &str, path: &str, body: &[u8], key: &vellum_crypto::Signer, chain_id: &str) -> Result<(u16, Vec<u8>)> {
         self.first_answer(path, |c| c.signed(method, path, body, key, chain_id))
     }
 

@@ -132,7 +132,7 @@ impl Pool {
 
     /// A signed GET agreed by `f + 1` validators (each request signed afresh: every validator
     /// keeps its own replay window and audit trail).
-    pub fn agreed_signed(&self, path: &str, key: &vellum_crypto::SecretKey, chain_id: &str, project: fn(u16, &Value) -> Value) -> Result<Agreed> {
+    pub fn agreed_signed(&self, path: &str, key: &vellum_crypto::Signer, chain_id: &str, project: fn(u16, &Value) -> Value) -> Result<Agreed> {
         let (p, key, chain) = (path.to_string(), key.clone(), chain_id.to_string());
         let call = move |c: &Client| {
             let (status, body) = c.get_signed(&p, &key, &chain).ok().filter(|(s, _)| counts(*s))?;

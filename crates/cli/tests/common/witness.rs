@@ -22,7 +22,7 @@ impl Drop for WitnessProcess {
 
 pub fn start_witness(dir: &Path, name: &str, genesis: &Path) -> WitnessProcess {
     let key = dir.join(format!("{}.key", name.replace('/', "_")));
-    json(&["key", "new", "--plain", "--scheme", "ed25519", "--out", key.to_str().unwrap()]);
+    json(&["key", "new", "--plain", "--insecure-plain-keys", "--scheme", "ed25519", "--out", key.to_str().unwrap()]);
     let state = dir.join(name.replace('/', "_"));
     let mut child = Command::new(BIN)
         .args(["--json", "witness", "serve", "--key", key.to_str().unwrap(), "--name", name, "--genesis", genesis.to_str().unwrap()])

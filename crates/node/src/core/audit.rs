@@ -111,7 +111,7 @@ impl NodeHandle {
 
     /// A transaction of this validator's node account (`key`), with its next free nonce,
     /// submitted like any other.
-    fn submit_node_tx(&self, key: &vellum_crypto::SecretKey, body: vellum_types::TxBody) -> Result<TxId, SubmitError> {
+    fn submit_node_tx(&self, key: &vellum_crypto::Signer, body: vellum_types::TxBody) -> Result<TxId, SubmitError> {
         let sender = key.public_key().account_id();
         let (chain_id, nonce, height) = {
             let core = self.lock();
@@ -120,7 +120,7 @@ impl NodeHandle {
             (state.chain_id.clone(), core.mempool.next_free_nonce(&sender, next), state.height)
         };
         let unsigned = vellum_types::UnsignedTx { chain_id, sender, nonce, expiry_height: height + NODE_TX_EXPIRY_BLOCKS, body };
-        let tx = Transaction { signatures: vec![key.sign_tx(&unsigned)], unsigned };
+        let tx = Transaction { signatures: vec![key.sign_tx(&unsigned)?], unsigned };
         self.submit(&tx.to_wire())
     }
 
@@ -160,7 +160,7 @@ impl NodeHandle {
     /// flight too long).
     fn flush_queue<R: borsh::BorshSerialize>(
         &self,
-        key: &vellum_crypto::SecretKey,
+        key: &vellum_crypto::Signer,
         pending: Vec<(u64, R)>,
         in_flight: &std::sync::Mutex<std::collections::HashMap<u64, u64>>,
         now_ms: u64,
