@@ -229,10 +229,19 @@ pub fn run(command: KeyCommand, json: bool) -> Result<()> {
         KeyCommand::Archive { target, key, out, reader, force } => crate::key_life::retire(&target, &key, (Some(&out), reader.as_deref()), force, json)?,
         KeyCommand::Destroy { target, key, reader, force } => crate::key_life::retire(&target, &key, (None, reader.as_deref()), force, json)?,
         KeyCommand::Show { path } => {
-            let key = keys::load(&path)?;
-            let account = keys::account_for(&key);
-            let v = json!({ "public_key": key.public_key().to_string(), "account_id": account.to_hex() });
-            print(json, &v, || format!("public key {}\naccount id {account}", key.public_key()));
+            // The public part only: nothing is unlocked (no password, no PIN, no token).
+            let file = vellum_keys::KeyFile::read(&path)?;
+            let public = match &file {
+                vellum_keys::KeyFile::Plain(k) => k.public_key(),
+                vellum_keys::KeyFile::Keystore(k) => k.public_key.parse().map_err(|e| anyhow::anyhow!("{}: bad public_key: {e}", path.display()))?,
+                vellum_keys::KeyFile::Token(t) => t.public_key.parse().map_err(|e| anyhow::anyhow!("{}: bad public_key: {e}", path.display()))?,
+            };
+            let account = match file.account_id() {
+                Some(a) => AccountId::from_hex(a).with_context(|| format!("{}: bad account_id", path.display()))?,
+                None => public.account_id(),
+            };
+            let v = json!({ "public_key": public.to_string(), "account_id": account.to_hex() });
+            print(json, &v, || format!("public key {public}\naccount id {account}"));
         }
         KeyCommand::NewValidator { out, plain } => {
             let seed = zeroize::Zeroizing::new(keys::random_bytes());

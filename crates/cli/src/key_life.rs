@@ -144,6 +144,8 @@ pub(crate) fn shred(path: &Path) -> Result<()> {
 /// `vellum key archive` / `vellum key destroy`: refuses a key that still signs for its account
 /// (rotate or revoke it first) unless `force`; archival keeps the public part.
 pub fn retire(target: &Target, path: &Path, (archive_to, reader): (Option<&PathBuf>, Option<&str>), force: bool, json: bool) -> Result<()> {
+    // A devnet's client config allows its plain keys: read it first.
+    let _ = target.config();
     let secret = keys::load(path)?;
     if !force && still_signs(target, &secret, reader)? {
         bail!("{} still signs for account {}: rotate (vellum key rotate) or revoke (vellum key revoke) it first, or --force", path.display(), keys::account_for(&secret));

@@ -100,6 +100,10 @@ pub fn combine(shares: &[String]) -> Result<SecretKey> {
 mod tests {
     use super::*;
 
+    fn key() -> SecretKey {
+        SecretKey::from_bytes("ed25519", [42; 32]).unwrap()
+    }
+
     #[test]
     fn bip39_vectors() {
         // BIP-39 reference vectors for 256-bit entropy (English wordlist).

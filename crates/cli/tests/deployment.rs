@@ -1,8 +1,10 @@
 //! The multi-organisation procedure of `docs/deployment.md`, on loopback: four organisations make
 //! their keys with the documented commands, a coordinator writes the genesis from the documented
 //! template, every organisation checks it with `vellum genesis`, each writes its node.toml and
-//! runs `vellum node`; the chain finalizes with four validators and with one killed. And the
-//! systemd units pass `systemd-analyze verify` with an exposure score of at most 2.0.
+//! runs `vellum node`; the chain finalizes with four validators and with one killed. Validator
+//! and node-account keys are encrypted keystores unlocked once at start-up from a password file
+//! (no plain key anywhere on the validators; a plain one is refused without the devnet switch).
+//! And the systemd units pass `systemd-analyze verify` with an exposure score of at most 2.0.
 
 mod common;
 
@@ -24,6 +26,16 @@ impl Drop for Nodes {
     }
 }
 
+/// The organisations' keystore password (each would have its own; one is enough here).
+const PASSWORD: &str = "correct horse battery staple";
+
+/// `vellum --json ARGS` with the keystore password in the environment (as a script would).
+fn json_sealed(args: &[&str]) -> serde_json::Value {
+    let out = Command::new(BIN).arg("--json").args(args).env("VELLUM_PASSWORD", PASSWORD).stdin(Stdio::null()).output().unwrap();
+    assert!(out.status.success(), "vellum {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn public(v: &serde_json::Value, field: &str) -> String {
     v[field].as_str().unwrap_or_else(|| panic!("{field} in {v}")).to_string()
 }
@@ -38,9 +50,10 @@ fn four_organisations_follow_the_deployment_guide() {
     for (i, org) in ORGS.iter().enumerate() {
         let keys = tmp.path().join(org).join("keys");
         std::fs::create_dir_all(&keys).unwrap();
-        let v = json(&["key", "new-validator", "--out", keys.join("validator.key").to_str().unwrap()]);
+        let v = json_sealed(&["key", "new-validator", "--out", keys.join("validator.key").to_str().unwrap()]);
         let consensus = public(&v, "consensus_key");
-        let a = json(&["key", "new", "--plain", "--insecure-plain-keys", "--scheme", "ed25519", "--out", keys.join("node-account.key").to_str().unwrap()]);
+        let a = json_sealed(&["key", "new", "--scheme", "ed25519", "--out", keys.join("node-account.key").to_str().unwrap()]);
+        std::fs::write(keys.join("password"), format!("{PASSWORD}\n")).unwrap();
         validators += &format!(
             "[[validators]]\nname = \"{org}\"\nconsensus_key = \"{consensus}\"\np2p_key = \"{consensus}\"\naddress = \"127.0.0.1:{}\"\n\n",
             p2p + i as u16
@@ -82,13 +95,30 @@ fn four_organisations_follow_the_deployment_guide() {
         let dir = tmp.path().join(org);
         let peers: String = ORGS.iter().enumerate().filter(|(j, _)| *j != i).map(|(j, o)| format!("{o} = \"http://127.0.0.1:{}\"\n", api + j as u16)).collect();
         let config = format!(
-            "name = \"{org}\"\ngenesis = \"genesis.toml\"\nkey = \"keys/validator.key\"\naudit_key = \"keys/node-account.key\"\ndata_dir = \"data\"\np2p_listen = \"127.0.0.1:{}\"\napi_listen = \"127.0.0.1:{}\"\nallow_private_ips = true\n\n[peer_api]\n{peers}",
+            "name = \"{org}\"\ngenesis = \"genesis.toml\"\nkey = \"keys/validator.key\"\naudit_key = \"keys/node-account.key\"\nkey_password_file = \"keys/password\"\ndata_dir = \"data\"\np2p_listen = \"127.0.0.1:{}\"\napi_listen = \"127.0.0.1:{}\"\nallow_private_ips = true\n\n[peer_api]\n{peers}",
             p2p + i as u16,
             api + i as u16
         );
-        std::fs::write(dir.join("node.toml"), config).unwrap();
+        std::fs::write(dir.join("node.toml"), &config).unwrap();
+        if i == 0 {
+            // A plain validator key is refused without the devnet switch, and a wrong password
+            // is one clear error; the node starts neither.
+            let plain = json(&["key", "new-validator", "--plain", "--insecure-plain-keys", "--out", dir.join("keys/plain.key").to_str().unwrap()]);
+            assert!(plain["consensus_key"].is_string());
+            let plain_config = dir.join("plain.toml");
+            std::fs::write(&plain_config, config.replace("keys/validator.key", "keys/plain.key")).unwrap();
+            let (ok, text) = vellum(&["node", "--config", plain_config.to_str().unwrap()]);
+            assert!(!ok && text.contains("--insecure-plain-keys"), "{text}");
+            let (ok, text) = vellum(&["key", "new-validator", "--plain", "--out", dir.join("keys/plain2.key").to_str().unwrap()]);
+            assert!(!ok && text.contains("--insecure-plain-keys"), "{text}");
+            std::fs::write(dir.join("keys/wrong"), "not the password").unwrap();
+            let wrong_config = dir.join("wrong.toml");
+            std::fs::write(&wrong_config, config.replace("keys/password", "keys/wrong")).unwrap();
+            let (ok, text) = vellum(&["node", "--config", wrong_config.to_str().unwrap()]);
+            assert!(!ok && text.contains("wrong password"), "{text}");
+        }
         let log = std::fs::File::create(dir.join("node.log")).unwrap();
-        let child = Command::new(BIN).args(["node", "--insecure-plain-keys", "--config"]).arg(dir.join("node.toml")).stdout(Stdio::null()).stderr(log).spawn().unwrap();
+        let child = Command::new(BIN).args(["node", "--config"]).arg(dir.join("node.toml")).stdout(Stdio::null()).stderr(log).spawn().unwrap();
         nodes.0.push(child);
     }
     // §5: every organisation's API reports the agreed genesis and a growing height.
