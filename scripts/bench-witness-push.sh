@@ -11,7 +11,7 @@ C="$DIR/devnet/client.toml"
 trap '$BIN devnet down --dir "$DIR/devnet" >/dev/null 2>&1; kill $(jobs -p) 2>/dev/null' EXIT
 for i in 1 2; do
   $BIN key new --plain --insecure-plain-keys --scheme ed25519 --out "$DIR/work/w$i.key" >/dev/null
-  $BIN --json witness serve --key "$DIR/work/w$i.key" --name "witness.example/w$i" --genesis "$DIR/devnet/genesis.toml" \
+  $BIN --json --insecure-plain-keys witness serve --key "$DIR/work/w$i.key" --name "witness.example/w$i" --genesis "$DIR/devnet/genesis.toml" \
     --state "$DIR/work/w$i" --listen 127.0.0.1:$((W + i)) > "$DIR/work/w$i.json" 2>/dev/null &
 done
 sleep 1

@@ -1,6 +1,14 @@
 //! Encrypted originals, stored off-chain next to a registration: the registrant stores and
 //! deletes one (deleting destroys its key envelope), the registrant and auditors fetch it.
 //! Signed requests; every attempt is audited like a proof read.
+//!
+//! Survival: the client stores each original on every validator it reaches (at least f+1:
+//! each checks the registrant's signature over the upload's digest and the registrant's right
+//! to store it) and fetches it from any. Deletion is the ledger transaction `DeleteOriginal`:
+//! every validator destroys its copy as it applies the block, and a validator still catching
+//! up (no finalized block made since it started, or its newest older than
+//! [`ORIGINAL_TIP_AGE_MS_MAX`]) serves no original, so it cannot hand out one deleted while it
+//! was down.
 
 use crate::auth::{Readers, authorised};
 use crate::errors::{ErrorBody, Path, Query, error};
@@ -21,6 +29,11 @@ use vellum_types::ProofId;
 /// Largest request body of `PUT /v1/proof/{id}/original`: the original plus room for its
 /// envelope and encoding.
 pub const ORIGINAL_REQUEST_BYTES_MAX: usize = vellum_types::proof::ORIGINAL_BYTES_MAX + 64 * 1024;
+
+/// Oldest finalized block (by block time, against this node's clock) at which a validator
+/// serves originals. A live chain finalizes a block at least every `EMPTY_BLOCK_INTERVAL_MS`
+/// (250 ms) plus a few round trips; a validator replaying blocks after downtime is far behind.
+pub const ORIGINAL_TIP_AGE_MS_MAX: u64 = 10_000;
 
 #[derive(Deserialize)]
 pub(crate) struct MemberQuery {
@@ -137,7 +150,7 @@ pub(crate) async fn original_put(
         (status = 404, description = "`unknown_proof` (auditors only), `no_original`", body = ErrorBody),
         (status = 410, description = "`original_deleted`: its key was destroyed; the proof stays verifiable", body = ErrorBody),
         (status = 500, description = "`storage`", body = ErrorBody),
-        (status = 503, description = "`busy`", body = ErrorBody),
+        (status = 503, description = "`busy`; `catching_up`: this validator has finalized no block made since it started, or its newest is older than 10 s (it may not have applied a deletion yet): ask another", body = ErrorBody),
     ),
     security(("signed_request" = []))
 )]
@@ -151,6 +164,16 @@ pub(crate) async fn original_get(State(node): State<NodeHandle>, Path(id): Path<
             Ok(m) => m,
             Err(r) => return r,
         };
+        if !node.caught_up(now_ms(), ORIGINAL_TIP_AGE_MS_MAX) {
+            return error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "catching_up",
+                format!("this validator has not caught up with the chain (newest finalized block at {} ms): it serves no original until it has applied every deletion it missed", node.snapshot().time_ms),
+            );
+        }
+        if node.snapshot().original_deleted(&id, member).is_some() {
+            return error(StatusCode::GONE, "original_deleted", "the registrant deleted this original (on the ledger); the proof stays verifiable");
+        }
         match node.original(&id, member) {
             Ok(vellum_storage::Original::Stored { key_envelope, payload }) => {
                 let Ok((nonce, ciphertext)) = borsh::from_slice::<([u8; 24], Vec<u8>)>(&payload) else {

@@ -303,6 +303,8 @@ fn get_json(c: &Client, path: &str) -> Option<Value> {
 }
 
 pub fn run(a: ChaosArgs, json_out: bool) -> Result<()> {
+    // Chaos runs its own devnet: plain keys, as `vellum devnet` (a throwaway local network).
+    crate::keys::allow_plain();
     if a.dir.exists() {
         bail!("{} exists: chaos needs a fresh directory", a.dir.display());
     }

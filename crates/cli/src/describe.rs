@@ -76,6 +76,7 @@ fn body(b: &TxBody) -> String {
         TxBody::SetKeyExpiry { key, expires_ms } => {
             if *expires_ms == 0 { format!("LIFT the expiry of key {key}") } else { format!("EXPIRE key {key} at {expires_ms} ms (it stops signing then)") }
         }
+        TxBody::DeleteOriginal { proof, member } => format!("DELETE the stored original of member {member} of proof {proof} on every validator (the proof stays)"),
         TxBody::AuditReads { entries } => format!("RECORD {} reads of account data (node accounts only)", entries.len()),
         TxBody::Transfer { legs, reference } => {
             let mut lines = vec![format!("PAY {} leg(s), all or nothing{}", legs.len(), reference.map_or(String::new(), |r| format!(", reference {}", hex::encode(r))))];

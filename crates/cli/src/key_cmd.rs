@@ -311,7 +311,11 @@ pub fn run(command: KeyCommand, json: bool) -> Result<()> {
         KeyCommand::Import { mnemonic, scheme, from, account, out } => {
             let secret = match (mnemonic, from) {
                 (Some(words), None) => keystore::from_mnemonic(&words, &scheme)?,
-                (None, Some(path)) => keys::load_software(&path)?,
+                // Encrypting a plain file is the way out of plain storage: no switch needed.
+                (None, Some(path)) => match vellum_keys::KeyFile::read(&path)? {
+                    vellum_keys::KeyFile::Plain(key) => key,
+                    _ => keys::load_software(&path)?,
+                },
                 _ => bail!("give --mnemonic or --from"),
             };
             let account = account.map(|a| AccountId::from_hex(&a)).transpose().context("--account must be 64 hex characters")?;

@@ -94,12 +94,29 @@ pub fn load(path: &Path) -> Result<Signer> {
         crate::keystore::password(&format!("password for {shown}: "), false).map_err(|e| format!("{e:#}"))
     };
     let file = vellum_keys::KeyFile::read(path)?;
+    if matches!(file, vellum_keys::KeyFile::Plain(_)) && !plain_allowed() {
+        in_devnet_keys_dir(path);
+    }
     let account = file.account_id().map(|a| vellum_types::AccountId::from_hex(a).with_context(|| format!("{shown}: bad account_id"))).transpose()?;
     let signer = file.unlock(path, &vellum_keys::Unlock { allow_plain: plain_allowed(), password: &password })?;
     if let Some(id) = account {
         ACCOUNTS.lock().unwrap().push((signer.public_key(), id));
     }
     Ok(signer)
+}
+
+/// A plain key file in a devnet's keys directory is covered by that devnet's client config
+/// (`insecure_plain_keys = true`, next to the directory): loading the config allows it.
+fn in_devnet_keys_dir(path: &Path) {
+    let Some(dir) = path.parent() else { return };
+    let Some(devnet) = dir.parent() else { return };
+    let config = devnet.join("client.toml");
+    if let Ok(cfg) = crate::client::ClientConfig::load(&config)
+        && cfg.insecure_plain_keys
+        && std::fs::canonicalize(&cfg.keys_dir).ok() == std::fs::canonicalize(dir).ok()
+    {
+        allow_plain();
+    }
 }
 
 /// Reads a key whose secret the command needs in memory (backups, re-encryption, moving it

@@ -104,6 +104,13 @@ mod tests {
         SecretKey::from_bytes("ed25519", [42; 32]).unwrap()
     }
 
+    fn err(r: Result<SecretKey>) -> String {
+        match r {
+            Ok(k) => panic!("expected an error, got key {}", k.public_key()),
+            Err(e) => format!("{e:#}"),
+        }
+    }
+
     #[test]
     fn bip39_vectors() {
         // BIP-39 reference vectors for 256-bit entropy (English wordlist).

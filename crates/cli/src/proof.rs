@@ -160,11 +160,8 @@ pub fn register(
             } else {
                 format!("/v1/proof/{}/original", proof_id.to_hex())
             };
-            let (status, body) = client.signed("PUT", &path, &vellum_types::encoding::to_wire(&sealed), &signer, &chain_id)?;
-            if status != 201 {
-                let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-                bail!("storing {} refused ({status}): {}", f.display(), v["error"]["message"].as_str().unwrap_or_default());
-            }
+            store_everywhere(&client, &path, &vellum_types::encoding::to_wire(&sealed), &signer, &chain_id)
+                .with_context(|| format!("storing the original of {}", f.display()))?;
             stored += 1;
         }
     }
@@ -566,6 +563,30 @@ pub fn show(target: &Target, key: &str, proof: &str, json: bool) -> Result<()> {
     Ok(())
 }
 
+/// Stores an original on every validator the client reaches, each checking the registrant's
+/// signature over the bytes and its right to store them; fails unless at least f + 1 of them
+/// hold it, so the loss of any f validators (the one first asked included) loses nothing.
+fn store_everywhere(client: &crate::client::Pool, path: &str, body: &[u8], signer: &vellum_crypto::Signer, chain_id: &str) -> Result<usize> {
+    let needed = client.faults_tolerated() + 1;
+    let mut held = 0;
+    let mut refusals = Vec::new();
+    for (api, answer) in client.each(|c| c.signed("PUT", path, body, signer, chain_id)) {
+        match answer {
+            // 409: this validator already holds one (an earlier attempt of this command).
+            Ok((201 | 409, _)) => held += 1,
+            Ok((status, body)) => {
+                let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                refusals.push(format!("{api}: {status} {}", v["error"]["message"].as_str().unwrap_or_default()));
+            }
+            Err(e) => refusals.push(format!("{api}: {e:#}")),
+        }
+    }
+    if held < needed {
+        bail!("held by {held} validator(s), {needed} needed to survive {} failure(s): {}", needed - 1, refusals.join("; "));
+    }
+    Ok(held)
+}
+
 fn original_path(proof: &str, member: Option<u32>) -> Result<(ProofId, u32, String)> {
     let id = ProofId::from_hex(proof).context("--proof must be 64 hex characters")?;
     let m = member.unwrap_or(0);
@@ -586,11 +607,7 @@ pub fn fetch_original(at: &ProofAt, identity: Option<&Path>, out: &Path, json: b
     let signer = resolve_key(target, key)?;
     let client = target.client()?;
     let chain_id = client.status()?["chain_id"].as_str().unwrap_or_default().to_string();
-    let (status, body) = client.get_signed(&path, &signer, &chain_id)?;
-    if status != 200 {
-        let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        bail!("refused ({status} {}): {}", v["error"]["code"], v["error"]["message"].as_str().unwrap_or_default());
-    }
+    let body = fetch_from_any(&client, &path, &signer, &chain_id)?;
     let sealed: vellum_types::proof::EncryptedOriginal = vellum_types::encoding::from_wire(&body, vellum_types::proof::ORIGINAL_BYTES_MAX + 1024)
         .map_err(|e| anyhow::anyhow!("node sent a malformed original: {e}"))?;
     let document = crate::originals::open(&sealed, &id, m, &identity)?;
@@ -600,18 +617,39 @@ pub fn fetch_original(at: &ProofAt, identity: Option<&Path>, out: &Path, json: b
     Ok(())
 }
 
+/// The original from the first validator that holds it: one that lacks it (it was down when
+/// it was stored), is catching up, or is unreachable is skipped; a deletion ends the search.
+fn fetch_from_any(client: &crate::client::Pool, path: &str, signer: &vellum_crypto::Signer, chain_id: &str) -> Result<Vec<u8>> {
+    let mut misses = Vec::new();
+    for (api, answer) in client.each(|c| c.get_signed(path, signer, chain_id)) {
+        match answer {
+            Ok((200, body)) => return Ok(body),
+            Ok((status, body)) => {
+                let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                let (code, message) = (v["error"]["code"].as_str().unwrap_or_default(), v["error"]["message"].as_str().unwrap_or_default());
+                // Refusals every validator gives alike: asking the others changes nothing.
+                if matches!(code, "original_deleted" | "forbidden" | "bad_request_signature" | "no_such_member") {
+                    bail!("refused ({status} {code}): {message}");
+                }
+                misses.push(format!("{api}: {status} {code} {message}"));
+            }
+            Err(e) => misses.push(format!("{api}: {e:#}")),
+        }
+    }
+    bail!("no validator served the original: {}", misses.join("; "))
+}
+
+/// Deletes an original on every validator: a `DeleteOriginal` transaction of the registrant,
+/// taken to finality; each validator destroys its copy as it applies the block (one that is
+/// down does so when it catches up, and serves nothing until then).
 pub fn delete_original(at: &ProofAt, json: bool) -> Result<()> {
     let (target, key) = (&at.target, at.key.as_str());
-    let (id, m, path) = original_path(&at.proof, at.member)?;
-    let signer = resolve_key(target, key)?;
-    let client = target.client()?;
-    let chain_id = client.status()?["chain_id"].as_str().unwrap_or_default().to_string();
-    let (status, body) = client.signed("DELETE", &path, &[], &signer, &chain_id)?;
-    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    if status != 200 {
-        bail!("refused ({status} {}): {}", v["error"]["code"], v["error"]["message"].as_str().unwrap_or_default());
-    }
-    print(json, &v, || format!("original of proof {id} member {m} deleted: its key is destroyed; the proof stays verifiable"));
+    let (id, m, _) = original_path(&at.proof, at.member)?;
+    let result = send(target, key, TxBody::DeleteOriginal { proof: id, member: m })?;
+    let v = json!({ "proof_id": id.to_hex(), "member": m, "height": result["height"], "tx": result });
+    print(json, &v, || {
+        format!("original of proof {id} member {m} deleted at height {}: every validator destroys its copy; the proof stays verifiable", result["height"])
+    });
     Ok(())
 }
 

@@ -34,8 +34,13 @@ pub struct Target {
 }
 
 impl Target {
+    /// The client config; a devnet's (`insecure_plain_keys`) allows plain key files.
     pub(crate) fn config(&self) -> Result<ClientConfig> {
-        ClientConfig::load(&self.client)
+        let cfg = ClientConfig::load(&self.client)?;
+        if cfg.insecure_plain_keys {
+            keys::allow_plain();
+        }
+        Ok(cfg)
     }
 
     /// Every validator of the client config (or only `--api`), with failover. Clones share

@@ -151,14 +151,14 @@ fn buildable(command: &crate::Command) -> Result<(), &'static str> {
             crate::proof::ProofCommand::Revoke { .. }
             | crate::proof::ProofCommand::Supersede { .. }
             | crate::proof::ProofCommand::Suspend { .. }
-            | crate::proof::ProofCommand::Reinstate { .. } => Ok(()),
+            | crate::proof::ProofCommand::Reinstate { .. }
+            | crate::proof::ProofCommand::DeleteOriginal { .. } => Ok(()),
             crate::proof::ProofCommand::Register { .. } => Err(SECRETS),
             crate::proof::ProofCommand::RevokeIssuer { .. } => {
                 Err("it may take several transactions (each revokes a bounded number of registrations), sent until the ledger says complete: run it directly")
             }
             crate::proof::ProofCommand::Status { .. }
             | crate::proof::ProofCommand::Original { .. }
-            | crate::proof::ProofCommand::DeleteOriginal { .. }
             | crate::proof::ProofCommand::Bundle { .. }
             | crate::proof::ProofCommand::Show { .. } => Err(NO_TX),
         },

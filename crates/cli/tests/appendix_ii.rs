@@ -72,7 +72,7 @@ fn appendix_ii_extended() {
     ]);
     let (aud, nonce) = ("https://employer.example", "offer-2026-77");
     json(&[
-        "credential", "present", &path("alice.sd-jwt"), "--disclose", "degree", "--disclose", "year", "--key", alice_key.to_str().unwrap(),
+        "credential", "present", "--insecure-plain-keys", &path("alice.sd-jwt"), "--disclose", "degree", "--disclose", "year", "--key", alice_key.to_str().unwrap(),
         "--aud", aud, "--nonce", nonce, "--out", &path("presentation.txt"),
     ]);
 

@@ -73,7 +73,7 @@ fn a_graduate_shows_degree_and_year_and_nothing_else() {
     let presentation = work.join("alice-presentation.txt");
     let credential = work.join("alice.sd-jwt");
     let p = json(&[
-        "credential", "present", credential.to_str().unwrap(), "--disclose", "degree", "--disclose", "year", "--key", alice.key.to_str().unwrap(),
+        "credential", "present", "--insecure-plain-keys", credential.to_str().unwrap(), "--disclose", "degree", "--disclose", "year", "--key", alice.key.to_str().unwrap(),
         "--aud", aud, "--nonce", nonce, "--out", presentation.to_str().unwrap(),
     ]);
     assert_eq!(p["hidden"], serde_json::json!(["grades", "name"]), "{p}");

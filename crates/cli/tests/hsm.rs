@@ -18,7 +18,9 @@ const TOKEN: &str = "vellum-test";
 /// A SoftHSM2 token in `dir`, for this process and every `vellum` it starts (SoftHSM reads its
 /// config from the environment). Returns the PIN file.
 fn softhsm_token(dir: &Path) -> std::path::PathBuf {
-    assert!(Path::new(MODULE).exists(), "SoftHSM2 is not installed: run scripts/ensure-softhsm.sh");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/ensure-softhsm.sh");
+    let out = Command::new("bash").arg(&script).output().expect("bash runs");
+    assert!(out.status.success() && Path::new(MODULE).exists(), "SoftHSM2 could not be installed by {}: {}", script.display(), String::from_utf8_lossy(&out.stderr));
     std::fs::create_dir_all(dir.join("tokens")).unwrap();
     let conf = dir.join("softhsm2.conf");
     std::fs::write(&conf, format!("directories.tokendir = {}\nobjectstore.backend = file\n", dir.join("tokens").display())).unwrap();

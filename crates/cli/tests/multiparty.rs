@@ -31,7 +31,7 @@ fn council_members_sign_on_their_own_and_a_p256_account_transacts() {
 
     // `tx build` wraps only commands that end in one transaction and do nothing else.
     let zero = "00".repeat(32);
-    refused(&["tx", "build", "--out", &other, "proof", "delete-original", "--client", c, "--proof", &zero], "sends no transaction");
+    refused(&["tx", "build", "--out", &other, "proof", "original", "--client", c, "--proof", &zero, "--out", "x"], "sends no transaction");
     refused(&["tx", "build", "--out", &other, "status", "--client", c], "sends no transaction");
     refused(&["tx", "build", "--out", &other, "account", "open", "--client", c, "--public-key", &format!("ed25519:{zero}"), "--identity-file", "x"], "off-ledger secrets");
     assert!(!std::path::Path::new(&other).exists());

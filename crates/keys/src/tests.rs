@@ -102,6 +102,13 @@ mod softhsm {
     /// Where Debian's softhsm2 puts the module (scripts/ensure-softhsm.sh installs it).
     pub const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
 
+    /// Installs SoftHSM2 when it is missing (the script the CI and a developer run alike).
+    fn ensure_softhsm() {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/ensure-softhsm.sh");
+        let out = std::process::Command::new("bash").arg(&script).output().expect("bash runs");
+        assert!(out.status.success() && Path::new(MODULE).exists(), "SoftHSM2 could not be installed by {}: {}", script.display(), String::from_utf8_lossy(&out.stderr));
+    }
+
     /// Every token the tests use. SoftHSM2 reads its config path from the environment and
     /// lists its tokens once, when the module initialises: the tokens are made first, in one
     /// directory of this test process, before any test loads the module.
@@ -110,7 +117,7 @@ mod softhsm {
     /// The SoftHSM2 token `label`, initialised with user PIN 1234 (in a PIN file).
     fn token(label: &str) -> TokenLocation {
         static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
-        assert!(Path::new(MODULE).exists(), "SoftHSM2 is not installed: run scripts/ensure-softhsm.sh");
+        ensure_softhsm();
         assert!(TOKENS.contains(&label), "add {label} to TOKENS");
         let dir = DIR.get_or_init(|| {
             let dir = tempfile::tempdir().unwrap();

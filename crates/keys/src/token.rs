@@ -30,6 +30,8 @@ pub const PIN_ENV: &str = "VELLUM_PKCS11_PIN";
 /// DER of the curve names a token takes in `CKA_EC_PARAMS`: the printable string
 /// "edwards25519" (as SoftHSM2 and OpenSC write it) and the OID of P-256 (prime256v1).
 const ED25519_PARAMS_DER: &[u8] = b"\x13\x0cedwards25519";
+/// The OID id-Ed25519 (RFC 8410), which other tokens write instead.
+const ED25519_OID_DER: &[u8] = &[0x06, 0x03, 0x2b, 0x65, 0x70];
 const P256_PARAMS_DER: &[u8] = &[0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
 /// Longest PIN file read.
 const PIN_FILE_BYTES_MAX: u64 = 1024;
@@ -170,7 +172,7 @@ fn decode_point(params: &[u8], point: &[u8]) -> Option<PublicKey> {
         [0x04, len, rest @ ..] if usize::from(*len) == rest.len() => rest,
         other => other,
     };
-    if params == ED25519_PARAMS_DER || params == [0x06, 0x03, 0x2b, 0x65, 0x70] {
+    if params == ED25519_PARAMS_DER || params == ED25519_OID_DER {
         let key: [u8; 32] = raw.try_into().ok()?;
         vellum_crypto::is_ed25519_key(&key).then_some(PublicKey::Ed25519(key))
     } else if params == P256_PARAMS_DER {

@@ -65,6 +65,8 @@ pub enum TxError {
     ProofNotLive { proof: String, status: &'static str },
     #[error("proof {proof} has no member {index} (it covers {count} documents)")]
     NoSuchMember { proof: String, index: u32, count: u32 },
+    #[error("the original of proof {proof} member {member} is already deleted")]
+    OriginalDeleted { proof: String, member: u32 },
     #[error("a proof cannot supersede itself, and members are revoked, not superseded")]
     BadSupersede,
     #[error("`{0}` is not in the governed list of reason codes")]
@@ -221,6 +223,7 @@ impl TxError {
             TxError::NotRegistrant(_) => "not_registrant",
             TxError::ProofNotLive { .. } => "proof_not_live",
             TxError::NoSuchMember { .. } => "no_such_member",
+            TxError::OriginalDeleted { .. } => "original_already_deleted",
             TxError::BadSupersede => "bad_supersede",
             TxError::UnknownReasonCode(_) => "unknown_reason_code",
             TxError::BadStatusChange { .. } => "bad_status_change",

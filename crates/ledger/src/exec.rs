@@ -72,7 +72,8 @@ fn check_new_keys(body: &TxBody) -> Result<(), TxError> {
         | TxBody::ReimburseInvoice { .. }
         | TxBody::ClearInvoiceTax { .. }
         | TxBody::SetKyc { .. }
-        | TxBody::SetKeyExpiry { .. } => Vec::new(),
+        | TxBody::SetKeyExpiry { .. }
+        | TxBody::DeleteOriginal { .. } => Vec::new(),
     };
     match keys.into_iter().find(|k| !vellum_crypto::is_valid_public_key(k)) {
         Some(bad) => Err(TxError::BadPublicKey(bad.to_string())),
@@ -191,6 +192,7 @@ fn dispatch(state: &mut LedgerState, sender: &mut Account, tx: &Transaction, env
         }
         TxBody::StoreBatchMembers { proof, first, members } => proofs::store_batch_members(state, sender, (proof, *first, members), touched)?,
         TxBody::AddHolders { proof, member, holders } => proofs::add_holders(state, sender, (proof, *member, holders), touched)?,
+        TxBody::DeleteOriginal { proof, member } => proofs::delete_original(state, sender, (proof, *member), &env, touched)?,
         TxBody::AttestIssuer { issuer, profile } => {
             if !sender.has_role(Role::Registrar) {
                 return Err(TxError::MissingRole(Role::Registrar));

@@ -350,3 +350,27 @@ pub(crate) fn registered_digest(registered: &Registered) -> Hash32 {
         Registered::Batch { root, .. } => *root,
     }
 }
+
+/// The registrant deletes a stored original: the ledger records when, so every validator
+/// destroys its copy as it applies the block (and refuses to store or serve it again).
+pub(crate) fn delete_original(
+    state: &mut LedgerState,
+    sender: &Account,
+    (proof, member): (&ProofId, u32),
+    env: &BlockEnv,
+    touched: &mut BTreeSet<Hash32>,
+) -> Result<(), TxError> {
+    let entry = state.proof(proof).ok_or_else(|| TxError::UnknownProof(proof.to_hex()))?;
+    if entry.registrant != sender.id {
+        return Err(TxError::NotRegistrant(proof.to_hex()));
+    }
+    if member >= entry.count.max(1) {
+        return Err(TxError::NoSuchMember { proof: proof.to_hex(), index: member, count: entry.count.max(1) });
+    }
+    let key = StateKey::OriginalDeleted(*proof, member);
+    if state.original_deleted(proof, member).is_some() {
+        return Err(TxError::OriginalDeleted { proof: proof.to_hex(), member });
+    }
+    touched.insert(state.put_value(&key, &env.time_ms));
+    Ok(())
+}

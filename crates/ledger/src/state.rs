@@ -173,6 +173,11 @@ impl LedgerState {
         self.get(&StateKey::Inflow(*account, symbol.to_string())).unwrap_or_default()
     }
 
+    /// When the registrant deleted a stored original (block time, ms), if it did.
+    pub fn original_deleted(&self, proof: &ProofId, member: u32) -> Option<u64> {
+        self.get(&StateKey::OriginalDeleted(*proof, member))
+    }
+
     pub fn kyc(&self, account: &AccountId) -> Option<KycRecord> {
         self.get(&StateKey::Kyc(*account))
     }

@@ -230,6 +230,9 @@ pub struct NodeHandle {
     pub(crate) clock: Option<crate::time::CheckedClock>,
     /// Finalized-block events for subscribers (`GET /v1/events`, see [`crate::events`]).
     pub(crate) events: crate::events::EventHub,
+    /// When this handle was made (wall clock, ms): a finalized block with a later time proves
+    /// the node has applied every block finalized while it was down.
+    started_ms: u64,
 }
 
 /// Admitted transactions waiting for the gossip task. Overflow policy: a client submission that
@@ -272,6 +275,7 @@ impl NodeHandle {
             gossip_dropped_total: Arc::default(),
             note_key: None,
             audit_key: None,
+            started_ms: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64),
             audit_in_flight: Arc::default(),
             anonymous_audits: Arc::default(),
             reads_in_flight: Arc::default(),
@@ -387,6 +391,15 @@ impl NodeHandle {
 
     /// The last finalized state, immutable: held by the caller as long as it likes, while the
     /// executor installs newer ones. No lock is taken.
+    /// Whether this node has caught up with the chain: it finalized a block made after it
+    /// started (so every block finalized while it was down is applied) and its newest block is
+    /// at most `tip_age_ms_max` old by `now_ms`. A node that is not serves nothing a missed block
+    /// may have changed off-ledger (stored originals).
+    pub fn caught_up(&self, now_ms: u64, tip_age_ms_max: u64) -> bool {
+        let tip_ms = self.snapshot().time_ms;
+        tip_ms >= self.started_ms && now_ms.saturating_sub(tip_ms) <= tip_age_ms_max
+    }
+
     pub fn snapshot(&self) -> Arc<LedgerState> {
         self.finalized.load_full()
     }

@@ -251,7 +251,7 @@ async fn start_validator(
         // Validators record misbehaviour with their node account, when genesis gives them one.
         audit_key: {
             let key = node_key(i);
-            genesis.accounts.iter().any(|a| a.public_key == key.public_key()).then_some(key)
+            genesis.accounts.iter().any(|a| a.public_key == key.public_key()).then_some(key.into())
         },
         signer: validator_key(i),
         partition_prefix: format!("v{i}"),

@@ -735,6 +735,15 @@ impl Store {
                     vellum_types::TxBody::AuditReads { entries } => finalize_trail(&txn, READ_TRAIL, entries, |record| {
                         (record.owner.0, enc(&LedgerReadEntry { record: record.clone(), node, tx_id: r.tx_id, height: r.height }))
                     })?,
+                    // The registrant deleted an original: this node's copy goes with the block
+                    // that records it (in the same commit, so a crash cannot keep it), and the
+                    // tombstone keeps it from being stored again. A node that was down does this
+                    // as it replays the block.
+                    vellum_types::TxBody::DeleteOriginal { proof, member } => {
+                        txn.open_table(ORIGINAL_KEYS)?.remove((proof.0, *member))?;
+                        txn.open_table(ORIGINAL_PAYLOADS)?.remove((proof.0, *member))?;
+                        txn.open_table(ORIGINAL_DELETED)?.insert((proof.0, *member), state.time_ms)?;
+                    }
                     _ => {}
                 }
             }

@@ -393,6 +393,9 @@ pub enum StateKey {
     /// When one of an account's signer keys was added and its expiry
     /// ([`crate::account::KeyLife`]).
     KeyLife(AccountId, PublicKey),
+    /// A deleted original (value: the block time of its deletion, `u64` ms): no validator
+    /// stores or serves it again.
+    OriginalDeleted(ProofId, u32),
 }
 
 impl StateKey {

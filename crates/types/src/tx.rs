@@ -198,6 +198,10 @@ pub enum TxBody {
     /// The account sets (or, with `0`, lifts) the time from which one of its signer keys
     /// stops signing (X.1405 8.7.1): rotate before it.
     SetKeyExpiry { key: PublicKey, expires_ms: u64 },
+    /// The registrant deletes the stored original of its registration (member 0) or of one
+    /// member of its batch: every validator destroys its copy when it applies the block, and
+    /// one that was down does so as it catches up. The proof stays verifiable.
+    DeleteOriginal { proof: ProofId, member: u32 },
 }
 
 impl TxBody {
@@ -242,6 +246,7 @@ impl TxBody {
             TxBody::SetKyc { .. } => "set_kyc",
             TxBody::AuditReads { .. } => "audit_reads",
             TxBody::SetKeyExpiry { .. } => "set_key_expiry",
+            TxBody::DeleteOriginal { .. } => "delete_original",
         }
     }
 }

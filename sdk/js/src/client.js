@@ -708,8 +708,9 @@ function moreTelling(first, other) {
 }
 
 /**
- * Parses the `client.toml` `vellum devnet up` writes: `chain_id`, `genesis_hash`, `api` (a list)
- * and `keys_dir`. Only that shape (strings and one array of strings) is read.
+ * Parses the `client.toml` `vellum devnet up` writes: `chain_id`, `genesis_hash`, `api` (a list),
+ * `keys_dir` and `insecure_plain_keys` (a devnet's plain key files). Only that shape (strings,
+ * booleans and one array of strings) is read.
  */
 export function parseClientConfig(text) {
   const out = {};
@@ -726,10 +727,11 @@ export function parseClientConfig(text) {
   }
   for (const k of ["chain_id", "genesis_hash", "api"]) if (!(k in out)) throw new VellumError(`client config lacks ${k}`);
   if (!Array.isArray(out.api) || out.api.length === 0) throw new VellumError("client config lists no API address");
-  return { chainId: out.chain_id, genesisHash: out.genesis_hash, api: out.api, keysDir: out.keys_dir ?? null };
+  return { chainId: out.chain_id, genesisHash: out.genesis_hash, api: out.api, keysDir: out.keys_dir ?? null, insecurePlainKeys: out.insecure_plain_keys === true };
 }
 
 function parseTomlValue(text, line) {
+  if (text === "true" || text === "false") return text === "true";
   const strings = [...text.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1]}"`));
   if (text.startsWith("[")) return strings;
   if (strings.length === 1) return strings[0];

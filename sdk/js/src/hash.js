@@ -96,7 +96,7 @@ export const screeningCommitment = (salt, identity) =>
 export const batchRoot = (digests) => merkleRoot(digests.map((d) => leafHash(asBytes(d, 32, "digest"))));
 
 /** StateKey variant indices a client needs (crates/types/src/proof.rs). */
-export const STATE_KEY = Object.freeze({ ACCOUNT: 0, PROOF: 1, LIVE_DIGEST: 2, MEMBER: 3, VALIDATOR_SET_CHANGE: 25, BATCH_MEMBERS: 36, HOLDER: 37, ISSUER_PROFILE: 38, WITNESS_POLICY: 39 });
+export const STATE_KEY = Object.freeze({ ACCOUNT: 0, PROOF: 1, LIVE_DIGEST: 2, MEMBER: 3, VALIDATOR_SET_CHANGE: 25, BATCH_MEMBERS: 36, HOLDER: 37, ISSUER_PROFILE: 38, WITNESS_POLICY: 39, ORIGINAL_DELETED: 51 });
 
 const u32le = (v) => {
   const b = new Uint8Array(4);
@@ -127,6 +127,9 @@ export const issuerProfileKey = (account) => stateKey(STATE_KEY.ISSUER_PROFILE, 
 
 /** Hashed state-map key of the witnesses governance set (`WitnessPolicy`; absent: none). */
 export const witnessPolicyKey = () => stateKey(STATE_KEY.WITNESS_POLICY);
+
+/** Hashed state-map key of a deleted original (`DeleteOriginal`; value: the deletion's block time, u64 ms; absent: not deleted). */
+export const originalDeletedKey = (proofId, member) => stateKey(STATE_KEY.ORIGINAL_DELETED, asBytes(proofId, 32, "proof id"), u32le(member));
 
 /** Hash of a value stored in the state map: `SHA-256(0x01 ‖ borsh(value))`. */
 export const stateValueHash = (borshBytes) => sha256(concat(Uint8Array.of(1), borshBytes));

@@ -231,7 +231,7 @@ export function proofStateKey(proofId: Bytes): Bytes;
 export function memberStateKey(proofId: Bytes, index: number): Bytes;
 export function validatorSetChangeKey(seq: bigint | number): Bytes;
 /** StateKey variant indices a client needs (crates/types/src/proof.rs). */
-export const STATE_KEY: Readonly<{ ACCOUNT: 0; PROOF: 1; LIVE_DIGEST: 2; MEMBER: 3; VALIDATOR_SET_CHANGE: 25; BATCH_MEMBERS: 36; HOLDER: 37; ISSUER_PROFILE: 38 }>;
+export const STATE_KEY: Readonly<{ ACCOUNT: 0; PROOF: 1; LIVE_DIGEST: 2; MEMBER: 3; VALIDATOR_SET_CHANGE: 25; BATCH_MEMBERS: 36; HOLDER: 37; ISSUER_PROFILE: 38; WITNESS_POLICY: 39; ORIGINAL_DELETED: 51 }>;
 /** Key of how far a batch's members were handed to the network (`StateKey::BatchMembers`, 36). */
 export function batchMembersKey(proofId: BytesLike): Bytes;
 /** Key saying `holder` holds the registration (`member` null) or one member (`StateKey::Holder`, 37). */
@@ -240,6 +240,8 @@ export function holderKey(proofId: BytesLike, member: number | null, holder: Byt
 export function issuerProfileKey(account: BytesLike): Bytes;
 /** Hashed state-map key of the witnesses governance set (`StateKey::WitnessPolicy`, index 39). */
 export function witnessPolicyKey(): Bytes;
+/** Key of a deleted original (`StateKey::OriginalDeleted(proof, member)`, 51; value: the deletion's block time, u64 ms). */
+export function originalDeletedKey(proofId: BytesLike, member: number): Bytes;
 /**
  * The account id of the contract an `instantiate_contract` creates (wire-format §11.9):
  * `SHA-256("VELLUM:CONTRACT-ID:" ‖ 0x01 ‖ code_digest ‖ creator ‖ u64 LE nonce)`, with the
@@ -430,6 +432,13 @@ export interface SetKeyExpiryBody {
   type: "set_key_expiry";
   key: PublicKey | string;
   expires_ms: bigint | number;
+}
+/** `DeleteOriginal` (39): the registrant deletes the stored original of member `member` (0 for a single registration) of proof `proof`; every validator destroys its copy. */
+export interface DeleteOriginalBody {
+  type: "delete_original";
+  proof: BytesLike;
+  /** u32: 0 for a single registration, else the batch member's index. */
+  member: number;
 }
 /** `GET /v1/account/{id}/reads`: the account's reads on the ledger (`finalized`) and the answering node's not yet finalized (`pending`). */
 export interface AccountReads {
@@ -1284,6 +1293,8 @@ export class Vellum {
   }): Promise<Final[]>;
   /** Names 1..=16 holders of the registration (`member` null) or of one member. */
   addHolders(o: { key: SecretKey; proofId: BytesLike; member?: number | bigint | null; holders: BytesLike[] }): Promise<Final>;
+  /** The registrant deletes the stored original of the registration (`member` 0, the default) or of one member, on every validator (`delete_original`). */
+  deleteOriginal(o: { key: SecretKey; proofId: BytesLike; member?: number | bigint | null }): Promise<Final>;
   /**
    * Registrar: checks the issuer's well-known document (`wellKnown`, else fetched over HTTPS from
    * `wellKnownUrl` or https://DOMAIN/.well-known/vellum-issuer.json) and attests the identity.

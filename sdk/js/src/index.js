@@ -27,6 +27,7 @@ export {
   holderKey,
   issuerProfileKey,
   witnessPolicyKey,
+  originalDeletedKey,
   contractIdOf,
   contractKycCommitment,
   invoiceIdOf,

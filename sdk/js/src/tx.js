@@ -510,6 +510,9 @@ function checkBody(b) {
       return problem(invoicingProblem(b));
     // set_key_expiry: the key is a public key (the schema's rule); whether it is one of the
     // sender's signer keys is the ledger's to say (`not_a_signer`).
+    // delete_original: whether the sender registered the proof, the member exists and its
+    // original is not deleted yet is the ledger's to say (`not_registrant`, `no_such_member`,
+    // `original_already_deleted`).
     default:
       return;
   }

@@ -224,7 +224,7 @@ export const ProofChange = enumOf("ProofChange", "change", [
 /** A batch member handed to the network: its registered digest (never the salt) and optionally its holder. */
 export const BatchMember = struct("BatchMember", [["digest", Hash32], ["holder", option(AccountId)]]);
 
-/** What a transaction does; the variant index is its position here (OpenAccount = 0 … SetKeyExpiry = 38). */
+/** What a transaction does; the variant index is its position here (OpenAccount = 0 … DeleteOriginal = 39). */
 export const TxBody = enumOf("TxBody", "type", [
   // `kyc` (last): the account's KYC record — tier, expiry, screening; needs `kyc_commitment`.
   ["open_account", [["public_key", PublicKeySchema], ["kyc_commitment", option(Hash32)], ["label", string], ["role", Role], ["subledger", option(string)], ["kyc", option(KycTerms)]]],
@@ -271,6 +271,9 @@ export const TxBody = enumOf("TxBody", "type", [
   ["audit_reads", [["entries", vec(ReadRecord)]]],
   // The account sets (or, with 0, lifts) the block time from which one of its signer keys stops signing.
   ["set_key_expiry", [["key", PublicKeySchema], ["expires_ms", u64]]],
+  // The registrant deletes the stored original of its registration (member 0) or of one batch
+  // member: every validator destroys its copy; the proof stays verifiable.
+  ["delete_original", [["proof", ProofId], ["member", u32]]],
 ]);
 
 /** Everything the signers sign. */

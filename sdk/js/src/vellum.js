@@ -438,6 +438,18 @@ export class Vellum {
     return this.send({ type: "add_holders", proof: bytes32(proofId, "proof id"), member: memberIndex(member), holders: accounts }, { key });
   }
 
+  /**
+   * The registrant deletes the stored original of its registration (`member` 0, the default) or
+   * of one member of its batch (`delete_original`): every validator destroys its copy as it
+   * applies the block (one that was down does so as it catches up) and never stores or serves it
+   * again; the proof stays verifiable. Refused by the ledger for another sender
+   * (`not_registrant`), a member the proof does not have (`no_such_member`) and a second
+   * deletion (`original_already_deleted`).
+   */
+  async deleteOriginal({ key, proofId, member = 0 }) {
+    return this.send({ type: "delete_original", proof: bytes32(proofId, "proof id"), member: memberIndex(member) ?? 0 }, { key });
+  }
+
   // ---- Issuer identity ----
 
   /**

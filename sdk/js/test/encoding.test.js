@@ -30,6 +30,7 @@ import {
   sha256,
   utf8,
   STATE_KEY,
+  originalDeletedKey,
   bodyFromJson,
   bodyToJson,
   checkShape,
@@ -274,7 +275,7 @@ test("contracts and e-invoices: TxBody 30–35, GovAction 16–19 and Role 8 byt
   assert.deepStrictEqual(bodyToJson(decode(TxBody, fromHex(`1e${d}030000000102ff${"404b4c0000000000"}`))), { type: "instantiate_contract", code_digest: d, input: "0102ff", fuel: 5_000_000 });
   assert.equal(bodyToJson(decode(TxBody, fromHex(`1f${c}07000000${hex("release")}00000000${"ff".repeat(8)}`))).fuel, 18_446_744_073_709_551_615n);
   assert.equal(stringifyJson(bodyToJson(decode(TxBody, fromHex(`1f${c}07000000${hex("release")}00000000${"ff".repeat(8)}`)))).includes('"fuel":18446744073709551615'), true);
-  assert.throws(() => decode(TxBody, Uint8Array.of(39)), /TxBody variant index 39 \(this SDK knows 0\.\.=38\)/);
+  assert.throws(() => decode(TxBody, Uint8Array.of(40)), /TxBody variant index 40 \(this SDK knows 0\.\.=39\)/);
   assert.throws(() => decode(GovAction, Uint8Array.of(21)), /GovAction variant index 21 \(this SDK knows 0\.\.=20\)/);
 });
 
@@ -385,4 +386,20 @@ test("u64 values beyond 2^53 survive JSON (lossless parse and stringify)", () =>
   assert.equal(toHex(unsignedWire(u).subarray(38, 46)), "ff".repeat(8));
   assert.throws(() => parseJson('{"a": 1,}'), DecodeError);
   assert.throws(() => fromHex("abc"), EncodeError);
+});
+
+test("DeleteOriginal is TxBody 39: the proof id, then u32 LE member; its StateKey OriginalDeleted is 51", () => {
+  const proof = "c1".repeat(32);
+  const body = bodyFromJson({ type: "delete_original", proof, member: 3 });
+  assert.equal(toHex(encode(TxBody, body)), `27${proof}03000000`);
+  assert.deepStrictEqual(bodyToJson(decode(TxBody, encode(TxBody, body))), { type: "delete_original", proof, member: 3 });
+  assert.equal(toHex(encode(TxBody, bodyFromJson({ type: "delete_original", proof, member: 4_294_967_295 }))), `27${proof}ffffffff`);
+  checkBodyShape(body);
+  assert.throws(() => bodyFromJson({ type: "delete_original", proof, member: 3, holders: [] }), EncodeError);
+  assert.throws(() => bodyFromJson({ type: "delete_original", proof }), EncodeError);
+  assert.throws(() => bodyFromJson({ type: "delete_original", proof, member: -1 }), EncodeError);
+  assert.throws(() => bodyFromJson({ type: "delete_original", proof, member: 2 ** 32 }), EncodeError);
+  assert.throws(() => decode(TxBody, fromHex(`27${proof}030000`)), DecodeError);
+  assert.equal(STATE_KEY.ORIGINAL_DELETED, 51);
+  assert.equal(toHex(originalDeletedKey(proof, 3)), toHex(sha256(Uint8Array.of(...utf8("VELLUM:STATE-KEY:"), 1, 51, ...fromHex(proof), 3, 0, 0, 0))));
 });

@@ -87,6 +87,7 @@ export const BODIES = [
     ],
   },
   { type: "set_key_expiry", key: P256, expires_ms: 1_798_761_600_000 },
+  { type: "delete_original", proof: h("3b"), member: 3 },
 ];
 
 /** One action per GovAction variant (variant order). */

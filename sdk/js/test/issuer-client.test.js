@@ -253,6 +253,22 @@ test("addHolders names holders of a registration or one member; the shape rules 
   assert.equal(sent.length, 2);
 });
 
+test("deleteOriginal signs delete_original (TxBody 39): the proof id, then the member (0 for a single registration)", async () => {
+  const sent = [];
+  const { fetch } = scripted(sent);
+  const vellum = new Vellum({ apis: ["http://validator.invalid"], genesisHash: GENESIS, fetch, verify: false });
+  const key = SecretKey.generate("ed25519");
+  await vellum.deleteOriginal({ key, proofId: "aa".repeat(32) });
+  await vellum.deleteOriginal({ key, proofId: fromHex("aa".repeat(32)), member: 3n });
+  assert.deepEqual(sent.map((tx) => [tx.unsigned.body.type, toHex(tx.unsigned.body.proof), tx.unsigned.body.member]), [
+    ["delete_original", "aa".repeat(32), 0],
+    ["delete_original", "aa".repeat(32), 3],
+  ]);
+  await assert.rejects(vellum.deleteOriginal({ key, proofId: "aa".repeat(32), member: -1 }), /member/);
+  await assert.rejects(vellum.deleteOriginal({ key, proofId: "aa".repeat(31) }), /proof id/);
+  assert.equal(sent.length, 2);
+});
+
 test("a holder's fetchBundle by member (the node filled in the member's digest and path); proofsByDigest lists members", async (t) => {
   const pinned = exampleText("status-genesis-hash.txt");
   const bytes = readExample("status-cert-1.vellum"); // a version-3 member bundle, leaf and path filled in

@@ -75,7 +75,7 @@ test("KycTerms: u8 tier ‖ u64 expiry ‖ Option<[u8; 32]> — 10 bytes, or 42 
   const { kyc: _, ...withoutField } = plain;
   assert.equal(toHex(encode(TxBody, bodyFromJson(withoutField))), toHex(plainBytes), "a missing kyc is none");
   assert.equal(toHex(encode(TxBody, bodyFromJson({ type: "set_kyc", account: h("37"), terms: { tier: 1, expires_ms: 0, screening: null } }))), `24${h("37")}01${"00".repeat(8)}00`);
-  assert.throws(() => decode(TxBody, Uint8Array.of(39)), /TxBody variant index 39/);
+  assert.throws(() => decode(TxBody, Uint8Array.of(40)), /TxBody variant index 40/);
 });
 
 test("KYC terms shape rules: tier 1..=7; terms on an opening need its KYC commitment, checked first (wire-format §7)", () => {

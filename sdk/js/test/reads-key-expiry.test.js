@@ -96,7 +96,7 @@ test("SetKeyExpiry is TxBody 38: the PublicKey, then u64 expires_ms (0 lifts the
   assert.throws(() => keyExpiry("ed25519:abcd", 5), KeyError);
   assert.throws(() => keyExpiry("rsa:00", 5), KeyError);
   assert.throws(() => bodyFromJson({ type: "set_key_expiry", key: p256, expires_ms: 1, account: h("01") }), EncodeError);
-  assert.throws(() => decode(TxBody, Uint8Array.of(39)), /TxBody variant index 39/);
+  assert.throws(() => decode(TxBody, Uint8Array.of(40)), /TxBody variant index 40/);
 });
 
 test("readsKey: the finalized reads are compared, not the answering node's pending ones", () => {

@@ -322,5 +322,5 @@ test("every transaction of transactions.json (every body kind) in a transaction 
     assert.deepEqual(r.tx_signers.map((s) => s.key), sdk.result.signers, v.name);
     kinds.add(r.tx_kind);
   }
-  assert.equal(kinds.size, 39, "every TxBody variant (OpenAccount = 0 … SetKeyExpiry = 38)");
+  assert.equal(kinds.size, 40, "every TxBody variant (OpenAccount = 0 … DeleteOriginal = 39)");
 });

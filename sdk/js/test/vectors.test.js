@@ -18,6 +18,7 @@ import {
   SignatureError,
   VerifyError,
   batchRoot,
+  bodyFromJson,
   bodyToJson,
   canonical,
   contractIdOf,
@@ -41,6 +42,7 @@ import {
   sanctionsUpdate,
   schemas,
   screeningCommitment,
+  sha256,
   signedHeaders,
   signingBytes,
   stringifyJson,
@@ -113,8 +115,8 @@ test("transactions.json: every vector rebuilt from its JSON inputs, byte for byt
     signers.forEach((s) => schemes.add(s.scheme));
   }
   assert.equal(variants.size, schemas.TxBody.variants.length, "every TxBody variant has a vector");
-  assert.equal(schemas.TxBody.variants.length, 39, "TxBody variants 0..=38 (SetKeyExpiry = 38)");
-  for (let i = 0; i <= 38; i++) assert.ok(variants.has(i), `a vector of TxBody variant ${i}`);
+  assert.equal(schemas.TxBody.variants.length, 40, "TxBody variants 0..=39 (DeleteOriginal = 39)");
+  for (let i = 0; i <= 39; i++) assert.ok(variants.has(i), `a vector of TxBody variant ${i}`);
   assert.deepEqual(schemes, new Set(["ed25519", "secp256k1", "p256"]));
 });
 
@@ -232,6 +234,17 @@ test("transactions.json: AuditReads (37) with its ReadRecords and SetKeyExpiry (
   assert.ok(expiry.unsigned_wire.endsWith(bodyBytes(body)), "keyExpiry(key, expires_ms)");
   assert.deepStrictEqual(bodyToJson(body), expiry.unsigned.body);
   assert.equal(encode(schemas.TxBody, body)[0], 38);
+});
+
+test("transactions.json: DeleteOriginal (39), the proof id then the member as u32 LE, byte for byte", () => {
+  const v = files.transactions.vectors.find((x) => x.name === "delete_original");
+  assert.ok(v, "delete_original is in docs/vectors/transactions.json");
+  assert.equal(v.variant, 39);
+  assert.deepStrictEqual(v.unsigned.body, { type: "delete_original", proof: toHex(sha256(utf8("a registration"))), member: 3 });
+  const body = bodyFromJson(v.unsigned.body);
+  assert.ok(v.unsigned_wire.endsWith(`27${v.unsigned.body.proof}03000000`), "u8 39 ‖ proof ‖ u32 member");
+  assert.equal(toHex(encode(schemas.TxBody, body)), `27${v.unsigned.body.proof}03000000`);
+  assert.deepStrictEqual(bodyToJson(decode(schemas.TxBody, encode(schemas.TxBody, body))), v.unsigned.body);
 });
 
 test("requests.json: signing bytes and the four headers", () => {

@@ -82,7 +82,7 @@ def test_other_values_of_the_worked_example(example):
 
 
 def test_variant_indices_follow_declaration_order():
-    assert len(TX_KINDS) == 39
+    assert len(TX_KINDS) == 40
     assert TX_KINDS[0] == "open_account" and TX_KINDS[9] == "transfer" and TX_KINDS[24] == "report_misbehavior"
     assert TX_KINDS[25:30] == ("revoke_issuer", "store_batch_members", "add_holders", "attest_issuer", "revoke_attestation")
     assert TX_KINDS[30:] == (
@@ -95,6 +95,7 @@ def test_variant_indices_follow_declaration_order():
         "set_kyc",
         "audit_reads",
         "set_key_expiry",
+        "delete_original",
     )
     assert GOV_ACTION.variant_index("set_reason_codes") == 13 and GOV_ACTION.variant_index("attest_issuer") == 14
     assert [GOV_ACTION.variant_index(a) for a in ("set_witnesses", "register_code", "set_contract_paused", "upgrade_contract", "set_code_advisory")] == [15, 16, 17, 18, 19]
@@ -736,5 +737,27 @@ def test_set_key_expiry_is_variant_38_key_then_u64():
             bodies.set_key_expiry(*bad)
     with pytest.raises(FormatError, match="unknown field"):
         check_body(body | {"account": ACCOUNT})
-    with pytest.raises(Malformed, match="variant index 39"):
-        from_borsh(TX_BODY, b"\x27")
+    assert from_borsh(TX_BODY, borsh(TX_BODY, body)) == body
+
+
+# --- stored originals deleted through the ledger (DeleteOriginal 39) ------------------------
+
+
+def test_delete_original_is_variant_39_proof_then_u32():
+    body = bodies.delete_original(PROOF.upper(), 3)
+    assert body == {"type": "delete_original", "proof": PROOF, "member": 3}
+    assert borsh(TX_BODY, body).hex() == "27" + PROOF + "03000000"
+    assert from_borsh(TX_BODY, borsh(TX_BODY, body)) == body
+    assert bodies.delete_original(PROOF) == {"type": "delete_original", "proof": PROOF, "member": 0}
+    assert borsh(TX_BODY, bodies.delete_original(PROOF, (1 << 32) - 1)).hex() == "27" + PROOF + "ffffffff"
+    for bad in ((PROOF, -1), (PROOF, 1 << 32), (PROOF[:-2], 0), ("zz" * 32, 0)):
+        with pytest.raises(FormatError):
+            bodies.delete_original(*bad)
+    with pytest.raises(FormatError, match="unknown field"):
+        check_body(body | {"holders": []})
+    with pytest.raises(FormatError):
+        check_body({"type": "delete_original", "proof": PROOF})
+    with pytest.raises(Malformed, match="variant index 40"):
+        from_borsh(TX_BODY, b"\x28")
+    with pytest.raises(Malformed):
+        from_borsh(TX_BODY, bytes.fromhex("27" + PROOF + "030000"))

@@ -93,7 +93,7 @@ def test_published_keystores_open_with_their_password_only():
 
 def test_every_variant_and_scheme_has_a_vector(transactions):
     vectors = transactions["vectors"]
-    assert len(TX_KINDS) == 39, "TxBody variants 0..=38"
+    assert len(TX_KINDS) == 40, "TxBody variants 0..=39"
     assert sorted({v["variant"] for v in vectors}) == list(range(len(TX_KINDS)))
     assert {v["kind"] for v in vectors} == set(TX_KINDS)
     # Every governance action (0..=20) is proposed by some vector, and the new role granted.
@@ -244,6 +244,19 @@ def test_the_read_audit_and_key_expiry_vectors_rebuild(transactions):
     assert bodies.set_key_expiry(PublicKey.parse(body["key"]), body["expires_ms"]) == body
     assert borsh(TX_BODY, body)[0] == TX_KINDS.index("set_key_expiry") == v["variant"] == 38
     assert v["unsigned_wire"].endswith(borsh(TX_BODY, body).hex())
+
+
+def test_the_delete_original_vector_rebuilds(transactions):
+    """``DeleteOriginal`` (39, built by :func:`bodies.delete_original`): the proof id, then the
+    member as a u32 LE — the vectors', byte for byte."""
+    from vellum_sdk.encoding import sha256
+
+    v = _vector(transactions, "delete_original")
+    body = v["unsigned"]["body"]
+    assert body == {"type": "delete_original", "proof": sha256(b"a registration").hex(), "member": 3}
+    assert bodies.delete_original(body["proof"], body["member"]) == body
+    assert borsh(TX_BODY, body)[0] == TX_KINDS.index("delete_original") == v["variant"] == 39
+    assert v["unsigned_wire"].endswith((bytes([39]) + bytes.fromhex(body["proof"]) + (3).to_bytes(4, "little")).hex())
 
 
 def test_a_malformed_vector_is_a_typed_error(transactions):

@@ -33,9 +33,6 @@ impl ClientConfig {
         if cfg.api.is_empty() {
             bail!("client config {} lists no API address", path.display());
         }
-        if cfg.insecure_plain_keys {
-            crate::keys::allow_plain();
-        }
         Ok(cfg)
     }
 }

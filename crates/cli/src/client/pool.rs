@@ -93,6 +93,12 @@ impl Pool {
         bail!("no validator answered {what} (tried {}): {}", self.nodes.len(), failures.join("; "))
     }
 
+    /// Every validator's answer to `call`, in the pool's order, each named by its address (a
+    /// write every validator should receive, such as a stored original).
+    pub fn each<T>(&self, call: impl Fn(&Client) -> Result<(u16, T)>) -> Vec<(String, Result<(u16, T)>)> {
+        self.in_order().map(|(_, node)| (node.base.clone(), call(node))).collect()
+    }
+
     pub fn get(&self, path: &str) -> Result<(u16, Value)> {
         self.first_answer(path, |c| c.get(path))
     }
@@ -100,10 +106,6 @@ impl Pool {
     pub fn get_signed(&self, path: &str, key: &vellum_crypto::Signer, chain_id: &str) -> Result<(u16, Vec<u8>)> {
         // Signed afresh for each validator: each keeps its own replay window.
         self.first_answer(path, |c| c.get_signed(path, key, chain_id))
-    }
-
-    pub fn signed(&self, method: &str, path: &str, body: &[u8], key: &vellum_crypto::Signer, chain_id: &str) -> Result<(u16, Vec<u8>)> {
-        self.first_answer(path, |c| c.signed(method, path, body, key, chain_id))
     }
 
     /// Asks every validator for a self-verifying file and keeps the freshest one `height_of`

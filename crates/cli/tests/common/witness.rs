@@ -25,7 +25,7 @@ pub fn start_witness(dir: &Path, name: &str, genesis: &Path) -> WitnessProcess {
     json(&["key", "new", "--plain", "--insecure-plain-keys", "--scheme", "ed25519", "--out", key.to_str().unwrap()]);
     let state = dir.join(name.replace('/', "_"));
     let mut child = Command::new(BIN)
-        .args(["--json", "witness", "serve", "--key", key.to_str().unwrap(), "--name", name, "--genesis", genesis.to_str().unwrap()])
+        .args(["--json", "--insecure-plain-keys", "witness", "serve", "--key", key.to_str().unwrap(), "--name", name, "--genesis", genesis.to_str().unwrap()])
         .args(["--state", state.to_str().unwrap(), "--listen", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -165,6 +165,16 @@ def add_holders(proof: str, holders: Sequence[str], member: int | None = None) -
     return check_body({"type": "add_holders", "proof": proof, "member": member, "holders": list(holders)})
 
 
+def delete_original(proof: str, member: int = 0) -> dict:
+    """The registrant deletes the stored original of its registration (``member=0`` for a
+    single registration) or of batch member ``member``: every validator destroys its copy as it
+    applies the block (one that was down does so as it catches up) and never stores or serves
+    it again; the proof stays verifiable. Refused by the ledger if the sender is not the
+    registrant (``not_registrant``), the member does not exist (``no_such_member``) or the
+    original is already deleted (``original_already_deleted``)."""
+    return check_body({"type": "delete_original", "proof": proof, "member": member})
+
+
 # --- issuer identity (evidence-format.md §6a) -----------------------------------------------
 
 

@@ -14,6 +14,7 @@
   HTTPS (:meth:`Client.attest_issuer`), revoke, read (:meth:`Client.issuer_attestation`);
 - batch members and holders on the network (:meth:`Client.store_batch_members`,
   :meth:`Client.add_holders`), bundles by proof id for holders (:meth:`Client.fetch_bundle_by_id`);
+- stored originals deleted on every validator through the ledger (:meth:`Client.delete_original`);
 - events over SSE with resume (:mod:`.events`).
 """
 
@@ -456,6 +457,13 @@ class Client:
         """Names holders (1..=16 accounts) of a registration (``member=None``: of every member)
         or of one batch member; they read its bundle and stored original (audited)."""
         return self.send(key, bodies.add_holders(proof, holders, member))
+
+    def delete_original(self, key: SecretKey, proof: str, member: int = 0) -> Finalized:
+        """The registrant deletes the stored original of a registration (``member=0``) or of
+        one batch member (``delete_original``, :func:`vellum_sdk.bodies.delete_original`):
+        every validator destroys its copy as it applies the block; the proof stays verifiable.
+        A second deletion is refused (``original_already_deleted``)."""
+        return self.send(key, bodies.delete_original(proof, member))
 
     def find_proofs(self, key: SecretKey, digest: bytes | str) -> dict:
         """``GET /v1/proofs?digest=`` (signed, agreed; every lookup audited): the registrations

@@ -704,6 +704,10 @@ _BODY_RULES: dict[str, Callable[[dict], None]] = {
     # The key is a valid public key (the codec checks it); whether it is one of the sender's
     # signer keys is the ledger's to say (``not_a_signer``).
     "set_key_expiry": _no_rules,
+    # Whether the sender registered the proof, the member exists and its original is not
+    # deleted yet is the ledger's to say (``not_registrant``, ``no_such_member``,
+    # ``original_already_deleted``).
+    "delete_original": _no_rules,
 }
 
 

@@ -323,6 +323,9 @@ TX_BODY = Enum(
         ("audit_reads", [("entries", Vec(READ_RECORD))]),
         # The account sets (or, with 0, lifts) the block time from which one of its signer keys stops signing.
         ("set_key_expiry", [("key", PUBLIC_KEY), ("expires_ms", U64)]),
+        # The registrant deletes the stored original of its registration (member 0) or of one
+        # batch member: every validator destroys its copy; the proof stays verifiable.
+        ("delete_original", [("proof", HASH), ("member", U32)]),
     ],
 )
 
@@ -681,4 +684,7 @@ STATE_KEY_HOLDER = 37
 STATE_KEY_ISSUER_PROFILE = 38
 #: ``WitnessPolicy``: the witnesses governance set (no payload; absent: none).
 STATE_KEY_WITNESS_POLICY = 39
+#: ``OriginalDeleted(proof, member)``: when the registrant deleted a stored original (value:
+#: the block time of the deletion, ``u64`` ms; absent: not deleted). Not needed to verify.
+STATE_KEY_ORIGINAL_DELETED = 51
 

@@ -1,0 +1,104 @@
+//! Originals survive a validator (X.1407 9.3.2, issue "privacy, key custody…" item 6), on a
+//! 4-validator devnet: an original stored with `proof register --store` is held by every
+//! validator (each checked the registrant's signed upload); killing the first validator of the
+//! client config — the one a client reaches first — loses nothing: it is fetched from another.
+//! Its deletion is a ledger transaction: every running validator refuses it from then on, and the
+//! killed one, restarted with the copy still on its disk, never serves it — it answers
+//! `catching_up` until it has replayed the deletion, then `original_deleted`, and its store
+//! keeps only the tombstone.
+
+mod common;
+
+use common::*;
+use std::process::{Command, Stdio};
+
+/// `vellum proof original` asked of one validator only (`--api`): its exit status and output.
+fn fetch_from(api: &str, client: &str, proof: &str, out: &std::path::Path) -> (bool, String) {
+    vellum(&["proof", "original", "--client", client, "--api", api, "--proof", proof, "--out", out.to_str().unwrap()])
+}
+
+#[test]
+fn an_original_survives_the_loss_of_a_validator_and_its_deletion_reaches_every_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("devnet");
+    let (mut net, apis) = devnet_up(&dir);
+    wait_height(&apis[0], 2, 60, "devnet start");
+    let c = dir.join("client.toml");
+    let c = c.to_str().unwrap();
+    let work = tmp.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let document = work.join("contract.pdf");
+    std::fs::write(&document, "%PDF-1.7 a signed contract\n%%EOF").unwrap();
+    let reg = json(&["proof", "register", "--client", c, "--store", "--out-dir", work.to_str().unwrap(), document.to_str().unwrap()]);
+    assert_eq!(reg["originals_stored"], 1, "{reg}");
+    let proof = reg["proof_id"].as_str().unwrap().to_string();
+
+    // Every validator holds it.
+    for (i, api) in apis.iter().enumerate() {
+        let out = work.join(format!("from-v{i}.pdf"));
+        let (ok, text) = fetch_from(api, c, &proof, &out);
+        assert!(ok, "validator {i}: {text}");
+        assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&document).unwrap());
+    }
+
+    // The first validator of the client config is lost: the original is fetched from another.
+    kill_validator(&dir, 0);
+    let out = work.join("after-loss.pdf");
+    let fetched = json(&["proof", "original", "--client", c, "--proof", &proof, "--out", out.to_str().unwrap()]);
+    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&document).unwrap(), "{fetched}");
+
+    // Deleted on the ledger while validator 0 is down: the running ones refuse it at once.
+    let deleted = json(&["proof", "delete-original", "--client", c, "--proof", &proof]);
+    assert!(deleted["height"].as_u64().is_some(), "{deleted}");
+    for api in &apis[1..] {
+        let (ok, text) = fetch_from(api, c, &proof, &work.join("x"));
+        assert!(!ok && text.contains("410") && text.contains("original_deleted"), "{api}: {text}");
+    }
+    let (ok, text) = vellum(&["proof", "delete-original", "--client", c, "--proof", &proof]);
+    assert!(!ok && text.contains("original_already_deleted"), "{text}");
+    let (ok, text) = vellum(&["proof", "original", "--client", c, "--proof", &proof, "--out", work.join("y").to_str().unwrap()]);
+    assert!(!ok && text.contains("original_deleted"), "{text}");
+
+    // Validator 0 comes back with the copy on its disk; it never serves it.
+    let v0 = dir.join("v0");
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(v0.join("node.log")).unwrap();
+    let node = Command::new(BIN)
+        .args(["node", "--insecure-plain-keys", "--config"])
+        .arg(v0.join("node.toml"))
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    net.extra.push(node);
+    let started = std::time::Instant::now();
+    let mut answers = Vec::new();
+    loop {
+        let (ok, text) = fetch_from(&apis[0], c, &proof, &work.join("z"));
+        assert!(!ok, "validator 0 served a deleted original after {:?}: {text}", started.elapsed());
+        let gone = text.contains("original_deleted");
+        answers.push(if text.contains("catching_up") { "catching_up" } else if gone { "original_deleted" } else { "unreachable" });
+        if gone {
+            break;
+        }
+        assert!(started.elapsed().as_secs() < 90, "validator 0 never learnt of the deletion: {text}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // Its store keeps the tombstone only.
+    let node = net.extra.pop().unwrap();
+    drop(Stop(node));
+    let genesis = vellum_node::config::load_genesis(&dir.join("genesis.toml")).unwrap();
+    let store = vellum_storage::Store::open(&v0.join("data").join("ledger.redb"), &genesis).unwrap();
+    let id = vellum_types::ProofId::from_hex(&proof).unwrap();
+    assert!(matches!(store.original(&id, 0).unwrap(), vellum_storage::Original::Deleted { .. }), "answers while catching up: {answers:?}");
+}
+
+/// Stops a validator process (SIGTERM would do; kill is enough for reading its store after).
+struct Stop(std::process::Child);
+
+impl Drop for Stop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
