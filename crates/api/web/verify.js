@@ -383,7 +383,7 @@ const J_GOV_ACTION = J.enum("governance action", "action", [
 ]);
 /** `ReadRecord`: one read (or refused read) of an account's data, as a node records it on the ledger. */
 const J_READ_RECORD = J.struct([["owner", J.h32], ["action", J.str], ["item", J.opt(J.h32)], ["reader", J.opt(J.h32)], ["allowed", J.bool], ["time_ms", J.u64]]);
-/** TxBody, every kind (OpenAccount = 0 … SetKeyExpiry = 38), in the JSON form. */
+/** TxBody, every kind (OpenAccount = 0 … DeleteOriginal = 39), in the JSON form. */
 const txBodyJson = J.enum("transaction body", "type", [
   ["open_account", [["public_key", J.key], ["kyc_commitment", J.opt(J.h32)], ["label", J.str], ["role", J_ROLE], ["subledger", J.opt(J.str)], ["kyc", J.opt(J_KYC_TERMS)]]],
   ["set_account_status", [["account", J.h32], ["status", J.unit("account status", ["active", "frozen", "revoked"])], ["reason", J.str]]],
@@ -425,6 +425,7 @@ const txBodyJson = J.enum("transaction body", "type", [
   ["set_kyc", [["account", J.h32], ["terms", J_KYC_TERMS]]],
   ["audit_reads", [["entries", J.vec(J_READ_RECORD)]]],
   ["set_key_expiry", [["key", J.key], ["expires_ms", J.u64]]],
+  ["delete_original", [["proof", J.h32], ["member", J.u32]]],
 ]);
 
 const J_SPEND = J.opt(J.struct([["by", J.h32], ["tx_id", J.h32], ["height", J.u64]]));

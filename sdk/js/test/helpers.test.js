@@ -22,13 +22,16 @@ api = [
     "http://127.0.0.1:8101",
 ]
 keys_dir = "keys"
+insecure_plain_keys = true
 `;
   assert.deepEqual(parseClientConfig(text), {
     chainId: "vellum-devnet",
     genesisHash: "58fe0b2a10115e607a87c6a147a5f253bed5c03a6482209c3fbd590ef244042f",
     api: ["http://127.0.0.1:8100", "http://127.0.0.1:8101"],
     keysDir: "keys",
+    insecurePlainKeys: true,
   });
+  assert.equal(parseClientConfig(text.replace("insecure_plain_keys = true\n", "")).insecurePlainKeys, false);
   assert.throws(() => parseClientConfig('chain_id = "x"\napi = []\ngenesis_hash = "00"'), /no API address/);
   assert.throws(() => parseClientConfig("chain_id = 5"), VellumError);
 });
