@@ -9,7 +9,7 @@ mod common;
 use common::*;
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// Where Debian's softhsm2 puts the module.
 const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
@@ -96,16 +96,7 @@ fn token_keys_open_accounts_sign_transfers_and_audit_batches_on_a_devnet() {
     let node_account = moved["account_id"].as_str().unwrap().to_string();
     let config = std::fs::read_to_string(v1.join("node.toml")).unwrap().replace("node-account.key", "node-account.ref");
     std::fs::write(v1.join("node.toml"), config).unwrap();
-    let log = std::fs::OpenOptions::new().create(true).append(true).open(v1.join("node.log")).unwrap();
-    let node = Command::new(BIN)
-        .args(["node", "--insecure-plain-keys", "--config"])
-        .arg(v1.join("node.toml"))
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .stdin(Stdio::null())
-        .spawn()
-        .unwrap();
-    net.extra.push(node);
+    net.extra.push(restart_validator(&dir, 1));
     let client: toml::Table = std::fs::read_to_string(&c).unwrap().parse().unwrap();
     let v1_api = client["api"].as_array().unwrap()[1].as_str().unwrap().to_string();
     let height = status(&client["api"].as_array().unwrap()[2].as_str().unwrap().to_string()).unwrap()["height"].as_u64().unwrap();

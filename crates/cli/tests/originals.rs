@@ -10,7 +10,6 @@
 mod common;
 
 use common::*;
-use std::process::{Command, Stdio};
 
 /// `vellum proof original` asked of one validator only (`--api`): its exit status and output.
 fn fetch_from(api: &str, client: &str, proof: &str, out: &std::path::Path) -> (bool, String) {
@@ -61,16 +60,7 @@ fn an_original_survives_the_loss_of_a_validator_and_its_deletion_reaches_every_o
 
     // Validator 0 comes back with the copy on its disk; it never serves it.
     let v0 = dir.join("v0");
-    let log = std::fs::OpenOptions::new().create(true).append(true).open(v0.join("node.log")).unwrap();
-    let node = Command::new(BIN)
-        .args(["node", "--insecure-plain-keys", "--config"])
-        .arg(v0.join("node.toml"))
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .stdin(Stdio::null())
-        .spawn()
-        .unwrap();
-    net.extra.push(node);
+    net.extra.push(restart_validator(&dir, 0));
     let started = std::time::Instant::now();
     let mut answers = Vec::new();
     loop {

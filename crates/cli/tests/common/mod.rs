@@ -140,6 +140,21 @@ pub fn kill_validator(dir: &std::path::Path, i: usize) {
     assert!(ok, "kill -9 {pid}");
 }
 
+/// Starts validator `i` of the devnet in `dir` again (after `kill_validator`), as `vellum devnet`
+/// runs it, appending to its log; the caller owns the process (push it to `Devnet::extra`).
+pub fn restart_validator(dir: &std::path::Path, i: usize) -> Child {
+    let vdir = dir.join(format!("v{i}"));
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(vdir.join("node.log")).unwrap();
+    Command::new(BIN)
+        .args(["node", "--insecure-plain-keys", "--config"])
+        .arg(vdir.join("node.toml"))
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
 /// A 4-validator devnet in `tmp/devnet` with validator 0 killed once blocks finalize — the
 /// condition every client-facing test should pass in. Returns the guard and the client config.
 pub fn devnet_one_down(tmp: &std::path::Path) -> (Devnet, String) {
