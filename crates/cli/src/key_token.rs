@@ -32,7 +32,7 @@ impl TokenArgs {
         let token = self.token.clone().context("--token (the token's label) is required with --pkcs11-module")?;
         let label = self.label.clone().context("--label (the key's label in the token) is required with --pkcs11-module")?;
         // The reference outlives this directory: store an absolute PIN path.
-        let pin_file = self.pin_file.as_ref().map(|p| std::path::absolute(p)).transpose().context("--pin-file")?;
+        let pin_file = self.pin_file.as_ref().map(std::path::absolute).transpose().context("--pin-file")?;
         Ok(TokenLocation { module, token, label, pin_file })
     }
 }

@@ -99,7 +99,7 @@ fn token_keys_open_accounts_sign_transfers_and_audit_batches_on_a_devnet() {
     net.extra.push(restart_validator(&dir, 1));
     let client: toml::Table = std::fs::read_to_string(&c).unwrap().parse().unwrap();
     let v1_api = client["api"].as_array().unwrap()[1].as_str().unwrap().to_string();
-    let height = status(&client["api"].as_array().unwrap()[2].as_str().unwrap().to_string()).unwrap()["height"].as_u64().unwrap();
+    let height = status(client["api"].as_array().unwrap()[2].as_str().unwrap()).unwrap()["height"].as_u64().unwrap();
     wait_height(&v1_api, height, 60, "validator 1 back with its key in the token");
 
     // Reads at validator 1, authenticated by the token key, reach the ledger in an audit batch
