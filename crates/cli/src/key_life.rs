@@ -172,3 +172,29 @@ pub fn retire(target: &Target, path: &Path, (archive_to, reader): (Option<&PathB
     });
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY_MS: u64 = 86_400_000;
+
+    #[test]
+    fn reminders_name_what_is_due_first() {
+        let now = 1_000 * DAY_MS;
+        let rotate_after = 365 * DAY_MS;
+        // Nothing due: recent key, no expiry, or an expiry far away.
+        assert_eq!(reminder(now, now - DAY_MS, 0, false, rotate_after), None);
+        assert_eq!(reminder(now, now - DAY_MS, now + 90 * DAY_MS, false, rotate_after), None);
+        // Expired beats everything; an expiry within 30 days beats age.
+        assert!(reminder(now, 1, now - 1, true, rotate_after).unwrap().starts_with("EXPIRED"));
+        let soon = reminder(now, now - 400 * DAY_MS, now + 3 * DAY_MS, false, rotate_after).unwrap();
+        assert!(soon.contains("expires in 3 day(s)"), "{soon}");
+        // In use longer than the rotation period: due.
+        let old = reminder(now, now - 400 * DAY_MS, 0, false, rotate_after).unwrap();
+        assert!(old.contains("in use for 400 days") && old.contains("due for rotation"), "{old}");
+        assert_eq!(reminder(now, now - 400 * DAY_MS, 0, false, 500 * DAY_MS), None, "a longer period is respected");
+        // A genesis key (no creation time) is never "due" by age.
+        assert_eq!(reminder(now, 0, 0, false, rotate_after), None);
+    }
+}

@@ -421,6 +421,16 @@ fn an_expired_key_stops_signing_and_rotation_removes_its_record() {
     c.ok(&[tx]);
     let stranger = c.tx(&a, TxBody::SetKeyExpiry { key: b.public_key(), expires_ms: 1 });
     assert!(matches!(c.err(stranger), TxError::NotASigner { .. }));
+    // Lifted (0) and set again: a lifted expiry signs past the old time.
+    let tx = c.tx(&a, TxBody::SetKeyExpiry { key: a.public_key(), expires_ms: 0 });
+    c.ok(&[tx]);
+    assert_eq!(c.state.key_life(&id(&a), &a.public_key()).unwrap().expires_ms, 0);
+    let tx = c.tx(&a, transfer(vec![pay(&b, "AE", 1)]));
+    let (rejected, _) = c.block_at(expires, &[tx]);
+    assert!(rejected.is_empty(), "a lifted expiry no longer refuses: {rejected:?}");
+    let expires = c.state.time_ms + 10_000;
+    let tx = c.tx(&a, TxBody::SetKeyExpiry { key: a.public_key(), expires_ms: expires });
+    c.ok(&[tx]);
     let tx = c.tx(&a, transfer(vec![pay(&b, "AE", 1)]));
     let (rejected, _) = c.block_at(expires, &[tx]);
     assert!(matches!(&rejected[0].1, TxError::KeyExpired { expired_ms, .. } if *expired_ms == expires), "{rejected:?}");

@@ -773,6 +773,10 @@ fn guardians_recover_a_lost_key_after_the_time_lock_and_the_owner_can_cancel() {
     let t = c.tx(&g3, TxBody::ExecuteRecovery { account: aid });
     c.ok(&[t]);
     assert_eq!(c.state.account(&aid).unwrap().signers, new_set);
+    // The key lifecycle follows the recovery: the lost key's record goes, the new key's is new.
+    assert_eq!(c.state.key_life(&aid, &a.public_key()), None);
+    let recovered = c.state.key_life(&aid, &fresh.public_key()).expect("the recovered key has a record");
+    assert_eq!((recovered.added_height, recovered.expires_ms), (c.state.height, 0));
     let n = c.nonce(aid);
     let old = sign_multi(&[&a], aid, CHAIN, n, transfer(vec![pay(&b, "AE", 1)]));
     assert!(matches!(c.err(old), TxError::UnauthorizedSigner { .. }));
