@@ -17,7 +17,8 @@
 //! - `GET /v1/proof/{id}` — a registration's record, status and audit trail;
 //!   `GET /v1/proof/{id}/bundle[?member=N]` — its evidence bundle (binary);
 //!   `GET /v1/proofs?digest=HEX` — proof ids registered with a digest;
-//!   `PUT`/`GET`/`DELETE /v1/proof/{id}/original[?member=N]` — its encrypted original.
+//!   `PUT`/`GET /v1/proof/{id}/original[?member=N]` — its encrypted original (deleted by the
+//!   ledger transaction `DeleteOriginal`).
 //!   These **require a signed request** (headers `x-vellum-account`, `-timestamp`, `-nonce`,
 //!   `-signature`; see `vellum_types::request`): an auditor reads every proof, an issuer its
 //!   own; anonymous callers get 401, others 403, and every attempt on an existing proof is
@@ -139,7 +140,6 @@ pub fn router_with_limit(node: NodeHandle, rate: limit::RateLimit) -> Router {
             "/v1/proof/{id}/original",
             get(originals::original_get)
                 .put(originals::original_put)
-                .delete(originals::original_delete)
                 .layer(DefaultBodyLimit::max(ORIGINAL_REQUEST_BYTES_MAX)),
         )
         .route("/v1/account/{id}", get(payments::account))

@@ -26,7 +26,7 @@ pub(crate) struct Binary(#[allow(dead_code)] Vec<u8>);
     paths(
         chain::submit_tx, chain::submit_txs, chain::tx_status, chain::status, chain::block,
         proofs::proof_show, proofs::proof_bundle, proofs::proofs_by_digest, proofs::status_proof, proofs::issuer_revocation, proofs::issuer_attestation,
-        originals::original_put, originals::original_get, originals::original_delete,
+        originals::original_put, originals::original_get,
         log::log_checkpoint, log::log_anchor, log::log_witnessed, log::log_consistency,
         payments::account, payments::history, payments::reads, payments::token, payments::token_monitoring, payments::rate, payments::holds, payments::hold, payments::payment, payments::receipt,
         contracts::contract, contracts::code, contracts::storage, contracts::result, contracts::invoicing, contracts::invoice, contracts::tx_receipt,

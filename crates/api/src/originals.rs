@@ -84,7 +84,8 @@ fn member_index(entry: &vellum_types::ProofEntry, member: Option<u32>) -> Result
         (status = 401, description = "Not a valid signed request (the signature covers the body)", body = ErrorBody),
         (status = 403, description = "`forbidden`: not the registrant (also for a proof that does not exist)", body = ErrorBody),
         (status = 404, description = "`unknown_proof` (auditors only)", body = ErrorBody),
-        (status = 409, description = "`original_exists`: one is (or was) stored for this document", body = ErrorBody),
+        (status = 409, description = "`original_exists`: one is stored for this document", body = ErrorBody),
+        (status = 410, description = "`original_deleted`: the registrant deleted it on the ledger", body = ErrorBody),
         (status = 413, description = "`too_large`: over the size limit", body = ErrorBody),
         (status = 500, description = "`storage`", body = ErrorBody),
         (status = 503, description = "`busy`", body = ErrorBody),
@@ -123,6 +124,9 @@ pub(crate) async fn original_put(
             return error(StatusCode::BAD_REQUEST, "malformed", "key envelope missing or too large");
         }
         let payload = borsh::to_vec(&(original.nonce, &original.ciphertext)).expect("borsh into Vec");
+        if node.snapshot().original_deleted(&id, member).is_some() || matches!(node.original(&id, member), Ok(vellum_storage::Original::Deleted { .. })) {
+            return error(StatusCode::GONE, "original_deleted", "the registrant deleted this original (on the ledger): it is not stored again");
+        }
         match node.put_original(&id, member, &original.key_envelope, &payload) {
             Ok(true) => (StatusCode::CREATED, Json(json!({ "proof_id": id.to_hex(), "member": member, "stored_bytes": body.len() }))).into_response(),
             Ok(false) => error(StatusCode::CONFLICT, "original_exists", "an original is (or was) already stored for this document"),
@@ -186,46 +190,6 @@ pub(crate) async fn original_get(State(node): State<NodeHandle>, Path(id): Path<
                 error(StatusCode::GONE, "original_deleted", format!("the original was deleted (its key destroyed) at {at_ms} ms; the proof stays verifiable"))
             }
             Ok(vellum_storage::Original::Absent) => error(StatusCode::NOT_FOUND, "no_original", "no original is stored for this document"),
-            Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "storage", e.to_string()),
-        }
-    })
-    .await
-}
-
-#[utoipa::path(
-    delete,
-    path = "/v1/proof/{id}/original",
-    operation_id = "original_delete",
-    tag = "originals",
-    summary = "Delete an original: its key envelope is destroyed (registrant)",
-    params(
-        ("id" = String, Path, pattern = "^[0-9a-fA-F]{64}$", description = "Proof id, 64 hex"),
-        ("member" = Option<u32>, Query, description = "Member index within a batch (default 0)"),
-    ),
-    responses(
-        (status = 200, description = "Deleted: proof id, member", content_type = "application/json"),
-        (status = 400, description = "`bad_proof_id`, `bad_path`, `bad_query`, `no_such_member`", body = ErrorBody),
-        (status = 401, description = "Not a valid signed request", body = ErrorBody),
-        (status = 403, description = "`forbidden`: not the registrant (also for a proof that does not exist)", body = ErrorBody),
-        (status = 404, description = "`unknown_proof` (auditors only), `no_original`", body = ErrorBody),
-        (status = 500, description = "`storage`", body = ErrorBody),
-        (status = 503, description = "`busy`", body = ErrorBody),
-    ),
-    security(("signed_request" = []))
-)]
-pub(crate) async fn original_delete(State(node): State<NodeHandle>, Path(id): Path<String>, Query(query): Query<MemberQuery>, headers: HeaderMap, uri: Uri) -> Response {
-    let id = match parse_proof_id(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    blocking(move || {
-        let member = match original_access(&node, &headers, "DELETE", &uri, b"", &id, query.member, "delete", true) {
-            Ok(m) => m,
-            Err(r) => return r,
-        };
-        match node.delete_original(&id, member, now_ms()) {
-            Ok(true) => Json(json!({ "proof_id": id.to_hex(), "member": member, "deleted": true })).into_response(),
-            Ok(false) => error(StatusCode::NOT_FOUND, "no_original", "no original is stored for this document"),
             Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "storage", e.to_string()),
         }
     })

@@ -288,8 +288,8 @@ async fn openapi_describes_exactly_the_served_routes() {
             assert_ne!(v["error"]["message"], "no such endpoint", "{method} {path} is documented but not served");
         }
     }
-    // The router serves these 43 operations plus /v1/openapi.json itself.
-    assert_eq!(operations, 43, "documented operations: {:?}", paths.keys().collect::<Vec<_>>());
+    // The router serves these 42 operations plus /v1/openapi.json itself.
+    assert_eq!(operations, 42, "documented operations: {:?}", paths.keys().collect::<Vec<_>>());
     // Before anything is finalized there is nothing to anchor: a clear, retryable refusal.
     let (s, v) = call(&e.node, get("/v1/log/anchor")).await;
     assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("not_ready")), "{v}");

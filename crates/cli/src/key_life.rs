@@ -144,9 +144,14 @@ pub(crate) fn shred(path: &Path) -> Result<()> {
 /// `vellum key archive` / `vellum key destroy`: refuses a key that still signs for its account
 /// (rotate or revoke it first) unless `force`; archival keeps the public part.
 pub fn retire(target: &Target, path: &Path, (archive_to, reader): (Option<&PathBuf>, Option<&str>), force: bool, json: bool) -> Result<()> {
-    // A devnet's client config allows its plain keys: read it first.
-    let _ = target.config();
-    let secret = keys::load(path)?;
+    // Destroying a plain key file is the way out of plain storage: no switch needed. The file
+    // is read once; a token key is destroyed in the token below.
+    let file = vellum_keys::KeyFile::read(path)?;
+    let token_key = match &file {
+        vellum_keys::KeyFile::Token(reference) => Some(reference.clone()),
+        vellum_keys::KeyFile::Plain(_) | vellum_keys::KeyFile::Keystore(_) => None,
+    };
+    let secret = keys::unlock(file, path, true)?;
     if !force && still_signs(target, &secret, reader)? {
         bail!("{} still signs for account {}: rotate (vellum key rotate) or revoke (vellum key revoke) it first, or --force", path.display(), keys::account_for(&secret));
     }
@@ -161,8 +166,8 @@ pub fn retire(target: &Target, path: &Path, (archive_to, reader): (Option<&PathB
         keys::write_atomic(out, (serde_json::to_string_pretty(&public)? + "\n").as_bytes())?;
     }
     // A key in a token is destroyed in the token; the reference file goes with it.
-    if let Ok(vellum_keys::KeyFile::Token(reference)) = vellum_keys::KeyFile::read(path) {
-        vellum_keys::token::destroy(&reference)?;
+    if let Some(reference) = &token_key {
+        vellum_keys::token::destroy(reference)?;
     }
     shred(path)?;
     let v = json!({ "destroyed": path, "public_part": archive_to, "public_key": public["public_key"] });

@@ -28,7 +28,7 @@ pub struct TokenArgs {
 
 impl TokenArgs {
     fn location(&self) -> Result<TokenLocation> {
-        let module = self.module.clone().context("--pkcs11-module is required")?;
+        let module = std::path::absolute(self.module.as_ref().context("--pkcs11-module is required")?).context("--pkcs11-module")?;
         let token = self.token.clone().context("--token (the token's label) is required with --pkcs11-module")?;
         let label = self.label.clone().context("--label (the key's label in the token) is required with --pkcs11-module")?;
         // The reference outlives this directory: store an absolute PIN path.

@@ -24,7 +24,8 @@ pub fn record_account(key: vellum_types::PublicKey, account: vellum_types::Accou
 }
 
 /// Whether plain key files may be written and read this run: `--insecure-plain-keys`,
-/// `VELLUM_INSECURE_PLAIN_KEYS=1`, or a devnet's client config.
+/// or a devnet's client config (its keys directory included). Never from the environment: the
+/// switch is visible on the command line or in the devnet's own files.
 static ALLOW_PLAIN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Allows plain key files for the rest of this run (see [`ALLOW_PLAIN`]).
@@ -33,7 +34,7 @@ pub fn allow_plain() {
 }
 
 pub fn plain_allowed() -> bool {
-    ALLOW_PLAIN.load(std::sync::atomic::Ordering::Relaxed) || std::env::var("VELLUM_INSECURE_PLAIN_KEYS").is_ok_and(|v| v == "1")
+    ALLOW_PLAIN.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// The account `key` signs for: the one its keystore records, else the one it derives.
@@ -89,16 +90,21 @@ pub fn save_encrypted_for(path: &Path, key: &SecretKey, password: &str, account:
 /// Reads a key file of any kind and unlocks it; a keystore's or token reference's recorded
 /// account is remembered for [`account_for`].
 pub fn load(path: &Path) -> Result<Signer> {
-    let shown = path.display().to_string();
-    let password = || {
-        crate::keystore::password(&format!("password for {shown}: "), false).map_err(|e| format!("{e:#}"))
-    };
     let file = vellum_keys::KeyFile::read(path)?;
     if matches!(file, vellum_keys::KeyFile::Plain(_)) && !plain_allowed() {
         in_devnet_keys_dir(path);
     }
+    unlock(file, path, plain_allowed())
+}
+
+/// Unlocks a key file already read from `path` (plain files only when `allow_plain`).
+pub fn unlock(file: vellum_keys::KeyFile, path: &Path, allow_plain: bool) -> Result<Signer> {
+    let shown = path.display().to_string();
+    let password = || {
+        crate::keystore::password(&format!("password for {shown}: "), false).map_err(|e| format!("{e:#}"))
+    };
     let account = file.account_id().map(|a| vellum_types::AccountId::from_hex(a).with_context(|| format!("{shown}: bad account_id"))).transpose()?;
-    let signer = file.unlock(path, &vellum_keys::Unlock { allow_plain: plain_allowed(), password: &password })?;
+    let signer = file.unlock(path, &vellum_keys::Unlock { allow_plain, password: &password })?;
     if let Some(id) = account {
         ACCOUNTS.lock().unwrap().push((signer.public_key(), id));
     }

@@ -563,23 +563,44 @@ pub fn show(target: &Target, key: &str, proof: &str, json: bool) -> Result<()> {
     Ok(())
 }
 
+/// How long storing an original waits for validators that have not applied the registration.
+const ORIGINAL_STORE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+/// Pause before asking such a validator again.
+const ORIGINAL_STORE_RETRY: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// Stores an original on every validator the client reaches, each checking the registrant's
 /// signature over the bytes and its right to store them; fails unless at least f + 1 of them
 /// hold it, so the loss of any f validators (the one first asked included) loses nothing.
 fn store_everywhere(client: &crate::client::Pool, path: &str, body: &[u8], signer: &vellum_crypto::Signer, chain_id: &str) -> Result<usize> {
     let needed = client.faults_tolerated() + 1;
-    let mut held = 0;
-    let mut refusals = Vec::new();
-    for (api, answer) in client.each(|c| c.signed("PUT", path, body, signer, chain_id)) {
-        match answer {
-            // 409: this validator already holds one (an earlier attempt of this command).
-            Ok((201 | 409, _)) => held += 1,
-            Ok((status, body)) => {
-                let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-                refusals.push(format!("{api}: {status} {}", v["error"]["message"].as_str().unwrap_or_default()));
+    let deadline = std::time::Instant::now() + ORIGINAL_STORE_WAIT;
+    let mut pending: Vec<&crate::client::Client> = client.nodes().iter().collect();
+    let (mut held, mut refusals) = (0, Vec::new());
+    // A validator that answers but does not know the registration yet (one block behind the one
+    // that confirmed it) is asked again until the deadline; one that does not answer is not.
+    while !pending.is_empty() {
+        let mut behind = Vec::new();
+        refusals.clear();
+        for node in pending {
+            match node.signed("PUT", path, body, signer, chain_id) {
+                // 409: this validator already holds one (an earlier attempt of this command).
+                Ok((201 | 409, _)) => held += 1,
+                Ok((status, answer)) => {
+                    let v: Value = serde_json::from_slice(&answer).unwrap_or(Value::Null);
+                    let code = v["error"]["code"].as_str().unwrap_or_default();
+                    if matches!(code, "forbidden" | "unknown_proof" | "bad_request_signature" | "busy") {
+                        behind.push(node);
+                    }
+                    refusals.push(format!("{}: {status} {code} {}", node.base, v["error"]["message"].as_str().unwrap_or_default()));
+                }
+                Err(e) => refusals.push(format!("{}: {e:#}", node.base)),
             }
-            Err(e) => refusals.push(format!("{api}: {e:#}")),
         }
+        if behind.is_empty() || std::time::Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(ORIGINAL_STORE_RETRY);
+        pending = behind;
     }
     if held < needed {
         bail!("held by {held} validator(s), {needed} needed to survive {} failure(s): {}", needed - 1, refusals.join("; "));
@@ -617,24 +638,27 @@ pub fn fetch_original(at: &ProofAt, identity: Option<&Path>, out: &Path, json: b
     Ok(())
 }
 
-/// The original from the first validator that holds it: one that lacks it (it was down when
-/// it was stored), is catching up, or is unreachable is skipped; a deletion ends the search.
+/// The original from the first validator that serves it. Every other answer — it lacks it (it
+/// was down when it was stored), is catching up, has not applied the registration yet, is
+/// unreachable, or is faulty and refuses — only sends the client on to the next: one validator
+/// can neither hide an original nor declare it deleted. Deleted is reported when f + 1 say so.
 fn fetch_from_any(client: &crate::client::Pool, path: &str, signer: &vellum_crypto::Signer, chain_id: &str) -> Result<Vec<u8>> {
     let mut misses = Vec::new();
+    let mut deleted = 0;
     for (api, answer) in client.each(|c| c.get_signed(path, signer, chain_id)) {
         match answer {
             Ok((200, body)) => return Ok(body),
             Ok((status, body)) => {
                 let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
                 let (code, message) = (v["error"]["code"].as_str().unwrap_or_default(), v["error"]["message"].as_str().unwrap_or_default());
-                // Refusals every validator gives alike: asking the others changes nothing.
-                if matches!(code, "original_deleted" | "forbidden" | "bad_request_signature" | "no_such_member") {
-                    bail!("refused ({status} {code}): {message}");
-                }
+                deleted += usize::from(code == "original_deleted");
                 misses.push(format!("{api}: {status} {code} {message}"));
             }
             Err(e) => misses.push(format!("{api}: {e:#}")),
         }
+    }
+    if deleted > client.faults_tolerated() {
+        bail!("the original was deleted (410 original_deleted from {deleted} validators); the proof stays verifiable");
     }
     bail!("no validator served the original: {}", misses.join("; "))
 }

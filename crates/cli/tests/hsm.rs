@@ -116,15 +116,17 @@ fn token_keys_open_accounts_sign_transfers_and_audit_batches_on_a_devnet() {
         std::thread::sleep(std::time::Duration::from_millis(500));
     }
 
-    // Destroyed: gone from the token, and the reference with it.
+    // Destroyed: gone from the token, and the reference with it. A copy of the reference
+    // (with its PIN file) finds nothing to sign with.
+    let copy = keys.join("alice-copy.ref");
+    std::fs::copy(keys.join("alice.key"), &copy).unwrap();
     let gone = json(&["key", "destroy", "--client", &c, "--key", keys.join("alice.key").to_str().unwrap(), "--force"]);
     assert!(!keys.join("alice.key").exists(), "{gone}");
-    let (ok, text) = vellum(&["pay", "--client", &c, "--key", no_pin.to_str().unwrap(), "--token", "EUR", "--to", "bob=1.00"]);
-    assert!(!ok, "{text}");
-    let out = Command::new("pkcs11-tool").args(["--module", MODULE, "--token-label", TOKEN, "--login", "--pin", "4321", "--list-objects"]).output();
-    if let Ok(out) = out {
-        let listing = String::from_utf8_lossy(&out.stdout);
-        assert!(!listing.contains("label:      alice"), "{listing}");
-        assert!(listing.contains("node-v1") && listing.contains("bob"), "{listing}");
-    }
+    let (ok, text) = vellum(&["pay", "--client", &c, "--key", copy.to_str().unwrap(), "--token", "EUR", "--to", "bob=1.00"]);
+    assert!(!ok && text.contains("has no private key labelled `alice`"), "{text}");
+    let out = Command::new("pkcs11-tool").args(["--module", MODULE, "--token-label", TOKEN, "--login", "--pin", "4321", "--list-objects"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let listing = String::from_utf8_lossy(&out.stdout);
+    assert!(!listing.contains("label:      alice\n"), "{listing}");
+    assert!(listing.contains("label:      node-v1") && listing.contains("label:      bob"), "{listing}");
 }

@@ -93,6 +93,24 @@ fn the_service_password_comes_from_the_file_first() {
     assert_eq!(service_password(Some(&file)).unwrap().as_str(), "from the file");
     let e = service_password(Some(&dir.path().join("missing"))).unwrap_err();
     assert!(e.contains("cannot read the password file"), "{e}");
+    // Then the systemd credential, then the environment. (Only this test touches these.)
+    let credentials = dir.path().join("credentials");
+    std::fs::create_dir(&credentials).unwrap();
+    std::fs::write(credentials.join(CREDENTIAL_NAME), "from systemd\n").unwrap();
+    // SAFETY: no other test of this binary reads these variables.
+    unsafe {
+        std::env::set_var(PASSWORD_ENV, "from the environment");
+        std::env::set_var("CREDENTIALS_DIRECTORY", &credentials);
+    }
+    assert_eq!(service_password(Some(&file)).unwrap().as_str(), "from the file");
+    assert_eq!(service_password(None).unwrap().as_str(), "from systemd");
+    std::fs::remove_file(credentials.join(CREDENTIAL_NAME)).unwrap();
+    assert_eq!(service_password(None).unwrap().as_str(), "from the environment");
+    unsafe {
+        std::env::remove_var(PASSWORD_ENV);
+        std::env::remove_var("CREDENTIALS_DIRECTORY");
+    }
+    assert!(service_password(None).unwrap_err().contains(PASSWORD_ENV));
 }
 
 mod softhsm {
@@ -189,6 +207,9 @@ mod softhsm {
         let wrong = TokenLocation { pin_file: Some(bad_pin), ..fresh.clone() };
         let e = token::generate(&wrong, "ed25519").unwrap_err().to_string();
         assert!(e.contains("refused the PIN"), "{e}");
+        let relative = TokenLocation { module: "libsofthsm2.so".into(), ..fresh.clone() };
+        let e = token::generate(&relative, "ed25519").unwrap_err().to_string();
+        assert!(e.contains("must be absolute"), "{e}");
         let missing = TokenLocation { token: "no-such-token".into(), ..fresh };
         let e = token::generate(&missing, "ed25519").unwrap_err().to_string();
         assert!(e.contains("no PKCS#11 token labelled"), "{e}");

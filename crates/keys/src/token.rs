@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 use thiserror::Error;
 use vellum_crypto::{ExternalSigner, SecretKey, Signer, SignerError};
 use vellum_types::PublicKey;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 /// Environment variable holding the token's user PIN (scripts, services).
 pub const PIN_ENV: &str = "VELLUM_PKCS11_PIN";
@@ -57,6 +57,10 @@ pub enum TokenError {
     Mismatch { token: String, label: String, found: String, expected: String },
     #[error("token keys are ed25519 or p256, not {0}")]
     Scheme(String),
+    #[error("the PKCS#11 module path must be absolute (a relative one would load whatever library the working directory holds): {0}")]
+    RelativeModule(String),
+    #[error("token `{token}` holds {count} {class} objects labelled `{label}`: one key per label")]
+    Ambiguous { token: String, label: String, class: &'static str, count: usize },
     #[error("PKCS#11 {operation}: {message}")]
     Call { operation: &'static str, message: String },
 }
@@ -108,6 +112,9 @@ impl TokenLocation {
 
 /// One initialised context per module and process: `C_Initialize` may run only once.
 fn context(module: &Path) -> Result<Pkcs11, TokenError> {
+    if !module.is_absolute() {
+        return Err(TokenError::RelativeModule(module.display().to_string()));
+    }
     static CONTEXTS: Mutex<BTreeMap<PathBuf, Pkcs11>> = Mutex::new(BTreeMap::new());
     let mut contexts = CONTEXTS.lock().expect("no panic while holding the context map");
     if let Some(c) = contexts.get(module) {
@@ -146,10 +153,26 @@ fn find(session: &Session, class: ObjectClass, label: &str) -> Result<Vec<Object
         .map_err(call("C_FindObjects"))
 }
 
+/// The one object of `class` labelled as `location` says: none is `NoKey`, several are
+/// refused (a second key under the label could otherwise be paired with the wrong half).
+fn find_one(session: &Session, class: ObjectClass, location: &TokenLocation) -> Result<ObjectHandle, TokenError> {
+    let found = find(session, class, &location.label)?;
+    match found.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(TokenError::NoKey { token: location.token.clone(), label: location.label.clone() }),
+        many => Err(TokenError::Ambiguous {
+            token: location.token.clone(),
+            label: location.label.clone(),
+            class: if class == ObjectClass::PRIVATE_KEY { "private-key" } else { "public-key" },
+            count: many.len(),
+        }),
+    }
+}
+
 /// The public key of the token's public-key object `label`, as the ledger writes it.
 fn public_key(session: &Session, location: &TokenLocation) -> Result<PublicKey, TokenError> {
     let no_key = || TokenError::NoKey { token: location.token.clone(), label: location.label.clone() };
-    let object = *find(session, ObjectClass::PUBLIC_KEY, &location.label)?.first().ok_or_else(no_key)?;
+    let object = find_one(session, ObjectClass::PUBLIC_KEY, location)?;
     let attrs = session
         .get_attributes(object, &[AttributeType::EcParams, AttributeType::EcPoint])
         .map_err(call("C_GetAttributeValue"))?;
@@ -168,8 +191,10 @@ fn public_key(session: &Session, location: &TokenLocation) -> Result<PublicKey, 
 /// `CKA_EC_POINT` is a DER OCTET STRING around the raw point (32 bytes for Ed25519, the 65-byte
 /// uncompressed SEC1 point for P-256); some tokens omit the wrapper.
 fn decode_point(params: &[u8], point: &[u8]) -> Option<PublicKey> {
+    // Decided by exact length: a raw point may itself start with the bytes of a wrapper.
     let raw = match point {
-        [0x04, len, rest @ ..] if usize::from(*len) == rest.len() => rest,
+        [0x04, 0x20, rest @ ..] if rest.len() == 32 => rest,
+        [0x04, 0x41, rest @ ..] if rest.len() == 65 => rest,
         other => other,
     };
     if params == ED25519_PARAMS_DER || params == ED25519_OID_DER {
@@ -235,13 +260,12 @@ pub fn import(location: &TokenLocation, secret: &SecretKey) -> Result<TokenRef, 
     let (key_type, params, _) = curve(scheme)?;
     let session = session(location)?;
     refuse_taken(&session, location)?;
-    let value = Zeroizing::new(secret.to_bytes().to_vec());
     let mut private = private_template(&location.label);
     private.extend([
         Attribute::Class(ObjectClass::PRIVATE_KEY),
         Attribute::KeyType(key_type),
         Attribute::EcParams(params.to_vec()),
-        Attribute::Value(value.to_vec()),
+        Attribute::Value(secret.to_bytes().to_vec()),
     ]);
     let point = match secret.public_key() {
         PublicKey::Ed25519(k) => k.to_vec(),
@@ -262,13 +286,30 @@ pub fn import(location: &TokenLocation, secret: &SecretKey) -> Result<TokenRef, 
         Attribute::EcPoint(wrapped),
         Attribute::Label(location.label.as_bytes().to_vec()),
     ];
-    session.create_object(&private).map_err(call("C_CreateObject"))?;
-    session.create_object(&public).map_err(call("C_CreateObject"))?;
-    let key = public_key(&session, location)?;
-    if key != secret.public_key() {
-        return Err(TokenError::Mismatch { token: location.token.clone(), label: location.label.clone(), found: key.to_string(), expected: secret.public_key().to_string() });
+    let created = session.create_object(&private).map_err(call("C_CreateObject"));
+    // The secret's only copy outside the token is the template's: wiped whatever happened.
+    for attribute in &mut private {
+        if let Attribute::Value(v) = attribute {
+            v.zeroize();
+        }
     }
-    Ok(TokenRef { pkcs11: location.clone(), scheme: scheme.to_string(), public_key: key.to_string(), account_id: None })
+    let private_handle = created?;
+    let checked = session.create_object(&public).map_err(call("C_CreateObject")).and_then(|public_handle| {
+        let key = public_key(&session, location)?;
+        if key != secret.public_key() {
+            let _ = session.destroy_object(public_handle);
+            return Err(TokenError::Mismatch { token: location.token.clone(), label: location.label.clone(), found: key.to_string(), expected: secret.public_key().to_string() });
+        }
+        Ok(key)
+    });
+    match checked {
+        Ok(key) => Ok(TokenRef { pkcs11: location.clone(), scheme: scheme.to_string(), public_key: key.to_string(), account_id: None }),
+        Err(e) => {
+            // Nothing half-made stays behind under the label (no reference names it).
+            let _ = session.destroy_object(private_handle);
+            Err(e)
+        }
+    }
 }
 
 /// Removes a key from the token (`vellum key destroy` of a token key).
@@ -299,7 +340,9 @@ impl ExternalSigner for TokenKey {
     fn sign_raw(&self, input: &[u8]) -> Result<[u8; 64], SignerError> {
         let mechanism = match self.public_key {
             PublicKey::Ed25519(_) => Mechanism::Eddsa(EddsaParams::new(EddsaSignatureScheme::Pure)),
-            _ => Mechanism::Ecdsa,
+            PublicKey::P256(_) => Mechanism::Ecdsa,
+            // `open` refuses other schemes; a token key is never one.
+            PublicKey::Secp256k1(_) => return Err(SignerError::Scheme("secp256k1")),
         };
         let session = self.session.lock().map_err(|_| SignerError::Device(format!("{}: a signing thread panicked", self.name)))?;
         let raw = session.sign(&mechanism, self.key, input).map_err(|e| SignerError::Device(format!("{} cannot sign: {e}", self.name)))?;
@@ -311,12 +354,15 @@ impl ExternalSigner for TokenKey {
     }
 }
 
-/// Opens the key a reference names: logs in, finds the key, checks its public key.
+/// Opens the key a reference names: logs in, finds the one key pair under the label, checks
+/// its public key and scheme against the reference, and proves the private half signs as
+/// that public key — a mismatched pair fails here, not at the first real signature.
 pub fn open(reference: &TokenRef) -> Result<Signer, TokenError> {
     let location = &reference.pkcs11;
+    curve(&reference.scheme)?;
     let session = session(location)?;
     let public_key = public_key(&session, location)?;
-    if public_key.to_string() != reference.public_key {
+    if public_key.to_string() != reference.public_key || !reference.public_key.starts_with(&format!("{}:", reference.scheme)) {
         return Err(TokenError::Mismatch {
             token: location.token.clone(),
             label: location.label.clone(),
@@ -324,9 +370,11 @@ pub fn open(reference: &TokenRef) -> Result<Signer, TokenError> {
             expected: reference.public_key.clone(),
         });
     }
-    let key = *find(&session, ObjectClass::PRIVATE_KEY, &location.label)?
-        .first()
-        .ok_or_else(|| TokenError::NoKey { token: location.token.clone(), label: location.label.clone() })?;
+    let key = find_one(&session, ObjectClass::PRIVATE_KEY, location)?;
     let name = format!("PKCS#11 token `{}`, key `{}`", location.token, location.label);
-    Ok(Signer::External(Arc::new(TokenKey { session: Mutex::new(session), key, public_key, name })))
+    let signer = Signer::External(Arc::new(TokenKey { session: Mutex::new(session), key, public_key, name }));
+    signer
+        .sign(b"vellum: the token's private key signs as its public key")
+        .map_err(|e| TokenError::Call { operation: "C_Sign", message: e.to_string() })?;
+    Ok(signer)
 }

@@ -320,3 +320,30 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn only_the_registrant_deletes_an_original_once_and_the_ledger_records_when() {
+    let mut c = Chain::new();
+    let single = c.register(b"contract");
+    let batch = c.register_batch(4);
+    let (issuer, user) = (c.f.issuer.clone(), c.f.user.clone());
+    // Another account cannot delete it; an unknown proof and a member out of range are refused.
+    let e = c.send(&user, TxBody::DeleteOriginal { proof: single, member: 0 }).unwrap_err();
+    assert!(matches!(e, TxError::NotRegistrant(_)), "{e:?}");
+    let e = c.send(&issuer, TxBody::DeleteOriginal { proof: ProofId(sha256(b"nothing")), member: 0 }).unwrap_err();
+    assert!(matches!(e, TxError::UnknownProof(_)), "{e:?}");
+    let e = c.send(&issuer, TxBody::DeleteOriginal { proof: single, member: 1 }).unwrap_err();
+    assert!(matches!(e, TxError::NoSuchMember { index: 1, count: 1, .. }), "{e:?}");
+    let e = c.send(&issuer, TxBody::DeleteOriginal { proof: batch, member: 4 }).unwrap_err();
+    assert!(matches!(e, TxError::NoSuchMember { index: 4, count: 4, .. }), "{e:?}");
+    assert_eq!(c.state.original_deleted(&single, 0), None);
+    // The registrant deletes; the ledger records the block time; a second delete is refused.
+    c.send(&issuer, TxBody::DeleteOriginal { proof: single, member: 0 }).unwrap();
+    assert_eq!(c.state.original_deleted(&single, 0), Some(c.state.time_ms));
+    let e = c.send(&issuer, TxBody::DeleteOriginal { proof: single, member: 0 }).unwrap_err();
+    assert_eq!(e.code(), "original_already_deleted");
+    // One member of a batch, not the others; the proofs themselves stay.
+    c.send(&issuer, TxBody::DeleteOriginal { proof: batch, member: 3 }).unwrap();
+    assert!(c.state.original_deleted(&batch, 3).is_some() && c.state.original_deleted(&batch, 2).is_none());
+    assert!(c.state.proof(&single).is_some() && c.state.proof(&batch).is_some());
+}

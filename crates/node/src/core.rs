@@ -244,6 +244,12 @@ pub struct NodeHandle {
 pub const GOSSIP_QUEUE_MAX: usize = 4096;
 
 
+/// [`NodeHandle::caught_up`] on plain numbers: the newest block is from after `since_ms` and
+/// at most `tip_age_ms_max` older than `now_ms`.
+fn caught_up(tip_ms: u64, since_ms: u64, now_ms: u64, tip_age_ms_max: u64) -> bool {
+    tip_ms >= since_ms && now_ms.saturating_sub(tip_ms) <= tip_age_ms_max
+}
+
 impl NodeHandle {
     pub(crate) fn new(
         finalized: LedgerState,
@@ -392,12 +398,14 @@ impl NodeHandle {
     /// The last finalized state, immutable: held by the caller as long as it likes, while the
     /// executor installs newer ones. No lock is taken.
     /// Whether this node has caught up with the chain: it finalized a block made after it
-    /// started (so every block finalized while it was down is applied) and its newest block is
-    /// at most `tip_age_ms_max` old by `now_ms`. A node that is not serves nothing a missed block
-    /// may have changed off-ledger (stored originals).
+    /// started — later than its start by the most a block time may run ahead of a clock
+    /// (`block_time_future_skew_ms`), so a block stamped early by a fast leader does not count —
+    /// and its newest block is at most `tip_age_ms_max` old by `now_ms`. Every block finalized
+    /// while it was down is then applied. A node that is not serves nothing a missed block may
+    /// have changed off-ledger (stored originals).
     pub fn caught_up(&self, now_ms: u64, tip_age_ms_max: u64) -> bool {
-        let tip_ms = self.snapshot().time_ms;
-        tip_ms >= self.started_ms && now_ms.saturating_sub(tip_ms) <= tip_age_ms_max
+        let tip = self.snapshot();
+        caught_up(tip.time_ms, self.started_ms + tip.params.block_time_future_skew_ms, now_ms, tip_age_ms_max)
     }
 
     pub fn snapshot(&self) -> Arc<LedgerState> {
@@ -427,6 +435,18 @@ mod tests {
     use super::*;
     use vellum_ledger::testkit::{fixture, key};
     use vellum_types::request::request_signing_bytes;
+
+    #[test]
+    fn a_node_is_caught_up_only_with_a_fresh_block_made_after_it_started() {
+        let (started, now) = (1_000_000, 1_005_000);
+        assert!(caught_up(1_004_000, started, now, 10_000), "a block after the start, 1 s old");
+        assert!(!caught_up(999_999, started, now, 10_000), "its newest block is from before it started: blocks may be missing");
+        assert!(!caught_up(1_004_000, started, now + 20_000, 10_000), "stalled for 20 s");
+        assert!(caught_up(started, started, started, 0), "bounds are inclusive");
+        // On a node: an offline handle's genesis tip is older than its start.
+        let (node, _dir) = handle();
+        assert!(!node.caught_up(u64::MAX / 2, u64::MAX));
+    }
 
     fn handle() -> (NodeHandle, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
