@@ -124,12 +124,14 @@ pub(crate) async fn original_put(
             return error(StatusCode::BAD_REQUEST, "malformed", "key envelope missing or too large");
         }
         let payload = borsh::to_vec(&(original.nonce, &original.ciphertext)).expect("borsh into Vec");
-        if node.snapshot().original_deleted(&id, member).is_some() || matches!(node.original(&id, member), Ok(vellum_storage::Original::Deleted { .. })) {
-            return error(StatusCode::GONE, "original_deleted", "the registrant deleted this original (on the ledger): it is not stored again");
-        }
+        // The tombstone a `DeleteOriginal` leaves is written in its block's commit, before the
+        // finalized snapshot moves on: storage alone knows whether it was deleted.
         match node.put_original(&id, member, &original.key_envelope, &payload) {
-            Ok(true) => (StatusCode::CREATED, Json(json!({ "proof_id": id.to_hex(), "member": member, "stored_bytes": body.len() }))).into_response(),
-            Ok(false) => error(StatusCode::CONFLICT, "original_exists", "an original is (or was) already stored for this document"),
+            Ok(vellum_storage::PutOriginal::Stored) => (StatusCode::CREATED, Json(json!({ "proof_id": id.to_hex(), "member": member, "stored_bytes": body.len() }))).into_response(),
+            Ok(vellum_storage::PutOriginal::Exists) => error(StatusCode::CONFLICT, "original_exists", "an original is already stored for this document"),
+            Ok(vellum_storage::PutOriginal::Deleted) => {
+                error(StatusCode::GONE, "original_deleted", "the registrant deleted this original: it is not stored again")
+            }
             Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "storage", e.to_string()),
         }
     })
@@ -174,9 +176,6 @@ pub(crate) async fn original_get(State(node): State<NodeHandle>, Path(id): Path<
                 "catching_up",
                 format!("this validator has not caught up with the chain (newest finalized block at {} ms): it serves no original until it has applied every deletion it missed", node.snapshot().time_ms),
             );
-        }
-        if node.snapshot().original_deleted(&id, member).is_some() {
-            return error(StatusCode::GONE, "original_deleted", "the registrant deleted this original (on the ledger); the proof stays verifiable");
         }
         match node.original(&id, member) {
             Ok(vellum_storage::Original::Stored { key_envelope, payload }) => {

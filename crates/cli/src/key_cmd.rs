@@ -231,11 +231,7 @@ pub fn run(command: KeyCommand, json: bool) -> Result<()> {
         KeyCommand::Show { path } => {
             // The public part only: nothing is unlocked (no password, no PIN, no token).
             let file = vellum_keys::KeyFile::read(&path)?;
-            let public = match &file {
-                vellum_keys::KeyFile::Plain(k) => k.public_key(),
-                vellum_keys::KeyFile::Keystore(k) => k.public_key.parse().map_err(|e| anyhow::anyhow!("{}: bad public_key: {e}", path.display()))?,
-                vellum_keys::KeyFile::Token(t) => t.public_key.parse().map_err(|e| anyhow::anyhow!("{}: bad public_key: {e}", path.display()))?,
-            };
+            let public = file.public_key().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
             let account = match file.account_id() {
                 Some(a) => AccountId::from_hex(a).with_context(|| format!("{}: bad account_id", path.display()))?,
                 None => public.account_id(),
@@ -280,9 +276,7 @@ pub fn run(command: KeyCommand, json: bool) -> Result<()> {
                 }
                 let text = zeroize::Zeroizing::new(std::fs::read_to_string(&path).unwrap_or_default());
                 let (kind, public) = match vellum_keys::KeyFile::parse(&text) {
-                    Ok(vellum_keys::KeyFile::Keystore(k)) => ("encrypted", k.public_key),
-                    Ok(vellum_keys::KeyFile::Token(t)) => ("pkcs11", t.public_key),
-                    Ok(vellum_keys::KeyFile::Plain(k)) => ("plain", k.public_key().to_string()),
+                    Ok(file) => (file.storage(), file.public_key().map_or_else(|e| format!("({e})"), |k| k.to_string())),
                     Err(_) => ("unreadable", "(unreadable)".into()),
                 };
                 rows.push(json!({ "file": path, "storage": kind, "public_key": public }));

@@ -645,16 +645,16 @@ pub fn fetch_original(at: &ProofAt, identity: Option<&Path>, out: &Path, json: b
 fn fetch_from_any(client: &crate::client::Pool, path: &str, signer: &vellum_crypto::Signer, chain_id: &str) -> Result<Vec<u8>> {
     let mut misses = Vec::new();
     let mut deleted = 0;
-    for (api, answer) in client.each(|c| c.get_signed(path, signer, chain_id)) {
-        match answer {
+    for node in client.nodes() {
+        match node.get_signed(path, signer, chain_id) {
             Ok((200, body)) => return Ok(body),
             Ok((status, body)) => {
                 let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
                 let (code, message) = (v["error"]["code"].as_str().unwrap_or_default(), v["error"]["message"].as_str().unwrap_or_default());
                 deleted += usize::from(code == "original_deleted");
-                misses.push(format!("{api}: {status} {code} {message}"));
+                misses.push(format!("{}: {status} {code} {message}", node.base));
             }
-            Err(e) => misses.push(format!("{api}: {e:#}")),
+            Err(e) => misses.push(format!("{}: {e:#}", node.base)),
         }
     }
     if deleted > client.faults_tolerated() {

@@ -83,6 +83,24 @@ impl KeyFile {
         SecretKey::from_bytes(scheme, *bytes).map(KeyFile::Plain).map_err(|e| e.to_string())
     }
 
+    /// The key's public part, without unlocking anything (no password, no PIN, no token).
+    pub fn public_key(&self) -> Result<vellum_types::PublicKey, String> {
+        match self {
+            KeyFile::Plain(k) => Ok(k.public_key()),
+            KeyFile::Keystore(k) => k.public_key.parse().map_err(|e| format!("bad public_key: {e}")),
+            KeyFile::Token(t) => t.public_key.parse().map_err(|e| format!("bad public_key: {e}")),
+        }
+    }
+
+    /// How the secret is held: `plain`, `encrypted` or `pkcs11`.
+    pub fn storage(&self) -> &'static str {
+        match self {
+            KeyFile::Plain(_) => "plain",
+            KeyFile::Keystore(_) => "encrypted",
+            KeyFile::Token(_) => "pkcs11",
+        }
+    }
+
     /// The account a keystore or reference records (a rotated key), as hex.
     pub fn account_id(&self) -> Option<&str> {
         match self {

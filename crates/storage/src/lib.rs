@@ -86,6 +86,16 @@ pub enum Original {
     Absent,
 }
 
+/// What storing an original did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PutOriginal {
+    Stored,
+    /// One is already stored: nothing changed.
+    Exists,
+    /// It was deleted (its tombstone stays): it is not stored again.
+    Deleted,
+}
+
 /// Audit records waiting to reach the ledger in a node-signed audit transaction: seq → record.
 /// Written with the local trail, removed when a finalized block carries the record, so a
 /// crash loses none.
@@ -1001,18 +1011,21 @@ impl Store {
     }
 
     /// Stores an encrypted original (replacing none: an original is stored once).
-    pub fn put_original(&self, proof: &ProofId, member: u32, key_envelope: &[u8], payload: &[u8]) -> Result<bool, CommitError> {
+    pub fn put_original(&self, proof: &ProofId, member: u32, key_envelope: &[u8], payload: &[u8]) -> Result<PutOriginal, CommitError> {
         let txn = begin_durable(&self.db)?;
         {
+            if txn.open_table(ORIGINAL_DELETED)?.get((proof.0, member))?.is_some() {
+                return Ok(PutOriginal::Deleted);
+            }
             let mut keys = txn.open_table(ORIGINAL_KEYS)?;
-            if keys.get((proof.0, member))?.is_some() || txn.open_table(ORIGINAL_DELETED)?.get((proof.0, member))?.is_some() {
-                return Ok(false);
+            if keys.get((proof.0, member))?.is_some() {
+                return Ok(PutOriginal::Exists);
             }
             keys.insert((proof.0, member), key_envelope)?;
             txn.open_table(ORIGINAL_PAYLOADS)?.insert((proof.0, member), payload)?;
         }
         txn.commit()?;
-        Ok(true)
+        Ok(PutOriginal::Stored)
     }
 
     pub fn original(&self, proof: &ProofId, member: u32) -> Result<Original, ReadError> {
@@ -1025,22 +1038,6 @@ impl Store {
         let payloads = txn.open_table(ORIGINAL_PAYLOADS)?;
         let payload = payloads.get((proof.0, member))?.map(|p| p.value().to_vec()).unwrap_or_default();
         Ok(Original::Stored { key_envelope: k.value().to_vec(), payload })
-    }
-
-    /// Deletes an original: the key envelope and the payload go, a tombstone stays. Returns
-    /// whether there was one.
-    pub fn delete_original(&self, proof: &ProofId, member: u32, now_ms: u64) -> Result<bool, CommitError> {
-        let txn = begin_durable(&self.db)?;
-        let existed;
-        {
-            existed = txn.open_table(ORIGINAL_KEYS)?.remove((proof.0, member))?.is_some();
-            txn.open_table(ORIGINAL_PAYLOADS)?.remove((proof.0, member))?;
-            if existed {
-                txn.open_table(ORIGINAL_DELETED)?.insert((proof.0, member), now_ms)?;
-            }
-        }
-        txn.commit()?;
-        Ok(existed)
     }
 
     /// A finalized payment-family transaction.

@@ -93,12 +93,6 @@ impl Pool {
         bail!("no validator answered {what} (tried {}): {}", self.nodes.len(), failures.join("; "))
     }
 
-    /// Every validator's answer to `call`, in the pool's order, each named by its address (a
-    /// write every validator should receive, such as a stored original).
-    pub fn each<T>(&self, call: impl Fn(&Client) -> Result<(u16, T)>) -> Vec<(String, Result<(u16, T)>)> {
-        self.in_order().map(|(_, node)| (node.base.clone(), call(node))).collect()
-    }
-
     pub fn get(&self, path: &str) -> Result<(u16, Value)> {
         self.first_answer(path, |c| c.get(path))
     }

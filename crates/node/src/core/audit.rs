@@ -88,20 +88,14 @@ impl NodeHandle {
     }
 
     /// Stores an encrypted original of a proof's document (member of a batch, 0 for a single
-    /// registration) — off the ledger, on this node. `false` if one is or was stored.
-    pub fn put_original(&self, proof: &ProofId, member: u32, key_envelope: &[u8], payload: &[u8]) -> Result<bool, BundleError> {
+    /// registration) — off the ledger, on this node; not when one is stored or was deleted.
+    pub fn put_original(&self, proof: &ProofId, member: u32, key_envelope: &[u8], payload: &[u8]) -> Result<vellum_storage::PutOriginal, BundleError> {
         self.store.put_original(proof, member, key_envelope, payload).map_err(|e| BundleError::Storage(e.to_string()))
     }
 
     /// The stored encrypted original, its deletion, or nothing.
     pub fn original(&self, proof: &ProofId, member: u32) -> Result<vellum_storage::Original, BundleError> {
         self.store.original(proof, member).map_err(|e| BundleError::Storage(e.to_string()))
-    }
-
-    /// Destroys a stored original's key envelope and payload (a tombstone remains). `false`
-    /// if none was stored.
-    pub fn delete_original(&self, proof: &ProofId, member: u32, now_ms: u64) -> Result<bool, BundleError> {
-        self.store.delete_original(proof, member, now_ms).map_err(|e| BundleError::Storage(e.to_string()))
     }
 
     /// Audit records of `proof` finalized on the ledger (recorded by any node).
