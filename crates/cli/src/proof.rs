@@ -638,29 +638,48 @@ pub fn fetch_original(at: &ProofAt, identity: Option<&Path>, out: &Path, json: b
     Ok(())
 }
 
-/// The original from the first validator that serves it. Every other answer — it lacks it (it
-/// was down when it was stored), is catching up, has not applied the registration yet, is
-/// unreachable, or is faulty and refuses — only sends the client on to the next: one validator
-/// can neither hide an original nor declare it deleted. Deleted is reported when f + 1 say so.
+/// How long a fetch waits for a deletion some validators report to reach f + 1 of them.
+const ORIGINAL_DELETE_SETTLE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The original, asked of every validator. A validator that lacks it (it was down when it was
+/// stored), is catching up, has not applied the registration yet, is unreachable or is faulty
+/// and refuses cannot hide it: any validator that serves it is enough. Deleted is reported when
+/// f + 1 say so. When some, but fewer, say so, the deletion may be finalized and still being
+/// applied by the others (a validator a block behind serves what a block deleted), so the
+/// fetch asks again until f + 1 agree or [`ORIGINAL_DELETE_SETTLE`] passes — then one faulty
+/// validator's false claim has cost a delay, not the original.
 fn fetch_from_any(client: &crate::client::Pool, path: &str, signer: &vellum_crypto::Signer, chain_id: &str) -> Result<Vec<u8>> {
-    let mut misses = Vec::new();
-    let mut deleted = 0;
-    for node in client.nodes() {
-        match node.get_signed(path, signer, chain_id) {
-            Ok((200, body)) => return Ok(body),
-            Ok((status, body)) => {
-                let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-                let (code, message) = (v["error"]["code"].as_str().unwrap_or_default(), v["error"]["message"].as_str().unwrap_or_default());
-                deleted += usize::from(code == "original_deleted");
-                misses.push(format!("{}: {status} {code} {message}", node.base));
+    let needed = client.faults_tolerated() + 1;
+    let deadline = std::time::Instant::now() + ORIGINAL_DELETE_SETTLE;
+    // A deletion is final: a validator that reported one counts in every later round.
+    let mut deleted_by = std::collections::BTreeSet::new();
+    loop {
+        let mut served = None;
+        let mut misses = Vec::new();
+        for node in client.nodes() {
+            match node.get_signed(path, signer, chain_id) {
+                Ok((200, body)) => served = served.or(Some(body)),
+                Ok((status, body)) => {
+                    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                    let (code, message) = (v["error"]["code"].as_str().unwrap_or_default(), v["error"]["message"].as_str().unwrap_or_default());
+                    if code == "original_deleted" {
+                        deleted_by.insert(node.base.clone());
+                    }
+                    misses.push(format!("{}: {status} {code} {message}", node.base));
+                }
+                Err(e) => misses.push(format!("{}: {e:#}", node.base)),
             }
-            Err(e) => misses.push(format!("{}: {e:#}", node.base)),
+        }
+        if deleted_by.len() >= needed {
+            bail!("the original was deleted (410 original_deleted from {} validators); the proof stays verifiable", deleted_by.len());
+        }
+        let settling = !deleted_by.is_empty() && std::time::Instant::now() < deadline;
+        match served {
+            Some(body) if !settling => return Ok(body),
+            None if !settling => bail!("no validator served the original: {}", misses.join("; ")),
+            _ => std::thread::sleep(ORIGINAL_STORE_RETRY),
         }
     }
-    if deleted > client.faults_tolerated() {
-        bail!("the original was deleted (410 original_deleted from {deleted} validators); the proof stays verifiable");
-    }
-    bail!("no validator served the original: {}", misses.join("; "))
 }
 
 /// Deletes an original on every validator: a `DeleteOriginal` transaction of the registrant,

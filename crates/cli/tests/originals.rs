@@ -92,3 +92,47 @@ impl Drop for Stop {
         let _ = self.0.wait();
     }
 }
+
+/// `kill -STOP` / `kill -CONT` of validator `i`: a validator that falls a few blocks behind and
+/// comes back (its newest block is then still fresh enough for it to serve).
+fn signal_validator(dir: &std::path::Path, i: usize, signal: &str) {
+    let pid = validator_pids(dir)[i];
+    let ok = std::process::Command::new("kill").args([signal, &pid.to_string()]).status().unwrap().success();
+    assert!(ok, "kill {signal} {pid}");
+}
+
+/// A validator paused while an original was deleted still has its copy when it resumes, until
+/// it applies the deletion. A client asks every validator, and f + 1 report the deletion: it
+/// never hands out the deleted original, whichever validator answers first.
+#[test]
+fn a_validator_behind_a_deletion_does_not_hand_the_original_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("devnet");
+    let (_net, apis) = devnet_up(&dir);
+    wait_height(&apis[0], 2, 60, "devnet start");
+    let c = dir.join("client.toml");
+    let c = c.to_str().unwrap();
+    let work = tmp.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let document = work.join("payslip.pdf");
+    std::fs::write(&document, "%PDF-1.7 a payslip\n%%EOF").unwrap();
+    let reg = json(&["proof", "register", "--client", c, "--store", "--out-dir", work.to_str().unwrap(), document.to_str().unwrap()]);
+    let proof = reg["proof_id"].as_str().unwrap().to_string();
+
+    signal_validator(&dir, 1, "-STOP");
+    // Asked of validator 0 only: a client waiting on the paused one would keep it paused long
+    // enough for its newest block to be too old to serve anything.
+    let deleted = vellum(&["proof", "delete-original", "--client", c, "--api", &apis[0], "--proof", &proof]);
+    signal_validator(&dir, 1, "-CONT");
+    assert!(deleted.0, "{}", deleted.1);
+    // Validator 1 first in the client's list, as a client near it would have it.
+    let config = std::fs::read_to_string(c).unwrap();
+    let (first, second) = (format!("\"{}\"", apis[0]), format!("\"{}\"", apis[1]));
+    let swapped = config.replace(&first, "\u{0}").replace(&second, &first).replace('\u{0}', &second);
+    assert_ne!(swapped, config, "the client config lists the validators' APIs");
+    let near_v1 = dir.join("client-v1-first.toml");
+    std::fs::write(&near_v1, swapped).unwrap();
+    let (ok, text) = vellum(&["proof", "original", "--client", near_v1.to_str().unwrap(), "--proof", &proof, "--out", work.join("x").to_str().unwrap()]);
+    assert!(!ok && text.contains("original_deleted"), "a deleted original was handed out: {text}");
+    assert!(!work.join("x").exists());
+}

@@ -219,13 +219,13 @@ pub struct NodeHandle {
     pub(crate) audit_key: Option<Arc<vellum_crypto::Signer>>,
     /// Pending audit records (by their storage sequence number) already submitted in an audit
     /// transaction, and when; resubmitted if still pending after `AUDIT_RETRY_MS`.
-    pub(crate) audit_in_flight: Arc<Mutex<HashMap<u64, u64>>>,
+    pub(crate) audit_in_flight: Arc<Mutex<HashMap<u64, audit::InFlight>>>,
     /// Request nonces recently seen (authentication's own lock).
     request_nonces: Arc<Mutex<auth::RequestNonces>>,
     /// When each (proof or account, action) last had an anonymous attempt recorded.
     anonymous_audits: Arc<Mutex<AnonymousAudits>>,
     /// Queued reads of account data submitted in an audit transaction: seq → when.
-    pub(crate) reads_in_flight: Arc<Mutex<HashMap<u64, u64>>>,
+    pub(crate) reads_in_flight: Arc<Mutex<HashMap<u64, audit::InFlight>>>,
     /// The clock consensus decisions use (set by [`crate::engine::start`]).
     pub(crate) clock: Option<crate::time::CheckedClock>,
     /// Finalized-block events for subscribers (`GET /v1/events`, see [`crate::events`]).
@@ -540,6 +540,26 @@ mod tests {
         let third = node.flush_audit(2_002);
         assert_eq!(first + second + third, 300, "{first} + {second} + {third}");
         assert_eq!(node.status().mempool_txs, 3, "every batch admitted");
+    }
+
+    /// A submitted audit transaction that can no longer finalize (here: rejected by a block
+    /// this node built) has its records submitted again at the next flush, not after the
+    /// 30-second retry; one still held is left alone.
+    #[test]
+    fn records_of_a_lost_audit_transaction_go_out_again_at_the_next_flush() {
+        let (node, _dir) = handle();
+        let node = node.with_audit_key(fixture().node);
+        let record = vellum_types::proof::ReadRecord { owner: AccountId([7; 32]), action: "history".into(), item: None, reader: None, allowed: false, time_ms: 1_000 };
+        node.audit_reads(vec![record]).unwrap();
+        assert_eq!(node.flush_audit(2_000), 1);
+        assert_eq!(node.flush_audit(2_001), 0, "held in the mempool: not submitted twice");
+        let first = node.reads_in_flight.lock().unwrap().values().next().unwrap().tx;
+        node.lock().reject(first, &TxError::Expired { expiry_height: 1, height: 2 });
+        assert_eq!(node.flush_audit(2_002), 1, "lost: submitted again at once");
+        // Same nonce, body and expiry: the same transaction, held again.
+        let second = node.reads_in_flight.lock().unwrap().values().next().unwrap().tx;
+        assert!(matches!(node.tx_status(&second), TxStatus::Pending));
+        assert_eq!(node.flush_audit(2_003), 0);
     }
 
     #[test]

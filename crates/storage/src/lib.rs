@@ -115,14 +115,20 @@ const LEDGER_READS: TableDefinition<([u8; 32], u64), &[u8]> = TableDefinition::n
 /// its index by record), and what finalized blocks carried, by subject.
 #[derive(Clone, Copy)]
 struct Trail {
+    /// Meta key of the queue's next sequence number (`u64` little-endian; absent: after the
+    /// queue's last entry). Sequence numbers are never reused, not even when the queue
+    /// empties: the node tracks which queued records it has submitted by sequence number, and
+    /// a reused one would make a new record look submitted already (it then waited for the
+    /// 30-second retry).
+    next_seq: &'static str,
     local: TableDefinition<'static, ([u8; 32], u64), &'static [u8]>,
     pending: TableDefinition<'static, u64, &'static [u8]>,
     pending_by_record: redb::MultimapTableDefinition<'static, [u8; 32], u64>,
     ledger: TableDefinition<'static, ([u8; 32], u64), &'static [u8]>,
 }
 
-const PROOF_TRAIL: Trail = Trail { local: AUDIT, pending: PENDING_AUDIT, pending_by_record: PENDING_AUDIT_BY_RECORD, ledger: LEDGER_AUDIT };
-const READ_TRAIL: Trail = Trail { local: READS, pending: PENDING_READS, pending_by_record: PENDING_READS_BY_RECORD, ledger: LEDGER_READS };
+const PROOF_TRAIL: Trail = Trail { next_seq: "audit_next_seq", local: AUDIT, pending: PENDING_AUDIT, pending_by_record: PENDING_AUDIT_BY_RECORD, ledger: LEDGER_AUDIT };
+const READ_TRAIL: Trail = Trail { next_seq: "reads_next_seq", local: READS, pending: PENDING_READS, pending_by_record: PENDING_READS_BY_RECORD, ledger: LEDGER_READS };
 
 /// A read of account data as finalized on the ledger, with where it is.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
@@ -335,10 +341,11 @@ fn append_to_trail(txn: &redb::WriteTransaction, trail: Trail, subject: [u8; 32]
     table.insert((subject, next), entry)?;
     if let Some(bytes) = pending {
         let mut queue = txn.open_table(trail.pending)?;
-        let seq = match queue.last()? {
-            Some(last) => last.0.value() + 1,
-            None => 0,
-        };
+        let mut meta = txn.open_table(META)?;
+        let after_last = queue.last()?.map_or(0, |last| last.0.value() + 1);
+        let stored = meta.get(trail.next_seq)?.and_then(|v| v.value().try_into().ok()).map_or(0, u64::from_le_bytes);
+        let seq = stored.max(after_last);
+        meta.insert(trail.next_seq, (seq + 1).to_le_bytes().as_slice())?;
         queue.insert(seq, bytes)?;
         txn.open_multimap_table(trail.pending_by_record)?.insert(vellum_types::sha256(bytes), seq)?;
     }

@@ -135,6 +135,16 @@ fn pending_audit_records_survive_reopen_and_leave_when_finalized() {
     store.commit_block(&built.block, &outcome, b"cert").unwrap();
     assert!(store.pending_audit(10).unwrap().is_empty(), "finalized records leave the queue");
     assert_eq!(store.ledger_audit(&record.proof).unwrap().len(), 1);
+    // The queue is empty, yet the next record gets a new sequence number (the node tracks
+    // submitted records by it), also after a reopen.
+    let next = vellum_types::proof::AuditRecord { time_ms: 8, ..record.clone() };
+    let entry = AuditEntry { reader: None, action: "bundle".into(), allowed: false, time_ms: 8 };
+    store.append_audit(&next.proof, &entry, Some(&next)).unwrap();
+    assert_eq!(store.pending_audit(10).unwrap(), vec![(1, next.clone())]);
+    drop(store);
+    let store = Store::open(&path, &f.genesis).unwrap();
+    store.append_audit(&next.proof, &entry, Some(&next)).unwrap();
+    assert_eq!(store.pending_audit(10).unwrap(), vec![(1, next.clone()), (2, next)]);
 }
 
 #[test]

@@ -45,11 +45,29 @@ pub struct Devnet {
 
 impl Drop for Devnet {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            print_log_warnings(&self.dir);
+        }
         for c in &mut self.extra {
             let _ = c.kill();
             let _ = c.wait();
         }
         let _ = Command::new(BIN).args(["devnet", "down", "--dir"]).arg(&self.dir).output();
+    }
+}
+
+/// Lines worth reading after a failure (warnings and errors, the last `LOG_LINES_MAX` of each
+/// validator's log), printed before the devnet's directory is removed: CI keeps only the
+/// test's output.
+fn print_log_warnings(dir: &std::path::Path) {
+    const LOG_LINES_MAX: usize = 40;
+    for i in 0.. {
+        let Ok(log) = std::fs::read_to_string(dir.join(format!("v{i}")).join("node.log")) else { break };
+        let lines: Vec<&str> = log.lines().filter(|l| l.contains("WARN") || l.contains("ERROR")).collect();
+        eprintln!("--- v{i}/node.log: {} warnings and errors, the last {LOG_LINES_MAX}:", lines.len());
+        for l in &lines[lines.len().saturating_sub(LOG_LINES_MAX)..] {
+            eprintln!("{l}");
+        }
     }
 }
 

@@ -13,9 +13,18 @@ const ANONYMOUS_AUDIT_KEYS_MAX: usize = 10_000;
 /// Most audit records waiting for an audit transaction; beyond it reads are refused rather
 /// than served unaudited.
 pub const AUDIT_QUEUE_MAX: usize = 100_000;
-/// How long a submitted audit record may stay pending before it is submitted again (its
-/// transaction may have been dropped, or this node restarted).
+/// How long a submitted audit record may stay pending before it is submitted again even
+/// though its transaction is still held here (it may never be proposed: another validator
+/// finalized a different transaction of this account with its nonce). A transaction known
+/// lost — rejected, or held nowhere here and not finalized — is replaced at the next flush.
 const AUDIT_RETRY_MS: u64 = 30_000;
+
+/// A queued record's submission: when, and in which transaction.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct InFlight {
+    pub(crate) at_ms: u64,
+    pub(crate) tx: TxId,
+}
 /// How long a node-account transaction (audit batch, misbehaviour report) stays valid.
 const NODE_TX_EXPIRY_BLOCKS: u64 = 10_000;
 /// Record bytes one audit transaction carries: the transaction limit less room for the
@@ -156,18 +165,19 @@ impl NodeHandle {
         &self,
         key: &vellum_crypto::Signer,
         pending: Vec<(u64, R)>,
-        in_flight: &std::sync::Mutex<std::collections::HashMap<u64, u64>>,
+        in_flight: &std::sync::Mutex<std::collections::HashMap<u64, InFlight>>,
         now_ms: u64,
         body: impl FnOnce(Vec<R>) -> vellum_types::TxBody,
     ) -> usize {
         let (seqs, entries): (Vec<u64>, Vec<R>) = {
             let mut in_flight = in_flight.lock().expect("audit in-flight lock");
             in_flight.retain(|seq, _| pending.iter().any(|(s, _)| s == seq));
+            self.forget_lost(&mut in_flight);
             // As many as fit one transaction: 256 records of ~90 bytes would not.
             let mut bytes = 0usize;
             pending
                 .into_iter()
-                .filter(|(seq, _)| in_flight.get(seq).is_none_or(|at| now_ms >= at + AUDIT_RETRY_MS))
+                .filter(|(seq, _)| in_flight.get(seq).is_none_or(|f| now_ms >= f.at_ms + AUDIT_RETRY_MS))
                 .take(vellum_types::proof::AUDIT_BATCH_ENTRIES_MAX)
                 .take_while(|(_, r)| {
                     bytes += borsh::to_vec(r).map_or(usize::MAX / 2, |b| b.len());
@@ -180,10 +190,10 @@ impl NodeHandle {
         }
         let count = entries.len();
         match self.submit_node_tx(key, body(entries)) {
-            Ok(_) => {
+            Ok(tx) => {
                 let mut in_flight = in_flight.lock().expect("audit in-flight lock");
                 for seq in seqs {
-                    in_flight.insert(seq, now_ms);
+                    in_flight.insert(seq, InFlight { at_ms: now_ms, tx });
                 }
                 count
             }
@@ -192,6 +202,29 @@ impl NodeHandle {
                 tracing::warn!(error = %e, "audit transaction not admitted; retrying later");
                 0
             }
+        }
+    }
+
+    /// Forgets the submissions whose transaction can no longer finalize — rejected by a block
+    /// this node built, or neither held here nor finalized — so their records go out again now
+    /// rather than after [`AUDIT_RETRY_MS`]. The mempool is asked before storage: a block is
+    /// stored before its transactions leave the mempool, so one finalized a moment ago is
+    /// found in one or the other, never taken for lost (its records would go out twice).
+    fn forget_lost(&self, in_flight: &mut std::collections::HashMap<u64, InFlight>) {
+        let txs: std::collections::BTreeSet<TxId> = in_flight.values().map(|f| f.tx).collect();
+        for tx in txs {
+            let rejected = {
+                let core = self.lock();
+                if core.mempool.contains(&tx) {
+                    continue;
+                }
+                core.rejected.get(&tx).map(|(code, _)| code.clone())
+            };
+            if matches!(self.store.tx_location(&tx), Ok(Some(_)) | Err(_)) {
+                continue;
+            }
+            tracing::warn!(tx = %tx.to_hex(), rejected = ?rejected, "audit transaction lost; its records go out again");
+            in_flight.retain(|_, f| f.tx != tx);
         }
     }
 
