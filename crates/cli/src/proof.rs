@@ -628,37 +628,74 @@ pub fn fetch_original(at: &ProofAt, identity: Option<&Path>, out: &Path, json: b
     let signer = resolve_key(target, key)?;
     let client = target.client()?;
     let chain_id = client.status()?["chain_id"].as_str().unwrap_or_default().to_string();
-    let body = fetch_from_any(&client, &path, &signer, &chain_id)?;
-    let sealed: vellum_types::proof::EncryptedOriginal = vellum_types::encoding::from_wire(&body, vellum_types::proof::ORIGINAL_BYTES_MAX + 1024)
-        .map_err(|e| anyhow::anyhow!("node sent a malformed original: {e}"))?;
-    let document = crate::originals::open(&sealed, &id, m, &identity)?;
-    std::fs::write(out, &document).with_context(|| format!("cannot write {}", out.display()))?;
-    let v = json!({ "proof_id": id.to_hex(), "member": m, "bytes": document.len(), "sha256": hex::encode(sha256(&document)), "out": out });
-    print(json, &v, || format!("decrypted original ({} bytes, sha256 {}) written to {}", document.len(), hex::encode(sha256(&document)), out.display()));
-    Ok(())
+    let served = fetch_from_any(&client, &path, &signer, &chain_id)?;
+    let registered = registered_file_digest(target, &signer, &id);
+    // Every copy served is tried: a faulty validator's copy (garbage, or a document of its own
+    // sealed for the owner's public recipient) must not hide an honest one.
+    let mut refusals = Vec::new();
+    for (node, body) in served {
+        match open_served(&body, &id, m, &identity, registered.as_ref()) {
+            Ok(document) => {
+                std::fs::write(out, &document).with_context(|| format!("cannot write {}", out.display()))?;
+                let v = json!({
+                    "proof_id": id.to_hex(), "member": m, "bytes": document.len(), "sha256": hex::encode(sha256(&document)), "out": out,
+                    "digest_checked": registered.is_some(), "from": node,
+                });
+                print(json, &v, || format!("decrypted original ({} bytes, sha256 {}) written to {}", document.len(), hex::encode(sha256(&document)), out.display()));
+                return Ok(());
+            }
+            Err(e) => refusals.push(format!("{node}: {e:#}")),
+        }
+    }
+    bail!("no validator served a copy that opens: {}", refusals.join("; "))
+}
+
+/// The document digest the ledger registered, when it is one a document can be checked against
+/// alone (a single registration of the whole file, unsalted), read from a quorum of validators;
+/// `None` otherwise, or when the caller may not read the record (a holder): the copy is then
+/// checked against its own sealed digest only.
+fn registered_file_digest(target: &Target, signer: &vellum_crypto::Signer, id: &ProofId) -> Option<Hash32> {
+    let v = crate::pay::verified_json(target, signer, &format!("/v1/proof/{}", id.to_hex()), crate::client::verified::proof_key).ok()?;
+    let record = &v["record"];
+    let whole_file = record["registered"]["kind"] == "single" && record["salted"] == false && record["schema"] == SCHEMA_WHOLE_FILE;
+    whole_file.then(|| record["registered"]["digest"].as_str().and_then(|h| hex32(h, "digest").ok())).flatten()
+}
+
+/// One served copy, decrypted; refused unless it opens for `identity` and, when `registered`
+/// is known, the document is the one the ledger registered.
+fn open_served(body: &[u8], id: &ProofId, member: u32, identity: &age::x25519::Identity, registered: Option<&Hash32>) -> Result<Vec<u8>> {
+    let sealed: vellum_types::proof::EncryptedOriginal = vellum_types::encoding::from_wire(body, vellum_types::proof::ORIGINAL_BYTES_MAX + 1024)
+        .map_err(|e| anyhow::anyhow!("a malformed original: {e}"))?;
+    let document = crate::originals::open(&sealed, id, member, identity)?;
+    if let Some(digest) = registered
+        && sha256(&document) != *digest
+    {
+        bail!("the decrypted document is not the one the ledger registered (sha256 {})", hex::encode(sha256(&document)));
+    }
+    Ok(document)
 }
 
 /// How long a fetch waits for a deletion some validators report to reach f + 1 of them.
 const ORIGINAL_DELETE_SETTLE: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// The original, asked of every validator. A validator that lacks it (it was down when it was
+/// The copies of an original every validator serves, with who served each. A validator that lacks it (it was down when it was
 /// stored), is catching up, has not applied the registration yet, is unreachable or is faulty
 /// and refuses cannot hide it: any validator that serves it is enough. Deleted is reported when
 /// f + 1 say so. When some, but fewer, say so, the deletion may be finalized and still being
 /// applied by the others (a validator a block behind serves what a block deleted), so the
 /// fetch asks again until f + 1 agree or [`ORIGINAL_DELETE_SETTLE`] passes — then one faulty
 /// validator's false claim has cost a delay, not the original.
-fn fetch_from_any(client: &crate::client::Pool, path: &str, signer: &vellum_crypto::Signer, chain_id: &str) -> Result<Vec<u8>> {
+fn fetch_from_any(client: &crate::client::Pool, path: &str, signer: &vellum_crypto::Signer, chain_id: &str) -> Result<Vec<(String, Vec<u8>)>> {
     let needed = client.faults_tolerated() + 1;
     let deadline = std::time::Instant::now() + ORIGINAL_DELETE_SETTLE;
     // A deletion is final: a validator that reported one counts in every later round.
     let mut deleted_by = std::collections::BTreeSet::new();
     loop {
-        let mut served = None;
+        let mut served = Vec::new();
         let mut misses = Vec::new();
         for node in client.nodes() {
             match node.get_signed(path, signer, chain_id) {
-                Ok((200, body)) => served = served.or(Some(body)),
+                Ok((200, body)) => served.push((node.base.clone(), body)),
                 Ok((status, body)) => {
                     let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
                     let (code, message) = (v["error"]["code"].as_str().unwrap_or_default(), v["error"]["message"].as_str().unwrap_or_default());
@@ -673,12 +710,14 @@ fn fetch_from_any(client: &crate::client::Pool, path: &str, signer: &vellum_cryp
         if deleted_by.len() >= needed {
             bail!("the original was deleted (410 original_deleted from {} validators); the proof stays verifiable", deleted_by.len());
         }
-        let settling = !deleted_by.is_empty() && std::time::Instant::now() < deadline;
-        match served {
-            Some(body) if !settling => return Ok(body),
-            None if !settling => bail!("no validator served the original: {}", misses.join("; ")),
-            _ => std::thread::sleep(ORIGINAL_STORE_RETRY),
+        if !deleted_by.is_empty() && std::time::Instant::now() < deadline {
+            std::thread::sleep(ORIGINAL_STORE_RETRY);
+            continue;
         }
+        if served.is_empty() {
+            bail!("no validator served the original: {}", misses.join("; "));
+        }
+        return Ok(served);
     }
 }
 
@@ -801,6 +840,23 @@ fn verify_receipt(bytes: &[u8], pinned: Option<&[u8; 32]>, witnesses: Option<&Pa
 
 #[cfg(test)]
 mod tests {
+    /// A copy that opens for the owner but is not the document the ledger registered (a
+    /// faulty validator can seal one of its own for the owner's public recipient) is refused.
+    #[test]
+    fn a_served_copy_must_be_the_registered_document() {
+        let owner = age::x25519::Identity::generate();
+        let proof = vellum_types::ProofId([4; 32]);
+        let sealed = crate::originals::seal(b"a forged deed", &proof, 0, &[owner.to_public()]).unwrap();
+        let body = vellum_types::encoding::to_wire(&sealed);
+        let registered = vellum_types::sha256(b"the real deed");
+        let e = super::open_served(&body, &proof, 0, &owner, Some(&registered)).unwrap_err();
+        assert!(e.to_string().contains("not the one the ledger registered"), "{e}");
+        let forged = vellum_types::sha256(b"a forged deed");
+        assert_eq!(super::open_served(&body, &proof, 0, &owner, Some(&forged)).unwrap(), b"a forged deed");
+        assert_eq!(super::open_served(&body, &proof, 0, &owner, None).unwrap(), b"a forged deed", "unchecked without a registered digest");
+        assert!(super::open_served(b"garbage", &proof, 0, &owner, None).unwrap_err().to_string().contains("malformed"));
+    }
+
     #[test]
     fn utc_times() {
         assert_eq!(super::fmt_time(0), "1970-01-01T00:00:00.000Z");

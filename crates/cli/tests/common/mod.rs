@@ -153,9 +153,14 @@ pub fn validator_pids(dir: &std::path::Path) -> Vec<i32> {
 
 /// `kill -9` of validator `i`: the client must carry on with the others.
 pub fn kill_validator(dir: &std::path::Path, i: usize) {
+    signal_validator(dir, i, "-9");
+}
+
+/// `kill SIGNAL` of validator `i` (`-STOP` and `-CONT` pause one and let it fall behind).
+pub fn signal_validator(dir: &std::path::Path, i: usize, signal: &str) {
     let pid = validator_pids(dir)[i];
-    let ok = Command::new("kill").args(["-9", &pid.to_string()]).status().unwrap().success();
-    assert!(ok, "kill -9 {pid}");
+    let ok = Command::new("kill").args([signal, &pid.to_string()]).status().unwrap().success();
+    assert!(ok, "kill {signal} {pid}");
 }
 
 /// Starts validator `i` of the devnet in `dir` again (after `kill_validator`), as `vellum devnet`
