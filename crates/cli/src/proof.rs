@@ -678,9 +678,9 @@ fn open_served(body: &[u8], id: &ProofId, member: u32, identity: &age::x25519::I
 /// How long a fetch waits for a deletion some validators report to reach f + 1 of them.
 const ORIGINAL_DELETE_SETTLE: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// The copies of an original every validator serves, with who served each. A validator that lacks it (it was down when it was
-/// stored), is catching up, has not applied the registration yet, is unreachable or is faulty
-/// and refuses cannot hide it: any validator that serves it is enough. Deleted is reported when
+/// The copies of an original the validators serve, each with who served it. A validator that
+/// lacks it (it was down when it was stored), is catching up, has not applied the registration
+/// yet, is unreachable or is faulty and refuses cannot hide it: any one that serves it is enough. Deleted is reported when
 /// f + 1 say so. When some, but fewer, say so, the deletion may be finalized and still being
 /// applied by the others (a validator a block behind serves what a block deleted), so the
 /// fetch asks again until f + 1 agree or [`ORIGINAL_DELETE_SETTLE`] passes — then one faulty
