@@ -218,13 +218,13 @@ pub struct NodeHandle {
     /// The node account's key that signs audit transactions, and the records waiting for one.
     pub(crate) audit_key: Option<Arc<vellum_crypto::Signer>>,
     /// Pending audit records (by their storage sequence number) already submitted in an audit
-    /// transaction, and when; resubmitted if still pending after `AUDIT_RETRY_MS`.
+    /// transaction: in which one and when (see `audit::InFlight`).
     pub(crate) audit_in_flight: Arc<Mutex<HashMap<u64, audit::InFlight>>>,
     /// Request nonces recently seen (authentication's own lock).
     request_nonces: Arc<Mutex<auth::RequestNonces>>,
     /// When each (proof or account, action) last had an anonymous attempt recorded.
     anonymous_audits: Arc<Mutex<AnonymousAudits>>,
-    /// Queued reads of account data submitted in an audit transaction: seq → when.
+    /// Queued reads of account data submitted in an audit transaction: seq → which and when.
     pub(crate) reads_in_flight: Arc<Mutex<HashMap<u64, audit::InFlight>>>,
     /// The clock consensus decisions use (set by [`crate::engine::start`]).
     pub(crate) clock: Option<crate::time::CheckedClock>,
@@ -340,17 +340,22 @@ impl NodeHandle {
         &self.genesis
     }
 
+    /// Where a transaction is. The mempool is read before storage: a block is stored before its
+    /// transactions leave the mempool, so one finalized meanwhile is found in one or the other,
+    /// never reported unknown (asked the other way round, a transaction finalized between the
+    /// two reads was neither; a client could take it for lost, and so did the audit flush).
     pub fn tx_status(&self, id: &TxId) -> TxStatus {
+        let (held, rejected) = {
+            let core = self.lock();
+            (core.mempool.contains(id), core.rejected.get(id).cloned())
+        };
         if let Ok(Some(loc)) = self.store.tx_location(id) {
             return TxStatus::Finalized(loc);
         }
-        let core = self.lock();
-        if core.mempool.contains(id) {
-            return TxStatus::Pending;
-        }
-        match core.rejected.get(id) {
-            Some((code, message)) => TxStatus::Rejected { code: code.clone(), message: message.clone() },
-            None => TxStatus::Unknown,
+        match (held, rejected) {
+            (true, _) => TxStatus::Pending,
+            (false, Some((code, message))) => TxStatus::Rejected { code, message },
+            (false, None) => TxStatus::Unknown,
         }
     }
 

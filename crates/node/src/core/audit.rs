@@ -18,18 +18,19 @@ pub const AUDIT_QUEUE_MAX: usize = 100_000;
 /// finalized a different transaction of this account with its nonce). A transaction known
 /// lost — rejected, or held nowhere here and not finalized — is replaced at the next flush.
 const AUDIT_RETRY_MS: u64 = 30_000;
-
-/// A queued record's submission: when, and in which transaction.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct InFlight {
-    pub(crate) at_ms: u64,
-    pub(crate) tx: TxId,
-}
 /// How long a node-account transaction (audit batch, misbehaviour report) stays valid.
 const NODE_TX_EXPIRY_BLOCKS: u64 = 10_000;
 /// Record bytes one audit transaction carries: the transaction limit less room for the
 /// envelope (chain id, sender, nonce, expiry, vector length) and one signature.
 const AUDIT_TX_RECORD_BYTES_MAX: usize = vellum_types::limits::TX_BYTES_MAX - 1_024;
+
+/// A queued record's submission: in which transaction, and when (a record whose transaction
+/// is known lost goes out again at the next flush, any other after [`AUDIT_RETRY_MS`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct InFlight {
+    pub(crate) at_ms: u64,
+    pub(crate) tx: TxId,
+}
 
 impl NodeHandle {
     /// Records a read (or refused read) of a proof's data in the node's audit trail, durably,
@@ -207,24 +208,18 @@ impl NodeHandle {
 
     /// Forgets the submissions whose transaction can no longer finalize — rejected by a block
     /// this node built, or neither held here nor finalized — so their records go out again now
-    /// rather than after [`AUDIT_RETRY_MS`]. The mempool is asked before storage: a block is
-    /// stored before its transactions leave the mempool, so one finalized a moment ago is
-    /// found in one or the other, never taken for lost (its records would go out twice).
+    /// rather than after [`AUDIT_RETRY_MS`]. ([`NodeHandle::tx_status`] never reports a
+    /// transaction finalized a moment ago as unknown, so no record goes out twice that way.)
     fn forget_lost(&self, in_flight: &mut std::collections::HashMap<u64, InFlight>) {
         let txs: std::collections::BTreeSet<TxId> = in_flight.values().map(|f| f.tx).collect();
         for tx in txs {
-            let rejected = {
-                let core = self.lock();
-                if core.mempool.contains(&tx) {
-                    continue;
+            match self.tx_status(&tx) {
+                super::TxStatus::Pending | super::TxStatus::Finalized(_) => {}
+                lost @ (super::TxStatus::Rejected { .. } | super::TxStatus::Unknown) => {
+                    tracing::warn!(tx = %tx.to_hex(), status = ?lost, "audit transaction lost; its records go out again");
+                    in_flight.retain(|_, f| f.tx != tx);
                 }
-                core.rejected.get(&tx).map(|(code, _)| code.clone())
-            };
-            if matches!(self.store.tx_location(&tx), Ok(Some(_)) | Err(_)) {
-                continue;
             }
-            tracing::warn!(tx = %tx.to_hex(), rejected = ?rejected, "audit transaction lost; its records go out again");
-            in_flight.retain(|_, f| f.tx != tx);
         }
     }
 
